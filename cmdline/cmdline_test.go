@@ -1,0 +1,95 @@
+package cmdline
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFindOptionBool(t *testing.T) {
+	cmd := []byte("console=ttyS0 debug  quiet\tfoo=bar debugx")
+	for opt, want := range map[string]bool{"debug": true, "quiet": true, "foo": false, "debugx": true, "deb": false, "console": false, "ttyS0": false} {
+		if got := Find_option_bool(cmd, opt); got != want {
+			t.Errorf("Find_option_bool(%q) = %v, want %v", opt, got, want)
+		}
+	}
+}
+
+func TestFindOption(t *testing.T) {
+	cmd := []byte(`loglevel=3 mem=512M loglevel=8 name="a b" empty= x` + "\x00ignored=1")
+	cases := []struct {
+		opt, val string
+		ok       bool
+	}{
+		{"loglevel", "8", true}, {"mem", "512M", true}, {"name", "a b", true},
+		{"empty", "", true}, {"x", "", false}, {"ignored", "", false}, {"log", "", false},
+	}
+	for _, c := range cases {
+		v, ok := Find_option(cmd, c.opt)
+		if ok != c.ok || string(v) != c.val {
+			t.Errorf("Find_option(%q) = %q,%v want %q,%v", c.opt, v, ok, c.val, c.ok)
+		}
+	}
+}
+
+func TestEach(t *testing.T) {
+	var got []string
+	Each([]byte(` a=1 b  "c d"=x e="f g"`), func(n, v []byte, has bool) {
+		s := string(n)
+		if has {
+			s += "=" + string(v)
+		}
+		got = append(got, s)
+	})
+	if strings.Join(got, "|") != `a=1|b|"c d"=x|e=f g` {
+		t.Fatalf("Each gave %q", got)
+	}
+}
+
+func TestMemparse(t *testing.T) {
+	cases := []struct {
+		in   string
+		v    uint64
+		rest string
+		err  Error
+	}{
+		{"512M", 512 << 20, "", OK}, {"4k@0x1000", 4096, "@0x1000", OK}, {"0x10G", 16 << 30, "", OK},
+		{"17", 17, "", OK}, {"010", 8, "", OK}, {"1E", 1 << 60, "", OK}, {"16E", 0, "", ErrOverflow},
+		{"G", 0, "G", ErrEmpty}, {"0x", 0, "", ErrSyntax}, {"99999999999999999999", 0, "9", ErrOverflow},
+	}
+	for _, c := range cases {
+		v, rest, err := Memparse([]byte(c.in))
+		if v != c.v || string(rest) != c.rest || err != c.err {
+			t.Errorf("Memparse(%q) = %d,%q,%v want %d,%q,%v", c.in, v, rest, err, c.v, c.rest, c.err)
+		}
+	}
+}
+
+func TestGetInt(t *testing.T) {
+	for in, want := range map[string]int64{"7": 7, "-1": -1, "0x10": 16, "+3": 3} {
+		if v, err := Get_int([]byte(in)); err != OK || v != want {
+			t.Errorf("Get_int(%q) = %d,%v", in, v, err)
+		}
+	}
+	for _, in := range []string{"", "abc", "7x", "-", "99999999999999999999"} {
+		if _, err := Get_int([]byte(in)); err == OK {
+			t.Errorf("Get_int(%q) accepted garbage", in)
+		}
+	}
+}
+
+func FuzzCmdline(f *testing.F) {
+	f.Add([]byte(`a=1 "b c" d="e f" mem=1G@0x100000`), "mem")
+	f.Fuzz(func(t *testing.T, cmd []byte, opt string) {
+		Find_option_bool(cmd, opt)
+		if v, ok := Find_option(cmd, opt); ok && len(v) > len(cmd) {
+			t.Fatal("value longer than the command line")
+		}
+		Each(cmd, func(n, v []byte, has bool) {
+			if len(n) == 0 && !has {
+				t.Fatal("empty word")
+			}
+		})
+		Memparse(cmd)
+		Get_int(cmd)
+	})
+}

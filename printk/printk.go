@@ -1,0 +1,189 @@
+// Package printk is gokern's kernel log, the counterpart of Linux's
+// kernel/printk/printk.c: leveled messages, a log buffer (__log_buf) that keeps
+// every message, and consoles that print the ones at or above
+// console_loglevel, each line stamped "[    0.012345] " as dmesg shows it.
+//
+// Kernel-Go rules (DESIGN.md §4) shape the API: there is no fmt and no
+// interface boxing, so arguments are passed as Arg values built by Int and
+// Str, which live on the caller's stack:
+//
+//	printk.Info("BIOS-e820: [mem %#018x-%#018x] %s\n", printk.Int(start), printk.Int(end), printk.Str("usable"))
+//
+// Format strings are Linux's: %d %i %u %x %X %c %s %p %%, with the flags
+// '-', '0', '#', '+', ' ', a width, and the length modifiers h, hh, l, ll, z
+// (accepted and ignored, so lines can be compared with Linux's source).
+package printk
+
+import "unsafe"
+
+// Log levels, Linux include/linux/kern_levels.h.
+const (
+	KERN_EMERG   = 0 // system is unusable
+	KERN_ALERT   = 1 // action must be taken immediately
+	KERN_CRIT    = 2 // critical conditions
+	KERN_ERR     = 3 // error conditions
+	KERN_WARNING = 4 // warning conditions
+	KERN_NOTICE  = 5 // normal but significant condition
+	KERN_INFO    = 6 // informational
+	KERN_DEBUG   = 7 // debug-level messages
+	// KERN_CONT continues the previous line (no new time stamp).
+	KERN_CONT = 8
+)
+
+// Console log levels, Linux include/linux/printk.h.
+const (
+	CONSOLE_LOGLEVEL_DEFAULT = 7  // print everything but KERN_DEBUG
+	CONSOLE_LOGLEVEL_QUIET   = 4  // "quiet": errors and worse
+	CONSOLE_LOGLEVEL_DEBUG   = 10 // "debug": everything
+)
+
+// Console_loglevel: a message reaches the consoles when its level is below
+// it (Linux console_printk[0]). Set from "loglevel=", "quiet" and "debug".
+var Console_loglevel = CONSOLE_LOGLEVEL_DEFAULT
+
+// Arg is one printk argument: an integer or a string. It is a plain value,
+// so a call's ...Arg slice stays on the caller's stack.
+type Arg struct {
+	s      string
+	u      uint64
+	kind   uint8
+	signed bool
+}
+
+const (
+	argInt = iota + 1
+	argStr
+)
+
+// Integer is every Go integer type.
+type Integer interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 |
+		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr
+}
+
+// Int wraps an integer of any type; %d prints it signed if its type is.
+func Int[T Integer](v T) Arg {
+	var zero T
+	signed := ^zero < zero // all ones is negative only for signed types
+	return Arg{u: uint64(v), kind: argInt, signed: signed}
+}
+
+// Str wraps a string.
+func Str(s string) Arg { return Arg{s: s, kind: argStr} }
+
+// Bytes wraps a byte slice as a string without copying it.
+func Bytes(b []byte) Arg {
+	if len(b) == 0 {
+		return Arg{kind: argStr}
+	}
+	return Arg{s: unsafe.String(&b[0], len(b)), kind: argStr}
+}
+
+// Console is an output device for kernel messages, Linux struct console.
+type Console struct {
+	Name  string
+	Write func(b []byte)
+	next  *Console
+}
+
+var consoles *Console
+
+// Register_console adds c to the consoles (Linux register_console). The
+// Console must be a static variable: kernel memory never holds the only
+// pointer to a Go heap object.
+func Register_console(c *Console) {
+	for p := consoles; p != nil; p = p.next {
+		if p == c {
+			return
+		}
+	}
+	c.next = consoles
+	consoles = c
+}
+
+// Unregister_console removes c (used by host tests).
+func Unregister_console(c *Console) {
+	pp := &consoles
+	for *pp != nil {
+		if *pp == c {
+			*pp = c.next
+			c.next = nil
+			return
+		}
+		pp = &(*pp).next
+	}
+}
+
+// Clock returns nanoseconds since time zero (the TSC at startup_32), or
+// zero before the clock is calibrated; Linux's local_clock. Set by the
+// arch code once the TSC frequency is known.
+var Clock func() uint64
+
+// line buffers: one for normal messages, one for a message printed while
+// another is being formatted (a fault inside printk, an oops).
+var (
+	linebuf [2][1024]byte
+	depth   int
+	// atLineStart is false after a message without a trailing newline, so a
+	// KERN_CONT message continues it without a new time stamp.
+	atLineStart = true
+)
+
+// Printk formats and logs a message at the given level (Linux printk with
+// KERN_<LEVEL> prefix). Messages go to __log_buf always, and to the consoles
+// when level < Console_loglevel.
+func Printk(level int, format string, args ...Arg) {
+	if depth >= len(linebuf) {
+		return // nested twice: drop rather than corrupt
+	}
+	buf := linebuf[depth][:]
+	depth++
+	n := 0
+	cont := level == KERN_CONT
+	if cont {
+		level = lastLevel
+	} else if !atLineStart {
+		// Linux ends a dangling line before starting a new message.
+		n += copy(buf[n:], "\n")
+	}
+	if !cont || atLineStart {
+		n += timestamp(buf[n:])
+	}
+	n += Vsnprintf(buf[n:], format, args...)
+	if n > 0 {
+		atLineStart = buf[n-1] == '\n'
+	}
+	lastLevel = level
+	out := buf[:n]
+	log_store(level, out)
+	if level < Console_loglevel {
+		for c := consoles; c != nil; c = c.next {
+			c.Write(out)
+		}
+	}
+	depth--
+}
+
+var lastLevel = KERN_INFO
+
+// timestamp writes "[%5lu.%06lu] " from Clock, as Linux's print_time.
+func timestamp(b []byte) int {
+	var ns uint64
+	if Clock != nil {
+		ns = Clock()
+	}
+	sec := ns / 1e9
+	usec := (ns % 1e9) / 1e3
+	return Snprintf(b, "[%5u.%06u] ", Int(sec), Int(usec))
+}
+
+// Emerg .. Debug are Linux's pr_emerg .. pr_debug.
+func Emerg(format string, args ...Arg)  { Printk(KERN_EMERG, format, args...) }
+func Alert(format string, args ...Arg)  { Printk(KERN_ALERT, format, args...) }
+func Crit(format string, args ...Arg)   { Printk(KERN_CRIT, format, args...) }
+func Err(format string, args ...Arg)    { Printk(KERN_ERR, format, args...) }
+func Warn(format string, args ...Arg)   { Printk(KERN_WARNING, format, args...) }
+func Notice(format string, args ...Arg) { Printk(KERN_NOTICE, format, args...) }
+func Info(format string, args ...Arg)   { Printk(KERN_INFO, format, args...) }
+func Debug(format string, args ...Arg)  { Printk(KERN_DEBUG, format, args...) }
+func Cont(format string, args ...Arg)   { Printk(KERN_CONT, format, args...) }

@@ -1,0 +1,160 @@
+package printk
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+func sprint(format string, args ...Arg) string {
+	var b [256]byte
+	n := Vsnprintf(b[:], format, args...)
+	return string(b[:n])
+}
+
+func TestVsnprintfMatchesFmt(t *testing.T) {
+	ints := []int64{0, 1, -1, 7, 42, -42, 255, 4096, math.MaxInt64, math.MinInt64 + 1, 0x9fbff}
+	formats := []string{"%d", "%5d", "%-5d|", "%05d", "%+d", "% d", "%x", "%#x", "%#018x", "%08X", "%.3d", "%u"}
+	for _, v := range ints {
+		for _, f := range formats {
+			want := fmt.Sprintf(strings.ReplaceAll(f, "%u", "%d"), v)
+			if f == "%u" || strings.ContainsAny(f, "xX") {
+				want = fmt.Sprintf(strings.ReplaceAll(f, "%u", "%d"), uint64(v))
+				if f == "%u" {
+					want = fmt.Sprint(uint64(v))
+				}
+			}
+			if f == "%#018x" {
+				// C (and Linux) count "0x" in the width; Go's fmt does not.
+				want = fmt.Sprintf("%#016x", uint64(v))
+			}
+			if got := sprint(f, Int(v)); got != want {
+				t.Errorf("Vsnprintf(%q, %d) = %q, want %q", f, v, got, want)
+			}
+		}
+	}
+}
+
+func TestVsnprintfLinuxFormats(t *testing.T) {
+	cases := []struct {
+		f    string
+		args []Arg
+		want string
+	}{
+		{"BIOS-e820: [mem %#018llx-%#018llx] %s", []Arg{Int(uint64(0)), Int(uint64(0x9fbff)), Str("usable")},
+			"BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable"},
+		{"[%5lu.%06lu] ", []Arg{Int(uint64(3)), Int(uint64(12345))}, "[    3.012345] "},
+		{"%s|%-6s|%6s|%.2s", []Arg{Str("a"), Str("bc"), Str("de"), Str("xyz")}, "a|bc    |    de|xy"},
+		{"%c%c", []Arg{Int('o'), Int('k')}, "ok"},
+		{"%p", []Arg{Int(uintptr(0xffffffff81000000))}, "0xffffffff81000000"},
+		{"100%%", nil, "100%"},
+		{"%d %d", []Arg{Int(1)}, "1 %!d"},
+		{"%s", []Arg{Int(1)}, "%!s(BADTYPE)"},
+		{"%d", []Arg{Int(uint8(200))}, "200"},
+		{"%d", []Arg{Int(int8(-3))}, "-3"},
+		{"%s", []Arg{Bytes([]byte("bytes"))}, "bytes"},
+	}
+	for _, c := range cases {
+		if got := sprint(c.f, c.args...); got != c.want {
+			t.Errorf("Vsnprintf(%q) = %q, want %q", c.f, got, c.want)
+		}
+	}
+}
+
+func TestVsnprintfTruncates(t *testing.T) {
+	var b [5]byte
+	if n := Vsnprintf(b[:], "%s", Str("hello world")); n != 5 || string(b[:]) != "hello" {
+		t.Fatalf("got %d %q", n, b[:n])
+	}
+}
+
+type capture struct{ out strings.Builder }
+
+func withConsole(t *testing.T) *capture {
+	c := &capture{}
+	con := &Console{Name: "test", Write: func(b []byte) { c.out.Write(b) }}
+	Register_console(con)
+	t.Cleanup(func() { Unregister_console(con); Clock = nil; Console_loglevel = CONSOLE_LOGLEVEL_DEFAULT })
+	return c
+}
+
+func TestLevelsTimestampsAndLogBuf(t *testing.T) {
+	c := withConsole(t)
+	Clock = func() uint64 { return 1_234_567_891 }
+	Info("hello %d\n", Int(1))
+	Debug("hidden-debug-line\n")
+	Err("bad %s", Str("thing"))
+	Cont(" continued\n")
+	want := "[    1.234567] hello 1\n[    1.234567] bad thing continued\n"
+	if got := c.out.String(); got != want {
+		t.Fatalf("console got %q, want %q", got, want)
+	}
+	if !Log_contains("<7>[    1.234567] hidden-debug-line\n") {
+		t.Fatal("debug message missing from __log_buf")
+	}
+	if !Log_contains("<3>[    1.234567] bad thing continued\n") {
+		t.Fatal("continued line not stored as one record")
+	}
+	Console_loglevel = CONSOLE_LOGLEVEL_DEBUG
+	Debug("now-visible\n")
+	if !strings.Contains(c.out.String(), "now-visible") {
+		t.Fatal("debug loglevel did not print KERN_DEBUG")
+	}
+	Console_loglevel = CONSOLE_LOGLEVEL_QUIET
+	Warn("quiet-hides-warnings\n")
+	if strings.Contains(c.out.String(), "quiet-hides") {
+		t.Fatal("quiet printed a warning")
+	}
+}
+
+func TestLogBufWraps(t *testing.T) {
+	line := strings.Repeat("x", 100) + "\n"
+	for i := 0; i < 2*LOG_BUF_LEN/len(line); i++ {
+		Info("%s", Str(line))
+	}
+	Info("last-line\n")
+	var b [LOG_BUF_LEN]byte
+	n := Log_read(b[:])
+	if n != LOG_BUF_LEN || !strings.HasSuffix(string(b[:n]), "last-line\n") {
+		t.Fatalf("Log_read returned %d bytes ending %q", n, b[n-20:n])
+	}
+}
+
+func TestPrintkDoesNotAllocate(t *testing.T) {
+	withConsole(t)
+	allocs := testing.AllocsPerRun(100, func() {
+		Info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(1)), Int(uint64(2)), Str("usable"))
+	})
+	// The test console's strings.Builder allocates; printk itself must not:
+	// measure with a console-less configuration.
+	_ = allocs
+	saved := consoles
+	consoles = nil
+	defer func() { consoles = saved }()
+	if a := testing.AllocsPerRun(100, func() {
+		Info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(1)), Int(uint64(2)), Str("usable"))
+	}); a != 0 {
+		t.Fatalf("printk allocated %v times per call", a)
+	}
+}
+
+func FuzzVsnprintf(f *testing.F) {
+	f.Add("%#018llx %s %-5d %c", uint64(42), "str")
+	f.Fuzz(func(t *testing.T, format string, u uint64, s string) {
+		var b [64]byte
+		n := Vsnprintf(b[:], format, Int(u), Str(s), Int(int32(u)))
+		if n < 0 || n > len(b) {
+			t.Fatalf("n = %d", n)
+		}
+	})
+}
+
+func BenchmarkPrintkE820Line(b *testing.B) {
+	saved := consoles
+	consoles = nil
+	defer func() { consoles = saved }()
+	for i := 0; i < b.N; i++ {
+		Info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(i)), Int(uint64(i+4096)), Str("usable"))
+	}
+}
