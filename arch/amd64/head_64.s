@@ -1,0 +1,450 @@
+#include "textflag.h"
+#include "go_asm.h"
+
+// arch/amd64/head_64.s — the kernel's first instructions.
+//
+// Linux: arch/x86/kernel/head_64.S (startup_64, early_idt_handler_array,
+// early_idt_handler_common) and head64.c (__startup_64's page tables).
+// Seeds: 000 "startup_32() → startup_64", 003 "startup_64" and
+// "__START_KERNEL_map".
+//
+// The boot stage (boot/compressed/head_64.S) jumps here at the PHYSICAL
+// address of startup_64 (16 MiB + ...), in 64-bit mode with its identity
+// map of 0-4 GiB, RSI = &boot_params and RDX = the TSC at startup_32. The
+// kernel is linked at __START_KERNEL_map + 16 MiB, so until the page
+// tables below are in CR3 only RIP-relative addressing is correct: Go
+// assembles `LEAQ sym(SB)` and `MOVQ sym(SB)` RIP-relative, and absolute
+// (link-time) addresses are read from DATA words (startup_64_va, ...).
+
+#define START_KERNEL_map	0xffffffff80000000
+#define LOAD_PHYSICAL_ADDR	0x1000000
+#define PMD_SHIFT		21
+
+// Page-table entry bits, SDM Vol. 3A §4.5 Tables 4-15..4-20:
+// P(0) RW(1) A(5) D(6) PS(7) G(8).
+#define KERNPG_TABLE	0x63	// P|RW|A|D: a table the kernel writes
+#define KERNEL_LARGE	0x1e3	// P|RW|A|D|PS|G: a 2 MiB kernel page
+#define IDENT_LARGE	0xe3	// P|RW|A|D|PS: a 2 MiB identity page
+
+// Control-register bits, SDM Vol. 3A §2.5.
+#define CR0_MP		(1<<1)	// monitor coprocessor
+#define CR0_EM		(1<<2)	// emulation: must be 0 for SSE
+#define CR4_PGE		(1<<7)	// global pages
+#define CR4_OSFXSR	(1<<9)	// FXSAVE/FXRSTOR and SSE enabled
+#define CR4_OSXMMEXCPT	(1<<10)	// unmasked SSE exceptions → #XM
+
+#define MSR_FS_BASE	0xc0000100	// SDM Vol. 4, IA32_FS_BASE
+
+// The early page tables (Linux early_top_pgt, level3_kernel_pgt,
+// level2_kernel_pgt, and an identity map): 8 pages in early_pgt_buf,
+// page-aligned at run time because the Go linker aligns data to at most
+// 32 bytes.
+//   page 0: early_top_pgt (PGD)
+//   page 1: PUD of the identity map, pages 2-5: its 4 PMDs (0-4 GiB)
+//   page 6: PUD of __START_KERNEL_map (PGD slot 511)
+//   page 7: PMD of the kernel image (PUD slot 510)
+#define PGT_PGD		0
+#define PGT_ID_PUD	4096
+#define PGT_ID_PMD	8192
+#define PGT_K_PUD	(6*4096)
+#define PGT_K_PMD	(7*4096)
+
+TEXT ·startup_64(SB),NOSPLIT|NOFRAME,$0
+	CLI
+	CLD
+	// Keep the boot stage's arguments; nothing below clobbers these two
+	// registers until they are stored.
+	MOVQ	SI, R12			// &boot_params (physical)
+	MOVQ	DX, R13			// TSC at startup_32
+
+	// Are we where we were linked? gokern is not relocatable (Linux
+	// computes a load delta and fixes its tables; gokern only checks it):
+	// virtual startup_64 - physical startup_64 must be __START_KERNEL_map.
+	LEAQ	·startup_64(SB), AX		// run-time (physical) address
+	MOVQ	·startup_64_va(SB), BX		// link-time (virtual) address
+	SUBQ	AX, BX
+	MOVQ	$START_KERNEL_map, CX
+	CMPQ	BX, CX
+	JEQ	delta_ok
+	MOVQ	$0xf4, DX			// wrong load address: fail
+	INB
+	TESTB	AL, AL
+	JNE	halt
+	MOVB	$0x11, AL
+	OUTB
+halt:
+	HLT
+	JMP	halt
+
+delta_ok:
+	XORQ	BP, BP			// the frame-pointer chain ends here
+	MOVQ	R12, ·boot_params_phys(SB)
+	MOVQ	R13, ·tsc_startup_32(SB)
+
+	// R15 = physical address of the page-aligned table area
+	LEAQ	·early_pgt_buf(SB), R15
+	ADDQ	$4095, R15
+	ANDQ	$~4095, R15
+	MOVQ	R15, DI
+	XORQ	AX, AX
+	MOVQ	$(8*4096/8), CX
+	REP;	STOSQ
+
+	// PGD[0] → identity PUD; PGD[511] → kernel PUD
+	LEAQ	(PGT_ID_PUD+KERNPG_TABLE)(R15), AX
+	MOVQ	AX, (PGT_PGD+0*8)(R15)
+	LEAQ	(PGT_K_PUD+KERNPG_TABLE)(R15), AX
+	MOVQ	AX, (PGT_PGD+511*8)(R15)
+
+	// identity PUD[0..3] → the four identity PMDs
+	LEAQ	(PGT_ID_PMD+KERNPG_TABLE)(R15), AX
+	LEAQ	PGT_ID_PUD(R15), DI
+	MOVQ	$4, CX
+id_pud:
+	MOVQ	AX, (DI)
+	ADDQ	$4096, AX
+	ADDQ	$8, DI
+	DECQ	CX
+	JNZ	id_pud
+
+	// 2048 identity PMD entries: 0-4 GiB in 2 MiB pages
+	MOVQ	$IDENT_LARGE, AX
+	LEAQ	PGT_ID_PMD(R15), DI
+	MOVQ	$2048, CX
+id_pmd:
+	MOVQ	AX, (DI)
+	ADDQ	$0x200000, AX
+	ADDQ	$8, DI
+	DECQ	CX
+	JNZ	id_pmd
+
+	// kernel PUD[510] → kernel PMD: 0xffffffff80000000 is PGD 511, PUD 510
+	LEAQ	(PGT_K_PMD+KERNPG_TABLE)(R15), AX
+	MOVQ	AX, (PGT_K_PUD+510*8)(R15)
+
+	// Map the kernel's own extent, _text (16 MiB) up to _end rounded up to
+	// 2 MiB, and nothing else: PMD[i] = i*2MiB for i in [8, idx(_end)).
+	MOVQ	·kernel_end_va(SB), CX
+	MOVQ	$START_KERNEL_map, DX
+	SUBQ	DX, CX
+	ADDQ	$0x1fffff, CX
+	SHRQ	$PMD_SHIFT, CX			// CX = first PMD index past _end
+	MOVQ	CX, ·early_kernel_pmds_end(SB)
+	MOVQ	$(LOAD_PHYSICAL_ADDR>>PMD_SHIFT), BX
+k_pmd:
+	CMPQ	BX, CX
+	JAE	k_pmd_done
+	MOVQ	BX, AX
+	SHLQ	$PMD_SHIFT, AX
+	ORQ	$KERNEL_LARGE, AX
+	MOVQ	AX, PGT_K_PMD(R15)(BX*8)
+	INCQ	BX
+	JMP	k_pmd
+k_pmd_done:
+	MOVQ	R15, ·early_top_pgt_phys(SB)
+
+	// Global pages on (the kernel mapping is G), then switch tables.
+	MOVQ	CR4, AX
+	ORQ	$CR4_PGE, AX
+	MOVQ	AX, CR4
+	MOVQ	R15, CR3
+
+	// Continue at the link-time (high) address.
+	MOVQ	·startup_64_high_va(SB), AX
+	JMP	AX
+
+// startup_64_high runs at the kernel's virtual address.
+TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
+	LEAQ	·boot_stack(SB), SP
+	ADDQ	$const_BOOT_STACK_SIZE, SP
+
+	// SSE on: Go's ABI wrappers zero X15 with XORPS (DESIGN.md §6).
+	// SDM Vol. 3A §14.1.3 "Initialization of the SSE Extensions".
+	MOVQ	CR0, AX
+	ANDQ	$~CR0_EM, AX
+	ORQ	$CR0_MP, AX
+	MOVQ	AX, CR0
+	MOVQ	CR4, AX
+	ORQ	$(CR4_OSFXSR|CR4_OSXMMEXCPT), AX
+	MOVQ	AX, CR4
+
+	// The static g of the boot stack (g.go), and the TLS slot.
+	LEAQ	·boot_g(SB), BX
+	LEAQ	·boot_stack(SB), AX
+	MOVQ	AX, gStatic_stack_lo(BX)
+	MOVQ	SP, gStatic_stack_hi(BX)
+	ADDQ	$const_STACK_GUARD, AX
+	MOVQ	AX, gStatic_stackguard0(BX)
+	MOVQ	AX, gStatic_stackguard1(BX)
+	LEAQ	·tls_block(SB), AX
+	MOVQ	BX, (AX)
+	ADDQ	$8, AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_FS_BASE, CX
+	WRMSR
+	MOVQ	BX, R14
+
+	// From here on Go code can run. The final GDT, a TSS with the
+	// exception stack, and the early IDT come first, so that no later
+	// fault can triple-fault silently (Linux: startup_64_setup_gdt_idt).
+	CALL	·startup_64_setup_gdt_idt(SB)
+	CALL	·startup_64_report(SB)
+
+	// x86_64_start_kernel(real_mode_data, tsc) never returns.
+	SUBQ	$16, SP
+	MOVQ	·boot_params_phys(SB), AX
+	MOVQ	AX, 0(SP)
+	MOVQ	·tsc_startup_32(SB), AX
+	MOVQ	AX, 8(SP)
+	CALL	·x86_64_start_kernel(SB)
+	ADDQ	$16, SP
+stop:
+	CLI
+	HLT
+	JMP	stop
+
+DATA ·startup_64_va+0(SB)/8, $·startup_64(SB)
+GLOBL ·startup_64_va(SB), NOPTR|RODATA, $8
+DATA ·startup_64_high_va+0(SB)/8, $·startup_64_high(SB)
+GLOBL ·startup_64_high_va(SB), NOPTR|RODATA, $8
+// _end of the kernel image: the Go linker's runtime.end.
+DATA ·kernel_end_va+0(SB)/8, $runtime·end(SB)
+GLOBL ·kernel_end_va(SB), NOPTR|RODATA, $8
+// _etext: end of the text segment (Go linker runtime.etext).
+DATA ·kernel_etext_va+0(SB)/8, $runtime·etext(SB)
+GLOBL ·kernel_etext_va(SB), NOPTR|RODATA, $8
+
+// early_idt_handler_common: the stubs below pushed an error code (the
+// CPU's, or 0) and the vector. Save all registers as a PtRegs, switch to
+// the exception g, and call do_early_exception(regs), which prints and
+// stops. Linux: head_64.S early_idt_handler_common. The CPU already
+// switched to the IST1 stack (SDM Vol. 3A §6.14.5).
+TEXT ·early_idt_handler_common(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	DI
+	PUSHQ	SI
+	PUSHQ	DX
+	PUSHQ	CX
+	PUSHQ	AX
+	PUSHQ	R8
+	PUSHQ	R9
+	PUSHQ	R10
+	PUSHQ	R11
+	PUSHQ	BX
+	PUSHQ	BP
+	PUSHQ	R12
+	PUSHQ	R13
+	PUSHQ	R14
+	PUSHQ	R15
+	MOVQ	SP, BX			// BX = *PtRegs
+	CLD
+	LEAQ	·exc_g(SB), R14
+	LEAQ	·tls_block(SB), AX
+	MOVQ	R14, (AX)
+	SUBQ	$8, SP
+	MOVQ	BX, 0(SP)
+	CALL	·do_early_exception(SB)
+	ADDQ	$8, SP
+	// do_early_exception does not return; if it did, stop here.
+	CLI
+	HLT
+	JMP	-2(PC)
+
+// The 32 exception stubs (vectors 0-31, SDM Vol. 3A §6.3.1 Table 6-1);
+// vectors 8, 10-14, 17, 21, 29 and 30 come with an error code.
+TEXT ·early_idt_handler_0(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$0
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_1(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$1
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_2(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$2
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_3(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$3
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_4(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$4
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_5(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$5
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_6(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$6
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_7(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$7
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_8(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$8
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_9(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$9
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_10(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$10
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_11(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$11
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_12(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$12
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_13(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$13
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_14(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$14
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_15(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$15
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_16(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$16
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_17(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$17
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_18(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$18
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_19(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$19
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_20(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$20
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_21(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$21
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_22(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$22
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_23(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$23
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_24(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$24
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_25(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$25
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_26(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$26
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_27(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$27
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_28(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$28
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_29(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$29
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_30(SB),NOSPLIT|NOFRAME,$0
+	// the CPU pushed an error code
+	PUSHQ	$30
+	JMP	·early_idt_handler_common(SB)
+
+TEXT ·early_idt_handler_31(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code from the CPU
+	PUSHQ	$31
+	JMP	·early_idt_handler_common(SB)
+
+// early_idt_handler_array: the stubs' addresses, for the IDT (Linux has
+// one array of fixed-size stubs; Go assembly cannot pad code to a size,
+// so gokern keeps a table of pointers instead).
+DATA ·early_idt_handler_array+0(SB)/8, $·early_idt_handler_0(SB)
+DATA ·early_idt_handler_array+8(SB)/8, $·early_idt_handler_1(SB)
+DATA ·early_idt_handler_array+16(SB)/8, $·early_idt_handler_2(SB)
+DATA ·early_idt_handler_array+24(SB)/8, $·early_idt_handler_3(SB)
+DATA ·early_idt_handler_array+32(SB)/8, $·early_idt_handler_4(SB)
+DATA ·early_idt_handler_array+40(SB)/8, $·early_idt_handler_5(SB)
+DATA ·early_idt_handler_array+48(SB)/8, $·early_idt_handler_6(SB)
+DATA ·early_idt_handler_array+56(SB)/8, $·early_idt_handler_7(SB)
+DATA ·early_idt_handler_array+64(SB)/8, $·early_idt_handler_8(SB)
+DATA ·early_idt_handler_array+72(SB)/8, $·early_idt_handler_9(SB)
+DATA ·early_idt_handler_array+80(SB)/8, $·early_idt_handler_10(SB)
+DATA ·early_idt_handler_array+88(SB)/8, $·early_idt_handler_11(SB)
+DATA ·early_idt_handler_array+96(SB)/8, $·early_idt_handler_12(SB)
+DATA ·early_idt_handler_array+104(SB)/8, $·early_idt_handler_13(SB)
+DATA ·early_idt_handler_array+112(SB)/8, $·early_idt_handler_14(SB)
+DATA ·early_idt_handler_array+120(SB)/8, $·early_idt_handler_15(SB)
+DATA ·early_idt_handler_array+128(SB)/8, $·early_idt_handler_16(SB)
+DATA ·early_idt_handler_array+136(SB)/8, $·early_idt_handler_17(SB)
+DATA ·early_idt_handler_array+144(SB)/8, $·early_idt_handler_18(SB)
+DATA ·early_idt_handler_array+152(SB)/8, $·early_idt_handler_19(SB)
+DATA ·early_idt_handler_array+160(SB)/8, $·early_idt_handler_20(SB)
+DATA ·early_idt_handler_array+168(SB)/8, $·early_idt_handler_21(SB)
+DATA ·early_idt_handler_array+176(SB)/8, $·early_idt_handler_22(SB)
+DATA ·early_idt_handler_array+184(SB)/8, $·early_idt_handler_23(SB)
+DATA ·early_idt_handler_array+192(SB)/8, $·early_idt_handler_24(SB)
+DATA ·early_idt_handler_array+200(SB)/8, $·early_idt_handler_25(SB)
+DATA ·early_idt_handler_array+208(SB)/8, $·early_idt_handler_26(SB)
+DATA ·early_idt_handler_array+216(SB)/8, $·early_idt_handler_27(SB)
+DATA ·early_idt_handler_array+224(SB)/8, $·early_idt_handler_28(SB)
+DATA ·early_idt_handler_array+232(SB)/8, $·early_idt_handler_29(SB)
+DATA ·early_idt_handler_array+240(SB)/8, $·early_idt_handler_30(SB)
+DATA ·early_idt_handler_array+248(SB)/8, $·early_idt_handler_31(SB)
+GLOBL ·early_idt_handler_array(SB), NOPTR|RODATA, $256

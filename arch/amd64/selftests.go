@@ -1,0 +1,177 @@
+package amd64
+
+import (
+	"gokern/kallsyms"
+	"gokern/kunit"
+	"gokern/printk"
+)
+
+// In-kernel selftests of the boot path: each checks the machine state that
+// a printed boot line claims (kmain.go lists them for selftest=).
+
+// Test_early_idt: IDTR points at Idt_table, and every exception gate is a
+// present interrupt gate to its stub, in __KERNEL_CS, on IST1.
+func Test_early_idt(t *kunit.T) {
+	var d DescPtr
+	Store_idt(&d)
+	if d.Base() != uint64(uintptrOf(&Idt_table[0])) || d.Limit() != IDT_ENTRIES*16-1 {
+		t.Errorf("IDTR base %#x limit %#x, want %#x %#x", printk.Int(d.Base()), printk.Int(d.Limit()),
+			printk.Int(uintptrOf(&Idt_table[0])), printk.Int(IDT_ENTRIES*16-1))
+	}
+	var name [64]byte
+	for i := 0; i < NUM_EXCEPTION_VECTORS; i++ {
+		g := Idt_table[i]
+		if !g.Present() || g.Offset() != uint64(early_idt_handler_array[i]) || g.Selector() != X__KERNEL_CS ||
+			g.IST() != IST_EXCEPTION || g.Type() != GATE_INTERRUPT || g.DPL() != 0 {
+			t.Errorf("gate %d: present %d offset %#x sel %#x ist %d type %#x", printk.Int(i), printk.Int(b2i(g.Present())),
+				printk.Int(g.Offset()), printk.Int(g.Selector()), printk.Int(g.IST()), printk.Int(g.Type()))
+		}
+		sym, ok := kallsyms.Lookup(early_idt_handler_array[i])
+		n := printk.Snprintf(name[:], "gokern/arch/amd64.early_idt_handler_%d", printk.Int(i))
+		if !ok || sym.Name != string(name[:n]) || sym.Entry != early_idt_handler_array[i] {
+			t.Errorf("gate %d handler %#x is %s, want %s", printk.Int(i), printk.Int(early_idt_handler_array[i]),
+				printk.Str(sym.Name), printk.Bytes(name[:n]))
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Test_gdt_tss: GDTR, CS, TR and the TSS's IST1 are what
+// startup_64_setup_gdt_idt set.
+func Test_gdt_tss(t *kunit.T) {
+	var d DescPtr
+	Store_gdt(&d)
+	if d.Base() != uint64(uintptrOf(&Gdt_page[0])) {
+		t.Errorf("GDTR base %#x, want %#x", printk.Int(d.Base()), printk.Int(uintptrOf(&Gdt_page[0])))
+	}
+	if cs := Read_cs(); cs != X__KERNEL_CS {
+		t.Errorf("CS = %#x, want %#x", printk.Int(cs), printk.Int(X__KERNEL_CS))
+	}
+	if !Gdt_page[GDT_ENTRY_KERNEL_CS].Long() || Gdt_page[GDT_ENTRY_KERNEL_CS].DPL() != 0 {
+		t.Errorf("__KERNEL_CS descriptor %#x is not a ring-0 64-bit code segment", printk.Int(uint64(Gdt_page[GDT_ENTRY_KERNEL_CS])))
+	}
+	if tr := Store_tr(); tr != X__TSS {
+		t.Errorf("TR = %#x, want %#x", printk.Int(tr), printk.Int(X__TSS))
+	}
+	tss := SystemDesc{uint64(Gdt_page[GDT_ENTRY_TSS]), uint64(Gdt_page[GDT_ENTRY_TSS+1])}
+	if tss.Base() != uint64(uintptrOf(&Cpu_tss_rw)) {
+		t.Errorf("TSS descriptor base %#x, want %#x", printk.Int(tss.Base()), printk.Int(uintptrOf(&Cpu_tss_rw)))
+	}
+	if top := uint64(uintptrOf(&exception_stack[0]) + EXCEPTION_STACK_SIZE); Cpu_tss_rw.Ist(IST_EXCEPTION) != top {
+		t.Errorf("IST1 = %#x, want %#x", printk.Int(Cpu_tss_rw.Ist(IST_EXCEPTION)), printk.Int(top))
+	}
+}
+
+// Test_early_pgt: CR3 is early_top_pgt; it maps the kernel image, and only
+// it, at __START_KERNEL_map + 16 MiB in 2 MiB pages; the identity map
+// covers 0-4 GiB; init_top_pgt[511] carries the kernel mapping over.
+func Test_early_pgt(t *kunit.T) {
+	if cr3 := Read_cr3() &^ 0xfff; cr3 != uint64(early_top_pgt_phys) {
+		t.Errorf("CR3 = %#x, want early_top_pgt %#x", printk.Int(cr3), printk.Int(early_top_pgt_phys))
+	}
+	pgd := Early_top_pgt()
+	if Init_top_pgt()[511] != pgd[511] || pgd[511] == 0 {
+		t.Errorf("init_top_pgt[511] = %#x, early_top_pgt[511] = %#x", printk.Int(Init_top_pgt()[511]), printk.Int(pgd[511]))
+	}
+	pud := (*[512]uint64)(Phys_to_virt_early(uintptr(pgd[511] &^ 0xfff)))
+	pmd := (*[512]uint64)(Phys_to_virt_early(uintptr(pud[510] &^ 0xfff)))
+	first := uintptr(LOAD_PHYSICAL_ADDR >> 21)
+	end := (Kernel_end() - START_KERNEL_map + (1 << 21) - 1) >> 21
+	for i := uintptr(0); i < 512; i++ {
+		want := uint64(0)
+		if i >= first && i < end {
+			want = uint64(i<<21) | 0x1e3
+		}
+		if pmd[i] != want {
+			t.Errorf("kernel PMD[%d] = %#x, want %#x", printk.Int(i), printk.Int(pmd[i]), printk.Int(want))
+		}
+	}
+	ident := (*[512]uint64)(Phys_to_virt_early(uintptr(pgd[0] &^ 0xfff)))
+	for g := 0; g < 4; g++ {
+		pd := (*[512]uint64)(Phys_to_virt_early(uintptr(ident[g] &^ 0xfff)))
+		for i := 0; i < 512; i += 73 {
+			if want := uint64(g)<<30 | uint64(i)<<21 | 0xe3; pd[i] != want {
+				t.Errorf("identity PMD %d/%d = %#x, want %#x", printk.Int(g), printk.Int(i), printk.Int(pd[i]), printk.Int(want))
+			}
+		}
+	}
+	// The mapping really translates: _text through the kernel mapping
+	// reads the same bytes as physical 16 MiB through the identity map.
+	hi := (*[64]byte)(ptrOf(Kernel_text))
+	lo := (*[64]byte)(Phys_to_virt_early(LOAD_PHYSICAL_ADDR))
+	if *hi != *lo {
+		t.Errorf("_text and physical 16 MiB differ")
+	}
+}
+
+// Test_boot_params: the kernel's copies equal what the loader left.
+func Test_boot_params(t *kunit.T) {
+	src := (*BootParams)(Phys_to_virt_early(boot_params_phys))
+	if *src != Boot_params {
+		t.Errorf("boot_params copy differs from the zeropage at %#x", printk.Int(boot_params_phys))
+	}
+	if !Boot_params.HdrS() || Boot_params.Version() < 0x0202 {
+		t.Errorf("setup header: HdrS %d version %#x", printk.Int(b2i(Boot_params.HdrS())), printk.Int(Boot_params.Version()))
+	}
+	if n := Boot_params.E820_entries(); n > E820_MAX_ENTRIES_ZEROPAGE {
+		t.Errorf("e820_entries = %d", printk.Int(n))
+	}
+	raw := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt_early(uintptr(Boot_params.Cmd_line_ptr())))
+	for i := 0; i < Cmdline_len; i++ {
+		if raw[i] != Boot_command_line[i] {
+			t.Errorf("command line differs at byte %d", printk.Int(i))
+			break
+		}
+	}
+	if Boot_command_line[Cmdline_len] != 0 {
+		t.Errorf("boot_command_line is not NUL-terminated")
+	}
+}
+
+// Test_static_g: the boot g describes the stack we run on, the TLS slot
+// and the FS base point at it, and SSE is on.
+func Test_static_g(t *kunit.T) {
+	sp := Read_sp()
+	if sp < boot_g.stack_lo || sp >= boot_g.stack_hi {
+		t.Errorf("SP %#x outside boot_g's stack [%#x, %#x)", printk.Int(sp), printk.Int(boot_g.stack_lo), printk.Int(boot_g.stack_hi))
+	}
+	if boot_g.stackguard0 != boot_g.stack_lo+STACK_GUARD {
+		t.Errorf("stackguard0 %#x, want lo+%d", printk.Int(boot_g.stackguard0), printk.Int(STACK_GUARD))
+	}
+	if tls_block[0] != uintptrOf(&boot_g) {
+		t.Errorf("TLS slot holds %#x, want &boot_g %#x", printk.Int(tls_block[0]), printk.Int(uintptrOf(&boot_g)))
+	}
+	if fs := Rdmsr(0xc0000100); fs != uint64(uintptrOf(&tls_block[1])) {
+		t.Errorf("FS base %#x, want %#x", printk.Int(fs), printk.Int(uintptrOf(&tls_block[1])))
+	}
+	if boot_g.m != 0 {
+		t.Errorf("boot_g.m = %#x, want nil (panics must fault at once)", printk.Int(boot_g.m))
+	}
+	if Read_cr0()&(1<<2) != 0 || Read_cr4()&(1<<9) == 0 {
+		t.Errorf("SSE not enabled: CR0 %#x CR4 %#x", printk.Int(Read_cr0()), printk.Int(Read_cr4()))
+	}
+}
+
+// Test_tsc_clock: the TSC frequency is known and printk's clock advances.
+func Test_tsc_clock(t *kunit.T) {
+	if Tsc_khz == 0 {
+		t.Errorf("tsc_khz = 0")
+	}
+	a := local_clock()
+	for i := 0; i < 1000; i++ {
+		Inb(0x80) // a slow I/O port read, as Linux's io_delay
+	}
+	b := local_clock()
+	if b <= a {
+		t.Errorf("local_clock did not advance: %d then %d", printk.Int(a), printk.Int(b))
+	}
+	if ns := Cycles_to_ns(Tsc_khz*1000, Tsc_khz); ns != 1000000000 {
+		t.Errorf("one second of cycles is %d ns", printk.Int(ns))
+	}
+}

@@ -1,0 +1,157 @@
+package bzimage
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"os"
+)
+
+// Setup header offsets, boot protocol 2.15 ("The Real-Mode Kernel Header").
+const (
+	OffSetupSects       = 0x1f1
+	OffSyssize          = 0x1f4
+	OffBootFlag         = 0x1fe
+	OffJump             = 0x200
+	OffHeader           = 0x202
+	OffVersion          = 0x206
+	OffKernelVersion    = 0x20e
+	OffLoadflags        = 0x211
+	OffCode32Start      = 0x214
+	OffKernelAlignment  = 0x230
+	OffRelocatable      = 0x234
+	OffCmdlineSize      = 0x238
+	OffPrefAddress      = 0x258
+	OffInitSize         = 0x260
+	OffKernelInfoOffset = 0x268
+
+	BootFlag        = 0xaa55
+	HeaderMagic     = 0x53726448 // "HdrS"
+	ProtocolVersion = 0x020f
+	LOADED_HIGH     = 0x01
+	CAN_USE_HEAP    = 0x80
+
+	SetupSectsMin = 4 // a loader treats 0 as 4 (boot.rst)
+)
+
+// Inputs names the files Build packs.
+type Inputs struct {
+	SetupELF      string // build/setup.elf (symbols: kernel_version_str)
+	SetupBin      string // objcopy -O binary of it
+	PayloadELF    string // build/compressed/vmlinux (symbols: _end, kernel_info)
+	PayloadBin    string // objcopy -O binary of it
+	KernelEnd     uint64 // physical end of the Go kernel (Piggy.End)
+	VersionString string // "gokern 0.1 (go1.26.8) ..."
+}
+
+// Image is the result of Build, with the header values it computed.
+type Image struct {
+	Bytes                       []byte
+	SetupSects                  int
+	Syssize, InitSize, InfoOffs uint32
+}
+
+func symbol(path, name string) (uint64, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v", path, err)
+	}
+	for _, s := range syms {
+		if s.Name == name {
+			return s.Value, nil
+		}
+	}
+	return 0, fmt.Errorf("%s: no symbol %s", path, name)
+}
+
+// Build packs setup and payload into a bzImage: the setup padded to whole
+// 512-byte sectors, then the payload, which the loader puts at
+// code32_start. It fills setup_sects, syssize, init_size,
+// kernel_info_offset and the version string, and checks the fields the
+// assembler already set.
+func Build(in Inputs) (*Image, error) {
+	setup, err := os.ReadFile(in.SetupBin)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := os.ReadFile(in.PayloadBin)
+	if err != nil {
+		return nil, err
+	}
+	le := binary.LittleEndian
+	if len(setup) < 0x270 {
+		return nil, fmt.Errorf("%s: %d bytes, too small to hold the setup header", in.SetupBin, len(setup))
+	}
+	if le.Uint16(setup[OffBootFlag:]) != BootFlag || le.Uint32(setup[OffHeader:]) != HeaderMagic {
+		return nil, fmt.Errorf("%s: no boot_flag/HdrS at 0x1fe/0x202", in.SetupBin)
+	}
+	if v := le.Uint16(setup[OffVersion:]); v != ProtocolVersion {
+		return nil, fmt.Errorf("%s: header version %#x, want %#x", in.SetupBin, v, ProtocolVersion)
+	}
+	if setup[OffLoadflags]&LOADED_HIGH == 0 {
+		return nil, fmt.Errorf("%s: loadflags lacks LOADED_HIGH: the payload must go to 1 MiB", in.SetupBin)
+	}
+
+	// Pad setup to whole sectors; setup_sects counts them without the
+	// boot sector.
+	sects := (len(setup) + 511) / 512
+	if sects-1 < SetupSectsMin {
+		sects = SetupSectsMin + 1
+	}
+	img := make([]byte, sects*512, sects*512+len(payload)+16)
+	copy(img, setup)
+	img[OffSetupSects] = byte(sects - 1)
+	if sects-1 > 255 {
+		return nil, fmt.Errorf("setup is %d sectors: setup_sects is one byte", sects-1)
+	}
+
+	// syssize: the payload in 16-byte paragraphs.
+	syssize := uint32((len(payload) + 15) / 16)
+	le.PutUint32(img[OffSyssize:], syssize)
+
+	// init_size: memory from code32_start the boot stage needs before it can
+	// look at the memory map: its own image and bss (_end), and the Go kernel
+	// it moves to 16 MiB, which the loader must not have put anything on.
+	end, err := symbol(in.PayloadELF, "_end")
+	if err != nil {
+		return nil, err
+	}
+	initSize := end
+	if in.KernelEnd > CODE32_START {
+		initSize = max(initSize, in.KernelEnd-CODE32_START)
+	}
+	initSize = (initSize + 4095) &^ 4095
+	le.PutUint32(img[OffInitSize:], uint32(initSize))
+
+	info, err := symbol(in.PayloadELF, "kernel_info")
+	if err != nil {
+		return nil, err
+	}
+	le.PutUint32(img[OffKernelInfoOffset:], uint32(info))
+
+	// The version string the kernel_version field points at.
+	vs, err := symbol(in.SetupELF, "kernel_version_str")
+	if err != nil {
+		return nil, err
+	}
+	if kv := uint64(le.Uint16(img[OffKernelVersion:])) + 0x200; kv != vs {
+		return nil, fmt.Errorf("kernel_version points at %#x, kernel_version_str is at %#x", kv, vs)
+	}
+	const versionMax = 63
+	if len(in.VersionString) > versionMax {
+		return nil, fmt.Errorf("version string longer than %d bytes", versionMax)
+	}
+	if !bytes.Equal(img[vs:vs+versionMax+1], make([]byte, versionMax+1)) {
+		return nil, fmt.Errorf("kernel_version_str at %#x is not an empty 64-byte buffer", vs)
+	}
+	copy(img[vs:], in.VersionString)
+
+	img = append(img, payload...)
+	return &Image{Bytes: img, SetupSects: sects - 1, Syssize: syssize, InitSize: uint32(initSize), InfoOffs: uint32(info)}, nil
+}

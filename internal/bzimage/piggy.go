@@ -1,0 +1,145 @@
+// Package bzimage makes gokern's boot image, the counterparts of Linux's
+// host tools arch/x86/boot/compressed/mkpiggy.c (MkPiggy: the kernel
+// payload inside the boot stage) and arch/x86/boot/tools/build.c (Build:
+// setup sectors + protected-mode payload, with the setup header filled in
+// for boot protocol 2.15, Documentation/arch/x86/boot.rst).
+package bzimage
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"os"
+)
+
+// Memory-map constants (DESIGN.md §3, Linux arch/x86/include/asm/page_64_types.h).
+const (
+	START_KERNEL_map   = 0xffffffff80000000
+	LOAD_PHYSICAL_ADDR = 0x1000000 // 16 MiB
+	CODE32_START       = 0x100000  // where loaders put the protected-mode payload
+)
+
+// Piggy header layout; boot/compressed/head_64.S reads it.
+const (
+	PiggyMagic  = 0x504b4f47 // "GOKP"
+	piggyHdrLen = 32
+	piggySegLen = 32
+)
+
+// Segment is one loadable segment of the kernel as the boot stage moves it.
+type Segment struct {
+	Phys, Filesz, Memsz uint64
+	Data                []byte
+}
+
+// Piggy describes the kernel payload.
+type Piggy struct {
+	Entry      uint64 // physical address of the kernel's startup_64
+	Start, End uint64 // physical extent, bss included
+	Segments   []Segment
+}
+
+// ReadKernel takes the loadable segments of the Go kernel ELF. Every
+// segment must lie in the kernel text mapping at or above
+// LOAD_PHYSICAL_ADDR, because startup_64 of the boot stage copies it to
+// vaddr - __START_KERNEL_map.
+func ReadKernel(path string) (*Piggy, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 {
+		return nil, fmt.Errorf("%s: not an x86-64 ELF64 file", path)
+	}
+	p := &Piggy{Start: ^uint64(0)}
+	for _, ph := range f.Progs {
+		if ph.Type != elf.PT_LOAD || ph.Memsz == 0 {
+			continue
+		}
+		if ph.Vaddr < START_KERNEL_map+LOAD_PHYSICAL_ADDR {
+			return nil, fmt.Errorf("%s: segment at %#x is below __START_KERNEL_map+LOAD_PHYSICAL_ADDR (%#x): link the kernel with -T in the kernel text mapping",
+				path, ph.Vaddr, uint64(START_KERNEL_map+LOAD_PHYSICAL_ADDR))
+		}
+		data := make([]byte, ph.Filesz)
+		if _, err := ph.ReadAt(data, 0); err != nil {
+			return nil, fmt.Errorf("%s: reading segment at %#x: %v", path, ph.Vaddr, err)
+		}
+		phys := ph.Vaddr - START_KERNEL_map
+		p.Segments = append(p.Segments, Segment{Phys: phys, Filesz: ph.Filesz, Memsz: ph.Memsz, Data: data})
+		p.Start = min(p.Start, phys)
+		p.End = max(p.End, phys+ph.Memsz)
+	}
+	if len(p.Segments) == 0 {
+		return nil, fmt.Errorf("%s: no loadable segments", path)
+	}
+	if f.Entry < START_KERNEL_map {
+		return nil, fmt.Errorf("%s: entry %#x is not in the kernel text mapping", path, f.Entry)
+	}
+	p.Entry = f.Entry - START_KERNEL_map
+	if p.Entry < p.Start || p.Entry >= p.End {
+		return nil, fmt.Errorf("%s: entry %#x outside the kernel image", path, f.Entry)
+	}
+	return p, nil
+}
+
+// Bytes serialises the piggy: header, segment table, then each segment's
+// file bytes, 16-byte aligned.
+func (p *Piggy) Bytes() []byte {
+	le := binary.LittleEndian
+	// Lay out first, so the table can be written in one place.
+	offs := make([]uint64, len(p.Segments))
+	off := uint64(piggyHdrLen + piggySegLen*len(p.Segments))
+	for i, s := range p.Segments {
+		off = (off + 15) &^ 15
+		offs[i] = off
+		off += s.Filesz
+	}
+	out := make([]byte, off)
+	le.PutUint32(out[0:], PiggyMagic)
+	le.PutUint32(out[4:], uint32(len(p.Segments)))
+	le.PutUint64(out[8:], p.Entry)
+	le.PutUint64(out[16:], p.Start)
+	le.PutUint64(out[24:], p.End)
+	for i, s := range p.Segments {
+		e := out[piggyHdrLen+piggySegLen*i:]
+		le.PutUint64(e[0:], offs[i])
+		le.PutUint64(e[8:], s.Phys)
+		le.PutUint64(e[16:], s.Filesz)
+		le.PutUint64(e[24:], s.Memsz)
+		copy(out[offs[i]:], s.Data)
+	}
+	return out
+}
+
+// ParsePiggy reads back a serialised piggy (used by tests and by the image
+// checks, the way a student would check what the builder wrote).
+func ParsePiggy(b []byte) (*Piggy, error) {
+	le := binary.LittleEndian
+	if len(b) < piggyHdrLen || le.Uint32(b) != PiggyMagic {
+		return nil, fmt.Errorf("not a piggy: bad magic")
+	}
+	n := int(le.Uint32(b[4:]))
+	if len(b) < piggyHdrLen+n*piggySegLen {
+		return nil, fmt.Errorf("piggy truncated in segment table")
+	}
+	p := &Piggy{Entry: le.Uint64(b[8:]), Start: le.Uint64(b[16:]), End: le.Uint64(b[24:])}
+	for i := 0; i < n; i++ {
+		e := b[piggyHdrLen+piggySegLen*i:]
+		off, fs := le.Uint64(e[0:]), le.Uint64(e[16:])
+		if off+fs > uint64(len(b)) {
+			return nil, fmt.Errorf("piggy segment %d beyond the end", i)
+		}
+		p.Segments = append(p.Segments, Segment{Phys: le.Uint64(e[8:]), Filesz: fs, Memsz: le.Uint64(e[24:]), Data: b[off : off+fs]})
+	}
+	return p, nil
+}
+
+// MkPiggy writes the payload for boot/compressed/piggy.S.
+func MkPiggy(vmlinux, out string) (*Piggy, error) {
+	p, err := ReadKernel(vmlinux)
+	if err != nil {
+		return nil, err
+	}
+	return p, os.WriteFile(out, p.Bytes(), 0o644)
+}

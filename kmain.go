@@ -1,0 +1,106 @@
+// gokern's start_kernel and idle loop: Linux init/main.c (start_kernel,
+// rest_init, arch_call_rest_init) and kernel/sched/idle.c
+// (cpu_startup_entry, do_idle); in 2.6, cpu_idle.
+//
+// The kernel starts at startup_64 (arch/amd64/head_64.s), never at main:
+// the Go linker is told so with -E (internal/kbuild). Package main exists
+// because the kernel is a Go program; its package initialisers never run,
+// so every package-level variable in the kernel is initialised statically
+// (constants, or composite literals of constants and function names).
+package main
+
+import (
+	"gokern/arch/amd64"
+	"gokern/cmdline"
+	"gokern/kunit"
+	"gokern/printk"
+	_ "unsafe" // go:linkname
+)
+
+// Set by the linker (-X), as Linux's UTS_RELEASE and compile.h.
+var (
+	gokern_version = "0.1"
+	go_version     = "go"
+	build_info     = "#1"
+)
+
+func main() {
+	// Never called: see the package comment. `go run .` on a host gets
+	// this message instead of a crash.
+	println("gokern is a kernel: build it with ./qemu.sh build and boot build/bzImage")
+}
+
+// start_kernel reads like Linux's: one step a line.
+//
+//go:linkname start_kernel
+func start_kernel() {
+	// The banner (Linux linux_banner).
+	printk.Notice("gokern version %s (%s) %s\n", printk.Str(gokern_version), printk.Str(go_version), printk.Str(build_info))
+	printk.Debug("start_kernel: boot CPU, console ttyS0, TSC %d kHz (%s)\n", printk.Int(amd64.Tsc_khz), printk.Str(amd64.Tsc_source))
+	// Architecture setup: command line, memory map.
+	amd64.Setup_arch()
+	// In-kernel selftests, if the command line asks (selftest=all|a,b).
+	run_selftests(amd64.Cmdline())
+	// Deliberate crashes for the oops tests (lkdtm=...).
+	lkdtm_trigger(amd64.Cmdline())
+	// Hand over to the idle loop.
+	arch_call_rest_init()
+}
+
+// arch_call_rest_init → rest_init → cpu_startup_entry: boot CPU becomes
+// the idle task (Linux init/main.c).
+func arch_call_rest_init() { rest_init() }
+
+func rest_init() {
+	// No scheduler yet: no kernel_init thread to create. The boot CPU
+	// goes straight into the idle loop.
+	cpu_startup_entry()
+}
+
+// cpu_startup_entry: Linux kernel/sched/idle.c; 2.6's cpu_idle.
+func cpu_startup_entry() {
+	printk.Info("cpu_idle: CPU 0 enters the idle loop (do_idle: hlt, interrupts off until trap_init)\n")
+	if cmdline.Find_option_bool(amd64.Cmdline(), "exit_at_idle") {
+		amd64.Debug_exit(amd64.DEBUG_EXIT_SUCCESS)
+	}
+	do_idle()
+}
+
+// do_idle halts forever. Interrupts are off (the early IDT handles only
+// exceptions), so HLT sleeps until an NMI or a reset.
+func do_idle() {
+	for {
+		amd64.Native_halt()
+	}
+}
+
+// selftests lists the in-kernel tests, by name, for selftest=.
+var selftests = []kunit.Case{
+	{Name: "static_g", Run: amd64.Test_static_g},
+	{Name: "gdt_tss", Run: amd64.Test_gdt_tss},
+	{Name: "early_idt", Run: amd64.Test_early_idt},
+	{Name: "early_pgt", Run: amd64.Test_early_pgt},
+	{Name: "boot_params", Run: amd64.Test_boot_params},
+	{Name: "tsc_clock", Run: amd64.Test_tsc_clock},
+	{Name: "printk_log_buf", Run: test_printk_log_buf},
+	{Name: "kallsyms", Run: test_kallsyms},
+	// Fails on purpose, to prove that a failure is reported and exits 35.
+	{Name: "ktap_must_fail", Run: test_ktap_must_fail, Explicit: true},
+}
+
+func run_selftests(cmd []byte) {
+	sel, ok := cmdline.Find_option(cmd, "selftest")
+	if !ok {
+		return
+	}
+	if len(selftests) == 0 || selftests[0].Run == nil {
+		printk.Emerg("selftest: the test table is empty: static initialisation failed\n")
+		amd64.Debug_exit(amd64.DEBUG_EXIT_FAILURE)
+	}
+	if kunit.Run(selftests, sel) {
+		printk.Emerg("selftest: all passed\n")
+		amd64.Debug_exit(amd64.DEBUG_EXIT_SUCCESS)
+	}
+	printk.Emerg("selftest: FAILED\n")
+	amd64.Debug_exit(amd64.DEBUG_EXIT_FAILURE)
+}

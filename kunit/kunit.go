@@ -1,0 +1,139 @@
+// Package kunit runs in-kernel selftests and reports them in KTAP, the
+// format of Linux's KUnit (lib/kunit/test.c, Documentation/dev-tools/ktap.rst):
+//
+//	KTAP version 1
+//	1..3
+//	ok 1 printk_log_buf
+//	    # early_idt: gate 14 points at 0x0, want 0xffffffff81...
+//	not ok 2 early_idt
+//	ok 3 tsc_clock
+//
+// The boot-test harness parses these lines; the kernel exits through
+// isa-debug-exit with success only if every selected test passed.
+package kunit
+
+import (
+	"gokern/printk"
+)
+
+// Case is one selftest. Run reports failures through t.
+type Case struct {
+	Name string
+	Run  func(t *T)
+	// Explicit cases run only when named in selftest=, never with "all"
+	// (e.g. a case that must fail, to prove the failure path).
+	Explicit bool
+}
+
+// T collects one case's result.
+type T struct {
+	name   string
+	failed bool
+}
+
+// Errorf marks the case failed and prints a KTAP diagnostic line.
+func (t *T) Errorf(format string, args ...printk.Arg) {
+	t.failed = true
+	var buf [512]byte
+	n := printk.Vsnprintf(buf[:], format, args...)
+	printk.Printk(printk.KERN_EMERG, "    # %s: %s\n", printk.Str(t.name), printk.Bytes(buf[:n]))
+}
+
+// Logf prints a diagnostic without failing.
+func (t *T) Logf(format string, args ...printk.Arg) {
+	var buf [512]byte
+	n := printk.Vsnprintf(buf[:], format, args...)
+	printk.Printk(printk.KERN_EMERG, "    # %s: %s\n", printk.Str(t.name), printk.Bytes(buf[:n]))
+}
+
+// Failed reports whether Errorf was called.
+func (t *T) Failed() bool { return t.failed }
+
+// selected reports whether name is in the comma-separated list sel, or
+// sel is "all" and the case is not explicit.
+func selected(c *Case, sel []byte) bool {
+	if string(sel) == "all" {
+		return !c.Explicit
+	}
+	for start := 0; start <= len(sel); {
+		end := start
+		for end < len(sel) && sel[end] != ',' {
+			end++
+		}
+		if string(sel[start:end]) == c.Name {
+			return true
+		}
+		start = end + 1
+	}
+	return false
+}
+
+// unknown returns the first name in sel that names no case, if any.
+func unknown(cases []Case, sel []byte) ([]byte, bool) {
+	if string(sel) == "all" {
+		return nil, false
+	}
+	for start := 0; start <= len(sel); {
+		end := start
+		for end < len(sel) && sel[end] != ',' {
+			end++
+		}
+		name := sel[start:end]
+		found := false
+		for i := range cases {
+			if cases[i].Name == string(name) {
+				found = true
+			}
+		}
+		if !found {
+			return name, true
+		}
+		start = end + 1
+	}
+	return nil, false
+}
+
+// Run runs the cases selected by sel ("all" or "name,name,...") and prints
+// KTAP at KERN_EMERG, so that "quiet" cannot hide results. It returns
+// whether every selected case passed; a name that matches no case is a
+// failure of its own ("not ok N name # no such selftest").
+func Run(cases []Case, sel []byte) bool {
+	total := 0
+	for i := range cases {
+		if selected(&cases[i], sel) {
+			total++
+		}
+	}
+	bad, hasBad := unknown(cases, sel)
+	if hasBad {
+		total++
+	}
+	printk.Emerg("KTAP version 1\n")
+	printk.Emerg("1..%d\n", printk.Int(total))
+	ok := true
+	n := 0
+	for i := range cases {
+		c := &cases[i]
+		if !selected(c, sel) {
+			continue
+		}
+		n++
+		t := T{name: c.Name}
+		c.Run(&t)
+		if t.failed {
+			ok = false
+			printk.Emerg("not ok %d %s\n", printk.Int(n), printk.Str(c.Name))
+		} else {
+			printk.Emerg("ok %d %s\n", printk.Int(n), printk.Str(c.Name))
+		}
+	}
+	if hasBad {
+		n++
+		ok = false
+		printk.Emerg("not ok %d %s # no such selftest\n", printk.Int(n), printk.Bytes(bad))
+	}
+	if total == 0 {
+		ok = false
+	}
+	return ok
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"gokern/arch/amd64"
+	"gokern/cmdline"
+	"gokern/printk"
+)
+
+// Deliberate crashes, to prove that every kind of kernel bug ends in an
+// oops naming the function and line, never in a silent triple fault.
+// Linux has the same idea in drivers/misc/lkdtm (crash types ACCESS_NULL,
+// ARRAY_BOUNDS, EXHAUST_STACK, ...), triggered through debugfs; gokern
+// takes the crash type from the command line: lkdtm=TYPE.
+
+func lkdtm_trigger(cmd []byte) {
+	v, ok := cmdline.Find_option(cmd, "lkdtm")
+	if !ok {
+		return
+	}
+	printk.Emerg("lkdtm: Performing direct entry %s\n", printk.Bytes(v))
+	switch string(v) {
+	case "ACCESS_NULL":
+		lkdtm_ACCESS_NULL()
+	case "ARRAY_BOUNDS":
+		lkdtm_ARRAY_BOUNDS(len(v))
+	case "EXHAUST_STACK":
+		lkdtm_EXHAUST_STACK(0)
+	case "DIVIDE_ZERO":
+		lkdtm_DIVIDE_ZERO(len(v) - len(v))
+	case "UNMAPPED":
+		lkdtm_UNMAPPED()
+	default:
+		printk.Err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED)\n", printk.Bytes(v))
+		return
+	}
+	printk.Emerg("lkdtm: %s did not crash\n", printk.Bytes(v))
+	amd64.Debug_exit(amd64.DEBUG_EXIT_FAILURE)
+}
+
+type lkdtm_struct struct {
+	pad   [64]byte
+	field uint64
+}
+
+var lkdtm_ptr *lkdtm_struct // nil
+
+//go:noinline
+func lkdtm_ACCESS_NULL() {
+	printk.Emerg("lkdtm: read %d\n", printk.Int(lkdtm_ptr.field))
+}
+
+var lkdtm_array [8]uint64
+
+//go:noinline
+func lkdtm_ARRAY_BOUNDS(n int) {
+	i := n + 8 // out of range for [8]uint64, not provable at compile time
+	lkdtm_array[i] = 1
+}
+
+//go:noinline
+func lkdtm_EXHAUST_STACK(depth int) uint64 {
+	var frame [1024]byte
+	frame[depth&1023] = byte(depth)
+	return lkdtm_EXHAUST_STACK(depth+1) + uint64(frame[(depth*7)&1023])
+}
+
+//go:noinline
+func lkdtm_DIVIDE_ZERO(d int) {
+	printk.Emerg("lkdtm: %d\n", printk.Int(100/d))
+}
+
+// UNMAPPED reads an address in the kernel half that nothing maps.
+//
+//go:noinline
+func lkdtm_UNMAPPED() {
+	p := (*uint64)(amd64.Phys_to_virt_early(0xffffffffc0000000))
+	printk.Emerg("lkdtm: read %d\n", printk.Int(*p))
+}

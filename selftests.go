@@ -1,0 +1,55 @@
+package main
+
+import (
+	"gokern/arch/amd64"
+	"gokern/kallsyms"
+	"gokern/kunit"
+	"gokern/printk"
+)
+
+// test_printk_log_buf: a KERN_DEBUG message the console hides still lands
+// in __log_buf, and the banner is there.
+func test_printk_log_buf(t *kunit.T) {
+	saved := printk.Console_loglevel
+	printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET
+	printk.Debug("printk selftest: hidden debug line %d\n", printk.Int(42))
+	printk.Console_loglevel = saved
+	if !printk.Log_contains("] printk selftest: hidden debug line 42\n") {
+		t.Errorf("debug line missing from __log_buf")
+	}
+	if !printk.Log_contains("gokern version ") {
+		t.Errorf("banner missing from __log_buf")
+	}
+	var b [64]byte
+	n := printk.Snprintf(b[:], "%#018llx|%-4s|%5d", printk.Int(uint64(0x9fbff)), printk.Str("ok"), printk.Int(-3))
+	if string(b[:n]) != "0x000000000009fbff|ok  |   -3" {
+		t.Errorf("vsnprintf gave %s", printk.Bytes(b[:n]))
+	}
+}
+
+// test_kallsyms: the pclntab look-up names this very function, with its
+// file and a line inside it, from a return address of the call chain.
+func test_kallsyms(t *kunit.T) {
+	pc := caller_pc()
+	sym, ok := kallsyms.Lookup(pc)
+	if !ok || sym.Name != "main.test_kallsyms" || sym.Line == 0 {
+		t.Errorf("Lookup(%#x) = %s %s:%d", printk.Int(pc), printk.Str(sym.Name), printk.Str(sym.File), printk.Int(sym.Line))
+	}
+	ret := kallsyms.Caller(amd64.Read_bp(), 0, func(uintptr) bool { return true })
+	caller, ok := kallsyms.Lookup(ret - 1)
+	if !ok || caller.Name != "gokern/kunit.Run" {
+		t.Errorf("caller of test_kallsyms is %s, want gokern/kunit.Run", printk.Str(caller.Name))
+	}
+}
+
+// caller_pc returns an address in its caller: the return address minus
+// one (inside the CALL), found through the frame pointer.
+//
+//go:noinline
+func caller_pc() uintptr {
+	return kallsyms.Caller(amd64.Read_bp(), 0, func(uintptr) bool { return true }) - 1
+}
+
+func test_ktap_must_fail(t *kunit.T) {
+	t.Errorf("this selftest fails on purpose")
+}
