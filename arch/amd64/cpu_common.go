@@ -1,6 +1,10 @@
 package amd64
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"gokern/kallsyms"
+)
 
 // The kernel GDT and TSS, Linux arch/x86/kernel/cpu/common.c (gdt_page,
 // cpu_init_exception_handling) and head64.c (startup_64_setup_gdt_idt).
@@ -27,7 +31,7 @@ func startup_64_setup_gdt_idt() {
 	Gdt_page[GDT_ENTRY_KERNEL_DS] = DESC_KERNEL_DS
 
 	init_g(&exc_g, uintptrOf(&exception_stack[0]), EXCEPTION_STACK_SIZE)
-	exc_g.m = uintptrOf(&exc_m[0])
+	kallsyms.Current_g_slot = &tls_block[0]
 	Cpu_tss_rw.Set_ist(IST_EXCEPTION, uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)
 	Cpu_tss_rw.Set_io_bitmap_base(TSS_SIZE)
 	tss := Mk_tss_desc(uintptrOf(&Cpu_tss_rw), TSS_SIZE-1)

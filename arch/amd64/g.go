@@ -33,9 +33,6 @@ const (
 	G_SIZE      = 1024
 	G_PAD_WORDS = G_SIZE/8 - 7
 
-	// M_SIZE is the room for a runtime m: see gStatic.m below.
-	M_SIZE = 16 << 10
-
 	// STACK_GUARD: stackguard0 = stack.lo + STACK_GUARD. The runtime's
 	// stackGuard is 928 bytes on linux/amd64 (runtime/stack.go): room for
 	// chains of nosplit functions below the guard. Rounded up to 1 KiB.
@@ -57,10 +54,8 @@ var (
 	// runtime's scheduler.
 	boot_g gStatic
 	// exc_g describes exception_stack; the early exception handler runs on
-	// it. Its m points at exc_m so that kallsyms (the runtime's pclntab
-	// look-ups, which use a cache in the m) works while printing an oops.
+	// it. (kallsyms lends either g an m while it reads the pclntab.)
 	exc_g gStatic
-	exc_m [M_SIZE]byte
 
 	// tls_block[0] holds the current g; the FS base is &tls_block[1], so
 	// FS:-8 reads it.

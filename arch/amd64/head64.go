@@ -34,7 +34,7 @@ var (
 	tsc_startup_32        uint64
 	early_top_pgt_phys    uintptr
 	early_kernel_pmds_end uintptr
-	early_pgt_buf         [9 * 4096]byte
+	early_pgt_buf         [10 * 4096]byte // 9 pages + room to align
 )
 
 // Phys_to_virt_early returns a pointer for a physical address below 4 GiB

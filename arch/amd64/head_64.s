@@ -36,18 +36,22 @@
 #define MSR_FS_BASE	0xc0000100	// SDM Vol. 4, IA32_FS_BASE
 
 // The early page tables (Linux early_top_pgt, level3_kernel_pgt,
-// level2_kernel_pgt, and an identity map): 8 pages in early_pgt_buf,
+// level2_kernel_pgt, and an identity map): 9 pages in early_pgt_buf,
 // page-aligned at run time because the Go linker aligns data to at most
 // 32 bytes.
 //   page 0: early_top_pgt (PGD)
 //   page 1: PUD of the identity map, pages 2-5: its 4 PMDs (0-4 GiB)
 //   page 6: PUD of __START_KERNEL_map (PGD slot 511)
 //   page 7: PMD of the kernel image (PUD slot 510)
+//   page 8: PTEs of the first 2 MiB, so that page 0 stays unmapped and a
+//           nil pointer dereference faults (DESIGN.md §3)
 #define PGT_PGD		0
 #define PGT_ID_PUD	4096
 #define PGT_ID_PMD	8192
 #define PGT_K_PUD	(6*4096)
 #define PGT_K_PMD	(7*4096)
+#define PGT_ID_PTE	(8*4096)
+#define PGT_PAGES	9
 
 TEXT ·startup_64(SB),NOSPLIT|NOFRAME,$0
 	CLI
@@ -87,7 +91,7 @@ delta_ok:
 	ANDQ	$~4095, R15
 	MOVQ	R15, DI
 	XORQ	AX, AX
-	MOVQ	$(8*4096/8), CX
+	MOVQ	$(PGT_PAGES*4096/8), CX
 	REP;	STOSQ
 
 	// PGD[0] → identity PUD; PGD[511] → kernel PUD
@@ -117,6 +121,19 @@ id_pmd:
 	ADDQ	$8, DI
 	DECQ	CX
 	JNZ	id_pmd
+
+	// The first 2 MiB in 4 KiB pages, all but page 0.
+	LEAQ	(PGT_ID_PTE+KERNPG_TABLE)(R15), AX
+	MOVQ	AX, PGT_ID_PMD(R15)
+	MOVQ	$(4096+KERNPG_TABLE), AX
+	LEAQ	(PGT_ID_PTE+8)(R15), DI
+	MOVQ	$511, CX
+id_pte:
+	MOVQ	AX, (DI)
+	ADDQ	$4096, AX
+	ADDQ	$8, DI
+	DECQ	CX
+	JNZ	id_pte
 
 	// kernel PUD[510] → kernel PMD: 0xffffffff80000000 is PGD 511, PUD 510
 	LEAQ	(PGT_K_PMD+KERNPG_TABLE)(R15), AX

@@ -41,11 +41,19 @@ func Local_irq_disable()
 
 // Load_gdt, Load_idt: LGDT and LIDT of a 10-byte pseudo-descriptor
 // (SDM Vol. 3A §3.5.1, §6.10).
+//
+//go:noescape
 func Load_gdt(d *DescPtr)
+
+//go:noescape
 func Load_idt(d *DescPtr)
 
 // Store_gdt, Store_idt: SGDT and SIDT.
+//
+//go:noescape
 func Store_gdt(d *DescPtr)
+
+//go:noescape
 func Store_idt(d *DescPtr)
 
 // Load_tr executes LTR with a TSS selector (SDM Vol. 3A §8.2.4).
