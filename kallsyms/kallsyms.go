@@ -86,9 +86,17 @@ func lend_m() (mp *uintptr) {
 // Lookup finds the function holding pc. ok is false for an address outside
 // any Go function.
 func Lookup(pc uintptr) (sym Symbol, ok bool) {
-	if mp := lend_m(); mp != nil {
-		defer func() { *mp = 0 }()
+	// No defer: without optimisation (-N) the compiler turns it into
+	// runtime.deferprocStack, which needs the runtime.
+	mp := lend_m()
+	sym, ok = lookup(pc)
+	if mp != nil {
+		*mp = 0
 	}
+	return sym, ok
+}
+
+func lookup(pc uintptr) (sym Symbol, ok bool) {
 	f := findfunc(pc)
 	if f.fn == nil {
 		return Symbol{}, false

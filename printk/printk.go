@@ -119,10 +119,14 @@ func Unregister_console(c *Console) {
 // arch code once the TSC frequency is known.
 var Clock func() uint64
 
+// LOG_LINE_MAX: the longest message (the command line, 2047 bytes, must
+// fit in one; Linux's PRINTK_MESSAGE_MAX is 2048 for the text alone).
+const LOG_LINE_MAX = 4096
+
 // line buffers: one for normal messages, one for a message printed while
 // another is being formatted (a fault inside printk, an oops).
 var (
-	linebuf [2][1024]byte
+	linebuf [2][LOG_LINE_MAX]byte
 	depth   int
 	// atLineStart is false after a message without a trailing newline, so a
 	// KERN_CONT message continues it without a new time stamp.

@@ -11,9 +11,9 @@ func Gokern() Options {
 			// table", "invalid pc-encoded table") and throw only when the
 			// symbol table is corrupt; they need an m for their cache,
 			// which the oops path's g has (arch/amd64/g.go).
-			{Func: "gokern/kallsyms.Lookup", Callee: "runtime.funcline1",
+			{Func: "gokern/kallsyms.lookup", Callee: "runtime.funcline1",
 				Why: "prints only on a corrupt pclntab, right before throw"},
-			{Func: "gokern/kallsyms.Lookup", Callee: "runtime.funcInfo.entry",
+			{Func: "gokern/kallsyms.lookup", Callee: "runtime.funcInfo.entry",
 				Why: "prints only on a corrupt pclntab, right before throw"},
 		},
 	}

@@ -1,0 +1,272 @@
+package boottest
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	q "gokern/internal/qemutest"
+)
+
+// mustExit fails the test unless QEMU exited with code.
+func mustExit(t *testing.T, r *q.Result, code int) {
+	t.Helper()
+	if r.TimedOut || r.ExitCode != code {
+		t.Fatalf("want exit %d\n%s", code, r.Describe())
+	}
+}
+
+func mustContain(t *testing.T, r *q.Result, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if !strings.Contains(r.Output, s) {
+			t.Fatalf("console lacks %q\n%s", s, r.Describe())
+		}
+	}
+}
+
+// TestBootStagesInOrder: with "debug" every stage prints a line naming its
+// Linux function, in boot order, and the idle line names cpu_idle.
+func TestBootStagesInOrder(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "debug exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	stages := []string{"start_of_setup", "detect_memory", "go_to_protected_mode", "startup_32",
+		"startup_64", "x86_64_start_kernel", "start_kernel", "cpu_idle"}
+	lines := r.Lines()
+	at := 0
+	for _, stage := range stages {
+		found := false
+		for ; at < len(lines); at++ {
+			if strings.Contains(lines[at], stage) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("stage %q missing or out of order\n%s", stage, r.Describe())
+		}
+	}
+	// The idle line is the last thing printed.
+	if last := lines[len(lines)-1]; !strings.Contains(last, "cpu_idle") {
+		t.Fatalf("last line %q is not the idle line", last)
+	}
+}
+
+type e820Entry struct {
+	addr, end uint64 // end inclusive
+	typ       string
+}
+
+var (
+	setupE820RE  = regexp.MustCompile(`detect_memory: e820 entry \d+: addr 0x([0-9a-f]{16}) size 0x([0-9a-f]{16}) type (\d+)`)
+	kernelE820RE = regexp.MustCompile(`\] (BIOS-[0-9a-z]+): \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.*)$`)
+	typeNames    = map[string]string{"1": "usable", "2": "reserved", "3": "ACPI data", "4": "ACPI NVS", "5": "unusable"}
+)
+
+func hex(s string) uint64 { v, _ := strconv.ParseUint(s, 16, 64); return v }
+
+// e820Maps returns the map the real-mode setup collected and the one the
+// kernel printed.
+func e820Maps(r *q.Result) (setup, kernel []e820Entry, who string) {
+	for _, l := range r.Lines() {
+		if m := setupE820RE.FindStringSubmatch(l); m != nil {
+			name, ok := typeNames[m[3]]
+			if !ok {
+				name = "type " + m[3]
+			}
+			a, sz := hex(m[1]), hex(m[2])
+			setup = append(setup, e820Entry{a, a + sz - 1, name})
+		}
+		if m := kernelE820RE.FindStringSubmatch(l); m != nil {
+			who = m[1]
+			kernel = append(kernel, e820Entry{hex(m[2]), hex(m[3]), m[4]})
+		}
+	}
+	return
+}
+
+func checkE820(t *testing.T, r *q.Result) {
+	t.Helper()
+	setup, kernel, who := e820Maps(r)
+	if len(setup) < 2 || who != "BIOS-e820" {
+		t.Fatalf("setup collected %d e820 entries, kernel printed a %q map\n%s", len(setup), who, r.Describe())
+	}
+	if fmt.Sprint(setup) != fmt.Sprint(kernel) {
+		t.Fatalf("the kernel's e820 map differs from the setup's\nsetup:  %v\nkernel: %v\n%s", setup, kernel, r.Describe())
+	}
+}
+
+// TestE820MatchesSetup: the map start_kernel prints is the one
+// detect_memory collected, entry for entry.
+func TestE820MatchesSetup(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "debug exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	checkE820(t, r)
+}
+
+// TestBootMatrix boots every firmware × memory size × machine with all
+// selftests; each must pass them all and print a consistent e820 map.
+func TestBootMatrix(t *testing.T) {
+	for _, bios := range []string{"seabios", "qboot"} {
+		for _, mem := range []string{"32M", "128M", "1G", "3584M", "5G"} {
+			for _, machine := range []string{"pc", "q35"} {
+				bios, mem, machine := bios, mem, machine
+				t.Run(bios+"/"+mem+"/"+machine, func(t *testing.T) {
+					t.Parallel()
+					cfg := q.Config{Append: "debug selftest=all", Mem: mem, Machine: machine}
+					if bios == "qboot" {
+						cfg.BIOS = "qboot"
+					}
+					r := q.Boot(t, cfg)
+					mustExit(t, r, q.ExitSuccess)
+					res, plan := r.KTAP()
+					if plan <= 0 || len(res) != plan {
+						t.Fatalf("KTAP plan %d, %d results\n%s", plan, len(res), r.Describe())
+					}
+					for _, k := range res {
+						if !k.OK {
+							t.Fatalf("selftest %s failed\n%s", k.Name, r.Describe())
+						}
+					}
+					checkE820(t, r)
+				})
+			}
+		}
+	}
+}
+
+// TestNoLongMode: a 32-bit CPU gets Linux's message and a clean stop
+// (exit 35), never a reboot loop.
+func TestNoLongMode(t *testing.T) {
+	r := q.Boot(t, q.Config{CPU: "qemu32", Append: "exit_at_idle"})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "This kernel requires an x86-64 CPU", "Unable to boot - please use a kernel appropriate for your CPU.")
+	if strings.Count(r.Output, "This kernel requires") != 1 {
+		t.Fatalf("message printed more than once: did it reboot?\n%s", r.Describe())
+	}
+}
+
+// TestSelftestProtocol: a failing selftest and an unknown name both end
+// with "not ok" and exit 35; a named subset runs just that subset.
+func TestSelftestProtocol(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "selftest=ktap_must_fail"})
+	mustExit(t, r, q.ExitFailure)
+	if res, plan := r.KTAP(); plan != 1 || len(res) != 1 || res[0].OK || res[0].Name != "ktap_must_fail" {
+		t.Fatalf("KTAP %v plan %d\n%s", res, plan, r.Describe())
+	}
+	r = q.Boot(t, q.Config{Append: "selftest=static_g,nosuch"})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "ok 1 static_g", "not ok 2 nosuch # no such selftest")
+	r = q.Boot(t, q.Config{Append: "selftest=boot_params,tsc_clock"})
+	mustExit(t, r, q.ExitSuccess)
+	if res, plan := r.KTAP(); plan != 2 || len(res) != 2 || !res[0].OK || !res[1].OK {
+		t.Fatalf("KTAP %v plan %d\n%s", res, plan, r.Describe())
+	}
+}
+
+// TestOops: every kind of kernel bug ends in an oops naming the kernel
+// function and line, and exit 35 (never a triple fault, which with
+// -no-reboot would exit 0).
+func TestOops(t *testing.T) {
+	cases := []struct{ typ, headline, fn string }{
+		{"ACCESS_NULL", "BUG: kernel NULL pointer dereference, address: 0x0000000000000040", "main.lkdtm_ACCESS_NULL"},
+		{"ARRAY_BOUNDS", "kernel BUG: index out of range (Go bounds check)", "main.lkdtm_ARRAY_BOUNDS"},
+		{"EXHAUST_STACK", "kernel BUG: kernel stack overflow (Go stack check failed)", "main.lkdtm_EXHAUST_STACK"},
+		{"DIVIDE_ZERO", "kernel BUG: integer divide by zero", "main.lkdtm_DIVIDE_ZERO"},
+		{"UNMAPPED", "BUG: unable to handle page fault for address: 0xffffffffc0000000", "main.lkdtm_UNMAPPED"},
+	}
+	for _, c := range cases {
+		c := c
+		t.Run(c.typ, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: "lkdtm=" + c.typ})
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, c.headline, "in kernel code at "+c.fn+" (", "lkdtm.go:", "RIP: 0010:", "Call Trace:", "Kernel panic - not syncing")
+		})
+	}
+}
+
+// TestE820Fallback: without E820 the kernel builds its map from E801 or
+// INT 15h 88h and says so.
+func TestE820Fallback(t *testing.T) {
+	for _, c := range []struct{ knob, who string }{{"e801", "BIOS-e801"}, {"88", "BIOS-88"}} {
+		r := q.Boot(t, q.Config{Append: "exit_at_idle detect_memory=" + c.knob})
+		mustExit(t, r, q.ExitSuccess)
+		mustContain(t, r, "detect_memory: BIOS has no E820, falling back to E801/88h", "falling back to "+c.who)
+		_, kernel, who := e820Maps(r)
+		if who != c.who || len(kernel) != 2 || kernel[0].addr != 0 || kernel[1].addr != 1<<20 {
+			t.Fatalf("fallback map %v under %q\n%s", kernel, who, r.Describe())
+		}
+		// 128 MiB of RAM: the map must cover most of it above 1 MiB.
+		if size := kernel[1].end + 1 - kernel[1].addr; size < 60<<20 || size > 128<<20 {
+			t.Fatalf("fallback RAM above 1 MiB is %d bytes", size)
+		}
+	}
+}
+
+// TestCmdlineTruncated: a command line longer than COMMAND_LINE_SIZE-1 is
+// cut there, with a warning.
+func TestCmdlineTruncated(t *testing.T) {
+	long := "exit_at_idle " + strings.Repeat("x", 3000)
+	r := q.Boot(t, q.Config{Append: long})
+	mustExit(t, r, q.ExitSuccess)
+	mustContain(t, r, "Command line truncated to 2047 bytes")
+	for _, l := range r.Lines() {
+		if i := strings.Index(l, "Command line: "); i >= 0 {
+			if n := len(l) - i - len("Command line: "); n != 2047 {
+				t.Fatalf("printed command line is %d bytes, want 2047", n)
+			}
+			return
+		}
+	}
+	t.Fatal("no Command line: line")
+}
+
+// TestLoglevel: quiet hides informational lines, loglevel= garbage is
+// reported and ignored.
+func TestLoglevel(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "quiet exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	if strings.Contains(r.Output, "BIOS-e820:") || strings.Contains(r.Output, "cpu_idle") {
+		t.Fatalf("quiet printed info lines\n%s", r.Describe())
+	}
+	r = q.Boot(t, q.Config{Append: "loglevel=banana exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	mustContain(t, r, "Malformed early option 'loglevel=banana'", "BIOS-e820:")
+	r = q.Boot(t, q.Config{Append: "loglevel=8 exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	mustContain(t, r, "start_kernel: boot CPU") // a KERN_DEBUG line
+}
+
+// TestA20: with A20 turned off first (a20_test=off), enable_a20 must find
+// it off and turn it on by a real method.
+func TestA20(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "debug a20_test=off exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	if !regexp.MustCompile(`enable_a20: A20 on \((bios|kbc|fast)\)`).MatchString(r.Output) {
+		t.Fatalf("A20 was not re-enabled by a real method\n%s", r.Describe())
+	}
+}
+
+// TestTimestamps: printk time stamps start near zero (startup_32) and
+// never go backwards; the figures are logged.
+func TestTimestamps(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "debug exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	s := r.Stamps()
+	if len(s) < 5 {
+		t.Fatalf("only %d stamped lines", len(s))
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i].Time < s[i-1].Time {
+			t.Fatalf("time went backwards at %q", s[i].Text)
+		}
+	}
+	last := s[len(s)-1]
+	if !strings.Contains(last.Text, "cpu_idle") || last.Time <= 0 {
+		t.Fatalf("last stamped line %+v", last)
+	}
+	t.Logf("startup_32 to idle: %.6f s kernel time; QEMU start to exit: %v wall", last.Time, r.Wall)
+}
