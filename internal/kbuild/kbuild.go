@@ -100,7 +100,10 @@ func Build(o Options) (*Result, error) {
 	// 1. The Go kernel: vmlinux, with symbols and DWARF (uncompressed, for
 	// gdb), linked in the kernel text mapping with startup_64 as entry.
 	o.logf("GO      %s", r.Vmlinux)
-	ldflags := "-E " + Entry + " -T " + TextStart + " -compressdwarf=false -checklinkname=0 -buildid="
+	// -X stamps the banner's strings (static data: the kernel runs no
+	// initialisers).
+	ldflags := "-E " + Entry + " -T " + TextStart + " -compressdwarf=false -buildid=" +
+		" -X main.gokern_version=" + Version + " -X main.go_version=" + runtime.Version() + " -X main.build_info=" + buildInfo(o.Debug)
 	args := []string{"build", "-o", r.Vmlinux, "-ldflags", ldflags}
 	if o.Debug {
 		args = append(args, "-gcflags=all=-N -l")
@@ -178,6 +181,13 @@ func Build(o Options) (*Result, error) {
 	o.logf("Kernel: %s is ready (setup %d sectors, payload %d bytes, init_size %#x)",
 		r.BzImage, img.SetupSects, len(img.Bytes)-512*(img.SetupSects+1), img.InitSize)
 	return r, nil
+}
+
+func buildInfo(debug bool) string {
+	if debug {
+		return "#1-debug"
+	}
+	return "#1"
 }
 
 // VersionString is the kernel_version string of the setup header.

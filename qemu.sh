@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# qemu.sh — build, boot, debug and test gokern.
+#
+#   ./qemu.sh              build and boot; the serial console is this terminal
+#                          (quit QEMU with Ctrl-A X)
+#   ./qemu.sh build        build/bzImage, build/vmlinux, build/setup.elf, build/System.map
+#   ./qemu.sh run          the same as no argument
+#   ./qemu.sh debug        boot stopped at the first instruction with a gdb stub;
+#                          prints how to attach
+#   ./qemu.sh debug gdb    ... and start gdb with tools/gdb/gokern.gdb attached
+#   ./qemu.sh test         every test: gofmt, go vet, host tests, boot tests, gdb test
+#
+# Settings (environment):
+#   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35
+#   ACCEL=tcg|kvm   (tcg by default; kvm only when asked, falling back to tcg)
+#   BIOS=seabios|qboot   DEBUG_BUILD=1 (build with -gcflags=all=-N -l for gdb)
+# Extra QEMU arguments go after --:   ./qemu.sh run -- -d int
+set -euo pipefail
+cd "$(dirname "$0")"
+
+MEM=${MEM:-128M}
+SMP=${SMP:-1}
+APPEND=${APPEND:-}
+ACCEL=${ACCEL:-tcg}
+BIOS=${BIOS:-seabios}
+MACHINE=${MACHINE:-pc}
+DEBUG_BUILD=${DEBUG_BUILD:-}
+
+cmd=${1:-run}
+[ $# -gt 0 ] && shift
+sub=""
+if [ "$cmd" = debug ] && [ "${1:-}" = gdb ]; then sub=gdb; shift; fi
+extra=()
+if [ "${1:-}" = "--" ]; then shift; extra=("$@"); elif [ $# -gt 0 ]; then
+	echo "qemu.sh: unexpected argument '$1' (extra QEMU arguments go after --)" >&2; exit 2
+fi
+
+# ensure_tools installs what is missing with apt-get when it can, and
+# otherwise prints the exact command to run.
+ensure_tools() {
+	local need=() pkgs=()
+	command -v qemu-system-x86_64 >/dev/null || { need+=(qemu-system-x86_64); pkgs+=(qemu-system-x86); }
+	for t in as ld objcopy; do command -v $t >/dev/null || { need+=($t); pkgs+=(binutils); }; done
+	command -v gdb >/dev/null || { need+=(gdb); pkgs+=(gdb); }
+	command -v cpio >/dev/null || { need+=(cpio); pkgs+=(cpio); }
+	if [ ${#need[@]} -gt 0 ]; then
+		local uniq
+		uniq=$(printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' ')
+		echo "qemu.sh: missing ${need[*]}; installing: $uniq" >&2
+		local sudo=""
+		[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
+		if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+			$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+				$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $uniq >/dev/null ||
+				{ echo "qemu.sh: apt-get failed; run: sudo apt-get install -y $uniq" >&2; exit 1; }
+		else
+			echo "qemu.sh: please run: sudo apt-get install -y $uniq" >&2
+			exit 1
+		fi
+	fi
+	if ! command -v go >/dev/null; then
+		if [ -x /usr/local/go/bin/go ]; then export PATH=$PATH:/usr/local/go/bin; else
+			echo "qemu.sh: Go not found: install Go 1.26 (https://go.dev/dl/) and put it on PATH" >&2; exit 1
+		fi
+	fi
+}
+
+build() {
+	local flags=()
+	[ -n "$DEBUG_BUILD" ] && flags+=(-debug)
+	go run ./cmd/kbuild "${flags[@]}"
+}
+
+# qemu_args SERIAL: the QEMU command line in $args, COM1 on SERIAL.
+qemu_args() {
+	local serial=$1 accel=$ACCEL
+	if [ "$accel" = kvm ] && ! [ -w /dev/kvm ]; then
+		echo "qemu.sh: ACCEL=kvm but /dev/kvm is not usable here; using tcg" >&2
+		accel=tcg
+	fi
+	args=(-accel "$accel" -machine "$MACHINE" -m "$MEM" -smp "$SMP"
+		-display none -serial "$serial" -no-reboot
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-kernel build/bzImage -append "earlyprintk=serial $APPEND")
+	case $BIOS in
+	seabios) ;;
+	qboot) args+=(-bios qboot.rom) ;;
+	*) echo "qemu.sh: BIOS must be seabios or qboot" >&2; exit 2 ;;
+	esac
+}
+
+free_port() {
+	local p
+	for p in 1234 $(seq 20000 20100); do
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
+	done
+	echo 1234
+}
+
+case $cmd in
+build)
+	ensure_tools
+	build
+	;;
+run)
+	ensure_tools
+	build
+	qemu_args mon:stdio
+	echo "qemu.sh: booting build/bzImage (quit with Ctrl-A X)" >&2
+	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
+	;;
+debug)
+	ensure_tools
+	build
+	if [ "$sub" = gdb ]; then qemu_args file:build/serial.log; else qemu_args mon:stdio; fi
+	port=$(free_port)
+	args+=(-S -gdb "tcp:127.0.0.1:$port")
+	if [ "$sub" = gdb ]; then
+		qemu-system-x86_64 "${args[@]}" "${extra[@]}" </dev/null >build/qemu.log 2>&1 &
+		qpid=$!
+		trap 'kill $qpid 2>/dev/null || true' EXIT
+		echo "qemu.sh: QEMU waits for gdb on port $port; the console goes to build/serial.log" >&2
+		gdb -x tools/gdb/gokern.gdb -ex "gk-connect 127.0.0.1:$port"
+	else
+		echo "qemu.sh: QEMU waits at the first instruction. In another terminal:" >&2
+		echo "    gdb -x tools/gdb/gokern.gdb -ex 'gk-connect 127.0.0.1:$port'" >&2
+		echo "  then for example: gk-stages, continue (docs/boot.md)" >&2
+		exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
+	fi
+	;;
+test)
+	ensure_tools
+	echo "== gofmt" >&2
+	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './build/*'))
+	if [ -n "$unformatted" ]; then echo "gofmt: not formatted: $unformatted" >&2; exit 1; fi
+	echo "== go vet" >&2
+	go vet ./...
+	echo "== build" >&2
+	build
+	echo "== go test (host tests, boot tests, gdb test)" >&2
+	go test -count=1 -timeout 25m ./...
+	;;
+*)
+	echo "usage: ./qemu.sh [build|run|debug [gdb]|test] [-- qemu args]" >&2
+	exit 2
+	;;
+esac
