@@ -1,0 +1,239 @@
+// Package e820 holds the firmware's physical memory map and the kernel's
+// edits to it, Linux's arch/x86/kernel/e820.c.
+//
+// The BIOS describes memory with INT 15h, AX=E820h: a list of (address,
+// size, type) ranges that real-mode setup copied into boot_params (seeds:
+// 000 "Memblock use case: e820", 002 "e820 dump in dmesg"). The list may be
+// unsorted, overlapping, and padded with empty entries (qboot ends it with
+// an all-zero one), so the first thing the kernel does is sanitise it
+// (Update_table) and print it:
+//
+//	BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
+//
+// Then command-line options edit it (mem=, memmap=), setup_arch reads the
+// highest page frame numbers from it (End_of_ram_pfn), and Memblock_setup
+// hands its RAM to memblock, after which the map is only a record.
+//
+// Linux keeps three global tables (e820_table, _kexec, _firmware); gokern's
+// functions take the table to work on, so the kernel keeps its tables in
+// static variables and the host tests make their own.
+package e820
+
+import "gokern/printk"
+
+// Error is what a failed e820 operation returns: a small integer, so that
+// kernel code can return and print it without the Go heap.
+type Error uint8
+
+const (
+	OK             Error = iota
+	ErrTooMany           // the table is full (E820_MAX_ENTRIES)
+	ErrSyntax            // a mem= or memmap= value that is not "nn[KMG]..."
+	ErrZeroSize          // mem=0 or memmap=0: would remove all memory
+	ErrNoPentium         // mem=nopentium: only meaningful on 32-bit x86
+	ErrNoUsableRAM       // no usable RAM above 1 MiB: the kernel cannot run
+	ErrBadFirmware       // fewer than two firmware entries and no E801/88 size
+)
+
+func (e Error) String() string {
+	switch e {
+	case OK:
+		return "ok"
+	case ErrTooMany:
+		return "too many e820 entries"
+	case ErrSyntax:
+		return "invalid memory size or address"
+	case ErrZeroSize:
+		return "size 0 would remove all memory"
+	case ErrNoPentium:
+		return "mem=nopentium is only supported on x86_32"
+	case ErrNoUsableRAM:
+		return "no usable RAM above 1 MiB"
+	case ErrBadFirmware:
+		return "no memory map from the firmware"
+	}
+	return "unknown e820 error"
+}
+
+// capSize clips size so that start+size does not wrap past 2^64 (the last
+// byte of the address space cannot be described; Linux does the same in
+// e820__range_update and memblock_cap_size).
+func capSize(start, size uint64) uint64 {
+	if size > ^uint64(0)-start {
+		return ^uint64(0) - start
+	}
+	return size
+}
+
+// Range_add appends a range to t, Linux __e820__range_add. It does not
+// sort or merge: call Update_table after a batch of changes.
+func Range_add(t *Table, start, size uint64, typ Type) Error {
+	x := t.Nr_entries
+	if x >= E820_MAX_ENTRIES {
+		printk.Err("e820: too many entries; ignoring [mem %#010llx-%#010llx]\n",
+			printk.Int(start), printk.Int(start+size-1))
+		return ErrTooMany
+	}
+	t.Entries[x] = Entry{Addr: start, Size: size, Type: typ}
+	t.Nr_entries++
+	return OK
+}
+
+// Range_update changes the type of [start, start+size) from old to new
+// wherever it is old, splitting entries as needed, and returns how many
+// bytes changed; Linux __e820__range_update. setup_arch uses it to turn the
+// kernel's own data in RAM into E820_TYPE_RESERVED_KERN, and trims such as
+// "e820: update [mem 0x00000000-0x00000fff] usable ==> reserved" (the BIOS
+// data page) are logged with it.
+func Range_update(t *Table, start, size uint64, old, new Type) uint64 {
+	if old == new {
+		return 0 // Linux: BUG_ON(old_type == new_type)
+	}
+	size = capSize(start, size)
+	end := start + size
+	printk.Debug("e820: update [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
+	print_type(old)
+	printk.Cont(" ==> ")
+	print_type(new)
+	printk.Cont("\n")
+
+	var updated uint64
+	// Only the entries present now are examined: the pieces appended
+	// below are already of the new type.
+	n := t.Nr_entries
+	for i := uint32(0); i < n; i++ {
+		e := &t.Entries[i]
+		if e.Type != old {
+			continue
+		}
+		eEnd := e.Addr + e.Size
+		// Entry completely inside the range: retype it in place.
+		if e.Addr >= start && eEnd <= end {
+			e.Type = new
+			updated += e.Size
+			continue
+		}
+		// Range completely inside the entry: the entry becomes the head,
+		// the range and the tail are appended.
+		if e.Addr < start && eEnd > end {
+			Range_add(t, start, size, new)
+			Range_add(t, end, eEnd-end, e.Type)
+			e.Size = start - e.Addr
+			updated += size
+			continue
+		}
+		// Partial overlap at one end.
+		fs, fe := max(start, e.Addr), min(end, eEnd)
+		if fs >= fe {
+			continue
+		}
+		Range_add(t, fs, fe-fs, new)
+		updated += fe - fs
+		e.Size -= fe - fs
+		if e.Addr < fs {
+			continue // the range cut the tail off: the head stays
+		}
+		e.Addr = fe // the range cut the head off
+	}
+	return updated
+}
+
+// Range_remove takes [start, start+size) out of t (only from entries of
+// type old when checktype) and returns how many bytes went; Linux
+// e820__range_remove. Fully covered entries are zeroed in place, as Linux
+// does, and disappear at the next Update_table.
+func Range_remove(t *Table, start, size uint64, old Type, checktype bool) uint64 {
+	size = capSize(start, size)
+	end := start + size
+	printk.Debug("e820: remove [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
+	if checktype {
+		print_type(old)
+	}
+	printk.Cont("\n")
+
+	var removed uint64
+	n := t.Nr_entries
+	for i := uint32(0); i < n; i++ {
+		e := &t.Entries[i]
+		if checktype && e.Type != old {
+			continue
+		}
+		eEnd := e.Addr + e.Size
+		if e.Addr >= start && eEnd <= end {
+			removed += e.Size
+			*e = Entry{}
+			continue
+		}
+		if e.Addr < start && eEnd > end {
+			Range_add(t, end, eEnd-end, e.Type)
+			e.Size = start - e.Addr
+			removed += size
+			continue
+		}
+		fs, fe := max(start, e.Addr), min(end, eEnd)
+		if fs >= fe {
+			continue
+		}
+		removed += fe - fs
+		e.Size -= fe - fs
+		if e.Addr < fs {
+			continue
+		}
+		e.Addr = fe
+	}
+	return removed
+}
+
+// Mapped_any reports whether any part of [start, end) is covered by an
+// entry of type typ (any type when typ is 0); Linux e820__mapped_any.
+func Mapped_any(t *Table, start, end uint64, typ Type) bool {
+	for i := uint32(0); i < t.Nr_entries; i++ {
+		e := &t.Entries[i]
+		if typ != 0 && e.Type != typ {
+			continue
+		}
+		if e.Addr >= end || e.Addr+e.Size <= start {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// Mapped_all reports whether all of [start, end) is covered by entries of
+// type typ (any type when 0); Linux __e820__mapped_all. Like Linux it needs
+// a sanitised (sorted, non-overlapping) table.
+func Mapped_all(t *Table, start, end uint64, typ Type) bool {
+	for i := uint32(0); i < t.Nr_entries; i++ {
+		e := &t.Entries[i]
+		if typ != 0 && e.Type != typ {
+			continue
+		}
+		if e.Addr >= end || e.Addr+e.Size <= start {
+			continue
+		}
+		// An entry covering start moves start to its end: everything
+		// below is known to be covered.
+		if e.Addr <= start {
+			start = e.Addr + e.Size
+		}
+		if start >= end {
+			return true
+		}
+	}
+	return false
+}
+
+// Print logs every entry of t, one line each, prefixed by who ("BIOS-e820",
+// "BIOS-e801", "modified", "user"); Linux e820__print_table:
+//
+//	BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
+func Print(t *Table, who string) {
+	for i := uint32(0); i < t.Nr_entries; i++ {
+		e := &t.Entries[i]
+		printk.Info("%s: [mem %#018Lx-%#018Lx] ", printk.Str(who),
+			printk.Int(e.Addr), printk.Int(e.Addr+e.Size-1))
+		print_type(e.Type)
+		printk.Cont("\n")
+	}
+}

@@ -1,0 +1,181 @@
+package e820
+
+import (
+	"gokern/cmdline"
+	"gokern/printk"
+)
+
+// Linux: arch/x86/kernel/e820.c parse_memopt ("mem="), parse_memmap_opt
+// and parse_memmap_one ("memmap="), e820__finish_early_params.
+//
+// Linux applies what it could parse and reports -EINVAL for the rest;
+// gokern checks a whole value before changing the table, and rejects
+// trailing garbage ("mem=512Mfoo") that Linux silently ignores, so that a
+// typo on the command line is reported instead of half applied.
+
+// Parse_mem handles "mem=nn[KMG]": forget all RAM at and above nn, Linux
+// parse_memopt. mem=0 and garbage are refused rather than removing all
+// memory.
+func Parse_mem(t *Table, val []byte) Error {
+	if string(val) == "nopentium" {
+		printk.Warn("mem=nopentium ignored! (only supported on x86_32)\n")
+		return ErrNoPentium
+	}
+	memSize, rest, err := cmdline.Memparse(val)
+	if err != cmdline.OK || len(rest) != 0 {
+		printk.Err("e820: invalid mem= value '%s'\n", printk.Bytes(val))
+		return ErrSyntax
+	}
+	if memSize == 0 {
+		printk.Err("e820: mem=0 ignored: it would remove all memory\n")
+		return ErrZeroSize
+	}
+	Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
+	return OK
+}
+
+// Parse_memmap handles "memmap=" with one or more comma-separated forms,
+// Linux parse_memmap_opt:
+//
+//	memmap=exactmap      forget the firmware map (more memmap= follow)
+//	memmap=nn[KMG]       like mem=nn
+//	memmap=nn[KMG]@ss    add [ss, ss+nn) as usable RAM
+//	memmap=nn[KMG]#ss    add it as ACPI data
+//	memmap=nn[KMG]$ss    add it as reserved
+//	memmap=nn[KMG]!ss    add it as persistent memory (type 12)
+//	memmap=nn[KMG]%ss-from+to   change type from to to (either optional)
+//
+// The changes are not sorted in: the kernel calls Finish_early_params
+// once all early options are parsed.
+func Parse_memmap(t *Table, val []byte) Error {
+	if len(val) == 0 {
+		return ErrSyntax
+	}
+	// First check every piece, then apply them.
+	for pass := 0; pass < 2; pass++ {
+		apply := pass == 1
+		for p := val; ; {
+			piece, next, more := cutComma(p)
+			if err := parse_memmap_one(t, piece, apply); err != OK {
+				if !apply {
+					printk.Err("e820: invalid memmap= value '%s'\n", printk.Bytes(piece))
+				}
+				return err
+			}
+			if !more {
+				break
+			}
+			p = next
+		}
+	}
+	return OK
+}
+
+func cutComma(s []byte) (piece, rest []byte, more bool) {
+	for i, c := range s {
+		if c == ',' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, nil, false
+}
+
+// parse_memmap_one checks one memmap= form and, when apply, applies it.
+func parse_memmap_one(t *Table, p []byte, apply bool) Error {
+	if len(p) >= 8 && string(p[:8]) == "exactmap" {
+		if len(p) != 8 {
+			return ErrSyntax
+		}
+		if apply {
+			t.Nr_entries = 0
+		}
+		return OK
+	}
+	memSize, rest, err := cmdline.Memparse(p)
+	if err != cmdline.OK {
+		return ErrSyntax
+	}
+	if len(rest) == 0 {
+		// Plain "memmap=nn" is "mem=nn".
+		if memSize == 0 {
+			return ErrZeroSize
+		}
+		if apply {
+			Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
+		}
+		return OK
+	}
+	var typ Type
+	switch rest[0] {
+	case '@':
+		typ = E820_TYPE_RAM
+	case '#':
+		typ = E820_TYPE_ACPI
+	case '$':
+		typ = E820_TYPE_RESERVED
+	case '!':
+		typ = E820_TYPE_PRAM
+	case '%':
+		return parse_memmap_retype(t, memSize, rest[1:], apply)
+	default:
+		return ErrSyntax
+	}
+	startAt, rest, err := cmdline.Memparse(rest[1:])
+	if err != cmdline.OK || len(rest) != 0 {
+		return ErrSyntax
+	}
+	if apply {
+		return Range_add(t, startAt, memSize, typ)
+	}
+	return OK
+}
+
+// parse_memmap_retype handles "nn%ss-from+to" (the part after '%').
+func parse_memmap_retype(t *Table, memSize uint64, p []byte, apply bool) Error {
+	startAt, rest, err := cmdline.Memparse(p)
+	if err != cmdline.OK {
+		return ErrSyntax
+	}
+	var from, to uint64
+	if len(rest) > 0 && rest[0] == '-' {
+		if from, rest, err = cmdline.Strtoull(rest[1:]); err != cmdline.OK {
+			return ErrSyntax
+		}
+	}
+	if len(rest) > 0 && rest[0] == '+' {
+		if to, rest, err = cmdline.Strtoull(rest[1:]); err != cmdline.OK {
+			return ErrSyntax
+		}
+	}
+	if len(rest) != 0 || from > 0xffffffff || to > 0xffffffff {
+		return ErrSyntax
+	}
+	if !apply {
+		return OK
+	}
+	switch {
+	case from != 0 && to != 0:
+		Range_update(t, startAt, memSize, Type(from), Type(to))
+	case to != 0:
+		return Range_add(t, startAt, memSize, Type(to))
+	case from != 0:
+		Range_remove(t, startAt, memSize, Type(from), true)
+	default:
+		Range_remove(t, startAt, memSize, 0, false)
+	}
+	return OK
+}
+
+// Finish_early_params sanitises and prints t when mem= or memmap= changed
+// it (userdef), Linux e820__finish_early_params:
+//
+//	e820: user-defined physical RAM map:
+//	user: [mem 0x0000000000000000-0x000000000009fbff] usable
+func Finish_early_params(t *Table, userdef bool) {
+	if !userdef {
+		return
+	}
+	Update_table(t)
+	printk.Info("e820: user-defined physical RAM map:\n")
+	Print(t, "user")
+}

@@ -1,0 +1,91 @@
+package e820
+
+import "gokern/printk"
+
+// Linux: arch/x86/include/asm/e820/types.h.
+
+// Type is the kind of memory an E820 entry describes. The numbers are the
+// ones the BIOS returns from INT 15h, AX=E820h (ACPI spec, "Address Range
+// Types"), plus two that only Linux uses (RESERVED_KERN, SOFT_RESERVED).
+type Type uint32
+
+const (
+	E820_TYPE_RAM      Type = 1 // usable RAM
+	E820_TYPE_RESERVED Type = 2 // in use or reserved by the firmware
+	E820_TYPE_ACPI     Type = 3 // ACPI tables: usable once they are read
+	E820_TYPE_NVS      Type = 4 // ACPI NVS: must be saved across S3
+	E820_TYPE_UNUSABLE Type = 5 // memory with detected errors
+	E820_TYPE_PMEM     Type = 7 // persistent memory (ACPI 6.0 NVDIMM)
+	// E820_TYPE_PRAM is the legacy persistent-memory type 12, which came
+	// into use before ACPI 6.0 standardised type 7 (and memmap=nn!ss).
+	E820_TYPE_PRAM Type = 12
+	// E820_TYPE_SOFT_RESERVED is EFI "specific purpose" memory: RAM that
+	// the kernel leaves to a driver unless told otherwise.
+	E820_TYPE_SOFT_RESERVED Type = 0xefffffff
+	// E820_TYPE_RESERVED_KERN is RAM the kernel itself took out of the map
+	// (setup_data); it counts as RAM and prints as "usable".
+	E820_TYPE_RESERVED_KERN Type = 128
+)
+
+// MAX_NUMNODES is 1 << CONFIG_NODES_SHIFT; x86-64 defconfig has
+// NODES_SHIFT=6.
+const MAX_NUMNODES = 64
+
+// E820_MAX_ENTRIES_ZEROPAGE is how many entries fit in boot_params
+// (struct boot_params.e820_table[]).
+const E820_MAX_ENTRIES_ZEROPAGE = 128
+
+// E820_MAX_ENTRIES is Linux's formula: the zeropage's 128 entries plus
+// three per NUMA node for EFI systems that pass more through setup_data.
+// With MAX_NUMNODES = 64 that is 320.
+const E820_MAX_ENTRIES = E820_MAX_ENTRIES_ZEROPAGE + 3*MAX_NUMNODES
+
+// Entry is one range of the map, Linux struct e820_entry (in boot_params
+// it is packed to 20 bytes; here it is a plain Go struct).
+type Entry struct {
+	Addr uint64 // start of the range
+	Size uint64 // length in bytes
+	Type Type
+}
+
+// Table is a whole map, Linux struct e820_table. It is a plain array so
+// that the kernel can keep its tables in static variables.
+type Table struct {
+	Nr_entries uint32
+	Entries    [E820_MAX_ENTRIES]Entry
+}
+
+// String returns the name Linux's e820_print_type prints for t, or
+// "unknown" for a type it prints as "type N" (use print_type for that).
+func (t Type) String() string {
+	switch t {
+	case E820_TYPE_RAM, E820_TYPE_RESERVED_KERN:
+		return "usable"
+	case E820_TYPE_RESERVED:
+		return "reserved"
+	case E820_TYPE_SOFT_RESERVED:
+		return "soft reserved"
+	case E820_TYPE_ACPI:
+		return "ACPI data"
+	case E820_TYPE_NVS:
+		return "ACPI NVS"
+	case E820_TYPE_UNUSABLE:
+		return "unusable"
+	case E820_TYPE_PMEM:
+		return "persistent (type 7)"
+	case E820_TYPE_PRAM:
+		return "persistent (type 12)"
+	}
+	return "unknown"
+}
+
+// print_type continues the current log line with t's name, Linux
+// e820_print_type. A type Linux does not know prints as "type N", so that
+// a strange firmware map is still visible in full.
+func print_type(t Type) {
+	if t.String() == "unknown" {
+		printk.Cont("type %u", printk.Int(uint32(t)))
+		return
+	}
+	printk.Cont("%s", printk.Str(t.String()))
+}
