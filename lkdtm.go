@@ -73,6 +73,6 @@ func lkdtm_DIVIDE_ZERO(d int) {
 //
 //go:noinline
 func lkdtm_UNMAPPED() {
-	p := (*uint64)(amd64.Phys_to_virt_early(0xffffffffc0000000))
+	p := (*uint64)(amd64.Kernel_ptr(0xffffffffc0000000))
 	printk.Emerg("lkdtm: read %d\n", printk.Int(*p))
 }

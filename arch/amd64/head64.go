@@ -34,16 +34,29 @@ var (
 	tsc_startup_32        uint64
 	early_top_pgt_phys    uintptr
 	early_kernel_pmds_end uintptr
-	early_pgt_buf         [10 * 4096]byte // 9 pages + room to align
+	early_pgt_buf         [12 * 4096]byte // 11 pages + room to align
 )
 
-// Phys_to_virt_early returns a pointer for a physical address below 4 GiB
-// while the early identity map is live.
-func Phys_to_virt_early(pa uintptr) unsafe.Pointer { return ptrOf(pa) }
+// PAGE_OFFSET is where the direct map of physical memory begins (DESIGN.md
+// §3, Linux __PAGE_OFFSET with 4-level paging).
+const PAGE_OFFSET = 0xffff888000000000
+
+// Phys_to_virt returns the direct-map pointer for a physical address, Linux
+// __va / phys_to_virt. Until init_mem_mapping only 0-4 GiB is mapped there
+// (the early direct map of startup_64).
+func Phys_to_virt(pa uintptr) unsafe.Pointer { return ptrOf(pa + PAGE_OFFSET) }
+
+// Identity_early returns a pointer through the early identity map (virtual
+// = physical, page 0 excluded): only for looking at the early tables
+// themselves.
+func Identity_early(pa uintptr) unsafe.Pointer { return ptrOf(pa) }
+
+// Kernel_ptr turns a kernel virtual address into a pointer.
+func Kernel_ptr(va uintptr) unsafe.Pointer { return ptrOf(va) }
 
 // Early_top_pgt returns the live early PGD (through the identity map).
 func Early_top_pgt() *[512]uint64 {
-	return (*[512]uint64)(Phys_to_virt_early(early_top_pgt_phys))
+	return (*[512]uint64)(Phys_to_virt(early_top_pgt_phys))
 }
 
 // Early_top_pgt_phys is CR3 as startup_64 set it.
@@ -81,13 +94,13 @@ func Boot_params_phys() uintptr { return boot_params_phys }
 // head64.c copy_bootdata). The command line is cut at COMMAND_LINE_SIZE-1
 // bytes and NUL-terminated; Cmdline_truncated records a cut.
 func copy_bootdata(real_mode_data uintptr) {
-	src := (*BootParams)(Phys_to_virt_early(real_mode_data))
+	src := (*BootParams)(Phys_to_virt(real_mode_data))
 	Boot_params = *src
 	p := Boot_params.Cmd_line_ptr()
 	if p == 0 {
 		return
 	}
-	cl := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt_early(uintptr(p)))
+	cl := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt(uintptr(p)))
 	n := 0
 	for n < COMMAND_LINE_SIZE-1 && cl[n] != 0 {
 		Boot_command_line[n] = cl[n]
@@ -106,10 +119,10 @@ func Cmdline() []byte { return Boot_command_line[:Cmdline_len] }
 func startup_64_report() {
 	// The command line is still in the loader's memory: read the console
 	// and log-level options from there, so this line obeys "debug".
-	bp := (*BootParams)(Phys_to_virt_early(boot_params_phys))
+	bp := (*BootParams)(Phys_to_virt(boot_params_phys))
 	var cmd []byte
 	if p := bp.Cmd_line_ptr(); p != 0 {
-		raw := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt_early(uintptr(p)))
+		raw := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt(uintptr(p)))
 		cmd = raw[:cmdline.Len(raw[:COMMAND_LINE_SIZE-1])]
 	}
 	early_console_init(cmd)

@@ -36,7 +36,7 @@
 #define MSR_FS_BASE	0xc0000100	// SDM Vol. 4, IA32_FS_BASE
 
 // The early page tables (Linux early_top_pgt, level3_kernel_pgt,
-// level2_kernel_pgt, and an identity map): 9 pages in early_pgt_buf,
+// level2_kernel_pgt, an identity map and an early direct map): 11 pages in early_pgt_buf,
 // page-aligned at run time because the Go linker aligns data to at most
 // 32 bytes.
 //   page 0: early_top_pgt (PGD)
@@ -45,13 +45,22 @@
 //   page 7: PMD of the kernel image (PUD slot 510)
 //   page 8: PTEs of the first 2 MiB, so that page 0 stays unmapped and a
 //           nil pointer dereference faults (DESIGN.md §3)
+//   page 9: PUD of the early direct map at PAGE_OFFSET (PGD slot 273),
+//   page 10: its first PMD: like the identity one, but with a 2 MiB page
+//           at 0, so __va(0x40e) (the BIOS data area) can be read
+// The early direct map aliases 0-4 GiB at PAGE_OFFSET, so Go code reaches
+// physical memory through __va from the start (Linux builds such entries
+// on demand in early_make_pgtable); init_mem_mapping replaces all of it.
 #define PGT_PGD		0
 #define PGT_ID_PUD	4096
 #define PGT_ID_PMD	8192
 #define PGT_K_PUD	(6*4096)
 #define PGT_K_PMD	(7*4096)
 #define PGT_ID_PTE	(8*4096)
-#define PGT_PAGES	9
+#define PGT_DM_PUD	(9*4096)
+#define PGT_DM_PMD0	(10*4096)
+#define PGT_PAGES	11
+#define PGD_PAGE_OFFSET	273	// pgd_index(0xffff888000000000)
 
 TEXT ·startup_64(SB),NOSPLIT|NOFRAME,$0
 	CLI
@@ -134,6 +143,28 @@ id_pte:
 	ADDQ	$8, DI
 	DECQ	CX
 	JNZ	id_pte
+
+	// The early direct map: PGD[273] → its PUD; PUD[0] → PMD0 (2 MiB
+	// pages from 0), PUD[1..3] → the identity PMDs of 1-4 GiB.
+	LEAQ	(PGT_DM_PUD+KERNPG_TABLE)(R15), AX
+	MOVQ	AX, (PGT_PGD+PGD_PAGE_OFFSET*8)(R15)
+	LEAQ	(PGT_DM_PMD0+KERNPG_TABLE)(R15), AX
+	MOVQ	AX, PGT_DM_PUD(R15)
+	MOVQ	(PGT_ID_PUD+8)(R15), AX
+	MOVQ	AX, (PGT_DM_PUD+8)(R15)
+	MOVQ	(PGT_ID_PUD+16)(R15), AX
+	MOVQ	AX, (PGT_DM_PUD+16)(R15)
+	MOVQ	(PGT_ID_PUD+24)(R15), AX
+	MOVQ	AX, (PGT_DM_PUD+24)(R15)
+	MOVQ	$IDENT_LARGE, AX
+	LEAQ	PGT_DM_PMD0(R15), DI
+	MOVQ	$512, CX
+dm_pmd:
+	MOVQ	AX, (DI)
+	ADDQ	$0x200000, AX
+	ADDQ	$8, DI
+	DECQ	CX
+	JNZ	dm_pmd
 
 	// kernel PUD[510] → kernel PMD: 0xffffffff80000000 is PGD 511, PUD 510
 	LEAQ	(PGT_K_PMD+KERNPG_TABLE)(R15), AX

@@ -71,6 +71,8 @@ func Test_gdt_tss(t *kunit.T) {
 // Test_early_pgt: CR3 is early_top_pgt; it maps the kernel image, and only
 // it, at __START_KERNEL_map + 16 MiB in 2 MiB pages; the identity map
 // covers 0-4 GiB; init_top_pgt[511] carries the kernel mapping over.
+const PGD_PAGE_OFFSET = 273 // pgd_index(PAGE_OFFSET)
+
 func Test_early_pgt(t *kunit.T) {
 	if cr3 := Read_cr3() &^ 0xfff; cr3 != uint64(early_top_pgt_phys) {
 		t.Errorf("CR3 = %#x, want early_top_pgt %#x", printk.Int(cr3), printk.Int(early_top_pgt_phys))
@@ -79,8 +81,8 @@ func Test_early_pgt(t *kunit.T) {
 	if Init_top_pgt()[511] != pgd[511] || pgd[511] == 0 {
 		t.Errorf("init_top_pgt[511] = %#x, early_top_pgt[511] = %#x", printk.Int(Init_top_pgt()[511]), printk.Int(pgd[511]))
 	}
-	pud := (*[512]uint64)(Phys_to_virt_early(uintptr(pgd[511] &^ 0xfff)))
-	pmd := (*[512]uint64)(Phys_to_virt_early(uintptr(pud[510] &^ 0xfff)))
+	pud := (*[512]uint64)(Phys_to_virt(uintptr(pgd[511] &^ 0xfff)))
+	pmd := (*[512]uint64)(Phys_to_virt(uintptr(pud[510] &^ 0xfff)))
 	first := uintptr(LOAD_PHYSICAL_ADDR >> 21)
 	end := (Kernel_end() - START_KERNEL_map + (1 << 21) - 1) >> 21
 	for i := uintptr(0); i < 512; i++ {
@@ -92,9 +94,9 @@ func Test_early_pgt(t *kunit.T) {
 			t.Errorf("kernel PMD[%d] = %#x, want %#x", printk.Int(i), printk.Int(pmd[i]), printk.Int(want))
 		}
 	}
-	ident := (*[512]uint64)(Phys_to_virt_early(uintptr(pgd[0] &^ 0xfff)))
+	ident := (*[512]uint64)(Phys_to_virt(uintptr(pgd[0] &^ 0xfff)))
 	for g := 0; g < 4; g++ {
-		pd := (*[512]uint64)(Phys_to_virt_early(uintptr(ident[g] &^ 0xfff)))
+		pd := (*[512]uint64)(Phys_to_virt(uintptr(ident[g] &^ 0xfff)))
 		for i := 0; i < 512; i += 73 {
 			if g == 0 && i == 0 {
 				continue // a page table, checked below
@@ -105,23 +107,30 @@ func Test_early_pgt(t *kunit.T) {
 		}
 	}
 	// The first 2 MiB: 4 KiB pages, page 0 not present.
-	pd0 := (*[512]uint64)(Phys_to_virt_early(uintptr(ident[0] &^ 0xfff)))
-	pte := (*[512]uint64)(Phys_to_virt_early(uintptr(pd0[0] &^ 0xfff)))
+	pd0 := (*[512]uint64)(Phys_to_virt(uintptr(ident[0] &^ 0xfff)))
+	pte := (*[512]uint64)(Phys_to_virt(uintptr(pd0[0] &^ 0xfff)))
 	if pd0[0]&0x80 != 0 || pte[0] != 0 || pte[1] != 0x1000|0x63 || pte[511] != 511<<12|0x63 {
 		t.Errorf("first 2 MiB: PMD %#x PTE[0] %#x PTE[1] %#x: page 0 must be unmapped", printk.Int(pd0[0]), printk.Int(pte[0]), printk.Int(pte[1]))
 	}
 	// The mapping really translates: _text through the kernel mapping
 	// reads the same bytes as physical 16 MiB through the identity map.
 	hi := (*[64]byte)(ptrOf(Kernel_text))
-	lo := (*[64]byte)(Phys_to_virt_early(LOAD_PHYSICAL_ADDR))
-	if *hi != *lo {
-		t.Errorf("_text and physical 16 MiB differ")
+	lo := (*[64]byte)(Identity_early(LOAD_PHYSICAL_ADDR))
+	dm := (*[64]byte)(Phys_to_virt(LOAD_PHYSICAL_ADDR))
+	if *hi != *lo || *hi != *dm {
+		t.Errorf("_text, identity 16 MiB and __va(16 MiB) differ")
 	}
+	// The early direct map reaches page 0, which the identity map leaves
+	// out: the BIOS data area's EBDA pointer (0x40e) is readable.
+	if pgd[PGD_PAGE_OFFSET] == 0 {
+		t.Errorf("no early direct map at PAGE_OFFSET")
+	}
+	_ = *(*uint16)(Phys_to_virt(0x40e))
 }
 
 // Test_boot_params: the kernel's copies equal what the loader left.
 func Test_boot_params(t *kunit.T) {
-	src := (*BootParams)(Phys_to_virt_early(boot_params_phys))
+	src := (*BootParams)(Phys_to_virt(boot_params_phys))
 	if *src != Boot_params {
 		t.Errorf("boot_params copy differs from the zeropage at %#x", printk.Int(boot_params_phys))
 	}
@@ -131,7 +140,7 @@ func Test_boot_params(t *kunit.T) {
 	if n := Boot_params.E820_entries(); n > E820_MAX_ENTRIES_ZEROPAGE {
 		t.Errorf("e820_entries = %d", printk.Int(n))
 	}
-	raw := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt_early(uintptr(Boot_params.Cmd_line_ptr())))
+	raw := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt(uintptr(Boot_params.Cmd_line_ptr())))
 	for i := 0; i < Cmdline_len; i++ {
 		if raw[i] != Boot_command_line[i] {
 			t.Errorf("command line differs at byte %d", printk.Int(i))
