@@ -1,0 +1,254 @@
+package paging
+
+// Changing and removing existing mappings.
+//
+// Linux: arch/x86/mm/pageattr.c (change_page_attr_set_clr, __change_page_attr,
+// should_split_large_page, split_large_page, __split_large_page), used by
+// set_memory_ro/set_memory_nx and friends; and pte_clear for Unmap.
+//
+// Both change present entries, so the caller must flush the TLB afterwards:
+// INVLPG per page, or, after a large page was split, the whole TLB
+// including global entries (Linux: flush_tlb_all), since the CPU may hold
+// both the old large and the new small translations (SDM Vol. 3A §4.10.2.3
+// "Details of TLB Use").
+
+// cpa carries one Protect call down the levels. Linux: struct cpa_data.
+type cpa struct {
+	mem   Mem
+	alloc PageAlloc
+	prot  PgProt // new leaf protection, 4 KiB form
+	large PgProt // the same for large entries (PAT moved, PSE set)
+	dry   bool   // first pass: only check that every page is mapped
+	stats MapStats
+}
+
+// Protect sets the protection of every page in [va, va+size) to prot
+// (4 KiB form, validated as for Map), keeping each page's frame.
+//
+// A large page entirely inside the range is rewritten in place and stays
+// large. A large page only partly inside is split first, unless it already
+// has the new flags: a new table gets 512 entries of the next size down
+// with the old frames and flags (1 GiB -> 2 MiB pages, 2 MiB -> 4 KiB
+// pages), the table replaces the large entry in one store, and then only
+// the pages inside the range are changed. The translation of every page is
+// the same before and after the split.
+//
+// If any page of the range is not mapped, Protect returns ErrNotMapped and
+// changes nothing. Only ErrNoMem, from a split, can stop it midway.
+// MapStats counts the leaf entries rewritten and the tables allocated for
+// splits. The caller must flush the TLB.
+//
+// Linux: change_page_attr_set_clr (set_memory_ro, set_memory_nx, ...).
+func Protect(mem Mem, pgdPhys PhysAddr, va VirtAddr, size uint64, prot PgProt, alloc PageAlloc) (MapStats, Error) {
+	if err := checkRange(va, size); err != OK {
+		return MapStats{}, err
+	}
+	if err := checkProt(prot); err != OK {
+		return MapStats{}, err
+	}
+	if size == 0 {
+		return MapStats{}, OK
+	}
+	c := cpa{
+		mem:   mem,
+		alloc: alloc,
+		prot:  prot & Supported_pte_mask,
+		large: (Protval_4k_2_large(prot) | PAGE_PSE) & Supported_pte_mask,
+		dry:   true,
+	}
+	end := va + VirtAddr(size)
+	if err := c.change_page_attr(pgdPhys, va, end); err != OK {
+		return MapStats{}, err
+	}
+	c.dry = false
+	err := c.change_page_attr(pgdPhys, va, end)
+	return c.stats, err
+}
+
+// change_page_attr walks the PGD entries of the range.
+// Linux: __change_page_attr_set_clr.
+func (c *cpa) change_page_attr(pgdPhys PhysAddr, va, end VirtAddr) Error {
+	for v := va; v != end; {
+		next := Pgd_addr_end(v, end)
+		p4d := P4d_offset(Pgd_offset(c.mem, pgdPhys, v), v)
+		if !p4d.Present() {
+			return ErrNotMapped
+		}
+		if err := c.cpa_pud(p4d.Phys(), v, next); err != OK {
+			return err
+		}
+		v = next
+	}
+	return OK
+}
+
+func (c *cpa) cpa_pud(pudPage PhysAddr, va, end VirtAddr) Error {
+	t := c.mem.Table(pudPage)
+	for v := va; v != end; {
+		next := Pud_addr_end(v, end)
+		pud := (*PUD)(&t[Pud_index(v)])
+		old := *pud
+		if !old.Present() {
+			return ErrNotMapped
+		}
+		if old.Large() {
+			if c.dry {
+				v = next
+				continue
+			}
+			if next-v == PUD_SIZE { // the whole 1 GiB page: change it in place
+				if want := Pfn_pud(old.PFN(), c.large); want != old {
+					Set_pud(pud, want)
+					c.stats.Pages1G++
+				}
+				v = next
+				continue
+			}
+			if old.Flags() == c.large { // already right: no need to split
+				v = next
+				continue
+			}
+			if err := c.split_pud(pud); err != OK {
+				return err
+			}
+		}
+		if err := c.cpa_pmd(pud.Phys(), v, next); err != OK {
+			return err
+		}
+		v = next
+	}
+	return OK
+}
+
+func (c *cpa) cpa_pmd(pmdPage PhysAddr, va, end VirtAddr) Error {
+	t := c.mem.Table(pmdPage)
+	for v := va; v != end; {
+		next := Pmd_addr_end(v, end)
+		pmd := (*PMD)(&t[Pmd_index(v)])
+		old := *pmd
+		if !old.Present() {
+			return ErrNotMapped
+		}
+		if old.Large() {
+			if c.dry {
+				v = next
+				continue
+			}
+			if next-v == PMD_SIZE {
+				if want := Pfn_pmd(old.PFN(), c.large); want != old {
+					Set_pmd(pmd, want)
+					c.stats.Pages2M++
+				}
+				v = next
+				continue
+			}
+			if old.Flags() == c.large {
+				v = next
+				continue
+			}
+			if err := c.split_pmd(pmd); err != OK {
+				return err
+			}
+		}
+		if err := c.cpa_pte(pmd.Phys(), v, next); err != OK {
+			return err
+		}
+		v = next
+	}
+	return OK
+}
+
+func (c *cpa) cpa_pte(ptePage PhysAddr, va, end VirtAddr) Error {
+	t := c.mem.Table(ptePage)
+	for v := va; v != end; v += PAGE_SIZE {
+		pte := (*PTE)(&t[Pte_index(v)])
+		old := *pte
+		if !old.Present() {
+			return ErrNotMapped
+		}
+		if c.dry {
+			continue
+		}
+		if want := Pfn_pte(old.PFN(), c.prot); want != old {
+			Set_pte(pte, want)
+			c.stats.Pages4K++
+		}
+	}
+	return OK
+}
+
+// split_pud replaces a 1 GiB page by a PMD table of 512 2 MiB pages with
+// the same frames and flags. The new table is filled with plain stores
+// (the MMU cannot see it yet) and linked with one atomic store.
+// Linux: split_large_page / __split_large_page.
+func (c *cpa) split_pud(pud *PUD) Error {
+	old := *pud
+	t, err := allocTable(c.mem, c.alloc, &c.stats)
+	if err != OK {
+		return err
+	}
+	tbl := c.mem.Table(t)
+	flags := old.Flags() // large form already: PSE set, PAT in bit 12
+	for i := range tbl {
+		tbl[i] = uint64(Pfn_pmd(old.PFN()+PFN(i)<<(PMD_SHIFT-PAGE_SHIFT), flags))
+	}
+	Set_pud(pud, Mk_pud_table(t, PAGE_TABLE))
+	return OK
+}
+
+// split_pmd replaces a 2 MiB page by a page table of 512 4 KiB pages with
+// the same frames and flags (converted to the 4 KiB form: PSE dropped, PAT
+// moved back to bit 7). Linux: split_large_page.
+func (c *cpa) split_pmd(pmd *PMD) Error {
+	old := *pmd
+	t, err := allocTable(c.mem, c.alloc, &c.stats)
+	if err != OK {
+		return err
+	}
+	tbl := c.mem.Table(t)
+	flags := Protval_large_2_4k(old.Flags())
+	for i := range tbl {
+		tbl[i] = uint64(Pfn_pte(old.PFN()+PFN(i), flags))
+	}
+	Set_pmd(pmd, Mk_pmd_table(t, PAGE_TABLE))
+	return OK
+}
+
+// Unmap removes the 4 KiB page at va and returns the entry it had, so the
+// caller can free the frame. ErrNotMapped if nothing is mapped there,
+// ErrLargePage if a 2 MiB or 1 GiB page covers va (split it first with
+// Protect). Page tables left empty are not freed. The caller must flush
+// the TLB entry (INVLPG). Linux: pte_clear, as in vunmap_pte_range.
+func Unmap(mem Mem, pgdPhys PhysAddr, va VirtAddr) (PTE, Error) {
+	if va&(PAGE_SIZE-1) != 0 {
+		return 0, ErrAlign
+	}
+	if !Canonical(va) {
+		return 0, ErrRange
+	}
+	p4d := P4d_offset(Pgd_offset(mem, pgdPhys, va), va)
+	if !p4d.Present() {
+		return 0, ErrNotMapped
+	}
+	pud := Pud_offset(mem, p4d, va)
+	if !pud.Present() {
+		return 0, ErrNotMapped
+	}
+	if pud.Large() {
+		return 0, ErrLargePage
+	}
+	pmd := Pmd_offset(mem, pud, va)
+	if !pmd.Present() {
+		return 0, ErrNotMapped
+	}
+	if pmd.Large() {
+		return 0, ErrLargePage
+	}
+	pte := Pte_offset_kernel(mem, pmd, va)
+	old := *pte
+	if !old.Present() {
+		return 0, ErrNotMapped
+	}
+	Set_pte(pte, 0)
+	return old, OK
+}
