@@ -144,6 +144,9 @@ func Build(in Inputs) (*Image, error) {
 		return nil, fmt.Errorf("kernel_version points at %#x, kernel_version_str is at %#x", kv, vs)
 	}
 	const versionMax = 63
+	if vs+versionMax+1 > uint64(len(setup)) {
+		return nil, fmt.Errorf("kernel_version_str at %#x is not inside the %d-byte %s", vs, len(setup), in.SetupBin)
+	}
 	if len(in.VersionString) > versionMax {
 		return nil, fmt.Errorf("version string longer than %d bytes", versionMax)
 	}

@@ -61,6 +61,10 @@ func ReadKernel(path string) (*Piggy, error) {
 			return nil, fmt.Errorf("%s: segment at %#x is below __START_KERNEL_map+LOAD_PHYSICAL_ADDR (%#x): link the kernel with -T in the kernel text mapping",
 				path, ph.Vaddr, uint64(START_KERNEL_map+LOAD_PHYSICAL_ADDR))
 		}
+		if ph.Filesz > ph.Memsz {
+			// startup_64 zeroes memsz - filesz bytes: that must not underflow.
+			return nil, fmt.Errorf("%s: segment at %#x has filesz %#x > memsz %#x", path, ph.Vaddr, ph.Filesz, ph.Memsz)
+		}
 		data := make([]byte, ph.Filesz)
 		if _, err := ph.ReadAt(data, 0); err != nil {
 			return nil, fmt.Errorf("%s: reading segment at %#x: %v", path, ph.Vaddr, err)
@@ -120,14 +124,14 @@ func ParsePiggy(b []byte) (*Piggy, error) {
 		return nil, fmt.Errorf("not a piggy: bad magic")
 	}
 	n := int(le.Uint32(b[4:]))
-	if len(b) < piggyHdrLen+n*piggySegLen {
+	if uint64(n) > uint64(len(b)-piggyHdrLen)/piggySegLen {
 		return nil, fmt.Errorf("piggy truncated in segment table")
 	}
 	p := &Piggy{Entry: le.Uint64(b[8:]), Start: le.Uint64(b[16:]), End: le.Uint64(b[24:])}
 	for i := 0; i < n; i++ {
 		e := b[piggyHdrLen+piggySegLen*i:]
 		off, fs := le.Uint64(e[0:]), le.Uint64(e[16:])
-		if off+fs > uint64(len(b)) {
+		if off > uint64(len(b)) || fs > uint64(len(b))-off { // no wrap-around
 			return nil, fmt.Errorf("piggy segment %d beyond the end", i)
 		}
 		p.Segments = append(p.Segments, Segment{Phys: le.Uint64(e[8:]), Filesz: fs, Memsz: le.Uint64(e[24:]), Data: b[off : off+fs]})
