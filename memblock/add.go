@@ -112,9 +112,9 @@ func memblock_add_range(t *Type, base, size uint64, nid int, flags Flags) Error 
 //go:noinline
 func Memblock_add_node(base, size uint64, nid int, flags Flags) Error {
 	if Memblock_debug {
-		printk.Info("memblock_add_node: [%#018llx-%#018llx] nid=%d flags=%x %#lx\n",
+		printk.Info("memblock_add_node: [%#018llx-%#018llx] nid=%d flags=%x %s\n",
 			printk.Int(base), printk.Int(base+size-1), printk.Int(nid),
-			printk.Int(uint32(flags)), printk.Int(callerPC()))
+			printk.Int(uint32(flags)), sym(callerPC()))
 	}
 	return memblock_add_range(&memblock.Memory, base, size, nid, flags)
 }

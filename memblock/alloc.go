@@ -154,22 +154,22 @@ func checkRequest(size, align uint64) (uint64, Error) {
 // caller's address.
 func allocFailed(fn string, size, align uint64, nid int, from, max uint64, ip uintptr, err Error) {
 	if err == ErrInvalid {
-		printk.Err("%s: invalid request: %llu bytes align=0x%llx %#lx\n", printk.Str(fn),
-			printk.Int(size), printk.Int(align), printk.Int(ip))
+		printk.Err("%s: invalid request: %llu bytes align=0x%llx %s\n", printk.Str(fn),
+			printk.Int(size), printk.Int(align), sym(ip))
 		return
 	}
-	printk.Err("%s: Failed to allocate %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %#lx\n",
+	printk.Err("%s: Failed to allocate %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 		printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),
-		printk.Int(from), printk.Int(max), printk.Int(ip))
+		printk.Int(from), printk.Int(max), sym(ip))
 }
 
 // phys_alloc is memblock_phys_alloc_range and memblock_phys_alloc_try_nid
 // with the caller's address passed down.
 func phys_alloc(fn string, size, align, start, end uint64, nid int, ip uintptr) (uint64, Error) {
 	if Memblock_debug {
-		printk.Info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %#lx\n",
+		printk.Info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 			printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),
-			printk.Int(start), printk.Int(end), printk.Int(ip))
+			printk.Int(start), printk.Int(end), sym(ip))
 	}
 	align, err := checkRequest(size, align)
 	if err == OK {
@@ -224,9 +224,9 @@ func memblock_alloc_internal(size, align, min_addr, max_addr uint64, nid int, ex
 // zeroed unless raw.
 func alloc_try_nid(fn string, size, align, min_addr, max_addr uint64, nid int, raw, quiet bool, ip uintptr) ([]byte, Error) {
 	if Memblock_debug {
-		printk.Info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %#lx\n",
+		printk.Info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 			printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),
-			printk.Int(min_addr), printk.Int(max_addr), printk.Int(ip))
+			printk.Int(min_addr), printk.Int(max_addr), sym(ip))
 	}
 	align, err := checkRequest(size, align)
 	if err == OK && memblock.Phys == nil {

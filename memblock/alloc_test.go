@@ -161,7 +161,7 @@ func TestAllocFails(t *testing.T) {
 	}
 	got := c.lines()
 	if len(got) != 1 || !strings.HasPrefix(got[0],
-		"memblock_alloc: Failed to allocate 33554432 bytes align=0x1000 nid=-1 from=0x0000000000000000 max_addr=0x0000000000000000 0x") {
+		"memblock_alloc: Failed to allocate 33554432 bytes align=0x1000 nid=-1 from=0x0000000000000000 max_addr=0x0000000000000000 gokern/memblock.") {
 		t.Fatalf("got %q", got)
 	}
 	if callerName(t, got[0]) != "gokern/memblock.TestAllocFails" {
@@ -237,7 +237,7 @@ func TestDoubleArray(t *testing.T) {
 	}
 	got := c.lines()
 	if len(got) != 3 || got[1] != "memblock: reserved is doubled to 256 at [0x0000000003ffe000-0x0000000003fff7ff]" ||
-		!strings.HasPrefix(got[2], "memblock_reserve: [0x0000000003ffe000-0x0000000003ffffff] 0x") ||
+		!strings.HasPrefix(got[2], "memblock_reserve: [0x0000000003ffe000-0x0000000003ffffff] gokern/memblock.") ||
 		callerName(t, got[2]) != "gokern/memblock.memblock_double_array" {
 		t.Errorf("got %q", got)
 	}

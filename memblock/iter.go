@@ -128,7 +128,7 @@ func next_mem_range_rev(idx *uint64, nid int, flags Flags, type_a, type_b *Type)
 			}
 			if m_end > r_start {
 				out_start, out_end = max(m_start, r_start), min(m_end, r_end)
-				if m_start > r_start {
+				if m_start >= r_start {
 					idx_a--
 				} else {
 					idx_b--

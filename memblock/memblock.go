@@ -28,6 +28,7 @@ package memblock
 import (
 	"unsafe"
 
+	"gokern/kallsyms"
 	"gokern/printk"
 )
 
@@ -262,11 +263,20 @@ func memblock_overlaps_region(t *Type, base, size uint64) bool {
 // dbgRange logs "name: [base-end] caller" when memblock=debug, the line
 // every Linux memblock call prints:
 //
-//	memblock_reserve: [0x0000000001000000-0x0000000001cfffff] 0xffffffff8104a1b3
+//	memblock_reserve: [0x0000000001000000-0x0000000001cfffff] gokern/arch/amd64.early_reserve_memory+0x3c
 //
-// The caller is printed as a raw return address (Linux prints it as
-// setup_arch+0x1a8/0x5c0 with %pS).
+// The caller is symbolised by kallsyms, as Linux's %pS does.
 func dbgRange(name string, base, size uint64, ip uintptr) {
-	printk.Info("%s: [%#018llx-%#018llx] %#lx\n", printk.Str(name),
-		printk.Int(base), printk.Int(base+size-1), printk.Int(ip))
+	printk.Info("%s: [%#018llx-%#018llx] %s\n", printk.Str(name),
+		printk.Int(base), printk.Int(base+size-1), sym(ip))
+}
+
+// symbuf holds the caller's name for one message at a time (the boot CPU
+// alone runs memblock).
+var symbuf [160]byte
+
+// sym is printk's %pS: the caller's function and offset.
+func sym(ip uintptr) printk.Arg {
+	n := kallsyms.Sprint_symbol(symbuf[:], ip)
+	return printk.Bytes(symbuf[:n])
 }
