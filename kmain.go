@@ -82,6 +82,11 @@ var selftests = []kunit.Case{
 	{Name: "early_pgt", Run: amd64.Test_early_pgt},
 	{Name: "boot_params", Run: amd64.Test_boot_params},
 	{Name: "tsc_clock", Run: amd64.Test_tsc_clock},
+	{Name: "e820_sanitised", Run: amd64.Test_e820_sanitised},
+	{Name: "early_reservations", Run: amd64.Test_early_reservations},
+	{Name: "direct_map", Run: amd64.Test_direct_map},
+	{Name: "kernel_wx", Run: amd64.Test_kernel_wx},
+	{Name: "tlb", Run: amd64.Test_tlb},
 	{Name: "printk_log_buf", Run: test_printk_log_buf},
 	{Name: "kallsyms", Run: test_kallsyms},
 	// Fails on purpose, to prove that a failure is reported and exits 35.

@@ -46,11 +46,6 @@ const PAGE_OFFSET = 0xffff888000000000
 // (the early direct map of startup_64).
 func Phys_to_virt(pa uintptr) unsafe.Pointer { return ptrOf(pa + PAGE_OFFSET) }
 
-// Identity_early returns a pointer through the early identity map (virtual
-// = physical, page 0 excluded): only for looking at the early tables
-// themselves.
-func Identity_early(pa uintptr) unsafe.Pointer { return ptrOf(pa) }
-
 // Kernel_ptr turns a kernel virtual address into a pointer.
 func Kernel_ptr(va uintptr) unsafe.Pointer { return ptrOf(va) }
 

@@ -1,0 +1,49 @@
+package amd64
+
+import (
+	"gokern/memblock"
+	"gokern/printk"
+)
+
+// reserve_ebda_region keeps the allocator away from the Extended BIOS Data
+// Area and everything up to 1 MiB (video memory, option and BIOS ROMs).
+// The seeds' version (seeds/001 "reserve_ebda_region", Linux 3.x
+// arch/x86/kernel/head.c); Linux 5.x renamed it reserve_bios_regions and
+// uses BIOS_START_MIN/MAX for the same two limits.
+const (
+	BIOS_LOWMEM_KILOBYTES = 0x413   // BDA: KiB of conventional memory
+	BIOS_EBDA_SEGMENT     = 0x40e   // BDA: real-mode segment of the EBDA
+	INSANE_CUTOFF         = 0x20000 // below 128 KiB a value is nonsense
+	LOWMEM_CAP            = 0x9f000 // never trust more than 636 KiB
+	ISA_END_ADDRESS       = 0x100000
+)
+
+// get_bios_ebda reads the EBDA's segment from the BIOS data area and turns
+// it into an address (Linux get_bios_ebda).
+func get_bios_ebda() uint32 {
+	return uint32(*(*uint16)(Phys_to_virt(BIOS_EBDA_SEGMENT))) << 4
+}
+
+// Ebda_start and Lowmem_start record what reserve_ebda_region found, for
+// the selftest and the debug line.
+var Ebda_start, Lowmem_start uint32
+
+func reserve_ebda_region() {
+	lowmem := uint32(*(*uint16)(Phys_to_virt(BIOS_LOWMEM_KILOBYTES))) << 10
+	ebda_addr := get_bios_ebda()
+	Ebda_start = ebda_addr
+	// Fix up values the BIOS may have got wrong (qboot leaves 0 in both).
+	if ebda_addr < INSANE_CUTOFF {
+		ebda_addr = LOWMEM_CAP
+	}
+	if lowmem < INSANE_CUTOFF {
+		lowmem = LOWMEM_CAP
+	}
+	// Reserve from the lower of the two up to 1 MiB.
+	lowmem = min(lowmem, ebda_addr, LOWMEM_CAP)
+	Lowmem_start = lowmem
+	printk.Debug("reserve_ebda_region: EBDA at %#x, BIOS low memory %#x: reserving [mem %#010x-%#010x]\n",
+		printk.Int(Ebda_start), printk.Int(uint32(*(*uint16)(Phys_to_virt(BIOS_LOWMEM_KILOBYTES)))<<10),
+		printk.Int(lowmem), printk.Int(ISA_END_ADDRESS-1))
+	memblock.Memblock_reserve(uint64(lowmem), uint64(ISA_END_ADDRESS-lowmem))
+}

@@ -1,0 +1,231 @@
+package amd64
+
+import (
+	"gokern/e820"
+	"gokern/kunit"
+	"gokern/memblock"
+	"gokern/paging"
+	"gokern/printk"
+)
+
+// Selftests of the memory stage: they check the live state behind the
+// lines setup_arch printed.
+
+func cr3_pgd() paging.PhysAddr { return paging.PhysAddr(Read_cr3() &^ 0xfff) }
+
+// Test_e820_sanitised: the kernel's map is sorted, without overlaps,
+// empty entries or mergeable neighbours.
+func Test_e820_sanitised(t *kunit.T) {
+	tb := &E820_table
+	if tb.Nr_entries == 0 {
+		t.Errorf("empty e820 table")
+	}
+	for i := uint32(0); i < tb.Nr_entries; i++ {
+		e := tb.Entries[i]
+		if e.Size == 0 {
+			t.Errorf("entry %d is empty", printk.Int(i))
+		}
+		if i > 0 {
+			p := tb.Entries[i-1]
+			if p.Addr+p.Size > e.Addr {
+				t.Errorf("entries %d and %d overlap or are unsorted", printk.Int(i-1), printk.Int(i))
+			}
+			if p.Addr+p.Size == e.Addr && p.Type == e.Type {
+				t.Errorf("entries %d and %d should have been merged", printk.Int(i-1), printk.Int(i))
+			}
+		}
+	}
+	if Max_pfn == 0 || Max_low_pfn > Max_pfn || Max_low_pfn > 1<<(32-PAGE_SHIFT) {
+		t.Errorf("max_pfn %#x max_low_pfn %#x", printk.Int(Max_pfn), printk.Int(Max_low_pfn))
+	}
+	if e820.End_pfn(tb, ^uint64(0)>>PAGE_SHIFT, e820.E820_TYPE_RAM) != Max_pfn {
+		t.Errorf("max_pfn does not match the table")
+	}
+}
+
+// Test_early_reservations: what must not be allocated is reserved in
+// memblock, and no allocation overlapped it.
+func Test_early_reservations(t *kunit.T) {
+	kend := uint64(Kernel_end() - START_KERNEL_map)
+	checks := [...]struct {
+		name       string
+		base, size uint64
+	}{
+		{"kernel image", LOAD_PHYSICAL_ADDR, kend - LOAD_PHYSICAL_ADDR},
+		{"page 0", 0, PAGE_SIZE},
+		{"boot_params", uint64(boot_params_phys) &^ (PAGE_SIZE - 1), PAGE_SIZE},
+		{"EBDA/BIOS", uint64(Lowmem_start), ISA_END_ADDRESS - uint64(Lowmem_start)},
+		{"initrd", Initrd_start, Initrd_end - Initrd_start},
+	}
+	for _, c := range checks {
+		if c.size == 0 {
+			continue
+		}
+		for a := c.base; a < c.base+c.size; a += PAGE_SIZE {
+			if !memblock.Memblock_is_reserved(a) {
+				t.Errorf("%s: %#x is not reserved", printk.Str(c.name), printk.Int(a))
+				break
+			}
+		}
+	}
+	if Lowmem_start < INSANE_CUTOFF || Lowmem_start > LOWMEM_CAP {
+		t.Errorf("EBDA reservation starts at %#x", printk.Int(Lowmem_start))
+	}
+}
+
+// Test_direct_map: every page of RAM is reachable at PAGE_OFFSET + pa
+// (sampled), read-write and not executable; nothing is left of the
+// identity map; virtual page 0 is unmapped.
+func Test_direct_map(t *kunit.T) {
+	pgd := cr3_pgd()
+	if pgd != paging.PhysAddr(Init_top_pgt_phys()) {
+		t.Errorf("CR3 %#x is not init_top_pgt %#x", printk.Int(pgd), printk.Int(Init_top_pgt_phys()))
+	}
+	memblock.For_each_mem_region(func(r *memblock.Region) bool {
+		step := max(r.Size/64, PAGE_SIZE) &^ (PAGE_SIZE - 1)
+		for a := r.Base; a < r.Base+r.Size; a += step {
+			pa, _, prot, ok := paging.Walk(&paging.KernelMem, pgd, paging.Va(paging.PhysAddr(a)))
+			if !ok || uint64(pa) != a || prot&paging.PAGE_RW == 0 || (Has_nx && prot&paging.PAGE_NX == 0) {
+				t.Errorf("__va(%#x): ok %d pa %#x prot %#x", printk.Int(a), printk.Int(b2i(ok)), printk.Int(pa), printk.Int(prot))
+				return false
+			}
+		}
+		return true
+	})
+	for _, va := range [...]uint64{0, PAGE_SIZE, LOAD_PHYSICAL_ADDR, 1 << 30} {
+		if _, _, _, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va)); ok {
+			t.Errorf("virtual %#x is still mapped (identity map not dropped)", printk.Int(va))
+		}
+	}
+	if Direct_map_stats.Pages2M+Direct_map_stats.Pages1G == 0 {
+		t.Errorf("the direct map uses no large pages")
+	}
+}
+
+// Test_kernel_wx: the kernel image is mapped W^X as its ELF segments say,
+// page by page, and translates to 16 MiB + offset.
+func Test_kernel_wx(t *kunit.T) {
+	pgd := cr3_pgd()
+	var segs [8]Kernel_segment
+	n := Kernel_segments(segs[:])
+	if n < 3 {
+		t.Errorf("only %d kernel segments", printk.Int(n))
+	}
+	sawText, sawRO, sawRW := false, false, false
+	for _, s := range segs[:n] {
+		for va := s.Vaddr &^ (PAGE_SIZE - 1); va < s.Vaddr+s.Memsz; va += PAGE_SIZE {
+			pa, lvl, prot, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va))
+			if !ok || uint64(pa) != va-START_KERNEL_map || lvl != paging.PG_LEVEL_4K {
+				t.Errorf("kernel page %#x: ok %d pa %#x", printk.Int(va), printk.Int(b2i(ok)), printk.Int(pa))
+				return
+			}
+			w, x := prot&paging.PAGE_RW != 0, prot&paging.PAGE_NX == 0
+			if w && x {
+				t.Errorf("kernel page %#x is writable and executable", printk.Int(va))
+				return
+			}
+			switch {
+			case s.Flags&PF_X != 0:
+				sawText = true
+				if w || !x {
+					t.Errorf("text page %#x: RW %d X %d", printk.Int(va), printk.Int(b2i(w)), printk.Int(b2i(x)))
+					return
+				}
+			case s.Flags&PF_W != 0:
+				sawRW = true
+				if !w || (Has_nx && x) {
+					t.Errorf("data page %#x: RW %d X %d", printk.Int(va), printk.Int(b2i(w)), printk.Int(b2i(x)))
+					return
+				}
+			default:
+				sawRO = true
+				if w || (Has_nx && x) {
+					t.Errorf("rodata page %#x: RW %d X %d", printk.Int(va), printk.Int(b2i(w)), printk.Int(b2i(x)))
+					return
+				}
+			}
+		}
+	}
+	if !sawText || !sawRO || !sawRW {
+		t.Errorf("missing a text, rodata or data segment")
+	}
+	// The running code itself, this function's own stack and a global.
+	for _, va := range [...]uintptr{early_idt_handler_array[0], Read_sp(), uintptrOf(&Max_pfn)} {
+		if _, _, _, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va)); !ok {
+			t.Errorf("%#x not mapped", printk.Int(va))
+		}
+	}
+}
+
+// tlb_scratch is an unused kernel virtual page for the TLB test: the start
+// of the vmalloc area, empty until vmalloc exists.
+const tlb_scratch = paging.VMALLOC_START
+
+func scratch_pte() *paging.PTE {
+	pgd := paging.Pgd_offset(&paging.KernelMem, cr3_pgd(), tlb_scratch)
+	pud := paging.Pud_offset(&paging.KernelMem, paging.P4d_offset(pgd, tlb_scratch), tlb_scratch)
+	pmd := paging.Pmd_offset(&paging.KernelMem, pud, tlb_scratch)
+	return paging.Pte_offset_kernel(&paging.KernelMem, pmd, tlb_scratch)
+}
+
+func read_scratch() byte { return *(*byte)(Kernel_ptr(uintptr(tlb_scratch))) }
+
+// Test_tlb: map a page, read it, point the same virtual address at another
+// frame, flush with each API, read again: the new frame must show. Without
+// a flush the CPU (QEMU's software TLB too) may still read the old frame;
+// the test reports when it did.
+func Test_tlb(t *kunit.T) {
+	var frame [2]uint64
+	for i := range frame {
+		pa, ok := Early_alloc_page(EARLY_DIRECT_MAP_END)
+		if !ok {
+			t.Errorf("no page for the TLB test")
+			return
+		}
+		frame[i] = pa
+		b := Direct_map.Bytes(pa, PAGE_SIZE)
+		for j := range b {
+			b[j] = byte(0xa0 + i)
+		}
+	}
+	if _, err := paging.Map(&paging.KernelMem, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), PAGE_SIZE,
+		paging.PAGE_KERNEL, paging.Only4K, alloc_pgt_page); err != paging.OK {
+		t.Errorf("mapping the scratch page: %s", printk.Str(err.String()))
+		return
+	}
+	if v := read_scratch(); v != 0xa0 {
+		t.Errorf("scratch page reads %#x, want 0xa0", printk.Int(v))
+	}
+	pte := scratch_pte()
+	methods := [...]string{"flush_tlb_one_kernel", "flush_tlb_kernel_range(1 page)", "flush_tlb_kernel_range(64 pages)", "__flush_tlb_all"}
+	cur := 0
+	stale := 0
+	for m, name := range methods {
+		next := 1 - cur
+		paging.Set_pte(pte, paging.Pfn_pte(paging.PFN(frame[next]>>PAGE_SHIFT), paging.PAGE_KERNEL))
+		if read_scratch() == byte(0xa0+cur) {
+			stale++ // the old translation is still cached
+		}
+		switch m {
+		case 0:
+			Flush_tlb_one_kernel(uintptr(tlb_scratch))
+		case 1:
+			if Flush_tlb_kernel_range(uintptr(tlb_scratch), uintptr(tlb_scratch)+PAGE_SIZE) {
+				t.Errorf("a one-page range flushed everything")
+			}
+		case 2:
+			if !Flush_tlb_kernel_range(uintptr(tlb_scratch), uintptr(tlb_scratch)+64*PAGE_SIZE) {
+				t.Errorf("a 64-page range did not take the full flush")
+			}
+		case 3:
+			X__flush_tlb_all()
+		}
+		if v := read_scratch(); v != byte(0xa0+next) {
+			t.Errorf("after %s the scratch page reads %#x, want %#x", printk.Str(name), printk.Int(v), printk.Int(0xa0+next))
+		}
+		cur = next
+	}
+	paging.Unmap(&paging.KernelMem, cr3_pgd(), tlb_scratch)
+	Flush_tlb_one_kernel(uintptr(tlb_scratch))
+	t.Logf("stale reads before a flush: %d of %d (the TLB keeps translations until flushed)", printk.Int(stale), printk.Int(len(methods)))
+}

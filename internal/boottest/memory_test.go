@@ -1,0 +1,178 @@
+package boottest
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	q "gokern/internal/qemutest"
+)
+
+// Boot tests of the memory stage (setup_arch: e820, memblock/bootmem,
+// early reservations, init_mem_mapping, ptdump).
+
+func allPassed(t *testing.T, r *q.Result) {
+	t.Helper()
+	mustExit(t, r, q.ExitSuccess)
+	res, plan := r.KTAP()
+	if plan <= 0 || len(res) != plan {
+		t.Fatalf("KTAP plan %d, %d results\n%s", plan, len(res), r.Describe())
+	}
+	for _, k := range res {
+		if !k.OK {
+			t.Fatalf("selftest %s failed\n%s", k.Name, r.Describe())
+		}
+	}
+}
+
+var lastPfnRE = regexp.MustCompile(`e820: last_pfn = (0x[0-9a-f]+) max_arch_pfn`)
+
+func lastPfn(t *testing.T, r *q.Result) uint64 {
+	m := lastPfnRE.FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no last_pfn line\n%s", r.Describe())
+	}
+	v, _ := strconv.ParseUint(m[1], 0, 64)
+	return v
+}
+
+// TestMemOption: mem= removes RAM above the limit; the updates and the
+// user-defined map are printed; the kernel boots with what is left.
+func TestMemOption(t *testing.T) {
+	r := q.Boot(t, q.Config{Mem: "256M", Append: "mem=64M selftest=all"})
+	allPassed(t, r)
+	mustContain(t, r, "e820: user-defined physical RAM map:", "user: [mem 0x0000000000100000-0x0000000003ffffff] usable")
+	if pfn := lastPfn(t, r); pfn != 64<<20>>12 {
+		t.Fatalf("last_pfn %#x, want %#x", pfn, 64<<20>>12)
+	}
+}
+
+// TestMemmapOption: memmap=nn$ss reserves, memmap=nn@ss adds RAM; each
+// change is printed as an update.
+func TestMemmapOption(t *testing.T) {
+	r := q.Boot(t, q.Config{Mem: "256M", Append: "memmap=16M$0x4000000 selftest=all"})
+	allPassed(t, r)
+	mustContain(t, r, "user: [mem 0x0000000004000000-0x0000000004ffffff] reserved",
+		"user: [mem 0x0000000005000000-")
+	// The reserved hole is not in the direct map.
+	if strings.Contains(r.Output, "init_memory_mapping: [mem 0x00100000-0x0fffffff]") {
+		t.Fatalf("the reserved range was mapped\n%s", r.Describe())
+	}
+	mustContain(t, r, "init_memory_mapping: [mem 0x00100000-0x03ffffff]", "init_memory_mapping: [mem 0x05000000-")
+}
+
+// TestInitrd: the initrd the loader placed is reported and reserved (the
+// early_reservations selftest checks every page of it).
+func TestInitrd(t *testing.T) {
+	initrd := filepath.Join(t.TempDir(), "initrd")
+	data := make([]byte, 3<<20+123)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(initrd, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := q.Boot(t, q.Config{Initrd: initrd, Append: "selftest=all"})
+	allPassed(t, r)
+	m := regexp.MustCompile(`RAMDISK: \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no RAMDISK line\n%s", r.Describe())
+	}
+	a, _ := strconv.ParseUint(m[1], 0, 64)
+	b, _ := strconv.ParseUint(m[2], 0, 64)
+	if b+1-a != uint64(len(data)) {
+		t.Fatalf("RAMDISK is %d bytes, the initrd %d", b+1-a, len(data))
+	}
+}
+
+// TestMemblockDebug: memblock=debug logs every call with its range and
+// caller, and dumps the arrays.
+func TestMemblockDebug(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "memblock=debug loglevel=8 selftest=all"})
+	allPassed(t, r)
+	mustContain(t, r, "memblock_reserve: [0x0000000001000000-", "memblock_add: [0x", "MEMBLOCK configuration:",
+		" memory size = ", "reserved.cnt")
+	if !regexp.MustCompile(`memblock_reserve: \[0x[0-9a-f]+-0x[0-9a-f]+\] \S*early_reserve_memory`).MatchString(r.Output) {
+		t.Fatalf("memblock=debug does not name the caller\n%s", r.Describe())
+	}
+}
+
+// TestEarlymemBootmem: with earlymem=bootmem the 2.6 bitmap allocator
+// serves the early allocations (the page tables of the direct map) and
+// the kernel passes every selftest.
+func TestEarlymemBootmem(t *testing.T) {
+	for _, mem := range []string{"128M", "5G"} {
+		r := q.Boot(t, q.Config{Mem: mem, Append: "earlymem=bootmem selftest=all"})
+		allPassed(t, r)
+		mustContain(t, r, "bootmem: the early allocator is bootmem (earlymem=bootmem)", "bootmap ")
+	}
+}
+
+// TestGigabytePages: with a CPU that has pdpe1gb (-cpu max) the direct map
+// of 8 GiB uses 1 GiB pages; without, 2 MiB pages.
+func TestGigabytePages(t *testing.T) {
+	re := regexp.MustCompile(`init_mem_mapping: direct map 4k: (\d+), 2M: (\d+), 1G: (\d+) pages; kernel 4k: (\d+); (\d+) page-table pages; NX (\w+), 1G pages (\w+); (\d+) us`)
+	for _, c := range []struct {
+		cpu    string
+		gbytes bool
+	}{{"max", true}, {"", false}} {
+		r := q.Boot(t, q.Config{Mem: "8G", CPU: c.cpu, Append: "selftest=all"})
+		allPassed(t, r)
+		m := re.FindStringSubmatch(r.Output)
+		if m == nil {
+			t.Fatalf("no init_mem_mapping summary\n%s", r.Describe())
+		}
+		g, _ := strconv.Atoi(m[3])
+		if (g > 0) != c.gbytes || (m[7] == "on") != c.gbytes {
+			t.Fatalf("cpu %q: %d 1G pages, 1G pages %s\n%s", c.cpu, g, m[7], r.Describe())
+		}
+		t.Logf("-cpu %s -m 8G: %s", c.cpu, m[0][strings.Index(m[0], "direct"):])
+	}
+}
+
+// TestPtdump: "ptdump" prints the live tables: the direct map RW+NX, the
+// kernel text RO+X, rodata RO+NX, data RW+NX, and nothing at low addresses.
+func TestPtdump(t *testing.T) {
+	r := q.Boot(t, q.Config{Append: "ptdump exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	out := r.Output
+	user := out[strings.Index(out, "---[ User Space ]---"):strings.Index(out, "---[ Kernel Space ]---")]
+	if strings.Contains(user, "0x0000") {
+		t.Fatalf("something is mapped in user space (identity map left?)\n%s", user)
+	}
+	for _, re := range []string{
+		`0xffff888000200000-0xffff888\S+ +\S+ +RW +PSE +GLB NX pmd`,
+		`0xffffffff81000000-0xffffffff81\S+ +\S+ +ro +GLB x  pte`,
+		`0xffffffff81\S+-0xffffffff81\S+ +\S+ +ro +GLB NX pte`,
+		`0xffffffff81\S+-0xffffffff81\S+ +\S+ +RW +GLB NX pte`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Fatalf("ptdump lacks %s\n%s", re, r.Describe())
+		}
+	}
+}
+
+// TestMemoryBadInput: each bad input ends with a clear message and exit
+// 35, never silent corruption.
+func TestMemoryBadInput(t *testing.T) {
+	cases := []struct{ append, want string }{
+		{"mem=1M", "no usable RAM above 1 MiB"},
+		{"mem=8M", "is not in usable RAM"},
+		{"memmap=banana", "bad memmap=banana"},
+		{"memmap=16M$", "bad memmap=16M$"},
+		{"mem=12Q", "bad mem=12Q"},
+		{"earlymem=slab", "earlymem=slab: choose memblock or bootmem"},
+	}
+	for _, c := range cases {
+		c := c
+		t.Run(c.append, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: c.append + " exit_at_idle"})
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, "Kernel panic - not syncing: ", c.want)
+		})
+	}
+}
