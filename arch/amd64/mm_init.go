@@ -210,4 +210,3 @@ func rwx(flags, bit uint32, c byte) byte {
 	}
 	return '-'
 }
-
