@@ -1,6 +1,7 @@
 package boottest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -175,4 +176,18 @@ func TestMemoryBadInput(t *testing.T) {
 			mustContain(t, r, "Kernel panic - not syncing: ", c.want)
 		})
 	}
+}
+
+// TestMemblockDoubleArray: 140 holes punched with memmap= split the RAM
+// into more regions than memblock's static array holds (128): memblock must
+// double its array, taking the memory from itself, and the kernel boot on.
+func TestMemblockDoubleArray(t *testing.T) {
+	var holes []string
+	for i := 0; i < 140; i++ {
+		holes = append(holes, fmt.Sprintf("4K$%#x", 0x2000000+i*0x2000))
+	}
+	// memblock=debug: Linux logs the doubling only with it (memblock_dbg).
+	r := q.Boot(t, q.Config{Append: "memblock=debug memmap=" + strings.Join(holes, ",") + " selftest=all"})
+	allPassed(t, r)
+	mustContain(t, r, "memblock: memory is doubled to 256 at [")
 }
