@@ -191,3 +191,17 @@ func TestMemblockDoubleArray(t *testing.T) {
 	allPassed(t, r)
 	mustContain(t, r, "memblock: memory is doubled to 256 at [")
 }
+
+// TestEarlyAllocImpossible: with every free page reserved (memmap= around
+// the kernel), the first page-table allocation of init_mem_mapping cannot
+// be met: memblock names the size and the caller, and the kernel stops
+// with exit 35 instead of building tables in memory it does not own.
+func TestEarlyAllocImpossible(t *testing.T) {
+	img := q.Image(t, false)
+	kend := (img.Piggy.End + 0xfff) &^ 0xfff
+	const ramEnd = 0x7fe0000 // -m 128M under SeaBIOS: RAM ends here
+	r := q.Boot(t, q.Config{Mem: "128M", Append: fmt.Sprintf("memmap=0x9f000$0,0xf00000$0x100000,%#x$%#x exit_at_idle", ramEnd-kend, kend)})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "memblock_phys_alloc_range: Failed to allocate 4096 bytes", "gokern/arch/amd64.Early_alloc_page+0x",
+		"Kernel panic - not syncing: init_memory_mapping: ")
+}
