@@ -36,7 +36,7 @@ func main() {
 func start_kernel() {
 	// The banner (Linux linux_banner).
 	printk.Notice("gokern version %s (%s) %s\n", printk.Str(gokern_version), printk.Str(go_version), printk.Str(build_info))
-	printk.Debug("start_kernel: boot CPU, console ttyS0, TSC %d kHz (%s)\n", printk.Int(amd64.Tsc_khz), printk.Str(amd64.Tsc_source))
+	printk.Debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(amd64.Early_serial_console.Name), printk.Int(amd64.Tsc_khz), printk.Str(amd64.Tsc_source))
 	// Architecture setup: command line, memory map.
 	amd64.Setup_arch()
 	// In-kernel selftests, if the command line asks (selftest=all|a,b).

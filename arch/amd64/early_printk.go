@@ -50,6 +50,12 @@ func early_console_init(cmd []byte) {
 		return
 	}
 	early_serial_init(port, baud)
+	Early_serial_console.Name = "ttyS0"
+	if port == COM2 {
+		Early_serial_console.Name = "ttyS1"
+	} else if port != COM1 {
+		Early_serial_console.Name = "uart"
+	}
 	printk.Register_console(&Early_serial_console)
 }
 

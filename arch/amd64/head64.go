@@ -126,8 +126,9 @@ func startup_64_report() {
 		printk.Int(uintptr(Kernel_text)), printk.Int(Kernel_end()), printk.Int(early_top_pgt_phys), printk.Int(boot_params_phys))
 }
 
-// x86_64_start_kernel is the first C function of Linux's 64-bit kernel;
-// here the first Go function with a normal stack check. It copies the boot
+// x86_64_start_kernel is the first C function of Linux's 64-bit kernel
+// (startup_64 has already called two Go helpers, startup_64_setup_gdt_idt
+// and startup_64_report, on the boot stack). It copies the boot
 // data, prepares init_top_pgt and calls start_kernel (Linux:
 // x86_64_start_kernel → x86_64_start_reservations → start_kernel).
 func x86_64_start_kernel(real_mode_data uintptr, tsc0 uint64) {
@@ -142,6 +143,9 @@ func x86_64_start_kernel(real_mode_data uintptr, tsc0 uint64) {
 
 	// clear_page(init_top_pgt); init_top_pgt[511] = early_top_pgt[511]:
 	// the kernel mapping carries over to the final tables (seeds 001).
+	// Linux keeps that entry and tightens permissions later
+	// (mark_rodata_ro); gokern's init_mem_mapping replaces it with a fresh
+	// W^X mapping of the kernel instead.
 	top := Init_top_pgt()
 	*top = [512]uint64{}
 	top[511] = Early_top_pgt()[511]

@@ -5,8 +5,8 @@
 //
 // Linux: arch/x86/kernel/head_64.S (startup_64, early_idt_handler_array,
 // early_idt_handler_common) and head64.c (__startup_64's page tables).
-// Seeds: 000 "startup_32() → startup_64", 003 "startup_64" and
-// "__START_KERNEL_map".
+// Seeds: 000 "startup_32() #secondary" and "Provisional Kernel Page
+// Tables", 003 "After kernel decompression".
 //
 // The boot stage (boot/compressed/head_64.S) jumps here at the PHYSICAL
 // address of startup_64 (16 MiB + ...), in 64-bit mode with its identity

@@ -230,5 +230,19 @@ func show_trace(regs *PtRegs) {
 			file, line = s.File, s.Line
 		}
 		printk.Emerg(" [<%016x>] %s (%s:%d)\n", printk.Int(frames[i]), printk.Bytes(sym[:k]), printk.Str(file), printk.Int(line))
+		// A recursion (EXHAUST_STACK) repeats one frame: print it once.
+		if rep := repeats(frames[:n], i); rep > 1 {
+			printk.Emerg(" ... the frame above %d more times\n", printk.Int(rep-1))
+			i += rep - 1
+		}
 	}
+}
+
+// repeats counts how often frames[i] occurs in a row from i.
+func repeats(frames []uintptr, i int) int {
+	n := 1
+	for i+n < len(frames) && frames[i+n] == frames[i] {
+		n++
+	}
+	return n
 }

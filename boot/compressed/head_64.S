@@ -4,7 +4,7 @@
  *
  * Linux: arch/x86/boot/compressed/head_64.S (startup_32, startup_64),
  *        arch/x86/kernel/verify_cpu.S (verify_cpu).
- * Seeds: 000 "startup_32()" and "Provisional Page Tables"; 003 "startup_32",
+ * Seeds: 000 "startup_32() #primary" and "Provisional Kernel Page Tables"; 003 "startup_32",
  *        "startup_64" and the early page-table walk-through.
  *
  * The loader puts this code at code32_start (1 MiB) and jumps to startup_32
@@ -124,7 +124,7 @@ startup_32:
 
 	/*
 	 * Provisional page tables: identity-map 0-4 GiB with 2 MiB pages
-	 * (seeds: "Provisional Page Tables"). 4 GiB covers the loader's data
+	 * (seeds: "Provisional Kernel Page Tables"). 4 GiB covers the loader's data
 	 * wherever it put it (boot_params, cmdline, initrd) and the kernel at
 	 * 16 MiB. The tables live in our bss, aligned to a page.
 	 */

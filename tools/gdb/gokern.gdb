@@ -87,7 +87,10 @@ QEMU's view of the CPU (decoded in the current mode: segments, CR0, EFER, GDT, I
 end
 
 define gk-dmesg
+  # In a Go frame gdb parses Go, which has no C casts: switch for a moment.
+  set language c
   printf "%s\n", (char *)&'gokern/printk.log_buf'
+  set language auto
 end
 document gk-dmesg
 Print the kernel log buffer (__log_buf) from its start (each line begins <level>).
