@@ -15,8 +15,9 @@
 // Linux replaced bootmem with memblock in 4.20 ("mm: remove bootmem
 // allocator", seed 000): memblock's region arrays describe 64 GiB in a few
 // hundred bytes where the bitmap needs 2 MiB, and need no memory before
-// memory is known. gokern boots with memblock; bootmem runs in tests and
-// in a selftest that replays the same allocations through both.
+// memory is known. gokern boots with memblock by default; the command line
+// earlymem=bootmem makes bootmem serve the early allocations instead, and
+// host tests replay the same allocations through both.
 package bootmem
 
 import (

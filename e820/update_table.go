@@ -13,9 +13,9 @@ package e820
 // begins. Adjacent entries of the same type thereby merge, holes stay
 // holes, and the output is sorted and free of overlaps.
 //
-//	input:   1111111100000000      output:  1111____________
-//	         ____22222222____               ____22222222____   (2 wins)
-//	         __________333333               ____________3333
+//	input:   11111111________      output:  1111____________
+//	         ____22222222____               ____222222______   (2 beats 1)
+//	         __________333333               __________333333   (3 beats 2)
 //
 // All scratch space is static (Linux keeps it in __initdata): the kernel
 // has no heap when it runs this.

@@ -49,7 +49,7 @@ func Phys_to_virt(pa uintptr) unsafe.Pointer { return ptrOf(pa + PAGE_OFFSET) }
 // Kernel_ptr turns a kernel virtual address into a pointer.
 func Kernel_ptr(va uintptr) unsafe.Pointer { return ptrOf(va) }
 
-// Early_top_pgt returns the live early PGD (through the identity map).
+// Early_top_pgt returns startup_64's PGD (through the direct map).
 func Early_top_pgt() *[512]uint64 {
 	return (*[512]uint64)(Phys_to_virt(early_top_pgt_phys))
 }

@@ -35,8 +35,10 @@ func Test_e820_sanitised(t *kunit.T) {
 			}
 		}
 	}
-	if Max_pfn == 0 || Max_low_pfn > Max_pfn || Max_low_pfn > 1<<(32-PAGE_SHIFT) {
-		t.Errorf("max_pfn %#x max_low_pfn %#x", printk.Int(Max_pfn), printk.Int(Max_low_pfn))
+	// On x86-64 all RAM is low once the direct map exists (Linux
+	// init_mem_mapping: max_low_pfn = max_pfn), for memblock too.
+	if Max_pfn == 0 || Max_low_pfn != Max_pfn || memblock.Max_low_pfn != Max_pfn {
+		t.Errorf("max_pfn %#x max_low_pfn %#x memblock's %#x", printk.Int(Max_pfn), printk.Int(Max_low_pfn), printk.Int(memblock.Max_low_pfn))
 	}
 	if e820.End_pfn(tb, ^uint64(0)>>PAGE_SHIFT, e820.E820_TYPE_RAM) != Max_pfn {
 		t.Errorf("max_pfn does not match the table")

@@ -3,6 +3,7 @@ package amd64
 import (
 	"unsafe"
 
+	"gokern/bootmem"
 	"gokern/cmdline"
 	"gokern/e820"
 	"gokern/memblock"
@@ -34,18 +35,23 @@ func Setup_arch() {
 	e820.Finish_early_params(&E820_table, e820_userdef)
 	// How far RAM goes: max_pfn, max_low_pfn.
 	e820__end_of_ram()
+	// Only the early direct map (0-4 GiB) can be written until the final
+	// tables exist, memblock's own grown arrays included (Linux:
+	// memblock_set_current_limit(ISA_END_ADDRESS) before
+	// e820__memblock_setup, then get_max_mapped()).
+	memblock.Memblock_set_current_limit(EARLY_DIRECT_MAP_END)
 	// The usable RAM becomes memblock's "memory".
 	e820__memblock_setup()
-	// Only the early direct map (0-4 GiB) can be written until the final
-	// tables exist (Linux: memblock_set_current_limit(ISA_END_ADDRESS),
-	// then get_max_mapped()).
-	memblock.Memblock_set_current_limit(EARLY_DIRECT_MAP_END)
 	// The 2.6 bitmap allocator, if asked for (earlymem=bootmem).
 	setup_bootmem_allocator()
 	// The direct map of all RAM, the kernel mapped W^X, CR3 switched.
 	init_mem_mapping()
-	// Everything is mapped now.
+	// Everything is mapped now: allocations may go anywhere, and on x86-64
+	// all RAM is "low" (Linux init_mem_mapping: max_low_pfn = max_pfn), so
+	// that memblock_free_all will hand the buddy allocator RAM above 4 GiB.
 	memblock.Memblock_set_current_limit(Max_pfn << PAGE_SHIFT)
+	Max_low_pfn = Max_pfn
+	memblock.Max_low_pfn = Max_pfn
 	// The page tables, as ranges, when asked (ptdump).
 	if want_ptdump {
 		Ptdump_walk_pgd_level()
@@ -142,6 +148,8 @@ func parse_early_param(cmd []byte) {
 			}
 		case "ptdump":
 			want_ptdump = true
+		case "bootmem_debug":
+			bootmem.Bootmem_debug = true
 		}
 	})
 }

@@ -205,3 +205,23 @@ func TestEarlyAllocImpossible(t *testing.T) {
 	mustContain(t, r, "memblock_phys_alloc_range: Failed to allocate 4096 bytes", "gokern/arch/amd64.Early_alloc_page+0x",
 		"Kernel panic - not syncing: init_memory_mapping: ")
 }
+
+// TestMemblockDoubleArrayAbove4G: with RAM above 4 GiB split into more
+// than 128 regions, memblock's doubled array must still land in memory the
+// early direct map reaches (below 4 GiB): the current limit is set before
+// e820__memblock_setup, as Linux does.
+func TestMemblockDoubleArrayAbove4G(t *testing.T) {
+	var holes []string
+	for i := 0; i < 130; i++ {
+		holes = append(holes, fmt.Sprintf("4K$%#x", 0x140000000+i*0x200000))
+	}
+	r := q.Boot(t, q.Config{Mem: "8G", Append: "memblock=debug memmap=" + strings.Join(holes, ",") + " selftest=all"})
+	allPassed(t, r)
+	m := regexp.MustCompile(`memblock: memory is doubled to 256 at \[(0x[0-9a-f]+)-`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no doubling\n%s", r.Describe())
+	}
+	if a, _ := strconv.ParseUint(m[1], 0, 64); a >= 4<<30 {
+		t.Fatalf("doubled array at %#x, above the early direct map", a)
+	}
+}
