@@ -46,6 +46,16 @@ func setup_bootmem_allocator() {
 		Panic("setup_bootmem_allocator: %s", printk.Str(err.String()))
 	}
 	bootmem.Max_pfn, bootmem.Max_low_pfn = Max_pfn, Max_low_pfn
+	// 2.6 placed the bitmap after the kernel by the e820 map alone; here the
+	// early reservations live in memblock, so check it missed them (an
+	// initrd right after the kernel, say) and record it there too.
+	bitmap := bootmem.Bootmem_node_data[0].Node_bootmem_map
+	size := bootmem.Bootmem_bootmap_pages(Max_pfn) << PAGE_SHIFT
+	if memblock.Memblock_is_region_reserved(bitmap, size) {
+		Panic("setup_bootmem_allocator: the bootmap [mem %#010x-%#010x] overlaps an early reservation",
+			printk.Int(bitmap), printk.Int(bitmap+size-1))
+	}
+	memblock.Memblock_reserve(bitmap, size)
 	memblock.For_each_reserved_mem_region(func(r *memblock.Region) bool {
 		if r.Size != 0 {
 			bootmem.Reserve_bootmem(r.Base, r.Size, bootmem.BOOTMEM_DEFAULT)
