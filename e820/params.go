@@ -125,6 +125,16 @@ func parse_memmap_one(t *Table, p []byte, apply bool) Error {
 		return ErrSyntax
 	}
 	if apply {
+		// The RAM inside the range changes type: print it as an update
+		// (gokern prints every memmap= change; Linux only adds the entry
+		// and lets the sanitiser settle the overlap).
+		if typ != E820_TYPE_RAM {
+			if Range_update(t, startAt, memSize, E820_TYPE_RAM, typ) == memSize {
+				return OK // it was all RAM: the update is the whole change
+			}
+		} else {
+			printk.Debug("e820: add [mem %#010Lx-%#010Lx] usable\n", printk.Int(startAt), printk.Int(startAt+memSize-1))
+		}
 		return Range_add(t, startAt, memSize, typ)
 	}
 	return OK

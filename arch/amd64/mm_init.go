@@ -99,6 +99,11 @@ func init_mem_mapping() {
 
 	map_kernel_image(pgd)
 
+	// Walk the new tables in software before the MMU does: if they do not
+	// translate what runs next, loading CR3 would end in a silent triple
+	// fault (the fault handlers would be unmapped too).
+	verify_new_tables(pgd)
+
 	// Switch: load_cr3(init_top_pgt), then flush everything, global
 	// entries included (seeds/004: "load_cr3 ... __flush_tlb_all").
 	Write_cr3(uint64(pgd))
@@ -209,4 +214,29 @@ func rwx(flags, bit uint32, c byte) byte {
 		return c
 	}
 	return '-'
+}
+
+// verify_new_tables checks, through paging.Walk, that pgd maps what the CPU
+// touches right after the switch: this code, the stack, the IDT and its
+// exception stubs and stack, the GDT and TSS, and the direct map of the
+// tables themselves. Memory that is not RAM (a memmap=nn@ss beyond the
+// machine's end, say) holding the tables shows up here as a failed walk.
+func verify_new_tables(pgd paging.PhysAddr) {
+	check := func(what string, va uintptr, pa uint64) {
+		got, _, _, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va))
+		if !ok || uint64(got) != pa {
+			Panic("init_mem_mapping: the new page tables do not map %s (%#x → %#x, got %#x, ok %d): are the page-table pages real RAM? (memmap=?)",
+				printk.Str(what), printk.Int(va), printk.Int(pa), printk.Int(uint64(got)), printk.Int(b2i(ok)))
+		}
+	}
+	kern := func(what string, va uintptr) { check(what, va, uint64(va-START_KERNEL_map)) }
+	kern("the running code", early_idt_handler_array[0])
+	kern("the boot stack", Read_sp())
+	kern("the IDT", uintptrOf(&Idt_table[0]))
+	kern("the exception stack", uintptrOf(&exception_stack[EXCEPTION_STACK_SIZE-1]))
+	kern("the GDT", uintptrOf(&Gdt_page[0]))
+	kern("the TSS", uintptrOf(&Cpu_tss_rw))
+	kern("init_top_pgt", uintptrOf(Init_top_pgt()))
+	kern("the end of the kernel", Kernel_end()-1)
+	check("__va(0x1000)", uintptr(paging.Va(0x1000)), 0x1000)
 }

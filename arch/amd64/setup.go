@@ -33,6 +33,8 @@ func Setup_arch() {
 	parse_early_param(Cmdline())
 	// Apply mem=/memmap= and print the user-defined map.
 	e820.Finish_early_params(&E820_table, e820_userdef)
+	// Page 0 and the BIOS area are never RAM.
+	trim_bios_range()
 	// How far RAM goes: max_pfn, max_low_pfn.
 	e820__end_of_ram()
 	// Only the early direct map (0-4 GiB) can be written until the final
@@ -158,6 +160,26 @@ func cmdline_has(cmd []byte, opt, val string) bool {
 	v, ok := cmdline.Find_option(cmd, opt)
 	return ok && string(v) == val
 }
+
+// trim_bios_range takes the BIOS's own memory out of the usable map (Linux
+// setup.c trim_bios_range): page 0 (the IVT and BIOS data area, often not
+// listed as reserved) becomes reserved, and 640 KiB-1 MiB (video memory,
+// ROMs), which some BIOSes report as RAM, is removed. Every Linux boot log
+// shows its two lines:
+//
+//	e820: update [mem 0x00000000-0x00000fff] usable ==> reserved
+//	e820: remove [mem 0x000a0000-0x000fffff] usable
+func trim_bios_range() {
+	e820.Range_update(&E820_table, 0, PAGE_SIZE, e820.E820_TYPE_RAM, e820.E820_TYPE_RESERVED)
+	e820.Range_remove(&E820_table, BIOS_BEGIN, BIOS_END-BIOS_BEGIN, e820.E820_TYPE_RAM, true)
+	e820.Update_table(&E820_table)
+}
+
+// The legacy BIOS area, Linux BIOS_BEGIN/BIOS_END.
+const (
+	BIOS_BEGIN = 0x000a0000
+	BIOS_END   = 0x00100000
+)
 
 // e820__end_of_ram finds max_pfn and max_low_pfn and checks that the
 // kernel can live in what is left (after mem= too): usable RAM above

@@ -46,6 +46,9 @@ func TestMemOption(t *testing.T) {
 	r := q.Boot(t, q.Config{Mem: "256M", Append: "mem=64M selftest=all"})
 	allPassed(t, r)
 	mustContain(t, r, "e820: user-defined physical RAM map:", "user: [mem 0x0000000000100000-0x0000000003ffffff] usable")
+	r = q.Boot(t, q.Config{Mem: "256M", Append: "debug mem=64M exit_at_idle"})
+	mustExit(t, r, q.ExitSuccess)
+	mustContain(t, r, "e820: remove [mem 0x04000000-0xfffffffffffffffe] usable")
 	if pfn := lastPfn(t, r); pfn != 64<<20>>12 {
 		t.Fatalf("last_pfn %#x, want %#x", pfn, 64<<20>>12)
 	}
@@ -54,10 +57,18 @@ func TestMemOption(t *testing.T) {
 // TestMemmapOption: memmap=nn$ss reserves, memmap=nn@ss adds RAM; each
 // change is printed as an update.
 func TestMemmapOption(t *testing.T) {
-	r := q.Boot(t, q.Config{Mem: "256M", Append: "memmap=16M$0x4000000 selftest=all"})
+	// 4M@0x8000000: RAM that mem= took away comes back (it must be real:
+	// see TestMemoryBadInput).
+	r := q.Boot(t, q.Config{Mem: "256M", Append: "debug mem=96M memmap=16M$0x4000000 memmap=4M@0x8000000 selftest=all"})
 	allPassed(t, r)
 	mustContain(t, r, "user: [mem 0x0000000004000000-0x0000000004ffffff] reserved",
-		"user: [mem 0x0000000005000000-")
+		"user: [mem 0x0000000005000000-",
+		"e820: update [mem 0x04000000-0x04ffffff] usable ==> reserved",
+		"e820: add [mem 0x08000000-0x083fffff] usable",
+		"user: [mem 0x0000000008000000-0x00000000083fffff] usable",
+		// trim_bios_range, as in every Linux boot log:
+		"e820: update [mem 0x00000000-0x00000fff] usable ==> reserved",
+		"e820: remove [mem 0x000a0000-0x000fffff] usable")
 	// The reserved hole is not in the direct map.
 	if strings.Contains(r.Output, "init_memory_mapping: [mem 0x00100000-0x0fffffff]") {
 		t.Fatalf("the reserved range was mapped\n%s", r.Describe())
@@ -166,6 +177,10 @@ func TestMemoryBadInput(t *testing.T) {
 		{"memmap=16M$", "bad memmap=16M$"},
 		{"mem=12Q", "bad mem=12Q"},
 		{"earlymem=slab", "earlymem=slab: choose memblock or bootmem"},
+		// RAM declared where there is none (the machine has 128 MiB): the
+		// page tables land there, and the software walk catches it before
+		// CR3 would be loaded (a silent triple fault otherwise).
+		{"memmap=4M@0x20000000", "the new page tables do not map the running code"},
 	}
 	for _, c := range cases {
 		c := c
