@@ -43,6 +43,11 @@ ensure_tools() {
 	for t in as ld objcopy; do command -v $t >/dev/null || { need+=($t); pkgs+=(binutils); }; done
 	command -v gdb >/dev/null || { need+=(gdb); pkgs+=(gdb); }
 	command -v cpio >/dev/null || { need+=(cpio); pkgs+=(cpio); }
+	# GRUB, for the boot tests of GRUB's linux and linux16 paths.
+	[ -d /usr/lib/grub/i386-pc ] || { need+=(grub-i386-pc); pkgs+=(grub-pc-bin); }
+	command -v grub-mkrescue >/dev/null || { need+=(grub-mkrescue); pkgs+=(grub-common); }
+	command -v xorriso >/dev/null || { need+=(xorriso); pkgs+=(xorriso); }
+	command -v mformat >/dev/null || { need+=(mformat); pkgs+=(mtools); }
 	if [ ${#need[@]} -gt 0 ]; then
 		local uniq
 		uniq=$(printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' ')

@@ -110,6 +110,7 @@ type Config struct {
 	Timeout time.Duration // default DefaultTimeout
 	Debug   bool          // boot the -N -l debug build
 	Image   string        // a bzImage other than the built one
+	CDROM   string        // boot this ISO (e.g. GRUB's) instead of -kernel; Append is then unused
 	GDBPort int           // -gdb tcp::PORT when non-zero
 	Stopped bool          // -S: wait for gdb before the first instruction
 }
@@ -126,7 +127,7 @@ type Result struct {
 // Args returns the QEMU command line for cfg.
 func Args(t testing.TB, cfg Config) []string {
 	img := cfg.Image
-	if img == "" {
+	if img == "" && cfg.CDROM == "" {
 		img = Image(t, cfg.Debug).BzImage
 	}
 	mem, machine := cfg.Mem, cfg.Machine
@@ -140,7 +141,11 @@ func Args(t testing.TB, cfg Config) []string {
 		"-accel", "tcg", "-machine", machine, "-m", mem,
 		"-display", "none", "-monitor", "none", "-serial", "stdio",
 		"-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-		"-kernel", img, "-append", strings.TrimSpace("earlyprintk=serial " + cfg.Append),
+	}
+	if cfg.CDROM != "" {
+		args = append(args, "-cdrom", cfg.CDROM, "-boot", "d")
+	} else {
+		args = append(args, "-kernel", img, "-append", strings.TrimSpace("earlyprintk=serial "+cfg.Append))
 	}
 	if cfg.BIOS == "qboot" {
 		args = append(args, "-bios", "qboot.rom")
