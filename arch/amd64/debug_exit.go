@@ -17,6 +17,8 @@ const (
 )
 
 // Debug_exit_present reports whether QEMU's isa-debug-exit answers.
+//
+//go:nosplit
 func Debug_exit_present() bool { return Inb(DEBUG_EXIT_PORT) == 0 }
 
 // Machine_halt stops this CPU for good: interrupts off, hlt forever
@@ -35,7 +37,7 @@ func Machine_halt() {
 //
 //go:nosplit
 func Debug_exit(code uint8) {
-	if Inb(DEBUG_EXIT_PORT) == 0 {
+	if Debug_exit_present() {
 		Outb(DEBUG_EXIT_PORT, code)
 	}
 	Machine_halt()

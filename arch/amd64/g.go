@@ -75,9 +75,6 @@ func init_g(g *gStatic, lo, size uintptr) {
 	g.stackguard1 = lo + STACK_GUARD
 }
 
-// Current_g returns the g in the TLS slot (test and debug helper).
-func Current_g() unsafe.Pointer { return ptrOf(tls_block[0]) }
-
 // ptrOf turns a kernel address into a pointer. Written through memory so
 // that go vet's unsafeptr check, meant for Go-heap addresses, is not
 // misled: kernel addresses are not Go-heap memory and never move.

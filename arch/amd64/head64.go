@@ -30,11 +30,10 @@ var (
 	init_top_pgt_buf [2 * 4096]byte
 
 	// Set by startup_64 (head_64.s).
-	boot_params_phys      uintptr
-	tsc_startup_32        uint64
-	early_top_pgt_phys    uintptr
-	early_kernel_pmds_end uintptr
-	early_pgt_buf         [12 * 4096]byte // 11 pages + room to align
+	boot_params_phys   uintptr
+	tsc_startup_32     uint64
+	early_top_pgt_phys uintptr
+	early_pgt_buf      [12 * 4096]byte // 11 pages + room to align
 )
 
 // PAGE_OFFSET is where the direct map of physical memory begins (DESIGN.md
@@ -54,18 +53,14 @@ func Early_top_pgt() *[512]uint64 {
 	return (*[512]uint64)(Phys_to_virt(early_top_pgt_phys))
 }
 
-// Early_top_pgt_phys is CR3 as startup_64 set it.
-func Early_top_pgt_phys() uintptr { return early_top_pgt_phys }
-
 // Init_top_pgt returns the page-aligned init_top_pgt.
 func Init_top_pgt() *[512]uint64 {
 	a := (uintptrOf(&init_top_pgt_buf[0]) + 4095) &^ 4095
 	return (*[512]uint64)(ptrOf(a))
 }
 
-// Kernel_end is the virtual address of _end; Kernel_etext of _etext.
-func Kernel_end() uintptr   { return kernel_end_va }
-func Kernel_etext() uintptr { return kernel_etext_va }
+// Kernel_end is the virtual address of _end.
+func Kernel_end() uintptr { return kernel_end_va }
 
 // Kernel_text is _text: __START_KERNEL_map + LOAD_PHYSICAL_ADDR.
 const Kernel_text = START_KERNEL_map + LOAD_PHYSICAL_ADDR
@@ -74,15 +69,6 @@ const (
 	START_KERNEL_map   = 0xffffffff80000000
 	LOAD_PHYSICAL_ADDR = 0x1000000
 )
-
-// Early_kernel_pmds returns the range of PMD indexes startup_64 mapped for
-// the kernel image.
-func Early_kernel_pmds() (first, end uintptr) {
-	return LOAD_PHYSICAL_ADDR >> 21, early_kernel_pmds_end
-}
-
-// Boot_params_phys is where the loader's zeropage was.
-func Boot_params_phys() uintptr { return boot_params_phys }
 
 // copy_bootdata copies the zeropage and the command line into kernel
 // memory, so that later stages can reuse the loader's memory (Linux

@@ -177,7 +177,6 @@ dm_pmd:
 	SUBQ	DX, CX
 	ADDQ	$0x1fffff, CX
 	SHRQ	$PMD_SHIFT, CX			// CX = first PMD index past _end
-	MOVQ	CX, ·early_kernel_pmds_end(SB)
 	MOVQ	$(LOAD_PHYSICAL_ADDR>>PMD_SHIFT), BX
 k_pmd:
 	CMPQ	BX, CX
@@ -259,9 +258,6 @@ GLOBL ·startup_64_high_va(SB), NOPTR|RODATA, $8
 // _end of the kernel image: the Go linker's runtime.end.
 DATA ·kernel_end_va+0(SB)/8, $runtime·end(SB)
 GLOBL ·kernel_end_va(SB), NOPTR|RODATA, $8
-// _etext: end of the text segment (Go linker runtime.etext).
-DATA ·kernel_etext_va+0(SB)/8, $runtime·etext(SB)
-GLOBL ·kernel_etext_va(SB), NOPTR|RODATA, $8
 
 // early_idt_handler_common: the stubs below pushed an error code (the
 // CPU's, or 0) and the vector. Save all registers as a PtRegs, switch to

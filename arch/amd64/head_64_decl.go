@@ -42,7 +42,7 @@ func early_idt_handler_31()
 // Set by startup_64, read by Go.
 var (
 	startup_64_va, startup_64_high_va uintptr
-	kernel_end_va, kernel_etext_va    uintptr
+	kernel_end_va                     uintptr
 	// early_idt_handler_array holds the addresses of the 32 stubs.
 	early_idt_handler_array [32]uintptr
 )

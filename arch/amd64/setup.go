@@ -29,7 +29,8 @@ func Setup_arch() {
 	early_reserve_memory()
 	// The firmware's memory map, sanitised and printed.
 	e820__memory_setup()
-	// Early options: mem=, memmap=, memblock=debug, earlymem=, ptdump.
+	// Early options: mem=, memmap=, earlymem=, ptdump, bootmem_debug
+	// (memblock=debug was read above).
 	parse_early_param(Cmdline())
 	// Apply mem=/memmap= and print the user-defined map.
 	e820.Finish_early_params(&E820_table, e820_userdef)
@@ -136,10 +137,6 @@ func parse_early_param(cmd []byte) {
 				Panic("parse_early_param: bad memmap=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
 			}
 			e820_userdef = true
-		case "memblock":
-			if string(val) == "debug" {
-				memblock.Memblock_debug = true
-			}
 		case "earlymem":
 			switch string(val) {
 			case "bootmem":

@@ -133,9 +133,6 @@ func oops_culprit(regs *PtRegs) (pc uintptr, kind string) {
 			continue
 		}
 		if !kallsyms.IsRuntime(sym.Name) {
-			if kind != "" || i == 0 {
-				return frames[i], kind
-			}
 			return frames[i], kind
 		}
 		switch {

@@ -103,6 +103,3 @@ func Cycles_to_ns(cycles, khz uint64) uint64 {
 
 // local_clock is nanoseconds since startup_32 (Linux local_clock).
 func local_clock() uint64 { return Cycles_to_ns(Rdtsc()-tsc_zero, Tsc_khz) }
-
-// Tsc_zero is the TSC value at printk's time zero (startup_32).
-func Tsc_zero() uint64 { return tsc_zero }
