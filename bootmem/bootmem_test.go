@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gokern/e820"
+	"gokern/internal/ktest"
 )
 
 func TestBootmapSize(t *testing.T) {
@@ -23,7 +24,7 @@ func TestBootmapSize(t *testing.T) {
 }
 
 func TestInitBootmem(t *testing.T) {
-	ram := NewSimRAM(t, 16*M)
+	ram := ktest.NewRAM(t, 16*M)
 	Init(ram)
 	n, err := Init_bootmem(0x100, 0x1000)
 	if err != OK || n != 0x200 {
@@ -49,7 +50,7 @@ func TestInitBootmem(t *testing.T) {
 
 // node starts bootmem on a fresh RAM with one node of pages [min, max),
 // all free except the bitmap's page.
-func node(t testing.TB, ram *SimRAM, min, max uint64) *Bootmem_data {
+func node(t testing.TB, ram *ktest.RAM, min, max uint64) *Bootmem_data {
 	t.Helper()
 	Init(ram)
 	b := &Bootmem_node_data[0]
@@ -66,9 +67,9 @@ func node(t testing.TB, ram *SimRAM, min, max uint64) *Bootmem_data {
 }
 
 func TestReserveFree(t *testing.T) {
-	ram := NewSimRAM(t, 16*M)
+	ram := ktest.NewRAM(t, 16*M)
 	b := node(t, ram, 0, 0x1000)
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	// Reserving rounds out: a byte reserves its page.
 	Reserve_bootmem(0x5001, 1, BOOTMEM_DEFAULT)
 	Reserve_bootmem(0x6fff, 2, BOOTMEM_DEFAULT)
@@ -100,14 +101,14 @@ func TestReserveFree(t *testing.T) {
 	if got := reservedPages(b); !reflect.DeepEqual(got, []uint64{0, 3, 4, 5, 7}) {
 		t.Fatalf("after refused free: %x", got)
 	}
-	if got := c.lines(); len(got) != 1 || got[0] != "bootmem: freeing free page 0x6" {
+	if got := c.Lines(); len(got) != 1 || got[0] != "bootmem: freeing free page 0x6" {
 		t.Errorf("got %q", got)
 	}
 	// Outside the node.
 	if err := Reserve_bootmem(0xfff000, 0x2000, BOOTMEM_DEFAULT); err != ErrRange {
 		t.Errorf("outside: %v", err)
 	}
-	if got := c.lines(); len(got) != 1 || got[0] != "bootmem: [mem 0x00fff000-0x01000fff] is outside boot memory" {
+	if got := c.Lines(); len(got) != 1 || got[0] != "bootmem: [mem 0x00fff000-0x01000fff] is outside boot memory" {
 		t.Errorf("got %q", got)
 	}
 	if err := Free_bootmem_node(b, 0x3000, 0x2000); err != OK {
@@ -124,7 +125,7 @@ func TestReserveFree(t *testing.T) {
 // TestTwoNodes: ranges may span nodes; a failed exclusive reservation is
 // undone on every node.
 func TestTwoNodes(t *testing.T) {
-	ram := NewSimRAM(t, 16*M)
+	ram := ktest.NewRAM(t, 16*M)
 	Init(ram)
 	n0, n1 := &Bootmem_node_data[0], &Bootmem_node_data[1]
 	// Registered out of order: the list is sorted.
@@ -168,7 +169,7 @@ func TestTwoNodes(t *testing.T) {
 // ___alloc_bootmem_nopanic(size=16384, align=32, goal=0,
 // limit=4294967295) returns physical 0x36000.
 func TestSeed004(t *testing.T) {
-	ram := NewSimRAM(t, 128*M)
+	ram := ktest.NewRAM(t, 128*M)
 	Init(ram)
 	mapsize, _ := Init_bootmem(0x35, 0x7ffe)
 	if mapsize != 0x1000 {
@@ -186,7 +187,7 @@ func TestSeed004(t *testing.T) {
 }
 
 func TestAllocFirstFitAndPacking(t *testing.T) {
-	ram := NewSimRAM(t, 64*M)
+	ram := ktest.NewRAM(t, 64*M)
 	for i := range ram.Mem[:64*M] {
 		ram.Mem[i] = 0xAA // before the bitmap is written: it lives here too
 	}
@@ -267,16 +268,16 @@ func TestAllocFirstFitAndPacking(t *testing.T) {
 }
 
 func TestAllocFails(t *testing.T) {
-	ram := NewSimRAM(t, 16*M)
+	ram := ktest.NewRAM(t, 16*M)
 	node(t, ram, 0, 16*M>>PAGE_SHIFT)
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	if m, err := Alloc_bootmem(32 * M); err != ErrNoMem || m != nil {
 		t.Fatalf("got %v", err)
 	}
-	if got := c.lines(); len(got) != 1 || got[0] != "bootmem alloc of 33554432 bytes failed!" {
+	if got := c.Lines(); len(got) != 1 || got[0] != "bootmem alloc of 33554432 bytes failed!" {
 		t.Errorf("got %q", got)
 	}
-	if _, err := Alloc_bootmem_nopanic(32*M, 4096, 0); err != ErrNoMem || c.lines() != nil {
+	if _, err := Alloc_bootmem_nopanic(32*M, 4096, 0); err != ErrNoMem || c.Lines() != nil {
 		t.Errorf("nopanic: %v, or it printed", err)
 	}
 	if _, err := Alloc_bootmem_nopanic(0, 4096, 0); err != ErrInvalid {
@@ -288,7 +289,7 @@ func TestAllocFails(t *testing.T) {
 	if _, err := alloc_nopanic(10, 8, 0x800000, 0x800004); err != ErrInvalid {
 		t.Errorf("goal+size beyond limit: %v", err)
 	}
-	c.lines()
+	c.Lines()
 	Free_all_bootmem(func(s, e uint64) {})
 	if _, err := Alloc_bootmem_nopanic(10, 8, 0); err != ErrNoBootmem {
 		t.Errorf("after free_all: %v", err)
@@ -299,7 +300,7 @@ func TestAllocFails(t *testing.T) {
 }
 
 func TestFreeAll(t *testing.T) {
-	ram := NewSimRAM(t, 16*M)
+	ram := ktest.NewRAM(t, 16*M)
 	Init(ram)
 	b := &Bootmem_node_data[0]
 	// A node that neither starts nor ends on a bitmap word boundary.
@@ -324,9 +325,9 @@ func TestFreeAll(t *testing.T) {
 }
 
 func TestSetupBootmemAllocator(t *testing.T) {
-	ram := NewSimRAM(t, 128*M)
+	ram := ktest.NewRAM(t, 128*M)
 	Init(ram)
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	tab := &e820.Table{Nr_entries: 7}
 	copy(tab.Entries[:], []e820.Entry{
 		{Addr: 0, Size: 0x9fc00, Type: 1}, {Addr: 0x9fc00, Size: 0x400, Type: 2}, {Addr: 0xf0000, Size: 0x10000, Type: 2},
@@ -334,13 +335,13 @@ func TestSetupBootmemAllocator(t *testing.T) {
 		{Addr: 0xfeffc000, Size: 0x4000, Type: 2}, {Addr: 0xfffc0000, Size: 0x40000, Type: 2},
 	})
 	maxLow := e820.End_of_low_ram_pfn(tab)
-	c.lines()
+	c.Lines()
 	// The kernel image at 16 MiB, ending mid-page.
 	if err := Setup_bootmem_allocator(tab, 16*M, 0x1c3a123, maxLow); err != OK {
 		t.Fatal(err)
 	}
 	want := []string{"  low ram: 0 - 07fe0000", "  bootmap 01c3b000 - 01c3c000"}
-	if got := c.lines(); !reflect.DeepEqual(got, want) {
+	if got := c.Lines(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q", got)
 	}
 	b := &Bootmem_node_data[0]
@@ -365,19 +366,19 @@ func TestSetupBootmemAllocator(t *testing.T) {
 	if err := Setup_bootmem_allocator(tab, 16*M, 0x7fe0000, maxLow); err != ErrNoMem {
 		t.Errorf("got %v", err)
 	}
-	if got := c.lines(); len(got) != 1 || !strings.Contains(got[0], "no room for a 0x1000-byte bootmap") {
+	if got := c.Lines(); len(got) != 1 || !strings.Contains(got[0], "no room for a 0x1000-byte bootmap") {
 		t.Errorf("got %q", got)
 	}
 }
 
 func TestDebug(t *testing.T) {
-	ram := NewSimRAM(t, 16*M)
-	c := startCapture(t)
+	ram := ktest.NewRAM(t, 16*M)
+	c := ktest.StartCapture(t)
 	Bootmem_debug = true
 	node(t, ram, 0, 0x100)
 	Alloc_bootmem_nopanic(100, 64, 0)
 	Bootmem_debug = false
-	got := c.lines()
+	got := c.Lines()
 	if got[0] != "bootmem::init_bootmem_core nid=0 start=0 map=0 end=100 mapsize=20" ||
 		!strings.HasPrefix(got[len(got)-2], "bootmem::alloc_bootmem_core nid=0 size=64 [1 pages] align=40 goal=0 limit=0") {
 		t.Errorf("got %q", got)
@@ -385,7 +386,7 @@ func TestDebug(t *testing.T) {
 }
 
 func TestZeroAllocs(t *testing.T) {
-	ram := NewSimRAM(t, 64*M)
+	ram := ktest.NewRAM(t, 64*M)
 	var sink uint64
 	n := testing.AllocsPerRun(50, func() {
 		node(t, ram, 0, 64*M>>PAGE_SHIFT)
@@ -404,7 +405,7 @@ func TestZeroAllocs(t *testing.T) {
 }
 
 func BenchmarkAllocPagesFree(b *testing.B) {
-	ram := NewSimRAM(b, 64*M)
+	ram := ktest.NewRAM(b, 64*M)
 	node(b, ram, 0, 64*M>>PAGE_SHIFT)
 	Reserve_bootmem(16*M, 8*M, BOOTMEM_DEFAULT)
 	b.ResetTimer()
@@ -415,7 +416,7 @@ func BenchmarkAllocPagesFree(b *testing.B) {
 }
 
 func BenchmarkAllocSmall(b *testing.B) {
-	ram := NewSimRAM(b, 256*M)
+	ram := ktest.NewRAM(b, 256*M)
 	node(b, ram, 0, 256*M>>PAGE_SHIFT)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

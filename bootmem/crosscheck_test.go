@@ -7,6 +7,7 @@ import (
 
 	"gokern/bootmem"
 	"gokern/e820"
+	"gokern/internal/ktest"
 	"gokern/memblock"
 )
 
@@ -76,7 +77,7 @@ type allocator interface {
 }
 
 type bootmemA struct {
-	ram  *bootmem.SimRAM
+	ram  *ktest.RAM
 	bmap uint64
 }
 
@@ -93,7 +94,7 @@ func (a *bootmemA) freeAll(release func(start, end uint64)) uint64 {
 }
 
 type memblockA struct {
-	ram  *bootmem.SimRAM
+	ram  *ktest.RAM
 	bmap uint64
 }
 
@@ -147,7 +148,7 @@ func TestSameScenarioBothAllocators(t *testing.T) {
 	maxLow := e820.End_of_low_ram_pfn(tab)
 
 	// bootmem, as 2.6's setup_arch brought it up.
-	bram := bootmem.NewSimRAM(t, 64*kM)
+	bram := ktest.NewRAM(t, 64*kM)
 	bootmem.Init(bram)
 	if err := bootmem.Setup_bootmem_allocator(tab, kernelBase, kernelEnd, maxLow); err != bootmem.OK {
 		t.Fatal(err)
@@ -156,7 +157,7 @@ func TestSameScenarioBothAllocators(t *testing.T) {
 	bAddrs, bPages, bCount := run(t, &bootmemA{ram: bram, bmap: bmap})
 
 	// memblock, as a modern setup_arch does, plus the bitmap's page.
-	mram := bootmem.NewSimRAM(t, 64*kM)
+	mram := ktest.NewRAM(t, 64*kM)
 	memblock.Init(mram)
 	memblock.Memblock_reserve(0, 4096)                          // page 0
 	memblock.Memblock_reserve(kernelBase, kernelEnd-kernelBase) // the kernel
@@ -205,13 +206,13 @@ func TestWhereTheyDiffer(t *testing.T) {
 	defer func() { scenario = saved }()
 
 	tab := firmwareMap()
-	bram := bootmem.NewSimRAM(t, 64*kM)
+	bram := ktest.NewRAM(t, 64*kM)
 	bootmem.Init(bram)
 	bootmem.Setup_bootmem_allocator(tab, kernelBase, kernelEnd, e820.End_of_low_ram_pfn(tab))
 	bmap := bootmem.Bootmem_node_data[0].Node_bootmem_map
 	bAddrs, _, _ := run(t, &bootmemA{ram: bram, bmap: bmap})
 
-	mram := bootmem.NewSimRAM(t, 64*kM)
+	mram := ktest.NewRAM(t, 64*kM)
 	memblock.Init(mram)
 	memblock.Memblock_reserve(0, 4096)
 	memblock.Memblock_reserve(kernelBase, kernelEnd-kernelBase)

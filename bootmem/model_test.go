@@ -3,6 +3,8 @@ package bootmem
 import (
 	"math/rand"
 	"testing"
+
+	"gokern/internal/ktest"
 )
 
 // The reference model: one bool per page frame of a node, the next-fit
@@ -172,13 +174,13 @@ func (m *bmodel) op(t testing.TB, o [5]uint64) {
 	}
 }
 
-var curRAM *SimRAM
+var curRAM *ktest.RAM
 
-func ram(t testing.TB) *SimRAM { return curRAM }
+func ram(t testing.TB) *ktest.RAM { return curRAM }
 
 // newModel starts a node [min, max) with its bitmap at page min, reserved.
 func newModel(t testing.TB, min uint64) *bmodel {
-	curRAM = NewSimRAM(t, (modelMax+64)<<PAGE_SHIFT)
+	curRAM = ktest.NewRAM(t, (modelMax+64)<<PAGE_SHIFT)
 	m := &bmodel{min: min, max: modelMax}
 	node(t, curRAM, min, modelMax)
 	m.res[min] = true

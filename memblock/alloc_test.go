@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"gokern/internal/ktest"
 )
 
 func TestAllocDirections(t *testing.T) {
@@ -15,7 +17,7 @@ func TestAllocDirections(t *testing.T) {
 		if err != OK {
 			t.Fatal(err)
 		}
-		return ram.pa(b)
+		return ram.PA(b)
 	}
 	// Top-down by default: the top of memory.
 	if got := pa(Memblock_alloc(4096, 4096)); got != 64*M-4096 {
@@ -76,7 +78,7 @@ func TestAllocDirections(t *testing.T) {
 
 func TestAllocZeroed(t *testing.T) {
 	ram := setup(t, 16*M)
-	ram.fill(0xAA)
+	ram.Fill(0xAA)
 	// Bottom-up, so that the byte after each allocation is still free.
 	Memblock_set_bottom_up(true)
 	for _, size := range []uint64{1, 63, 4096, 3*4096 + 5, M} {
@@ -90,8 +92,8 @@ func TestAllocZeroed(t *testing.T) {
 			}
 		}
 		// Nothing around it was touched.
-		pa := ram.pa(b)
-		if ram.mem[pa+size] != 0xAA {
+		pa := ram.PA(b)
+		if ram.Mem[pa+size] != 0xAA {
 			t.Fatalf("size %d: zeroed past the end", size)
 		}
 	}
@@ -104,7 +106,7 @@ func TestAllocZeroed(t *testing.T) {
 		t.Error("raw allocation was zeroed")
 	}
 	pa, _ := Memblock_phys_alloc(4096, 4096)
-	if ram.mem[pa] != 0xAA {
+	if ram.Mem[pa] != 0xAA {
 		t.Error("phys allocation was zeroed (Linux leaves it alone)")
 	}
 }
@@ -131,7 +133,7 @@ func TestAllocNeverOverlaps(t *testing.T) {
 			if err != OK {
 				continue
 			}
-			pa := ram.pa(b)
+			pa := ram.PA(b)
 			if pa%align != 0 || pa < PAGE_SIZE || !Memblock_is_region_memory(pa, size) {
 				t.Fatalf("alloc %d align %d: %#x", size, align, pa)
 			}
@@ -153,13 +155,13 @@ func TestAllocNeverOverlaps(t *testing.T) {
 
 func TestAllocFails(t *testing.T) {
 	setup(t, 16*M)
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	before := regions(Reserved())
 	b, err := Memblock_alloc(32*M, 4096)
 	if err != ErrNoMem || b != nil {
 		t.Fatalf("got %v", err)
 	}
-	got := c.lines()
+	got := c.Lines()
 	if len(got) != 1 || !strings.HasPrefix(got[0],
 		"memblock_alloc: Failed to allocate 33554432 bytes align=0x1000 nid=-1 from=0x0000000000000000 max_addr=0x0000000000000000 gokern/memblock.") {
 		t.Fatalf("got %q", got)
@@ -170,11 +172,11 @@ func TestAllocFails(t *testing.T) {
 	if _, err := Memblock_phys_alloc_range(4096, 4096, 8*M, 8*M); err != ErrNoMem {
 		t.Errorf("empty range: %v", err)
 	}
-	c.lines()
-	if _, err := Memblock_alloc_try_nid_nopanic(32*M, 4096, 0, 0, 0); err != ErrNoMem || c.lines() != nil {
+	c.Lines()
+	if _, err := Memblock_alloc_try_nid_nopanic(32*M, 4096, 0, 0, 0); err != ErrNoMem || c.Lines() != nil {
 		t.Errorf("nopanic: %v, and it printed", err)
 	}
-	if c.lines(); len(before) != len(regions(Reserved())) {
+	if c.Lines(); len(before) != len(regions(Reserved())) {
 		t.Error("a failed allocation reserved something")
 	}
 	if _, err := Memblock_alloc(0, 4096); err != ErrInvalid {
@@ -183,7 +185,7 @@ func TestAllocFails(t *testing.T) {
 	if _, err := Memblock_phys_alloc(4096, 3); err != ErrInvalid {
 		t.Errorf("align 3: %v", err)
 	}
-	if got := c.lines(); len(got) != 2 || !strings.HasPrefix(got[1], "memblock_phys_alloc: invalid request: 4096 bytes align=0x3") {
+	if got := c.Lines(); len(got) != 2 || !strings.HasPrefix(got[1], "memblock_phys_alloc: invalid request: 4096 bytes align=0x3") {
 		t.Errorf("got %q", got)
 	}
 	Init(nil)
@@ -202,7 +204,7 @@ func TestAllocFails(t *testing.T) {
 func TestDoubleArray(t *testing.T) {
 	ram := setup(t, 64*M)
 	_ = ram
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	// Before Memblock_allow_resize the array may not grow.
 	for i := uint64(0); i < INIT_MEMBLOCK_REGIONS; i++ {
 		if err := Memblock_reserve(i*2*PAGE_SIZE, PAGE_SIZE); err != OK {
@@ -213,7 +215,7 @@ func TestDoubleArray(t *testing.T) {
 	if err := Memblock_reserve(M, PAGE_SIZE); err != ErrArrayFull {
 		t.Fatalf("full array: %v", err)
 	}
-	if got := c.lines(); len(got) != 1 || got[0] != "memblock: reserved array is full (128 entries) and may not grow yet" {
+	if got := c.Lines(); len(got) != 1 || got[0] != "memblock: reserved array is full (128 entries) and may not grow yet" {
 		t.Errorf("got %q", got)
 	}
 	if !equal(before, regions(Reserved())) {
@@ -235,7 +237,7 @@ func TestDoubleArray(t *testing.T) {
 	if r.arrayPA != 64*M-2*PAGE_SIZE || !Memblock_is_region_reserved(r.arrayPA, 2*PAGE_SIZE) {
 		t.Fatalf("array at %#x", r.arrayPA)
 	}
-	got := c.lines()
+	got := c.Lines()
 	if len(got) != 3 || got[1] != "memblock: reserved is doubled to 256 at [0x0000000003ffe000-0x0000000003fff7ff]" ||
 		!strings.HasPrefix(got[2], "memblock_reserve: [0x0000000003ffe000-0x0000000003ffffff] gokern/memblock.") ||
 		callerName(t, got[2]) != "gokern/memblock.memblock_double_array" {
@@ -268,7 +270,7 @@ func TestDoubleArray(t *testing.T) {
 	if r.Cnt != 128+1+600+1 {
 		t.Errorf("cnt %d", r.Cnt)
 	}
-	c.lines()
+	c.Lines()
 }
 
 // TestDoubleArrayAvoidsPending: the reserved array fills while reserving
@@ -292,7 +294,7 @@ func TestDoubleArrayAvoidsPending(t *testing.T) {
 
 // TestDoubleMemory: the memory array grows the same way.
 func TestDoubleMemory(t *testing.T) {
-	ram := newRAM(t, 64*M)
+	ram := ktest.NewRAM(t, 64*M)
 	Init(ram)
 	Memblock_allow_resize()
 	for i := uint64(0); i < 200; i++ {
@@ -317,7 +319,7 @@ func TestDoubleMemory(t *testing.T) {
 
 func TestDoubleArrayNoRoom(t *testing.T) {
 	setup(t, 64*M)
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	Memblock_allow_resize()
 	Memblock_reserve(0, 64*M) // nothing left
 	Memblock_remove(0, 64*M)
@@ -327,7 +329,7 @@ func TestDoubleArrayNoRoom(t *testing.T) {
 	if err := Memblock_add(M, PAGE_SIZE); err != ErrNoMem {
 		t.Fatalf("got %v", err)
 	}
-	if got := c.lines(); len(got) != 1 || got[0] != "memblock: Failed to double memory array from 128 to 256 entries !" {
+	if got := c.Lines(); len(got) != 1 || got[0] != "memblock: Failed to double memory array from 128 to 256 entries !" {
 		t.Errorf("got %q", got)
 	}
 }
@@ -384,7 +386,7 @@ func TestZeroAllocs(t *testing.T) {
 		Memblock_reserve(16*M, 8*M)
 		Memblock_add(128*M, 0) // no-op
 		b, _ := Memblock_alloc(4096, 4096)
-		Memblock_free(ram.pa(b), 4096)
+		Memblock_free(ram.PA(b), 4096)
 		pa, _ := Memblock_phys_alloc_range(8192, 4096, 0, 0)
 		Memblock_free(pa, 8192)
 		Memblock_mark_nomap(40*M, M)
@@ -438,7 +440,7 @@ func BenchmarkAllocFree(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m, _ := Memblock_alloc(4096, 4096)
-		Memblock_free(ram.pa(m), 4096)
+		Memblock_free(ram.PA(m), 4096)
 	}
 }
 

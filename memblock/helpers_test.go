@@ -1,82 +1,16 @@
 package memblock
 
 import (
-	"strings"
-	"syscall"
 	"testing"
-	"unsafe"
 
-	"gokern/printk"
+	"gokern/internal/ktest"
 )
-
-// simRAM is simulated physical memory for host tests: an anonymous mapping
-// (pages are only really allocated when touched, so it can be large).
-type simRAM struct{ mem []byte }
-
-func newRAM(t testing.TB, size uint64) *simRAM {
-	t.Helper()
-	mem, err := syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	return &simRAM{mem: mem}
-}
-
-func (r *simRAM) Bytes(pa, size uint64) []byte {
-	if pa > uint64(len(r.mem)) || size > uint64(len(r.mem))-pa {
-		panic("simRAM: access outside simulated RAM")
-	}
-	return r.mem[pa : pa+size : pa+size]
-}
-
-// pa returns the physical address of a slice handed out through Bytes.
-func (r *simRAM) pa(b []byte) uint64 {
-	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))) - uintptr(unsafe.Pointer(unsafe.SliceData(r.mem))))
-}
-
-func (r *simRAM) fill(c byte) {
-	for i := range r.mem {
-		r.mem[i] = c
-	}
-}
-
-type capture struct {
-	b   strings.Builder
-	con printk.Console
-}
-
-func startCapture(t testing.TB) *capture {
-	t.Helper()
-	c := &capture{}
-	c.con = printk.Console{Name: "test", Write: func(p []byte) { c.b.Write(p) }}
-	printk.Register_console(&c.con)
-	t.Cleanup(func() { printk.Unregister_console(&c.con) })
-	return c
-}
-
-func (c *capture) lines() []string {
-	var out []string
-	s := strings.TrimRight(c.b.String(), "\n")
-	c.b.Reset()
-	if s == "" {
-		return nil
-	}
-	for _, l := range strings.Split(s, "\n") {
-		if i := strings.Index(l, "] "); strings.HasPrefix(l, "[") && i > 0 {
-			l = l[i+2:]
-		}
-		out = append(out, l)
-	}
-	return out
-}
 
 // setup starts memblock afresh on a simulated RAM of size bytes, all of
 // it memory.
-func setup(t testing.TB, size uint64) *simRAM {
+func setup(t testing.TB, size uint64) *ktest.RAM {
 	t.Helper()
-	ram := newRAM(t, size)
+	ram := ktest.NewRAM(t, size)
 	Init(ram)
 	Memblock_debug = false
 	if size > 0 {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"gokern/internal/ktest"
 )
 
 const (
@@ -158,12 +160,12 @@ func callerName(t *testing.T, line string) string {
 func TestDebugCaller(t *testing.T) {
 	ram := setup(t, 64*M)
 	_ = ram
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	Memblock_debug = true
 	defer func() { Memblock_debug = false }()
 
 	Memblock_reserve(0x1000000, 0xd00000)
-	got := c.lines()
+	got := c.Lines()
 	if len(got) != 1 || !strings.HasPrefix(got[0], "memblock_reserve: [0x0000000001000000-0x0000000001cfffff] gokern/memblock.") {
 		t.Fatalf("got %q", got)
 	}
@@ -172,7 +174,7 @@ func TestDebugCaller(t *testing.T) {
 	}
 
 	Memblock_alloc(4096, 4096)
-	got = c.lines()
+	got = c.Lines()
 	if len(got) != 2 || !strings.HasPrefix(got[0], "memblock_alloc: 4096 bytes align=0x1000 nid=-1 from=0x0000000000000000 max_addr=0x0000000000000000 gokern/memblock.") ||
 		!strings.HasPrefix(got[1], "memblock_reserve: [0x0000000003fff000-0x0000000003ffffff] gokern/memblock.") {
 		t.Fatalf("got %q", got)
@@ -195,7 +197,7 @@ func TestDebugCaller(t *testing.T) {
 		func() { Memblock_alloc_try_nid_raw(64, 64, 0, 0, 0) }, func() { Memblock_alloc_try_nid_nopanic(64, 64, 0, 0, 0) },
 	} {
 		f()
-		got = c.lines()
+		got = c.Lines()
 		if len(got) < 1 || !strings.Contains(callerName(t, got[0]), "TestDebugCaller.func") {
 			t.Errorf("entry %d: got %q caller %s", i, got, callerName(t, got[0]))
 		}
@@ -215,9 +217,9 @@ func TestDumpAll(t *testing.T) {
 	Memblock_add_node(4<<30, M, 0, MEMBLOCK_NONE)
 	Memblock_reserve(0x9f000, 0x61000)
 	Memblock_mark_nomap(4<<30, 0x1000)
-	c := startCapture(t)
+	c := ktest.StartCapture(t)
 	Memblock_dump_all() // quiet without memblock=debug
-	if got := c.lines(); got != nil {
+	if got := c.Lines(); got != nil {
 		t.Fatalf("printed %q", got)
 	}
 	Memblock_debug = true
@@ -234,7 +236,7 @@ func TestDumpAll(t *testing.T) {
 		" reserved.cnt  = 0x1",
 		" reserved[0x0]\t[0x000000000009f000-0x00000000000fffff], 0x0000000000061000 bytes flags: 0x0",
 	}
-	if got := c.lines(); !reflect.DeepEqual(got, want) {
+	if got := c.Lines(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"reflect"
 	"testing"
+
+	"gokern/internal/ktest"
 )
 
 // The reference model: one bool per page for memory and for reserved, in a
@@ -156,7 +158,7 @@ func (m *model) op(t testing.TB, o [6]int) {
 }
 
 func TestModel(t *testing.T) {
-	startCapture(t) // keep "array is full" messages off the test output
+	ktest.StartCapture(t) // keep "array is full" messages off the test output
 	rnd := rand.New(rand.NewSource(2))
 	allocs := 0
 	defer func() {
@@ -165,7 +167,7 @@ func TestModel(t *testing.T) {
 		}
 	}()
 	for seq := 0; seq < 400; seq++ {
-		Init(newRAM(t, modelSpace*PAGE_SIZE))
+		Init(ktest.NewRAM(t, modelSpace*PAGE_SIZE))
 		var m model
 		for i := 0; i < 150; i++ {
 			var o [6]int
@@ -189,7 +191,7 @@ func TestModel(t *testing.T) {
 func FuzzModel(f *testing.F) {
 	f.Add([]byte{0, 0, 200, 2, 10, 5, 4, 0, 3, 1, 0, 0, 5, 3, 3, 2, 100, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		Init(newRAM(t, modelSpace*PAGE_SIZE))
+		Init(ktest.NewRAM(t, modelSpace*PAGE_SIZE))
 		var m model
 		for i := 0; i+6 <= len(data) && i < 6*200; i += 6 {
 			var o [6]int
