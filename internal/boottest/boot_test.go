@@ -146,16 +146,7 @@ func TestBootMatrix(t *testing.T) {
 						cfg.BIOS = "qboot"
 					}
 					r := q.Boot(t, cfg)
-					mustExit(t, r, q.ExitSuccess)
-					res, plan := r.KTAP()
-					if plan <= 0 || len(res) != plan {
-						t.Fatalf("KTAP plan %d, %d results\n%s", plan, len(res), r.Describe())
-					}
-					for _, k := range res {
-						if !k.OK {
-							t.Fatalf("selftest %s failed\n%s", k.Name, r.Describe())
-						}
-					}
+					allPassed(t, r)
 					checkE820(t, r)
 				})
 			}
