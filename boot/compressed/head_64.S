@@ -2,8 +2,12 @@
  * boot/compressed/head_64.S — the protected-mode payload: startup_32 and
  * startup_64 of the boot stage.
  *
- * Linux: arch/x86/boot/compressed/head_64.S (startup_32, startup_64),
- *        arch/x86/kernel/verify_cpu.S (verify_cpu).
+ * Linux: arch/x86/boot/compressed/head_64.S (startup_32, startup_64).
+ * The stage's other files, split by concern as Linux's compressed/:
+ *   verify_cpu.S            the CPU check (Linux arch/x86/kernel/verify_cpu.S)
+ *   cmdline.S               the command-line scan (Linux compressed/cmdline.c)
+ *   early_serial_console.S  the console, earlyprintk= (Linux compressed/
+ *                           early_serial_console.c, misc.c's __putstr)
  * Seeds: 000 "startup_32() #primary" and "Provisional Kernel Page Tables"; 003 "startup_32",
  *        "startup_64" and the early page-table walk-through.
  *
@@ -94,28 +98,32 @@ startup_32:
 	lret
 1:
 	movl	%esi, boot_params_ptr(%ebp)
-	call	cmdline_scan_32
-
+	call	console_init			/* earlyprintk= */
+	leal	opt_debug(%ebp), %esi
+	call	cmdline_find_option_bool
+	cmpl	$0, %eax
+	jle	1f
+	movb	$1, debug_flag(%ebp)
+1:
 	/* "debug": say where we are. */
 	testb	$1, debug_flag(%ebp)
 	jz	1f
 	leal	msg_startup_32(%ebp), %esi
-	call	puts_32
+	call	__putstr
 	movl	%ebp, %eax
-	call	puthex_32
+	call	__puthex
 	leal	msg_bp(%ebp), %esi
-	call	puts_32
+	call	__putstr
 	movl	boot_params_ptr(%ebp), %eax
-	call	puthex_32
+	call	__puthex
 	leal	msg_nl(%ebp), %esi
-	call	puts_32
+	call	__putstr
 1:
 	call	verify_cpu
 	testl	%eax, %eax
 	jz	1f
 	leal	msg_no_lm(%ebp), %esi
-	call	puts_32
-	jmp	die_32
+	jmp	error
 1:
 	/* Time zero for printk's time stamps (the CPU has a TSC: verified). */
 	rdtsc
@@ -188,148 +196,6 @@ startup_32:
 	lret
 
 /*
- * cmdline_scan_32: set debug_flag if the command line holds the word
- * "debug". Linux's compressed stage parses it in C (cmdline.c); here a
- * plain word match, in: EBP = load address.
- */
-cmdline_scan_32:
-	movl	boot_params_ptr(%ebp), %esi
-	movl	BP_cmd_line_ptr(%esi), %esi
-	testl	%esi, %esi
-	jz	9f
-	movl	$2048, %ecx			/* COMMAND_LINE_SIZE */
-	movl	$1, %edx			/* EDX = at start of a word */
-1:	movb	(%esi), %al
-	testb	%al, %al
-	jz	9f
-	cmpb	$' ', %al
-	jbe	3f
-	testl	%edx, %edx
-	jz	4f
-	/* word start: does "debug" follow, ended by a space or NUL? */
-	cmpl	$0x75626564, (%esi)		/* "debu" */
-	jne	4f
-	cmpb	$'g', 4(%esi)
-	jne	4f
-	cmpb	$' ', 5(%esi)
-	ja	4f
-	movb	$1, debug_flag(%ebp)
-	jmp	9f
-3:	movl	$1, %edx
-	jmp	5f
-4:	xorl	%edx, %edx
-5:	incl	%esi
-	decl	%ecx
-	jnz	1b
-9:	ret
-
-/*
- * verify_cpu: EAX = 0 if this CPU can run the kernel: CPUID, long mode,
- * PAE, TSC, FXSR, SSE, SSE2 (Linux arch/x86/kernel/verify_cpu.S; CPUID
- * bits from SDM Vol. 2A, CPUID, Tables 3-11 and 3-8).
- */
-verify_cpu:
-	/* CPUID exists if EFLAGS.ID (bit 21) can be toggled. */
-	pushfl
-	popl	%eax
-	movl	%eax, %ecx
-	xorl	$(1 << 21), %eax
-	pushl	%eax
-	popfl
-	pushfl
-	popl	%eax
-	xorl	%ecx, %eax
-	testl	$(1 << 21), %eax
-	jz	8f
-
-	movl	$0x80000000, %eax
-	cpuid
-	cmpl	$0x80000001, %eax
-	jb	8f
-	movl	$0x80000001, %eax
-	cpuid
-	btl	$29, %edx			/* LM: long mode */
-	jnc	8f
-
-	movl	$1, %eax
-	cpuid
-	/* PAE(6) TSC(4) FXSR(24) SSE(25) SSE2(26) */
-	andl	$((1 << 6) | (1 << 4) | (1 << 24) | (1 << 25) | (1 << 26)), %edx
-	cmpl	$((1 << 6) | (1 << 4) | (1 << 24) | (1 << 25) | (1 << 26)), %edx
-	jne	8f
-	xorl	%eax, %eax
-	ret
-8:	movl	$1, %eax
-	ret
-
-/* 16550 output on COM1, polling the line status register's THRE bit
- * (PC16550D datasheet, "Line Status Register", bit 5). The UART was set
- * up by the real-mode console_init (or the boot loader). */
-putc_32:
-	pushl	%edx
-	pushl	%eax
-	movw	$0x3fd, %dx
-1:	inb	%dx, %al
-	testb	$0x20, %al
-	jz	1b
-	popl	%eax
-	movw	$0x3f8, %dx
-	outb	%al, %dx
-	popl	%edx
-	ret
-
-/* puts_32: ESI = string; "\n" becomes "\r\n". */
-puts_32:
-	pushl	%eax
-1:	lodsb
-	testb	%al, %al
-	jz	2f
-	cmpb	$'\n', %al
-	jne	3f
-	movb	$'\r', %al
-	call	putc_32
-	movb	$'\n', %al
-3:	call	putc_32
-	jmp	1b
-2:	popl	%eax
-	ret
-
-/* puthex_32: EAX as 0x%08x */
-puthex_32:
-	pushl	%ecx
-	pushl	%edx
-	movl	%eax, %edx
-	movb	$'0', %al
-	call	putc_32
-	movb	$'x', %al
-	call	putc_32
-	movl	$8, %ecx
-1:	roll	$4, %edx
-	movl	%edx, %eax
-	andl	$0xf, %eax
-	movb	hexdigits(%ebp, %eax), %al
-	call	putc_32
-	decl	%ecx
-	jnz	1b
-	popl	%edx
-	popl	%ecx
-	ret
-
-/* die_32: the fatal-error protocol (DESIGN.md, boot tests): if QEMU's
- * isa-debug-exit device answers at port 0xf4 (it reads as 0, a missing
- * port as 0xff), write 0x11 so QEMU exits with status 35; else halt. */
-die_32:
-	movw	$DEBUG_EXIT_PORT, %dx
-	inb	%dx, %al
-	testb	%al, %al
-	jnz	1f
-	movb	$DEBUG_EXIT_FAILURE, %al
-	outb	%al, %dx
-1:	cli
-	hlt
-	jmp	1b
-
-/*
  * startup_64: 64-bit mode, identity-mapped. Move the Go kernel's segments
  * from the piggy to their physical addresses (16 MiB up), zero the bss
  * parts, and jump to the kernel's startup_64.
@@ -350,8 +216,7 @@ startup_64:
 	cmpl	$PIGGY_MAGIC, PIGGY_magic(%rbx)
 	je	1f
 	leaq	msg_bad_piggy(%rip), %rsi
-	call	puts_64
-	jmp	die_64
+	jmp	error
 1:
 	/* The kernel must not land on top of this payload. */
 	leaq	_end(%rip), %rax
@@ -361,17 +226,16 @@ startup_64:
 	cmpq	PIGGY_end(%rbx), %rax		/* payload starts above kernel end? */
 	jae	1f
 	leaq	msg_overlap(%rip), %rsi
-	call	puts_64
-	jmp	die_64
+	jmp	error
 1:
 	testb	$1, debug_flag(%rip)
 	jz	1f
 	leaq	msg_moving(%rip), %rsi
-	call	puts_64
+	call	__putstr
 	movq	PIGGY_start(%rbx), %rax
-	call	puthex_64
+	call	puthex64
 	leaq	msg_dots(%rip), %rsi
-	call	puts_64
+	call	__putstr
 1:
 	/* for each segment: copy filesz bytes, zero memsz - filesz bytes */
 	movl	PIGGY_nseg(%rbx), %r8d
@@ -394,91 +258,38 @@ startup_64:
 	testb	$1, debug_flag(%rip)
 	jz	1f
 	leaq	msg_booting(%rip), %rsi
-	call	puts_64
+	call	__putstr
 	movq	PIGGY_entry(%rbx), %rax
-	call	puthex_64
+	call	puthex64
 	leaq	msg_nl(%rip), %rsi
-	call	puts_64
+	call	__putstr
 1:
 	movq	PIGGY_entry(%rbx), %rax
 	movl	boot_params_ptr(%rip), %esi	/* zero-extends: RSI = &boot_params */
 	movq	tsc_startup_32(%rip), %rdx
 	jmp	*%rax
 
-putc_64:
-	pushq	%rdx
+/* puthex64: RAX as 16 hex digits: its high half, then its low half. */
+puthex64:
 	pushq	%rax
-	movw	$0x3fd, %dx
-1:	inb	%dx, %al
-	testb	$0x20, %al
-	jz	1b
+	shrq	$32, %rax
+	call	__puthex
+	movq	(%rsp), %rax
+	call	__puthex
 	popq	%rax
-	movw	$0x3f8, %dx
-	outb	%al, %dx
-	popq	%rdx
 	ret
-
-puts_64:
-	pushq	%rax
-1:	lodsb
-	testb	%al, %al
-	jz	2f
-	cmpb	$'\n', %al
-	jne	3f
-	movb	$'\r', %al
-	call	putc_64
-	movb	$'\n', %al
-3:	call	putc_64
-	jmp	1b
-2:	popq	%rax
-	ret
-
-/* puthex_64: RAX as 0x%016x */
-puthex_64:
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rbx
-	movq	%rax, %rdx
-	leaq	hexdigits(%rip), %rbx
-	movb	$'0', %al
-	call	putc_64
-	movb	$'x', %al
-	call	putc_64
-	movl	$16, %ecx
-1:	rolq	$4, %rdx
-	movl	%edx, %eax
-	andl	$0xf, %eax
-	movb	(%rbx, %rax), %al
-	call	putc_64
-	decl	%ecx
-	jnz	1b
-	popq	%rbx
-	popq	%rdx
-	popq	%rcx
-	ret
-
-die_64:
-	movw	$DEBUG_EXIT_PORT, %dx
-	inb	%dx, %al
-	testb	%al, %al
-	jnz	1f
-	movb	$DEBUG_EXIT_FAILURE, %al
-	outb	%al, %dx
-1:	cli
-	hlt
-	jmp	1b
 
 	.section .rodata
-hexdigits:	.ascii	"0123456789abcdef"
-msg_startup_32:	.asciz	"startup_32: protected mode, payload at "
-msg_bp:		.asciz	", boot_params at "
+opt_debug:	.asciz	"debug"
+msg_startup_32:	.asciz	"startup_32: protected mode, payload at 0x"
+msg_bp:		.asciz	", boot_params at 0x"
 msg_nl:		.asciz	"\n"
 msg_no_lm:	.asciz	"startup_32: This kernel requires an x86-64 CPU with PAE, TSC and SSE2.\nUnable to boot - please use a kernel appropriate for your CPU.\n"
 msg_bad_piggy:	.asciz	"startup_64: no kernel payload (bad piggy magic)\n"
 msg_overlap:	.asciz	"startup_64: the kernel would overwrite the boot payload\n"
-msg_moving:	.asciz	"startup_64: moving the kernel to "
+msg_moving:	.asciz	"startup_64: moving the kernel to 0x"
 msg_dots:	.asciz	"... "
-msg_booting:	.asciz	"done.\nstartup_64: booting the kernel at "
+msg_booting:	.asciz	"done.\nstartup_64: booting the kernel at 0x"
 
 /*
  * The piggy header, written by the image builder (internal/bzimage),
@@ -502,6 +313,7 @@ msg_booting:	.asciz	"done.\nstartup_64: booting the kernel at "
 
 	.data
 	.balign	8
+	.globl	boot_params_ptr
 boot_params_ptr:	.long	0		/* ESI at entry */
 debug_flag:		.byte	0
 	.balign	8

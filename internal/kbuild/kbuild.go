@@ -127,10 +127,12 @@ func Build(o Options) (*Result, error) {
 	r.Piggy = piggy
 	cdir := filepath.Join(o.Out, "compressed")
 	var cobjs []string
-	for _, src := range []string{"head_64.S", "piggy.S"} {
-		obj := filepath.Join(cdir, strings.TrimSuffix(src, ".S")+".o")
+	csrcs, _ := filepath.Glob(filepath.Join(o.Root, "boot", "compressed", "*.S"))
+	sort.Strings(csrcs)
+	for _, src := range csrcs {
+		obj := filepath.Join(cdir, strings.TrimSuffix(filepath.Base(src), ".S")+".o")
 		if err := o.run(o.Root, nil, "as", "--64", "-g", "-I", "boot", "-I", cdir,
-			"-o", obj, filepath.Join("boot", "compressed", src)); err != nil {
+			"-o", obj, filepath.Join("boot", "compressed", filepath.Base(src))); err != nil {
 			return nil, err
 		}
 		cobjs = append(cobjs, obj)

@@ -113,6 +113,10 @@ type Config struct {
 	CDROM   string        // boot this ISO (e.g. GRUB's) instead of -kernel; Append is then unused
 	GDBPort int           // -gdb tcp::PORT when non-zero
 	Stopped bool          // -S: wait for gdb before the first instruction
+	COM2    bool          // capture the second UART (ttyS1, I/O 0x2f8) too: Result.COM2
+
+	com2Path string // where Boot/Start let QEMU write COM2
+	qmpPath  string // Start's QMP socket
 }
 
 // Result is what one boot produced.
@@ -122,6 +126,7 @@ type Result struct {
 	TimedOut bool          // killed after Timeout
 	Wall     time.Duration // QEMU start to exit
 	Args     []string      // the QEMU command line
+	COM2     string        // the second UART, with Config.COM2
 }
 
 // Args returns the QEMU command line for cfg.
@@ -165,6 +170,12 @@ func Args(t testing.TB, cfg Config) []string {
 	if cfg.Stopped {
 		args = append(args, "-S")
 	}
+	if cfg.com2Path != "" {
+		args = append(args, "-serial", "file:"+cfg.com2Path)
+	}
+	if cfg.qmpPath != "" {
+		args = append(args, "-qmp", "unix:"+cfg.qmpPath+",server=on,wait=off")
+	}
 	return append(args, cfg.Extra...)
 }
 
@@ -180,6 +191,9 @@ func Boot(t testing.TB, cfg Config) *Result {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
+	if cfg.COM2 {
+		cfg.com2Path = filepath.Join(t.TempDir(), "com2")
+	}
 	args := Args(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -190,6 +204,7 @@ func Boot(t testing.TB, cfg Config) *Result {
 	start := time.Now()
 	err := cmd.Run()
 	r := &Result{Output: strings.ReplaceAll(out.String(), "\r\n", "\n"), Wall: time.Since(start), Args: args}
+	r.readCOM2(cfg)
 	if ctx.Err() == context.DeadlineExceeded {
 		r.TimedOut = true
 		r.ExitCode = -1
@@ -203,10 +218,21 @@ func Boot(t testing.TB, cfg Config) *Result {
 	return r
 }
 
+func (r *Result) readCOM2(cfg Config) {
+	if cfg.com2Path != "" {
+		b, _ := os.ReadFile(cfg.com2Path) // absent if QEMU never started
+		r.COM2 = strings.ReplaceAll(string(b), "\r\n", "\n")
+	}
+}
+
 // Describe is a failure message: the command line and the output.
 func (r *Result) Describe() string {
-	return fmt.Sprintf("qemu-system-x86_64 %s\nexit %d (timed out: %v) after %v\n--- console ---\n%s",
+	s := fmt.Sprintf("qemu-system-x86_64 %s\nexit %d (timed out: %v) after %v\n--- console ---\n%s",
 		strings.Join(r.Args, " "), r.ExitCode, r.TimedOut, r.Wall, r.Output)
+	if r.COM2 != "" {
+		s += "\n--- COM2 ---\n" + r.COM2
+	}
+	return s
 }
 
 // Lines returns the console lines.

@@ -1,0 +1,60 @@
+/*
+ * boot/compressed/verify_cpu.S — can this CPU run the kernel?
+ *
+ * Linux: arch/x86/kernel/verify_cpu.S (verify_cpu), which the compressed
+ *        stage and the kernel's head_64.S both include. The real-mode
+ *        setup asked the same in validate_cpu (boot/cpucheck.S), but GRUB's
+ *        `linux` command enters startup_32 directly, so the boot stage asks
+ *        again.
+ * CPUID bits: Intel SDM Vol. 2A, CPUID, Table 3-8 (leaf 01H EDX) and
+ *        Table 3-11 (leaf 80000001H EDX); EFLAGS.ID: SDM Vol. 1 §3.4.3.3.
+ *
+ * verify_cpu: 32-bit call; EAX = 0 if the CPU has CPUID, long mode, PAE,
+ * TSC, FXSR, SSE and SSE2, else 1. Clobbers EBX, ECX, EDX.
+ */
+	.text
+	.code32
+
+	.set X86_EFLAGS_ID,		1 << 21
+	.set X86_FEATURE_LM,		29	/* CPUID 80000001H EDX */
+	.set X86_FEATURE_TSC,		1 << 4	/* CPUID 01H EDX */
+	.set X86_FEATURE_PAE,		1 << 6
+	.set X86_FEATURE_FXSR,		1 << 24
+	.set X86_FEATURE_XMM,		1 << 25	/* SSE */
+	.set X86_FEATURE_XMM2,		1 << 26	/* SSE2 */
+	.set REQUIRED_MASK0,		X86_FEATURE_TSC | X86_FEATURE_PAE | X86_FEATURE_FXSR | X86_FEATURE_XMM | X86_FEATURE_XMM2
+
+	.globl	verify_cpu
+verify_cpu:
+	/* CPUID exists if EFLAGS.ID can be toggled. */
+	pushfl
+	popl	%eax
+	movl	%eax, %ecx
+	xorl	$X86_EFLAGS_ID, %eax
+	pushl	%eax
+	popfl
+	pushfl
+	popl	%eax
+	xorl	%ecx, %eax
+	testl	$X86_EFLAGS_ID, %eax
+	jz	.Lverify_cpu_no_longmode
+
+	movl	$0x80000000, %eax		/* highest extended leaf */
+	cpuid
+	cmpl	$0x80000001, %eax
+	jb	.Lverify_cpu_no_longmode
+	movl	$0x80000001, %eax
+	cpuid
+	btl	$X86_FEATURE_LM, %edx
+	jnc	.Lverify_cpu_no_longmode
+
+	movl	$1, %eax
+	cpuid
+	andl	$REQUIRED_MASK0, %edx
+	cmpl	$REQUIRED_MASK0, %edx
+	jne	.Lverify_cpu_no_longmode
+	xorl	%eax, %eax
+	ret
+.Lverify_cpu_no_longmode:
+	movl	$1, %eax
+	ret
