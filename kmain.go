@@ -10,11 +10,13 @@
 package main
 
 import (
+	_ "unsafe"
+
 	"gokern/arch/amd64"
+	"gokern/arch/amd64/asm"
 	"gokern/cmdline"
 	"gokern/kunit"
 	"gokern/printk"
-	_ "unsafe" // go:linkname
 )
 
 // Set by the linker (-X), as Linux's UTS_RELEASE and compile.h.
@@ -40,9 +42,9 @@ func start_kernel() {
 	// Architecture setup: command line, memory map.
 	amd64.Setup_arch()
 	// In-kernel selftests, if the command line asks (selftest=all|a,b).
-	run_selftests(amd64.Cmdline())
+	run_selftests(cmdline.BootCommandLine())
 	// Deliberate crashes for the oops tests (lkdtm=...).
-	lkdtm_trigger(amd64.Cmdline())
+	lkdtm_trigger(cmdline.BootCommandLine())
 	// Hand over to the idle loop.
 	arch_call_rest_init()
 }
@@ -60,7 +62,7 @@ func rest_init() {
 // cpu_startup_entry: Linux kernel/sched/idle.c; 2.6's cpu_idle.
 func cpu_startup_entry() {
 	printk.Info("cpu_idle: CPU 0 enters the idle loop (do_idle: hlt, interrupts off until trap_init)\n")
-	if cmdline.Find_option_bool(amd64.Cmdline(), "exit_at_idle") {
+	if cmdline.Find_option_bool(cmdline.BootCommandLine(), "exit_at_idle") {
 		amd64.Debug_exit(amd64.DEBUG_EXIT_SUCCESS)
 	}
 	do_idle()
@@ -70,7 +72,7 @@ func cpu_startup_entry() {
 // exceptions), so HLT sleeps until an NMI or a reset.
 func do_idle() {
 	for {
-		amd64.Native_halt()
+		asm.Native_halt()
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"gokern/arch/amd64"
+	"gokern/arch/amd64/asm"
 	"gokern/cmdline"
 	"gokern/printk"
 )
@@ -73,6 +74,6 @@ func lkdtm_DIVIDE_ZERO(d int) {
 //
 //go:noinline
 func lkdtm_UNMAPPED() {
-	p := (*uint64)(amd64.Kernel_ptr(0xffffffffc0000000))
+	p := (*uint64)(asm.KernelPtr(0xffffffffc0000000))
 	printk.Emerg("lkdtm: read %d\n", printk.Int(*p))
 }

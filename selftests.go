@@ -1,7 +1,7 @@
 package main
 
 import (
-	"gokern/arch/amd64"
+	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
 	"gokern/kunit"
 	"gokern/printk"
@@ -34,7 +34,7 @@ func test_kallsyms(t *kunit.T) {
 	if !ok || sym.Name != "main.test_kallsyms" || sym.Line == 0 {
 		t.Errorf("Lookup(%#x) = %s %s:%d", printk.Int(pc), printk.Str(sym.Name), printk.Str(sym.File), printk.Int(sym.Line))
 	}
-	ret := kallsyms.Caller(amd64.Read_bp(), 0, func(uintptr) bool { return true })
+	ret := kallsyms.Caller(asm.FramePointer(), 0, func(uintptr) bool { return true })
 	caller, ok := kallsyms.Lookup(ret - 1)
 	if !ok || caller.Name != "gokern/kunit.Run" {
 		t.Errorf("caller of test_kallsyms is %s, want gokern/kunit.Run", printk.Str(caller.Name))
@@ -46,7 +46,7 @@ func test_kallsyms(t *kunit.T) {
 //
 //go:noinline
 func caller_pc() uintptr {
-	return kallsyms.Caller(amd64.Read_bp(), 0, func(uintptr) bool { return true }) - 1
+	return kallsyms.Caller(asm.FramePointer(), 0, func(uintptr) bool { return true }) - 1
 }
 
 func test_ktap_must_fail(t *kunit.T) {

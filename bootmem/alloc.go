@@ -1,6 +1,10 @@
 package bootmem
 
-import "gokern/printk"
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/memblock"
+	"gokern/printk"
+)
 
 // Linux 2.6.32: mm/bootmem.c align_idx, align_off, alloc_bootmem_core,
 // ___alloc_bootmem_nopanic, __alloc_bootmem_nopanic, ___alloc_bootmem,
@@ -49,8 +53,8 @@ func alloc_bootmem_core(bdata *Bootmem_data, size, a, goal, limit uint64) ([]byt
 	}
 
 	min_pfn, max_pfn := bdata.Node_min_pfn, bdata.Node_low_pfn
-	goal >>= PAGE_SHIFT
-	limit >>= PAGE_SHIFT
+	goal >>= asm.PAGE_SHIFT
+	limit >>= asm.PAGE_SHIFT
 	if limit != 0 && max_pfn > limit {
 		max_pfn = limit
 	}
@@ -58,7 +62,7 @@ func alloc_bootmem_core(bdata *Bootmem_data, size, a, goal, limit uint64) ([]byt
 		return nil, ErrNoMem
 	}
 
-	step := max(a>>PAGE_SHIFT, 1)
+	step := max(a>>asm.PAGE_SHIFT, 1)
 	var start uint64
 	if goal != 0 && min_pfn < goal && goal < max_pfn {
 		start = align(goal, step)
@@ -112,7 +116,7 @@ func alloc_bootmem_core(bdata *Bootmem_data, size, a, goal, limit uint64) ([]byt
 		// still reserved, so that memory freed meanwhile is never
 		// handed out unreserved.)
 		var start_off uint64
-		if bdata.Last_end_off&(PAGE_SIZE-1) != 0 && pfn_down(bdata.Last_end_off)+1 == sidx &&
+		if bdata.Last_end_off&(asm.PAGE_SIZE-1) != 0 && pfn_down(bdata.Last_end_off)+1 == sidx &&
 			test_bit(bdata.bitmap, sidx-1) {
 			start_off = align_off(bdata, bdata.Last_end_off, a)
 		} else {
@@ -142,7 +146,7 @@ func alloc_bootmem_core(bdata *Bootmem_data, size, a, goal, limit uint64) ([]byt
 // satisfy goal and limit, then drop the goal.
 func alloc_nopanic(size, a, goal, limit uint64) ([]byte, Error) {
 	if a == 0 {
-		a = SMP_CACHE_BYTES // Linux callers always pass one
+		a = asm.SMP_CACHE_BYTES // Linux callers always pass one
 	}
 	err := ErrNoBootmem
 	for {
@@ -197,7 +201,7 @@ func Alloc_bootmem_goal(size, align, goal uint64) ([]byte, Error) {
 // Linux __alloc_bootmem_node.
 func Alloc_bootmem_node(bdata *Bootmem_data, size, align, goal uint64) ([]byte, Error) {
 	if align == 0 {
-		align = SMP_CACHE_BYTES
+		align = asm.SMP_CACHE_BYTES
 	}
 	if region, err := alloc_bootmem_core(bdata, size, align, goal, 0); err == OK || err == ErrInvalid {
 		return region, err
@@ -208,30 +212,30 @@ func Alloc_bootmem_node(bdata *Bootmem_data, size, align, goal uint64) ([]byte, 
 // Alloc_bootmem_low_goal allocates below 4 GiB (ARCH_LOW_ADDRESS_LIMIT);
 // Linux __alloc_bootmem_low.
 func Alloc_bootmem_low_goal(size, align, goal uint64) ([]byte, Error) {
-	return alloc_or_fail(size, align, goal, ARCH_LOW_ADDRESS_LIMIT)
+	return alloc_or_fail(size, align, goal, memblock.ARCH_LOW_ADDRESS_LIMIT)
 }
 
 // Alloc_bootmem allocates size bytes, cache-line aligned, above the DMA
 // zone if possible; Linux alloc_bootmem(x).
 func Alloc_bootmem(size uint64) ([]byte, Error) {
-	return alloc_or_fail(size, SMP_CACHE_BYTES, MAX_DMA_ADDRESS, 0)
+	return alloc_or_fail(size, asm.SMP_CACHE_BYTES, MAX_DMA_ADDRESS, 0)
 }
 
 // Alloc_bootmem_pages allocates whole pages above the DMA zone if possible;
 // Linux alloc_bootmem_pages(x).
 func Alloc_bootmem_pages(size uint64) ([]byte, Error) {
-	return alloc_or_fail(size, PAGE_SIZE, MAX_DMA_ADDRESS, 0)
+	return alloc_or_fail(size, asm.PAGE_SIZE, MAX_DMA_ADDRESS, 0)
 }
 
 // Alloc_bootmem_low allocates cache-line aligned memory below 4 GiB; Linux
 // alloc_bootmem_low(x).
 func Alloc_bootmem_low(size uint64) ([]byte, Error) {
-	return alloc_or_fail(size, SMP_CACHE_BYTES, 0, ARCH_LOW_ADDRESS_LIMIT)
+	return alloc_or_fail(size, asm.SMP_CACHE_BYTES, 0, memblock.ARCH_LOW_ADDRESS_LIMIT)
 }
 
 // Alloc_bootmem_low_pages allocates whole pages below 4 GiB; Linux
 // alloc_bootmem_low_pages(x), which the 2.6 page-table setup uses (seed 002:
 // "pte_base = pte = (pte_t *) alloc_bootmem_low_pages(PAGE_SIZE)").
 func Alloc_bootmem_low_pages(size uint64) ([]byte, Error) {
-	return alloc_or_fail(size, PAGE_SIZE, 0, ARCH_LOW_ADDRESS_LIMIT)
+	return alloc_or_fail(size, asm.PAGE_SIZE, 0, memblock.ARCH_LOW_ADDRESS_LIMIT)
 }

@@ -24,24 +24,17 @@ import (
 	"math/bits"
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
 	"gokern/printk"
 )
 
 const (
-	PAGE_SHIFT    = 12
-	PAGE_SIZE     = 1 << PAGE_SHIFT
 	BITS_PER_LONG = 64
 
-	// SMP_CACHE_BYTES: alloc_bootmem aligns to the L1 cache line.
-	SMP_CACHE_BYTES = 64
 	// MAX_DMA_ADDRESS is the physical end of ZONE_DMA (16 MiB):
 	// alloc_bootmem starts looking above it, to leave ISA DMA memory to
 	// the drivers that need it.
 	MAX_DMA_ADDRESS = 16 << 20
-	// ARCH_LOW_ADDRESS_LIMIT bounds the _low allocations: 4 GiB.
-	ARCH_LOW_ADDRESS_LIMIT = 0xffffffff
-
-	MAX_NUMNODES = 64
 )
 
 // Reservation flags, Linux include/linux/bootmem.h.
@@ -49,12 +42,6 @@ const (
 	BOOTMEM_DEFAULT   = 0
 	BOOTMEM_EXCLUSIVE = 1 << 0 // fail (-EBUSY) if any page is already reserved
 )
-
-// PhysMem gives the kernel's view of physical memory (the direct map in the
-// kernel, a simulated RAM in host tests); see memblock.PhysMem.
-type PhysMem interface {
-	Bytes(pa, size uint64) []byte
-}
 
 // Bootmem_data is one node's allocator, Linux bootmem_data_t.
 type Bootmem_data struct {
@@ -113,31 +100,29 @@ func (e Error) String() string {
 
 var (
 	// Bootmem_node_data is one allocator per node; UMA uses node 0.
-	Bootmem_node_data [MAX_NUMNODES]Bootmem_data
+	Bootmem_node_data [asm.MAX_NUMNODES]Bootmem_data
 
 	// bdata_list links the registered nodes in address order.
 	bdata_list *Bootmem_data
 
-	phys PhysMem
+	phys asm.PhysMem
 
 	// Bootmem_debug is "bootmem_debug" on the command line.
 	Bootmem_debug bool
-
-	// The limits setup_arch computes (Linux 2.6 defines them here).
-	Max_low_pfn uint64
-	Min_low_pfn uint64
-	Max_pfn     uint64
 )
 
 // Init forgets all nodes and attaches the physical-memory hook. The kernel
 // calls it before init_bootmem; host tests call it to start afresh.
 // (gokern only: Linux's state is zero-initialised static data.)
-func Init(p PhysMem) {
-	Bootmem_node_data = [MAX_NUMNODES]Bootmem_data{}
+func Init(p asm.PhysMem) {
+	Bootmem_node_data = [asm.MAX_NUMNODES]Bootmem_data{}
 	bdata_list = nil
 	phys = p
-	Max_low_pfn, Min_low_pfn, Max_pfn = 0, 0, 0
 }
+
+// Bootmem_debug_setup is the "bootmem_debug" early option (Linux 2.6
+// mm/bootmem.c bootmem_debug_setup).
+func Bootmem_debug_setup(val []byte) { Bootmem_debug = true }
 
 // bdebug prints "bootmem::fn ..." when bootmem_debug is on.
 func bdebug(fn string, format string, args ...printk.Arg) {
@@ -152,20 +137,20 @@ func bdebug(fn string, format string, args ...printk.Arg) {
 // node kept elsewhere); Linux prints bdata - bootmem_node_data.
 func nid(b *Bootmem_data) int {
 	off := uintptr(unsafe.Pointer(b)) - uintptr(unsafe.Pointer(&Bootmem_node_data[0]))
-	if n := off / unsafe.Sizeof(Bootmem_data{}); n < MAX_NUMNODES {
+	if n := off / unsafe.Sizeof(Bootmem_data{}); n < asm.MAX_NUMNODES {
 		return int(n)
 	}
 	return -1
 }
 
 func pfn_up(x uint64) uint64 {
-	if x&(PAGE_SIZE-1) != 0 {
-		return x>>PAGE_SHIFT + 1
+	if x&(asm.PAGE_SIZE-1) != 0 {
+		return x>>asm.PAGE_SHIFT + 1
 	}
-	return x >> PAGE_SHIFT
+	return x >> asm.PAGE_SHIFT
 }
-func pfn_down(x uint64) uint64           { return x >> PAGE_SHIFT }
-func pfn_phys(pfn uint64) uint64         { return pfn << PAGE_SHIFT }
+func pfn_down(x uint64) uint64           { return x >> asm.PAGE_SHIFT }
+func pfn_phys(pfn uint64) uint64         { return pfn << asm.PAGE_SHIFT }
 func align(x, a uint64) uint64           { return (x + a - 1) &^ (a - 1) }
 func test_bit(m []uint64, i uint64) bool { return m[i/BITS_PER_LONG]&(1<<(i%BITS_PER_LONG)) != 0 }
 func set_bit(m []uint64, i uint64)       { m[i/BITS_PER_LONG] |= 1 << (i % BITS_PER_LONG) }

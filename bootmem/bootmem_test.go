@@ -5,14 +5,16 @@ import (
 	"strings"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/e820"
 	"gokern/internal/ktest"
+	"gokern/memblock"
 )
 
 func TestBootmapSize(t *testing.T) {
 	for _, c := range []struct{ pages, bytes, mappages uint64 }{
 		{1, 8, 1}, {64, 8, 1}, {65, 16, 1}, {32768, 4096, 1}, {32769, 4104, 2}, {0x7ffe, 4096, 1},
-		{8 << 30 >> PAGE_SHIFT, 256 * K, 64},
+		{8 << 30 >> asm.PAGE_SHIFT, 256 * K, 64},
 	} {
 		if got := bootmap_bytes(c.pages); got != c.bytes {
 			t.Errorf("bootmap_bytes(%d) = %d", c.pages, got)
@@ -31,7 +33,7 @@ func TestInitBootmem(t *testing.T) {
 		t.Fatalf("mapsize %#x %v", n, err)
 	}
 	b := &Bootmem_node_data[0]
-	if Max_low_pfn != 0x1000 || Min_low_pfn != 0x100 || b.Node_bootmem_map != 0x100000 || bdata_list != b {
+	if memblock.Max_low_pfn != 0x1000 || memblock.Min_low_pfn != 0x100 || b.Node_bootmem_map != 0x100000 || bdata_list != b {
 		t.Fatalf("%+v", b)
 	}
 	// Every page starts reserved; the bitmap is in "physical memory".
@@ -57,10 +59,10 @@ func node(t testing.TB, ram *ktest.RAM, min, max uint64) *Bootmem_data {
 	if _, err := Init_bootmem_node(b, min, min, max); err != OK {
 		t.Fatal(err)
 	}
-	if err := Free_bootmem(min<<PAGE_SHIFT, (max-min)<<PAGE_SHIFT); err != OK {
+	if err := Free_bootmem(min<<asm.PAGE_SHIFT, (max-min)<<asm.PAGE_SHIFT); err != OK {
 		t.Fatal(err)
 	}
-	if err := Reserve_bootmem(min<<PAGE_SHIFT, Bootmem_bootmap_pages(max-min)<<PAGE_SHIFT, BOOTMEM_DEFAULT); err != OK {
+	if err := Reserve_bootmem(min<<asm.PAGE_SHIFT, Bootmem_bootmap_pages(max-min)<<asm.PAGE_SHIFT, BOOTMEM_DEFAULT); err != OK {
 		t.Fatal(err)
 	}
 	return b
@@ -150,7 +152,7 @@ func TestTwoNodes(t *testing.T) {
 		t.Fatalf("not undone: %d %d", len(reservedPages(n0)), len(reservedPages(n1)))
 	}
 	// An allocation that does not fit node 0 goes to node 1.
-	m, err := Alloc_bootmem_nopanic(0x5dc000, PAGE_SIZE, 0)
+	m, err := Alloc_bootmem_nopanic(0x5dc000, asm.PAGE_SIZE, 0)
 	if err != OK || ram.PA(m) != 0x901000 {
 		t.Fatalf("got %#x %v", ram.PA(m), err)
 	}
@@ -191,7 +193,7 @@ func TestAllocFirstFitAndPacking(t *testing.T) {
 	for i := range ram.Mem[:64*M] {
 		ram.Mem[i] = 0xAA // before the bitmap is written: it lives here too
 	}
-	b := node(t, ram, 0, 64*M>>PAGE_SHIFT)
+	b := node(t, ram, 0, 64*M>>asm.PAGE_SHIFT)
 	Reserve_bootmem(0, 0x1000, BOOTMEM_DEFAULT)
 	Reserve_bootmem(16*M, 8*M, BOOTMEM_DEFAULT) // the kernel, at the goal
 
@@ -240,7 +242,7 @@ func TestAllocFirstFitAndPacking(t *testing.T) {
 	}
 	// Freeing below the hint moves it back down.
 	Free_bootmem(24*M, 8192)
-	if b.Hint_idx != 24*M>>PAGE_SHIFT {
+	if b.Hint_idx != 24*M>>asm.PAGE_SHIFT {
 		t.Errorf("hint %#x", b.Hint_idx)
 	}
 	if got := pa(Alloc_bootmem_low_pages(4096)); got != 24*M {
@@ -249,7 +251,7 @@ func TestAllocFirstFitAndPacking(t *testing.T) {
 	// The goal is dropped when nothing above it fits; the retry from the
 	// node start begins at the hint again, so it lands after the last
 	// allocation, not at the lowest free page (0x1000).
-	if got := pa(Alloc_bootmem_goal(8*M, PAGE_SIZE, 60*M)); got != 26*M+8192 {
+	if got := pa(Alloc_bootmem_goal(8*M, asm.PAGE_SIZE, 60*M)); got != 26*M+8192 {
 		t.Errorf("goal dropped: %#x", got)
 	}
 	// Small allocations only pack into the page the previous one ended
@@ -269,7 +271,7 @@ func TestAllocFirstFitAndPacking(t *testing.T) {
 
 func TestAllocFails(t *testing.T) {
 	ram := ktest.NewRAM(t, 16*M)
-	node(t, ram, 0, 16*M>>PAGE_SHIFT)
+	node(t, ram, 0, 16*M>>asm.PAGE_SHIFT)
 	c := ktest.StartCapture(t)
 	if m, err := Alloc_bootmem(32 * M); err != ErrNoMem || m != nil {
 		t.Fatalf("got %v", err)
@@ -305,7 +307,7 @@ func TestFreeAll(t *testing.T) {
 	b := &Bootmem_node_data[0]
 	// A node that neither starts nor ends on a bitmap word boundary.
 	Init_bootmem_node(b, 0x7, 0x3, 0x1f5)
-	Free_bootmem(0x3000, (0x1f5-0x3)<<PAGE_SHIFT)
+	Free_bootmem(0x3000, (0x1f5-0x3)<<asm.PAGE_SHIFT)
 	Reserve_bootmem(0x7000, 0x1000, BOOTMEM_DEFAULT) // the bitmap
 	Reserve_bootmem(0x40000, 0x1000, BOOTMEM_DEFAULT)
 	Reserve_bootmem(0x80000, 0x41000, BOOTMEM_DEFAULT)
@@ -389,7 +391,7 @@ func TestZeroAllocs(t *testing.T) {
 	ram := ktest.NewRAM(t, 64*M)
 	var sink uint64
 	n := testing.AllocsPerRun(50, func() {
-		node(t, ram, 0, 64*M>>PAGE_SHIFT)
+		node(t, ram, 0, 64*M>>asm.PAGE_SHIFT)
 		Reserve_bootmem(16*M, 8*M, BOOTMEM_EXCLUSIVE)
 		m, _ := Alloc_bootmem(100)
 		sink += uint64(len(m))
@@ -406,7 +408,7 @@ func TestZeroAllocs(t *testing.T) {
 
 func BenchmarkAllocPagesFree(b *testing.B) {
 	ram := ktest.NewRAM(b, 64*M)
-	node(b, ram, 0, 64*M>>PAGE_SHIFT)
+	node(b, ram, 0, 64*M>>asm.PAGE_SHIFT)
 	Reserve_bootmem(16*M, 8*M, BOOTMEM_DEFAULT)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -417,12 +419,12 @@ func BenchmarkAllocPagesFree(b *testing.B) {
 
 func BenchmarkAllocSmall(b *testing.B) {
 	ram := ktest.NewRAM(b, 256*M)
-	node(b, ram, 0, 256*M>>PAGE_SHIFT)
+	node(b, ram, 0, 256*M>>asm.PAGE_SHIFT)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if i%(1<<20) == 0 && i > 0 {
 			b.StopTimer()
-			node(b, ram, 0, 256*M>>PAGE_SHIFT)
+			node(b, ram, 0, 256*M>>asm.PAGE_SHIFT)
 			b.StartTimer()
 		}
 		Alloc_bootmem(64)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/bootmem"
 	"gokern/e820"
 	"gokern/internal/ktest"
@@ -101,7 +102,7 @@ type memblockA struct {
 func (a *memblockA) reserve(base, size uint64) { memblock.Memblock_reserve(base, size) }
 func (a *memblockA) free(base, size uint64)    { memblock.Memblock_free(base, size) }
 func (a *memblockA) alloc(size, align uint64) (uint64, bool) {
-	m, err := memblock.Memblock_alloc_try_nid_nopanic(size, align, goal, memblock.MEMBLOCK_ALLOC_ACCESSIBLE, memblock.NUMA_NO_NODE)
+	m, err := memblock.Memblock_alloc_try_nid_nopanic(size, align, goal, memblock.MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE)
 	return a.ram.PA(m), err == memblock.OK
 }
 func (a *memblockA) freeAll(release func(start, end uint64)) uint64 {

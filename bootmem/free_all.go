@@ -1,6 +1,8 @@
 package bootmem
 
-import "gokern/printk"
+import (
+	"gokern/printk"
+)
 
 // Linux 2.6.32: mm/bootmem.c free_all_bootmem_core, free_all_bootmem_node,
 // free_all_bootmem (seed 002, "Finalizing Memory Initialization").

@@ -3,6 +3,8 @@ package bootmem
 import (
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
+	"gokern/memblock"
 	"gokern/printk"
 )
 
@@ -18,7 +20,7 @@ func bootmap_bytes(pages uint64) uint64 {
 // Bootmem_bootmap_pages is the bitmap size in pages, what setup code must
 // set aside for it.
 func Bootmem_bootmap_pages(pages uint64) uint64 {
-	return align(bootmap_bytes(pages), PAGE_SIZE) >> PAGE_SHIFT
+	return align(bootmap_bytes(pages), asm.PAGE_SIZE) >> asm.PAGE_SHIFT
 }
 
 // link_bootmem inserts bdata into bdata_list, keeping address order.
@@ -73,9 +75,11 @@ func Init_bootmem_node(bdata *Bootmem_data, freepfn, startpfn, endpfn uint64) (u
 }
 
 // Init_bootmem registers the only node of a UMA machine: page frames [0,
-// pages) with the bitmap at page start; Linux init_bootmem.
+// pages) with the bitmap at page start, and sets max_low_pfn and
+// min_low_pfn as 2.6 did (Linux init_bootmem). Those live in memblock,
+// where Linux 5.x defines them: one owner for both allocators.
 func Init_bootmem(start, pages uint64) (uint64, Error) {
-	Max_low_pfn = pages
-	Min_low_pfn = start
+	memblock.Max_low_pfn = pages
+	memblock.Min_low_pfn = start
 	return init_bootmem_core(&Bootmem_node_data[0], start, 0, pages)
 }

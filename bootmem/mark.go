@@ -1,6 +1,8 @@
 package bootmem
 
-import "gokern/printk"
+import (
+	"gokern/printk"
+)
 
 // Linux 2.6.32: mm/bootmem.c __free, __reserve, mark_bootmem_node,
 // mark_bootmem, free_bootmem_node, free_bootmem, reserve_bootmem_node,

@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/internal/ktest"
 )
 
@@ -92,7 +93,7 @@ func (m *bmodel) op(t testing.TB, o [5]uint64) {
 		if excl {
 			flags = BOOTMEM_EXCLUSIVE
 		}
-		err := Reserve_bootmem(p<<PAGE_SHIFT, n<<PAGE_SHIFT, flags)
+		err := Reserve_bootmem(p<<asm.PAGE_SHIFT, n<<asm.PAGE_SHIFT, flags)
 		if excl && busy {
 			if err != ErrBusy {
 				t.Fatalf("exclusive reserve over a busy page: %v", err)
@@ -115,7 +116,7 @@ func (m *bmodel) op(t testing.TB, o [5]uint64) {
 		for i := p; i < p+n; i++ {
 			free = free || !m.res[i]
 		}
-		err := Free_bootmem(p<<PAGE_SHIFT, n<<PAGE_SHIFT)
+		err := Free_bootmem(p<<asm.PAGE_SHIFT, n<<asm.PAGE_SHIFT)
 		if free {
 			if err != ErrNotReserved {
 				t.Fatalf("freeing a free page: %v", err)
@@ -135,8 +136,8 @@ func (m *bmodel) op(t testing.TB, o [5]uint64) {
 		if o[4]%3 == 0 {
 			limit = (o[4] / 3) % (modelMax + 20)
 		}
-		size := n << PAGE_SHIFT
-		region, err := alloc_nopanic(size, step<<PAGE_SHIFT, goal<<PAGE_SHIFT, limit<<PAGE_SHIFT)
+		size := n << asm.PAGE_SHIFT
+		region, err := alloc_nopanic(size, step<<asm.PAGE_SHIFT, goal<<asm.PAGE_SHIFT, limit<<asm.PAGE_SHIFT)
 		// ___alloc_bootmem_nopanic: skip a node below the goal, stop at
 		// one above the limit, retry without the goal. A goal that
 		// leaves no room below the limit is a bug (Linux BUG_ON) once
@@ -146,7 +147,7 @@ func (m *bmodel) op(t testing.TB, o [5]uint64) {
 			if g != 0 && m.max <= g || limit != 0 && m.min >= limit {
 				continue
 			}
-			if limit != 0 && g<<PAGE_SHIFT+size > limit<<PAGE_SHIFT {
+			if limit != 0 && g<<asm.PAGE_SHIFT+size > limit<<asm.PAGE_SHIFT {
 				if err != ErrInvalid {
 					t.Fatalf("goal %#x + size %#x beyond limit %#x: %v", g, size, limit, err)
 				}
@@ -158,7 +159,7 @@ func (m *bmodel) op(t testing.TB, o [5]uint64) {
 		}
 		got := -1
 		if err == OK {
-			got = int(ram(t).PA(region) >> PAGE_SHIFT)
+			got = int(ram(t).PA(region) >> asm.PAGE_SHIFT)
 		}
 		if got != want {
 			t.Fatalf("alloc %d pages step %d goal %#x limit %#x (hint %#x): got %#x (%v), model %#x",
@@ -180,7 +181,7 @@ func ram(t testing.TB) *ktest.RAM { return curRAM }
 
 // newModel starts a node [min, max) with its bitmap at page min, reserved.
 func newModel(t testing.TB, min uint64) *bmodel {
-	curRAM = ktest.NewRAM(t, (modelMax+64)<<PAGE_SHIFT)
+	curRAM = ktest.NewRAM(t, (modelMax+64)<<asm.PAGE_SHIFT)
 	m := &bmodel{min: min, max: modelMax}
 	node(t, curRAM, min, modelMax)
 	m.res[min] = true
@@ -192,7 +193,7 @@ func (m *bmodel) checkFreeAll(t testing.TB) {
 	t.Helper()
 	var got []bool = make([]bool, modelMax)
 	n := Free_all_bootmem(func(s, e uint64) {
-		for p := s >> PAGE_SHIFT; p < e>>PAGE_SHIFT; p++ {
+		for p := s >> asm.PAGE_SHIFT; p < e>>asm.PAGE_SHIFT; p++ {
 			if got[p] {
 				t.Fatalf("page %#x released twice", p)
 			}

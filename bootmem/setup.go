@@ -1,6 +1,7 @@
 package bootmem
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/e820"
 	"gokern/printk"
 )
@@ -19,8 +20,8 @@ func find_bootmap(t *e820.Table, low, high, size uint64) uint64 {
 		if e.Type != e820.E820_TYPE_RAM {
 			continue
 		}
-		s := max(align(e.Addr, PAGE_SIZE), low)
-		end := min((e.Addr+e.Size)&^(PAGE_SIZE-1), high)
+		s := max(align(e.Addr, asm.PAGE_SIZE), low)
+		end := min((e.Addr+e.Size)&^(asm.PAGE_SIZE-1), high)
 		if s < end && end-s >= size {
 			return s
 		}
@@ -35,7 +36,7 @@ func find_bootmap(t *e820.Table, low, high, size uint64) uint64 {
 // then page 0 (BIOS data), the kernel image and the bitmap are reserved.
 // Firmware areas stay reserved because they were never freed.
 func Setup_bootmem_allocator(t *e820.Table, kernel_start, kernel_end, max_low_pfn uint64) Error {
-	bootmap_size := Bootmem_bootmap_pages(max_low_pfn) << PAGE_SHIFT
+	bootmap_size := Bootmem_bootmap_pages(max_low_pfn) << asm.PAGE_SHIFT
 	bootmap := find_bootmap(t, pfn_phys(pfn_up(kernel_end)), pfn_phys(max_low_pfn), bootmap_size)
 	if bootmap == 0 {
 		printk.Err("bootmem: no room for a %#lx-byte bootmap after the kernel\n", printk.Int(bootmap_size))
@@ -63,7 +64,7 @@ func Setup_bootmem_allocator(t *e820.Table, kernel_start, kernel_end, max_low_pf
 	}
 
 	// Reserve physical page 0: a special BIOS page on many boxes.
-	if err := Reserve_bootmem(0, PAGE_SIZE, BOOTMEM_DEFAULT); err != OK {
+	if err := Reserve_bootmem(0, asm.PAGE_SIZE, BOOTMEM_DEFAULT); err != OK {
 		return err
 	}
 	if err := Reserve_bootmem(kernel_start, kernel_end-kernel_start, BOOTMEM_DEFAULT); err != OK {

@@ -14,12 +14,23 @@
 // highest page frame numbers from it (End_of_ram_pfn), and Memblock_setup
 // hands its RAM to memblock, after which the map is only a record.
 //
-// Linux keeps three global tables (e820_table, _kexec, _firmware); gokern's
-// functions take the table to work on, so the kernel keeps its tables in
-// static variables and the host tests make their own.
+// Linux keeps three global tables (e820_table, _kexec, _firmware); gokern
+// keeps two, E820_table and E820_table_firmware, and its functions take the
+// table to work on, so that the host tests can make their own.
 package e820
 
-import "gokern/printk"
+import (
+	"gokern/printk"
+)
+
+// The kernel's maps (Linux e820.c e820_table, e820_table_firmware):
+// E820_table_firmware is the map as the BIOS gave it, E820_table the
+// kernel's sanitised and edited copy. setup_arch fills them; everyone
+// else reads them here.
+var (
+	E820_table_firmware Table
+	E820_table          Table
+)
 
 // Error is what a failed e820 operation returns: a small integer, so that
 // kernel code can return and print it without the Go heap.

@@ -1,22 +1,21 @@
 package e820
 
-import "gokern/printk"
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/printk"
+)
 
 // Linux: arch/x86/kernel/e820.c e820_end_pfn, e820__end_of_ram_pfn,
 // e820__end_of_low_ram_pfn (4.x); seed 004 "low/high pfn": setup_arch
 // takes max_pfn and max_low_pfn from here.
 
 const (
-	PAGE_SHIFT = 12
-	PAGE_SIZE  = 1 << PAGE_SHIFT
-	// MAX_PHYSMEM_BITS: 4-level paging on x86-64 addresses 2^46 bytes of
-	// physical memory (MAXMEM).
-	MAX_PHYSMEM_BITS = 46
 	// MAX_ARCH_PFN is the first page frame number the architecture cannot
-	// address: MAXMEM >> PAGE_SHIFT = 0x400000000.
-	MAX_ARCH_PFN = 1 << (MAX_PHYSMEM_BITS - PAGE_SHIFT)
+	// address: MAXMEM >> asm.PAGE_SHIFT = 0x400000000 (4-level paging
+	// addresses 2^MAX_PHYSMEM_BITS bytes of physical memory).
+	MAX_ARCH_PFN = 1 << (asm.MAX_PHYSMEM_BITS - asm.PAGE_SHIFT)
 	// LOW_RAM_PFN_LIMIT: "low" memory on x86-64 is below 4 GiB.
-	LOW_RAM_PFN_LIMIT = 1 << (32 - PAGE_SHIFT)
+	LOW_RAM_PFN_LIMIT = 1 << (32 - asm.PAGE_SHIFT)
 )
 
 // End_pfn returns the page frame number just past the highest entry of type
@@ -32,8 +31,8 @@ func End_pfn(t *Table, limitPfn uint64, typ Type) uint64 {
 		if e.Type != typ {
 			continue
 		}
-		startPfn := e.Addr >> PAGE_SHIFT
-		endPfn := (e.Addr + capSize(e.Addr, e.Size)) >> PAGE_SHIFT
+		startPfn := e.Addr >> asm.PAGE_SHIFT
+		endPfn := (e.Addr + capSize(e.Addr, e.Size)) >> asm.PAGE_SHIFT
 		if startPfn >= limitPfn {
 			continue
 		}

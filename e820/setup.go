@@ -1,6 +1,7 @@
 package e820
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/memblock"
 	"gokern/printk"
 )
@@ -15,8 +16,6 @@ const (
 	// below 640 KiB is usually the EBDA and Linux "does NOT EVER look at
 	// the BIOS memory size location".
 	LOWMEMSIZE = 0x9f000
-	// HIGH_MEMORY is where extended memory starts: 1 MiB.
-	HIGH_MEMORY = 1 << 20
 )
 
 // append_table copies a firmware table into t, Linux append_e820_table:
@@ -136,7 +135,7 @@ func Memblock_setup(t *Table) memblock.Error {
 		}
 	}
 	// Throw away partial pages: the page allocator only deals in pages.
-	memblock.Memblock_trim_memory(memblock.PAGE_SIZE)
+	memblock.Memblock_trim_memory(asm.PAGE_SIZE)
 	memblock.Memblock_dump_all()
 	return ret
 }

@@ -1,6 +1,9 @@
 package e820
 
-import "gokern/printk"
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/printk"
+)
 
 // Linux: arch/x86/include/asm/e820/types.h.
 
@@ -27,18 +30,21 @@ const (
 	E820_TYPE_RESERVED_KERN Type = 128
 )
 
-// MAX_NUMNODES is 1 << CONFIG_NODES_SHIFT; x86-64 defconfig has
-// NODES_SHIFT=6.
-const MAX_NUMNODES = 64
+// E820_MAX_ENTRIES is Linux's formula: the zeropage's 128 entries
+// (asm.E820_MAX_ENTRIES_ZEROPAGE) plus three per NUMA node for EFI systems
+// that pass more through setup_data. With MAX_NUMNODES = 64 that is 320.
+const E820_MAX_ENTRIES = asm.E820_MAX_ENTRIES_ZEROPAGE + 3*asm.MAX_NUMNODES
 
-// E820_MAX_ENTRIES_ZEROPAGE is how many entries fit in boot_params
-// (struct boot_params.e820_table[]).
-const E820_MAX_ENTRIES_ZEROPAGE = 128
-
-// E820_MAX_ENTRIES is Linux's formula: the zeropage's 128 entries plus
-// three per NUMA node for EFI systems that pass more through setup_data.
-// With MAX_NUMNODES = 64 that is 320.
-const E820_MAX_ENTRIES = E820_MAX_ENTRIES_ZEROPAGE + 3*MAX_NUMNODES
+// The legacy ISA/BIOS hole below 1 MiB and where extended memory starts.
+// Linux: arch/x86/include/asm/e820/types.h.
+const (
+	ISA_START_ADDRESS = 0x000a0000
+	ISA_END_ADDRESS   = 0x00100000
+	BIOS_BEGIN        = 0x000a0000
+	BIOS_END          = 0x00100000
+	// HIGH_MEMORY is where extended memory starts: 1 MiB.
+	HIGH_MEMORY = 0x00100000
+)
 
 // Entry is one range of the map, Linux struct e820_entry (in boot_params
 // it is packed to 20 bytes; here it is a plain Go struct).

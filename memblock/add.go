@@ -1,6 +1,9 @@
 package memblock
 
-import "gokern/printk"
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/printk"
+)
 
 // Linux: mm/memblock.c memblock_insert_region, memblock_merge_regions,
 // memblock_add_range, memblock_add_node, memblock_add, memblock_reserve.
@@ -127,7 +130,7 @@ func Memblock_add(base, size uint64) Error {
 	if Memblock_debug {
 		dbgRange("memblock_add", base, size, callerPC())
 	}
-	return memblock_add_range(&memblock.Memory, base, size, MAX_NUMNODES, MEMBLOCK_NONE)
+	return memblock_add_range(&memblock.Memory, base, size, asm.MAX_NUMNODES, MEMBLOCK_NONE)
 }
 
 // Memblock_reserve marks [base, base+size) as taken, Linux
@@ -139,5 +142,5 @@ func Memblock_reserve(base, size uint64) Error {
 	if Memblock_debug {
 		dbgRange("memblock_reserve", base, size, callerPC())
 	}
-	return memblock_add_range(&memblock.Reserved, base, size, MAX_NUMNODES, MEMBLOCK_NONE)
+	return memblock_add_range(&memblock.Reserved, base, size, asm.MAX_NUMNODES, MEMBLOCK_NONE)
 }

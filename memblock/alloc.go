@@ -1,6 +1,9 @@
 package memblock
 
-import "gokern/printk"
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/printk"
+)
 
 // Linux: mm/memblock.c __memblock_find_range_bottom_up/_top_down,
 // memblock_find_in_range_node, memblock_find_in_range,
@@ -82,7 +85,7 @@ func memblock_find_in_range_node(size, align, start, end uint64, nid int, flags 
 	}
 	// Avoid allocating the first page (the BIOS data area, and the
 	// address that means "failed").
-	start = max(start, PAGE_SIZE)
+	start = max(start, asm.PAGE_SIZE)
 	end = max(start, end)
 	if memblock.Bottom_up {
 		return find_range_bottom_up(start, end, size, align, nid, flags)
@@ -95,7 +98,7 @@ func memblock_find_in_range_node(size, align, start, end uint64, nid int, flags 
 func memblock_find_in_range(start, end, size, align uint64) uint64 {
 	flags := choose_memblock_flags()
 	for {
-		ret := memblock_find_in_range_node(size, align, start, end, NUMA_NO_NODE, flags)
+		ret := memblock_find_in_range_node(size, align, start, end, asm.NUMA_NO_NODE, flags)
 		if ret != 0 || flags&MEMBLOCK_MIRROR == 0 {
 			return ret
 		}
@@ -116,16 +119,16 @@ func Memblock_find_in_range(start, end, size, align uint64) uint64 {
 // if there is some. It returns 0 on failure.
 func memblock_alloc_range_nid(size, align, start, end uint64, nid int, exact_nid bool) uint64 {
 	flags := choose_memblock_flags()
-	if nid == MAX_NUMNODES {
-		nid = NUMA_NO_NODE
+	if nid == asm.MAX_NUMNODES {
+		nid = asm.NUMA_NO_NODE
 	}
 	for {
 		found := memblock_find_in_range_node(size, align, start, end, nid, flags)
 		if found != 0 && Memblock_reserve(found, size) == OK {
 			return found
 		}
-		if nid != NUMA_NO_NODE && !exact_nid {
-			found = memblock_find_in_range_node(size, align, start, end, NUMA_NO_NODE, flags)
+		if nid != asm.NUMA_NO_NODE && !exact_nid {
+			found = memblock_find_in_range_node(size, align, start, end, asm.NUMA_NO_NODE, flags)
 			if found != 0 && Memblock_reserve(found, size) == OK {
 				return found
 			}
@@ -142,7 +145,7 @@ func memblock_alloc_range_nid(size, align, start, end uint64, nid int, exact_nid
 // (Linux dumps the stack and does the same).
 func checkRequest(size, align uint64) (uint64, Error) {
 	if align == 0 {
-		align = SMP_CACHE_BYTES
+		align = asm.SMP_CACHE_BYTES
 	}
 	if size == 0 || align&(align-1) != 0 {
 		return align, ErrInvalid
@@ -188,14 +191,14 @@ func phys_alloc(fn string, size, align, start, end uint64, nid int, ip uintptr) 
 //
 //go:noinline
 func Memblock_phys_alloc_range(size, align, start, end uint64) (uint64, Error) {
-	return phys_alloc("memblock_phys_alloc_range", size, align, start, end, NUMA_NO_NODE, callerPC())
+	return phys_alloc("memblock_phys_alloc_range", size, align, start, end, asm.NUMA_NO_NODE, callerPC())
 }
 
 // Memblock_phys_alloc allocates size bytes anywhere below Current_limit.
 //
 //go:noinline
 func Memblock_phys_alloc(size, align uint64) (uint64, Error) {
-	return phys_alloc("memblock_phys_alloc", size, align, 0, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, callerPC())
+	return phys_alloc("memblock_phys_alloc", size, align, 0, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, callerPC())
 }
 
 // Memblock_phys_alloc_try_nid allocates on node nid if it can, elsewhere if
@@ -279,28 +282,28 @@ func Memblock_alloc_try_nid_nopanic(size, align, min_addr, max_addr uint64, nid 
 //
 //go:noinline
 func Memblock_alloc(size, align uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, false, false, callerPC())
 }
 
 // Memblock_alloc_raw is Memblock_alloc without zeroing.
 //
 //go:noinline
 func Memblock_alloc_raw(size, align uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_raw", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, true, false, callerPC())
+	return alloc_try_nid("memblock_alloc_raw", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, true, false, callerPC())
 }
 
 // Memblock_alloc_from allocates at or above min_addr if possible.
 //
 //go:noinline
 func Memblock_alloc_from(size, align, min_addr uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_from", size, align, min_addr, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc_from", size, align, min_addr, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, false, false, callerPC())
 }
 
 // Memblock_alloc_low allocates below 4 GiB.
 //
 //go:noinline
 func Memblock_alloc_low(size, align uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_low", size, align, MEMBLOCK_LOW_LIMIT, ARCH_LOW_ADDRESS_LIMIT, NUMA_NO_NODE, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc_low", size, align, MEMBLOCK_LOW_LIMIT, ARCH_LOW_ADDRESS_LIMIT, asm.NUMA_NO_NODE, false, false, callerPC())
 }
 
 // Memblock_alloc_node allocates on node nid if possible.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/internal/ktest"
 )
 
@@ -101,7 +102,7 @@ func TestAllocZeroed(t *testing.T) {
 	if b[0] != 0xAA {
 		t.Error("raw allocation was zeroed")
 	}
-	b, _ = Memblock_alloc_try_nid_raw(4096, 4096, 0, 0, NUMA_NO_NODE)
+	b, _ = Memblock_alloc_try_nid_raw(4096, 4096, 0, 0, asm.NUMA_NO_NODE)
 	if b[100] != 0xAA {
 		t.Error("raw allocation was zeroed")
 	}
@@ -129,12 +130,12 @@ func TestAllocNeverOverlaps(t *testing.T) {
 		for i := 0; i < 100; i++ {
 			size := uint64(1 + rnd.Intn(20000))
 			align := uint64(1) << rnd.Intn(14)
-			b, err := Memblock_alloc_try_nid_nopanic(size, align, 0, 0, NUMA_NO_NODE)
+			b, err := Memblock_alloc_try_nid_nopanic(size, align, 0, 0, asm.NUMA_NO_NODE)
 			if err != OK {
 				continue
 			}
 			pa := ram.PA(b)
-			if pa%align != 0 || pa < PAGE_SIZE || !Memblock_is_region_memory(pa, size) {
+			if pa%align != 0 || pa < asm.PAGE_SIZE || !Memblock_is_region_memory(pa, size) {
 				t.Fatalf("alloc %d align %d: %#x", size, align, pa)
 			}
 			for _, r := range taken {
@@ -207,12 +208,12 @@ func TestDoubleArray(t *testing.T) {
 	c := ktest.StartCapture(t)
 	// Before Memblock_allow_resize the array may not grow.
 	for i := uint64(0); i < INIT_MEMBLOCK_REGIONS; i++ {
-		if err := Memblock_reserve(i*2*PAGE_SIZE, PAGE_SIZE); err != OK {
+		if err := Memblock_reserve(i*2*asm.PAGE_SIZE, asm.PAGE_SIZE); err != OK {
 			t.Fatal(err)
 		}
 	}
 	before := regions(Reserved())
-	if err := Memblock_reserve(M, PAGE_SIZE); err != ErrArrayFull {
+	if err := Memblock_reserve(M, asm.PAGE_SIZE); err != ErrArrayFull {
 		t.Fatalf("full array: %v", err)
 	}
 	if got := c.Lines(); len(got) != 1 || got[0] != "memblock: reserved array is full (128 entries) and may not grow yet" {
@@ -225,7 +226,7 @@ func TestDoubleArray(t *testing.T) {
 	Memblock_allow_resize()
 	Memblock_debug = true
 	defer func() { Memblock_debug = false }()
-	if err := Memblock_reserve(M, PAGE_SIZE); err != OK {
+	if err := Memblock_reserve(M, asm.PAGE_SIZE); err != OK {
 		t.Fatal(err)
 	}
 	r := Reserved()
@@ -234,7 +235,7 @@ func TestDoubleArray(t *testing.T) {
 	}
 	// Top-down: the new array (256*24 bytes, two pages) is at the top,
 	// and reserved.
-	if r.arrayPA != 64*M-2*PAGE_SIZE || !Memblock_is_region_reserved(r.arrayPA, 2*PAGE_SIZE) {
+	if r.arrayPA != 64*M-2*asm.PAGE_SIZE || !Memblock_is_region_reserved(r.arrayPA, 2*asm.PAGE_SIZE) {
 		t.Fatalf("array at %#x", r.arrayPA)
 	}
 	got := c.Lines()
@@ -245,7 +246,7 @@ func TestDoubleArray(t *testing.T) {
 	}
 	Memblock_debug = false
 	checkType(t, r)
-	want := append(append([]rng{}, before...), rng{M, M + PAGE_SIZE}, rng{64*M - 2*PAGE_SIZE, 64 * M})
+	want := append(append([]rng{}, before...), rng{M, M + asm.PAGE_SIZE}, rng{64*M - 2*asm.PAGE_SIZE, 64 * M})
 	if !equal(regions(r), want) {
 		t.Fatalf("regions lost in the copy")
 	}
@@ -253,14 +254,14 @@ func TestDoubleArray(t *testing.T) {
 	// Keep going: 256 -> 512 -> 1024, each time freeing the old array.
 	old := r.arrayPA
 	for i := uint64(0); i < 600; i++ {
-		if err := Memblock_reserve(2*M+i*2*PAGE_SIZE, PAGE_SIZE); err != OK {
+		if err := Memblock_reserve(2*M+i*2*asm.PAGE_SIZE, asm.PAGE_SIZE); err != OK {
 			t.Fatal(err)
 		}
 	}
 	if r.Max != 1024 {
 		t.Fatalf("max %d", r.Max)
 	}
-	if Memblock_is_region_reserved(old, 2*PAGE_SIZE) {
+	if Memblock_is_region_reserved(old, 2*asm.PAGE_SIZE) {
 		t.Error("old array still reserved")
 	}
 	if !Memblock_is_region_reserved(r.arrayPA, 1024*regionSize) {
@@ -280,13 +281,13 @@ func TestDoubleArrayAvoidsPending(t *testing.T) {
 	setup(t, 64*M)
 	Memblock_allow_resize()
 	for i := uint64(0); i < INIT_MEMBLOCK_REGIONS; i++ {
-		Memblock_reserve(i*2*PAGE_SIZE, PAGE_SIZE)
+		Memblock_reserve(i*2*asm.PAGE_SIZE, asm.PAGE_SIZE)
 	}
 	if err := Memblock_reserve(60*M, 4*M); err != OK {
 		t.Fatal(err)
 	}
 	r := Reserved()
-	if r.Max != 256 || r.arrayPA+2*PAGE_SIZE > 60*M || r.arrayPA < M {
+	if r.Max != 256 || r.arrayPA+2*asm.PAGE_SIZE > 60*M || r.arrayPA < M {
 		t.Fatalf("array at %#x", r.arrayPA)
 	}
 	checkType(t, r)
@@ -298,18 +299,18 @@ func TestDoubleMemory(t *testing.T) {
 	Init(ram)
 	Memblock_allow_resize()
 	for i := uint64(0); i < 200; i++ {
-		if err := Memblock_add(i*4*PAGE_SIZE, 3*PAGE_SIZE); err != OK {
+		if err := Memblock_add(i*4*asm.PAGE_SIZE, 3*asm.PAGE_SIZE); err != OK {
 			t.Fatal(err)
 		}
 	}
 	m := Memory()
-	if m.Max != 256 || m.Cnt != 200 || !Memblock_is_region_reserved(m.arrayPA, 2*PAGE_SIZE) {
+	if m.Max != 256 || m.Cnt != 200 || !Memblock_is_region_reserved(m.arrayPA, 2*asm.PAGE_SIZE) {
 		t.Fatalf("max %d cnt %d array %#x", m.Max, m.Cnt, m.arrayPA)
 	}
 	checkType(t, m)
 	// Removing every other page splits regions: more doubling.
 	for i := uint64(0); i < 200; i++ {
-		Memblock_remove(i*4*PAGE_SIZE+PAGE_SIZE, PAGE_SIZE)
+		Memblock_remove(i*4*asm.PAGE_SIZE+asm.PAGE_SIZE, asm.PAGE_SIZE)
 	}
 	if m.Cnt != 400 || m.Max != 512 {
 		t.Fatalf("cnt %d max %d", m.Cnt, m.Max)
@@ -324,9 +325,9 @@ func TestDoubleArrayNoRoom(t *testing.T) {
 	Memblock_reserve(0, 64*M) // nothing left
 	Memblock_remove(0, 64*M)
 	for i := uint64(0); i < INIT_MEMBLOCK_REGIONS; i++ {
-		Memblock_add(i*2*PAGE_SIZE, PAGE_SIZE)
+		Memblock_add(i*2*asm.PAGE_SIZE, asm.PAGE_SIZE)
 	}
-	if err := Memblock_add(M, PAGE_SIZE); err != ErrNoMem {
+	if err := Memblock_add(M, asm.PAGE_SIZE); err != ErrNoMem {
 		t.Fatalf("got %v", err)
 	}
 	if got := c.Lines(); len(got) != 1 || got[0] != "memblock: Failed to double memory array from 128 to 256 entries !" {
@@ -362,13 +363,13 @@ func TestFreeAll(t *testing.T) {
 	}
 	var n uint64
 	for _, r := range want {
-		n += (r[1] - r[0]) / PAGE_SIZE
+		n += (r[1] - r[0]) / asm.PAGE_SIZE
 	}
 	if pages != n {
 		t.Errorf("pages %d want %d", pages, n)
 	}
 	// max_low_pfn cuts the hand-off.
-	Max_low_pfn = 20 * M / PAGE_SIZE
+	Max_low_pfn = 20 * M / asm.PAGE_SIZE
 	got = nil
 	Memblock_free_all(func(s, e uint64) { got = append(got, rng{s, e}) })
 	if !equal(got, []rng{{0x1000, 0x9e000}, {M, 16 * M}}) {
@@ -394,7 +395,7 @@ func TestZeroAllocs(t *testing.T) {
 		Memblock_remove(60*M, M)
 		Memblock_add(60*M, M)
 		Memblock_free(16*M, 8*M)
-		For_each_free_mem_range(NUMA_NO_NODE, MEMBLOCK_NONE, func(s, e uint64, _ int32) bool {
+		For_each_free_mem_range(asm.NUMA_NO_NODE, MEMBLOCK_NONE, func(s, e uint64, _ int32) bool {
 			sink += e - s
 			return true
 		})
@@ -411,7 +412,7 @@ func TestZeroAllocs(t *testing.T) {
 	// The doubling path too.
 	n = testing.AllocsPerRun(1, func() {
 		for i := uint64(0); i < 300; i++ {
-			Memblock_reserve(i*2*PAGE_SIZE, PAGE_SIZE)
+			Memblock_reserve(i*2*asm.PAGE_SIZE, asm.PAGE_SIZE)
 		}
 	})
 	if n != 0 || Reserved().Max < 512 {

@@ -3,6 +3,7 @@ package memblock
 import (
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
 	"gokern/printk"
 )
 
@@ -43,10 +44,10 @@ func memblock_double_array(t *Type, new_area_start, new_area_size uint64) Error 
 		new_area_start, new_area_size = 0, 0
 	}
 	addr := memblock_find_in_range(new_area_start+new_area_size, memblock.Current_limit,
-		new_alloc_size, PAGE_SIZE)
+		new_alloc_size, asm.PAGE_SIZE)
 	if addr == 0 && new_area_size != 0 {
 		addr = memblock_find_in_range(0, min(new_area_start, memblock.Current_limit),
-			new_alloc_size, PAGE_SIZE)
+			new_alloc_size, asm.PAGE_SIZE)
 	}
 	if addr == 0 {
 		printk.Err("memblock: Failed to double %s array from %ld to %ld entries !\n",
@@ -79,4 +80,4 @@ func memblock_double_array(t *Type, new_area_start, new_area_size uint64) Error 
 	return Memblock_reserve(addr, new_alloc_size)
 }
 
-func page_align(x uint64) uint64 { return (x + PAGE_SIZE - 1) &^ (PAGE_SIZE - 1) }
+func page_align(x uint64) uint64 { return (x + asm.PAGE_SIZE - 1) &^ (asm.PAGE_SIZE - 1) }

@@ -1,6 +1,9 @@
 package memblock
 
-import "gokern/printk"
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/printk"
+)
 
 // Linux: mm/memblock.c memblock_dump, __memblock_dump_all,
 // memblock_dump_all. With memblock=debug, e820__memblock_setup ends with
@@ -17,7 +20,7 @@ func memblock_dump(t *Type) {
 	for i := uint64(0); i < t.Cnt; i++ {
 		r := &t.Regions[i]
 		end := r.Base + r.Size - 1
-		if r.Nid != MAX_NUMNODES {
+		if r.Nid != asm.MAX_NUMNODES {
 			// CONFIG_NUMA kernels name the node once it is known.
 			printk.Info(" %s[%#x]\t[%#018llx-%#018llx], %#018llx bytes on node %d flags: %#x\n",
 				printk.Str(t.Name), printk.Int(i), printk.Int(r.Base), printk.Int(end),

@@ -1,5 +1,9 @@
 package memblock
 
+import (
+	"gokern/arch/amd64/asm"
+)
+
 // Linux: mm/memblock.c memblock_free_all, free_low_memory_core_early,
 // __free_memory_core (seed 002, "Finalizing Memory Initialization": the
 // bootmem version, free_all_bootmem_core, does the same job).
@@ -12,7 +16,7 @@ package memblock
 // (__free_pages_memory), gokern leaves that to the buddy allocator.
 func Memblock_free_all(release func(start, end uint64)) (pages uint64) {
 	for i := uint64(0); ; {
-		start, end, _ := next_mem_range(&i, NUMA_NO_NODE, MEMBLOCK_NONE, &memblock.Memory, &memblock.Reserved)
+		start, end, _ := next_mem_range(&i, asm.NUMA_NO_NODE, MEMBLOCK_NONE, &memblock.Memory, &memblock.Reserved)
 		if i == ULLONG_MAX {
 			return pages
 		}
@@ -29,6 +33,6 @@ func free_memory_core(start, end uint64, release func(start, end uint64)) uint64
 	if start_pfn >= end_pfn {
 		return 0
 	}
-	release(start_pfn<<PAGE_SHIFT, end_pfn<<PAGE_SHIFT)
+	release(start_pfn<<asm.PAGE_SHIFT, end_pfn<<asm.PAGE_SHIFT)
 	return end_pfn - start_pfn
 }

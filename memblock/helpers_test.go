@@ -3,6 +3,7 @@ package memblock
 import (
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/internal/ktest"
 )
 
@@ -36,7 +37,7 @@ func regions(ty *Type) []rng {
 
 func freeRanges() []rng {
 	var out []rng
-	For_each_free_mem_range(NUMA_NO_NODE, MEMBLOCK_NONE, func(s, e uint64, _ int32) bool {
+	For_each_free_mem_range(asm.NUMA_NO_NODE, MEMBLOCK_NONE, func(s, e uint64, _ int32) bool {
 		out = append(out, rng{s, e})
 		return true
 	})

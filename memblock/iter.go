@@ -1,5 +1,9 @@
 package memblock
 
+import (
+	"gokern/arch/amd64/asm"
+)
+
 // Linux: mm/memblock.c should_skip_region, __next_mem_range,
 // __next_mem_range_rev, __next_mem_pfn_range, and the for_each_* macros of
 // include/linux/memblock.h.
@@ -22,7 +26,7 @@ func should_skip_region(t *Type, m *Region, nid int, flags Flags) bool {
 		return false
 	}
 	// Only memory regions belong to nodes.
-	if nid != NUMA_NO_NODE && nid != int(m.Nid) {
+	if nid != asm.NUMA_NO_NODE && nid != int(m.Nid) {
 		return true
 	}
 	// Hotpluggable memory is skipped only with "movable_node", which
@@ -44,8 +48,8 @@ func should_skip_region(t *Type, m *Region, nid int, flags Flags) bool {
 func next_mem_range(idx *uint64, nid int, flags Flags, type_a, type_b *Type) (out_start, out_end uint64, out_nid int32) {
 	idx_a := int(uint32(*idx))
 	idx_b := int(*idx >> 32)
-	if nid == MAX_NUMNODES {
-		nid = NUMA_NO_NODE // deprecated spelling of "any node"
+	if nid == asm.MAX_NUMNODES {
+		nid = asm.NUMA_NO_NODE // deprecated spelling of "any node"
 	}
 	for ; idx_a < int(type_a.Cnt); idx_a++ {
 		m := &type_a.Regions[idx_a]
@@ -95,8 +99,8 @@ func next_mem_range(idx *uint64, nid int, flags Flags, type_a, type_b *Type) (ou
 func next_mem_range_rev(idx *uint64, nid int, flags Flags, type_a, type_b *Type) (out_start, out_end uint64, out_nid int32) {
 	idx_a := int(int32(uint32(*idx)))
 	idx_b := int(int32(uint32(*idx >> 32)))
-	if nid == MAX_NUMNODES {
-		nid = NUMA_NO_NODE
+	if nid == asm.MAX_NUMNODES {
+		nid = asm.NUMA_NO_NODE
 	}
 	if *idx == ULLONG_MAX {
 		idx_a = int(type_a.Cnt) - 1
@@ -200,7 +204,7 @@ func For_each_mem_pfn_range(nid int, fn func(start_pfn, end_pfn uint64, nid int3
 		if spfn >= epfn {
 			continue
 		}
-		if nid != NUMA_NO_NODE && nid != MAX_NUMNODES && nid != int(r.Nid) {
+		if nid != asm.NUMA_NO_NODE && nid != asm.MAX_NUMNODES && nid != int(r.Nid) {
 			continue
 		}
 		if !fn(spfn, epfn, r.Nid) {
@@ -214,10 +218,10 @@ func pack_rev(a, b int) uint64 { return uint64(uint32(int32(a))) | uint64(uint32
 
 // pfn_up is PFN_UP without wrapping at the top of the address space.
 func pfn_up(x uint64) uint64 {
-	if x&(PAGE_SIZE-1) != 0 {
-		return x>>PAGE_SHIFT + 1
+	if x&(asm.PAGE_SIZE-1) != 0 {
+		return x>>asm.PAGE_SHIFT + 1
 	}
-	return x >> PAGE_SHIFT
+	return x >> asm.PAGE_SHIFT
 }
 
-func pfn_down(x uint64) uint64 { return x >> PAGE_SHIFT }
+func pfn_down(x uint64) uint64 { return x >> asm.PAGE_SHIFT }

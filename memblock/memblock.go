@@ -28,14 +28,12 @@ package memblock
 import (
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
 	"gokern/printk"
 )
 
 const (
-	PAGE_SHIFT = 12
-	PAGE_SIZE  = 1 << PAGE_SHIFT
-
 	// INIT_MEMBLOCK_REGIONS is the size of the static region arrays.
 	INIT_MEMBLOCK_REGIONS = 128
 
@@ -52,14 +50,9 @@ const (
 	// devices that can only address 32 bits.
 	ARCH_LOW_ADDRESS_LIMIT = 0xffffffff
 
-	// SMP_CACHE_BYTES is the L1 cache line: the default alignment.
-	SMP_CACHE_BYTES = 64
-
-	// MAX_NUMNODES is 1 << CONFIG_NODES_SHIFT (6 on x86-64 defconfig).
-	// memblock_add gives regions nid MAX_NUMNODES, "no node yet".
-	MAX_NUMNODES = 64
-	// NUMA_NO_NODE asks for "any node" in queries and allocations.
-	NUMA_NO_NODE = -1
+	// (asm.MAX_NUMNODES: memblock_add gives regions nid MAX_NUMNODES, "no
+	// node yet"; asm.NUMA_NO_NODE asks for "any node" in queries and
+	// allocations.)
 )
 
 // Flags are a region's attributes, Linux enum memblock_flags.
@@ -100,15 +93,6 @@ type Type struct {
 	arrayPA uint64
 }
 
-// PhysMem gives the kernel's view of physical memory: Bytes returns the
-// size bytes at physical address pa. In the kernel it is a slice of the
-// direct map (PAGE_OFFSET + pa); in host tests, of a simulated RAM. It
-// must be backed by a static variable or a pointer to one: converting a
-// pointer to an interface does not allocate.
-type PhysMem interface {
-	Bytes(pa, size uint64) []byte
-}
-
 // Memblock is Linux struct memblock: the allocation direction, the highest
 // address allocations may use, and the two region arrays.
 type Memblock struct {
@@ -116,7 +100,7 @@ type Memblock struct {
 	Current_limit uint64 // MEMBLOCK_ALLOC_ACCESSIBLE means up to here
 	Memory        Type
 	Reserved      Type
-	Phys          PhysMem // gokern: how to reach physical memory
+	Phys          asm.PhysMem // gokern: how to reach physical memory
 }
 
 // Error is a small integer so that kernel code can return and print it
@@ -185,7 +169,7 @@ var (
 // physical-memory hook. The kernel calls it first thing in setup_arch,
 // before any other memblock function; host tests call it to start afresh.
 // (gokern only: Linux's state is a static initialiser.)
-func Init(phys PhysMem) {
+func Init(phys asm.PhysMem) {
 	clear(memblock_memory_init_regions[:])
 	clear(memblock_reserved_init_regions[:])
 	memblock = Memblock{
@@ -197,8 +181,8 @@ func Init(phys PhysMem) {
 		Phys: phys,
 	}
 	// The dummy regions of the empty arrays belong to no node.
-	memblock_memory_init_regions[0].Nid = MAX_NUMNODES
-	memblock_reserved_init_regions[0].Nid = MAX_NUMNODES
+	memblock_memory_init_regions[0].Nid = asm.MAX_NUMNODES
+	memblock_reserved_init_regions[0].Nid = asm.MAX_NUMNODES
 	memblock_can_resize = false
 	system_has_some_mirror = false
 	Max_low_pfn, Min_low_pfn, Max_pfn = 0, 0, 0

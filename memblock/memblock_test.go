@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/internal/ktest"
 )
 
@@ -17,7 +18,7 @@ const (
 func TestInit(t *testing.T) {
 	Init(nil)
 	for _, ty := range []*Type{Memory(), Reserved()} {
-		if ty.Cnt != 1 || ty.Max != INIT_MEMBLOCK_REGIONS || ty.Total_size != 0 || ty.Regions[0] != (Region{Nid: MAX_NUMNODES}) {
+		if ty.Cnt != 1 || ty.Max != INIT_MEMBLOCK_REGIONS || ty.Total_size != 0 || ty.Regions[0] != (Region{Nid: asm.MAX_NUMNODES}) {
 			t.Errorf("%s: %+v", ty.Name, *ty)
 		}
 	}
@@ -131,7 +132,7 @@ func TestQueries(t *testing.T) {
 	if Memblock_reserved_size() != 8*M {
 		t.Error("reserved size")
 	}
-	Memblock_trim_memory(PAGE_SIZE)
+	Memblock_trim_memory(asm.PAGE_SIZE)
 	checkType(t, Memory())
 	if got := regions(Memory()); !reflect.DeepEqual(got, []rng{{0x1000, 0x9f000}, {M, 128 * M}}) {
 		t.Errorf("after trim %x", got)

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/internal/ktest"
 )
 
@@ -34,7 +35,7 @@ func runs(f func(p int) bool) []rng {
 		for q < modelSpace && f(q) {
 			q++
 		}
-		out = append(out, rng{uint64(p) * PAGE_SIZE, uint64(q) * PAGE_SIZE})
+		out = append(out, rng{uint64(p) * asm.PAGE_SIZE, uint64(q) * asm.PAGE_SIZE})
 		p = q
 	}
 	return out
@@ -55,7 +56,7 @@ func (m *model) check(t testing.TB) {
 		t.Fatalf("free ranges\n got %x\nwant %x", got, want)
 	}
 	var rev []rng
-	For_each_free_mem_range_reverse(NUMA_NO_NODE, MEMBLOCK_NONE, func(s, e uint64, _ int32) bool {
+	For_each_free_mem_range_reverse(asm.NUMA_NO_NODE, MEMBLOCK_NONE, func(s, e uint64, _ int32) bool {
 		rev = append([]rng{{s, e}}, rev...)
 		return true
 	})
@@ -103,7 +104,7 @@ func (m *model) op(t testing.TB, o [6]int) {
 	t.Helper()
 	kind := o[0] % 6
 	p, n := o[1]%modelPages, 1+o[2]%32
-	base, size := uint64(p)*PAGE_SIZE, uint64(n)*PAGE_SIZE
+	base, size := uint64(p)*asm.PAGE_SIZE, uint64(n)*asm.PAGE_SIZE
 	var err Error
 	switch kind {
 	case 0:
@@ -135,17 +136,17 @@ func (m *model) op(t testing.TB, o [6]int) {
 		bottomUp := kind == 5
 		Memblock_set_bottom_up(bottomUp)
 		want := m.find(n, align, start, end, bottomUp)
-		pa, e := memblock_alloc_range_nid(size, uint64(align)*PAGE_SIZE, uint64(start)*PAGE_SIZE, uint64(end)*PAGE_SIZE, NUMA_NO_NODE, false), OK
+		pa, e := memblock_alloc_range_nid(size, uint64(align)*asm.PAGE_SIZE, uint64(start)*asm.PAGE_SIZE, uint64(end)*asm.PAGE_SIZE, asm.NUMA_NO_NODE, false), OK
 		if pa == 0 {
 			e = ErrNoMem
 		}
 		if want < 0 {
 			if e == OK {
-				t.Fatalf("alloc %d pages align %d in [%d,%d): got page %d, model finds none", n, align, start, end, pa/PAGE_SIZE)
+				t.Fatalf("alloc %d pages align %d in [%d,%d): got page %d, model finds none", n, align, start, end, pa/asm.PAGE_SIZE)
 			}
-		} else if pa != uint64(want)*PAGE_SIZE {
+		} else if pa != uint64(want)*asm.PAGE_SIZE {
 			t.Fatalf("alloc %d pages align %d in [%d,%d) bottom-up=%v: got page %d (err %v), want %d",
-				n, align, start, end, bottomUp, pa/PAGE_SIZE, e, want)
+				n, align, start, end, bottomUp, pa/asm.PAGE_SIZE, e, want)
 		} else {
 			m.set(&m.res, want, n, true)
 			m.allocs++
@@ -167,7 +168,7 @@ func TestModel(t *testing.T) {
 		}
 	}()
 	for seq := 0; seq < 400; seq++ {
-		Init(ktest.NewRAM(t, modelSpace*PAGE_SIZE))
+		Init(ktest.NewRAM(t, modelSpace*asm.PAGE_SIZE))
 		var m model
 		for i := 0; i < 150; i++ {
 			var o [6]int
@@ -191,7 +192,7 @@ func TestModel(t *testing.T) {
 func FuzzModel(f *testing.F) {
 	f.Add([]byte{0, 0, 200, 2, 10, 5, 4, 0, 3, 1, 0, 0, 5, 3, 3, 2, 100, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		Init(ktest.NewRAM(t, modelSpace*PAGE_SIZE))
+		Init(ktest.NewRAM(t, modelSpace*asm.PAGE_SIZE))
 		var m model
 		for i := 0; i+6 <= len(data) && i < 6*200; i += 6 {
 			var o [6]int

@@ -1,5 +1,9 @@
 package memblock
 
+import (
+	"gokern/arch/amd64/asm"
+)
+
 // Linux: mm/memblock.c memblock_remove_region, memblock_isolate_range,
 // memblock_remove_range, memblock_remove, memblock_free (memblock_phys_free
 // since 5.16), memblock_setclr_flag and the memblock_mark_* family.
@@ -12,7 +16,7 @@ func memblock_remove_region(t *Type, r int) {
 	t.Cnt--
 	if t.Cnt == 0 {
 		t.Cnt = 1
-		t.Regions[0] = Region{Nid: MAX_NUMNODES}
+		t.Regions[0] = Region{Nid: asm.MAX_NUMNODES}
 	}
 }
 

@@ -1,6 +1,7 @@
 package paging_test
 
 import (
+	"gokern/arch/amd64/asm"
 	"testing"
 
 	. "gokern/paging"
@@ -9,21 +10,21 @@ import (
 // TestNoAllocations checks the kernel-Go rule "no Go heap" for the code
 // paths the kernel runs: Map, Walk, Protect (with a split), Unmap, Dump
 // and the formatters must not allocate. The simulated RAM is a *RAM in a
-// Mem interface (a pointer: no boxing) and the allocator a method value
+// PhysMem interface (a pointer: no boxing) and the allocator a closure
 // made once, as the kernel's is a static function.
 func TestNoAllocations(t *testing.T) {
 	e := newEnv(t, 1*mib)
-	var mem Mem = e.ram
+	var mem asm.PhysMem = e.ram
 	alloc := e.alloc
 	var sink uint64
 	allocs := testing.AllocsPerRun(20, func() {
 		e.ram.Reset()
-		pgd := e.ram.NewPGD()
+		pgd := PhysAddr(e.ram.NewPGD())
 		st, err := Map(mem, pgd, PAGE_OFFSET+4*kib, 4*kib, 2*gib+8*mib, PAGE_KERNEL, Size2M|Size1G, alloc)
 		if err != OK {
 			panic(err.String())
 		}
-		st2, err := Map(mem, pgd, START_KERNEL, LOAD_PHYSICAL_ADDR, 6*mib, PAGE_KERNEL_RX, Size2M, alloc)
+		st2, err := Map(mem, pgd, X__START_KERNEL, LOAD_PHYSICAL_ADDR, 6*mib, PAGE_KERNEL_RX, Size2M, alloc)
 		if err != OK {
 			panic(err.String())
 		}

@@ -3,8 +3,8 @@ package paging_test
 import (
 	"testing"
 
+	"gokern/internal/ktest"
 	. "gokern/paging"
-	"gokern/paging/pagingtest"
 )
 
 // BenchmarkMapDirect8G builds the direct map of 8 GiB of RAM, as
@@ -24,12 +24,12 @@ func BenchmarkMapDirect8G(b *testing.B) {
 		{"1G", Size2M | Size1G},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			ram := pagingtest.NewRAM(1<<20, 20<<20)
-			alloc := ram.AllocPage
+			ram := ktest.NewRAMAt(b, 1<<20, 20<<20)
+			alloc := pageAlloc(ram)
 			var st MapStats
 			for b.Loop() {
 				ram.Rewind()
-				pgd := ram.NewPGD()
+				pgd := PhysAddr(ram.NewPGD())
 				var err Error
 				st, err = Map(ram, pgd, PAGE_OFFSET, 0, size, PAGE_KERNEL, c.sizes, alloc)
 				if err != OK {
@@ -46,9 +46,9 @@ func BenchmarkMapDirect8G(b *testing.B) {
 
 // BenchmarkWalk is one software page walk through a 4 KiB mapping.
 func BenchmarkWalk(b *testing.B) {
-	ram := pagingtest.NewRAM(1<<20, 1<<20)
-	pgd := ram.NewPGD()
-	if _, err := Map(ram, pgd, PAGE_OFFSET, 0, 4<<20, PAGE_KERNEL, Only4K, ram.AllocPage); err != OK {
+	ram := ktest.NewRAMAt(b, 1<<20, 1<<20)
+	pgd := PhysAddr(ram.NewPGD())
+	if _, err := Map(ram, pgd, PAGE_OFFSET, 0, 4<<20, PAGE_KERNEL, Only4K, pageAlloc(ram)); err != OK {
 		b.Fatal(err)
 	}
 	var va VirtAddr

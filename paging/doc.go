@@ -37,15 +37,16 @@
 // (0xffff888000000000) must fit the type on every host the tests run on.
 // uintptr would tie the meaning of an address to the host's pointer size;
 // uint64 ties it to the hardware. Only one place turns an address into a Go
-// pointer (LinearMem.Table), and it converts there, once.
+// pointer (asm.LinearMem.Bytes), and it converts there, once.
 //
 // # Memory the walkers read
 //
-// The walkers never dereference a physical address themselves: they ask a
-// Mem for the 512-entry table at a physical address. In the kernel that is
-// KernelMem (physical + PAGE_OFFSET, the direct map, as Linux's __va); in
-// host tests it is a byte buffer standing for RAM (package pagingtest). The
-// same Map, Walk, Protect and Dump run in both.
+// The walkers never dereference a physical address themselves: they ask an
+// asm.PhysMem for the 4 KiB table at a physical address. In the kernel that
+// is &asm.Direct_map (physical + PAGE_OFFSET, the direct map, as Linux's
+// __va); in host tests it is a simulated RAM (internal/ktest.RAM), the
+// same one the memblock and bootmem tests use. The same Map, Walk, Protect
+// and Dump run in both.
 //
 // # Kernel Go
 //

@@ -1,5 +1,7 @@
 package paging
 
+import "gokern/arch/amd64/asm"
+
 // Dumping a page-table tree as ranges, for ptdump.
 //
 // Linux: arch/x86/mm/dump_pagetables.c (struct pg_state, note_page,
@@ -62,9 +64,9 @@ func pgdStart(i int) VirtAddr {
 // Dump calls fn, in address order, for every range of the tree whose PGD
 // page is at pgdPhys, holes included (use r.Prot.Present() to skip them).
 // fn must not keep the Range past the call. Linux: ptdump_walk_pgd_level.
-func Dump(mem Mem, pgdPhys PhysAddr, fn func(r Range)) {
+func Dump(mem asm.PhysMem, pgdPhys PhysAddr, fn func(r Range)) {
 	var st dumpState
-	pgdT := mem.Table(pgdPhys)
+	pgdT := table(mem, pgdPhys)
 	for i := range pgdT {
 		va := pgdStart(i)
 		pgd := PGD(pgdT[i])
@@ -72,7 +74,7 @@ func Dump(mem Mem, pgdPhys PhysAddr, fn func(r Range)) {
 			st.note_page(fn, va, PG_LEVEL_512G, pgd.Flags())
 			continue
 		}
-		pudT := mem.Table(pgd.Phys())
+		pudT := table(mem, pgd.Phys())
 		for j := range pudT {
 			vpud := va + VirtAddr(j)<<PUD_SHIFT
 			pud := PUD(pudT[j])
@@ -80,7 +82,7 @@ func Dump(mem Mem, pgdPhys PhysAddr, fn func(r Range)) {
 				st.note_page(fn, vpud, PG_LEVEL_1G, pud.Flags())
 				continue
 			}
-			pmdT := mem.Table(pud.Phys())
+			pmdT := table(mem, pud.Phys())
 			for k := range pmdT {
 				vpmd := vpud + VirtAddr(k)<<PMD_SHIFT
 				pmd := PMD(pmdT[k])
@@ -88,7 +90,7 @@ func Dump(mem Mem, pgdPhys PhysAddr, fn func(r Range)) {
 					st.note_page(fn, vpmd, PG_LEVEL_2M, pmd.Flags())
 					continue
 				}
-				pteT := mem.Table(pmd.Phys())
+				pteT := table(mem, pmd.Phys())
 				for l := range pteT {
 					st.note_page(fn, vpmd+VirtAddr(l)<<PAGE_SHIFT, PG_LEVEL_4K, PTE(pteT[l]).Flags())
 				}

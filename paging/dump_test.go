@@ -22,13 +22,13 @@ func dumpLines(e *env, presentOnly bool) []string {
 }
 
 // knownLayout builds a small kernel address space: the direct map of
-// 6 MiB + 12 KiB, the kernel text (RX) and data (RW) at START_KERNEL, and
+// 6 MiB + 12 KiB, the kernel text (RX) and data (RW) at X__START_KERNEL, and
 // a user page.
 func knownLayout(t *testing.T) *env {
 	e := newEnv(t, 64*kib)
 	e.mapRange(t, PAGE_OFFSET, 0, 6*mib+12*kib, PAGE_KERNEL, Size2M)
-	e.mapRange(t, START_KERNEL, LOAD_PHYSICAL_ADDR, 4*mib, PAGE_KERNEL_RX, Size2M)
-	e.mapRange(t, START_KERNEL+4*mib, LOAD_PHYSICAL_ADDR+4*mib, 2*mib, PAGE_KERNEL, Size2M)
+	e.mapRange(t, X__START_KERNEL, LOAD_PHYSICAL_ADDR, 4*mib, PAGE_KERNEL_RX, Size2M)
+	e.mapRange(t, X__START_KERNEL+4*mib, LOAD_PHYSICAL_ADDR+4*mib, 2*mib, PAGE_KERNEL, Size2M)
 	e.mapRange(t, 0x400000, 0x7000000, 8*kib, PAGE_READONLY_EXEC, Size2M)
 	return e
 }

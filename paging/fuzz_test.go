@@ -8,9 +8,6 @@ import (
 	. "gokern/paging"
 )
 
-// fuzzEnv is reused across fuzz inputs (Reset is cheap; making RAM is not).
-var fuzzEnv *env
-
 // canonicalize turns any 64-bit value into a page-aligned canonical
 // address by sign-extending bit 47.
 func canonicalize(x uint64) VirtAddr {
@@ -29,13 +26,16 @@ func canonicalize(x uint64) VirtAddr {
 func FuzzMap(f *testing.F) {
 	f.Add(uint64(PAGE_OFFSET), uint64(0), uint64(64<<20), uint8(Size2M|Size1G), false, uint64(0), uint64(0))
 	f.Add(uint64(PAGE_OFFSET+4096), uint64(4096), uint64(gib+4*mib), uint8(Size2M|Size1G), false, uint64(0), uint64(0))
-	f.Add(uint64(START_KERNEL), uint64(LOAD_PHYSICAL_ADDR), uint64(16*mib), uint8(Size2M), true, uint64(START_KERNEL+8*kib), uint64(LOAD_PHYSICAL_ADDR+8*kib))
-	f.Add(uint64(START_KERNEL), uint64(LOAD_PHYSICAL_ADDR), uint64(16*mib), uint8(Size2M), true, uint64(START_KERNEL+8*kib), uint64(0))
+	f.Add(uint64(X__START_KERNEL), uint64(LOAD_PHYSICAL_ADDR), uint64(16*mib), uint8(Size2M), true, uint64(X__START_KERNEL+8*kib), uint64(LOAD_PHYSICAL_ADDR+8*kib))
+	f.Add(uint64(X__START_KERNEL), uint64(LOAD_PHYSICAL_ADDR), uint64(16*mib), uint8(Size2M), true, uint64(X__START_KERNEL+8*kib), uint64(0))
 	f.Add(uint64(0x7fffffe00000), uint64(0x200000), uint64(2*mib), uint8(Size2M), true, uint64(0x7fffffc00000), uint64(0))
 	f.Add(uint64(0xffffffffffe00000), uint64(gib), uint64(2*mib), uint8(Size2M), false, uint64(0), uint64(0))
 	f.Add(uint64(0x40000000), uint64(0x1000), uint64(3*mib), uint8(0), true, uint64(0x40200000), uint64(0x201000))
+	// One env for every input (Reset is cheap; making RAM is not), living
+	// as long as the fuzz target.
+	const maxSize = 2*gib + 8*mib
+	fuzzEnv := newEnv(f, maxSize/PMD_SIZE*PAGE_SIZE+64*kib)
 	f.Fuzz(func(t *testing.T, rawVA, rawPA, rawSize uint64, rawSizes uint8, pre bool, rawPreVA, rawPrePA uint64) {
-		const maxSize = 2*gib + 8*mib
 		va := canonicalize(rawVA)
 		size := (rawSize%maxSize + 1) &^ (PAGE_SIZE - 1)
 		if size == 0 {
@@ -56,9 +56,6 @@ func FuzzMap(f *testing.F) {
 		sizes := Sizes(rawSizes) & (Size2M | Size1G)
 		prot := PAGE_KERNEL
 
-		if fuzzEnv == nil {
-			fuzzEnv = newEnv(t, maxSize/PMD_SIZE*PAGE_SIZE+64*kib)
-		}
 		e := fuzzEnv
 		e.reset()
 

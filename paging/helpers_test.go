@@ -3,13 +3,13 @@ package paging_test
 import (
 	"testing"
 
+	"gokern/internal/ktest"
 	. "gokern/paging"
-	"gokern/paging/pagingtest"
 )
 
 // env is one simulated machine: RAM for page tables, and a PGD in it.
 type env struct {
-	ram   *pagingtest.RAM
+	ram   *ktest.RAM
 	pgd   PhysAddr
 	alloc PageAlloc
 }
@@ -19,17 +19,17 @@ type env struct {
 // scribbled so that the builder must clear the tables it takes.
 func newEnv(t testing.TB, ramSize uint64) *env {
 	t.Helper()
-	ram := pagingtest.NewRAM(1<<20, ramSize)
+	ram := ktest.NewRAMAt(t, 1<<20, ramSize)
 	ram.Scribble()
-	e := &env{ram: ram, alloc: ram.AllocPage}
-	e.pgd = ram.NewPGD()
+	e := &env{ram: ram, alloc: pageAlloc(ram)}
+	e.pgd = PhysAddr(ram.NewPGD())
 	return e
 }
 
 // reset empties the tree, keeping the RAM.
 func (e *env) reset() {
 	e.ram.Reset()
-	e.pgd = e.ram.NewPGD()
+	e.pgd = PhysAddr(e.ram.NewPGD())
 }
 
 func (e *env) mapRange(t testing.TB, va VirtAddr, pa PhysAddr, size uint64, prot PgProt, sizes Sizes) MapStats {
@@ -44,7 +44,15 @@ func (e *env) mapRange(t testing.TB, va VirtAddr, pa PhysAddr, size uint64, prot
 // snapshot copies the RAM, to check that a failed operation changed
 // nothing.
 func (e *env) snapshot() []byte {
-	return append([]byte(nil), e.ram.Bytes()...)
+	return append([]byte(nil), e.ram.Mem...)
+}
+
+// pageAlloc hands out the simulated RAM's pages as page-table pages.
+func pageAlloc(ram *ktest.RAM) PageAlloc {
+	return func() (PhysAddr, bool) {
+		pa, ok := ram.AllocPage()
+		return PhysAddr(pa), ok
+	}
 }
 
 // expectLevel is the specification of the builder's page-size choice

@@ -1,5 +1,7 @@
 package paging
 
+import "gokern/arch/amd64/asm"
+
 // The page-table builder: map a virtual range to a physical range with the
 // largest pages that fit. init_mem_mapping uses it for the direct map and
 // startup for the kernel-text map.
@@ -43,7 +45,7 @@ type MapStats struct {
 // mapper carries one Map call's parameters down the levels (Linux passes
 // them as arguments to each phys_*_init). It lives on Map's stack.
 type mapper struct {
-	mem   Mem
+	mem   asm.PhysMem
 	alloc PageAlloc
 	prot  PgProt // leaf protection, 4 KiB form
 	large PgProt // the same for 2 MiB / 1 GiB entries: PAT moved, PSE set
@@ -79,7 +81,7 @@ type mapper struct {
 // Map only turns non-present entries present, so no TLB flush is needed.
 //
 // Linux: kernel_physical_mapping_init (init_64.c), init_memory_mapping.
-func Map(mem Mem, pgdPhys PhysAddr, va VirtAddr, pa PhysAddr, size uint64, prot PgProt, sizes Sizes, alloc PageAlloc) (MapStats, Error) {
+func Map(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr, pa PhysAddr, size uint64, prot PgProt, sizes Sizes, alloc PageAlloc) (MapStats, Error) {
 	if err := checkRange(va, size); err != OK {
 		return MapStats{}, err
 	}
@@ -157,7 +159,7 @@ func (m *mapper) alloc_low_page() (PhysAddr, Error) {
 	return allocTable(m.mem, m.alloc, &m.stats)
 }
 
-func allocTable(mem Mem, alloc PageAlloc, stats *MapStats) (PhysAddr, Error) {
+func allocTable(mem asm.PhysMem, alloc PageAlloc, stats *MapStats) (PhysAddr, Error) {
 	if alloc == nil {
 		return 0, ErrNoMem
 	}
@@ -168,7 +170,7 @@ func allocTable(mem Mem, alloc PageAlloc, stats *MapStats) (PhysAddr, Error) {
 	if pa&(PAGE_SIZE-1) != 0 {
 		return 0, ErrAlign
 	}
-	*mem.Table(pa) = [PTRS_PER_PTE]uint64{} // clear_page
+	*table(mem, pa) = [PTRS_PER_PTE]uint64{} // clear_page
 	stats.Tables++
 	return pa, OK
 }
@@ -216,7 +218,7 @@ func (m *mapper) phys_p4d_init(p4d *P4D, va, end VirtAddr, pa PhysAddr) Error {
 // phys_pud_init fills the PUD table at pudPage for [va, end): 1 GiB pages
 // where allowed and aligned, PMD tables elsewhere. Linux: phys_pud_init.
 func (m *mapper) phys_pud_init(pudPage PhysAddr, va, end VirtAddr, pa PhysAddr) Error {
-	t := m.mem.Table(pudPage)
+	t := table(m.mem, pudPage)
 	for v := va; v != end; {
 		next := Pud_addr_end(v, end)
 		p := pa + PhysAddr(v-va)
@@ -266,7 +268,7 @@ func (m *mapper) phys_pud_init(pudPage PhysAddr, va, end VirtAddr, pa PhysAddr) 
 // phys_pmd_init fills the PMD table at pmdPage for [va, end): 2 MiB pages
 // where allowed and aligned, page tables elsewhere. Linux: phys_pmd_init.
 func (m *mapper) phys_pmd_init(pmdPage PhysAddr, va, end VirtAddr, pa PhysAddr) Error {
-	t := m.mem.Table(pmdPage)
+	t := table(m.mem, pmdPage)
 	for v := va; v != end; {
 		next := Pmd_addr_end(v, end)
 		p := pa + PhysAddr(v-va)
@@ -312,7 +314,7 @@ func (m *mapper) phys_pmd_init(pmdPage PhysAddr, va, end VirtAddr, pa PhysAddr) 
 // phys_pte_init fills the page table at ptePage for [va, end) with 4 KiB
 // pages. Linux: phys_pte_init.
 func (m *mapper) phys_pte_init(ptePage PhysAddr, va, end VirtAddr, pa PhysAddr) Error {
-	t := m.mem.Table(ptePage)
+	t := table(m.mem, ptePage)
 	for v := va; v != end; v += PAGE_SIZE {
 		pte := (*PTE)(&t[Pte_index(v)])
 		want := Pfn_pte(PHYS_PFN(pa+PhysAddr(v-va)), m.prot)

@@ -34,7 +34,7 @@ func TestMapPageSizes(t *testing.T) {
 		{"1G with 2M and 4K edges", PAGE_OFFSET + gib - 2*mib - 4*kib, gib - 2*mib - 4*kib, gib + 4*mib + 8*kib,
 			Size2M | Size1G, 2, 2, 1, 1 + 2 + 2},
 		{"1G only, no 2M", PAGE_OFFSET + gib - 2*mib, gib - 2*mib, gib + 4*mib, Size1G, 1024, 0, 1, 1 + 2 + 2},
-		{"kernel text", START_KERNEL, LOAD_PHYSICAL_ADDR, 16 * mib, Size2M | Size1G, 0, 8, 0, 2},
+		{"kernel text", X__START_KERNEL, LOAD_PHYSICAL_ADDR, 16 * mib, Size2M | Size1G, 0, 8, 0, 2},
 		{"1G pa congruent, va in user half", 0x40000000, 0x80000000, gib, Size1G, 0, 0, 1, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -173,7 +173,7 @@ func TestMapConflict(t *testing.T) {
 	// A non-present but non-empty entry (a swap entry, say) is not
 	// overwritten.
 	e2 := newEnv(t, 64*kib)
-	e2.ram.Table(e2.pgd)[Pgd_index(PAGE_OFFSET)] = 0x1234000 // P=0
+	e2.ram.Table(uint64(e2.pgd))[Pgd_index(PAGE_OFFSET)] = 0x1234000 // P=0
 	if _, err := Map(e2.ram, e2.pgd, PAGE_OFFSET, 0, PAGE_SIZE, PAGE_KERNEL, Size2M, e2.alloc); err != ErrConflict {
 		t.Errorf("over a non-present entry: %v", err)
 	}

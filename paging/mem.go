@@ -1,51 +1,26 @@
 package paging
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+)
 
 // How the page-table code reaches the tables it walks, and where it gets
 // new ones. Linux has no such seam: its walkers dereference __va(phys)
-// directly, and its builders call alloc_low_page (arch/x86/mm/init.c). The
-// seam is gokern's, so the very same Map, Walk, Protect and Dump run in the
-// kernel over real memory and in host tests over a byte buffer.
+// directly, and its builders call alloc_low_page (arch/x86/mm/init.c).
+// gokern's seam is asm.PhysMem, the same one memblock and bootmem use, so
+// the very same Map, Walk, Protect and Dump run in the kernel over real
+// memory (&asm.Direct_map) and in host tests over a simulated RAM
+// (internal/ktest.RAM).
 
-// Mem gives access to a page-table page by its physical address. Tables
+// table returns the 512 entries of the page-aligned table at pa. Tables
 // hold physical addresses (that is what the MMU follows), but the CPU
-// running this code can only load through virtual ones, so someone must
-// say where physical memory is visible.
-//
-// Kernel code passes a pointer to a static implementation (&KernelMem):
-// converting a pointer to an interface does not allocate, and a call
-// through the interface is an indirect call, nothing more.
-type Mem interface {
-	// Table returns the 512 entries of the page-aligned table at pa.
-	Table(pa PhysAddr) *[PTRS_PER_PTE]uint64
+// running this code can only load through virtual ones: mem says where
+// physical memory is visible.
+func table(mem asm.PhysMem, pa PhysAddr) *[PTRS_PER_PTE]uint64 {
+	return (*[PTRS_PER_PTE]uint64)(unsafe.Pointer(unsafe.SliceData(mem.Bytes(uint64(pa), PAGE_SIZE))))
 }
-
-// LinearMem sees physical memory at a fixed virtual offset:
-// Table(pa) is the memory at virtual address pa+Offset.
-type LinearMem struct {
-	Offset VirtAddr
-}
-
-// Table returns the table at pa through the linear mapping. It only
-// computes a pointer; it is valid only on a CPU where pa+Offset is mapped.
-// The method has a pointer receiver so that only *LinearMem is a Mem: a
-// LinearMem value in an interface would have to be boxed, which allocates.
-func (m *LinearMem) Table(pa PhysAddr) *[PTRS_PER_PTE]uint64 {
-	// unsafe.Add from nil builds a pointer from an integer without the
-	// uintptr -> unsafe.Pointer conversion that vet (rightly) flags for
-	// Go-heap memory; page tables are never in the Go heap.
-	return (*[PTRS_PER_PTE]uint64)(unsafe.Add(nil, uintptr(pa)+uintptr(m.Offset)))
-}
-
-// KernelMem sees page tables through the direct map, as Linux's __va does:
-// the kernel's Mem once init_mem_mapping has built the direct map.
-var KernelMem = LinearMem{Offset: PAGE_OFFSET}
-
-// IdentMem sees page tables at their physical address: for code running
-// on the identity mapping of early boot (startup_64, before the direct
-// map exists).
-var IdentMem = LinearMem{Offset: 0}
 
 // PageAlloc returns a free page-aligned physical page for a new page table
 // and true, or false when there is none. The builder clears the page

@@ -1,5 +1,7 @@
 package paging
 
+import "gokern/arch/amd64/asm"
+
 // Addresses, page size and the kernel's fixed virtual layout.
 //
 // Linux: arch/x86/include/asm/page_types.h (PAGE_SHIFT, PAGE_SIZE,
@@ -24,82 +26,43 @@ type VirtAddr uint64
 // Linux: unsigned long pfn, as in pfn_pte(pfn, prot).
 type PFN uint64
 
-// Page size. x86-64 uses 4 KiB base pages (SDM Vol. 3A §4.5: "4-level
-// paging translates 48-bit linear addresses ... using a hierarchy of
-// paging structures", each entry mapping or referencing 4 KiB).
+// The page size and the kernel's fixed virtual layout, typed where an
+// address is meant. The numbers are defined once, in package asm
+// (page_types.go, page_64_types.go): these constants refer to them.
 const (
-	// PAGE_SHIFT is log2 of the base page size. Linux: PAGE_SHIFT.
-	PAGE_SHIFT = 12
-	// PAGE_SIZE is the base page size, 4 KiB. Linux: PAGE_SIZE.
-	PAGE_SIZE = 1 << PAGE_SHIFT
-	// PAGE_MASK clears the offset within a page. Linux: PAGE_MASK,
-	// (~(PAGE_SIZE-1)). Written as a positive untyped constant so it can be
-	// used with PhysAddr, VirtAddr and uint64 alike (Go's ^ on an untyped
-	// constant would give a negative number).
-	PAGE_MASK = 1<<64 - PAGE_SIZE
-)
+	// PAGE_SHIFT, PAGE_SIZE, PAGE_MASK: Linux PAGE_SHIFT, PAGE_SIZE,
+	// PAGE_MASK (asm/page_types.h).
+	PAGE_SHIFT = asm.PAGE_SHIFT
+	PAGE_SIZE  = asm.PAGE_SIZE
+	PAGE_MASK  = asm.PAGE_MASK
 
-// Physical address width.
-const (
-	// PHYSICAL_MASK_SHIFT is the architectural maximum MAXPHYADDR: entries
-	// hold physical addresses in bits 51:12 (SDM Vol. 3A §4.5, Tables 4-15
-	// to 4-20, "M is an abbreviation for MAXPHYADDR ... at most 52").
-	// Linux: __PHYSICAL_MASK_SHIFT.
-	PHYSICAL_MASK_SHIFT = 52
-	// PHYSICAL_MASK keeps bits 51:0. Linux: __PHYSICAL_MASK.
-	PHYSICAL_MASK = 1<<PHYSICAL_MASK_SHIFT - 1
+	// PHYSICAL_MASK keeps bits 51:0 (MAXPHYADDR is at most 52). Linux:
+	// __PHYSICAL_MASK.
+	PHYSICAL_MASK = 1<<asm.X__PHYSICAL_MASK_SHIFT - 1
 	// PHYSICAL_PAGE_MASK keeps the frame address bits 51:12.
 	// Linux: PHYSICAL_PAGE_MASK.
 	PHYSICAL_PAGE_MASK = PAGE_MASK & PHYSICAL_MASK
-	// MAX_PHYSMEM_BITS: with 4-level paging Linux supports 64 TiB of RAM,
-	// the size of the direct map. Linux: MAX_PHYSMEM_BITS (sparsemem.h).
-	MAX_PHYSMEM_BITS = 46
-)
 
-// The kernel's virtual memory map, as Linux x86-64 with 4-level paging and
-// no KASLR (Documentation/x86/x86_64/mm.rst). DESIGN.md §3.
-const (
-	// PAGE_OFFSET is where the direct map of all physical memory begins:
-	// physical address p is visible at PAGE_OFFSET+p. Linux: __PAGE_OFFSET
-	// (__PAGE_OFFSET_BASE_L4).
-	PAGE_OFFSET VirtAddr = 0xffff888000000000
-	// START_KERNEL_map is where the kernel-text mapping begins; it maps
-	// physical 0 (+ Phys_base), so the kernel linked at START_KERNEL runs
-	// from physical LOAD_PHYSICAL_ADDR. Linux: __START_KERNEL_map.
-	START_KERNEL_map VirtAddr = 0xffffffff80000000
-	// LOAD_PHYSICAL_ADDR is where startup_64 puts the kernel: 16 MiB.
-	// Linux: LOAD_PHYSICAL_ADDR (CONFIG_PHYSICAL_START).
-	LOAD_PHYSICAL_ADDR PhysAddr = 0x1000000
-	// START_KERNEL is the kernel's link address, 0xffffffff81000000.
-	// Linux: __START_KERNEL.
-	START_KERNEL = START_KERNEL_map + VirtAddr(LOAD_PHYSICAL_ADDR)
-	// KERNEL_IMAGE_SIZE bounds the kernel-text mapping: 512 MiB, Linux's
-	// value without KASLR (1 GiB with CONFIG_RANDOMIZE_BASE).
-	// Linux: KERNEL_IMAGE_SIZE.
-	KERNEL_IMAGE_SIZE = 512 << 20
-	// MODULES_VADDR..MODULES_END is the module area, right after the
-	// kernel image. Linux: MODULES_VADDR, MODULES_END.
-	MODULES_VADDR VirtAddr = START_KERNEL_map + KERNEL_IMAGE_SIZE
-	MODULES_END   VirtAddr = 0xffffffffff000000
+	// PAGE_OFFSET: the direct map of all physical memory (Linux
+	// __PAGE_OFFSET).
+	PAGE_OFFSET VirtAddr = asm.PAGE_OFFSET
+	// X__START_KERNEL_map: the kernel-text mapping, physical 0 (Linux
+	// __START_KERNEL_map).
+	X__START_KERNEL_map VirtAddr = asm.X__START_KERNEL_map
+	// LOAD_PHYSICAL_ADDR: where the kernel runs in physical memory, 16 MiB.
+	LOAD_PHYSICAL_ADDR PhysAddr = asm.LOAD_PHYSICAL_ADDR
+	// X__START_KERNEL: the kernel's link address, 0xffffffff81000000.
+	X__START_KERNEL VirtAddr = asm.X__START_KERNEL
+	// MODULES_VADDR..MODULES_END: the module area after the kernel image.
+	MODULES_VADDR VirtAddr = asm.MODULES_VADDR
+	MODULES_END   VirtAddr = asm.MODULES_END
 )
-
-// Phys_base is the difference between where the kernel was linked to run
-// and where it really is in physical memory. Linux computes it in
-// __startup_64 for a relocated kernel; gokern is always loaded at
-// LOAD_PHYSICAL_ADDR, so it stays 0. It is a variable, not a constant, so
-// Pa reads it as Linux's __phys_addr does. Linux: phys_base.
-var Phys_base PhysAddr
 
 // Pa translates a kernel virtual address to physical, for both kernel
-// mappings: the kernel text at START_KERNEL_map and the direct map at
-// PAGE_OFFSET. Other addresses (vmalloc, user) have no fixed translation:
-// use Walk for those. Linux: __pa, __phys_addr_nodebug.
-func Pa(va VirtAddr) PhysAddr {
-	if va >= START_KERNEL_map {
-		return PhysAddr(va-START_KERNEL_map) + Phys_base
-	}
-	return PhysAddr(va - PAGE_OFFSET)
-}
+// mappings: the kernel text at X__START_KERNEL_map and the direct map at
+// PAGE_OFFSET (asm.X__pa, with asm.Phys_base). Other addresses (vmalloc,
+// user) have no fixed translation: use Walk for those. Linux: __pa.
+func Pa(va VirtAddr) PhysAddr { return PhysAddr(asm.X__pa(uint64(va))) }
 
 // Va gives the direct-map address of a physical address. Linux: __va.
 func Va(pa PhysAddr) VirtAddr {

@@ -1,5 +1,7 @@
 package paging
 
+import "gokern/arch/amd64/asm"
+
 // Changing and removing existing mappings.
 //
 // Linux: arch/x86/mm/pageattr.c (change_page_attr_set_clr, __change_page_attr,
@@ -14,7 +16,7 @@ package paging
 
 // cpa carries one Protect call down the levels. Linux: struct cpa_data.
 type cpa struct {
-	mem   Mem
+	mem   asm.PhysMem
 	alloc PageAlloc
 	prot  PgProt // new leaf protection, 4 KiB form
 	large PgProt // the same for large entries (PAT moved, PSE set)
@@ -39,7 +41,7 @@ type cpa struct {
 // splits. The caller must flush the TLB.
 //
 // Linux: change_page_attr_set_clr (set_memory_ro, set_memory_nx, ...).
-func Protect(mem Mem, pgdPhys PhysAddr, va VirtAddr, size uint64, prot PgProt, alloc PageAlloc) (MapStats, Error) {
+func Protect(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr, size uint64, prot PgProt, alloc PageAlloc) (MapStats, Error) {
 	if err := checkRange(va, size); err != OK {
 		return MapStats{}, err
 	}
@@ -83,7 +85,7 @@ func (c *cpa) change_page_attr(pgdPhys PhysAddr, va, end VirtAddr) Error {
 }
 
 func (c *cpa) cpa_pud(pudPage PhysAddr, va, end VirtAddr) Error {
-	t := c.mem.Table(pudPage)
+	t := table(c.mem, pudPage)
 	for v := va; v != end; {
 		next := Pud_addr_end(v, end)
 		pud := (*PUD)(&t[Pud_index(v)])
@@ -121,7 +123,7 @@ func (c *cpa) cpa_pud(pudPage PhysAddr, va, end VirtAddr) Error {
 }
 
 func (c *cpa) cpa_pmd(pmdPage PhysAddr, va, end VirtAddr) Error {
-	t := c.mem.Table(pmdPage)
+	t := table(c.mem, pmdPage)
 	for v := va; v != end; {
 		next := Pmd_addr_end(v, end)
 		pmd := (*PMD)(&t[Pmd_index(v)])
@@ -159,7 +161,7 @@ func (c *cpa) cpa_pmd(pmdPage PhysAddr, va, end VirtAddr) Error {
 }
 
 func (c *cpa) cpa_pte(ptePage PhysAddr, va, end VirtAddr) Error {
-	t := c.mem.Table(ptePage)
+	t := table(c.mem, ptePage)
 	for v := va; v != end; v += PAGE_SIZE {
 		pte := (*PTE)(&t[Pte_index(v)])
 		old := *pte
@@ -187,7 +189,7 @@ func (c *cpa) split_pud(pud *PUD) Error {
 	if err != OK {
 		return err
 	}
-	tbl := c.mem.Table(t)
+	tbl := table(c.mem, t)
 	flags := old.Flags() // large form already: PSE set, PAT in bit 12
 	for i := range tbl {
 		tbl[i] = uint64(Pfn_pmd(old.PFN()+PFN(i)<<(PMD_SHIFT-PAGE_SHIFT), flags))
@@ -205,7 +207,7 @@ func (c *cpa) split_pmd(pmd *PMD) Error {
 	if err != OK {
 		return err
 	}
-	tbl := c.mem.Table(t)
+	tbl := table(c.mem, t)
 	flags := Protval_large_2_4k(old.Flags())
 	for i := range tbl {
 		tbl[i] = uint64(Pfn_pte(old.PFN()+PFN(i), flags))
@@ -219,7 +221,7 @@ func (c *cpa) split_pmd(pmd *PMD) Error {
 // ErrLargePage if a 2 MiB or 1 GiB page covers va (split it first with
 // Protect). Page tables left empty are not freed. The caller must flush
 // the TLB entry (INVLPG). Linux: pte_clear, as in vunmap_pte_range.
-func Unmap(mem Mem, pgdPhys PhysAddr, va VirtAddr) (PTE, Error) {
+func Unmap(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr) (PTE, Error) {
 	if va&(PAGE_SIZE-1) != 0 {
 		return 0, ErrAlign
 	}

@@ -11,7 +11,7 @@ import (
 // keeps its translation, only the chosen ones change flags.
 func TestProtectSplit2M(t *testing.T) {
 	e := newEnv(t, 64*kib)
-	base := START_KERNEL
+	base := X__START_KERNEL
 	e.mapRange(t, base, LOAD_PHYSICAL_ADDR, 4*mib, PAGE_KERNEL, Size2M)
 	// Make 3 pages in the middle of the first 2 MiB read-only.
 	ro := base + 100*PAGE_SIZE

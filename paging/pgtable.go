@@ -1,6 +1,10 @@
 package paging
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"gokern/arch/amd64/asm"
+)
 
 // Reading, building and storing entries; finding them in the tree.
 //
@@ -211,8 +215,8 @@ func Mk_pmd_table(pa PhysAddr, prot PgProt) PMD { return PMD(tableEntry(pa, prot
 
 // Pgd_offset returns va's entry in the PGD page at pgdPhys (what CR3
 // holds). Linux: pgd_offset(mm, addr), where mm->pgd is that page.
-func Pgd_offset(mem Mem, pgdPhys PhysAddr, va VirtAddr) *PGD {
-	return (*PGD)(&mem.Table(pgdPhys)[Pgd_index(va)])
+func Pgd_offset(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr) *PGD {
+	return (*PGD)(&table(mem, pgdPhys)[Pgd_index(va)])
 }
 
 // P4d_offset returns the P4D entry for va. The level is folded, so the
@@ -222,20 +226,20 @@ func P4d_offset(pgd *PGD, va VirtAddr) *P4D { return (*P4D)(pgd) }
 
 // Pud_offset returns va's entry in the PUD table p4d points to.
 // Linux: pud_offset.
-func Pud_offset(mem Mem, p4d *P4D, va VirtAddr) *PUD {
-	return (*PUD)(&mem.Table(p4d.Phys())[Pud_index(va)])
+func Pud_offset(mem asm.PhysMem, p4d *P4D, va VirtAddr) *PUD {
+	return (*PUD)(&table(mem, p4d.Phys())[Pud_index(va)])
 }
 
 // Pmd_offset returns va's entry in the PMD table pud points to.
 // Linux: pmd_offset.
-func Pmd_offset(mem Mem, pud *PUD, va VirtAddr) *PMD {
-	return (*PMD)(&mem.Table(pud.Phys())[Pmd_index(va)])
+func Pmd_offset(mem asm.PhysMem, pud *PUD, va VirtAddr) *PMD {
+	return (*PMD)(&table(mem, pud.Phys())[Pmd_index(va)])
 }
 
 // Pte_offset_kernel returns va's entry in the page table pmd points to.
 // Linux: pte_offset_kernel.
-func Pte_offset_kernel(mem Mem, pmd *PMD, va VirtAddr) *PTE {
-	return (*PTE)(&mem.Table(pmd.Phys())[Pte_index(va)])
+func Pte_offset_kernel(mem asm.PhysMem, pmd *PMD, va VirtAddr) *PTE {
+	return (*PTE)(&table(mem, pmd.Phys())[Pte_index(va)])
 }
 
 // --- Storing entries.

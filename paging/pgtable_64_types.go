@@ -1,5 +1,7 @@
 package paging
 
+import "gokern/arch/amd64/asm"
+
 // The shape of the 4-level page-table tree and the regions of the kernel's
 // address space that are not fixed by the kernel image.
 //
@@ -65,14 +67,10 @@ const (
 	PHYSICAL_PUD_PAGE_MASK = PUD_MASK & PHYSICAL_MASK
 )
 
-// Dynamic kernel regions, 4-level values (no KASLR, no
-// CONFIG_DYNAMIC_MEMORY_LAYOUT).
+// Dynamic kernel regions, typed (the numbers are asm's,
+// pgtable_64_types.go). Linux: VMALLOC_START, VMALLOC_END, VMEMMAP_START.
 const (
-	// VMALLOC_START..VMALLOC_END (inclusive, 32 TiB): vmalloc and ioremap.
-	// Linux: __VMALLOC_BASE_L4, VMALLOC_SIZE_TB_L4, VMALLOC_END.
-	VMALLOC_START VirtAddr = 0xffffc90000000000
-	VMALLOC_END   VirtAddr = VMALLOC_START + 32<<40 - 1
-	// VMEMMAP_START: the virtual memmap (struct page array).
-	// Linux: __VMEMMAP_BASE_L4.
-	VMEMMAP_START VirtAddr = 0xffffea0000000000
+	VMALLOC_START VirtAddr = asm.VMALLOC_START
+	VMALLOC_END   VirtAddr = asm.VMALLOC_END
+	VMEMMAP_START VirtAddr = asm.VMEMMAP_START
 )

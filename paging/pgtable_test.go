@@ -1,6 +1,7 @@
 package paging_test
 
 import (
+	"gokern/arch/amd64/asm"
 	"testing"
 	"unsafe"
 
@@ -32,14 +33,14 @@ func TestConstants(t *testing.T) {
 		{"PTE_FLAGS_MASK", PTE_FLAGS_MASK, 0xfff0000000000fff},
 		{"PHYSICAL_PMD_PAGE_MASK", PHYSICAL_PMD_PAGE_MASK, 0x000fffffffe00000},
 		{"PHYSICAL_PUD_PAGE_MASK", PHYSICAL_PUD_PAGE_MASK, 0x000fffffc0000000},
-		{"START_KERNEL_map", uint64(START_KERNEL_map), 0xffffffff80000000},
-		{"START_KERNEL", uint64(START_KERNEL), 0xffffffff81000000},
+		{"X__START_KERNEL_map", uint64(X__START_KERNEL_map), 0xffffffff80000000},
+		{"X__START_KERNEL", uint64(X__START_KERNEL), 0xffffffff81000000},
 		{"PAGE_OFFSET", uint64(PAGE_OFFSET), 0xffff888000000000},
 		{"VMALLOC_START", uint64(VMALLOC_START), 0xffffc90000000000},
 		{"VMALLOC_END", uint64(VMALLOC_END), 0xffffe8ffffffffff},
 		{"VMEMMAP_START", uint64(VMEMMAP_START), 0xffffea0000000000},
 		{"LOAD_PHYSICAL_ADDR", uint64(LOAD_PHYSICAL_ADDR), 0x1000000},
-		{"KERNEL_IMAGE_SIZE", KERNEL_IMAGE_SIZE, 512 << 20},
+		{"KERNEL_IMAGE_SIZE", asm.KERNEL_IMAGE_SIZE, 512 << 20},
 		{"MODULES_VADDR", uint64(MODULES_VADDR), 0xffffffffa0000000},
 		// Bits: SDM Vol. 3A Tables 4-15..4-20.
 		{"PAGE_PRESENT", uint64(PAGE_PRESENT), 1 << 0},
@@ -71,8 +72,8 @@ func TestConstants(t *testing.T) {
 			t.Errorf("%s = %#x, want %#x", c.name, c.got, c.want)
 		}
 	}
-	if Phys_base != 0 {
-		t.Errorf("Phys_base = %#x, want 0 (gokern is not relocated)", uint64(Phys_base))
+	if asm.Phys_base != 0 {
+		t.Errorf("Phys_base = %#x, want 0 (gokern is not relocated)", asm.Phys_base)
 	}
 	if Supported_pte_mask != ^PgProt(0) {
 		t.Errorf("Supported_pte_mask = %#x, want all ones", uint64(Supported_pte_mask))
@@ -92,8 +93,8 @@ func TestIndex(t *testing.T) {
 		{0x0000000000201000, 0, 0, 1, 1},
 		{0x00007fffffffffff, 255, 511, 511, 511},
 		{PAGE_OFFSET, 273, 0, 0, 0},
-		{START_KERNEL_map, 511, 510, 0, 0},
-		{START_KERNEL, 511, 510, 8, 0},
+		{X__START_KERNEL_map, 511, 510, 0, 0},
+		{X__START_KERNEL, 511, 510, 8, 0},
 		{VMALLOC_START, 402, 0, 0, 0},
 		{0xffffffffffffffff, 511, 511, 511, 511},
 		// 0x0000_0080_4020_1000 = 1<<39 | 1<<30 | 1<<21 | 1<<12
@@ -145,9 +146,9 @@ func TestPaVa(t *testing.T) {
 	}{
 		{PAGE_OFFSET, 0},
 		{PAGE_OFFSET + 0x12345000, 0x12345000},
-		{START_KERNEL_map, 0},
-		{START_KERNEL, LOAD_PHYSICAL_ADDR},
-		{START_KERNEL + 0x1234, LOAD_PHYSICAL_ADDR + 0x1234},
+		{X__START_KERNEL_map, 0},
+		{X__START_KERNEL, LOAD_PHYSICAL_ADDR},
+		{X__START_KERNEL + 0x1234, LOAD_PHYSICAL_ADDR + 0x1234},
 	} {
 		if got := Pa(c.va); got != c.pa {
 			t.Errorf("Pa(%#x) = %#x, want %#x", uint64(c.va), uint64(got), uint64(c.pa))
@@ -299,11 +300,12 @@ func TestPgLevel(t *testing.T) {
 func TestOffsetsAndSet(t *testing.T) {
 	e := newEnv(t, 64<<10)
 	va := VirtAddr(0xffff888040201000)
-	pudPage, _ := e.ram.AllocPage()
-	pmdPage, _ := e.ram.AllocPage()
-	ptePage, _ := e.ram.AllocPage()
+	alloc := pageAlloc(e.ram)
+	pudPage, _ := alloc()
+	pmdPage, _ := alloc()
+	ptePage, _ := alloc()
 	for _, p := range []PhysAddr{pudPage, pmdPage, ptePage} {
-		*e.ram.Table(p) = [512]uint64{}
+		*e.ram.Table(uint64(p)) = [512]uint64{}
 	}
 	pgd := Pgd_offset(e.ram, e.pgd, va)
 	Set_pgd(pgd, Mk_pgd_table(pudPage, PAGE_TABLE))
@@ -319,10 +321,10 @@ func TestOffsetsAndSet(t *testing.T) {
 	Set_pte(pte, Mk_pte(0x777, PAGE_KERNEL))
 	// The entries landed where the index math says.
 	ram := e.ram
-	if ram.Table(e.pgd)[273] != uint64(Mk_pgd_table(pudPage, PAGE_TABLE)) ||
-		ram.Table(pudPage)[1] != uint64(Mk_pud_table(pmdPage, PAGE_TABLE)) ||
-		ram.Table(pmdPage)[1] != uint64(Mk_pmd_table(ptePage, PAGE_TABLE)) ||
-		ram.Table(ptePage)[1] != uint64(Mk_pte(0x777, PAGE_KERNEL)) {
+	if ram.Table(uint64(e.pgd))[273] != uint64(Mk_pgd_table(pudPage, PAGE_TABLE)) ||
+		ram.Table(uint64(pudPage))[1] != uint64(Mk_pud_table(pmdPage, PAGE_TABLE)) ||
+		ram.Table(uint64(pmdPage))[1] != uint64(Mk_pmd_table(ptePage, PAGE_TABLE)) ||
+		ram.Table(uint64(ptePage))[1] != uint64(Mk_pte(0x777, PAGE_KERNEL)) {
 		t.Fatal("entries not at their indexes")
 	}
 	Set_p4d(p4d, 0)
@@ -333,18 +335,6 @@ func TestOffsetsAndSet(t *testing.T) {
 	if pa, level, prot, ok := Walk(e.ram, e.pgd, va+0x123); !ok || pa != 0x777123 || level != PG_LEVEL_4K || prot != PAGE_KERNEL {
 		t.Fatalf("Walk = %#x %d %#x %v", uint64(pa), level, uint64(prot), ok)
 	}
-}
-
-// KernelMem's table for a physical address is its direct-map address.
-func TestLinearMem(t *testing.T) {
-	p := KernelMem.Table(0x1234000)
-	if uintptr(unsafe.Pointer(p)) != uintptr(PAGE_OFFSET+0x1234000) {
-		t.Errorf("KernelMem.Table(0x1234000) = %p", p)
-	}
-	if q := IdentMem.Table(0x5000); uintptr(unsafe.Pointer(q)) != 0x5000 {
-		t.Errorf("IdentMem.Table(0x5000) = %p", q)
-	}
-	var _ Mem = &KernelMem
 }
 
 func TestErrorStrings(t *testing.T) {

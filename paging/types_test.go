@@ -37,6 +37,9 @@ func TestLevelsDoNotMix(t *testing.T) {
 	if len(pkgFiles) == 0 {
 		t.Fatal("no package sources found")
 	}
+	// The package imports gokern/arch/amd64/asm: type-check that from
+	// source too (the gc export data of a module package is not on disk).
+	imp := importer.ForCompiler(fset, "source", nil)
 	check := func(snippet string) error {
 		src := "package paging\n" + snippet + "\n"
 		f, err := parser.ParseFile(fset, "snippet.go", src, 0)
@@ -45,7 +48,7 @@ func TestLevelsDoNotMix(t *testing.T) {
 		}
 		var first error
 		conf := types.Config{
-			Importer: importer.Default(),
+			Importer: imp,
 			Error: func(err error) {
 				if first == nil {
 					first = err

@@ -1,5 +1,7 @@
 package paging
 
+import "gokern/arch/amd64/asm"
+
 // A software page walk: what the MMU does on a TLB miss.
 //
 // Linux: arch/x86/mm/pageattr.c lookup_address_in_pgd / lookup_address
@@ -20,7 +22,7 @@ package paging
 // is effective the way the MMU computes it (SDM §4.6): the leaf's flags,
 // except that RW and USER survive only if every level above has them too,
 // and NX is set if any level has it.
-func Walk(mem Mem, pgdPhys PhysAddr, va VirtAddr) (pa PhysAddr, level PgLevel, prot PgProt, ok bool) {
+func Walk(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr) (pa PhysAddr, level PgLevel, prot PgProt, ok bool) {
 	if !Canonical(va) {
 		return 0, PG_LEVEL_NONE, 0, false
 	}

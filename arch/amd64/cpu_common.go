@@ -3,6 +3,7 @@ package amd64
 import (
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
 )
 
@@ -11,9 +12,9 @@ import (
 
 var (
 	// Gdt_page is the GDT (Linux per-CPU gdt_page; one CPU for now).
-	Gdt_page   [GDT_ENTRIES]SegDesc
-	gdt_descr  DescPtr
-	Cpu_tss_rw Tss
+	Gdt_page   [asm.GDT_ENTRIES]asm.DescStruct
+	gdt_descr  asm.DescPtr
+	Cpu_tss_rw asm.X86HwTss
 )
 
 func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
@@ -26,22 +27,23 @@ func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
 //
 //go:nosplit
 func startup_64_setup_gdt_idt() {
-	Gdt_page[GDT_ENTRY_KERNEL32_CS] = DESC_KERNEL32_CS
-	Gdt_page[GDT_ENTRY_KERNEL_CS] = DESC_KERNEL_CS
-	Gdt_page[GDT_ENTRY_KERNEL_DS] = DESC_KERNEL_DS
+	Gdt_page[asm.GDT_ENTRY_KERNEL32_CS] = asm.DESC_KERNEL32_CS
+	Gdt_page[asm.GDT_ENTRY_KERNEL_CS] = asm.DESC_KERNEL_CS
+	Gdt_page[asm.GDT_ENTRY_KERNEL_DS] = asm.DESC_KERNEL_DS
 
 	init_g(&exc_g, uintptrOf(&exception_stack[0]), EXCEPTION_STACK_SIZE)
 	kallsyms.Current_g_slot = &tls_block[0]
-	Cpu_tss_rw.Set_ist(IST_EXCEPTION, uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)
-	Cpu_tss_rw.Set_io_bitmap_base(TSS_SIZE)
-	tss := Mk_tss_desc(uintptrOf(&Cpu_tss_rw), TSS_SIZE-1)
-	Gdt_page[GDT_ENTRY_TSS] = SegDesc(tss[0])
-	Gdt_page[GDT_ENTRY_TSS+1] = SegDesc(tss[1])
+	Cpu_tss_rw.Set_ist(asm.IST_EXCEPTION, uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)
+	Cpu_tss_rw.Set_io_bitmap_base(asm.TSS_SIZE)
+	var tss asm.LdttssDesc
+	asm.Set_tssldt_descriptor(&tss, uintptrOf(&Cpu_tss_rw), asm.DESC_TSS, asm.TSS_SIZE-1)
+	Gdt_page[asm.GDT_ENTRY_TSS] = asm.DescStruct(tss[0])
+	Gdt_page[asm.GDT_ENTRY_TSS+1] = asm.DescStruct(tss[1])
 
-	gdt_descr.Set(uintptrOf(&Gdt_page[0]), uint16(GDT_ENTRIES*8-1))
-	Load_gdt(&gdt_descr)
-	Load_segments(X__KERNEL_CS, X__KERNEL_DS)
-	Load_tr(X__TSS)
+	gdt_descr.Set(uintptrOf(&Gdt_page[0]), uint16(asm.GDT_ENTRIES*8-1))
+	asm.Load_gdt(&gdt_descr)
+	asm.LoadSegments(asm.X__KERNEL_CS, asm.X__KERNEL_DS)
+	asm.Load_tr(asm.X__TSS)
 
 	idt_setup_early_handler()
 }

@@ -1,5 +1,9 @@
 package amd64
 
+import (
+	"gokern/arch/amd64/asm"
+)
+
 // Stopping the machine. Under test, QEMU runs with
 // `-device isa-debug-exit,iobase=0xf4,iosize=0x04`: a byte v written to
 // port 0xf4 makes QEMU exit with status (v<<1)|1. The device reads as 0,
@@ -19,16 +23,16 @@ const (
 // Debug_exit_present reports whether QEMU's isa-debug-exit answers.
 //
 //go:nosplit
-func Debug_exit_present() bool { return Inb(DEBUG_EXIT_PORT) == 0 }
+func Debug_exit_present() bool { return asm.Inb(DEBUG_EXIT_PORT) == 0 }
 
 // Machine_halt stops this CPU for good: interrupts off, hlt forever
 // (Linux machine_halt → stop_this_cpu).
 //
 //go:nosplit
 func Machine_halt() {
-	Local_irq_disable()
+	asm.Local_irq_disable()
 	for {
-		Native_halt()
+		asm.Native_halt()
 	}
 }
 
@@ -38,7 +42,7 @@ func Machine_halt() {
 //go:nosplit
 func Debug_exit(code uint8) {
 	if Debug_exit_present() {
-		Outb(DEBUG_EXIT_PORT, code)
+		asm.Outb(DEBUG_EXIT_PORT, code)
 	}
 	Machine_halt()
 }

@@ -1,6 +1,7 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/paging"
 	"gokern/printk"
 )
@@ -22,7 +23,7 @@ var address_markers = [...]ptdumpMarker{
 	{0xffff800000000000, "Kernel Space"},
 	{paging.PAGE_OFFSET, "Low Kernel Mapping"},
 	{paging.VMALLOC_START, "vmalloc() Area"},
-	{START_KERNEL_map, "High Kernel Mapping"},
+	{asm.X__START_KERNEL_map, "High Kernel Mapping"},
 }
 
 var ptdump_next_marker int
@@ -44,5 +45,5 @@ func ptdump_note(r paging.Range) {
 // Ptdump_walk_pgd_level prints the live page tables (CR3).
 func Ptdump_walk_pgd_level() {
 	ptdump_next_marker = 0
-	paging.Dump(&paging.KernelMem, paging.PhysAddr(Read_cr3()&^0xfff), ptdump_note)
+	paging.Dump(&asm.Direct_map, paging.PhysAddr(asm.Read_cr3()&^0xfff), ptdump_note)
 }

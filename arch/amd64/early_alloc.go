@@ -1,7 +1,9 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/bootmem"
+	"gokern/e820"
 	"gokern/memblock"
 	"gokern/printk"
 )
@@ -14,19 +16,19 @@ import (
 // Early_alloc_page returns one zeroed page below limit, or ok=false.
 func Early_alloc_page(limit uint64) (pa uint64, ok bool) {
 	if Earlymem_bootmem {
-		b, err := bootmem.Alloc_bootmem_low_pages(PAGE_SIZE)
+		b, err := bootmem.Alloc_bootmem_low_pages(asm.PAGE_SIZE)
 		if err != bootmem.OK {
-			printk.Err("alloc_bootmem_low_pages: failed to allocate %d bytes: %s\n", printk.Int(PAGE_SIZE), printk.Str(err.String()))
+			printk.Err("alloc_bootmem_low_pages: failed to allocate %d bytes: %s\n", printk.Int(asm.PAGE_SIZE), printk.Str(err.String()))
 			return 0, false
 		}
-		pa = uint64(uintptrOf(&b[0]) - PAGE_OFFSET)
-		return pa, pa+PAGE_SIZE <= limit
+		pa = uint64(uintptrOf(&b[0]) - asm.PAGE_OFFSET)
+		return pa, pa+asm.PAGE_SIZE <= limit
 	}
-	pa, err := memblock.Memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, limit)
+	pa, err := memblock.Memblock_phys_alloc_range(asm.PAGE_SIZE, asm.PAGE_SIZE, 0, limit)
 	if err != memblock.OK {
 		return 0, false
 	}
-	clear(Direct_map.Bytes(pa, PAGE_SIZE))
+	clear(asm.Direct_map.Bytes(pa, asm.PAGE_SIZE))
 	return pa, true
 }
 
@@ -40,17 +42,16 @@ func setup_bootmem_allocator() {
 	if !Earlymem_bootmem {
 		return
 	}
-	bootmem.Init(&Direct_map)
-	kend := uint64(Kernel_end() - START_KERNEL_map)
-	if err := bootmem.Setup_bootmem_allocator(&E820_table, LOAD_PHYSICAL_ADDR, kend, Max_pfn); err != bootmem.OK {
+	bootmem.Init(&asm.Direct_map)
+	kend := uint64(Kernel_end() - asm.X__START_KERNEL_map)
+	if err := bootmem.Setup_bootmem_allocator(&e820.E820_table, asm.LOAD_PHYSICAL_ADDR, kend, memblock.Max_pfn); err != bootmem.OK {
 		Panic("setup_bootmem_allocator: %s", printk.Str(err.String()))
 	}
-	bootmem.Max_pfn, bootmem.Max_low_pfn = Max_pfn, Max_low_pfn
 	// 2.6 placed the bitmap after the kernel by the e820 map alone; here the
 	// early reservations live in memblock, so check it missed them (an
 	// initrd right after the kernel, say) and record it there too.
 	bitmap := bootmem.Bootmem_node_data[0].Node_bootmem_map
-	size := bootmem.Bootmem_bootmap_pages(Max_pfn) << PAGE_SHIFT
+	size := bootmem.Bootmem_bootmap_pages(memblock.Max_pfn) << asm.PAGE_SHIFT
 	if memblock.Memblock_is_region_reserved(bitmap, size) {
 		Panic("setup_bootmem_allocator: the bootmap [mem %#010x-%#010x] overlaps an early reservation",
 			printk.Int(bitmap), printk.Int(bitmap+size-1))

@@ -1,6 +1,7 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/cmdline"
 	"gokern/printk"
 )
@@ -34,17 +35,27 @@ const (
 var (
 	early_serial_base uint16
 	early_serial_baud uint32
+	// What earlyprintk= asked for (0: nothing, COM1 at 115200).
+	early_serial_want_port uint16
+	early_serial_want_baud uint32
 	// Early_serial_console is the printk console on the UART.
 	Early_serial_console = printk.Console{Name: "ttyS0", Write: early_serial_write}
 )
 
-// early_console_init sets up the UART once, and again if the command line
-// names another port or speed: earlyprintk=serial[,ttyS0|ttyS1|0xNNN][,BAUD]
-// (Linux setup_early_serial_console). Default: COM1 at 115200.
-func early_console_init(cmd []byte) {
-	port, baud := uint16(COM1), uint32(UART_BASE_BAUD)
-	if v, ok := cmdline.Find_option(cmd, "earlyprintk"); ok {
-		port, baud = parse_earlyprintk(v, port, baud)
+// setup_early_printk takes "earlyprintk=serial[,ttyS0|ttyS1|0xNNN][,BAUD]"
+// (Linux arch/x86/kernel/early_printk.c setup_early_printk): the port and
+// speed early_console_init will use.
+func setup_early_printk(val []byte) {
+	early_serial_want_port, early_serial_want_baud = parse_earlyprintk(val, COM1, UART_BASE_BAUD)
+}
+
+// early_console_init sets up the UART the command line chose (COM1 at
+// 115200 unless earlyprintk= said otherwise) and registers it as printk's
+// console (Linux early_serial_init, register_console).
+func early_console_init() {
+	port, baud := early_serial_want_port, early_serial_want_baud
+	if port == 0 {
+		port, baud = COM1, UART_BASE_BAUD
 	}
 	if port == early_serial_base && baud == early_serial_baud {
 		return
@@ -95,25 +106,25 @@ func parse_earlyprintk(v []byte, port uint16, baud uint32) (uint16, uint32) {
 // DTR+RTS, divisor for the baud rate (Linux early_serial_init).
 func early_serial_init(port uint16, baud uint32) {
 	early_serial_base, early_serial_baud = port, baud
-	Outb(port+UART_LCR, UART_LCR_8N1)
-	Outb(port+UART_IER, 0)
-	Outb(port+UART_FCR, 0)
-	Outb(port+UART_MCR, UART_MCR_DTR|UART_MCR_RTS)
+	asm.Outb(port+UART_LCR, UART_LCR_8N1)
+	asm.Outb(port+UART_IER, 0)
+	asm.Outb(port+UART_FCR, 0)
+	asm.Outb(port+UART_MCR, UART_MCR_DTR|UART_MCR_RTS)
 	div := UART_BASE_BAUD / baud
-	c := Inb(port + UART_LCR)
-	Outb(port+UART_LCR, c|UART_LCR_DLAB)
-	Outb(port+UART_DLL, uint8(div))
-	Outb(port+UART_DLH, uint8(div>>8))
-	Outb(port+UART_LCR, c&^UART_LCR_DLAB)
+	c := asm.Inb(port + UART_LCR)
+	asm.Outb(port+UART_LCR, c|UART_LCR_DLAB)
+	asm.Outb(port+UART_DLL, uint8(div))
+	asm.Outb(port+UART_DLH, uint8(div>>8))
+	asm.Outb(port+UART_LCR, c&^UART_LCR_DLAB)
 }
 
 // early_serial_putc waits (boundedly, as Linux) for the transmitter.
 //
 //go:nosplit
 func early_serial_putc(ch byte) {
-	for timeout := 0xffff; Inb(early_serial_base+UART_LSR)&UART_LSR_THRE == 0 && timeout > 0; timeout-- {
+	for timeout := 0xffff; asm.Inb(early_serial_base+UART_LSR)&UART_LSR_THRE == 0 && timeout > 0; timeout-- {
 	}
-	Outb(early_serial_base+UART_TX, ch)
+	asm.Outb(early_serial_base+UART_TX, ch)
 }
 
 //go:nosplit
@@ -142,27 +153,21 @@ func Early_puts(s string) {
 	}
 }
 
-// early_param_loglevel applies "debug", "quiet" and "loglevel=N" (Linux
-// init/main.c debug_kernel, quiet_kernel, loglevel) as early as possible,
-// so that the first lines already follow them. Garbage in loglevel= is
+// debug_kernel, quiet_kernel and loglevel are the "debug", "quiet" and
+// "loglevel=N" early options (Linux init/main.c). Garbage in loglevel= is
 // reported and ignored, as Linux does.
-func early_param_loglevel(cmd []byte) {
-	if cmdline.Find_option_bool(cmd, "debug") {
-		printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_DEBUG
+func debug_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_DEBUG }
+func quiet_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET }
+
+func loglevel(val []byte) {
+	n, err := cmdline.Get_int(val)
+	if err == cmdline.OK && (n < 0 || n > 15) {
+		err = cmdline.ErrOverflow
 	}
-	if cmdline.Find_option_bool(cmd, "quiet") {
-		printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET
+	if err != cmdline.OK {
+		printk.Warn("Malformed early option 'loglevel=%s' (%s): keeping %d\n",
+			printk.Bytes(val), printk.Str(err.String()), printk.Int(printk.Console_loglevel))
+		return
 	}
-	if v, ok := cmdline.Find_option(cmd, "loglevel"); ok {
-		n, err := cmdline.Get_int(v)
-		if err == cmdline.OK && (n < 0 || n > 15) {
-			err = cmdline.ErrOverflow
-		}
-		if err != cmdline.OK {
-			printk.Warn("Malformed early option 'loglevel=%s' (%s): keeping %d\n",
-				printk.Bytes(v), printk.Str(err.String()), printk.Int(printk.Console_loglevel))
-			return
-		}
-		printk.Console_loglevel = int(n)
-	}
+	printk.Console_loglevel = int(n)
 }

@@ -1,6 +1,8 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/asm"
+	"gokern/e820"
 	"gokern/memblock"
 	"gokern/printk"
 )
@@ -15,13 +17,12 @@ const (
 	BIOS_EBDA_SEGMENT     = 0x40e   // BDA: real-mode segment of the EBDA
 	INSANE_CUTOFF         = 0x20000 // below 128 KiB a value is nonsense
 	LOWMEM_CAP            = 0x9f000 // never trust more than 636 KiB
-	ISA_END_ADDRESS       = 0x100000
 )
 
 // get_bios_ebda reads the EBDA's segment from the BIOS data area and turns
 // it into an address (Linux get_bios_ebda).
 func get_bios_ebda() uint32 {
-	return uint32(*(*uint16)(Phys_to_virt(BIOS_EBDA_SEGMENT))) << 4
+	return uint32(*(*uint16)(asm.Phys_to_virt(BIOS_EBDA_SEGMENT))) << 4
 }
 
 // Ebda_start and Lowmem_start record what reserve_ebda_region found, for
@@ -29,7 +30,7 @@ func get_bios_ebda() uint32 {
 var Ebda_start, Lowmem_start uint32
 
 func reserve_ebda_region() {
-	lowmem := uint32(*(*uint16)(Phys_to_virt(BIOS_LOWMEM_KILOBYTES))) << 10
+	lowmem := uint32(*(*uint16)(asm.Phys_to_virt(BIOS_LOWMEM_KILOBYTES))) << 10
 	ebda_addr := get_bios_ebda()
 	Ebda_start = ebda_addr
 	// Fix up values the BIOS may have got wrong (qboot leaves 0 in both).
@@ -43,7 +44,7 @@ func reserve_ebda_region() {
 	lowmem = min(lowmem, ebda_addr, LOWMEM_CAP)
 	Lowmem_start = lowmem
 	printk.Debug("reserve_ebda_region: EBDA at %#x, BIOS low memory %#x: reserving [mem %#010x-%#010x]\n",
-		printk.Int(Ebda_start), printk.Int(uint32(*(*uint16)(Phys_to_virt(BIOS_LOWMEM_KILOBYTES)))<<10),
-		printk.Int(lowmem), printk.Int(ISA_END_ADDRESS-1))
-	memblock.Memblock_reserve(uint64(lowmem), uint64(ISA_END_ADDRESS-lowmem))
+		printk.Int(Ebda_start), printk.Int(uint32(*(*uint16)(asm.Phys_to_virt(BIOS_LOWMEM_KILOBYTES)))<<10),
+		printk.Int(lowmem), printk.Int(e820.ISA_END_ADDRESS-1))
+	memblock.Memblock_reserve(uint64(lowmem), uint64(e820.ISA_END_ADDRESS-lowmem))
 }

@@ -1,7 +1,5 @@
 package amd64
 
-import "unsafe"
-
 // The Go side of running without the Go runtime (DESIGN.md §4, §6).
 //
 // Every Go function that is not //go:nosplit begins with a stack check that
@@ -74,8 +72,3 @@ func init_g(g *gStatic, lo, size uintptr) {
 	g.stackguard0 = lo + STACK_GUARD
 	g.stackguard1 = lo + STACK_GUARD
 }
-
-// ptrOf turns a kernel address into a pointer. Written through memory so
-// that go vet's unsafeptr check, meant for Go-heap addresses, is not
-// misled: kernel addresses are not Go-heap memory and never move.
-func ptrOf(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }

@@ -16,24 +16,10 @@
 // assembles `LEAQ sym(SB)` and `MOVQ sym(SB)` RIP-relative, and absolute
 // (link-time) addresses are read from DATA words (startup_64_va, ...).
 
-#define START_KERNEL_map	0xffffffff80000000
-#define LOAD_PHYSICAL_ADDR	0x1000000
-#define PMD_SHIFT		21
-
-// Page-table entry bits, SDM Vol. 3A §4.5 Tables 4-15..4-20:
-// P(0) RW(1) A(5) D(6) PS(7) G(8).
-#define KERNPG_TABLE	0x63	// P|RW|A|D: a table the kernel writes
-#define KERNEL_LARGE	0x1e3	// P|RW|A|D|PS|G: a 2 MiB kernel page
-#define IDENT_LARGE	0xe3	// P|RW|A|D|PS: a 2 MiB identity page
-
-// Control-register bits, SDM Vol. 3A §2.5.
-#define CR0_MP		(1<<1)	// monitor coprocessor
-#define CR0_EM		(1<<2)	// emulation: must be 0 for SSE
-#define CR4_PGE		(1<<7)	// global pages
-#define CR4_OSFXSR	(1<<9)	// FXSAVE/FXRSTOR and SSE enabled
-#define CR4_OSXMMEXCPT	(1<<10)	// unmasked SSE exceptions → #XM
-
-#define MSR_FS_BASE	0xc0000100	// SDM Vol. 4, IA32_FS_BASE
+// Every number below that has an owner comes from go_asm.h: const_NAME
+// is the constant NAME of this package, and asm_offsets.go defines each
+// as a reference to its owner (X__START_KERNEL_map = asm.X__START_KERNEL_map,
+// KERNPG_TABLE = paging.KERNPG_TABLE, ...), so it is written once.
 
 // The early page tables (Linux early_top_pgt, level3_kernel_pgt,
 // level2_kernel_pgt, an identity map and an early direct map): 11 pages in early_pgt_buf,
@@ -52,15 +38,14 @@
 // physical memory through __va from the start (Linux builds such entries
 // on demand in early_make_pgtable); init_mem_mapping replaces all of it.
 #define PGT_PGD		0
-#define PGT_ID_PUD	4096
-#define PGT_ID_PMD	8192
-#define PGT_K_PUD	(6*4096)
-#define PGT_K_PMD	(7*4096)
-#define PGT_ID_PTE	(8*4096)
-#define PGT_DM_PUD	(9*4096)
-#define PGT_DM_PMD0	(10*4096)
+#define PGT_ID_PUD	(1*const_PAGE_SIZE)
+#define PGT_ID_PMD	(2*const_PAGE_SIZE)
+#define PGT_K_PUD	(6*const_PAGE_SIZE)
+#define PGT_K_PMD	(7*const_PAGE_SIZE)
+#define PGT_ID_PTE	(8*const_PAGE_SIZE)
+#define PGT_DM_PUD	(9*const_PAGE_SIZE)
+#define PGT_DM_PMD0	(10*const_PAGE_SIZE)
 #define PGT_PAGES	11
-#define PGD_PAGE_OFFSET	273	// pgd_index(0xffff888000000000)
 
 TEXT ·startup_64(SB),NOSPLIT|NOFRAME,$0
 	CLI
@@ -76,7 +61,7 @@ TEXT ·startup_64(SB),NOSPLIT|NOFRAME,$0
 	LEAQ	·startup_64(SB), AX		// run-time (physical) address
 	MOVQ	·startup_64_va(SB), BX		// link-time (virtual) address
 	SUBQ	AX, BX
-	MOVQ	$START_KERNEL_map, CX
+	MOVQ	$const_X__START_KERNEL_map, CX
 	CMPQ	BX, CX
 	JEQ	delta_ok
 	MOVQ	$0xf4, DX			// wrong load address: fail
@@ -96,59 +81,59 @@ delta_ok:
 
 	// R15 = physical address of the page-aligned table area
 	LEAQ	·early_pgt_buf(SB), R15
-	ADDQ	$4095, R15
-	ANDQ	$~4095, R15
+	ADDQ	$(const_PAGE_SIZE-1), R15
+	ANDQ	$~(const_PAGE_SIZE-1), R15
 	MOVQ	R15, DI
 	XORQ	AX, AX
-	MOVQ	$(PGT_PAGES*4096/8), CX
+	MOVQ	$(PGT_PAGES*const_PAGE_SIZE/8), CX
 	REP;	STOSQ
 
 	// PGD[0] → identity PUD; PGD[511] → kernel PUD
-	LEAQ	(PGT_ID_PUD+KERNPG_TABLE)(R15), AX
+	LEAQ	(PGT_ID_PUD+const_KERNPG_TABLE)(R15), AX
 	MOVQ	AX, (PGT_PGD+0*8)(R15)
-	LEAQ	(PGT_K_PUD+KERNPG_TABLE)(R15), AX
+	LEAQ	(PGT_K_PUD+const_KERNPG_TABLE)(R15), AX
 	MOVQ	AX, (PGT_PGD+511*8)(R15)
 
 	// identity PUD[0..3] → the four identity PMDs
-	LEAQ	(PGT_ID_PMD+KERNPG_TABLE)(R15), AX
+	LEAQ	(PGT_ID_PMD+const_KERNPG_TABLE)(R15), AX
 	LEAQ	PGT_ID_PUD(R15), DI
 	MOVQ	$4, CX
 id_pud:
 	MOVQ	AX, (DI)
-	ADDQ	$4096, AX
+	ADDQ	$const_PAGE_SIZE, AX
 	ADDQ	$8, DI
 	DECQ	CX
 	JNZ	id_pud
 
 	// 2048 identity PMD entries: 0-4 GiB in 2 MiB pages
-	MOVQ	$IDENT_LARGE, AX
+	MOVQ	$const_IDENT_LARGE, AX
 	LEAQ	PGT_ID_PMD(R15), DI
-	MOVQ	$2048, CX
+	MOVQ	$(4*const_PTRS_PER_PMD), CX
 id_pmd:
 	MOVQ	AX, (DI)
-	ADDQ	$0x200000, AX
+	ADDQ	$const_PMD_SIZE, AX
 	ADDQ	$8, DI
 	DECQ	CX
 	JNZ	id_pmd
 
 	// The first 2 MiB in 4 KiB pages, all but page 0.
-	LEAQ	(PGT_ID_PTE+KERNPG_TABLE)(R15), AX
+	LEAQ	(PGT_ID_PTE+const_KERNPG_TABLE)(R15), AX
 	MOVQ	AX, PGT_ID_PMD(R15)
-	MOVQ	$(4096+KERNPG_TABLE), AX
+	MOVQ	$(const_PAGE_SIZE+const_KERNPG_TABLE), AX
 	LEAQ	(PGT_ID_PTE+8)(R15), DI
-	MOVQ	$511, CX
+	MOVQ	$(const_PTRS_PER_PMD-1), CX
 id_pte:
 	MOVQ	AX, (DI)
-	ADDQ	$4096, AX
+	ADDQ	$const_PAGE_SIZE, AX
 	ADDQ	$8, DI
 	DECQ	CX
 	JNZ	id_pte
 
 	// The early direct map: PGD[273] → its PUD; PUD[0] → PMD0 (2 MiB
 	// pages from 0), PUD[1..3] → the identity PMDs of 1-4 GiB.
-	LEAQ	(PGT_DM_PUD+KERNPG_TABLE)(R15), AX
-	MOVQ	AX, (PGT_PGD+PGD_PAGE_OFFSET*8)(R15)
-	LEAQ	(PGT_DM_PMD0+KERNPG_TABLE)(R15), AX
+	LEAQ	(PGT_DM_PUD+const_KERNPG_TABLE)(R15), AX
+	MOVQ	AX, (PGT_PGD+const_PGD_PAGE_OFFSET*8)(R15)
+	LEAQ	(PGT_DM_PMD0+const_KERNPG_TABLE)(R15), AX
 	MOVQ	AX, PGT_DM_PUD(R15)
 	MOVQ	(PGT_ID_PUD+8)(R15), AX
 	MOVQ	AX, (PGT_DM_PUD+8)(R15)
@@ -156,34 +141,34 @@ id_pte:
 	MOVQ	AX, (PGT_DM_PUD+16)(R15)
 	MOVQ	(PGT_ID_PUD+24)(R15), AX
 	MOVQ	AX, (PGT_DM_PUD+24)(R15)
-	MOVQ	$IDENT_LARGE, AX
+	MOVQ	$const_IDENT_LARGE, AX
 	LEAQ	PGT_DM_PMD0(R15), DI
-	MOVQ	$512, CX
+	MOVQ	$const_PTRS_PER_PMD, CX
 dm_pmd:
 	MOVQ	AX, (DI)
-	ADDQ	$0x200000, AX
+	ADDQ	$const_PMD_SIZE, AX
 	ADDQ	$8, DI
 	DECQ	CX
 	JNZ	dm_pmd
 
 	// kernel PUD[510] → kernel PMD: 0xffffffff80000000 is PGD 511, PUD 510
-	LEAQ	(PGT_K_PMD+KERNPG_TABLE)(R15), AX
+	LEAQ	(PGT_K_PMD+const_KERNPG_TABLE)(R15), AX
 	MOVQ	AX, (PGT_K_PUD+510*8)(R15)
 
 	// Map the kernel's own extent, _text (16 MiB) up to _end rounded up to
 	// 2 MiB, and nothing else: PMD[i] = i*2MiB for i in [8, idx(_end)).
 	MOVQ	·kernel_end_va(SB), CX
-	MOVQ	$START_KERNEL_map, DX
+	MOVQ	$const_X__START_KERNEL_map, DX
 	SUBQ	DX, CX
-	ADDQ	$0x1fffff, CX
-	SHRQ	$PMD_SHIFT, CX			// CX = first PMD index past _end
-	MOVQ	$(LOAD_PHYSICAL_ADDR>>PMD_SHIFT), BX
+	ADDQ	$(const_PMD_SIZE-1), CX
+	SHRQ	$const_PMD_SHIFT, CX			// CX = first PMD index past _end
+	MOVQ	$(const_LOAD_PHYSICAL_ADDR>>const_PMD_SHIFT), BX
 k_pmd:
 	CMPQ	BX, CX
 	JAE	k_pmd_done
 	MOVQ	BX, AX
-	SHLQ	$PMD_SHIFT, AX
-	ORQ	$KERNEL_LARGE, AX
+	SHLQ	$const_PMD_SHIFT, AX
+	ORQ	$const_PAGE_KERNEL_LARGE_EXEC, AX
 	MOVQ	AX, PGT_K_PMD(R15)(BX*8)
 	INCQ	BX
 	JMP	k_pmd
@@ -192,7 +177,7 @@ k_pmd_done:
 
 	// Global pages on (the kernel mapping is G), then switch tables.
 	MOVQ	CR4, AX
-	ORQ	$CR4_PGE, AX
+	ORQ	$const_X86_CR4_PGE, AX
 	MOVQ	AX, CR4
 	MOVQ	R15, CR3
 
@@ -208,11 +193,11 @@ TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
 	// SSE on: Go's ABI wrappers zero X15 with XORPS (DESIGN.md §6).
 	// SDM Vol. 3A §14.1.3 "Initialization of the SSE Extensions".
 	MOVQ	CR0, AX
-	ANDQ	$~CR0_EM, AX
-	ORQ	$CR0_MP, AX
+	ANDQ	$~const_X86_CR0_EM, AX
+	ORQ	$const_X86_CR0_MP, AX
 	MOVQ	AX, CR0
 	MOVQ	CR4, AX
-	ORQ	$(CR4_OSFXSR|CR4_OSXMMEXCPT), AX
+	ORQ	$(const_X86_CR4_OSFXSR|const_X86_CR4_OSXMMEXCPT), AX
 	MOVQ	AX, CR4
 
 	// The static g of the boot stack (g.go), and the TLS slot.
@@ -228,7 +213,7 @@ TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
 	ADDQ	$8, AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
-	MOVL	$MSR_FS_BASE, CX
+	MOVL	$const_MSR_FS_BASE, CX
 	WRMSR
 	MOVQ	BX, R14
 

@@ -3,6 +3,8 @@ package amd64
 import (
 	"encoding/binary"
 
+	"gokern/arch/amd64/asm"
+	"gokern/e820"
 	"gokern/memblock"
 	"gokern/paging"
 	"gokern/printk"
@@ -25,14 +27,6 @@ import (
 // The tables go into init_top_pgt; their pages come from the early
 // allocator (memblock, or bootmem with earlymem=bootmem), below 4 GiB,
 // where startup_64's early direct map can write them.
-
-// CPUID bits (SDM Vol. 2A, CPUID leaf 80000001H, EDX).
-const (
-	CPUID_EXT_NX      = 1 << 20 // execute disable
-	CPUID_EXT_PDPE1GB = 1 << 26 // 1 GiB pages
-	MSR_EFER          = 0xc0000080
-	EFER_NXE          = 1 << 11 // SDM Vol. 3A §2.2.1: enables the XD (NX) bit
-)
 
 // Mapping statistics, for the boot log and the selftests.
 var (
@@ -57,17 +51,17 @@ func alloc_pgt_page() (paging.PhysAddr, bool) {
 
 // Init_top_pgt_phys is the physical address of init_top_pgt.
 func Init_top_pgt_phys() uintptr {
-	return uintptrOf(Init_top_pgt()) - START_KERNEL_map
+	return uintptrOf(Init_top_pgt()) - asm.X__START_KERNEL_map
 }
 
 func probe_page_size_mask() paging.Sizes {
-	_, _, _, edx := Cpuid(0x80000001, 0)
-	Has_nx = edx&CPUID_EXT_NX != 0
-	Has_gbpages = edx&CPUID_EXT_PDPE1GB != 0
+	_, _, _, edx := asm.Cpuid_count(0x80000001, 0)
+	Has_nx = edx&asm.FeatureMask(asm.X86_FEATURE_NX) != 0
+	Has_gbpages = edx&asm.FeatureMask(asm.X86_FEATURE_GBPAGES) != 0
 	if Has_nx {
-		// NX is a reserved bit until EFER.NXE is set: set it before any
+		// NX is a reserved bit until EFER.NX is set: set it before any
 		// table with NX is live.
-		Wrmsr(MSR_EFER, Rdmsr(MSR_EFER)|EFER_NXE)
+		asm.Wrmsrl(asm.MSR_EFER, asm.Rdmsrl(asm.MSR_EFER)|asm.EFER_NX)
 	} else {
 		paging.Supported_pte_mask &^= paging.PAGE_NX
 	}
@@ -86,13 +80,13 @@ func init_mem_mapping() {
 
 	// The first MiB always (Linux maps ISA_END_ADDRESS first), then every
 	// RAM region memblock knows, each range printed as Linux does.
-	init_memory_mapping(pgd, 0, ISA_END_ADDRESS, sizes)
+	init_memory_mapping(pgd, 0, e820.ISA_END_ADDRESS, sizes)
 	memblock.For_each_mem_region(func(r *memblock.Region) bool {
 		start, end := r.Base, r.Base+r.Size
-		if end <= ISA_END_ADDRESS {
+		if end <= e820.ISA_END_ADDRESS {
 			return true
 		}
-		start = max(start, ISA_END_ADDRESS)
+		start = max(start, e820.ISA_END_ADDRESS)
 		init_memory_mapping(pgd, start, end, sizes)
 		return true
 	})
@@ -106,8 +100,8 @@ func init_mem_mapping() {
 
 	// Switch: load_cr3(init_top_pgt), then flush everything, global
 	// entries included (seeds/004: "load_cr3 ... __flush_tlb_all").
-	Write_cr3(uint64(pgd))
-	X__flush_tlb_all()
+	asm.Write_cr3(uint64(pgd))
+	asm.X__flush_tlb_all()
 	Init_mem_mapping_ns = local_clock() - t0
 	printk.Info("init_mem_mapping: direct map 4k: %d, 2M: %d, 1G: %d pages; kernel 4k: %d; %d page-table pages; NX %s, 1G pages %s; %d us\n",
 		printk.Int(Direct_map_stats.Pages4K), printk.Int(Direct_map_stats.Pages2M), printk.Int(Direct_map_stats.Pages1G),
@@ -125,7 +119,7 @@ func yesno(b bool) string {
 // init_memory_mapping maps [start, end) at PAGE_OFFSET + start.
 func init_memory_mapping(pgd paging.PhysAddr, start, end uint64, sizes paging.Sizes) {
 	printk.Info("init_memory_mapping: [mem %#010x-%#010x]\n", printk.Int(start), printk.Int(end-1))
-	st, err := paging.Map(&paging.KernelMem, pgd, paging.Va(paging.PhysAddr(start)), paging.PhysAddr(start), end-start,
+	st, err := paging.Map(&asm.Direct_map, pgd, paging.Va(paging.PhysAddr(start)), paging.PhysAddr(start), end-start,
 		paging.PAGE_KERNEL, sizes, alloc_pgt_page)
 	if err != paging.OK {
 		Panic("init_memory_mapping: [mem %#010x-%#010x]: %s", printk.Int(start), printk.Int(end-1), printk.Str(err.String()))
@@ -154,13 +148,13 @@ type Kernel_segment struct {
 // PT_LOAD starts with the ELF header, which the boot stage copied to 16 MiB
 // with the rest, so it is at _text.
 func Kernel_segments(out []Kernel_segment) int {
-	ehdr := (*[64]byte)(Kernel_ptr(Kernel_text))
+	ehdr := (*[64]byte)(asm.KernelPtr(asm.X__START_KERNEL))
 	phoff := binary.LittleEndian.Uint64(ehdr[32:])
 	phentsize := uint64(binary.LittleEndian.Uint16(ehdr[54:]))
 	phnum := int(binary.LittleEndian.Uint16(ehdr[56:]))
 	n := 0
 	for i := 0; i < phnum && n < len(out); i++ {
-		ph := (*[56]byte)(Kernel_ptr(Kernel_text + uintptr(phoff+uint64(i)*phentsize)))
+		ph := (*[56]byte)(asm.KernelPtr(asm.X__START_KERNEL + uintptr(phoff+uint64(i)*phentsize)))
 		if binary.LittleEndian.Uint32(ph[0:]) != PT_LOAD {
 			continue
 		}
@@ -189,15 +183,15 @@ func Kernel_prot(flags uint32) paging.PgProt {
 // map_kernel_image maps each kernel segment at its link address with 4 KiB
 // pages (the Go linker aligns segments to 4 KiB, not 2 MiB).
 func map_kernel_image(pgd paging.PhysAddr) {
-	if binary.LittleEndian.Uint32((*[4]byte)(Kernel_ptr(Kernel_text))[:]) != 0x464c457f {
-		Panic("map_kernel_image: no ELF header at _text %#x", printk.Int(uintptr(Kernel_text)))
+	if binary.LittleEndian.Uint32((*[4]byte)(asm.KernelPtr(asm.X__START_KERNEL))[:]) != 0x464c457f {
+		Panic("map_kernel_image: no ELF header at _text %#x", printk.Int(uintptr(asm.X__START_KERNEL)))
 	}
 	var segs [8]Kernel_segment
 	n := Kernel_segments(segs[:])
 	for _, s := range segs[:n] {
-		start := s.Vaddr &^ (PAGE_SIZE - 1)
-		end := (s.Vaddr + s.Memsz + PAGE_SIZE - 1) &^ (PAGE_SIZE - 1)
-		st, err := paging.Map(&paging.KernelMem, pgd, paging.VirtAddr(start), paging.PhysAddr(start-START_KERNEL_map),
+		start := s.Vaddr &^ (asm.PAGE_SIZE - 1)
+		end := (s.Vaddr + s.Memsz + asm.PAGE_SIZE - 1) &^ (asm.PAGE_SIZE - 1)
+		st, err := paging.Map(&asm.Direct_map, pgd, paging.VirtAddr(start), paging.PhysAddr(start-asm.X__START_KERNEL_map),
 			end-start, Kernel_prot(s.Flags), paging.Only4K, alloc_pgt_page)
 		if err != paging.OK {
 			Panic("map_kernel_image: [%#x-%#x]: %s", printk.Int(start), printk.Int(end-1), printk.Str(err.String()))
@@ -223,15 +217,15 @@ func rwx(flags, bit uint32, c byte) byte {
 // machine's end, say) holding the tables shows up here as a failed walk.
 func verify_new_tables(pgd paging.PhysAddr) {
 	check := func(what string, va uintptr, pa uint64) {
-		got, _, _, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va))
+		got, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va))
 		if !ok || uint64(got) != pa {
 			Panic("init_mem_mapping: the new page tables do not map %s (%#x → %#x, got %#x, ok %d): are the page-table pages real RAM? (memmap=?)",
 				printk.Str(what), printk.Int(va), printk.Int(pa), printk.Int(uint64(got)), printk.Int(b2i(ok)))
 		}
 	}
-	kern := func(what string, va uintptr) { check(what, va, uint64(va-START_KERNEL_map)) }
+	kern := func(what string, va uintptr) { check(what, va, uint64(va-asm.X__START_KERNEL_map)) }
 	kern("the running code", early_idt_handler_array[0])
-	kern("the boot stack", Read_sp())
+	kern("the boot stack", asm.Current_stack_pointer())
 	kern("the IDT", uintptrOf(&Idt_table[0]))
 	kern("the exception stack", uintptrOf(&exception_stack[EXCEPTION_STACK_SIZE-1]))
 	kern("the GDT", uintptrOf(&Gdt_page[0]))

@@ -1,6 +1,7 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/e820"
 	"gokern/kunit"
 	"gokern/memblock"
@@ -11,12 +12,12 @@ import (
 // Selftests of the memory stage: they check the live state behind the
 // lines setup_arch printed.
 
-func cr3_pgd() paging.PhysAddr { return paging.PhysAddr(Read_cr3() &^ 0xfff) }
+func cr3_pgd() paging.PhysAddr { return paging.PhysAddr(asm.Read_cr3() &^ 0xfff) }
 
 // Test_e820_sanitised: the kernel's map is sorted, without overlaps,
 // empty entries or mergeable neighbours.
 func Test_e820_sanitised(t *kunit.T) {
-	tb := &E820_table
+	tb := &e820.E820_table
 	if tb.Nr_entries == 0 {
 		t.Errorf("empty e820 table")
 	}
@@ -36,11 +37,11 @@ func Test_e820_sanitised(t *kunit.T) {
 		}
 	}
 	// On x86-64 all RAM is low once the direct map exists (Linux
-	// init_mem_mapping: max_low_pfn = max_pfn), for memblock too.
-	if Max_pfn == 0 || Max_low_pfn != Max_pfn || memblock.Max_low_pfn != Max_pfn {
-		t.Errorf("max_pfn %#x max_low_pfn %#x memblock's %#x", printk.Int(Max_pfn), printk.Int(Max_low_pfn), printk.Int(memblock.Max_low_pfn))
+	// init_mem_mapping: max_low_pfn = max_pfn). memblock owns both.
+	if memblock.Max_pfn == 0 || memblock.Max_low_pfn != memblock.Max_pfn {
+		t.Errorf("max_pfn %#x max_low_pfn %#x", printk.Int(memblock.Max_pfn), printk.Int(memblock.Max_low_pfn))
 	}
-	if e820.End_pfn(tb, ^uint64(0)>>PAGE_SHIFT, e820.E820_TYPE_RAM) != Max_pfn {
+	if e820.End_pfn(tb, ^uint64(0)>>asm.PAGE_SHIFT, e820.E820_TYPE_RAM) != memblock.Max_pfn {
 		t.Errorf("max_pfn does not match the table")
 	}
 }
@@ -48,22 +49,22 @@ func Test_e820_sanitised(t *kunit.T) {
 // Test_early_reservations: what must not be allocated is reserved in
 // memblock, and no allocation overlapped it.
 func Test_early_reservations(t *kunit.T) {
-	kend := uint64(Kernel_end() - START_KERNEL_map)
+	kend := uint64(Kernel_end() - asm.X__START_KERNEL_map)
 	checks := [...]struct {
 		name       string
 		base, size uint64
 	}{
-		{"kernel image", LOAD_PHYSICAL_ADDR, kend - LOAD_PHYSICAL_ADDR},
-		{"page 0", 0, PAGE_SIZE},
-		{"boot_params", uint64(boot_params_phys) &^ (PAGE_SIZE - 1), PAGE_SIZE},
-		{"EBDA/BIOS", uint64(Lowmem_start), ISA_END_ADDRESS - uint64(Lowmem_start)},
-		{"initrd", Initrd_start, Initrd_end - Initrd_start},
+		{"kernel image", asm.LOAD_PHYSICAL_ADDR, kend - asm.LOAD_PHYSICAL_ADDR},
+		{"page 0", 0, asm.PAGE_SIZE},
+		{"boot_params", uint64(boot_params_phys) &^ (asm.PAGE_SIZE - 1), asm.PAGE_SIZE},
+		{"EBDA/BIOS", uint64(Lowmem_start), e820.ISA_END_ADDRESS - uint64(Lowmem_start)},
+		{"initrd", Phys_initrd_start, Phys_initrd_size},
 	}
 	for _, c := range checks {
 		if c.size == 0 {
 			continue
 		}
-		for a := c.base; a < c.base+c.size; a += PAGE_SIZE {
+		for a := c.base; a < c.base+c.size; a += asm.PAGE_SIZE {
 			if !memblock.Memblock_is_reserved(a) {
 				t.Errorf("%s: %#x is not reserved", printk.Str(c.name), printk.Int(a))
 				break
@@ -84,9 +85,9 @@ func Test_direct_map(t *kunit.T) {
 		t.Errorf("CR3 %#x is not init_top_pgt %#x", printk.Int(pgd), printk.Int(Init_top_pgt_phys()))
 	}
 	memblock.For_each_mem_region(func(r *memblock.Region) bool {
-		step := max(r.Size/64, PAGE_SIZE) &^ (PAGE_SIZE - 1)
+		step := max(r.Size/64, asm.PAGE_SIZE) &^ (asm.PAGE_SIZE - 1)
 		for a := r.Base; a < r.Base+r.Size; a += step {
-			pa, _, prot, ok := paging.Walk(&paging.KernelMem, pgd, paging.Va(paging.PhysAddr(a)))
+			pa, _, prot, ok := paging.Walk(&asm.Direct_map, pgd, paging.Va(paging.PhysAddr(a)))
 			if !ok || uint64(pa) != a || prot&paging.PAGE_RW == 0 || (Has_nx && prot&paging.PAGE_NX == 0) {
 				t.Errorf("__va(%#x): ok %d pa %#x prot %#x", printk.Int(a), printk.Int(b2i(ok)), printk.Int(pa), printk.Int(prot))
 				return false
@@ -94,8 +95,8 @@ func Test_direct_map(t *kunit.T) {
 		}
 		return true
 	})
-	for _, va := range [...]uint64{0, PAGE_SIZE, LOAD_PHYSICAL_ADDR, 1 << 30} {
-		if _, _, _, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va)); ok {
+	for _, va := range [...]uint64{0, asm.PAGE_SIZE, asm.LOAD_PHYSICAL_ADDR, 1 << 30} {
+		if _, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va)); ok {
 			t.Errorf("virtual %#x is still mapped (identity map not dropped)", printk.Int(va))
 		}
 	}
@@ -115,9 +116,9 @@ func Test_kernel_wx(t *kunit.T) {
 	}
 	sawText, sawRO, sawRW := false, false, false
 	for _, s := range segs[:n] {
-		for va := s.Vaddr &^ (PAGE_SIZE - 1); va < s.Vaddr+s.Memsz; va += PAGE_SIZE {
-			pa, lvl, prot, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va))
-			if !ok || uint64(pa) != va-START_KERNEL_map || lvl != paging.PG_LEVEL_4K {
+		for va := s.Vaddr &^ (asm.PAGE_SIZE - 1); va < s.Vaddr+s.Memsz; va += asm.PAGE_SIZE {
+			pa, lvl, prot, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va))
+			if !ok || uint64(pa) != va-asm.X__START_KERNEL_map || lvl != paging.PG_LEVEL_4K {
 				t.Errorf("kernel page %#x: ok %d pa %#x", printk.Int(va), printk.Int(b2i(ok)), printk.Int(pa))
 				return
 			}
@@ -152,8 +153,8 @@ func Test_kernel_wx(t *kunit.T) {
 		t.Errorf("missing a text, rodata or data segment")
 	}
 	// The running code itself, this function's own stack and a global.
-	for _, va := range [...]uintptr{early_idt_handler_array[0], Read_sp(), uintptrOf(&Max_pfn)} {
-		if _, _, _, ok := paging.Walk(&paging.KernelMem, pgd, paging.VirtAddr(va)); !ok {
+	for _, va := range [...]uintptr{early_idt_handler_array[0], asm.Current_stack_pointer(), uintptrOf(&memblock.Max_pfn)} {
+		if _, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va)); !ok {
 			t.Errorf("%#x not mapped", printk.Int(va))
 		}
 	}
@@ -164,13 +165,13 @@ func Test_kernel_wx(t *kunit.T) {
 const tlb_scratch = paging.VMALLOC_START
 
 func scratch_pte() *paging.PTE {
-	pgd := paging.Pgd_offset(&paging.KernelMem, cr3_pgd(), tlb_scratch)
-	pud := paging.Pud_offset(&paging.KernelMem, paging.P4d_offset(pgd, tlb_scratch), tlb_scratch)
-	pmd := paging.Pmd_offset(&paging.KernelMem, pud, tlb_scratch)
-	return paging.Pte_offset_kernel(&paging.KernelMem, pmd, tlb_scratch)
+	pgd := paging.Pgd_offset(&asm.Direct_map, cr3_pgd(), tlb_scratch)
+	pud := paging.Pud_offset(&asm.Direct_map, paging.P4d_offset(pgd, tlb_scratch), tlb_scratch)
+	pmd := paging.Pmd_offset(&asm.Direct_map, pud, tlb_scratch)
+	return paging.Pte_offset_kernel(&asm.Direct_map, pmd, tlb_scratch)
 }
 
-func read_scratch() byte { return *(*byte)(Kernel_ptr(uintptr(tlb_scratch))) }
+func read_scratch() byte { return *(*byte)(asm.KernelPtr(uintptr(tlb_scratch))) }
 
 // Test_tlb: map a page, read it, point the same virtual address at another
 // frame, flush with each API, read again: the new frame must show. Without
@@ -185,12 +186,12 @@ func Test_tlb(t *kunit.T) {
 			return
 		}
 		frame[i] = pa
-		b := Direct_map.Bytes(pa, PAGE_SIZE)
+		b := asm.Direct_map.Bytes(pa, asm.PAGE_SIZE)
 		for j := range b {
 			b[j] = byte(0xa0 + i)
 		}
 	}
-	if _, err := paging.Map(&paging.KernelMem, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), PAGE_SIZE,
+	if _, err := paging.Map(&asm.Direct_map, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), asm.PAGE_SIZE,
 		paging.PAGE_KERNEL, paging.Only4K, alloc_pgt_page); err != paging.OK {
 		t.Errorf("mapping the scratch page: %s", printk.Str(err.String()))
 		return
@@ -204,7 +205,7 @@ func Test_tlb(t *kunit.T) {
 	stale := 0
 	for m, name := range methods {
 		next := 1 - cur
-		paging.Set_pte(pte, paging.Pfn_pte(paging.PFN(frame[next]>>PAGE_SHIFT), paging.PAGE_KERNEL))
+		paging.Set_pte(pte, paging.Pfn_pte(paging.PFN(frame[next]>>asm.PAGE_SHIFT), paging.PAGE_KERNEL))
 		if read_scratch() == byte(0xa0+cur) {
 			stale++ // the old translation is still cached
 		}
@@ -212,22 +213,22 @@ func Test_tlb(t *kunit.T) {
 		case 0:
 			Flush_tlb_one_kernel(uintptr(tlb_scratch))
 		case 1:
-			if Flush_tlb_kernel_range(uintptr(tlb_scratch), uintptr(tlb_scratch)+PAGE_SIZE) {
+			if Flush_tlb_kernel_range(uintptr(tlb_scratch), uintptr(tlb_scratch)+asm.PAGE_SIZE) {
 				t.Errorf("a one-page range flushed everything")
 			}
 		case 2:
-			if !Flush_tlb_kernel_range(uintptr(tlb_scratch), uintptr(tlb_scratch)+64*PAGE_SIZE) {
+			if !Flush_tlb_kernel_range(uintptr(tlb_scratch), uintptr(tlb_scratch)+64*asm.PAGE_SIZE) {
 				t.Errorf("a 64-page range did not take the full flush")
 			}
 		case 3:
-			X__flush_tlb_all()
+			asm.X__flush_tlb_all()
 		}
 		if v := read_scratch(); v != byte(0xa0+next) {
 			t.Errorf("after %s the scratch page reads %#x, want %#x", printk.Str(name), printk.Int(v), printk.Int(0xa0+next))
 		}
 		cur = next
 	}
-	paging.Unmap(&paging.KernelMem, cr3_pgd(), tlb_scratch)
+	paging.Unmap(&asm.Direct_map, cr3_pgd(), tlb_scratch)
 	Flush_tlb_one_kernel(uintptr(tlb_scratch))
 	t.Logf("stale reads before a flush: %d of %d (the TLB keeps translations until flushed)", printk.Int(stale), printk.Int(len(methods)))
 }

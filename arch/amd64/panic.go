@@ -1,6 +1,8 @@
 package amd64
 
-import "gokern/printk"
+import (
+	"gokern/printk"
+)
 
 // Panic stops the kernel with a message, Linux kernel/panic.c panic():
 // "Kernel panic - not syncing: ...", then exit 35 under test, halt

@@ -1,6 +1,8 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/asm"
+	"gokern/cmdline"
 	"gokern/kallsyms"
 	"gokern/kunit"
 	"gokern/printk"
@@ -12,17 +14,17 @@ import (
 // Test_early_idt: IDTR points at Idt_table, and every exception gate is a
 // present interrupt gate to its stub, in __KERNEL_CS, on IST1.
 func Test_early_idt(t *kunit.T) {
-	var d DescPtr
-	Store_idt(&d)
-	if d.Base() != uint64(uintptrOf(&Idt_table[0])) || d.Limit() != IDT_ENTRIES*16-1 {
+	var d asm.DescPtr
+	asm.Store_idt(&d)
+	if d.Base() != uint64(uintptrOf(&Idt_table[0])) || d.Limit() != asm.IDT_ENTRIES*16-1 {
 		t.Errorf("IDTR base %#x limit %#x, want %#x %#x", printk.Int(d.Base()), printk.Int(d.Limit()),
-			printk.Int(uintptrOf(&Idt_table[0])), printk.Int(IDT_ENTRIES*16-1))
+			printk.Int(uintptrOf(&Idt_table[0])), printk.Int(asm.IDT_ENTRIES*16-1))
 	}
 	var name [64]byte
-	for i := 0; i < NUM_EXCEPTION_VECTORS; i++ {
+	for i := 0; i < asm.NUM_EXCEPTION_VECTORS; i++ {
 		g := Idt_table[i]
-		if !g.Present() || g.Offset() != uint64(early_idt_handler_array[i]) || g.Selector() != X__KERNEL_CS ||
-			g.IST() != IST_EXCEPTION || g.Type() != GATE_INTERRUPT || g.DPL() != 0 {
+		if !g.Present() || g.Offset() != uint64(early_idt_handler_array[i]) || g.Selector() != asm.X__KERNEL_CS ||
+			g.IST() != asm.IST_EXCEPTION || g.Type() != asm.GATE_INTERRUPT || g.DPL() != 0 {
 			t.Errorf("gate %d: present %d offset %#x sel %#x ist %d type %#x", printk.Int(i), printk.Int(b2i(g.Present())),
 				printk.Int(g.Offset()), printk.Int(g.Selector()), printk.Int(g.IST()), printk.Int(g.Type()))
 		}
@@ -45,26 +47,26 @@ func b2i(b bool) int {
 // Test_gdt_tss: GDTR, CS, TR and the TSS's IST1 are what
 // startup_64_setup_gdt_idt set.
 func Test_gdt_tss(t *kunit.T) {
-	var d DescPtr
-	Store_gdt(&d)
+	var d asm.DescPtr
+	asm.Store_gdt(&d)
 	if d.Base() != uint64(uintptrOf(&Gdt_page[0])) {
 		t.Errorf("GDTR base %#x, want %#x", printk.Int(d.Base()), printk.Int(uintptrOf(&Gdt_page[0])))
 	}
-	if cs := Read_cs(); cs != X__KERNEL_CS {
-		t.Errorf("CS = %#x, want %#x", printk.Int(cs), printk.Int(X__KERNEL_CS))
+	if cs := asm.ReadCS(); cs != asm.X__KERNEL_CS {
+		t.Errorf("CS = %#x, want %#x", printk.Int(cs), printk.Int(asm.X__KERNEL_CS))
 	}
-	if !Gdt_page[GDT_ENTRY_KERNEL_CS].Long() || Gdt_page[GDT_ENTRY_KERNEL_CS].DPL() != 0 {
-		t.Errorf("__KERNEL_CS descriptor %#x is not a ring-0 64-bit code segment", printk.Int(uint64(Gdt_page[GDT_ENTRY_KERNEL_CS])))
+	if !Gdt_page[asm.GDT_ENTRY_KERNEL_CS].Long() || Gdt_page[asm.GDT_ENTRY_KERNEL_CS].DPL() != 0 {
+		t.Errorf("__KERNEL_CS descriptor %#x is not a ring-0 64-bit code segment", printk.Int(uint64(Gdt_page[asm.GDT_ENTRY_KERNEL_CS])))
 	}
-	if tr := Store_tr(); tr != X__TSS {
-		t.Errorf("TR = %#x, want %#x", printk.Int(tr), printk.Int(X__TSS))
+	if tr := asm.Store_tr(); tr != asm.X__TSS {
+		t.Errorf("TR = %#x, want %#x", printk.Int(tr), printk.Int(asm.X__TSS))
 	}
-	tss := SystemDesc{uint64(Gdt_page[GDT_ENTRY_TSS]), uint64(Gdt_page[GDT_ENTRY_TSS+1])}
+	tss := asm.LdttssDesc{uint64(Gdt_page[asm.GDT_ENTRY_TSS]), uint64(Gdt_page[asm.GDT_ENTRY_TSS+1])}
 	if tss.Base() != uint64(uintptrOf(&Cpu_tss_rw)) {
 		t.Errorf("TSS descriptor base %#x, want %#x", printk.Int(tss.Base()), printk.Int(uintptrOf(&Cpu_tss_rw)))
 	}
-	if top := uint64(uintptrOf(&exception_stack[0]) + EXCEPTION_STACK_SIZE); Cpu_tss_rw.Ist(IST_EXCEPTION) != top {
-		t.Errorf("IST1 = %#x, want %#x", printk.Int(Cpu_tss_rw.Ist(IST_EXCEPTION)), printk.Int(top))
+	if top := uint64(uintptrOf(&exception_stack[0]) + EXCEPTION_STACK_SIZE); Cpu_tss_rw.Ist(asm.IST_EXCEPTION) != top {
+		t.Errorf("IST1 = %#x, want %#x", printk.Int(Cpu_tss_rw.Ist(asm.IST_EXCEPTION)), printk.Int(top))
 	}
 }
 
@@ -72,17 +74,15 @@ func Test_gdt_tss(t *kunit.T) {
 // init_mem_mapping ran, but still in memory) mapped the kernel image, and
 // only it, at __START_KERNEL_map + 16 MiB in 2 MiB pages, identity-mapped
 // 0-4 GiB without page 0, and aliased 0-4 GiB at PAGE_OFFSET.
-const PGD_PAGE_OFFSET = 273 // pgd_index(PAGE_OFFSET)
-
 func Test_early_pgt(t *kunit.T) {
 	pgd := Early_top_pgt()
 	if pgd[511] == 0 {
 		t.Errorf("early_top_pgt[511] is empty")
 	}
-	pud := (*[512]uint64)(Phys_to_virt(uintptr(pgd[511] &^ 0xfff)))
-	pmd := (*[512]uint64)(Phys_to_virt(uintptr(pud[510] &^ 0xfff)))
-	first := uintptr(LOAD_PHYSICAL_ADDR >> 21)
-	end := (Kernel_end() - START_KERNEL_map + (1 << 21) - 1) >> 21
+	pud := (*[512]uint64)(asm.Phys_to_virt(uintptr(pgd[511] &^ 0xfff)))
+	pmd := (*[512]uint64)(asm.Phys_to_virt(uintptr(pud[510] &^ 0xfff)))
+	first := uintptr(asm.LOAD_PHYSICAL_ADDR >> 21)
+	end := (Kernel_end() - asm.X__START_KERNEL_map + (1 << 21) - 1) >> 21
 	for i := uintptr(0); i < 512; i++ {
 		want := uint64(0)
 		if i >= first && i < end {
@@ -92,9 +92,9 @@ func Test_early_pgt(t *kunit.T) {
 			t.Errorf("kernel PMD[%d] = %#x, want %#x", printk.Int(i), printk.Int(pmd[i]), printk.Int(want))
 		}
 	}
-	ident := (*[512]uint64)(Phys_to_virt(uintptr(pgd[0] &^ 0xfff)))
+	ident := (*[512]uint64)(asm.Phys_to_virt(uintptr(pgd[0] &^ 0xfff)))
 	for g := 0; g < 4; g++ {
-		pd := (*[512]uint64)(Phys_to_virt(uintptr(ident[g] &^ 0xfff)))
+		pd := (*[512]uint64)(asm.Phys_to_virt(uintptr(ident[g] &^ 0xfff)))
 		for i := 0; i < 512; i += 73 {
 			if g == 0 && i == 0 {
 				continue // a page table, checked below
@@ -105,14 +105,14 @@ func Test_early_pgt(t *kunit.T) {
 		}
 	}
 	// The first 2 MiB: 4 KiB pages, page 0 not present.
-	pd0 := (*[512]uint64)(Phys_to_virt(uintptr(ident[0] &^ 0xfff)))
-	pte := (*[512]uint64)(Phys_to_virt(uintptr(pd0[0] &^ 0xfff)))
+	pd0 := (*[512]uint64)(asm.Phys_to_virt(uintptr(ident[0] &^ 0xfff)))
+	pte := (*[512]uint64)(asm.Phys_to_virt(uintptr(pd0[0] &^ 0xfff)))
 	if pd0[0]&0x80 != 0 || pte[0] != 0 || pte[1] != 0x1000|0x63 || pte[511] != 511<<12|0x63 {
 		t.Errorf("first 2 MiB: PMD %#x PTE[0] %#x PTE[1] %#x: page 0 must be unmapped", printk.Int(pd0[0]), printk.Int(pte[0]), printk.Int(pte[1]))
 	}
 	// _text through the kernel mapping reads the same bytes as __va(16 MiB).
-	hi := (*[64]byte)(ptrOf(Kernel_text))
-	dm := (*[64]byte)(Phys_to_virt(LOAD_PHYSICAL_ADDR))
+	hi := (*[64]byte)(asm.KernelPtr(asm.X__START_KERNEL))
+	dm := (*[64]byte)(asm.Phys_to_virt(asm.LOAD_PHYSICAL_ADDR))
 	if *hi != *dm {
 		t.Errorf("_text and __va(16 MiB) differ")
 	}
@@ -125,24 +125,24 @@ func Test_early_pgt(t *kunit.T) {
 
 // Test_boot_params: the kernel's copies equal what the loader left.
 func Test_boot_params(t *kunit.T) {
-	src := (*BootParams)(Phys_to_virt(boot_params_phys))
+	src := (*asm.BootParams)(asm.Phys_to_virt(boot_params_phys))
 	if *src != Boot_params {
 		t.Errorf("boot_params copy differs from the zeropage at %#x", printk.Int(boot_params_phys))
 	}
 	if !Boot_params.HdrS() || Boot_params.Version() < 0x0202 {
 		t.Errorf("setup header: HdrS %d version %#x", printk.Int(b2i(Boot_params.HdrS())), printk.Int(Boot_params.Version()))
 	}
-	if n := Boot_params.E820_entries(); n > E820_MAX_ENTRIES_ZEROPAGE {
+	if n := Boot_params.E820_entries(); n > asm.E820_MAX_ENTRIES_ZEROPAGE {
 		t.Errorf("e820_entries = %d", printk.Int(n))
 	}
-	raw := (*[COMMAND_LINE_SIZE]byte)(Phys_to_virt(uintptr(Boot_params.Cmd_line_ptr())))
-	for i := 0; i < Cmdline_len; i++ {
-		if raw[i] != Boot_command_line[i] {
+	raw := (*[asm.COMMAND_LINE_SIZE]byte)(asm.Phys_to_virt(uintptr(Boot_params.Cmd_line_ptr())))
+	for i := 0; i < cmdline.BootCommandLineLen; i++ {
+		if raw[i] != cmdline.Boot_command_line[i] {
 			t.Errorf("command line differs at byte %d", printk.Int(i))
 			break
 		}
 	}
-	if Boot_command_line[Cmdline_len] != 0 {
+	if cmdline.Boot_command_line[cmdline.BootCommandLineLen] != 0 {
 		t.Errorf("boot_command_line is not NUL-terminated")
 	}
 }
@@ -150,7 +150,7 @@ func Test_boot_params(t *kunit.T) {
 // Test_static_g: the boot g describes the stack we run on, the TLS slot
 // and the FS base point at it, and SSE is on.
 func Test_static_g(t *kunit.T) {
-	sp := Read_sp()
+	sp := asm.Current_stack_pointer()
 	if sp < boot_g.stack_lo || sp >= boot_g.stack_hi {
 		t.Errorf("SP %#x outside boot_g's stack [%#x, %#x)", printk.Int(sp), printk.Int(boot_g.stack_lo), printk.Int(boot_g.stack_hi))
 	}
@@ -160,14 +160,14 @@ func Test_static_g(t *kunit.T) {
 	if tls_block[0] != uintptrOf(&boot_g) {
 		t.Errorf("TLS slot holds %#x, want &boot_g %#x", printk.Int(tls_block[0]), printk.Int(uintptrOf(&boot_g)))
 	}
-	if fs := Rdmsr(0xc0000100); fs != uint64(uintptrOf(&tls_block[1])) {
+	if fs := asm.Rdmsrl(0xc0000100); fs != uint64(uintptrOf(&tls_block[1])) {
 		t.Errorf("FS base %#x, want %#x", printk.Int(fs), printk.Int(uintptrOf(&tls_block[1])))
 	}
 	if boot_g.m != 0 {
 		t.Errorf("boot_g.m = %#x, want nil (panics must fault at once)", printk.Int(boot_g.m))
 	}
-	if Read_cr0()&(1<<2) != 0 || Read_cr4()&(1<<9) == 0 {
-		t.Errorf("SSE not enabled: CR0 %#x CR4 %#x", printk.Int(Read_cr0()), printk.Int(Read_cr4()))
+	if asm.Read_cr0()&(1<<2) != 0 || asm.Read_cr4()&(1<<9) == 0 {
+		t.Errorf("SSE not enabled: CR0 %#x CR4 %#x", printk.Int(asm.Read_cr0()), printk.Int(asm.Read_cr4()))
 	}
 }
 
@@ -178,7 +178,7 @@ func Test_tsc_clock(t *kunit.T) {
 	}
 	a := local_clock()
 	for i := 0; i < 1000; i++ {
-		Inb(0x80) // a slow I/O port read, as Linux's io_delay
+		asm.Inb(0x80) // a slow I/O port read, as Linux's io_delay
 	}
 	b := local_clock()
 	if b <= a {

@@ -1,6 +1,7 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
 	"gokern/printk"
 )
@@ -11,29 +12,7 @@ import (
 // Before trap_init every exception is fatal: print everything a student
 // needs to find the bug, then stop. Never a silent triple fault.
 
-// PtRegs is the register frame the early stubs build on the IST stack
-// (Linux struct pt_regs, with the vector in its own slot).
-type PtRegs struct {
-	R15, R14, R13, R12, BP, BX, R11, R10, R9, R8 uint64
-	AX, CX, DX, SI, DI                           uint64
-	Vector                                       uint64 // pushed by the stub
-	Orig_ax                                      uint64 // the error code (or 0)
-	IP, CS, Flags, SP, SS                        uint64 // pushed by the CPU
-}
-
-// Exception vectors (SDM Vol. 3A §6.3.1, Table 6-1), Linux
-// arch/x86/include/asm/trapnr.h.
-const (
-	X86_TRAP_DE = 0  // divide error
-	X86_TRAP_DB = 1  // debug
-	X86_TRAP_BP = 3  // breakpoint
-	X86_TRAP_UD = 6  // invalid opcode
-	X86_TRAP_DF = 8  // double fault
-	X86_TRAP_GP = 13 // general protection
-	X86_TRAP_PF = 14 // page fault
-)
-
-var exceptionNames = [NUM_EXCEPTION_VECTORS]string{
+var exceptionNames = [asm.NUM_EXCEPTION_VECTORS]string{
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
 	"#BR bound range exceeded", "#UD invalid opcode", "#NM device not available",
 	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
@@ -45,23 +24,13 @@ var exceptionNames = [NUM_EXCEPTION_VECTORS]string{
 	"#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved (31)",
 }
 
-// Page-fault error code bits (SDM Vol. 3A §4.7, Figure 4-12), Linux
-// arch/x86/include/asm/trap_pf.h.
-const (
-	X86_PF_PROT  = 1 << 0 // 0: not-present page, 1: protection violation
-	X86_PF_WRITE = 1 << 1 // write access
-	X86_PF_USER  = 1 << 2 // user-mode access
-	X86_PF_RSVD  = 1 << 3 // reserved bit set in a paging entry
-	X86_PF_INSTR = 1 << 4 // instruction fetch
-)
-
 var in_early_exception bool
 
 // do_early_exception is called by early_idt_handler_common on the
 // exception stack with interrupts off. It does not return.
 //
 //go:nosplit
-func do_early_exception(regs *PtRegs) {
+func do_early_exception(regs *asm.PtRegs) {
 	if in_early_exception {
 		// A fault while reporting a fault: say so without printk and stop.
 		Early_puts("\nearly exception inside the early exception handler: halting\n")
@@ -71,37 +40,37 @@ func do_early_exception(regs *PtRegs) {
 	die_early(regs)
 }
 
-func die_early(regs *PtRegs) {
+func die_early(regs *asm.PtRegs) {
 	vec := int(regs.Vector)
 	name := "unknown vector"
-	if vec < NUM_EXCEPTION_VECTORS {
+	if vec < asm.NUM_EXCEPTION_VECTORS {
 		name = exceptionNames[vec]
 	}
-	cr2 := Read_cr2()
+	cr2 := asm.Read_cr2()
 
 	// Headline, as Linux's page_fault_oops / die: what went wrong.
 	culprit, kind := oops_culprit(regs)
 	switch {
 	case kind != "":
 		printk.Emerg("kernel BUG: %s\n", printk.Str(kind))
-	case vec == X86_TRAP_PF && cr2 < 4096:
+	case vec == asm.X86_TRAP_PF && cr2 < 4096:
 		printk.Emerg("BUG: kernel NULL pointer dereference, address: %#018x\n", printk.Int(cr2))
-	case vec == X86_TRAP_PF:
+	case vec == asm.X86_TRAP_PF:
 		printk.Emerg("BUG: unable to handle page fault for address: %#018x\n", printk.Int(cr2))
 	}
-	if vec == X86_TRAP_PF {
+	if vec == asm.X86_TRAP_PF {
 		e := regs.Orig_ax
 		access, cause := "read", "not-present page"
-		if e&X86_PF_WRITE != 0 {
+		if e&asm.X86_PF_WRITE != 0 {
 			access = "write"
 		}
-		if e&X86_PF_INSTR != 0 {
+		if e&asm.X86_PF_INSTR != 0 {
 			access = "instruction fetch"
 		}
-		if e&X86_PF_PROT != 0 {
+		if e&asm.X86_PF_PROT != 0 {
 			cause = "permissions violation"
 		}
-		if e&X86_PF_RSVD != 0 {
+		if e&asm.X86_PF_RSVD != 0 {
 			cause = "reserved bit violation"
 		}
 		printk.Emerg("#PF: supervisor %s access in kernel mode\n", printk.Str(access))
@@ -124,7 +93,7 @@ func die_early(regs *PtRegs) {
 // calls runtime.panicBounds, a failed stack check runtime.morestack, and
 // both then fault on the g's nil m. The oops names the kernel function that
 // called into them instead of the runtime's code.
-func oops_culprit(regs *PtRegs) (pc uintptr, kind string) {
+func oops_culprit(regs *asm.PtRegs) (pc uintptr, kind string) {
 	var frames [64]uintptr
 	n := collect_frames(regs, frames[:])
 	for i := 0; i < n; i++ {
@@ -179,7 +148,7 @@ func on_known_stack(p uintptr) bool {
 }
 
 // collect_frames: RIP, then the return addresses of the BP chain.
-func collect_frames(regs *PtRegs, out []uintptr) int {
+func collect_frames(regs *asm.PtRegs, out []uintptr) int {
 	n := 0
 	out[n] = uintptr(regs.IP)
 	n++
@@ -190,13 +159,13 @@ func collect_frames(regs *PtRegs, out []uintptr) int {
 		if out[n] == 0 {
 			break
 		}
-		bp = *(*uintptr)(ptrOf(bp))
+		bp = *(*uintptr)(asm.KernelPtr(bp))
 	}
 	return n
 }
 
 // show_regs prints the registers as Linux's __show_regs.
-func show_regs(regs *PtRegs, cr2 uint64) {
+func show_regs(regs *asm.PtRegs, cr2 uint64) {
 	var sym [160]byte
 	n := kallsyms.Sprint_symbol(sym[:], uintptr(regs.IP))
 	file, line := "?", 0
@@ -210,12 +179,12 @@ func show_regs(regs *PtRegs, cr2 uint64) {
 	printk.Emerg("RBP: %016x R08: %016x R09: %016x\n", printk.Int(regs.BP), printk.Int(regs.R8), printk.Int(regs.R9))
 	printk.Emerg("R10: %016x R11: %016x R12: %016x\n", printk.Int(regs.R10), printk.Int(regs.R11), printk.Int(regs.R12))
 	printk.Emerg("R13: %016x R14: %016x R15: %016x\n", printk.Int(regs.R13), printk.Int(regs.R14), printk.Int(regs.R15))
-	printk.Emerg("CR0: %016x CR2: %016x CR3: %016x\n", printk.Int(Read_cr0()), printk.Int(cr2), printk.Int(Read_cr3()))
-	printk.Emerg("CR4: %016x\n", printk.Int(Read_cr4()))
+	printk.Emerg("CR0: %016x CR2: %016x CR3: %016x\n", printk.Int(asm.Read_cr0()), printk.Int(cr2), printk.Int(asm.Read_cr3()))
+	printk.Emerg("CR4: %016x\n", printk.Int(asm.Read_cr4()))
 }
 
 // show_trace prints the call chain, Linux's "Call Trace:".
-func show_trace(regs *PtRegs) {
+func show_trace(regs *asm.PtRegs) {
 	var frames [64]uintptr
 	n := collect_frames(regs, frames[:])
 	printk.Emerg("Call Trace:\n")

@@ -3,6 +3,7 @@ package amd64
 import (
 	"math/bits"
 
+	"gokern/arch/amd64/asm"
 	"gokern/printk"
 )
 
@@ -32,15 +33,15 @@ const (
 // crystal ratio and crystal Hz) or, failing that, leaf 0x16 (base MHz)
 // (SDM Vol. 2A, CPUID leaves 15H and 16H).
 func native_calibrate_tsc() (khz uint64, source string) {
-	max, _, _, _ := Cpuid(0, 0)
+	max, _, _, _ := asm.Cpuid_count(0, 0)
 	if max >= 0x15 {
-		den, num, crystal, _ := Cpuid(0x15, 0)
+		den, num, crystal, _ := asm.Cpuid_count(0x15, 0)
 		if den != 0 && num != 0 && crystal != 0 {
 			return uint64(crystal) / 1000 * uint64(num) / uint64(den), "CPUID 0x15"
 		}
 	}
 	if max >= 0x16 {
-		mhz, _, _, _ := Cpuid(0x16, 0)
+		mhz, _, _, _ := asm.Cpuid_count(0x16, 0)
 		if mhz&0xffff != 0 {
 			return uint64(mhz&0xffff) * 1000, "CPUID 0x16"
 		}
@@ -54,14 +55,14 @@ func native_calibrate_tsc() (khz uint64, source string) {
 // 0"; Linux pit_calibrate_tsc.
 func pit_calibrate_tsc() uint64 {
 	const latch = PIT_TICK_RATE / (1000 / CAL_MS)
-	Outb(PORT_B, Inb(PORT_B)&^0x02|0x01) // gate on, speaker off
-	Outb(PIT_MODE, 0xb0)                 // channel 2, lobyte/hibyte, mode 0, binary
-	Outb(PIT_CH2, latch&0xff)
-	Outb(PIT_CH2, latch>>8)
-	t1 := Rdtsc()
+	asm.Outb(PORT_B, asm.Inb(PORT_B)&^0x02|0x01) // gate on, speaker off
+	asm.Outb(PIT_MODE, 0xb0)                     // channel 2, lobyte/hibyte, mode 0, binary
+	asm.Outb(PIT_CH2, latch&0xff)
+	asm.Outb(PIT_CH2, latch>>8)
+	t1 := asm.Rdtsc()
 	t2 := t1
-	for loops := 0; Inb(PORT_B)&0x20 == 0; loops++ {
-		t2 = Rdtsc()
+	for loops := 0; asm.Inb(PORT_B)&0x20 == 0; loops++ {
+		t2 = asm.Rdtsc()
 		if loops > 1<<28 {
 			return 0 // OUT2 never rose: no working PIT
 		}
@@ -75,7 +76,7 @@ func pit_calibrate_tsc() uint64 {
 // start_kernel so that the boot's own time stamps can be read as the time
 // since startup_32.
 func tsc_early_init(tsc0 uint64) {
-	if now := Rdtsc(); tsc0 == 0 || tsc0 > now {
+	if now := asm.Rdtsc(); tsc0 == 0 || tsc0 > now {
 		tsc0 = now // entered without the boot stage's value
 	}
 	tsc_zero = tsc0
@@ -102,4 +103,4 @@ func Cycles_to_ns(cycles, khz uint64) uint64 {
 }
 
 // local_clock is nanoseconds since startup_32 (Linux local_clock).
-func local_clock() uint64 { return Cycles_to_ns(Rdtsc()-tsc_zero, Tsc_khz) }
+func local_clock() uint64 { return Cycles_to_ns(asm.Rdtsc()-tsc_zero, Tsc_khz) }

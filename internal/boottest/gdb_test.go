@@ -43,7 +43,7 @@ func TestGDB(t *testing.T) {
 		"gk-break-startup_64", "continue",
 		`printf "LONG64 rip=%lx\n", $pc`, "delete",
 		"gk-break-start_kernel", "continue",
-		"bt 2", "print 'main.gokern_version'", "print 'gokern/arch/amd64.Cmdline_len'", "delete",
+		"bt 2", "print 'main.gokern_version'", "print 'gokern/cmdline.BootCommandLineLen'", "delete",
 		"kill",
 	}
 	gargs := []string{"-batch", "-nx", "-x", "tools/gdb/gokern.gdb"}

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+
+	"gokern/arch/amd64/asm"
 )
 
 // Setup header offsets, boot protocol 2.15 ("The Real-Mode Kernel Header").
@@ -123,8 +125,8 @@ func Build(in Inputs) (*Image, error) {
 		return nil, err
 	}
 	initSize := end
-	if in.KernelEnd > CODE32_START {
-		initSize = max(initSize, in.KernelEnd-CODE32_START)
+	if in.KernelEnd > asm.CODE32_START_DEFAULT {
+		initSize = max(initSize, in.KernelEnd-asm.CODE32_START_DEFAULT)
 	}
 	initSize = (initSize + 4095) &^ 4095
 	le.PutUint32(img[OffInitSize:], uint32(initSize))

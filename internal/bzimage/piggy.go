@@ -10,13 +10,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-)
 
-// Memory-map constants (DESIGN.md §3, Linux arch/x86/include/asm/page_64_types.h).
-const (
-	START_KERNEL_map   = 0xffffffff80000000
-	LOAD_PHYSICAL_ADDR = 0x1000000 // 16 MiB
-	CODE32_START       = 0x100000  // where loaders put the protected-mode payload
+	"gokern/arch/amd64/asm"
 )
 
 // Piggy header layout; boot/compressed/head_64.S reads it.
@@ -57,9 +52,9 @@ func ReadKernel(path string) (*Piggy, error) {
 		if ph.Type != elf.PT_LOAD || ph.Memsz == 0 {
 			continue
 		}
-		if ph.Vaddr < START_KERNEL_map+LOAD_PHYSICAL_ADDR {
+		if ph.Vaddr < asm.X__START_KERNEL {
 			return nil, fmt.Errorf("%s: segment at %#x is below __START_KERNEL_map+LOAD_PHYSICAL_ADDR (%#x): link the kernel with -T in the kernel text mapping",
-				path, ph.Vaddr, uint64(START_KERNEL_map+LOAD_PHYSICAL_ADDR))
+				path, ph.Vaddr, uint64(asm.X__START_KERNEL))
 		}
 		if ph.Filesz > ph.Memsz {
 			// startup_64 zeroes memsz - filesz bytes: that must not underflow.
@@ -69,7 +64,7 @@ func ReadKernel(path string) (*Piggy, error) {
 		if _, err := ph.ReadAt(data, 0); err != nil {
 			return nil, fmt.Errorf("%s: reading segment at %#x: %v", path, ph.Vaddr, err)
 		}
-		phys := ph.Vaddr - START_KERNEL_map
+		phys := ph.Vaddr - asm.X__START_KERNEL_map
 		p.Segments = append(p.Segments, Segment{Phys: phys, Filesz: ph.Filesz, Memsz: ph.Memsz, Data: data})
 		p.Start = min(p.Start, phys)
 		p.End = max(p.End, phys+ph.Memsz)
@@ -77,10 +72,10 @@ func ReadKernel(path string) (*Piggy, error) {
 	if len(p.Segments) == 0 {
 		return nil, fmt.Errorf("%s: no loadable segments", path)
 	}
-	if f.Entry < START_KERNEL_map {
+	if f.Entry < asm.X__START_KERNEL_map {
 		return nil, fmt.Errorf("%s: entry %#x is not in the kernel text mapping", path, f.Entry)
 	}
-	p.Entry = f.Entry - START_KERNEL_map
+	p.Entry = f.Entry - asm.X__START_KERNEL_map
 	if p.Entry < p.Start || p.Entry >= p.End {
 		return nil, fmt.Errorf("%s: entry %#x outside the kernel image", path, f.Entry)
 	}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"gokern/arch/amd64/asm"
 	"gokern/bootmem"
 	"gokern/e820"
 	"gokern/memblock"
@@ -68,8 +69,8 @@ func main() {
 	pa, _ = memblock.Memblock_phys_alloc_range(4096, 4096, 0, 1<<20)
 	pa, _ = memblock.Memblock_phys_alloc_try_nid(4096, 4096, 0)
 	sink += pa + memblock.Memblock_find_in_range(0, 1<<20, 4096, 4096)
-	memblock.For_each_free_mem_range(memblock.NUMA_NO_NODE, 0, func(s, e uint64, nid int32) bool { sink += e - s; return true })
-	memblock.For_each_free_mem_range_reverse(memblock.NUMA_NO_NODE, 0, func(s, e uint64, nid int32) bool { sink += s; return true })
+	memblock.For_each_free_mem_range(asm.NUMA_NO_NODE, 0, func(s, e uint64, nid int32) bool { sink += e - s; return true })
+	memblock.For_each_free_mem_range_reverse(asm.NUMA_NO_NODE, 0, func(s, e uint64, nid int32) bool { sink += s; return true })
 	memblock.For_each_mem_region(func(r *memblock.Region) bool { sink += r.Size; return true })
 	memblock.For_each_reserved_mem_region(func(r *memblock.Region) bool { sink += r.Size; return true })
 	memblock.For_each_mem_pfn_range(0, func(s, e uint64, nid int32) bool { sink += e; return true })

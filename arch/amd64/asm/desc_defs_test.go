@@ -1,0 +1,90 @@
+package asm
+
+import (
+	"encoding/binary"
+	"math/rand"
+	"testing"
+)
+
+func TestDescStructMatchesLinux(t *testing.T) {
+	// Linux GDT_ENTRY_INIT(flags, 0, 0xfffff) values for the kernel's
+	// flat segments (arch/x86/kernel/cpu/common.c gdt_page).
+	cases := []struct {
+		name string
+		d    DescStruct
+		want uint64
+	}{
+		{"KERNEL32_CS", DESC_KERNEL32_CS, 0x00cf9b000000ffff},
+		{"KERNEL_CS", DESC_KERNEL_CS, 0x00af9b000000ffff},
+		{"KERNEL_DS", DESC_KERNEL_DS, 0x00cf93000000ffff},
+	}
+	for _, c := range cases {
+		if uint64(c.d) != c.want {
+			t.Errorf("%s = %#016x, want %#016x", c.name, uint64(c.d), c.want)
+		}
+		if c.d.Base() != 0 || c.d.Limit() != 0xfffff || !c.d.Present() || c.d.DPL() != 0 {
+			t.Errorf("%s decodes to base %#x limit %#x", c.name, c.d.Base(), c.d.Limit())
+		}
+	}
+	if !DESC_KERNEL_CS.Long() || DESC_KERNEL32_CS.Long() {
+		t.Error("L bit wrong")
+	}
+}
+
+func TestGateRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 1000; i++ {
+		h := uintptr(r.Uint64())
+		sel := uint16(r.Intn(1 << 16))
+		ist, typ, dpl := r.Intn(8), GATE_INTERRUPT+r.Intn(2), r.Intn(4)
+		g := Pack_gate(typ, h, dpl, ist, sel)
+		if g.Offset() != uint64(h) || g.Selector() != sel || g.IST() != ist || g.Type() != typ || g.DPL() != dpl || !g.Present() {
+			t.Fatalf("Pack_gate(%#x,%#x,%d,%d,%#x) decodes to %#x %#x %d %#x %d", typ, h, dpl, ist, sel,
+				g.Offset(), g.Selector(), g.IST(), g.Type(), g.DPL())
+		}
+		if g[1]>>32 != 0 {
+			t.Fatal("reserved upper half of the second quadword is not zero")
+		}
+	}
+	// A known encoding (SDM Vol. 3A Figure 6-8): handler 0xffffffff81001234,
+	// selector 0x10, IST 1, interrupt gate, DPL 0.
+	g := Pack_gate(GATE_INTERRUPT, 0xffffffff81001234, 0, 1, 0x10)
+	if g[0] != 0x81008e0100101234 || g[1] != 0xffffffff {
+		t.Fatalf("gate = %#016x %#016x", g[1], g[0])
+	}
+}
+
+func TestTssDescAndTss(t *testing.T) {
+	var d LdttssDesc
+	Set_tssldt_descriptor(&d, 0xffffffff81234560, DESC_TSS, TSS_SIZE-1)
+	if d.Base() != 0xffffffff81234560 {
+		t.Fatalf("TSS base %#x", d.Base())
+	}
+	seg := DescStruct(d[0])
+	if seg.Limit() != TSS_SIZE-1 || !seg.Present() || (d[0]>>40)&0xf != DESC_TSS {
+		t.Fatalf("TSS descriptor %#x", d[0])
+	}
+	var tss X86HwTss
+	tss.Set_ist(1, 0x1122334455667788)
+	tss.Set_ist(7, 0xffffffff81000000)
+	tss.Set_io_bitmap_base(TSS_SIZE)
+	if binary.LittleEndian.Uint64(tss[36:]) != 0x1122334455667788 || tss.Ist(7) != 0xffffffff81000000 ||
+		binary.LittleEndian.Uint16(tss[102:]) != TSS_SIZE {
+		t.Fatalf("TSS bytes % x", tss[:])
+	}
+}
+
+func TestDescPtr(t *testing.T) {
+	var d DescPtr
+	d.Set(0xffffffff81abcdef, 0x0fff)
+	if d.Base() != 0xffffffff81abcdef || d.Limit() != 0x0fff || d[0] != 0xff || d[1] != 0x0f || d[2] != 0xef {
+		t.Fatalf("DescPtr % x", d[:])
+	}
+}
+
+// The selectors are the GDT indexes times 8 (Linux segment.h, 64-bit).
+func TestSelectors(t *testing.T) {
+	if X__KERNEL32_CS != 0x08 || X__KERNEL_CS != 0x10 || X__KERNEL_DS != 0x18 || X__TSS != 0x40 {
+		t.Fatalf("selectors %#x %#x %#x %#x", X__KERNEL32_CS, X__KERNEL_CS, X__KERNEL_DS, X__TSS)
+	}
+}

@@ -1,0 +1,27 @@
+package asm
+
+// MSR numbers and bits. Linux: arch/x86/include/asm/msr-index.h. The
+// numbers are the SDM's (Vol. 4, "Model-Specific Registers", Table 2-2
+// "IA-32 Architectural MSRs").
+
+const (
+	// MSR_EFER is IA32_EFER, the extended feature enables (SDM Vol. 3A
+	// §2.2.1 "Extended Feature Enable Register").
+	MSR_EFER = 0xc0000080
+	// MSR_FS_BASE, MSR_GS_BASE: the FS and GS segment bases in 64-bit
+	// mode (IA32_FS_BASE, IA32_GS_BASE; SDM Vol. 3A §3.4.4). gokern keeps
+	// the current g's TLS slot at FS:-8, as the Go runtime does.
+	MSR_FS_BASE = 0xc0000100
+	MSR_GS_BASE = 0xc0000101
+	// MSR_KERNEL_GS_BASE is IA32_KERNEL_GS_BASE, the value SWAPGS
+	// exchanges with GS's base (SDM Vol. 2B, SWAPGS).
+	MSR_KERNEL_GS_BASE = 0xc0000102
+)
+
+// EFER bits (SDM Vol. 3A §2.2.1, Figure 2-4 "IA32_EFER MSR Layout").
+const (
+	EFER_SCE = 1 << 0  // SYSCALL/SYSRET enable
+	EFER_LME = 1 << 8  // long mode enable
+	EFER_LMA = 1 << 10 // long mode active (read-only)
+	EFER_NX  = 1 << 11 // execute-disable enable: makes the XD bit of page-table entries valid
+)

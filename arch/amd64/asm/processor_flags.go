@@ -1,0 +1,38 @@
+package asm
+
+// Control-register and RFLAGS bits. Linux:
+// arch/x86/include/uapi/asm/processor-flags.h.
+
+// CR0 bits (SDM Vol. 3A §2.5, Figure 2-7 "Control Registers").
+const (
+	X86_CR0_PE = 1 << 0  // protection enable
+	X86_CR0_MP = 1 << 1  // monitor coprocessor: WAIT honours TS
+	X86_CR0_EM = 1 << 2  // emulation: x87/SSE instructions trap; must be 0 for SSE
+	X86_CR0_TS = 1 << 3  // task switched: lazy FPU state
+	X86_CR0_ET = 1 << 4  // extension type (always 1)
+	X86_CR0_NE = 1 << 5  // numeric error: native x87 error reporting
+	X86_CR0_WP = 1 << 16 // write protect: ring 0 honours read-only pages
+	X86_CR0_AM = 1 << 18 // alignment mask
+	X86_CR0_NW = 1 << 29 // not write-through
+	X86_CR0_CD = 1 << 30 // cache disable
+	X86_CR0_PG = 1 << 31 // paging
+)
+
+// CR4 bits (SDM Vol. 3A §2.5, Figure 2-7).
+const (
+	X86_CR4_PSE        = 1 << 4  // page size extensions
+	X86_CR4_PAE        = 1 << 5  // physical address extension: needed for long mode
+	X86_CR4_PGE        = 1 << 7  // global pages
+	X86_CR4_OSFXSR     = 1 << 9  // FXSAVE/FXRSTOR and SSE enabled
+	X86_CR4_OSXMMEXCPT = 1 << 10 // unmasked SSE exceptions raise #XM
+	X86_CR4_LA57       = 1 << 12 // 5-level paging
+)
+
+// RFLAGS bits (SDM Vol. 1 §3.4.3, Figure 3-8 "EFLAGS Register").
+const (
+	X86_EFLAGS_CF = 1 << 0  // carry
+	X86_EFLAGS_IF = 1 << 9  // interrupts enabled
+	X86_EFLAGS_DF = 1 << 10 // direction
+	X86_EFLAGS_AC = 1 << 18 // alignment check (toggles from the i486 on)
+	X86_EFLAGS_ID = 1 << 21 // CPUID present (toggles iff CPUID exists)
+)

@@ -1,0 +1,52 @@
+//go:build amd64
+
+package asm
+
+// The CPU's special instructions, each a Go declaration of a few
+// instructions in special_insns.s. Linux: arch/x86/include/asm/special_insns.h
+// (read_cr0 ... write_cr4, native_halt, invlpg), irqflags.h
+// (local_irq_disable), processor.h (cpuid_count, current_stack_pointer).
+// They are only meaningful in ring 0: host tests must not call them.
+
+// Read_cr0 .. Write_cr4: the control registers (SDM Vol. 3A §2.5 "Control
+// Registers"; bits in processor_flags.go).
+func Read_cr0() uint64
+func Read_cr2() uint64
+func Read_cr3() uint64
+func Read_cr4() uint64
+func Write_cr0(v uint64)
+func Write_cr3(v uint64)
+func Write_cr4(v uint64)
+
+// Native_halt executes HLT; with interrupts off the CPU sleeps until an
+// NMI, SMI or reset (SDM Vol. 2A, HLT).
+func Native_halt()
+
+// Local_irq_disable executes CLI (SDM Vol. 2A, CLI).
+func Local_irq_disable()
+
+// Invlpg invalidates the TLB entries of the page holding addr, global
+// ones included (SDM Vol. 2A, INVLPG). Linux: invlpg (asm/tlb.h).
+func Invlpg(addr uintptr)
+
+// Cpuid_count executes CPUID with EAX=op, ECX=count (SDM Vol. 2A,
+// CPUID). Linux: cpuid_count (processor.h).
+func Cpuid_count(op, count uint32) (eax, ebx, ecx, edx uint32)
+
+// Cpuid is Cpuid_count(op, 0). Linux: cpuid (processor.h).
+func Cpuid(op uint32) (eax, ebx, ecx, edx uint32) { return Cpuid_count(op, 0) }
+
+// Current_stack_pointer returns the caller's stack pointer. Linux:
+// current_stack_pointer (asm.h).
+func Current_stack_pointer() uintptr
+
+// FramePointer returns the caller's frame pointer (RBP), where Go's
+// frame-pointer chain starts (gokern; Linux uses __builtin_frame_address).
+func FramePointer() uintptr
+
+// ReadCS returns the CS selector (Linux: savesegment(cs, ...)).
+func ReadCS() uint16
+
+// LoadSegments reloads CS with a far return and DS, ES, SS with ds
+// (gokern; Linux does this in startup_64 and with loadsegment).
+func LoadSegments(cs, ds uint16)
