@@ -158,3 +158,27 @@ func BenchmarkPrintkE820Line(b *testing.B) {
 		Info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(i)), Int(uint64(i+4096)), Str("usable"))
 	}
 }
+
+func TestFormatDecode(t *testing.T) {
+	cases := []struct {
+		fmt  string
+		read int
+		want printf_spec
+	}{
+		{"BIOS-e820: %s", 11, printf_spec{typ: FORMAT_TYPE_NONE}},
+		{"%#018llx-", 8, printf_spec{typ: FORMAT_TYPE_UINT, flags: SPECIAL | ZEROPAD | SMALL, base: 16, field_width: 18, precision: -1, conv: 'x'}},
+		{"%-5d|", 4, printf_spec{typ: FORMAT_TYPE_INT, flags: LEFT | SIGN, base: 10, field_width: 5, precision: -1, conv: 'd'}},
+		{"%+ .3X", 6, printf_spec{typ: FORMAT_TYPE_UINT, flags: PLUS | SPACE, base: 16, field_width: -1, precision: 3, conv: 'X'}},
+		{"%.s", 3, printf_spec{typ: FORMAT_TYPE_STR, base: 10, field_width: -1, precision: 0, conv: 's'}},
+		{"%5%", 3, printf_spec{typ: FORMAT_TYPE_PERCENT_CHAR, base: 10, field_width: 5, precision: -1, conv: '%'}},
+		{"%", 1, printf_spec{typ: FORMAT_TYPE_PERCENT_CHAR, base: 10, field_width: -1, precision: -1, conv: '%'}},
+		{"%-5l", 4, printf_spec{typ: FORMAT_TYPE_INVALID, flags: LEFT, base: 10, field_width: 5, precision: -1}},
+		{"%q", 2, printf_spec{typ: formatTypeUnknown, base: 10, field_width: -1, precision: -1, conv: 'q'}},
+	}
+	for _, c := range cases {
+		var spec printf_spec
+		if read := format_decode(c.fmt, &spec); read != c.read || spec != c.want {
+			t.Errorf("format_decode(%q) = %d, %+v; want %d, %+v", c.fmt, read, spec, c.read, c.want)
+		}
+	}
+}
