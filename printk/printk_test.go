@@ -69,6 +69,30 @@ func TestVsnprintfTruncates(t *testing.T) {
 	}
 }
 
+// TestVsnprintfHugeWidth: a width far beyond the buffer fills the buffer
+// and returns (it used to pad byte by byte for the whole width: the fuzzer
+// found "%10000000000000u" spinning for hours).
+func TestVsnprintfHugeWidth(t *testing.T) {
+	cases := []struct {
+		f    string
+		arg  Arg
+		want string
+	}{
+		{"%10000000000000u", Int(7), "        "},
+		{"%010000000000000x", Int(7), "00000000"},
+		{"%10000000000000c", Int('7'), "        "},
+		{"%-10000000000000d", Int(7), "7       "},
+		{"%-10000000000000s", Str("7"), "7       "},
+		{"%-10000000000000c", Int('7'), "7       "},
+	}
+	for _, c := range cases {
+		var b [8]byte
+		if n := Vsnprintf(b[:], c.f, c.arg); string(b[:n]) != c.want {
+			t.Errorf("Vsnprintf(%q) = %q, want %q", c.f, b[:n], c.want)
+		}
+	}
+}
+
 type capture struct{ out strings.Builder }
 
 func withConsole(t *testing.T) *capture {

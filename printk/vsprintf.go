@@ -244,8 +244,12 @@ func (w *writer) bad(conv byte) {
 	w.str("(BADTYPE)")
 }
 
-// pad writes n copies of c.
+// pad writes n copies of c, or as many as fit: a width of 10^13 would
+// otherwise spin for hours past the end of the buffer.
 func (w *writer) pad(c byte, n int) {
+	if room := len(w.buf) - w.n; n > room {
+		n = room
+	}
 	for ; n > 0; n-- {
 		w.byte(c)
 	}
