@@ -178,6 +178,11 @@ SYM_FUNC_START start_of_setup
 	# else there means the loader loaded fewer sectors than setup_sects.
 	cmpl	$0x5a5aaa55, setup_sig
 	jne	setup_bad
+	# And setup_sects must be the setup's own size (setup.ld): a loader
+	# that read a larger value took payload sectors for setup ones, and
+	# the payload at code32_start would begin in its middle.
+	cmpb	$setup_sects_linked, setup_sects
+	jne	setup_sects_bad
 
 	# Zero the bss (boot_params lives there), a dword at a time.
 	movw	$__bss_start, %di
@@ -211,6 +216,28 @@ SYM_FUNC_START setup_bad
 SYM_FUNC_END setup_bad
 
 /*
+ * setup_sects_bad: setup_sects does not match the setup; the console is
+ * not up yet, as for setup_bad.
+ *   "setup_sects is %u, the setup has %u sectors: damaged image"
+ */
+SYM_FUNC_START setup_sects_bad
+	movw	$0x3f8, %dx
+	movl	$115200, %eax
+	call	early_serial_init
+	movw	$setup_sects_msg1, %si
+	call	puts
+	movzbl	setup_sects, %eax
+	call	putdec
+	movw	$setup_sects_msg2, %si
+	call	puts
+	movl	$setup_sects_linked, %eax
+	call	putdec
+	movw	$setup_sects_msg3, %si
+	call	puts
+	jmp	die
+SYM_FUNC_END setup_sects_bad
+
+/*
  * die: the end of every fatal error in real mode.  Prints nothing more.
  * Under QEMU with -device isa-debug-exit,iobase=0xf4 a read of port 0xf4
  * returns 0 (the device's read handler returns 0) while an unassigned
@@ -234,6 +261,12 @@ SYM_FUNC_END die
 	.section ".initdata", "a"
 setup_corrupt:
 	.asciz	"Setup signature not found...\n"
+setup_sects_msg1:
+	.asciz	"setup_sects is "
+setup_sects_msg2:
+	.asciz	", the setup has "
+setup_sects_msg3:
+	.asciz	" sectors: damaged image\n"
 
 /* ------------------------------------------------------------------------
  * Data.  These live in .data, not .bss: start_of_setup writes them

@@ -8,19 +8,26 @@
  *   cmdline.S               the command-line scan (Linux compressed/cmdline.c)
  *   early_serial_console.S  the console, earlyprintk= (Linux compressed/
  *                           early_serial_console.c, misc.c's __putstr)
+ *   verify_image.S          is the payload whole? (gokern: the length and
+ *                           CRC32 the image builder recorded)
+ *   kaslr.S                 is the kernel's place RAM, and free? (Linux
+ *                           compressed/kaslr.c mem_avoid; moves the initrd)
  * Seeds: 000 "startup_32() #primary" and "Provisional Kernel Page Tables"; 003 "startup_32",
  *        "startup_64" and the early page-table walk-through.
  *
  * The loader puts this code at code32_start (1 MiB) and jumps to startup_32
  * in 32-bit protected mode, paging off, with ESI = &boot_params. It gets
  * to long mode in the steps the seeds list:
- *   1. find out where it runs (call/pop), load its own GDT and segments,
+ *   1. find out where it runs (call/pop), take a stack in its bss,
  *   2. check the CPU again (GRUB's `linux` command enters here directly,
- *      without the real-mode setup's validate_cpu),
- *   3. build provisional page tables: an identity map of 0-4 GiB in 2 MiB
+ *      without the real-mode setup's validate_cpu), and check that the
+ *      payload is whole (verify_image) before using any of its data,
+ *   3. load its own GDT and segments, bring up the console,
+ *   4. build provisional page tables: an identity map of 0-4 GiB in 2 MiB
  *      pages, enable PAE, set EFER.LME, enable paging,
- *   4. far-return into 64-bit code (startup_64), which moves the Go kernel
- *      to LOAD_PHYSICAL_ADDR (16 MiB), zeroes its bss and jumps to it.
+ *   5. far-return into 64-bit code (startup_64), which checks the kernel's
+ *      place (choose_kernel_place), moves the Go kernel to
+ *      LOAD_PHYSICAL_ADDR (16 MiB), zeroes its bss and jumps to it.
  *
  * Linux decompresses the kernel here; gokern's payload ("piggy", made by
  * the image builder) holds the Go kernel's loadable segments uncompressed,
@@ -77,6 +84,40 @@ startup_32:
 1:	popl	%ebp
 	subl	$1b, %ebp
 
+	/*
+	 * A stack of our own, in the bss. The loader's segments are flat (boot
+	 * protocol, 32-bit entry), so it works before our GDT is loaded. All
+	 * that the steps up to verify_image write is in the bss, which is not
+	 * part of the file: the payload's bytes are still as the loader left
+	 * them when verify_image reads them.
+	 */
+	leal	boot_stack_end(%ebp), %esp
+	movl	%esi, boot_params_ptr(%ebp)
+
+	call	verify_cpu
+	testl	%eax, %eax
+	jz	1f
+	call	console_init
+	leal	msg_no_lm(%ebp), %esi
+	jmp	error
+1:
+	/* Time zero for printk's time stamps (the CPU has a TSC: verified). */
+	rdtsc
+	movl	%eax, tsc_startup_32(%ebp)
+	movl	%edx, (tsc_startup_32 + 4)(%ebp)
+
+	/* Is the payload whole (image_check: its length and CRC32)? Before
+	 * anything uses its data, loads its GDT, or writes into it. */
+	call	verify_image
+	movl	%eax, %ebx
+	rdtsc
+	subl	tsc_startup_32(%ebp), %eax
+	movl	%eax, image_check_cycles(%ebp)
+	testl	%ebx, %ebx
+	jz	1f
+	call	console_init
+	jmp	image_corrupt
+1:
 	/* Our own GDT: the loader's may be anywhere (GRUB's, or setup's). Its
 	 * base is a linear address, so patch in the load address first. */
 	leal	gdt(%ebp), %eax
@@ -97,15 +138,15 @@ startup_32:
 	pushl	%eax
 	lret
 1:
-	movl	%esi, boot_params_ptr(%ebp)
 	call	console_init			/* earlyprintk= */
+	movb	$0, debug_flag(%ebp)
 	leal	opt_debug(%ebp), %esi
 	call	cmdline_find_option_bool
 	cmpl	$0, %eax
 	jle	1f
 	movb	$1, debug_flag(%ebp)
 1:
-	/* "debug": say where we are. */
+	/* "debug": say where we are, and what verify_image found. */
 	testb	$1, debug_flag(%ebp)
 	jz	1f
 	leal	msg_startup_32(%ebp), %esi
@@ -118,18 +159,9 @@ startup_32:
 	call	__puthex
 	leal	msg_nl(%ebp), %esi
 	call	__putstr
+	movl	image_check_cycles(%ebp), %eax
+	call	debug_image_checked
 1:
-	call	verify_cpu
-	testl	%eax, %eax
-	jz	1f
-	leal	msg_no_lm(%ebp), %esi
-	jmp	error
-1:
-	/* Time zero for printk's time stamps (the CPU has a TSC: verified). */
-	rdtsc
-	movl	%eax, tsc_startup_32(%ebp)
-	movl	%edx, (tsc_startup_32 + 4)(%ebp)
-
 	/*
 	 * Provisional page tables: identity-map 0-4 GiB with 2 MiB pages
 	 * (seeds: "Provisional Kernel Page Tables"). 4 GiB covers the loader's data
@@ -218,16 +250,12 @@ startup_64:
 	leaq	msg_bad_piggy(%rip), %rsi
 	jmp	error
 1:
-	/* The kernel must not land on top of this payload. */
-	leaq	_end(%rip), %rax
-	cmpq	%rax, PIGGY_start(%rbx)
-	jae	1f
-	leaq	input_data(%rip), %rax
-	cmpq	PIGGY_end(%rbx), %rax		/* payload starts above kernel end? */
-	jae	1f
-	leaq	msg_overlap(%rip), %rsi
-	jmp	error
-1:
+	/* Is its place RAM, and free? Move the initrd if it is in the way
+	 * (kaslr.S). */
+	movq	PIGGY_start(%rbx), %rdi
+	movq	PIGGY_end(%rbx), %rsi
+	call	choose_kernel_place
+
 	testb	$1, debug_flag(%rip)
 	jz	1f
 	leaq	msg_moving(%rip), %rsi
@@ -286,7 +314,6 @@ msg_bp:		.asciz	", boot_params at 0x"
 msg_nl:		.asciz	"\n"
 msg_no_lm:	.asciz	"startup_32: This kernel requires an x86-64 CPU with PAE, TSC and SSE2.\nUnable to boot - please use a kernel appropriate for your CPU.\n"
 msg_bad_piggy:	.asciz	"startup_64: no kernel payload (bad piggy magic)\n"
-msg_overlap:	.asciz	"startup_64: the kernel would overwrite the boot payload\n"
 msg_moving:	.asciz	"startup_64: moving the kernel to 0x"
 msg_dots:	.asciz	"... "
 msg_booting:	.asciz	"done.\nstartup_64: booting the kernel at 0x"
@@ -312,12 +339,6 @@ msg_booting:	.asciz	"done.\nstartup_64: booting the kernel at 0x"
 	.set SEG_SIZE,		32
 
 	.data
-	.balign	8
-	.globl	boot_params_ptr
-boot_params_ptr:	.long	0		/* ESI at entry */
-debug_flag:		.byte	0
-	.balign	8
-tsc_startup_32:		.quad	0
 
 /*
  * kernel_info (boot protocol 2.15, Linux compressed/kernel_info.S): the
@@ -350,6 +371,14 @@ gdt:
 gdt_end:
 
 	.bss
+/* The stage's variables: in the bss, so that verify_image reads the
+ * payload as the loader left it (each is written before it is read). */
+	.balign	8
+tsc_startup_32:		.skip	8		/* time zero of printk's stamps */
+	.globl	boot_params_ptr, debug_flag
+boot_params_ptr:	.skip	4		/* ESI at entry */
+image_check_cycles:	.skip	4		/* TSC cycles verify_image took */
+debug_flag:		.skip	1		/* 1: "debug" */
 	.balign	16
 boot_stack:
 	.fill	BOOT_STACK_SIZE, 1, 0

@@ -134,13 +134,18 @@ func TestE820MatchesSetup(t *testing.T) {
 
 // TestBootMatrix boots every firmware × memory size × machine with all
 // selftests; each must pass them all and print a consistent e820 map.
+// The edge sizes (bootEdge, bootstage_test.go) must instead stop with the
+// boot stage's message, or move the initrd out of the kernel's way.
 func TestBootMatrix(t *testing.T) {
 	for _, bios := range []string{"seabios", "qboot"} {
-		for _, mem := range []string{"32M", "128M", "1G", "3584M", "5G", "8G"} {
+		for _, mem := range []string{"16M", "17M", "20M+initrd", "32M", "128M", "1G", "3584M", "5G", "8G"} {
 			for _, machine := range []string{"pc", "q35"} {
 				bios, mem, machine := bios, mem, machine
 				t.Run(bios+"/"+mem+"/"+machine, func(t *testing.T) {
 					t.Parallel()
+					if bootEdge(t, bios, machine, mem) {
+						return
+					}
 					cfg := q.Config{Append: "debug selftest=all", Mem: mem, Machine: machine}
 					if bios == "qboot" {
 						cfg.BIOS = "qboot"

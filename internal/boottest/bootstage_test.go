@@ -1,14 +1,21 @@
 package boottest
 
 import (
+	"bytes"
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
+	"math/rand"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/arch/x86/x86asm"
 
+	"gokern/internal/bootstage"
 	q "gokern/internal/qemutest"
 )
 
@@ -129,4 +136,324 @@ func narrow(args x86asm.Args) string {
 		}
 	}
 	return strings.Join(s, ",")
+}
+
+// memRange prints r as the kernel and the boot stage do: [mem 0x%08x-0x%08x].
+func memRange(r bootstage.Range) string {
+	return fmt.Sprintf("[mem 0x%08x-0x%08x]", r.Start, r.End-1)
+}
+
+var (
+	rawE820RE    = regexp.MustCompile(`detect_memory: e820 entry \d+: addr 0x([0-9a-f]{16}) size 0x([0-9a-f]{16}) type (\d+)`)
+	startup32RE  = regexp.MustCompile(`startup_32: protected mode, payload at 0x([0-9a-f]+), boot_params at 0x([0-9a-f]+)`)
+	initrdMoveRE = regexp.MustCompile(`startup_64: the initrd \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] is in the kernel's way \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]: moving it to \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]`)
+	ramdiskRE    = regexp.MustCompile(`RAMDISK: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]`)
+)
+
+// stageInputs is what the boot stage decides on, as a "debug" boot shows
+// it: the loader's e820 map (printed by the setup), where the payload and
+// boot_params are, the command line QEMU put at 0x20000 (DESIGN.md §6).
+type stageInputs struct {
+	e820                []bootstage.E820Entry
+	payload, bootParams uint64
+	cmdline             string
+}
+
+func parseStageInputs(t *testing.T, out string, cfg q.Config) stageInputs {
+	t.Helper()
+	var in stageInputs
+	for _, m := range rawE820RE.FindAllStringSubmatch(out, -1) {
+		typ, _ := strconv.ParseUint(m[3], 10, 32)
+		in.e820 = append(in.e820, bootstage.E820Entry{Addr: hex(m[1]), Size: hex(m[2]), Type: uint32(typ)})
+	}
+	m := startup32RE.FindStringSubmatch(out)
+	if len(in.e820) == 0 || m == nil {
+		t.Fatalf("a debug boot must print the setup's e820 map and startup_32's line\n%s", out)
+	}
+	in.payload, in.bootParams = hex(m[1]), hex(m[2])
+	in.cmdline = strings.TrimSpace("earlyprintk=serial " + cfg.Append)
+	return in
+}
+
+// kernelPlace is [LOAD_PHYSICAL_ADDR, the kernel's end rounded up to a
+// page), from the image's piggy.
+func kernelPlace(t *testing.T) bootstage.Range {
+	p := q.Image(t, false).Piggy
+	return bootstage.Range{Start: p.Start, End: (p.End + bootstage.PAGE_SIZE - 1) &^ (bootstage.PAGE_SIZE - 1)}
+}
+
+// avoid is the mem_avoid table the boot stage builds for these inputs.
+func (in stageInputs) avoid(t *testing.T, initrd bootstage.Range) (a [bootstage.MEM_AVOID_MAX]bootstage.Range) {
+	img := q.Image(t, false)
+	f, err := elf.Open(filepath.Join(img.Out, "compressed", "vmlinux"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, _ := f.Symbols()
+	var end uint64
+	for _, s := range syms {
+		if s.Name == "_end" {
+			end = s.Value
+		}
+	}
+	a[bootstage.MEM_AVOID_ZO_RANGE] = bootstage.Range{Start: in.payload, End: in.payload + end}
+	a[bootstage.MEM_AVOID_INITRD] = initrd
+	a[bootstage.MEM_AVOID_CMDLINE] = bootstage.Range{Start: 0x20000, End: 0x20000 + uint64(len(in.cmdline)) + 1}
+	a[bootstage.MEM_AVOID_BOOTPARAMS] = bootstage.Range{Start: in.bootParams, End: in.bootParams + 4096}
+	a[bootstage.MEM_AVOID_REALMODE] = bootstage.Range{Start: 0, End: 1 << 20}
+	return a
+}
+
+// firmwares and machines of the boot matrix.
+var (
+	firmwares = []string{"seabios", "qboot"}
+	machines  = []string{"pc", "q35"}
+)
+
+func matrixConfig(bios, machine, mem, append string) q.Config {
+	cfg := q.Config{Mem: mem, Machine: machine, Append: append}
+	if bios == "qboot" {
+		cfg.BIOS = "qboot"
+	}
+	return cfg
+}
+
+// checkNoRAMForKernel boots with too little RAM for the kernel's place:
+// the boot stage must say so, with the figures the model computes from
+// the map the setup printed, and exit 35 (it hung or triple-faulted
+// silently before).
+func checkNoRAMForKernel(t *testing.T, cfg q.Config) {
+	cfg.Append = "debug exit_at_idle"
+	r := q.Boot(t, cfg)
+	mustExit(t, r, q.ExitFailure)
+	in := parseStageInputs(t, r.Output, cfg)
+	kernel := kernelPlace(t)
+	ram := bootstage.RAMRanges(in.e820, 0, 0)
+	d := bootstage.Place(ram, kernel, in.avoid(t, bootstage.Range{}))
+	if d.Outcome != bootstage.NotEnoughRAM {
+		t.Fatalf("the model says %v for this map, not NotEnoughRAM\n%s", d, r.Describe())
+	}
+	mustContain(t, r, fmt.Sprintf("Not enough RAM to boot: the kernel needs %s, RAM ends at 0x%08x\n", memRange(kernel), d.RAMEnds))
+	if strings.Contains(r.Output, "startup_64: moving the kernel") {
+		t.Fatalf("the kernel was moved anyway\n%s", r.Describe())
+	}
+}
+
+// writeInitrd writes size pseudo-random bytes (a fixed seed per size).
+func writeInitrd(t *testing.T, size int) (string, []byte) {
+	data := make([]byte, size)
+	rand.New(rand.NewSource(int64(size))).Read(data)
+	path := filepath.Join(t.TempDir(), "initrd")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, data
+}
+
+// checkInitrdMoved boots with an initrd that the loader put on the
+// kernel's place: the boot stage must move it where the model says, the
+// kernel must report it there, and guest memory there must be the file,
+// byte for byte, once the kernel idles.
+func checkInitrdMoved(t *testing.T, cfg q.Config, size int) {
+	path, data := writeInitrd(t, size)
+	cfg.Initrd, cfg.Append = path, "debug"
+	m := q.Start(t, cfg)
+	m.WaitFor(regexp.MustCompile(`cpu_idle: CPU 0 enters the idle loop`), q.DefaultTimeout)
+	r := m.Result()
+	mv := initrdMoveRE.FindStringSubmatch(r.Output)
+	rd := ramdiskRE.FindStringSubmatch(r.Output)
+	if mv == nil || rd == nil {
+		m.Stop()
+		t.Fatalf("no initrd move or no RAMDISK line\n%s", r.Describe())
+	}
+	from := bootstage.Range{Start: hex(mv[1]), End: hex(mv[2]) + 1}
+	to := bootstage.Range{Start: hex(mv[5]), End: hex(mv[6]) + 1}
+	in := parseStageInputs(t, r.Output, cfg)
+	kernel := kernelPlace(t)
+	d := bootstage.Place(bootstage.RAMRanges(in.e820, 0, 0), kernel, in.avoid(t, from))
+	switch {
+	case from.End-from.Start != uint64(size) || to.End-to.Start != uint64(size):
+		t.Errorf("the initrd moved from %s to %s, the file has %d bytes", memRange(from), memRange(to), size)
+	case !from.Overlaps(kernel) || to.Overlaps(kernel):
+		t.Errorf("moved from %s to %s: the kernel's place is %s", memRange(from), memRange(to), memRange(kernel))
+	case d.Outcome != bootstage.MoveInitrd || d.InitrdTo != to.Start:
+		t.Errorf("the model would move it to %#x (%v), the boot stage moved it to %#x", d.InitrdTo, d.Outcome, to.Start)
+	case hex(rd[1]) != to.Start || hex(rd[2]) != to.End-1:
+		t.Errorf("the kernel reports the initrd at %s, the boot stage moved it to %s", rd[0], memRange(to))
+	}
+	mem, err := m.Pmemsave(to.Start, uint64(size))
+	m.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(mem, data) {
+		i := 0
+		for i < len(mem) && i < len(data) && mem[i] == data[i] {
+			i++
+		}
+		t.Fatalf("guest memory at %s differs from the initrd file at byte %#x (%d bytes read)\n%s", memRange(to), i, len(mem), r.Describe())
+	}
+	if t.Failed() {
+		t.Log(r.Describe())
+	}
+	t.Logf("initrd of %d bytes moved from %s to %s, intact", size, memRange(from), memRange(to))
+}
+
+// bootEdge runs the boot matrix's edge cases (TestBootMatrix) and reports
+// whether mem was one: -m 16M and 17M, too little RAM for the kernel's
+// place, and -m 20M with a 3 MB initrd that QEMU puts on it.
+func bootEdge(t *testing.T, bios, machine, mem string) bool {
+	switch mem {
+	case "16M", "17M":
+		checkNoRAMForKernel(t, matrixConfig(bios, machine, mem, ""))
+	case "20M+initrd":
+		checkInitrdMoved(t, matrixConfig(bios, machine, "20M", ""), 3<<20+123)
+	default:
+		return false
+	}
+	return true
+}
+
+// TestKernelPlace: the boot stage checks the kernel's place against the
+// loader's map before it moves the kernel there, on every machine and
+// firmware (the boot matrix has -m 16M, 17M and 20M with an initrd).
+// More initrds where the kernel must run: moved out of the way, every
+// byte kept, downwards or upwards over where they were. An initrd too
+// large to move: a clear message and exit 35.
+func TestKernelPlace(t *testing.T) {
+	for _, bios := range firmwares {
+		for _, machine := range machines {
+			bios, machine := bios, machine
+			for _, c := range []struct {
+				mem  string
+				size int
+			}{{"24M", 10 << 20}, {"28M", 13<<20 + 4095}} {
+				c := c
+				t.Run(fmt.Sprintf("%s/%s/%s+initrd-%d", bios, machine, c.mem, c.size), func(t *testing.T) {
+					t.Parallel()
+					checkInitrdMoved(t, matrixConfig(bios, machine, c.mem, ""), c.size)
+				})
+			}
+			// With initrd_addr_max lowered in the header, QEMU puts the
+			// initrd across the kernel's end with room above it: the boot
+			// stage moves it up, over where it is (the copy runs downwards).
+			t.Run(bios+"/"+machine+"/20M+initrd-up", func(t *testing.T) {
+				t.Parallel()
+				b, err := os.ReadFile(q.Image(t, false).BzImage)
+				if err != nil {
+					t.Fatal(err)
+				}
+				binary.LittleEndian.PutUint32(b[0x22c:], 0x12fffff) // initrd_addr_max
+				cfg := matrixConfig(bios, machine, "20M", "")
+				cfg.Image = filepath.Join(t.TempDir(), "bzImage")
+				if err := os.WriteFile(cfg.Image, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				checkInitrdMoved(t, cfg, 2<<20)
+			})
+			t.Run(bios+"/"+machine+"/64M+initrd-50M", func(t *testing.T) {
+				t.Parallel()
+				path, _ := writeInitrd(t, 50<<20)
+				cfg := matrixConfig(bios, machine, "64M", "debug exit_at_idle")
+				cfg.Initrd = path
+				r := q.Boot(t, cfg)
+				mustExit(t, r, q.ExitFailure)
+				in := parseStageInputs(t, r.Output, cfg)
+				kernel := kernelPlace(t)
+				// QEMU put it at the top of RAM: recover where from the message.
+				m := regexp.MustCompile(`Not enough RAM to boot: the initrd \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] overlaps the kernel's (\[mem [^]]+\]), and no other free RAM below 4 GiB holds its (\d+) bytes`).FindStringSubmatch(r.Output)
+				if m == nil || m[3] != memRange(kernel) || m[4] != strconv.Itoa(50<<20) {
+					t.Fatalf("no initrd message with the kernel's place %s and the size\n%s", memRange(kernel), r.Describe())
+				}
+				initrd := bootstage.Range{Start: hex(m[1]), End: hex(m[2]) + 1}
+				if d := bootstage.Place(bootstage.RAMRanges(in.e820, 0, 0), kernel, in.avoid(t, initrd)); d.Outcome != bootstage.InitrdNoRoom {
+					t.Fatalf("the model says %v for this map", d)
+				}
+			})
+		}
+	}
+}
+
+// payloadSyms are the boot stage's symbols (link address = payload offset).
+func payloadSyms(t *testing.T) map[string]uint64 {
+	f, err := elf.Open(filepath.Join(q.Image(t, false).Out, "compressed", "vmlinux"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]uint64{}
+	for _, s := range syms {
+		m[s.Name] = s.Value
+	}
+	return m
+}
+
+// TestImageDamaged: a bzImage cut short or with a changed byte ends in a
+// message naming what is wrong and exit 35, never in a jump into what the
+// loader did not load (a triple fault before). The expected figures come
+// from the model of verify_image run on the payload as QEMU leaves it in
+// memory: the file's bytes, then zeros.
+func TestImageDamaged(t *testing.T) {
+	img := q.Image(t, false)
+	good, err := os.ReadFile(img.BzImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms := payloadSyms(t)
+	setupLen := (int(good[0x1f1]) + 1) * 512
+	off, bss := uint32(syms["image_check"]), uint32(syms["_bss"])
+	flip := func(at int) func([]byte) []byte {
+		return func(b []byte) []byte { b[at] ^= 0x40; return b }
+	}
+	for _, c := range []struct {
+		name string
+		edit func([]byte) []byte
+		want string // "" for verify_image's message
+	}{
+		{"cut-1", func(b []byte) []byte { return b[:len(b)-1] }, ""},
+		{"cut-512", func(b []byte) []byte { return b[:len(b)-512] }, ""},
+		{"cut-4096", func(b []byte) []byte { return b[:len(b)-4096] }, ""},
+		{"cut-half", func(b []byte) []byte { return b[:setupLen+(len(b)-setupLen)/2] }, ""},
+		{"flip-piggy", flip(setupLen + int(syms["input_data"]) + 5000), ""},
+		{"flip-stage-code", flip(setupLen + int(syms["choose_kernel_place"]) + 2), ""},
+		{"flip-record", flip(setupLen + int(off) + 5), ""},
+		{"setup_sects+3", func(b []byte) []byte { b[0x1f1] += 3; return b },
+			fmt.Sprintf("setup_sects is %d, the setup has %d sectors: damaged image\n", good[0x1f1]+3, good[0x1f1])},
+		{"setup_sects-1", func(b []byte) []byte { b[0x1f1]--; return b }, "Setup signature not found...\n"},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := c.edit(bytes.Clone(good))
+			path := filepath.Join(t.TempDir(), "bzImage")
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want := c.want
+			if want == "" {
+				mem := append(bytes.Clone(b[setupLen:]), make([]byte, len(good)-len(b)+8)...)
+				v := bootstage.VerifyImage(mem, off, bss)
+				if v.OK {
+					t.Fatalf("the model passes this image")
+				}
+				want = fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x%08x; ", v.Size, v.CRC, v.Got)
+				if v.EndMark == v.CRC {
+					want += "the crc copy that ends the image is intact: bytes changed (corrupt image)\n"
+				} else {
+					want += fmt.Sprintf("the crc copy that ends the image reads 0x%08x: the loader loaded fewer bytes (truncated image)\n", v.EndMark)
+				}
+			}
+			r := q.Boot(t, q.Config{Image: path, Append: "exit_at_idle"})
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, want)
+			if strings.Contains(r.Output, "startup_64") {
+				t.Fatalf("the boot stage went on\n%s", r.Describe())
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"os"
 
 	"gokern/arch/amd64/asm"
@@ -52,6 +53,53 @@ type Image struct {
 	Bytes                       []byte
 	SetupSects                  int
 	Syssize, InitSize, InfoOffs uint32
+	Check                       ImageCheck // what the boot stage verifies
+}
+
+// ImageCheck is what the boot stage's verify_image (boot/compressed/
+// verify_image.S) checks before it trusts the payload: the payload's
+// length without the CRC appended to it, and the CRC32 (IEEE, as Linux's
+// tools/build.c) of those bytes but the 8 that hold this record.
+type ImageCheck struct {
+	Offset uint32 // of the record in the payload: the image_check symbol
+	Size   uint32 // payload bytes covered; the appended CRC follows them
+	CRC32  uint32
+}
+
+// PayloadCRC32 is the CRC32 of payload[:size] without the 8-byte record at
+// off, as verify_image computes it: two runs of crc32_le, the second
+// continuing the first.
+func PayloadCRC32(payload []byte, off, size uint32) uint32 {
+	c := crc32.Update(0, crc32.IEEETable, payload[:off])
+	return crc32.Update(c, crc32.IEEETable, payload[off+8:size])
+}
+
+// addImageCheck fills the image_check record of the linked payload and
+// appends the CRC, so that the file ends with it as Linux's bzImage does.
+// The linker script leaves the record as a hole (zeros) and 4 bytes at
+// _ebin, the end of the loaded bytes, before the bss (_bss) that the stage
+// writes.
+func addImageCheck(in Inputs, payload []byte) ([]byte, ImageCheck, error) {
+	off, err := symbol(in.PayloadELF, "image_check")
+	if err != nil {
+		return nil, ImageCheck{}, err
+	}
+	bss, err := symbol(in.PayloadELF, "_bss")
+	if err != nil {
+		return nil, ImageCheck{}, err
+	}
+	if uint64(len(payload))+4 > bss {
+		return nil, ImageCheck{}, fmt.Errorf("%s: the CRC after the %#x payload bytes would lie in the bss at %#x, which the boot stage writes before it reads the CRC", in.PayloadELF, len(payload), bss)
+	}
+	if off%4 != 0 || off+8 > uint64(len(payload)) || !bytes.Equal(payload[off:off+8], make([]byte, 8)) {
+		return nil, ImageCheck{}, fmt.Errorf("%s: image_check at %#x is not an empty 8-byte record inside the payload", in.PayloadELF, off)
+	}
+	c := ImageCheck{Offset: uint32(off), Size: uint32(len(payload))}
+	c.CRC32 = PayloadCRC32(payload, c.Offset, c.Size)
+	le := binary.LittleEndian
+	le.PutUint32(payload[off:], c.Size)
+	le.PutUint32(payload[off+4:], c.CRC32)
+	return le.AppendUint32(payload, c.CRC32), c, nil
 }
 
 func symbol(path, name string) (uint64, error) {
@@ -89,6 +137,10 @@ func Build(in Inputs) (*Image, error) {
 	le := binary.LittleEndian
 	if len(setup) < 0x270 {
 		return nil, fmt.Errorf("%s: %d bytes, too small to hold the setup header", in.SetupBin, len(setup))
+	}
+	payload, check, err := addImageCheck(in, payload)
+	if err != nil {
+		return nil, err
 	}
 	if le.Uint16(setup[OffBootFlag:]) != BootFlag || le.Uint32(setup[OffHeader:]) != HeaderMagic {
 		return nil, fmt.Errorf("%s: no boot_flag/HdrS at 0x1fe/0x202", in.SetupBin)
@@ -158,5 +210,5 @@ func Build(in Inputs) (*Image, error) {
 	copy(img[vs:], in.VersionString)
 
 	img = append(img, payload...)
-	return &Image{Bytes: img, SetupSects: sects - 1, Syssize: syssize, InitSize: uint32(initSize), InfoOffs: uint32(info)}, nil
+	return &Image{Bytes: img, SetupSects: sects - 1, Syssize: syssize, InitSize: uint32(initSize), InfoOffs: uint32(info), Check: check}, nil
 }

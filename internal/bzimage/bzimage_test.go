@@ -293,7 +293,8 @@ func TestSetupHeader(t *testing.T) {
 		t.Errorf("setup_sects = %d: setup.bin (%d bytes) needs only %d sectors", ss, len(m.setupBin), need)
 	}
 	// The setup sectors are setup.bin, zero padded, and the payload begins
-	// exactly at (setup_sects+1)*512: it is vmlinux.bin byte for byte.
+	// exactly at (setup_sects+1)*512: it is vmlinux.bin byte for byte, but
+	// for the image_check record and the CRC the builder adds (check_test.go).
 	if !bytes.Equal(b[len(m.setupBin):m.setupLen], make([]byte, m.setupLen-len(m.setupBin))) {
 		t.Errorf("padding after setup.bin (%#x..%#x) is not zero", len(m.setupBin), m.setupLen)
 	}
@@ -301,7 +302,7 @@ func TestSetupHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(m.payload, payBin) {
+	if !bytes.Equal(withoutCheck(m.payload, m.Image.Check), payBin) {
 		t.Errorf("bytes from (setup_sects+1)*512 = %#x (%d) are not compressed/vmlinux.bin (%d bytes)",
 			m.setupLen, len(m.payload), len(payBin))
 	}
@@ -1019,10 +1020,10 @@ func TestBuildSmallSetup(t *testing.T) {
 	if b[hdrSetupSects] != 4 || im.SetupSects != 4 {
 		t.Errorf("setup_sects = %d (Image %d), want 4 for a %d-byte setup", b[hdrSetupSects], im.SetupSects, fileSize(t, setupBin))
 	}
-	if len(b) != 5*sector+len(payload) || !bytes.Equal(b[5*sector:], payload) {
-		t.Errorf("image of %d bytes: want 5 sectors then the %d-byte payload", len(b), len(payload))
+	if len(b) != 5*sector+len(payload)+4 || !bytes.Equal(withoutCheck(b[5*sector:], im.Check), payload) {
+		t.Errorf("image of %d bytes: want 5 sectors then the %d-byte payload and its CRC", len(b), len(payload))
 	}
-	if got, want := u32(b, hdrSyssize), uint64(len(payload)+15)/16; got != want {
+	if got, want := u32(b, hdrSyssize), uint64(len(payload)+4+15)/16; got != want {
 		t.Errorf("syssize = %d for a %d-byte payload, want %d", got, len(payload), want)
 	}
 	if got := string(b[0x300 : 0x300+len(in.VersionString)+1]); got != in.VersionString+"\x00" {

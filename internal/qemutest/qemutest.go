@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -304,4 +305,184 @@ func FreePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Machine is a QEMU left running, for tests that look at the guest while
+// it runs: wait for a console line, read guest memory through QEMU's
+// machine protocol (QMP: -qmp on a unix socket), then stop it.
+type Machine struct {
+	t     testing.TB
+	cfg   Config
+	args  []string
+	cmd   *exec.Cmd
+	out   *syncBuffer
+	done  chan struct{} // closed when QEMU has exited
+	err   error         // cmd.Wait's, valid after done
+	start time.Time
+	qmp   net.Conn
+	rd    *bufio.Reader
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.ReplaceAll(s.b.String(), "\r\n", "\n")
+}
+
+// Start boots cfg and returns at once; the test's cleanup kills QEMU if
+// it is still running.
+func Start(t testing.TB, cfg Config) *Machine {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gokern-qmp-") // short: a unix socket path has ~100 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cfg.qmpPath = filepath.Join(dir, "qmp")
+	if cfg.COM2 {
+		cfg.com2Path = filepath.Join(dir, "com2")
+	}
+	m := &Machine{t: t, cfg: cfg, args: Args(t, cfg), out: &syncBuffer{}, done: make(chan struct{})}
+	m.cmd = exec.Command("qemu-system-x86_64", m.args...)
+	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
+	m.start = time.Now()
+	if err := m.cmd.Start(); err != nil {
+		t.Fatalf("qemu: %v", err)
+	}
+	go func() { m.err = m.cmd.Wait(); close(m.done) }()
+	t.Cleanup(func() {
+		m.cmd.Process.Kill()
+		<-m.done
+		if m.qmp != nil {
+			m.qmp.Close()
+		}
+	})
+	return m
+}
+
+// WaitFor waits until the console shows a match of re and returns it; it
+// fails the test if QEMU exits first or timeout passes.
+func (m *Machine) WaitFor(re *regexp.Regexp, timeout time.Duration) []string {
+	m.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if s := re.FindStringSubmatch(m.out.String()); s != nil {
+			return s
+		}
+		select {
+		case <-m.done:
+			m.t.Fatalf("QEMU exited before the console showed %q\n%s", re, m.result(true).Describe())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("no %q on the console after %v\n%s", re, timeout, m.result(false).Describe())
+		}
+	}
+}
+
+// QMP runs one command and returns its "return" value.
+func (m *Machine) QMP(command string, args any) (json.RawMessage, error) {
+	if m.qmp == nil {
+		if err := m.qmpConnect(); err != nil {
+			return nil, err
+		}
+	}
+	return m.qmpCall(command, args)
+}
+
+func (m *Machine) qmpConnect() error {
+	var err error
+	for i := 0; i < 500; i++ { // QEMU makes the socket as it starts
+		if m.qmp, err = net.Dial("unix", m.cfg.qmpPath); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("QMP socket: %v", err)
+	}
+	m.rd = bufio.NewReader(m.qmp)
+	if _, err := m.rd.ReadBytes('\n'); err != nil { // the greeting
+		return fmt.Errorf("QMP greeting: %v", err)
+	}
+	_, err = m.qmpCall("qmp_capabilities", nil)
+	return err
+}
+
+func (m *Machine) qmpCall(command string, args any) (json.RawMessage, error) {
+	req := map[string]any{"execute": command}
+	if args != nil {
+		req["arguments"] = args
+	}
+	b, _ := json.Marshal(req)
+	if _, err := m.qmp.Write(append(b, '\n')); err != nil {
+		return nil, err
+	}
+	for {
+		line, err := m.rd.ReadBytes('\n')
+		if err != nil {
+			return nil, fmt.Errorf("QMP %s: %v", command, err)
+		}
+		var resp struct {
+			Return json.RawMessage `json:"return"`
+			Error  *struct{ Class, Desc string }
+			Event  string `json:"event"`
+		}
+		if err := json.Unmarshal(line, &resp); err != nil {
+			return nil, fmt.Errorf("QMP %s: %v in %q", command, err, line)
+		}
+		switch {
+		case resp.Event != "":
+			continue // asynchronous: not our answer
+		case resp.Error != nil:
+			return nil, fmt.Errorf("QMP %s: %s: %s", command, resp.Error.Class, resp.Error.Desc)
+		default:
+			return resp.Return, nil
+		}
+	}
+}
+
+// Pmemsave reads size bytes of guest physical memory at addr (QMP
+// pmemsave, through a file).
+func (m *Machine) Pmemsave(addr, size uint64) ([]byte, error) {
+	f := filepath.Join(filepath.Dir(m.cfg.qmpPath), fmt.Sprintf("mem-%x", addr))
+	if _, err := m.QMP("pmemsave", map[string]any{"val": addr, "size": size, "filename": f}); err != nil {
+		return nil, err
+	}
+	defer os.Remove(f)
+	return os.ReadFile(f)
+}
+
+// Stop ends QEMU (QMP quit) and returns what it printed.
+func (m *Machine) Stop() *Result {
+	m.t.Helper()
+	if _, err := m.QMP("quit", nil); err != nil {
+		m.cmd.Process.Kill()
+	}
+	<-m.done
+	return m.result(true)
+}
+
+// Result is what the machine printed so far (ExitCode -1: still running).
+func (m *Machine) Result() *Result { return m.result(false) }
+
+// result is the Result so far; exited says QEMU is gone.
+func (m *Machine) result(exited bool) *Result {
+	r := &Result{Output: m.out.String(), Wall: time.Since(m.start), Args: m.args, ExitCode: -1}
+	r.readCOM2(m.cfg)
+	if exited {
+		r.ExitCode = m.cmd.ProcessState.ExitCode()
+	}
+	return r
 }
