@@ -274,6 +274,67 @@ func TestDoubleArray(t *testing.T) {
 	c.Lines()
 }
 
+// TestAddRangeWorstCase: the worst case of memblock_add_range is a range
+// that spans every region with a gap before, between and after them: it
+// needs cnt+1 new slots, 2*cnt+1 in all. With cnt*2 == max that is one
+// more than the array has, so the counting round must run and the array
+// grow before anything is inserted (or, before Memblock_allow_resize, the
+// call must fail and change nothing). One slot fewer, the array is just
+// full and must not grow.
+func TestAddRangeWorstCase(t *testing.T) {
+	const P = asm.PAGE_SIZE
+	const n = INIT_MEMBLOCK_REGIONS / 2 // cnt*2 == max
+	// n one-page regions at the odd pages 1, 3, ..., 2n-1.
+	fill := func() *Type {
+		setup(t, 64*M)
+		for i := uint64(0); i < n; i++ {
+			if err := Memblock_reserve((2*i+1)*P, P); err != OK {
+				t.Fatal(err)
+			}
+		}
+		r := Reserved()
+		if r.Cnt != n || r.Max != INIT_MEMBLOCK_REGIONS {
+			t.Fatalf("cnt %d max %d", r.Cnt, r.Max)
+		}
+		return r
+	}
+
+	// [0, 2n+1 pages): n+1 gaps, 2n+1 regions before merging.
+	r := fill()
+	before := regions(r)
+	c := ktest.StartCapture(t)
+	if err := Memblock_reserve(0, (2*n+1)*P); err != ErrArrayFull {
+		t.Fatalf("reserve needing %d slots of %d: %v", 2*n+1, r.Max, err)
+	}
+	if got := c.Lines(); len(got) != 1 || got[0] != "memblock: reserved array is full (128 entries) and may not grow yet" {
+		t.Errorf("got %q", got)
+	}
+	checkType(t, r)
+	if !equal(before, regions(r)) {
+		t.Fatal("a failed reserve changed the array")
+	}
+	Memblock_allow_resize()
+	if err := Memblock_reserve(0, (2*n+1)*P); err != OK {
+		t.Fatal(err)
+	}
+	checkType(t, r)
+	want := []rng{{0, (2*n + 1) * P}, {64*M - 2*P, 64 * M}} // the range, merged; the new array
+	if r.Max != 2*INIT_MEMBLOCK_REGIONS || r.arrayPA != 64*M-2*P || !equal(regions(r), want) {
+		t.Fatalf("max %d array %#x regions %x, want 256, %#x, %x", r.Max, r.arrayPA, regions(r), 64*M-2*P, want)
+	}
+
+	// [1 page, 2n+1 pages): n gaps, exactly 2n == max regions: no growth.
+	r = fill()
+	Memblock_allow_resize()
+	if err := Memblock_reserve(P, 2*n*P); err != OK {
+		t.Fatal(err)
+	}
+	checkType(t, r)
+	if want := []rng{{P, (2*n + 1) * P}}; r.Max != INIT_MEMBLOCK_REGIONS || !equal(regions(r), want) {
+		t.Fatalf("max %d regions %x, want 128, %x", r.Max, regions(r), want)
+	}
+}
+
 // TestDoubleArrayAvoidsPending: the reserved array fills while reserving
 // the very range where a top-down search would put the new array; the
 // array must go elsewhere.
