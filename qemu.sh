@@ -14,6 +14,7 @@
 #   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35
 #   ACCEL=tcg|kvm   (tcg by default; kvm only when asked, falling back to tcg)
 #   BIOS=seabios|qboot   DEBUG_BUILD=1 (build with -gcflags=all=-N -l for gdb)
+#   V=1 (print the build's commands in full, not one short line per step)
 # Extra QEMU arguments go after --:   ./qemu.sh run -- -d int
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -70,9 +71,12 @@ ensure_tools() {
 	fi
 }
 
+# build runs only the steps whose inputs changed (internal/kbuild), printing
+# one line per step as Linux's kbuild does; V=1 prints the commands.
 build() {
 	local flags=()
 	[ -n "$DEBUG_BUILD" ] && flags+=(-debug)
+	[ "${V:-0}" = 1 ] && flags+=(-v)
 	go run ./cmd/kbuild "${flags[@]}"
 }
 

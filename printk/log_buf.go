@@ -9,13 +9,13 @@ package printk
 const LOG_BUF_LEN = 1 << 16
 
 var (
-	log_buf   [LOG_BUF_LEN]byte
+	__log_buf [LOG_BUF_LEN]byte
 	log_next  uint64 // total bytes ever stored; the ring holds the last LOG_BUF_LEN
 	log_start = true // the next byte stored begins a line
 )
 
 func log_put(c byte) {
-	log_buf[log_next%LOG_BUF_LEN] = c
+	__log_buf[log_next%LOG_BUF_LEN] = c
 	log_next++
 }
 
@@ -40,7 +40,7 @@ func Log_read(dst []byte) int {
 	}
 	n := 0
 	for i := first; i < log_next && n < len(dst); i++ {
-		dst[n] = log_buf[i%LOG_BUF_LEN]
+		dst[n] = __log_buf[i%LOG_BUF_LEN]
 		n++
 	}
 	return n
@@ -58,7 +58,7 @@ func Log_contains(s string) bool {
 	}
 	for i := first; i+uint64(len(s)) <= log_next; i++ {
 		j := 0
-		for j < len(s) && log_buf[(i+uint64(j))%LOG_BUF_LEN] == s[j] {
+		for j < len(s) && __log_buf[(i+uint64(j))%LOG_BUF_LEN] == s[j] {
 			j++
 		}
 		if j == len(s) {

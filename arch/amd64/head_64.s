@@ -185,7 +185,10 @@ k_pmd_done:
 	MOVQ	·startup_64_high_va(SB), AX
 	JMP	AX
 
-// startup_64_high runs at the kernel's virtual address.
+// startup_64_high runs at the kernel's virtual address. It is the bottom
+// of the boot stack: nothing called it, so debuggers must not look for a
+// caller above it (the build marks its unwind information outermost).
+// UNWIND_HINT_END_OF_STACK
 TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
 	LEAQ	·boot_stack(SB), SP
 	ADDQ	$const_BOOT_STACK_SIZE, SP

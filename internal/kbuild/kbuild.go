@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 
 	"gokern/internal/bzimage"
 )
@@ -35,10 +36,13 @@ const TextStart = "-0x7efff000"
 
 // Options choose the build.
 type Options struct {
-	Root  string // repository root (holds go.mod)
-	Out   string // output directory, default Root/build
-	Debug bool   // -gcflags=all=-N -l: no optimisation, no inlining, for gdb
-	Log   func(format string, args ...any)
+	Root    string // repository root (holds go.mod)
+	Out     string // output directory, default Root/build
+	Debug   bool   // -gcflags=all=-N -l: no optimisation, no inlining, for gdb
+	Verbose bool   // print the commands themselves (V=1), not the short lines
+	Force   bool   // run every step, up to date or not
+	// Log receives kbuild's lines ("  AS      boot/header.o"); nil: quiet.
+	Log func(format string, args ...any)
 }
 
 // Result lists what was built.
@@ -46,20 +50,56 @@ type Result struct {
 	Out, BzImage, Vmlinux, SetupELF, SystemMap string
 	Image                                      *bzimage.Image
 	Piggy                                      *bzimage.Piggy
+	// Steps is the number of steps that ran: 0 when everything was up to
+	// date.
+	Steps int
+	// Aliases and Collisions describe the Linux names given to build/vmlinux
+	// (ksyms.go), when this build linked it.
+	Aliases    []Alias
+	Collisions []Collision
+	// DWARFVariables is the number of aliases that are also DWARF
+	// variables; EndOfStack the number of FDEs marked outermost.
+	DWARFVariables, EndOfStack int
 }
 
 // Tools names the host programs the build needs (binutils); qemu.sh
 // installs them.
 var Tools = []string{"as", "ld", "objcopy"}
 
-func (o *Options) logf(format string, args ...any) {
-	if o.Log != nil {
-		o.Log(format, args...)
+// builder carries one build.
+type builder struct {
+	o      Options
+	r      *Result
+	hashes map[string]string // file → content hash, for this build
+	ran    int
+	tools  []string // identity of the toolchain, part of every step's key
+}
+
+func (b *builder) logf(format string, args ...any) {
+	if b.o.Log != nil {
+		b.o.Log(format, args...)
 	}
 }
 
-func (o *Options) run(dir string, env []string, name string, args ...string) error {
-	o.logf("  %s %s", name, strings.Join(args, " "))
+// logStep prints kbuild's short line for a step: "  AS      boot/header.o".
+func (b *builder) logStep(tag, what string) {
+	if !b.o.Verbose {
+		b.logf("  %-7s %s", tag, what)
+	}
+}
+
+// rel is a path as kbuild prints it: relative to the repository root.
+func (b *builder) rel(path string) string {
+	if r, err := filepath.Rel(b.o.Root, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+func (b *builder) run(dir string, env []string, name string, args ...string) error {
+	if b.o.Verbose {
+		b.logf("  %s %s", name, strings.Join(args, " "))
+	}
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
@@ -71,18 +111,13 @@ func (o *Options) run(dir string, env []string, name string, args ...string) err
 	return nil
 }
 
-// Build builds everything and returns the paths.
+// Build builds what is out of date and returns the paths.
 func Build(o Options) (*Result, error) {
 	if o.Root == "" {
 		return nil, fmt.Errorf("kbuild: no root")
 	}
 	if o.Out == "" {
 		o.Out = filepath.Join(o.Root, "build")
-	}
-	for _, t := range Tools {
-		if _, err := exec.LookPath(t); err != nil {
-			return nil, fmt.Errorf("kbuild: %s not found: install binutils (apt-get install binutils)", t)
-		}
 	}
 	r := &Result{
 		Out:       o.Out,
@@ -91,98 +126,347 @@ func Build(o Options) (*Result, error) {
 		SetupELF:  filepath.Join(o.Out, "setup.elf"),
 		SystemMap: filepath.Join(o.Out, "System.map"),
 	}
-	for _, d := range []string{o.Out, filepath.Join(o.Out, "boot"), filepath.Join(o.Out, "compressed")} {
+	for _, d := range []string{o.Out, filepath.Join(o.Out, "boot"), filepath.Join(o.Out, "compressed"), filepath.Join(o.Out, ".kbuild")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 	}
-
-	// 1. The Go kernel: vmlinux, with symbols and DWARF (uncompressed, for
-	// gdb), linked in the kernel text mapping with startup_64 as entry.
-	o.logf("GO      %s", r.Vmlinux)
-	// -X stamps the banner's strings (static data: the kernel runs no
-	// initialisers).
-	ldflags := "-E " + Entry + " -T " + TextStart + " -compressdwarf=false -buildid=" +
-		" -X main.gokern_version=" + Version + " -X main.go_version=" + runtime.Version() + " -X main.build_info=" + buildInfo(o.Debug)
-	args := []string{"build", "-o", r.Vmlinux, "-ldflags", ldflags}
-	if o.Debug {
-		args = append(args, "-gcflags=all=-N -l")
-	}
-	args = append(args, ".")
-	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}
-	if err := o.run(o.Root, env, "go", args...); err != nil {
-		return nil, err
-	}
-	if err := writeSystemMap(r.Vmlinux, r.SystemMap); err != nil {
-		return nil, err
-	}
-
-	// 2. The payload: the kernel's segments (piggy.bin) inside the 32/64-bit
-	// boot stage (boot/compressed).
-	o.logf("PIGGY   %s", filepath.Join(o.Out, "compressed/piggy.bin"))
-	piggy, err := bzimage.MkPiggy(r.Vmlinux, filepath.Join(o.Out, "compressed", "piggy.bin"))
+	// One build at a time per output directory (qemu.sh and test
+	// processes may start one together).
+	lock, err := os.OpenFile(filepath.Join(o.Out, ".kbuild", "lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	r.Piggy = piggy
-	cdir := filepath.Join(o.Out, "compressed")
-	var cobjs []string
-	csrcs, _ := filepath.Glob(filepath.Join(o.Root, "boot", "compressed", "*.S"))
-	sort.Strings(csrcs)
-	for _, src := range csrcs {
-		obj := filepath.Join(cdir, strings.TrimSuffix(filepath.Base(src), ".S")+".o")
-		if err := o.run(o.Root, nil, "as", "--64", "-g", "-I", "boot", "-I", cdir,
-			"-o", obj, filepath.Join("boot", "compressed", filepath.Base(src))); err != nil {
-			return nil, err
-		}
-		cobjs = append(cobjs, obj)
-	}
-	payloadELF := filepath.Join(cdir, "vmlinux")
-	if err := o.run(o.Root, nil, "ld", append([]string{"-m", "elf_x86_64", "-T", "boot/compressed/vmlinux.lds", "-o", payloadELF}, cobjs...)...); err != nil {
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return nil, err
 	}
-	payloadBin := filepath.Join(cdir, "vmlinux.bin")
-	if err := o.run(o.Root, nil, "objcopy", "-O", "binary", payloadELF, payloadBin); err != nil {
+	b := &builder{o: o, r: r, hashes: map[string]string{}}
+	if err := b.toolchain(); err != nil {
 		return nil, err
 	}
-
-	// 3. The real-mode setup: every boot/*.S, linked at 0.
-	srcs, _ := filepath.Glob(filepath.Join(o.Root, "boot", "*.S"))
-	sort.Strings(srcs)
-	var sobjs []string
-	for _, src := range srcs {
-		obj := filepath.Join(o.Out, "boot", strings.TrimSuffix(filepath.Base(src), ".S")+".o")
-		if err := o.run(o.Root, nil, "as", "--32", "-g", "-I", "boot", "-o", obj, src); err != nil {
-			return nil, err
-		}
-		sobjs = append(sobjs, obj)
-	}
-	if err := o.run(o.Root, nil, "ld", append([]string{"-m", "elf_i386", "-T", "boot/setup.ld", "-o", r.SetupELF}, sobjs...)...); err != nil {
+	if err := b.kernel(); err != nil {
 		return nil, err
 	}
-	setupBin := filepath.Join(o.Out, "setup.bin")
-	if err := o.run(o.Root, nil, "objcopy", "-O", "binary", r.SetupELF, setupBin); err != nil {
+	payloadELF, payloadBin, err := b.payload()
+	if err != nil {
+		return nil, err
+	}
+	setupBin, err := b.setup()
+	if err != nil {
 		return nil, err
 	}
 
-	// 4. The image (Linux tools/build.c).
-	o.logf("BUILD   %s", r.BzImage)
+	// The image (Linux tools/build.c): cheap, so always computed, and
+	// written only when it differs from what is there.
 	img, err := bzimage.Build(bzimage.Inputs{
 		SetupELF: r.SetupELF, SetupBin: setupBin,
 		PayloadELF: payloadELF, PayloadBin: payloadBin,
-		KernelEnd:     piggy.End,
+		KernelEnd:     r.Piggy.End,
 		VersionString: VersionString(o.Debug),
 	})
 	if err != nil {
 		return nil, err
 	}
 	r.Image = img
-	if err := os.WriteFile(r.BzImage, img.Bytes, 0o644); err != nil {
+	wrote, err := writeIfChanged(r.BzImage, img.Bytes, 0o644)
+	if err != nil {
 		return nil, err
 	}
-	o.logf("Kernel: %s is ready (setup %d sectors, payload %d bytes, init_size %#x)",
-		r.BzImage, img.SetupSects, len(img.Bytes)-512*(img.SetupSects+1), img.InitSize)
+	if wrote {
+		b.logStep("BUILD", b.rel(r.BzImage))
+		b.ran++
+	}
+	r.Steps = b.ran
+	if b.ran == 0 {
+		b.logf("kbuild: %s is up to date (nothing to do)", b.rel(r.BzImage))
+	} else {
+		b.logf("Kernel: %s is ready (setup %d sectors, payload %d bytes, init_size %#x)",
+			b.rel(r.BzImage), img.SetupSects, len(img.Bytes)-512*(img.SetupSects+1), img.InitSize)
+	}
 	return r, nil
+}
+
+// toolchain records what identifies the tools: the Go toolchain as the
+// go command resolves it for this build (GOTOOLCHAIN may switch it), and
+// the binutils programs.
+func (b *builder) toolchain() error {
+	for _, t := range Tools {
+		p, err := exec.LookPath(t)
+		if err != nil {
+			return fmt.Errorf("kbuild: %s not found: install binutils (apt-get install binutils)", t)
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		b.tools = append(b.tools, fmt.Sprintf("%s %d %d", p, st.Size(), st.ModTime().UnixNano()))
+	}
+	cmd := exec.Command("go", "env", "GOVERSION", "GOROOT", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOTOOLCHAIN")
+	cmd.Dir = b.o.Root
+	cmd.Env = append(os.Environ(), goEnv...)
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("kbuild: go env: %v", err)
+	}
+	b.tools = append(b.tools, "go env "+string(out))
+	return nil
+}
+
+var goEnv = []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}
+
+// kernel: the Go kernel, vmlinux, with symbols and DWARF (uncompressed,
+// for gdb), linked in the kernel text mapping with startup_64 as entry;
+// then its Linux names (ksyms.go) and System.map.
+func (b *builder) kernel() error {
+	r := b.r
+	// -X stamps the banner's strings (static data: the kernel runs no
+	// initialisers).
+	ldflags := "-E " + Entry + " -T " + TextStart + " -compressdwarf=false -buildid=" +
+		" -X main.gokern_version=" + Version + " -X main.go_version=" + runtime.Version() + " -X main.build_info=" + buildInfo(b.o.Debug)
+	args := []string{"build", "-o", r.Vmlinux, "-ldflags", ldflags}
+	if b.o.Debug {
+		args = append(args, "-gcflags=all=-N -l")
+	}
+	args = append(args, ".")
+	srcs, err := sourceFiles(b.o.Root, ".go", ".s", ".h", "go.mod", "go.sum")
+	if err != nil {
+		return err
+	}
+	return b.do(&step{
+		tag: "GO", show: b.rel(r.Vmlinux),
+		inputs:  srcs,
+		extra:   append(append([]string{b.o.Root, strings.Join(args, "\x00")}, goEnv...), b.tools...),
+		outputs: []string{r.Vmlinux, r.SystemMap},
+		run: func() error {
+			if err := b.run(b.o.Root, goEnv, "go", args...); err != nil {
+				return err
+			}
+			b.logStep("KSYMS", b.rel(r.Vmlinux))
+			if err := b.ksyms(); err != nil {
+				return fmt.Errorf("kbuild: Linux names for %s: %v", r.Vmlinux, err)
+			}
+			b.logStep("NM", b.rel(r.SystemMap))
+			return writeSystemMap(r.Vmlinux, r.SystemMap)
+		},
+	})
+}
+
+// ksyms gives vmlinux its Linux names (ksyms.go, elfedit.go) and marks the
+// bottom of the boot stack for unwinders.
+func (b *builder) ksyms() error {
+	r := b.r
+	f, err := elf.Open(r.Vmlinux)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		return err
+	}
+	d, err := f.DWARF()
+	if err != nil {
+		return err
+	}
+	asm, err := ScanAsm(b.o.Root)
+	if err != nil {
+		return err
+	}
+	isAsm := map[string]bool{}
+	bottom := map[uint64]bool{}
+	for _, a := range asm {
+		isAsm[a.Name] = true
+	}
+	for _, s := range syms {
+		for _, a := range asm {
+			if a.EndOfStack && s.Name == a.Name+".abi0" {
+				bottom[s.Value] = true
+			}
+		}
+	}
+	r.Aliases, r.Collisions = Aliases(syms, isAsm)
+	for _, c := range r.Collisions {
+		b.logf("WARNING: kbuild: %s", c)
+	}
+	im, err := readELFImage(r.Vmlinux)
+	if err != nil {
+		return err
+	}
+	if err := im.addSymbols(r.Aliases); err != nil {
+		return err
+	}
+	if r.DWARFVariables, err = im.addDWARFVariables(d, r.Aliases); err != nil {
+		return err
+	}
+	if r.EndOfStack, err = im.markEndOfStack(bottom); err != nil {
+		return err
+	}
+	if r.EndOfStack != len(bottom) {
+		return fmt.Errorf("%d functions are marked UNWIND_HINT_END_OF_STACK but %d have unwind information", len(bottom), r.EndOfStack)
+	}
+	if b.o.Verbose {
+		b.logf("  # %d Linux names (%d DWARF variables), %d outermost frames, %d collisions", len(r.Aliases), r.DWARFVariables, r.EndOfStack, len(r.Collisions))
+	}
+	return im.write(r.Vmlinux)
+}
+
+// payload: the kernel's segments (piggy.bin) inside the 32/64-bit boot
+// stage, boot/compressed, linked at 0.
+func (b *builder) payload() (elfPath, binPath string, err error) {
+	r := b.r
+	cdir := filepath.Join(b.o.Out, "compressed")
+	piggy, err := bzimage.ReadKernel(r.Vmlinux)
+	if err != nil {
+		return "", "", err
+	}
+	r.Piggy = piggy
+	piggyBin := filepath.Join(cdir, "piggy.bin")
+	wrote, err := writeIfChanged(piggyBin, piggy.Bytes(), 0o644)
+	if err != nil {
+		return "", "", err
+	}
+	if wrote {
+		b.logStep("PIGGY", b.rel(piggyBin))
+		b.ran++
+	}
+	objs, err := b.assemble(filepath.Join("boot", "compressed"), cdir, "--64", []string{"boot", cdir})
+	if err != nil {
+		return "", "", err
+	}
+	elfPath = filepath.Join(cdir, "vmlinux")
+	if err := b.link(elfPath, "elf_x86_64", "boot/compressed/vmlinux.lds", objs); err != nil {
+		return "", "", err
+	}
+	binPath = filepath.Join(cdir, "vmlinux.bin")
+	return elfPath, binPath, b.objcopy(elfPath, binPath)
+}
+
+// setup: the real-mode setup, every boot/*.S, linked at 0.
+func (b *builder) setup() (string, error) {
+	objs, err := b.assemble("boot", filepath.Join(b.o.Out, "boot"), "--32", []string{"boot"})
+	if err != nil {
+		return "", err
+	}
+	if err := b.link(b.r.SetupELF, "elf_i386", "boot/setup.ld", objs); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(b.o.Out, "setup.bin")
+	return bin, b.objcopy(b.r.SetupELF, bin)
+}
+
+// assemble runs as on every *.S of srcDir (relative to the root) into
+// objDir. Each object depends on its source and on what it includes
+// (.include, .incbin).
+func (b *builder) assemble(srcDir, objDir, mode string, incDirs []string) ([]string, error) {
+	srcs, err := filepath.Glob(filepath.Join(b.o.Root, srcDir, "*.S"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(srcs)
+	var objs []string
+	for _, src := range srcs {
+		rel := b.rel(src)
+		obj := filepath.Join(objDir, strings.TrimSuffix(filepath.Base(src), ".S")+".o")
+		args := []string{mode, "-g"}
+		for _, d := range incDirs {
+			args = append(args, "-I", d)
+		}
+		args = append(args, "-o", obj, rel)
+		inputs, err := b.includes(src, incDirs)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.do(&step{
+			tag: "AS", show: strings.TrimSuffix(rel, ".S") + ".o",
+			inputs:  inputs,
+			extra:   append([]string{strings.Join(args, "\x00")}, b.tools...),
+			outputs: []string{obj},
+			run:     func() error { return b.run(b.o.Root, nil, "as", args...) },
+		}); err != nil {
+			return nil, err
+		}
+		objs = append(objs, obj)
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("kbuild: no *.S in %s", srcDir)
+	}
+	return objs, nil
+}
+
+// includes returns src and every file it pulls in, recursively.
+func (b *builder) includes(src string, incDirs []string) ([]string, error) {
+	seen := map[string]bool{}
+	var walk func(f string) error
+	walk = func(f string) error {
+		if seen[f] {
+			return nil
+		}
+		seen[f] = true
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(f, ".bin") {
+			return nil
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			fields := strings.Fields(line)
+			if len(fields) < 2 || (fields[0] != ".include" && fields[0] != ".incbin") {
+				continue
+			}
+			name := strings.Trim(strings.TrimSuffix(fields[1], ","), `"`)
+			// as looks in the -I directories and the current one (the
+			// root); every file of that name there is an input.
+			var found []string
+			for _, d := range append([]string{"."}, incDirs...) {
+				if !filepath.IsAbs(d) {
+					d = filepath.Join(b.o.Root, d)
+				}
+				if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+					found = append(found, filepath.Join(d, name))
+				}
+			}
+			if len(found) == 0 {
+				return fmt.Errorf("kbuild: %s: %s %q not found", b.rel(f), fields[0], name)
+			}
+			for _, g := range found {
+				if err := walk(g); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(src); err != nil {
+		return nil, err
+	}
+	var out []string
+	for f := range seen {
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (b *builder) link(out, emulation, script string, objs []string) error {
+	args := append([]string{"-m", emulation, "-T", script, "-o", out}, objs...)
+	return b.do(&step{
+		tag: "LD", show: b.rel(out),
+		inputs:  append([]string{filepath.Join(b.o.Root, script)}, objs...),
+		extra:   append([]string{strings.Join(args, "\x00")}, b.tools...),
+		outputs: []string{out},
+		run:     func() error { return b.run(b.o.Root, nil, "ld", args...) },
+	})
+}
+
+func (b *builder) objcopy(in, out string) error {
+	return b.do(&step{
+		tag: "OBJCOPY", show: b.rel(out),
+		inputs:  []string{in},
+		extra:   b.tools,
+		outputs: []string{out},
+		run:     func() error { return b.run(b.o.Root, nil, "objcopy", "-O", "binary", in, out) },
+	})
 }
 
 func buildInfo(debug bool) string {

@@ -1,0 +1,135 @@
+package kbuild
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStepUpToDate drives one step through every reason to run again, and
+// every reason not to.
+func TestStepUpToDate(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.S"), filepath.Join(dir, "out.o")
+	os.WriteFile(in, []byte("one"), 0o644)
+	var logged []string
+	b := &builder{o: Options{Root: dir, Out: dir, Log: func(f string, a ...any) { logged = append(logged, f) }}, hashes: map[string]string{}}
+	runs, fail := 0, false
+	extra := "as --32"
+	mk := func() *step {
+		return &step{tag: "AS", show: "in.o", inputs: []string{in}, extra: []string{extra}, outputs: []string{out},
+			run: func() error {
+				runs++
+				if fail {
+					return errors.New("assembler failed")
+				}
+				return os.WriteFile(out, []byte("built"), 0o644)
+			}}
+	}
+	do := func(why string, wantRuns int) {
+		t.Helper()
+		b.hashes = map[string]string{} // a new build
+		if err := b.do(mk()); err != nil && !fail {
+			t.Fatalf("%s: %v", why, err)
+		}
+		if runs != wantRuns {
+			t.Fatalf("%s: the step ran %d times, want %d", why, runs, wantRuns)
+		}
+	}
+	do("first build", 1)
+	do("nothing changed", 1)
+	os.WriteFile(in, []byte("two"), 0o644)
+	do("input changed", 2)
+	do("nothing changed again", 2)
+	extra = "as --64"
+	do("command changed", 3)
+	os.WriteFile(out, []byte("tampered"), 0o644)
+	do("output changed since", 4)
+	os.Remove(out)
+	do("output missing", 5)
+	os.Chtimes(out, time.Now().Add(time.Hour), time.Now().Add(time.Hour))
+	do("output touched", 6)
+	fail = true
+	os.WriteFile(in, []byte("three"), 0o644)
+	do("failing step", 7)
+	fail = false
+	do("after a failure the step runs again", 8)
+	if len(logged) != 8 || !strings.Contains(logged[0], "%-7s") {
+		t.Errorf("logged %q", logged)
+	}
+	b.o.Force = true
+	do("forced", 9)
+}
+
+// TestIncludes: an object depends on what its source pulls in, found on
+// as's search path.
+func TestIncludes(t *testing.T) {
+	r := kernel(t)
+	wd, _ := os.Getwd()
+	root, _ := FindRoot(wd)
+	b := &builder{o: Options{Root: root, Out: r.Out}, hashes: map[string]string{}}
+	cdir := filepath.Join(r.Out, "compressed")
+	got, err := b.includes(filepath.Join(root, "boot", "compressed", "piggy.S"), []string{"boot", cdir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(got, filepath.Join(cdir, "piggy.bin")) {
+		t.Errorf("piggy.S depends on %v, not on piggy.bin", got)
+	}
+	got, err = b.includes(filepath.Join(root, "boot", "main.S"), []string{"boot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(got, filepath.Join(root, "boot", "boot.inc")) {
+		t.Errorf("main.S depends on %v, not on boot.inc", got)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.S")
+	os.WriteFile(bad, []byte("\t.include \"nowhere.inc\"\n"), 0o644)
+	if _, err := b.includes(bad, nil); err == nil || !strings.Contains(err.Error(), "nowhere.inc") {
+		t.Errorf("a missing include: %v", err)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRebuild: a second build with nothing changed runs no step and leaves
+// every output alone; a lost object file is remade, and nothing else.
+func TestRebuild(t *testing.T) {
+	r := kernel(t)
+	wd, _ := os.Getwd()
+	root, _ := FindRoot(wd)
+	before, _ := os.Stat(r.BzImage)
+	var lines []string
+	log := func(f string, a ...any) { lines = append(lines, strings.TrimSpace(fmt.Sprintf(f, a...))) }
+	r2, err := Build(Options{Root: root, Out: r.Out, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(r.BzImage)
+	if r2.Steps != 0 || !after.ModTime().Equal(before.ModTime()) || len(lines) != 1 || !strings.Contains(lines[0], "is up to date") {
+		t.Fatalf("no-op build: %d steps, log %q", r2.Steps, lines)
+	}
+	if r2.Piggy == nil || r2.Image == nil || r2.Piggy.Entry != r.Piggy.Entry || len(r2.Image.Bytes) != len(r.Image.Bytes) {
+		t.Fatalf("no-op build: incomplete result %+v", r2)
+	}
+	os.Remove(filepath.Join(r.Out, "boot", "pm.o"))
+	lines = nil
+	r3, err := Build(Options{Root: root, Out: r.Out, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r3.Steps != 1 || len(lines) != 2 || lines[0] != "AS      boot/pm.o" {
+		t.Fatalf("after removing pm.o: %d steps, log %q", r3.Steps, lines)
+	}
+}
