@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,67 +16,332 @@ import (
 	q "gokern/internal/qemutest"
 )
 
-// TestGDB drives gdb -batch with tools/gdb/gokern.gdb against QEMU's gdb
-// stub and stops in every mode: at _start (real mode, linear 0x10200),
-// startup_32 (32-bit), the kernel's startup_64 (64-bit, physical address)
-// and start_kernel (Go), printing Go variables there.
-func TestGDB(t *testing.T) {
+// The gdb tests run scripted `gdb -batch` sessions with tools/gdb/gokern.gdb
+// (which loads tools/gdb/gokern.py) against QEMU's gdb stub, and assert on
+// what gdb printed. Each session boots its own QEMU, stopped at the reset
+// vector (-S), and they run in parallel.
+
+// gdbRun is the output of one session.
+type gdbRun struct {
+	out, stderr string // stdout and stderr of gdb
+	serial      string // the kernel's console
+}
+
+// all is stdout and stderr together: error messages go to stderr.
+func (r gdbRun) all() string { return r.out + r.stderr }
+
+// runGDB boots gokern stopped (cmdline: more of the kernel command line)
+// and runs gdb with cmds after gk-connect; with noQEMU gdb runs alone.
+func runGDB(t *testing.T, cmdline string, noQEMU bool, cmds ...string) gdbRun {
+	t.Helper()
 	if _, err := exec.LookPath("gdb"); err != nil {
 		t.Fatal("gdb not found: ./qemu.sh test installs it (apt-get install gdb)")
 	}
-	img := q.Image(t, false)
-	port := q.FreePort(t)
-	args := q.Args(t, q.Config{Append: "exit_at_idle", GDBPort: port, Stopped: true})
+	q.Image(t, false)
+	root := q.Root(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*q.DefaultTimeout)
 	defer cancel()
-	qemu := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
-	var qout bytes.Buffer
-	qemu.Stdout, qemu.Stderr = &qout, &qout
-	if err := qemu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer qemu.Process.Kill()
-
-	cmds := []string{
-		fmt.Sprintf("gk-connect 127.0.0.1:%d", port),
-		"gk-break-setup", "continue",
-		`printf "REALMODE cs=%x ip=%x\n", $cs, $pc`, "gk-linear", "info symbol 0x10200", "delete",
-		"gk-break-startup_32", "continue",
-		`printf "PM32 eip=%x\n", $pc`, "delete",
-		"gk-break-startup_64", "continue",
-		`printf "LONG64 rip=%lx\n", $pc`, "delete",
-		"gk-break-start_kernel", "continue",
-		"bt 2", "print 'main.gokern_version'", "print 'gokern/cmdline.BootCommandLineLen'", "delete",
-		"kill",
-	}
+	var serial bytes.Buffer
 	gargs := []string{"-batch", "-nx", "-x", "tools/gdb/gokern.gdb"}
+	if !noQEMU {
+		port := q.FreePort(t)
+		args := q.Args(t, q.Config{Append: strings.TrimSpace("exit_at_idle " + cmdline), GDBPort: port, Stopped: true})
+		qemu := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
+		qemu.Stdout, qemu.Stderr = &serial, &serial
+		if err := qemu.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { qemu.Process.Kill(); qemu.Wait() }()
+		waitPort(t, port)
+		gargs = append(gargs, "-ex", fmt.Sprintf("gk-connect 127.0.0.1:%d", port))
+	}
 	for _, c := range cmds {
 		gargs = append(gargs, "-ex", c)
 	}
-	// QEMU needs a moment to open the port.
-	time.Sleep(300 * time.Millisecond)
+	// gdb -batch exits with the status of its last command: end on one
+	// that cannot fail (the session may have run QEMU to its end).
+	gargs = append(gargs, "-ex", "echo")
 	gdb := exec.CommandContext(ctx, "gdb", gargs...)
-	gdb.Dir = q.Root(t)
-	out, err := gdb.CombinedOutput()
-	o := string(out)
+	gdb.Dir = root
+	var out, stderr bytes.Buffer
+	gdb.Stdout, gdb.Stderr = &out, &stderr
+	err := gdb.Run()
+	r := gdbRun{out.String(), stderr.String(), serial.String()}
 	if err != nil {
-		t.Fatalf("gdb: %v\n%s\n--- qemu ---\n%s", err, o, qout.String())
+		t.Fatalf("gdb: %v\n--- stdout\n%s\n--- stderr\n%s\n--- serial\n%s", err, r.out, r.stderr, r.serial)
 	}
-	phys := fmt.Sprintf("%x", img.Piggy.Entry)
-	for _, want := range []string{
-		"REALMODE cs=1020 ip=0", "linear 0x10200", "_start in section .header",
-		"startup_32 () at boot/compressed/head_64.S", "PM32 eip=100000",
-		"LONG64 rip=" + phys,
-		"main.start_kernel () at ", "kmain.go",
-		"gokern/arch/amd64.x86_64_start_kernel",
-	} {
-		if !strings.Contains(o, want) {
-			t.Fatalf("gdb output lacks %q\n%s", want, o)
+	// Whatever a session does, gokern.py never shows a Python traceback.
+	for _, bad := range []string{"Traceback", "Python Exception", "Error occurred in Python", "internal error"} {
+		if strings.Contains(r.all(), bad) {
+			t.Fatalf("gdb printed %q\n%s", bad, r.all())
 		}
 	}
-	// The Go variables: the version string, and the command line length
-	// (len("earlyprintk=serial exit_at_idle") = 31).
-	if !regexp.MustCompile(`= 0x[0-9a-f]+ "0\.1"`).MatchString(o) || !regexp.MustCompile(`(?m)^\$\d+ = 31$`).MatchString(o) {
-		t.Fatalf("Go variables not printed as expected\n%s", o)
+	return r
+}
+
+// waitPort waits for QEMU to listen on its gdb port.
+func waitPort(t *testing.T, port int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("QEMU does not listen on port %d", port)
+}
+
+// inOrder fails unless every pattern matches out, each after the previous.
+func inOrder(t *testing.T, out string, patterns ...string) {
+	t.Helper()
+	rest := out
+	for _, p := range patterns {
+		loc := regexp.MustCompile(p).FindStringIndex(rest)
+		if loc == nil {
+			t.Fatalf("gdb output lacks /%s/ (after the previous matches)\n%s", p, out)
+		}
+		rest = rest[loc[1]:]
+	}
+}
+
+// seedNames are Linux names from the course material (seeds/000-004) that
+// gokern has, in the Go kernel, the real-mode setup and the boot stage:
+// gdb must know every one of them as typed.
+var seedNames = []string{
+	// The Go kernel (aliases the build adds to build/vmlinux).
+	"start_kernel", "setup_arch", "x86_64_start_kernel", "copy_bootdata", "reserve_ebda_region",
+	"e820__memory_setup", "e820_table", "memblock", "memblock_add", "memblock_add_range",
+	"memblock_reserve", "memblock_phys_alloc_range", "memblock_memory_init_regions",
+	"memblock_reserved_init_regions", "max_pfn", "max_low_pfn", "min_low_pfn", "boot_params",
+	"boot_command_line", "printk", "__flush_tlb_all", "__flush_tlb_global", "init_bootmem",
+	"free_bootmem", "alloc_bootmem_core", "setup_bootmem_allocator", "idt_table", "native_halt",
+	"write_cr3", "pud_offset", "pte_offset_kernel", "console_loglevel",
+	// The real-mode setup (build/setup.elf).
+	"start_of_setup", "copy_boot_params", "console_init", "detect_memory", "validate_cpu",
+	"enable_a20", "go_to_protected_mode", "realmode_switch_hook", "reset_coprocessor",
+	"mask_all_interrupts", "setup_idt", "setup_gdt", "protected_mode_jump", "set_bios_mode",
+	"init_heap", "cmdline_find_option_bool",
+	// The boot stage (build/compressed/vmlinux).
+	"startup_32", "verify_cpu",
+}
+
+// seedVariables must have a type in gdb (DWARF), not only an address
+// (seedNames lists them too, except __log_buf).
+var seedVariables = []string{"e820_table", "memblock", "max_pfn", "boot_params", "boot_command_line", "__log_buf", "console_loglevel"}
+
+// TestGDBLinuxNames: without a target, gdb knows the Linux names: functions
+// and their source lines, typed variables; and gdb starts without a word on
+// stderr.
+func TestGDBLinuxNames(t *testing.T) {
+	t.Parallel()
+	var cmds []string
+	for _, n := range append(seedNames, "__log_buf") {
+		cmds = append(cmds, "info address "+n)
+	}
+	cmds = append(cmds, "info line memblock_reserve", "list setup_arch", "break start_kernel", "info line __flush_tlb_all")
+	r := runGDB(t, "", true, cmds...)
+	if r.stderr != "" {
+		t.Fatalf("gdb wrote to stderr:\n%s", r.stderr)
+	}
+	for _, n := range seedNames {
+		if !strings.Contains(r.out, fmt.Sprintf("Symbol \"%s\" is ", n)) {
+			t.Errorf("gdb does not know %s\n", n)
+		}
+	}
+	for _, n := range seedVariables {
+		// A variable gdb knows from DWARF, with its type; a bare symbol
+		// would be "at 0x... in a file compiled without debugging".
+		if !strings.Contains(r.out, fmt.Sprintf("Symbol \"%s\" is static storage at address 0x", n)) {
+			t.Errorf("%s is not a typed variable in gdb", n)
+		}
+	}
+	inOrder(t, r.out,
+		`Line \d+ of ".*/memblock/\w+\.go" starts at address 0x[0-9a-f]+ <gokern/memblock\.Memblock_reserve>`,
+		`\d+\s+func Setup_arch\(\) \{`,
+		`Breakpoint 1 at 0x[0-9a-f]+: file .*/kmain\.go, line \d+\.`,
+		`Line \d+ of ".*\.go" starts at address 0x[0-9a-f]+ <gokern/[a-z/0-9]+\.X__flush_tlb_all>`)
+	if t.Failed() {
+		t.Log(r.out)
+	}
+}
+
+// TestGDBStartup: attaching prints the mode at the reset vector, and gdb
+// says nothing on stderr.
+func TestGDBStartup(t *testing.T) {
+	t.Parallel()
+	r := runGDB(t, "", false)
+	if r.stderr != "" {
+		t.Fatalf("gdb wrote to stderr at start-up:\n%s", r.stderr)
+	}
+	inOrder(t, r.out, `real mode CS:IP f000:fff0 \(linear 0xfffffff0\)`, `=> 0xfffffff0:\s+ljmpw? \$0xf000[:,]\s*\$0xe05b`)
+}
+
+// TestGDBStages: gk-stages, then four plain continues, stop once at each
+// stage, in order, each with its mode; no manual delete.
+func TestGDBStages(t *testing.T) {
+	t.Parallel()
+	r := runGDB(t, "", false, "gk-stages", "continue", "continue", "continue", "continue", "continue")
+	inOrder(t, r.out,
+		// Real mode: _start, and the 2-byte jump decoded as 16-bit code.
+		`(?m)^real mode CS:IP 1020:0000 \(linear 0x10200\) <_start>, breakpoint 1$`,
+		`=> 0x10200 <_start>:\s+jmp 0x26c <start_of_setup>`,
+		`(?m)^32-bit protected mode CS:EIP 0010:00100000 \(linear 0x100000\) <startup_32>, paging off$`,
+		`=> 0x100000 <startup_32>:\s+cld`,
+		`(?m)^64-bit mode RIP 0x1[0-9a-f]{6} <startup_64, the kernel at its physical address: linked at 0xffffffff81[0-9a-f]{6}>`,
+		`Breakpoint 4, main\.start_kernel \(\) at .*/kmain\.go:\d+`,
+		`(?m)^64-bit mode RIP 0xffffffff81[0-9a-f]{6} <start_kernel\+0x[0-9a-f]+>`)
+	if n := strings.Count(r.out, "<_start>, breakpoint 1"); n != 1 {
+		t.Fatalf("stopped %d times at _start\n%s", n, r.out)
+	}
+	// The fifth continue runs to the idle loop, where exit_at_idle ends QEMU.
+	if !strings.Contains(r.serial, "cpu_idle: CPU 0 enters the idle loop") || !strings.Contains(r.stderr, "Remote connection closed") {
+		t.Fatalf("the kernel did not reach the idle loop after the stages\n%s", r.serial)
+	}
+}
+
+// TestGDBRealMode: stepping in real mode, where gdb's $pc is IP: stepi
+// from a breakpoint, a refused `next` (one line, no traceback), gk-next over
+// a call with the source line, breakpoints by name in main.S and pmjump.S,
+// registers, and bt's one frame at the linear address.
+func TestGDBRealMode(t *testing.T) {
+	t.Parallel()
+	r := runGDB(t, "", false, "gk-dmesg", "gk-break-setup", "continue", "stepi", "next",
+		"break main", "continue", "gk-next", "bt",
+		"break protected_mode_jump", "continue", `printf "EAX=%x EDX=%x\n", $eax, $edx`, "gk-pgtable 0x1000")
+	inOrder(t, r.out,
+		`real mode CS:IP 1020:0000 \(linear 0x10200\) <_start>, breakpoint 1`,
+		`real mode CS:IP 1020:006c \(linear 0x1026c\) <start_of_setup>\nboot/header\.S:\d+: `,
+		`Breakpoint 2 at 0x10[0-9a-f]{3}: file boot/main\.S`,
+		`real mode CS:IP 1000:0[0-9a-f]{3} \(linear 0x10[0-9a-f]{3}\) <main>, breakpoint 2\nboot/main\.S:\d+: call\s+copy_boot_params`,
+		// gk-next ran copy_boot_params and stopped at the next line.
+		`real mode CS:IP 1000:0[0-9a-f]{3} \(linear 0x10[0-9a-f]{3}\) <main\+0x3>\nboot/main\.S:\d+: call\s+console_init`,
+		`(?m)^#0  0x0000000000010[0-9a-f]{3} in main\+0x3 \(\) at boot/main\.S:\d+$`,
+		`Breakpoint 3 at 0x10[0-9a-f]{3}: file boot/pmjump\.S`,
+		`real mode CS:IP 1000:0[0-9a-f]{3} \(linear 0x10[0-9a-f]{3}\) <protected_mode_jump>, breakpoint 3`,
+		`EAX=100000 EDX=11[0-9a-f]{3}`)
+	inOrder(t, r.stderr,
+		`gk-dmesg: the kernel log \(__log_buf\) is not there yet: the CPU is in real mode`,
+		"gokern: `next` cannot work in real mode: gdb sees IP 0x6c",
+		`gk-pgtable: paging is off \(CR0\.PG=0, real mode\)`)
+}
+
+// frames is the backtrace lines of out.
+func frames(out string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "#") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestGDBBreakByName: `break start_kernel` as typed stops in kmain.go; bt
+// ends at the bottom of the boot stack with arguments and no ?? frame; Go
+// variables print by their Linux names.
+func TestGDBBreakByName(t *testing.T) {
+	t.Parallel()
+	r := runGDB(t, "", false, "break start_kernel", "continue", "bt", "print gokern_version", "print boot_command_line",
+		"break memblock_add_range", "continue", "bt")
+	inOrder(t, r.out,
+		`Breakpoint 1, main\.start_kernel \(\) at .*/kmain\.go:\d+`,
+		`(?m)^#0  main\.start_kernel \(\) at .*kmain\.go`,
+		`(?m)^#1  0x[0-9a-f]+ in gokern/arch/amd64\.x86_64_start_kernel \(real_mode_data=[1-9]\d*, tsc0=[1-9]\d*\) at .*head64\.go:\d+$`,
+		`(?m)^#\d  0x[0-9a-f]+ in gokern/arch/amd64\.startup_64_high \(\) at .*head_64\.s:\d+\n`,
+		`= 0x[0-9a-f]+ "0\.1"`,
+		`= "earlyprintk=serial exit_at_idle", '\\000' <repeats`,
+		`(?m)^#0  gokern/memblock\.memblock_add_range \(t=0x[0-9a-f]+ <memblock\+\d+>, base=\d+, size=\d+, nid=\d+, flags=0\)`,
+		`(?m)^#\d  0x[0-9a-f]+ in main\.start_kernel \(\)`,
+		`(?m)^#\d  0x[0-9a-f]+ in gokern/arch/amd64\.startup_64_high \(\) at .*head_64\.s:\d+\n`)
+	for _, bad := range []string{"??", "<autogenerated>", "~r0"} {
+		if strings.Contains(frames(r.out), bad) {
+			t.Fatalf("bt shows %q\n%s", bad, r.out)
+		}
+	}
+}
+
+// TestGDBHelpers: the lx-style commands at the idle loop, each checked
+// against the state it describes.
+func TestGDBHelpers(t *testing.T) {
+	t.Parallel()
+	r := runGDB(t, "ptdump", false, "break cpu_startup_entry", "continue",
+		"gk-dmesg", "gk-e820", "gk-e820 firmware", "gk-memblock",
+		"gk-pgtable &start_kernel", "gk-pgtable 0xffff888002000000", "gk-pgtable 0x0000800000000000",
+		"gk-pgtable 0x1000", "gk-ptdump", "gk-gdt", "gk-idt", "gk-cr", "help gk-pgtable", "gk-e820 nonsense")
+	inOrder(t, r.out,
+		// gk-dmesg in a Go frame: the banner, without the <level> prefix.
+		`(?m)^\[\s+\d+\.\d{6}\] gokern version 0\.1 \(go1\.\d+`,
+		`(?m)^e820_table: \[mem 0x0000000000100000-0x0000000007fdffff\] usable$`,
+		`(?m)^ memory\.cnt  = 0x2$`,
+		`(?m)^ reserved\[0x\d\]\t\[0x0000000001000000-0x00000000011[0-9a-f]{5}\]`,
+		// Kernel text: a 4K PTE, present, not writable, executable.
+		`(?m)^PTE \[\s*\d+\] @ 0x[0-9a-f]+ = 0x00000000010[0-9a-f]{5}  P A D GLB$`,
+		`→ physical 0x10[0-9a-f]{5}: 4K page, present, read-only, executable, kernel-only, global`,
+		// The direct map: a 2M page with NX.
+		`(?m)^PMD \[ 16\] @ 0x[0-9a-f]+ = 0x80000000020001e3  P RW A D PSE GLB NX$`,
+		`0xffff888002000000 → physical 0x2000000: 2M page \(large\), present, writable, no-execute \(NX\)`,
+		`0x1000 is not mapped: an access faults`,
+		`---\[ High Kernel Mapping \]---\n0xffffffff81000000-0xffffffff810[0-9a-f]{5}\s+\d+K\s+ro\s+GLB x  pte`,
+		`(?m)^0x0010 code 64-bit  base 0x0 limit 0xffffffff RX DPL 0 A  ← CS$`,
+		`(?m)^ 14  interrupt 0xffffffff81[0-9a-f]{6} <early_idt_handler_14>  sel 0x10 IST 1 DPL 0$`,
+		`(?m)^EFER 0x0000000000000d00  LME LMA NXE$`,
+		`(?m)^mode: 64-bit mode \(CR0\.PE=1, CR0\.PG=1, EFER\.LMA=1, CS\.L=1, CS\.D=0\), CPL 0$`,
+		`Walk the live page tables for a virtual address, level by level\.`)
+	inOrder(t, r.stderr,
+		`(?m)^gk-pgtable: 0x800000000000 is not canonical: with 4-level paging bits 63\.\.47 must all equal bit 47.*$`,
+		`(?m)^gk-e820: usage: gk-e820 \[firmware\]$`)
+	// gk-e820 firmware prints the table the kernel printed as BIOS-e820.
+	var bios []string
+	for _, l := range strings.Split(r.serial, "\n") {
+		if i := strings.Index(l, "BIOS-e820: "); i > 0 {
+			bios = append(bios, "e820_table_firmware: "+strings.TrimRight(l[i+len("BIOS-e820: "):], "\r "))
+		}
+	}
+	if len(bios) < 3 || !strings.Contains(r.out, strings.Join(bios, "\n")+"\n") {
+		t.Fatalf("gk-e820 firmware differs from the kernel's BIOS-e820 lines:\n%s\n--- gdb\n%s", strings.Join(bios, "\n"), r.out)
+	}
+	// gk-ptdump prints what the kernel's own ptdump printed at boot.
+	var kernel []string
+	for _, l := range strings.Split(r.serial, "\n") {
+		if i := strings.Index(l, "] "); i > 0 && (strings.HasPrefix(l[i+2:], "0xff") || strings.HasPrefix(l[i+2:], "---[")) {
+			kernel = append(kernel, strings.TrimRight(l[i+2:], "\r "))
+		}
+	}
+	if len(kernel) < 8 {
+		t.Fatalf("the kernel printed no ptdump\n%s", r.serial)
+	}
+	if !strings.Contains(r.out, strings.Join(kernel, "\n")+"\n") {
+		t.Fatalf("gk-ptdump differs from the kernel's ptdump:\n%s\n--- gdb\n%s", strings.Join(kernel, "\n"), r.out)
+	}
+}
+
+// TestGDBOops: a NULL dereference (lkdtm=ACCESS_NULL) stopped in
+// do_early_exception: bt goes through the exception frame to the faulting
+// source line, down to startup_64_high.
+func TestGDBOops(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile(filepath.Join(q.Root(t), "lkdtm.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.Contains(l, "lkdtm_ptr.field") {
+			line = i + 1
+		}
+	}
+	r := runGDB(t, "lkdtm=ACCESS_NULL", false, "break do_early_exception", "continue", "bt", "gk-cr")
+	inOrder(t, r.out,
+		`(?m)^#0  gokern/arch/amd64\.do_early_exception \(regs=0x[0-9a-f]+`,
+		`(?m)^#\d  0x[0-9a-f]+ in gokern/arch/amd64\.early_idt_handler_common \[exception #PF, vector 14, error 0x0\] \(\)`,
+		fmt.Sprintf(`(?m)^#\d  0x[0-9a-f]+ in main\.lkdtm_ACCESS_NULL \(\) at .*lkdtm\.go:%d$`, line),
+		`(?m)^#\d  0x[0-9a-f]+ in main\.lkdtm_trigger \(cmd=`,
+		`(?m)^#\d  0x[0-9a-f]+ in main\.start_kernel \(\)`,
+		`(?m)^#\d  0x[0-9a-f]+ in gokern/arch/amd64\.startup_64_high \(\)`,
+		`(?m)^CR2  0x0000000000000[0-9a-f]{3}  last page-fault address$`)
+	if strings.Contains(frames(r.out), "??") {
+		t.Fatalf("bt shows ??\n%s", r.out)
 	}
 }

@@ -1,0 +1,1478 @@
+# tools/gdb/gokern.py — gdb support for gokern, in gdb's Python API.
+#
+# The counterpart of Linux's scripts/gdb (vmlinux-gdb.py and the lx-*
+# commands), plus what Linux's scripts leave out: the real-mode and 32-bit
+# stages. Loaded by tools/gdb/gokern.gdb; run gdb from the repository root:
+#
+#     ./qemu.sh debug gdb          (or: ./qemu.sh debug, then in another terminal)
+#     gdb -x tools/gdb/gokern.gdb -ex 'gk-connect 127.0.0.1:1234'
+#
+# What it does (docs/debugging.md walks through all of it):
+#   - loads build/vmlinux (the Go kernel, with the Linux-name aliases the
+#     build adds: `break start_kernel`, `print max_pfn`, `x/s __log_buf`),
+#     build/setup.elf at the real-mode load address and
+#     build/compressed/vmlinux at code32_start;
+#   - knows the CPU mode at every stop (QEMU reports 64-bit registers in
+#     every mode, so gdb alone cannot tell) and prints it, with the
+#     real-mode CS:IP, the linear address, its symbol, and a disassembly in
+#     the CPU's own mode;
+#   - lets continue/next/stepi go on from a hardware breakpoint hit in real
+#     mode, where gdb does not recognise IP as its breakpoint's address;
+#   - adds gk-* commands in the style of Linux's lx-*: gk-dmesg, gk-e820,
+#     gk-memblock, gk-pgtable, gk-ptdump, gk-gdt, gk-idt, gk-cr, ... They
+#     read the kernel's own variables by their Linux names through DWARF,
+#     so a changed struct layout is followed, never a hard-coded offset;
+#   - makes `bt` stop at the bottom of the kernel stack, leave out Go's ABI
+#     wrappers and result pseudo-arguments, and unwind through an early
+#     exception into the interrupted code (as Linux's unwinder does
+#     through pt_regs).
+#
+# Adding a helper for a new subsystem (gk-buddyinfo when mm/ has the buddy
+# allocator, gk-slabinfo, gk-ps, ...): subclass GkCommand, give it a name and
+# a docstring (its `help`), fetch the kernel's variables with
+# kvar("linux_name", what="the buddy allocator", made_by="mm_init"), which
+# turns "not there yet" (wrong CPU mode, not mapped yet, not a symbol of
+# this kernel) into one line, and decorate it with @register.
+
+import bisect
+import os
+import re
+import struct
+
+import gdb
+import gdb.unwinder
+
+try:
+    from gdb.FrameDecorator import FrameDecorator
+except ImportError:  # very old gdb
+    FrameDecorator = object
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+
+# Addresses fixed by the x86-64 layout and QEMU's boot protocol
+# implementation (DESIGN.md §3, §6).
+START_KERNEL_map = 0xFFFFFFFF80000000  # Linux __START_KERNEL_map: virtual = physical + this
+SETUP_BASE = 0x10000  # where QEMU -kernel puts the real-mode setup (GRUB linux16: 0x90000)
+CODE32_START_DEFAULT = 0x100000
+
+
+class GkError(Exception):
+    """A one-line explanation for the user (never a traceback)."""
+
+
+# ---------------------------------------------------------------------------
+# ELF files, read directly (symbols and header fields gdb does not expose).
+
+
+class Elf:
+    """The symbols and a few header fields of an ELF32/64 little-endian file."""
+
+    def __init__(self, path):
+        self.path = path
+        with open(path, "rb") as f:
+            data = f.read()
+        if data[:4] != b"\x7fELF":
+            raise GkError("%s is not an ELF file" % path)
+        self.is64 = data[4] == 2
+        if self.is64:
+            self.entry, _, shoff = struct.unpack_from("<QQQ", data, 0x18)  # e_entry, e_phoff, e_shoff
+            shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+        else:
+            self.entry, _, shoff = struct.unpack_from("<III", data, 0x18)
+            shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x2E)
+        secs = []
+        for i in range(shnum):
+            o = shoff + i * shentsize
+            if self.is64:
+                name, typ, flags, addr, off, size, link, info, align, entsize = struct.unpack_from("<IIQQQQIIQQ", data, o)
+            else:
+                name, typ, flags, addr, off, size, link, info, align, entsize = struct.unpack_from("<IIIIIIIIII", data, o)
+            secs.append(dict(name=name, type=typ, flags=flags, addr=addr, off=off, size=size, link=link, entsize=entsize))
+        shstr = secs[shstrndx]
+        for s in secs:
+            s["name"] = _cstr(data, shstr["off"] + s["name"])
+        self.sections = secs
+        self.symbols = []  # (name, value, size, type, shndx, bind)
+        for s in secs:
+            if s["type"] != 2:  # SHT_SYMTAB
+                continue
+            strs = secs[s["link"]]
+            for o in range(s["off"], s["off"] + s["size"], s["entsize"]):
+                if self.is64:
+                    name, info, other, shndx, value, size = struct.unpack_from("<IBBHQQ", data, o)
+                else:
+                    name, value, size, info, other, shndx = struct.unpack_from("<IIIBBH", data, o)
+                if name == 0 or shndx == 0 or info & 0xF == 4:  # unnamed, undefined, STT_FILE
+                    continue
+                self.symbols.append((_cstr(data, strs["off"] + name), value, size, info & 0xF, shndx, info >> 4))
+
+
+def _cstr(data, off):
+    end = data.index(b"\0", off)
+    return data[off:end].decode("utf-8", "replace")
+
+
+class Symbols:
+    """Address → name for the three symbol files, in linear addresses (real
+    mode and 32-bit) and kernel virtual addresses; Linux names first."""
+
+    def __init__(self):
+        self.kernel = Elf(os.path.join(BUILD, "vmlinux"))
+        self.setup = Elf(os.path.join(BUILD, "setup.elf"))
+        self.boot = Elf(os.path.join(BUILD, "compressed", "vmlinux"))
+        self.code32_start = code32_start()
+        self.linux = {}  # Linux name → (address, size, is_function)
+        entries = []
+        # Among symbols at one address the first by rank is shown: a Linux
+        # name, then a function, then a global label, then a local one.
+        for name, value, size, typ, shndx, bind in self.kernel.symbols:
+            if shndx >= 0xFF00 or typ not in (1, 2):  # OBJECT, FUNC
+                continue
+            alias = "." not in name and "/" not in name and ":" not in name
+            if alias:
+                self.linux[name] = (value, size, typ == 2)
+            entries.append((value, 0 if alias else 10, name, size))
+        for elf, base in ((self.setup, SETUP_BASE), (self.boot, self.code32_start)):
+            for name, value, size, typ, shndx, bind in elf.symbols:
+                if shndx >= 0xFF00 or name.startswith(".") or typ not in (0, 1, 2):
+                    continue
+                rank = (1 if typ == 2 else 2 if bind == 1 else 3) * 10 + len(name) - len(name.lstrip("_"))
+                entries.append((value + base, rank, name, size))
+        entries.sort()
+        self.addrs = [e[0] for e in entries]
+        self.entries = entries
+
+    def lookup(self, addr):
+        """'name' or 'name+0x12' for addr, or None."""
+        i = bisect.bisect_right(self.addrs, addr) - 1
+        if i < 0:
+            return None
+        # Among symbols at the same address, the Linux name sorts first.
+        j = i
+        while j > 0 and self.addrs[j - 1] == self.addrs[i]:
+            j -= 1
+        value, _, name, size = self.entries[j]
+        off = addr - value
+        if size and off >= size:
+            return None
+        if off > 0x10000:
+            return None
+        return name if off == 0 else "%s+%#x" % (name, off)
+
+    def kernel_startup_64(self):
+        """The kernel's startup_64: the ELF entry point (physical = virtual -
+        __START_KERNEL_map until it switches to its own page tables)."""
+        return self.kernel.entry
+
+    def setup_symbol(self, name):
+        for n, value, size, typ, shndx, bind in self.setup.symbols:
+            if n == name:
+                return value + SETUP_BASE
+        raise GkError("no symbol %s in build/setup.elf" % name)
+
+    def boot_symbol(self, name):
+        for n, value, size, typ, shndx, bind in self.boot.symbols:
+            if n == name:
+                return value + self.code32_start
+        raise GkError("no symbol %s in build/compressed/vmlinux" % name)
+
+
+def code32_start():
+    """code32_start from build/bzImage's setup header (boot protocol offset
+    0x214): where the loader put the protected-mode payload."""
+    try:
+        with open(os.path.join(BUILD, "bzImage"), "rb") as f:
+            hdr = f.read(0x220)
+        if hdr[0x202:0x206] == b"HdrS":
+            return struct.unpack_from("<I", hdr, 0x214)[0]
+    except OSError:
+        pass
+    return CODE32_START_DEFAULT
+
+
+_syms = None
+
+
+def syms():
+    global _syms
+    if _syms is None:
+        _syms = Symbols()
+    return _syms
+
+
+def symbolize(addr):
+    s = syms().lookup(addr)
+    return " <%s>" % s if s else ""
+
+
+# ---------------------------------------------------------------------------
+# The CPU as QEMU sees it. QEMU's gdb stub reports 64-bit registers in every
+# mode; `monitor info registers` shows the segment caches, CR0, EFER and the
+# descriptor-table registers, decoded in the current mode (DESIGN.md §6).
+
+
+def monitor(cmd):
+    try:
+        return gdb.execute("monitor " + cmd, to_string=True)
+    except gdb.error as e:
+        if "not being run" in str(e) or "remote target" in str(e) or "monitor" in str(e):
+            raise GkError("no running target: gk-connect HOST:PORT first")
+        raise
+
+
+class Cpu:
+    """One snapshot of the CPU state."""
+
+    def __init__(self):
+        if not gdb.selected_inferior().pid:
+            raise GkError("no running target: gk-connect HOST:PORT first")
+        text = monitor("info registers")
+
+        def hexval(name):
+            m = re.search(r"\b%s=([0-9a-f]+)" % re.escape(name), text)
+            if not m:
+                raise GkError("cannot read %s from `monitor info registers`" % name)
+            return int(m.group(1), 16)
+
+        self.text = text
+        self.ip = hexval("RIP") if "RIP=" in text else hexval("EIP")
+        self.cr0, self.cr2, self.cr3, self.cr4 = hexval("CR0"), hexval("CR2"), hexval("CR3"), hexval("CR4")
+        self.efer = hexval("EFER")
+        self.cpl = int(re.search(r"CPL=(\d)", text).group(1))
+        self.seg = {}
+        for m in re.finditer(r"^(ES|CS|SS|DS|FS|GS|LDT|TR) ?=([0-9a-f]{4}) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)", text, re.M):
+            self.seg[m.group(1)] = tuple(int(m.group(i), 16) for i in range(2, 6))  # selector, base, limit, flags
+        for t in ("GDT", "IDT"):
+            m = re.search(r"^%s=\s+([0-9a-f]+) ([0-9a-f]+)" % t, text, re.M)
+            setattr(self, t.lower(), (int(m.group(1), 16), int(m.group(2), 16)))
+        self.cs, self.cs_base, _, cs_flags = self.seg["CS"]
+        self.cs_l = bool(cs_flags & (1 << 21))  # CS.L (SDM Vol. 3A §3.4.5)
+        self.cs_d = bool(cs_flags & (1 << 22))  # CS.D
+        pe, lma = self.cr0 & 1, self.efer & (1 << 10)
+        if not pe:
+            self.mode = "real"
+        elif lma and self.cs_l:
+            self.mode = "long"
+        elif lma:
+            self.mode = "compat"
+        elif self.cs_d:
+            self.mode = "protected32"
+        else:
+            self.mode = "protected16"
+        if self.mode == "long":
+            self.linear = self.ip
+        else:
+            self.linear = (self.cs_base + self.ip) & 0xFFFFFFFF
+        self.paging = bool(self.cr0 & (1 << 31))
+
+    def mode_name(self):
+        return {
+            "real": "real mode",
+            "protected16": "16-bit protected mode",
+            "protected32": "32-bit protected mode",
+            "compat": "compatibility mode",
+            "long": "64-bit mode",
+        }[self.mode]
+
+    def bits(self):
+        return {"real": 16, "protected16": 16, "protected32": 32, "compat": 32, "long": 64}[self.mode]
+
+    def describe(self):
+        """The one-line mode report printed at stops."""
+        if self.mode == "long":
+            where = "RIP %#x" % self.ip
+            sym = syms().lookup(self.ip)
+            if sym is None and self.ip < START_KERNEL_map and syms().lookup(self.ip + START_KERNEL_map):
+                # The kernel's startup_64 runs at its physical address first.
+                sym = "%s, the kernel at its physical address: linked at %#x" % (
+                    syms().lookup(self.ip + START_KERNEL_map), self.ip + START_KERNEL_map)
+            return "64-bit mode %s%s, CR3 %#x" % (where, " <%s>" % sym if sym else "", self.cr3)
+        width = 4 if self.bits() == 16 else 8
+        cs_ip = "CS:%s %04x:%0*x" % ("IP" if self.bits() == 16 else "EIP", self.cs, width, self.ip)
+        extra = ""
+        if self.mode in ("protected32", "compat", "protected16"):
+            extra = ", paging %s" % ("on" if self.paging else "off")
+        return "%s %s (linear %#x)%s%s" % (self.mode_name(), cs_ip, self.linear, symbolize(self.linear), extra)
+
+
+def instructions(cpu, count=3, at=None):
+    """count instructions from linear address `at` (the next one), decoded
+    by QEMU in the CPU's mode (gdb's x/i decodes every mode as 64-bit
+    code): a list of (linear address, length, text with symbols)."""
+    out = []
+    at = cpu.linear if at is None else at
+    for line in monitor("x /%di %#x" % (count, at)).splitlines():
+        m = re.match(r"\s*(0x[0-9a-f]+):\s+((?:[0-9a-f]{2} )+)\s*(.*)$", line)
+        if not m:
+            continue
+        addr, insn = int(m.group(1), 16), re.sub(r"\s+", " ", m.group(3).strip())
+        t = re.search(r"^(j\w+|call\w*|loop\w*|jcxz|jecxz)\s+(0x[0-9a-f]+)$", insn)
+        if t:
+            target = int(t.group(2), 16)
+            if cpu.bits() == 16:
+                # QEMU prints a 16-bit target wrapped to 64 KiB: put it back
+                # next to the current linear address.
+                base = addr & ~0xFFFF
+                target = min((base + target + k * 0x10000 for k in (-1, 0, 1)), key=lambda x: abs(x - addr))
+            insn += symbolize(target)
+        out.append((addr, len(m.group(2).split()), insn))
+    return out
+
+
+def disassemble(cpu, count=3):
+    return ["%s %#x%s:\t%s" % ("=>" if n == 0 else "  ", addr, symbolize(addr), insn)
+            for n, (addr, _, insn) in enumerate(instructions(cpu, count))]
+
+
+def source_line(addr):
+    """'boot/main.S:45: calll console_init' for a linear address with line
+    information (the setup and the boot stage are built with as -g)."""
+    sal = gdb.find_pc_line(addr)
+    if sal.symtab is None or sal.line == 0:
+        return None
+    text = ""
+    try:
+        with open(sal.symtab.fullname()) as f:
+            for i, l in enumerate(f, 1):
+                if i == sal.line:
+                    text = l.strip()
+                    break
+    except OSError:
+        pass
+    name = sal.symtab.filename
+    if os.path.isabs(name) and name.startswith(ROOT + os.sep):
+        name = name[len(ROOT) + 1:]
+    return "%s:%d: %s" % (name, sal.line, text)
+
+
+# ---------------------------------------------------------------------------
+# Stops, and going on from a breakpoint gdb does not recognise.
+#
+# QEMU checks breakpoints against the linear address (CS base + IP). In real
+# mode gdb's $pc is IP, so after a hit gdb sees no breakpoint at $pc, does
+# not step over it, and `continue` stops on it again at once. Before every
+# resume (hook-continue, hook-stepi, ...) the breakpoint at the linear
+# address is lifted for one instruction.
+
+
+class _State:
+    last_mode = None
+    at_linear = []  # breakpoint locations at the stop's linear address, not at $pc
+    mismatch = None  # the last stop's Cpu when gdb's $pc is not the linear address
+    lifted = []  # locations disabled for a resume, enabled again at the next stop
+    internal = False  # our own single step is running
+    report = True
+
+
+state = _State()
+_internal_bps = []  # gk-next's own breakpoints (gdb.breakpoints() omits internal ones)
+
+
+class StopReport(gdb.Parameter):
+    """Print the CPU mode at stops (real-mode CS:IP, linear address, symbol, and
+    a disassembly in the CPU's mode). On by default."""
+
+    set_doc = "Set whether gokern prints the CPU mode at stops."
+    show_doc = "Show whether gokern prints the CPU mode at stops."
+
+    def __init__(self):
+        super().__init__("gk-stop-report", gdb.COMMAND_RUNNING, gdb.PARAM_BOOLEAN)
+        self.value = True
+
+    def get_set_string(self):
+        state.report = self.value
+        return ""
+
+    def get_show_string(self, svalue):
+        return "gokern prints the CPU mode at stops: %s" % svalue
+
+
+def _locations_at(addr):
+    found = []
+    for b in list(gdb.breakpoints()) + [b for b in _internal_bps if b.is_valid()]:
+        if not b.is_valid() or not b.enabled or b.type not in (gdb.BP_BREAKPOINT, gdb.BP_HARDWARE_BREAKPOINT):
+            continue
+        for loc in b.locations:
+            if loc.enabled and loc.address == addr:
+                found.append((b, loc))
+    return found
+
+
+def on_stop(event):
+    try:
+        _on_stop(event)
+    except Exception as e:  # a bug here must not become a traceback at every stop
+        gdb.write("gokern: stop report failed: %s: %s\n" % (type(e).__name__, e))
+
+
+def _on_stop(event):
+    if state.internal:
+        return
+    for loc in state.lifted:
+        try:
+            loc.enabled = True
+        except (gdb.error, RuntimeError):
+            pass  # deleted meanwhile
+    state.lifted = []
+    state.at_linear = []
+    state.mismatch = None
+    try:
+        cpu = Cpu()
+        pc = int(gdb.selected_frame().pc())
+    except (GkError, gdb.error):
+        return
+    hits = []
+    if cpu.linear != pc:
+        state.mismatch = cpu
+        hits = _locations_at(cpu.linear)
+        state.at_linear = hits
+    report = (
+        cpu.mode != "long"
+        or cpu.mode != state.last_mode
+        or isinstance(event, (gdb.BreakpointEvent, gdb.SignalEvent))
+        or syms().lookup(pc) is None
+    )
+    state.last_mode = cpu.mode
+    if not (report and state.report):
+        return
+    line = cpu.describe()
+    user = sorted({str(b.number) for b, _ in hits if b.number > 0})
+    if user:
+        line += ", breakpoint %s" % ", ".join(user)
+    gdb.write(line + "\n")
+    if cpu.mode != "long":
+        try:
+            src = source_line(cpu.linear) if cpu.linear != pc else None
+            if src:
+                gdb.write(src + "\n")
+            for l in disassemble(cpu):
+                gdb.write(l + "\n")
+        except (GkError, gdb.error):
+            pass
+
+
+def before_resume(command):
+    """Run before continue/next/step/stepi/... (hooks defined below)."""
+    if state.internal:
+        return
+    cpu = state.mismatch
+    if cpu is not None and command in ("next", "step", "nexti", "finish", "until", "advance"):
+        # gdb looks $pc (IP here) up in line tables of linear addresses, and
+        # decodes the instruction at IP for nexti: neither can work while
+        # the two differ.
+        raise gdb.GdbError(
+            "gokern: `%s` cannot work in %s: gdb sees IP %#x, but code and line tables are at linear addresses (%#x here); "
+            "use gk-next (an instruction, over calls) or stepi" % (command, cpu.mode_name(), cpu.ip, cpu.linear))
+    if command == "finish" and state.last_mode not in (None, "long"):
+        raise gdb.GdbError(
+            "gokern: `finish` cannot work outside 64-bit mode: gdb unwinds 64-bit frames only; break after the call instead")
+    if not state.at_linear:
+        return
+    locs = [loc for b, loc in state.at_linear if b.is_valid()]
+    state.at_linear = []
+    for loc in locs:
+        loc.enabled = False
+    if command in ("stepi", "nexti"):
+        # The user's own single step goes over it; on_stop re-enables it.
+        state.lifted = locs
+        return
+    state.internal = True
+    try:
+        gdb.execute("set suppress-cli-notifications on")
+        gdb.execute("stepi", to_string=True)
+    finally:
+        gdb.execute("set suppress-cli-notifications off")
+        state.internal = False
+        for loc in locs:
+            try:
+                loc.enabled = True
+            except (gdb.error, RuntimeError):
+                pass
+
+
+_HOOKED = ("continue", "next", "step", "stepi", "nexti", "finish", "until", "advance")
+
+
+class GkResumeHook(gdb.Command):
+    """Internal: run by hook-continue, hook-stepi, ... before gdb resumes the CPU.
+Usage: gk-resume-hook COMMAND
+Steps over a breakpoint hit that gdb did not recognise (real mode: $pc is IP,
+the breakpoint is at the linear address), or refuses line stepping where gdb
+cannot do it."""
+
+    def __init__(self):
+        super().__init__("gk-resume-hook", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        try:
+            before_resume(arg.strip())
+        except gdb.GdbError:
+            raise
+        except Exception as e:
+            raise gdb.GdbError("gokern: %s" % e)
+
+
+def install_hooks():
+    GkResumeHook()
+    for c in _HOOKED:
+        gdb.execute("define hook-%s\ngk-resume-hook %s\nend" % (c, c))
+
+
+# ---------------------------------------------------------------------------
+# Memory and kernel variables.
+
+
+def read(addr, size):
+    try:
+        return bytes(gdb.selected_inferior().read_memory(addr, size))
+    except gdb.MemoryError:
+        raise GkError("cannot read %d bytes at %#x (not mapped in the current address space)" % (size, addr))
+
+
+def read_phys(addr, size):
+    """Physical memory, whatever CR3 maps: QEMU's gdb stub switches its
+    memory accesses to physical with the Qqemu.PhyMemMode packet."""
+    out = gdb.execute("maint packet Qqemu.PhyMemMode:1", to_string=True)
+    if '"OK"' not in out:
+        raise GkError("this QEMU cannot read physical memory over gdb (Qqemu.PhyMemMode)")
+    try:
+        return bytes(gdb.selected_inferior().read_memory(addr, size))
+    except gdb.MemoryError:
+        raise GkError("cannot read physical memory at %#x (beyond RAM?)" % addr)
+    finally:
+        gdb.execute("maint packet Qqemu.PhyMemMode:0", to_string=True)
+
+
+def u64(b, off=0):
+    return struct.unpack_from("<Q", b, off)[0]
+
+
+def kvar(name, what=None, made_by=None):
+    """The kernel variable whose Linux name is `name`, as a gdb.Value read
+    through its DWARF type. Raises GkError with one line when it cannot be
+    there yet: the CPU is not running the kernel, the kernel's mapping is
+    not loaded yet, or this kernel has no such variable."""
+    what = what or name
+    sym = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
+    if sym is None:
+        sym = _go_symbol(name)
+    if sym is None:
+        raise GkError("%s: this kernel has no variable %s (not built yet?)" % (what, name))
+    cpu = Cpu()
+    if cpu.mode != "long":
+        raise GkError(
+            "%s is not there yet: the CPU is in %s (CS:IP %04x:%04x); the Go kernel starts in 64-bit mode at startup_64%s"
+            % (what, cpu.mode_name(), cpu.cs, cpu.ip, (", and %s fills it" % made_by) if made_by else "")
+        )
+    value = sym.value()
+    try:
+        read(int(value.address), 1)
+    except GkError:
+        raise GkError(
+            "%s is not there yet: the kernel's addresses are not mapped (RIP %#x: startup_64 still runs at its physical address)"
+            % (what, cpu.ip)
+        )
+    return value
+
+
+def _go_symbol(name):
+    """A kernel variable without an alias (a single-word name), found by
+    searching the symbol table for a package-qualified Go name."""
+    for n, value, size, typ, shndx, bind in syms().kernel.symbols:
+        if typ == 1 and (n.startswith("gokern/") or n.startswith("main.")):
+            short = n[n.rfind("/") + 1:].split(".", 1)[-1]
+            if short.lower() == name.lower():
+                s = gdb.lookup_global_symbol(n) or gdb.lookup_static_symbol(n)
+                if s is not None:
+                    return s
+    return None
+
+
+def field(value, name, what):
+    try:
+        return value[name]
+    except gdb.error:
+        raise GkError("%s has no field %s: the kernel's type changed; update tools/gdb/gokern.py" % (what, name))
+
+
+def go_string(v):
+    """A Go string value (DWARF: {str, len}) as text."""
+    n = int(v["len"])
+    return read(int(v["str"]), n).decode("utf-8", "replace") if n else ""
+
+
+def slice_elems(s, n=None):
+    """The first n elements of a Go slice value (DWARF: {array, len, cap})."""
+    length = int(s["len"])
+    n = length if n is None else min(n, length)
+    arr = s["array"]
+    return [arr[i] for i in range(n)]
+
+
+# ---------------------------------------------------------------------------
+# Commands. Each is a gdb command with help text; errors become one line.
+
+COMMANDS = []
+
+
+def register(cls):
+    COMMANDS.append(cls)
+    return cls
+
+
+class GkCommand(gdb.Command):
+    """Base of the gk-* commands: `name` and a docstring; run(arg)."""
+
+    name = None
+    completer = gdb.COMPLETE_NONE
+
+    def __init__(self):
+        super().__init__(self.name, gdb.COMMAND_USER, self.completer)
+
+    def invoke(self, arg, from_tty):
+        try:
+            self.run(arg.strip(), from_tty)
+        except GkError as e:
+            raise gdb.GdbError("%s: %s" % (self.name, e))
+        except gdb.GdbError:
+            raise
+        except gdb.error as e:
+            raise gdb.GdbError("%s: %s" % (self.name, e))
+        except Exception as e:  # a bug here: still one line
+            raise gdb.GdbError("%s: internal error %s: %s (please report)" % (self.name, type(e).__name__, e))
+
+    def run(self, arg, from_tty):
+        raise NotImplementedError
+
+
+def parse_addr(arg, cmd):
+    """An address from an expression: a number, $pc, a variable (its
+    address), a function name (its entry)."""
+    if not arg:
+        raise GkError("usage: %s ADDRESS" % cmd)
+    try:
+        return int(arg, 0) & 0xFFFFFFFFFFFFFFFF
+    except ValueError:
+        pass
+    try:
+        v = gdb.parse_and_eval(arg)
+        if v.type.strip_typedefs().code in (gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_ARRAY, gdb.TYPE_CODE_STRUCT) and v.address is not None:
+            v = v.address
+        return int(v) & 0xFFFFFFFFFFFFFFFF
+    except gdb.error as e:
+        raise GkError("cannot evaluate %r: %s" % (arg, e))
+
+
+@register
+class GkConnect(GkCommand):
+    """Attach to QEMU's gdb stub.
+Usage: gk-connect [HOST:]PORT   (default localhost:1234; ./qemu.sh debug prints the port)
+QEMU -S waits at the reset vector: real mode, CS:IP f000:fff0, linear 0xfffffff0."""
+
+    name = "gk-connect"
+
+    def run(self, arg, from_tty):
+        target = arg or "localhost:1234"
+        if ":" not in target:
+            target = "localhost:" + target
+        gdb.execute("target remote " + target)  # the stop it reports prints the mode
+
+
+@register
+class GkMode(GkCommand):
+    """Print the CPU mode, where it is, and the next instructions decoded in that mode.
+Usage: gk-mode [COUNT]
+The mode comes from CR0.PE, EFER.LMA and the CS descriptor's L and D bits (QEMU
+reports 64-bit registers in every mode, so gdb cannot tell). Prints CS:IP, the
+linear address and its symbol, and COUNT (3) instructions decoded by QEMU in the
+CPU's mode (gdb's x/i decodes everything as 64-bit code). gokern prints the
+same line at every stop (set gk-stop-report off to silence it)."""
+
+    name = "gk-mode"
+
+    def run(self, arg, from_tty):
+        cpu = Cpu()
+        gdb.write(cpu.describe() + "\n")
+        for l in disassemble(cpu, int(arg or 3)):
+            gdb.write(l + "\n")
+
+
+@register
+class GkLinear(GkCommand):
+    """Print the linear address of the next instruction: CS base + IP.
+Usage: gk-linear
+In real mode the CS base is CS*16, except right after reset (0xffff0000)."""
+
+    name = "gk-linear"
+
+    def run(self, arg, from_tty):
+        cpu = Cpu()
+        gdb.write("CS:IP %04x:%04x = linear %#x%s\n" % (cpu.cs, cpu.ip, cpu.linear, symbolize(cpu.linear)))
+
+
+@register
+class GkRegs(GkCommand):
+    """Print QEMU's view of the CPU (monitor info registers).
+Usage: gk-regs
+Segment registers with their cached base, limit and flags, CR0..CR4, EFER, GDTR
+and IDTR, decoded in the current mode."""
+
+    name = "gk-regs"
+
+    def run(self, arg, from_tty):
+        gdb.write(monitor("info registers"))
+
+
+def hbreak(addr, what):
+    bp = gdb.Breakpoint("*%#x" % addr, type=gdb.BP_HARDWARE_BREAKPOINT)
+    return bp
+
+
+@register
+class GkBreakSetup(GkCommand):
+    """Hardware breakpoint at _start of the real-mode setup (boot/header.S).
+Usage: gk-break-setup
+Linear 0x10200 under QEMU -kernel (CS=0x1020, IP=0)."""
+
+    name = "gk-break-setup"
+
+    def run(self, arg, from_tty):
+        hbreak(syms().setup_symbol("_start"), "_start")
+
+
+@register
+class GkBreakStartup32(GkCommand):
+    """Hardware breakpoint at startup_32 (boot/compressed/head_64.S).
+Usage: gk-break-startup_32
+At code32_start (0x100000), entered in 32-bit protected mode, paging off."""
+
+    name = "gk-break-startup_32"
+
+    def run(self, arg, from_tty):
+        hbreak(syms().boot_symbol("startup_32"), "startup_32")
+
+
+@register
+class GkBreakStartup64(GkCommand):
+    """Hardware breakpoint at the kernel's startup_64 (arch/amd64/head_64.s), where it first runs.
+Usage: gk-break-startup_64
+That is its physical address (virtual - __START_KERNEL_map): the boot stage
+jumps there before the kernel's own page tables exist. `break startup_64` would
+also match the boot stage's startup_64 and the kernel's virtual address, which
+never executes."""
+
+    name = "gk-break-startup_64"
+
+    def run(self, arg, from_tty):
+        hbreak(syms().kernel_startup_64() - START_KERNEL_map, "startup_64")
+
+
+@register
+class GkBreakStartKernel(GkCommand):
+    """Hardware breakpoint at start_kernel (kmain.go).
+Usage: gk-break-start_kernel"""
+
+    name = "gk-break-start_kernel"
+
+    def run(self, arg, from_tty):
+        gdb.Breakpoint("start_kernel", type=gdb.BP_HARDWARE_BREAKPOINT)
+
+
+@register
+class GkStages(GkCommand):
+    """Hardware breakpoints at every boot stage: _start, startup_32, startup_64, start_kernel.
+Usage: gk-stages
+Then `continue` four times stops in real mode, 32-bit protected mode, 64-bit
+mode at the kernel's physical address, and in Go; gokern steps over each hit."""
+
+    name = "gk-stages"
+
+    def run(self, arg, from_tty):
+        for c in ("gk-break-setup", "gk-break-startup_32", "gk-break-startup_64", "gk-break-start_kernel"):
+            gdb.execute(c)
+
+
+@register
+class GkDmesg(GkCommand):
+    """Print the kernel log (__log_buf), oldest line first, as dmesg does.
+Usage: gk-dmesg [-r]     (-r: keep the <level> prefixes, as dmesg -r)
+Linux: scripts/gdb lx-dmesg. The log is printk's ring; it holds the lines the
+console level hid too. Before the Go kernel runs there is no log: the real-mode
+setup and the boot stage write straight to the serial console."""
+
+    name = "gk-dmesg"
+
+    def run(self, arg, from_tty):
+        raw = arg == "-r"
+        if arg not in ("", "-r"):
+            raise GkError("usage: gk-dmesg [-r]")
+        buf = kvar("__log_buf", "the kernel log (__log_buf)", "printk")
+        nxt = int(kvar("log_next", "the kernel log (log_next)"))
+        size = buf.type.sizeof
+        first = max(0, nxt - size)
+        base = int(buf.address)
+        data = b""
+        # The ring, oldest byte first.
+        for start in range(first, nxt, 4096):
+            n = min(4096, nxt - start)
+            off = start % size
+            if off + n > size:
+                data += read(base + off, size - off) + read(base, n - (size - off))
+            else:
+                data += read(base + off, n)
+        if not data:
+            gdb.write("gk-dmesg: the log is empty: the kernel has not printed anything yet\n")
+            return
+        text = data.decode("utf-8", "replace")
+        if first > 0:
+            text = text[text.find("\n") + 1:]  # the oldest line was partly overwritten
+        if not raw:
+            text = re.sub(r"(?m)^<[0-7]>", "", text)
+        gdb.write(text if text.endswith("\n") else text + "\n")
+
+
+E820_TYPES = {1: "usable", 2: "reserved", 3: "ACPI data", 4: "ACPI NVS", 5: "unusable", 7: "persistent (type 7)", 12: "persistent (type 12)", 0xEFFFFFFF: "soft reserved"}
+
+
+@register
+class GkE820(GkCommand):
+    """Print the kernel's e820 table as the kernel prints it.
+Usage: gk-e820 [firmware]
+e820_table is the map sanitised by e820__memory_setup in setup_arch (seeds/004);
+`firmware` prints e820_table_firmware, the map as the BIOS gave it."""
+
+    name = "gk-e820"
+
+    def run(self, arg, from_tty):
+        name = {"": "e820_table", "firmware": "e820_table_firmware"}.get(arg)
+        if name is None:
+            raise GkError("usage: gk-e820 [firmware]")
+        t = kvar(name, "the e820 table (%s)" % name, "e820__memory_setup in setup_arch")
+        n = int(field(t, "Nr_entries", name))
+        if n == 0:
+            raise GkError("%s is empty: e820__memory_setup (in setup_arch) has not filled it yet" % name)
+        entries = field(t, "Entries", name)
+        for i in range(n):
+            e = entries[i]
+            addr, size, typ = int(e["Addr"]), int(e["Size"]), int(e["Type"])
+            gdb.write("%s: [mem %#018x-%#018x] %s\n" % (name, addr, addr + size - 1, E820_TYPES.get(typ, "type %d" % typ)))
+
+
+@register
+class GkMemblock(GkCommand):
+    """Print memblock's memory and reserved regions, as Linux's memblock_dump_all.
+Usage: gk-memblock
+(memblock=debug at boot prints the same from the kernel.)"""
+
+    name = "gk-memblock"
+
+    def run(self, arg, from_tty):
+        mb = kvar("memblock", "memblock", "e820__memblock_setup in setup_arch")
+        out = ["MEMBLOCK configuration:"]
+        types = []
+        for t in ("Memory", "Reserved"):
+            types.append((t.lower(), field(mb, t, "memblock")))
+        out.append(" memory size = %#x reserved size = %#x" % tuple(int(field(v, "Total_size", "memblock_type")) for _, v in types))
+        for name, v in types:
+            cnt = int(field(v, "Cnt", "memblock_type"))
+            regions = slice_elems(field(v, "Regions", "memblock_type"), cnt)
+            if cnt == 1 and int(regions[0]["Size"]) == 0:
+                out.append(" %s.cnt  = 0x0 (empty)" % name)
+                continue
+            out.append(" %s.cnt  = %#x" % (name, cnt))
+            for i, r in enumerate(regions):
+                base, size = int(r["Base"]), int(r["Size"])
+                out.append(" %s[%#x]\t[%#018x-%#018x], %#018x bytes flags: %#x" % (name, i, base, base + size - 1, size, int(r["Flags"])))
+        gdb.write("\n".join(out) + "\n")
+
+
+# ---------------------------------------------------------------------------
+# Page tables. The format is the hardware's (SDM Vol. 3A §4.5, Tables 4-15
+# to 4-20); the tables are read in physical memory from CR3 down.
+
+PAGE_P, PAGE_RW, PAGE_US, PAGE_PWT, PAGE_PCD, PAGE_A, PAGE_D, PAGE_PS, PAGE_G = (1 << i for i in (0, 1, 2, 3, 4, 5, 6, 7, 8))
+PAGE_PAT_LARGE = 1 << 12
+PAGE_NX = 1 << 63
+PFN_MASK = ((1 << 52) - 1) & ~0xFFF  # bits 51:12 (Linux PTE_PFN_MASK)
+LEVELS = (("PGD", 39, "pgd"), ("PUD", 30, "pud"), ("PMD", 21, "pmd"), ("PTE", 12, "pte"))
+SIZES = {39: "512G", 30: "1G", 21: "2M", 12: "4K"}
+
+
+def flag_names(e, leaf_level):
+    names = []
+    for bit, n in ((PAGE_P, "P"), (PAGE_RW, "RW"), (PAGE_US, "USR"), (PAGE_PWT, "PWT"), (PAGE_PCD, "PCD"), (PAGE_A, "A"), (PAGE_D, "D")):
+        if e & bit:
+            names.append(n)
+    if e & PAGE_PS:
+        names.append("PAT" if leaf_level == 12 else "PSE")
+    if e & PAGE_G:
+        names.append("GLB")
+    if e & PAGE_NX:
+        names.append("NX")
+    return " ".join(names)
+
+
+def need_paging(cmd):
+    cpu = Cpu()
+    if not cpu.paging:
+        raise GkError("paging is off (CR0.PG=0, %s): a linear address is the physical address" % cpu.mode_name())
+    if not cpu.efer & (1 << 10):
+        raise GkError("32-bit paging is on, not 4-level paging: gokern never runs so")
+    if cpu.cr4 & (1 << 12):
+        raise GkError("5-level paging (CR4.LA57) is on: %s walks 4 levels" % cmd)
+    return cpu
+
+
+def canonical(va):
+    top = va >> 47
+    return top == 0 or top == 0x1FFFF
+
+
+def read_table(phys):
+    b = read_phys(phys, 4096)
+    return struct.unpack("<512Q", b)
+
+
+@register
+class GkPgtable(GkCommand):
+    """Walk the live page tables for a virtual address, level by level.
+Usage: gk-pgtable ADDRESS     (a number, $pc, &start_kernel, start_kernel, __log_buf, ...)
+From CR3: each level's index, the entry's physical location, its value and
+flags, then the page it maps and the effective permissions (writable only if
+every level says RW, no-execute if any says NX). seeds/000 "Paging";
+SDM Vol. 3A §4.5."""
+
+    name = "gk-pgtable"
+
+    def run(self, arg, from_tty):
+        va = parse_addr(arg, self.name)
+        if not canonical(va):
+            raise GkError(
+                "%#x is not canonical: with 4-level paging bits 63..47 must all equal bit 47 (SDM Vol. 3A §3.3.7.1); "
+                "the CPU raises #GP, no page table is read" % va
+            )
+        cpu = need_paging(self.name)
+        table = cpu.cr3 & PFN_MASK
+        gdb.write("%#x: CR3 %#x, PGD at physical %#x\n" % (va, cpu.cr3, table))
+        rw, us, nx = True, True, False
+        for name, shift, _ in LEVELS:
+            idx = (va >> shift) & 511
+            e = read_table(table)[idx]
+            loc = table + idx * 8
+            if not e & PAGE_P:
+                gdb.write("%-3s [%3d] @ %#x = %#018x  not present\n" % (name, idx, loc, e))
+                gdb.write("%#x is not mapped: an access faults (#PF, error code P=0)\n" % va)
+                return
+            rw, us, nx = rw and bool(e & PAGE_RW), us and bool(e & PAGE_US), nx or bool(e & PAGE_NX)
+            leaf = shift == 12 or (shift in (30, 21) and e & PAGE_PS)
+            gdb.write("%-3s [%3d] @ %#x = %#018x  %s%s\n" % (
+                name, idx, loc, e, flag_names(e, shift),
+                "" if leaf else "  → table at %#x" % (e & PFN_MASK)))
+            if leaf:
+                size = 1 << shift
+                mask = PFN_MASK & ~(size - 1)
+                phys = (e & mask) | (va & (size - 1))
+                gdb.write("%#x → physical %#x: %s page%s, %s, %s, %s, %s%s\n" % (
+                    va, phys, SIZES[shift], "" if shift == 12 else " (large)",
+                    "present", "writable" if rw else "read-only",
+                    "no-execute (NX)" if nx else "executable",
+                    "user" if us else "kernel-only",
+                    ", global" if e & PAGE_G else ""))
+                return
+            table = e & PFN_MASK
+
+
+@register
+class GkPtdump(GkCommand):
+    """Print the live page tables (CR3) as ranges, like the kernel's ptdump.
+Usage: gk-ptdump
+The format of the `ptdump` boot option (Linux /sys/kernel/debug/page_tables/kernel):
+start-end, size, flags, level, with the kernel's address_markers as headings
+once the kernel runs."""
+
+    name = "gk-ptdump"
+
+    def run(self, arg, from_tty):
+        cpu = need_paging(self.name)
+        markers = []
+        try:
+            am = kvar("address_markers", "address_markers")
+            lo, hi = am.type.strip_typedefs().range()
+            for i in range(lo, hi + 1):
+                markers.append((int(am[i]["start"]), go_string(am[i]["name"])))
+        except (GkError, gdb.error):
+            pass  # before the kernel: no headings
+        ranges = []
+        cur = [None]
+
+        def note(start, size, level, prot):
+            c = cur[0]
+            if c and c[1] == start and c[2] == level and c[3] == prot:
+                c[1] += size
+                return
+            if c:
+                ranges.append(tuple(c))
+            cur[0] = [start, start + size, level, prot]
+
+        def sext(va):
+            return va | 0xFFFF000000000000 if va & (1 << 47) else va
+
+        pgd = read_table(cpu.cr3 & PFN_MASK)
+        for i, e1 in enumerate(pgd):
+            va1 = sext(i << 39)
+            if not e1 & PAGE_P:
+                note(va1, 1 << 39, 39, e1 & ~PFN_MASK)
+                continue
+            pud = read_table(e1 & PFN_MASK)
+            for j, e2 in enumerate(pud):
+                va2 = va1 + (j << 30)
+                if not e2 & PAGE_P or e2 & PAGE_PS:
+                    note(va2, 1 << 30, 30, e2 & ~PFN_MASK)
+                    continue
+                pmd = read_table(e2 & PFN_MASK)
+                for k, e3 in enumerate(pmd):
+                    va3 = va2 + (k << 21)
+                    if not e3 & PAGE_P or e3 & PAGE_PS:
+                        note(va3, 1 << 21, 21, e3 & ~PFN_MASK)
+                        continue
+                    for l, e4 in enumerate(read_table(e3 & PFN_MASK)):
+                        note(va3 + (l << 12), 1 << 12, 12, e4 & ~PFN_MASK)
+        if cur[0]:
+            ranges.append(tuple(cur[0]))
+        out, m = [], 0
+        for start, end, level, prot in ranges:
+            end &= 0xFFFFFFFFFFFFFFFF
+            while m < len(markers) and (start >= markers[m][0] or end == 0):
+                out.append("---[ %s ]---" % markers[m][1])
+                m += 1
+            if prot & PAGE_P:
+                out.append(ptdump_line(start, end, level, prot))
+        gdb.write("\n".join(out) + "\n")
+
+
+def ptdump_line(start, end, level, prot):
+    """One line as paging.FormatRange (Linux printk_prot) writes it."""
+    delta, u = (end - start) & 0xFFFFFFFFFFFFFFFF, 0
+    while delta & 1023 == 0 and u < 6:
+        delta >>= 10
+        u += 1
+    s = "0x%016x-0x%016x   %9d%s " % (start, end, delta, "BKMGTPE"[u])
+    s += "USR " if prot & PAGE_US else "    "
+    s += "RW " if prot & PAGE_RW else "ro "
+    s += "PWT " if prot & PAGE_PWT else "    "
+    s += "PCD " if prot & PAGE_PCD else "    "
+    if level > 12:
+        s += "PSE " if prot & PAGE_PS else "    "
+        s += "PAT " if prot & PAGE_PAT_LARGE else "    "
+    else:
+        s += "    " + ("PAT " if prot & PAGE_PS else "    ")
+    s += "GLB " if prot & PAGE_G else "    "
+    s += "NX " if prot & PAGE_NX else "x  "
+    return s + {39: "pgd", 30: "pud", 21: "pmd", 12: "pte"}[level]
+
+
+# ---------------------------------------------------------------------------
+# Descriptor tables and control registers (SDM Vol. 3A §3.4.5, §6.14, §2.5).
+
+
+def decode_segment(lo, hi):
+    """(text, is16byte) for the descriptor whose low quadword is lo."""
+    base = ((lo >> 16) & 0xFFFFFF) | ((lo >> 56) << 24)
+    limit = (lo & 0xFFFF) | (((lo >> 48) & 0xF) << 16)
+    access, flags = (lo >> 40) & 0xFF, (lo >> 52) & 0xF
+    p, dpl, s, typ = access >> 7, (access >> 5) & 3, (access >> 4) & 1, access & 0xF
+    g, db, l = flags >> 3 & 1, flags >> 2 & 1, flags >> 1 & 1
+    if lo == 0:
+        return "null", False
+    if g:
+        limit = (limit << 12) | 0xFFF
+    if s:
+        if typ & 8:
+            kind = "code %s" % ("64-bit" if l else "32-bit" if db else "16-bit")
+            perm = ("R" if typ & 2 else "-") + "X" + ("C" if typ & 4 else "")
+        else:
+            kind = "data"
+            perm = "R" + ("W" if typ & 2 else "-") + ("E" if typ & 4 else "")
+        return "%-12s base %#x limit %#x %s DPL %d%s%s" % (kind, base, limit, perm, dpl, "" if p else " not-present", " A" if typ & 1 else ""), False
+    names = {0x2: "LDT", 0x9: "TSS (64-bit, available)", 0xB: "TSS (64-bit, busy)", 0xC: "call gate", 0xE: "interrupt gate", 0xF: "trap gate"}
+    base |= (hi & 0xFFFFFFFF) << 32
+    return "%-12s base %#x limit %#x DPL %d%s" % (names.get(typ, "system type %#x" % typ), base, limit, dpl, "" if p else " not-present"), True
+
+
+@register
+class GkGdt(GkCommand):
+    """Print the GDT that GDTR points at, decoded.
+Usage: gk-gdt
+Kind, base, limit, permissions and DPL of each descriptor (SDM Vol. 3A §3.4.5);
+the selectors now in CS, DS, SS, ES, FS, GS and TR are marked."""
+
+    name = "gk-gdt"
+
+    def run(self, arg, from_tty):
+        cpu = Cpu()
+        base, limit = cpu.gdt
+        if limit == 0 and base == 0:
+            raise GkError("GDTR is empty (base 0, limit 0): no GDT is loaded yet (%s)" % cpu.mode_name())
+        data = read(base, limit + 1)
+        gdb.write("GDT at %#x, limit %#x (%d entries)\n" % (base, limit, (limit + 1) // 8))
+        users = {}
+        for r in ("CS", "DS", "SS", "ES", "FS", "GS", "TR"):
+            if r in cpu.seg and cpu.mode != "real":
+                users.setdefault(cpu.seg[r][0] & ~7, []).append(r)
+        off, nulls = 0, 0
+        while off + 8 <= len(data):
+            lo = u64(data, off)
+            hi = u64(data, off + 8) if off + 16 <= len(data) else 0
+            text, wide = decode_segment(lo, hi)
+            if cpu.mode not in ("long", "compat"):
+                wide = False
+            mark = "  ← " + ", ".join(users[off]) if off in users else ""
+            if lo == 0 and off != 0 and not mark:
+                nulls += 1
+            else:
+                gdb.write("%#06x %s%s\n" % (off, text, mark))
+            off += 16 if wide else 8
+        if nulls:
+            gdb.write("(%d null descriptors not shown)\n" % nulls)
+
+
+@register
+class GkIdt(GkCommand):
+    """Print the IDT that IDTR points at, decoded.
+Usage: gk-idt [all]     (all: not-present gates too)
+Vector, gate kind, handler with its symbol, selector, IST, DPL (SDM Vol. 3A
+§6.14.1). In real mode IDTR describes the interrupt vector table at 0."""
+
+    name = "gk-idt"
+
+    def run(self, arg, from_tty):
+        cpu = Cpu()
+        base, limit = cpu.idt
+        if cpu.mode == "real":
+            gdb.write("real mode: IDTR base %#x limit %#x is the interrupt vector table\n" % (base, limit))
+            data = read(base, min(limit + 1, 32 * 4))
+            for v in range(len(data) // 4):
+                off, seg = struct.unpack_from("<HH", data, v * 4)
+                gdb.write("%3d  %04x:%04x (linear %#x)\n" % (v, seg, off, seg * 16 + off))
+            return
+        if limit == 0:
+            raise GkError("IDTR limit is 0: a null IDT (setup_idt in go_to_protected_mode); any exception triple-faults")
+        size = 16 if cpu.mode in ("long", "compat") else 8
+        data = read(base, limit + 1)
+        gdb.write("IDT at %#x, limit %#x (%d gates)\n" % (base, limit, (limit + 1) // size))
+        for v in range((limit + 1) // size):
+            lo = u64(data, v * size)
+            hi = u64(data, v * size + 8) if size == 16 else 0
+            p, dpl, typ, ist = (lo >> 47) & 1, (lo >> 45) & 3, (lo >> 40) & 0xF, (lo >> 32) & 7
+            if not p and arg != "all":
+                continue
+            target = (lo & 0xFFFF) | ((lo >> 48) & 0xFFFF) << 16
+            if size == 16:
+                target |= (hi & 0xFFFFFFFF) << 32
+            kind = {0xE: "interrupt", 0xF: "trap", 0x5: "task", 0x6: "interrupt (16-bit)", 0x7: "trap (16-bit)"}.get(typ, "type %#x" % typ)
+            gdb.write("%3d  %-9s %#x%s  sel %#x IST %d DPL %d%s\n" % (
+                v, kind, target, symbolize(target), (lo >> 16) & 0xFFFF, ist, dpl, "" if p else " not-present"))
+
+
+CR0_BITS = ((0, "PE", "protection enable"), (1, "MP", "monitor coprocessor"), (2, "EM", "x87 emulation"), (3, "TS", "task switched"),
+            (4, "ET", "extension type"), (5, "NE", "numeric error"), (16, "WP", "write protect"), (18, "AM", "alignment mask"),
+            (29, "NW", "not write-through"), (30, "CD", "cache disable"), (31, "PG", "paging"))
+CR4_BITS = ((0, "VME", ""), (1, "PVI", ""), (2, "TSD", ""), (3, "DE", ""), (4, "PSE", "4M pages (32-bit paging)"), (5, "PAE", "physical address extension"),
+            (6, "MCE", "machine check"), (7, "PGE", "global pages"), (8, "PCE", ""), (9, "OSFXSR", "FXSAVE and SSE"), (10, "OSXMMEXCPT", "SSE exceptions"),
+            (11, "UMIP", ""), (12, "LA57", "5-level paging"), (13, "VMXE", ""), (14, "SMXE", ""), (16, "FSGSBASE", ""), (17, "PCIDE", "PCIDs"),
+            (18, "OSXSAVE", ""), (20, "SMEP", ""), (21, "SMAP", ""), (22, "PKE", ""), (23, "CET", ""), (24, "PKS", ""))
+EFER_BITS = ((0, "SCE", "syscall/sysret"), (8, "LME", "long mode enable"), (10, "LMA", "long mode active"), (11, "NXE", "no-execute enable"),
+             (12, "SVME", ""), (13, "LMSLE", ""), (14, "FFXSR", ""), (15, "TCE", ""))
+
+
+def bit_names(v, table):
+    return " ".join(n for b, n, _ in table if v >> b & 1)
+
+
+@register
+class GkCr(GkCommand):
+    """Print CR0, CR2, CR3, CR4 and EFER with their bits named, and the mode they make.
+Usage: gk-cr
+SDM Vol. 3A §2.5 (control registers), Vol. 4 (IA32_EFER)."""
+
+    name = "gk-cr"
+
+    def run(self, arg, from_tty):
+        cpu = Cpu()
+        gdb.write("CR0  %#018x  %s\n" % (cpu.cr0, bit_names(cpu.cr0, CR0_BITS)))
+        gdb.write("CR2  %#018x  last page-fault address\n" % cpu.cr2)
+        pcid = " PCID %d" % (cpu.cr3 & 0xFFF) if cpu.cr4 & (1 << 17) else ""
+        gdb.write("CR3  %#018x  page tables at physical %#x%s\n" % (cpu.cr3, cpu.cr3 & PFN_MASK, pcid))
+        gdb.write("CR4  %#018x  %s\n" % (cpu.cr4, bit_names(cpu.cr4, CR4_BITS)))
+        gdb.write("EFER %#018x  %s\n" % (cpu.efer, bit_names(cpu.efer, EFER_BITS)))
+        gdb.write("mode: %s (CR0.PE=%d, CR0.PG=%d, EFER.LMA=%d, CS.L=%d, CS.D=%d), CPL %d\n" % (
+            cpu.mode_name(), cpu.cr0 & 1, cpu.cr0 >> 31 & 1, cpu.efer >> 10 & 1, cpu.cs_l, cpu.cs_d, cpu.cpl))
+
+
+@register
+class GkNext(GkCommand):
+    """Run the next instruction, over calls, where gdb cannot step (real mode).
+Usage: gk-next [COUNT]
+gdb's next, step and nexti cannot work in real mode: gdb sees IP while code,
+breakpoints and line tables are at linear addresses (CS*16 + IP). In the
+setup's assembly every source line is one instruction, so gk-next is next and
+nexti for real mode: it steps one instruction, and runs a call, an int or a
+rep-prefixed string instruction to the instruction after it. Each stop shows
+the source line. It works in 32-bit mode too."""
+
+    name = "gk-next"
+
+    def run(self, arg, from_tty):
+        try:
+            count = int(arg or "1", 0)
+        except ValueError:
+            raise GkError("usage: gk-next [COUNT]")
+        for _ in range(count):
+            cpu = Cpu()
+            if cpu.mode == "long":
+                raise GkError("the CPU is in 64-bit mode: use next or nexti")
+            ins = instructions(cpu, 1)
+            if not ins:
+                raise GkError("cannot decode the instruction at %#x" % cpu.linear)
+            addr, length, text = ins[0]
+            if re.match(r"(call|lcall|int|rep)", text):
+                bp = gdb.Breakpoint("*%#x" % (addr + length), type=gdb.BP_HARDWARE_BREAKPOINT, internal=True)
+                _internal_bps.append(bp)
+                try:
+                    gdb.execute("continue")
+                finally:
+                    _internal_bps.remove(bp)
+                    bp.delete()
+            else:
+                gdb.execute("stepi")
+
+
+@register
+class GkHelp(GkCommand):
+    """List gokern's gdb commands.
+Usage: gk-help     (help gk-NAME for one of them)"""
+
+    name = "gk-help"
+
+    def run(self, arg, from_tty):
+        for c in COMMANDS:
+            gdb.write("%-22s %s\n" % (c.name, c.__doc__.split("\n")[0]))
+
+
+# ---------------------------------------------------------------------------
+# Backtraces.
+#
+# - The bottom of the boot stack: the build marks startup_64_high's return
+#   address undefined in DWARF (UNWIND_HINT_END_OF_STACK in head_64.s), so
+#   gdb's own unwinder stops there.
+# - Exceptions: early_idt_handler_common saved the interrupted registers as
+#   a PtRegs and passes it to do_early_exception; the unwinder below
+#   continues from there into the code that faulted, as Linux's unwinder
+#   does through pt_regs.
+# - Go's ABI wrappers (<autogenerated>) and result pseudo-arguments (~r0)
+#   are left out of `bt`.
+
+
+class _FrameId:
+    def __init__(self, sp, pc):
+        self.sp, self.pc = sp, pc
+
+
+class PtRegsUnwinder(gdb.unwinder.Unwinder):
+    def __init__(self):
+        super().__init__("gokern-pt_regs")
+        self.range = None
+
+    def handler_range(self):
+        if self.range is None:
+            ent = syms().linux.get("early_idt_handler_common")
+            self.range = (ent[0], ent[0] + ent[1]) if ent else (0, 0)
+        return self.range
+
+    def __call__(self, pending):
+        lo, hi = self.handler_range()
+        pc = int(pending.read_register("rip"))
+        if not lo <= pc < hi:
+            return None
+        regs_t = ptregs_type()
+        if regs_t is None:
+            return None
+        # At the return address of `CALL do_early_exception` the argument
+        # slot 0(SP) holds regs, and regs = SP + 8 (early_idt_handler_common).
+        sp = int(pending.read_register("rsp"))
+        try:
+            regs_addr = u64(read(sp, 8))
+        except GkError:
+            return None
+        if regs_addr != sp + 8:
+            return None
+        regs = gdb.Value(regs_addr).cast(regs_t.pointer()).dereference()
+        info = pending.create_unwind_info(_FrameId(gdb.Value(regs_addr), gdb.Value(lo)))
+        for reg, f in (("rip", "IP"), ("rsp", "SP"), ("rbp", "BP"), ("rax", "AX"), ("rbx", "BX"), ("rcx", "CX"), ("rdx", "DX"),
+                       ("rsi", "SI"), ("rdi", "DI"), ("r8", "R8"), ("r9", "R9"), ("r10", "R10"), ("r11", "R11"), ("r12", "R12"),
+                       ("r13", "R13"), ("r14", "R14"), ("r15", "R15")):
+            try:
+                info.add_saved_register(reg, regs[f].cast(pending.read_register(reg).type))
+            except gdb.error:
+                pass
+        return info
+
+
+_ptregs = []
+
+
+def ptregs_type():
+    """struct pt_regs as the kernel defines it: the type of
+    do_early_exception's argument, from DWARF."""
+    if not _ptregs:
+        t = None
+        ent = syms().linux.get("do_early_exception")
+        if ent:
+            blk = gdb.block_for_pc(ent[0])
+            while blk is not None and blk.function is None:
+                blk = blk.superblock
+            if blk is not None:
+                for s in blk:
+                    if s.is_argument:
+                        t = s.type.target()
+                        break
+        _ptregs.append(t)
+    return _ptregs[0]
+
+
+class GkFrameDecorator(FrameDecorator):
+    def __init__(self, fobj, interrupted_pc=None, vector=None):
+        super().__init__(fobj)
+        self.interrupted_pc = interrupted_pc
+        self.vector = vector
+
+    def frame_args(self):
+        args = super().frame_args()
+        if args is None:
+            return None
+        return [a for a in args if not str(a.symbol()).startswith("~r")]
+
+    def function(self):
+        f = super().function()
+        if self.vector is not None and isinstance(f, str):
+            return "%s [exception %s]" % (f, self.vector)
+        return f
+
+    def line(self):
+        if self.interrupted_pc is not None:
+            # The interrupted instruction itself, not the one before it as
+            # for a return address.
+            return gdb.find_pc_line(self.interrupted_pc).line
+        return super().line()
+
+
+class LinearFrameDecorator(FrameDecorator):
+    """Frame #0 outside 64-bit mode, at its linear address (gdb's $pc is IP
+    in real mode)."""
+
+    def __init__(self, fobj, cpu):
+        super().__init__(fobj)
+        self.cpu = cpu
+        self.sal = gdb.find_pc_line(cpu.linear)
+
+    def address(self):
+        return self.cpu.linear
+
+    def function(self):
+        return syms().lookup(self.cpu.linear) or "??"
+
+    def filename(self):
+        return self.sal.symtab.filename if self.sal.symtab else None
+
+    def line(self):
+        return self.sal.line if self.sal.symtab else None
+
+    def frame_args(self):
+        return None
+
+
+EXCEPTIONS = {0: "#DE", 1: "#DB", 2: "NMI", 3: "#BP", 4: "#OF", 5: "#BR", 6: "#UD", 7: "#NM", 8: "#DF", 10: "#TS", 11: "#NP",
+              12: "#SS", 13: "#GP", 14: "#PF", 16: "#MF", 17: "#AC", 18: "#MC", 19: "#XM"}
+
+
+class GkFrameFilter:
+    def __init__(self):
+        self.name = "gokern"
+        self.priority = 100
+        self.enabled = True
+        gdb.frame_filters[self.name] = self
+
+    def filter(self, frames):
+        return self._gen(frames)
+
+    def _gen(self, frames):
+        try:
+            long_mode = Cpu().mode == "long"
+        except (GkError, gdb.error):
+            long_mode = True
+        if not long_mode:
+            # gdb unwinds 64-bit frames only: below frame #0 it would read
+            # 16- or 32-bit stacks as 64-bit return addresses.
+            for fd in frames:
+                yield LinearFrameDecorator(fd, Cpu())
+                gdb.write("(gokern: the CPU is not in 64-bit mode; gdb cannot unwind its stack)\n")
+                return
+        lo, hi = _unwinder.handler_range()
+        after_exception = None
+        for fd in frames:
+            frame = fd.inferior_frame()
+            sal = frame.find_sal()
+            if sal.symtab is not None and sal.symtab.filename.endswith("<autogenerated>") and frame.level() > 0:
+                continue  # an ABI wrapper
+            pc = frame.pc()
+            vector, interrupted = None, None
+            if lo <= pc < hi:
+                try:
+                    regs_t = ptregs_type()
+                    regs = gdb.Value(int(frame.read_register("rsp")) + 8).cast(regs_t.pointer()).dereference()
+                    v = int(regs["Vector"])
+                    vector = "%s, vector %d, error %#x" % (EXCEPTIONS.get(v, "?"), v, int(regs["Orig_ax"]))
+                    after_exception = int(regs["IP"])
+                except (gdb.error, AttributeError, TypeError):
+                    pass
+            elif after_exception is not None and pc == after_exception:
+                interrupted = pc
+                after_exception = None
+            yield GkFrameDecorator(fd, interrupted, vector)
+
+
+_unwinder = PtRegsUnwinder()
+
+
+# ---------------------------------------------------------------------------
+# Start-up: symbol files, settings, hooks.
+
+
+def load():
+    for f in ("vmlinux", "setup.elf", os.path.join("compressed", "vmlinux"), "bzImage"):
+        if not os.path.exists(os.path.join(BUILD, f)):
+            raise gdb.GdbError("gokern: %s is missing: run ./qemu.sh build first" % os.path.join(BUILD, f))
+    gdb.execute("set pagination off")
+    gdb.execute("set confirm off")
+    gdb.execute("set print pretty on")
+    # The Go linker asks gdb to auto-load $GOROOT/src/runtime/runtime-gdb.py
+    # (.debug_gdb_scripts). It is for Go programs with a scheduler: its
+    # goroutine commands walk runtime.allgs, which the kernel never fills,
+    # and it announces itself on stderr. gokern does not load it, on purpose.
+    gdb.execute("set auto-load python-scripts off")
+    gdb.execute("file %s" % os.path.join(BUILD, "vmlinux"))
+    gdb.execute("set auto-load python-scripts on")
+    gdb.execute("add-symbol-file %s -o %#x" % (os.path.join(BUILD, "setup.elf"), SETUP_BASE))
+    gdb.execute("add-symbol-file %s -o %#x" % (os.path.join(BUILD, "compressed", "vmlinux"), code32_start()))
+    gdb.execute("set $START_KERNEL_map = %#x" % START_KERNEL_map)
+    for c in COMMANDS:
+        c()
+    StopReport()
+    install_hooks()
+    gdb.events.stop.connect(on_stop)
+    gdb.unwinder.register_unwinder(None, _unwinder, replace=True)
+    GkFrameFilter()
+
+
+load()
