@@ -238,6 +238,34 @@ func frames(out string) string {
 	return b.String()
 }
 
+// bottoms is the last frame of every backtrace in out.
+func bottoms(out string) []string {
+	var last []string
+	prev := ""
+	for _, l := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(l, "#") && strings.HasPrefix(prev, "#") {
+			last = append(last, prev)
+		}
+		prev = l
+	}
+	return last
+}
+
+// endsAtStartup64 fails unless every backtrace in out ends at
+// startup_64_high, the bottom of the boot stack.
+func endsAtStartup64(t *testing.T, out string, n int) {
+	t.Helper()
+	b := bottoms(out)
+	for _, l := range b {
+		if !regexp.MustCompile(`^#\d+  0x[0-9a-f]+ in gokern/arch/amd64\.startup_64_high \(\) at .*head_64\.s:\d+$`).MatchString(l) {
+			t.Fatalf("a backtrace ends at %q, not at startup_64_high\n%s", l, out)
+		}
+	}
+	if len(b) != n {
+		t.Fatalf("%d backtraces, want %d\n%s", len(b), n, out)
+	}
+}
+
 // TestGDBBreakByName: `break start_kernel` as typed stops in kmain.go; bt
 // ends at the bottom of the boot stack with arguments and no ?? frame; Go
 // variables print by their Linux names.
@@ -260,6 +288,7 @@ func TestGDBBreakByName(t *testing.T) {
 			t.Fatalf("bt shows %q\n%s", bad, r.out)
 		}
 	}
+	endsAtStartup64(t, r.out, 2)
 }
 
 // TestGDBHelpers: the lx-style commands at the idle loop, each checked
@@ -344,4 +373,5 @@ func TestGDBOops(t *testing.T) {
 	if strings.Contains(frames(r.out), "??") {
 		t.Fatalf("bt shows ??\n%s", r.out)
 	}
+	endsAtStartup64(t, r.out, 1)
 }

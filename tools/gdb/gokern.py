@@ -1355,7 +1355,11 @@ class GkFrameDecorator(FrameDecorator):
 
     def function(self):
         f = super().function()
-        if self.vector is not None and isinstance(f, str):
+        if not isinstance(f, str):
+            # No symbol gdb knows: ours may (setup, boot stage), else ?? as
+            # gdb prints it.
+            return syms().lookup(int(f)) or "??" if f is not None else "??"
+        if self.vector is not None:
             return "%s [exception %s]" % (f, self.vector)
         return f
 
