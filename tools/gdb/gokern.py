@@ -1372,8 +1372,8 @@ class GkFrameDecorator(FrameDecorator):
 
 
 class LinearFrameDecorator(FrameDecorator):
-    """Frame #0 outside 64-bit mode, at its linear address (gdb's $pc is IP
-    in real mode)."""
+    """Frame #0 where gdb cannot unwind, at its linear address (gdb's $pc is
+    IP in real mode)."""
 
     def __init__(self, fobj, cpu):
         super().__init__(fobj)
@@ -1384,7 +1384,10 @@ class LinearFrameDecorator(FrameDecorator):
         return self.cpu.linear
 
     def function(self):
-        return syms().lookup(self.cpu.linear) or "??"
+        name = syms().lookup(self.cpu.linear)
+        if name is None and self.cpu.mode == "long" and syms().lookup(self.cpu.linear + START_KERNEL_map):
+            name = syms().lookup(self.cpu.linear + START_KERNEL_map) + " (physical)"
+        return name or "??"
 
     def filename(self):
         return self.sal.symtab.filename if self.sal.symtab else None
@@ -1412,15 +1415,18 @@ class GkFrameFilter:
 
     def _gen(self, frames):
         try:
-            long_mode = Cpu().mode == "long"
+            cpu = Cpu()
         except (GkError, gdb.error):
-            long_mode = True
-        if not long_mode:
-            # gdb unwinds 64-bit frames only: below frame #0 it would read
-            # 16- or 32-bit stacks as 64-bit return addresses.
+            cpu = None
+        if cpu is not None and (cpu.mode != "long" or cpu.ip < 0xFFFF800000000000):
+            # gdb unwinds 64-bit frames with DWARF only: in 16- or 32-bit
+            # code it would read the stack as 64-bit return addresses, and
+            # the boot stage (and the kernel's startup_64 at its physical
+            # address) has no unwind information.
+            why = "the CPU is not in 64-bit mode" if cpu.mode != "long" else "no unwind information before the kernel runs at its virtual addresses"
             for fd in frames:
-                yield LinearFrameDecorator(fd, Cpu())
-                gdb.write("(gokern: the CPU is not in 64-bit mode; gdb cannot unwind its stack)\n")
+                yield LinearFrameDecorator(fd, cpu)
+                gdb.write("(gokern: bt stops here: %s)\n" % why)
                 return
         lo, hi = _unwinder.handler_range()
         after_exception = None
