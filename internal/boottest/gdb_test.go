@@ -207,9 +207,10 @@ func TestGDBStages(t *testing.T) {
 // registers, and bt's one frame at the linear address.
 func TestGDBRealMode(t *testing.T) {
 	t.Parallel()
-	r := runGDB(t, "", false, "gk-dmesg", "gk-break-setup", "continue", "stepi", "next",
+	r := runGDB(t, "", false, "gk-e820", "gk-dmesg", "gk-break-setup", "continue", "stepi", "next",
 		"break main", "continue", "gk-next", "bt",
-		"break protected_mode_jump", "continue", `printf "EAX=%x EDX=%x\n", $eax, $edx`, "gk-pgtable 0x1000")
+		"break protected_mode_jump", "continue", `printf "EAX=%x EDX=%x\n", $eax, $edx`, "gk-pgtable 0x1000",
+		`printf "ZEROPAGE=%x\n", $setup("boot_params")`, "gk-e820")
 	inOrder(t, r.out,
 		`real mode CS:IP 1020:0000 \(linear 0x10200\) <_start>, breakpoint 1`,
 		`real mode CS:IP 1020:006c \(linear 0x1026c\) <start_of_setup>\nboot/header\.S:\d+: `,
@@ -220,8 +221,15 @@ func TestGDBRealMode(t *testing.T) {
 		`(?m)^#0  0x0000000000010[0-9a-f]{3} in main\+0x3 \(\) at boot/main\.S:\d+$`,
 		`Breakpoint 3 at 0x10[0-9a-f]{3}: file boot/pmjump\.S`,
 		`real mode CS:IP 1000:0[0-9a-f]{3} \(linear 0x10[0-9a-f]{3}\) <protected_mode_jump>, breakpoint 3`,
-		`EAX=100000 EDX=11[0-9a-f]{3}`)
+		`EAX=100000 EDX=(11[0-9a-f]{3})`,
+		// detect_memory's map in the setup's boot_params (EDX points at it).
+		`ZEROPAGE=11[0-9a-f]{3}`,
+		`(?m)^boot_params\.e820_table: \[mem 0x0000000000100000-0x0000000007fdffff\] usable$`)
+	if m := regexp.MustCompile(`EDX=(\w+)\n(?s:.*)ZEROPAGE=(\w+)`).FindStringSubmatch(r.out); m == nil || m[1] != m[2] {
+		t.Fatalf("$setup(\"boot_params\") is not the zeropage protected_mode_jump passes in EDX: %v", m)
+	}
 	inOrder(t, r.stderr,
+		`gk-e820: boot_params\.e820_entries is 0: detect_memory`,
 		`gk-dmesg: the kernel log \(__log_buf\) is not there yet: the CPU is in real mode`,
 		"gokern: `next` cannot work in real mode: gdb sees IP 0x6c",
 		`gk-pgtable: paging is off \(CR0\.PG=0, real mode\)`)

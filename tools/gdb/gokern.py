@@ -171,6 +171,14 @@ class Symbols:
                 return value + SETUP_BASE
         raise GkError("no symbol %s in build/setup.elf" % name)
 
+    def setup_const(self, name):
+        """An absolute symbol of the setup: its assembler constants (.set),
+        such as the boot_params layout BP_e820_table."""
+        for n, value, size, typ, shndx, bind in self.setup.symbols:
+            if n == name and shndx == 0xFFF1:  # SHN_ABS
+                return value
+        raise GkError("no constant %s in build/setup.elf" % name)
+
     def boot_symbol(self, name):
         for n, value, size, typ, shndx, bind in self.boot.symbols:
             if n == name:
@@ -840,7 +848,9 @@ class GkE820(GkCommand):
     """Print the kernel's e820 table as the kernel prints it.
 Usage: gk-e820 [firmware]
 e820_table is the map sanitised by e820__memory_setup in setup_arch (seeds/004);
-`firmware` prints e820_table_firmware, the map as the BIOS gave it."""
+`firmware` prints e820_table_firmware, the map as the BIOS gave it. Before the
+kernel runs (real mode, the boot stage) it prints the map detect_memory wrote
+into the setup's boot_params (the zeropage)."""
 
     name = "gk-e820"
 
@@ -848,6 +858,9 @@ e820_table is the map sanitised by e820__memory_setup in setup_arch (seeds/004);
         name = {"": "e820_table", "firmware": "e820_table_firmware"}.get(arg)
         if name is None:
             raise GkError("usage: gk-e820 [firmware]")
+        cpu = Cpu()
+        if arg == "" and (cpu.mode != "long" or cpu.ip < 0xFFFF800000000000):
+            return self.zeropage()
         t = kvar(name, "the e820 table (%s)" % name, "e820__memory_setup in setup_arch")
         n = int(field(t, "Nr_entries", name))
         if n == 0:
@@ -855,8 +868,25 @@ e820_table is the map sanitised by e820__memory_setup in setup_arch (seeds/004);
         entries = field(t, "Entries", name)
         for i in range(n):
             e = entries[i]
-            addr, size, typ = int(e["Addr"]), int(e["Size"]), int(e["Type"])
-            gdb.write("%s: [mem %#018x-%#018x] %s\n" % (name, addr, addr + size - 1, E820_TYPES.get(typ, "type %d" % typ)))
+            self.line(name, int(e["Addr"]), int(e["Size"]), int(e["Type"]))
+
+    def line(self, name, addr, size, typ):
+        gdb.write("%s: [mem %#018x-%#018x] %s\n" % (name, addr, addr + size - 1, E820_TYPES.get(typ, "type %d" % typ)))
+
+    def zeropage(self):
+        """Before the kernel: the map detect_memory wrote into the setup's
+        boot_params, read with the setup's own layout constants."""
+        s = syms()
+        bp = s.setup_symbol("boot_params")
+        n = read(bp + s.setup_const("BP_e820_entries"), 1)[0]
+        if n == 0:
+            raise GkError("boot_params.e820_entries is 0: detect_memory (in the real-mode main) has not run yet")
+        size = s.setup_const("E820_ENTRY_SIZE")
+        table = read(bp + s.setup_const("BP_e820_table"), n * size)
+        a, z, t = s.setup_const("E820_addr"), s.setup_const("E820_size"), s.setup_const("E820_type")
+        for i in range(n):
+            e = table[i * size:(i + 1) * size]
+            self.line("boot_params.e820_table", u64(e, a), u64(e, z), struct.unpack_from("<I", e, t)[0])
 
 
 @register
@@ -1260,6 +1290,24 @@ Usage: gk-help     (help gk-NAME for one of them)"""
             gdb.write("%-22s %s\n" % (c.name, c.__doc__.split("\n")[0]))
 
 
+class SymbolIn(gdb.Function):
+    """$setup("name"), $boot("name"): the linear address of a symbol of the
+real-mode setup (build/setup.elf) or of the boot stage
+(build/compressed/vmlinux). The kernel's Linux names take precedence in
+expressions, so `boot_params` is the kernel's copy; $setup("boot_params") is
+the zeropage the setup fills: x/5wx $setup("boot_params") + 0x2d0."""
+
+    def __init__(self, name, lookup):
+        super().__init__(name)
+        self.lookup = lookup
+
+    def invoke(self, name):
+        try:
+            return gdb.Value(self.lookup(name.string()))
+        except (GkError, gdb.error) as e:
+            raise gdb.GdbError(str(e))
+
+
 # ---------------------------------------------------------------------------
 # Backtraces.
 #
@@ -1466,6 +1514,10 @@ def load():
     gdb.execute("set pagination off")
     gdb.execute("set confirm off")
     gdb.execute("set print pretty on")
+    # An address 2 GB past a symbol is not "in" it: without a limit gdb
+    # names real-mode addresses after a kernel symbol of the same name
+    # (boot_params+2129400720).
+    gdb.execute("set print max-symbolic-offset 0x10000")
     # The Go linker asks gdb to auto-load $GOROOT/src/runtime/runtime-gdb.py
     # (.debug_gdb_scripts). It is for Go programs with a scheduler: its
     # goroutine commands walk runtime.allgs, which the kernel never fills,
@@ -1479,6 +1531,8 @@ def load():
     for c in COMMANDS:
         c()
     StopReport()
+    SymbolIn("setup", lambda n: syms().setup_symbol(n))
+    SymbolIn("boot", lambda n: syms().boot_symbol(n))
     install_hooks()
     gdb.events.stop.connect(on_stop)
     gdb.unwinder.register_unwinder(None, _unwinder, replace=True)
