@@ -2,7 +2,13 @@ package boottest
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,14 +196,18 @@ func TestSelftestProtocol(t *testing.T) {
 
 // TestOops: every kind of kernel bug ends in an oops naming the kernel
 // function and line, and exit 35 (never a triple fault, which with
-// -no-reboot would exit 0).
+// -no-reboot would exit 0). The lines are checked against the source:
+// "in kernel code at" names the faulting statement, and the Call Trace
+// frame of the function that called the lkdtm_* crash (lkdtm_trigger, or
+// lkdtm_EXHAUST_STACK itself for the recursion) names the line of that
+// call, a return address looked up as the CALL before it.
 func TestOops(t *testing.T) {
-	cases := []struct{ typ, headline, fn string }{
-		{"ACCESS_NULL", "BUG: kernel NULL pointer dereference, address: 0x0000000000000040", "main.lkdtm_ACCESS_NULL"},
-		{"ARRAY_BOUNDS", "kernel BUG: index out of range (Go bounds check)", "main.lkdtm_ARRAY_BOUNDS"},
-		{"EXHAUST_STACK", "kernel BUG: kernel stack overflow (Go stack check failed)", "main.lkdtm_EXHAUST_STACK"},
-		{"DIVIDE_ZERO", "kernel BUG: integer divide by zero", "main.lkdtm_DIVIDE_ZERO"},
-		{"UNMAPPED", "BUG: unable to handle page fault for address: 0xffffffffc0000000", "main.lkdtm_UNMAPPED"},
+	cases := []struct{ typ, headline, fault, caller string }{
+		{"ACCESS_NULL", "BUG: kernel NULL pointer dereference, address: 0x0000000000000040", "lkdtm_ptr.field", "lkdtm_trigger"},
+		{"ARRAY_BOUNDS", "kernel BUG: index out of range (Go bounds check)", "lkdtm_array[i] = 1", "lkdtm_trigger"},
+		{"EXHAUST_STACK", "kernel BUG: kernel stack overflow (Go stack check failed)", "lkdtm_EXHAUST_STACK(depth+1)", "lkdtm_EXHAUST_STACK"},
+		{"DIVIDE_ZERO", "kernel BUG: integer divide by zero", "100/d", "lkdtm_trigger"},
+		{"UNMAPPED", "BUG: unable to handle page fault for address: 0xffffffffc0000000", "printk.Int(*p)", "lkdtm_trigger"},
 	}
 	for _, c := range cases {
 		c := c
@@ -205,9 +215,104 @@ func TestOops(t *testing.T) {
 			t.Parallel()
 			r := q.Boot(t, q.Config{Append: "lkdtm=" + c.typ})
 			mustExit(t, r, q.ExitFailure)
-			mustContain(t, r, c.headline, "in kernel code at "+c.fn+" (", "lkdtm.go:", "RIP: 0010:", "Call Trace:", "Kernel panic - not syncing")
+			fn := "lkdtm_" + c.typ
+			mustContain(t, r, c.headline, "in kernel code at main."+fn+" (", "RIP: 0010:", "Call Trace:", "Kernel panic - not syncing")
+
+			m := regexp.MustCompile(`in kernel code at (\S+) \((.+):(\d+)\)`).FindStringSubmatch(r.Output)
+			if want := sourceLine(t, m[2], c.fault); m[3] != strconv.Itoa(want) {
+				t.Errorf("in kernel code at %s:%s, want line %d (%q)\n%s", m[2], m[3], want, c.fault, r.Describe())
+			}
+
+			frames := callTrace(r)
+			i := slices.IndexFunc(frames, func(f traceFrame) bool { return strings.HasSuffix(f.fn, "."+c.caller) })
+			if i < 0 {
+				t.Fatalf("no frame of %s in the Call Trace %v\n%s", c.caller, frames, r.Describe())
+			}
+			f := frames[i]
+			if want, ok := callLine(t, f.file, c.caller, fn); !ok || f.line != want {
+				t.Errorf("Call Trace frame %s at %s:%d, want the line of its call of %s (%d; 0: not in that file)\n%s",
+					f.fn, f.file, f.line, fn, want, r.Describe())
+			}
 		})
 	}
+}
+
+// traceFrame is one frame of an oops's "Call Trace:".
+type traceFrame struct {
+	fn, file string
+	line     int
+}
+
+var traceRE = regexp.MustCompile(`^ \[<[0-9a-f]{16}>\] (\S+)\+0x[0-9a-f]+ \((.+):(\d+)\)$`)
+
+// callTrace returns the frames printed after "Call Trace:".
+func callTrace(r *q.Result) []traceFrame {
+	var frames []traceFrame
+	in := false
+	for _, s := range r.Stamps() {
+		switch m := traceRE.FindStringSubmatch(s.Text); {
+		case s.Text == "Call Trace:":
+			in = true
+		case !in || strings.HasPrefix(s.Text, " ... the frame above"):
+		case m == nil:
+			return frames
+		default:
+			line, _ := strconv.Atoi(m[3])
+			frames = append(frames, traceFrame{m[1], m[2], line})
+		}
+	}
+	return frames
+}
+
+// sourceLine returns the number of the first line of the Go source file
+// (as the kernel printed its path) that contains text.
+func sourceLine(t *testing.T, file, text string) int {
+	t.Helper()
+	b, err := os.ReadFile(sourcePath(t, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, text) {
+			return n + 1
+		}
+	}
+	t.Fatalf("%s has no line containing %q", file, text)
+	return 0
+}
+
+// callLine returns the line at which function caller, in the Go source
+// file, calls callee: read from the source, so that it follows edits.
+func callLine(t *testing.T, file, caller, callee string) (int, bool) {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, sourcePath(t, file), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == caller && fd.Body != nil {
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CallExpr); ok && line == 0 {
+					if id, ok := c.Fun.(*ast.Ident); ok && id.Name == callee {
+						line = fset.Position(c.Pos()).Line
+					}
+				}
+				return line == 0
+			})
+		}
+	}
+	return line, line != 0
+}
+
+// sourcePath: the kernel prints source paths as the build saw them;
+// relative ones are relative to the tree.
+func sourcePath(t *testing.T, file string) string {
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(q.Root(t), file)
 }
 
 // TestE820Fallback: without E820 the kernel builds its map from E801 or
