@@ -15,9 +15,10 @@
  *        80000001h EDX bit 29 = Intel 64 (long mode).  EFLAGS.AC (bit 18)
  *        exists from the i486 on (SDM Vol. 1 §3.4.3 "EFLAGS Register").
  *
- * Required, as Linux's x86-64 REQUIRED_MASK0/1 (the subset gokern uses):
- *   leaf 1 EDX:        FPU (0), PAE (6), CX8 (8), CMOV (15), FXSR (24),
- *                      SSE (25), SSE2 (26)
+ * Required: REQUIRED_MASK0/1 (the asm package's required_features.go,
+ * as Linux's x86-64 masks, plus TSC for gokern's clock):
+ *   leaf 1 EDX:        FPU (0), TSC (4), PAE (6), CX8 (8), CMOV (15),
+ *                      FXSR (24), SSE (25), SSE2 (26)
  *   leaf 80000001 EDX: LM (29)
  * Not done: Linux's vendor quirks (turning SSE on in AMD K7 HWCR, CX8 on
  * VIA C3, Transmeta's masked flags, forcepae on Pentium M): none of those
@@ -28,12 +29,8 @@
 	.code16
 	.text
 
-.set X86_EFLAGS_AC,	1 << 18
-.set X86_EFLAGS_ID,	1 << 21
-
-.set REQUIRED_MASK0,	(1 << 0) | (1 << 6) | (1 << 8) | (1 << 15) | (1 << 24) | (1 << 25) | (1 << 26)
-.set REQUIRED_MASK1,	(1 << 29)
-.set X86_FEATURE_LM_BIT, 29
+/* X86_EFLAGS_AC, X86_EFLAGS_ID, X86_FEATURE_*, REQUIRED_MASK0/1:
+ * consts.inc, from the asm package. */
 .set CPU_LEVEL_64,	64		/* "x86-64" in cpu_name */
 
 /*
@@ -61,7 +58,7 @@ SYM_FUNC_START validate_cpu
 	andl	$REQUIRED_MASK1, %eax
 	movl	%eax, err_flags + 4
 
-	btl	$X86_FEATURE_LM_BIT, cpu_flags + 4
+	btl	$(X86_FEATURE_LM % 32), cpu_flags + 4
 	jnc	2f
 	movl	$CPU_LEVEL_64, cpu_level
 2:
@@ -201,23 +198,20 @@ SYM_FUNC_END show_cap_strs
 
 	.section .rodata
 /* { word, bit, name } for every required feature, in Linux's order. */
+.macro CAP_STR feature, name
+	.byte	\feature / 32, \feature % 32
+	.asciz	"\name"
+.endm
 cap_strs:
-	.byte	0, 0
-	.asciz	"fpu"
-	.byte	0, 6
-	.asciz	"pae"
-	.byte	0, 8
-	.asciz	"cx8"
-	.byte	0, 15
-	.asciz	"cmov"
-	.byte	0, 24
-	.asciz	"fxsr"
-	.byte	0, 25
-	.asciz	"sse"
-	.byte	0, 26
-	.asciz	"sse2"
-	.byte	1, 29
-	.asciz	"lm"
+	CAP_STR	X86_FEATURE_FPU, fpu
+	CAP_STR	X86_FEATURE_TSC, tsc
+	CAP_STR	X86_FEATURE_PAE, pae
+	CAP_STR	X86_FEATURE_CX8, cx8
+	CAP_STR	X86_FEATURE_CMOV, cmov
+	CAP_STR	X86_FEATURE_FXSR, fxsr
+	CAP_STR	X86_FEATURE_XMM, sse
+	CAP_STR	X86_FEATURE_XMM2, sse2
+	CAP_STR	X86_FEATURE_LM, lm
 	.byte	0xff
 
 	.bss

@@ -42,26 +42,14 @@
 
 	.include "bootparam.inc"
 
-/* Control registers and EFER bits: Intel SDM Vol. 3A §2.5 "Control
- * Registers" and §2.2.1 "Extended Feature Enable Register". */
-	.set X86_CR0_PE,	1 << 0		/* protection enable */
-	.set X86_CR0_PG,	1 << 31		/* paging */
-	.set X86_CR4_PAE,	1 << 5		/* physical address extension */
-	.set MSR_EFER,		0xc0000080
-	.set EFER_LME,		8		/* long mode enable (bit number) */
-
-/* Page-table entry bits: SDM Vol. 3A §4.5, Table 4-17 (PDE mapping a
- * 2-MByte page) and Table 4-15 (PML4E). */
-	.set PTE_PRESENT,	1 << 0
-	.set PTE_RW,		1 << 1
-	.set PTE_PSE,		1 << 7		/* in a PDE: this entry maps 2 MiB */
-	.set PAGE_TABLE,	PTE_PRESENT | PTE_RW
-	.set PAGE_LARGE,	PTE_PRESENT | PTE_RW | PTE_PSE
-
-/* This stage's GDT selectors (Linux's compressed GDT uses the same). */
-	.set __KERNEL32_CS,	0x08
-	.set __KERNEL_CS,	0x10
-	.set __KERNEL_DS,	0x18
+/* From consts.inc (bootparam.inc): the CR0/CR4 and EFER bits (SDM Vol. 3A
+ * §2.5 "Control Registers", §2.2.1 "Extended Feature Enable Register");
+ * the page-table entry bits (SDM Vol. 3A §4.5, Table 4-15 (PML4E) and
+ * Table 4-17 (PDE mapping a 2-MByte page)); this stage's GDT selectors,
+ * the kernel's __KERNEL32_CS, __KERNEL_CS, __KERNEL_DS (Linux's compressed
+ * GDT uses the same); the piggy's layout PIGGY_* and SEG_*. */
+	.set BOOT_PT_LINK,	PAGE_PRESENT | PAGE_RW	/* a PML4E or PDPTE */
+	.set BOOT_PT_LARGE,	PAGE_PRESENT | PAGE_RW | PAGE_PSE	/* a 2 MiB PDE */
 
 	.set BOOT_STACK_SIZE,	0x4000
 	.set PGTABLE_PAGES,	6		/* PML4 + PDPT + 4 page directories */
@@ -178,12 +166,12 @@ startup_32:
 	rep	stosl
 
 	/* PML4[0] -> PDPT (at +4 KiB) */
-	leal	(0x1000 + PAGE_TABLE)(%ebx), %eax
+	leal	(0x1000 + BOOT_PT_LINK)(%ebx), %eax
 	movl	%eax, 0(%ebx)
 
 	/* PDPT[0..3] -> the four page directories (at +8 KiB ... +20 KiB) */
 	leal	0x1000(%ebx), %edi
-	leal	(0x2000 + PAGE_TABLE)(%ebx), %eax
+	leal	(0x2000 + BOOT_PT_LINK)(%ebx), %eax
 	movl	$4, %ecx
 1:	movl	%eax, 0(%edi)
 	addl	$0x1000, %eax
@@ -193,7 +181,7 @@ startup_32:
 
 	/* 4 x 512 PDEs, each mapping the next 2 MiB of physical memory */
 	leal	0x2000(%ebx), %edi
-	movl	$PAGE_LARGE, %eax
+	movl	$BOOT_PT_LARGE, %eax
 	movl	$2048, %ecx
 1:	movl	%eax, 0(%edi)
 	addl	$0x200000, %eax
@@ -211,7 +199,7 @@ startup_32:
 	/* EFER.LME = 1 (SDM Vol. 3A §10.8.5 "Initializing IA-32e Mode") */
 	movl	$MSR_EFER, %ecx
 	rdmsr
-	btsl	$EFER_LME, %eax
+	orl	$EFER_LME, %eax
 	wrmsr
 
 	/*
@@ -319,24 +307,13 @@ msg_dots:	.asciz	"... "
 msg_booting:	.asciz	"done.\nstartup_64: booting the kernel at 0x"
 
 /*
- * The piggy header, written by the image builder (internal/bzimage),
+ * The piggy header, written by the image builder (internal/bzimage
+ * piggy.go, whose PIGGY_* and SEG_* constants give the offsets),
  * little-endian:
  *   0  magic "GOKP"     4  nseg
  *   8  entry (physical) 16 start, 24 end: physical extent of the kernel
  *   32 segments[nseg]: offset in the piggy, physical address, filesz, memsz
  */
-	.set PIGGY_MAGIC,	0x504b4f47	/* "GOKP" */
-	.set PIGGY_magic,	0
-	.set PIGGY_nseg,	4
-	.set PIGGY_entry,	8
-	.set PIGGY_start,	16
-	.set PIGGY_end,		24
-	.set PIGGY_segs,	32
-	.set SEG_offset,	0
-	.set SEG_phys,		8
-	.set SEG_filesz,	16
-	.set SEG_memsz,		24
-	.set SEG_SIZE,		32
 
 	.data
 

@@ -28,9 +28,7 @@
 	.set MEM_AVOID_REALMODE,	4	/* gokern: [0, 1 MiB), the setup and the BIOS */
 	.set MEM_AVOID_MAX,		5
 
-	.set LOWMEMSIZE,		0x9f000	/* the fallback map's low RAM (e820.LOWMEMSIZE) */
-	.set HIGH_MEMORY,		0x100000
-	.set PAGE_SIZE,			4096
+/* LOWMEMSIZE and HIGH_MEMORY (package e820), PAGE_SIZE: consts.inc. */
 
 	.code64
 	.text

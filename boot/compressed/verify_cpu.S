@@ -9,20 +9,17 @@
  * CPUID bits: Intel SDM Vol. 2A, CPUID, Table 3-8 (leaf 01H EDX) and
  *        Table 3-11 (leaf 80000001H EDX); EFLAGS.ID: SDM Vol. 1 §3.4.3.3.
  *
- * verify_cpu: 32-bit call; EAX = 0 if the CPU has CPUID, long mode, PAE,
- * TSC, FXSR, SSE and SSE2, else 1. Clobbers EBX, ECX, EDX.
+ * verify_cpu: 32-bit call; EAX = 0 if the CPU has CPUID and every feature
+ * of REQUIRED_MASK0/1 (FPU, TSC, PAE, CX8, CMOV, FXSR, SSE, SSE2; long
+ * mode), else 1. Clobbers EBX, ECX, EDX.
  */
 	.text
 	.code32
 
-	.set X86_EFLAGS_ID,		1 << 21
-	.set X86_FEATURE_LM,		29	/* CPUID 80000001H EDX */
-	.set X86_FEATURE_TSC,		1 << 4	/* CPUID 01H EDX */
-	.set X86_FEATURE_PAE,		1 << 6
-	.set X86_FEATURE_FXSR,		1 << 24
-	.set X86_FEATURE_XMM,		1 << 25	/* SSE */
-	.set X86_FEATURE_XMM2,		1 << 26	/* SSE2 */
-	.set REQUIRED_MASK0,		X86_FEATURE_TSC | X86_FEATURE_PAE | X86_FEATURE_FXSR | X86_FEATURE_XMM | X86_FEATURE_XMM2
+	.include "bootparam.inc"
+/* X86_EFLAGS_ID, REQUIRED_MASK0 (CPUID 1 EDX) and REQUIRED_MASK1 (CPUID
+ * 80000001H EDX): consts.inc, from the asm package (Linux
+ * required-features.h), the same masks the real-mode validate_cpu checks. */
 
 	.globl	verify_cpu
 verify_cpu:
@@ -45,8 +42,9 @@ verify_cpu:
 	jb	.Lverify_cpu_no_longmode
 	movl	$0x80000001, %eax
 	cpuid
-	btl	$X86_FEATURE_LM, %edx
-	jnc	.Lverify_cpu_no_longmode
+	andl	$REQUIRED_MASK1, %edx
+	cmpl	$REQUIRED_MASK1, %edx
+	jne	.Lverify_cpu_no_longmode
 
 	movl	$1, %eax
 	cpuid

@@ -22,9 +22,8 @@
 	.include "bootparam.inc"
 
 	.set CRC32_POLY_LE,	0xedb88320	/* the IEEE 802.3 polynomial, bit-reversed */
-	.set IC_size,		0		/* image_check: payload bytes covered */
-	.set IC_crc32,		4		/*              their CRC32 */
-	.set IC_SIZE,		8
+/* image_check's layout, IC_size, IC_crc32, IC_SIZE: consts.inc (from the
+ * image builder, internal/bzimage). */
 
 	.text
 	.code32

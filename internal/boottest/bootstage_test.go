@@ -416,6 +416,7 @@ func TestImageDamaged(t *testing.T) {
 		want string // "" for verify_image's message
 	}{
 		{"cut-1", func(b []byte) []byte { return b[:len(b)-1] }, ""},
+		{"cut-4", func(b []byte) []byte { return b[:len(b)-4] }, ""},
 		{"cut-512", func(b []byte) []byte { return b[:len(b)-512] }, ""},
 		{"cut-4096", func(b []byte) []byte { return b[:len(b)-4096] }, ""},
 		{"cut-half", func(b []byte) []byte { return b[:setupLen+(len(b)-setupLen)/2] }, ""},
@@ -439,7 +440,16 @@ func TestImageDamaged(t *testing.T) {
 				mem := append(bytes.Clone(b[setupLen:]), make([]byte, len(good)-len(b)+8)...)
 				v := bootstage.VerifyImage(mem, off, bss)
 				if v.OK {
-					t.Fatalf("the model passes this image")
+					// Only the last bytes were cut and they were zeros (the
+					// CRC's high byte may be 0): memory behind the load
+					// reads as zeros too, so the kernel in memory is whole.
+					if !strings.HasPrefix(c.name, "cut-") || len(good)-len(b) > 3 {
+						t.Fatalf("the model passes this image")
+					}
+					r := q.Boot(t, q.Config{Image: path, Append: "exit_at_idle"})
+					mustExit(t, r, q.ExitSuccess)
+					t.Logf("%s cut only zero bytes: the image in memory is whole, and boots", c.name)
+					return
 				}
 				want = fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x%08x; ", v.Size, v.CRC, v.Got)
 				if v.EndMark == v.CRC {

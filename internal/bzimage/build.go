@@ -56,6 +56,15 @@ type Image struct {
 	Check                       ImageCheck // what the boot stage verifies
 }
 
+// The image_check record in the payload: two little-endian u32 at the
+// image_check symbol. verify_image.S reads it under these names, from the
+// generated consts.inc.
+const (
+	IC_size  = 0 // u32: payload bytes covered
+	IC_crc32 = 4 // u32: their CRC32
+	IC_SIZE  = 8
+)
+
 // ImageCheck is what the boot stage's verify_image (boot/compressed/
 // verify_image.S) checks before it trusts the payload: the payload's
 // length without the CRC appended to it, and the CRC32 (IEEE, as Linux's
@@ -71,7 +80,7 @@ type ImageCheck struct {
 // continuing the first.
 func PayloadCRC32(payload []byte, off, size uint32) uint32 {
 	c := crc32.Update(0, crc32.IEEETable, payload[:off])
-	return crc32.Update(c, crc32.IEEETable, payload[off+8:size])
+	return crc32.Update(c, crc32.IEEETable, payload[off+IC_SIZE:size])
 }
 
 // addImageCheck fills the image_check record of the linked payload and
@@ -91,14 +100,14 @@ func addImageCheck(in Inputs, payload []byte) ([]byte, ImageCheck, error) {
 	if uint64(len(payload))+4 > bss {
 		return nil, ImageCheck{}, fmt.Errorf("%s: the CRC after the %#x payload bytes would lie in the bss at %#x, which the boot stage writes before it reads the CRC", in.PayloadELF, len(payload), bss)
 	}
-	if off%4 != 0 || off+8 > uint64(len(payload)) || !bytes.Equal(payload[off:off+8], make([]byte, 8)) {
+	if off%4 != 0 || off+IC_SIZE > uint64(len(payload)) || !bytes.Equal(payload[off:off+IC_SIZE], make([]byte, IC_SIZE)) {
 		return nil, ImageCheck{}, fmt.Errorf("%s: image_check at %#x is not an empty 8-byte record inside the payload", in.PayloadELF, off)
 	}
 	c := ImageCheck{Offset: uint32(off), Size: uint32(len(payload))}
 	c.CRC32 = PayloadCRC32(payload, c.Offset, c.Size)
 	le := binary.LittleEndian
-	le.PutUint32(payload[off:], c.Size)
-	le.PutUint32(payload[off+4:], c.CRC32)
+	le.PutUint32(payload[off+IC_size:], c.Size)
+	le.PutUint32(payload[off+IC_crc32:], c.CRC32)
 	return le.AppendUint32(payload, c.CRC32), c, nil
 }
 

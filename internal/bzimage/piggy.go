@@ -14,11 +14,24 @@ import (
 	"gokern/arch/amd64/asm"
 )
 
-// Piggy header layout; boot/compressed/head_64.S reads it.
+// The piggy's layout, little-endian. boot/compressed/head_64.S reads it
+// under these names, from the generated consts.inc (internal/kbuild).
 const (
-	PiggyMagic  = 0x504b4f47 // "GOKP"
-	piggyHdrLen = 32
-	piggySegLen = 32
+	PIGGY_MAGIC = 0x504b4f47 // "GOKP"
+	PIGGY_magic = 0          // u32
+	PIGGY_nseg  = 4          // u32: entries in the segment table
+	PIGGY_entry = 8          // u64: physical address of the kernel's startup_64
+	PIGGY_start = 16         // u64: physical extent of the kernel, bss included
+	PIGGY_end   = 24         // u64
+	PIGGY_segs  = 32         // the segment table, right after the header
+	SEG_offset  = 0          // u64: where the segment's bytes are, from the piggy's start
+	SEG_phys    = 8          // u64: where they go
+	SEG_filesz  = 16         // u64: bytes to copy
+	SEG_memsz   = 24         // u64: bytes it occupies (the rest is zeroed)
+	SEG_SIZE    = 32
+
+	piggyHdrLen = PIGGY_segs
+	piggySegLen = SEG_SIZE
 )
 
 // Segment is one loadable segment of the kernel as the boot stage moves it.
@@ -95,17 +108,17 @@ func (p *Piggy) Bytes() []byte {
 		off += s.Filesz
 	}
 	out := make([]byte, off)
-	le.PutUint32(out[0:], PiggyMagic)
-	le.PutUint32(out[4:], uint32(len(p.Segments)))
-	le.PutUint64(out[8:], p.Entry)
-	le.PutUint64(out[16:], p.Start)
-	le.PutUint64(out[24:], p.End)
+	le.PutUint32(out[PIGGY_magic:], PIGGY_MAGIC)
+	le.PutUint32(out[PIGGY_nseg:], uint32(len(p.Segments)))
+	le.PutUint64(out[PIGGY_entry:], p.Entry)
+	le.PutUint64(out[PIGGY_start:], p.Start)
+	le.PutUint64(out[PIGGY_end:], p.End)
 	for i, s := range p.Segments {
 		e := out[piggyHdrLen+piggySegLen*i:]
-		le.PutUint64(e[0:], offs[i])
-		le.PutUint64(e[8:], s.Phys)
-		le.PutUint64(e[16:], s.Filesz)
-		le.PutUint64(e[24:], s.Memsz)
+		le.PutUint64(e[SEG_offset:], offs[i])
+		le.PutUint64(e[SEG_phys:], s.Phys)
+		le.PutUint64(e[SEG_filesz:], s.Filesz)
+		le.PutUint64(e[SEG_memsz:], s.Memsz)
 		copy(out[offs[i]:], s.Data)
 	}
 	return out
@@ -115,21 +128,21 @@ func (p *Piggy) Bytes() []byte {
 // checks, the way a student would check what the builder wrote).
 func ParsePiggy(b []byte) (*Piggy, error) {
 	le := binary.LittleEndian
-	if len(b) < piggyHdrLen || le.Uint32(b) != PiggyMagic {
+	if len(b) < piggyHdrLen || le.Uint32(b[PIGGY_magic:]) != PIGGY_MAGIC {
 		return nil, fmt.Errorf("not a piggy: bad magic")
 	}
-	n := int(le.Uint32(b[4:]))
+	n := int(le.Uint32(b[PIGGY_nseg:]))
 	if uint64(n) > uint64(len(b)-piggyHdrLen)/piggySegLen {
 		return nil, fmt.Errorf("piggy truncated in segment table")
 	}
-	p := &Piggy{Entry: le.Uint64(b[8:]), Start: le.Uint64(b[16:]), End: le.Uint64(b[24:])}
+	p := &Piggy{Entry: le.Uint64(b[PIGGY_entry:]), Start: le.Uint64(b[PIGGY_start:]), End: le.Uint64(b[PIGGY_end:])}
 	for i := 0; i < n; i++ {
 		e := b[piggyHdrLen+piggySegLen*i:]
-		off, fs := le.Uint64(e[0:]), le.Uint64(e[16:])
+		off, fs := le.Uint64(e[SEG_offset:]), le.Uint64(e[SEG_filesz:])
 		if off > uint64(len(b)) || fs > uint64(len(b))-off { // no wrap-around
 			return nil, fmt.Errorf("piggy segment %d beyond the end", i)
 		}
-		p.Segments = append(p.Segments, Segment{Phys: le.Uint64(e[8:]), Filesz: fs, Memsz: le.Uint64(e[24:]), Data: b[off : off+fs]})
+		p.Segments = append(p.Segments, Segment{Phys: le.Uint64(e[SEG_phys:]), Filesz: fs, Memsz: le.Uint64(e[SEG_memsz:]), Data: b[off : off+fs]})
 	}
 	return p, nil
 }

@@ -148,6 +148,9 @@ func Build(o Options) (*Result, error) {
 	if err := b.kernel(); err != nil {
 		return nil, err
 	}
+	if err := b.constsInc(); err != nil {
+		return nil, err
+	}
 	payloadELF, payloadBin, err := b.payload()
 	if err != nil {
 		return nil, err
@@ -330,7 +333,7 @@ func (b *builder) payload() (elfPath, binPath string, err error) {
 		b.logStep("PIGGY", b.rel(piggyBin))
 		b.ran++
 	}
-	objs, err := b.assemble(filepath.Join("boot", "compressed"), cdir, "--64", []string{"boot", cdir})
+	objs, err := b.assemble(filepath.Join("boot", "compressed"), cdir, "--64", []string{"boot", b.incDir(), cdir})
 	if err != nil {
 		return "", "", err
 	}
@@ -344,7 +347,7 @@ func (b *builder) payload() (elfPath, binPath string, err error) {
 
 // setup: the real-mode setup, every boot/*.S, linked at 0.
 func (b *builder) setup() (string, error) {
-	objs, err := b.assemble("boot", filepath.Join(b.o.Out, "boot"), "--32", []string{"boot"})
+	objs, err := b.assemble("boot", filepath.Join(b.o.Out, "boot"), "--32", []string{"boot", b.incDir()})
 	if err != nil {
 		return "", err
 	}

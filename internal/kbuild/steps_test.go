@@ -80,12 +80,12 @@ func TestIncludes(t *testing.T) {
 	if !contains(got, filepath.Join(cdir, "piggy.bin")) {
 		t.Errorf("piggy.S depends on %v, not on piggy.bin", got)
 	}
-	got, err = b.includes(filepath.Join(root, "boot", "main.S"), []string{"boot"})
+	got, err = b.includes(filepath.Join(root, "boot", "main.S"), []string{"boot", b.incDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !contains(got, filepath.Join(root, "boot", "boot.inc")) {
-		t.Errorf("main.S depends on %v, not on boot.inc", got)
+	if !contains(got, filepath.Join(root, "boot", "boot.inc")) || !contains(got, filepath.Join(r.Out, ConstsInc)) {
+		t.Errorf("main.S depends on %v, not on boot.inc and the generated consts.inc", got)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.S")
 	os.WriteFile(bad, []byte("\t.include \"nowhere.inc\"\n"), 0o644)

@@ -6,6 +6,17 @@ package asm
 // Returned by CPUID Instruction").
 
 const (
+	// Word 0, CPUID 1 EDX: what every x86-64 CPU has and gokern needs
+	// (REQUIRED_MASK0, required_features.go).
+	X86_FEATURE_FPU  = 0*32 + 0  // x87 FPU on chip
+	X86_FEATURE_TSC  = 0*32 + 4  // time stamp counter: printk's clock
+	X86_FEATURE_PAE  = 0*32 + 6  // physical address extension: long mode needs it
+	X86_FEATURE_CX8  = 0*32 + 8  // CMPXCHG8B
+	X86_FEATURE_CMOV = 0*32 + 15 // CMOVcc
+	X86_FEATURE_FXSR = 0*32 + 24 // FXSAVE/FXRSTOR
+	X86_FEATURE_XMM  = 0*32 + 25 // SSE
+	X86_FEATURE_XMM2 = 0*32 + 26 // SSE2: the Go compiler's floating point
+
 	// X86_FEATURE_NX: execute disable, CPUID 0x80000001 EDX bit 20.
 	X86_FEATURE_NX = 1*32 + 20
 	// X86_FEATURE_GBPAGES: 1 GiB pages (pdpe1gb), CPUID 0x80000001 EDX
