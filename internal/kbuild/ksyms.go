@@ -237,23 +237,15 @@ type AsmFunc struct {
 // head_64.S for the bottom of the boot stack) marks a function whose
 // caller debuggers must not look for.
 func ScanAsm(root string) ([]AsmFunc, error) {
+	files, err := sourceFiles(root, ".s")
+	if err != nil {
+		return nil, err
+	}
 	var out []AsmFunc
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != root && skipDir(d.Name()) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".s") {
-			return nil
-		}
+	for _, path := range files {
 		rel, err := filepath.Rel(root, filepath.Dir(path))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		pkg := "main"
 		if rel != "." {
@@ -261,7 +253,7 @@ func ScanAsm(root string) ([]AsmFunc, error) {
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		hint := false
 		for _, line := range strings.Split(string(b), "\n") {
@@ -283,9 +275,8 @@ func ScanAsm(root string) ([]AsmFunc, error) {
 				hint = false
 			}
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // skipDir names directories that hold no kernel sources.

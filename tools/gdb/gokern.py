@@ -732,9 +732,8 @@ and IDTR, decoded in the current mode."""
         gdb.write(monitor("info registers"))
 
 
-def hbreak(addr, what):
-    bp = gdb.Breakpoint("*%#x" % addr, type=gdb.BP_HARDWARE_BREAKPOINT)
-    return bp
+def hbreak(addr):
+    gdb.Breakpoint("*%#x" % addr, type=gdb.BP_HARDWARE_BREAKPOINT)
 
 
 @register
@@ -746,7 +745,7 @@ Linear 0x10200 under QEMU -kernel (CS=0x1020, IP=0)."""
     name = "gk-break-setup"
 
     def run(self, arg, from_tty):
-        hbreak(syms().setup_symbol("_start"), "_start")
+        hbreak(syms().setup_symbol("_start"))
 
 
 @register
@@ -758,7 +757,7 @@ At code32_start (0x100000), entered in 32-bit protected mode, paging off."""
     name = "gk-break-startup_32"
 
     def run(self, arg, from_tty):
-        hbreak(syms().boot_symbol("startup_32"), "startup_32")
+        hbreak(syms().boot_symbol("startup_32"))
 
 
 @register
@@ -773,7 +772,7 @@ never executes."""
     name = "gk-break-startup_64"
 
     def run(self, arg, from_tty):
-        hbreak(syms().kernel_startup_64() - START_KERNEL_map, "startup_64")
+        hbreak(syms().kernel_startup_64() - START_KERNEL_map)
 
 
 @register
