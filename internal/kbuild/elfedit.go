@@ -263,13 +263,25 @@ func (im *elfImage) addDWARFVariables(d *dwarf.Data, aliases []Alias) (int, erro
 	return n, nil
 }
 
-// markEndOfStack makes the return address undefined (DW_CFA_undefined
-// rip) at the start of the FDE of each function starting at one of pcs:
-// the DWARF way of saying "outermost frame" (what Linux's
-// UNWIND_HINT_END_OF_STACK gives its ORC unwinder). gdb's backtrace then
-// ends there instead of reading whatever lies above the boot stack as
-// return addresses.
-func (im *elfImage) markEndOfStack(pcs map[uint64]bool) (int, error) {
+// goClobbered are the DWARF numbers of the registers a Go call does not
+// preserve (Go's internal ABI: every general register but RSP, RBP and
+// R14, the g): RAX RDX RCX RBX RSI RDI R8-R13 R15.
+var goClobbered = []byte{0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 15}
+
+// patchFrames rewrites .debug_frame in two ways.
+//
+// The return address is made undefined (DW_CFA_undefined rip) at the start
+// of the FDE of each function starting at one of pcs: the DWARF way of
+// saying "outermost frame" (what Linux's UNWIND_HINT_END_OF_STACK gives
+// its ORC unwinder). gdb's backtrace then ends there instead of reading
+// whatever lies above the boot stack as return addresses.
+//
+// Every CIE says that the registers a Go call clobbers are undefined in
+// the caller's frame. The Go linker's CIE leaves them unspecified, which
+// gdb takes as "same value as in the callee": an argument that lived in a
+// register would then show the callee's value in `bt`; now it is
+// <not saved>, which is the truth.
+func (im *elfImage) patchFrames(pcs map[uint64]bool) (int, error) {
 	fi := im.index(".debug_frame")
 	if fi < 0 {
 		return 0, fmt.Errorf("elf: no .debug_frame")
@@ -298,6 +310,18 @@ func (im *elfImage) markEndOfStack(pcs map[uint64]bool) (int, error) {
 		e := &ents[i]
 		newOff[e.off] = uint32(len(out))
 		isFDE := len(e.body) >= 20 && le.Uint32(e.body) != 0xffffffff
+		if !isFDE {
+			// A CIE: its initial instructions run first for every FDE.
+			// Trailing DW_CFA_nop padding may stay before what is added.
+			var ins []byte
+			for _, r := range goClobbered {
+				ins = append(ins, dwCfaUndefined, r)
+			}
+			for (len(e.body)+len(ins))%8 != 0 {
+				ins = append(ins, 0) // DW_CFA_nop, keeping the CIE's alignment
+			}
+			e.body = append(append([]byte(nil), e.body...), ins...)
+		}
 		if isFDE && pcs[le.Uint64(e.body[4:])] {
 			// id/CIE pointer (4), initial_location (8), address_range (8),
 			// then the instructions; pad with DW_CFA_nop to keep the size.

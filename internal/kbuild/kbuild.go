@@ -302,7 +302,7 @@ func (b *builder) ksyms() error {
 	if r.DWARFVariables, err = im.addDWARFVariables(d, r.Aliases); err != nil {
 		return err
 	}
-	if r.EndOfStack, err = im.markEndOfStack(bottom); err != nil {
+	if r.EndOfStack, err = im.patchFrames(bottom); err != nil {
 		return err
 	}
 	if r.EndOfStack != len(bottom) {

@@ -273,11 +273,20 @@ func TestVmlinuxAliases(t *testing.T) {
 	if len(high) != 1 {
 		t.Fatalf("startup_64_high.abi0: %v", high)
 	}
-	marked := 0
+	var clobbered []byte
+	for _, r := range goClobbered {
+		clobbered = append(clobbered, dwCfaUndefined, r)
+	}
+	marked, cies := 0, 0
 	for off := 0; off < len(fb); {
 		n := int(binary.LittleEndian.Uint32(fb[off:]))
 		body := fb[off+4 : off+4+n]
-		if binary.LittleEndian.Uint32(body) != 0xffffffff {
+		if binary.LittleEndian.Uint32(body) == 0xffffffff {
+			cies++
+			if !bytes.Contains(body, clobbered) {
+				t.Errorf("CIE at %#x does not mark Go's clobbered registers undefined", off)
+			}
+		} else {
 			cie := int(binary.LittleEndian.Uint32(body))
 			if cie >= len(fb) || binary.LittleEndian.Uint32(fb[cie+4:]) != 0xffffffff {
 				t.Fatalf("FDE at %#x points at %#x, not a CIE", off, cie)
@@ -293,8 +302,8 @@ func TestVmlinuxAliases(t *testing.T) {
 		}
 		off += 4 + n
 	}
-	if marked != 1 {
-		t.Errorf("%d FDEs marked", marked)
+	if marked != 1 || cies == 0 {
+		t.Errorf("%d FDEs marked, %d CIEs", marked, cies)
 	}
 }
 
