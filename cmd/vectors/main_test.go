@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGeneratedFilesUpToDate regenerates every checked-in output and fails
+// when one differs: edit cmd/vectors or asm.EXCEPTION_ERRCODE_MASK, then
+// run go generate ./arch/amd64.
+func TestGeneratedFilesUpToDate(t *testing.T) {
+	for _, c := range []struct {
+		cfg Config
+		dir string
+	}{{Early, "../../arch/amd64"}} {
+		s, g := Generate(c.cfg)
+		for ext, want := range map[string][]byte{".s": s, ".go": g} {
+			path := filepath.Join(c.dir, c.cfg.Out+ext)
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s is stale: run go generate ./arch/amd64 (cmd/vectors)", path)
+			}
+		}
+	}
+}
+
+// The error-code vectors are SDM Vol. 3A Table 6-1's "Error Code: Yes"
+// rows (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP) and AMD's #VC and #SX
+// (APM Vol. 2 Table 8-1); the stubs of all others push a zero.
+func TestErrorCodeVectors(t *testing.T) {
+	want := map[int]bool{8: true, 10: true, 11: true, 12: true, 13: true, 14: true, 17: true, 21: true, 29: true, 30: true}
+	for v := 0; v < 256; v++ {
+		if hasErrorCode(v) != want[v] {
+			t.Errorf("vector %d: error code %v, want %v", v, hasErrorCode(v), want[v])
+		}
+	}
+	s, _ := Generate(Config{Pkg: "x", Prefix: "v", Common: "common", Array: "tbl", N: 256, Out: "x", Doc: "All"})
+	text := string(s)
+	for _, v := range []struct {
+		stub, body string
+	}{
+		{"TEXT ·v_8(SB)", "\t// the CPU pushed an error code\n\tPUSHQ\t$8\n\tJMP\t·common(SB)\n"},
+		{"TEXT ·v_9(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$9\n\tJMP\t·common(SB)\n"},
+		{"TEXT ·v_255(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$255\n"},
+	} {
+		i := strings.Index(text, v.stub)
+		if i < 0 || !strings.HasPrefix(text[i+len(v.stub)+len(",NOSPLIT|NOFRAME,$0\n"):], v.body) {
+			t.Errorf("stub %s is not %q", v.stub, v.body)
+		}
+	}
+	if !strings.Contains(text, "DATA ·tbl+2040(SB)/8, $·v_255(SB)\nGLOBL ·tbl(SB), NOPTR|RODATA, $2048\n") {
+		t.Error("the table of 256 stubs is wrong")
+	}
+}
