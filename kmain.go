@@ -10,11 +10,15 @@
 package main
 
 import (
-	_ "unsafe"
+	_ "unsafe" // go:linkname
 
 	"gokern/arch/amd64"
 	"gokern/arch/amd64/asm"
+	x86mm "gokern/arch/amd64/mm"
+	"gokern/arch/amd64/tsc"
 	"gokern/cmdline"
+	"gokern/drivers/debugexit"
+	"gokern/drivers/serial8250"
 	"gokern/kunit"
 	"gokern/printk"
 )
@@ -38,7 +42,7 @@ func main() {
 func start_kernel() {
 	// The banner (Linux linux_banner).
 	printk.Notice("gokern version %s (%s) %s\n", printk.Str(gokern_version), printk.Str(go_version), printk.Str(build_info))
-	printk.Debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(amd64.Early_serial_console.Name), printk.Int(amd64.Tsc_khz), printk.Str(amd64.Tsc_source))
+	printk.Debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(serial8250.Early_serial_console.Name), printk.Int(tsc.Tsc_khz), printk.Str(tsc.Tsc_source))
 	// Architecture setup: command line, memory map.
 	amd64.Setup_arch()
 	// In-kernel selftests, if the command line asks (selftest=all|a,b).
@@ -63,7 +67,7 @@ func rest_init() {
 func cpu_startup_entry() {
 	printk.Info("cpu_idle: CPU 0 enters the idle loop (do_idle: hlt, interrupts off until trap_init)\n")
 	if cmdline.Find_option_bool(cmdline.BootCommandLine(), "exit_at_idle") {
-		amd64.Debug_exit(amd64.DEBUG_EXIT_SUCCESS)
+		debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
 	}
 	do_idle()
 }
@@ -83,12 +87,12 @@ var selftests = []kunit.Case{
 	{Name: "early_idt", Run: amd64.Test_early_idt},
 	{Name: "early_pgt", Run: amd64.Test_early_pgt},
 	{Name: "boot_params", Run: amd64.Test_boot_params},
-	{Name: "tsc_clock", Run: amd64.Test_tsc_clock},
+	{Name: "tsc_clock", Run: tsc.Test_tsc_clock},
 	{Name: "e820_sanitised", Run: amd64.Test_e820_sanitised},
 	{Name: "early_reservations", Run: amd64.Test_early_reservations},
-	{Name: "direct_map", Run: amd64.Test_direct_map},
-	{Name: "kernel_wx", Run: amd64.Test_kernel_wx},
-	{Name: "tlb", Run: amd64.Test_tlb},
+	{Name: "direct_map", Run: x86mm.Test_direct_map},
+	{Name: "kernel_wx", Run: x86mm.Test_kernel_wx},
+	{Name: "tlb", Run: x86mm.Test_tlb},
 	{Name: "printk_log_buf", Run: test_printk_log_buf},
 	{Name: "kallsyms", Run: test_kallsyms},
 	// Fails on purpose, to prove that a failure is reported and exits 35.
@@ -102,12 +106,12 @@ func run_selftests(cmd []byte) {
 	}
 	if len(selftests) == 0 || selftests[0].Run == nil {
 		printk.Emerg("selftest: the test table is empty: static initialisation failed\n")
-		amd64.Debug_exit(amd64.DEBUG_EXIT_FAILURE)
+		debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 	}
 	if kunit.Run(selftests, sel) {
 		printk.Emerg("selftest: all passed\n")
-		amd64.Debug_exit(amd64.DEBUG_EXIT_SUCCESS)
+		debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
 	}
 	printk.Emerg("selftest: FAILED\n")
-	amd64.Debug_exit(amd64.DEBUG_EXIT_FAILURE)
+	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }

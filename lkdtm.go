@@ -1,9 +1,9 @@
 package main
 
 import (
-	"gokern/arch/amd64"
 	"gokern/arch/amd64/asm"
 	"gokern/cmdline"
+	"gokern/drivers/debugexit"
 	"gokern/printk"
 )
 
@@ -35,7 +35,7 @@ func lkdtm_trigger(cmd []byte) {
 		return
 	}
 	printk.Emerg("lkdtm: %s did not crash\n", printk.Bytes(v))
-	amd64.Debug_exit(amd64.DEBUG_EXIT_FAILURE)
+	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }
 
 type lkdtm_struct struct {

@@ -2,6 +2,7 @@ package amd64
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/drivers/debugexit"
 	"gokern/paging"
 )
 
@@ -37,4 +38,8 @@ const (
 	X86_CR4_OSFXSR     = asm.X86_CR4_OSFXSR
 	X86_CR4_OSXMMEXCPT = asm.X86_CR4_OSXMMEXCPT
 	MSR_FS_BASE        = asm.MSR_FS_BASE
+
+	// QEMU's isa-debug-exit, for a kernel loaded at the wrong address.
+	DEBUG_EXIT_PORT    = debugexit.DEBUG_EXIT_PORT
+	DEBUG_EXIT_FAILURE = debugexit.DEBUG_EXIT_FAILURE
 )

@@ -5,6 +5,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
+	"gokern/traps"
 )
 
 // The kernel GDT and TSS, Linux arch/x86/kernel/cpu/common.c (gdt_page,
@@ -33,6 +34,9 @@ func startup_64_setup_gdt_idt() {
 
 	init_g(&exc_g, uintptrOf(&exception_stack[0]), EXCEPTION_STACK_SIZE)
 	kallsyms.Current_g_slot = &tls_block[0]
+	// The stacks an oops may walk.
+	traps.AddStack(uintptrOf(&boot_stack[0]), uintptrOf(&boot_stack[0])+BOOT_STACK_SIZE)
+	traps.AddStack(uintptrOf(&exception_stack[0]), uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)
 	Cpu_tss_rw.Set_ist(asm.IST_EXCEPTION, uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)
 	Cpu_tss_rw.Set_io_bitmap_base(asm.TSS_SIZE)
 	var tss asm.LdttssDesc

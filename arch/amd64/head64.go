@@ -4,8 +4,13 @@ import (
 	_ "unsafe" // go:linkname
 
 	"gokern/arch/amd64/asm"
+	x86mm "gokern/arch/amd64/mm"
+	"gokern/arch/amd64/tsc"
 	"gokern/cmdline"
+	"gokern/drivers/debugexit"
+	"gokern/drivers/serial8250"
 	"gokern/printk"
+	"gokern/traps"
 )
 
 // x86_64_start_kernel and what it does before start_kernel. Linux:
@@ -17,12 +22,6 @@ var (
 	// cmdline_truncated: the loader's command line had no NUL within
 	// COMMAND_LINE_SIZE-1 bytes; the copy was cut there.
 	cmdline_truncated bool
-
-	// init_top_pgt_buf holds the kernel's final top-level page table
-	// (Linux init_top_pgt, once init_level4_pgt); setup_arch switches to it
-	// when the direct map is built. Page-aligned at run time
-	// (Init_top_pgt).
-	init_top_pgt_buf [2 * asm.PAGE_SIZE]byte
 
 	// Set by startup_64 (head_64.s).
 	boot_params_phys   uintptr
@@ -36,14 +35,8 @@ func Early_top_pgt() *[512]uint64 {
 	return (*[512]uint64)(asm.Phys_to_virt(early_top_pgt_phys))
 }
 
-// Init_top_pgt returns the page-aligned init_top_pgt.
-func Init_top_pgt() *[512]uint64 {
-	a := (uintptrOf(&init_top_pgt_buf[0]) + asm.PAGE_SIZE - 1) &^ (asm.PAGE_SIZE - 1)
-	return (*[512]uint64)(asm.KernelPtr(a))
-}
-
 // Kernel_end is the virtual address of _end.
-func Kernel_end() uintptr { return kernel_end_va }
+func Kernel_end() uintptr { return asm.KernelEnd() }
 
 // copy_bootdata copies the zeropage and the command line into kernel
 // memory, so that later stages can reuse the loader's memory (Linux
@@ -81,7 +74,7 @@ func startup_64_report() {
 		cmd = raw[:cmdline.Len(raw[:asm.COMMAND_LINE_SIZE-1])]
 	}
 	parse_early_options(cmd, EARLY_CONSOLE)
-	early_console_init()
+	serial8250.InitEarlyConsole()
 	parse_early_options(cmd, EARLY_REPORT)
 	printk.Debug("startup_64: kernel at %#x-%#x, early_top_pgt at %#x (phys), boot_params at %#x\n",
 		printk.Int(uintptr(asm.X__START_KERNEL)), printk.Int(Kernel_end()), printk.Int(early_top_pgt_phys), printk.Int(boot_params_phys))
@@ -94,20 +87,38 @@ func startup_64_report() {
 // x86_64_start_kernel → x86_64_start_reservations → start_kernel).
 func x86_64_start_kernel(real_mode_data uintptr, tsc0 uint64) {
 	copy_bootdata(real_mode_data)
-	tsc_early_init(tsc0)
+	tsc.Tsc_early_init(tsc0)
 	printk.Debug("x86_64_start_kernel: boot_params copied from %#x, command line %d bytes, TSC %d kHz\n",
-		printk.Int(real_mode_data), printk.Int(cmdline.BootCommandLineLen), printk.Int(Tsc_khz))
+		printk.Int(real_mode_data), printk.Int(cmdline.BootCommandLineLen), printk.Int(tsc.Tsc_khz))
 
 	// clear_page(init_top_pgt); init_top_pgt[511] = early_top_pgt[511]:
 	// the kernel mapping carries over to the final tables (seeds 001).
 	// Linux keeps that entry and tightens permissions later
 	// (mark_rodata_ro); gokern's init_mem_mapping replaces it with a fresh
 	// W^X mapping of the kernel instead.
-	top := Init_top_pgt()
+	top := x86mm.Init_top_pgt()
 	*top = [512]uint64{}
 	top[511] = Early_top_pgt()[511]
 
 	start_kernel()
+}
+
+var in_early_exception bool
+
+// do_early_exception is called by early_idt_handler_common on the
+// exception stack with interrupts off: before trap_init every exception is
+// fatal, so it prints the oops (traps.DieEarly) and stops. It does not
+// return. Linux: head64.c do_early_exception.
+//
+//go:nosplit
+func do_early_exception(regs *asm.PtRegs) {
+	if in_early_exception {
+		// A fault while reporting a fault: say so without printk and stop.
+		serial8250.EarlyPuts("\nearly exception inside the early exception handler: halting\n")
+		debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
+	}
+	in_early_exception = true
+	traps.DieEarly(regs)
 }
 
 // start_kernel is init/main.c's, in the gokern main package (kmain.go).

@@ -64,11 +64,11 @@ TEXT ·startup_64(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	$const_X__START_KERNEL_map, CX
 	CMPQ	BX, CX
 	JEQ	delta_ok
-	MOVQ	$0xf4, DX			// wrong load address: fail
+	MOVQ	$const_DEBUG_EXIT_PORT, DX	// wrong load address: fail
 	INB
 	TESTB	AL, AL
 	JNE	halt
-	MOVB	$0x11, AL
+	MOVB	$const_DEBUG_EXIT_FAILURE, AL
 	OUTB
 halt:
 	HLT

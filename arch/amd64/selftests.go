@@ -3,8 +3,10 @@ package amd64
 import (
 	"gokern/arch/amd64/asm"
 	"gokern/cmdline"
+	"gokern/e820"
 	"gokern/kallsyms"
 	"gokern/kunit"
+	"gokern/memblock"
 	"gokern/printk"
 )
 
@@ -171,20 +173,67 @@ func Test_static_g(t *kunit.T) {
 	}
 }
 
-// Test_tsc_clock: the TSC frequency is known and printk's clock advances.
-func Test_tsc_clock(t *kunit.T) {
-	if Tsc_khz == 0 {
-		t.Errorf("tsc_khz = 0")
+// Selftests of the memory stage: they check the live state behind the
+// lines setup_arch printed.
+
+// Test_e820_sanitised: the kernel's map is sorted, without overlaps,
+// empty entries or mergeable neighbours.
+func Test_e820_sanitised(t *kunit.T) {
+	tb := &e820.E820_table
+	if tb.Nr_entries == 0 {
+		t.Errorf("empty e820 table")
 	}
-	a := local_clock()
-	for i := 0; i < 1000; i++ {
-		asm.Inb(0x80) // a slow I/O port read, as Linux's io_delay
+	for i := uint32(0); i < tb.Nr_entries; i++ {
+		e := tb.Entries[i]
+		if e.Size == 0 {
+			t.Errorf("entry %d is empty", printk.Int(i))
+		}
+		if i > 0 {
+			p := tb.Entries[i-1]
+			if p.Addr+p.Size > e.Addr {
+				t.Errorf("entries %d and %d overlap or are unsorted", printk.Int(i-1), printk.Int(i))
+			}
+			if p.Addr+p.Size == e.Addr && p.Type == e.Type {
+				t.Errorf("entries %d and %d should have been merged", printk.Int(i-1), printk.Int(i))
+			}
+		}
 	}
-	b := local_clock()
-	if b <= a {
-		t.Errorf("local_clock did not advance: %d then %d", printk.Int(a), printk.Int(b))
+	// On x86-64 all RAM is low once the direct map exists (Linux
+	// init_mem_mapping: max_low_pfn = max_pfn). memblock owns both.
+	if memblock.Max_pfn == 0 || memblock.Max_low_pfn != memblock.Max_pfn {
+		t.Errorf("max_pfn %#x max_low_pfn %#x", printk.Int(memblock.Max_pfn), printk.Int(memblock.Max_low_pfn))
 	}
-	if ns := Cycles_to_ns(Tsc_khz*1000, Tsc_khz); ns != 1000000000 {
-		t.Errorf("one second of cycles is %d ns", printk.Int(ns))
+	if e820.End_pfn(tb, ^uint64(0)>>asm.PAGE_SHIFT, e820.E820_TYPE_RAM) != memblock.Max_pfn {
+		t.Errorf("max_pfn does not match the table")
+	}
+}
+
+// Test_early_reservations: what must not be allocated is reserved in
+// memblock, and no allocation overlapped it.
+func Test_early_reservations(t *kunit.T) {
+	kend := uint64(Kernel_end() - asm.X__START_KERNEL_map)
+	checks := [...]struct {
+		name       string
+		base, size uint64
+	}{
+		{"kernel image", asm.LOAD_PHYSICAL_ADDR, kend - asm.LOAD_PHYSICAL_ADDR},
+		{"page 0", 0, asm.PAGE_SIZE},
+		{"boot_params", uint64(boot_params_phys) &^ (asm.PAGE_SIZE - 1), asm.PAGE_SIZE},
+		{"EBDA/BIOS", uint64(Lowmem_start), e820.ISA_END_ADDRESS - uint64(Lowmem_start)},
+		{"initrd", Phys_initrd_start, Phys_initrd_size},
+	}
+	for _, c := range checks {
+		if c.size == 0 {
+			continue
+		}
+		for a := c.base; a < c.base+c.size; a += asm.PAGE_SIZE {
+			if !memblock.Memblock_is_reserved(a) {
+				t.Errorf("%s: %#x is not reserved", printk.Str(c.name), printk.Int(a))
+				break
+			}
+		}
+	}
+	if Lowmem_start < INSANE_CUTOFF || Lowmem_start > LOWMEM_CAP {
+		t.Errorf("EBDA reservation starts at %#x", printk.Int(Lowmem_start))
 	}
 }

@@ -2,9 +2,12 @@ package amd64
 
 import (
 	"gokern/arch/amd64/asm"
+	x86mm "gokern/arch/amd64/mm"
 	"gokern/bootmem"
 	"gokern/cmdline"
+	"gokern/drivers/serial8250"
 	"gokern/e820"
+	"gokern/kernel"
 	"gokern/memblock"
 	"gokern/printk"
 )
@@ -41,13 +44,13 @@ func Setup_arch() {
 	// tables exist, memblock's own grown arrays included (Linux:
 	// memblock_set_current_limit(ISA_END_ADDRESS) before
 	// e820__memblock_setup, then get_max_mapped()).
-	memblock.Memblock_set_current_limit(EARLY_DIRECT_MAP_END)
+	memblock.Memblock_set_current_limit(x86mm.EARLY_DIRECT_MAP_END)
 	// The usable RAM becomes memblock's "memory".
 	e820__memblock_setup()
 	// The 2.6 bitmap allocator, if asked for (earlymem=bootmem).
 	setup_bootmem_allocator()
 	// The direct map of all RAM, the kernel mapped W^X, CR3 switched.
-	init_mem_mapping()
+	x86mm.Init_mem_mapping()
 	// Everything is mapped now: allocations may go anywhere, and on x86-64
 	// all RAM is "low" (Linux init_mem_mapping: max_low_pfn = max_pfn), so
 	// that memblock_free_all will hand the buddy allocator RAM above 4 GiB.
@@ -55,12 +58,9 @@ func Setup_arch() {
 	memblock.Max_low_pfn = memblock.Max_pfn
 	// The page tables, as ranges, when asked (ptdump).
 	if want_ptdump {
-		Ptdump_walk_pgd_level()
+		x86mm.Ptdump_walk_pgd_level()
 	}
 }
-
-// EARLY_DIRECT_MAP_END: startup_64's early direct map covers 0-4 GiB.
-const EARLY_DIRECT_MAP_END = 4 << 30
 
 var (
 	// Boot_params is the kernel's copy of the zeropage, made by
@@ -70,8 +70,6 @@ var (
 
 	e820_userdef bool // mem= or memmap= changed the map
 	want_ptdump  bool
-	// Earlymem_bootmem: "earlymem=bootmem" chose the 2.6 bitmap allocator.
-	Earlymem_bootmem bool
 )
 
 // The early options: Linux's early_param() table (obs_kernel_param entries
@@ -97,16 +95,16 @@ type obs_kernel_param struct {
 }
 
 var early_params = [...]obs_kernel_param{
-	{"earlyprintk", setup_early_printk, EARLY_CONSOLE},           // arch/x86/kernel/early_printk.c
-	{"debug", debug_kernel, EARLY_REPORT},                        // init/main.c
-	{"quiet", quiet_kernel, EARLY_REPORT},                        // init/main.c
-	{"loglevel", loglevel, EARLY_REPORT},                         // init/main.c
-	{"memblock", memblock.Early_memblock, EARLY_REPORT},          // mm/memblock.c
-	{"bootmem_debug", bootmem.Bootmem_debug_setup, EARLY_REPORT}, // mm/bootmem.c (2.6)
-	{"mem", parse_memopt, EARLY_SETUP},                           // arch/x86/kernel/e820.c
-	{"memmap", parse_memmap_opt, EARLY_SETUP},                    // arch/x86/kernel/e820.c
-	{"earlymem", setup_earlymem, EARLY_SETUP},                    // gokern
-	{"ptdump", setup_ptdump, EARLY_SETUP},                        // gokern
+	{"earlyprintk", serial8250.Setup_early_printk, EARLY_CONSOLE}, // arch/x86/kernel/early_printk.c
+	{"debug", debug_kernel, EARLY_REPORT},                         // init/main.c
+	{"quiet", quiet_kernel, EARLY_REPORT},                         // init/main.c
+	{"loglevel", loglevel, EARLY_REPORT},                          // init/main.c
+	{"memblock", memblock.Early_memblock, EARLY_REPORT},           // mm/memblock.c
+	{"bootmem_debug", bootmem.Bootmem_debug_setup, EARLY_REPORT},  // mm/bootmem.c (2.6)
+	{"mem", parse_memopt, EARLY_SETUP},                            // arch/x86/kernel/e820.c
+	{"memmap", parse_memmap_opt, EARLY_SETUP},                     // arch/x86/kernel/e820.c
+	{"earlymem", setup_earlymem, EARLY_SETUP},                     // gokern
+	{"ptdump", setup_ptdump, EARLY_SETUP},                         // gokern
 }
 
 // parse_early_options runs the handlers of the early options of class
@@ -136,7 +134,7 @@ func parse_early_param() {
 // parse_memopt: "mem=nn[KMG]" (Linux e820.c parse_memopt).
 func parse_memopt(val []byte) {
 	if err := e820.Parse_mem(&e820.E820_table, val); err != e820.OK {
-		Panic("parse_early_param: bad mem=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
+		kernel.Panic("parse_early_param: bad mem=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
 	}
 	e820_userdef = true
 }
@@ -144,7 +142,7 @@ func parse_memopt(val []byte) {
 // parse_memmap_opt: "memmap=..." (Linux e820.c parse_memmap_opt).
 func parse_memmap_opt(val []byte) {
 	if err := e820.Parse_memmap(&e820.E820_table, val); err != e820.OK {
-		Panic("parse_early_param: bad memmap=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
+		kernel.Panic("parse_early_param: bad memmap=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
 	}
 	e820_userdef = true
 }
@@ -153,11 +151,30 @@ func parse_memmap_opt(val []byte) {
 func setup_earlymem(val []byte) {
 	switch string(val) {
 	case "bootmem":
-		Earlymem_bootmem = true
+		x86mm.Earlymem_bootmem = true
 	case "memblock":
 	default:
-		Panic("parse_early_param: earlymem=%s: choose memblock or bootmem", printk.Bytes(val))
+		kernel.Panic("parse_early_param: earlymem=%s: choose memblock or bootmem", printk.Bytes(val))
 	}
+}
+
+// debug_kernel, quiet_kernel and loglevel are the "debug", "quiet" and
+// "loglevel=N" early options (Linux init/main.c). Garbage in loglevel= is
+// reported and ignored, as Linux does.
+func debug_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_DEBUG }
+func quiet_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET }
+
+func loglevel(val []byte) {
+	n, err := cmdline.Get_int(val)
+	if err == cmdline.OK && (n < 0 || n > 15) {
+		err = cmdline.ErrOverflow
+	}
+	if err != cmdline.OK {
+		printk.Warn("Malformed early option 'loglevel=%s' (%s): keeping %d\n",
+			printk.Bytes(val), printk.Str(err.String()), printk.Int(printk.Console_loglevel))
+		return
+	}
+	printk.Console_loglevel = int(n)
 }
 
 // setup_ptdump: "ptdump" prints the kernel page tables after
@@ -210,7 +227,7 @@ func trim_bios_range() {
 // mem= too): usable RAM above 1 MiB, and RAM under the whole kernel image.
 func e820__end_of_ram() {
 	if e820.Check_usable(&e820.E820_table) != e820.OK {
-		Panic("e820__end_of_ram: no usable RAM above 1 MiB in the memory map")
+		kernel.Panic("e820__end_of_ram: no usable RAM above 1 MiB in the memory map")
 	}
 	memblock.Max_pfn = e820.End_of_ram_pfn(&e820.E820_table)
 	memblock.Max_low_pfn = memblock.Max_pfn
@@ -219,7 +236,7 @@ func e820__end_of_ram() {
 	}
 	kstart, kend := uint64(asm.LOAD_PHYSICAL_ADDR), asm.X__pa(uint64(Kernel_end()))
 	if !e820.Mapped_all(&e820.E820_table, kstart, kend, e820.E820_TYPE_RAM) {
-		Panic("e820__end_of_ram: the kernel [mem %#010x-%#010x] is not in usable RAM (max_pfn %#x: mem= too small?)",
+		kernel.Panic("e820__end_of_ram: the kernel [mem %#010x-%#010x] is not in usable RAM (max_pfn %#x: mem= too small?)",
 			printk.Int(kstart), printk.Int(kend-1), printk.Int(memblock.Max_pfn))
 	}
 }
@@ -227,7 +244,7 @@ func e820__end_of_ram() {
 // e820__memblock_setup hands the usable RAM to memblock.
 func e820__memblock_setup() {
 	if err := e820.Memblock_setup(&e820.E820_table); err != memblock.OK {
-		Panic("e820__memblock_setup: %s", printk.Str(err.String()))
+		kernel.Panic("e820__memblock_setup: %s", printk.Str(err.String()))
 	}
 }
 
@@ -253,7 +270,7 @@ func early_reserve_memory() {
 		Phys_initrd_start, Phys_initrd_size = addr, size
 	}
 	// The EBDA and the BIOS area up to 1 MiB.
-	reserve_ebda_region()
+	reserve_ebda_region(&asm.Direct_map)
 }
 
 // Phys_initrd_start, Phys_initrd_size: the initrd's physical range, from
@@ -261,3 +278,37 @@ func early_reserve_memory() {
 // them in init/do_mounts_initrd.c, for the initramfs code that will read
 // them, and so will gokern's fs/ when it comes).
 var Phys_initrd_start, Phys_initrd_size uint64
+
+// setup_bootmem_allocator brings up the 2.6 bitmap allocator when
+// earlymem=bootmem asks for it (seeds/004 "setup node map and Boot Memory
+// Allocator"): its bitmap covers every page frame up to max_pfn and sits
+// in the first free pages after the kernel. The reservations made so far
+// live in memblock (early_reserve_memory); they are carried over, so that
+// one list of early reservations serves both allocators.
+func setup_bootmem_allocator() {
+	if !x86mm.Earlymem_bootmem {
+		return
+	}
+	bootmem.Init(&asm.Direct_map)
+	kend := asm.X__pa(uint64(Kernel_end()))
+	if err := bootmem.Setup_bootmem_allocator(&e820.E820_table, asm.LOAD_PHYSICAL_ADDR, kend, memblock.Max_pfn); err != bootmem.OK {
+		kernel.Panic("setup_bootmem_allocator: %s", printk.Str(err.String()))
+	}
+	// 2.6 placed the bitmap after the kernel by the e820 map alone; here the
+	// early reservations live in memblock, so check it missed them (an
+	// initrd right after the kernel, say) and record it there too.
+	bitmap := bootmem.Bootmem_node_data[0].Node_bootmem_map
+	size := bootmem.Bootmem_bootmap_pages(memblock.Max_pfn) << asm.PAGE_SHIFT
+	if memblock.Memblock_is_region_reserved(bitmap, size) {
+		kernel.Panic("setup_bootmem_allocator: the bootmap [mem %#010x-%#010x] overlaps an early reservation",
+			printk.Int(bitmap), printk.Int(bitmap+size-1))
+	}
+	memblock.Memblock_reserve(bitmap, size)
+	memblock.For_each_reserved_mem_region(func(r *memblock.Region) bool {
+		if r.Size != 0 {
+			bootmem.Reserve_bootmem(r.Base, r.Size, bootmem.BOOTMEM_DEFAULT)
+		}
+		return true
+	})
+	printk.Info("bootmem: the early allocator is bootmem (earlymem=bootmem)\n")
+}

@@ -217,7 +217,7 @@ func TestEarlyAllocImpossible(t *testing.T) {
 	const ramEnd = 0x7fe0000 // -m 128M under SeaBIOS: RAM ends here
 	r := q.Boot(t, q.Config{Mem: "128M", Append: fmt.Sprintf("memmap=0x9f000$0,0xf00000$0x100000,%#x$%#x exit_at_idle", ramEnd-kend, kend)})
 	mustExit(t, r, q.ExitFailure)
-	mustContain(t, r, "memblock_phys_alloc_range: Failed to allocate 4096 bytes", "gokern/arch/amd64.Early_alloc_page+0x",
+	mustContain(t, r, "memblock_phys_alloc_range: Failed to allocate 4096 bytes", "gokern/arch/amd64/mm.Alloc_low_pages+0x",
 		"Kernel panic - not syncing: init_memory_mapping: ")
 }
 

@@ -1,4 +1,4 @@
-package amd64
+package mm
 
 import (
 	"gokern/arch/amd64/asm"

@@ -1,6 +1,11 @@
-package amd64
+// Package kernel is gokern's counterpart of Linux's kernel/ directory:
+// what the core of the kernel does whatever the architecture and the
+// subsystem. For now that is panic (kernel/panic.c); the scheduler, fork,
+// exec, signals and system calls will join it.
+package kernel
 
 import (
+	"gokern/drivers/debugexit"
 	"gokern/printk"
 )
 
@@ -12,5 +17,5 @@ func Panic(format string, args ...printk.Arg) {
 	var buf [512]byte
 	n := printk.Vsnprintf(buf[:], format, args...)
 	printk.Emerg("Kernel panic - not syncing: %s\n", printk.Bytes(buf[:n]))
-	Debug_exit(DEBUG_EXIT_FAILURE)
+	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }

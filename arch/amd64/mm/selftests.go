@@ -1,80 +1,18 @@
-package amd64
+package mm
 
 import (
 	"gokern/arch/amd64/asm"
-	"gokern/e820"
 	"gokern/kunit"
 	"gokern/memblock"
 	"gokern/paging"
 	"gokern/printk"
 )
 
-// Selftests of the memory stage: they check the live state behind the
-// lines setup_arch printed.
+// Selftests of the final page tables and the TLB API: they check the live
+// state behind the lines init_mem_mapping printed (kmain.go lists them for
+// selftest=).
 
 func cr3_pgd() paging.PhysAddr { return paging.PhysAddr(asm.Read_cr3() &^ 0xfff) }
-
-// Test_e820_sanitised: the kernel's map is sorted, without overlaps,
-// empty entries or mergeable neighbours.
-func Test_e820_sanitised(t *kunit.T) {
-	tb := &e820.E820_table
-	if tb.Nr_entries == 0 {
-		t.Errorf("empty e820 table")
-	}
-	for i := uint32(0); i < tb.Nr_entries; i++ {
-		e := tb.Entries[i]
-		if e.Size == 0 {
-			t.Errorf("entry %d is empty", printk.Int(i))
-		}
-		if i > 0 {
-			p := tb.Entries[i-1]
-			if p.Addr+p.Size > e.Addr {
-				t.Errorf("entries %d and %d overlap or are unsorted", printk.Int(i-1), printk.Int(i))
-			}
-			if p.Addr+p.Size == e.Addr && p.Type == e.Type {
-				t.Errorf("entries %d and %d should have been merged", printk.Int(i-1), printk.Int(i))
-			}
-		}
-	}
-	// On x86-64 all RAM is low once the direct map exists (Linux
-	// init_mem_mapping: max_low_pfn = max_pfn). memblock owns both.
-	if memblock.Max_pfn == 0 || memblock.Max_low_pfn != memblock.Max_pfn {
-		t.Errorf("max_pfn %#x max_low_pfn %#x", printk.Int(memblock.Max_pfn), printk.Int(memblock.Max_low_pfn))
-	}
-	if e820.End_pfn(tb, ^uint64(0)>>asm.PAGE_SHIFT, e820.E820_TYPE_RAM) != memblock.Max_pfn {
-		t.Errorf("max_pfn does not match the table")
-	}
-}
-
-// Test_early_reservations: what must not be allocated is reserved in
-// memblock, and no allocation overlapped it.
-func Test_early_reservations(t *kunit.T) {
-	kend := uint64(Kernel_end() - asm.X__START_KERNEL_map)
-	checks := [...]struct {
-		name       string
-		base, size uint64
-	}{
-		{"kernel image", asm.LOAD_PHYSICAL_ADDR, kend - asm.LOAD_PHYSICAL_ADDR},
-		{"page 0", 0, asm.PAGE_SIZE},
-		{"boot_params", uint64(boot_params_phys) &^ (asm.PAGE_SIZE - 1), asm.PAGE_SIZE},
-		{"EBDA/BIOS", uint64(Lowmem_start), e820.ISA_END_ADDRESS - uint64(Lowmem_start)},
-		{"initrd", Phys_initrd_start, Phys_initrd_size},
-	}
-	for _, c := range checks {
-		if c.size == 0 {
-			continue
-		}
-		for a := c.base; a < c.base+c.size; a += asm.PAGE_SIZE {
-			if !memblock.Memblock_is_reserved(a) {
-				t.Errorf("%s: %#x is not reserved", printk.Str(c.name), printk.Int(a))
-				break
-			}
-		}
-	}
-	if Lowmem_start < INSANE_CUTOFF || Lowmem_start > LOWMEM_CAP {
-		t.Errorf("EBDA reservation starts at %#x", printk.Int(Lowmem_start))
-	}
-}
 
 // Test_direct_map: every page of RAM is reachable at PAGE_OFFSET + pa
 // (sampled), read-write and not executable; nothing is left of the
@@ -109,8 +47,8 @@ func Test_direct_map(t *kunit.T) {
 // page by page, and translates to 16 MiB + offset.
 func Test_kernel_wx(t *kunit.T) {
 	pgd := cr3_pgd()
-	var segs [8]Kernel_segment
-	n := Kernel_segments(segs[:])
+	var segs [8]KernelSegment
+	n := KernelSegments(segs[:])
 	if n < 3 {
 		t.Errorf("only %d kernel segments", printk.Int(n))
 	}
@@ -118,7 +56,7 @@ func Test_kernel_wx(t *kunit.T) {
 	for _, s := range segs[:n] {
 		for va := s.Vaddr &^ (asm.PAGE_SIZE - 1); va < s.Vaddr+s.Memsz; va += asm.PAGE_SIZE {
 			pa, lvl, prot, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va))
-			if !ok || uint64(pa) != va-asm.X__START_KERNEL_map || lvl != paging.PG_LEVEL_4K {
+			if !ok || uint64(pa) != asm.X__pa(va) || lvl != paging.PG_LEVEL_4K {
 				t.Errorf("kernel page %#x: ok %d pa %#x", printk.Int(va), printk.Int(b2i(ok)), printk.Int(pa))
 				return
 			}
@@ -153,7 +91,7 @@ func Test_kernel_wx(t *kunit.T) {
 		t.Errorf("missing a text, rodata or data segment")
 	}
 	// The running code itself, this function's own stack and a global.
-	for _, va := range [...]uintptr{early_idt_handler_array[0], asm.Current_stack_pointer(), uintptrOf(&memblock.Max_pfn)} {
+	for _, va := range [...]uintptr{read_cpu_tables().handler0, asm.Current_stack_pointer(), uintptrOf(&memblock.Max_pfn)} {
 		if _, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va)); !ok {
 			t.Errorf("%#x not mapped", printk.Int(va))
 		}
@@ -180,7 +118,7 @@ func read_scratch() byte { return *(*byte)(asm.KernelPtr(uintptr(tlb_scratch))) 
 func Test_tlb(t *kunit.T) {
 	var frame [2]uint64
 	for i := range frame {
-		pa, ok := Early_alloc_page(EARLY_DIRECT_MAP_END)
+		pa, ok := Alloc_low_pages(1)
 		if !ok {
 			t.Errorf("no page for the TLB test")
 			return
@@ -192,7 +130,7 @@ func Test_tlb(t *kunit.T) {
 		}
 	}
 	if _, err := paging.Map(&asm.Direct_map, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), asm.PAGE_SIZE,
-		paging.PAGE_KERNEL, paging.Only4K, alloc_pgt_page); err != paging.OK {
+		paging.PAGE_KERNEL, paging.Only4K, alloc_low_page); err != paging.OK {
 		t.Errorf("mapping the scratch page: %s", printk.Str(err.String()))
 		return
 	}

@@ -1,11 +1,11 @@
-package amd64
+package serial8250
 
 import (
 	"testing"
 )
 
-// Host tests of the pure logic in this package (the privileged primitives
-// are exercised by the boot tests).
+// Host tests of the option parsing (the UART itself is exercised by every
+// boot test: it is the console).
 
 func TestParseEarlyprintk(t *testing.T) {
 	cases := []struct {
@@ -26,19 +26,6 @@ func TestParseEarlyprintk(t *testing.T) {
 	}
 }
 
-func TestCyclesToNs(t *testing.T) {
-	cases := []struct{ cycles, khz, ns uint64 }{
-		{3000000, 3000000, 1000000}, {0, 2500000, 0}, {2500000000, 2500000, 1000000000},
-		{1 << 62, 1000000, 1 << 62}, // 1 GHz: a cycle is a nanosecond; no overflow in the product
-		{1 << 62, 4000000, 1 << 60},
-	}
-	for _, c := range cases {
-		if got := Cycles_to_ns(c.cycles, c.khz); got != c.ns {
-			t.Errorf("Cycles_to_ns(%d, %d) = %d, want %d", c.cycles, c.khz, got, c.ns)
-		}
-	}
-}
-
 func FuzzParseEarlyprintk(f *testing.F) {
 	f.Add("serial,0x3f8,115200")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -47,4 +34,18 @@ func FuzzParseEarlyprintk(f *testing.F) {
 			t.Fatalf("baud %d", b)
 		}
 	})
+}
+
+// The early option records the choice; the first console comes up on it.
+func TestSetupEarlyPrintk(t *testing.T) {
+	defer func() { early_serial_want_port, early_serial_want_baud = 0, 0 }()
+	Setup_early_printk([]byte("serial,ttyS1,9600"))
+	if early_serial_want_port != COM2 || early_serial_want_baud != 9600 {
+		t.Fatalf("earlyprintk=serial,ttyS1,9600 chose %#x,%d", early_serial_want_port, early_serial_want_baud)
+	}
+	// A later occurrence wins, from the defaults again (Linux applies each).
+	Setup_early_printk([]byte("serial"))
+	if early_serial_want_port != COM1 || early_serial_want_baud != UART_BASE_BAUD {
+		t.Fatalf("earlyprintk=serial chose %#x,%d", early_serial_want_port, early_serial_want_baud)
+	}
 }

@@ -1,4 +1,4 @@
-package amd64
+package serial8250
 
 import (
 	"gokern/arch/amd64/asm"
@@ -6,53 +6,33 @@ import (
 	"gokern/printk"
 )
 
-// The early serial console, Linux arch/x86/kernel/early_printk.c
-// (early_serial_init, early_serial_putc, "earlyprintk=serial"). gokern has
-// no VGA console: the 16550 UART is the console from the first line on.
-
-// 16550 registers, offsets from the base port (PC16550D datasheet, Table 2).
-const (
-	UART_TX  = 0 // transmit holding register (DLAB=0)
-	UART_IER = 1 // interrupt enable (DLAB=0)
-	UART_DLL = 0 // divisor latch low (DLAB=1)
-	UART_DLH = 1 // divisor latch high (DLAB=1)
-	UART_FCR = 2 // FIFO control
-	UART_LCR = 3 // line control
-	UART_MCR = 4 // modem control
-	UART_LSR = 5 // line status
-
-	UART_LCR_8N1   = 0x03 // 8 data bits, no parity, 1 stop bit
-	UART_LCR_DLAB  = 0x80 // divisor latch access
-	UART_MCR_DTR   = 0x01
-	UART_MCR_RTS   = 0x02
-	UART_LSR_THRE  = 0x20 // transmit holding register empty
-	UART_BASE_BAUD = 115200
-
-	COM1 = 0x3f8
-	COM2 = 0x2f8
-)
+// The early serial console. Linux: arch/x86/kernel/early_printk.c
+// (setup_early_printk, early_serial_init, early_serial_putc,
+// early_serial_write, "earlyprintk=serial").
 
 var (
 	early_serial_base uint16
 	early_serial_baud uint32
-	// What earlyprintk= asked for (0: nothing, COM1 at 115200).
+	// What earlyprintk= asked for (0: nothing said, COM1 at 115200).
 	early_serial_want_port uint16
 	early_serial_want_baud uint32
-	// Early_serial_console is the printk console on the UART.
+	// Early_serial_console is the printk console on the UART (Linux
+	// early_serial_console).
 	Early_serial_console = printk.Console{Name: "ttyS0", Write: early_serial_write}
 )
 
-// setup_early_printk takes "earlyprintk=serial[,ttyS0|ttyS1|0xNNN][,BAUD]"
-// (Linux arch/x86/kernel/early_printk.c setup_early_printk): the port and
-// speed early_console_init will use.
-func setup_early_printk(val []byte) {
+// Setup_early_printk takes "earlyprintk=serial[,ttyS0|ttyS1|0xNNN][,BAUD]"
+// (Linux setup_early_printk, an early option): the port and speed
+// InitEarlyConsole will use.
+func Setup_early_printk(val []byte) {
 	early_serial_want_port, early_serial_want_baud = parse_earlyprintk(val, COM1, UART_BASE_BAUD)
 }
 
-// early_console_init sets up the UART the command line chose (COM1 at
-// 115200 unless earlyprintk= said otherwise) and registers it as printk's
-// console (Linux early_serial_init, register_console).
-func early_console_init() {
+// InitEarlyConsole sets up the UART the command line chose (COM1 at 115200
+// unless earlyprintk= said otherwise) and registers it as printk's console
+// (Linux early_serial_init, early_console_register). Called again with the
+// same choice it does nothing.
+func InitEarlyConsole() {
 	port, baud := early_serial_want_port, early_serial_want_baud
 	if port == 0 {
 		port, baud = COM1, UART_BASE_BAUD
@@ -71,7 +51,8 @@ func early_console_init() {
 }
 
 // parse_earlyprintk reads "serial[,ttySn|0xNNN][,baud]"; anything else
-// keeps the defaults (a later message reports it).
+// keeps the defaults (a later message reports it). Linux parses the same
+// fields in early_serial_init.
 func parse_earlyprintk(v []byte, port uint16, baud uint32) (uint16, uint32) {
 	field := 0
 	for start := 0; start <= len(v); {
@@ -137,11 +118,11 @@ func early_serial_write(b []byte) {
 	}
 }
 
-// Early_puts writes straight to the UART, bypassing printk: for the oops
+// EarlyPuts writes straight to the UART, bypassing printk: for the oops
 // path when printk itself may be the problem.
 //
 //go:nosplit
-func Early_puts(s string) {
+func EarlyPuts(s string) {
 	if early_serial_base == 0 {
 		early_serial_base = COM1
 	}
@@ -151,23 +132,4 @@ func Early_puts(s string) {
 		}
 		early_serial_putc(s[i])
 	}
-}
-
-// debug_kernel, quiet_kernel and loglevel are the "debug", "quiet" and
-// "loglevel=N" early options (Linux init/main.c). Garbage in loglevel= is
-// reported and ignored, as Linux does.
-func debug_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_DEBUG }
-func quiet_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET }
-
-func loglevel(val []byte) {
-	n, err := cmdline.Get_int(val)
-	if err == cmdline.OK && (n < 0 || n > 15) {
-		err = cmdline.ErrOverflow
-	}
-	if err != cmdline.OK {
-		printk.Warn("Malformed early option 'loglevel=%s' (%s): keeping %d\n",
-			printk.Bytes(val), printk.Str(err.String()), printk.Int(printk.Console_loglevel))
-		return
-	}
-	printk.Console_loglevel = int(n)
 }

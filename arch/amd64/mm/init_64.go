@@ -1,0 +1,172 @@
+package mm
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/kernel"
+	"gokern/paging"
+	"gokern/printk"
+)
+
+// The kernel image's mapping, W^X, and the check of the new tables before
+// CR3 is loaded. Linux: arch/x86/mm/init_64.c (mark_rodata_ro,
+// set_kernel_text_ro).
+
+// ELF program header (ELF-64 Object File Format, "Program Header").
+const (
+	PT_LOAD = 1
+	PF_X    = 1
+	PF_W    = 2
+	PF_R    = 4
+
+	elfMagic     = 0x464c457f // "\x7fELF", little-endian
+	elfPhdrSize  = 56
+	elfEhdrPhoff = 32
+	elfEhdrPhent = 54
+	elfEhdrPhnum = 56
+)
+
+// KernelSegment is one PT_LOAD of the running kernel (gokern).
+type KernelSegment struct {
+	Vaddr, Memsz uint64
+	Flags        uint32
+}
+
+// parse_kernel_segments reads the PT_LOAD program headers of the ELF image
+// whose first bytes are image into out, and returns how many it found
+// (those whose header lies inside image). The kernel passes the first page
+// of _text: the first PT_LOAD starts with the ELF header, which the boot
+// stage copied to 16 MiB with the rest.
+func parse_kernel_segments(image []byte, out []KernelSegment) int {
+	if len(image) < 64 || binary.LittleEndian.Uint32(image) != elfMagic {
+		return 0
+	}
+	phoff := binary.LittleEndian.Uint64(image[elfEhdrPhoff:])
+	phentsize := uint64(binary.LittleEndian.Uint16(image[elfEhdrPhent:]))
+	phnum := int(binary.LittleEndian.Uint16(image[elfEhdrPhnum:]))
+	n := 0
+	for i := 0; i < phnum && n < len(out); i++ {
+		off := phoff + uint64(i)*phentsize
+		if phentsize < elfPhdrSize || off+elfPhdrSize > uint64(len(image)) {
+			break
+		}
+		ph := image[off : off+elfPhdrSize]
+		if binary.LittleEndian.Uint32(ph[0:]) != PT_LOAD {
+			continue
+		}
+		out[n] = KernelSegment{
+			Vaddr: binary.LittleEndian.Uint64(ph[16:]),
+			Memsz: binary.LittleEndian.Uint64(ph[40:]),
+			Flags: binary.LittleEndian.Uint32(ph[4:]),
+		}
+		n++
+	}
+	return n
+}
+
+// kernel_image returns the first page of the running kernel, _text.
+func kernel_image() []byte {
+	return unsafe.Slice((*byte)(asm.KernelPtr(asm.X__START_KERNEL)), asm.PAGE_SIZE)
+}
+
+// KernelSegments reads the running kernel's own PT_LOAD segments.
+func KernelSegments(out []KernelSegment) int { return parse_kernel_segments(kernel_image(), out) }
+
+// Kernel_prot is the protection a kernel segment gets: W^X.
+func Kernel_prot(flags uint32) paging.PgProt {
+	switch {
+	case flags&PF_X != 0:
+		return paging.PAGE_KERNEL_ROX // text: read, execute
+	case flags&PF_W != 0:
+		return paging.PAGE_KERNEL // data, bss: read, write, no execute
+	default:
+		return paging.PAGE_KERNEL_RO // rodata: read only, no execute
+	}
+}
+
+// map_kernel_image maps each kernel segment at its link address with 4 KiB
+// pages (the Go linker aligns segments to 4 KiB, not 2 MiB).
+func map_kernel_image(pgd paging.PhysAddr) {
+	var segs [8]KernelSegment
+	n := KernelSegments(segs[:])
+	if n == 0 {
+		kernel.Panic("map_kernel_image: no ELF header at _text %#x", printk.Int(uintptr(asm.X__START_KERNEL)))
+	}
+	for _, s := range segs[:n] {
+		start := s.Vaddr &^ (asm.PAGE_SIZE - 1)
+		end := (s.Vaddr + s.Memsz + asm.PAGE_SIZE - 1) &^ (asm.PAGE_SIZE - 1)
+		st, err := paging.Map(&asm.Direct_map, pgd, paging.VirtAddr(start), paging.PhysAddr(asm.X__pa(start)),
+			end-start, Kernel_prot(s.Flags), paging.Only4K, alloc_low_page)
+		if err != paging.OK {
+			kernel.Panic("map_kernel_image: [%#x-%#x]: %s", printk.Int(start), printk.Int(end-1), printk.Str(err.String()))
+		}
+		Kernel_map_stats.Pages4K += st.Pages4K
+		Kernel_map_stats.Tables += st.Tables
+		printk.Debug("map_kernel_image: [%#x-%#x] %c%c%c\n", printk.Int(start), printk.Int(end-1),
+			printk.Int(rwx(s.Flags, PF_R, 'r')), printk.Int(rwx(s.Flags, PF_W, 'w')), printk.Int(rwx(s.Flags, PF_X, 'x')))
+	}
+}
+
+func rwx(flags, bit uint32, c byte) byte {
+	if flags&bit != 0 {
+		return c
+	}
+	return '-'
+}
+
+// cpuTables are what the CPU reaches on its own after a CR3 switch, read
+// from the CPU itself: the IDT (SIDT) and the first exception stub, the
+// GDT (SGDT), the TSS (STR and its GDT descriptor) and the exception stack
+// (the TSS's IST slot).
+type cpuTables struct {
+	idt, handler0, gdt, tss, exceptionStackTop uintptr
+}
+
+func read_cpu_tables() (c cpuTables) {
+	var idtr, gdtr asm.DescPtr
+	asm.Store_idt(&idtr)
+	asm.Store_gdt(&gdtr)
+	c.idt, c.gdt = uintptr(idtr.Base()), uintptr(gdtr.Base())
+	c.handler0 = uintptr((*asm.GateDesc)(asm.KernelPtr(c.idt)).Offset())
+	gdt := (*[asm.GDT_ENTRIES]asm.DescStruct)(asm.KernelPtr(c.gdt))
+	tr := asm.Store_tr() / 8
+	c.tss = uintptr(asm.LdttssDesc{uint64(gdt[tr]), uint64(gdt[tr+1])}.Base())
+	c.exceptionStackTop = uintptr((*asm.X86HwTss)(asm.KernelPtr(c.tss)).Ist(asm.IST_EXCEPTION))
+	return c
+}
+
+// verify_new_tables checks, through paging.Walk, that pgd maps what the CPU
+// touches right after the switch: this code, the stack, the IDT and its
+// exception stubs and stack, the GDT and TSS, and the direct map of the
+// tables themselves. Memory that is not RAM (a memmap=nn@ss beyond the
+// machine's end, say) holding the tables shows up here as a failed walk.
+// (gokern: Linux trusts its tables.)
+func verify_new_tables(pgd paging.PhysAddr) {
+	check := func(what string, va uintptr, pa uint64) {
+		got, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va))
+		if !ok || uint64(got) != pa {
+			kernel.Panic("init_mem_mapping: the new page tables do not map %s (%#x → %#x, got %#x, ok %d): are the page-table pages real RAM? (memmap=?)",
+				printk.Str(what), printk.Int(va), printk.Int(pa), printk.Int(uint64(got)), printk.Int(b2i(ok)))
+		}
+	}
+	kern := func(what string, va uintptr) { check(what, va, asm.X__pa(uint64(va))) }
+	c := read_cpu_tables()
+	kern("the running code", c.handler0)
+	kern("the boot stack", asm.Current_stack_pointer())
+	kern("the IDT", c.idt)
+	kern("the exception stack", c.exceptionStackTop-1)
+	kern("the GDT", c.gdt)
+	kern("the TSS", c.tss)
+	kern("init_top_pgt", uintptrOf(Init_top_pgt()))
+	kern("the end of the kernel", asm.KernelEnd()-1)
+	check("__va(0x1000)", uintptr(paging.Va(0x1000)), 0x1000)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

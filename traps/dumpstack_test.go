@@ -1,0 +1,105 @@
+package traps
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"gokern/kallsyms"
+)
+
+// withStack registers a fake stack for one test and forgets it after.
+func withStack(t *testing.T, stack []uintptr) {
+	t.Helper()
+	saved, savedN := known_stacks, nr_known_stacks
+	t.Cleanup(func() { known_stacks, nr_known_stacks = saved, savedN })
+	nr_known_stacks = 0
+	lo := uintptr(unsafe.Pointer(&stack[0]))
+	AddStack(lo, lo+uintptr(len(stack))*8)
+}
+
+// The frame walk follows the saved-BP chain on a stack laid out as Go
+// lays it out (at BP: the caller's BP, at BP+8: the return address), stops
+// where the chain ends or leaves the known stacks, and never reads outside
+// them.
+func TestCollectFrames(t *testing.T) {
+	stack := make([]uintptr, 32)
+	addr := func(i int) uintptr { return uintptr(unsafe.Pointer(&stack[i])) }
+	// Three frames at words 4, 10 and 20; the last one's saved BP is 0.
+	stack[4], stack[5] = addr(10), 0x1111
+	stack[10], stack[11] = addr(20), 0x2222
+	stack[20], stack[21] = 0, 0x3333
+	withStack(t, stack)
+
+	var out [8]uintptr
+	n := collectFrames(0xabc, addr(4), out[:])
+	if got := out[:n]; n != 4 || got[0] != 0xabc || got[1] != 0x1111 || got[2] != 0x2222 || got[3] != 0x3333 {
+		t.Fatalf("frames %#x, want abc 1111 2222 3333", got)
+	}
+	// A chain leaving the stack stops there: the saved BP of frame 2
+	// points far away.
+	stack[10] = 0x1000
+	if n := collectFrames(0xabc, addr(4), out[:]); n != 3 {
+		t.Fatalf("%d frames when the chain leaves the stack, want 3", n)
+	}
+	// Room for two: two.
+	if n := collectFrames(0xabc, addr(4), out[:2]); n != 2 {
+		t.Fatalf("%d frames in a 2-slot buffer", n)
+	}
+	// A misaligned or unknown BP is not followed at all.
+	if n := collectFrames(0xabc, addr(4)+4, out[:]); n != 1 {
+		t.Fatalf("misaligned BP: %d frames", n)
+	}
+	if OnKnownStack(addr(31)) || !OnKnownStack(addr(30)) {
+		t.Fatal("the last frame slot must leave room for BP and the return address")
+	}
+}
+
+// The repeated frames of a recursion are counted, to print them once.
+func TestRepeats(t *testing.T) {
+	f := []uintptr{1, 2, 2, 2, 3, 3}
+	if repeats(f, 1) != 3 || repeats(f, 4) != 2 || repeats(f, 0) != 1 {
+		t.Fatalf("repeats wrong")
+	}
+}
+
+//go:noinline
+func indexOutOfRange(a []int, i int) int { return a[i] }
+
+// oopsCulprit, on the real frames of a Go bounds-check panic: the runtime's
+// frames name what happened, the first kernel frame is the one to blame.
+func TestOopsCulprit(t *testing.T) {
+	var pcs [32]uintptr
+	var n int
+	func() {
+		defer func() {
+			recover()
+			n = runtime.Callers(0, pcs[:])
+		}()
+		indexOutOfRange(nil, 3)
+	}()
+	frames := pcs[:n]
+	// Start where the kernel's oops would: at the runtime's panic path.
+	for len(frames) > 0 {
+		if s, ok := kallsyms.Lookup(frames[0] - 1); ok && s.Name == "runtime.gopanic" {
+			break
+		}
+		frames = frames[1:]
+	}
+	if len(frames) == 0 {
+		t.Fatal("no runtime.gopanic frame")
+	}
+	pc, kind := oopsCulprit(frames)
+	if kind != "index out of range (Go bounds check)" {
+		t.Errorf("kind %q", kind)
+	}
+	if s, ok := kallsyms.Lookup(pc - 1); !ok || !strings.HasSuffix(s.Name, "traps.indexOutOfRange") {
+		t.Errorf("culprit %#x is %s, want traps.indexOutOfRange", pc, s.Name)
+	}
+	// Kernel code with no runtime frame: the faulting function, no kind.
+	here := pcs[1] // the deferred function
+	if pc, kind := oopsCulprit([]uintptr{here}); pc != here || kind != "" {
+		t.Errorf("oopsCulprit(kernel frame) = %#x %q", pc, kind)
+	}
+}
