@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"gokern/arch/amd64/tsc"
 	"gokern/e820"
 	q "gokern/internal/qemutest"
 )
@@ -377,8 +379,19 @@ func TestA20(t *testing.T) {
 	}
 }
 
-// TestTimestamps: printk time stamps start near zero (startup_32) and
+// TestTimestamps: printk's time zero is the TSC at startup_32, and stamps
 // never go backwards; the figures are logged.
+//
+// Time zero at startup_32 means that the first line stamped by the clock
+// (x86_64_start_kernel's, printed right after the TSC calibration) already
+// counts the work done since startup_32: verify_image, whose TSC cycles the
+// boot stage prints ("checked in N TSC cycles"), then the calibration,
+// which spans CAL_MS of TSC time by construction when the PIT measures the
+// TSC. Both are in the same TSC units as the stamp, so the bound is exact
+// whatever the calibration found. A clock started anywhere later (at the
+// calibration point, say) stamps that line near zero. The startup_64 line,
+// printed before the calibration, must be stamped at least that much
+// earlier (it is [0.000000]: printk has no clock yet).
 func TestTimestamps(t *testing.T) {
 	r := q.Boot(t, q.Config{Append: "debug exit_at_idle"})
 	mustExit(t, r, q.ExitSuccess)
@@ -395,5 +408,40 @@ func TestTimestamps(t *testing.T) {
 	if !strings.Contains(last.Text, "cpu_idle") || last.Time <= 0 {
 		t.Fatalf("last stamped line %+v", last)
 	}
+
+	us := func(prefix string) int64 { // the stamp of the first line starting with prefix
+		for _, l := range s {
+			if strings.HasPrefix(l.Text, prefix) {
+				return int64(math.Round(l.Time * 1e6))
+			}
+		}
+		t.Fatalf("no stamped line starting %q\n%s", prefix, r.Describe())
+		return 0
+	}
+	first, startup64 := us("x86_64_start_kernel: "), us("startup_64: ")
+	checked := regexp.MustCompile(`checked in (\d+) TSC cycles`).FindStringSubmatch(r.Output)
+	freq := regexp.MustCompile(`TSC (\d+) kHz \(([^)]*)\)`).FindStringSubmatch(r.Output)
+	if checked == nil || freq == nil {
+		t.Fatalf("no \"checked in N TSC cycles\" or \"TSC N kHz (source)\" line\n%s", r.Describe())
+	}
+	cycles, _ := strconv.ParseInt(checked[1], 10, 64)
+	khz, _ := strconv.ParseInt(freq[1], 10, 64)
+	if khz == 0 {
+		t.Fatalf("TSC 0 kHz\n%s", r.Describe())
+	}
+	verify := cycles * 1000 / khz // µs
+	var calibrate int64
+	if freq[2] == "PIT" {
+		calibrate = tsc.CAL_MS * 1000
+	}
+	if first < verify+calibrate {
+		t.Errorf("x86_64_start_kernel stamped %d µs, but since startup_32 verify_image took %d µs and the %s calibration %d µs: time zero is not startup_32's\n%s",
+			first, verify, freq[2], calibrate, r.Describe())
+	}
+	if startup64 > first-calibrate {
+		t.Errorf("startup_64 stamped %d µs, less than the calibration (%d µs) before x86_64_start_kernel's %d µs\n%s",
+			startup64, calibrate, first, r.Describe())
+	}
+	t.Logf("startup_32 to x86_64_start_kernel: %d µs (verify_image %d µs, TSC calibration by %s %d µs)", first, verify, freq[2], calibrate)
 	t.Logf("startup_32 to idle: %.6f s kernel time; QEMU start to exit: %v wall", last.Time, r.Wall)
 }
