@@ -51,7 +51,7 @@ func (e Error) String() string {
 	case OK:
 		return "ok"
 	case ErrTooMany:
-		return "too many e820 entries"
+		return "the e820 table is full"
 	case ErrSyntax:
 		return "invalid memory size or address"
 	case ErrZeroSize:
@@ -77,17 +77,73 @@ func capSize(start, size uint64) uint64 {
 }
 
 // Range_add appends a range to t, Linux __e820__range_add. It does not
-// sort or merge: call Update_table after a batch of changes.
+// sort or merge: call Update_table after a batch of changes. A full table
+// is sanitised first (which merges what can be merged); if that frees no
+// entry, the range is refused and the table left as it was.
 func Range_add(t *Table, start, size uint64, typ Type) Error {
-	x := t.Nr_entries
-	if x >= E820_MAX_ENTRIES {
-		printk.Err("e820: too many entries; ignoring [mem %#010llx-%#010llx]\n",
-			printk.Int(start), printk.Int(start+size-1))
+	if !room(t, &change{start: start, end: start + capSize(start, size), add: true}) {
 		return ErrTooMany
 	}
-	t.Entries[x] = Entry{Addr: start, Size: size, Type: typ}
+	t.Entries[t.Nr_entries] = Entry{Addr: start, Size: size, Type: typ}
 	t.Nr_entries++
 	return OK
+}
+
+// change describes an edit of [start, end) for room: an added entry, or
+// an update (update) or removal of the entries of type typ (or of every
+// type, unless checktype).
+type change struct {
+	start, end             uint64
+	typ                    Type
+	checktype, update, add bool
+}
+
+// need counts the entries c adds to t: one for Range_add; for an update,
+// two per entry that holds the range strictly inside (head stays, range
+// and tail are new) and one per partial overlap; for a removal, one per
+// entry that holds the range strictly inside (the tail).
+func (c *change) need(t *Table) uint32 {
+	if c.add {
+		return 1
+	}
+	var n uint32
+	for i := uint32(0); i < t.Nr_entries; i++ {
+		e := &t.Entries[i]
+		if c.checktype && e.Type != c.typ {
+			continue
+		}
+		eEnd := e.Addr + e.Size
+		switch {
+		case e.Addr >= c.start && eEnd <= c.end: // inside the range: changed in place
+		case e.Addr < c.start && eEnd > c.end:
+			n++
+			if c.update {
+				n++
+			}
+		case max(c.start, e.Addr) < min(c.end, eEnd) && c.update:
+			n++
+		}
+	}
+	return n
+}
+
+// room makes sure t has the free entries c needs. When it has not, it
+// sanitises t (Update_table: adjacent entries of the same type merge,
+// emptied ones go) and counts again. The table keeps its fixed size, as
+// Linux's, E820_MAX_ENTRIES; a change that needs more is refused with one
+// message, before anything is changed, so that a full table never loses
+// the rest of a range it was splitting (Linux's __e820__range_update drops
+// the tail then, after one "too many entries" line).
+func room(t *Table, c *change) bool {
+	if t.Nr_entries+c.need(t) <= E820_MAX_ENTRIES {
+		return true
+	}
+	if Update_table(t) && t.Nr_entries+c.need(t) <= E820_MAX_ENTRIES {
+		return true
+	}
+	printk.Err("e820: the table is full (%d entries): no room to change [mem %#010llx-%#010llx]\n",
+		printk.Int(E820_MAX_ENTRIES), printk.Int(c.start), printk.Int(c.end-1))
+	return false
 }
 
 // Range_update changes the type of [start, start+size) from old to new
@@ -95,13 +151,17 @@ func Range_add(t *Table, start, size uint64, typ Type) Error {
 // bytes changed; Linux __e820__range_update. setup_arch uses it to turn the
 // kernel's own data in RAM into E820_TYPE_RESERVED_KERN, and trims such as
 // "e820: update [mem 0x00000000-0x00000fff] usable ==> reserved" (the BIOS
-// data page) are logged with it.
-func Range_update(t *Table, start, size uint64, old, new Type) uint64 {
+// data page) are logged with it. With no room for the pieces it would
+// split off (room), it changes nothing and returns ErrTooMany.
+func Range_update(t *Table, start, size uint64, old, new Type) (uint64, Error) {
 	if old == new {
-		return 0 // Linux: BUG_ON(old_type == new_type)
+		return 0, OK // Linux: BUG_ON(old_type == new_type)
 	}
 	size = capSize(start, size)
 	end := start + size
+	if !room(t, &change{start: start, end: end, typ: old, checktype: true, update: true}) {
+		return 0, ErrTooMany
+	}
 	printk.Debug("e820: update [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
 	print_type(old)
 	printk.Cont(" ==> ")
@@ -146,16 +206,21 @@ func Range_update(t *Table, start, size uint64, old, new Type) uint64 {
 		}
 		e.Addr = fe // the range cut the head off
 	}
-	return updated
+	return updated, OK
 }
 
 // Range_remove takes [start, start+size) out of t (only from entries of
 // type old when checktype) and returns how many bytes went; Linux
 // e820__range_remove. Fully covered entries are zeroed in place, as Linux
-// does, and disappear at the next Update_table.
-func Range_remove(t *Table, start, size uint64, old Type, checktype bool) uint64 {
+// does, and disappear at the next Update_table. With no room for the
+// tails it would split off (room), it changes nothing and returns
+// ErrTooMany.
+func Range_remove(t *Table, start, size uint64, old Type, checktype bool) (uint64, Error) {
 	size = capSize(start, size)
 	end := start + size
+	if !room(t, &change{start: start, end: end, typ: old, checktype: checktype}) {
+		return 0, ErrTooMany
+	}
 	printk.Debug("e820: remove [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
 	if checktype {
 		print_type(old)
@@ -192,7 +257,7 @@ func Range_remove(t *Table, start, size uint64, old Type, checktype bool) uint64
 		}
 		e.Addr = fe
 	}
-	return removed
+	return removed, OK
 }
 
 // Mapped_any reports whether any part of [start, end) is covered by an

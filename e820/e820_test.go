@@ -73,7 +73,7 @@ func TestRangeUpdate(t *testing.T) {
 	c := startCapture(t, 10) // KERN_DEBUG lines
 	tab := qemuMap()
 	// setup_arch's first edit on every boot: page 0 belongs to the BIOS.
-	if n := Range_update(tab, 0, 0x1000, RAM, RES); n != 0x1000 {
+	if n, _ := Range_update(tab, 0, 0x1000, RAM, RES); n != 0x1000 {
 		t.Errorf("updated %#x bytes", n)
 	}
 	if got := c.lines(); len(got) != 1 || got[0] != "e820: update [mem 0x00000000-0x00000fff] usable ==> reserved" {
@@ -87,7 +87,7 @@ func TestRangeUpdate(t *testing.T) {
 
 	// A range inside an entry splits it in three.
 	tab = mk(Entry{0, 16 * M, RAM})
-	if n := Range_update(tab, 4*M, M, RAM, E820_TYPE_RESERVED_KERN); n != M {
+	if n, _ := Range_update(tab, 4*M, M, RAM, E820_TYPE_RESERVED_KERN); n != M {
 		t.Errorf("updated %#x", n)
 	}
 	Update_table(tab)
@@ -97,10 +97,10 @@ func TestRangeUpdate(t *testing.T) {
 	}
 	// Other types are untouched; a huge size is clipped.
 	tab = mk(Entry{0, M, RES}, Entry{M, M, RAM})
-	if n := Range_update(tab, M/2, ^uint64(0), RAM, RES); n != M {
+	if n, _ := Range_update(tab, M/2, ^uint64(0), RAM, RES); n != M {
 		t.Errorf("updated %#x", n)
 	}
-	if Range_update(tab, 0, M, RAM, RAM) != 0 {
+	if n, _ := Range_update(tab, 0, M, RAM, RAM); n != 0 {
 		t.Error("old == new updated something")
 	}
 	c.lines()
@@ -109,7 +109,7 @@ func TestRangeUpdate(t *testing.T) {
 func TestRangeRemove(t *testing.T) {
 	c := startCapture(t, 10)
 	tab := qemuMap()
-	if n := Range_remove(tab, 0xa0000, 0x60000, RAM, true); n != 0 {
+	if n, _ := Range_remove(tab, 0xa0000, 0x60000, RAM, true); n != 0 {
 		t.Errorf("removed %#x", n)
 	}
 	if got := c.lines(); got[0] != "e820: remove [mem 0x000a0000-0x000fffff] usable" {

@@ -30,8 +30,8 @@ func Parse_mem(t *Table, val []byte) Error {
 		printk.Err("e820: mem=0 ignored: it would remove all memory\n")
 		return ErrZeroSize
 	}
-	Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
-	return OK
+	_, e := Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
+	return e
 }
 
 // Parse_memmap handles "memmap=" with one or more comma-separated forms,
@@ -101,7 +101,8 @@ func parse_memmap_one(t *Table, p []byte, apply bool) Error {
 			return ErrZeroSize
 		}
 		if apply {
-			Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
+			_, e := Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
+			return e
 		}
 		return OK
 	}
@@ -129,8 +130,9 @@ func parse_memmap_one(t *Table, p []byte, apply bool) Error {
 		// (gokern prints every memmap= change; Linux only adds the entry
 		// and lets the sanitiser settle the overlap).
 		if typ != E820_TYPE_RAM {
-			if Range_update(t, startAt, memSize, E820_TYPE_RAM, typ) == memSize {
-				return OK // it was all RAM: the update is the whole change
+			updated, e := Range_update(t, startAt, memSize, E820_TYPE_RAM, typ)
+			if e != OK || updated == memSize {
+				return e // it was all RAM: the update is the whole change
 			}
 		} else {
 			printk.Debug("e820: add [mem %#010Lx-%#010Lx] usable\n", printk.Int(startAt), printk.Int(startAt+memSize-1))
@@ -163,17 +165,18 @@ func parse_memmap_retype(t *Table, memSize uint64, p []byte, apply bool) Error {
 	if !apply {
 		return OK
 	}
+	var e Error
 	switch {
 	case from != 0 && to != 0:
-		Range_update(t, startAt, memSize, Type(from), Type(to))
+		_, e = Range_update(t, startAt, memSize, Type(from), Type(to))
 	case to != 0:
-		return Range_add(t, startAt, memSize, Type(to))
+		e = Range_add(t, startAt, memSize, Type(to))
 	case from != 0:
-		Range_remove(t, startAt, memSize, Type(from), true)
+		_, e = Range_remove(t, startAt, memSize, Type(from), true)
 	default:
-		Range_remove(t, startAt, memSize, 0, false)
+		_, e = Range_remove(t, startAt, memSize, 0, false)
 	}
-	return OK
+	return e
 }
 
 // Finish_early_params sanitises and prints t when mem= or memmap= changed
@@ -181,11 +184,17 @@ func parse_memmap_retype(t *Table, memSize uint64, p []byte, apply bool) Error {
 //
 //	e820: user-defined physical RAM map:
 //	user: [mem 0x0000000000000000-0x000000000009fbff] usable
-func Finish_early_params(t *Table, userdef bool) {
+//
+// It returns ErrTooMany, printing nothing more, when the options left a
+// map that does not fit the table once sanitised (the caller stops).
+func Finish_early_params(t *Table, userdef bool) Error {
 	if !userdef {
-		return
+		return OK
 	}
-	Update_table(t)
+	if _, err := Sanitize(t); err != OK {
+		return err
+	}
 	printk.Info("e820: user-defined physical RAM map:\n")
 	Print(t, "user")
+	return OK
 }

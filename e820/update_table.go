@@ -1,5 +1,7 @@
 package e820
 
+import "gokern/printk"
+
 // Linux: arch/x86/kernel/e820.c e820__update_table (formerly
 // sanitize_e820_map).
 //
@@ -31,7 +33,9 @@ var (
 	change_point_list [2 * E820_MAX_ENTRIES]change_member
 	change_point      [2 * E820_MAX_ENTRIES]uint16 // indices into change_point_list, sorted
 	overlap_list      [E820_MAX_ENTRIES]uint16     // entries covering the current address
-	new_entries       [E820_MAX_ENTRIES]Entry
+	// new_entries has room for the worst case, 2n-1 pieces of n
+	// overlapping entries, so that the walk never stops early.
+	new_entries [2 * E820_MAX_ENTRIES]Entry
 )
 
 // isStart reports whether change point c is the start of its entry. A
@@ -69,7 +73,19 @@ func e820_nomerge(typ Type) bool {
 // table alone, when it has fewer than two entries or when an entry wraps
 // past 2^64; gokern always sanitises and clips instead, so that a single
 // bad entry cannot leave an empty or unsorted map behind.
+//
+// Overlapping entries can sanitise into more pieces than the table holds
+// (Linux then keeps the first E820_MAX_ENTRIES and loses the rest of the
+// map); gokern leaves the table as it was, says so, and Sanitize reports
+// ErrTooMany.
 func Update_table(t *Table) (changed bool) {
+	changed, _ = Sanitize(t)
+	return changed
+}
+
+// Sanitize is Update_table with its error: ErrTooMany, the table
+// unchanged, when the sanitised map would not fit.
+func Sanitize(t *Table) (changed bool, err Error) {
 	n := t.Nr_entries
 	if n > E820_MAX_ENTRIES {
 		n = E820_MAX_ENTRIES // a corrupt count must not index out of range
@@ -143,9 +159,6 @@ func Update_table(t *Table) (changed bool) {
 			// ... keeping it only if it is not empty.
 			if new_entries[new_nr].Size != 0 {
 				new_nr++
-				if new_nr >= E820_MAX_ENTRIES {
-					break // no room for more: Linux stops here too
-				}
 			}
 		}
 		// ... and open a new one unless this is a hole.
@@ -157,6 +170,11 @@ func Update_table(t *Table) (changed bool) {
 		last_type = current_type
 	}
 
+	if new_nr > E820_MAX_ENTRIES {
+		printk.Err("e820: the sanitised map needs %d entries, the table holds %d: left unsanitised\n",
+			printk.Int(new_nr), printk.Int(E820_MAX_ENTRIES))
+		return changed, ErrTooMany
+	}
 	if new_nr != n {
 		changed = true
 	}
@@ -172,5 +190,5 @@ func Update_table(t *Table) (changed bool) {
 		clear(t.Entries[new_nr:n])
 	}
 	t.Nr_entries = new_nr
-	return changed
+	return changed, OK
 }

@@ -35,7 +35,9 @@ func Setup_arch() {
 	// ptdump.
 	parse_early_param()
 	// Apply mem=/memmap= and print the user-defined map.
-	e820.Finish_early_params(&e820.E820_table, e820_userdef)
+	if err := e820.Finish_early_params(&e820.E820_table, e820_userdef); err != e820.OK {
+		kernel.Panic("e820: the map mem=/memmap= made does not fit the table: %s", printk.Str(err.String()))
+	}
 	// Page 0 and the BIOS area are never RAM.
 	trim_bios_range()
 	// How far RAM goes: max_pfn, max_low_pfn.
