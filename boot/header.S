@@ -207,8 +207,8 @@ SYM_FUNC_END start_of_setup
  * (.entrytext, .inittext, .initdata) sits in the first sectors.
  */
 SYM_FUNC_START setup_bad
-	movw	$0x3f8, %dx
-	movl	$115200, %eax
+	movw	$COM1, %dx
+	movl	$UART_BASE_BAUD, %eax
 	call	early_serial_init
 	movw	$setup_corrupt, %si
 	call	puts
@@ -221,8 +221,8 @@ SYM_FUNC_END setup_bad
  *   "setup_sects is %u, the setup has %u sectors: damaged image"
  */
 SYM_FUNC_START setup_sects_bad
-	movw	$0x3f8, %dx
-	movl	$115200, %eax
+	movw	$COM1, %dx
+	movl	$UART_BASE_BAUD, %eax
 	call	early_serial_init
 	movw	$setup_sects_msg1, %si
 	call	puts

@@ -34,25 +34,11 @@
 
 	.code16
 
-/* 16550 register offsets from the base port (datasheet Table II) */
-.set TXR,	0	/* Transmitter Holding Register (write, DLAB=0) */
-.set DLL,	0	/* Divisor Latch LSB (DLAB=1) */
-.set IER,	1	/* Interrupt Enable Register (DLAB=0) */
-.set DLH,	1	/* Divisor Latch MSB (DLAB=1) */
-.set FCR,	2	/* FIFO Control Register (write) */
-.set LCR,	3	/* Line Control Register */
-.set MCR,	4	/* Modem Control Register */
-.set LSR,	5	/* Line Status Register */
-
-.set LCR_8N1,	0x03	/* word length 8 (bits 1:0 = 11), 1 stop bit, no parity */
-.set LCR_DLAB,	0x80	/* Divisor Latch Access Bit */
-.set FCR_FIFO,	0x07	/* bit 0 FIFO enable, bit 1 clear RX FIFO, bit 2 clear TX FIFO */
-.set MCR_DTR_RTS, 0x03	/* bit 0 DTR, bit 1 RTS */
-.set LSR_THRE,	0x20	/* bit 5: Transmitter Holding Register Empty */
-.set UART_CLOCK_BAUD, 115200	/* 1.8432 MHz / 16: divisor = 115200 / baud */
-
-.set DEFAULT_SERIAL_PORT, 0x3f8	/* ttyS0 = COM1 */
-.set DEFAULT_BAUD,	115200
+/* The 16550's registers (UART_TX .. UART_LSR, datasheet Table II) and bits,
+ * COM1, COM2 and UART_BASE_BAUD (1.8432 MHz / 16: divisor = UART_BASE_BAUD /
+ * baud): consts.inc, from drivers/serial8250 (Linux serial_reg.h). */
+.set DEFAULT_SERIAL_PORT, COM1	/* ttyS0 */
+.set DEFAULT_BAUD,	UART_BASE_BAUD
 
 /* --------------------------------------------------------------------- *
  * Output.  In .inittext, like Linux, so setup_bad can print even when the
@@ -69,14 +55,14 @@ SYM_FUNC_START serial_putchar
 	testw	%dx, %dx
 	jz	3f			# no console yet: drop it
 	pushw	%ax			# the character
-	addw	$LSR, %dx
+	addw	$UART_LSR, %dx
 	movw	$0xffff, %cx
 1:	inb	%dx, %al
-	testb	$LSR_THRE, %al		# room in the transmitter?
+	testb	$UART_LSR_THRE, %al		# room in the transmitter?
 	jnz	2f
 	pause
 	loop	1b			# give up after 65535 polls
-2:	subw	$LSR - TXR, %dx
+2:	subw	$UART_LSR - UART_TX, %dx
 	popw	%ax
 	outb	%al, %dx
 3:	popw	%dx
@@ -179,20 +165,20 @@ SYM_FUNC_START early_serial_init
 	pushal
 	movw	%dx, %bx		# %bx = base
 	movl	%eax, %ecx		# %ecx = baud
-	leaw	LCR(%bx), %dx
-	movb	$LCR_8N1, %al
+	leaw	UART_LCR(%bx), %dx
+	movb	$UART_LCR_8N1, %al
 	outb	%al, %dx
-	leaw	IER(%bx), %dx
+	leaw	UART_IER(%bx), %dx
 	xorb	%al, %al		# no UART interrupts: we poll
 	outb	%al, %dx
-	leaw	FCR(%bx), %dx
-	movb	$FCR_FIFO, %al		# FIFOs on (Linux writes 0: FIFOs off)
+	leaw	UART_FCR(%bx), %dx
+	movb	$(UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT), %al		# FIFOs on (Linux writes 0: FIFOs off)
 	outb	%al, %dx
-	leaw	MCR(%bx), %dx
-	movb	$MCR_DTR_RTS, %al
+	leaw	UART_MCR(%bx), %dx
+	movb	$(UART_MCR_DTR | UART_MCR_RTS), %al
 	outb	%al, %dx
 	# divisor = 115200 / baud, at least 1 (baud > 115200 would give 0)
-	movl	$UART_CLOCK_BAUD, %eax
+	movl	$UART_BASE_BAUD, %eax
 	xorl	%edx, %edx
 	testl	%ecx, %ecx
 	jz	1f
@@ -201,19 +187,19 @@ SYM_FUNC_START early_serial_init
 	jnz	2f
 	incl	%eax
 2:	movl	%eax, %ecx		# %cx = divisor
-	leaw	LCR(%bx), %dx
+	leaw	UART_LCR(%bx), %dx
 	inb	%dx, %al
-	orb	$LCR_DLAB, %al		# DLAB=1: ports 0/1 are the divisor latch
+	orb	$UART_LCR_DLAB, %al		# DLAB=1: ports 0/1 are the divisor latch
 	outb	%al, %dx
-	leaw	DLL(%bx), %dx
+	leaw	UART_DLL(%bx), %dx
 	movb	%cl, %al
 	outb	%al, %dx
-	leaw	DLH(%bx), %dx
+	leaw	UART_DLH(%bx), %dx
 	movb	%ch, %al
 	outb	%al, %dx
-	leaw	LCR(%bx), %dx
+	leaw	UART_LCR(%bx), %dx
 	inb	%dx, %al
-	andb	$~LCR_DLAB, %al		# DLAB=0: back to THR/IER
+	andb	$~UART_LCR_DLAB, %al		# DLAB=0: back to THR/IER
 	outb	%al, %dx
 	movw	%bx, early_serial_base
 	popal
@@ -272,10 +258,10 @@ SYM_FUNC_START console_init
 	call	memcmp
 	jne	.Lbaud
 	addw	$4, %bx
-	movw	$0x3f8, %dx		# ttyS0
+	movw	$COM1, %dx		# ttyS0
 	cmpb	$'1', (%bx)
 	jne	3f
-	movw	$0x2f8, %dx		# ttyS1
+	movw	$COM2, %dx		# ttyS1
 3:	incw	%bx
 .Lbaud:	cmpb	$',', (%bx)
 	jne	4f

@@ -39,23 +39,11 @@
 
 	.include "bootparam.inc"
 
-/* 16550 registers, offsets from the base port (datasheet Table II) */
-	.set UART_TX,		0	/* transmit holding register (DLAB=0) */
-	.set UART_DLL,		0	/* divisor latch low (DLAB=1) */
-	.set UART_IER,		1	/* interrupt enable (DLAB=0) */
-	.set UART_DLH,		1	/* divisor latch high (DLAB=1) */
-	.set UART_FCR,		2	/* FIFO control */
-	.set UART_LCR,		3	/* line control */
-	.set UART_MCR,		4	/* modem control */
-	.set UART_LSR,		5	/* line status */
-	.set UART_LCR_8N1,	0x03	/* 8 data bits, no parity, 1 stop bit */
-	.set UART_LCR_DLAB,	0x80	/* divisor latch access */
-	.set UART_MCR_DTR_RTS,	0x03
-	.set UART_LSR_THRE,	0x20	/* transmit holding register empty */
-	.set UART_LSR_TEMT,	0x40	/* transmitter empty: the last bit is out */
-	.set BASE_BAUD,		115200	/* 1.8432 MHz / 16: divisor = BASE_BAUD / baud */
-	.set DEFAULT_SERIAL_PORT, 0x3f8	/* ttyS0 */
-	.set DEFAULT_BAUD,	115200
+/* The 16550's registers and bits (datasheet Table II), COM1, COM2 and
+ * UART_BASE_BAUD (1.8432 MHz / 16: divisor = UART_BASE_BAUD / baud):
+ * consts.inc, from drivers/serial8250 (Linux serial_reg.h). */
+	.set DEFAULT_SERIAL_PORT, COM1	/* ttyS0 */
+	.set DEFAULT_BAUD,	UART_BASE_BAUD
 
 	.text
 	.code32
@@ -242,7 +230,7 @@ console_init:
 	movl	$DEFAULT_SERIAL_PORT, %edx	/* ttyS0, and anything but ttyS1 */
 	cmpb	$'1', (%esi)
 	jne	4f
-	movl	$0x2f8, %edx			/* ttyS1 */
+	movl	$COM2, %edx			/* ttyS1 */
 4:	addl	$1, %esi
 5:	cmpb	$',', (%esi)
 	jne	6f
@@ -265,7 +253,7 @@ console_init:
 
 /*
  * early_serial_init: EDX = base port, EAX = baud. 8N1, no interrupts,
- * FIFOs on, DTR+RTS, divisor BASE_BAUD / baud (datasheet §8.10), as the
+ * FIFOs on, DTR+RTS, divisor UART_BASE_BAUD / baud (datasheet §8.10), as the
  * setup code's (boot/tty.S). If this UART is the one already in use, its
  * last line is let out first (LSR.TEMT), so reprogramming cannot cut it.
  */
@@ -289,12 +277,12 @@ early_serial_init:
 	xorb	%al, %al			/* no UART interrupts: we poll */
 	outb	%al, %dx
 	leal	UART_FCR(%ebx), %edx
-	movb	$0x07, %al			/* FIFOs on, both cleared */
+	movb	$(UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT), %al
 	outb	%al, %dx
 	leal	UART_MCR(%ebx), %edx
-	movb	$UART_MCR_DTR_RTS, %al
+	movb	$(UART_MCR_DTR | UART_MCR_RTS), %al
 	outb	%al, %dx
-	movl	$BASE_BAUD, %eax
+	movl	$UART_BASE_BAUD, %eax
 	xorl	%edx, %edx
 	testl	%esi, %esi
 	jz	3f

@@ -23,6 +23,14 @@ const (
 	UART_MCR_DTR  = 0x01
 	UART_MCR_RTS  = 0x02
 	UART_LSR_THRE = 0x20 // transmit holding register empty
+	UART_LSR_TEMT = 0x40 // transmitter empty: the last bit is out
+
+	// FIFO control (write): enable, and clear both FIFOs. The setup and
+	// the boot stage turn the FIFOs on; the kernel's early_serial_init
+	// writes 0 (FIFOs off), as Linux's.
+	UART_FCR_ENABLE_FIFO = 0x01
+	UART_FCR_CLEAR_RCVR  = 0x02
+	UART_FCR_CLEAR_XMIT  = 0x04
 
 	// UART_BASE_BAUD: the 1.8432 MHz crystal divided by 16 (Linux
 	// BASE_BAUD, asm/serial.h).

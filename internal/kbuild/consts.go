@@ -22,10 +22,12 @@ import (
 // include/generated/asm-offsets.h from arch/x86/kernel/asm-offsets.c the
 // same way: compile, then turn the compiler's values into #defines.
 var ConstsPackages = []string{
-	"gokern/arch/amd64/asm",   // include/asm: boot_params, CR/EFER bits, selectors, layout
-	"gokern/paging",           // page-table entry bits
-	"gokern/e820",             // E820 entry types, the first MiB's layout
-	"gokern/internal/bzimage", // the piggy's layout, which the builder writes
+	"gokern/arch/amd64/asm",     // include/asm: boot_params, CR/EFER bits, selectors, layout
+	"gokern/paging",             // page-table entry bits
+	"gokern/e820",               // E820 entry types, the first MiB's layout
+	"gokern/internal/bzimage",   // the piggy's layout, which the builder writes
+	"gokern/drivers/serial8250", // the 16550's registers, COM1, COM2
+	"gokern/drivers/debugexit",  // QEMU's isa-debug-exit port and codes
 }
 
 // ConstsInc is where Build writes the include file, under the output

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"gokern/arch/amd64/asm"
+	"gokern/drivers/debugexit"
+	"gokern/drivers/serial8250"
 	"gokern/e820"
 	"gokern/internal/bzimage"
 	"gokern/internal/kbuild"
@@ -118,6 +120,8 @@ func TestConstsFromGo(t *testing.T) {
 		"PAGE_PRESENT": uint64(paging.PAGE_PRESENT), "PAGE_PSE": uint64(paging.PAGE_PSE),
 		"E820_TYPE_RAM": uint64(e820.E820_TYPE_RAM), "LOWMEMSIZE": e820.LOWMEMSIZE, "HIGH_MEMORY": e820.HIGH_MEMORY,
 		"PIGGY_MAGIC": bzimage.PIGGY_MAGIC, "PIGGY_end": bzimage.PIGGY_end, "IC_crc32": bzimage.IC_crc32,
+		"UART_LSR": serial8250.UART_LSR, "UART_LSR_THRE": serial8250.UART_LSR_THRE, "COM2": serial8250.COM2,
+		"DEBUG_EXIT_PORT": debugexit.DEBUG_EXIT_PORT, "DEBUG_EXIT_FAILURE": debugexit.DEBUG_EXIT_FAILURE,
 	} {
 		if g, ok := got[name]; !ok || !g.IsUint64() || g.Uint64() != v {
 			t.Errorf("%s: consts.inc has %v (present %v), Go has %#x", name, g, ok, v)
