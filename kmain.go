@@ -41,8 +41,8 @@ func main() {
 //go:linkname start_kernel
 func start_kernel() {
 	// The banner (Linux linux_banner).
-	printk.Notice("gokern version %s (%s) %s\n", printk.Str(gokern_version), printk.Str(go_version), printk.Str(build_info))
-	printk.Debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(serial8250.Early_serial_console.Name), printk.Int(tsc.Tsc_khz), printk.Str(tsc.Tsc_source))
+	printk.Pr_notice("gokern version %s (%s) %s\n", printk.Str(gokern_version), printk.Str(go_version), printk.Str(build_info))
+	printk.Pr_debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(serial8250.Early_serial_console.Name), printk.Int(tsc.Tsc_khz), printk.Str(tsc.TscSource))
 	// Architecture setup: command line, memory map.
 	amd64.Setup_arch()
 	// In-kernel selftests, if the command line asks (selftest=all|a,b).
@@ -65,8 +65,8 @@ func rest_init() {
 
 // cpu_startup_entry: Linux kernel/sched/idle.c; 2.6's cpu_idle.
 func cpu_startup_entry() {
-	printk.Info("cpu_idle: CPU 0 enters the idle loop (do_idle: hlt, interrupts off until trap_init)\n")
-	if cmdline.Find_option_bool(cmdline.BootCommandLine(), "exit_at_idle") {
+	printk.Pr_info("cpu_idle: CPU 0 enters the idle loop (do_idle: hlt, interrupts off until trap_init)\n")
+	if cmdline.Cmdline_find_option_bool(cmdline.BootCommandLine(), "exit_at_idle") {
 		debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
 	}
 	do_idle()
@@ -81,7 +81,7 @@ func do_idle() {
 }
 
 // selftests lists the in-kernel tests, by name, for selftest=.
-var selftests = []kunit.Case{
+var selftests = []kunit.KunitCase{
 	{Name: "static_g", Run: amd64.Test_static_g},
 	{Name: "gdt_tss", Run: amd64.Test_gdt_tss},
 	{Name: "early_idt", Run: amd64.Test_early_idt},
@@ -100,18 +100,18 @@ var selftests = []kunit.Case{
 }
 
 func run_selftests(cmd []byte) {
-	sel, ok := cmdline.Find_option(cmd, "selftest")
+	sel, ok := cmdline.Cmdline_find_option(cmd, "selftest")
 	if !ok {
 		return
 	}
 	if len(selftests) == 0 || selftests[0].Run == nil {
-		printk.Emerg("selftest: the test table is empty: static initialisation failed\n")
+		printk.Pr_emerg("selftest: the test table is empty: static initialisation failed\n")
 		debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 	}
 	if kunit.Run(selftests, sel) {
-		printk.Emerg("selftest: all passed\n")
+		printk.Pr_emerg("selftest: all passed\n")
 		debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
 	}
-	printk.Emerg("selftest: FAILED\n")
+	printk.Pr_emerg("selftest: FAILED\n")
 	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }

@@ -14,11 +14,11 @@ import (
 // takes the crash type from the command line: lkdtm=TYPE.
 
 func lkdtm_trigger(cmd []byte) {
-	v, ok := cmdline.Find_option(cmd, "lkdtm")
+	v, ok := cmdline.Cmdline_find_option(cmd, "lkdtm")
 	if !ok {
 		return
 	}
-	printk.Emerg("lkdtm: Performing direct entry %s\n", printk.Bytes(v))
+	printk.Pr_emerg("lkdtm: Performing direct entry %s\n", printk.Bytes(v))
 	switch string(v) {
 	case "ACCESS_NULL":
 		lkdtm_ACCESS_NULL()
@@ -31,10 +31,10 @@ func lkdtm_trigger(cmd []byte) {
 	case "UNMAPPED":
 		lkdtm_UNMAPPED()
 	default:
-		printk.Err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED)\n", printk.Bytes(v))
+		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED)\n", printk.Bytes(v))
 		return
 	}
-	printk.Emerg("lkdtm: %s did not crash\n", printk.Bytes(v))
+	printk.Pr_emerg("lkdtm: %s did not crash\n", printk.Bytes(v))
 	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }
 
@@ -47,7 +47,7 @@ var lkdtm_ptr *lkdtm_struct // nil
 
 //go:noinline
 func lkdtm_ACCESS_NULL() {
-	printk.Emerg("lkdtm: read %d\n", printk.Int(lkdtm_ptr.field))
+	printk.Pr_emerg("lkdtm: read %d\n", printk.Int(lkdtm_ptr.field))
 }
 
 var lkdtm_array [8]uint64
@@ -67,7 +67,7 @@ func lkdtm_EXHAUST_STACK(depth int) uint64 {
 
 //go:noinline
 func lkdtm_DIVIDE_ZERO(d int) {
-	printk.Emerg("lkdtm: %d\n", printk.Int(100/d))
+	printk.Pr_emerg("lkdtm: %d\n", printk.Int(100/d))
 }
 
 // UNMAPPED reads an address in the kernel half that nothing maps.
@@ -75,5 +75,5 @@ func lkdtm_DIVIDE_ZERO(d int) {
 //go:noinline
 func lkdtm_UNMAPPED() {
 	p := (*uint64)(asm.KernelPtr(0xffffffffc0000000))
-	printk.Emerg("lkdtm: read %d\n", printk.Int(*p))
+	printk.Pr_emerg("lkdtm: read %d\n", printk.Int(*p))
 }

@@ -10,13 +10,13 @@ import (
 // test_printk_log_buf: a KERN_DEBUG message the console hides still lands
 // in __log_buf, each line with its level. (Not the banner: a long boot log,
 // memblock=debug say, may have wrapped the ring past it.)
-func test_printk_log_buf(t *kunit.T) {
+func test_printk_log_buf(t *kunit.Kunit) {
 	saved := printk.Console_loglevel
 	printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET
-	printk.Debug("printk selftest: hidden debug line %d\n", printk.Int(42))
-	printk.Warn("printk selftest: warning line\n")
+	printk.Pr_debug("printk selftest: hidden debug line %d\n", printk.Int(42))
+	printk.Pr_warn("printk selftest: warning line\n")
 	printk.Console_loglevel = saved
-	if !printk.Log_contains("<7>[") || !printk.Log_contains("] printk selftest: hidden debug line 42\n<4>[") {
+	if !printk.LogContains("<7>[") || !printk.LogContains("] printk selftest: hidden debug line 42\n<4>[") {
 		t.Errorf("debug line missing from __log_buf, or not followed by the <4> warning line")
 	}
 	var b [64]byte
@@ -28,7 +28,7 @@ func test_printk_log_buf(t *kunit.T) {
 
 // test_kallsyms: the pclntab look-up names this very function, with its
 // file and a line inside it, from a return address of the call chain.
-func test_kallsyms(t *kunit.T) {
+func test_kallsyms(t *kunit.Kunit) {
 	pc := caller_pc()
 	sym, ok := kallsyms.Lookup(pc)
 	if !ok || sym.Name != "main.test_kallsyms" || sym.Line == 0 {
@@ -49,6 +49,6 @@ func caller_pc() uintptr {
 	return kallsyms.Caller(asm.FramePointer(), 0, func(uintptr) bool { return true }) - 1
 }
 
-func test_ktap_must_fail(t *kunit.T) {
+func test_ktap_must_fail(t *kunit.Kunit) {
 	t.Errorf("this selftest fails on purpose")
 }

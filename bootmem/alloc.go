@@ -19,13 +19,13 @@ import (
 
 // align_idx aligns a page index so that node start + index is a multiple
 // of step pages.
-func align_idx(bdata *Bootmem_data, idx, step uint64) uint64 {
+func align_idx(bdata *BootmemData, idx, step uint64) uint64 {
 	base := bdata.Node_min_pfn
 	return align(base+idx, step) - base
 }
 
 // align_off is align_idx for byte offsets.
-func align_off(bdata *Bootmem_data, off, a uint64) uint64 {
+func align_off(bdata *BootmemData, off, a uint64) uint64 {
 	base := pfn_phys(bdata.Node_min_pfn)
 	return align(base+off, a) - base
 }
@@ -39,7 +39,7 @@ func align_off(bdata *Bootmem_data, off, a uint64) uint64 {
 //   - packing: when the previous allocation ended inside a page and this
 //     one starts right after that page, it begins in the partial page
 //     instead (so many small allocations share pages).
-func alloc_bootmem_core(bdata *Bootmem_data, size, a, goal, limit uint64) ([]byte, Error) {
+func alloc_bootmem_core(bdata *BootmemData, size, a, goal, limit uint64) ([]byte, Error) {
 	bdebug("alloc_bootmem_core", "nid=%d size=%lx [%lu pages] align=%lx goal=%lx limit=%lx\n",
 		printk.Int(nid(bdata)), printk.Int(size), printk.Int(pfn_up(size)),
 		printk.Int(a), printk.Int(goal), printk.Int(limit))
@@ -179,7 +179,7 @@ func alloc_nopanic(size, a, goal, limit uint64) ([]byte, Error) {
 func alloc_or_fail(size, a, goal, limit uint64) ([]byte, Error) {
 	region, err := alloc_nopanic(size, a, goal, limit)
 	if err != OK {
-		printk.Alert("bootmem alloc of %lu bytes failed!\n", printk.Int(size))
+		printk.Pr_alert("bootmem alloc of %lu bytes failed!\n", printk.Int(size))
 	}
 	return region, err
 }
@@ -199,7 +199,7 @@ func Alloc_bootmem_goal(size, align, goal uint64) ([]byte, Error) {
 
 // Alloc_bootmem_node allocates on node bdata if it can, anywhere if not;
 // Linux __alloc_bootmem_node.
-func Alloc_bootmem_node(bdata *Bootmem_data, size, align, goal uint64) ([]byte, Error) {
+func Alloc_bootmem_node(bdata *BootmemData, size, align, goal uint64) ([]byte, Error) {
 	if align == 0 {
 		align = asm.SMP_CACHE_BYTES
 	}

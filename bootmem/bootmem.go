@@ -43,8 +43,8 @@ const (
 	BOOTMEM_EXCLUSIVE = 1 << 0 // fail (-EBUSY) if any page is already reserved
 )
 
-// Bootmem_data is one node's allocator, Linux bootmem_data_t.
-type Bootmem_data struct {
+// BootmemData is one node's allocator, Linux bootmem_data_t.
+type BootmemData struct {
 	Node_min_pfn     uint64 // first page frame of the node
 	Node_low_pfn     uint64 // one past its last page frame
 	Node_bootmem_map uint64 // physical address of the bitmap (Linux: its virtual address)
@@ -57,8 +57,8 @@ type Bootmem_data struct {
 	// probably taken.
 	Hint_idx uint64
 
-	bitmap []uint64      // the bitmap, through PhysMem
-	next   *Bootmem_data // bdata_list, sorted by Node_min_pfn
+	bitmap []uint64     // the bitmap, through PhysMem
+	next   *BootmemData // bdata_list, sorted by Node_min_pfn
 }
 
 // Error is a small integer so that kernel code can return and print it
@@ -100,10 +100,10 @@ func (e Error) String() string {
 
 var (
 	// Bootmem_node_data is one allocator per node; UMA uses node 0.
-	Bootmem_node_data [asm.MAX_NUMNODES]Bootmem_data
+	Bootmem_node_data [asm.MAX_NUMNODES]BootmemData
 
 	// bdata_list links the registered nodes in address order.
-	bdata_list *Bootmem_data
+	bdata_list *BootmemData
 
 	phys asm.PhysMem
 
@@ -115,7 +115,7 @@ var (
 // calls it before init_bootmem; host tests call it to start afresh.
 // (gokern only: Linux's state is zero-initialised static data.)
 func Init(p asm.PhysMem) {
-	Bootmem_node_data = [asm.MAX_NUMNODES]Bootmem_data{}
+	Bootmem_node_data = [asm.MAX_NUMNODES]BootmemData{}
 	bdata_list = nil
 	phys = p
 }
@@ -129,15 +129,15 @@ func bdebug(fn string, format string, args ...printk.Arg) {
 	if !Bootmem_debug {
 		return
 	}
-	printk.Info("bootmem::%s ", printk.Str(fn))
-	printk.Cont(format, args...)
+	printk.Pr_info("bootmem::%s ", printk.Str(fn))
+	printk.Pr_cont(format, args...)
 }
 
 // nid is the node number of b, its index in Bootmem_node_data (-1 for a
 // node kept elsewhere); Linux prints bdata - bootmem_node_data.
-func nid(b *Bootmem_data) int {
+func nid(b *BootmemData) int {
 	off := uintptr(unsafe.Pointer(b)) - uintptr(unsafe.Pointer(&Bootmem_node_data[0]))
-	if n := off / unsafe.Sizeof(Bootmem_data{}); n < asm.MAX_NUMNODES {
+	if n := off / unsafe.Sizeof(BootmemData{}); n < asm.MAX_NUMNODES {
 		return int(n)
 	}
 	return -1

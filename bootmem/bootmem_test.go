@@ -52,7 +52,7 @@ func TestInitBootmem(t *testing.T) {
 
 // node starts bootmem on a fresh RAM with one node of pages [min, max),
 // all free except the bitmap's page.
-func node(t testing.TB, ram *ktest.RAM, min, max uint64) *Bootmem_data {
+func node(t testing.TB, ram *ktest.RAM, min, max uint64) *BootmemData {
 	t.Helper()
 	Init(ram)
 	b := &Bootmem_node_data[0]
@@ -330,13 +330,13 @@ func TestSetupBootmemAllocator(t *testing.T) {
 	ram := ktest.NewRAM(t, 128*M)
 	Init(ram)
 	c := ktest.StartCapture(t)
-	tab := &e820.Table{Nr_entries: 7}
-	copy(tab.Entries[:], []e820.Entry{
+	tab := &e820.E820Table{Nr_entries: 7}
+	copy(tab.Entries[:], []e820.E820Entry{
 		{Addr: 0, Size: 0x9fc00, Type: 1}, {Addr: 0x9fc00, Size: 0x400, Type: 2}, {Addr: 0xf0000, Size: 0x10000, Type: 2},
 		{Addr: 0x100000, Size: 0x7ee0000, Type: 1}, {Addr: 0x7fe0000, Size: 0x20000, Type: 2},
 		{Addr: 0xfeffc000, Size: 0x4000, Type: 2}, {Addr: 0xfffc0000, Size: 0x40000, Type: 2},
 	})
-	maxLow := e820.End_of_low_ram_pfn(tab)
+	maxLow := e820.E820__end_of_low_ram_pfn(tab)
 	c.Lines()
 	// The kernel image at 16 MiB, ending mid-page.
 	if err := Setup_bootmem_allocator(tab, 16*M, 0x1c3a123, maxLow); err != OK {

@@ -24,18 +24,18 @@ const (
 	goal       = bootmem.MAX_DMA_ADDRESS
 )
 
-func firmwareMap() *e820.Table {
-	t := &e820.Table{}
-	for _, e := range []e820.Entry{
+func firmwareMap() *e820.E820Table {
+	t := &e820.E820Table{}
+	for _, e := range []e820.E820Entry{
 		{Addr: 0, Size: 0x9fc00, Type: e820.E820_TYPE_RAM},
 		{Addr: 0x9fc00, Size: 0x400, Type: e820.E820_TYPE_RESERVED},
 		{Addr: 0xf0000, Size: 0x10000, Type: e820.E820_TYPE_RESERVED},
 		{Addr: kM, Size: 64*kM - 128*1024 - kM, Type: e820.E820_TYPE_RAM},
 		{Addr: 64*kM - 128*1024, Size: 128 * 1024, Type: e820.E820_TYPE_RESERVED},
 	} {
-		e820.Range_add(t, e.Addr, e.Size, e.Type)
+		e820.E820__range_add(t, e.Addr, e.Size, e.Type)
 	}
-	e820.Update_table(t)
+	e820.E820__update_table(t)
 	return t
 }
 
@@ -146,7 +146,7 @@ func run(t *testing.T, a allocator) (addrs []uint64, pages []uint64, count uint6
 
 func TestSameScenarioBothAllocators(t *testing.T) {
 	tab := firmwareMap()
-	maxLow := e820.End_of_low_ram_pfn(tab)
+	maxLow := e820.E820__end_of_low_ram_pfn(tab)
 
 	// bootmem, as 2.6's setup_arch brought it up.
 	bram := ktest.NewRAM(t, 64*kM)
@@ -163,7 +163,7 @@ func TestSameScenarioBothAllocators(t *testing.T) {
 	memblock.Memblock_reserve(0, 4096)                          // page 0
 	memblock.Memblock_reserve(kernelBase, kernelEnd-kernelBase) // the kernel
 	memblock.Memblock_reserve(bmap, 4096)                       // where bootmem's bitmap is
-	if err := e820.Memblock_setup(tab); err != memblock.OK {
+	if err := e820.E820__memblock_setup(tab); err != memblock.OK {
 		t.Fatal(err)
 	}
 	memblock.Memblock_set_bottom_up(true)
@@ -209,7 +209,7 @@ func TestWhereTheyDiffer(t *testing.T) {
 	tab := firmwareMap()
 	bram := ktest.NewRAM(t, 64*kM)
 	bootmem.Init(bram)
-	bootmem.Setup_bootmem_allocator(tab, kernelBase, kernelEnd, e820.End_of_low_ram_pfn(tab))
+	bootmem.Setup_bootmem_allocator(tab, kernelBase, kernelEnd, e820.E820__end_of_low_ram_pfn(tab))
 	bmap := bootmem.Bootmem_node_data[0].Node_bootmem_map
 	bAddrs, _, _ := run(t, &bootmemA{ram: bram, bmap: bmap})
 
@@ -218,7 +218,7 @@ func TestWhereTheyDiffer(t *testing.T) {
 	memblock.Memblock_reserve(0, 4096)
 	memblock.Memblock_reserve(kernelBase, kernelEnd-kernelBase)
 	memblock.Memblock_reserve(bmap, 4096)
-	e820.Memblock_setup(tab)
+	e820.E820__memblock_setup(tab)
 	memblock.Memblock_set_bottom_up(true)
 	mAddrs, _, _ := run(t, &memblockA{ram: mram, bmap: bmap})
 

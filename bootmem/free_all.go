@@ -13,7 +13,7 @@ import (
 // gokern walks the bitmap the same way (a word at a time when it can) but
 // hands over each maximal run of free pages as one [start, end) range of
 // physical addresses, and the buddy allocator splits it.
-func free_all_bootmem_core(bdata *Bootmem_data, release func(start, end uint64)) uint64 {
+func free_all_bootmem_core(bdata *BootmemData, release func(start, end uint64)) uint64 {
 	if bdata.bitmap == nil {
 		return 0
 	}
@@ -69,7 +69,7 @@ func free_all_bootmem_core(bdata *Bootmem_data, release func(start, end uint64))
 
 // Free_all_bootmem_node releases one node's free pages; Linux
 // free_all_bootmem_node.
-func Free_all_bootmem_node(bdata *Bootmem_data, release func(start, end uint64)) uint64 {
+func Free_all_bootmem_node(bdata *BootmemData, release func(start, end uint64)) uint64 {
 	return free_all_bootmem_core(bdata, release)
 }
 

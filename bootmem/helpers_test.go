@@ -6,7 +6,7 @@ const (
 )
 
 // reservedPages lists the reserved page frames of a node.
-func reservedPages(b *Bootmem_data) []uint64 {
+func reservedPages(b *BootmemData) []uint64 {
 	var out []uint64
 	for pfn := b.Node_min_pfn; pfn < b.Node_low_pfn; pfn++ {
 		if test_bit(b.bitmap, pfn-b.Node_min_pfn) {

@@ -24,7 +24,7 @@ func Bootmem_bootmap_pages(pages uint64) uint64 {
 }
 
 // link_bootmem inserts bdata into bdata_list, keeping address order.
-func link_bootmem(bdata *Bootmem_data) {
+func link_bootmem(bdata *BootmemData) {
 	pp := &bdata_list
 	for *pp != nil && (*pp).Node_min_pfn <= bdata.Node_min_pfn {
 		if *pp == bdata {
@@ -39,9 +39,9 @@ func link_bootmem(bdata *Bootmem_data) {
 // init_bootmem_core sets up a node covering pages [start, end) with its
 // bitmap at page mapstart, every page reserved: setup code then frees the
 // RAM it knows about. It returns the bitmap size in bytes.
-func init_bootmem_core(bdata *Bootmem_data, mapstart, start, end uint64) (uint64, Error) {
+func init_bootmem_core(bdata *BootmemData, mapstart, start, end uint64) (uint64, Error) {
 	if phys == nil {
-		printk.Err("bootmem: no access to physical memory\n")
+		printk.Pr_err("bootmem: no access to physical memory\n")
 		return 0, ErrNoPhys
 	}
 	if end <= start {
@@ -70,7 +70,7 @@ func init_bootmem_core(bdata *Bootmem_data, mapstart, start, end uint64) (uint64
 // Init_bootmem_node registers node bdata, covering page frames [startpfn,
 // endpfn), with its bitmap at page freepfn; it returns the bitmap size in
 // bytes. Linux init_bootmem_node (which takes the node's pg_data_t).
-func Init_bootmem_node(bdata *Bootmem_data, freepfn, startpfn, endpfn uint64) (uint64, Error) {
+func Init_bootmem_node(bdata *BootmemData, freepfn, startpfn, endpfn uint64) (uint64, Error) {
 	return init_bootmem_core(bdata, freepfn, startpfn, endpfn)
 }
 

@@ -15,12 +15,12 @@ import (
 // __free clears the bits [sidx, eidx). Every bit must be set: Linux BUGs
 // on a double free; gokern checks first and reports it without changing
 // anything.
-func __free(bdata *Bootmem_data, sidx, eidx uint64) Error {
+func __free(bdata *BootmemData, sidx, eidx uint64) Error {
 	bdebug("__free", "nid=%d start=%lx end=%lx\n", printk.Int(nid(bdata)),
 		printk.Int(sidx+bdata.Node_min_pfn), printk.Int(eidx+bdata.Node_min_pfn))
 	for idx := sidx; idx < eidx; idx++ {
 		if !test_bit(bdata.bitmap, idx) {
-			printk.Err("bootmem: freeing free page %#lx\n", printk.Int(idx+bdata.Node_min_pfn))
+			printk.Pr_err("bootmem: freeing free page %#lx\n", printk.Int(idx+bdata.Node_min_pfn))
 			return ErrNotReserved
 		}
 	}
@@ -36,7 +36,7 @@ func __free(bdata *Bootmem_data, sidx, eidx uint64) Error {
 
 // __reserve sets the bits [sidx, eidx). With BOOTMEM_EXCLUSIVE a bit that
 // is already set undoes the bits set so far and fails with ErrBusy.
-func __reserve(bdata *Bootmem_data, sidx, eidx uint64, flags int) Error {
+func __reserve(bdata *BootmemData, sidx, eidx uint64, flags int) Error {
 	exclusive := flags&BOOTMEM_EXCLUSIVE != 0
 	bdebug("__reserve", "nid=%d start=%lx end=%lx flags=%x\n", printk.Int(nid(bdata)),
 		printk.Int(sidx+bdata.Node_min_pfn), printk.Int(eidx+bdata.Node_min_pfn), printk.Int(flags))
@@ -57,7 +57,7 @@ func __reserve(bdata *Bootmem_data, sidx, eidx uint64, flags int) Error {
 }
 
 // mark_bootmem_node reserves or frees page frames [start, end) of one node.
-func mark_bootmem_node(bdata *Bootmem_data, start, end uint64, reserve bool, flags int) Error {
+func mark_bootmem_node(bdata *BootmemData, start, end uint64, reserve bool, flags int) Error {
 	bdebug("mark_bootmem_node", "nid=%d start=%lx end=%lx reserve=%d flags=%x\n",
 		printk.Int(nid(bdata)), printk.Int(start), printk.Int(end), printk.Int(b2i(reserve)), printk.Int(flags))
 	if bdata.bitmap == nil {
@@ -102,7 +102,7 @@ func mark_bootmem(start, end uint64, reserve bool, flags int) Error {
 		return OK
 	}
 	if !covered(start, end) {
-		printk.Err("bootmem: [mem %#010lx-%#010lx] is outside boot memory\n",
+		printk.Pr_err("bootmem: [mem %#010lx-%#010lx] is outside boot memory\n",
 			printk.Int(pfn_phys(start)), printk.Int(pfn_phys(end)-1))
 		return ErrRange
 	}
@@ -128,7 +128,7 @@ func mark_bootmem(start, end uint64, reserve bool, flags int) Error {
 
 // Free_bootmem_node marks the whole pages of [physaddr, physaddr+size) on
 // node bdata free.
-func Free_bootmem_node(bdata *Bootmem_data, physaddr, size uint64) Error {
+func Free_bootmem_node(bdata *BootmemData, physaddr, size uint64) Error {
 	return mark_bootmem_node(bdata, pfn_up(physaddr), pfn_down(physaddr+size), false, 0)
 }
 
@@ -142,7 +142,7 @@ func Free_bootmem(addr, size uint64) Error {
 
 // Reserve_bootmem_node marks every page touching [physaddr, physaddr+size)
 // on node bdata reserved.
-func Reserve_bootmem_node(bdata *Bootmem_data, physaddr, size uint64, flags int) Error {
+func Reserve_bootmem_node(bdata *BootmemData, physaddr, size uint64, flags int) Error {
 	return mark_bootmem_node(bdata, pfn_down(physaddr), pfn_up(physaddr+size), true, flags)
 }
 

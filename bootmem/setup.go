@@ -14,7 +14,7 @@ import (
 // find_bootmap returns the first page-aligned address in [low, high) where
 // size bytes of usable RAM lie, or 0 (2.6's find_e820_area). t must be
 // sanitised.
-func find_bootmap(t *e820.Table, low, high, size uint64) uint64 {
+func find_bootmap(t *e820.E820Table, low, high, size uint64) uint64 {
 	for i := uint32(0); i < t.Nr_entries; i++ {
 		e := &t.Entries[i]
 		if e.Type != e820.E820_TYPE_RAM {
@@ -35,14 +35,14 @@ func find_bootmap(t *e820.Table, low, high, size uint64) uint64 {
 // [kernel_start, kernel_end); every RAM page of the e820 map t is freed,
 // then page 0 (BIOS data), the kernel image and the bitmap are reserved.
 // Firmware areas stay reserved because they were never freed.
-func Setup_bootmem_allocator(t *e820.Table, kernel_start, kernel_end, max_low_pfn uint64) Error {
+func Setup_bootmem_allocator(t *e820.E820Table, kernel_start, kernel_end, max_low_pfn uint64) Error {
 	bootmap_size := Bootmem_bootmap_pages(max_low_pfn) << asm.PAGE_SHIFT
 	bootmap := find_bootmap(t, pfn_phys(pfn_up(kernel_end)), pfn_phys(max_low_pfn), bootmap_size)
 	if bootmap == 0 {
-		printk.Err("bootmem: no room for a %#lx-byte bootmap after the kernel\n", printk.Int(bootmap_size))
+		printk.Pr_err("bootmem: no room for a %#lx-byte bootmap after the kernel\n", printk.Int(bootmap_size))
 		return ErrNoMem
 	}
-	printk.Info("  low ram: 0 - %08lx\n", printk.Int(pfn_phys(max_low_pfn)))
+	printk.Pr_info("  low ram: 0 - %08lx\n", printk.Int(pfn_phys(max_low_pfn)))
 	if _, err := Init_bootmem(pfn_down(bootmap), max_low_pfn); err != OK {
 		return err
 	}
@@ -73,6 +73,6 @@ func Setup_bootmem_allocator(t *e820.Table, kernel_start, kernel_end, max_low_pf
 	if err := Reserve_bootmem(bootmap, bootmap_size, BOOTMEM_DEFAULT); err != OK {
 		return err
 	}
-	printk.Info("  bootmap %08lx - %08lx\n", printk.Int(bootmap), printk.Int(bootmap+bootmap_size))
+	printk.Pr_info("  bootmap %08lx - %08lx\n", printk.Int(bootmap), printk.Int(bootmap+bootmap_size))
 	return OK
 }

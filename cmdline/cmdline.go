@@ -6,7 +6,7 @@
 // Words are separated by white space; "name" matches the word "name" and
 // "name=value" matches a word beginning with "name=". As in Linux, a value
 // may be quoted ("a b") and the last occurrence of an option wins for
-// Find_option, while Find_option_bool reports whether any occurrence exists.
+// Cmdline_find_option, while Cmdline_find_option_bool reports whether any occurrence exists.
 package cmdline
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0 }
@@ -41,9 +41,9 @@ func nextWord(cmd []byte, i int) (start, end int) {
 	return start, i
 }
 
-// Find_option_bool reports whether the bare word opt appears (Linux
+// Cmdline_find_option_bool reports whether the bare word opt appears (Linux
 // cmdline_find_option_bool, which returns its position; true here).
-func Find_option_bool(cmd []byte, opt string) bool {
+func Cmdline_find_option_bool(cmd []byte, opt string) bool {
 	for i := 0; i < len(cmd); {
 		s, e := nextWord(cmd, i)
 		if s >= e {
@@ -57,9 +57,9 @@ func Find_option_bool(cmd []byte, opt string) bool {
 	return false
 }
 
-// Find_option returns the value of the last "opt=value" word (Linux
+// Cmdline_find_option returns the value of the last "opt=value" word (Linux
 // cmdline_find_option), with surrounding quotes removed.
-func Find_option(cmd []byte, opt string) (val []byte, ok bool) {
+func Cmdline_find_option(cmd []byte, opt string) (val []byte, ok bool) {
 	for i := 0; i < len(cmd); {
 		s, e := nextWord(cmd, i)
 		if s >= e {

@@ -8,8 +8,8 @@ import (
 func TestFindOptionBool(t *testing.T) {
 	cmd := []byte("console=ttyS0 debug  quiet\tfoo=bar debugx")
 	for opt, want := range map[string]bool{"debug": true, "quiet": true, "foo": false, "debugx": true, "deb": false, "console": false, "ttyS0": false} {
-		if got := Find_option_bool(cmd, opt); got != want {
-			t.Errorf("Find_option_bool(%q) = %v, want %v", opt, got, want)
+		if got := Cmdline_find_option_bool(cmd, opt); got != want {
+			t.Errorf("Cmdline_find_option_bool(%q) = %v, want %v", opt, got, want)
 		}
 	}
 }
@@ -24,9 +24,9 @@ func TestFindOption(t *testing.T) {
 		{"empty", "", true}, {"x", "", false}, {"ignored", "", false}, {"log", "", false},
 	}
 	for _, c := range cases {
-		v, ok := Find_option(cmd, c.opt)
+		v, ok := Cmdline_find_option(cmd, c.opt)
 		if ok != c.ok || string(v) != c.val {
-			t.Errorf("Find_option(%q) = %q,%v want %q,%v", c.opt, v, ok, c.val, c.ok)
+			t.Errorf("Cmdline_find_option(%q) = %q,%v want %q,%v", c.opt, v, ok, c.val, c.ok)
 		}
 	}
 }
@@ -66,13 +66,13 @@ func TestMemparse(t *testing.T) {
 
 func TestGetInt(t *testing.T) {
 	for in, want := range map[string]int64{"7": 7, "-1": -1, "0x10": 16, "+3": 3} {
-		if v, err := Get_int([]byte(in)); err != OK || v != want {
-			t.Errorf("Get_int(%q) = %d,%v", in, v, err)
+		if v, err := Kstrtoll([]byte(in)); err != OK || v != want {
+			t.Errorf("Kstrtoll(%q) = %d,%v", in, v, err)
 		}
 	}
 	for _, in := range []string{"", "abc", "7x", "-", "99999999999999999999"} {
-		if _, err := Get_int([]byte(in)); err == OK {
-			t.Errorf("Get_int(%q) accepted garbage", in)
+		if _, err := Kstrtoll([]byte(in)); err == OK {
+			t.Errorf("Kstrtoll(%q) accepted garbage", in)
 		}
 	}
 }
@@ -80,8 +80,8 @@ func TestGetInt(t *testing.T) {
 func FuzzCmdline(f *testing.F) {
 	f.Add([]byte(`a=1 "b c" d="e f" mem=1G@0x100000`), "mem")
 	f.Fuzz(func(t *testing.T, cmd []byte, opt string) {
-		Find_option_bool(cmd, opt)
-		if v, ok := Find_option(cmd, opt); ok && len(v) > len(cmd) {
+		Cmdline_find_option_bool(cmd, opt)
+		if v, ok := Cmdline_find_option(cmd, opt); ok && len(v) > len(cmd) {
 			t.Fatal("value longer than the command line")
 		}
 		Each(cmd, func(n, v []byte, has bool) {
@@ -90,6 +90,6 @@ func FuzzCmdline(f *testing.F) {
 			}
 		})
 		Memparse(cmd)
-		Get_int(cmd)
+		Kstrtoll(cmd)
 	})
 }

@@ -25,10 +25,10 @@ func (e Error) String() string {
 	return "unknown error"
 }
 
-// Strtoull parses an unsigned number at the start of s in base 10, or 16
+// Simple_strtoull parses an unsigned number at the start of s in base 10, or 16
 // with a 0x prefix, or 8 with a leading 0 (Linux simple_strtoull with base
 // 0). It returns the value and the unparsed rest.
-func Strtoull(s []byte) (v uint64, rest []byte, err Error) {
+func Simple_strtoull(s []byte) (v uint64, rest []byte, err Error) {
 	base := uint64(10)
 	i := 0
 	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
@@ -71,7 +71,7 @@ func Strtoull(s []byte) (v uint64, rest []byte, err Error) {
 // of 1024), Linux lib/cmdline.c memparse. It returns the rest after the
 // suffix so callers can go on parsing "nn[KMG]@ss".
 func Memparse(s []byte) (v uint64, rest []byte, err Error) {
-	v, rest, err = Strtoull(s)
+	v, rest, err = Simple_strtoull(s)
 	if err != OK {
 		return 0, rest, err
 	}
@@ -101,16 +101,16 @@ func Memparse(s []byte) (v uint64, rest []byte, err Error) {
 	return v << shift, rest, OK
 }
 
-// Get_int parses a whole word as a decimal (or 0x hex) integer that may be
+// Kstrtoll parses a whole word as a decimal (or 0x hex) integer that may be
 // negative; anything after the number is a syntax error. Used for options
 // like loglevel=.
-func Get_int(s []byte) (int64, Error) {
+func Kstrtoll(s []byte) (int64, Error) {
 	neg := false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
-	v, rest, err := Strtoull(s)
+	v, rest, err := Simple_strtoull(s)
 	if err != OK {
 		return 0, err
 	}

@@ -11,19 +11,19 @@ import (
 
 // pageModel is a map of page -> type over the first pages of memory, the
 // obvious model of what a table says.
-func pageModel(t *Table, pages int) []Type {
-	m := make([]Type, pages)
+func pageModel(t *E820Table, pages int) []E820Type {
+	m := make([]E820Type, pages)
 	for _, e := range t.Entries[:t.Nr_entries] {
 		for p := e.Addr / 4096; p < (e.Addr+e.Size)/4096 && p < uint64(pages); p++ {
 			if e.Type > m[p] {
-				m[p] = e.Type // overlaps: the larger type wins, as Update_table
+				m[p] = e.Type // overlaps: the larger type wins, as E820__update_table
 			}
 		}
 	}
 	return m
 }
 
-func sameModel(a, b []Type) bool {
+func sameModel(a, b []E820Type) bool {
 	for i := range a {
 		if a[i] != b[i] {
 			return false
@@ -33,12 +33,12 @@ func sameModel(a, b []Type) bool {
 }
 
 // fullTable alternates RAM and reserved pages: nothing merges.
-func fullTable() *Table {
-	tab := &Table{}
+func fullTable() *E820Table {
+	tab := &E820Table{}
 	for i := 0; i < E820_MAX_ENTRIES; i++ {
-		Range_add(tab, uint64(i)*4*K, 4*K, Type(1+i%2))
+		E820__range_add(tab, uint64(i)*4*K, 4*K, E820Type(1+i%2))
 	}
-	Range_add(tab, E820_MAX_ENTRIES*4*K, 0, RAM) // refused: full
+	E820__range_add(tab, E820_MAX_ENTRIES*4*K, 0, RAM) // refused: full
 	return tab
 }
 
@@ -49,18 +49,18 @@ func TestFullTableRefusesSplits(t *testing.T) {
 	last := &tab.Entries[E820_MAX_ENTRIES-2]
 	last.Size = 64 * M
 	before := *tab
-	if n, err := Range_update(tab, last.Addr+M, M, RAM, RES); n != 0 || err != ErrTooMany || *tab != before {
+	if n, err := E820__range_update(tab, last.Addr+M, M, RAM, RES); n != 0 || err != ErrTooMany || *tab != before {
 		t.Errorf("update inside an entry of a full table: %d bytes, %v, table kept: %v", n, err, *tab == before)
 	}
-	if n, err := Range_remove(tab, last.Addr+M, M, RAM, true); n != 0 || err != ErrTooMany || *tab != before {
+	if n, err := E820__range_remove(tab, last.Addr+M, M, RAM, true); n != 0 || err != ErrTooMany || *tab != before {
 		t.Errorf("remove inside an entry of a full table: %d bytes, %v, table kept: %v", n, err, *tab == before)
 	}
 	// What needs no new entry still works: retyping a whole entry, or
 	// cutting an entry's end.
-	if n, err := Range_update(tab, 0, 4*K, RAM, RES); n != 4*K || err != OK {
+	if n, err := E820__range_update(tab, 0, 4*K, RAM, RES); n != 4*K || err != OK {
 		t.Errorf("retyping a whole entry of a full table: %d bytes, %v", n, err)
 	}
-	if n, err := Range_remove(tab, last.Addr+32*M, 32*M, RAM, true); n != 32*M || err != OK {
+	if n, err := E820__range_remove(tab, last.Addr+32*M, 32*M, RAM, true); n != 32*M || err != OK {
 		t.Errorf("cutting the end off an entry of a full table: %d bytes, %v", n, err)
 	}
 	out := strings.Join(c.lines(), "\n")
@@ -72,15 +72,15 @@ func TestFullTableRefusesSplits(t *testing.T) {
 // TestFullTableCompacts: a table full of pieces that merge is sanitised to
 // make room, and the change goes through.
 func TestFullTableCompacts(t *testing.T) {
-	tab := &Table{}
+	tab := &E820Table{}
 	for i := 0; i < E820_MAX_ENTRIES; i++ {
-		Range_add(tab, uint64(E820_MAX_ENTRIES-1-i)*4*K, 4*K, RAM) // unsorted, adjacent
+		E820__range_add(tab, uint64(E820_MAX_ENTRIES-1-i)*4*K, 4*K, RAM) // unsorted, adjacent
 	}
 	want := pageModel(tab, 400)
 	for p := 10; p < 12; p++ {
 		want[p] = RES
 	}
-	if n, err := Range_update(tab, 10*4*K, 8*K, RAM, RES); n != 8*K || err != OK {
+	if n, err := E820__range_update(tab, 10*4*K, 8*K, RAM, RES); n != 8*K || err != OK {
 		t.Fatalf("update after compaction: %d bytes, %v", n, err)
 	}
 	if got := pageModel(tab, 400); !sameModel(got, want) {
@@ -96,33 +96,33 @@ func TestCapacityModel(t *testing.T) {
 	startCapture(t, 0)
 	const pages = 4096
 	rnd := rand.New(rand.NewSource(7))
-	tab := &Table{}
-	Range_add(tab, 0, pages*4*K, RAM)
+	tab := &E820Table{}
+	E820__range_add(tab, 0, pages*4*K, RAM)
 	model := pageModel(tab, pages)
 	refused := 0
 	for i := 0; i < 3000; i++ {
 		p := rnd.Intn(pages - 8)
 		n := 1 + rnd.Intn(8)
 		start, size := uint64(p)*4*K, uint64(n)*4*K
-		want := append([]Type(nil), model...)
+		want := append([]E820Type(nil), model...)
 		var err Error
 		switch rnd.Intn(3) {
 		case 0:
-			_, err = Range_update(tab, start, size, RAM, RES)
+			_, err = E820__range_update(tab, start, size, RAM, RES)
 			for q := p; q < p+n; q++ {
 				if want[q] == RAM {
 					want[q] = RES
 				}
 			}
 		case 1:
-			_, err = Range_update(tab, start, size, RES, RAM)
+			_, err = E820__range_update(tab, start, size, RES, RAM)
 			for q := p; q < p+n; q++ {
 				if want[q] == RES {
 					want[q] = RAM
 				}
 			}
 		case 2:
-			_, err = Range_remove(tab, start, size, 0, false)
+			_, err = E820__range_remove(tab, start, size, 0, false)
 			for q := p; q < p+n; q++ {
 				want[q] = 0
 			}
@@ -151,7 +151,7 @@ func TestCapacityModel(t *testing.T) {
 // no other RAM went missing.
 func TestParseMemmapFull(t *testing.T) {
 	startCapture(t, 0)
-	tab := mk(Entry{0, 0x9fc00, RAM}, Entry{0x100000, 512*M - 0x100000, RAM})
+	tab := mk(E820Entry{0, 0x9fc00, RAM}, E820Entry{0x100000, 512*M - 0x100000, RAM})
 	var val []byte
 	for i := 0; i < 200; i++ {
 		if i > 0 {
@@ -159,7 +159,7 @@ func TestParseMemmapFull(t *testing.T) {
 		}
 		val = append(val, []byte("4K$0x"+strings.ToLower(hex(uint64(0x2000000+i*0x2000))))...)
 	}
-	if err := Parse_memmap(tab, val); err != ErrTooMany {
+	if err := Parse_memmap_opt(tab, val); err != ErrTooMany {
 		t.Fatalf("Parse_memmap with 200 holes: %v, want ErrTooMany", err)
 	}
 	m := pageModel(tab, 512*M/4096)

@@ -6,12 +6,12 @@
 // 000 "Memblock use case: e820", 002 "e820 dump in dmesg"). The list may be
 // unsorted, overlapping, and padded with empty entries (qboot ends it with
 // an all-zero one), so the first thing the kernel does is sanitise it
-// (Update_table) and print it:
+// (E820__update_table) and print it:
 //
 //	BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
 //
 // Then command-line options edit it (mem=, memmap=), setup_arch reads the
-// highest page frame numbers from it (End_of_ram_pfn), and Memblock_setup
+// highest page frame numbers from it (E820__end_of_ram_pfn), and E820__memblock_setup
 // hands its RAM to memblock, after which the map is only a record.
 //
 // Linux keeps three global tables (e820_table, _kexec, _firmware); gokern
@@ -28,8 +28,8 @@ import (
 // kernel's sanitised and edited copy. setup_arch fills them; everyone
 // else reads them here.
 var (
-	E820_table_firmware Table
-	E820_table          Table
+	E820_table_firmware E820Table
+	E820_table          E820Table
 )
 
 // Error is what a failed e820 operation returns: a small integer, so that
@@ -76,15 +76,15 @@ func capSize(start, size uint64) uint64 {
 	return size
 }
 
-// Range_add appends a range to t, Linux __e820__range_add. It does not
-// sort or merge: call Update_table after a batch of changes. A full table
+// E820__range_add appends a range to t, Linux __e820__range_add. It does not
+// sort or merge: call E820__update_table after a batch of changes. A full table
 // is sanitised first (which merges what can be merged); if that frees no
 // entry, the range is refused and the table left as it was.
-func Range_add(t *Table, start, size uint64, typ Type) Error {
+func E820__range_add(t *E820Table, start, size uint64, typ E820Type) Error {
 	if !room(t, &change{start: start, end: start + capSize(start, size), add: true}) {
 		return ErrTooMany
 	}
-	t.Entries[t.Nr_entries] = Entry{Addr: start, Size: size, Type: typ}
+	t.Entries[t.Nr_entries] = E820Entry{Addr: start, Size: size, Type: typ}
 	t.Nr_entries++
 	return OK
 }
@@ -94,15 +94,15 @@ func Range_add(t *Table, start, size uint64, typ Type) Error {
 // type, unless checktype).
 type change struct {
 	start, end             uint64
-	typ                    Type
+	typ                    E820Type
 	checktype, update, add bool
 }
 
-// need counts the entries c adds to t: one for Range_add; for an update,
+// need counts the entries c adds to t: one for E820__range_add; for an update,
 // two per entry that holds the range strictly inside (head stays, range
 // and tail are new) and one per partial overlap; for a removal, one per
 // entry that holds the range strictly inside (the tail).
-func (c *change) need(t *Table) uint32 {
+func (c *change) need(t *E820Table) uint32 {
 	if c.add {
 		return 1
 	}
@@ -128,32 +128,32 @@ func (c *change) need(t *Table) uint32 {
 }
 
 // room makes sure t has the free entries c needs. When it has not, it
-// sanitises t (Update_table: adjacent entries of the same type merge,
+// sanitises t (E820__update_table: adjacent entries of the same type merge,
 // emptied ones go) and counts again. The table keeps its fixed size, as
 // Linux's, E820_MAX_ENTRIES; a change that needs more is refused with one
 // message, before anything is changed, so that a full table never loses
 // the rest of a range it was splitting (Linux's __e820__range_update drops
 // the tail then, after one "too many entries" line).
-func room(t *Table, c *change) bool {
+func room(t *E820Table, c *change) bool {
 	if t.Nr_entries+c.need(t) <= E820_MAX_ENTRIES {
 		return true
 	}
-	if Update_table(t) && t.Nr_entries+c.need(t) <= E820_MAX_ENTRIES {
+	if E820__update_table(t) && t.Nr_entries+c.need(t) <= E820_MAX_ENTRIES {
 		return true
 	}
-	printk.Err("e820: the table is full (%d entries): no room to change [mem %#010llx-%#010llx]\n",
+	printk.Pr_err("e820: the table is full (%d entries): no room to change [mem %#010llx-%#010llx]\n",
 		printk.Int(E820_MAX_ENTRIES), printk.Int(c.start), printk.Int(c.end-1))
 	return false
 }
 
-// Range_update changes the type of [start, start+size) from old to new
+// E820__range_update changes the type of [start, start+size) from old to new
 // wherever it is old, splitting entries as needed, and returns how many
 // bytes changed; Linux __e820__range_update. setup_arch uses it to turn the
 // kernel's own data in RAM into E820_TYPE_RESERVED_KERN, and trims such as
 // "e820: update [mem 0x00000000-0x00000fff] usable ==> reserved" (the BIOS
 // data page) are logged with it. With no room for the pieces it would
 // split off (room), it changes nothing and returns ErrTooMany.
-func Range_update(t *Table, start, size uint64, old, new Type) (uint64, Error) {
+func E820__range_update(t *E820Table, start, size uint64, old, new E820Type) (uint64, Error) {
 	if old == new {
 		return 0, OK // Linux: BUG_ON(old_type == new_type)
 	}
@@ -162,11 +162,11 @@ func Range_update(t *Table, start, size uint64, old, new Type) (uint64, Error) {
 	if !room(t, &change{start: start, end: end, typ: old, checktype: true, update: true}) {
 		return 0, ErrTooMany
 	}
-	printk.Debug("e820: update [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
-	print_type(old)
-	printk.Cont(" ==> ")
-	print_type(new)
-	printk.Cont("\n")
+	printk.Pr_debug("e820: update [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
+	e820_print_type(old)
+	printk.Pr_cont(" ==> ")
+	e820_print_type(new)
+	printk.Pr_cont("\n")
 
 	var updated uint64
 	// Only the entries present now are examined: the pieces appended
@@ -187,8 +187,8 @@ func Range_update(t *Table, start, size uint64, old, new Type) (uint64, Error) {
 		// Range completely inside the entry: the entry becomes the head,
 		// the range and the tail are appended.
 		if e.Addr < start && eEnd > end {
-			Range_add(t, start, size, new)
-			Range_add(t, end, eEnd-end, e.Type)
+			E820__range_add(t, start, size, new)
+			E820__range_add(t, end, eEnd-end, e.Type)
 			e.Size = start - e.Addr
 			updated += size
 			continue
@@ -198,7 +198,7 @@ func Range_update(t *Table, start, size uint64, old, new Type) (uint64, Error) {
 		if fs >= fe {
 			continue
 		}
-		Range_add(t, fs, fe-fs, new)
+		E820__range_add(t, fs, fe-fs, new)
 		updated += fe - fs
 		e.Size -= fe - fs
 		if e.Addr < fs {
@@ -209,23 +209,23 @@ func Range_update(t *Table, start, size uint64, old, new Type) (uint64, Error) {
 	return updated, OK
 }
 
-// Range_remove takes [start, start+size) out of t (only from entries of
+// E820__range_remove takes [start, start+size) out of t (only from entries of
 // type old when checktype) and returns how many bytes went; Linux
 // e820__range_remove. Fully covered entries are zeroed in place, as Linux
-// does, and disappear at the next Update_table. With no room for the
+// does, and disappear at the next E820__update_table. With no room for the
 // tails it would split off (room), it changes nothing and returns
 // ErrTooMany.
-func Range_remove(t *Table, start, size uint64, old Type, checktype bool) (uint64, Error) {
+func E820__range_remove(t *E820Table, start, size uint64, old E820Type, checktype bool) (uint64, Error) {
 	size = capSize(start, size)
 	end := start + size
 	if !room(t, &change{start: start, end: end, typ: old, checktype: checktype}) {
 		return 0, ErrTooMany
 	}
-	printk.Debug("e820: remove [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
+	printk.Pr_debug("e820: remove [mem %#010Lx-%#010Lx] ", printk.Int(start), printk.Int(end-1))
 	if checktype {
-		print_type(old)
+		e820_print_type(old)
 	}
-	printk.Cont("\n")
+	printk.Pr_cont("\n")
 
 	var removed uint64
 	n := t.Nr_entries
@@ -237,11 +237,11 @@ func Range_remove(t *Table, start, size uint64, old Type, checktype bool) (uint6
 		eEnd := e.Addr + e.Size
 		if e.Addr >= start && eEnd <= end {
 			removed += e.Size
-			*e = Entry{}
+			*e = E820Entry{}
 			continue
 		}
 		if e.Addr < start && eEnd > end {
-			Range_add(t, end, eEnd-end, e.Type)
+			E820__range_add(t, end, eEnd-end, e.Type)
 			e.Size = start - e.Addr
 			removed += size
 			continue
@@ -260,9 +260,9 @@ func Range_remove(t *Table, start, size uint64, old Type, checktype bool) (uint6
 	return removed, OK
 }
 
-// Mapped_any reports whether any part of [start, end) is covered by an
+// E820__mapped_any reports whether any part of [start, end) is covered by an
 // entry of type typ (any type when typ is 0); Linux e820__mapped_any.
-func Mapped_any(t *Table, start, end uint64, typ Type) bool {
+func E820__mapped_any(t *E820Table, start, end uint64, typ E820Type) bool {
 	for i := uint32(0); i < t.Nr_entries; i++ {
 		e := &t.Entries[i]
 		if typ != 0 && e.Type != typ {
@@ -276,10 +276,10 @@ func Mapped_any(t *Table, start, end uint64, typ Type) bool {
 	return false
 }
 
-// Mapped_all reports whether all of [start, end) is covered by entries of
+// E820__mapped_all reports whether all of [start, end) is covered by entries of
 // type typ (any type when 0); Linux __e820__mapped_all. Like Linux it needs
 // a sanitised (sorted, non-overlapping) table.
-func Mapped_all(t *Table, start, end uint64, typ Type) bool {
+func E820__mapped_all(t *E820Table, start, end uint64, typ E820Type) bool {
 	for i := uint32(0); i < t.Nr_entries; i++ {
 		e := &t.Entries[i]
 		if typ != 0 && e.Type != typ {
@@ -300,16 +300,16 @@ func Mapped_all(t *Table, start, end uint64, typ Type) bool {
 	return false
 }
 
-// Print logs every entry of t, one line each, prefixed by who ("BIOS-e820",
+// E820__print_table logs every entry of t, one line each, prefixed by who ("BIOS-e820",
 // "BIOS-e801", "modified", "user"); Linux e820__print_table:
 //
 //	BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
-func Print(t *Table, who string) {
+func E820__print_table(t *E820Table, who string) {
 	for i := uint32(0); i < t.Nr_entries; i++ {
 		e := &t.Entries[i]
-		printk.Info("%s: [mem %#018Lx-%#018Lx] ", printk.Str(who),
+		printk.Pr_info("%s: [mem %#018Lx-%#018Lx] ", printk.Str(who),
 			printk.Int(e.Addr), printk.Int(e.Addr+e.Size-1))
-		print_type(e.Type)
-		printk.Cont("\n")
+		e820_print_type(e.Type)
+		printk.Pr_cont("\n")
 	}
 }

@@ -18,13 +18,13 @@ const (
 	LOW_RAM_PFN_LIMIT = 1 << (32 - asm.PAGE_SHIFT)
 )
 
-// End_pfn returns the page frame number just past the highest entry of type
+// E820_end_pfn returns the page frame number just past the highest entry of type
 // typ that starts below limitPfn, capped at limitPfn and MAX_ARCH_PFN;
 // Linux e820_end_pfn. A range ending in a partial page does not count that
 // page. It logs the result as Linux does:
 //
 //	e820: last_pfn = 0x7ffdc max_arch_pfn = 0x400000000
-func End_pfn(t *Table, limitPfn uint64, typ Type) uint64 {
+func E820_end_pfn(t *E820Table, limitPfn uint64, typ E820Type) uint64 {
 	var lastPfn uint64
 	for i := uint32(0); i < t.Nr_entries; i++ {
 		e := &t.Entries[i]
@@ -48,20 +48,20 @@ func End_pfn(t *Table, limitPfn uint64, typ Type) uint64 {
 	if lastPfn > MAX_ARCH_PFN {
 		lastPfn = MAX_ARCH_PFN
 	}
-	printk.Info("e820: last_pfn = %#lx max_arch_pfn = %#lx\n",
+	printk.Pr_info("e820: last_pfn = %#lx max_arch_pfn = %#lx\n",
 		printk.Int(lastPfn), printk.Int(uint64(MAX_ARCH_PFN)))
 	return lastPfn
 }
 
-// End_of_ram_pfn is max_pfn: one past the last page of usable RAM; Linux
+// E820__end_of_ram_pfn is max_pfn: one past the last page of usable RAM; Linux
 // e820__end_of_ram_pfn.
-func End_of_ram_pfn(t *Table) uint64 {
-	return End_pfn(t, MAX_ARCH_PFN, E820_TYPE_RAM)
+func E820__end_of_ram_pfn(t *E820Table) uint64 {
+	return E820_end_pfn(t, MAX_ARCH_PFN, E820_TYPE_RAM)
 }
 
-// End_of_low_ram_pfn is max_low_pfn on a machine with RAM above 4 GiB: one
+// E820__end_of_low_ram_pfn is max_low_pfn on a machine with RAM above 4 GiB: one
 // past the last page of usable RAM below 4 GiB; Linux
 // e820__end_of_low_ram_pfn.
-func End_of_low_ram_pfn(t *Table) uint64 {
-	return End_pfn(t, LOW_RAM_PFN_LIMIT, E820_TYPE_RAM)
+func E820__end_of_low_ram_pfn(t *E820Table) uint64 {
+	return E820_end_pfn(t, LOW_RAM_PFN_LIMIT, E820_TYPE_RAM)
 }

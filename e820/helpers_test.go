@@ -40,8 +40,8 @@ func (c *capture) lines() []string {
 	return out
 }
 
-func mk(entries ...Entry) *Table {
-	t := &Table{}
+func mk(entries ...E820Entry) *E820Table {
+	t := &E820Table{}
 	for _, e := range entries {
 		t.Entries[t.Nr_entries] = e
 		t.Nr_entries++
@@ -49,7 +49,7 @@ func mk(entries ...Entry) *Table {
 	return t
 }
 
-func entries(t *Table) []Entry { return append([]Entry(nil), t.Entries[:t.Nr_entries]...) }
+func entries(t *E820Table) []E820Entry { return append([]E820Entry(nil), t.Entries[:t.Nr_entries]...) }
 
 const (
 	K = 1 << 10

@@ -13,28 +13,28 @@ import (
 // trailing garbage ("mem=512Mfoo") that Linux silently ignores, so that a
 // typo on the command line is reported instead of half applied.
 
-// Parse_mem handles "mem=nn[KMG]": forget all RAM at and above nn, Linux
+// Parse_memopt handles "mem=nn[KMG]": forget all RAM at and above nn, Linux
 // parse_memopt. mem=0 and garbage are refused rather than removing all
 // memory.
-func Parse_mem(t *Table, val []byte) Error {
+func Parse_memopt(t *E820Table, val []byte) Error {
 	if string(val) == "nopentium" {
-		printk.Warn("mem=nopentium ignored! (only supported on x86_32)\n")
+		printk.Pr_warn("mem=nopentium ignored! (only supported on x86_32)\n")
 		return ErrNoPentium
 	}
 	memSize, rest, err := cmdline.Memparse(val)
 	if err != cmdline.OK || len(rest) != 0 {
-		printk.Err("e820: invalid mem= value '%s'\n", printk.Bytes(val))
+		printk.Pr_err("e820: invalid mem= value '%s'\n", printk.Bytes(val))
 		return ErrSyntax
 	}
 	if memSize == 0 {
-		printk.Err("e820: mem=0 ignored: it would remove all memory\n")
+		printk.Pr_err("e820: mem=0 ignored: it would remove all memory\n")
 		return ErrZeroSize
 	}
-	_, e := Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
+	_, e := E820__range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
 	return e
 }
 
-// Parse_memmap handles "memmap=" with one or more comma-separated forms,
+// Parse_memmap_opt handles "memmap=" with one or more comma-separated forms,
 // Linux parse_memmap_opt:
 //
 //	memmap=exactmap      forget the firmware map (more memmap= follow)
@@ -45,9 +45,9 @@ func Parse_mem(t *Table, val []byte) Error {
 //	memmap=nn[KMG]!ss    add it as persistent memory (type 12)
 //	memmap=nn[KMG]%ss-from+to   change type from to to (either optional)
 //
-// The changes are not sorted in: the kernel calls Finish_early_params
+// The changes are not sorted in: the kernel calls E820__finish_early_params
 // once all early options are parsed.
-func Parse_memmap(t *Table, val []byte) Error {
+func Parse_memmap_opt(t *E820Table, val []byte) Error {
 	if len(val) == 0 {
 		return ErrSyntax
 	}
@@ -58,7 +58,7 @@ func Parse_memmap(t *Table, val []byte) Error {
 			piece, next, more := cutComma(p)
 			if err := parse_memmap_one(t, piece, apply); err != OK {
 				if !apply {
-					printk.Err("e820: invalid memmap= value '%s'\n", printk.Bytes(piece))
+					printk.Pr_err("e820: invalid memmap= value '%s'\n", printk.Bytes(piece))
 				}
 				return err
 			}
@@ -81,7 +81,7 @@ func cutComma(s []byte) (piece, rest []byte, more bool) {
 }
 
 // parse_memmap_one checks one memmap= form and, when apply, applies it.
-func parse_memmap_one(t *Table, p []byte, apply bool) Error {
+func parse_memmap_one(t *E820Table, p []byte, apply bool) Error {
 	if len(p) >= 8 && string(p[:8]) == "exactmap" {
 		if len(p) != 8 {
 			return ErrSyntax
@@ -101,12 +101,12 @@ func parse_memmap_one(t *Table, p []byte, apply bool) Error {
 			return ErrZeroSize
 		}
 		if apply {
-			_, e := Range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
+			_, e := E820__range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
 			return e
 		}
 		return OK
 	}
-	var typ Type
+	var typ E820Type
 	switch rest[0] {
 	case '@':
 		typ = E820_TYPE_RAM
@@ -130,32 +130,32 @@ func parse_memmap_one(t *Table, p []byte, apply bool) Error {
 		// (gokern prints every memmap= change; Linux only adds the entry
 		// and lets the sanitiser settle the overlap).
 		if typ != E820_TYPE_RAM {
-			updated, e := Range_update(t, startAt, memSize, E820_TYPE_RAM, typ)
+			updated, e := E820__range_update(t, startAt, memSize, E820_TYPE_RAM, typ)
 			if e != OK || updated == memSize {
 				return e // it was all RAM: the update is the whole change
 			}
 		} else {
-			printk.Debug("e820: add [mem %#010Lx-%#010Lx] usable\n", printk.Int(startAt), printk.Int(startAt+memSize-1))
+			printk.Pr_debug("e820: add [mem %#010Lx-%#010Lx] usable\n", printk.Int(startAt), printk.Int(startAt+memSize-1))
 		}
-		return Range_add(t, startAt, memSize, typ)
+		return E820__range_add(t, startAt, memSize, typ)
 	}
 	return OK
 }
 
 // parse_memmap_retype handles "nn%ss-from+to" (the part after '%').
-func parse_memmap_retype(t *Table, memSize uint64, p []byte, apply bool) Error {
+func parse_memmap_retype(t *E820Table, memSize uint64, p []byte, apply bool) Error {
 	startAt, rest, err := cmdline.Memparse(p)
 	if err != cmdline.OK {
 		return ErrSyntax
 	}
 	var from, to uint64
 	if len(rest) > 0 && rest[0] == '-' {
-		if from, rest, err = cmdline.Strtoull(rest[1:]); err != cmdline.OK {
+		if from, rest, err = cmdline.Simple_strtoull(rest[1:]); err != cmdline.OK {
 			return ErrSyntax
 		}
 	}
 	if len(rest) > 0 && rest[0] == '+' {
-		if to, rest, err = cmdline.Strtoull(rest[1:]); err != cmdline.OK {
+		if to, rest, err = cmdline.Simple_strtoull(rest[1:]); err != cmdline.OK {
 			return ErrSyntax
 		}
 	}
@@ -168,18 +168,18 @@ func parse_memmap_retype(t *Table, memSize uint64, p []byte, apply bool) Error {
 	var e Error
 	switch {
 	case from != 0 && to != 0:
-		_, e = Range_update(t, startAt, memSize, Type(from), Type(to))
+		_, e = E820__range_update(t, startAt, memSize, E820Type(from), E820Type(to))
 	case to != 0:
-		e = Range_add(t, startAt, memSize, Type(to))
+		e = E820__range_add(t, startAt, memSize, E820Type(to))
 	case from != 0:
-		_, e = Range_remove(t, startAt, memSize, Type(from), true)
+		_, e = E820__range_remove(t, startAt, memSize, E820Type(from), true)
 	default:
-		_, e = Range_remove(t, startAt, memSize, 0, false)
+		_, e = E820__range_remove(t, startAt, memSize, 0, false)
 	}
 	return e
 }
 
-// Finish_early_params sanitises and prints t when mem= or memmap= changed
+// E820__finish_early_params sanitises and prints t when mem= or memmap= changed
 // it (userdef), Linux e820__finish_early_params:
 //
 //	e820: user-defined physical RAM map:
@@ -187,14 +187,14 @@ func parse_memmap_retype(t *Table, memSize uint64, p []byte, apply bool) Error {
 //
 // It returns ErrTooMany, printing nothing more, when the options left a
 // map that does not fit the table once sanitised (the caller stops).
-func Finish_early_params(t *Table, userdef bool) Error {
+func E820__finish_early_params(t *E820Table, userdef bool) Error {
 	if !userdef {
 		return OK
 	}
 	if _, err := Sanitize(t); err != OK {
 		return err
 	}
-	printk.Info("e820: user-defined physical RAM map:\n")
-	Print(t, "user")
+	printk.Pr_info("e820: user-defined physical RAM map:\n")
+	E820__print_table(t, "user")
 	return OK
 }

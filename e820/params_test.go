@@ -10,11 +10,11 @@ func TestParseMem(t *testing.T) {
 	for _, c := range []struct {
 		val  string
 		err  Error
-		want []Entry
+		want []E820Entry
 	}{
-		{"64M", OK, []Entry{{0, 0x9fc00, RAM}, {0x9fc00, 0x400, RES}, {0xf0000, 0x10000, RES},
+		{"64M", OK, []E820Entry{{0, 0x9fc00, RAM}, {0x9fc00, 0x400, RES}, {0xf0000, 0x10000, RES},
 			{M, 63 * M, RAM}, {0x7fe0000, 0x20000, RES}, {0xfeffc000, 0x4000, RES}, {0xfffc0000, 0x40000, RES}}},
-		{"0x100000", OK, []Entry{{0, 0x9fc00, RAM}, {0x9fc00, 0x400, RES}, {0xf0000, 0x10000, RES},
+		{"0x100000", OK, []E820Entry{{0, 0x9fc00, RAM}, {0x9fc00, 0x400, RES}, {0xf0000, 0x10000, RES},
 			{0x7fe0000, 0x20000, RES}, {0xfeffc000, 0x4000, RES}, {0xfffc0000, 0x40000, RES}}},
 		{"4G", OK, entries(qemuMap())},
 		{"0", ErrZeroSize, nil},
@@ -28,11 +28,11 @@ func TestParseMem(t *testing.T) {
 		{"nopentium", ErrNoPentium, nil},
 	} {
 		tab := qemuMap()
-		err := Parse_mem(tab, []byte(c.val))
+		err := Parse_memopt(tab, []byte(c.val))
 		if err != c.err {
 			t.Errorf("mem=%s: %v, want %v", c.val, err, c.err)
 		}
-		Update_table(tab)
+		E820__update_table(tab)
 		want := c.want
 		if err != OK {
 			want = entries(qemuMap()) // untouched
@@ -48,18 +48,18 @@ func TestParseMemmap(t *testing.T) {
 	for _, c := range []struct {
 		val  string
 		err  Error
-		want []Entry
+		want []E820Entry
 	}{
-		{"exactmap,640K@0,127M@1M", OK, []Entry{{0, 640 * K, RAM}, {M, 127 * M, RAM}}},
+		{"exactmap,640K@0,127M@1M", OK, []E820Entry{{0, 640 * K, RAM}, {M, 127 * M, RAM}}},
 		{"exactmap,0x9fc00@0,0x7f00000@0x100000,4K$0x9f000", OK,
-			[]Entry{{0, 0x9f000, RAM}, {0x9f000, 0x1000, RES}, {M, 127 * M, RAM}}},
+			[]E820Entry{{0, 0x9f000, RAM}, {0x9f000, 0x1000, RES}, {M, 127 * M, RAM}}},
 		{"exactmap,64M@0,1M#16M,2M!32M", OK,
-			[]Entry{{0, 16 * M, RAM}, {16 * M, M, ACPI}, {17 * M, 15 * M, RAM}, {32 * M, 2 * M, PRAM}, {34 * M, 30 * M, RAM}}},
-		{"exactmap,64M@0,1M%4M-1+2", OK, []Entry{{0, 4 * M, RAM}, {4 * M, M, RES}, {5 * M, 59 * M, RAM}}},
-		{"exactmap,64M@0,1M%4M-1", OK, []Entry{{0, 4 * M, RAM}, {5 * M, 59 * M, RAM}}},
-		{"exactmap,64M@0,1M%4M", OK, []Entry{{0, 4 * M, RAM}, {5 * M, 59 * M, RAM}}},
-		{"exactmap,1M%4M+3", OK, []Entry{{4 * M, M, ACPI}}},
-		{"exactmap,64M@0,16M", OK, []Entry{{0, 16 * M, RAM}}},
+			[]E820Entry{{0, 16 * M, RAM}, {16 * M, M, ACPI}, {17 * M, 15 * M, RAM}, {32 * M, 2 * M, PRAM}, {34 * M, 30 * M, RAM}}},
+		{"exactmap,64M@0,1M%4M-1+2", OK, []E820Entry{{0, 4 * M, RAM}, {4 * M, M, RES}, {5 * M, 59 * M, RAM}}},
+		{"exactmap,64M@0,1M%4M-1", OK, []E820Entry{{0, 4 * M, RAM}, {5 * M, 59 * M, RAM}}},
+		{"exactmap,64M@0,1M%4M", OK, []E820Entry{{0, 4 * M, RAM}, {5 * M, 59 * M, RAM}}},
+		{"exactmap,1M%4M+3", OK, []E820Entry{{4 * M, M, ACPI}}},
+		{"exactmap,64M@0,16M", OK, []E820Entry{{0, 16 * M, RAM}}},
 		// Garbage: the table is left alone.
 		{"", ErrSyntax, nil},
 		{"abc", ErrSyntax, nil},
@@ -77,11 +77,11 @@ func TestParseMemmap(t *testing.T) {
 		{"0", ErrZeroSize, nil},
 	} {
 		tab := qemuMap()
-		err := Parse_memmap(tab, []byte(c.val))
+		err := Parse_memmap_opt(tab, []byte(c.val))
 		if err != c.err {
 			t.Errorf("memmap=%s: %v, want %v", c.val, err, c.err)
 		}
-		Update_table(tab)
+		E820__update_table(tab)
 		want := c.want
 		if err != OK {
 			want = entries(qemuMap())
@@ -93,8 +93,8 @@ func TestParseMemmap(t *testing.T) {
 	c.lines()
 
 	tab := qemuMap()
-	Parse_memmap(tab, []byte("exactmap,640K@0,127M@1M"))
-	Finish_early_params(tab, true)
+	Parse_memmap_opt(tab, []byte("exactmap,640K@0,127M@1M"))
+	E820__finish_early_params(tab, true)
 	want := []string{
 		"e820: user-defined physical RAM map:",
 		"user: [mem 0x0000000000000000-0x000000000009ffff] usable",
@@ -112,12 +112,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, parse := range []func(*Table, []byte) Error{Parse_mem, Parse_memmap} {
+		for _, parse := range []func(*E820Table, []byte) Error{Parse_memopt, Parse_memmap_opt} {
 			tab := qemuMap()
 			if parse(tab, []byte(s)) != OK && !reflect.DeepEqual(entries(tab), entries(qemuMap())) {
 				t.Fatalf("%q refused but the table changed: %x", s, entries(tab))
 			}
-			Update_table(tab)
+			E820__update_table(tab)
 			checkSane(t, tab)
 		}
 	})

@@ -18,9 +18,9 @@ const (
 	LOWMEMSIZE = 0x9f000
 )
 
-// append_table copies a firmware table into t, Linux append_e820_table:
+// append_e820_table copies a firmware table into t, Linux append_e820_table:
 // a map of fewer than two entries is not believed.
-func append_table(t, firmware *Table) bool {
+func append_e820_table(t, firmware *E820Table) bool {
 	n := firmware.Nr_entries
 	if n < 2 {
 		return false
@@ -31,13 +31,13 @@ func append_table(t, firmware *Table) bool {
 	for i := uint32(0); i < n; i++ {
 		e := &firmware.Entries[i]
 		// Linux gives up on the whole table when one entry wraps past
-		// 2^64; Update_table clips such an entry instead.
-		Range_add(t, e.Addr, e.Size, e.Type)
+		// 2^64; E820__update_table clips such an entry instead.
+		E820__range_add(t, e.Addr, e.Size, e.Type)
 	}
 	return true
 }
 
-// Setup_default builds the kernel's map t from the firmware's E820 table
+// E820__memory_setup_default builds the kernel's map t from the firmware's E820 table
 // (boot_params.e820_table) and sanitises it; Linux
 // e820__memory_setup_default. When the firmware gave fewer than two
 // entries it fakes a map from the older BIOS calls that real-mode
@@ -48,10 +48,10 @@ func append_table(t, firmware *Table) bool {
 //
 // It returns the name to print the map under: "BIOS-e820", "BIOS-e801" or
 // "BIOS-88".
-func Setup_default(t, firmware *Table, altMemK, extMemK uint32) (who string) {
+func E820__memory_setup_default(t, firmware *E820Table, altMemK, extMemK uint32) (who string) {
 	who = "BIOS-e820"
 	t.Nr_entries = 0
-	if !append_table(t, firmware) {
+	if !append_e820_table(t, firmware) {
 		memSize := uint64(altMemK)
 		who = "BIOS-e801"
 		if altMemK < extMemK {
@@ -59,44 +59,44 @@ func Setup_default(t, firmware *Table, altMemK, extMemK uint32) (who string) {
 			who = "BIOS-88"
 		}
 		t.Nr_entries = 0
-		Range_add(t, 0, LOWMEMSIZE, E820_TYPE_RAM)
-		Range_add(t, HIGH_MEMORY, memSize<<10, E820_TYPE_RAM)
+		E820__range_add(t, 0, LOWMEMSIZE, E820_TYPE_RAM)
+		E820__range_add(t, HIGH_MEMORY, memSize<<10, E820_TYPE_RAM)
 	}
 	// We just appended a lot of ranges: sanitise them.
-	Update_table(t)
+	E820__update_table(t)
 	return who
 }
 
-// Memory_setup is Linux's e820__memory_setup: build t with Setup_default
+// E820__memory_setup is Linux's e820__memory_setup: build t with E820__memory_setup_default
 // and print it, the first lines of every boot log:
 //
 //	e820: BIOS-provided physical RAM map:
 //	BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
 //
 // (gokern prints the "e820: " prefix of the 4.x kernels the seeds show.)
-func Memory_setup(t, firmware *Table, altMemK, extMemK uint32) (who string) {
-	who = Setup_default(t, firmware, altMemK, extMemK)
-	printk.Info("e820: BIOS-provided physical RAM map:\n")
-	Print(t, who)
+func E820__memory_setup(t, firmware *E820Table, altMemK, extMemK uint32) (who string) {
+	who = E820__memory_setup_default(t, firmware, altMemK, extMemK)
+	printk.Pr_info("e820: BIOS-provided physical RAM map:\n")
+	E820__print_table(t, who)
 	return who
 }
 
-// Update_table_print sanitises t and, if that changed it, prints it as the
+// E820__update_table_print sanitises t and, if that changed it, prints it as the
 // "modified" map; Linux e820__update_table_print (which prints whenever it
 // sanitised; gokern only when something changed).
-func Update_table_print(t *Table) {
-	if !Update_table(t) {
+func E820__update_table_print(t *E820Table) {
+	if !E820__update_table(t) {
 		return
 	}
-	printk.Info("e820: modified physical RAM map:\n")
-	Print(t, "modified")
+	printk.Pr_info("e820: modified physical RAM map:\n")
+	E820__print_table(t, "modified")
 }
 
-// Check_usable reports ErrNoUsableRAM when t has no usable RAM above
+// CheckUsable reports ErrNoUsableRAM when t has no usable RAM above
 // 1 MiB: the kernel is loaded at 16 MiB and cannot run in 640 KiB. Linux
 // has no such check (it would crash later); gokern stops cleanly with a
 // message instead.
-func Check_usable(t *Table) Error {
+func CheckUsable(t *E820Table) Error {
 	for i := uint32(0); i < t.Nr_entries; i++ {
 		e := &t.Entries[i]
 		if (e.Type == E820_TYPE_RAM || e.Type == E820_TYPE_RESERVED_KERN) &&
@@ -107,11 +107,11 @@ func Check_usable(t *Table) Error {
 	return ErrNoUsableRAM
 }
 
-// Memblock_setup hands t's RAM to memblock, Linux e820__memblock_setup:
+// E820__memblock_setup hands t's RAM to memblock, Linux e820__memblock_setup:
 // every usable range becomes a memblock "memory" region, soft-reserved
 // ranges are reserved, and partial pages at the edges are trimmed. From
 // here on memblock, not the e820 table, is the allocator's view of memory.
-func Memblock_setup(t *Table) memblock.Error {
+func E820__memblock_setup(t *E820Table) memblock.Error {
 	// EFI may pass more than 128 entries, the size of memblock's static
 	// arrays: let memblock grow them. This runs late enough that the
 	// reservations (kernel, initrd, boot data) are already known, so the

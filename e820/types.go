@@ -7,27 +7,27 @@ import (
 
 // Linux: arch/x86/include/asm/e820/types.h.
 
-// Type is the kind of memory an E820 entry describes. The numbers are the
+// E820Type is the kind of memory an E820 entry describes. The numbers are the
 // ones the BIOS returns from INT 15h, AX=E820h (ACPI spec, "Address Range
 // Types"), plus two that only Linux uses (RESERVED_KERN, SOFT_RESERVED).
-type Type uint32
+type E820Type uint32
 
 const (
-	E820_TYPE_RAM      Type = 1 // usable RAM
-	E820_TYPE_RESERVED Type = 2 // in use or reserved by the firmware
-	E820_TYPE_ACPI     Type = 3 // ACPI tables: usable once they are read
-	E820_TYPE_NVS      Type = 4 // ACPI NVS: must be saved across S3
-	E820_TYPE_UNUSABLE Type = 5 // memory with detected errors
-	E820_TYPE_PMEM     Type = 7 // persistent memory (ACPI 6.0 NVDIMM)
+	E820_TYPE_RAM      E820Type = 1 // usable RAM
+	E820_TYPE_RESERVED E820Type = 2 // in use or reserved by the firmware
+	E820_TYPE_ACPI     E820Type = 3 // ACPI tables: usable once they are read
+	E820_TYPE_NVS      E820Type = 4 // ACPI NVS: must be saved across S3
+	E820_TYPE_UNUSABLE E820Type = 5 // memory with detected errors
+	E820_TYPE_PMEM     E820Type = 7 // persistent memory (ACPI 6.0 NVDIMM)
 	// E820_TYPE_PRAM is the legacy persistent-memory type 12, which came
 	// into use before ACPI 6.0 standardised type 7 (and memmap=nn!ss).
-	E820_TYPE_PRAM Type = 12
+	E820_TYPE_PRAM E820Type = 12
 	// E820_TYPE_SOFT_RESERVED is EFI "specific purpose" memory: RAM that
 	// the kernel leaves to a driver unless told otherwise.
-	E820_TYPE_SOFT_RESERVED Type = 0xefffffff
+	E820_TYPE_SOFT_RESERVED E820Type = 0xefffffff
 	// E820_TYPE_RESERVED_KERN is RAM the kernel itself took out of the map
 	// (setup_data); it counts as RAM and prints as "usable".
-	E820_TYPE_RESERVED_KERN Type = 128
+	E820_TYPE_RESERVED_KERN E820Type = 128
 )
 
 // E820_MAX_ENTRIES is Linux's formula: the zeropage's 128 entries
@@ -46,24 +46,24 @@ const (
 	HIGH_MEMORY = 0x00100000
 )
 
-// Entry is one range of the map, Linux struct e820_entry (in boot_params
+// E820Entry is one range of the map, Linux struct e820_entry (in boot_params
 // it is packed to 20 bytes; here it is a plain Go struct).
-type Entry struct {
+type E820Entry struct {
 	Addr uint64 // start of the range
 	Size uint64 // length in bytes
-	Type Type
+	Type E820Type
 }
 
-// Table is a whole map, Linux struct e820_table. It is a plain array so
+// E820Table is a whole map, Linux struct e820_table. It is a plain array so
 // that the kernel can keep its tables in static variables.
-type Table struct {
+type E820Table struct {
 	Nr_entries uint32
-	Entries    [E820_MAX_ENTRIES]Entry
+	Entries    [E820_MAX_ENTRIES]E820Entry
 }
 
 // String returns the name Linux's e820_print_type prints for t, or
-// "unknown" for a type it prints as "type N" (use print_type for that).
-func (t Type) String() string {
+// "unknown" for a type it prints as "type N" (use e820_print_type for that).
+func (t E820Type) String() string {
 	switch t {
 	case E820_TYPE_RAM, E820_TYPE_RESERVED_KERN:
 		return "usable"
@@ -85,13 +85,13 @@ func (t Type) String() string {
 	return "unknown"
 }
 
-// print_type continues the current log line with t's name, Linux
+// e820_print_type continues the current log line with t's name, Linux
 // e820_print_type. A type Linux does not know prints as "type N", so that
 // a strange firmware map is still visible in full.
-func print_type(t Type) {
+func e820_print_type(t E820Type) {
 	if t.String() == "unknown" {
-		printk.Cont("type %u", printk.Int(uint32(t)))
+		printk.Pr_cont("type %u", printk.Int(uint32(t)))
 		return
 	}
-	printk.Cont("%s", printk.Str(t.String()))
+	printk.Pr_cont("%s", printk.Str(t.String()))
 }

@@ -35,13 +35,13 @@ var (
 	overlap_list      [E820_MAX_ENTRIES]uint16     // entries covering the current address
 	// new_entries has room for the worst case, 2n-1 pieces of n
 	// overlapping entries, so that the walk never stops early.
-	new_entries [2 * E820_MAX_ENTRIES]Entry
+	new_entries [2 * E820_MAX_ENTRIES]E820Entry
 )
 
 // isStart reports whether change point c is the start of its entry. A
 // change point is an end when its address differs from the entry's start
 // (entries have non-zero size, so start and end never coincide).
-func isStart(t *Table, c *change_member) bool {
+func isStart(t *E820Table, c *change_member) bool {
 	return c.addr == t.Entries[c.entry].Addr
 }
 
@@ -49,7 +49,7 @@ func isStart(t *Table, c *change_member) bool {
 // come before ends (Linux cpcompare). Processing a start first at an
 // address where another entry ends means, for a moment, both are in the
 // overlap list; the zero-length piece this might create is dropped below.
-func cpless(t *Table, a, b uint16) bool {
+func cpless(t *E820Table, a, b uint16) bool {
 	ap, bp := &change_point_list[a], &change_point_list[b]
 	if ap.addr != bp.addr {
 		return ap.addr < bp.addr
@@ -59,11 +59,11 @@ func cpless(t *Table, a, b uint16) bool {
 
 // e820_nomerge: persistent-memory and soft-reserved ranges may mark device
 // or NUMA boundaries; Linux keeps them as the firmware split them.
-func e820_nomerge(typ Type) bool {
+func e820_nomerge(typ E820Type) bool {
 	return typ == E820_TYPE_PRAM || typ == E820_TYPE_SOFT_RESERVED
 }
 
-// Update_table sanitises t in place: sorted by address, no overlaps (the
+// E820__update_table sanitises t in place: sorted by address, no overlaps (the
 // larger type number wins), adjacent entries of the same type merged,
 // empty entries (the all-zero terminator qboot leaves) dropped, and an
 // entry whose end would pass 2^64 clipped to end at 2^64-1. It reports
@@ -78,14 +78,14 @@ func e820_nomerge(typ Type) bool {
 // (Linux then keeps the first E820_MAX_ENTRIES and loses the rest of the
 // map); gokern leaves the table as it was, says so, and Sanitize reports
 // ErrTooMany.
-func Update_table(t *Table) (changed bool) {
+func E820__update_table(t *E820Table) (changed bool) {
 	changed, _ = Sanitize(t)
 	return changed
 }
 
-// Sanitize is Update_table with its error: ErrTooMany, the table
+// Sanitize is E820__update_table with its error: ErrTooMany, the table
 // unchanged, when the sanitised map would not fit.
-func Sanitize(t *Table) (changed bool, err Error) {
+func Sanitize(t *E820Table) (changed bool, err Error) {
 	n := t.Nr_entries
 	if n > E820_MAX_ENTRIES {
 		n = E820_MAX_ENTRIES // a corrupt count must not index out of range
@@ -124,7 +124,7 @@ func Sanitize(t *Table) (changed bool, err Error) {
 	// Walk the change points, building the new map.
 	overlap_entries := 0
 	new_nr := uint32(0)
-	var last_type Type // 0: no memory at the current address
+	var last_type E820Type // 0: no memory at the current address
 	var last_addr uint64
 	for ci := 0; ci < chg_nr; ci++ {
 		cp := &change_point_list[change_point[ci]]
@@ -144,7 +144,7 @@ func Sanitize(t *Table) (changed bool, err Error) {
 			overlap_entries--
 		}
 		// The type here is the largest among the covering entries.
-		var current_type Type
+		var current_type E820Type
 		for i := 0; i < overlap_entries; i++ {
 			if ty := t.Entries[overlap_list[i]].Type; ty > current_type {
 				current_type = ty
@@ -171,7 +171,7 @@ func Sanitize(t *Table) (changed bool, err Error) {
 	}
 
 	if new_nr > E820_MAX_ENTRIES {
-		printk.Err("e820: the sanitised map needs %d entries, the table holds %d: left unsanitised\n",
+		printk.Pr_err("e820: the sanitised map needs %d entries, the table holds %d: left unsanitised\n",
 			printk.Int(new_nr), printk.Int(E820_MAX_ENTRIES))
 		return changed, ErrTooMany
 	}

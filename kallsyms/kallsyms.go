@@ -53,12 +53,12 @@ type Symbol struct {
 
 // The kernel runs its Go code on static g's with a nil m (arch/amd64/g.go),
 // so that a runtime panic path faults at once. The runtime's pcvalue keeps
-// a cache in the current m, so a look-up lends it one: Current_g_slot is
+// a cache in the current m, so a look-up lends it one: CurrentGSlot is
 // set by the kernel to its TLS slot (where the current g is); on a host it
 // stays nil and the real runtime's m is used.
 var (
-	Current_g_slot *uintptr
-	lookup_m       [M_SIZE]byte
+	CurrentGSlot *uintptr
+	lookup_m     [M_SIZE]byte
 )
 
 const (
@@ -72,10 +72,10 @@ const (
 )
 
 func lend_m() (mp *uintptr) {
-	if Current_g_slot == nil || *Current_g_slot == 0 {
+	if CurrentGSlot == nil || *CurrentGSlot == 0 {
 		return nil
 	}
-	mp = (*uintptr)(ptr(*Current_g_slot + G_M_OFFSET))
+	mp = (*uintptr)(ptr(*CurrentGSlot + G_M_OFFSET))
 	if *mp != 0 {
 		return nil
 	}

@@ -16,6 +16,6 @@ import (
 func Panic(format string, args ...printk.Arg) {
 	var buf [512]byte
 	n := printk.Vsnprintf(buf[:], format, args...)
-	printk.Emerg("Kernel panic - not syncing: %s\n", printk.Bytes(buf[:n]))
+	printk.Pr_emerg("Kernel panic - not syncing: %s\n", printk.Bytes(buf[:n]))
 	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }

@@ -16,26 +16,26 @@ import (
 	"gokern/printk"
 )
 
-// Case is one selftest. Run reports failures through t.
-type Case struct {
+// KunitCase is one selftest. Run reports failures through t.
+type KunitCase struct {
 	Name string
-	Run  func(t *T)
+	Run  func(t *Kunit)
 	// Explicit cases run only when named in selftest=, never with "all"
 	// (e.g. a case that must fail, to prove the failure path).
 	Explicit bool
 }
 
 // current is the case being run (one at a time, on the boot CPU).
-var current T
+var current Kunit
 
-// T collects one case's result.
-type T struct {
+// Kunit collects one case's result.
+type Kunit struct {
 	name   string
 	failed bool
 }
 
 // Errorf marks the case failed and prints a KTAP diagnostic line.
-func (t *T) Errorf(format string, args ...printk.Arg) {
+func (t *Kunit) Errorf(format string, args ...printk.Arg) {
 	t.failed = true
 	var buf [512]byte
 	n := printk.Vsnprintf(buf[:], format, args...)
@@ -43,18 +43,18 @@ func (t *T) Errorf(format string, args ...printk.Arg) {
 }
 
 // Logf prints a diagnostic without failing.
-func (t *T) Logf(format string, args ...printk.Arg) {
+func (t *Kunit) Logf(format string, args ...printk.Arg) {
 	var buf [512]byte
 	n := printk.Vsnprintf(buf[:], format, args...)
 	printk.Printk(printk.KERN_EMERG, "    # %s: %s\n", printk.Str(t.name), printk.Bytes(buf[:n]))
 }
 
 // Failed reports whether Errorf was called.
-func (t *T) Failed() bool { return t.failed }
+func (t *Kunit) Failed() bool { return t.failed }
 
 // selected reports whether name is in the comma-separated list sel, or
 // sel is "all" and the case is not explicit.
-func selected(c *Case, sel []byte) bool {
+func selected(c *KunitCase, sel []byte) bool {
 	if string(sel) == "all" {
 		return !c.Explicit
 	}
@@ -72,7 +72,7 @@ func selected(c *Case, sel []byte) bool {
 }
 
 // unknown returns the first name in sel that names no case, if any.
-func unknown(cases []Case, sel []byte) ([]byte, bool) {
+func unknown(cases []KunitCase, sel []byte) ([]byte, bool) {
 	if string(sel) == "all" {
 		return nil, false
 	}
@@ -100,7 +100,7 @@ func unknown(cases []Case, sel []byte) ([]byte, bool) {
 // KTAP at KERN_EMERG, so that "quiet" cannot hide results. It returns
 // whether every selected case passed; a name that matches no case is a
 // failure of its own ("not ok N name # no such selftest").
-func Run(cases []Case, sel []byte) bool {
+func Run(cases []KunitCase, sel []byte) bool {
 	total := 0
 	for i := range cases {
 		if selected(&cases[i], sel) {
@@ -111,8 +111,8 @@ func Run(cases []Case, sel []byte) bool {
 	if hasBad {
 		total++
 	}
-	printk.Emerg("KTAP version 1\n")
-	printk.Emerg("1..%d\n", printk.Int(total))
+	printk.Pr_emerg("KTAP version 1\n")
+	printk.Pr_emerg("1..%d\n", printk.Int(total))
 	ok := true
 	n := 0
 	for i := range cases {
@@ -123,19 +123,19 @@ func Run(cases []Case, sel []byte) bool {
 		n++
 		// One static T: a pointer passed through the indirect call c.Run
 		// would make a stack T escape to the Go heap.
-		current = T{name: c.Name}
+		current = Kunit{name: c.Name}
 		c.Run(&current)
 		if current.failed {
 			ok = false
-			printk.Emerg("not ok %d %s\n", printk.Int(n), printk.Str(c.Name))
+			printk.Pr_emerg("not ok %d %s\n", printk.Int(n), printk.Str(c.Name))
 		} else {
-			printk.Emerg("ok %d %s\n", printk.Int(n), printk.Str(c.Name))
+			printk.Pr_emerg("ok %d %s\n", printk.Int(n), printk.Str(c.Name))
 		}
 	}
 	if hasBad {
 		n++
 		ok = false
-		printk.Emerg("not ok %d %s # no such selftest\n", printk.Int(n), printk.Bytes(bad))
+		printk.Pr_emerg("not ok %d %s # no such selftest\n", printk.Int(n), printk.Bytes(bad))
 	}
 	if total == 0 {
 		ok = false

@@ -15,10 +15,10 @@ func capture(t *testing.T) *strings.Builder {
 	return &b
 }
 
-var cases = []Case{
-	{Name: "a", Run: func(t *T) {}},
-	{Name: "b", Run: func(t *T) { t.Errorf("x=%d", printk.Int(3)) }},
-	{Name: "c", Run: func(t *T) {}, Explicit: true},
+var cases = []KunitCase{
+	{Name: "a", Run: func(t *Kunit) {}},
+	{Name: "b", Run: func(t *Kunit) { t.Errorf("x=%d", printk.Int(3)) }},
+	{Name: "c", Run: func(t *Kunit) {}, Explicit: true},
 }
 
 func TestRunAll(t *testing.T) {

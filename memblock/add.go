@@ -12,18 +12,18 @@ import (
 
 // memblock_insert_region inserts [base, base+size) at index idx of t,
 // shifting the regions above it up by one. t must have room.
-func memblock_insert_region(t *Type, idx int, base, size uint64, nid int, flags Flags) {
+func memblock_insert_region(t *MemblockType, idx int, base, size uint64, nid int, flags MemblockFlags) {
 	// Linux: BUG_ON(type->cnt >= type->max). Here the slice bounds
 	// check turns that into an oops.
 	copy(t.Regions[idx+1:t.Cnt+1], t.Regions[idx:t.Cnt])
-	t.Regions[idx] = Region{Base: base, Size: size, Flags: flags, Nid: int32(nid)}
+	t.Regions[idx] = MemblockRegion{Base: base, Size: size, Flags: flags, Nid: int32(nid)}
 	t.Cnt++
 	t.Total_size += size
 }
 
 // memblock_merge_regions merges neighbouring regions that touch and agree
 // on node and flags, so that the arrays stay as short as possible.
-func memblock_merge_regions(t *Type) {
+func memblock_merge_regions(t *MemblockType) {
 	i := uint64(0)
 	for i+1 < t.Cnt {
 		this, next := &t.Regions[i], &t.Regions[i+1]
@@ -45,7 +45,7 @@ func memblock_merge_regions(t *Type) {
 // range needs, so that the array can be doubled before anything changes;
 // the second inserts them. (When the array has room even for the worst
 // case, cnt+1 new regions, the counting round is skipped.)
-func memblock_add_range(t *Type, base, size uint64, nid int, flags Flags) Error {
+func memblock_add_range(t *MemblockType, base, size uint64, nid int, flags MemblockFlags) Error {
 	size = memblock_cap_size(base, size)
 	if size == 0 {
 		return OK
@@ -54,7 +54,7 @@ func memblock_add_range(t *Type, base, size uint64, nid int, flags Flags) Error 
 
 	// Special case for an empty array: fill the dummy region.
 	if t.Regions[0].Size == 0 {
-		t.Regions[0] = Region{Base: base, Size: size, Flags: flags, Nid: int32(nid)}
+		t.Regions[0] = MemblockRegion{Base: base, Size: size, Flags: flags, Nid: int32(nid)}
 		t.Total_size = size
 		return OK
 	}
@@ -113,9 +113,9 @@ func memblock_add_range(t *Type, base, size uint64, nid int, flags Flags) Error 
 // memblock_add_node.
 //
 //go:noinline
-func Memblock_add_node(base, size uint64, nid int, flags Flags) Error {
+func Memblock_add_node(base, size uint64, nid int, flags MemblockFlags) Error {
 	if Memblock_debug {
-		printk.Info("memblock_add_node: [%#018llx-%#018llx] nid=%d flags=%x %s\n",
+		printk.Pr_info("memblock_add_node: [%#018llx-%#018llx] nid=%d flags=%x %s\n",
 			printk.Int(base), printk.Int(base+size-1), printk.Int(nid),
 			printk.Int(uint32(flags)), sym(callerPC()))
 	}

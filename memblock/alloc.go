@@ -28,7 +28,7 @@ import (
 // it (Linux choose_memblock_flags).
 var system_has_some_mirror bool
 
-func choose_memblock_flags() Flags {
+func choose_memblock_flags() MemblockFlags {
 	if system_has_some_mirror {
 		return MEMBLOCK_MIRROR
 	}
@@ -39,7 +39,7 @@ func round_up(x, align uint64) uint64   { return (x + align - 1) &^ (align - 1) 
 func round_down(x, align uint64) uint64 { return x &^ (align - 1) }
 
 // __memblock_find_range_bottom_up: the lowest fitting address.
-func find_range_bottom_up(start, end, size, align uint64, nid int, flags Flags) uint64 {
+func find_range_bottom_up(start, end, size, align uint64, nid int, flags MemblockFlags) uint64 {
 	for i := uint64(0); ; {
 		this_start, this_end, _ := next_mem_range(&i, nid, flags, &memblock.Memory, &memblock.Reserved)
 		if i == ULLONG_MAX {
@@ -58,7 +58,7 @@ func find_range_bottom_up(start, end, size, align uint64, nid int, flags Flags) 
 }
 
 // __memblock_find_range_top_down: the highest fitting address.
-func find_range_top_down(start, end, size, align uint64, nid int, flags Flags) uint64 {
+func find_range_top_down(start, end, size, align uint64, nid int, flags MemblockFlags) uint64 {
 	for i := ULLONG_MAX; ; {
 		this_start, this_end, _ := next_mem_range_rev(&i, nid, flags, &memblock.Memory, &memblock.Reserved)
 		if i == ULLONG_MAX {
@@ -79,7 +79,7 @@ func find_range_top_down(start, end, size, align uint64, nid int, flags Flags) u
 // memblock_find_in_range_node finds size free bytes aligned to align in
 // [start, end) on node nid, without reserving them. 0 means not found:
 // page 0 is never handed out, so 0 is free to mean failure.
-func memblock_find_in_range_node(size, align, start, end uint64, nid int, flags Flags) uint64 {
+func memblock_find_in_range_node(size, align, start, end uint64, nid int, flags MemblockFlags) uint64 {
 	if end == MEMBLOCK_ALLOC_ACCESSIBLE {
 		end = memblock.Current_limit
 	}
@@ -102,7 +102,7 @@ func memblock_find_in_range(start, end, size, align uint64) uint64 {
 		if ret != 0 || flags&MEMBLOCK_MIRROR == 0 {
 			return ret
 		}
-		printk.Warn("Could not allocate %#018llx bytes of mirrored memory\n", printk.Int(size))
+		printk.Pr_warn("Could not allocate %#018llx bytes of mirrored memory\n", printk.Int(size))
 		flags &^= MEMBLOCK_MIRROR
 	}
 }
@@ -137,7 +137,7 @@ func memblock_alloc_range_nid(size, align, start, end uint64, nid int, exact_nid
 			return 0
 		}
 		flags &^= MEMBLOCK_MIRROR
-		printk.Warn("Could not allocate %#018llx bytes of mirrored memory\n", printk.Int(size))
+		printk.Pr_warn("Could not allocate %#018llx bytes of mirrored memory\n", printk.Int(size))
 	}
 }
 
@@ -157,11 +157,11 @@ func checkRequest(size, align uint64) (uint64, Error) {
 // caller's address.
 func allocFailed(fn string, size, align uint64, nid int, from, max uint64, ip uintptr, err Error) {
 	if err == ErrInvalid {
-		printk.Err("%s: invalid request: %llu bytes align=0x%llx %s\n", printk.Str(fn),
+		printk.Pr_err("%s: invalid request: %llu bytes align=0x%llx %s\n", printk.Str(fn),
 			printk.Int(size), printk.Int(align), sym(ip))
 		return
 	}
-	printk.Err("%s: Failed to allocate %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
+	printk.Pr_err("%s: Failed to allocate %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 		printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),
 		printk.Int(from), printk.Int(max), sym(ip))
 }
@@ -170,7 +170,7 @@ func allocFailed(fn string, size, align uint64, nid int, from, max uint64, ip ui
 // with the caller's address passed down.
 func phys_alloc(fn string, size, align, start, end uint64, nid int, ip uintptr) (uint64, Error) {
 	if Memblock_debug {
-		printk.Info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
+		printk.Pr_info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 			printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),
 			printk.Int(start), printk.Int(end), sym(ip))
 	}
@@ -227,7 +227,7 @@ func memblock_alloc_internal(size, align, min_addr, max_addr uint64, nid int, ex
 // zeroed unless raw.
 func alloc_try_nid(fn string, size, align, min_addr, max_addr uint64, nid int, raw, quiet bool, ip uintptr) ([]byte, Error) {
 	if Memblock_debug {
-		printk.Info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
+		printk.Pr_info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 			printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),
 			printk.Int(min_addr), printk.Int(max_addr), sym(ip))
 	}

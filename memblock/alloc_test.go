@@ -285,7 +285,7 @@ func TestAddRangeWorstCase(t *testing.T) {
 	const P = asm.PAGE_SIZE
 	const n = INIT_MEMBLOCK_REGIONS / 2 // cnt*2 == max
 	// n one-page regions at the odd pages 1, 3, ..., 2n-1.
-	fill := func() *Type {
+	fill := func() *MemblockType {
 		setup(t, 64*M)
 		for i := uint64(0); i < n; i++ {
 			if err := Memblock_reserve((2*i+1)*P, P); err != OK {

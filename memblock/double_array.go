@@ -18,16 +18,16 @@ import (
 // new_area_start, new_area_size), that range is about to be reserved but
 // is not yet in the array: the new array must not land on it, so it is
 // searched for above the range first, then below.
-func memblock_double_array(t *Type, new_area_start, new_area_size uint64) Error {
+func memblock_double_array(t *MemblockType, new_area_start, new_area_size uint64) Error {
 	// Resizing before the kernel knows all its early reservations could
 	// put the new array on top of one of them (the initrd, say).
 	if !memblock_can_resize {
-		printk.Err("memblock: %s array is full (%lu entries) and may not grow yet\n",
+		printk.Pr_err("memblock: %s array is full (%lu entries) and may not grow yet\n",
 			printk.Str(t.Name), printk.Int(t.Max))
 		return ErrArrayFull
 	}
 	if memblock.Phys == nil {
-		printk.Err("memblock: cannot double %s array: no access to physical memory\n",
+		printk.Pr_err("memblock: cannot double %s array: no access to physical memory\n",
 			printk.Str(t.Name))
 		return ErrNoPhys
 	}
@@ -50,19 +50,19 @@ func memblock_double_array(t *Type, new_area_start, new_area_size uint64) Error 
 			new_alloc_size, asm.PAGE_SIZE)
 	}
 	if addr == 0 {
-		printk.Err("memblock: Failed to double %s array from %ld to %ld entries !\n",
+		printk.Pr_err("memblock: Failed to double %s array from %ld to %ld entries !\n",
 			printk.Str(t.Name), printk.Int(t.Max), printk.Int(t.Max*2))
 		return ErrNoMem
 	}
 	if Memblock_debug {
-		printk.Info("memblock: %s is doubled to %ld at [%#018llx-%#018llx]\n",
+		printk.Pr_info("memblock: %s is doubled to %ld at [%#018llx-%#018llx]\n",
 			printk.Str(t.Name), printk.Int(t.Max*2), printk.Int(addr), printk.Int(addr+new_size-1))
 	}
 
 	// Found space: move the array before reserving anything, because the
 	// array that is full may be reserved itself.
 	b := memblock.Phys.Bytes(addr, new_alloc_size)
-	new_array := unsafe.Slice((*Region)(unsafe.Pointer(unsafe.SliceData(b))), t.Max*2)
+	new_array := unsafe.Slice((*MemblockRegion)(unsafe.Pointer(unsafe.SliceData(b))), t.Max*2)
 	copy(new_array, t.Regions[:t.Max])
 	clear(new_array[t.Max:])
 

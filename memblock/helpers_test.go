@@ -24,7 +24,7 @@ func setup(t testing.TB, size uint64) *ktest.RAM {
 
 type rng [2]uint64 // [base, end)
 
-func regions(ty *Type) []rng {
+func regions(ty *MemblockType) []rng {
 	var out []rng
 	for i := uint64(0); i < ty.Cnt; i++ {
 		r := ty.Regions[i]
@@ -46,7 +46,7 @@ func freeRanges() []rng {
 
 // checkType verifies a region array's invariants: sorted, no overlaps,
 // neighbours that could merge are merged, Total_size is the sum.
-func checkType(t testing.TB, ty *Type) {
+func checkType(t testing.TB, ty *MemblockType) {
 	t.Helper()
 	if ty.Cnt == 0 || ty.Cnt > ty.Max || uint64(len(ty.Regions)) != ty.Max {
 		t.Fatalf("%s: cnt %d max %d len %d", ty.Name, ty.Cnt, ty.Max, len(ty.Regions))

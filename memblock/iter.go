@@ -21,7 +21,7 @@ const ULLONG_MAX = ^uint64(0)
 
 // should_skip_region reports whether memory region m must be left out of
 // a walk for node nid with flags. Regions of reserved are never skipped.
-func should_skip_region(t *Type, m *Region, nid int, flags Flags) bool {
+func should_skip_region(t *MemblockType, m *MemblockRegion, nid int, flags MemblockFlags) bool {
 	if t != &memblock.Memory {
 		return false
 	}
@@ -45,7 +45,7 @@ func should_skip_region(t *Type, m *Region, nid int, flags Flags) bool {
 // next_mem_range advances *idx to the next range of type_a not covered by
 // type_b (when type_b is nil, the next region of type_a) and returns it;
 // Linux __next_mem_range. *idx starts at 0 and is ULLONG_MAX at the end.
-func next_mem_range(idx *uint64, nid int, flags Flags, type_a, type_b *Type) (out_start, out_end uint64, out_nid int32) {
+func next_mem_range(idx *uint64, nid int, flags MemblockFlags, type_a, type_b *MemblockType) (out_start, out_end uint64, out_nid int32) {
 	idx_a := int(uint32(*idx))
 	idx_b := int(*idx >> 32)
 	if nid == asm.MAX_NUMNODES {
@@ -96,7 +96,7 @@ func next_mem_range(idx *uint64, nid int, flags Flags, type_a, type_b *Type) (ou
 // next_mem_range_rev is next_mem_range walking down from the top; Linux
 // __next_mem_range_rev. *idx starts at ULLONG_MAX and is ULLONG_MAX again
 // at the end. (The two halves are signed: -1 means "before the first".)
-func next_mem_range_rev(idx *uint64, nid int, flags Flags, type_a, type_b *Type) (out_start, out_end uint64, out_nid int32) {
+func next_mem_range_rev(idx *uint64, nid int, flags MemblockFlags, type_a, type_b *MemblockType) (out_start, out_end uint64, out_nid int32) {
 	idx_a := int(int32(uint32(*idx)))
 	idx_b := int(int32(uint32(*idx >> 32)))
 	if nid == asm.MAX_NUMNODES {
@@ -149,7 +149,7 @@ func next_mem_range_rev(idx *uint64, nid int, flags Flags, type_a, type_b *Type)
 // For_each_free_mem_range calls fn for every free range (in memory, not
 // reserved) of node nid (NUMA_NO_NODE: all) in ascending order, until fn
 // returns false; Linux for_each_free_mem_range.
-func For_each_free_mem_range(nid int, flags Flags, fn func(start, end uint64, nid int32) bool) {
+func For_each_free_mem_range(nid int, flags MemblockFlags, fn func(start, end uint64, nid int32) bool) {
 	for i := uint64(0); ; {
 		start, end, n := next_mem_range(&i, nid, flags, &memblock.Memory, &memblock.Reserved)
 		if i == ULLONG_MAX || !fn(start, end, n) {
@@ -160,7 +160,7 @@ func For_each_free_mem_range(nid int, flags Flags, fn func(start, end uint64, ni
 
 // For_each_free_mem_range_reverse is For_each_free_mem_range from the top
 // down; Linux for_each_free_mem_range_reverse.
-func For_each_free_mem_range_reverse(nid int, flags Flags, fn func(start, end uint64, nid int32) bool) {
+func For_each_free_mem_range_reverse(nid int, flags MemblockFlags, fn func(start, end uint64, nid int32) bool) {
 	for i := ULLONG_MAX; ; {
 		start, end, n := next_mem_range_rev(&i, nid, flags, &memblock.Memory, &memblock.Reserved)
 		if i == ULLONG_MAX || !fn(start, end, n) {
@@ -171,17 +171,17 @@ func For_each_free_mem_range_reverse(nid int, flags Flags, fn func(start, end ui
 
 // For_each_mem_region calls fn for each memory region; Linux
 // for_each_mem_region.
-func For_each_mem_region(fn func(r *Region) bool) {
+func For_each_mem_region(fn func(r *MemblockRegion) bool) {
 	for_each_region(&memblock.Memory, fn)
 }
 
 // For_each_reserved_mem_region calls fn for each reserved region; Linux
 // for_each_reserved_mem_region.
-func For_each_reserved_mem_region(fn func(r *Region) bool) {
+func For_each_reserved_mem_region(fn func(r *MemblockRegion) bool) {
 	for_each_region(&memblock.Reserved, fn)
 }
 
-func for_each_region(t *Type, fn func(r *Region) bool) {
+func for_each_region(t *MemblockType, fn func(r *MemblockRegion) bool) {
 	for i := uint64(0); i < t.Cnt; i++ {
 		if t.Regions[i].Size == 0 {
 			continue // the dummy region of an empty array

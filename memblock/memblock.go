@@ -55,36 +55,36 @@ const (
 	// allocations.)
 )
 
-// Flags are a region's attributes, Linux enum memblock_flags.
-type Flags uint32
+// MemblockFlags are a region's attributes, Linux enum memblock_flags.
+type MemblockFlags uint32
 
 const (
-	MEMBLOCK_NONE    Flags = 0x0 // no special request
-	MEMBLOCK_HOTPLUG Flags = 0x1 // hot(un)pluggable: avoid for kernel data
-	MEMBLOCK_MIRROR  Flags = 0x2 // mirrored (reliable) memory
-	MEMBLOCK_NOMAP   Flags = 0x4 // not in the direct map: never allocate
+	MEMBLOCK_NONE    MemblockFlags = 0x0 // no special request
+	MEMBLOCK_HOTPLUG MemblockFlags = 0x1 // hot(un)pluggable: avoid for kernel data
+	MEMBLOCK_MIRROR  MemblockFlags = 0x2 // mirrored (reliable) memory
+	MEMBLOCK_NOMAP   MemblockFlags = 0x4 // not in the direct map: never allocate
 )
 
-// Region is one range, Linux struct memblock_region.
-type Region struct {
+// MemblockRegion is one range, Linux struct memblock_region.
+type MemblockRegion struct {
 	Base  uint64
 	Size  uint64
-	Flags Flags
+	Flags MemblockFlags
 	Nid   int32 // NUMA node; MAX_NUMNODES when unknown
 }
 
 // regionSize is sizeof(struct memblock_region) here.
-const regionSize = uint64(unsafe.Sizeof(Region{}))
+const regionSize = uint64(unsafe.Sizeof(MemblockRegion{}))
 
-// Type is one array of regions, Linux struct memblock_type. Regions has
+// MemblockType is one array of regions, Linux struct memblock_type. Regions has
 // Max elements, of which the first Cnt are in use, sorted by Base and never
 // overlapping. An empty type has Cnt == 1 and a zero-size dummy region,
 // as in Linux: it saves a special case in every loop.
-type Type struct {
+type MemblockType struct {
 	Cnt        uint64
 	Max        uint64
 	Total_size uint64
-	Regions    []Region
+	Regions    []MemblockRegion
 	Name       string
 
 	// arrayPA is the physical address of Regions once
@@ -98,8 +98,8 @@ type Type struct {
 type Memblock struct {
 	Bottom_up     bool   // allocate from low addresses up
 	Current_limit uint64 // MEMBLOCK_ALLOC_ACCESSIBLE means up to here
-	Memory        Type
-	Reserved      Type
+	Memory        MemblockType
+	Reserved      MemblockType
 	Phys          asm.PhysMem // gokern: how to reach physical memory
 }
 
@@ -138,14 +138,14 @@ func (e Error) String() string {
 // runs (DESIGN.md §4), so the initialiser below holds constants only and
 // Init sets the slices.
 var (
-	memblock_memory_init_regions   [INIT_MEMBLOCK_REGIONS]Region
-	memblock_reserved_init_regions [INIT_MEMBLOCK_REGIONS]Region
+	memblock_memory_init_regions   [INIT_MEMBLOCK_REGIONS]MemblockRegion
+	memblock_reserved_init_regions [INIT_MEMBLOCK_REGIONS]MemblockRegion
 
 	memblock = Memblock{
 		Bottom_up:     false,
 		Current_limit: MEMBLOCK_ALLOC_ANYWHERE,
-		Memory:        Type{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "memory"},
-		Reserved:      Type{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "reserved"},
+		Memory:        MemblockType{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "memory"},
+		Reserved:      MemblockType{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "reserved"},
 	}
 
 	// memblock_can_resize is set by Memblock_allow_resize.
@@ -174,9 +174,9 @@ func Init(phys asm.PhysMem) {
 	clear(memblock_reserved_init_regions[:])
 	memblock = Memblock{
 		Current_limit: MEMBLOCK_ALLOC_ANYWHERE,
-		Memory: Type{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "memory",
+		Memory: MemblockType{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "memory",
 			Regions: memblock_memory_init_regions[:]},
-		Reserved: Type{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "reserved",
+		Reserved: MemblockType{Cnt: 1, Max: INIT_MEMBLOCK_REGIONS, Name: "reserved",
 			Regions: memblock_reserved_init_regions[:]},
 		Phys: phys,
 	}
@@ -189,10 +189,10 @@ func Init(phys asm.PhysMem) {
 }
 
 // Memory returns the "memory" array (Linux: memblock.memory).
-func Memory() *Type { return &memblock.Memory }
+func Memory() *MemblockType { return &memblock.Memory }
 
 // Reserved returns the "reserved" array (Linux: memblock.reserved).
-func Reserved() *Type { return &memblock.Reserved }
+func Reserved() *MemblockType { return &memblock.Reserved }
 
 // Memblock_allow_resize lets the region arrays grow, Linux
 // memblock_allow_resize. Until then a full array is an error: the grown
@@ -234,7 +234,7 @@ func memblock_addrs_overlap(base1, size1, base2, size2 uint64) bool {
 
 // memblock_overlaps_region reports whether [base, base+size) intersects a
 // region of t.
-func memblock_overlaps_region(t *Type, base, size uint64) bool {
+func memblock_overlaps_region(t *MemblockType, base, size uint64) bool {
 	size = memblock_cap_size(base, size)
 	for i := uint64(0); i < t.Cnt; i++ {
 		if memblock_addrs_overlap(base, size, t.Regions[i].Base, t.Regions[i].Size) {
@@ -251,7 +251,7 @@ func memblock_overlaps_region(t *Type, base, size uint64) bool {
 //
 // The caller is symbolised by kallsyms, as Linux's %pS does.
 func dbgRange(name string, base, size uint64, ip uintptr) {
-	printk.Info("%s: [%#018llx-%#018llx] %s\n", printk.Str(name),
+	printk.Pr_info("%s: [%#018llx-%#018llx] %s\n", printk.Str(name),
 		printk.Int(base), printk.Int(base+size-1), sym(ip))
 }
 

@@ -17,8 +17,8 @@ const (
 
 func TestInit(t *testing.T) {
 	Init(nil)
-	for _, ty := range []*Type{Memory(), Reserved()} {
-		if ty.Cnt != 1 || ty.Max != INIT_MEMBLOCK_REGIONS || ty.Total_size != 0 || ty.Regions[0] != (Region{Nid: asm.MAX_NUMNODES}) {
+	for _, ty := range []*MemblockType{Memory(), Reserved()} {
+		if ty.Cnt != 1 || ty.Max != INIT_MEMBLOCK_REGIONS || ty.Total_size != 0 || ty.Regions[0] != (MemblockRegion{Nid: asm.MAX_NUMNODES}) {
 			t.Errorf("%s: %+v", ty.Name, *ty)
 		}
 	}
@@ -82,7 +82,7 @@ func TestNodesAndFlags(t *testing.T) {
 	// Marking splits, clearing merges back.
 	Memblock_mark_nomap(4*M, M)
 	checkType(t, Memory())
-	if Memory().Cnt != 4 || Memory().Regions[1] != (Region{4 * M, M, MEMBLOCK_NOMAP, 0}) {
+	if Memory().Cnt != 4 || Memory().Regions[1] != (MemblockRegion{4 * M, M, MEMBLOCK_NOMAP, 0}) {
 		t.Fatalf("%+v", Memory().Regions[:Memory().Cnt])
 	}
 	// NOMAP memory is never free memory.

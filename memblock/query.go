@@ -23,7 +23,7 @@ func Memblock_end_of_DRAM() uint64 {
 
 // memblock_search returns the index of the region of t containing addr,
 // or -1: a binary search, since the regions are sorted.
-func memblock_search(t *Type, addr uint64) int {
+func memblock_search(t *MemblockType, addr uint64) int {
 	left, right := uint64(0), t.Cnt
 	for left < right {
 		mid := (left + right) / 2

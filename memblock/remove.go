@@ -10,13 +10,13 @@ import (
 
 // memblock_remove_region deletes region r of t. An array never becomes
 // truly empty: the last region is replaced by the zero-size dummy.
-func memblock_remove_region(t *Type, r int) {
+func memblock_remove_region(t *MemblockType, r int) {
 	t.Total_size -= t.Regions[r].Size
 	copy(t.Regions[r:t.Cnt-1], t.Regions[r+1:t.Cnt])
 	t.Cnt--
 	if t.Cnt == 0 {
 		t.Cnt = 1
-		t.Regions[0] = Region{Nid: asm.MAX_NUMNODES}
+		t.Regions[0] = MemblockRegion{Nid: asm.MAX_NUMNODES}
 	}
 }
 
@@ -25,7 +25,7 @@ func memblock_remove_region(t *Type, r int) {
 // regions only. It returns the index range [start_rgn, end_rgn) of the
 // regions inside (both 0 when none are). At most two regions are added,
 // so the array is grown first if it has less room than that.
-func memblock_isolate_range(t *Type, base, size uint64) (start_rgn, end_rgn int, err Error) {
+func memblock_isolate_range(t *MemblockType, base, size uint64) (start_rgn, end_rgn int, err Error) {
 	size = memblock_cap_size(base, size)
 	end := base + size
 	if size == 0 {
@@ -74,7 +74,7 @@ func memblock_isolate_range(t *Type, base, size uint64) (start_rgn, end_rgn int,
 }
 
 // memblock_remove_range takes [base, base+size) out of t.
-func memblock_remove_range(t *Type, base, size uint64) Error {
+func memblock_remove_range(t *MemblockType, base, size uint64) Error {
 	start_rgn, end_rgn, err := memblock_isolate_range(t, base, size)
 	if err != OK {
 		return err
@@ -111,7 +111,7 @@ func Memblock_free(base, size uint64) Error {
 
 // memblock_setclr_flag sets or clears flag on the memory regions covering
 // [base, base+size), splitting them at the edges first.
-func memblock_setclr_flag(base, size uint64, set bool, flag Flags) Error {
+func memblock_setclr_flag(base, size uint64, set bool, flag MemblockFlags) Error {
 	t := &memblock.Memory
 	start_rgn, end_rgn, err := memblock_isolate_range(t, base, size)
 	if err != OK {

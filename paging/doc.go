@@ -43,7 +43,7 @@
 //
 // The walkers never dereference a physical address themselves: they ask an
 // asm.PhysMem for the 4 KiB table at a physical address. In the kernel that
-// is &asm.Direct_map (physical + PAGE_OFFSET, the direct map, as Linux's
+// is &asm.DirectMap (physical + PAGE_OFFSET, the direct map, as Linux's
 // __va); in host tests it is a simulated RAM (internal/ktest.RAM), the
 // same one the memblock and bootmem tests use. The same Map, Walk, Protect
 // and Dump run in both.

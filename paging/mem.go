@@ -11,7 +11,7 @@ import (
 // directly, and its builders call alloc_low_page (arch/x86/mm/init.c).
 // gokern's seam is asm.PhysMem, the same one memblock and bootmem use, so
 // the very same Map, Walk, Protect and Dump run in the kernel over real
-// memory (&asm.Direct_map) and in host tests over a simulated RAM
+// memory (&asm.DirectMap) and in host tests over a simulated RAM
 // (internal/ktest.RAM).
 
 // table returns the 512 entries of the page-aligned table at pa. Tables

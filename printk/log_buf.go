@@ -31,9 +31,9 @@ func log_store(level int, text []byte) {
 	}
 }
 
-// Log_read copies the retained log (oldest first) into dst and returns the
+// LogRead copies the retained log (oldest first) into dst and returns the
 // number of bytes copied; Linux's syslog(SYSLOG_ACTION_READ_ALL).
-func Log_read(dst []byte) int {
+func LogRead(dst []byte) int {
 	first := uint64(0)
 	if log_next > LOG_BUF_LEN {
 		first = log_next - LOG_BUF_LEN
@@ -46,9 +46,9 @@ func Log_read(dst []byte) int {
 	return n
 }
 
-// Log_contains reports whether the retained log holds s (for selftests that
+// LogContains reports whether the retained log holds s (for selftests that
 // check a message was logged even when the console level hid it).
-func Log_contains(s string) bool {
+func LogContains(s string) bool {
 	if len(s) == 0 {
 		return true
 	}

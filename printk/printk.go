@@ -7,7 +7,7 @@
 // interface boxing, so arguments are passed as Arg values built by Int and
 // Str, which live on the caller's stack:
 //
-//	printk.Info("BIOS-e820: [mem %#018x-%#018x] %s\n", printk.Int(start), printk.Int(end), printk.Str("usable"))
+//	printk.Pr_info("BIOS-e820: [mem %#018x-%#018x] %s\n", printk.Int(start), printk.Int(end), printk.Str("usable"))
 //
 // Format strings are Linux's: %d %i %u %x %X %c %s %p %%, with the flags
 // '-', '0', '#', '+', ' ', a width, and the length modifiers h, hh, l, ll, z
@@ -182,12 +182,12 @@ func timestamp(b []byte) int {
 }
 
 // Emerg .. Debug are Linux's pr_emerg .. pr_debug.
-func Emerg(format string, args ...Arg)  { Printk(KERN_EMERG, format, args...) }
-func Alert(format string, args ...Arg)  { Printk(KERN_ALERT, format, args...) }
-func Crit(format string, args ...Arg)   { Printk(KERN_CRIT, format, args...) }
-func Err(format string, args ...Arg)    { Printk(KERN_ERR, format, args...) }
-func Warn(format string, args ...Arg)   { Printk(KERN_WARNING, format, args...) }
-func Notice(format string, args ...Arg) { Printk(KERN_NOTICE, format, args...) }
-func Info(format string, args ...Arg)   { Printk(KERN_INFO, format, args...) }
-func Debug(format string, args ...Arg)  { Printk(KERN_DEBUG, format, args...) }
-func Cont(format string, args ...Arg)   { Printk(KERN_CONT, format, args...) }
+func Pr_emerg(format string, args ...Arg)  { Printk(KERN_EMERG, format, args...) }
+func Pr_alert(format string, args ...Arg)  { Printk(KERN_ALERT, format, args...) }
+func Pr_crit(format string, args ...Arg)   { Printk(KERN_CRIT, format, args...) }
+func Pr_err(format string, args ...Arg)    { Printk(KERN_ERR, format, args...) }
+func Pr_warn(format string, args ...Arg)   { Printk(KERN_WARNING, format, args...) }
+func Pr_notice(format string, args ...Arg) { Printk(KERN_NOTICE, format, args...) }
+func Pr_info(format string, args ...Arg)   { Printk(KERN_INFO, format, args...) }
+func Pr_debug(format string, args ...Arg)  { Printk(KERN_DEBUG, format, args...) }
+func Pr_cont(format string, args ...Arg)   { Printk(KERN_CONT, format, args...) }

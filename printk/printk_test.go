@@ -106,27 +106,27 @@ func withConsole(t *testing.T) *capture {
 func TestLevelsTimestampsAndLogBuf(t *testing.T) {
 	c := withConsole(t)
 	Clock = func() uint64 { return 1_234_567_891 }
-	Info("hello %d\n", Int(1))
-	Debug("hidden-debug-line\n")
-	Err("bad %s", Str("thing"))
-	Cont(" continued\n")
+	Pr_info("hello %d\n", Int(1))
+	Pr_debug("hidden-debug-line\n")
+	Pr_err("bad %s", Str("thing"))
+	Pr_cont(" continued\n")
 	want := "[    1.234567] hello 1\n[    1.234567] bad thing continued\n"
 	if got := c.out.String(); got != want {
 		t.Fatalf("console got %q, want %q", got, want)
 	}
-	if !Log_contains("<7>[    1.234567] hidden-debug-line\n") {
+	if !LogContains("<7>[    1.234567] hidden-debug-line\n") {
 		t.Fatal("debug message missing from __log_buf")
 	}
-	if !Log_contains("<3>[    1.234567] bad thing continued\n") {
+	if !LogContains("<3>[    1.234567] bad thing continued\n") {
 		t.Fatal("continued line not stored as one record")
 	}
 	Console_loglevel = CONSOLE_LOGLEVEL_DEBUG
-	Debug("now-visible\n")
+	Pr_debug("now-visible\n")
 	if !strings.Contains(c.out.String(), "now-visible") {
 		t.Fatal("debug loglevel did not print KERN_DEBUG")
 	}
 	Console_loglevel = CONSOLE_LOGLEVEL_QUIET
-	Warn("quiet-hides-warnings\n")
+	Pr_warn("quiet-hides-warnings\n")
 	if strings.Contains(c.out.String(), "quiet-hides") {
 		t.Fatal("quiet printed a warning")
 	}
@@ -135,11 +135,11 @@ func TestLevelsTimestampsAndLogBuf(t *testing.T) {
 func TestLogBufWraps(t *testing.T) {
 	line := strings.Repeat("x", 100) + "\n"
 	for i := 0; i < 2*LOG_BUF_LEN/len(line); i++ {
-		Info("%s", Str(line))
+		Pr_info("%s", Str(line))
 	}
-	Info("last-line\n")
+	Pr_info("last-line\n")
 	var b [LOG_BUF_LEN]byte
-	n := Log_read(b[:])
+	n := LogRead(b[:])
 	if n != LOG_BUF_LEN || !strings.HasSuffix(string(b[:n]), "last-line\n") {
 		t.Fatalf("Log_read returned %d bytes ending %q", n, b[n-20:n])
 	}
@@ -153,7 +153,7 @@ func TestPrintkDoesNotAllocate(t *testing.T) {
 	consoles = nil
 	defer func() { consoles = saved }()
 	if a := testing.AllocsPerRun(100, func() {
-		Info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(1)), Int(uint64(2)), Str("usable"))
+		Pr_info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(1)), Int(uint64(2)), Str("usable"))
 	}); a != 0 {
 		t.Fatalf("printk allocated %v times per call", a)
 	}
@@ -183,7 +183,7 @@ func BenchmarkPrintkE820Line(b *testing.B) {
 	consoles = nil
 	defer func() { consoles = saved }()
 	for i := 0; i < b.N; i++ {
-		Info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(i)), Int(uint64(i+4096)), Str("usable"))
+		Pr_info("BIOS-e820: [mem %#018llx-%#018llx] %s\n", Int(uint64(i)), Int(uint64(i+4096)), Str("usable"))
 	}
 }
 

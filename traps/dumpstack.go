@@ -49,19 +49,19 @@ func DieEarly(regs *asm.PtRegs) {
 	culprit, kind := oopsCulprit(frames[:n])
 	switch {
 	case kind != "":
-		printk.Emerg("kernel BUG: %s\n", printk.Str(kind))
+		printk.Pr_emerg("kernel BUG: %s\n", printk.Str(kind))
 	case vec == asm.X86_TRAP_PF && cr2 < asm.PAGE_SIZE:
-		printk.Emerg("BUG: kernel NULL pointer dereference, address: %#018x\n", printk.Int(cr2))
+		printk.Pr_emerg("BUG: kernel NULL pointer dereference, address: %#018x\n", printk.Int(cr2))
 	case vec == asm.X86_TRAP_PF:
-		printk.Emerg("BUG: unable to handle page fault for address: %#018x\n", printk.Int(cr2))
+		printk.Pr_emerg("BUG: unable to handle page fault for address: %#018x\n", printk.Int(cr2))
 	}
 	if vec == asm.X86_TRAP_PF {
 		show_fault_oops(regs.Orig_ax)
 	}
-	printk.Emerg("early exception: vector %d (%s) error code %#x\n", printk.Int(vec), printk.Str(name), printk.Int(regs.Orig_ax))
+	printk.Pr_emerg("early exception: vector %d (%s) error code %#x\n", printk.Int(vec), printk.Str(name), printk.Int(regs.Orig_ax))
 	if culprit != 0 {
 		if sym, ok := kallsyms.Lookup(culprit); ok {
-			printk.Emerg("in kernel code at %s (%s:%d)\n", printk.Str(sym.Name), printk.Str(sym.File), printk.Int(sym.Line))
+			printk.Pr_emerg("in kernel code at %s (%s:%d)\n", printk.Str(sym.Name), printk.Str(sym.File), printk.Int(sym.Line))
 		}
 	}
 	show_regs(regs, cr2)
@@ -85,8 +85,8 @@ func show_fault_oops(e uint64) {
 	if e&asm.X86_PF_RSVD != 0 {
 		cause = "reserved bit violation"
 	}
-	printk.Emerg("#PF: supervisor %s access in kernel mode\n", printk.Str(access))
-	printk.Emerg("#PF: error_code(%#06x) - %s\n", printk.Int(e), printk.Str(cause))
+	printk.Pr_emerg("#PF: supervisor %s access in kernel mode\n", printk.Str(access))
+	printk.Pr_emerg("#PF: error_code(%#06x) - %s\n", printk.Int(e), printk.Str(cause))
 }
 
 // oopsCulprit looks through the frames (frames[0] the faulting RIP, then
@@ -197,21 +197,21 @@ func show_regs(regs *asm.PtRegs, cr2 uint64) {
 	if s, ok := kallsyms.Lookup(uintptr(regs.IP)); ok {
 		file, line = s.File, s.Line
 	}
-	printk.Emerg("RIP: %04x:%s (%s:%d)\n", printk.Int(regs.CS), printk.Bytes(sym[:n]), printk.Str(file), printk.Int(line))
-	printk.Emerg("RSP: %04x:%016x EFLAGS: %08x\n", printk.Int(regs.SS), printk.Int(regs.SP), printk.Int(regs.Flags))
-	printk.Emerg("RAX: %016x RBX: %016x RCX: %016x\n", printk.Int(regs.AX), printk.Int(regs.BX), printk.Int(regs.CX))
-	printk.Emerg("RDX: %016x RSI: %016x RDI: %016x\n", printk.Int(regs.DX), printk.Int(regs.SI), printk.Int(regs.DI))
-	printk.Emerg("RBP: %016x R08: %016x R09: %016x\n", printk.Int(regs.BP), printk.Int(regs.R8), printk.Int(regs.R9))
-	printk.Emerg("R10: %016x R11: %016x R12: %016x\n", printk.Int(regs.R10), printk.Int(regs.R11), printk.Int(regs.R12))
-	printk.Emerg("R13: %016x R14: %016x R15: %016x\n", printk.Int(regs.R13), printk.Int(regs.R14), printk.Int(regs.R15))
-	printk.Emerg("CR0: %016x CR2: %016x CR3: %016x\n", printk.Int(asm.Read_cr0()), printk.Int(cr2), printk.Int(asm.Read_cr3()))
-	printk.Emerg("CR4: %016x\n", printk.Int(asm.Read_cr4()))
+	printk.Pr_emerg("RIP: %04x:%s (%s:%d)\n", printk.Int(regs.CS), printk.Bytes(sym[:n]), printk.Str(file), printk.Int(line))
+	printk.Pr_emerg("RSP: %04x:%016x EFLAGS: %08x\n", printk.Int(regs.SS), printk.Int(regs.SP), printk.Int(regs.Flags))
+	printk.Pr_emerg("RAX: %016x RBX: %016x RCX: %016x\n", printk.Int(regs.AX), printk.Int(regs.BX), printk.Int(regs.CX))
+	printk.Pr_emerg("RDX: %016x RSI: %016x RDI: %016x\n", printk.Int(regs.DX), printk.Int(regs.SI), printk.Int(regs.DI))
+	printk.Pr_emerg("RBP: %016x R08: %016x R09: %016x\n", printk.Int(regs.BP), printk.Int(regs.R8), printk.Int(regs.R9))
+	printk.Pr_emerg("R10: %016x R11: %016x R12: %016x\n", printk.Int(regs.R10), printk.Int(regs.R11), printk.Int(regs.R12))
+	printk.Pr_emerg("R13: %016x R14: %016x R15: %016x\n", printk.Int(regs.R13), printk.Int(regs.R14), printk.Int(regs.R15))
+	printk.Pr_emerg("CR0: %016x CR2: %016x CR3: %016x\n", printk.Int(asm.Read_cr0()), printk.Int(cr2), printk.Int(asm.Read_cr3()))
+	printk.Pr_emerg("CR4: %016x\n", printk.Int(asm.Read_cr4()))
 }
 
 // show_trace_log_lvl prints the call chain, Linux's "Call Trace:"; frames
 // is collectFrames' result (frames[0], the faulting RIP, is in show_regs).
 func show_trace_log_lvl(frames []uintptr) {
-	printk.Emerg("Call Trace:\n")
+	printk.Pr_emerg("Call Trace:\n")
 	var sym [160]byte
 	for i := 1; i < len(frames); i++ {
 		k := kallsyms.Sprint_symbol(sym[:], frames[i])
@@ -219,10 +219,10 @@ func show_trace_log_lvl(frames []uintptr) {
 		if s, ok := kallsyms.Lookup(frames[i] - 1); ok {
 			file, line = s.File, s.Line
 		}
-		printk.Emerg(" [<%016x>] %s (%s:%d)\n", printk.Int(frames[i]), printk.Bytes(sym[:k]), printk.Str(file), printk.Int(line))
+		printk.Pr_emerg(" [<%016x>] %s (%s:%d)\n", printk.Int(frames[i]), printk.Bytes(sym[:k]), printk.Str(file), printk.Int(line))
 		// A recursion (EXHAUST_STACK) repeats one frame: print it once.
 		if rep := repeats(frames, i); rep > 1 {
-			printk.Emerg(" ... the frame above %d more times\n", printk.Int(rep-1))
+			printk.Pr_emerg(" ... the frame above %d more times\n", printk.Int(rep-1))
 			i += rep - 1
 		}
 	}

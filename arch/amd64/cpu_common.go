@@ -32,8 +32,8 @@ func startup_64_setup_gdt_idt() {
 	Gdt_page[asm.GDT_ENTRY_KERNEL_CS] = asm.DESC_KERNEL_CS
 	Gdt_page[asm.GDT_ENTRY_KERNEL_DS] = asm.DESC_KERNEL_DS
 
-	init_g(&exc_g, uintptrOf(&exception_stack[0]), EXCEPTION_STACK_SIZE)
-	kallsyms.Current_g_slot = &tls_block[0]
+	initG(&exc_g, uintptrOf(&exception_stack[0]), EXCEPTION_STACK_SIZE)
+	kallsyms.CurrentGSlot = &tls_block[0]
 	// The stacks an oops may walk.
 	traps.AddStack(uintptrOf(&boot_stack[0]), uintptrOf(&boot_stack[0])+BOOT_STACK_SIZE)
 	traps.AddStack(uintptrOf(&exception_stack[0]), uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)

@@ -29,8 +29,8 @@ func TestReserveEbdaRegion(t *testing.T) {
 			binary.LittleEndian.PutUint16(ram.Mem[BIOS_LOWMEM_KILOBYTES:], c.lowKiB)
 			memblock.Init(ram)
 			reserve_ebda_region(ram)
-			if Lowmem_start != c.want || Ebda_start != uint32(c.ebdaSeg)<<4 {
-				t.Fatalf("Lowmem_start %#x Ebda_start %#x, want %#x %#x", Lowmem_start, Ebda_start, c.want, uint32(c.ebdaSeg)<<4)
+			if LowmemStart != c.want || EbdaStart != uint32(c.ebdaSeg)<<4 {
+				t.Fatalf("LowmemStart %#x EbdaStart %#x, want %#x %#x", LowmemStart, EbdaStart, c.want, uint32(c.ebdaSeg)<<4)
 			}
 			r := memblock.Reserved()
 			if r.Cnt != 1 || r.Regions[0].Base != uint64(c.want) || r.Regions[0].Base+r.Regions[0].Size != 1<<20 {

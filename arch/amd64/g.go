@@ -63,10 +63,10 @@ var (
 	exception_stack [EXCEPTION_STACK_SIZE]byte
 )
 
-// init_g fills in a static g for the stack [lo, lo+size).
+// initG fills in a static g for the stack [lo, lo+size).
 //
 //go:nosplit
-func init_g(g *gStatic, lo, size uintptr) {
+func initG(g *gStatic, lo, size uintptr) {
 	g.stack_lo = lo
 	g.stack_hi = lo + size
 	g.stackguard0 = lo + STACK_GUARD

@@ -19,9 +19,9 @@ import (
 // memory stage).
 
 var (
-	// cmdline_truncated: the loader's command line had no NUL within
+	// cmdlineTruncated: the loader's command line had no NUL within
 	// COMMAND_LINE_SIZE-1 bytes; the copy was cut there.
-	cmdline_truncated bool
+	cmdlineTruncated bool
 
 	// Set by startup_64 (head_64.s).
 	boot_params_phys   uintptr
@@ -35,13 +35,13 @@ func Early_top_pgt() *[512]uint64 {
 	return (*[512]uint64)(asm.Phys_to_virt(early_top_pgt_phys))
 }
 
-// Kernel_end is the virtual address of _end.
-func Kernel_end() uintptr { return asm.KernelEnd() }
+// KernelEnd is the virtual address of _end.
+func KernelEnd() uintptr { return asm.KernelEnd() }
 
 // copy_bootdata copies the zeropage and the command line into kernel
 // memory, so that later stages can reuse the loader's memory (Linux
 // head64.c copy_bootdata). The command line is cut at COMMAND_LINE_SIZE-1
-// bytes and NUL-terminated; cmdline_truncated records a cut.
+// bytes and NUL-terminated; cmdlineTruncated records a cut.
 func copy_bootdata(real_mode_data uintptr) {
 	src := (*asm.BootParams)(asm.Phys_to_virt(real_mode_data))
 	Boot_params = *src
@@ -57,7 +57,7 @@ func copy_bootdata(real_mode_data uintptr) {
 	}
 	cmdline.Boot_command_line[n] = 0
 	cmdline.BootCommandLineLen = n
-	cmdline_truncated = n == asm.COMMAND_LINE_SIZE-1 && cl[n] != 0
+	cmdlineTruncated = n == asm.COMMAND_LINE_SIZE-1 && cl[n] != 0
 }
 
 // startup_64_report brings up the console and prints the startup_64
@@ -76,8 +76,8 @@ func startup_64_report() {
 	parse_early_options(cmd, EARLY_CONSOLE)
 	serial8250.InitEarlyConsole()
 	parse_early_options(cmd, EARLY_REPORT)
-	printk.Debug("startup_64: kernel at %#x-%#x, early_top_pgt at %#x (phys), boot_params at %#x\n",
-		printk.Int(uintptr(asm.X__START_KERNEL)), printk.Int(Kernel_end()), printk.Int(early_top_pgt_phys), printk.Int(boot_params_phys))
+	printk.Pr_debug("startup_64: kernel at %#x-%#x, early_top_pgt at %#x (phys), boot_params at %#x\n",
+		printk.Int(uintptr(asm.X__START_KERNEL)), printk.Int(KernelEnd()), printk.Int(early_top_pgt_phys), printk.Int(boot_params_phys))
 }
 
 // x86_64_start_kernel is the first C function of Linux's 64-bit kernel
@@ -88,7 +88,7 @@ func startup_64_report() {
 func x86_64_start_kernel(real_mode_data uintptr, tsc0 uint64) {
 	copy_bootdata(real_mode_data)
 	tsc.Tsc_early_init(tsc0)
-	printk.Debug("x86_64_start_kernel: boot_params copied from %#x, command line %d bytes, TSC %d kHz\n",
+	printk.Pr_debug("x86_64_start_kernel: boot_params copied from %#x, command line %d bytes, TSC %d kHz\n",
 		printk.Int(real_mode_data), printk.Int(cmdline.BootCommandLineLen), printk.Int(tsc.Tsc_khz))
 
 	// clear_page(init_top_pgt); init_top_pgt[511] = early_top_pgt[511]:

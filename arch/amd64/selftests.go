@@ -15,7 +15,7 @@ import (
 
 // Test_early_idt: IDTR points at Idt_table, and every exception gate is a
 // present interrupt gate to its stub, in __KERNEL_CS, on IST1.
-func Test_early_idt(t *kunit.T) {
+func Test_early_idt(t *kunit.Kunit) {
 	var d asm.DescPtr
 	asm.Store_idt(&d)
 	if d.Base() != uint64(uintptrOf(&Idt_table[0])) || d.Limit() != asm.IDT_ENTRIES*16-1 {
@@ -48,7 +48,7 @@ func b2i(b bool) int {
 
 // Test_gdt_tss: GDTR, CS, TR and the TSS's IST1 are what
 // startup_64_setup_gdt_idt set.
-func Test_gdt_tss(t *kunit.T) {
+func Test_gdt_tss(t *kunit.Kunit) {
 	var d asm.DescPtr
 	asm.Store_gdt(&d)
 	if d.Base() != uint64(uintptrOf(&Gdt_page[0])) {
@@ -76,7 +76,7 @@ func Test_gdt_tss(t *kunit.T) {
 // init_mem_mapping ran, but still in memory) mapped the kernel image, and
 // only it, at __START_KERNEL_map + 16 MiB in 2 MiB pages, identity-mapped
 // 0-4 GiB without page 0, and aliased 0-4 GiB at PAGE_OFFSET.
-func Test_early_pgt(t *kunit.T) {
+func Test_early_pgt(t *kunit.Kunit) {
 	pgd := Early_top_pgt()
 	if pgd[511] == 0 {
 		t.Errorf("early_top_pgt[511] is empty")
@@ -84,7 +84,7 @@ func Test_early_pgt(t *kunit.T) {
 	pud := (*[512]uint64)(asm.Phys_to_virt(uintptr(pgd[511] &^ 0xfff)))
 	pmd := (*[512]uint64)(asm.Phys_to_virt(uintptr(pud[510] &^ 0xfff)))
 	first := uintptr(asm.LOAD_PHYSICAL_ADDR >> 21)
-	end := (Kernel_end() - asm.X__START_KERNEL_map + (1 << 21) - 1) >> 21
+	end := (KernelEnd() - asm.X__START_KERNEL_map + (1 << 21) - 1) >> 21
 	for i := uintptr(0); i < 512; i++ {
 		want := uint64(0)
 		if i >= first && i < end {
@@ -126,7 +126,7 @@ func Test_early_pgt(t *kunit.T) {
 }
 
 // Test_boot_params: the kernel's copies equal what the loader left.
-func Test_boot_params(t *kunit.T) {
+func Test_boot_params(t *kunit.Kunit) {
 	src := (*asm.BootParams)(asm.Phys_to_virt(boot_params_phys))
 	if *src != Boot_params {
 		t.Errorf("boot_params copy differs from the zeropage at %#x", printk.Int(boot_params_phys))
@@ -151,7 +151,7 @@ func Test_boot_params(t *kunit.T) {
 
 // Test_static_g: the boot g describes the stack we run on, the TLS slot
 // and the FS base point at it, and SSE is on.
-func Test_static_g(t *kunit.T) {
+func Test_static_g(t *kunit.Kunit) {
 	sp := asm.Current_stack_pointer()
 	if sp < boot_g.stack_lo || sp >= boot_g.stack_hi {
 		t.Errorf("SP %#x outside boot_g's stack [%#x, %#x)", printk.Int(sp), printk.Int(boot_g.stack_lo), printk.Int(boot_g.stack_hi))
@@ -178,7 +178,7 @@ func Test_static_g(t *kunit.T) {
 
 // Test_e820_sanitised: the kernel's map is sorted, without overlaps,
 // empty entries or mergeable neighbours.
-func Test_e820_sanitised(t *kunit.T) {
+func Test_e820_sanitised(t *kunit.Kunit) {
 	tb := &e820.E820_table
 	if tb.Nr_entries == 0 {
 		t.Errorf("empty e820 table")
@@ -203,15 +203,15 @@ func Test_e820_sanitised(t *kunit.T) {
 	if memblock.Max_pfn == 0 || memblock.Max_low_pfn != memblock.Max_pfn {
 		t.Errorf("max_pfn %#x max_low_pfn %#x", printk.Int(memblock.Max_pfn), printk.Int(memblock.Max_low_pfn))
 	}
-	if e820.End_pfn(tb, ^uint64(0)>>asm.PAGE_SHIFT, e820.E820_TYPE_RAM) != memblock.Max_pfn {
+	if e820.E820_end_pfn(tb, ^uint64(0)>>asm.PAGE_SHIFT, e820.E820_TYPE_RAM) != memblock.Max_pfn {
 		t.Errorf("max_pfn does not match the table")
 	}
 }
 
 // Test_early_reservations: what must not be allocated is reserved in
 // memblock, and no allocation overlapped it.
-func Test_early_reservations(t *kunit.T) {
-	kend := uint64(Kernel_end() - asm.X__START_KERNEL_map)
+func Test_early_reservations(t *kunit.Kunit) {
+	kend := uint64(KernelEnd() - asm.X__START_KERNEL_map)
 	checks := [...]struct {
 		name       string
 		base, size uint64
@@ -219,7 +219,7 @@ func Test_early_reservations(t *kunit.T) {
 		{"kernel image", asm.LOAD_PHYSICAL_ADDR, kend - asm.LOAD_PHYSICAL_ADDR},
 		{"page 0", 0, asm.PAGE_SIZE},
 		{"boot_params", uint64(boot_params_phys) &^ (asm.PAGE_SIZE - 1), asm.PAGE_SIZE},
-		{"EBDA/BIOS", uint64(Lowmem_start), e820.ISA_END_ADDRESS - uint64(Lowmem_start)},
+		{"EBDA/BIOS", uint64(LowmemStart), e820.ISA_END_ADDRESS - uint64(LowmemStart)},
 		{"initrd", Phys_initrd_start, Phys_initrd_size},
 	}
 	for _, c := range checks {
@@ -233,7 +233,7 @@ func Test_early_reservations(t *kunit.T) {
 			}
 		}
 	}
-	if Lowmem_start < INSANE_CUTOFF || Lowmem_start > LOWMEM_CAP {
-		t.Errorf("EBDA reservation starts at %#x", printk.Int(Lowmem_start))
+	if LowmemStart < INSANE_CUTOFF || LowmemStart > LOWMEM_CAP {
+		t.Errorf("EBDA reservation starts at %#x", printk.Int(LowmemStart))
 	}
 }

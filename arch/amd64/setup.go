@@ -17,16 +17,16 @@ import (
 // __flush_tlb_all, bootmem, e820, paging_init), 004 (a gdb session through
 // setup_arch: e820, max_pfn, init_memory_mapping, memblock).
 func Setup_arch() {
-	printk.Info("Command line: %s\n", printk.Bytes(cmdline.BootCommandLine()))
-	if cmdline_truncated {
-		printk.Warn("Command line truncated to %d bytes: the loader passed more than COMMAND_LINE_SIZE-1 (cmdline_size is %d)\n",
+	printk.Pr_info("Command line: %s\n", printk.Bytes(cmdline.BootCommandLine()))
+	if cmdlineTruncated {
+		printk.Pr_warn("Command line truncated to %d bytes: the loader passed more than COMMAND_LINE_SIZE-1 (cmdline_size is %d)\n",
 			printk.Int(asm.COMMAND_LINE_SIZE-1), printk.Int(Boot_params.Cmdline_size()))
 	}
 	// memblock's empty arrays, reaching physical memory through __va.
 	// (memblock=debug was taken at startup_64, so that the reservations
 	// below are logged too: Linux parses it with the other early options
 	// and misses them.)
-	memblock.Init(&asm.Direct_map)
+	memblock.Init(&asm.DirectMap)
 	// Reserve what is in use before anything can be allocated.
 	early_reserve_memory()
 	// The firmware's memory map, sanitised and printed.
@@ -35,7 +35,7 @@ func Setup_arch() {
 	// ptdump.
 	parse_early_param()
 	// Apply mem=/memmap= and print the user-defined map.
-	if err := e820.Finish_early_params(&e820.E820_table, e820_userdef); err != e820.OK {
+	if err := e820.E820__finish_early_params(&e820.E820_table, e820_userdef); err != e820.OK {
 		kernel.Panic("e820: the map mem=/memmap= made does not fit the table: %s", printk.Str(err.String()))
 	}
 	// Page 0 and the BIOS area are never RAM.
@@ -59,7 +59,7 @@ func Setup_arch() {
 	memblock.Memblock_set_current_limit(memblock.Max_pfn << asm.PAGE_SHIFT)
 	memblock.Max_low_pfn = memblock.Max_pfn
 	// The page tables, as ranges, when asked (ptdump).
-	if want_ptdump {
+	if wantPtdump {
 		x86mm.Ptdump_walk_pgd_level()
 	}
 }
@@ -71,7 +71,7 @@ var (
 	Boot_params asm.BootParams
 
 	e820_userdef bool // mem= or memmap= changed the map
-	want_ptdump  bool
+	wantPtdump   bool
 )
 
 // The early options: Linux's early_param() table (obs_kernel_param entries
@@ -103,10 +103,10 @@ var early_params = [...]obs_kernel_param{
 	{"loglevel", loglevel, EARLY_REPORT},                          // init/main.c
 	{"memblock", memblock.Early_memblock, EARLY_REPORT},           // mm/memblock.c
 	{"bootmem_debug", bootmem.Bootmem_debug_setup, EARLY_REPORT},  // mm/bootmem.c (2.6)
-	{"mem", parse_memopt, EARLY_SETUP},                            // arch/x86/kernel/e820.c
-	{"memmap", parse_memmap_opt, EARLY_SETUP},                     // arch/x86/kernel/e820.c
-	{"earlymem", setup_earlymem, EARLY_SETUP},                     // gokern
-	{"ptdump", setup_ptdump, EARLY_SETUP},                         // gokern
+	{"mem", setupMem, EARLY_SETUP},                                // arch/x86/kernel/e820.c
+	{"memmap", setupMemmap, EARLY_SETUP},                          // arch/x86/kernel/e820.c
+	{"earlymem", setupEarlymem, EARLY_SETUP},                      // gokern
+	{"ptdump", setupPtdump, EARLY_SETUP},                          // gokern
 }
 
 // parse_early_options runs the handlers of the early options of class
@@ -133,27 +133,29 @@ func parse_early_param() {
 	parse_early_options(cmdline.BootCommandLine(), EARLY_SETUP)
 }
 
-// parse_memopt: "mem=nn[KMG]" (Linux e820.c parse_memopt).
-func parse_memopt(val []byte) {
-	if err := e820.Parse_mem(&e820.E820_table, val); err != e820.OK {
+// setupMem: "mem=nn[KMG]", e820.Parse_memopt on the kernel's table (Linux
+// e820.c parse_memopt, which returns -EINVAL where gokern stops).
+func setupMem(val []byte) {
+	if err := e820.Parse_memopt(&e820.E820_table, val); err != e820.OK {
 		kernel.Panic("parse_early_param: bad mem=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
 	}
 	e820_userdef = true
 }
 
-// parse_memmap_opt: "memmap=..." (Linux e820.c parse_memmap_opt).
-func parse_memmap_opt(val []byte) {
-	if err := e820.Parse_memmap(&e820.E820_table, val); err != e820.OK {
+// setupMemmap: "memmap=...", e820.Parse_memmap_opt on the kernel's table
+// (Linux e820.c parse_memmap_opt).
+func setupMemmap(val []byte) {
+	if err := e820.Parse_memmap_opt(&e820.E820_table, val); err != e820.OK {
 		kernel.Panic("parse_early_param: bad memmap=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
 	}
 	e820_userdef = true
 }
 
-// setup_earlymem: "earlymem=memblock|bootmem" chooses the early allocator.
-func setup_earlymem(val []byte) {
+// setupEarlymem: "earlymem=memblock|bootmem" chooses the early allocator.
+func setupEarlymem(val []byte) {
 	switch string(val) {
 	case "bootmem":
-		x86mm.Earlymem_bootmem = true
+		x86mm.EarlymemBootmem = true
 	case "memblock":
 	default:
 		kernel.Panic("parse_early_param: earlymem=%s: choose memblock or bootmem", printk.Bytes(val))
@@ -167,21 +169,21 @@ func debug_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVE
 func quiet_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET }
 
 func loglevel(val []byte) {
-	n, err := cmdline.Get_int(val)
+	n, err := cmdline.Kstrtoll(val)
 	if err == cmdline.OK && (n < 0 || n > 15) {
 		err = cmdline.ErrOverflow
 	}
 	if err != cmdline.OK {
-		printk.Warn("Malformed early option 'loglevel=%s' (%s): keeping %d\n",
+		printk.Pr_warn("Malformed early option 'loglevel=%s' (%s): keeping %d\n",
 			printk.Bytes(val), printk.Str(err.String()), printk.Int(printk.Console_loglevel))
 		return
 	}
 	printk.Console_loglevel = int(n)
 }
 
-// setup_ptdump: "ptdump" prints the kernel page tables after
+// setupPtdump: "ptdump" prints the kernel page tables after
 // init_mem_mapping.
-func setup_ptdump(val []byte) { want_ptdump = true }
+func setupPtdump(val []byte) { wantPtdump = true }
 
 // e820__memory_setup reads the E820 map the real-mode detect_memory left in
 // boot_params, sanitises it (sort, resolve overlaps, merge, drop empty and
@@ -191,22 +193,22 @@ func setup_ptdump(val []byte) { want_ptdump = true }
 func e820__memory_setup() {
 	n := Boot_params.E820_entries()
 	if n > asm.E820_MAX_ENTRIES_ZEROPAGE {
-		printk.Warn("e820: boot_params holds %d entries, more than the %d it has room for: using %d\n",
+		printk.Pr_warn("e820: boot_params holds %d entries, more than the %d it has room for: using %d\n",
 			printk.Int(n), printk.Int(asm.E820_MAX_ENTRIES_ZEROPAGE), printk.Int(asm.E820_MAX_ENTRIES_ZEROPAGE))
 		n = asm.E820_MAX_ENTRIES_ZEROPAGE
 	}
 	e820.E820_table_firmware.Nr_entries = uint32(n)
 	for i := 0; i < n; i++ {
 		addr, size, typ := Boot_params.E820_entry(i)
-		e820.E820_table_firmware.Entries[i] = e820.Entry{Addr: addr, Size: size, Type: e820.Type(typ)}
+		e820.E820_table_firmware.Entries[i] = e820.E820Entry{Addr: addr, Size: size, Type: e820.E820Type(typ)}
 	}
 	if n < 2 {
-		printk.Warn("e820: the BIOS gave %d E820 entries; falling back to E801 (%d KiB) or 88h (%d KiB above 1 MiB)\n",
+		printk.Pr_warn("e820: the BIOS gave %d E820 entries; falling back to E801 (%d KiB) or 88h (%d KiB above 1 MiB)\n",
 			printk.Int(n), printk.Int(Boot_params.Alt_mem_k()), printk.Int(Boot_params.Ext_mem_k()))
 	}
-	who := e820.Memory_setup(&e820.E820_table, &e820.E820_table_firmware, Boot_params.Alt_mem_k(), Boot_params.Ext_mem_k())
+	who := e820.E820__memory_setup(&e820.E820_table, &e820.E820_table_firmware, Boot_params.Alt_mem_k(), Boot_params.Ext_mem_k())
 	if n < 2 {
-		printk.Warn("e820: falling back to %s\n", printk.Str(who))
+		printk.Pr_warn("e820: falling back to %s\n", printk.Str(who))
 	}
 }
 
@@ -219,25 +221,25 @@ func e820__memory_setup() {
 //	e820: update [mem 0x00000000-0x00000fff] usable ==> reserved
 //	e820: remove [mem 0x000a0000-0x000fffff] usable
 func trim_bios_range() {
-	e820.Range_update(&e820.E820_table, 0, asm.PAGE_SIZE, e820.E820_TYPE_RAM, e820.E820_TYPE_RESERVED)
-	e820.Range_remove(&e820.E820_table, e820.BIOS_BEGIN, e820.BIOS_END-e820.BIOS_BEGIN, e820.E820_TYPE_RAM, true)
-	e820.Update_table(&e820.E820_table)
+	e820.E820__range_update(&e820.E820_table, 0, asm.PAGE_SIZE, e820.E820_TYPE_RAM, e820.E820_TYPE_RESERVED)
+	e820.E820__range_remove(&e820.E820_table, e820.BIOS_BEGIN, e820.BIOS_END-e820.BIOS_BEGIN, e820.E820_TYPE_RAM, true)
+	e820.E820__update_table(&e820.E820_table)
 }
 
 // e820__end_of_ram finds max_pfn and max_low_pfn (memblock's, where Linux
 // defines them) and checks that the kernel can live in what is left (after
 // mem= too): usable RAM above 1 MiB, and RAM under the whole kernel image.
 func e820__end_of_ram() {
-	if e820.Check_usable(&e820.E820_table) != e820.OK {
+	if e820.CheckUsable(&e820.E820_table) != e820.OK {
 		kernel.Panic("e820__end_of_ram: no usable RAM above 1 MiB in the memory map")
 	}
-	memblock.Max_pfn = e820.End_of_ram_pfn(&e820.E820_table)
+	memblock.Max_pfn = e820.E820__end_of_ram_pfn(&e820.E820_table)
 	memblock.Max_low_pfn = memblock.Max_pfn
 	if memblock.Max_pfn > 1<<(32-asm.PAGE_SHIFT) {
-		memblock.Max_low_pfn = e820.End_of_low_ram_pfn(&e820.E820_table)
+		memblock.Max_low_pfn = e820.E820__end_of_low_ram_pfn(&e820.E820_table)
 	}
-	kstart, kend := uint64(asm.LOAD_PHYSICAL_ADDR), asm.X__pa(uint64(Kernel_end()))
-	if !e820.Mapped_all(&e820.E820_table, kstart, kend, e820.E820_TYPE_RAM) {
+	kstart, kend := uint64(asm.LOAD_PHYSICAL_ADDR), asm.X__pa(uint64(KernelEnd()))
+	if !e820.E820__mapped_all(&e820.E820_table, kstart, kend, e820.E820_TYPE_RAM) {
 		kernel.Panic("e820__end_of_ram: the kernel [mem %#010x-%#010x] is not in usable RAM (max_pfn %#x: mem= too small?)",
 			printk.Int(kstart), printk.Int(kend-1), printk.Int(memblock.Max_pfn))
 	}
@@ -245,7 +247,7 @@ func e820__end_of_ram() {
 
 // e820__memblock_setup hands the usable RAM to memblock.
 func e820__memblock_setup() {
-	if err := e820.Memblock_setup(&e820.E820_table); err != memblock.OK {
+	if err := e820.E820__memblock_setup(&e820.E820_table); err != memblock.OK {
 		kernel.Panic("e820__memblock_setup: %s", printk.Str(err.String()))
 	}
 }
@@ -255,7 +257,7 @@ func e820__memblock_setup() {
 func early_reserve_memory() {
 	// The kernel image, _text to _end; the early page tables, stacks and
 	// everything static live inside it.
-	memblock.Memblock_reserve(asm.LOAD_PHYSICAL_ADDR, uint64(Kernel_end())-asm.X__START_KERNEL)
+	memblock.Memblock_reserve(asm.LOAD_PHYSICAL_ADDR, uint64(KernelEnd())-asm.X__START_KERNEL)
 	// Page 0: the real-mode IVT and BIOS data area; never hand it out
 	// (Linux reserves the first page, or more with reservelow=).
 	memblock.Memblock_reserve(0, asm.PAGE_SIZE)
@@ -267,12 +269,12 @@ func early_reserve_memory() {
 	}
 	// The initrd, where the loader put it.
 	if addr, size := Boot_params.Ramdisk(); size != 0 {
-		printk.Info("RAMDISK: [mem %#010x-%#010x]\n", printk.Int(addr), printk.Int(addr+size-1))
+		printk.Pr_info("RAMDISK: [mem %#010x-%#010x]\n", printk.Int(addr), printk.Int(addr+size-1))
 		memblock.Memblock_reserve(addr, size)
 		Phys_initrd_start, Phys_initrd_size = addr, size
 	}
 	// The EBDA and the BIOS area up to 1 MiB.
-	reserve_ebda_region(&asm.Direct_map)
+	reserve_ebda_region(&asm.DirectMap)
 }
 
 // Phys_initrd_start, Phys_initrd_size: the initrd's physical range, from
@@ -288,11 +290,11 @@ var Phys_initrd_start, Phys_initrd_size uint64
 // live in memblock (early_reserve_memory); they are carried over, so that
 // one list of early reservations serves both allocators.
 func setup_bootmem_allocator() {
-	if !x86mm.Earlymem_bootmem {
+	if !x86mm.EarlymemBootmem {
 		return
 	}
-	bootmem.Init(&asm.Direct_map)
-	kend := asm.X__pa(uint64(Kernel_end()))
+	bootmem.Init(&asm.DirectMap)
+	kend := asm.X__pa(uint64(KernelEnd()))
 	if err := bootmem.Setup_bootmem_allocator(&e820.E820_table, asm.LOAD_PHYSICAL_ADDR, kend, memblock.Max_pfn); err != bootmem.OK {
 		kernel.Panic("setup_bootmem_allocator: %s", printk.Str(err.String()))
 	}
@@ -306,11 +308,11 @@ func setup_bootmem_allocator() {
 			printk.Int(bitmap), printk.Int(bitmap+size-1))
 	}
 	memblock.Memblock_reserve(bitmap, size)
-	memblock.For_each_reserved_mem_region(func(r *memblock.Region) bool {
+	memblock.For_each_reserved_mem_region(func(r *memblock.MemblockRegion) bool {
 		if r.Size != 0 {
 			bootmem.Reserve_bootmem(r.Base, r.Size, bootmem.BOOTMEM_DEFAULT)
 		}
 		return true
 	})
-	printk.Info("bootmem: the early allocator is bootmem (earlymem=bootmem)\n")
+	printk.Pr_info("bootmem: the early allocator is bootmem (earlymem=bootmem)\n")
 }

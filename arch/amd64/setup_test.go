@@ -33,7 +33,7 @@ func TestParseEarlyOptionsReport(t *testing.T) {
 	saved := printk.Console_loglevel
 	t.Cleanup(func() {
 		printk.Console_loglevel = saved
-		memblock.Memblock_debug, bootmem.Bootmem_debug, want_ptdump = false, false, false
+		memblock.Memblock_debug, bootmem.Bootmem_debug, wantPtdump = false, false, false
 	})
 	c := ktest.StartCapture(t)
 	for _, tc := range []struct {
@@ -52,7 +52,7 @@ func TestParseEarlyOptionsReport(t *testing.T) {
 			t.Errorf("%q: console_loglevel %d, want %d", tc.cmd, printk.Console_loglevel, tc.level)
 		}
 	}
-	if want_ptdump {
+	if wantPtdump {
 		t.Error("ptdump was taken in the reporting pass")
 	}
 	c.Lines()
@@ -72,15 +72,15 @@ func TestParseEarlyOptionsReport(t *testing.T) {
 func TestParseEarlyParam(t *testing.T) {
 	savedTable := e820.E820_table
 	t.Cleanup(func() {
-		e820.E820_table, e820_userdef, want_ptdump, x86mm.Earlymem_bootmem = savedTable, false, false, false
+		e820.E820_table, e820_userdef, wantPtdump, x86mm.EarlymemBootmem = savedTable, false, false, false
 	})
-	e820.E820_table = e820.Table{}
-	e820.Range_add(&e820.E820_table, 0, 0x9fc00, e820.E820_TYPE_RAM)
-	e820.Range_add(&e820.E820_table, 0x100000, 0x7ee0000, e820.E820_TYPE_RAM)
+	e820.E820_table = e820.E820Table{}
+	e820.E820__range_add(&e820.E820_table, 0, 0x9fc00, e820.E820_TYPE_RAM)
+	e820.E820__range_add(&e820.E820_table, 0x100000, 0x7ee0000, e820.E820_TYPE_RAM)
 	ktest.StartCapture(t)
 	parse_early_options([]byte("earlyprintk=serial debug mem=96M memmap=16M$0x4000000 earlymem=bootmem ptdump"), EARLY_SETUP)
-	e820.Update_table(&e820.E820_table)
-	want := []e820.Entry{
+	e820.E820__update_table(&e820.E820_table)
+	want := []e820.E820Entry{
 		{Addr: 0, Size: 0x9fc00, Type: e820.E820_TYPE_RAM},
 		{Addr: 0x100000, Size: 0x4000000 - 0x100000, Type: e820.E820_TYPE_RAM},
 		{Addr: 0x4000000, Size: 16 << 20, Type: e820.E820_TYPE_RESERVED},
@@ -95,7 +95,7 @@ func TestParseEarlyParam(t *testing.T) {
 			t.Fatalf("entry %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	if !e820_userdef || !want_ptdump || !x86mm.Earlymem_bootmem {
-		t.Errorf("userdef %v ptdump %v earlymem=bootmem %v", e820_userdef, want_ptdump, x86mm.Earlymem_bootmem)
+	if !e820_userdef || !wantPtdump || !x86mm.EarlymemBootmem {
+		t.Errorf("userdef %v ptdump %v earlymem=bootmem %v", e820_userdef, wantPtdump, x86mm.EarlymemBootmem)
 	}
 }

@@ -69,11 +69,11 @@ func parse_earlyprintk(v []byte, port uint16, baud uint32) (uint16, uint32) {
 		case string(f) == "ttyS1":
 			port = COM2
 		case len(f) > 2 && f[0] == '0' && f[1] == 'x':
-			if p, rest, err := cmdline.Strtoull(f); err == cmdline.OK && len(rest) == 0 && p < 0x10000 {
+			if p, rest, err := cmdline.Simple_strtoull(f); err == cmdline.OK && len(rest) == 0 && p < 0x10000 {
 				port = uint16(p)
 			}
 		case field > 0 && len(f) > 0:
-			if b, rest, err := cmdline.Strtoull(f); err == cmdline.OK && len(rest) == 0 && b > 0 && b <= UART_BASE_BAUD {
+			if b, rest, err := cmdline.Simple_strtoull(f); err == cmdline.OK && len(rest) == 0 && b > 0 && b <= UART_BASE_BAUD {
 				baud = uint32(b)
 			}
 		}

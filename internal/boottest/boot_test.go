@@ -100,19 +100,19 @@ func e820Maps(r *q.Result) (setup, kernel []e820Entry, who string) {
 // kernel's own e820 sanitiser (tested on its own in package e820): the
 // kernel prints the map sanitised, as Linux does.
 func sanitise(raw []e820Entry) []e820Entry {
-	var tb e820.Table
+	var tb e820.E820Table
 	for _, e := range raw {
 		typ := e820.E820_TYPE_RAM
 		for n, name := range typeNames {
 			if name == e.typ {
 				v, _ := strconv.Atoi(n)
-				typ = e820.Type(v)
+				typ = e820.E820Type(v)
 			}
 		}
-		tb.Entries[tb.Nr_entries] = e820.Entry{Addr: e.addr, Size: e.end + 1 - e.addr, Type: typ}
+		tb.Entries[tb.Nr_entries] = e820.E820Entry{Addr: e.addr, Size: e.end + 1 - e.addr, Type: typ}
 		tb.Nr_entries++
 	}
-	e820.Update_table(&tb)
+	e820.E820__update_table(&tb)
 	var out []e820Entry
 	for _, e := range tb.Entries[:tb.Nr_entries] {
 		out = append(out, e820Entry{e.Addr, e.Addr + e.Size - 1, typeNames[strconv.Itoa(int(e.Type))]})

@@ -8,7 +8,7 @@ import "unsafe"
 // PhysMem is how kernel code reaches physical memory: Bytes returns the
 // size bytes at physical address pa. It is gokern's one seam for it
 // (Linux has none: its code dereferences __va(pa) directly). The kernel
-// passes &Direct_map, the direct map; host tests pass a simulated RAM
+// passes &DirectMap, the direct map; host tests pass a simulated RAM
 // (internal/ktest.RAM), so memblock, bootmem and the page-table code run
 // unchanged over both. An implementation must be a static variable or a
 // pointer to one: converting a pointer to an interface does not allocate.
@@ -33,10 +33,10 @@ func (m *LinearMem) Bytes(pa, size uint64) []byte {
 	return unsafe.Slice((*byte)(unsafe.Add(nil, uintptr(pa+m.Offset))), size)
 }
 
-// Direct_map is the kernel's PhysMem: physical memory through the direct
+// DirectMap is the kernel's PhysMem: physical memory through the direct
 // map at PAGE_OFFSET, as Linux's __va. Until init_mem_mapping only
 // 0-4 GiB is mapped there (startup_64's early direct map).
-var Direct_map = LinearMem{Offset: PAGE_OFFSET}
+var DirectMap = LinearMem{Offset: PAGE_OFFSET}
 
 // Phys_to_virt returns the direct-map pointer for a physical address,
 // Linux phys_to_virt / __va.

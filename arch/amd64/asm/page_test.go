@@ -9,9 +9,9 @@ import (
 // PAGE_OFFSET + pa (only the pointer is computed: nothing is mapped there
 // on the host).
 func TestLinearMem(t *testing.T) {
-	var mem PhysMem = &Direct_map
+	var mem PhysMem = &DirectMap
 	if b := mem.Bytes(0x1234000, 4096); uintptr(unsafe.Pointer(unsafe.SliceData(b))) != PAGE_OFFSET+0x1234000 || len(b) != 4096 {
-		t.Errorf("Direct_map.Bytes(0x1234000) = %p len %d", unsafe.SliceData(b), len(b))
+		t.Errorf("DirectMap.Bytes(0x1234000) = %p len %d", unsafe.SliceData(b), len(b))
 	}
 	ident := LinearMem{}
 	if b := ident.Bytes(0x5000, 8); uintptr(unsafe.Pointer(unsafe.SliceData(b))) != 0x5000 {

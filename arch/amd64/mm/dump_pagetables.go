@@ -31,7 +31,7 @@ var ptdump_next_marker int
 func ptdump_note(r paging.Range) {
 	for ptdump_next_marker < len(address_markers) &&
 		(r.Start >= address_markers[ptdump_next_marker].start || r.End == 0) {
-		printk.Info("---[ %s ]---\n", printk.Str(address_markers[ptdump_next_marker].name))
+		printk.Pr_info("---[ %s ]---\n", printk.Str(address_markers[ptdump_next_marker].name))
 		ptdump_next_marker++
 	}
 	if !r.Prot.Present() {
@@ -39,11 +39,11 @@ func ptdump_note(r paging.Range) {
 	}
 	var buf [paging.RangeLen + 8]byte
 	n := paging.FormatRange(buf[:], r)
-	printk.Info("%s\n", printk.Bytes(buf[:n]))
+	printk.Pr_info("%s\n", printk.Bytes(buf[:n]))
 }
 
 // Ptdump_walk_pgd_level prints the live page tables (CR3).
 func Ptdump_walk_pgd_level() {
 	ptdump_next_marker = 0
-	paging.Dump(&asm.Direct_map, paging.PhysAddr(asm.Read_cr3()&^0xfff), ptdump_note)
+	paging.Dump(&asm.DirectMap, paging.PhysAddr(asm.Read_cr3()&^0xfff), ptdump_note)
 }

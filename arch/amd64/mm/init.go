@@ -48,18 +48,18 @@ var (
 	// at most 32 bytes.
 	init_top_pgt_buf [2 * asm.PAGE_SIZE]byte
 
-	// Earlymem_bootmem: "earlymem=bootmem" chose the 2.6 bitmap allocator
+	// EarlymemBootmem: "earlymem=bootmem" chose the 2.6 bitmap allocator
 	// for the early allocations.
-	Earlymem_bootmem bool
+	EarlymemBootmem bool
 
 	// Mapping statistics, for the boot log and the selftests.
-	Direct_map_stats    paging.MapStats
-	Kernel_map_stats    paging.MapStats
-	Has_nx, Has_gbpages bool
-	// Init_mem_mapping_ns: how long init_mem_mapping took.
-	Init_mem_mapping_ns uint64
-	// Page_table_pages: pages the early allocator gave for the tables.
-	Page_table_pages uint64
+	DirectMapStats    paging.MapStats
+	KernelMapStats    paging.MapStats
+	HasNX, HasGbpages bool
+	// InitMemMappingNs: how long init_mem_mapping took.
+	InitMemMappingNs uint64
+	// PageTablePages: pages the early allocator gave for the tables.
+	PageTablePages uint64
 )
 
 func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
@@ -81,10 +81,10 @@ func Init_top_pgt_phys() uintptr {
 // alloc_low_pages (which returns __va of them).
 func Alloc_low_pages(num uint64) (pa uint64, ok bool) {
 	size := num * asm.PAGE_SIZE
-	if Earlymem_bootmem {
+	if EarlymemBootmem {
 		b, err := bootmem.Alloc_bootmem_low_pages(size)
 		if err != bootmem.OK {
-			printk.Err("alloc_bootmem_low_pages: failed to allocate %d bytes: %s\n", printk.Int(size), printk.Str(err.String()))
+			printk.Pr_err("alloc_bootmem_low_pages: failed to allocate %d bytes: %s\n", printk.Int(size), printk.Str(err.String()))
 			return 0, false
 		}
 		pa = asm.X__pa(uint64(uintptrOf(&b[0])))
@@ -94,7 +94,7 @@ func Alloc_low_pages(num uint64) (pa uint64, ok bool) {
 	if err != memblock.OK {
 		return 0, false
 	}
-	clear(asm.Direct_map.Bytes(pa, size))
+	clear(asm.DirectMap.Bytes(pa, size))
 	return pa, true
 }
 
@@ -104,7 +104,7 @@ func Alloc_low_pages(num uint64) (pa uint64, ok bool) {
 func alloc_low_page() (paging.PhysAddr, bool) {
 	pa, ok := Alloc_low_pages(1)
 	if ok {
-		Page_table_pages++
+		PageTablePages++
 	}
 	return paging.PhysAddr(pa), ok
 }
@@ -114,9 +114,9 @@ func alloc_low_page() (paging.PhysAddr, bool) {
 // x86_configure_nx).
 func probe_page_size_mask() paging.Sizes {
 	_, _, _, edx := asm.Cpuid(0x80000001)
-	Has_nx = edx&asm.FeatureMask(asm.X86_FEATURE_NX) != 0
-	Has_gbpages = edx&asm.FeatureMask(asm.X86_FEATURE_GBPAGES) != 0
-	if Has_nx {
+	HasNX = edx&asm.FeatureMask(asm.X86_FEATURE_NX) != 0
+	HasGbpages = edx&asm.FeatureMask(asm.X86_FEATURE_GBPAGES) != 0
+	if HasNX {
 		// NX is a reserved bit until EFER.NX is set: set it before any
 		// table with NX is live.
 		asm.Wrmsrl(asm.MSR_EFER, asm.Rdmsrl(asm.MSR_EFER)|asm.EFER_NX)
@@ -124,7 +124,7 @@ func probe_page_size_mask() paging.Sizes {
 		paging.Supported_pte_mask &^= paging.PAGE_NX
 	}
 	sizes := paging.Size2M
-	if Has_gbpages {
+	if HasGbpages {
 		sizes |= paging.Size1G
 	}
 	return sizes
@@ -141,7 +141,7 @@ func Init_mem_mapping() {
 	// The first MiB always (Linux maps ISA_END_ADDRESS first), then every
 	// RAM region memblock knows, each range printed as Linux does.
 	init_memory_mapping(pgd, 0, e820.ISA_END_ADDRESS, sizes)
-	memblock.For_each_mem_region(func(r *memblock.Region) bool {
+	memblock.For_each_mem_region(func(r *memblock.MemblockRegion) bool {
 		start, end := r.Base, r.Base+r.Size
 		if end <= e820.ISA_END_ADDRESS {
 			return true
@@ -162,11 +162,11 @@ func Init_mem_mapping() {
 	// entries included (seeds/004: "load_cr3 ... __flush_tlb_all").
 	asm.Write_cr3(uint64(pgd))
 	asm.X__flush_tlb_all()
-	Init_mem_mapping_ns = tsc.Local_clock() - t0
-	printk.Info("init_mem_mapping: direct map 4k: %d, 2M: %d, 1G: %d pages; kernel 4k: %d; %d page-table pages; NX %s, 1G pages %s; %d us\n",
-		printk.Int(Direct_map_stats.Pages4K), printk.Int(Direct_map_stats.Pages2M), printk.Int(Direct_map_stats.Pages1G),
-		printk.Int(Kernel_map_stats.Pages4K), printk.Int(Page_table_pages),
-		printk.Str(yesno(Has_nx)), printk.Str(yesno(Has_gbpages)), printk.Int(Init_mem_mapping_ns/1000))
+	InitMemMappingNs = tsc.Local_clock() - t0
+	printk.Pr_info("init_mem_mapping: direct map 4k: %d, 2M: %d, 1G: %d pages; kernel 4k: %d; %d page-table pages; NX %s, 1G pages %s; %d us\n",
+		printk.Int(DirectMapStats.Pages4K), printk.Int(DirectMapStats.Pages2M), printk.Int(DirectMapStats.Pages1G),
+		printk.Int(KernelMapStats.Pages4K), printk.Int(PageTablePages),
+		printk.Str(yesno(HasNX)), printk.Str(yesno(HasGbpages)), printk.Int(InitMemMappingNs/1000))
 }
 
 func yesno(b bool) string {
@@ -178,14 +178,14 @@ func yesno(b bool) string {
 
 // init_memory_mapping maps [start, end) at PAGE_OFFSET + start.
 func init_memory_mapping(pgd paging.PhysAddr, start, end uint64, sizes paging.Sizes) {
-	printk.Info("init_memory_mapping: [mem %#010x-%#010x]\n", printk.Int(start), printk.Int(end-1))
-	st, err := paging.Map(&asm.Direct_map, pgd, paging.Va(paging.PhysAddr(start)), paging.PhysAddr(start), end-start,
+	printk.Pr_info("init_memory_mapping: [mem %#010x-%#010x]\n", printk.Int(start), printk.Int(end-1))
+	st, err := paging.Map(&asm.DirectMap, pgd, paging.Va(paging.PhysAddr(start)), paging.PhysAddr(start), end-start,
 		paging.PAGE_KERNEL, sizes, alloc_low_page)
 	if err != paging.OK {
 		kernel.Panic("init_memory_mapping: [mem %#010x-%#010x]: %s", printk.Int(start), printk.Int(end-1), printk.Str(err.String()))
 	}
-	Direct_map_stats.Pages4K += st.Pages4K
-	Direct_map_stats.Pages2M += st.Pages2M
-	Direct_map_stats.Pages1G += st.Pages1G
-	Direct_map_stats.Tables += st.Tables
+	DirectMapStats.Pages4K += st.Pages4K
+	DirectMapStats.Pages2M += st.Pages2M
+	DirectMapStats.Pages1G += st.Pages1G
+	DirectMapStats.Tables += st.Tables
 }

@@ -34,12 +34,12 @@ type KernelSegment struct {
 	Flags        uint32
 }
 
-// parse_kernel_segments reads the PT_LOAD program headers of the ELF image
+// parseKernelSegments reads the PT_LOAD program headers of the ELF image
 // whose first bytes are image into out, and returns how many it found
 // (those whose header lies inside image). The kernel passes the first page
 // of _text: the first PT_LOAD starts with the ELF header, which the boot
 // stage copied to 16 MiB with the rest.
-func parse_kernel_segments(image []byte, out []KernelSegment) int {
+func parseKernelSegments(image []byte, out []KernelSegment) int {
 	if len(image) < 64 || binary.LittleEndian.Uint32(image) != elfMagic {
 		return 0
 	}
@@ -66,16 +66,16 @@ func parse_kernel_segments(image []byte, out []KernelSegment) int {
 	return n
 }
 
-// kernel_image returns the first page of the running kernel, _text.
-func kernel_image() []byte {
+// kernelImage returns the first page of the running kernel, _text.
+func kernelImage() []byte {
 	return unsafe.Slice((*byte)(asm.KernelPtr(asm.X__START_KERNEL)), asm.PAGE_SIZE)
 }
 
 // KernelSegments reads the running kernel's own PT_LOAD segments.
-func KernelSegments(out []KernelSegment) int { return parse_kernel_segments(kernel_image(), out) }
+func KernelSegments(out []KernelSegment) int { return parseKernelSegments(kernelImage(), out) }
 
-// Kernel_prot is the protection a kernel segment gets: W^X.
-func Kernel_prot(flags uint32) paging.PgProt {
+// KernelProt is the protection a kernel segment gets: W^X.
+func KernelProt(flags uint32) paging.PgProt {
 	switch {
 	case flags&PF_X != 0:
 		return paging.PAGE_KERNEL_ROX // text: read, execute
@@ -97,14 +97,14 @@ func map_kernel_image(pgd paging.PhysAddr) {
 	for _, s := range segs[:n] {
 		start := s.Vaddr &^ (asm.PAGE_SIZE - 1)
 		end := (s.Vaddr + s.Memsz + asm.PAGE_SIZE - 1) &^ (asm.PAGE_SIZE - 1)
-		st, err := paging.Map(&asm.Direct_map, pgd, paging.VirtAddr(start), paging.PhysAddr(asm.X__pa(start)),
-			end-start, Kernel_prot(s.Flags), paging.Only4K, alloc_low_page)
+		st, err := paging.Map(&asm.DirectMap, pgd, paging.VirtAddr(start), paging.PhysAddr(asm.X__pa(start)),
+			end-start, KernelProt(s.Flags), paging.Only4K, alloc_low_page)
 		if err != paging.OK {
 			kernel.Panic("map_kernel_image: [%#x-%#x]: %s", printk.Int(start), printk.Int(end-1), printk.Str(err.String()))
 		}
-		Kernel_map_stats.Pages4K += st.Pages4K
-		Kernel_map_stats.Tables += st.Tables
-		printk.Debug("map_kernel_image: [%#x-%#x] %c%c%c\n", printk.Int(start), printk.Int(end-1),
+		KernelMapStats.Pages4K += st.Pages4K
+		KernelMapStats.Tables += st.Tables
+		printk.Pr_debug("map_kernel_image: [%#x-%#x] %c%c%c\n", printk.Int(start), printk.Int(end-1),
 			printk.Int(rwx(s.Flags, PF_R, 'r')), printk.Int(rwx(s.Flags, PF_W, 'w')), printk.Int(rwx(s.Flags, PF_X, 'x')))
 	}
 }
@@ -124,7 +124,7 @@ type cpuTables struct {
 	idt, handler0, gdt, tss, exceptionStackTop uintptr
 }
 
-func read_cpu_tables() (c cpuTables) {
+func readCPUTables() (c cpuTables) {
 	var idtr, gdtr asm.DescPtr
 	asm.Store_idt(&idtr)
 	asm.Store_gdt(&gdtr)
@@ -145,14 +145,14 @@ func read_cpu_tables() (c cpuTables) {
 // (gokern: Linux trusts its tables.)
 func verify_new_tables(pgd paging.PhysAddr) {
 	check := func(what string, va uintptr, pa uint64) {
-		got, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va))
+		got, _, _, ok := paging.Walk(&asm.DirectMap, pgd, paging.VirtAddr(va))
 		if !ok || uint64(got) != pa {
 			kernel.Panic("init_mem_mapping: the new page tables do not map %s (%#x → %#x, got %#x, ok %d): are the page-table pages real RAM? (memmap=?)",
 				printk.Str(what), printk.Int(va), printk.Int(pa), printk.Int(uint64(got)), printk.Int(b2i(ok)))
 		}
 	}
 	kern := func(what string, va uintptr) { check(what, va, asm.X__pa(uint64(va))) }
-	c := read_cpu_tables()
+	c := readCPUTables()
 	kern("the running code", c.handler0)
 	kern("the boot stack", asm.Current_stack_pointer())
 	kern("the IDT", c.idt)

@@ -8,7 +8,7 @@ import (
 	"gokern/paging"
 )
 
-// parse_kernel_segments, on a real ELF image (this test binary): the
+// parseKernelSegments, on a real ELF image (this test binary): the
 // PT_LOAD segments it finds in the first page are the ones debug/elf
 // reads from the whole file.
 func TestParseKernelSegments(t *testing.T) {
@@ -32,7 +32,7 @@ func TestParseKernelSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	var segs [8]KernelSegment
-	n := parse_kernel_segments(raw[:4096], segs[:])
+	n := parseKernelSegments(raw[:4096], segs[:])
 	if n != len(want) || n < 2 {
 		t.Fatalf("found %d segments, debug/elf %d", n, len(want))
 	}
@@ -42,12 +42,12 @@ func TestParseKernelSegments(t *testing.T) {
 		}
 	}
 	// Room for one: one. Not an ELF file, or headers cut off: none.
-	if parse_kernel_segments(raw[:4096], segs[:1]) != 1 {
+	if parseKernelSegments(raw[:4096], segs[:1]) != 1 {
 		t.Error("out of room: want 1")
 	}
 	junk := append([]byte(nil), raw[:4096]...)
 	junk[0] = 0
-	if parse_kernel_segments(junk, segs[:]) != 0 || parse_kernel_segments(raw[:64], segs[:]) != 0 {
+	if parseKernelSegments(junk, segs[:]) != 0 || parseKernelSegments(raw[:64], segs[:]) != 0 {
 		t.Error("a non-ELF or truncated image gave segments")
 	}
 }
@@ -64,7 +64,7 @@ func TestKernelProt(t *testing.T) {
 		{PF_R, paging.PAGE_KERNEL_RO},
 		{PF_R | PF_W | PF_X, paging.PAGE_KERNEL_ROX},
 	} {
-		p := Kernel_prot(c.flags)
+		p := KernelProt(c.flags)
 		if p != c.want || (p&paging.PAGE_RW != 0 && p&paging.PAGE_NX == 0) {
 			t.Errorf("Kernel_prot(%#x) = %#x, want %#x", c.flags, uint64(p), uint64(c.want))
 		}

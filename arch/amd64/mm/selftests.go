@@ -17,16 +17,16 @@ func cr3_pgd() paging.PhysAddr { return paging.PhysAddr(asm.Read_cr3() &^ 0xfff)
 // Test_direct_map: every page of RAM is reachable at PAGE_OFFSET + pa
 // (sampled), read-write and not executable; nothing is left of the
 // identity map; virtual page 0 is unmapped.
-func Test_direct_map(t *kunit.T) {
+func Test_direct_map(t *kunit.Kunit) {
 	pgd := cr3_pgd()
 	if pgd != paging.PhysAddr(Init_top_pgt_phys()) {
 		t.Errorf("CR3 %#x is not init_top_pgt %#x", printk.Int(pgd), printk.Int(Init_top_pgt_phys()))
 	}
-	memblock.For_each_mem_region(func(r *memblock.Region) bool {
+	memblock.For_each_mem_region(func(r *memblock.MemblockRegion) bool {
 		step := max(r.Size/64, asm.PAGE_SIZE) &^ (asm.PAGE_SIZE - 1)
 		for a := r.Base; a < r.Base+r.Size; a += step {
-			pa, _, prot, ok := paging.Walk(&asm.Direct_map, pgd, paging.Va(paging.PhysAddr(a)))
-			if !ok || uint64(pa) != a || prot&paging.PAGE_RW == 0 || (Has_nx && prot&paging.PAGE_NX == 0) {
+			pa, _, prot, ok := paging.Walk(&asm.DirectMap, pgd, paging.Va(paging.PhysAddr(a)))
+			if !ok || uint64(pa) != a || prot&paging.PAGE_RW == 0 || (HasNX && prot&paging.PAGE_NX == 0) {
 				t.Errorf("__va(%#x): ok %d pa %#x prot %#x", printk.Int(a), printk.Int(b2i(ok)), printk.Int(pa), printk.Int(prot))
 				return false
 			}
@@ -34,18 +34,18 @@ func Test_direct_map(t *kunit.T) {
 		return true
 	})
 	for _, va := range [...]uint64{0, asm.PAGE_SIZE, asm.LOAD_PHYSICAL_ADDR, 1 << 30} {
-		if _, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va)); ok {
+		if _, _, _, ok := paging.Walk(&asm.DirectMap, pgd, paging.VirtAddr(va)); ok {
 			t.Errorf("virtual %#x is still mapped (identity map not dropped)", printk.Int(va))
 		}
 	}
-	if Direct_map_stats.Pages2M+Direct_map_stats.Pages1G == 0 {
+	if DirectMapStats.Pages2M+DirectMapStats.Pages1G == 0 {
 		t.Errorf("the direct map uses no large pages")
 	}
 }
 
 // Test_kernel_wx: the kernel image is mapped W^X as its ELF segments say,
 // page by page, and translates to 16 MiB + offset.
-func Test_kernel_wx(t *kunit.T) {
+func Test_kernel_wx(t *kunit.Kunit) {
 	pgd := cr3_pgd()
 	var segs [8]KernelSegment
 	n := KernelSegments(segs[:])
@@ -55,7 +55,7 @@ func Test_kernel_wx(t *kunit.T) {
 	sawText, sawRO, sawRW := false, false, false
 	for _, s := range segs[:n] {
 		for va := s.Vaddr &^ (asm.PAGE_SIZE - 1); va < s.Vaddr+s.Memsz; va += asm.PAGE_SIZE {
-			pa, lvl, prot, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va))
+			pa, lvl, prot, ok := paging.Walk(&asm.DirectMap, pgd, paging.VirtAddr(va))
 			if !ok || uint64(pa) != asm.X__pa(va) || lvl != paging.PG_LEVEL_4K {
 				t.Errorf("kernel page %#x: ok %d pa %#x", printk.Int(va), printk.Int(b2i(ok)), printk.Int(pa))
 				return
@@ -74,13 +74,13 @@ func Test_kernel_wx(t *kunit.T) {
 				}
 			case s.Flags&PF_W != 0:
 				sawRW = true
-				if !w || (Has_nx && x) {
+				if !w || (HasNX && x) {
 					t.Errorf("data page %#x: RW %d X %d", printk.Int(va), printk.Int(b2i(w)), printk.Int(b2i(x)))
 					return
 				}
 			default:
 				sawRO = true
-				if w || (Has_nx && x) {
+				if w || (HasNX && x) {
 					t.Errorf("rodata page %#x: RW %d X %d", printk.Int(va), printk.Int(b2i(w)), printk.Int(b2i(x)))
 					return
 				}
@@ -91,8 +91,8 @@ func Test_kernel_wx(t *kunit.T) {
 		t.Errorf("missing a text, rodata or data segment")
 	}
 	// The running code itself, this function's own stack and a global.
-	for _, va := range [...]uintptr{read_cpu_tables().handler0, asm.Current_stack_pointer(), uintptrOf(&memblock.Max_pfn)} {
-		if _, _, _, ok := paging.Walk(&asm.Direct_map, pgd, paging.VirtAddr(va)); !ok {
+	for _, va := range [...]uintptr{readCPUTables().handler0, asm.Current_stack_pointer(), uintptrOf(&memblock.Max_pfn)} {
+		if _, _, _, ok := paging.Walk(&asm.DirectMap, pgd, paging.VirtAddr(va)); !ok {
 			t.Errorf("%#x not mapped", printk.Int(va))
 		}
 	}
@@ -103,10 +103,10 @@ func Test_kernel_wx(t *kunit.T) {
 const tlb_scratch = paging.VMALLOC_START
 
 func scratch_pte() *paging.PTE {
-	pgd := paging.Pgd_offset(&asm.Direct_map, cr3_pgd(), tlb_scratch)
-	pud := paging.Pud_offset(&asm.Direct_map, paging.P4d_offset(pgd, tlb_scratch), tlb_scratch)
-	pmd := paging.Pmd_offset(&asm.Direct_map, pud, tlb_scratch)
-	return paging.Pte_offset_kernel(&asm.Direct_map, pmd, tlb_scratch)
+	pgd := paging.Pgd_offset(&asm.DirectMap, cr3_pgd(), tlb_scratch)
+	pud := paging.Pud_offset(&asm.DirectMap, paging.P4d_offset(pgd, tlb_scratch), tlb_scratch)
+	pmd := paging.Pmd_offset(&asm.DirectMap, pud, tlb_scratch)
+	return paging.Pte_offset_kernel(&asm.DirectMap, pmd, tlb_scratch)
 }
 
 func read_scratch() byte { return *(*byte)(asm.KernelPtr(uintptr(tlb_scratch))) }
@@ -115,7 +115,7 @@ func read_scratch() byte { return *(*byte)(asm.KernelPtr(uintptr(tlb_scratch))) 
 // frame, flush with each API, read again: the new frame must show. Without
 // a flush the CPU (QEMU's software TLB too) may still read the old frame;
 // the test reports when it did.
-func Test_tlb(t *kunit.T) {
+func Test_tlb(t *kunit.Kunit) {
 	var frame [2]uint64
 	for i := range frame {
 		pa, ok := Alloc_low_pages(1)
@@ -124,12 +124,12 @@ func Test_tlb(t *kunit.T) {
 			return
 		}
 		frame[i] = pa
-		b := asm.Direct_map.Bytes(pa, asm.PAGE_SIZE)
+		b := asm.DirectMap.Bytes(pa, asm.PAGE_SIZE)
 		for j := range b {
 			b[j] = byte(0xa0 + i)
 		}
 	}
-	if _, err := paging.Map(&asm.Direct_map, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), asm.PAGE_SIZE,
+	if _, err := paging.Map(&asm.DirectMap, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), asm.PAGE_SIZE,
 		paging.PAGE_KERNEL, paging.Only4K, alloc_low_page); err != paging.OK {
 		t.Errorf("mapping the scratch page: %s", printk.Str(err.String()))
 		return
@@ -166,7 +166,7 @@ func Test_tlb(t *kunit.T) {
 		}
 		cur = next
 	}
-	paging.Unmap(&asm.Direct_map, cr3_pgd(), tlb_scratch)
+	paging.Unmap(&asm.DirectMap, cr3_pgd(), tlb_scratch)
 	Flush_tlb_one_kernel(uintptr(tlb_scratch))
 	t.Logf("stale reads before a flush: %d of %d (the TLB keeps translations until flushed)", printk.Int(stale), printk.Int(len(methods)))
 }

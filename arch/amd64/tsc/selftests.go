@@ -9,7 +9,7 @@ import (
 // In-kernel selftest of the clock (kmain.go lists it for selftest=).
 
 // Test_tsc_clock: the TSC frequency is known and printk's clock advances.
-func Test_tsc_clock(t *kunit.T) {
+func Test_tsc_clock(t *kunit.Kunit) {
 	if Tsc_khz == 0 {
 		t.Errorf("tsc_khz = 0")
 	}

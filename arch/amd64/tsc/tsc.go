@@ -21,8 +21,8 @@ import (
 var (
 	// Tsc_khz is the TSC frequency in kHz (Linux tsc_khz).
 	Tsc_khz uint64
-	// Tsc_source says how it was found: "CPUID 0x15", "CPUID 0x16", "PIT".
-	Tsc_source string
+	// TscSource says how it was found: "CPUID 0x15", "CPUID 0x16", "PIT".
+	TscSource string
 	// tsc_zero is the TSC at startup_32: printk's time zero.
 	tsc_zero uint64
 )
@@ -76,12 +76,12 @@ func Tsc_early_init(tsc0 uint64) {
 		tsc0 = now // entered without the boot stage's value
 	}
 	tsc_zero = tsc0
-	Tsc_khz, Tsc_source = native_calibrate_tsc()
+	Tsc_khz, TscSource = native_calibrate_tsc()
 	if Tsc_khz == 0 {
-		Tsc_khz, Tsc_source = pit_calibrate_tsc(), "PIT"
+		Tsc_khz, TscSource = pit_calibrate_tsc(), "PIT"
 	}
 	if Tsc_khz == 0 {
-		Tsc_khz, Tsc_source = 1000000, "assumed (no CPUID leaf, no PIT)"
+		Tsc_khz, TscSource = 1000000, "assumed (no CPUID leaf, no PIT)"
 	}
 	printk.Clock = Local_clock
 }

@@ -17,35 +17,35 @@ func (r *ram) Bytes(pa, size uint64) []byte { return r.mem[pa : pa+size] }
 
 var (
 	phys          ram
-	fw, table     e820.Table
+	fw, table     e820.E820Table
 	cmdMem        = [...]byte{'6', '4', 'M'}
 	cmdMemmap     = [...]byte{'4', 'K', '$', '0', 'x', '1', '0', '0', '0'}
 	cmdMemblock   = [...]byte{'d', 'e', 'b', 'u', 'g'}
 	sink          uint64
-	sinkRegion    *memblock.Region
+	sinkRegion    *memblock.MemblockRegion
 	releasedPages uint64
 )
 
 func release(start, end uint64) { releasedPages += (end - start) >> 12 }
 
 func main() {
-	who := e820.Memory_setup(&table, &fw, 0, 0)
-	e820.Parse_mem(&table, cmdMem[:])
-	e820.Parse_memmap(&table, cmdMemmap[:])
-	e820.Finish_early_params(&table, true)
-	e820.Update_table_print(&table)
-	e820.Range_update(&table, 0, 4096, e820.E820_TYPE_RAM, e820.E820_TYPE_RESERVED)
-	e820.Range_remove(&table, 0xa0000, 0x60000, e820.E820_TYPE_RAM, true)
-	e820.Print(&table, who)
-	sink += e820.End_of_ram_pfn(&table) + e820.End_of_low_ram_pfn(&table)
-	if e820.Check_usable(&table) != e820.OK || e820.Mapped_all(&table, 0, 1, 0) || e820.Mapped_any(&table, 0, 1, 0) {
+	who := e820.E820__memory_setup(&table, &fw, 0, 0)
+	e820.Parse_memopt(&table, cmdMem[:])
+	e820.Parse_memmap_opt(&table, cmdMemmap[:])
+	e820.E820__finish_early_params(&table, true)
+	e820.E820__update_table_print(&table)
+	e820.E820__range_update(&table, 0, 4096, e820.E820_TYPE_RAM, e820.E820_TYPE_RESERVED)
+	e820.E820__range_remove(&table, 0xa0000, 0x60000, e820.E820_TYPE_RAM, true)
+	e820.E820__print_table(&table, who)
+	sink += e820.E820__end_of_ram_pfn(&table) + e820.E820__end_of_low_ram_pfn(&table)
+	if e820.CheckUsable(&table) != e820.OK || e820.E820__mapped_all(&table, 0, 1, 0) || e820.E820__mapped_any(&table, 0, 1, 0) {
 		sink++
 	}
 
 	memblock.Init(&phys)
 	memblock.Early_memblock(cmdMemblock[:])
 	memblock.Memblock_reserve(0, 4096)
-	e820.Memblock_setup(&table)
+	e820.E820__memblock_setup(&table)
 	memblock.Memblock_set_bottom_up(true)
 	memblock.Memblock_set_current_limit(4 << 20)
 	memblock.Memblock_add_node(8<<20, 1<<20, 0, memblock.MEMBLOCK_NONE)
@@ -71,8 +71,8 @@ func main() {
 	sink += pa + memblock.Memblock_find_in_range(0, 1<<20, 4096, 4096)
 	memblock.For_each_free_mem_range(asm.NUMA_NO_NODE, 0, func(s, e uint64, nid int32) bool { sink += e - s; return true })
 	memblock.For_each_free_mem_range_reverse(asm.NUMA_NO_NODE, 0, func(s, e uint64, nid int32) bool { sink += s; return true })
-	memblock.For_each_mem_region(func(r *memblock.Region) bool { sink += r.Size; return true })
-	memblock.For_each_reserved_mem_region(func(r *memblock.Region) bool { sink += r.Size; return true })
+	memblock.For_each_mem_region(func(r *memblock.MemblockRegion) bool { sink += r.Size; return true })
+	memblock.For_each_reserved_mem_region(func(r *memblock.MemblockRegion) bool { sink += r.Size; return true })
 	memblock.For_each_mem_pfn_range(0, func(s, e uint64, nid int32) bool { sink += e; return true })
 	if memblock.Memblock_is_reserved(0) || memblock.Memblock_is_memory(0) || memblock.Memblock_is_region_memory(0, 1) ||
 		memblock.Memblock_is_region_reserved(0, 1) || memblock.Memblock_bottom_up() {
