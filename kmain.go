@@ -45,22 +45,46 @@ func start_kernel() {
 	printk.Pr_debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(serial8250.Early_serial_console.Name), printk.Int(tsc.Tsc_khz), printk.Str(tsc.TscSource))
 	// Architecture setup: command line, memory map.
 	amd64.Setup_arch()
-	// In-kernel selftests, if the command line asks (selftest=all|a,b).
-	run_selftests(cmdline.BootCommandLine())
-	// Deliberate crashes for the oops tests (lkdtm=...).
-	lkdtm_trigger(cmdline.BootCommandLine())
-	// Hand over to the idle loop.
+	// The rest: kernel_init's work, then the idle loop.
 	arch_call_rest_init()
 }
 
 // arch_call_rest_init → rest_init → cpu_startup_entry: boot CPU becomes
-// the idle task (Linux init/main.c).
+// the idle task (Linux init/main.c). These steps are never inlined, so
+// that each is a frame of its own in gdb's bt, as Linux's noinline
+// rest_init is.
+//
+//go:noinline
 func arch_call_rest_init() { rest_init() }
 
+// rest_init: Linux starts kernel_init as the first kernel thread (pid 1)
+// and lets the boot CPU become the idle task. gokern has no scheduler
+// yet: the boot CPU runs kernel_init itself, then goes idle.
+//
+//go:noinline
 func rest_init() {
-	// No scheduler yet: no kernel_init thread to create. The boot CPU
-	// goes straight into the idle loop.
+	kernel_init()
 	cpu_startup_entry()
+}
+
+// kernel_init: what pid 1 does before it executes /sbin/init (Linux
+// init/main.c kernel_init → kernel_init_freeable). gokern has no user
+// space yet, so it is the initcalls' and KUnit's place: the in-kernel
+// selftests and the lkdtm crash trigger.
+//
+//go:noinline
+func kernel_init() {
+	kernel_init_freeable()
+}
+
+//go:noinline
+func kernel_init_freeable() {
+	// In-kernel selftests, if the command line asks (selftest=all|a,b;
+	// Linux runs KUnit here, kunit_run_all_tests).
+	kunit_run_all_tests(cmdline.BootCommandLine())
+	// Deliberate crashes for the oops tests (lkdtm=...; Linux's lkdtm
+	// module crashes from its initcall, in do_basic_setup).
+	lkdtm_trigger(cmdline.BootCommandLine())
 }
 
 // cpu_startup_entry: Linux kernel/sched/idle.c; 2.6's cpu_idle.
@@ -99,7 +123,10 @@ var selftests = []kunit.KunitCase{
 	{Name: "ktap_must_fail", Run: test_ktap_must_fail, Explicit: true},
 }
 
-func run_selftests(cmd []byte) {
+// kunit_run_all_tests runs the selftests selftest= names, reports them in
+// KTAP and ends the run: exit 33 if all passed, 35 otherwise (Linux
+// lib/kunit/executor.c kunit_run_all_tests, with kunit.filter_glob=).
+func kunit_run_all_tests(cmd []byte) {
 	sel, ok := cmdline.Cmdline_find_option(cmd, "selftest")
 	if !ok {
 		return
