@@ -83,3 +83,8 @@ func Init_bootmem(start, pages uint64) (uint64, Error) {
 	memblock.Min_low_pfn = start
 	return init_bootmem_core(&Bootmem_node_data[0], start, 0, pages)
 }
+
+// Ready reports whether bootmem is running: a node is registered and its
+// bitmap not yet handed over (gokern: the page allocator asks it which
+// early allocator to take the core map from and to retire).
+func Ready() bool { return bdata_list != nil && bdata_list.bitmap != nil }

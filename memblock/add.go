@@ -2,6 +2,7 @@ package memblock
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/kallsyms"
 	"gokern/printk"
 )
 
@@ -117,7 +118,7 @@ func Memblock_add_node(base, size uint64, nid int, flags MemblockFlags) Error {
 	if Memblock_debug {
 		printk.Pr_info("memblock_add_node: [%#018llx-%#018llx] nid=%d flags=%x %s\n",
 			printk.Int(base), printk.Int(base+size-1), printk.Int(nid),
-			printk.Int(uint32(flags)), sym(callerPC()))
+			printk.Int(uint32(flags)), sym(kallsyms.X_RET_IP_()))
 	}
 	return memblock_add_range(&memblock.Memory, base, size, nid, flags)
 }
@@ -128,7 +129,7 @@ func Memblock_add_node(base, size uint64, nid int, flags MemblockFlags) Error {
 //go:noinline
 func Memblock_add(base, size uint64) Error {
 	if Memblock_debug {
-		dbgRange("memblock_add", base, size, callerPC())
+		dbgRange("memblock_add", base, size, kallsyms.X_RET_IP_())
 	}
 	return memblock_add_range(&memblock.Memory, base, size, asm.MAX_NUMNODES, MEMBLOCK_NONE)
 }
@@ -140,7 +141,7 @@ func Memblock_add(base, size uint64) Error {
 //go:noinline
 func Memblock_reserve(base, size uint64) Error {
 	if Memblock_debug {
-		dbgRange("memblock_reserve", base, size, callerPC())
+		dbgRange("memblock_reserve", base, size, kallsyms.X_RET_IP_())
 	}
 	return memblock_add_range(&memblock.Reserved, base, size, asm.MAX_NUMNODES, MEMBLOCK_NONE)
 }

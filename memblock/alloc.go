@@ -2,6 +2,7 @@ package memblock
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/kallsyms"
 	"gokern/printk"
 )
 
@@ -191,14 +192,14 @@ func phys_alloc(fn string, size, align, start, end uint64, nid int, ip uintptr) 
 //
 //go:noinline
 func Memblock_phys_alloc_range(size, align, start, end uint64) (uint64, Error) {
-	return phys_alloc("memblock_phys_alloc_range", size, align, start, end, asm.NUMA_NO_NODE, callerPC())
+	return phys_alloc("memblock_phys_alloc_range", size, align, start, end, asm.NUMA_NO_NODE, kallsyms.X_RET_IP_())
 }
 
 // Memblock_phys_alloc allocates size bytes anywhere below Current_limit.
 //
 //go:noinline
 func Memblock_phys_alloc(size, align uint64) (uint64, Error) {
-	return phys_alloc("memblock_phys_alloc", size, align, 0, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, callerPC())
+	return phys_alloc("memblock_phys_alloc", size, align, 0, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, kallsyms.X_RET_IP_())
 }
 
 // Memblock_phys_alloc_try_nid allocates on node nid if it can, elsewhere if
@@ -206,7 +207,7 @@ func Memblock_phys_alloc(size, align uint64) (uint64, Error) {
 //
 //go:noinline
 func Memblock_phys_alloc_try_nid(size, align uint64, nid int) (uint64, Error) {
-	return phys_alloc("memblock_phys_alloc_try_nid", size, align, 0, MEMBLOCK_ALLOC_ACCESSIBLE, nid, callerPC())
+	return phys_alloc("memblock_phys_alloc_try_nid", size, align, 0, MEMBLOCK_ALLOC_ACCESSIBLE, nid, kallsyms.X_RET_IP_())
 }
 
 // memblock_alloc_internal allocates within [min_addr, max_addr), capped at
@@ -257,7 +258,7 @@ func alloc_try_nid(fn string, size, align, min_addr, max_addr uint64, nid int, r
 //
 //go:noinline
 func Memblock_alloc_try_nid(size, align, min_addr, max_addr uint64, nid int) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_try_nid", size, align, min_addr, max_addr, nid, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc_try_nid", size, align, min_addr, max_addr, nid, false, false, kallsyms.X_RET_IP_())
 }
 
 // Memblock_alloc_try_nid_raw is Memblock_alloc_try_nid without zeroing
@@ -265,7 +266,7 @@ func Memblock_alloc_try_nid(size, align, min_addr, max_addr uint64, nid int) ([]
 //
 //go:noinline
 func Memblock_alloc_try_nid_raw(size, align, min_addr, max_addr uint64, nid int) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_try_nid_raw", size, align, min_addr, max_addr, nid, true, false, callerPC())
+	return alloc_try_nid("memblock_alloc_try_nid_raw", size, align, min_addr, max_addr, nid, true, false, kallsyms.X_RET_IP_())
 }
 
 // Memblock_alloc_try_nid_nopanic is Memblock_alloc_try_nid that fails
@@ -274,7 +275,7 @@ func Memblock_alloc_try_nid_raw(size, align, min_addr, max_addr uint64, nid int)
 //
 //go:noinline
 func Memblock_alloc_try_nid_nopanic(size, align, min_addr, max_addr uint64, nid int) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_try_nid_nopanic", size, align, min_addr, max_addr, nid, false, true, callerPC())
+	return alloc_try_nid("memblock_alloc_try_nid_nopanic", size, align, min_addr, max_addr, nid, false, true, kallsyms.X_RET_IP_())
 }
 
 // Memblock_alloc allocates size zeroed bytes aligned to align anywhere
@@ -282,33 +283,33 @@ func Memblock_alloc_try_nid_nopanic(size, align, min_addr, max_addr uint64, nid 
 //
 //go:noinline
 func Memblock_alloc(size, align uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, false, false, kallsyms.X_RET_IP_())
 }
 
 // Memblock_alloc_raw is Memblock_alloc without zeroing.
 //
 //go:noinline
 func Memblock_alloc_raw(size, align uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_raw", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, true, false, callerPC())
+	return alloc_try_nid("memblock_alloc_raw", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, true, false, kallsyms.X_RET_IP_())
 }
 
 // Memblock_alloc_from allocates at or above min_addr if possible.
 //
 //go:noinline
 func Memblock_alloc_from(size, align, min_addr uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_from", size, align, min_addr, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc_from", size, align, min_addr, MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE, false, false, kallsyms.X_RET_IP_())
 }
 
 // Memblock_alloc_low allocates below 4 GiB.
 //
 //go:noinline
 func Memblock_alloc_low(size, align uint64) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_low", size, align, MEMBLOCK_LOW_LIMIT, ARCH_LOW_ADDRESS_LIMIT, asm.NUMA_NO_NODE, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc_low", size, align, MEMBLOCK_LOW_LIMIT, ARCH_LOW_ADDRESS_LIMIT, asm.NUMA_NO_NODE, false, false, kallsyms.X_RET_IP_())
 }
 
 // Memblock_alloc_node allocates on node nid if possible.
 //
 //go:noinline
 func Memblock_alloc_node(size, align uint64, nid int) ([]byte, Error) {
-	return alloc_try_nid("memblock_alloc_node", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, nid, false, false, callerPC())
+	return alloc_try_nid("memblock_alloc_node", size, align, MEMBLOCK_LOW_LIMIT, MEMBLOCK_ALLOC_ACCESSIBLE, nid, false, false, kallsyms.X_RET_IP_())
 }

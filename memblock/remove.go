@@ -2,6 +2,7 @@ package memblock
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/kallsyms"
 )
 
 // Linux: mm/memblock.c memblock_remove_region, memblock_isolate_range,
@@ -91,7 +92,7 @@ func memblock_remove_range(t *MemblockType, base, size uint64) Error {
 //go:noinline
 func Memblock_remove(base, size uint64) Error {
 	if Memblock_debug {
-		dbgRange("memblock_remove", base, size, callerPC())
+		dbgRange("memblock_remove", base, size, kallsyms.X_RET_IP_())
 	}
 	return memblock_remove_range(&memblock.Memory, base, size)
 }
@@ -104,7 +105,7 @@ func Memblock_remove(base, size uint64) Error {
 //go:noinline
 func Memblock_free(base, size uint64) Error {
 	if Memblock_debug {
-		dbgRange("memblock_free", base, size, callerPC())
+		dbgRange("memblock_free", base, size, kallsyms.X_RET_IP_())
 	}
 	return memblock_remove_range(&memblock.Reserved, base, size)
 }

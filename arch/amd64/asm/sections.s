@@ -10,3 +10,44 @@ TEXT ·KernelEnd(SB),NOSPLIT,$0-8
 	LEAQ	runtime·end(SB), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// The section bounds (sections.go), the same way.
+TEXT ·X_stext(SB),NOSPLIT,$0-8
+	LEAQ	runtime·text(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·X_etext(SB),NOSPLIT,$0-8
+	LEAQ	runtime·etext(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·X__start_rodata(SB),NOSPLIT,$0-8
+	LEAQ	runtime·rodata(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·X__end_rodata(SB),NOSPLIT,$0-8
+	LEAQ	runtime·epclntab(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·X_sdata(SB),NOSPLIT,$0-8
+	LEAQ	runtime·noptrdata(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·X_edata(SB),NOSPLIT,$0-8
+	LEAQ	runtime·edata(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·X__bss_start(SB),NOSPLIT,$0-8
+	LEAQ	runtime·bss(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·X__bss_stop(SB),NOSPLIT,$0-8
+	LEAQ	runtime·end(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
