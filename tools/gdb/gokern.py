@@ -663,6 +663,11 @@ def parse_addr(arg, cmd):
         return int(arg, 0) & 0xFFFFFFFFFFFFFFFF
     except ValueError:
         pass
+    m = re.fullmatch(r"\$cr([0234])", arg)
+    if m:
+        # The CPU's own, whatever frame is selected (gdb does not unwind
+        # control registers into outer frames).
+        return getattr(Cpu(), "cr" + m.group(1))
     try:
         v = gdb.parse_and_eval(arg)
         if v.type.strip_typedefs().code in (gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_ARRAY, gdb.TYPE_CODE_STRUCT) and v.address is not None:
@@ -1163,7 +1168,7 @@ the selectors now in CS, DS, SS, ES, FS, GS and TR are marked."""
                 gdb.write("%#06x %s%s\n" % (off, text, mark))
             off += 16 if wide else 8
         if nulls:
-            gdb.write("(%d null descriptors not shown)\n" % nulls)
+            gdb.write("(%d null descriptor%s not shown)\n" % (nulls, "" if nulls == 1 else "s"))
 
 
 @register
