@@ -11,11 +11,17 @@
  *
  * The cmdline lies outside the setup segment (QEMU: 0x20000), so it is
  * read through FS: FS = ptr >> 4, offset = ptr & 0xf, as Linux's
- * set_fs/rdfs8.  At most 64 KiB are read, so a cmdline without its NUL
- * cannot run the scan away.
+ * set_fs/rdfs8.
+ *
+ * The setup sees what the kernel will see (gokern; Linux reads up to
+ * 64 KiB here): at most COMMAND_LINE_SIZE - 1 bytes, the kernel's copy,
+ * and when that cuts a word in two (the byte after the limit is neither
+ * NUL nor a space), not that word either: the kernel drops it and says so.
  *
  * Words are separated by any character <= ' ' (Linux's myisspace).
- * When an option is repeated, the last one wins.
+ * When an option is repeated, the last one wins, for both functions
+ * (Linux's cmdline_find_option_bool returns the first: gokern's callers
+ * compare two options' positions, as in "quiet debug").
  *
  * Calling convention: boot/boot.inc.  Both functions are small state
  * machines; each state of Linux's enum is a code label here.
@@ -25,16 +31,18 @@
 	.code16
 	.text
 
-/* GETC end: %al = next cmdline byte, or jump to \end after 64 KiB. */
+/* GETC end: %al = next cmdline byte, or jump to \end at cmdline_end
+ * (which reads as a NUL: the end of the kernel's copy). */
 .macro GETC end
-	cmpl	$0x10000, %ebx
+	cmpl	cmdline_end, %ebx
 	jae	\end
 	movb	%fs:(%bx), %al
 	incl	%ebx
 .endm
 
 /*
- * cmdline_fs (internal): point %fs:%bx at the cmdline.
+ * cmdline_fs (internal): point %fs:%bx at the cmdline, and set
+ * cmdline_end to where the kernel's copy of it ends (see the top).
  * Out: CF = 1 if there is no cmdline in reach (cmd_line_ptr 0, or >= 1 MiB,
  *      or ext_cmd_line_ptr set); else %fs and %ebx = ptr & 0xf.
  * Clobbers %eax and %ebx (callers save them).
@@ -51,6 +59,26 @@ SYM_FUNC_START cmdline_fs
 	andl	$0x0f, %ebx
 	shrl	$4, %eax
 	movw	%ax, %fs
+	pushl	%ebx
+	pushl	%ecx
+	leal	(COMMAND_LINE_SIZE - 1)(%ebx), %ecx	# the limit
+2:	cmpl	%ecx, %ebx
+	jae	3f
+	cmpb	$0, %fs:(%bx)
+	je	5f			# the NUL comes first: all of it
+	incl	%ebx
+	jmp	2b
+3:	cmpb	$' ', %fs:(%bx)		# at the limit: does a word go on?
+	jbe	5f			# no (NUL or a space): all of it
+4:	cmpl	4(%esp), %ebx		# yes: back to the start of that word
+	jbe	5f
+	cmpb	$' ', %fs:-1(%bx)
+	jbe	5f
+	decl	%ebx
+	jmp	4b
+5:	movl	%ebx, cmdline_end
+	popl	%ecx
+	popl	%ebx
 	clc
 	ret
 1:	stc
@@ -60,8 +88,9 @@ SYM_FUNC_END cmdline_fs
 /*
  * cmdline_find_option_bool: is the word %ds:%si (NUL-terminated) on the
  * cmdline, alone (not "word=..." nor a longer word)?
- * Out: %eax = its position (counting from 1), 0 if absent, -1 if there is
- *      no cmdline.  (Linux's callers treat -1 as true; gokern's test > 0.)
+ * Out: %eax = the position (counting from 1) of its last occurrence, 0 if
+ *      absent, -1 if there is no cmdline.  (Linux's callers treat -1 as
+ *      true; gokern's test > 0.)
  */
 SYM_FUNC_START cmdline_find_option_bool
 	pushl	%ebx
@@ -73,6 +102,7 @@ SYM_FUNC_START cmdline_find_option_bool
 	jc	.Lb_none
 	xorl	%edx, %edx		# %edx = pos of the last byte read
 	xorl	%ecx, %ecx		# %ecx = wstart
+	movl	$0, cmdline_found	# the last occurrence so far
 
 .Lb_wordstart:				# start of a word / after whitespace
 	GETC	.Lb_absent
@@ -87,15 +117,21 @@ SYM_FUNC_START cmdline_find_option_bool
 	cmpb	$0, (%di)
 	jne	1f
 	cmpb	$' ', %al		# whole option matched: the word must end
-	jbe	.Lb_found		# (NUL or whitespace)
-	jmp	.Lb_wordskip
+	ja	.Lb_wordskip		# (NUL or whitespace)
+	movl	%ecx, cmdline_found	# an occurrence: look for a later one
+	testb	%al, %al
+	jz	.Lb_absent
+	jmp	.Lb_wordstart
 1:	testb	%al, %al
 	jz	.Lb_absent
 	cmpb	(%di), %al
 	jne	.Lb_wordskip
 	incw	%di
-	GETC	.Lb_absent
+	GETC	.Lb_end			# the end right after the word's last byte
 	incl	%edx
+	jmp	.Lb_wordcmp
+.Lb_end:
+	xorb	%al, %al		# reads as the NUL
 	jmp	.Lb_wordcmp
 
 .Lb_wordskip:				# mismatch: skip to the next word
@@ -107,11 +143,8 @@ SYM_FUNC_START cmdline_find_option_bool
 	jbe	.Lb_wordstart
 	jmp	.Lb_wordskip
 
-.Lb_found:
-	movl	%ecx, %eax
-	jmp	.Lb_out
 .Lb_absent:
-	xorl	%eax, %eax
+	movl	cmdline_found, %eax	# 0 if none
 	jmp	.Lb_out
 .Lb_none:
 	movl	$-1, %eax
@@ -212,6 +245,8 @@ SYM_FUNC_START cmdline_find_option
 SYM_FUNC_END cmdline_find_option
 
 	.bss
-	.balign	2
+	.balign	4
+cmdline_end:		.skip	4	# %ebx where the kernel's copy ends
+cmdline_found:		.skip	4	# bool: the last occurrence's position
 cmdline_option:		.skip	2	# option name being searched
 cmdline_bufsize:	.skip	2	# caller's buffer size

@@ -29,11 +29,18 @@ SYM_FUNC_START main
 	# The serial console (always: gokern has no other console)
 	call	console_init
 
-	# "debug" on the cmdline: say what we do, step by step
+	# "debug" on the cmdline: say what we do, step by step; unless a
+	# "quiet" comes after it (the later option wins, as in the kernel)
 	movw	$opt_debug, %si
 	call	cmdline_find_option_bool
 	cmpl	$0, %eax
 	jle	1f			# 0: absent, -1: no cmdline
+	pushl	%eax
+	movw	$opt_quiet, %si
+	call	cmdline_find_option_bool
+	cmpl	%eax, (%esp)		# debug's position after quiet's?
+	popl	%eax
+	jbe	1f
 	movb	$1, boot_debug
 	PUTS	"early console in setup code\n"
 	call	print_start_of_setup
@@ -165,6 +172,7 @@ SYM_FUNC_END set_bios_mode
 
 	.section .rodata
 opt_debug:	.asciz	"debug"
+opt_quiet:	.asciz	"quiet"
 
 	.bss
 /*

@@ -9,9 +9,10 @@
  *        real-mode setup has its own copy in boot/cmdline.S.
  *
  * As in the kernel (package cmdline), words are separated by any byte
- * <= ' ', the scan stops at the NUL or after COMMAND_LINE_SIZE - 1 bytes
- * (the kernel's copy of the command line holds no more), and the last
- * occurrence of an option wins. A command line above 4 GiB
+ * <= ' ', and the last occurrence of an option wins. The stage sees what
+ * the kernel will see: at most COMMAND_LINE_SIZE - 1 bytes (the kernel's
+ * copy holds no more) and, when that cuts a word in two, not that word
+ * either: the kernel drops it and says so. A command line above 4 GiB
  * (ext_cmd_line_ptr) is out of reach of 32-bit code: treated as none.
  *
  * Calling convention: 32-bit call/ret, EBP = load address; arguments and
@@ -26,7 +27,8 @@
 
 /*
  * get_cmd_line_ptr (internal): EBX = the command line's address, or CF=1
- * if there is none in reach.
+ * if there is none in reach; cmdline_limit = how many of its bytes the
+ * kernel keeps (see the top).
  */
 get_cmd_line_ptr:
 	movl	boot_params_ptr(%ebp), %ebx
@@ -35,6 +37,24 @@ get_cmd_line_ptr:
 	movl	BP_cmd_line_ptr(%ebx), %ebx
 	testl	%ebx, %ebx
 	jz	1f
+	pushl	%ecx
+	xorl	%ecx, %ecx
+2:	cmpl	$(COMMAND_LINE_SIZE - 1), %ecx
+	jae	3f
+	cmpb	$0, (%ebx, %ecx)
+	je	4f			/* the NUL comes first: all of it */
+	addl	$1, %ecx
+	jmp	2b
+3:	cmpb	$' ', (%ebx, %ecx)	/* at the limit: does a word go on? */
+	jbe	4f
+5:	testl	%ecx, %ecx		/* yes: back to the start of that word */
+	jz	4f
+	cmpb	$' ', -1(%ebx, %ecx)
+	jbe	4f
+	subl	$1, %ecx
+	jmp	5b
+4:	movl	%ecx, cmdline_limit(%ebp)
+	popl	%ecx
 	clc
 	ret
 1:	stc
@@ -54,48 +74,40 @@ cmdline_find_option_bool:
 	pushl	%ecx
 	pushl	%edx
 	pushl	%edi
-	pushl	%ebp
-	call	get_cmd_line_ptr
+	call	get_cmd_line_ptr		/* EBX = the command line */
 	movl	$-1, %eax
 	jc	9f
-	xorl	%eax, %eax			/* EAX = result */
-	xorl	%ecx, %ecx			/* ECX = bytes read */
-	movl	$1, %edx			/* EDX = 1 at the start of a word */
-1:	cmpl	$(COMMAND_LINE_SIZE - 1), %ecx
-	jae	9f
-	movzbl	(%ebx, %ecx), %ebp
-	addl	$1, %ecx
-	testl	%ebp, %ebp
-	jz	9f
-	cmpl	$' ', %ebp
-	jbe	5f				/* a separator: a word starts next */
-	testl	%edx, %edx
-	jz	1b				/* inside a word that cannot match */
-	xorl	%edx, %edx
-	/* A word starts at ECX-1: does it read ESI, then a separator? */
-	movl	$0, %edi
-2:	movb	(%esi, %edi), %dl
-	testb	%dl, %dl
-	jz	3f				/* the whole option matched */
-	leal	-1(%ecx, %edi), %ebp
-	cmpl	$(COMMAND_LINE_SIZE - 1), %ebp
-	jae	4f
-	cmpb	%dl, (%ebx, %ebp)
-	jne	4f
+	movl	$0, cmdline_found(%ebp)
+	xorl	%ecx, %ecx			/* ECX = the byte looked at */
+1:	cmpl	cmdline_limit(%ebp), %ecx
+	jae	8f
+	cmpb	$' ', (%ebx, %ecx)
+	jbe	6f				/* a separator */
+	testl	%ecx, %ecx
+	jz	2f
+	cmpb	$' ', -1(%ebx, %ecx)
+	ja	6f				/* inside a word */
+2:	xorl	%edi, %edi			/* a word starts: does it read ESI? */
+3:	leal	(%ecx, %edi), %edx		/* EDX = where in the command line */
+	movb	(%esi, %edi), %al
+	testb	%al, %al
+	jz	4f				/* the whole option matched */
+	cmpl	cmdline_limit(%ebp), %edx
+	jae	6f
+	cmpb	%al, (%ebx, %edx)
+	jne	6f
 	addl	$1, %edi
-	jmp	2b
-3:	leal	-1(%ecx, %edi), %ebp		/* the byte after the word */
-	cmpl	$(COMMAND_LINE_SIZE - 1), %ebp
-	jae	31f				/* the scan ends there: a separator */
-	cmpb	$' ', (%ebx, %ebp)
-	ja	4f
-31:	movl	%ecx, %eax			/* its position */
-4:	xorl	%edx, %edx
+	jmp	3b
+4:	cmpl	cmdline_limit(%ebp), %edx	/* and the word ends there */
+	jae	5f
+	cmpb	$' ', (%ebx, %edx)
+	ja	6f
+5:	leal	1(%ecx), %eax
+	movl	%eax, cmdline_found(%ebp)
+6:	addl	$1, %ecx
 	jmp	1b
-5:	movl	$1, %edx
-	jmp	1b
-9:	popl	%ebp
-	popl	%edi
+8:	movl	cmdline_found(%ebp), %eax
+9:	popl	%edi
 	popl	%edx
 	popl	%ecx
 	popl	%ebx
@@ -114,79 +126,73 @@ cmdline_find_option:
 	pushl	%ecx
 	pushl	%edx
 	pushl	%esi
-	pushl	%edi
-	pushl	%ebp
-	subl	$8, %esp			/* 0(%esp): buffer size, 4: result */
-	movl	%ecx, 0(%esp)
-	movl	$-1, 4(%esp)
-	call	get_cmd_line_ptr
-	jc	9f
-	xorl	%ecx, %ecx			/* ECX = bytes read */
-	movl	$1, %edx			/* EDX = 1 at the start of a word */
-1:	cmpl	$(COMMAND_LINE_SIZE - 1), %ecx
-	jae	9f
-	movzbl	(%ebx, %ecx), %eax
-	addl	$1, %ecx
-	testl	%eax, %eax
-	jz	9f
-	cmpl	$' ', %eax
-	jbe	7f
-	testl	%edx, %edx
-	jz	1b
-	xorl	%edx, %edx
-	/* A word starts at ECX-1: does it read ESI, then '='? */
-	leal	-1(%ecx), %ebp			/* EBP = index in the command line */
+	movl	%ecx, cmdline_bufsize(%ebp)
+	movl	$-1, cmdline_found(%ebp)
+	call	get_cmd_line_ptr		/* EBX = the command line */
+	jc	8f
+	xorl	%ecx, %ecx			/* ECX = the byte looked at */
+1:	cmpl	cmdline_limit(%ebp), %ecx
+	jae	8f
+	cmpb	$' ', (%ebx, %ecx)
+	jbe	7f				/* a separator */
+	testl	%ecx, %ecx
+	jz	2f
+	cmpb	$' ', -1(%ebx, %ecx)
+	ja	7f				/* inside a word */
+2:	movl	%ecx, %edx			/* a word starts: "option=" ? */
 	pushl	%esi
-2:	movb	(%esi), %al
+3:	movb	(%esi), %al
 	testb	%al, %al
-	jz	3f
-	cmpl	$(COMMAND_LINE_SIZE - 1), %ebp
+	jz	4f
+	cmpl	cmdline_limit(%ebp), %edx
 	jae	6f
-	cmpb	%al, (%ebx, %ebp)
+	cmpb	%al, (%ebx, %edx)
 	jne	6f
 	addl	$1, %esi
-	addl	$1, %ebp
-	jmp	2b
-3:	cmpl	$(COMMAND_LINE_SIZE - 1), %ebp
+	addl	$1, %edx
+	jmp	3b
+4:	cmpl	cmdline_limit(%ebp), %edx
 	jae	6f
-	cmpb	$'=', (%ebx, %ebp)
+	cmpb	$'=', (%ebx, %edx)
 	jne	6f
-	/* A match: copy the argument up to the next separator. */
-	addl	$1, %ebp
-	xorl	%eax, %eax			/* EAX = length */
-4:	cmpl	$(COMMAND_LINE_SIZE - 1), %ebp
+	addl	$1, %edx			/* yes: copy up to the next separator */
+	xorl	%eax, %eax			/* EAX = its length */
+41:	cmpl	cmdline_limit(%ebp), %edx
 	jae	5f
-	movb	(%ebx, %ebp), %dl
-	cmpb	$' ', %dl
+	movb	(%ebx, %edx), %cl
+	cmpb	$' ', %cl
 	jbe	5f
-	leal	1(%eax), %esi
-	cmpl	4(%esp), %esi			/* room: length + 1 < size (saved ESI above) */
-	jae	41f
-	movb	%dl, (%edi, %eax)
-41:	addl	$1, %eax
-	addl	$1, %ebp
-	jmp	4b
-5:	movl	%eax, 8(%esp)			/* the result (under the saved ESI) */
-	cmpl	$0, 4(%esp)
-	je	51f
-	movl	4(%esp), %esi			/* NUL at min(length, size - 1) */
+	leal	1(%eax), %esi			/* room while length + 1 < size */
+	cmpl	cmdline_bufsize(%ebp), %esi
+	jae	42f
+	movb	%cl, (%edi, %eax)
+42:	addl	$1, %eax
+	addl	$1, %edx
+	jmp	41b
+5:	movl	%eax, cmdline_found(%ebp)
+	movl	cmdline_bufsize(%ebp), %esi	/* NUL at min(length, size - 1) */
+	testl	%esi, %esi
+	jz	51f
 	subl	$1, %esi
 	cmpl	%eax, %esi
 	jbe	52f
 	movl	%eax, %esi
 52:	movb	$0, (%edi, %esi)
-51:	movl	%ebp, %ecx			/* go on after the argument */
-6:	popl	%esi
-	xorl	%edx, %edx
+51:	movl	%edx, %ecx			/* go on after the argument */
+	popl	%esi
 	jmp	1b
-7:	movl	$1, %edx
+6:	popl	%esi				/* not this option */
+7:	addl	$1, %ecx
 	jmp	1b
-9:	movl	4(%esp), %eax
-	addl	$8, %esp
-	popl	%ebp
-	popl	%edi
+8:	movl	cmdline_found(%ebp), %eax
 	popl	%esi
 	popl	%edx
 	popl	%ecx
 	popl	%ebx
 	ret
+
+	.bss
+	.balign	4
+cmdline_limit:		.skip	4	/* the bytes of the command line the kernel keeps */
+cmdline_found:		.skip	4	/* the result so far */
+cmdline_bufsize:	.skip	4	/* cmdline_find_option's buffer size */

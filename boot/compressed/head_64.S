@@ -127,11 +127,18 @@ startup_32:
 	lret
 1:
 	call	console_init			/* earlyprintk= */
+	/* "debug", unless a "quiet" comes after it (the later one wins, as in
+	 * the setup and the kernel) */
 	movb	$0, debug_flag(%ebp)
 	leal	opt_debug(%ebp), %esi
 	call	cmdline_find_option_bool
 	cmpl	$0, %eax
 	jle	1f
+	movl	%eax, %ebx
+	leal	opt_quiet(%ebp), %esi
+	call	cmdline_find_option_bool
+	cmpl	%eax, %ebx
+	jbe	1f
 	movb	$1, debug_flag(%ebp)
 1:
 	/* "debug": say where we are, and what verify_image found. */
@@ -297,6 +304,7 @@ puthex64:
 
 	.section .rodata
 opt_debug:	.asciz	"debug"
+opt_quiet:	.asciz	"quiet"
 msg_startup_32:	.asciz	"startup_32: protected mode, payload at 0x"
 msg_bp:		.asciz	", boot_params at 0x"
 msg_nl:		.asciz	"\n"
