@@ -13,9 +13,14 @@ import (
 // "Kernel panic - not syncing: ...", then exit 35 under test, halt
 // otherwise. For conditions the boot cannot go on from (no usable memory,
 // an early allocation that cannot be met, a bad memmap=).
+//
+// The message always reaches the console (console_verbose, as Linux's
+// panic) and whole: it is formatted straight into printk's line, which
+// holds LOG_LINE_MAX bytes (Linux formats into a 1024-byte buffer first).
 func Panic(format string, args ...printk.Arg) {
-	var buf [512]byte
-	n := printk.Vsnprintf(buf[:], format, args...)
-	printk.Pr_emerg("Kernel panic - not syncing: %s\n", printk.Bytes(buf[:n]))
+	printk.Console_verbose()
+	printk.Pr_emerg("Kernel panic - not syncing: ")
+	printk.Pr_cont(format, args...)
+	printk.Pr_cont("\n")
 	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }

@@ -35,11 +35,23 @@ const (
 	CONSOLE_LOGLEVEL_DEFAULT = 7  // print everything but KERN_DEBUG
 	CONSOLE_LOGLEVEL_QUIET   = 4  // "quiet": errors and worse
 	CONSOLE_LOGLEVEL_DEBUG   = 10 // "debug": everything
+	// CONSOLE_LOGLEVEL_MOTORMOUTH: console_verbose's level, above every
+	// message level.
+	CONSOLE_LOGLEVEL_MOTORMOUTH = 15
 )
 
 // Console_loglevel: a message reaches the consoles when its level is below
 // it (Linux console_printk[0]). Set from "loglevel=", "quiet" and "debug".
 var Console_loglevel = CONSOLE_LOGLEVEL_DEFAULT
+
+// Console_verbose lets every message through from here on: panic and the
+// oops call it first, so that their last words reach the console whatever
+// loglevel= or quiet said (Linux include/linux/printk.h console_verbose,
+// which leaves a console_loglevel of 0 alone; gokern raises it from 0 too,
+// so that loglevel=0 cannot hide a panic).
+//
+//go:nosplit
+func Console_verbose() { Console_loglevel = CONSOLE_LOGLEVEL_MOTORMOUTH }
 
 // Arg is one printk argument: an integer or a string. It is a plain value,
 // so a call's ...Arg slice stays on the caller's stack.

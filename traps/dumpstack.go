@@ -37,6 +37,8 @@ var exceptionNames = [asm.NUM_EXCEPTION_VECTORS]string{
 // then panic. Linux's early_fixup_exception prints a one-line "PANIC:
 // early exception"; gokern gives the full oops instead.
 func DieEarly(regs *asm.PtRegs) {
+	// Whatever loglevel= said, an oops is printed (Linux oops_begin).
+	printk.Console_verbose()
 	vec := int(regs.Vector)
 	name := "unknown vector"
 	if vec < asm.NUM_EXCEPTION_VECTORS {

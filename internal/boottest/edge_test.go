@@ -42,3 +42,32 @@ func TestE820Full(t *testing.T) {
 		})
 	}
 }
+
+// TestFatalAlwaysPrinted: a fatal error reaches the console whatever
+// loglevel= or quiet say (console_verbose in panic and in the oops; the
+// setup and the boot stage print their fatal lines unconditionally), and
+// the panic line carries its whole reason, however long.
+func TestFatalAlwaysPrinted(t *testing.T) {
+	long := strings.Repeat("x", 1500)
+	for _, c := range []struct {
+		name, append, mem string
+		want              []string
+	}{
+		{"panic-loglevel0", "loglevel=0 mem=8M", "", []string{"Kernel panic - not syncing: e820__end_of_ram: the kernel [mem 0x01000000-"}},
+		{"oops-quiet", "quiet lkdtm=ACCESS_NULL", "", []string{"BUG: kernel NULL pointer dereference", "Call Trace:", "Kernel panic - not syncing: "}},
+		{"oops-loglevel0", "loglevel=0 lkdtm=UNMAPPED", "", []string{"BUG: unable to handle page fault", "RIP: 0010:", "Kernel panic - not syncing: "}},
+		{"bootstage-loglevel0", "loglevel=0 quiet", "16M", []string{"Not enough RAM to boot: the kernel needs [mem 0x01000000-"}},
+		{"long-reason", "memmap=16M$" + long, "", []string{"Kernel panic - not syncing: parse_early_param: bad memmap=16M$" + long + " (invalid memory size or address)\n"}},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: c.append + " exit_at_idle", Mem: c.mem})
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, c.want...)
+			if strings.Contains(c.append, "loglevel=0") && strings.Contains(r.Output, "BIOS-e820:") {
+				t.Fatalf("loglevel=0 did not hold until the fatal error\n%s", r.Describe())
+			}
+		})
+	}
+}
