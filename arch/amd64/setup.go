@@ -230,6 +230,7 @@ func trim_bios_range() {
 // defines them) and checks that the kernel can live in what is left (after
 // mem= too): usable RAM above 1 MiB, and RAM under the whole kernel image.
 func e820__end_of_ram() {
+	trimUnreachableRAM(&e820.E820_table)
 	if e820.CheckUsable(&e820.E820_table) != e820.OK {
 		kernel.Panic("e820__end_of_ram: no usable RAM above 1 MiB in the memory map")
 	}
@@ -243,6 +244,39 @@ func e820__end_of_ram() {
 		kernel.Panic("e820__end_of_ram: the kernel [mem %#010x-%#010x] is not in usable RAM (max_pfn %#x: mem= too small?)",
 			printk.Int(kstart), printk.Int(kend-1), printk.Int(memblock.Max_pfn))
 	}
+}
+
+// trimUnreachableRAM takes out of the map the RAM the direct map cannot
+// reach: at and above 2^MAX_PHYSMEM_BITS (64 TiB, the size of the 4-level
+// direct map) or above the CPU's physical address width (CPUID
+// 0x80000008 EAX[7:0]; a page-table entry cannot point higher), whichever
+// is lower. Only memmap= can declare such RAM here. Linux caps max_pfn at
+// max_arch_pfn (e820: last_pfn = ... max_arch_pfn = ...) and never frees
+// what lies above it; gokern also removes it from the map, with one line
+// per range, so that memblock never has it and init_mem_mapping never
+// maps it (before, memmap=1G@100T was mapped at PAGE_OFFSET + 100 TiB,
+// inside the vmalloc area) and max_pfn and the map agree.
+func trimUnreachableRAM(t *e820.E820Table) {
+	limit, bits, why := uint64(e820.MAX_ARCH_PFN)<<asm.PAGE_SHIFT, uint32(asm.MAX_PHYSMEM_BITS), "MAX_PHYSMEM_BITS, the direct map's reach"
+	if max, _, _, _ := asm.Cpuid(0x80000000); max >= 0x80000008 {
+		if eax, _, _, _ := asm.Cpuid(0x80000008); eax&0xff != 0 && eax&0xff < bits {
+			bits = eax & 0xff
+			limit, why = 1<<bits, "the CPU's physical address width"
+		}
+	}
+	for i := uint32(0); i < t.Nr_entries; i++ {
+		e := &t.Entries[i]
+		if e.Type != e820.E820_TYPE_RAM || e.Addr+e.Size <= limit {
+			continue
+		}
+		start := max(e.Addr, limit)
+		printk.Pr_warn("e820: [mem %#018x-%#018x] usable is beyond %s (%d bits): not used\n",
+			printk.Int(start), printk.Int(e.Addr+e.Size-1), printk.Str(why), printk.Int(bits))
+	}
+	if _, err := e820.E820__range_remove(t, limit, ^uint64(0)-limit, e820.E820_TYPE_RAM, true); err != e820.OK {
+		kernel.Panic("e820: cannot trim the RAM above %#x: %s", printk.Int(limit), printk.Str(err.String()))
+	}
+	e820.E820__update_table(t)
 }
 
 // e820__memblock_setup hands the usable RAM to memblock.

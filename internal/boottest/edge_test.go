@@ -71,3 +71,36 @@ func TestFatalAlwaysPrinted(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreachableRAM: RAM declared where the direct map cannot reach it —
+// above MAX_PHYSMEM_BITS (64 TiB with 4-level paging) or above the CPU's
+// physical address width — is taken out of the map with one line naming
+// the range and the limit: memblock never gets it, nothing maps it, and
+// max_pfn stays that of the real RAM. Before, memmap=1G@100T was mapped at
+// PAGE_OFFSET + 100 TiB, inside the vmalloc area.
+func TestUnreachableRAM(t *testing.T) {
+	for _, c := range []struct {
+		name, cpu, memmap, want string
+	}{
+		{"max_physmem_bits", "qemu64,phys-bits=48", "1G@100T",
+			"e820: [mem 0x0000640000000000-0x000064003fffffff] usable is beyond MAX_PHYSMEM_BITS, the direct map's reach (46 bits): not used"},
+		{"phys_bits", "", "1G@2T",
+			"e820: [mem 0x0000020000000000-0x000002003fffffff] usable is beyond the CPU's physical address width (40 bits): not used"},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{CPU: c.cpu, Append: "memmap=" + c.memmap + " memblock=debug loglevel=8 selftest=all"})
+			allPassed(t, r)
+			mustContain(t, r, c.want)
+			if pfn := lastPfn(t, r); pfn != 0x7fe0 {
+				t.Errorf("last_pfn %#x, want 0x7fe0 (the machine's 128 MiB)", pfn)
+			}
+			for _, bad := range []string{"init_memory_mapping: [mem 0x6400", "init_memory_mapping: [mem 0x2000", "memblock_add: [0x0000640", "memblock_add: [0x0000020"} {
+				if strings.Contains(r.Output, bad) {
+					t.Fatalf("the unreachable RAM was used: %q\n%s", bad, r.Describe())
+				}
+			}
+		})
+	}
+}
