@@ -22,6 +22,10 @@ var (
 	// cmdlineTruncated: the loader's command line had no NUL within
 	// COMMAND_LINE_SIZE-1 bytes; the copy was cut there.
 	cmdlineTruncated bool
+	// cmdlineSrcLen: the bytes of the loader's command line copy_bootdata
+	// read, its NUL (or the first byte left out) included: what
+	// early_reserve_memory protects.
+	cmdlineSrcLen uint64
 
 	// Set by startup_64 (head_64.s).
 	boot_params_phys   uintptr
@@ -57,6 +61,7 @@ func copy_bootdata(real_mode_data uintptr) {
 	}
 	cmdline.Boot_command_line[n] = 0
 	cmdline.BootCommandLineLen = n
+	cmdlineSrcLen = uint64(n) + 1
 	cmdlineTruncated = n == asm.COMMAND_LINE_SIZE-1 && cl[n] != 0
 }
 

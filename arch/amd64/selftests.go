@@ -218,19 +218,24 @@ func Test_early_reservations(t *kunit.Kunit) {
 	}{
 		{"kernel image", asm.LOAD_PHYSICAL_ADDR, kend - asm.LOAD_PHYSICAL_ADDR},
 		{"page 0", 0, asm.PAGE_SIZE},
-		{"boot_params", uint64(boot_params_phys) &^ (asm.PAGE_SIZE - 1), asm.PAGE_SIZE},
+		{"boot_params", uint64(boot_params_phys), asm.BOOT_PARAMS_SIZE},
+		{"command line", Boot_params.Cmd_line_ptr(), cmdlineSrcLen},
 		{"EBDA/BIOS", uint64(LowmemStart), e820.ISA_END_ADDRESS - uint64(LowmemStart)},
 		{"initrd", Phys_initrd_start, Phys_initrd_size},
 	}
 	for _, c := range checks {
-		if c.size == 0 {
+		if c.size == 0 || c.base == 0 && c.name == "command line" {
 			continue
 		}
-		for a := c.base; a < c.base+c.size; a += asm.PAGE_SIZE {
-			if !memblock.Memblock_is_reserved(a) {
-				t.Errorf("%s: %#x is not reserved", printk.Str(c.name), printk.Int(a))
-				break
-			}
+		// Its first byte, its last, and the start of every page between:
+		// each page the range touches.
+		last := c.base + c.size - 1
+		bad, missing := last, !memblock.Memblock_is_reserved(last)
+		for a := c.base; a <= last && !missing; a = (a &^ (asm.PAGE_SIZE - 1)) + asm.PAGE_SIZE {
+			bad, missing = a, !memblock.Memblock_is_reserved(a)
+		}
+		if missing {
+			t.Errorf("%s [%#x, %#x): %#x is not reserved", printk.Str(c.name), printk.Int(c.base), printk.Int(last+1), printk.Int(bad))
 		}
 	}
 	if LowmemStart < INSANE_CUTOFF || LowmemStart > LOWMEM_CAP {

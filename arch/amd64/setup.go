@@ -288,27 +288,63 @@ func e820__memblock_setup() {
 
 // early_reserve_memory protects what is already in use from the early
 // allocator (Linux setup.c early_reserve_memory; seeds/001 "memblock_reserve").
+// Each reservation is computed from where the thing starts and how big it
+// is, never rounded to a page first: memblock keeps byte ranges and hands
+// out no page that touches one, and bootmem (reserveBootmemFromMemblock)
+// reserves every page a range touches. QEMU's zeropage lies at 0x11310 and
+// spans two pages; reserving "its page" left the second free, and bootmem
+// handed it out (earlymem=bootmem from 11 GiB up).
 func early_reserve_memory() {
 	// The kernel image, _text to _end; the early page tables, stacks and
 	// everything static live inside it.
-	memblock.Memblock_reserve(asm.LOAD_PHYSICAL_ADDR, uint64(KernelEnd())-asm.X__START_KERNEL)
+	reserveKernel(asm.LOAD_PHYSICAL_ADDR, asm.X__pa(uint64(KernelEnd())))
 	// Page 0: the real-mode IVT and BIOS data area; never hand it out
 	// (Linux reserves the first page, or more with reservelow=).
 	memblock.Memblock_reserve(0, asm.PAGE_SIZE)
 	// The loader's zeropage and command line (copied already, but a
 	// selftest compares against them, and Linux keeps setup_data there).
-	memblock.Memblock_reserve(uint64(boot_params_phys)&^(asm.PAGE_SIZE-1), asm.PAGE_SIZE)
+	reserveZeropage(uint64(boot_params_phys))
 	if p := Boot_params.Cmd_line_ptr(); p != 0 {
-		memblock.Memblock_reserve(p, uint64(cmdline.BootCommandLineLen)+1)
+		reserveCmdline(p, cmdlineSrcLen)
 	}
-	// The initrd, where the loader put it.
+	// The initrd, where the loader (or the boot stage) put it.
 	if addr, size := Boot_params.Ramdisk(); size != 0 {
-		printk.Pr_info("RAMDISK: [mem %#010x-%#010x]\n", printk.Int(addr), printk.Int(addr+size-1))
-		memblock.Memblock_reserve(addr, size)
-		Phys_initrd_start, Phys_initrd_size = addr, size
+		early_reserve_initrd(addr, size)
 	}
 	// The EBDA and the BIOS area up to 1 MiB.
 	reserve_ebda_region(&asm.DirectMap)
+}
+
+// reserveKernel reserves the kernel image, [start, end) physical (Linux:
+// memblock_reserve(__pa_symbol(_text), _end - _text)).
+func reserveKernel(start, end uint64) { memblock.Memblock_reserve(start, end-start) }
+
+// reserveZeropage reserves the loader's struct boot_params at pa, all
+// BOOT_PARAMS_SIZE bytes of it, whatever pages they touch.
+func reserveZeropage(pa uint64) { memblock.Memblock_reserve(pa, asm.BOOT_PARAMS_SIZE) }
+
+// reserveCmdline reserves the n bytes of the loader's command line at pa
+// that copy_bootdata read (cmdlineSrcLen).
+func reserveCmdline(pa, n uint64) { memblock.Memblock_reserve(pa, n) }
+
+// early_reserve_initrd reserves the initrd, [addr, addr+size), and
+// records it (Linux setup.c early_reserve_initrd).
+func early_reserve_initrd(addr, size uint64) {
+	printk.Pr_info("RAMDISK: [mem %#010x-%#010x]\n", printk.Int(addr), printk.Int(addr+size-1))
+	memblock.Memblock_reserve(addr, size)
+	Phys_initrd_start, Phys_initrd_size = addr, size
+}
+
+// reserveBootmemFromMemblock gives bootmem memblock's early reservations:
+// Reserve_bootmem marks every page a range touches, so a range that
+// straddles a page boundary keeps both pages.
+func reserveBootmemFromMemblock() {
+	memblock.For_each_reserved_mem_region(func(r *memblock.MemblockRegion) bool {
+		if r.Size != 0 {
+			bootmem.Reserve_bootmem(r.Base, r.Size, bootmem.BOOTMEM_DEFAULT)
+		}
+		return true
+	})
 }
 
 // Phys_initrd_start, Phys_initrd_size: the initrd's physical range, from
@@ -342,11 +378,6 @@ func setup_bootmem_allocator() {
 			printk.Int(bitmap), printk.Int(bitmap+size-1))
 	}
 	memblock.Memblock_reserve(bitmap, size)
-	memblock.For_each_reserved_mem_region(func(r *memblock.MemblockRegion) bool {
-		if r.Size != 0 {
-			bootmem.Reserve_bootmem(r.Base, r.Size, bootmem.BOOTMEM_DEFAULT)
-		}
-		return true
-	})
+	reserveBootmemFromMemblock()
 	printk.Pr_info("bootmem: the early allocator is bootmem (earlymem=bootmem)\n")
 }
