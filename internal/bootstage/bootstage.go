@@ -10,6 +10,9 @@ package bootstage
 import (
 	"encoding/binary"
 	"hash/crc32"
+
+	"gokern/arch/amd64/asm"
+	"gokern/e820"
 )
 
 // Range is [Start, End).
@@ -39,11 +42,12 @@ type E820Entry struct {
 	Type       uint32
 }
 
+// The kernel's own numbers, from their owners (internal/layout).
 const (
-	E820_TYPE_RAM = 1
-	LOWMEMSIZE    = 0x9f000 // the fallback map's conventional memory (e820.LOWMEMSIZE)
-	HIGH_MEMORY   = 1 << 20
-	PAGE_SIZE     = 4096
+	E820_TYPE_RAM = uint32(e820.E820_TYPE_RAM)
+	LOWMEMSIZE    = e820.LOWMEMSIZE // the fallback map's conventional memory
+	HIGH_MEMORY   = e820.HIGH_MEMORY
+	PAGE_SIZE     = asm.PAGE_SIZE
 	// InitrdLimit: the initrd is moved below 4 GiB, the end of the boot
 	// stage's identity map (and of the ramdisk_image field without ext_).
 	InitrdLimit = 1 << 32

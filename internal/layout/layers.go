@@ -1,0 +1,82 @@
+// Package layout holds gokern's layering rules and the tests that keep the
+// tree to them (docs/layout.md explains both):
+//
+//   - Layers: which kernel package may import which (TestLayering, over
+//     go list -deps);
+//   - Owners: which package defines each layout fact, so that no number is
+//     written twice (TestSingleDefinition, over the Go, Go assembly, GNU as
+//     and linker-script sources);
+//   - the docs' citations of code and their gdb transcripts still match the
+//     tree and build/vmlinux (TestDocsCitations, TestDocsGDB).
+//
+// It is a host-test package: nothing in the kernel imports it.
+package layout
+
+// Layer is one kernel package and the gokern packages it may import.
+type Layer struct {
+	Pkg   string   // import path
+	Linux string   // what it is in Linux
+	May   []string // the gokern packages it may import directly
+}
+
+// Layers lists every kernel package (the packages build/vmlinux is made
+// of, and those written for it that it does not link yet), bottom up. A package imports only packages listed before it, so
+// there can be no cycle, and a new subsystem always finds the layer it
+// belongs to. The rules, in words (DESIGN.md §1):
+//
+//   - arch/amd64/asm imports no gokern package; printk, kallsyms, cmdline
+//     and paging import nothing above asm;
+//   - drivers, kernel and the subsystems import the low level and each
+//     other, never gokern/arch/amd64 (the orchestration);
+//   - only gokern/arch/amd64 and package main orchestrate.
+//
+// A lower layer that must call up does it through a hook: a package-level
+// function variable, set in code during boot (package initialisers never
+// run in the kernel), and checked for nil at every call (printk.Clock,
+// set by arch/amd64/tsc, is one).
+//
+// Adding a package: add a row here (and to docs/layout.md) at the layer it
+// belongs to, with what it may import.
+var Layers = []Layer{
+	// Bottom: the hardware's own facts and instructions.
+	{"gokern/arch/amd64/asm", "arch/x86/include/asm", nil},
+	// Low-level services.
+	{"gokern/printk", "kernel/printk, lib/vsprintf.c", nil},
+	{"gokern/kallsyms", "kernel/kallsyms.c", nil},
+	{"gokern/cmdline", "lib/cmdline.c, boot_command_line", []string{asm}},
+	{"gokern/paging", "arch/x86/include/asm/pgtable*.h, arch/x86/mm/init_64.c", []string{asm}},
+	{"gokern/kunit", "lib/kunit", []string{printk}},
+	// Devices.
+	{"gokern/drivers/debugexit", "QEMU hw/misc/debugexit.c", []string{asm}},
+	{"gokern/drivers/i8253", "drivers/clocksource/i8253.c", []string{asm}},
+	{"gokern/drivers/serial8250", "drivers/tty/serial/8250, arch/x86/kernel/early_printk.c", []string{asm, cmdline, printk}},
+	// The core: panic, the clock.
+	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
+	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253"}},
+	// Early memory.
+	{"gokern/memblock", "mm/memblock.c", []string{asm, printk, kallsyms}},
+	{"gokern/e820", "arch/x86/kernel/e820.c", []string{asm, printk, cmdline, memblock}},
+	{"gokern/bootmem", "mm/bootmem.c (2.6)", []string{asm, printk, memblock, e820}},
+	// Subsystems.
+	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists)", []string{asm, printk, kallsyms, kunit, memblock, "gokern/bootmem"}},
+	{"gokern/traps", "arch/x86/kernel/traps.c, dumpstack.c", []string{asm, printk, kallsyms, "gokern/kernel"}},
+	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/kernel", "gokern/arch/amd64/tsc"}},
+	// Orchestration: the architecture's entry and setup_arch, then
+	// start_kernel.
+	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},
+	{"gokern", "init/main.c (start_kernel)", anything},
+}
+
+const (
+	asm      = "gokern/arch/amd64/asm"
+	printk   = "gokern/printk"
+	kallsyms = "gokern/kallsyms"
+	cmdline  = "gokern/cmdline"
+	kunit    = "gokern/kunit"
+	memblock = "gokern/memblock"
+	e820     = "gokern/e820"
+)
+
+// anything marks the orchestrators, which may import every kernel package
+// listed before them.
+var anything = []string{"*"}

@@ -1,0 +1,201 @@
+package layout
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// repoRoot is the module root, two directories up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "go.mod")); err != nil || !strings.HasPrefix(string(b), "module gokern\n") {
+		t.Fatalf("%s is not gokern's root", root)
+	}
+	return root
+}
+
+// sources walks the tree (not build/, .git or testdata) and calls fn for
+// every file whose name ends in one of exts.
+func sources(t *testing.T, root string, fn func(rel string, src []byte), exts ...string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if rel == "build" || d.Name() == ".git" || d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		for _, e := range exts {
+			if strings.HasSuffix(path, e) {
+				src, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				fn(filepath.ToSlash(rel), src)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func facts() (byName map[string]Fact) {
+	byName = map[string]Fact{}
+	for _, f := range Owners {
+		byName[f.Name] = f
+		if f.Linux != "" {
+			byName[f.Linux] = f
+		}
+	}
+	return byName
+}
+
+// hasLiteral reports whether e spells a number out (rather than only
+// naming other constants).
+func hasLiteral(e ast.Expr) bool {
+	lit := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if b, ok := n.(*ast.BasicLit); ok && (b.Kind == token.INT || b.Kind == token.FLOAT) {
+			lit = true
+		}
+		return !lit
+	})
+	return lit
+}
+
+// TestSingleDefinition: each fact of Owners gets its value in its owner
+// only. Elsewhere a Go constant of that name may refer to the owner
+// (NAME = asm.NAME, or an expression of named constants), but not write a
+// number; no Go assembly #defines it; no GNU as source or linker script
+// .sets it (but those of AsmAllowed); no package but the owner declares
+// one of the watched variables; and the layout's distinctive addresses
+// are written out only in their owner (comments and tests aside: a test
+// pins a value on purpose).
+func TestSingleDefinition(t *testing.T) {
+	root := repoRoot(t)
+	byName := facts()
+	checked := 0
+	sources(t, root, func(rel string, src []byte) {
+		if strings.HasSuffix(rel, "_test.go") {
+			return
+		}
+		pkg := "gokern"
+		if d := filepath.ToSlash(filepath.Dir(rel)); d != "." {
+			pkg += "/" + d
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, rel, src, 0)
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			return
+		}
+		checked++
+		ast.Inspect(f, func(n ast.Node) bool {
+			gd, ok := n.(*ast.GenDecl)
+			if !ok || (gd.Tok != token.CONST && gd.Tok != token.VAR) {
+				return true
+			}
+			for _, s := range gd.Specs {
+				vs := s.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					fact, watched := byName[name.Name]
+					if !watched || pkg == fact.Owner {
+						continue
+					}
+					where := fset.Position(name.Pos())
+					switch {
+					case fact.Var || gd.Tok == token.VAR:
+						t.Errorf("%s: declares %s, which %s owns: use that one", where, name.Name, fact.Owner)
+					case i >= len(vs.Values):
+						t.Errorf("%s: %s gets a value by iota or repetition; it belongs to %s", where, name.Name, fact.Owner)
+					case hasLiteral(vs.Values[i]):
+						t.Errorf("%s: %s is given a number here; it belongs to %s: refer to it (%s.%s)",
+							where, name.Name, fact.Owner, filepath.Base(fact.Owner), fact.Name)
+					}
+				}
+			}
+			return true
+		})
+		// Literals, outside the owner of each.
+		var s scanner.Scanner
+		file := token.NewFileSet().AddFile(rel, -1, len(src))
+		s.Init(file, src, nil, 0)
+		for {
+			pos, tok, lit := s.Scan()
+			if tok == token.EOF {
+				break
+			}
+			if tok != token.INT {
+				continue
+			}
+			if name, ok := Literals[strings.ToLower(lit)]; ok && byName[name].Owner != pkg {
+				t.Errorf("%s: %s written out: it is %s (%s)", file.Position(pos), lit, name, byName[name].Owner)
+			}
+		}
+	}, ".go")
+	if checked < 50 {
+		t.Fatalf("only %d Go files checked", checked)
+	}
+
+	goDefine := regexp.MustCompile(`(?m)^\s*#define\s+(\w+)`)
+	gnuSet := regexp.MustCompile(`(?m)^\s*(?:\.(?:set|equ|equiv)\s+(\w+)\s*,|#define\s+(\w+)|(\w+)\s*=[^=])`)
+	comment := regexp.MustCompile(`(?s)/\*.*?\*/|//[^\n]*|(?m)^\s*#\s*[^di\n][^\n]*`)
+	asmFiles := 0
+	sources(t, root, func(rel string, src []byte) {
+		asmFiles++
+		code := comment.ReplaceAllString(string(src), "")
+		goAsm := strings.HasSuffix(rel, ".s")
+		re := gnuSet
+		if goAsm {
+			re = goDefine
+		}
+		for _, m := range re.FindAllStringSubmatch(code, -1) {
+			name := m[1]
+			for _, g := range m[2:] {
+				if name == "" {
+					name = g
+				}
+			}
+			fact, ok := byName[name]
+			if !ok {
+				continue
+			}
+			if why, allowed := AsmAllowed[rel]; allowed && !goAsm {
+				t.Logf("%s: defines %s itself (allowed: %s)", rel, name, why)
+				continue
+			}
+			if goAsm {
+				t.Errorf("%s: #define %s: take const_%s from go_asm.h instead (a constant of the package referring to %s)", rel, name, name, fact.Owner)
+			} else {
+				t.Errorf("%s: defines %s: take it from generated/consts.inc (its owner is %s)", rel, name, fact.Owner)
+			}
+		}
+		for lit, name := range Literals {
+			if strings.Contains(strings.ToLower(code), lit) {
+				t.Errorf("%s: %s written out: it is %s (%s)", rel, lit, name, byName[name].Owner)
+			}
+		}
+	}, ".s", ".S", ".inc", ".ld", ".lds")
+	if asmFiles < 10 {
+		t.Fatalf("only %d assembly files checked", asmFiles)
+	}
+}
