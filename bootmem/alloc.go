@@ -2,6 +2,7 @@ package bootmem
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/kallsyms"
 	"gokern/memblock"
 	"gokern/printk"
 )
@@ -187,19 +188,34 @@ func alloc_or_fail(size, a, goal, limit uint64) ([]byte, Error) {
 // Alloc_bootmem_nopanic allocates size bytes aligned to align, preferably
 // at or above goal, on any node; it fails silently. Linux
 // __alloc_bootmem_nopanic.
+//
+//go:noinline
 func Alloc_bootmem_nopanic(size, align, goal uint64) ([]byte, Error) {
+	if bootmem_retired_bug("__alloc_bootmem_nopanic", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	return alloc_nopanic(size, align, goal, 0)
 }
 
 // Alloc_bootmem_goal is Linux __alloc_bootmem: Alloc_bootmem_nopanic that
 // reports failure.
+//
+//go:noinline
 func Alloc_bootmem_goal(size, align, goal uint64) ([]byte, Error) {
+	if bootmem_retired_bug("__alloc_bootmem", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	return alloc_or_fail(size, align, goal, 0)
 }
 
 // Alloc_bootmem_node allocates on node bdata if it can, anywhere if not;
 // Linux __alloc_bootmem_node.
+//
+//go:noinline
 func Alloc_bootmem_node(bdata *BootmemData, size, align, goal uint64) ([]byte, Error) {
+	if bootmem_retired_bug("__alloc_bootmem_node", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	if align == 0 {
 		align = asm.SMP_CACHE_BYTES
 	}
@@ -211,31 +227,56 @@ func Alloc_bootmem_node(bdata *BootmemData, size, align, goal uint64) ([]byte, E
 
 // Alloc_bootmem_low_goal allocates below 4 GiB (ARCH_LOW_ADDRESS_LIMIT);
 // Linux __alloc_bootmem_low.
+//
+//go:noinline
 func Alloc_bootmem_low_goal(size, align, goal uint64) ([]byte, Error) {
+	if bootmem_retired_bug("__alloc_bootmem_low", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	return alloc_or_fail(size, align, goal, memblock.ARCH_LOW_ADDRESS_LIMIT)
 }
 
 // Alloc_bootmem allocates size bytes, cache-line aligned, above the DMA
 // zone if possible; Linux alloc_bootmem(x).
+//
+//go:noinline
 func Alloc_bootmem(size uint64) ([]byte, Error) {
+	if bootmem_retired_bug("alloc_bootmem", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	return alloc_or_fail(size, asm.SMP_CACHE_BYTES, MAX_DMA_ADDRESS, 0)
 }
 
 // Alloc_bootmem_pages allocates whole pages above the DMA zone if possible;
 // Linux alloc_bootmem_pages(x).
+//
+//go:noinline
 func Alloc_bootmem_pages(size uint64) ([]byte, Error) {
+	if bootmem_retired_bug("alloc_bootmem_pages", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	return alloc_or_fail(size, asm.PAGE_SIZE, MAX_DMA_ADDRESS, 0)
 }
 
 // Alloc_bootmem_low allocates cache-line aligned memory below 4 GiB; Linux
 // alloc_bootmem_low(x).
+//
+//go:noinline
 func Alloc_bootmem_low(size uint64) ([]byte, Error) {
+	if bootmem_retired_bug("alloc_bootmem_low", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	return alloc_or_fail(size, asm.SMP_CACHE_BYTES, 0, memblock.ARCH_LOW_ADDRESS_LIMIT)
 }
 
 // Alloc_bootmem_low_pages allocates whole pages below 4 GiB; Linux
 // alloc_bootmem_low_pages(x), which the 2.6 page-table setup uses (seed 002:
 // "pte_base = pte = (pte_t *) alloc_bootmem_low_pages(PAGE_SIZE)").
+//
+//go:noinline
 func Alloc_bootmem_low_pages(size uint64) ([]byte, Error) {
+	if bootmem_retired_bug("alloc_bootmem_low_pages", kallsyms.X_RET_IP_()) {
+		return nil, ErrRetired
+	}
 	return alloc_or_fail(size, asm.PAGE_SIZE, 0, memblock.ARCH_LOW_ADDRESS_LIMIT)
 }

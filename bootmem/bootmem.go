@@ -74,6 +74,7 @@ const (
 	ErrInvalid           // size 0, alignment not a power of two, goal beyond limit
 	ErrNoBootmem         // no bitmap: not initialised, or already retired
 	ErrNoPhys            // no PhysMem hook
+	ErrRetired           // called after free_all_bootmem retired bootmem
 )
 
 func (e Error) String() string {
@@ -94,6 +95,8 @@ func (e Error) String() string {
 		return "bootmem not available"
 	case ErrNoPhys:
 		return "no access to physical memory"
+	case ErrRetired:
+		return "bootmem retired by mem_init"
 	}
 	return "unknown bootmem error"
 }
@@ -117,6 +120,7 @@ var (
 func Init(p asm.PhysMem) {
 	Bootmem_node_data = [asm.MAX_NUMNODES]BootmemData{}
 	bdata_list = nil
+	bootmem_retired = false
 	phys = p
 }
 

@@ -293,11 +293,24 @@ func TestAllocFails(t *testing.T) {
 	}
 	c.Lines()
 	Free_all_bootmem(func(s, e uint64) {})
-	if _, err := Alloc_bootmem_nopanic(10, 8, 0); err != ErrNoBootmem {
+	// Retired: every call is a bug report naming the caller, then the
+	// panic hook (the boot stops; here, the call fails).
+	var hooked []string
+	PanicHook = func(msg string) { hooked = append(hooked, strings.Clone(msg)) }
+	defer func() { PanicHook = nil }()
+	if _, err := Alloc_bootmem_nopanic(10, 8, 0); err != ErrRetired {
 		t.Errorf("after free_all: %v", err)
 	}
-	if err := Reserve_bootmem(0, 1, 0); err != ErrNoBootmem {
+	if err := Reserve_bootmem(0, 1, 0); err != ErrRetired {
 		t.Errorf("after free_all: %v", err)
+	}
+	got := c.Lines()
+	if len(got) != 2 || !strings.HasPrefix(got[0], "BUG: __alloc_bootmem_nopanic called after mem_init retired bootmem") ||
+		!strings.Contains(got[0], "from gokern/bootmem.TestAllocFails+0x") || !strings.HasPrefix(got[1], "BUG: reserve_bootmem called after") {
+		t.Errorf("reports %q", got)
+	}
+	if len(hooked) != 2 || !strings.HasPrefix(hooked[0], "__alloc_bootmem_nopanic called after mem_init retired bootmem") || !strings.Contains(hooked[0], "from gokern/bootmem.TestAllocFails+0x") {
+		t.Errorf("panic hook got %q", hooked)
 	}
 }
 

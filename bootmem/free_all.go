@@ -1,6 +1,9 @@
 package bootmem
 
 import (
+	"unsafe"
+
+	"gokern/kallsyms"
 	"gokern/printk"
 )
 
@@ -82,5 +85,36 @@ func Free_all_bootmem(release func(start, end uint64)) uint64 {
 	for b := bdata_list; b != nil; b = b.next {
 		count += free_all_bootmem_core(b, release)
 	}
+	bootmem_retired = true
 	return count
+}
+
+// bootmem_retired: Free_all_bootmem ran; bootmem is over.
+var bootmem_retired bool
+
+// PanicHook stops the boot after a bug report, with the report as its
+// message; the arch points it at the kernel's panic (a hook: bootmem sits
+// below the package that has it). Nil in host tests, where the call just
+// fails.
+var PanicHook func(msg string)
+
+// retiredMsg holds the report (one CPU; a static buffer, so that handing
+// it to the hook allocates nothing).
+var retiredMsg [256]byte
+
+// bootmem_retired_bug reports a call made after mem_init retired bootmem,
+// naming the function and its caller, and stops the boot. 2.6
+// freed bootmem's code and data with the init sections: a late call
+// crashed.
+func bootmem_retired_bug(fn string, ip uintptr) bool {
+	if !bootmem_retired {
+		return false
+	}
+	n := printk.Snprintf(retiredMsg[:], "%s called after mem_init retired bootmem (the buddy allocator owns memory now), from ", printk.Str(fn))
+	n += kallsyms.Sprint_symbol(retiredMsg[n:], ip)
+	printk.Pr_emerg("BUG: %s\n", printk.Bytes(retiredMsg[:n]))
+	if PanicHook != nil {
+		PanicHook(unsafe.String(&retiredMsg[0], n))
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package bootmem
 
 import (
+	"gokern/kallsyms"
 	"gokern/printk"
 )
 
@@ -128,7 +129,12 @@ func mark_bootmem(start, end uint64, reserve bool, flags int) Error {
 
 // Free_bootmem_node marks the whole pages of [physaddr, physaddr+size) on
 // node bdata free.
+//
+//go:noinline
 func Free_bootmem_node(bdata *BootmemData, physaddr, size uint64) Error {
+	if bootmem_retired_bug("free_bootmem_node", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	return mark_bootmem_node(bdata, pfn_up(physaddr), pfn_down(physaddr+size), false, 0)
 }
 
@@ -136,19 +142,34 @@ func Free_bootmem_node(bdata *BootmemData, physaddr, size uint64) Error {
 // uses it to register RAM, and it releases earlier allocations. As in
 // Linux, nothing stops a caller from freeing the bitmap's own pages once
 // it is reserved; the next allocation would then overwrite the bitmap.
+//
+//go:noinline
 func Free_bootmem(addr, size uint64) Error {
+	if bootmem_retired_bug("free_bootmem", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	return mark_bootmem(pfn_up(addr), pfn_down(addr+size), false, 0)
 }
 
 // Reserve_bootmem_node marks every page touching [physaddr, physaddr+size)
 // on node bdata reserved.
+//
+//go:noinline
 func Reserve_bootmem_node(bdata *BootmemData, physaddr, size uint64, flags int) Error {
+	if bootmem_retired_bug("reserve_bootmem_node", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	return mark_bootmem_node(bdata, pfn_down(physaddr), pfn_up(physaddr+size), true, flags)
 }
 
 // Reserve_bootmem marks every page touching [addr, addr+size) reserved;
 // with BOOTMEM_EXCLUSIVE it fails with ErrBusy, changing nothing, if one
 // already was.
+//
+//go:noinline
 func Reserve_bootmem(addr, size uint64, flags int) Error {
+	if bootmem_retired_bug("reserve_bootmem", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	return mark_bootmem(pfn_down(addr), pfn_up(addr+size), true, flags)
 }

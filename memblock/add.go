@@ -115,6 +115,9 @@ func memblock_add_range(t *MemblockType, base, size uint64, nid int, flags Membl
 //
 //go:noinline
 func Memblock_add_node(base, size uint64, nid int, flags MemblockFlags) Error {
+	if memblock_retired_bug("memblock_add_node", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	if Memblock_debug {
 		printk.Pr_info("memblock_add_node: [%#018llx-%#018llx] nid=%d flags=%x %s\n",
 			printk.Int(base), printk.Int(base+size-1), printk.Int(nid),
@@ -128,6 +131,9 @@ func Memblock_add_node(base, size uint64, nid int, flags MemblockFlags) Error {
 //
 //go:noinline
 func Memblock_add(base, size uint64) Error {
+	if memblock_retired_bug("memblock_add", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	if Memblock_debug {
 		dbgRange("memblock_add", base, size, kallsyms.X_RET_IP_())
 	}
@@ -140,6 +146,9 @@ func Memblock_add(base, size uint64) Error {
 //
 //go:noinline
 func Memblock_reserve(base, size uint64) Error {
+	if memblock_retired_bug("memblock_reserve", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	if Memblock_debug {
 		dbgRange("memblock_reserve", base, size, kallsyms.X_RET_IP_())
 	}

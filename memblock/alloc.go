@@ -170,6 +170,9 @@ func allocFailed(fn string, size, align uint64, nid int, from, max uint64, ip ui
 // phys_alloc is memblock_phys_alloc_range and memblock_phys_alloc_try_nid
 // with the caller's address passed down.
 func phys_alloc(fn string, size, align, start, end uint64, nid int, ip uintptr) (uint64, Error) {
+	if memblock_retired_bug(fn, ip) {
+		return 0, ErrRetired
+	}
 	if Memblock_debug {
 		printk.Pr_info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 			printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),
@@ -227,6 +230,9 @@ func memblock_alloc_internal(size, align, min_addr, max_addr uint64, nid int, ex
 // caller's address passed down: allocate, then return a view of the memory,
 // zeroed unless raw.
 func alloc_try_nid(fn string, size, align, min_addr, max_addr uint64, nid int, raw, quiet bool, ip uintptr) ([]byte, Error) {
+	if memblock_retired_bug(fn, ip) {
+		return nil, ErrRetired
+	}
 	if Memblock_debug {
 		printk.Pr_info("%s: %llu bytes align=0x%llx nid=%d from=%#018llx max_addr=%#018llx %s\n",
 			printk.Str(fn), printk.Int(size), printk.Int(align), printk.Int(nid),

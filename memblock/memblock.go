@@ -113,6 +113,7 @@ const (
 	ErrArrayFull       // a region array is full and may not grow (yet)
 	ErrInvalid         // size 0, or alignment not a power of two
 	ErrNoPhys          // no PhysMem hook to reach the memory
+	ErrRetired         // called after mem_init retired memblock
 )
 
 func (e Error) String() string {
@@ -127,6 +128,8 @@ func (e Error) String() string {
 		return "invalid size or alignment"
 	case ErrNoPhys:
 		return "no access to physical memory"
+	case ErrRetired:
+		return "memblock retired by mem_init"
 	}
 	return "unknown memblock error"
 }
@@ -184,6 +187,7 @@ func Init(phys asm.PhysMem) {
 	memblock_memory_init_regions[0].Nid = asm.MAX_NUMNODES
 	memblock_reserved_init_regions[0].Nid = asm.MAX_NUMNODES
 	memblock_can_resize = false
+	memblock_retired = false
 	system_has_some_mirror = false
 	Max_low_pfn, Min_low_pfn, Max_pfn = 0, 0, 0
 }

@@ -91,6 +91,9 @@ func memblock_remove_range(t *MemblockType, base, size uint64) Error {
 //
 //go:noinline
 func Memblock_remove(base, size uint64) Error {
+	if memblock_retired_bug("memblock_remove", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	if Memblock_debug {
 		dbgRange("memblock_remove", base, size, kallsyms.X_RET_IP_())
 	}
@@ -104,6 +107,9 @@ func Memblock_remove(base, size uint64) Error {
 //
 //go:noinline
 func Memblock_free(base, size uint64) Error {
+	if memblock_retired_bug("memblock_free", kallsyms.X_RET_IP_()) {
+		return ErrRetired
+	}
 	if Memblock_debug {
 		dbgRange("memblock_free", base, size, kallsyms.X_RET_IP_())
 	}

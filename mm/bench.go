@@ -1,8 +1,6 @@
 package mm
 
 import (
-	"unsafe"
-
 	"gokern/arch/amd64/asm"
 	"gokern/printk"
 )
@@ -28,21 +26,18 @@ func BenchBuddy() {
 	}
 	for _, order := range [2]uint{0, 3} {
 		// Hold every free block below MAX_ORDER of the zone GFP_KERNEL
-		// uses, chained through their own memory.
-		var held *Page
+		// uses, on a list through their lru, each with its order in
+		// Private (both are the owner's while a block is allocated).
+		INIT_LIST_HEAD(&selftest_pages)
+		z := &NODE_DATA(0).Node_zones[gfpKernelZone()]
 		for o := uint(0); o < MAX_ORDER-1; o++ {
-			for {
-				z := &NODE_DATA(0).Node_zones[gfpKernelZone()]
-				if z.FreeArea[o].Nr_free == 0 {
-					break
-				}
-				p := alloc_pages(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, o, 0)
+			for z.Free_area[o].Nr_free != 0 {
+				p := allocPages(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, o, 0)
 				if p == nil {
 					break
 				}
 				set_page_private(p, o)
-				*(**Page)(unsafe.Add(nil, Page_address(p))) = held
-				held = p
+				List_add(&p.Lru, &selftest_pages)
 			}
 		}
 		split := benchPairs(order)
@@ -51,10 +46,10 @@ func BenchBuddy() {
 		if warm_block != nil {
 			X__free_pages(warm_block, order)
 		}
-		for held != nil {
-			next := *(**Page)(unsafe.Add(nil, Page_address(held)))
-			X__free_pages(held, uint(held.Private))
-			held = next
+		for !List_empty(&selftest_pages) {
+			p := list_entry(selftest_pages.Next)
+			List_del(&p.Lru)
+			X__free_pages(p, uint(p.Private))
 		}
 		printk.Pr_info("bench buddy (%s): order %d: split %d ns (%d cycles), warm %d ns (%d cycles) per alloc+free\n",
 			printk.Str(variant), printk.Int(order), printk.Int(split.ns), printk.Int(split.cycles),

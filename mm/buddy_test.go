@@ -122,7 +122,7 @@ func TestSplitAndMerge(t *testing.T) {
 		bootOpts(t, []span{{0x1000, 0x9f000}, {0x100000, 24 * MiB}}, []span{{0, 0x1000}, {0x100000, 20 * MiB}},
 			opts{bitmap: bitmap, bottomUp: true})
 		z := zone(ZONE_DMA32)
-		if z.FreeArea[MAX_ORDER-1].Nr_free != 1 {
+		if z.Free_area[MAX_ORDER-1].Nr_free != 1 {
 			t.Fatalf("DMA32 should hold one MAX_ORDER block: %v", nrFree(z))
 		}
 		p := Alloc_pages(GFP_DMA32|X__GFP_MEMALLOC, 0)
@@ -130,7 +130,7 @@ func TestSplitAndMerge(t *testing.T) {
 			t.Fatal("no page from DMA32")
 		}
 		for o := 0; o < MAX_ORDER-1; o++ {
-			if z.FreeArea[o].Nr_free != 1 {
+			if z.Free_area[o].Nr_free != 1 {
 				t.Fatalf("after the split: %v", nrFree(z))
 			}
 		}
@@ -140,7 +140,7 @@ func TestSplitAndMerge(t *testing.T) {
 			t.Fatalf("got pfn %#x (bitmap %v)", pfn, bitmap)
 		}
 		X__free_pages(p, 0)
-		if z.FreeArea[MAX_ORDER-1].Nr_free != 1 || z.Free_pages != MAX_ORDER_NR_PAGES {
+		if z.Free_area[MAX_ORDER-1].Nr_free != 1 || z.Free_pages != MAX_ORDER_NR_PAGES {
 			t.Fatalf("after the free: %v", nrFree(z))
 		}
 	})
@@ -148,8 +148,8 @@ func TestSplitAndMerge(t *testing.T) {
 
 func nrFree(z *Zone) []uint64 {
 	var n []uint64
-	for o := range z.FreeArea {
-		n = append(n, z.FreeArea[o].Nr_free)
+	for o := range z.Free_area {
+		n = append(n, z.Free_area[o].Nr_free)
 	}
 	return n
 }
@@ -184,11 +184,11 @@ func TestFragmentation(t *testing.T) {
 			}
 		}
 		z := zone(ZONE_DMA)
-		if z.FreeArea[0].Nr_free != uint64(freed) {
-			t.Fatalf("order 0: %d free blocks, freed %d", z.FreeArea[0].Nr_free, freed)
+		if z.Free_area[0].Nr_free != uint64(freed) {
+			t.Fatalf("order 0: %d free blocks, freed %d", z.Free_area[0].Nr_free, freed)
 		}
 		for o := 1; o < MAX_ORDER; o++ {
-			if z.FreeArea[o].Nr_free != 0 {
+			if z.Free_area[o].Nr_free != 0 {
 				t.Fatalf("fragmented zone has order-%d blocks: %v", o, nrFree(z))
 			}
 		}

@@ -45,7 +45,7 @@ func CheckZone(z *Zone) (ZoneCounts, string) {
 	// The lists.
 	var listed, listedPages uint64
 	for o := uint(0); o < MAX_ORDER; o++ {
-		area := &z.FreeArea[o]
+		area := &z.Free_area[o]
 		head := &area.Free_list
 		n := uint64(0)
 		for e := head.Next; e != head; e = e.Next {
@@ -87,8 +87,11 @@ func CheckZone(z *Zone) (ZoneCounts, string) {
 				}
 			}
 		}
+		if o == MAX_ORDER-1 {
+			n += z.Nr_deferred // counted free, not on the list yet
+		}
 		if n != area.Nr_free {
-			return c, violation("zone %s order %d: nr_free %d, list has %d", printk.Str(z.Name), printk.Int(o), printk.Int(area.Nr_free), printk.Int(n))
+			return c, violation("zone %s order %d: nr_free %d, the list and the deferred blocks hold %d", printk.Str(z.Name), printk.Int(o), printk.Int(area.Nr_free), printk.Int(n))
 		}
 		if BuddyBitmap && o < MAX_ORDER-1 {
 			set := uint64(0)
@@ -107,7 +110,7 @@ func CheckZone(z *Zone) (ZoneCounts, string) {
 	}
 
 	// The core map.
-	var holes uint64
+	var holes, deferred uint64
 	freeUntil := uint64(0) // inside a free block until this pfn
 	end := Zone_end_pfn(z)
 	for pfn := z.Zone_start_pfn; pfn < end; {
@@ -120,12 +123,13 @@ func CheckZone(z *Zone) (ZoneCounts, string) {
 		case memmapUninit:
 			return c, violation("zone %s: pfn %#x: struct page never initialised", printk.Str(z.Name), printk.Int(pfn))
 		case memmapDeferred:
-			p := Pfn_to_page(pfn)
-			if pfn%MAX_ORDER_NR_PAGES != 0 || !PageBuddy(p) || buddy_order(p) != MAX_ORDER-1 {
-				return c, violation("zone %s: deferred block at pfn %#x is not one free MAX_ORDER block", printk.Str(z.Name), printk.Int(pfn))
+			// No struct page to look at: one free MAX_ORDER block.
+			if pfn%MAX_ORDER_NR_PAGES != 0 || pfn+MAX_ORDER_NR_PAGES > end || pfn < freeUntil {
+				return c, violation("zone %s: deferred block at pfn %#x is not a MAX_ORDER block of the zone", printk.Str(z.Name), printk.Int(pfn))
 			}
 			c.Free += MAX_ORDER_NR_PAGES
 			c.Blocks++
+			deferred++
 			pfn += MAX_ORDER_NR_PAGES
 			continue
 		}
@@ -149,6 +153,9 @@ func CheckZone(z *Zone) (ZoneCounts, string) {
 			c.Allocated++
 		}
 		pfn++
+	}
+	if deferred != z.Nr_deferred {
+		return c, violation("zone %s: %d deferred blocks in the core map, %d counted", printk.Str(z.Name), printk.Int(deferred), printk.Int(z.Nr_deferred))
 	}
 	if c.Blocks != listed {
 		return c, violation("zone %s: %d free blocks in the core map, %d on the lists", printk.Str(z.Name), printk.Int(c.Blocks), printk.Int(listed))

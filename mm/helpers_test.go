@@ -86,7 +86,7 @@ func bootOpts(t testing.TB, regions, reserved []span, o opts) *machine {
 	BuddyBitmap = o.bitmap
 	Want_page_poisoning = o.poison
 	BadPages, PoisonErrors = 0, 0
-	t.Cleanup(func() { BuddyBitmap = false; Want_page_poisoning = false; Mem_map = nil; mmReady = false })
+	t.Cleanup(func() { BuddyBitmap = false; Want_page_poisoning = false; Mem_map = nil; After_bootmem = false })
 	maxz := [MAX_NR_ZONES]uint64{min(MAX_DMA_PFN, m.max), min(MAX_DMA32_PFN, m.max), m.max}
 	if !Free_area_init(&maxz, m.ram) {
 		t.Fatalf("free_area_init failed\n%s", strings.Join(m.log.Lines(), "\n"))
@@ -121,10 +121,16 @@ func freeBlocks() map[uint64]uint {
 			continue
 		}
 		for o := uint(0); o < MAX_ORDER; o++ {
-			h := &z.FreeArea[o].Free_list
+			h := &z.Free_area[o].Free_list
 			for e := h.Next; e != h; e = e.Next {
 				out[Page_to_pfn(list_entry(e))] = o
 			}
+		}
+	}
+	// The MAX_ORDER blocks whose struct pages are deferred.
+	for blk, s := range memmapState {
+		if s == memmapDeferred {
+			out[uint64(blk)*MAX_ORDER_NR_PAGES] = MAX_ORDER - 1
 		}
 	}
 	return out

@@ -102,7 +102,7 @@ func Mem_init() {
 			HandoverDeferred++
 		}
 	}
-	mmReady = true
+	After_bootmem = true
 	// memblock's doubled arrays: memblock is done with them now.
 	DiscardedPages = memblock.Memblock_discard(X__free_pages_memory)
 	Totalram_pages += DiscardedPages
@@ -253,8 +253,8 @@ func Frag_show() {
 			continue
 		}
 		n := printk.Snprintf(line[:], "Node %d, zone %8s ", printk.Int(pgdat.Node_id), printk.Str(z.Name))
-		for o := range z.FreeArea {
-			n += printk.Snprintf(line[n:], "%6lu ", printk.Int(z.FreeArea[o].Nr_free))
+		for o := range z.Free_area {
+			n += printk.Snprintf(line[n:], "%6lu ", printk.Int(z.Free_area[o].Nr_free))
 		}
 		printk.Pr_info("%s\n", printk.Bytes(line[:n]))
 	}

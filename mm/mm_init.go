@@ -20,23 +20,27 @@ import (
 // Memory Initialization"; seeds/000 "bootmem → buddy".
 
 // memmap states, one per MAX_ORDER_NR_PAGES block of the core map. They
-// make boot time independent of the amount of RAM: a block the handover
-// gives away whole keeps its 1023 tail struct pages uninitialised until it
-// is first split (gokern's form of Linux's DEFERRED_STRUCT_PAGE_INIT), and a
-// block without RAM (the PCI hole below 4 GiB) is never initialised at all,
-// as SPARSEMEM has no memory map for an empty section.
+// make boot time independent of the amount of RAM, gokern's form of
+// Linux's DEFERRED_STRUCT_PAGE_INIT: a block the handover gives away whole
+// is only counted as free (in its zone's free pages and in
+// free_area[MAX_ORDER-1].nr_free), its 1024 struct pages untouched and off
+// the free list until an allocation needs it (deferred_grow_zone); and a
+// block without RAM (the PCI hole below 4 GiB) is never initialised at
+// all, as SPARSEMEM has no memory map for an empty section.
 const (
 	memmapHole     uint8 = iota // no RAM: no struct page is valid (pfn_valid false)
 	memmapUninit                // RAM, struct pages not initialised yet (before the handover)
-	memmapDeferred              // one free max-order block; only the head page is initialised
+	memmapDeferred              // one free MAX_ORDER block, counted free, no struct page initialised
 	memmapInit                  // every struct page initialised
 )
 
 var (
 	// memmapState has one byte per MAX_ORDER_NR_PAGES frames.
 	memmapState []uint8
-	// mmReady: mem_init has run; alloc_pages works.
-	mmReady bool
+	// After_bootmem: mem_init has handed memory to the buddy allocator;
+	// alloc_pages works, the early allocators are retired (Linux
+	// arch/x86/mm/init.c after_bootmem, set by mem_init).
+	After_bootmem bool
 	// phys is how mm reaches memory before the core map exists.
 	phys asm.PhysMem
 	// arch_zone_lowest/highest_possible_pfn: each zone's frame range,
@@ -100,20 +104,33 @@ func initMemmapBlock(blk uint64) {
 	memmapState[blk] = memmapInit
 }
 
-// deferred_init_maxorder initialises the tail pages of a free max-order
-// block that still has only its head initialised, when the allocator is
-// about to split or hand it out (Linux deferred_init_maxorder does this in
-// a kernel thread after boot, or deferred_grow_zone on demand).
-func deferred_init_maxorder(pfn uint64) {
-	blk := pfn / MAX_ORDER_NR_PAGES
-	if memmapState[blk] != memmapDeferred {
-		return
+// deferred_grow_zone takes the next free MAX_ORDER block of the zone
+// whose struct pages were never initialised, initialises them and returns
+// its head, already off the free area's count as a block taken from the
+// list would be (Linux deferred_grow_zone initialises deferred memory on
+// demand, deferred_init_maxorder a MAX_ORDER block at a time). nil if the
+// zone has none left.
+func deferred_grow_zone(zone *Zone) *Page {
+	for zone.Nr_deferred != 0 {
+		pfn := zone.deferred_cursor
+		if pfn >= Zone_end_pfn(zone) {
+			break
+		}
+		zone.deferred_cursor += MAX_ORDER_NR_PAGES
+		blk := pfn / MAX_ORDER_NR_PAGES
+		if memmapState[blk] != memmapDeferred {
+			continue
+		}
+		zt := zone_idx(zone)
+		for q := pfn; q < pfn+MAX_ORDER_NR_PAGES; q++ {
+			X__init_single_page(&Mem_map[q], q, zt, zone.Node)
+		}
+		memmapState[blk] = memmapInit
+		zone.Nr_deferred--
+		zone.Free_area[MAX_ORDER-1].Nr_free--
+		return &Mem_map[pfn]
 	}
-	zone := page_zonenum(&Mem_map[pfn])
-	for q := pfn + 1; q < pfn+MAX_ORDER_NR_PAGES; q++ {
-		X__init_single_page(&Mem_map[q], q, zone, 0)
-	}
-	memmapState[blk] = memmapInit
+	return nil
 }
 
 // Free_area_init sets up node 0 and its zones from memblock's memory and
@@ -129,7 +146,7 @@ func deferred_init_maxorder(pfn uint64) {
 func Free_area_init(max_zone_pfn *[MAX_NR_ZONES]uint64, p asm.PhysMem) bool {
 	phys = p
 	pageOffset = uintptr(unsafe.Pointer(unsafe.SliceData(p.Bytes(0, 1))))
-	mmReady = false
+	After_bootmem = false
 	quicklist = [1][CONFIG_NR_QUICK]Quicklist{}
 
 	start_pfn, end_pfn := memblockPfnRange()
@@ -218,10 +235,11 @@ func free_area_init_node(nid int, end_pfn uint64) bool {
 			pgdat.Nr_zones = int(i) + 1
 		}
 		z.map_base = z.Zone_start_pfn &^ (MAX_ORDER_NR_PAGES - 1)
-		for o := range z.FreeArea {
-			INIT_LIST_HEAD(&z.FreeArea[o].Free_list)
-			z.FreeArea[o].Nr_free = 0
-			z.FreeArea[o].Map = nil
+		z.deferred_cursor = z.map_base
+		for o := range z.Free_area {
+			INIT_LIST_HEAD(&z.Free_area[o].Free_list)
+			z.Free_area[o].Nr_free = 0
+			z.Free_area[o].Map = nil
 		}
 	}
 	if !alloc_node_mem_map(pgdat, end_pfn) {

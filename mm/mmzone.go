@@ -103,13 +103,19 @@ type Zone struct {
 	Present_pages  uint64
 	Managed_pages  uint64
 	Name           string
-	FreeArea       [MAX_ORDER]FreeArea
-	// Free_pages is vm_stat[NR_FREE_PAGES]: the pages in FreeArea.
+	Free_area      [MAX_ORDER]FreeArea
+	// Free_pages is vm_stat[NR_FREE_PAGES]: the pages in Free_area.
 	Free_pages uint64
 	// Allocated_pages counts the pages alloc_pages handed out and
 	// __free_pages has not taken back (gokern: Linux derives it, as
 	// managed - free; the counter lets the invariant check prove it).
 	Allocated_pages uint64
+	// Nr_deferred counts the free MAX_ORDER blocks whose struct pages are
+	// not initialised (gokern's deferred struct page init): they are in
+	// Free_pages and Free_area[MAX_ORDER-1].Nr_free but not on its list.
+	// deferred_cursor is where deferred_grow_zone looks for the next.
+	Nr_deferred     uint64
+	deferred_cursor uint64
 	// map_base is the frame the 2.4 bitmaps count from: the zone start
 	// rounded down to MAX_ORDER_NR_PAGES (2.4 indexed from
 	// zone_mem_map).

@@ -2,6 +2,7 @@ package mm
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
@@ -16,7 +17,7 @@ import (
 // "Buddy System: Frame Allocator", "Basic Kernel Internal MM API".
 //
 // Every free block is 2^order frames aligned to its size. Its first page
-// (the head) is on FreeArea[order]'s list, marked PG_buddy with the order
+// (the head) is on Free_area[order]'s list, marked PG_buddy with the order
 // in Private; the other pages of the block are not on any list. Freeing a
 // block looks at its buddy, the block of the same order it would merge
 // with: its frame number differs in bit "order" only (pfn ^ 1<<order). If
@@ -59,7 +60,7 @@ const FPI_TO_TAIL = 1 << 1
 
 // add_to_free_list puts a free block's head on its order's list.
 func add_to_free_list(p *Page, zone *Zone, order uint, tail bool) {
-	area := &zone.FreeArea[order]
+	area := &zone.Free_area[order]
 	if tail {
 		List_add_tail(&p.Lru, &area.Free_list)
 	} else {
@@ -73,7 +74,7 @@ func del_page_from_free_list(p *Page, zone *Zone, order uint) {
 	List_del(&p.Lru)
 	X__ClearPageBuddy(p)
 	set_page_private(p, 0)
-	zone.FreeArea[order].Nr_free--
+	zone.Free_area[order].Nr_free--
 }
 
 // X__find_buddy_pfn is the frame number of the buddy of the order-order
@@ -135,17 +136,19 @@ func X__rmqueue_smallest(zone *Zone, order uint) *Page {
 		return bitmapRmqueue(zone, order)
 	}
 	for current_order := order; current_order < MAX_ORDER; current_order++ {
-		area := &zone.FreeArea[current_order]
-		if List_empty(&area.Free_list) {
+		area := &zone.Free_area[current_order]
+		var p *Page
+		switch {
+		case !List_empty(&area.Free_list):
+			p = list_entry(area.Free_list.Next)
+			del_page_from_free_list(p, zone, current_order)
+		case current_order == MAX_ORDER-1:
+			p = deferred_grow_zone(zone)
+		}
+		if p == nil {
 			continue
 		}
-		p := list_entry(area.Free_list.Next)
-		pfn := Page_to_pfn(p)
-		if current_order == MAX_ORDER-1 {
-			deferred_init_maxorder(pfn)
-		}
-		del_page_from_free_list(p, zone, current_order)
-		expand(zone, pfn, order, current_order)
+		expand(zone, Page_to_pfn(p), order, current_order)
 		return p
 	}
 	return nil
@@ -223,7 +226,7 @@ func X__zone_watermark_ok(z *Zone, order uint, mark uint64, highest_zoneidx Zone
 	}
 	// A high-order request also needs a block that big.
 	for o := order; o < MAX_ORDER; o++ {
-		if z.FreeArea[o].Nr_free != 0 {
+		if z.Free_area[o].Nr_free != 0 {
 			return true
 		}
 	}
@@ -282,20 +285,20 @@ func gfp_to_alloc_flags(gfp Gfp) uint {
 //
 //go:noinline
 func X__alloc_pages(gfp Gfp, order uint) *Page {
-	return alloc_pages(gfp, order, kallsyms.X_RET_IP_())
+	return allocPages(gfp, order, kallsyms.X_RET_IP_())
 }
 
 // Alloc_pages is Linux alloc_pages (one node: __alloc_pages).
 //
 //go:noinline
-func Alloc_pages(gfp Gfp, order uint) *Page { return alloc_pages(gfp, order, kallsyms.X_RET_IP_()) }
+func Alloc_pages(gfp Gfp, order uint) *Page { return allocPages(gfp, order, kallsyms.X_RET_IP_()) }
 
 // Alloc_page is Linux alloc_page: one frame.
 //
 //go:noinline
-func Alloc_page(gfp Gfp) *Page { return alloc_pages(gfp, 0, kallsyms.X_RET_IP_()) }
+func Alloc_page(gfp Gfp) *Page { return allocPages(gfp, 0, kallsyms.X_RET_IP_()) }
 
-func alloc_pages(gfp Gfp, order uint, ip uintptr) *Page {
+func allocPages(gfp Gfp, order uint, ip uintptr) *Page {
 	if order >= MAX_ORDER {
 		// Linux: WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp).
 		if gfp&X__GFP_NOWARN == 0 {
@@ -304,7 +307,7 @@ func alloc_pages(gfp Gfp, order uint, ip uintptr) *Page {
 		}
 		return nil
 	}
-	if !mmReady {
+	if !After_bootmem {
 		printk.Pr_err("BUG: alloc_pages called before mem_init handed memory to the buddy allocator, from %s\n", sym(ip))
 		return nil
 	}
@@ -358,7 +361,7 @@ func K(pages uint64) uint64 { return pages << (asm.PAGE_SHIFT - 10) }
 //
 //go:noinline
 func X__get_free_pages(gfp Gfp, order uint) uintptr {
-	p := alloc_pages(gfp, order, kallsyms.X_RET_IP_())
+	p := allocPages(gfp, order, kallsyms.X_RET_IP_())
 	if p == nil {
 		return 0
 	}
@@ -369,7 +372,7 @@ func X__get_free_pages(gfp Gfp, order uint) uintptr {
 //
 //go:noinline
 func X__get_free_page(gfp Gfp) uintptr {
-	p := alloc_pages(gfp, 0, kallsyms.X_RET_IP_())
+	p := allocPages(gfp, 0, kallsyms.X_RET_IP_())
 	if p == nil {
 		return 0
 	}
@@ -381,7 +384,7 @@ func X__get_free_page(gfp Gfp) uintptr {
 //
 //go:noinline
 func Get_zeroed_page(gfp Gfp) uintptr {
-	p := alloc_pages(gfp|X__GFP_ZERO, 0, kallsyms.X_RET_IP_())
+	p := allocPages(gfp|X__GFP_ZERO, 0, kallsyms.X_RET_IP_())
 	if p == nil {
 		return 0
 	}
@@ -394,25 +397,25 @@ func Get_zeroed_page(gfp Gfp) uintptr {
 // struct page — is reported (bad_page) and changes nothing.
 //
 //go:noinline
-func X__free_pages(p *Page, order uint) { free_pages(p, order, kallsyms.X_RET_IP_()) }
+func X__free_pages(p *Page, order uint) { freePages(p, order, kallsyms.X_RET_IP_()) }
 
 // X__free_page is one frame's __free_pages.
 //
 //go:noinline
-func X__free_page(p *Page) { free_pages(p, 0, kallsyms.X_RET_IP_()) }
+func X__free_page(p *Page) { freePages(p, 0, kallsyms.X_RET_IP_()) }
 
 // Free_pages frees the block at direct-map address addr (Linux free_pages);
 // 0 is ignored, as in Linux.
 //
 //go:noinline
-func Free_pages(addr uintptr, order uint) { free_pages_addr(addr, order, kallsyms.X_RET_IP_()) }
+func Free_pages(addr uintptr, order uint) { freePagesAddr(addr, order, kallsyms.X_RET_IP_()) }
 
 // Free_page is one frame's free_pages.
 //
 //go:noinline
-func Free_page(addr uintptr) { free_pages_addr(addr, 0, kallsyms.X_RET_IP_()) }
+func Free_page(addr uintptr) { freePagesAddr(addr, 0, kallsyms.X_RET_IP_()) }
 
-func free_pages_addr(addr uintptr, order uint, ip uintptr) {
+func freePagesAddr(addr uintptr, order uint, ip uintptr) {
 	if addr == 0 {
 		return
 	}
@@ -422,10 +425,10 @@ func free_pages_addr(addr uintptr, order uint, ip uintptr) {
 			printk.Int(addr), printk.Int(Max_mapnr), sym(ip))
 		return
 	}
-	free_pages(Virt_to_page(addr), order, ip)
+	freePages(Virt_to_page(addr), order, ip)
 }
 
-func free_pages(p *Page, order uint, ip uintptr) {
+func freePages(p *Page, order uint, ip uintptr) {
 	if order >= MAX_ORDER {
 		printk.Pr_warn("WARNING: __free_pages: order %d >= MAX_ORDER (%d) from %s\n",
 			printk.Int(order), printk.Int(MAX_ORDER), sym(ip))
@@ -521,9 +524,7 @@ func free_pages_prepare(p *Page, pfn uint64, order uint, ip uintptr) bool {
 // memblock_free_pages calls). Every page loses PG_reserved and gets count
 // 0 (the slides' free_all_bootmem_core does the same with
 // ClearPageReserved, set_page_count and __free_page), the zone's managed
-// pages grow, and the block is freed to the tail of its list. A free
-// max-order block whose struct pages were not initialised gets only its
-// head page initialised (see deferred_init_maxorder).
+// pages grow, and the block is freed to the tail of its list.
 func X__free_pages_core(p *Page, order uint) {
 	pfn := Page_to_pfn(p)
 	n := uint64(1) << order
@@ -560,22 +561,26 @@ func X__free_pages_memory(start, end uint64) {
 }
 
 // memblock_free_pages frees one block at the handover (Linux
-// memblock_free_pages). A whole max-order block with no struct page
-// initialised yet stays that way, but for its head: the deferred struct
-// page init of gokern (Linux's DEFERRED_STRUCT_PAGE_INIT initialises them
-// in threads after boot; gokern waits until the block is first split).
+// memblock_free_pages). A whole MAX_ORDER block whose struct pages are not
+// initialised yet stays that way: it is only counted, free, in its zone
+// (see deferred_grow_zone). Linux's DEFERRED_STRUCT_PAGE_INIT leaves such
+// memory out of the buddy allocator until threads initialise it after
+// boot; gokern has no threads, and waits until an allocation needs it.
 func memblock_free_pages(pfn uint64, order uint) {
 	blk := pfn / MAX_ORDER_NR_PAGES
 	if order == MAX_ORDER-1 && memmapState[blk] == memmapUninit {
-		p := Pfn_to_page(pfn)
-		X__init_single_page(p, pfn, zoneForPfn(pfn), 0)
+		zone := &NODE_DATA(0).Node_zones[zoneForPfn(pfn)]
 		memmapState[blk] = memmapDeferred
-		zone := Page_zone(p)
 		zone.Managed_pages += MAX_ORDER_NR_PAGES
+		zone.Free_pages += MAX_ORDER_NR_PAGES
+		zone.Free_area[MAX_ORDER-1].Nr_free++
+		zone.Nr_deferred++
 		if Want_page_poisoning {
-			kernel_poison_pages(p, order)
+			b := unsafe.Slice((*byte)(unsafe.Add(nil, va(pfn<<asm.PAGE_SHIFT))), MAX_ORDER_NR_PAGES*asm.PAGE_SIZE)
+			for i := range b {
+				b[i] = PAGE_POISON
+			}
 		}
-		X__free_one_page(p, pfn, zone, order, FPI_TO_TAIL)
 		return
 	}
 	initMemmapBlock(blk)

@@ -45,7 +45,7 @@ func bitmapFreeOnePage(p *Page, pfn uint64, zone *Zone, order uint, fpi int) {
 	base := zone.map_base
 	page_idx := pfn - base
 	for order < MAX_ORDER-1 {
-		area := &zone.FreeArea[order]
+		area := &zone.Free_area[order]
 		if !test_and_change_bit(page_idx>>(1+order), area.Map) {
 			// The bit was 0, now 1: the buddy page is still allocated.
 			break
@@ -68,16 +68,19 @@ func bitmapFreeOnePage(p *Page, pfn uint64, zone *Zone, order uint, fpi int) {
 func bitmapRmqueue(zone *Zone, order uint) *Page {
 	base := zone.map_base
 	for current_order := order; current_order < MAX_ORDER; current_order++ {
-		area := &zone.FreeArea[current_order]
-		if List_empty(&area.Free_list) {
+		area := &zone.Free_area[current_order]
+		var p *Page
+		switch {
+		case !List_empty(&area.Free_list):
+			p = list_entry(area.Free_list.Next)
+			del_page_from_free_list(p, zone, current_order)
+		case current_order == MAX_ORDER-1:
+			p = deferred_grow_zone(zone)
+		}
+		if p == nil {
 			continue
 		}
-		p := list_entry(area.Free_list.Next)
 		index := Page_to_pfn(p) - base
-		if current_order == MAX_ORDER-1 {
-			deferred_init_maxorder(base + index)
-		}
-		del_page_from_free_list(p, zone, current_order)
 		if current_order != MAX_ORDER-1 {
 			MARK_USED(index, current_order, area)
 		}
@@ -88,7 +91,7 @@ func bitmapRmqueue(zone *Zone, order uint) *Page {
 			size := uint64(1) << high
 			set_buddy_order(p, high)
 			add_to_free_list(p, zone, high, false)
-			MARK_USED(index, high, &zone.FreeArea[high])
+			MARK_USED(index, high, &zone.Free_area[high])
 			index += size
 			p = Pfn_to_page(base + index)
 		}
@@ -102,6 +105,7 @@ func bitmapRmqueue(zone *Zone, order uint) *Page {
 // so every pair is in the same state. 2.4's free_area_init_core took them
 // from bootmem the same way.
 func allocBuddyBitmaps(pgdat *PglistData) bool {
+	var total uint64
 	for i := range pgdat.Node_zones {
 		z := &pgdat.Node_zones[i]
 		if z.Spanned_pages == 0 {
@@ -119,12 +123,14 @@ func allocBuddyBitmaps(pgdat *PglistData) bool {
 		}
 		m := unsafeWords(b)
 		clear(m)
+		total += words * 8
 		for o := uint(0); o < MAX_ORDER-1; o++ {
 			n := bitmapWords(span, o)
-			z.FreeArea[o].Map = m[:n:n]
+			z.Free_area[o].Map = m[:n:n]
 			m = m[n:]
 		}
 	}
+	printk.Pr_info("buddy: the 2.4 allocator, one fragmentation bit per pair of buddies (buddy=bitmap): %lu bytes of bitmaps\n", printk.Int(total))
 	return true
 }
 

@@ -69,7 +69,7 @@ func Quicklist_alloc(nr int, gfp Gfp) uintptr {
 		return p
 	}
 	QuicklistMisses++
-	p := alloc_pages(gfp|X__GFP_ZERO, 0, 0)
+	p := allocPages(gfp|X__GFP_ZERO, 0, 0)
 	if p == nil {
 		return 0
 	}
@@ -117,7 +117,7 @@ func Quicklist_trim(nr int, min_pages, max_free uint64) {
 		q.Page = *qlink(p)
 		*qlink(p) = 0
 		q.Nr_pages--
-		free_pages(Virt_to_page(p), 0, 0)
+		freePages(Virt_to_page(p), 0, 0)
 	}
 }
 

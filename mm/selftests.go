@@ -40,7 +40,7 @@ type snapshot [MAX_NR_ZONES][MAX_ORDER]uint64
 func takeSnapshot(s *snapshot) {
 	for zi := range s {
 		for o := range s[zi] {
-			s[zi][o] = NODE_DATA(0).Node_zones[zi].FreeArea[o].Nr_free
+			s[zi][o] = NODE_DATA(0).Node_zones[zi].Free_area[o].Nr_free
 		}
 	}
 }
@@ -48,23 +48,24 @@ func takeSnapshot(s *snapshot) {
 // Test_buddy_alloc_all: every free page, allocated one at a time at order
 // 0, then all freed: the zones end with exactly the blocks they started
 // with (the free set is the same, and merging is eager, so the blocks are
-// too), MAX_ORDER blocks included. The pages are chained through their
-// own first word, since there is nowhere else to keep them.
+// too), MAX_ORDER blocks included. The pages are kept on a list through
+// their struct page's lru, which belongs to the owner of an allocated
+// page (Linux lets it use lru too); writing into the pages themselves
+// would make QEMU back every page of guest RAM, which costs far more than
+// the allocator.
 func Test_buddy_alloc_all(t *kunit.Kunit) {
 	var before, after snapshot
 	takeSnapshot(&before)
 	free := Nr_free_pages()
 	t0 := now()
-	var head uintptr
+	INIT_LIST_HEAD(&selftest_pages)
 	n := uint64(0)
 	for {
 		p := Alloc_pages(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, 0)
 		if p == nil {
 			break
 		}
-		a := Page_address(p)
-		*(*uintptr)(unsafe.Add(nil, a)) = head
-		head = a
+		List_add(&p.Lru, &selftest_pages)
 		n++
 	}
 	t1 := now()
@@ -74,11 +75,7 @@ func Test_buddy_alloc_all(t *kunit.Kunit) {
 	if msg := CheckInvariants(); msg != "" {
 		t.Errorf("all allocated: %s", printk.Str(msg))
 	}
-	for head != 0 {
-		next := *(*uintptr)(unsafe.Add(nil, head))
-		Free_page(head)
-		head = next
-	}
+	free_selftest_pages(0)
 	takeSnapshot(&after)
 	if after != before || Nr_free_pages() != free {
 		t.Errorf("after freeing everything the free blocks differ (free %d, was %d)", printk.Int(Nr_free_pages()), printk.Int(free))
@@ -89,6 +86,19 @@ func Test_buddy_alloc_all(t *kunit.Kunit) {
 	t.Logf("%d pages allocated at order 0 in %d ms and freed back into %d MAX_ORDER blocks in %d ms",
 		printk.Int(n), printk.Int((t1-t0)/1000000), printk.Int(after[ZONE_DMA][MAX_ORDER-1]+after[ZONE_DMA32][MAX_ORDER-1]+after[ZONE_NORMAL][MAX_ORDER-1]),
 		printk.Int((now()-t1)/1000000))
+}
+
+// selftest_pages holds the blocks a selftest keeps allocated, linked
+// through their lru (a static head: the pages point at it).
+var selftest_pages ListHead
+
+// free_selftest_pages frees every block on selftest_pages, of order order.
+func free_selftest_pages(order uint) {
+	for !List_empty(&selftest_pages) {
+		p := list_entry(selftest_pages.Next)
+		List_del(&p.Lru)
+		X__free_pages(p, order)
+	}
 }
 
 // Test_buddy_zones: GFP_DMA memory is below 16 MiB, GFP_DMA32 below
@@ -230,23 +240,18 @@ func Test_bad_page(t *kunit.Kunit) {
 		t.Errorf("an order-%d block", printk.Int(MAX_ORDER))
 	}
 	// DMA's large blocks, all taken: one more fails with a report.
-	var head *Page
+	INIT_LIST_HEAD(&selftest_pages)
 	for {
 		q := Alloc_pages(GFP_DMA|X__GFP_MEMALLOC|X__GFP_NOWARN, MAX_ORDER-1)
 		if q == nil {
 			break
 		}
-		*(**Page)(unsafe.Add(nil, Page_address(q))) = head
-		head = q
+		List_add(&q.Lru, &selftest_pages)
 	}
 	if Alloc_pages(GFP_DMA, MAX_ORDER-1) != nil {
 		t.Errorf("an order-10 DMA block beyond the last")
 	}
-	for head != nil {
-		next := *(**Page)(unsafe.Add(nil, Page_address(head)))
-		X__free_pages(head, MAX_ORDER-1)
-		head = next
-	}
+	free_selftest_pages(MAX_ORDER - 1)
 	if msg := CheckInvariants(); msg != "" {
 		t.Errorf("after the bad input: %s", printk.Str(msg))
 	}

@@ -7,6 +7,7 @@ import (
 	"gokern/kallsyms"
 	"gokern/kunit"
 	"gokern/memblock"
+	"gokern/mm"
 	"gokern/printk"
 )
 
@@ -208,8 +209,9 @@ func Test_e820_sanitised(t *kunit.Kunit) {
 	}
 }
 
-// Test_early_reservations: what must not be allocated is reserved in
-// memblock, and no allocation overlapped it.
+// Test_early_reservations: what must not be allocated was reserved early
+// and is still reserved in the core map after the handover: no page of it
+// went to the buddy allocator.
 func Test_early_reservations(t *kunit.Kunit) {
 	kend := uint64(KernelEnd() - asm.X__START_KERNEL_map)
 	checks := [...]struct {
@@ -228,14 +230,16 @@ func Test_early_reservations(t *kunit.Kunit) {
 			continue
 		}
 		// Its first byte, its last, and the start of every page between:
-		// each page the range touches.
+		// each page the range touches. After mm_init memblock is gone (its
+		// grown arrays freed): the core map says whether the handover kept
+		// the frame reserved.
 		last := c.base + c.size - 1
-		bad, missing := last, !memblock.Memblock_is_reserved(last)
+		bad, missing := last, !mm.PfnIsReserved(last>>asm.PAGE_SHIFT)
 		for a := c.base; a <= last && !missing; a = (a &^ (asm.PAGE_SIZE - 1)) + asm.PAGE_SIZE {
-			bad, missing = a, !memblock.Memblock_is_reserved(a)
+			bad, missing = a, !mm.PfnIsReserved(a>>asm.PAGE_SHIFT)
 		}
 		if missing {
-			t.Errorf("%s [%#x, %#x): %#x is not reserved", printk.Str(c.name), printk.Int(c.base), printk.Int(last+1), printk.Int(bad))
+			t.Errorf("%s [%#x, %#x): %#x is not reserved in the core map", printk.Str(c.name), printk.Int(c.base), printk.Int(last+1), printk.Int(bad))
 		}
 	}
 	if LowmemStart < INSANE_CUTOFF || LowmemStart > LOWMEM_CAP {

@@ -9,6 +9,7 @@ import (
 	"gokern/e820"
 	"gokern/kernel"
 	"gokern/memblock"
+	"gokern/mm"
 	"gokern/printk"
 )
 
@@ -27,6 +28,9 @@ func Setup_arch() {
 	// below are logged too: Linux parses it with the other early options
 	// and misses them.)
 	memblock.Init(&asm.DirectMap)
+	// Once mem_init has retired them, a call into memblock or bootmem is
+	// a bug: they report it and stop the boot here.
+	memblock.PanicHook, bootmem.PanicHook = panicRetired, panicRetired
 	// Reserve what is in use before anything can be allocated.
 	early_reserve_memory()
 	// The firmware's memory map, sanitised and printed.
@@ -62,6 +66,9 @@ func Setup_arch() {
 	if wantPtdump {
 		x86mm.Ptdump_walk_pgd_level()
 	}
+	// The node, its zones and the core map (Linux
+	// x86_init.paging.pagetable_init → paging_init → zone_sizes_init).
+	x86mm.Paging_init()
 }
 
 var (
@@ -107,6 +114,8 @@ var early_params = [...]obs_kernel_param{
 	{"memmap", setupMemmap, EARLY_SETUP},                          // arch/x86/kernel/e820.c
 	{"earlymem", setupEarlymem, EARLY_SETUP},                      // gokern
 	{"ptdump", setupPtdump, EARLY_SETUP},                          // gokern
+	{"buddy", setupBuddy, EARLY_SETUP},                            // gokern: the 2.4 buddy allocator
+	{"page_poison", early_page_poison_param, EARLY_SETUP},         // mm/page_poison.c
 }
 
 // parse_early_options runs the handlers of the early options of class
@@ -159,6 +168,39 @@ func setupEarlymem(val []byte) {
 	case "memblock":
 	default:
 		kernel.Panic("parse_early_param: earlymem=%s: choose memblock or bootmem", printk.Bytes(val))
+	}
+}
+
+// panicRetired stops the boot after memblock or bootmem reported a call
+// made after mem_init retired it.
+func panicRetired(msg string) { kernel.Panic("%s", printk.Str(msg)) }
+
+// setupBuddy: "buddy=bitmap" runs the buddy allocator of Linux 2.4, with
+// a fragmentation bit per pair of buddies (seeds/002 "Bitmap *map
+// semantic"); "buddy=default" the 6.1 one. Before paging_init, which
+// allocates the bitmaps.
+func setupBuddy(val []byte) {
+	switch string(val) {
+	case "bitmap":
+		mm.BuddyBitmap = true
+	case "default":
+		mm.BuddyBitmap = false
+	default:
+		kernel.Panic("parse_early_param: buddy=%s: choose default or bitmap", printk.Bytes(val))
+	}
+}
+
+// early_page_poison_param: "page_poison=1" fills freed pages with 0xaa and
+// checks them when they are allocated again (Linux
+// early_page_poison_param, which takes kstrtobool's spellings).
+func early_page_poison_param(val []byte) {
+	switch string(val) {
+	case "1", "y", "Y", "on":
+		mm.Want_page_poisoning = true
+	case "0", "n", "N", "off":
+		mm.Want_page_poisoning = false
+	default:
+		kernel.Panic("parse_early_param: page_poison=%s: choose 1 or 0", printk.Bytes(val))
 	}
 }
 

@@ -56,11 +56,11 @@ var Layers = []Layer{
 	// Early memory.
 	{"gokern/memblock", "mm/memblock.c", []string{asm, printk, kallsyms}},
 	{"gokern/e820", "arch/x86/kernel/e820.c", []string{asm, printk, cmdline, memblock}},
-	{"gokern/bootmem", "mm/bootmem.c (2.6)", []string{asm, printk, memblock, e820}},
+	{"gokern/bootmem", "mm/bootmem.c (2.6)", []string{asm, printk, kallsyms, memblock, e820}},
 	// Subsystems.
-	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists)", []string{asm, printk, kallsyms, kunit, memblock, "gokern/bootmem"}},
+	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists)", []string{asm, printk, kallsyms, kunit, "gokern/paging", memblock, "gokern/bootmem"}},
 	{"gokern/traps", "arch/x86/kernel/traps.c, dumpstack.c", []string{asm, printk, kallsyms, "gokern/kernel"}},
-	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/kernel", "gokern/arch/amd64/tsc"}},
+	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
 	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},

@@ -14,6 +14,7 @@ import (
 	"gokern/e820"
 	"gokern/kernel"
 	"gokern/memblock"
+	"gokern/mm"
 	"gokern/paging"
 	"gokern/printk"
 )
@@ -77,10 +78,24 @@ func Init_top_pgt_phys() uintptr {
 
 // Alloc_low_pages returns num zeroed pages below EARLY_DIRECT_MAP_END, the
 // memory the early page tables can reach, from the early allocator
-// (memblock, or bootmem with earlymem=bootmem), or ok=false. Linux:
-// alloc_low_pages (which returns __va of them).
+// (memblock, or bootmem with earlymem=bootmem), or ok=false; after
+// mem_init, from the buddy allocator (anywhere: the direct map covers all
+// RAM by then). Linux: alloc_low_pages (which returns __va of them).
 func Alloc_low_pages(num uint64) (pa uint64, ok bool) {
 	size := num * asm.PAGE_SIZE
+	if mm.After_bootmem {
+		// The early allocators are retired: the page allocator, as
+		// Linux's alloc_low_pages does after bootmem.
+		order := uint(0)
+		for uint64(1)<<order < num {
+			order++
+		}
+		a := mm.X__get_free_pages(mm.GFP_ATOMIC|mm.X__GFP_ZERO, order)
+		if a == 0 {
+			return 0, false
+		}
+		return asm.X__pa(uint64(a)), true
+	}
 	if EarlymemBootmem {
 		b, err := bootmem.Alloc_bootmem_low_pages(size)
 		if err != bootmem.OK {
@@ -188,4 +203,19 @@ func init_memory_mapping(pgd paging.PhysAddr, start, end uint64, sizes paging.Si
 	DirectMapStats.Pages2M += st.Pages2M
 	DirectMapStats.Pages1G += st.Pages1G
 	DirectMapStats.Tables += st.Tables
+}
+
+// Zone_sizes_init gives each zone its upper frame limit — ZONE_DMA below
+// 16 MiB, ZONE_DMA32 below 4 GiB, ZONE_NORMAL the rest — and sets up the
+// node, its zones and the core map from them (Linux arch/x86/mm/init.c
+// zone_sizes_init → free_area_init; seeds/002 "Zones Initialization").
+// If the core map cannot be allocated (mem= too small), the boot stops.
+func Zone_sizes_init() {
+	var max_zone_pfns [mm.MAX_NR_ZONES]uint64
+	max_zone_pfns[mm.ZONE_DMA] = min(mm.MAX_DMA_PFN, memblock.Max_low_pfn)
+	max_zone_pfns[mm.ZONE_DMA32] = min(mm.MAX_DMA32_PFN, memblock.Max_low_pfn)
+	max_zone_pfns[mm.ZONE_NORMAL] = memblock.Max_low_pfn
+	if !mm.Free_area_init(&max_zone_pfns, &asm.DirectMap) {
+		kernel.Panic("Failed to allocate the memory map of node 0 (%lu pages of RAM): mem= too small?", printk.Int(memblock.Max_pfn))
+	}
 }

@@ -170,3 +170,9 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// Paging_init sets up the zones once the page tables map all RAM (Linux
+// arch/x86/mm/init_64.c paging_init: sparse_init, then zone_sizes_init).
+func Paging_init() {
+	Zone_sizes_init()
+}

@@ -2,6 +2,7 @@ package mm
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/e820"
 	"gokern/kunit"
 	"gokern/memblock"
 	"gokern/paging"
@@ -22,17 +23,23 @@ func Test_direct_map(t *kunit.Kunit) {
 	if pgd != paging.PhysAddr(Init_top_pgt_phys()) {
 		t.Errorf("CR3 %#x is not init_top_pgt %#x", printk.Int(pgd), printk.Int(Init_top_pgt_phys()))
 	}
-	memblock.For_each_mem_region(func(r *memblock.MemblockRegion) bool {
-		step := max(r.Size/64, asm.PAGE_SIZE) &^ (asm.PAGE_SIZE - 1)
-		for a := r.Base; a < r.Base+r.Size; a += step {
+	// The usable RAM of the e820 map (memblock's memory, which mm_init
+	// has retired).
+	for i := uint32(0); i < e820.E820_table.Nr_entries; i++ {
+		r := &e820.E820_table.Entries[i]
+		if r.Type != e820.E820_TYPE_RAM {
+			continue
+		}
+		base, end := (r.Addr+asm.PAGE_SIZE-1)&^(asm.PAGE_SIZE-1), (r.Addr+r.Size)&^(asm.PAGE_SIZE-1)
+		step := max((end-base)/64, asm.PAGE_SIZE) &^ (asm.PAGE_SIZE - 1)
+		for a := base; a < end; a += step {
 			pa, _, prot, ok := paging.Walk(&asm.DirectMap, pgd, paging.Va(paging.PhysAddr(a)))
 			if !ok || uint64(pa) != a || prot&paging.PAGE_RW == 0 || (HasNX && prot&paging.PAGE_NX == 0) {
 				t.Errorf("__va(%#x): ok %d pa %#x prot %#x", printk.Int(a), printk.Int(b2i(ok)), printk.Int(pa), printk.Int(prot))
-				return false
+				break
 			}
 		}
-		return true
-	})
+	}
 	for _, va := range [...]uint64{0, asm.PAGE_SIZE, asm.LOAD_PHYSICAL_ADDR, 1 << 30} {
 		if _, _, _, ok := paging.Walk(&asm.DirectMap, pgd, paging.VirtAddr(va)); ok {
 			t.Errorf("virtual %#x is still mapped (identity map not dropped)", printk.Int(va))
