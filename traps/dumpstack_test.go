@@ -2,10 +2,13 @@ package traps
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
+	"gokern/internal/ktest"
 	"gokern/kallsyms"
 )
 
@@ -101,5 +104,46 @@ func TestOopsCulprit(t *testing.T) {
 	here := pcs[1] // the deferred function
 	if pc, kind := oopsCulprit([]uintptr{here}); pc != here || kind != "" {
 		t.Errorf("oopsCulprit(kernel frame) = %#x %q", pc, kind)
+	}
+}
+
+// show_fault_oops words the page-fault error code as Linux does.
+func TestShowFaultOops(t *testing.T) {
+	c := ktest.StartCapture(t)
+	for _, tc := range []struct {
+		e    uint64
+		want []string
+	}{
+		{0, []string{"#PF: supervisor read access in kernel mode", "#PF: error_code(0x0000) - not-present page"}},
+		{asm.X86_PF_WRITE | asm.X86_PF_PROT, []string{"#PF: supervisor write access in kernel mode", "#PF: error_code(0x0003) - permissions violation"}},
+		{asm.X86_PF_INSTR | asm.X86_PF_PROT, []string{"#PF: supervisor instruction fetch access in kernel mode", "#PF: error_code(0x0011) - permissions violation"}},
+		{asm.X86_PF_RSVD | asm.X86_PF_PROT, []string{"#PF: supervisor read access in kernel mode", "#PF: error_code(0x0009) - reserved bit violation"}},
+	} {
+		show_fault_oops(tc.e)
+		if got := c.Lines(); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("error code %#x: %q, want %q", tc.e, got, tc.want)
+		}
+	}
+}
+
+// show_trace_log_lvl prints one line per return address, with the
+// function, the offset and the file:line of the call (the address minus
+// one), and a recursion once.
+func TestShowTrace(t *testing.T) {
+	c := ktest.StartCapture(t)
+	pc, _, line, _ := runtime.Caller(0)
+	here := pc + 1 // a return address just after a call on this line
+	show_trace_log_lvl([]uintptr{0, here, here, here, 0x1234})
+	got := c.Lines()
+	if len(got) != 4 || got[0] != "Call Trace:" {
+		t.Fatalf("trace %q", got)
+	}
+	for _, want := range []string{"gokern/traps.TestShowTrace+0x", "dumpstack_test.go:" + strconv.Itoa(line) + ")"} {
+		if !strings.Contains(got[1], want) {
+			t.Errorf("frame line %q lacks %q", got[1], want)
+		}
+	}
+	if got[2] != " ... the frame above 2 more times" || !strings.Contains(got[3], "0x1234 (?:0)") {
+		t.Errorf("repeat and unknown frame: %q", got[2:])
 	}
 }

@@ -1,8 +1,12 @@
 package amd64
 
 import (
+	"encoding/binary"
+	"fmt"
+	"strings"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	x86mm "gokern/arch/amd64/mm"
 	"gokern/bootmem"
 	"gokern/e820"
@@ -97,5 +101,53 @@ func TestParseEarlyParam(t *testing.T) {
 	}
 	if !e820_userdef || !wantPtdump || !x86mm.EarlymemBootmem {
 		t.Errorf("userdef %v ptdump %v earlymem=bootmem %v", e820_userdef, wantPtdump, x86mm.EarlymemBootmem)
+	}
+}
+
+// e820__memory_setup takes the map from boot_params: qboot's unsorted map
+// with its all-zero entry comes out sorted and without it, and a BIOS
+// without E820 gets the E801 fallback; trim_bios_range then reserves page
+// 0 and drops the BIOS hole.
+func TestE820MemorySetup(t *testing.T) {
+	savedBP, savedT, savedF := Boot_params, e820.E820_table, e820.E820_table_firmware
+	t.Cleanup(func() { Boot_params, e820.E820_table, e820.E820_table_firmware = savedBP, savedT, savedF })
+	c := ktest.StartCapture(t)
+	put := func(entries [][3]uint64) {
+		Boot_params = asm.BootParams{}
+		Boot_params[asm.BP_e820_entries] = byte(len(entries))
+		for i, e := range entries {
+			off := asm.BP_e820_table + i*asm.E820_ENTRY_SIZE
+			binary.LittleEndian.PutUint64(Boot_params[off:], e[0])
+			binary.LittleEndian.PutUint64(Boot_params[off+8:], e[1])
+			binary.LittleEndian.PutUint32(Boot_params[off+16:], uint32(e[2]))
+		}
+	}
+	put([][3]uint64{{0, 0x9fc00, 1}, {0x9fc00, 0x400, 2}, {0xfd00000000, 0x300000000, 2}, {0x100000, 0x7f00000, 1}, {0, 0, 0}})
+	e820__memory_setup()
+	want := []e820.E820Entry{{Addr: 0, Size: 0x9fc00, Type: 1}, {Addr: 0x9fc00, Size: 0x400, Type: 2},
+		{Addr: 0x100000, Size: 0x7f00000, Type: 1}, {Addr: 0xfd00000000, Size: 0x300000000, Type: 2}}
+	if e820.E820_table_firmware.Nr_entries != 5 || fmt.Sprint(e820.E820_table.Entries[:e820.E820_table.Nr_entries]) != fmt.Sprint(want) {
+		t.Fatalf("firmware %d entries, table %v, want %v", e820.E820_table_firmware.Nr_entries, e820.E820_table.Entries[:e820.E820_table.Nr_entries], want)
+	}
+	if l := c.Lines(); len(l) != 5 || l[0] != "e820: BIOS-provided physical RAM map:" {
+		t.Fatalf("printed %q", l)
+	}
+	trim_bios_range()
+	want = []e820.E820Entry{{Addr: 0, Size: 0x1000, Type: 2}, {Addr: 0x1000, Size: 0x9ec00, Type: 1}, {Addr: 0x9fc00, Size: 0x400, Type: 2},
+		{Addr: 0x100000, Size: 0x7f00000, Type: 1}, {Addr: 0xfd00000000, Size: 0x300000000, Type: 2}}
+	if got := e820.E820_table.Entries[:e820.E820_table.Nr_entries]; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after trim_bios_range %v, want %v", got, want)
+	}
+
+	put(nil)
+	binary.LittleEndian.PutUint32(Boot_params[asm.BP_alt_mem_k:], 129920)
+	binary.LittleEndian.PutUint16(Boot_params[asm.BP_ext_mem_k:], 64512)
+	c.Lines()
+	e820__memory_setup()
+	if got := e820.E820_table.Entries[:e820.E820_table.Nr_entries]; len(got) != 2 || got[1].Addr != 1<<20 || got[1].Size != 129920<<10 {
+		t.Fatalf("E801 fallback %v", got)
+	}
+	if l := c.Lines(); len(l) < 2 || !strings.HasPrefix(l[0], "e820: the BIOS gave 0 E820 entries") || l[len(l)-1] != "e820: falling back to BIOS-e801" {
+		t.Fatalf("printed %q", l)
 	}
 }

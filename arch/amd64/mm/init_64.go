@@ -137,31 +137,56 @@ func readCPUTables() (c cpuTables) {
 	return c
 }
 
-// verify_new_tables checks, through paging.Walk, that pgd maps what the CPU
-// touches right after the switch: this code, the stack, the IDT and its
-// exception stubs and stack, the GDT and TSS, and the direct map of the
-// tables themselves. Memory that is not RAM (a memmap=nn@ss beyond the
-// machine's end, say) holding the tables shows up here as a failed walk.
-// (gokern: Linux trusts its tables.)
-func verify_new_tables(pgd paging.PhysAddr) {
-	check := func(what string, va uintptr, pa uint64) {
-		got, _, _, ok := paging.Walk(&asm.DirectMap, pgd, paging.VirtAddr(va))
-		if !ok || uint64(got) != pa {
-			kernel.Panic("init_mem_mapping: the new page tables do not map %s (%#x → %#x, got %#x, ok %d): are the page-table pages real RAM? (memmap=?)",
-				printk.Str(what), printk.Int(va), printk.Int(pa), printk.Int(uint64(got)), printk.Int(b2i(ok)))
+// mustMap is an address the new tables must translate, and to where.
+type mustMap struct {
+	what   string
+	va, pa uint64
+}
+
+// mustMapAfterSwitch lists what the CPU touches right after the switch:
+// the running code (the first exception stub, where a fault would go),
+// the stack, the IDT, the exception stack, the GDT, the TSS, init_top_pgt,
+// the end of the kernel, and the direct map that reaches the tables
+// themselves.
+func mustMapAfterSwitch(c cpuTables, sp, topPgt, end uintptr) [9]mustMap {
+	kern := func(what string, va uintptr) mustMap { return mustMap{what, uint64(va), asm.X__pa(uint64(va))} }
+	return [9]mustMap{
+		kern("the running code", c.handler0),
+		kern("the boot stack", sp),
+		kern("the IDT", c.idt),
+		kern("the exception stack", c.exceptionStackTop-1),
+		kern("the GDT", c.gdt),
+		kern("the TSS", c.tss),
+		kern("init_top_pgt", topPgt),
+		kern("the end of the kernel", end-1),
+		{"__va(0x1000)", uint64(paging.Va(0x1000)), 0x1000},
+	}
+}
+
+// firstUnmapped walks pgd for each address of list, through mem, and
+// returns the first one the tables do not translate to where it must go,
+// with what the walk gave; bad is false when all translate.
+func firstUnmapped(mem asm.PhysMem, pgd paging.PhysAddr, list []mustMap) (m mustMap, got paging.PhysAddr, ok, bad bool) {
+	for _, m = range list {
+		got, _, _, ok = paging.Walk(mem, pgd, paging.VirtAddr(m.va))
+		if !ok || uint64(got) != m.pa {
+			return m, got, ok, true
 		}
 	}
-	kern := func(what string, va uintptr) { check(what, va, asm.X__pa(uint64(va))) }
-	c := readCPUTables()
-	kern("the running code", c.handler0)
-	kern("the boot stack", asm.Current_stack_pointer())
-	kern("the IDT", c.idt)
-	kern("the exception stack", c.exceptionStackTop-1)
-	kern("the GDT", c.gdt)
-	kern("the TSS", c.tss)
-	kern("init_top_pgt", uintptrOf(Init_top_pgt()))
-	kern("the end of the kernel", asm.KernelEnd()-1)
-	check("__va(0x1000)", uintptr(paging.Va(0x1000)), 0x1000)
+	return mustMap{}, 0, false, false
+}
+
+// verify_new_tables checks, through paging.Walk, that pgd maps what the CPU
+// touches right after the switch (mustMapAfterSwitch), and stops the
+// kernel with the first thing it does not. Memory that is not RAM (a
+// memmap=nn@ss beyond the machine's end, say) holding the tables shows up
+// here as a failed walk. (gokern: Linux trusts its tables.)
+func verify_new_tables(pgd paging.PhysAddr) {
+	list := mustMapAfterSwitch(readCPUTables(), asm.Current_stack_pointer(), uintptrOf(Init_top_pgt()), asm.KernelEnd())
+	if m, got, ok, bad := firstUnmapped(&asm.DirectMap, pgd, list[:]); bad {
+		kernel.Panic("init_mem_mapping: the new page tables do not map %s (%#x → %#x, got %#x, ok %d): are the page-table pages real RAM? (memmap=?)",
+			printk.Str(m.what), printk.Int(m.va), printk.Int(m.pa), printk.Int(uint64(got)), printk.Int(b2i(ok)))
+	}
 }
 
 func b2i(b bool) int {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"gokern/arch/amd64/asm"
+	"gokern/internal/ktest"
 	"gokern/paging"
 )
 
@@ -68,5 +70,41 @@ func TestKernelProt(t *testing.T) {
 		if p != c.want || (p&paging.PAGE_RW != 0 && p&paging.PAGE_NX == 0) {
 			t.Errorf("Kernel_prot(%#x) = %#x, want %#x", c.flags, uint64(p), uint64(c.want))
 		}
+	}
+}
+
+// The check before the CR3 switch, over simulated RAM: with the kernel and
+// the low direct map mapped, everything translates; an address outside
+// the kernel mapping, or a kernel page pointing at the wrong frame, is
+// named.
+func TestFirstUnmapped(t *testing.T) {
+	ram := ktest.NewRAMAt(t, 1<<20, 64<<10)
+	alloc := func() (paging.PhysAddr, bool) { pa, ok := ram.AllocPage(); return paging.PhysAddr(pa), ok }
+	pgd := paging.PhysAddr(ram.NewPGD())
+	if _, err := paging.Map(ram, pgd, paging.PAGE_OFFSET, 0, 2<<20, paging.PAGE_KERNEL, paging.Size2M, alloc); err != paging.OK {
+		t.Fatal(err)
+	}
+	if _, err := paging.Map(ram, pgd, paging.X__START_KERNEL, paging.LOAD_PHYSICAL_ADDR, 2<<20, paging.PAGE_KERNEL, paging.Only4K, alloc); err != paging.OK {
+		t.Fatal(err)
+	}
+	k := func(off uintptr) uintptr { return uintptr(asm.X__START_KERNEL) + off }
+	c := cpuTables{idt: k(0x1000), handler0: k(0x2000), gdt: k(0x3000), tss: k(0x4000), exceptionStackTop: k(0x100000)}
+	list := mustMapAfterSwitch(c, k(0x8000), k(0x9000), k(0x1ff000))
+	if m, _, _, bad := firstUnmapped(ram, pgd, list[:]); bad {
+		t.Fatalf("%s at %#x is reported unmapped", m.what, m.va)
+	}
+	// The exception stack beyond the kernel's 2 MiB.
+	c.exceptionStackTop = k(0x300000)
+	list = mustMapAfterSwitch(c, k(0x8000), k(0x9000), k(0x1ff000))
+	if m, _, ok, bad := firstUnmapped(ram, pgd, list[:]); !bad || ok || m.what != "the exception stack" {
+		t.Fatalf("first unmapped: %q ok %v bad %v, want the exception stack", m.what, ok, bad)
+	}
+	// The stack's page mapped to another frame.
+	pte := paging.Pte_offset_kernel(ram, paging.Pmd_offset(ram, paging.Pud_offset(ram,
+		paging.P4d_offset(paging.Pgd_offset(ram, pgd, paging.VirtAddr(k(0x8000))), 0), paging.VirtAddr(k(0x8000))),
+		paging.VirtAddr(k(0x8000))), paging.VirtAddr(k(0x8000)))
+	paging.Set_pte(pte, paging.Pfn_pte(0x5000, paging.PAGE_KERNEL))
+	if m, got, ok, bad := firstUnmapped(ram, pgd, list[:]); !bad || !ok || m.what != "the boot stack" || got != 0x5000000 {
+		t.Fatalf("first wrong: %q got %#x ok %v bad %v, want the boot stack at 0x5000000", m.what, uint64(got), ok, bad)
 	}
 }
