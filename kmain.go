@@ -47,6 +47,8 @@ func start_kernel() {
 	printk.Pr_debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(serial8250.Early_serial_console.Name), printk.Int(tsc.Tsc_khz), printk.Str(tsc.TscSource))
 	// Architecture setup: command line, memory map, page tables, zones.
 	do_one_initcall(amd64.Setup_arch)
+	// Say which command-line options nobody takes.
+	print_unknown_bootoptions(cmdline.BootCommandLine())
 	// The buddy allocator takes over from the early allocator (Linux mm_init).
 	do_one_initcall(mm.Mm_init)
 	// The rest: kernel_init's work, then the idle loop.
@@ -128,6 +130,47 @@ func kernel_init_freeable() {
 	boot_reports(cmdline.BootCommandLine())
 }
 
+// kernel_params are the options taken outside the early-option table
+// (Linux: the __setup table), with the ones only the real-mode setup reads
+// (boot/a20.S, boot/memory.S).
+var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "a20_test", "detect_memory"}
+
+// unknown_options collects them (Linux allocates it from memblock).
+var unknown_options [asm.COMMAND_LINE_SIZE]byte
+
+// print_unknown_bootoptions names, in one line, the command-line options
+// no part of gokern takes (Linux init/main.c print_unknown_bootoptions,
+// which passes them to init; gokern has no user space yet), so that none
+// is dropped silently.
+func print_unknown_bootoptions(cmd []byte) {
+	unknown := &unknown_options
+	n := 0
+	cmdline.Each(cmd, func(name, val []byte, hasVal bool) {
+		if amd64.Is_early_param(name) {
+			return
+		}
+		for _, k := range kernel_params {
+			if string(name) == k {
+				return
+			}
+		}
+		if n > 0 {
+			unknown[n] = ' '
+			n++
+		}
+		n += copy(unknown[n:], name)
+		if hasVal {
+			unknown[n] = '='
+			n++
+			n += copy(unknown[n:], val)
+		}
+	})
+	if n > 0 {
+		printk.Pr_notice("Unknown kernel command line parameters \"%s\": ignored (gokern has no user space to pass them to)\n",
+			printk.Escaped(unknown[:n]))
+	}
+}
+
 // cpu_startup_entry: Linux kernel/sched/idle.c; 2.6's cpu_idle.
 func cpu_startup_entry() {
 	printk.Pr_info("cpu_idle: CPU 0 enters the idle loop (do_idle: hlt, interrupts off until trap_init)\n")
@@ -176,11 +219,18 @@ var selftests = []kunit.KunitCase{
 
 // kunit_run_all_tests runs the selftests selftest= names, reports them in
 // KTAP and ends the run: exit 33 if all passed, 35 otherwise (Linux
-// lib/kunit/executor.c kunit_run_all_tests, with kunit.filter_glob=).
+// lib/kunit/executor.c kunit_run_all_tests, with kunit.filter_glob=). A
+// "selftest" that names no test ends the run as a failure too, with the
+// reason: a test run that ran nothing must not look like one that passed.
 func kunit_run_all_tests(cmd []byte) {
 	sel, ok := cmdline.Cmdline_find_option(cmd, "selftest")
-	if !ok {
+	if !ok && !cmdline.Cmdline_find_option_bool(cmd, "selftest") {
 		return
+	}
+	if len(sel) == 0 {
+		printk.Pr_emerg("selftest: no test named: give selftest=all or selftest=name,name,...\n")
+		printk.Pr_emerg("selftest: FAILED\n")
+		debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 	}
 	if len(selftests) == 0 || selftests[0].Run == nil {
 		printk.Pr_emerg("selftest: the test table is empty: static initialisation failed\n")

@@ -184,8 +184,13 @@ SYM_FUNC_START a20_test_knob
 	movw	$str_off, %di
 	movw	$4, %cx			# "off" and its NUL
 	call	memcmp
-	jne	9f
-	call	disable_a20_fast
+	je	2f
+	PUTS	"a20_test="		# anything else: say so, and ignore it
+	movw	$a20_arg, %si
+	call	puts
+	PUTS	": not off: ignored\n"
+	jmp	9f
+2:	call	disable_a20_fast
 	SKIP_UNLESS_DEBUG 9f
 	PUTS	"enable_a20: a20_test=off: A20 turned off through port 0x92, "
 	call	a20_test_short

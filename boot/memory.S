@@ -21,6 +21,7 @@
  * Test knob (gokern only; QEMU's BIOSes all have E820):
  *   detect_memory=e801  skip E820
  *   detect_memory=88    skip E820 and E801
+ * Any other value is reported and ignored.
  */
 	.include "boot.inc"
 
@@ -55,8 +56,14 @@ SYM_FUNC_START detect_memory
 1:	movw	$str_88, %di
 	movw	$3, %cx			# "88" and its NUL
 	call	memcmp
-	jne	2f
+	jne	11f
 	movb	$2, dm_skip
+	jmp	2f
+11:	# anything else: say so (always: an option is never dropped silently)
+	PUTS	"detect_memory="
+	movw	$dm_arg, %si
+	call	puts
+	PUTS	": not e801 or 88: ignored, E820 first as usual\n"
 2:
 	cmpb	$0, dm_skip
 	je	3f

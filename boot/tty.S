@@ -248,6 +248,8 @@ SYM_FUNC_START console_init
 	je	.Lbaud			# no digits: default port
 	testl	%eax, %eax
 	jz	.Lbaud			# port 0: default port
+	cmpl	$0xffff, %eax
+	ja	.Lbaud			# not an I/O port: default port
 	movw	%ax, %dx
 	movw	%si, %bx
 	jmp	.Lbaud

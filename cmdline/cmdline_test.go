@@ -93,3 +93,36 @@ func FuzzCmdline(f *testing.F) {
 		Kstrtoll(cmd)
 	})
 }
+
+func TestKept(t *testing.T) {
+	const limit = 2047
+	line := func(words ...string) []byte {
+		b := make([]byte, 2048+100)
+		copy(b, strings.Join(words, " "))
+		return b
+	}
+	fill := func(n int) string { return strings.Repeat("x", n) }
+	for _, c := range []struct {
+		name      string
+		raw       []byte
+		kept      string
+		truncated bool
+		dropped   string
+	}{
+		{"short", line("debug", "quiet"), "debug quiet", false, ""},
+		{"trailing space", line("debug "), "debug", false, ""},
+		{"exactly 2047", line(fill(2047)), fill(2047), false, ""},
+		// A word ends at the limit: the next byte is a space, nothing is cut.
+		{"word ends at the limit", line(fill(2040), "debug", "quiet"), fill(2040) + " debug", true, ""},
+		// The limit falls inside "earlyprintk=ttyS1,115200", after
+		// "earlyprintk=ttyS": dropped, not taken as ttyS0.
+		{"word cut", line(fill(2030), "earlyprintk=ttyS1,115200"), fill(2030), true, "earlyprintk=ttyS"},
+		{"one long word", line(fill(3000)), "", true, fill(2047)},
+	} {
+		n, trunc, dropped := Kept(c.raw)
+		if string(c.raw[:n]) != c.kept || trunc != c.truncated || string(dropped) != c.dropped {
+			t.Errorf("%s: kept %d bytes (want %d), truncated %v, dropped %q (want %q)",
+				c.name, n, len(c.kept), trunc, dropped, c.dropped)
+		}
+	}
+}

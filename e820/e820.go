@@ -41,7 +41,6 @@ const (
 	ErrTooMany           // the table is full (E820_MAX_ENTRIES)
 	ErrSyntax            // a mem= or memmap= value that is not "nn[KMG]..."
 	ErrZeroSize          // mem=0 or memmap=0: would remove all memory
-	ErrNoPentium         // mem=nopentium: only meaningful on 32-bit x86
 	ErrNoUsableRAM       // no usable RAM above 1 MiB: the kernel cannot run
 	ErrBadFirmware       // fewer than two firmware entries and no E801/88 size
 )
@@ -55,9 +54,7 @@ func (e Error) String() string {
 	case ErrSyntax:
 		return "invalid memory size or address"
 	case ErrZeroSize:
-		return "size 0 would remove all memory"
-	case ErrNoPentium:
-		return "mem=nopentium is only supported on x86_32"
+		return "size 0"
 	case ErrNoUsableRAM:
 		return "no usable RAM above 1 MiB"
 	case ErrBadFirmware:

@@ -14,20 +14,20 @@ import (
 // typo on the command line is reported instead of half applied.
 
 // Parse_memopt handles "mem=nn[KMG]": forget all RAM at and above nn, Linux
-// parse_memopt. mem=0 and garbage are refused rather than removing all
-// memory.
+// parse_memopt. mem=0 and garbage are refused (the kernel stops, naming the
+// value and the Error) rather than removing all memory; they print nothing
+// here, so that the refusal is said once. mem=nopentium is ignored with
+// Linux's line and returns OK: the boot goes on, as Linux's.
 func Parse_memopt(t *E820Table, val []byte) Error {
 	if string(val) == "nopentium" {
 		printk.Pr_warn("mem=nopentium ignored! (only supported on x86_32)\n")
-		return ErrNoPentium
+		return OK
 	}
 	memSize, rest, err := cmdline.Memparse(val)
 	if err != cmdline.OK || len(rest) != 0 {
-		printk.Pr_err("e820: invalid mem= value '%s'\n", printk.Bytes(val))
 		return ErrSyntax
 	}
 	if memSize == 0 {
-		printk.Pr_err("e820: mem=0 ignored: it would remove all memory\n")
 		return ErrZeroSize
 	}
 	_, e := E820__range_remove(t, memSize, ^uint64(0)-memSize, E820_TYPE_RAM, true)
@@ -46,7 +46,9 @@ func Parse_memopt(t *E820Table, val []byte) Error {
 //	memmap=nn[KMG]%ss-from+to   change type from to to (either optional)
 //
 // The changes are not sorted in: the kernel calls E820__finish_early_params
-// once all early options are parsed.
+// once all early options are parsed. A refused value prints nothing here:
+// the kernel stops naming it and the Error. A size of 0 is refused in
+// every form, as memmap=0 is.
 func Parse_memmap_opt(t *E820Table, val []byte) Error {
 	if len(val) == 0 {
 		return ErrSyntax
@@ -57,9 +59,6 @@ func Parse_memmap_opt(t *E820Table, val []byte) Error {
 		for p := val; ; {
 			piece, next, more := cutComma(p)
 			if err := parse_memmap_one(t, piece, apply); err != OK {
-				if !apply {
-					printk.Pr_err("e820: invalid memmap= value '%s'\n", printk.Bytes(piece))
-				}
 				return err
 			}
 			if !more {
@@ -105,6 +104,9 @@ func parse_memmap_one(t *E820Table, p []byte, apply bool) Error {
 			return e
 		}
 		return OK
+	}
+	if memSize == 0 {
+		return ErrZeroSize // memmap=0@0 adds nothing: refused, as memmap=0
 	}
 	var typ E820Type
 	switch rest[0] {

@@ -60,6 +60,7 @@ type Arg struct {
 	u      uint64
 	kind   uint8
 	signed bool
+	esc    bool // Escaped: non-printable bytes as \xNN
 }
 
 const (
@@ -82,6 +83,16 @@ func Int[T Integer](v T) Arg {
 
 // Str wraps a string.
 func Str(s string) Arg { return Arg{s: s, kind: argStr} }
+
+// Escaped wraps a byte slice whose non-printable bytes (below ' ', and
+// from 0x7f up) %s shows as \xNN, for text that came from outside, like
+// the command line: a control byte there must not reach the terminal
+// raw (Linux %*pE, string_escape_mem with ESCAPE_HEX).
+func Escaped(b []byte) Arg {
+	a := Bytes(b)
+	a.esc = true
+	return a
+}
 
 // Bytes wraps a byte slice as a string without copying it.
 func Bytes(b []byte) Arg {

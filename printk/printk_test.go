@@ -210,3 +210,13 @@ func TestFormatDecode(t *testing.T) {
 		}
 	}
 }
+
+// Escaped: control bytes and bytes from 0x7f up print as \xNN, the rest
+// as is; the width counts what is printed.
+func TestEscaped(t *testing.T) {
+	var b [64]byte
+	n := Snprintf(b[:], "[%s] [%12s]", Escaped([]byte("a\x1b[2Jb\x7f\xff")), Escaped([]byte("x\ty")))
+	if got, want := string(b[:n]), `[a\x1b[2Jb\x7f\xff] [      x\x09y]`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -188,7 +188,11 @@ func Vsnprintf(buf []byte, format string, args ...Arg) int {
 				w.bad(spec.conv)
 				continue
 			}
-			w.string(a.s, spec)
+			if a.esc {
+				w.escaped(a.s, spec)
+			} else {
+				w.string(a.s, spec)
+			}
 		case FORMAT_TYPE_PTR:
 			if a.kind != argInt {
 				w.bad(spec.conv)
@@ -278,6 +282,36 @@ func (w *writer) string(s string, spec printf_spec) {
 	w.str(s)
 	if spec.flags&LEFT != 0 {
 		w.pad(' ', spec.field_width-len(s))
+	}
+}
+
+// escaped prints s as string does, each byte below ' ' or from 0x7f up as
+// \xNN (printk.Escaped); the precision and width count output bytes.
+func (w *writer) escaped(s string, spec printf_spec) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c >= 0x7f {
+			n += 4
+		} else {
+			n++
+		}
+	}
+	if spec.flags&LEFT == 0 {
+		w.pad(' ', spec.field_width-n)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= ' ' && c < 0x7f {
+			w.str(s[i : i+1])
+			continue
+		}
+		w.byte('\\')
+		w.byte('x')
+		w.byte(digitsLower[c>>4])
+		w.byte(digitsLower[c&15])
+	}
+	if spec.flags&LEFT != 0 {
+		w.pad(' ', spec.field_width-n)
 	}
 }
 

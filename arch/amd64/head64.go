@@ -26,6 +26,9 @@ var (
 	// read, its NUL (or the first byte left out) included: what
 	// early_reserve_memory protects.
 	cmdlineSrcLen uint64
+	// cmdlineDropped: the word the truncation cut in two, which the kernel
+	// left out (cmdline.Kept), in the loader's memory.
+	cmdlineDropped []byte
 
 	// Set by startup_64 (head_64.s).
 	boot_params_phys   uintptr
@@ -45,7 +48,8 @@ func KernelEnd() uintptr { return asm.KernelEnd() }
 // copy_bootdata copies the zeropage and the command line into kernel
 // memory, so that later stages can reuse the loader's memory (Linux
 // head64.c copy_bootdata). The command line is cut at COMMAND_LINE_SIZE-1
-// bytes and NUL-terminated; cmdlineTruncated records a cut.
+// bytes, without the word the cut falls into (cmdline.Kept), and
+// NUL-terminated; cmdlineTruncated and cmdlineDropped record a cut.
 func copy_bootdata(real_mode_data uintptr) {
 	src := (*asm.BootParams)(asm.Phys_to_virt(real_mode_data))
 	Boot_params = *src
@@ -54,15 +58,16 @@ func copy_bootdata(real_mode_data uintptr) {
 		return
 	}
 	cl := (*[asm.COMMAND_LINE_SIZE]byte)(asm.Phys_to_virt(uintptr(p)))
-	n := 0
-	for n < asm.COMMAND_LINE_SIZE-1 && cl[n] != 0 {
-		cmdline.Boot_command_line[n] = cl[n]
-		n++
-	}
+	n, truncated, dropped := cmdline.Kept(cl[:])
+	copy(cmdline.Boot_command_line[:n], cl[:n])
 	cmdline.Boot_command_line[n] = 0
 	cmdline.BootCommandLineLen = n
-	cmdlineSrcLen = uint64(n) + 1
-	cmdlineTruncated = n == asm.COMMAND_LINE_SIZE-1 && cl[n] != 0
+	cmdlineTruncated, cmdlineDropped = truncated, dropped
+	read := 0
+	for read < asm.COMMAND_LINE_SIZE-1 && cl[read] != 0 {
+		read++
+	}
+	cmdlineSrcLen = uint64(read) + 1
 }
 
 // startup_64_report brings up the console and prints the startup_64
@@ -76,7 +81,8 @@ func startup_64_report() {
 	var cmd []byte
 	if p := bp.Cmd_line_ptr(); p != 0 {
 		raw := (*[asm.COMMAND_LINE_SIZE]byte)(asm.Phys_to_virt(uintptr(p)))
-		cmd = raw[:cmdline.Len(raw[:asm.COMMAND_LINE_SIZE-1])]
+		n, _, _ := cmdline.Kept(raw[:])
+		cmd = raw[:n]
 	}
 	parse_early_options(cmd, EARLY_CONSOLE)
 	serial8250.InitEarlyConsole()

@@ -18,10 +18,15 @@ import (
 // __flush_tlb_all, bootmem, e820, paging_init), 004 (a gdb session through
 // setup_arch: e820, max_pfn, init_memory_mapping, memblock).
 func Setup_arch() {
-	printk.Pr_info("Command line: %s\n", printk.Bytes(cmdline.BootCommandLine()))
+	// Control bytes shown as \xNN: the line came from outside.
+	printk.Pr_info("Command line: %s\n", printk.Escaped(cmdline.BootCommandLine()))
 	if cmdlineTruncated {
 		printk.Pr_warn("Command line truncated to %d bytes: the loader passed more than COMMAND_LINE_SIZE-1 (cmdline_size is %d)\n",
 			printk.Int(asm.COMMAND_LINE_SIZE-1), printk.Int(Boot_params.Cmdline_size()))
+	}
+	if len(cmdlineDropped) != 0 {
+		printk.Pr_warn("Command line: '%s' was cut in two by the truncation: dropped (every stage left it out)\n",
+			printk.Escaped(cmdlineDropped))
 	}
 	// memblock's empty arrays, reaching physical memory through __va.
 	// (memblock=debug was taken at startup_64, so that the reservations
@@ -89,8 +94,10 @@ var (
 // decide how and how much the kernel reports are taken at startup_64
 // (from the loader's copy of the command line, before anything else runs)
 // and the memory options where Linux takes them. Each option is parsed
-// once, by parse_early_options, in table order, which also sets their
-// precedence (quiet wins over debug, loglevel= over both).
+// once, by parse_early_options, in command-line order, so that a later
+// option wins over an earlier one ("quiet debug" is debug, "debug quiet"
+// quiet, loglevel= against both by position), as in Linux, in the setup
+// code and in the boot stage.
 const (
 	EARLY_CONSOLE = iota // startup_64, before the console exists
 	EARLY_REPORT         // startup_64, right after the console is up
@@ -118,21 +125,28 @@ var early_params = [...]obs_kernel_param{
 	{"page_poison", early_page_poison_param, EARLY_SETUP},         // mm/page_poison.c
 }
 
-// parse_early_options runs the handlers of the early options of class
-// when that cmd carries, table entry by table entry, each occurrence in
-// command-line order (Linux parse_early_options / do_early_param).
+// parse_early_options runs, word by word in command-line order, the
+// handler of each early option of class when that cmd carries (Linux
+// parse_early_options / do_early_param, through parse_args).
 func parse_early_options(cmd []byte, when int) {
-	for i := range early_params {
-		p := &early_params[i]
-		if p.when != when {
-			continue
-		}
-		cmdline.Each(cmd, func(name, val []byte, hasVal bool) {
-			if string(name) == p.str {
+	cmdline.Each(cmd, func(name, val []byte, hasVal bool) {
+		for i := range early_params {
+			if p := &early_params[i]; p.when == when && string(name) == p.str {
 				p.setup_func(val)
 			}
-		})
+		}
+	})
+}
+
+// Is_early_param reports whether name is an early option of the table
+// (for start_kernel's list of the options nobody took).
+func Is_early_param(name []byte) bool {
+	for i := range early_params {
+		if string(name) == early_params[i].str {
+			return true
+		}
 	}
+	return false
 }
 
 // parse_early_param takes the memory stage's early options from
@@ -146,7 +160,7 @@ func parse_early_param() {
 // e820.c parse_memopt, which returns -EINVAL where gokern stops).
 func setupMem(val []byte) {
 	if err := e820.Parse_memopt(&e820.E820_table, val); err != e820.OK {
-		kernel.Panic("parse_early_param: bad mem=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
+		kernel.Panic("parse_early_param: bad mem=%s (%s)", printk.Escaped(val), printk.Str(err.String()))
 	}
 	e820_userdef = true
 }
@@ -155,7 +169,7 @@ func setupMem(val []byte) {
 // (Linux e820.c parse_memmap_opt).
 func setupMemmap(val []byte) {
 	if err := e820.Parse_memmap_opt(&e820.E820_table, val); err != e820.OK {
-		kernel.Panic("parse_early_param: bad memmap=%s (%s)", printk.Bytes(val), printk.Str(err.String()))
+		kernel.Panic("parse_early_param: bad memmap=%s (%s)", printk.Escaped(val), printk.Str(err.String()))
 	}
 	e820_userdef = true
 }
@@ -167,7 +181,7 @@ func setupEarlymem(val []byte) {
 		x86mm.EarlymemBootmem = true
 	case "memblock":
 	default:
-		kernel.Panic("parse_early_param: earlymem=%s: choose memblock or bootmem", printk.Bytes(val))
+		kernel.Panic("parse_early_param: earlymem=%s: choose memblock or bootmem", printk.Escaped(val))
 	}
 }
 
@@ -205,19 +219,21 @@ func early_page_poison_param(val []byte) {
 }
 
 // debug_kernel, quiet_kernel and loglevel are the "debug", "quiet" and
-// "loglevel=N" early options (Linux init/main.c). Garbage in loglevel= is
-// reported and ignored, as Linux does.
+// "loglevel=N" early options (Linux init/main.c). A loglevel= that is not a
+// number from 0 to 15 is reported, with the reason, and ignored (Linux
+// reports garbage and takes any number).
 func debug_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_DEBUG }
 func quiet_kernel(val []byte) { printk.Console_loglevel = printk.CONSOLE_LOGLEVEL_QUIET }
 
 func loglevel(val []byte) {
 	n, err := cmdline.Kstrtoll(val)
-	if err == cmdline.OK && (n < 0 || n > 15) {
-		err = cmdline.ErrOverflow
+	why := err.String()
+	if err == cmdline.OK && (n < 0 || n > printk.CONSOLE_LOGLEVEL_MOTORMOUTH) {
+		why = "out of range 0-15"
 	}
-	if err != cmdline.OK {
+	if why != cmdline.OK.String() {
 		printk.Pr_warn("Malformed early option 'loglevel=%s' (%s): keeping %d\n",
-			printk.Bytes(val), printk.Str(err.String()), printk.Int(printk.Console_loglevel))
+			printk.Escaped(val), printk.Str(why), printk.Int(printk.Console_loglevel))
 		return
 	}
 	printk.Console_loglevel = int(n)

@@ -30,9 +30,9 @@ func TestEarlyParamsTable(t *testing.T) {
 	}
 }
 
-// The reporting options: table order is precedence (quiet over debug,
-// loglevel= over both), garbage in loglevel= is reported and ignored, and
-// the memory-stage options are not touched in this pass.
+// The reporting options: the later option wins, as in Linux ("quiet
+// debug" is debug), loglevel= that is not 0-15 is reported with its reason
+// and ignored, and the memory-stage options are not touched in this pass.
 func TestParseEarlyOptionsReport(t *testing.T) {
 	saved := printk.Console_loglevel
 	t.Cleanup(func() {
@@ -45,8 +45,10 @@ func TestParseEarlyOptionsReport(t *testing.T) {
 		level int
 	}{
 		{"debug", printk.CONSOLE_LOGLEVEL_DEBUG},
-		{"quiet debug", printk.CONSOLE_LOGLEVEL_QUIET},
-		{"loglevel=5 debug quiet", 5},
+		{"quiet debug", printk.CONSOLE_LOGLEVEL_DEBUG},
+		{"debug quiet", printk.CONSOLE_LOGLEVEL_QUIET},
+		{"loglevel=5 debug quiet", printk.CONSOLE_LOGLEVEL_QUIET},
+		{"debug quiet loglevel=5", 5},
 		{"loglevel=5 loglevel=3", 3},
 		{"ptdump", printk.CONSOLE_LOGLEVEL_DEFAULT},
 	} {
@@ -65,6 +67,15 @@ func TestParseEarlyOptionsReport(t *testing.T) {
 	if l := c.Lines(); printk.Console_loglevel != printk.CONSOLE_LOGLEVEL_DEFAULT || len(l) != 1 ||
 		l[0] != "Malformed early option 'loglevel=banana' (no number): keeping 7" {
 		t.Errorf("loglevel=banana: level %d, printed %q", printk.Console_loglevel, l)
+	}
+	for _, v := range []struct{ val, why string }{
+		{"-5", "out of range 0-15"}, {"16", "out of range 0-15"}, {"99999999999999999999", "number too large"},
+	} {
+		parse_early_options([]byte("loglevel="+v.val), EARLY_REPORT)
+		want := "Malformed early option 'loglevel=" + v.val + "' (" + v.why + "): keeping 7"
+		if l := c.Lines(); printk.Console_loglevel != printk.CONSOLE_LOGLEVEL_DEFAULT || len(l) != 1 || l[0] != want {
+			t.Errorf("loglevel=%s: level %d, printed %q, want %q", v.val, printk.Console_loglevel, l, want)
+		}
 	}
 	if !memblock.Memblock_debug || !bootmem.Bootmem_debug {
 		t.Errorf("memblock=debug %v, bootmem_debug %v", memblock.Memblock_debug, bootmem.Bootmem_debug)

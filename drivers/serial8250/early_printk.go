@@ -16,6 +16,10 @@ var (
 	// What earlyprintk= asked for (0: nothing said, COM1 at 115200).
 	early_serial_want_port uint16
 	early_serial_want_baud uint32
+	// What of it could not be used, and why: InitEarlyConsole says so
+	// once the console is up.
+	early_serial_bad_val []byte
+	early_serial_bad_why string
 	// Early_serial_console is the printk console on the UART (Linux
 	// early_serial_console).
 	Early_serial_console = printk.Console{Name: "ttyS0", Write: early_serial_write}
@@ -25,7 +29,11 @@ var (
 // (Linux setup_early_printk, an early option): the port and speed
 // InitEarlyConsole will use.
 func Setup_early_printk(val []byte) {
-	early_serial_want_port, early_serial_want_baud = parse_earlyprintk(val, COM1, UART_BASE_BAUD)
+	early_serial_want_port, early_serial_want_baud, early_serial_bad_why = parse_earlyprintk(val)
+	early_serial_bad_val = nil
+	if early_serial_bad_why != "" {
+		early_serial_bad_val = val
+	}
 }
 
 // InitEarlyConsole sets up the UART the command line chose (COM1 at 115200
@@ -48,40 +56,76 @@ func InitEarlyConsole() {
 		Early_serial_console.Name = "uart"
 	}
 	printk.Register_console(&Early_serial_console)
+	if early_serial_bad_why != "" {
+		printk.Pr_warn("earlyprintk=%s: %s: using port %#x at %d baud\n", printk.Escaped(early_serial_bad_val),
+			printk.Str(early_serial_bad_why), printk.Int(port), printk.Int(baud))
+	}
 }
 
-// parse_earlyprintk reads "serial[,ttySn|0xNNN][,baud]"; anything else
-// keeps the defaults (a later message reports it). Linux parses the same
-// fields in early_serial_init.
-func parse_earlyprintk(v []byte, port uint16, baud uint32) (uint16, uint32) {
-	field := 0
-	for start := 0; start <= len(v); {
-		end := start
-		for end < len(v) && v[end] != ',' {
-			end++
-		}
-		f := v[start:end]
-		switch {
-		case field == 0 && string(f) != "serial" && string(f) != "ttyS0" && string(f) != "ttyS1":
-			return port, baud
-		case string(f) == "ttyS0":
-			port = COM1
-		case string(f) == "ttyS1":
-			port = COM2
-		case len(f) > 2 && f[0] == '0' && f[1] == 'x':
-			if p, rest, err := cmdline.Simple_strtoull(f); err == cmdline.OK && len(rest) == 0 && p < 0x10000 {
-				port = uint16(p)
-			}
-		case field > 0 && len(f) > 0:
-			if b, rest, err := cmdline.Simple_strtoull(f); err == cmdline.OK && len(rest) == 0 && b > 0 && b <= UART_BASE_BAUD {
-				baud = uint32(b)
-			}
-		}
-		field++
-		start = end + 1
+// parse_earlyprintk reads "serial[,ttyS0|ttyS1|,0xPORT][,BAUD]" and
+// "ttyS0|ttyS1[,BAUD]" field by field as the setup code and the boot
+// stage do (Linux arch/x86/boot/early_serial_console.c parse_earlyprintk;
+// boot/tty.S, boot/compressed/early_serial_console.S), so that every
+// stage writes to the same port. What it cannot use it replaces by the
+// default (COM1, 115200) and names in why, for one warning; Linux drops
+// such values silently.
+func parse_earlyprintk(v []byte) (port uint16, baud uint32, why string) {
+	port, baud = COM1, UART_BASE_BAUD
+	pos := 0
+	if hasPrefix(v, "serial") {
+		pos = 6
 	}
-	return port, baud
+	if pos < len(v) && v[pos] == ',' {
+		pos++
+	}
+	switch {
+	case pos == 7 && hasPrefix(v[pos:], "0x"):
+		p, rest, err := cmdline.Simple_strtoull(v[pos:])
+		end := len(v) - len(rest)
+		if err != cmdline.OK || p == 0 || p > 0xffff {
+			why = "bad I/O port"
+		} else {
+			port = uint16(p)
+			pos = end
+		}
+	case hasPrefix(v[pos:], "ttyS"):
+		pos += 4
+		switch {
+		case pos < len(v) && v[pos] == '1':
+			port = COM2
+		case pos < len(v) && v[pos] == '0':
+		default:
+			why = "no such port (ttyS0 or ttyS1)"
+		}
+		pos++
+	case pos == 0:
+		why = "not a console gokern has (serial, ttyS0, ttyS1)"
+	}
+	if pos < len(v) && v[pos] == ',' {
+		pos++
+	}
+	if pos < len(v) {
+		b, rest, err := cmdline.Simple_strtoull(v[pos:])
+		bwhy := ""
+		switch {
+		case err != cmdline.OK || b == 0:
+			bwhy = "bad baud rate"
+		case b > UART_BASE_BAUD:
+			bwhy = "baud rate above 115200"
+		case len(rest) != 0:
+			bwhy = "trailing characters after the baud rate"
+			baud = uint32(b)
+		default:
+			baud = uint32(b)
+		}
+		if why == "" {
+			why = bwhy // the first problem is the one reported
+		}
+	}
+	return port, baud, why
 }
+
+func hasPrefix(v []byte, p string) bool { return len(v) >= len(p) && string(v[:len(p)]) == p }
 
 // early_serial_init programs the UART: 8N1, no interrupts, no FIFO,
 // DTR+RTS, divisor for the baud rate (Linux early_serial_init).

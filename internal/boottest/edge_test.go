@@ -25,7 +25,8 @@ func TestE820Full(t *testing.T) {
 		return "memmap=" + strings.Join(h, ",")
 	}
 	for _, c := range []struct{ name, append string }{
-		{"holes", holes(170)},
+		// 7 entries of the map + 2 per hole: the 157th does not fit.
+		{"holes", holes(158)},
 		// 156 holes leave one entry free; two RAM ranges removed from the
 		// middle of the last entry need two.
 		{"remove", holes(156) + " memmap=4K%100663296-1 memmap=4K%100700160-1"},
@@ -33,7 +34,10 @@ func TestE820Full(t *testing.T) {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{Append: c.append + " exit_at_idle"})
+			if len(c.append) > 2047-len("earlyprintk=serial exit_at_idle ") {
+				t.Fatalf("the command line would be truncated (%d bytes)", len(c.append))
+			}
+			r := q.Boot(t, q.Config{Append: "exit_at_idle " + c.append})
 			mustExit(t, r, q.ExitFailure)
 			mustContain(t, r, "e820: the table is full (320 entries): no room to change [mem 0x", "Kernel panic - not syncing: ")
 			if strings.Contains(r.Output, "user-defined physical RAM map") || strings.Contains(r.Output, "too many entries; ignoring") {
@@ -102,5 +106,82 @@ func TestUnreachableRAM(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCmdlineOutcomes: every command-line option is applied or refused
+// with one message, in every stage (the setup code, the boot stage, the
+// kernel): later options win, bad values get their reason, and an option
+// nobody takes is named.
+func TestCmdlineOutcomes(t *testing.T) {
+	stageLines := []string{"start_of_setup:", "startup_32: protected mode", "start_kernel: boot CPU"}
+	for _, c := range []struct {
+		name, append string
+		exit         int
+		once, absent []string
+	}{
+		{"quiet-debug", "quiet debug", q.ExitSuccess, append(stageLines, "cpu_idle"), nil},
+		{"debug-quiet", "debug quiet", q.ExitSuccess, nil, append(stageLines, "cpu_idle")},
+		{"loglevel-negative", "loglevel=-5", q.ExitSuccess,
+			[]string{"Malformed early option 'loglevel=-5' (out of range 0-15): keeping 7"}, nil},
+		{"earlyprintk-ttyS9", "debug earlyprintk=ttyS9", q.ExitSuccess,
+			append([]string{"earlyprintk=ttyS9: no such port (ttyS0 or ttyS1): using port 0x3f8 at 115200 baud"}, stageLines...), nil},
+		{"earlyprintk-vga", "earlyprintk=vga", q.ExitSuccess,
+			[]string{"earlyprintk=vga: not a console gokern has (serial, ttyS0, ttyS1): using port 0x3f8 at 115200 baud"}, nil},
+		{"earlyprintk-baud", "earlyprintk=serial,ttyS0,fast", q.ExitSuccess,
+			[]string{"earlyprintk=serial,ttyS0,fast: bad baud rate: using port 0x3f8 at 115200 baud"}, nil},
+		{"bare-selftest", "selftest", q.ExitFailure,
+			[]string{"selftest: no test named: give selftest=all or selftest=name,name,...", "selftest: FAILED"}, nil},
+		{"detect_memory-bogus", "detect_memory=bogus", q.ExitSuccess,
+			[]string{"detect_memory=bogus: not e801 or 88: ignored, E820 first as usual"}, nil},
+		{"a20_test-on", "a20_test=on", q.ExitSuccess, []string{"a20_test=on: not off: ignored"}, nil},
+		{"mem-0", "mem=0", q.ExitFailure,
+			[]string{"Kernel panic - not syncing: parse_early_param: bad mem=0 (size 0)"}, []string{"ignored"}},
+		{"mem-nopentium", "mem=nopentium", q.ExitSuccess,
+			[]string{"mem=nopentium ignored! (only supported on x86_32)"}, []string{"Kernel panic"}},
+		{"memmap-0@0", "memmap=0@0", q.ExitFailure,
+			[]string{"Kernel panic - not syncing: parse_early_param: bad memmap=0@0 (size 0)"}, []string{"invalid"}},
+		{"unknown", "foo bar=1", q.ExitSuccess,
+			[]string{`Unknown kernel command line parameters "foo bar=1": ignored (gokern has no user space to pass them to)`}, nil},
+		{"control-bytes", "x\x1b[2Jy", q.ExitSuccess,
+			[]string{`Command line: earlyprintk=serial x\x1b[2Jy exit_at_idle`}, []string{"\x1b"}},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: c.append + " exit_at_idle", COM2: true})
+			mustExit(t, r, c.exit)
+			for _, s := range c.once {
+				if n := strings.Count(r.Output, s); n != 1 {
+					t.Fatalf("%q printed %d times, want once\n%s", s, n, r.Describe())
+				}
+			}
+			for _, s := range c.absent {
+				if strings.Contains(r.Output, s) {
+					t.Fatalf("%q printed\n%s", s, r.Describe())
+				}
+			}
+			if r.COM2 != "" {
+				t.Fatalf("something went to COM2\n%s", r.Describe())
+			}
+		})
+	}
+}
+
+// TestCmdlineCutWord: the word the truncation at COMMAND_LINE_SIZE-1 cuts
+// in two is left out by every stage: here earlyprintk=ttyS1,115200 cut
+// after "earlyprintk=ttyS1", which the setup (reading 64 KiB) applied
+// whole before, and the boot stage and the kernel as ttyS1. Now all of
+// them stay on COM1, and the kernel says what it dropped.
+func TestCmdlineCutWord(t *testing.T) {
+	// qemutest puts "earlyprintk=serial " first: 19 + 19 + filler + 1 + 17 = 2047.
+	head := "debug exit_at_idle "
+	filler := strings.Repeat("x", 2047-19-len(head)-1-len("earlyprintk=ttyS1"))
+	r := q.Boot(t, q.Config{Append: head + filler + " earlyprintk=ttyS1,115200", COM2: true})
+	mustExit(t, r, q.ExitSuccess)
+	mustContain(t, r, "start_of_setup:", "startup_32: protected mode", "start_kernel: boot CPU",
+		"Command line: 'earlyprintk=ttyS1' was cut in two by the truncation: dropped")
+	if r.COM2 != "" {
+		t.Fatalf("a stage applied the cut earlyprintk=ttyS1\n%s", r.Describe())
 	}
 }
