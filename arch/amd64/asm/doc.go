@@ -14,16 +14,16 @@
 // X__START_KERNEL_map = asm.X__START_KERNEL_map, then
 // $const_X__START_KERNEL_map from go_asm.h), and the host tools
 // (internal/bzimage) import it. A test fails when a number is defined
-// twice (docs/layout.md, "One owner for every fact").
+// twice (docs/layout.md §3, internal/layout TestSingleDefinition).
 //
-// Names: a Linux name is kept in full, capitalised so Go exports it.
-// Linux's leading double underscore becomes X__ (Go exports only names
-// that begin with an upper-case letter): __START_KERNEL_map is
+// Names: a Linux name is kept in full, capitalised so Go exports it. A
+// Linux name that begins with an underscore gets an X in front (Go exports
+// only names that begin with an upper-case letter): __START_KERNEL_map is
 // X__START_KERNEL_map, __flush_tlb_all is X__flush_tlb_all, and gdb sees
 // the bare Linux name as an alias.
 //
-// The instructions (special_insns.go, io.go, msr.go, desc.go and the TLB
-// primitives) are only meaningful in ring 0 and exist only on amd64; host
-// tests use the constants, types and pure functions, which build on any
-// host.
+// The instructions (special_insns.go, io.go, msr.go, desc.go, sections.go
+// and the TLB primitives) are only meaningful in ring 0 and exist only on
+// amd64 (//go:build amd64); host tests use the constants, types and pure
+// functions, which build on any host.
 package asm

@@ -44,7 +44,7 @@ const (
 // mask in asm/segment.h for its early stubs, without #CP and #SX, which a
 // booting kernel cannot raise; gokern's early stubs push for all nine so
 // that the frame is right whichever fires. The stub generator
-// (arch/amd64/gen_vectors.go) reads it.
+// (cmd/vectors) reads it.
 const EXCEPTION_ERRCODE_MASK = 1<<X86_TRAP_DF | 1<<X86_TRAP_TS | 1<<X86_TRAP_NP |
 	1<<X86_TRAP_SS | 1<<X86_TRAP_GP | 1<<X86_TRAP_PF | 1<<X86_TRAP_AC |
 	1<<X86_TRAP_CP | 1<<X86_TRAP_VC | 1<<X86_TRAP_SX
