@@ -13,7 +13,9 @@ import (
 	"unsafe" // go:linkname, the code pointer of a func value
 
 	"gokern/arch/amd64"
+	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
+	"gokern/arch/amd64/i8259"
 	x86mm "gokern/arch/amd64/mm"
 	"gokern/arch/amd64/tsc"
 	"gokern/cmdline"
@@ -51,6 +53,11 @@ func start_kernel() {
 	print_unknown_bootoptions(cmdline.BootCommandLine())
 	// The buddy allocator takes over from the early allocator (Linux mm_init).
 	do_one_initcall(mm.Mm_init)
+	// The interrupt descriptors and the 8259s (Linux init_IRQ).
+	do_one_initcall(amd64.Init_IRQ)
+	// The interrupt mode, the local APIC timer, the TSC checked (Linux
+	// time_init).
+	do_one_initcall(amd64.Time_init)
 	// The rest: kernel_init's work, then the idle loop.
 	arch_call_rest_init()
 }
@@ -209,6 +216,9 @@ var selftests = []kunit.KunitCase{
 	{Name: "bad_page", Run: mm.Test_bad_page},
 	// Needs page_poison=1.
 	{Name: "page_poison", Run: mm.Test_page_poison, Explicit: true},
+	{Name: "lapic", Run: apic.Test_lapic},
+	{Name: "ioapic", Run: apic.Test_ioapic},
+	{Name: "i8259", Run: i8259.Test_i8259},
 	{Name: "printk_log_buf", Run: test_printk_log_buf},
 	{Name: "kallsyms", Run: test_kallsyms},
 	// Stops the boot on purpose: memblock after mem_init is a bug.

@@ -71,6 +71,9 @@ func Setup_arch() {
 	if wantPtdump {
 		x86mm.Ptdump_walk_pgd_level()
 	}
+	// The interrupt controllers the firmware describes: ACPI's tables,
+	// the MP table, the local APIC's mapping (acpi.go).
+	acpi_and_mp_setup()
 	// The node, its zones and the core map (Linux
 	// x86_init.paging.pagetable_init → paging_init → zone_sizes_init).
 	x86mm.Paging_init()
@@ -123,6 +126,9 @@ var early_params = [...]obs_kernel_param{
 	{"ptdump", setupPtdump, EARLY_SETUP},                          // gokern
 	{"buddy", setupBuddy, EARLY_SETUP},                            // gokern: the 2.4 buddy allocator
 	{"page_poison", early_page_poison_param, EARLY_SETUP},         // mm/page_poison.c
+	{"acpi", parse_acpi, EARLY_SETUP},                             // arch/x86/kernel/acpi/boot.c
+	{"noapic", parse_noapic, EARLY_SETUP},                         // arch/x86/kernel/apic/io_apic.c
+	{"nolapic", parse_nolapic, EARLY_SETUP},                       // arch/x86/kernel/apic/apic.c
 }
 
 // parse_early_options runs, word by word in command-line order, the

@@ -37,3 +37,46 @@ func StartChannel2(latch uint16) {
 
 // Channel2Done reports whether channel 2 has counted down (OUT2 high).
 func Channel2Done() bool { return asm.Inb(PORT_B)&PORT_B_OUT2 != 0 }
+
+// Pit_read_ch2_msb reads channel 2's count, low byte then high byte, and
+// returns the high byte (Linux pit_verify_msb's two inb(0x42)).
+func Pit_read_ch2_msb() uint8 {
+	asm.Inb(PIT_CH2)
+	return asm.Inb(PIT_CH2)
+}
+
+// Channel 0 drives IRQ 0: the PC's timer interrupt. Linux:
+// drivers/clocksource/i8253.c (clockevent_i8253: pit_set_periodic,
+// pit_set_oneshot, pit_shutdown).
+const (
+	MODE_CH0_RATEGEN = 0x34 // channel 0, lobyte/hibyte, mode 2 (rate generator), binary
+	MODE_CH0_ONESHOT = 0x30 // channel 0, lobyte/hibyte, mode 0 (interrupt on terminal count)
+)
+
+// PIT_LATCH is the channel-0 count for hz interrupts a second (Linux
+// PIT_LATCH, rounded to nearest).
+func PIT_LATCH(hz uint32) uint16 { return uint16((PIT_TICK_RATE + hz/2) / hz) }
+
+// Pit_set_periodic makes channel 0 raise IRQ 0 hz times a second.
+func Pit_set_periodic(hz uint32) {
+	latch := PIT_LATCH(hz)
+	asm.Outb(PIT_MODE, MODE_CH0_RATEGEN)
+	asm.Outb(PIT_CH0, uint8(latch))
+	asm.Outb(PIT_CH0, uint8(latch>>8))
+}
+
+// Pit_set_oneshot makes channel 0 raise IRQ 0 once, after count PIT ticks.
+func Pit_set_oneshot(count uint16) {
+	asm.Outb(PIT_MODE, MODE_CH0_ONESHOT)
+	asm.Outb(PIT_CH0, uint8(count))
+	asm.Outb(PIT_CH0, uint8(count>>8))
+}
+
+// Pit_shutdown stops channel 0's periodic interrupts, as Linux's
+// pit_shutdown does: mode 0 with a count of 0, which ends in one last
+// IRQ 0 after 65536 ticks (55 ms).
+func Pit_shutdown() {
+	asm.Outb(PIT_MODE, MODE_CH0_ONESHOT)
+	asm.Outb(PIT_CH0, 0)
+	asm.Outb(PIT_CH0, 0)
+}

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"gokern/arch/amd64/tsc"
+	"gokern/drivers/i8253"
 	"gokern/e820"
 	q "gokern/internal/qemutest"
 )
@@ -380,12 +380,15 @@ func TestA20(t *testing.T) {
 // (x86_64_start_kernel's, printed right after the TSC calibration) already
 // counts the work done since startup_32: verify_image, whose TSC cycles the
 // boot stage prints ("checked in N TSC cycles"), then the calibration,
-// which spans CAL_MS of TSC time by construction when the PIT measures the
-// TSC. Both are in the same TSC units as the stamp, so the bound is exact
-// whatever the calibration found. A clock started anywhere later (at the
-// calibration point, say) stamps that line near zero. The startup_64 line,
-// printed before the calibration, must be stamped at least that much
-// earlier (it is [0.000000]: printk has no clock yet).
+// which spans exactly the PIT ticks it prints ("calibrated over N PIT
+// ticks") of TSC time by construction when the PIT measures the TSC: the
+// frequency is the TSC cycles counted over those ticks, rounded down, so
+// converting the cycles back gives at least that time. Both are in the
+// same TSC units as the stamp, so the bound is exact whatever the
+// calibration found. A clock started anywhere later (at the calibration
+// point, say) stamps that line near zero. The startup_64 line, printed
+// before the calibration, must be stamped at least that much earlier (it
+// is [0.000000]: printk has no clock yet).
 func TestTimestamps(t *testing.T) {
 	r := q.Boot(t, q.Config{Append: "debug exit_at_idle"})
 	mustExit(t, r, q.ExitSuccess)
@@ -426,7 +429,12 @@ func TestTimestamps(t *testing.T) {
 	verify := cycles * 1000 / khz // µs
 	var calibrate int64
 	if freq[2] == "PIT" {
-		calibrate = tsc.CAL_MS * 1000
+		ticks := regexp.MustCompile(`tsc: calibrated over (\d+) PIT ticks`).FindStringSubmatch(r.Output)
+		if ticks == nil {
+			t.Fatalf("PIT calibration, but no \"calibrated over N PIT ticks\" line\n%s", r.Describe())
+		}
+		n, _ := strconv.ParseInt(ticks[1], 10, 64)
+		calibrate = n * 1000000 / i8253.PIT_TICK_RATE
 	}
 	if first < verify+calibrate {
 		t.Errorf("x86_64_start_kernel stamped %d µs, but since startup_32 verify_image took %d µs and the %s calibration %d µs: time zero is not startup_32's\n%s",

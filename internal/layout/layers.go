@@ -50,8 +50,11 @@ var Layers = []Layer{
 	{"gokern/drivers/debugexit", "QEMU hw/misc/debugexit.c", []string{asm}},
 	{"gokern/drivers/i8253", "drivers/clocksource/i8253.c", []string{asm}},
 	{"gokern/drivers/serial8250", "drivers/tty/serial/8250, arch/x86/kernel/early_printk.c", []string{asm, cmdline, printk}},
+	{"gokern/drivers/acpi", "drivers/acpi (tables.c, acpica/tb*.c), include/acpi/actbl*.h", []string{asm, printk}},
 	// The core: panic, the clock.
 	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
+	{"gokern/kernel/irq", "kernel/irq: irq_desc, irq_chip, request_irq", []string{printk}},
+	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick", nil},
 	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253"}},
 	// Early memory.
 	{"gokern/memblock", "mm/memblock.c", []string{asm, printk, kallsyms}},
@@ -61,6 +64,9 @@ var Layers = []Layer{
 	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists)", []string{asm, printk, kallsyms, kunit, "gokern/paging", memblock, "gokern/bootmem"}},
 	{"gokern/traps", "arch/x86/kernel/traps.c, dumpstack.c", []string{asm, printk, kallsyms, "gokern/kernel"}},
 	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc"}},
+	{"gokern/arch/amd64/i8259", "arch/x86/kernel/i8259.c", []string{asm, printk, kunit, "gokern/kernel/irq"}},
+	{"gokern/arch/amd64/apic", "arch/x86/kernel/apic, acpi/boot.c, mpparse.c", []string{asm, printk, kunit, memblock, "gokern/paging",
+		"gokern/drivers/acpi", "gokern/kernel/irq", "gokern/kernel/time", "gokern/arch/amd64/mm"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
 	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},

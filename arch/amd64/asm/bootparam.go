@@ -166,4 +166,8 @@ func (bp *BootParams) E820_entry(i int) (addr, size uint64, typ uint32) {
 
 // Alt_mem_k and Ext_mem_k: the E801 and 88h results, KiB above 1 MiB.
 func (bp *BootParams) Alt_mem_k() uint32 { return bp.u32(BP_alt_mem_k) }
-func (bp *BootParams) Ext_mem_k() uint32 { return uint32(bp.u16(BP_ext_mem_k)) }
+
+// Acpi_rsdp_addr is where the loader says the RSDP is (boot protocol
+// 2.14+; 0: the kernel looks for it).
+func (bp *BootParams) Acpi_rsdp_addr() uint64 { return le.Uint64(bp[BP_acpi_rsdp_addr:]) }
+func (bp *BootParams) Ext_mem_k() uint32      { return uint32(bp.u16(BP_ext_mem_k)) }

@@ -12,6 +12,7 @@ const (
 	X86_FEATURE_TSC  = 0*32 + 4  // time stamp counter: printk's clock
 	X86_FEATURE_PAE  = 0*32 + 6  // physical address extension: long mode needs it
 	X86_FEATURE_CX8  = 0*32 + 8  // CMPXCHG8B
+	X86_FEATURE_APIC = 0*32 + 9  // on-chip local APIC (IA32_APIC_BASE MSR)
 	X86_FEATURE_CMOV = 0*32 + 15 // CMOVcc
 	X86_FEATURE_FXSR = 0*32 + 24 // FXSAVE/FXRSTOR
 	X86_FEATURE_XMM  = 0*32 + 25 // SSE

@@ -5,6 +5,10 @@ package asm
 // "IA-32 Architectural MSRs").
 
 const (
+	// MSR_IA32_APICBASE is IA32_APIC_BASE: where the local APIC's registers
+	// are, and whether it is on (SDM Vol. 3A §11.4.4 "Local APIC Status and
+	// Location", Figure 11-5 "IA32_APIC_BASE MSR").
+	MSR_IA32_APICBASE = 0x1b
 	// MSR_EFER is IA32_EFER, the extended feature enables (SDM Vol. 3A
 	// §2.2.1 "Extended Feature Enable Register").
 	MSR_EFER = 0xc0000080
@@ -16,6 +20,14 @@ const (
 	// MSR_KERNEL_GS_BASE is IA32_KERNEL_GS_BASE, the value SWAPGS
 	// exchanges with GS's base (SDM Vol. 2B, SWAPGS).
 	MSR_KERNEL_GS_BASE = 0xc0000102
+)
+
+// IA32_APIC_BASE bits (SDM Vol. 3A Figure 11-5).
+const (
+	MSR_IA32_APICBASE_BSP    = 1 << 8        // this CPU is the bootstrap processor
+	X2APIC_ENABLE            = 1 << 10       // x2APIC mode (registers as MSRs)
+	MSR_IA32_APICBASE_ENABLE = 1 << 11       // APIC global enable
+	MSR_IA32_APICBASE_BASE   = 0xfffff << 12 // the 4 KiB-aligned base of the register page
 )
 
 // EFER bits (SDM Vol. 3A §2.2.1, Figure 2-4 "IA32_EFER MSR Layout").

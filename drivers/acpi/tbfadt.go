@@ -1,0 +1,65 @@
+package acpi
+
+import "gokern/printk"
+
+// The FADT: where the DSDT, the FACS and the PM timer are. Linux:
+// drivers/acpi/acpica/tbfadt.c (acpi_tb_parse_fadt, acpi_tb_create_local_fadt)
+// and arch/x86/kernel/acpi/boot.c (acpi_parse_fadt: pmtmr_ioport).
+
+var (
+	// Acpi_gbl_FADT_valid: the FADT was found and its checksum is good.
+	Acpi_gbl_FADT_valid bool
+	// Sci_interrupt: the ISA IRQ of the ACPI SCI (Linux
+	// acpi_gbl_FADT.sci_interrupt).
+	Sci_interrupt uint16
+)
+
+// acpi_tb_parse_fadt checks the FADT, installs the DSDT and the FACS it
+// points to (the 64-bit X_ fields win when the table is long enough to
+// have them and they are set) and takes the PM timer's port.
+func acpi_tb_parse_fadt(address uint64, length uint32) {
+	if length < ACPI_FADT_V1_SIZE {
+		printk.Pr_err("ACPI: FADT at %#010x is %d bytes, shorter than ACPI 1.0's %d: ignored\n",
+			printk.Int(address), printk.Int(length), printk.Int(ACPI_FADT_V1_SIZE))
+		return
+	}
+	f, ok := acpi_os.Acpi_os_map_memory(address, uint64(length))
+	if !ok {
+		return
+	}
+	if !acpi_ut_verify_checksum(f) {
+		acpi_os.Acpi_os_unmap_memory(f)
+		return
+	}
+	dsdt, facs := uint64(u32(f, ACPI_FADT_DSDT)), uint64(u32(f, ACPI_FADT_FACS))
+	if length >= ACPI_FADT_XDSDT+8 && u64(f, ACPI_FADT_XDSDT) != 0 {
+		dsdt = u64(f, ACPI_FADT_XDSDT)
+	}
+	if length >= ACPI_FADT_XFACS+8 && u64(f, ACPI_FADT_XFACS) != 0 {
+		facs = u64(f, ACPI_FADT_XFACS)
+	}
+	Sci_interrupt = u16(f, ACPI_FADT_SCI_INTERRUPT)
+	if f[ACPI_FADT_PM_TIMER_LENGTH] == 4 && u32(f, ACPI_FADT_PM_TIMER_BLOCK) != 0 && u32(f, ACPI_FADT_PM_TIMER_BLOCK) <= 0xffff {
+		Pmtmr_ioport = uint16(u32(f, ACPI_FADT_PM_TIMER_BLOCK))
+		Pmtmr_32bit = u32(f, ACPI_FADT_FLAGS)&ACPI_FADT_32BIT_TIMER != 0
+	}
+	Acpi_gbl_FADT_valid = true
+	acpi_os.Acpi_os_unmap_memory(f)
+	if dsdt != 0 {
+		acpi_tb_install_fixed_table(dsdt)
+	}
+	if facs != 0 {
+		acpi_tb_install_fixed_table(facs)
+	}
+}
+
+// acpi_tb_install_fixed_table records a table the FADT points to (Linux
+// acpi_tb_install_fixed_table).
+func acpi_tb_install_fixed_table(address uint64) {
+	sig, length, ok := acpi_tb_get_table_header(address, ACPI_TABLE_HEADER_SIZE, true)
+	if !ok || Acpi_gbl_root_table_count == ACPI_MAX_TABLES {
+		return
+	}
+	Acpi_gbl_root_table_list[Acpi_gbl_root_table_count] = AcpiTableDesc{Address: address, Length: length, Signature: sig}
+	Acpi_gbl_root_table_count++
+}

@@ -1,0 +1,157 @@
+package boottest
+
+import (
+	"flag"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gokern/drivers/acpi"
+	"gokern/internal/fwtables"
+	"gokern/internal/ktest"
+	q "gokern/internal/qemutest"
+)
+
+var updateFW = flag.Bool("update-fwtables", false, "rewrite internal/fwtables/testdata from the tables QEMU builds")
+
+// fwMachines are the machines whose firmware tables the host tests use.
+var fwMachines = []struct {
+	name          string
+	machine, bios string
+	noACPI        bool
+}{
+	{"pc-seabios", "pc", "", false},
+	{"pc-qboot", "pc", "qboot", false},
+	{"q35-seabios", "q35", "", false},
+	{"q35-qboot", "q35", "qboot", false},
+	{"pc-seabios-noacpi", "pc", "", true},
+}
+
+// TestFirmwareTables boots each machine to the idle loop, reads the
+// firmware's tables out of the guest's memory (QMP pmemsave), and checks
+// that the kernel printed exactly what the host build of the table code
+// prints from those bytes — every table header and every MADT entry —
+// and that the host tests' testdata are still what QEMU builds
+// (-update-fwtables rewrites them).
+func TestFirmwareTables(t *testing.T) {
+	for _, m := range fwMachines {
+		m := m
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := q.Config{Append: "loglevel=8", Machine: m.machine, BIOS: m.bios, Mem: "128M"}
+			if m.noACPI {
+				cfg.Extra = []string{"-no-acpi"}
+			}
+			vm := q.Start(t, cfg)
+			vm.WaitFor(regexp.MustCompile(`cpu_idle: CPU 0 enters the idle loop`), 2*time.Minute)
+			var mem fwtables.Sparse
+			for _, r := range [][2]uint64{{0, 1 << 20}, {127 << 20, 1 << 20}} {
+				b, err := vm.Pmemsave(r[0], r[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				mem = append(mem, fwtables.Chunk{Addr: r[0], Data: b})
+			}
+			res := vm.Stop()
+			chunks, err := fwtables.Capture(mem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := fwtables.Testdata("qemu-" + m.name + ".tables")
+			if *updateFW {
+				comment := "QEMU's firmware tables, -machine " + m.machine + " -m 128M"
+				if m.bios == "qboot" {
+					comment += " -bios qboot.rom"
+				}
+				if m.noACPI {
+					comment += " -no-acpi"
+				}
+				comment += "\ncaptured from guest memory by internal/boottest TestFirmwareTables -update-fwtables"
+				if err := fwtables.Write(path, comment, chunks); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stored, err := fwtables.Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameChunks(stored, chunks) {
+				t.Errorf("QEMU's tables differ from %s: run go test ./internal/boottest -run TestFirmwareTables -update-fwtables", path)
+			}
+
+			// The host's table code over the same bytes.
+			out := ktest.StartCapture(t)
+			osl := &fwtables.Osl{T: t, Mem: mem}
+			if err := acpi.Acpi_table_init(osl, 0); err == 0 {
+				for _, typ := range []uint8{acpi.ACPI_MADT_TYPE_LOCAL_APIC, acpi.ACPI_MADT_TYPE_LOCAL_APIC_NMI, acpi.ACPI_MADT_TYPE_IO_APIC, acpi.ACPI_MADT_TYPE_INTERRUPT_OVERRIDE} {
+					acpi.Acpi_table_parse_madt(typ, func(e []byte) int { acpi.Acpi_table_print_madt_entry(e); return 0 }, 0)
+				}
+			}
+			osl.Check()
+			var kernel []string
+			for _, s := range res.Stamps() {
+				if strings.HasPrefix(s.Text, "ACPI: ") && !strings.HasPrefix(s.Text, "ACPI: Reserving") &&
+					!strings.HasPrefix(s.Text, "ACPI: PM-Timer") && !strings.HasPrefix(s.Text, "ACPI: Using") && !strings.HasPrefix(s.Text, "ACPI: HPET id") {
+					kernel = append(kernel, s.Text)
+				}
+			}
+			if host := out.Lines(); strings.Join(host, "\n") != strings.Join(kernel, "\n") {
+				t.Errorf("the kernel printed\n%s\nthe host's table code, from the same memory\n%s\n%s",
+					strings.Join(kernel, "\n"), strings.Join(host, "\n"), res.Describe())
+			}
+			if m.noACPI {
+				mustContain(t, res, "found SMP MP-table at", "Intel MultiProcessor Specification v1.4", "IOAPIC[0]: apic_id 0, version 32, address 0xfec00000, GSI 0-23", "Processors: 1")
+			} else if len(kernel) < 10 {
+				t.Errorf("only %d ACPI lines\n%s", len(kernel), res.Describe())
+			}
+		})
+	}
+}
+
+func sameChunks(a, b []fwtables.Chunk) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Addr != b[i].Addr || string(a[i].Data) != string(b[i].Data) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestInterruptModes: the firmware's tables and the command line choose
+// how interrupts reach the CPU, as Linux's apic_intr_mode_select does, and
+// the controllers' selftests (state read back from the local APIC, the
+// I/O APIC and the 8259s) pass in each mode: ACPI's MADT (pc, q35); the
+// MP table when there is no ACPI (-no-acpi, SeaBIOS and qboot), with the
+// same routing; the 8259s through the local APIC's LINT0 (noapic); the
+// 8259s alone with the PIT (nolapic).
+func TestInterruptModes(t *testing.T) {
+	for _, c := range []struct {
+		name, append, machine, bios string
+		noACPI                      bool
+		want                        []string
+	}{
+		{"q35", "", "q35", "", false, []string{"ACPI: Using ACPI (MADT) for SMP configuration information", "APIC: Switch to symmetric I/O mode setup",
+			"IOAPIC: 15 ISA IRQs routed through the I/O APIC; 8259A masked"}},
+		{"no-acpi", "", "pc", "", true, []string{"ACPI: no RSDP", "Intel MultiProcessor Specification v1.4", "APIC: Switch to symmetric I/O mode setup"}},
+		{"no-acpi-qboot", "", "pc", "qboot", true, []string{"MPTABLE: OEM ID: QBOOT", "IOAPIC[0]: apic_id 2,", "APIC: Switch to symmetric I/O mode setup"}},
+		{"acpi-off", "acpi=off", "pc", "", false, []string{"ACPI: disabled by acpi=off", "Intel MultiProcessor Specification v1.4", "APIC: Switch to symmetric I/O mode setup"}},
+		{"noapic", "noapic", "pc", "", false, []string{"APIC: I/O APIC disabled via kernel command line (noapic)", "APIC: Switch to virtual wire mode setup"}},
+		{"nolapic", "nolapic", "pc", "", false, []string{"APIC disabled via kernel command line", "APIC: Keep in PIC mode(8259)"}},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := q.Config{Append: "selftest=lapic,ioapic,i8259 " + c.append, Machine: c.machine, BIOS: c.bios}
+			if c.noACPI {
+				cfg.Extra = []string{"-no-acpi"}
+			}
+			r := q.Boot(t, cfg)
+			allPassed(t, r)
+			mustContain(t, r, c.want...)
+		})
+	}
+}

@@ -1,0 +1,102 @@
+// Package irq is gokern's generic interrupt layer, Linux's kernel/irq: one
+// descriptor per interrupt line (irq_desc) naming the controller that
+// carries it (irq_chip) and the flow handler that drives the controller
+// (handle_edge_irq, handle_level_irq, handle_fasteoi_irq), the drivers'
+// handlers hung on it (request_irq / free_irq), and the counts behind
+// /proc/interrupts. The architecture turns a CPU vector into a descriptor
+// (arch/amd64/irq.go: common_interrupt, vector_irq); the controllers are
+// arch/amd64/i8259 and arch/amd64/apic.
+//
+// Linux: kernel/irq/irqdesc.c, chip.c, handle.c, manage.c, spurious.c,
+// proc.c; include/linux/irq.h, irqdesc.h, interrupt.h. Seeds: 002 "Traps
+// vs. Interrupts", "IDT Entries".
+//
+// Kernel-Go: every descriptor and every irqaction is static (Linux
+// kmallocs irqactions; gokern takes them from a fixed pool); handlers are
+// top-level functions with a dev_id word, never closures.
+package irq
+
+// NR_IRQS: the Linux irq numbers gokern has descriptors for: 0-15 the ISA
+// lines, then one per I/O APIC pin above 15 (the I/O APIC's global system
+// interrupts). Linux: NR_IRQS (without SPARSE_IRQ).
+const NR_IRQS = 64
+
+// IrqData is a descriptor's controller-facing half, struct irq_data.
+type IrqData struct {
+	Irq       int      // the Linux irq number
+	Hwirq     uint32   // the controller's input: the 8259 line, the I/O APIC pin
+	Chip      *IrqChip // the controller
+	Chip_data uintptr  // the controller's own (which I/O APIC)
+}
+
+// Irq_flow_handler_t drives the controller around the actions (Linux
+// irq_flow_handler_t).
+type Irq_flow_handler_t func(desc *IrqDesc)
+
+// IrqDesc is one interrupt line, struct irq_desc.
+type IrqDesc struct {
+	Irq_data   IrqData
+	Handle_irq Irq_flow_handler_t // nil: the line is not set up
+	Action     *Irqaction         // the handlers, a list
+	Name       string             // the flow's name, for /proc/interrupts ("edge", "fasteoi")
+	Depth      int                // disable_irq nesting: > 0 is masked
+	// Kstat_irqs counts the interrupts that arrived on this line
+	// (Linux desc->kstat_irqs, per CPU there).
+	Kstat_irqs uint64
+	// Irq_count and Irqs_unhandled: how many arrived since the last
+	// check and how many of them no handler claimed (Linux spurious.c).
+	Irq_count      uint64
+	Irqs_unhandled uint64
+	// Unhandled counts every unclaimed interrupt since boot (gokern).
+	Unhandled uint64
+	Vector    uint8 // the CPU vector it arrives on (x86: apicd->vector), 0 if none
+}
+
+// irq_desc is every descriptor, Linux's static irq_desc[NR_IRQS].
+var irq_desc [NR_IRQS]IrqDesc
+
+// Irq_to_desc returns irq's descriptor, or nil (Linux irq_to_desc).
+func Irq_to_desc(irq int) *IrqDesc {
+	if irq < 0 || irq >= NR_IRQS {
+		return nil
+	}
+	d := &irq_desc[irq]
+	d.Irq_data.Irq = irq
+	return d
+}
+
+// Irq_set_chip_and_handler_name makes irq a line of chip, at the
+// controller's input hwirq, driven by handle (Linux
+// irq_set_chip_and_handler_name, with irq_set_chip_data).
+func Irq_set_chip_and_handler_name(irq int, chip *IrqChip, hwirq uint32, chip_data uintptr, handle Irq_flow_handler_t, name string) {
+	d := Irq_to_desc(irq)
+	if d == nil {
+		return
+	}
+	d.Irq_data.Chip, d.Irq_data.Hwirq, d.Irq_data.Chip_data = chip, hwirq, chip_data
+	d.Handle_irq, d.Name = handle, name
+	if d.Action == nil {
+		d.Depth = 1 // masked until a handler is requested
+	}
+}
+
+// Kstat_irqs returns how many interrupts irq has had (Linux kstat_irqs).
+func Kstat_irqs(irq int) uint64 {
+	if d := Irq_to_desc(irq); d != nil {
+		return d.Kstat_irqs
+	}
+	return 0
+}
+
+// Generic_handle_irq_desc runs the line's flow handler (Linux
+// generic_handle_irq_desc).
+func Generic_handle_irq_desc(desc *IrqDesc) {
+	desc.Handle_irq(desc)
+}
+
+// Reset clears every descriptor and action, for the host tests.
+func Reset() {
+	irq_desc = [NR_IRQS]IrqDesc{}
+	irqaction_pool = [NR_IRQACTIONS]Irqaction{}
+	unhandled_reported = [NR_IRQS]bool{}
+}

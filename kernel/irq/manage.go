@@ -1,0 +1,142 @@
+package irq
+
+import "gokern/printk"
+
+// Installing and removing handlers. Linux: kernel/irq/manage.c
+// (request_irq → request_threaded_irq → __setup_irq, free_irq,
+// disable_irq, enable_irq), include/linux/interrupt.h.
+
+// Irqreturn_t is what a handler says (Linux irqreturn_t).
+type Irqreturn_t int
+
+const (
+	IRQ_NONE    Irqreturn_t = 0 // not my device
+	IRQ_HANDLED Irqreturn_t = 1
+)
+
+// Irq_handler_t is a driver's handler: the irq and the dev_id it
+// registered with (Linux irq_handler_t; dev_id is a word, not a pointer,
+// so that kernel memory never holds the only pointer to a Go object).
+type Irq_handler_t func(irq int, dev_id uintptr) Irqreturn_t
+
+// IRQF_SHARED: the line may have several handlers (Linux IRQF_SHARED;
+// every one of them must say so).
+const IRQF_SHARED = 0x80
+
+// Irqaction is one handler on a line, struct irqaction.
+type Irqaction struct {
+	Handler Irq_handler_t
+	Dev_id  uintptr
+	Flags   uint
+	Name    string
+	Next    *Irqaction
+	used    bool
+}
+
+// NR_IRQACTIONS: the handlers that can be installed at once.
+const NR_IRQACTIONS = 32
+
+var irqaction_pool [NR_IRQACTIONS]Irqaction
+
+// Errors, as Linux's negative errnos.
+const (
+	EINVAL = 22
+	EBUSY  = 16
+	ENOMEM = 12
+	ENOSYS = 38
+)
+
+// Request_irq installs handler on irq, and unmasks the line when it is
+// the first (Linux request_irq). It returns 0, -EINVAL (no such line, or
+// the line is not set up), -EBUSY (taken, and not both shared) or
+// -ENOMEM (no irqaction left).
+func Request_irq(irq int, handler Irq_handler_t, flags uint, name string, dev_id uintptr) int {
+	desc := Irq_to_desc(irq)
+	if desc == nil || desc.Handle_irq == nil || handler == nil {
+		return -EINVAL
+	}
+	if old := desc.Action; old != nil && (old.Flags&flags&IRQF_SHARED == 0) {
+		printk.Pr_err("genirq: Flags mismatch irq %d. %08x (%s) vs. %08x (%s)\n",
+			printk.Int(irq), printk.Int(flags), printk.Str(name), printk.Int(old.Flags), printk.Str(old.Name))
+		return -EBUSY
+	}
+	var a *Irqaction
+	for i := range irqaction_pool {
+		if !irqaction_pool[i].used {
+			a = &irqaction_pool[i]
+			break
+		}
+	}
+	if a == nil {
+		return -ENOMEM
+	}
+	*a = Irqaction{Handler: handler, Dev_id: dev_id, Flags: flags, Name: name, used: true}
+	pp := &desc.Action
+	for *pp != nil {
+		pp = &(*pp).Next
+	}
+	*pp = a
+	if desc.Action == a {
+		// The first handler: reset the spurious accounting and start the
+		// line (Linux irq_startup).
+		desc.Irq_count, desc.Irqs_unhandled = 0, 0
+		desc.Depth = 0
+		unmask_irq(desc)
+	}
+	return 0
+}
+
+// Free_irq removes the handler registered on irq with dev_id and masks
+// the line when it was the last (Linux free_irq). It returns the
+// handler's name, or "" (with a warning, as Linux WARNs) when there was
+// none.
+func Free_irq(irq int, dev_id uintptr) string {
+	desc := Irq_to_desc(irq)
+	if desc == nil {
+		return ""
+	}
+	for pp := &desc.Action; *pp != nil; pp = &(*pp).Next {
+		if a := *pp; a.Dev_id == dev_id {
+			*pp = a.Next
+			name := a.Name
+			*a = Irqaction{}
+			if desc.Action == nil {
+				desc.Depth = 1
+				mask_irq(desc)
+			}
+			return name
+		}
+	}
+	printk.Pr_warn("Trying to free already-free IRQ %d\n", printk.Int(irq))
+	return ""
+}
+
+// Disable_irq masks irq; calls nest (Linux disable_irq, without waiting
+// for a running handler: one CPU).
+func Disable_irq(irq int) {
+	if desc := Irq_to_desc(irq); desc != nil {
+		if desc.Depth == 0 {
+			mask_irq(desc)
+		}
+		desc.Depth++
+	}
+}
+
+// Enable_irq undoes one Disable_irq (Linux enable_irq).
+func Enable_irq(irq int) {
+	desc := Irq_to_desc(irq)
+	if desc == nil {
+		return
+	}
+	switch desc.Depth {
+	case 0:
+		printk.Pr_warn("Unbalanced enable for IRQ %d\n", printk.Int(irq))
+	case 1:
+		desc.Depth = 0
+		if desc.Action != nil {
+			unmask_irq(desc)
+		}
+	default:
+		desc.Depth--
+	}
+}
