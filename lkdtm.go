@@ -5,6 +5,7 @@ import (
 	"gokern/cmdline"
 	"gokern/drivers/debugexit"
 	"gokern/printk"
+	"gokern/traps"
 )
 
 // Deliberate crashes, to prove that every kind of kernel bug ends in an
@@ -18,7 +19,7 @@ func lkdtm_trigger(cmd []byte) {
 	if !ok {
 		return
 	}
-	printk.Pr_emerg("lkdtm: Performing direct entry %s\n", printk.Bytes(v))
+	printk.Pr_emerg("lkdtm: Performing direct entry %s\n", printk.Escaped(v))
 	switch string(v) {
 	case "ACCESS_NULL":
 		lkdtm_ACCESS_NULL()
@@ -30,8 +31,13 @@ func lkdtm_trigger(cmd []byte) {
 		lkdtm_DIVIDE_ZERO(len(v) - len(v))
 	case "UNMAPPED":
 		lkdtm_UNMAPPED()
+	case "OOPS_FAULT":
+		// gokern's: the oops of an ACCESS_NULL faults itself once, to show
+		// that the first fault still ends the output (traps.LkdtmOopsFault).
+		traps.LkdtmOopsFault = true
+		lkdtm_ACCESS_NULL()
 	default:
-		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED)\n", printk.Bytes(v))
+		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT)\n", printk.Escaped(v))
 		return
 	}
 	printk.Pr_emerg("lkdtm: %s did not crash\n", printk.Bytes(v))

@@ -30,12 +30,43 @@ var exceptionNames = [asm.NUM_EXCEPTION_VECTORS]string{
 	"#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved (31)",
 }
 
+// OopsFirst is the fault DieEarly is reporting, written to static memory
+// as the report goes, so that if the report itself faults, the second
+// exception (do_early_exception, which reuses the exception stack) can
+// still name the first fault after its own line: the last words of the
+// output are then about the bug, not about the oops code.
+var OopsFirst OopsFault
+
+// OopsFault is what DieEarly knows of a fault.
+type OopsFault struct {
+	Active   bool
+	Vector   int
+	IP, CR2  uint64
+	Headline string // "kernel BUG", "BUG: kernel NULL pointer dereference", ...
+	Bug      string // the Go runtime's failure kind, or ""
+	Func     string // the kernel function to blame, or ""
+	File     string
+	Line     int
+}
+
+// LkdtmOopsFault makes the next report fault once, right after it names
+// the culprit: lkdtm=OOPS_FAULT sets it, to prove that a second fault
+// inside the oops is reported as secondary, after the first.
+var LkdtmOopsFault bool
+
 // DieEarly prints the oops of an exception taken before trap_init and
-// stops the kernel: the headline (Linux page_fault_oops / die), the #PF
-// decoding (show_fault_oops), the vector, the kernel function to blame,
-// the registers (__show_regs) and the call trace (show_trace_log_lvl),
-// then panic. Linux's early_fixup_exception prints a one-line "PANIC:
-// early exception"; gokern gives the full oops instead.
+// stops the kernel (Linux page_fault_oops / die, show_fault_oops,
+// __show_regs, show_trace_log_lvl, then panic; Linux's
+// early_fixup_exception prints a one-line "PANIC: early exception").
+//
+// Two kinds of oops. A CPU fault in kernel code (a nil pointer, an
+// unmapped address): its headline, the #PF decoding, the vector, the
+// function to blame, the registers, the call trace. A failure the Go
+// compiler checks for (a bounds check, a zero divisor, the stack check)
+// calls into the Go runtime, which then faults itself on the g's nil m:
+// there the bug is the call, so the report names it and traces it from the
+// kernel function that failed, and shows the runtime's fault after it as
+// what it is, a secondary fault. Either way the panic line names the bug.
 func DieEarly(regs *asm.PtRegs) {
 	// Whatever loglevel= said, an oops is printed (Linux oops_begin).
 	printk.Console_verbose()
@@ -45,10 +76,27 @@ func DieEarly(regs *asm.PtRegs) {
 		name = exceptionNames[vec]
 	}
 	cr2 := asm.Read_cr2()
+	f := &OopsFirst
+	*f = OopsFault{Active: true, Vector: vec, IP: regs.IP, CR2: cr2, Headline: "early exception"}
 
 	var frames [64]uintptr
 	n := collectFrames(uintptr(regs.IP), uintptr(regs.BP), frames[:])
 	culprit, kind := oopsCulprit(frames[:n])
+	f.Bug = kind
+	switch {
+	case kind != "":
+		f.Headline = "kernel BUG"
+	case vec == asm.X86_TRAP_PF && cr2 < asm.PAGE_SIZE:
+		f.Headline = "BUG: kernel NULL pointer dereference"
+	case vec == asm.X86_TRAP_PF:
+		f.Headline = "BUG: unable to handle page fault"
+	}
+	if culprit != 0 {
+		if sym, ok := kallsyms.Lookup(culprit); ok {
+			f.Func, f.File, f.Line = sym.Name, sym.File, sym.Line
+		}
+	}
+
 	switch {
 	case kind != "":
 		printk.Pr_emerg("kernel BUG: %s\n", printk.Str(kind))
@@ -57,18 +105,49 @@ func DieEarly(regs *asm.PtRegs) {
 	case vec == asm.X86_TRAP_PF:
 		printk.Pr_emerg("BUG: unable to handle page fault for address: %#018x\n", printk.Int(cr2))
 	}
-	if vec == asm.X86_TRAP_PF {
-		show_fault_oops(regs.Orig_ax)
-	}
-	printk.Pr_emerg("early exception: vector %d (%s) error code %#x\n", printk.Int(vec), printk.Str(name), printk.Int(regs.Orig_ax))
-	if culprit != 0 {
-		if sym, ok := kallsyms.Lookup(culprit); ok {
-			printk.Pr_emerg("in kernel code at %s (%s:%d)\n", printk.Str(sym.Name), printk.Str(sym.File), printk.Int(sym.Line))
+	if kind == "" {
+		if vec == asm.X86_TRAP_PF {
+			show_fault_oops(regs.Orig_ax)
 		}
+		printk.Pr_emerg("early exception: vector %d (%s) error code %#x\n", printk.Int(vec), printk.Str(name), printk.Int(regs.Orig_ax))
 	}
-	show_regs(regs, cr2)
-	show_trace_log_lvl(frames[:n])
-	kernel.Panic("early exception %d (%s)", printk.Int(vec), printk.Str(name))
+	if f.Func != "" {
+		printk.Pr_emerg("in kernel code at %s (%s:%d)\n", printk.Str(f.Func), printk.Str(f.File), printk.Int(f.Line))
+	}
+	if LkdtmOopsFault {
+		LkdtmOopsFault = false
+		lkdtm_oops_fault()
+	}
+	if kind == "" {
+		show_regs(regs, cr2)
+		show_trace_log_lvl(frames[:n])
+	} else {
+		// The bug's own trace: from the kernel function on.
+		first := 1
+		for first < n && frames[first] != culprit {
+			first++
+		}
+		show_trace_log_lvl(frames[first-1 : n])
+		printk.Pr_emerg("secondary fault: the Go runtime faulted reporting the bug above (kernel Go runs no runtime behind it):\n")
+		if vec == asm.X86_TRAP_PF {
+			show_fault_oops(regs.Orig_ax)
+		}
+		printk.Pr_emerg("early exception: vector %d (%s) error code %#x\n", printk.Int(vec), printk.Str(name), printk.Int(regs.Orig_ax))
+		show_regs(regs, cr2)
+	}
+	if kind != "" {
+		kernel.Panic("Fatal exception: kernel BUG: %s in %s (%s:%d)", printk.Str(kind), printk.Str(f.Func), printk.Str(f.File), printk.Int(f.Line))
+	}
+	kernel.Panic("Fatal exception: %s (early exception %d, %s) in %s (%s:%d)", printk.Str(f.Headline), printk.Int(vec), printk.Str(name),
+		printk.Str(f.Func), printk.Str(f.File), printk.Int(f.Line))
+}
+
+// lkdtm_oops_fault reads where nothing is mapped (lkdtm=OOPS_FAULT).
+//
+//go:noinline
+func lkdtm_oops_fault() {
+	printk.Pr_emerg("lkdtm: the oops path faults now (lkdtm=OOPS_FAULT)\n")
+	printk.Pr_emerg("lkdtm: read %d\n", printk.Int(*(*uint64)(asm.KernelPtr(0xffffffffc0000000))))
 }
 
 // show_fault_oops decodes a page-fault error code as Linux's

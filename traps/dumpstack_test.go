@@ -26,8 +26,14 @@ func withStack(t *testing.T, stack []uintptr) {
 // lays it out (at BP: the caller's BP, at BP+8: the return address), stops
 // where the chain ends or leaves the known stacks, and never reads outside
 // them.
+// fakeStack keeps the test's stack on the heap: on the goroutine's stack
+// it could move when that grows, and the addresses written into it would
+// go stale (the test failed now and then).
+var fakeStack []uintptr
+
 func TestCollectFrames(t *testing.T) {
-	stack := make([]uintptr, 32)
+	fakeStack = make([]uintptr, 32)
+	stack := fakeStack
 	addr := func(i int) uintptr { return uintptr(unsafe.Pointer(&stack[i])) }
 	// Three frames at words 4, 10 and 20; the last one's saved BP is 0.
 	stack[4], stack[5] = addr(10), 0x1111

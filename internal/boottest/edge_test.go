@@ -185,3 +185,54 @@ func TestCmdlineCutWord(t *testing.T) {
 		t.Fatalf("a stage applied the cut earlyprintk=ttyS1\n%s", r.Describe())
 	}
 }
+
+// TestOopsFirstFault: the oops ends with the first fault, the bug. A
+// failure the Go compiler checks for (bounds, zero divisor, stack) calls
+// the Go runtime, which faults on the kernel's nil m: that #PF is shown
+// after the bug's report, marked secondary, and the panic line names the
+// bug; before, the report and the panic line were about the runtime's #PF.
+// A fault inside the oops code itself (lkdtm=OOPS_FAULT) is reported as
+// secondary too, and the first fault named again after it.
+func TestOopsFirstFault(t *testing.T) {
+	for _, c := range []struct {
+		typ, kind, fn, fault string
+	}{
+		{"ARRAY_BOUNDS", "index out of range (Go bounds check)", "lkdtm_ARRAY_BOUNDS", "lkdtm_array[i] = 1"},
+		{"DIVIDE_ZERO", "integer divide by zero", "lkdtm_DIVIDE_ZERO", "100/d"},
+		{"EXHAUST_STACK", "kernel stack overflow (Go stack check failed)", "lkdtm_EXHAUST_STACK", "lkdtm_EXHAUST_STACK(depth+1)"},
+	} {
+		c := c
+		t.Run(c.typ, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: "lkdtm=" + c.typ})
+			mustExit(t, r, q.ExitFailure)
+			lines := r.Lines()
+			last := lines[len(lines)-1]
+			want := fmt.Sprintf("Kernel panic - not syncing: Fatal exception: kernel BUG: %s in main.%s (", c.kind, c.fn)
+			if !strings.Contains(last, want) || !strings.HasSuffix(last, fmt.Sprintf("lkdtm.go:%d)", sourceLine(t, "lkdtm.go", c.fault))) {
+				t.Fatalf("last line %q, want %q...lkdtm.go:<line of %q>)\n%s", last, want, c.fault, r.Describe())
+			}
+			bug := strings.Index(r.Output, "kernel BUG: "+c.kind)
+			trace := strings.Index(r.Output, "Call Trace:")
+			second := strings.Index(r.Output, "secondary fault: the Go runtime faulted reporting the bug above")
+			pf := strings.Index(r.Output, "early exception: vector 14 (#PF page fault)")
+			if bug < 0 || !(bug < trace && trace < second && second < pf) {
+				t.Fatalf("want the bug, its Call Trace, then the runtime's #PF as secondary (at %d, %d, %d, %d)\n%s", bug, trace, second, pf, r.Describe())
+			}
+		})
+	}
+	t.Run("OOPS_FAULT", func(t *testing.T) {
+		t.Parallel()
+		r := q.Boot(t, q.Config{Append: "lkdtm=OOPS_FAULT"})
+		mustExit(t, r, q.ExitFailure)
+		lines := r.Lines()
+		n := len(lines)
+		if n < 3 || !strings.HasPrefix(lines[n-3], "secondary fault inside the oops path: vector 14 at RIP 0x") ||
+			!strings.HasPrefix(lines[n-2], "first fault: BUG: kernel NULL pointer dereference, vector 14 at RIP 0x") ||
+			!strings.Contains(lines[n-2], "CR2 0x0000000000000040, in kernel code at main.lkdtm_ACCESS_NULL (") ||
+			lines[n-1] != "Kernel panic - not syncing: Fatal exception" {
+			t.Fatalf("the output must end with the secondary fault, then the first fault and the panic\n%s", r.Describe())
+		}
+		mustContain(t, r, "BUG: kernel NULL pointer dereference, address: 0x0000000000000040", "lkdtm: the oops path faults now")
+	})
+}
