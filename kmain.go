@@ -140,7 +140,7 @@ func kernel_init_freeable() {
 // kernel_params are the options taken outside the early-option table
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
-var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "a20_test", "detect_memory"}
+var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "initcall_debug", "buddyinfo", "bench", "a20_test", "detect_memory"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
