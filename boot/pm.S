@@ -38,6 +38,9 @@ SYM_FUNC_START go_to_protected_mode
 	call	setup_idt
 	call	setup_gdt
 
+	# Is the payload all there? (gokern; needs the GDT and A20)
+	call	check_payload
+
 	# protected_mode_jump(boot_params.hdr.code32_start,
 	#                     (u32)&boot_params + (ds() << 4))
 	movw	%ds, %dx
@@ -66,6 +69,60 @@ SYM_FUNC_START go_to_protected_mode
 2:
 	call	protected_mode_jump	# %eax = entry, %edx = boot_params
 SYM_FUNC_END go_to_protected_mode
+
+/*
+ * check_payload (gokern): did the loader load the whole protected-mode
+ * payload? The image builder (internal/bzimage) wrote the payload's length
+ * and CRC32 into payload_check below, and appended the CRC to the payload,
+ * so its last 4 bytes, at code32_start + length, must read the CRC. A
+ * bzImage cut short leaves something else there (QEMU's memory reads 0).
+ * The boot stage checks the whole CRC, but only if enough of it arrived to
+ * run; a payload cut to its first few KiB would be jumped into and hang.
+ *
+ * Real mode reaches only the first MiB, so FS takes the flat 4 GiB
+ * descriptor __BOOT_DS for a moment ("unreal mode"): with CR0.PE set, FS is
+ * loaded from the GDT; back in real mode it keeps the base 0 and the 4 GiB
+ * limit cached in its hidden part (SDM Vol. 3A §3.4.3 "Segment Registers",
+ * the descriptor cache; §9.9.2 "Switching Back to Real-Address Mode").
+ * Interrupts and NMI are off (realmode_switch_hook), A20 is on.
+ * A payload_check of 0 (a setup the builder did not fill) is not checked.
+ * On a mismatch: one line, then die.
+ */
+SYM_FUNC_START check_payload
+	pushal
+	pushw	%fs
+	movl	payload_check, %esi	# %esi = the payload's length
+	testl	%esi, %esi
+	jz	9f
+	movl	%cr0, %eax
+	orb	$0x01, %al		# X86_CR0_PE
+	movl	%eax, %cr0
+	jmp	1f			# (a 386/486 prefetch flush)
+1:	movw	$__BOOT_DS, %bx
+	movw	%bx, %fs		# base 0, limit 4 GiB, cached
+	andb	$~0x01, %al
+	movl	%eax, %cr0
+	jmp	2f
+2:	addl	boot_params + BP_code32_start, %esi
+	movl	%fs:(%esi), %eax	# the payload's last 4 bytes
+	cmpl	payload_check + 4, %eax
+	je	9f
+	PUTS	"Kernel image corrupt or truncated: expected "
+	pushl	%eax
+	movl	payload_check, %eax
+	call	putdec
+	PUTS	" bytes crc 0x"
+	movl	payload_check + 4, %eax
+	call	puthex32
+	PUTS	", got 0x"
+	popl	%eax
+	call	puthex32
+	PUTS	" at the end of the payload: the loader loaded fewer bytes (truncated image)\n"
+	call	die
+9:	popw	%fs
+	popal
+	ret
+SYM_FUNC_END check_payload
 
 /*
  * realmode_switch_hook: a loader may ask (hdr.realmode_swtch = off:seg)
@@ -207,3 +264,14 @@ SYM_DATA_END null_idt
 SYM_DATA_START gdt_ptr			# GDTR image: limit (u16), base (u32)
 	.skip	6
 SYM_DATA_END gdt_ptr
+
+	.data
+	.balign	4
+/*
+ * payload_check: the protected-mode payload's length (without the CRC
+ * appended to it) and CRC32, written by the image builder, as the
+ * payload's own image_check (boot/compressed/verify_image.S).
+ */
+SYM_DATA_START payload_check
+	.long	0, 0
+SYM_DATA_END payload_check

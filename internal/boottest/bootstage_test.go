@@ -393,11 +393,23 @@ func payloadSyms(t *testing.T) map[string]uint64 {
 	return m
 }
 
+// bootStageImageMessage is verify_image's message for the verdict v.
+func bootStageImageMessage(v bootstage.ImageVerdict) string {
+	want := fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x%08x; ", v.Size, v.CRC, v.Got)
+	if v.EndMark == v.CRC {
+		return want + "the crc copy that ends the image is intact: bytes changed (corrupt image)\n"
+	}
+	return want + fmt.Sprintf("the crc copy that ends the image reads 0x%08x: the loader loaded fewer bytes (truncated image)\n", v.EndMark)
+}
+
 // TestImageDamaged: a bzImage cut short or with a changed byte ends in a
 // message naming what is wrong and exit 35, never in a jump into what the
-// loader did not load (a triple fault before). The expected figures come
-// from the model of verify_image run on the payload as QEMU leaves it in
-// memory: the file's bytes, then zeros.
+// loader did not load (a triple fault, or a hang when almost nothing of
+// the payload arrived, before). A cut shows at the payload's end, which
+// the setup checks (check_payload); a changed byte in the CRC, which the
+// boot stage checks (verify_image). The expected figures come from the
+// image and from the model of verify_image run on the payload as QEMU
+// leaves it in memory: the file's bytes, then zeros.
 func TestImageDamaged(t *testing.T) {
 	img := q.Image(t, false)
 	good, err := os.ReadFile(img.BzImage)
@@ -420,6 +432,10 @@ func TestImageDamaged(t *testing.T) {
 		{"cut-512", func(b []byte) []byte { return b[:len(b)-512] }, ""},
 		{"cut-4096", func(b []byte) []byte { return b[:len(b)-4096] }, ""},
 		{"cut-half", func(b []byte) []byte { return b[:setupLen+(len(b)-setupLen)/2] }, ""},
+		// Cut to the setup and the first bytes of the payload, or none:
+		// the boot stage would not even run (it hung before).
+		{"cut-to-100", func(b []byte) []byte { return b[:setupLen+100] }, ""},
+		{"cut-to-setup", func(b []byte) []byte { return b[:setupLen] }, ""},
 		{"flip-piggy", flip(setupLen + int(syms["input_data"]) + 5000), ""},
 		{"flip-stage-code", flip(setupLen + int(syms["choose_kernel_place"]) + 2), ""},
 		{"flip-record", flip(setupLen + int(off) + 5), ""},
@@ -437,9 +453,14 @@ func TestImageDamaged(t *testing.T) {
 			}
 			want := c.want
 			if want == "" {
-				mem := append(bytes.Clone(b[setupLen:]), make([]byte, len(good)-len(b)+8)...)
+				mem := append(bytes.Clone(b[min(setupLen, len(b)):]), make([]byte, len(good)-len(b)+8)...)
 				v := bootstage.VerifyImage(mem, off, bss)
-				if v.OK {
+				// The setup looks first, at the payload's last 4 bytes
+				// (boot/pm.S check_payload).
+				size, crc := binary.LittleEndian.Uint32(good[setupLen+int(off):]), binary.LittleEndian.Uint32(good[setupLen+int(off)+4:])
+				if end := binary.LittleEndian.Uint32(mem[size:]); end != crc {
+					want = fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got 0x%08x at the end of the payload: the loader loaded fewer bytes (truncated image)\n", size, crc, end)
+				} else if v.OK {
 					// Only the last bytes were cut and they were zeros (the
 					// CRC's high byte may be 0): memory behind the load
 					// reads as zeros too, so the kernel in memory is whole.
@@ -450,12 +471,8 @@ func TestImageDamaged(t *testing.T) {
 					mustExit(t, r, q.ExitSuccess)
 					t.Logf("%s cut only zero bytes: the image in memory is whole, and boots", c.name)
 					return
-				}
-				want = fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x%08x; ", v.Size, v.CRC, v.Got)
-				if v.EndMark == v.CRC {
-					want += "the crc copy that ends the image is intact: bytes changed (corrupt image)\n"
 				} else {
-					want += fmt.Sprintf("the crc copy that ends the image reads 0x%08x: the loader loaded fewer bytes (truncated image)\n", v.EndMark)
+					want = bootStageImageMessage(v)
 				}
 			}
 			r := q.Boot(t, q.Config{Image: path, Append: "exit_at_idle"})
@@ -464,6 +481,41 @@ func TestImageDamaged(t *testing.T) {
 			if strings.Contains(r.Output, "startup_64") {
 				t.Fatalf("the boot stage went on\n%s", r.Describe())
 			}
+		})
+	}
+}
+
+// TestGRUBDamagedImage: GRUB's `linux` enters startup_32 directly, without
+// the setup's check of the payload's end, so a bzImage cut short is caught
+// by the boot stage's own check (verify_image), which says it is cut; a
+// changed byte, by its CRC.
+func TestGRUBDamagedImage(t *testing.T) {
+	good, err := os.ReadFile(q.Image(t, false).BzImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms := payloadSyms(t)
+	setupLen := (int(good[0x1f1]) + 1) * 512
+	off := int(syms["image_check"])
+	size, crc := binary.LittleEndian.Uint32(good[setupLen+off:]), binary.LittleEndian.Uint32(good[setupLen+off+4:])
+	flipped := bytes.Clone(good)
+	flipped[setupLen+int(syms["input_data"])+5000] ^= 0x40
+	for _, c := range []struct {
+		name   string
+		kernel []byte
+		want   []string
+	}{
+		{"cut-4096", good[:len(good)-4096], []string{fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x", size, crc),
+			"the loader loaded fewer bytes (truncated image)"}},
+		{"flip-piggy", flipped, []string{fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x", size, crc),
+			"the crc copy that ends the image is intact: bytes changed (corrupt image)"}},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{CDROM: grubISOKernel(t, c.kernel, "linux", "earlyprintk=serial exit_at_idle")})
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, c.want...)
 		})
 	}
 }

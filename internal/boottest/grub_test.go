@@ -15,18 +15,23 @@ import (
 // serial line.
 func grubISO(t *testing.T, command, cmdline string) string {
 	t.Helper()
+	kernel, err := os.ReadFile(q.Image(t, false).BzImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grubISOKernel(t, kernel, command, cmdline)
+}
+
+// grubISOKernel is grubISO for the bzImage kernel.
+func grubISOKernel(t *testing.T, kernel []byte, command, cmdline string) string {
+	t.Helper()
 	for _, tool := range []string{"grub-mkrescue", "xorriso", "mformat"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not found: ./qemu.sh test installs it (apt-get install grub-pc-bin grub-common xorriso mtools)", tool)
 		}
 	}
-	img := q.Image(t, false)
 	root := filepath.Join(t.TempDir(), "iso")
 	if err := os.MkdirAll(filepath.Join(root, "boot", "grub"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	kernel, err := os.ReadFile(img.BzImage)
-	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(root, "boot", "bzImage"), kernel, 0o644); err != nil {

@@ -132,8 +132,10 @@ func symbol(path, name string) (uint64, error) {
 // Build packs setup and payload into a bzImage: the setup padded to whole
 // 512-byte sectors, then the payload, which the loader puts at
 // code32_start. It fills setup_sects, syssize, init_size,
-// kernel_info_offset and the version string, and checks the fields the
-// assembler already set.
+// kernel_info_offset, the version string and the two copies of the
+// payload's length and CRC32 (image_check in the payload, payload_check in
+// the setup), appends the CRC, and checks the fields the assembler
+// already set.
 func Build(in Inputs) (*Image, error) {
 	setup, err := os.ReadFile(in.SetupBin)
 	if err != nil {
@@ -217,6 +219,18 @@ func Build(in Inputs) (*Image, error) {
 		return nil, fmt.Errorf("kernel_version_str at %#x is not an empty 64-byte buffer", vs)
 	}
 	copy(img[vs:], in.VersionString)
+
+	// The setup's copy of the payload's length and CRC (boot/pm.S
+	// check_payload): it checks that the payload's end arrived.
+	pc, err := symbol(in.SetupELF, "payload_check")
+	if err != nil {
+		return nil, err
+	}
+	if pc%4 != 0 || pc+IC_SIZE > uint64(len(setup)) || !bytes.Equal(img[pc:pc+IC_SIZE], make([]byte, IC_SIZE)) {
+		return nil, fmt.Errorf("payload_check at %#x is not an empty 8-byte record inside the %d-byte %s", pc, len(setup), in.SetupBin)
+	}
+	le.PutUint32(img[pc+IC_size:], check.Size)
+	le.PutUint32(img[pc+IC_crc32:], check.CRC32)
 
 	img = append(img, payload...)
 	return &Image{Bytes: img, SetupSects: sects - 1, Syssize: syssize, InitSize: uint32(initSize), InfoOffs: uint32(info), Check: check}, nil

@@ -427,7 +427,7 @@ func TestSetupHeader(t *testing.T) {
 	patched := func(off int) bool {
 		in := func(start, n int) bool { return off >= start && off < start+n }
 		return in(hdrSetupSects, 1) || in(hdrSyssize, 4) || in(hdrInitSize, 4) ||
-			in(hdrKernelInfoOffset, 4) || in(kv+0x200, 64)
+			in(hdrKernelInfoOffset, 4) || in(kv+0x200, 64) || in(int(sym(t, m.setupSyms, "payload_check")), 8)
 	}
 	for i := range m.setupBin {
 		if b[i] != m.setupBin[i] && !patched(i) {
@@ -959,6 +959,9 @@ const smallSetup = `
 	.globl	kernel_version_str
 kernel_version_str:
 	.fill	64, 1, 0
+	.globl	payload_check
+payload_check:
+	.long	0, 0
 `
 
 // TestBuildSmallSetup: a setup shorter than 5 sectors still gets

@@ -67,6 +67,11 @@ func TestImageCheck(t *testing.T) {
 			t.Errorf("a flipped byte at %#x leaves the CRC at %#x", at, got)
 		}
 	}
+	// The setup's copy (boot/pm.S check_payload) says the same.
+	pc := int(sym(t, m.setupSyms, "payload_check"))
+	if u32(m.bz, pc) != size || u32(m.bz, pc+4) != crc {
+		t.Errorf("setup's payload_check %d %#x, the payload's image_check %d %#x", u32(m.bz, pc), u32(m.bz, pc+4), size, crc)
+	}
 	t.Logf("payload %d bytes + 4 (CRC32 %#08x); record at %#x", size, crc, off)
 }
 
