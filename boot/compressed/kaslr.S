@@ -356,15 +356,8 @@ move_initrd:
 	testb	$1, debug_flag(%rip)
 	jz	5f
 	leaq	msg_initrd_1(%rip), %rsi
-	call	__putstr
-	movq	(mem_avoid + MEM_AVOID_INITRD * 16)(%rip), %rax
-	movq	(mem_avoid + MEM_AVOID_INITRD * 16 + 8)(%rip), %rdx
-	call	print_mem_range
-	leaq	msg_initrd_2(%rip), %rsi
-	call	__putstr
-	movq	kernel_place(%rip), %rax
-	movq	(kernel_place + 8)(%rip), %rdx
-	call	print_mem_range
+	leaq	msg_initrd_2(%rip), %rdi
+	call	print_initrd_and_place
 	leaq	msg_initrd_3(%rip), %rsi
 	call	__putstr
 	movq	%r9, %rax
@@ -510,21 +503,32 @@ place_occupied:
 /* R8 = the initrd's size. */
 initrd_no_room:
 	leaq	msg_noroom_1(%rip), %rsi
-	call	__putstr
-	movq	(mem_avoid + MEM_AVOID_INITRD * 16)(%rip), %rax
-	movq	(mem_avoid + MEM_AVOID_INITRD * 16 + 8)(%rip), %rdx
-	call	print_mem_range
-	leaq	msg_noroom_2(%rip), %rsi
-	call	__putstr
-	movq	kernel_place(%rip), %rax
-	movq	(kernel_place + 8)(%rip), %rdx
-	call	print_mem_range
+	leaq	msg_noroom_2(%rip), %rdi
+	call	print_initrd_and_place
 	leaq	msg_noroom_3(%rip), %rsi
 	call	__putstr
 	movq	%r8, %rax
 	call	__putdec
 	leaq	msg_noroom_4(%rip), %rsi
 	jmp	error
+
+/* print_initrd_and_place: RSI, the initrd's range, RDI, the kernel's
+ * place: "<RSI>[mem initrd]<RDI>[mem place]". Clobbers RSI. */
+print_initrd_and_place:
+	pushq	%rax
+	pushq	%rdx
+	call	__putstr
+	movq	(mem_avoid + MEM_AVOID_INITRD * 16)(%rip), %rax
+	movq	(mem_avoid + MEM_AVOID_INITRD * 16 + 8)(%rip), %rdx
+	call	print_mem_range
+	movq	%rdi, %rsi
+	call	__putstr
+	movq	kernel_place(%rip), %rax
+	movq	(kernel_place + 8)(%rip), %rdx
+	call	print_mem_range
+	popq	%rdx
+	popq	%rax
+	ret
 
 /* print_mem_range: RAX = start, RDX = end (exclusive) as Linux prints a
  * range, "[mem 0x01000000-0x011a7fff]". */

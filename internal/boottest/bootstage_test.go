@@ -184,19 +184,7 @@ func kernelPlace(t *testing.T) bootstage.Range {
 
 // avoid is the mem_avoid table the boot stage builds for these inputs.
 func (in stageInputs) avoid(t *testing.T, initrd bootstage.Range) (a [bootstage.MEM_AVOID_MAX]bootstage.Range) {
-	img := q.Image(t, false)
-	f, err := elf.Open(filepath.Join(img.Out, "compressed", "vmlinux"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	syms, _ := f.Symbols()
-	var end uint64
-	for _, s := range syms {
-		if s.Name == "_end" {
-			end = s.Value
-		}
-	}
+	end := payloadSyms(t)["_end"]
 	a[bootstage.MEM_AVOID_ZO_RANGE] = bootstage.Range{Start: in.payload, End: in.payload + end}
 	a[bootstage.MEM_AVOID_INITRD] = initrd
 	a[bootstage.MEM_AVOID_CMDLINE] = bootstage.Range{Start: 0x20000, End: 0x20000 + uint64(len(in.cmdline)) + 1}
