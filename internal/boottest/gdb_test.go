@@ -407,3 +407,33 @@ func TestGDBOops(t *testing.T) {
 		})
 	}
 }
+
+// TestGDBBuddy: gk-buddyinfo says the buddy allocator is not there before
+// mem_init, and at the idle loop prints exactly the /proc/buddyinfo lines
+// the kernel printed ("buddyinfo"); gk-buddyinfo ORDER lists the blocks;
+// gk-page decodes a reserved, a free and a deferred frame.
+func TestGDBBuddy(t *testing.T) {
+	t.Parallel()
+	r := runGDB(t, "buddyinfo", false, "break start_kernel", "continue", "gk-buddyinfo",
+		"break cpu_startup_entry", "continue", "gk-buddyinfo", "gk-buddyinfo 9", "gk-page 0x1000", "gk-page 0x200",
+		"gk-page 0x201", "gk-page 0x5000", "gk-buddyinfo 11")
+	inOrder(t, r.stderr,
+		`(?m)^gk-buddyinfo: the buddy allocator is not initialised yet: mem_init \(in start_kernel's mm_init\) has not run$`,
+		`(?m)^gk-buddyinfo: usage: gk-buddyinfo \[ORDER\], ORDER 0\.\.10$`)
+	var kernel []string
+	for _, l := range strings.Split(r.serial, "\n") {
+		if i := strings.Index(l, "] Node 0, zone"); i > 0 {
+			kernel = append(kernel, strings.TrimRight(l[i+2:], "\r"))
+		}
+	}
+	if len(kernel) != 2 || !strings.Contains(r.out, strings.Join(kernel, "\n")+"\n") {
+		t.Fatalf("gk-buddyinfo differs from the kernel's buddyinfo:\n%s\n--- gdb\n%s", strings.Join(kernel, "\n"), r.out)
+	}
+	inOrder(t, r.out,
+		`(?m)^zone DMA order 9: 1 free blocks$`, `(?m)^  pfn 0x200-0x3ff  \[mem 0x0000000000200000-0x00000000003fffff\]$`,
+		`(?m)^page 0x[0-9a-f]+ pfn 0x1000 \[mem 0x0000000001000000-0x0000000001000fff\]: reserved$`,
+		`(?m)^  flags 0x[0-9a-f]+\(reserved\|zone=1\) refcount 0 `,
+		`pfn 0x200 .*: free: heads a free block of order 9`,
+		`pfn 0x201 .*: free: inside the order-9 free block at pfn 0x200`,
+		`(?m)^pfn 0x5000: deferred: in a free MAX_ORDER block whose struct pages are not initialised yet$`)
+}

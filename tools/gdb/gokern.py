@@ -19,7 +19,8 @@
 #   - lets continue/next/stepi go on from a hardware breakpoint hit in real
 #     mode, where gdb does not recognise IP as its breakpoint's address;
 #   - adds gk-* commands in the style of Linux's lx-*: gk-dmesg, gk-e820,
-#     gk-memblock, gk-pgtable, gk-ptdump, gk-gdt, gk-idt, gk-cr, ... They
+#     gk-memblock, gk-buddyinfo, gk-page, gk-pgtable, gk-ptdump, gk-gdt,
+#     gk-idt, gk-cr, ... They
 #     read the kernel's own variables by their Linux names through DWARF,
 #     so a changed struct layout is followed, never a hard-coded offset;
 #   - makes `bt` stop at the bottom of the kernel stack, leave out Go's ABI
@@ -27,8 +28,8 @@
 #     exception into the interrupted code (as Linux's unwinder does
 #     through pt_regs).
 #
-# Adding a helper for a new subsystem (gk-buddyinfo when mm/ has the buddy
-# allocator, gk-slabinfo, gk-ps, ...): subclass GkCommand, give it a name and
+# Adding a helper for a new subsystem (gk-slabinfo, gk-ps, ...; gk-buddyinfo
+# and gk-page are the page allocator's): subclass GkCommand, give it a name and
 # a docstring (its `help`), fetch the kernel's variables with
 # kvar("linux_name", what="the buddy allocator", made_by="mm_init"), which
 # turns "not there yet" (wrong CPU mode, not mapped yet, not a symbol of
@@ -919,6 +920,166 @@ Usage: gk-memblock
                 base, size = int(r["Base"]), int(r["Size"])
                 out.append(" %s[%#x]\t[%#018x-%#018x], %#018x bytes flags: %#x" % (name, i, base, base + size - 1, size, int(r["Flags"])))
         gdb.write("\n".join(out) + "\n")
+
+
+# ---------------------------------------------------------------------------
+# The page allocator (mm/): zones, free areas, struct page. Field names and
+# sizes come from DWARF (mm.Zone, mm.Page); the flag bits and the top-bit
+# layout of page->flags are mm/page.go's (PG_*, NODES/ZONES/ORDER_PGSHIFT),
+# as Linux's page-flags.h is for its lx-* helpers.
+
+PG_BITS = ((0, "locked"), (3, "dirty"), (4, "lru"), (9, "slab"), (12, "reserved"), (16, "head"), (19, "buddy"))
+PG_RESERVED, PG_BUDDY = 12, 19
+ZONES_PGSHIFT, ORDER_PGSHIFT = 56, 48
+MAX_ORDER = 11
+MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1)
+MEMMAP_STATES = ("hole: no RAM, no struct page", "uninitialised (before mem_init)",
+                 "deferred: in a free MAX_ORDER block whose struct pages are not initialised yet", "initialised")
+
+
+def mm_node():
+    """Node 0 (contig_page_data), once mem_init has run; else one line."""
+    if not int(kvar("after_bootmem", "the buddy allocator", "mem_init in mm_init")):
+        raise GkError("the buddy allocator is not initialised yet: mem_init (in start_kernel's mm_init) has not run")
+    return kvar("contig_page_data", "node 0")
+
+
+def mm_zones(node):
+    zones = field(node, "Node_zones", "pg_data_t")
+    n = zones.type.range()[1] + 1
+    return [zones[i] for i in range(n)]
+
+
+class CoreMap:
+    """mem_map: a Go slice of struct page, and its per-block states."""
+
+    def __init__(self):
+        mm = kvar("mem_map", "the core map", "free_area_init")
+        self.base = int(mm["array"])
+        self.n = int(mm["len"])
+        self.page_type = mm["array"].type.target()
+        self.size = self.page_type.sizeof
+        lru = [f for f in self.page_type.fields() if f.name == "Lru"]
+        if not lru:
+            raise GkError("struct page has no field Lru: the kernel's type changed; update tools/gdb/gokern.py")
+        self.lru_off = lru[0].bitpos // 8
+        st = kvar("memmapState", "the core map's block states", "free_area_init")
+        self.states = read(int(st["array"]), int(st["len"])) if int(st["len"]) else b""
+
+    def state(self, pfn):
+        b = pfn // MAX_ORDER_NR_PAGES
+        return self.states[b] if pfn < self.n and b < len(self.states) else 0
+
+    def page(self, pfn):
+        return gdb.Value(self.base + pfn * self.size).cast(self.page_type.pointer()).dereference()
+
+    def pfn(self, addr):
+        return (addr - self.base) // self.size
+
+
+def page_flags_text(flags):
+    names = [n for bit, n in PG_BITS if flags & (1 << bit)]
+    names.append("zone=%d" % ((flags >> ZONES_PGSHIFT) & 3))
+    return "|".join(names)
+
+
+@register
+class GkBuddyinfo(GkCommand):
+    """Print /proc/buddyinfo: the free blocks of each order in each zone.
+Usage: gk-buddyinfo [ORDER]
+With ORDER, list that order's free blocks, zone by zone, from the free lists
+(Linux mm/vmstat.c frag_show). Break in __free_one_page and run it after each
+`finish` to watch a freed block merge up the orders."""
+
+    name = "gk-buddyinfo"
+
+    def run(self, arg, from_tty):
+        node = mm_node()
+        order = None
+        if arg:
+            try:
+                order = int(arg, 0)
+            except ValueError:
+                order = -1
+            if not 0 <= order < MAX_ORDER:
+                raise GkError("usage: gk-buddyinfo [ORDER], ORDER 0..%d" % (MAX_ORDER - 1))
+        out = []
+        core = CoreMap() if order is not None else None
+        for z in mm_zones(node):
+            if int(field(z, "Present_pages", "struct zone")) == 0:
+                continue
+            name = go_string(field(z, "Name", "struct zone"))
+            areas = field(z, "Free_area", "struct zone")
+            if order is None:
+                counts = "".join("%6d " % int(areas[o]["Nr_free"]) for o in range(MAX_ORDER))
+                out.append("Node %d, zone %8s %s" % (int(node["Node_id"]), name, counts))
+                continue
+            area = areas[order]
+            head = int(area["Free_list"].address)
+            e = area["Free_list"]["Next"]
+            pfns = []
+            while int(e) != head and len(pfns) < 4096:
+                pfns.append(core.pfn(int(e) - core.lru_off))  # list_entry(e, struct page, lru)
+                e = e.dereference()["Next"]
+            deferred = int(field(z, "Nr_deferred", "struct zone")) if order == MAX_ORDER - 1 else 0
+            out.append("zone %s order %d: %d free blocks%s" % (name, order, int(area["Nr_free"]),
+                                                              (" (%d of them deferred, not on the list)" % deferred) if deferred else ""))
+            for pfn in pfns:
+                out.append("  pfn %#x-%#x  [mem %#018x-%#018x]" % (pfn, pfn + (1 << order) - 1, pfn << 12, ((pfn + (1 << order)) << 12) - 1))
+        gdb.write("\n".join(out) + "\n")
+
+
+@register
+class GkPage(GkCommand):
+    """Print the struct page of a page frame, decoded.
+Usage: gk-page PFN
+Flags, zone, reference count, the order of a free block (buddy) or of an
+allocated one, the lru links, and whether the frame is free, allocated or
+reserved (Linux's dump_page)."""
+
+    name = "gk-page"
+
+    def run(self, arg, from_tty):
+        mm_node()
+        if not arg:
+            raise GkError("usage: gk-page PFN")
+        pfn = int(gdb.parse_and_eval(arg))
+        core = CoreMap()
+        if pfn >= core.n:
+            raise GkError("pfn %#x is beyond the core map (%#x frames)" % (pfn, core.n))
+        st = core.state(pfn)
+        if st != 3:
+            gdb.write("pfn %#x: %s\n" % (pfn, MEMMAP_STATES[st]))
+            return
+        p = core.page(pfn)
+        flags = int(field(p, "Flags", "struct page")) & ((1 << 64) - 1)
+        ref = int(field(p, "Refcount", "struct page"))
+        priv = int(field(p, "Private", "struct page"))
+        lru = field(p, "Lru", "struct page")
+        alloc = (flags >> ORDER_PGSHIFT) & 0xF
+        if flags & (1 << PG_BUDDY):
+            what = "free: heads a free block of order %d" % priv
+        elif flags & (1 << PG_RESERVED):
+            what = "reserved"
+        elif alloc:
+            what = "allocated: heads a block of order %d" % (alloc - 1)
+        else:
+            what = "allocated" if ref else "in no block: a tail page of none?"
+            for o in range(1, MAX_ORDER):  # is_free_buddy_page, and its allocated twin
+                h = pfn & ~((1 << o) - 1)
+                if core.state(h) != 3:
+                    break
+                hf = int(field(core.page(h), "Flags", "struct page")) & ((1 << 64) - 1)
+                ho = int(field(core.page(h), "Private", "struct page"))
+                if hf & (1 << PG_BUDDY) and ho >= o:
+                    what = "free: inside the order-%d free block at pfn %#x" % (ho, h)
+                    break
+                if (hf >> ORDER_PGSHIFT) & 0xF > o:
+                    what = "allocated: inside the order-%d block at pfn %#x" % (((hf >> ORDER_PGSHIFT) & 0xF) - 1, h)
+                    break
+        gdb.write("page %#x pfn %#x [mem %#018x-%#018x]: %s\n" % (core.base + pfn * core.size, pfn, pfn << 12, ((pfn + 1) << 12) - 1, what))
+        gdb.write("  flags %#x(%s) refcount %d private %d lru {next %#x, prev %#x}\n"
+                  % (flags, page_flags_text(flags), ref, priv, int(lru["Next"]), int(lru["Prev"])))
 
 
 # ---------------------------------------------------------------------------
