@@ -92,8 +92,12 @@ func boot_reports(cmd []byte) {
 	if cmdline.Cmdline_find_option_bool(cmd, "buddyinfo") {
 		mm.Frag_show()
 	}
-	if v, ok := cmdline.Cmdline_find_option(cmd, "bench"); ok && string(v) == "buddy" {
-		mm.BenchBuddy()
+	if v, ok := cmdline.Cmdline_find_option(cmd, "bench"); ok {
+		if string(v) == "buddy" {
+			mm.BenchBuddy()
+		} else {
+			printk.Pr_warn("bench=%s: no such benchmark (bench=buddy): ignored\n", printk.Escaped(v))
+		}
 	}
 }
 
@@ -213,6 +217,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "buddy_zones", Run: mm.Test_buddy_zones},
 	{Name: "get_zeroed_page", Run: mm.Test_get_zeroed_page},
 	{Name: "quicklist", Run: mm.Test_quicklist},
+	{Name: "quicklist_pgtables", Run: mm.Test_quicklist_pgtables},
 	{Name: "bad_page", Run: mm.Test_bad_page},
 	// Needs page_poison=1.
 	{Name: "page_poison", Run: mm.Test_page_poison, Explicit: true},

@@ -9,6 +9,7 @@ import (
 	"gokern/e820"
 	"gokern/internal/ktest"
 	"gokern/memblock"
+	"gokern/paging"
 )
 
 // A simulated machine: RAM regions, early reservations, memblock, then
@@ -86,7 +87,10 @@ func bootOpts(t testing.TB, regions, reserved []span, o opts) *machine {
 	BuddyBitmap = o.bitmap
 	Want_page_poisoning = o.poison
 	BadPages, PoisonErrors = 0, 0
-	t.Cleanup(func() { BuddyBitmap = false; Want_page_poisoning = false; Mem_map = nil; After_bootmem = false })
+	t.Cleanup(func() {
+		BuddyBitmap, Want_page_poisoning, Mem_map, After_bootmem = false, false, nil, false
+		paging.PgtableAlloc, paging.PgtableFree = nil, nil
+	})
 	maxz := [MAX_NR_ZONES]uint64{min(MAX_DMA_PFN, m.max), min(MAX_DMA32_PFN, m.max), m.max}
 	if !Free_area_init(&maxz, m.ram) {
 		t.Fatalf("free_area_init failed\n%s", strings.Join(m.log.Lines(), "\n"))

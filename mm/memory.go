@@ -4,6 +4,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/bootmem"
 	"gokern/memblock"
+	"gokern/paging"
 	"gokern/printk"
 )
 
@@ -103,6 +104,9 @@ func Mem_init() {
 		}
 	}
 	After_bootmem = true
+	// Page tables come from the quicklist from now on (seeds/002
+	// "Quicklist"), and empty ones go back to it.
+	paging.PgtableAlloc, paging.PgtableFree = quicklistPgtableAlloc, quicklistPgtableFree
 	// memblock's doubled arrays: memblock is done with them now.
 	DiscardedPages = memblock.Memblock_discard(X__free_pages_memory)
 	Totalram_pages += DiscardedPages

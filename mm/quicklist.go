@@ -3,6 +3,7 @@ package mm
 import (
 	"unsafe"
 
+	"gokern/paging"
 	"gokern/printk"
 )
 
@@ -130,3 +131,15 @@ func Quicklist_total_size() uint64 {
 	}
 	return n
 }
+
+// quicklistPgtableAlloc and quicklistPgtableFree are paging's page-table
+// hooks once the buddy allocator is up (Mem_init sets them): pgd_alloc,
+// pud_alloc_one, pmd_alloc_one and pte_alloc_one_kernel take zeroed pages
+// from the quicklist (Linux: GFP_PGTABLE_KERNEL, GFP_KERNEL|__GFP_ZERO),
+// and their _free functions put empty tables back on it.
+func quicklistPgtableAlloc() (paging.PhysAddr, bool) {
+	a := Quicklist_alloc(QUICK_PGTABLE, GFP_KERNEL)
+	return paging.PhysAddr(pa(a)), a != 0
+}
+
+func quicklistPgtableFree(p paging.PhysAddr) { Quicklist_free(QUICK_PGTABLE, va(uint64(p))) }

@@ -5,6 +5,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/kunit"
+	"gokern/paging"
 	"gokern/printk"
 )
 
@@ -276,4 +277,42 @@ func Test_page_poison(t *kunit.Kunit) {
 	if msg := CheckInvariants(); msg != "" {
 		t.Errorf("%s", printk.Str(msg))
 	}
+}
+
+// Test_quicklist_pgtables: after mem_init paging's tables come from the
+// quicklist: a mapping in the vmalloc area takes its PUD, PMD and page
+// table from it, unmapping gives the three back (zeroed, as a freed table
+// is empty), and mapping again reuses them.
+func Test_quicklist_pgtables(t *kunit.Kunit) {
+	pgd := paging.PhysAddr(asm.Read_cr3() &^ (asm.PAGE_SIZE - 1))
+	v := paging.VirtAddr(paging.VMALLOC_START + 1<<30)
+	frame := X__get_free_page(GFP_KERNEL)
+	if frame == 0 {
+		t.Errorf("no page")
+		return
+	}
+	for round := 0; round < 2; round++ {
+		before, hits := Quicklist_total_size(), QuicklistHits
+		st, err := paging.Map(&asm.DirectMap, pgd, v, paging.PhysAddr(pa(frame)), asm.PAGE_SIZE, paging.PAGE_KERNEL, paging.Only4K, nil)
+		if err != paging.OK || st.Tables != 3 {
+			t.Errorf("round %d: Map through the quicklist: %s, %d tables", printk.Int(round), printk.Str(err.String()), printk.Int(st.Tables))
+			break
+		}
+		if round == 1 && (QuicklistHits != hits+3 || Quicklist_total_size() != before-3) {
+			t.Errorf("the second mapping did not reuse the freed tables (hits %d, was %d)", printk.Int(QuicklistHits), printk.Int(hits))
+		}
+		*(*uint64)(unsafe.Add(nil, uintptr(v))) = 0x1234 // the mapping works
+		if *(*uint64)(unsafe.Add(nil, frame)) != 0x1234 {
+			t.Errorf("the new mapping does not reach the frame")
+		}
+		before = Quicklist_total_size()
+		if _, err := paging.Unmap(&asm.DirectMap, pgd, v); err != paging.OK {
+			t.Errorf("Unmap: %s", printk.Str(err.String()))
+		}
+		asm.Invlpg(uintptr(v))
+		if Quicklist_total_size() != before+3 {
+			t.Errorf("Unmap gave %d tables back, want 3", printk.Int(Quicklist_total_size()-before))
+		}
+	}
+	Free_page(frame)
 }

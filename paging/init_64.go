@@ -40,6 +40,9 @@ type MapStats struct {
 	Pages4K, Pages2M, Pages1G uint64
 	// Tables counts page-table pages taken from the allocator.
 	Tables uint64
+	// TablesFreed counts page-table pages given back (Protect's
+	// collapses).
+	TablesFreed uint64
 }
 
 // mapper carries one Map call's parameters down the levels (Linux passes
@@ -161,7 +164,8 @@ func (m *mapper) alloc_low_page() (PhysAddr, Error) {
 
 func allocTable(mem asm.PhysMem, alloc PageAlloc, stats *MapStats) (PhysAddr, Error) {
 	if alloc == nil {
-		return 0, ErrNoMem
+		// The page allocator's, once there is one (pgalloc.go).
+		alloc = pgtable_alloc
 	}
 	pa, ok := alloc()
 	if !ok {

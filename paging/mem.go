@@ -26,5 +26,7 @@ func table(mem asm.PhysMem, pa PhysAddr) *[PTRS_PER_PTE]uint64 {
 // and true, or false when there is none. The builder clears the page
 // itself, as Linux's alloc_low_page does, so the allocator need not.
 // In the kernel it is a top-level function (static, no closure): early on
-// a static pool, later memblock. Linux: alloc_low_page / spp_getpage.
+// a static pool, then memblock (or bootmem). A nil PageAlloc means the
+// page allocator's, through the PgtableAlloc hook (pgalloc.go), once the
+// buddy allocator is up. Linux: alloc_low_page / spp_getpage.
 type PageAlloc func() (PhysAddr, bool)

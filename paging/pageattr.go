@@ -35,10 +35,16 @@ type cpa struct {
 // the pages inside the range are changed. The translation of every page is
 // the same before and after the split.
 //
+// Where the range covers a whole 2 MiB mapped by a page table, and the
+// table's pages then map one aligned 2 MiB of frames with the same flags,
+// the table is collapsed back into a 2 MiB page and freed (collapse_pmd),
+// once the page allocator takes tables back.
+//
 // If any page of the range is not mapped, Protect returns ErrNotMapped and
 // changes nothing. Only ErrNoMem, from a split, can stop it midway.
 // MapStats counts the leaf entries rewritten and the tables allocated for
-// splits. The caller must flush the TLB.
+// splits or freed by collapses. The caller must flush the TLB (all of it
+// after a split or a collapse).
 //
 // Linux: change_page_attr_set_clr (set_memory_ro, set_memory_nx, ...).
 func Protect(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr, size uint64, prot PgProt, alloc PageAlloc) (MapStats, Error) {
@@ -155,9 +161,40 @@ func (c *cpa) cpa_pmd(pmdPage PhysAddr, va, end VirtAddr) Error {
 		if err := c.cpa_pte(pmd.Phys(), v, next); err != OK {
 			return err
 		}
+		if !c.dry && next-v == PMD_SIZE {
+			c.collapse_pmd(pmd)
+		}
 		v = next
 	}
 	return OK
+}
+
+// collapse_pmd turns a page table whose 512 pages now map one aligned
+// 2 MiB of frames with the same flags — as a Protect of the whole 2 MiB
+// makes a table split earlier — back into a 2 MiB page, and frees the
+// table (pte_free_kernel). Only when the page allocator takes tables back
+// (PgtableFree). Linux 6.13+: collapse_large_pages, for set_memory_rox.
+func (c *cpa) collapse_pmd(pmd *PMD) {
+	if PgtableFree == nil {
+		return
+	}
+	pt := pmd.Phys()
+	t := table(c.mem, pt)
+	first := PTE(t[0])
+	if !first.Present() || first.PFN()%PTRS_PER_PTE != 0 {
+		return
+	}
+	for i := 1; i < PTRS_PER_PTE; i++ {
+		e := PTE(t[i])
+		if !e.Present() || e.PFN() != first.PFN()+PFN(i) || e.Flags() != first.Flags() {
+			return
+		}
+	}
+	Set_pmd(pmd, Pfn_pmd(first.PFN(), (Protval_4k_2_large(first.Flags())|PAGE_PSE)&Supported_pte_mask))
+	clear(t[:])
+	Pte_free_kernel(pt)
+	c.stats.Pages2M++
+	c.stats.TablesFreed++
 }
 
 func (c *cpa) cpa_pte(ptePage PhysAddr, va, end VirtAddr) Error {
@@ -219,8 +256,14 @@ func (c *cpa) split_pmd(pmd *PMD) Error {
 // Unmap removes the 4 KiB page at va and returns the entry it had, so the
 // caller can free the frame. ErrNotMapped if nothing is mapped there,
 // ErrLargePage if a 2 MiB or 1 GiB page covers va (split it first with
-// Protect). Page tables left empty are not freed. The caller must flush
-// the TLB entry (INVLPG). Linux: pte_clear, as in vunmap_pte_range.
+// Protect). A page table it leaves empty is unlinked and freed
+// (pte_free_kernel), and so, going up, an emptied PMD and PUD table
+// (pmd_free, pud_free), once the page allocator takes them back
+// (PgtableFree); the top-level table stays. The caller must flush the TLB
+// entry (INVLPG), before anything allocates a page table: INVLPG also
+// drops the paging-structure caches that may still point at a freed table
+// (SDM Vol. 3A §4.10.4.1). Linux: pte_clear, as in vunmap_pte_range, and
+// free_pte_range/free_pmd_range/free_pud_range for the tables.
 func Unmap(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr) (PTE, Error) {
 	if va&(PAGE_SIZE-1) != 0 {
 		return 0, ErrAlign
@@ -252,5 +295,21 @@ func Unmap(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr) (PTE, Error) {
 		return 0, ErrNotMapped
 	}
 	Set_pte(pte, 0)
+	if PgtableFree == nil {
+		return old, OK // nowhere to free tables to (early boot, host tests)
+	}
+	// Free the tables this left empty, bottom up: unlink, then free.
+	if pt := pmd.Phys(); tableEmpty(table(mem, pt)) {
+		Set_pmd(pmd, 0)
+		Pte_free_kernel(pt)
+		if pm := pud.Phys(); tableEmpty(table(mem, pm)) {
+			Set_pud(pud, 0)
+			Pmd_free(pm)
+			if pu := p4d.Phys(); tableEmpty(table(mem, pu)) {
+				Set_p4d(p4d, 0)
+				Pud_free(pu)
+			}
+		}
+	}
 	return old, OK
 }

@@ -31,8 +31,17 @@ func TestBuddySelftests(t *testing.T) {
 				if opt == "earlymem=bootmem" {
 					fn = "free_all_bootmem"
 				}
-				mustContain(t, r, "mem_init: "+fn+" released ", "ok 12 buddy_invariant", "ok 13 buddy_alloc_all", "ok 17 bad_page",
-					"BUG: Bad page state in process swapper  pfn:")
+				mustContain(t, r, "mem_init: "+fn+" released ", "BUG: Bad page state in process swapper  pfn:")
+				res, _ := r.KTAP()
+				ran := map[string]bool{}
+				for _, k := range res {
+					ran[k.Name] = k.OK
+				}
+				for _, name := range []string{"buddy_invariant", "buddy_alloc_all", "buddy_zones", "get_zeroed_page", "quicklist", "quicklist_pgtables", "bad_page"} {
+					if !ran[name] {
+						t.Fatalf("selftest %s did not run and pass\n%s", name, r.Describe())
+					}
+				}
 				if bitmap := strings.Contains(r.Output, "buddy: the 2.4 allocator, one fragmentation bit per pair"); bitmap != (opt == "buddy=bitmap") {
 					t.Fatalf("2.4 allocator in use: %v\n%s", bitmap, r.Describe())
 				}
@@ -103,8 +112,11 @@ func TestMmInitLines(t *testing.T) {
 // boot, one per populated zone; the free blocks they count add up to the
 // Memory: line's available memory.
 func TestBuddyinfo(t *testing.T) {
-	r := q.Boot(t, q.Config{Mem: "5G", Append: "buddyinfo exit_at_idle"})
+	r := q.Boot(t, q.Config{Mem: "5G", Append: "buddyinfo buddy=default page_poison=0 exit_at_idle"})
 	mustExit(t, r, q.ExitSuccess)
+	if strings.Contains(r.Output, "Unknown kernel command line parameters") {
+		t.Fatalf("an option of the page allocator is unknown\n%s", r.Describe())
+	}
 	avail, _ := memoryLine(t, r)
 	var zones []string
 	var free uint64
@@ -128,6 +140,9 @@ func TestBuddyinfo(t *testing.T) {
 func TestInitcallDebug(t *testing.T) {
 	r := q.Boot(t, q.Config{Append: "initcall_debug debug exit_at_idle"})
 	mustExit(t, r, q.ExitSuccess)
+	if strings.Contains(r.Output, "Unknown kernel command line parameters") {
+		t.Fatalf("initcall_debug is unknown\n%s", r.Describe())
+	}
 	at := 0
 	for _, re := range []string{
 		`calling  setup_arch\+0x0/0x[0-9a-f]+ @ 0`, `Zone ranges:`, `initcall setup_arch\+0x0/0x[0-9a-f]+ returned 0 after \d+ usecs`,

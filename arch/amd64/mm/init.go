@@ -117,6 +117,10 @@ func Alloc_low_pages(num uint64) (pa uint64, ok bool) {
 // it (Linux alloc_low_page). A top-level function, so passing it as a
 // paging.PageAlloc does not allocate.
 func alloc_low_page() (paging.PhysAddr, bool) {
+	if mm.After_bootmem {
+		// The quicklist of page-table pages (pte_alloc_one_kernel).
+		return paging.Pte_alloc_one_kernel()
+	}
 	pa, ok := Alloc_low_pages(1)
 	if ok {
 		PageTablePages++
