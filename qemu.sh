@@ -8,12 +8,18 @@
 #   ./qemu.sh debug        boot stopped at the first instruction with a gdb stub;
 #                          prints how to attach
 #   ./qemu.sh debug gdb    ... and start gdb with tools/gdb/gokern.gdb attached
+#   ./qemu.sh grub         build build/gokern.iso (GRUB 2 for BIOS and UEFI, a menu
+#                          with linux, linux16, multiboot, multiboot2) and boot it
+#   ./qemu.sh pvh          boot build/vmlinux through its PVH entry (-kernel ELF)
 #   ./qemu.sh test         every test: gofmt, go vet, host tests, boot tests, gdb test
 #
 # Settings (environment):
-#   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35
+#   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35|microvm
+#   INITRD=file     (passed as the initrd: -initrd, or by every GRUB entry)
+#   GRUB_ENTRY=linux|linux16|multiboot|multiboot2   (grub: boot it at once; none: a 5 s menu)
 #   ACCEL=tcg|kvm   (tcg by default; kvm only when asked, falling back to tcg)
-#   BIOS=seabios|qboot   DEBUG_BUILD=1 (build with -gcflags=all=-N -l for gdb)
+#   BIOS=seabios|qboot|ovmf (ovmf: UEFI, with grub only)
+#   DEBUG_BUILD=1 (build with -gcflags=all=-N -l for gdb)
 #   V=1 (print the build's commands in full, not one short line per step)
 # Extra QEMU arguments go after --:   ./qemu.sh run -- -d int
 set -euo pipefail
@@ -26,6 +32,8 @@ ACCEL=${ACCEL:-tcg}
 BIOS=${BIOS:-seabios}
 MACHINE=${MACHINE:-pc}
 DEBUG_BUILD=${DEBUG_BUILD:-}
+INITRD=${INITRD:-}
+GRUB_ENTRY=${GRUB_ENTRY:-}
 
 cmd=${1:-run}
 [ $# -gt 0 ] && shift
@@ -44,8 +52,11 @@ ensure_tools() {
 	for t in as ld objcopy; do command -v $t >/dev/null || { need+=($t); pkgs+=(binutils); }; done
 	command -v gdb >/dev/null || { need+=(gdb); pkgs+=(gdb); }
 	command -v cpio >/dev/null || { need+=(cpio); pkgs+=(cpio); }
-	# GRUB, for the boot tests of GRUB's linux and linux16 paths.
+	# GRUB for BIOS and UEFI, and UEFI itself: ./qemu.sh grub and the boot
+	# tests of every way in (docs/loaders.md).
 	[ -d /usr/lib/grub/i386-pc ] || { need+=(grub-i386-pc); pkgs+=(grub-pc-bin); }
+	[ -d /usr/lib/grub/x86_64-efi ] || { need+=(grub-x86_64-efi); pkgs+=(grub-efi-amd64-bin); }
+	[ -f /usr/share/ovmf/OVMF.fd ] || { need+=(OVMF); pkgs+=(ovmf); }
 	command -v grub-mkrescue >/dev/null || { need+=(grub-mkrescue); pkgs+=(grub-common); }
 	command -v xorriso >/dev/null || { need+=(xorriso); pkgs+=(xorriso); }
 	command -v mformat >/dev/null || { need+=(mformat); pkgs+=(mtools); }
@@ -80,21 +91,30 @@ build() {
 	go run ./cmd/kbuild "${flags[@]}"
 }
 
-# qemu_args SERIAL: the QEMU command line in $args, COM1 on SERIAL.
+# qemu_args SERIAL [KERNEL]: the QEMU command line in $args, COM1 on SERIAL,
+# booting KERNEL (default build/bzImage; "iso": build/gokern.iso).
 qemu_args() {
-	local serial=$1 accel=$ACCEL
+	local serial=$1 kernel=${2:-build/bzImage} accel=$ACCEL
 	if [ "$accel" = kvm ] && ! [ -w /dev/kvm ]; then
 		echo "qemu.sh: ACCEL=kvm but /dev/kvm is not usable here; using tcg" >&2
 		accel=tcg
 	fi
 	args=(-accel "$accel" -machine "$MACHINE" -m "$MEM" -smp "$SMP"
 		-display none -serial "$serial" -no-reboot
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04
-		-kernel build/bzImage -append "earlyprintk=serial $APPEND")
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	if [ "$kernel" = iso ]; then
+		args+=(-cdrom build/gokern.iso -boot d)
+	else
+		args+=(-kernel "$kernel" -append "earlyprintk=serial $APPEND")
+		[ -n "$INITRD" ] && args+=(-initrd "$INITRD")
+	fi
 	case $BIOS in
 	seabios) ;;
 	qboot) args+=(-bios qboot.rom) ;;
-	*) echo "qemu.sh: BIOS must be seabios or qboot" >&2; exit 2 ;;
+	ovmf)
+		[ "$kernel" = iso ] || { echo "qemu.sh: BIOS=ovmf boots through GRUB: ./qemu.sh grub" >&2; exit 2; }
+		args+=(-bios /usr/share/ovmf/OVMF.fd) ;;
+	*) echo "qemu.sh: BIOS must be seabios, qboot or ovmf" >&2; exit 2 ;;
 	esac
 }
 
@@ -116,6 +136,21 @@ run)
 	build
 	qemu_args mon:stdio
 	echo "qemu.sh: booting build/bzImage (quit with Ctrl-A X)" >&2
+	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
+	;;
+grub)
+	ensure_tools
+	build
+	go run ./cmd/kbuild -q -iso -entry "$GRUB_ENTRY" -append "earlyprintk=serial $APPEND" -initrd "$INITRD"
+	qemu_args mon:stdio iso
+	echo "qemu.sh: booting build/gokern.iso with GRUB (${GRUB_ENTRY:-menu}, BIOS=$BIOS; quit with Ctrl-A X)" >&2
+	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
+	;;
+pvh)
+	ensure_tools
+	build
+	qemu_args mon:stdio build/vmlinux
+	echo "qemu.sh: booting build/vmlinux through its PVH entry (MACHINE=$MACHINE; quit with Ctrl-A X)" >&2
 	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
 	;;
 debug)
@@ -150,7 +185,7 @@ test)
 	go test -count=1 -timeout 25m ./...
 	;;
 *)
-	echo "usage: ./qemu.sh [build|run|debug [gdb]|test] [-- qemu args]" >&2
+	echo "usage: ./qemu.sh [build|run|grub|pvh|debug [gdb]|test] [-- qemu args]" >&2
 	exit 2
 	;;
 esac

@@ -60,6 +60,9 @@ SYM_FUNC_START main
 	# Detect memory layout
 	call	detect_memory
 
+	# Tell the kernel which entry ran (docs/loaders.md)
+	call	note_boot_entry
+
 	# Do the last things and invoke protected mode
 	call	go_to_protected_mode
 	call	die			# not reached
@@ -128,6 +131,34 @@ SYM_FUNC_START copy_boot_params
 SYM_FUNC_END copy_boot_params
 
 /*
+ * note_boot_entry: a SETUP_GOKERN_BOOT setup_data node saying that the
+ * kernel came in through the real-mode setup (BOOT_ENTRY_16BIT), put at
+ * the head of the loader's list in hdr.setup_data. setup_data holds linear
+ * addresses: the node's is its offset plus DS << 4. The kernel reads it in
+ * parse_setup_data (arch/amd64/setup_data.go); the multiboot and PVH
+ * entries of the boot stage write the same node (boot/compressed/
+ * zeropage.S).
+ */
+SYM_FUNC_START note_boot_entry
+	pushal
+	movl	boot_params + BP_setup_data, %eax
+	movl	%eax, boot_entry_node + SD_next
+	movl	boot_params + BP_setup_data + 4, %eax
+	movl	%eax, boot_entry_node + SD_next + 4
+	movl	$SETUP_GOKERN_BOOT, boot_entry_node + SD_type
+	movl	$GB_SIZE, boot_entry_node + SD_len
+	movl	$BOOT_ENTRY_16BIT, boot_entry_node + SD_data + GB_entry
+	movw	%ds, %ax
+	movzwl	%ax, %eax
+	shll	$4, %eax
+	addl	$boot_entry_node, %eax
+	movl	%eax, boot_params + BP_setup_data
+	movl	$0, boot_params + BP_setup_data + 4
+	popal
+	ret
+SYM_FUNC_END note_boot_entry
+
+/*
  * init_heap: heap_end = the end of the heap the loader gave us
  * (heap_end_ptr + 0x200, boot.rst "heap_end_ptr"), but never into the
  * stack's STACK_SIZE bytes.  Without CAN_USE_HEAP (protocol 2.00 loaders)
@@ -184,6 +215,12 @@ opt_quiet:	.asciz	"quiet"
 SYM_DATA_START boot_params
 	.skip	BOOT_PARAMS_SIZE
 SYM_DATA_END boot_params
+
+/* The setup_data node note_boot_entry fills (struct setup_data + GB_*). */
+	.balign	8
+SYM_DATA_START boot_entry_node
+	.skip	SD_data + GB_SIZE
+SYM_DATA_END boot_entry_node
 
 /* 1 when the cmdline has "debug"; tested by every step that reports. */
 SYM_DATA_START boot_debug

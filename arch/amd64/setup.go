@@ -18,6 +18,9 @@ import (
 // __flush_tlb_all, bootmem, e820, paging_init), 004 (a gdb session through
 // setup_arch: e820, max_pfn, init_memory_mapping, memblock).
 func Setup_arch() {
+	// Which entry ran, and who loaded us (gokern's setup_data node).
+	parse_setup_data()
+	print_boot_protocol()
 	// Control bytes shown as \xNN: the line came from outside.
 	printk.Pr_info("Command line: %s\n", printk.Escaped(cmdline.BootCommandLine()))
 	if cmdlineTruncated {
@@ -374,6 +377,7 @@ func early_reserve_memory() {
 	// The initrd, where the loader (or the boot stage) put it.
 	if addr, size := Boot_params.Ramdisk(); size != 0 {
 		early_reserve_initrd(addr, size)
+		print_initrd(&asm.DirectMap, addr, size)
 	}
 	// The EBDA and the BIOS area up to 1 MiB.
 	reserve_ebda_region(&asm.DirectMap)

@@ -156,6 +156,7 @@ startup_32:
 	call	__putstr
 	movl	image_check_cycles(%ebp), %eax
 	call	debug_image_checked
+	call	debug_loader_converted		/* multiboot, multiboot2, PVH */
 1:
 	/*
 	 * Provisional page tables: identity-map 0-4 GiB with 2 MiB pages
@@ -367,6 +368,7 @@ debug_flag:		.skip	1		/* 1: "debug" */
 	.balign	16
 boot_stack:
 	.fill	BOOT_STACK_SIZE, 1, 0
+	.globl	boot_stack_end
 boot_stack_end:
 
 	.section .pgtable, "aw", @nobits

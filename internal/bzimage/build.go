@@ -111,6 +111,70 @@ func addImageCheck(in Inputs, payload []byte) ([]byte, ImageCheck, error) {
 	return le.AppendUint32(payload, c.CRC32), c, nil
 }
 
+// multibootFields fills the address fields of the multiboot and multiboot2
+// headers (boot/multiboot_header.S) in the setup part of img: load the
+// payload, which starts payloadOff bytes into the file and is payloadLen
+// bytes long, at CODE32_START_DEFAULT with its bss after it, and enter at
+// multiboot_entry / multiboot2_entry. A loader reads from file offset
+// header_offset - (header_addr - load_addr), so header_addr is the
+// address the header would have if the file's bytes before the payload
+// were loaded right below 1 MiB.
+func multibootFields(in Inputs, img []byte, payloadOff, payloadLen int) error {
+	le := binary.LittleEndian
+	if _, err := symbol(in.SetupELF, "multiboot_header"); err != nil {
+		return nil // a setup without multiboot headers (a test's): nothing to fill
+	}
+	syms := map[string]uint64{}
+	for _, s := range []struct{ elf, name string }{
+		{in.SetupELF, "multiboot_header"}, {in.SetupELF, "multiboot2_header"},
+		{in.SetupELF, "multiboot2_address_tag"}, {in.SetupELF, "multiboot2_entry_tag"},
+		{in.PayloadELF, "multiboot_entry"}, {in.PayloadELF, "multiboot2_entry"}, {in.PayloadELF, "_end"},
+	} {
+		v, err := symbol(s.elf, s.name)
+		if err != nil {
+			return err
+		}
+		syms[s.name] = v
+	}
+	const load = asm.CODE32_START_DEFAULT
+	loadEnd, bssEnd := uint64(load+payloadLen), load+syms["_end"]
+	h1 := syms["multiboot_header"]
+	if h1+asm.MBH_SIZE > uint64(len(img)) || le.Uint32(img[h1:]) != asm.MULTIBOOT_HEADER_MAGIC {
+		return fmt.Errorf("%s: no multiboot header at multiboot_header (%#x)", in.SetupELF, h1)
+	}
+	for off, v := range map[uint64]uint64{
+		asm.MBH_header_addr: load - uint64(payloadOff) + h1, asm.MBH_load_addr: load,
+		asm.MBH_load_end_addr: loadEnd, asm.MBH_bss_end_addr: bssEnd, asm.MBH_entry_addr: load + syms["multiboot_entry"],
+	} {
+		le.PutUint32(img[h1+off:], uint32(v))
+	}
+	h2, at, et := syms["multiboot2_header"], syms["multiboot2_address_tag"], syms["multiboot2_entry_tag"]
+	if le.Uint32(img[h2:]) != asm.MULTIBOOT2_HEADER_MAGIC || le.Uint16(img[at:]) != asm.MULTIBOOT_HEADER_TAG_ADDRESS ||
+		le.Uint16(img[et:]) != asm.MULTIBOOT_HEADER_TAG_ENTRY_ADDRESS {
+		return fmt.Errorf("%s: the multiboot2 header or its address/entry tags are not where the symbols say", in.SetupELF)
+	}
+	for i, v := range []uint64{load - uint64(payloadOff) + h2, load, loadEnd, bssEnd} {
+		le.PutUint32(img[at+8+uint64(4*i):], uint32(v))
+	}
+	le.PutUint32(img[et+8:], uint32(load+syms["multiboot2_entry"]))
+	return nil
+}
+
+// StageImage is a linked boot stage (ELF and objcopy'd binary) with its
+// image_check filled and the CRC appended: what a loader loads. The PVH
+// stage that build/vmlinux carries (internal/kbuild pvh.go) is made so, as
+// the bzImage's payload is inside Build.
+func StageImage(elfPath, binPath string) ([]byte, ImageCheck, error) {
+	payload, err := os.ReadFile(binPath)
+	if err != nil {
+		return nil, ImageCheck{}, err
+	}
+	return addImageCheck(Inputs{PayloadELF: elfPath}, payload)
+}
+
+// Symbol is the value of a symbol of an ELF file.
+func Symbol(path, name string) (uint64, error) { return symbol(path, name) }
+
 func symbol(path, name string) (uint64, error) {
 	f, err := elf.Open(path)
 	if err != nil {
@@ -231,6 +295,9 @@ func Build(in Inputs) (*Image, error) {
 	}
 	le.PutUint32(img[pc+IC_size:], check.Size)
 	le.PutUint32(img[pc+IC_crc32:], check.CRC32)
+	if err := multibootFields(in, img, sects*512, len(payload)); err != nil {
+		return nil, err
+	}
 
 	img = append(img, payload...)
 	return &Image{Bytes: img, SetupSects: sects - 1, Syssize: syssize, InitSize: uint32(initSize), InfoOffs: uint32(info), Check: check}, nil

@@ -32,6 +32,7 @@ import (
 
 	"golang.org/x/arch/x86/x86asm"
 
+	"gokern/arch/amd64/asm"
 	"gokern/internal/bzimage"
 	"gokern/internal/kbuild"
 )
@@ -426,8 +427,10 @@ func TestSetupHeader(t *testing.T) {
 	// The image differs from setup.bin only where the builder patches it.
 	patched := func(off int) bool {
 		in := func(start, n int) bool { return off >= start && off < start+n }
+		mb, mb2a, mb2e := int(sym(t, m.setupSyms, "multiboot_header")), int(sym(t, m.setupSyms, "multiboot2_address_tag")), int(sym(t, m.setupSyms, "multiboot2_entry_tag"))
 		return in(hdrSetupSects, 1) || in(hdrSyssize, 4) || in(hdrInitSize, 4) ||
-			in(hdrKernelInfoOffset, 4) || in(kv+0x200, 64) || in(int(sym(t, m.setupSyms, "payload_check")), 8)
+			in(hdrKernelInfoOffset, 4) || in(kv+0x200, 64) || in(int(sym(t, m.setupSyms, "payload_check")), 8) ||
+			in(mb+asm.MBH_header_addr, 20) || in(mb2a+8, 16) || in(mb2e+8, 4) // the multiboot addresses
 	}
 	for i := range m.setupBin {
 		if b[i] != m.setupBin[i] && !patched(i) {
@@ -706,7 +709,8 @@ func TestPayloadLayout(t *testing.T) {
 }
 
 // kernelSegs reads the PT_LOAD segments of the kernel ELF straight from
-// the file, independently of ReadKernel.
+// the file, independently of ReadKernel: those in the kernel text mapping,
+// not the PVH boot stage kbuild adds at 1 MiB (internal/kbuild pvh.go).
 func kernelSegs(t *testing.T, path string) (entry uint64, segs []bzimage.Segment) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -718,7 +722,7 @@ func kernelSegs(t *testing.T, path string) (entry uint64, segs []bzimage.Segment
 		t.Fatal(err)
 	}
 	for _, p := range f.Progs {
-		if p.Type != elf.PT_LOAD || p.Memsz == 0 {
+		if p.Type != elf.PT_LOAD || p.Memsz == 0 || p.Vaddr < startKernelMap {
 			continue
 		}
 		segs = append(segs, bzimage.Segment{

@@ -65,6 +65,12 @@ func ReadKernel(path string) (*Piggy, error) {
 		if ph.Type != elf.PT_LOAD || ph.Memsz == 0 {
 			continue
 		}
+		if ph.Vaddr == asm.CODE32_START_DEFAULT && ph.Paddr == asm.CODE32_START_DEFAULT {
+			continue // the PVH boot stage kbuild puts into build/vmlinux (internal/kbuild pvh.go)
+		}
+		if ph.Paddr != ph.Vaddr && ph.Paddr != ph.Vaddr-asm.X__START_KERNEL_map {
+			return nil, fmt.Errorf("%s: segment at %#x has p_paddr %#x, not its physical address %#x", path, ph.Vaddr, ph.Paddr, ph.Vaddr-asm.X__START_KERNEL_map)
+		}
 		if ph.Vaddr < asm.X__START_KERNEL {
 			return nil, fmt.Errorf("%s: segment at %#x is below __START_KERNEL_map+LOAD_PHYSICAL_ADDR (%#x): link the kernel with -T in the kernel text mapping",
 				path, ph.Vaddr, uint64(asm.X__START_KERNEL))

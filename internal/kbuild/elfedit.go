@@ -89,10 +89,28 @@ func (im *elfImage) content(i int) []byte {
 	return im.data[sh.Off : sh.Off+sh.Size]
 }
 
-// write lays the file out again: everything up to the end of the loaded
-// data as it was, then every non-loaded section (with its new contents),
-// then the section header table.
+// write lays the file out again (layout) and writes it.
 func (im *elfImage) write(path string) error {
+	out, _, err := im.layout(nil, 0)
+	if err != nil {
+		return err
+	}
+	return writeFile(path, out)
+}
+
+func writeFile(path string, out []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, out, 0o755); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// layout lays the file out again: everything up to the end of the loaded
+// data as it was, then tail (bytes a new segment will load, at an offset
+// aligned to tailAlign, returned as tailOff), then every non-loaded
+// section (with its new contents), then the section header table.
+func (im *elfImage) layout(tail []byte, tailAlign uint64) (out []byte, tailOff uint64, err error) {
 	keep := uint64(0x40)
 	phoff, phnum := le.Uint64(im.data[0x20:]), int(le.Uint16(im.data[0x38:]))
 	if e := phoff + uint64(phnum)*56; e > keep {
@@ -111,7 +129,7 @@ func (im *elfImage) write(path string) error {
 		}
 		if elf.SectionFlag(sh.Flags)&elf.SHF_ALLOC != 0 {
 			if _, ok := im.repl[i]; ok {
-				return fmt.Errorf("elf: cannot replace loaded section %s", im.names[i])
+				return nil, 0, fmt.Errorf("elf: cannot replace loaded section %s", im.names[i])
 			}
 			if e := sh.Off + sh.Size; e > keep {
 				keep = e
@@ -121,7 +139,14 @@ func (im *elfImage) write(path string) error {
 		moved = append(moved, i)
 	}
 	sort.Slice(moved, func(a, b int) bool { return im.shdrs[moved[a]].Off < im.shdrs[moved[b]].Off })
-	out := append([]byte(nil), im.data[:keep]...)
+	out = append([]byte(nil), im.data[:keep]...)
+	if tail != nil {
+		for uint64(len(out))%tailAlign != 0 {
+			out = append(out, 0)
+		}
+		tailOff = uint64(len(out))
+		out = append(out, tail...)
+	}
 	shdrs := append([]elf.Section64(nil), im.shdrs...)
 	for _, i := range moved {
 		c := im.content(i)
@@ -141,12 +166,7 @@ func (im *elfImage) write(path string) error {
 	for _, sh := range shdrs {
 		binary.Write(&tab, le, sh)
 	}
-	out = append(out, tab.Bytes()...)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, out, 0o755); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return append(out, tab.Bytes()...), tailOff, nil
 }
 
 // addSymbols appends the aliases to .symtab/.strtab as global symbols

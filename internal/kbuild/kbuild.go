@@ -1,7 +1,9 @@
-// Package kbuild builds gokern: the Go kernel (build/vmlinux), the boot
+// Package kbuild builds gokern: the Go kernel (build/.tmp_vmlinux, then
+// build/vmlinux with the boot stage for its PVH entry, pvh.go), the boot
 // payload (boot/compressed → build/compressed/vmlinux.bin), the real-mode
 // setup (boot/*.S → build/setup.elf, setup.bin) and the bootable image
-// (build/bzImage), plus build/System.map. It is the counterpart of Linux's
+// (build/bzImage), plus build/System.map, and on request a GRUB ISO
+// (grub.go). It is the counterpart of Linux's
 // arch/x86/boot/Makefile and is used by `./qemu.sh build` (cmd/kbuild) and
 // by the boot-test harness.
 package kbuild
@@ -48,8 +50,14 @@ type Options struct {
 // Result lists what was built.
 type Result struct {
 	Out, BzImage, Vmlinux, SetupELF, SystemMap string
-	Image                                      *bzimage.Image
-	Piggy                                      *bzimage.Piggy
+	// TmpVmlinux is the Go linker's kernel with its Linux names, before the
+	// PVH boot stage goes in (Linux's .tmp_vmlinux: an intermediate link).
+	TmpVmlinux string
+	Image      *bzimage.Image
+	Piggy      *bzimage.Piggy
+	// PVH is the boot stage build/vmlinux carries for the PVH entry
+	// (pvh.go).
+	PVH *PVHStage
 	// Steps is the number of steps that ran: 0 when everything was up to
 	// date.
 	Steps int
@@ -120,13 +128,14 @@ func Build(o Options) (*Result, error) {
 		o.Out = filepath.Join(o.Root, "build")
 	}
 	r := &Result{
-		Out:       o.Out,
-		BzImage:   filepath.Join(o.Out, "bzImage"),
-		Vmlinux:   filepath.Join(o.Out, "vmlinux"),
-		SetupELF:  filepath.Join(o.Out, "setup.elf"),
-		SystemMap: filepath.Join(o.Out, "System.map"),
+		Out:        o.Out,
+		BzImage:    filepath.Join(o.Out, "bzImage"),
+		Vmlinux:    filepath.Join(o.Out, "vmlinux"),
+		TmpVmlinux: filepath.Join(o.Out, ".tmp_vmlinux"),
+		SetupELF:   filepath.Join(o.Out, "setup.elf"),
+		SystemMap:  filepath.Join(o.Out, "System.map"),
 	}
-	for _, d := range []string{o.Out, filepath.Join(o.Out, "boot"), filepath.Join(o.Out, "compressed"), filepath.Join(o.Out, ".kbuild")} {
+	for _, d := range []string{o.Out, filepath.Join(o.Out, "boot"), filepath.Join(o.Out, "compressed"), filepath.Join(o.Out, "pvh"), filepath.Join(o.Out, ".kbuild")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
@@ -151,7 +160,16 @@ func Build(o Options) (*Result, error) {
 	if err := b.constsInc(); err != nil {
 		return nil, err
 	}
-	payloadELF, payloadBin, err := b.payload()
+	// The boot stage's objects; then the stage for the PVH entry, which
+	// goes into build/vmlinux, from which the bzImage's payload is made.
+	stageObjs, err := b.assemble(filepath.Join("boot", "compressed"), filepath.Join(b.o.Out, "compressed"), "--64", []string{"boot", b.incDir()}, "piggy.S")
+	if err != nil {
+		return nil, err
+	}
+	if err := b.pvh(stageObjs); err != nil {
+		return nil, err
+	}
+	payloadELF, payloadBin, err := b.payload(stageObjs)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +245,7 @@ func (b *builder) kernel() error {
 	// initialisers).
 	ldflags := "-E " + Entry + " -T " + TextStart + " -compressdwarf=false -buildid=" +
 		" -X main.gokern_version=" + Version + " -X main.go_version=" + runtime.Version() + " -X main.build_info=" + buildInfo(b.o.Debug)
-	args := []string{"build", "-o", r.Vmlinux, "-ldflags", ldflags}
+	args := []string{"build", "-o", r.TmpVmlinux, "-ldflags", ldflags}
 	if b.o.Debug {
 		args = append(args, "-gcflags=all=-N -l")
 	}
@@ -237,20 +255,19 @@ func (b *builder) kernel() error {
 		return err
 	}
 	return b.do(&step{
-		tag: "GO", show: b.rel(r.Vmlinux),
+		tag: "GO", show: b.rel(r.TmpVmlinux),
 		inputs:  srcs,
 		extra:   append(append([]string{b.o.Root, strings.Join(args, "\x00")}, goEnv...), b.tools...),
-		outputs: []string{r.Vmlinux, r.SystemMap},
+		outputs: []string{r.TmpVmlinux},
 		run: func() error {
 			if err := b.run(b.o.Root, goEnv, "go", args...); err != nil {
 				return err
 			}
-			b.logStep("KSYMS", b.rel(r.Vmlinux))
+			b.logStep("KSYMS", b.rel(r.TmpVmlinux))
 			if err := b.ksyms(); err != nil {
-				return fmt.Errorf("kbuild: Linux names for %s: %v", r.Vmlinux, err)
+				return fmt.Errorf("kbuild: Linux names for %s: %v", r.TmpVmlinux, err)
 			}
-			b.logStep("NM", b.rel(r.SystemMap))
-			return writeSystemMap(r.Vmlinux, r.SystemMap)
+			return nil
 		},
 	})
 }
@@ -259,7 +276,7 @@ func (b *builder) kernel() error {
 // bottom of the boot stack for unwinders.
 func (b *builder) ksyms() error {
 	r := b.r
-	f, err := elf.Open(r.Vmlinux)
+	f, err := elf.Open(r.TmpVmlinux)
 	if err != nil {
 		return err
 	}
@@ -292,7 +309,7 @@ func (b *builder) ksyms() error {
 	for _, c := range r.Collisions {
 		b.logf("WARNING: kbuild: %s", c)
 	}
-	im, err := readELFImage(r.Vmlinux)
+	im, err := readELFImage(r.TmpVmlinux)
 	if err != nil {
 		return err
 	}
@@ -311,12 +328,13 @@ func (b *builder) ksyms() error {
 	if b.o.Verbose {
 		b.logf("  # %d Linux names (%d DWARF variables), %d outermost frames, %d collisions", len(r.Aliases), r.DWARFVariables, r.EndOfStack, len(r.Collisions))
 	}
-	return im.write(r.Vmlinux)
+	return im.write(r.TmpVmlinux)
 }
 
-// payload: the kernel's segments (piggy.bin) inside the 32/64-bit boot
-// stage, boot/compressed, linked at 0.
-func (b *builder) payload() (elfPath, binPath string, err error) {
+// payload: the kernel's segments (piggy.bin, from build/vmlinux) inside the
+// 32/64-bit boot stage, boot/compressed, linked at 0. objs are the stage's
+// objects; piggy.o among them includes piggy.bin.
+func (b *builder) payload(objs []string) (elfPath, binPath string, err error) {
 	r := b.r
 	cdir := filepath.Join(b.o.Out, "compressed")
 	piggy, err := bzimage.ReadKernel(r.Vmlinux)
@@ -333,12 +351,12 @@ func (b *builder) payload() (elfPath, binPath string, err error) {
 		b.logStep("PIGGY", b.rel(piggyBin))
 		b.ran++
 	}
-	objs, err := b.assemble(filepath.Join("boot", "compressed"), cdir, "--64", []string{"boot", b.incDir(), cdir})
+	piggyObj, err := b.assembleFile(filepath.Join(b.o.Root, "boot", "compressed", "piggy.S"), cdir, "--64", []string{"boot", b.incDir(), cdir})
 	if err != nil {
 		return "", "", err
 	}
 	elfPath = filepath.Join(cdir, "vmlinux")
-	if err := b.link(elfPath, "elf_x86_64", "boot/compressed/vmlinux.lds", objs); err != nil {
+	if err := b.link(elfPath, "elf_x86_64", "boot/compressed/vmlinux.lds", append(objs, piggyObj)); err != nil {
 		return "", "", err
 	}
 	binPath = filepath.Join(cdir, "vmlinux.bin")
@@ -347,7 +365,7 @@ func (b *builder) payload() (elfPath, binPath string, err error) {
 
 // setup: the real-mode setup, every boot/*.S, linked at 0.
 func (b *builder) setup() (string, error) {
-	objs, err := b.assemble("boot", filepath.Join(b.o.Out, "boot"), "--32", []string{"boot", b.incDir()})
+	objs, err := b.assemble("boot", filepath.Join(b.o.Out, "boot"), "--32", []string{"boot", b.incDir()}, "")
 	if err != nil {
 		return "", err
 	}
@@ -358,10 +376,9 @@ func (b *builder) setup() (string, error) {
 	return bin, b.objcopy(b.r.SetupELF, bin)
 }
 
-// assemble runs as on every *.S of srcDir (relative to the root) into
-// objDir. Each object depends on its source and on what it includes
-// (.include, .incbin).
-func (b *builder) assemble(srcDir, objDir, mode string, incDirs []string) ([]string, error) {
+// assemble runs as on every *.S of srcDir (relative to the root) but skip
+// into objDir.
+func (b *builder) assemble(srcDir, objDir, mode string, incDirs []string, skip string) ([]string, error) {
 	srcs, err := filepath.Glob(filepath.Join(b.o.Root, srcDir, "*.S"))
 	if err != nil {
 		return nil, err
@@ -369,24 +386,11 @@ func (b *builder) assemble(srcDir, objDir, mode string, incDirs []string) ([]str
 	sort.Strings(srcs)
 	var objs []string
 	for _, src := range srcs {
-		rel := b.rel(src)
-		obj := filepath.Join(objDir, strings.TrimSuffix(filepath.Base(src), ".S")+".o")
-		args := []string{mode, "-g"}
-		for _, d := range incDirs {
-			args = append(args, "-I", d)
+		if filepath.Base(src) == skip {
+			continue
 		}
-		args = append(args, "-o", obj, rel)
-		inputs, err := b.includes(src, incDirs)
+		obj, err := b.assembleFile(src, objDir, mode, incDirs)
 		if err != nil {
-			return nil, err
-		}
-		if err := b.do(&step{
-			tag: "AS", show: strings.TrimSuffix(rel, ".S") + ".o",
-			inputs:  inputs,
-			extra:   append([]string{strings.Join(args, "\x00")}, b.tools...),
-			outputs: []string{obj},
-			run:     func() error { return b.run(b.o.Root, nil, "as", args...) },
-		}); err != nil {
 			return nil, err
 		}
 		objs = append(objs, obj)
@@ -395,6 +399,33 @@ func (b *builder) assemble(srcDir, objDir, mode string, incDirs []string) ([]str
 		return nil, fmt.Errorf("kbuild: no *.S in %s", srcDir)
 	}
 	return objs, nil
+}
+
+// assembleFile runs as on src into objDir. The object depends on its
+// source and on what it includes (.include, .incbin).
+func (b *builder) assembleFile(src, objDir, mode string, incDirs []string) (string, error) {
+	rel := b.rel(src)
+	obj := filepath.Join(objDir, strings.TrimSuffix(filepath.Base(src), ".S")+".o")
+	args := []string{mode, "-g"}
+	for _, d := range incDirs {
+		args = append(args, "-I", d)
+	}
+	args = append(args, "-o", obj, rel)
+	inputs, err := b.includes(src, incDirs)
+	if err != nil {
+		return "", err
+	}
+	show := strings.TrimSuffix(rel, ".S") + ".o"
+	if filepath.Base(objDir) != filepath.Base(filepath.Dir(src)) {
+		show = b.rel(obj) // a second object of one source (build/pvh/piggy.o)
+	}
+	return obj, b.do(&step{
+		tag: "AS", show: show,
+		inputs:  inputs,
+		extra:   append([]string{strings.Join(args, "\x00")}, b.tools...),
+		outputs: []string{obj},
+		run:     func() error { return b.run(b.o.Root, nil, "as", args...) },
+	})
 }
 
 // includes returns src and every file it pulls in, recursively.

@@ -37,6 +37,9 @@ const (
 	ExitFailure = 0x11<<1 | 1 // 35
 )
 
+// OVMF is the UEFI firmware (Debian's ovmf package; qemu.sh installs it).
+const OVMF = "/usr/share/ovmf/OVMF.fd"
+
 // DefaultTimeout bounds one boot. It is a hang guard, not a speed
 // assertion: a boot under TCG takes about a second.
 const DefaultTimeout = 120 * time.Second
@@ -103,7 +106,7 @@ type Config struct {
 	Append  string        // kernel command line after "earlyprintk=serial"
 	Mem     string        // -m, default 128M
 	Machine string        // -machine, default pc
-	BIOS    string        // "" (SeaBIOS) or "qboot"
+	BIOS    string        // "" (SeaBIOS), "qboot" or "ovmf" (UEFI: Debian's ovmf package)
 	CPU     string        // -cpu, default QEMU's
 	SMP     int           // -smp, default 1
 	Initrd  string        // -initrd
@@ -153,8 +156,11 @@ func Args(t testing.TB, cfg Config) []string {
 	} else {
 		args = append(args, "-kernel", img, "-append", strings.TrimSpace("earlyprintk=serial "+cfg.Append))
 	}
-	if cfg.BIOS == "qboot" {
+	switch cfg.BIOS {
+	case "qboot":
 		args = append(args, "-bios", "qboot.rom")
+	case "ovmf":
+		args = append(args, "-bios", OVMF)
 	}
 	if cfg.CPU != "" {
 		args = append(args, "-cpu", cfg.CPU)

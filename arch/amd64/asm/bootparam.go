@@ -34,7 +34,15 @@ const (
 	BP_ext_cmd_line_ptr        = 0x0c8 // u32: bits 63..32 of cmd_line_ptr
 	BP_cc_blob_address         = 0x13c // u32
 	BP_edid_info               = 0x140
-	BP_efi_info                = 0x1c0
+	BP_efi_info                = 0x1c0 // struct efi_info, 0x20 bytes:
+	BP_efi_loader_signature    = 0x1c0 // u32: "EL64" (EFI64_LOADER_SIGNATURE) from a 64-bit EFI loader
+	BP_efi_systab              = 0x1c4 // u32: the EFI system table, low half
+	BP_efi_memdesc_size        = 0x1c8 // u32
+	BP_efi_memdesc_version     = 0x1cc // u32
+	BP_efi_memmap              = 0x1d0 // u32: the EFI memory map, low half
+	BP_efi_memmap_size         = 0x1d4 // u32: its bytes
+	BP_efi_systab_hi           = 0x1d8 // u32
+	BP_efi_memmap_hi           = 0x1dc // u32
 	BP_alt_mem_k               = 0x1e0 // u32: KiB above 1 MiB (INT 15h AX=E801h)
 	BP_scratch                 = 0x1e4 // u32
 	BP_e820_entries            = 0x1e8 // u8: number of entries in e820_table
@@ -104,6 +112,46 @@ const (
 	BOOT_FLAG_MAGIC       = 0xaa55
 )
 
+// type_of_loader (boot.rst "type_of_loader"): the loader's id in the high
+// nibble, its version in the low one (0xff: undefined).
+const (
+	LOADER_TYPE_GRUB      = 0x7
+	LOADER_TYPE_XEN       = 0x9 // Linux's PVH entry claims it (init_pvh_bootparams)
+	LOADER_TYPE_QEMU      = 0xb
+	LOADER_TYPE_UNDEFINED = 0xff
+)
+
+// struct setup_data (bootparam.h; boot.rst "setup_data"): a linked list of
+// extra boot data, its head at hdr.setup_data, each node a physical
+// address. A loader may pass its own (QEMU: SETUP_RNG_SEED); gokern's
+// entries prepend SETUP_GOKERN_BOOT.
+const (
+	SD_next = 0  // u64: the next node, 0 at the end
+	SD_type = 8  // u32: SETUP_*
+	SD_len  = 12 // u32: bytes of data
+	SD_data = 16
+
+	SETUP_NONE     = 0
+	SETUP_E820_EXT = 1
+	// SETUP_GOKERN_BOOT is gokern's own type, far from Linux's enum (which
+	// ends below 16, with SETUP_INDIRECT at bit 31): how the kernel was
+	// entered, written by the entry that ran (the real-mode setup,
+	// multiboot, multiboot2, PVH). GRUB's `linux` enters at code32_start
+	// and writes none: its absence means the 32-bit entry.
+	SETUP_GOKERN_BOOT = 0x4b4f47 // "GOK"
+
+	// Its data: u32 entry, then the loader's name, NUL-terminated.
+	GB_entry            = 0
+	GB_loader_name      = 4
+	GB_LOADER_NAME_SIZE = 60
+	GB_SIZE             = 64
+
+	BOOT_ENTRY_16BIT      = 1 // _start, through the real-mode setup
+	BOOT_ENTRY_MULTIBOOT  = 2 // multiboot_entry
+	BOOT_ENTRY_MULTIBOOT2 = 3 // multiboot2_entry
+	BOOT_ENTRY_PVH        = 4 // pvh_start_xen
+)
+
 // loadflags bits (boot.rst "loadflags").
 const (
 	LOADED_HIGH   = 0x01 // the protected-mode code is loaded at 0x100000
@@ -153,6 +201,19 @@ func (bp *BootParams) Ramdisk() (addr, size uint64) {
 	addr = uint64(bp.u32(BP_ramdisk_image)) | uint64(bp.u32(BP_ext_ramdisk_image))<<32
 	size = uint64(bp.u32(BP_ramdisk_size)) | uint64(bp.u32(BP_ext_ramdisk_size))<<32
 	return
+}
+
+// Setup_data is the physical address of the first setup_data node.
+func (bp *BootParams) Setup_data() uint64 { return le.Uint64(bp[BP_setup_data:]) }
+
+// Efi_loader_signature, Efi_systab and Efi_memmap read struct efi_info
+// (Linux efi_info; the _hi halves above 4 GiB).
+func (bp *BootParams) Efi_loader_signature() uint32 { return bp.u32(BP_efi_loader_signature) }
+func (bp *BootParams) Efi_systab() uint64 {
+	return uint64(bp.u32(BP_efi_systab)) | uint64(bp.u32(BP_efi_systab_hi))<<32
+}
+func (bp *BootParams) Efi_memmap() (addr uint64, size, descSize uint32) {
+	return uint64(bp.u32(BP_efi_memmap)) | uint64(bp.u32(BP_efi_memmap_hi))<<32, bp.u32(BP_efi_memmap_size), bp.u32(BP_efi_memdesc_size)
 }
 
 // E820_entries is the number of entries the setup code stored.

@@ -38,7 +38,10 @@ type KernelSegment struct {
 // whose first bytes are image into out, and returns how many it found
 // (those whose header lies inside image). The kernel passes the first page
 // of _text: the first PT_LOAD starts with the ELF header, which the boot
-// stage copied to 16 MiB with the rest.
+// stage copied to 16 MiB with the rest. Segments outside the kernel text
+// mapping are not the kernel's: build/vmlinux also carries the boot stage
+// for the PVH entry at 1 MiB (internal/kbuild pvh.go), which the kernel
+// must not map.
 func parseKernelSegments(image []byte, out []KernelSegment) int {
 	if len(image) < 64 || binary.LittleEndian.Uint32(image) != elfMagic {
 		return 0
@@ -53,7 +56,7 @@ func parseKernelSegments(image []byte, out []KernelSegment) int {
 			break
 		}
 		ph := image[off : off+elfPhdrSize]
-		if binary.LittleEndian.Uint32(ph[0:]) != PT_LOAD {
+		if binary.LittleEndian.Uint32(ph[0:]) != PT_LOAD || binary.LittleEndian.Uint64(ph[16:]) < asm.X__START_KERNEL_map {
 			continue
 		}
 		out[n] = KernelSegment{

@@ -2,6 +2,7 @@ package mm
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"os"
 	"testing"
 
@@ -10,9 +11,11 @@ import (
 	"gokern/paging"
 )
 
-// parseKernelSegments, on a real ELF image (this test binary): the
-// PT_LOAD segments it finds in the first page are the ones debug/elf
-// reads from the whole file.
+// parseKernelSegments, on a real ELF image (this test binary, with its
+// segments but the first moved into the kernel text mapping): the PT_LOAD
+// segments it finds in the first page are the ones debug/elf reads from
+// the whole file, but the first, which is outside the kernel text mapping
+// as build/vmlinux's PVH boot stage is.
 func TestParseKernelSegments(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -23,20 +26,33 @@ func TestParseKernelSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var want []KernelSegment
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_LOAD {
-			want = append(want, KernelSegment{Vaddr: p.Vaddr, Memsz: p.Memsz, Flags: uint32(p.Flags)})
-		}
-	}
 	raw, err := os.ReadFile(exe)
 	if err != nil {
 		t.Fatal(err)
 	}
+	page := append([]byte(nil), raw[:4096]...)
+	le := binary.LittleEndian
+	phoff, phnum := le.Uint64(page[elfEhdrPhoff:]), int(le.Uint16(page[elfEhdrPhnum:]))
+	var want []KernelSegment
+	loads := 0
+	for i, p := range f.Progs {
+		if p.Type != elf.PT_LOAD {
+			continue
+		}
+		if loads++; loads == 1 {
+			continue // left where it is: skipped
+		}
+		if i >= phnum {
+			t.Fatal("debug/elf and the header disagree")
+		}
+		v := p.Vaddr + asm.X__START_KERNEL_map
+		le.PutUint64(page[phoff+uint64(i)*elfPhdrSize+16:], v)
+		want = append(want, KernelSegment{Vaddr: v, Memsz: p.Memsz, Flags: uint32(p.Flags)})
+	}
 	var segs [8]KernelSegment
-	n := parseKernelSegments(raw[:4096], segs[:])
+	n := parseKernelSegments(page, segs[:])
 	if n != len(want) || n < 2 {
-		t.Fatalf("found %d segments, debug/elf %d", n, len(want))
+		t.Fatalf("found %d segments, want %d", n, len(want))
 	}
 	for i := range want {
 		if segs[i] != want[i] {
@@ -44,12 +60,12 @@ func TestParseKernelSegments(t *testing.T) {
 		}
 	}
 	// Room for one: one. Not an ELF file, or headers cut off: none.
-	if parseKernelSegments(raw[:4096], segs[:1]) != 1 {
+	if parseKernelSegments(page, segs[:1]) != 1 {
 		t.Error("out of room: want 1")
 	}
-	junk := append([]byte(nil), raw[:4096]...)
+	junk := append([]byte(nil), page...)
 	junk[0] = 0
-	if parseKernelSegments(junk, segs[:]) != 0 || parseKernelSegments(raw[:64], segs[:]) != 0 {
+	if parseKernelSegments(junk, segs[:]) != 0 || parseKernelSegments(page[:64], segs[:]) != 0 {
 		t.Error("a non-ELF or truncated image gave segments")
 	}
 }
