@@ -12,6 +12,9 @@
 #                          with linux, linux16, multiboot, multiboot2) and boot it
 #   ./qemu.sh pvh          boot build/vmlinux through its PVH entry (-kernel ELF)
 #   ./qemu.sh test         every test: gofmt, go vet, host tests, boot tests, gdb test
+#   ./qemu.sh bench        boot time: gokern to its idle line against a floor image
+#                          that exits at its first instruction, SeaBIOS and qboot,
+#                          medians and ratio, and start_kernel's steps (BENCH_RUNS=7)
 #
 # Settings (environment):
 #   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35|microvm
@@ -184,8 +187,13 @@ test)
 	echo "== go test (host tests, boot tests, gdb test)" >&2
 	go test -count=1 -timeout 25m ./...
 	;;
+bench)
+	ensure_tools
+	build
+	go run ./cmd/bootbench -n "${BENCH_RUNS:-7}" -append "$APPEND"
+	;;
 *)
-	echo "usage: ./qemu.sh [build|run|grub|pvh|debug [gdb]|test] [-- qemu args]" >&2
+	echo "usage: ./qemu.sh [build|run|grub|pvh|debug [gdb]|test|bench] [-- qemu args]" >&2
 	exit 2
 	;;
 esac

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gokern/drivers/acpi"
+	"gokern/internal/bench"
 	"gokern/internal/fwtables"
 	"gokern/internal/ktest"
 	q "gokern/internal/qemutest"
@@ -153,5 +154,26 @@ func TestInterruptModes(t *testing.T) {
 			allPassed(t, r)
 			mustContain(t, r, c.want...)
 		})
+	}
+}
+
+// TestFloorImage: ./qemu.sh bench's floor image is a boot-protocol image
+// QEMU accepts as a kernel, and its first instruction ends the run (exit
+// 33) under both firmwares; the wall times are logged (the bench compares
+// them with the kernel's; no test holds a time limit).
+func TestFloorImage(t *testing.T) {
+	img, err := bench.BuildFloor(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bios := range []string{"seabios", "qboot"} {
+		w, out, err := bench.Boot(img, bios, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(out) != "" {
+			t.Fatalf("the floor printed %q", out)
+		}
+		t.Logf("floor image under %s: %v wall", bios, w)
 	}
 }
