@@ -219,6 +219,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "quicklist", Run: mm.Test_quicklist},
 	{Name: "quicklist_pgtables", Run: mm.Test_quicklist_pgtables},
 	{Name: "bad_page", Run: mm.Test_bad_page},
+	// The walk-through of docs/buddy.md.
+	{Name: "buddy_demo", Run: mm.Test_buddy_demo, Explicit: true},
 	// Needs page_poison=1.
 	{Name: "page_poison", Run: mm.Test_page_poison, Explicit: true},
 	{Name: "lapic", Run: apic.Test_lapic},

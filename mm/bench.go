@@ -25,32 +25,15 @@ func BenchBuddy() {
 		variant = "bitmap"
 	}
 	for _, order := range [2]uint{0, 3} {
-		// Hold every free block below MAX_ORDER of the zone GFP_KERNEL
-		// uses, on a list through their lru, each with its order in
-		// Private (both are the owner's while a block is allocated).
-		INIT_LIST_HEAD(&selftest_pages)
 		z := &NODE_DATA(0).Node_zones[gfpKernelZone()]
-		for o := uint(0); o < MAX_ORDER-1; o++ {
-			for z.Free_area[o].Nr_free != 0 {
-				p := allocPages(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, o, 0)
-				if p == nil {
-					break
-				}
-				set_page_private(p, o)
-				List_add(&p.Lru, &selftest_pages)
-			}
-		}
+		hold_small_blocks(z)
 		split := benchPairs(order)
 		warm_block := Alloc_pages(GFP_KERNEL, order)
 		warm := benchPairs(order)
 		if warm_block != nil {
 			X__free_pages(warm_block, order)
 		}
-		for !List_empty(&selftest_pages) {
-			p := list_entry(selftest_pages.Next)
-			List_del(&p.Lru)
-			X__free_pages(p, uint(p.Private))
-		}
+		free_selftest_pages()
 		printk.Pr_info("bench buddy (%s): order %d: split %d ns (%d cycles), warm %d ns (%d cycles) per alloc+free\n",
 			printk.Str(variant), printk.Int(order), printk.Int(split.ns), printk.Int(split.cycles),
 			printk.Int(warm.ns), printk.Int(warm.cycles))
@@ -72,4 +55,26 @@ func benchPairs(order uint) benchResult {
 // the highest populated one.
 func gfpKernelZone() ZoneType {
 	return NODE_DATA(0).Node_zonelists[0].Zonerefs[0].Zone_idx
+}
+
+// hold_small_blocks takes every free block below MAX_ORDER out of zone z,
+// so that the zone has only MAX_ORDER blocks left: the next allocation
+// splits one all the way down. The blocks go on selftest_pages, through
+// their lru, each with its order in Private (both are the owner's while a
+// block is allocated); free_selftest_pages gives them back.
+func hold_small_blocks(z *Zone) {
+	INIT_LIST_HEAD(&selftest_pages)
+	for o := uint(0); o < MAX_ORDER-1; o++ {
+		for z.Free_area[o].Nr_free != 0 {
+			p := allocPages(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, o, 0)
+			if p == nil || page_zonenum(p) != zone_idx(z) {
+				if p != nil {
+					freePages(p, o, 0)
+				}
+				break
+			}
+			set_page_private(p, o)
+			List_add(&p.Lru, &selftest_pages)
+		}
+	}
 }

@@ -82,14 +82,7 @@ func TestAllocFreeCoalesce(t *testing.T) {
 		defaultBoot(t, bitmap)
 		want := freeBlocks()
 		free := Nr_free_pages()
-		var pages []*Page
-		for {
-			p := Alloc_pages(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, 0)
-			if p == nil {
-				break
-			}
-			pages = append(pages, p)
-		}
+		pages := allocAll(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, 0)
 		if uint64(len(pages)) != free || Nr_free_pages() != 0 {
 			t.Fatalf("allocated %d of %d free pages, %d left", len(pages), free, Nr_free_pages())
 		}
@@ -161,14 +154,7 @@ func TestFragmentation(t *testing.T) {
 	variants(t, func(t *testing.T, bitmap bool) {
 		m := boot(t, []span{{0x1000, 0x9f000}, {0x100000, 8 * MiB}}, []span{{0, 0x1000}}, bitmap)
 		want := freeBlocks()
-		var pages []*Page
-		for {
-			p := Alloc_pages(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, 0)
-			if p == nil {
-				break
-			}
-			pages = append(pages, p)
-		}
+		pages := allocAll(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, 0)
 		byPfn := map[uint64]*Page{}
 		for _, p := range pages {
 			byPfn[Page_to_pfn(p)] = p

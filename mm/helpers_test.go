@@ -194,3 +194,15 @@ func reservedIn(start, end uint64) uint64 {
 	})
 	return n
 }
+
+// allocAll allocates order-order blocks with gfp until none is left.
+func allocAll(gfp Gfp, order uint) []*Page {
+	var pages []*Page
+	for {
+		p := Alloc_pages(gfp, order)
+		if p == nil {
+			return pages
+		}
+		pages = append(pages, p)
+	}
+}

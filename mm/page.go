@@ -130,15 +130,21 @@ func Page_zone(p *Page) *Zone {
 
 // Reference counts, Linux include/linux/page_ref.h and mm.h.
 
-func Page_count(p *Page) int32            { return p.Refcount }
-func Set_page_count(p *Page, v int32)     { p.Refcount = v }
-func init_page_count(p *Page)             { p.Refcount = 0 }
-func set_page_refcounted(p *Page)         { p.Refcount = 1 }
-func Get_page(p *Page)                    { p.Refcount++ }
-func put_page_testzero(p *Page) bool      { p.Refcount--; return p.Refcount == 0 }
-func page_ref_count(p *Page) int32        { return p.Refcount }
-func page_ref_add(p *Page, n int32)       { p.Refcount += n }
-func Page_ref_inc(p *Page)                { p.Refcount++ }
+func Page_count(p *Page) int32        { return p.Refcount }
+func Set_page_count(p *Page, v int32) { p.Refcount = v }
+func init_page_count(p *Page)         { p.Refcount = 0 }
+func set_page_refcounted(p *Page)     { p.Refcount = 1 }
+func Get_page(p *Page)                { p.Refcount++ }
+func put_page_testzero(p *Page) bool  { p.Refcount--; return p.Refcount == 0 }
+func page_ref_count(p *Page) int32    { return p.Refcount }
+func page_ref_add(p *Page, n int32)   { p.Refcount += n }
+func Page_ref_inc(p *Page)            { p.Refcount++ }
+
+// set_buddy_order marks p the head of a free block of order order (Linux
+// set_buddy_order). Not inlined, nor is del_page_from_free_list: a
+// breakpoint on each shows a merge climb the orders (docs/buddy.md).
+//
+//go:noinline
 func set_buddy_order(p *Page, order uint) { set_page_private(p, order); X__SetPageBuddy(p) }
 
 // allocOrder returns the order p's block was allocated with and true, or

@@ -69,7 +69,10 @@ func add_to_free_list(p *Page, zone *Zone, order uint, tail bool) {
 	area.Nr_free++
 }
 
-// del_page_from_free_list takes a free block's head off its list.
+// del_page_from_free_list takes a free block's head off its list (not
+// inlined: a gdb stopping point, see set_buddy_order).
+//
+//go:noinline
 func del_page_from_free_list(p *Page, zone *Zone, order uint) {
 	List_del(&p.Lru)
 	X__ClearPageBuddy(p)
@@ -136,20 +139,27 @@ func X__rmqueue_smallest(zone *Zone, order uint) *Page {
 		return bitmapRmqueue(zone, order)
 	}
 	for current_order := order; current_order < MAX_ORDER; current_order++ {
-		area := &zone.Free_area[current_order]
-		var p *Page
-		switch {
-		case !List_empty(&area.Free_list):
-			p = list_entry(area.Free_list.Next)
-			del_page_from_free_list(p, zone, current_order)
-		case current_order == MAX_ORDER-1:
-			p = deferred_grow_zone(zone)
+		if p := take_from_free_area(zone, current_order); p != nil {
+			expand(zone, Page_to_pfn(p), order, current_order)
+			return p
 		}
-		if p == nil {
-			continue
-		}
-		expand(zone, Page_to_pfn(p), order, current_order)
+	}
+	return nil
+}
+
+// take_from_free_area takes the first block off order's free list (Linux
+// get_page_from_free_area, then del_page_from_free_list) or, at
+// MAX_ORDER-1 with the list empty, a block whose struct pages were
+// deferred (deferred_grow_zone); nil if there is none.
+func take_from_free_area(zone *Zone, order uint) *Page {
+	area := &zone.Free_area[order]
+	if !List_empty(&area.Free_list) {
+		p := list_entry(area.Free_list.Next)
+		del_page_from_free_list(p, zone, order)
 		return p
+	}
+	if order == MAX_ORDER-1 {
+		return deferred_grow_zone(zone)
 	}
 	return nil
 }

@@ -32,7 +32,10 @@ func MARK_USED(index uint64, order uint, area *FreeArea) {
 	area.Map[i/64] ^= 1 << (i % 64)
 }
 
-// test_and_change_bit toggles the bit and returns its old value.
+// test_and_change_bit toggles the bit and returns its old value (not
+// inlined: a gdb stopping point, docs/buddy.md).
+//
+//go:noinline
 func test_and_change_bit(i uint64, m []uint64) bool {
 	w := &m[i/64]
 	old := *w&(1<<(i%64)) != 0
@@ -68,21 +71,13 @@ func bitmapFreeOnePage(p *Page, pfn uint64, zone *Zone, order uint, fpi int) {
 func bitmapRmqueue(zone *Zone, order uint) *Page {
 	base := zone.map_base
 	for current_order := order; current_order < MAX_ORDER; current_order++ {
-		area := &zone.Free_area[current_order]
-		var p *Page
-		switch {
-		case !List_empty(&area.Free_list):
-			p = list_entry(area.Free_list.Next)
-			del_page_from_free_list(p, zone, current_order)
-		case current_order == MAX_ORDER-1:
-			p = deferred_grow_zone(zone)
-		}
+		p := take_from_free_area(zone, current_order)
 		if p == nil {
 			continue
 		}
 		index := Page_to_pfn(p) - base
 		if current_order != MAX_ORDER-1 {
-			MARK_USED(index, current_order, area)
+			MARK_USED(index, current_order, &zone.Free_area[current_order])
 		}
 		// expand(zone, page, index, order, current_order, area)
 		high := current_order

@@ -66,6 +66,7 @@ func Test_buddy_alloc_all(t *kunit.Kunit) {
 		if p == nil {
 			break
 		}
+		set_page_private(p, 0)
 		List_add(&p.Lru, &selftest_pages)
 		n++
 	}
@@ -76,7 +77,7 @@ func Test_buddy_alloc_all(t *kunit.Kunit) {
 	if msg := CheckInvariants(); msg != "" {
 		t.Errorf("all allocated: %s", printk.Str(msg))
 	}
-	free_selftest_pages(0)
+	free_selftest_pages()
 	takeSnapshot(&after)
 	if after != before || Nr_free_pages() != free {
 		t.Errorf("after freeing everything the free blocks differ (free %d, was %d)", printk.Int(Nr_free_pages()), printk.Int(free))
@@ -90,15 +91,16 @@ func Test_buddy_alloc_all(t *kunit.Kunit) {
 }
 
 // selftest_pages holds the blocks a selftest keeps allocated, linked
-// through their lru (a static head: the pages point at it).
+// through their lru (a static head: the pages point at it), each with its
+// order in Private.
 var selftest_pages ListHead
 
-// free_selftest_pages frees every block on selftest_pages, of order order.
-func free_selftest_pages(order uint) {
+// free_selftest_pages frees every block on selftest_pages.
+func free_selftest_pages() {
 	for !List_empty(&selftest_pages) {
 		p := list_entry(selftest_pages.Next)
 		List_del(&p.Lru)
-		X__free_pages(p, order)
+		X__free_pages(p, uint(p.Private))
 	}
 }
 
@@ -247,12 +249,13 @@ func Test_bad_page(t *kunit.Kunit) {
 		if q == nil {
 			break
 		}
+		set_page_private(q, MAX_ORDER-1)
 		List_add(&q.Lru, &selftest_pages)
 	}
 	if Alloc_pages(GFP_DMA, MAX_ORDER-1) != nil {
 		t.Errorf("an order-10 DMA block beyond the last")
 	}
-	free_selftest_pages(MAX_ORDER - 1)
+	free_selftest_pages()
 	if msg := CheckInvariants(); msg != "" {
 		t.Errorf("after the bad input: %s", printk.Str(msg))
 	}
@@ -315,4 +318,60 @@ func Test_quicklist_pgtables(t *kunit.Kunit) {
 		}
 	}
 	Free_page(frame)
+}
+
+// Test_buddy_demo (selftest=buddy_demo, explicit): the walk-through of
+// docs/buddy.md. In the zone GFP_KERNEL uses, it first holds every free
+// block below MAX_ORDER, so that only MAX_ORDER blocks are left; then it
+// takes blocks of orders 0, 0, 3, 1 and 0, printing each block and the
+// zone's buddyinfo after it, and frees them in the reverse order, printing
+// buddyinfo after each free. The first allocation splits a MAX_ORDER block
+// all the way down; the last free merges it all the way back up. The
+// zone must end as it began.
+func Test_buddy_demo(t *kunit.Kunit) {
+	z := &NODE_DATA(0).Node_zones[gfpKernelZone()]
+	var before snapshot
+	takeSnapshot(&before)
+	hold_small_blocks(z)
+	demo_buddyinfo(z, "only MAX_ORDER blocks")
+	orders := [...]uint{0, 0, 3, 1, 0}
+	var pages [len(orders)]*Page
+	for i, o := range orders {
+		pages[i] = Alloc_pages(GFP_KERNEL, o)
+		if pages[i] == nil {
+			t.Errorf("no order-%d block", printk.Int(o))
+			free_selftest_pages()
+			return
+		}
+		pfn := Page_to_pfn(pages[i])
+		var what [48]byte
+		n := printk.Snprintf(what[:], "alloc order %d: pfn %#x-%#x", printk.Int(o), printk.Int(pfn), printk.Int(pfn+1<<o-1))
+		demo_buddyinfo(z, stringOf(what[:n]))
+	}
+	for i := len(orders) - 1; i >= 0; i-- {
+		pfn := Page_to_pfn(pages[i])
+		X__free_pages(pages[i], orders[i])
+		var what [48]byte
+		n := printk.Snprintf(what[:], "free order %d: pfn %#x", printk.Int(orders[i]), printk.Int(pfn))
+		demo_buddyinfo(z, stringOf(what[:n]))
+	}
+	free_selftest_pages()
+	var after snapshot
+	takeSnapshot(&after)
+	if after != before {
+		t.Errorf("the zone did not come back to its blocks")
+	}
+	if msg := CheckInvariants(); msg != "" {
+		t.Errorf("%s", printk.Str(msg))
+	}
+}
+
+// demo_buddyinfo prints the zone's buddyinfo line after a label.
+func demo_buddyinfo(z *Zone, label string) {
+	var line [MAX_ORDER * 8]byte
+	n := 0
+	for o := range z.Free_area {
+		n += printk.Snprintf(line[n:], "%6lu ", printk.Int(z.Free_area[o].Nr_free))
+	}
+	printk.Pr_info("%-32s zone %8s %s\n", printk.Str(label), printk.Str(z.Name), printk.Bytes(line[:n]))
 }

@@ -230,3 +230,19 @@ func TestBuddyBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestMemblockDiscard: when memblock had to grow its region arrays (140
+// holes punched with memmap=), mem_init gives their pages to the buddy
+// allocator after the handover, and the selftests still pass.
+func TestMemblockDiscard(t *testing.T) {
+	var holes []string
+	for i := 0; i < 140; i++ {
+		holes = append(holes, fmt.Sprintf("4K$%#x", 0x2000000+i*0x2000))
+	}
+	r := q.Boot(t, q.Config{Append: "memmap=" + strings.Join(holes, ",") + " selftest=all"})
+	allPassed(t, r)
+	m := releasedRE.FindStringSubmatch(r.Output)
+	if m == nil || atoi(m[4]) < 2 {
+		t.Fatalf("the grown arrays were not freed: %v\n%s", m, r.Describe())
+	}
+}
