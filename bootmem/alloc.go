@@ -27,7 +27,7 @@ func align_idx(bdata *BootmemData, idx, step uint64) uint64 {
 
 // align_off is align_idx for byte offsets.
 func align_off(bdata *BootmemData, off, a uint64) uint64 {
-	base := pfn_phys(bdata.Node_min_pfn)
+	base := pfnPhys(bdata.Node_min_pfn)
 	return align(base+off, a) - base
 }
 
@@ -42,7 +42,7 @@ func align_off(bdata *BootmemData, off, a uint64) uint64 {
 //     instead (so many small allocations share pages).
 func alloc_bootmem_core(bdata *BootmemData, size, a, goal, limit uint64) ([]byte, Error) {
 	bdebug("alloc_bootmem_core", "nid=%d size=%lx [%lu pages] align=%lx goal=%lx limit=%lx\n",
-		printk.Int(nid(bdata)), printk.Int(size), printk.Int(pfn_up(size)),
+		printk.Int(nid(bdata)), printk.Int(size), printk.Int(pfnUp(size)),
 		printk.Int(a), printk.Int(goal), printk.Int(limit))
 
 	// Linux BUGs on these.
@@ -72,7 +72,7 @@ func alloc_bootmem_core(bdata *BootmemData, size, a, goal, limit uint64) ([]byte
 	}
 	sidx := start - bdata.Node_min_pfn
 	midx := max_pfn - bdata.Node_min_pfn
-	npages := pfn_up(size)
+	npages := pfnUp(size)
 
 	// Next fit: start at the hint; remember where to fall back to (+1 so
 	// that a fallback to index 0 is still "set").
@@ -117,27 +117,27 @@ func alloc_bootmem_core(bdata *BootmemData, size, a, goal, limit uint64) ([]byte
 		// still reserved, so that memory freed meanwhile is never
 		// handed out unreserved.)
 		var start_off uint64
-		if bdata.Last_end_off&(asm.PAGE_SIZE-1) != 0 && pfn_down(bdata.Last_end_off)+1 == sidx &&
+		if bdata.Last_end_off&(asm.PAGE_SIZE-1) != 0 && pfnDown(bdata.Last_end_off)+1 == sidx &&
 			test_bit(bdata.bitmap, sidx-1) {
 			start_off = align_off(bdata, bdata.Last_end_off, a)
 		} else {
-			start_off = pfn_phys(sidx)
+			start_off = pfnPhys(sidx)
 		}
 		merge := uint64(0)
-		if pfn_down(start_off) < sidx {
+		if pfnDown(start_off) < sidx {
 			merge = 1 // the first page is the shared one: already reserved
 		}
 		end_off := start_off + size
 
 		bdata.Last_end_off = end_off
-		bdata.Hint_idx = pfn_up(end_off)
+		bdata.Hint_idx = pfnUp(end_off)
 
 		// Reserve the area now. The pages were checked free, so this
 		// cannot fail.
-		if err := __reserve(bdata, pfn_down(start_off)+merge, pfn_up(end_off), BOOTMEM_EXCLUSIVE); err != OK {
+		if err := __reserve(bdata, pfnDown(start_off)+merge, pfnUp(end_off), BOOTMEM_EXCLUSIVE); err != OK {
 			return nil, err
 		}
-		region := phys.Bytes(pfn_phys(bdata.Node_min_pfn)+start_off, size)
+		region := phys.Bytes(pfnPhys(bdata.Node_min_pfn)+start_off, size)
 		clear(region)
 		return region, OK
 	}
@@ -152,10 +152,10 @@ func alloc_nopanic(size, a, goal, limit uint64) ([]byte, Error) {
 	err := ErrNoBootmem
 	for {
 		for b := bdata_list; b != nil; b = b.next {
-			if goal != 0 && b.Node_low_pfn <= pfn_down(goal) {
+			if goal != 0 && b.Node_low_pfn <= pfnDown(goal) {
 				continue // the node lies below the goal
 			}
-			if limit != 0 && b.Node_min_pfn >= pfn_down(limit) {
+			if limit != 0 && b.Node_min_pfn >= pfnDown(limit) {
 				break // this and later nodes lie above the limit
 			}
 			region, e := alloc_bootmem_core(b, size, a, goal, limit)

@@ -147,14 +147,19 @@ func nid(b *BootmemData) int {
 	return -1
 }
 
-func pfn_up(x uint64) uint64 {
+// pfnUp, pfnDown and pfnPhys are Linux's PFN_UP, PFN_DOWN and PFN_PHYS
+// (include/linux/pfn.h) on plain uint64, pfnUp without wrapping at the top
+// of the address space. Go-style names: paging owns the typed PFN_UP, and
+// memblock has pfn_up of its own; a second function of one Linux name
+// would give gdb two.
+func pfnUp(x uint64) uint64 {
 	if x&(asm.PAGE_SIZE-1) != 0 {
 		return x>>asm.PAGE_SHIFT + 1
 	}
 	return x >> asm.PAGE_SHIFT
 }
-func pfn_down(x uint64) uint64           { return x >> asm.PAGE_SHIFT }
-func pfn_phys(pfn uint64) uint64         { return pfn << asm.PAGE_SHIFT }
+func pfnDown(x uint64) uint64            { return x >> asm.PAGE_SHIFT }
+func pfnPhys(pfn uint64) uint64          { return pfn << asm.PAGE_SHIFT }
 func align(x, a uint64) uint64           { return (x + a - 1) &^ (a - 1) }
 func test_bit(m []uint64, i uint64) bool { return m[i/BITS_PER_LONG]&(1<<(i%BITS_PER_LONG)) != 0 }
 func set_bit(m []uint64, i uint64)       { m[i/BITS_PER_LONG] |= 1 << (i % BITS_PER_LONG) }

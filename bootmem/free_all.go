@@ -29,7 +29,7 @@ func free_all_bootmem_core(bdata *BootmemData, release func(start, end uint64)) 
 	inRun := false
 	flush := func(pfn uint64) {
 		if inRun {
-			release(pfn_phys(run), pfn_phys(pfn))
+			release(pfnPhys(run), pfnPhys(pfn))
 			count += pfn - run
 			inRun = false
 		}
@@ -62,7 +62,7 @@ func free_all_bootmem_core(bdata *BootmemData, release func(start, end uint64)) 
 	// reserved them; a node whose bitmap was left free would hand them
 	// over twice, as in Linux.)
 	pages := Bootmem_bootmap_pages(end - start)
-	release(bdata.Node_bootmem_map, bdata.Node_bootmem_map+pfn_phys(pages))
+	release(bdata.Node_bootmem_map, bdata.Node_bootmem_map+pfnPhys(pages))
 	count += pages
 	bdata.bitmap = nil // bootmem is over for this node
 

@@ -48,8 +48,8 @@ func init_bootmem_core(bdata *BootmemData, mapstart, start, end uint64) (uint64,
 		return 0, ErrRange
 	}
 	mapsize := bootmap_bytes(end - start)
-	b := phys.Bytes(pfn_phys(mapstart), mapsize)
-	bdata.Node_bootmem_map = pfn_phys(mapstart)
+	b := phys.Bytes(pfnPhys(mapstart), mapsize)
+	bdata.Node_bootmem_map = pfnPhys(mapstart)
 	bdata.bitmap = unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), mapsize/8)
 	bdata.Node_min_pfn = start
 	bdata.Node_low_pfn = end

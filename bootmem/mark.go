@@ -104,7 +104,7 @@ func mark_bootmem(start, end uint64, reserve bool, flags int) Error {
 	}
 	if !covered(start, end) {
 		printk.Pr_err("bootmem: [mem %#010lx-%#010lx] is outside boot memory\n",
-			printk.Int(pfn_phys(start)), printk.Int(pfn_phys(end)-1))
+			printk.Int(pfnPhys(start)), printk.Int(pfnPhys(end)-1))
 		return ErrRange
 	}
 	pos := start
@@ -135,7 +135,7 @@ func Free_bootmem_node(bdata *BootmemData, physaddr, size uint64) Error {
 	if bootmem_retired_bug("free_bootmem_node", kallsyms.X_RET_IP_()) {
 		return ErrRetired
 	}
-	return mark_bootmem_node(bdata, pfn_up(physaddr), pfn_down(physaddr+size), false, 0)
+	return mark_bootmem_node(bdata, pfnUp(physaddr), pfnDown(physaddr+size), false, 0)
 }
 
 // Free_bootmem marks the whole pages of [addr, addr+size) free: setup code
@@ -148,7 +148,7 @@ func Free_bootmem(addr, size uint64) Error {
 	if bootmem_retired_bug("free_bootmem", kallsyms.X_RET_IP_()) {
 		return ErrRetired
 	}
-	return mark_bootmem(pfn_up(addr), pfn_down(addr+size), false, 0)
+	return mark_bootmem(pfnUp(addr), pfnDown(addr+size), false, 0)
 }
 
 // Reserve_bootmem_node marks every page touching [physaddr, physaddr+size)
@@ -159,7 +159,7 @@ func Reserve_bootmem_node(bdata *BootmemData, physaddr, size uint64, flags int) 
 	if bootmem_retired_bug("reserve_bootmem_node", kallsyms.X_RET_IP_()) {
 		return ErrRetired
 	}
-	return mark_bootmem_node(bdata, pfn_down(physaddr), pfn_up(physaddr+size), true, flags)
+	return mark_bootmem_node(bdata, pfnDown(physaddr), pfnUp(physaddr+size), true, flags)
 }
 
 // Reserve_bootmem marks every page touching [addr, addr+size) reserved;
@@ -171,5 +171,5 @@ func Reserve_bootmem(addr, size uint64, flags int) Error {
 	if bootmem_retired_bug("reserve_bootmem", kallsyms.X_RET_IP_()) {
 		return ErrRetired
 	}
-	return mark_bootmem(pfn_down(addr), pfn_up(addr+size), true, flags)
+	return mark_bootmem(pfnDown(addr), pfnUp(addr+size), true, flags)
 }

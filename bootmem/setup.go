@@ -37,13 +37,13 @@ func find_bootmap(t *e820.E820Table, low, high, size uint64) uint64 {
 // Firmware areas stay reserved because they were never freed.
 func Setup_bootmem_allocator(t *e820.E820Table, kernel_start, kernel_end, max_low_pfn uint64) Error {
 	bootmap_size := Bootmem_bootmap_pages(max_low_pfn) << asm.PAGE_SHIFT
-	bootmap := find_bootmap(t, pfn_phys(pfn_up(kernel_end)), pfn_phys(max_low_pfn), bootmap_size)
+	bootmap := find_bootmap(t, pfnPhys(pfnUp(kernel_end)), pfnPhys(max_low_pfn), bootmap_size)
 	if bootmap == 0 {
 		printk.Pr_err("bootmem: no room for a %#lx-byte bootmap after the kernel\n", printk.Int(bootmap_size))
 		return ErrNoMem
 	}
-	printk.Pr_info("  low ram: 0 - %08lx\n", printk.Int(pfn_phys(max_low_pfn)))
-	if _, err := Init_bootmem(pfn_down(bootmap), max_low_pfn); err != OK {
+	printk.Pr_info("  low ram: 0 - %08lx\n", printk.Int(pfnPhys(max_low_pfn)))
+	if _, err := Init_bootmem(pfnDown(bootmap), max_low_pfn); err != OK {
 		return err
 	}
 
@@ -53,12 +53,12 @@ func Setup_bootmem_allocator(t *e820.E820Table, kernel_start, kernel_end, max_lo
 		if e.Type != e820.E820_TYPE_RAM {
 			continue
 		}
-		start := pfn_up(e.Addr)
-		end := min(pfn_down(e.Addr+e.Size), max_low_pfn)
+		start := pfnUp(e.Addr)
+		end := min(pfnDown(e.Addr+e.Size), max_low_pfn)
 		if start >= end {
 			continue
 		}
-		if err := Free_bootmem(pfn_phys(start), pfn_phys(end-start)); err != OK {
+		if err := Free_bootmem(pfnPhys(start), pfnPhys(end-start)); err != OK {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/memblock"
 )
 
@@ -24,9 +25,8 @@ func qemuMap() *E820Table {
 // The golden lines are those of a Linux boot on the same machine.
 func TestPrintLinuxFormat(t *testing.T) {
 	c := startCapture(t, 7)
-	var fw E820Table = *qemuMap()
-	var tab E820Table
-	who := E820__memory_setup(&tab, &fw, 0, 0)
+	var fw, tab E820Table
+	who := E820__memory_setup(&tab, &fw, bootParams(qemuMap(), 0, 0))
 	if who != "BIOS-e820" {
 		t.Errorf("who = %q", who)
 	}
@@ -151,31 +151,38 @@ func TestMapped(t *testing.T) {
 
 func TestSetupDefault(t *testing.T) {
 	c := startCapture(t, 7)
-	var tab E820Table
-	// A believable firmware map is taken (and sanitised).
-	fw := mk(E820Entry{M, 127 * M, RAM}, E820Entry{0, 0x9fc00, RAM}, E820Entry{0, 0, 0})
-	if who := E820__memory_setup_default(&tab, fw, 1000, 2000); who != "BIOS-e820" {
+	var tab, fw E820Table
+	// A believable firmware map is taken (and sanitised), and kept as it
+	// came in firmware.
+	bp := bootParams(mk(E820Entry{M, 127 * M, RAM}, E820Entry{0, 0x9fc00, RAM}, E820Entry{0, 0, 0}), 1000, 2000)
+	if who := E820__memory_setup_default(&tab, &fw, bp); who != "BIOS-e820" {
 		t.Errorf("who = %q", who)
 	}
 	if got := entries(&tab); !reflect.DeepEqual(got, []E820Entry{{0, 0x9fc00, RAM}, {M, 127 * M, RAM}}) {
 		t.Errorf("got %x", got)
 	}
+	if fw.Nr_entries != 3 || fw.Entries[0] != (E820Entry{M, 127 * M, RAM}) {
+		t.Errorf("firmware %x", entries(&fw))
+	}
 	// One entry is not believed: E801 gives more than 88h.
-	fw = mk(E820Entry{0, 0x9fc00, RAM})
-	if who := E820__memory_setup_default(&tab, fw, 64*K-1, 15*K); who != "BIOS-e801" {
+	bp = bootParams(mk(E820Entry{0, 0x9fc00, RAM}), 64*K-1, 15*K)
+	if who := E820__memory_setup_default(&tab, &fw, bp); who != "BIOS-e801" {
 		t.Errorf("who = %q", who)
 	}
 	if got := entries(&tab); !reflect.DeepEqual(got, []E820Entry{{0, LOWMEMSIZE, RAM}, {M, (64*K - 1) * K, RAM}}) {
 		t.Errorf("got %x", got)
 	}
 	// 88h gives more.
-	if who := E820__memory_setup(&tab, &E820Table{}, 10, 15*K); who != "BIOS-88" {
+	c.lines()
+	if who := E820__memory_setup(&tab, &fw, bootParams(&E820Table{}, 10, 15*K)); who != "BIOS-88" {
 		t.Errorf("who = %q", who)
 	}
 	want := []string{
+		"e820: the BIOS gave 0 E820 entries; falling back to E801 (10 KiB) or 88h (15360 KiB above 1 MiB)",
 		"e820: BIOS-provided physical RAM map:",
 		"BIOS-88: [mem 0x0000000000000000-0x000000000009efff] usable",
 		"BIOS-88: [mem 0x0000000000100000-0x0000000000ffffff] usable",
+		"e820: falling back to BIOS-88",
 	}
 	if got := c.lines(); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q", got)
@@ -184,7 +191,7 @@ func TestSetupDefault(t *testing.T) {
 		t.Error("CheckUsable failed on 16 MiB")
 	}
 	// Nothing at all: only the fake low memory, which is not enough.
-	E820__memory_setup_default(&tab, &E820Table{}, 0, 0)
+	E820__memory_setup_default(&tab, &fw, &asm.BootParams{})
 	if tab.Nr_entries != 1 || CheckUsable(&tab) != ErrNoUsableRAM {
 		t.Errorf("got %x, CheckUsable %v", entries(&tab), CheckUsable(&tab))
 	}
@@ -264,11 +271,11 @@ func TestMemblockSetup(t *testing.T) {
 // TestZeroAllocs: the kernel has no heap, so none of this may allocate.
 func TestZeroAllocs(t *testing.T) {
 	var tab, fw E820Table
-	fw = *qemuMap()
+	bp := bootParams(qemuMap(), 0, 0)
 	cmd := []byte("exactmap,640K@0,127M@1M,4K$0x9f000")
 	mem := []byte("64M")
 	n := testing.AllocsPerRun(100, func() {
-		E820__memory_setup_default(&tab, &fw, 0, 0)
+		E820__memory_setup_default(&tab, &fw, bp)
 		E820__print_table(&tab, "BIOS-e820")
 		E820__range_update(&tab, 0, 0x1000, RAM, RES)
 		E820__range_remove(&tab, 0xa0000, 0x60000, RAM, true)

@@ -1,9 +1,11 @@
 package e820
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	"gokern/printk"
 )
 
@@ -47,6 +49,22 @@ func mk(entries ...E820Entry) *E820Table {
 		t.Nr_entries++
 	}
 	return t
+}
+
+// bootParams is a zeropage as detect_memory leaves it: the E820 list
+// fw, and the E801 (altMemK) and 88h (extMemK) sizes.
+func bootParams(fw *E820Table, altMemK uint32, extMemK uint16) *asm.BootParams {
+	bp := &asm.BootParams{}
+	bp[asm.BP_e820_entries] = byte(fw.Nr_entries)
+	for i, e := range fw.Entries[:fw.Nr_entries] {
+		off := asm.BP_e820_table + i*asm.E820_ENTRY_SIZE
+		binary.LittleEndian.PutUint64(bp[off:], e.Addr)
+		binary.LittleEndian.PutUint64(bp[off+8:], e.Size)
+		binary.LittleEndian.PutUint32(bp[off+16:], uint32(e.Type))
+	}
+	binary.LittleEndian.PutUint32(bp[asm.BP_alt_mem_k:], altMemK)
+	binary.LittleEndian.PutUint16(bp[asm.BP_ext_mem_k:], extMemK)
+	return bp
 }
 
 func entries(t *E820Table) []E820Entry { return append([]E820Entry(nil), t.Entries[:t.Nr_entries]...) }

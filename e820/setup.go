@@ -37,21 +37,38 @@ func append_e820_table(t, firmware *E820Table) bool {
 	return true
 }
 
-// E820__memory_setup_default builds the kernel's map t from the firmware's E820 table
-// (boot_params.e820_table) and sanitises it; Linux
-// e820__memory_setup_default. When the firmware gave fewer than two
-// entries it fakes a map from the older BIOS calls that real-mode
-// detect_memory also ran: E801 (altMemK, KiB above 1 MiB) and INT 15h
-// AH=88h (extMemK), taking whichever reports more, as
+// E820__memory_setup_default builds the kernel's map t from the E820 table
+// the real-mode detect_memory left in boot_params, and sanitises it; Linux
+// e820__memory_setup_default (x86_init.resources.memory_setup). The table
+// is first copied into firmware as received (Linux keeps the sanitised
+// copy there; gokern keeps the BIOS's own list, for gk-e820 firmware and
+// the boot_params selftest). When the firmware gave fewer than two
+// entries, which Linux does not believe, it fakes a map from the older
+// BIOS calls that detect_memory also ran: E801 (alt_mem_k, KiB above
+// 1 MiB) and INT 15h AH=88h (ext_mem_k), taking whichever reports more, as
 //
 //	[0, 0x9f000) usable, [1 MiB, 1 MiB + size) usable
 //
 // It returns the name to print the map under: "BIOS-e820", "BIOS-e801" or
 // "BIOS-88".
-func E820__memory_setup_default(t, firmware *E820Table, altMemK, extMemK uint32) (who string) {
+func E820__memory_setup_default(t, firmware *E820Table, bp *asm.BootParams) (who string) {
+	n := bp.E820_entries()
+	if n > asm.E820_MAX_ENTRIES_ZEROPAGE {
+		printk.Pr_warn("e820: boot_params holds %d entries, more than the %d it has room for: using %d\n",
+			printk.Int(n), printk.Int(asm.E820_MAX_ENTRIES_ZEROPAGE), printk.Int(asm.E820_MAX_ENTRIES_ZEROPAGE))
+		n = asm.E820_MAX_ENTRIES_ZEROPAGE
+	}
+	firmware.Nr_entries = uint32(n)
+	for i := 0; i < n; i++ {
+		addr, size, typ := bp.E820_entry(i)
+		firmware.Entries[i] = E820Entry{Addr: addr, Size: size, Type: E820Type(typ)}
+	}
 	who = "BIOS-e820"
 	t.Nr_entries = 0
 	if !append_e820_table(t, firmware) {
+		altMemK, extMemK := bp.Alt_mem_k(), bp.Ext_mem_k()
+		printk.Pr_warn("e820: the BIOS gave %d E820 entries; falling back to E801 (%d KiB) or 88h (%d KiB above 1 MiB)\n",
+			printk.Int(n), printk.Int(altMemK), printk.Int(extMemK))
 		memSize := uint64(altMemK)
 		who = "BIOS-e801"
 		if altMemK < extMemK {
@@ -67,17 +84,24 @@ func E820__memory_setup_default(t, firmware *E820Table, altMemK, extMemK uint32)
 	return who
 }
 
-// E820__memory_setup is Linux's e820__memory_setup: build t with E820__memory_setup_default
-// and print it, the first lines of every boot log:
+// E820__memory_setup is Linux's e820__memory_setup, the first step of
+// setup_arch's memory work: the map from boot_params, sanitised by
+// E820__memory_setup_default into t (the raw list kept in firmware), and
+// printed, the first lines of every boot log:
 //
 //	e820: BIOS-provided physical RAM map:
 //	BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
 //
 // (gokern prints the "e820: " prefix of the 4.x kernels the seeds show.)
-func E820__memory_setup(t, firmware *E820Table, altMemK, extMemK uint32) (who string) {
-	who = E820__memory_setup_default(t, firmware, altMemK, extMemK)
+// setup_arch passes E820_table, E820_table_firmware and its boot_params;
+// host tests their own.
+func E820__memory_setup(t, firmware *E820Table, bp *asm.BootParams) (who string) {
+	who = E820__memory_setup_default(t, firmware, bp)
 	printk.Pr_info("e820: BIOS-provided physical RAM map:\n")
 	E820__print_table(t, who)
+	if who != "BIOS-e820" {
+		printk.Pr_warn("e820: falling back to %s\n", printk.Str(who))
+	}
 	return who
 }
 

@@ -155,10 +155,11 @@ func largeCovers(phys PhysAddr, flags PgProt, size uint64, v VirtAddr, p PhysAdd
 	return phys+offset == p && sameEntry(uint64(flags), uint64(want))
 }
 
-// alloc_low_page gets a page for a new table and clears it (a table must
-// start with every entry not present). Linux: alloc_low_page, which also
-// clears the page.
-func (m *mapper) alloc_low_page() (PhysAddr, Error) {
+// newTable gets a page for a new table and clears it (a table must start
+// with every entry not present), as Linux's alloc_low_page does. The
+// allocator behind it is the arch's alloc_low_page (arch/amd64/mm), which
+// carries the Linux name.
+func (m *mapper) newTable() (PhysAddr, Error) {
 	return allocTable(m.mem, m.alloc, &m.stats)
 }
 
@@ -210,7 +211,7 @@ func (m *mapper) phys_p4d_init(p4d *P4D, va, end VirtAddr, pa PhysAddr) Error {
 	if m.dry { // nothing below an empty entry can conflict
 		return OK
 	}
-	t, err := m.alloc_low_page()
+	t, err := m.newTable()
 	if err != OK {
 		return err
 	}
@@ -254,7 +255,7 @@ func (m *mapper) phys_pud_init(pudPage PhysAddr, va, end VirtAddr, pa PhysAddr) 
 				return ErrConflict
 			}
 		case !m.dry:
-			pmdPage, err := m.alloc_low_page()
+			pmdPage, err := m.newTable()
 			if err != OK {
 				return err
 			}
@@ -300,7 +301,7 @@ func (m *mapper) phys_pmd_init(pmdPage PhysAddr, va, end VirtAddr, pa PhysAddr) 
 				return ErrConflict
 			}
 		case !m.dry:
-			ptePage, err := m.alloc_low_page()
+			ptePage, err := m.newTable()
 			if err != OK {
 				return err
 			}

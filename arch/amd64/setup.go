@@ -41,8 +41,8 @@ func Setup_arch() {
 	memblock.PanicHook, bootmem.PanicHook = panicRetired, panicRetired
 	// Reserve what is in use before anything can be allocated.
 	early_reserve_memory()
-	// The firmware's memory map, sanitised and printed.
-	e820__memory_setup()
+	// The firmware's memory map, from boot_params, sanitised and printed.
+	e820.E820__memory_setup(&e820.E820_table, &e820.E820_table_firmware, &Boot_params)
 	// The early options of the memory stage: mem=, memmap=, earlymem=,
 	// ptdump.
 	parse_early_param()
@@ -60,9 +60,11 @@ func Setup_arch() {
 	// e820__memblock_setup, then get_max_mapped()).
 	memblock.Memblock_set_current_limit(x86mm.EARLY_DIRECT_MAP_END)
 	// The usable RAM becomes memblock's "memory".
-	e820__memblock_setup()
+	if err := e820.E820__memblock_setup(&e820.E820_table); err != memblock.OK {
+		kernel.Panic("e820__memblock_setup: %s", printk.Str(err.String()))
+	}
 	// The 2.6 bitmap allocator, if asked for (earlymem=bootmem).
-	setup_bootmem_allocator()
+	initmem_init()
 	// The direct map of all RAM, the kernel mapped W^X, CR3 switched.
 	x86mm.Init_mem_mapping()
 	// Everything is mapped now: allocations may go anywhere, and on x86-64
@@ -252,33 +254,6 @@ func loglevel(val []byte) {
 // init_mem_mapping.
 func setupPtdump(val []byte) { wantPtdump = true }
 
-// e820__memory_setup reads the E820 map the real-mode detect_memory left in
-// boot_params, sanitises it (sort, resolve overlaps, merge, drop empty and
-// all-zero entries) and prints it as Linux does. A BIOS without E820 (fewer
-// than two entries, which Linux does not believe either) gets a map built
-// from the E801 or INT 15h 88h results (Linux e820__memory_setup_default).
-func e820__memory_setup() {
-	n := Boot_params.E820_entries()
-	if n > asm.E820_MAX_ENTRIES_ZEROPAGE {
-		printk.Pr_warn("e820: boot_params holds %d entries, more than the %d it has room for: using %d\n",
-			printk.Int(n), printk.Int(asm.E820_MAX_ENTRIES_ZEROPAGE), printk.Int(asm.E820_MAX_ENTRIES_ZEROPAGE))
-		n = asm.E820_MAX_ENTRIES_ZEROPAGE
-	}
-	e820.E820_table_firmware.Nr_entries = uint32(n)
-	for i := 0; i < n; i++ {
-		addr, size, typ := Boot_params.E820_entry(i)
-		e820.E820_table_firmware.Entries[i] = e820.E820Entry{Addr: addr, Size: size, Type: e820.E820Type(typ)}
-	}
-	if n < 2 {
-		printk.Pr_warn("e820: the BIOS gave %d E820 entries; falling back to E801 (%d KiB) or 88h (%d KiB above 1 MiB)\n",
-			printk.Int(n), printk.Int(Boot_params.Alt_mem_k()), printk.Int(Boot_params.Ext_mem_k()))
-	}
-	who := e820.E820__memory_setup(&e820.E820_table, &e820.E820_table_firmware, Boot_params.Alt_mem_k(), Boot_params.Ext_mem_k())
-	if n < 2 {
-		printk.Pr_warn("e820: falling back to %s\n", printk.Str(who))
-	}
-}
-
 // trim_bios_range takes the BIOS's own memory out of the usable map (Linux
 // setup.c trim_bios_range): page 0 (the IVT and BIOS data area, often not
 // listed as reserved) becomes reserved, and 640 KiB-1 MiB (video memory,
@@ -344,13 +319,6 @@ func trimUnreachableRAM(t *e820.E820Table) {
 		kernel.Panic("e820: cannot trim the RAM above %#x: %s", printk.Int(limit), printk.Str(err.String()))
 	}
 	e820.E820__update_table(t)
-}
-
-// e820__memblock_setup hands the usable RAM to memblock.
-func e820__memblock_setup() {
-	if err := e820.E820__memblock_setup(&e820.E820_table); err != memblock.OK {
-		kernel.Panic("e820__memblock_setup: %s", printk.Str(err.String()))
-	}
 }
 
 // early_reserve_memory protects what is already in use from the early
@@ -421,13 +389,18 @@ func reserveBootmemFromMemblock() {
 // them, and so will gokern's fs/ when it comes).
 var Phys_initrd_start, Phys_initrd_size uint64
 
-// setup_bootmem_allocator brings up the 2.6 bitmap allocator when
-// earlymem=bootmem asks for it (seeds/004 "setup node map and Boot Memory
-// Allocator"): its bitmap covers every page frame up to max_pfn and sits
-// in the first free pages after the kernel. The reservations made so far
-// live in memblock (early_reserve_memory); they are carried over, so that
-// one list of early reservations serves both allocators.
-func setup_bootmem_allocator() {
+// initmem_init brings up the 2.6 bitmap allocator when earlymem=bootmem
+// asks for it: Linux 2.6's x86-32 initmem_init (arch/x86/mm/init_32.c),
+// the step seeds/004 calls "setup node map and Boot Memory Allocator",
+// which ends in setup_bootmem_allocator (bootmem.Setup_bootmem_allocator
+// here: its bitmap covers every page frame up to max_pfn and sits in the
+// first free pages after the kernel). The reservations made so far live
+// in memblock (early_reserve_memory); the bitmap is added to them, as 2.6
+// did with reserve_early(..., "BOOTMAP"), and they are carried over, as
+// its early_res_to_bootmem did, so that one list of early reservations
+// serves both allocators. (Linux 6.1's initmem_init sets up the NUMA
+// nodes instead; gokern has one node.)
+func initmem_init() {
 	if !x86mm.EarlymemBootmem {
 		return
 	}

@@ -115,7 +115,7 @@ func TestParseEarlyParam(t *testing.T) {
 	}
 }
 
-// e820__memory_setup takes the map from boot_params: qboot's unsorted map
+// e820.E820__memory_setup takes the map from boot_params: qboot's unsorted map
 // with its all-zero entry comes out sorted and without it, and a BIOS
 // without E820 gets the E801 fallback; trim_bios_range then reserves page
 // 0 and drops the BIOS hole.
@@ -134,7 +134,7 @@ func TestE820MemorySetup(t *testing.T) {
 		}
 	}
 	put([][3]uint64{{0, 0x9fc00, 1}, {0x9fc00, 0x400, 2}, {0xfd00000000, 0x300000000, 2}, {0x100000, 0x7f00000, 1}, {0, 0, 0}})
-	e820__memory_setup()
+	e820.E820__memory_setup(&e820.E820_table, &e820.E820_table_firmware, &Boot_params)
 	want := []e820.E820Entry{{Addr: 0, Size: 0x9fc00, Type: 1}, {Addr: 0x9fc00, Size: 0x400, Type: 2},
 		{Addr: 0x100000, Size: 0x7f00000, Type: 1}, {Addr: 0xfd00000000, Size: 0x300000000, Type: 2}}
 	if e820.E820_table_firmware.Nr_entries != 5 || fmt.Sprint(e820.E820_table.Entries[:e820.E820_table.Nr_entries]) != fmt.Sprint(want) {
@@ -154,7 +154,7 @@ func TestE820MemorySetup(t *testing.T) {
 	binary.LittleEndian.PutUint32(Boot_params[asm.BP_alt_mem_k:], 129920)
 	binary.LittleEndian.PutUint16(Boot_params[asm.BP_ext_mem_k:], 64512)
 	c.Lines()
-	e820__memory_setup()
+	e820.E820__memory_setup(&e820.E820_table, &e820.E820_table_firmware, &Boot_params)
 	if got := e820.E820_table.Entries[:e820.E820_table.Nr_entries]; len(got) != 2 || got[1].Addr != 1<<20 || got[1].Size != 129920<<10 {
 		t.Fatalf("E801 fallback %v", got)
 	}

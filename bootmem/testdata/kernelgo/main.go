@@ -18,6 +18,7 @@ func (r *ram) Bytes(pa, size uint64) []byte { return r.mem[pa : pa+size] }
 var (
 	phys          ram
 	fw, table     e820.E820Table
+	bootParams    asm.BootParams
 	cmdMem        = [...]byte{'6', '4', 'M'}
 	cmdMemmap     = [...]byte{'4', 'K', '$', '0', 'x', '1', '0', '0', '0'}
 	cmdMemblock   = [...]byte{'d', 'e', 'b', 'u', 'g'}
@@ -29,7 +30,7 @@ var (
 func release(start, end uint64) { releasedPages += (end - start) >> 12 }
 
 func main() {
-	who := e820.E820__memory_setup(&table, &fw, 0, 0)
+	who := e820.E820__memory_setup(&table, &fw, &bootParams)
 	e820.Parse_memopt(&table, cmdMem[:])
 	e820.Parse_memmap_opt(&table, cmdMemmap[:])
 	e820.E820__finish_early_params(&table, true)
