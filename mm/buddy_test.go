@@ -407,7 +407,10 @@ func TestBadPageFormat(t *testing.T) {
 // after free is reported at the next allocation, naming the byte.
 func TestPagePoison(t *testing.T) {
 	variants(t, func(t *testing.T, bitmap bool) {
-		m := bootOpts(t, []span{{0x1000, 0x9f000}, {0x100000, 8 * MiB}}, []span{{0, 0x1000}}, opts{bitmap: bitmap, poison: true})
+		m := bootOpts(t, []span{{0x1000, 0x9f000}, {0x100000, 24 * MiB}}, []span{{0, 0x1000}}, opts{bitmap: bitmap, poison: true})
+		if HandoverDeferred == 0 {
+			t.Fatal("no deferred MAX_ORDER block to check the poisoning of")
+		}
 		a := X__get_free_page(GFP_KERNEL)
 		Free_page(a)
 		b := bytesAt(a, asm.PAGE_SIZE)
@@ -426,6 +429,12 @@ func TestPagePoison(t *testing.T) {
 		if PoisonErrors != 1 || !strings.Contains(out, "pagealloc: memory corruption") ||
 			!strings.Contains(out, "first corrupted byte at") || !strings.Contains(out, "offset 0x64): 0xab, expected 0xaa; 201 bytes") {
 			t.Fatalf("poison report:\n%s", out)
+		}
+		// Every other free page, deferred MAX_ORDER blocks included, was
+		// poisoned at the handover: no more reports.
+		allAllocated := allocAll(GFP_KERNEL|X__GFP_MEMALLOC|X__GFP_NOWARN, 0)
+		if PoisonErrors != 1 || len(allAllocated) == 0 {
+			t.Fatalf("%d poison reports after allocating %d more pages", PoisonErrors, len(allAllocated))
 		}
 		m.check()
 	})
@@ -510,3 +519,68 @@ func TestBootmemHandover(t *testing.T) {
 
 // bytesAt is the memory at a direct-map address of the simulated RAM.
 func bytesAt(addr uintptr, n int) []byte { return unsafe.Slice((*byte)(unsafe.Add(nil, addr)), n) }
+
+// TestCheckCatches: the invariant check finds each kind of corruption
+// (it is what the boot selftests rely on).
+func TestCheckCatches(t *testing.T) {
+	variants(t, func(t *testing.T, bitmap bool) {
+		cases := []struct {
+			name    string
+			corrupt func(z *Zone)
+			want    string
+		}{
+			{"unmerged buddies", func(z *Zone) {
+				// Split a free block by hand into its two halves, both free.
+				p, o := firstBlock(z, 1)
+				pfn := Page_to_pfn(p)
+				del_page_from_free_list(p, z, o)
+				for _, q := range []uint64{pfn, pfn + 1<<(o-1)} {
+					set_buddy_order(Pfn_to_page(q), o-1)
+					add_to_free_list(Pfn_to_page(q), z, o-1, false)
+				}
+			}, "not merged"},
+			{"nr_free", func(z *Zone) { _, o := firstBlock(z, 0); z.Free_area[o].Nr_free++ }, "nr_free"},
+			{"reserved in a free block", func(z *Zone) {
+				p, _ := firstBlock(z, 1)
+				SetPageReserved(Pfn_to_page(Page_to_pfn(p) + 1))
+			}, "reserved inside a free block"},
+			{"allocated counter", func(z *Zone) { z.Allocated_pages++ }, "allocated"},
+		}
+		if bitmap {
+			cases = append(cases, struct {
+				name    string
+				corrupt func(z *Zone)
+				want    string
+			}{"bit", func(z *Zone) {
+				p, o := firstBlock(z, 0)
+				MARK_USED(Page_to_pfn(p)-z.map_base, o, &z.Free_area[o])
+			}, "bitmap order"})
+		}
+		for _, c := range cases {
+			defaultBoot(t, bitmap)
+			// Some allocations, so that small free blocks exist.
+			for i := 0; i < 3; i++ {
+				Alloc_pages(GFP_KERNEL, 0)
+			}
+			z := zone(ZONE_DMA32)
+			if _, msg := CheckZone(z); msg != "" {
+				t.Fatalf("%s: clean state: %s", c.name, msg)
+			}
+			c.corrupt(z)
+			if _, msg := CheckZone(z); !strings.Contains(msg, c.want) {
+				t.Fatalf("%s: check says %q, want %q", c.name, msg, c.want)
+			}
+		}
+	})
+}
+
+// firstBlock is the first free block on a list of order min or more
+// (below MAX_ORDER-1, whose blocks may be deferred).
+func firstBlock(z *Zone, min uint) (*Page, uint) {
+	for o := min; o < MAX_ORDER-1; o++ {
+		if !List_empty(&z.Free_area[o].Free_list) {
+			return list_entry(z.Free_area[o].Free_list.Next), o
+		}
+	}
+	panic("no free block below MAX_ORDER-1")
+}

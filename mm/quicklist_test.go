@@ -40,6 +40,15 @@ func TestQuicklist(t *testing.T) {
 		t.Fatal("the dirty table came back dirty")
 	}
 	Quicklist_free(QUICK_PGTABLE, a)
+	// Two on the list: the one popped must not keep the link to the other.
+	b := Quicklist_alloc(QUICK_PGTABLE, GFP_KERNEL)
+	c := Quicklist_alloc(QUICK_PGTABLE, GFP_KERNEL)
+	Quicklist_free(QUICK_PGTABLE, b)
+	Quicklist_free(QUICK_PGTABLE, c)
+	if d := Quicklist_alloc(QUICK_PGTABLE, GFP_KERNEL); d != c || bytesAt(d, 8)[0]|bytesAt(d, 8)[1] != 0 {
+		t.Fatalf("quicklist_alloc gave %#x with its link word %x", d, bytesAt(d, 8))
+	}
+	Quicklist_free(QUICK_PGTABLE, c)
 	// Trim: more tables than max_pages go back to the buddy allocator.
 	var pages []uintptr
 	for i := 0; i < 200; i++ {

@@ -58,6 +58,7 @@ func Test_buddy_alloc_all(t *kunit.Kunit) {
 	var before, after snapshot
 	takeSnapshot(&before)
 	free := Nr_free_pages()
+	poison := PoisonErrors
 	t0 := now()
 	INIT_LIST_HEAD(&selftest_pages)
 	n := uint64(0)
@@ -76,6 +77,9 @@ func Test_buddy_alloc_all(t *kunit.Kunit) {
 	}
 	if msg := CheckInvariants(); msg != "" {
 		t.Errorf("all allocated: %s", printk.Str(msg))
+	}
+	if PoisonErrors != poison {
+		t.Errorf("%d pages were not poisoned as free pages (page_poison=1)", printk.Int(PoisonErrors-poison))
 	}
 	free_selftest_pages()
 	takeSnapshot(&after)
