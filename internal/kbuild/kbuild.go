@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 
+	"gokern/arch/amd64/asm"
 	"gokern/internal/bzimage"
 )
 
@@ -30,11 +31,22 @@ const Version = "0.1"
 // the Go linker keeps only what is reachable from it (DESIGN.md §6).
 const Entry = "gokern/arch/amd64.startup_64"
 
-// TextStart is where the Go linker puts .text: __START_KERNEL_map + 16 MiB
-// + one page, because the first PT_LOAD starts a page earlier with the ELF
-// header (DESIGN.md §6); so _text = 0xffffffff81000000 = physical 16 MiB.
-// The Go linker takes it as a signed 64-bit number.
-const TextStart = "-0x7efff000"
+// TextStart is where the Go linker puts .text, as -T takes it: _text
+// (__START_KERNEL = __START_KERNEL_map + LOAD_PHYSICAL_ADDR, physical
+// 16 MiB) plus one page, because the first PT_LOAD starts a page earlier
+// with the ELF header (DESIGN.md §6). The linker reads a signed 64-bit
+// number, so the higher-half address is written negative:
+// 0xffffffff81001000 is "-0x7efff000".
+var TextStart = linkerAddr(asm.X__START_KERNEL + asm.PAGE_SIZE)
+
+// linkerAddr spells a 64-bit address for the Go linker's -T, which parses
+// it as a signed number (strconv.ParseInt): negative when bit 63 is set.
+func linkerAddr(a uint64) string {
+	if int64(a) < 0 {
+		return fmt.Sprintf("-%#x", -a)
+	}
+	return fmt.Sprintf("%#x", a)
+}
 
 // Options choose the build.
 type Options struct {

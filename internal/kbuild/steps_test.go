@@ -1,13 +1,17 @@
 package kbuild
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"gokern/arch/amd64/asm"
 )
 
 // TestStepUpToDate drives one step through every reason to run again, and
@@ -131,5 +135,38 @@ func TestRebuild(t *testing.T) {
 	}
 	if r3.Steps != 1 || len(lines) != 2 || lines[0] != "AS      boot/pm.o" {
 		t.Fatalf("after removing pm.o: %d steps, log %q", r3.Steps, lines)
+	}
+}
+
+// TestTextStart: -T gives the Go linker _text + one page in the signed
+// spelling it parses, and the kernel as linked starts at __START_KERNEL,
+// physical LOAD_PHYSICAL_ADDR (the page before .text holds the ELF
+// header).
+func TestTextStart(t *testing.T) {
+	v, err := strconv.ParseInt(TextStart, 0, 64)
+	if err != nil || uint64(v) != asm.X__START_KERNEL+asm.PAGE_SIZE {
+		t.Errorf("TextStart %q = %#x (%v), want __START_KERNEL + PAGE_SIZE", TextStart, uint64(v), err)
+	}
+	if got := linkerAddr(0x1000); got != "0x1000" {
+		t.Errorf("linkerAddr(0x1000) = %q", got)
+	}
+	f, err := elf.Open(kernel(t).Vmlinux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const text = uint64(asm.X__START_KERNEL)
+	if s := f.Section(".text"); s == nil || s.Addr != text+asm.PAGE_SIZE {
+		t.Fatalf(".text %v, want it at %#x", s, text+asm.PAGE_SIZE)
+	}
+	// The kernel's first segment (a PVH entry segment may lie low).
+	var first *elf.Prog
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Vaddr >= asm.X__START_KERNEL_map && (first == nil || p.Vaddr < first.Vaddr) {
+			first = p
+		}
+	}
+	if first == nil || first.Vaddr != text || first.Paddr != asm.LOAD_PHYSICAL_ADDR {
+		t.Errorf("the kernel's first PT_LOAD %+v, want _text = %#x at physical %#x", first, text, asm.LOAD_PHYSICAL_ADDR)
 	}
 }

@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	kasm "gokern/arch/amd64/asm"
 )
 
 // repoRoot is the module root, two directories up from this package.
@@ -82,6 +85,29 @@ func hasLiteral(e ast.Expr) bool {
 	return lit
 }
 
+// hexInString finds the numbers in a string literal, signed or not.
+var hexInString = regexp.MustCompile(`-?0[xX][0-9a-fA-F]+`)
+
+// inKernelMap reports whether lit, a Go integer literal that may carry a
+// minus sign, is an address of the kernel text mapping
+// [__START_KERNEL_map, + KERNEL_IMAGE_SIZE), and its offset there. The Go
+// linker takes such an address as a negative number (DESIGN.md §6:
+// -T -0x7efff000 is 0xffffffff81001000), so both spellings count.
+func inKernelMap(lit string) (uint64, bool) {
+	neg := strings.HasPrefix(lit, "-")
+	v, err := strconv.ParseUint(strings.TrimPrefix(lit, "-"), 0, 64)
+	if err != nil || v == 0 {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	if v < kasm.X__START_KERNEL_map || v-kasm.X__START_KERNEL_map >= kasm.KERNEL_IMAGE_SIZE {
+		return 0, false
+	}
+	return v - kasm.X__START_KERNEL_map, true
+}
+
 // TestSingleDefinition: each fact of Owners gets its value in its owner
 // only. Elsewhere a Go constant of that name may refer to the owner
 // (NAME = asm.NAME, or an expression of named constants), but not write a
@@ -89,7 +115,8 @@ func hasLiteral(e ast.Expr) bool {
 // .sets it (but those of AsmAllowed); no package but the owner declares
 // one of the watched variables; and the layout's distinctive addresses
 // are written out only in their owner (comments and tests aside: a test
-// pins a value on purpose).
+// pins a value on purpose), as is any address of the kernel text mapping,
+// in either sign and in a string too (the linker's -T).
 func TestSingleDefinition(t *testing.T) {
 	root := repoRoot(t)
 	byName := facts()
@@ -139,16 +166,40 @@ func TestSingleDefinition(t *testing.T) {
 		var s scanner.Scanner
 		file := token.NewFileSet().AddFile(rel, -1, len(src))
 		s.Init(file, src, nil, 0)
+		neg := false
 		for {
 			pos, tok, lit := s.Scan()
 			if tok == token.EOF {
 				break
 			}
-			if tok != token.INT {
+			if tok == token.SUB {
+				neg = true
 				continue
 			}
-			if name, ok := Literals[strings.ToLower(lit)]; ok && byName[name].Owner != pkg {
-				t.Errorf("%s: %s written out: it is %s (%s)", file.Position(pos), lit, name, byName[name].Owner)
+			wasNeg := neg
+			neg = false
+			var nums []string
+			switch tok {
+			case token.INT:
+				if wasNeg {
+					lit = "-" + lit
+				}
+				nums = []string{lit}
+			case token.STRING:
+				// A number handed to a tool: the Go linker's -T. (Not
+				// in the table of Literals, this package's own data.)
+				if pkg != "gokern/internal/layout" {
+					nums = hexInString.FindAllString(lit, -1)
+				}
+			default:
+				continue
+			}
+			for _, lit := range nums {
+				if name, ok := Literals[strings.ToLower(lit)]; ok && byName[name].Owner != pkg {
+					t.Errorf("%s: %s written out: it is %s (%s)", file.Position(pos), lit, name, byName[name].Owner)
+				} else if off, ok := inKernelMap(lit); ok && pkg != asm {
+					t.Errorf("%s: %s written out: it is __START_KERNEL_map + %#x: derive it from %s's constants", file.Position(pos), lit, off, asm)
+				}
 			}
 		}
 	}, ".go")
