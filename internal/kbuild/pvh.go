@@ -88,11 +88,11 @@ func (b *builder) pvh(stageObjs []string) error {
 	return b.do(&step{
 		tag: "PVH", show: b.rel(r.Vmlinux),
 		inputs: []string{r.TmpVmlinux, stageELF, stageBin},
-		// .tmp_vmlinux's time stamp too: a Go link that wrote the same
-		// bytes again must still leave build/vmlinux newer than the
-		// sources, or gdb warns "Source file is more recent than
-		// executable".
-		extra:   append([]string{"pvh", outputState(r.TmpVmlinux)}, b.tools...),
+		// A Go link that wrote the same bytes again leaves .tmp_vmlinux
+		// newer than build/vmlinux: do's freshen brings build/vmlinux
+		// forward, so that gdb does not warn "Source file is more
+		// recent than executable".
+		extra:   append([]string{"pvh"}, b.tools...),
 		outputs: []string{r.Vmlinux, r.SystemMap},
 		run: func() error {
 			if _, err := AddPVH(r.TmpVmlinux, stageELF, stageBin, r.Vmlinux); err != nil {

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // step is one command of the build.
@@ -97,7 +98,7 @@ func (b *builder) do(s *step) error {
 	}
 	sp := b.stampPath(s)
 	if old, err := os.ReadFile(sp); err == nil && !b.o.Force && string(old) == b.stampText(key, s) {
-		return nil
+		return b.freshen(s, key, sp)
 	}
 	os.Remove(sp) // an interrupted step must not leave a valid stamp behind
 	b.logStep(s.tag, s.show)
@@ -110,6 +111,47 @@ func (b *builder) do(s *step) error {
 	b.ran++
 	if err := os.MkdirAll(filepath.Dir(sp), 0o755); err != nil {
 		return err
+	}
+	return os.WriteFile(sp, []byte(b.stampText(key, s)), 0o644)
+}
+
+// freshen runs for a step that is up to date by content but may not be by
+// time: a rebase or a checkout rewrites sources with the bytes they had,
+// and newer. gdb compares each source file's time with the executable's
+// and warns "Source file is more recent than executable" (make would have
+// rebuilt). So every output older than the newest input is given that
+// input's time, as if the step had just made it, and the stamp records
+// the new times. Later steps, whose inputs these outputs are, then do the
+// same.
+func (b *builder) freshen(s *step, key, sp string) error {
+	var newest time.Time
+	for _, f := range s.inputs {
+		st, err := os.Stat(f)
+		if err != nil {
+			return err
+		}
+		if st.ModTime().After(newest) {
+			newest = st.ModTime()
+		}
+	}
+	touched := false
+	for _, o := range s.outputs {
+		st, err := os.Stat(o)
+		if err != nil {
+			return err
+		}
+		if st.ModTime().Before(newest) {
+			if err := os.Chtimes(o, newest, newest); err != nil {
+				return err
+			}
+			touched = true
+			if b.o.Verbose {
+				b.logf("  # %s: inputs newer, contents the same: time stamp brought forward", b.rel(o))
+			}
+		}
+	}
+	if !touched {
+		return nil
 	}
 	return os.WriteFile(sp, []byte(b.stampText(key, s)), 0o644)
 }
