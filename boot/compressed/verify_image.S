@@ -12,8 +12,12 @@
  *        checks them first thing, before it trusts or writes any byte of
  *        the payload. QEMU's -kernel loads the file as it is, so a short
  *        file shows up only here, in memory.
- *        crc32_le: Linux lib/crc32.c (crc32_le, CRC32_POLY_LE), one byte
- *        at a time with a 256-entry table built at run time (crc32init_le).
+ *        crc32_le: Linux lib/crc32.c crc32_le with CRC_LE_BITS 64
+ *        (crc32_body, "slice-by-8"): eight bytes a round through eight
+ *        tables, crc32table_le[8][256], which the build makes from Go
+ *        (internal/bzimage Crc32table_le; Linux lib/gen_crc32table.c) into
+ *        generated/crc32table.inc. The CRC is the IEEE one of Linux's
+ *        tools/build.c and of Go's hash/crc32, so host tools can check it.
  *
  * 32-bit code, called from startup_32 with EBP = the load address and a
  * stack; the loader's flat segments are still loaded.
@@ -21,7 +25,6 @@
 
 	.include "bootparam.inc"
 
-	.set CRC32_POLY_LE,	0xedb88320	/* the IEEE 802.3 polynomial, bit-reversed */
 /* image_check's layout, IC_size, IC_crc32, IC_SIZE: consts.inc (from the
  * image builder, internal/bzimage). */
 
@@ -50,7 +53,6 @@ verify_image:
 	jb	8f
 	cmpl	$(_bss - 4), %edx
 	ja	8f
-	call	crc32_init
 	xorl	%eax, %eax
 	movl	%ebp, %esi
 	movl	$image_check, %ecx
@@ -131,50 +133,70 @@ debug_image_checked:
 	popl	%esi
 	ret
 
-/* crc32_init: crc32table_le[i] = the CRC of the byte i (Linux
- * lib/gen_crc32table.c crc32init_le): eight shifts, XOR-ing in the
- * polynomial whenever a 1 falls out. */
-crc32_init:
-	pushal
-	xorl	%ecx, %ecx
-1:	movl	%ecx, %eax
-	movl	$8, %edx
-2:	shrl	$1, %eax
-	jnc	3f
-	xorl	$CRC32_POLY_LE, %eax
-3:	subl	$1, %edx
-	jnz	2b
-	movl	%eax, crc32table_le(%ebp, %ecx, 4)
-	addl	$1, %ecx
-	cmpl	$256, %ecx
-	jb	1b
-	popal
-	ret
-
 /*
  * crc32_le: EAX = the CRC so far (0 to start), ESI = bytes, ECX = how
  * many. EAX = the CRC with them. The running value is kept inverted, as
  * zlib's and Go's hash/crc32 Update, so that a second call goes on where
  * the first stopped.
+ *
+ * Eight bytes a round (Linux crc32_body): the first four XOR-ed into the
+ * CRC and looked up in tables 7..4, the next four in tables 3..0; a table
+ * k gives the CRC of a byte followed by k zero bytes, so the eight
+ * lookups are independent and their XOR is the CRC after all eight. The
+ * last len % 8 bytes go one at a time through table 0.
  */
+	.set	T, 256 * 4			/* bytes per table */
 crc32_le:
+	pushl	%ebx
 	pushl	%ecx
 	pushl	%edx
 	pushl	%esi
+	pushl	%edi
 	notl	%eax
-	testl	%ecx, %ecx
+	movl	%ecx, %edi
+	shrl	$3, %ecx			/* ECX = rounds of 8 bytes */
 	jz	2f
-1:	movzbl	(%esi), %edx
+1:	xorl	(%esi), %eax			/* q = crc ^ bytes 0-3 */
+	movl	4(%esi), %ebx			/* bytes 4-7 */
+	movzbl	%al, %edx
+	movl	(crc32table_le + 7*T)(%ebp, %edx, 4), %edi
+	movzbl	%ah, %edx
+	xorl	(crc32table_le + 6*T)(%ebp, %edx, 4), %edi
+	shrl	$16, %eax
+	movzbl	%al, %edx
+	xorl	(crc32table_le + 5*T)(%ebp, %edx, 4), %edi
+	movzbl	%ah, %edx
+	xorl	(crc32table_le + 4*T)(%ebp, %edx, 4), %edi
+	movzbl	%bl, %edx
+	xorl	(crc32table_le + 3*T)(%ebp, %edx, 4), %edi
+	movzbl	%bh, %edx
+	xorl	(crc32table_le + 2*T)(%ebp, %edx, 4), %edi
+	shrl	$16, %ebx
+	movzbl	%bl, %edx
+	xorl	(crc32table_le + 1*T)(%ebp, %edx, 4), %edi
+	movzbl	%bh, %edx
+	xorl	(crc32table_le + 0*T)(%ebp, %edx, 4), %edi
+	movl	%edi, %eax
+	addl	$8, %esi
+	subl	$1, %ecx
+	jnz	1b
+	movl	12(%esp), %edi			/* the length again (pushed ECX) */
+2:	movl	%edi, %ecx
+	andl	$7, %ecx			/* the last len % 8 bytes */
+	jz	4f
+3:	movzbl	(%esi), %edx
 	xorb	%al, %dl			/* EDX = (crc ^ byte) & 0xff */
 	shrl	$8, %eax
 	xorl	crc32table_le(%ebp, %edx, 4), %eax
 	addl	$1, %esi
 	subl	$1, %ecx
-	jnz	1b
-2:	notl	%eax
+	jnz	3b
+4:	notl	%eax
+	popl	%edi
 	popl	%esi
 	popl	%edx
 	popl	%ecx
+	popl	%ebx
 	ret
 
 	.section .rodata
@@ -189,8 +211,10 @@ msg_checked_2:	.asciz	" bytes, crc32 0x"
 msg_checked_3:	.asciz	" ok, checked in "
 msg_checked_4:	.asciz	" TSC cycles\n"
 
+/* crc32table_le[8][256], made by the build (see above). */
+	.include "generated/crc32table.inc"
+
 	.bss
 	.balign	4
-crc32table_le:	.skip	256 * 4
 image_crc_got:	.skip	4		/* the CRC of the payload in memory */
 image_end_mark:	.skip	4		/* the 4 bytes at its end */

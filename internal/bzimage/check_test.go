@@ -114,3 +114,61 @@ func TestSetupSectsLinked(t *testing.T) {
 		t.Errorf("setup.ld's setup_sects_linked %d, the image's setup_sects %d", got, want)
 	}
 }
+
+// TestCrc32Tables: the boot stage's slice-by-8 tables are the IEEE CRC32's
+// (table 0 is hash/crc32's IEEE table, and Linux's crc32init_le, bit by
+// bit, gives the same), each further table is the previous one shifted by
+// a zero byte, slice-by-8 with them computes hash/crc32's CRC at every
+// length and split, and the payload holds exactly these tables at
+// crc32table_le (assembled from the generated crc32table.inc).
+func TestCrc32Tables(t *testing.T) {
+	tab := bzimage.Crc32table_le()
+	if tab[0] != *crc32.MakeTable(crc32.IEEE) {
+		t.Fatal("table 0 is not hash/crc32's IEEE table")
+	}
+	for i := uint32(0); i < 256; i++ {
+		c := i // lib/gen_crc32table.c crc32init_le, one bit at a time
+		for j := 0; j < 8; j++ {
+			c = c>>1 ^ (c&1)*0xedb88320
+		}
+		if tab[0][i] != c {
+			t.Fatalf("crc32table_le[0][%#x] = %#x, bitwise %#x", i, tab[0][i], c)
+		}
+		for k := 1; k < bzimage.CRC32_SLICES; k++ {
+			// Table k: the byte i then k zero bytes, from a zero
+			// register (Update inverts before and after).
+			b := make([]byte, k+1)
+			b[0] = byte(i)
+			if got, want := tab[k][i], ^crc32.Update(^uint32(0), crc32.IEEETable, b); got != want {
+				t.Fatalf("crc32table_le[%d][%#x] = %#x, want %#x", k, i, got, want)
+			}
+		}
+	}
+	data := make([]byte, 4099)
+	for i := range data {
+		data[i] = byte(i*7 + i>>8)
+	}
+	for n := 0; n < len(data); n += 1 + n/17 {
+		for _, split := range []int{0, n / 3, n} {
+			c := bzimage.Crc32Slice8(tab, 0, data[:split])
+			c = bzimage.Crc32Slice8(tab, c, data[split:n])
+			if want := crc32.ChecksumIEEE(data[:n]); c != want {
+				t.Fatalf("slice-by-8 over %d bytes split at %d: %#x, want %#x", n, split, c, want)
+			}
+		}
+	}
+	m := image(t)
+	off := sym(t, m.paySyms, "crc32table_le")
+	var want bytes.Buffer
+	for k := range tab {
+		for _, v := range tab[k] {
+			want.Write(le.AppendUint32(nil, v))
+		}
+	}
+	if int(off)+want.Len() > len(m.payload) || !bytes.Equal(m.payload[off:int(off)+want.Len()], want.Bytes()) {
+		t.Errorf("the payload's crc32table_le at %#x is not Crc32table_le", off)
+	}
+	if bzimage.CRC32_TABLE_SIZE != want.Len() {
+		t.Errorf("CRC32_TABLE_SIZE %d, tables %d bytes", bzimage.CRC32_TABLE_SIZE, want.Len())
+	}
+}
