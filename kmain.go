@@ -24,6 +24,7 @@ import (
 	"gokern/kallsyms"
 	"gokern/kunit"
 	"gokern/mm"
+	"gokern/mm/slab"
 	"gokern/printk"
 )
 
@@ -58,6 +59,9 @@ func start_kernel() {
 	// The interrupt mode, the local APIC timer, the TSC checked (Linux
 	// time_init).
 	do_one_initcall(amd64.Time_init)
+	// Every slab cache gets its full per-CPU array (Linux
+	// kmem_cache_init_late).
+	do_one_initcall(mm.Kmem_cache_init_late)
 	// The rest: kernel_init's work, then the idle loop.
 	arch_call_rest_init()
 }
@@ -86,17 +90,26 @@ func do_one_initcall(fn func()) {
 
 // boot_reports prints what the command line asks for at the end of boot:
 // "buddyinfo" the free blocks of each order and zone as /proc/buddyinfo
-// shows them (gokern has no /proc yet), "bench=buddy" the cost of an
-// alloc+free pair measured with the TSC.
+// shows them (gokern has no /proc yet), "slabinfo" /proc/slabinfo,
+// "bench=buddy" the cost of an alloc+free pair measured with the TSC,
+// "bench=slab" the cost of kmalloc+kfree and of a typed cache's
+// Alloc+Free.
 func boot_reports(cmd []byte) {
 	if cmdline.Cmdline_find_option_bool(cmd, "buddyinfo") {
 		mm.Frag_show()
 	}
+	if cmdline.Cmdline_find_option_bool(cmd, "slabinfo") {
+		mm.Slab_show()
+	}
 	if v, ok := cmdline.Cmdline_find_option(cmd, "bench"); ok {
-		if string(v) == "buddy" {
+		switch string(v) {
+		case "buddy":
 			mm.BenchBuddy()
-		} else {
-			printk.Pr_warn("bench=%s: no such benchmark (bench=buddy): ignored\n", printk.Escaped(v))
+		case "slab":
+			mm.BenchSlab()
+			slab.BenchTyped()
+		default:
+			printk.Pr_warn("bench=%s: no such benchmark (bench=buddy, bench=slab): ignored\n", printk.Escaped(v))
 		}
 	}
 }
@@ -144,7 +157,7 @@ func kernel_init_freeable() {
 // kernel_params are the options taken outside the early-option table
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
-var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "initcall_debug", "buddyinfo", "bench", "a20_test", "detect_memory"}
+var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "initcall_debug", "buddyinfo", "slabinfo", "bench", "a20_test", "detect_memory"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
@@ -223,6 +236,22 @@ var selftests = []kunit.KunitCase{
 	{Name: "buddy_demo", Run: mm.Test_buddy_demo, Explicit: true},
 	// Needs page_poison=1.
 	{Name: "page_poison", Run: mm.Test_page_poison, Explicit: true},
+	{Name: "slab_cache", Run: mm.Test_slab_cache},
+	{Name: "slab_colour", Run: mm.Test_slab_colour},
+	{Name: "slab_ctor", Run: mm.Test_slab_ctor},
+	{Name: "slab_lifo", Run: mm.Test_slab_lifo},
+	{Name: "slab_typed", Run: slab.Test_slab_typed},
+	{Name: "slab_destroy_busy", Run: mm.Test_slab_destroy_busy},
+	{Name: "slab_debug_right_redzone", Run: mm.Test_slab_debug_right_redzone},
+	{Name: "slab_debug_left_redzone", Run: mm.Test_slab_debug_left_redzone},
+	{Name: "slab_debug_use_after_free", Run: mm.Test_slab_debug_use_after_free},
+	{Name: "slab_debug_double_free", Run: mm.Test_slab_debug_double_free},
+	{Name: "slab_bad_pointer", Run: mm.Test_slab_bad_pointer},
+	{Name: "kmalloc_sizes", Run: mm.Test_kmalloc_sizes},
+	{Name: "kmalloc_large", Run: mm.Test_kmalloc_large},
+	{Name: "kmalloc_dma", Run: mm.Test_kmalloc_dma},
+	{Name: "kmalloc_bad_input", Run: mm.Test_kmalloc_bad_input},
+	{Name: "slab_invariants", Run: mm.Test_slab_invariants},
 	{Name: "lapic", Run: apic.Test_lapic},
 	{Name: "ioapic", Run: apic.Test_ioapic},
 	{Name: "i8259", Run: i8259.Test_i8259},

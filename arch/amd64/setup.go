@@ -39,6 +39,8 @@ func Setup_arch() {
 	// Once mem_init has retired them, a call into memblock or bootmem is
 	// a bug: they report it and stop the boot here.
 	memblock.PanicHook, bootmem.PanicHook = panicRetired, panicRetired
+	// A SLAB_PANIC cache that cannot be made stops the boot.
+	mm.PanicHook = panicRetired
 	// Reserve what is in use before anything can be allocated.
 	early_reserve_memory()
 	// The firmware's memory map, from boot_params, sanitised and printed.
@@ -131,6 +133,7 @@ var early_params = [...]obs_kernel_param{
 	{"ptdump", setupPtdump, EARLY_SETUP},                          // gokern
 	{"buddy", setupBuddy, EARLY_SETUP},                            // gokern: the 2.4 buddy allocator
 	{"page_poison", early_page_poison_param, EARLY_SETUP},         // mm/page_poison.c
+	{"slub_debug", mm.Setup_slub_debug, EARLY_SETUP},              // mm/slub.c (a __setup option in Linux)
 	{"acpi", parse_acpi, EARLY_SETUP},                             // arch/x86/kernel/acpi/boot.c
 	{"noapic", parse_noapic, EARLY_SETUP},                         // arch/x86/kernel/apic/io_apic.c
 	{"nolapic", parse_nolapic, EARLY_SETUP},                       // arch/x86/kernel/apic/apic.c

@@ -46,6 +46,7 @@ var Layers = []Layer{
 	{"gokern/cmdline", "lib/cmdline.c, boot_command_line", []string{asm}},
 	{"gokern/paging", "arch/x86/include/asm/pgtable*.h, arch/x86/mm/init_64.c", []string{asm}},
 	{"gokern/kunit", "lib/kunit", []string{printk}},
+	{"gokern/lib/rbtree", "lib/rbtree.c, include/linux/rbtree.h", nil},
 	// Devices.
 	{"gokern/drivers/debugexit", "QEMU hw/misc/debugexit.c", []string{asm}},
 	{"gokern/drivers/i8253", "drivers/clocksource/i8253.c", []string{asm}},
@@ -61,7 +62,9 @@ var Layers = []Layer{
 	{"gokern/e820", "arch/x86/kernel/e820.c", []string{asm, printk, cmdline, memblock}},
 	{"gokern/bootmem", "mm/bootmem.c (2.6)", []string{asm, printk, kallsyms, memblock, e820}},
 	// Subsystems.
-	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists)", []string{asm, printk, kallsyms, kunit, "gokern/paging", memblock, "gokern/bootmem"}},
+	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists, slab.c, slab_common.c, slub.c's debugging, vmalloc.c)", []string{asm, printk, kallsyms, kunit,
+		"gokern/paging", memblock, "gokern/bootmem", "gokern/lib/rbtree", "gokern/kernel/time", "gokern/arch/amd64/tsc"}},
+	{"gokern/mm/slab", "include/linux/slab.h: typed caches (KMEM_CACHE)", []string{printk, kunit, asm, "gokern/mm"}},
 	{"gokern/traps", "arch/x86/kernel/traps.c, dumpstack.c", []string{asm, printk, kallsyms, "gokern/kernel"}},
 	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc"}},
 	{"gokern/arch/amd64/i8259", "arch/x86/kernel/i8259.c", []string{asm, printk, kunit, "gokern/kernel/irq"}},
