@@ -101,6 +101,9 @@ func boot_reports(cmd []byte) {
 	if cmdline.Cmdline_find_option_bool(cmd, "slabinfo") {
 		mm.Slab_show()
 	}
+	if cmdline.Cmdline_find_option_bool(cmd, "vmallocinfo") {
+		mm.Vmallocinfo()
+	}
 	if v, ok := cmdline.Cmdline_find_option(cmd, "bench"); ok {
 		switch string(v) {
 		case "buddy":
@@ -157,7 +160,7 @@ func kernel_init_freeable() {
 // kernel_params are the options taken outside the early-option table
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
-var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "initcall_debug", "buddyinfo", "slabinfo", "bench", "a20_test", "detect_memory"}
+var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
@@ -252,6 +255,11 @@ var selftests = []kunit.KunitCase{
 	{Name: "kmalloc_dma", Run: mm.Test_kmalloc_dma},
 	{Name: "kmalloc_bad_input", Run: mm.Test_kmalloc_bad_input},
 	{Name: "slab_invariants", Run: mm.Test_slab_invariants},
+	{Name: "vmalloc_basic", Run: mm.Test_vmalloc_basic},
+	{Name: "vmalloc_guard", Run: mm.Test_vmalloc_guard},
+	{Name: "vmalloc_vmap", Run: mm.Test_vmalloc_vmap},
+	{Name: "vmalloc_fragmented", Run: mm.Test_vmalloc_fragmented},
+	{Name: "vmalloc_bad_input", Run: mm.Test_vmalloc_bad_input},
 	{Name: "lapic", Run: apic.Test_lapic},
 	{Name: "ioapic", Run: apic.Test_ioapic},
 	{Name: "i8259", Run: i8259.Test_i8259},

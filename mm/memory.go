@@ -44,6 +44,8 @@ func Mm_init() {
 	Mem_init_print_info()
 	// The slab allocator: kmem_cache and the kmalloc caches.
 	Kmem_cache_init()
+	// The vmalloc space, empty.
+	Vmalloc_init()
 	// A postcore_initcall in Linux; gokern has no initcalls yet.
 	Init_per_zone_wmark_min()
 }

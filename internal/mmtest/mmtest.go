@@ -46,6 +46,7 @@ func Boot(t testing.TB, size uint64, slubDebug []byte) *Machine {
 	t.Cleanup(func() {
 		mm.Slub_debug, mm.Slab_bugs, mm.Slab_state, mm.Mem_map, mm.After_bootmem = 0, 0, mm.DOWN, nil, false
 		mm.Init_mm.Pgd = 0
+		paging.PgtableAlloc, paging.PgtableFree = nil, nil
 	})
 	max := size >> asm.PAGE_SHIFT
 	maxz := [mm.MAX_NR_ZONES]uint64{min(mm.MAX_DMA_PFN, max), min(mm.MAX_DMA32_PFN, max), max}

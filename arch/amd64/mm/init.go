@@ -186,6 +186,10 @@ func Init_mem_mapping() {
 		printk.Int(DirectMapStats.Pages4K), printk.Int(DirectMapStats.Pages2M), printk.Int(DirectMapStats.Pages1G),
 		printk.Int(KernelMapStats.Pages4K), printk.Int(PageTablePages),
 		printk.Str(yesno(HasNX)), printk.Str(yesno(HasGbpages)), printk.Int(InitMemMappingNs/1000))
+	// The kernel's address space from now on (init_mm.pgd =
+	// swapper_pg_dir), where vmalloc maps, and how it flushes.
+	mm.Init_mm.Pgd = pgd
+	mm.FlushTlbKernelRangeHook = Flush_tlb_kernel_range
 }
 
 func yesno(b bool) string {
