@@ -71,16 +71,16 @@ func TestSlabOverhead(t *testing.T) {
 	}
 }
 
-// TestBenchSlab runs bench=slab's code on the host: two lines, and
+// TestBenchSlab runs bench=slab's code on the host: three lines, and
 // kmalloc-64 keeps its array size.
 func TestBenchSlab(t *testing.T) {
-	m := slabBoot(t, "")
+	m := vmallocBoot(t)
 	c := Kmalloc_caches[KMALLOC_NORMAL][6]
 	limit := c.Limit
 	m.log.Lines()
 	BenchSlab()
 	out := m.log.Lines()
-	if len(out) != 2 || c.Limit != limit {
+	if len(out) != 3 || c.Limit != limit {
 		t.Fatalf("limit %d, was %d:\n%s", c.Limit, limit, out)
 	}
 	for _, l := range out {

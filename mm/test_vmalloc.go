@@ -23,6 +23,10 @@ func vmalloc_pages_free() uint64 {
 	return Nr_free_pages() + Quicklist_total_size()
 }
 
+// vmallocInvariants checks the vmalloc space and the allocators under it
+// (a breakpoint for the gdb test: areas are live at its first call).
+//
+//go:noinline
 func vmallocInvariants(t *kunit.Kunit, what string) {
 	if msg := Vmalloc_check(); msg != "" {
 		t.Errorf("%s: vmalloc: %s", printk.Str(what), printk.Str(msg))
@@ -89,6 +93,9 @@ func Test_vmalloc_basic(t *kunit.Kunit) {
 	if _, ok := vmallocWriteCheck(t, p, n); !ok {
 		return
 	}
+	// What /proc/vmallocinfo says of it (the gdb test compares
+	// gk-vmallocinfo with this line).
+	Vmallocinfo()
 	vm := Find_vm_area(p)
 	if vm == nil || vm.Nr_pages != n || vm.Size != (n+1)*asm.PAGE_SIZE || vm.Flags != VM_ALLOC {
 		t.Errorf("vm_struct %p: %d pages, size %d, flags %#x", printk.Int(uintptrOf(vm)), printk.Int(vm.Nr_pages), printk.Int(vm.Size), printk.Int(vm.Flags))

@@ -36,11 +36,9 @@ func Setup_arch() {
 	// below are logged too: Linux parses it with the other early options
 	// and misses them.)
 	memblock.Init(&asm.DirectMap)
-	// Once mem_init has retired them, a call into memblock or bootmem is
-	// a bug: they report it and stop the boot here.
-	memblock.PanicHook, bootmem.PanicHook = panicRetired, panicRetired
-	// A SLAB_PANIC cache that cannot be made stops the boot.
-	mm.PanicHook = panicRetired
+	// Once mem_init has retired them, a call into memblock or bootmem is a
+	// bug, as is a SLAB_PANIC cache that cannot be made: all stop the boot.
+	memblock.PanicHook, bootmem.PanicHook, mm.PanicHook = panicRetired, panicRetired, panicRetired
 	// Reserve what is in use before anything can be allocated.
 	early_reserve_memory()
 	// The firmware's memory map, from boot_params, sanitised and printed.

@@ -19,7 +19,8 @@
 #   - lets continue/next/stepi go on from a hardware breakpoint hit in real
 #     mode, where gdb does not recognise IP as its breakpoint's address;
 #   - adds gk-* commands in the style of Linux's lx-*: gk-dmesg, gk-e820,
-#     gk-memblock, gk-buddyinfo, gk-page, gk-pgtable, gk-ptdump, gk-gdt,
+#     gk-memblock, gk-buddyinfo, gk-page, gk-slabinfo, gk-vmallocinfo,
+#     gk-pgtable, gk-ptdump, gk-gdt,
 #     gk-idt, gk-cr, ... They
 #     read the kernel's own variables by their Linux names through DWARF,
 #     so a changed struct layout is followed, never a hard-coded offset;
@@ -28,8 +29,9 @@
 #     exception into the interrupted code (as Linux's unwinder does
 #     through pt_regs).
 #
-# Adding a helper for a new subsystem (gk-slabinfo, gk-ps, ...; gk-buddyinfo
-# and gk-page are the page allocator's): subclass GkCommand, give it a name and
+# Adding a helper for a new subsystem (gk-ps, ...; gk-buddyinfo and gk-page
+# are the page allocator's, gk-slabinfo and gk-vmallocinfo slab's and
+# vmalloc's): subclass GkCommand, give it a name and
 # a docstring (its `help`), fetch the kernel's variables with
 # kvar("linux_name", what="the buddy allocator", made_by="mm_init"), which
 # turns "not there yet" (wrong CPU mode, not mapped yet, not a symbol of
@@ -1080,6 +1082,180 @@ reserved (Linux's dump_page)."""
         gdb.write("page %#x pfn %#x [mem %#018x-%#018x]: %s\n" % (core.base + pfn * core.size, pfn, pfn << 12, ((pfn + 1) << 12) - 1, what))
         gdb.write("  flags %#x(%s) refcount %d private %d lru {next %#x, prev %#x}\n"
                   % (flags, page_flags_text(flags), ref, priv, int(lru["Next"]), int(lru["Prev"])))
+
+
+# ---------------------------------------------------------------------------
+# The slab allocator and vmalloc (mm/slab.go, slab_common.go, vmalloc.go).
+# Field names and types come from DWARF (mm.KmemCache, mm.Slab,
+# mm.VmapArea, mm.VmStruct); the slab_state values are mm/slab.go's.
+
+SLAB_UP = 2  # enum slab_state: DOWN, PARTIAL, UP, FULL
+
+
+def go_type(name, what):
+    try:
+        return gdb.lookup_type(name)
+    except gdb.error:
+        raise GkError("this kernel has no type %s (%s): not built yet, or renamed; update tools/gdb/gokern.py" % (name, what))
+
+
+def cstr(arr):
+    """A NUL-terminated byte array value as text."""
+    n = arr.type.range()[1] + 1
+    b = read(int(arr.address), n)
+    return b.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def list_entries(head, typ, member):
+    """The entries of a ListHead list, as values of typ (container_of)."""
+    off = [f for f in typ.fields() if f.name == member]
+    if not off:
+        raise GkError("%s has no field %s: update tools/gdb/gokern.py" % (typ, member))
+    off = off[0].bitpos // 8
+    out, e, stop = [], head["Next"], int(head.address)
+    while int(e) != stop:
+        if int(e) == 0 or len(out) > 100000:
+            raise GkError("a list at %#x is broken (nil or looping)" % stop)
+        out.append(gdb.Value(int(e) - off).cast(typ.pointer()).dereference())
+        e = e.dereference()["Next"]
+    return out
+
+
+def slab_caches():
+    """The caches on slab_caches, newest first, once kmem_cache_init ran."""
+    if int(kvar("slab_state", "the slab allocator", "kmem_cache_init in mm_init")) < SLAB_UP:
+        raise GkError("the slab allocator is not initialised yet: kmem_cache_init (in start_kernel's mm_init) has not run")
+    return list_entries(kvar("slab_caches", "the list of caches"), go_type("gokern/mm.KmemCache", "struct kmem_cache"), "List")
+
+
+def symbol_sized(addr):
+    """'name+0xoff/0xsize' as the kernel's %pS prints it (kallsyms'
+    Sprint_symbol_linux): Linux names first, the size running to the next
+    symbol, as Linux's kallsyms sizes a symbol."""
+    st = syms()
+    i = bisect.bisect_right(st.addrs, addr) - 1
+    if i < 0:
+        return "%#x" % addr
+    j = i
+    while j > 0 and st.addrs[j - 1] == st.addrs[i]:
+        j -= 1
+    value, _, name, size = st.entries[j]
+    if size and addr - value >= size:
+        return "%#x" % addr
+    k = i + 1
+    while k < len(st.addrs) and st.addrs[k] == value:
+        k += 1
+    if k < len(st.addrs):
+        size = st.addrs[k] - value
+    return "%s+%#x/%#x" % (name, addr - value, size)
+
+
+@register
+class GkSlabinfo(GkCommand):
+    """Print /proc/slabinfo (version 2.1): one line per slab cache.
+Usage: gk-slabinfo [CACHE]
+With a cache name (kmalloc-64, kmem_cache, ...), list its slabs, list by
+list (full, partial, free): address, colour offset, objects in use, and the
+free list's next objects; then the per-CPU array's objects (Linux's
+mm/slab_common.c slab_show; the kernel prints the same with "slabinfo")."""
+
+    name = "gk-slabinfo"
+
+    def run(self, arg, from_tty):
+        caches = slab_caches()
+        if arg:
+            for c in caches:
+                if cstr(c["Name"]) == arg:
+                    self.show_cache(c)
+                    return
+            raise GkError("no cache named %s (gk-slabinfo lists them)" % arg)
+        out = ["slabinfo - version: 2.1",
+               "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> "
+               "<batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>"]
+        for c in caches:
+            n = c["Node"][0]
+            num_slabs, free_slabs = int(n["Total_slabs"]), int(n["Free_slabs"])
+            num_objs = num_slabs * int(c["Num"])
+            out.append("%-17s %6d %6d %6d %4d %4d : tunables %4d %4d %4d : slabdata %6d %6d %6d" % (
+                cstr(c["Name"]), num_objs - int(n["Free_objects"]), num_objs, int(c["Size"]), int(c["Num"]),
+                1 << int(c["Gfporder"]), int(c["Limit"]), int(c["Batchcount"]), int(c["Shared"]),
+                num_slabs - free_slabs, num_slabs, 0))
+        gdb.write("\n".join(out) + "\n")
+
+    def show_cache(self, c):
+        size, num, pad = int(c["Size"]), int(c["Num"]), int(c["Red_left_pad"])
+        out = ["%s: %d-byte objects, %d-byte stride, %d a slab of %d page(s), %d colours of %d bytes, descriptor %s" % (
+            cstr(c["Name"]), int(c["Object_size"]), size, num, 1 << int(c["Gfporder"]), int(c["Colour"]),
+            int(c["Colour_off"]), "off-slab" if int(c["Flags"]) & 0x80000000 else "on-slab")]
+        slab_t = go_type("gokern/mm.Slab", "struct slab")
+        n = c["Node"][0]
+        for lst in ("Slabs_full", "Slabs_partial", "Slabs_free"):
+            slabs = list_entries(n[lst], slab_t, "Slab_list")
+            out.append("%s: %d slabs" % (lst.lower(), len(slabs)))
+            for sl in slabs:
+                active, smem = int(sl["Active"]), int(sl["S_mem"])
+                fl = slice_elems(sl["Freelist"])
+                free = [int(i) for i in fl[active:num]]
+                objs = " ".join("%#x" % (smem + i * size + pad) for i in free[:4])
+                out.append("  slab %#x at %#x colour offset %d: %d/%d in use; next free: %s%s" % (
+                    int(sl.address), smem - int(sl["Colouroff"]), int(sl["Colouroff"]), active, num,
+                    objs or "none", " ..." if len(free) > 4 else ""))
+        ac = c["Cpu_cache"].dereference()
+        avail = int(ac["Avail"])
+        entries = [int(e) for e in slice_elems(ac["Entry"], avail)]
+        out.append("per-CPU array: %d of %d objects (batch %d)%s" % (avail, int(ac["Limit"]), int(ac["Batchcount"]),
+                                                                    (": " + " ".join("%#x" % e for e in reversed(entries[-4:])) + (" ..." if avail > 4 else "")) if avail else ""))
+        gdb.write("\n".join(out) + "\n")
+
+
+@register
+class GkVmallocinfo(GkCommand):
+    """Print /proc/vmallocinfo: one line per vmalloc area, in address order.
+Usage: gk-vmallocinfo
+The range (with its guard page), the size, who allocated it, its pages and
+kind, walking vmap_area_root as Linux's s_show does."""
+
+    name = "gk-vmallocinfo"
+
+    def run(self, arg, from_tty):
+        slab_caches()  # vmalloc_init runs right after kmem_cache_init
+        root = kvar("vmap_area_root", "the vmalloc areas", "vmalloc_init in mm_init")
+        va_t = go_type("gokern/mm.VmapArea", "struct vmap_area")
+        off = [f for f in va_t.fields() if f.name == "Rb_node"][0].bitpos // 8
+        out = []
+
+        def walk(node):
+            stack = []
+            while stack or int(node):
+                while int(node):
+                    stack.append(node)
+                    node = node.dereference()["Rb_left"]
+                node = stack.pop()
+                yield gdb.Value(int(node) - off).cast(va_t.pointer()).dereference()
+                node = node.dereference()["Rb_right"]
+
+        for va in walk(root["Rb_node"]):
+            start, end = int(va["Va_start"]), int(va["Va_end"])
+            if not int(va["Vm"]):
+                out.append("0x%016x-0x%016x %7d unpurged vm_area" % (start, end, end - start))
+                continue
+            vm = va["Vm"].dereference()
+            addr, size, flags = int(vm["Addr"]), int(vm["Size"]), int(vm["Flags"])
+            line = "0x%016x-0x%016x %7d" % (addr, addr + size, size)
+            if int(vm["Caller"]):
+                line += " " + symbol_sized(int(vm["Caller"]))
+            if int(vm["Nr_pages"]):
+                line += " pages=%d" % int(vm["Nr_pages"])
+            if int(vm["Phys_addr"]):
+                line += " phys=%#x" % int(vm["Phys_addr"])
+            for bit, word in ((1, " ioremap"), (2, " vmalloc"), (4, " vmap")):
+                if flags & bit:
+                    line += word
+            pages = int(vm["Pages"]["array"])
+            if pages and 0xffffc90000000000 <= pages < 0xffffe90000000000:
+                line += " vpages"
+            out.append(line)
+        gdb.write("\n".join(out) + "\n" if out else "no vmalloc area\n")
 
 
 # ---------------------------------------------------------------------------
