@@ -22,6 +22,7 @@ import (
 	"gokern/drivers/debugexit"
 	"gokern/drivers/serial8250"
 	"gokern/kallsyms"
+	"gokern/kernel/irq"
 	"gokern/kunit"
 	"gokern/mm"
 	"gokern/mm/slab"
@@ -54,7 +55,9 @@ func start_kernel() {
 	print_unknown_bootoptions(cmdline.BootCommandLine())
 	// The buddy allocator takes over from the early allocator (Linux mm_init).
 	do_one_initcall(mm.Mm_init)
-	// The interrupt descriptors and the 8259s (Linux init_IRQ).
+	// The ISA lines' interrupt descriptors, from the slab allocator (Linux
+	// early_irq_init), then the 8259s (Linux init_IRQ).
+	do_one_initcall(irq.Early_irq_init)
 	do_one_initcall(amd64.Init_IRQ)
 	// The interrupt mode, the local APIC timer, the TSC checked (Linux
 	// time_init).

@@ -253,10 +253,10 @@ func __kmem_cache_create(c *KmemCache, name string, size, align uint32, flags Sl
 //
 //go:noinline
 func Kmem_cache_create(name string, size, align uint32, flags SlabFlags, ctor func(unsafe.Pointer)) *KmemCache {
-	return kmem_cache_create(name, size, align, flags, ctor, kallsyms.X_RET_IP_())
+	return kmemCacheCreate(name, size, align, flags, ctor, kallsyms.X_RET_IP_())
 }
 
-func kmem_cache_create(name string, size, align uint32, flags SlabFlags, ctor func(unsafe.Pointer), ip uintptr) *KmemCache {
+func kmemCacheCreate(name string, size, align uint32, flags SlabFlags, ctor func(unsafe.Pointer), ip uintptr) *KmemCache {
 	err := 0
 	var c *KmemCache
 	switch {
@@ -288,9 +288,8 @@ func kmem_cache_create(name string, size, align uint32, flags SlabFlags, ctor fu
 	}
 	if err != 0 {
 		if flags&SLAB_PANIC != 0 && PanicHook != nil {
-			var b [96]byte
-			n := printk.Snprintf(b[:], "kmem_cache_create: Failed to create slab '%s'. Error %d", printk.Str(name), printk.Int(err))
-			PanicHook(stringOf(b[:n]))
+			n := printk.Snprintf(panicMsg[:], "kmem_cache_create: Failed to create slab '%s'. Error %d", printk.Str(name), printk.Int(err))
+			PanicHook(stringOf(panicMsg[:n]))
 		}
 		printk.Pr_warn("kmem_cache_create(%s) failed with error %d, from %s\n", printk.Str(name), printk.Int(err), sym(ip))
 		return nil
@@ -301,6 +300,10 @@ func kmem_cache_create(name string, size, align uint32, flags SlabFlags, ctor fu
 // PanicHook stops the boot with a message (kernel.Panic, which is above
 // mm; the arch sets it). Nil in host tests.
 var PanicHook func(msg string)
+
+// panicMsg holds its message (static: handing a stack buffer to the hook
+// would move it to the Go heap).
+var panicMsg [128]byte
 
 // Kmem_cache_destroy removes a cache (Linux kmem_cache_destroy): once its
 // last user calls it, the per-CPU array and the free slabs go back; a
@@ -531,11 +534,11 @@ func kfreeNode(objp unsafe.Pointer, ip uintptr) {
 //
 //go:noinline
 func Ksize(objp unsafe.Pointer) uint64 {
-	n, _ := ksize(objp, kallsyms.X_RET_IP_())
+	n, _ := ksizeCaller(objp, kallsyms.X_RET_IP_())
 	return n
 }
 
-func ksize(objp unsafe.Pointer, ip uintptr) (uint64, bool) {
+func ksizeCaller(objp unsafe.Pointer, ip uintptr) (uint64, bool) {
 	obj := uintptr(objp)
 	if obj <= ZERO_SIZE_PTR {
 		return 0, true
@@ -571,7 +574,7 @@ func Krealloc(objp unsafe.Pointer, new_size uint64, gfp Gfp) unsafe.Pointer {
 		kfreeNode(objp, ip)
 		return kptr(ZERO_SIZE_PTR)
 	}
-	ks, ok := ksize(objp, ip)
+	ks, ok := ksizeCaller(objp, ip)
 	if !ok {
 		return nil
 	}

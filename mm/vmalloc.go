@@ -320,9 +320,9 @@ func pgtable_empty(pa paging.PhysAddr) bool {
 	return true
 }
 
-// flush_tlb_kernel_range drops the range's translations (the hook; the
-// host tests have no TLB).
-func flush_tlb_kernel_range(start, end uintptr) {
+// flushTlbKernelRange calls flush_tlb_kernel_range through the hook, to
+// drop the range's translations (the host tests have no TLB).
+func flushTlbKernelRange(start, end uintptr) {
 	if FlushTlbKernelRangeHook != nil {
 		FlushTlbKernelRangeHook(start, end)
 	}
@@ -438,7 +438,7 @@ func __vunmap(area *VmStruct, mapped bool, ip uintptr) {
 	if mapped {
 		vunmap_range(area.Addr, end)
 	}
-	flush_tlb_kernel_range(area.Addr, end)
+	flushTlbKernelRange(area.Addr, end)
 	if va != nil {
 		free_vmap_area(va, ip)
 	}
@@ -449,7 +449,7 @@ func __vunmap(area *VmStruct, mapped bool, ip uintptr) {
 		Nr_vmalloc_pages -= uint64(area.Nr_pages)
 		arr := unsafe.Pointer(unsafe.SliceData(area.Pages))
 		if Is_vmalloc_addr(arr) {
-			vfree(arr, ip)
+			vfreeCaller(arr, ip)
 		} else {
 			kfreeNode(arr, ip)
 		}
@@ -488,9 +488,9 @@ var Vmalloc_bugs uint64
 // address that is not the start of an area is reported and ignored.
 //
 //go:noinline
-func Vfree(addr unsafe.Pointer) { vfree(addr, kallsyms.X_RET_IP_()) }
+func Vfree(addr unsafe.Pointer) { vfreeCaller(addr, kallsyms.X_RET_IP_()) }
 
-func vfree(addr unsafe.Pointer, ip uintptr) {
+func vfreeCaller(addr unsafe.Pointer, ip uintptr) {
 	if addr == nil {
 		return
 	}

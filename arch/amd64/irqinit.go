@@ -1,10 +1,7 @@
 package amd64
 
 import (
-	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/i8259"
-	"gokern/kernel/irq"
-	"gokern/printk"
 )
 
 // init_IRQ: the interrupt descriptors and the legacy controllers. Linux:
@@ -21,6 +18,4 @@ import (
 func Init_IRQ() {
 	i8259.Init_8259A()
 	i8259.Legacy_pic_init()
-	printk.Pr_info("NR_IRQS: %d, nr_irqs: %d, preallocated irqs: %d\n", printk.Int(irq.NR_IRQS),
-		printk.Int(irq.NR_IRQS), printk.Int(asm.NR_IRQS_LEGACY))
 }

@@ -312,7 +312,7 @@ func TestGDBHelpers(t *testing.T) {
 		`(?m)^\[\s+\d+\.\d{6}\] gokern version 0\.1 \(go1\.\d+`,
 		`(?m)^e820_table: \[mem 0x0000000000100000-0x0000000007fdffff\] usable$`,
 		`(?m)^ memory\.cnt  = 0x2$`,
-		`(?m)^ reserved\[0x\d\]\t\[0x0000000001000000-0x00000000011[0-9a-f]{5}\]`,
+		`(?m)^ reserved\[0x\d\]\t\[0x0000000001000000-0x0000000001[1-3][0-9a-f]{5}\]`,
 		// Kernel text: a 4K PTE, present, not writable, executable.
 		`(?m)^PTE \[\s*\d+\] @ 0x[0-9a-f]+ = 0x00000000010[0-9a-f]{5}  P A D GLB$`,
 		`→ physical 0x10[0-9a-f]{5}: 4K page, present, read-only, executable, kernel-only, global`,

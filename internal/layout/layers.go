@@ -54,7 +54,6 @@ var Layers = []Layer{
 	{"gokern/drivers/acpi", "drivers/acpi (tables.c, acpica/tb*.c), include/acpi/actbl*.h", []string{asm, printk}},
 	// The core: panic, the clock.
 	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
-	{"gokern/kernel/irq", "kernel/irq: irq_desc, irq_chip, request_irq", []string{printk}},
 	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick", nil},
 	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253"}},
 	// Early memory.
@@ -65,6 +64,7 @@ var Layers = []Layer{
 	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists, slab.c, slab_common.c, slub.c's debugging, vmalloc.c)", []string{asm, printk, kallsyms, kunit,
 		"gokern/paging", memblock, "gokern/bootmem", "gokern/lib/rbtree", "gokern/kernel/time", "gokern/arch/amd64/tsc"}},
 	{"gokern/mm/slab", "include/linux/slab.h: typed caches (KMEM_CACHE)", []string{printk, kunit, asm, "gokern/mm"}},
+	{"gokern/kernel/irq", "kernel/irq: irq_desc, irq_chip, request_irq", []string{asm, printk, "gokern/mm", "gokern/mm/slab"}},
 	{"gokern/traps", "arch/x86/kernel/traps.c, dumpstack.c", []string{asm, printk, kallsyms, "gokern/kernel"}},
 	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc"}},
 	{"gokern/arch/amd64/i8259", "arch/x86/kernel/i8259.c", []string{asm, printk, kunit, "gokern/kernel/irq"}},

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gokern/internal/ktest"
+	"gokern/internal/mmtest"
+	"gokern/mm"
 )
 
 // A fake controller that records what the flow handlers ask of it.
@@ -30,8 +32,12 @@ func handlerNone(irq int, dev uintptr) Irqreturn_t {
 	return IRQ_NONE
 }
 
+// setup boots a memory manager (descriptors and irqactions come from the
+// slab allocator) and the ISA lines' descriptors.
 func setup(t *testing.T) *ktest.Capture {
+	mmtest.Boot(t, 64<<20, nil)
 	Reset()
+	Early_irq_init()
 	chipLog, calls = nil, nil
 	return ktest.StartCapture(t)
 }
@@ -130,17 +136,33 @@ func TestUnhandled(t *testing.T) {
 	}
 }
 
-// The pool of irqactions runs out cleanly, and disable/enable nest.
-func TestPoolAndDepth(t *testing.T) {
+// Irqactions come from kmalloc, so a line takes as many shared handlers
+// as memory allows, and each free_irq gives one back; disable/enable nest.
+func TestActionsAndDepth(t *testing.T) {
 	out := setup(t)
+	if Irq_to_desc(16) != nil || Irq_to_desc(15) == nil {
+		t.Fatal("early_irq_init allocates the 16 ISA descriptors, no more")
+	}
 	Irq_set_chip_and_handler_name(3, &testChip, 3, 0, Handle_edge_irq, "edge")
-	for i := 0; i < NR_IRQACTIONS; i++ {
+	Irq_set_chip_and_handler_name(40, &testChip, 40, 0, Handle_fasteoi_irq, "fasteoi")
+	if d := Irq_to_desc(40); d == nil || d.Irq_data.Irq != 40 || d.Depth != 1 {
+		t.Fatal("a line past the ISA ones gets its descriptor when set up")
+	}
+	for i := 0; i < 100; i++ {
 		if err := Request_irq(3, handlerA, IRQF_SHARED, "s", uintptr(i)); err != 0 {
 			t.Fatalf("request %d = %d", i, err)
 		}
 	}
-	if err := Request_irq(3, handlerA, IRQF_SHARED, "s", 99); err != -ENOMEM {
-		t.Fatalf("request past the pool = %d", err)
+	for i := 0; i < 100; i++ {
+		if Free_irq(3, uintptr(i)) != "s" {
+			t.Fatalf("free %d", i)
+		}
+	}
+	if msg := mm.Validate_all_slab_caches(); msg != "" || Irq_to_desc(3).Action != nil {
+		t.Fatalf("after 100 requests and frees: %s", msg)
+	}
+	for i := 0; i < 100; i++ {
+		Request_irq(3, handlerA, IRQF_SHARED, "s", uintptr(i))
 	}
 	chipLog = nil
 	Disable_irq(3)

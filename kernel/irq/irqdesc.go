@@ -11,10 +11,18 @@
 // proc.c; include/linux/irq.h, irqdesc.h, interrupt.h. Seeds: 002 "Traps
 // vs. Interrupts", "IDT Entries".
 //
-// Kernel-Go: every descriptor and every irqaction is static (Linux
-// kmallocs irqactions; gokern takes them from a fixed pool); handlers are
-// top-level functions with a dev_id word, never closures.
+// Kernel-Go: descriptors and irqactions come from the slab allocator, as
+// Linux's do with SPARSE_IRQ (kzalloc in alloc_desc, in request_irq), not
+// from the Go heap; handlers are top-level functions with a dev_id word,
+// never closures.
 package irq
+
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/mm"
+	"gokern/mm/slab"
+	"gokern/printk"
+)
 
 // NR_IRQS: the Linux irq numbers gokern has descriptors for: 0-15 the ISA
 // lines, then one per I/O APIC pin above 15 (the I/O APIC's global system
@@ -52,24 +60,59 @@ type IrqDesc struct {
 	Vector    uint8 // the CPU vector it arrives on (x86: apicd->vector), 0 if none
 }
 
-// irq_desc is every descriptor, Linux's static irq_desc[NR_IRQS].
-var irq_desc [NR_IRQS]IrqDesc
+// irq_desc holds the descriptors, allocated as lines are set up (Linux
+// SPARSE_IRQ keeps them in a tree, sparse_irqs, allocating each with
+// kzalloc in alloc_desc; without SPARSE_IRQ it has a static
+// irq_desc[NR_IRQS], which is what gokern had before the slab allocator).
+var irq_desc [NR_IRQS]*IrqDesc
 
-// Irq_to_desc returns irq's descriptor, or nil (Linux irq_to_desc).
+// Irq_to_desc returns irq's descriptor, or nil if there is no such line or
+// it has none yet (Linux irq_to_desc).
 func Irq_to_desc(irq int) *IrqDesc {
 	if irq < 0 || irq >= NR_IRQS {
 		return nil
 	}
-	d := &irq_desc[irq]
+	return irq_desc[irq]
+}
+
+// alloc_desc allocates irq's descriptor, masked (Linux alloc_desc,
+// desc_set_defaults), or returns the one it has.
+func alloc_desc(irq int) *IrqDesc {
+	if d := irq_desc[irq]; d != nil {
+		return d
+	}
+	d := slab.Kzalloc[IrqDesc](mm.GFP_KERNEL)
+	if d == nil {
+		printk.Pr_err("genirq: no memory for the descriptor of irq %d\n", printk.Int(irq))
+		return nil
+	}
 	d.Irq_data.Irq = irq
+	d.Depth = 1
+	irq_desc[irq] = d
 	return d
+}
+
+// Early_irq_init allocates the descriptors of the 16 ISA lines, which the
+// 8259s and the I/O APIC's legacy pins use from the start (Linux
+// early_irq_init with SPARSE_IRQ: arch_probe_nr_irqs' initcnt); the other
+// lines get theirs when they are set up. From start_kernel, before
+// init_IRQ: the slab allocator is up by then.
+func Early_irq_init() {
+	for i := 0; i < asm.NR_IRQS_LEGACY; i++ {
+		alloc_desc(i)
+	}
+	printk.Pr_info("NR_IRQS: %d, nr_irqs: %d, preallocated irqs: %d\n", printk.Int(NR_IRQS),
+		printk.Int(NR_IRQS), printk.Int(asm.NR_IRQS_LEGACY))
 }
 
 // Irq_set_chip_and_handler_name makes irq a line of chip, at the
 // controller's input hwirq, driven by handle (Linux
 // irq_set_chip_and_handler_name, with irq_set_chip_data).
 func Irq_set_chip_and_handler_name(irq int, chip *IrqChip, hwirq uint32, chip_data uintptr, handle Irq_flow_handler_t, name string) {
-	d := Irq_to_desc(irq)
+	if irq < 0 || irq >= NR_IRQS {
+		return
+	}
+	d := alloc_desc(irq) // a line past the legacy ones: its descriptor now (Linux: irq_domain_alloc_descs)
 	if d == nil {
 		return
 	}
@@ -94,9 +137,9 @@ func Generic_handle_irq_desc(desc *IrqDesc) {
 	desc.Handle_irq(desc)
 }
 
-// Reset clears every descriptor and action, for the host tests.
+// Reset forgets every descriptor, for the host tests (which boot a new
+// memory manager for each test).
 func Reset() {
-	irq_desc = [NR_IRQS]IrqDesc{}
-	irqaction_pool = [NR_IRQACTIONS]Irqaction{}
+	irq_desc = [NR_IRQS]*IrqDesc{}
 	unhandled_reported = [NR_IRQS]bool{}
 }

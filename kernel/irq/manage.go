@@ -1,6 +1,10 @@
 package irq
 
-import "gokern/printk"
+import (
+	"gokern/mm"
+	"gokern/mm/slab"
+	"gokern/printk"
+)
 
 // Installing and removing handlers. Linux: kernel/irq/manage.c
 // (request_irq → request_threaded_irq → __setup_irq, free_irq,
@@ -30,13 +34,7 @@ type Irqaction struct {
 	Flags   uint
 	Name    string
 	Next    *Irqaction
-	used    bool
 }
-
-// NR_IRQACTIONS: the handlers that can be installed at once.
-const NR_IRQACTIONS = 32
-
-var irqaction_pool [NR_IRQACTIONS]Irqaction
 
 // Errors, as Linux's negative errnos.
 const (
@@ -49,7 +47,7 @@ const (
 // Request_irq installs handler on irq, and unmasks the line when it is
 // the first (Linux request_irq). It returns 0, -EINVAL (no such line, or
 // the line is not set up), -EBUSY (taken, and not both shared) or
-// -ENOMEM (no irqaction left).
+// -ENOMEM (no memory for the irqaction, which is kzalloc'd as in Linux).
 func Request_irq(irq int, handler Irq_handler_t, flags uint, name string, dev_id uintptr) int {
 	desc := Irq_to_desc(irq)
 	if desc == nil || desc.Handle_irq == nil || handler == nil {
@@ -60,17 +58,11 @@ func Request_irq(irq int, handler Irq_handler_t, flags uint, name string, dev_id
 			printk.Int(irq), printk.Int(flags), printk.Str(name), printk.Int(old.Flags), printk.Str(old.Name))
 		return -EBUSY
 	}
-	var a *Irqaction
-	for i := range irqaction_pool {
-		if !irqaction_pool[i].used {
-			a = &irqaction_pool[i]
-			break
-		}
-	}
+	a := slab.Kzalloc[Irqaction](mm.GFP_KERNEL)
 	if a == nil {
 		return -ENOMEM
 	}
-	*a = Irqaction{Handler: handler, Dev_id: dev_id, Flags: flags, Name: name, used: true}
+	*a = Irqaction{Handler: handler, Dev_id: dev_id, Flags: flags, Name: name}
 	pp := &desc.Action
 	for *pp != nil {
 		pp = &(*pp).Next
@@ -99,7 +91,7 @@ func Free_irq(irq int, dev_id uintptr) string {
 		if a := *pp; a.Dev_id == dev_id {
 			*pp = a.Next
 			name := a.Name
-			*a = Irqaction{}
+			slab.Kfree(a)
 			if desc.Action == nil {
 				desc.Depth = 1
 				mask_irq(desc)

@@ -19,9 +19,8 @@ var Arch_show_interrupts func()
 //	4:          3   IO-APIC    4-edge      ttyS0
 func Show_interrupts() {
 	printk.Pr_info("           CPU0\n")
-	for i := range irq_desc {
-		d := &irq_desc[i]
-		if d.Action == nil && d.Kstat_irqs == 0 {
+	for i, d := range irq_desc {
+		if d == nil || d.Action == nil && d.Kstat_irqs == 0 {
 			continue
 		}
 		chip := "None"
