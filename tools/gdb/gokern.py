@@ -10,8 +10,9 @@
 # What it does (docs/debugging.md walks through all of it):
 #   - loads build/vmlinux (the Go kernel, with the Linux-name aliases the
 #     build adds: `break start_kernel`, `print max_pfn`, `x/s __log_buf`),
-#     build/setup.elf at the real-mode load address and
-#     build/compressed/vmlinux at code32_start;
+#     build/setup.elf where the loader put the setup (QEMU -kernel:
+#     0x10000; found again at a real-mode stop, as GRUB linux16 puts it at
+#     0x90000) and build/compressed/vmlinux at code32_start;
 #   - knows the CPU mode at every stop (QEMU reports 64-bit registers in
 #     every mode, so gdb alone cannot tell) and prints it, with the
 #     real-mode CS:IP, the linear address, its symbol, and a disassembly in
@@ -56,7 +57,10 @@ BUILD = os.path.join(ROOT, "build")
 # Addresses fixed by the x86-64 layout and QEMU's boot protocol
 # implementation (DESIGN.md §3, §6).
 START_KERNEL_map = 0xFFFFFFFF80000000  # Linux __START_KERNEL_map: virtual = physical + this
-SETUP_BASE = 0x10000  # where QEMU -kernel puts the real-mode setup (GRUB linux16: 0x90000)
+SETUP_BASE = 0x10000  # where QEMU -kernel puts the real-mode setup, and gdb loads setup.elf first
+# Where each loader puts the setup (DESIGN.md §6): the setup runs wherever it
+# is, and gokern.py finds it again at a real-mode stop (locate_setup).
+SETUP_BASES = ((0x10000, "QEMU -kernel"), (0x90000, "GRUB linux16"))
 CODE32_START_DEFAULT = 0x100000
 
 
@@ -96,6 +100,7 @@ class Elf:
         for s in secs:
             s["name"] = _cstr(data, shstr["off"] + s["name"])
         self.sections = secs
+        self.data = data
         self.symbols = []  # (name, value, size, type, shndx, bind)
         for s in secs:
             if s["type"] != 2:  # SHT_SYMTAB
@@ -109,6 +114,15 @@ class Elf:
                 if name == 0 or shndx == 0 or info & 0xF == 4:  # unnamed, undefined, STT_FILE
                     continue
                 self.symbols.append((_cstr(data, strs["off"] + name), value, size, info & 0xF, shndx, info >> 4))
+
+    def read_vaddr(self, addr, n):
+        """Up to n bytes the file loads at link address addr (a PROGBITS,
+        SHF_ALLOC section), or b"" outside them."""
+        for s in self.sections:
+            if s["type"] == 1 and s["flags"] & 2 and s["addr"] <= addr < s["addr"] + s["size"]:
+                o = s["off"] + addr - s["addr"]
+                return self.data[o:o + min(n, s["addr"] + s["size"] - addr)]
+        return b""
 
 
 def _cstr(data, off):
@@ -125,8 +139,9 @@ class Symbols:
         self.setup = Elf(os.path.join(BUILD, "setup.elf"))
         self.boot = Elf(os.path.join(BUILD, "compressed", "vmlinux"))
         self.code32_start = code32_start()
+        self.setup_base = SETUP_BASE
         self.linux = {}  # Linux name → (address, size, is_function)
-        entries = []
+        self.kernel_entries = []
         # Among symbols at one address the first by rank is shown: a Linux
         # name, then a function, then a global label, then a local one.
         for name, value, size, typ, shndx, bind in self.kernel.symbols:
@@ -135,8 +150,13 @@ class Symbols:
             alias = "." not in name and "/" not in name and ":" not in name
             if alias:
                 self.linux[name] = (value, size, typ == 2)
-            entries.append((value, 0 if alias else 10, name, size))
-        for elf, base in ((self.setup, SETUP_BASE), (self.boot, self.code32_start)):
+            self.kernel_entries.append((value, 0 if alias else 10, name, size))
+        self.index()
+
+    def index(self):
+        """The sorted address table, with the setup at setup_base."""
+        entries = list(self.kernel_entries)
+        for elf, base in ((self.setup, self.setup_base), (self.boot, self.code32_start)):
             for name, value, size, typ, shndx, bind in elf.symbols:
                 if shndx >= 0xFF00 or name.startswith(".") or typ not in (0, 1, 2):
                     continue
@@ -171,8 +191,18 @@ class Symbols:
     def setup_symbol(self, name):
         for n, value, size, typ, shndx, bind in self.setup.symbols:
             if n == name:
-                return value + SETUP_BASE
+                return value + self.setup_base
         raise GkError("no symbol %s in build/setup.elf" % name)
+
+    def file_bytes(self, linear, n):
+        """Up to n bytes that the setup or the boot stage has at linear, as
+        their ELF files hold them (b"" elsewhere)."""
+        for elf, base in ((self.setup, self.setup_base), (self.boot, self.code32_start)):
+            if linear >= base:
+                b = elf.read_vaddr(linear - base, n)
+                if b:
+                    return b
+        return b""
 
     def setup_const(self, name):
         """An absolute symbol of the setup: its assembler constants (.set),
@@ -258,6 +288,7 @@ class Cpu:
             m = re.search(r"^%s=\s+([0-9a-f]+) ([0-9a-f]+)" % t, text, re.M)
             setattr(self, t.lower(), (int(m.group(1), 16), int(m.group(2), 16)))
         self.cs, self.cs_base, _, cs_flags = self.seg["CS"]
+        self.ds_base = self.seg["DS"][1]
         self.cs_l = bool(cs_flags & (1 << 21))  # CS.L (SDM Vol. 3A §3.4.5)
         self.cs_d = bool(cs_flags & (1 << 22))  # CS.D
         pe, lma = self.cr0 & 1, self.efer & (1 << 10)
@@ -289,8 +320,9 @@ class Cpu:
     def bits(self):
         return {"real": 16, "protected16": 16, "protected32": 32, "compat": 32, "long": 64}[self.mode]
 
-    def describe(self):
-        """The one-line mode report printed at stops."""
+    def describe(self, names=True):
+        """The one-line mode report printed at stops (names: with the
+        symbol of a real-mode or 32-bit address)."""
         if self.mode == "long":
             where = "RIP %#x" % self.ip
             sym = syms().lookup(self.ip)
@@ -304,7 +336,7 @@ class Cpu:
         extra = ""
         if self.mode in ("protected32", "compat", "protected16"):
             extra = ", paging %s" % ("on" if self.paging else "off")
-        return "%s %s (linear %#x)%s%s" % (self.mode_name(), cs_ip, self.linear, symbolize(self.linear), extra)
+        return "%s %s (linear %#x)%s%s" % (self.mode_name(), cs_ip, self.linear, symbolize(self.linear) if names else "", extra)
 
 
 def instructions(cpu, count=3, at=None):
@@ -331,9 +363,68 @@ def instructions(cpu, count=3, at=None):
     return out
 
 
-def disassemble(cpu, count=3):
-    return ["%s %#x%s:\t%s" % ("=>" if n == 0 else "  ", addr, symbolize(addr), insn)
+def disassemble(cpu, count=3, names=True):
+    return ["%s %#x%s:\t%s" % ("=>" if n == 0 else "  ", addr, symbolize(addr) if names else "", insn)
             for n, (addr, _, insn) in enumerate(instructions(cpu, count))]
+
+
+# ---------------------------------------------------------------------------
+# Where the real-mode setup is. QEMU -kernel puts it at 0x10000 and GRUB
+# linux16 at 0x90000 (DESIGN.md §6); another loader may choose otherwise, and
+# the setup runs wherever it was put (its code is relative to CS). So at a
+# real-mode stop the setup is looked for where CS or DS say it is, and when
+# it is found elsewhere than gdb has it, setup.elf is loaded again there.
+
+
+def locate_setup(cpu):
+    """The linear address of the setup's first byte if the CPU is in it, by
+    CS (0x1020 at _start, 0x1000 after start_of_setup under QEMU) or DS, and
+    found there: the boot protocol's "HdrS" at 0x202 and start_of_setup's
+    bytes as build/setup.elf has them. None otherwise (the BIOS, the loader)."""
+    if cpu.mode != "real":
+        return None
+    s = syms()
+    sos = s.setup_symbol("start_of_setup") - s.setup_base
+    want = s.setup.read_vaddr(sos, 16)
+    for base in (cpu.cs_base, cpu.cs_base - 0x200, cpu.ds_base):
+        if base < 0 or base & 0xF or base + sos + 16 > 0x100000:
+            continue
+        try:
+            if read(base + 0x202, 4) == b"HdrS" and read(base + sos, 16) == want:
+                return base
+        except GkError:
+            continue
+    return None
+
+
+def relocate_setup(base):
+    """Load build/setup.elf at base instead: line tables, `break main`,
+    $setup(), the stop report and gk-e820 follow."""
+    s = syms()
+    old = s.setup_base
+    path = os.path.join(BUILD, "setup.elf")
+    gdb.execute("remove-symbol-file -a %#x" % s.setup_symbol("_start"), to_string=True)
+    gdb.execute("add-symbol-file %s -o %#x" % (path, base), to_string=True)
+    s.setup_base = base
+    s.index()
+    who = dict(SETUP_BASES).get(base, "the loader")
+    gdb.write("gokern: the real-mode setup runs at %#x (%s), not at %#x: build/setup.elf now loaded there\n" % (base, who, old))
+
+
+def foreign_code(linear):
+    """At a stop that names a setup or boot-stage symbol: the name of the
+    ELF file if the bytes in memory are not that file's (the loader's own
+    code runs at code32_start before it puts the kernel there)."""
+    s = syms()
+    want = s.file_bytes(linear, 8)
+    if not want:
+        return None
+    try:
+        if read(linear, len(want)) == want:
+            return None
+    except GkError:
+        return None
+    return "build/setup.elf" if s.setup.read_vaddr(linear - s.setup_base, 1) and linear >= s.setup_base else "build/compressed/vmlinux"
 
 
 def source_line(addr):
@@ -378,6 +469,32 @@ class _State:
 
 state = _State()
 _internal_bps = []  # gk-next's own breakpoints (gdb.breakpoints() omits internal ones)
+# gk-break-setup's breakpoint at _start has a twin where each other loader
+# puts the setup: internal breakpoints that stand for the user's one (its
+# number, its enabled state), deleted with it.
+_twins = {}  # user breakpoint number → [internal breakpoints]
+
+
+def _owner(b):
+    """The user breakpoint a twin stands for, or b itself."""
+    for number, twins in _twins.items():
+        if b in twins:
+            for u in gdb.breakpoints():
+                if u.number == number:
+                    return u
+    return b
+
+
+def _twin_sync(b):
+    for t in _twins.get(b.number, []):
+        if t.is_valid():
+            t.enabled = b.enabled
+
+
+def _twin_delete(b):
+    for t in _twins.pop(b.number, []):
+        if t.is_valid():
+            t.delete()
 
 
 class StopReport(gdb.Parameter):
@@ -401,7 +518,8 @@ class StopReport(gdb.Parameter):
 
 def _locations_at(addr):
     found = []
-    for b in list(gdb.breakpoints()) + [b for b in _internal_bps if b.is_valid()]:
+    twins = [t for ts in _twins.values() for t in ts if t.is_valid()]
+    for b in list(gdb.breakpoints()) + [b for b in _internal_bps + twins if b.is_valid()]:
         if not b.is_valid() or not b.enabled or b.type not in (gdb.BP_BREAKPOINT, gdb.BP_HARDWARE_BREAKPOINT):
             continue
         for loc in b.locations:
@@ -433,6 +551,9 @@ def _on_stop(event):
         pc = int(gdb.selected_frame().pc())
     except (GkError, gdb.error):
         return
+    base = locate_setup(cpu)
+    if base is not None and base != syms().setup_base:
+        relocate_setup(base)
     hits = []
     if cpu.linear != pc:
         state.mismatch = cpu
@@ -447,17 +568,20 @@ def _on_stop(event):
     state.last_mode = cpu.mode
     if not (report and state.report):
         return
-    line = cpu.describe()
-    user = sorted({str(b.number) for b, _ in hits if b.number > 0})
+    foreign = foreign_code(cpu.linear) if cpu.mode != "long" and syms().lookup(cpu.linear) else None
+    line = cpu.describe(names=not foreign)
+    user = sorted({str(_owner(b).number) for b, _ in hits if _owner(b).number > 0})
     if user:
         line += ", breakpoint %s" % ", ".join(user)
     gdb.write(line + "\n")
+    if foreign:
+        gdb.write("gokern: not gokern's code yet: the bytes here are not %s's (the loader runs its own code here before it loads the kernel)\n" % foreign)
     if cpu.mode != "long":
         try:
-            src = source_line(cpu.linear) if cpu.linear != pc else None
+            src = source_line(cpu.linear) if cpu.linear != pc and not foreign else None
             if src:
                 gdb.write(src + "\n")
-            for l in disassemble(cpu):
+            for l in disassemble(cpu, names=not foreign):
                 gdb.write(l + "\n")
         except (GkError, gdb.error):
             pass
@@ -748,12 +872,21 @@ def hbreak(addr):
 class GkBreakSetup(GkCommand):
     """Hardware breakpoint at _start of the real-mode setup (boot/header.S).
 Usage: gk-break-setup
-Linear 0x10200 under QEMU -kernel (CS=0x1020, IP=0)."""
+Linear 0x10200 under QEMU -kernel (CS=0x1020, IP=0), and, as the same
+breakpoint, 0x90200 under GRUB linux16 (CS=0x9020): the setup runs where the
+loader put it, and the stop there loads its symbols there."""
 
     name = "gk-break-setup"
 
     def run(self, arg, from_tty):
-        hbreak(syms().setup_symbol("_start"))
+        s = syms()
+        off = s.setup_symbol("_start") - s.setup_base
+        b = gdb.Breakpoint("*%#x" % (s.setup_base + off), type=gdb.BP_HARDWARE_BREAKPOINT)
+        for base, who in SETUP_BASES:
+            if base != s.setup_base:
+                t = gdb.Breakpoint("*%#x" % (base + off), type=gdb.BP_HARDWARE_BREAKPOINT, internal=True)
+                _twins.setdefault(b.number, []).append(t)
+                gdb.write("gokern: breakpoint %d also at %#x, for %s\n" % (b.number, base + off, who))
 
 
 @register
@@ -1876,6 +2009,8 @@ def load():
     SymbolIn("boot", lambda n: syms().boot_symbol(n))
     install_hooks()
     gdb.events.stop.connect(on_stop)
+    gdb.events.breakpoint_modified.connect(_twin_sync)
+    gdb.events.breakpoint_deleted.connect(_twin_delete)
     gdb.unwinder.register_unwinder(None, _unwinder, replace=True)
     GkFrameFilter()
 
