@@ -243,22 +243,12 @@ func slubTestCache() (*KmemCache, bool) {
 	return Kmem_cache_create("slub_test", 64, 0, DEBUG_DEFAULT_FLAGS, nil), true
 }
 
-// objAlloc and objFree go through kmalloc for kmalloc-64, as a caller
-// would.
-func objAlloc(c *KmemCache) *[64]byte {
-	if c.Flags&SLAB_KMALLOC != 0 {
-		return (*[64]byte)(Kmalloc(64, GFP_KERNEL))
-	}
-	return (*[64]byte)(Kmem_cache_alloc(c, GFP_KERNEL))
-}
+// objAlloc and objFree are small enough to be inlined (one call each), so
+// that the reports name the test that allocated and freed, as Linux's
+// inline kmalloc names its caller.
+func objAlloc(c *KmemCache) *[64]byte { return (*[64]byte)(Kmem_cache_alloc(c, GFP_KERNEL)) }
 
-func objFree(c *KmemCache, p *[64]byte) {
-	if c.Flags&SLAB_KMALLOC != 0 {
-		Kfree(unsafe.Pointer(p))
-	} else {
-		Kmem_cache_free(c, unsafe.Pointer(p))
-	}
-}
+func objFree(c *KmemCache, p *[64]byte) { Kmem_cache_free(c, unsafe.Pointer(p)) }
 
 func slubTestDone(t *kunit.Kunit, c *KmemCache, own bool, what string) {
 	if own {

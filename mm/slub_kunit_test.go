@@ -62,7 +62,7 @@ var reportRE = regexp.MustCompile(`(?s)` +
 	`-----------------------------------------------------------------------------\n` +
 	`\n` +
 	`INFO: 0x([0-9a-f]{16})-0x([0-9a-f]{16}) @offset=(\d+)\. First byte 0x0 instead of 0xcc\n` +
-	`INFO: Allocated in gokern/mm\.(?:objAlloc|Test_slab_debug_right_redzone)\+0x[0-9a-f]+/0x[0-9a-f]+ age=\d+ cpu=0 pid=0\n` +
+	`INFO: Allocated in test_slab_debug_right_redzone\+0x[0-9a-f]+/0x[0-9a-f]+ age=\d+ cpu=0 pid=0\n` +
 	`INFO: Slab 0x[0-9a-f]{16} objects=\d+ used=\d+ fp=0x[0-9a-f]{16} flags=0x[0-9a-f]+\(slab\|zone=\d\)\n` +
 	`INFO: Object 0x([0-9a-f]{16}) @offset=\d+ index=\d+\n` +
 	`\n` +
@@ -75,7 +75,7 @@ var reportRE = regexp.MustCompile(`(?s)` +
 	`(?:Padding  .*\n)*` +
 	`CPU: 0 PID: 0 Comm: swapper (?:Not tainted|Tainted: G    B)\n` +
 	`Call Trace:\n` +
-	` gokern/mm\.objFree\+0x[0-9a-f]+/0x[0-9a-f]+\n` +
+	` test_slab_debug_right_redzone\+0x[0-9a-f]+/0x[0-9a-f]+\n` +
 	`FIX kmalloc-64: Restoring Right Redzone 0x([0-9a-f]{16})-0x([0-9a-f]{16})=0xcc\n` +
 	`FIX kmalloc-64: Object at 0x([0-9a-f]{16}) not freed`)
 

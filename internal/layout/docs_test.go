@@ -422,7 +422,9 @@ func elfSymbols(t *testing.T, paths ...string) (syms, locals map[string]bool) {
 				if err != nil || e == nil {
 					break
 				}
-				if e.Tag == dwarf.TagVariable || e.Tag == dwarf.TagFormalParameter {
+				// Variables, and the types a transcript casts to
+				// ('gokern/mm.Slab' *).
+				if e.Tag == dwarf.TagVariable || e.Tag == dwarf.TagFormalParameter || e.Tag == dwarf.TagStructType || e.Tag == dwarf.TagTypedef {
 					if n, ok := e.Val(dwarf.AttrName).(string); ok {
 						locals[n] = true
 					}
@@ -443,9 +445,9 @@ var (
 )
 
 // TestDocsGDB: each gdb command in the docs' transcripts ("(gdb) cmd",
-// "+cmd" under set trace-commands, or a ```gdb block) names symbols that
-// exist, in their bare (Linux) or package-qualified form, and uses gk-*
-// commands that tools/gdb defines.
+// "+cmd" under set trace-commands, or a ```gdb block) names symbols (or
+// DWARF types) that exist, in their bare (Linux) or package-qualified
+// form, and uses gk-* commands that tools/gdb defines.
 func TestDocsGDB(t *testing.T) {
 	root := repoRoot(t)
 	r := newResolver(t, root)
