@@ -5,7 +5,6 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
-	"gokern/printk"
 )
 
 // The slab allocator: caches of equal-sized objects carved out of pages of
@@ -533,18 +532,26 @@ func Do_tune_cpucache(c *KmemCache, limit, batchcount uint32) bool {
 		ac = (*ArrayCache)(p)
 		ac.Entry = unsafe.Slice((*uintptr)(unsafe.Add(p, unsafe.Sizeof(ArrayCache{}))), limit)
 	}
-	if old := c.Cpu_cache; old != nil {
+	old := c.Cpu_cache
+	if old == ac { // going on with the boot struct (limit 0): empty it first
 		drain_array(c, old)
-		if old != &c.arraycache_boot {
-			kfreeNode(unsafe.Pointer(old), 0)
-		}
+		old = nil
 	}
 	ac.Avail, ac.Limit, ac.Batchcount, ac.Touched = 0, limit, batchcount, 0
 	if limit == 0 {
 		ac.Entry = c.entry_boot[:0]
 	}
+	// The new array goes in before the old one is emptied and freed: the
+	// old one may be an object of this very cache (kmalloc-512's array is
+	// a kmalloc-512 object), whose free must not land in it.
 	c.Cpu_cache, c.Limit, c.Batchcount = ac, limit, batchcount
 	c.Node[0].Free_limit = uint64(1+nr_cpu_ids)*uint64(batchcount) + uint64(c.Num)
+	if old != nil {
+		drain_array(c, old)
+		if old != &c.arraycache_boot {
+			kfreeNode(unsafe.Pointer(old), 0)
+		}
+	}
 	return true
 }
 
@@ -906,22 +913,4 @@ func kmem_cache_node_objects(c *KmemCache) (active_objs, num_objs, active_slabs,
 	num_objs = num_slabs * uint64(c.Num)
 	active_objs = num_objs - n.Free_objects
 	return
-}
-
-// slabs_in walks one of a node's lists.
-func slabs_in(head *ListHead, fn func(s *Slab) bool) {
-	for e := head.Next; e != head; {
-		next := e.Next
-		if !fn(slabOf(e)) {
-			return
-		}
-		e = next
-	}
-}
-
-// printSlabState is a one-line summary for reports.
-func printSlabState(c *KmemCache) {
-	a, n, as, ns := kmem_cache_node_objects(c)
-	printk.Pr_info("%s: %lu/%lu objects in %lu/%lu slabs, array %d/%d\n", printk.Str(Kmem_cache_name(c)),
-		printk.Int(a), printk.Int(n), printk.Int(as), printk.Int(ns), printk.Int(c.Cpu_cache.Avail), printk.Int(c.Cpu_cache.Limit))
 }

@@ -446,3 +446,28 @@ func TestCreateBadInput(t *testing.T) {
 	}
 	m.checkSlab()
 }
+
+// TestRetuneOwnArray: kmalloc-512's per-CPU array (54 entries, 472 bytes)
+// is a kmalloc-512 object itself; resizing it frees the old array into
+// the new one, and no object is lost on the way.
+func TestRetuneOwnArray(t *testing.T) {
+	m := slabBoot(t, "")
+	c := Kmalloc_caches[KMALLOC_NORMAL][9]
+	if Virt_to_page(uintptr(unsafe.Pointer(c.Cpu_cache))) == nil || page_slab_cache(Virt_to_page(uintptr(unsafe.Pointer(c.Cpu_cache)))) != c {
+		t.Fatalf("%s's array is not one of its objects", Kmem_cache_name(c))
+	}
+	handedOut := func() uint64 {
+		a, _, _, _ := kmem_cache_node_objects(c)
+		return a - uint64(c.Cpu_cache.Avail)
+	}
+	before := handedOut()
+	for _, limit := range []uint32{54, 40, 30, 54} { // arrays of 280-472 bytes: kmalloc-512 objects
+		if !Do_tune_cpucache(c, limit, limit/2) {
+			t.Fatal("tune")
+		}
+		m.checkSlab()
+		if got := handedOut(); got != before {
+			t.Fatalf("limit %d: %d objects handed out, %d before", limit, got, before)
+		}
+	}
+}
