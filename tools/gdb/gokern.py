@@ -194,16 +194,6 @@ class Symbols:
                 return value + self.setup_base
         raise GkError("no symbol %s in build/setup.elf" % name)
 
-    def file_bytes(self, linear, n):
-        """Up to n bytes that the setup or the boot stage has at linear, as
-        their ELF files hold them (b"" elsewhere)."""
-        for elf, base in ((self.setup, self.setup_base), (self.boot, self.code32_start)):
-            if linear >= base:
-                b = elf.read_vaddr(linear - base, n)
-                if b:
-                    return b
-        return b""
-
     def setup_const(self, name):
         """An absolute symbol of the setup: its assembler constants (.set),
         such as the boot_params layout BP_e820_table."""
@@ -412,11 +402,15 @@ def relocate_setup(base):
 
 
 def foreign_code(linear):
-    """At a stop that names a setup or boot-stage symbol: the name of the
-    ELF file if the bytes in memory are not that file's (the loader's own
-    code runs at code32_start before it puts the kernel there)."""
+    """At a stop that names a boot-stage symbol: "build/compressed/vmlinux"
+    if the bytes in memory are not that file's (a loader's own code runs at
+    code32_start before it puts the payload there: GRUB's relocator). Only
+    the boot stage is compared: the setup is found by its bytes already
+    (locate_setup), and protected_mode_jump rewrites its own far jump."""
     s = syms()
-    want = s.file_bytes(linear, 8)
+    if linear < s.code32_start:
+        return None
+    want = s.boot.read_vaddr(linear - s.code32_start, 8)
     if not want:
         return None
     try:
@@ -424,7 +418,7 @@ def foreign_code(linear):
             return None
     except GkError:
         return None
-    return "build/setup.elf" if s.setup.read_vaddr(linear - s.setup_base, 1) and linear >= s.setup_base else "build/compressed/vmlinux"
+    return "build/compressed/vmlinux"
 
 
 def source_line(addr):
