@@ -27,6 +27,7 @@ import (
 	"gokern/mm"
 	"gokern/mm/slab"
 	"gokern/printk"
+	"gokern/traps"
 )
 
 // Set by the linker (-X), as Linux's UTS_RELEASE and compile.h.
@@ -55,6 +56,11 @@ func start_kernel() {
 	print_unknown_bootoptions(cmdline.BootCommandLine())
 	// The buddy allocator takes over from the early allocator (Linux mm_init).
 	do_one_initcall(mm.Mm_init)
+	// A crash point for the early IDT's oops test (lkdtm.go).
+	lkdtm_cpoint(cmdline.BootCommandLine(), "TRAP_INIT")
+	// The final GDT, TSS and IDT: a handler for every exception, int
+	// $0x80 and the interrupt vectors (Linux trap_init).
+	do_one_initcall(traps.Trap_init)
 	// The ISA lines' interrupt descriptors, from the slab allocator (Linux
 	// early_irq_init), then the 8259s (Linux init_IRQ).
 	do_one_initcall(irq.Early_irq_init)
@@ -163,7 +169,8 @@ func kernel_init_freeable() {
 // kernel_params are the options taken outside the early-option table
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
-var kernel_params = [...]string{"selftest", "lkdtm", "exit_at_idle", "initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory"}
+var kernel_params = [...]string{"selftest", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
+	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
@@ -268,10 +275,30 @@ var selftests = []kunit.KunitCase{
 	{Name: "i8259", Run: i8259.Test_i8259},
 	{Name: "printk_log_buf", Run: test_printk_log_buf},
 	{Name: "kallsyms", Run: test_kallsyms},
+	// trap_init and the exception handlers (traps/selftests.go).
+	{Name: "stack_guards", Run: amd64.Test_stack_guards},
+	{Name: "idt", Run: traps.Test_idt},
+	{Name: "extable", Run: traps.Test_extable},
+	{Name: "divide_error", Run: traps.Test_divide_error},
+	{Name: "invalid_op", Run: traps.Test_invalid_op},
+	{Name: "int3", Run: traps.Test_int3},
+	{Name: "overflow", Run: traps.Test_overflow},
+	{Name: "trap_gate", Run: traps.Test_trap_gate},
+	{Name: "ist_stacks", Run: traps.Test_ist_stacks},
+	{Name: "page_fault", Run: traps.Test_page_fault},
+	{Name: "general_protection", Run: traps.Test_general_protection},
+	{Name: "copy_nofault", Run: traps.Test_copy_nofault},
+	{Name: "double_fault", Run: traps.Test_double_fault},
+	{Name: "bounds_check", Run: traps.Test_bounds_check},
+	{Name: "int80", Run: traps.Test_int80},
+	{Name: "unexpected_vector", Run: traps.Test_unexpected_vector},
+	{Name: "trap_cost", Run: traps.Test_trap_cost},
 	// Stops the boot on purpose: memblock after mem_init is a bug.
 	{Name: "memblock_after_mem_init", Run: test_memblock_after_mem_init, Explicit: true},
 	// Fails on purpose, to prove that a failure is reported and exits 35.
 	{Name: "ktap_must_fail", Run: test_ktap_must_fail, Explicit: true},
+	// Oopses on purpose, to prove oops=continue ends only the selftest.
+	{Name: "oops_continue", Run: traps.Test_oops_continue, Explicit: true},
 }
 
 // kunit_run_all_tests runs the selftests selftest= names, reports them in

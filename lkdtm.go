@@ -11,8 +11,12 @@ import (
 // Deliberate crashes, to prove that every kind of kernel bug ends in an
 // oops naming the function and line, never in a silent triple fault.
 // Linux has the same idea in drivers/misc/lkdtm (crash types ACCESS_NULL,
-// ARRAY_BOUNDS, EXHAUST_STACK, ...), triggered through debugfs; gokern
-// takes the crash type from the command line: lkdtm=TYPE.
+// ARRAY_BOUNDS, EXHAUST_STACK, ...), triggered through debugfs ("direct
+// entry") or when the kernel passes a named crash point (the cpoint_name=
+// and cpoint_type= parameters). gokern takes both from the command line:
+// lkdtm=TYPE crashes in kernel_init; lkdtm.cpoint_name=TRAP_INIT
+// lkdtm.cpoint_type=TYPE crashes in start_kernel just before trap_init,
+// while only the early IDT is there.
 
 func lkdtm_trigger(cmd []byte) {
 	v, ok := cmdline.Cmdline_find_option(cmd, "lkdtm")
@@ -20,6 +24,27 @@ func lkdtm_trigger(cmd []byte) {
 		return
 	}
 	printk.Pr_emerg("lkdtm: Performing direct entry %s\n", printk.Escaped(v))
+	lkdtm_do_action(v)
+}
+
+// lkdtm_cpoint crashes if the command line names this crash point
+// (Linux lkdtm_handler at a crash point's kprobe).
+func lkdtm_cpoint(cmd []byte, name string) {
+	v, ok := cmdline.Cmdline_find_option(cmd, "lkdtm.cpoint_name")
+	if !ok || string(v) != name {
+		return
+	}
+	typ, ok := cmdline.Cmdline_find_option(cmd, "lkdtm.cpoint_type")
+	if !ok {
+		printk.Pr_err("lkdtm: crash point %s without lkdtm.cpoint_type=\n", printk.Escaped(v))
+		return
+	}
+	printk.Pr_emerg("lkdtm: Crash point %s of type %s hit, triggering\n", printk.Escaped(v), printk.Escaped(typ))
+	lkdtm_do_action(typ)
+}
+
+// lkdtm_do_action performs the crash of type v (Linux lkdtm_do_action).
+func lkdtm_do_action(v []byte) {
 	switch string(v) {
 	case "ACCESS_NULL":
 		lkdtm_ACCESS_NULL()
@@ -36,8 +61,10 @@ func lkdtm_trigger(cmd []byte) {
 		// that the first fault still ends the output (traps.LkdtmOopsFault).
 		traps.LkdtmOopsFault = true
 		lkdtm_ACCESS_NULL()
+	case "DOUBLE_FAULT":
+		lkdtm_DOUBLE_FAULT()
 	default:
-		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT)\n", printk.Escaped(v))
+		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT, DOUBLE_FAULT)\n", printk.Escaped(v))
 		return
 	}
 	printk.Pr_emerg("lkdtm: %s did not crash\n", printk.Bytes(v))
@@ -83,3 +110,15 @@ func lkdtm_UNMAPPED() {
 	p := (*uint64)(asm.KernelPtr(0xffffffffc0000000))
 	printk.Pr_emerg("lkdtm: read %d\n", printk.Int(*p))
 }
+
+// DOUBLE_FAULT: a fault the CPU cannot even begin to handle. Linux's
+// lkdtm DOUBLE_FAULT (32-bit only) loads a bad SS; gokern points RSP at
+// an unmapped page and pushes: the push faults (#PF), and delivering the
+// #PF needs a push on the same stack, which faults again, so the CPU
+// raises #DF, which its IST stack lets the kernel report: the "fault
+// inside the fault handler" that ends in a double-fault report, never a
+// reset.
+func lkdtm_DOUBLE_FAULT() { lkdtm_double_fault(0xffffffffc0000000) }
+
+// lkdtm_double_fault sets RSP to sp and pushes (lkdtm_amd64.s).
+func lkdtm_double_fault(sp uintptr)

@@ -37,8 +37,8 @@ func test_kallsyms(t *kunit.Kunit) {
 	}
 	ret := kallsyms.Caller(asm.FramePointer(), 0, func(uintptr) bool { return true })
 	caller, ok := kallsyms.Lookup(ret - 1)
-	if !ok || caller.Name != "gokern/kunit.Run" {
-		t.Errorf("caller of test_kallsyms is %s, want gokern/kunit.Run", printk.Str(caller.Name))
+	if !ok || caller.Name != "gokern/kunit.run_case" {
+		t.Errorf("caller of test_kallsyms is %s, want gokern/kunit.run_case", printk.Str(caller.Name))
 	}
 }
 

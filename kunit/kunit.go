@@ -124,7 +124,13 @@ func Run(cases []KunitCase, sel []byte) bool {
 		// One static T: a pointer passed through the indirect call c.Run
 		// would make a stack T escape to the Go heap.
 		current = Kunit{name: c.Name}
-		c.Run(&current)
+		// Under a try-catch: with oops=continue a fault in the case ends
+		// the case, not the run (Linux kunit_try_catch_run).
+		running = cases
+		if Kunit_try_catch_run(&case_try_catch, run_case, uintptr(i)) {
+			current.failed = true
+			printk.Pr_emerg("    # %s: the test ended in exception %d (see the oops above)\n", printk.Str(c.Name), printk.Int(case_try_catch.Vector))
+		}
 		if current.failed {
 			ok = false
 			printk.Pr_emerg("not ok %d %s\n", printk.Int(n), printk.Str(c.Name))
@@ -142,3 +148,12 @@ func Run(cases []KunitCase, sel []byte) bool {
 	}
 	return ok
 }
+
+// The case Run is running, for run_case; static, as the try-catch that
+// wraps it, so that nothing escapes to the Go heap.
+var (
+	running        []KunitCase
+	case_try_catch Kunit_try_catch
+)
+
+func run_case(i uintptr) { running[i].Run(&current) }

@@ -12,14 +12,14 @@ import (
 	"gokern/kallsyms"
 )
 
-// withStack registers a fake stack for one test and forgets it after.
+// withStack makes stack the only stack the frame walk knows, for one test.
 func withStack(t *testing.T, stack []uintptr) {
 	t.Helper()
-	saved, savedN := known_stacks, nr_known_stacks
-	t.Cleanup(func() { known_stacks, nr_known_stacks = saved, savedN })
-	nr_known_stacks = 0
+	saved := stack_lookup
+	t.Cleanup(func() { stack_lookup = saved })
 	lo := uintptr(unsafe.Pointer(&stack[0]))
-	AddStack(lo, lo+uintptr(len(stack))*8)
+	hi := lo + uintptr(len(stack))*8
+	stack_lookup = func(p uintptr) (uintptr, uintptr, bool) { return lo, hi, p >= lo && p < hi }
 }
 
 // The frame walk follows the saved-BP chain on a stack laid out as Go
@@ -42,22 +42,32 @@ func TestCollectFrames(t *testing.T) {
 	withStack(t, stack)
 
 	var out [8]uintptr
-	n := collectFrames(0xabc, addr(4), out[:])
+	n := collectFrames(0xabc, addr(4), 0, out[:])
 	if got := out[:n]; n != 4 || got[0] != 0xabc || got[1] != 0x1111 || got[2] != 0x2222 || got[3] != 0x3333 {
 		t.Fatalf("frames %#x, want abc 1111 2222 3333", got)
 	}
 	// A chain leaving the stack stops there: the saved BP of frame 2
 	// points far away.
 	stack[10] = 0x1000
-	if n := collectFrames(0xabc, addr(4), out[:]); n != 3 {
+	if n := collectFrames(0xabc, addr(4), 0, out[:]); n != 3 {
 		t.Fatalf("%d frames when the chain leaves the stack, want 3", n)
 	}
 	// Room for two: two.
-	if n := collectFrames(0xabc, addr(4), out[:2]); n != 2 {
+	if n := collectFrames(0xabc, addr(4), 0, out[:2]); n != 2 {
 		t.Fatalf("%d frames in a 2-slot buffer", n)
 	}
+	// A fault in a function that pushed nothing (here: at a function's
+	// first instruction): its return address is at 0(SP), then the BP
+	// chain, which is still its caller's.
+	stack[10] = addr(20)
+	stack[2] = 0x5555
+	f := TestRepeats
+	entry := **(**uintptr)(unsafe.Pointer(&f))
+	if n := collectFrames(entry, addr(4), addr(2), out[:]); n != 5 || out[1] != 0x5555 || out[2] != 0x1111 {
+		t.Fatalf("frameless: %#x", out[:n])
+	}
 	// A misaligned or unknown BP is not followed at all.
-	if n := collectFrames(0xabc, addr(4)+4, out[:]); n != 1 {
+	if n := collectFrames(0xabc, addr(4)+4, 0, out[:]); n != 1 {
 		t.Fatalf("misaligned BP: %d frames", n)
 	}
 	if OnKnownStack(addr(31)) || !OnKnownStack(addr(30)) {
@@ -122,12 +132,46 @@ func TestShowFaultOops(t *testing.T) {
 	}{
 		{0, []string{"#PF: supervisor read access in kernel mode", "#PF: error_code(0x0000) - not-present page"}},
 		{asm.X86_PF_WRITE | asm.X86_PF_PROT, []string{"#PF: supervisor write access in kernel mode", "#PF: error_code(0x0003) - permissions violation"}},
-		{asm.X86_PF_INSTR | asm.X86_PF_PROT, []string{"#PF: supervisor instruction fetch access in kernel mode", "#PF: error_code(0x0011) - permissions violation"}},
+		// Linux: "instruction fetch", not "instruction fetch access".
+		{asm.X86_PF_INSTR | asm.X86_PF_PROT, []string{"#PF: supervisor instruction fetch in kernel mode", "#PF: error_code(0x0011) - permissions violation"}},
+		{asm.X86_PF_USER | asm.X86_PF_WRITE, []string{"#PF: user write access in kernel mode", "#PF: error_code(0x0006) - not-present page"}},
+		{asm.X86_PF_PK | asm.X86_PF_PROT, []string{"#PF: supervisor read access in kernel mode", "#PF: error_code(0x0021) - protection keys violation"}},
 		{asm.X86_PF_RSVD | asm.X86_PF_PROT, []string{"#PF: supervisor read access in kernel mode", "#PF: error_code(0x0009) - reserved bit violation"}},
 	} {
-		show_fault_oops(tc.e)
+		show_fault_oops(tc.e, false)
 		if got := c.Lines(); strings.Join(got, "|") != strings.Join(tc.want, "|") {
 			t.Errorf("error code %#x: %q, want %q", tc.e, got, tc.want)
+		}
+	}
+}
+
+// The Code: line marks the byte at RIP as Linux's show_opcodes does.
+func TestFormatCode(t *testing.T) {
+	var buf [64]byte
+	n := Format_code(buf[:], []byte{0x48, 0x8b, 0x40, 0x40, 0xc3}, 2)
+	if got := string(buf[:n]); got != "48 8b <40> 40 c3" {
+		t.Fatalf("Format_code = %q", got)
+	}
+	n = Format_code(buf[:], []byte{0x0f, 0x0b}, 0)
+	if got := string(buf[:n]); got != "<0f> 0b" {
+		t.Fatalf("Format_code = %q", got)
+	}
+}
+
+// EFLAGS decoded as gdb prints them, lowest bit first, IOPL when set.
+func TestFormatEflags(t *testing.T) {
+	var buf [96]byte
+	for _, c := range []struct {
+		fl   uint64
+		want string
+	}{
+		{0x00010246, "[ PF ZF IF RF ]"},
+		{0x00200086, "[ PF SF ID ]"},
+		{0x2, "[ ]"},
+		{0x3202, "[ IF IOPL=3 ]"},
+	} {
+		if got := string(buf[:Format_eflags(buf[:], c.fl)]); got != c.want {
+			t.Errorf("Format_eflags(%#x) = %q, want %q", c.fl, got, c.want)
 		}
 	}
 }
@@ -151,5 +195,27 @@ func TestShowTrace(t *testing.T) {
 	}
 	if got[2] != " ... the frame above 2 more times" || !strings.Contains(got[3], "0x1234 (?:0)") {
 		t.Errorf("repeat and unknown frame: %q", got[2:])
+	}
+}
+
+// The page-fault error code in Linux's words (show_fault_oops), bit by
+// bit as SDM Vol. 3A Figure 4-12 defines them.
+func TestPfDecode(t *testing.T) {
+	for _, c := range []struct {
+		e             uint64
+		access, cause string
+	}{
+		{0x0, "read access", "not-present page"},
+		{0x2, "write access", "not-present page"},
+		{0x3, "write access", "permissions violation"},
+		{0x11, "instruction fetch", "permissions violation"},
+		{0x10, "instruction fetch", "not-present page"},
+		{0x9, "read access", "reserved bit violation"},
+		{0x21, "read access", "protection keys violation"},
+		{0x7, "write access", "permissions violation"},
+	} {
+		if a, k := Pf_access(c.e), Pf_cause(c.e); a != c.access || k != c.cause {
+			t.Errorf("error code %#x: %q, %q; want %q, %q", c.e, a, k, c.access, c.cause)
+		}
 	}
 }

@@ -34,6 +34,7 @@ const (
 
 	X86_CR0_MP         = asm.X86_CR0_MP
 	X86_CR0_EM         = asm.X86_CR0_EM
+	X86_CR0_WP         = asm.X86_CR0_WP
 	X86_CR4_PGE        = asm.X86_CR4_PGE
 	X86_CR4_OSFXSR     = asm.X86_CR4_OSFXSR
 	X86_CR4_OSXMMEXCPT = asm.X86_CR4_OSXMMEXCPT

@@ -5,49 +5,139 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
+	"gokern/printk"
 	"gokern/traps"
 )
 
-// The kernel GDT and TSS, Linux arch/x86/kernel/cpu/common.c (gdt_page,
-// cpu_init_exception_handling) and head64.c (startup_64_setup_gdt_idt).
+// The kernel GDT, the TSS and the per-CPU data, Linux
+// arch/x86/kernel/cpu/common.c (gdt_page, cpu_init,
+// cpu_init_exception_handling, switch_gdt_and_percpu_base, setup_getcpu,
+// syscall_init), head64.c (startup_64_setup_gdt_idt) and setup_percpu.c.
+// Seeds: 002 "Setting up the Final GDT and IDT", "Final GDT"; 000 "Final
+// GDT" (the 32-bit layout; the 64-bit one is in asm/segment.go).
 
 var (
-	// Gdt_page is the GDT (Linux per-CPU gdt_page; one CPU for now).
-	Gdt_page   [asm.GDT_ENTRIES]asm.DescStruct
-	gdt_descr  asm.DescPtr
-	Cpu_tss_rw asm.X86HwTss
+	// Gdt_page is each CPU's GDT (Linux DEFINE_PER_CPU gdt_page).
+	Gdt_page [asm.NR_CPUS][asm.GDT_ENTRIES]asm.DescStruct
+	// Cpu_tss_rw is each CPU's TSS (Linux DEFINE_PER_CPU cpu_tss_rw).
+	Cpu_tss_rw [asm.NR_CPUS]asm.X86HwTss
+	// Pcpu_hot is each CPU's per-CPU data; the CPU's GS base points at
+	// its own (Linux DEFINE_PER_CPU pcpu_hot, reached through GS).
+	Pcpu_hot [asm.NR_CPUS]asm.PcpuHot
+
+	gdt_descr [asm.NR_CPUS]asm.DescPtr
 )
 
 func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
 
+// Get_cpu_gdt_rw returns cpu's GDT (Linux get_cpu_gdt_rw).
+//
+//go:nosplit
+func Get_cpu_gdt_rw(cpu int) *[asm.GDT_ENTRIES]asm.DescStruct { return &Gdt_page[cpu] }
+
 // startup_64_setup_gdt_idt is the first Go code that runs, called from
-// startup_64 (head_64.s) on the boot stack. It loads the final GDT with a
-// TSS whose IST1 is the exception stack, reloads the segment registers,
-// and loads the early IDT. Linux: head64.c startup_64_setup_gdt_idt (GDT and
-// early IDT) and cpu_init_exception_handling (TSS, IST).
+// startup_64 (head_64.s) on the boot stack. It points GS at the boot CPU's
+// per-CPU data, loads the GDT with a TSS whose IST1 is the #DF stack,
+// reloads the segment registers, and loads the early IDT. Linux:
+// head64.c startup_64_setup_gdt_idt (GDT and early IDT), head_64.S
+// (the GS base, initial_gs) and cpu_init_exception_handling (TSS, IST).
 //
 //go:nosplit
 func startup_64_setup_gdt_idt() {
-	Gdt_page[asm.GDT_ENTRY_KERNEL32_CS] = asm.DESC_KERNEL32_CS
-	Gdt_page[asm.GDT_ENTRY_KERNEL_CS] = asm.DESC_KERNEL_CS
-	Gdt_page[asm.GDT_ENTRY_KERNEL_DS] = asm.DESC_KERNEL_DS
+	gdt := Get_cpu_gdt_rw(0)
+	gdt[asm.GDT_ENTRY_KERNEL32_CS] = asm.DESC_KERNEL32_CS
+	gdt[asm.GDT_ENTRY_KERNEL_CS] = asm.DESC_KERNEL_CS
+	gdt[asm.GDT_ENTRY_KERNEL_DS] = asm.DESC_KERNEL_DS
+	set_tss_desc(0)
 
-	initG(&exc_g, uintptrOf(&exception_stack[0]), EXCEPTION_STACK_SIZE)
+	p := &Pcpu_hot[0]
+	p.This_cpu_off = uintptrOf(p)
+	p.Cpu_number = 0
+	setup_stacks(p)
 	kallsyms.CurrentGSlot = &tls_block[0]
-	// The stacks an oops may walk.
-	traps.AddStack(uintptrOf(&boot_stack[0]), uintptrOf(&boot_stack[0])+BOOT_STACK_SIZE)
-	traps.AddStack(uintptrOf(&exception_stack[0]), uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)
-	Cpu_tss_rw.Set_ist(asm.IST_EXCEPTION, uintptrOf(&exception_stack[0])+EXCEPTION_STACK_SIZE)
-	Cpu_tss_rw.Set_io_bitmap_base(asm.TSS_SIZE)
-	var tss asm.LdttssDesc
-	asm.Set_tssldt_descriptor(&tss, uintptrOf(&Cpu_tss_rw), asm.DESC_TSS, asm.TSS_SIZE-1)
-	Gdt_page[asm.GDT_ENTRY_TSS] = asm.DescStruct(tss[0])
-	Gdt_page[asm.GDT_ENTRY_TSS+1] = asm.DescStruct(tss[1])
+	// The early IDT runs every exception on IST1, the #DF stack.
+	tss := &Cpu_tss_rw[0]
+	tss.Set_ist(asm.IST_EXCEPTION, p.Stacks[asm.STACK_TYPE_EXCEPTION+asm.ESTACK_DF].End)
+	tss.Set_io_bitmap_base(asm.TSS_SIZE)
 
-	gdt_descr.Set(uintptrOf(&Gdt_page[0]), uint16(asm.GDT_ENTRIES*8-1))
-	asm.Load_gdt(&gdt_descr)
+	Switch_gdt_and_percpu_base(0)
 	asm.LoadSegments(asm.X__KERNEL_CS, asm.X__KERNEL_DS)
 	asm.Load_tr(asm.X__TSS)
 
 	idt_setup_early_handler()
+
+	// What trap_init needs from this package, which traps cannot import
+	// (DESIGN.md §1).
+	traps.Arch.Setup_cpu_entry_areas = Setup_cpu_entry_areas
+	traps.Arch.Cpu_init_exception_handling = Cpu_init_exception_handling
+	traps.Arch.Cpu_init = Cpu_init
+}
+
+// set_tss_desc puts cpu's TSS into its GDT: a 16-byte system descriptor
+// (Linux set_tss_desc, __KERNEL_TSS_LIMIT).
+//
+//go:nosplit
+func set_tss_desc(cpu int) {
+	var d asm.LdttssDesc
+	asm.Set_tssldt_descriptor(&d, uintptrOf(&Cpu_tss_rw[cpu]), asm.DESC_TSS, asm.TSS_SIZE-1)
+	gdt := Get_cpu_gdt_rw(cpu)
+	gdt[asm.GDT_ENTRY_TSS] = asm.DescStruct(d[0])
+	gdt[asm.GDT_ENTRY_TSS+1] = asm.DescStruct(d[1])
+}
+
+// Switch_gdt_and_percpu_base loads cpu's GDT and points GS at cpu's
+// per-CPU data (Linux switch_gdt_and_percpu_base: load_direct_gdt, then
+// wrmsrl(MSR_GS_BASE, per_cpu_offset(cpu))).
+//
+//go:nosplit
+func Switch_gdt_and_percpu_base(cpu int) {
+	gdt_descr[cpu].Set(uintptrOf(Get_cpu_gdt_rw(cpu)), uint16(asm.GDT_ENTRIES*8-1))
+	asm.Load_gdt(&gdt_descr[cpu])
+	asm.Load_gs_base(uintptrOf(&Pcpu_hot[cpu]))
+}
+
+// Cpu_init_exception_handling fills the TSS for the final IDT: each IST
+// slot with the top of its exception stack (Linux tss_setup_ist), RSP0
+// with the top of the kernel stack (for interrupts from user mode, when it
+// comes), and no I/O bitmap. TR already holds this TSS (startup_64): the
+// CPU reads RSP0 and the IST from memory at every interrupt, so nothing is
+// reloaded. Linux: cpu_init_exception_handling (which also loads the IDT;
+// trap_init does that here once the gates are written).
+func Cpu_init_exception_handling() {
+	p := asm.This_cpu()
+	tss := &Cpu_tss_rw[p.Cpu_number]
+	for _, e := range [...]int{asm.ESTACK_DF, asm.ESTACK_NMI, asm.ESTACK_DB, asm.ESTACK_MCE} {
+		tss.Set_ist(e+1, p.Stacks[asm.STACK_TYPE_EXCEPTION+e].End)
+	}
+	tss.Set_sp0(p.Top_of_stack)
+	tss.Set_io_bitmap_base(asm.TSS_SIZE)
+}
+
+// Cpu_init finishes this CPU's descriptor tables (Linux cpu_init): the
+// user segments, in the order SYSRET needs (asm/segment.go), and the
+// CPU-number segment in the GDT, then MSR_STAR with the selectors SYSCALL
+// and SYSRET will load (Linux syscall_init). The SYSCALL entry point
+// (MSR_LSTAR) and EFER.SCE come with user mode; until then SYSCALL raises
+// #UD.
+func Cpu_init() {
+	cpu := asm.Smp_processor_id()
+	gdt := Get_cpu_gdt_rw(cpu)
+	gdt[asm.GDT_ENTRY_DEFAULT_USER32_CS] = asm.DESC_USER32_CS
+	gdt[asm.GDT_ENTRY_DEFAULT_USER_DS] = asm.DESC_USER_DS
+	gdt[asm.GDT_ENTRY_DEFAULT_USER_CS] = asm.DESC_USER_CS
+	gdt[asm.GDT_ENTRY_CPUNODE] = asm.Desc_cpunode(cpu, 0)
+	Switch_gdt_and_percpu_base(cpu)
+	asm.Wrmsrl(asm.MSR_STAR, Msr_star())
+	printk.Pr_debug("cpu_init: CPU %d: GDT at %#x (__KERNEL_CS %#x, __KERNEL_DS %#x, __USER32_CS %#x, __USER_DS %#x, __USER_CS %#x), TSS at %#x, per-CPU data at %#x\n",
+		printk.Int(cpu), printk.Int(uintptrOf(gdt)), printk.Int(asm.X__KERNEL_CS), printk.Int(asm.X__KERNEL_DS),
+		printk.Int(asm.X__USER32_CS), printk.Int(asm.X__USER_DS), printk.Int(asm.X__USER_CS),
+		printk.Int(uintptrOf(&Cpu_tss_rw[cpu])), printk.Int(uintptrOf(asm.This_cpu())))
+}
+
+// Msr_star is MSR_STAR as Linux's syscall_init writes it: SYSCALL loads
+// CS = __KERNEL_CS (bits 47:32) and SS = __KERNEL_CS+8 = __KERNEL_DS;
+// SYSRET takes its selectors from __USER32_CS (bits 63:48): CS =
+// __USER32_CS+16 = __USER_CS and SS = __USER32_CS+8 = __USER_DS.
+func Msr_star() uint64 {
+	return uint64(asm.X__USER32_CS)<<48 | uint64(asm.X__KERNEL_CS)<<32
 }

@@ -1,5 +1,7 @@
 package amd64
 
+import "gokern/arch/amd64/asm"
+
 // The Go side of running without the Go runtime (DESIGN.md §4, §6).
 //
 // Every Go function that is not //go:nosplit begins with a stack check that
@@ -31,42 +33,52 @@ const (
 	G_SIZE      = 1024
 	G_PAD_WORDS = G_SIZE/8 - 7
 
-	// STACK_GUARD: stackguard0 = stack.lo + STACK_GUARD. The runtime's
+	// STACK_GUARD: stackguard0 = stack.lo + STACK_GUARD while a stack has
+	// no guard page (the boot stack until trap_init). The runtime's
 	// stackGuard is 928 bytes on linux/amd64 (runtime/stack.go): room for
 	// chains of nosplit functions below the guard. Rounded up to 1 KiB.
 	STACK_GUARD = 1024
+	// STACK_SMALL is the runtime's StackSmall (internal/abi): a function
+	// with a frame of at most this many bytes checks only SP <=
+	// stackguard0, so the frame may reach that far below the guard.
+	STACK_SMALL = 128
 
 	// BOOT_STACK_SIZE: the stack start_kernel runs on (Linux: init_task's
 	// THREAD_SIZE is 16 KiB; Go frames are larger, and a -N -l debug build
 	// larger still).
 	BOOT_STACK_SIZE = 128 << 10
-
-	// EXCEPTION_STACK_SIZE: the IST stack of the early exception handlers.
-	EXCEPTION_STACK_SIZE = 32 << 10
 )
 
 var (
-	// boot_g describes boot_stack. Its m stays nil, so that a Go panic or a
+	// boot_g describes the boot stack. Its m stays nil, so that a Go panic or a
 	// failed stack check (runtime.morestack) in kernel code faults at once
 	// on the nil m and ends in an oops, instead of wandering into the
 	// runtime's scheduler.
 	boot_g gStatic
-	// exc_g describes exception_stack; the early exception handler runs on
-	// it. (kallsyms lends either g an m while it reads the pclntab.)
-	exc_g gStatic
+	// estack_g[i] describes exception stack i (asm.ESTACK_DF, ...): the
+	// early exception handler runs on the #DF stack with estack_g[0], and
+	// after trap_init the entry code switches to the g of whatever stack
+	// the CPU put it on (arch/amd64/entry). irq_g describes the IRQ stack.
+	// (kallsyms lends any of them an m while it reads the pclntab.)
+	estack_g [asm.N_EXCEPTION_STACKS]gStatic
+	irq_g    gStatic
 
 	// tls_block[0] holds the current g; the FS base is &tls_block[1], so
 	// FS:-8 reads it.
 	tls_block [2]uintptr
 
-	boot_stack      [BOOT_STACK_SIZE]byte
-	exception_stack [EXCEPTION_STACK_SIZE]byte
+	// boot_cpu_stacks holds the boot CPU's stacks, each with a guard page
+	// below it, and a page of room to align them (the Go linker aligns
+	// data to 32 bytes at most); stacks.go has the layout, head_64.s
+	// takes the boot stack's top from it.
+	boot_cpu_stacks [STACKS_SIZE + asm.PAGE_SIZE]byte
 )
 
-// initG fills in a static g for the stack [lo, lo+size).
+// init_g fills in a static g for the stack [lo, lo+size), with Go's
+// stack check STACK_GUARD bytes above its bottom (no guard page yet).
 //
 //go:nosplit
-func initG(g *gStatic, lo, size uintptr) {
+func init_g(g *gStatic, lo, size uintptr) {
 	g.stack_lo = lo
 	g.stack_hi = lo + size
 	g.stackguard0 = lo + STACK_GUARD

@@ -1,13 +1,12 @@
 package amd64
 
 import (
-	"unsafe" // go:linkname, unsafe.String
+	_ "unsafe" // go:linkname
 
 	"gokern/arch/amd64/asm"
 	x86mm "gokern/arch/amd64/mm"
 	"gokern/arch/amd64/tsc"
 	"gokern/cmdline"
-	"gokern/drivers/debugexit"
 	"gokern/drivers/serial8250"
 	"gokern/printk"
 	"gokern/traps"
@@ -114,7 +113,7 @@ func x86_64_start_kernel(real_mode_data uintptr, tsc0 uint64) {
 	start_kernel()
 }
 
-var in_early_exception, in_nested_exception bool
+var in_early_exception bool
 
 // do_early_exception is called by early_idt_handler_common on the
 // exception stack with interrupts off: before trap_init every exception is
@@ -124,90 +123,10 @@ var in_early_exception, in_nested_exception bool
 //go:nosplit
 func do_early_exception(regs *asm.PtRegs) {
 	if in_early_exception {
-		die_nested(regs)
+		traps.Die_nested(regs)
 	}
 	in_early_exception = true
 	traps.DieEarly(regs)
-}
-
-// die_nested reports a fault taken while DieEarly was reporting one: the
-// second fault, marked secondary, then the first again
-// (traps.OopsFirst), so that the output ends with the bug and not with the
-// oops code's own failure; then it stops. It writes to the UART directly
-// and formats its numbers itself: printk may be what faulted. A third
-// fault only halts.
-//
-//go:nosplit
-func die_nested(regs *asm.PtRegs) {
-	if in_nested_exception {
-		serial8250.EarlyPuts("\na third fault inside the oops path: halting\n")
-		debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
-	}
-	in_nested_exception = true
-	f := &traps.OopsFirst
-	serial8250.EarlyPuts("\nsecondary fault inside the oops path: vector ")
-	putDecUART(regs.Vector)
-	serial8250.EarlyPuts(" at RIP ")
-	putHexUART(regs.IP)
-	serial8250.EarlyPuts(", CR2 ")
-	putHexUART(asm.Read_cr2())
-	serial8250.EarlyPuts(": the report above is incomplete\nfirst fault: ")
-	serial8250.EarlyPuts(f.Headline)
-	if f.Bug != "" {
-		serial8250.EarlyPuts(": ")
-		serial8250.EarlyPuts(f.Bug)
-	}
-	serial8250.EarlyPuts(", vector ")
-	putDecUART(uint64(f.Vector))
-	serial8250.EarlyPuts(" at RIP ")
-	putHexUART(f.IP)
-	serial8250.EarlyPuts(", CR2 ")
-	putHexUART(f.CR2)
-	if f.Func != "" {
-		serial8250.EarlyPuts(", in kernel code at ")
-		serial8250.EarlyPuts(f.Func)
-		serial8250.EarlyPuts(" (")
-		serial8250.EarlyPuts(f.File)
-		serial8250.EarlyPuts(":")
-		putDecUART(uint64(f.Line))
-		serial8250.EarlyPuts(")")
-	}
-	serial8250.EarlyPuts("\nKernel panic - not syncing: Fatal exception\n")
-	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
-}
-
-// nestedBuf: die_nested's digits (static: no printk, no stack to spare).
-var nestedBuf [20]byte
-
-// putHexUART writes v as "0x%016x".
-//
-//go:nosplit
-func putHexUART(v uint64) {
-	n := len(nestedBuf)
-	for i := 0; i < 16; i++ {
-		n--
-		nestedBuf[n] = "0123456789abcdef"[v&15]
-		v >>= 4
-	}
-	n -= 2
-	nestedBuf[n], nestedBuf[n+1] = '0', 'x'
-	serial8250.EarlyPuts(unsafe.String(&nestedBuf[n], len(nestedBuf)-n))
-}
-
-// putDecUART writes v in decimal.
-//
-//go:nosplit
-func putDecUART(v uint64) {
-	n := len(nestedBuf)
-	for {
-		n--
-		nestedBuf[n] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	serial8250.EarlyPuts(unsafe.String(&nestedBuf[n], len(nestedBuf)-n))
 }
 
 // start_kernel is init/main.c's, in the gokern main package (kmain.go).

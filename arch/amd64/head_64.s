@@ -190,14 +190,21 @@ k_pmd_done:
 // caller above it (the build marks its unwind information outermost).
 // UNWIND_HINT_END_OF_STACK
 TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
-	LEAQ	·boot_stack(SB), SP
-	ADDQ	$const_BOOT_STACK_SIZE, SP
+	// SP = the top of the boot stack: the last stack of boot_cpu_stacks,
+	// whose layout starts at its first page boundary (stacks.go).
+	LEAQ	·boot_cpu_stacks(SB), SP
+	ADDQ	$(const_PAGE_SIZE-1), SP
+	ANDQ	$~(const_PAGE_SIZE-1), SP
+	ADDQ	$const_STACKS_SIZE, SP
 
 	// SSE on: Go's ABI wrappers zero X15 with XORPS (DESIGN.md §6).
-	// SDM Vol. 3A §14.1.3 "Initialization of the SSE Extensions".
+	// SDM Vol. 3A §14.1.3 "Initialization of the SSE Extensions". And
+	// CR0.WP, so that ring 0 honours read-only pages too: without it the
+	// kernel could write its own text and rodata whatever the page tables
+	// say (SDM Vol. 3A §4.6.1; Linux's CR0_STATE has WP).
 	MOVQ	CR0, AX
 	ANDQ	$~const_X86_CR0_EM, AX
-	ORQ	$const_X86_CR0_MP, AX
+	ORQ	$(const_X86_CR0_MP|const_X86_CR0_WP), AX
 	MOVQ	AX, CR0
 	MOVQ	CR4, AX
 	ORQ	$(const_X86_CR4_OSFXSR|const_X86_CR4_OSXMMEXCPT), AX
@@ -205,7 +212,8 @@ TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
 
 	// The static g of the boot stack (g.go), and the TLS slot.
 	LEAQ	·boot_g(SB), BX
-	LEAQ	·boot_stack(SB), AX
+	MOVQ	SP, AX
+	SUBQ	$const_BOOT_STACK_SIZE, AX
 	MOVQ	AX, gStatic_stack_lo(BX)
 	MOVQ	SP, gStatic_stack_hi(BX)
 	ADDQ	$const_STACK_GUARD, AX
@@ -220,9 +228,10 @@ TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
 	WRMSR
 	MOVQ	BX, R14
 
-	// From here on Go code can run. The final GDT, a TSS with the
-	// exception stack, and the early IDT come first, so that no later
-	// fault can triple-fault silently (Linux: startup_64_setup_gdt_idt).
+	// From here on Go code can run. The per-CPU data (GS), the GDT, a
+	// TSS with the #DF stack, and the early IDT come first, so that no
+	// later fault can triple-fault silently (Linux:
+	// startup_64_setup_gdt_idt).
 	CALL	·startup_64_setup_gdt_idt(SB)
 	CALL	·startup_64_report(SB)
 
@@ -249,9 +258,9 @@ GLOBL ·kernel_end_va(SB), NOPTR|RODATA, $8
 
 // early_idt_handler_common: the stubs below pushed an error code (the
 // CPU's, or 0) and the vector. Save all registers as a PtRegs, switch to
-// the exception g, and call do_early_exception(regs), which prints and
+// the #DF stack's g, and call do_early_exception(regs), which prints and
 // stops. Linux: head_64.S early_idt_handler_common. The CPU already
-// switched to the IST1 stack (SDM Vol. 3A §6.14.5).
+// switched to the IST1 stack, the #DF stack (SDM Vol. 3A §6.14.5).
 TEXT ·early_idt_handler_common(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	DI
 	PUSHQ	SI
@@ -270,7 +279,7 @@ TEXT ·early_idt_handler_common(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	R15
 	MOVQ	SP, BX			// BX = *PtRegs
 	CLD
-	LEAQ	·exc_g(SB), R14
+	LEAQ	·estack_g(SB), R14	// estack_g[ESTACK_DF]
 	LEAQ	·tls_block(SB), AX
 	MOVQ	R14, (AX)
 	SUBQ	$8, SP

@@ -8,34 +8,30 @@ import (
 	"gokern/kunit"
 	"gokern/memblock"
 	"gokern/mm"
+	"gokern/paging"
 	"gokern/printk"
+	"gokern/traps"
 )
 
 // In-kernel selftests of the boot path: each checks the machine state that
 // a printed boot line claims (kmain.go lists them for selftest=).
 
-// Test_early_idt: IDTR points at Idt_table, and every exception gate is a
-// present interrupt gate to its stub, in __KERNEL_CS, on IST1.
+// Test_early_idt: the early stubs exist, each named after its vector,
+// and trap_init replaced every gate that pointed at one (selftests run
+// after trap_init; the early IDT's own boot test is TestEarlyException).
 func Test_early_idt(t *kunit.Kunit) {
-	var d asm.DescPtr
-	asm.Store_idt(&d)
-	if d.Base() != uint64(uintptrOf(&Idt_table[0])) || d.Limit() != asm.IDT_ENTRIES*16-1 {
-		t.Errorf("IDTR base %#x limit %#x, want %#x %#x", printk.Int(d.Base()), printk.Int(d.Limit()),
-			printk.Int(uintptrOf(&Idt_table[0])), printk.Int(asm.IDT_ENTRIES*16-1))
-	}
 	var name [64]byte
 	for i := 0; i < asm.NUM_EXCEPTION_VECTORS; i++ {
-		g := Idt_table[i]
-		if !g.Present() || g.Offset() != uint64(early_idt_handler_array[i]) || g.Selector() != asm.X__KERNEL_CS ||
-			g.IST() != asm.IST_EXCEPTION || g.Type() != asm.GATE_INTERRUPT || g.DPL() != 0 {
-			t.Errorf("gate %d: present %d offset %#x sel %#x ist %d type %#x", printk.Int(i), printk.Int(b2i(g.Present())),
-				printk.Int(g.Offset()), printk.Int(g.Selector()), printk.Int(g.IST()), printk.Int(g.Type()))
-		}
 		sym, ok := kallsyms.Lookup(early_idt_handler_array[i])
 		n := printk.Snprintf(name[:], "gokern/arch/amd64.early_idt_handler_%d", printk.Int(i))
 		if !ok || sym.Name != string(name[:n]) || sym.Entry != early_idt_handler_array[i] {
-			t.Errorf("gate %d handler %#x is %s, want %s", printk.Int(i), printk.Int(early_idt_handler_array[i]),
+			t.Errorf("early stub %d at %#x is %s, want %s", printk.Int(i), printk.Int(early_idt_handler_array[i]),
 				printk.Str(sym.Name), printk.Bytes(name[:n]))
+		}
+		for v := range traps.Idt_table {
+			if g := traps.Idt_table[v]; g.Present() && g.Offset() == uint64(early_idt_handler_array[i]) {
+				t.Errorf("gate %d still points at the early stub %d after trap_init", printk.Int(v), printk.Int(i))
+			}
 		}
 	}
 }
@@ -47,29 +43,63 @@ func b2i(b bool) int {
 	return 0
 }
 
-// Test_gdt_tss: GDTR, CS, TR and the TSS's IST1 are what
-// startup_64_setup_gdt_idt set.
+// Test_gdt_tss: GDTR, the segment registers, TR, the descriptors of the
+// final GDT in the order SYSRET needs, MSR_STAR, the TSS's IST slots and
+// RSP0, and the GS base: what startup_64_setup_gdt_idt and trap_init
+// (cpu_init, cpu_init_exception_handling) set.
 func Test_gdt_tss(t *kunit.Kunit) {
+	cpu := asm.Smp_processor_id()
+	gdt := Get_cpu_gdt_rw(cpu)
 	var d asm.DescPtr
 	asm.Store_gdt(&d)
-	if d.Base() != uint64(uintptrOf(&Gdt_page[0])) {
-		t.Errorf("GDTR base %#x, want %#x", printk.Int(d.Base()), printk.Int(uintptrOf(&Gdt_page[0])))
+	if d.Base() != uint64(uintptrOf(gdt)) || d.Limit() != asm.GDT_ENTRIES*8-1 {
+		t.Errorf("GDTR base %#x limit %#x, want %#x", printk.Int(d.Base()), printk.Int(d.Limit()), printk.Int(uintptrOf(gdt)))
 	}
-	if cs := asm.ReadCS(); cs != asm.X__KERNEL_CS {
-		t.Errorf("CS = %#x, want %#x", printk.Int(cs), printk.Int(asm.X__KERNEL_CS))
+	if cs, ds := asm.ReadCS(), asm.ReadDS(); cs != asm.X__KERNEL_CS || ds != asm.X__KERNEL_DS {
+		t.Errorf("CS = %#x DS = %#x, want %#x %#x", printk.Int(cs), printk.Int(ds), printk.Int(asm.X__KERNEL_CS), printk.Int(asm.X__KERNEL_DS))
 	}
-	if !Gdt_page[asm.GDT_ENTRY_KERNEL_CS].Long() || Gdt_page[asm.GDT_ENTRY_KERNEL_CS].DPL() != 0 {
-		t.Errorf("__KERNEL_CS descriptor %#x is not a ring-0 64-bit code segment", printk.Int(uint64(Gdt_page[asm.GDT_ENTRY_KERNEL_CS])))
+	for _, c := range [...]struct {
+		sel       int
+		long, db  bool
+		dpl, code int
+	}{
+		{asm.X__KERNEL_CS, true, false, 0, 1}, {asm.X__KERNEL_DS, false, true, 0, 0},
+		{asm.X__USER32_CS, false, true, 3, 1}, {asm.X__USER_DS, false, true, 3, 0}, {asm.X__USER_CS, true, false, 3, 1},
+	} {
+		e := gdt[c.sel>>3]
+		if !e.Present() || e.Long() != c.long || (e&asm.SEG_DB != 0) != c.db || e.DPL() != c.dpl || b2i(e&asm.SEG_CODE != 0) != c.code {
+			t.Errorf("GDT selector %#x: descriptor %#x", printk.Int(c.sel), printk.Int(uint64(e)))
+		}
+	}
+	// SYSRET: CS = STAR[63:48]+16, SS = STAR[63:48]+8; SYSCALL: CS =
+	// STAR[47:32], SS = +8.
+	star := asm.Rdmsrl(asm.MSR_STAR)
+	if b := star >> 48; b+16 != asm.X__USER_CS || b+8 != asm.X__USER_DS || star>>32&0xffff != asm.X__KERNEL_CS ||
+		star>>32&0xffff+8 != asm.X__KERNEL_DS {
+		t.Errorf("MSR_STAR %#x does not give __USER_CS/__USER_DS to SYSRET and __KERNEL_CS/DS to SYSCALL", printk.Int(star))
+	}
+	if lim := gdt[asm.GDT_ENTRY_CPUNODE].Limit(); lim&0xfff != uint32(cpu) {
+		t.Errorf("CPUNODE segment limit %#x, want cpu %d", printk.Int(lim), printk.Int(cpu))
 	}
 	if tr := asm.Store_tr(); tr != asm.X__TSS {
 		t.Errorf("TR = %#x, want %#x", printk.Int(tr), printk.Int(asm.X__TSS))
 	}
-	tss := asm.LdttssDesc{uint64(Gdt_page[asm.GDT_ENTRY_TSS]), uint64(Gdt_page[asm.GDT_ENTRY_TSS+1])}
-	if tss.Base() != uint64(uintptrOf(&Cpu_tss_rw)) {
-		t.Errorf("TSS descriptor base %#x, want %#x", printk.Int(tss.Base()), printk.Int(uintptrOf(&Cpu_tss_rw)))
+	tss := asm.LdttssDesc{uint64(gdt[asm.GDT_ENTRY_TSS]), uint64(gdt[asm.GDT_ENTRY_TSS+1])}
+	if tss.Base() != uint64(uintptrOf(&Cpu_tss_rw[cpu])) || asm.DescStruct(tss[0]).Limit() != asm.TSS_SIZE-1 {
+		t.Errorf("TSS descriptor base %#x, want %#x", printk.Int(tss.Base()), printk.Int(uintptrOf(&Cpu_tss_rw[cpu])))
 	}
-	if top := uint64(uintptrOf(&exception_stack[0]) + EXCEPTION_STACK_SIZE); Cpu_tss_rw.Ist(asm.IST_EXCEPTION) != top {
-		t.Errorf("IST1 = %#x, want %#x", printk.Int(Cpu_tss_rw.Ist(asm.IST_EXCEPTION)), printk.Int(top))
+	p := asm.This_cpu()
+	for e := 0; e < asm.N_EXCEPTION_STACKS; e++ {
+		if top := p.Stacks[asm.STACK_TYPE_EXCEPTION+e].End; Cpu_tss_rw[cpu].Ist(e+1) != uint64(top) || top == 0 {
+			t.Errorf("IST%d = %#x, want the top of exception stack %d, %#x", printk.Int(e+1),
+				printk.Int(Cpu_tss_rw[cpu].Ist(e+1)), printk.Int(e), printk.Int(top))
+		}
+	}
+	if sp0 := Cpu_tss_rw[cpu].Sp0(); sp0 != uint64(p.Top_of_stack) || sp0 != uint64(boot_stack_top()) {
+		t.Errorf("TSS RSP0 = %#x, want the top of the boot stack %#x", printk.Int(sp0), printk.Int(boot_stack_top()))
+	}
+	if gs := asm.Rdmsrl(asm.MSR_GS_BASE); gs != uint64(uintptrOf(&Pcpu_hot[cpu])) || p != &Pcpu_hot[cpu] || p.This_cpu_off != uintptrOf(p) {
+		t.Errorf("GS base %#x, want &Pcpu_hot[%d] %#x", printk.Int(gs), printk.Int(cpu), printk.Int(uintptrOf(&Pcpu_hot[cpu])))
 	}
 }
 
@@ -157,8 +187,9 @@ func Test_static_g(t *kunit.Kunit) {
 	if sp < boot_g.stack_lo || sp >= boot_g.stack_hi {
 		t.Errorf("SP %#x outside boot_g's stack [%#x, %#x)", printk.Int(sp), printk.Int(boot_g.stack_lo), printk.Int(boot_g.stack_hi))
 	}
-	if boot_g.stackguard0 != boot_g.stack_lo+STACK_GUARD {
-		t.Errorf("stackguard0 %#x, want lo+%d", printk.Int(boot_g.stackguard0), printk.Int(STACK_GUARD))
+	// trap_init moved the stack check onto the guard page (stacks.go).
+	if want := boot_g.stack_lo - asm.PAGE_SIZE + STACK_SMALL; boot_g.stackguard0 != want {
+		t.Errorf("stackguard0 %#x, want guard page + %d = %#x", printk.Int(boot_g.stackguard0), printk.Int(STACK_SMALL), printk.Int(want))
 	}
 	if tls_block[0] != uintptrOf(&boot_g) {
 		t.Errorf("TLS slot holds %#x, want &boot_g %#x", printk.Int(tls_block[0]), printk.Int(uintptrOf(&boot_g)))
@@ -244,5 +275,47 @@ func Test_early_reservations(t *kunit.Kunit) {
 	}
 	if LowmemStart < INSANE_CUTOFF || LowmemStart > LOWMEM_CAP {
 		t.Errorf("EBDA reservation starts at %#x", printk.Int(LowmemStart))
+	}
+}
+
+// Test_stack_guards: each of this CPU's stacks is mapped, the page below
+// it is not (nor the page above the last exception stack), its g
+// describes it with Go's check on the guard page, and the entry code finds
+// that g for any address on the stack.
+func Test_stack_guards(t *kunit.Kunit) {
+	p := asm.This_cpu()
+	pgd := paging.PhysAddr(asm.Read_cr3() &^ (asm.PAGE_SIZE - 1))
+	mapped := func(va uintptr) bool {
+		_, _, _, ok := paging.Walk(&asm.DirectMap, pgd, paging.VirtAddr(va))
+		return ok
+	}
+	for i := asm.STACK_TYPE_TASK; i < asm.NR_STACK_TYPES; i++ {
+		s := &p.Stacks[i]
+		if s.End == 0 {
+			t.Errorf("stack type %d is not set up", printk.Int(i))
+			continue
+		}
+		name := asm.Stack_type_name(s.Type)
+		if s.Guard != s.Begin-asm.PAGE_SIZE || mapped(s.Guard) || mapped(s.Begin-1) || !mapped(s.Begin) || !mapped(s.End-1) {
+			t.Errorf("%s stack %#x-%#x: guard %#x mapped %d, bottom mapped %d, top mapped %d", printk.Str(name),
+				printk.Int(s.Begin), printk.Int(s.End), printk.Int(s.Guard), printk.Int(b2i(mapped(s.Guard))),
+				printk.Int(b2i(mapped(s.Begin))), printk.Int(b2i(mapped(s.End-1))))
+		}
+		if !p.Is_guard_page(s.Guard) || p.Is_guard_page(s.Begin) {
+			t.Errorf("%s stack: Is_guard_page wrong", printk.Str(name))
+		}
+		g := g_of(s)
+		if g.stack_lo != s.Begin || g.stack_hi != s.End || g.stackguard0 != s.Guard+STACK_SMALL {
+			t.Errorf("%s stack: g [%#x, %#x) guard %#x", printk.Str(name), printk.Int(g.stack_lo), printk.Int(g.stack_hi), printk.Int(g.stackguard0))
+		}
+		if f, ok := p.Get_stack_info(s.End - 8); !ok || f != s {
+			t.Errorf("%s stack: Get_stack_info(top) finds another stack", printk.Str(name))
+		}
+	}
+	if top := p.Stacks[asm.STACK_TYPE_EXCEPTION_LAST].End; mapped(top) {
+		t.Errorf("the page above the last exception stack (%#x) is mapped", printk.Int(top))
+	}
+	if p.Hardirq_stack_ptr != p.Stacks[asm.STACK_TYPE_IRQ].End-8 || p.Hardirq_stack_inuse != 0 {
+		t.Errorf("hardirq_stack_ptr %#x inuse %d", printk.Int(p.Hardirq_stack_ptr), printk.Int(p.Hardirq_stack_inuse))
 	}
 }

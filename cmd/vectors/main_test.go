@@ -15,7 +15,7 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 	for _, c := range []struct {
 		cfg Config
 		dir string
-	}{{Early, "../../arch/amd64"}} {
+	}{{Early, "../../arch/amd64"}, {Entry, "../../arch/amd64/entry"}} {
 		s, g := Generate(c.cfg)
 		for ext, want := range map[string][]byte{".s": s, ".go": g} {
 			path := filepath.Join(c.dir, c.cfg.Out+ext)
@@ -24,7 +24,7 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("%s is stale: run go generate ./arch/amd64 (cmd/vectors)", path)
+				t.Errorf("%s is stale: run go generate ./%s (cmd/vectors)", path, filepath.ToSlash(filepath.Clean(c.dir[len("../../"):])))
 			}
 		}
 	}
@@ -56,5 +56,31 @@ func TestErrorCodeVectors(t *testing.T) {
 	}
 	if !strings.Contains(text, "DATA ·tbl+2040(SB)/8, $·v_255(SB)\nGLOBL ·tbl(SB), NOPTR|RODATA, $2048\n") {
 		t.Error("the table of 256 stubs is wrong")
+	}
+}
+
+// The final IDT's stubs carry Linux 4.x's entry_64.S names, and external
+// interrupts, but not the int $0x80 gate, go to common_interrupt.
+func TestEntryStubs(t *testing.T) {
+	s, g := Generate(Entry)
+	text := string(s)
+	for _, v := range []struct{ stub, body string }{
+		{"TEXT ·divide_error(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$0\n\tJMP\t·error_entry(SB)\n"},
+		{"TEXT ·page_fault(SB)", "\t// the CPU pushed an error code\n\tPUSHQ\t$14\n\tJMP\t·error_entry(SB)\n"},
+		{"TEXT ·reserved_22(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$22\n\tJMP\t·error_entry(SB)\n"},
+		{"TEXT ·entry_INT80_compat(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$128\n\tJMP\t·error_entry(SB)\n"},
+		{"TEXT ·irq_entries_start_32(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$32\n\tJMP\t·common_interrupt(SB)\n"},
+		{"TEXT ·irq_entries_start_255(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$255\n\tJMP\t·common_interrupt(SB)\n"},
+	} {
+		i := strings.Index(text, v.stub)
+		if i < 0 || !strings.HasPrefix(text[i+len(v.stub)+len(",NOSPLIT|NOFRAME,$0\n"):], v.body) {
+			t.Errorf("stub %s is not %q", v.stub, v.body)
+		}
+	}
+	if strings.Count(text, "TEXT ·") != 256 || !strings.Contains(text, "DATA ·Idt_entries+1024(SB)/8, $·entry_INT80_compat(SB)\n") {
+		t.Error("the table of 256 stubs is wrong")
+	}
+	if !strings.Contains(string(g), "func general_protection()\n") || !strings.Contains(string(g), "var Idt_entries [256]uintptr\n") {
+		t.Error("Go declarations missing")
 	}
 }

@@ -196,20 +196,33 @@ func TestSelftestProtocol(t *testing.T) {
 	}
 }
 
-// TestOops: every kind of kernel bug ends in an oops naming the kernel
-// function and line, and exit 35 (never a triple fault, which with
-// -no-reboot would exit 0). The lines are checked against the source:
-// "in kernel code at" names the faulting statement, and the Call Trace
-// frame of the function that called the lkdtm_* crash (lkdtm_trigger, or
-// lkdtm_EXHAUST_STACK itself for the recursion) names the line of that
-// call, a return address looked up as the CALL before it.
+// TestOops: every kind of kernel bug ends in an oops in Linux's format,
+// naming the kernel function and line, and exit 35 (never a triple fault,
+// which with -no-reboot would exit 0). The lines are checked against the
+// source and the image: "in kernel code at" names the faulting statement
+// (for the stack overflow, whichever statement of the recursion touched
+// the guard page first), the Call Trace frame of the function that called
+// the lkdtm_* crash (lkdtm_do_action, or lkdtm_EXHAUST_STACK itself for
+// the recursion) names the line of that call, and the Code: bytes are
+// vmlinux's bytes around RIP (checkOops).
 func TestOops(t *testing.T) {
-	cases := []struct{ typ, headline, fault, caller string }{
-		{"ACCESS_NULL", "BUG: kernel NULL pointer dereference, address: 0x0000000000000040", "lkdtm_ptr.field", "lkdtm_trigger"},
-		{"ARRAY_BOUNDS", "kernel BUG: index out of range (Go bounds check)", "lkdtm_array[i] = 1", "lkdtm_trigger"},
-		{"EXHAUST_STACK", "kernel BUG: kernel stack overflow (Go stack check failed)", "lkdtm_EXHAUST_STACK(depth+1)", "lkdtm_EXHAUST_STACK"},
-		{"DIVIDE_ZERO", "kernel BUG: integer divide by zero", "100/d", "lkdtm_trigger"},
-		{"UNMAPPED", "BUG: unable to handle page fault for address: 0xffffffffc0000000", "printk.Int(*p)", "lkdtm_trigger"},
+	cases := []struct {
+		typ       string
+		headlines []string
+		fault     string // the statement that faults; "" for the recursion
+		caller    string
+	}{
+		{"ACCESS_NULL", []string{"BUG: kernel NULL pointer dereference, address: 0000000000000040\n",
+			"#PF: supervisor read access in kernel mode", "#PF: error_code(0x0000) - not-present page", "PGD 0 P4D 0 \n",
+			"Oops: 0000 [#1]"}, "lkdtm_ptr.field", "lkdtm_do_action"},
+		// lkdtm_ARRAY_BOUNDS(len("ARRAY_BOUNDS")) indexes [8]uint64 with 12+8.
+		{"ARRAY_BOUNDS", []string{"kernel BUG: index out of range [20] with length 8 (Go bounds check)\n", "Oops: 0000 [#1]"},
+			"lkdtm_array[i] = 1", "lkdtm_do_action"},
+		{"EXHAUST_STACK", []string{"kernel stack overflow (double-fault): 0000 [#1]"}, "", "lkdtm_EXHAUST_STACK"},
+		{"DIVIDE_ZERO", []string{"kernel BUG: integer divide by zero\n", "Oops: 0000 [#1]"}, "100/d", "lkdtm_do_action"},
+		{"UNMAPPED", []string{"BUG: unable to handle page fault for address: ffffffffc0000000\n",
+			"#PF: supervisor read access in kernel mode", "#PF: error_code(0x0000) - not-present page", "Oops: 0000 [#1]"},
+			"printk.Int(*p)", "lkdtm_do_action"},
 	}
 	for _, c := range cases {
 		c := c
@@ -218,11 +231,18 @@ func TestOops(t *testing.T) {
 			r := q.Boot(t, q.Config{Append: "lkdtm=" + c.typ})
 			mustExit(t, r, q.ExitFailure)
 			fn := "lkdtm_" + c.typ
-			mustContain(t, r, c.headline, "in kernel code at main."+fn+" (", "RIP: 0010:", "Call Trace:", "Kernel panic - not syncing")
+			mustContain(t, r, c.headlines...)
+			mustContain(t, r, "in kernel code at main."+fn+" (", "---[ end trace ", "Kernel panic - not syncing: Fatal exception")
+			checkOops(t, r)
 
 			m := regexp.MustCompile(`in kernel code at (\S+) \((.+):(\d+)\)`).FindStringSubmatch(r.Output)
-			if want := sourceLine(t, m[2], c.fault); m[3] != strconv.Itoa(want) {
-				t.Errorf("in kernel code at %s:%s, want line %d (%q)\n%s", m[2], m[3], want, c.fault, r.Describe())
+			line, _ := strconv.Atoi(m[3])
+			if c.fault != "" {
+				if want := sourceLine(t, m[2], c.fault); line != want {
+					t.Errorf("in kernel code at %s:%d, want line %d (%q)\n%s", m[2], line, want, c.fault, r.Describe())
+				}
+			} else if lo, hi := funcLines(t, m[2], fn); line < lo || line > hi {
+				t.Errorf("in kernel code at %s:%d, outside %s (lines %d-%d)\n%s", m[2], line, fn, lo, hi, r.Describe())
 			}
 
 			frames := callTrace(r)
@@ -245,7 +265,7 @@ type traceFrame struct {
 	line     int
 }
 
-var traceRE = regexp.MustCompile(`^ \[<[0-9a-f]{16}>\] (\S+)\+0x[0-9a-f]+ \((.+):(\d+)\)$`)
+var traceRE = regexp.MustCompile(`^ \[<[0-9a-f]{16}>\] (\S+)\+0x[0-9a-f]+/0x[0-9a-f]+ \((.+):(\d+)\)$`)
 
 // callTrace returns the frames printed after "Call Trace:".
 func callTrace(r *q.Result) []traceFrame {
@@ -306,6 +326,24 @@ func callLine(t *testing.T, file, caller, callee string) (int, bool) {
 		}
 	}
 	return line, line != 0
+}
+
+// funcLines returns the first and last lines of function name in a Go
+// source file.
+func funcLines(t *testing.T, file, name string) (int, int) {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, sourcePath(t, file), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == name {
+			return fset.Position(fd.Pos()).Line, fset.Position(fd.End()).Line
+		}
+	}
+	t.Fatalf("%s has no function %s", file, name)
+	return 0, 0
 }
 
 // sourcePath: the kernel prints source paths as the build saw them;

@@ -378,7 +378,11 @@ func TestGDBHelpers(t *testing.T) {
 		`0x1000 is not mapped: an access faults`,
 		`---\[ High Kernel Mapping \]---\n0xffffffff81000000-0xffffffff810[0-9a-f]{5}\s+\d+K\s+ro\s+GLB x  pte`,
 		`(?m)^0x0010 code 64-bit  base 0x0 limit 0xffffffff RX DPL 0 A  ← CS$`,
-		`(?m)^ 14  interrupt 0xffffffff81[0-9a-f]{6} <early_idt_handler_14>  sel 0x10 IST 1 DPL 0$`,
+		// The final IDT (trap_init): the stubs by their Linux 4.x names,
+		// #DF on IST 1, int $0x80 open to user mode.
+		`(?m)^  8  interrupt 0xffffffff81[0-9a-f]{6} <double_fault>  sel 0x10 IST 1 DPL 0$`,
+		`(?m)^ 14  interrupt 0xffffffff81[0-9a-f]{6} <page_fault>  sel 0x10 IST 0 DPL 0$`,
+		`(?m)^128  interrupt 0xffffffff81[0-9a-f]{6} <entry_INT80_compat>  sel 0x10 IST 0 DPL 3$`,
 		`(?m)^EFER 0x0000000000000d00  LME LMA NXE$`,
 		`(?m)^mode: 64-bit mode \(CR0\.PE=1, CR0\.PG=1, EFER\.LMA=1, CS\.L=1, CS\.D=0\), CPL 0$`,
 		`Walk the live page tables for a virtual address, level by level\.`)
@@ -410,11 +414,14 @@ func TestGDBHelpers(t *testing.T) {
 	}
 }
 
-// TestGDBOops: deliberate crashes (lkdtm=) stopped in do_early_exception:
-// bt goes through the exception frame to the faulting source line, down to
-// startup_64_high. ACCESS_NULL faults in the kernel function itself;
-// ARRAY_BOUNDS in the Go runtime's bounds-check path, under the kernel
-// function, whose argument lived in a register the calls clobbered.
+// TestGDBOops: deliberate crashes (lkdtm=) stopped in the page-fault
+// handler: bt goes through the trap frame error_entry built to the
+// faulting source line, down to startup_64_high, and gk-ptregs prints that
+// frame. ACCESS_NULL faults in the kernel function itself; ARRAY_BOUNDS in
+// the Go runtime's bounds-check path, under the kernel function, whose
+// argument lived in a register the calls clobbered. EARLY is ACCESS_NULL
+// before trap_init (lkdtm's crash point): the early IDT's
+// do_early_exception, through early_idt_handler_common.
 func TestGDBOops(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join(q.Root(t), "lkdtm.go"))
 	if err != nil {
@@ -429,32 +436,43 @@ func TestGDBOops(t *testing.T) {
 		t.Fatalf("lkdtm.go has no %q", s)
 		return 0
 	}
+	handler := []string{
+		`(?m)^#0  gokern/traps\.do_page_fault \(regs=0x[0-9a-f]+, error_code=0\)`,
+		`(?m)^#\d+ +0x[0-9a-f]+ in gokern/traps\.do_exception \(regs=`,
+		`(?m)^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64/entry\.error_entry \[exception #PF, vector 14, error 0x0\] \(\)`,
+	}
+	null := fmt.Sprintf(`(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_ACCESS_NULL \(\) at .*lkdtm\.go:%d$`, lineOf("lkdtm_ptr.field"))
 	for _, c := range []struct {
-		typ    string
-		frames []string
+		typ, cmdline, brk string
+		frames            []string
 	}{
-		{"ACCESS_NULL", []string{
-			fmt.Sprintf(`(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_ACCESS_NULL \(\) at .*lkdtm\.go:%d$`, lineOf("lkdtm_ptr.field")),
-		}},
-		{"ARRAY_BOUNDS", []string{
+		{"ACCESS_NULL", "lkdtm=ACCESS_NULL", "do_page_fault", append(append([]string{}, handler...), null,
+			`(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_do_action \(v=`)},
+		{"ARRAY_BOUNDS", "lkdtm=ARRAY_BOUNDS", "do_page_fault", append(append([]string{}, handler...),
 			`(?m)^#\d+ +0x[0-9a-f]+ in runtime\.panicBounds\d* \(`,
 			// n was in a register: <optimized out>, not the callee's value.
 			fmt.Sprintf(`(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_ARRAY_BOUNDS \(n=<optimized out>\) at .*lkdtm\.go:%d$`, lineOf("lkdtm_array[i] = 1")),
-		}},
+			`(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_do_action \(v=`)},
+		{"EARLY", "lkdtm.cpoint_name=TRAP_INIT lkdtm.cpoint_type=ACCESS_NULL", "do_early_exception", []string{
+			`(?m)^#0  gokern/[a-z0-9/]+\.do_early_exception \(regs=0x[0-9a-f]+`,
+			`(?m)^#\d+ +0x[0-9a-f]+ in gokern/[a-z0-9/]+\.early_idt_handler_common \[exception #PF, vector 14, error 0x0\] \(\)`,
+			null, `(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_cpoint \(cmd=`}},
 	} {
+		c := c
 		t.Run(c.typ, func(t *testing.T) {
 			t.Parallel()
-			r := runGDB(t, "lkdtm="+c.typ, false, "break do_early_exception", "continue", "bt", "gk-cr")
-			want := []string{
-				`(?m)^#0  gokern/[a-z0-9/]+\.do_early_exception \(regs=0x[0-9a-f]+`,
-				`(?m)^#\d+ +0x[0-9a-f]+ in gokern/[a-z0-9/]+\.early_idt_handler_common \[exception #PF, vector 14, error 0x0\] \(\)`,
-			}
-			want = append(want, c.frames...)
+			r := runGDB(t, c.cmdline, false, "break "+c.brk, "continue", "bt", "gk-cr", "gk-ptregs")
+			want := append([]string{}, c.frames...)
 			want = append(want,
-				`(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_trigger \(cmd=`,
 				`(?m)^#\d+ +0x[0-9a-f]+ in main\.start_kernel \(\)`,
 				`(?m)^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64\.startup_64_high \(\)`,
-				`(?m)^CR2  0x0000000000000[0-9a-f]{3}  last page-fault address$`)
+				`(?m)^CR2  0x0000000000000[0-9a-f]{3}  last page-fault address$`,
+				// gk-ptregs: the innermost trap frame, the faulting code's.
+				`(?m)^pt_regs at 0x[0-9a-f]+: vector 14 \(#PF\), error code 0x0$`,
+				`(?m)^RIP: 0010:0xffffffff81[0-9a-f]{6} <(lkdtm_ACCESS_NULL|runtime\.[a-zA-Z]+)\+0x[0-9a-f]+>$`,
+				`(?m)^RSP: 0018:ffffffff81[0-9a-f]{6} EFLAGS: [0-9a-f]{8} \[ [A-Z ]+ \]$`,
+				`(?m)^RAX: [0-9a-f]{16} RBX: [0-9a-f]{16} RCX: [0-9a-f]{16}$`,
+				`(?m)^R13: [0-9a-f]{16} R14: [0-9a-f]{16} R15: [0-9a-f]{16}$`)
 			inOrder(t, r.out, want...)
 			if strings.Contains(frames(r.out), "??") {
 				t.Fatalf("bt shows ??\n%s", r.out)

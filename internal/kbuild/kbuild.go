@@ -278,6 +278,10 @@ func (b *builder) kernel() error {
 			if err := b.run(b.o.Root, goEnv, "go", args...); err != nil {
 				return err
 			}
+			b.logStep("SORTTAB", b.rel(r.TmpVmlinux))
+			if _, err := sortExTableFile(r.TmpVmlinux); err != nil {
+				return fmt.Errorf("kbuild: sorting the exception table: %v", err)
+			}
 			b.logStep("KSYMS", b.rel(r.TmpVmlinux))
 			if err := b.ksyms(); err != nil {
 				return fmt.Errorf("kbuild: Linux names for %s: %v", r.TmpVmlinux, err)

@@ -15,6 +15,10 @@ func Gokern() Options {
 				Why: "prints only on a corrupt pclntab, right before throw"},
 			{Func: "gokern/kallsyms.lookup", Callee: "runtime.funcInfo.entry",
 				Why: "prints only on a corrupt pclntab, right before throw"},
+			{Func: "gokern/kallsyms.Pcdatavalue", Callee: "runtime.funcInfo.entry",
+				Why: "prints only on a corrupt pclntab, right before throw"},
+			{Func: "gokern/kallsyms.Funcspdelta", Callee: "runtime.funcInfo.entry",
+				Why: "prints only on a corrupt pclntab, right before throw"},
 		},
 	}
 }

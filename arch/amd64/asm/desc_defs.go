@@ -30,7 +30,23 @@ const (
 	DESC_KERNEL32_CS DescStruct = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_ACCESSED | SEG_DB | SEG_G | 0xffff | 0xf<<48
 	DESC_KERNEL_CS   DescStruct = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_ACCESSED | SEG_L | SEG_G | 0xffff | 0xf<<48
 	DESC_KERNEL_DS   DescStruct = SEG_P | SEG_S | SEG_RW | SEG_ACCESSED | SEG_DB | SEG_G | 0xffff | 0xf<<48
+	// The user segments, DPL 3: GDT_ENTRY_INIT(0xc0fb / 0xc0f3 / 0xa0fb,
+	// 0, 0xfffff). In 64-bit mode base and limit are ignored for CS, DS,
+	// ES and SS (SDM Vol. 3A §3.2.4); only L, D, DPL and the type matter.
+	DESC_USER32_CS DescStruct = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_ACCESSED | SEG_DPL3 | SEG_DB | SEG_G | 0xffff | 0xf<<48
+	DESC_USER_DS   DescStruct = SEG_P | SEG_S | SEG_RW | SEG_ACCESSED | SEG_DPL3 | SEG_DB | SEG_G | 0xffff | 0xf<<48
+	DESC_USER_CS   DescStruct = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_ACCESSED | SEG_DPL3 | SEG_L | SEG_G | 0xffff | 0xf<<48
 )
+
+// Desc_cpunode is the GDT_ENTRY_CPUNODE descriptor of a CPU: a present,
+// read-only, accessed data segment of DPL 3 whose 20-bit limit is
+// node << 12 | cpu, so that LSL returns the CPU number without a memory
+// access (Linux setup_getcpu: GDT_ENTRY_INIT(0x40f5, 0, cpudata)).
+func Desc_cpunode(cpu, node int) DescStruct {
+	limit := uint64(node)<<12 | uint64(cpu)&0xfff
+	return SEG_P | SEG_S | SEG_ACCESSED | SEG_DPL3 | 1<<42 /* expand-down: type 0101 */ | SEG_DB |
+		DescStruct(limit&0xffff) | DescStruct(limit>>16&0xf)<<48
+}
 
 // Base, Limit, DPL, Present, Long decode a descriptor.
 func (d DescStruct) Base() uint32 {

@@ -17,17 +17,28 @@ func TestDescStructMatchesLinux(t *testing.T) {
 		{"KERNEL32_CS", DESC_KERNEL32_CS, 0x00cf9b000000ffff},
 		{"KERNEL_CS", DESC_KERNEL_CS, 0x00af9b000000ffff},
 		{"KERNEL_DS", DESC_KERNEL_DS, 0x00cf93000000ffff},
+		// GDT_ENTRY_INIT(0xc0fb / 0xc0f3 / 0xa0fb, 0, 0xfffff)
+		{"USER32_CS", DESC_USER32_CS, 0x00cffb000000ffff},
+		{"USER_DS", DESC_USER_DS, 0x00cff3000000ffff},
+		{"USER_CS", DESC_USER_CS, 0x00affb000000ffff},
 	}
 	for _, c := range cases {
 		if uint64(c.d) != c.want {
 			t.Errorf("%s = %#016x, want %#016x", c.name, uint64(c.d), c.want)
 		}
-		if c.d.Base() != 0 || c.d.Limit() != 0xfffff || !c.d.Present() || c.d.DPL() != 0 {
+		if dpl := 3 * int(c.d>>46&1); c.d.Base() != 0 || c.d.Limit() != 0xfffff || !c.d.Present() || c.d.DPL() != dpl {
 			t.Errorf("%s decodes to base %#x limit %#x", c.name, c.d.Base(), c.d.Limit())
 		}
 	}
-	if !DESC_KERNEL_CS.Long() || DESC_KERNEL32_CS.Long() {
+	if !DESC_KERNEL_CS.Long() || DESC_KERNEL32_CS.Long() || !DESC_USER_CS.Long() || DESC_USER32_CS.Long() {
 		t.Error("L bit wrong")
+	}
+	if DESC_USER_CS.DPL() != 3 || DESC_USER_DS.DPL() != 3 || DESC_USER32_CS.DPL() != 3 {
+		t.Error("user segments not DPL 3")
+	}
+	// setup_getcpu's GDT_ENTRY_INIT(0x40f5, 0, node << 12 | cpu).
+	if d := Desc_cpunode(5, 1); uint64(d) != 0x0040f50000001005 || d.Limit() != 0x1005 || d.DPL() != 3 {
+		t.Errorf("CPUNODE descriptor %#016x", uint64(d))
 	}
 }
 
@@ -65,6 +76,10 @@ func TestTssDescAndTss(t *testing.T) {
 		t.Fatalf("TSS descriptor %#x", d[0])
 	}
 	var tss X86HwTss
+	tss.Set_sp0(0xffffffff81abcde0)
+	if binary.LittleEndian.Uint64(tss[4:]) != 0xffffffff81abcde0 || tss.Sp0() != 0xffffffff81abcde0 {
+		t.Fatalf("RSP0 bytes % x", tss[:12])
+	}
 	tss.Set_ist(1, 0x1122334455667788)
 	tss.Set_ist(7, 0xffffffff81000000)
 	tss.Set_io_bitmap_base(TSS_SIZE)
@@ -82,9 +97,22 @@ func TestDescPtr(t *testing.T) {
 	}
 }
 
-// The selectors are the GDT indexes times 8 (Linux segment.h, 64-bit).
+// The selectors are the GDT indexes times 8, plus RPL 3 for the user ones
+// (Linux segment.h, 64-bit), in the order SYSCALL and SYSRET impose:
+// SYSCALL loads CS from STAR[47:32] and SS = that + 8; SYSRET to 64-bit
+// code CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8, to 32-bit code
+// CS = STAR[63:48] (SDM Vol. 2B, SYSCALL, SYSRET).
 func TestSelectors(t *testing.T) {
-	if X__KERNEL32_CS != 0x08 || X__KERNEL_CS != 0x10 || X__KERNEL_DS != 0x18 || X__TSS != 0x40 {
-		t.Fatalf("selectors %#x %#x %#x %#x", X__KERNEL32_CS, X__KERNEL_CS, X__KERNEL_DS, X__TSS)
+	if X__KERNEL32_CS != 0x08 || X__KERNEL_CS != 0x10 || X__KERNEL_DS != 0x18 || X__TSS != 0x40 ||
+		X__USER32_CS != 0x23 || X__USER_DS != 0x2b || X__USER_CS != 0x33 || X__USER32_DS != X__USER_DS {
+		t.Fatalf("selectors %#x %#x %#x %#x %#x %#x %#x", X__KERNEL32_CS, X__KERNEL_CS, X__KERNEL_DS, X__TSS,
+			X__USER32_CS, X__USER_DS, X__USER_CS)
+	}
+	if X__KERNEL_CS+8 != X__KERNEL_DS || X__USER32_CS+8 != X__USER_DS || X__USER32_CS+16 != X__USER_CS {
+		t.Fatal("the GDT is not in SYSCALL/SYSRET order")
+	}
+	// GDT_ENTRY_TSS takes two slots, GDT_ENTRY_LDT two more, then TLS.
+	if GDT_ENTRY_LDT != GDT_ENTRY_TSS+2 || GDT_ENTRY_TLS_MIN != GDT_ENTRY_LDT+2 || GDT_ENTRY_CPUNODE >= GDT_ENTRIES {
+		t.Fatal("system descriptors overlap")
 	}
 }

@@ -20,6 +20,17 @@ const (
 	// MSR_KERNEL_GS_BASE is IA32_KERNEL_GS_BASE, the value SWAPGS
 	// exchanges with GS's base (SDM Vol. 2B, SWAPGS).
 	MSR_KERNEL_GS_BASE = 0xc0000102
+
+	// MSR_STAR holds the selectors SYSCALL and SYSRET load (bits 47:32 the
+	// kernel's CS, 63:48 the base of the user selectors; SDM Vol. 2B,
+	// SYSCALL and SYSRET; segment.go explains the GDT order it imposes).
+	// MSR_LSTAR is the 64-bit SYSCALL entry point, MSR_CSTAR the
+	// compatibility-mode one, MSR_SYSCALL_MASK the RFLAGS bits SYSCALL
+	// clears (IA32_STAR, IA32_LSTAR, IA32_FMASK; SDM Vol. 4 Table 2-2).
+	MSR_STAR         = 0xc0000081
+	MSR_LSTAR        = 0xc0000082
+	MSR_CSTAR        = 0xc0000083
+	MSR_SYSCALL_MASK = 0xc0000084
 )
 
 // IA32_APIC_BASE bits (SDM Vol. 3A Figure 11-5).

@@ -32,6 +32,14 @@ func (t *X86HwTss) get64(off int) uint64 {
 	return v
 }
 
+// Set_sp0 sets RSP0, the stack the CPU switches to when an interrupt or
+// exception arrives in ring 3 (SDM Vol. 3A §6.14.4 "Stack Switching in
+// IA-32e Mode"). Linux: tss->x86_tss.sp0 (cpu_current_top_of_stack).
+func (t *X86HwTss) Set_sp0(sp uintptr) { t.put64(tssRsp0, uint64(sp)) }
+
+// Sp0 returns RSP0.
+func (t *X86HwTss) Sp0() uint64 { return t.get64(tssRsp0) }
+
 // Set_ist sets stack n (1..7) of the interrupt stack table.
 func (t *X86HwTss) Set_ist(n int, sp uintptr) { t.put64(tssIst1+8*(n-1), uint64(sp)) }
 

@@ -28,11 +28,25 @@ const (
 	X86_CR4_LA57       = 1 << 12 // 5-level paging
 )
 
-// RFLAGS bits (SDM Vol. 1 §3.4.3, Figure 3-8 "EFLAGS Register").
+// RFLAGS bits (SDM Vol. 1 §3.4.3, Figure 3-8 "EFLAGS Register"; Vol. 3A
+// §2.3 for the system flags).
 const (
-	X86_EFLAGS_CF = 1 << 0  // carry
-	X86_EFLAGS_IF = 1 << 9  // interrupts enabled
-	X86_EFLAGS_DF = 1 << 10 // direction
-	X86_EFLAGS_AC = 1 << 18 // alignment check (toggles from the i486 on)
-	X86_EFLAGS_ID = 1 << 21 // CPUID present (toggles iff CPUID exists)
+	X86_EFLAGS_CF    = 1 << 0  // carry
+	X86_EFLAGS_FIXED = 1 << 1  // always 1
+	X86_EFLAGS_PF    = 1 << 2  // parity
+	X86_EFLAGS_AF    = 1 << 4  // auxiliary carry
+	X86_EFLAGS_ZF    = 1 << 6  // zero
+	X86_EFLAGS_SF    = 1 << 7  // sign
+	X86_EFLAGS_TF    = 1 << 8  // trap: single step
+	X86_EFLAGS_IF    = 1 << 9  // interrupts enabled
+	X86_EFLAGS_DF    = 1 << 10 // direction
+	X86_EFLAGS_OF    = 1 << 11 // overflow
+	X86_EFLAGS_IOPL  = 3 << 12 // I/O privilege level
+	X86_EFLAGS_NT    = 1 << 14 // nested task
+	X86_EFLAGS_RF    = 1 << 16 // resume: no instruction breakpoint on the next instruction
+	X86_EFLAGS_VM    = 1 << 17 // virtual-8086 mode
+	X86_EFLAGS_AC    = 1 << 18 // alignment check (toggles from the i486 on)
+	X86_EFLAGS_VIF   = 1 << 19 // virtual interrupt flag
+	X86_EFLAGS_VIP   = 1 << 20 // virtual interrupt pending
+	X86_EFLAGS_ID    = 1 << 21 // CPUID present (toggles iff CPUID exists)
 )

@@ -47,6 +47,13 @@ func FramePointer() uintptr
 // ReadCS returns the CS selector (Linux: savesegment(cs, ...)).
 func ReadCS() uint16
 
+// ReadDS, ReadES, ReadFS, ReadGS return those selectors (Linux
+// savesegment), for the oops's register dump.
+func ReadDS() uint16
+func ReadES() uint16
+func ReadFS() uint16
+func ReadGS() uint16
+
 // LoadSegments reloads CS with a far return and DS, ES, SS with ds
 // (gokern; Linux does this in startup_64 and with loadsegment).
 func LoadSegments(cs, ds uint16)

@@ -80,6 +80,26 @@ TEXT ·ReadCS(SB),NOSPLIT,$0-2
 	MOVW	AX, ret+0(FP)
 	RET
 
+TEXT ·ReadDS(SB),NOSPLIT,$0-2
+	MOVW	DS, AX
+	MOVW	AX, ret+0(FP)
+	RET
+
+TEXT ·ReadES(SB),NOSPLIT,$0-2
+	MOVW	ES, AX
+	MOVW	AX, ret+0(FP)
+	RET
+
+TEXT ·ReadFS(SB),NOSPLIT,$0-2
+	MOVW	FS, AX
+	MOVW	AX, ret+0(FP)
+	RET
+
+TEXT ·ReadGS(SB),NOSPLIT,$0-2
+	MOVW	GS, AX
+	MOVW	AX, ret+0(FP)
+	RET
+
 // LoadSegments: a far return pops RIP then CS (SDM Vol. 2A, RET "far
 // return"), the usual way to load CS in 64-bit mode.
 TEXT ·LoadSegments(SB),NOSPLIT,$0-4

@@ -90,26 +90,52 @@ func KernelProt(flags uint32) paging.PgProt {
 }
 
 // map_kernel_image maps each kernel segment at its link address with 4 KiB
-// pages (the Go linker aligns segments to 4 KiB, not 2 MiB).
+// pages (the Go linker aligns segments to 4 KiB, not 2 MiB), except the
+// guard pages of the boot CPU's stacks, which stay holes (the stacks are
+// static, in the bss: arch/amd64/stacks.go).
 func map_kernel_image(pgd paging.PhysAddr) {
 	var segs [8]KernelSegment
 	n := KernelSegments(segs[:])
 	if n == 0 {
 		kernel.Panic("map_kernel_image: no ELF header at _text %#x", printk.Int(uintptr(asm.X__START_KERNEL)))
 	}
+	p := asm.This_cpu()
 	for _, s := range segs[:n] {
 		start := s.Vaddr &^ (asm.PAGE_SIZE - 1)
 		end := (s.Vaddr + s.Memsz + asm.PAGE_SIZE - 1) &^ (asm.PAGE_SIZE - 1)
-		st, err := paging.Map(&asm.DirectMap, pgd, paging.VirtAddr(start), paging.PhysAddr(asm.X__pa(start)),
-			end-start, KernelProt(s.Flags), paging.Only4K, alloc_low_page)
-		if err != paging.OK {
-			kernel.Panic("map_kernel_image: [%#x-%#x]: %s", printk.Int(start), printk.Int(end-1), printk.Str(err.String()))
+		// The runs between guard pages.
+		for run := start; run < end; {
+			for run < end && p.Is_guard_page(uintptr(run)) {
+				run += asm.PAGE_SIZE
+				GuardPages++
+			}
+			stop := run
+			for stop < end && !p.Is_guard_page(uintptr(stop)) {
+				stop += asm.PAGE_SIZE
+			}
+			if stop > run {
+				map_kernel_range(pgd, run, stop, s.Flags)
+			}
+			run = stop
 		}
-		KernelMapStats.Pages4K += st.Pages4K
-		KernelMapStats.Tables += st.Tables
 		printk.Pr_debug("map_kernel_image: [%#x-%#x] %c%c%c\n", printk.Int(start), printk.Int(end-1),
 			printk.Int(rwx(s.Flags, PF_R, 'r')), printk.Int(rwx(s.Flags, PF_W, 'w')), printk.Int(rwx(s.Flags, PF_X, 'x')))
 	}
+	printk.Pr_debug("map_kernel_image: %d stack guard pages left unmapped\n", printk.Int(GuardPages))
+}
+
+// GuardPages counts the holes map_kernel_image left for stack guard
+// pages.
+var GuardPages uint64
+
+func map_kernel_range(pgd paging.PhysAddr, start, end uint64, flags uint32) {
+	st, err := paging.Map(&asm.DirectMap, pgd, paging.VirtAddr(start), paging.PhysAddr(asm.X__pa(start)),
+		end-start, KernelProt(flags), paging.Only4K, alloc_low_page)
+	if err != paging.OK {
+		kernel.Panic("map_kernel_image: [%#x-%#x]: %s", printk.Int(start), printk.Int(end-1), printk.Str(err.String()))
+	}
+	KernelMapStats.Pages4K += st.Pages4K
+	KernelMapStats.Tables += st.Tables
 }
 
 func rwx(flags, bit uint32, c byte) byte {

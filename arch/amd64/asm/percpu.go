@@ -1,0 +1,130 @@
+package asm
+
+import "unsafe"
+
+// Per-CPU data, reached through the GS base. Linux:
+// arch/x86/include/asm/percpu.h (this_cpu_read, this_cpu_ptr,
+// this_cpu_off), current.h (struct pcpu_hot: the fields the entry code
+// reads on every interrupt) and stacktrace.h (struct stack_info).
+//
+// Every CPU has its own PcpuHot, and its GS base points at it (MSR_GS_BASE,
+// SDM Vol. 3A §3.4.4 "Segment Loading Instructions in IA-32e Mode"), so
+// the same instruction, MOVQ off(GS), reads a different CPU's copy on each
+// CPU. The first word holds the structure's own address (Linux
+// this_cpu_off), so Go code gets a pointer with one load (This_cpu) and
+// reads the fields as usual; the entry assembly reads single fields
+// through GS directly. The Go runtime keeps its TLS at FS, so GS is free,
+// as in Linux.
+
+// NR_CPUS bounds the CPUs gokern can run (Linux CONFIG_NR_CPUS). Only the
+// boot CPU runs today; the per-CPU arrays are indexed by CPU number so
+// that secondary CPUs need only their own entries.
+const NR_CPUS = 8
+
+// Stack types, Linux enum stack_type (stacktrace.h); the exception stacks
+// follow in ESTACK order (STACK_TYPE_EXCEPTION + ESTACK_DF, ...).
+const (
+	STACK_TYPE_UNKNOWN        = 0
+	STACK_TYPE_TASK           = 1 // the boot (idle task) stack
+	STACK_TYPE_IRQ            = 2 // the hard-interrupt stack
+	STACK_TYPE_EXCEPTION      = 3
+	STACK_TYPE_EXCEPTION_LAST = STACK_TYPE_EXCEPTION + N_EXCEPTION_STACKS - 1
+	NR_STACK_TYPES            = STACK_TYPE_EXCEPTION_LAST + 1
+)
+
+// Stack_info describes one stack of a CPU (Linux struct stack_info, with
+// what gokern needs besides).
+type Stack_info struct {
+	Type       uint64
+	Begin, End uintptr // the stack is [Begin, End); it grows down from End
+	// Guard is the first byte of the unmapped guard page below Begin (0:
+	// none yet). A push into it faults, and the fault's own push then
+	// double-faults onto the #DF stack (traps: exc_double_fault).
+	Guard uintptr
+	// G is the static g (arch/amd64/g.go) whose bounds describe this
+	// stack: Go code running on it must find that g in the TLS slot, since
+	// every non-nosplit function compares SP with g.stackguard0. The
+	// entry code switches to it (arch/amd64/entry).
+	G uintptr
+}
+
+// PcpuHot is the per-CPU data the entry code and the trap handlers use
+// (Linux struct pcpu_hot, plus the CPU's stacks). Field order is free: the
+// assembly takes the offsets from this type.
+type PcpuHot struct {
+	This_cpu_off uintptr // this structure's own address: GS:0
+	Cpu_number   int
+	// Top_of_stack is the top of the kernel stack of what runs on this CPU
+	// (Linux cpu_current_top_of_stack), also the TSS's RSP0.
+	Top_of_stack uintptr
+	// Hardirq_stack_ptr is the top of the hard-interrupt stack;
+	// Hardirq_stack_inuse is nonzero while an interrupt handler runs on it
+	// (a nested interrupt then stays where it is). Linux: same names.
+	Hardirq_stack_ptr   uintptr
+	Hardirq_stack_inuse uint64
+	// Stacks: this CPU's stacks, indexed by STACK_TYPE_*.
+	Stacks [NR_STACK_TYPES]Stack_info
+}
+
+// Get_stack_info finds the stack of this CPU that holds sp (Linux
+// get_stack_info, dumpstack_64.c). The guard page below a stack counts as
+// that stack's, so that a fault in it is blamed on the right stack.
+//
+//go:nosplit
+func (p *PcpuHot) Get_stack_info(sp uintptr) (info *Stack_info, ok bool) {
+	for i := range p.Stacks {
+		s := &p.Stacks[i]
+		if s.End == 0 {
+			continue
+		}
+		lo := s.Begin
+		if s.Guard != 0 {
+			lo = s.Guard
+		}
+		if sp >= lo && sp < s.End {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// Is_guard_page reports whether va is in one of this CPU's unmapped guard
+// pages: below each stack, and above the last exception stack (Linux's
+// IST_top_guard).
+func (p *PcpuHot) Is_guard_page(va uintptr) bool {
+	for i := range p.Stacks {
+		s := &p.Stacks[i]
+		if s.Guard != 0 && va >= s.Guard && va < s.Guard+PAGE_SIZE {
+			return true
+		}
+	}
+	last := &p.Stacks[STACK_TYPE_EXCEPTION_LAST]
+	return last.Guard != 0 && va >= last.End && va < last.End+PAGE_SIZE
+}
+
+// Stack_type_name names a stack type as Linux's stack_type_name does.
+func Stack_type_name(t uint64) string {
+	switch {
+	case t == STACK_TYPE_TASK:
+		return "TASK"
+	case t == STACK_TYPE_IRQ:
+		return "IRQ"
+	case t == STACK_TYPE_EXCEPTION+ESTACK_DF:
+		return "#DF"
+	case t == STACK_TYPE_EXCEPTION+ESTACK_NMI:
+		return "NMI"
+	case t == STACK_TYPE_EXCEPTION+ESTACK_DB:
+		return "#DB"
+	case t == STACK_TYPE_EXCEPTION+ESTACK_MCE:
+		return "#MC"
+	}
+	return "UNKNOWN"
+}
+
+// PcpuHot field offsets, for the assembly of other packages (which see
+// only their own package's constants through go_asm.h and name these).
+const (
+	PCPU_this_cpu_off        = unsafe.Offsetof(PcpuHot{}.This_cpu_off)
+	PCPU_hardirq_stack_ptr   = unsafe.Offsetof(PcpuHot{}.Hardirq_stack_ptr)
+	PCPU_hardirq_stack_inuse = unsafe.Offsetof(PcpuHot{}.Hardirq_stack_inuse)
+)

@@ -1,0 +1,266 @@
+package boottest
+
+import (
+	"debug/elf"
+	hexenc "encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gokern/arch/amd64/asm"
+	q "gokern/internal/qemutest"
+	"gokern/traps"
+)
+
+// Boot tests of trap_init's half of issue 10: the oops's lines against
+// vmlinux, the early IDT before trap_init, a fault the CPU cannot deliver,
+// oops=continue, and the trap figures.
+
+var (
+	ripRE    = regexp.MustCompile(`(?m)^\[[ .0-9]+\] RIP: 0010:(\S+)\+0x([0-9a-f]+)/0x([0-9a-f]+) \((.+):(\d+)\)\r?$`)
+	codeRE   = regexp.MustCompile(`(?m)^\[[ .0-9]+\] Code: ((?:<?[0-9a-f]{2}>? ?)+)\r?$`)
+	eflagsRE = regexp.MustCompile(`(?m)^\[[ .0-9]+\] RSP: 0018:([0-9a-f]{16}) EFLAGS: ([0-9a-f]{8}) \[((?: [A-Z]+(?:=\d)?)*) \]\r?$`)
+)
+
+// checkOops checks the lines of an oops that can be checked against the
+// kernel image and the CPU's definitions: the RIP line's symbol, offset
+// and size; the Code: bytes, the one in <> at RIP, against vmlinux's
+// bytes; EFLAGS decoded from its own hex value; the register and control
+// register lines present. It returns RIP and RSP.
+func checkOops(t *testing.T, r *q.Result) (rip, rsp uint64) {
+	t.Helper()
+	m := ripRE.FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no RIP line\n%s", r.Describe())
+	}
+	f, err := elf.Open(q.Image(t, false).Vmlinux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, _ := strconv.ParseUint(m[2], 16, 64)
+	size, _ := strconv.ParseUint(m[3], 16, 64)
+	found := false
+	for _, s := range syms {
+		// An assembly function's ELF symbol carries its ABI (".abi0").
+		if (s.Name == m[1] || s.Name == m[1]+".abi0") && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			rip, found = s.Value+off, true
+			if off >= size || size < s.Size || size > s.Size+64 {
+				t.Errorf("RIP %s+%#x/%#x: the symbol is %#x bytes", m[1], off, size, s.Size)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("RIP names %s, not a function of vmlinux", m[1])
+	}
+	// Code: PROLOGUE_SIZE bytes before RIP (or none, from RIP), then the
+	// byte at RIP in <>.
+	c := codeRE.FindStringSubmatch(r.Output)
+	if c == nil || strings.Count(c[1], "<") != 1 {
+		t.Fatalf("no Code: line with one <> byte\n%s", r.Describe())
+	}
+	fields := strings.Fields(c[1])
+	at := slices_index(fields)
+	var code []byte
+	for _, b := range fields {
+		x, _ := hexenc.DecodeString(strings.Trim(b, "<>"))
+		code = append(code, x...)
+	}
+	if len(code) != traps.OPCODE_BUFSIZE-(traps.PROLOGUE_SIZE-at) || (at != traps.PROLOGUE_SIZE && at != 0) {
+		t.Errorf("Code: %d bytes, RIP at %d", len(code), at)
+	}
+	want := make([]byte, len(code))
+	start := rip - uint64(at)
+	for _, s := range f.Sections {
+		if s.Addr <= start && start+uint64(len(code)) <= s.Addr+s.Size && s.Type == elf.SHT_PROGBITS {
+			if _, err := s.ReadAt(want, int64(start-s.Addr)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if string(want) != string(code) {
+		t.Errorf("Code: %x\nvmlinux at %#x: %x", code, start, want)
+	}
+	e := eflagsRE.FindStringSubmatch(r.Output)
+	if e == nil {
+		t.Fatalf("no RSP/EFLAGS line\n%s", r.Describe())
+	}
+	rsp, _ = strconv.ParseUint(e[1], 16, 64)
+	fl, _ := strconv.ParseUint(e[2], 16, 64)
+	var buf [96]byte
+	if got := string(buf[:traps.Format_eflags(buf[:], fl)]); got != "["+e[3]+" ]" {
+		t.Errorf("EFLAGS %08x decoded as %q, want %q", fl, "["+e[3]+" ]", got)
+	}
+	if fl&asm.X86_EFLAGS_FIXED == 0 || !strings.Contains(e[3], "ID") && fl&asm.X86_EFLAGS_ID != 0 {
+		t.Errorf("EFLAGS %08x", fl)
+	}
+	for _, re := range []string{`RAX: [0-9a-f]{16} RBX: [0-9a-f]{16} RCX: [0-9a-f]{16}`, `R13: [0-9a-f]{16} R14: [0-9a-f]{16} R15: [0-9a-f]{16}`,
+		`CS:  0010 DS: 0018 ES: 0018 CR0: [0-9a-f]{16}`, `CR2: [0-9a-f]{16} CR3: [0-9a-f]{16} CR4: [0-9a-f]{16}`, `Call Trace:`} {
+		if !regexp.MustCompile(re).MatchString(r.Output) {
+			t.Errorf("oops lacks /%s/", re)
+		}
+	}
+	return rip, rsp
+}
+
+// slices_index is the index of the field in <>.
+func slices_index(fields []string) int {
+	for i, f := range fields {
+		if strings.HasPrefix(f, "<") {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestOopsStackOverflow: lkdtm=EXHAUST_STACK runs the boot stack into its
+// guard page; the report names the guard page, which lies right below the
+// stack it names, and RSP is in it: the CPU could not push there, hence
+// the double fault, handled on its IST stack.
+func TestOopsStackOverflow(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "lkdtm=EXHAUST_STACK"})
+	mustExit(t, r, q.ExitFailure)
+	m := regexp.MustCompile(`BUG: TASK stack guard page was hit at ([0-9a-f]{16}) \(stack is ([0-9a-f]{16})\.\.([0-9a-f]{16})\)`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no guard page line\n%s", r.Describe())
+	}
+	hit, _ := strconv.ParseUint(m[1], 16, 64)
+	lo, _ := strconv.ParseUint(m[2], 16, 64)
+	hi, _ := strconv.ParseUint(m[3], 16, 64)
+	_, rsp := checkOops(t, r)
+	if hit >= lo || hit < lo-asm.PAGE_SIZE || rsp >= lo || rsp < lo-asm.PAGE_SIZE || hi-lo+1 != 128<<10 {
+		t.Errorf("guard page hit at %#x, RSP %#x; stack %#x..%#x (128 KiB, guard page below)", hit, rsp, lo, hi)
+	}
+	if !strings.Contains(r.Output, "... the frame above ") {
+		t.Errorf("the recursion's frames are not folded\n%s", r.Describe())
+	}
+}
+
+// TestEarlyException: an exception before trap_init reaches the early IDT
+// (head_64.s) and the same oops (lkdtm's crash point TRAP_INIT, just
+// before trap_init).
+func TestEarlyException(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "lkdtm.cpoint_name=TRAP_INIT lkdtm.cpoint_type=ACCESS_NULL"})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "lkdtm: Crash point TRAP_INIT of type ACCESS_NULL hit, triggering",
+		"early exception: vector 14 (#PF page fault) error code 0x0",
+		"BUG: kernel NULL pointer dereference, address: 0000000000000040", "Oops: 0000 [#1]",
+		"in kernel code at main.lkdtm_ACCESS_NULL (", "Kernel panic - not syncing: Fatal exception")
+	if strings.Contains(r.Output, "trap_init: ") {
+		t.Fatalf("trap_init ran before the crash point\n%s", r.Describe())
+	}
+	checkOops(t, r)
+}
+
+// TestDoubleFaultReport: a fault the CPU cannot deliver (RSP on an
+// unmapped page: the #PF's own push faults) is a double fault on its IST
+// stack, reported, never a reset (with -no-reboot a triple fault would
+// exit 0).
+func TestDoubleFaultReport(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "lkdtm=DOUBLE_FAULT"})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "PANIC: double fault, error_code: 0x0\n",
+		"double fault: RSP ffffffffc0000000 is on no kernel stack: the CPU could not push the frame of the first exception",
+		"double fault: 0000 [#1]", "in kernel code at main.lkdtm_double_fault (", "RSP: 0018:ffffffffc0000000 ",
+		"CR2: ffffffffbffffff8 ", "Kernel panic - not syncing: Fatal exception")
+	checkOops(t, r)
+	// The faulting function has no frame and its return address was to
+	// be read at the unmapped RSP: the trace goes on from the frame
+	// pointer, lkdtm_do_action's frame.
+	if i := slicesIndexFunc(callTrace(r), "main.lkdtm_trigger"); i < 0 {
+		t.Errorf("the Call Trace does not go through lkdtm_trigger: %v", callTrace(r))
+	}
+}
+
+func slicesIndexFunc(frames []traceFrame, fn string) int {
+	for i, f := range frames {
+		if f.fn == fn {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestOopsContinue: with oops=continue an oops inside a selftest ends that
+// selftest (not ok) and the run goes on (here oops_continue, the last
+// case, is followed only by the KTAP verdict); without it, the oops stops
+// the kernel where it happened.
+func TestOopsContinue(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "selftest=oops_continue,int3 oops=continue"})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "BUG: kernel NULL pointer dereference, address: 0000000000000008", "Oops: 0000 [#1]",
+		"in kernel code at gokern/traps.Test_oops_continue (", "---[ end trace ",
+		"    # oops_continue: the test ended in exception 14 (see the oops above)")
+	// The cases run in the table's order: int3 first.
+	res, plan := r.KTAP()
+	if plan != 2 || len(res) != 2 || !res[0].OK || res[0].Name != "int3" || res[1].OK || res[1].Name != "oops_continue" {
+		t.Fatalf("KTAP %v plan %d\n%s", res, plan, r.Describe())
+	}
+	r = q.Boot(t, q.Config{Append: "selftest=oops_continue,int3"})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "Oops: 0000 [#1]", "Kernel panic - not syncing: Fatal exception")
+	if res, _ := r.KTAP(); len(res) != 1 || res[0].Name != "int3" {
+		t.Fatalf("the run went on after the oops: %v\n%s", res, r.Describe())
+	}
+}
+
+// TestTrapFigures: the trap selftests under the matrix's other settings
+// pass (TestBootMatrix runs them all); here, their figures for the docs:
+// the cost of an int3, an int $0x80 and a fixed-up page fault in TSC
+// cycles, and trap_init's time.
+func TestTrapFigures(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "selftest=trap_cost,int80,double_fault"})
+	allPassed(t, r)
+	m := regexp.MustCompile(`trap cost \(TSC cycles, \d+ rounds\): int3 (\d+), int \$0x80 getpid (\d+), page fault \+ fixup (\d+); trap_init (\d+) us`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no figures\n%s", r.Describe())
+	}
+	t.Logf("TCG: int3 round trip %s cycles, int $0x80 getpid %s, page fault + fixup %s; trap_init %s us", m[1], m[2], m[3], m[4])
+}
+
+// TestDecodeOops: cmd/decode_oops, on the serial log of a real oops and
+// the vmlinux that printed it, finds the faulting source line and
+// disassembles the Code: bytes with the trapping instruction marked: the
+// load at offset 0x40 (lkdtm_struct.field) through the nil pointer.
+func TestDecodeOops(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "lkdtm=ACCESS_NULL"})
+	mustExit(t, r, q.ExitFailure)
+	log := filepath.Join(t.TempDir(), "serial.log")
+	if err := os.WriteFile(log, []byte(r.Output), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", "./cmd/decode_oops", "-vmlinux", q.Image(t, false).Vmlinux, log)
+	cmd.Dir = q.Root(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("decode_oops: %v\n%s", err, out)
+	}
+	line := sourceLine(t, "lkdtm.go", "lkdtm_ptr.field")
+	call, _ := callLine(t, "lkdtm.go", "lkdtm_do_action", "lkdtm_ACCESS_NULL")
+	for _, re := range []string{
+		`(?m)^RIP: 0xffffffff81[0-9a-f]{6} main\.lkdtm_ACCESS_NULL\+0x[0-9a-f]+$`,
+		fmt.Sprintf(`(?m)^  main\.lkdtm_ACCESS_NULL \(.*lkdtm\.go:%d\)$`, line),
+		`(?m)^ +[0-9a-f]+:\*\t[0-9a-f ]+\tmov 0x40\(%r[a-z0-9]+\),%r[a-z0-9]+\t\t<-- trapping instruction$`,
+		`(?m)^Code starting with the faulting instruction\n=+\n +0: \t[0-9a-f ]+\tmov 0x40\(`,
+		fmt.Sprintf(`(?m)^     main\.lkdtm_do_action \(.*lkdtm\.go:%d\)$`, call),
+	} {
+		if !regexp.MustCompile(re).Match(out) {
+			t.Errorf("decode_oops output lacks /%s/\n%s", re, out)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package traps
+
+import (
+	"gokern/arch/amd64/asm"
+)
+
+// The i386 system call: int $0x80. Linux: arch/x86/entry/common.c
+// (do_int80_syscall_32, do_syscall_32_irqs_on), entry/syscall_32.c
+// (ia32_sys_call_table, generated from syscall_32.tbl), kernel/sys_ni.c
+// (sys_ni_syscall). Seeds: 002 "Userspace Kernel API: System Calls",
+// "System Call Dispatching", "Predefined Syscall Interface (2.4)".
+//
+// The i386 convention: EAX holds the system call number, EBX, ECX, EDX,
+// ESI, EDI and EBP the arguments (32 bits each), and the result comes back
+// in EAX, negative errno values meaning failure. The number indexes
+// sys_call_table; an unused number reaches sys_ni_syscall, -ENOSYS.
+//
+// The gate is DPL 3 (Set_system_intr_gate), so user code may INT $0x80;
+// gokern has no user mode yet, and its selftest issues it from the
+// kernel, which changes nothing on the way: the CPU pushes the same frame,
+// and the table is the same.
+
+// System call numbers of i386 (Linux arch/x86/entry/syscalls/syscall_32.tbl).
+const (
+	X__NR_getpid      = 20
+	X__NR_umask       = 60
+	X__NR_getresuid32 = 209
+	NR_syscalls       = 210
+)
+
+// sys_call_ptr_t is a system call: it takes the caller's registers and
+// returns what goes into EAX (Linux sys_call_ptr_t, since 4.17).
+type sys_call_ptr_t func(regs *asm.PtRegs) int64
+
+// sys_call_table maps i386 system call numbers to their functions. An
+// empty slot is sys_ni_syscall: Linux fills every slot it has no system
+// call for with it ([0 ... __NR_ia32_syscall_max] = &sys_ni_syscall);
+// Go's composite literals cannot repeat a value over a range, so the
+// dispatcher substitutes it.
+var sys_call_table = [NR_syscalls]sys_call_ptr_t{
+	X__NR_getpid:      sys_getpid,
+	X__NR_umask:       sys_umask,
+	X__NR_getresuid32: sys_getresuid,
+}
+
+// Syscall_count counts int $0x80 system calls.
+var Syscall_count uint64
+
+// do_int80_syscall_32 dispatches an int $0x80 (Linux
+// do_int80_syscall_32): orig_ax keeps the number, as Linux's pt_regs
+// does, for tracers and restarts.
+func do_int80_syscall_32(regs *asm.PtRegs) {
+	Syscall_count++
+	nr := uint32(regs.AX)
+	regs.Orig_ax = uint64(nr)
+	enosys := int64(-asm.ENOSYS)
+	regs.AX = uint64(enosys)
+	if nr < NR_syscalls {
+		fn := sys_call_table[nr]
+		if fn == nil {
+			fn = sys_ni_syscall
+		}
+		regs.AX = uint64(fn(regs))
+		return
+	}
+	regs.AX = uint64(sys_ni_syscall(regs))
+}
+
+// The arguments, i386 style: 32-bit registers, zero-extended (Linux
+// SC_IA32_REGS_TO_ARGS).
+func arg1(regs *asm.PtRegs) uint32 { return uint32(regs.BX) }
+func arg2(regs *asm.PtRegs) uint32 { return uint32(regs.CX) }
+func arg3(regs *asm.PtRegs) uint32 { return uint32(regs.DX) }
+
+// sys_ni_syscall: the system call that is not implemented (kernel/sys_ni.c).
+func sys_ni_syscall(regs *asm.PtRegs) int64 { return -asm.ENOSYS }
+
+// sys_getpid: the caller's process id. gokern runs only the boot CPU's
+// idle task, whose pid is 0 (Linux's swapper).
+func sys_getpid(regs *asm.PtRegs) int64 { return 0 }
+
+// current_umask is the file-creation mask of the only task (Linux
+// init_fs.umask, 0022).
+var current_umask uint32 = 0o022
+
+// sys_umask sets the file-creation mask and returns the old one (Linux
+// kernel/sys.c umask: mask & S_IRWXUGO).
+func sys_umask(regs *asm.PtRegs) int64 {
+	old := current_umask
+	current_umask = arg1(regs) & 0o777
+	return int64(old)
+}
+
+// sys_getresuid stores the real, effective and saved user ids at three
+// user pointers (Linux kernel/sys.c getresuid, i386 getresuid32): all 0,
+// root's, for now. A bad pointer faults inside put_user, whose fixup
+// makes the call return -EFAULT: the seeds' exception-table example,
+// end to end.
+func sys_getresuid(regs *asm.PtRegs) int64 {
+	for _, p := range [3]uint32{arg1(regs), arg2(regs), arg3(regs)} {
+		if err := asm.Put_user(uint32(0), uintptr(p)); err != 0 {
+			return int64(err)
+		}
+	}
+	return 0
+}
