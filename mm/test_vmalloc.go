@@ -69,6 +69,14 @@ func vmallocWriteCheck(t *kunit.Kunit, p unsafe.Pointer, n uintptr) (adjacent in
 	return adjacent, true
 }
 
+// readFaults reports whether reading 8 bytes at a faults: the read goes
+// through the exception table (copy_from_kernel_nofault), which turns the
+// page fault into -EFAULT instead of an oops.
+func readFaults(a uintptr) bool {
+	var w uint64
+	return asm.Copy_from_kernel_nofault(uintptr(unsafe.Pointer(&w)), a, 8) == -asm.EFAULT
+}
+
 // unmapped reports whether none of the n pages at a is mapped any more.
 func unmapped(a uintptr, n uintptr) bool {
 	for i := uintptr(0); i < n; i++ {
@@ -80,8 +88,9 @@ func unmapped(a uintptr, n uintptr) bool {
 }
 
 // Test_vmalloc_basic: vmalloc memory is in the vmalloc space, reads back
-// through the direct map, vzalloc's is zero; vfree unmaps it (a read
-// would fault: the entries are gone) and gives every page back.
+// through the direct map, vzalloc's is zero; vfree unmaps it — the
+// entries are gone, and a read after vfree faults (caught by the exception
+// table) — and gives every page back.
 func Test_vmalloc_basic(t *kunit.Kunit) {
 	free := vmalloc_pages_free()
 	const n = 5
@@ -101,9 +110,12 @@ func Test_vmalloc_basic(t *kunit.Kunit) {
 		t.Errorf("vm_struct %p: %d pages, size %d, flags %#x", printk.Int(uintptrOf(vm)), printk.Int(vm.Nr_pages), printk.Int(vm.Size), printk.Int(vm.Flags))
 	}
 	vmallocInvariants(t, "vmalloc")
+	if readFaults(uintptr(p)) || readFaults(uintptr(p)+n*asm.PAGE_SIZE-8) {
+		t.Errorf("reading the live area faults")
+	}
 	Vfree(p)
-	if !unmapped(uintptr(p), n) {
-		t.Errorf("vfree left %p mapped", printk.Int(uintptr(p)))
+	if !unmapped(uintptr(p), n) || !readFaults(uintptr(p)) || !readFaults(uintptr(p)+(n-1)*asm.PAGE_SIZE) {
+		t.Errorf("vfree left %p mapped: a read after vfree did not fault", printk.Int(uintptr(p)))
 	}
 	z := Vzalloc(3 * asm.PAGE_SIZE)
 	for i, b := range unsafe.Slice((*byte)(z), 3*asm.PAGE_SIZE) {
@@ -121,7 +133,8 @@ func Test_vmalloc_basic(t *kunit.Kunit) {
 
 // Test_vmalloc_guard: an unmapped guard page follows every area, so the
 // next area starts a page after the end of the previous one, and a run off
-// the end of an area faults instead of reaching its neighbour.
+// the end of an area faults (a read of the guard page, caught by the
+// exception table) instead of reaching its neighbour.
 func Test_vmalloc_guard(t *kunit.Kunit) {
 	a := Vmalloc(asm.PAGE_SIZE)
 	b := Vmalloc(asm.PAGE_SIZE)
@@ -130,7 +143,8 @@ func Test_vmalloc_guard(t *kunit.Kunit) {
 		return
 	}
 	va, vb := find_vmap_area(uintptr(a)), find_vmap_area(uintptr(b))
-	if va.Va_end-va.Va_start != 2*asm.PAGE_SIZE || !unmapped(uintptr(a)+asm.PAGE_SIZE, 1) || vb.Va_start < va.Va_end {
+	if va.Va_end-va.Va_start != 2*asm.PAGE_SIZE || !unmapped(uintptr(a)+asm.PAGE_SIZE, 1) || !readFaults(uintptr(a)+asm.PAGE_SIZE) ||
+		vb.Va_start < va.Va_end {
 		t.Errorf("areas %p-%p and %p-%p: no guard page", printk.Int(va.Va_start), printk.Int(va.Va_end),
 			printk.Int(vb.Va_start), printk.Int(vb.Va_end))
 	}
@@ -244,7 +258,7 @@ func Test_vmalloc_fragmented(t *kunit.Kunit) {
 			t2 := now()
 			Vfree(p)
 			t3 := now()
-			if !unmapped(uintptr(p), n) {
+			if !unmapped(uintptr(p), n) || !readFaults(uintptr(p)) || !readFaults(uintptr(p)+size-8) {
 				t.Errorf("vfree left the area mapped")
 			}
 			if f := vmalloc_pages_free(); f != fragmented {
