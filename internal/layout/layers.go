@@ -7,9 +7,12 @@
 //     written twice (TestSingleDefinition, over the Go, Go assembly, GNU as
 //     and linker-script sources);
 //   - the docs' citations of code and their gdb transcripts still match the
-//     tree and build/vmlinux (TestDocsCitations, TestDocsGDB).
+//     tree and build/vmlinux (TestDocsCitations, TestDocsGDB); the
+//     citations are found and placed in today's source once
+//     (ParseCitations, Tree.Place), for the test and for cmd/docsync,
+//     which rewrites their numbers when the code moves.
 //
-// It is a host-test package: nothing in the kernel imports it.
+// It is a host package: nothing in the kernel imports it.
 package layout
 
 // Layer is one kernel package and the gokern packages it may import.

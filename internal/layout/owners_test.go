@@ -5,7 +5,6 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,30 +32,7 @@ func repoRoot(t *testing.T) string {
 // every file whose name ends in one of exts.
 func sources(t *testing.T, root string, fn func(rel string, src []byte), exts ...string) {
 	t.Helper()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		if d.IsDir() {
-			if rel == "build" || d.Name() == ".git" || d.Name() == "testdata" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		for _, e := range exts {
-			if strings.HasSuffix(path, e) {
-				src, err := os.ReadFile(path)
-				if err != nil {
-					return err
-				}
-				fn(filepath.ToSlash(rel), src)
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := WalkSources(root, fn, exts...); err != nil {
 		t.Fatal(err)
 	}
 }
