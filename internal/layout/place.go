@@ -196,6 +196,11 @@ func (t *Tree) Place(c *Citation) Placement {
 				p.State, p.Why = Human, fmt.Sprintf("the listing puts %s:%d in %s, which is now lines %d-%d", p.Rel, n.Old, c.Func, span.From, span.To)
 				return p
 			}
+			// No code stops, breaks or calls on a comment or a blank line.
+			if noCode(p.Rel, src[n.Old-1]) {
+				p.State, p.Why = Human, fmt.Sprintf("%s:%d is %q now, no code (run the listing again)", p.Rel, n.Old, strings.TrimSpace(src[n.Old-1]))
+				return p
+			}
 		}
 		if p.State == Holds {
 			p.State = Unchecked
@@ -376,6 +381,21 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// noCode reports whether line of file rel is blank or only a comment.
+func noCode(rel, line string) bool {
+	l := strings.TrimSpace(line)
+	prefixes := []string{"//"}
+	if strings.HasSuffix(rel, ".S") || strings.HasSuffix(rel, ".inc") {
+		prefixes = append(prefixes, "#", "/*", "*") // cpp and GNU as comments
+	}
+	for _, p := range prefixes {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return l == ""
 }
 
 func sameText(a, b string) bool { return strings.TrimSpace(a) == strings.TrimSpace(b) }
