@@ -56,15 +56,15 @@ func lkdtm_do_action(v []byte) {
 		lkdtm_DIVIDE_ZERO(len(v) - len(v))
 	case "UNMAPPED":
 		lkdtm_UNMAPPED()
-	case "OOPS_FAULT":
-		// gokern's: the oops of an ACCESS_NULL faults itself once, to show
-		// that the first fault still ends the output (traps.LkdtmOopsFault).
+	case "OOPS_FAULT": // gokern's: the oops faults itself once (traps.LkdtmOopsFault)
 		traps.LkdtmOopsFault = true
 		lkdtm_ACCESS_NULL()
 	case "DOUBLE_FAULT":
 		lkdtm_DOUBLE_FAULT()
+	case "EXEC_DATA", "EXEC_NULL": // Linux's lkdtm/perms.c (lkdtm_perms.go)
+		lkdtm_perms(v)
 	default:
-		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT, DOUBLE_FAULT)\n", printk.Escaped(v))
+		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT, DOUBLE_FAULT, EXEC_DATA, EXEC_NULL)\n", printk.Escaped(v))
 		return
 	}
 	printk.Pr_emerg("lkdtm: %s did not crash\n", printk.Bytes(v))

@@ -8,3 +8,9 @@ TEXT ·lkdtm_double_fault(SB),NOSPLIT,$0-8
 	MOVQ	AX, SP
 	MOVQ	AX, -8(SP)	// the push, spelled out: the assembler counts PUSHes
 	RET
+
+// lkdtm_call(fn): CALL fn (lkdtm.go EXEC_DATA, EXEC_NULL).
+TEXT ·lkdtm_call(SB),NOSPLIT,$0-8
+	MOVQ	fn+0(FP), AX
+	CALL	AX
+	RET

@@ -218,7 +218,7 @@ func catch_expected(regs *asm.PtRegs) bool {
 	n := collectFrames(uintptr(regs.IP), uintptr(regs.BP), uintptr(regs.SP), oops.frames[:])
 	culprit, kind := oopsCulprit(oops.frames[:n])
 	Last_trap.Culprit_name, Last_trap.Bounds = "", kallsyms.Bounds_failure{}
-	if sym, ok := kallsyms.Lookup(culprit); ok && culprit != 0 {
+	if sym, ok := kallsyms.Lookup(culpritPC(oops.frames[:n], culprit)); ok && culprit != 0 {
 		Last_trap.Culprit_name = sym.Name
 	}
 	if kind == kind_bounds {
@@ -255,7 +255,7 @@ func oops_begin(regs *asm.PtRegs, headline string) {
 		}
 	}
 	if oops.culprit != 0 {
-		if sym, ok := kallsyms.Lookup(oops.culprit); ok {
+		if sym, ok := kallsyms.Lookup(culpritPC(oops.frames[:oops.n], oops.culprit)); ok {
 			f.Func, f.File, f.Line = sym.Name, sym.File, sym.Line
 		}
 	}
@@ -411,6 +411,15 @@ func oopsCulprit(frames []uintptr) (pc uintptr, kind string) {
 	return 0, kind
 }
 
+// culpritPC is the address to look the culprit up by: a return address
+// names the line of its call (frameLookupPC), the faulting RIP its own.
+func culpritPC(frames []uintptr, culprit uintptr) uintptr {
+	if len(frames) > 0 && culprit == frames[0] {
+		return culprit
+	}
+	return culprit - 1
+}
+
 // bounds_failure finds the frame of runtime.panicBounds in the chain that
 // starts with the faulting function (ip, bp) and decodes the index and
 // length it was called with (kallsyms.Decode_bounds_failure).
@@ -471,7 +480,16 @@ func collectFrames(ip, bp, sp uintptr, out []uintptr) int {
 	n := 0
 	out[n] = ip
 	n++
-	if sp != 0 && sp&7 == 0 && OnKnownStack(sp) && kallsyms.Funcspdelta(ip) == 0 {
+	// A leaf has its return address at 0(SP); so has a call to an address
+	// in no function (a call into data or through nil: Linux's unwinder
+	// makes the same guess for an IP outside the kernel's text).
+	d := kallsyms.Funcspdelta(ip)
+	if d < 0 {
+		if _, ok := kallsyms.Lookup(ip); !ok {
+			d = 0
+		}
+	}
+	if sp != 0 && sp&7 == 0 && OnKnownStack(sp) && d == 0 {
 		out[n] = *(*uintptr)(asm.KernelPtr(sp))
 		n++
 	}
@@ -515,11 +533,13 @@ func hexu(buf []byte, v uint64) int {
 func show_regs(regs *asm.PtRegs) {
 	var sym [192]byte
 	n := sprint_symbol_size(sym[:], uintptr(regs.IP))
-	file, line := "?", 0
 	if s, ok := kallsyms.Lookup(uintptr(regs.IP)); ok {
-		file, line = s.File, s.Line
+		printk.Pr_emerg("RIP: %04x:%s (%s:%d)\n", printk.Int(regs.CS), printk.Bytes(sym[:n]), printk.Str(s.File), printk.Int(s.Line))
+	} else {
+		// Not in the kernel's text (a call into data or through nil):
+		// the bare address, as Linux's RIP: 0010:0x0.
+		printk.Pr_emerg("RIP: %04x:%s\n", printk.Int(regs.CS), printk.Bytes(sym[:n]))
 	}
-	printk.Pr_emerg("RIP: %04x:%s (%s:%d)\n", printk.Int(regs.CS), printk.Bytes(sym[:n]), printk.Str(file), printk.Int(line))
 	show_opcodes(uintptr(regs.IP))
 	var fl [64]byte
 	k := Format_eflags(fl[:], regs.Flags)
@@ -552,7 +572,7 @@ func show_opcodes(ip uintptr) {
 		// The bytes before RIP may be on an unmapped page while RIP's are
 		// not (code at the start of a page): try from RIP.
 		if asm.Copy_from_kernel_nofault(uintptrOf(&code[PROLOGUE_SIZE]), ip, OPCODE_BUFSIZE-PROLOGUE_SIZE) != 0 {
-			printk.Pr_emerg("Code: Unable to access opcode bytes at %#x.\n", printk.Int(ip))
+			printk.Pr_emerg("Code: Unable to access opcode bytes at %#x.\n", printk.Int(ip-PROLOGUE_SIZE))
 			return
 		}
 		start = ip

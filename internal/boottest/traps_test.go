@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -262,5 +263,83 @@ func TestDecodeOops(t *testing.T) {
 		if !regexp.MustCompile(re).Match(out) {
 			t.Errorf("decode_oops output lacks /%s/\n%s", re, out)
 		}
+	}
+}
+
+// TestOopsExec: a call into data (lkdtm=EXEC_DATA) faults on NX, a call
+// through nil (lkdtm=EXEC_NULL) on the unmapped page 0; both are
+// instruction fetches (error code bit 4), RIP is no kernel function and is
+// printed bare, and the trace starts from the return address the CALL
+// left at RSP (the call's line is the one blamed). EXEC_DATA's Code: bytes
+// are the data's, from vmlinux; EXEC_NULL's cannot be read.
+func TestOopsExec(t *testing.T) {
+	t.Parallel()
+	call := sourceLine(t, "lkdtm_amd64.s", "CALL\tAX")
+	for _, c := range []struct {
+		typ       string
+		headlines []string
+	}{
+		{"EXEC_DATA", []string{"kernel tried to execute NX-protected page - exploit attempt? (uid: 0)\n",
+			"#PF: supervisor instruction fetch in kernel mode\n", "#PF: error_code(0x0011) - permissions violation\n", "Oops: 0011 [#1]"}},
+		{"EXEC_NULL", []string{"BUG: kernel NULL pointer dereference, address: 0000000000000000\n",
+			"#PF: supervisor instruction fetch in kernel mode\n", "#PF: error_code(0x0010) - not-present page\n", "Oops: 0010 [#1]",
+			"RIP: 0010:0x0\n", "Code: Unable to access opcode bytes at 0xffffffffffffffd6.\n"}},
+	} {
+		c := c
+		t.Run(c.typ, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: "lkdtm=" + c.typ})
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, c.headlines...)
+			mustContain(t, r, "Kernel panic - not syncing: Fatal exception")
+			if m := regexp.MustCompile(`in kernel code at main\.lkdtm_call \(\S*/lkdtm_amd64\.s:(\d+)\)\n`).FindStringSubmatch(r.Output); m == nil || m[1] != strconv.Itoa(call) {
+				t.Errorf("the oops does not blame lkdtm_call's CALL (lkdtm_amd64.s:%d)\n%s", call, r.Describe())
+			}
+			frames := callTrace(r)
+			if len(frames) < 2 || frames[0].fn != "main.lkdtm_call" || frames[0].line != call || frames[1].fn != "main.lkdtm_execute_location" {
+				t.Errorf("Call Trace %v, want lkdtm_call at line %d, then lkdtm_execute_location\n%s", frames, call, r.Describe())
+			}
+			if c.typ != "EXEC_DATA" {
+				return
+			}
+			m := regexp.MustCompile(`lkdtm: attempting bad execution at 0x([0-9a-f]{16})\n`).FindStringSubmatch(r.Output)
+			if m == nil {
+				t.Fatalf("no address\n%s", r.Describe())
+			}
+			addr, _ := strconv.ParseUint(m[1], 16, 64)
+			mustContain(t, r, "RIP: 0010:0x"+m[1]+"\n", "CR2: "+m[1]+" ")
+			if !regexp.MustCompile(`PTE 8[0-9a-f]{15}\n`).MatchString(r.Output) {
+				t.Errorf("the page-table walk does not end in an NX PTE\n%s", r.Describe())
+			}
+			f, err := elf.Open(q.Image(t, false).Vmlinux)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			syms, _ := f.Symbols()
+			if i := slices.IndexFunc(syms, func(s elf.Symbol) bool { return s.Name == "main.lkdtm_data_area" }); i < 0 || syms[i].Value != addr {
+				t.Errorf("the call went to %#x, not to main.lkdtm_data_area", addr)
+			}
+			cm := codeRE.FindStringSubmatch(r.Output)
+			if cm == nil {
+				t.Fatalf("no Code: line\n%s", r.Describe())
+			}
+			fields := strings.Fields(cm[1])
+			var code []byte
+			for _, b := range fields {
+				x, _ := hexenc.DecodeString(strings.Trim(b, "<>"))
+				code = append(code, x...)
+			}
+			want := make([]byte, len(code))
+			start := addr - traps.PROLOGUE_SIZE
+			for _, s := range f.Sections {
+				if s.Addr <= start && start+uint64(len(code)) <= s.Addr+s.Size && s.Type == elf.SHT_PROGBITS {
+					s.ReadAt(want, int64(start-s.Addr))
+				}
+			}
+			if slices_index(fields) != traps.PROLOGUE_SIZE || fields[traps.PROLOGUE_SIZE] != "<c3>" || string(code) != string(want) {
+				t.Errorf("Code: %x\nvmlinux at %#x: %x (the RET at <>)", code, start, want)
+			}
+		})
 	}
 }
