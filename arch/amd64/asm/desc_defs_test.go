@@ -116,3 +116,65 @@ func TestSelectors(t *testing.T) {
 		t.Fatal("system descriptors overlap")
 	}
 }
+
+// le16 is the 16 bytes of a two-quadword descriptor as memory holds them.
+func le16(q [2]uint64) []byte {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint64(b, q[0])
+	binary.LittleEndian.PutUint64(b[8:], q[1])
+	return b
+}
+
+// The gates of trap_init, byte by byte as SDM Vol. 3A Figure 6-8 "64-Bit
+// IDT Gate Descriptors" lays them out: bytes 0-1 offset 15:0, 2-3 the
+// segment selector, 4 the IST index (bits 2:0, the rest 0), 5 P | DPL |
+// 0 | type, 6-7 offset 31:16, 8-11 offset 63:32, 12-15 reserved (0).
+// Byte 5 is Linux's "type_attr": 0x8e an interrupt gate (set_intr_gate),
+// 0xee one user code may INT to (set_system_intr_gate, int3, int $0x80),
+// 0x8f a trap gate (set_trap_gate).
+func TestGateBytes(t *testing.T) {
+	const h = 0xffffffff81a2b3c4
+	for _, c := range []struct {
+		name          string
+		typ, dpl, ist int
+		want          []byte
+	}{
+		{"set_intr_gate", GATE_INTERRUPT, 0, 0, []byte{0xc4, 0xb3, 0x10, 0x00, 0x00, 0x8e, 0xa2, 0x81, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}},
+		{"set_system_intr_gate", GATE_INTERRUPT, 3, 0, []byte{0xc4, 0xb3, 0x10, 0x00, 0x00, 0xee, 0xa2, 0x81, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}},
+		{"set_trap_gate", GATE_TRAP, 0, 0, []byte{0xc4, 0xb3, 0x10, 0x00, 0x00, 0x8f, 0xa2, 0x81, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}},
+		{"set_intr_gate_ist (#MC, IST4)", GATE_INTERRUPT, 0, 4, []byte{0xc4, 0xb3, 0x10, 0x00, 0x04, 0x8e, 0xa2, 0x81, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}},
+	} {
+		if got := le16(Pack_gate(c.typ, h, c.dpl, c.ist, X__KERNEL_CS)); string(got) != string(c.want) {
+			t.Errorf("%s: % x\nwant % x", c.name, got, c.want)
+		}
+	}
+}
+
+// The TSS descriptor byte by byte, SDM Vol. 3A Figure 8-4 "Format of TSS
+// and LDT Descriptors in 64-bit Mode": bytes 0-1 limit 15:0, 2-4 base
+// 23:0, 5 P | DPL | 0 | type (0x89: present, available 64-bit TSS), 6
+// G | 0 0 | AVL | limit 19:16, 7 base 31:24, 8-11 base 63:32, 12-15
+// reserved (0, including the type field that must be 0 there).
+func TestTssDescBytes(t *testing.T) {
+	var d LdttssDesc
+	Set_tssldt_descriptor(&d, 0xffffffff81a2b3c4, DESC_TSS, TSS_SIZE-1)
+	lim := TSS_SIZE - 1
+	want := []byte{byte(lim), byte(lim >> 8), 0xc4, 0xb3, 0xa2, 0x89, byte(lim >> 16 & 0xf), 0x81, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
+	if got := le16(d); string(got) != string(want) {
+		t.Errorf("TSS descriptor % x\nwant % x", got, want)
+	}
+	// The 104-byte TSS itself (Figure 8-11 "64-Bit TSS Format"): RSP0 at
+	// byte 4, IST1-7 at 36, 44, ... 84, the I/O map base at 102.
+	var tss X86HwTss
+	if len(tss) != 104 || TSS_SIZE < 104 {
+		t.Fatalf("TSS %d bytes, TSS_SIZE %d", len(tss), TSS_SIZE)
+	}
+	for i := 1; i <= 7; i++ {
+		tss.Set_ist(i, uintptr(0x1111111111111111*i))
+	}
+	for i := 1; i <= 7; i++ {
+		if v := binary.LittleEndian.Uint64(tss[36+8*(i-1):]); v != uint64(0x1111111111111111*i) {
+			t.Errorf("IST%d at byte %d: %#x", i, 36+8*(i-1), v)
+		}
+	}
+}
