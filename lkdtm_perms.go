@@ -2,21 +2,37 @@ package main
 
 import (
 	"gokern/printk"
+	"gokern/traps"
 	"unsafe"
 )
 
 // Crashes of Linux's drivers/misc/lkdtm/perms.c: code run where the page
 // tables forbid it. Each ends in a #PF on the instruction fetch (error
-// code bit 4, X86_PF_INSTR), and in an oops that blames the CALL.
+// code bit 4, X86_PF_INSTR), and in an oops that blames the CALL. And
+// gokern's HANDLER_FAULT: a fault inside the fault handler.
 
-// lkdtm_perms performs the crash types of perms.c (lkdtm_do_action).
-func lkdtm_perms(v []byte) {
+// lkdtm_do_action_more performs the crash types of this file
+// (lkdtm_do_action's).
+func lkdtm_do_action_more(v []byte) {
 	switch string(v) {
 	case "EXEC_DATA":
 		lkdtm_EXEC_DATA()
 	case "EXEC_NULL":
 		lkdtm_EXEC_NULL()
+	case "HANDLER_FAULT":
+		lkdtm_HANDLER_FAULT()
 	}
+}
+
+// HANDLER_FAULT (gokern's): do_page_fault faults at its entry, every
+// time (traps.LkdtmHandlerFault), and one read of an unmapped page
+// starts it: the faults nest until the stack overflows into its guard
+// page, and the double fault that follows is reported on its IST stack.
+//
+//go:noinline
+func lkdtm_HANDLER_FAULT() {
+	traps.LkdtmHandlerFault = true
+	lkdtm_UNMAPPED()
 }
 
 // lkdtm_data_area: a RET in a data page, which NX keeps from running

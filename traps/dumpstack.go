@@ -637,26 +637,55 @@ func Format_eflags(buf []byte, fl uint64) int {
 func show_trace_log_lvl(frames []uintptr) {
 	printk.Pr_emerg("Call Trace:\n")
 	var sym [192]byte
-	for i := 1; i < len(frames); i++ {
-		k := sprint_symbol_size(sym[:], frames[i])
-		file, line := "?", 0
-		if s, ok := kallsyms.Lookup(frames[i] - 1); ok {
-			file, line = s.File, s.Line
+	for i := 1; i < len(frames); {
+		// A recursion repeats its frames: print them once. EXHAUST_STACK
+		// repeats one frame; faults nested in a handler (HANDLER_FAULT)
+		// repeat the trap's frames, the handler's and the entry code's.
+		p, rep := cycle(frames, i)
+		for _, pc := range frames[i : i+p] {
+			k := sprint_symbol_size(sym[:], pc)
+			file, line := "?", 0
+			if s, ok := kallsyms.Lookup(pc - 1); ok {
+				file, line = s.File, s.Line
+			}
+			printk.Pr_emerg(" [<%016x>] %s (%s:%d)\n", printk.Int(pc), printk.Bytes(sym[:k]), printk.Str(file), printk.Int(line))
 		}
-		printk.Pr_emerg(" [<%016x>] %s (%s:%d)\n", printk.Int(frames[i]), printk.Bytes(sym[:k]), printk.Str(file), printk.Int(line))
-		// A recursion (EXHAUST_STACK) repeats one frame: print it once.
-		if rep := repeats(frames, i); rep > 1 {
+		switch {
+		case rep > 1 && p == 1:
 			printk.Pr_emerg(" ... the frame above %d more times\n", printk.Int(rep-1))
-			i += rep - 1
+		case rep > 1:
+			printk.Pr_emerg(" ... the %d frames above %d more times\n", printk.Int(p), printk.Int(rep-1))
 		}
+		i += p * rep
 	}
 }
 
-// repeats counts how often frames[i] occurs in a row from i.
-func repeats(frames []uintptr, i int) int {
-	n := 1
-	for i+n < len(frames) && frames[i+n] == frames[i] {
-		n++
+// max_cycle is the longest run of frames cycle looks for: a nested trap
+// repeats about five (the handler, do_exception, the entry code's).
+const max_cycle = 8
+
+// cycle finds the shortest run of frames from i, p long, that repeats
+// back to back, and how often it occurs in a row (rep >= 2; for a run of
+// several frames, at least 3 times, so that a chance pair of calls is not
+// folded); p = 1, rep = 1 when none does.
+func cycle(frames []uintptr, i int) (p, rep int) {
+	for p = 1; p <= max_cycle; p++ {
+		rep = 1
+		for i+(rep+1)*p <= len(frames) && equalFrames(frames[i:i+p], frames[i+rep*p:i+(rep+1)*p]) {
+			rep++
+		}
+		if rep >= 3 || p == 1 && rep == 2 {
+			return p, rep
+		}
 	}
-	return n
+	return 1, 1
+}
+
+func equalFrames(a, b []uintptr) bool {
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
 }

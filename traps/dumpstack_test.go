@@ -61,7 +61,7 @@ func TestCollectFrames(t *testing.T) {
 	// chain, which is still its caller's.
 	stack[10] = addr(20)
 	stack[2] = 0x5555
-	f := TestRepeats
+	f := TestCycle
 	entry := **(**uintptr)(unsafe.Pointer(&f))
 	if n := collectFrames(entry, addr(4), addr(2), out[:]); n != 5 || out[1] != 0x5555 || out[2] != 0x1111 {
 		t.Fatalf("frameless: %#x", out[:n])
@@ -75,11 +75,15 @@ func TestCollectFrames(t *testing.T) {
 	}
 }
 
-// The repeated frames of a recursion are counted, to print them once.
-func TestRepeats(t *testing.T) {
-	f := []uintptr{1, 2, 2, 2, 3, 3}
-	if repeats(f, 1) != 3 || repeats(f, 4) != 2 || repeats(f, 0) != 1 {
-		t.Fatalf("repeats wrong")
+// The repeated frames of a recursion are counted, to print them once: one
+// frame (a function calling itself), or a run of them (a fault nested in
+// its handler); two calls in a row of a run are not folded.
+func TestCycle(t *testing.T) {
+	f := []uintptr{1, 2, 2, 2, 3, 3, 4, 5, 6, 4, 5, 6, 4, 5, 6, 4, 5, 7, 8, 7, 8, 9}
+	for _, c := range []struct{ i, p, rep int }{{0, 1, 1}, {1, 1, 3}, {4, 1, 2}, {6, 3, 3}, {15, 1, 1}, {17, 1, 1}, {21, 1, 1}} {
+		if p, rep := cycle(f, c.i); p != c.p || rep != c.rep {
+			t.Errorf("cycle at %d: %d frames %d times, want %d, %d", c.i, p, rep, c.p, c.rep)
+		}
 	}
 }
 
@@ -183,9 +187,9 @@ func TestShowTrace(t *testing.T) {
 	c := ktest.StartCapture(t)
 	pc, _, line, _ := runtime.Caller(0)
 	here := pc + 1 // a return address just after a call on this line
-	show_trace_log_lvl([]uintptr{0, here, here, here, 0x1234})
+	show_trace_log_lvl([]uintptr{0, here, here, here, 0x1234, 0x10, 0x20, 0x10, 0x20, 0x10, 0x20, 0x30})
 	got := c.Lines()
-	if len(got) != 4 || got[0] != "Call Trace:" {
+	if len(got) != 8 || got[0] != "Call Trace:" {
 		t.Fatalf("trace %q", got)
 	}
 	for _, want := range []string{"gokern/traps.TestShowTrace+0x", "dumpstack_test.go:" + strconv.Itoa(line) + ")"} {
@@ -195,6 +199,10 @@ func TestShowTrace(t *testing.T) {
 	}
 	if got[2] != " ... the frame above 2 more times" || !strings.Contains(got[3], "0x1234 (?:0)") {
 		t.Errorf("repeat and unknown frame: %q", got[2:])
+	}
+	if !strings.Contains(got[4], "0x10 (?:0)") || !strings.Contains(got[5], "0x20 (?:0)") ||
+		got[6] != " ... the 2 frames above 2 more times" || !strings.Contains(got[7], "0x30 (?:0)") {
+		t.Errorf("a run of frames repeated: %q", got[4:])
 	}
 }
 

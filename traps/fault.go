@@ -38,6 +38,9 @@ func do_page_fault(regs *asm.PtRegs, error_code uint64) {
 	// reads it in the entry code for that reason).
 	address := asm.Read_cr2()
 	Pf_count++
+	if LkdtmHandlerFault {
+		lkdtm_handler_fault()
+	}
 	// A kernel access that may fault on purpose (Linux
 	// kernelmode_fixup_or_oops → fixup_exception): to a user address
 	// (get_user, copy_from_user) or to kernel memory (the nofault
@@ -46,6 +49,22 @@ func do_page_fault(regs *asm.PtRegs, error_code uint64) {
 		return
 	}
 	page_fault_oops(regs, error_code, address)
+}
+
+// LkdtmHandlerFault plants a bug in do_page_fault: a read of an unmapped
+// page at its entry, every time (lkdtm=HANDLER_FAULT, gokern's). Each
+// fault enters the handler again, which faults again, one trap frame
+// deeper each time, until the CPU's push of a frame lands in the stack's
+// guard page: it cannot deliver that #PF and raises #DF, on its IST
+// stack, which reports the overflow. A fault inside the fault handler
+// ends in a double-fault report, never a reset.
+var LkdtmHandlerFault bool
+
+// lkdtm_handler_fault is the planted bug (lkdtm=HANDLER_FAULT).
+//
+//go:noinline
+func lkdtm_handler_fault() {
+	_ = *(*uint64)(asm.KernelPtr(0xffffffffc0000000))
 }
 
 // page_fault_oops reports a page fault nothing can fix (Linux

@@ -119,7 +119,7 @@ func Parse(r io.Reader) ([]*Oops, error) {
 				cur.TraceText = append(cur.TraceText, m[2])
 				continue
 			}
-			if strings.HasPrefix(line, " ... the frame above") && len(cur.TraceText) > 0 {
+			if strings.HasPrefix(line, " ... the ") && len(cur.TraceText) > 0 {
 				cur.TraceText[len(cur.TraceText)-1] += " (" + strings.TrimSpace(line) + ")"
 				continue
 			}

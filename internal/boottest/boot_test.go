@@ -275,7 +275,7 @@ func callTrace(r *q.Result) []traceFrame {
 		switch m := traceRE.FindStringSubmatch(s.Text); {
 		case s.Text == "Call Trace:":
 			in = true
-		case !in || strings.HasPrefix(s.Text, " ... the frame above"):
+		case !in || strings.HasPrefix(s.Text, " ... the "):
 		case m == nil:
 			return frames
 		default:

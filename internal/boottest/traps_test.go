@@ -131,6 +131,20 @@ func TestOopsStackOverflow(t *testing.T) {
 	t.Parallel()
 	r := q.Boot(t, q.Config{Append: "lkdtm=EXHAUST_STACK"})
 	mustExit(t, r, q.ExitFailure)
+	checkGuardHit(t, r)
+	if !strings.Contains(r.Output, "... the frame above ") {
+		t.Errorf("the recursion's frames are not folded\n%s", r.Describe())
+	}
+}
+
+// checkGuardHit checks a report of a stack overflow on the boot stack:
+// the guard page it names lies right below the stack it names, and CR2
+// and RSP are in it (the CPU could not push there, hence the double
+// fault); and the oops's lines against vmlinux (checkOops).
+func checkGuardHit(t *testing.T, r *q.Result) {
+	t.Helper()
+	mustContain(t, r, "kernel stack overflow (double-fault): 0000 [#1]",
+		"Kernel panic - not syncing: Fatal exception: BUG: stack guard page was hit (exception 8, #DF double fault) in ")
 	m := regexp.MustCompile(`BUG: TASK stack guard page was hit at ([0-9a-f]{16}) \(stack is ([0-9a-f]{16})\.\.([0-9a-f]{16})\)`).FindStringSubmatch(r.Output)
 	if m == nil {
 		t.Fatalf("no guard page line\n%s", r.Describe())
@@ -142,8 +156,8 @@ func TestOopsStackOverflow(t *testing.T) {
 	if hit >= lo || hit < lo-asm.PAGE_SIZE || rsp >= lo || rsp < lo-asm.PAGE_SIZE || hi-lo+1 != 128<<10 {
 		t.Errorf("guard page hit at %#x, RSP %#x; stack %#x..%#x (128 KiB, guard page below)", hit, rsp, lo, hi)
 	}
-	if !strings.Contains(r.Output, "... the frame above ") {
-		t.Errorf("the recursion's frames are not folded\n%s", r.Describe())
+	if !strings.Contains(r.Output, "CR2: "+m[1]+" ") {
+		t.Errorf("CR2 is not %s\n%s", m[1], r.Describe())
 	}
 }
 
@@ -226,11 +240,19 @@ func TestTrapFigures(t *testing.T) {
 	t.Parallel()
 	r := q.Boot(t, q.Config{Append: "selftest=trap_cost,int80,double_fault"})
 	allPassed(t, r)
-	m := regexp.MustCompile(`trap cost \(TSC cycles, \d+ rounds\): int3 (\d+), int \$0x80 getpid (\d+), page fault \+ fixup (\d+); trap_init (\d+) us`).FindStringSubmatch(r.Output)
+	m := regexp.MustCompile(`trap cost \(TSC cycles, median and fastest of \d+ batches of \d+\): int3 (\d+) (\d+), int \$0x80 getpid (\d+) (\d+), page fault \+ fixup (\d+) (\d+); trap_init (\d+) us`).FindStringSubmatch(r.Output)
 	if m == nil {
 		t.Fatalf("no figures\n%s", r.Describe())
 	}
-	t.Logf("TCG: int3 round trip %s cycles, int $0x80 getpid %s, page fault + fixup %s; trap_init %s us", m[1], m[2], m[3], m[4])
+	for i := 1; i < 7; i += 2 {
+		if med, _ := strconv.Atoi(m[i]); med < 1 {
+			t.Errorf("figure %d: median %s", i, m[i])
+		} else if min, _ := strconv.Atoi(m[i+1]); min < 1 || min > med {
+			t.Errorf("figure %d: fastest %s, median %s", i, m[i+1], m[i])
+		}
+	}
+	t.Logf("TCG, median (fastest) TSC cycles: int3 round trip %s (%s), int $0x80 getpid %s (%s), page fault + fixup %s (%s); trap_init %s us",
+		m[1], m[2], m[3], m[4], m[5], m[6], m[7])
 }
 
 // TestDecodeOops: cmd/decode_oops, on the serial log of a real oops and
@@ -341,5 +363,34 @@ func TestOopsExec(t *testing.T) {
 				t.Errorf("Code: %x\nvmlinux at %#x: %x (the RET at <>)", code, start, want)
 			}
 		})
+	}
+}
+
+// TestHandlerFault: a fault inside the fault handler (lkdtm=HANDLER_FAULT
+// plants a read of an unmapped page at do_page_fault's entry) nests trap
+// frames until the boot stack runs into its guard page; the CPU cannot
+// push the next #PF's frame and raises #DF, which its IST stack lets the
+// kernel report readably, never a reset (with -no-reboot a triple fault
+// would exit 0).
+func TestHandlerFault(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "lkdtm=HANDLER_FAULT"})
+	mustExit(t, r, q.ExitFailure)
+	checkGuardHit(t, r)
+	// The trace folds the nested traps: a run of frames that holds the
+	// handler's call of the planted bug and the entry code, repeated.
+	m := regexp.MustCompile(`\n\[[ .0-9]+\]  \.\.\. the (\d+) frames above (\d+) more times\n`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("the nested traps' frames are not folded\n%s", r.Describe())
+	}
+	p, _ := strconv.Atoi(m[1])
+	frames := callTrace(r)
+	call, _ := callLine(t, "traps/fault.go", "do_page_fault", "lkdtm_handler_fault")
+	if p > len(frames) || !slices.ContainsFunc(frames[:p], func(f traceFrame) bool {
+		return f.fn == "gokern/traps.do_page_fault" && strings.HasSuffix(f.file, "/traps/fault.go") && f.line == call
+	}) ||
+		!slices.ContainsFunc(frames[:p], func(f traceFrame) bool { return f.fn == "gokern/arch/amd64/entry.error_entry" }) {
+		t.Errorf("the repeated frames (%d) are not do_page_fault at its call of the bug (line %d) and the entry code: %v\n%s",
+			p, call, frames, r.Describe())
 	}
 }
