@@ -461,7 +461,12 @@ func TestGDBOops(t *testing.T) {
 		c := c
 		t.Run(c.typ, func(t *testing.T) {
 			t.Parallel()
-			r := runGDB(t, c.cmdline, false, "break "+c.brk, "continue", "bt", "gk-cr", "gk-ptregs")
+			// docs/traps.md §7: the record the selftests read, by its
+			// Linux-style alias (kbuild's ksyms.go).
+			r := runGDB(t, c.cmdline, false, "break "+c.brk, "continue", "bt", "gk-cr", "gk-ptregs", "p/x last_trap.Cr2")
+			if c.typ == "ACCESS_NULL" && !regexp.MustCompile(`(?m)^\$1 = 0x40$`).MatchString(r.out) {
+				t.Errorf("p/x last_trap.Cr2: want 0x40, the field lkdtm_ACCESS_NULL read\n%s", r.out)
+			}
 			want := append([]string{}, c.frames...)
 			want = append(want,
 				`(?m)^#\d+ +0x[0-9a-f]+ in main\.start_kernel \(\)`,

@@ -63,34 +63,7 @@ func checkOops(t *testing.T, r *q.Result) (rip, rsp uint64) {
 	if !found {
 		t.Fatalf("RIP names %s, not a function of vmlinux", m[1])
 	}
-	// Code: PROLOGUE_SIZE bytes before RIP (or none, from RIP), then the
-	// byte at RIP in <>.
-	c := codeRE.FindStringSubmatch(r.Output)
-	if c == nil || strings.Count(c[1], "<") != 1 {
-		t.Fatalf("no Code: line with one <> byte\n%s", r.Describe())
-	}
-	fields := strings.Fields(c[1])
-	at := slices_index(fields)
-	var code []byte
-	for _, b := range fields {
-		x, _ := hexenc.DecodeString(strings.Trim(b, "<>"))
-		code = append(code, x...)
-	}
-	if len(code) != traps.OPCODE_BUFSIZE-(traps.PROLOGUE_SIZE-at) || (at != traps.PROLOGUE_SIZE && at != 0) {
-		t.Errorf("Code: %d bytes, RIP at %d", len(code), at)
-	}
-	want := make([]byte, len(code))
-	start := rip - uint64(at)
-	for _, s := range f.Sections {
-		if s.Addr <= start && start+uint64(len(code)) <= s.Addr+s.Size && s.Type == elf.SHT_PROGBITS {
-			if _, err := s.ReadAt(want, int64(start-s.Addr)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if string(want) != string(code) {
-		t.Errorf("Code: %x\nvmlinux at %#x: %x", code, start, want)
-	}
+	checkCode(t, r, f, rip)
 	e := eflagsRE.FindStringSubmatch(r.Output)
 	if e == nil {
 		t.Fatalf("no RSP/EFLAGS line\n%s", r.Describe())
@@ -111,6 +84,39 @@ func checkOops(t *testing.T, r *q.Result) (rip, rsp uint64) {
 		}
 	}
 	return rip, rsp
+}
+
+// checkCode checks the oops's Code: line against vmlinux's bytes: the
+// PROLOGUE_SIZE bytes before RIP (or none, from RIP), then the byte at RIP
+// in <>, OPCODE_BUFSIZE in all. It returns the bytes and where RIP is.
+func checkCode(t *testing.T, r *q.Result, f *elf.File, rip uint64) (code []byte, at int) {
+	t.Helper()
+	c := codeRE.FindStringSubmatch(r.Output)
+	if c == nil || strings.Count(c[1], "<") != 1 {
+		t.Fatalf("no Code: line with one <> byte\n%s", r.Describe())
+	}
+	fields := strings.Fields(c[1])
+	at = slices_index(fields)
+	for _, b := range fields {
+		x, _ := hexenc.DecodeString(strings.Trim(b, "<>"))
+		code = append(code, x...)
+	}
+	if len(code) != traps.OPCODE_BUFSIZE-(traps.PROLOGUE_SIZE-at) || (at != traps.PROLOGUE_SIZE && at != 0) {
+		t.Errorf("Code: %d bytes, RIP at %d", len(code), at)
+	}
+	want := make([]byte, len(code))
+	start := rip - uint64(at)
+	for _, s := range f.Sections {
+		if s.Addr <= start && start+uint64(len(code)) <= s.Addr+s.Size && s.Type == elf.SHT_PROGBITS {
+			if _, err := s.ReadAt(want, int64(start-s.Addr)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if string(want) != string(code) {
+		t.Errorf("Code: %x\nvmlinux at %#x: %x", code, start, want)
+	}
+	return code, at
 }
 
 // slices_index is the index of the field in <>.
@@ -342,25 +348,9 @@ func TestOopsExec(t *testing.T) {
 			if i := slices.IndexFunc(syms, func(s elf.Symbol) bool { return s.Name == "main.lkdtm_data_area" }); i < 0 || syms[i].Value != addr {
 				t.Errorf("the call went to %#x, not to main.lkdtm_data_area", addr)
 			}
-			cm := codeRE.FindStringSubmatch(r.Output)
-			if cm == nil {
-				t.Fatalf("no Code: line\n%s", r.Describe())
-			}
-			fields := strings.Fields(cm[1])
-			var code []byte
-			for _, b := range fields {
-				x, _ := hexenc.DecodeString(strings.Trim(b, "<>"))
-				code = append(code, x...)
-			}
-			want := make([]byte, len(code))
-			start := addr - traps.PROLOGUE_SIZE
-			for _, s := range f.Sections {
-				if s.Addr <= start && start+uint64(len(code)) <= s.Addr+s.Size && s.Type == elf.SHT_PROGBITS {
-					s.ReadAt(want, int64(start-s.Addr))
-				}
-			}
-			if slices_index(fields) != traps.PROLOGUE_SIZE || fields[traps.PROLOGUE_SIZE] != "<c3>" || string(code) != string(want) {
-				t.Errorf("Code: %x\nvmlinux at %#x: %x (the RET at <>)", code, start, want)
+			// The data's bytes, the RET at RIP.
+			if code, at := checkCode(t, r, f, addr); at != traps.PROLOGUE_SIZE || code[at] != 0xc3 {
+				t.Errorf("Code: %x, RIP at %d: want the RET at %d", code, at, traps.PROLOGUE_SIZE)
 			}
 		})
 	}

@@ -2015,7 +2015,7 @@ class GkPtregs(GkCommand):
     """Print a trap frame (struct pt_regs): where an exception or interrupt stopped the kernel.
 Usage: gk-ptregs [ADDRESS]
 Without ADDRESS, the innermost trap frame of the backtrace: stop in
-do_page_fault, do_int3, Do_IRQ, ... and gk-ptregs shows the registers of the
+do_page_fault, do_int3, do_IRQ, ... and gk-ptregs shows the registers of the
 code the CPU interrupted, as the oops prints them (arch/amd64/asm/ptrace.go
 for the layout, arch/amd64/entry for how the frame is built)."""
 
