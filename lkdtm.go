@@ -61,10 +61,10 @@ func lkdtm_do_action(v []byte) {
 		lkdtm_ACCESS_NULL()
 	case "DOUBLE_FAULT":
 		lkdtm_DOUBLE_FAULT()
-	case "EXEC_DATA", "EXEC_NULL", "HANDLER_FAULT": // lkdtm_perms.go
+	case "EXEC_DATA", "EXEC_NULL", "HANDLER_FAULT", "HANDLER_FAULT_DF": // lkdtm_perms.go
 		lkdtm_do_action_more(v)
 	default:
-		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT, DOUBLE_FAULT, EXEC_DATA, EXEC_NULL, HANDLER_FAULT)\n", printk.Escaped(v))
+		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT, DOUBLE_FAULT, EXEC_DATA, EXEC_NULL, HANDLER_FAULT, HANDLER_FAULT_DF)\n", printk.Escaped(v))
 		return
 	}
 	printk.Pr_emerg("lkdtm: %s did not crash\n", printk.Bytes(v))

@@ -9,7 +9,8 @@ import (
 // Crashes of Linux's drivers/misc/lkdtm/perms.c: code run where the page
 // tables forbid it. Each ends in a #PF on the instruction fetch (error
 // code bit 4, X86_PF_INSTR), and in an oops that blames the CALL. And
-// gokern's HANDLER_FAULT: a fault inside the fault handler.
+// gokern's HANDLER_FAULT: a fault inside the fault handler; with _DF, in
+// the double fault's handler too.
 
 // lkdtm_do_action_more performs the crash types of this file
 // (lkdtm_do_action's).
@@ -20,6 +21,12 @@ func lkdtm_do_action_more(v []byte) {
 	case "EXEC_NULL":
 		lkdtm_EXEC_NULL()
 	case "HANDLER_FAULT":
+		lkdtm_HANDLER_FAULT()
+	case "HANDLER_FAULT_DF":
+		// The double fault's report faults too (OOPS_FAULT's planted
+		// read), on the #DF stack: the faults nest there until that stack
+		// overflows, and the CPU raises #DF inside the #DF handler.
+		traps.LkdtmOopsFault = true
 		lkdtm_HANDLER_FAULT()
 	}
 }

@@ -384,3 +384,29 @@ func TestHandlerFault(t *testing.T) {
 			p, call, frames, r.Describe())
 	}
 }
+
+// TestHandlerFaultInDoubleFault: lkdtm=HANDLER_FAULT_DF is HANDLER_FAULT
+// whose double-fault report faults too: that #PF, taken on the #DF stack,
+// enters the faulting handler, and the faults nest on the #DF stack until
+// it overflows into its guard page. The CPU raises #DF inside the #DF
+// handler, on the same IST stack (its top, over the first #DF's frames):
+// the handler says so in one line and stops, never a reset. The RSP it
+// names is at the #DF stack's bottom or in the guard page below it
+// (debug prints where the exception stacks are; #DF's comes first).
+func TestHandlerFaultInDoubleFault(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "debug lkdtm=HANDLER_FAULT_DF"})
+	mustExit(t, r, q.ExitFailure)
+	inOrder(t, r.Output, `BUG: TASK stack guard page was hit at `, `kernel stack overflow \(double-fault\): 0000 \[#1\]`,
+		`lkdtm: the oops path faults now`, `PANIC: double fault inside the double fault handler \(RIP 0x[0-9a-f]+, RSP 0x([0-9a-f]+)\): halting\r?\n$`)
+	m := regexp.MustCompile(`stacks: .* exceptions 0x([0-9a-f]+)-0x[0-9a-f]+, each above`).FindStringSubmatch(r.Output)
+	sp := regexp.MustCompile(`PANIC: double fault inside the double fault handler \(RIP 0x[0-9a-f]+, RSP 0x([0-9a-f]+)\)`).FindStringSubmatch(r.Output)
+	if m == nil || sp == nil {
+		t.Fatalf("no stacks: line or no RSP\n%s", r.Describe())
+	}
+	lo, _ := strconv.ParseUint(m[1], 16, 64)
+	rsp, _ := strconv.ParseUint(sp[1], 16, 64)
+	if rsp > lo || rsp < lo-asm.PAGE_SIZE {
+		t.Errorf("RSP %#x: not at the #DF stack's bottom %#x or in the guard page below it\n%s", rsp, lo, r.Describe())
+	}
+}
