@@ -1,0 +1,79 @@
+package fs
+
+import "gokern/include/uapi"
+
+// Names of paths. Linux: fs/d_path.c (prepend_path, d_path, getcwd).
+
+// d_path_in writes the name of path as seen from root into the end of
+// buf and returns it (Linux prepend_path): walking up dentries, and from
+// a mount's root to its mountpoint. A path outside root (a lazily
+// unmounted tree) is named from its own top, as Linux does; an unlinked
+// one gets " (deleted)".
+func d_path_in(path, root *Path, buf []byte) ([]byte, int) {
+	end := len(buf)
+	pos := end
+	prepend := func(s string) bool {
+		if len(s) > pos {
+			return false
+		}
+		pos -= len(s)
+		copy(buf[pos:], s)
+		return true
+	}
+	if D_unhashed(path.Dentry) && path.Dentry.D_parent != path.Dentry {
+		if !prepend(" (deleted)") {
+			return nil, -ENAMETOOLONG
+		}
+	}
+	d, mnt := path.Dentry, path.Mnt
+	named := false
+	for !(d == root.Dentry && mnt == root.Mnt) {
+		if d == mnt.Mnt_root {
+			m := real_mount(mnt)
+			if m.Mnt_parent == nil {
+				break
+			}
+			d, mnt = m.Mnt_mountpoint, &m.Mnt_parent.Mnt
+			continue
+		}
+		if d.D_parent == d {
+			break
+		}
+		if !prepend(d.D_name.String()) || !prepend("/") {
+			return nil, -ENAMETOOLONG
+		}
+		named = true
+		d = d.D_parent
+	}
+	if !named && !prepend("/") {
+		return nil, -ENAMETOOLONG
+	}
+	return buf[pos:end], 0
+}
+
+// D_path names path from the current root (Linux d_path).
+func D_path(path *Path, buf []byte) ([]byte, int) {
+	return d_path_in(path, &current_fs().Root, buf)
+}
+
+// Ksys_getcwd is getcwd(2) into a kernel buffer (Linux sys_getcwd): the
+// length with the NUL, -ENOENT if the directory was removed, -ERANGE if
+// buf is too small.
+func Ksys_getcwd(buf []byte) int {
+	fs := current_fs()
+	if D_unhashed(fs.Pwd.Dentry) && fs.Pwd.Dentry.D_parent != fs.Pwd.Dentry {
+		return -ENOENT
+	}
+	var tmp [uapi.PATH_MAX]byte
+	name, err := d_path_in(&fs.Pwd, &fs.Root, tmp[:])
+	if err != 0 {
+		return err
+	}
+	if len(name)+1 > len(buf) {
+		return -uapi.ERANGE
+	}
+	copy(buf, name)
+	buf[len(name)] = 0
+	return len(name) + 1
+}
+

@@ -1,0 +1,262 @@
+package fs
+
+import (
+	"unsafe"
+
+	"gokern/mm"
+)
+
+// The dentry cache. Linux: fs/dcache.c (d_alloc, d_add, d_instantiate,
+// dget, dput, d_lookup, d_delete, d_drop, d_make_root), include/linux/
+// dcache.h. Seeds/003 "dentry". Linux finds a child through a global hash
+// table; gokern walks the parent's list of children, which is enough for
+// directories of a few hundred names (busybox's /bin) and keeps one
+// structure to read. A dentry lives while it has references: the
+// directory a child is in is referenced by the child, an open file
+// references its dentry, and ramfs references each of its files' dentries
+// once more so that they live without users (DCACHE_PERSISTENT). An
+// unused dentry is freed at once (no LRU, no shrinker).
+
+var dentry_cache = objCache[Dentry]{Name: "dentry"}
+
+// Nr_dentry counts live dentries (Linux nr_dentry, /proc/sys/fs/dentry-state).
+func Nr_dentry() uint64 { return dentry_cache.Active }
+
+// full_name_hash hashes a name (Linux fs/namei.c full_name_hash; this is
+// FNV-1a, not Linux's word-at-a-time hash: any hash serves a list walk).
+func full_name_hash(name []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range name {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h
+}
+
+// dentry_of is container_of(l, struct dentry, d_child).
+func dentry_of(l *mm.ListHead) *Dentry {
+	return (*Dentry)(unsafe.Add(unsafe.Pointer(l), -int(unsafe.Offsetof(Dentry{}.D_child))))
+}
+
+// X__d_alloc makes an unattached dentry named name on sb, referenced once
+// (Linux __d_alloc): the name goes into D_iname when it fits, otherwise
+// into a kmalloc'd copy.
+func X__d_alloc(sb *SuperBlock, name []byte) *Dentry {
+	d := dentry_cache.Zalloc(mm.GFP_KERNEL)
+	if d == nil {
+		return nil
+	}
+	var buf []byte
+	if len(name) < DNAME_INLINE_LEN {
+		buf = d.D_iname[:len(name)]
+	} else if buf = kmalloc(len(name), mm.GFP_KERNEL); buf == nil {
+		dentry_cache.Free(d)
+		return nil
+	}
+	copy(buf, name)
+	d.D_name = Qstr{Hash: full_name_hash(name), Len: uint32(len(name)), Name: unsafe.SliceData(buf)}
+	if len(name) == 0 {
+		d.D_name.Name = &d.D_iname[0]
+	}
+	d.D_count = 1
+	d.D_parent = d
+	d.D_sb = sb
+	d.D_op = sb.S_d_op
+	mm.INIT_LIST_HEAD(&d.D_child)
+	mm.INIT_LIST_HEAD(&d.D_subdirs)
+	return d
+}
+
+// external_name reports whether d's name is kmalloc'd.
+func external_name(d *Dentry) bool { return d.D_name.Len >= DNAME_INLINE_LEN }
+
+// D_alloc makes a child of parent named name, hashed and negative, and
+// takes a reference on parent for it (Linux d_alloc + d_add of a lookup).
+func D_alloc(parent *Dentry, name []byte) *Dentry {
+	d := X__d_alloc(parent.D_sb, name)
+	if d == nil {
+		return nil
+	}
+	d.D_parent = Dget(parent)
+	d.D_flags |= DCACHE_HASHED
+	mm.List_add_tail(&d.D_child, &parent.D_subdirs)
+	return d
+}
+
+// D_make_root makes the root dentry of a super block for inode (Linux
+// d_make_root): its own parent, named "/". The inode's reference passes
+// to it; on failure the inode is put.
+func D_make_root(inode *Inode) *Dentry {
+	d := X__d_alloc(inode.I_sb, []byte("/"))
+	if d == nil {
+		Iput(inode)
+		return nil
+	}
+	d.D_flags |= DCACHE_HASHED
+	d.D_inode = inode
+	return d
+}
+
+// D_instantiate gives a negative dentry its inode (Linux d_instantiate).
+// The inode's reference passes to the dentry.
+func D_instantiate(d *Dentry, inode *Inode) { d.D_inode = inode }
+
+// D_add is D_instantiate for a lookup's result (Linux d_add), which may
+// be nil: the name does not exist.
+func D_add(d *Dentry, inode *Inode) { D_instantiate(d, inode) }
+
+// Dget takes a reference (Linux dget).
+func Dget(d *Dentry) *Dentry {
+	if d != nil {
+		d.D_count++
+	}
+	return d
+}
+
+// Dput drops a reference (Linux dput). A dentry nobody uses is freed,
+// with its inode reference, and the reference it held on its parent is
+// dropped in turn.
+func Dput(d *Dentry) {
+	for d != nil {
+		if d.D_count <= 0 {
+			dcache_bug(d, "dput of an unreferenced dentry")
+			return
+		}
+		d.D_count--
+		if d.D_count > 0 {
+			return
+		}
+		d = dentry_kill(d)
+	}
+}
+
+// dentry_kill frees d and returns its parent, whose reference the caller
+// drops (nil for a root).
+func dentry_kill(d *Dentry) *Dentry {
+	if !mm.List_empty(&d.D_subdirs) {
+		dcache_bug(d, "freeing a dentry that has children")
+		return nil
+	}
+	parent := d.D_parent
+	if parent == d {
+		parent = nil
+	} else {
+		mm.List_del(&d.D_child)
+	}
+	if d.D_inode != nil {
+		inode := d.D_inode
+		d.D_inode = nil
+		Iput(inode)
+	}
+	if external_name(d) {
+		kfree(d.D_name.Bytes())
+	}
+	*d = Dentry{}
+	dentry_cache.Free(d)
+	return parent
+}
+
+// D_drop unhashes d: lookups stop finding it (Linux d_drop). It stays in
+// the tree until its last reference goes.
+func D_drop(d *Dentry) { d.D_flags &^= DCACHE_HASHED }
+
+// D_unhashed is Linux's d_unhashed.
+func D_unhashed(d *Dentry) bool { return d.D_flags&DCACHE_HASHED == 0 }
+
+// D_delete ends a name after unlink or rmdir (Linux d_delete): the
+// dentry leaves the directory, and its inode goes with the last user.
+func D_delete(d *Dentry) { D_drop(d) }
+
+// name_eq compares a dentry's name with name.
+func name_eq(d *Dentry, hash uint32, name []byte) bool {
+	return d.D_name.Hash == hash && int(d.D_name.Len) == len(name) && string(d.D_name.Bytes()) == string(name)
+}
+
+// D_lookup finds the hashed child of parent named name and takes a
+// reference on it, or returns nil (Linux d_lookup). The child may be
+// negative.
+func D_lookup(parent *Dentry, name []byte) *Dentry {
+	hash := full_name_hash(name)
+	for l := parent.D_subdirs.Next; l != &parent.D_subdirs; l = l.Next {
+		d := dentry_of(l)
+		if !D_unhashed(d) && name_eq(d, hash, name) {
+			return Dget(d)
+		}
+	}
+	return nil
+}
+
+// simple_positive: a child that exists (Linux simple_positive).
+func simple_positive(d *Dentry) bool { return d.D_inode != nil && !D_unhashed(d) }
+
+// d_name_alloc makes room for a name that does not fit in a dentry
+// (nil for one that does), so that a rename can fail before it changes
+// anything.
+func d_name_alloc(name []byte) ([]byte, int) {
+	if len(name) < DNAME_INLINE_LEN {
+		return nil, 0
+	}
+	buf := kmalloc(len(name), mm.GFP_KERNEL)
+	if buf == nil {
+		return nil, -ENOMEM
+	}
+	return buf, 0
+}
+
+// d_move_to gives d the name newname, in buf from d_name_alloc, and the
+// parent newparent (Linux d_move, used by rename).
+func d_move_to(d, newparent *Dentry, newname, buf []byte) {
+	if external_name(d) {
+		kfree(d.D_name.Bytes())
+	}
+	if buf == nil {
+		buf = d.D_iname[:len(newname)]
+	}
+	copy(buf, newname)
+	d.D_name = Qstr{Hash: full_name_hash(newname), Len: uint32(len(newname)), Name: unsafe.SliceData(buf)}
+	if len(newname) == 0 {
+		d.D_name.Name = &d.D_iname[0]
+	}
+	if d.D_parent != newparent {
+		old := d.D_parent
+		d.D_parent = Dget(newparent)
+		mm.List_del(&d.D_child)
+		mm.List_add_tail(&d.D_child, &newparent.D_subdirs)
+		Dput(old)
+	}
+}
+
+// D_move renames d: 0, or -ENOMEM with d unchanged.
+func D_move(d, newparent *Dentry, newname []byte) int {
+	buf, err := d_name_alloc(newname)
+	if err != 0 {
+		return err
+	}
+	d_move_to(d, newparent, newname, buf)
+	return 0
+}
+
+// dentryAt and uintptrOf convert a dentry kept in a word
+// (file.Private_data) and back.
+func dentryAt(p uintptr) *Dentry   { return (*Dentry)(unsafe.Add(nil, p)) }
+func uintptrOf(d *Dentry) uintptr { return uintptr(unsafe.Pointer(d)) }
+
+// dcache_bug reports a broken reference count and leaves the dentry
+// alone (a leak, never a use after free).
+func dcache_bug(d *Dentry, what string) {
+	vfs_bug("VFS: %s: dentry %s, count %d", d, what)
+}
+
+// Vfs_caches_init sets up the VFS and mounts rootfs as "/" (Linux
+// vfs_caches_init → dcache_init, inode_init, files_init, mnt_init →
+// init_rootfs, init_mount_tree; pipefs from its fs_initcall). Package
+// initialisers never run in the kernel, so the lists are made here.
+func Vfs_caches_init(rootfs *FileSystemType) int {
+	mm.INIT_LIST_HEAD(&super_blocks)
+	if err := Init_pipe_fs(); err != 0 {
+		return err
+	}
+	if err := Register_filesystem(rootfs); err != 0 {
+		return err
+	}
+	return Init_mount_tree(rootfs)
+}

@@ -1,0 +1,381 @@
+package fs
+
+import (
+	"math/bits"
+	"unsafe"
+
+	"gokern/include/uapi"
+	"gokern/mm"
+)
+
+// The descriptor table. Linux: fs/file.c (struct files_struct and
+// fdtable, alloc_fd, get_unused_fd_flags, put_unused_fd, fd_install,
+// close_fd, expand_files, dup_fd, put_files_struct, do_close_on_exec,
+// ksys_dup, ksys_dup3, f_dupfd, fget), include/linux/fdtable.h.
+// Seeds/003 "files_struct". A task embeds a *Files_struct (threads share
+// one, fork copies it with Dup_fd); each slot holds a reference to its
+// file. Tables start with NR_OPEN_DEFAULT slots inside the struct and
+// grow in powers of two up to NR_OPEN.
+
+// NR_OPEN_DEFAULT: the slots a table starts with (Linux BITS_PER_LONG).
+const NR_OPEN_DEFAULT = 64
+
+// Files_struct is struct files_struct with its struct fdtable folded in.
+type Files_struct struct {
+	Count   int32
+	Next_fd int
+	Max_fds int
+	// Fd, Open_fds and Close_on_exec are the table: the embedded arrays
+	// below until it grows, then kmalloc'd (nil: the embedded ones).
+	Fd            []*File
+	Open_fds      []uint64
+	Close_on_exec []uint64
+
+	Fd_array           [NR_OPEN_DEFAULT]*File
+	Open_fds_init      [1]uint64
+	Close_on_exec_init [1]uint64
+}
+
+// Init_files is the boot task's table (Linux init_files).
+var Init_files = Files_struct{Count: 1}
+
+// Get_current_files returns current->files; the scheduler sets it. Until
+// then the kernel runs as the boot task, with Init_files.
+var Get_current_files func() *Files_struct
+
+func current_files() *Files_struct {
+	if Get_current_files != nil {
+		return Get_current_files()
+	}
+	return &Init_files
+}
+
+var files_cachep = objCache[Files_struct]{Name: "files_cache"}
+
+// fdt makes sure the slices describe the table and returns files.
+func fdt(files *Files_struct) *Files_struct {
+	if files.Fd == nil {
+		files.Fd = files.Fd_array[:]
+		files.Open_fds = files.Open_fds_init[:]
+		files.Close_on_exec = files.Close_on_exec_init[:]
+		files.Max_fds = NR_OPEN_DEFAULT
+	}
+	return files
+}
+
+func test_bit(b []uint64, n int) bool { return b[n/64]&(1<<(n%64)) != 0 }
+func set_bit(b []uint64, n int)       { b[n/64] |= 1 << (n % 64) }
+func clear_bit(b []uint64, n int)     { b[n/64] &^= 1 << (n % 64) }
+
+// find_next_zero_bit is Linux's, over the first size bits.
+func find_next_zero_bit(b []uint64, size, start int) int {
+	for i := start; i < size; {
+		w := ^b[i/64] >> (i % 64)
+		if w != 0 {
+			return min(size, i+bits.TrailingZeros64(w))
+		}
+		i = (i/64 + 1) * 64
+	}
+	return size
+}
+
+// expand_files grows the table to hold descriptor nr (Linux
+// expand_files): 0, -EMFILE past NR_OPEN, -ENOMEM.
+func expand_files(files *Files_struct, nr int) int {
+	fdt(files)
+	if nr < files.Max_fds {
+		return 0
+	}
+	if nr >= uapi.NR_OPEN {
+		return -EMFILE
+	}
+	n := files.Max_fds
+	for n <= nr {
+		n *= 2
+	}
+	fdb := kmalloc(n*8, mm.GFP_KERNEL)
+	ob := kmalloc(n/8, mm.GFP_KERNEL)
+	cb := kmalloc(n/8, mm.GFP_KERNEL)
+	if fdb == nil || ob == nil || cb == nil {
+		kfree(fdb)
+		kfree(ob)
+		kfree(cb)
+		return -ENOMEM
+	}
+	nfd := unsafe.Slice((**File)(unsafe.Pointer(unsafe.SliceData(fdb))), n)
+	nopen := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(ob))), n/64)
+	ncloexec := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(cb))), n/64)
+	copy(nfd, files.Fd)
+	copy(nopen, files.Open_fds)
+	copy(ncloexec, files.Close_on_exec)
+	free_fdtable(files)
+	files.Fd, files.Open_fds, files.Close_on_exec, files.Max_fds = nfd, nopen, ncloexec, n
+	return 0
+}
+
+// free_fdtable frees a grown table's arrays (Linux __free_fdtable).
+func free_fdtable(files *Files_struct) {
+	if files.Max_fds <= NR_OPEN_DEFAULT || files.Fd == nil {
+		return
+	}
+	n := files.Max_fds
+	kfree(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(files.Fd))), n*8))
+	kfree(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(files.Open_fds))), n/8))
+	kfree(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(files.Close_on_exec))), n/8))
+}
+
+// alloc_fd reserves the lowest free descriptor in [start, end) (Linux
+// alloc_fd).
+func alloc_fd(files *Files_struct, start, end int, flags uint32) int {
+	fdt(files)
+	fd := max(start, files.Next_fd)
+	if fd < files.Max_fds {
+		fd = find_next_zero_bit(files.Open_fds, files.Max_fds, fd)
+	}
+	if fd >= end {
+		return -EMFILE
+	}
+	if err := expand_files(files, fd); err != 0 {
+		return err
+	}
+	if start <= files.Next_fd {
+		files.Next_fd = fd + 1
+	}
+	set_bit(files.Open_fds, fd)
+	if flags&uapi.O_CLOEXEC != 0 {
+		set_bit(files.Close_on_exec, fd)
+	} else {
+		clear_bit(files.Close_on_exec, fd)
+	}
+	return fd
+}
+
+// Get_unused_fd_flags reserves a descriptor for an open in progress
+// (Linux get_unused_fd_flags).
+func Get_unused_fd_flags(flags uint32) int {
+	return alloc_fd(current_files(), 0, uapi.NR_OPEN, flags)
+}
+
+// Put_unused_fd gives back a reserved descriptor (Linux put_unused_fd).
+func Put_unused_fd(fd int) { put_unused_fd(current_files(), fd) }
+
+func put_unused_fd(files *Files_struct, fd int) {
+	clear_bit(files.Open_fds, fd)
+	if fd < files.Next_fd {
+		files.Next_fd = fd
+	}
+}
+
+// Fd_install puts f in a reserved descriptor, which takes the caller's
+// reference (Linux fd_install).
+func Fd_install(fd int, f *File) { fdt(current_files()).Fd[fd] = f }
+
+// files_lookup_fd returns the file at fd, without a reference, or nil
+// (Linux files_lookup_fd_raw).
+func files_lookup_fd(files *Files_struct, fd int) *File {
+	fdt(files)
+	if fd < 0 || fd >= files.Max_fds {
+		return nil
+	}
+	return files.Fd[fd]
+}
+
+// Fget returns the file at fd with a reference, or nil (Linux fget).
+// O_PATH files are found too (Linux fget_raw); the I/O calls check
+// FMODE_PATH.
+func Fget(fd int) *File {
+	f := files_lookup_fd(current_files(), fd)
+	if f != nil {
+		Get_file(f)
+	}
+	return f
+}
+
+// Close_fd closes descriptor fd (Linux close_fd + filp_close): 0 or
+// -EBADF.
+func Close_fd(fd int) int {
+	files := current_files()
+	f := files_lookup_fd(files, fd)
+	if f == nil {
+		return -EBADF
+	}
+	files.Fd[fd] = nil
+	put_unused_fd(files, fd)
+	Filp_close(f)
+	return 0
+}
+
+// Filp_close closes a file a descriptor held (Linux filp_close).
+func Filp_close(f *File) int {
+	Fput(f)
+	return 0
+}
+
+// Get_close_on_exec and Set_close_on_exec are F_GETFD and F_SETFD's.
+func Get_close_on_exec(fd int) bool {
+	files := fdt(current_files())
+	return fd >= 0 && fd < files.Max_fds && test_bit(files.Close_on_exec, fd)
+}
+
+func Set_close_on_exec(fd int, on bool) {
+	files := fdt(current_files())
+	if on {
+		set_bit(files.Close_on_exec, fd)
+	} else {
+		clear_bit(files.Close_on_exec, fd)
+	}
+}
+
+// Ksys_dup is dup(2) (Linux ksys_dup).
+func Ksys_dup(fildes int) int {
+	f := Fget(fildes)
+	if f == nil {
+		return -EBADF
+	}
+	fd := Get_unused_fd_flags(0)
+	if fd < 0 {
+		Fput(f)
+		return fd
+	}
+	Fd_install(fd, f)
+	return fd
+}
+
+// Ksys_dup3 is dup3(2): newfd becomes a copy of oldfd, closing what was
+// there (Linux ksys_dup3 → do_dup2).
+func Ksys_dup3(oldfd, newfd int, flags uint32) int {
+	if flags&^uapi.O_CLOEXEC != 0 {
+		return -EINVAL
+	}
+	if oldfd == newfd {
+		return -EINVAL
+	}
+	if newfd < 0 || newfd >= uapi.NR_OPEN {
+		return -EBADF
+	}
+	files := current_files()
+	if err := expand_files(files, newfd); err != 0 {
+		return err
+	}
+	f := files_lookup_fd(files, oldfd)
+	if f == nil {
+		return -EBADF
+	}
+	tofree := files.Fd[newfd]
+	if tofree == nil && test_bit(files.Open_fds, newfd) {
+		// Reserved by an open in progress (another thread's).
+		return -EBUSY
+	}
+	files.Fd[newfd] = Get_file(f)
+	set_bit(files.Open_fds, newfd)
+	if flags&uapi.O_CLOEXEC != 0 {
+		set_bit(files.Close_on_exec, newfd)
+	} else {
+		clear_bit(files.Close_on_exec, newfd)
+	}
+	if tofree != nil {
+		Filp_close(tofree)
+	}
+	return newfd
+}
+
+// Ksys_dup2 is dup2(2): as dup3, but oldfd == newfd is a no-op that
+// checks oldfd (Linux sys_dup2).
+func Ksys_dup2(oldfd, newfd int) int {
+	if oldfd == newfd {
+		if files_lookup_fd(current_files(), oldfd) == nil {
+			return -EBADF
+		}
+		return newfd
+	}
+	return Ksys_dup3(oldfd, newfd, 0)
+}
+
+// f_dupfd is F_DUPFD: the lowest free descriptor >= from (Linux f_dupfd).
+func f_dupfd(from int, f *File, flags uint32) int {
+	if from < 0 || from >= uapi.NR_OPEN {
+		return -EINVAL
+	}
+	fd := alloc_fd(current_files(), from, uapi.NR_OPEN, flags)
+	if fd < 0 {
+		return fd
+	}
+	Fd_install(fd, Get_file(f))
+	return fd
+}
+
+// Dup_fd copies a table for fork (Linux dup_fd): every open file gains a
+// reference. Nil and -ENOMEM when memory is short.
+func Dup_fd(old *Files_struct) (*Files_struct, int) {
+	fdt(old)
+	files := files_cachep.Zalloc(mm.GFP_KERNEL)
+	if files == nil {
+		return nil, -ENOMEM
+	}
+	files.Count = 1
+	fdt(files)
+	// Size the copy to the highest open descriptor.
+	last := -1
+	for i := old.Max_fds - 1; i >= 0; i-- {
+		if test_bit(old.Open_fds, i) {
+			last = i
+			break
+		}
+	}
+	if last >= 0 {
+		if err := expand_files(files, last); err != 0 {
+			files_cachep.Free(files)
+			return nil, err
+		}
+	}
+	for i := 0; i <= last; i++ {
+		if f := old.Fd[i]; f != nil {
+			files.Fd[i] = Get_file(f)
+			set_bit(files.Open_fds, i)
+			if test_bit(old.Close_on_exec, i) {
+				set_bit(files.Close_on_exec, i)
+			}
+		}
+	}
+	files.Next_fd = old.Next_fd
+	return files, 0
+}
+
+// Put_files_struct drops a user of the table; the last closes every file
+// and frees it (Linux put_files_struct → close_files).
+func Put_files_struct(files *Files_struct) {
+	files.Count--
+	if files.Count > 0 {
+		return
+	}
+	fdt(files)
+	for i := 0; i < files.Max_fds; i++ {
+		if f := files.Fd[i]; f != nil {
+			files.Fd[i] = nil
+			Filp_close(f)
+		}
+	}
+	free_fdtable(files)
+	if files == &Init_files {
+		*files = Files_struct{}
+		return
+	}
+	*files = Files_struct{}
+	files_cachep.Free(files)
+}
+
+// Do_close_on_exec closes the close-on-exec descriptors (Linux
+// do_close_on_exec), for execve.
+func Do_close_on_exec(files *Files_struct) {
+	fdt(files)
+	for i := 0; i < files.Max_fds; i++ {
+		if test_bit(files.Close_on_exec, i) {
+			clear_bit(files.Close_on_exec, i)
+			if f := files.Fd[i]; f != nil {
+				files.Fd[i] = nil
+				put_unused_fd(files, i)
+				Filp_close(f)
+			}
+		}
+	}
+}

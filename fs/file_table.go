@@ -1,0 +1,98 @@
+package fs
+
+import (
+	"gokern/include/uapi"
+	"gokern/mm"
+)
+
+// Open files. Linux: fs/file_table.c (alloc_empty_file, fput, __fput),
+// fs/open.c (vfs_open's part), include/linux/fs.h (get_file). Seeds/003
+// "file". A file holds its path (dentry and mount); the last fput calls
+// the driver's release and drops them.
+
+var filp_cachep = objCache[File]{Name: "filp"}
+
+// Nr_files counts open files (Linux get_nr_files, /proc/sys/fs/file-nr).
+func Nr_files() uint64 { return filp_cachep.Active }
+
+// Alloc_empty_file makes a file with one reference and no path (Linux
+// alloc_empty_file).
+func Alloc_empty_file(flags uint32) *File {
+	f := filp_cachep.Zalloc(mm.GFP_KERNEL)
+	if f == nil {
+		return nil
+	}
+	f.F_count = 1
+	f.F_flags = flags
+	return f
+}
+
+// Get_file takes another reference (Linux get_file).
+func Get_file(f *File) *File {
+	f.F_count++
+	return f
+}
+
+// Fput drops a reference; the last releases the file (Linux fput →
+// __fput: the driver's release, then the path).
+func Fput(f *File) {
+	if f.F_count <= 0 {
+		Vfs_bugs++
+		return
+	}
+	f.F_count--
+	if f.F_count > 0 {
+		return
+	}
+	if f.F_mode&FMODE_PATH == 0 && f.F_op != nil && f.F_op.Release != nil {
+		f.F_op.Release(f.F_inode, f)
+	}
+	if f.F_path.Dentry != nil {
+		Path_put(&f.F_path)
+	}
+	*f = File{}
+	filp_cachep.Free(f)
+}
+
+// OPEN_FMODE turns O_ACCMODE into FMODE_READ/FMODE_WRITE (Linux
+// OPEN_FMODE: 0 → read, 1 → write, 2 → both).
+func OPEN_FMODE(flags uint32) uint32 { return (flags + 1) & uapi.O_ACCMODE }
+
+// Vfs_open opens path into f, whose flags are set (Linux vfs_open →
+// do_dentry_open): the inode's file operations, the mode, the driver's
+// open. On error f keeps no references.
+func Vfs_open(path *Path, f *File) int {
+	inode := path.Dentry.D_inode
+	f.F_inode = inode
+	f.F_path = *path
+	Path_get(&f.F_path)
+	if f.F_flags&uapi.O_PATH != 0 {
+		f.F_mode = FMODE_PATH
+		f.F_op = &Empty_fops
+		return 0
+	}
+	f.F_mode = OPEN_FMODE(f.F_flags) | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE
+	f.F_op = inode.I_fop
+	if f.F_op == nil {
+		f.F_op = &Empty_fops
+	}
+	if f.F_op.Open != nil {
+		if err := f.F_op.Open(inode, f); err != 0 {
+			Path_put(&f.F_path)
+			f.F_path = Path{}
+			return err
+		}
+	}
+	return 0
+}
+
+// Stream_open marks a file without positions (Linux stream_open): pipes,
+// ttys. pread and pwrite on it are -ESPIPE.
+func Stream_open(inode *Inode, f *File) int {
+	f.F_mode &^= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE
+	f.F_mode |= FMODE_STREAM
+	return 0
+}
+
+// Empty_fops is an inode without file operations (Linux empty_fops).
+var Empty_fops = FileOperations{}

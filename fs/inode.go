@@ -1,0 +1,170 @@
+package fs
+
+import (
+	"gokern/include/uapi"
+	ktime "gokern/kernel/time"
+	"gokern/mm"
+)
+
+// Inodes. Linux: fs/inode.c (new_inode, ihold, iput, evict, get_next_ino,
+// inode_init_owner, init_special_inode, clear_nlink, inc_nlink,
+// drop_nlink), include/linux/fs.h. Seeds/003 "inode". An inode lives while
+// it is referenced: by each dentry that names it and by each open file
+// (through the file's dentry). gokern's file systems keep no unused
+// inodes, so the last Iput evicts: the data pages go back to the buddy
+// allocator and the inode to its cache.
+
+var inode_cache = objCache[Inode]{Name: "inode_cache"}
+
+// Nr_inodes counts live inodes (Linux get_nr_inodes).
+func Nr_inodes() uint64 { return inode_cache.Active }
+
+// last_ino is get_next_ino's counter.
+var last_ino uint64
+
+// Get_next_ino hands out inode numbers for file systems without their
+// own (Linux get_next_ino). 0 is never used: readdir skips it.
+func Get_next_ino() uint64 {
+	last_ino++
+	return last_ino
+}
+
+// Current_time is the time stamp for an inode change (Linux
+// current_time). gokern has no real-time clock driver yet, so the wall
+// clock starts at the epoch at boot, as Linux's does on a machine without
+// one: it is the time since the tick started.
+func Current_time(inode *Inode) Timespec64 {
+	j := ktime.Get_jiffies_64()
+	return Timespec64{Tv_sec: int64(j / ktime.HZ), Tv_nsec: int64(j%ktime.HZ) * ktime.TICK_NSEC}
+}
+
+// New_inode makes an inode on sb with one reference and a fresh number
+// (Linux new_inode + get_next_ino, which ramfs uses).
+func New_inode(sb *SuperBlock) *Inode {
+	var inode *Inode
+	if sb.S_op != nil && sb.S_op.Alloc_inode != nil {
+		inode = sb.S_op.Alloc_inode(sb)
+	} else {
+		inode = inode_cache.Zalloc(mm.GFP_KERNEL)
+	}
+	if inode == nil {
+		return nil
+	}
+	inode.I_sb = sb
+	inode.I_count = 1
+	inode.I_nlink = 1
+	inode.I_ino = Get_next_ino()
+	t := Current_time(inode)
+	inode.I_atime, inode.I_mtime, inode.I_ctime = t, t, t
+	mm.List_add_tail(&inode.I_sb_list, &sb.S_inodes)
+	return inode
+}
+
+// Ihold takes another reference (Linux ihold).
+func Ihold(inode *Inode) { inode.I_count++ }
+
+// Iput drops a reference; the last one evicts the inode (Linux iput →
+// iput_final → evict with generic_delete_inode's answer).
+func Iput(inode *Inode) {
+	if inode == nil {
+		return
+	}
+	if inode.I_count <= 0 {
+		Vfs_bugs++
+		return
+	}
+	inode.I_count--
+	if inode.I_count == 0 {
+		evict(inode)
+	}
+}
+
+// evict frees an inode and what it owns (Linux evict, truncate_inode_pages_final,
+// clear_inode, destroy_inode).
+func evict(inode *Inode) {
+	sb := inode.I_sb
+	if sb.S_op != nil && sb.S_op.Evict_inode != nil {
+		sb.S_op.Evict_inode(inode)
+	}
+	Truncate_inode_pages(&inode.I_data, 0)
+	if inode.I_link != nil {
+		kfree(inode.I_link)
+		inode.I_link = nil
+	}
+	mm.List_del(&inode.I_sb_list)
+	*inode = Inode{}
+	inode_cache.Free(inode)
+}
+
+// Inode_init_owner sets a new inode's owner and mode (Linux
+// inode_init_owner): the creating task's ids (gokern: root), the
+// directory's group when it is set-group-ID.
+func Inode_init_owner(inode, dir *Inode, mode uint32) {
+	inode.I_uid, inode.I_gid = 0, 0
+	if dir != nil && dir.I_mode&uapi.S_ISGID != 0 {
+		inode.I_gid = dir.I_gid
+		if S_ISDIR(mode) {
+			mode |= uapi.S_ISGID
+		}
+	}
+	inode.I_mode = mode
+}
+
+// Init_special_inode makes inode a device or FIFO node (Linux
+// init_special_inode): opening it goes to the character device's driver
+// (chrdev_open) or to the pipe code (fifo_open).
+func Init_special_inode(inode *Inode, mode uint32, rdev uapi.Dev_t) {
+	inode.I_mode = mode
+	switch mode & uapi.S_IFMT {
+	case uapi.S_IFCHR:
+		inode.I_fop = &Def_chr_fops
+		inode.I_rdev = rdev
+	case uapi.S_IFBLK:
+		inode.I_fop = &Def_blk_fops
+		inode.I_rdev = rdev
+	case uapi.S_IFIFO:
+		inode.I_fop = &Pipefifo_fops
+	case uapi.S_IFSOCK:
+		inode.I_fop = &No_open_fops
+	}
+}
+
+// Link counts (Linux set_nlink, inc_nlink, drop_nlink, clear_nlink).
+func Set_nlink(inode *Inode, n uint32) { inode.I_nlink = n }
+func Inc_nlink(inode *Inode)           { inode.I_nlink++ }
+func Drop_nlink(inode *Inode) {
+	if inode.I_nlink == 0 {
+		Vfs_bugs++
+		return
+	}
+	inode.I_nlink--
+}
+func Clear_nlink(inode *Inode) { inode.I_nlink = 0 }
+
+// Inode_set_ctime_current and friends stamp a change.
+func touch_mc(inode *Inode) {
+	t := Current_time(inode)
+	inode.I_mtime, inode.I_ctime = t, t
+}
+
+// I_size_read and i_size_write (Linux's, without the seqcount a 32-bit
+// SMP kernel needs).
+func I_size_read(inode *Inode) int64       { return inode.I_size }
+func I_size_write(inode *Inode, size int64) { inode.I_size = size }
+
+// Inode_set_link gives a symlink inode its body, copied into kmalloc'd
+// memory (Linux: ramfs keeps it in a page, page_symlink; shmem in
+// i_link).
+func Inode_set_link(inode *Inode, target []byte) int {
+	if len(target) >= uapi.PATH_MAX {
+		return -ENAMETOOLONG
+	}
+	b := kmalloc(len(target), mm.GFP_KERNEL)
+	if b == nil {
+		return -ENOMEM
+	}
+	copy(b, target)
+	inode.I_link = b
+	I_size_write(inode, int64(len(target)))
+	return 0
+}

@@ -1,0 +1,124 @@
+package fs
+
+import "unsafe"
+
+// Where read and write move bytes: a kernel buffer or a user address
+// range. Linux: lib/iov_iter.c (struct iov_iter with ITER_KVEC and
+// ITER_UBUF, copy_to_iter, copy_from_iter) and the uaccess functions
+// (copy_to_user, copy_from_user), which belong to the system call layer:
+// it sets Uaccess, with its exception-table fixups, when user mode comes.
+
+// Uaccess are the user-copy primitives. Each returns the number of bytes
+// NOT copied, as Linux's copy_to_user does (0: all copied). Nil until the
+// system call layer sets them: a user iterator then copies nothing, and
+// the VFS call returns -EFAULT.
+var Uaccess struct {
+	Copy_to_user   func(to uintptr, from []byte) int
+	Copy_from_user func(to []byte, from uintptr) int
+}
+
+// Iov_iter is one buffer being read into or written from.
+type Iov_iter struct {
+	kbuf  []byte  // ITER_KVEC: the rest of a kernel buffer
+	ubuf  uintptr // ITER_UBUF: the next user address
+	count int     // bytes left
+	user  bool
+}
+
+// Iov_iter_kvec makes an iterator over a kernel buffer (Linux
+// iov_iter_kvec with one kvec).
+func Iov_iter_kvec(buf []byte) Iov_iter { return Iov_iter{kbuf: buf, count: len(buf)} }
+
+// Iov_iter_ubuf makes an iterator over count bytes of user memory at
+// addr (Linux import_ubuf).
+func Iov_iter_ubuf(addr uintptr, count int) Iov_iter {
+	return Iov_iter{ubuf: addr, count: count, user: true}
+}
+
+// Count is the bytes left (Linux iov_iter_count).
+func (i *Iov_iter) Count() int { return i.count }
+
+// Copy_to_iter copies from src into the iterator: the bytes copied
+// (short on a user fault or when the iterator is full).
+func (i *Iov_iter) Copy_to_iter(src []byte) int {
+	n := min(len(src), i.count)
+	if n == 0 {
+		return 0
+	}
+	if !i.user {
+		copy(i.kbuf, src[:n])
+		i.kbuf = i.kbuf[n:]
+	} else {
+		if Uaccess.Copy_to_user == nil {
+			return 0
+		}
+		n -= Uaccess.Copy_to_user(i.ubuf, src[:n])
+		i.ubuf += uintptr(n)
+	}
+	i.count -= n
+	return n
+}
+
+// Copy_from_iter copies from the iterator into dst: the bytes copied.
+func (i *Iov_iter) Copy_from_iter(dst []byte) int {
+	n := min(len(dst), i.count)
+	if n == 0 {
+		return 0
+	}
+	if !i.user {
+		copy(dst, i.kbuf[:n])
+		i.kbuf = i.kbuf[n:]
+	} else {
+		if Uaccess.Copy_from_user == nil {
+			return 0
+		}
+		n -= Uaccess.Copy_from_user(dst[:n], i.ubuf)
+		i.ubuf += uintptr(n)
+	}
+	i.count -= n
+	return n
+}
+
+// Iov_iter_zero writes n zero bytes (Linux iov_iter_zero): /dev/zero
+// and holes in files.
+func (i *Iov_iter) Iov_iter_zero(n int) int {
+	var zero [256]byte
+	done := 0
+	for done < n {
+		c := i.Copy_to_iter(zero[:min(n-done, len(zero))])
+		done += c
+		if c == 0 {
+			break
+		}
+	}
+	return done
+}
+
+// Iov_iter_advance skips n bytes (Linux iov_iter_advance): /dev/null.
+func (i *Iov_iter) Iov_iter_advance(n int) {
+	n = min(n, i.count)
+	if !i.user {
+		i.kbuf = i.kbuf[n:]
+	} else {
+		i.ubuf += uintptr(n)
+	}
+	i.count -= n
+}
+
+// Copy_to_user copies the object at p (size bytes) to the user
+// address to, for ioctls: 0 or -EFAULT.
+func Copy_to_user(to uintptr, p unsafe.Pointer, size uintptr) int {
+	if Uaccess.Copy_to_user == nil || Uaccess.Copy_to_user(to, unsafe.Slice((*byte)(p), size)) != 0 {
+		return -EFAULT
+	}
+	return 0
+}
+
+// Copy_from_user copies size bytes at the user address from into the
+// object at p: 0 or -EFAULT.
+func Copy_from_user(p unsafe.Pointer, from uintptr, size uintptr) int {
+	if Uaccess.Copy_from_user == nil || Uaccess.Copy_from_user(unsafe.Slice((*byte)(p), size), from) != 0 {
+		return -EFAULT
+	}
+	return 0
+}

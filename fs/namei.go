@@ -1,0 +1,822 @@
+package fs
+
+import (
+	"gokern/include/uapi"
+)
+
+// Path lookup and the calls that change names. Linux: fs/namei.c
+// (path_init, link_path_walk, walk_component, lookup_fast/lookup_slow,
+// follow_dotdot, pick_link, path_lookupat, filename_parentat,
+// filename_create, vfs_create, vfs_mkdir, vfs_mknod, vfs_symlink,
+// vfs_link, vfs_unlink, vfs_rmdir, vfs_rename, do_mkdirat, do_mknodat,
+// do_symlinkat, do_linkat, do_unlinkat, do_rmdir, do_renameat2,
+// path_openat). Seeds/003 "Path name lookup". The walk holds a reference
+// on the directory it is in (nd.Path) and on each symlink whose body it
+// is reading (nd.Stack); it never recurses, so a chain of symlinks costs
+// stack only for its bookkeeping.
+
+// Lookup flags (include/linux/namei.h).
+const (
+	LOOKUP_FOLLOW    = 0x0001 // follow a symlink in the last component
+	LOOKUP_DIRECTORY = 0x0002 // the last component must be a directory
+	LOOKUP_EMPTY     = 0x4000 // an empty path names the start (AT_EMPTY_PATH)
+	// lookup_trailing: the name ended with a slash (Linux tests the
+	// byte after nd->last).
+	lookup_trailing = 0x10000
+)
+
+// The kinds of last component.
+const (
+	LAST_NORM = iota
+	LAST_ROOT
+	LAST_DOT
+	LAST_DOTDOT
+)
+
+// MAXSYMLINKS: symlinks one lookup may follow (Linux MAXSYMLINKS), in
+// all and nested.
+const MAXSYMLINKS = 40
+
+// S_DEAD in I_flags: a removed directory, where nothing may be created
+// (Linux S_DEAD).
+const S_DEAD = 1 << 4
+
+func IS_DEADDIR(inode *Inode) bool { return inode.I_flags&S_DEAD != 0 }
+
+// saved is one symlink being followed: what was left of the name that
+// led to it, and the link itself, whose body the walk is reading.
+type saved struct {
+	name []byte
+	link Path
+}
+
+// Nameidata is struct nameidata: one lookup in progress.
+type Nameidata struct {
+	Path             Path
+	Root             Path
+	Last             []byte
+	Last_type        int
+	Flags            uint32
+	Depth            int
+	Total_link_count int
+	Stack            [MAXSYMLINKS]saved
+}
+
+// skip_slashes drops leading slashes.
+func skip_slashes(name []byte) []byte {
+	for len(name) > 0 && name[0] == '/' {
+		name = name[1:]
+	}
+	return name
+}
+
+// last_type_of classifies a component.
+func last_type_of(c []byte) int {
+	switch {
+	case len(c) == 1 && c[0] == '.':
+		return LAST_DOT
+	case len(c) == 2 && c[0] == '.' && c[1] == '.':
+		return LAST_DOTDOT
+	}
+	return LAST_NORM
+}
+
+// path_init starts a walk at the root, the working directory or dfd's
+// directory (Linux path_init).
+func path_init(nd *Nameidata, dfd int, name []byte, flags uint32) int {
+	fs := current_fs()
+	nd.Flags = flags
+	nd.Root = fs.Root
+	Path_get(&nd.Root)
+	switch {
+	case len(name) > 0 && name[0] == '/':
+		nd.Path = nd.Root
+	case dfd == uapi.AT_FDCWD:
+		nd.Path = fs.Pwd
+	default:
+		f := files_lookup_fd(current_files(), dfd)
+		if f == nil {
+			return -EBADF
+		}
+		if len(name) > 0 && !d_can_lookup(f.F_path.Dentry) {
+			return -ENOTDIR
+		}
+		nd.Path = f.F_path
+	}
+	Path_get(&nd.Path)
+	return 0
+}
+
+// terminate_walk drops what the walk holds (Linux terminate_walk); the
+// caller has taken nd.Path away or wants it dropped too.
+func terminate_walk(nd *Nameidata, keepPath bool) {
+	for nd.Depth > 0 {
+		nd.Depth--
+		Path_put(&nd.Stack[nd.Depth].link)
+	}
+	if !keepPath && nd.Path.Dentry != nil {
+		Path_put(&nd.Path)
+	}
+	nd.Path = Path{}
+	if nd.Root.Dentry != nil {
+		Path_put(&nd.Root)
+		nd.Root = Path{}
+	}
+}
+
+// more_after reports whether a name waits beyond the symlink bodies
+// being walked.
+func more_after(nd *Nameidata) bool {
+	for k := nd.Depth - 1; k >= 0; k-- {
+		if len(nd.Stack[k].name) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// nd_jump_root moves the walk to its root, for an absolute symlink.
+func nd_jump_root(nd *Nameidata) {
+	Path_put(&nd.Path)
+	nd.Path = nd.Root
+	Path_get(&nd.Path)
+}
+
+// link_path_walk walks every component of name but the last, following
+// symlinks, and leaves the last in nd.Last (Linux link_path_walk). A
+// slash after the last asks for a directory.
+func link_path_walk(nd *Nameidata, name []byte) int {
+	for {
+		name = skip_slashes(name)
+		if len(name) == 0 {
+			if nd.Depth > 0 && more_after(nd) {
+				// This body is done: go back to the name that led here.
+				for nd.Depth > 0 {
+					nd.Depth--
+					s := nd.Stack[nd.Depth]
+					Path_put(&s.link)
+					if len(s.name) > 0 {
+						name = s.name
+						break
+					}
+				}
+				continue
+			}
+			nd.Last, nd.Last_type = nil, LAST_ROOT
+			return 0
+		}
+		i := 0
+		for i < len(name) && name[i] != '/' {
+			i++
+		}
+		comp, rest := name[:i], skip_slashes(name[i:])
+		if len(comp) > uapi.NAME_MAX {
+			return -ENAMETOOLONG
+		}
+		typ := last_type_of(comp)
+		if len(rest) == 0 && !(nd.Depth > 0 && more_after(nd)) {
+			nd.Last, nd.Last_type = comp, typ
+			if i < len(name) {
+				nd.Flags |= LOOKUP_FOLLOW | LOOKUP_DIRECTORY | lookup_trailing
+			}
+			return 0
+		}
+		body, err := walk_component(nd, comp, typ, true, rest)
+		if err != 0 {
+			return err
+		}
+		if body != nil {
+			if body[0] == '/' {
+				nd_jump_root(nd)
+			}
+			name = body
+			continue
+		}
+		if !d_can_lookup(nd.Path.Dentry) {
+			return -ENOTDIR
+		}
+		name = rest
+	}
+}
+
+// Lookup_one finds name in the directory parent, referenced and possibly
+// negative (Linux lookup_fast, then lookup_slow: the file system's
+// lookup on a new dentry).
+func Lookup_one(parent *Dentry, name []byte, flags uint32) (*Dentry, int) {
+	if d := D_lookup(parent, name); d != nil {
+		if d.D_op == nil || d.D_op.D_revalidate == nil || d.D_op.D_revalidate(d, flags) {
+			return d, 0
+		}
+		D_drop(d)
+		Dput(d)
+	}
+	dir := parent.D_inode
+	if IS_DEADDIR(dir) {
+		return nil, -ENOENT
+	}
+	d := D_alloc(parent, name)
+	if d == nil {
+		return nil, -ENOMEM
+	}
+	if err := dir.I_op.Lookup(dir, d, flags); err != 0 {
+		D_drop(d)
+		Dput(d)
+		return nil, err
+	}
+	return d, 0
+}
+
+// walk_component steps into component comp (Linux walk_component). With
+// follow, a symlink there is pushed with rest and its body returned for
+// the caller to walk; otherwise nd.Path moves to the component.
+func walk_component(nd *Nameidata, comp []byte, typ int, follow bool, rest []byte) ([]byte, int) {
+	switch typ {
+	case LAST_DOT:
+		return nil, 0
+	case LAST_DOTDOT:
+		follow_dotdot(nd)
+		return nil, 0
+	}
+	if !d_can_lookup(nd.Path.Dentry) {
+		return nil, -ENOTDIR
+	}
+	d, err := Lookup_one(nd.Path.Dentry, comp, 0)
+	if err != 0 {
+		return nil, err
+	}
+	if d.D_inode == nil {
+		Dput(d)
+		return nil, -ENOENT
+	}
+	next := Path{Mnt: Mntget(nd.Path.Mnt), Dentry: d}
+	follow_mount(&next)
+	if follow && d_is_symlink(next.Dentry) {
+		return pick_link(nd, &next, rest)
+	}
+	Path_put(&nd.Path)
+	nd.Path = next
+	return nil, 0
+}
+
+// Get_link returns a symlink's body (Linux vfs_get_link).
+func Get_link(d *Dentry) ([]byte, int) {
+	inode := d.D_inode
+	if inode.I_op != nil && inode.I_op.Get_link != nil {
+		return inode.I_op.Get_link(d, inode)
+	}
+	if inode.I_link == nil {
+		return nil, -EINVAL
+	}
+	return inode.I_link, 0
+}
+
+// pick_link starts following the symlink link (Linux pick_link): the
+// walk keeps it referenced while it reads the body.
+func pick_link(nd *Nameidata, link *Path, rest []byte) ([]byte, int) {
+	nd.Total_link_count++
+	if nd.Total_link_count > MAXSYMLINKS || nd.Depth == MAXSYMLINKS {
+		Path_put(link)
+		return nil, -ELOOP
+	}
+	body, err := Get_link(link.Dentry)
+	if err != 0 {
+		Path_put(link)
+		return nil, err
+	}
+	nd.Stack[nd.Depth] = saved{name: rest, link: *link}
+	nd.Depth++
+	if len(body) == 0 {
+		return nil, -ENOENT
+	}
+	return body, 0
+}
+
+// follow_dotdot moves to the parent, crossing from a mount's root to the
+// directory it covers, never above the walk's root (Linux follow_dotdot).
+func follow_dotdot(nd *Nameidata) {
+	for !Path_equal(&nd.Path, &nd.Root) {
+		if nd.Path.Dentry != nd.Path.Mnt.Mnt_root {
+			parent := Dget(nd.Path.Dentry.D_parent)
+			Dput(nd.Path.Dentry)
+			nd.Path.Dentry = parent
+			break
+		}
+		m := real_mount(nd.Path.Mnt)
+		if m.Mnt_parent == nil {
+			break
+		}
+		up := Path{Mnt: Mntget(&m.Mnt_parent.Mnt), Dentry: Dget(m.Mnt_mountpoint)}
+		Path_put(&nd.Path)
+		nd.Path = up
+	}
+	follow_mount(&nd.Path)
+}
+
+// lookup_last resolves the last component (Linux lookup_last).
+func lookup_last(nd *Nameidata) ([]byte, int) {
+	switch nd.Last_type {
+	case LAST_ROOT, LAST_DOT:
+		return nil, 0
+	case LAST_DOTDOT:
+		follow_dotdot(nd)
+		return nil, 0
+	}
+	return walk_component(nd, nd.Last, LAST_NORM, nd.Flags&LOOKUP_FOLLOW != 0, nil)
+}
+
+// path_lookupat resolves name to a path (Linux path_lookupat): the
+// result is referenced, in *path.
+func path_lookupat(dfd int, name []byte, flags uint32, path *Path) int {
+	var nd Nameidata
+	if len(name) == 0 && flags&LOOKUP_EMPTY == 0 {
+		return -ENOENT
+	}
+	if len(name) >= uapi.PATH_MAX {
+		return -ENAMETOOLONG
+	}
+	err := path_init(&nd, dfd, name, flags)
+	for err == 0 {
+		if err = link_path_walk(&nd, name); err != 0 {
+			break
+		}
+		var body []byte
+		if body, err = lookup_last(&nd); err != 0 || body == nil {
+			break
+		}
+		if body[0] == '/' {
+			nd_jump_root(&nd)
+		}
+		name = body
+	}
+	if err == 0 && nd.Flags&LOOKUP_DIRECTORY != 0 && !d_can_lookup(nd.Path.Dentry) {
+		err = -ENOTDIR
+	}
+	if err != 0 {
+		terminate_walk(&nd, false)
+		return err
+	}
+	*path = nd.Path
+	terminate_walk(&nd, true)
+	return 0
+}
+
+// Kern_path resolves a path name from the working directory (Linux
+// kern_path); User_path_at from dfd (Linux user_path_at).
+func Kern_path(name []byte, flags uint32, path *Path) int {
+	return path_lookupat(uapi.AT_FDCWD, name, flags, path)
+}
+
+func User_path_at(dfd int, name []byte, flags uint32, path *Path) int {
+	return path_lookupat(dfd, name, flags, path)
+}
+
+// filename_parentat resolves all but the last component (Linux
+// filename_parentat): the parent, referenced, in nd.Path, and the last in
+// nd.Last; the caller ends with terminate_walk.
+func filename_parentat(nd *Nameidata, dfd int, name []byte, flags uint32) int {
+	if len(name) == 0 {
+		return -ENOENT
+	}
+	if len(name) >= uapi.PATH_MAX {
+		return -ENAMETOOLONG
+	}
+	if err := path_init(nd, dfd, name, flags); err != 0 {
+		return err
+	}
+	return link_path_walk(nd, name)
+}
+
+// mnt_want_write refuses changes on a read-only mount (Linux
+// mnt_want_write).
+func mnt_want_write(mnt *Vfsmount) int {
+	if mnt.Mnt_flags&MNT_READONLY != 0 || mnt.Mnt_sb.S_flags&SB_RDONLY != 0 {
+		return -EROFS
+	}
+	return 0
+}
+
+// filename_create looks up the place for a new name (Linux
+// filename_create): a negative dentry, referenced, with nd.Path its
+// parent. isDir: the new name is a directory, so a trailing slash is
+// allowed.
+func filename_create(nd *Nameidata, dfd int, name []byte, isDir bool) (*Dentry, int) {
+	if err := filename_parentat(nd, dfd, name, 0); err != 0 {
+		return nil, err
+	}
+	if nd.Last_type != LAST_NORM {
+		return nil, -EEXIST
+	}
+	if err := mnt_want_write(nd.Path.Mnt); err != 0 {
+		return nil, err
+	}
+	d, err := Lookup_one(nd.Path.Dentry, nd.Last, 0)
+	if err != 0 {
+		return nil, err
+	}
+	if d.D_inode != nil {
+		Dput(d)
+		return nil, -EEXIST
+	}
+	if nd.Flags&lookup_trailing != 0 && !isDir {
+		Dput(d)
+		return nil, -ENOENT
+	}
+	return d, 0
+}
+
+// may_create checks that dir can take a new name (Linux may_create).
+func may_create(dir *Inode) int {
+	if IS_DEADDIR(dir) {
+		return -ENOENT
+	}
+	return 0
+}
+
+// Vfs_create makes a regular file (Linux vfs_create).
+func Vfs_create(dir *Inode, d *Dentry, mode uint32, excl bool) int {
+	if err := may_create(dir); err != 0 {
+		return err
+	}
+	if dir.I_op.Create == nil {
+		return -EACCES
+	}
+	return dir.I_op.Create(dir, d, mode&uapi.S_IALLUGO|uapi.S_IFREG, excl)
+}
+
+// Vfs_mkdir makes a directory (Linux vfs_mkdir).
+func Vfs_mkdir(dir *Inode, d *Dentry, mode uint32) int {
+	if err := may_create(dir); err != 0 {
+		return err
+	}
+	if dir.I_op.Mkdir == nil {
+		return -EPERM
+	}
+	return dir.I_op.Mkdir(dir, d, mode&(uapi.S_IRWXUGO|uapi.S_ISVTX)|uapi.S_IFDIR)
+}
+
+// Vfs_mknod makes a device node, FIFO or socket (Linux vfs_mknod).
+func Vfs_mknod(dir *Inode, d *Dentry, mode uint32, dev uapi.Dev_t) int {
+	if err := may_create(dir); err != 0 {
+		return err
+	}
+	if dir.I_op.Mknod == nil {
+		return -EPERM
+	}
+	return dir.I_op.Mknod(dir, d, mode, dev)
+}
+
+// Vfs_symlink makes a symlink (Linux vfs_symlink).
+func Vfs_symlink(dir *Inode, d *Dentry, target []byte) int {
+	if err := may_create(dir); err != 0 {
+		return err
+	}
+	if dir.I_op.Symlink == nil {
+		return -EPERM
+	}
+	return dir.I_op.Symlink(dir, d, target)
+}
+
+// Do_mkdirat is mkdirat(2) (Linux do_mkdirat).
+func Do_mkdirat(dfd int, name []byte, mode uint32) int {
+	var nd Nameidata
+	d, err := filename_create(&nd, dfd, name, true)
+	if err == 0 {
+		err = Vfs_mkdir(nd.Path.Dentry.D_inode, d, mode&^current_fs().Umask)
+		Dput(d)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
+// Do_mknodat is mknodat(2) (Linux do_mknodat).
+func Do_mknodat(dfd int, name []byte, mode uint32, dev uapi.Dev_t) int {
+	switch mode & uapi.S_IFMT {
+	case 0:
+		mode |= uapi.S_IFREG
+	case uapi.S_IFREG, uapi.S_IFCHR, uapi.S_IFBLK, uapi.S_IFIFO, uapi.S_IFSOCK:
+	case uapi.S_IFDIR:
+		return -EPERM
+	default:
+		return -EINVAL
+	}
+	var nd Nameidata
+	d, err := filename_create(&nd, dfd, name, false)
+	if err == 0 {
+		mode = mode&uapi.S_IFMT | mode&^uapi.S_IFMT&^current_fs().Umask
+		dir := nd.Path.Dentry.D_inode
+		if uapi.S_ISREG(mode) {
+			err = Vfs_create(dir, d, mode, true)
+		} else {
+			err = Vfs_mknod(dir, d, mode, dev)
+		}
+		Dput(d)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
+// Do_symlinkat is symlinkat(2) (Linux do_symlinkat).
+func Do_symlinkat(target []byte, newdfd int, newname []byte) int {
+	if len(target) == 0 {
+		return -ENOENT
+	}
+	if len(target) >= uapi.PATH_MAX {
+		return -ENAMETOOLONG
+	}
+	var nd Nameidata
+	d, err := filename_create(&nd, newdfd, newname, false)
+	if err == 0 {
+		err = Vfs_symlink(nd.Path.Dentry.D_inode, d, target)
+		Dput(d)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
+// Do_linkat is linkat(2) (Linux do_linkat → vfs_link).
+func Do_linkat(olddfd int, oldname []byte, newdfd int, newname []byte, flags int) int {
+	if flags&^(uapi.AT_SYMLINK_FOLLOW|uapi.AT_EMPTY_PATH) != 0 {
+		return -EINVAL
+	}
+	lf := uint32(0)
+	if flags&uapi.AT_SYMLINK_FOLLOW != 0 {
+		lf |= LOOKUP_FOLLOW
+	}
+	if flags&uapi.AT_EMPTY_PATH != 0 {
+		lf |= LOOKUP_EMPTY
+	}
+	var old Path
+	if err := User_path_at(olddfd, oldname, lf, &old); err != 0 {
+		return err
+	}
+	defer Path_put(&old)
+	var nd Nameidata
+	d, err := filename_create(&nd, newdfd, newname, false)
+	if err == 0 {
+		dir := nd.Path.Dentry.D_inode
+		switch {
+		case nd.Path.Mnt != old.Mnt:
+			err = -EXDEV
+		case d_is_dir(old.Dentry):
+			err = -EPERM
+		case may_create(dir) != 0:
+			err = -ENOENT
+		case dir.I_op.Link == nil:
+			err = -EPERM
+		case old.Dentry.D_inode.I_nlink == 0:
+			err = -ENOENT
+		default:
+			err = dir.I_op.Link(old.Dentry, dir, d)
+		}
+		Dput(d)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
+// Vfs_unlink removes a non-directory name (Linux vfs_unlink).
+func Vfs_unlink(dir *Inode, d *Dentry) int {
+	if d_is_dir(d) {
+		return -EISDIR
+	}
+	if dir.I_op.Unlink == nil {
+		return -EPERM
+	}
+	if D_mountpoint(d) {
+		return -EBUSY
+	}
+	if err := dir.I_op.Unlink(dir, d); err != 0 {
+		return err
+	}
+	D_delete(d)
+	return 0
+}
+
+// Vfs_rmdir removes an empty directory (Linux vfs_rmdir).
+func Vfs_rmdir(dir *Inode, d *Dentry) int {
+	if !d_is_dir(d) {
+		return -ENOTDIR
+	}
+	if dir.I_op.Rmdir == nil {
+		return -EPERM
+	}
+	if D_mountpoint(d) {
+		return -EBUSY
+	}
+	if err := dir.I_op.Rmdir(dir, d); err != 0 {
+		return err
+	}
+	d.D_inode.I_flags |= S_DEAD
+	D_delete(d)
+	return 0
+}
+
+// Do_unlinkat is unlinkat(2) without AT_REMOVEDIR (Linux do_unlinkat).
+func Do_unlinkat(dfd int, name []byte) int {
+	var nd Nameidata
+	err := filename_parentat(&nd, dfd, name, 0)
+	if err == 0 && nd.Last_type != LAST_NORM {
+		err = -EISDIR
+	}
+	if err == 0 {
+		err = mnt_want_write(nd.Path.Mnt)
+	}
+	var d *Dentry
+	if err == 0 {
+		d, err = Lookup_one(nd.Path.Dentry, nd.Last, 0)
+	}
+	if err == 0 {
+		switch {
+		case d.D_inode == nil:
+			err = -ENOENT
+		case nd.Flags&lookup_trailing != 0:
+			// "name/": a directory gets EISDIR, anything else ENOTDIR.
+			if d_is_dir(d) {
+				err = -EISDIR
+			} else {
+				err = -ENOTDIR
+			}
+		default:
+			err = Vfs_unlink(nd.Path.Dentry.D_inode, d)
+		}
+		Dput(d)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
+// Do_rmdir is rmdir(2) (Linux do_rmdir).
+func Do_rmdir(dfd int, name []byte) int {
+	var nd Nameidata
+	err := filename_parentat(&nd, dfd, name, 0)
+	if err == 0 {
+		switch nd.Last_type {
+		case LAST_DOTDOT:
+			err = -ENOTEMPTY
+		case LAST_DOT:
+			err = -EINVAL
+		case LAST_ROOT:
+			err = -EBUSY
+		}
+	}
+	if err == 0 {
+		err = mnt_want_write(nd.Path.Mnt)
+	}
+	var d *Dentry
+	if err == 0 {
+		d, err = Lookup_one(nd.Path.Dentry, nd.Last, 0)
+	}
+	if err == 0 {
+		if d.D_inode == nil {
+			err = -ENOENT
+		} else {
+			err = Vfs_rmdir(nd.Path.Dentry.D_inode, d)
+		}
+		Dput(d)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
+// Ksys_unlinkat is unlinkat(2) (Linux sys_unlinkat).
+func Ksys_unlinkat(dfd int, name []byte, flag int) int {
+	if flag&^uapi.AT_REMOVEDIR != 0 {
+		return -EINVAL
+	}
+	if flag&uapi.AT_REMOVEDIR != 0 {
+		return Do_rmdir(dfd, name)
+	}
+	return Do_unlinkat(dfd, name)
+}
+
+// is_ancestor reports whether a is d or above it.
+func is_ancestor(a, d *Dentry) bool {
+	for {
+		if d == a {
+			return true
+		}
+		if d.D_parent == d {
+			return false
+		}
+		d = d.D_parent
+	}
+}
+
+// Vfs_rename moves old (in old_dir) to new (in new_dir), replacing what
+// new names unless flags forbid it (Linux vfs_rename). Both dentries are
+// referenced by the caller; new may be negative.
+func Vfs_rename(old_dir *Inode, old *Dentry, new_dir *Inode, new *Dentry, flags uint32) int {
+	if old == new {
+		return 0
+	}
+	isdir := d_is_dir(old)
+	exchange := flags&uapi.RENAME_EXCHANGE != 0
+	switch {
+	case new.D_inode == nil && exchange:
+		return -ENOENT
+	case new.D_inode != nil && flags&uapi.RENAME_NOREPLACE != 0:
+		return -EEXIST
+	case old.D_inode == new.D_inode:
+		// Two names of one file: nothing to do (POSIX).
+		return 0
+	}
+	// A directory cannot move into itself; nothing can replace one of
+	// its own ancestors.
+	if isdir && is_ancestor(old, new.D_parent) {
+		return -EINVAL
+	}
+	if new.D_inode != nil && is_ancestor(new, old.D_parent) {
+		if exchange {
+			return -EINVAL
+		}
+		return -ENOTEMPTY
+	}
+	if new.D_inode != nil && !exchange {
+		switch {
+		case isdir && !d_is_dir(new):
+			return -ENOTDIR
+		case !isdir && d_is_dir(new):
+			return -EISDIR
+		}
+	}
+	if exchange && d_is_dir(new) && is_ancestor(new, old.D_parent) {
+		return -EINVAL
+	}
+	if D_mountpoint(old) || D_mountpoint(new) {
+		return -EBUSY
+	}
+	if IS_DEADDIR(new_dir) {
+		return -ENOENT
+	}
+	if old_dir.I_op.Rename == nil {
+		return -EPERM
+	}
+	return old_dir.I_op.Rename(old_dir, old, new_dir, new, flags)
+}
+
+// Do_renameat2 is renameat2(2) (Linux do_renameat2).
+func Do_renameat2(olddfd int, oldname []byte, newdfd int, newname []byte, flags uint32) int {
+	if flags&^(uapi.RENAME_NOREPLACE|uapi.RENAME_EXCHANGE) != 0 ||
+		flags&uapi.RENAME_NOREPLACE != 0 && flags&uapi.RENAME_EXCHANGE != 0 {
+		return -EINVAL
+	}
+	var ond, nnd Nameidata
+	var old, new *Dentry
+	err := filename_parentat(&ond, olddfd, oldname, 0)
+	if err == 0 {
+		err = filename_parentat(&nnd, newdfd, newname, 0)
+	}
+	switch {
+	case err != 0:
+	case ond.Path.Mnt != nnd.Path.Mnt:
+		err = -EXDEV
+	case ond.Last_type != LAST_NORM:
+		err = -EBUSY
+	case nnd.Last_type != LAST_NORM:
+		if flags&uapi.RENAME_NOREPLACE != 0 {
+			err = -EEXIST
+		} else {
+			err = -EBUSY
+		}
+	default:
+		err = mnt_want_write(ond.Path.Mnt)
+	}
+	if err == 0 {
+		old, err = Lookup_one(ond.Path.Dentry, ond.Last, 0)
+	}
+	if err == 0 && old.D_inode == nil {
+		err = -ENOENT
+	}
+	if err == 0 {
+		new, err = Lookup_one(nnd.Path.Dentry, nnd.Last, 0)
+	}
+	// Linux's order of checks (do_renameat2).
+	if err == 0 && flags&uapi.RENAME_NOREPLACE != 0 && new.D_inode != nil {
+		err = -EEXIST
+	}
+	if err == 0 && flags&uapi.RENAME_EXCHANGE != 0 {
+		if new.D_inode == nil {
+			err = -ENOENT
+		} else if !d_is_dir(new) && nnd.Flags&lookup_trailing != 0 {
+			err = -ENOTDIR
+		}
+	}
+	if err == 0 && !d_is_dir(old) {
+		// Trailing slashes are for directories only.
+		if ond.Flags&lookup_trailing != 0 || flags&uapi.RENAME_EXCHANGE == 0 && nnd.Flags&lookup_trailing != 0 {
+			err = -ENOTDIR
+		}
+	}
+	if err == 0 {
+		err = Vfs_rename(ond.Path.Dentry.D_inode, old, nnd.Path.Dentry.D_inode, new, flags)
+	}
+	if new != nil {
+		Dput(new)
+	}
+	if old != nil {
+		Dput(old)
+	}
+	terminate_walk(&nnd, false)
+	terminate_walk(&ond, false)
+	return err
+}

@@ -1,0 +1,427 @@
+package fs
+
+import (
+	"unsafe"
+
+	"gokern/include/uapi"
+	"gokern/mm"
+	"gokern/printk"
+)
+
+// Mounts. Linux: fs/namespace.c (struct mount, vfs_kern_mount,
+// lookup_mnt, attach_mnt, do_new_mount, do_add_mount, path_umount,
+// umount_tree, init_mount_tree, mntget, mntput), fs/proc_namespace.c
+// (/proc/mounts). One mount namespace, Init_ns. A mount is reached from
+// the dentry it covers (DCACHE_MOUNTED) by searching the children of the
+// mount the dentry is seen through; Linux hashes them, gokern has few.
+
+// Vfsmount is struct vfsmount: what a Path holds.
+type Vfsmount struct {
+	Mnt_root  *Dentry
+	Mnt_sb    *SuperBlock
+	Mnt_flags uint32
+}
+
+// Mnt_flags (MNT_*, include/linux/mount.h).
+const (
+	MNT_NOSUID  = 0x01
+	MNT_NODEV   = 0x02
+	MNT_NOEXEC  = 0x04
+	MNT_NOATIME = 0x08
+	MNT_RELATIME = 0x20
+	MNT_READONLY = 0x40
+	// MNT_INTERNAL: a kernel-internal mount (pipefs), never in the tree.
+	MNT_INTERNAL = 0x4000
+)
+
+// Mount is struct mount.
+type Mount struct {
+	Mnt_parent     *Mount
+	Mnt_mountpoint *Dentry
+	Mnt            Vfsmount
+	Mnt_count      int32
+	Mnt_id         int32
+	Mnt_devname    []byte // kmalloc'd
+	Mnt_mounts     mm.ListHead
+	Mnt_child      mm.ListHead
+	Mnt_list       mm.ListHead // in Init_ns, in mount order
+	attached       bool
+}
+
+// Mnt_namespace is struct mnt_namespace.
+type Mnt_namespace struct {
+	Root  *Mount
+	List  mm.ListHead
+	Mounts int
+}
+
+// Init_ns is the one namespace (Linux init_task.nsproxy->mnt_ns).
+var Init_ns Mnt_namespace
+
+var mnt_cache = objCache[Mount]{Name: "mnt_cache"}
+
+var mnt_id_last int32
+
+// real_mount is container_of(mnt, struct mount, mnt).
+func real_mount(mnt *Vfsmount) *Mount {
+	return (*Mount)(unsafe.Add(unsafe.Pointer(mnt), -int(unsafe.Offsetof(Mount{}.Mnt))))
+}
+
+func mount_of_child(l *mm.ListHead) *Mount {
+	return (*Mount)(unsafe.Add(unsafe.Pointer(l), -int(unsafe.Offsetof(Mount{}.Mnt_child))))
+}
+
+func mount_of_list(l *mm.ListHead) *Mount {
+	return (*Mount)(unsafe.Add(unsafe.Pointer(l), -int(unsafe.Offsetof(Mount{}.Mnt_list))))
+}
+
+// Mntget takes a reference (Linux mntget).
+func Mntget(mnt *Vfsmount) *Vfsmount {
+	if mnt != nil {
+		real_mount(mnt).Mnt_count++
+	}
+	return mnt
+}
+
+// Mntput drops one; the last frees the mount, its root and its super
+// block's active reference (Linux mntput → cleanup_mnt).
+func Mntput(mnt *Vfsmount) {
+	if mnt == nil {
+		return
+	}
+	m := real_mount(mnt)
+	if m.Mnt_count <= 0 {
+		Vfs_bugs++
+		printk.Pr_err("VFS: mntput of an unreferenced mount\n")
+		return
+	}
+	m.Mnt_count--
+	if m.Mnt_count > 0 {
+		return
+	}
+	root, sb := mnt.Mnt_root, mnt.Mnt_sb
+	kfree(m.Mnt_devname)
+	*m = Mount{}
+	mnt_cache.Free(m)
+	Dput(root)
+	Deactivate_super(sb)
+}
+
+// alloc_vfsmnt makes a detached mount of root with one reference.
+func alloc_vfsmnt(root *Dentry, name []byte) *Mount {
+	m := mnt_cache.Zalloc(mm.GFP_KERNEL)
+	if m == nil {
+		return nil
+	}
+	if len(name) > 0 {
+		if m.Mnt_devname = kmalloc(len(name), mm.GFP_KERNEL); m.Mnt_devname == nil {
+			mnt_cache.Free(m)
+			return nil
+		}
+		copy(m.Mnt_devname, name)
+	}
+	mnt_id_last++
+	m.Mnt_id = mnt_id_last
+	m.Mnt_count = 1
+	m.Mnt.Mnt_root = root
+	m.Mnt.Mnt_sb = root.D_sb
+	mm.INIT_LIST_HEAD(&m.Mnt_mounts)
+	mm.INIT_LIST_HEAD(&m.Mnt_child)
+	mm.INIT_LIST_HEAD(&m.Mnt_list)
+	return m
+}
+
+// Vfs_kern_mount mounts a new instance of t, detached (Linux
+// vfs_kern_mount): the mount, referenced once, or an errno.
+func Vfs_kern_mount(t *FileSystemType, flags uint32, name, data []byte) (*Vfsmount, int) {
+	root, err := t.Mount(t, flags, name, data)
+	if err != 0 {
+		return nil, err
+	}
+	m := alloc_vfsmnt(root, name)
+	if m == nil {
+		Dput(root)
+		Deactivate_super(root.D_sb)
+		return nil, -ENOMEM
+	}
+	return &m.Mnt, 0
+}
+
+// Kern_mount mounts t for the kernel's own use (Linux kern_mount: pipefs).
+func Kern_mount(t *FileSystemType) (*Vfsmount, int) {
+	mnt, err := Vfs_kern_mount(t, SB_KERNMOUNT, []byte(t.Name), nil)
+	if err == 0 {
+		mnt.Mnt_flags |= MNT_INTERNAL
+	}
+	return mnt, err
+}
+
+// lookup_mnt returns the mount on path's dentry, seen through path's
+// mount, referenced, or nil (Linux lookup_mnt). If several are stacked
+// there the first one found is the bottom one; follow_mount goes on up.
+func lookup_mnt(path *Path) *Vfsmount {
+	parent := real_mount(path.Mnt)
+	for l := parent.Mnt_mounts.Next; l != &parent.Mnt_mounts; l = l.Next {
+		c := mount_of_child(l)
+		if c.Mnt_mountpoint == path.Dentry {
+			return Mntget(&c.Mnt)
+		}
+	}
+	return nil
+}
+
+// D_mountpoint reports whether something is mounted on d.
+func D_mountpoint(d *Dentry) bool { return d.D_flags&DCACHE_MOUNTED != 0 }
+
+// follow_mount moves path to the root of whatever is mounted on it, as
+// far up as mounts are stacked (Linux follow_mount).
+func follow_mount(path *Path) {
+	for D_mountpoint(path.Dentry) {
+		m := lookup_mnt(path)
+		if m == nil {
+			return
+		}
+		Dput(path.Dentry)
+		Mntput(path.Mnt)
+		path.Mnt = m
+		path.Dentry = Dget(m.Mnt_root)
+	}
+}
+
+// attach_mnt grafts m on mountpoint d of parent (Linux attach_mnt +
+// commit_tree). The tree holds m's first reference; m holds one on its
+// parent and on the mountpoint.
+func attach_mnt(m, parent *Mount, d *Dentry) {
+	m.Mnt_parent = parent
+	Mntget(&parent.Mnt)
+	m.Mnt_mountpoint = Dget(d)
+	d.D_flags |= DCACHE_MOUNTED
+	mm.List_add_tail(&m.Mnt_child, &parent.Mnt_mounts)
+	mm.List_add_tail(&m.Mnt_list, &Init_ns.List)
+	m.attached = true
+	Init_ns.Mounts++
+}
+
+// detach_mnt takes m out of the tree; the caller drops the tree's
+// reference (Linux umount_mnt).
+func detach_mnt(m *Mount) {
+	d, parent := m.Mnt_mountpoint, m.Mnt_parent
+	mm.List_del(&m.Mnt_child)
+	mm.List_del(&m.Mnt_list)
+	m.attached = false
+	Init_ns.Mounts--
+	m.Mnt_parent, m.Mnt_mountpoint = nil, nil
+	// Another mount on the same dentry keeps it a mountpoint.
+	still := false
+	for l := parent.Mnt_mounts.Next; l != &parent.Mnt_mounts; l = l.Next {
+		if mount_of_child(l).Mnt_mountpoint == d {
+			still = true
+		}
+	}
+	if !still {
+		d.D_flags &^= DCACHE_MOUNTED
+	}
+	Dput(d)
+	Mntput(&parent.Mnt)
+}
+
+// path_mounted: path is the root of its mount.
+func path_mounted(path *Path) bool { return path.Mnt.Mnt_root == path.Dentry }
+
+// Do_mount is mount(2) for new mounts (Linux path_mount → do_new_mount →
+// do_add_mount): mount a new instance of fstype on the directory dir.
+// Bind mounts, remounts and propagation are not supported (-EINVAL).
+func Do_mount(dev_name, dir_name, fstype []byte, flags uint32, data []byte) int {
+	if flags&uapi.MS_MGC_MSK == uapi.MS_MGC_VAL {
+		flags &^= uapi.MS_MGC_MSK
+	}
+	if flags&(uapi.MS_REMOUNT|uapi.MS_BIND) != 0 {
+		return -EINVAL
+	}
+	t := Get_fs_type(fstype)
+	if t == nil {
+		return -ENODEV
+	}
+	if t.Fs_flags&FS_REQUIRES_DEV != 0 {
+		// gokern has no block devices to mount such a file system from.
+		return -ENODEV
+	}
+	var path Path
+	if err := Kern_path(dir_name, LOOKUP_FOLLOW, &path); err != 0 {
+		return err
+	}
+	defer Path_put(&path)
+	if !d_is_dir(path.Dentry) {
+		return -ENOTDIR
+	}
+	if D_unhashed(path.Dentry) {
+		return -ENOENT
+	}
+	follow_mount(&path)
+	sbflags := flags & (SB_RDONLY | SB_NOSUID | SB_NODEV | SB_NOEXEC | uapi.MS_SILENT)
+	mnt, err := Vfs_kern_mount(t, sbflags, dev_name, data)
+	if err != 0 {
+		return err
+	}
+	// The same super block on the same place twice: EBUSY (Linux
+	// do_add_mount).
+	if path.Mnt.Mnt_sb == mnt.Mnt_sb && path_mounted(&path) {
+		Mntput(mnt)
+		return -EBUSY
+	}
+	mnt.Mnt_flags = mnt_flags_of(flags)
+	attach_mnt(real_mount(mnt), real_mount(path.Mnt), path.Dentry)
+	return 0
+}
+
+// mnt_flags_of turns MS_* into MNT_* (Linux path_mount).
+func mnt_flags_of(flags uint32) uint32 {
+	f := uint32(MNT_RELATIME)
+	if flags&uapi.MS_NOSUID != 0 {
+		f |= MNT_NOSUID
+	}
+	if flags&uapi.MS_NODEV != 0 {
+		f |= MNT_NODEV
+	}
+	if flags&uapi.MS_NOEXEC != 0 {
+		f |= MNT_NOEXEC
+	}
+	if flags&uapi.MS_NOATIME != 0 {
+		f = f&^MNT_RELATIME | MNT_NOATIME
+	}
+	if flags&uapi.MS_RDONLY != 0 {
+		f |= MNT_READONLY
+	}
+	return f
+}
+
+// Ksys_umount is umount2(2) (Linux ksys_umount → path_umount).
+func Ksys_umount(name []byte, flags int) int {
+	if flags&^(uapi.MNT_FORCE|uapi.MNT_DETACH|uapi.MNT_EXPIRE|uapi.UMOUNT_NOFOLLOW) != 0 {
+		return -EINVAL
+	}
+	lookup := uint32(LOOKUP_FOLLOW)
+	if flags&uapi.UMOUNT_NOFOLLOW != 0 {
+		lookup = 0
+	}
+	var path Path
+	if err := Kern_path(name, lookup, &path); err != 0 {
+		return err
+	}
+	return Path_umount(&path, flags)
+}
+
+// Path_umount unmounts the mount whose root path is, and drops path
+// (Linux path_umount → do_umount). Without MNT_DETACH a mount that has
+// mounts on it or is in use (open files, working directories, anything
+// holding a reference beyond the tree's and the caller's) is busy:
+// -EBUSY. With MNT_DETACH it and everything under it leave the tree at
+// once and go when their last user does.
+func Path_umount(path *Path, flags int) int {
+	defer Path_put(path)
+	m := real_mount(path.Mnt)
+	if !path_mounted(path) || !m.attached {
+		return -EINVAL
+	}
+	if m == Init_ns.Root {
+		return -EBUSY
+	}
+	if flags&uapi.MNT_EXPIRE != 0 {
+		return -EINVAL
+	}
+	if flags&uapi.MNT_DETACH == 0 {
+		// The tree's reference and the caller's path.
+		if !mm.List_empty(&m.Mnt_mounts) || m.Mnt_count > 2 {
+			return -EBUSY
+		}
+		detach_mnt(m)
+		Mntput(&m.Mnt)
+		return 0
+	}
+	umount_tree(m)
+	return 0
+}
+
+// umount_tree detaches m and every mount under it, deepest first, each
+// losing the tree's reference (Linux umount_tree, for MNT_DETACH).
+func umount_tree(m *Mount) {
+	for {
+		// The deepest mount under m.
+		c := m
+		for !mm.List_empty(&c.Mnt_mounts) {
+			c = mount_of_child(c.Mnt_mounts.Next)
+		}
+		detach_mnt(c)
+		Mntput(&c.Mnt)
+		if c == m {
+			return
+		}
+	}
+}
+
+// Init_mount_tree mounts rootfs as "/" and makes it the boot task's root
+// and working directory (Linux init_mount_tree).
+func Init_mount_tree(rootfs *FileSystemType) int {
+	mm.INIT_LIST_HEAD(&Init_ns.List)
+	mnt, err := Vfs_kern_mount(rootfs, 0, []byte("rootfs"), nil)
+	if err != 0 {
+		return err
+	}
+	m := real_mount(mnt)
+	m.attached = true
+	mm.List_add_tail(&m.Mnt_list, &Init_ns.List)
+	Init_ns.Root = m
+	Init_ns.Mounts = 1
+	root := Path{Mnt: mnt, Dentry: mnt.Mnt_root}
+	Set_fs_pwd(&Init_fs, &root)
+	Set_fs_root(&Init_fs, &root)
+	return 0
+}
+
+// Show_mounts writes /proc/mounts: one line per mount, in mount order,
+// as Linux's show_vfsmnt: device, mount point, type, options, "0 0".
+func Show_mounts(m *Seq_file) {
+	if Init_ns.List.Next == nil {
+		return
+	}
+	var buf [256]byte
+	root := &current_fs().Root
+	for l := Init_ns.List.Next; l != &Init_ns.List; l = l.Next {
+		r := mount_of_list(l)
+		dev := "none"
+		if len(r.Mnt_devname) > 0 {
+			dev = unsafe.String(&r.Mnt_devname[0], len(r.Mnt_devname))
+		}
+		p := Path{Mnt: &r.Mnt, Dentry: r.Mnt.Mnt_root}
+		name, err := d_path_in(&p, root, buf[:])
+		if err != 0 {
+			continue
+		}
+		Seq_printf(m, "%s %s %s ", printk.Str(dev), printk.Bytes(name), printk.Str(r.Mnt.Mnt_sb.S_type.Name))
+		show_mnt_opts(m, r)
+		Seq_puts(m, " 0 0\n")
+	}
+}
+
+// show_mnt_opts writes a mount's options (Linux show_mnt_opts and
+// show_sb_opts, then the file system's own).
+func show_mnt_opts(m *Seq_file, r *Mount) {
+	sb := r.Mnt.Mnt_sb
+	if sb.S_flags&SB_RDONLY != 0 || r.Mnt.Mnt_flags&MNT_READONLY != 0 {
+		Seq_puts(m, "ro")
+	} else {
+		Seq_puts(m, "rw")
+	}
+	f := r.Mnt.Mnt_flags
+	for _, o := range [...]struct {
+		bit  uint32
+		name string
+	}{{MNT_NOSUID, ",nosuid"}, {MNT_NODEV, ",nodev"}, {MNT_NOEXEC, ",noexec"}, {MNT_NOATIME, ",noatime"}, {MNT_RELATIME, ",relatime"}} {
+		if f&o.bit != 0 {
+			Seq_puts(m, o.name)
+		}
+	}
+	if sb.S_op != nil && sb.S_op.Show_options != nil {
+		sb.S_op.Show_options(m, sb.S_root)
+	}
+}

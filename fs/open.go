@@ -1,0 +1,380 @@
+package fs
+
+import (
+	"gokern/include/uapi"
+)
+
+// Opening, truncating, changing directory. Linux: fs/open.c
+// (do_sys_openat2, build_open_flags, vfs_open, do_truncate,
+// do_sys_ftruncate, ksys_chdir, ksys_fchdir, ksys_chroot, do_faccessat,
+// filp_open, close), fs/namei.c (path_openat, open_last_lookups, do_open,
+// may_open).
+
+// Open_flags is struct open_flags: what build_open_flags makes of the
+// arguments.
+type Open_flags struct {
+	Open_flag    uint32
+	Mode         uint32
+	Lookup_flags uint32
+}
+
+// VALID_OPEN_FLAGS: the flags open accepts (Linux VALID_OPEN_FLAGS).
+const VALID_OPEN_FLAGS = uapi.O_RDONLY | uapi.O_WRONLY | uapi.O_RDWR | uapi.O_CREAT | uapi.O_EXCL | uapi.O_NOCTTY |
+	uapi.O_TRUNC | uapi.O_APPEND | uapi.O_NONBLOCK | uapi.O_DSYNC | uapi.FASYNC | uapi.O_DIRECT | uapi.O_LARGEFILE |
+	uapi.O_DIRECTORY | uapi.O_NOFOLLOW | uapi.O_NOATIME | uapi.O_CLOEXEC | uapi.O_SYNC | uapi.O_PATH | uapi.O_TMPFILE
+
+// build_open_flags checks and digests open's flags (Linux
+// build_open_flags). open(2) ignores unknown flags, as Linux's does for
+// compatibility; openat2 would not.
+func build_open_flags(flags, mode uint32, op *Open_flags) int {
+	flags &= VALID_OPEN_FLAGS
+	// O_CREAT|O_DIRECTORY asks for nothing sensible (Linux 6.4 on: EINVAL).
+	if flags&uapi.O_CREAT != 0 && flags&uapi.O_DIRECTORY != 0 && flags&uapi.O_TMPFILE != uapi.O_TMPFILE {
+		return -EINVAL
+	}
+	if flags&(uapi.O_CREAT|uapi.O_TMPFILE&^uapi.O_DIRECTORY) != 0 {
+		op.Mode = mode&uapi.S_IALLUGO | uapi.S_IFREG
+	}
+	if flags&(uapi.O_TMPFILE&^uapi.O_DIRECTORY) != 0 {
+		// O_TMPFILE: not supported (Linux: -EOPNOTSUPP from file
+		// systems without tmpfile).
+		return -EOPNOTSUPP
+	}
+	if flags&uapi.O_PATH != 0 {
+		// Only these make sense with O_PATH (Linux O_PATH_FLAGS).
+		flags &= uapi.O_DIRECTORY | uapi.O_NOFOLLOW | uapi.O_PATH | uapi.O_CLOEXEC
+	}
+	// O_SYNC implies O_DSYNC; O_LARGEFILE is forced on 64-bit.
+	flags |= uapi.O_LARGEFILE
+	op.Open_flag = flags
+	if flags&uapi.O_DIRECTORY != 0 {
+		op.Lookup_flags |= LOOKUP_DIRECTORY
+	}
+	if flags&uapi.O_NOFOLLOW == 0 {
+		op.Lookup_flags |= LOOKUP_FOLLOW
+	}
+	if flags&uapi.O_CREAT != 0 && flags&uapi.O_EXCL != 0 {
+		// O_CREAT|O_EXCL never follows a symlink in the last component.
+		op.Lookup_flags &^= LOOKUP_FOLLOW
+	}
+	return 0
+}
+
+// may_open checks what the opened inode allows (Linux may_open).
+func may_open(path *Path, flag uint32) int {
+	inode := path.Dentry.D_inode
+	acc := flag & uapi.O_ACCMODE
+	switch inode.I_mode & uapi.S_IFMT {
+	case uapi.S_IFLNK:
+		return -ELOOP
+	case uapi.S_IFDIR:
+		if acc != uapi.O_RDONLY || flag&uapi.O_CREAT != 0 {
+			return -EISDIR
+		}
+	case uapi.S_IFBLK, uapi.S_IFCHR:
+		if path.Mnt.Mnt_flags&MNT_NODEV != 0 {
+			return -EACCES
+		}
+	case uapi.S_IFSOCK:
+		return -ENXIO
+	}
+	if acc != uapi.O_RDONLY || flag&uapi.O_TRUNC != 0 {
+		if S_ISREG(inode.I_mode) || S_ISDIR(inode.I_mode) {
+			if err := mnt_want_write(path.Mnt); err != 0 {
+				return err
+			}
+		}
+	}
+	return 0
+}
+
+// open_last_lookups handles the last component of an open (Linux
+// open_last_lookups): look it up, creating it with O_CREAT. It returns a
+// symlink body to walk when the last component is a symlink to follow.
+func open_last_lookups(nd *Nameidata, op *Open_flags) ([]byte, int) {
+	flag := op.Open_flag
+	if flag&uapi.O_CREAT == 0 {
+		if nd.Last_type == LAST_NORM && nd.Flags&LOOKUP_FOLLOW == 0 {
+			// O_NOFOLLOW: the symlink itself, refused below unless O_PATH.
+			return walk_component(nd, nd.Last, LAST_NORM, false, nil)
+		}
+		return lookup_last(nd)
+	}
+	// O_CREAT: the last component must be a name, not a directory.
+	if nd.Last_type != LAST_NORM || nd.Flags&lookup_trailing != 0 {
+		return nil, -EISDIR
+	}
+	d, err := Lookup_one(nd.Path.Dentry, nd.Last, 0)
+	if err != 0 {
+		return nil, err
+	}
+	if d.D_inode == nil {
+		dir := nd.Path.Dentry.D_inode
+		if err := mnt_want_write(nd.Path.Mnt); err != 0 {
+			Dput(d)
+			return nil, err
+		}
+		if err := Vfs_create(dir, d, op.Mode&^current_fs().Umask, flag&uapi.O_EXCL != 0); err != 0 {
+			Dput(d)
+			return nil, err
+		}
+		// Created: no truncation, no EEXIST.
+		op.Open_flag &^= uapi.O_TRUNC
+		op.Open_flag |= o_created
+		next := Path{Mnt: Mntget(nd.Path.Mnt), Dentry: d}
+		Path_put(&nd.Path)
+		nd.Path = next
+		return nil, 0
+	}
+	if flag&uapi.O_EXCL != 0 {
+		Dput(d)
+		return nil, -EEXIST
+	}
+	next := Path{Mnt: Mntget(nd.Path.Mnt), Dentry: d}
+	follow_mount(&next)
+	if d_is_symlink(next.Dentry) && nd.Flags&LOOKUP_FOLLOW != 0 {
+		return pick_link(nd, &next, nil)
+	}
+	Path_put(&nd.Path)
+	nd.Path = next
+	return nil, 0
+}
+
+// o_created marks, inside do_open, a file this open created.
+const o_created = 1 << 31
+
+// do_open opens the file the walk ended at (Linux do_open).
+func do_open(nd *Nameidata, f *File, op *Open_flags) int {
+	flag := op.Open_flag
+	d := nd.Path.Dentry
+	if flag&o_created == 0 {
+		if nd.Flags&LOOKUP_DIRECTORY != 0 && !d_can_lookup(d) {
+			return -ENOTDIR
+		}
+		if flag&uapi.O_PATH != 0 {
+			f.F_flags = flag &^ o_created
+			return Vfs_open(&nd.Path, f)
+		}
+		if err := may_open(&nd.Path, flag); err != 0 {
+			return err
+		}
+	}
+	f.F_flags = flag &^ (uapi.O_CREAT | uapi.O_EXCL | uapi.O_NOCTTY | uapi.O_TRUNC | o_created)
+	if err := Vfs_open(&nd.Path, f); err != 0 {
+		return err
+	}
+	if flag&uapi.O_TRUNC != 0 && S_ISREG(d.D_inode.I_mode) {
+		if err := Do_truncate(d, 0); err != 0 {
+			return err
+		}
+	}
+	return 0
+}
+
+// path_openat resolves and opens (Linux path_openat).
+func path_openat(dfd int, name []byte, op *Open_flags, f *File) int {
+	var nd Nameidata
+	if len(name) == 0 {
+		return -ENOENT
+	}
+	if len(name) >= uapi.PATH_MAX {
+		return -ENAMETOOLONG
+	}
+	err := path_init(&nd, dfd, name, op.Lookup_flags)
+	for err == 0 {
+		if err = link_path_walk(&nd, name); err != 0 {
+			break
+		}
+		var body []byte
+		if body, err = open_last_lookups(&nd, op); err != 0 || body == nil {
+			break
+		}
+		if body[0] == '/' {
+			nd_jump_root(&nd)
+		}
+		name = body
+	}
+	if err == 0 {
+		err = do_open(&nd, f, op)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
+// Do_filp_open opens a path name into a new file (Linux do_filp_open).
+func Do_filp_open(dfd int, name []byte, op *Open_flags) (*File, int) {
+	f := Alloc_empty_file(op.Open_flag)
+	if f == nil {
+		return nil, -ENOMEM
+	}
+	if err := path_openat(dfd, name, op, f); err != 0 {
+		f.F_op = nil // not opened: no release
+		Fput(f)
+		return nil, err
+	}
+	return f, 0
+}
+
+// Filp_open opens a file for the kernel's own use (Linux filp_open).
+func Filp_open(name []byte, flags, mode uint32) (*File, int) {
+	var op Open_flags
+	if err := build_open_flags(flags, mode, &op); err != 0 {
+		return nil, err
+	}
+	return Do_filp_open(uapi.AT_FDCWD, name, &op)
+}
+
+// Do_sys_open is openat(2): a new descriptor for the file (Linux
+// do_sys_openat2).
+func Do_sys_open(dfd int, name []byte, flags, mode uint32) int {
+	var op Open_flags
+	if err := build_open_flags(flags, mode, &op); err != 0 {
+		return err
+	}
+	fd := Get_unused_fd_flags(flags)
+	if fd < 0 {
+		return fd
+	}
+	f, err := Do_filp_open(dfd, name, &op)
+	if err != 0 {
+		Put_unused_fd(fd)
+		return err
+	}
+	Fd_install(fd, f)
+	return fd
+}
+
+// Ksys_close is close(2).
+func Ksys_close(fd int) int { return Close_fd(fd) }
+
+// Notify_change applies attribute changes (Linux notify_change).
+func Notify_change(d *Dentry, attr *Iattr) int {
+	inode := d.D_inode
+	if inode.I_op != nil && inode.I_op.Setattr != nil {
+		return inode.I_op.Setattr(d, attr)
+	}
+	return Simple_setattr(d, attr)
+}
+
+// Do_truncate sets a file's size (Linux do_truncate).
+func Do_truncate(d *Dentry, length int64) int {
+	if length < 0 {
+		return -EINVAL
+	}
+	attr := Iattr{Ia_valid: ATTR_SIZE | ATTR_MTIME | ATTR_CTIME, Ia_size: length}
+	return Notify_change(d, &attr)
+}
+
+// Do_sys_truncate is truncate(2) (Linux do_sys_truncate → vfs_truncate).
+func Do_sys_truncate(name []byte, length int64) int {
+	var path Path
+	if err := Kern_path(name, LOOKUP_FOLLOW, &path); err != 0 {
+		return err
+	}
+	defer Path_put(&path)
+	inode := path.Dentry.D_inode
+	switch {
+	case S_ISDIR(inode.I_mode):
+		return -EISDIR
+	case !S_ISREG(inode.I_mode):
+		return -EINVAL
+	}
+	if err := mnt_want_write(path.Mnt); err != 0 {
+		return err
+	}
+	return Do_truncate(path.Dentry, length)
+}
+
+// Do_sys_ftruncate is ftruncate(2) (Linux do_sys_ftruncate).
+func Do_sys_ftruncate(fd int, length int64) int {
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	defer Fput(f)
+	if f.F_mode&FMODE_PATH != 0 {
+		return -EBADF
+	}
+	if !S_ISREG(f.F_inode.I_mode) || f.F_mode&FMODE_WRITE == 0 {
+		return -EINVAL
+	}
+	if length < 0 {
+		return -EINVAL
+	}
+	return Do_truncate(f.F_path.Dentry, length)
+}
+
+// Ksys_chdir is chdir(2) (Linux ksys_chdir).
+func Ksys_chdir(name []byte) int {
+	var path Path
+	if err := Kern_path(name, LOOKUP_FOLLOW|LOOKUP_DIRECTORY, &path); err != 0 {
+		return err
+	}
+	Set_fs_pwd(current_fs(), &path)
+	Path_put(&path)
+	return 0
+}
+
+// Ksys_fchdir is fchdir(2).
+func Ksys_fchdir(fd int) int {
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	defer Fput(f)
+	if !d_can_lookup(f.F_path.Dentry) {
+		return -ENOTDIR
+	}
+	Set_fs_pwd(current_fs(), &f.F_path)
+	return 0
+}
+
+// Ksys_chroot is chroot(2) (Linux ksys_chroot; the task is root, so it
+// may).
+func Ksys_chroot(name []byte) int {
+	var path Path
+	if err := Kern_path(name, LOOKUP_FOLLOW|LOOKUP_DIRECTORY, &path); err != 0 {
+		return err
+	}
+	Set_fs_root(current_fs(), &path)
+	Path_put(&path)
+	return 0
+}
+
+// Access modes for faccessat (include/uapi/linux/fcntl.h? unistd.h).
+const (
+	F_OK = 0
+	X_OK = 1
+	W_OK = 2
+	R_OK = 4
+)
+
+// Do_faccessat is faccessat(2) (Linux do_faccessat). Every task is root
+// until there are credentials: read and write are always allowed, execute
+// needs an x bit somewhere, or a directory; a read-only mount refuses
+// writes.
+func Do_faccessat(dfd int, name []byte, mode int, flags int) int {
+	if mode&^(R_OK|W_OK|X_OK) != 0 {
+		return -EINVAL
+	}
+	lf := uint32(LOOKUP_FOLLOW)
+	if flags&uapi.AT_SYMLINK_NOFOLLOW != 0 {
+		lf = 0
+	}
+	if flags&uapi.AT_EMPTY_PATH != 0 {
+		lf |= LOOKUP_EMPTY
+	}
+	var path Path
+	if err := User_path_at(dfd, name, lf, &path); err != 0 {
+		return err
+	}
+	defer Path_put(&path)
+	inode := path.Dentry.D_inode
+	if mode&X_OK != 0 && !S_ISDIR(inode.I_mode) && inode.I_mode&0o111 == 0 {
+		return -EACCES
+	}
+	if mode&W_OK != 0 && (S_ISREG(inode.I_mode) || S_ISDIR(inode.I_mode)) {
+		return mnt_want_write(path.Mnt)
+	}
+	return 0
+}

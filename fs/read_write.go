@@ -1,0 +1,313 @@
+package fs
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
+)
+
+// Reading, writing, seeking. Linux: fs/read_write.c (vfs_read,
+// vfs_write, ksys_read, ksys_write, ksys_pread64, ksys_pwrite64,
+// ksys_lseek, generic_file_llseek, no_llseek, default_llseek), mm/
+// filemap.c (generic_file_read_iter) and the write side of
+// simple_write_begin/end (fs/libfs.c) for page-cache files.
+
+// MAX_RW_COUNT: one read or write moves at most this much (Linux
+// MAX_RW_COUNT, INT_MAX rounded down to a page).
+const MAX_RW_COUNT = 0x7ffff000
+
+// MAX_LFS_FILESIZE: the largest file offset (Linux, 64-bit).
+const MAX_LFS_FILESIZE = 1<<63 - 1
+
+// Vfs_read reads from f at *pos into to (Linux vfs_read).
+func Vfs_read(f *File, to *Iov_iter, pos *int64) int64 {
+	if f.F_mode&FMODE_READ == 0 {
+		return -EBADF
+	}
+	if f.F_op == nil || f.F_op.Read == nil {
+		return -EINVAL
+	}
+	if to.Count() == 0 {
+		return 0
+	}
+	if to.count > MAX_RW_COUNT {
+		to.count = MAX_RW_COUNT
+	}
+	return f.F_op.Read(f, to, pos)
+}
+
+// Vfs_write writes from to f at *pos (Linux vfs_write).
+func Vfs_write(f *File, from *Iov_iter, pos *int64) int64 {
+	if f.F_mode&FMODE_WRITE == 0 {
+		return -EBADF
+	}
+	if f.F_op == nil || f.F_op.Write == nil {
+		return -EINVAL
+	}
+	if from.Count() == 0 {
+		return 0
+	}
+	if from.count > MAX_RW_COUNT {
+		from.count = MAX_RW_COUNT
+	}
+	return f.F_op.Write(f, from, pos)
+}
+
+// file_ppos is where a read or write of f starts: nil for a stream
+// (Linux file_ppos).
+func file_ppos(f *File) *int64 {
+	if f.F_mode&FMODE_STREAM != 0 {
+		return nil
+	}
+	return &f.F_pos
+}
+
+// Ksys_read is read(2) (Linux ksys_read).
+func Ksys_read(fd int, to *Iov_iter) int64 {
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	defer Fput(f)
+	if f.F_mode&FMODE_PATH != 0 {
+		return -EBADF
+	}
+	var pos int64
+	ppos := file_ppos(f)
+	if ppos != nil {
+		pos = *ppos
+	}
+	n := Vfs_read(f, to, &pos)
+	if n >= 0 && ppos != nil {
+		*ppos = pos
+	}
+	return n
+}
+
+// Ksys_write is write(2) (Linux ksys_write).
+func Ksys_write(fd int, from *Iov_iter) int64 {
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	defer Fput(f)
+	if f.F_mode&FMODE_PATH != 0 {
+		return -EBADF
+	}
+	var pos int64
+	ppos := file_ppos(f)
+	if ppos != nil {
+		pos = *ppos
+	}
+	n := Vfs_write(f, from, &pos)
+	if n >= 0 && ppos != nil {
+		*ppos = pos
+	}
+	return n
+}
+
+// Ksys_pread64 is pread64(2): a read at pos that leaves the file
+// position alone (Linux ksys_pread64).
+func Ksys_pread64(fd int, to *Iov_iter, pos int64) int64 {
+	if pos < 0 {
+		return -EINVAL
+	}
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	defer Fput(f)
+	if f.F_mode&FMODE_PATH != 0 {
+		return -EBADF
+	}
+	if f.F_mode&FMODE_PREAD == 0 {
+		return -ESPIPE
+	}
+	return Vfs_read(f, to, &pos)
+}
+
+// Ksys_pwrite64 is pwrite64(2) (Linux ksys_pwrite64). As on Linux, a
+// file opened O_APPEND appends whatever pos says.
+func Ksys_pwrite64(fd int, from *Iov_iter, pos int64) int64 {
+	if pos < 0 {
+		return -EINVAL
+	}
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	defer Fput(f)
+	if f.F_mode&FMODE_PATH != 0 {
+		return -EBADF
+	}
+	if f.F_mode&FMODE_PWRITE == 0 {
+		return -ESPIPE
+	}
+	return Vfs_write(f, from, &pos)
+}
+
+// Vfs_llseek moves f's position (Linux vfs_llseek).
+func Vfs_llseek(f *File, offset int64, whence int) int64 {
+	if f.F_mode&FMODE_LSEEK == 0 {
+		return -ESPIPE
+	}
+	if f.F_op.Llseek == nil {
+		return Default_llseek(f, offset, whence)
+	}
+	return f.F_op.Llseek(f, offset, whence)
+}
+
+// Ksys_lseek is lseek(2) (Linux ksys_lseek).
+func Ksys_lseek(fd int, offset int64, whence int) int64 {
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	defer Fput(f)
+	if f.F_mode&FMODE_PATH != 0 {
+		return -EBADF
+	}
+	if whence < uapi.SEEK_SET || whence > uapi.SEEK_HOLE {
+		return -EINVAL
+	}
+	return Vfs_llseek(f, offset, whence)
+}
+
+// vfs_setpos sets a checked position (Linux vfs_setpos).
+func vfs_setpos(f *File, offset, maxsize int64) int64 {
+	if offset < 0 || offset > maxsize {
+		return -EINVAL
+	}
+	f.F_pos = offset
+	return offset
+}
+
+// Generic_file_llseek is lseek for files with a size: SEEK_SET, CUR,
+// END, and DATA/HOLE treating the whole file as data (Linux
+// generic_file_llseek).
+func Generic_file_llseek(f *File, offset int64, whence int) int64 {
+	size := I_size_read(f.F_inode)
+	switch whence {
+	case uapi.SEEK_END:
+		offset += size
+	case uapi.SEEK_CUR:
+		if offset == 0 {
+			return f.F_pos
+		}
+		offset += f.F_pos
+	case uapi.SEEK_DATA:
+		if offset < 0 || offset >= size {
+			return -ENXIO
+		}
+	case uapi.SEEK_HOLE:
+		if offset < 0 || offset >= size {
+			return -ENXIO
+		}
+		offset = size
+	case uapi.SEEK_SET:
+	default:
+		return -EINVAL
+	}
+	return vfs_setpos(f, offset, MAX_LFS_FILESIZE)
+}
+
+// Default_llseek is Generic_file_llseek's SET/CUR/END for files without
+// their own (Linux default_llseek).
+func Default_llseek(f *File, offset int64, whence int) int64 {
+	if whence == uapi.SEEK_DATA || whence == uapi.SEEK_HOLE {
+		return -EINVAL
+	}
+	return Generic_file_llseek(f, offset, whence)
+}
+
+// Noop_llseek accepts any seek and changes nothing (Linux noop_llseek:
+// ttys, /dev/null).
+func Noop_llseek(f *File, offset int64, whence int) int64 { return f.F_pos }
+
+// Generic_file_read reads a page-cache file (Linux
+// generic_file_read_iter → filemap_read): up to i_size, holes as zeros.
+func Generic_file_read(f *File, to *Iov_iter, pos *int64) int64 {
+	inode := f.F_inode
+	var done int64
+	for to.Count() > 0 {
+		size := I_size_read(inode)
+		if *pos >= size {
+			break
+		}
+		index, off := uint64(*pos)>>asm.PAGE_SHIFT, *pos&(asm.PAGE_SIZE-1)
+		n := int(min(asm.PAGE_SIZE-off, size-*pos, int64(to.Count())))
+		var c int
+		if p := Find_get_page(&inode.I_data, index); p != 0 {
+			c = to.Copy_to_iter(unsafe.Slice((*byte)(unsafe.Add(nil, p+uintptr(off))), n))
+		} else {
+			c = to.Iov_iter_zero(n)
+		}
+		done += int64(c)
+		*pos += int64(c)
+		if c < n {
+			if done == 0 {
+				return -EFAULT
+			}
+			break
+		}
+	}
+	return done
+}
+
+// Generic_file_write writes a page-cache file, growing it (Linux
+// generic_perform_write with simple_write_begin/simple_write_end): with
+// O_APPEND at the end; a short count when memory runs out after some
+// bytes, -ENOMEM before any.
+func Generic_file_write(f *File, from *Iov_iter, pos *int64) int64 {
+	inode := f.F_inode
+	if f.F_flags&uapi.O_APPEND != 0 {
+		*pos = I_size_read(inode)
+	}
+	// The page cache's tree reaches 512 GiB (s_maxbytes).
+	if *pos > MAX_LFS_FILESIZE-int64(from.Count()) || uint64(*pos+int64(from.Count())-1)>>asm.PAGE_SHIFT > maxIndex(radixMaxHeight) {
+		return -EFBIG
+	}
+	var done int64
+	for from.Count() > 0 {
+		index, off := uint64(*pos)>>asm.PAGE_SHIFT, *pos&(asm.PAGE_SIZE-1)
+		n := int(min(asm.PAGE_SIZE-off, int64(from.Count())))
+		p := Find_or_create_page(&inode.I_data, index)
+		if p == 0 {
+			if done == 0 {
+				return -ENOMEM
+			}
+			break
+		}
+		c := from.Copy_from_iter(unsafe.Slice((*byte)(unsafe.Add(nil, p+uintptr(off))), n))
+		done += int64(c)
+		*pos += int64(c)
+		if *pos > I_size_read(inode) {
+			I_size_write(inode, *pos)
+		}
+		if c < n {
+			if done == 0 {
+				return -EFAULT
+			}
+			break
+		}
+	}
+	if done > 0 {
+		touch_mc(inode)
+	}
+	return done
+}
+
+// Kernel_read reads from a file into a kernel buffer at *pos (Linux
+// kernel_read): for exec, reading an ELF from the initramfs.
+func Kernel_read(f *File, buf []byte, pos *int64) int64 {
+	it := Iov_iter_kvec(buf)
+	return Vfs_read(f, &it, pos)
+}
+
+// Kernel_write writes a kernel buffer to a file at *pos (Linux
+// kernel_write).
+func Kernel_write(f *File, buf []byte, pos *int64) int64 {
+	it := Iov_iter_kvec(buf)
+	return Vfs_write(f, &it, pos)
+}
