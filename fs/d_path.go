@@ -76,4 +76,3 @@ func Ksys_getcwd(buf []byte) int {
 	buf[len(name)] = 0
 	return len(name) + 1
 }
-

@@ -237,7 +237,7 @@ func D_move(d, newparent *Dentry, newname []byte) int {
 
 // dentryAt and uintptrOf convert a dentry kept in a word
 // (file.Private_data) and back.
-func dentryAt(p uintptr) *Dentry   { return (*Dentry)(unsafe.Add(nil, p)) }
+func dentryAt(p uintptr) *Dentry  { return (*Dentry)(unsafe.Add(nil, p)) }
 func uintptrOf(d *Dentry) uintptr { return uintptr(unsafe.Pointer(d)) }
 
 // dcache_bug reports a broken reference count and leaves the dentry

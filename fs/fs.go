@@ -70,7 +70,7 @@ type Qstr struct {
 
 // Bytes is the name as a slice; String as a string (no copy: it lives
 // as long as the dentry keeps this name).
-func (q *Qstr) Bytes() []byte   { return unsafe.Slice(q.Name, q.Len) }
+func (q *Qstr) Bytes() []byte  { return unsafe.Slice(q.Name, q.Len) }
 func (q *Qstr) String() string { return unsafe.String(q.Name, q.Len) }
 
 // DNAME_INLINE_LEN: names this long or shorter live in the dentry itself
@@ -260,10 +260,10 @@ const (
 
 // SuperOperations is struct super_operations.
 type SuperOperations struct {
-	Alloc_inode   func(sb *SuperBlock) *Inode
-	Evict_inode   func(inode *Inode)
-	Statfs        func(d *Dentry, buf *Kstatfs) int
-	Show_options  func(m *Seq_file, root *Dentry) int
+	Alloc_inode  func(sb *SuperBlock) *Inode
+	Evict_inode  func(inode *Inode)
+	Statfs       func(d *Dentry, buf *Kstatfs) int
+	Show_options func(m *Seq_file, root *Dentry) int
 }
 
 // Kstatfs is struct kstatfs.
@@ -310,4 +310,6 @@ func d_is_dir(d *Dentry) bool             { return d.D_inode != nil && S_ISDIR(d
 func d_is_symlink(d *Dentry) bool         { return d.D_inode != nil && S_ISLNK(d.D_inode.I_mode) }
 
 // d_can_lookup: a directory that can be walked into.
-func d_can_lookup(d *Dentry) bool { return d_is_dir(d) && d.D_inode.I_op != nil && d.D_inode.I_op.Lookup != nil }
+func d_can_lookup(d *Dentry) bool {
+	return d_is_dir(d) && d.D_inode.I_op != nil && d.D_inode.I_op.Lookup != nil
+}

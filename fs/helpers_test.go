@@ -54,8 +54,8 @@ func read(fd int, b []byte) int64 {
 }
 
 func mkdir(path string, mode uint32) int { return fs.Do_mkdirat(AT_FDCWD, []byte(path), mode) }
-func unlink(path string) int            { return fs.Do_unlinkat(AT_FDCWD, []byte(path)) }
-func rmdir(path string) int             { return fs.Do_rmdir(AT_FDCWD, []byte(path)) }
+func unlink(path string) int             { return fs.Do_unlinkat(AT_FDCWD, []byte(path)) }
+func rmdir(path string) int              { return fs.Do_rmdir(AT_FDCWD, []byte(path)) }
 func symlink(target, path string) int {
 	return fs.Do_symlinkat([]byte(target), AT_FDCWD, []byte(path))
 }

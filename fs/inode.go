@@ -149,7 +149,7 @@ func touch_mc(inode *Inode) {
 
 // I_size_read and i_size_write (Linux's, without the seqcount a 32-bit
 // SMP kernel needs).
-func I_size_read(inode *Inode) int64       { return inode.I_size }
+func I_size_read(inode *Inode) int64        { return inode.I_size }
 func I_size_write(inode *Inode, size int64) { inode.I_size = size }
 
 // Inode_set_link gives a symlink inode its body, copied into kmalloc'd

@@ -24,10 +24,10 @@ type Vfsmount struct {
 
 // Mnt_flags (MNT_*, include/linux/mount.h).
 const (
-	MNT_NOSUID  = 0x01
-	MNT_NODEV   = 0x02
-	MNT_NOEXEC  = 0x04
-	MNT_NOATIME = 0x08
+	MNT_NOSUID   = 0x01
+	MNT_NODEV    = 0x02
+	MNT_NOEXEC   = 0x04
+	MNT_NOATIME  = 0x08
 	MNT_RELATIME = 0x20
 	MNT_READONLY = 0x40
 	// MNT_INTERNAL: a kernel-internal mount (pipefs), never in the tree.
@@ -50,8 +50,8 @@ type Mount struct {
 
 // Mnt_namespace is struct mnt_namespace.
 type Mnt_namespace struct {
-	Root  *Mount
-	List  mm.ListHead
+	Root   *Mount
+	List   mm.ListHead
 	Mounts int
 }
 

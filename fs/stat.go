@@ -155,4 +155,3 @@ func Do_readlinkat(dfd int, name []byte, out *Iov_iter) int {
 	}
 	return n
 }
-
