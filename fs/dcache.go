@@ -251,6 +251,9 @@ func dcache_bug(d *Dentry, what string) {
 // init_rootfs, init_mount_tree; pipefs from its fs_initcall). Package
 // initialisers never run in the kernel, so the lists are made here.
 func Vfs_caches_init(rootfs *FileSystemType) int {
+	if !vfs_create_caches() {
+		return -ENOMEM
+	}
 	mm.INIT_LIST_HEAD(&super_blocks)
 	if err := Init_pipe_fs(); err != 0 {
 		return err
