@@ -209,6 +209,9 @@ const (
 	ATTR_ATIME = 1 << 4
 	ATTR_MTIME = 1 << 5
 	ATTR_CTIME = 1 << 6
+	// ATTR_ATIME_SET, ATTR_MTIME_SET: the time given, not "now".
+	ATTR_ATIME_SET = 1 << 7
+	ATTR_MTIME_SET = 1 << 8
 )
 
 // Kstat is struct kstat, what getattr fills and stat and statx copy out.

@@ -187,13 +187,17 @@ func Simple_setattr(d *Dentry, attr *Iattr) int {
 	}
 	now := Current_time(inode)
 	if v&ATTR_ATIME != 0 {
-		inode.I_atime = attr.Ia_atime
+		if v&ATTR_ATIME_SET != 0 {
+			inode.I_atime = attr.Ia_atime
+		} else {
+			inode.I_atime = now
+		}
 	}
 	if v&ATTR_MTIME != 0 {
-		if attr.Ia_mtime == (Timespec64{}) {
-			inode.I_mtime = now
-		} else {
+		if v&ATTR_MTIME_SET != 0 {
 			inode.I_mtime = attr.Ia_mtime
+		} else {
+			inode.I_mtime = now
 		}
 	}
 	inode.I_ctime = now

@@ -626,3 +626,39 @@ func Is_free_buddy_page(p *Page) bool {
 	}
 	return false
 }
+
+// POISON_FREE_INITMEM: the byte freed init memory is filled with (Linux
+// include/linux/poison.h), so a stale pointer into it reads 0xcc...
+const POISON_FREE_INITMEM = 0xcc
+
+// Free_reserved_area gives the buddy allocator the whole pages of [start,
+// end) (direct-map addresses) that stayed reserved since boot — the
+// initrd after its unpacking, init memory — filling them with poison
+// first unless it is negative, and says so: "Freeing initrd memory:
+// 2048K" (Linux free_reserved_area with free_reserved_page and
+// adjust_managed_page_count). A page that is not reserved is skipped: it
+// was never the caller's. It returns the pages freed.
+func Free_reserved_area(start, end uintptr, poison int, s string) uint64 {
+	start = (start + asm.PAGE_SIZE - 1) &^ (asm.PAGE_SIZE - 1)
+	end &^= asm.PAGE_SIZE - 1
+	var pages uint64
+	for pos := start; pos < end; pos += asm.PAGE_SIZE {
+		pfn := pa(pos) >> asm.PAGE_SHIFT
+		if memmapStateOf(pfn) != memmapInit || !PageReserved(Pfn_to_page(pfn)) {
+			continue
+		}
+		if poison >= 0 {
+			b := unsafe.Slice((*byte)(unsafe.Add(nil, pos)), asm.PAGE_SIZE)
+			for i := range b {
+				b[i] = byte(poison)
+			}
+		}
+		X__free_pages_core(Pfn_to_page(pfn), 0)
+		Totalram_pages++
+		pages++
+	}
+	if pages != 0 && s != "" {
+		printk.Pr_info("Freeing %s memory: %dK\n", printk.Str(s), printk.Int(K(pages)))
+	}
+	return pages
+}
