@@ -9,6 +9,7 @@ import (
 const (
 	EPERM        = uapi.EPERM
 	ENOENT       = uapi.ENOENT
+	ESRCH        = uapi.ESRCH
 	EINTR        = uapi.EINTR
 	EIO          = uapi.EIO
 	ENXIO        = uapi.ENXIO

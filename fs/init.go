@@ -13,9 +13,9 @@ func Init_mknod(name []byte, mode uint32, dev uapi.Dev_t) int {
 	return Do_mknodat(uapi.AT_FDCWD, name, mode, dev)
 }
 func Init_symlink(target, name []byte) int { return Do_symlinkat(target, uapi.AT_FDCWD, name) }
-func Init_link(old, new []byte) int       { return Do_linkat(uapi.AT_FDCWD, old, uapi.AT_FDCWD, new, 0) }
-func Init_unlink(name []byte) int         { return Do_unlinkat(uapi.AT_FDCWD, name) }
-func Init_rmdir(name []byte) int          { return Do_rmdir(uapi.AT_FDCWD, name) }
+func Init_link(old, new []byte) int        { return Do_linkat(uapi.AT_FDCWD, old, uapi.AT_FDCWD, new, 0) }
+func Init_unlink(name []byte) int          { return Do_unlinkat(uapi.AT_FDCWD, name) }
+func Init_rmdir(name []byte) int           { return Do_rmdir(uapi.AT_FDCWD, name) }
 
 // init_setattr applies attr to name (lookup_flags: LOOKUP_FOLLOW or 0).
 func init_setattr(name []byte, lookup_flags uint32, attr *Iattr) int {

@@ -70,6 +70,19 @@ func Seq_printf(m *Seq_file, format string, args ...printk.Arg) {
 	m.Count += n
 }
 
+// Seq_get_buf returns the room left, for a show that writes directly;
+// Seq_commit then says how much it wrote, or -1 for "did not fit"
+// (Linux seq_get_buf, seq_commit).
+func Seq_get_buf(m *Seq_file) []byte { return m.Buf[m.Count:] }
+
+func Seq_commit(m *Seq_file, n int) {
+	if n < 0 || n > len(m.Buf)-m.Count {
+		m.overflow = true
+		return
+	}
+	m.Count += n
+}
+
 // Seq_pad pads the line to width with spaces and ends it with c (Linux
 // seq_pad, for /proc/<pid>/maps).
 func Seq_pad(m *Seq_file, start, width int, c byte) {

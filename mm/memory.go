@@ -252,7 +252,12 @@ func int_sqrt(x uint64) uint64 {
 // free blocks of each order (Linux mm/vmstat.c frag_show_print).
 //
 //	Node 0, zone      DMA      1      0      1      0      2      1      1      0      1      1      3
-func Frag_show() {
+func Frag_show() { Frag_show_lines(pr_info_line) }
+
+// Frag_show_lines gives Frag_show's lines, without their newlines, to
+// emit: the console or /proc/buddyinfo (Linux frag_show, which writes
+// to a seq_file).
+func Frag_show_lines(emit func(line []byte)) {
 	pgdat := NODE_DATA(0)
 	var line [16 + 8 + MAX_ORDER*16]byte
 	for i := range pgdat.Node_zones {
@@ -264,6 +269,9 @@ func Frag_show() {
 		for o := range z.Free_area {
 			n += printk.Snprintf(line[n:], "%6lu ", printk.Int(z.Free_area[o].Nr_free))
 		}
-		printk.Pr_info("%s\n", printk.Bytes(line[:n]))
+		emit(line[:n])
 	}
 }
+
+// pr_info_line prints one line of a show function.
+func pr_info_line(line []byte) { printk.Pr_info("%s\n", printk.Bytes(line)) }

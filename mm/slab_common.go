@@ -591,29 +591,39 @@ func Krealloc(objp unsafe.Pointer, new_size uint64, gfp Gfp) unsafe.Pointer {
 
 // Print_slabinfo_header prints /proc/slabinfo's header, version 2.1
 // (Linux print_slabinfo_header).
-func Print_slabinfo_header() {
-	printk.Pr_info("slabinfo - version: 2.1\n")
-	printk.Pr_info("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n")
+func Print_slabinfo_header() { print_slabinfo_header(pr_info_line) }
+
+func print_slabinfo_header(emit func(line []byte)) {
+	emit(strBytes("slabinfo - version: 2.1"))
+	emit(strBytes("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>"))
 }
+
+// strBytes is a string's bytes, read-only, without a copy ([]byte(s)
+// of a long string would reach the Go allocator).
+func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // cache_show prints one cache's /proc/slabinfo line (Linux cache_show,
 // SLAB's get_slabinfo).
-func cache_show(c *KmemCache) {
+func cache_show(c *KmemCache, emit func(line []byte)) {
 	active_objs, num_objs, active_slabs, num_slabs := kmem_cache_node_objects(c)
 	var line [160]byte
 	n := printk.Snprintf(line[:], "%-17s %6lu %6lu %6u %4u %4d", printk.Str(Kmem_cache_name(c)), printk.Int(active_objs),
 		printk.Int(num_objs), printk.Int(c.Size), printk.Int(c.Num), printk.Int(1<<c.Gfporder))
 	n += printk.Snprintf(line[n:], " : tunables %4u %4u %4u", printk.Int(c.Limit), printk.Int(c.Batchcount), printk.Int(c.Shared))
 	n += printk.Snprintf(line[n:], " : slabdata %6lu %6lu %6lu", printk.Int(active_slabs), printk.Int(num_slabs), printk.Int(0))
-	printk.Pr_info("%s\n", printk.Bytes(line[:n]))
+	emit(line[:n])
 }
 
 // Slab_show prints /proc/slabinfo: the header and one line per cache,
 // newest first, as Linux lists slab_caches (gokern has no /proc yet: the
 // "slabinfo" option prints it at the end of boot).
-func Slab_show() {
-	Print_slabinfo_header()
+func Slab_show() { Slab_show_lines(pr_info_line) }
+
+// Slab_show_lines gives Slab_show's lines to emit: the console or
+// /proc/slabinfo (Linux slab_show with its seq_file).
+func Slab_show_lines(emit func(line []byte)) {
+	print_slabinfo_header(emit)
 	for e := Slab_caches.Next; e != &Slab_caches; e = e.Next {
-		cache_show(cacheOf(e))
+		cache_show(cacheOf(e), emit)
 	}
 }

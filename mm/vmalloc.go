@@ -578,7 +578,11 @@ func Find_vm_area(addr unsafe.Pointer) *VmStruct {
 // s_show).
 //
 //	0xffffc90000000000-0xffffc90000005000   20480 kernel_init_freeable+0x5a/0x140 pages=4 vmalloc
-func Vmallocinfo() {
+func Vmallocinfo() { Vmallocinfo_lines(pr_info_line) }
+
+// Vmallocinfo_lines gives Vmallocinfo's lines to emit: the console or
+// /proc/vmallocinfo (Linux vmalloc_info_show with its seq_file).
+func Vmallocinfo_lines(emit func(line []byte)) {
 	for n := rbtree.Rb_first(&vmap_area_root); n != nil; n = rbtree.Rb_next(n) {
 		va := vaOf(n)
 		v := va.Vm
@@ -612,7 +616,7 @@ func Vmallocinfo() {
 				k += copy(line[k:], " vpages")
 			}
 		}
-		printk.Pr_info("%s\n", printk.Bytes(line[:k]))
+		emit(line[:k])
 	}
 }
 

@@ -18,7 +18,18 @@ var Arch_show_interrupts func()
 //	0:         25   IO-APIC    2-edge      timer
 //	4:          3   IO-APIC    4-edge      ttyS0
 func Show_interrupts() {
-	printk.Pr_info("           CPU0\n")
+	Show_interrupts_lines(func(line []byte) { printk.Pr_info("%s\n", printk.Bytes(line)) })
+	if Arch_show_interrupts != nil {
+		Arch_show_interrupts()
+	}
+}
+
+// Show_interrupts_lines gives the table's lines (the header and one per
+// line with a handler or interrupts) to emit: the console or
+// /proc/interrupts (Linux show_interrupts writes to a seq_file).
+func Show_interrupts_lines(emit func(line []byte)) {
+	var line [160]byte
+	emit(line[:printk.Snprintf(line[:], "           CPU0")])
 	for i, d := range irq_desc {
 		if d == nil || d.Action == nil && d.Kstat_irqs == 0 {
 			continue
@@ -31,17 +42,14 @@ func Show_interrupts() {
 		if d.Action != nil {
 			name = d.Action.Name
 		}
-		printk.Pr_info("%3d: %10d   %-8s %3d-%-8s %s", printk.Int(i), printk.Int(d.Kstat_irqs), printk.Str(chip),
+		n := printk.Snprintf(line[:], "%3d: %10d   %-8s %3d-%-8s %s", printk.Int(i), printk.Int(d.Kstat_irqs), printk.Str(chip),
 			printk.Int(d.Irq_data.Hwirq), printk.Str(d.Name), printk.Str(name))
 		for a := d.Action; a != nil && a.Next != nil; a = a.Next {
-			printk.Pr_cont(", %s", printk.Str(a.Next.Name))
+			n += printk.Snprintf(line[n:], ", %s", printk.Str(a.Next.Name))
 		}
 		if d.Unhandled != 0 {
-			printk.Pr_cont("  (%d unhandled)", printk.Int(d.Unhandled))
+			n += printk.Snprintf(line[n:], "  (%d unhandled)", printk.Int(d.Unhandled))
 		}
-		printk.Pr_cont("\n")
-	}
-	if Arch_show_interrupts != nil {
-		Arch_show_interrupts()
+		emit(line[:n])
 	}
 }
