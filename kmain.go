@@ -19,9 +19,16 @@ import (
 	x86mm "gokern/arch/amd64/mm"
 	"gokern/arch/amd64/tsc"
 	"gokern/cmdline"
+	"gokern/drivers/char"
 	"gokern/drivers/debugexit"
 	"gokern/drivers/serial8250"
+	"gokern/drivers/tty"
+	"gokern/fs"
+	"gokern/fs/proc"
+	"gokern/fs/ramfs"
+	"gokern/init/initramfs"
 	"gokern/kallsyms"
+	"gokern/kernel"
 	"gokern/kernel/irq"
 	"gokern/kunit"
 	"gokern/mm"
@@ -71,6 +78,11 @@ func start_kernel() {
 	// Every slab cache gets its full per-CPU array (Linux
 	// kmem_cache_init_late).
 	do_one_initcall(mm.Kmem_cache_init_late)
+	// The VFS: its caches, and rootfs mounted as "/" (Linux
+	// vfs_caches_init → mnt_init → init_rootfs, init_mount_tree).
+	do_one_initcall(vfs_caches_init)
+	// procfs registered, for init to mount (Linux proc_root_init).
+	do_one_initcall(proc_root_init)
 	// The rest: kernel_init's work, then the idle loop.
 	arch_call_rest_init()
 }
@@ -156,6 +168,15 @@ func kernel_init() {
 
 //go:noinline
 func kernel_init_freeable() {
+	// The drivers and file systems (Linux do_basic_setup →
+	// do_initcalls): ramfs and tmpfs, the memory devices, the ttys.
+	do_basic_setup()
+	// The built-in archive and the initrd, unpacked into rootfs, the
+	// initrd's pages freed (Linux populate_rootfs, a rootfs_initcall).
+	initramfs.Populate_rootfs(amd64.Phys_initrd_start, amd64.Phys_initrd_size)
+	// /dev/console as descriptors 0, 1 and 2 of the boot task, which
+	// init inherits (Linux console_on_rootfs).
+	initramfs.Console_on_rootfs()
 	// In-kernel selftests, if the command line asks (selftest=all|a,b;
 	// Linux runs KUnit here, kunit_run_all_tests).
 	kunit_run_all_tests(cmdline.BootCommandLine())
@@ -273,6 +294,14 @@ var selftests = []kunit.KunitCase{
 	{Name: "lapic", Run: apic.Test_lapic},
 	{Name: "ioapic", Run: apic.Test_ioapic},
 	{Name: "i8259", Run: i8259.Test_i8259},
+	{Name: "fs_vfs", Run: fs.Test_fs_vfs},
+	{Name: "fs_pipe", Run: fs.Test_fs_pipe},
+	{Name: "fs_nomem", Run: fs.Test_fs_nomem},
+	{Name: "fs_initramfs", Run: initramfs.Test_fs_initramfs},
+	// Needs an initrd (-initrd).
+	{Name: "fs_initrd_freed", Run: initramfs.Test_fs_initrd_freed, Explicit: true},
+	{Name: "fs_proc", Run: proc.Test_fs_proc},
+	{Name: "fs_tty", Run: tty.Test_fs_tty},
 	{Name: "printk_log_buf", Run: test_printk_log_buf},
 	{Name: "kallsyms", Run: test_kallsyms},
 	// trap_init and the exception handlers (traps/selftests.go).
@@ -326,4 +355,52 @@ func kunit_run_all_tests(cmd []byte) {
 	}
 	printk.Pr_emerg("selftest: FAILED\n")
 	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
+}
+
+// vfs_caches_init: Linux init/main.c's call; the VFS panics if it cannot
+// make its caches or mount rootfs, as Linux's.
+func vfs_caches_init() {
+	if err := fs.Vfs_caches_init(&ramfs.Rootfs_fs_type); err != 0 {
+		kernel.Panic("VFS: cannot mount rootfs: %d", printk.Int(err))
+	}
+}
+
+// proc_root_init registers procfs and gives /proc/version its text.
+func proc_root_init() {
+	proc.Linux_proc_banner = linux_proc_banner()
+	proc.Proc_root_init()
+}
+
+// proc_banner_buf holds /proc/version's text.
+var proc_banner_buf [128]byte
+
+// linux_proc_banner is the banner as /proc/version shows it (Linux
+// linux_proc_banner).
+func linux_proc_banner() string {
+	n := printk.Snprintf(proc_banner_buf[:], "gokern version %s (%s) %s", printk.Str(gokern_version), printk.Str(go_version), printk.Str(build_info))
+	return unsafe.String(&proc_banner_buf[0], n)
+}
+
+// do_basic_setup runs the initcalls of the file side (Linux
+// do_basic_setup → do_initcalls: init_ramfs_fs, chr_dev_init, tty_init,
+// serial8250_init), each reported like a start_kernel step.
+func do_basic_setup() {
+	do_one_initcall(init_ramfs_fs)
+	do_one_initcall(chr_dev_init)
+	do_one_initcall(tty_init)
+}
+
+func init_ramfs_fs() { check_initcall("init_ramfs_fs", ramfs.Init_ramfs_fs()) }
+func chr_dev_init()  { check_initcall("chr_dev_init", char.Chr_dev_init()) }
+func tty_init() {
+	check_initcall("tty_init", tty.Tty_init())
+	check_initcall("serial8250_init", tty.Serial8250_init())
+}
+
+// check_initcall reports an initcall that failed, as Linux's
+// "initcall ... returned with error code" does.
+func check_initcall(name string, err int) {
+	if err != 0 {
+		printk.Pr_warn("initcall %s returned with error code %d\n", printk.Str(name), printk.Int(err))
+	}
 }

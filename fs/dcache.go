@@ -243,7 +243,7 @@ func uintptrOf(d *Dentry) uintptr { return uintptr(unsafe.Pointer(d)) }
 // dcache_bug reports a broken reference count and leaves the dentry
 // alone (a leak, never a use after free).
 func dcache_bug(d *Dentry, what string) {
-	vfs_bug("VFS: %s: dentry %s, count %d", d, what)
+	vfs_bug(d, what)
 }
 
 // Vfs_caches_init sets up the VFS and mounts rootfs as "/" (Linux

@@ -48,8 +48,8 @@ const (
 // selftests and host tests require it to stay 0.
 var Vfs_bugs uint64
 
-// vfs_bug reports a broken VFS invariant on object d, a dentry.
-func vfs_bug(format string, d *Dentry, what string) {
+// vfs_bug reports a broken VFS invariant on d, a dentry.
+func vfs_bug(d *Dentry, what string) {
 	Vfs_bugs++
-	printk.Pr_err(format+"\n", printk.Str(what), printk.Bytes(d.D_name.Bytes()), printk.Int(d.D_count))
+	printk.Pr_err("VFS: %s: dentry %s, count %d\n", printk.Str(what), printk.Bytes(d.D_name.Bytes()), printk.Int(d.D_count))
 }

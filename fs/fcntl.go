@@ -32,7 +32,14 @@ func Do_fcntl(fd int, cmd int, arg uintptr) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := do_fcntl_body(fd, f, cmd, arg)
+	Fput(f)
+	return ret
+}
+
+// do_fcntl_body is the rest of Do_fcntl, run while Do_fcntl holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func do_fcntl_body(fd int, f *File, cmd int, arg uintptr) int64 {
 	if f.F_mode&FMODE_PATH != 0 {
 		switch cmd {
 		case uapi.F_DUPFD, uapi.F_DUPFD_CLOEXEC, uapi.F_GETFD, uapi.F_SETFD, uapi.F_GETFL:

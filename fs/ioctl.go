@@ -16,7 +16,14 @@ func Ksys_ioctl(fd int, cmd uint32, arg uintptr) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_ioctl_body(fd, f, cmd, arg)
+	Fput(f)
+	return ret
+}
+
+// ksys_ioctl_body is the rest of Ksys_ioctl, run while Ksys_ioctl holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_ioctl_body(fd int, f *File, cmd uint32, arg uintptr) int64 {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}

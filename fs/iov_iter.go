@@ -1,6 +1,9 @@
 package fs
 
-import "unsafe"
+import (
+	"gokern/include/compiler"
+	"unsafe"
+)
 
 // Where read and write move bytes: a kernel buffer or a user address
 // range. Linux: lib/iov_iter.c (struct iov_iter with ITER_KVEC and
@@ -52,7 +55,7 @@ func (i *Iov_iter) Copy_to_iter(src []byte) int {
 		if Uaccess.Copy_to_user == nil {
 			return 0
 		}
-		n -= Uaccess.Copy_to_user(i.ubuf, src[:n])
+		n -= Uaccess.Copy_to_user(i.ubuf, compiler.NoescapeBytes(src[:n]))
 		i.ubuf += uintptr(n)
 	}
 	i.count -= n
@@ -72,7 +75,7 @@ func (i *Iov_iter) Copy_from_iter(dst []byte) int {
 		if Uaccess.Copy_from_user == nil {
 			return 0
 		}
-		n -= Uaccess.Copy_from_user(dst[:n], i.ubuf)
+		n -= Uaccess.Copy_from_user(compiler.NoescapeBytes(dst[:n]), i.ubuf)
 		i.ubuf += uintptr(n)
 	}
 	i.count -= n
@@ -108,7 +111,7 @@ func (i *Iov_iter) Iov_iter_advance(n int) {
 // Copy_to_user copies the object at p (size bytes) to the user
 // address to, for ioctls: 0 or -EFAULT.
 func Copy_to_user(to uintptr, p unsafe.Pointer, size uintptr) int {
-	if Uaccess.Copy_to_user == nil || Uaccess.Copy_to_user(to, unsafe.Slice((*byte)(p), size)) != 0 {
+	if Uaccess.Copy_to_user == nil || Uaccess.Copy_to_user(to, compiler.NoescapeBytes(unsafe.Slice((*byte)(p), size))) != 0 {
 		return -EFAULT
 	}
 	return 0
@@ -117,7 +120,7 @@ func Copy_to_user(to uintptr, p unsafe.Pointer, size uintptr) int {
 // Copy_from_user copies size bytes at the user address from into the
 // object at p: 0 or -EFAULT.
 func Copy_from_user(p unsafe.Pointer, from uintptr, size uintptr) int {
-	if Uaccess.Copy_from_user == nil || Uaccess.Copy_from_user(unsafe.Slice((*byte)(p), size), from) != 0 {
+	if Uaccess.Copy_from_user == nil || Uaccess.Copy_from_user(compiler.NoescapeBytes(unsafe.Slice((*byte)(p), size)), from) != 0 {
 		return -EFAULT
 	}
 	return 0

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"gokern/include/compiler"
 	"gokern/include/uapi"
 )
 
@@ -175,7 +176,10 @@ func link_path_walk(nd *Nameidata, name []byte) int {
 		}
 		typ := last_type_of(comp)
 		if len(rest) == 0 && !(nd.Depth > 0 && more_after(nd)) {
-			nd.Last, nd.Last_type = comp, typ
+			// (The name is the caller's, and lives through the walk:
+			// hidden from escape analysis, which would otherwise move
+			// every caller's path buffer to the Go heap.)
+			nd.Last, nd.Last_type = compiler.NoescapeBytes(comp), typ
 			if i < len(name) {
 				nd.Flags |= LOOKUP_FOLLOW | LOOKUP_DIRECTORY | lookup_trailing
 			}
@@ -283,7 +287,7 @@ func pick_link(nd *Nameidata, link *Path, rest []byte) ([]byte, int) {
 		Path_put(link)
 		return nil, err
 	}
-	nd.Stack[nd.Depth] = saved{name: rest, link: *link}
+	nd.Stack[nd.Depth] = saved{name: compiler.NoescapeBytes(rest), link: *link}
 	nd.Depth++
 	if len(body) == 0 {
 		return nil, -ENOENT
@@ -473,7 +477,7 @@ func Vfs_symlink(dir *Inode, d *Dentry, target []byte) int {
 	if dir.I_op.Symlink == nil {
 		return -EPERM
 	}
-	return dir.I_op.Symlink(dir, d, target)
+	return dir.I_op.Symlink(dir, d, compiler.NoescapeBytes(target))
 }
 
 // Do_mkdirat is mkdirat(2) (Linux do_mkdirat).
@@ -549,7 +553,14 @@ func Do_linkat(olddfd int, oldname []byte, newdfd int, newname []byte, flags int
 	if err := User_path_at(olddfd, oldname, lf, &old); err != 0 {
 		return err
 	}
-	defer Path_put(&old)
+	ret := do_linkat_body(&old, newdfd, newname)
+	Path_put(&old)
+	return ret
+}
+
+// do_linkat_body is the rest of Do_linkat, run while Do_linkat holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func do_linkat_body(old *Path, newdfd int, newname []byte) int {
 	var nd Nameidata
 	d, err := filename_create(&nd, newdfd, newname, false)
 	if err == 0 {

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"gokern/include/compiler"
 	"unsafe"
 
 	"gokern/include/uapi"
@@ -134,7 +135,7 @@ func alloc_vfsmnt(root *Dentry, name []byte) *Mount {
 // Vfs_kern_mount mounts a new instance of t, detached (Linux
 // vfs_kern_mount): the mount, referenced once, or an errno.
 func Vfs_kern_mount(t *FileSystemType, flags uint32, name, data []byte) (*Vfsmount, int) {
-	root, err := t.Mount(t, flags, name, data)
+	root, err := t.Mount(t, flags, compiler.NoescapeBytes(name), compiler.NoescapeBytes(data))
 	if err != 0 {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func Vfs_kern_mount(t *FileSystemType, flags uint32, name, data []byte) (*Vfsmou
 
 // Kern_mount mounts t for the kernel's own use (Linux kern_mount: pipefs).
 func Kern_mount(t *FileSystemType) (*Vfsmount, int) {
-	mnt, err := Vfs_kern_mount(t, SB_KERNMOUNT, []byte(t.Name), nil)
+	mnt, err := Vfs_kern_mount(t, SB_KERNMOUNT, unsafe.Slice(unsafe.StringData(t.Name), len(t.Name)), nil)
 	if err == 0 {
 		mnt.Mnt_flags |= MNT_INTERNAL
 	}
@@ -250,14 +251,21 @@ func Do_mount(dev_name, dir_name, fstype []byte, flags uint32, data []byte) int 
 	if err := Kern_path(dir_name, LOOKUP_FOLLOW, &path); err != 0 {
 		return err
 	}
-	defer Path_put(&path)
+	ret := do_mount_body(&path, t, dev_name, flags, data)
+	Path_put(&path)
+	return ret
+}
+
+// do_mount_body is the rest of Do_mount, run while Do_mount holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func do_mount_body(path *Path, t *FileSystemType, dev_name []byte, flags uint32, data []byte) int {
 	if !d_is_dir(path.Dentry) {
 		return -ENOTDIR
 	}
 	if D_unhashed(path.Dentry) {
 		return -ENOENT
 	}
-	follow_mount(&path)
+	follow_mount(path)
 	sbflags := flags & (SB_RDONLY | SB_NOSUID | SB_NODEV | SB_NOEXEC | uapi.MS_SILENT)
 	mnt, err := Vfs_kern_mount(t, sbflags, dev_name, data)
 	if err != 0 {
@@ -265,7 +273,7 @@ func Do_mount(dev_name, dir_name, fstype []byte, flags uint32, data []byte) int 
 	}
 	// The same super block on the same place twice: EBUSY (Linux
 	// do_add_mount).
-	if path.Mnt.Mnt_sb == mnt.Mnt_sb && path_mounted(&path) {
+	if path.Mnt.Mnt_sb == mnt.Mnt_sb && path_mounted(path) {
 		Mntput(mnt)
 		return -EBUSY
 	}
@@ -318,7 +326,14 @@ func Ksys_umount(name []byte, flags int) int {
 // -EBUSY. With MNT_DETACH it and everything under it leave the tree at
 // once and go when their last user does.
 func Path_umount(path *Path, flags int) int {
-	defer Path_put(path)
+	ret := path_umount_body(path, flags)
+	Path_put(path)
+	return ret
+}
+
+// path_umount_body is the rest of Path_umount, run while Path_umount holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func path_umount_body(path *Path, flags int) int {
 	m := real_mount(path.Mnt)
 	if !path_mounted(path) || !m.attached {
 		return -EINVAL
@@ -422,6 +437,6 @@ func show_mnt_opts(m *Seq_file, r *Mount) {
 		}
 	}
 	if sb.S_op != nil && sb.S_op.Show_options != nil {
-		sb.S_op.Show_options(m, sb.S_root)
+		sb.S_op.Show_options(compiler.Noescape(m), sb.S_root)
 	}
 }

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"gokern/include/compiler"
 	"gokern/include/uapi"
 )
 
@@ -251,7 +252,7 @@ func Ksys_close(fd int) int { return Close_fd(fd) }
 func Notify_change(d *Dentry, attr *Iattr) int {
 	inode := d.D_inode
 	if inode.I_op != nil && inode.I_op.Setattr != nil {
-		return inode.I_op.Setattr(d, attr)
+		return inode.I_op.Setattr(d, compiler.Noescape(attr))
 	}
 	return Simple_setattr(d, attr)
 }
@@ -271,7 +272,14 @@ func Do_sys_truncate(name []byte, length int64) int {
 	if err := Kern_path(name, LOOKUP_FOLLOW, &path); err != 0 {
 		return err
 	}
-	defer Path_put(&path)
+	ret := do_sys_truncate_body(&path, length)
+	Path_put(&path)
+	return ret
+}
+
+// do_sys_truncate_body is the rest of Do_sys_truncate, run while Do_sys_truncate holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func do_sys_truncate_body(path *Path, length int64) int {
 	inode := path.Dentry.D_inode
 	switch {
 	case S_ISDIR(inode.I_mode):
@@ -291,7 +299,14 @@ func Do_sys_ftruncate(fd int, length int64) int {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := do_sys_ftruncate_body(f, length)
+	Fput(f)
+	return ret
+}
+
+// do_sys_ftruncate_body is the rest of Do_sys_ftruncate, run while Do_sys_ftruncate holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func do_sys_ftruncate_body(f *File, length int64) int {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}
@@ -321,7 +336,14 @@ func Ksys_fchdir(fd int) int {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_fchdir_body(f)
+	Fput(f)
+	return ret
+}
+
+// ksys_fchdir_body is the rest of Ksys_fchdir, run while Ksys_fchdir holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_fchdir_body(f *File) int {
 	if !d_can_lookup(f.F_path.Dentry) {
 		return -ENOTDIR
 	}
@@ -368,7 +390,14 @@ func Do_faccessat(dfd int, name []byte, mode int, flags int) int {
 	if err := User_path_at(dfd, name, lf, &path); err != 0 {
 		return err
 	}
-	defer Path_put(&path)
+	ret := do_faccessat_body(&path, mode)
+	Path_put(&path)
+	return ret
+}
+
+// do_faccessat_body is the rest of Do_faccessat, run while Do_faccessat holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func do_faccessat_body(path *Path, mode int) int {
 	inode := path.Dentry.D_inode
 	if mode&X_OK != 0 && !S_ISDIR(inode.I_mode) && inode.I_mode&0o111 == 0 {
 		return -EACCES

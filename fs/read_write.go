@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"gokern/include/compiler"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -34,7 +35,7 @@ func Vfs_read(f *File, to *Iov_iter, pos *int64) int64 {
 	if to.count > MAX_RW_COUNT {
 		to.count = MAX_RW_COUNT
 	}
-	return f.F_op.Read(f, to, pos)
+	return f.F_op.Read(f, compiler.Noescape(to), compiler.Noescape(pos))
 }
 
 // Vfs_write writes from to f at *pos (Linux vfs_write).
@@ -51,7 +52,7 @@ func Vfs_write(f *File, from *Iov_iter, pos *int64) int64 {
 	if from.count > MAX_RW_COUNT {
 		from.count = MAX_RW_COUNT
 	}
-	return f.F_op.Write(f, from, pos)
+	return f.F_op.Write(f, compiler.Noescape(from), compiler.Noescape(pos))
 }
 
 // file_ppos is where a read or write of f starts: nil for a stream
@@ -69,7 +70,14 @@ func Ksys_read(fd int, to *Iov_iter) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_read_body(f, to)
+	Fput(f)
+	return ret
+}
+
+// ksys_read_body is the rest of Ksys_read, run while Ksys_read holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_read_body(f *File, to *Iov_iter) int64 {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}
@@ -91,7 +99,14 @@ func Ksys_write(fd int, from *Iov_iter) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_write_body(f, from)
+	Fput(f)
+	return ret
+}
+
+// ksys_write_body is the rest of Ksys_write, run while Ksys_write holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_write_body(f *File, from *Iov_iter) int64 {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}
@@ -117,7 +132,14 @@ func Ksys_pread64(fd int, to *Iov_iter, pos int64) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_pread64_body(f, to, pos)
+	Fput(f)
+	return ret
+}
+
+// ksys_pread64_body is the rest of Ksys_pread64, run while Ksys_pread64 holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_pread64_body(f *File, to *Iov_iter, pos int64) int64 {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}
@@ -137,7 +159,14 @@ func Ksys_pwrite64(fd int, from *Iov_iter, pos int64) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_pwrite64_body(f, from, pos)
+	Fput(f)
+	return ret
+}
+
+// ksys_pwrite64_body is the rest of Ksys_pwrite64, run while Ksys_pwrite64 holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_pwrite64_body(f *File, from *Iov_iter, pos int64) int64 {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}
@@ -164,7 +193,14 @@ func Ksys_lseek(fd int, offset int64, whence int) int64 {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_lseek_body(f, offset, whence)
+	Fput(f)
+	return ret
+}
+
+// ksys_lseek_body is the rest of Ksys_lseek, run while Ksys_lseek holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_lseek_body(f *File, offset int64, whence int) int64 {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"gokern/include/compiler"
 	"unsafe"
 
 	"gokern/include/uapi"
@@ -23,7 +24,7 @@ type Dir_context struct {
 
 // Dir_emit gives one entry to the consumer (Linux dir_emit).
 func Dir_emit(ctx *Dir_context, name []byte, ino uint64, d_type uint32) bool {
-	return ctx.Actor(ctx, name, ctx.Pos, ino, d_type)
+	return ctx.Actor(compiler.Noescape(ctx), compiler.NoescapeBytes(name), ctx.Pos, ino, d_type)
 }
 
 // Dir_emit_dots gives "." and ".." for positions 0 and 1 (Linux
@@ -63,7 +64,7 @@ func Iterate_dir(f *File, ctx *Dir_context) int {
 		return -ENOENT
 	}
 	ctx.Pos = f.F_pos
-	err := f.F_op.Iterate_shared(f, ctx)
+	err := f.F_op.Iterate_shared(f, compiler.Noescape(ctx))
 	f.F_pos = ctx.Pos
 	return err
 }
@@ -108,7 +109,14 @@ func Ksys_getdents64(fd int, out *Iov_iter) int {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := ksys_getdents64_body(f, out)
+	Fput(f)
+	return ret
+}
+
+// ksys_getdents64_body is the rest of Ksys_getdents64, run while Ksys_getdents64 holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func ksys_getdents64_body(f *File, out *Iov_iter) int {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"gokern/include/compiler"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
 )
@@ -25,7 +26,7 @@ type Poll_table struct {
 // Poll_wait hands wq to the table (Linux poll_wait).
 func Poll_wait(f *File, wq *sched.Wait_queue_head, pt *Poll_table) {
 	if pt != nil && pt.Qproc != nil && wq != nil {
-		pt.Qproc(f, wq, pt)
+		pt.Qproc(f, wq, compiler.Noescape(pt))
 	}
 }
 
@@ -38,7 +39,7 @@ func Vfs_poll(f *File, pt *Poll_table) uint32 {
 	if f.F_op == nil || f.F_op.Poll == nil {
 		return DEFAULT_POLLMASK
 	}
-	return f.F_op.Poll(f, pt)
+	return f.F_op.Poll(f, compiler.Noescape(pt))
 }
 
 // Pollfd is struct pollfd.

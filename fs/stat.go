@@ -1,6 +1,9 @@
 package fs
 
-import "gokern/include/uapi"
+import (
+	"gokern/include/compiler"
+	"gokern/include/uapi"
+)
 
 // stat and friends. Linux: fs/stat.c (generic_fillattr, vfs_getattr,
 // vfs_fstat, vfs_fstatat, cp_new_stat, do_statx, cp_statx,
@@ -28,7 +31,7 @@ func Vfs_getattr(path *Path, stat *Kstat, request_mask uint32) int {
 	stat.Mnt_id = uint64(real_mount(path.Mnt).Mnt_id)
 	inode := path.Dentry.D_inode
 	if inode.I_op != nil && inode.I_op.Getattr != nil {
-		return inode.I_op.Getattr(path, stat, request_mask)
+		return inode.I_op.Getattr(compiler.Noescape(path), compiler.Noescape(stat), request_mask)
 	}
 	Generic_fillattr(inode, stat)
 	return 0
@@ -40,7 +43,14 @@ func Vfs_fstat(fd int, stat *Kstat) int {
 	if f == nil {
 		return -EBADF
 	}
-	defer Fput(f)
+	ret := vfs_fstat_body(f, stat)
+	Fput(f)
+	return ret
+}
+
+// vfs_fstat_body is the rest of Vfs_fstat, run while Vfs_fstat holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func vfs_fstat_body(f *File, stat *Kstat) int {
 	return Vfs_getattr(&f.F_path, stat, uapi.STATX_BASIC_STATS)
 }
 
@@ -141,7 +151,14 @@ func Do_readlinkat(dfd int, name []byte, out *Iov_iter) int {
 	if err := User_path_at(dfd, name, LOOKUP_EMPTY, &path); err != 0 {
 		return err
 	}
-	defer Path_put(&path)
+	ret := do_readlinkat_body(&path, out)
+	Path_put(&path)
+	return ret
+}
+
+// do_readlinkat_body is the rest of Do_readlinkat, run while Do_readlinkat holds its reference
+// (a defer would not compile to kernel Go in a -N -l build).
+func do_readlinkat_body(path *Path, out *Iov_iter) int {
 	if !d_is_symlink(path.Dentry) {
 		return -EINVAL
 	}

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"gokern/include/compiler"
 	"gokern/include/uapi"
 	"gokern/mm"
 	"gokern/printk"
@@ -91,7 +92,7 @@ func Mount_nodev(t *FileSystemType, flags uint32, data []byte, fill_super func(s
 	if sb == nil {
 		return nil, -ENOMEM
 	}
-	if err := fill_super(sb, data, flags&uapi.MS_SILENT != 0); err != 0 {
+	if err := fill_super(sb, compiler.NoescapeBytes(data), flags&uapi.MS_SILENT != 0); err != 0 {
 		Deactivate_super(sb)
 		return nil, err
 	}

@@ -259,7 +259,7 @@ func Frag_show() { Frag_show_lines(pr_info_line) }
 // to a seq_file).
 func Frag_show_lines(emit func(line []byte)) {
 	pgdat := NODE_DATA(0)
-	var line [16 + 8 + MAX_ORDER*16]byte
+	line := &frag_line
 	for i := range pgdat.Node_zones {
 		z := &pgdat.Node_zones[i]
 		if !Populated_zone(z) {
@@ -272,6 +272,11 @@ func Frag_show_lines(emit func(line []byte)) {
 		emit(line[:n])
 	}
 }
+
+// frag_line is Frag_show_lines' line: static, since emit is a function
+// value and the compiler would move a local buffer given to it to the Go
+// heap.
+var frag_line [16 + 8 + MAX_ORDER*16]byte
 
 // pr_info_line prints one line of a show function.
 func pr_info_line(line []byte) { printk.Pr_info("%s\n", printk.Bytes(line)) }

@@ -598,6 +598,11 @@ func print_slabinfo_header(emit func(line []byte)) {
 	emit(strBytes("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>"))
 }
 
+// show_line is cache_show's and Vmallocinfo_lines' line: static, since
+// emit is a function value and the compiler would move a local buffer
+// given to it to the Go heap.
+var show_line [256]byte
+
 // strBytes is a string's bytes, read-only, without a copy ([]byte(s)
 // of a long string would reach the Go allocator).
 func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
@@ -606,7 +611,7 @@ func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s
 // SLAB's get_slabinfo).
 func cache_show(c *KmemCache, emit func(line []byte)) {
 	active_objs, num_objs, active_slabs, num_slabs := kmem_cache_node_objects(c)
-	var line [160]byte
+	line := &show_line
 	n := printk.Snprintf(line[:], "%-17s %6lu %6lu %6u %4u %4d", printk.Str(Kmem_cache_name(c)), printk.Int(active_objs),
 		printk.Int(num_objs), printk.Int(c.Size), printk.Int(c.Num), printk.Int(1<<c.Gfporder))
 	n += printk.Snprintf(line[n:], " : tunables %4u %4u %4u", printk.Int(c.Limit), printk.Int(c.Batchcount), printk.Int(c.Shared))

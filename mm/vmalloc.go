@@ -586,7 +586,7 @@ func Vmallocinfo_lines(emit func(line []byte)) {
 	for n := rbtree.Rb_first(&vmap_area_root); n != nil; n = rbtree.Rb_next(n) {
 		va := vaOf(n)
 		v := va.Vm
-		var line [256]byte
+		line := &show_line
 		k := 0
 		if v == nil {
 			k = printk.Snprintf(line[:], "%p-%p %7ld unpurged vm_area", printk.Int(va.Va_start), printk.Int(va.Va_end),

@@ -1,6 +1,7 @@
 package tty
 
 import (
+	"gokern/include/compiler"
 	"unsafe"
 
 	"gokern/fs"
@@ -22,7 +23,7 @@ func Tty_set_termios(tty *Tty_struct, t *uapi.Termios) {
 	n_tty_set_termios(tty, &old)
 	local_irq_restore(flags)
 	if tty.Driver.Ops.Set_termios != nil {
-		tty.Driver.Ops.Set_termios(tty, &old)
+		tty.Driver.Ops.Set_termios(tty, compiler.Noescape(&old))
 	}
 	if input_available(tty) {
 		sched.Wake_up_interruptible(&tty.Read_wait)

@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"gokern/include/compiler"
 	"unsafe"
 
 	"gokern/fs"
@@ -111,7 +112,7 @@ func proc_self_get_link(buf []byte) int {
 // proc_pid_lookup).
 func proc_pid_lookup(dir *fs.Inode, d *fs.Dentry, pid int) int {
 	var info Task_info
-	if Task_ops.Get_task == nil || !Task_ops.Get_task(pid, &info) || info.Tgid != pid {
+	if Task_ops.Get_task == nil || !Task_ops.Get_task(pid, compiler.Noescape(&info)) || info.Tgid != pid {
 		fs.D_add(d, nil)
 		return 0
 	}
@@ -143,7 +144,8 @@ func pid_revalidate(d *fs.Dentry, flags uint32) bool {
 	default:
 		return true
 	}
-	return Task_ops.Get_task != nil && Task_ops.Get_task(pid, &Task_info{})
+	var info Task_info
+	return Task_ops.Get_task != nil && Task_ops.Get_task(pid, compiler.Noescape(&info))
 }
 
 // proc_tgid_base_lookup finds a file of a process directory.
@@ -196,7 +198,7 @@ var proc_tgid_base_operations = fs.FileOperations{
 // task_of reads the task of a per-process file; false if it is gone.
 func task_of(v uintptr, info *Task_info) (int, bool) {
 	pid := int(v >> 16)
-	return pid, Task_ops.Get_task != nil && Task_ops.Get_task(pid, info)
+	return pid, Task_ops.Get_task != nil && Task_ops.Get_task(pid, compiler.Noescape(info))
 }
 
 // comm is a task's name, without its padding.
@@ -309,7 +311,7 @@ func show_map(m *fs.Seq_file, v uintptr) int {
 		return 0
 	}
 	var vma Vma_info
-	for addr := uint64(0); Task_ops.Next_vma(pid, addr, &vma); addr = vma.End {
+	for addr := uint64(0); Task_ops.Next_vma(pid, addr, compiler.Noescape(&vma)); addr = vma.End {
 		perm := func(on bool, c byte) byte {
 			if on {
 				return c

@@ -16,6 +16,7 @@
 package proc
 
 import (
+	"gokern/include/compiler"
 	"unsafe"
 
 	"gokern/fs"
@@ -89,7 +90,8 @@ func proc_single_open(inode *fs.Inode, f *fs.File) int {
 		show = proc_root_entries[inode.I_private>>8].Show
 	case kindPidFile:
 		pid, file := int(inode.I_private>>16), int(inode.I_private>>8&0xff)
-		if Task_ops.Get_task == nil || !Task_ops.Get_task(pid, &Task_info{}) {
+		var info Task_info
+		if Task_ops.Get_task == nil || !Task_ops.Get_task(pid, compiler.Noescape(&info)) {
 			return -fs.ESRCH
 		}
 		show = pid_entries[file].Show
@@ -112,7 +114,7 @@ var proc_single_file_operations = fs.FileOperations{
 // only for one lookup, so making the target with it is the same).
 func proc_link_inode(sb *fs.SuperBlock, link func(buf []byte) int) *fs.Inode {
 	var buf [32]byte
-	n := link(buf[:])
+	n := link(compiler.NoescapeBytes(buf[:]))
 	if n <= 0 {
 		return nil
 	}

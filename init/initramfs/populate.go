@@ -38,6 +38,8 @@ var Unpacked struct {
 	Bytes      uint64 // the initrd's size
 	Ns         uint64 // how long unpacking took
 	FreedPages uint64 // initrd pages given to the buddy allocator
+	WholePages uint64 // whole pages the initrd covers
+	FreeDelta  uint64 // how the buddy allocator's free count changed
 }
 
 // Populate_rootfs unpacks the built-in archive, then the initrd the
@@ -65,7 +67,12 @@ func Populate_rootfs(start, size uint64) {
 	printk.Pr_info("initramfs: %d files, %d directories, %d other entries (%d skipped) from %d bytes in %d us\n",
 		printk.Int(st.Files), printk.Int(st.Dirs), printk.Int(st.Others), printk.Int(st.Skipped),
 		printk.Int(size), printk.Int(ns/1000))
+	free := mm.Nr_free_pages()
 	Unpacked.FreedPages = Free_initrd_mem(start, start+size)
+	Unpacked.FreeDelta = mm.Nr_free_pages() - free
+	if lo, hi := (start+asm.PAGE_SIZE-1)&^(asm.PAGE_SIZE-1), (start+size)&^(asm.PAGE_SIZE-1); hi > lo {
+		Unpacked.WholePages = (hi - lo) >> asm.PAGE_SHIFT
+	}
 }
 
 // phys_to_virt is the direct-map address of physical address pa.

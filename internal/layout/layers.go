@@ -50,6 +50,10 @@ var Layers = []Layer{
 	{"gokern/paging", "arch/x86/include/asm/pgtable*.h, arch/x86/mm/init_64.c", []string{asm}},
 	{"gokern/kunit", "lib/kunit (try-catch: pt_regs)", []string{asm, printk}},
 	{"gokern/lib/rbtree", "lib/rbtree.c, include/linux/rbtree.h", nil},
+	{"gokern/include/uapi", "include/uapi (errno, fcntl, stat, dirent, termbits, ioctls, poll)", nil},
+	{"gokern/lib/crc32", "lib/crc32.c", nil},
+	{"gokern/lib/zlib_inflate", "lib/zlib_inflate, lib/decompress_inflate.c", []string{"gokern/lib/crc32"}},
+	{"gokern/kernel/sched", "kernel/sched/wait.c: wait queues over the scheduler's hooks", nil},
 	// Devices.
 	{"gokern/drivers/debugexit", "QEMU hw/misc/debugexit.c", []string{asm}},
 	{"gokern/drivers/i8253", "drivers/clocksource/i8253.c", []string{asm}},
@@ -76,6 +80,16 @@ var Layers = []Layer{
 	{"gokern/arch/amd64/i8259", "arch/x86/kernel/i8259.c", []string{asm, printk, kunit, "gokern/kernel/irq"}},
 	{"gokern/arch/amd64/apic", "arch/x86/kernel/apic, acpi/boot.c, mpparse.c", []string{asm, printk, kunit, memblock, "gokern/paging",
 		"gokern/drivers/acpi", "gokern/kernel/irq", "gokern/kernel/time", "gokern/arch/amd64/mm"}},
+	// Files: the VFS, file systems, devices, the initramfs.
+	{"gokern/fs", "fs/: the VFS (dcache, inodes, files, namei, mounts, pipes, char devices, seq_file)",
+		[]string{asm, printk, kunit, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},
+	{"gokern/fs/ramfs", "fs/ramfs (and tmpfs without CONFIG_SHMEM)", []string{printk, uapi, "gokern/fs"}},
+	{"gokern/fs/proc", "fs/proc", []string{asm, printk, kunit, uapi, cmdline, "gokern/fs", "gokern/mm", "gokern/kernel/irq", "gokern/arch/amd64/tsc"}},
+	{"gokern/drivers/char", "drivers/char/mem.c: /dev/null, /dev/zero, /dev/full", []string{uapi, "gokern/fs"}},
+	{"gokern/drivers/tty", "drivers/tty: tty_io, n_tty, tty_ioctl, tty_jobctrl, serial_core", []string{asm, printk, kunit, uapi, "gokern/fs",
+		"gokern/mm", "gokern/kernel/sched", "gokern/drivers/serial8250"}},
+	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, uapi, "gokern/fs", "gokern/mm",
+		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
 	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},
@@ -90,6 +104,7 @@ const (
 	kunit    = "gokern/kunit"
 	memblock = "gokern/memblock"
 	e820     = "gokern/e820"
+	uapi     = "gokern/include/uapi"
 )
 
 // anything marks the orchestrators, which may import every kernel package

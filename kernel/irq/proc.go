@@ -24,11 +24,16 @@ func Show_interrupts() {
 	}
 }
 
+// interrupts_line is Show_interrupts_lines' line: static, since emit is
+// a function value and the compiler would move a local buffer given to it
+// to the Go heap.
+var interrupts_line [160]byte
+
 // Show_interrupts_lines gives the table's lines (the header and one per
 // line with a handler or interrupts) to emit: the console or
 // /proc/interrupts (Linux show_interrupts writes to a seq_file).
 func Show_interrupts_lines(emit func(line []byte)) {
-	var line [160]byte
+	line := &interrupts_line
 	emit(line[:printk.Snprintf(line[:], "           CPU0")])
 	for i, d := range irq_desc {
 		if d == nil || d.Action == nil && d.Kstat_irqs == 0 {
