@@ -29,7 +29,7 @@ func Test_fs_tty(t *kunit.Kunit) {
 	}
 	var buf [64]byte
 	it := fs.Iov_iter_kvec(buf[:])
-	if n := fs.Ksys_read(fd, &it); n != 17 || string(buf[:17]) != "echo gokern tty\n" {
+	if n := fs.Ksys_read(fd, &it); n != 16 || string(buf[:16]) != "echo gokern tty\n" {
 		t.Errorf("read %d %s", printk.Int(n), printk.Bytes(buf[:max(n, 0)]))
 	}
 	pg := tty.Pgrp
