@@ -80,9 +80,9 @@ func start_kernel() {
 	do_one_initcall(mm.Kmem_cache_init_late)
 	// The VFS: its caches, and rootfs mounted as "/" (Linux
 	// vfs_caches_init → mnt_init → init_rootfs, init_mount_tree).
-	do_one_initcall(vfs_caches_init)
+	do_one_initcall(vfsCachesInit)
 	// procfs registered, for init to mount (Linux proc_root_init).
-	do_one_initcall(proc_root_init)
+	do_one_initcall(procRootInit)
 	// The rest: kernel_init's work, then the idle loop.
 	arch_call_rest_init()
 }
@@ -357,26 +357,28 @@ func kunit_run_all_tests(cmd []byte) {
 	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 }
 
-// vfs_caches_init: Linux init/main.c's call; the VFS panics if it cannot
-// make its caches or mount rootfs, as Linux's.
-func vfs_caches_init() {
+// vfsCachesInit is start_kernel's call of fs.Vfs_caches_init (Linux
+// vfs_caches_init): the VFS panics if it cannot make its caches or mount
+// rootfs, as Linux's.
+func vfsCachesInit() {
 	if err := fs.Vfs_caches_init(&ramfs.Rootfs_fs_type); err != 0 {
 		kernel.Panic("VFS: cannot mount rootfs: %d", printk.Int(err))
 	}
 }
 
-// proc_root_init registers procfs and gives /proc/version its text.
-func proc_root_init() {
-	proc.Linux_proc_banner = linux_proc_banner()
+// procRootInit registers procfs (Linux proc_root_init) and gives
+// /proc/version its text.
+func procRootInit() {
+	proc.Linux_proc_banner = procBanner()
 	proc.Proc_root_init()
 }
 
 // proc_banner_buf holds /proc/version's text.
 var proc_banner_buf [128]byte
 
-// linux_proc_banner is the banner as /proc/version shows it (Linux
+// procBanner is the banner as /proc/version shows it (Linux
 // linux_proc_banner).
-func linux_proc_banner() string {
+func procBanner() string {
 	n := printk.Snprintf(proc_banner_buf[:], "gokern version %s (%s) %s", printk.Str(gokern_version), printk.Str(go_version), printk.Str(build_info))
 	return unsafe.String(&proc_banner_buf[0], n)
 }
@@ -385,14 +387,14 @@ func linux_proc_banner() string {
 // do_basic_setup → do_initcalls: init_ramfs_fs, chr_dev_init, tty_init,
 // serial8250_init), each reported like a start_kernel step.
 func do_basic_setup() {
-	do_one_initcall(init_ramfs_fs)
-	do_one_initcall(chr_dev_init)
-	do_one_initcall(tty_init)
+	do_one_initcall(initRamfsFs)
+	do_one_initcall(chrDevInit)
+	do_one_initcall(ttyInit)
 }
 
-func init_ramfs_fs() { check_initcall("init_ramfs_fs", ramfs.Init_ramfs_fs()) }
-func chr_dev_init()  { check_initcall("chr_dev_init", char.Chr_dev_init()) }
-func tty_init() {
+func initRamfsFs() { check_initcall("init_ramfs_fs", ramfs.Init_ramfs_fs()) }
+func chrDevInit()  { check_initcall("chr_dev_init", char.Chr_dev_init()) }
+func ttyInit() {
 	check_initcall("tty_init", tty.Tty_init())
 	check_initcall("serial8250_init", tty.Serial8250_init())
 }

@@ -36,7 +36,7 @@ func ksys_ioctl_body(fd int, f *File, cmd uint32, arg uintptr) int64 {
 		return 0
 	case uapi.FIONBIO:
 		var on int32
-		if err := Copy_from_user(unsafe.Pointer(&on), arg, 4); err != 0 {
+		if err := CopyObjFromUser(unsafe.Pointer(&on), arg, 4); err != 0 {
 			return int64(err)
 		}
 		if on != 0 {
@@ -48,7 +48,7 @@ func ksys_ioctl_body(fd int, f *File, cmd uint32, arg uintptr) int64 {
 	case uapi.FIONREAD:
 		if S_ISREG(f.F_inode.I_mode) {
 			n := int32(max(0, I_size_read(f.F_inode)-f.F_pos))
-			return int64(Copy_to_user(arg, unsafe.Pointer(&n), 4))
+			return int64(CopyObjToUser(arg, unsafe.Pointer(&n), 4))
 		}
 	}
 	return Vfs_ioctl(f, cmd, arg)

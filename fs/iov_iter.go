@@ -108,18 +108,18 @@ func (i *Iov_iter) Iov_iter_advance(n int) {
 	i.count -= n
 }
 
-// Copy_to_user copies the object at p (size bytes) to the user
+// CopyObjToUser copies the object at p (size bytes) to the user
 // address to, for ioctls: 0 or -EFAULT.
-func Copy_to_user(to uintptr, p unsafe.Pointer, size uintptr) int {
+func CopyObjToUser(to uintptr, p unsafe.Pointer, size uintptr) int {
 	if Uaccess.Copy_to_user == nil || Uaccess.Copy_to_user(to, compiler.NoescapeBytes(unsafe.Slice((*byte)(p), size))) != 0 {
 		return -EFAULT
 	}
 	return 0
 }
 
-// Copy_from_user copies size bytes at the user address from into the
+// CopyObjFromUser copies size bytes at the user address from into the
 // object at p: 0 or -EFAULT.
-func Copy_from_user(p unsafe.Pointer, from uintptr, size uintptr) int {
+func CopyObjFromUser(p unsafe.Pointer, from uintptr, size uintptr) int {
 	if Uaccess.Copy_from_user == nil || Uaccess.Copy_from_user(compiler.NoescapeBytes(unsafe.Slice((*byte)(p), size)), from) != 0 {
 		return -EFAULT
 	}

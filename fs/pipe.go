@@ -255,7 +255,7 @@ func pipe_ioctl(f *File, cmd uint32, arg uintptr) int64 {
 	for t := p.Tail; t != p.Head; t++ {
 		n += int32(p.Bufs[t%PIPE_DEF_BUFFERS].Len)
 	}
-	return int64(Copy_to_user(arg, unsafe.Pointer(&n), 4))
+	return int64(CopyObjToUser(arg, unsafe.Pointer(&n), 4))
 }
 
 // pipe_release closes one end (Linux pipe_release): the other side

@@ -68,13 +68,13 @@ func tty_ioctl(f *fs.File, cmd uint32, arg uintptr) int64 {
 	switch cmd {
 	case uapi.TCGETS:
 		t := tty.Termios
-		return int64(fs.Copy_to_user(arg, unsafe.Pointer(&t), unsafe.Sizeof(t)))
+		return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&t), unsafe.Sizeof(t)))
 	case uapi.TCSETS, uapi.TCSETSW, uapi.TCSETSF:
 		if err := tty_check_change(tty, uapi.SIGTTOU); err != 0 {
 			return int64(err)
 		}
 		var t uapi.Termios
-		if err := fs.Copy_from_user(unsafe.Pointer(&t), arg, unsafe.Sizeof(t)); err != 0 {
+		if err := fs.CopyObjFromUser(unsafe.Pointer(&t), arg, unsafe.Sizeof(t)); err != 0 {
 			return int64(err)
 		}
 		// TCSETSW and TCSETSF wait for output to drain: it is
@@ -100,10 +100,10 @@ func tty_ioctl(f *fs.File, cmd uint32, arg uintptr) int64 {
 		return 0
 	case uapi.TIOCGWINSZ:
 		ws := tty.Winsize
-		return int64(fs.Copy_to_user(arg, unsafe.Pointer(&ws), unsafe.Sizeof(ws)))
+		return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&ws), unsafe.Sizeof(ws)))
 	case uapi.TIOCSWINSZ:
 		var ws uapi.Winsize
-		if err := fs.Copy_from_user(unsafe.Pointer(&ws), arg, unsafe.Sizeof(ws)); err != 0 {
+		if err := fs.CopyObjFromUser(unsafe.Pointer(&ws), arg, unsafe.Sizeof(ws)); err != 0 {
 			return int64(err)
 		}
 		if ws != tty.Winsize {
@@ -117,16 +117,16 @@ func tty_ioctl(f *fs.File, cmd uint32, arg uintptr) int64 {
 		flags := local_irq_save()
 		n := int32(inq(tty))
 		local_irq_restore(flags)
-		return int64(fs.Copy_to_user(arg, unsafe.Pointer(&n), 4))
+		return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&n), 4))
 	case uapi.TIOCOUTQ:
 		var n int32 // output is synchronous: nothing waits
-		return int64(fs.Copy_to_user(arg, unsafe.Pointer(&n), 4))
+		return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&n), 4))
 	case uapi.TIOCGPGRP:
 		if !is_current_tty(tty) {
 			return -fs.ENOTTY
 		}
 		pg := int32(tty.Pgrp)
-		return int64(fs.Copy_to_user(arg, unsafe.Pointer(&pg), 4))
+		return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&pg), 4))
 	case uapi.TIOCSPGRP:
 		return tiocspgrp(tty, arg)
 	case uapi.TIOCGSID:
@@ -134,7 +134,7 @@ func tty_ioctl(f *fs.File, cmd uint32, arg uintptr) int64 {
 			return -fs.ENOTTY
 		}
 		sid := int32(tty.Session)
-		return int64(fs.Copy_to_user(arg, unsafe.Pointer(&sid), 4))
+		return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&sid), 4))
 	case uapi.TIOCSCTTY:
 		return tiocsctty(tty, f)
 	case uapi.TIOCNOTTY:
@@ -154,7 +154,7 @@ func tiocspgrp(tty *Tty_struct, arg uintptr) int64 {
 		return int64(err)
 	}
 	var pg int32
-	if err := fs.Copy_from_user(unsafe.Pointer(&pg), arg, 4); err != 0 {
+	if err := fs.CopyObjFromUser(unsafe.Pointer(&pg), arg, 4); err != 0 {
 		return int64(err)
 	}
 	if pg < 0 {

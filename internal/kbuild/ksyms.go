@@ -97,7 +97,14 @@ func splitSym(sym string) (pkg, rest string, ok bool) {
 	case strings.HasPrefix(sym, "main."):
 		path, rest = "main", sym[len("main."):]
 	case strings.HasPrefix(sym, "gokern/"):
-		slash := strings.LastIndexByte(sym, '/')
+		// The package path ends at the last slash before any type
+		// argument: gokern/fs..dict.objCache[gokern/fs.Files_struct] is
+		// package fs's (a generic's dictionary), not fs.Files_struct].
+		base := sym
+		if i := strings.IndexByte(sym, '['); i >= 0 {
+			base = sym[:i]
+		}
+		slash := strings.LastIndexByte(base, '/')
 		dot := strings.IndexByte(sym[slash:], '.')
 		if dot < 0 {
 			return "", "", false

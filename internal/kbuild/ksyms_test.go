@@ -45,6 +45,8 @@ func TestLinuxName(t *testing.T) {
 		{"gokern/arch/amd64..inittask", ""},
 		{"gokern/arch/amd64.init", ""},
 		{"gokern/memblock.Memblock_alloc[go.shape.int]", ""},
+		{"gokern/fs..dict.objCache[gokern/fs.Files_struct]", ""},
+		{"gokern/mm/slab..dict.Cache[gokern/fs.Seq_file]", ""},
 		{"gokern/x.F.args_stackmap", ""},
 		{"gokern/internal/kbuild.Build_all", ""},
 		{"runtime.mallocgc", ""},

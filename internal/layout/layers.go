@@ -50,6 +50,7 @@ var Layers = []Layer{
 	{"gokern/paging", "arch/x86/include/asm/pgtable*.h, arch/x86/mm/init_64.c", []string{asm}},
 	{"gokern/kunit", "lib/kunit (try-catch: pt_regs)", []string{asm, printk}},
 	{"gokern/lib/rbtree", "lib/rbtree.c, include/linux/rbtree.h", nil},
+	{"gokern/include/compiler", "include/linux/compiler.h (OPTIMIZER_HIDE_VAR: Noescape)", nil},
 	{"gokern/include/uapi", "include/uapi (errno, fcntl, stat, dirent, termbits, ioctls, poll)", nil},
 	{"gokern/lib/crc32", "lib/crc32.c", nil},
 	{"gokern/lib/zlib_inflate", "lib/zlib_inflate, lib/decompress_inflate.c", []string{"gokern/lib/crc32"}},
@@ -82,11 +83,11 @@ var Layers = []Layer{
 		"gokern/drivers/acpi", "gokern/kernel/irq", "gokern/kernel/time", "gokern/arch/amd64/mm"}},
 	// Files: the VFS, file systems, devices, the initramfs.
 	{"gokern/fs", "fs/: the VFS (dcache, inodes, files, namei, mounts, pipes, char devices, seq_file)",
-		[]string{asm, printk, kunit, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},
+		[]string{asm, printk, kunit, compiler, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},
 	{"gokern/fs/ramfs", "fs/ramfs (and tmpfs without CONFIG_SHMEM)", []string{printk, uapi, "gokern/fs"}},
-	{"gokern/fs/proc", "fs/proc", []string{asm, printk, kunit, uapi, cmdline, "gokern/fs", "gokern/mm", "gokern/kernel/irq", "gokern/arch/amd64/tsc"}},
+	{"gokern/fs/proc", "fs/proc", []string{asm, printk, kunit, compiler, uapi, cmdline, "gokern/fs", "gokern/mm", "gokern/kernel/irq", "gokern/arch/amd64/tsc"}},
 	{"gokern/drivers/char", "drivers/char/mem.c: /dev/null, /dev/zero, /dev/full", []string{uapi, "gokern/fs"}},
-	{"gokern/drivers/tty", "drivers/tty: tty_io, n_tty, tty_ioctl, tty_jobctrl, serial_core", []string{asm, printk, kunit, uapi, "gokern/fs",
+	{"gokern/drivers/tty", "drivers/tty: tty_io, n_tty, tty_ioctl, tty_jobctrl, serial_core", []string{asm, printk, kunit, compiler, uapi, "gokern/fs",
 		"gokern/mm", "gokern/kernel/sched", "gokern/drivers/serial8250"}},
 	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, uapi, "gokern/fs", "gokern/mm",
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
@@ -105,6 +106,7 @@ const (
 	memblock = "gokern/memblock"
 	e820     = "gokern/e820"
 	uapi     = "gokern/include/uapi"
+	compiler = "gokern/include/compiler"
 )
 
 // anything marks the orchestrators, which may import every kernel package
