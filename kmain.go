@@ -191,7 +191,7 @@ func kernel_init_freeable() {
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
 var kernel_params = [...]string{"selftest", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
-	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory"}
+	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte

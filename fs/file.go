@@ -63,12 +63,14 @@ func fdt(files *Files_struct) *Files_struct {
 	return files
 }
 
-func test_bit(b []uint64, n int) bool { return b[n/64]&(1<<(n%64)) != 0 }
-func set_bit(b []uint64, n int)       { b[n/64] |= 1 << (n % 64) }
-func clear_bit(b []uint64, n int)     { b[n/64] &^= 1 << (n % 64) }
+// The descriptor bitmaps' bit operations (Linux test_bit, __set_bit,
+// __clear_bit, find_next_zero_bit; bootmem has its own for its map).
+func fdBitTest(b []uint64, n int) bool { return b[n/64]&(1<<(n%64)) != 0 }
+func fdBitSet(b []uint64, n int)       { b[n/64] |= 1 << (n % 64) }
+func fdBitClear(b []uint64, n int)     { b[n/64] &^= 1 << (n % 64) }
 
-// find_next_zero_bit is Linux's, over the first size bits.
-func find_next_zero_bit(b []uint64, size, start int) int {
+// fdNextZeroBit is Linux's find_next_zero_bit, over the first size bits.
+func fdNextZeroBit(b []uint64, size, start int) int {
 	for i := start; i < size; {
 		w := ^b[i/64] >> (i % 64)
 		if w != 0 {
@@ -130,7 +132,7 @@ func alloc_fd(files *Files_struct, start, end int, flags uint32) int {
 	fdt(files)
 	fd := max(start, files.Next_fd)
 	if fd < files.Max_fds {
-		fd = find_next_zero_bit(files.Open_fds, files.Max_fds, fd)
+		fd = fdNextZeroBit(files.Open_fds, files.Max_fds, fd)
 	}
 	if fd >= end {
 		return -EMFILE
@@ -141,11 +143,11 @@ func alloc_fd(files *Files_struct, start, end int, flags uint32) int {
 	if start <= files.Next_fd {
 		files.Next_fd = fd + 1
 	}
-	set_bit(files.Open_fds, fd)
+	fdBitSet(files.Open_fds, fd)
 	if flags&uapi.O_CLOEXEC != 0 {
-		set_bit(files.Close_on_exec, fd)
+		fdBitSet(files.Close_on_exec, fd)
 	} else {
-		clear_bit(files.Close_on_exec, fd)
+		fdBitClear(files.Close_on_exec, fd)
 	}
 	return fd
 }
@@ -157,10 +159,11 @@ func Get_unused_fd_flags(flags uint32) int {
 }
 
 // Put_unused_fd gives back a reserved descriptor (Linux put_unused_fd).
-func Put_unused_fd(fd int) { put_unused_fd(current_files(), fd) }
+func Put_unused_fd(fd int) { X__put_unused_fd(current_files(), fd) }
 
-func put_unused_fd(files *Files_struct, fd int) {
-	clear_bit(files.Open_fds, fd)
+// X__put_unused_fd frees descriptor fd of files (Linux __put_unused_fd).
+func X__put_unused_fd(files *Files_struct, fd int) {
+	fdBitClear(files.Open_fds, fd)
 	if fd < files.Next_fd {
 		files.Next_fd = fd
 	}
@@ -200,7 +203,7 @@ func Close_fd(fd int) int {
 		return -EBADF
 	}
 	files.Fd[fd] = nil
-	put_unused_fd(files, fd)
+	X__put_unused_fd(files, fd)
 	Filp_close(f)
 	return 0
 }
@@ -214,15 +217,15 @@ func Filp_close(f *File) int {
 // Get_close_on_exec and Set_close_on_exec are F_GETFD and F_SETFD's.
 func Get_close_on_exec(fd int) bool {
 	files := fdt(current_files())
-	return fd >= 0 && fd < files.Max_fds && test_bit(files.Close_on_exec, fd)
+	return fd >= 0 && fd < files.Max_fds && fdBitTest(files.Close_on_exec, fd)
 }
 
 func Set_close_on_exec(fd int, on bool) {
 	files := fdt(current_files())
 	if on {
-		set_bit(files.Close_on_exec, fd)
+		fdBitSet(files.Close_on_exec, fd)
 	} else {
-		clear_bit(files.Close_on_exec, fd)
+		fdBitClear(files.Close_on_exec, fd)
 	}
 }
 
@@ -262,16 +265,16 @@ func Ksys_dup3(oldfd, newfd int, flags uint32) int {
 		return -EBADF
 	}
 	tofree := files.Fd[newfd]
-	if tofree == nil && test_bit(files.Open_fds, newfd) {
+	if tofree == nil && fdBitTest(files.Open_fds, newfd) {
 		// Reserved by an open in progress (another thread's).
 		return -EBUSY
 	}
 	files.Fd[newfd] = Get_file(f)
-	set_bit(files.Open_fds, newfd)
+	fdBitSet(files.Open_fds, newfd)
 	if flags&uapi.O_CLOEXEC != 0 {
-		set_bit(files.Close_on_exec, newfd)
+		fdBitSet(files.Close_on_exec, newfd)
 	} else {
-		clear_bit(files.Close_on_exec, newfd)
+		fdBitClear(files.Close_on_exec, newfd)
 	}
 	if tofree != nil {
 		Filp_close(tofree)
@@ -317,7 +320,7 @@ func Dup_fd(old *Files_struct) (*Files_struct, int) {
 	// Size the copy to the highest open descriptor.
 	last := -1
 	for i := old.Max_fds - 1; i >= 0; i-- {
-		if test_bit(old.Open_fds, i) {
+		if fdBitTest(old.Open_fds, i) {
 			last = i
 			break
 		}
@@ -331,9 +334,9 @@ func Dup_fd(old *Files_struct) (*Files_struct, int) {
 	for i := 0; i <= last; i++ {
 		if f := old.Fd[i]; f != nil {
 			files.Fd[i] = Get_file(f)
-			set_bit(files.Open_fds, i)
-			if test_bit(old.Close_on_exec, i) {
-				set_bit(files.Close_on_exec, i)
+			fdBitSet(files.Open_fds, i)
+			if fdBitTest(old.Close_on_exec, i) {
+				fdBitSet(files.Close_on_exec, i)
 			}
 		}
 	}
@@ -369,11 +372,11 @@ func Put_files_struct(files *Files_struct) {
 func Do_close_on_exec(files *Files_struct) {
 	fdt(files)
 	for i := 0; i < files.Max_fds; i++ {
-		if test_bit(files.Close_on_exec, i) {
-			clear_bit(files.Close_on_exec, i)
+		if fdBitTest(files.Close_on_exec, i) {
+			fdBitClear(files.Close_on_exec, i)
 			if f := files.Fd[i]; f != nil {
 				files.Fd[i] = nil
-				put_unused_fd(files, i)
+				X__put_unused_fd(files, i)
 				Filp_close(f)
 			}
 		}

@@ -40,8 +40,9 @@ type radixNode [RADIX_TREE_MAP_SIZE]uintptr
 
 func nodeAt(addr uintptr) *radixNode { return (*radixNode)(unsafe.Add(nil, addr)) }
 
-// get_zeroed_page is the VFS's page allocation, with fault injection.
-func get_zeroed_page() uintptr {
+// vfsZeroedPage is the VFS's page allocation (mm.Get_zeroed_page), with
+// fault injection.
+func vfsZeroedPage() uintptr {
 	if should_failslab() {
 		return 0
 	}
@@ -75,7 +76,7 @@ func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 		if mapping.height == radixMaxHeight {
 			return 0
 		}
-		n := get_zeroed_page()
+		n := vfsZeroedPage()
 		if n == 0 {
 			return 0
 		}
@@ -87,7 +88,7 @@ func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 	for h := mapping.height; h > 0; h-- {
 		if *slot == 0 {
 			// An interior node (the data page is allocated below).
-			n := get_zeroed_page()
+			n := vfsZeroedPage()
 			if n == 0 {
 				return 0
 			}
@@ -95,7 +96,7 @@ func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 		}
 		slot = &nodeAt(*slot)[index>>(uint(h-1)*RADIX_TREE_MAP_SHIFT)&RADIX_TREE_MAP_MASK]
 	}
-	p := get_zeroed_page()
+	p := vfsZeroedPage()
 	if p == 0 {
 		return 0
 	}

@@ -303,14 +303,11 @@ const (
 )
 
 // Inode types, from the mode (Linux's inline helpers).
-func S_ISDIR(m uint32) bool { return uapi.S_ISDIR(m) }
-func S_ISREG(m uint32) bool { return uapi.S_ISREG(m) }
-func S_ISLNK(m uint32) bool { return uapi.S_ISLNK(m) }
 
 // d_is_dir etc. look at the inode of a positive dentry.
 func d_really_is_negative(d *Dentry) bool { return d.D_inode == nil }
-func d_is_dir(d *Dentry) bool             { return d.D_inode != nil && S_ISDIR(d.D_inode.I_mode) }
-func d_is_symlink(d *Dentry) bool         { return d.D_inode != nil && S_ISLNK(d.D_inode.I_mode) }
+func d_is_dir(d *Dentry) bool             { return d.D_inode != nil && uapi.S_ISDIR(d.D_inode.I_mode) }
+func d_is_symlink(d *Dentry) bool         { return d.D_inode != nil && uapi.S_ISLNK(d.D_inode.I_mode) }
 
 // d_can_lookup: a directory that can be walked into.
 func d_can_lookup(d *Dentry) bool {

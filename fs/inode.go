@@ -103,7 +103,7 @@ func Inode_init_owner(inode, dir *Inode, mode uint32) {
 	inode.I_uid, inode.I_gid = 0, 0
 	if dir != nil && dir.I_mode&uapi.S_ISGID != 0 {
 		inode.I_gid = dir.I_gid
-		if S_ISDIR(mode) {
+		if uapi.S_ISDIR(mode) {
 			mode |= uapi.S_ISGID
 		}
 	}

@@ -46,7 +46,7 @@ func ksys_ioctl_body(fd int, f *File, cmd uint32, arg uintptr) int64 {
 		}
 		return 0
 	case uapi.FIONREAD:
-		if S_ISREG(f.F_inode.I_mode) {
+		if uapi.S_ISREG(f.F_inode.I_mode) {
 			n := int32(max(0, I_size_read(f.F_inode)-f.F_pos))
 			return int64(CopyObjToUser(arg, unsafe.Pointer(&n), 4))
 		}

@@ -80,7 +80,7 @@ func may_open(path *Path, flag uint32) int {
 		return -ENXIO
 	}
 	if acc != uapi.O_RDONLY || flag&uapi.O_TRUNC != 0 {
-		if S_ISREG(inode.I_mode) || S_ISDIR(inode.I_mode) {
+		if uapi.S_ISREG(inode.I_mode) || uapi.S_ISDIR(inode.I_mode) {
 			if err := mnt_want_write(path.Mnt); err != 0 {
 				return err
 			}
@@ -164,7 +164,7 @@ func do_open(nd *Nameidata, f *File, op *Open_flags) int {
 	if err := Vfs_open(&nd.Path, f); err != 0 {
 		return err
 	}
-	if flag&uapi.O_TRUNC != 0 && S_ISREG(d.D_inode.I_mode) {
+	if flag&uapi.O_TRUNC != 0 && uapi.S_ISREG(d.D_inode.I_mode) {
 		if err := Do_truncate(d, 0); err != 0 {
 			return err
 		}
@@ -282,9 +282,9 @@ func Do_sys_truncate(name []byte, length int64) int {
 func do_sys_truncate_body(path *Path, length int64) int {
 	inode := path.Dentry.D_inode
 	switch {
-	case S_ISDIR(inode.I_mode):
+	case uapi.S_ISDIR(inode.I_mode):
 		return -EISDIR
-	case !S_ISREG(inode.I_mode):
+	case !uapi.S_ISREG(inode.I_mode):
 		return -EINVAL
 	}
 	if err := mnt_want_write(path.Mnt); err != 0 {
@@ -310,7 +310,7 @@ func do_sys_ftruncate_body(f *File, length int64) int {
 	if f.F_mode&FMODE_PATH != 0 {
 		return -EBADF
 	}
-	if !S_ISREG(f.F_inode.I_mode) || f.F_mode&FMODE_WRITE == 0 {
+	if !uapi.S_ISREG(f.F_inode.I_mode) || f.F_mode&FMODE_WRITE == 0 {
 		return -EINVAL
 	}
 	if length < 0 {
@@ -399,10 +399,10 @@ func Do_faccessat(dfd int, name []byte, mode int, flags int) int {
 // (a defer would not compile to kernel Go in a -N -l build).
 func do_faccessat_body(path *Path, mode int) int {
 	inode := path.Dentry.D_inode
-	if mode&X_OK != 0 && !S_ISDIR(inode.I_mode) && inode.I_mode&0o111 == 0 {
+	if mode&X_OK != 0 && !uapi.S_ISDIR(inode.I_mode) && inode.I_mode&0o111 == 0 {
 		return -EACCES
 	}
-	if mode&W_OK != 0 && (S_ISREG(inode.I_mode) || S_ISDIR(inode.I_mode)) {
+	if mode&W_OK != 0 && (uapi.S_ISREG(inode.I_mode) || uapi.S_ISDIR(inode.I_mode)) {
 		return mnt_want_write(path.Mnt)
 	}
 	return 0

@@ -165,7 +165,7 @@ func pipe_write(f *File, from *Iov_iter, pos *int64) int64 {
 		if !pipe_full(p) {
 			page := p.Tmp_page
 			if page == 0 {
-				if page = get_zeroed_page(); page == 0 {
+				if page = vfsZeroedPage(); page == 0 {
 					if ret == 0 {
 						ret = -ENOMEM
 					}

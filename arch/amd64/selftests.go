@@ -4,6 +4,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/cmdline"
 	"gokern/e820"
+	"gokern/init/initramfs"
 	"gokern/kallsyms"
 	"gokern/kunit"
 	"gokern/memblock"
@@ -242,7 +243,8 @@ func Test_e820_sanitised(t *kunit.Kunit) {
 
 // Test_early_reservations: what must not be allocated was reserved early
 // and is still reserved in the core map after the handover: no page of it
-// went to the buddy allocator.
+// went to the buddy allocator — but for the initrd's whole pages once
+// free_initrd_mem has given them back.
 func Test_early_reservations(t *kunit.Kunit) {
 	kend := uint64(KernelEnd() - asm.X__START_KERNEL_map)
 	checks := [...]struct {
@@ -258,6 +260,19 @@ func Test_early_reservations(t *kunit.Kunit) {
 	}
 	for _, c := range checks {
 		if c.size == 0 || c.base == 0 && c.name == "command line" {
+			continue
+		}
+		if c.name == "initrd" && initramfs.Unpacked.FreedPages != 0 {
+			// populate_rootfs has unpacked it and free_initrd_mem gave
+			// its whole pages back: only a partial first or last page
+			// stays reserved.
+			lo, hi := (c.base+asm.PAGE_SIZE-1)&^(asm.PAGE_SIZE-1), (c.base+c.size)&^(asm.PAGE_SIZE-1)
+			if c.base != lo && !mm.PfnIsReserved(c.base>>asm.PAGE_SHIFT) || c.base+c.size != hi && !mm.PfnIsReserved(hi>>asm.PAGE_SHIFT) {
+				t.Errorf("initrd [%#x, %#x): a partial page at its ends is not reserved after free_initrd_mem", printk.Int(c.base), printk.Int(c.base+c.size))
+			}
+			if (hi-lo)>>asm.PAGE_SHIFT != initramfs.Unpacked.FreedPages {
+				t.Errorf("free_initrd_mem freed %d pages of the initrd's %d whole ones", printk.Int(initramfs.Unpacked.FreedPages), printk.Int((hi-lo)>>asm.PAGE_SHIFT))
+			}
 			continue
 		}
 		// Its first byte, its last, and the start of every page between:

@@ -5,6 +5,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/tsc"
+	"gokern/cmdline"
 	"gokern/fs"
 	"gokern/include/uapi"
 	"gokern/mm"
@@ -44,19 +45,21 @@ var Unpacked struct {
 
 // Populate_rootfs unpacks the built-in archive, then the initrd the
 // loader put at physical [start, start+size), and frees the initrd's
-// pages (Linux populate_rootfs → do_populate_rootfs, then
-// free_initrd_mem). A bad initrd is reported and what it held whole
+// pages unless the command line says retain_initrd (Linux populate_rootfs
+// → do_populate_rootfs, then free_initrd_mem). A bad initrd is reported and what it held whole
 // stays; the boot goes on, as Linux's does.
 func Populate_rootfs(start, size uint64) {
 	if err, _ := Unpack_to_rootfs(unsafe.Slice(unsafe.StringData(X__initramfs_start), len(X__initramfs_start))); err != "" {
-		// Linux panics: the kernel's own archive is broken.
-		printk.Pr_emerg("Kernel panic - not syncing: built-in initramfs: %s\n", printk.Str(err))
+		// Linux panics (the kernel's own archive is broken); the archive
+		// is a constant a host test checks, so only memory can fail here,
+		// and the boot goes on without it.
+		printk.Pr_emerg("initramfs: built-in archive: %s\n", printk.Str(err))
 	}
 	if size == 0 {
 		return
 	}
 	printk.Pr_info("Trying to unpack rootfs image as initramfs...\n")
-	buf := unsafe.Slice((*byte)(unsafe.Add(nil, phys_to_virt(start))), size)
+	buf := unsafe.Slice((*byte)(unsafe.Add(nil, initrdVirt(start))), size)
 	t0 := tsc.Local_clock()
 	msg, st := Unpack_to_rootfs(buf)
 	ns := tsc.Local_clock() - t0
@@ -67,6 +70,11 @@ func Populate_rootfs(start, size uint64) {
 	printk.Pr_info("initramfs: %d files, %d directories, %d other entries (%d skipped) from %d bytes in %d us\n",
 		printk.Int(st.Files), printk.Int(st.Dirs), printk.Int(st.Others), printk.Int(st.Skipped),
 		printk.Int(size), printk.Int(ns/1000))
+	if cmdline.Cmdline_find_option_bool(cmdline.BootCommandLine(), "retain_initrd") {
+		// Linux's retain_initrd: the image stays where the loader put it
+		// (the boot tests compare it with the file).
+		return
+	}
 	free := mm.Nr_free_pages()
 	Unpacked.FreedPages = Free_initrd_mem(start, start+size)
 	Unpacked.FreeDelta = mm.Nr_free_pages() - free
@@ -75,8 +83,9 @@ func Populate_rootfs(start, size uint64) {
 	}
 }
 
-// phys_to_virt is the direct-map address of physical address pa.
-func phys_to_virt(pa uint64) uintptr {
+// initrdVirt is the direct-map address of physical address pa (Linux
+// phys_to_virt, through the page map so that the host tests work).
+func initrdVirt(pa uint64) uintptr {
 	return mm.Page_address(mm.Pfn_to_page(pa>>asm.PAGE_SHIFT)) + uintptr(pa&(asm.PAGE_SIZE-1))
 }
 
@@ -86,7 +95,7 @@ func phys_to_virt(pa uint64) uintptr {
 // initrd to the byte (x86 Linux rounds its reservation up to a page in
 // early_reserve_initrd and frees the last page too).
 func Free_initrd_mem(start, end uint64) uint64 {
-	return mm.Free_reserved_area(phys_to_virt(start), phys_to_virt(end-1)+1, mm.POISON_FREE_INITMEM, "initrd")
+	return mm.Free_reserved_area(initrdVirt(start), initrdVirt(end-1)+1, mm.POISON_FREE_INITMEM, "initrd")
 }
 
 // Console_on_rootfs opens /dev/console for init as descriptors 0, 1 and

@@ -67,7 +67,7 @@ func walk(t *kunit.Kunit, w *walk_state, n int) {
 				m++
 			}
 			m += copy(walk_path[m:], name)
-			list_entry(t, w, walk_path[:m], dtype)
+			listEntry(t, w, walk_path[:m], dtype)
 			if dtype == uapi.DT_DIR {
 				walk(t, w, m)
 			}
@@ -77,8 +77,8 @@ func walk(t *kunit.Kunit, w *walk_state, n int) {
 	fs.Ksys_close(fd)
 }
 
-// list_entry prints one entry the way the boot test parses it.
-func list_entry(t *kunit.Kunit, w *walk_state, path []byte, dtype uint8) {
+// listEntry prints one entry the way the boot test parses it.
+func listEntry(t *kunit.Kunit, w *walk_state, path []byte, dtype uint8) {
 	var st fs.Kstat
 	if err := fs.Vfs_fstatat(uapi.AT_FDCWD, path, &st, uapi.AT_SYMLINK_NOFOLLOW); err != 0 {
 		t.Errorf("lstat %s: %d", printk.Bytes(path), printk.Int(err))

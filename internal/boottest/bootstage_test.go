@@ -245,7 +245,8 @@ func writeInitrd(t *testing.T, size int) (string, []byte) {
 // byte for byte, once the kernel idles.
 func checkInitrdMoved(t *testing.T, cfg q.Config, size int) {
 	path, data := writeInitrd(t, size)
-	cfg.Initrd, cfg.Append = path, "debug"
+	// retain_initrd: populate_rootfs would free (and poison) it.
+	cfg.Initrd, cfg.Append = path, "debug retain_initrd"
 	m := q.Start(t, cfg)
 	m.WaitFor(regexp.MustCompile(`cpu_idle: CPU 0 enters the idle loop`), q.DefaultTimeout)
 	r := m.Result()
@@ -316,7 +317,7 @@ func TestKernelPlace(t *testing.T) {
 			for _, c := range []struct {
 				mem  string
 				size int
-			}{{"24M", 10 << 20}, {"28M", 13<<20 + 4095}} {
+			}{{"24M", 10 << 20}, {"28M", 12<<20 + 4095}} {
 				c := c
 				t.Run(fmt.Sprintf("%s/%s/%s+initrd-%d", bios, machine, c.mem, c.size), func(t *testing.T) {
 					t.Parallel()

@@ -77,7 +77,8 @@ func TestMemmapOption(t *testing.T) {
 }
 
 // TestInitrd: the initrd the loader placed is reported and reserved (the
-// early_reservations selftest checks every page of it).
+// early_reservations selftest checks every page of it, and after
+// free_initrd_mem that its whole pages were given back).
 func TestInitrd(t *testing.T) {
 	initrd := filepath.Join(t.TempDir(), "initrd")
 	data := make([]byte, 3<<20+123)

@@ -89,7 +89,7 @@ var Layers = []Layer{
 	{"gokern/drivers/char", "drivers/char/mem.c: /dev/null, /dev/zero, /dev/full", []string{uapi, "gokern/fs"}},
 	{"gokern/drivers/tty", "drivers/tty: tty_io, n_tty, tty_ioctl, tty_jobctrl, serial_core", []string{asm, printk, kunit, compiler, uapi, "gokern/fs",
 		"gokern/mm", "gokern/kernel/sched", "gokern/drivers/serial8250"}},
-	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, uapi, "gokern/fs", "gokern/mm",
+	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, cmdline, uapi, "gokern/fs", "gokern/mm",
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.

@@ -18,9 +18,6 @@ const (
 	freserved = 0xe0
 )
 
-// crc32_le is lib/crc32's, under the name inflate.go uses.
-func crc32_le(crc uint32, p []byte) uint32 { return crc32.Crc32_le(crc, p) }
-
 // Gunzip decompresses the gzip member at the start of in, giving its
 // output to flush in order (Linux gunzip). It returns the bytes the member
 // took, trailer included (Linux's *pos), and "" or the reason it failed.

@@ -13,6 +13,8 @@
 // which is also the history that back-references copy from.
 package zlib_inflate
 
+import "gokern/lib/crc32"
+
 // MAX_WBITS: the window is 2^15 bytes, the farthest a distance reaches
 // (Linux MAX_WBITS).
 const (
@@ -165,7 +167,7 @@ func (s *InflateState) flushWindow(flush func([]byte) bool) bool {
 		return true
 	}
 	out := s.Window[:s.wnext]
-	s.Crc = crc32_le(s.Crc, out)
+	s.Crc = crc32.Crc32_le(s.Crc, out)
 	ok := flush(out)
 	if s.wnext == WSIZE {
 		s.wnext = 0

@@ -5,6 +5,8 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"io"
+
+	"gokern/lib/crc32"
 	"math/rand"
 	"testing"
 )
@@ -138,7 +140,7 @@ func TestGunzipHeaderCrc(t *testing.T) {
 	hlen, _ := gzipHeader(z)
 	h := append([]byte{}, z[:hlen]...)
 	h[3] |= FHCRC
-	c := crc32_le(0, h)
+	c := crc32.Crc32_le(0, h)
 	good := append(append(h, byte(c), byte(c>>8)), z[hlen:]...)
 	if out, _, err := inflateAll(t, s, good, true); err != "" || string(out) != "hello, header crc" {
 		t.Fatalf("FHCRC: %q %q", err, out)
