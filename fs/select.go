@@ -1,9 +1,12 @@
 package fs
 
 import (
+	"unsafe"
+
 	"gokern/include/compiler"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	"gokern/mm"
 )
 
 // Readiness. Linux: include/linux/poll.h (poll_table, poll_wait,
@@ -69,4 +72,170 @@ func Do_pollfd(pfd *Pollfd, pt *Poll_table) uint32 {
 	Fput(f)
 	pfd.Revents = int16(mask)
 	return mask
+}
+
+// poll(2)'s sleeping. Linux: fs/select.c (poll_initwait, __pollwait,
+// poll_freewait, do_poll, do_sys_poll). A poll registers one wait-queue
+// entry on every queue its files hand to the table, sleeps until one of
+// them wakes it (or the time runs out, or a signal comes), asks every
+// file again, and takes the entries off when it is done.
+
+// poll_table_entry is one queue a poll sleeps on (struct
+// poll_table_entry); the queue by address, as sched links its entries.
+type poll_table_entry struct {
+	wq   uintptr // *sched.Wait_queue_head
+	wait sched.Wait_queue_entry
+}
+
+// N_INLINE_POLL_ENTRIES entries live in the Poll_wqueues on the poller's
+// stack (Linux keeps 832 bytes of them there); the rest in pages.
+const N_INLINE_POLL_ENTRIES = 24
+
+// poll_table_page is a page of further entries, chained (struct
+// poll_table_page).
+type poll_table_page struct {
+	next    *poll_table_page
+	n       int
+	entries [(4096 - 16) / unsafe.Sizeof(poll_table_entry{})]poll_table_entry
+}
+
+// Poll_wqueues is struct poll_wqueues: the table and its entries. Pt
+// comes first: __pollwait finds the Poll_wqueues from the table (Linux's
+// container_of).
+type Poll_wqueues struct {
+	Pt             Poll_table
+	table          *poll_table_page
+	error          int
+	inline_index   int
+	inline_entries [N_INLINE_POLL_ENTRIES]poll_table_entry
+}
+
+// Poll_initwait readies pwq (Linux poll_initwait).
+func Poll_initwait(pwq *Poll_wqueues) {
+	*pwq = Poll_wqueues{}
+	pwq.Pt.Qproc = __pollwait
+}
+
+// poll_get_entry returns a free entry, from the inline ones or a page;
+// nil when no page can be had.
+func poll_get_entry(p *Poll_wqueues) *poll_table_entry {
+	if p.inline_index < N_INLINE_POLL_ENTRIES {
+		p.inline_index++
+		return &p.inline_entries[p.inline_index-1]
+	}
+	t := p.table
+	if t == nil || t.n == len(t.entries) {
+		b := kmalloc(int(unsafe.Sizeof(poll_table_page{})), mm.GFP_KERNEL)
+		if b == nil {
+			return nil
+		}
+		nt := (*poll_table_page)(unsafe.Pointer(unsafe.SliceData(b)))
+		nt.next = t
+		p.table, t = nt, nt
+	}
+	t.n++
+	return &t.entries[t.n-1]
+}
+
+// __pollwait queues the current task on wq (Linux __pollwait); a
+// failure to get an entry is remembered and ends the poll with -ENOMEM.
+func __pollwait(f *File, wq *sched.Wait_queue_head, pt *Poll_table) {
+	p := (*Poll_wqueues)(unsafe.Pointer(pt))
+	e := poll_get_entry(p)
+	if e == nil {
+		p.error = -uapi.ENOMEM
+		return
+	}
+	e.wq = uintptr(unsafe.Pointer(wq))
+	sched.Prepare_to_wait(wq, &e.wait, sched.TASK_INTERRUPTIBLE)
+}
+
+// Poll_freewait takes every entry off its queue and frees the pages
+// (Linux poll_freewait).
+func Poll_freewait(p *Poll_wqueues) {
+	for i := range p.inline_entries[:p.inline_index] {
+		free_poll_entry(&p.inline_entries[i])
+	}
+	for t := p.table; t != nil; {
+		for i := range t.entries[:t.n] {
+			free_poll_entry(&t.entries[i])
+		}
+		next := t.next
+		kfree(unsafe.Slice((*byte)(unsafe.Pointer(t)), unsafe.Sizeof(*t)))
+		t = next
+	}
+	p.table, p.inline_index = nil, 0
+}
+
+func free_poll_entry(e *poll_table_entry) {
+	sched.Finish_wait((*sched.Wait_queue_head)(unsafe.Add(nil, e.wq)), &e.wait)
+}
+
+// Do_sys_poll is poll(2) on kernel memory (Linux do_sys_poll): it fills
+// each pollfd's Revents and returns how many are ready, waiting up to
+// timeout jiffies for the first (timeout < 0: for ever; 0: not at all).
+// The system call layer copies the array in and out and converts
+// milliseconds to jiffies. Errors: -EINVAL for more descriptors than a
+// process may have, -ENOMEM, -EINTR when a signal came first (Linux's
+// -ERESTARTNOHAND, which the system call layer turns into -EINTR or a
+// restart), and -EAGAIN when it would have to sleep but there is no
+// scheduler to sleep with (see sched.Wait_event_interruptible).
+func Do_sys_poll(fds []Pollfd, timeout int64) int {
+	if len(fds) > uapi.NR_OPEN {
+		return -uapi.EINVAL
+	}
+	var table Poll_wqueues
+	Poll_initwait(&table)
+	n := do_poll(fds, &table, timeout)
+	Poll_freewait(&table)
+	return n
+}
+
+// do_poll is Linux do_poll: ask every file, registering on its queues
+// the first time round (and only while none is ready); sleep; ask again.
+// The state is set before the files are asked, so a wake-up between the
+// asking and schedule() is never lost.
+func do_poll(fds []Pollfd, wait *Poll_wqueues, timeout int64) int {
+	pt := &wait.Pt
+	canSleep := sched.Can_sleep() && (timeout < 0 || sched.Hooks.Schedule_timeout != nil)
+	if timeout == 0 || !canSleep {
+		pt.Qproc = nil
+	}
+	count, timedOut := 0, false
+	for {
+		if canSleep {
+			sched.Hooks.Set_current_state(sched.TASK_INTERRUPTIBLE)
+		}
+		for i := range fds {
+			if Do_pollfd(&fds[i], pt) != 0 {
+				count++
+				// Ready: no need to register on the rest.
+				pt.Qproc = nil
+			}
+		}
+		pt.Qproc = nil
+		if count == 0 && wait.error != 0 {
+			count = wait.error
+		}
+		if count != 0 || timeout == 0 || timedOut {
+			break
+		}
+		if !canSleep {
+			count = -uapi.EAGAIN
+			break
+		}
+		if sched.Signal_pending() {
+			count = -uapi.EINTR
+			break
+		}
+		if timeout < 0 {
+			sched.Hooks.Schedule()
+		} else if timeout = sched.Hooks.Schedule_timeout(timeout); timeout == 0 {
+			timedOut = true
+		}
+	}
+	if canSleep {
+		sched.Hooks.Set_current_state(sched.TASK_RUNNING)
+	}
+	return count
 }

@@ -49,6 +49,10 @@ var Hooks struct {
 	// Signal_pending reports a signal for the current task (Linux
 	// signal_pending(current)).
 	Signal_pending func() bool
+	// Schedule_timeout sleeps as Schedule does, but at most timeout
+	// jiffies, and returns the jiffies left (0: the time ran out)
+	// (Linux schedule_timeout). Nil: nothing can sleep with a timeout.
+	Schedule_timeout func(timeout int64) int64
 }
 
 // EAGAIN, ERESTARTSYS: include/uapi (not imported: this package sits
