@@ -302,6 +302,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "fs_initrd_freed", Run: initramfs.Test_fs_initrd_freed, Explicit: true},
 	{Name: "fs_proc", Run: proc.Test_fs_proc},
 	{Name: "fs_tty", Run: tty.Test_fs_tty},
+	{Name: "fs_uaccess", Run: fs.Test_fs_uaccess},
 	{Name: "printk_log_buf", Run: test_printk_log_buf},
 	{Name: "kallsyms", Run: test_kallsyms},
 	// trap_init and the exception handlers (traps/selftests.go).
@@ -364,6 +365,9 @@ func vfsCachesInit() {
 	if err := fs.Vfs_caches_init(&ramfs.Rootfs_fs_type); err != 0 {
 		kernel.Panic("VFS: cannot mount rootfs: %d", printk.Int(err))
 	}
+	// User buffers are copied with the architecture's copy_to_user and
+	// copy_from_user (the system call layer's uaccess).
+	fs.Uaccess_init()
 }
 
 // procRootInit registers procfs (Linux proc_root_init) and gives

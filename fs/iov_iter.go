@@ -1,8 +1,10 @@
 package fs
 
 import (
-	"gokern/include/compiler"
 	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/include/compiler"
 )
 
 // Where read and write move bytes: a kernel buffer or a user address
@@ -18,6 +20,29 @@ import (
 var Uaccess struct {
 	Copy_to_user   func(to uintptr, from []byte) int
 	Copy_from_user func(to []byte, from uintptr) int
+}
+
+// Uaccess_init points Uaccess at the architecture's copy_to_user and
+// copy_from_user (asm.Copy_to_user, asm.Copy_from_user: access_ok, then
+// the copy with its exception-table fixup), which is what the kernel
+// uses from boot on; the host tests set their own.
+func Uaccess_init() {
+	Uaccess.Copy_to_user = archCopyToUser
+	Uaccess.Copy_from_user = archCopyFromUser
+}
+
+func archCopyToUser(to uintptr, from []byte) int {
+	if len(from) == 0 {
+		return 0
+	}
+	return int(asm.Copy_to_user(to, uintptr(unsafe.Pointer(unsafe.SliceData(from))), uintptr(len(from))))
+}
+
+func archCopyFromUser(to []byte, from uintptr) int {
+	if len(to) == 0 {
+		return 0
+	}
+	return int(asm.Copy_from_user(uintptr(unsafe.Pointer(unsafe.SliceData(to))), from, uintptr(len(to))))
 }
 
 // Iov_iter is one buffer being read into or written from.

@@ -1,6 +1,8 @@
 package fs
 
 import (
+	"unsafe"
+
 	"gokern/include/uapi"
 	"gokern/kunit"
 	"gokern/printk"
@@ -216,4 +218,53 @@ func Test_fs_nomem(t *kunit.Kunit) {
 		t.Errorf("no allocation was made to fail")
 	}
 	t.Logf("%d allocations failed in turn, each cleanly", printk.Int(failed))
+}
+
+// Test_fs_uaccess: with the architecture's copy_to_user and copy_from_user
+// behind Uaccess (set at boot), a read into user memory nothing maps, a
+// read into a kernel address passed as a user one (access_ok refuses it),
+// a write from unmapped user memory and an ioctl's bad argument give
+// -EFAULT, never an oops; what the failed read did not take stays in the
+// pipe.
+func Test_fs_uaccess(t *kunit.Kunit) {
+	if Uaccess.Copy_to_user == nil || Uaccess.Copy_from_user == nil {
+		t.Errorf("Uaccess is not set at boot")
+		return
+	}
+	before := st_snapshot()
+	var fds [2]int
+	if err := Do_pipe2(&fds, uapi.O_NONBLOCK); err != 0 {
+		t.Errorf("pipe2: %d", printk.Int(err))
+		return
+	}
+	msg := [...]byte{'u', 's', 'e', 'r'}
+	it := Iov_iter_kvec(msg[:])
+	Ksys_write(fds[1], &it)
+	// The top of the user half: no page table maps it before there is a
+	// process.
+	const unmapped = 0x00007fffffff0000
+	it = Iov_iter_ubuf(unmapped, 4)
+	if n := Ksys_read(fds[0], &it); n != -EFAULT {
+		t.Errorf("read into unmapped user memory: %d, want -EFAULT", printk.Int(n))
+	}
+	var kbuf [4]byte
+	it = Iov_iter_ubuf(uintptr(unsafe.Pointer(&kbuf[0])), 4)
+	if n := Ksys_read(fds[0], &it); n != -EFAULT || kbuf != [4]byte{} {
+		t.Errorf("read into a kernel address as a user one: %d, buffer %s", printk.Int(n), printk.Bytes(kbuf[:]))
+	}
+	it = Iov_iter_ubuf(unmapped, 4)
+	if n := Ksys_write(fds[1], &it); n != -EFAULT {
+		t.Errorf("write from unmapped user memory: %d, want -EFAULT", printk.Int(n))
+	}
+	if n := Ksys_ioctl(fds[0], uapi.FIONREAD, unmapped); n != -EFAULT {
+		t.Errorf("FIONREAD to unmapped user memory: %d, want -EFAULT", printk.Int(n))
+	}
+	var got [8]byte
+	it = Iov_iter_kvec(got[:])
+	if n := Ksys_read(fds[0], &it); n != 4 || string(got[:4]) != "user" {
+		t.Errorf("after the faults the pipe holds %d bytes %s, want user", printk.Int(n), printk.Bytes(got[:max(n, 0)]))
+	}
+	Ksys_close(fds[0])
+	Ksys_close(fds[1])
+	st_check_leaks(t, before)
 }

@@ -305,7 +305,7 @@ func TestInitramfsFigures(t *testing.T) {
 // the serial console.
 func TestFsSelftests(t *testing.T) {
 	t.Parallel()
-	r := q.Boot(t, q.Config{Append: "selftest=fs_vfs,fs_pipe,fs_nomem,fs_initramfs,fs_proc,fs_tty"})
+	r := q.Boot(t, q.Config{Append: "selftest=fs_vfs,fs_pipe,fs_nomem,fs_initramfs,fs_proc,fs_tty,fs_uaccess"})
 	allPassed(t, r)
 	res, _ := r.KTAP()
 	var names []string
@@ -313,7 +313,7 @@ func TestFsSelftests(t *testing.T) {
 		names = append(names, k.Name)
 	}
 	sort.Strings(names)
-	if strings.Join(names, " ") != "fs_initramfs fs_nomem fs_pipe fs_proc fs_tty fs_vfs" {
+	if strings.Join(names, " ") != "fs_initramfs fs_nomem fs_pipe fs_proc fs_tty fs_uaccess fs_vfs" {
 		t.Fatalf("ran %v", names)
 	}
 	// ttx, erase ("\b \b"), y: what N_TTY echoed to the UART.
