@@ -109,25 +109,10 @@ func readFile(t testing.TB, path string) []byte {
 	}
 }
 
-// listdir returns the names getdents64 gives, parsed by the host's
-// syscall.ParseDirent (the layout check), which leaves out "." and "..".
+// listdir returns the names getdents64 gives for path (fstest.Listdir).
 func listdir(t testing.TB, path string, bufsize int) []string {
 	t.Helper()
-	fd := mustOpen(t, path, uapi.O_RDONLY|uapi.O_DIRECTORY, 0)
-	defer closefd(t, fd)
-	var names []string
-	buf := make([]byte, bufsize)
-	for {
-		it := fs.Iov_iter_kvec(buf)
-		n := fs.Ksys_getdents64(fd, &it)
-		if n < 0 {
-			t.Fatalf("getdents64(%s): %s", path, errname(n))
-		}
-		if n == 0 {
-			return names
-		}
-		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
-	}
+	return fstest.Listdir(t, path, bufsize)
 }
 
 // errname names a negative errno as the host does.

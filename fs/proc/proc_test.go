@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"gokern/fs"
@@ -53,23 +52,7 @@ func cat(t *testing.T, path string) string {
 	}
 }
 
-func ls(t *testing.T, path string) []string {
-	fd := fs.Do_sys_open(uapi.AT_FDCWD, []byte(path), uapi.O_RDONLY|uapi.O_DIRECTORY, 0)
-	if fd < 0 {
-		t.Fatalf("open %s: %d", path, fd)
-	}
-	defer fs.Ksys_close(fd)
-	var names []string
-	buf := make([]byte, 512)
-	for {
-		it := fs.Iov_iter_kvec(buf)
-		n := fs.Ksys_getdents64(fd, &it)
-		if n <= 0 {
-			return names
-		}
-		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
-	}
-}
+func ls(t *testing.T, path string) []string { return fstest.Listdir(t, path, 512) }
 
 // TestMeminfo: Linux's layout, and values that are the allocator's.
 func TestMeminfo(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"unsafe"
 
@@ -189,23 +188,7 @@ func readBack(t testing.TB, dir string) map[string]string {
 	return m
 }
 
-func listdir(t testing.TB, path string) []string {
-	fd := fs.Do_sys_open(uapi.AT_FDCWD, []byte(path), uapi.O_RDONLY|uapi.O_DIRECTORY, 0)
-	if fd < 0 {
-		t.Fatalf("open %s: %d", path, fd)
-	}
-	defer fs.Ksys_close(fd)
-	var names []string
-	buf := make([]byte, 8192)
-	for {
-		it := fs.Iov_iter_kvec(buf)
-		n := fs.Ksys_getdents64(fd, &it)
-		if n <= 0 {
-			return names
-		}
-		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
-	}
-}
+func listdir(t testing.TB, path string) []string { return fstest.Listdir(t, path, 8192) }
 
 func readFile(t testing.TB, path string) []byte {
 	fd := fs.Do_sys_open(uapi.AT_FDCWD, []byte(path), uapi.O_RDONLY, 0)

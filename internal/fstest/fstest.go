@@ -7,10 +7,12 @@ package fstest
 
 import (
 	"sync"
+	"syscall"
 	"testing"
 
 	"gokern/fs"
 	"gokern/fs/ramfs"
+	"gokern/include/uapi"
 	"gokern/internal/mmtest"
 	"gokern/mm"
 )
@@ -82,5 +84,30 @@ func CheckLeaks(t testing.TB, before Counts) {
 	}
 	if fs.Vfs_bugs != 0 {
 		t.Fatalf("%d VFS reference-count bugs reported", fs.Vfs_bugs)
+	}
+}
+
+// Listdir returns the names getdents64 gives for the directory path, read
+// bufsize bytes at a time and parsed by the host's syscall.ParseDirent
+// (the layout check), which leaves out "." and "..".
+func Listdir(t testing.TB, path string, bufsize int) []string {
+	t.Helper()
+	fd := fs.Do_sys_open(uapi.AT_FDCWD, []byte(path), uapi.O_RDONLY|uapi.O_DIRECTORY, 0)
+	if fd < 0 {
+		t.Fatalf("open %s: %d", path, fd)
+	}
+	defer fs.Ksys_close(fd)
+	var names []string
+	buf := make([]byte, bufsize)
+	for {
+		it := fs.Iov_iter_kvec(buf)
+		n := fs.Ksys_getdents64(fd, &it)
+		if n < 0 {
+			t.Fatalf("getdents64(%s): %d", path, n)
+		}
+		if n == 0 {
+			return names
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
 	}
 }
