@@ -71,6 +71,7 @@ var Layers = []Layer{
 	// Subsystems.
 	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists, slab.c, slab_common.c, slub.c's debugging, vmalloc.c)", []string{asm, printk, kallsyms, kunit,
 		"gokern/paging", memblock, "gokern/bootmem", "gokern/lib/rbtree", "gokern/kernel/time", "gokern/arch/amd64/tsc"}},
+	{"gokern/fs/binfmt_elf", "fs/binfmt_elf.c: the ELF loader, create_elf_tables", []string{asm, printk, "gokern/paging", "gokern/mm"}},
 	{"gokern/mm/slab", "include/linux/slab.h: typed caches (KMEM_CACHE)", []string{printk, kunit, asm, "gokern/mm"}},
 	{"gokern/kernel/irq", "kernel/irq: irq_desc, irq_chip, request_irq", []string{asm, printk, "gokern/mm", "gokern/mm/slab"}},
 	{"gokern/arch/amd64/entry", "arch/x86/entry (entry_64.S, idtentry)", []string{asm, printk}},

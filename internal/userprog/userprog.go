@@ -1,0 +1,101 @@
+// Package userprog builds the user programs of user/ for the host tests
+// and the boot tests: GNU as and ld, no libc (DESIGN.md §2: the stock
+// toolchain), each as a static ET_EXEC and as a static PIE (ET_DYN
+// without PT_INTERP), and packs them into a newc cpio archive for -initrd.
+package userprog
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// Programs are the outputs of one build.
+type Programs struct {
+	// Exec is linked at 0x400000 (ld -static); Pie is position
+	// independent (ld -pie --no-dynamic-linker).
+	Exec, Pie string
+}
+
+// Root is the repository root, found from this file.
+func Root() string {
+	_, f, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(f), "..", "..")
+}
+
+// BuildInit assembles user/init/init.S into out.
+func BuildInit(out string) (Programs, error) {
+	src := filepath.Join(Root(), "user", "init", "init.S")
+	obj := filepath.Join(out, "init.o")
+	p := Programs{Exec: filepath.Join(out, "init"), Pie: filepath.Join(out, "init-pie")}
+	steps := [][]string{
+		{"as", "--64", "-o", obj, src},
+		{"ld", "-static", "-z", "noexecstack", "-o", p.Exec, obj},
+		{"ld", "-pie", "--no-dynamic-linker", "-z", "noexecstack", "-o", p.Pie, obj},
+	}
+	for _, s := range steps {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			return p, fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
+		}
+	}
+	return p, nil
+}
+
+// Entry is one file of a cpio archive.
+type Entry struct {
+	Name string
+	Mode uint32 // with the file type bits: 0o100755, 0o40755
+	Data []byte
+}
+
+// Cpio packs entries into a newc archive ending in TRAILER!!! (Linux
+// Documentation/driver-api/early-userspace/buffer-format.rst), as
+// usr/gen_init_cpio writes it.
+func Cpio(entries []Entry) []byte {
+	var b []byte
+	pad := func() {
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+	}
+	add := func(ino int, e Entry) {
+		nlink := 1
+		if e.Mode&0o170000 == 0o40000 {
+			nlink = 2
+		}
+		b = append(b, fmt.Sprintf("070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
+			ino, e.Mode, 0, 0, nlink, 0, len(e.Data), 0, 0, 0, 0, len(e.Name)+1, 0)...)
+		b = append(b, e.Name...)
+		b = append(b, 0)
+		pad()
+		b = append(b, e.Data...)
+		pad()
+	}
+	for i, e := range entries {
+		add(i+1, e)
+	}
+	add(0, Entry{Name: "TRAILER!!!"})
+	return b
+}
+
+// InitInitrd builds the init program and writes an initramfs holding it
+// as /init (the ET_EXEC build) and /init-pie, returning its path.
+func InitInitrd(out string) (string, Programs, error) {
+	p, err := BuildInit(out)
+	if err != nil {
+		return "", p, err
+	}
+	var es []Entry
+	for _, f := range []struct{ name, path string }{{"init", p.Exec}, {"init-pie", p.Pie}} {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			return "", p, err
+		}
+		es = append(es, Entry{Name: f.name, Mode: 0o100755, Data: data})
+	}
+	path := filepath.Join(out, "initramfs.cpio")
+	return path, p, os.WriteFile(path, Cpio(es), 0o644)
+}

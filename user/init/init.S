@@ -1,0 +1,232 @@
+/*
+ * gokern's first user program: no libc, only system calls, in both
+ * conventions (docs/user.md). Built by internal/userprog with GNU as and
+ * ld, as a static ET_EXEC (linked at 0x400000) and a static PIE.
+ *
+ * What it does depends on argv[1]:
+ *   (none)   write a line with `syscall` (x86-64 numbers: write 1), one
+ *            with `int $0x80` (i386 numbers: write 4), its argv and two
+ *            getpid results, then exit_group(0)
+ *   segv     read address 0: the kernel kills it with SIGSEGV
+ *   exit7    exit(7) through int $0x80 (i386 exit 1)
+ *   efault   write(1, 0x10, 4): must return -EFAULT (-14), else exit 1
+ *   bench    getpid 10000 times each way, print the TSC cycles per call
+ *
+ * Seeds: 002 "Userspace Kernel API: System Calls" (the i386 convention:
+ * EAX number, EBX ECX EDX ESI EDI EBP arguments) and "Fast syscall Path"
+ * (x86-64: RAX number, RDI RSI RDX R10 R8 R9 arguments; SYSCALL clobbers
+ * RCX and R11).
+ */
+	.set	NR_write, 1
+	.set	NR_getpid, 39
+	.set	NR_exit_group, 231
+	.set	NR_ia32_exit, 1
+	.set	NR_ia32_write, 4
+	.set	NR_ia32_getpid, 20
+
+	.text
+	.globl	_start
+_start:
+	mov	(%rsp), %r12		/* argc */
+	lea	8(%rsp), %r13		/* argv */
+	cmp	$2, %r12
+	jb	normal
+	mov	8(%r13), %rbx		/* argv[1] */
+	mov	(%rbx), %al
+	cmp	$'s', %al
+	je	segv
+	cmp	$'x', %al
+	je	exit7
+	cmp	$'f', %al
+	je	efault
+	cmp	$'b', %al
+	je	bench
+	/* otherwise: the normal run */
+normal:
+	/* write(1, msg64, len) with syscall */
+	mov	$NR_write, %eax
+	mov	$1, %edi
+	lea	msg64(%rip), %rsi
+	mov	$msg64_len, %edx
+	syscall
+	cmp	$msg64_len, %rax
+	jne	fail
+	/* write(1, msg32, len) with int $0x80: 32-bit pointers, so only
+	 * where the program lies below 4 GiB (the ET_EXEC build) */
+	lea	msg32(%rip), %rcx
+	mov	%rcx, %rax
+	shr	$32, %rax
+	jnz	1f
+	mov	$NR_ia32_write, %eax
+	mov	$1, %ebx
+	mov	$msg32_len, %edx
+	int	$0x80
+	cmp	$msg32_len, %eax
+	jne	fail
+1:
+	/* argv, one per line: "argv[i] = <string>" */
+	xor	%r14d, %r14d
+2:	cmp	%r12, %r14
+	jae	3f
+	lea	argvmsg(%rip), %rsi
+	mov	$argvmsg_len, %edx
+	call	write1
+	mov	(%r13,%r14,8), %rsi
+	call	strlen
+	call	write1
+	lea	nl(%rip), %rsi
+	mov	$1, %edx
+	call	write1
+	inc	%r14
+	jmp	2b
+3:
+	/* getpid both ways: the same pid */
+	mov	$NR_getpid, %eax
+	syscall
+	mov	%rax, %r15
+	mov	$NR_ia32_getpid, %eax
+	int	$0x80
+	cmp	%rax, %r15
+	jne	fail
+	lea	pidmsg(%rip), %rsi
+	mov	$pidmsg_len, %edx
+	call	write1
+	mov	%r15, %rax
+	call	writenum
+	/* exit_group(0) */
+	mov	$NR_exit_group, %eax
+	xor	%edi, %edi
+	syscall
+	hlt				/* not reached: a #GP if it is */
+
+segv:
+	mov	0, %rax
+	jmp	fail
+
+exit7:
+	mov	$NR_ia32_exit, %eax
+	mov	$7, %ebx
+	int	$0x80
+	hlt
+
+efault:
+	mov	$NR_write, %eax
+	mov	$1, %edi
+	mov	$0x10, %esi
+	mov	$4, %edx
+	syscall
+	cmp	$-14, %rax
+	jne	fail
+	lea	efmsg(%rip), %rsi
+	mov	$efmsg_len, %edx
+	call	write1
+	mov	$NR_exit_group, %eax
+	xor	%edi, %edi
+	syscall
+	hlt
+
+bench:
+	/* 10000 getpid through syscall, then through int $0x80 */
+	lea	benchsys(%rip), %rsi
+	mov	$benchsys_len, %edx
+	call	write1
+	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %r14
+	mov	$10000, %ebx
+4:	mov	$NR_getpid, %eax
+	syscall
+	dec	%ebx
+	jnz	4b
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	sub	%r14, %rax
+	xor	%edx, %edx
+	mov	$10000, %ecx
+	div	%rcx
+	call	writenum
+	lea	benchint(%rip), %rsi
+	mov	$benchint_len, %edx
+	call	write1
+	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %r14
+	mov	$10000, %r15d
+5:	mov	$NR_ia32_getpid, %eax
+	int	$0x80
+	dec	%r15d
+	jnz	5b
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	sub	%r14, %rax
+	xor	%edx, %edx
+	mov	$10000, %ecx
+	div	%rcx
+	call	writenum
+	mov	$NR_exit_group, %eax
+	xor	%edi, %edi
+	syscall
+	hlt
+
+fail:
+	mov	$NR_exit_group, %eax
+	mov	$1, %edi
+	syscall
+	hlt
+
+/* write1: write(1, %rsi, %rdx) with syscall */
+write1:
+	mov	$NR_write, %eax
+	mov	$1, %edi
+	syscall
+	ret
+
+/* strlen: %rdx = length of the string at %rsi */
+strlen:
+	xor	%edx, %edx
+6:	cmpb	$0, (%rsi,%rdx)
+	je	7f
+	inc	%rdx
+	jmp	6b
+7:	ret
+
+/* writenum: %rax in decimal and a newline */
+writenum:
+	lea	numbuf+24(%rip), %rsi
+	movb	$'\n', -1(%rsi)
+	dec	%rsi
+	mov	$10, %ecx
+8:	xor	%edx, %edx
+	div	%rcx
+	add	$'0', %dl
+	dec	%rsi
+	mov	%dl, (%rsi)
+	test	%rax, %rax
+	jnz	8b
+	lea	numbuf+24(%rip), %rdx
+	sub	%rsi, %rdx
+	jmp	write1
+
+	.section .rodata
+msg64:	.ascii	"init: hello from user mode via syscall\n"
+	.set	msg64_len, . - msg64
+msg32:	.ascii	"init: hello from user mode via int $0x80\n"
+	.set	msg32_len, . - msg32
+argvmsg: .ascii	"init: argv: "
+	.set	argvmsg_len, . - argvmsg
+nl:	.ascii	"\n"
+pidmsg:	.ascii	"init: getpid via syscall and int $0x80: "
+	.set	pidmsg_len, . - pidmsg
+efmsg:	.ascii	"init: write(1, 0x10, 4) = -EFAULT\n"
+	.set	efmsg_len, . - efmsg
+benchsys: .ascii "init: getpid round trip, TSC cycles: syscall "
+	.set	benchsys_len, . - benchsys
+benchint: .ascii "init: getpid round trip, TSC cycles: int $0x80 "
+	.set	benchint_len, . - benchint
+
+	.bss
+numbuf:	.space	24
