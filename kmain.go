@@ -29,6 +29,7 @@ import (
 	"gokern/init/initramfs"
 	"gokern/kallsyms"
 	"gokern/kernel"
+	"gokern/kernel/exec"
 	"gokern/kernel/irq"
 	"gokern/kunit"
 	"gokern/mm"
@@ -177,6 +178,10 @@ func kernel_init_freeable() {
 	// /dev/console as descriptors 0, 1 and 2 of the boot task, which
 	// init inherits (Linux console_on_rootfs).
 	initramfs.Console_on_rootfs()
+	// The process and memory system calls into the tables, the user
+	// fault paths into traps (Linux's tables are static; gokern's
+	// layers fill theirs at boot).
+	exec.Syscall_init()
 	// In-kernel selftests, if the command line asks (selftest=all|a,b;
 	// Linux runs KUnit here, kunit_run_all_tests).
 	kunit_run_all_tests(cmdline.BootCommandLine())
@@ -323,6 +328,9 @@ var selftests = []kunit.KunitCase{
 	{Name: "int80", Run: traps.Test_int80},
 	{Name: "unexpected_vector", Run: traps.Test_unexpected_vector},
 	{Name: "trap_cost", Run: traps.Test_trap_cost},
+	// Address spaces (kernel/exec/selftests.go).
+	{Name: "user_mm", Run: exec.Test_user_mm},
+	{Name: "user_fault_cost", Run: exec.Test_user_fault_cost},
 	// Stops the boot on purpose: memblock after mem_init is a bug.
 	{Name: "memblock_after_mem_init", Run: test_memblock_after_mem_init, Explicit: true},
 	// Fails on purpose, to prove that a failure is reported and exits 35.

@@ -24,13 +24,19 @@ import (
 //	bit 5 PK    a protection-key violation
 //	bit 15 SGX / bit 6 SS  (SGX, shadow stack; gokern uses neither)
 //
-// Nothing in gokern's kernel is paged in on demand yet (no user space, no
-// vmalloc faults: the kernel's tables are complete), so a kernel page
-// fault is either expected, by an instruction in the exception table, or
-// a bug: an oops.
+// User memory is paged in on demand (Do_user_addr_fault); nothing in
+// the kernel's half is (no vmalloc faults: the kernel's tables are
+// complete), so a kernel page fault is either expected, by an instruction
+// in the exception table, or a bug: an oops.
 
 // Pf_count counts page faults.
 var Pf_count uint64
+
+// Do_user_addr_fault handles a fault at a user address or in user mode
+// (the memory and process layers set it): true when the access may be
+// retried or the process was dealt with, false to go on as for a kernel
+// fault (fixup or oops).
+var Do_user_addr_fault func(regs *asm.PtRegs, error_code, address uint64) bool
 
 // do_page_fault handles #PF.
 func do_page_fault(regs *asm.PtRegs, error_code uint64) {
@@ -40,6 +46,13 @@ func do_page_fault(regs *asm.PtRegs, error_code uint64) {
 	Pf_count++
 	if LkdtmHandlerFault {
 		lkdtm_handler_fault()
+	}
+	// A user address, or any fault in user mode: the process's (Linux
+	// handle_page_fault → do_user_addr_fault). Demand paging resolves
+	// it, or the process gets SIGSEGV; a kernel access that no VMA
+	// allows falls through to the exception table (-EFAULT).
+	if (address < asm.TASK_SIZE_MAX || regs.CS&3 != 0) && Do_user_addr_fault != nil && Do_user_addr_fault(regs, error_code, address) {
+		return
 	}
 	// A kernel access that may fault on purpose (Linux
 	// kernelmode_fixup_or_oops → fixup_exception): to a user address

@@ -2,6 +2,7 @@ package traps
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/printk"
 )
 
 // The i386 system call: int $0x80. Linux: arch/x86/entry/common.c
@@ -16,28 +17,35 @@ import (
 // sys_call_table; an unused number reaches sys_ni_syscall, -ENOSYS.
 //
 // The gate is DPL 3 (Set_system_intr_gate), so user code may INT $0x80;
-// gokern has no user mode yet, and its selftest issues it from the
-// kernel, which changes nothing on the way: the CPU pushes the same frame,
-// and the table is the same.
+// the selftest issues it from the kernel, which changes nothing on the
+// way: the CPU pushes the same frame, and the table is the same. The
+// system calls of the layers above traps (write, exit, brk: files,
+// processes, memory) are put into the table at boot by their owners
+// (kernel/exec's Syscall_init), as hooks are (DESIGN.md §1).
 
 // System call numbers of i386 (Linux arch/x86/entry/syscalls/syscall_32.tbl).
 const (
-	X__NR_getpid      = 20
-	X__NR_umask       = 60
-	X__NR_getresuid32 = 209
-	NR_syscalls       = 210
+	X__NR_ia32_exit       = 1
+	X__NR_ia32_write      = 4
+	X__NR_getpid          = 20
+	X__NR_ia32_brk        = 45
+	X__NR_umask           = 60
+	X__NR_getresuid32     = 209
+	X__NR_ia32_exit_group = 252
+	NR_syscalls           = 253
 )
 
-// sys_call_ptr_t is a system call: it takes the caller's registers and
+// Sys_call_ptr_t is a system call: it takes the caller's registers and
 // returns what goes into EAX (Linux sys_call_ptr_t, since 4.17).
-type sys_call_ptr_t func(regs *asm.PtRegs) int64
+type Sys_call_ptr_t func(regs *asm.PtRegs) int64
 
-// sys_call_table maps i386 system call numbers to their functions. An
+// Ia32_sys_call_table maps i386 system call numbers to their functions
+// (Linux ia32_sys_call_table; in a 32-bit kernel, sys_call_table). An
 // empty slot is sys_ni_syscall: Linux fills every slot it has no system
 // call for with it ([0 ... __NR_ia32_syscall_max] = &sys_ni_syscall);
 // Go's composite literals cannot repeat a value over a range, so the
 // dispatcher substitutes it.
-var sys_call_table = [NR_syscalls]sys_call_ptr_t{
+var Ia32_sys_call_table = [NR_syscalls]Sys_call_ptr_t{
 	X__NR_getpid:      sys_getpid,
 	X__NR_umask:       sys_umask,
 	X__NR_getresuid32: sys_getresuid,
@@ -55,12 +63,8 @@ func do_int80_syscall_32(regs *asm.PtRegs) {
 	regs.Orig_ax = uint64(nr)
 	enosys := int64(-asm.ENOSYS)
 	regs.AX = uint64(enosys)
-	if nr < NR_syscalls {
-		fn := sys_call_table[nr]
-		if fn == nil {
-			fn = sys_ni_syscall
-		}
-		regs.AX = uint64(fn(regs))
+	if nr < NR_syscalls && Ia32_sys_call_table[nr] != nil {
+		regs.AX = uint64(Ia32_sys_call_table[nr](regs))
 		return
 	}
 	regs.AX = uint64(sys_ni_syscall(regs))
@@ -72,8 +76,36 @@ func arg1(regs *asm.PtRegs) uint32 { return uint32(regs.BX) }
 func arg2(regs *asm.PtRegs) uint32 { return uint32(regs.CX) }
 func arg3(regs *asm.PtRegs) uint32 { return uint32(regs.DX) }
 
-// sys_ni_syscall: the system call that is not implemented (kernel/sys_ni.c).
-func sys_ni_syscall(regs *asm.PtRegs) int64 { return -asm.ENOSYS }
+// sys_ni_syscall: the system call that is not implemented
+// (kernel/sys_ni.c): -ENOSYS. A user program's first call of each
+// unknown number is logged with the program's name (gokern: Linux is
+// silent, which leaves a student guessing why a program fails).
+func sys_ni_syscall(regs *asm.PtRegs) int64 {
+	if regs.CS&3 != 0 {
+		abi, bit := "x86-64", regs.Orig_ax
+		if regs.Vector == asm.IA32_SYSCALL_VECTOR {
+			abi, bit = "i386", regs.Orig_ax+X__NR_syscalls_64
+		}
+		if bit < uint64(len(ni_reported))*64 && ni_reported[bit/64]&(1<<(bit%64)) == 0 {
+			ni_reported[bit/64] |= 1 << (bit % 64)
+			comm, pid := "?", 0
+			if Current_comm != nil {
+				comm, pid = Current_comm()
+			}
+			printk.Pr_warn("%s[%d]: unknown %s system call %d: -ENOSYS (reported once)\n",
+				printk.Str(comm), printk.Int(pid), printk.Str(abi), printk.Int(regs.Orig_ax))
+		}
+	}
+	return -asm.ENOSYS
+}
+
+// ni_reported: one bit per system call number already reported, x86-64
+// then i386.
+var ni_reported [(X__NR_syscalls_64 + NR_syscalls + 63) / 64]uint64
+
+// Current_comm names the current process and its pid for the log lines
+// of the system call and fault paths; the process layer sets it.
+var Current_comm func() (string, int)
 
 // sys_getpid: the caller's process id. gokern runs only the boot CPU's
 // idle task, whose pid is 0 (Linux's swapper).

@@ -134,6 +134,7 @@ func Trap_init() {
 func idt_setup_traps() {
 	entry.Exception_hook = do_exception
 	entry.Interrupt_hook = Do_IRQ
+	entry.Syscall_hook = do_syscall_64
 	for v := 0; v < asm.NUM_EXCEPTION_VECTORS; v++ {
 		Set_intr_gate(v, entry.Idt_entries[v])
 	}
@@ -197,6 +198,12 @@ func do_exception(regs *asm.PtRegs) {
 	}
 	r.Count++
 	switch {
+	case v < asm.NUM_EXCEPTION_VECTORS && regs.CS&3 != 0 && v != asm.X86_TRAP_PF && v != asm.X86_TRAP_NMI &&
+		v != asm.X86_TRAP_MC && v != asm.X86_TRAP_DF && Do_user_trap != nil:
+		// An exception in user mode is the program's, not the kernel's:
+		// a signal (Linux do_trap → force_sig), never an oops. Page
+		// faults go to do_page_fault, which knows demand paging.
+		Do_user_trap(regs, v, regs.Orig_ax)
 	case v < asm.NUM_EXCEPTION_VECTORS && exception_handlers[v] != nil:
 		exception_handlers[v](regs, regs.Orig_ax)
 	case v < asm.NUM_EXCEPTION_VECTORS:
@@ -208,6 +215,11 @@ func do_exception(regs *asm.PtRegs) {
 		die("BUG: exception entry for an interrupt vector", regs, 0)
 	}
 }
+
+// Do_user_trap handles an exception raised in user mode (the process
+// layer sets it: Linux's do_trap and exc_general_protection send the
+// signal of the trap: SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SIGBUS).
+var Do_user_trap func(regs *asm.PtRegs, trapnr, error_code uint64)
 
 // do_error_trap: the common path of the exceptions that are always a bug
 // in kernel code unless the exception table has a fixup for the

@@ -1,6 +1,7 @@
 package amd64
 
 import (
+	"gokern/arch/amd64/entry"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -115,10 +116,7 @@ func Cpu_init_exception_handling() {
 
 // Cpu_init finishes this CPU's descriptor tables (Linux cpu_init): the
 // user segments, in the order SYSRET needs (asm/segment.go), and the
-// CPU-number segment in the GDT, then MSR_STAR with the selectors SYSCALL
-// and SYSRET will load (Linux syscall_init). The SYSCALL entry point
-// (MSR_LSTAR) and EFER.SCE come with user mode; until then SYSCALL raises
-// #UD.
+// CPU-number segment in the GDT, then the SYSCALL MSRs (syscall_init).
 func Cpu_init() {
 	cpu := asm.Smp_processor_id()
 	gdt := Get_cpu_gdt_rw(cpu)
@@ -127,11 +125,33 @@ func Cpu_init() {
 	gdt[asm.GDT_ENTRY_DEFAULT_USER_CS] = asm.DESC_USER_CS
 	gdt[asm.GDT_ENTRY_CPUNODE] = asm.Desc_cpunode(cpu, 0)
 	Switch_gdt_and_percpu_base(cpu)
-	asm.Wrmsrl(asm.MSR_STAR, Msr_star())
+	Syscall_init()
 	printk.Pr_debug("cpu_init: CPU %d: GDT at %#x (__KERNEL_CS %#x, __KERNEL_DS %#x, __USER32_CS %#x, __USER_DS %#x, __USER_CS %#x), TSS at %#x, per-CPU data at %#x\n",
 		printk.Int(cpu), printk.Int(uintptrOf(gdt)), printk.Int(asm.X__KERNEL_CS), printk.Int(asm.X__KERNEL_DS),
 		printk.Int(asm.X__USER32_CS), printk.Int(asm.X__USER_DS), printk.Int(asm.X__USER_CS),
 		printk.Int(uintptrOf(&Cpu_tss_rw[cpu])), printk.Int(uintptrOf(asm.This_cpu())))
+}
+
+// Syscall_init makes SYSCALL work (Linux arch/x86/kernel/cpu/common.c
+// syscall_init; seeds/002 "Model-Specific Registers for syscalls"):
+// MSR_STAR the selectors, MSR_LSTAR the 64-bit entry point
+// (entry_SYSCALL_64), MSR_CSTAR the 32-bit one (ignore_sysret: gokern runs
+// no 32-bit programs), MSR_SYSCALL_MASK the RFLAGS bits SYSCALL clears —
+// IF so that the entry code runs with interrupts off until it is on the
+// kernel stack, TF so that no single-step trap fires there, DF, AC and NT
+// as the kernel's C-less Go code expects them — and EFER.SCE, which
+// turns SYSCALL and SYSRET on (SDM Vol. 3A §5.8.8, Vol. 2B SYSCALL).
+// MSR_KERNEL_GS_BASE starts at 0: the user GS base that the first SWAPGS
+// on the way to user mode loads.
+func Syscall_init() {
+	asm.Wrmsrl(asm.MSR_STAR, Msr_star())
+	asm.Wrmsrl(asm.MSR_LSTAR, uint64(entry.Entry_SYSCALL_64_addr))
+	asm.Wrmsrl(asm.MSR_CSTAR, uint64(entry.Ignore_sysret_addr))
+	asm.Wrmsrl(asm.MSR_SYSCALL_MASK, asm.X86_EFLAGS_CF|asm.X86_EFLAGS_PF|asm.X86_EFLAGS_AF|asm.X86_EFLAGS_ZF|
+		asm.X86_EFLAGS_SF|asm.X86_EFLAGS_TF|asm.X86_EFLAGS_IF|asm.X86_EFLAGS_DF|asm.X86_EFLAGS_OF|
+		asm.X86_EFLAGS_IOPL|asm.X86_EFLAGS_NT|asm.X86_EFLAGS_RF|asm.X86_EFLAGS_AC|asm.X86_EFLAGS_ID)
+	asm.Wrmsrl(asm.MSR_KERNEL_GS_BASE, 0)
+	asm.Wrmsrl(asm.MSR_EFER, asm.Rdmsrl(asm.MSR_EFER)|asm.EFER_SCE)
 }
 
 // Msr_star is MSR_STAR as Linux's syscall_init writes it: SYSCALL loads

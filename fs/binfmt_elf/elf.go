@@ -21,6 +21,7 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
+	"gokern/mm"
 )
 
 // ELF identification and header values (include/uapi/linux/elf.h; the
@@ -105,13 +106,12 @@ const ELF_ET_DYN_BASE = asm.TASK_SIZE_MAX / 3 * 2 &^ (asm.PAGE_SIZE - 1)
 
 // Elf_file is what the loader reads: the executable's bytes, wherever
 // they are (a ramfs file in the kernel, a byte slice in a host test).
-type Elf_file interface {
-	// Read_at fills buf from offset off and returns how many bytes it
-	// read (fewer at the end of the file) or a negative errno.
-	Read_at(buf []byte, off uint64) int
-	// Size is the file's length in bytes.
-	Size() uint64
-}
+// Read_at fills buf from offset off and returns how many bytes it read
+// (fewer at the end of the file) or a negative errno. It is the type a
+// file-backed VMA reads its pages through, so the loader hands the same
+// value to mmap (one interface: converting between two would need the Go
+// runtime's itab tables).
+type Elf_file = mm.Vm_file
 
 // Segment is one PT_LOAD as the loader maps it, with the load bias added:
 // [Vaddr, Vaddr+Memsz) of memory, the first Filesz bytes from the file at
@@ -165,14 +165,13 @@ func Elf_read(f Elf_file, buf []byte, off uint64) int {
 // Elf_check_arch: an x86-64 ELF (Linux elf_check_arch).
 func Elf_check_arch(e *Elf64_Ehdr) bool { return e.E_machine == EM_X86_64 }
 
-// Parse reads and checks the headers of f and plans the load (the first
+// Parse reads and checks the headers of f, size bytes long, and plans the load (the first
 // half of Linux's load_elf_binary, up to the first elf_map). It returns 0,
 // or -ENOEXEC for a file that is not a loadable x86-64 ELF (b.Why says
 // what is wrong), or -EINVAL for segments Linux would refuse to map
 // (outside user space, filesz > memsz).
-func Parse(f Elf_file, b *Elf_binary) int {
+func Parse(f Elf_file, size uint64, b *Elf_binary) int {
 	*b = Elf_binary{}
-	size := f.Size()
 	e := &b.Ehdr
 	hdr := unsafe.Slice((*byte)(unsafe.Pointer(e)), unsafe.Sizeof(*e))
 	if size < uint64(len(hdr)) {

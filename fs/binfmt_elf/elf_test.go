@@ -22,7 +22,6 @@ func (m *memFile) Read_at(buf []byte, off uint64) int {
 	}
 	return copy(buf, m.b[off:])
 }
-func (m *memFile) Size() uint64 { return uint64(len(m.b)) }
 
 // want is what debug/elf says the plan must be, with bias added.
 func checkAgainstDebugElf(t *testing.T, data []byte, b *Elf_binary) {
@@ -77,7 +76,7 @@ func parseFile(t *testing.T, path string) ([]byte, *Elf_binary) {
 		t.Fatal(err)
 	}
 	b := new(Elf_binary)
-	if r := Parse(&memFile{data}, b); r != 0 {
+	if r := Parse(&memFile{data}, uint64(len(data)), b); r != 0 {
 		t.Fatalf("%s: Parse = %d (%s)", path, r, b.Why)
 	}
 	return data, b
@@ -154,7 +153,7 @@ func TestRefused(t *testing.T) {
 	cuts := []int{0, 3, 4, 20, 63, 64, 64 + 56, 64 + 56*int(f.FileHeader.Type) - 1, int(last.Off) + 1, int(last.Off+last.Filesz) - 1}
 	for _, n := range cuts {
 		b := new(Elf_binary)
-		if r := Parse(&memFile{good[:n]}, b); r != -asm.ENOEXEC {
+		if r := Parse(&memFile{good[:n]}, uint64(len(good[:n])), b); r != -asm.ENOEXEC {
 			t.Errorf("truncated to %d bytes: Parse = %d (%s), want -ENOEXEC", n, r, b.Why)
 		}
 	}
@@ -191,14 +190,14 @@ func TestRefused(t *testing.T) {
 		m := bytes.Clone(good)
 		c.edit(m)
 		b := new(Elf_binary)
-		if r := Parse(&memFile{m}, b); r != c.want || b.Why == "" {
+		if r := Parse(&memFile{m}, uint64(len(m)), b); r != c.want || b.Why == "" {
 			t.Errorf("%s: Parse = %d (%q), want %d", c.name, r, b.Why, c.want)
 		}
 	}
 	if _, err := os.Stat("/bin/ls"); err == nil {
 		data, _ := os.ReadFile("/bin/ls")
 		b := new(Elf_binary)
-		if r := Parse(&memFile{data}, b); r != -asm.ENOEXEC {
+		if r := Parse(&memFile{data}, uint64(len(data)), b); r != -asm.ENOEXEC {
 			t.Errorf("/bin/ls (dynamic): Parse = %d, want -ENOEXEC", r)
 		}
 	}
@@ -336,7 +335,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b := new(Elf_binary)
-		if Parse(&memFile{data}, b) != 0 {
+		if Parse(&memFile{data}, uint64(len(data)), b) != 0 {
 			return
 		}
 		for i := 0; i < b.Nsegs; i++ {

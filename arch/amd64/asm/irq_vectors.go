@@ -20,6 +20,10 @@ const (
 	FIRST_EXTERNAL_VECTOR = 0x20
 	// IA32_SYSCALL_VECTOR: int $0x80, the i386 system call.
 	IA32_SYSCALL_VECTOR = 0x80
+	// SYSCALL64_VECTOR is what entry_SYSCALL_64 stores in pt_regs'
+	// vector slot: no IDT vector (SYSCALL uses none), so a frame shows
+	// how the kernel was entered (gokern; Linux's pt_regs has no slot).
+	SYSCALL64_VECTOR = 0x100
 
 	// NR_IRQS_LEGACY: the 16 ISA interrupt lines of the two 8259s.
 	NR_IRQS_LEGACY = 16

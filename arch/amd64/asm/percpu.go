@@ -62,6 +62,10 @@ type PcpuHot struct {
 	// (a nested interrupt then stays where it is). Linux: same names.
 	Hardirq_stack_ptr   uintptr
 	Hardirq_stack_inuse uint64
+	// Rsp_scratch holds the user RSP for the few instructions of
+	// entry_SYSCALL_64 between SYSCALL and the push of pt_regs (Linux
+	// 4.x rsp_scratch; since 4.17 the TSS's unused sp2).
+	Rsp_scratch uintptr
 	// Stacks: this CPU's stacks, indexed by STACK_TYPE_*.
 	Stacks [NR_STACK_TYPES]Stack_info
 }
@@ -127,4 +131,6 @@ const (
 	PCPU_this_cpu_off        = unsafe.Offsetof(PcpuHot{}.This_cpu_off)
 	PCPU_hardirq_stack_ptr   = unsafe.Offsetof(PcpuHot{}.Hardirq_stack_ptr)
 	PCPU_hardirq_stack_inuse = unsafe.Offsetof(PcpuHot{}.Hardirq_stack_inuse)
+	PCPU_top_of_stack        = unsafe.Offsetof(PcpuHot{}.Top_of_stack)
+	PCPU_rsp_scratch         = unsafe.Offsetof(PcpuHot{}.Rsp_scratch)
 )

@@ -7,4 +7,13 @@ import "gokern/arch/amd64/asm"
 const (
 	PCPU_hardirq_stack_ptr   = asm.PCPU_hardirq_stack_ptr
 	PCPU_hardirq_stack_inuse = asm.PCPU_hardirq_stack_inuse
+	PCPU_top_of_stack        = asm.PCPU_top_of_stack
+	PCPU_rsp_scratch         = asm.PCPU_rsp_scratch
+	// The selectors entry_SYSCALL_64 pushes, and the RFLAGS bits that
+	// forbid SYSRET.
+	X__USER_CS       = asm.X__USER_CS
+	X__USER_DS       = asm.X__USER_DS
+	X86_EFLAGS_TF_RF = asm.X86_EFLAGS_TF | asm.X86_EFLAGS_RF
+	ENOSYS           = asm.ENOSYS
+	SYSCALL64_VECTOR = asm.SYSCALL64_VECTOR
 )

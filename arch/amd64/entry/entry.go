@@ -47,7 +47,13 @@ var (
 	Exception_hook func(regs *asm.PtRegs)
 	// Interrupt_hook handles vectors 32-255 but 0x80 (common_interrupt).
 	Interrupt_hook func(regs *asm.PtRegs)
+	// Syscall_hook handles the SYSCALL instruction (entry_SYSCALL_64).
+	Syscall_hook func(regs *asm.PtRegs)
 )
+
+// The addresses MSR_LSTAR and MSR_CSTAR take (syscall_init), from
+// entry_64.s.
+var Entry_SYSCALL_64_addr, Ignore_sysret_addr uintptr
 
 // Go declarations of entry_64.s (go vet's asmdecl wants one for every
 // TEXT symbol). The CPU jumps to them through the stubs; Go never calls
@@ -55,6 +61,33 @@ var (
 func error_entry()
 func error_return()
 func common_interrupt()
+func restore_regs_and_return_to_kernel()
+func entry_SYSCALL_64()
+func ignore_sysret()
+
+// ret_to_user leaves the kernel for user mode through regs, a pt_regs at
+// the top of the current kernel stack (entry_64.s); it never returns.
+//
+//go:noescape
+func ret_to_user(regs *asm.PtRegs)
+
+// Ret_to_user is ret_to_user for the exec code (Linux: the return of
+// kernel_execve's caller through ret_from_fork).
+//
+//go:nosplit
+func Ret_to_user(regs *asm.PtRegs) { ret_to_user(regs) }
+
+// do_syscall_64_call is what entry_SYSCALL_64 calls, on the task's
+// kernel stack.
+//
+//go:nosplit
+func do_syscall_64_call(regs *asm.PtRegs) {
+	if h := Syscall_hook; h != nil {
+		h(regs)
+		return
+	}
+	no_hook("syscall", regs)
+}
 
 // idtentry_call is what error_entry calls: the exception hook, on the
 // stack and g the entry code chose.

@@ -18,6 +18,16 @@
 	POPQ	BX; POPQ	R11; POPQ	R10; POPQ	R9; POPQ	R8; \
 	POPQ	AX; POPQ	CX; POPQ	DX; POPQ	SI; POPQ	DI
 
+// SWAPGS_IF_USER: right after PUSH_REGS, when the CPU came from user
+// mode (the CS it pushed has RPL 3), swap the user's GS base for the
+// kernel's per-CPU one (SWAPGS: SDM Vol. 2B; IA32_KERNEL_GS_BASE holds
+// the other). Linux does it in error_entry and the interrupt entries the
+// same way ("testb $3, CS(%rsp); jz 1f; swapgs").
+#define SWAPGS_IF_USER \
+	TESTB	$3, 144(SP); \
+	JZ	2(PC); \
+	SWAPGS
+
 // SAVE_XMM and RESTORE_XMM: Go code keeps values in X0-X15 (X15 is its
 // zero register), so the interrupted code's must survive the handler's
 // Go code. 256 bytes; MOVUPS needs no alignment.
@@ -56,6 +66,7 @@
 // interrupted code's, or the gate's IST stack).
 TEXT ·error_entry(SB),NOSPLIT|NOFRAME,$0
 	PUSH_REGS
+	SWAPGS_IF_USER
 	CLD
 	MOVQ	SP, BX			// BX = regs
 	SAVE_XMM
@@ -71,8 +82,18 @@ TEXT ·error_return(SB),NOSPLIT|NOFRAME,$0
 	POPQ	AX
 	MOVQ	AX, (TLS)
 	RESTORE_XMM
+	JMP	·restore_regs_and_return_to_kernel(SB)
+
+// restore_regs_and_return_to_kernel: SP at a pt_regs; back to where it
+// says, through IRETQ, with SWAPGS first when that is user mode (Linux
+// swapgs_restore_regs_and_return_to_usermode and
+// restore_regs_and_return_to_kernel, one path here).
+TEXT ·restore_regs_and_return_to_kernel(SB),NOSPLIT|NOFRAME,$0
 	POP_REGS
 	ADDQ	$16, SP			// the vector and the error code
+	TESTB	$3, 8(SP)		// the CS IRETQ will load
+	JZ	2(PC)
+	SWAPGS
 	IRETQ
 
 // common_interrupt: vectors 32-255 but 0x80. Like Linux (call_on_irqstack),
@@ -82,6 +103,7 @@ TEXT ·error_return(SB),NOSPLIT|NOFRAME,$0
 // the IRQ stack's top word, as Linux keeps it.
 TEXT ·common_interrupt(SB),NOSPLIT|NOFRAME,$0
 	PUSH_REGS
+	SWAPGS_IF_USER
 	CLD
 	MOVQ	SP, BX			// BX = regs
 	SAVE_XMM
@@ -100,3 +122,88 @@ TEXT ·common_interrupt(SB),NOSPLIT|NOFRAME,$0
 nested:
 	CALL_GO(·irq_call)
 	JMP	·error_return(SB)
+
+// entry_SYSCALL_64: the SYSCALL instruction's target (MSR_LSTAR), Linux
+// arch/x86/entry/entry_64.S entry_SYSCALL_64. Seeds: 002 "Fast syscall
+// Path". SYSCALL loaded CS and SS from MSR_STAR, saved RIP in RCX and
+// RFLAGS in R11, cleared the RFLAGS bits of MSR_SYSCALL_MASK (IF among
+// them) and changed nothing else: RSP is still the user's and GS the
+// user's. So: SWAPGS to reach per-CPU data, keep the user RSP in
+// rsp_scratch, take the kernel stack (cpu_current_top_of_stack), and
+// build a pt_regs as an interrupt would have: SS, RSP, RFLAGS, CS, RIP,
+// then orig_ax (the system call number) and the vector slot, then the
+// general registers.
+TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
+	SWAPGS
+	MOVQ	SP, const_PCPU_rsp_scratch(GS)
+	MOVQ	const_PCPU_top_of_stack(GS), SP
+	PUSHQ	$const_X__USER_DS	// SS
+	PUSHQ	const_PCPU_rsp_scratch(GS)	// RSP
+	PUSHQ	R11			// RFLAGS
+	PUSHQ	$const_X__USER_CS	// CS
+	PUSHQ	CX			// RIP
+	PUSHQ	AX			// orig_ax: the number
+	PUSHQ	$const_SYSCALL64_VECTOR
+	PUSH_REGS
+	CLD
+	MOVQ	SP, BX			// BX = regs
+	SAVE_XMM
+	MOVQ	(TLS), AX
+	PUSHQ	AX
+	CALL_GO(·do_syscall_64_call)
+	POPQ	AX
+	MOVQ	AX, (TLS)
+	RESTORE_XMM
+	// SYSRET returns to RCX with RFLAGS = R11, CS and SS from MSR_STAR:
+	// only when regs say exactly that (Linux's checks before
+	// sysret64). A non-canonical RCX would make SYSRET fault in ring 0
+	// with the user's RSP (SDM Vol. 2B, SYSRET: #GP(0) "if RCX is not
+	// canonical"; the Intel SYSRET erratum, CVE-2012-0217), so an RIP
+	// at or above 1 << 47 takes the IRETQ path too, as does TF or RF.
+	MOVQ	88(SP), CX		// regs.CX
+	CMPQ	CX, 136(SP)		// regs.IP
+	JNE	iret
+	MOVQ	48(SP), R11		// regs.R11
+	CMPQ	R11, 152(SP)		// regs.Flags
+	JNE	iret
+	CMPQ	144(SP), $const_X__USER_CS
+	JNE	iret
+	CMPQ	168(SP), $const_X__USER_DS
+	JNE	iret
+	MOVQ	CX, AX
+	SHRQ	$47, AX
+	JNZ	iret
+	TESTQ	$const_X86_EFLAGS_TF_RF, R11
+	JNZ	iret
+	POP_REGS
+	ADDQ	$16, SP			// vector, orig_ax
+	MOVQ	24(SP), SP		// the user's RSP (regs.SP)
+	SWAPGS
+	// SYSRETQ (REX.W 0F 07): Go's assembler spells only the 32-bit form.
+	BYTE	$0x48; BYTE $0x0f; BYTE $0x07
+iret:
+	JMP	·restore_regs_and_return_to_kernel(SB)
+
+// ignore_sysret: MSR_CSTAR's target, SYSCALL from 32-bit code, which
+// gokern does not run: -ENOSYS straight back (Linux ignore_sysret).
+TEXT ·ignore_sysret(SB),NOSPLIT|NOFRAME,$0
+	MOVL	$-const_ENOSYS, AX
+	BYTE	$0x0f; BYTE $0x07	// SYSRETL
+	
+// ret_to_user enters user mode for the first time (Linux
+// ret_from_fork's way out for a kernel thread that called
+// kernel_execve: syscall_exit_to_user_mode, then IRETQ): SP becomes the
+// pt_regs that start_thread filled at the top of the kernel stack; the
+// SSE registers are cleared so that no kernel value reaches the program.
+TEXT ·ret_to_user(SB),NOSPLIT|NOFRAME,$0-8
+	MOVQ	regs+0(FP), SP
+	XORPS	X0, X0; XORPS	X1, X1; XORPS	X2, X2; XORPS	X3, X3
+	XORPS	X4, X4; XORPS	X5, X5; XORPS	X6, X6; XORPS	X7, X7
+	XORPS	X8, X8; XORPS	X9, X9; XORPS	X10, X10; XORPS	X11, X11
+	XORPS	X12, X12; XORPS	X13, X13; XORPS	X14, X14; XORPS	X15, X15
+	JMP	·restore_regs_and_return_to_kernel(SB)
+
+DATA ·Entry_SYSCALL_64_addr+0(SB)/8, $·entry_SYSCALL_64(SB)
+GLOBL ·Entry_SYSCALL_64_addr(SB), NOPTR|RODATA, $8
+DATA ·Ignore_sysret_addr+0(SB)/8, $·ignore_sysret(SB)
+GLOBL ·Ignore_sysret_addr(SB), NOPTR|RODATA, $8

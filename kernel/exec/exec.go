@@ -1,0 +1,236 @@
+// Package exec runs user programs: the first execve, the return to user
+// mode, exit, the signals a faulting program gets, and the system calls
+// of processes and their memory. Linux: fs/exec.c (kernel_execve,
+// do_execveat_common, exec_mmap, begin_new_exec), init/main.c
+// (run_init_process), arch/x86/kernel/process_64.c (start_thread),
+// kernel/exit.c (do_exit, do_group_exit), arch/x86/mm/fault.c
+// (do_user_addr_fault, show_signal_msg), arch/x86/kernel/traps.c (do_trap
+// in user mode), kernel/sys.c, mm/mmap.c (the system calls). Seeds: 002
+// "Userspace Kernel API: System Calls", "Page Fault Handler".
+//
+// gokern's scheduler (kernel/sched, issue 14 item 1) owns task_struct;
+// until it carries an mm, a Proc here is the part of a task the user half
+// needs, and kernel_init's flow of control is the process: it execs the
+// program and leaves for user mode on its own kernel stack, as Linux's
+// kernel_init does through ret_from_fork.
+package exec
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/arch/amd64/entry"
+	"gokern/fs/binfmt_elf"
+	"gokern/mm"
+	"gokern/printk"
+	"gokern/traps"
+)
+
+// TASK_COMM_LEN: the length of a task's name, NUL included (Linux).
+const TASK_COMM_LEN = 16
+
+// Proc is a user process: what task_struct will carry for it (pid, comm,
+// mm, the exit code).
+type Proc struct {
+	Pid, Ppid int
+	Comm      [TASK_COMM_LEN]byte
+	Mm        *mm.MmStruct
+	// Exit_code is Linux's: status << 8, or the signal number.
+	Exit_code int
+}
+
+// Comm_str is the name as a string over Comm (no allocation).
+func (p *Proc) Comm_str() string {
+	n := 0
+	for n < len(p.Comm) && p.Comm[n] != 0 {
+		n++
+	}
+	return unsafe.String(&p.Comm[0], n)
+}
+
+var (
+	// init_proc is pid 1 (Linux: the task kernel_init runs as, whose
+	// execve makes it /init).
+	init_proc = Proc{Pid: 1}
+	// current_proc is the process the CPU runs (nil: only the kernel).
+	current_proc *Proc
+)
+
+// Current returns the running process, or nil.
+func Current() *Proc { return current_proc }
+
+// Open_exec opens a program for exec (Linux open_exec): the file as the
+// loader reads it, its size, or a negative errno. The file layer sets it
+// (it needs the VFS, which sits above mm).
+var Open_exec func(name []byte) (f mm.Vm_file, size uint64, errno int)
+
+// exec_bprm holds the program being loaded (Linux allocates a
+// linux_binprm per exec; one exec at a time here).
+var exec_bprm binfmt_elf.Elf_binary
+
+// Kernel_execve replaces the current process's program with filename
+// (Linux kernel_execve → do_execveat_common → bprm_execve →
+// load_elf_binary): a new address space with the ELF's segments, the
+// heap, the stack with argv, envp and auxv, then the registers for user
+// mode at the top of the kernel stack (start_thread). On success the
+// caller leaves for user mode with Ret_to_user; on failure nothing has
+// changed and the error is returned: -ENOENT, -ENOEXEC (b.Why is
+// logged), -EINVAL, -E2BIG, -ENOMEM.
+func Kernel_execve(filename []byte, argv, envp [][]byte) int {
+	if Open_exec == nil {
+		return -asm.ENOENT
+	}
+	f, size, r := Open_exec(filename)
+	if r != 0 {
+		return r
+	}
+	b := &exec_bprm
+	if r := binfmt_elf.Parse(f, size, b); r != 0 {
+		printk.Pr_err("exec %s: %s: %d\n", printk.Bytes(filename), printk.Str(b.Why), printk.Int(r))
+		return r
+	}
+	// The point of no return comes after the new mm is complete: until
+	// then a failure frees it and leaves the caller as it was.
+	m := mm.Mm_alloc()
+	if m == nil {
+		return -asm.ENOMEM
+	}
+	if r := binfmt_elf.Map_segments(m, f, b); r != 0 {
+		mm.Exit_mmap(m)
+		return r
+	}
+	if r := binfmt_elf.Setup_arg_pages(m, b); r != 0 {
+		mm.Exit_mmap(m)
+		return r
+	}
+	p := current_proc
+	if p == nil {
+		p = &init_proc // the first exec: kernel_init becomes pid 1's program
+	}
+	old := p.Mm
+	// exec_mmap: the process's mm is the new one, and loaded, before the
+	// stack is written (its pages fault in through Current().Mm).
+	p.Mm = m
+	current_proc = p
+	mm.Switch_mm(m)
+	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Envp: envp}
+	get_random_bytes(params.Random[:])
+	_, _, _, edx := asm.Cpuid(1)
+	params.Hwcap = edx // ELF_HWCAP: CPUID.1:EDX
+	sp, r := binfmt_elf.Write_stack(m, b, &params)
+	if r != 0 {
+		p.Mm = old
+		if old != nil {
+			mm.Switch_mm(old)
+		} else {
+			mm.Switch_mm(&mm.Init_mm)
+			current_proc = nil
+		}
+		mm.Exit_mmap(m)
+		return r
+	}
+	if old != nil {
+		mm.Exit_mmap(old)
+	}
+	set_comm(p, filename)
+	Start_thread(Task_pt_regs(), b.Entry, sp)
+	printk.Pr_debug("exec %s: pid %d, entry %#x, sp %#x, brk %#x, %d VMAs\n", printk.Bytes(filename),
+		printk.Int(p.Pid), printk.Int(b.Entry), printk.Int(sp), printk.Int(m.Brk), printk.Int(m.Map_count))
+	return 0
+}
+
+// set_comm names the process after the last part of its file name (Linux
+// __set_task_comm(me, kbasename(bprm->filename))).
+func set_comm(p *Proc, filename []byte) {
+	base := filename
+	for i := len(filename) - 1; i >= 0; i-- {
+		if filename[i] == '/' {
+			base = filename[i+1:]
+			break
+		}
+	}
+	p.Comm = [TASK_COMM_LEN]byte{}
+	copy(p.Comm[:TASK_COMM_LEN-1], base)
+}
+
+// Task_pt_regs is where the user registers of the current task live: the
+// pt_regs at the top of its kernel stack, where entry_SYSCALL_64 and
+// the CPU's ring change (TSS.RSP0) put them (Linux task_pt_regs).
+func Task_pt_regs() *asm.PtRegs {
+	top := asm.This_cpu().Top_of_stack
+	return (*asm.PtRegs)(asm.KernelPtr(top - unsafe.Sizeof(asm.PtRegs{})))
+}
+
+// Start_thread sets the registers a new program starts with (Linux
+// arch/x86/kernel/process_64.c start_thread → start_thread_common):
+// RIP at the entry, RSP at argc, the user segments, interrupts on, every
+// general register 0 (the ABI leaves them undefined but for RDX, a
+// function for atexit or 0).
+func Start_thread(regs *asm.PtRegs, ip, sp uint64) {
+	*regs = asm.PtRegs{
+		IP: ip, SP: sp,
+		CS: asm.X__USER_CS, SS: asm.X__USER_DS,
+		Flags:  asm.X86_EFLAGS_IF | asm.X86_EFLAGS_FIXED,
+		Vector: asm.SYSCALL64_VECTOR,
+	}
+}
+
+// Ret_to_user leaves for the program Start_thread set up.
+func Ret_to_user() {
+	entry.Ret_to_user(Task_pt_regs())
+}
+
+// Run_init_process execs filename as pid 1 and goes to user mode; it
+// returns only if the exec failed, with the error (Linux
+// run_init_process + the return of kernel_init into ret_from_fork).
+func Run_init_process(filename []byte, argv, envp [][]byte) int {
+	printk.Pr_info("Run %s as init process\n", printk.Bytes(filename))
+	if r := Kernel_execve(filename, argv, envp); r != 0 {
+		return r
+	}
+	Ret_to_user()
+	return 0 // not reached
+}
+
+// rand_state: get_random_bytes' generator. gokern has no entropy pool
+// yet; AT_RANDOM gets xorshift64* output seeded from the TSC, which
+// differs from boot to boot but is no secret (Linux's comes from the
+// CRNG).
+var rand_state uint64
+
+func get_random_bytes(b []byte) {
+	if rand_state == 0 {
+		rand_state = asm.Rdtsc() | 1
+	}
+	for i := range b {
+		if i%8 == 0 {
+			rand_state ^= rand_state >> 12
+			rand_state ^= rand_state << 25
+			rand_state ^= rand_state >> 27
+		}
+		b[i] = byte((rand_state * 0x2545f4914f6cdd1d) >> (8 * (i % 8)))
+	}
+}
+
+// comm_pid is traps.Current_comm: the running program's name and pid.
+func comm_pid() (string, int) {
+	if p := current_proc; p != nil {
+		return p.Comm_str(), p.Pid
+	}
+	return "swapper", 0
+}
+
+// Syscall_init puts the process and memory system calls into the tables
+// and the fault paths' hooks into traps (called once at boot, before any
+// user program runs).
+func Syscall_init() {
+	traps.Current_comm = comm_pid
+	traps.Do_user_addr_fault = do_user_addr_fault
+	traps.Do_user_trap = do_user_trap
+	for _, s := range syscalls_64 {
+		traps.Sys_call_table[s.nr] = s.fn
+	}
+	for _, s := range syscalls_32 {
+		traps.Ia32_sys_call_table[s.nr] = s.fn
+	}
+}

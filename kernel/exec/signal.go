@@ -1,0 +1,124 @@
+package exec
+
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/mm"
+	"gokern/printk"
+)
+
+// A program's faults: demand paging when its VMAs allow the access, a
+// signal when they do not. Linux: arch/x86/mm/fault.c
+// (do_user_addr_fault, bad_area, __bad_area_nosemaphore, show_signal_msg,
+// print_vma_addr), arch/x86/kernel/traps.c (do_trap, show_signal,
+// exc_general_protection's user branch). gokern has no signal handlers
+// yet (rt_sigaction comes with issue 14 item 4's signals), so every such
+// signal takes its default action: the process dies.
+
+// Signal numbers (include/uapi/asm-generic/signal.h, x86).
+const (
+	SIGILL  = 4
+	SIGTRAP = 5
+	SIGBUS  = 7
+	SIGFPE  = 8
+	SIGKILL = 9
+	SIGSEGV = 11
+)
+
+// do_user_addr_fault is traps.Do_user_addr_fault: a fault at a user
+// address (in user or kernel mode), or any fault in user mode.
+func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
+	p := current_proc
+	user := regs.CS&3 != 0
+	if p == nil || p.Mm == nil {
+		return false // no process: the kernel's own fault
+	}
+	if address < asm.TASK_SIZE_MAX {
+		switch mm.Handle_mm_fault(p.Mm, address, error_code) {
+		case mm.VM_FAULT_OK:
+			return true
+		case mm.VM_FAULT_OOM:
+			// Linux pagefault_out_of_memory → the OOM killer; gokern
+			// kills the faulting process, which is what the killer
+			// would choose with one process.
+			printk.Pr_err("Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB\n", printk.Int(p.Pid),
+				printk.Str(p.Comm_str()), printk.Int(p.Mm.Total_vm*4), printk.Int(p.Mm.Rss*4))
+			if user {
+				Do_exit(SIGKILL)
+			}
+			return false
+		}
+	}
+	if !user {
+		// A kernel access to user memory that no VMA allows: the
+		// exception table makes it -EFAULT (copy_from_user & co.).
+		return false
+	}
+	// bad_area: the program touched memory it has no right to.
+	show_signal_msg(regs, error_code, address)
+	Do_exit(SIGSEGV)
+	return true
+}
+
+// show_signal_msg prints Linux's line for a user page fault that kills
+// (arch/x86/mm/fault.c show_signal_msg, print_vma_addr):
+//
+//	init[1]: segfault at 0 ip 0000000000401082 sp 00007ffffffffe40 error 4 in init[401000+1000]
+//
+// error is the page-fault error code (4: a user read of a page not
+// present; 6: a user write; 15: a user instruction fetch of an NX page).
+func show_signal_msg(regs *asm.PtRegs, error_code, address uint64) {
+	p := current_proc
+	printk.Pr_info("%s[%d]: segfault at %x ip %016x sp %016x error %x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+		printk.Int(address), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
+	print_vma_addr(regs.IP)
+	printk.Pr_cont("\n")
+}
+
+// print_vma_addr names the file mapping that holds ip, Linux's " in
+// prog[start+size]" (mm/memory.c print_vma_addr).
+func print_vma_addr(ip uint64) {
+	p := current_proc
+	if v := mm.Find_vma(p.Mm, ip); v != nil && v.Vm_start <= ip && v.Vm_file != nil {
+		printk.Pr_cont(" in %s[%x+%x]", printk.Str(p.Comm_str()), printk.Int(v.Vm_start), printk.Int(v.Vm_end-v.Vm_start))
+	}
+}
+
+// do_user_trap is traps.Do_user_trap: an exception in user mode sends
+// the trap's signal (Linux do_error_trap → do_trap → force_sig, with
+// show_signal's line; #GP: exc_general_protection's "general protection
+// fault" line).
+func do_user_trap(regs *asm.PtRegs, trapnr, error_code uint64) {
+	sig, str := SIGSEGV, "general protection fault"
+	switch trapnr {
+	case asm.X86_TRAP_DE:
+		sig, str = SIGFPE, "divide error"
+	case asm.X86_TRAP_UD:
+		sig, str = SIGILL, "invalid opcode"
+	case asm.X86_TRAP_BP, asm.X86_TRAP_DB:
+		sig, str = SIGTRAP, "int3"
+	case asm.X86_TRAP_OF:
+		sig, str = SIGSEGV, "overflow"
+	case asm.X86_TRAP_BR:
+		sig, str = SIGSEGV, "bounds"
+	case asm.X86_TRAP_AC:
+		sig, str = SIGBUS, "alignment check"
+	case asm.X86_TRAP_MF, asm.X86_TRAP_XF:
+		sig, str = SIGFPE, "floating point exception"
+	case asm.X86_TRAP_NP, asm.X86_TRAP_SS:
+		sig, str = SIGBUS, "segment not present"
+	}
+	p := current_proc
+	if p == nil {
+		return
+	}
+	if trapnr == asm.X86_TRAP_GP {
+		printk.Pr_info("traps: %s[%d] %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+			printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
+	} else {
+		printk.Pr_info("traps: %s[%d] trap %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+			printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
+	}
+	print_vma_addr(regs.IP)
+	printk.Pr_cont("\n")
+	Do_exit(sig)
+}

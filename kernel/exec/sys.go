@@ -1,0 +1,142 @@
+package exec
+
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/mm"
+	"gokern/traps"
+)
+
+// The system calls of processes and of their memory, in both tables.
+// Linux: kernel/exit.c (exit, exit_group), kernel/sys.c (getpid,
+// getppid, gettid), mm/mmap.c (brk, mmap, munmap), mm/mprotect.c
+// (mprotect); the numbers from syscall_64.tbl and syscall_32.tbl. The
+// file system calls (read, write, ...) are the VFS's.
+
+type syscall_entry struct {
+	nr uint64
+	fn traps.Sys_call_ptr_t
+}
+
+// syscalls_64 and syscalls_32 are what Syscall_init puts in the tables.
+var syscalls_64 = [...]syscall_entry{
+	{traps.X__NR_exit, sys_exit},
+	{traps.X__NR_exit_group, sys_exit_group},
+	{traps.X__NR_getpid_64, sys_getpid},
+	{traps.X__NR_getppid, sys_getppid},
+	{traps.X__NR_gettid, sys_getpid},
+	{traps.X__NR_brk, sys_brk},
+	{traps.X__NR_mmap, sys_mmap},
+	{traps.X__NR_munmap, sys_munmap},
+	{traps.X__NR_mprotect, sys_mprotect},
+}
+
+var syscalls_32 = [...]syscall_entry{
+	{traps.X__NR_ia32_exit, sys_exit_ia32},
+	{traps.X__NR_ia32_exit_group, sys_exit_ia32},
+	{traps.X__NR_getpid, sys_getpid},
+	{traps.X__NR_ia32_brk, sys_brk_ia32},
+}
+
+// The x86-64 arguments (Linux SC_X86_64_REGS_TO_ARGS): RDI, RSI, RDX,
+// R10, R8, R9.
+func a1(r *asm.PtRegs) uint64 { return r.DI }
+func a2(r *asm.PtRegs) uint64 { return r.SI }
+func a3(r *asm.PtRegs) uint64 { return r.DX }
+func a4(r *asm.PtRegs) uint64 { return r.R10 }
+func a5(r *asm.PtRegs) uint64 { return r.R8 }
+func a6(r *asm.PtRegs) uint64 { return r.R9 }
+
+// sys_exit and sys_exit_group: the status's low byte, shifted as
+// wait() reports it (Linux: do_exit((error_code & 0xff) << 8)). Without
+// threads, exit and exit_group are one.
+func sys_exit(r *asm.PtRegs) int64       { Do_exit(int(a1(r)&0xff) << 8); return 0 }
+func sys_exit_group(r *asm.PtRegs) int64 { Do_exit(int(a1(r)&0xff) << 8); return 0 }
+
+// sys_exit_ia32: i386's exit and exit_group, the status in EBX.
+func sys_exit_ia32(r *asm.PtRegs) int64 { Do_exit(int(r.BX&0xff) << 8); return 0 }
+
+// sys_getpid is the process's id (its thread-group id, the same
+// without threads); 0 for the kernel itself (the swapper).
+func sys_getpid(r *asm.PtRegs) int64 {
+	if p := current_proc; p != nil {
+		return int64(p.Pid)
+	}
+	return 0
+}
+
+// sys_getppid: init's parent is the swapper, 0.
+func sys_getppid(r *asm.PtRegs) int64 {
+	if p := current_proc; p != nil {
+		return int64(p.Ppid)
+	}
+	return 0
+}
+
+// current_mm is the current process's address space, or nil.
+func current_mm() *mm.MmStruct {
+	if p := current_proc; p != nil {
+		return p.Mm
+	}
+	return nil
+}
+
+// sys_brk: brk(addr); brk(0) asks where the break is.
+func sys_brk(r *asm.PtRegs) int64 {
+	m := current_mm()
+	if m == nil {
+		return -asm.ENOMEM
+	}
+	return int64(mm.Brk(m, a1(r)))
+}
+
+func sys_brk_ia32(r *asm.PtRegs) int64 {
+	m := current_mm()
+	if m == nil {
+		return -asm.ENOMEM
+	}
+	return int64(mm.Brk(m, uint64(uint32(r.BX))))
+}
+
+// Mmap_file resolves mmap's file descriptor to what a VMA reads, and the
+// file's size (the file layer sets it); nil: only anonymous mappings.
+var Mmap_file func(fd int) (f mm.Vm_file, size uint64, errno int)
+
+// sys_mmap: mmap(addr, length, prot, flags, fd, offset) (Linux
+// ksys_mmap_pgoff → do_mmap), anonymous or private file mappings.
+func sys_mmap(r *asm.PtRegs) int64 {
+	m := current_mm()
+	if m == nil {
+		return -asm.ENOMEM
+	}
+	flags := a4(r)
+	var f mm.Vm_file
+	var size uint64
+	if flags&mm.MAP_ANONYMOUS == 0 {
+		if Mmap_file == nil {
+			return -asm.EBADF
+		}
+		var errno int
+		if f, size, errno = Mmap_file(int(int32(a5(r)))); errno != 0 {
+			return int64(errno)
+		}
+	}
+	return mm.Do_mmap(m, a1(r), a2(r), a3(r), flags, f, a6(r), size)
+}
+
+// sys_munmap: munmap(addr, length).
+func sys_munmap(r *asm.PtRegs) int64 {
+	m := current_mm()
+	if m == nil {
+		return -asm.EINVAL
+	}
+	return int64(mm.Do_munmap(m, a1(r), a2(r)))
+}
+
+// sys_mprotect: mprotect(addr, length, prot).
+func sys_mprotect(r *asm.PtRegs) int64 {
+	m := current_mm()
+	if m == nil {
+		return -asm.ENOMEM
+	}
+	return int64(mm.Do_mprotect(m, a1(r), a2(r), a3(r)))
+}

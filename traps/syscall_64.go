@@ -1,0 +1,54 @@
+package traps
+
+import (
+	"gokern/arch/amd64/asm"
+)
+
+// The x86-64 system call: the SYSCALL instruction. Linux:
+// arch/x86/entry/common.c (do_syscall_64, do_syscall_x64),
+// entry/syscall_64.c (sys_call_table, generated from syscall_64.tbl).
+// Seeds: 002 "Fast syscall Path", "Model-Specific Registers for
+// syscalls".
+//
+// The x86-64 convention: RAX the number, RDI, RSI, RDX, R10, R8, R9 the
+// arguments (R10, not RCX: SYSCALL keeps the return address in RCX and
+// RFLAGS in R11), the result in RAX. entry_SYSCALL_64
+// (arch/amd64/entry) builds the pt_regs and calls do_syscall_64 through
+// entry.Syscall_hook; on return, SYSRET or IRETQ restores the registers.
+
+// System call numbers of x86-64 (Linux arch/x86/entry/syscalls/syscall_64.tbl).
+const (
+	X__NR_read        = 0
+	X__NR_write       = 1
+	X__NR_mmap        = 9
+	X__NR_mprotect    = 10
+	X__NR_munmap      = 11
+	X__NR_brk         = 12
+	X__NR_getpid_64   = 39
+	X__NR_exit        = 60
+	X__NR_getppid     = 110
+	X__NR_gettid      = 186
+	X__NR_exit_group  = 231
+	X__NR_syscalls_64 = 463 // Linux 6.12's __NR_syscalls
+)
+
+// Sys_call_table maps x86-64 system call numbers to their functions
+// (Linux sys_call_table). Empty slots are sys_ni_syscall. The process,
+// memory and file layers put their system calls in at boot.
+var Sys_call_table [X__NR_syscalls_64]Sys_call_ptr_t
+
+// Syscall64_count counts SYSCALL system calls.
+var Syscall64_count uint64
+
+// do_syscall_64 dispatches a SYSCALL (Linux do_syscall_64 →
+// do_syscall_x64): the number is in orig_ax (the entry code saved RAX
+// there), the result goes into regs.AX.
+func do_syscall_64(regs *asm.PtRegs) {
+	Syscall64_count++
+	nr := regs.Orig_ax
+	if nr < X__NR_syscalls_64 && Sys_call_table[nr] != nil {
+		regs.AX = uint64(Sys_call_table[nr](regs))
+		return
+	}
+	regs.AX = uint64(sys_ni_syscall(regs))
+}
