@@ -190,12 +190,76 @@ func kernel_init_freeable() {
 	lkdtm_trigger(cmdline.BootCommandLine())
 	// Reports asked for on the command line (buddyinfo, bench=buddy).
 	boot_reports(cmdline.BootCommandLine())
+	// The first user program: /init of the initramfs, or rdinit=
+	// (Linux kernel_init → run_init_process(ramdisk_execute_command)).
+	run_init(cmdline.BootCommandLine())
+}
+
+// MAX_INIT_ARGS bounds init's arguments from the command line (Linux's).
+const MAX_INIT_ARGS = 32
+
+var (
+	// argv_init and envp_init: what init starts with (Linux argv_init,
+	// envp_init: "HOME=/", "TERM=linux"). argv[0] is the program.
+	argv_init [MAX_INIT_ARGS + 1][]byte
+	envp_init = [...][]byte{[]byte("HOME=/"), []byte("TERM=linux")}
+	// init_path is /init unless rdinit= names another program.
+	default_init = [...]byte{'/', 'i', 'n', 'i', 't'}
+)
+
+// kernel_words is the part of the command line the kernel reads: up to
+// "--", after which the words are init's arguments (Linux parse_args
+// stops at "--").
+func kernel_words(cmd []byte) (kernel, init []byte) {
+	for i := 0; i+2 <= len(cmd); i++ {
+		if cmd[i] == '-' && cmd[i+1] == '-' && (i == 0 || cmd[i-1] == ' ') && (i+2 == len(cmd) || cmd[i+2] == ' ') {
+			return cmd[:i], cmd[i+2:]
+		}
+	}
+	return cmd, nil
+}
+
+// run_init execs init as pid 1 and leaves for user mode; it returns only
+// when there is no init to run (no /init in the initramfs and no rdinit=:
+// the boot CPU goes idle, as gokern did before it had user mode).
+// A program that exists but cannot run stops the kernel as Linux's
+// kernel_init does: "Failed to execute", then "No working init found".
+func run_init(cmd []byte) {
+	kcmd, args := kernel_words(cmd)
+	path, explicit := cmdline.Cmdline_find_option(kcmd, "rdinit")
+	if !explicit {
+		path = default_init[:]
+	}
+	argc := 0
+	argv_init[argc] = path
+	argc++
+	for i := 0; i < len(args) && argc < len(argv_init); {
+		for i < len(args) && args[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(args) && args[j] != ' ' {
+			j++
+		}
+		if j > i {
+			argv_init[argc] = args[i:j]
+			argc++
+		}
+		i = j
+	}
+	r := exec.Run_init_process(path, argv_init[:argc], envp_init[:])
+	if r == -asm.ENOENT && !explicit {
+		printk.Pr_info("run_init: no %s in the initramfs: no user space to run\n", printk.Bytes(path))
+		return
+	}
+	printk.Pr_err("Failed to execute %s (error %d)\n", printk.Bytes(path), printk.Int(r))
+	kernel.Panic("No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.")
 }
 
 // kernel_params are the options taken outside the early-option table
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
-var kernel_params = [...]string{"selftest", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
+var kernel_params = [...]string{"selftest", "rdinit", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
 	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd"}
 
 // unknown_options collects them (Linux allocates it from memblock).
@@ -206,6 +270,7 @@ var unknown_options [asm.COMMAND_LINE_SIZE]byte
 // which passes them to init; gokern has no user space yet), so that none
 // is dropped silently.
 func print_unknown_bootoptions(cmd []byte) {
+	cmd, _ = kernel_words(cmd)
 	unknown := &unknown_options
 	n := 0
 	cmdline.Each(cmd, func(name, val []byte, hasVal bool) {
