@@ -44,8 +44,7 @@ func Access_error(error_code uint64, v *Vm_area_struct) bool {
 // Linux's do_user_addr_fault — find_vma, access_error — and then
 // handle_mm_fault): VM_FAULT_OK when the access can be retried,
 // VM_FAULT_SIGSEGV when no VMA allows it, VM_FAULT_OOM when no page could
-// be had. v, when not nil, receives the VMA that was found (for the
-// segfault line).
+// be had.
 func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 	v := Find_vma(mm, address)
 	if v == nil || v.Vm_start > address || Access_error(error_code, v) {

@@ -534,32 +534,3 @@ func Exit_mmap(mm *MmStruct) {
 	paging.Pgd_free(mm.Pgd)
 	Kmem_cache_free(mm_cachep, unsafe.Pointer(mm))
 }
-
-// Show_vmas prints the VMAs as /proc/PID/maps does (Linux show_map_vma):
-// "00400000-00401000 r-xp 00000000 00:00 0".
-func Show_vmas(mm *MmStruct, name string) {
-	for v := First_vma(mm); v != nil; v = Next_vma(v) {
-		var perm [4]byte
-		perm[0], perm[1], perm[2], perm[3] = '-', '-', '-', 'p'
-		if v.Vm_flags&VM_READ != 0 {
-			perm[0] = 'r'
-		}
-		if v.Vm_flags&VM_WRITE != 0 {
-			perm[1] = 'w'
-		}
-		if v.Vm_flags&VM_EXEC != 0 {
-			perm[2] = 'x'
-		}
-		what := ""
-		switch {
-		case v.Vm_file != nil:
-			what = name
-		case v.Vm_start <= mm.Start_stack && mm.Start_stack < v.Vm_end:
-			what = "[stack]"
-		case v.Vm_start >= mm.Start_brk && v.Vm_end <= paging.PAGE_ALIGN(mm.Brk) && mm.Brk > mm.Start_brk:
-			what = "[heap]"
-		}
-		printk.Pr_info("%08x-%08x %s %08x 00:00 0 %s\n", printk.Int(v.Vm_start), printk.Int(v.Vm_end),
-			printk.Bytes(perm[:]), printk.Int(v.Vm_pgoff<<asm.PAGE_SHIFT), printk.Str(what))
-	}
-}

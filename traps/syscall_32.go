@@ -84,9 +84,9 @@ func sys_ni_syscall(regs *asm.PtRegs) int64 {
 	if regs.CS&3 != 0 {
 		abi, bit := "x86-64", regs.Orig_ax
 		if regs.Vector == asm.IA32_SYSCALL_VECTOR {
-			abi, bit = "i386", regs.Orig_ax+X__NR_syscalls_64
+			abi, bit = "i386", regs.Orig_ax+NI_REPORTED
 		}
-		if bit < uint64(len(ni_reported))*64 && ni_reported[bit/64]&(1<<(bit%64)) == 0 {
+		if regs.Orig_ax < NI_REPORTED && ni_reported[bit/64]&(1<<(bit%64)) == 0 {
 			ni_reported[bit/64] |= 1 << (bit % 64)
 			comm, pid := "?", 0
 			if Current_comm != nil {
@@ -99,9 +99,12 @@ func sys_ni_syscall(regs *asm.PtRegs) int64 {
 	return -asm.ENOSYS
 }
 
-// ni_reported: one bit per system call number already reported, x86-64
-// then i386.
-var ni_reported [(X__NR_syscalls_64 + NR_syscalls + 63) / 64]uint64
+// ni_reported: one bit per system call number already reported, the
+// first NI_REPORTED numbers of x86-64 then of i386 (larger numbers are
+// not reported: no program has them by mistake).
+var ni_reported [2 * NI_REPORTED / 64]uint64
+
+const NI_REPORTED = 1024
 
 // Current_comm names the current process and its pid for the log lines
 // of the system call and fault paths; the process layer sets it.

@@ -6,7 +6,9 @@
  * What it does depends on argv[1]:
  *   (none)   write a line with `syscall` (x86-64 numbers: write 1), one
  *            with `int $0x80` (i386 numbers: write 4), its argv and two
- *            getpid results, then exit_group(0)
+ *            getpid results; map its own file privately and read the
+ *            ELF magic through the mapping; call a number no kernel
+ *            has (-ENOSYS), then exit_group(0)
  *   segv     read address 0: the kernel kills it with SIGSEGV
  *   exit7    exit(7) through int $0x80 (i386 exit 1)
  *   efault   write(1, 0x10, 4): must return -EFAULT (-14), else exit 1
@@ -18,8 +20,13 @@
  * RCX and R11).
  */
 	.set	NR_write, 1
+	.set	NR_open, 2
+	.set	NR_close, 3
+	.set	NR_mmap, 9
+	.set	NR_munmap, 11
 	.set	NR_getpid, 39
 	.set	NR_exit_group, 231
+	.set	NR_unknown, 500		/* past Linux 6.12's last system call, mseal (462) */
 	.set	NR_ia32_exit, 1
 	.set	NR_ia32_write, 4
 	.set	NR_ia32_getpid, 20
@@ -93,6 +100,52 @@ normal:
 	call	write1
 	mov	%r15, %rax
 	call	writenum
+	/* a private file mapping: open argv[0], mmap its first page,
+	 * read the ELF magic through it, munmap, close */
+	mov	$NR_open, %eax
+	mov	(%r13), %rdi		/* argv[0]: this program */
+	xor	%esi, %esi		/* O_RDONLY */
+	syscall
+	test	%rax, %rax
+	js	fail
+	mov	%rax, %rbx		/* fd */
+	mov	$NR_mmap, %eax
+	xor	%edi, %edi		/* addr: the kernel's choice */
+	mov	$4096, %esi
+	mov	$1, %edx		/* PROT_READ */
+	mov	$2, %r10d		/* MAP_PRIVATE */
+	mov	%rbx, %r8		/* fd */
+	xor	%r9d, %r9d		/* offset 0 */
+	syscall
+	cmp	$-4096, %rax
+	ja	fail
+	mov	%rax, %r14
+	cmpl	$0x464c457f, (%r14)	/* "\x7fELF" */
+	jne	fail
+	lea	mapmsg(%rip), %rsi
+	mov	$mapmsg_len, %edx
+	call	write1
+	mov	$NR_munmap, %eax
+	mov	%r14, %rdi
+	mov	$4096, %esi
+	syscall
+	test	%rax, %rax
+	jnz	fail
+	mov	$NR_close, %eax
+	mov	%rbx, %rdi
+	syscall
+	test	%rax, %rax
+	jnz	fail
+	/* a number no kernel has, twice: -ENOSYS both times (the kernel
+	 * logs it once) */
+	mov	$NR_unknown, %eax
+	syscall
+	cmp	$-38, %rax
+	jne	fail
+	mov	$NR_unknown, %eax
+	syscall
+	cmp	$-38, %rax
+	jne	fail
 	/* exit_group(0) */
 	mov	$NR_exit_group, %eax
 	xor	%edi, %edi
@@ -221,6 +274,8 @@ argvmsg: .ascii	"init: argv: "
 nl:	.ascii	"\n"
 pidmsg:	.ascii	"init: getpid via syscall and int $0x80: "
 	.set	pidmsg_len, . - pidmsg
+mapmsg:	.ascii	"init: mmap of argv[0] reads \\x7fELF\n"
+	.set	mapmsg_len, . - mapmsg
 efmsg:	.ascii	"init: write(1, 0x10, 4) = -EFAULT\n"
 	.set	efmsg_len, . - efmsg
 benchsys: .ascii "init: getpid round trip, TSC cycles: syscall "
