@@ -1,6 +1,10 @@
 package entry
 
-import "gokern/arch/amd64/asm"
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+)
 
 // Constants for entry_64.s, which sees only this package's constants
 // (go_asm.h): each names its owner (Linux asm-offsets.c).
@@ -16,4 +20,13 @@ const (
 	X86_EFLAGS_TF_RF = asm.X86_EFLAGS_TF | asm.X86_EFLAGS_RF
 	ENOSYS           = asm.ENOSYS
 	SYSCALL64_VECTOR = asm.SYSCALL64_VECTOR
+	// pt_regs offsets (Linux asm-offsets: RCX, R11, RIP, CS, EFLAGS,
+	// SS), for the entry code's mode test and the checks on the way out
+	// of a system call.
+	PTREGS_CX    = unsafe.Offsetof(asm.PtRegs{}.CX)
+	PTREGS_R11   = unsafe.Offsetof(asm.PtRegs{}.R11)
+	PTREGS_IP    = unsafe.Offsetof(asm.PtRegs{}.IP)
+	PTREGS_CS    = unsafe.Offsetof(asm.PtRegs{}.CS)
+	PTREGS_FLAGS = unsafe.Offsetof(asm.PtRegs{}.Flags)
+	PTREGS_SS    = unsafe.Offsetof(asm.PtRegs{}.SS)
 )

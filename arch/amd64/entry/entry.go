@@ -61,7 +61,7 @@ var Entry_SYSCALL_64_addr, Ignore_sysret_addr uintptr
 func error_entry()
 func error_return()
 func common_interrupt()
-func restore_regs_and_return_to_kernel()
+func restore_regs_and_iret()
 func entry_SYSCALL_64()
 func ignore_sysret()
 

@@ -24,7 +24,7 @@
 // the other). Linux does it in error_entry and the interrupt entries the
 // same way ("testb $3, CS(%rsp); jz 1f; swapgs").
 #define SWAPGS_IF_USER \
-	TESTB	$3, 144(SP); \
+	TESTB	$3, const_PTREGS_CS(SP); \
 	JZ	2(PC); \
 	SWAPGS
 
@@ -82,13 +82,13 @@ TEXT ·error_return(SB),NOSPLIT|NOFRAME,$0
 	POPQ	AX
 	MOVQ	AX, (TLS)
 	RESTORE_XMM
-	JMP	·restore_regs_and_return_to_kernel(SB)
+	JMP	·restore_regs_and_iret(SB)
 
-// restore_regs_and_return_to_kernel: SP at a pt_regs; back to where it
-// says, through IRETQ, with SWAPGS first when that is user mode (Linux
+// restore_regs_and_iret: SP at a pt_regs; back to where it says,
+// through IRETQ, with SWAPGS first when that is user mode (Linux
 // swapgs_restore_regs_and_return_to_usermode and
 // restore_regs_and_return_to_kernel, one path here).
-TEXT ·restore_regs_and_return_to_kernel(SB),NOSPLIT|NOFRAME,$0
+TEXT ·restore_regs_and_iret(SB),NOSPLIT|NOFRAME,$0
 	POP_REGS
 	ADDQ	$16, SP			// the vector and the error code
 	TESTB	$3, 8(SP)		// the CS IRETQ will load
@@ -160,15 +160,15 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 	// with the user's RSP (SDM Vol. 2B, SYSRET: #GP(0) "if RCX is not
 	// canonical"; the Intel SYSRET erratum, CVE-2012-0217), so an RIP
 	// at or above 1 << 47 takes the IRETQ path too, as does TF or RF.
-	MOVQ	88(SP), CX		// regs.CX
-	CMPQ	CX, 136(SP)		// regs.IP
+	MOVQ	const_PTREGS_CX(SP), CX
+	CMPQ	CX, const_PTREGS_IP(SP)
 	JNE	iret
-	MOVQ	48(SP), R11		// regs.R11
-	CMPQ	R11, 152(SP)		// regs.Flags
+	MOVQ	const_PTREGS_R11(SP), R11
+	CMPQ	R11, const_PTREGS_FLAGS(SP)
 	JNE	iret
-	CMPQ	144(SP), $const_X__USER_CS
+	CMPQ	const_PTREGS_CS(SP), $const_X__USER_CS
 	JNE	iret
-	CMPQ	168(SP), $const_X__USER_DS
+	CMPQ	const_PTREGS_SS(SP), $const_X__USER_DS
 	JNE	iret
 	MOVQ	CX, AX
 	SHRQ	$47, AX
@@ -182,14 +182,14 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 	// SYSRETQ (REX.W 0F 07): Go's assembler spells only the 32-bit form.
 	BYTE	$0x48; BYTE $0x0f; BYTE $0x07
 iret:
-	JMP	·restore_regs_and_return_to_kernel(SB)
+	JMP	·restore_regs_and_iret(SB)
 
 // ignore_sysret: MSR_CSTAR's target, SYSCALL from 32-bit code, which
 // gokern does not run: -ENOSYS straight back (Linux ignore_sysret).
 TEXT ·ignore_sysret(SB),NOSPLIT|NOFRAME,$0
 	MOVL	$-const_ENOSYS, AX
 	BYTE	$0x0f; BYTE $0x07	// SYSRETL
-	
+
 // ret_to_user enters user mode for the first time (Linux
 // ret_from_fork's way out for a kernel thread that called
 // kernel_execve: syscall_exit_to_user_mode, then IRETQ): SP becomes the
@@ -201,7 +201,7 @@ TEXT ·ret_to_user(SB),NOSPLIT|NOFRAME,$0-8
 	XORPS	X4, X4; XORPS	X5, X5; XORPS	X6, X6; XORPS	X7, X7
 	XORPS	X8, X8; XORPS	X9, X9; XORPS	X10, X10; XORPS	X11, X11
 	XORPS	X12, X12; XORPS	X13, X13; XORPS	X14, X14; XORPS	X15, X15
-	JMP	·restore_regs_and_return_to_kernel(SB)
+	JMP	·restore_regs_and_iret(SB)
 
 DATA ·Entry_SYSCALL_64_addr+0(SB)/8, $·entry_SYSCALL_64(SB)
 GLOBL ·Entry_SYSCALL_64_addr(SB), NOPTR|RODATA, $8
