@@ -7,8 +7,9 @@
  *   (none)   write a line with `syscall` (x86-64 numbers: write 1), one
  *            with `int $0x80` (i386 numbers: write 4), its argv and two
  *            getpid results; map its own file privately and read the
- *            ELF magic through the mapping; call a number no kernel
- *            has (-ENOSYS), then exit_group(0)
+ *            ELF magic through the mapping; grow the heap with brk and
+ *            write to it; call a number no kernel has (-ENOSYS), then
+ *            exit_group(0)
  *   segv     read address 0: the kernel kills it with SIGSEGV
  *   exit7    exit(7) through int $0x80 (i386 exit 1)
  *   efault   write(1, 0x10, 4): must return -EFAULT (-14), else exit 1
@@ -24,6 +25,7 @@
 	.set	NR_close, 3
 	.set	NR_mmap, 9
 	.set	NR_munmap, 11
+	.set	NR_brk, 12
 	.set	NR_getpid, 39
 	.set	NR_exit_group, 231
 	.set	NR_unknown, 500		/* past Linux 6.12's last system call, mseal (462) */
@@ -136,6 +138,24 @@ normal:
 	syscall
 	test	%rax, %rax
 	jnz	fail
+	/* the heap: brk(0) is the break, brk(+1 page) grows it, and the
+	 * new page is there to write */
+	mov	$NR_brk, %eax
+	xor	%edi, %edi
+	syscall
+	mov	%rax, %rbx
+	lea	4096(%rbx), %rdi
+	mov	$NR_brk, %eax
+	syscall
+	lea	4096(%rbx), %rcx
+	cmp	%rcx, %rax
+	jne	fail
+	movq	$0x1234, 4088(%rbx)
+	cmpq	$0x1234, 4088(%rbx)
+	jne	fail
+	lea	brkmsg(%rip), %rsi
+	mov	$brkmsg_len, %edx
+	call	write1
 	/* a number no kernel has, twice: -ENOSYS both times (the kernel
 	 * logs it once) */
 	mov	$NR_unknown, %eax
@@ -276,6 +296,8 @@ pidmsg:	.ascii	"init: getpid via syscall and int $0x80: "
 	.set	pidmsg_len, . - pidmsg
 mapmsg:	.ascii	"init: mmap of argv[0] reads \\x7fELF\n"
 	.set	mapmsg_len, . - mapmsg
+brkmsg:	.ascii	"init: brk grew the heap by a page\n"
+	.set	brkmsg_len, . - brkmsg
 efmsg:	.ascii	"init: write(1, 0x10, 4) = -EFAULT\n"
 	.set	efmsg_len, . - efmsg
 benchsys: .ascii "init: getpid round trip, TSC cycles: syscall "
