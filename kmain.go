@@ -203,7 +203,8 @@ var (
 	// envp_init: "HOME=/", "TERM=linux"). argv[0] is the program.
 	argv_init [MAX_INIT_ARGS + 1][]byte
 	envp_init = [...][]byte{[]byte("HOME=/"), []byte("TERM=linux")}
-	// init_path is /init unless rdinit= names another program.
+	// default_init is the program unless rdinit= names another (Linux
+	// ramdisk_execute_command, "/init").
 	default_init = [...]byte{'/', 'i', 'n', 'i', 't'}
 )
 
