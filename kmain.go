@@ -181,7 +181,7 @@ func kernel_init_freeable() {
 	// The process and memory system calls into the tables, the user
 	// fault paths into traps (Linux's tables are static; gokern's
 	// layers fill theirs at boot).
-	exec.Syscall_init()
+	exec.Register_syscalls()
 	// In-kernel selftests, if the command line asks (selftest=all|a,b;
 	// Linux runs KUnit here, kunit_run_all_tests).
 	kunit_run_all_tests(cmdline.BootCommandLine())

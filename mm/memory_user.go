@@ -153,8 +153,9 @@ func flush_tlb_page(mm *MmStruct, a uint64) {
 	}
 }
 
-// Switch_mm loads mm's page tables (Linux switch_mm_irqs_off: a CR3
-// write, which flushes the non-global TLB entries: the user half).
-func Switch_mm(mm *MmStruct) {
+// Activate_mm loads mm's page tables (Linux activate_mm, as exec_mmap
+// and exit_mm use it: switch_mm_irqs_off, a CR3 write, which flushes
+// the non-global TLB entries — the user half).
+func Activate_mm(mm *MmStruct) {
 	asm.Write_cr3(uint64(mm.Pgd))
 }

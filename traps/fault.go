@@ -24,7 +24,7 @@ import (
 //	bit 5 PK    a protection-key violation
 //	bit 15 SGX / bit 6 SS  (SGX, shadow stack; gokern uses neither)
 //
-// User memory is paged in on demand (Do_user_addr_fault); nothing in
+// User memory is paged in on demand (User_addr_fault_hook); nothing in
 // the kernel's half is (no vmalloc faults: the kernel's tables are
 // complete), so a kernel page fault is either expected, by an instruction
 // in the exception table, or a bug: an oops.
@@ -32,11 +32,11 @@ import (
 // Pf_count counts page faults.
 var Pf_count uint64
 
-// Do_user_addr_fault handles a fault at a user address or in user mode
+// User_addr_fault_hook handles a fault at a user address or in user mode
 // (the memory and process layers set it): true when the access may be
 // retried or the process was dealt with, false to go on as for a kernel
 // fault (fixup or oops).
-var Do_user_addr_fault func(regs *asm.PtRegs, error_code, address uint64) bool
+var User_addr_fault_hook func(regs *asm.PtRegs, error_code, address uint64) bool
 
 // do_page_fault handles #PF.
 func do_page_fault(regs *asm.PtRegs, error_code uint64) {
@@ -51,7 +51,7 @@ func do_page_fault(regs *asm.PtRegs, error_code uint64) {
 	// handle_page_fault → do_user_addr_fault). Demand paging resolves
 	// it, or the process gets SIGSEGV; a kernel access that no VMA
 	// allows falls through to the exception table (-EFAULT).
-	if (address < asm.TASK_SIZE_MAX || regs.CS&3 != 0) && Do_user_addr_fault != nil && Do_user_addr_fault(regs, error_code, address) {
+	if (address < asm.TASK_SIZE_MAX || regs.CS&3 != 0) && User_addr_fault_hook != nil && User_addr_fault_hook(regs, error_code, address) {
 		return
 	}
 	// A kernel access that may fault on purpose (Linux

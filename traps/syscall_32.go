@@ -21,7 +21,7 @@ import (
 // way: the CPU pushes the same frame, and the table is the same. The
 // system calls of the layers above traps (write, exit, brk: files,
 // processes, memory) are put into the table at boot by their owners
-// (kernel/exec's Syscall_init), as hooks are (DESIGN.md §1).
+// (kernel/exec's Register_syscalls), as hooks are (DESIGN.md §1).
 
 // System call numbers of i386 (Linux arch/x86/entry/syscalls/syscall_32.tbl).
 const (
@@ -46,7 +46,6 @@ type Sys_call_ptr_t func(regs *asm.PtRegs) int64
 // Go's composite literals cannot repeat a value over a range, so the
 // dispatcher substitutes it.
 var Ia32_sys_call_table = [NR_syscalls]Sys_call_ptr_t{
-	X__NR_getpid:      sys_getpid,
 	X__NR_umask:       sys_umask,
 	X__NR_getresuid32: sys_getresuid,
 }
@@ -109,10 +108,6 @@ const NI_REPORTED = 1024
 // Current_comm names the current process and its pid for the log lines
 // of the system call and fault paths; the process layer sets it.
 var Current_comm func() (string, int)
-
-// sys_getpid: the caller's process id. gokern runs only the boot CPU's
-// idle task, whose pid is 0 (Linux's swapper).
-func sys_getpid(regs *asm.PtRegs) int64 { return 0 }
 
 // current_umask is the file-creation mask of the only task (Linux
 // init_fs.umask, 0022).

@@ -199,11 +199,11 @@ func do_exception(regs *asm.PtRegs) {
 	r.Count++
 	switch {
 	case v < asm.NUM_EXCEPTION_VECTORS && regs.CS&3 != 0 && v != asm.X86_TRAP_PF && v != asm.X86_TRAP_NMI &&
-		v != asm.X86_TRAP_MC && v != asm.X86_TRAP_DF && Do_user_trap != nil:
+		v != asm.X86_TRAP_MC && v != asm.X86_TRAP_DF && User_trap_hook != nil:
 		// An exception in user mode is the program's, not the kernel's:
 		// a signal (Linux do_trap → force_sig), never an oops. Page
 		// faults go to do_page_fault, which knows demand paging.
-		Do_user_trap(regs, v, regs.Orig_ax)
+		User_trap_hook(regs, v, regs.Orig_ax)
 	case v < asm.NUM_EXCEPTION_VECTORS && exception_handlers[v] != nil:
 		exception_handlers[v](regs, regs.Orig_ax)
 	case v < asm.NUM_EXCEPTION_VECTORS:
@@ -216,10 +216,10 @@ func do_exception(regs *asm.PtRegs) {
 	}
 }
 
-// Do_user_trap handles an exception raised in user mode (the process
+// User_trap_hook handles an exception raised in user mode (the process
 // layer sets it: Linux's do_trap and exc_general_protection send the
 // signal of the trap: SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SIGBUS).
-var Do_user_trap func(regs *asm.PtRegs, trapnr, error_code uint64)
+var User_trap_hook func(regs *asm.PtRegs, trapnr, error_code uint64)
 
 // do_error_trap: the common path of the exceptions that are always a bug
 // in kernel code unless the exception table has a fixup for the

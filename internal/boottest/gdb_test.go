@@ -383,7 +383,7 @@ func TestGDBHelpers(t *testing.T) {
 		`(?m)^  8  interrupt 0xffffffff81[0-9a-f]{6} <double_fault>  sel 0x10 IST 1 DPL 0$`,
 		`(?m)^ 14  interrupt 0xffffffff81[0-9a-f]{6} <page_fault>  sel 0x10 IST 0 DPL 0$`,
 		`(?m)^128  interrupt 0xffffffff81[0-9a-f]{6} <entry_INT80_compat>  sel 0x10 IST 0 DPL 3$`,
-		`(?m)^EFER 0x0000000000000d00  LME LMA NXE$`,
+		`(?m)^EFER 0x0000000000000d01  SCE LME LMA NXE$`,
 		`(?m)^mode: 64-bit mode \(CR0\.PE=1, CR0\.PG=1, EFER\.LMA=1, CS\.L=1, CS\.D=0\), CPL 0$`,
 		`Walk the live page tables for a virtual address, level by level\.`)
 	inOrder(t, r.stderr,

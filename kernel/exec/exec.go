@@ -73,7 +73,7 @@ var exec_bprm binfmt_elf.Elf_binary
 // load_elf_binary): a new address space with the ELF's segments, the
 // heap, the stack with argv, envp and auxv, then the registers for user
 // mode at the top of the kernel stack (start_thread). On success the
-// caller leaves for user mode with Ret_to_user; on failure nothing has
+// caller leaves for user mode with entry.Ret_to_user; on failure nothing has
 // changed and the error is returned: -ENOENT, -ENOEXEC (b.Why is
 // logged), -EINVAL, -E2BIG, -ENOMEM.
 func Kernel_execve(filename []byte, argv, envp [][]byte) int {
@@ -112,7 +112,7 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 	// stack is written (its pages fault in through Current().Mm).
 	p.Mm = m
 	current_proc = p
-	mm.Switch_mm(m)
+	mm.Activate_mm(m)
 	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Envp: envp}
 	get_random_bytes(params.Random[:])
 	_, _, _, edx := asm.Cpuid(1)
@@ -121,9 +121,9 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 	if r != 0 {
 		p.Mm = old
 		if old != nil {
-			mm.Switch_mm(old)
+			mm.Activate_mm(old)
 		} else {
-			mm.Switch_mm(&mm.Init_mm)
+			mm.Activate_mm(&mm.Init_mm)
 			current_proc = nil
 		}
 		mm.Exit_mmap(m)
@@ -175,11 +175,6 @@ func Start_thread(regs *asm.PtRegs, ip, sp uint64) {
 	}
 }
 
-// Ret_to_user leaves for the program Start_thread set up.
-func Ret_to_user() {
-	entry.Ret_to_user(Task_pt_regs())
-}
-
 // Run_init_process execs filename as pid 1 and goes to user mode; it
 // returns only if the exec failed, with the error (Linux
 // run_init_process + the return of kernel_init into ret_from_fork).
@@ -188,7 +183,8 @@ func Run_init_process(filename []byte, argv, envp [][]byte) int {
 	if r := Kernel_execve(filename, argv, envp); r != 0 {
 		return r
 	}
-	Ret_to_user()
+	// Leave for the program Start_thread set up.
+	entry.Ret_to_user(Task_pt_regs())
 	return 0 // not reached
 }
 
@@ -220,13 +216,13 @@ func comm_pid() (string, int) {
 	return "swapper", 0
 }
 
-// Syscall_init puts the process and memory system calls into the tables
+// Register_syscalls puts the process and memory system calls into the tables
 // and the fault paths' hooks into traps (called once at boot, before any
 // user program runs).
-func Syscall_init() {
+func Register_syscalls() {
 	traps.Current_comm = comm_pid
-	traps.Do_user_addr_fault = do_user_addr_fault
-	traps.Do_user_trap = do_user_trap
+	traps.User_addr_fault_hook = do_user_addr_fault
+	traps.User_trap_hook = do_user_trap
 	for _, s := range syscalls_64 {
 		traps.Sys_call_table[s.nr] = s.fn
 	}

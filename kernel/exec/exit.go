@@ -17,16 +17,17 @@ import (
 // and gdb): status << 8, or the signal.
 var Init_exit_code int
 
-// Do_exit ends the current process with code (Linux do_exit): its address
-// space goes, and for init the kernel stops. Without a scheduler the only
-// process is init, so Do_exit never returns.
-func Do_exit(code int) {
+// Do_group_exit ends the current process with code (Linux do_group_exit
+// → do_exit; exit_group, exit and a fatal signal all come here): its
+// address space goes, and for init the kernel stops. Without a scheduler
+// the only process is init, so Do_group_exit never returns.
+func Do_group_exit(code int) {
 	p := current_proc
 	p.Exit_code = code
 	if m := p.Mm; m != nil {
 		// exit_mm: back to the kernel's tables, then free the old.
 		p.Mm = nil
-		mm.Switch_mm(&mm.Init_mm)
+		mm.Activate_mm(&mm.Init_mm)
 		mm.Exit_mmap(m)
 	}
 	current_proc = nil

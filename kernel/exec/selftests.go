@@ -38,9 +38,9 @@ func with_test_mm(t *kunit.Kunit, fn func(m *mm.MmStruct)) {
 	test_proc = Proc{Pid: 999, Mm: m}
 	copy(test_proc.Comm[:], "selftest")
 	current_proc = &test_proc
-	mm.Switch_mm(m)
+	mm.Activate_mm(m)
 	fn(m)
-	mm.Switch_mm(&mm.Init_mm)
+	mm.Activate_mm(&mm.Init_mm)
 	current_proc = saved
 	rss := m.Rss
 	mm.Exit_mmap(m)

@@ -24,7 +24,7 @@ const (
 	SIGSEGV = 11
 )
 
-// do_user_addr_fault is traps.Do_user_addr_fault: a fault at a user
+// do_user_addr_fault is traps.User_addr_fault_hook: a fault at a user
 // address (in user or kernel mode), or any fault in user mode.
 func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 	p := current_proc
@@ -43,7 +43,7 @@ func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 			printk.Pr_err("Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB\n", printk.Int(p.Pid),
 				printk.Str(p.Comm_str()), printk.Int(p.Mm.Total_vm*4), printk.Int(p.Mm.Rss*4))
 			if user {
-				Do_exit(SIGKILL)
+				Do_group_exit(SIGKILL)
 			}
 			return false
 		}
@@ -55,7 +55,7 @@ func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 	}
 	// bad_area: the program touched memory it has no right to.
 	show_signal_msg(regs, error_code, address)
-	Do_exit(SIGSEGV)
+	Do_group_exit(SIGSEGV)
 	return true
 }
 
@@ -83,7 +83,7 @@ func print_vma_addr(ip uint64) {
 	}
 }
 
-// do_user_trap is traps.Do_user_trap: an exception in user mode sends
+// do_user_trap is traps.User_trap_hook: an exception in user mode sends
 // the trap's signal (Linux do_error_trap → do_trap → force_sig, with
 // show_signal's line; #GP: exc_general_protection's "general protection
 // fault" line).
@@ -120,5 +120,5 @@ func do_user_trap(regs *asm.PtRegs, trapnr, error_code uint64) {
 	}
 	print_vma_addr(regs.IP)
 	printk.Pr_cont("\n")
-	Do_exit(sig)
+	Do_group_exit(sig)
 }

@@ -17,7 +17,7 @@ type syscall_entry struct {
 	fn traps.Sys_call_ptr_t
 }
 
-// syscalls_64 and syscalls_32 are what Syscall_init puts in the tables.
+// syscalls_64 and syscalls_32 are what Register_syscalls puts in the tables.
 var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_exit, sys_exit},
 	{traps.X__NR_exit_group, sys_exit_group},
@@ -49,11 +49,11 @@ func a6(r *asm.PtRegs) uint64 { return r.R9 }
 // sys_exit and sys_exit_group: the status's low byte, shifted as
 // wait() reports it (Linux: do_exit((error_code & 0xff) << 8)). Without
 // threads, exit and exit_group are one.
-func sys_exit(r *asm.PtRegs) int64       { Do_exit(int(a1(r)&0xff) << 8); return 0 }
-func sys_exit_group(r *asm.PtRegs) int64 { Do_exit(int(a1(r)&0xff) << 8); return 0 }
+func sys_exit(r *asm.PtRegs) int64       { Do_group_exit(int(a1(r)&0xff) << 8); return 0 }
+func sys_exit_group(r *asm.PtRegs) int64 { Do_group_exit(int(a1(r)&0xff) << 8); return 0 }
 
 // sys_exit_ia32: i386's exit and exit_group, the status in EBX.
-func sys_exit_ia32(r *asm.PtRegs) int64 { Do_exit(int(r.BX&0xff) << 8); return 0 }
+func sys_exit_ia32(r *asm.PtRegs) int64 { Do_group_exit(int(r.BX&0xff) << 8); return 0 }
 
 // sys_getpid is the process's id (its thread-group id, the same
 // without threads); 0 for the kernel itself (the swapper).

@@ -65,17 +65,12 @@ func restore_regs_and_iret()
 func entry_SYSCALL_64()
 func ignore_sysret()
 
-// ret_to_user leaves the kernel for user mode through regs, a pt_regs at
-// the top of the current kernel stack (entry_64.s); it never returns.
+// Ret_to_user leaves the kernel for user mode through regs, a pt_regs
+// at the top of the current kernel stack (entry_64.s; Linux: the return
+// of kernel_execve's caller through ret_from_fork); it never returns.
 //
 //go:noescape
-func ret_to_user(regs *asm.PtRegs)
-
-// Ret_to_user is ret_to_user for the exec code (Linux: the return of
-// kernel_execve's caller through ret_from_fork).
-//
-//go:nosplit
-func Ret_to_user(regs *asm.PtRegs) { ret_to_user(regs) }
+func Ret_to_user(regs *asm.PtRegs)
 
 // do_syscall_64_call is what entry_SYSCALL_64 calls, on the task's
 // kernel stack.

@@ -190,12 +190,12 @@ TEXT ·ignore_sysret(SB),NOSPLIT|NOFRAME,$0
 	MOVL	$-const_ENOSYS, AX
 	BYTE	$0x0f; BYTE $0x07	// SYSRETL
 
-// ret_to_user enters user mode for the first time (Linux
+// Ret_to_user enters user mode for the first time (Linux
 // ret_from_fork's way out for a kernel thread that called
 // kernel_execve: syscall_exit_to_user_mode, then IRETQ): SP becomes the
 // pt_regs that start_thread filled at the top of the kernel stack; the
 // SSE registers are cleared so that no kernel value reaches the program.
-TEXT ·ret_to_user(SB),NOSPLIT|NOFRAME,$0-8
+TEXT ·Ret_to_user(SB),NOSPLIT|NOFRAME,$0-8
 	MOVQ	regs+0(FP), SP
 	XORPS	X0, X0; XORPS	X1, X1; XORPS	X2, X2; XORPS	X3, X3
 	XORPS	X4, X4; XORPS	X5, X5; XORPS	X6, X6; XORPS	X7, X7
