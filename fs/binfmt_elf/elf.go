@@ -174,17 +174,19 @@ func Parse(f Elf_file, size uint64, b *Elf_binary) int {
 	*b = Elf_binary{}
 	e := &b.Ehdr
 	hdr := unsafe.Slice((*byte)(unsafe.Pointer(e)), unsafe.Sizeof(*e))
-	if size < uint64(len(hdr)) {
-		b.Why = "shorter than an ELF header"
-		return -asm.ENOEXEC
-	}
-	if r := Elf_read(f, hdr, 0); r != 0 {
+	// The magic first, as Linux checks it in the first bytes read
+	// (bprm->buf), whatever the file's length.
+	n := min(size, uint64(len(hdr)))
+	if r := Elf_read(f, hdr[:n], 0); r != 0 {
 		b.Why = "unreadable ELF header"
 		return r
 	}
 	switch {
-	case string(e.E_ident[:SELFMAG]) != ELFMAG:
+	case n < SELFMAG || string(e.E_ident[:SELFMAG]) != ELFMAG:
 		b.Why = "not an ELF file (bad magic)"
+		return -asm.ENOEXEC
+	case n < uint64(len(hdr)):
+		b.Why = "shorter than an ELF header"
 		return -asm.ENOEXEC
 	case e.E_ident[EI_CLASS] != ELFCLASS64 || e.E_ident[EI_DATA] != ELFDATA2LSB || e.E_ident[EI_VERSION] != EV_CURRENT:
 		b.Why = "not a little-endian ELF64 file"

@@ -5,6 +5,7 @@
 package userprog
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -82,7 +83,11 @@ func Cpio(entries []Entry) []byte {
 }
 
 // InitInitrd builds the init program and writes an initramfs holding it
-// as /init (the ET_EXEC build) and /init-pie, returning its path.
+// as /init (the ET_EXEC build) and /init-pie, and three programs exec must
+// refuse: /bad-magic (a script: gokern has no binfmt_script), /truncated
+// (init cut inside its program headers) and /kernel-half (init with its
+// text segment moved to the kernel's text address). It returns the
+// archive's path.
 func InitInitrd(out string) (string, Programs, error) {
 	p, err := BuildInit(out)
 	if err != nil {
@@ -96,6 +101,14 @@ func InitInitrd(out string) (string, Programs, error) {
 		}
 		es = append(es, Entry{Name: f.name, Mode: 0o100755, Data: data})
 	}
+	exe := es[0].Data
+	kernelHalf := append([]byte(nil), exe...)
+	// The second program header (the text PT_LOAD): p_vaddr at offset 16.
+	binary.LittleEndian.PutUint64(kernelHalf[64+56+16:], 0xffffffff81001000)
+	es = append(es,
+		Entry{Name: "bad-magic", Mode: 0o100755, Data: []byte("#!/bin/sh\necho hello\n")},
+		Entry{Name: "truncated", Mode: 0o100755, Data: exe[:100]},
+		Entry{Name: "kernel-half", Mode: 0o100755, Data: kernelHalf})
 	path := filepath.Join(out, "initramfs.cpio")
 	return path, p, os.WriteFile(path, Cpio(es), 0o644)
 }
