@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"gokern/arch/amd64/asm"
 )
 
 // Programs are the outputs of one build.
@@ -86,7 +88,8 @@ func Cpio(entries []Entry) []byte {
 // as /init (the ET_EXEC build) and /init-pie, and three programs exec must
 // refuse: /bad-magic (a script: gokern has no binfmt_script), /truncated
 // (init cut inside its program headers) and /kernel-half (init with its
-// text segment moved to the kernel's text address). It returns the
+// text segment moved to the kernel's text address, __START_KERNEL + a
+// page). It returns the
 // archive's path.
 func InitInitrd(out string) (string, Programs, error) {
 	p, err := BuildInit(out)
@@ -104,7 +107,7 @@ func InitInitrd(out string) (string, Programs, error) {
 	exe := es[0].Data
 	kernelHalf := append([]byte(nil), exe...)
 	// The second program header (the text PT_LOAD): p_vaddr at offset 16.
-	binary.LittleEndian.PutUint64(kernelHalf[64+56+16:], 0xffffffff81001000)
+	binary.LittleEndian.PutUint64(kernelHalf[64+56+16:], asm.X__START_KERNEL+asm.PAGE_SIZE)
 	es = append(es,
 		Entry{Name: "bad-magic", Mode: 0o100755, Data: []byte("#!/bin/sh\necho hello\n")},
 		Entry{Name: "truncated", Mode: 0o100755, Data: exe[:100]},
