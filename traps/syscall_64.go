@@ -20,6 +20,8 @@ import (
 const (
 	X__NR_read        = 0
 	X__NR_write       = 1
+	X__NR_open        = 2
+	X__NR_close       = 3
 	X__NR_mmap        = 9
 	X__NR_mprotect    = 10
 	X__NR_munmap      = 11
@@ -29,6 +31,7 @@ const (
 	X__NR_getppid     = 110
 	X__NR_gettid      = 186
 	X__NR_exit_group  = 231
+	X__NR_openat      = 257
 	X__NR_syscalls_64 = 463 // Linux 6.12's __NR_syscalls
 )
 

@@ -78,8 +78,6 @@ var Layers = []Layer{
 	{"gokern/traps", "arch/x86/kernel/traps.c, idt.c, dumpstack.c, arch/x86/mm/fault.c, extable.c", []string{asm, printk, kallsyms,
 		cmdline, kunit, "gokern/paging", "gokern/kernel", "gokern/drivers/debugexit", "gokern/drivers/serial8250",
 		"gokern/arch/amd64/tsc", "gokern/arch/amd64/entry"}},
-	{"gokern/kernel/exec", "fs/exec.c, kernel/exit.c, kernel/sys.c, arch/x86/mm/fault.c's user half: exec, exit, signals, the process and memory system calls", []string{asm, printk,
-		"gokern/mm", "gokern/fs/binfmt_elf", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/debugexit", kunit, "gokern/paging"}},
 	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc"}},
 	{"gokern/arch/amd64/i8259", "arch/x86/kernel/i8259.c", []string{asm, printk, kunit, "gokern/kernel/irq"}},
 	{"gokern/arch/amd64/apic", "arch/x86/kernel/apic, acpi/boot.c, mpparse.c", []string{asm, printk, kunit, memblock, "gokern/paging",
@@ -96,6 +94,8 @@ var Layers = []Layer{
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
+	{"gokern/kernel/exec", "fs/exec.c, kernel/exit.c, kernel/sys.c, arch/x86/mm/fault.c's user half: exec, exit, signals, the process and memory system calls", []string{asm, printk,
+		"gokern/mm", "gokern/fs/binfmt_elf", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/debugexit", kunit, "gokern/paging", "gokern/fs", uapi}},
 	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},
 	{"gokern", "init/main.c (start_kernel)", anything},
 }

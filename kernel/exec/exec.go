@@ -59,11 +59,6 @@ var (
 // Current returns the running process, or nil.
 func Current() *Proc { return current_proc }
 
-// Open_exec opens a program for exec (Linux open_exec): the file as the
-// loader reads it, its size, or a negative errno. The file layer sets it
-// (it needs the VFS, which sits above mm).
-var Open_exec func(name []byte) (f mm.Vm_file, size uint64, errno int)
-
 // exec_bprm holds the program being loaded (Linux allocates a
 // linux_binprm per exec; one exec at a time here).
 var exec_bprm binfmt_elf.Elf_binary
@@ -77,10 +72,7 @@ var exec_bprm binfmt_elf.Elf_binary
 // changed and the error is returned: -ENOENT, -ENOEXEC (b.Why is
 // logged), -EINVAL, -E2BIG, -ENOMEM.
 func Kernel_execve(filename []byte, argv, envp [][]byte) int {
-	if Open_exec == nil {
-		return -asm.ENOENT
-	}
-	f, size, r := Open_exec(filename)
+	f, size, r := open_program(filename)
 	if r != 0 {
 		return r
 	}
@@ -223,6 +215,7 @@ func Register_syscalls() {
 	traps.Current_comm = comm_pid
 	traps.User_addr_fault_hook = do_user_addr_fault
 	traps.User_trap_hook = do_user_trap
+	fs_syscalls_init()
 	for _, s := range syscalls_64 {
 		traps.Sys_call_table[s.nr] = s.fn
 	}

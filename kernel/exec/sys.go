@@ -97,10 +97,6 @@ func sys_brk_ia32(r *asm.PtRegs) int64 {
 	return int64(mm.Brk(m, uint64(uint32(r.BX))))
 }
 
-// Mmap_file resolves mmap's file descriptor to what a VMA reads, and the
-// file's size (the file layer sets it); nil: only anonymous mappings.
-var Mmap_file func(fd int) (f mm.Vm_file, size uint64, errno int)
-
 // sys_mmap: mmap(addr, length, prot, flags, fd, offset) (Linux
 // ksys_mmap_pgoff → do_mmap), anonymous or private file mappings.
 func sys_mmap(r *asm.PtRegs) int64 {
@@ -112,11 +108,8 @@ func sys_mmap(r *asm.PtRegs) int64 {
 	var f mm.Vm_file
 	var size uint64
 	if flags&mm.MAP_ANONYMOUS == 0 {
-		if Mmap_file == nil {
-			return -asm.EBADF
-		}
 		var errno int
-		if f, size, errno = Mmap_file(int(int32(a5(r)))); errno != 0 {
+		if f, size, errno = mmap_file(int(int32(a5(r)))); errno != 0 {
 			return int64(errno)
 		}
 	}

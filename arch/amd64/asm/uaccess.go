@@ -129,6 +129,27 @@ func Copy_to_user(to, from, n uintptr) uintptr {
 	return copy_user_generic(to, from, n)
 }
 
+// Strncpy_from_user copies a NUL-terminated string from user space at
+// src into dst (Linux strncpy_from_user): the string's length without
+// its NUL when one came within len(dst) bytes (dst holds it, NUL
+// included), len(dst) when none did (the string is too long and dst is
+// not terminated), or -EFAULT for a bad pointer. Byte by byte through
+// the exception table: Linux reads a word at a time, which needs
+// care at the end of a mapping; a path name is short.
+func Strncpy_from_user(dst []byte, src uintptr) int {
+	for i := range dst {
+		c, err := Get_user[uint8](src + uintptr(i))
+		if err != 0 {
+			return -EFAULT
+		}
+		dst[i] = c
+		if c == 0 {
+			return i
+		}
+	}
+	return len(dst)
+}
+
 // Copy_from_kernel_nofault_allowed refuses user-space and non-canonical
 // addresses before any access (Linux x86 copy_from_kernel_nofault_allowed:
 // a user address would be read with the user's permissions, a
