@@ -434,7 +434,7 @@ func calculate_sizes(c *KmemCache) {
 	c.Reciprocal_buffer_size = reciprocal_value(c.Size)
 }
 
-// set_off_slab_cache decides where the slab descriptor goes and the slab
+// set_slab_layout decides where the slab descriptor goes and the slab
 // order (Linux set_off_slab_cache, calculate_slab_order's off-slab
 // tests): in the slab, unless the object is large (OFF_SLAB_MIN_SIZE) and
 // a kmalloc cache can hold the descriptor — one whose own descriptors are

@@ -191,7 +191,7 @@ func nameMatches(name string, pat []byte) bool {
 	return name == string(pat)
 }
 
-// track returns the object's alloc or free track.
+// get_track returns the object's alloc or free track (Linux get_track).
 func get_track(c *KmemCache, obj uintptr, alloc int) *Track {
 	return (*Track)(kptr(obj + uintptr(c.Inuse) + uintptr(alloc)*uintptr(trackSize)))
 }

@@ -34,7 +34,7 @@ func vmallocInvariants(t *kunit.Kunit, what string) {
 	slabInvariants(t, what)
 }
 
-// pattern is what word i of a test area holds.
+// vmallocPattern is what word i of a test area holds.
 func vmallocPattern(i uintptr) uint64 { return uint64(i)*0x9e3779b97f4a7c15 ^ 0x5a5a }
 
 // vmallocWriteCheck fills an area of n pages through its vmalloc address,
