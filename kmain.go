@@ -356,6 +356,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "kmalloc_large", Run: mm.Test_kmalloc_large},
 	{Name: "kmalloc_dma", Run: mm.Test_kmalloc_dma},
 	{Name: "kmalloc_bad_input", Run: mm.Test_kmalloc_bad_input},
+	{Name: "slab_bad_input", Run: mm.Test_slab_bad_input},
 	{Name: "slab_invariants", Run: mm.Test_slab_invariants},
 	{Name: "vmalloc_basic", Run: mm.Test_vmalloc_basic},
 	{Name: "vmalloc_guard", Run: mm.Test_vmalloc_guard},

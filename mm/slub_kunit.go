@@ -492,6 +492,73 @@ func Test_kmalloc_dma(t *kunit.Kunit) {
 	slabInvariants(t, "dma")
 }
 
+// Test_slab_bad_input: kmem_cache_create refuses what Linux's
+// kmem_cache_sanity_check and flag check refuse — no name, size 0, a size
+// above KMALLOC_MAX_SIZE (and the largest uint32), an alignment that is
+// not a power of two, an unknown flag — each with a report naming the
+// cache and the values and an error -22, and none of them makes a cache
+// or takes a page; a cache that was never made (nil) allocates nothing
+// and frees nothing.
+func Test_slab_bad_input(t *kunit.Kunit) {
+	shrink_all_caches()
+	free := Nr_free_pages()
+	caches := 0
+	for e := Slab_caches.Next; e != &Slab_caches; e = e.Next {
+		caches++
+	}
+	for _, c := range [...]struct {
+		name        string
+		size, align uint32
+		flags       SlabFlags
+		report      string
+	}{
+		{"", 24, 0, 0, "kmem_cache_create() integrity check failed: size 24, align 0, flags 0x0"},
+		{"bad_zero_test", 0, 0, 0, "kmem_cache_create(bad_zero_test) integrity check failed: size 0, align 0, flags 0x0"},
+		{"bad_huge_test", KMALLOC_MAX_SIZE + 1, 0, 0, "kmem_cache_create(bad_huge_test) integrity check failed: size 4194305, "},
+		{"bad_max_test", ^uint32(0), 0, 0, "kmem_cache_create(bad_max_test) integrity check failed: size 4294967295, "},
+		{"bad_align_test", 64, 24, 0, "kmem_cache_create(bad_align_test) integrity check failed: size 64, align 24, "},
+		{"bad_flags_test", 64, 0, 1, "kmem_cache_create(bad_flags_test) integrity check failed: size 64, align 0, flags 0x1"},
+	} {
+		if k := Kmem_cache_create(c.name, c.size, c.align, c.flags, nil); k != nil {
+			t.Errorf("kmem_cache_create(%s, %d, %d, %#x) made a cache", printk.Str(c.name), printk.Int(c.size),
+				printk.Int(c.align), printk.Int(c.flags))
+			Kmem_cache_destroy(k)
+		} else if !printk.LogContains(c.report) {
+			t.Errorf("kmem_cache_create(%s, %d): no report", printk.Str(c.name), printk.Int(c.size))
+		}
+	}
+	if !printk.LogContains("kmem_cache_create(bad_flags_test) failed with error -22, from ") {
+		t.Errorf("no error -22 and caller")
+	}
+	// A boot cache (kmalloc-64) cannot go: reported, kept, still working.
+	bugs := Slab_bugs
+	k64 := Kmalloc_caches[KMALLOC_NORMAL][6]
+	Kmem_cache_destroy(k64)
+	if Slab_bugs != bugs+1 || !printk.LogContains("kmem_cache_destroy kmalloc-64: a boot cache cannot be destroyed, called from ") {
+		t.Errorf("destroying kmalloc-64 was not refused")
+	}
+	if p := Kmem_cache_alloc(k64, GFP_KERNEL); p == nil {
+		t.Errorf("kmalloc-64 does not allocate after the refused destroy")
+	} else {
+		Kfree(p)
+	}
+	if Kmem_cache_alloc(nil, GFP_KERNEL) != nil || Kmem_cache_zalloc(nil, GFP_KERNEL) != nil {
+		t.Errorf("a nil cache allocated")
+	}
+	Kmem_cache_free(nil, nil)
+	Kmem_cache_destroy(nil)
+	n := 0
+	for e := Slab_caches.Next; e != &Slab_caches; e = e.Next {
+		n++
+	}
+	shrink_all_caches()
+	if n != caches || Nr_free_pages() != free {
+		t.Errorf("%d caches and %d free pages after the bad calls, %d and %d before", printk.Int(n),
+			printk.Int(Nr_free_pages()), printk.Int(caches), printk.Int(free))
+	}
+	slabInvariants(t, "bad kmem_cache_create")
+}
+
 // Test_kmalloc_bad_input: kmalloc(0) is ZERO_SIZE_PTR (ksize 0, kfree
 // takes it); kfree(NULL) does nothing; sizes no block can hold fail with
 // the page allocator's warning; kcalloc's overflow fails quietly; krealloc

@@ -31,6 +31,7 @@ var slabSelftests = []struct {
 	{"kmalloc_large", Test_kmalloc_large},
 	{"kmalloc_dma", Test_kmalloc_dma},
 	{"kmalloc_bad_input", Test_kmalloc_bad_input},
+	{"slab_bad_input", Test_slab_bad_input},
 	{"slab_invariants", Test_slab_invariants},
 }
 

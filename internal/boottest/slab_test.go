@@ -15,7 +15,7 @@ import (
 // slabSelftestNames: every selftest of slab, kmalloc and vmalloc.
 var slabSelftestNames = []string{"slab_cache", "slab_colour", "slab_ctor", "slab_lifo", "slab_typed", "slab_destroy_busy",
 	"slab_debug_right_redzone", "slab_debug_left_redzone", "slab_debug_use_after_free", "slab_debug_double_free",
-	"slab_bad_pointer", "kmalloc_sizes", "kmalloc_large", "kmalloc_dma", "kmalloc_bad_input", "slab_invariants",
+	"slab_bad_pointer", "kmalloc_sizes", "kmalloc_large", "kmalloc_dma", "kmalloc_bad_input", "slab_bad_input", "slab_invariants",
 	"vmalloc_basic", "vmalloc_guard", "vmalloc_vmap", "vmalloc_fragmented", "vmalloc_bad_input"}
 
 // ranAndPassed fails unless every named selftest ran and passed.

@@ -19,7 +19,8 @@ func typedTestCtor(n *typedTestNode) { n.value = 0x7e57 }
 // Test_slab_typed (selftest slab_typed): a Cache[T] round trip — a linked
 // list of 500 *T built, walked and freed without a single unsafe in this
 // function; a constructed cache's objects come constructed and keep their
-// state across Free and Alloc; Kzalloc[T] and KcallocSlice[T] zero.
+// state across Free and Alloc; Kzalloc[T] and KcallocSlice[T] zero; a
+// zero-size T or an overflowing count is refused.
 func Test_slab_typed(t *kunit.Kunit) {
 	c := NewCache[typedTestNode]("typed_test", 0)
 	if c.Cachep == nil {
@@ -75,6 +76,20 @@ func Test_slab_typed(t *kunit.Kunit) {
 	}
 	Kfree(z)
 	KfreeSlice(s)
+
+	// A cache of a zero-size type cannot be made (size 0): NewCache
+	// reports it and its Cache allocates nothing; Free(nil) is a no-op.
+	e := NewCache[struct{}]("typed_empty_test", 0)
+	if e.Cachep != nil || !printk.LogContains("kmem_cache_create(typed_empty_test) integrity check failed: size 0") {
+		t.Errorf("a cache of struct{} was made, or not reported")
+	}
+	if e.Alloc(mm.GFP_KERNEL) != nil || e.Zalloc(mm.GFP_KERNEL) != nil {
+		t.Errorf("a cache that was never made allocated")
+	}
+	e.Free(nil)
+	if KcallocSlice[uint64](-1, mm.GFP_KERNEL) != nil || KcallocSlice[uint64](1<<61, mm.GFP_KERNEL) != nil {
+		t.Errorf("KcallocSlice of a negative or overflowing count")
+	}
 	if msg := mm.Validate_all_slab_caches(); msg != "" {
 		t.Errorf("%s", printk.Str(msg))
 	}

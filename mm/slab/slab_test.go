@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"gokern/internal/mmtest"
+	"gokern/kunit"
 	"gokern/mm"
 	"gokern/mm/slab"
 )
@@ -133,6 +134,18 @@ func TestBenchTyped(t *testing.T) {
 	out := strings.Join(m.Log.Lines(), "\n")
 	if strings.Count(out, "bench slab: typed Cache[64-byte struct] Alloc+Free") != 2 {
 		t.Fatalf("%s", out)
+	}
+	m.Check(t)
+}
+
+// TestTypedSelftest runs the in-kernel selftest slab_typed on the
+// simulated machine.
+func TestTypedSelftest(t *testing.T) {
+	m := mmtest.Boot(t, 64<<20, nil)
+	var kt kunit.Kunit
+	slab.Test_slab_typed(&kt)
+	if kt.Failed() {
+		t.Fatal("slab_typed failed")
 	}
 	m.Check(t)
 }
