@@ -363,6 +363,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "vmalloc_vmap", Run: mm.Test_vmalloc_vmap},
 	{Name: "vmalloc_fragmented", Run: mm.Test_vmalloc_fragmented},
 	{Name: "vmalloc_bad_input", Run: mm.Test_vmalloc_bad_input},
+	{Name: "vmalloc_stack", Run: mm.Test_vmalloc_stack},
 	{Name: "lapic", Run: apic.Test_lapic},
 	{Name: "ioapic", Run: apic.Test_ioapic},
 	{Name: "i8259", Run: i8259.Test_i8259},

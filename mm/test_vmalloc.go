@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
+	"gokern/kallsyms"
 	"gokern/kunit"
 	"gokern/paging"
 	"gokern/printk"
@@ -159,6 +160,62 @@ func Test_vmalloc_guard(t *kunit.Kunit) {
 	Vfree(c)
 	Vfree(b)
 	vmallocInvariants(t, "guard")
+}
+
+// stackTestSize is Linux x86-64's THREAD_SIZE (PAGE_SIZE <<
+// THREAD_SIZE_ORDER, 16 KiB without KASAN), and its THREAD_ALIGN.
+const stackTestSize = 4 * asm.PAGE_SIZE
+
+// allocTestStack takes a stack as alloc_thread_stack_node does, naming its
+// caller (the test) as the area's owner.
+//
+//go:noinline
+func allocTestStack(align uint64) unsafe.Pointer {
+	return X__vmalloc_node(stackTestSize, align, GFP_KERNEL|X__GFP_ZERO, asm.NUMA_NO_NODE, kallsyms.X_RET_IP_())
+}
+
+// Test_vmalloc_stack: kernel stacks as Linux's alloc_thread_stack_node
+// takes them under CONFIG_VMAP_STACK, __vmalloc_node(THREAD_SIZE,
+// THREAD_ALIGN): each starts on a THREAD_SIZE boundary (the second skips
+// the gap a one-page area leaves unaligned), is zeroed, and has unmapped
+// pages below its bottom and above its top, so that an overflow faults
+// (a read of each, caught by the exception table) instead of writing
+// over a neighbour; an alignment that is not a power of two is refused;
+// vfree gives every page back.
+func Test_vmalloc_stack(t *kunit.Kunit) {
+	free := vmalloc_pages_free()
+	one := Vmalloc(asm.PAGE_SIZE)
+	var st [2]unsafe.Pointer
+	for i := range st {
+		s := allocTestStack(stackTestSize)
+		st[i] = s
+		if s == nil || uintptr(s)%stackTestSize != 0 {
+			t.Errorf("stack %d at %p: not aligned to %d", printk.Int(i), printk.Int(uintptr(s)), printk.Int(stackTestSize))
+			continue
+		}
+		if _, ok := vmallocWriteCheck(t, s, stackTestSize/asm.PAGE_SIZE); !ok {
+			continue
+		}
+		bottom, top := uintptr(s), uintptr(s)+stackTestSize
+		if !unmapped(bottom-asm.PAGE_SIZE, 1) || !readFaults(bottom-8) || !unmapped(top, 1) || !readFaults(top) {
+			t.Errorf("stack %p-%p: the page below or above is mapped", printk.Int(bottom), printk.Int(top))
+		}
+		t.Logf("stack %d: %p-%p, the pages at %p and %p unmapped", printk.Int(i), printk.Int(bottom), printk.Int(top),
+			printk.Int(bottom-asm.PAGE_SIZE), printk.Int(top))
+	}
+	bugs := Vmalloc_bugs
+	if allocTestStack(3*asm.PAGE_SIZE) != nil ||
+		Vmalloc_bugs != bugs+1 || !printk.LogContains("BUG: __vmalloc_node: align 0x3000 is not a power of two, from ") {
+		t.Errorf("an alignment of 3 pages was not refused")
+	}
+	for _, s := range st {
+		Vfree(s)
+	}
+	Vfree(one)
+	if f := vmalloc_pages_free(); f != free {
+		t.Errorf("%d pages free (with the quicklist) after vfree, %d before", printk.Int(f), printk.Int(free))
+	}
+	vmallocInvariants(t, "stacks")
 }
 
 // Test_vmalloc_vmap: vmap maps given pages, in the given order; vunmap

@@ -421,6 +421,28 @@ func Vzalloc(size uint64) unsafe.Pointer {
 	return __vmalloc_node_range(size, 1, asm.VMALLOC_START, asm.VMALLOC_END, GFP_KERNEL|X__GFP_ZERO, paging.PAGE_KERNEL, 0, kallsyms.X_RET_IP_())
 }
 
+// X__vmalloc_node allocates size bytes of virtually contiguous kernel
+// memory starting at a multiple of align (a power of two), or returns nil
+// (Linux __vmalloc_node; caller is the address vmallocinfo names). It is
+// what Linux's kernel/fork.c alloc_thread_stack_node takes a task's
+// kernel stack from under CONFIG_VMAP_STACK — THREAD_SIZE aligned to
+// THREAD_ALIGN — so that a stack needs no contiguous block and an
+// overflow runs into an unmapped page instead of the memory below: areas
+// never touch (each is followed by its guard page), so the page under an
+// area's start is another area's guard page or unused space. gokern has
+// one node: node is taken, as Linux's, and not used.
+//
+//go:noinline
+func X__vmalloc_node(size, align uint64, gfp Gfp, node int, caller uintptr) unsafe.Pointer {
+	if align == 0 || align&(align-1) != 0 {
+		// Linux: BUG_ON(!is_power_of_2(align)) in alloc_vmap_area.
+		printk.Pr_err("BUG: __vmalloc_node: align %#x is not a power of two, from %s\n", printk.Int(align), sym(caller))
+		Vmalloc_bugs++
+		return nil
+	}
+	return __vmalloc_node_range(size, align, asm.VMALLOC_START, asm.VMALLOC_END, gfp, paging.PAGE_KERNEL, 0, caller)
+}
+
 // remove_vm_area_free drops a range that maps nothing yet.
 func remove_vm_area_free(area *VmStruct, ip uintptr) {
 	if va := find_vmap_area(area.Addr); va != nil {

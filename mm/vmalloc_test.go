@@ -102,6 +102,49 @@ func TestVmallocAreas(t *testing.T) {
 	}
 }
 
+// TestVmallocNode: __vmalloc_node(16 KiB, 16 KiB), as a VMAP_STACK
+// kernel stack: after a one-page area (a page and its guard at
+// VMALLOC_START) the first fit skips to the next 16 KiB boundary; the page
+// below the stack and the one above are not mapped; a second stack lands
+// on the boundary after the first's guard page; an alignment that is not
+// a power of two is refused with a report.
+func TestVmallocNode(t *testing.T) {
+	m := vmallocBoot(t)
+	shrinkAll()
+	free0 := Nr_free_pages() + Quicklist_total_size()
+	const sz = 4 * asm.PAGE_SIZE
+	one := Vmalloc(1)
+	s1 := X__vmalloc_node(sz, sz, GFP_KERNEL|X__GFP_ZERO, asm.NUMA_NO_NODE, 0)
+	s2 := X__vmalloc_node(sz, sz, GFP_KERNEL, asm.NUMA_NO_NODE, 0)
+	if uintptr(one) != asm.VMALLOC_START || uintptr(s1) != asm.VMALLOC_START+sz || uintptr(s2) != asm.VMALLOC_START+3*sz {
+		t.Fatalf("areas at %#x %#x %#x", uintptr(one), uintptr(s1), uintptr(s2))
+	}
+	for _, s := range []uintptr{uintptr(s1), uintptr(s2)} {
+		for i := uintptr(0); i < sz/asm.PAGE_SIZE; i++ {
+			if Vmalloc_to_page(kptr(s+i*asm.PAGE_SIZE)) == nil {
+				t.Fatalf("page %d of the stack at %#x is not mapped", i, s)
+			}
+		}
+		if Vmalloc_to_page(kptr(s-asm.PAGE_SIZE)) != nil || Vmalloc_to_page(kptr(s+sz)) != nil {
+			t.Fatalf("the page below or above the stack at %#x is mapped", s)
+		}
+	}
+	m.log.Lines()
+	if X__vmalloc_node(sz, 3*asm.PAGE_SIZE, GFP_KERNEL, asm.NUMA_NO_NODE, 0) != nil || Vmalloc_bugs != 1 ||
+		!strings.Contains(strings.Join(m.log.Lines(), "\n"), "BUG: __vmalloc_node: align 0x3000 is not a power of two") {
+		t.Fatal("align 3 pages not refused")
+	}
+	m.checkVmalloc()
+	Vfree(s1)
+	Vfree(s2)
+	Vfree(one)
+	m.checkVmalloc()
+	shrinkAll()
+	if f := Nr_free_pages() + Quicklist_total_size(); f != free0 || Nr_vmalloc_pages != 0 {
+		t.Fatalf("free %d, %d before; %d vmalloc pages", f, free0, Nr_vmalloc_pages)
+	}
+}
+
 // TestVmallocLarge: an area whose page array is more than a page gets
 // the array from vmalloc itself (as Linux); the host cannot follow that
 // array (it is behind a vmalloc address), so here the largest area that

@@ -16,7 +16,7 @@ import (
 var slabSelftestNames = []string{"slab_cache", "slab_colour", "slab_ctor", "slab_lifo", "slab_typed", "slab_destroy_busy",
 	"slab_debug_right_redzone", "slab_debug_left_redzone", "slab_debug_use_after_free", "slab_debug_double_free",
 	"slab_bad_pointer", "kmalloc_sizes", "kmalloc_large", "kmalloc_dma", "kmalloc_bad_input", "slab_bad_input", "slab_invariants",
-	"vmalloc_basic", "vmalloc_guard", "vmalloc_vmap", "vmalloc_fragmented", "vmalloc_bad_input"}
+	"vmalloc_basic", "vmalloc_guard", "vmalloc_vmap", "vmalloc_fragmented", "vmalloc_bad_input", "vmalloc_stack"}
 
 // ranAndPassed fails unless every named selftest ran and passed.
 func ranAndPassed(t *testing.T, r *q.Result, names []string) {
