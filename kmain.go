@@ -169,6 +169,8 @@ func kernel_init() {
 
 //go:noinline
 func kernel_init_freeable() {
+	// Wake the other CPUs (Linux smp_init).
+	do_one_initcall(amd64.Smp_init)
 	// The drivers and file systems (Linux do_basic_setup →
 	// do_initcalls): ramfs and tmpfs, the memory devices, the ttys.
 	do_basic_setup()
@@ -261,7 +263,7 @@ func run_init(cmd []byte) {
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
 var kernel_params = [...]string{"selftest", "rdinit", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
-	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd"}
+	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd", "nosmp", "maxcpus"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
@@ -320,6 +322,7 @@ func do_idle() {
 // selftests lists the in-kernel tests, by name, for selftest=.
 var selftests = []kunit.KunitCase{
 	{Name: "static_g", Run: amd64.Test_static_g},
+	{Name: "smp_cpus", Run: amd64.Test_smp_cpus},
 	{Name: "gdt_tss", Run: amd64.Test_gdt_tss},
 	{Name: "early_idt", Run: amd64.Test_early_idt},
 	{Name: "early_pgt", Run: amd64.Test_early_pgt},

@@ -4,6 +4,7 @@ import (
 	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
 	x86mm "gokern/arch/amd64/mm"
+	"gokern/arch/amd64/realmode"
 	"gokern/e820"
 	"gokern/printk"
 )
@@ -82,4 +83,10 @@ func acpi_and_mp_setup() {
 		printk.Pr_info("No ACPI MADT and no MP table: the 8259s will carry the interrupts\n")
 	}
 	apic.Init_apic_mappings()
+	// Which CPU numbers can ever run (Linux setup_arch calls
+	// prefill_possible_map right after init_apic_mappings), and a page
+	// below 1 MiB for the APs' trampoline while memblock still allocates
+	// (Linux reserve_real_mode, earlier in setup_arch).
+	Prefill_possible_map()
+	realmode.Reserve_real_mode()
 }

@@ -294,3 +294,53 @@ TEXT ·early_idt_handler_common(SB),NOSPLIT|NOFRAME,$0
 // The 32 stubs that push the vector and jump here, and
 // early_idt_handler_array, are generated: early_idt_handler_array.s
 // (go generate, cmd/vectors).
+
+// secondary_startup_64: where an application processor enters the kernel,
+// in long mode, from the trampoline (arch/amd64/realmode/trampoline_64.S)
+// at this virtual address, on the trampoline's PGD, with interrupts off
+// and no stack. Linux: head_64.S secondary_startup_64 (which also reads
+// initial_stack and initial_gs, set by do_boot_cpu for one CPU at a
+// time). do_boot_cpu (smpboot.go) filled smpboot_control for this CPU:
+// the kernel's PGD, the top of the CPU's task stack, its g and TLS block.
+// UNWIND_HINT_END_OF_STACK
+TEXT ·secondary_startup_64(SB),NOSPLIT|NOFRAME,$0
+	// The kernel's page tables (the trampoline's map the kernel's half
+	// only, and an identity page this CPU has left).
+	MOVQ	·smpboot_control+smpboot_ctl_cr3(SB), AX
+	MOVQ	AX, CR3
+	MOVQ	·smpboot_control+smpboot_ctl_stack(SB), SP
+	// go vet's framepointer check reads a write to BP before any jump as
+	// a clobbered caller frame; this entry has no caller.
+	JMP	secondary_frame
+secondary_frame:
+	XORQ	BP, BP			// the frame-pointer chain ends here
+
+	// SSE and CR0.WP as startup_64_high does for the boot CPU (the
+	// trampoline copied the boot CPU's CR4, which has OSFXSR already).
+	MOVQ	CR0, AX
+	ANDQ	$~const_X86_CR0_EM, AX
+	ORQ	$(const_X86_CR0_MP|const_X86_CR0_WP), AX
+	MOVQ	AX, CR0
+	MOVQ	CR4, AX
+	ORQ	$(const_X86_CR4_OSFXSR|const_X86_CR4_OSXMMEXCPT|const_X86_CR4_PGE), AX
+	MOVQ	AX, CR4
+
+	// This CPU's g and TLS block: FS:-8 reads the g (g.go).
+	MOVQ	·smpboot_control+smpboot_ctl_g(SB), BX
+	MOVQ	·smpboot_control+smpboot_ctl_tls(SB), AX
+	MOVQ	BX, (AX)
+	ADDQ	$8, AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$const_MSR_FS_BASE, CX
+	WRMSR
+	MOVQ	BX, R14
+
+	CALL	·start_secondary(SB)
+secondary_stop:
+	CLI
+	HLT
+	JMP	secondary_stop
+
+DATA ·secondary_startup_64_va+0(SB)/8, $·secondary_startup_64(SB)
+GLOBL ·secondary_startup_64_va(SB), NOPTR|RODATA, $8

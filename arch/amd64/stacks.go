@@ -63,11 +63,12 @@ func stacks_base() uintptr {
 //go:nosplit
 func boot_stack_top() uintptr { return stacks_base() + STACKS_SIZE }
 
-// estack_bottom is the lowest byte of exception stack i.
+// estack_bottom is the lowest byte of exception stack i of the block at
+// base.
 //
 //go:nosplit
-func estack_bottom(i int) uintptr {
-	return stacks_base() + asm.PAGE_SIZE + uintptr(i)*(asm.PAGE_SIZE+asm.EXCEPTION_STKSZ)
+func estack_bottom(base uintptr, i int) uintptr {
+	return base + asm.PAGE_SIZE + uintptr(i)*(asm.PAGE_SIZE+asm.EXCEPTION_STKSZ)
 }
 
 // setup_stacks describes the boot CPU's stacks in its per-CPU data, with
@@ -77,21 +78,36 @@ func estack_bottom(i int) uintptr {
 //
 //go:nosplit
 func setup_stacks(p *asm.PcpuHot) {
-	base := stacks_base()
+	setup_stacks_at(p, stacks_base(), BOOT_STACK_SIZE, &boot_g, &irq_g, &estack_g, true)
+}
+
+// setup_stacks_at describes a CPU's stacks laid out as above from base,
+// with a task stack of task_size bytes: the boot CPU's static block, or
+// an AP's block from the page allocator (smpboot.go). guarded: the guard
+// pages are holes in the kernel's mapping (the boot CPU's); an AP's block
+// is in the direct map, its guard pages mapped, so its stacks rely on Go's
+// stack check alone (Guard 0).
+//
+//go:nosplit
+func setup_stacks_at(p *asm.PcpuHot, base, task_size uintptr, task, irq *gStatic, estack *[asm.N_EXCEPTION_STACKS]gStatic, guarded bool) {
 	set := func(typ int, lo, size uintptr, g *gStatic) {
 		if g != &boot_g {
 			init_g(g, lo, size)
 		}
-		p.Stacks[typ] = asm.Stack_info{Type: uint64(typ), Begin: lo, End: lo + size, Guard: lo - asm.PAGE_SIZE, G: uintptrOf(g)}
+		guard := lo - asm.PAGE_SIZE
+		if !guarded {
+			guard = 0
+		}
+		p.Stacks[typ] = asm.Stack_info{Type: uint64(typ), Begin: lo, End: lo + size, Guard: guard, G: uintptrOf(g)}
 	}
-	set(asm.STACK_TYPE_TASK, base+BOOT_STACK_OFFSET, BOOT_STACK_SIZE, &boot_g)
-	p.Top_of_stack = base + STACKS_SIZE
-	set(asm.STACK_TYPE_IRQ, base+IRQ_STACK_OFFSET, asm.IRQ_STACK_SIZE, &irq_g)
+	set(asm.STACK_TYPE_TASK, base+BOOT_STACK_OFFSET, task_size, task)
+	p.Top_of_stack = base + BOOT_STACK_OFFSET + task_size
+	set(asm.STACK_TYPE_IRQ, base+IRQ_STACK_OFFSET, asm.IRQ_STACK_SIZE, irq)
 	// The top word of the IRQ stack holds the interrupted SP
 	// (arch/amd64/entry common_interrupt), as in Linux.
 	p.Hardirq_stack_ptr = base + IRQ_STACK_OFFSET + asm.IRQ_STACK_SIZE - 8
 	for i := 0; i < asm.N_EXCEPTION_STACKS; i++ {
-		set(asm.STACK_TYPE_EXCEPTION+i, estack_bottom(i), asm.EXCEPTION_STKSZ, &estack_g[i])
+		set(asm.STACK_TYPE_EXCEPTION+i, estack_bottom(base, i), asm.EXCEPTION_STKSZ, &estack[i])
 	}
 }
 

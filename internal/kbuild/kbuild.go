@@ -147,7 +147,7 @@ func Build(o Options) (*Result, error) {
 		SetupELF:   filepath.Join(o.Out, "setup.elf"),
 		SystemMap:  filepath.Join(o.Out, "System.map"),
 	}
-	for _, d := range []string{o.Out, filepath.Join(o.Out, "boot"), filepath.Join(o.Out, "compressed"), filepath.Join(o.Out, "pvh"), filepath.Join(o.Out, ".kbuild")} {
+	for _, d := range []string{o.Out, filepath.Join(o.Out, "boot"), filepath.Join(o.Out, "compressed"), filepath.Join(o.Out, "pvh"), filepath.Join(o.Out, "realmode"), filepath.Join(o.Out, ".kbuild")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
@@ -166,10 +166,14 @@ func Build(o Options) (*Result, error) {
 	if err := b.toolchain(); err != nil {
 		return nil, err
 	}
-	if err := b.kernel(); err != nil {
+	if err := b.constsInc(); err != nil {
 		return nil, err
 	}
-	if err := b.constsInc(); err != nil {
+	// The AP trampoline first: the kernel carries it (realmode.go).
+	if err := b.realmode(); err != nil {
+		return nil, err
+	}
+	if err := b.kernel(); err != nil {
 		return nil, err
 	}
 	if err := b.crc32TableInc(); err != nil {

@@ -63,6 +63,7 @@ var Layers = []Layer{
 	// The core: panic, the clock.
 	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
 	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick", nil},
+	{"gokern/kernel/cpumask", "include/linux/cpumask.h, kernel/cpu.c's masks", []string{asm}},
 	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253"}},
 	// Early memory.
 	{"gokern/memblock", "mm/memblock.c", []string{asm, printk, kallsyms}},
@@ -80,8 +81,9 @@ var Layers = []Layer{
 		"gokern/arch/amd64/tsc", "gokern/arch/amd64/entry"}},
 	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc"}},
 	{"gokern/arch/amd64/i8259", "arch/x86/kernel/i8259.c", []string{asm, printk, kunit, "gokern/kernel/irq"}},
+	{"gokern/arch/amd64/realmode", "arch/x86/realmode (init.c, rm/trampoline_64.S)", []string{asm, printk, memblock, "gokern/paging"}},
 	{"gokern/arch/amd64/apic", "arch/x86/kernel/apic, acpi/boot.c, mpparse.c", []string{asm, printk, kunit, memblock, "gokern/paging",
-		"gokern/drivers/acpi", "gokern/kernel/irq", "gokern/kernel/time", "gokern/arch/amd64/mm"}},
+		"gokern/drivers/acpi", "gokern/kernel/irq", "gokern/kernel/time", "gokern/arch/amd64/mm", "gokern/kernel/cpumask"}},
 	// Files: the VFS, file systems, devices, the initramfs.
 	{"gokern/fs", "fs/: the VFS (dcache, inodes, files, namei, mounts, pipes, char devices, seq_file)",
 		[]string{asm, printk, kunit, compiler, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},

@@ -69,7 +69,7 @@ func acpi_parse_lapic(e []byte) int {
 	if Num_processors == 0 {
 		Boot_cpu_physical_apicid = int(p.Id())
 	}
-	Num_processors++
+	Generic_processor_info(uint32(p.Id()))
 	return 0
 }
 
@@ -181,5 +181,6 @@ func Acpi_boot_init() {
 func acpi_madt_reset() {
 	Acpi_lapic, Acpi_ioapic = false, false
 	Mp_lapic_addr, Num_processors, Disabled_cpus = 0, 0, 0
+	reset_cpu_map()
 	Boot_cpu_physical_apicid = -1
 }

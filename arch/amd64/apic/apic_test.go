@@ -9,6 +9,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/internal/fwtables"
 	"gokern/internal/ktest"
+	"gokern/kernel/cpumask"
 	"gokern/memblock"
 )
 
@@ -31,6 +32,9 @@ func reset() {
 	Ioapics, Nr_ioapics, Gsi_top = [asm.MAX_IO_APICS]Ioapic{}, 0, 0
 	Mp_lapic_addr, Boot_cpu_physical_apicid = 0, -1
 	Acpi_lapic, Acpi_ioapic, Hpet_address = false, false, 0
+	cpumask.Reset()
+	X86_cpu_to_apicid = [asm.NR_CPUS]uint32{}
+	hard_smp_processor_id = func() uint32 { return 0 }
 }
 
 // load puts a captured machine's tables into a simulated RAM.
@@ -280,5 +284,47 @@ func TestIntrModeSelect(t *testing.T) {
 		if mode, why := Apic_intr_mode_select(c.nolapic, c.has, c.found, c.acpiLapic, c.noapic, c.ioapics); mode != c.mode {
 			t.Errorf("%+v: mode %d (%s)", c, mode, why)
 		}
+	}
+}
+
+// The processors of the tables become CPU numbers: the boot CPU is 0
+// wherever the table lists it, the others follow in table order; a second
+// entry for one APIC ID and entries past NR_CPUS are reported and left
+// out.
+func TestGeneric_processor_info(t *testing.T) {
+	reset()
+	out := ktest.StartCapture(t)
+	hard_smp_processor_id = func() uint32 { return 3 }
+	var got []int
+	for _, id := range []uint32{0, 1, 3, 1, 4, 5, 6, 7, 8, 9} {
+		got = append(got, Generic_processor_info(id))
+	}
+	want := []int{1, 2, 0, -1, 3, 4, 5, 6, 7, -1}
+	if !slices.Equal(got, want) {
+		t.Fatalf("CPU numbers %v, want %v", got, want)
+	}
+	if Num_processors != 8 || Disabled_cpus != 1 || cpumask.Cpu_present_mask.Bits() != 0xff {
+		t.Fatalf("processors %d disabled %d present %#x", Num_processors, Disabled_cpus, cpumask.Cpu_present_mask.Bits())
+	}
+	for cpu, id := range []uint32{3, 0, 1, 4, 5, 6, 7, 8} {
+		if Cpu_apicid(cpu) != id {
+			t.Errorf("CPU %d: APIC ID %d, want %d", cpu, Cpu_apicid(cpu), id)
+		}
+	}
+	lines := strings.Join(out.Lines(), "\n")
+	for _, w := range []string{"APIC: Ignoring duplicate APIC ID 0x1 (CPU 2 has it)",
+		"APIC: NR_CPUS/possible_cpus limit of 8 reached. Processor 8/0x9 ignored."} {
+		if !strings.Contains(lines, w) {
+			t.Errorf("no %q in\n%s", w, lines)
+		}
+	}
+}
+
+// QEMU's MADT at -smp 1: one CPU, the boot CPU, APIC ID 0.
+func TestMADTCpus(t *testing.T) {
+	m := load(t, "pc-seabios")
+	m.boot(false)
+	if Num_processors != 1 || cpumask.Cpu_present_mask.Bits() != 1 || Cpu_apicid(0) != 0 || Cpu_apicid(1) != BAD_APICID {
+		t.Fatalf("processors %d present %#x", Num_processors, cpumask.Cpu_present_mask.Bits())
 	}
 }

@@ -170,7 +170,7 @@ func MP_processor_info(m *asm.MpcCpu) {
 		Boot_cpu_physical_apicid = int(m.Apicid())
 	}
 	printk.Pr_info("Processor #%d%s\n", printk.Int(m.Apicid()), printk.Str(bootup))
-	Num_processors++
+	Generic_processor_info(uint32(m.Apicid()))
 }
 
 // MP_bus_info records which buses are ISA (Linux MP_bus_info).

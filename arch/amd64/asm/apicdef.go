@@ -50,6 +50,13 @@ const (
 	APIC_DEST_SELF  = 0x40000 // destination shorthand: self
 	APIC_INT_ASSERT = 0x4000
 	APIC_ICR_BUSY   = 0x1000 // delivery status: send pending
+	// More ICR fields, for the IPIs of smpboot and smp (same figure).
+	APIC_DEST_ALLINC   = 0x80000 // shorthand: all including self
+	APIC_DEST_ALLBUT   = 0xc0000 // shorthand: all excluding self
+	APIC_INT_LEVELTRIG = 0x8000  // trigger mode: level (INIT level de-assert)
+	APIC_DM_INIT       = 0x500   // delivery mode INIT
+	APIC_DM_STARTUP    = 0x600   // delivery mode STARTUP (SIPI): vector = page number
+	APIC_DEST_PHYSICAL = 0x0     // destination mode: physical APIC ID in ICR2 bits 31-24
 
 	// The local vector table (SDM Vol. 3A §11.5.1, Figure 11-8 "Local
 	// Vector Table (LVT)").

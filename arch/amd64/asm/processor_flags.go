@@ -26,6 +26,7 @@ const (
 	X86_CR4_OSFXSR     = 1 << 9  // FXSAVE/FXRSTOR and SSE enabled
 	X86_CR4_OSXMMEXCPT = 1 << 10 // unmasked SSE exceptions raise #XM
 	X86_CR4_LA57       = 1 << 12 // 5-level paging
+	X86_CR4_PCIDE      = 1 << 17 // process-context IDs: settable only in IA-32e mode
 )
 
 // RFLAGS bits (SDM Vol. 1 §3.4.3, Figure 3-8 "EFLAGS Register"; Vol. 3A

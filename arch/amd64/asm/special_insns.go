@@ -22,6 +22,11 @@ func Write_cr4(v uint64)
 // NMI, SMI or reset (SDM Vol. 2A, HLT).
 func Native_halt()
 
+// Cpu_relax executes PAUSE, the spin-wait hint (Linux cpu_relax,
+// rep_nop; SDM Vol. 2B, PAUSE): a waiting loop yields to the other
+// hyperthread and leaves the memory pipeline without a misordering flush.
+func Cpu_relax()
+
 // Local_irq_disable executes CLI (SDM Vol. 2A, CLI).
 func Local_irq_disable()
 

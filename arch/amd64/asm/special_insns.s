@@ -116,3 +116,7 @@ TEXT ·LoadSegments(SB),NOSPLIT,$0-4
 	BYTE	$0x48; BYTE $0xcb	// REX.W RETF: far return with 64-bit offset
 TEXT reloaded<>(SB),NOSPLIT|NOFRAME,$0
 	RET
+
+TEXT ·Cpu_relax(SB),NOSPLIT,$0-0
+	PAUSE
+	RET

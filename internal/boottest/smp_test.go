@@ -1,0 +1,52 @@
+package boottest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	q "gokern/internal/qemutest"
+)
+
+// TestSmp boots 1, 2 and 4 CPUs, and 4 with maxcpus=2, maxcpus=0, nosmp
+// and a maxcpus= that is not a number: the smp_cpus selftest checks the
+// state each AP left (online mask, APIC ID, GS base and CPU number, GDT,
+// TSS, stacks, idle loop), and the log has Linux's lines with the counts.
+func TestSmp(t *testing.T) {
+	for _, c := range []struct {
+		smp     int
+		append  string
+		allowed int
+		online  int
+		extra   string
+	}{
+		{1, "", 1, 1, ""},
+		{2, "", 2, 2, ""},
+		{4, "", 4, 4, ""},
+		{4, "maxcpus=2", 4, 2, ""},
+		{4, "maxcpus=0", 1, 1, ""},
+		{4, "nosmp", 1, 1, ""},
+		{2, "maxcpus=banana", 2, 2, "maxcpus=banana: not a number of CPUs: ignored"},
+	} {
+		c := c
+		t.Run(fmt.Sprintf("smp%d/%s", c.smp, c.append), func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{SMP: c.smp, Append: "selftest=smp_cpus " + c.append})
+			allPassed(t, r)
+			mustContain(t, r, fmt.Sprintf("smpboot: Allowing %d CPUs, 0 hotplug CPUs", c.allowed))
+			if c.online == 1 {
+				mustContain(t, r, "smp: Brought up 1 node, 1 CPU")
+			} else {
+				var cpus []string
+				for i := 1; i < c.online; i++ {
+					cpus = append(cpus, fmt.Sprintf("#%d", i))
+				}
+				mustContain(t, r, "x86: Booting SMP configuration:", ".... node  #0, CPUs:     "+strings.Join(cpus, " "),
+					fmt.Sprintf("smp: Brought up 1 node, %d CPUs", c.online))
+			}
+			if c.extra != "" {
+				mustContain(t, r, c.extra)
+			}
+		})
+	}
+}
