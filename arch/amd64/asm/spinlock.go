@@ -1,0 +1,148 @@
+package asm
+
+import "sync/atomic"
+
+// Spinlocks. Linux: arch/x86/include/asm/spinlock.h (2.6.25-4.1: the
+// ticket lock, arch_spin_lock, arch_spin_unlock, arch_spin_trylock,
+// arch_spin_is_locked), include/linux/spinlock.h (spin_lock,
+// spin_lock_irqsave, spin_unlock_irqrestore), kernel/locking/spinlock_debug.c
+// (the lockup report). Seeds: 002 "Spinlocks" and the CAS slides: a lock
+// is a word changed only by atomic read-modify-write instructions.
+//
+// A ticket lock is a bakery queue: LOCK XADD takes the next ticket (the
+// high half, tail) and returns the old value; the holder is whoever's
+// ticket equals the low half (head, "now serving"); unlock advances head.
+// CPUs get the lock in the order they asked, which a test-and-set lock
+// (XCHG) does not promise. Go's sync/atomic compiles to these
+// instructions inline: Add is LOCK XADD, CompareAndSwap LOCK CMPXCHG.
+// Later Linux (4.2+) uses queued spinlocks (qspinlock), fairer still on
+// many sockets; the ticket lock is the one the seeds' 2.6 kernels have.
+
+// Arch_spinlock_t is a ticket lock: bits 15-0 head, 31-16 tail (Linux
+// arch_spinlock_t with its tickets).
+type Arch_spinlock_t struct{ v atomic.Uint32 }
+
+const ticketOne = 1 << 16
+
+// Arch_spin_lock takes a ticket and spins until it is served.
+//
+//go:nosplit
+func (l *Arch_spinlock_t) Arch_spin_lock() {
+	my := uint16((l.v.Add(ticketOne) - ticketOne) >> 16)
+	for uint16(l.v.Load()) != my {
+		Cpu_relax()
+	}
+}
+
+// arch_spin_lock_report is Arch_spin_lock that calls Spin_lockup(l) once
+// after spins rounds of waiting, and then goes on waiting: a waiter
+// cannot leave a ticket queue without stalling everyone behind it.
+//
+//go:nosplit
+func (l *Arch_spinlock_t) arch_spin_lock_report(spins uint64, sl *Spinlock_t) {
+	my := uint16((l.v.Add(ticketOne) - ticketOne) >> 16)
+	for n := uint64(0); uint16(l.v.Load()) != my; n++ {
+		if n == spins {
+			if h := Spin_lockup; h != nil {
+				h(sl)
+			}
+		}
+		Cpu_relax()
+	}
+}
+
+// Arch_spin_trylock takes the lock if it is free, with one LOCK CMPXCHG.
+//
+//go:nosplit
+func (l *Arch_spinlock_t) Arch_spin_trylock() bool {
+	old := l.v.Load()
+	if uint16(old) != uint16(old>>16) {
+		return false
+	}
+	return l.v.CompareAndSwap(old, old+ticketOne)
+}
+
+// Arch_spin_unlock serves the next ticket. Only the holder writes head,
+// but waiters write tail in the same word, so the increment of the low
+// half is a CMPXCHG loop (Linux adds to the 16-bit half alone, which Go's
+// atomics cannot address).
+//
+//go:nosplit
+func (l *Arch_spinlock_t) Arch_spin_unlock() {
+	for {
+		old := l.v.Load()
+		if l.v.CompareAndSwap(old, old&^0xffff|uint32(uint16(old)+1)) {
+			return
+		}
+	}
+}
+
+// Arch_spin_is_locked: a ticket is out that is not yet served.
+//
+//go:nosplit
+func (l *Arch_spinlock_t) Arch_spin_is_locked() bool {
+	v := l.v.Load()
+	return uint16(v) != uint16(v>>16)
+}
+
+// Spinlock_t is a lock with its holder, for the lockup report (Linux
+// spinlock_t with CONFIG_DEBUG_SPINLOCK's owner_cpu and owner).
+type Spinlock_t struct {
+	Raw_lock  Arch_spinlock_t
+	Owner_cpu int32   // -1 when free
+	Owner     uintptr // the holder's caller
+	Name      string
+}
+
+// SPIN_LOCKUP_SPINS: rounds of PAUSE after which a waiter reports a
+// suspected lockup (Linux's spinlock_debug waits loops_per_jiffy * HZ,
+// about a second; a PAUSE is tens of cycles, more under TCG).
+const SPIN_LOCKUP_SPINS = 1 << 26
+
+// Spin_lockup is called when a waiter has spun SPIN_LOCKUP_SPINS rounds:
+// the kernel sets it to print Linux's "BUG: spinlock lockup suspected"
+// with the holder's CPU and caller (asm cannot print). The waiter keeps
+// waiting afterwards.
+var Spin_lockup func(l *Spinlock_t)
+
+// Spin_lock takes l, recording this CPU and caller as its holder (Linux
+// spin_lock → do_raw_spin_lock).
+//
+//go:nosplit
+func (l *Spinlock_t) Spin_lock(caller uintptr) {
+	if !l.Raw_lock.Arch_spin_trylock() {
+		l.Raw_lock.arch_spin_lock_report(SPIN_LOCKUP_SPINS, l)
+	}
+	l.Owner_cpu = int32(Smp_processor_id())
+	l.Owner = caller
+}
+
+// Spin_unlock releases l (Linux spin_unlock).
+//
+//go:nosplit
+func (l *Spinlock_t) Spin_unlock() {
+	l.Owner_cpu = -1
+	l.Owner = 0
+	l.Raw_lock.Arch_spin_unlock()
+}
+
+// Spin_lock_irqsave turns interrupts off on this CPU, then takes l: an
+// interrupt handler on this CPU that wants l cannot then spin forever
+// on a holder it interrupted (Linux spin_lock_irqsave). It returns the
+// flags for Spin_unlock_irqrestore.
+//
+//go:nosplit
+func (l *Spinlock_t) Spin_lock_irqsave(caller uintptr) uint64 {
+	f := Arch_local_irq_save()
+	l.Spin_lock(caller)
+	return f
+}
+
+// Spin_unlock_irqrestore releases l, then puts the interrupt flag back
+// as Spin_lock_irqsave found it (Linux spin_unlock_irqrestore).
+//
+//go:nosplit
+func (l *Spinlock_t) Spin_unlock_irqrestore(flags uint64) {
+	l.Spin_unlock()
+	Arch_local_irq_restore(flags)
+}
