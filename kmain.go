@@ -323,6 +323,10 @@ func do_idle() {
 var selftests = []kunit.KunitCase{
 	{Name: "static_g", Run: amd64.Test_static_g},
 	{Name: "smp_cpus", Run: amd64.Test_smp_cpus},
+	{Name: "smp_call_function", Run: amd64.Test_smp_call_function},
+	{Name: "smp_spinlock", Run: amd64.Test_smp_spinlock},
+	{Name: "smp_synchronize_all", Run: amd64.Test_smp_synchronize_all},
+	{Name: "tlb_shootdown", Run: x86mm.Test_tlb_shootdown},
 	{Name: "gdt_tss", Run: amd64.Test_gdt_tss},
 	{Name: "early_idt", Run: amd64.Test_early_idt},
 	{Name: "early_pgt", Run: amd64.Test_early_pgt},

@@ -163,6 +163,11 @@ func Printk(level int, format string, args ...Arg) {
 	if depth >= len(linebuf) {
 		return // nested twice: drop rather than corrupt
 	}
+	var flags uint64
+	restore := Irq_restore
+	if Irq_save != nil && restore != nil {
+		flags = Irq_save()
+	}
 	buf := linebuf[depth][:]
 	depth++
 	n := 0
@@ -189,7 +194,21 @@ func Printk(level int, format string, args ...Arg) {
 		}
 	}
 	depth--
+	if restore != nil {
+		restore(flags)
+	}
 }
+
+// Irq_save and Irq_restore, once the architecture sets them (init_IRQ,
+// before interrupts are first turned on), turn interrupts off for the time
+// of one message and back as they were: a handler that prints (SysRq, a
+// spurious interrupt) cannot cut into another message, in the log or on
+// the console. Linux: printk takes its locks with interrupts off
+// (printk_safe, logbuf_lock).
+var (
+	Irq_save    func() uint64
+	Irq_restore func(flags uint64)
+)
 
 var lastLevel = KERN_INFO
 

@@ -1,11 +1,14 @@
 package amd64
 
 import (
+	"sync/atomic"
+
 	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/realmode"
 	"gokern/arch/amd64/tsc"
 	"gokern/kernel/cpumask"
+	"gokern/kernel/smp"
 	"gokern/kunit"
 	"gokern/printk"
 )
@@ -72,5 +75,214 @@ func Test_smp_cpus(t *kunit.Kunit) {
 		if !Cpu_idle[cpu] {
 			t.Errorf("CPU %d: online but not in its idle loop after 1 s", printk.Int(cpu))
 		}
+	}
+}
+
+// smp_seen[cpu] is cpu+1 once the function ran there and read its own
+// smp_processor_id() through its GS base.
+var smp_seen [asm.NR_CPUS]atomic.Int64
+
+func record_cpu(info uintptr) {
+	cpu := asm.Smp_processor_id()
+	smp_seen[cpu].Store(int64(cpu) + 1)
+}
+
+func nothing(uintptr) {}
+
+// online_aps is the online mask without this CPU.
+func online_aps() uint64 {
+	return cpumask.Cpu_online_mask.Bits() &^ (1 << uint(asm.Smp_processor_id()))
+}
+
+// Test_smp_call_function: smp_call_function runs a function on every
+// other online CPU, each records the CPU number it reads through its own
+// GS base; smp_call_function_single reaches each one alone; a
+// RESCHEDULE_VECTOR IPI is counted by each; an IPI to a CPU that is not
+// online is refused and not sent. It prints the round trip of a call
+// with wait to all the other CPUs, and to one.
+func Test_smp_call_function(t *kunit.Kunit) {
+	aps := online_aps()
+	n := 0
+	for m := aps; m != 0; m &= m - 1 {
+		n++
+	}
+	for i := range smp_seen {
+		smp_seen[i].Store(0)
+	}
+	before := smp.Call_function_count[0].Load()
+	if got := smp.Smp_call_function(record_cpu, 0, true); got != n {
+		t.Errorf("smp_call_function ran on %d CPUs, want %d (online %#x)", printk.Int(got), printk.Int(n), printk.Int(cpumask.Cpu_online_mask.Bits()))
+	}
+	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
+		want := int64(0)
+		if aps&(1<<uint(cpu)) != 0 {
+			want = int64(cpu) + 1
+		}
+		if got := smp_seen[cpu].Load(); got != want {
+			t.Errorf("CPU %d recorded %d, want %d", printk.Int(cpu), printk.Int(got-1), printk.Int(want-1))
+		}
+	}
+	if smp.Call_function_count[0].Load() != before {
+		t.Errorf("the calling CPU ran its own smp_call_function")
+	}
+	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
+		if aps&(1<<uint(cpu)) == 0 {
+			continue
+		}
+		smp_seen[cpu].Store(0)
+		if smp.Smp_call_function_single(cpu, record_cpu, 0, true) != 0 || smp_seen[cpu].Load() != int64(cpu)+1 {
+			t.Errorf("smp_call_function_single(%d) did not run there (%d)", printk.Int(cpu), printk.Int(smp_seen[cpu].Load()-1))
+		}
+		r := Reschedule_count[cpu].Load()
+		apic.Send_IPI_mask(1<<uint(cpu), asm.RESCHEDULE_VECTOR)
+		deadline := asm.Rdtsc() + 1000*tsc.Tsc_khz
+		for Reschedule_count[cpu].Load() == r && asm.Rdtsc() < deadline {
+			asm.Cpu_relax()
+		}
+		if Reschedule_count[cpu].Load() != r+1 {
+			t.Errorf("CPU %d took %d RESCHEDULE_VECTOR IPIs, want 1", printk.Int(cpu), printk.Int(Reschedule_count[cpu].Load()-r))
+		}
+	}
+	// A CPU that is not online: refused, nothing sent.
+	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
+		if cpumask.Cpu_online(cpu) {
+			continue
+		}
+		sent := apic.Ipi_sent[asm.CALL_FUNCTION_SINGLE_VECTOR]
+		if smp.Smp_call_function_single(cpu, record_cpu, 0, true) != -1 || apic.Ipi_sent[asm.CALL_FUNCTION_SINGLE_VECTOR] != sent {
+			t.Errorf("a call to offline CPU %d was not refused", printk.Int(cpu))
+		}
+		break
+	}
+	if n == 0 {
+		return
+	}
+	const rounds = 200
+	t0 := asm.Rdtsc()
+	for i := 0; i < rounds; i++ {
+		smp.Smp_call_function(nothing, 0, true)
+	}
+	all := (asm.Rdtsc() - t0) * 1000000 / tsc.Tsc_khz / rounds
+	first := 0
+	for first = 1; aps&(1<<uint(first)) == 0; first++ {
+	}
+	t0 = asm.Rdtsc()
+	for i := 0; i < rounds; i++ {
+		smp.Smp_call_function_single(first, nothing, 0, true)
+	}
+	one := (asm.Rdtsc() - t0) * 1000000 / tsc.Tsc_khz / rounds
+	t.Logf("smp_call_function round trip (wait=1, TCG): %d ns to all %d other CPUs, %d ns to CPU %d alone",
+		printk.Int(all), printk.Int(n), printk.Int(one), printk.Int(first))
+}
+
+// The spinlock test's counter: every online CPU adds SPIN_TEST_ROUNDS
+// under spin_test_lock at once.
+const SPIN_TEST_ROUNDS = 1000
+
+var (
+	spin_test_lock    asm.Spinlock_t
+	spin_test_counter uint64
+	spin_test_go      atomic.Bool
+	spin_test_done    atomic.Int32
+)
+
+func spin_test_worker(uintptr) {
+	for !spin_test_go.Load() {
+		asm.Cpu_relax()
+	}
+	for i := 0; i < SPIN_TEST_ROUNDS; i++ {
+		spin_test_lock.Spin_lock(0)
+		spin_test_counter++
+		spin_test_lock.Spin_unlock()
+	}
+	spin_test_done.Add(1)
+}
+
+// Test_smp_spinlock: every online CPU increments one plain counter
+// SPIN_TEST_ROUNDS times under a ticket spinlock, all at once (the others
+// in smp_call_function's handler, started together); the total is exact.
+func Test_smp_spinlock(t *kunit.Kunit) {
+	online := cpumask.Num_online_cpus()
+	spin_test_counter = 0
+	spin_test_done.Store(0)
+	spin_test_go.Store(false)
+	spin_test_lock.Name = "spin_test_lock"
+	t0 := asm.Rdtsc()
+	smp.Smp_call_function(spin_test_worker, 0, false)
+	spin_test_go.Store(true)
+	f := asm.Arch_local_irq_save()
+	spin_test_worker(0)
+	asm.Arch_local_irq_restore(f)
+	deadline := asm.Rdtsc() + 60000*tsc.Tsc_khz
+	for int(spin_test_done.Load()) < online && asm.Rdtsc() < deadline {
+		asm.Cpu_relax()
+	}
+	ms := (asm.Rdtsc() - t0) / tsc.Tsc_khz
+	if want := uint64(online) * SPIN_TEST_ROUNDS; spin_test_counter != want || int(spin_test_done.Load()) != online {
+		t.Errorf("counter %d, want %d (%d of %d CPUs done)", printk.Int(spin_test_counter), printk.Int(want),
+			printk.Int(spin_test_done.Load()), printk.Int(online))
+	}
+	if spin_test_lock.Raw_lock.Arch_spin_is_locked() {
+		t.Errorf("the lock is still held")
+	}
+	t.Logf("%d CPUs x %d spin_lock/unlock increments: %d ms", printk.Int(online), printk.Int(SPIN_TEST_ROUNDS), printk.Int(ms))
+}
+
+// The seeds' "Synchronize All Cores" example (002), on gokern:
+// synchronize_all sends the others into synchronize_all_slaves, where they
+// count themselves in and spin until unsynchronize_all lets them go.
+var (
+	synch_enter, synch_leave, synch_left atomic.Int32
+)
+
+func synchronize_all_slaves(uintptr) {
+	printk.Pr_info("cpu %d entering synchronize_all_slaves\n", printk.Int(asm.Smp_processor_id()))
+	synch_enter.Add(-1)
+	for synch_leave.Load() > 0 {
+		asm.Cpu_relax()
+	}
+	printk.Pr_info("cpu %d leaving synchronize_all_slaves\n", printk.Int(asm.Smp_processor_id()))
+	synch_left.Add(1)
+}
+
+func synchronize_all() bool {
+	printk.Pr_info("cpu %d asking from unpreemptive synchronization\n", printk.Int(asm.Smp_processor_id()))
+	synch_enter.Store(int32(cpumask.Num_online_cpus() - 1))
+	synch_leave.Store(1)
+	smp.Smp_call_function_many(cpumask.Cpu_online_mask.Bits(), synchronize_all_slaves, 0, false)
+	deadline := asm.Rdtsc() + 5000*tsc.Tsc_khz
+	for synch_enter.Load() > 0 && asm.Rdtsc() < deadline {
+		asm.Cpu_relax()
+	}
+	if synch_enter.Load() > 0 {
+		return false
+	}
+	printk.Pr_info("cpu %d all kernel threads synchronized\n", printk.Int(asm.Smp_processor_id()))
+	return true
+}
+
+func unsynchronize_all() {
+	printk.Pr_info("cpu %d freeing other kernel threads\n", printk.Int(asm.Smp_processor_id()))
+	synch_leave.Store(0)
+}
+
+// Test_smp_synchronize_all runs the example: while the others are held,
+// none has left; after unsynchronize_all every one leaves.
+func Test_smp_synchronize_all(t *kunit.Kunit) {
+	others := int32(cpumask.Num_online_cpus() - 1)
+	synch_left.Store(0)
+	if !synchronize_all() {
+		t.Errorf("%d CPUs never entered synchronize_all_slaves", printk.Int(synch_enter.Load()))
+	}
+	if synch_left.Load() != 0 {
+		t.Errorf("%d CPUs left before unsynchronize_all", printk.Int(synch_left.Load()))
+	}
+	unsynchronize_all()
+	deadline := asm.Rdtsc() + 5000*tsc.Tsc_khz
+	for synch_left.Load() < others && asm.Rdtsc() < deadline {
+		asm.Cpu_relax()
+	}
+	if synch_left.Load() != others {
+		t.Errorf("%d of %d CPUs left synchronize_all_slaves", printk.Int(synch_left.Load()), printk.Int(others))
 	}
 }

@@ -309,6 +309,11 @@ func Smp_init() {
 	if start == 0 {
 		return
 	}
+	// The IPIs' handlers and senders, before any AP can be sent one.
+	if !smp_ipis_ready {
+		smp_prepare_ipis()
+		smp_ipis_ready = true
+	}
 	printk.Pr_info("x86: Booting SMP configuration:\n")
 	var line [80]byte
 	n := printk.Snprintf(line[:], ".... node  #0, CPUs:    ")

@@ -50,3 +50,28 @@ func TestSmp(t *testing.T) {
 		})
 	}
 }
+
+// TestSmpIPI boots 2 and 4 CPUs and runs the IPI selftests: each other CPU
+// runs smp_call_function's function and records its own CPU number, and
+// takes a RESCHEDULE_VECTOR IPI; every CPU increments one counter under a
+// spinlock at once and the total is exact; the seeds' synchronize_all
+// holds every other CPU and lets it go; and the TLB shootdown: after a
+// local-only flush another CPU still reads the old frame, after
+// flush_tlb_kernel_range the new one.
+func TestSmpIPI(t *testing.T) {
+	for _, smp := range []int{2, 4} {
+		smp := smp
+		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_synchronize_all,tlb_shootdown"})
+			allPassed(t, r)
+			mustContain(t, r, "cpu 0 asking from unpreemptive synchronization", "cpu 0 all kernel threads synchronized",
+				"cpu 0 freeing other kernel threads", "after a local-only flush, 0xb1 after the shootdown")
+			for cpu := 1; cpu < smp; cpu++ {
+				mustContain(t, r, fmt.Sprintf("cpu %d entering synchronize_all_slaves", cpu), fmt.Sprintf("cpu %d leaving synchronize_all_slaves", cpu))
+			}
+			// A call to a CPU that is not online is refused.
+			mustContain(t, r, fmt.Sprintf("smp_call_function_single: CPU %d is not online", smp))
+		})
+	}
+}

@@ -64,6 +64,7 @@ var Layers = []Layer{
 	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
 	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick", nil},
 	{"gokern/kernel/cpumask", "include/linux/cpumask.h, kernel/cpu.c's masks", []string{asm}},
+	{"gokern/kernel/smp", "kernel/smp.c: smp_call_function", []string{asm, printk, "gokern/kernel/cpumask"}},
 	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253"}},
 	// Early memory.
 	{"gokern/memblock", "mm/memblock.c", []string{asm, printk, kallsyms}},
@@ -79,7 +80,8 @@ var Layers = []Layer{
 	{"gokern/traps", "arch/x86/kernel/traps.c, idt.c, dumpstack.c, arch/x86/mm/fault.c, extable.c", []string{asm, printk, kallsyms,
 		cmdline, kunit, "gokern/paging", "gokern/kernel", "gokern/drivers/debugexit", "gokern/drivers/serial8250",
 		"gokern/arch/amd64/tsc", "gokern/arch/amd64/entry"}},
-	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc"}},
+	{"gokern/arch/amd64/mm", "arch/x86/mm", []string{asm, printk, kunit, memblock, e820, "gokern/bootmem", "gokern/paging", "gokern/mm", "gokern/kernel", "gokern/arch/amd64/tsc",
+		"gokern/kernel/cpumask", "gokern/kernel/smp"}},
 	{"gokern/arch/amd64/i8259", "arch/x86/kernel/i8259.c", []string{asm, printk, kunit, "gokern/kernel/irq"}},
 	{"gokern/arch/amd64/realmode", "arch/x86/realmode (init.c, rm/trampoline_64.S)", []string{asm, printk, memblock, "gokern/paging"}},
 	{"gokern/arch/amd64/apic", "arch/x86/kernel/apic, acpi/boot.c, mpparse.c", []string{asm, printk, kunit, memblock, "gokern/paging",

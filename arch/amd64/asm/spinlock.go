@@ -97,7 +97,7 @@ type Spinlock_t struct {
 // SPIN_LOCKUP_SPINS: rounds of PAUSE after which a waiter reports a
 // suspected lockup (Linux's spinlock_debug waits loops_per_jiffy * HZ,
 // about a second; a PAUSE is tens of cycles, more under TCG).
-const SPIN_LOCKUP_SPINS = 1 << 26
+const SPIN_LOCKUP_SPINS = 1 << 30
 
 // Spin_lockup is called when a waiter has spun SPIN_LOCKUP_SPINS rounds:
 // the kernel sets it to print Linux's "BUG: spinlock lockup suspected"
