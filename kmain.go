@@ -31,6 +31,7 @@ import (
 	"gokern/kernel"
 	"gokern/kernel/exec"
 	"gokern/kernel/irq"
+	"gokern/kernel/sched"
 	"gokern/kunit"
 	"gokern/mm"
 	"gokern/mm/slab"
@@ -69,6 +70,9 @@ func start_kernel() {
 	// The final GDT, TSS and IDT: a handler for every exception, int
 	// $0x80 and the interrupt vectors (Linux trap_init).
 	do_one_initcall(traps.Trap_init)
+	// The run queues, and this flow becomes init_task, pid 0, the boot
+	// CPU's idle task to be (Linux sched_init).
+	do_one_initcall(sched.Sched_init)
 	// The ISA lines' interrupt descriptors, from the slab allocator (Linux
 	// early_irq_init), then the 8259s (Linux init_IRQ).
 	do_one_initcall(irq.Early_irq_init)
@@ -113,6 +117,7 @@ func do_one_initcall(fn func()) {
 // boot_reports prints what the command line asks for at the end of boot:
 // "buddyinfo" the free blocks of each order and zone as /proc/buddyinfo
 // shows them (gokern has no /proc yet), "slabinfo" /proc/slabinfo,
+// "ps" the task list as gk-ps prints it (Linux's SysRq-T),
 // "bench=buddy" the cost of an alloc+free pair measured with the TSC,
 // "bench=slab" the cost of kmalloc+kfree and of a typed cache's
 // Alloc+Free.
@@ -126,6 +131,9 @@ func boot_reports(cmd []byte) {
 	if cmdline.Cmdline_find_option_bool(cmd, "vmallocinfo") {
 		mm.Vmallocinfo()
 	}
+	if cmdline.Cmdline_find_option_bool(cmd, "ps") {
+		sched.Show_state()
+	}
 	if v, ok := cmdline.Cmdline_find_option(cmd, "bench"); ok {
 		switch string(v) {
 		case "buddy":
@@ -133,8 +141,10 @@ func boot_reports(cmd []byte) {
 		case "slab":
 			mm.BenchSlab()
 			slab.BenchTyped()
+		case "sched":
+			sched.Bench_context_switch()
 		default:
-			printk.Pr_warn("bench=%s: no such benchmark (bench=buddy, bench=slab): ignored\n", printk.Escaped(v))
+			printk.Pr_warn("bench=%s: no such benchmark (bench=buddy, bench=slab, bench=sched): ignored\n", printk.Escaped(v))
 		}
 	}
 }
@@ -147,28 +157,54 @@ func boot_reports(cmd []byte) {
 //go:noinline
 func arch_call_rest_init() { rest_init() }
 
-// rest_init: Linux starts kernel_init as the first kernel thread (pid 1)
-// and lets the boot CPU become the idle task. gokern has no scheduler
-// yet: the boot CPU runs kernel_init itself, then goes idle.
+// kthreadd_done: kernel_init waits for rest_init to have kthreadd's task
+// (Linux init/main.c kthreadd_done).
+var kthreadd_done sched.Completion
+
+// rest_init: the first kernel threads, then the boot CPU becomes the idle
+// task (Linux init/main.c rest_init). kernel_init is created first so
+// that it is pid 1 — it will become the first user process — and kthreadd
+// second, pid 2, the parent of every other kernel thread; both inherit
+// init_task's name until they set their own, as in Linux (kthreadd is
+// named at once here, so it has its name before it first runs). The boot CPU's
+// flow, init_task since sched_init, schedules once (the new threads run
+// now) and then stays the idle task.
 //
 //go:noinline
 func rest_init() {
-	kernel_init()
+	pid := sched.Kernel_thread(kernel_init, 0, "")
+	if pid != 1 {
+		kernel.Panic("rest_init: kernel_init got pid %d, not 1", printk.Int(pid))
+	}
+	pid = sched.Kernel_thread(sched.Kthreadd, 0, "kthreadd")
+	sched.Kthreadd_task = sched.Find_task_by_pid(pid)
+	sched.Complete(&kthreadd_done)
+	sched.Schedule_preempt_disabled()
 	cpu_startup_entry()
 }
 
-// kernel_init: what pid 1 does before it executes /sbin/init (Linux
-// init/main.c kernel_init → kernel_init_freeable). gokern has no user
-// space yet, so it is the initcalls' and KUnit's place: the in-kernel
-// selftests and the lkdtm crash trigger.
+// kernel_init is pid 1 (Linux init/main.c kernel_init →
+// kernel_init_freeable): the initcalls' and KUnit's place (the in-kernel
+// selftests, the lkdtm crash trigger, the boot reports), and then, in
+// Linux, the first user program. gokern has no user space yet: pid 1
+// sleeps for good once its work is done (an init that returned would be
+// Linux's "Attempted to kill init!" panic).
 //
 //go:noinline
-func kernel_init() {
+func kernel_init(unused uintptr) int {
 	kernel_init_freeable()
+	printk.Pr_info("kernel_init: no user space to run yet: pid 1 sleeps\n")
+	kernel_init_done = true
+	for {
+		sched.Set_current_state(sched.TASK_INTERRUPTIBLE)
+		sched.Schedule()
+	}
 }
 
 //go:noinline
 func kernel_init_freeable() {
+	// kthreadd must exist before anyone asks it for a thread (Linux).
+	sched.Wait_for_completion(&kthreadd_done)
 	// Wake the other CPUs (Linux smp_init).
 	do_one_initcall(amd64.Smp_init)
 	// The drivers and file systems (Linux do_basic_setup →
@@ -263,7 +299,7 @@ func run_init(cmd []byte) {
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
 var kernel_params = [...]string{"selftest", "rdinit", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
-	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd", "nosmp", "maxcpus"}
+	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd", "nosmp", "maxcpus", "ps"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
@@ -302,20 +338,40 @@ func print_unknown_bootoptions(cmd []byte) {
 	}
 }
 
+// kernel_init_done: pid 1 has done its work; "exit_at_idle" waits for it
+// (the idle task may run earlier, whenever kernel_init sleeps).
+var kernel_init_done bool
+
+// exit_at_idle: "exit_at_idle" on the command line: the boot ends, under
+// test, when the CPU first idles with kernel_init done.
+var exit_at_idle bool
+
 // cpu_startup_entry: Linux kernel/sched/idle.c; 2.6's cpu_idle.
 func cpu_startup_entry() {
 	printk.Pr_info("cpu_idle: CPU 0 enters the idle loop (do_idle: hlt, interrupts off until trap_init)\n")
-	if cmdline.Cmdline_find_option_bool(cmdline.BootCommandLine(), "exit_at_idle") {
-		debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
-	}
+	exit_at_idle = cmdline.Cmdline_find_option_bool(cmdline.BootCommandLine(), "exit_at_idle")
 	do_idle()
 }
 
-// do_idle halts forever. Interrupts are off (the early IDT handles only
-// exceptions), so HLT sleeps until an NMI or a reset.
+// do_idle is the idle task's loop (Linux kernel/sched/idle.c do_idle):
+// while nothing needs the CPU, STI;HLT as one pair with the check made
+// with interrupts off, so that a wake-up between the check and the HLT
+// still ends the HLT (its interrupt arrives after the STI); then
+// schedule_idle gives the CPU to whoever was woken.
 func do_idle() {
 	for {
-		asm.Native_halt()
+		for !sched.Need_resched() {
+			asm.Local_irq_disable()
+			if sched.Need_resched() {
+				asm.Native_irq_enable()
+				break
+			}
+			if exit_at_idle && kernel_init_done {
+				debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
+			}
+			asm.Native_safe_halt()
+		}
+		sched.Schedule_idle()
 	}
 }
 
@@ -406,6 +462,13 @@ var selftests = []kunit.KunitCase{
 	// Address spaces (kernel/exec/selftests.go).
 	{Name: "user_mm", Run: exec.Test_user_mm},
 	{Name: "user_fault_cost", Run: exec.Test_user_fault_cost},
+	// The scheduler (kernel/sched/selftests.go).
+	{Name: "sched_pids", Run: sched.Test_sched_pids},
+	{Name: "sched_waitqueue", Run: sched.Test_sched_waitqueue},
+	{Name: "sched_switch_cost", Run: sched.Test_sched_switch_cost},
+	{Name: "sched_fpu", Run: sched.Test_sched_fpu},
+	// Stops the boot on purpose: a kernel thread's stack overflow.
+	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.
 	{Name: "memblock_after_mem_init", Run: test_memblock_after_mem_init, Explicit: true},
 	// Fails on purpose, to prove that a failure is reported and exits 35.

@@ -289,10 +289,12 @@ func Test_page_poison(t *kunit.Kunit) {
 // Test_quicklist_pgtables: after mem_init paging's tables come from the
 // quicklist: a mapping in the vmalloc area takes its PUD, PMD and page
 // table from it, unmapping gives the three back (zeroed, as a freed table
-// is empty), and mapping again reuses them.
+// is empty), and mapping again reuses them. The address is one PGD entry
+// (512 GiB) into the vmalloc area, whose PUD no vmalloc area (kernel
+// threads' stacks, from rest_init on) has made yet.
 func Test_quicklist_pgtables(t *kunit.Kunit) {
 	pgd := paging.PhysAddr(asm.Read_cr3() &^ (asm.PAGE_SIZE - 1))
-	v := paging.VirtAddr(paging.VMALLOC_START + 1<<30)
+	v := paging.VirtAddr(paging.VMALLOC_START + 1<<39 + 1<<30)
 	frame := X__get_free_page(GFP_KERNEL)
 	if frame == 0 {
 		t.Errorf("no page")

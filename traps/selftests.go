@@ -301,13 +301,14 @@ func recurse(depth uintptr) uintptr {
 
 func run_recurse(uintptr) { recurse(0) }
 
-// Test_double_fault: a recursion runs the boot stack into its guard page;
+// Test_double_fault: a recursion runs the task stack into its guard page;
 // the CPU cannot push the page fault's frame there and raises #DF, which
 // runs on the #DF IST stack, with CR2 in the guard page. The catch then
-// resumes here, on the boot stack, which was abandoned.
+// resumes here, on the task stack, which was abandoned.
 func Test_double_fault(t *kunit.Kunit) {
-	s := asm.This_cpu().Stacks[asm.STACK_TYPE_TASK]
-	if !expect_trap(run_recurse, 0) || Last_trap.Vector != asm.X86_TRAP_DF ||
+	// The running task's stack (kernel_init's, since rest_init).
+	s, _ := asm.This_cpu().Get_stack_info(asm.Current_stack_pointer())
+	if s == nil || !expect_trap(run_recurse, 0) || Last_trap.Vector != asm.X86_TRAP_DF ||
 		Last_trap.Stack != asm.STACK_TYPE_EXCEPTION+asm.ESTACK_DF || Last_trap.Cr2 < uint64(s.Guard) || Last_trap.Cr2 >= uint64(s.Begin) {
 		t.Errorf("stack overflow: caught %d, vector %d on stack %s, CR2 %#x (guard page %#x)", printk.Int(b2i(st_catch.Caught)),
 			printk.Int(Last_trap.Vector), printk.Str(asm.Stack_type_name(Last_trap.Stack)), printk.Int(Last_trap.Cr2), printk.Int(s.Guard))

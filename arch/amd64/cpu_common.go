@@ -6,6 +6,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/kallsyms"
+	"gokern/kernel/sched"
 	"gokern/printk"
 	"gokern/traps"
 )
@@ -72,7 +73,15 @@ func startup_64_setup_gdt_idt() {
 	traps.Arch.Setup_cpu_entry_areas = Setup_cpu_entry_areas
 	traps.Arch.Cpu_init_exception_handling = Cpu_init_exception_handling
 	traps.Arch.Cpu_init = Cpu_init
+	sched.Arch.Load_sp0 = Load_sp0
 }
+
+// Load_sp0 sets this CPU's TSS.RSP0, the stack an interrupt from user
+// mode switches to: the top of the running task's kernel stack (Linux
+// load_sp0, from __switch_to's update_task_stack).
+//
+//go:nosplit
+func Load_sp0(sp0 uintptr) { Cpu_tss_rw[asm.Smp_processor_id()].Set_sp0(sp0) }
 
 // set_tss_desc puts cpu's TSS into its GDT: a 16-byte system descriptor
 // (Linux set_tss_desc, __KERNEL_TSS_LIMIT).

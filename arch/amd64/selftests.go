@@ -96,8 +96,10 @@ func Test_gdt_tss(t *kunit.Kunit) {
 				printk.Int(Cpu_tss_rw[cpu].Ist(e+1)), printk.Int(e), printk.Int(top))
 		}
 	}
-	if sp0 := Cpu_tss_rw[cpu].Sp0(); sp0 != uint64(p.Top_of_stack) || sp0 != uint64(boot_stack_top()) {
-		t.Errorf("TSS RSP0 = %#x, want the top of the boot stack %#x", printk.Int(sp0), printk.Int(boot_stack_top()))
+	// RSP0 is the top of the running task's stack: the boot stack's until
+	// rest_init, then the scheduler's (kernel/sched __switch_to).
+	if sp0 := Cpu_tss_rw[cpu].Sp0(); sp0 != uint64(p.Top_of_stack) || sp0 != uint64(p.Task_stack.End) {
+		t.Errorf("TSS RSP0 = %#x, want the top of the running task's stack %#x", printk.Int(sp0), printk.Int(p.Task_stack.End))
 	}
 	if gs := asm.Rdmsrl(asm.MSR_GS_BASE); gs != uint64(uintptrOf(&Pcpu_hot[cpu])) || p != &Pcpu_hot[cpu] || p.This_cpu_off != uintptrOf(p) {
 		t.Errorf("GS base %#x, want &Pcpu_hot[%d] %#x", printk.Int(gs), printk.Int(cpu), printk.Int(uintptrOf(&Pcpu_hot[cpu])))
@@ -184,22 +186,29 @@ func Test_boot_params(t *kunit.Kunit) {
 // Test_static_g: the boot g describes the stack we run on, the TLS slot
 // and the FS base point at it, and SSE is on.
 func Test_static_g(t *kunit.Kunit) {
+	// The selftests run in kernel_init, a kernel thread with a g of its
+	// own (kernel/sched); boot_g still describes the boot stack, where the
+	// idle task runs.
 	sp := asm.Current_stack_pointer()
-	if sp < boot_g.stack_lo || sp >= boot_g.stack_hi {
-		t.Errorf("SP %#x outside boot_g's stack [%#x, %#x)", printk.Int(sp), printk.Int(boot_g.stack_lo), printk.Int(boot_g.stack_hi))
+	g := (*gStatic)(asm.KernelPtr(tls_block[0]))
+	if sp < g.stack_lo || sp >= g.stack_hi {
+		t.Errorf("SP %#x outside the current g's stack [%#x, %#x)", printk.Int(sp), printk.Int(g.stack_lo), printk.Int(g.stack_hi))
 	}
-	// trap_init moved the stack check onto the guard page (stacks.go).
-	if want := boot_g.stack_lo - asm.PAGE_SIZE + STACK_SMALL; boot_g.stackguard0 != want {
-		t.Errorf("stackguard0 %#x, want guard page + %d = %#x", printk.Int(boot_g.stackguard0), printk.Int(STACK_SMALL), printk.Int(want))
+	// trap_init moved the stack check onto the guard page (stacks.go);
+	// kernel/sched puts a task's there from the start.
+	for _, g := range [...]*gStatic{g, &boot_g} {
+		if want := g.stack_lo - asm.PAGE_SIZE + STACK_SMALL; g.stackguard0 != want {
+			t.Errorf("stackguard0 %#x, want guard page + %d = %#x", printk.Int(g.stackguard0), printk.Int(STACK_SMALL), printk.Int(want))
+		}
+		if g.m != 0 {
+			t.Errorf("g.m = %#x, want nil (panics must fault at once)", printk.Int(g.m))
+		}
 	}
-	if tls_block[0] != uintptrOf(&boot_g) {
-		t.Errorf("TLS slot holds %#x, want &boot_g %#x", printk.Int(tls_block[0]), printk.Int(uintptrOf(&boot_g)))
+	if tls_block[0] != asm.This_cpu().Task_stack.G {
+		t.Errorf("TLS slot holds %#x, the per-CPU task stack's g is %#x", printk.Int(tls_block[0]), printk.Int(asm.This_cpu().Task_stack.G))
 	}
 	if fs := asm.Rdmsrl(0xc0000100); fs != uint64(uintptrOf(&tls_block[1])) {
 		t.Errorf("FS base %#x, want %#x", printk.Int(fs), printk.Int(uintptrOf(&tls_block[1])))
-	}
-	if boot_g.m != 0 {
-		t.Errorf("boot_g.m = %#x, want nil (panics must fault at once)", printk.Int(boot_g.m))
 	}
 	if asm.Read_cr0()&(1<<2) != 0 || asm.Read_cr4()&(1<<9) == 0 {
 		t.Errorf("SSE not enabled: CR0 %#x CR4 %#x", printk.Int(asm.Read_cr0()), printk.Int(asm.Read_cr4()))

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"gokern/arch/amd64/asm"
 	q "gokern/internal/qemutest"
+	"gokern/kernel/sched"
 )
 
 // Boot tests of mm_init: the zones, the core map, the handover from the
@@ -112,7 +114,7 @@ func TestMmInitLines(t *testing.T) {
 // boot, one per populated zone; the free blocks they count, with the slab
 // pages "slabinfo" counts, add up to the Memory: line's available memory.
 func TestBuddyinfo(t *testing.T) {
-	r := q.Boot(t, q.Config{Mem: "5G", Append: "buddyinfo slabinfo buddy=default page_poison=0 exit_at_idle"})
+	r := q.Boot(t, q.Config{Mem: "5G", Append: "buddyinfo slabinfo vmallocinfo buddy=default page_poison=0 exit_at_idle"})
 	mustExit(t, r, q.ExitSuccess)
 	if strings.Contains(r.Output, "Unknown kernel command line parameters") {
 		t.Fatalf("an option of the page allocator is unknown\n%s", r.Describe())
@@ -136,8 +138,12 @@ func TestBuddyinfo(t *testing.T) {
 	for _, l := range slabinfo(t, r) {
 		slabPages += l.numSlabs * l.pages
 	}
-	if strings.Join(zones, ",") != "DMA,DMA32,Normal" || slabPages == 0 || (free+slabPages)*4 != avail {
-		t.Fatalf("buddyinfo zones %v, %dK free + %dK in slabs, Memory: says %dK\n%s", zones, free*4, slabPages*4, avail, r.Describe())
+	// And the kernel threads' stacks, vmalloc'd, with the page tables of
+	// the vmalloc area that map them.
+	stacks := threadStackPages(t, r)
+	if strings.Join(zones, ",") != "DMA,DMA32,Normal" || slabPages == 0 || (free+slabPages+stacks+VMALLOC_STACK_TABLES)*4 != avail {
+		t.Fatalf("buddyinfo zones %v, %dK free + %dK in slabs + %dK kernel stacks + %dK page tables, Memory: says %dK\n%s",
+			zones, free*4, slabPages*4, stacks*4, VMALLOC_STACK_TABLES*4, avail, r.Describe())
 	}
 }
 
@@ -251,4 +257,29 @@ func TestMemblockDiscard(t *testing.T) {
 	if m == nil || atoi(m[4]) < 2 {
 		t.Fatalf("the grown arrays were not freed: %v\n%s", m, r.Describe())
 	}
+}
+
+// VMALLOC_STACK_TABLES: the page tables the first vmalloc area takes, a
+// PUD, a PMD and a page table (the area's PGD entry is new): the kernel
+// threads' stacks are the first (kernel/sched alloc_thread_stack_node).
+const VMALLOC_STACK_TABLES = 3
+
+// threadStackPages counts the pages of the kernel threads' stacks in the
+// vmallocinfo the kernel printed: kernel_init's and kthreadd's, each
+// THREAD_SIZE.
+func threadStackPages(t *testing.T, r *q.Result) uint64 {
+	t.Helper()
+	var pages, n uint64
+	for _, l := range r.Lines() {
+		if i := strings.Index(l, "] 0x"); i > 0 && strings.Contains(l, "alloc_thread_stack_node") {
+			if m := vmallocRE.FindStringSubmatch(strings.TrimRight(l[i+2:], "\r")); m != nil {
+				pages += atoi(m[4])
+				n++
+			}
+		}
+	}
+	if n != 2 || pages != 2*sched.THREAD_SIZE/asm.PAGE_SIZE {
+		t.Fatalf("vmallocinfo: %d kernel stacks of %d pages in all, want kernel_init's and kthreadd's\n%s", n, pages, r.Describe())
+	}
+	return pages
 }

@@ -330,6 +330,21 @@ func endsAtStartup64(t *testing.T, out string, n int) {
 	}
 }
 
+// endsAtRetFromFork checks that each of the n backtraces in out ends at
+// ret_from_fork_asm, the first frame of a kernel thread (kernel/sched).
+func endsAtRetFromFork(t *testing.T, out string, n int) {
+	t.Helper()
+	b := bottoms(out)
+	for _, l := range b {
+		if !regexp.MustCompile(`^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64/entry\.ret_from_fork_asm \(\) at .*entry_64\.s:\d+$`).MatchString(l) {
+			t.Fatalf("a backtrace ends at %q, not at ret_from_fork_asm\n%s", l, out)
+		}
+	}
+	if len(b) != n {
+		t.Fatalf("%d backtraces, want %d\n%s", len(b), n, out)
+	}
+}
+
 // TestGDBBreakByName: `break start_kernel` as typed stops in kmain.go; bt
 // ends at the bottom of the boot stack with arguments and no ?? frame; Go
 // variables print by their Linux names.
@@ -355,11 +370,13 @@ func TestGDBBreakByName(t *testing.T) {
 	endsAtStartup64(t, r.out, 2)
 }
 
-// TestGDBHelpers: the lx-style commands at the idle loop, each checked
-// against the state it describes.
+// TestGDBHelpers: the lx-style commands at rest_init (the boot done,
+// before the first kernel thread's stack appears in the vmalloc area, so
+// that the page tables are those the kernel's own ptdump printed), each
+// checked against the state it describes.
 func TestGDBHelpers(t *testing.T) {
 	t.Parallel()
-	r := runGDB(t, "ptdump", false, "break cpu_startup_entry", "continue",
+	r := runGDB(t, "ptdump", false, "break rest_init", "continue",
 		"gk-dmesg", "gk-e820", "gk-e820 firmware", "gk-memblock",
 		"gk-pgtable &start_kernel", "gk-pgtable 0xffff888002000000", "gk-pgtable 0x0000800000000000",
 		"gk-pgtable 0x1000", "gk-ptdump", "gk-gdt", "gk-idt", "gk-cr", "help gk-pgtable", "gk-e820 nonsense")
@@ -370,13 +387,13 @@ func TestGDBHelpers(t *testing.T) {
 		`(?m)^ memory\.cnt  = 0x2$`,
 		`(?m)^ reserved\[0x\d\]\t\[0x0000000001000000-0x0000000001[1-3][0-9a-f]{5}\]`,
 		// Kernel text: a 4K PTE, present, not writable, executable.
-		`(?m)^PTE \[\s*\d+\] @ 0x[0-9a-f]+ = 0x00000000010[0-9a-f]{5}  P A D GLB$`,
-		`→ physical 0x10[0-9a-f]{5}: 4K page, present, read-only, executable, kernel-only, global`,
+		`(?m)^PTE \[\s*\d+\] @ 0x[0-9a-f]+ = 0x0000000001[0-9a-f]{6}  P A D GLB$`,
+		`→ physical 0x1[0-9a-f]{6}: 4K page, present, read-only, executable, kernel-only, global`,
 		// The direct map: a 2M page with NX.
 		`(?m)^PMD \[ 16\] @ 0x[0-9a-f]+ = 0x80000000020001e3  P RW A D PSE GLB NX$`,
 		`0xffff888002000000 → physical 0x2000000: 2M page \(large\), present, writable, no-execute \(NX\)`,
 		`0x1000 is not mapped: an access faults`,
-		`---\[ High Kernel Mapping \]---\n0xffffffff81000000-0xffffffff810[0-9a-f]{5}\s+\d+K\s+ro\s+GLB x  pte`,
+		`---\[ High Kernel Mapping \]---\n0xffffffff81000000-0xffffffff81[0-9a-f]{6}\s+\d+K\s+ro\s+GLB x  pte`,
 		`(?m)^0x0010 code 64-bit  base 0x0 limit 0xffffffff RX DPL 0 A  ← CS$`,
 		// The final IDT (trap_init): the stubs by their Linux 4.x names,
 		// #DF on IST 1, int $0x80 open to user mode.
@@ -468,21 +485,33 @@ func TestGDBOops(t *testing.T) {
 				t.Errorf("p/x last_trap.Cr2: want 0x40, the field lkdtm_ACCESS_NULL read\n%s", r.out)
 			}
 			want := append([]string{}, c.frames...)
+			if c.typ == "EARLY" {
+				// Before rest_init: on the boot stack, from startup_64.
+				want = append(want, `(?m)^#\d+ +0x[0-9a-f]+ in main\.start_kernel \(\)`,
+					`(?m)^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64\.startup_64_high \(\)`)
+			} else {
+				// In kernel_init, pid 1: its own stack ends at the frame
+				// copy_thread built (kernel/sched).
+				want = append(want, `(?m)^#\d+ +0x[0-9a-f]+ in main\.kernel_init \(`,
+					`(?m)^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64/entry\.ret_from_fork_asm \(\)`)
+			}
 			want = append(want,
-				`(?m)^#\d+ +0x[0-9a-f]+ in main\.start_kernel \(\)`,
-				`(?m)^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64\.startup_64_high \(\)`,
 				`(?m)^CR2  0x0000000000000[0-9a-f]{3}  last page-fault address$`,
 				// gk-ptregs: the innermost trap frame, the faulting code's.
 				`(?m)^pt_regs at 0x[0-9a-f]+: vector 14 \(#PF\), error code 0x0$`,
 				`(?m)^RIP: 0010:0xffffffff81[0-9a-f]{6} <(lkdtm_ACCESS_NULL|runtime\.[a-zA-Z]+)\+0x[0-9a-f]+>$`,
-				`(?m)^RSP: 0018:ffffffff81[0-9a-f]{6} EFLAGS: [0-9a-f]{8} \[ [A-Z ]+ \]$`,
+				`(?m)^RSP: 0018:(ffffffff81[0-9a-f]{6}|ffffc9[0-9a-f]{10}) EFLAGS: [0-9a-f]{8} \[ [A-Z ]+ \]$`,
 				`(?m)^RAX: [0-9a-f]{16} RBX: [0-9a-f]{16} RCX: [0-9a-f]{16}$`,
 				`(?m)^R13: [0-9a-f]{16} R14: [0-9a-f]{16} R15: [0-9a-f]{16}$`)
 			inOrder(t, r.out, want...)
 			if strings.Contains(frames(r.out), "??") {
 				t.Fatalf("bt shows ??\n%s", r.out)
 			}
-			endsAtStartup64(t, r.out, 1)
+			if c.typ == "EARLY" {
+				endsAtStartup64(t, r.out, 1)
+			} else {
+				endsAtRetFromFork(t, r.out, 1)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"gokern/internal/kcheck"
 	q "gokern/internal/qemutest"
 	"gokern/kallsyms"
+	"gokern/kernel/sched"
 )
 
 // TestKernelGoRules runs the kernel-Go checker (DESIGN.md §4) over the
@@ -81,8 +82,8 @@ func TestRuntimeLayout(t *testing.T) {
 			t.Errorf("runtime.g.%s at offset %d, the kernel assumes %d", name, got, o)
 		}
 	}
-	if g.ByteSize > amd64.G_SIZE {
-		t.Errorf("runtime.g is %d bytes, gStatic reserves %d", g.ByteSize, amd64.G_SIZE)
+	if g.ByteSize > amd64.G_SIZE || g.ByteSize > sched.G_SIZE {
+		t.Errorf("runtime.g is %d bytes, gStatic reserves %d, a task's g %d", g.ByteSize, amd64.G_SIZE, sched.G_SIZE)
 	}
 	if m.ByteSize > kallsyms.M_SIZE {
 		t.Errorf("runtime.m is %d bytes, kallsyms lends %d", m.ByteSize, kallsyms.M_SIZE)

@@ -15,6 +15,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	q "gokern/internal/qemutest"
+	"gokern/kernel/sched"
 	"gokern/traps"
 )
 
@@ -161,9 +162,10 @@ func checkGuardHit(t *testing.T, r *q.Result) {
 	_, rsp := checkOops(t, r)
 	// RSP may sit exactly at the stack's bottom: the push that faulted
 	// wrote below it, into the guard page (which frame gets there depends
-	// on the handlers' frame sizes).
-	if hit >= lo || hit < lo-asm.PAGE_SIZE || rsp > lo || rsp < lo-asm.PAGE_SIZE || hi-lo+1 != 128<<10 {
-		t.Errorf("guard page hit at %#x, RSP %#x; stack %#x..%#x (128 KiB, guard page below)", hit, rsp, lo, hi)
+	// on the handlers' frame sizes). lkdtm runs in kernel_init, a kernel
+	// thread: its stack is THREAD_SIZE bytes (kernel/sched).
+	if hit >= lo || hit < lo-asm.PAGE_SIZE || rsp > lo || rsp < lo-asm.PAGE_SIZE || hi-lo+1 != sched.THREAD_SIZE {
+		t.Errorf("guard page hit at %#x, RSP %#x; stack %#x..%#x (%d KiB, guard page below)", hit, rsp, lo, hi, sched.THREAD_SIZE>>10)
 	}
 	if !strings.Contains(r.Output, "CR2: "+m[1]+" ") {
 		t.Errorf("CR2 is not %s\n%s", m[1], r.Describe())

@@ -302,18 +302,24 @@ func TestVmlinuxAliases(t *testing.T) {
 			t.Errorf("DWARF variable %s: type %v (%v)", n, typ, err)
 		}
 	}
-	if r.EndOfStack != 2 {
-		t.Errorf("%d functions marked outermost, want 2 (startup_64_high, secondary_startup_64)", r.EndOfStack)
+	// The bottoms of stacks: the boot CPU's, each AP's
+	// (secondary_startup_64) and every kernel thread's (kernel/sched's
+	// first frame returns into ret_from_fork_asm).
+	outermost := []string{"gokern/arch/amd64.startup_64_high.abi0", "gokern/arch/amd64.secondary_startup_64.abi0",
+		"gokern/arch/amd64/entry.ret_from_fork_asm.abi0"}
+	if r.EndOfStack != len(outermost) {
+		t.Errorf("%d functions marked outermost, want %d (%v)", r.EndOfStack, len(outermost), outermost)
 	}
-	// .debug_frame: the FDEs of startup_64_high and secondary_startup_64
-	// (the bottom of the boot CPU's stack and of each AP's) start with
-	// DW_CFA_undefined rip.
+	// .debug_frame: their FDEs start with DW_CFA_undefined rip.
 	frame := f.Section(".debug_frame")
 	fb, _ := frame.Data()
-	high := byName["gokern/arch/amd64.startup_64_high.abi0"]
-	second := byName["gokern/arch/amd64.secondary_startup_64.abi0"]
-	if len(high) != 1 || len(second) != 1 {
-		t.Fatalf("startup_64_high.abi0: %v, secondary_startup_64.abi0: %v", high, second)
+	bottom := map[uint64]bool{}
+	for _, name := range outermost {
+		s := byName[name]
+		if len(s) != 1 {
+			t.Fatalf("%s: %v", name, s)
+		}
+		bottom[s[0].Value] = true
 	}
 	var clobbered []byte
 	for _, r := range goClobbered {
@@ -334,8 +340,7 @@ func TestVmlinuxAliases(t *testing.T) {
 				t.Fatalf("FDE at %#x points at %#x, not a CIE", off, cie)
 			}
 			undef := body[20] == dwCfaUndefined && body[21] == dwRegRIP
-			pc := binary.LittleEndian.Uint64(body[4:])
-			isHigh := pc == high[0].Value || pc == second[0].Value
+			isHigh := bottom[binary.LittleEndian.Uint64(body[4:])]
 			if undef != isHigh {
 				t.Errorf("FDE at %#x for %#x: undefined rip %v", off, binary.LittleEndian.Uint64(body[4:]), undef)
 			}
@@ -345,7 +350,7 @@ func TestVmlinuxAliases(t *testing.T) {
 		}
 		off += 4 + n
 	}
-	if marked != 2 || cies == 0 {
+	if marked != len(outermost) || cies == 0 {
 		t.Errorf("%d FDEs marked, %d CIEs", marked, cies)
 	}
 }

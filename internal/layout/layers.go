@@ -54,7 +54,6 @@ var Layers = []Layer{
 	{"gokern/include/uapi", "include/uapi (errno, fcntl, stat, dirent, termbits, ioctls, poll)", nil},
 	{"gokern/lib/crc32", "lib/crc32.c", nil},
 	{"gokern/lib/zlib_inflate", "lib/zlib_inflate, lib/decompress_inflate.c", []string{"gokern/lib/crc32"}},
-	{"gokern/kernel/sched", "kernel/sched/wait.c: wait queues over the scheduler's hooks", nil},
 	// Devices.
 	{"gokern/drivers/debugexit", "QEMU hw/misc/debugexit.c", []string{asm}},
 	{"gokern/drivers/i8253", "drivers/clocksource/i8253.c", []string{asm}},
@@ -62,7 +61,7 @@ var Layers = []Layer{
 	{"gokern/drivers/acpi", "drivers/acpi (tables.c, acpica/tb*.c), include/acpi/actbl*.h", []string{asm, printk}},
 	// The core: panic, the clock.
 	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
-	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick", nil},
+	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick, timers", []string{asm}},
 	{"gokern/kernel/cpumask", "include/linux/cpumask.h, kernel/cpu.c's masks", []string{asm}},
 	{"gokern/kernel/smp", "kernel/smp.c: smp_call_function", []string{asm, printk, "gokern/kernel/cpumask"}},
 	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253"}},
@@ -77,6 +76,9 @@ var Layers = []Layer{
 	{"gokern/mm/slab", "include/linux/slab.h: typed caches (KMEM_CACHE)", []string{printk, kunit, asm, "gokern/mm"}},
 	{"gokern/kernel/irq", "kernel/irq: irq_desc, irq_chip, request_irq", []string{asm, printk, "gokern/mm", "gokern/mm/slab"}},
 	{"gokern/arch/amd64/entry", "arch/x86/entry (entry_64.S, idtentry)", []string{asm, printk}},
+	{"gokern/kernel/sched", "kernel/sched, kernel/fork.c, kernel/kthread.c, schedule_timeout (kernel/time/timer.c), __switch_to (arch/x86/kernel/process_64.c)",
+		[]string{asm, printk, kallsyms, kunit, "gokern/paging", "gokern/kernel", "gokern/kernel/time", "gokern/mm", "gokern/mm/slab",
+			"gokern/arch/amd64/entry", "gokern/arch/amd64/tsc"}},
 	{"gokern/traps", "arch/x86/kernel/traps.c, idt.c, dumpstack.c, arch/x86/mm/fault.c, extable.c", []string{asm, printk, kallsyms,
 		cmdline, kunit, "gokern/paging", "gokern/kernel", "gokern/drivers/debugexit", "gokern/drivers/serial8250",
 		"gokern/arch/amd64/tsc", "gokern/arch/amd64/entry"}},

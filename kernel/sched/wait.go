@@ -1,15 +1,19 @@
-// Package sched holds what the rest of the kernel needs from the
-// scheduler before there is one: wait queues (Linux kernel/sched/wait.c,
-// include/linux/wait.h) and the primitives beneath them — the current
-// task, set_current_state, schedule, wake_up_process, signal_pending —
-// as hooks the scheduler will set (issue 14 item 1). The file side (pipes,
-// the tty, FIFO opens) sleeps and wakes only through this package, so the
-// scheduler can land under it without changing the callers.
-//
-// Sleeping follows Linux's pattern, which has no lost wake-up: the sleeper
-// queues itself and sets its state to TASK_INTERRUPTIBLE before it tests
-// the condition; a waker that makes the condition true after the test
-// finds it queued and sets it running, so schedule() returns at once.
+package sched
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+)
+
+// Wait queues. Linux: kernel/sched/wait.c (prepare_to_wait, finish_wait,
+// __wake_up), include/linux/wait.h (wait_event,
+// wait_event_interruptible). A sleeper queues an entry naming itself and
+// sets a sleeping state, then tests its condition once more, then calls
+// schedule(); a waker makes the condition true, then wakes the queued
+// tasks. Because the state is set before the last test, a wake-up between
+// the test and schedule() is never lost: try_to_wake_up finds the task
+// still on its run queue and sets it running, and its schedule() keeps it.
 //
 //	for {
 //		sched.Prepare_to_wait(wq, &wait, sched.TASK_INTERRUPTIBLE)
@@ -19,22 +23,18 @@
 //	}
 //	sched.Finish_wait(wq, &wait)
 //
-// Wait_event_interruptible does exactly that.
-package sched
+// The primitives underneath — the current task, set_current_state,
+// schedule, wake_up_process — are reached through Hooks, which
+// Sched_init points at the scheduler: so the file side's host tests
+// (fs, drivers/tty) can run sleepers on goroutines with Hooks of their
+// own, and code that sleeps before sched_init (none should) gets -EAGAIN
+// from Wait_event_interruptible instead of a crash. The queue is also
+// changed from interrupt handlers (the tty's receive interrupt wakes
+// readers), so every change is made with interrupts off, through
+// Hooks.Irq_save/Irq_restore (nil in host tests).
 
-import "unsafe"
-
-// Task states (include/linux/sched.h).
-const (
-	TASK_RUNNING         = 0
-	TASK_INTERRUPTIBLE   = 1
-	TASK_UNINTERRUPTIBLE = 2
-)
-
-// Hooks are the scheduler's primitives. Until they are set (no scheduler
-// yet: one flow of control, the boot CPU's) nothing can sleep, and
-// Wait_event_interruptible says so with -EAGAIN. Tasks are opaque words
-// here (the scheduler's *task_struct as a uintptr).
+// Hooks are the scheduler's primitives, as the wait queues use them.
+// Tasks are words here (the scheduler's *Task_struct as a uintptr).
 var Hooks struct {
 	// Current returns the running task (Linux current).
 	Current func() uintptr
@@ -47,16 +47,19 @@ var Hooks struct {
 	// wake_up_process / try_to_wake_up).
 	Wake_up_process func(task uintptr)
 	// Signal_pending reports a signal for the current task (Linux
-	// signal_pending(current)).
+	// signal_pending(current)); nil until there are signals.
 	Signal_pending func() bool
 	// Schedule_timeout sleeps as Schedule does, but at most timeout
 	// jiffies, and returns the jiffies left (0: the time ran out)
-	// (Linux schedule_timeout). Nil: nothing can sleep with a timeout.
+	// (Linux schedule_timeout).
 	Schedule_timeout func(timeout int64) int64
+	// Irq_save and Irq_restore bracket every change to a queue (Linux's
+	// wait_queue_head lock is spin_lock_irqsave).
+	Irq_save    func() uint64
+	Irq_restore func(flags uint64)
 }
 
-// EAGAIN, ERESTARTSYS: include/uapi (not imported: this package sits
-// below everything).
+// EAGAIN, ERESTARTSYS (include/uapi is above this package).
 const (
 	eagain      = 11
 	erestartsys = 512
@@ -66,8 +69,8 @@ const (
 // the sleeper's kernel stack, as Linux's DEFINE_WAIT does, and the queue
 // links entries by address (uintptr): a Go pointer from the queue to a
 // stack would make the compiler move the entry to the Go heap. A kernel
-// stack never moves, so the address stays good while the entry is
-// queued (host tests that sleep on goroutines keep their stacks still).
+// stack never moves (no stack growth), so the address stays good while
+// the entry is queued.
 type Wait_queue_entry struct {
 	Private uintptr // the task
 	next    uintptr // *Wait_queue_entry
@@ -80,11 +83,27 @@ type Wait_queue_head struct {
 	head uintptr // *Wait_queue_entry
 }
 
-// entry is the queued entry at address a.
-func entry(a uintptr) *Wait_queue_entry { return (*Wait_queue_entry)(unsafe.Add(nil, a)) }
+// wq_entry is the queued entry at address a.
+func wq_entry(a uintptr) *Wait_queue_entry { return (*Wait_queue_entry)(unsafe.Add(nil, a)) }
 
 // addr is e's address, hidden from escape analysis.
 func addr(e *Wait_queue_entry) uintptr { return uintptr(unsafe.Pointer(e)) }
+
+func wq_lock() uint64 {
+	if Hooks.Irq_save != nil {
+		return Hooks.Irq_save()
+	}
+	return 0
+}
+
+func wq_unlock(flags uint64) {
+	if Hooks.Irq_restore != nil {
+		Hooks.Irq_restore(flags)
+	}
+}
+
+// Init_waitqueue_head makes wq empty (Linux init_waitqueue_head).
+func Init_waitqueue_head(wq *Wait_queue_head) { wq.head = 0 }
 
 // Can_sleep reports whether a scheduler is there to sleep with.
 func Can_sleep() bool {
@@ -94,6 +113,7 @@ func Can_sleep() bool {
 // Prepare_to_wait queues wait on wq (once) and sets the current task's
 // state (Linux prepare_to_wait).
 func Prepare_to_wait(wq *Wait_queue_head, wait *Wait_queue_entry, state int) {
+	flags := wq_lock()
 	if !wait.queued {
 		wait.Private = Hooks.Current()
 		wait.next = wq.head
@@ -101,22 +121,24 @@ func Prepare_to_wait(wq *Wait_queue_head, wait *Wait_queue_entry, state int) {
 		wait.queued = true
 	}
 	Hooks.Set_current_state(state)
+	wq_unlock(flags)
 }
 
 // Finish_wait sets the task running and takes wait off wq (Linux
 // finish_wait).
 func Finish_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
 	Hooks.Set_current_state(TASK_RUNNING)
-	if !wait.queued {
-		return
-	}
-	for pp := &wq.head; *pp != 0; pp = &entry(*pp).next {
-		if *pp == addr(wait) {
-			*pp = wait.next
-			break
+	flags := wq_lock()
+	if wait.queued {
+		for pp := &wq.head; *pp != 0; pp = &wq_entry(*pp).next {
+			if *pp == addr(wait) {
+				*pp = wait.next
+				break
+			}
 		}
+		wait.queued, wait.next = false, 0
 	}
-	wait.queued, wait.next = false, 0
+	wq_unlock(flags)
 }
 
 // Wake_up_interruptible wakes every task on wq (Linux
@@ -126,21 +148,27 @@ func Wake_up_interruptible(wq *Wait_queue_head) {
 	if Hooks.Wake_up_process == nil {
 		return
 	}
-	for w := wq.head; w != 0; w = entry(w).next {
-		Hooks.Wake_up_process(entry(w).Private)
+	flags := wq_lock()
+	for w := wq.head; w != 0; w = wq_entry(w).next {
+		Hooks.Wake_up_process(wq_entry(w).Private)
 	}
+	wq_unlock(flags)
 }
 
-// Wake_up is Wake_up_interruptible (gokern's sleepers are all
-// interruptible).
+// Wake_up is Wake_up_interruptible: it wakes interruptible and
+// uninterruptible sleepers alike (Linux wake_up, with no exclusive
+// waiters).
 func Wake_up(wq *Wait_queue_head) { Wake_up_interruptible(wq) }
+
+// Wake_up_all wakes every sleeper of wq (Linux wake_up_all).
+func Wake_up_all(wq *Wait_queue_head) { Wake_up_interruptible(wq) }
 
 // Waitqueue_active reports whether anyone sleeps on wq (Linux
 // waitqueue_active).
 func Waitqueue_active(wq *Wait_queue_head) bool { return wq.head != 0 }
 
 // Signal_pending is Linux's signal_pending(current); false with no
-// scheduler.
+// signals.
 func Signal_pending() bool { return Hooks.Signal_pending != nil && Hooks.Signal_pending() }
 
 // Wait_event_interruptible sleeps on wq until cond() holds: 0, or
@@ -169,4 +197,41 @@ func Wait_event_interruptible(wq *Wait_queue_head, cond func() bool) int {
 	}
 	Finish_wait(wq, &wait)
 	return ret
+}
+
+// Wait_event sleeps, uninterruptibly, until cond() is true (Linux
+// wait_event). cond must not escape: the closure stays on the caller's
+// stack.
+func Wait_event(wq *Wait_queue_head, cond func() bool) {
+	if cond() {
+		return
+	}
+	var wait Wait_queue_entry
+	for {
+		Prepare_to_wait(wq, &wait, TASK_UNINTERRUPTIBLE)
+		if cond() {
+			break
+		}
+		Hooks.Schedule()
+	}
+	Finish_wait(wq, &wait)
+}
+
+// The scheduler's side of Hooks (set by Sched_init).
+
+func hook_current() uintptr { return asm.This_cpu().Current_task }
+
+func hook_set_current_state(state int) { Set_current_state(uint32(state)) }
+
+func hook_wake_up_process(task uintptr) { Wake_up_process((*Task_struct)(asm.KernelPtr(task))) }
+
+// set_wait_hooks points Hooks at the scheduler.
+func set_wait_hooks() {
+	Hooks.Current = hook_current
+	Hooks.Set_current_state = hook_set_current_state
+	Hooks.Schedule = Schedule
+	Hooks.Wake_up_process = hook_wake_up_process
+	Hooks.Schedule_timeout = Schedule_timeout
+	Hooks.Irq_save = asm.Arch_local_irq_save
+	Hooks.Irq_restore = asm.Arch_local_irq_restore
 }

@@ -14,13 +14,14 @@ var Tick_stamp func()
 func Do_timer(ticks uint64) { atomic.AddUint64(&Jiffies_64, ticks) }
 
 // tick_periodic is one tick of the one CPU that keeps time (Linux
-// tick_periodic: do_timer, then update_process_times, which has nothing
-// to do until there is a scheduler).
+// tick_periodic: do_timer, then update_process_times: the expired timers
+// and the scheduler's tick).
 func tick_periodic() {
 	Do_timer(1)
 	if Tick_stamp != nil {
 		Tick_stamp()
 	}
+	update_process_times()
 }
 
 // Tick_handle_periodic is the clock event handler of a periodic tick

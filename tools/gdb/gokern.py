@@ -20,7 +20,7 @@
 #   - lets continue/next/stepi go on from a hardware breakpoint hit in real
 #     mode, where gdb does not recognise IP as its breakpoint's address;
 #   - adds gk-* commands in the style of Linux's lx-*: gk-dmesg, gk-e820,
-#     gk-memblock, gk-buddyinfo, gk-page, gk-slabinfo, gk-vmallocinfo,
+#     gk-memblock, gk-buddyinfo, gk-page, gk-slabinfo, gk-vmallocinfo, gk-ps,
 #     gk-pgtable, gk-ptdump, gk-gdt,
 #     gk-idt, gk-cr, ... They
 #     read the kernel's own variables by their Linux names through DWARF,
@@ -1332,6 +1332,142 @@ mm/slab_common.c slab_show; the kernel prints the same with "slabinfo")."""
         entries = [int(e) for e in slice_elems(ac["Entry"], avail)]
         out.append("per-CPU array: %d of %d objects (batch %d)%s" % (avail, int(ac["Limit"]), int(ac["Batchcount"]),
                                                                     (": " + " ".join("%#x" % e for e in reversed(entries[-4:])) + (" ..." if avail > 4 else "")) if avail else ""))
+        gdb.write("\n".join(out) + "\n")
+
+
+# The scheduler's own functions, which wchan looks past (kernel/sched
+# In_sched_functions: the two lists must agree).
+SCHED_FUNCTIONS = {
+    "gokern/kernel/sched.Schedule", "gokern/kernel/sched.__schedule", "gokern/kernel/sched.context_switch",
+    "gokern/kernel/sched.X__switch_to", "gokern/arch/amd64/entry.X__switch_to_asm",
+    "gokern/kernel/sched.Schedule_timeout", "gokern/kernel/sched.Schedule_timeout_uninterruptible",
+    "gokern/kernel/sched.Wait_for_completion", "gokern/kernel/sched.Wait_event",
+    "gokern/kernel/sched.Wait_event_interruptible", "gokern/kernel/sched.Yield",
+    "gokern/kernel/sched.preempt_schedule_irq", "gokern/kernel/sched.preempt_schedule",
+    "gokern/kernel/sched.Schedule_preempt_disabled", "gokern/kernel/sched.Schedule_idle",
+}
+TASK_STATES = [(0x20, "Z"), (0x1, "S"), (0x2, "D"), (0x80, "X"), (0x800, "N")]
+
+
+def task_state_char(t):
+    """Linux task_state_to_char, as kernel/sched State_char."""
+    if int(t["Exit_state"]) & 0x20:
+        return "Z"
+    state = int(t["State"])
+    if state == 0:
+        return "R"
+    for bit, c in TASK_STATES[1:]:
+        if state & bit:
+            return c
+    return "?"
+
+
+def func_name(pc):
+    try:
+        b = gdb.block_for_pc(pc)
+    except RuntimeError:
+        return None
+    while b is not None and b.function is None:
+        b = b.superblock
+    return b.function.name if b is not None else None
+
+
+def task_frames(t):
+    """The return addresses on a switched-out task's stack, innermost
+    first, by the frame pointers from the BP __switch_to_asm saved; ends at
+    the BP of 0 copy_thread put in a new task's first frame."""
+    lo = int(t["Stack"])
+    hi = lo + int(t["Stack_size"])
+    bp = int.from_bytes(read(int(t["Thread"]["Sp"]) + 5 * 8, 8), "little")
+    frames = [int.from_bytes(read(int(t["Thread"]["Sp"]) + 6 * 8, 8), "little")]
+    while lo <= bp and bp + 16 <= hi and len(frames) < 64:
+        frames.append(int.from_bytes(read(bp + 8, 8), "little"))
+        bp = int.from_bytes(read(bp, 8), "little")
+    return frames
+
+
+def task_wchan(t):
+    """Where a sleeping task waits (kernel/sched Get_wchan): the first
+    caller outside the scheduler, by the frame pointers from the BP that
+    __switch_to_asm saved."""
+    if int(t["On_cpu"]) or int(t["Stack"]) == 0 or int(t["State"]) & 0x800 or int(t["Thread"]["Sp"]) == 0:
+        return None
+    lo = int(t["Stack"])
+    hi = lo + int(t["Stack_size"])
+    bp = int.from_bytes(read(int(t["Thread"]["Sp"]) + 5 * 8, 8), "little")
+    for _ in range(32):
+        if bp < lo or bp + 16 > hi:
+            return None
+        ret = int.from_bytes(read(bp + 8, 8), "little")
+        name = func_name(ret - 1)
+        if name not in SCHED_FUNCTIONS:
+            return name
+        bp = int.from_bytes(read(bp, 8), "little")
+    return None
+
+
+def all_tasks():
+    """init_task, then every task on its Tasks list (kernel/sched
+    For_each_process)."""
+    init = kvar("init_task", "the task list", "sched_init in start_kernel")
+    if int(init["Tasks"]["Next"]) == 0:
+        raise GkError("the scheduler is not initialised yet: sched_init (in start_kernel, after trap_init) has not run")
+    typ = go_type("gokern/kernel/sched.Task_struct", "struct task_struct")
+    return [init] + list_entries(init["Tasks"], typ, "Tasks")
+
+
+@register
+class GkPs(GkCommand):
+    """List the tasks as ps does: pid, parent, state, name, kernel stack, switches, wchan.
+Usage: gk-ps [PID]
+One line per task, init_task (pid 0, the idle task) first, in the columns
+the kernel prints with "ps" on its command line (kernel/sched Show_state;
+Linux's SysRq-T, show_state): the state letter is Linux's (R running or
+runnable, S sleeping, D uninterruptible, Z zombie, N new); WCHAN is where
+a sleeping task waits, found by walking its frame pointers from the frame
+__switch_to_asm saved. The running task is marked with a '>'.
+With a pid, the switched-out task's call chain, innermost first: what bt
+would show if that task were running (gdb only unwinds the running one)."""
+
+    name = "gk-ps"
+
+    def run(self, arg, from_tty):
+        tasks = all_tasks()
+        if arg:
+            self.show_task(tasks, arg)
+            return
+        out = ["  PID  PPID S COMM             STACK                                  NVCSW NIVCSW WCHAN"]
+        for t in tasks:
+            parent = t["Real_parent"]
+            ppid = int(parent.dereference()["Pid"]) if int(parent) else 0
+            lo = int(t["Stack"])
+            end = lo + int(t["Stack_size"]) - 1 if lo else -1
+            out.append("%5d %5d %s %-16s %016x-%016x %6d %6d %s%s" % (
+                int(t["Pid"]), ppid, task_state_char(t), cstr(t["Comm"]), lo, end & 0xffffffffffffffff,
+                int(t["Nvcsw"]), int(t["Nivcsw"]), task_wchan(t) or "-", "  >" if int(t["On_cpu"]) else ""))
+        gdb.write("\n".join(out) + "\n")
+
+    def show_task(self, tasks, arg):
+        try:
+            pid = int(arg, 0)
+        except ValueError:
+            raise GkError("gk-ps takes a pid, not %r" % arg)
+        for t in tasks:
+            if int(t["Pid"]) == pid:
+                break
+        else:
+            raise GkError("no task with pid %d (gk-ps lists them)" % pid)
+        name = cstr(t["Comm"])
+        if int(t["On_cpu"]):
+            raise GkError("pid %d (%s) is running on the CPU: bt shows its frames" % (pid, name))
+        if int(t["Stack"]) == 0:
+            raise GkError("pid %d (%s) has no stack (it died)" % (pid, name))
+        out = ["pid %d (%s), state %s, switched out with SP %#x:" % (pid, name, task_state_char(t), int(t["Thread"]["Sp"]))]
+        for i, pc in enumerate(task_frames(t)):
+            where = func_name(pc - 1) or "??"
+            sal = gdb.find_pc_line(pc - 1)
+            loc = " (%s:%d)" % (sal.symtab.filename, sal.line) if sal.symtab else ""
+            out.append("#%-2d %#018x in %s%s" % (i, pc, where, loc))
         gdb.write("\n".join(out) + "\n")
 
 

@@ -65,3 +65,13 @@ func X__pa(x uint64) uint64 {
 // addresses, is not misled: kernel addresses are not Go-heap memory and
 // never move.
 func KernelPtr(va uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&va)) }
+
+// Noescape hides a pointer from the compiler's escape analysis (the Go
+// runtime's noescape): a wait-queue entry or a timer on a kernel stack
+// can be linked into a queue without the compiler moving it to the Go
+// heap. Kernel stacks never move (there is no stack growth), so the
+// pointer stays valid while the object is queued; the code that links it
+// unlinks it before the frame returns.
+//
+//go:nosplit
+func Noescape(p unsafe.Pointer) unsafe.Pointer { return KernelPtr(uintptr(p)) }

@@ -54,6 +54,10 @@ type Stack_info struct {
 type PcpuHot struct {
 	This_cpu_off uintptr // this structure's own address: GS:0
 	Cpu_number   int
+	// Current_task is the task running on this CPU, a *sched.Task_struct
+	// (Linux pcpu_hot.current_task, read by get_current). The scheduler
+	// writes it in __switch_to.
+	Current_task uintptr
 	// Top_of_stack is the top of the kernel stack of what runs on this CPU
 	// (Linux cpu_current_top_of_stack), also the TSS's RSP0.
 	Top_of_stack uintptr
@@ -66,8 +70,15 @@ type PcpuHot struct {
 	// entry_SYSCALL_64 between SYSCALL and the push of pt_regs (Linux
 	// 4.x rsp_scratch; since 4.17 the TSS's unused sp2).
 	Rsp_scratch uintptr
-	// Stacks: this CPU's stacks, indexed by STACK_TYPE_*.
+	// Stacks: this CPU's stacks, indexed by STACK_TYPE_*; the
+	// STACK_TYPE_TASK entry is the boot (idle task's) stack, a fixed part
+	// of the layout like the others.
 	Stacks [NR_STACK_TYPES]Stack_info
+	// Task_stack: the kernel stack of the task running on this CPU, with
+	// its g (Linux task_stack_page(current)); the scheduler rewrites it at
+	// every switch (kernel/sched __switch_to). Zero until then:
+	// Get_stack_info falls back on Stacks.
+	Task_stack Stack_info
 }
 
 // Get_stack_info finds the stack of this CPU that holds sp (Linux
@@ -76,6 +87,9 @@ type PcpuHot struct {
 //
 //go:nosplit
 func (p *PcpuHot) Get_stack_info(sp uintptr) (info *Stack_info, ok bool) {
+	if s := &p.Task_stack; s.End != 0 && sp >= s.Guard && sp < s.End {
+		return s, true
+	}
 	for i := range p.Stacks {
 		s := &p.Stacks[i]
 		if s.End == 0 {

@@ -118,6 +118,13 @@ TEXT ·common_interrupt(SB),NOSPLIT|NOFRAME,$0
 	CALL_GO(·irq_call)
 	MOVQ	0(SP), SP		// back to the interrupted stack
 	MOVQ	$0, const_PCPU_hardirq_stack_inuse(GS)
+	// Off the IRQ stack: the scheduler may switch away here (Linux
+	// irqentry_exit → preempt_schedule_irq), so its Go code runs on the
+	// interrupted task's stack with that stack's g. BX is regs again.
+	MOVQ	0(SP), AX		// the interrupted code's g
+	MOVQ	AX, (TLS)
+	LEAQ	(8+256)(SP), BX
+	CALL_GO(·irqentry_exit_call)
 	JMP	·error_return(SB)
 nested:
 	CALL_GO(·irq_call)
@@ -207,3 +214,50 @@ DATA ·Entry_SYSCALL_64_addr+0(SB)/8, $·entry_SYSCALL_64(SB)
 GLOBL ·Entry_SYSCALL_64_addr(SB), NOPTR|RODATA, $8
 DATA ·Ignore_sysret_addr+0(SB)/8, $·ignore_sysret(SB)
 GLOBL ·Ignore_sysret_addr(SB), NOPTR|RODATA, $8
+// __switch_to_asm(prev_sp *uintptr, next_sp, next_g uintptr): the stack
+// switch of a context switch (Linux entry_64.S __switch_to_asm). It
+// pushes the registers Linux's struct inactive_task_frame holds (BP, BX,
+// R12-R15: the C ABI's callee-saved ones; Go's ABI keeps only BP and R14,
+// but the frame is Linux's so that a new task's first frame reads alike),
+// stores SP in *prev_sp, loads next's SP, makes next's g current (the TLS
+// slot and R14: every Go prologue checks SP against g.stackguard0, so the
+// g must describe the stack SP is on from the first instruction after
+// the switch), pops next's registers, and returns on next's stack: into
+// next's own call of __switch_to_asm, or, for a task that never ran, into
+// ret_from_fork_asm, which copy_thread put at the top of its frame.
+TEXT ·X__switch_to_asm(SB),NOSPLIT|NOFRAME,$0-24
+	MOVQ	prev_sp+0(FP), AX
+	MOVQ	next_sp+8(FP), CX
+	MOVQ	next_g+16(FP), DX
+	PUSHQ	BP
+	PUSHQ	BX
+	PUSHQ	R12
+	PUSHQ	R13
+	PUSHQ	R14
+	PUSHQ	R15
+	MOVQ	SP, (AX)
+	MOVQ	CX, SP
+	MOVQ	DX, (TLS)
+	POPQ	R15
+	POPQ	R14
+	POPQ	R13
+	POPQ	R12
+	POPQ	BX
+	POPQ	BP
+	MOVQ	DX, R14
+	RET
+
+// ret_from_fork_asm: a new task's first instructions, reached by
+// __switch_to_asm's RET (Linux 6.x entry_64.S ret_from_fork_asm → the C
+// ret_from_fork, which calls schedule_tail and then the kernel thread's
+// function). BP is 0 (copy_thread's frame), so a backtrace ends here.
+// UNWIND_HINT_END_OF_STACK
+TEXT ·ret_from_fork_asm(SB),NOSPLIT|NOFRAME,$0
+	CALL	·ret_from_fork_call(SB)
+	// ret_from_fork_call never returns (the task exits in do_exit).
+	CLI
+	HLT
+	JMP	-2(PC)
+
+DATA ·ret_from_fork_pc+0(SB)/8, $·ret_from_fork_asm(SB)
+GLOBL ·ret_from_fork_pc(SB), NOPTR|RODATA, $8

@@ -112,9 +112,10 @@ func Test_kernel_wx(t *kunit.Kunit) {
 	}
 }
 
-// tlb_scratch is an unused kernel virtual page for the TLB test: the start
-// of the vmalloc area, empty until vmalloc exists.
-const tlb_scratch = paging.VMALLOC_START
+// tlb_scratch is an unused kernel virtual page for the TLB test: in the
+// vmalloc area, two PGD entries (1 TiB) in, where vmalloc's first-fit
+// allocations (kernel threads' stacks from rest_init on) do not reach.
+const tlb_scratch = paging.VMALLOC_START + 2<<39
 
 func scratch_pte() *paging.PTE {
 	pgd := paging.Pgd_offset(&asm.DirectMap, cr3_pgd(), tlb_scratch)

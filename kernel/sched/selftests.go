@@ -1,0 +1,407 @@
+package sched
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/arch/amd64/tsc"
+	"gokern/kallsyms"
+	ktime "gokern/kernel/time"
+	"gokern/kunit"
+	"gokern/mm"
+	"gokern/printk"
+)
+
+// The scheduler's KTAP selftests (selftest=sched_*). They run in
+// kernel_init, pid 1, a kernel thread like the ones they start, and check
+// the state behind each claim: pids and parents, counts of a ping-pong,
+// the switch counters, jiffies, register contents, the per-CPU data.
+
+// Test_sched_pids: kernel_init is pid 1, kthreadd pid 2, both children of
+// init_task (pid 0, the idle task, on the boot stack); a kthread is
+// kthreadd's child, created asleep; the running task's g and the per-CPU
+// data describe the stack SP is on.
+func Test_sched_pids(t *kunit.Kunit) {
+	cur := Get_current()
+	if cur == nil || cur.Pid != 1 || cur.Real_parent != &Init_task || cur.Flags&PF_KTHREAD == 0 {
+		t.Errorf("the selftests do not run in pid 1, a kthread child of init_task")
+		return
+	}
+	kd := Find_task_by_pid(2)
+	if kd == nil || kd != Kthreadd_task || kd.Name() != "kthreadd" || kd.Real_parent != &Init_task {
+		t.Errorf("pid 2 is not kthreadd, child of init_task")
+	}
+	it := &Init_task
+	if it.Pid != 0 || it.Flags&PF_IDLE == 0 || it.Name() != "swapper/0" || Cpu_rq(0).Idle != it {
+		t.Errorf("init_task: pid %d flags %#x comm %s", printk.Int(it.Pid), printk.Int(it.Flags), printk.Str(it.Name()))
+	}
+	sp := asm.Current_stack_pointer()
+	p := asm.This_cpu()
+	s := &p.Task_stack
+	if sp < cur.Stack || sp >= cur.Stack+cur.Stack_size || s.Begin != cur.Stack || s.G != cur.G_ptr || p.Top_of_stack != cur.Thread.Sp0 {
+		t.Errorf("SP %#x, task stack %#x-%#x, per-CPU task stack %#x-%#x", printk.Int(sp), printk.Int(cur.Stack),
+			printk.Int(cur.Stack+cur.Stack_size), printk.Int(s.Begin), printk.Int(s.End))
+	}
+	if g := *kallsyms.CurrentGSlot; g != cur.G_ptr || cur.G.Stack_lo != cur.Stack || cur.G.Stackguard0 != cur.Stack-asm.PAGE_SIZE+STACK_SMALL {
+		t.Errorf("TLS g %#x, task g %#x [%#x, %#x) guard %#x", printk.Int(g), printk.Int(cur.G_ptr),
+			printk.Int(cur.G.Stack_lo), printk.Int(cur.G.Stack_hi), printk.Int(cur.G.Stackguard0))
+	}
+	k := Kthread_create(never_runs, 0, "selftest")
+	if k == nil {
+		t.Errorf("kthread_create failed")
+		return
+	}
+	if k.Real_parent != Kthreadd_task || k.State != TASK_UNINTERRUPTIBLE || k.Pid <= 2 || k.Name() != "selftest" {
+		t.Errorf("new kthread: parent %d state %#x pid %d comm %s", printk.Int(k.Real_parent.Pid),
+			printk.Int(k.State), printk.Int(k.Pid), printk.Str(k.Name()))
+	}
+	// Stopped before it ever ran: kthread returns -EINTR for it.
+	if ret := Kthread_stop(k); ret != -4 {
+		t.Errorf("kthread_stop of a thread that never ran returned %d, want -4", printk.Int(ret))
+	}
+}
+
+func never_runs(uintptr) int { return 1 }
+
+// The ping-pong: two threads take turns through one wait queue.
+const PINGPONG_ROUNDS = 1000
+
+var pingpong struct {
+	wq    Wait_queue_head
+	turn  int
+	count [2]int
+	wrong int // a thread found the turn not its own after its wait
+}
+
+func pingpong_thread(id uintptr) int {
+	pp := &pingpong
+	for i := 0; i < PINGPONG_ROUNDS; i++ {
+		Wait_event(&pp.wq, func() bool { return pp.turn%2 == int(id) })
+		if pp.turn%2 != int(id) {
+			pp.wrong++
+		}
+		pp.turn++
+		pp.count[id]++
+		Wake_up_all(&pp.wq)
+	}
+	return 100 + int(id)
+}
+
+// Test_sched_waitqueue: two kernel threads ping-pong PINGPONG_ROUNDS
+// times each through a wait queue: exact counts, strict alternation, the
+// voluntary switches it takes, the exit codes kthread_stop returns, and
+// the threads' stacks back to vmalloc.
+func Test_sched_waitqueue(t *kunit.Kunit) {
+	pp := &pingpong
+	pp.turn, pp.count, pp.wrong = 0, [2]int{}, 0
+	Init_waitqueue_head(&pp.wq)
+	vm0, thr0 := mm.Nr_vmalloc_pages, Nr_threads
+	sw0 := this_rq().Nr_switches
+	t0 := asm.Rdtsc()
+	a := Kthread_run(pingpong_thread, 0, "ping")
+	b := Kthread_run(pingpong_thread, 1, "pong")
+	if a == nil || b == nil {
+		t.Errorf("kthread_run failed")
+		return
+	}
+	if vm := mm.Nr_vmalloc_pages - vm0; vm != 2*THREAD_SIZE/asm.PAGE_SIZE {
+		t.Errorf("two threads hold %d vmalloc pages, want %d", printk.Int(vm), printk.Int(2*THREAD_SIZE/asm.PAGE_SIZE))
+	}
+	Wait_for_completion(&a.Exited)
+	Wait_for_completion(&b.Exited)
+	cycles := asm.Rdtsc() - t0
+	switches := this_rq().Nr_switches - sw0
+	na, nb := a.Nvcsw+a.Nivcsw, b.Nvcsw+b.Nivcsw
+	ra, rb := Kthread_stop(a), Kthread_stop(b)
+	if pp.turn != 2*PINGPONG_ROUNDS || pp.count[0] != PINGPONG_ROUNDS || pp.count[1] != PINGPONG_ROUNDS || pp.wrong != 0 {
+		t.Errorf("turn %d, counts %d/%d, out of turn %d", printk.Int(pp.turn), printk.Int(pp.count[0]), printk.Int(pp.count[1]), printk.Int(pp.wrong))
+	}
+	if ra != 100 || rb != 101 {
+		t.Errorf("exit codes %d %d, want 100 101", printk.Int(ra), printk.Int(rb))
+	}
+	// Each round but the first has each thread wait for the other.
+	if na < PINGPONG_ROUNDS-1 || nb < PINGPONG_ROUNDS-1 || switches < 2*PINGPONG_ROUNDS {
+		t.Errorf("switches: ping %d, pong %d, the CPU %d; each wait is one", printk.Int(na), printk.Int(nb), printk.Int(switches))
+	}
+	if mm.Nr_vmalloc_pages != vm0 || Nr_threads != thr0 || Find_task_by_pid(a.Pid) != nil {
+		t.Errorf("after kthread_stop: %d vmalloc pages (was %d), %d threads (was %d)", printk.Int(mm.Nr_vmalloc_pages),
+			printk.Int(vm0), printk.Int(Nr_threads), printk.Int(thr0))
+	}
+	t.Logf("ping-pong: %d rounds, %d context switches, %d cycles per switch (wake-up and wait included)",
+		printk.Int(PINGPONG_ROUNDS), printk.Int(switches), printk.Int(cycles/max(switches, 1)))
+}
+
+// Switch cost: two threads that only yield to each other. Thread 0 reads
+// the TSC at each of its rounds: a round is two switches (to the other
+// thread and back) and the other thread's Yield. Under TCG on a busy host
+// single rounds vary a lot, so the figure is the median and the fastest
+// round, as trap_cost's (traps).
+const YIELD_ROUNDS = 2000
+
+var yield_rounds [YIELD_ROUNDS]uint64
+
+func yield_thread(id uintptr) int {
+	t0 := asm.Rdtsc()
+	for i := 0; i < YIELD_ROUNDS; i++ {
+		Yield()
+		if id == 0 {
+			t1 := asm.Rdtsc()
+			yield_rounds[i] = t1 - t0
+			t0 = t1
+		}
+	}
+	return 0
+}
+
+// sort_u64 sorts a in place (Shell's sort: no allocation, few lines).
+func sort_u64(a []uint64) {
+	for gap := len(a) / 2; gap > 0; gap /= 2 {
+		for i := gap; i < len(a); i++ {
+			for j := i; j >= gap && a[j-gap] > a[j]; j -= gap {
+				a[j-gap], a[j] = a[j], a[j-gap]
+			}
+		}
+	}
+}
+
+// Bench_context_switch measures the cost of a context switch between two
+// kernel threads that do nothing but Yield to each other, in TSC cycles:
+// the median and the fastest of YIELD_ROUNDS rounds, each two switches
+// (bench=sched; the sched_switch_cost selftest). It returns the median
+// and the number of switches the run queue counted.
+func Bench_context_switch() (median, switches uint64) {
+	sw0 := this_rq().Nr_switches
+	a := Kthread_create(yield_thread, 0, "yield-a")
+	b := Kthread_create(yield_thread, 1, "yield-b")
+	if a == nil || b == nil {
+		return 0, 0
+	}
+	Wake_up_process(a)
+	Wake_up_process(b)
+	Wait_for_completion(&a.Exited)
+	Wait_for_completion(&b.Exited)
+	switches = this_rq().Nr_switches - sw0
+	Kthread_stop(a)
+	Kthread_stop(b)
+	r := yield_rounds[1:] // the first round includes b's start
+	sort_u64(r)
+	median, fastest := r[len(r)/2]/2, r[0]/2
+	printk.Pr_info("sched: context switch between two kernel threads: median %d TSC cycles (%d ns), fastest %d, over %d rounds of two switches (%d switches in all)\n",
+		printk.Int(median), printk.Int(tsc.Cycles_2_ns(median, tsc.Tsc_khz)), printk.Int(fastest), printk.Int(len(r)), printk.Int(switches))
+	return median, switches
+}
+
+// Test_sched_switch_cost: the benchmark's switches happened (each Yield
+// of one thread is one switch to the other) and cost something.
+func Test_sched_switch_cost(t *kunit.Kunit) {
+	c, n := Bench_context_switch()
+	if n < 2*YIELD_ROUNDS || c == 0 {
+		t.Errorf("%d switches at %d cycles, want at least %d", printk.Int(n), printk.Int(c), printk.Int(2*YIELD_ROUNDS))
+	}
+}
+
+// fpu_regs is what fpu_set loads and fpu_get reads back.
+type fpu_regs struct {
+	Fcw   uint16
+	_     uint16
+	Mxcsr uint32
+	St0   float64
+}
+
+//go:noescape
+func fpu_set(r *fpu_regs)
+
+//go:noescape
+func fpu_get(r *fpu_regs)
+
+var fpu_test struct {
+	a_set, b_done Completion
+	a_got, b_got  fpu_regs
+}
+
+// The two settings: rounding toward zero and toward minus infinity, in
+// both x87 control word (RC, bits 11:10) and MXCSR (RC, bits 14:13; FZ
+// bit 15), values Go code never sets.
+var (
+	fpu_a = fpu_regs{Fcw: 0x0f7f, Mxcsr: 0x7f80, St0: 3.25}
+	fpu_b = fpu_regs{Fcw: 0x077f, Mxcsr: 0xbf80, St0: -7.5}
+)
+
+func fpu_thread_a(uintptr) int {
+	r := fpu_a
+	fpu_set(&r)
+	Complete(&fpu_test.a_set)
+	Wait_for_completion(&fpu_test.b_done)
+	fpu_get(&fpu_test.a_got)
+	return 0
+}
+
+func fpu_thread_b(uintptr) int {
+	Wait_for_completion(&fpu_test.a_set)
+	r := fpu_b
+	fpu_set(&r)
+	fpu_get(&fpu_test.b_got)
+	Complete(&fpu_test.b_done)
+	return 0
+}
+
+func fpu_check(t *kunit.Kunit, who string, got, want *fpu_regs) {
+	if got.Fcw != want.Fcw || got.Mxcsr&0xffff != want.Mxcsr || got.St0 != want.St0 {
+		t.Errorf("%s: FCW %#x MXCSR %#x ST0 %#x, want %#x %#x %#x", printk.Str(who), printk.Int(got.Fcw), printk.Int(got.Mxcsr),
+			printk.Int(*(*uint64)(unsafe.Pointer(&got.St0))), printk.Int(want.Fcw), printk.Int(want.Mxcsr),
+			printk.Int(*(*uint64)(unsafe.Pointer(&want.St0))))
+	}
+}
+
+// Test_sched_fpu: a thread's x87 control word, ST0 and MXCSR survive
+// another thread's loading different ones between its switches (FXSAVE64
+// and FXRSTOR64 in __switch_to). Go code saves none of them itself.
+func Test_sched_fpu(t *kunit.Kunit) {
+	Init_completion(&fpu_test.a_set)
+	Init_completion(&fpu_test.b_done)
+	fpu_test.a_got, fpu_test.b_got = fpu_regs{}, fpu_regs{}
+	var mine, after fpu_regs
+	fpu_get(&mine)
+	a := Kthread_run(fpu_thread_a, 0, "fpu-a")
+	b := Kthread_run(fpu_thread_b, 0, "fpu-b")
+	if a == nil || b == nil {
+		t.Errorf("kthread_run failed")
+		return
+	}
+	Kthread_stop(a)
+	Kthread_stop(b)
+	fpu_get(&after)
+	fpu_check(t, "fpu-a after fpu-b ran", &fpu_test.a_got, &fpu_a)
+	fpu_check(t, "fpu-b", &fpu_test.b_got, &fpu_b)
+	if after.Fcw != mine.Fcw || after.Mxcsr != mine.Mxcsr {
+		t.Errorf("the test's own FCW/MXCSR changed: %#x/%#x, was %#x/%#x", printk.Int(after.Fcw), printk.Int(after.Mxcsr), printk.Int(mine.Fcw), printk.Int(mine.Mxcsr))
+	}
+}
+
+// The preemption test: a thread that spins in assembly, calling nothing,
+// with values in X0-X14 and MXCSR, and a thread that can only run if the
+// tick preempts the spinner: it clobbers the same registers and sets the
+// flag the spinner waits for.
+//
+//go:noescape
+func spin_xmm(pat *[15][2]uint64, mxcsr uint32, flag *uint32, deadline uint64, out *[16][2]uint64) uint64
+func clobber_xmm(v uint64, mxcsr uint32)
+
+var preempt_test struct {
+	flag     uint32
+	pat      [15][2]uint64
+	out      [16][2]uint64
+	iters    uint64
+	saw_flag uint32 // the flag as the spinner left its loop
+	progress int
+	spinner  *Task_struct
+}
+
+const SPIN_MXCSR = 0x5f80 // round down, all exceptions masked
+
+func spinner_thread(uintptr) int {
+	pt := &preempt_test
+	deadline := asm.Rdtsc() + 5*1000*tsc.Tsc_khz // 5 s of TSC
+	pt.iters = spin_xmm(&pt.pat, SPIN_MXCSR, &pt.flag, deadline, &pt.out)
+	pt.saw_flag = pt.flag
+	return 0
+}
+
+func clobber_thread(uintptr) int {
+	pt := &preempt_test
+	clobber_xmm(0xdeaddeaddeaddead, 0x3f80)
+	pt.progress++
+	pt.flag = 1
+	return 0
+}
+
+// Test_sched_preempt: the tick preempts a CPU-bound thread that never
+// yields (the other thread makes progress meanwhile), and the spinner's
+// XMM registers and MXCSR are intact when it runs again.
+func Test_sched_preempt(t *kunit.Kunit) {
+	pt := &preempt_test
+	pt.flag, pt.saw_flag, pt.iters, pt.progress, pt.out = 0, 0, 0, 0, [16][2]uint64{}
+	for i := range pt.pat {
+		pt.pat[i] = [2]uint64{0x1111111111111111 * uint64(i+1), ^(0x0101010101010101 * uint64(i+1))}
+	}
+	s := Kthread_run(spinner_thread, 0, "spinner")
+	c := Kthread_run(clobber_thread, 0, "clobber")
+	if s == nil || c == nil {
+		t.Errorf("kthread_run failed")
+		return
+	}
+	Wait_for_completion(&s.Exited)
+	Wait_for_completion(&c.Exited)
+	niv := s.Nivcsw
+	Kthread_stop(s)
+	Kthread_stop(c)
+	if pt.saw_flag == 0 || pt.progress != 1 {
+		t.Errorf("the spinner ran %d iterations for 5 s without being preempted: the other thread never ran", printk.Int(pt.iters))
+		return
+	}
+	if niv == 0 {
+		t.Errorf("the other thread ran but the spinner has no involuntary switch")
+	}
+	for i := range pt.pat {
+		if pt.out[i] != pt.pat[i] {
+			t.Errorf("X%d after preemption %#x:%#x, want %#x:%#x", printk.Int(i), printk.Int(pt.out[i][1]), printk.Int(pt.out[i][0]),
+				printk.Int(pt.pat[i][1]), printk.Int(pt.pat[i][0]))
+		}
+	}
+	if mx := uint32(pt.out[15][0]); mx&0xffff != SPIN_MXCSR {
+		t.Errorf("MXCSR after preemption %#x, want %#x", printk.Int(mx), printk.Int(SPIN_MXCSR))
+	}
+	t.Logf("spinner: %d iterations, %d involuntary switches", printk.Int(pt.iters), printk.Int(niv))
+}
+
+// Test_sched_msleep: msleep(100) sleeps at least 100 ms of jiffies (one
+// more jiffy than the conversion, as Linux) and of TSC time, voluntarily
+// (a switch away, the idle task running meanwhile).
+func Test_sched_msleep(t *kunit.Kunit) {
+	cur := Get_current()
+	idle := Cpu_rq(0).Idle
+	j0, c0, nv0, idle0 := ktime.Get_jiffies_64(), asm.Rdtsc(), cur.Nvcsw, idle.Sum_exec_ticks
+	Msleep(100)
+	j1, c1 := ktime.Get_jiffies_64(), asm.Rdtsc()
+	want := ktime.Msecs_to_jiffies(100) + 1
+	if j1-j0 < want {
+		t.Errorf("msleep(100): jiffies advanced %d, want at least %d", printk.Int(j1-j0), printk.Int(want))
+	}
+	if ms := (c1 - c0) / tsc.Tsc_khz; ms < 100 {
+		t.Errorf("msleep(100): %d ms of TSC time", printk.Int(ms))
+	}
+	if cur.Nvcsw == nv0 || idle.Sum_exec_ticks == idle0 {
+		t.Errorf("msleep(100) did not sleep: %d voluntary switches, idle ran %d ticks", printk.Int(cur.Nvcsw-nv0), printk.Int(idle.Sum_exec_ticks-idle0))
+	}
+	t.Logf("msleep(100): %d jiffies, %d us, idle %d ticks", printk.Int(j1-j0), printk.Int((c1-c0)*1000/tsc.Tsc_khz), printk.Int(idle.Sum_exec_ticks-idle0))
+}
+
+// recurse descends a frame at a time, each frame of about 300 bytes.
+//
+//go:noinline
+func recurse(depth uint64) uint64 {
+	var buf [32]uint64
+	buf[depth%32] = depth
+	return recurse(depth+1) + buf[(depth+1)%32]
+}
+
+func overflow_thread(uintptr) int {
+	c := Get_current()
+	printk.Pr_info("sched_stack_overflow: %s/%d recurses on its stack %016x..%016x, guard page %016x\n", printk.Str(c.Name()),
+		printk.Int(c.Pid), printk.Int(c.Stack), printk.Int(c.Stack+c.Stack_size-1), printk.Int(c.Stack-asm.PAGE_SIZE))
+	return int(recurse(0))
+}
+
+// Test_sched_stack_overflow (explicit: it stops the kernel): a kernel
+// thread that overflows its stack runs into its guard page; the #DF
+// handler reports "BUG: TASK stack guard page was hit" with the thread's
+// stack, and the kernel panics, as Linux's handle_stack_overflow does.
+func Test_sched_stack_overflow(t *kunit.Kunit) {
+	k := Kthread_run(overflow_thread, 0, "overflow")
+	if k == nil {
+		t.Errorf("kthread_run failed")
+		return
+	}
+	Wait_for_completion(&k.Exited)
+	t.Errorf("the overflowing thread exited")
+}
