@@ -23,15 +23,8 @@ type machine struct {
 
 func load(t *testing.T, name string) *machine {
 	t.Helper()
-	chunks, err := fwtables.Read(fwtables.Testdata("qemu-" + name + ".tables"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ram := ktest.NewRAM(t, 256<<20)
-	fwtables.Load(ram, chunks)
-	m := &machine{ram: ram, osl: &fwtables.Osl{T: t, Mem: ram}, out: ktest.StartCapture(t)}
-	t.Cleanup(m.osl.Check)
-	return m
+	fm := fwtables.LoadMachine(t, name)
+	return &machine{ram: fm.RAM, osl: fm.Osl, out: ktest.StartCapture(t)}
 }
 
 func (m *machine) u32(pa uint64) uint32 { return binary.LittleEndian.Uint32(m.ram.Bytes(pa, 4)) }

@@ -22,6 +22,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
+
+	"gokern/internal/ktest"
 )
 
 // Chunk is a run of bytes at a physical address.
@@ -229,4 +232,26 @@ func (s Sparse) Bytes(pa, size uint64) []byte {
 		}
 	}
 	return nil
+}
+
+// Machine is a captured machine's tables in a simulated RAM, with an Osl
+// over it that the test's end checks (every mapping undone).
+type Machine struct {
+	RAM *ktest.RAM
+	Osl *Osl
+}
+
+// LoadMachine loads testdata/qemu-NAME.tables into 256 MiB of simulated
+// RAM.
+func LoadMachine(t *testing.T, name string) *Machine {
+	t.Helper()
+	chunks, err := Read(Testdata("qemu-" + name + ".tables"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ram := ktest.NewRAM(t, 256<<20)
+	Load(ram, chunks)
+	m := &Machine{RAM: ram, Osl: &Osl{T: t, Mem: ram}}
+	t.Cleanup(m.Osl.Check)
+	return m
 }

@@ -1,6 +1,8 @@
 package apic
 
 import (
+	"encoding/binary"
+
 	"gokern/arch/amd64/asm"
 	"gokern/drivers/acpi"
 	"gokern/memblock"
@@ -45,8 +47,7 @@ func Acpi_boot_table_init(osl acpi.Osl, rsdp_hint uint64, acpi_off bool) {
 
 // acpi_parse_madt takes the local APIC's address from the MADT's header.
 func acpi_parse_madt(t []byte) int {
-	Mp_lapic_addr = uint64(uint32(t[acpi.ACPI_MADT_ADDRESS]) | uint32(t[acpi.ACPI_MADT_ADDRESS+1])<<8 |
-		uint32(t[acpi.ACPI_MADT_ADDRESS+2])<<16 | uint32(t[acpi.ACPI_MADT_ADDRESS+3])<<24)
+	Mp_lapic_addr = uint64(binary.LittleEndian.Uint32(t[acpi.ACPI_MADT_ADDRESS:]))
 	return 0
 }
 
@@ -117,11 +118,8 @@ func acpi_parse_hpet(t []byte) int {
 		printk.Pr_err("ACPI: HPET table is %d bytes, too short\n", printk.Int(len(t)))
 		return -acpi.EINVAL
 	}
-	id := uint32(t[36]) | uint32(t[37])<<8 | uint32(t[38])<<16 | uint32(t[39])<<24
-	var a uint64
-	for i := 7; i >= 0; i-- {
-		a = a<<8 | uint64(t[acpi.ACPI_HPET_ADDRESS+i])
-	}
+	id := binary.LittleEndian.Uint32(t[acpi.ACPI_HPET_ID:])
+	a := binary.LittleEndian.Uint64(t[acpi.ACPI_HPET_ADDRESS:])
 	Hpet_address = a
 	printk.Pr_info("ACPI: HPET id: %#x base: %#x\n", printk.Int(id), printk.Int(a))
 	return 0

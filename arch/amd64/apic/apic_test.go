@@ -40,20 +40,13 @@ func reset() {
 // load puts a captured machine's tables into a simulated RAM.
 func load(t *testing.T, name string) *machine {
 	t.Helper()
-	chunks, err := fwtables.Read(fwtables.Testdata("qemu-" + name + ".tables"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ram := ktest.NewRAM(t, 256<<20)
-	fwtables.Load(ram, chunks)
-	memblock.Init(ram)
+	fm := fwtables.LoadMachine(t, name)
+	memblock.Init(fm.RAM)
 	reset()
 	// QEMU 7.2's I/O APIC: version 0x20, 24 pins.
 	ioapic_probe = func(idx int) (uint8, int, bool) { return 0x20, 24, true }
 	t.Cleanup(func() { ioapic_probe = io_apic_probe_hw })
-	m := &machine{ram: ram, osl: &fwtables.Osl{T: t, Mem: ram}, out: ktest.StartCapture(t)}
-	t.Cleanup(m.osl.Check)
-	return m
+	return &machine{ram: fm.RAM, osl: fm.Osl, out: ktest.StartCapture(t)}
 }
 
 // boot runs setup_arch's table steps in the kernel's order
@@ -326,5 +319,22 @@ func TestMADTCpus(t *testing.T) {
 	m.boot(false)
 	if Num_processors != 1 || cpumask.Cpu_present_mask.Bits() != 1 || Cpu_apicid(0) != 0 || Cpu_apicid(1) != BAD_APICID {
 		t.Fatalf("processors %d present %#x", Num_processors, cpumask.Cpu_present_mask.Bits())
+	}
+}
+// The calibration's arithmetic: QEMU's 1 GHz bus against a 2.3 GHz TSC
+// over 2 ms, a 100 MHz bus, and the impossible.
+func TestLapicBusHz(t *testing.T) {
+	for _, c := range []struct {
+		counts, cycles, khz, hz uint64
+		ok                      bool
+	}{
+		{125000, 4600000, 2300000, 1000000000, true},
+		{12500, 2000000, 1000000, 100000000, true},
+		{1, 0, 2300000, 0, false},
+		{1 << 40, 1, 2300000, 0, false},
+	} {
+		if hz, ok := lapic_bus_hz(c.counts, c.cycles, c.khz); hz != c.hz || ok != c.ok {
+			t.Errorf("lapic_bus_hz(%d, %d, %d) = %d %v, want %d %v", c.counts, c.cycles, c.khz, hz, ok, c.hz, c.ok)
+		}
 	}
 }

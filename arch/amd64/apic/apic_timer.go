@@ -65,17 +65,28 @@ func Calibrate_APIC_clock(tsc_khz uint64) bool {
 		printk.Pr_err("APIC timer: does not count (%#x then %#x): no local APIC tick\n", printk.Int(c0), printk.Int(c1))
 		return false
 	}
-	// bus Hz = counts * divisor * TSC Hz / TSC cycles, in 128 bits.
-	hi, lo := bits.Mul64(Lapic_cal_apic*APIC_DIVISOR, tsc_khz*1000)
-	if hi >= Lapic_cal_tsc {
+	bus_hz, ok := lapic_bus_hz(Lapic_cal_apic, Lapic_cal_tsc, tsc_khz)
+	if !ok {
 		printk.Pr_err("APIC timer: %d counts in %d TSC cycles is not a clock\n", printk.Int(Lapic_cal_apic), printk.Int(Lapic_cal_tsc))
 		return false
 	}
-	bus_hz, _ := bits.Div64(hi, lo, Lapic_cal_tsc)
 	Lapic_timer_period = bus_hz / time.HZ
 	printk.Pr_info("APIC timer: host bus clock speed is %d.%04d MHz, %d bus clocks per tick (calibrated against the TSC over %d us)\n",
 		printk.Int(bus_hz/1000000), printk.Int(bus_hz%1000000/100), printk.Int(Lapic_timer_period), printk.Int(LAPIC_CAL_US))
 	return Lapic_timer_period >= APIC_DIVISOR
+}
+
+// lapic_bus_hz turns counts of the timer (divided by APIC_DIVISOR)
+// during tsc_cycles of a TSC at tsc_khz into the bus clock in Hz: counts *
+// divisor * TSC Hz / TSC cycles, in 128 bits; false if it does not fit
+// (no timer is that fast).
+func lapic_bus_hz(counts, tsc_cycles, tsc_khz uint64) (uint64, bool) {
+	hi, lo := bits.Mul64(counts*APIC_DIVISOR, tsc_khz*1000)
+	if tsc_cycles == 0 || hi >= tsc_cycles {
+		return 0, false
+	}
+	hz, _ := bits.Div64(hi, lo, tsc_cycles)
+	return hz, true
 }
 
 // lapic_cal_read reads the TSC, then the timer's current count.

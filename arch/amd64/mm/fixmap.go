@@ -18,10 +18,11 @@ import (
 // reach the device every time, a write must not sit in a write buffer or
 // be merged with the next: the fixmap entries of devices are
 // PAGE_KERNEL_NOCACHE, PCD|PWT in the PTE, which with the power-on PAT
-// selects entry 3, UC, strong uncacheable (SDM Vol. 3A §12.12.3 "Selecting
-// a Memory Type from the PAT"). UC in the PTE wins over whatever the MTRRs
-// say for the range (SDM Vol. 3A §12.5.2.2, Table 12-7 "Effective Page-Level
-// Memory Types"): the kernel does not rely on the firmware's MTRRs.
+// selects entry 3, UC, strong uncacheable (SDM Vol. 3A "Page Attribute
+// Table (PAT)", "Selecting a Memory Type from the PAT"). UC in the PTE
+// wins over whatever the MTRRs say for the range (SDM Vol. 3A, the table
+// "Effective Page-Level Memory Types"): the kernel does not rely on the
+// firmware's MTRRs.
 
 // fixmap_pgt_buf holds the fixmap's two page-table pages, a PMD page (the
 // fixmap's 2 MiB block is in PUD slot 511, which the kernel image's
