@@ -6,25 +6,65 @@ import (
 	"gokern/arch/amd64/i8259"
 	"gokern/arch/amd64/tsc"
 	"gokern/drivers/acpi"
+	"gokern/drivers/i8253"
+	"gokern/kernel/irq"
+	"gokern/kernel/time"
 	"gokern/printk"
 )
 
-// time_init: the interrupt mode, the local APIC timer's calibration, and
-// a check of the TSC's calibration. Linux: arch/x86/kernel/time.c (time_init,
+// time_init: the interrupt mode, the tick, and a check of the TSC's
+// calibration. Linux: arch/x86/kernel/time.c (time_init,
 // x86_late_time_init, timer_interrupt, setup_default_timer_irq),
 // apic/apic.c (apic_intr_mode_init, apic_bsp_setup,
 // setup_boot_APIC_clock), apic/io_apic.c (check_timer), tsc.c
 // (tsc_refine_calibration_work, against the PM timer).
 
-// Time_init_ns: what time_init cost.
-var Time_init_ns uint64
+// The tick's source.
+const (
+	TICK_NONE  = iota
+	TICK_LAPIC // the local APIC timer, periodic on LOCAL_TIMER_VECTOR
+	TICK_PIT   // PIT channel 0, periodic on IRQ 0
+)
+
+var (
+	// Tick_source is where jiffies come from.
+	Tick_source = TICK_NONE
+	// Timer_irq0_ok: check_timer saw IRQ 0 arrive through the I/O APIC
+	// pin the tables name (symmetric I/O mode).
+	Timer_irq0_ok bool
+	// Time_init_ns: what time_init cost.
+	Time_init_ns uint64
+	// Tick_tsc holds the TSC at the last TICK_HISTORY ticks (a ring;
+	// Tick_count counts them all), for the jitter figure.
+	Tick_tsc   [TICK_HISTORY]uint64
+	Tick_count uint64
+)
+
+// TICK_HISTORY: how many tick times are kept.
+const TICK_HISTORY = 128
+
+// record_tick is kernel/time's Tick_stamp hook: the TSC at each tick.
+func record_tick() {
+	Tick_tsc[Tick_count%TICK_HISTORY] = asm.Rdtsc()
+	Tick_count++
+}
+
+// timer_interrupt is IRQ 0's handler, "timer" (Linux timer_interrupt):
+// the tick when the PIT is the tick's source. Otherwise the PIT only
+// fires for check_timer, and is counted.
+func timer_interrupt(irqn int, dev_id uintptr) irq.Irqreturn_t {
+	if Tick_source == TICK_PIT {
+		time.Tick_handle_periodic()
+	}
+	return irq.IRQ_HANDLED
+}
 
 // apic_intr_mode_init chooses the interrupt mode and sets the controllers
 // up for it (Linux apic_intr_mode_init → apic_bsp_setup):
 //
 //   - symmetric I/O: the 8259s masked for good, the local APIC on with
 //     LINT0 masked, the I/O APIC programmed for the ISA IRQs, which move
-//     to it in the IRQ layer;
+//     to it in the IRQ layer (and to their vectors);
 //   - virtual wire: the local APIC on with LINT0 in ExtINT mode, the
 //     8259s deliver through it;
 //   - PIC: no local APIC; the 8259s drive the CPU directly.
@@ -41,23 +81,91 @@ func apic_intr_mode_init() {
 		i8259.Mask_8259A()
 		apic.Setup_local_APIC(false)
 		n := apic.Setup_IO_APIC()
+		for i := 0; i < asm.NR_IRQS_LEGACY; i++ {
+			if d := irq.Irq_to_desc(i); d.Irq_data.Chip == &apic.Ioapic_chip {
+				vector_irq[d.Vector] = d
+			}
+		}
 		printk.Pr_info("IOAPIC: %d ISA IRQs routed through the I/O APIC; 8259A masked\n", printk.Int(n))
 	case apic.APIC_VIRTUAL_WIRE, apic.APIC_VIRTUAL_WIRE_NO_CONFIG:
 		apic.Setup_local_APIC(true)
 	}
 }
 
-// Time_init sets the interrupt mode up and calibrates the local APIC
-// timer against the TSC (Linux time_init → x86_late_time_init:
-// apic_intr_mode_init, setup_boot_APIC_clock's calibrate_APIC_clock,
-// tsc_init). Interrupts stay off.
+// CHECK_TIMER_MS: how long check_timer waits for IRQ 0.
+const CHECK_TIMER_MS = 50
+
+// check_timer proves the timer's route through the I/O APIC before the
+// kernel relies on the tables: PIT channel 0 fires once after a
+// millisecond, and IRQ 0 must arrive on its vector through the pin the
+// override named, not before the millisecond is over (an earlier one is
+// the firmware's timer, left pending) (Linux check_timer, timer_irq_works,
+// which also turn interrupts on for the test; Linux then tries the other
+// pins and ExtINT, gokern reports it: the tick itself is the local
+// APIC's).
+func check_timer() {
+	r, ok := apic.Ioapic_isa_route(0)
+	if !ok {
+		printk.Pr_warn("..TIMER: no route for IRQ 0 in the tables\n")
+		return
+	}
+	printk.Pr_info("..TIMER: vector=0x%02X apic1=%d pin1=%d apic2=-1 pin2=-1\n", printk.Int(r.Entry.Vector()), printk.Int(r.Apic), printk.Int(r.Pin))
+	const count = i8253.PIT_TICK_RATE / 1000
+	i8253.Pit_set_oneshot(count)
+	t0 := asm.Rdtsc()
+	early := tsc.Tsc_khz * 9 / 10 // 0.9 ms: before that, not our PIT's
+	var arrived uint64
+	asm.Native_irq_enable()
+	for n := irq.Kstat_irqs(0); asm.Rdtsc()-t0 < tsc.Tsc_khz*CHECK_TIMER_MS; {
+		if m := irq.Kstat_irqs(0); m != n {
+			n = m
+			if arrived = asm.Rdtsc() - t0; arrived >= early {
+				break
+			}
+		}
+	}
+	asm.Local_irq_disable()
+	Timer_irq0_ok = arrived >= early
+	if !Timer_irq0_ok {
+		printk.Pr_err("..TIMER: IRQ 0 did not arrive through I/O APIC %d pin %d in %d ms (entry %#x): the tables' route is wrong\n",
+			printk.Int(r.Apic), printk.Int(r.Pin), printk.Int(CHECK_TIMER_MS), printk.Int(apic.Ioapic_read_entry(r.Apic, r.Pin)))
+		return
+	}
+	printk.Pr_debug("..TIMER: IRQ 0 arrived on vector 0x%02x %d us after the PIT was set to fire in %d us\n",
+		printk.Int(r.Entry.Vector()), printk.Int(arrived*1000/tsc.Tsc_khz), printk.Int(count*1000000/i8253.PIT_TICK_RATE))
+}
+
+// Time_init sets the interrupt mode up and starts the tick: the local APIC
+// timer, calibrated against the TSC, where there is a local APIC; the
+// PIT's channel 0 on IRQ 0 otherwise (Linux time_init →
+// x86_late_time_init: setup_pit_timer and setup_default_timer_irq,
+// apic_intr_mode_init, setup_boot_APIC_clock, tsc_init). Interrupts stay
+// off, but for check_timer's test; start_kernel turns them on.
 func Time_init() {
 	t0 := tsc.Local_clock()
-	apic_intr_mode_init()
-	if apic.Apic_intr_mode != apic.APIC_PIC {
-		apic.Calibrate_APIC_clock(tsc.Tsc_khz)
-	}
+	// The TSC first: the local APIC timer is calibrated against it.
 	tsc_refine_against_pmtimer()
+	// The firmware leaves PIT channel 0 interrupting at 18.2 Hz: stop it
+	// (one count of 65536, 55 ms away) before IRQ 0 is unmasked.
+	i8253.Pit_set_oneshot(0)
+	apic_intr_mode_init()
+	// IRQ 0, "timer" (Linux setup_default_timer_irq).
+	if err := irq.Request_irq(0, timer_interrupt, 0, "timer", 0); err != 0 {
+		printk.Pr_err("Failed to register legacy timer interrupt (%d)\n", printk.Int(err))
+	}
+	time.Tick_stamp = record_tick
+	if apic.Apic_intr_mode != apic.APIC_PIC && apic.Calibrate_APIC_clock(tsc.Tsc_khz) {
+		if apic.Apic_intr_mode == apic.APIC_SYMMETRIC_IO {
+			check_timer()
+		}
+		apic.Setup_APIC_timer()
+		Tick_source = TICK_LAPIC
+	} else {
+		i8253.Pit_set_periodic(time.HZ)
+		Tick_source = TICK_PIT
+		printk.Pr_info("clockevent: i8253 (PIT channel 0) periodic at HZ=%d on IRQ 0, latch %d\n",
+			printk.Int(time.HZ), printk.Int(i8253.PIT_LATCH(time.HZ)))
+	}
 	Time_init_ns = tsc.Local_clock() - t0
 }
 

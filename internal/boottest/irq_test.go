@@ -125,7 +125,9 @@ func sameChunks(a, b []fwtables.Chunk) bool {
 // TestInterruptModes: the firmware's tables and the command line choose
 // how interrupts reach the CPU, as Linux's apic_intr_mode_select does, and
 // the controllers' selftests (state read back from the local APIC, the
-// I/O APIC and the 8259s) pass in each mode: ACPI's MADT (pc, q35); the
+// I/O APIC and the 8259s; the tick advancing jiffies while the CPU sits
+// in HLT; a self-IPI on an unused vector and on the spurious vector
+// counted and acknowledged) pass in each mode: ACPI's MADT (pc, q35); the
 // MP table when there is no ACPI (-no-acpi, SeaBIOS and qboot), with the
 // same routing; the 8259s through the local APIC's LINT0 (noapic); the
 // 8259s alone with the PIT (nolapic).
@@ -136,17 +138,19 @@ func TestInterruptModes(t *testing.T) {
 		want                        []string
 	}{
 		{"q35", "", "q35", "", false, []string{"ACPI: Using ACPI (MADT) for SMP configuration information", "APIC: Switch to symmetric I/O mode setup",
-			"IOAPIC: 15 ISA IRQs routed through the I/O APIC; 8259A masked"}},
+			"IOAPIC: 15 ISA IRQs routed through the I/O APIC; 8259A masked", "..TIMER: vector=0x30 apic1=0 pin1=2 apic2=-1 pin2=-1",
+			"APIC timer: periodic at HZ=250 on vector 0xec"}},
 		{"no-acpi", "", "pc", "", true, []string{"ACPI: no RSDP", "Intel MultiProcessor Specification v1.4", "APIC: Switch to symmetric I/O mode setup"}},
 		{"no-acpi-qboot", "", "pc", "qboot", true, []string{"MPTABLE: OEM ID: QBOOT", "IOAPIC[0]: apic_id 2,", "APIC: Switch to symmetric I/O mode setup"}},
 		{"acpi-off", "acpi=off", "pc", "", false, []string{"ACPI: disabled by acpi=off", "Intel MultiProcessor Specification v1.4", "APIC: Switch to symmetric I/O mode setup"}},
 		{"noapic", "noapic", "pc", "", false, []string{"APIC: I/O APIC disabled via kernel command line (noapic)", "APIC: Switch to virtual wire mode setup"}},
-		{"nolapic", "nolapic", "pc", "", false, []string{"APIC disabled via kernel command line", "APIC: Keep in PIC mode(8259)"}},
+		{"nolapic", "nolapic", "pc", "", false, []string{"APIC disabled via kernel command line", "APIC: Keep in PIC mode(8259)",
+			"clockevent: i8253 (PIT channel 0) periodic at HZ=250 on IRQ 0, latch 4773"}},
 	} {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := q.Config{Append: "selftest=lapic,ioapic,i8259 " + c.append, Machine: c.machine, BIOS: c.bios}
+			cfg := q.Config{Append: "selftest=lapic,ioapic,i8259,tick,unexpected_ipi " + c.append, Machine: c.machine, BIOS: c.bios}
 			if c.noACPI {
 				cfg.Extra = []string{"-no-acpi"}
 			}
@@ -175,5 +179,20 @@ func TestFloorImage(t *testing.T) {
 			t.Fatalf("the floor printed %q", out)
 		}
 		t.Logf("floor image under %s: %v wall", bios, w)
+	}
+}
+
+// TestTickJitter: 100 tick intervals measured by the TSC at each tick, for
+// the local APIC timer and for the PIT; the figures are logged (QEMU's
+// timers under TCG follow the host's load: no bound is held).
+func TestTickJitter(t *testing.T) {
+	for _, opt := range []string{"", "nolapic"} {
+		r := q.Boot(t, q.Config{Append: "selftest=tick_jitter " + opt})
+		allPassed(t, r)
+		m := regexp.MustCompile(`# tick_jitter: (.*)`).FindStringSubmatch(r.Output)
+		if m == nil {
+			t.Fatalf("no figure\n%s", r.Describe())
+		}
+		t.Logf("%s", m[1])
 	}
 }

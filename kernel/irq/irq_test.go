@@ -176,3 +176,34 @@ func TestActionsAndDepth(t *testing.T) {
 		t.Fatal("unbalanced enable not reported")
 	}
 }
+
+// /proc/interrupts' rows: lines with a handler or with interrupts, the
+// chip, the pin and flow, the handlers, the unhandled count, then the
+// architecture's rows.
+func TestShowInterrupts(t *testing.T) {
+	out := setup(t)
+	Irq_set_chip_and_handler_name(0, &testChip, 2, 0, Handle_edge_irq, "edge")
+	Irq_set_chip_and_handler_name(4, &testChip, 4, 0, Handle_edge_irq, "edge")
+	Irq_set_chip_and_handler_name(5, &testChip, 5, 0, Handle_fasteoi_irq, "fasteoi")
+	Request_irq(0, handlerA, 0, "timer", 0)
+	Request_irq(4, handlerA, IRQF_SHARED, "ttyS0", 1)
+	Request_irq(4, handlerNone, IRQF_SHARED, "ttyS2", 2)
+	for i := 0; i < 3; i++ {
+		Generic_handle_irq_desc(Irq_to_desc(0))
+	}
+	Generic_handle_irq_desc(Irq_to_desc(5))
+	out.Lines()
+	arch := false
+	Arch_show_interrupts = func() { arch = true }
+	defer func() { Arch_show_interrupts = nil }()
+	Show_interrupts()
+	want := []string{
+		"           CPU0",
+		"  0:          3   TEST       2-edge     timer",
+		"  4:          0   TEST       4-edge     ttyS0, ttyS2",
+		"  5:          1   TEST       5-fasteoi  -  (1 unhandled)",
+	}
+	if got := out.Lines(); strings.Join(got, "|") != strings.Join(want, "|") || !arch {
+		t.Fatalf("printed\n%s\nwant\n%s (arch rows %v)", strings.Join(got, "\n"), strings.Join(want, "\n"), arch)
+	}
+}

@@ -149,7 +149,7 @@ func quick_pit_calibrate_once() (khz, pit_ticks uint64) {
 // pit_calibrate_tsc counts TSC cycles while PIT channel 2 counts down
 // CAL_MS milliseconds (Linux pit_calibrate_tsc): the slow way, for when
 // quick_pit_calibrate fails.
-func pit_calibrate_tsc() uint64 {
+func pit_calibrate_tsc() (khz uint64, checked bool) {
 	const latch = i8253.PIT_TICK_RATE / (1000 / CAL_MS)
 	i8253.StartChannel2(latch)
 	t1 := asm.Rdtsc()
@@ -162,17 +162,14 @@ func pit_calibrate_tsc() uint64 {
 		prev = t2
 		tscmin, tscmax = min(tscmin, d), max(tscmax, d)
 		if loops > 1<<28 {
-			return 0 // OUT2 never rose: no working PIT
+			return 0, false // OUT2 never rose: no working PIT
 		}
 	}
 	// Linux's sanity checks: too few reads, or one read ten times slower
 	// than the fastest, means the loop was stalled (an SMI on hardware; a
 	// translation or a host preemption under QEMU) and the edge may have
-	// been seen late.
-	if loops < CAL_PIT_LOOPS || tscmax > 10*tscmin {
-		return 0
-	}
-	return (t2 - t1) / CAL_MS
+	// been seen late. checked reports whether the result passed them.
+	return (t2 - t1) / CAL_MS, loops >= CAL_PIT_LOOPS && tscmax <= 10*tscmin
 }
 
 // CAL_PIT_LOOPS: the fewest PIT reads a good pit_calibrate_tsc makes
@@ -199,8 +196,30 @@ func Tsc_early_init(tsc0 uint64) {
 		Tsc_khz, Tsc_cal_pit_ticks = quick_pit_calibrate()
 		TscSource = "PIT"
 	}
-	for try := 0; Tsc_khz == 0 && try < CAL_TRIES; try++ {
-		Tsc_khz, Tsc_cal_pit_ticks = pit_calibrate_tsc(), i8253.PIT_TICK_RATE/(1000/CAL_MS)
+	// The slow way, as Linux's pit_hpet_ptimer_calibrate_cpu: up to
+	// CAL_TRIES runs, the first that passes its checks. If none does, the
+	// median of the three is kept and said to be unchecked: a stall before
+	// the loop's first read makes a result too small, one before it sees
+	// OUT2 rise too large, and one of three is most likely neither
+	// (time_init compares it with the PM timer and replaces it if it is far
+	// off).
+	if Tsc_khz == 0 {
+		var tries [CAL_TRIES]uint64
+		for try := range tries {
+			khz, checked := pit_calibrate_tsc()
+			Tsc_cal_pit_ticks = i8253.PIT_TICK_RATE / (1000 / CAL_MS)
+			if checked {
+				Tsc_khz = khz
+				break
+			}
+			tries[try] = khz
+		}
+		if Tsc_khz == 0 {
+			a, b, c := tries[0], tries[1], tries[2]
+			Tsc_khz = max(min(a, b), min(max(a, b), c)) // the median
+			printk.Pr_warn("tsc: PIT calibration disturbed in %d tries (%d, %d, %d kHz): using %d kHz unchecked\n",
+				printk.Int(CAL_TRIES), printk.Int(a), printk.Int(b), printk.Int(c), printk.Int(Tsc_khz))
+		}
 	}
 	if Tsc_khz == 0 {
 		Tsc_khz, TscSource, Tsc_cal_pit_ticks = 1000000, "assumed (no CPUID leaf, no PIT)", 0
