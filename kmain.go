@@ -223,6 +223,9 @@ func kernel_init_freeable() {
 	// fault paths into traps (Linux's tables are static; gokern's
 	// layers fill theirs at boot).
 	exec.Register_syscalls()
+	// The serial line's receive interrupt and the SysRq keys (Linux's
+	// device initcalls serial8250_init and sysrq_init).
+	do_one_initcall(amd64.Sysrq_init)
 	// In-kernel selftests, if the command line asks (selftest=all|a,b;
 	// Linux runs KUnit here, kunit_run_all_tests).
 	kunit_run_all_tests(cmdline.BootCommandLine())

@@ -3,6 +3,7 @@ package boottest
 import (
 	"flag"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,67 @@ func TestInterruptModes(t *testing.T) {
 			r := q.Boot(t, cfg)
 			allPassed(t, r)
 			mustContain(t, r, c.want...)
+		})
+	}
+}
+
+// TestSysrq: the idle kernel answers keys typed on its serial line (the
+// receive interrupt of COM1, IRQ 4, through the I/O APIC): 't' twice shows
+// jiffies growing between the two while the CPU idles in HLT, and the
+// interrupt counts of the timer and the serial line; 'h' the help; 'm' the
+// zones and free lists; 'p' the page tables; 'r' the registers of the
+// interrupted context, the idle loop's STI;HLT; 'l' the log; 'c' an oops
+// and a panic, exit 35.
+func TestSysrq(t *testing.T) {
+	for _, c := range []struct {
+		name, append string
+		tick         string
+	}{
+		{"lapic", "", "local APIC timer"},
+		{"pic", "nolapic", "PIT, IRQ 0"},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			vm := q.Start(t, q.Config{Append: c.append})
+			vm.WaitFor(regexp.MustCompile(`cpu_idle: CPU 0 enters the idle loop`), 2*time.Minute)
+			jRE := regexp.MustCompile(`jiffies: (\d+) \(HZ=250, tick: ([^)]*)\)`)
+			vm.Type("t")
+			j1 := vm.WaitForNth(jRE, 1, time.Minute)
+			time.Sleep(300 * time.Millisecond)
+			vm.Type("t")
+			j2 := vm.WaitForNth(jRE, 2, time.Minute)
+			n1, _ := strconv.Atoi(j1[1])
+			n2, _ := strconv.Atoi(j2[1])
+			if n2 <= n1 || j1[2] != c.tick {
+				t.Fatalf("jiffies %d then %d, tick %q (want %q)\n%s", n1, n2, j1[2], c.tick, vm.Result().Describe())
+			}
+			// Both 't's came in on IRQ 4: its row counts at least 2.
+			ttyRE := regexp.MustCompile(`(?m)^\[[ .0-9]+\]\s+4:\s+(\d+)\s+(IO-APIC|XT-PIC)\s+4-\S+\s+ttyS0$`)
+			if m := ttyRE.FindAllStringSubmatch(vm.Result().Output, -1); len(m) != 2 {
+				t.Fatalf("no IRQ 4 ttyS0 row in both reports\n%s", vm.Result().Describe())
+			} else if k, _ := strconv.Atoi(m[1][1]); k < 2 {
+				t.Fatalf("IRQ 4 counted %d after two keys", k)
+			}
+			for _, k := range []struct{ key, want string }{
+				{"h", "sysrq: HELP : help(h) crash(c) show-log(l) show-memory-usage(m) show-pagetables(p) show-registers(r) show-timers-and-interrupts(t)"},
+				{"m", "Node 0, zone    DMA32"},
+				{"p", "sysrq: Show the kernel page tables"},
+				{"r", "RIP: 0010:gokern/arch/amd64/asm.Native_safe_halt+"},
+				{"l", "sysrq: end of the log"},
+			} {
+				vm.Type(k.key)
+				vm.WaitFor(regexp.MustCompile(regexp.QuoteMeta(k.want)), time.Minute)
+			}
+			// The log came out raw, levels and all: the banner is in it.
+			if !strings.Contains(vm.Result().Output, "<5>[") {
+				t.Fatalf("'l' printed no <level> lines\n%s", vm.Result().Describe())
+			}
+			vm.Type("c")
+			r := vm.Wait(time.Minute)
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, "sysrq: Trigger a crash", "BUG: kernel NULL pointer dereference, address: 0000000000000000",
+				"in kernel code at gokern/drivers/tty/sysrq.sysrq_handle_crash", "Kernel panic - not syncing")
 		})
 	}
 }

@@ -75,6 +75,7 @@ var Layers = []Layer{
 	{"gokern/fs/binfmt_elf", "fs/binfmt_elf.c: the ELF loader, create_elf_tables", []string{asm, printk, "gokern/paging", "gokern/mm"}},
 	{"gokern/mm/slab", "include/linux/slab.h: typed caches (KMEM_CACHE)", []string{printk, kunit, asm, "gokern/mm"}},
 	{"gokern/kernel/irq", "kernel/irq: irq_desc, irq_chip, request_irq", []string{asm, printk, "gokern/mm", "gokern/mm/slab"}},
+	{"gokern/drivers/tty/sysrq", "drivers/tty/sysrq.c", []string{printk, "gokern/drivers/serial8250", "gokern/kernel/irq", "gokern/kernel/time"}},
 	{"gokern/arch/amd64/entry", "arch/x86/entry (entry_64.S, idtentry)", []string{asm, printk}},
 	{"gokern/kernel/sched", "kernel/sched, kernel/fork.c, kernel/kthread.c, schedule_timeout (kernel/time/timer.c), __switch_to (arch/x86/kernel/process_64.c)",
 		[]string{asm, printk, kallsyms, kunit, "gokern/paging", "gokern/kernel", "gokern/kernel/time", "gokern/mm", "gokern/mm/slab",

@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -327,6 +328,7 @@ type Machine struct {
 	start time.Time
 	qmp   net.Conn
 	rd    *bufio.Reader
+	stdin io.WriteCloser // QEMU's stdin: the guest's COM1 (-serial stdio)
 }
 
 type syncBuffer struct {
@@ -362,6 +364,9 @@ func Start(t testing.TB, cfg Config) *Machine {
 	m := &Machine{t: t, cfg: cfg, args: Args(t, cfg), out: &syncBuffer{}, done: make(chan struct{})}
 	m.cmd = exec.Command("qemu-system-x86_64", m.args...)
 	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
+	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	m.start = time.Now()
 	if err := m.cmd.Start(); err != nil {
 		t.Fatalf("qemu: %v", err)
@@ -381,10 +386,17 @@ func Start(t testing.TB, cfg Config) *Machine {
 // fails the test if QEMU exits first or timeout passes.
 func (m *Machine) WaitFor(re *regexp.Regexp, timeout time.Duration) []string {
 	m.t.Helper()
+	return m.WaitForNth(re, 1, timeout)
+}
+
+// WaitForNth waits until the console shows n matches of re and returns the
+// nth.
+func (m *Machine) WaitForNth(re *regexp.Regexp, n int, timeout time.Duration) []string {
+	m.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		if s := re.FindStringSubmatch(m.out.String()); s != nil {
-			return s
+		if s := re.FindAllStringSubmatch(m.out.String(), n); len(s) == n {
+			return s[n-1]
 		}
 		select {
 		case <-m.done:
@@ -395,6 +407,28 @@ func (m *Machine) WaitFor(re *regexp.Regexp, timeout time.Duration) []string {
 			m.t.Fatalf("no %q on the console after %v\n%s", re, timeout, m.result(false).Describe())
 		}
 	}
+}
+
+// Type sends s to the guest's first serial port, as if typed on its
+// terminal (QEMU's -serial stdio reads its stdin).
+func (m *Machine) Type(s string) {
+	m.t.Helper()
+	if _, err := io.WriteString(m.stdin, s); err != nil {
+		m.t.Fatalf("writing %q to the guest's serial port: %v", s, err)
+	}
+}
+
+// Wait waits for QEMU to exit by itself and returns what it printed; it
+// fails the test if that takes longer than timeout.
+func (m *Machine) Wait(timeout time.Duration) *Result {
+	m.t.Helper()
+	select {
+	case <-m.done:
+		return m.result(true)
+	case <-time.After(timeout):
+		m.t.Fatalf("QEMU still running after %v\n%s", timeout, m.result(false).Describe())
+	}
+	return nil
 }
 
 // QMP runs one command and returns its "return" value.

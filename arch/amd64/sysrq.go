@@ -1,0 +1,109 @@
+package amd64
+
+import (
+	x86mm "gokern/arch/amd64/mm"
+	"gokern/drivers/serial8250"
+	"gokern/drivers/tty/sysrq"
+	"gokern/kernel/irq"
+	"gokern/mm"
+	"gokern/printk"
+	"gokern/traps"
+)
+
+// The SysRq keys the architecture and the memory code answer (Linux
+// drivers/tty/sysrq.c sysrq_showmem_op → show_mem, sysrq_showregs_op →
+// show_regs(get_irq_regs()); the page-table dump is Linux's ptdump, which
+// has no key there), and the serial line that brings the keys.
+
+var (
+	sysrq_showmem_op  = sysrq.SysrqKeyOp{Handler: sysrq_handle_showmem, Help_msg: "show-memory-usage(m)", Action_msg: "Show Memory"}
+	sysrq_ptdump_op   = sysrq.SysrqKeyOp{Handler: sysrq_handle_ptdump, Help_msg: "show-pagetables(p)", Action_msg: "Show the kernel page tables"}
+	sysrq_showregs_op = sysrq.SysrqKeyOp{Handler: sysrq_handle_showregs, Help_msg: "show-registers(r)", Action_msg: "Show Regs"}
+)
+
+// sysrq_handle_showmem prints the zones' counters and the buddy
+// allocator's free lists (Linux show_mem → __show_free_areas, and
+// /proc/buddyinfo's lines).
+func sysrq_handle_showmem(key byte) {
+	printk.Pr_info("Mem-Info:\n")
+	pgdat := mm.NODE_DATA(0)
+	if pgdat == nil {
+		printk.Pr_info("no node: mm_init has not run\n")
+		return
+	}
+	for i := range pgdat.Node_zones {
+		z := &pgdat.Node_zones[i]
+		if !mm.Populated_zone(z) {
+			continue
+		}
+		printk.Pr_info("Node %d %s free:%lukB min:%lukB low:%lukB high:%lukB present:%lukB managed:%lukB\n",
+			printk.Int(pgdat.Node_id), printk.Str(z.Name), printk.Int(mm.K(z.Free_pages)),
+			printk.Int(mm.K(mm.Min_wmark_pages(z))), printk.Int(mm.K(mm.Low_wmark_pages(z))),
+			printk.Int(mm.K(mm.High_wmark_pages(z))), printk.Int(mm.K(z.Present_pages)), printk.Int(mm.K(z.Managed_pages)))
+	}
+	mm.Frag_show()
+	printk.Pr_info("%d pages free\n", printk.Int(mm.Nr_free_pages()))
+}
+
+func sysrq_handle_ptdump(key byte) { x86mm.Ptdump_walk_pgd_level() }
+
+// sysrq_handle_showregs prints the context the key's interrupt
+// interrupted: the idle loop's HLT, most of the time.
+func sysrq_handle_showregs(key byte) {
+	if regs := Get_irq_regs(); regs != nil {
+		traps.Show_regs(regs)
+		return
+	}
+	printk.Pr_info("sysrq: no interrupted context\n")
+}
+
+// serial8250_interrupt is the console UART's IRQ handler (Linux
+// 8250_core.c serial8250_interrupt), dev_id its I/O port.
+func serial8250_interrupt(irqn int, dev_id uintptr) irq.Irqreturn_t {
+	if serial8250.Serial8250_rx_chars(uint16(dev_id)) {
+		return irq.IRQ_HANDLED
+	}
+	return irq.IRQ_NONE
+}
+
+// Serial8250_irq is the IRQ the console's UART interrupts on, -1 none.
+var Serial8250_irq = -1
+
+// serial8250_init requests the console UART's IRQ and turns its receive
+// interrupt on (Linux serial8250_init → serial8250_do_startup). A port
+// that cannot interrupt is reported.
+func serial8250_init() {
+	port, n := serial8250.Serial8250_port()
+	name := serial8250.Early_serial_console.Name
+	if n < 0 {
+		printk.Pr_info("serial8250: %#x is not a standard port: no receive interrupt\n", printk.Int(port))
+		return
+	}
+	if err := irq.Request_irq(n, serial8250_interrupt, irq.IRQF_SHARED, name, uintptr(port)); err != 0 {
+		printk.Pr_err("serial8250: request_irq(%d) for %s: %d\n", printk.Int(n), printk.Str(name), printk.Int(err))
+		return
+	}
+	serial8250.Serial8250_startup(port)
+	Serial8250_irq = n
+	printk.Pr_info("serial8250: %s at I/O %#x (irq = %d, base_baud = %d) is a 16550A\n",
+		printk.Str(name), printk.Int(port), printk.Int(n), printk.Int(serial8250.Serial8250_baud()))
+}
+
+// Sysrq_init installs the keys above and connects the serial line's
+// receive interrupt to the SysRq handler (Linux sysrq_init and the 8250's
+// uart_handle_sysrq_char).
+func Sysrq_init() {
+	sysrq.Register_sysrq_key('m', &sysrq_showmem_op)
+	sysrq.Register_sysrq_key('p', &sysrq_ptdump_op)
+	sysrq.Register_sysrq_key('r', &sysrq_showregs_op)
+	switch Tick_source {
+	case TICK_LAPIC:
+		sysrq.Tick_source = "local APIC timer"
+	case TICK_PIT:
+		sysrq.Tick_source = "PIT, IRQ 0"
+	default:
+		sysrq.Tick_source = "none"
+	}
+	serial8250.Uart_handle_sysrq_char = sysrq.Handle_sysrq
+	serial8250_init()
+}
