@@ -258,3 +258,30 @@ func TestTickJitter(t *testing.T) {
 		t.Logf("%s", m[1])
 	}
 }
+
+// TestGDBInterruptlist: gk-interruptlist reads the interrupt descriptors
+// and counts from the kernel's variables: at the second local APIC timer
+// interrupt, the timer line routed through the I/O APIC, the serial
+// line's handler, and a tick counted; before the kernel runs it says
+// what is missing instead.
+func TestGDBInterruptlist(t *testing.T) {
+	// selftest=tick keeps the kernel in kernel_init for ten ticks (the
+	// session boots with exit_at_idle).
+	r := runGDB(t, "selftest=tick", false, "gk-interruptlist",
+		"break gokern/arch/amd64/apic.Sysvec_apic_timer_interrupt", "continue", "continue", "gk-interruptlist")
+	out := r.all()
+	for _, want := range []string{
+		"the interrupt descriptors (irq_desc) is not there yet: the CPU is in real mode",
+		"  0:          1   IO-APIC    2-edge     timer",
+		"  4:          0   IO-APIC    4-edge     ttyS0",
+		"LOC:          1   Local timer interrupts",
+		// common_interrupt counts the vector before it calls the handler
+		// stopped in: the second 0xec is counted, its tick not yet.
+		"Vectors taken: 0x30:1 0xec:2",
+		"jiffies: 1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("no %q in\n%s\n--- serial\n%s", want, out, r.serial)
+		}
+	}
+}

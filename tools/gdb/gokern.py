@@ -974,6 +974,54 @@ setup and the boot stage write straight to the serial console."""
         gdb.write(text if text.endswith("\n") else text + "\n")
 
 
+@register
+class GkInterruptlist(GkCommand):
+    """Print the interrupt lines and counts, as /proc/interrupts shows them.
+Usage: gk-interruptlist
+Linux: scripts/gdb lx-interruptlist. One row per irq_desc that has a handler or
+has had interrupts (count, controller, pin-flow, handlers), then the local APIC
+timer, spurious and error counts, every vector taken, and jiffies. The kernel
+prints the same on its serial line for the SysRq key 't'."""
+
+    name = "gk-interruptlist"
+
+    def run(self, arg, from_tty):
+        descs = kvar("irq_desc", "the interrupt descriptors (irq_desc)", "init_IRQ")
+        out = ["           CPU0"]
+        n = descs.type.strip_typedefs().range()[1] + 1
+        for i in range(n):
+            d = descs[i]
+            if d.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+                if int(d) == 0:
+                    continue  # no descriptor yet (allocated as lines are set up)
+                d = d.dereference()
+            count = int(field(d, "Kstat_irqs", "irq_desc"))
+            action = field(d, "Action", "irq_desc")
+            if int(action) == 0 and count == 0:
+                continue
+            data = field(d, "Irq_data", "irq_desc")
+            chip = field(data, "Chip", "irq_data")
+            chip_name = go_string(chip.dereference()["Name"]) if int(chip) else "None"
+            names = []
+            a = action
+            while int(a):
+                names.append(go_string(a.dereference()["Name"]))
+                a = a.dereference()["Next"]
+            row = "%3d: %10d   %-8s %3d-%-8s %s" % (i, count, chip_name, int(field(data, "Hwirq", "irq_data")),
+                                                   go_string(field(d, "Name", "irq_desc")), ", ".join(names) or "-")
+            unhandled = int(field(d, "Unhandled", "irq_desc"))
+            if unhandled:
+                row += "  (%d unhandled)" % unhandled
+            out.append(row)
+        out.append("LOC: %10d   Local timer interrupts" % int(kvar("apic_timer_irqs", "the local APIC timer's count")))
+        out.append("SPU: %10d   Spurious interrupts" % int(kvar("irq_spurious_count", "the spurious interrupt count")))
+        vc = kvar("vector_count", "the per-vector counts", "common_interrupt")
+        taken = ["0x%02x:%d" % (v, int(vc[v])) for v in range(256) if int(vc[v])]
+        out.append("Vectors taken: " + (" ".join(taken) or "none"))
+        out.append("jiffies: %d" % int(kvar("jiffies_64", "jiffies", "the tick")))
+        gdb.write("\n".join(out) + "\n")
+
+
 E820_TYPES = {1: "usable", 2: "reserved", 3: "ACPI data", 4: "ACPI NVS", 5: "unusable", 7: "persistent (type 7)", 12: "persistent (type 12)", 0xEFFFFFFF: "soft reserved"}
 
 
