@@ -16,7 +16,7 @@ import (
 // The entry code (package traps) brings every vector 32-255 but 0x80 here,
 // with the registers of the interrupted context in regs and interrupts
 // off. Linux gives the system vectors IDT entries of their own; gokern's
-// stubs share one path, so common_interrupt sorts them out first.
+// stubs share one path, so dispatchInterrupt sorts them out first.
 
 var (
 	// vector_irq maps a device vector to its irq descriptor (Linux's
@@ -34,12 +34,12 @@ var (
 // being handled, nil otherwise (Linux get_irq_regs).
 func Get_irq_regs() *asm.PtRegs { return irq_regs }
 
-// common_interrupt handles one interrupt (Linux common_interrupt →
+// dispatchInterrupt handles one interrupt (Linux common_interrupt →
 // handle_irq → the descriptor's flow handler; the sysvec_* handlers for
 // the system vectors). A vector with nothing behind it is acknowledged,
 // so that the local APIC delivers what comes next, and counted and
 // reported (ack_bad_irq).
-func common_interrupt(regs *asm.PtRegs) {
+func dispatchInterrupt(regs *asm.PtRegs) {
 	vector := uint8(regs.Vector)
 	Vector_count[vector]++
 	old := irq_regs

@@ -16,7 +16,7 @@ import (
 // The ISA IRQs start on the 8259s, remapped to vectors 0x30-0x3f and all
 // masked; time_init's apic_intr_mode_init then hands them to the I/O APIC
 // when the machine has one. The entry code brings every vector 32-255 but
-// 0x80 to traps.Do_IRQ, which calls common_interrupt (irq.go) once
+// 0x80 to traps.Do_IRQ, which calls dispatchInterrupt (irq.go) once
 // init_IRQ has plugged it in.
 
 // Init_IRQ sets up the ISA IRQs' descriptors on the 8259s and their
@@ -31,8 +31,8 @@ func Init_IRQ() {
 			vector_irq[d.Vector] = d
 		}
 	}
-	irq.Arch_show_interrupts = arch_show_interrupts
+	irq.ArchShowInterrupts = arch_show_interrupts
 	// printk keeps a message whole against the interrupts to come.
 	printk.Irq_save, printk.Irq_restore = asm.Arch_local_irq_save, asm.Arch_local_irq_restore
-	traps.Irq_handler = common_interrupt
+	traps.Irq_handler = dispatchInterrupt
 }

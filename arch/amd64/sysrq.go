@@ -51,7 +51,7 @@ func sysrq_handle_ptdump(key byte) { x86mm.Ptdump_walk_pgd_level() }
 // interrupted: the idle loop's HLT, most of the time.
 func sysrq_handle_showregs(key byte) {
 	if regs := Get_irq_regs(); regs != nil {
-		traps.Show_regs(regs)
+		traps.ShowRegs(regs)
 		return
 	}
 	printk.Pr_info("sysrq: no interrupted context\n")
@@ -96,14 +96,7 @@ func Sysrq_init() {
 	sysrq.Register_sysrq_key('m', &sysrq_showmem_op)
 	sysrq.Register_sysrq_key('p', &sysrq_ptdump_op)
 	sysrq.Register_sysrq_key('r', &sysrq_showregs_op)
-	switch Tick_source {
-	case TICK_LAPIC:
-		sysrq.Tick_source = "local APIC timer"
-	case TICK_PIT:
-		sysrq.Tick_source = "PIT, IRQ 0"
-	default:
-		sysrq.Tick_source = "none"
-	}
+	sysrq.TickSourceName = tick_source_name()
 	serial8250.Uart_handle_sysrq_char = sysrq.Handle_sysrq
 	serial8250_init()
 }

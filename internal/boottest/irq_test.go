@@ -275,7 +275,7 @@ func TestGDBInterruptlist(t *testing.T) {
 		"  0:          1   IO-APIC    2-edge     timer",
 		"  4:          0   IO-APIC    4-edge     ttyS0",
 		"LOC:          1   Local timer interrupts",
-		// common_interrupt counts the vector before it calls the handler
+		// dispatchInterrupt counts the vector before it calls the handler
 		// stopped in: the second 0xec is counted, its tick not yet.
 		"Vectors taken: 0x30:1 0xec:2",
 		"jiffies: 1",

@@ -194,8 +194,8 @@ func TestShowInterrupts(t *testing.T) {
 	Generic_handle_irq_desc(Irq_to_desc(5))
 	out.Lines()
 	arch := false
-	Arch_show_interrupts = func() { arch = true }
-	defer func() { Arch_show_interrupts = nil }()
+	ArchShowInterrupts = func() { arch = true }
+	defer func() { ArchShowInterrupts = nil }()
 	Show_interrupts()
 	want := []string{
 		"           CPU0",

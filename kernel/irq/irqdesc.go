@@ -4,7 +4,7 @@
 // (handle_edge_irq, handle_level_irq, handle_fasteoi_irq), the drivers'
 // handlers hung on it (request_irq / free_irq), and the counts behind
 // /proc/interrupts. The architecture turns a CPU vector into a descriptor
-// (arch/amd64/irq.go: common_interrupt, vector_irq); the controllers are
+// (arch/amd64/irq.go: dispatchInterrupt, vector_irq); the controllers are
 // arch/amd64/i8259 and arch/amd64/apic.
 //
 // Linux: kernel/irq/irqdesc.c, chip.c, handle.c, manage.c, spurious.c,

@@ -6,10 +6,10 @@ import "gokern/printk"
 // SysRq key 't' prints it). Linux: kernel/irq/proc.c show_interrupts and
 // arch/x86/kernel/irq.c arch_show_interrupts.
 
-// Arch_show_interrupts prints the architecture's rows (the local APIC
+// ArchShowInterrupts prints the architecture's rows (the local APIC
 // timer, spurious and error interrupts, every vector taken): a hook the
 // architecture sets, nil until then (Linux arch_show_interrupts).
-var Arch_show_interrupts func()
+var ArchShowInterrupts func()
 
 // Show_interrupts prints one row per line that has a handler or has had
 // interrupts:
@@ -19,8 +19,8 @@ var Arch_show_interrupts func()
 //	4:          3   IO-APIC    4-edge      ttyS0
 func Show_interrupts() {
 	Show_interrupts_lines(func(line []byte) { printk.Pr_info("%s\n", printk.Bytes(line)) })
-	if Arch_show_interrupts != nil {
-		Arch_show_interrupts()
+	if ArchShowInterrupts != nil {
+		ArchShowInterrupts()
 	}
 }
 

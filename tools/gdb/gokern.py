@@ -1015,7 +1015,7 @@ prints the same on its serial line for the SysRq key 't'."""
             out.append(row)
         out.append("LOC: %10d   Local timer interrupts" % int(kvar("apic_timer_irqs", "the local APIC timer's count")))
         out.append("SPU: %10d   Spurious interrupts" % int(kvar("irq_spurious_count", "the spurious interrupt count")))
-        vc = kvar("vector_count", "the per-vector counts", "common_interrupt")
+        vc = kvar("vector_count", "the per-vector counts", "dispatchInterrupt")
         taken = ["0x%02x:%d" % (v, int(vc[v])) for v in range(256) if int(vc[v])]
         out.append("Vectors taken: " + (" ".join(taken) or "none"))
         out.append("jiffies: %d" % int(kvar("jiffies_64", "jiffies", "the tick")))

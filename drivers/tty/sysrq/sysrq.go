@@ -114,8 +114,8 @@ func sysrq_handle_showlog(key byte) {
 
 var sysrq_showtime_op = SysrqKeyOp{Handler: sysrq_handle_showtime, Help_msg: "show-timers-and-interrupts(t)", Action_msg: "Show jiffies and interrupts"}
 
-// Tick_source names where jiffies come from; set by the architecture.
-var Tick_source string
+// TickSourceName names where jiffies come from; set by the architecture.
+var TickSourceName string
 
 // sysrq_handle_showtime prints jiffies, the uptime they make, and the
 // interrupt counts (/proc/interrupts).
@@ -127,7 +127,7 @@ func sysrq_handle_showtime(key byte) {
 		now = printk.Clock()
 	}
 	printk.Pr_info("jiffies: %d (HZ=%d, tick: %s), uptime %d.%03d s by jiffies, %d.%06d s by the clock\n",
-		printk.Int(j), printk.Int(time.HZ), printk.Str(Tick_source), printk.Int(ms/1000), printk.Int(ms%1000),
+		printk.Int(j), printk.Int(time.HZ), printk.Str(TickSourceName), printk.Int(ms/1000), printk.Int(ms%1000),
 		printk.Int(now/1000000000), printk.Int(now%1000000000/1000))
 	irq.Show_interrupts()
 }
