@@ -32,6 +32,7 @@ var current Kunit
 type Kunit struct {
 	name   string
 	failed bool
+	skip   string // why the case did not apply (Skip)
 }
 
 // Errorf marks the case failed and prints a KTAP diagnostic line.
@@ -48,6 +49,11 @@ func (t *Kunit) Logf(format string, args ...printk.Arg) {
 	n := printk.Vsnprintf(buf[:], format, args...)
 	printk.Printk(printk.KERN_EMERG, "    # %s: %s\n", printk.Str(t.name), printk.Bytes(buf[:n]))
 }
+
+// Skip marks the case as not applying to this machine, with the reason:
+// KTAP's "ok N name # SKIP reason" (Linux kunit_skip). The case should
+// return right after.
+func (t *Kunit) Skip(reason string) { t.skip = reason }
 
 // Failed reports whether Errorf was called.
 func (t *Kunit) Failed() bool { return t.failed }
@@ -134,6 +140,8 @@ func Run(cases []KunitCase, sel []byte) bool {
 		if current.failed {
 			ok = false
 			printk.Pr_emerg("not ok %d %s\n", printk.Int(n), printk.Str(c.Name))
+		} else if current.skip != "" {
+			printk.Pr_emerg("ok %d %s # SKIP %s\n", printk.Int(n), printk.Str(c.Name), printk.Str(current.skip))
 		} else {
 			printk.Pr_emerg("ok %d %s\n", printk.Int(n), printk.Str(c.Name))
 		}

@@ -24,8 +24,12 @@ import (
 // init_IRQ → native_init_IRQ → init_ISA_irqs; the vector_irq entries of
 // the legacy vectors).
 func Init_IRQ() {
-	i8259.Init_8259A()
-	i8259.Legacy_pic_init()
+	// No 8259A (microvm with pic=off): the ISA lines have no controller
+	// until the I/O APIC takes them (Linux's null_legacy_pic).
+	if i8259.Probe_8259A() {
+		i8259.Init_8259A()
+		i8259.Legacy_pic_init()
+	}
 	for i := 0; i < asm.NR_IRQS_LEGACY; i++ {
 		if d := irq.Irq_to_desc(i); d != nil && d.Handle_irq != nil {
 			vector_irq[d.Vector] = d

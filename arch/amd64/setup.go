@@ -135,6 +135,8 @@ var early_params = [...]obs_kernel_param{
 	{"acpi", parse_acpi, EARLY_SETUP},                             // arch/x86/kernel/acpi/boot.c
 	{"noapic", parse_noapic, EARLY_SETUP},                         // arch/x86/kernel/apic/io_apic.c
 	{"nolapic", parse_nolapic, EARLY_SETUP},                       // arch/x86/kernel/apic/apic.c
+	{"tsc_early_khz", tsc_early_khz_setup, EARLY_REPORT},          // arch/x86/kernel/tsc.c
+	{"tsc_calibrate", tsc_calibrate_setup, EARLY_REPORT},          // gokern
 }
 
 // parse_early_options runs, word by word in command-line order, the

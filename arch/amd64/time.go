@@ -5,6 +5,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/i8259"
 	"gokern/arch/amd64/tsc"
+	"gokern/cmdline"
 	"gokern/drivers/acpi"
 	"gokern/drivers/i8253"
 	"gokern/kernel/irq"
@@ -32,6 +33,9 @@ var (
 	// Timer_irq0_ok: check_timer saw IRQ 0 arrive through the I/O APIC
 	// pin the tables name (symmetric I/O mode).
 	Timer_irq0_ok bool
+	// No_tick says why there is no tick, when the machine has nothing
+	// to drive or calibrate one.
+	No_tick string
 	// Time_init_ns: what time_init cost.
 	Time_init_ns uint64
 	// Tick_tsc holds the TSC at the last TICK_HISTORY ticks (a ring;
@@ -86,9 +90,16 @@ func apic_intr_mode_init() {
 				vector_irq[d.Vector] = d
 			}
 		}
-		printk.Pr_info("IOAPIC: %d ISA IRQs routed through the I/O APIC; 8259A masked\n", printk.Int(n))
+		if i8259.Initialized {
+			printk.Pr_info("IOAPIC: %d ISA IRQs routed through the I/O APIC; 8259A masked\n", printk.Int(n))
+		} else {
+			printk.Pr_info("IOAPIC: %d ISA IRQs routed through the I/O APIC; no 8259A\n", printk.Int(n))
+		}
 	case apic.APIC_VIRTUAL_WIRE, apic.APIC_VIRTUAL_WIRE_NO_CONFIG:
 		apic.Setup_local_APIC(true)
+	}
+	if mode != apic.APIC_SYMMETRIC_IO && !i8259.Initialized {
+		printk.Pr_err("APIC: no 8259A and no I/O APIC in use: no device interrupt reaches the CPU\n")
 	}
 }
 
@@ -145,26 +156,49 @@ func Time_init() {
 	t0 := tsc.Local_clock()
 	// The TSC first: the local APIC timer is calibrated against it.
 	tsc_refine_against_pmtimer()
+	pit := i8253.Probe()
 	// The firmware leaves PIT channel 0 interrupting at 18.2 Hz: stop it
 	// (one count of 65536, 55 ms away) before IRQ 0 is unmasked.
-	i8253.Pit_set_oneshot(0)
+	if pit {
+		i8253.Pit_set_oneshot(0)
+	}
 	apic_intr_mode_init()
-	// IRQ 0, "timer" (Linux setup_default_timer_irq).
-	if err := irq.Request_irq(0, timer_interrupt, 0, "timer", 0); err != 0 {
+	// IRQ 0, "timer" (Linux setup_default_timer_irq), where a controller
+	// has the line.
+	if d := irq.Irq_to_desc(0); d == nil || d.Irq_data.Chip == nil {
+		printk.Pr_info("timer: IRQ 0 has no interrupt controller (no 8259A, no I/O APIC route)\n")
+	} else if err := irq.Request_irq(0, timer_interrupt, 0, "timer", 0); err != 0 {
 		printk.Pr_err("Failed to register legacy timer interrupt (%d)\n", printk.Int(err))
 	}
 	time.Tick_stamp = record_tick
-	if apic.Apic_intr_mode != apic.APIC_PIC && apic.Calibrate_APIC_clock(tsc.Tsc_khz) {
-		if apic.Apic_intr_mode == apic.APIC_SYMMETRIC_IO {
+	switch {
+	case tsc.Tsc_unknown && !pit:
+		No_tick = "the TSC's frequency is unknown, so the local APIC timer cannot be calibrated, and there is no PIT"
+	case !tsc.Tsc_unknown && apic.Apic_intr_mode != apic.APIC_PIC && apic.Calibrate_APIC_clock(tsc.Tsc_khz):
+		// Linux checks the timer's route only with a legacy PIC
+		// (setup_IO_APIC: if nr_legacy_irqs() check_timer()); the test
+		// needs the PIT.
+		switch {
+		case apic.Apic_intr_mode != apic.APIC_SYMMETRIC_IO:
+		case !i8259.Initialized:
+			printk.Pr_info("..TIMER: no 8259A: IRQ 0's route not checked (Linux: nr_legacy_irqs() is 0)\n")
+		case !pit:
+			printk.Pr_info("..TIMER: no PIT: IRQ 0's route not checked\n")
+		default:
 			check_timer()
 		}
 		apic.Setup_APIC_timer()
 		Tick_source = TICK_LAPIC
-	} else {
+	case !pit:
+		No_tick = "no local APIC timer and no PIT"
+	default:
 		i8253.Pit_set_periodic(time.HZ)
 		Tick_source = TICK_PIT
 		printk.Pr_info("clockevent: i8253 (PIT channel 0) periodic at HZ=%d on IRQ 0, latch %d\n",
 			printk.Int(time.HZ), printk.Int(i8253.PIT_LATCH(time.HZ)))
+	}
+	if No_tick != "" {
+		printk.Pr_err("time_init: no tick: %s\n", printk.Str(No_tick))
 	}
 	Time_init_ns = tsc.Local_clock() - t0
 }
@@ -223,15 +257,48 @@ func tsc_refine_against_pmtimer() {
 	Tsc_pm_khz = (t - pm_ref_tsc) * acpi.PMTMR_TICKS_PER_SEC / 1000 / ticks
 	diff := int64(Tsc_pm_khz) - int64(tsc.Tsc_khz)
 	ppm := diff * 1000000 / int64(tsc.Tsc_khz)
-	printk.Pr_info("tsc: PM timer says %d.%03d MHz over %d us: %d ppm from the PIT calibration\n",
-		printk.Int(Tsc_pm_khz/1000), printk.Int(Tsc_pm_khz%1000), printk.Int(ticks*1000000/acpi.PMTMR_TICKS_PER_SEC), printk.Int(ppm))
+	printk.Pr_info("tsc: PM timer says %d.%03d MHz over %d us: %d ppm from the %s calibration\n",
+		printk.Int(Tsc_pm_khz/1000), printk.Int(Tsc_pm_khz%1000), printk.Int(ticks*1000000/acpi.PMTMR_TICKS_PER_SEC), printk.Int(ppm), printk.Str(tsc.TscSource))
 	// Within 1% the PIT's result stands (its own error bound is 500 ppm,
 	// the PM timer's here about as large); beyond, the PIT calibration was
 	// disturbed and the PM timer's measurement replaces it (Linux:
 	// pit_hpet_ptimer_calibrate_cpu's "PIT calibration deviates from
 	// PMTIMER", and the refined calibration).
+	if tsc.Tsc_unknown {
+		printk.Pr_info("tsc: the PM timer is the first reference: %d.%03d MHz\n", printk.Int(Tsc_pm_khz/1000), printk.Int(Tsc_pm_khz%1000))
+		tsc.Tsc_refine(Tsc_pm_khz)
+		return
+	}
 	if ppm > 10000 || ppm < -10000 {
 		printk.Pr_warn("tsc: PIT calibration deviates from PMTIMER: %d %d\n", printk.Int(tsc.Tsc_khz), printk.Int(Tsc_pm_khz))
 		tsc.Tsc_refine(Tsc_pm_khz)
+	}
+}
+
+// tsc_early_khz_setup: "tsc_early_khz=N", the TSC's frequency in kHz
+// given instead of calibrated (Linux tsc_early_khz_setup).
+func tsc_early_khz_setup(val []byte) {
+	n, err := cmdline.Kstrtoll(val)
+	if err != cmdline.OK || n <= 0 {
+		printk.Pr_warn("Malformed early option 'tsc_early_khz=%s': the TSC is calibrated\n", printk.Escaped(val))
+		return
+	}
+	tsc.Tsc_early_khz = uint64(n)
+}
+
+// tsc_calibrate_setup: "tsc_calibrate=slow" starts the TSC calibration at
+// the slow PIT method, as if the fast one had failed; "tsc_calibrate=rtc"
+// at the RTC, as if there were no PIT (gokern's knob, to prove the
+// fallbacks on a machine that has the better references).
+func tsc_calibrate_setup(val []byte) {
+	switch string(val) {
+	case "slow":
+		tsc.Tsc_calibrate = tsc.CAL_SLOW
+	case "rtc":
+		tsc.Tsc_calibrate = tsc.CAL_RTC
+	case "auto":
+		tsc.Tsc_calibrate = tsc.CAL_AUTO
+	default:
+		printk.Pr_warn("Malformed early option 'tsc_calibrate=%s' (slow, rtc or auto): keeping auto\n", printk.Escaped(val))
 	}
 }

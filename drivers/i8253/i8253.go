@@ -22,6 +22,7 @@ const (
 	PORT_B_SPKR   = 0x02
 	PORT_B_OUT2   = 0x20
 	MODE_CH2_ONCE = 0xb0 // channel 2, lobyte/hibyte, mode 0 (interrupt on terminal count), binary
+	LATCH_CH2     = 0x80 // channel 2, counter latch command
 )
 
 // StartChannel2 starts channel 2 counting latch ticks down in mode 0, with
@@ -37,6 +38,15 @@ func StartChannel2(latch uint16) {
 
 // Channel2Done reports whether channel 2 has counted down (OUT2 high).
 func Channel2Done() bool { return asm.Inb(PORT_B)&PORT_B_OUT2 != 0 }
+
+// Pit_read_ch2 latches channel 2's count and reads it, low byte then high
+// byte: the latch makes the two bytes one value (8254 datasheet, "Counter
+// Latch Command": 0x80 selects channel 2, access bits 00).
+func Pit_read_ch2() uint16 {
+	asm.Outb(PIT_MODE, LATCH_CH2)
+	lo := asm.Inb(PIT_CH2)
+	return uint16(lo) | uint16(asm.Inb(PIT_CH2))<<8
+}
 
 // Pit_read_ch2_msb reads channel 2's count, low byte then high byte, and
 // returns the high byte (Linux pit_verify_msb's two inb(0x42)).
@@ -79,4 +89,34 @@ func Pit_shutdown() {
 	asm.Outb(PIT_MODE, MODE_CH0_ONESHOT)
 	asm.Outb(PIT_CH0, 0)
 	asm.Outb(PIT_CH0, 0)
+}
+
+// Pit_absent: Probe found no PIT (QEMU's microvm with pit=off; hardware
+// that dropped the legacy timer).
+var Pit_absent bool
+
+// PROBE_READS: how many reads of the count Probe makes. A PIT counts at
+// 1.19 MHz, and one port read takes at least a bus cycle, so a few
+// hundred reads span many counts even on the fastest machine; under
+// QEMU's TCG a read is an exit to the device model, microseconds.
+const PROBE_READS = 1000
+
+// Probe reports whether channel 2 counts: started at 0xffff, its count
+// must read back changing within PROBE_READS reads. Where there is no
+// PIT, the ports float (every read the same byte, 0x00 or 0xff) and a
+// calibration loop waiting for OUT2 would wait forever. Linux trusts the
+// firmware's description instead (pit_timer_init, the ACPI FADT's
+// hardware-reduced flag); gokern asks the hardware, as Linux's
+// probe_8259A does for the PIC (gokern-only).
+func Probe() bool {
+	StartChannel2(0xffff)
+	first := Pit_read_ch2()
+	for i := 0; i < PROBE_READS; i++ {
+		if c := Pit_read_ch2(); c != first {
+			Pit_absent = false
+			return true
+		}
+	}
+	Pit_absent = true
+	return false
 }

@@ -285,3 +285,44 @@ func TestGDBInterruptlist(t *testing.T) {
 		}
 	}
 }
+
+// pmPPM: time_init's check of the TSC's calibration against the ACPI PM
+// timer.
+var pmPPM = regexp.MustCompile(`tsc: PM timer says \d+\.\d+ MHz over \d+ us: (-?\d+) ppm from the (.*) calibration`)
+
+// TestTscCalibration: the calibration's fallbacks, forced on a pc that has
+// every reference: tsc_calibrate=slow starts at the slow PIT method (as
+// when the quick one fails under a busy host), tsc_calibrate=rtc at the
+// RTC (as on microvm without a PIT); each gives a frequency within 1% of
+// what the PM timer measures (so time_init keeps it) and a 1 GHz APIC bus.
+// A wrong frequency given by tsc_early_khz= is caught by the PM timer and
+// replaced.
+func TestTscCalibration(t *testing.T) {
+	for _, c := range []struct {
+		append, source string
+		want           []string
+	}{
+		{"tsc_calibrate=slow", "slow PIT", []string{"tsc: tsc_calibrate=slow: the fast PIT calibration skipped", "tsc: PIT calibration"}},
+		{"tsc_calibrate=rtc", "RTC", []string{"tsc: tsc_calibrate=rtc: the PIT calibrations skipped", "tsc: calibrated against the RTC's seconds, to within"}},
+		{"tsc_early_khz=1000000", "tsc_early_khz=", []string{"tsc: Detected 1000.000 MHz processor",
+			"tsc: PIT calibration deviates from PMTIMER: 1000000", "tsc: Refined TSC clocksource calibration"}},
+	} {
+		c := c
+		t.Run(c.append, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: "debug selftest=tsc_clock,tick " + c.append})
+			allPassed(t, r)
+			mustContain(t, r, c.want...)
+			mustContain(t, r, "TSC ", "("+c.source+")")
+			m := pmPPM.FindStringSubmatch(r.Output)
+			if m == nil || m[2] != c.source {
+				t.Fatalf("no PM timer check of the %s calibration\n%s", c.source, r.Describe())
+			}
+			ppm, _ := strconv.Atoi(m[1])
+			if c.source != "tsc_early_khz=" && (ppm > 10000 || ppm < -10000) {
+				t.Fatalf("the %s calibration is %d ppm from the PM timer's\n%s", c.source, ppm, r.Describe())
+			}
+			checkBusClock(t, r)
+		})
+	}
+}

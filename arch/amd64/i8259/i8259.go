@@ -37,6 +37,25 @@ func outb_pic(v uint8, port uint16) {
 	asm.Outb(0x80, 0)
 }
 
+// Probe_8259A reports whether there is an 8259A: with every slave line
+// masked, a mask written to the master reads back (OCW1); where there is
+// none the port floats and reads 0xff (Linux probe_8259A, which then
+// installs the null_legacy_pic: "Using NULL legacy PIC"). Linux trusts
+// the MADT's PCAT_COMPAT flag without probing, because some firmware
+// leaves a real PIC unprogrammed; gokern always probes, which asks no
+// more of the PIC than OCW1 read-back.
+func Probe_8259A() bool {
+	const probe_val = ^uint8(1 << asm.PIC_CASCADE_IR)
+	asm.Outb(asm.PIC_SLAVE_IMR, 0xff)
+	asm.Outb(asm.PIC_MASTER_IMR, probe_val)
+	if v := asm.Inb(asm.PIC_MASTER_IMR); v != probe_val {
+		printk.Pr_info("Using NULL legacy PIC (the 8259A's mask register reads %#02x, not %#02x)\n", printk.Int(v), printk.Int(probe_val))
+		return false
+	}
+	asm.Outb(asm.PIC_MASTER_IMR, 0xff)
+	return true
+}
+
 // Init_8259A reprograms both controllers (ICW1-ICW4, datasheet
 // "Initialization Command Words"): edge triggered, cascaded, master base
 // vector ISA_IRQ_VECTOR(0), slave ISA_IRQ_VECTOR(8), the slave on the

@@ -9,7 +9,11 @@ import (
 // and nothing is in service.
 func Test_i8259(t *kunit.Kunit) {
 	if !Initialized {
-		t.Errorf("init_8259A did not run")
+		if Probe_8259A() {
+			t.Errorf("init_8259A did not run, but an 8259A answers")
+			return
+		}
+		t.Skip("no 8259A (probe_8259A: the mask does not read back)")
 		return
 	}
 	if imr := Read_imr(); imr != Cached_irq_mask {

@@ -15,6 +15,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/drivers/i8253"
+	"gokern/drivers/rtc"
 	"gokern/printk"
 )
 
@@ -147,37 +148,90 @@ func quick_pit_calibrate_once() (khz, pit_ticks uint64) {
 }
 
 // pit_calibrate_tsc counts TSC cycles while PIT channel 2 counts down
-// CAL_MS milliseconds (Linux pit_calibrate_tsc): the slow way, for when
-// quick_pit_calibrate fails.
-func pit_calibrate_tsc() (khz uint64, checked bool) {
-	const latch = i8253.PIT_TICK_RATE / (1000 / CAL_MS)
-	i8253.StartChannel2(latch)
-	t1 := asm.Rdtsc()
-	t2, prev := t1, t1
-	tscmin, tscmax := ^uint64(0), uint64(0)
-	loops := 0
-	for ; !i8253.Channel2Done(); loops++ {
-		t2 = asm.Rdtsc()
-		d := t2 - prev
-		prev = t2
-		tscmin, tscmax = min(tscmin, d), max(tscmax, d)
-		if loops > 1<<28 {
-			return 0, false // OUT2 never rose: no working PIT
+// CAL_MS milliseconds: the slow way, for when quick_pit_calibrate fails.
+// It returns the frequency and its uncertainty in ppm (0, 0: the count
+// did not move).
+//
+// Linux's pit_calibrate_tsc starts channel 2, reads the TSC, and waits
+// for OUT2: a stall between the start and the first TSC read (an SMI; a
+// host that preempts QEMU, for milliseconds under load) shortens the
+// window it measures and goes unnoticed; Linux covers that by reading the
+// HPET or the PM timer alongside (pit_hpet_ptimer_calibrate_cpu). gokern
+// instead anchors both ends of the window to the count itself: each end
+// is a latched read of the count between two TSC reads, the narrowest of
+// PIT_STAMP_TRIES, so a stall anywhere else costs nothing, and one inside
+// a read shows as a wide pair and is not kept.
+func pit_calibrate_tsc() (khz, ppm uint64) {
+	const ticks_wanted = i8253.PIT_TICK_RATE * CAL_MS / 1000
+	i8253.StartChannel2(0xffff)
+	t0, u0, c0 := pit_stamp()
+	for loops := 0; c0-i8253.Pit_read_ch2() < ticks_wanted; loops++ {
+		if loops > 1<<24 {
+			return 0, 0
 		}
 	}
-	// Linux's sanity checks: too few reads, or one read ten times slower
-	// than the fastest, means the loop was stalled (an SMI on hardware; a
-	// translation or a host preemption under QEMU) and the edge may have
-	// been seen late. checked reports whether the result passed them.
-	return (t2 - t1) / CAL_MS, loops >= CAL_PIT_LOOPS && tscmax <= 10*tscmin
+	t1, u1, c1 := pit_stamp()
+	ticks := uint64(c0 - c1)
+	// OUT2 high: the count went through 0 (a stall of 55 ms), and the
+	// difference of the two counts lost 65536 ticks.
+	if ticks == 0 || t1 <= t0 || i8253.Channel2Done() {
+		return 0, 0
+	}
+	Tsc_cal_pit_ticks = ticks
+	span := t1 - t0
+	// Each end is known to within its TSC pair and one PIT tick.
+	ppm = (u0+u1)*1000000/span + 2*1000000/ticks
+	return span * i8253.PIT_TICK_RATE / (ticks * 1000), ppm
 }
 
-// CAL_PIT_LOOPS: the fewest PIT reads a good pit_calibrate_tsc makes
-// (Linux CAL_PIT_LOOPS); CAL_TRIES: how many times it is tried, the
-// lowest result kept (Linux pit_hpet_ptimer_calibrate_cpu's three loops).
+// PIT_STAMP_TRIES: how many reads of the count pit_stamp chooses from.
+const PIT_STAMP_TRIES = 5
+
+// pit_stamp reads channel 2's latched count between two TSC reads,
+// PIT_STAMP_TRIES times, and returns the narrowest pair: the TSC in its
+// middle, its half-width, and the count.
+func pit_stamp() (tsc, unc uint64, count uint16) {
+	best := ^uint64(0)
+	for i := 0; i < PIT_STAMP_TRIES; i++ {
+		t1 := asm.Rdtsc()
+		c := i8253.Pit_read_ch2()
+		t2 := asm.Rdtsc()
+		if t2-t1 < best {
+			best, tsc, count = t2-t1, t1+(t2-t1)/2, c
+		}
+	}
+	return tsc, best / 2, count
+}
+
+// CAL_TRIES: how many times the slow calibration is tried (Linux
+// pit_hpet_ptimer_calibrate_cpu's three loops); CAL_PPM: the uncertainty
+// a try must be under to be taken at once.
 const (
-	CAL_PIT_LOOPS = 1000
-	CAL_TRIES     = 3
+	CAL_TRIES = 3
+	CAL_PPM   = 500
+)
+
+// The command line's say over the calibration, taken at startup_64 (the
+// EARLY_REPORT options of arch/amd64/setup.go), before Tsc_early_init.
+var (
+	// Tsc_early_khz: Linux's tsc_early_khz=, the frequency given, no
+	// calibration.
+	Tsc_early_khz uint64
+	// Tsc_calibrate: gokern's tsc_calibrate= (a debugging knob Linux does
+	// not have): CAL_AUTO tries every method in Linux's order, CAL_SLOW
+	// starts at the slow PIT method as if quick_pit_calibrate had failed,
+	// CAL_RTC at the RTC as if there were no PIT.
+	Tsc_calibrate = CAL_AUTO
+	// Tsc_unknown: no reference clock was found; Tsc_khz is a placeholder
+	// that the boot said it assumed, and nothing may be calibrated
+	// against it.
+	Tsc_unknown bool
+)
+
+const (
+	CAL_AUTO = iota
+	CAL_SLOW
+	CAL_RTC
 )
 
 // Tsc_early_init finds the TSC frequency and makes the TSC printk's clock,
@@ -185,51 +239,191 @@ const (
 // setup_arch and prints [0.000000] until then; gokern does it before
 // start_kernel so that the boot's own time stamps can be read as the time
 // since startup_32.
+//
+// The order is Linux's native_calibrate_tsc, then quick_pit_calibrate,
+// then pit_hpet_ptimer_calibrate_cpu's slow PIT loop; where Linux's slow
+// loop reads the HPET or the PM timer alongside, gokern checks against the
+// PM timer in time_init, once the ACPI tables are read. Where there is no
+// PIT (microvm with pit=off) the RTC's seconds are the reference
+// (gokern-only: Linux has no RTC calibration, and on such a machine takes
+// the frequency from CPUID or the hypervisor). A frequency is never
+// assumed silently: with no reference at all the boot says so, and
+// time_init then starts no tick.
 func Tsc_early_init(tsc0 uint64) {
 	if now := asm.Rdtsc(); tsc0 == 0 || tsc0 > now {
 		tsc0 = now // entered without the boot stage's value
 	}
 	tsc_zero = tsc0
 	cyc2ns_base = tsc0
-	Tsc_khz, TscSource = native_calibrate_tsc()
-	if Tsc_khz == 0 {
+	Tsc_khz, TscSource, Tsc_cal_pit_ticks, Tsc_unknown = 0, "", 0, false
+	if Tsc_early_khz != 0 {
+		Tsc_khz, TscSource = Tsc_early_khz, "tsc_early_khz="
+	}
+	if Tsc_khz == 0 && Tsc_calibrate == CAL_AUTO {
+		Tsc_khz, TscSource = native_calibrate_tsc()
+	}
+	pit := false
+	if Tsc_khz == 0 && Tsc_calibrate != CAL_RTC {
+		if pit = i8253.Probe(); !pit {
+			printk.Pr_info("tsc: no PIT (channel 2 does not count): no PIT calibration\n")
+		}
+	}
+	if Tsc_khz == 0 && pit && Tsc_calibrate == CAL_AUTO {
 		Tsc_khz, Tsc_cal_pit_ticks = quick_pit_calibrate()
 		TscSource = "PIT"
 	}
-	// The slow way, as Linux's pit_hpet_ptimer_calibrate_cpu: up to
-	// CAL_TRIES runs, the first that passes its checks. If none does, the
-	// median of the three is kept and said to be unchecked: a stall before
-	// the loop's first read makes a result too small, one before it sees
-	// OUT2 rise too large, and one of three is most likely neither
-	// (time_init compares it with the PM timer and replaces it if it is far
-	// off).
-	if Tsc_khz == 0 {
-		var tries [CAL_TRIES]uint64
-		for try := range tries {
-			khz, checked := pit_calibrate_tsc()
-			Tsc_cal_pit_ticks = i8253.PIT_TICK_RATE / (1000 / CAL_MS)
-			if checked {
-				Tsc_khz = khz
-				break
-			}
-			tries[try] = khz
+	if Tsc_khz == 0 && pit {
+		if Tsc_calibrate == CAL_SLOW {
+			printk.Pr_info("tsc: tsc_calibrate=slow: the fast PIT calibration skipped\n")
 		}
-		if Tsc_khz == 0 {
-			a, b, c := tries[0], tries[1], tries[2]
-			Tsc_khz = max(min(a, b), min(max(a, b), c)) // the median
-			printk.Pr_warn("tsc: PIT calibration disturbed in %d tries (%d, %d, %d kHz): using %d kHz unchecked\n",
-				printk.Int(CAL_TRIES), printk.Int(a), printk.Int(b), printk.Int(c), printk.Int(Tsc_khz))
-		}
+		Tsc_khz = pit_calibrate_tsc_tries()
+		TscSource = "slow PIT"
 	}
 	if Tsc_khz == 0 {
-		Tsc_khz, TscSource, Tsc_cal_pit_ticks = 1000000, "assumed (no CPUID leaf, no PIT)", 0
+		if Tsc_calibrate == CAL_RTC {
+			printk.Pr_info("tsc: tsc_calibrate=rtc: the PIT calibrations skipped\n")
+		}
+		Tsc_khz = rtc_calibrate_tsc()
+		TscSource = "RTC"
+	}
+	if Tsc_khz == 0 {
+		// Something must convert cycles to time for printk; the boot says
+		// which value it is and that it is not measured.
+		Tsc_khz, TscSource, Tsc_unknown = TSC_KHZ_PLACEHOLDER, "unknown", true
+		printk.Pr_err("tsc: no reference clock to calibrate against (no CPUID 0x15/0x16 frequency, no PIT, no RTC): the TSC frequency is unknown; time stamps assume %d MHz\n",
+			printk.Int(TSC_KHZ_PLACEHOLDER/1000))
 	}
 	printk.Clock = Local_clock
+	if Tsc_unknown {
+		return
+	}
 	printk.Pr_info("tsc: Detected %d.%03d MHz processor\n", printk.Int(Tsc_khz/1000), printk.Int(Tsc_khz%1000))
 	if Tsc_cal_pit_ticks != 0 {
 		printk.Pr_debug("tsc: calibrated over %d PIT ticks (%d us)\n", printk.Int(Tsc_cal_pit_ticks),
 			printk.Int(Tsc_cal_pit_ticks*1000000/i8253.PIT_TICK_RATE))
 	}
+}
+
+// TSC_KHZ_PLACEHOLDER: the frequency time stamps assume when nothing
+// measured it (Tsc_unknown).
+const TSC_KHZ_PLACEHOLDER = 1000000
+
+// pit_calibrate_tsc_tries is the slow way, as Linux's
+// pit_hpet_ptimer_calibrate_cpu: up to CAL_TRIES runs, the first under
+// CAL_PPM; if none is, the one with the smallest uncertainty, said so
+// (time_init then compares it with the PM timer).
+func pit_calibrate_tsc_tries() uint64 {
+	var best_khz, best_ppm, best_ticks uint64
+	for try := 0; try < CAL_TRIES; try++ {
+		khz, ppm := pit_calibrate_tsc()
+		if khz != 0 && (best_khz == 0 || ppm < best_ppm) {
+			best_khz, best_ppm, best_ticks = khz, ppm, Tsc_cal_pit_ticks
+		}
+		if best_khz != 0 && best_ppm <= CAL_PPM {
+			break
+		}
+	}
+	Tsc_cal_pit_ticks = best_ticks
+	if best_khz == 0 {
+		printk.Pr_err("tsc: Unable to calibrate against PIT: channel 2's count did not move\n")
+		return 0
+	}
+	if best_ppm > CAL_PPM {
+		printk.Pr_warn("tsc: PIT calibration disturbed in %d tries: the best is within %d ppm\n", printk.Int(CAL_TRIES), printk.Int(best_ppm))
+	} else {
+		printk.Pr_info("tsc: PIT calibration to within %d ppm\n", printk.Int(best_ppm))
+	}
+	return best_khz
+}
+
+// RTC_CAL_READS bounds each wait for the RTC's seconds to change: a
+// second is a few hundred thousand reads under QEMU's TCG, about a
+// million on hardware; no change in this many means the RTC is stopped.
+// RTC_CAL_EDGES: at most this many changes are watched (RTC_CAL_EDGES-1
+// seconds); RTC_CAL_PPM: the uncertainty that ends the watch earlier.
+const (
+	RTC_CAL_READS = 1 << 24
+	RTC_CAL_EDGES = 5
+	RTC_CAL_PPM   = 500
+)
+
+// An edge of the RTC's seconds: the TSC in the middle of the window in
+// which the register changed, the window's half-width, and the seconds
+// since the first edge.
+type rtc_edge struct{ tsc, unc, sec uint64 }
+
+var rtc_edges [RTC_CAL_EDGES]rtc_edge
+
+// rtc_next_second waits for the seconds register to change from sec and
+// returns the edge (sec its new value, 0xff: no change).
+func rtc_next_second(sec uint8) (e rtc_edge, now uint8) {
+	last := asm.Rdtsc() // the start of the last read that saw sec
+	for reads := 0; reads < RTC_CAL_READS; reads++ {
+		t1 := asm.Rdtsc()
+		if now = rtc.CMOS_READ(rtc.RTC_SECONDS); now != sec {
+			t2 := asm.Rdtsc()
+			return rtc_edge{tsc: last + (t2-last)/2, unc: (t2 - last) / 2}, now
+		}
+		last = t1
+	}
+	return e, 0xff
+}
+
+// rtc_calibrate_tsc counts TSC cycles between changes of the RTC's
+// seconds register (gokern-only). Each change is known to within the two
+// reads around it; a read delayed (a host that preempts QEMU) widens that
+// window but cannot lose a second, the register counts them. Of the edges
+// seen, the pair with the smallest relative uncertainty gives the
+// frequency, as soon as it is under RTC_CAL_PPM: one to two seconds
+// usually. The RTC's periodic flag would be faster, but QEMU sets it from
+// a timer callback that runs late, or drops periods, when the host is
+// busy. It only runs on a machine with no CPUID frequency and no PIT. 0:
+// no RTC, or it does not run.
+func rtc_calibrate_tsc() uint64 {
+	if !rtc.Present() {
+		printk.Pr_info("tsc: no RTC (register D reads %#x): no RTC calibration\n", printk.Int(rtc.CMOS_READ(rtc.RTC_REG_D)))
+		return 0
+	}
+	bcd := rtc.CMOS_READ(rtc.RTC_REG_B)&rtc.RTC_DM_BINARY == 0
+	sec := rtc.CMOS_READ(rtc.RTC_SECONDS)
+	prev, total := uint64(0), uint64(0)
+	var best_khz, best_ppm uint64
+	for n := 0; n < RTC_CAL_EDGES; n++ {
+		e, now := rtc_next_second(sec)
+		if now == 0xff {
+			printk.Pr_err("tsc: the RTC's seconds did not change in %d reads: no RTC calibration\n", printk.Int(RTC_CAL_READS))
+			return 0
+		}
+		v := uint64(now)
+		if bcd {
+			v = uint64(now>>4)*10 + uint64(now&0xf)
+		}
+		if n > 0 {
+			total += (v + 60 - prev) % 60
+		}
+		prev, sec = v, now
+		e.sec = total
+		rtc_edges[n] = e
+		for j := 0; j < n; j++ {
+			a := &rtc_edges[j]
+			if e.sec <= a.sec || e.tsc <= a.tsc {
+				continue
+			}
+			span := e.tsc - a.tsc
+			ppm := (a.unc + e.unc) * 1000000 / span
+			if best_khz == 0 || ppm < best_ppm {
+				best_khz, best_ppm = span/(e.sec-a.sec)/1000, ppm
+			}
+		}
+		if best_khz != 0 && best_ppm < RTC_CAL_PPM {
+			break
+		}
+	}
+	if best_khz == 0 {
+		return 0
+	}
+	printk.Pr_info("tsc: calibrated against the RTC's seconds, to within %d ppm\n", printk.Int(best_ppm))
+	return best_khz
 }
 
 // Cycles_2_ns converts a TSC delta with a 128-bit intermediate product, so
@@ -259,6 +453,6 @@ func Tsc_refine(khz uint64) {
 	now := asm.Rdtsc()
 	cyc2ns_offset += Cycles_2_ns(now-cyc2ns_base, Tsc_khz)
 	cyc2ns_base = now
-	Tsc_khz = khz
+	Tsc_khz, Tsc_unknown = khz, false
 	printk.Pr_info("tsc: Refined TSC clocksource calibration: %d.%03d MHz\n", printk.Int(khz/1000), printk.Int(khz%1000))
 }
