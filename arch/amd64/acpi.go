@@ -5,6 +5,7 @@ import (
 	"gokern/arch/amd64/asm"
 	x86mm "gokern/arch/amd64/mm"
 	"gokern/arch/amd64/realmode"
+	"gokern/cmdline"
 	"gokern/e820"
 	"gokern/printk"
 )
@@ -68,12 +69,31 @@ func parse_acpi(val []byte) {
 	}
 }
 
+// rsdpParam is "acpi_rsdp=ADDR", the RSDP's physical address given on the
+// command line, which wins over the boot loader's (Linux setup_acpi_rsdp,
+// drivers/acpi/osl.c; for kexec, and here for the boot tests' bad
+// input).
+var rsdpParam uint64
+
+func parse_acpi_rsdp(val []byte) {
+	v, rest, err := cmdline.Simple_strtoull(val)
+	if err != cmdline.OK || len(rest) != 0 || v == 0 {
+		printk.Pr_warn("acpi_rsdp=%s: not an address; ignored\n", printk.Escaped(val))
+		return
+	}
+	rsdpParam = v
+}
+
 func parse_noapic(val []byte)  { apic.Skip_ioapic_setup = true }
 func parse_nolapic(val []byte) { apic.Disable_apic = true }
 
 // acpi_and_mp_setup reads the tables and maps the local APIC.
 func acpi_and_mp_setup() {
-	apic.Acpi_boot_table_init(&acpi_osl, Boot_params.Acpi_rsdp_addr(), acpi_off)
+	rsdp := Boot_params.Acpi_rsdp_addr()
+	if rsdpParam != 0 {
+		rsdp = rsdpParam
+	}
+	apic.Acpi_boot_table_init(&acpi_osl, rsdp, acpi_off)
 	apic.Find_smp_config(&acpi_osl, uint64(EbdaStart))
 	apic.Acpi_boot_init()
 	// The PM timer's starting point for time_init's check of the TSC.

@@ -133,6 +133,7 @@ var early_params = [...]obs_kernel_param{
 	{"page_poison", early_page_poison_param, EARLY_SETUP},         // mm/page_poison.c
 	{"slub_debug", mm.Setup_slub_debug, EARLY_SETUP},              // mm/slub.c (a __setup option in Linux)
 	{"acpi", parse_acpi, EARLY_SETUP},                             // arch/x86/kernel/acpi/boot.c
+	{"acpi_rsdp", parse_acpi_rsdp, EARLY_SETUP},                   // drivers/acpi/osl.c
 	{"noapic", parse_noapic, EARLY_SETUP},                         // arch/x86/kernel/apic/io_apic.c
 	{"nolapic", parse_nolapic, EARLY_SETUP},                       // arch/x86/kernel/apic/apic.c
 	{"tsc_early_khz", tsc_early_khz_setup, EARLY_REPORT},          // arch/x86/kernel/tsc.c

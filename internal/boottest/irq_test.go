@@ -326,3 +326,29 @@ func TestTscCalibration(t *testing.T) {
 		})
 	}
 }
+
+// TestBadACPIFallsBack: an RSDP the kernel cannot use — outside RAM, or
+// not an RSDP (acpi_rsdp=, Linux's option, points the kernel at it the way
+// a boot loader's boot_params.acpi_rsdp_addr would) — is reported by
+// address, ACPI is given up, and the MP table describes the same
+// interrupt routing: symmetric I/O mode, the I/O APIC's selftest and the
+// tick pass. (Every other corruption of the tables, and the fallback to
+// the 8259s without an MP table, are host tests on captured tables:
+// drivers/acpi TestBadTables, arch/amd64/apic TestBadMADTFallsBack.)
+func TestBadACPIFallsBack(t *testing.T) {
+	for _, c := range []struct{ rsdp, msg string }{
+		{"0x20000000", "ACPI: RSDP at 0x20000000 is outside the memory map"},
+		{"0x100000", "ACPI: no valid RSDP at 0x00100000 (signature or checksum)"},
+	} {
+		c := c
+		t.Run(c.rsdp, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: "selftest=ioapic,tick acpi_rsdp=" + c.rsdp})
+			allPassed(t, r)
+			mustContain(t, r, c.msg, "Intel MultiProcessor Specification v1.4", "APIC: Switch to symmetric I/O mode setup")
+			if strings.Contains(r.Output, "ACPI: Using ACPI (MADT)") {
+				t.Fatalf("the MADT was used\n%s", r.Describe())
+			}
+		})
+	}
+}
