@@ -181,7 +181,7 @@ func Init_per_zone_wmark_min() {
 			lowmem += z.Managed_pages - High_wmark_pages(z) // nr_free_buffer_pages
 		}
 	}
-	Min_free_kbytes = min(max(int_sqrt(K(lowmem)*16), 128), 262144)
+	Min_free_kbytes = min(max(Int_sqrt(K(lowmem)*16), 128), 262144)
 	Setup_per_zone_wmarks()
 	setup_per_zone_lowmem_reserve()
 }
@@ -231,8 +231,8 @@ func setup_per_zone_lowmem_reserve() {
 	}
 }
 
-// int_sqrt is the integer square root (Linux lib/math/int_sqrt.c).
-func int_sqrt(x uint64) uint64 {
+// Int_sqrt is the integer square root (Linux lib/math/int_sqrt.c).
+func Int_sqrt(x uint64) uint64 {
 	if x < 2 {
 		return x
 	}

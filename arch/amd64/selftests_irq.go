@@ -7,6 +7,7 @@ import (
 	"gokern/kernel/irq"
 	"gokern/kernel/time"
 	"gokern/kunit"
+	"gokern/mm"
 	"gokern/printk"
 	"gokern/traps"
 )
@@ -94,57 +95,32 @@ func Test_tick_jitter(t *kunit.Kunit) {
 	}
 	const n = 100
 	nominal := tsc.Tsc_khz * 1000 / time.HZ // cycles per tick
-	var sum, min, max, sq uint64
-	min = ^uint64(0)
+	var sum, lo, hi, sq uint64
+	lo = ^uint64(0)
 	end := Tick_count
 	for i := end - n; i < end; i++ {
 		d := Tick_tsc[i%TICK_HISTORY] - Tick_tsc[(i-1)%TICK_HISTORY]
 		sum += d
-		min, max = minu(min, d), maxu(max, d)
+		lo, hi = min(lo, d), max(hi, d)
 		dev := int64(d) - int64(nominal)
 		sq += uint64(dev*dev) / n
 	}
 	us := func(c uint64) uint64 { return c * 1000 / tsc.Tsc_khz }
 	mean := sum / n
-	worst := maxu(max-nominal, nominal-min)
-	if max < nominal {
-		worst = nominal - min
-	} else if min > nominal {
-		worst = max - nominal
+	// The worst deviation from the nominal interval, either way.
+	worst := uint64(0)
+	if hi > nominal {
+		worst = hi - nominal
+	}
+	if lo < nominal {
+		worst = max(worst, nominal-lo)
 	}
 	t.Logf("tick jitter over %d ticks at HZ=%d (%s): mean %d us, min %d us, max %d us, rms deviation %d us, worst %d us from %d us",
-		printk.Int(n), printk.Int(time.HZ), printk.Str(tick_source_name()), printk.Int(us(mean)), printk.Int(us(min)), printk.Int(us(max)),
-		printk.Int(us(isqrt(sq))), printk.Int(us(worst)), printk.Int(us(nominal)))
-	if min == 0 {
+		printk.Int(n), printk.Int(time.HZ), printk.Str(tick_source_name()), printk.Int(us(mean)), printk.Int(us(lo)), printk.Int(us(hi)),
+		printk.Int(us(mm.Int_sqrt(sq))), printk.Int(us(worst)), printk.Int(us(nominal)))
+	if lo == 0 {
 		t.Errorf("two ticks at the same TSC value")
 	}
-}
-
-func minu(a, b uint64) uint64 {
-	if a < b {
-		return a
-	}
-	return b
-}
-
-func maxu(a, b uint64) uint64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func isqrt(x uint64) uint64 {
-	r := uint64(0)
-	for b := uint64(1) << 62; b != 0; b >>= 2 {
-		if x >= r+b {
-			x -= r + b
-			r = r>>1 + b
-		} else {
-			r >>= 1
-		}
-	}
-	return r
 }
 
 func tick_source_name() string {
