@@ -69,10 +69,10 @@ func serial8250_interrupt(irqn int, dev_id uintptr) irq.Irqreturn_t {
 // Serial8250_irq is the IRQ the console's UART interrupts on, -1 none.
 var Serial8250_irq = -1
 
-// serial8250_init requests the console UART's IRQ and turns its receive
-// interrupt on (Linux serial8250_init → serial8250_do_startup). A port
+// univ8250_setup_irq requests the console UART's IRQ and turns its receive
+// interrupt on (Linux serial8250_do_startup → univ8250_setup_irq). A port
 // that cannot interrupt is reported.
-func serial8250_init() {
+func univ8250_setup_irq() {
 	port, n := serial8250.Serial8250_port()
 	name := serial8250.Early_serial_console.Name
 	if n < 0 {
@@ -98,5 +98,5 @@ func Sysrq_init() {
 	sysrq.Register_sysrq_key('r', &sysrq_showregs_op)
 	sysrq.TickSourceName = tick_source_name()
 	serial8250.Uart_handle_sysrq_char = sysrq.Handle_sysrq
-	serial8250_init()
+	univ8250_setup_irq()
 }

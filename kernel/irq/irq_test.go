@@ -196,7 +196,7 @@ func TestShowInterrupts(t *testing.T) {
 	arch := false
 	ArchShowInterrupts = func() { arch = true }
 	defer func() { ArchShowInterrupts = nil }()
-	Show_interrupts()
+	PrintInterrupts()
 	want := []string{
 		"           CPU0",
 		"  0:          3   TEST       2-edge     timer",

@@ -2,22 +2,23 @@ package irq
 
 import "gokern/printk"
 
-// The table of /proc/interrupts, printed (gokern has no /proc yet: the
-// SysRq key 't' prints it). Linux: kernel/irq/proc.c show_interrupts and
-// arch/x86/kernel/irq.c arch_show_interrupts.
+// The table of /proc/interrupts (fs/proc's show_interrupts), and printed
+// on the console for the SysRq key 't' (PrintInterrupts). Linux:
+// kernel/irq/proc.c show_interrupts and arch/x86/kernel/irq.c
+// arch_show_interrupts.
 
 // ArchShowInterrupts prints the architecture's rows (the local APIC
 // timer, spurious and error interrupts, every vector taken): a hook the
 // architecture sets, nil until then (Linux arch_show_interrupts).
 var ArchShowInterrupts func()
 
-// Show_interrupts prints one row per line that has a handler or has had
-// interrupts:
+// PrintInterrupts prints on the console one row per line that has a
+// handler or has had interrupts, then the architecture's rows:
 //
 //	         CPU0
 //	0:         25   IO-APIC    2-edge      timer
 //	4:          3   IO-APIC    4-edge      ttyS0
-func Show_interrupts() {
+func PrintInterrupts() {
 	Show_interrupts_lines(func(line []byte) { printk.Pr_info("%s\n", printk.Bytes(line)) })
 	if ArchShowInterrupts != nil {
 		ArchShowInterrupts()

@@ -129,7 +129,7 @@ func sysrq_handle_showtime(key byte) {
 	printk.Pr_info("jiffies: %d (HZ=%d, tick: %s), uptime %d.%03d s by jiffies, %d.%06d s by the clock\n",
 		printk.Int(j), printk.Int(time.HZ), printk.Str(TickSourceName), printk.Int(ms/1000), printk.Int(ms%1000),
 		printk.Int(now/1000000000), printk.Int(now%1000000000/1000))
-	irq.Show_interrupts()
+	irq.PrintInterrupts()
 }
 
 var sysrq_crash_op = SysrqKeyOp{Handler: sysrq_handle_crash, Help_msg: "crash(c)", Action_msg: "Trigger a crash"}
