@@ -321,6 +321,7 @@ func TestMADTCpus(t *testing.T) {
 		t.Fatalf("processors %d present %#x", Num_processors, cpumask.Cpu_present_mask.Bits())
 	}
 }
+
 // The calibration's arithmetic: QEMU's 1 GHz bus against a 2.3 GHz TSC
 // over 2 ms, a 100 MHz bus, and the impossible.
 func TestLapicBusHz(t *testing.T) {
