@@ -477,6 +477,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "sched_waitqueue", Run: sched.Test_sched_waitqueue},
 	{Name: "sched_switch_cost", Run: sched.Test_sched_switch_cost},
 	{Name: "sched_fpu", Run: sched.Test_sched_fpu},
+	{Name: "sched_preempt", Run: sched.Test_sched_preempt},
+	{Name: "sched_msleep", Run: sched.Test_sched_msleep},
 	// Stops the boot on purpose: a kernel thread's stack overflow.
 	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.
