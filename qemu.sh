@@ -55,6 +55,11 @@ ensure_tools() {
 	for t in as ld objcopy; do command -v $t >/dev/null || { need+=($t); pkgs+=(binutils); }; done
 	command -v gdb >/dev/null || { need+=(gdb); pkgs+=(gdb); }
 	command -v cpio >/dev/null || { need+=(cpio); pkgs+=(cpio); }
+	# Debian's static busybox: the ELF loader's host test parses it (fs/binfmt_elf).
+	if command -v dpkg-query >/dev/null && ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed"; then
+		need+=(busybox-static)
+		pkgs+=(busybox-static)
+	fi
 	# GRUB for BIOS and UEFI, and UEFI itself: ./qemu.sh grub and the boot
 	# tests of every way in (docs/loaders.md).
 	[ -d /usr/lib/grub/i386-pc ] || { need+=(grub-i386-pc); pkgs+=(grub-pc-bin); }

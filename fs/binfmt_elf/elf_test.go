@@ -85,7 +85,7 @@ func parseFile(t *testing.T, path string) ([]byte, *Elf_binary) {
 // TestBusybox: Debian's static busybox (busybox-static), ET_EXEC.
 func TestBusybox(t *testing.T) {
 	if _, err := os.Stat("/bin/busybox"); err != nil {
-		t.Skip("busybox-static is not installed (apt-get install busybox-static)")
+		t.Fatalf("busybox-static is not installed (./qemu.sh test installs it; or apt-get install busybox-static): %v", err)
 	}
 	data, b := parseFile(t, "/bin/busybox")
 	if b.Ehdr.E_type != ET_EXEC || b.Load_bias != 0 || b.Executable_stack {

@@ -366,7 +366,7 @@ func TestUnpackInPieces(t *testing.T) {
 // directory (a third implementation) unpacks to that directory.
 func TestUnpackGNUCpio(t *testing.T) {
 	if _, err := exec.LookPath("cpio"); err != nil {
-		t.Skip("no cpio on the host (qemu.sh installs it)")
+		t.Fatalf("no cpio on the host (./qemu.sh test installs it): %v", err)
 	}
 	fstest.Boot(t)
 	src := t.TempDir()
