@@ -126,27 +126,36 @@ func scratch_pte() *paging.PTE {
 
 func read_scratch() byte { return *(*byte)(asm.KernelPtr(uintptr(tlb_scratch))) }
 
-// Test_tlb: map a page, read it, point the same virtual address at another
-// frame, flush with each API, read again: the new frame must show. Without
-// a flush the CPU (QEMU's software TLB too) may still read the old frame;
-// the test reports when it did.
-func Test_tlb(t *kunit.Kunit) {
-	var frame [2]uint64
+// map_tlb_scratch takes two frames for the TLB tests, fills frame i with
+// the byte fill+i, and maps tlb_scratch at frame 0.
+func map_tlb_scratch(t *kunit.Kunit, fill byte) (frame [2]uint64, ok bool) {
 	for i := range frame {
 		pa, ok := Alloc_low_pages(1)
 		if !ok {
 			t.Errorf("no page for the TLB test")
-			return
+			return frame, false
 		}
 		frame[i] = pa
 		b := asm.DirectMap.Bytes(pa, asm.PAGE_SIZE)
 		for j := range b {
-			b[j] = byte(0xa0 + i)
+			b[j] = fill + byte(i)
 		}
 	}
 	if _, err := paging.Map(&asm.DirectMap, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), asm.PAGE_SIZE,
 		paging.PAGE_KERNEL, paging.Only4K, alloc_low_page); err != paging.OK {
 		t.Errorf("mapping the scratch page: %s", printk.Str(err.String()))
+		return frame, false
+	}
+	return frame, true
+}
+
+// Test_tlb: map a page, read it, point the same virtual address at another
+// frame, flush with each API, read again: the new frame must show. Without
+// a flush the CPU (QEMU's software TLB too) may still read the old frame;
+// the test reports when it did.
+func Test_tlb(t *kunit.Kunit) {
+	frame, ok := map_tlb_scratch(t, 0xa0)
+	if !ok {
 		return
 	}
 	if v := read_scratch(); v != 0xa0 {

@@ -41,22 +41,8 @@ func Test_tlb_shootdown(t *kunit.Kunit) {
 		t.Logf("one CPU online: no other TLB to shoot down")
 		return
 	}
-	var frame [2]uint64
-	for i := range frame {
-		pa, ok := Alloc_low_pages(1)
-		if !ok {
-			t.Errorf("no page for the test")
-			return
-		}
-		frame[i] = pa
-		b := asm.DirectMap.Bytes(pa, asm.PAGE_SIZE)
-		for j := range b {
-			b[j] = byte(0xb0 + i)
-		}
-	}
-	if _, err := paging.Map(&asm.DirectMap, cr3_pgd(), tlb_scratch, paging.PhysAddr(frame[0]), asm.PAGE_SIZE,
-		paging.PAGE_KERNEL, paging.Only4K, alloc_low_page); err != paging.OK {
-		t.Errorf("mapping the scratch page: %s", printk.Str(err.String()))
+	frame, ok := map_tlb_scratch(t, 0xb0)
+	if !ok {
 		return
 	}
 	tlb_shootdown(t, target, frame)
