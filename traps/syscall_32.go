@@ -31,6 +31,11 @@ const (
 	X__NR_getpid          = 20
 	X__NR_ia32_brk        = 45
 	X__NR_umask           = 60
+	X__NR_ia32_newuname   = 122
+	X__NR_ia32_getuid32   = 199
+	X__NR_ia32_getgid32   = 200
+	X__NR_ia32_geteuid32  = 201
+	X__NR_ia32_getegid32  = 202
 	X__NR_getresuid32     = 209
 	X__NR_ia32_exit_group = 252
 	NR_syscalls           = 253

@@ -27,6 +27,11 @@ const (
 	X__NR_munmap      = 11
 	X__NR_brk         = 12
 	X__NR_getpid_64   = 39
+	X__NR_uname       = 63
+	X__NR_getuid      = 102
+	X__NR_getgid      = 104
+	X__NR_geteuid     = 107
+	X__NR_getegid     = 108
 	X__NR_exit        = 60
 	X__NR_getppid     = 110
 	X__NR_gettid      = 186

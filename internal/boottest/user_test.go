@@ -91,6 +91,7 @@ func TestInitProgram(t *testing.T) {
 			"init: getpid via syscall and int $0x80: 1",
 			`init: mmap of argv[0] reads \x7fELF`,
 			"init: brk grew the heap by a page",
+			"init: uname: Linux 6.1.0-gokern x86_64",
 		}, "exitcode=0x00000000", q.ExitSuccess, []string{"init[1]: unknown x86-64 system call 500: -ENOSYS (reported once)"}},
 		// The static PIE: loaded at ELF_ET_DYN_BASE, above 4 GiB, so it
 		// skips int $0x80 (32-bit pointers).
@@ -100,6 +101,7 @@ func TestInitProgram(t *testing.T) {
 			"init: getpid via syscall and int $0x80: 1",
 			`init: mmap of argv[0] reads \x7fELF`,
 			"init: brk grew the heap by a page",
+			"init: uname: Linux 6.1.0-gokern x86_64",
 		}, "exitcode=0x00000000", q.ExitSuccess, nil},
 		// exit(7) through int $0x80: status << 8, and QEMU's failure.
 		{"exit7", "-- x", nil, "exitcode=0x00000700", q.ExitFailure, nil},

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"unsafe"
+
 	"gokern/arch/amd64/asm"
 	"gokern/mm"
 	"gokern/traps"
@@ -28,6 +30,11 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_mmap, sys_mmap},
 	{traps.X__NR_munmap, sys_munmap},
 	{traps.X__NR_mprotect, sys_mprotect},
+	{traps.X__NR_uname, sys_newuname},
+	{traps.X__NR_getuid, sys_getuid},
+	{traps.X__NR_getgid, sys_getuid},
+	{traps.X__NR_geteuid, sys_getuid},
+	{traps.X__NR_getegid, sys_getuid},
 }
 
 var syscalls_32 = [...]syscall_entry{
@@ -35,6 +42,11 @@ var syscalls_32 = [...]syscall_entry{
 	{traps.X__NR_ia32_exit_group, sys_exit_ia32},
 	{traps.X__NR_getpid, sys_getpid},
 	{traps.X__NR_ia32_brk, sys_brk_ia32},
+	{traps.X__NR_ia32_newuname, sys_newuname_ia32},
+	{traps.X__NR_ia32_getuid32, sys_getuid},
+	{traps.X__NR_ia32_getgid32, sys_getuid},
+	{traps.X__NR_ia32_geteuid32, sys_getuid},
+	{traps.X__NR_ia32_getegid32, sys_getuid},
 }
 
 // The x86-64 arguments (Linux SC_X86_64_REGS_TO_ARGS): RDI, RSI, RDX,
@@ -132,4 +144,45 @@ func sys_mprotect(r *asm.PtRegs) int64 {
 		return -asm.ENOMEM
 	}
 	return int64(mm.Do_mprotect(m, a1(r), a2(r), a3(r)))
+}
+
+// sys_getuid is getuid, geteuid, getgid and getegid (Linux kernel/sys.c):
+// gokern has no credentials yet, and every process is root's, 0.
+func sys_getuid(r *asm.PtRegs) int64 { return 0 }
+
+// New_utsname is struct new_utsname (include/uapi/linux/utsname.h): what
+// uname(2) fills, six NUL-terminated fields of 65 bytes.
+type New_utsname struct {
+	Sysname, Nodename, Release, Version, Machine, Domainname [65]byte
+}
+
+// UTS_RELEASE: gokern answers as the Linux whose system-call ABI it
+// follows (a C library refuses to start on a kernel older than it
+// needs, and reads the version from here), with its own name after it.
+const UTS_RELEASE = "6.1.0-gokern"
+
+// sys_newuname: uname(buf) (Linux kernel/sys.c newuname over
+// init_uts_ns): "Linux", "(none)", UTS_RELEASE, "#1", "x86_64",
+// "(none)"; -EFAULT for a bad buffer.
+func sys_newuname(r *asm.PtRegs) int64 { return do_newuname(uintptr(a1(r))) }
+
+func sys_newuname_ia32(r *asm.PtRegs) int64 { return do_newuname(uintptr(uint32(r.BX))) }
+
+// uts is what uname copies out (Linux init_uts_ns.name).
+var uts New_utsname
+
+func do_newuname(buf uintptr) int64 {
+	u := &uts
+	if u.Sysname[0] == 0 {
+		copy(u.Sysname[:], "Linux")
+		copy(u.Nodename[:], "(none)")
+		copy(u.Release[:], UTS_RELEASE)
+		copy(u.Version[:], "#1")
+		copy(u.Machine[:], "x86_64")
+		copy(u.Domainname[:], "(none)")
+	}
+	if asm.Copy_to_user(buf, uintptr(unsafe.Pointer(u)), unsafe.Sizeof(*u)) != 0 {
+		return -asm.EFAULT
+	}
+	return 0
 }

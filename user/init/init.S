@@ -8,8 +8,9 @@
  *            with `int $0x80` (i386 numbers: write 4), its argv and two
  *            getpid results; map its own file privately and read the
  *            ELF magic through the mapping; grow the heap with brk and
- *            write to it; call a number no kernel has (-ENOSYS), then
- *            exit_group(0)
+ *            write to it; getuid both ways (0); print uname's system,
+ *            release and machine; call a number no kernel has (-ENOSYS),
+ *            then exit_group(0)
  *   segv     read address 0: the kernel kills it with SIGSEGV
  *   exit7    exit(7) through int $0x80 (i386 exit 1)
  *   efault   write(1, 0x10, 4): must return -EFAULT (-14), else exit 1
@@ -27,11 +28,14 @@
 	.set	NR_munmap, 11
 	.set	NR_brk, 12
 	.set	NR_getpid, 39
+	.set	NR_uname, 63
+	.set	NR_getuid, 102
 	.set	NR_exit_group, 231
 	.set	NR_unknown, 500		/* past Linux 6.12's last system call, mseal (462) */
 	.set	NR_ia32_exit, 1
 	.set	NR_ia32_write, 4
 	.set	NR_ia32_getpid, 20
+	.set	NR_ia32_getuid32, 199
 
 	.text
 	.globl	_start
@@ -155,6 +159,42 @@ normal:
 	jne	fail
 	lea	brkmsg(%rip), %rsi
 	mov	$brkmsg_len, %edx
+	call	write1
+	/* credentials: getuid through both gates, root's 0 */
+	mov	$NR_getuid, %eax
+	syscall
+	test	%rax, %rax
+	jnz	fail
+	mov	$NR_ia32_getuid32, %eax
+	int	$0x80
+	test	%eax, %eax
+	jnz	fail
+	/* uname: the system, release and machine */
+	mov	$NR_uname, %eax
+	lea	utsbuf(%rip), %rdi
+	syscall
+	test	%rax, %rax
+	jnz	fail
+	lea	unamemsg(%rip), %rsi
+	mov	$unamemsg_len, %edx
+	call	write1
+	lea	utsbuf(%rip), %rsi		/* sysname */
+	call	strlen
+	call	write1
+	lea	sp1(%rip), %rsi
+	mov	$1, %edx
+	call	write1
+	lea	utsbuf+130(%rip), %rsi		/* release */
+	call	strlen
+	call	write1
+	lea	sp1(%rip), %rsi
+	mov	$1, %edx
+	call	write1
+	lea	utsbuf+260(%rip), %rsi		/* machine */
+	call	strlen
+	call	write1
+	lea	nl(%rip), %rsi
+	mov	$1, %edx
 	call	write1
 	/* a number no kernel has, twice: -ENOSYS both times (the kernel
 	 * logs it once) */
@@ -292,6 +332,9 @@ msg32:	.ascii	"init: hello from user mode via int $0x80\n"
 argvmsg: .ascii	"init: argv: "
 	.set	argvmsg_len, . - argvmsg
 nl:	.ascii	"\n"
+sp1:	.ascii	" "
+unamemsg: .ascii "init: uname: "
+	.set	unamemsg_len, . - unamemsg
 pidmsg:	.ascii	"init: getpid via syscall and int $0x80: "
 	.set	pidmsg_len, . - pidmsg
 mapmsg:	.ascii	"init: mmap of argv[0] reads \\x7fELF\n"
@@ -307,3 +350,4 @@ benchint: .ascii "init: getpid round trip, TSC cycles: int $0x80 "
 
 	.bss
 numbuf:	.space	24
+utsbuf:	.space	390		/* struct new_utsname: 6 x 65 bytes */
