@@ -32,6 +32,7 @@ import (
 	"gokern/kernel/exec"
 	"gokern/kernel/irq"
 	"gokern/kernel/sched"
+	"gokern/kernel/signal"
 	"gokern/kunit"
 	"gokern/mm"
 	"gokern/mm/slab"
@@ -223,6 +224,13 @@ func kernel_init_freeable() {
 	// fault paths into traps (Linux's tables are static; gokern's
 	// layers fill theirs at boot).
 	exec.Register_syscalls()
+	// Signals: their system calls, delivery on the way back to user
+	// mode, fatal ones ending the process through exit, ^C and ^\ from
+	// the tty to its foreground process group.
+	signal.Signals_init()
+	signal.Hooks.Do_group_exit = exec.Do_group_exit
+	tty.Hooks.Kill_pgrp = signal.Kill_pgrp
+	tty.Hooks.Is_ignored = signal.Is_ignored
 	// The serial line's receive interrupt and the SysRq keys (Linux's
 	// device initcalls serial8250_init and sysrq_init).
 	do_one_initcall(amd64.Sysrq_init)

@@ -151,15 +151,3 @@ const (
 	POLLWRBAND = 0x0200
 	POLLRDHUP  = 0x2000
 )
-
-// Signals the file side sends (arch/x86/include/uapi/asm/signal.h).
-const (
-	SIGHUP   = 1
-	SIGINT   = 2
-	SIGQUIT  = 3
-	SIGPIPE  = 13
-	SIGTSTP  = 20
-	SIGTTIN  = 21
-	SIGTTOU  = 22
-	SIGWINCH = 28
-)

@@ -79,7 +79,7 @@ var Layers = []Layer{
 	{"gokern/drivers/tty/sysrq", "drivers/tty/sysrq.c", []string{printk, "gokern/drivers/serial8250", "gokern/kernel/irq", "gokern/kernel/time"}},
 	{"gokern/arch/amd64/entry", "arch/x86/entry (entry_64.S, idtentry)", []string{asm, printk}},
 	{"gokern/kernel/sched", "kernel/sched, kernel/fork.c, kernel/kthread.c, schedule_timeout (kernel/time/timer.c), __switch_to (arch/x86/kernel/process_64.c)",
-		[]string{asm, printk, kallsyms, kunit, "gokern/paging", "gokern/kernel", "gokern/kernel/time", "gokern/mm", "gokern/mm/slab",
+		[]string{asm, printk, kallsyms, kunit, uapi, "gokern/paging", "gokern/kernel", "gokern/kernel/time", "gokern/mm", "gokern/mm/slab",
 			"gokern/arch/amd64/entry", "gokern/arch/amd64/tsc"}},
 	{"gokern/traps", "arch/x86/kernel/traps.c, idt.c, dumpstack.c, arch/x86/mm/fault.c, extable.c", []string{asm, printk, kallsyms,
 		cmdline, kunit, "gokern/paging", "gokern/kernel", "gokern/drivers/debugexit", "gokern/drivers/serial8250",
@@ -100,10 +100,13 @@ var Layers = []Layer{
 		"gokern/mm", "gokern/kernel/sched", "gokern/drivers/serial8250"}},
 	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, cmdline, uapi, "gokern/fs", "gokern/mm",
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
+	{"gokern/kernel/signal", "kernel/signal.c, arch/x86/kernel/signal.c and signal_64.c, kernel/entry/common.c's exit_to_user_mode_loop",
+		[]string{asm, printk, kunit, uapi, "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
 	{"gokern/kernel/exec", "fs/exec.c, kernel/exit.c, kernel/sys.c, arch/x86/mm/fault.c's user half: exec, exit, signals, the process and memory system calls", []string{asm, printk,
-		"gokern/mm", "gokern/fs/binfmt_elf", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/debugexit", kunit, "gokern/paging", "gokern/fs", uapi}},
+		"gokern/mm", "gokern/fs/binfmt_elf", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/debugexit", kunit, "gokern/paging", "gokern/fs", uapi,
+		"gokern/kernel/sched", "gokern/kernel/signal"}},
 	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},
 	{"gokern", "init/main.c (start_kernel)", anything},
 }

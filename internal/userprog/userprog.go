@@ -47,6 +47,23 @@ func BuildInit(out string) (Programs, error) {
 	return p, nil
 }
 
+// BuildSigtest assembles user/sigtest/sigtest.S into out/sigtest (static
+// ET_EXEC), the signal tests' program.
+func BuildSigtest(out string) (string, error) {
+	src := filepath.Join(Root(), "user", "sigtest", "sigtest.S")
+	obj := filepath.Join(out, "sigtest.o")
+	exe := filepath.Join(out, "sigtest")
+	for _, s := range [][]string{
+		{"as", "--64", "-o", obj, src},
+		{"ld", "-static", "-z", "noexecstack", "-o", exe, obj},
+	} {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
+		}
+	}
+	return exe, nil
+}
+
 // Entry is one file of a cpio archive.
 type Entry struct {
 	Name string
@@ -85,7 +102,8 @@ func Cpio(entries []Entry) []byte {
 }
 
 // InitInitrd builds the init program and writes an initramfs holding it
-// as /init (the ET_EXEC build) and /init-pie, and three programs exec must
+// as /init (the ET_EXEC build) and /init-pie, the signal tests' /sigtest,
+// and three programs exec must
 // refuse: /bad-magic (a script: gokern has no binfmt_script), /truncated
 // (init cut inside its program headers) and /kernel-half (init with its
 // text segment moved to the kernel's text address, __START_KERNEL + a
@@ -104,6 +122,15 @@ func InitInitrd(out string) (string, Programs, error) {
 		}
 		es = append(es, Entry{Name: f.name, Mode: 0o100755, Data: data})
 	}
+	sig, err := BuildSigtest(out)
+	if err != nil {
+		return "", p, err
+	}
+	sigData, err := os.ReadFile(sig)
+	if err != nil {
+		return "", p, err
+	}
+	es = append(es, Entry{Name: "sigtest", Mode: 0o100755, Data: sigData})
 	exe := es[0].Data
 	kernelHalf := append([]byte(nil), exe...)
 	// The second program header (the text PT_LOAD): p_vaddr at offset 16.

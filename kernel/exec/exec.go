@@ -21,6 +21,8 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/entry"
 	"gokern/fs/binfmt_elf"
+	"gokern/kernel/sched"
+	"gokern/kernel/signal"
 	"gokern/mm"
 	"gokern/printk"
 	"gokern/traps"
@@ -125,6 +127,10 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 		mm.Exit_mmap(old)
 	}
 	set_comm(p, filename)
+	// The new program's handlers are the defaults (Linux begin_new_exec
+	// → flush_signal_handlers); ignored signals stay ignored, the mask
+	// and pending signals stay.
+	signal.Flush_signal_handlers(sched.Get_current())
 	Start_thread(Task_pt_regs(), b.Entry, sp)
 	printk.Pr_debug("exec %s: pid %d, entry %#x, sp %#x, brk %#x, %d VMAs\n", printk.Bytes(filename),
 		printk.Int(p.Pid), printk.Int(b.Entry), printk.Int(sp), printk.Int(m.Brk), printk.Int(m.Map_count))

@@ -2,6 +2,8 @@ package exec
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
+	"gokern/kernel/signal"
 	"gokern/mm"
 	"gokern/printk"
 )
@@ -10,18 +12,20 @@ import (
 // signal when they do not. Linux: arch/x86/mm/fault.c
 // (do_user_addr_fault, bad_area, __bad_area_nosemaphore, show_signal_msg,
 // print_vma_addr), arch/x86/kernel/traps.c (do_trap, show_signal,
-// exc_general_protection's user branch). gokern has no signal handlers
-// yet (rt_sigaction comes with issue 14 item 4's signals), so every such
-// signal takes its default action: the process dies.
+// exc_general_protection's user branch). The signal is forced on the
+// task (kernel/signal Force_sig_fault) and delivered on the way back to
+// user mode: to the program's handler if it has one, else its default
+// action kills the process. The kernel's line about the fault is printed
+// only when no handler will see it, as Linux's show_unhandled_signals.
 
 // Signal numbers (include/uapi/asm-generic/signal.h, x86).
 const (
-	SIGILL  = 4
-	SIGTRAP = 5
-	SIGBUS  = 7
-	SIGFPE  = 8
-	SIGKILL = 9
-	SIGSEGV = 11
+	SIGILL  = uapi.SIGILL
+	SIGTRAP = uapi.SIGTRAP
+	SIGBUS  = uapi.SIGBUS
+	SIGFPE  = uapi.SIGFPE
+	SIGKILL = uapi.SIGKILL
+	SIGSEGV = uapi.SIGSEGV
 )
 
 // do_user_addr_fault is traps.User_addr_fault_hook: a fault at a user
@@ -53,9 +57,21 @@ func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 		// exception table makes it -EFAULT (copy_from_user & co.).
 		return false
 	}
-	// bad_area: the program touched memory it has no right to.
-	show_signal_msg(regs, error_code, address)
-	Do_group_exit(SIGSEGV)
+	// bad_area: the program touched memory it has no right to: no VMA
+	// there (SEGV_MAPERR), or one that forbids the access (SEGV_ACCERR).
+	code := uapi.SEGV_MAPERR
+	if v := mm.Find_vma(p.Mm, address); address < asm.TASK_SIZE_MAX && v != nil && v.Vm_start <= address {
+		code = uapi.SEGV_ACCERR
+	}
+	if address >= asm.TASK_SIZE_MAX {
+		// Linux set_signal_archinfo: a kernel address is reported as a
+		// protection fault, whatever the page tables say.
+		error_code |= asm.X86_PF_PROT
+	}
+	if signal.Unhandled_signal(SIGSEGV) {
+		show_signal_msg(regs, error_code, address)
+	}
+	signal.Force_sig_fault(SIGSEGV, code, address, asm.X86_TRAP_PF, error_code, address)
 	return true
 }
 
@@ -88,12 +104,15 @@ func print_vma_addr(ip uint64) {
 // show_signal's line; #GP: exc_general_protection's "general protection
 // fault" line).
 func do_user_trap(regs *asm.PtRegs, trapnr, error_code uint64) {
-	sig, str := SIGSEGV, "general protection fault"
+	// The signal, its si_code and si_addr (Linux's do_trap arguments;
+	// si_code 0 means force_sig: SI_KERNEL and no address).
+	sig, code, str := SIGSEGV, 0, "general protection fault"
+	addr := regs.IP
 	switch trapnr {
 	case asm.X86_TRAP_DE:
-		sig, str = SIGFPE, "divide error"
+		sig, code, str = SIGFPE, uapi.FPE_INTDIV, "divide error"
 	case asm.X86_TRAP_UD:
-		sig, str = SIGILL, "invalid opcode"
+		sig, code, str = SIGILL, uapi.ILL_ILLOPN, "invalid opcode"
 	case asm.X86_TRAP_BP, asm.X86_TRAP_DB:
 		sig, str = SIGTRAP, "int3"
 	case asm.X86_TRAP_OF:
@@ -101,7 +120,7 @@ func do_user_trap(regs *asm.PtRegs, trapnr, error_code uint64) {
 	case asm.X86_TRAP_BR:
 		sig, str = SIGSEGV, "bounds"
 	case asm.X86_TRAP_AC:
-		sig, str = SIGBUS, "alignment check"
+		sig, code, str, addr = SIGBUS, uapi.BUS_ADRALN, "alignment check", 0
 	case asm.X86_TRAP_MF, asm.X86_TRAP_XF:
 		sig, str = SIGFPE, "floating point exception"
 	case asm.X86_TRAP_NP, asm.X86_TRAP_SS:
@@ -111,14 +130,20 @@ func do_user_trap(regs *asm.PtRegs, trapnr, error_code uint64) {
 	if p == nil {
 		return
 	}
-	if trapnr == asm.X86_TRAP_GP {
-		printk.Pr_info("traps: %s[%d] %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
-			printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
-	} else {
-		printk.Pr_info("traps: %s[%d] trap %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
-			printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
+	if signal.Unhandled_signal(sig) {
+		if trapnr == asm.X86_TRAP_GP {
+			printk.Pr_info("traps: %s[%d] %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+				printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
+		} else {
+			printk.Pr_info("traps: %s[%d] trap %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+				printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
+		}
+		print_vma_addr(regs.IP)
+		printk.Pr_cont("\n")
 	}
-	print_vma_addr(regs.IP)
-	printk.Pr_cont("\n")
-	Do_group_exit(sig)
+	if code == 0 {
+		signal.Force_sig_fault(sig, uapi.SI_KERNEL, 0, trapnr, error_code, 0)
+		return
+	}
+	signal.Force_sig_fault(sig, code, addr, trapnr, error_code, 0)
 }

@@ -169,6 +169,9 @@ type Task_struct struct {
 	// kthread's exited completion).
 	Exited Completion
 	Thread Thread_struct
+	// Signals: Linux's task_struct fields (signal, sighand, blocked,
+	// pending, sas_ss_sp, ...), promoted from kernel/sched/signal.go.
+	Task_sigstate
 	// G is the task's g (see the package doc); init_task uses the boot
 	// stack's static g instead, so G_ptr says which is current.
 	G     Task_g

@@ -49,6 +49,11 @@ var (
 	Interrupt_hook func(regs *asm.PtRegs)
 	// Syscall_hook handles the SYSCALL instruction (entry_SYSCALL_64).
 	Syscall_hook func(regs *asm.PtRegs)
+	// Exit_to_user_mode_hook runs last before a return to user mode,
+	// after every system call, exception and interrupt from user mode,
+	// on the task's kernel stack (Linux exit_to_user_mode_loop: signal
+	// delivery). kernel/signal sets it.
+	Exit_to_user_mode_hook func(regs *asm.PtRegs)
 )
 
 // The addresses MSR_LSTAR and MSR_CSTAR take (syscall_init), from
@@ -79,6 +84,7 @@ func Ret_to_user(regs *asm.PtRegs)
 func do_syscall_64_call(regs *asm.PtRegs) {
 	if h := Syscall_hook; h != nil {
 		h(regs)
+		exit_to_user_mode(regs)
 		return
 	}
 	no_hook("syscall", regs)
@@ -91,9 +97,22 @@ func do_syscall_64_call(regs *asm.PtRegs) {
 func idtentry_call(regs *asm.PtRegs) {
 	if h := Exception_hook; h != nil {
 		h(regs)
+		if regs.CS&3 != 0 {
+			exit_to_user_mode(regs)
+		}
 		return
 	}
 	no_hook("exception", regs)
+}
+
+// exit_to_user_mode runs the exit hook, if set (Linux
+// syscall_exit_to_user_mode, irqentry_exit_to_user_mode).
+//
+//go:nosplit
+func exit_to_user_mode(regs *asm.PtRegs) {
+	if h := Exit_to_user_mode_hook; h != nil {
+		h(regs)
+	}
 }
 
 // irq_call is what common_interrupt calls, on the IRQ stack.

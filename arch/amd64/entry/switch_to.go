@@ -60,4 +60,7 @@ func irqentry_exit_call(regs *asm.PtRegs) {
 	if h := Irqentry_exit_hook; h != nil {
 		h(regs)
 	}
+	if regs.CS&3 != 0 {
+		exit_to_user_mode(regs)
+	}
 }

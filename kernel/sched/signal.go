@@ -1,0 +1,127 @@
+package sched
+
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
+)
+
+// A task's signal state: what kernel/signal works on. Linux:
+// include/linux/signal_types.h (struct sigpending, struct k_sigaction),
+// include/linux/sched/signal.h (struct sighand_struct, struct
+// signal_struct, signal_pending), and task_struct's signal fields
+// (signal, sighand, blocked, real_blocked, saved_sigmask, pending,
+// sas_ss_sp, sas_ss_size, sas_ss_flags).
+//
+// Linux allocates a sighand_struct and a signal_struct for every thread
+// group (copy_sighand, copy_signal) and shares them between its threads
+// (CLONE_SIGHAND, CLONE_THREAD). gokern keeps both inside each
+// task_struct (Task_signal) so that no allocation can fail in fork; a
+// thread points its Signal and Sighand at its group leader's, and a
+// leader outlives its threads as a zombie, as in Linux.
+
+// TIF_SIGPENDING: a signal may be pending for the task; the way back to
+// user mode looks (Linux arch/x86/include/asm/thread_info.h).
+const TIF_SIGPENDING = 2
+
+// TASK_STOPPED: stopped by a stop signal until SIGCONT (Linux
+// __TASK_STOPPED).
+const TASK_STOPPED = 0x0004
+
+// Kernel_siginfo is the part of siginfo_t the kernel keeps for a queued
+// signal (Linux struct kernel_siginfo: signo, errno, code and the union's
+// first 32 bytes, which hold every field gokern sends).
+type Kernel_siginfo struct {
+	Si_signo, Si_errno, Si_code int32
+	_                           int32
+	Fields                      [4]uint64
+}
+
+// Sigpending is a set of pending signals with one siginfo each (Linux
+// struct sigpending keeps a list of sigqueue entries; a real-time signal
+// sent twice is queued twice there, once here — see the package doc of
+// kernel/signal).
+type Sigpending struct {
+	Signal uapi.Sigset_t
+	Info   [uapi.NSIG]Kernel_siginfo
+}
+
+// K_sigaction is one signal's disposition (Linux struct k_sigaction).
+type K_sigaction struct {
+	Sa uapi.Sigaction
+}
+
+// Sighand_struct holds a thread group's handlers (Linux struct
+// sighand_struct) and the lock that guards every signal field of its
+// tasks (siglock).
+type Sighand_struct struct {
+	Siglock asm.Spinlock_t
+	Action  [uapi.NSIG]K_sigaction
+}
+
+// signal_struct flags (Linux SIGNAL_*).
+const (
+	SIGNAL_STOP_STOPPED   = 0x00000001 // the group is stopped
+	SIGNAL_STOP_CONTINUED = 0x00000002 // SIGCONT since the last wait
+	SIGNAL_GROUP_EXIT     = 0x00000004 // the group is exiting
+	SIGNAL_UNKILLABLE     = 0x00000040 // init: SIG_DFL signals from user space are dropped
+)
+
+// Signal_struct is what a thread group shares about signals (Linux struct
+// signal_struct): the group's pending set (kill sends there, tgkill to a
+// thread), its exit code once it dies of a signal, and its process group
+// and session for the tty's job control.
+type Signal_struct struct {
+	Shared_pending  Sigpending
+	Flags           uint32
+	Group_exit_code int32
+	// Group_stop_sig: the signal that stopped the group (for wait4's
+	// WSTOPSIG and SIGCHLD's CLD_STOPPED).
+	Group_stop_sig int32
+	Pgrp, Session  int32
+}
+
+// Task_signal is the storage for a group leader's Signal_struct and
+// Sighand_struct (see the top of this file).
+type Task_signal struct {
+	Signal  Signal_struct
+	Sighand Sighand_struct
+}
+
+// Task_sigstate is the signal part of task_struct.
+type Task_sigstate struct {
+	// Signal and Sighand: the group's (the task's own Sig_storage for a
+	// leader); nil until kernel/signal first touches the task.
+	Signal  *Signal_struct
+	Sighand *Sighand_struct
+	// Blocked: the mask; Real_blocked: the mask before rt_sigsuspend or
+	// a handler changed it; Saved_sigmask: what to restore after
+	// rt_sigsuspend's handler (Linux TIF_RESTORE_SIGMASK's mask).
+	Blocked, Real_blocked, Saved_sigmask uapi.Sigset_t
+	Restore_sigmask                      bool
+	// Pending: signals sent to this thread (tgkill, faults).
+	Pending Sigpending
+	// The alternate signal stack (sigaltstack).
+	Sas_ss_sp, Sas_ss_size uint64
+	Sas_ss_flags           uint32
+	// The last trap, for the sigcontext of a fault's signal (Linux
+	// thread_struct's trap_nr, error_code and cr2).
+	Trap_nr, Error_code, Cr2 uint64
+	Sig_storage              Task_signal
+}
+
+// Set_tsk_thread_flag and friends on the TIF_* bits (Linux
+// set_tsk_thread_flag, clear_tsk_thread_flag, test_tsk_thread_flag).
+//
+//go:nosplit
+func Set_tsk_thread_flag(t *Task_struct, flag uint) { t.Thread_info.Flags |= 1 << flag }
+
+//go:nosplit
+func Clear_tsk_thread_flag(t *Task_struct, flag uint) { t.Thread_info.Flags &^= 1 << flag }
+
+//go:nosplit
+func Test_tsk_thread_flag(t *Task_struct, flag uint) bool { return t.Thread_info.Flags&(1<<flag) != 0 }
+
+// Task_signal_pending is Linux's signal_pending(t).
+//
+//go:nosplit
+func Task_signal_pending(t *Task_struct) bool { return Test_tsk_thread_flag(t, TIF_SIGPENDING) }

@@ -1,0 +1,679 @@
+// Package signal is gokern's signals: sending (kill, tgkill, tkill, and
+// the kernel's own for faults and the tty), the per-thread and per-group
+// pending sets and the blocked mask, the handlers (rt_sigaction), the
+// alternate stack (sigaltstack), default actions (terminate, core, stop,
+// continue, ignore), and delivery on the way back to user mode with a
+// real rt_sigframe that rt_sigreturn unwinds. docs/signals.md walks it.
+//
+// Linux: kernel/signal.c (this file), arch/x86/kernel/signal.c and
+// signal_64.c (signal_64.go: the frame), kernel/entry/common.c
+// (entry_common.go: exit_to_user_mode_loop). Seeds: 002 "Userspace
+// Kernel API: System Calls" (the return path), "Page Fault Handler" (the
+// SIGSEGV a bad access gets).
+//
+// What gokern leaves out: a real-time signal sent twice while pending is
+// queued once (Linux queues both), there is no ptrace, no
+// signalfd, no rt_sigqueueinfo, no restart_syscall (the only
+// -ERESTART_RESTARTBLOCK sleeper, nanosleep, is not interrupted by
+// signals here), and a stop signal stops the thread that dequeues it, not
+// every thread of its group.
+package signal
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
+	"gokern/kernel/sched"
+	"gokern/printk"
+)
+
+// Hooks are what signals need from the process layer above (DESIGN.md §1).
+var Hooks struct {
+	// Do_group_exit ends the current thread group with code (Linux
+	// do_group_exit): the exit status, or the signal that killed it.
+	Do_group_exit func(code int)
+}
+
+// sigmask is the set holding only sig (Linux sigmask).
+func sigmask(sig int) uapi.Sigset_t { return 1 << uint(sig-1) }
+
+func sigismember(s uapi.Sigset_t, sig int) bool { return s&sigmask(sig) != 0 }
+
+// valid_signal: 1.._NSIG (Linux valid_signal also allows 0, kill's probe).
+func valid_signal(sig int) bool { return sig >= 0 && sig <= uapi.NSIG }
+
+// The default actions (Linux's SIG_KERNEL_*_MASK, for the classic signals
+// only: a real-time signal's default is to terminate).
+const (
+	SIG_KERNEL_ONLY_MASK = 1<<(uapi.SIGKILL-1) | 1<<(uapi.SIGSTOP-1)
+	SIG_KERNEL_STOP_MASK = 1<<(uapi.SIGSTOP-1) | 1<<(uapi.SIGTSTP-1) | 1<<(uapi.SIGTTIN-1) | 1<<(uapi.SIGTTOU-1)
+	// Those whose default also dumps core (Linux: "core" in signal(7)).
+	SIG_KERNEL_COREDUMP_MASK = 1<<(uapi.SIGQUIT-1) | 1<<(uapi.SIGILL-1) | 1<<(uapi.SIGTRAP-1) | 1<<(uapi.SIGABRT-1) |
+		1<<(uapi.SIGFPE-1) | 1<<(uapi.SIGSEGV-1) | 1<<(uapi.SIGBUS-1) | 1<<(uapi.SIGSYS-1) | 1<<(uapi.SIGXCPU-1) | 1<<(uapi.SIGXFSZ-1)
+	SIG_KERNEL_IGNORE_MASK = 1<<(uapi.SIGCONT-1) | 1<<(uapi.SIGCHLD-1) | 1<<(uapi.SIGWINCH-1) | 1<<(uapi.SIGURG-1)
+	// SYNCHRONOUS_MASK: signals a fault raises, dequeued first so that
+	// the handler sees the fault's before any other (Linux next_signal).
+	SYNCHRONOUS_MASK = 1<<(uapi.SIGSEGV-1) | 1<<(uapi.SIGBUS-1) | 1<<(uapi.SIGILL-1) | 1<<(uapi.SIGTRAP-1) |
+		1<<(uapi.SIGFPE-1) | 1<<(uapi.SIGSYS-1)
+)
+
+func sig_in(sig int, mask uapi.Sigset_t) bool { return sig < uapi.SIGRTMIN && sigismember(mask, sig) }
+func sig_kernel_only(sig int) bool            { return sig_in(sig, SIG_KERNEL_ONLY_MASK) }
+func sig_kernel_stop(sig int) bool            { return sig_in(sig, SIG_KERNEL_STOP_MASK) }
+func sig_kernel_coredump(sig int) bool        { return sig_in(sig, SIG_KERNEL_COREDUMP_MASK) }
+func sig_kernel_ignore(sig int) bool          { return sig_in(sig, SIG_KERNEL_IGNORE_MASK) }
+
+// Task_init_signal gives t its signal structures if it has none yet: a
+// thread group leader's live in its own task_struct (kernel/sched
+// signal.go). Every entry point calls it, so tasks made before signals
+// existed need nothing from fork.
+func Task_init_signal(t *sched.Task_struct) {
+	if t.Sighand == nil {
+		t.Signal = &t.Sig_storage.Signal
+		t.Sighand = &t.Sig_storage.Sighand
+		t.Sighand.Siglock.Owner_cpu = -1
+		t.Sighand.Siglock.Name = "sighand->siglock"
+	}
+}
+
+// lock_task_sighand takes t's siglock with interrupts off (Linux
+// lock_task_sighand): the tty's receive interrupt sends signals too.
+func lock_task_sighand(t *sched.Task_struct) (*sched.Sighand_struct, uint64) {
+	Task_init_signal(t)
+	sh := t.Sighand
+	return sh, sh.Siglock.Spin_lock_irqsave(0)
+}
+
+func unlock_task_sighand(sh *sched.Sighand_struct, flags uint64) {
+	sh.Siglock.Spin_unlock_irqrestore(flags)
+}
+
+// task_tgid is t's thread-group id: its pid, until tasks carry a tgid.
+func task_tgid(t *sched.Task_struct) int32 { return t.Pid }
+
+// same_thread_group: u shares t's signal_struct (Linux same_thread_group).
+func same_thread_group(t, u *sched.Task_struct) bool {
+	Task_init_signal(u)
+	return t.Signal == u.Signal
+}
+
+// for_each_thread calls fn for every task of t's thread group (Linux
+// for_each_thread); false from fn stops it.
+func for_each_thread(t *sched.Task_struct, fn func(u *sched.Task_struct) bool) {
+	sched.For_each_process(func(u *sched.Task_struct) bool {
+		if user_task(u) && same_thread_group(t, u) {
+			return fn(u)
+		}
+		return true
+	})
+}
+
+// sig_handler_ignored: the handler ignores sig, by SIG_IGN or a default of
+// ignoring (Linux sig_handler_ignored).
+func sig_handler_ignored(handler uint64, sig int) bool {
+	return handler == uapi.SIG_IGN || handler == uapi.SIG_DFL && sig_kernel_ignore(sig)
+}
+
+// sig_task_ignored: t would throw sig away (Linux sig_task_ignored). Init
+// (SIGNAL_UNKILLABLE) drops signals whose default would kill it, unless
+// the kernel forces SIGKILL or SIGSTOP.
+func sig_task_ignored(t *sched.Task_struct, sig int, force bool) bool {
+	handler := t.Sighand.Action[sig-1].Sa.Sa_handler
+	if t.Signal.Flags&sched.SIGNAL_UNKILLABLE != 0 && handler == uapi.SIG_DFL && !(force && sig_kernel_only(sig)) {
+		return true
+	}
+	return sig_handler_ignored(handler, sig)
+}
+
+// sig_ignored: a blocked signal is never ignored, it waits (Linux
+// sig_ignored).
+func sig_ignored(t *sched.Task_struct, sig int, force bool) bool {
+	if sigismember(t.Blocked, sig) || sigismember(t.Real_blocked, sig) {
+		return false
+	}
+	return sig_task_ignored(t, sig, force)
+}
+
+// recalc_sigpending_tsk sets TIF_SIGPENDING when t has an unblocked
+// signal or its group is exiting (Linux recalc_sigpending_tsk), and says
+// whether it did.
+func recalc_sigpending_tsk(t *sched.Task_struct) bool {
+	if (t.Pending.Signal|t.Signal.Shared_pending.Signal)&^t.Blocked != 0 || t.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
+		sched.Set_tsk_thread_flag(t, sched.TIF_SIGPENDING)
+		return true
+	}
+	return false
+}
+
+// recalc_sigpending: for current, also clears the flag (Linux
+// recalc_sigpending; only current may clear its own).
+func recalc_sigpending(t *sched.Task_struct) {
+	if !recalc_sigpending_tsk(t) {
+		sched.Clear_tsk_thread_flag(t, sched.TIF_SIGPENDING)
+	}
+}
+
+// signal_wake_up sets t's TIF_SIGPENDING and wakes it from an
+// interruptible sleep, or any sleep but an uninterruptible one when fatal
+// (Linux signal_wake_up_state). A task running on another CPU sees the
+// flag at its next kernel exit (Linux also kicks it with an IPI).
+func signal_wake_up(t *sched.Task_struct, fatal bool) {
+	sched.Set_tsk_thread_flag(t, sched.TIF_SIGPENDING)
+	state := uint32(sched.TASK_INTERRUPTIBLE)
+	if fatal {
+		state |= sched.TASK_STOPPED
+	}
+	sched.Try_to_wake_up(t, state)
+}
+
+// flush_sigqueue_mask removes the signals of mask from s (Linux
+// flush_sigqueue_mask).
+func flush_sigqueue_mask(mask uapi.Sigset_t, s *sched.Sigpending) {
+	s.Signal &^= mask
+}
+
+// prepare_signal does what a signal does on sending, before it is queued
+// (Linux prepare_signal): a stop signal cancels a pending SIGCONT; SIGCONT
+// cancels pending stops and resumes a stopped group; then whether t
+// would ignore it.
+func prepare_signal(sig int, t *sched.Task_struct, force bool) bool {
+	sig_ := t.Signal
+	if sig_.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
+		return sig == uapi.SIGKILL
+	}
+	switch {
+	case sig_kernel_stop(sig):
+		flush_sigqueue_mask(sigmask(uapi.SIGCONT), &sig_.Shared_pending)
+		for_each_thread(t, func(u *sched.Task_struct) bool {
+			flush_sigqueue_mask(sigmask(uapi.SIGCONT), &u.Pending)
+			return true
+		})
+	case sig == uapi.SIGCONT:
+		flush_sigqueue_mask(SIG_KERNEL_STOP_MASK, &sig_.Shared_pending)
+		for_each_thread(t, func(u *sched.Task_struct) bool {
+			flush_sigqueue_mask(SIG_KERNEL_STOP_MASK, &u.Pending)
+			sched.Try_to_wake_up(u, sched.TASK_STOPPED)
+			return true
+		})
+		if sig_.Flags&sched.SIGNAL_STOP_STOPPED != 0 {
+			sig_.Flags = sig_.Flags&^sched.SIGNAL_STOP_STOPPED | sched.SIGNAL_STOP_CONTINUED
+			Continued_count++
+		}
+	}
+	return !sig_ignored(t, sig, force)
+}
+
+// Continued_count counts stopped groups SIGCONT resumed.
+var Continued_count uint64
+
+// sig_fatal: sig's action, on arrival, is to kill the group (Linux
+// sig_fatal).
+func sig_fatal(t *sched.Task_struct, sig int) bool {
+	handler := t.Sighand.Action[sig-1].Sa.Sa_handler
+	return !sig_kernel_ignore(sig) && !sig_kernel_stop(sig) && handler == uapi.SIG_DFL
+}
+
+// wants_signal: t may take sig now (Linux wants_signal).
+func wants_signal(sig int, t *sched.Task_struct) bool {
+	if sigismember(t.Blocked, sig) || t.Flags&sched.PF_EXITING != 0 {
+		return false
+	}
+	return sig == uapi.SIGKILL || t == sched.Get_current() || !sched.Task_signal_pending(t)
+}
+
+// complete_signal picks the thread that will take a queued signal and
+// wakes it; a fatal one starts the group's death at once, every thread
+// getting SIGKILL (Linux complete_signal).
+func complete_signal(sig int, p *sched.Task_struct, shared bool) {
+	t := p
+	if shared && !wants_signal(sig, p) {
+		t = nil
+		for_each_thread(p, func(u *sched.Task_struct) bool {
+			if wants_signal(sig, u) {
+				t = u
+				return false
+			}
+			return true
+		})
+		if t == nil {
+			return // every thread blocks it: it waits in the shared set
+		}
+	}
+	sig_ := p.Signal
+	if sig_fatal(p, sig) && sig_.Flags&sched.SIGNAL_GROUP_EXIT == 0 && !sigismember(t.Real_blocked, sig) &&
+		(sig == uapi.SIGKILL || !sigismember(t.Blocked, sig)) && sig_.Flags&sched.SIGNAL_UNKILLABLE == 0 {
+		sig_.Flags = sched.SIGNAL_GROUP_EXIT
+		sig_.Group_exit_code = int32(sig)
+		for_each_thread(p, func(u *sched.Task_struct) bool {
+			u.Pending.Signal |= sigmask(uapi.SIGKILL)
+			signal_wake_up(u, true)
+			return true
+		})
+		return
+	}
+	signal_wake_up(t, sig == uapi.SIGKILL)
+}
+
+// Sent_count counts signals queued, Delivered_count handlers set up.
+var Sent_count, Delivered_count uint64
+
+// send_signal_locked queues sig with info for t, or for its whole group
+// when shared (Linux __send_signal_locked); a classic signal already
+// pending is not queued twice. Called with t's siglock held.
+func send_signal_locked(sig int, info *sched.Kernel_siginfo, t *sched.Task_struct, shared bool, force bool) int {
+	if !prepare_signal(sig, t, force) {
+		return 0
+	}
+	pending := &t.Pending
+	if shared {
+		pending = &t.Signal.Shared_pending
+	}
+	if sigismember(pending.Signal, sig) {
+		return 0 // legacy_queue, and gokern's one entry per real-time signal
+	}
+	pending.Info[sig-1] = *info
+	pending.Signal |= sigmask(sig)
+	Sent_count++
+	complete_signal(sig, t, shared)
+	return 0
+}
+
+// do_send_sig_info sends sig to t (a thread, or its group when shared)
+// under its siglock (Linux do_send_sig_info).
+func do_send_sig_info(sig int, info *sched.Kernel_siginfo, t *sched.Task_struct, shared bool) int {
+	sh, flags := lock_task_sighand(t)
+	r := send_signal_locked(sig, info, t, shared, false)
+	unlock_task_sighand(sh, flags)
+	return r
+}
+
+// Group_send_sig_info sends sig to t's thread group (Linux
+// group_send_sig_info; no permission check: every task is root's).
+func Group_send_sig_info(sig int, info *sched.Kernel_siginfo, t *sched.Task_struct) int {
+	if sig == 0 {
+		return 0
+	}
+	return do_send_sig_info(sig, info, t, true)
+}
+
+// force_sig_info_to_task sends a signal the task cannot refuse: a fault's.
+// If it is blocked or ignored, the handler becomes SIG_DFL and the signal
+// is unblocked, so that a fault inside its own handler kills (Linux
+// force_sig_info_to_task).
+func force_sig_info_to_task(info *sched.Kernel_siginfo, t *sched.Task_struct) int {
+	sig := int(info.Si_signo)
+	sh, flags := lock_task_sighand(t)
+	action := &sh.Action[sig-1]
+	ignored := action.Sa.Sa_handler == uapi.SIG_IGN
+	blocked := sigismember(t.Blocked, sig)
+	if blocked || ignored {
+		action.Sa.Sa_handler = uapi.SIG_DFL
+		if blocked {
+			t.Blocked &^= sigmask(sig)
+			recalc_sigpending_tsk(t)
+		}
+	}
+	if action.Sa.Sa_handler == uapi.SIG_DFL {
+		t.Signal.Flags &^= sched.SIGNAL_UNKILLABLE
+	}
+	r := send_signal_locked(sig, info, t, false, true)
+	unlock_task_sighand(sh, flags)
+	return r
+}
+
+// Force_sig sends sig from the kernel to the current task (Linux
+// force_sig: SI_KERNEL).
+func Force_sig(sig int) {
+	info := sched.Kernel_siginfo{Si_signo: int32(sig), Si_code: uapi.SI_KERNEL}
+	force_sig_info_to_task(&info, sched.Get_current())
+}
+
+// Force_sig_fault sends a fault's signal to the current task with the
+// faulting address in si_addr (Linux force_sig_fault); trapnr, error_code
+// and cr2 go to the sigcontext (Linux thread.trap_nr, error_code, cr2).
+func Force_sig_fault(sig, code int, addr, trapnr, error_code, cr2 uint64) {
+	t := sched.Get_current()
+	t.Trap_nr, t.Error_code, t.Cr2 = trapnr, error_code, cr2
+	info := sched.Kernel_siginfo{Si_signo: int32(sig), Si_code: int32(code)}
+	info.Fields[0] = addr
+	force_sig_info_to_task(&info, t)
+}
+
+// Unhandled_signal: the current task has no handler for sig, so a fault's
+// signal will kill it (Linux unhandled_signal, which the fault paths ask
+// before printing their line).
+func Unhandled_signal(sig int) bool {
+	t := sched.Get_current()
+	if t == nil {
+		return true
+	}
+	Task_init_signal(t)
+	h := t.Sighand.Action[sig-1].Sa.Sa_handler
+	return h == uapi.SIG_DFL || h == uapi.SIG_IGN
+}
+
+// signal_pending_current is sched.Hooks.Signal_pending: Linux
+// signal_pending(current).
+func signal_pending_current() bool {
+	t := sched.Get_current()
+	return t != nil && sched.Task_signal_pending(t)
+}
+
+// Fatal_signal_pending: SIGKILL is pending for current (Linux
+// fatal_signal_pending).
+func Fatal_signal_pending(t *sched.Task_struct) bool {
+	return sched.Task_signal_pending(t) && sigismember(t.Pending.Signal, uapi.SIGKILL)
+}
+
+// next_signal: the lowest pending unblocked signal, the synchronous ones
+// first (Linux next_signal); 0 for none.
+func next_signal(pending *sched.Sigpending, mask uapi.Sigset_t) int {
+	x := pending.Signal &^ mask
+	if x == 0 {
+		return 0
+	}
+	if y := x & SYNCHRONOUS_MASK; y != 0 {
+		x = y
+	}
+	for sig := 1; sig <= uapi.NSIG; sig++ {
+		if sigismember(x, sig) {
+			return sig
+		}
+	}
+	return 0
+}
+
+// dequeue_signal takes the next signal not in mask off t's own pending
+// set, then off its group's (Linux dequeue_signal), with its siginfo.
+func dequeue_signal(t *sched.Task_struct, mask uapi.Sigset_t, info *sched.Kernel_siginfo) int {
+	pending := &t.Pending
+	sig := next_signal(pending, mask)
+	if sig == 0 {
+		pending = &t.Signal.Shared_pending
+		sig = next_signal(pending, mask)
+	}
+	if sig != 0 {
+		*info = pending.Info[sig-1]
+		pending.Signal &^= sigmask(sig)
+	}
+	recalc_sigpending(t)
+	return sig
+}
+
+// Ksignal is a signal about to be handled (Linux struct ksignal).
+type Ksignal struct {
+	Ka   sched.K_sigaction
+	Info sched.Kernel_siginfo
+	Sig  int
+}
+
+// Fatal_count counts groups killed by a signal's default action,
+// Stopped_count groups stopped by one.
+var Fatal_count, Stopped_count uint64
+
+// Get_signal dequeues the current task's next signal and carries out its
+// default action, until one has a handler: then it returns true with it
+// in ksig (Linux get_signal). A fatal default never returns.
+func Get_signal(ksig *Ksignal) bool {
+	t := sched.Get_current()
+	sh, flags := lock_task_sighand(t)
+	for {
+		if t.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
+			// The group is dying (a fatal signal, or another thread's
+			// exit_group): go with it.
+			code := int(t.Signal.Group_exit_code)
+			unlock_task_sighand(sh, flags)
+			group_exit(code)
+			return false
+		}
+		sig := dequeue_signal(t, t.Blocked, &ksig.Info)
+		if sig == 0 {
+			break
+		}
+		ka := &sh.Action[sig-1]
+		if ka.Sa.Sa_handler == uapi.SIG_IGN {
+			continue
+		}
+		if ka.Sa.Sa_handler != uapi.SIG_DFL {
+			ksig.Ka, ksig.Sig = *ka, sig
+			if ka.Sa.Sa_flags&uapi.SA_RESETHAND != 0 {
+				ka.Sa.Sa_handler = uapi.SIG_DFL
+			}
+			unlock_task_sighand(sh, flags)
+			return true
+		}
+		// The default action.
+		if sig_kernel_ignore(sig) {
+			continue
+		}
+		if t.Signal.Flags&sched.SIGNAL_UNKILLABLE != 0 && !sig_kernel_only(sig) {
+			continue // init ignores what it does not handle
+		}
+		if sig_kernel_stop(sig) {
+			unlock_task_sighand(sh, flags)
+			do_signal_stop(t, sig)
+			sh, flags = lock_task_sighand(t)
+			continue
+		}
+		// Death: terminate, or core (Linux do_coredump; gokern writes
+		// no core file, and neither does Linux with RLIMIT_CORE 0, the
+		// default, so the exit code has no 0x80).
+		t.Signal.Flags = sched.SIGNAL_GROUP_EXIT
+		t.Signal.Group_exit_code = int32(sig)
+		Fatal_count++
+		unlock_task_sighand(sh, flags)
+		group_exit(sig)
+		return false
+	}
+	unlock_task_sighand(sh, flags)
+	return false
+}
+
+// group_exit ends the group through the process layer's do_group_exit.
+func group_exit(code int) {
+	if h := Hooks.Do_group_exit; h != nil {
+		h(code)
+	}
+	printk.Pr_emerg("signal: no Do_group_exit hook to end pid %d with %#x\n", printk.Int(sched.Get_current().Pid), printk.Int(code))
+	for {
+		asm.Local_irq_disable()
+		asm.Native_halt()
+	}
+}
+
+// do_signal_stop stops the current task until SIGCONT (Linux
+// do_signal_stop, for a group of one: the other threads of a group are not
+// stopped), telling its parent with SIGCHLD (CLD_STOPPED).
+func do_signal_stop(t *sched.Task_struct, sig int) {
+	t.Signal.Flags = t.Signal.Flags&^sched.SIGNAL_STOP_CONTINUED | sched.SIGNAL_STOP_STOPPED
+	t.Signal.Group_stop_sig = int32(sig)
+	Stopped_count++
+	do_notify_parent_cldstop(t, uapi.CLD_STOPPED)
+	for t.Signal.Flags&sched.SIGNAL_STOP_STOPPED != 0 && !Fatal_signal_pending(t) {
+		sched.Set_current_state(sched.TASK_STOPPED)
+		if t.Signal.Flags&sched.SIGNAL_STOP_STOPPED == 0 || Fatal_signal_pending(t) {
+			sched.Set_current_state(sched.TASK_RUNNING)
+			break
+		}
+		sched.Schedule()
+	}
+}
+
+// Kernel_siginfo_chld fills a SIGCHLD siginfo (si_pid, si_uid, si_status
+// at their siginfo_t offsets 16, 20 and 24).
+func kernel_siginfo_chld(info *sched.Kernel_siginfo, pid int32, code int, status int32) {
+	*info = sched.Kernel_siginfo{Si_signo: uapi.SIGCHLD, Si_code: int32(code)}
+	info.Fields[0] = uint64(uint32(pid))
+	info.Fields[1] = uint64(uint32(status))
+}
+
+// Do_notify_parent tells tsk's parent that it died (Linux
+// do_notify_parent): SIGCHLD (or the exit signal sig) with CLD_EXITED and
+// the status, or CLD_KILLED / CLD_DUMPED and the signal, from tsk's
+// Linux exit code (status << 8, or the signal | 0x80 for a core). It
+// returns true when the parent does not want zombies (SIGCHLD ignored or
+// SA_NOCLDWAIT): then the caller reaps tsk itself (Linux autoreap).
+func Do_notify_parent(tsk *sched.Task_struct, sig int) bool {
+	parent := tsk.Real_parent
+	if parent == nil || sig == 0 {
+		return false
+	}
+	code := int(tsk.Exit_code)
+	var info sched.Kernel_siginfo
+	switch {
+	case code&0x7f == 0:
+		kernel_siginfo_chld(&info, task_tgid(tsk), uapi.CLD_EXITED, int32(code>>8))
+	case code&0x80 != 0:
+		kernel_siginfo_chld(&info, task_tgid(tsk), uapi.CLD_DUMPED, int32(code&0x7f))
+	default:
+		kernel_siginfo_chld(&info, task_tgid(tsk), uapi.CLD_KILLED, int32(code&0x7f))
+	}
+	info.Si_signo = int32(sig)
+	sh, flags := lock_task_sighand(parent)
+	autoreap := false
+	psig := &sh.Action[uapi.SIGCHLD-1].Sa
+	if sig == uapi.SIGCHLD && (psig.Sa_handler == uapi.SIG_IGN || psig.Sa_flags&uapi.SA_NOCLDWAIT != 0) {
+		autoreap = true
+		if psig.Sa_handler == uapi.SIG_IGN {
+			sig = 0
+		}
+	}
+	if sig != 0 && valid_signal(sig) {
+		send_signal_locked(sig, &info, parent, true, false)
+	}
+	unlock_task_sighand(sh, flags)
+	return autoreap
+}
+
+// do_notify_parent_cldstop sends the parent SIGCHLD for a stop or a
+// continue, unless it asked not to (SA_NOCLDSTOP) (Linux
+// do_notify_parent_cldstop).
+func do_notify_parent_cldstop(tsk *sched.Task_struct, why int) {
+	parent := tsk.Real_parent
+	if parent == nil || parent.Pid == 0 || parent.Flags&sched.PF_KTHREAD != 0 {
+		return
+	}
+	var info sched.Kernel_siginfo
+	kernel_siginfo_chld(&info, task_tgid(tsk), why, tsk.Signal.Group_stop_sig)
+	if why == uapi.CLD_CONTINUED {
+		info.Fields[1] = uapi.SIGCONT
+	}
+	sh, flags := lock_task_sighand(parent)
+	if sh.Action[uapi.SIGCHLD-1].Sa.Sa_flags&uapi.SA_NOCLDSTOP == 0 {
+		send_signal_locked(uapi.SIGCHLD, &info, parent, true, false)
+	}
+	unlock_task_sighand(sh, flags)
+}
+
+// Flush_signal_handlers resets every handled signal to SIG_DFL, keeping
+// SIG_IGN, as execve does (Linux flush_signal_handlers with
+// force_default false), and drops the alternate stack.
+func Flush_signal_handlers(t *sched.Task_struct) {
+	Task_init_signal(t)
+	for i := range t.Sighand.Action {
+		ka := &t.Sighand.Action[i].Sa
+		if ka.Sa_handler != uapi.SIG_IGN {
+			ka.Sa_handler = uapi.SIG_DFL
+		}
+		ka.Sa_flags, ka.Sa_restorer, ka.Sa_mask = 0, 0, 0
+	}
+	t.Sas_ss_sp, t.Sas_ss_size, t.Sas_ss_flags = 0, 0, uapi.SS_DISABLE
+}
+
+// Copy_sighand gives a new process (fork) a copy of its parent's
+// handlers and mask, and nothing pending (Linux copy_sighand, and
+// copy_process's sigemptyset(&p->pending)); a new thread (CLONE_SIGHAND |
+// CLONE_THREAD) shares its leader's instead.
+func Copy_sighand(parent, child *sched.Task_struct, thread bool) {
+	Task_init_signal(parent)
+	child.Pending = sched.Sigpending{}
+	child.Blocked = parent.Blocked
+	child.Real_blocked, child.Saved_sigmask, child.Restore_sigmask = 0, 0, false
+	child.Sas_ss_sp, child.Sas_ss_size, child.Sas_ss_flags = parent.Sas_ss_sp, parent.Sas_ss_size, parent.Sas_ss_flags
+	sched.Clear_tsk_thread_flag(child, sched.TIF_SIGPENDING)
+	if thread {
+		child.Signal, child.Sighand = parent.Signal, parent.Sighand
+		// Linux: a new thread has no alternate stack (CLONE_VM).
+		child.Sas_ss_sp, child.Sas_ss_size, child.Sas_ss_flags = 0, 0, uapi.SS_DISABLE
+		return
+	}
+	child.Sighand, child.Signal = nil, nil
+	Task_init_signal(child)
+	child.Sighand.Action = parent.Sighand.Action
+	child.Signal.Shared_pending = sched.Sigpending{}
+	child.Signal.Flags = 0
+	child.Signal.Pgrp, child.Signal.Session = parent.Signal.Pgrp, parent.Signal.Session
+}
+
+// Set_init_unkillable marks t's group as init's (Linux's
+// SIGNAL_UNKILLABLE, set for the child reaper).
+func Set_init_unkillable(t *sched.Task_struct) {
+	Task_init_signal(t)
+	t.Signal.Flags |= sched.SIGNAL_UNKILLABLE
+}
+
+// set_current_blocked sets the mask, never blocking SIGKILL or SIGSTOP
+// (Linux set_current_blocked → __set_task_blocked).
+func set_current_blocked(t *sched.Task_struct, newset uapi.Sigset_t) {
+	sh, flags := lock_task_sighand(t)
+	t.Blocked = newset &^ SIG_KERNEL_ONLY_MASK
+	recalc_sigpending(t)
+	unlock_task_sighand(sh, flags)
+}
+
+// Kill_pgrp sends sig to every process of process group pgrp (Linux
+// kill_pgrp; the tty's ^C and ^\ come here from the receive interrupt).
+// It returns -ESRCH when the group is empty.
+func Kill_pgrp(pgrp int, sig int) {
+	info := sched.Kernel_siginfo{Si_signo: int32(sig), Si_code: uapi.SI_KERNEL}
+	__kill_pgrp_info(sig, &info, int32(pgrp))
+}
+
+func __kill_pgrp_info(sig int, info *sched.Kernel_siginfo, pgrp int32) int {
+	ret := -uapi.ESRCH
+	sched.For_each_process(func(t *sched.Task_struct) bool {
+		if !user_task(t) {
+			return true
+		}
+		Task_init_signal(t)
+		if t.Signal.Pgrp == pgrp && thread_group_leader(t) {
+			if r := Group_send_sig_info(sig, info, t); ret != 0 {
+				ret = r
+			}
+		}
+		return true
+	})
+	return ret
+}
+
+// thread_group_leader: t leads its group (owns its signal_struct).
+func thread_group_leader(t *sched.Task_struct) bool { return t.Signal == &t.Sig_storage.Signal }
+
+// Is_ignored is the tty's hook: the current task ignores or blocks sig
+// (Linux is_ignored in drivers/tty/tty_jobctrl.c).
+func Is_ignored(sig int) bool {
+	t := sched.Get_current()
+	Task_init_signal(t)
+	return sigismember(t.Blocked, sig) || t.Sighand.Action[sig-1].Sa.Sa_handler == uapi.SIG_IGN
+}
+
+// user_task: t is a process, not a kernel thread or the idle task.
+// Kernel threads take no signals (Linux's kthreads ignore them all); pid
+// 1 is kernel_init, a kernel thread until its execve of /init makes it a
+// process.
+func user_task(t *sched.Task_struct) bool {
+	return t != nil && t.Pid != 0 && (t.Flags&sched.PF_KTHREAD == 0 || t.Pid == 1) && t.Exit_state == 0
+}
+
+// find_task_by_vpid finds a live process's task by pid (Linux
+// find_task_by_vpid).
+func find_task_by_vpid(pid int32) *sched.Task_struct {
+	if t := sched.Find_task_by_pid(pid); user_task(t) {
+		return t
+	}
+	return nil
+}
+
+// addr_of is a pointer's address, for copying to and from user space.
+func addr_of[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
