@@ -28,7 +28,8 @@ func sigtestLines(r *q.Result) []string {
 // TestSignals: handlers with siginfo and ucontext, the registers, mask and
 // FPU state after rt_sigreturn, tgkill onto the alternate stack, a blocked
 // signal pending until unblocked, rt_sigsuspend, SIGSEGV caught with
-// si_addr (SEGV_MAPERR and SEGV_ACCERR), SIGKILL and SIGSTOP refused,
+// si_addr (SEGV_MAPERR and SEGV_ACCERR), the signals of #UD, int3, #DE
+// and #GP with Linux's si_code and trapno, SIGKILL and SIGSTOP refused,
 // init unkillable from user space; and the two frames the kernel cannot
 // use: a corrupted one (bad frame: SIGSEGV) and one without a restorer.
 func TestSignals(t *testing.T) {
@@ -49,6 +50,7 @@ func TestSignals(t *testing.T) {
 			"sigtest: rt_sigsuspend let the blocked SIGINT in: -EINTR, mask restored",
 			"sigtest: SIGSEGV caught: si_addr 0xdead0000 SEGV_MAPERR, trapno 14, err 4, cr2, resumed where the handler said",
 			"sigtest: SIGSEGV caught: a write to its own text, SEGV_ACCERR, err 7",
+			"sigtest: #UD, int3, #DE and #GP caught: SIGILL ILL_ILLOPN, SIGTRAP and SIGSEGV SI_KERNEL, SIGFPE FPE_INTDIV, with their trapno and addresses",
 			"sigtest: SIGKILL and SIGSTOP: no handler (-EINVAL), never blocked",
 			"sigtest: kill of no such process: -ESRCH; of signal 65: -EINVAL",
 			"sigtest: init survives kill(1, SIGTERM) and kill(1, SIGKILL)",

@@ -35,6 +35,9 @@
 	.set	NR_exit_group, 231
 
 	.set	SIGINT, 2
+	.set	SIGILL, 4
+	.set	SIGTRAP, 5
+	.set	SIGFPE, 8
 	.set	SIGKILL, 9
 	.set	SIGUSR1, 10
 	.set	SIGSEGV, 11
@@ -321,6 +324,56 @@ resume2:
 	EXPECT	$7, segv_err(%rip), 71		/* user write, present */
 	SAY	m_segv2
 
+	/* 5b. the other exceptions a program can raise: #UD, int3, #DE, #GP */
+	SIGACTION SIGILL, segv_handler, SA_SIGINFO|SA_RESTORER, 0, 300
+	SIGACTION SIGTRAP, segv_handler, SA_SIGINFO|SA_RESTORER, 0, 301
+	SIGACTION SIGFPE, segv_handler, SA_SIGINFO|SA_RESTORER, 0, 302
+	lea	resume3(%rip), %rax
+	mov	%rax, segv_resume(%rip)
+ud_insn:
+	ud2
+resume3:
+	EXPECT	$SIGILL, segv_signo(%rip), 303
+	EXPECT	$2, segv_code(%rip), 304	/* ILL_ILLOPN */
+	lea	ud_insn(%rip), %rax
+	EXPECT	%rax, segv_addr(%rip), 305
+	EXPECT	%rax, segv_rip(%rip), 306
+	EXPECT	$6, segv_trapno(%rip), 307
+	lea	int3_after(%rip), %rax
+	mov	%rax, segv_resume(%rip)
+	int3
+int3_after:
+	EXPECT	$SIGTRAP, segv_signo(%rip), 308
+	EXPECT	$0x80, segv_code(%rip), 309	/* SI_KERNEL */
+	lea	int3_after(%rip), %rax
+	EXPECT	%rax, segv_rip(%rip), 310	/* a trap: after the int3 */
+	EXPECT	$3, segv_trapno(%rip), 311
+	lea	resume5(%rip), %rax
+	mov	%rax, segv_resume(%rip)
+	xor	%ecx, %ecx
+	mov	$1, %eax
+	xor	%edx, %edx
+div_insn:
+	div	%ecx
+resume5:
+	EXPECT	$SIGFPE, segv_signo(%rip), 312
+	EXPECT	$1, segv_code(%rip), 313	/* FPE_INTDIV */
+	lea	div_insn(%rip), %rax
+	EXPECT	%rax, segv_addr(%rip), 314
+	EXPECT	$0, segv_trapno(%rip), 315
+	lea	resume6(%rip), %rax
+	mov	%rax, segv_resume(%rip)
+gp_insn:
+	hlt
+resume6:
+	EXPECT	$SIGSEGV, segv_signo(%rip), 316
+	EXPECT	$0x80, segv_code(%rip), 317	/* SI_KERNEL */
+	EXPECT	$0, segv_addr(%rip), 318
+	EXPECT	$13, segv_trapno(%rip), 319
+	lea	gp_insn(%rip), %rax
+	EXPECT	%rax, segv_rip(%rip), 320
+	SAY	m_traps
+
 	/* 6. SIGKILL and SIGSTOP take no handler and are never blocked */
 	lea	usr1_handler(%rip), %rax
 	mov	%rax, act(%rip)
@@ -521,6 +574,8 @@ int_handler:
 /* segv_handler: records the fault and resumes at segv_resume */
 segv_handler:
 	incq	segv_count(%rip)
+	movl	(%rsi), %eax
+	mov	%rax, segv_signo(%rip)
 	mov	16(%rsi), %rax
 	mov	%rax, segv_addr(%rip)
 	movslq	8(%rsi), %rax
@@ -684,6 +739,8 @@ m_segv1: .ascii	"sigtest: SIGSEGV caught: si_addr 0xdead0000 SEGV_MAPERR, trapno
 	.set	m_segv1_len, . - m_segv1
 m_segv2: .ascii	"sigtest: SIGSEGV caught: a write to its own text, SEGV_ACCERR, err 7\n"
 	.set	m_segv2_len, . - m_segv2
+m_traps: .ascii	"sigtest: #UD, int3, #DE and #GP caught: SIGILL ILL_ILLOPN, SIGTRAP and SIGSEGV SI_KERNEL, SIGFPE FPE_INTDIV, with their trapno and addresses\n"
+	.set	m_traps_len, . - m_traps
 m_kill:	.ascii	"sigtest: SIGKILL and SIGSTOP: no handler (-EINVAL), never blocked\n"
 	.set	m_kill_len, . - m_kill
 m_killerr: .ascii "sigtest: kill of no such process: -ESRCH; of signal 65: -EINVAL\n"
@@ -712,6 +769,7 @@ usr2_count: .quad 0
 int_count: .quad 0
 int_mask: .quad	0
 segv_count: .quad 0
+segv_signo: .quad 0
 segv_addr: .quad 0
 segv_code: .quad 0
 segv_trapno: .quad 0
