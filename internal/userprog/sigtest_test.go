@@ -26,6 +26,12 @@ func TestSigtestOnLinux(t *testing.T) {
 	if !strings.HasSuffix(string(out), "sigtest: all passed\n") || strings.Contains(string(out), "FAIL") {
 		t.Fatalf("sigtest on the host:\n%s", out)
 	}
+	// Between processes: SIGCHLD, the default actions in a child, a
+	// signal at an interrupt, wait4 restarted or -EINTR.
+	out, err = exec.Command(exe, "children").CombinedOutput()
+	if err != nil || !strings.HasSuffix(string(out), "sigtest: children passed\n") {
+		t.Fatalf("sigtest children on the host: %v\n%s", err, out)
+	}
 	for _, mode := range []string{"frame", "norestorer"} {
 		err := exec.Command(exe, mode).Run()
 		ee, ok := err.(*exec.ExitError)

@@ -12,6 +12,13 @@
  *            frame and the kernel kills the program with SIGSEGV
  *   norestorer a handler installed without SA_RESTORER: the kernel cannot
  *            build a frame that returns, SIGSEGV
+ *   children signals between processes (fork, wait4): SIGCHLD with its
+ *            siginfo, SIGKILL, SIGTERM and SIGSEGV's default actions as
+ *            wait4 sees them, a signal to a child spinning in user mode
+ *            (delivered at an interrupt), wait4 interrupted by a signal:
+ *            restarted with SA_RESTART, -EINTR without
+ *   tty      a session of its own with ttyS0 as its terminal: ^C and ^\
+ *            typed on it interrupt a read with SIGINT and SIGQUIT
  *   bench    1000 kill+handler+rt_sigreturn round trips, in TSC cycles
  *
  * Offsets (arch/x86/include/uapi/asm/sigcontext.h, asm-generic/ucontext.h,
@@ -22,11 +29,22 @@
  * ucontext at +8, then siginfo at +312 (si_signo 0, si_code 8, si_pid and
  * si_addr 16). The FPU state is FXSAVE's: MXCSR at 24, XMM0 at 160.
  */
+	.set	NR_read, 0
 	.set	NR_write, 1
+	.set	NR_open, 2
 	.set	NR_rt_sigaction, 13
 	.set	NR_rt_sigprocmask, 14
 	.set	NR_rt_sigreturn, 15
+	.set	NR_pause, 34
 	.set	NR_getpid, 39
+	.set	NR_fork, 57
+	.set	NR_exit, 60
+	.set	NR_wait4, 61
+	.set	NR_setpgid, 109
+	.set	NR_getppid, 110
+	.set	NR_setsid, 112
+	.set	NR_getpgid, 121
+	.set	NR_getsid, 124
 	.set	NR_kill, 62
 	.set	NR_rt_sigpending, 127
 	.set	NR_rt_sigsuspend, 130
@@ -35,6 +53,7 @@
 	.set	NR_exit_group, 231
 
 	.set	SIGINT, 2
+	.set	SIGQUIT, 3
 	.set	SIGILL, 4
 	.set	SIGTRAP, 5
 	.set	SIGFPE, 8
@@ -43,12 +62,14 @@
 	.set	SIGSEGV, 11
 	.set	SIGUSR2, 12
 	.set	SIGTERM, 15
+	.set	SIGCHLD, 17
 	.set	SIGSTOP, 19
 
 	.set	SA_SIGINFO, 0x4
 	.set	SA_UNSUPPORTED, 0x400
 	.set	SA_RESTORER, 0x04000000
 	.set	SA_ONSTACK, 0x08000000
+	.set	SA_RESTART, 0x10000000
 	.set	SA_NODEFER, 0x40000000
 	.set	SA_RESETHAND, 0x80000000
 
@@ -148,6 +169,10 @@ _start:
 	je	badframe
 	cmp	$'n', %al
 	je	norestorer
+	cmp	$'c', %al
+	je	children
+	cmp	$'t', %al
+	je	tty_mode
 
 all:
 	/* 1. rt_sigaction keeps the flags it knows: SA_UNSUPPORTED, which
@@ -623,6 +648,387 @@ norestorer:
 	mov	$151, %edi
 	jmp	die
 
+/* children: signals between processes */
+children:
+	call	setpid
+	SIGACTION SIGCHLD, chld_handler, SA_SIGINFO|SA_RESTORER|SA_RESTART, 0, 400
+	/* C1: a child's exit: SIGCHLD with CLD_EXITED, its pid and status */
+	call	fork
+	jnz	1f
+	mov	$NR_exit, %eax
+	mov	$3, %edi
+	syscall
+1:	call	wait_child
+	EXPECT	$0x300, status(%rip), 402
+	EXPECT	$1, chld_count(%rip), 403
+	EXPECT	$1, chld_code(%rip), 404	/* CLD_EXITED */
+	mov	child(%rip), %rax
+	EXPECT	%rax, chld_pid(%rip), 405
+	EXPECT	$3, chld_status(%rip), 406
+	SAY	m_c1
+
+	/* C2: SIGKILL kills a child that blocks every signal */
+	call	fork
+	jnz	1f
+	movq	$-1, set(%rip)
+	mov	$SIG_SETMASK, %edi
+	call	sigprocmask
+2:	mov	$NR_pause, %eax
+	syscall
+	jmp	2b
+1:	mov	$NR_kill, %eax
+	mov	child(%rip), %rdi
+	mov	$SIGKILL, %esi
+	syscall
+	EXPECT	$0, %rax, 410
+	call	wait_child
+	EXPECT	$SIGKILL, status(%rip), 411	/* WIFSIGNALED, WTERMSIG 9 */
+	EXPECT	$2, chld_code(%rip), 412	/* CLD_KILLED */
+	EXPECT	$SIGKILL, chld_status(%rip), 413
+	SAY	m_c2
+
+	/* C3: default actions where the process is not init: SIGTERM
+	 * terminates, a NULL read's SIGSEGV kills ("core") */
+	call	fork
+	jnz	1f
+2:	mov	$NR_pause, %eax
+	syscall
+	jmp	2b
+1:	mov	$NR_kill, %eax
+	mov	child(%rip), %rdi
+	mov	$SIGTERM, %esi
+	syscall
+	call	wait_child
+	EXPECT	$SIGTERM, status(%rip), 420
+	call	fork
+	jnz	1f
+	mov	0, %rax
+	mov	$NR_exit, %eax
+	xor	%edi, %edi
+	syscall
+1:	call	wait_child
+	mov	status(%rip), %rax
+	and	$0x7f, %eax		/* 0x80: a core was written (Linux, if allowed) */
+	EXPECT	$SIGSEGV, %rax, 421
+	SAY	m_c3
+
+	/* C4: a signal to a child spinning in user mode arrives at an
+	 * interrupt: the child tells its parent it is about to spin
+	 * (SIGUSR2, blocked in the parent until rt_sigsuspend) */
+	SIGACTION SIGUSR2, int_handler, SA_RESTORER, 0, 430
+	movq	$1<<(SIGUSR2-1), set(%rip)
+	mov	$SIG_BLOCK, %edi
+	call	sigprocmask
+	call	fork
+	jnz	1f
+	SIGACTION SIGUSR1, spin_handler, SA_SIGINFO|SA_RESTORER, 0, 431
+	mov	$NR_getppid, %eax
+	syscall
+	mov	%rax, %rdi
+	mov	$NR_kill, %eax
+	mov	$SIGUSR2, %esi
+	syscall
+spin_kill_ret:
+	nop
+spin_loop:
+	cmpq	$0, spin_flag(%rip)
+	je	spin_loop
+spin_end:
+	/* exit 0: interrupted in the loop; 7: at the kill's return (a
+	 * kernel that switches to the woken parent at once, as Linux's CFS
+	 * may); 9: anywhere else */
+	mov	spin_rip(%rip), %rax
+	mov	$7, %edi
+	lea	spin_kill_ret(%rip), %rcx
+	cmp	%rcx, %rax
+	je	2f
+	mov	$9, %edi
+	lea	spin_loop(%rip), %rcx
+	cmp	%rcx, %rax
+	jb	2f
+	lea	spin_end(%rip), %rcx
+	cmp	%rcx, %rax
+	jae	2f
+	xor	%edi, %edi
+2:	mov	$NR_exit, %eax
+	syscall
+1:	movq	$0, set2(%rip)
+	mov	$NR_rt_sigsuspend, %eax
+	lea	set2(%rip), %rdi
+	mov	$8, %esi
+	syscall
+	EXPECT	$-4, %rax, 432
+	mov	$NR_kill, %eax
+	mov	child(%rip), %rdi
+	mov	$SIGUSR1, %esi
+	syscall
+	call	wait_child
+	mov	$SIG_UNBLOCK, %edi
+	call	sigprocmask
+	cmpq	$0x700, status(%rip)
+	je	1f
+	EXPECT	$0, status(%rip), 433
+	SAY	m_c4
+	jmp	2f
+1:	SAY	m_c4b
+2:
+
+	/* C5, C6: wait4 interrupted by a signal: the parent's SIGUSR2
+	 * handler records where it interrupted and sends the child SIGUSR1,
+	 * which ends the child's rt_sigsuspend; with SA_RESTART wait4 goes on
+	 * and reaps it, without it returns -EINTR */
+	movq	$1<<(SIGUSR1-1), set(%rip)
+	mov	$SIG_BLOCK, %edi
+	call	sigprocmask
+	SIGACTION SIGUSR1, int_handler, SA_RESTORER, 0, 440
+	SIGACTION SIGUSR2, wake_handler, SA_SIGINFO|SA_RESTORER|SA_RESTART, 0, 441
+	call	restart_child
+	EXPECT	mypid(%rip), %rax, 442	/* not -EINTR: restarted */
+	EXPECT	$0x500, status(%rip), 443
+	EXPECT	$1, wake_count(%rip), 444
+	cmpq	$NR_wait4, wake_rax(%rip)
+	jne	1f
+	lea	wait4_insn(%rip), %rax
+	cmp	%rax, wake_rip(%rip)
+	jne	1f
+	SAY	m_c5
+1:	SIGACTION SIGUSR2, wake_handler, SA_SIGINFO|SA_RESTORER, 0, 445
+	movq	$0, wake_count(%rip)
+	call	restart_child
+	cmp	$-4, %rax
+	jne	1f
+	SAY	m_c6
+	call	wait_child		/* reap it now */
+1:	EXPECT	$0x500, status(%rip), 446
+	movq	$1<<(SIGUSR1-1), set(%rip)
+	mov	$SIG_UNBLOCK, %edi
+	call	sigprocmask
+
+	/* C7: process groups and sessions: two children in one group,
+	 * killed together by kill(-pgrp); setsid in a child */
+	call	fork
+	jnz	1f
+2:	mov	$NR_pause, %eax
+	syscall
+	jmp	2b
+1:	mov	child(%rip), %rax
+	mov	%rax, child_a(%rip)
+	mov	$NR_setpgid, %eax
+	mov	child_a(%rip), %rdi
+	mov	%rdi, %rsi
+	syscall
+	EXPECT	$0, %rax, 460
+	mov	$NR_getpgid, %eax
+	mov	child_a(%rip), %rdi
+	syscall
+	EXPECT	child_a(%rip), %rax, 461
+	call	fork
+	jnz	1f
+2:	mov	$NR_pause, %eax
+	syscall
+	jmp	2b
+1:	mov	$NR_setpgid, %eax
+	mov	child(%rip), %rdi
+	mov	child_a(%rip), %rsi
+	syscall
+	EXPECT	$0, %rax, 462
+	mov	$NR_getpgid, %eax
+	mov	child(%rip), %rdi
+	syscall
+	EXPECT	child_a(%rip), %rax, 463
+	mov	$NR_kill, %eax
+	mov	child_a(%rip), %rdi
+	neg	%rdi
+	mov	$SIGTERM, %esi
+	syscall
+	EXPECT	$0, %rax, 464
+	call	wait_child		/* the second child */
+	EXPECT	$SIGTERM, status(%rip), 465
+	mov	child_a(%rip), %rax
+	mov	%rax, child(%rip)
+	call	wait_child		/* the first */
+	EXPECT	$SIGTERM, status(%rip), 466
+	mov	$NR_kill, %eax
+	mov	child_a(%rip), %rdi
+	neg	%rdi
+	xor	%esi, %esi
+	syscall
+	EXPECT	$-3, %rax, 467		/* the group is gone: -ESRCH */
+	call	fork
+	jnz	1f
+	mov	$NR_setsid, %eax	/* the child: a session of its own */
+	syscall
+	mov	%rax, %rbx
+	mov	$NR_getpid, %eax
+	syscall
+	mov	$1, %edi
+	cmp	%rax, %rbx
+	jne	2f
+	mov	%rax, %rbx
+	mov	$NR_getsid, %eax
+	xor	%edi, %edi
+	syscall
+	mov	$2, %edi
+	cmp	%rax, %rbx
+	jne	2f
+	mov	$NR_setsid, %eax	/* already leads a group: -EPERM */
+	syscall
+	mov	$3, %edi
+	cmp	$-1, %rax
+	jne	2f
+	mov	$NR_setpgid, %eax	/* a session leader cannot move: -EPERM */
+	xor	%edi, %edi
+	xor	%esi, %esi
+	syscall
+	mov	$4, %edi
+	cmp	$-1, %rax
+	jne	2f
+	xor	%edi, %edi
+2:	mov	$NR_exit, %eax
+	syscall
+1:	call	wait_child
+	EXPECT	$0, status(%rip), 468
+	SAY	m_c7
+
+	SAY	m_cdone
+	mov	$NR_exit_group, %eax
+	xor	%edi, %edi
+	syscall
+	hlt
+
+/* fork: child in child(%rip) in the parent, ZF set in the child */
+fork:
+	movq	$0, chld_count(%rip)	/* before: the child may be gone by fork's return */
+	mov	$NR_fork, %eax
+	syscall
+	test	%rax, %rax
+	jns	1f
+	mov	$401, %edi
+	jmp	die
+1:	jz	2f
+	mov	%rax, child(%rip)
+2:	ret
+
+/* wait_child: wait4(child, &status, 0, NULL) == child */
+wait_child:
+	movq	$0, status(%rip)
+	mov	$NR_wait4, %eax
+	mov	child(%rip), %rdi
+	lea	status(%rip), %rsi
+	xor	%edx, %edx
+	xor	%r10d, %r10d
+	syscall
+	EXPECT	child(%rip), %rax, 450
+	ret
+
+/* restart_child: fork a child that sends SIGUSR2 to its parent, waits in
+ * rt_sigsuspend for SIGUSR1 and exits with 5; the parent waits for it:
+ * %rax is wait4's result, mypid(%rip) when it reaped the child */
+restart_child:
+	/* SIGUSR2 blocked until child(%rip) is set: its handler uses it */
+	movq	$1<<(SIGUSR2-1), set(%rip)
+	mov	$SIG_BLOCK, %edi
+	call	sigprocmask
+	call	fork
+	jnz	3f
+	mov	$NR_getppid, %eax
+	syscall
+	mov	%rax, %rdi
+	mov	$NR_kill, %eax
+	mov	$SIGUSR2, %esi
+	syscall
+	movq	$0, set2(%rip)
+	mov	$NR_rt_sigsuspend, %eax
+	lea	set2(%rip), %rdi
+	mov	$8, %esi
+	syscall
+	mov	$NR_exit, %eax
+	mov	$5, %edi
+	syscall
+3:	mov	$SIG_UNBLOCK, %edi
+	call	sigprocmask
+	movq	$0, status(%rip)
+	mov	$NR_wait4, %eax
+	mov	child(%rip), %rdi
+	lea	status(%rip), %rsi
+	xor	%edx, %edx
+	xor	%r10d, %r10d
+wait4_insn:
+	syscall
+	cmp	child(%rip), %rax
+	jne	1f
+	mov	mypid(%rip), %rax	/* reaped */
+1:	ret
+
+/* chld_handler: SIGCHLD's siginfo: si_code, si_pid, si_status */
+chld_handler:
+	incq	chld_count(%rip)
+	movslq	8(%rsi), %rax
+	mov	%rax, chld_code(%rip)
+	movslq	16(%rsi), %rax
+	mov	%rax, chld_pid(%rip)
+	movslq	24(%rsi), %rax
+	mov	%rax, chld_status(%rip)
+	ret
+
+/* spin_handler: where the spinning child was interrupted */
+spin_handler:
+	mov	SC_RIP(%rdx), %rax
+	mov	%rax, spin_rip(%rip)
+	movq	$1, spin_flag(%rip)
+	ret
+
+/* wake_handler: where wait4 was interrupted; SIGUSR1 to the child */
+wake_handler:
+	incq	wake_count(%rip)
+	mov	SC_RIP(%rdx), %rax
+	mov	%rax, wake_rip(%rip)
+	mov	SC_RAX(%rdx), %rax
+	mov	%rax, wake_rax(%rip)
+	mov	$NR_kill, %eax
+	mov	child(%rip), %rdi
+	mov	$SIGUSR1, %esi
+	syscall
+	ret
+
+/* tty: setsid, ttyS0 as the controlling terminal, ^C and ^\ */
+tty_mode:
+	call	setpid
+	mov	$NR_setsid, %eax
+	syscall
+	EXPECT	mypid(%rip), %rax, 500
+	mov	$NR_open, %eax
+	lea	ttys0(%rip), %rdi
+	mov	$2, %esi		/* O_RDWR: the session's terminal now */
+	syscall
+	test	%rax, %rax
+	jns	1f
+	mov	$501, %edi
+	jmp	die
+1:	mov	%rax, ttyfd(%rip)
+	SIGACTION SIGINT, int_handler, SA_RESTORER, 0, 502
+	SIGACTION SIGQUIT, int_handler, SA_RESTORER, 0, 503
+	SAY	m_t1
+	call	ttyread
+	EXPECT	$-4, %rax, 504		/* -EINTR */
+	EXPECT	$1, int_count(%rip), 505
+	SAY	m_t2
+	call	ttyread
+	EXPECT	$-4, %rax, 506
+	EXPECT	$2, int_count(%rip), 507
+	SAY	m_t3
+	mov	$NR_exit_group, %eax
+	xor	%edi, %edi
+	syscall
+	hlt
+ttyread:
+	mov	$NR_read, %eax
+	mov	ttyfd(%rip), %rdi
+	lea	numbuf(%rip), %rsi
+	mov	$16, %edx
+	syscall
+	ret
+
 /* bench: 1000 round trips of kill + handler + rt_sigreturn */
 bench:
 	call	setpid
@@ -751,6 +1157,31 @@ m_done:	.ascii	"sigtest: all passed\n"
 	.set	m_done_len, . - m_done
 m_bench: .ascii	"sigtest: kill + handler + rt_sigreturn round trip, TSC cycles: "
 	.set	m_bench_len, . - m_bench
+m_c1:	.ascii	"sigtest: a child's exit(3): wait4 status 0x300, SIGCHLD CLD_EXITED with its pid and status 3\n"
+	.set	m_c1_len, . - m_c1
+m_c2:	.ascii	"sigtest: SIGKILL killed a child that blocks every signal: status 9, SIGCHLD CLD_KILLED\n"
+	.set	m_c2_len, . - m_c2
+m_c3:	.ascii	"sigtest: in a child, SIGTERM terminates (status 15) and an unhandled SIGSEGV kills (status 11)\n"
+	.set	m_c3_len, . - m_c3
+m_c4:	.ascii	"sigtest: a child spinning in user mode got SIGUSR1 at an interrupt, its frame's RIP in the loop\n"
+	.set	m_c4_len, . - m_c4
+m_c4b:	.ascii	"sigtest: a child got SIGUSR1 on its way back from kill\n"
+	.set	m_c4b_len, . - m_c4b
+m_c5:	.ascii	"sigtest: wait4 interrupted by SIGUSR2 with SA_RESTART: the frame's RIP at the syscall, RAX its number; restarted, it reaped the child\n"
+	.set	m_c5_len, . - m_c5
+m_c6:	.ascii	"sigtest: wait4 interrupted by SIGUSR2 without SA_RESTART: -EINTR\n"
+	.set	m_c6_len, . - m_c6
+m_c7:	.ascii	"sigtest: setpgid put two children in one group, kill(-pgrp) ended both; setsid made a child a session leader\n"
+	.set	m_c7_len, . - m_c7
+m_t1:	.ascii	"sigtest: ttyS0 is its terminal; read, waiting for ^C\n"
+	.set	m_t1_len, . - m_t1
+m_t2:	.ascii	"sigtest: ^C: SIGINT to the foreground group, read -EINTR; waiting for ^\\\n"
+	.set	m_t2_len, . - m_t2
+m_t3:	.ascii	"sigtest: ^\\: SIGQUIT, read -EINTR\n"
+	.set	m_t3_len, . - m_t3
+ttys0:	.asciz	"/dev/ttyS0"
+m_cdone: .ascii	"sigtest: children passed\n"
+	.set	m_cdone_len, . - m_cdone
 m_fail:	.ascii	"sigtest: FAIL "
 	.set	m_fail_len, . - m_fail
 
@@ -777,6 +1208,19 @@ segv_err: .quad	0
 segv_cr2: .quad	0
 segv_rip: .quad	0
 segv_resume: .quad 0
+child:	.quad	0
+ttyfd:	.quad	0
+child_a: .quad	0
+status:	.quad	0
+chld_count: .quad 0
+chld_code: .quad 0
+chld_pid: .quad	0
+chld_status: .quad 0
+spin_flag: .quad 0
+spin_rip: .quad	0
+wake_count: .quad 0
+wake_rip: .quad	0
+wake_rax: .quad	0
 
 	.bss
 	.balign	16
