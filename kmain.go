@@ -15,6 +15,7 @@ import (
 	"gokern/arch/amd64"
 	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
+	"gokern/arch/amd64/entry/vdso"
 	"gokern/arch/amd64/i8259"
 	x86mm "gokern/arch/amd64/mm"
 	"gokern/arch/amd64/tsc"
@@ -33,6 +34,7 @@ import (
 	"gokern/kernel/irq"
 	"gokern/kernel/sched"
 	"gokern/kernel/signal"
+	ktime "gokern/kernel/time"
 	"gokern/kunit"
 	"gokern/mm"
 	"gokern/mm/slab"
@@ -78,9 +80,13 @@ func start_kernel() {
 	// early_irq_init), then the 8259s (Linux init_IRQ).
 	do_one_initcall(irq.Early_irq_init)
 	do_one_initcall(amd64.Init_IRQ)
+	// The clocks start from the RTC's wall time (Linux timekeeping_init).
+	do_one_initcall(timekeepingInit)
 	// The interrupt mode, the local APIC timer, the TSC checked (Linux
 	// time_init).
 	do_one_initcall(amd64.Time_init)
+	// The TSC becomes the clocks' counter (Linux init_tsc_clocksource).
+	do_one_initcall(amd64.Init_tsc_clocksource)
 	// Interrupts on: the tick starts (Linux start_kernel's
 	// local_irq_enable, right after time_init).
 	asm.Native_irq_enable()
@@ -95,6 +101,11 @@ func start_kernel() {
 	// The rest: kernel_init's work, then the idle loop.
 	arch_call_rest_init()
 }
+
+// timekeepingInit: the wall clock from the RTC, the monotonic clock
+// from the time since the boot began, as Linux's timekeeping_init takes
+// read_persistent_clock64 and read_boot_clock64.
+func timekeepingInit() { ktime.Timekeeping_init(amd64.Read_persistent_clock64(), tsc.Local_clock()) }
 
 // do_one_initcall runs one step of start_kernel; with "initcall_debug" it
 // reports the step and how long it took, as Linux does for each initcall
@@ -313,7 +324,7 @@ func run_init(cmd []byte) {
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
 var kernel_params = [...]string{"selftest", "rdinit", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
-	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd", "nosmp", "maxcpus", "ps"}
+	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd", "nosmp", "maxcpus", "ps", "syscall_trace"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
@@ -555,13 +566,15 @@ func procBanner() string {
 
 // do_basic_setup runs the initcalls of the file side (Linux
 // do_basic_setup → do_initcalls: init_ramfs_fs, chr_dev_init, tty_init,
-// serial8250_init), each reported like a start_kernel step.
+// serial8250_init) and the vDSO's (init_vdso), each reported like a start_kernel step.
 func do_basic_setup() {
 	do_one_initcall(initRamfsFs)
 	do_one_initcall(chrDevInit)
 	do_one_initcall(ttyInit)
+	do_one_initcall(initVdso)
 }
 
+func initVdso()    { check_initcall("init_vdso", vdso.Init_vdso_image()) }
 func initRamfsFs() { check_initcall("init_ramfs_fs", ramfs.Init_ramfs_fs()) }
 func chrDevInit()  { check_initcall("chr_dev_init", char.Chr_dev_init()) }
 func ttyInit() {

@@ -11,6 +11,9 @@
 #   ./qemu.sh grub         build build/gokern.iso (GRUB 2 for BIOS and UEFI, a menu
 #                          with linux, linux16, multiboot, multiboot2) and boot it
 #   ./qemu.sh pvh          boot build/vmlinux through its PVH entry (-kernel ELF)
+#   ./qemu.sh busybox      boot with the busybox initramfs (build/busybox.cpio:
+#                          Debian's busybox-static, its applet links, /init from
+#                          user/busybox/init): a shell on the serial console
 #   ./qemu.sh test         every test: gofmt, go vet, host tests, boot tests, gdb test
 #   ./qemu.sh bench        boot time: gokern to its idle line against a floor image
 #                          that exits at its first instruction, SeaBIOS and qboot,
@@ -18,7 +21,7 @@
 #
 # Settings (environment):
 #   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35|microvm
-#   INITRD=file     (passed as the initrd: -initrd, or by every GRUB entry)
+#   INITRD=file     (any initramfs, passed as the initrd: -initrd, or by every GRUB entry)
 #   GRUB_ENTRY=linux|linux16|multiboot|multiboot2   (grub: boot it at once; none: a 5 s menu)
 #   ACCEL=tcg|kvm   (tcg by default; kvm only when asked, falling back to tcg)
 #   BIOS=seabios|qboot|ovmf (ovmf: UEFI, with grub only)
@@ -161,6 +164,15 @@ pvh)
 	echo "qemu.sh: booting build/vmlinux through its PVH entry (MACHINE=$MACHINE; quit with Ctrl-A X)" >&2
 	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
 	;;
+busybox)
+	ensure_tools
+	build
+	go run ./cmd/gen_initramfs -o build/busybox.cpio
+	INITRD=build/busybox.cpio
+	qemu_args mon:stdio
+	echo "qemu.sh: booting build/bzImage with build/busybox.cpio (quit with Ctrl-A X)" >&2
+	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
+	;;
 debug)
 	ensure_tools
 	build
@@ -198,7 +210,7 @@ bench)
 	go run ./cmd/bootbench -n "${BENCH_RUNS:-7}" -append "$APPEND"
 	;;
 *)
-	echo "usage: ./qemu.sh [build|run|grub|pvh|debug [gdb]|test|bench] [-- qemu args]" >&2
+	echo "usage: ./qemu.sh [build|run|grub|pvh|busybox|debug [gdb]|test|bench] [-- qemu args]" >&2
 	exit 2
 	;;
 esac

@@ -59,6 +59,9 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 		flush_tlb_page(mm, va)
 		return VM_FAULT_OK
 	}
+	if v.Vm_special != nil {
+		return special_mapping_fault(mm, v, va)
+	}
 	p := Alloc_pages(GFP_KERNEL|X__GFP_ZERO, 0)
 	if p == nil {
 		return VM_FAULT_OOM
@@ -89,6 +92,26 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 	mm.Rss++
 	mm.Faults++
 	Pgfault_alloc++
+	return VM_FAULT_OK
+}
+
+// special_mapping_fault maps the special mapping's page for va (Linux
+// special_mapping_fault → vm_insert_page): the kernel's page itself,
+// shared by every process, not a copy, with a reference per mapping
+// (get_page) that unmapping drops (zap_page_range's __free_pages is
+// put_page): the kernel's own reference keeps the page.
+func special_mapping_fault(mm *MmStruct, v *Vm_area_struct, va uint64) int {
+	i := v.Vm_pgoff + (va-v.Vm_start)>>asm.PAGE_SHIFT
+	if i >= uint64(len(v.Vm_special.Pages)) {
+		return VM_FAULT_SIGSEGV // Linux: VM_FAULT_SIGBUS
+	}
+	p := v.Vm_special.Pages[i]
+	pa := paging.PhysAddr(Page_to_pfn(p) << asm.PAGE_SHIFT)
+	if _, err := paging.Map(phys, mm.Pgd, paging.VirtAddr(va), pa, asm.PAGE_SIZE, Vm_get_page_prot(v.Vm_flags), paging.Only4K, nil); err != paging.OK {
+		return VM_FAULT_OOM
+	}
+	Get_page(p)
+	mm.Rss++
 	return VM_FAULT_OK
 }
 

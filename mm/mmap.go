@@ -101,6 +101,20 @@ type Vm_area_struct struct {
 	// segment's p_offset+p_filesz: Linux maps the file and clears the
 	// tail of the last page (padzero); gokern never reads it in.
 	Vm_file_end uint64
+	// Vm_special: the VMA shows the kernel's own pages (the vDSO, its
+	// vvar page), not anonymous memory or a file (Linux: vm_private_data
+	// of a VMA made by _install_special_mapping).
+	Vm_special *Vm_special_mapping
+}
+
+// Vm_special_mapping is a mapping of pages the kernel owns into a
+// process (Linux struct vm_special_mapping, include/linux/mm_types.h):
+// the vDSO's text and its vvar page. Its pages are the kernel's, which
+// holds a reference to each for good; each mapping of a page takes one
+// more, and unmapping gives it back.
+type Vm_special_mapping struct {
+	Name  string
+	Pages []*Page
 }
 
 // MmStruct is an address space (Linux struct mm_struct): the kernel's
@@ -223,6 +237,7 @@ func vma_unlink(mm *MmStruct, v *Vm_area_struct) {
 	mm.Map_count--
 	mm.Total_vm -= (v.Vm_end - v.Vm_start) >> asm.PAGE_SHIFT
 	v.Vm_file = nil
+	v.Vm_special = nil
 	Kmem_cache_free(vm_area_cachep, unsafe.Pointer(v))
 }
 
@@ -292,6 +307,26 @@ func Mmap_region(mm *MmStruct, addr, length, flags uint64, file Vm_file, pgoff, 
 	}
 	v.Vm_start, v.Vm_end, v.Vm_flags = addr, addr+length, flags|VM_MAYREAD|VM_MAYWRITE|VM_MAYEXEC
 	v.Vm_file, v.Vm_pgoff, v.Vm_file_end = file, pgoff, file_end
+	vma_link(mm, v)
+	return 0
+}
+
+// X_install_special_mapping maps sm's pages at [addr, addr+length) with
+// vm_flags (Linux mm/mmap.c _install_special_mapping): one VMA, its
+// pages faulted in from sm.Pages (special_mapping_fault), Vm_pgoff the
+// index of its first page there. Without
+// VM_MAYWRITE, mprotect cannot make the kernel's pages writable.
+// 0 or -ENOMEM.
+func X_install_special_mapping(mm *MmStruct, addr, length, vm_flags uint64, sm *Vm_special_mapping) int {
+	if r := Do_munmap(mm, addr, length); r != 0 {
+		return r
+	}
+	v := vm_area_alloc()
+	if v == nil {
+		return -asm.ENOMEM
+	}
+	v.Vm_start, v.Vm_end, v.Vm_flags = addr, addr+length, vm_flags&^VM_MAYWRITE
+	v.Vm_special = sm
 	vma_link(mm, v)
 	return 0
 }
@@ -368,7 +403,8 @@ func split_vma(mm *MmStruct, v *Vm_area_struct, addr uint64) int {
 		return -asm.ENOMEM
 	}
 	*n = Vm_area_struct{Vm_start: addr, Vm_end: v.Vm_end, Vm_flags: v.Vm_flags, Vm_file: v.Vm_file,
-		Vm_pgoff: v.Vm_pgoff + (addr-v.Vm_start)>>asm.PAGE_SHIFT, Vm_file_end: v.Vm_file_end}
+		Vm_pgoff: v.Vm_pgoff + (addr-v.Vm_start)>>asm.PAGE_SHIFT, Vm_file_end: v.Vm_file_end,
+		Vm_special: v.Vm_special}
 	mm.Total_vm -= (v.Vm_end - addr) >> asm.PAGE_SHIFT
 	v.Vm_end = addr
 	vma_link(mm, n)

@@ -70,9 +70,12 @@ func do_int80_syscall_32(regs *asm.PtRegs) {
 	regs.AX = uint64(enosys)
 	if nr < NR_syscalls && Ia32_sys_call_table[nr] != nil {
 		regs.AX = uint64(Ia32_sys_call_table[nr](regs))
-		return
+	} else {
+		regs.AX = uint64(sys_ni_syscall(regs))
 	}
-	regs.AX = uint64(sys_ni_syscall(regs))
+	if Syscall_trace {
+		trace_syscall(regs)
+	}
 }
 
 // The arguments, i386 style: 32-bit registers, zero-extended (Linux

@@ -18,26 +18,31 @@ import (
 
 // System call numbers of x86-64 (Linux arch/x86/entry/syscalls/syscall_64.tbl).
 const (
-	X__NR_read        = 0
-	X__NR_write       = 1
-	X__NR_open        = 2
-	X__NR_close       = 3
-	X__NR_mmap        = 9
-	X__NR_mprotect    = 10
-	X__NR_munmap      = 11
-	X__NR_brk         = 12
-	X__NR_getpid_64   = 39
-	X__NR_uname       = 63
-	X__NR_getuid      = 102
-	X__NR_getgid      = 104
-	X__NR_geteuid     = 107
-	X__NR_getegid     = 108
-	X__NR_exit        = 60
-	X__NR_getppid     = 110
-	X__NR_gettid      = 186
-	X__NR_exit_group  = 231
-	X__NR_openat      = 257
-	X__NR_syscalls_64 = 463 // Linux 6.12's __NR_syscalls
+	X__NR_read          = 0
+	X__NR_write         = 1
+	X__NR_open          = 2
+	X__NR_close         = 3
+	X__NR_mmap          = 9
+	X__NR_mprotect      = 10
+	X__NR_munmap        = 11
+	X__NR_brk           = 12
+	X__NR_getpid_64     = 39
+	X__NR_exit          = 60
+	X__NR_uname         = 63
+	X__NR_gettimeofday  = 96
+	X__NR_getuid        = 102
+	X__NR_getgid        = 104
+	X__NR_geteuid       = 107
+	X__NR_getegid       = 108
+	X__NR_getppid       = 110
+	X__NR_gettid        = 186
+	X__NR_time          = 201
+	X__NR_clock_gettime = 228
+	X__NR_clock_getres  = 229
+	X__NR_exit_group    = 231
+	X__NR_openat        = 257
+	X__NR_getcpu        = 309
+	X__NR_syscalls_64   = 463 // Linux 6.12's __NR_syscalls
 )
 
 // Sys_call_table maps x86-64 system call numbers to their functions
@@ -56,7 +61,10 @@ func do_syscall_64(regs *asm.PtRegs) {
 	nr := regs.Orig_ax
 	if nr < X__NR_syscalls_64 && Sys_call_table[nr] != nil {
 		regs.AX = uint64(Sys_call_table[nr](regs))
-		return
+	} else {
+		regs.AX = uint64(sys_ni_syscall(regs))
 	}
-	regs.AX = uint64(sys_ni_syscall(regs))
+	if Syscall_trace {
+		trace_syscall(regs)
+	}
 }

@@ -108,6 +108,7 @@ func Trap_init() {
 	if v, ok := cmdline.Cmdline_find_option(cmdline.BootCommandLine(), "oops"); ok {
 		oops_continue = string(v) == "continue"
 	}
+	Syscall_trace = cmdline.Cmdline_find_option_bool(cmdline.BootCommandLine(), "syscall_trace")
 	// The exception table must be in the form kbuild's SORTTAB step
 	// leaves it: the fault handlers binary-search it.
 	if table, ok := asm.Ex_table(); !ok || !Extable_sorted(table) {

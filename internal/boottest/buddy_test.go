@@ -141,9 +141,11 @@ func TestBuddyinfo(t *testing.T) {
 	// And the kernel threads' stacks, vmalloc'd, with the page tables of
 	// the vmalloc area that map them.
 	stacks := threadStackPages(t, r)
-	if strings.Join(zones, ",") != "DMA,DMA32,Normal" || slabPages == 0 || (free+slabPages+stacks+VMALLOC_STACK_TABLES)*4 != avail {
-		t.Fatalf("buddyinfo zones %v, %dK free + %dK in slabs + %dK kernel stacks + %dK page tables, Memory: says %dK\n%s",
-			zones, free*4, slabPages*4, stacks*4, VMALLOC_STACK_TABLES*4, avail, r.Describe())
+	// And the vDSO's pages and its vvar page.
+	vdso := vdsoPages(t, r)
+	if strings.Join(zones, ",") != "DMA,DMA32,Normal" || slabPages == 0 || (free+slabPages+stacks+VMALLOC_STACK_TABLES+vdso)*4 != avail {
+		t.Fatalf("buddyinfo zones %v, %dK free + %dK in slabs + %dK kernel stacks + %dK page tables + %dK vDSO, Memory: says %dK\n%s",
+			zones, free*4, slabPages*4, stacks*4, VMALLOC_STACK_TABLES*4, vdso*4, avail, r.Describe())
 	}
 }
 
@@ -267,6 +269,17 @@ const VMALLOC_STACK_TABLES = 3
 // threadStackPages counts the pages of the kernel threads' stacks in the
 // vmallocinfo the kernel printed: kernel_init's and kthreadd's, each
 // THREAD_SIZE.
+// vdsoPages: the pages Init_vdso_image took (the image's and the vvar
+// page), from its line.
+func vdsoPages(t *testing.T, r *q.Result) uint64 {
+	t.Helper()
+	m := regexp.MustCompile(`vdso: \d+ bytes in (\d+) page\(s\) at pfn 0x[0-9a-f]+, vvar at pfn`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no vdso line\n%s", r.Describe())
+	}
+	return atoi(m[1]) + 1
+}
+
 func threadStackPages(t *testing.T, r *q.Result) uint64 {
 	t.Helper()
 	var pages, n uint64

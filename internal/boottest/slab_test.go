@@ -151,9 +151,10 @@ func TestSlabinfo(t *testing.T) {
 	// vmalloc holds the stacks of rest_init's two kernel threads, and the
 	// vmalloc area's page tables map them.
 	stacks := threadStackPages(t, r)
-	if vmallocPages != stacks || (free+slabPages+stacks+VMALLOC_STACK_TABLES)*4 != avail {
-		t.Fatalf("%dK free + %dK in slabs + %dK vmalloc'd (%dK of it kernel stacks) + %dK of page tables, Memory: said %dK available\n%s",
-			free*4, slabPages*4, vmallocPages*4, stacks*4, VMALLOC_STACK_TABLES*4, avail, r.Describe())
+	vdso := vdsoPages(t, r) // the vDSO's image and vvar pages
+	if vmallocPages != stacks || (free+slabPages+stacks+VMALLOC_STACK_TABLES+vdso)*4 != avail {
+		t.Fatalf("%dK free + %dK in slabs + %dK vmalloc'd (%dK of it kernel stacks) + %dK of page tables + %dK vDSO, Memory: said %dK available\n%s",
+			free*4, slabPages*4, vmallocPages*4, stacks*4, VMALLOC_STACK_TABLES*4, vdso*4, avail, r.Describe())
 	}
 	t.Logf("%d caches, %d pages in slabs; %dK free + %dK slabs = the Memory: line's %dK", len(lines), slabPages, free*4, slabPages*4, avail)
 }

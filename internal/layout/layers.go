@@ -62,7 +62,7 @@ var Layers = []Layer{
 	{"gokern/drivers/acpi", "drivers/acpi (tables.c, acpica/tb*.c), include/acpi/actbl*.h", []string{asm, printk}},
 	// The core: panic, the clock.
 	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
-	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick, timers", []string{asm}},
+	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick, timers, timekeeping, the vvar page's data", []string{asm}},
 	{"gokern/kernel/cpumask", "include/linux/cpumask.h, kernel/cpu.c's masks", []string{asm}},
 	{"gokern/kernel/smp", "kernel/smp.c: smp_call_function", []string{asm, printk, "gokern/kernel/cpumask"}},
 	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253", "gokern/drivers/rtc"}},
@@ -73,6 +73,7 @@ var Layers = []Layer{
 	// Subsystems.
 	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists, slab.c, slab_common.c, slub.c's debugging, vmalloc.c)", []string{asm, printk, kallsyms, kunit,
 		"gokern/paging", memblock, "gokern/bootmem", "gokern/lib/rbtree", "gokern/kernel/time", "gokern/arch/amd64/tsc"}},
+	{"gokern/arch/amd64/entry/vdso", "arch/x86/entry/vdso (vma.c, the vDSO image)", []string{asm, printk, "gokern/mm", "gokern/kernel/time"}},
 	{"gokern/fs/binfmt_elf", "fs/binfmt_elf.c: the ELF loader, create_elf_tables", []string{asm, printk, "gokern/paging", "gokern/mm"}},
 	{"gokern/mm/slab", "include/linux/slab.h: typed caches (KMEM_CACHE)", []string{printk, kunit, asm, "gokern/mm"}},
 	{"gokern/kernel/irq", "kernel/irq: irq_desc, irq_chip, request_irq", []string{asm, printk, "gokern/mm", "gokern/mm/slab"}},
@@ -105,7 +106,7 @@ var Layers = []Layer{
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
 	{"gokern/kernel/exec", "fs/exec.c, kernel/exit.c, kernel/sys.c, arch/x86/mm/fault.c's user half: exec, exit, signals, the process and memory system calls", []string{asm, printk,
-		"gokern/mm", "gokern/fs/binfmt_elf", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/debugexit", kunit, "gokern/paging", "gokern/fs", uapi,
+		"gokern/mm", "gokern/fs/binfmt_elf", "gokern/traps", "gokern/arch/amd64/entry", "gokern/arch/amd64/entry/vdso", "gokern/kernel/time", "gokern/drivers/debugexit", kunit, "gokern/paging", "gokern/fs", uapi,
 		"gokern/kernel/sched", "gokern/kernel/signal"}},
 	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},
 	{"gokern", "init/main.c (start_kernel)", anything},

@@ -49,14 +49,16 @@ func BuildInit(out string) (Programs, error) {
 
 // BuildSigtest assembles user/sigtest/sigtest.S into out/sigtest (static
 // ET_EXEC), the signal tests' program.
-func BuildSigtest(out string) (string, error) {
-	src := filepath.Join(Root(), "user", "sigtest", "sigtest.S")
-	obj := filepath.Join(out, "sigtest.o")
-	exe := filepath.Join(out, "sigtest")
-	for _, s := range [][]string{
-		{"as", "--64", "-o", obj, src},
-		{"ld", "-static", "-z", "noexecstack", "-o", exe, obj},
-	} {
+func BuildSigtest(out string) (string, error) { return BuildStatic("sigtest", out) }
+
+// BuildStatic assembles user/<name>/<name>.S into a static ET_EXEC at
+// out/<name> (the test programs that need no PIE build) and returns its
+// path.
+func BuildStatic(name, out string) (string, error) {
+	src := filepath.Join(Root(), "user", name, name+".S")
+	obj := filepath.Join(out, name+".o")
+	exe := filepath.Join(out, name)
+	for _, s := range [][]string{{"as", "--64", "-o", obj, src}, {"ld", "-static", "-z", "noexecstack", "-o", exe, obj}} {
 		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
 			return "", fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
 		}
@@ -69,6 +71,7 @@ type Entry struct {
 	Name string
 	Mode uint32 // with the file type bits: 0o100755, 0o40755
 	Data []byte
+	Rdev [2]uint32 // a device node's major and minor
 }
 
 // Cpio packs entries into a newc archive ending in TRAILER!!! (Linux
@@ -87,7 +90,7 @@ func Cpio(entries []Entry) []byte {
 			nlink = 2
 		}
 		b = append(b, fmt.Sprintf("070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-			ino, e.Mode, 0, 0, nlink, 0, len(e.Data), 0, 0, 0, 0, len(e.Name)+1, 0)...)
+			ino, e.Mode, 0, 0, nlink, 0, len(e.Data), 0, 0, e.Rdev[0], e.Rdev[1], len(e.Name)+1, 0)...)
 		b = append(b, e.Name...)
 		b = append(b, 0)
 		pad()
@@ -104,10 +107,10 @@ func Cpio(entries []Entry) []byte {
 // InitInitrd builds the init program and writes an initramfs holding it
 // as /init (the ET_EXEC build) and /init-pie, the signal tests' /sigtest,
 // and three programs exec must
-// refuse: /bad-magic (a script: gokern has no binfmt_script), /truncated
+// refuse: /bad-magic (text, neither ELF nor a "#!" script), /truncated
 // (init cut inside its program headers) and /kernel-half (init with its
 // text segment moved to the kernel's text address, __START_KERNEL + a
-// page). It returns the
+// page); /script, a "#!/init" script; and /vdsotest (user/vdsotest). It returns the
 // archive's path.
 func InitInitrd(out string) (string, Programs, error) {
 	p, err := BuildInit(out)
@@ -131,14 +134,24 @@ func InitInitrd(out string) (string, Programs, error) {
 		return "", p, err
 	}
 	es = append(es, Entry{Name: "sigtest", Mode: 0o100755, Data: sigData})
+	vt, err := BuildStatic("vdsotest", out)
+	if err != nil {
+		return "", p, err
+	}
+	vtData, err := os.ReadFile(vt)
+	if err != nil {
+		return "", p, err
+	}
 	exe := es[0].Data
 	kernelHalf := append([]byte(nil), exe...)
 	// The second program header (the text PT_LOAD): p_vaddr at offset 16.
 	binary.LittleEndian.PutUint64(kernelHalf[64+56+16:], asm.X__START_KERNEL+asm.PAGE_SIZE)
 	es = append(es,
-		Entry{Name: "bad-magic", Mode: 0o100755, Data: []byte("#!/bin/sh\necho hello\n")},
+		Entry{Name: "bad-magic", Mode: 0o100755, Data: []byte("echo hello\n")},
+		Entry{Name: "script", Mode: 0o100755, Data: []byte("#!/init\n")},
 		Entry{Name: "truncated", Mode: 0o100755, Data: exe[:100]},
-		Entry{Name: "kernel-half", Mode: 0o100755, Data: kernelHalf})
+		Entry{Name: "kernel-half", Mode: 0o100755, Data: kernelHalf},
+		Entry{Name: "vdsotest", Mode: 0o100755, Data: vtData})
 	path := filepath.Join(out, "initramfs.cpio")
 	return path, p, os.WriteFile(path, Cpio(es), 0o644)
 }

@@ -20,6 +20,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/entry"
+	"gokern/arch/amd64/entry/vdso"
 	"gokern/fs/binfmt_elf"
 	"gokern/kernel/sched"
 	"gokern/kernel/signal"
@@ -74,6 +75,11 @@ var exec_bprm binfmt_elf.Elf_binary
 // changed and the error is returned: -ENOENT, -ENOEXEC (b.Why is
 // logged), -EINVAL, -E2BIG, -ENOMEM.
 func Kernel_execve(filename []byte, argv, envp [][]byte) int {
+	// A "#!" script runs its interpreter (binfmt_script.go).
+	filename, argv, r := script_interp(filename, argv)
+	if r != 0 {
+		return r
+	}
 	f, size, r := open_program(filename)
 	if r != 0 {
 		return r
@@ -97,6 +103,13 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 		mm.Exit_mmap(m)
 		return r
 	}
+	// The vvar page and the vDSO (Linux load_elf_binary →
+	// arch_setup_additional_pages), announced by AT_SYSINFO_EHDR.
+	sysinfo_ehdr, r := vdso.Arch_setup_additional_pages(m)
+	if r != 0 {
+		mm.Exit_mmap(m)
+		return r
+	}
 	p := current_proc
 	if p == nil {
 		p = &init_proc // the first exec: kernel_init becomes pid 1's program
@@ -107,7 +120,7 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 	p.Mm = m
 	current_proc = p
 	mm.Activate_mm(m)
-	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Envp: envp}
+	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Envp: envp, Sysinfo_ehdr: sysinfo_ehdr}
 	get_random_bytes(params.Random[:])
 	_, _, _, edx := asm.Cpuid(1)
 	params.Hwcap = edx // ELF_HWCAP: CPUID.1:EDX

@@ -35,6 +35,11 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_getgid, sys_getuid},
 	{traps.X__NR_geteuid, sys_getuid},
 	{traps.X__NR_getegid, sys_getuid},
+	{traps.X__NR_clock_gettime, sys_clock_gettime},
+	{traps.X__NR_clock_getres, sys_clock_getres},
+	{traps.X__NR_gettimeofday, sys_gettimeofday},
+	{traps.X__NR_time, sys_time},
+	{traps.X__NR_getcpu, sys_getcpu},
 }
 
 var syscalls_32 = [...]syscall_entry{

@@ -14,10 +14,11 @@ var Tick_stamp func()
 func Do_timer(ticks uint64) { atomic.AddUint64(&Jiffies_64, ticks) }
 
 // tick_periodic is one tick of the one CPU that keeps time (Linux
-// tick_periodic: do_timer, then update_process_times: the expired timers
+// tick_periodic: do_timer, update_wall_time, then update_process_times: the expired timers
 // and the scheduler's tick).
 func tick_periodic() {
 	Do_timer(1)
+	Update_wall_time()
 	if Tick_stamp != nil {
 		Tick_stamp()
 	}

@@ -1,0 +1,81 @@
+package amd64
+
+import (
+	"gokern/drivers/rtc"
+	"gokern/kernel/time"
+	"gokern/printk"
+)
+
+// The wall clock at boot, from the CMOS RTC. Linux: arch/x86/kernel/rtc.c
+// (mach_get_cmos_time, read_persistent_clock64),
+// drivers/rtc/rtc-mc146818-lib.c (mc146818_get_time).
+
+// MC146818 registers beyond the seconds (include/linux/mc146818rtc.h).
+const (
+	RTC_MINUTES      = 2
+	RTC_HOURS        = 4
+	RTC_DAY_OF_MONTH = 7
+	RTC_MONTH        = 8
+	RTC_YEAR         = 9
+	RTC_REG_A        = 10
+	RTC_UIP          = 0x80 // register A: an update is in progress
+	RTC_24H          = 0x02 // register B: 24-hour mode
+)
+
+func bcd2bin(v uint8) uint64 { return uint64(v&15) + uint64(v>>4)*10 }
+
+// Mach_get_cmos_time reads the RTC's date and time as seconds since the
+// epoch (Linux mach_get_cmos_time → mc146818_get_time): the registers are
+// read twice until no update ran in between, BCD converted unless the
+// chip says binary, and a two-digit year below 70 is 20xx (Linux does the
+// same when ACPI names no century register).
+func Mach_get_cmos_time() int64 {
+	var r, again [6]uint8
+	regs := [6]uint8{rtc.RTC_SECONDS, RTC_MINUTES, RTC_HOURS, RTC_DAY_OF_MONTH, RTC_MONTH, RTC_YEAR}
+	for try := 0; try < 1000; try++ {
+		for rtc.CMOS_READ(RTC_REG_A)&RTC_UIP != 0 {
+		}
+		for i, reg := range regs {
+			r[i] = rtc.CMOS_READ(reg)
+		}
+		for i, reg := range regs {
+			again[i] = rtc.CMOS_READ(reg)
+		}
+		if r == again {
+			break
+		}
+	}
+	b := rtc.CMOS_READ(rtc.RTC_REG_B)
+	pm := r[2]&0x80 != 0 && b&RTC_24H == 0
+	r[2] &^= 0x80
+	var v [6]uint64
+	for i := range r {
+		if b&rtc.RTC_DM_BINARY != 0 {
+			v[i] = uint64(r[i])
+		} else {
+			v[i] = bcd2bin(r[i])
+		}
+	}
+	if b&RTC_24H == 0 {
+		v[2] %= 12
+		if pm {
+			v[2] += 12
+		}
+	}
+	year := v[5] + 1900
+	if v[5] < 70 {
+		year += 100
+	}
+	return time.Mktime64(year, v[4], v[3], v[2], v[1], v[0])
+}
+
+// Read_persistent_clock64 is the wall clock timekeeping starts from
+// (Linux read_persistent_clock64 → x86_platform.get_wallclock): the RTC,
+// or 0 (1970) on a machine without one, said once as Linux does.
+func Read_persistent_clock64() time.Timespec64 {
+	if !rtc.Present() {
+		printk.Pr_warn("Persistent clock returned invalid value\n")
+		return time.Timespec64{}
+	}
+	return time.Timespec64{Tv_sec: Mach_get_cmos_time()}
+}
