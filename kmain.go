@@ -301,12 +301,25 @@ func run_init(cmd []byte) {
 		for i < len(args) && args[i] == ' ' {
 			i++
 		}
-		j := i
-		for j < len(args) && args[j] != ' ' {
+		// Linux lib/cmdline.c next_arg: a word may hold spaces inside
+		// double quotes; a word that starts with one loses it and its
+		// closing one (init=/bin/sh -- -c "exit 7").
+		j, quote := i, false
+		for j < len(args) && (args[j] != ' ' || quote) {
+			if args[j] == '"' {
+				quote = !quote
+			}
 			j++
 		}
+		w := args[i:j]
+		if len(w) >= 1 && w[0] == '"' {
+			w = w[1:]
+			if len(w) >= 1 && w[len(w)-1] == '"' {
+				w = w[:len(w)-1]
+			}
+		}
 		if j > i {
-			argv_init[argc] = args[i:j]
+			argv_init[argc] = w
 			argc++
 		}
 		i = j

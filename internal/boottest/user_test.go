@@ -95,6 +95,16 @@ func TestInitProgram(t *testing.T) {
 			"init: brk grew the heap by a page",
 			"init: uname: Linux 6.1.0-gokern x86_64",
 		}, "exitcode=0x00000000", q.ExitSuccess, []string{"init[1]: unknown x86-64 system call 500: -ENOSYS (reported once)"}},
+		// Double quotes keep spaces in one argument (Linux next_arg).
+		{"quoted", `-- "one two" three`, []string{
+			"init: hello from user mode via syscall",
+			"init: hello from user mode via int $0x80",
+			"init: argv: /init", "init: argv: one two", "init: argv: three",
+			"init: getpid via syscall and int $0x80: 1",
+			`init: mmap of argv[0] reads \x7fELF`,
+			"init: brk grew the heap by a page",
+			"init: uname: Linux 6.1.0-gokern x86_64",
+		}, "exitcode=0x00000000", q.ExitSuccess, nil},
 		// The static PIE: loaded at ELF_ET_DYN_BASE, above 4 GiB, so it
 		// skips int $0x80 (32-bit pointers).
 		{"pie", "rdinit=/init-pie", []string{
