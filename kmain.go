@@ -236,12 +236,10 @@ func kernel_init_freeable() {
 	// layers fill theirs at boot).
 	exec.Register_syscalls()
 	// Signals: their system calls, delivery on the way back to user
-	// mode, fatal ones ending the process through exit, ^C and ^\ from
-	// the tty to its foreground process group.
+	// mode, fatal ones ending the process through exit; process groups
+	// and sessions, and ^C and ^\ from the tty to its foreground group.
 	signal.Signals_init()
 	signal.Hooks.Do_group_exit = exec.Do_group_exit
-	tty.Hooks.Kill_pgrp = signal.Kill_pgrp
-	tty.Hooks.Is_ignored = signal.Is_ignored
 	// The serial line's receive interrupt and the SysRq keys (Linux's
 	// device initcalls serial8250_init and sysrq_init).
 	do_one_initcall(amd64.Sysrq_init)

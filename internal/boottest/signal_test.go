@@ -53,6 +53,7 @@ func TestSignals(t *testing.T) {
 			"sigtest: #UD, int3, #DE and #GP caught: SIGILL ILL_ILLOPN, SIGTRAP and SIGSEGV SI_KERNEL, SIGFPE FPE_INTDIV, with their trapno and addresses",
 			"sigtest: SIGKILL and SIGSTOP: no handler (-EINVAL), never blocked",
 			"sigtest: kill of no such process: -ESRCH; of signal 65: -EINVAL",
+			"sigtest: setsid: a session and process group of its own; again, or setpgid, -EPERM",
 			"sigtest: init survives kill(1, SIGTERM) and kill(1, SIGKILL)",
 			"sigtest: all passed",
 		}, "exitcode=0x00000000", q.ExitSuccess, nil},

@@ -102,7 +102,7 @@ var Layers = []Layer{
 	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, cmdline, uapi, "gokern/fs", "gokern/mm",
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
 	{"gokern/kernel/signal", "kernel/signal.c, arch/x86/kernel/signal.c and signal_64.c, kernel/entry/common.c's exit_to_user_mode_loop",
-		[]string{asm, printk, kunit, uapi, "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry"}},
+		[]string{asm, printk, kunit, uapi, "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/tty"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
 	{"gokern/kernel/exec", "fs/exec.c, kernel/exit.c, kernel/sys.c, arch/x86/mm/fault.c's user half: exec, exit, signals, the process and memory system calls", []string{asm, printk,

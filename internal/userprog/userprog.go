@@ -69,7 +69,7 @@ func BuildStatic(name, out string) (string, error) {
 // Entry is one file of a cpio archive.
 type Entry struct {
 	Name string
-	Mode uint32 // with the file type bits: 0o100755, 0o40755
+	Mode uint32 // with the file type bits: 0o100755, 0o40755, 0o20620
 	Data []byte
 	Rdev [2]uint32 // a device node's major and minor
 }
@@ -133,7 +133,10 @@ func InitInitrd(out string) (string, Programs, error) {
 	if err != nil {
 		return "", p, err
 	}
-	es = append(es, Entry{Name: "sigtest", Mode: 0o100755, Data: sigData})
+	es = append(es, Entry{Name: "sigtest", Mode: 0o100755, Data: sigData},
+		// The first serial port's tty (4:64), a terminal sigtest can
+		// make its controlling one (/dev/console never is, as in Linux).
+		Entry{Name: "dev/ttyS0", Mode: 0o20620, Rdev: [2]uint32{4, 64}})
 	vt, err := BuildStatic("vdsotest", out)
 	if err != nil {
 		return "", p, err

@@ -1,6 +1,8 @@
 package sched
 
 import (
+	"unsafe"
+
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
 )
@@ -63,6 +65,7 @@ const (
 	SIGNAL_STOP_STOPPED   = 0x00000001 // the group is stopped
 	SIGNAL_STOP_CONTINUED = 0x00000002 // SIGCONT since the last wait
 	SIGNAL_GROUP_EXIT     = 0x00000004 // the group is exiting
+	SIGNAL_CLD_CONTINUED  = 0x00000020 // the parent is yet to hear of a SIGCONT
 	SIGNAL_UNKILLABLE     = 0x00000040 // init: SIG_DFL signals from user space are dropped
 )
 
@@ -78,6 +81,11 @@ type Signal_struct struct {
 	// WSTOPSIG and SIGCHLD's CLD_STOPPED).
 	Group_stop_sig int32
 	Pgrp, Session  int32
+	// Leader: this process made its session with setsid (Linux
+	// signal->leader); Tty: the session's controlling terminal, a
+	// *tty.Tty_struct this package cannot name (Linux signal->tty).
+	Leader bool
+	Tty    unsafe.Pointer
 }
 
 // Task_signal is the storage for a group leader's Signal_struct and

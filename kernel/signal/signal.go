@@ -197,7 +197,9 @@ func prepare_signal(sig int, t *sched.Task_struct, force bool) bool {
 			return true
 		})
 		if sig_.Flags&sched.SIGNAL_STOP_STOPPED != 0 {
-			sig_.Flags = sig_.Flags&^sched.SIGNAL_STOP_STOPPED | sched.SIGNAL_STOP_CONTINUED
+			// The parent hears of it from the resumed task, in
+			// get_signal (Linux SIGNAL_CLD_CONTINUED).
+			sig_.Flags = sig_.Flags&^sched.SIGNAL_STOP_STOPPED | sched.SIGNAL_STOP_CONTINUED | sched.SIGNAL_CLD_CONTINUED
 			Continued_count++
 		}
 	}
@@ -419,6 +421,14 @@ func Get_signal(ksig *Ksignal) bool {
 	t := sched.Get_current()
 	sh, flags := lock_task_sighand(t)
 	for {
+		if t.Signal.Flags&sched.SIGNAL_CLD_CONTINUED != 0 {
+			// A SIGCONT resumed the group: the parent gets
+			// SIGCHLD CLD_CONTINUED (unless SA_NOCLDSTOP).
+			t.Signal.Flags &^= sched.SIGNAL_CLD_CONTINUED
+			unlock_task_sighand(sh, flags)
+			do_notify_parent_cldstop(t, uapi.CLD_CONTINUED)
+			sh, flags = lock_task_sighand(t)
+		}
 		if t.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
 			// The group is dying (a fatal signal, or another thread's
 			// exit_group): go with it.
@@ -603,7 +613,10 @@ func Copy_sighand(parent, child *sched.Task_struct, thread bool) {
 	child.Sighand.Action = parent.Sighand.Action
 	child.Signal.Shared_pending = sched.Sigpending{}
 	child.Signal.Flags = 0
+	// The process group, the session and its terminal are inherited
+	// (Linux copy_signal, init_task_pid); leading the session is not.
 	child.Signal.Pgrp, child.Signal.Session = parent.Signal.Pgrp, parent.Signal.Session
+	child.Signal.Tty, child.Signal.Leader = parent.Signal.Tty, false
 }
 
 // Set_init_unkillable marks t's group as init's (Linux's

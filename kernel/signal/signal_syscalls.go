@@ -56,6 +56,7 @@ func Signals_init() {
 	traps.Ia32_sys_call_table[X__NR_ia32_kill] = sys_kill_ia32
 	sched.Hooks.Signal_pending = signal_pending_current
 	entry_hooks_init()
+	jobctrl_init()
 	// The caller is kernel_init, pid 1, about to become /init: Linux's
 	// child reaper, which signals from user space cannot kill.
 	if c := sched.Get_current(); c != nil && c.Pid == 1 {

@@ -63,6 +63,7 @@
 	.set	SIGUSR2, 12
 	.set	SIGTERM, 15
 	.set	SIGCHLD, 17
+	.set	SIGCONT, 18
 	.set	SIGSTOP, 19
 
 	.set	SA_SIGINFO, 0x4
@@ -441,6 +442,33 @@ resume6:
 	syscall
 	EXPECT	$-22, %rax, 93		/* -EINVAL */
 	SAY	m_killerr
+
+	/* 8. a session of its own: setsid names the session and the process
+	 * group after the caller, which then may not move or do it again */
+	mov	$NR_setsid, %eax
+	syscall
+	EXPECT	mypid(%rip), %rax, 94
+	mov	$NR_getsid, %eax
+	xor	%edi, %edi
+	syscall
+	EXPECT	mypid(%rip), %rax, 95
+	mov	$NR_getpgid, %eax
+	xor	%edi, %edi
+	syscall
+	EXPECT	mypid(%rip), %rax, 96
+	mov	$NR_setsid, %eax
+	syscall
+	EXPECT	$-1, %rax, 97		/* -EPERM: it leads a group */
+	mov	$NR_setpgid, %eax
+	xor	%edi, %edi
+	xor	%esi, %esi
+	syscall
+	EXPECT	$-1, %rax, 98		/* -EPERM: a session leader */
+	mov	$NR_getsid, %eax
+	mov	$0x3fffffff, %edi
+	syscall
+	EXPECT	$-3, %rax, 99		/* -ESRCH */
+	SAY	m_setsid
 	cmpq	$1, mypid(%rip)
 	jne	done
 	mov	$NR_kill, %eax
@@ -890,6 +918,44 @@ spin_end:
 	EXPECT	$0, status(%rip), 468
 	SAY	m_c7
 
+	/* C8: SIGSTOP stops a child, SIGCONT resumes it; its parent hears
+	 * of both (SIGCHLD CLD_STOPPED, CLD_CONTINUED) */
+	movq	$1<<(SIGCHLD-1), set(%rip)
+	mov	$SIG_BLOCK, %edi
+	call	sigprocmask
+	call	fork
+	jnz	1f
+2:	mov	$NR_pause, %eax
+	syscall
+	jmp	2b
+1:	mov	$NR_kill, %eax
+	mov	child(%rip), %rdi
+	mov	$SIGSTOP, %esi
+	syscall
+	EXPECT	$0, %rax, 470
+	mov	$5, %edi		/* CLD_STOPPED */
+	call	await_chld
+	EXPECT	$SIGSTOP, chld_status(%rip), 471
+	mov	child(%rip), %rax
+	EXPECT	%rax, chld_pid(%rip), 472
+	mov	$NR_kill, %eax
+	mov	child(%rip), %rdi
+	mov	$SIGCONT, %esi
+	syscall
+	EXPECT	$0, %rax, 473
+	mov	$6, %edi		/* CLD_CONTINUED */
+	call	await_chld
+	EXPECT	$SIGCONT, chld_status(%rip), 474
+	mov	$NR_kill, %eax
+	mov	child(%rip), %rdi
+	mov	$SIGKILL, %esi
+	syscall
+	mov	$SIG_UNBLOCK, %edi
+	call	sigprocmask
+	call	wait_child
+	EXPECT	$SIGKILL, status(%rip), 475
+	SAY	m_c8
+
 	SAY	m_cdone
 	mov	$NR_exit_group, %eax
 	xor	%edi, %edi
@@ -959,6 +1025,21 @@ wait4_insn:
 	jne	1f
 	mov	mypid(%rip), %rax	/* reaped */
 1:	ret
+
+/* await_chld: with SIGCHLD blocked, wait in rt_sigsuspend until its
+ * handler has seen si_code %edi */
+await_chld:
+	mov	%rdi, %rbx
+1:	cmp	chld_code(%rip), %rbx
+	je	2f
+	movq	$0, set2(%rip)
+	mov	$NR_rt_sigsuspend, %eax
+	lea	set2(%rip), %rdi
+	mov	$8, %esi
+	syscall
+	jmp	1b
+2:	movq	$0, chld_code(%rip)
+	ret
 
 /* chld_handler: SIGCHLD's siginfo: si_code, si_pid, si_status */
 chld_handler:
@@ -1151,6 +1232,8 @@ m_kill:	.ascii	"sigtest: SIGKILL and SIGSTOP: no handler (-EINVAL), never blocke
 	.set	m_kill_len, . - m_kill
 m_killerr: .ascii "sigtest: kill of no such process: -ESRCH; of signal 65: -EINVAL\n"
 	.set	m_killerr_len, . - m_killerr
+m_setsid: .ascii "sigtest: setsid: a session and process group of its own; again, or setpgid, -EPERM\n"
+	.set	m_setsid_len, . - m_setsid
 m_init:	.ascii	"sigtest: init survives kill(1, SIGTERM) and kill(1, SIGKILL)\n"
 	.set	m_init_len, . - m_init
 m_done:	.ascii	"sigtest: all passed\n"
@@ -1180,6 +1263,8 @@ m_t2:	.ascii	"sigtest: ^C: SIGINT to the foreground group, read -EINTR; waiting 
 m_t3:	.ascii	"sigtest: ^\\: SIGQUIT, read -EINTR\n"
 	.set	m_t3_len, . - m_t3
 ttys0:	.asciz	"/dev/ttyS0"
+m_c8:	.ascii	"sigtest: SIGSTOP stopped a child and SIGCONT resumed it: SIGCHLD CLD_STOPPED then CLD_CONTINUED\n"
+	.set	m_c8_len, . - m_c8
 m_cdone: .ascii	"sigtest: children passed\n"
 	.set	m_cdone_len, . - m_cdone
 m_fail:	.ascii	"sigtest: FAIL "
