@@ -478,6 +478,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "fs_initrd_freed", Run: initramfs.Test_fs_initrd_freed, Explicit: true},
 	{Name: "fs_proc", Run: proc.Test_fs_proc},
 	{Name: "fs_tty", Run: tty.Test_fs_tty},
+	// Waits for lines typed on the serial line (TestTtyInput types them).
+	{Name: "tty_read", Run: tty.Test_tty_read, Explicit: true},
 	{Name: "fs_uaccess", Run: fs.Test_fs_uaccess},
 	{Name: "printk_log_buf", Run: test_printk_log_buf},
 	{Name: "kallsyms", Run: test_kallsyms},

@@ -58,9 +58,10 @@ func sysrq_handle_showregs(key byte) {
 }
 
 // serial8250_interrupt is the console UART's IRQ handler (Linux
-// 8250_core.c serial8250_interrupt), dev_id its I/O port.
+// 8250_core.c serial8250_interrupt), dev_id its index in
+// serial8250.Serial8250_ports.
 func serial8250_interrupt(irqn int, dev_id uintptr) irq.Irqreturn_t {
-	if serial8250.Serial8250_rx_chars(uint16(dev_id)) {
+	if serial8250.Serial8250_rx_chars(&serial8250.Serial8250_ports[dev_id]) {
 		return irq.IRQ_HANDLED
 	}
 	return irq.IRQ_NONE
@@ -70,33 +71,35 @@ func serial8250_interrupt(irqn int, dev_id uintptr) irq.Irqreturn_t {
 var Serial8250_irq = -1
 
 // univ8250_setup_irq requests the console UART's IRQ and turns its receive
-// interrupt on (Linux serial8250_do_startup → univ8250_setup_irq). A port
+// interrupts on (Linux serial8250_do_startup → univ8250_setup_irq). A port
 // that cannot interrupt is reported.
 func univ8250_setup_irq() {
-	port, n := serial8250.Serial8250_port()
+	up := serial8250.Serial8250_port()
 	name := serial8250.Early_serial_console.Name
-	if n < 0 {
-		printk.Pr_info("serial8250: %#x is not a standard port: no receive interrupt\n", printk.Int(port))
+	if up.Irq < 0 {
+		printk.Pr_info("serial8250: %#x is not a standard port: no receive interrupt\n", printk.Int(up.Iobase))
 		return
 	}
-	if err := irq.Request_irq(n, serial8250_interrupt, irq.IRQF_SHARED, name, uintptr(port)); err != 0 {
-		printk.Pr_err("serial8250: request_irq(%d) for %s: %d\n", printk.Int(n), printk.Str(name), printk.Int(err))
+	if err := irq.Request_irq(up.Irq, serial8250_interrupt, irq.IRQF_SHARED, name, 0); err != 0 {
+		printk.Pr_err("serial8250: request_irq(%d) for %s: %d\n", printk.Int(up.Irq), printk.Str(name), printk.Int(err))
 		return
 	}
-	serial8250.Serial8250_startup(port)
-	Serial8250_irq = n
+	serial8250.Serial8250_startup(up)
+	Serial8250_irq = up.Irq
 	printk.Pr_info("serial8250: %s at I/O %#x (irq = %d, base_baud = %d) is a 16550A\n",
-		printk.Str(name), printk.Int(port), printk.Int(n), printk.Int(serial8250.Serial8250_baud()))
+		printk.Str(name), printk.Int(up.Iobase), printk.Int(up.Irq), printk.Int(serial8250.Serial8250_baud()))
 }
 
-// Sysrq_init installs the keys above and connects the serial line's
-// receive interrupt to the SysRq handler (Linux sysrq_init and the 8250's
-// uart_handle_sysrq_char).
+// Sysrq_init installs the keys above and gives the serial line's SysRq
+// keys (a BREAK, then the key) to the SysRq handler (Linux sysrq_init and
+// the 8250's uart_handle_sysrq_char → handle_sysrq); every other byte goes
+// to the tty (drivers/tty's Serial8250_init set that hook). Then the
+// UART's receive interrupt is turned on.
 func Sysrq_init() {
 	sysrq.Register_sysrq_key('m', &sysrq_showmem_op)
 	sysrq.Register_sysrq_key('p', &sysrq_ptdump_op)
 	sysrq.Register_sysrq_key('r', &sysrq_showregs_op)
 	sysrq.TickSourceName = tick_source_name()
-	serial8250.Uart_handle_sysrq_char = sysrq.Handle_sysrq
+	serial8250.Handle_sysrq_hook = sysrq.Handle_sysrq
 	univ8250_setup_irq()
 }

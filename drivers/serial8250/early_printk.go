@@ -147,9 +147,26 @@ func early_serial_init(port uint16, baud uint32) {
 //
 //go:nosplit
 func early_serial_putc(ch byte) {
-	for timeout := 0xffff; asm.Inb(early_serial_base+UART_LSR)&UART_LSR_THRE == 0 && timeout > 0; timeout-- {
+	for timeout := 0xffff; serial_lsr_in()&UART_LSR_THRE == 0 && timeout > 0; timeout-- {
 	}
 	asm.Outb(early_serial_base+UART_TX, ch)
+}
+
+// lsr_saved_flags keeps the receive side's status bits that a read of
+// LSR for the transmitter cleared: reading LSR clears BI (and OE), so a
+// BREAK that arrives while the console prints would be lost to the
+// receive interrupt, which then reads the BREAK's NUL as an ordinary byte
+// (Linux uart_8250_port.lsr_saved_flags, LSR_SAVE_FLAGS).
+var lsr_saved_flags byte
+
+// serial_lsr_in reads LSR and saves its receive errors for the receive
+// side (Linux serial_lsr_in).
+//
+//go:nosplit
+func serial_lsr_in() byte {
+	lsr := asm.Inb(early_serial_base + UART_LSR)
+	lsr_saved_flags |= lsr & UART_LSR_BRK_ERROR_BITS
+	return lsr
 }
 
 //go:nosplit

@@ -1,6 +1,7 @@
 package tty
 
 import (
+	"gokern/drivers/serial8250"
 	"gokern/fs"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
@@ -164,9 +165,105 @@ func Tty_insert_flip_string(tty *Tty_struct, b []byte) {
 	for _, c := range b {
 		n_tty_receive_char(tty, c)
 	}
+	tty_flip_buffer_push(tty)
+}
+
+// Tty_insert_flip_char takes one byte and the flag the driver gave it
+// (Linux tty_insert_flip_char + tty_flip_buffer_push; the flag as
+// n_tty_receive_buf_standard dispatches it).
+func Tty_insert_flip_char(tty *Tty_struct, c byte, flag byte) {
+	if flag == serial8250.TTY_NORMAL {
+		n_tty_receive_char(tty, c)
+	} else {
+		n_tty_receive_char_flagged(tty, c, flag)
+	}
+	tty_flip_buffer_push(tty)
+}
+
+// tty_flip_buffer_push: the echo goes out, readers wake (Linux
+// tty_flip_buffer_push → flush_to_ldisc's end).
+func tty_flip_buffer_push(tty *Tty_struct) {
 	flush_out(tty)
 	if input_available(tty) {
 		sched.Wake_up_interruptible(&tty.Read_wait)
+	}
+}
+
+// n_tty_receive_char_flagged handles a byte the UART marked (Linux
+// n_tty_receive_char_flagged): a break, a parity or framing error; an
+// overrun only counts (the byte is good, one before it was lost).
+func n_tty_receive_char_flagged(tty *Tty_struct, c byte, flag byte) {
+	switch flag {
+	case serial8250.TTY_BREAK:
+		n_tty_receive_break(tty)
+	case serial8250.TTY_PARITY, serial8250.TTY_FRAME:
+		n_tty_receive_parity_error(tty, c)
+	default:
+		Overruns++
+		n_tty_receive_char(tty, c)
+	}
+}
+
+// Overruns counts the bytes that arrived after lost ones (Linux logs
+// "%s: %d input overrun(s)").
+var Overruns uint64
+
+// n_tty_receive_break (Linux's): IGNBRK drops a break, BRKINT makes it
+// SIGINT for the foreground group (and flushes the input unless NOFLSH),
+// otherwise it reads as a NUL, marked "\377\0" first with PARMRK.
+func n_tty_receive_break(tty *Tty_struct) {
+	if tty.iflag(uapi.IGNBRK) {
+		return
+	}
+	if tty.iflag(uapi.BRKINT) {
+		if !tty.lflag(uapi.NOFLSH) {
+			n_tty_flush_input(tty)
+		}
+		if Hooks.Kill_pgrp != nil && tty.Pgrp != 0 {
+			Hooks.Kill_pgrp(tty.Pgrp, uapi.SIGINT)
+		}
+		Signals_sent++
+		Last_signal = uapi.SIGINT
+		return
+	}
+	n_tty_put_marked(tty, 0)
+}
+
+// n_tty_receive_parity_error (Linux's): with INPCK the byte is dropped
+// (IGNPAR), marked (PARMRK) or read as a NUL; without, it is input.
+func n_tty_receive_parity_error(tty *Tty_struct, c byte) {
+	if !tty.iflag(uapi.INPCK) {
+		n_tty_receive_char(tty, c)
+		return
+	}
+	if tty.iflag(uapi.IGNPAR) {
+		return
+	}
+	if tty.iflag(uapi.PARMRK) {
+		n_tty_put_marked(tty, c)
+		return
+	}
+	n_tty_put_marked(tty, 0)
+}
+
+// n_tty_put_marked queues c, after "\377\0" with PARMRK, with room for
+// the three bytes (Linux's put_tty_queue sequence in both callers).
+func n_tty_put_marked(tty *Tty_struct, c byte) {
+	l := &tty.Ldisc
+	need := uint32(1)
+	if tty.iflag(uapi.PARMRK) {
+		need = 3
+	}
+	if l.read_cnt()+need > N_TTY_BUF_SIZE {
+		return
+	}
+	if need == 3 {
+		l.put_tty_queue(0o377)
+		l.put_tty_queue(0)
+	}
+	l.put_tty_queue(c)
+	if !tty.lflag(uapi.ICANON) {
+		l.Canon_head = l.Read_head
 	}
 }
 

@@ -35,8 +35,11 @@ func uart_write(tty *Tty_struct, b []byte) int {
 	return len(b)
 }
 
-// Serial8250_init registers ttyS and makes ttyS0 the console's tty
-// (Linux serial8250_init, and console=ttyS0's console_device).
+// Serial8250_init registers ttyS, makes ttyS0 the console's tty (Linux
+// serial8250_init, and console=ttyS0's console_device) and connects the
+// 8250's receive interrupt to it: from then on every byte typed on the
+// line, but the SysRq keys, reaches ttyS0's line discipline, whether or
+// not anyone reads (N_TTY keeps up to N_TTY_BUF_SIZE bytes).
 func Serial8250_init() int {
 	Serial8250_reg.Init_termios = Tty_std_termios
 	Serial8250_reg.Init_termios.C_cflag = uapi.B115200 | uapi.CS8 | uapi.CREAD | uapi.HUPCL | uapi.CLOCAL
@@ -44,20 +47,30 @@ func Serial8250_init() int {
 		return err
 	}
 	Console_driver, Console_index = &Serial8250_reg, 0
+	// The console's tty exists before its first byte arrives: the
+	// receive interrupt must not allocate.
+	if _, err := driver_tty(&Serial8250_reg, 0); err != 0 {
+		return err
+	}
+	serial8250.Insert_char_hook = Uart_insert_char
 	return 0
 }
 
-// Uart_insert_char is the receive interrupt's entry: ch arrived on port
-// (0 for COM1) (Linux uart_insert_char + tty_flip_buffer_push). Bytes
-// for a port nobody has opened are still processed, so that echo and ^C
-// work on the console as soon as it exists.
-func Uart_insert_char(port int, ch byte) {
-	tty, err := driver_tty(&Serial8250_reg, port)
+// Uart_insert_char is the receive interrupt's entry: ch arrived on
+// ttyS<line> with flag (serial8250's TTY_NORMAL, TTY_BREAK...) (Linux
+// uart_insert_char → tty_insert_flip_char, and tty_flip_buffer_push).
+// Bytes for a port nobody has opened are still processed, so that echo
+// and ^C work on the console as soon as it exists and typed-ahead lines
+// wait for their reader.
+func Uart_insert_char(line int, ch byte, flag byte) {
+	if line < 0 || line >= int(Serial8250_reg.Num) || Serial8250_reg.Ttys == nil {
+		return
+	}
+	tty, err := driver_tty(&Serial8250_reg, line)
 	if err != 0 {
 		return
 	}
-	b := [1]byte{ch}
-	Tty_insert_flip_string(tty, b[:])
+	Tty_insert_flip_char(tty, ch, flag)
 }
 
 // Console_tty is the tty behind /dev/console, made if needed.

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gokern/drivers/char"
+	"gokern/drivers/serial8250"
 	"gokern/fs"
 	"gokern/include/uapi"
 	"gokern/internal/fstest"
@@ -76,7 +77,7 @@ func openTTY(t testing.TB, path string, flags uint32) (int, *Tty_struct) {
 
 func typeIn(s string) {
 	for i := 0; i < len(s); i++ {
-		Uart_insert_char(0, s[i])
+		Uart_insert_char(0, s[i], serial8250.TTY_NORMAL)
 	}
 }
 
@@ -503,5 +504,57 @@ func TestAgainstHostNTTY(t *testing.T) {
 		if strings.Join(ours, "|") != strings.Join(theirs, "|") {
 			t.Fatalf("round %d, typed %q: reads %q, host Linux %q", round, s, ours, theirs)
 		}
+	}
+}
+
+// TestBreak: a BREAK the 8250 passes on (TTY_BREAK, Linux
+// n_tty_receive_break): a NUL in the line by default, "\377\0\0" with
+// PARMRK, nothing with IGNBRK, SIGINT to the foreground group with
+// BRKINT; a typed-ahead line longer than the buffer is kept as
+// N_TTY_BUF_SIZE-1 bytes and its newline.
+func TestBreak(t *testing.T) {
+	setup(t)
+	fd, tty := openTTY(t, "/dev/ttyS0", uapi.O_RDWR|uapi.O_NONBLOCK)
+	defer fs.Ksys_close(fd)
+	brk := func() { Uart_insert_char(0, 0, serial8250.TTY_BREAK) }
+	typeIn("a")
+	brk()
+	typeIn("b\r")
+	if got, _ := readTTY(fd, 64); got != "a\x00b\n" {
+		t.Fatalf("a break read as %q, want a NUL", got)
+	}
+	ts := tty.Termios
+	ts.C_iflag |= uapi.PARMRK
+	Tty_set_termios(tty, &ts)
+	typeIn("a")
+	brk()
+	typeIn("b\r")
+	if got, _ := readTTY(fd, 64); got != "a\377\x00\x00b\n" {
+		t.Fatalf("PARMRK: a break read as %q", got)
+	}
+	ts.C_iflag = ts.C_iflag&^uapi.PARMRK | uapi.IGNBRK
+	Tty_set_termios(tty, &ts)
+	typeIn("a")
+	brk()
+	typeIn("b\r")
+	if got, _ := readTTY(fd, 64); got != "ab\n" {
+		t.Fatalf("IGNBRK: read %q", got)
+	}
+	ts.C_iflag = ts.C_iflag&^uapi.IGNBRK | uapi.BRKINT
+	Tty_set_termios(tty, &ts)
+	var sig int
+	kill, pg := Hooks.Kill_pgrp, tty.Pgrp
+	Hooks.Kill_pgrp, tty.Pgrp = func(pgrp, s int) { sig = s }, 7
+	typeIn("lost")
+	brk()
+	Hooks.Kill_pgrp, tty.Pgrp = kill, pg
+	typeIn("x\r")
+	if got, _ := readTTY(fd, 64); sig != uapi.SIGINT || got != "x\n" {
+		t.Fatalf("BRKINT: signal %d, read %q (want SIGINT and the input before it flushed)", sig, got)
+	}
+	Tty_set_termios(tty, &Serial8250_reg.Init_termios)
+	typeIn(strings.Repeat("z", N_TTY_BUF_SIZE+100) + "\r")
+	if got, _ := readTTY(fd, 2*N_TTY_BUF_SIZE); got != strings.Repeat("z", N_TTY_BUF_SIZE-1)+"\n" {
+		t.Fatalf("a line longer than the buffer read as %d bytes", len(got))
 	}
 }

@@ -2,6 +2,7 @@ package boottest
 
 import (
 	"flag"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"gokern/drivers/acpi"
+	"gokern/drivers/tty"
 	"gokern/internal/bench"
 	"gokern/internal/fwtables"
 	"gokern/internal/ktest"
@@ -162,13 +164,15 @@ func TestInterruptModes(t *testing.T) {
 	}
 }
 
-// TestSysrq: the idle kernel answers keys typed on its serial line (the
-// receive interrupt of COM1, IRQ 4, through the I/O APIC): 't' twice shows
-// jiffies growing between the two while the CPU idles in HLT, and the
-// interrupt counts of the timer and the serial line; 'h' the help; 'm' the
-// zones and free lists; 'p' the page tables; 'r' the registers of the
-// interrupted context, the idle loop's STI;HLT; 'l' the log; 'c' an oops
-// and a panic, exit 35.
+// TestSysrq: the idle kernel answers SysRq keys typed on its serial line
+// as Linux's does: a BREAK (QEMU's Ctrl-a b on -serial mon:stdio, as in
+// ./qemu.sh run), then the key, through the receive interrupt of COM1, IRQ
+// 4. A key without a BREAK is the tty's: it is echoed and no SysRq
+// answers. 't' twice shows jiffies growing between the two while the CPU
+// idles in HLT, and the interrupt counts of the timer and the serial line;
+// 'h' the help; 'm' the zones and free lists; 'p' the page tables; 'r' the
+// registers of the interrupted context, the idle loop's STI;HLT; 'l' the
+// log; 'c' an oops and a panic, exit 35.
 func TestSysrq(t *testing.T) {
 	for _, c := range []struct {
 		name, append string
@@ -180,25 +184,35 @@ func TestSysrq(t *testing.T) {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			vm := q.Start(t, q.Config{Append: c.append})
+			vm := q.Start(t, q.Config{Append: c.append, MonStdio: true})
 			vm.WaitFor(regexp.MustCompile(`cpu_idle: CPU 0 enters the idle loop`), 2*time.Minute)
+			// Without a BREAK, 't' is input: the tty echoes it, SysRq
+			// stays silent.
+			vm.Type("t\r")
+			vm.WaitFor(regexp.MustCompile(`(?m)^t\n`), time.Minute)
 			jRE := regexp.MustCompile(`jiffies: (\d+) \(HZ=250, tick: ([^)]*)\)`)
-			vm.Type("t")
+			vm.Sysrq("t")
 			j1 := vm.WaitForNth(jRE, 1, time.Minute)
+			if n := strings.Count(vm.Result().Output, "sysrq:"); n != 1 {
+				t.Fatalf("%d SysRq answers after a plain 't' and a BREAK with 't', want 1\n%s", n, vm.Result().Describe())
+			}
 			time.Sleep(300 * time.Millisecond)
-			vm.Type("t")
+			vm.Sysrq("t")
 			j2 := vm.WaitForNth(jRE, 2, time.Minute)
 			n1, _ := strconv.Atoi(j1[1])
 			n2, _ := strconv.Atoi(j2[1])
 			if n2 <= n1 || j1[2] != c.tick {
 				t.Fatalf("jiffies %d then %d, tick %q (want %q)\n%s", n1, n2, j1[2], c.tick, vm.Result().Describe())
 			}
-			// Both 't's came in on IRQ 4: its row counts at least 2.
-			ttyRE := regexp.MustCompile(`(?m)^\[[ .0-9]+\]\s+4:\s+(\d+)\s+(IO-APIC|XT-PIC)\s+4-\S+\s+ttyS0$`)
+			// The bytes came in on IRQ 4: the plain 't', its carriage
+			// return, and the BREAK and 't' of the first SysRq before
+			// the first report (a byte that comes while the handler
+			// runs is taken in the same interrupt).
+			ttyRE := regexp.MustCompile(`(?m)^\[[ .0-9]+\]\s+4:\s+(\d+)\s+(IO-APIC|XT-PIC)\s+4-\S+\s+ttyS0`)
 			if m := ttyRE.FindAllStringSubmatch(vm.Result().Output, -1); len(m) != 2 {
 				t.Fatalf("no IRQ 4 ttyS0 row in both reports\n%s", vm.Result().Describe())
-			} else if k, _ := strconv.Atoi(m[1][1]); k < 2 {
-				t.Fatalf("IRQ 4 counted %d after two keys", k)
+			} else if k, _ := strconv.Atoi(m[0][1]); k < 2 {
+				t.Fatalf("IRQ 4 counted %d after four bytes", k)
 			}
 			for _, k := range []struct{ key, want string }{
 				{"h", "sysrq: HELP : help(h) crash(c) show-log(l) show-memory-usage(m) show-pagetables(p) show-registers(r) show-timers-and-interrupts(t)"},
@@ -207,18 +221,63 @@ func TestSysrq(t *testing.T) {
 				{"r", "RIP: 0010:gokern/arch/amd64/asm.Native_safe_halt+"},
 				{"l", "sysrq: end of the log"},
 			} {
-				vm.Type(k.key)
+				vm.Sysrq(k.key)
 				vm.WaitFor(regexp.MustCompile(regexp.QuoteMeta(k.want)), time.Minute)
 			}
 			// The log came out raw, levels and all: the banner is in it.
 			if !strings.Contains(vm.Result().Output, "<5>[") {
 				t.Fatalf("'l' printed no <level> lines\n%s", vm.Result().Describe())
 			}
-			vm.Type("c")
+			vm.Sysrq("c")
 			r := vm.Wait(time.Minute)
 			mustExit(t, r, q.ExitFailure)
 			mustContain(t, r, "sysrq: Trigger a crash", "BUG: kernel NULL pointer dereference, address: 0000000000000000",
 				"in kernel code at gokern/drivers/tty/sysrq.sysrq_handle_crash", "Kernel panic - not syncing")
+		})
+	}
+}
+
+// TestTtyInput: bytes typed on COM1 reach a reader of /dev/console (ttyS0) through
+// the 8250's receive interrupt and N_TTY (selftest tty_read): a line typed
+// ahead while nobody reads waits in the line discipline, kept up to
+// N_TTY_BUF_SIZE; a blocked reader wakes with the next line, echoed on
+// the console; a SysRq key typed before that line (BREAK, then 't') is
+// SysRq's and not part of it (its interrupt counts show IRQ 4). With the I/O APIC's routing and with the
+// 8259s' (noapic).
+func TestTtyInput(t *testing.T) {
+	for _, c := range []struct{ name, append, chip string }{
+		{"ioapic", "", "IO-APIC"},
+		{"noapic", "noapic", "XT-PIC"},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			vm := q.Start(t, q.Config{Append: "selftest=tty_read " + c.append, MonStdio: true})
+			vm.WaitFor(regexp.MustCompile(`# tty_read: type a line ahead`), 2*time.Minute)
+			ahead := make([]byte, tty.TtyReadAhead)
+			for i := range ahead {
+				ahead[i] = byte('a' + i%26)
+			}
+			vm.Type(string(ahead) + "\r")
+			vm.WaitFor(regexp.MustCompile(`# tty_read: reading: type a line`), 2*time.Minute)
+			time.Sleep(200 * time.Millisecond) // the reader sleeps in n_tty_read
+			vm.Sysrq("t")
+			vm.WaitFor(regexp.MustCompile(`Vectors taken:`), time.Minute)
+			vm.Type(tty.TtyReadLine + "\r")
+			r := vm.Wait(2 * time.Minute)
+			allPassed(t, r)
+			mustContain(t, r, fmt.Sprintf("# tty_read: %d bytes waited in the line discipline before the first read", tty.N_TTY_BUF_SIZE),
+				"# tty_read: read 20 bytes: "+tty.TtyReadLine+"\\x0a")
+			// The echo: the typed-ahead line as the discipline kept it,
+			// and the second line, each on its own console line.
+			for _, want := range []string{string(ahead[:tty.N_TTY_BUF_SIZE-1]), tty.TtyReadLine} {
+				if !regexp.MustCompile(`(?m)^` + want + `$`).MatchString(r.Output) {
+					t.Fatalf("no echo of %.40q... on the console\n%s", want, r.Describe())
+				}
+			}
+			if !regexp.MustCompile(`(?m)^\[[ .0-9]+\]\s+4:\s+\d+\s+` + c.chip + `\s+4-\S+\s+ttyS0`).MatchString(r.Output) {
+				t.Fatalf("IRQ 4 not on the %s\n%s", c.chip, r.Describe())
+			}
 		})
 	}
 }

@@ -58,11 +58,11 @@ var Layers = []Layer{
 	{"gokern/drivers/debugexit", "QEMU hw/misc/debugexit.c", []string{asm}},
 	{"gokern/drivers/i8253", "drivers/clocksource/i8253.c", []string{asm}},
 	{"gokern/drivers/rtc", "include/linux/mc146818rtc.h, arch/x86/kernel/rtc.c", []string{asm}},
-	{"gokern/drivers/serial8250", "drivers/tty/serial/8250, arch/x86/kernel/early_printk.c", []string{asm, cmdline, printk}},
+	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick, timers, timekeeping, the vvar page's data", []string{asm}},
+	{"gokern/drivers/serial8250", "drivers/tty/serial/8250, arch/x86/kernel/early_printk.c", []string{asm, cmdline, printk, "gokern/kernel/time"}},
 	{"gokern/drivers/acpi", "drivers/acpi (tables.c, acpica/tb*.c), include/acpi/actbl*.h", []string{asm, printk}},
 	// The core: panic, the clock.
 	{"gokern/kernel", "kernel/", []string{printk, "gokern/drivers/debugexit"}},
-	{"gokern/kernel/time", "kernel/time: jiffies, the periodic tick, timers, timekeeping, the vvar page's data", []string{asm}},
 	{"gokern/kernel/cpumask", "include/linux/cpumask.h, kernel/cpu.c's masks", []string{asm}},
 	{"gokern/kernel/smp", "kernel/smp.c: smp_call_function", []string{asm, printk, "gokern/kernel/cpumask"}},
 	{"gokern/arch/amd64/tsc", "arch/x86/kernel/tsc.c", []string{asm, printk, kunit, "gokern/drivers/i8253", "gokern/drivers/rtc"}},

@@ -119,6 +119,10 @@ type Config struct {
 	GDBPort int           // -gdb tcp::PORT when non-zero
 	Stopped bool          // -S: wait for gdb before the first instruction
 	COM2    bool          // capture the second UART (ttyS1, I/O 0x2f8) too: Result.COM2
+	// MonStdio: COM1 on -serial mon:stdio, as ./qemu.sh run has it: QEMU's
+	// multiplexer reads Ctrl-a escapes from the input (Machine.Sysrq sends
+	// Ctrl-a b, a BREAK); a Ctrl-a meant for the guest must be doubled.
+	MonStdio bool
 
 	com2Path string // where Boot/Start let QEMU write COM2
 	qmpPath  string // Start's QMP socket
@@ -147,9 +151,13 @@ func Args(t testing.TB, cfg Config) []string {
 	if machine == "" {
 		machine = "pc"
 	}
+	serial := "stdio"
+	if cfg.MonStdio {
+		serial = "mon:stdio"
+	}
 	args := []string{
 		"-accel", "tcg", "-machine", machine, "-m", mem,
-		"-display", "none", "-monitor", "none", "-serial", "stdio",
+		"-display", "none", "-monitor", "none", "-serial", serial,
 		"-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 	}
 	if cfg.CDROM != "" {
@@ -416,6 +424,20 @@ func (m *Machine) Type(s string) {
 	if _, err := io.WriteString(m.stdin, s); err != nil {
 		m.t.Fatalf("writing %q to the guest's serial port: %v", s, err)
 	}
+}
+
+// Sysrq sends a SysRq key as a student does on ./qemu.sh run's terminal:
+// a BREAK (QEMU's Ctrl-a b, Config.MonStdio), then the key. The BREAK
+// goes to the UART at once, ahead of input QEMU still holds for the
+// guest: type it only when the guest has taken what came before.
+func (m *Machine) Sysrq(key string) {
+	m.t.Helper()
+	if !m.cfg.MonStdio {
+		m.t.Fatalf("Sysrq needs Config.MonStdio (QEMU's Ctrl-a b)")
+	}
+	m.Type("\x01b")
+	time.Sleep(100 * time.Millisecond)
+	m.Type(key)
 }
 
 // Wait waits for QEMU to exit by itself and returns what it printed; it

@@ -6,8 +6,14 @@ import "gokern/printk"
 // __report_bad_irq): a line whose handlers all say IRQ_NONE is counted;
 // when 99,900 of 100,000 went unclaimed the line is "stuck" and Linux
 // disables it ("irq 4: nobody cared"). gokern keeps those numbers, and
-// reports the first unclaimed interrupt of each line at once as well: in
-// a teaching kernel a device nobody handles is a bug to see, not noise.
+// reports at once the first interrupt of a line that no handler is
+// installed on, or that is disabled: in a teaching kernel a device nobody
+// handles is a bug to see, not noise. A line with a handler that
+// sometimes says IRQ_NONE is normal, as in Linux: an edge that comes
+// while the handler is already taking the data it announces (the 8250
+// reads a byte that arrived during its loop, then gets that byte's edge
+// with nothing left) is only counted ("(N unhandled)" in the interrupt
+// counts).
 
 // unhandled_reported: lines whose first unclaimed interrupt was reported.
 var unhandled_reported [NR_IRQS]bool
@@ -17,14 +23,11 @@ func note_interrupt(desc *IrqDesc, ret Irqreturn_t) {
 	if ret == IRQ_NONE {
 		desc.Irqs_unhandled++
 		desc.Unhandled++
-		if !unhandled_reported[irq] {
+		if !unhandled_reported[irq] && (desc.Action == nil || desc.Depth > 0) {
 			unhandled_reported[irq] = true
 			reason := "no handler is installed"
 			if desc.Action != nil {
-				reason = "no handler claimed it"
-				if desc.Depth > 0 {
-					reason = "the line is disabled"
-				}
+				reason = "the line is disabled"
 			}
 			printk.Pr_warn("irq %d: unexpected interrupt on vector 0x%02x: %s (counted; more are not reported)\n",
 				printk.Int(irq), printk.Int(desc.Vector), printk.Str(reason))

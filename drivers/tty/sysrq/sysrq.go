@@ -3,12 +3,13 @@
 // its idle loop. Linux: drivers/tty/sysrq.c (__handle_sysrq,
 // sysrq_key_table, register_sysrq_key, the sysrq_handle_* handlers),
 // reached from the 8250's receive interrupt (drivers/serial8250's
-// Uart_handle_sysrq_char hook).
+// Uart_handle_sysrq_char, through its Handle_sysrq_hook).
 //
-// Linux reads a key only after Alt-SysRq (or a break on a serial line);
-// gokern has no tty, so every character is a SysRq key. The keys are
-// gokern's, chosen for a student poking an idle kernel (Linux's 'p' shows
-// registers, 't' tasks, 'l' backtraces):
+// As in Linux, a key is a SysRq key only after a BREAK on the serial line
+// (Linux's Alt-SysRq on a keyboard); every other byte is the tty's. On
+// QEMU's -serial mon:stdio, type Ctrl-a b, then the key, within five
+// seconds. The keys are gokern's, chosen for a student poking an idle
+// kernel (Linux's 'p' shows registers, 't' tasks, 'l' backtraces):
 //
 //	h  help                        p  the kernel page tables (ptdump)
 //	l  the kernel log so far       r  the registers of the interrupted context
