@@ -17,7 +17,8 @@
 #   ./qemu.sh test         every test: gofmt, go vet, host tests, boot tests, gdb test
 #   ./qemu.sh bench        boot time: gokern to its idle line against a floor image
 #                          that exits at its first instruction, SeaBIOS and qboot,
-#                          medians and ratio, and start_kernel's steps (BENCH_RUNS=7)
+#                          medians and ratio by wall and CPU time, what loading costs,
+#                          start_kernel's steps, instruction counts (BENCH_RUNS=7)
 #
 # Settings (environment):
 #   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35|microvm

@@ -3,6 +3,7 @@ package boottest
 import (
 	"flag"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -284,22 +285,36 @@ func TestTtyInput(t *testing.T) {
 
 // TestFloorImage: ./qemu.sh bench's floor image is a boot-protocol image
 // QEMU accepts as a kernel, and its first instruction ends the run (exit
-// 33) under both firmwares; the wall times are logged (the bench compares
-// them with the kernel's; no test holds a time limit).
+// 33) under both firmwares, also with a payload of a kernel's size; the
+// times are logged (the bench compares them with the kernel's; no test
+// holds a time limit).
 func TestFloorImage(t *testing.T) {
 	img, err := bench.BuildFloor(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, bios := range []string{"seabios", "qboot"} {
-		w, out, err := bench.Boot(img, bios, "")
+		r, err := bench.Boot(img, bios, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.TrimSpace(out) != "" {
-			t.Fatalf("the floor printed %q", out)
+		if strings.TrimSpace(r.Out) != "" {
+			t.Fatalf("the floor printed %q", r.Out)
 		}
-		t.Logf("floor image under %s: %v wall", bios, w)
+		t.Logf("floor image under %s: %v wall, %v CPU", bios, r.Wall, r.CPU)
+	}
+	// With a payload of a kernel's size it still ends at its first
+	// instruction.
+	big, err := bench.BuildFloorPayload(t.TempDir(), 2<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(big); err != nil || fi.Size() < 2<<20 {
+		t.Fatalf("the floor with a 2 MiB payload: %v %v", fi, err)
+	}
+	r, err := bench.Boot(big, "qboot", "")
+	if err != nil || strings.TrimSpace(r.Out) != "" {
+		t.Fatalf("the floor with a 2 MiB payload: %v %q", err, r.Out)
 	}
 }
 
