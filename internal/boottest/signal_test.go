@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	q "gokern/internal/qemutest"
 )
@@ -93,4 +94,36 @@ func TestSignalFigures(t *testing.T) {
 		t.Fatalf("no figure\n%s", r.Describe())
 	}
 	t.Logf("TCG: signal round trip (kill, frame, handler, rt_sigreturn) %s TSC cycles", m[1])
+}
+
+// TestSignalsTty: ^C and ^\ typed on the serial line reach the foreground
+// process group of the terminal's session (n_tty's isig → kill_pgrp):
+// sigtest makes a session with setsid, opens /dev/ttyS0 (its controlling
+// terminal from then on), and reads; each key interrupts the read with
+// SIGINT, then SIGQUIT, whose handlers run (the read returns -EINTR).
+func TestSignalsTty(t *testing.T) {
+	t.Parallel()
+	m := q.Start(t, q.Config{Initrd: initInitrd(t), Append: "rdinit=/sigtest -- tty"})
+	m.WaitFor(regexp.MustCompile(`waiting for \^C`), 60*time.Second)
+	m.Type("\x03")
+	m.WaitFor(regexp.MustCompile(`waiting for \^\\`), 60*time.Second)
+	m.Type("\x1c")
+	r := m.Wait(60 * time.Second)
+	mustExit(t, r, q.ExitSuccess)
+	want := []string{
+		"sigtest: ttyS0 is its terminal; read, waiting for ^C",
+		`sigtest: ^C: SIGINT to the foreground group, read -EINTR; waiting for ^\`,
+		`sigtest: ^\: SIGQUIT, read -EINTR`,
+	}
+	// The tty echoes each key as ^C and ^\ (ECHOCTL) where it falls
+	// among the output, often at the start of sigtest's next line.
+	var got []string
+	for _, l := range r.Lines() {
+		if i := strings.Index(l, "sigtest: "); i >= 0 {
+			got = append(got, l[i:])
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sigtest wrote\n%s\nwant\n%s\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), r.Describe())
+	}
 }
