@@ -66,6 +66,9 @@ func start_kernel() {
 	do_one_initcall(amd64.Setup_arch)
 	// Say which command-line options nobody takes.
 	print_unknown_bootoptions(cmdline.BootCommandLine())
+	// A per-CPU area for every possible CPU; the boot CPU's GS base
+	// moves to its own (Linux setup_per_cpu_areas).
+	do_one_initcall(amd64.Setup_per_cpu_areas)
 	// The buddy allocator takes over from the early allocator (Linux mm_init).
 	do_one_initcall(mm.Mm_init)
 	// A crash point for the early IDT's oops test (lkdtm.go).
@@ -415,6 +418,7 @@ func do_idle() {
 var selftests = []kunit.KunitCase{
 	{Name: "static_g", Run: amd64.Test_static_g},
 	{Name: "smp_cpus", Run: amd64.Test_smp_cpus},
+	{Name: "percpu", Run: amd64.Test_percpu},
 	{Name: "smp_call_function", Run: amd64.Test_smp_call_function},
 	{Name: "smp_spinlock", Run: amd64.Test_smp_spinlock},
 	{Name: "smp_synchronize_all", Run: amd64.Test_smp_synchronize_all},

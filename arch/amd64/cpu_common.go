@@ -23,11 +23,7 @@ var (
 	Gdt_page [asm.NR_CPUS][asm.GDT_ENTRIES]asm.DescStruct
 	// Cpu_tss_rw is each CPU's TSS (Linux DEFINE_PER_CPU cpu_tss_rw).
 	Cpu_tss_rw [asm.NR_CPUS]asm.X86HwTss
-	// Pcpu_hot is each CPU's per-CPU data; the CPU's GS base points at
-	// its own (Linux DEFINE_PER_CPU pcpu_hot, reached through GS).
-	Pcpu_hot [asm.NR_CPUS]asm.PcpuHot
-
-	gdt_descr [asm.NR_CPUS]asm.DescPtr
+	gdt_descr  [asm.NR_CPUS]asm.DescPtr
 )
 
 func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
@@ -52,8 +48,11 @@ func startup_64_setup_gdt_idt() {
 	gdt[asm.GDT_ENTRY_KERNEL_DS] = asm.DESC_KERNEL_DS
 	set_tss_desc(0)
 
-	p := &Pcpu_hot[0]
-	p.This_cpu_off = uintptrOf(p)
+	asm.Pcpu_first_unit_init()
+	// The boot CPU's per-CPU area is the static first unit until
+	// setup_per_cpu_areas (asm/percpu_defs.go).
+	p := asm.Per_cpu_ptr(asm.Pcpu_hot, 0)
+	p.This_cpu_off = asm.X__per_cpu_offset[0]
 	p.Cpu_number = 0
 	setup_stacks(p)
 	kallsyms.CurrentGSlot = &tls_block[0]
@@ -96,14 +95,14 @@ func set_tss_desc(cpu int) {
 }
 
 // Switch_gdt_and_percpu_base loads cpu's GDT and points GS at cpu's
-// per-CPU data (Linux switch_gdt_and_percpu_base: load_direct_gdt, then
+// per-CPU area (Linux switch_gdt_and_percpu_base: load_direct_gdt, then
 // wrmsrl(MSR_GS_BASE, per_cpu_offset(cpu))).
 //
 //go:nosplit
 func Switch_gdt_and_percpu_base(cpu int) {
 	gdt_descr[cpu].Set(uintptrOf(Get_cpu_gdt_rw(cpu)), uint16(asm.GDT_ENTRIES*8-1))
 	asm.Load_gdt(&gdt_descr[cpu])
-	asm.Load_gs_base(uintptrOf(&Pcpu_hot[cpu]))
+	asm.Load_gs_base(asm.X__per_cpu_offset[cpu])
 }
 
 // Cpu_init_exception_handling fills the TSS for the final IDT: each IST

@@ -101,8 +101,13 @@ func Test_gdt_tss(t *kunit.Kunit) {
 	if sp0 := Cpu_tss_rw[cpu].Sp0(); sp0 != uint64(p.Top_of_stack) || sp0 != uint64(p.Task_stack.End) {
 		t.Errorf("TSS RSP0 = %#x, want the top of the running task's stack %#x", printk.Int(sp0), printk.Int(p.Task_stack.End))
 	}
-	if gs := asm.Rdmsrl(asm.MSR_GS_BASE); gs != uint64(uintptrOf(&Pcpu_hot[cpu])) || p != &Pcpu_hot[cpu] || p.This_cpu_off != uintptrOf(p) {
-		t.Errorf("GS base %#x, want &Pcpu_hot[%d] %#x", printk.Int(gs), printk.Int(cpu), printk.Int(uintptrOf(&Pcpu_hot[cpu])))
+	// GS base = this CPU's per-CPU area, pcpu_hot at its offset 0, and no
+	// longer the static first unit once setup_per_cpu_areas ran.
+	first, _ := asm.Pcpu_first_unit()
+	if gs := asm.Rdmsrl(asm.MSR_GS_BASE); gs != uint64(asm.X__per_cpu_offset[cpu]) || p != asm.Per_cpu_ptr(asm.Pcpu_hot, cpu) ||
+		p.This_cpu_off != uintptrOf(p) || uintptr(gs) == first {
+		t.Errorf("GS base %#x, want per_cpu_offset(%d) %#x (the static first unit is %#x)", printk.Int(gs), printk.Int(cpu),
+			printk.Int(asm.X__per_cpu_offset[cpu]), printk.Int(first))
 	}
 }
 

@@ -42,7 +42,7 @@ func Test_smp_cpus(t *kunit.Kunit) {
 		if !cpumask.Cpu_online(cpu) {
 			continue
 		}
-		p := &Pcpu_hot[cpu]
+		p := asm.Per_cpu_ptr(asm.Pcpu_hot, cpu)
 		if Cpu_callin_apicid[cpu] != apic.X86_cpu_to_apicid[cpu] {
 			t.Errorf("CPU %d: APIC ID %#x, the tables say %#x", printk.Int(cpu), printk.Int(Cpu_callin_apicid[cpu]), printk.Int(apic.X86_cpu_to_apicid[cpu]))
 		}
@@ -109,7 +109,7 @@ func Test_smp_call_function(t *kunit.Kunit) {
 	for i := range smp_seen {
 		smp_seen[i].Store(0)
 	}
-	before := smp.Call_function_count[0].Load()
+	before := asm.Per_cpu_read(asm.Irq_stat_call, 0)
 	if got := smp.Smp_call_function(record_cpu, 0, true); got != n {
 		t.Errorf("smp_call_function ran on %d CPUs, want %d (online %#x)", printk.Int(got), printk.Int(n), printk.Int(cpumask.Cpu_online_mask.Bits()))
 	}
@@ -122,7 +122,7 @@ func Test_smp_call_function(t *kunit.Kunit) {
 			t.Errorf("CPU %d recorded %d, want %d", printk.Int(cpu), printk.Int(got-1), printk.Int(want-1))
 		}
 	}
-	if smp.Call_function_count[0].Load() != before {
+	if asm.Per_cpu_read(asm.Irq_stat_call, 0) != before {
 		t.Errorf("the calling CPU ran its own smp_call_function")
 	}
 	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
@@ -133,14 +133,14 @@ func Test_smp_call_function(t *kunit.Kunit) {
 		if smp.Smp_call_function_single(cpu, record_cpu, 0, true) != 0 || smp_seen[cpu].Load() != int64(cpu)+1 {
 			t.Errorf("smp_call_function_single(%d) did not run there (%d)", printk.Int(cpu), printk.Int(smp_seen[cpu].Load()-1))
 		}
-		r := Reschedule_count[cpu].Load()
+		r := asm.Per_cpu_read(asm.Irq_stat_resched, cpu)
 		apic.Send_IPI_mask(1<<uint(cpu), asm.RESCHEDULE_VECTOR)
 		deadline := asm.Rdtsc() + 1000*tsc.Tsc_khz
-		for Reschedule_count[cpu].Load() == r && asm.Rdtsc() < deadline {
+		for asm.Per_cpu_read(asm.Irq_stat_resched, cpu) == r && asm.Rdtsc() < deadline {
 			asm.Cpu_relax()
 		}
-		if Reschedule_count[cpu].Load() != r+1 {
-			t.Errorf("CPU %d took %d RESCHEDULE_VECTOR IPIs, want 1", printk.Int(cpu), printk.Int(Reschedule_count[cpu].Load()-r))
+		if asm.Per_cpu_read(asm.Irq_stat_resched, cpu) != r+1 {
+			t.Errorf("CPU %d took %d RESCHEDULE_VECTOR IPIs, want 1", printk.Int(cpu), printk.Int(asm.Per_cpu_read(asm.Irq_stat_resched, cpu)-r))
 		}
 	}
 	// A CPU that is not online: refused, nothing sent.
@@ -285,4 +285,66 @@ func Test_smp_synchronize_all(t *kunit.Kunit) {
 	if synch_left.Load() != others {
 		t.Errorf("%d of %d CPUs left synchronize_all_slaves", printk.Int(synch_left.Load()), printk.Int(others))
 	}
+}
+
+// percpu_test_var: a per-CPU counter Test_percpu allocates once.
+var percpu_test_var asm.Ptr[uint64]
+
+// percpu_bump runs on each CPU: it adds cpu+1 to its own copy with
+// This_cpu_inc (one GS-relative ADD each), and checks that This_cpu_ptr
+// is the copy per_cpu_ptr names for the CPU number read through GS.
+func percpu_bump(info uintptr) {
+	cpu := asm.Smp_processor_id()
+	for i := 0; i <= cpu; i++ {
+		asm.This_cpu_inc(percpu_test_var)
+	}
+	if asm.This_cpu_ptr(percpu_test_var) != asm.Per_cpu_ptr(percpu_test_var, cpu) ||
+		asm.This_cpu_ptr(asm.Pcpu_hot) != asm.This_cpu() {
+		smp_seen[cpu].Store(-1)
+	}
+}
+
+// Test_percpu: typed per-CPU variables (asm/percpu_defs.go). A variable
+// from Alloc_percpu is zero on every CPU; each online CPU adds its number
+// plus one to its own copy through GS (on_each_cpu), and per_cpu(var,
+// cpu) then reads exactly that on each, and 0 on a possible CPU that is
+// not online: the copies are distinct. Every possible CPU's area is a
+// unit of its own, none of them the static first unit, and the per-CPU
+// run queues are in them.
+func Test_percpu(t *kunit.Kunit) {
+	if percpu_test_var.Offset() == 0 {
+		percpu_test_var = asm.Alloc_percpu[uint64]()
+	}
+	first, _ := asm.Pcpu_first_unit()
+	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
+		smp_seen[cpu].Store(0)
+		base := asm.X__per_cpu_offset[cpu]
+		if cpu >= cpumask.Nr_cpu_ids {
+			if base != 0 {
+				t.Errorf("CPU %d is not possible (nr_cpu_ids %d) but has a per-CPU area at %#x", printk.Int(cpu), printk.Int(cpumask.Nr_cpu_ids), printk.Int(base))
+			}
+			continue
+		}
+		if base == 0 || base == first || cpu > 0 && base != asm.X__per_cpu_offset[cpu-1]+asm.PERCPU_UNIT_SIZE {
+			t.Errorf("CPU %d: per-CPU area at %#x (static first unit %#x, CPU %d's at %#x)", printk.Int(cpu), printk.Int(base),
+				printk.Int(first), printk.Int(cpu-1), printk.Int(asm.X__per_cpu_offset[max(cpu-1, 0)]))
+		}
+		*asm.Per_cpu_ptr(percpu_test_var, cpu) = 0
+		if p := asm.Per_cpu_ptr(asm.Pcpu_hot, cpu); cpumask.Cpu_online(cpu) && (p.Cpu_number != cpu || p.This_cpu_off != base) {
+			t.Errorf("CPU %d: pcpu_hot says CPU %d, this_cpu_off %#x", printk.Int(cpu), printk.Int(p.Cpu_number), printk.Int(p.This_cpu_off))
+		}
+	}
+	smp.On_each_cpu(percpu_bump, 0, true)
+	for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
+		want := uint64(0)
+		if cpumask.Cpu_online(cpu) {
+			want = uint64(cpu) + 1
+		}
+		if got := asm.Per_cpu_read(percpu_test_var, cpu); got != want || smp_seen[cpu].Load() < 0 {
+			t.Errorf("per_cpu(var, %d) = %d, want %d (this_cpu_ptr mismatch: %d)", printk.Int(cpu), printk.Int(got), printk.Int(want), printk.Int(smp_seen[cpu].Load()))
+		}
+	}
+	printk.Pr_info("percpu: %d CPUs, areas of %d bytes at %#x, static part %d bytes, %d dynamic bytes in use\n",
+		printk.Int(cpumask.Nr_cpu_ids), printk.Int(asm.PERCPU_UNIT_SIZE), printk.Int(asm.X__per_cpu_offset[0]),
+		printk.Int(asm.PERCPU_STATIC_SIZE), printk.Int(asm.Pcpu_dynamic_used()))
 }

@@ -25,10 +25,6 @@ import (
 // call on the other CPUs since 2.6.27 (arch/amd64/mm tlb.go).
 
 var (
-	// Reschedule_count[cpu]: RESCHEDULE_VECTOR IPIs taken (Linux's RES row
-	// of /proc/interrupts). Without a scheduler the IPI only wakes the
-	// CPU from HLT, which is what Linux's does for an idle CPU too.
-	Reschedule_count [asm.NR_CPUS]atomic.Uint64
 	// Cpu_stopped: the CPUs smp_send_stop halted.
 	Cpu_stopped [asm.NR_CPUS]atomic.Bool
 )
@@ -45,7 +41,8 @@ func Sysvec_call_function() {
 // sysvec_reschedule_ipi → scheduler_ipi).
 func Sysvec_reschedule_ipi() {
 	apic.Apic_eoi()
-	Reschedule_count[asm.Smp_processor_id()].Add(1)
+	// The RES row of /proc/interrupts.
+	asm.This_cpu_inc(asm.Irq_stat_resched)
 }
 
 // Sysvec_reboot handles REBOOT_VECTOR: this CPU stops for good (Linux

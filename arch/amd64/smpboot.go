@@ -203,8 +203,8 @@ func do_boot_cpu(cpu int, start_eip uint64) int {
 		printk.Pr_err("smpboot: no memory for CPU#%d's stacks (%d bytes)\n", printk.Int(cpu), printk.Int(AP_STACKS_SIZE))
 		return -1
 	}
-	p := &Pcpu_hot[cpu]
-	p.This_cpu_off = uintptrOf(p)
+	p := asm.Per_cpu_ptr(asm.Pcpu_hot, cpu)
+	p.This_cpu_off = asm.X__per_cpu_offset[cpu]
 	p.Cpu_number = cpu
 	g := &ap_g[cpu]
 	setup_stacks_at(p, base, AP_TASK_STACK_SIZE, &g.task, &g.irq, &g.estack, false)
@@ -335,7 +335,7 @@ func Smp_init() {
 		if cpumask.Cpu_online(cpu) {
 			printk.Pr_debug("smpboot: CPU %d: APIC ID %#x, online %d us after INIT, GS base (per-CPU data) %#x, stacks %#x-%#x\n",
 				printk.Int(cpu), printk.Int(Cpu_callin_apicid[cpu]), printk.Int(Cpu_boot_ns[cpu]/1000),
-				printk.Int(uintptrOf(&Pcpu_hot[cpu])), printk.Int(Cpu_stacks[cpu]), printk.Int(Cpu_stacks[cpu]+AP_STACKS_SIZE-1))
+				printk.Int(asm.X__per_cpu_offset[cpu]), printk.Int(Cpu_stacks[cpu]), printk.Int(Cpu_stacks[cpu]+AP_STACKS_SIZE-1))
 		}
 	}
 }

@@ -545,3 +545,18 @@ func TestGDBBuddy(t *testing.T) {
 		`pfn 0x201 .*: free: inside the order-9 free block at pfn 0x200`,
 		`(?m)^pfn 0x5000: deferred: in a free MAX_ORDER block whose struct pages are not initialised yet$`)
 }
+
+// TestGDBCpus: gk-cpus at -smp 2 once both CPUs run the kernel (at
+// kunit_run_all_tests, after smp_init): each CPU in long mode, its GS base
+// the per-CPU area setup_per_cpu_areas gave it, the CPU number read there
+// its own, online, with its APIC ID.
+func TestGDBCpus(t *testing.T) {
+	t.Parallel()
+	r := runGDBConfig(t, q.Config{SMP: 2, Append: "exit_at_idle"}, false, "break kunit_run_all_tests", "continue", "gk-cpus")
+	inOrder(t, r.out,
+		`(?m)^CPU 0 \(thread 1\): long\s+RIP 0xffffffff81[0-9a-f]{6} .*GS base 0xffff888[0-9a-f]+ \(per-CPU area of CPU 0, smp_processor_id 0\), online, APIC ID 0x0$`,
+		`(?m)^CPU 1 \(thread 2\): long\s+RIP 0xffffffff81[0-9a-f]{6} .*GS base 0xffff888[0-9a-f]+ \(per-CPU area of CPU 1, smp_processor_id 1\), online, APIC ID 0x1$`)
+	if t.Failed() {
+		t.Log(r.out)
+	}
+}

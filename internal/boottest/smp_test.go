@@ -11,7 +11,9 @@ import (
 // TestSmp boots 1, 2 and 4 CPUs, and 4 with maxcpus=2, maxcpus=0, nosmp
 // and a maxcpus= that is not a number: the smp_cpus selftest checks the
 // state each AP left (online mask, APIC ID, GS base and CPU number, GDT,
-// TSS, stacks, idle loop), and the log has Linux's lines with the counts.
+// TSS, stacks, idle loop), the percpu selftest that each CPU reaches its
+// own copy of a per-CPU variable through GS, and the log has Linux's lines
+// with the counts.
 func TestSmp(t *testing.T) {
 	for _, c := range []struct {
 		smp     int
@@ -31,7 +33,7 @@ func TestSmp(t *testing.T) {
 		c := c
 		t.Run(fmt.Sprintf("smp%d/%s", c.smp, c.append), func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{SMP: c.smp, Append: "selftest=smp_cpus " + c.append})
+			r := q.Boot(t, q.Config{SMP: c.smp, Append: "selftest=smp_cpus,percpu " + c.append})
 			allPassed(t, r)
 			mustContain(t, r, fmt.Sprintf("smpboot: Allowing %d CPUs, 0 hotplug CPUs", c.allowed))
 			if c.online == 1 {

@@ -48,9 +48,9 @@ type Rq struct {
 	prev *Task_struct
 }
 
-// Runqueues holds each CPU's run queue (Linux DEFINE_PER_CPU_SHARED_ALIGNED
-// runqueues).
-var Runqueues [asm.NR_CPUS]Rq
+// Runqueues holds each CPU's run queue, a per-CPU variable that
+// sched_init allocates (Linux DEFINE_PER_CPU_SHARED_ALIGNED runqueues).
+var Runqueues asm.Ptr[Rq]
 
 // Scheduler_running is set once sched_init has made the boot CPU's flow
 // the idle task and the tick may call into the scheduler.
@@ -59,13 +59,13 @@ var Scheduler_running bool
 // Cpu_rq, this_rq, task_rq: Linux's macros of the same names.
 //
 //go:nosplit
-func Cpu_rq(cpu int) *Rq { return &Runqueues[cpu] }
+func Cpu_rq(cpu int) *Rq { return asm.Per_cpu_ptr(Runqueues, cpu) }
 
 //go:nosplit
-func this_rq() *Rq { return &Runqueues[asm.Smp_processor_id()] }
+func this_rq() *Rq { return asm.This_cpu_ptr(Runqueues) }
 
 //go:nosplit
-func task_rq(p *Task_struct) *Rq { return &Runqueues[p.Cpu] }
+func task_rq(p *Task_struct) *Rq { return asm.Per_cpu_ptr(Runqueues, int(p.Cpu)) }
 
 // init_rq makes rq an empty queue for cpu.
 func init_rq(rq *Rq, cpu int) {
@@ -426,8 +426,11 @@ func Do_exit(code int) {
 // stack — becomes init_task, pid 0, the boot CPU's idle task. The entry
 // code and the tick get their hooks.
 func Sched_init() {
-	for cpu := range Runqueues {
-		init_rq(&Runqueues[cpu], cpu)
+	Runqueues = asm.Alloc_percpu[Rq]()
+	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
+		if asm.X__per_cpu_offset[cpu] != 0 { // a possible CPU
+			init_rq(Cpu_rq(cpu), cpu)
+		}
 	}
 	init_task_setup()
 	Init_idle(&Init_task, 0)

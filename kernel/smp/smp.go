@@ -47,10 +47,6 @@ var (
 	call_data call_data_struct
 	// call_active: call_data holds a call the CPUs have not all started.
 	call_active atomic.Bool
-
-	// Call_function_count[cpu]: the calls that CPU has run (the CAL row
-	// of Linux's /proc/interrupts: "Function call interrupts").
-	Call_function_count [asm.NR_CPUS]atomic.Uint64
 )
 
 // CALL_TIMEOUT_SPINS: rounds of PAUSE a caller waits for the CPUs before
@@ -156,7 +152,8 @@ func Generic_smp_call_function_interrupt() {
 	fn, info, wait := call_data.fn, call_data.info, call_data.wait
 	call_data.started.Add(1)
 	fn(info)
-	Call_function_count[asm.Smp_processor_id()].Add(1)
+	// The CAL row of /proc/interrupts ("Function call interrupts").
+	asm.This_cpu_inc(asm.Irq_stat_call)
 	if wait {
 		call_data.finished.Add(1)
 	}

@@ -1821,26 +1821,30 @@ the selectors now in CS, DS, SS, ES, FS, GS and TR are marked."""
 
 @register
 class GkCpus(GkCommand):
-    """List the CPUs: mode, RIP, GS base (per-CPU data), online, APIC ID.
+    """List the CPUs: mode, RIP, GS base (per-CPU area), online, APIC ID.
 Usage: gk-cpus
 QEMU's gdb stub shows each CPU as a thread (`info threads`; thread N is CPU
 N-1). For each CPU: its mode and where it is (`monitor info registers` on
-that CPU), its GS base, which points at its per-CPU data (pcpu_hot[cpu])
-once the kernel has set it, whether cpu_online_mask has it, and its APIC ID
-(x86_cpu_to_apicid). docs/smp.md."""
+that CPU), its GS base, which points at its per-CPU area
+(__per_cpu_offset[cpu], setup_per_cpu_areas; the boot CPU's is the static
+first unit before that) once the kernel has set it, the CPU number read
+there (pcpu_hot.cpu_number, what smp_processor_id() reads), whether
+cpu_online_mask has it, and its APIC ID (x86_cpu_to_apicid). docs/smp.md."""
 
     name = "gk-cpus"
 
     def run(self, arg, from_tty):
         threads = sorted(gdb.selected_inferior().threads(), key=lambda t: t.num)
         selected = gdb.selected_thread()
-        online, apicids, pcpu, size = None, None, None, 0
+        online, apicids, offsets, first, cpu_number_off = None, None, [], None, 8
         try:
             online = u64(read(int(kvar("cpu_online_mask", "cpu_online_mask", "smp_init").address), 8))
             apicids = kvar("x86_cpu_to_apicid")
-            pcpu = kvar("pcpu_hot")
-            size = pcpu[0].type.sizeof
-        except GkError as e:
+            offs = kvar("X__per_cpu_offset", "__per_cpu_offset", "setup_per_cpu_areas")
+            offsets = [int(offs[j]) for j in range(offs.type.range()[1] + 1)]
+            first = int(kvar("pcpu_first_unit").address)
+            cpu_number_off = gdb.lookup_type("gokern/arch/amd64/asm.PcpuHot")["Cpu_number"].bitpos // 8
+        except (GkError, gdb.error) as e:
             gdb.write("(%s)\n" % e)
         try:
             for i, t in enumerate(threads):
@@ -1849,9 +1853,15 @@ once the kernel has set it, whether cpu_online_mask has it, and its APIC ID
                 gs = c.seg["GS"][1] if "GS" in c.seg else 0
                 line = "CPU %d (thread %d): %-12s RIP %#018x %s GS base %#x" % (i, t.num, c.mode, c.ip, symbolize(c.ip), gs)
                 if online is not None:
-                    base = int(pcpu.address)
-                    per_cpu = "pcpu_hot[%d]" % ((gs - base) // size) if size and base <= gs < base + size * 64 and (gs - base) % size == 0 else "not a pcpu_hot entry"
-                    line += " (%s), %s, APIC ID %#x" % (per_cpu, "online" if online >> i & 1 else "offline", int(apicids[i]) if i < apicids.type.range()[1] + 1 else -1)
+                    if gs and gs in offsets:
+                        area = "per-CPU area of CPU %d" % offsets.index(gs)
+                    elif gs and gs == first:
+                        area = "the static first unit"
+                    else:
+                        area = "not a per-CPU area"
+                    if area != "not a per-CPU area":
+                        area += ", smp_processor_id %d" % u64(read(gs + cpu_number_off, 8))
+                    line += " (%s), %s, APIC ID %#x" % (area, "online" if online >> i & 1 else "offline", int(apicids[i]) if i < apicids.type.range()[1] + 1 else -1)
                 gdb.write(line + "\n")
         finally:
             monitor("cpu %d" % (threads.index(selected) if selected in threads else 0))

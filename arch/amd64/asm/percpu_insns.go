@@ -4,7 +4,8 @@ package asm
 
 // The GS-relative reads of percpu.go (percpu.s).
 
-// This_cpu returns this CPU's PcpuHot (Linux this_cpu_ptr(&pcpu_hot)).
+// This_cpu returns this CPU's PcpuHot (Linux this_cpu_ptr(&pcpu_hot)):
+// pcpu_hot is at offset 0 of the per-CPU area (percpu_defs.go).
 // The GS base is set in startup_64 before any Go code runs
 // (arch/amd64: setup_percpu), so this is valid from the first line of
 // Go.
@@ -27,3 +28,6 @@ func this_cpu_off() uintptr
 //
 //go:nosplit
 func Load_gs_base(base uintptr) { Wrmsrl(MSR_GS_BASE, uint64(base)) }
+
+// this_cpu_add_8 adds v to the 8 bytes at GS:off (percpu.s).
+func this_cpu_add_8(off uintptr, v uint64)
