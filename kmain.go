@@ -419,6 +419,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "static_g", Run: amd64.Test_static_g},
 	{Name: "smp_cpus", Run: amd64.Test_smp_cpus},
 	{Name: "percpu", Run: amd64.Test_percpu},
+	{Name: "smp_tick", Run: amd64.Test_smp_tick},
 	{Name: "smp_call_function", Run: amd64.Test_smp_call_function},
 	{Name: "smp_spinlock", Run: amd64.Test_smp_spinlock},
 	{Name: "smp_synchronize_all", Run: amd64.Test_smp_synchronize_all},

@@ -3,6 +3,7 @@ package amd64
 import (
 	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
+	"gokern/kernel/cpumask"
 	"gokern/kernel/irq"
 	"gokern/printk"
 	"gokern/traps"
@@ -25,14 +26,12 @@ var (
 	// Vector_count counts every interrupt taken, by vector (gokern: the
 	// per-vector view of /proc/interrupts, for the SysRq 't' key).
 	Vector_count [asm.NR_VECTORS]uint64
-	// irq_regs is the interrupted context of the interrupt being handled
-	// (Linux __irq_regs, get_irq_regs): what SysRq 'r' shows.
-	irq_regs *asm.PtRegs
 )
 
 // Get_irq_regs returns the interrupted context while an interrupt is
 // being handled, nil otherwise (Linux get_irq_regs).
-func Get_irq_regs() *asm.PtRegs { return irq_regs }
+// It is per CPU (asm.Irq_regs): what SysRq 'r' shows.
+func Get_irq_regs() *asm.PtRegs { return asm.This_cpu_read(asm.Irq_regs) }
 
 // dispatchInterrupt handles one interrupt (Linux common_interrupt →
 // handle_irq → the descriptor's flow handler; the sysvec_* handlers for
@@ -42,8 +41,8 @@ func Get_irq_regs() *asm.PtRegs { return irq_regs }
 func dispatchInterrupt(regs *asm.PtRegs) {
 	vector := uint8(regs.Vector)
 	Vector_count[vector]++
-	old := irq_regs
-	irq_regs = regs
+	old := asm.This_cpu_read(asm.Irq_regs)
+	asm.This_cpu_write(asm.Irq_regs, regs)
 	switch vector {
 	case asm.LOCAL_TIMER_VECTOR:
 		apic.Sysvec_apic_timer_interrupt()
@@ -58,7 +57,7 @@ func dispatchInterrupt(regs *asm.PtRegs) {
 			ack_bad_irq(vector)
 		}
 	}
-	irq_regs = old
+	asm.This_cpu_write(asm.Irq_regs, old)
 }
 
 // Irq_bad_count counts the interrupts on vectors with nothing behind them.
@@ -77,10 +76,27 @@ func ack_bad_irq(vector uint8) {
 	traps.Unexpected_irq(uint64(vector))
 }
 
+// show_percpu_row prints one per-CPU counter as a /proc/interrupts row:
+// its name, each online CPU's count, what it counts.
+func show_percpu_row(name string, v asm.Ptr[uint64], what string) {
+	printk.Pr_info("%s:", printk.Str(name))
+	for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
+		if cpumask.Cpu_online(cpu) {
+			printk.Pr_cont(" %10d", printk.Int(asm.Per_cpu_read(v, cpu)))
+		}
+	}
+	printk.Pr_cont("   %s\n", printk.Str(what))
+}
+
 // arch_show_interrupts prints the rows of the system vectors and every
 // vector taken (Linux arch_show_interrupts: NMI, LOC, SPU, ERR, ...).
 func arch_show_interrupts() {
-	printk.Pr_info("LOC: %10d   Local timer interrupts\n", printk.Int(apic.Apic_timer_irqs))
+	// The per-CPU rows, one column per online CPU (Linux
+	// arch_show_interrupts: irq_stats(j)->apic_timer_irqs, ...).
+	show_percpu_row("LOC", asm.Irq_stat_loc, "Local timer interrupts")
+	show_percpu_row("RES", asm.Irq_stat_resched, "Rescheduling interrupts")
+	show_percpu_row("CAL", asm.Irq_stat_call, "Function call interrupts")
+	show_percpu_row("TLB", asm.Irq_stat_tlb, "TLB shootdowns")
 	printk.Pr_info("SPU: %10d   Spurious interrupts\n", printk.Int(apic.Irq_spurious_count))
 	printk.Pr_info("ERR: %10d   APIC errors, and interrupts on vectors nothing was set up for: %d\n",
 		printk.Int(apic.Irq_err_count), printk.Int(Irq_bad_count))

@@ -19,7 +19,7 @@ import (
 // tick_source_count is what the tick's own source has counted.
 func tick_source_count() uint64 {
 	if Tick_source == TICK_LAPIC {
-		return apic.Apic_timer_irqs
+		return apic.Apic_timer_irqs(0)
 	}
 	return irq.Kstat_irqs(0)
 }

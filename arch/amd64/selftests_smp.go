@@ -9,6 +9,7 @@ import (
 	"gokern/arch/amd64/tsc"
 	"gokern/kernel/cpumask"
 	"gokern/kernel/smp"
+	"gokern/kernel/time"
 	"gokern/kunit"
 	"gokern/printk"
 )
@@ -347,4 +348,52 @@ func Test_percpu(t *kunit.Kunit) {
 	printk.Pr_info("percpu: %d CPUs, areas of %d bytes at %#x, static part %d bytes, %d dynamic bytes in use\n",
 		printk.Int(cpumask.Nr_cpu_ids), printk.Int(asm.PERCPU_UNIT_SIZE), printk.Int(asm.X__per_cpu_offset[0]),
 		printk.Int(asm.PERCPU_STATIC_SIZE), printk.Int(asm.Pcpu_dynamic_used()))
+}
+
+// Test_smp_tick: every online CPU has its own local APIC timer tick
+// (setup_secondary_APIC_clock), counted in its own irq_stat (LOC), and
+// only the boot CPU advances jiffies (tick_do_timer_cpu): over the same
+// window, read with interrupts off at both ends, jiffies moves by exactly
+// the boot CPU's LOC count, while each AP's LOC moves too. The wait is
+// bounded (2 s of TSC), so a CPU without a tick fails instead of hanging.
+func Test_smp_tick(t *kunit.Kunit) {
+	if !apic.Lapic_timer_running {
+		t.Errorf("no local APIC timer tick on the boot CPU")
+		return
+	}
+	var loc0 [asm.NR_CPUS]uint64
+	f := asm.Arch_local_irq_save()
+	j0 := time.Get_jiffies_64()
+	for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
+		loc0[cpu] = apic.Apic_timer_irqs(cpu)
+	}
+	asm.Arch_local_irq_restore(f)
+	ticked := func() bool {
+		for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
+			if cpumask.Cpu_online(cpu) && apic.Apic_timer_irqs(cpu) < loc0[cpu]+3 {
+				return false
+			}
+		}
+		return true
+	}
+	idle_until(ticked, 2000)
+	f = asm.Arch_local_irq_save()
+	j1 := time.Get_jiffies_64()
+	loc1 := apic.Apic_timer_irqs(0)
+	asm.Arch_local_irq_restore(f)
+	if j1-j0 != loc1-loc0[0] {
+		t.Errorf("jiffies moved %d while the boot CPU took %d ticks: only tick_do_timer_cpu may advance it", printk.Int(j1-j0), printk.Int(loc1-loc0[0]))
+	}
+	for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
+		if !cpumask.Cpu_online(cpu) {
+			continue
+		}
+		n := apic.Apic_timer_irqs(cpu) - loc0[cpu]
+		if n < 3 {
+			t.Errorf("CPU %d: %d local timer interrupts in 2 s, want a tick of its own", printk.Int(cpu), printk.Int(n))
+		}
+		printk.Pr_info("smp_tick: CPU %d: %d ticks (LOC %d) while jiffies moved %d\n", printk.Int(cpu), printk.Int(n),
+			printk.Int(apic.Apic_timer_irqs(cpu)), printk.Int(j1-j0))
+	}
+	arch_show_interrupts()
 }

@@ -249,6 +249,9 @@ func start_secondary() {
 	cpu := smpboot_control.cpu
 	cpu_init_secondary(cpu)
 	apic.Setup_local_APIC_secondary()
+	// Its own tick (Linux setup_secondary_APIC_clock), counted in its own
+	// irq_stat (the LOC row).
+	apic.Setup_secondary_APIC_clock()
 	Cpu_callin_apicid[cpu] = apic.Read_lapic_id()
 	Cpu_callin_gs_base[cpu] = uintptr(asm.Rdmsrl(asm.MSR_GS_BASE))
 	Cpu_callin_id[cpu] = asm.Smp_processor_id()

@@ -59,13 +59,14 @@ func TestSmp(t *testing.T) {
 // spinlock at once and the total is exact; the seeds' synchronize_all
 // holds every other CPU and lets it go; and the TLB shootdown: after a
 // local-only flush another CPU still reads the old frame, after
-// flush_tlb_kernel_range the new one.
+// flush_tlb_kernel_range the new one; and every CPU ticks on its own local
+// APIC timer while only the boot CPU advances jiffies (smp_tick).
 func TestSmpIPI(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_synchronize_all,tlb_shootdown"})
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_synchronize_all,tlb_shootdown,smp_tick"})
 			allPassed(t, r)
 			mustContain(t, r, "cpu 0 asking from unpreemptive synchronization", "cpu 0 all kernel threads synchronized",
 				"cpu 0 freeing other kernel threads", "after a local-only flush, 0xb1 after the shootdown")

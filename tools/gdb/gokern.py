@@ -705,6 +705,16 @@ def kvar(name, what=None, made_by=None):
     return value
 
 
+def per_cpu_u64(var, cpu, what=None):
+    """cpu's copy of the per-CPU uint64 var (an asm.Ptr[uint64]: an offset
+    into each CPU's area at __per_cpu_offset[cpu]; arch/amd64/asm/percpu_defs.go)."""
+    off = int(field(kvar(var, what), "off", var))
+    base = int(kvar("X__per_cpu_offset", "__per_cpu_offset", "setup_per_cpu_areas")[cpu])
+    if base == 0:
+        raise GkError("%s: CPU %d has no per-CPU area" % (what or var, cpu))
+    return u64(read(base + off, 8))
+
+
 def _go_symbol(name):
     """A kernel variable without an alias (a single-word name), found by
     searching the symbol table for a package-qualified Go name."""
@@ -1013,7 +1023,7 @@ prints the same on its serial line for the SysRq key 't'."""
             if unhandled:
                 row += "  (%d unhandled)" % unhandled
             out.append(row)
-        out.append("LOC: %10d   Local timer interrupts" % int(kvar("apic_timer_irqs", "the local APIC timer's count")))
+        out.append("LOC: %10d   Local timer interrupts" % per_cpu_u64("Irq_stat_loc", 0, "the local APIC timer's count"))
         out.append("SPU: %10d   Spurious interrupts" % int(kvar("irq_spurious_count", "the spurious interrupt count")))
         vc = kvar("vector_count", "the per-vector counts", "dispatchInterrupt")
         taken = ["0x%02x:%d" % (v, int(vc[v])) for v in range(256) if int(vc[v])]

@@ -31,9 +31,6 @@ var (
 	// Lapic_timer_period: APIC bus clocks per jiffy (Linux
 	// lapic_timer_period).
 	Lapic_timer_period uint64
-	// Apic_timer_irqs counts the local timer interrupts ("LOC" in
-	// /proc/interrupts; Linux irq_stat.apic_timer_irqs).
-	Apic_timer_irqs uint64
 	// Lapic_timer_running: Setup_APIC_timer started the periodic tick.
 	Lapic_timer_running bool
 	// Lapic_cal_tsc, Lapic_cal_apic: the calibration's TSC cycles and
@@ -101,13 +98,33 @@ func lapic_cal_read() (uint64, uint32) {
 // (Linux __setup_APIC_LVTT(lapic_timer_period, 0, 1), via
 // lapic_timer_set_periodic).
 func Setup_APIC_timer() {
-	Apic_write(asm.APIC_LVTT, asm.APIC_LVT_TIMER_PERIODIC|asm.LOCAL_TIMER_VECTOR)
-	Apic_write(asm.APIC_TDCR, asm.APIC_TDR_DIV_16)
-	Apic_write(asm.APIC_TMICT, uint32(Lapic_timer_period/APIC_DIVISOR))
+	X__setup_APIC_LVTT()
 	Lapic_timer_running = true
 	printk.Pr_info("APIC timer: periodic at HZ=%d on vector 0x%02x, initial count %d\n",
 		printk.Int(time.HZ), printk.Int(asm.LOCAL_TIMER_VECTOR), printk.Int(Lapic_timer_period/APIC_DIVISOR))
 }
+
+// X__setup_APIC_LVTT programs this CPU's timer periodic at HZ with the
+// boot CPU's calibration (Linux __setup_APIC_LVTT).
+func X__setup_APIC_LVTT() {
+	Apic_write(asm.APIC_LVTT, asm.APIC_LVT_TIMER_PERIODIC|asm.LOCAL_TIMER_VECTOR)
+	Apic_write(asm.APIC_TDCR, asm.APIC_TDR_DIV_16)
+	Apic_write(asm.APIC_TMICT, uint32(Lapic_timer_period/APIC_DIVISOR))
+}
+
+// Setup_secondary_APIC_clock starts an AP's own tick, the boot CPU's
+// calibration reused: every local APIC timer runs on the same bus clock
+// (Linux setup_secondary_APIC_clock, from start_secondary). Nothing when
+// the boot CPU has no local APIC tick (the PIT ticks instead).
+func Setup_secondary_APIC_clock() {
+	if Lapic_timer_running {
+		X__setup_APIC_LVTT()
+	}
+}
+
+// Apic_timer_irqs is cpu's count of local timer interrupts (the LOC row
+// of /proc/interrupts: irq_stat.apic_timer_irqs).
+func Apic_timer_irqs(cpu int) uint64 { return asm.Per_cpu_read(asm.Irq_stat_loc, cpu) }
 
 // Sysvec_apic_timer_interrupt handles LOCAL_TIMER_VECTOR: acknowledge,
 // then the tick (Linux sysvec_apic_timer_interrupt →
@@ -115,6 +132,6 @@ func Setup_APIC_timer() {
 // tick_handle_periodic).
 func Sysvec_apic_timer_interrupt() {
 	Apic_eoi()
-	Apic_timer_irqs++
+	asm.This_cpu_inc(asm.Irq_stat_loc)
 	time.Tick_handle_periodic()
 }

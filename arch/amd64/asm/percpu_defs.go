@@ -20,7 +20,8 @@ import (
 // sections, so the areas have two parts:
 //
 //   - the static part, laid out here by constants: pcpu_hot at offset 0
-//     (the entry assembly reads its fields as off(GS)) and irq_stat;
+//     (the entry assembly reads its fields as off(GS)), irq_stat and
+//     irq_regs;
 //   - the dynamic part, handed out by Alloc_percpu (Linux alloc_percpu)
 //     to the subsystems above, which reserve theirs in their init
 //     functions (sched_init the run queues) — package initialisers never
@@ -55,7 +56,8 @@ type Irq_cpustat_t struct {
 const (
 	PCPU_pcpu_hot      = 0
 	PCPU_irq_stat      = (unsafe.Sizeof(PcpuHot{}) + SMP_CACHE_BYTES - 1) &^ (SMP_CACHE_BYTES - 1)
-	PERCPU_STATIC_SIZE = (PCPU_irq_stat + unsafe.Sizeof(Irq_cpustat_t{}) + SMP_CACHE_BYTES - 1) &^ (SMP_CACHE_BYTES - 1)
+	PCPU_irq_regs      = PCPU_irq_stat + unsafe.Sizeof(Irq_cpustat_t{})
+	PERCPU_STATIC_SIZE = (PCPU_irq_regs + 8 + SMP_CACHE_BYTES - 1) &^ (SMP_CACHE_BYTES - 1)
 )
 
 var (
@@ -71,6 +73,10 @@ var (
 	Irq_stat_resched = Ptr[uint64]{PCPU_irq_stat + unsafe.Offsetof(Irq_cpustat_t{}.Irq_resched_count)}
 	Irq_stat_call    = Ptr[uint64]{PCPU_irq_stat + unsafe.Offsetof(Irq_cpustat_t{}.Irq_call_count)}
 	Irq_stat_tlb     = Ptr[uint64]{PCPU_irq_stat + unsafe.Offsetof(Irq_cpustat_t{}.Irq_tlb_count)}
+	// Irq_regs: the interrupted context of the interrupt this CPU is
+	// handling, nil outside one (Linux DEFINE_PER_CPU(struct pt_regs *,
+	// __irq_regs)).
+	Irq_regs = Ptr[*PtRegs]{PCPU_irq_regs}
 )
 
 var (

@@ -61,13 +61,18 @@ var (
 )
 
 // do_kernel_range_flush and do_flush_tlb_all run on the other CPUs, in
-// the CALL_FUNCTION_VECTOR handler (Linux: same names).
+// the CALL_FUNCTION_VECTOR handler (Linux: same names), each counted in
+// the TLB row of /proc/interrupts (Linux inc_irq_stat(irq_tlb_count)).
 func do_kernel_range_flush(info uintptr) {
 	f := (*flush_tlb_info)(asm.KernelPtr(info))
+	asm.This_cpu_inc(asm.Irq_stat_tlb)
 	Flush_tlb_kernel_range_local(f.start, f.end)
 }
 
-func do_flush_tlb_all(uintptr) { asm.X__flush_tlb_all() }
+func do_flush_tlb_all(uintptr) {
+	asm.This_cpu_inc(asm.Irq_stat_tlb)
+	asm.X__flush_tlb_all()
+}
 
 // Flush_tlb_kernel_range_local flushes [start, end) on this CPU only:
 // page by page up to the ceiling, everything above it (gokern: the local
