@@ -420,6 +420,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "smp_cpus", Run: amd64.Test_smp_cpus},
 	{Name: "percpu", Run: amd64.Test_percpu},
 	{Name: "smp_tick", Run: amd64.Test_smp_tick},
+	{Name: "smp_alloc_stress", Run: amd64.Test_smp_alloc_stress, Explicit: true},
+	{Name: "smp_alloc_bench", Run: amd64.Test_smp_alloc_bench, Explicit: true},
 	{Name: "smp_call_function", Run: amd64.Test_smp_call_function},
 	{Name: "smp_spinlock", Run: amd64.Test_smp_spinlock},
 	{Name: "smp_synchronize_all", Run: amd64.Test_smp_synchronize_all},

@@ -147,7 +147,7 @@ func Free_area_init(max_zone_pfn *[MAX_NR_ZONES]uint64, p asm.PhysMem) bool {
 	phys = p
 	pageOffset = uintptr(unsafe.Pointer(unsafe.SliceData(p.Bytes(0, 1))))
 	After_bootmem = false
-	quicklist = [1][CONFIG_NR_QUICK]Quicklist{}
+	quicklist = [asm.NR_CPUS][CONFIG_NR_QUICK]Quicklist{}
 
 	start_pfn, end_pfn := memblockPfnRange()
 	// The zones, each from where the previous one ends.
@@ -264,6 +264,18 @@ func earlyAlloc(size uint64) ([]byte, bool) {
 	b, err := memblock.Memblock_alloc_try_nid_raw(size, asm.PAGE_SIZE, memblock.MEMBLOCK_LOW_LIMIT,
 		memblock.MEMBLOCK_ALLOC_ACCESSIBLE, asm.NUMA_NO_NODE)
 	return b, err == memblock.OK
+}
+
+// Early_alloc_zeroed is earlyAlloc, zeroed: for the architecture's early
+// allocations made between paging_init and mm_init, such as the per-CPU
+// areas (setup_per_cpu_areas), which must come from whichever early
+// allocator runs (earlymem=bootmem or memblock).
+func Early_alloc_zeroed(size uint64) ([]byte, bool) {
+	b, ok := earlyAlloc(size)
+	if ok {
+		clear(b)
+	}
+	return b, ok
 }
 
 // alloc_node_mem_map allocates the core map for frames 0 to end_pfn rounded

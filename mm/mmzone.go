@@ -82,6 +82,9 @@ type FreeArea struct {
 
 // Zone is Linux struct zone (seeds/002 "zone_t").
 type Zone struct {
+	// Lock protects the free lists and the free and allocated counts
+	// (Linux zone->lock), taken with interrupts off.
+	Lock asm.Spinlock_t
 	// Watermark holds the min, low and high watermarks in pages
 	// (Linux _watermark): an allocation may not take a zone's free pages
 	// below low (the fast path) or min (the slow path); GFP_ATOMIC may go
@@ -187,3 +190,79 @@ func zone_spans_pfn(z *Zone, pfn uint64) bool {
 func Min_wmark_pages(z *Zone) uint64  { return z.Watermark[WMARK_MIN] }
 func Low_wmark_pages(z *Zone) uint64  { return z.Watermark[WMARK_LOW] }
 func High_wmark_pages(z *Zone) uint64 { return z.Watermark[WMARK_HIGH] }
+
+// Smp: the allocators run on several CPUs, so their locks are taken and
+// interrupts turned off around their lists (Linux always does; the
+// architecture sets it once per-CPU data is reachable through GS,
+// setup_per_cpu_areas). The host tests leave it false: one goroutine
+// drives the allocators, and CLI is not for user space.
+var Smp bool
+
+// spin_lock_irqsave and spin_unlock_irqrestore are asm.Spinlock_t's when
+// Smp, nothing otherwise (Linux spin_lock_irqsave, spin_unlock_irqrestore).
+//
+//go:nosplit
+func spin_lock_irqsave(l *asm.Spinlock_t, ip uintptr) uint64 {
+	if !Smp {
+		return 0
+	}
+	return l.Spin_lock_irqsave(ip)
+}
+
+//go:nosplit
+func spin_unlock_irqrestore(l *asm.Spinlock_t, flags uint64) {
+	if Smp {
+		l.Spin_unlock_irqrestore(flags)
+	}
+}
+
+// spin_lock and spin_unlock take and release l with interrupts as they
+// are (Linux spin_lock, spin_unlock); nothing in host tests.
+func spin_lock(l *asm.Spinlock_t, ip uintptr) {
+	if Smp {
+		l.Spin_lock(ip)
+	}
+}
+
+func spin_unlock(l *asm.Spinlock_t) {
+	if Smp {
+		l.Spin_unlock()
+	}
+}
+
+// local_irq_save and local_irq_restore keep this CPU's per-CPU lists
+// (slab's array_cache, the quicklists) to itself: no interrupt handler on
+// this CPU, and no other task, touches them meanwhile (Linux
+// local_irq_save in slab_alloc, get_cpu_var in quicklist_alloc).
+//
+//go:nosplit
+func local_irq_save() uint64 {
+	if !Smp {
+		return 0
+	}
+	return asm.Arch_local_irq_save()
+}
+
+//go:nosplit
+func local_irq_restore(flags uint64) {
+	if Smp {
+		asm.Arch_local_irq_restore(flags)
+	}
+}
+
+// smp_processor_id is this CPU's number; 0 in host tests.
+//
+//go:nosplit
+func smp_processor_id() int {
+	if !Smp {
+		return 0
+	}
+	return asm.Smp_processor_id()
+}
+
+// Setup_smp switches the locks on for nr_cpus possible CPUs (slab keeps
+// an array_cache for each).
+func Setup_smp(nr_cpus int) {
+	Smp = true
+	nr_cpu_ids = max(min(nr_cpus, asm.NR_CPUS), 1)
+}

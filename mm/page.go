@@ -1,6 +1,7 @@
 package mm
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -133,12 +134,12 @@ func Page_zone(p *Page) *Zone {
 func Page_count(p *Page) int32        { return p.Refcount }
 func Set_page_count(p *Page, v int32) { p.Refcount = v }
 func init_page_count(p *Page)         { p.Refcount = 0 }
-func set_page_refcounted(p *Page)     { p.Refcount = 1 }
-func Get_page(p *Page)                { p.Refcount++ }
-func put_page_testzero(p *Page) bool  { p.Refcount--; return p.Refcount == 0 }
-func page_ref_count(p *Page) int32    { return p.Refcount }
-func page_ref_add(p *Page, n int32)   { p.Refcount += n }
-func Page_ref_inc(p *Page)            { p.Refcount++ }
+func set_page_refcounted(p *Page)     { atomic.StoreInt32(&p.Refcount, 1) }
+func Get_page(p *Page)                { atomic.AddInt32(&p.Refcount, 1) }
+func put_page_testzero(p *Page) bool  { return atomic.AddInt32(&p.Refcount, -1) == 0 }
+func page_ref_count(p *Page) int32    { return atomic.LoadInt32(&p.Refcount) }
+func page_ref_add(p *Page, n int32)   { atomic.AddInt32(&p.Refcount, n) }
+func Page_ref_inc(p *Page)            { atomic.AddInt32(&p.Refcount, 1) }
 
 // set_buddy_order marks p the head of a free block of order order (Linux
 // set_buddy_order). Not inlined, nor is del_page_from_free_list: a

@@ -30,9 +30,9 @@ import (
 // page_alloc_bitmap.go), which finds out whether the buddy is free from a
 // bit per pair instead of the buddy's struct page.
 //
-// gokern runs on one CPU with interrupts off: Linux's zone->lock is not
-// needed yet, and there are no per-CPU page lists (the quicklists are the
-// per-CPU cache of page-table pages).
+// Each zone's free lists and counts are under zone->lock (Zone.Lock),
+// taken with interrupts off, as Linux does; there are no per-CPU page
+// lists (the quicklists are the per-CPU cache of page-table pages).
 
 // BuddyBitmap selects the 2.4 allocator (buddy=bitmap).
 var BuddyBitmap bool
@@ -168,6 +168,14 @@ func take_from_free_area(zone *Zone, order uint) *Page {
 // rmqueue_buddy); a block whose pages are in a bad state is reported and
 // left out, and another one taken.
 func rmqueue(zone *Zone, order uint, ip uintptr) *Page {
+	flags := spin_lock_irqsave(&zone.Lock, ip)
+	p := rmqueue_buddy(zone, order, ip)
+	spin_unlock_irqrestore(&zone.Lock, flags)
+	return p
+}
+
+// rmqueue_buddy is rmqueue's body, under zone->lock.
+func rmqueue_buddy(zone *Zone, order uint, ip uintptr) *Page {
 	for {
 		p := X__rmqueue_smallest(zone, order)
 		if p == nil {
@@ -481,8 +489,10 @@ func freePages(p *Page, order uint, ip uintptr) {
 		return
 	}
 	zone := Page_zone(p)
+	flags := spin_lock_irqsave(&zone.Lock, ip)
 	zone.Allocated_pages -= 1 << order
 	X__free_one_page(p, pfn, zone, order, 0)
+	spin_unlock_irqrestore(&zone.Lock, flags)
 }
 
 // free_pages_prepare checks a block about to be freed and clears what its

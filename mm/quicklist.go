@@ -1,7 +1,10 @@
 package mm
 
 import (
+	"sync/atomic"
 	"unsafe"
+
+	"gokern/arch/amd64/asm"
 
 	"gokern/paging"
 	"gokern/printk"
@@ -36,9 +39,12 @@ type Quicklist struct {
 	Nr_pages uint64
 }
 
-// quicklist is DEFINE_PER_CPU(struct quicklist, quicklist)[CONFIG_NR_QUICK]
-// for the one CPU gokern runs on (smp_processor_id() is 0).
-var quicklist [1][CONFIG_NR_QUICK]Quicklist
+// quicklist is DEFINE_PER_CPU(struct quicklist, quicklist)[CONFIG_NR_QUICK]:
+// each CPU pushes and pops its own lists, with interrupts off (Linux
+// get_cpu_var). An array indexed by CPU rather than a per-CPU variable in
+// GS's area: paging_init fills it before setup_per_cpu_areas, and the host
+// tests run it without GS.
+var quicklist [asm.NR_CPUS][CONFIG_NR_QUICK]Quicklist
 
 // Quicklist figures, for the selftests and the docs.
 var (
@@ -61,15 +67,18 @@ func qlink(p uintptr) *uintptr { return (*uintptr)(unsafe.Add(nil, p)) }
 // Quicklist_alloc returns a zeroed page from list nr, or from the buddy
 // allocator (gfp|__GFP_ZERO) when the list is empty; 0 if there is none.
 func Quicklist_alloc(nr int, gfp Gfp) uintptr {
-	q := &quicklist[0][nr]
+	flags := local_irq_save()
+	q := &quicklist[smp_processor_id()][nr]
 	if p := q.Page; p != 0 {
 		q.Page = *qlink(p)
 		*qlink(p) = 0
 		q.Nr_pages--
-		QuicklistHits++
+		local_irq_restore(flags)
+		atomic.AddUint64(&QuicklistHits, 1)
 		return p
 	}
-	QuicklistMisses++
+	local_irq_restore(flags)
+	atomic.AddUint64(&QuicklistMisses, 1)
 	p := allocPages(gfp|X__GFP_ZERO, 0, 0)
 	if p == nil {
 		return 0
@@ -92,11 +101,13 @@ func Quicklist_free(nr int, pp uintptr) {
 			break
 		}
 	}
-	q := &quicklist[0][nr]
+	flags := local_irq_save()
+	q := &quicklist[smp_processor_id()][nr]
 	*qlink(pp) = q.Page
 	q.Page = pp
 	q.Nr_pages++
-	Quicklist_trim(nr, QUICKLIST_MIN, QUICKLIST_MAX_FREE)
+	quicklist_trim(q, QUICKLIST_MIN, QUICKLIST_MAX_FREE)
+	local_irq_restore(flags)
 }
 
 // max_pages is how many pages list nr may keep: a sixteenth of the node's
@@ -108,7 +119,13 @@ func max_pages(min_pages uint64) uint64 {
 // Quicklist_trim gives pages above the limit back to the buddy allocator,
 // at most max_free per call (Linux quicklist_trim).
 func Quicklist_trim(nr int, min_pages, max_free uint64) {
-	q := &quicklist[0][nr]
+	flags := local_irq_save()
+	quicklist_trim(&quicklist[smp_processor_id()][nr], min_pages, max_free)
+	local_irq_restore(flags)
+}
+
+// quicklist_trim trims this CPU's list q, interrupts off.
+func quicklist_trim(q *Quicklist, min_pages, max_free uint64) {
 	if q.Nr_pages <= min_pages {
 		return
 	}
@@ -126,8 +143,10 @@ func Quicklist_trim(nr int, min_pages, max_free uint64) {
 // quicklist_total_size, shown as "Quicklists:" in /proc/meminfo).
 func Quicklist_total_size() uint64 {
 	var n uint64
-	for i := range quicklist[0] {
-		n += quicklist[0][i].Nr_pages
+	for cpu := range quicklist {
+		for i := range quicklist[cpu] {
+			n += atomic.LoadUint64(&quicklist[cpu][i].Nr_pages)
+		}
 	}
 	return n
 }

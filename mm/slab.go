@@ -2,6 +2,7 @@ package mm
 
 import (
 	"math/bits"
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -110,8 +111,6 @@ const (
 	// nr_node_ids: the nodes gokern boots (Node_data[0] only); Linux
 	// sizes kmem_cache's node array by it.
 	nr_node_ids = 1
-	// nr_cpu_ids: the CPUs slab keeps arrays for.
-	nr_cpu_ids = 1
 	// KMEM_CACHE_NAME_LEN: a cache's name is copied into the cache
 	// (Linux kstrdup_const), truncated to this many bytes less one.
 	KMEM_CACHE_NAME_LEN = 32
@@ -119,6 +118,10 @@ const (
 
 // ARCH_SLAB_MINALIGN: every object is aligned to at least a word.
 const ARCH_SLAB_MINALIGN = 8
+
+// nr_cpu_ids: the CPUs slab keeps arrays for (Setup_smp sets it; 1 in
+// host tests).
+var nr_cpu_ids = 1
 
 // ArrayCache is struct array_cache: one CPU's stack of free objects in
 // front of the node lists. Entry[:Avail] are the objects, the last pushed
@@ -134,6 +137,9 @@ type ArrayCache struct {
 // KmemCacheNode is struct kmem_cache_node: one node's slabs of a cache
 // (seeds/002 "Available Caches (since 3.10)", the CONFIG_SLAB half).
 type KmemCacheNode struct {
+	// List_lock protects the lists and counts below (Linux
+	// kmem_cache_node.list_lock), taken with interrupts off.
+	List_lock     asm.Spinlock_t
 	Slabs_partial ListHead // some objects free: allocations come from here first
 	Slabs_full    ListHead // no object free
 	Slabs_free    ListHead // every object free: shrink gives these back
@@ -173,8 +179,10 @@ const slabDescSize = uint32(unsafe.Sizeof(Slab{}))
 type KmemCache struct {
 	List ListHead // on slab_caches
 
-	// Cpu_cache is the boot CPU's array (Linux: __percpu cpu_cache).
-	Cpu_cache  *ArrayCache
+	// Cpu_cache[cpu] is cpu's array, used only by that CPU with
+	// interrupts off (Linux: __percpu cpu_cache; 2.6's array[NR_CPUS]);
+	// nil: none yet, every call goes to the lists.
+	Cpu_cache  [asm.NR_CPUS]*ArrayCache
 	Batchcount uint32
 	Limit      uint32
 	Shared     uint32
@@ -486,7 +494,7 @@ func setup_cpu_cache(c *KmemCache) bool {
 	}
 	c.arraycache_boot = ArrayCache{Limit: BOOT_CPUCACHE_ENTRIES, Batchcount: 1}
 	c.arraycache_boot.Entry = c.entry_boot[:]
-	c.Cpu_cache = &c.arraycache_boot
+	c.Cpu_cache[0] = &c.arraycache_boot
 	c.Limit, c.Batchcount = BOOT_CPUCACHE_ENTRIES, 1
 	init_cache_node(c)
 	return true
@@ -518,42 +526,68 @@ func enable_cpucache(c *KmemCache) bool {
 // lists (gokern, to measure what the array saves; Linux requires 1 or
 // more). false, and nothing changed, if the array cannot be allocated.
 func Do_tune_cpucache(c *KmemCache, limit, batchcount uint32) bool {
-	var ac *ArrayCache
+	var acs [asm.NR_CPUS]*ArrayCache
 	if limit == 0 {
 		batchcount = 0
-		ac = &c.arraycache_boot
 	} else {
 		batchcount = max(min(batchcount, limit), 1)
 		size := uint64(unsafe.Sizeof(ArrayCache{})) + uint64(limit)*8
-		p := kmallocNode(size, GFP_KERNEL, 0)
-		if p == nil {
-			return false
+		for cpu := 0; cpu < nr_cpu_ids; cpu++ {
+			p := kmallocNode(size, GFP_KERNEL, 0)
+			if p == nil {
+				for _, ac := range acs[:cpu] {
+					kfreeNode(unsafe.Pointer(ac), 0)
+				}
+				return false
+			}
+			ac := (*ArrayCache)(p)
+			ac.Entry = unsafe.Slice((*uintptr)(unsafe.Add(p, unsafe.Sizeof(ArrayCache{}))), limit)
+			ac.Avail, ac.Limit, ac.Batchcount, ac.Touched = 0, limit, batchcount, 0
+			acs[cpu] = ac
 		}
-		ac = (*ArrayCache)(p)
-		ac.Entry = unsafe.Slice((*uintptr)(unsafe.Add(p, unsafe.Sizeof(ArrayCache{}))), limit)
 	}
-	old := c.Cpu_cache
-	if old == ac { // going on with the boot struct (limit 0): empty it first
-		drain_array(c, old)
-		old = nil
-	}
-	ac.Avail, ac.Limit, ac.Batchcount, ac.Touched = 0, limit, batchcount, 0
-	if limit == 0 {
-		ac.Entry = c.entry_boot[:0]
-	}
-	// The new array goes in before the old one is emptied and freed: the
+	// The new arrays go in before the old ones are emptied and freed: an
 	// old one may be an object of this very cache (kmalloc-512's array is
-	// a kmalloc-512 object), whose free must not land in it.
-	c.Cpu_cache, c.Limit, c.Batchcount = ac, limit, batchcount
-	c.Node[0].Free_limit = uint64(1+nr_cpu_ids)*uint64(batchcount) + uint64(c.Num)
-	if old != nil {
-		drain_array(c, old)
-		if old != &c.arraycache_boot {
-			kfreeNode(unsafe.Pointer(old), 0)
+	// a kmalloc-512 object), whose free must not land in it. Linux swaps
+	// each CPU's array on that CPU (on_each_cpu(do_ccupdate_local));
+	// gokern swaps them all from here, which is safe while no other CPU
+	// allocates from the cache: at its creation, and in kmem_cache_init_late
+	// before the other CPUs start.
+	flags := local_irq_save()
+	old := c.Cpu_cache
+	c.Cpu_cache, c.Limit, c.Batchcount = acs, limit, batchcount
+	local_irq_restore(flags)
+	n := &c.Node[0]
+	flags = spin_lock_irqsave(&n.List_lock, 0)
+	n.Free_limit = uint64(1+nr_cpu_ids)*uint64(batchcount) + uint64(c.Num)
+	spin_unlock_irqrestore(&n.List_lock, flags)
+	for _, ac := range old {
+		if ac == nil {
+			continue
+		}
+		drain_array(c, ac)
+		if ac != &c.arraycache_boot {
+			kfreeNode(unsafe.Pointer(ac), 0)
 		}
 	}
 	return true
 }
+
+// cpu_cache_get is this CPU's array, or an empty one without room
+// (every call then goes to the lists); the caller has interrupts off
+// (Linux cpu_cache_get).
+//
+//go:nosplit
+func cpu_cache_get(c *KmemCache) *ArrayCache {
+	if ac := c.Cpu_cache[smp_processor_id()]; ac != nil {
+		return ac
+	}
+	return &no_array
+}
+
+// no_array: the array of a CPU a cache has none for. Limit 0: nothing is
+// ever stored in it.
+var no_array ArrayCache
 
 // drain_array gives every object of the array back to the lists.
 func drain_array(c *KmemCache, ac *ArrayCache) {
@@ -744,8 +778,18 @@ func take_from_slab(c *KmemCache, n *KmemCacheNode, s *Slab, ac *ArrayCache, wan
 // new slab if none has a free object, and returns one (Linux
 // cache_alloc_refill). A cache without array takes one object directly.
 func cache_alloc_refill(c *KmemCache, gfp Gfp, ip uintptr) uintptr {
-	ac := c.Cpu_cache
 	n := &c.Node[0]
+	flags := spin_lock_irqsave(&n.List_lock, ip)
+	obj := cache_alloc_refill_locked(c, n, gfp, ip)
+	spin_unlock_irqrestore(&n.List_lock, flags)
+	return obj
+}
+
+// cache_alloc_refill_locked is cache_alloc_refill under the node's
+// list_lock. Linux drops the lock to grow a slab; gokern keeps it (the
+// buddy allocator's zone lock nests inside).
+func cache_alloc_refill_locked(c *KmemCache, n *KmemCacheNode, gfp Gfp, ip uintptr) uintptr {
+	ac := cpu_cache_get(c)
 	if ac.Limit == 0 {
 		s := get_first_slab(n)
 		if s == nil {
@@ -788,6 +832,8 @@ func cache_alloc_refill(c *KmemCache, gfp Gfp, ip uintptr) uintptr {
 // buddy allocator (Linux free_block, slabs_destroy).
 func free_block(c *KmemCache, objs []uintptr) {
 	n := &c.Node[0]
+	flags := spin_lock_irqsave(&n.List_lock, 0)
+	defer spin_unlock_irqrestore(&n.List_lock, flags)
 	for _, obj := range objs {
 		s := page_slab(Virt_to_page(obj))
 		idx, _ := obj_to_index(c, s, obj)
@@ -825,6 +871,8 @@ func cache_flusharray(c *KmemCache, ac *ArrayCache) {
 // and returns how many.
 func drain_freelist(c *KmemCache) uint64 {
 	n := &c.Node[0]
+	flags := spin_lock_irqsave(&n.List_lock, 0)
+	defer spin_unlock_irqrestore(&n.List_lock, flags)
 	nr := uint64(0)
 	for !List_empty(&n.Slabs_free) {
 		s := slabOf(n.Slabs_free.Prev)
@@ -842,17 +890,20 @@ func drain_freelist(c *KmemCache) uint64 {
 // ____cache_alloc): the fast path pops the per-CPU array; an empty array
 // is refilled from the lists.
 func slab_alloc(c *KmemCache, gfp Gfp, ip uintptr) unsafe.Pointer {
-	ac := c.Cpu_cache
+	flags := local_irq_save()
+	ac := cpu_cache_get(c)
 	var obj uintptr
 	if ac.Avail != 0 {
 		ac.Touched = 1
 		ac.Avail--
 		obj = ac.Entry[ac.Avail]
 	} else if obj = cache_alloc_refill(c, gfp, ip); obj == 0 {
-		c.Errors++
+		local_irq_restore(flags)
+		atomic.AddUint64(&c.Errors, 1)
 		return nil
 	}
-	c.Num_allocations++
+	local_irq_restore(flags)
+	atomic.AddUint64(&c.Num_allocations, 1)
 	if c.Flags&SLAB_DEBUG_FLAGS != 0 {
 		alloc_debug_processing(c, obj, ip)
 	}
@@ -869,22 +920,23 @@ func slab_free(c *KmemCache, obj uintptr, ip uintptr) {
 	if c.Flags&SLAB_DEBUG_FLAGS != 0 && !free_debug_processing(c, page_slab(Virt_to_page(obj)), obj, ip) {
 		return
 	}
-	c.Num_frees++
-	ac := c.Cpu_cache
-	if ac.Avail < ac.Limit {
-		ac.Entry[ac.Avail] = obj
-		ac.Avail++
-		return
-	}
-	if ac.Limit == 0 {
+	atomic.AddUint64(&c.Num_frees, 1)
+	flags := local_irq_save()
+	ac := cpu_cache_get(c)
+	switch {
+	case ac.Avail < ac.Limit:
+	case ac.Limit == 0:
 		var one [1]uintptr
 		one[0] = obj
 		free_block(c, one[:])
+		local_irq_restore(flags)
 		return
+	default:
+		cache_flusharray(c, ac)
 	}
-	cache_flusharray(c, ac)
 	ac.Entry[ac.Avail] = obj
 	ac.Avail++
+	local_irq_restore(flags)
 }
 
 // Kmem_cache_shrink empties the per-CPU array and gives every free slab
@@ -894,7 +946,16 @@ func Kmem_cache_shrink(c *KmemCache) int {
 	if c == nil {
 		return 0
 	}
-	drain_array(c, c.Cpu_cache)
+	for _, ac := range c.Cpu_cache {
+		if ac != nil {
+			// Linux drains each CPU's array on that CPU (on_each_cpu);
+			// like Do_tune_cpucache, this is for a cache the other CPUs
+			// are not using meanwhile.
+			flags := local_irq_save()
+			drain_array(c, ac)
+			local_irq_restore(flags)
+		}
+	}
 	drain_freelist(c)
 	n := &c.Node[0]
 	if List_empty(&n.Slabs_full) && List_empty(&n.Slabs_partial) {

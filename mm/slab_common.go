@@ -2,6 +2,7 @@ package mm
 
 import (
 	"math/bits"
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -238,7 +239,7 @@ func __kmem_cache_create(c *KmemCache, name string, size, align uint32, flags Sl
 	if !set_slab_layout(c) {
 		return false
 	}
-	c.Cpu_cache = nil
+	c.Cpu_cache = [asm.NR_CPUS]*ArrayCache{}
 	init_cache_node(c)
 	return setup_cpu_cache(c)
 }
@@ -335,8 +336,10 @@ func Kmem_cache_destroy(c *KmemCache) {
 		return
 	}
 	List_del(&c.List)
-	if c.Cpu_cache != &c.arraycache_boot {
-		kfreeNode(unsafe.Pointer(c.Cpu_cache), ip)
+	for _, ac := range c.Cpu_cache {
+		if ac != nil && ac != &c.arraycache_boot {
+			kfreeNode(unsafe.Pointer(ac), ip)
+		}
 	}
 	slab_free(Kmem_cache, uintptr(unsafe.Pointer(c)), ip)
 }
@@ -631,4 +634,24 @@ func Slab_show_lines(emit func(line []byte)) {
 	for e := Slab_caches.Next; e != &Slab_caches; e = e.Next {
 		cache_show(cacheOf(e), emit)
 	}
+}
+
+// Kmem_cache_shrink_all empties every cache's per-CPU arrays and gives
+// its free slabs back (Linux 5.x kmem_cache_shrink_all); for a quiet
+// moment (the other CPUs not allocating), as Kmem_cache_shrink.
+func Kmem_cache_shrink_all() {
+	for e := Slab_caches.Next; e != &Slab_caches; e = e.Next {
+		Kmem_cache_shrink(cacheOf(e))
+	}
+}
+
+// Slab_objects_in_use: the objects of every cache handed out and not
+// freed (each cache's allocations less its frees).
+func Slab_objects_in_use() uint64 {
+	var n uint64
+	for e := Slab_caches.Next; e != &Slab_caches; e = e.Next {
+		c := cacheOf(e)
+		n += atomic.LoadUint64(&c.Num_allocations) - atomic.LoadUint64(&c.Num_frees)
+	}
+	return n
 }

@@ -453,12 +453,12 @@ func TestCreateBadInput(t *testing.T) {
 func TestRetuneOwnArray(t *testing.T) {
 	m := slabBoot(t, "")
 	c := Kmalloc_caches[KMALLOC_NORMAL][9]
-	if Virt_to_page(uintptr(unsafe.Pointer(c.Cpu_cache))) == nil || page_slab_cache(Virt_to_page(uintptr(unsafe.Pointer(c.Cpu_cache)))) != c {
+	if Virt_to_page(uintptr(unsafe.Pointer(c.Cpu_cache[0]))) == nil || page_slab_cache(Virt_to_page(uintptr(unsafe.Pointer(c.Cpu_cache[0])))) != c {
 		t.Fatalf("%s's array is not one of its objects", Kmem_cache_name(c))
 	}
 	handedOut := func() uint64 {
 		a, _, _, _ := kmem_cache_node_objects(c)
-		return a - uint64(c.Cpu_cache.Avail)
+		return a - uint64(c.Cpu_cache[0].Avail)
 	}
 	before := handedOut()
 	for _, limit := range []uint32{54, 40, 30, 54} { // arrays of 280-472 bytes: kmalloc-512 objects

@@ -61,9 +61,22 @@ func Validate_slab_cache(c *KmemCache) string {
 		return violation("%s: the lists hold %d slabs (%d free) and %d free objects, the node counts %d (%d) and %d", name,
 			printk.Int(total), printk.Int(free), printk.Int(freeObjs), printk.Int(n.Total_slabs), printk.Int(n.Free_slabs), printk.Int(n.Free_objects))
 	}
-	ac := c.Cpu_cache
-	if ac == nil || ac.Avail > ac.Limit || int(ac.Limit) > len(ac.Entry) && ac.Limit != 0 {
-		return violation("%s: per-CPU array broken", name)
+	for cpu, ac := range c.Cpu_cache {
+		if ac == nil {
+			continue
+		}
+		if msg := validate_array(c, name, cpu, ac); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// validate_array checks one CPU's array: within its limit, and every entry
+// an object of the cache that its slab counts as handed out, once.
+func validate_array(c *KmemCache, name printk.Arg, cpu int, ac *ArrayCache) string {
+	if ac.Avail > ac.Limit || int(ac.Limit) > len(ac.Entry) && ac.Limit != 0 {
+		return violation("%s: CPU %d's per-CPU array broken", name, printk.Int(cpu))
 	}
 	for i, obj := range ac.Entry[:ac.Avail] {
 		p := Virt_to_page(obj)

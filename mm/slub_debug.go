@@ -263,10 +263,14 @@ func on_freelist(c *KmemCache, s *Slab, obj uintptr) bool {
 	if idx, ok := obj_to_index(c, s, obj); ok && slab_index_free(c, s, idx) {
 		return true
 	}
-	ac := c.Cpu_cache
-	for _, e := range ac.Entry[:ac.Avail] {
-		if e == obj {
-			return true
+	for _, ac := range c.Cpu_cache {
+		if ac == nil {
+			continue
+		}
+		for _, e := range ac.Entry[:ac.Avail] {
+			if e == obj {
+				return true
+			}
 		}
 	}
 	return false

@@ -1,6 +1,7 @@
 package mm
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -77,6 +78,17 @@ var (
 	// Nr_vmalloc_pages: pages mapped by vmalloc areas (Linux
 	// nr_vmalloc_pages, /proc/meminfo's VmallocUsed).
 	Nr_vmalloc_pages uint64
+	// vmap_area_lock protects vmap_area_root (Linux vmap_area_lock).
+	vmap_area_lock asm.Spinlock_t
+	// init_mm_page_table_lock serialises the changes to the kernel's page
+	// tables under the vmalloc space: two CPUs mapping areas in the same
+	// 2 MiB would both find a PMD entry empty and both fill it (Linux
+	// init_mm.page_table_lock, in __pte_alloc_kernel). It is held from the
+	// unmap to the TLB shootdown, so that no CPU reuses a page table the
+	// unmap freed while another CPU's paging-structure caches may still
+	// point at it. Taken with interrupts on: the shootdown needs the other
+	// CPUs to take its IPI, also the ones waiting here.
+	init_mm_page_table_lock asm.Spinlock_t
 	// FlushTlbKernelRangeHook is flush_tlb_kernel_range (arch/amd64/mm,
 	// above mm): the architecture sets it with init_mm's page tables.
 	// Nil in host tests.
@@ -113,6 +125,14 @@ func Is_vmalloc_addr(x unsafe.Pointer) bool {
 // find_vmap_area returns the area holding addr, or nil (Linux
 // __find_vmap_area).
 func find_vmap_area(addr uintptr) *VmapArea {
+	flags := spin_lock_irqsave(&vmap_area_lock, 0)
+	va := __find_vmap_area(addr)
+	spin_unlock_irqrestore(&vmap_area_lock, flags)
+	return va
+}
+
+// __find_vmap_area is find_vmap_area under vmap_area_lock.
+func __find_vmap_area(addr uintptr) *VmapArea {
 	n := vmap_area_root.Rb_node
 	for n != nil {
 		va := vaOf(n)
@@ -163,6 +183,7 @@ func alloc_vmap_area(size, align uint64, vstart, vend uintptr, gfp Gfp, ip uintp
 		return nil
 	}
 	alignUp := func(a uintptr) uintptr { return (a + uintptr(align) - 1) &^ (uintptr(align) - 1) }
+	flags := spin_lock_irqsave(&vmap_area_lock, ip)
 	addr := alignUp(vstart)
 	for n := rbtree.Rb_first(&vmap_area_root); n != nil; n = rbtree.Rb_next(n) {
 		tmp := vaOf(n)
@@ -175,12 +196,15 @@ func alloc_vmap_area(size, align uint64, vstart, vend uintptr, gfp Gfp, ip uintp
 		addr = alignUp(tmp.Va_end)
 	}
 	if addr < vstart || addr+uintptr(size) > vend || addr+uintptr(size) <= addr {
+		spin_unlock_irqrestore(&vmap_area_lock, flags)
 		printk.Pr_warn("vmap allocation for size %lu failed: use vmalloc=<size> to increase size\n", printk.Int(size))
 		slab_free(vmap_area_cachep, uintptr(unsafe.Pointer(va)), ip)
 		return nil
 	}
 	*va = VmapArea{Va_start: addr, Va_end: addr + uintptr(size)}
-	if !insert_vmap_area(va) {
+	ok := insert_vmap_area(va)
+	spin_unlock_irqrestore(&vmap_area_lock, flags)
+	if !ok {
 		printk.Pr_err("BUG: vmalloc: area %p-%p overlaps one in use\n", printk.Int(va.Va_start), printk.Int(va.Va_end))
 		slab_free(vmap_area_cachep, uintptr(unsafe.Pointer(va)), ip)
 		return nil
@@ -190,7 +214,9 @@ func alloc_vmap_area(size, align uint64, vstart, vend uintptr, gfp Gfp, ip uintp
 
 // free_vmap_area unlinks an area and frees it.
 func free_vmap_area(va *VmapArea, ip uintptr) {
+	flags := spin_lock_irqsave(&vmap_area_lock, ip)
 	rbtree.Rb_erase(&va.Rb_node, &vmap_area_root)
+	spin_unlock_irqrestore(&vmap_area_lock, flags)
 	slab_free(vmap_area_cachep, uintptr(unsafe.Pointer(va)), ip)
 }
 
@@ -235,6 +261,8 @@ func pgd_kernel() paging.PhysAddr { return Init_mm.Pgd }
 // 4 KiB entries, tables from the quicklist (paging's PgtableAlloc hook,
 // which a nil allocator means). On failure nothing stays mapped.
 func vmap_pages_range(addr uintptr, pages []*Page, prot paging.PgProt) bool {
+	spin_lock(&init_mm_page_table_lock, 0)
+	defer spin_unlock(&init_mm_page_table_lock)
 	for i := 0; i < len(pages); {
 		j := i + 1
 		for j < len(pages) && Page_to_pfn(pages[j]) == Page_to_pfn(pages[j-1])+1 {
@@ -390,7 +418,7 @@ func __vmalloc_node_range(size, align uint64, start, end uintptr, gfp Gfp, prot 
 	area.Pages = unsafe.Slice((**Page)(arr), nr)
 	got := vm_area_alloc_pages(gfp|X__GFP_NOWARN, area.Pages, caller)
 	area.Nr_pages = uint32(got)
-	Nr_vmalloc_pages += uint64(got)
+	atomic.AddUint64(&Nr_vmalloc_pages, uint64(got))
 	if uint64(got) != nr {
 		vmallocWarn(gfp, "failed to allocate pages", nr*asm.PAGE_SIZE, caller)
 		__vunmap(area, false, caller)
@@ -457,10 +485,12 @@ func remove_vm_area_free(area *VmStruct, ip uintptr) {
 func __vunmap(area *VmStruct, mapped bool, ip uintptr) {
 	va := find_vmap_area(area.Addr)
 	end := area.Addr + uintptr(get_vm_area_size(area))
+	spin_lock(&init_mm_page_table_lock, ip)
 	if mapped {
 		vunmap_range(area.Addr, end)
 	}
 	flushTlbKernelRange(area.Addr, end)
+	spin_unlock(&init_mm_page_table_lock)
 	if va != nil {
 		free_vmap_area(va, ip)
 	}
@@ -468,7 +498,7 @@ func __vunmap(area *VmStruct, mapped bool, ip uintptr) {
 		for _, p := range area.Pages[:area.Nr_pages] {
 			freePages(p, 0, ip)
 		}
-		Nr_vmalloc_pages -= uint64(area.Nr_pages)
+		atomic.AddUint64(&Nr_vmalloc_pages, -uint64(area.Nr_pages))
 		arr := unsafe.Pointer(unsafe.SliceData(area.Pages))
 		if Is_vmalloc_addr(arr) {
 			vfreeCaller(arr, ip)

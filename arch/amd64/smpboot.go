@@ -1,6 +1,8 @@
 package amd64
 
 import (
+	"sync/atomic"
+
 	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/realmode"
@@ -282,10 +284,43 @@ func cpu_init_secondary(cpu int) {
 // cpu_startup_entry → do_idle): interrupts on, HLT until the next one
 // (an IPI), forever.
 func cpu_startup_entry_secondary() {
-	Cpu_idle[asm.Smp_processor_id()] = true
+	cpu := asm.Smp_processor_id()
+	Cpu_idle[cpu] = true
 	for {
+		asm.Local_irq_disable()
+		if idle_work_pending[cpu].Load() {
+			asm.Native_irq_enable()
+			idle_work_fn[cpu](idle_work_arg[cpu])
+			idle_work_pending[cpu].Store(false)
+			continue
+		}
+		// STI;HLT: an interrupt between the check and the HLT still
+		// wakes it (the STI shadow).
 		asm.Native_safe_halt()
 	}
+}
+
+// Work for an AP's idle loop: the AP runs idle_work_fn[cpu] there, with
+// interrupts on, in the context a kernel thread would have (gokern: the
+// APs have no scheduler of their own yet, and an IPI handler, with
+// interrupts off, may not call what waits for other CPUs, such as vfree's
+// TLB shootdown). Run_on_idle_cpu posts it and wakes the AP.
+var (
+	idle_work_fn      [asm.NR_CPUS]func(uintptr)
+	idle_work_arg     [asm.NR_CPUS]uintptr
+	idle_work_pending [asm.NR_CPUS]atomic.Bool
+)
+
+// Run_on_idle_cpu has cpu's idle loop run fn(arg); false if cpu is not an
+// online AP in its idle loop or still busy with earlier work.
+func Run_on_idle_cpu(cpu int, fn func(uintptr), arg uintptr) bool {
+	if cpu <= 0 || cpu >= asm.NR_CPUS || !cpumask.Cpu_online(cpu) || !Cpu_idle[cpu] || idle_work_pending[cpu].Load() {
+		return false
+	}
+	idle_work_fn[cpu], idle_work_arg[cpu] = fn, arg
+	idle_work_pending[cpu].Store(true)
+	apic.Send_IPI_mask(1<<uint(cpu), asm.RESCHEDULE_VECTOR)
+	return true
 }
 
 // Cpu_idle[cpu]: the CPU has reached its idle loop.

@@ -60,15 +60,18 @@ func TestSmp(t *testing.T) {
 // holds every other CPU and lets it go; and the TLB shootdown: after a
 // local-only flush another CPU still reads the old frame, after
 // flush_tlb_kernel_range the new one; and every CPU ticks on its own local
-// APIC timer while only the boot CPU advances jiffies (smp_tick).
+// APIC timer while only the boot CPU advances jiffies (smp_tick); and every
+// CPU allocates and frees from the buddy allocator, kmalloc and vmalloc at
+// once, nothing is handed out twice and the counts balance exactly
+// (smp_alloc_stress).
 func TestSmpIPI(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_synchronize_all,tlb_shootdown,smp_tick"})
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress"})
 			allPassed(t, r)
-			mustContain(t, r, "cpu 0 asking from unpreemptive synchronization", "cpu 0 all kernel threads synchronized",
+			mustContain(t, r, fmt.Sprintf("smp_alloc_stress: %d CPUs x ", smp), "cpu 0 asking from unpreemptive synchronization", "cpu 0 all kernel threads synchronized",
 				"cpu 0 freeing other kernel threads", "after a local-only flush, 0xb1 after the shootdown")
 			for cpu := 1; cpu < smp; cpu++ {
 				mustContain(t, r, fmt.Sprintf("cpu %d entering synchronize_all_slaves", cpu), fmt.Sprintf("cpu %d leaving synchronize_all_slaves", cpu))
