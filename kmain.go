@@ -422,6 +422,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "smp_tick", Run: amd64.Test_smp_tick},
 	{Name: "smp_alloc_stress", Run: amd64.Test_smp_alloc_stress, Explicit: true},
 	{Name: "smp_alloc_bench", Run: amd64.Test_smp_alloc_bench, Explicit: true},
+	// Ends the boot in a panic.
+	{Name: "smp_panic", Run: amd64.Test_smp_panic, Explicit: true},
 	{Name: "smp_call_function", Run: amd64.Test_smp_call_function},
 	{Name: "smp_spinlock", Run: amd64.Test_smp_spinlock},
 	{Name: "smp_synchronize_all", Run: amd64.Test_smp_synchronize_all},

@@ -47,6 +47,34 @@
 #define PGT_DM_PMD0	(10*const_PAGE_SIZE)
 #define PGT_PAGES	11
 
+// SETUP_CR0_CR4(cr4): what every CPU sets before Go code runs. SSE on:
+// Go's ABI wrappers zero X15 with XORPS (DESIGN.md §6; SDM Vol. 3A §14.1.3
+// "Initialization of the SSE Extensions"). And CR0.WP, so that ring 0
+// honours read-only pages too: without it the kernel could write its own
+// text and rodata whatever the page tables say (SDM Vol. 3A §4.6.1;
+// Linux's CR0_STATE has WP). cr4: further CR4 bits to set.
+#define SETUP_CR0_CR4(cr4) \
+	MOVQ	CR0, AX; \
+	ANDQ	$~const_X86_CR0_EM, AX; \
+	ORQ	$(const_X86_CR0_MP|const_X86_CR0_WP), AX; \
+	MOVQ	AX, CR0; \
+	MOVQ	CR4, AX; \
+	ORQ	$(const_X86_CR4_OSFXSR|const_X86_CR4_OSXMMEXCPT|(cr4)), AX; \
+	MOVQ	AX, CR4
+
+// SETUP_G_TLS: the CPU's static g in BX, its TLS block in AX. The g goes
+// in the block's slot and the FS base just past it, so that FS:-8 reads
+// the g as the Go ABI wrappers expect (g.go), and R14, Go's g register,
+// holds it. Clobbers AX, CX, DX.
+#define SETUP_G_TLS \
+	MOVQ	BX, (AX); \
+	ADDQ	$8, AX; \
+	MOVQ	AX, DX; \
+	SHRQ	$32, DX; \
+	MOVL	$const_MSR_FS_BASE, CX; \
+	WRMSR; \
+	MOVQ	BX, R14
+
 TEXT ·startup_64(SB),NOSPLIT|NOFRAME,$0
 	CLI
 	CLD
@@ -197,18 +225,8 @@ TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
 	ANDQ	$~(const_PAGE_SIZE-1), SP
 	ADDQ	$const_STACKS_SIZE, SP
 
-	// SSE on: Go's ABI wrappers zero X15 with XORPS (DESIGN.md §6).
-	// SDM Vol. 3A §14.1.3 "Initialization of the SSE Extensions". And
-	// CR0.WP, so that ring 0 honours read-only pages too: without it the
-	// kernel could write its own text and rodata whatever the page tables
-	// say (SDM Vol. 3A §4.6.1; Linux's CR0_STATE has WP).
-	MOVQ	CR0, AX
-	ANDQ	$~const_X86_CR0_EM, AX
-	ORQ	$(const_X86_CR0_MP|const_X86_CR0_WP), AX
-	MOVQ	AX, CR0
-	MOVQ	CR4, AX
-	ORQ	$(const_X86_CR4_OSFXSR|const_X86_CR4_OSXMMEXCPT), AX
-	MOVQ	AX, CR4
+	// SSE and CR0.WP.
+	SETUP_CR0_CR4(0)
 
 	// The static g of the boot stack (g.go), and the TLS slot.
 	LEAQ	·boot_g(SB), BX
@@ -220,13 +238,7 @@ TEXT ·startup_64_high(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	AX, gStatic_stackguard0(BX)
 	MOVQ	AX, gStatic_stackguard1(BX)
 	LEAQ	·tls_block(SB), AX
-	MOVQ	BX, (AX)
-	ADDQ	$8, AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	MOVL	$const_MSR_FS_BASE, CX
-	WRMSR
-	MOVQ	BX, R14
+	SETUP_G_TLS
 
 	// From here on Go code can run. The per-CPU data (GS), the GDT, a
 	// TSS with the #DF stack, and the early IDT come first, so that no
@@ -317,24 +329,12 @@ secondary_frame:
 
 	// SSE and CR0.WP as startup_64_high does for the boot CPU (the
 	// trampoline copied the boot CPU's CR4, which has OSFXSR already).
-	MOVQ	CR0, AX
-	ANDQ	$~const_X86_CR0_EM, AX
-	ORQ	$(const_X86_CR0_MP|const_X86_CR0_WP), AX
-	MOVQ	AX, CR0
-	MOVQ	CR4, AX
-	ORQ	$(const_X86_CR4_OSFXSR|const_X86_CR4_OSXMMEXCPT|const_X86_CR4_PGE), AX
-	MOVQ	AX, CR4
+	SETUP_CR0_CR4(const_X86_CR4_PGE)
 
 	// This CPU's g and TLS block: FS:-8 reads the g (g.go).
 	MOVQ	·smpboot_control+smpboot_ctl_g(SB), BX
 	MOVQ	·smpboot_control+smpboot_ctl_tls(SB), AX
-	MOVQ	BX, (AX)
-	ADDQ	$8, AX
-	MOVQ	AX, DX
-	SHRQ	$32, DX
-	MOVL	$const_MSR_FS_BASE, CX
-	WRMSR
-	MOVQ	BX, R14
+	SETUP_G_TLS
 
 	CALL	·start_secondary(SB)
 secondary_stop:

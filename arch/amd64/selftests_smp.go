@@ -7,6 +7,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/realmode"
 	"gokern/arch/amd64/tsc"
+	"gokern/kernel"
 	"gokern/kernel/cpumask"
 	"gokern/kernel/smp"
 	"gokern/kernel/time"
@@ -145,7 +146,8 @@ func Test_smp_call_function(t *kunit.Kunit) {
 			t.Errorf("CPU %d took %d RESCHEDULE_VECTOR IPIs, want 1", printk.Int(cpu), printk.Int(asm.Per_cpu_read(asm.Irq_stat_resched, cpu)-r))
 		}
 	}
-	// A CPU that is not online: refused, nothing sent.
+	// A CPU that is not online: refused, nothing sent, and said so
+	// (smp_call_function_single, and a bare IPI through send_IPI_mask).
 	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
 		if cpumask.Cpu_online(cpu) {
 			continue
@@ -153,6 +155,11 @@ func Test_smp_call_function(t *kunit.Kunit) {
 		sent := apic.Ipi_sent[asm.CALL_FUNCTION_SINGLE_VECTOR]
 		if smp.Smp_call_function_single(cpu, record_cpu, 0, true) != -1 || apic.Ipi_sent[asm.CALL_FUNCTION_SINGLE_VECTOR] != sent {
 			t.Errorf("a call to offline CPU %d was not refused", printk.Int(cpu))
+		}
+		res := apic.Ipi_sent[asm.RESCHEDULE_VECTOR]
+		apic.Send_IPI_mask(1<<uint(cpu), asm.RESCHEDULE_VECTOR)
+		if apic.Ipi_sent[asm.RESCHEDULE_VECTOR] != res {
+			t.Errorf("a RESCHEDULE_VECTOR IPI went to offline CPU %d", printk.Int(cpu))
 		}
 		break
 	}
@@ -619,4 +626,32 @@ func Test_smp_alloc_bench(t *kunit.Kunit) {
 				printk.Int(pairs*1000000000/slowest), printk.Int(slowest/STRESS_ROUNDS))
 		}
 	}
+}
+
+// Test_smp_panic (explicit: it ends the boot): CPU 2 panics, in its idle
+// loop, while the boot CPU waits with interrupts on. panic stops the other
+// CPUs before its report (native_stop_other_cpus, with "debug" it prints
+// the online mask it left: only the panicking CPU), and there is one
+// report. internal/boottest TestSmpPanic reads the console.
+func Test_smp_panic(t *kunit.Kunit) {
+	cpu := 2
+	if !cpumask.Cpu_online(cpu) {
+		t.Errorf("CPU %d is not online (boot with -smp 3 or more)", printk.Int(cpu))
+		return
+	}
+	if !Run_on_idle_cpu(cpu, smp_panic_fn, 0) {
+		t.Errorf("CPU %d did not take the work", printk.Int(cpu))
+		return
+	}
+	// The boot CPU waits here until CPU 2's panic stops it: it never
+	// returns. A bounded wait, so that a panic that never comes fails.
+	deadline := asm.Rdtsc() + 10000*tsc.Tsc_khz
+	for asm.Rdtsc() < deadline {
+		asm.Native_safe_halt()
+	}
+	t.Errorf("CPU %d's panic did not stop the boot CPU in 10 s", printk.Int(cpu))
+}
+
+func smp_panic_fn(uintptr) {
+	kernel.Panic("smp_panic: deliberate panic on CPU %d", printk.Int(asm.Smp_processor_id()))
 }

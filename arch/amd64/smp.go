@@ -82,6 +82,8 @@ func native_stop_other_cpus() {
 	}
 	if n := cpumask.Num_online_cpus(); n > 1 {
 		printk.Pr_emerg("smp: failed to stop secondary CPUs: online mask %#x\n", printk.Int(cpumask.Cpu_online_mask.Bits()))
+	} else {
+		printk.Pr_debug("smp: stopped the other CPUs: online mask %#x (CPU %d)\n", printk.Int(cpumask.Cpu_online_mask.Bits()), printk.Int(asm.Smp_processor_id()))
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 	q "gokern/internal/qemutest"
 )
 
-// TestSmp boots 1, 2 and 4 CPUs, and 4 with maxcpus=2, maxcpus=0, nosmp
-// and a maxcpus= that is not a number: the smp_cpus selftest checks the
+// TestSmp boots 1, 2, 4 and 8 CPUs, 4 with maxcpus=2, maxcpus=0, nosmp
+// and a maxcpus= that is not a number, and 10, more than NR_CPUS (8): the smp_cpus selftest checks the
 // state each AP left (online mask, APIC ID, GS base and CPU number, GDT,
 // TSS, stacks, idle loop), the percpu selftest that each CPU reaches its
 // own copy of a per-CPU variable through GS, and the log has Linux's lines
@@ -29,6 +29,9 @@ func TestSmp(t *testing.T) {
 		{4, "maxcpus=0", 1, 1, ""},
 		{4, "nosmp", 1, 1, ""},
 		{2, "maxcpus=banana", 2, 2, "maxcpus=banana: not a number of CPUs: ignored"},
+		{8, "", 8, 8, ""},
+		// More CPUs than NR_CPUS (8): reported, and capped.
+		{10, "", 8, 8, "smpboot: 10 Processors exceeds NR_CPUS limit of 8"},
 	} {
 		c := c
 		t.Run(fmt.Sprintf("smp%d/%s", c.smp, c.append), func(t *testing.T) {
@@ -76,8 +79,24 @@ func TestSmpIPI(t *testing.T) {
 			for cpu := 1; cpu < smp; cpu++ {
 				mustContain(t, r, fmt.Sprintf("cpu %d entering synchronize_all_slaves", cpu), fmt.Sprintf("cpu %d leaving synchronize_all_slaves", cpu))
 			}
-			// A call to a CPU that is not online is refused.
-			mustContain(t, r, fmt.Sprintf("smp_call_function_single: CPU %d is not online", smp))
+			// A call, or a bare IPI, to a CPU that is not online is
+			// refused, with a message.
+			mustContain(t, r, fmt.Sprintf("smp_call_function_single: CPU %d is not online", smp),
+				fmt.Sprintf("IPI: vector 0xfd to CPU %d, which is not online: not sent", smp))
 		})
+	}
+}
+
+// TestSmpPanic: CPU 2 panics while the boot CPU waits (selftest
+// smp_panic): the other CPUs are stopped first (the online mask left has
+// only CPU 2), the report comes once, from CPU 2, and QEMU exits with the
+// failure code.
+func TestSmpPanic(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{SMP: 4, Append: "debug selftest=smp_panic"})
+	mustExit(t, r, q.ExitFailure)
+	mustContain(t, r, "smp: stopped the other CPUs: online mask 0x4 (CPU 2)", "Kernel panic - not syncing: smp_panic: deliberate panic on CPU 2")
+	if n := strings.Count(r.Output, "Kernel panic - not syncing"); n != 1 {
+		t.Errorf("%d panic reports, want 1\n%s", n, r.Output)
 	}
 }
