@@ -9,6 +9,7 @@ import (
 	"gokern/arch/amd64/tsc"
 	"gokern/kernel"
 	"gokern/kernel/cpumask"
+	"gokern/kernel/sched"
 	"gokern/kernel/smp"
 	"gokern/kernel/time"
 	"gokern/kunit"
@@ -46,6 +47,19 @@ func Test_smp_cpus(t *kunit.Kunit) {
 			continue
 		}
 		p := asm.Per_cpu_ptr(asm.Pcpu_hot, cpu)
+		// Its idle task (fork_idle), current on it, on its task stack.
+		rq := sched.Cpu_rq(cpu)
+		if idle := rq.Idle; idle == nil || rq.Curr != idle || p.Current_task != uintptrOf(idle) || idle.Flags&sched.PF_IDLE == 0 ||
+			idle.Pid != 0 || int(idle.Cpu) != cpu || idle.Stack != p.Stacks[asm.STACK_TYPE_TASK].Begin {
+			t.Errorf("CPU %d: no idle task of its own current (rq idle %#x, curr %#x, current_task %#x)", printk.Int(cpu),
+				printk.Int(uintptrOf(rq.Idle)), printk.Int(uintptrOf(rq.Curr)), printk.Int(p.Current_task))
+		} else {
+			var want [16]byte
+			n := printk.Snprintf(want[:], "swapper/%d", printk.Int(cpu))
+			if idle.Name() != string(want[:n]) {
+				t.Errorf("CPU %d: idle task %s, want %s", printk.Int(cpu), printk.Str(idle.Name()), printk.Bytes(want[:n]))
+			}
+		}
 		if Cpu_callin_apicid[cpu] != apic.X86_cpu_to_apicid[cpu] {
 			t.Errorf("CPU %d: APIC ID %#x, the tables say %#x", printk.Int(cpu), printk.Int(Cpu_callin_apicid[cpu]), printk.Int(apic.X86_cpu_to_apicid[cpu]))
 		}
@@ -369,7 +383,12 @@ func Test_smp_tick(t *kunit.Kunit) {
 		t.Errorf("no local APIC timer tick on the boot CPU")
 		return
 	}
-	var loc0 [asm.NR_CPUS]uint64
+	var loc0, idle0 [asm.NR_CPUS]uint64
+	for cpu := 1; cpu < cpumask.Nr_cpu_ids; cpu++ {
+		if idle := sched.Cpu_rq(cpu).Idle; idle != nil {
+			idle0[cpu] = atomic.LoadUint64(&idle.Sum_exec_ticks)
+		}
+	}
 	f := asm.Arch_local_irq_save()
 	j0 := time.Get_jiffies_64()
 	for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
@@ -399,6 +418,10 @@ func Test_smp_tick(t *kunit.Kunit) {
 		n := apic.Apic_timer_irqs(cpu) - loc0[cpu]
 		if n < 3 {
 			t.Errorf("CPU %d: %d local timer interrupts in 2 s, want a tick of its own", printk.Int(cpu), printk.Int(n))
+		}
+		// The scheduler's tick ran there too, on the AP's idle task.
+		if idle := sched.Cpu_rq(cpu).Idle; cpu > 0 && (idle == nil || atomic.LoadUint64(&idle.Sum_exec_ticks) == idle0[cpu]) {
+			t.Errorf("CPU %d: its idle task took no scheduler tick", printk.Int(cpu))
 		}
 		printk.Pr_info("smp_tick: CPU %d: %d ticks (LOC %d) while jiffies moved %d\n", printk.Int(cpu), printk.Int(n),
 			printk.Int(apic.Apic_timer_irqs(cpu)), printk.Int(j1-j0))

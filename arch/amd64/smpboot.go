@@ -9,6 +9,7 @@ import (
 	"gokern/arch/amd64/tsc"
 	"gokern/cmdline"
 	"gokern/kernel/cpumask"
+	"gokern/kernel/sched"
 	"gokern/mm"
 	"gokern/printk"
 	"gokern/traps"
@@ -210,6 +211,12 @@ func do_boot_cpu(cpu int, start_eip uint64) int {
 	p.Cpu_number = cpu
 	g := &ap_g[cpu]
 	setup_stacks_at(p, base, AP_TASK_STACK_SIZE, &g.task, &g.irq, &g.estack, false)
+	// Its idle task, on its task stack (Linux idle_threads_init →
+	// fork_idle, before do_boot_cpu); once only, for a CPU woken again.
+	if sched.Cpu_rq(cpu).Idle == nil && sched.Fork_idle(cpu, &p.Stacks[asm.STACK_TYPE_TASK]) == nil {
+		printk.Pr_err("smpboot: no memory for CPU#%d's idle task\n", printk.Int(cpu))
+		return -1
+	}
 	smpboot_control = smpboot_ctl{
 		cr3:   uintptr(asm.Read_cr3()),
 		stack: p.Top_of_stack,
@@ -250,6 +257,8 @@ func do_boot_cpu(cpu int, start_eip uint64) int {
 func start_secondary() {
 	cpu := smpboot_control.cpu
 	cpu_init_secondary(cpu)
+	// From here current is this CPU's idle task, swapper/cpu.
+	sched.Idle_task_start()
 	apic.Setup_local_APIC_secondary()
 	// Its own tick (Linux setup_secondary_APIC_clock), counted in its own
 	// irq_stat (the LOC row).
@@ -292,6 +301,11 @@ func cpu_startup_entry_secondary() {
 			asm.Native_irq_enable()
 			idle_work_fn[cpu](idle_work_arg[cpu])
 			idle_work_pending[cpu].Store(false)
+			continue
+		}
+		if sched.Need_resched() {
+			asm.Native_irq_enable()
+			sched.Schedule_idle()
 			continue
 		}
 		// STI;HLT: an interrupt between the check and the HLT still

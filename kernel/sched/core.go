@@ -171,8 +171,8 @@ func Scheduler_tick() {
 	}
 	rq := this_rq()
 	if rq.Curr == nil {
-		// A CPU with no idle task of its own yet (the APs: the smp work
-		// gives them one with fork_idle).
+		// A CPU with no idle task of its own (an AP whose Fork_idle
+		// failed).
 		return
 	}
 	rq.Clock_ticks++
@@ -466,6 +466,39 @@ func Init_idle(t *Task_struct, cpu int) {
 		p.Current_task = uintptr(unsafe.Pointer(t))
 		p.Task_stack = task_stack_info(t)
 	}
+}
+
+// Fork_idle makes cpu's idle task, swapper/cpu, pid 0, for an AP about to
+// start: its flow will run on the stack s, with s's g (Linux fork_idle,
+// from idle_threads_init: copy_process, then init_idle). The AP makes it
+// current with Idle_task_start.
+func Fork_idle(cpu int, s *asm.Stack_info) *Task_struct {
+	t := task_struct_cachep.Zalloc(mm.GFP_KERNEL)
+	if t == nil {
+		return nil
+	}
+	t.Stack, t.Stack_size, t.G_ptr = s.Begin, s.End-s.Begin, s.G
+	t.Thread.Sp0 = s.End
+	t.Active_mm = &mm.Init_mm
+	t.Time_slice = RR_TIMESLICE
+	mm.INIT_LIST_HEAD(&t.Tasks)
+	mm.INIT_LIST_HEAD(&t.Run_list)
+	Init_completion(&t.Exited)
+	Init_idle(t, cpu)
+	return t
+}
+
+// Idle_task_start is an AP's first step in the scheduler: its idle task
+// (Fork_idle) becomes the current task (Linux: start_secondary already
+// runs as it, current being set by do_boot_cpu).
+func Idle_task_start() {
+	t := this_rq().Idle
+	if t == nil {
+		return
+	}
+	p := asm.This_cpu()
+	p.Current_task = uintptr(unsafe.Pointer(t))
+	p.Task_stack = task_stack_info(t)
 }
 
 // Schedule_idle is the idle loop's schedule (Linux schedule_idle).
