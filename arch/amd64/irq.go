@@ -76,16 +76,16 @@ func ack_bad_irq(vector uint8) {
 	traps.Unexpected_irq(uint64(vector))
 }
 
-// show_percpu_row prints one per-CPU counter as a /proc/interrupts row:
-// its name, each online CPU's count, what it counts.
-func show_percpu_row(name string, v asm.Ptr[uint64], what string) {
-	printk.Pr_info("%s:", printk.Str(name))
-	for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
+// percpu_columns formats one per-CPU counter as the columns of a
+// /proc/interrupts row: each online CPU's count, 11 characters each.
+func percpu_columns(buf []byte, v asm.Ptr[uint64]) []byte {
+	n := 0
+	for cpu := 0; cpu < cpumask.Nr_cpu_ids && n < len(buf); cpu++ {
 		if cpumask.Cpu_online(cpu) {
-			printk.Pr_cont(" %10d", printk.Int(asm.Per_cpu_read(v, cpu)))
+			n += printk.Snprintf(buf[n:], " %10d", printk.Int(asm.Per_cpu_read(v, cpu)))
 		}
 	}
-	printk.Pr_cont("   %s\n", printk.Str(what))
+	return buf[:min(n, len(buf))]
 }
 
 // arch_show_interrupts prints the rows of the system vectors and every
@@ -93,10 +93,11 @@ func show_percpu_row(name string, v asm.Ptr[uint64], what string) {
 func arch_show_interrupts() {
 	// The per-CPU rows, one column per online CPU (Linux
 	// arch_show_interrupts: irq_stats(j)->apic_timer_irqs, ...).
-	show_percpu_row("LOC", asm.Irq_stat_loc, "Local timer interrupts")
-	show_percpu_row("RES", asm.Irq_stat_resched, "Rescheduling interrupts")
-	show_percpu_row("CAL", asm.Irq_stat_call, "Function call interrupts")
-	show_percpu_row("TLB", asm.Irq_stat_tlb, "TLB shootdowns")
+	var cols [11 * asm.NR_CPUS]byte
+	printk.Pr_info("LOC:%s   Local timer interrupts\n", printk.Bytes(percpu_columns(cols[:], asm.Irq_stat_loc)))
+	printk.Pr_info("RES:%s   Rescheduling interrupts\n", printk.Bytes(percpu_columns(cols[:], asm.Irq_stat_resched)))
+	printk.Pr_info("CAL:%s   Function call interrupts\n", printk.Bytes(percpu_columns(cols[:], asm.Irq_stat_call)))
+	printk.Pr_info("TLB:%s   TLB shootdowns\n", printk.Bytes(percpu_columns(cols[:], asm.Irq_stat_tlb)))
 	printk.Pr_info("SPU: %10d   Spurious interrupts\n", printk.Int(apic.Irq_spurious_count))
 	printk.Pr_info("ERR: %10d   APIC errors, and interrupts on vectors nothing was set up for: %d\n",
 		printk.Int(apic.Irq_err_count), printk.Int(Irq_bad_count))
