@@ -1,6 +1,8 @@
 package amd64
 
 import (
+	"sync/atomic"
+
 	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
 	"gokern/kernel/cpumask"
@@ -40,7 +42,9 @@ func Get_irq_regs() *asm.PtRegs { return asm.This_cpu_read(asm.Irq_regs) }
 // reported (ack_bad_irq).
 func dispatchInterrupt(regs *asm.PtRegs) {
 	vector := uint8(regs.Vector)
-	Vector_count[vector]++
+	// Every CPU counts here (one word per vector for all of them): an
+	// atomic add, or two CPUs' ticks would lose counts.
+	atomic.AddUint64(&Vector_count[vector], 1)
 	old := asm.This_cpu_read(asm.Irq_regs)
 	asm.This_cpu_write(asm.Irq_regs, regs)
 	switch vector {
