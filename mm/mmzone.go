@@ -198,11 +198,12 @@ func High_wmark_pages(z *Zone) uint64 { return z.Watermark[WMARK_HIGH] }
 // drives the allocators, and CLI is not for user space.
 var Smp bool
 
-// spin_lock_irqsave and spin_unlock_irqrestore are asm.Spinlock_t's when
-// Smp, nothing otherwise (Linux spin_lock_irqsave, spin_unlock_irqrestore).
+// lockIrqsave and unlockIrqrestore are asm.Spinlock_t's Spin_lock_irqsave
+// and Spin_unlock_irqrestore when Smp, nothing otherwise (gokern-only
+// names: Linux's spin_lock_irqsave belongs to asm).
 //
 //go:nosplit
-func spin_lock_irqsave(l *asm.Spinlock_t, ip uintptr) uint64 {
+func lockIrqsave(l *asm.Spinlock_t, ip uintptr) uint64 {
 	if !Smp {
 		return 0
 	}
@@ -210,33 +211,33 @@ func spin_lock_irqsave(l *asm.Spinlock_t, ip uintptr) uint64 {
 }
 
 //go:nosplit
-func spin_unlock_irqrestore(l *asm.Spinlock_t, flags uint64) {
+func unlockIrqrestore(l *asm.Spinlock_t, flags uint64) {
 	if Smp {
 		l.Spin_unlock_irqrestore(flags)
 	}
 }
 
-// spin_lock and spin_unlock take and release l with interrupts as they
-// are (Linux spin_lock, spin_unlock); nothing in host tests.
-func spin_lock(l *asm.Spinlock_t, ip uintptr) {
+// lockSpin and unlockSpin take and release l with interrupts as they are
+// (Linux spin_lock, spin_unlock); nothing in host tests.
+func lockSpin(l *asm.Spinlock_t, ip uintptr) {
 	if Smp {
 		l.Spin_lock(ip)
 	}
 }
 
-func spin_unlock(l *asm.Spinlock_t) {
+func unlockSpin(l *asm.Spinlock_t) {
 	if Smp {
 		l.Spin_unlock()
 	}
 }
 
-// local_irq_save and local_irq_restore keep this CPU's per-CPU lists
+// irqSave and irqRestore keep this CPU's per-CPU lists
 // (slab's array_cache, the quicklists) to itself: no interrupt handler on
 // this CPU, and no other task, touches them meanwhile (Linux
 // local_irq_save in slab_alloc, get_cpu_var in quicklist_alloc).
 //
 //go:nosplit
-func local_irq_save() uint64 {
+func irqSave() uint64 {
 	if !Smp {
 		return 0
 	}
@@ -244,16 +245,16 @@ func local_irq_save() uint64 {
 }
 
 //go:nosplit
-func local_irq_restore(flags uint64) {
+func irqRestore(flags uint64) {
 	if Smp {
 		asm.Arch_local_irq_restore(flags)
 	}
 }
 
-// smp_processor_id is this CPU's number; 0 in host tests.
+// thisCPU is this CPU's number (smp_processor_id); 0 in host tests.
 //
 //go:nosplit
-func smp_processor_id() int {
+func thisCPU() int {
 	if !Smp {
 		return 0
 	}
@@ -264,5 +265,5 @@ func smp_processor_id() int {
 // an array_cache for each).
 func Setup_smp(nr_cpus int) {
 	Smp = true
-	nr_cpu_ids = max(min(nr_cpus, asm.NR_CPUS), 1)
+	slabNrCPUs = max(min(nr_cpus, asm.NR_CPUS), 1)
 }

@@ -168,9 +168,9 @@ func take_from_free_area(zone *Zone, order uint) *Page {
 // rmqueue_buddy); a block whose pages are in a bad state is reported and
 // left out, and another one taken.
 func rmqueue(zone *Zone, order uint, ip uintptr) *Page {
-	flags := spin_lock_irqsave(&zone.Lock, ip)
+	flags := lockIrqsave(&zone.Lock, ip)
 	p := rmqueue_buddy(zone, order, ip)
-	spin_unlock_irqrestore(&zone.Lock, flags)
+	unlockIrqrestore(&zone.Lock, flags)
 	return p
 }
 
@@ -489,10 +489,10 @@ func freePages(p *Page, order uint, ip uintptr) {
 		return
 	}
 	zone := Page_zone(p)
-	flags := spin_lock_irqsave(&zone.Lock, ip)
+	flags := lockIrqsave(&zone.Lock, ip)
 	zone.Allocated_pages -= 1 << order
 	X__free_one_page(p, pfn, zone, order, 0)
-	spin_unlock_irqrestore(&zone.Lock, flags)
+	unlockIrqrestore(&zone.Lock, flags)
 }
 
 // free_pages_prepare checks a block about to be freed and clears what its

@@ -67,17 +67,17 @@ func qlink(p uintptr) *uintptr { return (*uintptr)(unsafe.Add(nil, p)) }
 // Quicklist_alloc returns a zeroed page from list nr, or from the buddy
 // allocator (gfp|__GFP_ZERO) when the list is empty; 0 if there is none.
 func Quicklist_alloc(nr int, gfp Gfp) uintptr {
-	flags := local_irq_save()
-	q := &quicklist[smp_processor_id()][nr]
+	flags := irqSave()
+	q := &quicklist[thisCPU()][nr]
 	if p := q.Page; p != 0 {
 		q.Page = *qlink(p)
 		*qlink(p) = 0
 		q.Nr_pages--
-		local_irq_restore(flags)
+		irqRestore(flags)
 		atomic.AddUint64(&QuicklistHits, 1)
 		return p
 	}
-	local_irq_restore(flags)
+	irqRestore(flags)
 	atomic.AddUint64(&QuicklistMisses, 1)
 	p := allocPages(gfp|X__GFP_ZERO, 0, 0)
 	if p == nil {
@@ -101,13 +101,13 @@ func Quicklist_free(nr int, pp uintptr) {
 			break
 		}
 	}
-	flags := local_irq_save()
-	q := &quicklist[smp_processor_id()][nr]
+	flags := irqSave()
+	q := &quicklist[thisCPU()][nr]
 	*qlink(pp) = q.Page
 	q.Page = pp
 	q.Nr_pages++
-	quicklist_trim(q, QUICKLIST_MIN, QUICKLIST_MAX_FREE)
-	local_irq_restore(flags)
+	trimQuicklist(q, QUICKLIST_MIN, QUICKLIST_MAX_FREE)
+	irqRestore(flags)
 }
 
 // max_pages is how many pages list nr may keep: a sixteenth of the node's
@@ -119,13 +119,13 @@ func max_pages(min_pages uint64) uint64 {
 // Quicklist_trim gives pages above the limit back to the buddy allocator,
 // at most max_free per call (Linux quicklist_trim).
 func Quicklist_trim(nr int, min_pages, max_free uint64) {
-	flags := local_irq_save()
-	quicklist_trim(&quicklist[smp_processor_id()][nr], min_pages, max_free)
-	local_irq_restore(flags)
+	flags := irqSave()
+	trimQuicklist(&quicklist[thisCPU()][nr], min_pages, max_free)
+	irqRestore(flags)
 }
 
-// quicklist_trim trims this CPU's list q, interrupts off.
-func quicklist_trim(q *Quicklist, min_pages, max_free uint64) {
+// trimQuicklist trims this CPU's list q, interrupts off.
+func trimQuicklist(q *Quicklist, min_pages, max_free uint64) {
 	if q.Nr_pages <= min_pages {
 		return
 	}

@@ -119,9 +119,9 @@ const (
 // ARCH_SLAB_MINALIGN: every object is aligned to at least a word.
 const ARCH_SLAB_MINALIGN = 8
 
-// nr_cpu_ids: the CPUs slab keeps arrays for (Setup_smp sets it; 1 in
+// slabNrCPUs: the CPUs slab keeps arrays for (Setup_smp sets it; 1 in
 // host tests).
-var nr_cpu_ids = 1
+var slabNrCPUs = 1
 
 // ArrayCache is struct array_cache: one CPU's stack of free objects in
 // front of the node lists. Entry[:Avail] are the objects, the last pushed
@@ -482,7 +482,7 @@ func init_cache_node(c *KmemCache) {
 	INIT_LIST_HEAD(&n.Slabs_partial)
 	INIT_LIST_HEAD(&n.Slabs_full)
 	INIT_LIST_HEAD(&n.Slabs_free)
-	n.Free_limit = uint64(1+nr_cpu_ids)*uint64(c.Batchcount) + uint64(c.Num)
+	n.Free_limit = uint64(1+slabNrCPUs)*uint64(c.Batchcount) + uint64(c.Num)
 }
 
 // setup_cpu_cache gives a new cache its per-CPU array: the real one once
@@ -532,7 +532,7 @@ func Do_tune_cpucache(c *KmemCache, limit, batchcount uint32) bool {
 	} else {
 		batchcount = max(min(batchcount, limit), 1)
 		size := uint64(unsafe.Sizeof(ArrayCache{})) + uint64(limit)*8
-		for cpu := 0; cpu < nr_cpu_ids; cpu++ {
+		for cpu := 0; cpu < slabNrCPUs; cpu++ {
 			p := kmallocNode(size, GFP_KERNEL, 0)
 			if p == nil {
 				for _, ac := range acs[:cpu] {
@@ -553,14 +553,14 @@ func Do_tune_cpucache(c *KmemCache, limit, batchcount uint32) bool {
 	// gokern swaps them all from here, which is safe while no other CPU
 	// allocates from the cache: at its creation, and in kmem_cache_init_late
 	// before the other CPUs start.
-	flags := local_irq_save()
+	flags := irqSave()
 	old := c.Cpu_cache
 	c.Cpu_cache, c.Limit, c.Batchcount = acs, limit, batchcount
-	local_irq_restore(flags)
+	irqRestore(flags)
 	n := &c.Node[0]
-	flags = spin_lock_irqsave(&n.List_lock, 0)
-	n.Free_limit = uint64(1+nr_cpu_ids)*uint64(batchcount) + uint64(c.Num)
-	spin_unlock_irqrestore(&n.List_lock, flags)
+	flags = lockIrqsave(&n.List_lock, 0)
+	n.Free_limit = uint64(1+slabNrCPUs)*uint64(batchcount) + uint64(c.Num)
+	unlockIrqrestore(&n.List_lock, flags)
 	for _, ac := range old {
 		if ac == nil {
 			continue
@@ -579,7 +579,7 @@ func Do_tune_cpucache(c *KmemCache, limit, batchcount uint32) bool {
 //
 //go:nosplit
 func cpu_cache_get(c *KmemCache) *ArrayCache {
-	if ac := c.Cpu_cache[smp_processor_id()]; ac != nil {
+	if ac := c.Cpu_cache[thisCPU()]; ac != nil {
 		return ac
 	}
 	return &no_array
@@ -779,9 +779,9 @@ func take_from_slab(c *KmemCache, n *KmemCacheNode, s *Slab, ac *ArrayCache, wan
 // cache_alloc_refill). A cache without array takes one object directly.
 func cache_alloc_refill(c *KmemCache, gfp Gfp, ip uintptr) uintptr {
 	n := &c.Node[0]
-	flags := spin_lock_irqsave(&n.List_lock, ip)
+	flags := lockIrqsave(&n.List_lock, ip)
 	obj := cache_alloc_refill_locked(c, n, gfp, ip)
-	spin_unlock_irqrestore(&n.List_lock, flags)
+	unlockIrqrestore(&n.List_lock, flags)
 	return obj
 }
 
@@ -832,8 +832,13 @@ func cache_alloc_refill_locked(c *KmemCache, n *KmemCacheNode, gfp Gfp, ip uintp
 // buddy allocator (Linux free_block, slabs_destroy).
 func free_block(c *KmemCache, objs []uintptr) {
 	n := &c.Node[0]
-	flags := spin_lock_irqsave(&n.List_lock, 0)
-	defer spin_unlock_irqrestore(&n.List_lock, flags)
+	flags := lockIrqsave(&n.List_lock, 0)
+	free_block_locked(c, n, objs)
+	unlockIrqrestore(&n.List_lock, flags)
+}
+
+// free_block_locked is free_block under the node's list_lock.
+func free_block_locked(c *KmemCache, n *KmemCacheNode, objs []uintptr) {
 	for _, obj := range objs {
 		s := page_slab(Virt_to_page(obj))
 		idx, _ := obj_to_index(c, s, obj)
@@ -871,8 +876,7 @@ func cache_flusharray(c *KmemCache, ac *ArrayCache) {
 // and returns how many.
 func drain_freelist(c *KmemCache) uint64 {
 	n := &c.Node[0]
-	flags := spin_lock_irqsave(&n.List_lock, 0)
-	defer spin_unlock_irqrestore(&n.List_lock, flags)
+	flags := lockIrqsave(&n.List_lock, 0)
 	nr := uint64(0)
 	for !List_empty(&n.Slabs_free) {
 		s := slabOf(n.Slabs_free.Prev)
@@ -883,6 +887,7 @@ func drain_freelist(c *KmemCache) uint64 {
 		slab_destroy(c, s)
 		nr++
 	}
+	unlockIrqrestore(&n.List_lock, flags)
 	return nr
 }
 
@@ -890,7 +895,7 @@ func drain_freelist(c *KmemCache) uint64 {
 // ____cache_alloc): the fast path pops the per-CPU array; an empty array
 // is refilled from the lists.
 func slab_alloc(c *KmemCache, gfp Gfp, ip uintptr) unsafe.Pointer {
-	flags := local_irq_save()
+	flags := irqSave()
 	ac := cpu_cache_get(c)
 	var obj uintptr
 	if ac.Avail != 0 {
@@ -898,11 +903,11 @@ func slab_alloc(c *KmemCache, gfp Gfp, ip uintptr) unsafe.Pointer {
 		ac.Avail--
 		obj = ac.Entry[ac.Avail]
 	} else if obj = cache_alloc_refill(c, gfp, ip); obj == 0 {
-		local_irq_restore(flags)
+		irqRestore(flags)
 		atomic.AddUint64(&c.Errors, 1)
 		return nil
 	}
-	local_irq_restore(flags)
+	irqRestore(flags)
 	atomic.AddUint64(&c.Num_allocations, 1)
 	if c.Flags&SLAB_DEBUG_FLAGS != 0 {
 		alloc_debug_processing(c, obj, ip)
@@ -921,7 +926,7 @@ func slab_free(c *KmemCache, obj uintptr, ip uintptr) {
 		return
 	}
 	atomic.AddUint64(&c.Num_frees, 1)
-	flags := local_irq_save()
+	flags := irqSave()
 	ac := cpu_cache_get(c)
 	switch {
 	case ac.Avail < ac.Limit:
@@ -929,14 +934,14 @@ func slab_free(c *KmemCache, obj uintptr, ip uintptr) {
 		var one [1]uintptr
 		one[0] = obj
 		free_block(c, one[:])
-		local_irq_restore(flags)
+		irqRestore(flags)
 		return
 	default:
 		cache_flusharray(c, ac)
 	}
 	ac.Entry[ac.Avail] = obj
 	ac.Avail++
-	local_irq_restore(flags)
+	irqRestore(flags)
 }
 
 // Kmem_cache_shrink empties the per-CPU array and gives every free slab
@@ -951,9 +956,9 @@ func Kmem_cache_shrink(c *KmemCache) int {
 			// Linux drains each CPU's array on that CPU (on_each_cpu);
 			// like Do_tune_cpucache, this is for a cache the other CPUs
 			// are not using meanwhile.
-			flags := local_irq_save()
+			flags := irqSave()
 			drain_array(c, ac)
-			local_irq_restore(flags)
+			irqRestore(flags)
 		}
 	}
 	drain_freelist(c)

@@ -134,7 +134,7 @@ func Kmem_cache_init() {
 	Slab_state = UP
 	printk.Pr_info("SLAB: HWalign=%d, Order=%u-%u, MinObjects=%u, CPUs=%u, Nodes=%u\n",
 		printk.Int(asm.L1_CACHE_BYTES), printk.Int(0), printk.Int(Slub_max_order), printk.Int(4*(1+1)),
-		printk.Int(nr_cpu_ids), printk.Int(nr_node_ids))
+		printk.Int(slabNrCPUs), printk.Int(nr_node_ids))
 }
 
 // Kmem_cache_init_late gives every cache its real per-CPU array, now that

@@ -125,9 +125,9 @@ func Is_vmalloc_addr(x unsafe.Pointer) bool {
 // find_vmap_area returns the area holding addr, or nil (Linux
 // __find_vmap_area).
 func find_vmap_area(addr uintptr) *VmapArea {
-	flags := spin_lock_irqsave(&vmap_area_lock, 0)
+	flags := lockIrqsave(&vmap_area_lock, 0)
 	va := __find_vmap_area(addr)
-	spin_unlock_irqrestore(&vmap_area_lock, flags)
+	unlockIrqrestore(&vmap_area_lock, flags)
 	return va
 }
 
@@ -183,7 +183,7 @@ func alloc_vmap_area(size, align uint64, vstart, vend uintptr, gfp Gfp, ip uintp
 		return nil
 	}
 	alignUp := func(a uintptr) uintptr { return (a + uintptr(align) - 1) &^ (uintptr(align) - 1) }
-	flags := spin_lock_irqsave(&vmap_area_lock, ip)
+	flags := lockIrqsave(&vmap_area_lock, ip)
 	addr := alignUp(vstart)
 	for n := rbtree.Rb_first(&vmap_area_root); n != nil; n = rbtree.Rb_next(n) {
 		tmp := vaOf(n)
@@ -196,14 +196,14 @@ func alloc_vmap_area(size, align uint64, vstart, vend uintptr, gfp Gfp, ip uintp
 		addr = alignUp(tmp.Va_end)
 	}
 	if addr < vstart || addr+uintptr(size) > vend || addr+uintptr(size) <= addr {
-		spin_unlock_irqrestore(&vmap_area_lock, flags)
+		unlockIrqrestore(&vmap_area_lock, flags)
 		printk.Pr_warn("vmap allocation for size %lu failed: use vmalloc=<size> to increase size\n", printk.Int(size))
 		slab_free(vmap_area_cachep, uintptr(unsafe.Pointer(va)), ip)
 		return nil
 	}
 	*va = VmapArea{Va_start: addr, Va_end: addr + uintptr(size)}
 	ok := insert_vmap_area(va)
-	spin_unlock_irqrestore(&vmap_area_lock, flags)
+	unlockIrqrestore(&vmap_area_lock, flags)
 	if !ok {
 		printk.Pr_err("BUG: vmalloc: area %p-%p overlaps one in use\n", printk.Int(va.Va_start), printk.Int(va.Va_end))
 		slab_free(vmap_area_cachep, uintptr(unsafe.Pointer(va)), ip)
@@ -214,9 +214,9 @@ func alloc_vmap_area(size, align uint64, vstart, vend uintptr, gfp Gfp, ip uintp
 
 // free_vmap_area unlinks an area and frees it.
 func free_vmap_area(va *VmapArea, ip uintptr) {
-	flags := spin_lock_irqsave(&vmap_area_lock, ip)
+	flags := lockIrqsave(&vmap_area_lock, ip)
 	rbtree.Rb_erase(&va.Rb_node, &vmap_area_root)
-	spin_unlock_irqrestore(&vmap_area_lock, flags)
+	unlockIrqrestore(&vmap_area_lock, flags)
 	slab_free(vmap_area_cachep, uintptr(unsafe.Pointer(va)), ip)
 }
 
@@ -261,8 +261,15 @@ func pgd_kernel() paging.PhysAddr { return Init_mm.Pgd }
 // 4 KiB entries, tables from the quicklist (paging's PgtableAlloc hook,
 // which a nil allocator means). On failure nothing stays mapped.
 func vmap_pages_range(addr uintptr, pages []*Page, prot paging.PgProt) bool {
-	spin_lock(&init_mm_page_table_lock, 0)
-	defer spin_unlock(&init_mm_page_table_lock)
+	lockSpin(&init_mm_page_table_lock, 0)
+	ok := vmap_pages_range_locked(addr, pages, prot)
+	unlockSpin(&init_mm_page_table_lock)
+	return ok
+}
+
+// vmap_pages_range_locked is vmap_pages_range under init_mm's page-table
+// lock.
+func vmap_pages_range_locked(addr uintptr, pages []*Page, prot paging.PgProt) bool {
 	for i := 0; i < len(pages); {
 		j := i + 1
 		for j < len(pages) && Page_to_pfn(pages[j]) == Page_to_pfn(pages[j-1])+1 {
@@ -485,12 +492,12 @@ func remove_vm_area_free(area *VmStruct, ip uintptr) {
 func __vunmap(area *VmStruct, mapped bool, ip uintptr) {
 	va := find_vmap_area(area.Addr)
 	end := area.Addr + uintptr(get_vm_area_size(area))
-	spin_lock(&init_mm_page_table_lock, ip)
+	lockSpin(&init_mm_page_table_lock, ip)
 	if mapped {
 		vunmap_range(area.Addr, end)
 	}
 	flushTlbKernelRange(area.Addr, end)
-	spin_unlock(&init_mm_page_table_lock)
+	unlockSpin(&init_mm_page_table_lock)
 	if va != nil {
 		free_vmap_area(va, ip)
 	}

@@ -103,7 +103,7 @@ func Test_gdt_tss(t *kunit.Kunit) {
 	}
 	// GS base = this CPU's per-CPU area, pcpu_hot at its offset 0, and no
 	// longer the static first unit once setup_per_cpu_areas ran.
-	first, _ := asm.Pcpu_first_unit()
+	first, _ := asm.Pcpu_first_unit_base()
 	if gs := asm.Rdmsrl(asm.MSR_GS_BASE); gs != uint64(asm.X__per_cpu_offset[cpu]) || p != asm.Per_cpu_ptr(asm.Pcpu_hot, cpu) ||
 		p.This_cpu_off != uintptrOf(p) || uintptr(gs) == first {
 		t.Errorf("GS base %#x, want per_cpu_offset(%d) %#x (the static first unit is %#x)", printk.Int(gs), printk.Int(cpu),

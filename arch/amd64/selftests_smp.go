@@ -338,7 +338,7 @@ func Test_percpu(t *kunit.Kunit) {
 	if percpu_test_var.Offset() == 0 {
 		percpu_test_var = asm.Alloc_percpu[uint64]()
 	}
-	first, _ := asm.Pcpu_first_unit()
+	first, _ := asm.Pcpu_first_unit_base()
 	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
 		smp_seen[cpu].Store(0)
 		base := asm.X__per_cpu_offset[cpu]

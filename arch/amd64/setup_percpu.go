@@ -27,7 +27,7 @@ func Setup_per_cpu_areas() {
 		cpumask.Nr_cpu_ids = 1
 		return
 	}
-	first, used := asm.Pcpu_first_unit()
+	first, used := asm.Pcpu_first_unit_base()
 	base := uintptrOf(&area[0])
 	flags := asm.Arch_local_irq_save()
 	copy(asm.Pcpu_unit(base)[:used], asm.Pcpu_unit(first)[:used])

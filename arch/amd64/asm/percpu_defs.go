@@ -97,9 +97,9 @@ var (
 //go:nosplit
 func Pcpu_first_unit_init() { X__per_cpu_offset[0] = uintptr(unsafe.Pointer(&pcpu_first_unit)) }
 
-// Pcpu_first_unit is the static area's base and the bytes in use in it
+// Pcpu_first_unit_base is the static area's base and the bytes in use in it
 // (setup_per_cpu_areas copies them into the boot CPU's new area).
-func Pcpu_first_unit() (base, used uintptr) {
+func Pcpu_first_unit_base() (base, used uintptr) {
 	return uintptr(unsafe.Pointer(&pcpu_first_unit)), pcpu_dyn_next
 }
 
