@@ -19,6 +19,12 @@
 #                          that exits at its first instruction, SeaBIOS and qboot,
 #                          medians and ratio by wall and CPU time, what loading costs,
 #                          start_kernel's steps, instruction counts (BENCH_RUNS=7)
+#   ./qemu.sh lab list     the course labs (labs/README.md)
+#   ./qemu.sh lab NAME     in a clean work tree: branch lab-NAME with the lab's
+#                          skeleton, built; --export [-o FILE]: a tarball instead
+#   ./qemu.sh grade NAME|all [--tree DIR]... [--csv FILE] [-v]
+#                          one line per test, then "NAME: score X/Y"; exit 0 only
+#                          at full marks; --tree grades submissions in this tree
 #
 # Settings (environment):
 #   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35|microvm
@@ -44,6 +50,8 @@ GRUB_ENTRY=${GRUB_ENTRY:-}
 
 cmd=${1:-run}
 [ $# -gt 0 ] && shift
+labargs=()
+if [ "$cmd" = lab ] || [ "$cmd" = grade ]; then labargs=("$@"); set --; fi
 sub=""
 if [ "$cmd" = debug ] && [ "${1:-}" = gdb ]; then sub=gdb; shift; fi
 extra=()
@@ -210,8 +218,22 @@ bench)
 	build
 	go run ./cmd/bootbench -n "${BENCH_RUNS:-7}" -append "$APPEND"
 	;;
+lab | grade)
+	ensure_tools
+	go build -o build/lab ./cmd/lab
+	name=${labargs[0]:-}
+	if [ "$cmd" = grade ]; then exec build/lab grade "${labargs[@]}"; fi
+	case $name in
+	"") exec build/lab usage ;;
+	list) exec build/lab list ;;
+	*)
+		if [ "${labargs[1]:-}" = --export ]; then exec build/lab export "$name" "${labargs[@]:2}"; fi
+		exec build/lab start "${labargs[@]}"
+		;;
+	esac
+	;;
 *)
-	echo "usage: ./qemu.sh [build|run|grub|pvh|busybox|debug [gdb]|test|bench] [-- qemu args]" >&2
+	echo "usage: ./qemu.sh [build|run|grub|pvh|busybox|debug [gdb]|test|bench|lab|grade] [-- qemu args]" >&2
 	exit 2
 	;;
 esac

@@ -25,6 +25,7 @@ func memblock_insert_region(t *MemblockType, idx int, base, size uint64, nid int
 // memblock_merge_regions merges neighbouring regions that touch and agree
 // on node and flags, so that the arrays stay as short as possible.
 func memblock_merge_regions(t *MemblockType) {
+	// LAB memblock BEGIN
 	i := uint64(0)
 	for i+1 < t.Cnt {
 		this, next := &t.Regions[i], &t.Regions[i+1]
@@ -36,6 +37,10 @@ func memblock_merge_regions(t *MemblockType) {
 		copy(t.Regions[i+1:t.Cnt-1], t.Regions[i+2:t.Cnt])
 		t.Cnt--
 	}
+	// LAB memblock SKELETON
+	// // Merge each pair of neighbours that touch and agree on node and flags.
+	// // Without this the arrays only grow.
+	// LAB memblock END
 }
 
 // memblock_add_range adds [base, base+size) to t. The new range may overlap
@@ -51,6 +56,7 @@ func memblock_add_range(t *MemblockType, base, size uint64, nid int, flags Membl
 	if size == 0 {
 		return OK
 	}
+	// LAB memblock BEGIN
 	obase, end := base, base+size
 
 	// Special case for an empty array: fill the dummy region.
@@ -108,6 +114,10 @@ func memblock_add_range(t *MemblockType, base, size uint64, nid int, flags Membl
 		}
 		insert = true
 	}
+	// LAB memblock SKELETON
+	// printk.Pr_emerg("LAB memblock: memblock_add_range not implemented yet\n")
+	// panic("LAB memblock: memblock_add_range not implemented yet")
+	// LAB memblock END
 }
 
 // Memblock_add_node adds [base, base+size) of node nid to memory, Linux

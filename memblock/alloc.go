@@ -41,6 +41,7 @@ func round_down(x, align uint64) uint64 { return x &^ (align - 1) }
 
 // __memblock_find_range_bottom_up: the lowest fitting address.
 func find_range_bottom_up(start, end, size, align uint64, nid int, flags MemblockFlags) uint64 {
+	// LAB memblock BEGIN
 	for i := uint64(0); ; {
 		this_start, this_end, _ := next_mem_range(&i, nid, flags, &memblock.Memory, &memblock.Reserved)
 		if i == ULLONG_MAX {
@@ -56,10 +57,15 @@ func find_range_bottom_up(start, end, size, align uint64, nid int, flags Membloc
 			return cand
 		}
 	}
+	// LAB memblock SKELETON
+	// // Walk the free ranges upwards: next_mem_range(&i, nid, flags, &memblock.Memory, &memblock.Reserved).
+	// return 0
+	// LAB memblock END
 }
 
 // __memblock_find_range_top_down: the highest fitting address.
 func find_range_top_down(start, end, size, align uint64, nid int, flags MemblockFlags) uint64 {
+	// LAB memblock BEGIN
 	for i := ULLONG_MAX; ; {
 		this_start, this_end, _ := next_mem_range_rev(&i, nid, flags, &memblock.Memory, &memblock.Reserved)
 		if i == ULLONG_MAX {
@@ -75,6 +81,10 @@ func find_range_top_down(start, end, size, align uint64, nid int, flags Memblock
 			return cand
 		}
 	}
+	// LAB memblock SKELETON
+	// // Walk the free ranges downwards: next_mem_range_rev(&i, ...), from i = ULLONG_MAX.
+	// return 0
+	// LAB memblock END
 }
 
 // memblock_find_in_range_node finds size free bytes aligned to align in

@@ -102,6 +102,7 @@ func X__free_one_page(p *Page, pfn uint64, zone *Zone, order uint, fpi int) {
 		bitmapFreeOnePage(p, pfn, zone, order, fpi)
 		return
 	}
+	// LAB buddy BEGIN
 	for order < MAX_ORDER-1 {
 		buddy_pfn := X__find_buddy_pfn(pfn, order)
 		buddy := Pfn_to_page(buddy_pfn)
@@ -117,18 +118,30 @@ func X__free_one_page(p *Page, pfn uint64, zone *Zone, order uint, fpi int) {
 	}
 	set_buddy_order(p, order)
 	add_to_free_list(p, zone, order, fpi&FPI_TO_TAIL != 0)
+	// LAB buddy SKELETON
+	// // Merge with the buddy while it is free at the same order
+	// // (X__find_buddy_pfn, page_is_buddy, del_page_from_free_list);
+	// // this only puts the block on its list, unmerged.
+	// set_buddy_order(p, order)
+	// add_to_free_list(p, zone, order, fpi&FPI_TO_TAIL != 0)
+	// LAB buddy END
 }
 
 // expand splits the order-high block at pfn down to order low, keeping the
 // lower half each time and putting the upper half on the list below (Linux
 // expand).
 func expand(zone *Zone, pfn uint64, low, high uint) {
+	// LAB buddy BEGIN
 	for high > low {
 		high--
 		half := Pfn_to_page(pfn + 1<<high)
 		add_to_free_list(half, zone, high, false)
 		set_buddy_order(half, high)
 	}
+	// LAB buddy SKELETON
+	// printk.Pr_emerg("LAB buddy: expand not implemented yet\n")
+	// panic("LAB buddy: expand not implemented yet")
+	// LAB buddy END
 }
 
 // X__rmqueue_smallest takes a block of at least order order from the zone,

@@ -28,8 +28,12 @@ import "gokern/printk"
 //	#define MARK_USED(index, order, area) \
 //		__change_bit((index) >> (1+(order)), (area)->map)
 func MARK_USED(index uint64, order uint, area *FreeArea) {
+	// LAB buddy BEGIN
 	i := index >> (1 + order)
 	area.Map[i/64] ^= 1 << (i % 64)
+	// LAB buddy SKELETON
+	// // Toggle the bit of the pair: __change_bit(index >> (1+order), area->map).
+	// LAB buddy END
 }
 
 // test_and_change_bit toggles the bit and returns its old value (not

@@ -251,6 +251,29 @@ func (r *Result) Describe() string {
 	return s
 }
 
+var failureRE = regexp.MustCompile(`LAB [a-z0-9_]+: .*|Kernel panic - not syncing: .*|panic: .*|not ok \d+ \S+|BUG: .*|general protection fault.*|PANIC: .*`)
+
+// Verdict says in one line how the boot ended, for a failure message
+// (the lab grader shows it): "hang" (killed after the timeout), "reset"
+// (QEMU stopped by itself without the kernel's exit: under -no-reboot that
+// is a triple fault), the kernel's own failure line, or a clean exit.
+func (r *Result) Verdict() string {
+	switch {
+	case r.TimedOut:
+		return fmt.Sprintf("hang: no exit within %v", r.Wall.Round(time.Second))
+	case r.ExitCode == ExitSuccess:
+		return "the kernel exited successfully (33)"
+	case r.ExitCode == ExitFailure:
+		if m := failureRE.FindString(r.Output); m != "" {
+			return "the kernel failed (35): " + strings.TrimSpace(m)
+		}
+		return "the kernel failed (35)"
+	case r.ExitCode == 0:
+		return "reset: QEMU stopped without the kernel's exit (a triple fault under -no-reboot)"
+	}
+	return fmt.Sprintf("QEMU exited %d", r.ExitCode)
+}
+
 // Lines returns the console lines.
 func (r *Result) Lines() []string {
 	var lines []string

@@ -1,0 +1,241 @@
+package labs
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gokern/internal/kbuild"
+)
+
+// The checks that keep the labs honest (issue 16 item 5): every lab's
+// markers are balanced and carry a skeleton, its grader names tests that
+// exist, the skeleton round trip is byte-exact, each skeleton builds and
+// scores below full marks, and the reference scores full marks.
+
+func root(t *testing.T) string {
+	wd, _ := os.Getwd()
+	r, err := kbuild.FindRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func scan(t *testing.T) (*Tree, []string) {
+	t.Helper()
+	r := root(t)
+	tr, err := Scan(r) // fails on unbalanced markers
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := LabNames(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, names
+}
+
+// TestMarkers: each lab with markers has a grader and a README and each
+// lab directory has markers; every region holds the reference and a
+// skeleton; every graded test exists in its package.
+func TestMarkers(t *testing.T) {
+	tr, names := scan(t)
+	if strings.Join(tr.Labs(), " ") != strings.Join(names, " ") {
+		t.Fatalf("labs with markers %v, labs with a grader (labs/NAME/grade.txt) %v", tr.Labs(), names)
+	}
+	r := root(t)
+	for _, lab := range names {
+		for _, rg := range tr.Of(lab) {
+			if !rg.Reference() {
+				t.Errorf("%s: no LAB %s SKELETON: the reference tree must carry the skeleton beside the reference", rg, lab)
+			}
+			if rg.Skel == rg.Begin+1 {
+				t.Errorf("%s: an empty reference body", rg)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(r, "labs", lab, "README.md")); err != nil {
+			t.Errorf("lab %s has no README.md", lab)
+		}
+		m, err := LoadManifest(r, lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range m.Tests {
+			if !testExists(t, filepath.Join(r, tc.Pkg), tc.Name) {
+				t.Errorf("labs/%s/grade.txt: no func %s in %s", lab, tc.Name, tc.Pkg)
+			}
+		}
+		if StudentLines(tr, lab) == 0 {
+			t.Errorf("lab %s: nothing to write", lab)
+		}
+	}
+}
+
+func testExists(t *testing.T, dir, name string) bool {
+	fs, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	re := regexp.MustCompile(`(?m)^func ` + name + `\(t \*testing\.T\)`)
+	for _, f := range fs {
+		if b, err := os.ReadFile(f); err == nil && re.Match(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// copyRoot copies the tree under test into a temporary directory.
+func copyRoot(t *testing.T) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "tree")
+	if err := CopyTree(root(t), dst); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestRoundTrip: applying each lab and restoring the reference from the
+// tree gives the tree back byte for byte, so a skeleton differs from the
+// reference only inside the markers; the skeletons are gofmt-clean
+// (Apply checks) and go vet passes on them.
+func TestRoundTrip(t *testing.T) {
+	_, names := scan(t)
+	r := root(t)
+	for _, lab := range names {
+		t.Run(lab, func(t *testing.T) {
+			dst := copyRoot(t)
+			changed, err := Apply(dst, lab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d, _ := Diff(r, dst); len(d) != len(changed) {
+				t.Fatalf("apply changed %v, the trees differ in %v", changed, d)
+			}
+			pkgs := map[string]bool{}
+			for _, f := range changed {
+				if strings.HasSuffix(f, ".go") {
+					pkgs["./"+filepath.Dir(f)] = true
+				}
+			}
+			for p := range pkgs {
+				cmd := exec.Command("go", "vet", p)
+				cmd.Dir = dst
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("go vet %s on the skeleton: %v\n%s", p, err, out)
+				}
+			}
+			if _, err := SpliceTree(dst, r, lab); err != nil {
+				t.Fatal(err)
+			}
+			if d, err := Diff(r, dst); err != nil || len(d) != 0 {
+				t.Fatalf("after restoring the reference the trees differ in %v (%v)", d, err)
+			}
+		})
+	}
+}
+
+// TestStartLab: ./qemu.sh lab buddy's flow in a git copy of the tree —
+// refused while the tree is dirty (nothing changed), an unknown name
+// refused, then branch lab-buddy with the skeleton committed; restoring
+// the reference bodies gives the reference tree back exactly.
+func TestStartLab(t *testing.T) {
+	dst := copyRoot(t)
+	run := func(name string, args ...string) (string, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dst
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	for _, c := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "reference"}} {
+		if out, err := run("git", c...); err != nil {
+			t.Fatalf("git %v: %v\n%s", c, err, out)
+		}
+	}
+	lab := filepath.Join(t.TempDir(), "lab")
+	if out, err := exec.Command("go", "build", "-o", lab, filepath.Join(root(t), "cmd", "lab")).CombinedOutput(); err != nil {
+		t.Fatalf("building cmd/lab: %v\n%s", err, out)
+	}
+	if out, err := run(lab, "start", "nosuchlab"); err == nil || !strings.Contains(out, `unknown lab "nosuchlab"`) {
+		t.Fatalf("an unknown lab: %v\n%s", err, out)
+	}
+	readme := filepath.Join(dst, "README.md")
+	orig, _ := os.ReadFile(readme)
+	os.WriteFile(readme, append(orig, "student notes\n"...), 0o644)
+	if out, err := run(lab, "start", "buddy"); err == nil || !strings.Contains(out, "uncommitted changes") {
+		t.Fatalf("a dirty tree: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(readme); !strings.HasSuffix(string(b), "student notes\n") {
+		t.Fatal("the refused start lost the uncommitted change")
+	}
+	if out, _ := run("git", "branch", "--list", "lab-buddy"); strings.TrimSpace(out) != "" {
+		t.Fatal("the refused start made a branch")
+	}
+	os.WriteFile(readme, orig, 0o644)
+	out, err := run(lab, "start", "buddy")
+	if err != nil {
+		t.Fatalf("lab start buddy: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "First steps") {
+		t.Errorf("no first steps printed:\n%s", out)
+	}
+	if b, _ := run("git", "rev-parse", "--abbrev-ref", "HEAD"); strings.TrimSpace(b) != "lab-buddy" {
+		t.Fatalf("on branch %q, want lab-buddy", b)
+	}
+	if st, _ := run("git", "status", "--porcelain", "--untracked-files=no"); strings.TrimSpace(st) != "" {
+		t.Fatalf("the skeleton was not committed:\n%s", st)
+	}
+	if d, _ := Diff(root(t), dst); len(d) == 0 {
+		t.Fatal("the lab branch is the reference")
+	}
+	if out, err := run(lab, "restore", "buddy", "-from", root(t)); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	if d, err := Diff(root(t), dst); err != nil || len(d) != 0 {
+		t.Fatalf("the restored tree differs from the reference in %v (%v)", d, err)
+	}
+}
+
+// TestGrades: the reference tree scores full marks; each lab's skeleton,
+// spliced into a copy of the tree as a submission would be, builds and
+// scores less.
+func TestGrades(t *testing.T) {
+	_, names := scan(t)
+	r := root(t)
+	for _, lab := range names {
+		m, err := LoadManifest(r, lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(lab, func(t *testing.T) {
+			rep := Grade(r, m, GradeOptions{})
+			if rep.Score != rep.Max {
+				var b strings.Builder
+				rep.Print(&b)
+				t.Errorf("the reference scores %d/%d:\n%s", rep.Score, rep.Max, b.String())
+			}
+			t.Logf("reference: %d/%d in %.1fs", rep.Score, rep.Max, rep.Wall.Seconds())
+			skel := copyRoot(t)
+			if _, err := Apply(skel, lab); err != nil {
+				t.Fatal(err)
+			}
+			tmp, err := Submission(r, skel, lab)
+			defer os.RemoveAll(tmp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep = Grade(filepath.Join(tmp, "tree"), m, GradeOptions{})
+			var b strings.Builder
+			rep.Print(&b)
+			if rep.BuildError != "" {
+				t.Fatalf("the skeleton does not build:\n%s", b.String())
+			}
+			if rep.Score >= rep.Max {
+				t.Fatalf("the skeleton scores full marks:\n%s", b.String())
+			}
+			t.Logf("skeleton: %d/%d in %.1fs\n%s", rep.Score, rep.Max, rep.Wall.Seconds(), b.String())
+		})
+	}
+}
