@@ -132,6 +132,7 @@ SYM_FUNC_END enable_a20_bios
 
 /* enable_a20_kbc: 8042 command 0xD1 "write output port", data 0xDF. */
 SYM_FUNC_START enable_a20_kbc
+# LAB realmode BEGIN
 	pushw	%ax
 	call	empty_8042
 	movb	$0xd1, %al		# command: write output port
@@ -145,10 +146,16 @@ SYM_FUNC_START enable_a20_kbc
 	call	empty_8042
 	popw	%ax
 	ret
+# LAB realmode SKELETON
+# 	# The 8042: command 0xD1 to port 0x64, data 0xDF to port 0x60,
+# 	# then the null command 0xFF; empty_8042 before each.
+# 	ret
+# LAB realmode END
 SYM_FUNC_END enable_a20_kbc
 
 /* enable_a20_fast: port 0x92 bit 1 on, bit 0 (reset) written as 0. */
 SYM_FUNC_START enable_a20_fast
+# LAB realmode BEGIN
 	pushw	%ax
 	inb	$0x92, %al
 	orb	$0x02, %al		# A20 gate
@@ -156,6 +163,10 @@ SYM_FUNC_START enable_a20_fast
 	outb	%al, $0x92
 	popw	%ax
 	ret
+# LAB realmode SKELETON
+# 	# System control port A (0x92): bit 1 on, bit 0 written as 0.
+# 	ret
+# LAB realmode END
 SYM_FUNC_END enable_a20_fast
 
 /* disable_a20_fast: port 0x92 bit 1 off, bit 0 (reset) written as 0. */

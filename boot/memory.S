@@ -111,6 +111,7 @@ SYM_FUNC_END detect_memory
  * on SeaBIOS and qboot, which write the whole entry.)
  */
 SYM_FUNC_START detect_memory_e820
+# LAB realmode BEGIN
 	pushal
 	xorl	%ebx, %ebx		# continuation: 0 = first call
 	xorw	%bp, %bp		# %bp = count
@@ -138,6 +139,13 @@ SYM_FUNC_START detect_memory_e820
 	movb	%al, boot_params + BP_e820_entries
 	popal
 	ret
+# LAB realmode SKELETON
+# 	# INT 15h EAX=E820h, EDX='SMAP', ECX=20, EBX=continuation, ES:DI
+# 	# = the next entry of boot_params.e820_table, until EBX=0 or CF=1;
+# 	# the count goes into boot_params.e820_entries.
+# 	movb	$0, boot_params + BP_e820_entries
+# 	ret
+# LAB realmode END
 SYM_FUNC_END detect_memory_e820
 
 /*

@@ -285,7 +285,14 @@ func slab_address(s *Slab) uintptr { return Page_address(s.Page) }
 
 // index_to_obj is the address of object idx of the slab.
 func index_to_obj(c *KmemCache, s *Slab, idx uint32) uintptr {
+	// LAB slab BEGIN
 	return s.S_mem + uintptr(idx)*uintptr(c.Size) + uintptr(c.Red_left_pad)
+	// LAB slab SKELETON
+	// // Objects follow each other c.Size bytes apart from s.S_mem (where the
+	// // colour put the first), each after its left red zone (c.Red_left_pad).
+	// printk.Pr_emerg("LAB slab: index_to_obj not implemented yet\n")
+	// panic("LAB slab: index_to_obj not implemented yet")
+	// LAB slab END
 }
 
 // reciprocal_value and reciprocal_divide divide by a constant with a
@@ -298,6 +305,7 @@ func reciprocal_divide(a uint64, r uint64) uint64 { return a * r >> 32 }
 // obj_to_index returns the index of the object at obj, and false if obj is
 // not the start of one of the slab's objects.
 func obj_to_index(c *KmemCache, s *Slab, obj uintptr) (uint32, bool) {
+	// LAB slab BEGIN
 	if obj < s.S_mem+uintptr(c.Red_left_pad) {
 		return 0, false
 	}
@@ -307,6 +315,11 @@ func obj_to_index(c *KmemCache, s *Slab, obj uintptr) (uint32, bool) {
 		return 0, false
 	}
 	return uint32(idx), true
+	// LAB slab SKELETON
+	// // index_to_obj backwards, without a division: reciprocal_divide with
+	// // c.Reciprocal_buffer_size; false unless obj starts an object of s.
+	// return 0, false
+	// LAB slab END
 }
 
 // cache_estimate: how many objects of size bytes a slab of 2^order pages
@@ -687,11 +700,18 @@ func cache_grow(c *KmemCache, gfp Gfp, ip uintptr) *Slab {
 		setup_slab_debug(c, Page_address(p))
 	}
 	n := &c.Node[0]
+	// LAB slab BEGIN
 	offset := n.Colour_next
 	n.Colour_next++
 	if n.Colour_next >= c.Colour {
 		n.Colour_next = 0
 	}
+	// LAB slab SKELETON
+	// // Slab colouring (seeds/002): this slab's colour is n.Colour_next, which
+	// // then advances and wraps at c.Colour; the objects start
+	// // offset*c.Colour_off bytes in.
+	// offset := uint32(0)
+	// LAB slab END
 	s := alloc_slabmgmt(c, p, offset*c.Colour_off, gfp, ip)
 	if s == nil {
 		kmem_freepages(c, p)
@@ -725,16 +745,27 @@ func slab_destroy(c *KmemCache, s *Slab) {
 // slab_get_obj takes the next free object of a slab (Linux
 // slab_get_obj).
 func slab_get_obj(c *KmemCache, s *Slab) uintptr {
+	// LAB slab BEGIN
 	obj := index_to_obj(c, s, uint32(s.Freelist[s.Active]))
 	s.Active++
 	return obj
+	// LAB slab SKELETON
+	// // s.Freelist[s.Active:] are the indices of the free objects.
+	// printk.Pr_emerg("LAB slab: slab_get_obj not implemented yet\n")
+	// panic("LAB slab: slab_get_obj not implemented yet")
+	// LAB slab END
 }
 
 // slab_put_obj puts an object back on its slab's free list (Linux
 // slab_put_obj).
 func slab_put_obj(c *KmemCache, s *Slab, idx uint32) {
+	// LAB slab BEGIN
 	s.Active--
 	s.Freelist[s.Active] = uint16(idx)
+	// LAB slab SKELETON
+	// printk.Pr_emerg("LAB slab: slab_put_obj not implemented yet\n")
+	// panic("LAB slab: slab_put_obj not implemented yet")
+	// LAB slab END
 }
 
 // fixup_slab_list moves a slab to the list its fill level says (Linux

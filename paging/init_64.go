@@ -223,6 +223,7 @@ func (m *mapper) phys_p4d_init(p4d *P4D, va, end VirtAddr, pa PhysAddr) Error {
 // phys_pud_init fills the PUD table at pudPage for [va, end): 1 GiB pages
 // where allowed and aligned, PMD tables elsewhere. Linux: phys_pud_init.
 func (m *mapper) phys_pud_init(pudPage PhysAddr, va, end VirtAddr, pa PhysAddr) Error {
+	// LAB paging BEGIN
 	t := table(m.mem, pudPage)
 	for v := va; v != end; {
 		next := Pud_addr_end(v, end)
@@ -268,11 +269,20 @@ func (m *mapper) phys_pud_init(pudPage PhysAddr, va, end VirtAddr, pa PhysAddr) 
 		v = next
 	}
 	return OK
+	// LAB paging SKELETON
+	// // For each PUD entry of [va, end) (Pud_addr_end, Pud_index): a 1 GiB
+	// // page (Pfn_pud) where m.sizes has Size1G and the piece is whole and
+	// // aligned, else a PMD table (m.newTable, phys_pmd_init, Mk_pud_table),
+	// // filling an existing table rather than replacing it; ErrConflict for
+	// // an entry that maps something else.
+	// panic("LAB paging: phys_pud_init not implemented yet")
+	// LAB paging END
 }
 
 // phys_pmd_init fills the PMD table at pmdPage for [va, end): 2 MiB pages
 // where allowed and aligned, page tables elsewhere. Linux: phys_pmd_init.
 func (m *mapper) phys_pmd_init(pmdPage PhysAddr, va, end VirtAddr, pa PhysAddr) Error {
+	// LAB paging BEGIN
 	t := table(m.mem, pmdPage)
 	for v := va; v != end; {
 		next := Pmd_addr_end(v, end)
@@ -314,11 +324,17 @@ func (m *mapper) phys_pmd_init(pmdPage PhysAddr, va, end VirtAddr, pa PhysAddr) 
 		v = next
 	}
 	return OK
+	// LAB paging SKELETON
+	// // As phys_pud_init one level down: 2 MiB pages (Pfn_pmd) or page
+	// // tables (phys_pte_init, Mk_pmd_table).
+	// panic("LAB paging: phys_pmd_init not implemented yet")
+	// LAB paging END
 }
 
 // phys_pte_init fills the page table at ptePage for [va, end) with 4 KiB
 // pages. Linux: phys_pte_init.
 func (m *mapper) phys_pte_init(ptePage PhysAddr, va, end VirtAddr, pa PhysAddr) Error {
+	// LAB paging BEGIN
 	t := table(m.mem, ptePage)
 	for v := va; v != end; v += PAGE_SIZE {
 		pte := (*PTE)(&t[Pte_index(v)])
@@ -335,4 +351,9 @@ func (m *mapper) phys_pte_init(ptePage PhysAddr, va, end VirtAddr, pa PhysAddr) 
 		}
 	}
 	return OK
+	// LAB paging SKELETON
+	// // One PTE per 4 KiB page with m.prot (Pfn_pte, Set_pte), counted in
+	// // m.stats.Pages4K; an entry already there must map the same thing.
+	// panic("LAB paging: phys_pte_init not implemented yet")
+	// LAB paging END
 }

@@ -142,3 +142,120 @@ func TestLabBuddy(t *testing.T) {
 		})
 	}
 }
+
+var mappingRE = regexp.MustCompile(`init_mem_mapping: direct map 4k: (\d+), 2M: (\d+), 1G: (\d+) pages; kernel 4k: (\d+); (\d+) page-table pages`)
+
+// TestLabPaging (lab paging): the direct map and the kernel's W^X mapping,
+// checked in the live page tables through gdb's walk (gk-pgtable: each
+// level's entry and bits from CR3) once the kernel runs on them: the
+// direct map of physical 1 GiB is a 1 GiB page, of 32 MiB a 2 MiB page,
+// of 1 MiB + 4 KiB a 4 KiB page, all writable and NX; start_kernel's page
+// is read-only and executable, __log_buf's (data) writable and NX. The
+// boot's summary counts pages of all three sizes, and the direct_map and
+// kernel_wx selftests pass (every page of RAM reaches its frame; no kernel
+// page is writable and executable).
+func TestLabPaging(t *testing.T) {
+	t.Run("selftests", func(t *testing.T) {
+		t.Parallel()
+		r := labSelftests(t, q.Config{Mem: "4G", CPU: "max"}, "direct_map", "kernel_wx")
+		m := mappingRE.FindStringSubmatch(r.Output)
+		if m == nil || atoi(m[1]) == 0 || atoi(m[2]) == 0 || atoi(m[3]) == 0 || atoi(m[4]) == 0 {
+			t.Fatalf("want pages of each size (4K, 2M, 1G, kernel 4K): %v\n%s", m, r.Describe())
+		}
+	})
+	t.Run("gdb", func(t *testing.T) {
+		t.Parallel()
+		r := runGDBConfig(t, q.Config{Mem: "4G", CPU: "max", Append: "exit_at_idle", Timeout: labTimeout}, false,
+			"break rest_init", "continue",
+			"gk-pgtable 0xffff888040000000", "gk-pgtable 0xffff888002000000", "gk-pgtable 0xffff888000101000",
+			"gk-pgtable &start_kernel", "gk-pgtable &__log_buf")
+		if !strings.Contains(r.out, "rest_init") {
+			t.Fatalf("hang: the kernel never reached rest_init\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+		}
+		inOrder(t, r.out,
+			`(?m)^PUD \[\s*1\] @ 0x[0-9a-f]+ = 0x80000000400001e3  P RW A D PSE GLB NX$`,
+			`0xffff888040000000 → physical 0x40000000: 1G page \(large\), present, writable, no-execute \(NX\)`,
+			`0xffff888002000000 → physical 0x2000000: 2M page \(large\), present, writable, no-execute \(NX\)`,
+			`0xffff888000101000 → physical 0x101000: 4K page, present, writable, no-execute \(NX\)`,
+			`→ physical 0x1[0-9a-f]{6}: 4K page, present, read-only, executable, kernel-only, global`,
+			`→ physical 0x1[0-9a-f]{6}: 4K page, present, writable, no-execute \(NX\), kernel-only, global`)
+	})
+}
+
+// TestLabSlab (lab slab): the slab selftests in the kernel — objects that
+// never overlap, are aligned and stay in their slab; successive slabs'
+// colours; LIFO reuse; the cache invariants (active and total counts
+// against the lists); kmalloc of every size class; and slub_debug's
+// detections (red zones on both sides, use after free, double free, a
+// pointer that is no object), each of which needs obj_to_index right.
+func TestLabSlab(t *testing.T) {
+	labSelftests(t, q.Config{}, "slab_cache", "slab_colour", "slab_lifo", "slab_invariants", "kmalloc_sizes",
+		"slab_debug_right_redzone", "slab_debug_left_redzone", "slab_debug_use_after_free", "slab_debug_double_free", "slab_bad_pointer")
+}
+
+var e820CountRE = regexp.MustCompile(`detect_memory: (\d+) e820 entries`)
+
+// TestLabRealmodeKBC (lab realmode): under qboot, whose BIOS has no INT
+// 15h AX=2401h, with A20 turned off first (a20_test=off) the keyboard
+// controller must turn it on (enable_a20_kbc).
+func TestLabRealmodeKBC(t *testing.T) {
+	r := labBoot(t, q.Config{BIOS: "qboot", Append: "debug a20_test=off exit_at_idle"}, q.ExitSuccess)
+	mustContain(t, r, "memory wraps at 1 MiB", "enable_a20: A20 on (kbc)")
+}
+
+// TestLabRealmodeFast (lab realmode): the same boot under gdb, which sends
+// enable_a20's call of enable_a20_kbc to enable_a20_fast instead; at
+// protected_mode_jump gdb checks the A20 state itself (a write at 1 MiB +
+// 0x200 must not land at 0x200), and that boot_params.e820_table holds
+// the BIOS's map.
+func TestLabRealmodeFast(t *testing.T) {
+	r := runGDBConfig(t, q.Config{BIOS: "qboot", Append: "debug a20_test=off exit_at_idle", Timeout: labTimeout}, false,
+		"gk-break-setup", "continue", "break enable_a20_kbc", "continue",
+		"set $rip = $rip + ((long)&enable_a20_fast - (long)&enable_a20_kbc)",
+		"break protected_mode_jump", "continue",
+		"set $lo = *(unsigned int *)0x200", "set $hi = *(unsigned int *)0x100200",
+		"set *(unsigned int *)0x200 = 0x22222222", "set *(unsigned int *)0x100200 = 0x11111111",
+		`printf "A20 check: low=%x high=%x\n", *(unsigned int *)0x200, *(unsigned int *)0x100200`,
+		"set *(unsigned int *)0x100200 = $hi", "set *(unsigned int *)0x200 = $lo",
+		"gk-e820", "continue")
+	if !strings.Contains(r.out, "A20 check: ") {
+		t.Fatalf("hang: the setup never reached protected_mode_jump\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+	}
+	if strings.Count(r.out, "<enable_a20_kbc>, breakpoint 2") > 1 {
+		t.Fatalf("A20 did not come on through enable_a20_fast: enable_a20 tried again\n%s", r.all())
+	}
+	if !strings.Contains(r.out, "<protected_mode_jump>, breakpoint 3") || !strings.Contains(r.out, "A20 check: low=22222222 high=11111111") {
+		t.Fatalf("A20 is off at protected_mode_jump: a write at 0x100200 wrapped to 0x200\n%s", r.all())
+	}
+	inOrder(t, r.out, `(?m)^boot_params\.e820_table: \[mem 0x0000000000100000-0x0000000007[0-9a-f]{6}\] usable$`)
+	if !strings.Contains(r.serial, "enable_a20: A20 on (kbc)") || !strings.Contains(r.serial, "idle") {
+		t.Fatalf("the boot did not go on to idle after enable_a20\n%s", r.serial)
+	}
+}
+
+// TestLabRealmodeE820 (lab realmode): boots with two BIOSes' maps
+// (SeaBIOS at 5G: RAM above 4 GiB after the PCI hole; qboot at 1000M)
+// must take them from E820, not from the E801/88h fallback, with
+// boot_params.e820_entries agreeing with the table, and find the top of
+// RAM.
+func TestLabRealmodeE820(t *testing.T) {
+	for _, c := range []struct{ bios, mem, top string }{{"", "5G", "0x000000017fffffff"}, {"qboot", "1000M", "0x000000003e7"}} {
+		t.Run(c.bios+c.mem, func(t *testing.T) {
+			t.Parallel()
+			r := labBoot(t, q.Config{BIOS: c.bios, Mem: c.mem, Append: "debug exit_at_idle"}, q.ExitSuccess)
+			if strings.Contains(r.Output, "BIOS has no E820") {
+				t.Fatalf("detect_memory fell back to E801/88h: detect_memory_e820 found no entries\n%s", r.Describe())
+			}
+			m := e820CountRE.FindStringSubmatch(r.Output)
+			if m == nil || atoi(m[1]) < 3 {
+				t.Fatalf("want at least 3 E820 entries: %v\n%s", m, r.Describe())
+			}
+			if n := strings.Count(r.Output, "detect_memory: e820 entry "); uint64(n) != atoi(m[1]) {
+				t.Fatalf("boot_params.e820_table holds %d entries, boot_params.e820_entries says %s\n%s", n, m[1], r.Describe())
+			}
+			if !regexp.MustCompile(`BIOS-e820: \[mem 0x[0-9a-f]+-` + c.top + `[0-9a-f]*\] usable`).MatchString(r.Output) {
+				t.Fatalf("no usable range ending at %s (the top of RAM)\n%s", c.top, r.Describe())
+			}
+		})
+	}
+}

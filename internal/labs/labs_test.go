@@ -200,7 +200,7 @@ func TestStartLab(t *testing.T) {
 
 // TestGrades: the reference tree scores full marks; each lab's skeleton,
 // spliced into a copy of the tree as a submission would be, builds and
-// scores less.
+// scores less (graded up to its first failed test: that proves it).
 func TestGrades(t *testing.T) {
 	_, names := scan(t)
 	r := root(t)
@@ -226,7 +226,7 @@ func TestGrades(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep = Grade(filepath.Join(tmp, "tree"), m, GradeOptions{})
+			rep = Grade(filepath.Join(tmp, "tree"), m, GradeOptions{FirstFailure: true})
 			var b strings.Builder
 			rep.Print(&b)
 			if rep.BuildError != "" {

@@ -91,7 +91,7 @@ func join(ls []string) []byte {
 
 var (
 	goFuncRE  = regexp.MustCompile(`^func (\([^)]*\) )?([A-Za-z_][A-Za-z0-9_]*)`)
-	asmFuncRE = regexp.MustCompile(`^([A-Za-z_.][A-Za-z0-9_.]*):`)
+	asmFuncRE = regexp.MustCompile(`^(?:SYM_FUNC_START\s+([A-Za-z_.][A-Za-z0-9_.]*)|([A-Za-z_.][A-Za-z0-9_.]*):)`)
 )
 
 // enclosing names the function (or assembly label) above line i.
@@ -102,7 +102,7 @@ func enclosing(ls []string, i int, leader string) string {
 				return m[2]
 			}
 		} else if m := asmFuncRE.FindStringSubmatch(ls[i]); m != nil {
-			return m[1]
+			return m[1] + m[2]
 		}
 	}
 	return "?"

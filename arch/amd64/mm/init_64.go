@@ -79,6 +79,7 @@ func KernelSegments(out []KernelSegment) int { return parseKernelSegments(kernel
 
 // KernelProt is the protection a kernel segment gets: W^X.
 func KernelProt(flags uint32) paging.PgProt {
+	// LAB paging BEGIN
 	switch {
 	case flags&PF_X != 0:
 		return paging.PAGE_KERNEL_ROX // text: read, execute
@@ -87,6 +88,11 @@ func KernelProt(flags uint32) paging.PgProt {
 	default:
 		return paging.PAGE_KERNEL_RO // rodata: read only, no execute
 	}
+	// LAB paging SKELETON
+	// // W^X: text read-only and executable, data writable and NX, rodata
+	// // read-only and NX. Everything writable and executable for now:
+	// return paging.PAGE_KERNEL_EXEC
+	// LAB paging END
 }
 
 // map_kernel_image maps each kernel segment at its link address with 4 KiB
