@@ -290,7 +290,6 @@ func index_to_obj(c *KmemCache, s *Slab, idx uint32) uintptr {
 	// LAB slab SKELETON
 	// // Objects follow each other c.Size bytes apart from s.S_mem (where the
 	// // colour put the first), each after its left red zone (c.Red_left_pad).
-	// printk.Pr_emerg("LAB slab: index_to_obj not implemented yet\n")
 	// panic("LAB slab: index_to_obj not implemented yet")
 	// LAB slab END
 }
@@ -751,7 +750,6 @@ func slab_get_obj(c *KmemCache, s *Slab) uintptr {
 	return obj
 	// LAB slab SKELETON
 	// // s.Freelist[s.Active:] are the indices of the free objects.
-	// printk.Pr_emerg("LAB slab: slab_get_obj not implemented yet\n")
 	// panic("LAB slab: slab_get_obj not implemented yet")
 	// LAB slab END
 }
@@ -763,7 +761,6 @@ func slab_put_obj(c *KmemCache, s *Slab, idx uint32) {
 	s.Active--
 	s.Freelist[s.Active] = uint16(idx)
 	// LAB slab SKELETON
-	// printk.Pr_emerg("LAB slab: slab_put_obj not implemented yet\n")
 	// panic("LAB slab: slab_put_obj not implemented yet")
 	// LAB slab END
 }

@@ -311,9 +311,9 @@ func runTest(bin, pkgDir, name string, timeout time.Duration) Outcome {
 	case strings.Contains(log, "testing: warning: no tests to run"):
 		oc.Reason = "no such test in the package"
 	case hangRE.MatchString(log):
-		oc.Reason = "hang: " + firstMessage(log)
+		oc.Reason = "hang: " + strings.TrimPrefix(firstMessage(log), "hang: ")
 	case resetRE.MatchString(log):
-		oc.Reason = "reset: " + firstMessage(log)
+		oc.Reason = "reset: " + strings.TrimPrefix(firstMessage(log), "reset: ")
 	default:
 		oc.Reason = firstMessage(log)
 	}
