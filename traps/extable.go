@@ -16,6 +16,7 @@ import (
 // Search_extable binary-searches a sorted table for the entry of
 // instruction address value (Linux search_extable).
 func Search_extable(table []asm.Exception_table_entry, value uintptr) *asm.Exception_table_entry {
+	// LAB fault BEGIN
 	lo, hi := 0, len(table)
 	for lo < hi {
 		mid := lo + (hi-lo)/2
@@ -30,6 +31,10 @@ func Search_extable(table []asm.Exception_table_entry, value uintptr) *asm.Excep
 		}
 	}
 	return nil
+	// LAB fault SKELETON
+	// // A binary search of the table, sorted by asm.Ex_to_insn(&table[i]).
+	// return nil
+	// LAB fault END
 }
 
 // Extable_sorted reports whether the table is sorted by instruction
@@ -70,9 +75,16 @@ func fixup_exception(regs *asm.PtRegs, trapnr uint64, error_code uint64) bool {
 		warned_uaccess_gp = true
 		printk.Pr_warn("General protection fault in user access. Non-canonical address?\n")
 	}
+	// LAB fault BEGIN
 	Fixups++
 	regs.IP = uint64(asm.Ex_to_fixup(e))
 	return true
+	// LAB fault SKELETON
+	// // Seeds/002 "Fixup Activation Steps": the handler "modifies its own
+	// // return address to point to the fault handle code and returns" —
+	// // here regs.IP, which the IRETQ loads; count it in Fixups.
+	// return false
+	// LAB fault END
 }
 
 var warned_uaccess_gp bool

@@ -149,6 +149,7 @@ func show_fault_oops(e uint64, user_mode bool) {
 
 // Pf_access names the access of a page-fault error code.
 func Pf_access(e uint64) string {
+	// LAB fault BEGIN
 	switch {
 	case e&asm.X86_PF_INSTR != 0:
 		return "instruction fetch"
@@ -156,10 +157,16 @@ func Pf_access(e uint64) string {
 		return "write access"
 	}
 	return "read access"
+	// LAB fault SKELETON
+	// // The error code's bits (asm.X86_PF_*, SDM Vol. 3A Figure 4-12):
+	// // "instruction fetch", "write access" or "read access".
+	// return ""
+	// LAB fault END
 }
 
 // Pf_cause names why a page fault happened.
 func Pf_cause(e uint64) string {
+	// LAB fault BEGIN
 	switch {
 	case e&asm.X86_PF_PROT == 0:
 		return "not-present page"
@@ -169,6 +176,11 @@ func Pf_cause(e uint64) string {
 		return "protection keys violation"
 	}
 	return "permissions violation"
+	// LAB fault SKELETON
+	// // "not-present page", "reserved bit violation", "protection keys
+	// // violation" or "permissions violation".
+	// return ""
+	// LAB fault END
 }
 
 // walk_pagetable reads, through the direct map and without faulting, the

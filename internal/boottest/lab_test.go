@@ -259,3 +259,31 @@ func TestLabRealmodeE820(t *testing.T) {
 		})
 	}
 }
+
+// TestLabFault (lab fault): deliberate faults and the exception table.
+// The selftests: extable (the table sorted, every entry found), page_fault
+// (reads and writes of unmapped pages and a write to kernel text through
+// the nofault accessors: each returns -EFAULT through its fixup, with the
+// error code the CPU pushed), general_protection (a non-canonical user
+// pointer: #GP, fixed up), copy_nofault, and fs_uaccess (read(2) and
+// write(2) with user pointers nothing maps: -EFAULT, never an oops).
+// Then oopses whose error codes have each bit the decoder names: a read
+// of page 0 (0x0000), an instruction fetch from data, NX (0x0011), and
+// from page 0 (0x0010), each decoded in the "#PF:" lines.
+func TestLabFault(t *testing.T) {
+	t.Run("fixups", func(t *testing.T) {
+		t.Parallel()
+		labSelftests(t, q.Config{}, "extable", "page_fault", "general_protection", "copy_nofault", "fs_uaccess")
+	})
+	for _, c := range []struct{ typ, access, code string }{
+		{"ACCESS_NULL", "read access", "error_code(0x0000) - not-present page"},
+		{"EXEC_DATA", "instruction fetch", "error_code(0x0011) - permissions violation"},
+		{"EXEC_NULL", "instruction fetch", "error_code(0x0010) - not-present page"},
+	} {
+		t.Run(c.typ, func(t *testing.T) {
+			t.Parallel()
+			r := labBoot(t, q.Config{Append: "lkdtm=" + c.typ}, q.ExitFailure)
+			mustContain(t, r, "#PF: supervisor "+c.access+" in kernel mode\n", "#PF: "+c.code+"\n")
+		})
+	}
+}
