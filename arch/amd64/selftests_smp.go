@@ -259,6 +259,7 @@ var (
 )
 
 func synchronize_all_slaves(uintptr) {
+	// LAB ipi BEGIN
 	printk.Pr_info("cpu %d entering synchronize_all_slaves\n", printk.Int(asm.Smp_processor_id()))
 	synch_enter.Add(-1)
 	for synch_leave.Load() > 0 {
@@ -266,9 +267,14 @@ func synchronize_all_slaves(uintptr) {
 	}
 	printk.Pr_info("cpu %d leaving synchronize_all_slaves\n", printk.Int(asm.Smp_processor_id()))
 	synch_left.Add(1)
+	// LAB ipi SKELETON
+	// // Count this CPU in (synch_enter), spin until synch_leave drops to 0,
+	// // then count it out (synch_left).
+	// LAB ipi END
 }
 
 func synchronize_all() bool {
+	// LAB ipi BEGIN
 	printk.Pr_info("cpu %d asking from unpreemptive synchronization\n", printk.Int(asm.Smp_processor_id()))
 	synch_enter.Store(int32(cpumask.Num_online_cpus() - 1))
 	synch_leave.Store(1)
@@ -282,11 +288,21 @@ func synchronize_all() bool {
 	}
 	printk.Pr_info("cpu %d all kernel threads synchronized\n", printk.Int(asm.Smp_processor_id()))
 	return true
+	// LAB ipi SKELETON
+	// // Seeds/002 "An Example: Synchronize All Cores": arm synch_enter and
+	// // synch_leave, send the others into synchronize_all_slaves without
+	// // waiting, then wait (at most 5 s) until all of them are in.
+	// return false
+	// LAB ipi END
 }
 
 func unsynchronize_all() {
+	// LAB ipi BEGIN
 	printk.Pr_info("cpu %d freeing other kernel threads\n", printk.Int(asm.Smp_processor_id()))
 	synch_leave.Store(0)
+	// LAB ipi SKELETON
+	// // Let the CPUs held in synchronize_all_slaves go.
+	// LAB ipi END
 }
 
 // Test_smp_synchronize_all runs the example: while the others are held,

@@ -287,3 +287,37 @@ func TestLabFault(t *testing.T) {
 		})
 	}
 }
+
+// TestLabIPICall (lab ipi): at -smp 2 and -smp 4, smp_call_function
+// reaches every other CPU (each records the CPU number it reads through
+// its own GS base) and smp_call_function_single each one alone; the TLB
+// shootdown, which calls smp_call_function_many again and again,
+// invalidates on every CPU. A deadlock shows as a hang (the boot's
+// verdict), a lost IPI as a CPU that "did not start the function in time".
+func TestLabIPICall(t *testing.T) {
+	for _, smp := range []int{2, 4} {
+		t.Run(fmt.Sprint(smp), func(t *testing.T) {
+			t.Parallel()
+			r := labSelftests(t, q.Config{SMP: smp}, "smp_call_function", "tlb_shootdown")
+			if strings.Contains(r.Output, "in time") {
+				t.Fatalf("a CPU did not answer an IPI\n%s", r.Describe())
+			}
+		})
+	}
+}
+
+// TestLabIPISynchronize (lab ipi): the seeds' synchronize_all holds every
+// other CPU in synchronize_all_slaves (none leaves early) until
+// unsynchronize_all lets them all go, at -smp 2 and -smp 4.
+func TestLabIPISynchronize(t *testing.T) {
+	for _, smp := range []int{2, 4} {
+		t.Run(fmt.Sprint(smp), func(t *testing.T) {
+			t.Parallel()
+			r := labSelftests(t, q.Config{SMP: smp}, "smp_synchronize_all")
+			mustContain(t, r, "all kernel threads synchronized", "freeing other kernel threads")
+			if n := strings.Count(r.Output, "leaving synchronize_all_slaves"); n != smp-1 {
+				t.Fatalf("%d CPUs left synchronize_all_slaves, want %d\n%s", n, smp-1, r.Describe())
+			}
+		})
+	}
+}

@@ -60,6 +60,7 @@ const CALL_TIMEOUT_SPINS = 1 << 28
 // CPUs ran it; fewer than asked when some did not answer in time, which
 // is reported.
 func Smp_call_function_many(mask uint64, fn func(info uintptr), info uintptr, wait bool) int {
+	// LAB ipi BEGIN
 	self := asm.Smp_processor_id()
 	mask &= cpumask.Cpu_online_mask.Bits() &^ (1 << uint(self))
 	n := 0
@@ -89,6 +90,14 @@ func Smp_call_function_many(mask uint64, fn func(info uintptr), info uintptr, wa
 	call_active.Store(false)
 	call_lock.Spin_unlock()
 	return got
+	// LAB ipi SKELETON
+	// // Seeds/002 "smp_call_function()": the CPUs of mask, online, but not
+	// // this one; under call_lock publish fn, info and wait in call_data, send
+	// // the IPI (Arch_send_call_function_ipi_mask: CALL_FUNCTION_VECTOR, or
+	// // CALL_FUNCTION_SINGLE_VECTOR for one CPU), wait_for "started" and,
+	// // with wait, "finished"; return how many CPUs ran fn.
+	// return 0
+	// LAB ipi END
 }
 
 // wait_for spins until c reaches n, or reports and gives up.
@@ -146,6 +155,7 @@ func On_each_cpu(fn func(info uintptr), info uintptr, wait bool) {
 // It copies fn, info and wait before saying it started: after that the
 // caller may publish the next call.
 func Generic_smp_call_function_interrupt() {
+	// LAB ipi BEGIN
 	if !call_active.Load() {
 		return // a late IPI for a call its sender gave up on
 	}
@@ -157,4 +167,9 @@ func Generic_smp_call_function_interrupt() {
 	if wait {
 		call_data.finished.Add(1)
 	}
+	// LAB ipi SKELETON
+	// // On each target CPU, in the IPI handler: copy fn, info and wait out of
+	// // call_data, say "started" (the caller may then reuse call_data), run
+	// // fn, count it in Call_function_count, and with wait say "finished".
+	// LAB ipi END
 }
