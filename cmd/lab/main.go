@@ -289,6 +289,9 @@ func grade(root string, args []string) {
 	if len(names) > 1 || len(subs) > 1 {
 		fmt.Printf("all: score %d/%d\n", total, max)
 	}
+	if w != nil {
+		w.Flush() // before os.Exit, which runs no deferred call
+	}
 	if !full {
 		os.Exit(1)
 	}

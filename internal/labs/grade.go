@@ -227,13 +227,25 @@ func goCmd(dir string, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
-// compilerMessage keeps the compiler's lines of a failed build.
+var compilerLineRE = regexp.MustCompile(`^(# \S+|\S+\.(go|s|S|inc):\d+.*|.*: Error: .*)$`)
+
+// compilerMessage keeps the compiler's (or the assembler's) lines of a
+// failed build, or all of its output when it has none.
 func compilerMessage(out []byte, err error) string {
 	s := strings.TrimSpace(string(out))
 	if s == "" {
 		s = err.Error()
 	}
 	ls := strings.Split(s, "\n")
+	var keep []string
+	for _, l := range ls {
+		if compilerLineRE.MatchString(l) {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) > 0 {
+		ls = keep
+	}
 	if len(ls) > 40 {
 		ls = append(ls[:40], fmt.Sprintf("... (%d more lines)", len(ls)-40))
 	}
@@ -291,8 +303,14 @@ func runTest(bin, pkgDir, name string, timeout time.Duration) Outcome {
 	cmd := exec.Command(bin, "-test.run", "^"+name+"$", "-test.v", "-test.count=1", "-test.timeout", timeout.String())
 	cmd.Dir = pkgDir
 	b, _ := cmd.CombinedOutput()
-	oc := Outcome{Elapsed: time.Since(start)}
-	log := string(b)
+	return outcome(name, string(b), timeout, time.Since(start))
+}
+
+// outcome reads a test's verdict from its -test.v output: passed, or why
+// not — skipped, a hang (its own deadline or the binary's), a reset, no
+// such test, or its first message.
+func outcome(name, log string, timeout, elapsed time.Duration) Outcome {
+	oc := Outcome{Elapsed: elapsed}
 	verdict := ""
 	for _, l := range strings.Split(log, "\n") {
 		for _, v := range []string{"PASS", "FAIL", "SKIP"} {

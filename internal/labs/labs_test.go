@@ -138,8 +138,9 @@ func TestRoundTrip(t *testing.T) {
 
 // TestStartLab: ./qemu.sh lab buddy's flow in a git copy of the tree —
 // refused while the tree is dirty (nothing changed), an unknown name
-// refused, then branch lab-buddy with the skeleton committed; restoring
-// the reference bodies gives the reference tree back exactly.
+// refused, then branch lab-buddy with the skeleton committed; a broken
+// body there grades 0 with the compiler's message; restoring the
+// reference bodies gives the reference tree back exactly.
 func TestStartLab(t *testing.T) {
 	dst := copyRoot(t)
 	run := func(name string, args ...string) (string, error) {
@@ -190,6 +191,24 @@ func TestStartLab(t *testing.T) {
 	if d, _ := Diff(root(t), dst); len(d) == 0 {
 		t.Fatal("the lab branch is the reference")
 	}
+	// A submission that does not compile scores 0 with the compiler's
+	// message, in the CSV too.
+	pa := filepath.Join(dst, "mm", "page_alloc.go")
+	skel, _ := os.ReadFile(pa)
+	broken := strings.Replace(string(skel), "\tpanic(\"LAB buddy: expand not implemented yet\")", "\tundefined_in_lab(zone)", 1)
+	if broken == string(skel) {
+		t.Fatal("the buddy skeleton has no expand panic to break")
+	}
+	os.WriteFile(pa, []byte(broken), 0o644)
+	csvFile := filepath.Join(t.TempDir(), "scores.csv")
+	out, err = run(lab, "grade", "buddy", "-csv", csvFile)
+	if err == nil || !strings.Contains(out, "undefined: undefined_in_lab") || !strings.HasSuffix(out, "buddy: score 0/100\n") {
+		t.Fatalf("grading a submission that does not compile: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(csvFile); !strings.HasPrefix(string(b), "submission,lab,score,max,failed\n.,buddy,0,100,TestSplitAndMerge ") {
+		t.Fatalf("the CSV:\n%s", b)
+	}
+	os.WriteFile(pa, skel, 0o644)
 	if out, err := run(lab, "restore", "buddy", "-from", root(t)); err != nil {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
