@@ -39,16 +39,7 @@ func labSelftests(t *testing.T, cfg q.Config, names ...string) *q.Result {
 	t.Helper()
 	cfg.Append = strings.TrimSpace(cfg.Append + " selftest=" + strings.Join(names, ","))
 	r := labBoot(t, cfg, q.ExitSuccess)
-	res, _ := r.KTAP()
-	ok := map[string]bool{}
-	for _, k := range res {
-		ok[k.Name] = k.OK
-	}
-	for _, n := range names {
-		if !ok[n] {
-			t.Fatalf("selftest %s did not run and pass\n%s", n, r.Describe())
-		}
-	}
+	ranAndPassed(t, r, names)
 	return r
 }
 

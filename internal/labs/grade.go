@@ -126,6 +126,7 @@ func (r *Report) Print(w io.Writer) {
 	for _, o := range r.Outcomes {
 		fmt.Fprintln(w, o.Line())
 	}
+	fmt.Fprintf(w, "%s: graded in %.1fs\n", r.Lab, r.Wall.Seconds())
 	fmt.Fprintf(w, "%s: score %d/%d\n", r.Lab, r.Score, r.Max)
 }
 
