@@ -161,7 +161,7 @@ func TestLabPaging(t *testing.T) {
 			"gk-pgtable 0xffff888040000000", "gk-pgtable 0xffff888002000000", "gk-pgtable 0xffff888000101000",
 			"gk-pgtable &start_kernel", "gk-pgtable &__log_buf")
 		if !strings.Contains(r.out, "rest_init") {
-			t.Fatalf("hang: the kernel never reached rest_init\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+			t.Fatalf("the kernel never reached rest_init (stopped or hung before)\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
 		}
 		inOrder(t, r.out,
 			`(?m)^PUD \[\s*1\] @ 0x[0-9a-f]+ = 0x80000000400001e3  P RW A D PSE GLB NX$`,
