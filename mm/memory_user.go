@@ -51,6 +51,13 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 		return VM_FAULT_SIGSEGV
 	}
 	va := address &^ (asm.PAGE_SIZE - 1)
+	if pte := user_pte(mm, va); pte != nil && pte.Present() && error_code&asm.X86_PF_WRITE != 0 &&
+		*pte&paging.PTE(paging.PAGE_RW) == 0 {
+		// A write to a present read-only page of a writable VMA: a
+		// copy-on-write page that fork shared (Linux handle_pte_fault →
+		// do_wp_page).
+		return do_wp_page(mm, v, va, pte)
+	}
 	if pte := user_pte(mm, va); pte != nil && pte.Present() {
 		// The entry is there and the VMA allows the access: a stale TLB
 		// entry (Linux spurious_kernel_fault's user twin: flush and
@@ -92,6 +99,7 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 	mm.Rss++
 	mm.Faults++
 	Pgfault_alloc++
+	User_pages++
 	return VM_FAULT_OK
 }
 
@@ -113,6 +121,21 @@ func special_mapping_fault(mm *MmStruct, v *Vm_area_struct, va uint64) int {
 	Get_page(p)
 	mm.Rss++
 	return VM_FAULT_OK
+}
+
+// User_pages counts the frames user mappings hold, each once however
+// many address spaces share it (gokern's own count; Linux's nearest is
+// NR_ANON_MAPPED, /proc/meminfo's AnonPages). It is 0 again when every
+// process is gone: the boot tests check that fork and COW leak nothing.
+var User_pages uint64
+
+// put_user_page drops one mapping's reference to a user frame (Linux
+// put_page), freeing it with the last.
+func put_user_page(p *Page) {
+	if page_ref_count(p) == 1 {
+		User_pages--
+	}
+	X__free_pages(p, 0)
 }
 
 // user_pte returns the PTE that maps va in mm, nil when a table on the
@@ -161,7 +184,7 @@ func zap_page_range(mm *MmStruct, start, end uint64) {
 				continue
 			}
 			flush_tlb_page(mm, a)
-			X__free_pages(Pfn_to_page(uint64(old.PFN())), 0)
+			put_user_page(Pfn_to_page(uint64(old.PFN())))
 			mm.Rss--
 		}
 	}
@@ -181,4 +204,105 @@ func flush_tlb_page(mm *MmStruct, a uint64) {
 // the non-global TLB entries — the user half).
 func Activate_mm(mm *MmStruct) {
 	asm.Write_cr3(uint64(mm.Pgd))
+}
+
+// Copy-on-write. Linux: mm/memory.c (copy_page_range → copy_pte_range →
+// copy_present_pte, do_wp_page, wp_page_reuse, wp_page_copy), kernel/fork.c
+// (dup_mmap's flush_tlb_mm). Seeds/002 "fork" and "Copy On Write": fork
+// copies no page; parent and child map the same frames read-only, each
+// frame counts both references (struct page's _refcount), and the first
+// write by either faults: the writer gets a copy of its own, or the page
+// itself when it is the last one to hold it.
+
+// Cow statistics: pages fork shared, COW faults that copied, COW faults
+// that found the page theirs alone and made it writable again.
+var Cow_shared, Cow_copied, Cow_reused uint64
+
+// is_cow_mapping: a private mapping that may be written (Linux
+// is_cow_mapping: (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE).
+// gokern's VMAs are all private and all VM_MAYWRITE (Mmap_region), so it
+// is every VMA; a VMA that is not writable now may become so through
+// mprotect, and its shared pages must not be written then either.
+func is_cow_mapping(flags uint64) bool { return flags&(VM_SHARED|VM_MAYWRITE) == VM_MAYWRITE }
+
+// copy_page_range gives dst the pages of src's VMA v: every present page
+// is mapped in dst too, read-only in both when the mapping is COW, and
+// its count takes dst's reference (Linux copy_page_range → copy_pte_range
+// → copy_present_pte: ptep_set_wrprotect on the parent's entry, pte_wrprotect
+// on the child's, get_page). 0, or -ENOMEM when a page table could not be
+// had (dst then holds what was copied so far, which exit_mmap frees).
+func copy_page_range(dst, src *MmStruct, v *Vm_area_struct) int {
+	cow := is_cow_mapping(v.Vm_flags)
+	prot := Vm_get_page_prot(v.Vm_flags)
+	if cow {
+		prot &^= paging.PAGE_RW
+	}
+	for a := v.Vm_start; a < v.Vm_end; {
+		next := uint64(paging.Pmd_addr_end(paging.VirtAddr(a), paging.VirtAddr(v.Vm_end)))
+		if user_pte(src, a) == nil {
+			a = next // no page table there: nothing was ever touched
+			continue
+		}
+		for ; a < next; a += asm.PAGE_SIZE {
+			pte := user_pte(src, a)
+			if pte == nil || !pte.Present() {
+				continue
+			}
+			if cow && *pte&paging.PTE(paging.PAGE_RW) != 0 {
+				paging.Set_pte(pte, *pte&^paging.PTE(paging.PAGE_RW))
+			}
+			pfn := pte.PFN()
+			if _, err := paging.Map(phys, dst.Pgd, paging.VirtAddr(a), paging.PhysAddr(uint64(pfn)<<asm.PAGE_SHIFT),
+				asm.PAGE_SIZE, prot&paging.PgProt(paging.Supported_pte_mask), paging.Only4K, nil); err != paging.OK {
+				return -asm.ENOMEM
+			}
+			Get_page(Pfn_to_page(uint64(pfn)))
+			dst.Rss++
+			Cow_shared++
+		}
+	}
+	return 0
+}
+
+// do_wp_page resolves a write fault on a present, read-only page of a
+// writable VMA (Linux do_wp_page): when this mm holds the only reference,
+// the page is made writable where it is (wp_page_reuse); otherwise the
+// page is copied into a new one, which replaces it in this mm only, and
+// the old page loses this mm's reference (wp_page_copy). The entry is
+// flushed from the TLB either way: the old read-only translation must
+// not outlive the change.
+func do_wp_page(mm *MmStruct, v *Vm_area_struct, va uint64, pte *paging.PTE) int {
+	old := Pfn_to_page(uint64(pte.PFN()))
+	prot := Vm_get_page_prot(v.Vm_flags) & paging.PgProt(paging.Supported_pte_mask)
+	if page_ref_count(old) == 1 {
+		paging.Set_pte(pte, paging.Pfn_pte(pte.PFN(), prot))
+		flush_tlb_page(mm, va)
+		Cow_reused++
+		return VM_FAULT_OK
+	}
+	p := Alloc_pages(GFP_KERNEL, 0)
+	if p == nil {
+		return VM_FAULT_OOM
+	}
+	copy(unsafe.Slice((*byte)(asm.KernelPtr(Page_address(p))), asm.PAGE_SIZE),
+		unsafe.Slice((*byte)(asm.KernelPtr(Page_address(old))), asm.PAGE_SIZE))
+	paging.Set_pte(pte, paging.Pfn_pte(paging.PFN(Page_to_pfn(p)), prot))
+	flush_tlb_page(mm, va)
+	put_user_page(old) // this mm's reference
+	User_pages++
+	mm.Faults++
+	Cow_copied++
+	return VM_FAULT_OK
+}
+
+// Flush_tlb_mm drops every translation of mm from this CPU's TLB if mm is
+// loaded (Linux flush_tlb_mm → flush_tlb_mm_range over the whole range:
+// a CR3 reload, which keeps only global entries; the kernel's are global,
+// the user's never are). dup_mm calls it after write-protecting the
+// parent's pages: until then the parent could write through a stale
+// writable translation and change a page the child now shares.
+func Flush_tlb_mm(mm *MmStruct) {
+	if paging.PhysAddr(asm.Read_cr3()&paging.PTE_PFN_MASK) == mm.Pgd {
+		asm.Write_cr3(asm.Read_cr3())
+	}
 }

@@ -136,6 +136,9 @@ type MmStruct struct {
 	Mmap_base                                  uint64
 	// Faults counts page faults that allocated a page in this mm.
 	Faults uint64
+	// Mm_users counts the tasks that use this mm (Linux mm_users):
+	// Mmput frees it when the last goes.
+	Mm_users int32
 }
 
 // vm_area_cachep and mm_cachep: the slab caches of VMAs and mm_structs
@@ -174,7 +177,58 @@ func Mm_alloc() *MmStruct {
 	copy(user[KERNEL_PGD_BOUNDARY:], kernel[KERNEL_PGD_BOUNDARY:])
 	mm.Pgd = pgd
 	mm.Mmap_base = MMAP_BASE
+	mm.Mm_users = 1
 	return mm
+}
+
+// Dup_mm makes a copy of oldmm for fork (Linux kernel/fork.c dup_mm →
+// dup_mmap): a new PGD sharing the kernel half, a copy of every VMA, the
+// layout fields, and every present page shared copy-on-write
+// (copy_page_range), then a TLB flush of oldmm, whose writable entries
+// just became read-only. nil and -ENOMEM when memory runs out; nothing
+// of the copy is left then.
+func Dup_mm(oldmm *MmStruct) (*MmStruct, int) {
+	m := Mm_alloc()
+	if m == nil {
+		return nil, -asm.ENOMEM
+	}
+	pgd, rb := m.Pgd, m.Mm_rb
+	*m = *oldmm
+	m.Pgd, m.Mm_rb, m.Map_count, m.Total_vm, m.Rss, m.Faults = pgd, rb, 0, 0, 0, 0
+	m.Mm_users = 1
+	r := 0
+	for v := First_vma(oldmm); v != nil; v = Next_vma(v) {
+		n := vm_area_alloc()
+		if n == nil {
+			r = -asm.ENOMEM
+			break
+		}
+		*n = *v
+		n.Vm_rb = rbtree.RbNode{}
+		vma_link(m, n)
+		if r = copy_page_range(m, oldmm, v); r != 0 {
+			break
+		}
+	}
+	Flush_tlb_mm(oldmm)
+	if r != 0 {
+		Exit_mmap(m)
+		return nil, r
+	}
+	return m, 0
+}
+
+// Mmget and Mmput take and drop a user of mm (Linux mmget, mmput): tasks
+// that share it (CLONE_VM) each hold one; the last mmput frees it with
+// exit_mmap. The caller of the last mmput must not be running on mm's
+// page tables.
+func Mmget(mm *MmStruct) { mm.Mm_users++ }
+
+func Mmput(mm *MmStruct) {
+	mm.Mm_users--
+	if mm.Mm_users == 0 {
+		Exit_mmap(mm)
+	}
 }
 
 // KERNEL_PGD_BOUNDARY is the first PGD entry of the kernel half (Linux
@@ -502,7 +556,13 @@ func change_protection(mm *MmStruct, v *Vm_area_struct) {
 			zap_page_range(mm, a, a+asm.PAGE_SIZE)
 			continue
 		}
-		paging.Set_pte(pte, paging.Pfn_pte(pte.PFN(), prot&paging.Supported_pte_mask))
+		p := prot
+		if Page_count(Pfn_to_page(uint64(pte.PFN()))) > 1 {
+			// A frame fork shares stays read-only: the first write must
+			// still copy it (Linux can_change_pte_writable).
+			p &^= paging.PAGE_RW
+		}
+		paging.Set_pte(pte, paging.Pfn_pte(pte.PFN(), p&paging.Supported_pte_mask))
 		flush_tlb_page(mm, a)
 	}
 }

@@ -26,8 +26,10 @@ import (
 // System call numbers of i386 (Linux arch/x86/entry/syscalls/syscall_32.tbl).
 const (
 	X__NR_ia32_exit       = 1
+	X__NR_ia32_fork       = 2
 	X__NR_ia32_read       = 3
 	X__NR_ia32_write      = 4
+	X__NR_ia32_waitpid    = 7
 	X__NR_getpid          = 20
 	X__NR_ia32_brk        = 45
 	X__NR_umask           = 60

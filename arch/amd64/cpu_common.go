@@ -73,6 +73,7 @@ func startup_64_setup_gdt_idt() {
 	traps.Arch.Cpu_init_exception_handling = Cpu_init_exception_handling
 	traps.Arch.Cpu_init = Cpu_init
 	sched.Arch.Load_sp0 = Load_sp0
+	sched.Arch.Get_irq_regs = Get_irq_regs
 }
 
 // Load_sp0 sets this CPU's TSS.RSP0, the stack an interrupt from user
@@ -133,6 +134,10 @@ func Cpu_init() {
 	gdt[asm.GDT_ENTRY_DEFAULT_USER_CS] = asm.DESC_USER_CS
 	gdt[asm.GDT_ENTRY_CPUNODE] = asm.Desc_cpunode(cpu, 0)
 	Switch_gdt_and_percpu_base(cpu)
+	// The FS base the entry code loads on every entry from user mode:
+	// this CPU's TLS block, which startup_64 (or the AP's
+	// secondary_startup_64) loaded (asm.PcpuHot.Kernel_fs_base).
+	asm.This_cpu().Kernel_fs_base = asm.Rdmsrl(asm.MSR_FS_BASE)
 	Syscall_init()
 	printk.Pr_debug("cpu_init: CPU %d: GDT at %#x (__KERNEL_CS %#x, __KERNEL_DS %#x, __USER32_CS %#x, __USER_DS %#x, __USER_CS %#x), TSS at %#x, per-CPU data at %#x\n",
 		printk.Int(cpu), printk.Int(uintptrOf(gdt)), printk.Int(asm.X__KERNEL_CS), printk.Int(asm.X__KERNEL_DS),

@@ -18,21 +18,27 @@ import (
 
 // TestUserMm: the address-space selftests (page-table bits after demand
 // paging, mprotect, munmap and brk; VMA lists; -EFAULT; every page back
-// after exit_mmap) pass at a small and a large memory size, and the cost
-// of a page fault that allocates a page, for the docs.
+// after exit_mmap; fork's dup_mm and the COW faults, in PTE bits and page
+// counts) pass at a small and a large memory size, and the cost of a page
+// fault that allocates a page and of COW faults, for the docs.
 func TestUserMm(t *testing.T) {
 	for _, mem := range []string{"64M", "2G"} {
 		mem := mem
 		t.Run(mem, func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{Mem: mem, Append: "selftest=user_mm,user_fault_cost"})
+			r := q.Boot(t, q.Config{Mem: mem, Append: "selftest=user_mm,user_fault_cost,user_cow"})
 			allPassed(t, r)
-			ranAndPassed(t, r, []string{"user_mm", "user_fault_cost"})
+			ranAndPassed(t, r, []string{"user_mm", "user_fault_cost", "user_cow"})
 			m := regexp.MustCompile(`page fault that allocates a page: (\d+) TSC cycles \(a write to a present page: (\d+)\); 256 faults`).FindStringSubmatch(r.Output)
 			if m == nil {
 				t.Fatalf("no figure\n%s", r.Describe())
 			}
 			t.Logf("TCG, %s: a page fault that allocates a page %s cycles, a write to a present page %s", mem, m[1], m[2])
+			c := regexp.MustCompile(`copy-on-write fault that copies a page: (\d+) TSC cycles; that reuses it: (\d+)`).FindStringSubmatch(r.Output)
+			if c == nil {
+				t.Fatalf("no COW figure\n%s", r.Describe())
+			}
+			t.Logf("TCG, %s: a COW fault that copies %s cycles, one that reuses the page %s", mem, c[1], c[2])
 		})
 	}
 }

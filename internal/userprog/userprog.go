@@ -106,7 +106,7 @@ func Cpio(entries []Entry) []byte {
 
 // InitInitrd builds the init program and writes an initramfs holding it
 // as /init (the ET_EXEC build) and /init-pie, the signal tests' /sigtest,
-// and three programs exec must
+// the process tests' /proctest (user/proctest), and three programs exec must
 // refuse: /bad-magic (text, neither ELF nor a "#!" script), /truncated
 // (init cut inside its program headers) and /kernel-half (init with its
 // text segment moved to the kernel's text address, __START_KERNEL + a
@@ -145,6 +145,16 @@ func InitInitrd(out string) (string, Programs, error) {
 	if err != nil {
 		return "", p, err
 	}
+	// user/proctest: the process tests (fork, exec, wait, arch_prctl).
+	pt, err := BuildStatic("proctest", out)
+	if err != nil {
+		return "", p, err
+	}
+	ptData, err := os.ReadFile(pt)
+	if err != nil {
+		return "", p, err
+	}
+	es = append(es, Entry{Name: "proctest", Mode: 0o100755, Data: ptData})
 	exe := es[0].Data
 	kernelHalf := append([]byte(nil), exe...)
 	// The second program header (the text PT_LOAD): p_vaddr at offset 16.

@@ -8,19 +8,17 @@
 // in user mode), kernel/sys.c, mm/mmap.c (the system calls). Seeds: 002
 // "Userspace Kernel API: System Calls", "Page Fault Handler".
 //
-// gokern's scheduler (kernel/sched, issue 14 item 1) owns task_struct;
-// until it carries an mm, a Proc here is the part of a task the user half
-// needs, and kernel_init's flow of control is the process: it execs the
-// program and leaves for user mode on its own kernel stack, as Linux's
-// kernel_init does through ret_from_fork.
+// A process is a task (kernel/sched Task_struct) with an address space:
+// this package gives a task its program and its user-mode life — exec,
+// the return to user mode, fork's system calls, exit and wait — and the
+// scheduler keeps the task itself.
 package exec
 
 import (
-	"unsafe"
-
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/entry"
 	"gokern/arch/amd64/entry/vdso"
+	"gokern/fs"
 	"gokern/fs/binfmt_elf"
 	"gokern/kernel/sched"
 	"gokern/kernel/signal"
@@ -29,38 +27,8 @@ import (
 	"gokern/traps"
 )
 
-// TASK_COMM_LEN: the length of a task's name, NUL included (Linux).
-const TASK_COMM_LEN = 16
-
-// Proc is a user process: what task_struct will carry for it (pid, comm,
-// mm, the exit code).
-type Proc struct {
-	Pid, Ppid int
-	Comm      [TASK_COMM_LEN]byte
-	Mm        *mm.MmStruct
-	// Exit_code is Linux's: status << 8, or the signal number.
-	Exit_code int
-}
-
-// Comm_str is the name as a string over Comm (no allocation).
-func (p *Proc) Comm_str() string {
-	n := 0
-	for n < len(p.Comm) && p.Comm[n] != 0 {
-		n++
-	}
-	return unsafe.String(&p.Comm[0], n)
-}
-
-var (
-	// init_proc is pid 1 (Linux: the task kernel_init runs as, whose
-	// execve makes it /init).
-	init_proc = Proc{Pid: 1}
-	// current_proc is the process the CPU runs (nil: only the kernel).
-	current_proc *Proc
-)
-
-// Current returns the running process, or nil.
-func Current() *Proc { return current_proc }
+// Current returns the running task: the process, when its Mm is set.
+func Current() *sched.Task_struct { return sched.Get_current() }
 
 // exec_bprm holds the program being loaded (Linux allocates a
 // linux_binprm per exec; one exec at a time here).
@@ -110,15 +78,11 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 		mm.Exit_mmap(m)
 		return r
 	}
-	p := current_proc
-	if p == nil {
-		p = &init_proc // the first exec: kernel_init becomes pid 1's program
-	}
+	p := sched.Get_current()
 	old := p.Mm
 	// exec_mmap: the process's mm is the new one, and loaded, before the
-	// stack is written (its pages fault in through Current().Mm).
-	p.Mm = m
-	current_proc = p
+	// stack is written (its pages fault in through current's Mm).
+	p.Mm, p.Active_mm = m, m
 	mm.Activate_mm(m)
 	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Envp: envp, Sysinfo_ehdr: sysinfo_ehdr}
 	get_random_bytes(params.Random[:])
@@ -128,31 +92,38 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 	if r != 0 {
 		p.Mm = old
 		if old != nil {
+			p.Active_mm = old
 			mm.Activate_mm(old)
 		} else {
+			p.Active_mm = &mm.Init_mm
 			mm.Activate_mm(&mm.Init_mm)
-			current_proc = nil
 		}
-		mm.Exit_mmap(m)
+		mm.Mmput(m)
 		return r
 	}
+	// The point of no return (Linux begin_new_exec): the old mm goes,
+	// a vfork parent is let go, the close-on-exec descriptors close, and
+	// a kernel thread that execs is a user process from now on.
 	if old != nil {
-		mm.Exit_mmap(old)
+		mm.Mmput(old)
 	}
+	sched.Mm_release(p)
+	fs.Do_close_on_exec(Task_files(p))
+	p.Flags &^= sched.PF_KTHREAD
 	set_comm(p, filename)
 	// The new program's handlers are the defaults (Linux begin_new_exec
 	// → flush_signal_handlers); ignored signals stay ignored, the mask
 	// and pending signals stay.
 	signal.Flush_signal_handlers(sched.Get_current())
-	Start_thread(Task_pt_regs(), b.Entry, sp)
+	Start_thread(sched.Task_pt_regs(sched.Get_current()), b.Entry, sp)
 	printk.Pr_debug("exec %s: pid %d, entry %#x, sp %#x, brk %#x, %d VMAs\n", printk.Bytes(filename),
-		printk.Int(p.Pid), printk.Int(b.Entry), printk.Int(sp), printk.Int(m.Brk), printk.Int(m.Map_count))
+		printk.Int(p.Tgid), printk.Int(b.Entry), printk.Int(sp), printk.Int(m.Brk), printk.Int(m.Map_count))
 	return 0
 }
 
 // set_comm names the process after the last part of its file name (Linux
 // __set_task_comm(me, kbasename(bprm->filename))).
-func set_comm(p *Proc, filename []byte) {
+func set_comm(p *sched.Task_struct, filename []byte) {
 	base := filename
 	for i := len(filename) - 1; i >= 0; i-- {
 		if filename[i] == '/' {
@@ -160,23 +131,15 @@ func set_comm(p *Proc, filename []byte) {
 			break
 		}
 	}
-	p.Comm = [TASK_COMM_LEN]byte{}
-	copy(p.Comm[:TASK_COMM_LEN-1], base)
-}
-
-// Task_pt_regs is where the user registers of the current task live: the
-// pt_regs at the top of its kernel stack, where entry_SYSCALL_64 and
-// the CPU's ring change (TSS.RSP0) put them (Linux task_pt_regs).
-func Task_pt_regs() *asm.PtRegs {
-	top := asm.This_cpu().Top_of_stack
-	return (*asm.PtRegs)(asm.KernelPtr(top - unsafe.Sizeof(asm.PtRegs{})))
+	p.Comm = [sched.TASK_COMM_LEN]byte{}
+	copy(p.Comm[:sched.TASK_COMM_LEN-1], base)
 }
 
 // Start_thread sets the registers a new program starts with (Linux
 // arch/x86/kernel/process_64.c start_thread → start_thread_common):
 // RIP at the entry, RSP at argc, the user segments, interrupts on, every
 // general register 0 (the ABI leaves them undefined but for RDX, a
-// function for atexit or 0).
+// function for atexit or 0), and no FS or GS base.
 func Start_thread(regs *asm.PtRegs, ip, sp uint64) {
 	*regs = asm.PtRegs{
 		IP: ip, SP: sp,
@@ -184,6 +147,9 @@ func Start_thread(regs *asm.PtRegs, ip, sp uint64) {
 		Flags:  asm.X86_EFLAGS_IF | asm.X86_EFLAGS_FIXED,
 		Vector: asm.SYSCALL64_VECTOR,
 	}
+	c := sched.Get_current()
+	sched.Start_thread_fsgs(c)
+	sched.Flush_thread(c)
 }
 
 // Run_init_process execs filename as pid 1 and goes to user mode; it
@@ -195,7 +161,7 @@ func Run_init_process(filename []byte, argv, envp [][]byte) int {
 		return r
 	}
 	// Leave for the program Start_thread set up.
-	entry.Ret_to_user(Task_pt_regs())
+	entry.Ret_to_user(sched.Task_pt_regs(sched.Get_current()))
 	return 0 // not reached
 }
 
@@ -221,8 +187,8 @@ func get_random_bytes(b []byte) {
 
 // comm_pid is traps.Current_comm: the running program's name and pid.
 func comm_pid() (string, int) {
-	if p := current_proc; p != nil {
-		return p.Comm_str(), p.Pid
+	if p := sched.Get_current(); p != nil {
+		return p.Name(), int(p.Tgid)
 	}
 	return "swapper", 0
 }
@@ -234,7 +200,10 @@ func Register_syscalls() {
 	traps.Current_comm = comm_pid
 	traps.User_addr_fault_hook = do_user_addr_fault
 	traps.User_trap_hook = do_user_trap
+	proc_hooks_init()
+	sched.Set_max_threads(mm.Totalram_pages)
 	fs_syscalls_init()
+	proc_syscalls_init()
 	for _, s := range syscalls_64 {
 		traps.Sys_call_table[s.nr] = s.fn
 	}

@@ -1,17 +1,25 @@
 package exec
 
 import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
 	"gokern/drivers/debugexit"
+	"gokern/fs"
+	"gokern/kernel/sched"
+	"gokern/kernel/signal"
 	"gokern/mm"
 	"gokern/printk"
 )
 
-// Exit. Linux: kernel/exit.c (do_exit, do_group_exit, find_child_reaper's
-// "Attempted to kill init!"). When pid 1 ends, Linux panics; gokern
-// does too, and with QEMU's isa-debug-exit present it ends the run with
-// init's verdict (issue 14 item 6): 0x10 (QEMU exits 33) when init
-// called exit(0), 0x11 (QEMU exits 35) for any other status or a death by
-// a signal, so a boot test sees a program's result.
+// Exit, and the process's parts that live above the scheduler. Linux:
+// kernel/exit.c (do_exit's exit_mm, exit_files, exit_fs; do_group_exit;
+// find_child_reaper's "Attempted to kill init!"), kernel/fork.c
+// (copy_files, copy_fs). When pid 1 ends, Linux panics; gokern does too,
+// and with QEMU's isa-debug-exit present it ends the run with init's
+// verdict (issue 14 item 6): 0x10 (QEMU exits 33) when init called
+// exit(0), 0x11 (QEMU exits 35) for any other status or a death by a
+// signal, so a boot test sees a program's result.
 
 // Init_exit_code is init's Linux exit code when it died (for the tests
 // and gdb): status << 8, or the signal.
@@ -19,29 +27,142 @@ var Init_exit_code int
 
 // Do_group_exit ends the current process with code (Linux do_group_exit
 // → do_exit; exit_group, exit and a fatal signal all come here): its
-// address space goes, and for init the kernel stops. Without a scheduler
-// the only process is init, so Do_group_exit never returns.
+// address space, descriptors and fs_struct go, then the task itself
+// (sched.Do_exit: a zombie for its parent's wait4). Init's end stops the
+// kernel. It never returns.
 func Do_group_exit(code int) {
-	p := current_proc
-	p.Exit_code = code
-	if m := p.Mm; m != nil {
-		// exit_mm: back to the kernel's tables, then free the old.
-		p.Mm = nil
-		mm.Activate_mm(&mm.Init_mm)
-		mm.Exit_mmap(m)
-	}
-	current_proc = nil
+	p := sched.Get_current()
+	exit_mm(p)
 	if p.Pid == 1 {
-		Init_exit_code = code
-		// Linux: panic("Attempted to kill init! exitcode=0x%08x\n", ...).
-		printk.Console_verbose()
-		printk.Pr_emerg("Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x\n", printk.Int(code))
-		if code == 0 {
-			debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
-		}
-		debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
+		init_exit(code)
 	}
-	printk.Pr_emerg("do_exit: pid %d (%s) exited with %#x and there is no scheduler to run anything else: halting\n",
-		printk.Int(p.Pid), printk.Str(p.Comm_str()), printk.Int(code))
+	exit_files(p)
+	exit_fs(p)
+	sched.Do_exit(code)
+}
+
+// exit_mm drops the task's address space (Linux exit_mm): back to the
+// kernel's page tables first, then the last user frees it.
+func exit_mm(p *sched.Task_struct) {
+	m := p.Mm
+	if m == nil {
+		return
+	}
+	p.Mm, p.Active_mm = nil, &mm.Init_mm
+	mm.Activate_mm(&mm.Init_mm)
+	sched.Mm_release(p)
+	mm.Mmput(m)
+}
+
+// init_exit: pid 1 died (Linux: panic("Attempted to kill init!
+// exitcode=0x%08x\n") in do_exit), with isa-debug-exit's verdict.
+func init_exit(code int) {
+	Init_exit_code = code
+	printk.Console_verbose()
+	// gokern: what the processes left behind, for the boot tests (every
+	// user page freed once no process is left; the COW counts).
+	others := 0
+	sched.For_each_process(func(t *sched.Task_struct) bool {
+		if t.Pid != 1 && t.Flags&sched.PF_KTHREAD == 0 && t.Pid != 0 {
+			others++
+		}
+		return true
+	})
+	printk.Pr_info("exit: init (pid 1) exits after %d forks (%d refused at threads-max %d); copy-on-write: %d pages shared, %d copied, %d reused; %d user pages and %d other processes left\n",
+		printk.Int(sched.Total_forks), printk.Int(sched.Fork_refused), printk.Int(sched.Max_threads), printk.Int(mm.Cow_shared),
+		printk.Int(mm.Cow_copied), printk.Int(mm.Cow_reused), printk.Int(mm.User_pages), printk.Int(others))
+	printk.Pr_emerg("Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x\n", printk.Int(code))
+	if code == 0 {
+		debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
+	}
+	debugexit.Exit(debugexit.DEBUG_EXIT_FAILURE)
 	debugexit.Machine_halt()
+}
+
+// Task_files and Task_fs give a task's Files and Fs their types: nil is
+// the boot task's table and fs_struct, which kernel threads use (Linux
+// init_files, init_fs).
+func Task_files(t *sched.Task_struct) *fs.Files_struct {
+	if t == nil || t.Files == nil {
+		return &fs.Init_files
+	}
+	return (*fs.Files_struct)(t.Files)
+}
+
+func Task_fs(t *sched.Task_struct) *fs.Fs_struct {
+	if t == nil || t.Fs == nil {
+		return &fs.Init_fs
+	}
+	return (*fs.Fs_struct)(t.Fs)
+}
+
+// files_of_current and fs_of_current are fs.Get_current_files and
+// fs.Get_current_fs: current->files, current->fs.
+func files_of_current() *fs.Files_struct { return Task_files(sched.Get_current()) }
+func fs_of_current() *fs.Fs_struct       { return Task_fs(sched.Get_current()) }
+
+// copy_files gives fork's child a copy of the descriptor table, or the
+// same table with CLONE_FILES (Linux copy_files → dup_fd).
+func copy_files(clone_flags uint64, t *sched.Task_struct) int {
+	old := files_of_current()
+	if clone_flags&sched.CLONE_FILES != 0 {
+		old.Count++
+		t.Files = unsafe.Pointer(old)
+		return 0
+	}
+	n, r := fs.Dup_fd(old)
+	if r != 0 {
+		return r
+	}
+	t.Files = unsafe.Pointer(n)
+	return 0
+}
+
+// copy_fs gives the child a copy of the root, cwd and umask, or the same
+// fs_struct with CLONE_FS (Linux copy_fs).
+func copy_fs(clone_flags uint64, t *sched.Task_struct) int {
+	old := fs_of_current()
+	if clone_flags&sched.CLONE_FS != 0 {
+		old.Users++
+		t.Fs = unsafe.Pointer(old)
+		return 0
+	}
+	n := fs.Copy_fs_struct(old)
+	if n == nil {
+		return -asm.ENOMEM
+	}
+	t.Fs = unsafe.Pointer(n)
+	return 0
+}
+
+// exit_files and exit_fs drop the task's table and fs_struct (Linux
+// exit_files, exit_fs); the last user closes or frees them.
+func exit_files(t *sched.Task_struct) {
+	if t.Files != nil {
+		f := (*fs.Files_struct)(t.Files)
+		t.Files = nil
+		fs.Put_files_struct(f)
+	}
+}
+
+func exit_fs(t *sched.Task_struct) {
+	if t.Fs != nil {
+		f := (*fs.Fs_struct)(t.Fs)
+		t.Fs = nil
+		fs.Free_fs_struct(f)
+	}
+}
+
+// proc_hooks_init points the scheduler and fs at this package's halves of
+// a process (from Register_syscalls).
+func proc_hooks_init() {
+	fs.Get_current_files = files_of_current
+	fs.Get_current_fs = fs_of_current
+	sched.Copy_hooks.Copy_files = copy_files
+	sched.Copy_hooks.Copy_fs = copy_fs
+	sched.Copy_hooks.Exit_files = exit_files
+	sched.Copy_hooks.Exit_fs = exit_fs
+	sched.Copy_hooks.Copy_sighand = signal.Copy_sighand
+	sched.Init_exit_hook = init_exit
+	sched.Notify_parent_hook = signal.Do_notify_parent
 }

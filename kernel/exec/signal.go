@@ -3,6 +3,7 @@ package exec
 import (
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
+	"gokern/kernel/sched"
 	"gokern/kernel/signal"
 	"gokern/mm"
 	"gokern/printk"
@@ -31,7 +32,7 @@ const (
 // do_user_addr_fault is traps.User_addr_fault_hook: a fault at a user
 // address (in user or kernel mode), or any fault in user mode.
 func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
-	p := current_proc
+	p := sched.Get_current()
 	user := regs.CS&3 != 0
 	if p == nil || p.Mm == nil {
 		return false // no process: the kernel's own fault
@@ -39,13 +40,14 @@ func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 	if address < asm.TASK_SIZE_MAX {
 		switch mm.Handle_mm_fault(p.Mm, address, error_code) {
 		case mm.VM_FAULT_OK:
+			p.Min_flt++
 			return true
 		case mm.VM_FAULT_OOM:
 			// Linux pagefault_out_of_memory → the OOM killer; gokern
 			// kills the faulting process, which is what the killer
 			// would choose with one process.
-			printk.Pr_err("Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB\n", printk.Int(p.Pid),
-				printk.Str(p.Comm_str()), printk.Int(p.Mm.Total_vm*4), printk.Int(p.Mm.Rss*4))
+			printk.Pr_err("Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB\n", printk.Int(p.Tgid),
+				printk.Str(p.Name()), printk.Int(p.Mm.Total_vm*4), printk.Int(p.Mm.Rss*4))
 			if user {
 				Do_group_exit(SIGKILL)
 			}
@@ -83,8 +85,8 @@ func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 // error is the page-fault error code (4: a user read of a page not
 // present; 6: a user write; 15: a user instruction fetch of an NX page).
 func show_signal_msg(regs *asm.PtRegs, error_code, address uint64) {
-	p := current_proc
-	printk.Pr_info("%s[%d]: segfault at %x ip %016x sp %016x error %x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+	p := sched.Get_current()
+	printk.Pr_info("%s[%d]: segfault at %x ip %016x sp %016x error %x", printk.Str(p.Name()), printk.Int(p.Tgid),
 		printk.Int(address), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
 	print_vma_addr(regs.IP)
 	printk.Pr_cont("\n")
@@ -93,9 +95,9 @@ func show_signal_msg(regs *asm.PtRegs, error_code, address uint64) {
 // print_vma_addr names the file mapping that holds ip, Linux's " in
 // prog[start+size]" (mm/memory.c print_vma_addr).
 func print_vma_addr(ip uint64) {
-	p := current_proc
+	p := sched.Get_current()
 	if v := mm.Find_vma(p.Mm, ip); v != nil && v.Vm_start <= ip && v.Vm_file != nil {
-		printk.Pr_cont(" in %s[%x+%x]", printk.Str(p.Comm_str()), printk.Int(v.Vm_start), printk.Int(v.Vm_end-v.Vm_start))
+		printk.Pr_cont(" in %s[%x+%x]", printk.Str(p.Name()), printk.Int(v.Vm_start), printk.Int(v.Vm_end-v.Vm_start))
 	}
 }
 
@@ -126,16 +128,16 @@ func do_user_trap(regs *asm.PtRegs, trapnr, error_code uint64) {
 	case asm.X86_TRAP_NP, asm.X86_TRAP_SS:
 		sig, str = SIGBUS, "segment not present"
 	}
-	p := current_proc
-	if p == nil {
+	p := sched.Get_current()
+	if p == nil || p.Mm == nil {
 		return
 	}
 	if signal.Unhandled_signal(sig) {
 		if trapnr == asm.X86_TRAP_GP {
-			printk.Pr_info("traps: %s[%d] %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+			printk.Pr_info("traps: %s[%d] %s ip:%x sp:%x error:%x", printk.Str(p.Name()), printk.Int(p.Tgid),
 				printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
 		} else {
-			printk.Pr_info("traps: %s[%d] trap %s ip:%x sp:%x error:%x", printk.Str(p.Comm_str()), printk.Int(p.Pid),
+			printk.Pr_info("traps: %s[%d] trap %s ip:%x sp:%x error:%x", printk.Str(p.Name()), printk.Int(p.Tgid),
 				printk.Str(str), printk.Int(regs.IP), printk.Int(regs.SP), printk.Int(error_code))
 		}
 		print_vma_addr(regs.IP)

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
+	"gokern/kernel/sched"
 	"gokern/mm"
 	"gokern/traps"
 )
@@ -25,7 +26,7 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_exit_group, sys_exit_group},
 	{traps.X__NR_getpid_64, sys_getpid},
 	{traps.X__NR_getppid, sys_getppid},
-	{traps.X__NR_gettid, sys_getpid},
+	{traps.X__NR_gettid, sys_gettid},
 	{traps.X__NR_brk, sys_brk},
 	{traps.X__NR_mmap, sys_mmap},
 	{traps.X__NR_munmap, sys_munmap},
@@ -72,30 +73,22 @@ func sys_exit_group(r *asm.PtRegs) int64 { Do_group_exit(int(a1(r)&0xff) << 8); 
 // sys_exit_ia32: i386's exit and exit_group, the status in EBX.
 func sys_exit_ia32(r *asm.PtRegs) int64 { Do_group_exit(int(r.BX&0xff) << 8); return 0 }
 
-// sys_getpid is the process's id (its thread-group id, the same
-// without threads); 0 for the kernel itself (the swapper).
-func sys_getpid(r *asm.PtRegs) int64 {
-	if p := current_proc; p != nil {
-		return int64(p.Pid)
-	}
-	return 0
-}
+// sys_getpid is the process's id, its thread group's (Linux
+// task_tgid_vnr); sys_gettid the task's own (task_pid_vnr).
+func sys_getpid(r *asm.PtRegs) int64 { return int64(sched.Get_current().Tgid) }
+func sys_gettid(r *asm.PtRegs) int64 { return int64(sched.Get_current().Pid) }
 
-// sys_getppid: init's parent is the swapper, 0.
+// sys_getppid: the parent's process id (Linux
+// task_tgid_vnr(current->real_parent)); init's parent is the swapper, 0.
 func sys_getppid(r *asm.PtRegs) int64 {
-	if p := current_proc; p != nil {
-		return int64(p.Ppid)
+	if p := sched.Get_current().Real_parent; p != nil {
+		return int64(p.Tgid)
 	}
 	return 0
 }
 
 // current_mm is the current process's address space, or nil.
-func current_mm() *mm.MmStruct {
-	if p := current_proc; p != nil {
-		return p.Mm
-	}
-	return nil
-}
+func current_mm() *mm.MmStruct { return sched.Get_current().Mm }
 
 // sys_brk: brk(addr); brk(0) asks where the break is.
 func sys_brk(r *asm.PtRegs) int64 {

@@ -5,7 +5,6 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/entry"
-	"gokern/kernel"
 	ktime "gokern/kernel/time"
 	"gokern/mm"
 	"gokern/printk"
@@ -176,9 +175,23 @@ func Scheduler_tick() {
 		return
 	}
 	rq.Clock_ticks++
+	account_process_tick(rq.Curr)
 	if task_tick_rr(rq, rq.Curr) {
 		resched_curr(rq)
 	}
+}
+
+// account_process_tick charges the tick to p's user or system time, by
+// the mode the tick interrupted (Linux account_process_tick with
+// user_tick = user_mode(get_irq_regs()), tick-based accounting).
+func account_process_tick(p *Task_struct) {
+	if f := Arch.Get_irq_regs; f != nil {
+		if r := f(); r != nil && r.CS&3 != 0 {
+			p.Utime++
+			return
+		}
+	}
+	p.Stime++
 }
 
 // activate_task makes p runnable on rq; a task woken while the idle task
@@ -322,7 +335,11 @@ func __schedule(preempt bool) {
 		asm.Native_irq_enable()
 		return
 	}
-	if preempt {
+	// Voluntary: the task gave the CPU up to sleep. A runnable task
+	// that leaves — preempted, yielding, or rescheduled on its way back to
+	// user mode — is an involuntary switch (Linux __schedule's
+	// switch_count: nvcsw only for a task with a sleeping state).
+	if preempt || prev.State == TASK_RUNNING {
 		prev.Nivcsw++
 	} else {
 		prev.Nvcsw++
@@ -378,6 +395,9 @@ func finish_task_switch(prev *Task_struct) {
 	asm.Native_irq_enable()
 	if prev.State == TASK_DEAD {
 		put_task_stack(prev)
+		if prev.Exit_state == EXIT_DEAD {
+			free_task(prev) // autoreaped: nobody will wait4 for it
+		}
 	}
 }
 
@@ -387,38 +407,19 @@ func schedule_tail() {
 	finish_task_switch(this_rq().prev)
 }
 
-// ret_from_fork runs a new kernel thread on its own stack, called from
-// ret_from_fork_asm: the end of its first switch, its function, then exit
-// with what it returned (Linux arch/x86/kernel/process.c ret_from_fork:
+// ret_from_fork runs a new task on its own stack, called from
+// ret_from_fork_asm: the end of its first switch, then a kernel thread's
+// function and exit with what it returned; fork's child returns, to leave
+// for user mode (Linux arch/x86/kernel/process.c ret_from_fork:
 // schedule_tail, then the function in BX with the argument in R12, then
 // do_exit through kthread()).
 func ret_from_fork() {
 	schedule_tail()
 	c := Get_current()
+	if c.Threadfn == nil {
+		return // fork's child: to user mode (ret_from_fork_asm)
+	}
 	Do_exit(c.Threadfn(c.Data))
-}
-
-// Do_exit ends the current task (Linux do_exit → do_task_dead): its
-// waiters are told, it becomes a zombie until someone releases it, and it
-// switches away for good; finish_task_switch frees its stack.
-func Do_exit(code int) {
-	c := Get_current()
-	if c.Flags&PF_IDLE != 0 {
-		kernel.Panic("Attempted to kill the idle task!")
-	}
-	if c.Pid == 1 {
-		kernel.Panic("Attempted to kill init! exitcode=0x%08x", printk.Int(code))
-	}
-	c.Flags |= PF_EXITING
-	c.Exit_code = int32(code)
-	// Interrupts off from here: no preemption between telling the
-	// waiters and leaving, so a waiter never finds a zombie still running.
-	asm.Local_irq_disable()
-	c.Exit_state = EXIT_ZOMBIE
-	Complete_all(&c.Exited)
-	c.State = TASK_DEAD
-	__schedule(false)
-	kernel.Panic("do_exit: %s/%d ran again after it died", printk.Str(c.Name()), printk.Int(c.Pid))
 }
 
 // Sched_init sets the scheduler up on the boot CPU (Linux sched_init):

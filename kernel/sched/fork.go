@@ -5,6 +5,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/entry"
+	"gokern/include/uapi"
 	"gokern/kernel"
 	"gokern/mm"
 	"gokern/mm/slab"
@@ -51,6 +52,7 @@ func init_task_setup() {
 	t.Time_slice = RR_TIMESLICE
 	mm.INIT_LIST_HEAD(&t.Tasks)
 	mm.INIT_LIST_HEAD(&t.Run_list)
+	mm.INIT_LIST_HEAD(&t.Children)
 	Init_completion(&t.Exited)
 	fpstate_init()
 }
@@ -102,17 +104,56 @@ type inactive_task_frame struct {
 	Ret_addr                   uintptr
 }
 
-// copy_thread builds a new task's first frame below the pt_regs at the
-// top of its stack (where an entry from user mode saves the user's
-// registers, task_pt_regs: kernel_init's user program will need them), so
-// that the first switch to it pops zeroes (BP 0 ends a backtrace), its g
-// into R14, and returns into ret_from_fork_asm (Linux copy_thread's
-// fork_frame: inactive_task_frame, then pt_regs).
-func copy_thread(t *Task_struct) {
-	sp := t.Stack + t.Stack_size - unsafe.Sizeof(asm.PtRegs{}) - unsafe.Sizeof(inactive_task_frame{})
+// USER_XMM_SIZE: the room the entry code keeps below pt_regs for the
+// interrupted code's X0-X15 (entry_64.s SAVE_XMM).
+const USER_XMM_SIZE = 256
+
+// Task_pt_regs is where t's user registers live: the pt_regs at the top
+// of its kernel stack, where entry_SYSCALL_64 and the CPU's ring change
+// (TSS.RSP0) put them (Linux task_pt_regs).
+//
+//go:nosplit
+func Task_pt_regs(t *Task_struct) *asm.PtRegs {
+	return (*asm.PtRegs)(asm.KernelPtr(t.Thread.Sp0 - unsafe.Sizeof(asm.PtRegs{})))
+}
+
+// copy_thread builds a new task's first frame (Linux copy_thread's
+// fork_frame: inactive_task_frame, then pt_regs). Below the pt_regs at the
+// top of the stack (task_pt_regs) lies the room of the user's SSE
+// registers (SAVE_XMM's 256 bytes), then the frame the first switch to
+// the task pops: zeroes (BP 0 ends a backtrace), its g into R14, and the
+// return into ret_from_fork_asm. A kernel thread leaves pt_regs alone
+// (kernel_init's program fills it at exec). A user task — fork's child —
+// gets the parent's pt_regs and SSE registers as the parent's system call
+// saved them, with RAX 0, the child's return value (and RSP the new
+// stack, when clone gives one): ret_from_fork_asm leaves through them as
+// the parent returns from fork.
+func copy_thread(t *Task_struct, args *Kernel_clone_args) {
+	top := t.Stack + t.Stack_size
+	regs := top - unsafe.Sizeof(asm.PtRegs{})
+	xmm := regs - USER_XMM_SIZE
+	sp := xmm - unsafe.Sizeof(inactive_task_frame{})
 	f := (*inactive_task_frame)(asm.KernelPtr(sp))
 	*f = inactive_task_frame{R14: t.G_ptr, Ret_addr: entry.Ret_from_fork_PC()}
 	t.Thread.Sp = sp
+	if args.Fn != nil {
+		return
+	}
+	cur := Get_current()
+	child := (*asm.PtRegs)(asm.KernelPtr(regs))
+	*child = *Task_pt_regs(cur)
+	child.AX = 0
+	if args.Stack != 0 {
+		child.SP = args.Stack
+	}
+	*(*[USER_XMM_SIZE]byte)(asm.KernelPtr(xmm)) = *(*[USER_XMM_SIZE]byte)(asm.KernelPtr(cur.Thread.Sp0 - unsafe.Sizeof(asm.PtRegs{}) - USER_XMM_SIZE))
+	// The user's FS and GS bases (Linux copy_thread: save_fsgs(current)
+	// first, then the parent's, or CLONE_SETTLS's).
+	save_fsgs(cur)
+	t.Thread.Fsbase, t.Thread.Gsbase = cur.Thread.Fsbase, cur.Thread.Gsbase
+	if args.Flags&CLONE_SETTLS != 0 {
+		t.Thread.Fsbase = args.Tls
+	}
 }
 
 // alloc_pid hands out the next free pid (Linux alloc_pid).
@@ -156,55 +197,302 @@ func For_each_process(fn func(t *Task_struct) bool) {
 	}
 }
 
-// copy_process makes a new task, a copy of the current one in what a
-// kernel thread inherits (name, address space), with its own stack, g,
-// pid and first frame; it is TASK_NEW until wake_up_new_task (Linux
-// copy_process → dup_task_struct, copy_thread, alloc_pid).
-func copy_process(fn func(uintptr) int, arg uintptr, name string) *Task_struct {
+// clone's flags (include/uapi/linux/sched.h).
+const (
+	CSIGNAL              = 0x000000ff // the signal to send the parent at exit
+	CLONE_VM             = 0x00000100
+	CLONE_FS             = 0x00000200
+	CLONE_FILES          = 0x00000400
+	CLONE_SIGHAND        = 0x00000800
+	CLONE_VFORK          = 0x00004000
+	CLONE_PARENT         = 0x00008000
+	CLONE_THREAD         = 0x00010000
+	CLONE_SETTLS         = 0x00080000
+	CLONE_PARENT_SETTID  = 0x00100000
+	CLONE_CHILD_CLEARTID = 0x00200000
+	CLONE_CHILD_SETTID   = 0x01000000
+)
+
+// SIGCHLD: what fork's child sends its parent at exit (Linux's x86
+// number), the only exit signal wait4 reports without __WCLONE.
+const SIGCHLD = 17
+
+// Kernel_clone_args is what fork, vfork, clone and kernel_thread ask of
+// kernel_clone (Linux struct kernel_clone_args).
+type Kernel_clone_args struct {
+	Flags       uint64 // CLONE_* (CSIGNAL's bits moved to Exit_signal)
+	Exit_signal int32
+	// Fn and Fn_arg: a kernel thread's function (Linux's fn, fn_arg);
+	// nil for a user task, which returns to user mode as a copy of the
+	// caller. Name names a kernel thread (empty: the creator's name).
+	Fn     func(uintptr) int
+	Fn_arg uintptr
+	Name   string
+	// Stack: the child's user stack pointer (clone's newsp; 0: the
+	// parent's). Tls: the child's FS base with CLONE_SETTLS.
+	Stack, Tls uint64
+	// Parent_tid: where CLONE_PARENT_SETTID stores the child's id in
+	// the parent's memory.
+	Parent_tid uintptr
+}
+
+// Max_threads caps the tasks that may exist, idle tasks aside (Linux
+// max_threads, /proc/sys/kernel/threads-max, set by set_max_threads in
+// fork_init). Past it, fork fails with -EAGAIN: a fork bomb stops there
+// instead of eating the memory the kernel needs.
+var Max_threads int
+
+// MIN_THREADS, MAX_THREADS: Linux's bounds of max_threads (kernel/fork.c;
+// MAX_THREADS is FUTEX_TID_MASK).
+const (
+	MIN_THREADS = 20
+	MAX_THREADS = 0x3fffffff
+)
+
+// Set_max_threads sizes Max_threads to the memory (Linux set_max_threads:
+// the thread structures may use at most an eighth of RAM,
+// totalram_pages * PAGE_SIZE / (8 * THREAD_SIZE), clamped to
+// [MIN_THREADS, MAX_THREADS]). Pid numbers bound it too: one pid per task.
+func Set_max_threads(totalram_pages uint64) {
+	n := totalram_pages * asm.PAGE_SIZE / (8 * THREAD_SIZE)
+	n = max(min(n, MAX_THREADS, PID_MAX-1), MIN_THREADS)
+	Max_threads = int(n)
+}
+
+// Copy_hooks: the parts of a process that live above the scheduler (the
+// descriptor table and the fs_struct are fs's, which imports this
+// package, DESIGN.md §1). kernel/exec sets them at boot. Each returns 0
+// or a negative errno and undoes nothing of the others: Exit_* undo a
+// successful copy.
+var Copy_hooks struct {
+	Copy_files func(clone_flags uint64, t *Task_struct) int
+	Copy_fs    func(clone_flags uint64, t *Task_struct) int
+	// Copy_sighand: the handlers, mask and process group, copied or, for
+	// a thread, shared (kernel/signal Copy_sighand); it cannot fail.
+	Copy_sighand func(parent, child *Task_struct, thread bool)
+	Exit_files   func(t *Task_struct)
+	Exit_fs      func(t *Task_struct)
+}
+
+// copy_mm gives a user task its address space (Linux copy_mm): the
+// parent's, shared, with CLONE_VM (a thread, or vfork in Linux), else a
+// copy-on-write copy (dup_mm). A kernel thread has none.
+func copy_mm(clone_flags uint64, t *Task_struct) int {
 	cur := Get_current()
+	t.Mm, t.Active_mm = nil, nil
+	if cur.Mm == nil {
+		return 0
+	}
+	if clone_flags&CLONE_VM != 0 {
+		mm.Mmget(cur.Mm)
+		t.Mm, t.Active_mm = cur.Mm, cur.Mm
+		return 0
+	}
+	m, r := mm.Dup_mm(cur.Mm)
+	if r != 0 {
+		return r
+	}
+	t.Mm, t.Active_mm = m, m
+	return 0
+}
+
+// check_clone_flags refuses the combinations Linux refuses (copy_process:
+// a thread shares the signal handlers, which share the address space), and
+// what gokern cannot do yet: threads (CLONE_THREAD, CLONE_SIGHAND,
+// CLONE_VM without CLONE_VFORK come with the Go runtime's threads, issue
+// 15) and the child-tid words.
+func check_clone_flags(f uint64) int {
+	if f&CLONE_THREAD != 0 && f&CLONE_SIGHAND == 0 || f&CLONE_SIGHAND != 0 && f&CLONE_VM == 0 {
+		return -asm.EINVAL
+	}
+	if f&(CLONE_THREAD|CLONE_SIGHAND|CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID) != 0 || f&CLONE_VM != 0 && f&CLONE_VFORK == 0 {
+		return -asm.EINVAL
+	}
+	return 0
+}
+
+// copy_process makes a new task from the current one (Linux
+// copy_process): a task_struct with its own kernel stack, g and pid
+// (dup_task_struct, alloc_pid); for a user task the descriptor table,
+// the fs_struct and the address space, copied or shared as the flags say
+// (copy_files, copy_fs, copy_mm), and the registers to return to user
+// mode with (copy_thread); its place among its parent's children. It is
+// TASK_NEW until wake_up_new_task. -EAGAIN past Max_threads, -ENOMEM
+// when memory runs out, -EINVAL for flags it does not take; nothing is
+// left of the task then.
+func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
+	cur := Get_current()
+	clone_flags := args.Flags
+	if args.Fn == nil {
+		if r := check_clone_flags(clone_flags); r != 0 {
+			return nil, r
+		}
+		if cur.Mm == nil {
+			// A kernel thread (a selftest's int $0x80) has no user
+			// registers to copy.
+			return nil, -uapi.EINVAL
+		}
+	}
+	if Nr_threads >= Max_threads && Max_threads != 0 {
+		Fork_refused++
+		return nil, -uapi.EAGAIN
+	}
 	t := task_struct_cachep.Zalloc(mm.GFP_KERNEL)
 	if t == nil {
-		return nil
+		return nil, -asm.ENOMEM
 	}
 	if !alloc_thread_stack_node(t, THREAD_SIZE) {
 		task_struct_cachep.Free(t)
-		return nil
+		return nil, -asm.ENOMEM
 	}
 	t.State = TASK_NEW
-	t.Flags = PF_KTHREAD
 	t.Comm = cur.Comm
-	if name != "" {
-		Set_task_comm(t, name)
+	if args.Name != "" {
+		Set_task_comm(t, args.Name)
 	}
-	t.Real_parent = cur
-	t.Active_mm = nil
-	t.Threadfn, t.Data = fn, arg
 	t.Time_slice = RR_TIMESLICE
 	t.Cpu = cur.Cpu
+	t.Exit_signal = args.Exit_signal
 	Init_completion(&t.Exited)
-	fpu_clone(t)
-	copy_thread(t)
+	mm.INIT_LIST_HEAD(&t.Children)
+	if args.Fn != nil {
+		t.Flags = PF_KTHREAD
+		t.Threadfn, t.Data = args.Fn, args.Fn_arg
+		fpu_clone(t, nil)
+	} else {
+		fpu_clone(t, cur)
+		if r := copy_user_parts(clone_flags, t); r != 0 {
+			put_task_stack(t)
+			task_struct_cachep.Free(t)
+			return nil, r
+		}
+	}
+	copy_thread(t, args)
 	flags := asm.Arch_local_irq_save()
 	t.Pid = alloc_pid()
 	if t.Pid < 0 {
 		asm.Arch_local_irq_restore(flags)
+		if args.Fn == nil {
+			exit_user_parts(t)
+		}
 		put_task_stack(t)
 		task_struct_cachep.Free(t)
 		printk.Pr_warn("fork: no pid left\n")
-		return nil
+		return nil, -uapi.EAGAIN
 	}
+	t.Tgid = t.Pid
+	// CLONE_PARENT: the child is the caller's sibling (Linux).
+	parent := cur
+	if clone_flags&CLONE_PARENT != 0 && cur.Real_parent != nil {
+		parent = cur.Real_parent
+	}
+	t.Real_parent, t.Parent = parent, parent
+	mm.List_add_tail(&t.Sibling, &parent.Children)
 	mm.List_add_tail(&t.Tasks, &Init_task.Tasks)
 	Nr_threads++
+	Total_forks++
 	asm.Arch_local_irq_restore(flags)
-	return t
+	return t, 0
+}
+
+// Total_forks counts the tasks made (Linux total_forks); Fork_refused the
+// forks refused at Max_threads.
+var Total_forks, Fork_refused uint64
+
+// copy_user_parts is copy_process's middle for a user task: files, fs,
+// mm, each undone if a later one fails.
+func copy_user_parts(clone_flags uint64, t *Task_struct) int {
+	h := &Copy_hooks
+	if h.Copy_sighand != nil {
+		h.Copy_sighand(Get_current(), t, clone_flags&CLONE_THREAD != 0)
+	}
+	if h.Copy_files != nil {
+		if r := h.Copy_files(clone_flags, t); r != 0 {
+			return r
+		}
+	}
+	if h.Copy_fs != nil {
+		if r := h.Copy_fs(clone_flags, t); r != 0 {
+			if h.Exit_files != nil {
+				h.Exit_files(t)
+			}
+			return r
+		}
+	}
+	if r := copy_mm(clone_flags, t); r != 0 {
+		if h.Exit_fs != nil {
+			h.Exit_fs(t)
+		}
+		if h.Exit_files != nil {
+			h.Exit_files(t)
+		}
+		return r
+	}
+	return 0
+}
+
+// exit_user_parts drops what copy_user_parts took (a fork that fails
+// after it; exit_mm, exit_files and exit_fs at exit are the process
+// layer's, which runs them before do_exit).
+func exit_user_parts(t *Task_struct) {
+	if t.Mm != nil {
+		m := t.Mm
+		t.Mm, t.Active_mm = nil, nil
+		mm.Mmput(m)
+	}
+	if h := &Copy_hooks; h.Exit_fs != nil {
+		h.Exit_fs(t)
+	}
+	if h := &Copy_hooks; h.Exit_files != nil {
+		h.Exit_files(t)
+	}
+}
+
+// Kernel_clone makes and starts a task and returns its pid, or a negative
+// errno (Linux kernel_clone): copy_process, CLONE_PARENT_SETTID's store,
+// wake_up_new_task; with CLONE_VFORK the caller then waits until the
+// child has exec'd or exited (Linux wait_for_vfork_done), which is all
+// vfork promises.
+func Kernel_clone(args *Kernel_clone_args) int {
+	t, r := copy_process(args)
+	if r != 0 {
+		return r
+	}
+	pid := t.Pid
+	if args.Flags&CLONE_PARENT_SETTID != 0 {
+		asm.Put_user(uint32(pid), args.Parent_tid)
+	}
+	if args.Flags&CLONE_VFORK != 0 {
+		// Linux keeps the completion on the parent's stack; a Go pointer
+		// to a stack variable stored in a task would move it to the heap,
+		// so the parent's task_struct holds it.
+		cur := Get_current()
+		Init_completion(&cur.Vfork)
+		t.Vfork_done = &cur.Vfork
+	}
+	wake_up_new_task(t)
+	if args.Flags&CLONE_VFORK != 0 {
+		Wait_for_completion(&Get_current().Vfork)
+	}
+	return int(pid)
+}
+
+// Mm_release tells a vfork parent that its child no longer uses its
+// memory (Linux mm_release → complete_vfork_done): at exec and at exit.
+func Mm_release(t *Task_struct) {
+	if d := t.Vfork_done; d != nil {
+		t.Vfork_done = nil
+		Complete(d)
+	}
 }
 
 // Kernel_thread starts fn(arg) as a new kernel thread named name (the
 // creator's name if empty) and returns its pid, or -1 (Linux
 // kernel_thread → kernel_clone → copy_process, wake_up_new_task).
 func Kernel_thread(fn func(uintptr) int, arg uintptr, name string) int32 {
-	t := copy_process(fn, arg, name)
-	if t == nil {
+	args := Kernel_clone_args{Fn: fn, Fn_arg: arg, Name: name}
+	t, r := copy_process(&args)
+	if r != 0 {
 		return -1
 	}
 	wake_up_new_task(t)
@@ -224,6 +512,9 @@ func Release_task(t *Task_struct) {
 	}
 	flags := asm.Arch_local_irq_save()
 	mm.List_del(&t.Tasks)
+	if t.Sibling.Next != nil {
+		mm.List_del(&t.Sibling)
+	}
 	Nr_threads--
 	asm.Arch_local_irq_restore(flags)
 	task_struct_cachep.Free(t)

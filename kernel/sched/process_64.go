@@ -19,6 +19,10 @@ var Arch struct {
 	// Load_sp0 writes this CPU's TSS.RSP0: the stack an interrupt from
 	// user mode starts on (Linux update_task_stack → load_sp0).
 	Load_sp0 func(sp0 uintptr)
+	// Get_irq_regs is the interrupted context of the interrupt being
+	// handled, nil outside one (Linux get_irq_regs): the tick asks it
+	// whether it interrupted user or kernel mode.
+	Get_irq_regs func() *asm.PtRegs
 }
 
 // Init_fpstate is the FPU state a new task starts with (Linux
@@ -34,9 +38,16 @@ func fpstate_init() {
 	Init_fpstate[asm.FXSAVE_MXCSR+1] = byte(asm.MXCSR_DEFAULT >> 8)
 }
 
-// fpu_clone gives a new task the initial FPU state (Linux fpu_clone for a
-// kernel thread: init_fpstate).
-func fpu_clone(t *Task_struct) {
+// fpu_clone gives a new task its FPU state (Linux fpu_clone): a kernel
+// thread the initial one (init_fpstate), fork's child the parent's as it
+// is now (FXSAVE of the live registers: the kernel's Go code changes
+// neither the x87 state nor MXCSR; the XMM registers in the image are the
+// kernel's, and the child's come from the entry frame copy_thread copies).
+func fpu_clone(t *Task_struct, parent *Task_struct) {
+	if parent != nil {
+		asm.Fxsave64(t.Thread.Fpu.Fxsave_area())
+		return
+	}
 	area := (*[asm.FXSAVE_SIZE]byte)(asm.KernelPtr(t.Thread.Fpu.Fxsave_area()))
 	for i := range area {
 		area[i] = Init_fpstate[i]
@@ -62,19 +73,17 @@ func task_stack_info(t *Task_struct) asm.Stack_info {
 //     since 4.6). Go code keeps nothing in X0-X14 across a call, but it
 //     never saves MXCSR or the x87 state either, and user programs will
 //     keep everything there;
+//   - the user's FS and GS bases: save_fsgs(prev), x86_fsgsbase_load(next)
+//     (see below);
 //   - the per-CPU current task, top of stack and task stack (with its g:
-//     PcpuHot.Task_stack),
-//     and the TSS's RSP0 (Linux raw_cpu_write(pcpu_hot.current_task),
-//     update_task_stack);
+//     PcpuHot.Task_stack), and the TSS's RSP0 (Linux
+//     raw_cpu_write(pcpu_hot.current_task), update_task_stack);
 //   - then __switch_to_asm: callee-saved registers, SP and the g.
-//
-// FS and GS: in gokern the FS base is the Go runtime's TLS block (the
-// current g is at FS:-8) and GS the per-CPU data, both per CPU, not per
-// task; the user FS/GS bases arrive with user mode (Linux saves them here
-// in save_fsgs and loads them in x86_fsgsbase_load).
 func X__switch_to(prev, next *Task_struct) {
 	asm.Fxsave64(prev.Thread.Fpu.Fxsave_area())
 	asm.Fxrstor64(next.Thread.Fpu.Fxsave_area())
+	save_fsgs(prev)
+	x86_fsgsbase_load(next)
 	p := asm.This_cpu()
 	p.Current_task = uintptr(unsafe.Pointer(next))
 	p.Top_of_stack = next.Thread.Sp0
@@ -83,4 +92,101 @@ func X__switch_to(prev, next *Task_struct) {
 		Arch.Load_sp0(next.Thread.Sp0)
 	}
 	entry.X__switch_to_asm(&prev.Thread.Sp, next.Thread.Sp, next.G_ptr)
+}
+
+// The user's FS and GS bases. A 64-bit program sets them with
+// arch_prctl (its TLS: glibc, musl and Go keep the thread pointer in FS),
+// and they are per task, so a switch must carry them.
+//
+// Linux's kernel never uses FS, and reaches its per-CPU data through GS
+// after SWAPGS, so while a task is in the kernel its user FS base is in
+// MSR_FS_BASE and its user GS base in MSR_KERNEL_GS_BASE; __switch_to
+// saves both MSRs into prev's thread_struct (save_fsgs) and loads next's
+// (x86_fsgsbase_load).
+//
+// gokern's kernel is Go code, which finds the current g at FS:-8, so FS
+// cannot keep the user's base while the kernel runs: the entry code
+// (arch/amd64/entry SWITCH_TO_KERNEL_FS) saves it in the per-CPU
+// User_fs_base on every entry from user mode and loads the CPU's TLS
+// block, and every return to user mode loads User_fs_base back
+// (SWITCH_TO_USER_FS). So User_fs_base plays the part of Linux's
+// MSR_FS_BASE here: it holds the running task's user FS base whenever the
+// CPU is in the kernel, and the switch saves and loads it as Linux saves
+// and loads the MSR. The GS base works as in Linux: SWAPGS keeps the
+// user's in MSR_KERNEL_GS_BASE while the kernel runs.
+//
+// A kernel thread has no user bases; saving and loading them anyway
+// costs two MSR accesses and keeps the rule simple.
+
+// save_fsgs stores the running task's user FS and GS bases in its
+// thread_struct (Linux save_fsgs).
+func save_fsgs(t *Task_struct) {
+	t.Thread.Fsbase = asm.This_cpu().User_fs_base
+	t.Thread.Gsbase = asm.Rdmsrl(asm.MSR_KERNEL_GS_BASE)
+}
+
+// x86_fsgsbase_load makes t's user bases the ones the return to user
+// mode will load (Linux x86_fsgsbase_load).
+func x86_fsgsbase_load(t *Task_struct) {
+	asm.This_cpu().User_fs_base = t.Thread.Fsbase
+	asm.Wrmsrl(asm.MSR_KERNEL_GS_BASE, t.Thread.Gsbase)
+}
+
+// arch_prctl's codes (arch/x86/include/uapi/asm/prctl.h).
+const (
+	ARCH_SET_GS = 0x1001
+	ARCH_SET_FS = 0x1002
+	ARCH_GET_FS = 0x1003
+	ARCH_GET_GS = 0x1004
+)
+
+// Do_arch_prctl_64 is arch_prctl(option, arg2) for the current task
+// (Linux arch/x86/kernel/process_64.c do_arch_prctl_64): SET_FS and
+// SET_GS take a base below TASK_SIZE_MAX (-EPERM otherwise, as Linux),
+// GET_FS and GET_GS store the base at the user address arg2 (-EFAULT),
+// anything else is -EINVAL. The new FS base takes effect on the way out
+// of this system call, when the entry code loads User_fs_base.
+func Do_arch_prctl_64(option int, arg2 uint64) int {
+	c := Get_current()
+	p := asm.This_cpu()
+	switch option {
+	case ARCH_SET_FS:
+		if arg2 >= asm.TASK_SIZE_MAX {
+			return -asm.EPERM
+		}
+		c.Thread.Fsbase = arg2
+		p.User_fs_base = arg2
+		return 0
+	case ARCH_SET_GS:
+		if arg2 >= asm.TASK_SIZE_MAX {
+			return -asm.EPERM
+		}
+		c.Thread.Gsbase = arg2
+		asm.Wrmsrl(asm.MSR_KERNEL_GS_BASE, arg2)
+		return 0
+	case ARCH_GET_FS:
+		return asm.Put_user(p.User_fs_base, uintptr(arg2))
+	case ARCH_GET_GS:
+		return asm.Put_user(asm.Rdmsrl(asm.MSR_KERNEL_GS_BASE), uintptr(arg2))
+	}
+	return -asm.EINVAL
+}
+
+// Start_thread_fsgs gives a program that exec starts no FS and GS bases
+// (Linux start_thread_common: loadsegment(fs, 0), load_gs_index(0), and
+// thread.fsbase = thread.gsbase = 0).
+func Start_thread_fsgs(t *Task_struct) {
+	t.Thread.Fsbase, t.Thread.Gsbase = 0, 0
+	x86_fsgsbase_load(t)
+}
+
+// Flush_thread gives the current task, which execs, a clean FPU and SSE
+// state (Linux flush_thread → fpu_flush_thread, which loads
+// init_fpstate): x87 and MXCSR from Init_fpstate, and the user's XMM
+// registers, which the entry code keeps below pt_regs until the return
+// to user mode, zeroed. Nothing of the old program reaches the new one.
+func Flush_thread(t *Task_struct) {
+	fpu_clone(t, nil)
+	asm.Fxrstor64(t.Thread.Fpu.Fxsave_area())
+	*(*[USER_XMM_SIZE]byte)(asm.KernelPtr(t.Thread.Sp0 - unsafe.Sizeof(asm.PtRegs{}) - USER_XMM_SIZE)) = [USER_XMM_SIZE]byte{}
 }

@@ -40,6 +40,7 @@ const (
 	TASK_UNINTERRUPTIBLE = 0x0002
 	TASK_DEAD            = 0x0080
 	TASK_NEW             = 0x0800 // being created, not yet woken (wake_up_new_task)
+	EXIT_DEAD            = 0x0010 // exit_state: reaped (or nobody will wait), being freed
 	EXIT_ZOMBIE          = 0x0020 // exit_state: dead, not yet reaped
 )
 
@@ -114,7 +115,11 @@ func (f *Fpu) Fxsave_area() uintptr {
 type Thread_struct struct {
 	Sp  uintptr // saved by __switch_to_asm (Linux thread.sp)
 	Sp0 uintptr // top of the kernel stack (Linux task_top_of_stack)
-	Fpu Fpu
+	// Fsbase and Gsbase: the user's FS and GS bases while the task is
+	// switched out (Linux thread.fsbase, thread.gsbase); process_64.go
+	// says where they are while it runs.
+	Fsbase, Gsbase uint64
+	Fpu            Fpu
 }
 
 // Thread_info is what the entry code and the scheduler test on every
@@ -151,11 +156,44 @@ type Task_struct struct {
 	// run queue (Linux sched_rt_entity.run_list).
 	Tasks    mm.ListHead
 	Run_list mm.ListHead
-	// Real_parent: the task that created this one (kthreadd for kthreads).
-	Real_parent *Task_struct
+	// The process: a user process is a task with an Mm (Linux has no
+	// separate process structure either). Tgid is the thread group's id,
+	// what getpid returns (the pid of its first thread; every task is
+	// its own group until CLONE_THREAD). Real_parent is the task that
+	// created this one (kthreadd for kthreads), Parent the one wait4 and
+	// SIGCHLD report to (the same without ptrace; both become init when
+	// the parent dies first: forget_original_parent). Children heads the
+	// list of this task's children, linked through their Sibling.
+	// Exit_signal is what the parent gets when this task dies: SIGCHLD
+	// for fork's children, 0 for kernel threads and threads (Linux's
+	// exit_signal; wait4 without __WCLONE looks only at SIGCHLD ones).
+	Tgid              int32
+	Exit_signal       int32
+	Real_parent       *Task_struct
+	Parent            *Task_struct
+	Children, Sibling mm.ListHead
 	// Mm is the task's address space (nil for a kernel thread), Active_mm
 	// the one its CPU runs on: for a kernel thread, the last user's.
 	Mm, Active_mm *mm.MmStruct
+	// Files and Fs are the descriptor table and the root, cwd and umask
+	// (Linux files, fs): a *fs.Files_struct and a *fs.Fs_struct, which
+	// this package cannot name (fs sits above the scheduler, DESIGN.md
+	// §1; kernel/exec's Task_files and Task_fs give them their types). nil: the
+	// boot task's, fs.Init_files and fs.Init_fs, as every kernel thread
+	// has in Linux.
+	Files, Fs unsafe.Pointer
+	// Wait_chldexit: where wait4 sleeps until a child changes state
+	// (Linux signal_struct.wait_chldexit, per process).
+	Wait_chldexit Wait_queue_head
+	// Utime and Stime: ticks this task was interrupted at in user and in
+	// kernel mode (Linux utime, stime with tick-based accounting:
+	// account_process_tick); Cutime and Cstime the sums of its waited-for
+	// children's (Linux signal_struct cutime, cstime), for times() and
+	// getrusage(RUSAGE_CHILDREN).
+	Utime, Stime, Cutime, Cstime uint64
+	// Min_flt: page faults this task resolved without I/O (Linux
+	// min_flt), for getrusage.
+	Min_flt uint64
 	// Counters (Linux nvcsw, nivcsw: voluntary and involuntary switches).
 	Nvcsw, Nivcsw uint64
 	// Sum_exec_ticks: ticks this task was current at (Linux
@@ -168,7 +206,12 @@ type Task_struct struct {
 	// Vfork_done / exit notification: woken when the task exits (Linux
 	// kthread's exited completion).
 	Exited Completion
-	Thread Thread_struct
+	// Vfork_done: the vfork parent's completion, signalled when the child
+	// execs or exits (Linux vfork_done); Vfork is that completion, in
+	// the parent.
+	Vfork_done *Completion
+	Vfork      Completion
+	Thread     Thread_struct
 	// Signals: Linux's task_struct fields (signal, sighand, blocked,
 	// pending, sas_ss_sp, ...), promoted from kernel/sched/signal.go.
 	Task_sigstate

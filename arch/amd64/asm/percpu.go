@@ -70,6 +70,18 @@ type PcpuHot struct {
 	// entry_SYSCALL_64 between SYSCALL and the push of pt_regs (Linux
 	// 4.x rsp_scratch; since 4.17 the TSS's unused sp2).
 	Rsp_scratch uintptr
+	// Kernel_fs_base is this CPU's FS base in the kernel: its TLS block,
+	// whose last word is the current g (arch/amd64/g.go), which every
+	// ABI wrapper reads at FS:-8. User_fs_base is the running task's user
+	// FS base while the CPU is in the kernel. Linux leaves the user's FS
+	// base in MSR_FS_BASE across kernel entries, since its kernel never
+	// uses FS; gokern's Go code does, so the entry code swaps: on every
+	// entry from user mode it saves MSR_FS_BASE here and loads
+	// Kernel_fs_base, on every return to user mode it loads this back
+	// (entry_64.s SWITCH_TO_KERNEL_FS, SWITCH_TO_USER_FS), and
+	// __switch_to moves it to and from the tasks' thread.fsbase
+	// (kernel/sched process_64.go), where Linux's save_fsgs reads the MSR.
+	Kernel_fs_base, User_fs_base uint64
 	// Stacks: this CPU's stacks, indexed by STACK_TYPE_*; the
 	// STACK_TYPE_TASK entry is the boot (idle task's) stack, a fixed part
 	// of the layout like the others.
@@ -147,4 +159,6 @@ const (
 	PCPU_hardirq_stack_inuse = unsafe.Offsetof(PcpuHot{}.Hardirq_stack_inuse)
 	PCPU_top_of_stack        = unsafe.Offsetof(PcpuHot{}.Top_of_stack)
 	PCPU_rsp_scratch         = unsafe.Offsetof(PcpuHot{}.Rsp_scratch)
+	PCPU_kernel_fs_base      = unsafe.Offsetof(PcpuHot{}.Kernel_fs_base)
+	PCPU_user_fs_base        = unsafe.Offsetof(PcpuHot{}.User_fs_base)
 )

@@ -13,6 +13,9 @@ const (
 	PCPU_hardirq_stack_inuse = asm.PCPU_hardirq_stack_inuse
 	PCPU_top_of_stack        = asm.PCPU_top_of_stack
 	PCPU_rsp_scratch         = asm.PCPU_rsp_scratch
+	PCPU_kernel_fs_base      = asm.PCPU_kernel_fs_base
+	PCPU_user_fs_base        = asm.PCPU_user_fs_base
+	MSR_FS_BASE              = asm.MSR_FS_BASE
 	// The selectors entry_SYSCALL_64 pushes, and the RFLAGS bits that
 	// forbid SYSRET.
 	X__USER_CS       = asm.X__USER_CS

@@ -21,12 +21,41 @@
 // SWAPGS_IF_USER: right after PUSH_REGS, when the CPU came from user
 // mode (the CS it pushed has RPL 3), swap the user's GS base for the
 // kernel's per-CPU one (SWAPGS: SDM Vol. 2B; IA32_KERNEL_GS_BASE holds
-// the other). Linux does it in error_entry and the interrupt entries the
+// the other), and the user's FS base for the kernel's (below). Its
+// label, from_kernel, makes it usable once per TEXT symbol. Linux does it in error_entry and the interrupt entries the
 // same way ("testb $3, CS(%rsp); jz 1f; swapgs").
 #define SWAPGS_IF_USER \
 	TESTB	$3, const_PTREGS_CS(SP); \
-	JZ	2(PC); \
-	SWAPGS
+	JZ	from_kernel; \
+	SWAPGS; \
+	SWITCH_TO_KERNEL_FS; \
+from_kernel:
+
+// SWITCH_TO_KERNEL_FS and SWITCH_TO_USER_FS: the FS base, on every entry
+// from user mode and every return to it (GS must be the kernel's; AX, CX
+// and DX are clobbered, so only where they are saved in pt_regs). Linux
+// has nothing of the kind: its kernel never uses FS, so the user's base
+// stays in MSR_FS_BASE while the kernel runs. gokern's Go code reads the
+// current g at FS:-8 (ABI wrappers, DESIGN.md §6), so the user's base is
+// saved in the per-CPU data (PcpuHot.User_fs_base, which __switch_to
+// moves to and from the task) and this CPU's TLS block loaded, before any
+// (TLS) access. RDMSR and WRMSR, not RDFSBASE/WRFSBASE: CR4.FSGSBASE is
+// not on (the CPUs QEMU's TCG models by default lack it). SDM Vol. 3A
+// §3.4.4.
+#define SWITCH_TO_KERNEL_FS \
+	MOVL	$const_MSR_FS_BASE, CX; \
+	RDMSR; \
+	MOVL	AX, const_PCPU_user_fs_base(GS); \
+	MOVL	DX, (const_PCPU_user_fs_base+4)(GS); \
+	MOVL	const_PCPU_kernel_fs_base(GS), AX; \
+	MOVL	(const_PCPU_kernel_fs_base+4)(GS), DX; \
+	WRMSR
+
+#define SWITCH_TO_USER_FS \
+	MOVL	$const_MSR_FS_BASE, CX; \
+	MOVL	const_PCPU_user_fs_base(GS), AX; \
+	MOVL	(const_PCPU_user_fs_base+4)(GS), DX; \
+	WRMSR
 
 // SAVE_XMM and RESTORE_XMM: Go code keeps values in X0-X15 (X15 is its
 // zero register), so the interrupted code's must survive the handler's
@@ -79,6 +108,12 @@ TEXT ·error_entry(SB),NOSPLIT|NOFRAME,$0
 // moved regs.IP): its g, SSE and general registers, then IRETQ pops RIP,
 // CS, RFLAGS, RSP and SS (SDM Vol. 2A, IRET: "IA-32e mode").
 TEXT ·error_return(SB),NOSPLIT|NOFRAME,$0
+	// Interrupts off from here to IRETQ (Linux: exit_to_user_mode
+	// runs with them off): a handler that slept came back with them on,
+	// and an interrupt between the FS or GS switch and IRETQ would find
+	// the user's bases with a kernel CS. IRETQ restores the interrupted
+	// RFLAGS.IF.
+	CLI
 	POPQ	AX
 	MOVQ	AX, (TLS)
 	RESTORE_XMM
@@ -89,6 +124,10 @@ TEXT ·error_return(SB),NOSPLIT|NOFRAME,$0
 // swapgs_restore_regs_and_return_to_usermode and
 // restore_regs_and_return_to_kernel, one path here).
 TEXT ·restore_regs_and_iret(SB),NOSPLIT|NOFRAME,$0
+	TESTB	$3, const_PTREGS_CS(SP)
+	JZ	to_kernel
+	SWITCH_TO_USER_FS
+to_kernel:
 	POP_REGS
 	ADDQ	$16, SP			// the vector and the error code
 	TESTB	$3, 8(SP)		// the CS IRETQ will load
@@ -152,12 +191,14 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	AX			// orig_ax: the number
 	PUSHQ	$const_SYSCALL64_VECTOR
 	PUSH_REGS
+	SWITCH_TO_KERNEL_FS
 	CLD
 	MOVQ	SP, BX			// BX = regs
 	SAVE_XMM
 	MOVQ	(TLS), AX
 	PUSHQ	AX
 	CALL_GO(·do_syscall_64_call)
+	CLI				// as in error_return
 	POPQ	AX
 	MOVQ	AX, (TLS)
 	RESTORE_XMM
@@ -182,6 +223,7 @@ TEXT ·entry_SYSCALL_64(SB),NOSPLIT|NOFRAME,$0
 	JNZ	iret
 	TESTQ	$const_X86_EFLAGS_TF_RF, R11
 	JNZ	iret
+	SWITCH_TO_USER_FS
 	POP_REGS
 	ADDQ	$16, SP			// vector, orig_ax
 	MOVQ	24(SP), SP		// the user's RSP (regs.SP)
@@ -252,12 +294,17 @@ TEXT ·X__switch_to_asm(SB),NOSPLIT|NOFRAME,$0-24
 // ret_from_fork, which calls schedule_tail and then the kernel thread's
 // function). BP is 0 (copy_thread's frame), so a backtrace ends here.
 // UNWIND_HINT_END_OF_STACK
+//
+// A kernel thread never comes back from ret_from_fork_call (it exits in
+// do_exit). Fork's child does: its way to user mode is its parent's way
+// back from the system call, through the copies copy_thread made (Linux
+// ret_from_fork → syscall_exit_to_user_mode): SP is at the saved SSE
+// registers, pt_regs above them, RAX 0 in it.
 TEXT ·ret_from_fork_asm(SB),NOSPLIT|NOFRAME,$0
 	CALL	·ret_from_fork_call(SB)
-	// ret_from_fork_call never returns (the task exits in do_exit).
 	CLI
-	HLT
-	JMP	-2(PC)
+	RESTORE_XMM
+	JMP	·restore_regs_and_iret(SB)
 
 DATA ·ret_from_fork_pc+0(SB)/8, $·ret_from_fork_asm(SB)
 GLOBL ·ret_from_fork_pc(SB), NOPTR|RODATA, $8

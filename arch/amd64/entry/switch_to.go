@@ -11,8 +11,9 @@ import "gokern/arch/amd64/asm"
 // sched_init (DESIGN.md §1).
 
 var (
-	// Ret_from_fork_hook runs a new task: schedule_tail, then its
-	// function, then do_exit. It never returns.
+	// Ret_from_fork_hook runs a new task: schedule_tail, then a kernel
+	// thread's function and do_exit (it never returns then); for fork's
+	// child it returns, and ret_from_fork_asm goes to user mode.
 	Ret_from_fork_hook func()
 	// Irqentry_exit_hook is called on the way out of every device
 	// interrupt that did not interrupt another interrupt handler, on the
@@ -45,6 +46,7 @@ var ret_from_fork_pc uintptr
 func ret_from_fork_call() {
 	if h := Ret_from_fork_hook; h != nil {
 		h()
+		return
 	}
 	for {
 		asm.Local_irq_disable()

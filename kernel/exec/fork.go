@@ -1,0 +1,174 @@
+package exec
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/kernel/sched"
+	"gokern/mm"
+	"gokern/traps"
+)
+
+// The system calls that make, replace and collect processes, and a
+// process's own accounting. Linux: kernel/fork.c (fork, vfork, clone →
+// kernel_clone), fs/exec.c (execve → do_execve: getname, copy_strings),
+// kernel/exit.c (wait4, waitid; i386 waitpid), kernel/sys.c (getrusage,
+// times), arch/x86/kernel/process_64.c (arch_prctl). The work is the
+// scheduler's (kernel/sched fork.go, exit.go, process_64.go); these take
+// the registers apart.
+
+// sys_fork: a copy of the caller, which gets SIGCHLD at the child's exit.
+func sys_fork(r *asm.PtRegs) int64 {
+	args := sched.Kernel_clone_args{Exit_signal: sched.SIGCHLD}
+	return int64(sched.Kernel_clone(&args))
+}
+
+// sys_vfork: the child shares the caller's memory, and the caller sleeps
+// until the child has exec'd or exited (Linux: CLONE_VFORK | CLONE_VM).
+func sys_vfork(r *asm.PtRegs) int64 {
+	args := sched.Kernel_clone_args{Flags: sched.CLONE_VFORK | sched.CLONE_VM, Exit_signal: sched.SIGCHLD}
+	return int64(sched.Kernel_clone(&args))
+}
+
+// sys_clone: clone(flags, newsp, parent_tid, child_tid, tls), x86-64's
+// argument order (Linux CONFIG_CLONE_BACKWARDS is not x86-64's). The low
+// byte of flags is the exit signal.
+func sys_clone(r *asm.PtRegs) int64 {
+	flags := a1(r)
+	args := sched.Kernel_clone_args{Flags: flags &^ sched.CSIGNAL, Exit_signal: int32(flags & sched.CSIGNAL),
+		Stack: a2(r), Parent_tid: uintptr(a3(r)), Tls: a5(r)}
+	return int64(sched.Kernel_clone(&args))
+}
+
+// sys_wait4: wait4(pid, wstatus, options, rusage).
+func sys_wait4(r *asm.PtRegs) int64 {
+	return int64(sched.Kernel_wait4(int32(a1(r)), uintptr(a2(r)), uint32(a3(r)), uintptr(a4(r))))
+}
+
+// sys_waitid: waitid(idtype, id, infop, options, rusage).
+func sys_waitid(r *asm.PtRegs) int64 {
+	return int64(sched.Kernel_waitid(int(int32(a1(r))), int32(a2(r)), uintptr(a3(r)), uint32(a4(r)), uintptr(a5(r))))
+}
+
+// sys_fork_ia32 and sys_waitpid_ia32: i386's fork and waitpid(pid,
+// status, options) (wait4 without the rusage), EBX ECX EDX.
+func sys_fork_ia32(r *asm.PtRegs) int64 { return sys_fork(r) }
+func sys_waitpid_ia32(r *asm.PtRegs) int64 {
+	return int64(sched.Kernel_wait4(int32(r.BX), uintptr(uint32(r.CX)), uint32(r.DX), 0))
+}
+
+// sys_arch_prctl: arch_prctl(option, addr).
+func sys_arch_prctl(r *asm.PtRegs) int64 { return int64(sched.Do_arch_prctl_64(int(a1(r)), a2(r))) }
+
+// sys_getrusage: getrusage(who, usage); sys_times: times(buf).
+func sys_getrusage(r *asm.PtRegs) int64 {
+	return int64(sched.Getrusage(int(int32(a1(r))), uintptr(a2(r))))
+}
+func sys_times(r *asm.PtRegs) int64 { return sched.Do_sys_times(uintptr(a1(r))) }
+
+// execve's limits: the strings of argv and envp, with their NULs and a
+// pointer each, must fit in ARG_MAX bytes (Linux's historical ARG_MAX,
+// include/uapi/linux/limits.h: 128 KiB; Linux today allows a quarter of
+// the stack limit, 2 MiB); one string at most MAX_ARG_STRLEN (Linux: 32
+// pages), and gokern takes at most MAX_ARG_STRINGS of them (Linux:
+// 0x7fffffff, bounded by the bytes). Past any: -E2BIG, as Linux.
+const (
+	ARG_MAX         = 128 << 10
+	MAX_ARG_STRLEN  = 32 * asm.PAGE_SIZE
+	MAX_ARG_STRINGS = 4096
+)
+
+// exec_args holds execve's arguments in kernel memory (Linux keeps them
+// in the new stack's pages of struct linux_binprm): the strings in Strs,
+// the slices over them in Vec (argv first, then envp).
+type exec_args struct {
+	Strs  [ARG_MAX]byte
+	Vec   [MAX_ARG_STRINGS][]byte
+	Used  int // bytes of Strs used, plus 8 per pointer (the limit's count)
+	Nstrs int
+}
+
+// copy_user_strings copies the NULL-terminated array of user strings at uvec
+// into a (Linux count + copy_strings, whose name binfmt_elf's Stack_image.Copy_strings has): how many, or -EFAULT, -E2BIG.
+func copy_user_strings(a *exec_args, uvec uintptr) int {
+	n := 0
+	for uvec != 0 {
+		up, err := asm.Get_user[uint64](uvec + uintptr(n)*8)
+		if err != 0 {
+			return -asm.EFAULT
+		}
+		if up == 0 {
+			return n
+		}
+		room := min(len(a.Strs)-a.Used, MAX_ARG_STRLEN)
+		if room <= 8 || a.Nstrs == len(a.Vec) {
+			return -asm.E2BIG
+		}
+		dst := a.Strs[a.Used-a.Nstrs*8:]
+		l := asm.Strncpy_from_user(dst[:room-8], uintptr(up))
+		switch {
+		case l < 0:
+			return -asm.EFAULT
+		case l == room-8:
+			return -asm.E2BIG // no NUL within the room left (or MAX_ARG_STRLEN)
+		}
+		a.Vec[a.Nstrs] = dst[:l]
+		a.Nstrs++
+		a.Used += l + 1 + 8
+		n++
+	}
+	return n
+}
+
+// sys_execve: execve(filename, argv, envp) from user mode (Linux
+// do_execve → do_execveat_common): the name and the strings are copied
+// into the kernel first, since the old address space goes; then
+// Kernel_execve. On success the registers Start_thread wrote return to
+// the new program (RAX 0); on failure the old program gets the error:
+// -ENOENT, -ENOEXEC, -EFAULT (a bad pointer anywhere), -E2BIG, -ENOMEM.
+func sys_execve(r *asm.PtRegs) int64 {
+	name, p, err := getname(uintptr(a1(r)))
+	if err != 0 {
+		return int64(err)
+	}
+	a := (*exec_args)(mm.Vmalloc(uint64(unsafe.Sizeof(exec_args{}))))
+	if a == nil {
+		mm.Kfree(p)
+		return -asm.ENOMEM
+	}
+	a.Used, a.Nstrs = 0, 0
+	ret := int64(0)
+	argc := copy_user_strings(a, uintptr(a2(r)))
+	envc := 0
+	if argc >= 0 {
+		envc = copy_user_strings(a, uintptr(a3(r)))
+	}
+	switch {
+	case argc < 0:
+		ret = int64(argc)
+	case envc < 0:
+		ret = int64(envc)
+	default:
+		ret = int64(Kernel_execve(name, a.Vec[:argc], a.Vec[argc:argc+envc]))
+	}
+	mm.Vfree(unsafe.Pointer(a))
+	mm.Kfree(p)
+	return ret
+}
+
+// proc_syscalls_init puts these system calls in the tables (from
+// Register_syscalls).
+func proc_syscalls_init() {
+	t := &traps.Sys_call_table
+	t[traps.X__NR_fork] = sys_fork
+	t[traps.X__NR_vfork] = sys_vfork
+	t[traps.X__NR_clone] = sys_clone
+	t[traps.X__NR_execve] = sys_execve
+	t[traps.X__NR_wait4] = sys_wait4
+	t[traps.X__NR_waitid] = sys_waitid
+	t[traps.X__NR_arch_prctl] = sys_arch_prctl
+	t[traps.X__NR_getrusage] = sys_getrusage
+	t[traps.X__NR_times] = sys_times
+	traps.Ia32_sys_call_table[traps.X__NR_ia32_fork] = sys_fork_ia32
+	traps.Ia32_sys_call_table[traps.X__NR_ia32_waitpid] = sys_waitpid_ia32
+}

@@ -1,0 +1,403 @@
+package sched
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
+	"gokern/kernel"
+	ktime "gokern/kernel/time"
+	"gokern/mm"
+	"gokern/printk"
+)
+
+// A task's end and its parent's wait. Linux: kernel/exit.c (do_exit,
+// exit_notify, forget_original_parent, find_child_reaper, release_task,
+// do_wait, wait_task_zombie, kernel_wait4, kernel_waitid), kernel/signal.c
+// (do_notify_parent, __wake_up_parent), kernel/sys.c (getrusage, times).
+//
+// A task that exits becomes a zombie: its memory, files and stack go, but
+// its task_struct stays, with its exit code, until its parent collects it
+// with wait4 or waitid (or at once, when the parent said it will not:
+// SIGCHLD ignored). Its own children go to init, which reaps what nobody
+// else will (seeds/002's process lifecycle).
+
+// Notify_parent_hook sends sig to t's parent for t's exit and reports
+// whether t should be reaped at once because the parent ignores SIGCHLD
+// (SIG_IGN or SA_NOCLDWAIT) (Linux do_notify_parent's signal part and its
+// autoreap result). kernel/exec sets it to kernel/signal's
+// Do_notify_parent; without it no signal is sent and every child waits
+// for its parent's wait4, as under SIG_DFL.
+var Notify_parent_hook func(t *Task_struct, sig int) bool
+
+// Init_exit_hook is called when pid 1 is about to die, with its exit code
+// (the process layer's "Attempted to kill init!" and isa-debug-exit
+// verdict); it does not return.
+var Init_exit_hook func(code int)
+
+// Do_exit ends the current task (Linux do_exit → exit_notify →
+// do_task_dead): its waiters are told, its children go to init, it becomes
+// a zombie (or is freed at once, autoreaped), and it switches away for
+// good; finish_task_switch frees its stack. A user process's memory and
+// files are the process layer's: it drops them before it calls Do_exit.
+func Do_exit(code int) {
+	c := Get_current()
+	if c.Flags&PF_IDLE != 0 {
+		kernel.Panic("Attempted to kill the idle task!")
+	}
+	if c.Pid == 1 {
+		if h := Init_exit_hook; h != nil {
+			h(code)
+		}
+		kernel.Panic("Attempted to kill init! exitcode=0x%08x", printk.Int(code))
+	}
+	c.Flags |= PF_EXITING
+	c.Exit_code = int32(code)
+	Mm_release(c)
+	// Interrupts off from here: no preemption between telling the
+	// waiters and leaving, so a waiter never finds a zombie still running
+	// on this CPU (Release_task waits for On_cpu anyway).
+	asm.Local_irq_disable()
+	exit_notify(c)
+	c.State = TASK_DEAD
+	__schedule(false)
+	kernel.Panic("do_exit: %s/%d ran again after it died", printk.Str(c.Name()), printk.Int(c.Pid))
+}
+
+// exit_notify (Linux exit_notify): the children to init, the task a
+// zombie, its parent told. A child nobody will wait for — a kernel
+// thread's exit signal is 0 — stays a zombie for whoever created it
+// (Kthread_stop releases it), as before processes existed.
+func exit_notify(t *Task_struct) {
+	forget_original_parent(t)
+	t.Exit_state = EXIT_ZOMBIE
+	Complete_all(&t.Exited)
+	if t.Exit_signal != 0 && t.Parent != nil && notify_parent(t, int(t.Exit_signal)) {
+		t.Exit_state = EXIT_DEAD // finish_task_switch frees it
+	}
+}
+
+// notify_parent tells t's parent that t died: the signal through
+// Notify_parent_hook (kernel/signal's Do_notify_parent), then a wake-up of
+// the parent's wait4 (Linux __wake_up_parent). It reports whether t is to
+// be reaped at once.
+func notify_parent(t *Task_struct, sig int) bool {
+	autoreap := false
+	if h := Notify_parent_hook; h != nil {
+		autoreap = h(t, sig)
+	}
+	Wake_up_interruptible(&t.Parent.Wait_chldexit)
+	return autoreap
+}
+
+// Child_reaper is the task that adopts orphans: init, pid 1 (Linux
+// find_child_reaper, pid_ns->child_reaper).
+func Child_reaper() *Task_struct { return Find_task_by_pid(1) }
+
+// forget_original_parent gives father's children to init (Linux
+// forget_original_parent → reparent_leader): a zombie among them is
+// announced to init, which will reap it.
+func forget_original_parent(father *Task_struct) {
+	reaper := Child_reaper()
+	if reaper == nil || reaper == father || father.Children.Next == nil {
+		return
+	}
+	for !mm.List_empty(&father.Children) {
+		l := father.Children.Next
+		ch := tasklist_entry(l, siblingOffset)
+		mm.List_del(l)
+		ch.Real_parent, ch.Parent = reaper, reaper
+		mm.List_add_tail(&ch.Sibling, &reaper.Children)
+		Nr_reparented++
+		if ch.Exit_state == EXIT_ZOMBIE && ch.Exit_signal != 0 {
+			notify_parent(ch, int(ch.Exit_signal))
+		}
+	}
+}
+
+// Nr_reparented counts orphans given to init.
+var Nr_reparented uint64
+
+var siblingOffset = unsafe.Offsetof(Task_struct{}.Sibling)
+
+// free_task is the end of an autoreaped task, on the next task's stack
+// in finish_task_switch (Linux release_task → delayed_put_task_struct).
+func free_task(t *Task_struct) {
+	mm.List_del(&t.Tasks)
+	if t.Sibling.Next != nil {
+		mm.List_del(&t.Sibling)
+	}
+	Nr_threads--
+	task_struct_cachep.Free(t)
+}
+
+// Wait_opts is what do_wait looks for (Linux struct wait_opts).
+type Wait_opts struct {
+	// Type and Pid: P_ALL (any child), P_PID (the child Pid), P_PGID
+	// (a child of process group Pid).
+	Type  int
+	Pid   int32
+	Flags uint32 // W*, __W*
+	// Results: the child's pid, wait4's status word, its CLD_* code and
+	// the status waitid reports, and its resource use.
+	Ret_pid         int32
+	Status          int32
+	Code, Si_status int32
+	Rusage          uapi.Rusage
+}
+
+// eligible_child: does p match what wo asks for (Linux eligible_pid and
+// eligible_child): the pid or the group, and the kind of child — one that
+// sends SIGCHLD, unless __WCLONE asks for the others or __WALL for all.
+func eligible_child(wo *Wait_opts, p *Task_struct) bool {
+	switch wo.Type {
+	case uapi.P_PID:
+		if p.Tgid != wo.Pid {
+			return false
+		}
+	case uapi.P_PGID:
+		if task_pgrp(p) != wo.Pid {
+			return false
+		}
+	}
+	if wo.Flags&uapi.X__WALL == 0 && (p.Exit_signal != SIGCHLD) != (wo.Flags&uapi.X__WCLONE != 0) {
+		return false
+	}
+	return true
+}
+
+// task_pgrp is t's process group (Linux task_pgrp; the signal layer
+// keeps it in the group's signal_struct), 0 before it has one.
+func task_pgrp(t *Task_struct) int32 {
+	if t.Signal != nil {
+		return t.Signal.Pgrp
+	}
+	return 0
+}
+
+// wait_task_zombie collects a zombie child (Linux wait_task_zombie): its
+// status and resource use into wo, its times added to the parent's
+// children's times, and, unless WNOWAIT, the task freed.
+func wait_task_zombie(wo *Wait_opts, parent, p *Task_struct) {
+	wo.Ret_pid = p.Tgid
+	wo.Status = p.Exit_code
+	if p.Exit_code&0x7f != 0 {
+		wo.Code, wo.Si_status = uapi.CLD_KILLED, p.Exit_code&0x7f
+		if p.Exit_code&0x80 != 0 {
+			wo.Code = uapi.CLD_DUMPED
+		}
+	} else {
+		wo.Code, wo.Si_status = uapi.CLD_EXITED, p.Exit_code>>8&0xff
+	}
+	fill_rusage(&wo.Rusage, p.Utime+p.Cutime, p.Stime+p.Cstime, p)
+	if wo.Flags&uapi.WNOWAIT != 0 {
+		return
+	}
+	parent.Cutime += p.Utime + p.Cutime
+	parent.Cstime += p.Stime + p.Cstime
+	p.Exit_state = EXIT_DEAD
+	release_zombie(p)
+}
+
+// release_zombie frees a reaped child once it is off its CPU (Linux
+// release_task).
+func release_zombie(p *Task_struct) {
+	for p.State != TASK_DEAD || p.On_cpu != 0 {
+		Yield()
+	}
+	flags := asm.Arch_local_irq_save()
+	free_task(p)
+	asm.Arch_local_irq_restore(flags)
+}
+
+// Do_wait waits for a child of the current process to exit, as wo says
+// (Linux do_wait → do_wait_thread): the child's pid when one was
+// collected; 0 with WNOHANG when children exist but none has exited;
+// -ECHILD when no child matches; -ERESTARTSYS when a signal came first.
+// Stopped and continued children (WUNTRACED, WCONTINUED) come with job
+// control; gokern stops no task yet.
+func Do_wait(wo *Wait_opts) int {
+	c := Get_current()
+	var wait Wait_queue_entry
+	ret := 0
+	for {
+		Prepare_to_wait(&c.Wait_chldexit, &wait, TASK_INTERRUPTIBLE)
+		found, zombie := false, (*Task_struct)(nil)
+		flags := asm.Arch_local_irq_save()
+		for l := c.Children.Next; l != nil && l != &c.Children; l = l.Next {
+			p := tasklist_entry(l, siblingOffset)
+			if !eligible_child(wo, p) {
+				continue
+			}
+			found = true
+			if p.Exit_state == EXIT_ZOMBIE && wo.Flags&uapi.WEXITED != 0 {
+				zombie = p
+				break
+			}
+		}
+		asm.Arch_local_irq_restore(flags)
+		switch {
+		case zombie != nil:
+			Finish_wait(&c.Wait_chldexit, &wait)
+			wait_task_zombie(wo, c, zombie)
+			return int(wo.Ret_pid)
+		case !found:
+			ret = -uapi.ECHILD
+		case wo.Flags&uapi.WNOHANG != 0:
+			ret = 0
+		case Signal_pending():
+			ret = -uapi.ERESTARTSYS
+		default:
+			Schedule()
+			continue
+		}
+		break
+	}
+	Finish_wait(&c.Wait_chldexit, &wait)
+	return ret
+}
+
+// Kernel_wait4 is wait4(upid, stat_addr, options, ru) (Linux
+// kernel_wait4): upid -1 any child, > 0 that child, 0 a child of the
+// caller's process group, < -1 one of group -upid. The status word
+// (exit status << 8, or the killing signal) and the rusage go to user
+// memory when the pointers are not NULL.
+func Kernel_wait4(upid int32, stat_addr uintptr, options uint32, ru uintptr) int {
+	if options&^(uapi.WNOHANG|uapi.WUNTRACED|uapi.WCONTINUED|uapi.X__WNOTHREAD|uapi.X__WCLONE|uapi.X__WALL) != 0 {
+		return -uapi.EINVAL
+	}
+	// INT_MIN: -INT_MIN is no process group (Linux).
+	if upid == -1<<31 {
+		return -uapi.ESRCH
+	}
+	wo := Wait_opts{Flags: options | uapi.WEXITED}
+	switch {
+	case upid == -1:
+		wo.Type = uapi.P_ALL
+	case upid < 0:
+		wo.Type, wo.Pid = uapi.P_PGID, -upid
+	case upid == 0:
+		wo.Type, wo.Pid = uapi.P_PGID, task_pgrp(Get_current())
+	default:
+		wo.Type, wo.Pid = uapi.P_PID, upid
+	}
+	r := Do_wait(&wo)
+	if r <= 0 {
+		return r
+	}
+	if stat_addr != 0 && asm.Put_user(uint32(wo.Status), stat_addr) != 0 {
+		return -uapi.EFAULT
+	}
+	if ru != 0 && copy_out(ru, unsafe.Pointer(&wo.Rusage), unsafe.Sizeof(wo.Rusage)) != 0 {
+		return -uapi.EFAULT
+	}
+	return r
+}
+
+// Kernel_waitid is waitid(which, upid, infop, options, ru) (Linux
+// kernel_waitid and the waitid system call): P_ALL, P_PID or P_PGID;
+// options must ask for WEXITED (or the stop states gokern has not); the
+// siginfo says SIGCHLD, the CLD_* code, the pid and the status, and is
+// zeroed when WNOHANG found nothing. 0 or a negative errno.
+func Kernel_waitid(which int, upid int32, infop uintptr, options uint32, ru uintptr) int {
+	if options&^(uapi.WNOHANG|uapi.WNOWAIT|uapi.WEXITED|uapi.WSTOPPED|uapi.WCONTINUED|uapi.X__WNOTHREAD|uapi.X__WCLONE|uapi.X__WALL) != 0 ||
+		options&(uapi.WEXITED|uapi.WSTOPPED|uapi.WCONTINUED) == 0 {
+		return -uapi.EINVAL
+	}
+	wo := Wait_opts{Flags: options}
+	switch which {
+	case uapi.P_ALL:
+		wo.Type = uapi.P_ALL
+	case uapi.P_PID, uapi.P_PGID:
+		if upid <= 0 {
+			return -uapi.EINVAL
+		}
+		wo.Type, wo.Pid = which, upid
+	default:
+		return -uapi.EINVAL
+	}
+	r := Do_wait(&wo)
+	if r < 0 {
+		return r
+	}
+	if infop != 0 {
+		var si uapi.Siginfo_chld
+		if r > 0 {
+			si = uapi.Siginfo_chld{Signo: SIGCHLD, Code: wo.Code, Pid: wo.Ret_pid, Status: wo.Si_status,
+				Utime: int64(wo.Rusage.Utime.Sec*uapi.USER_HZ + wo.Rusage.Utime.Usec/(1000000/uapi.USER_HZ)),
+				Stime: int64(wo.Rusage.Stime.Sec*uapi.USER_HZ + wo.Rusage.Stime.Usec/(1000000/uapi.USER_HZ))}
+		}
+		if copy_out(infop, unsafe.Pointer(&si), unsafe.Sizeof(si)) != 0 {
+			return -uapi.EFAULT
+		}
+	}
+	if r > 0 && ru != 0 && copy_out(ru, unsafe.Pointer(&wo.Rusage), unsafe.Sizeof(wo.Rusage)) != 0 {
+		return -uapi.EFAULT
+	}
+	return 0
+}
+
+// fill_rusage fills r with utime and stime ticks and t's switch counts
+// (Linux getrusage's fields gokern keeps; the others stay 0, as Linux's
+// ixrss, idrss, isrss, nswap, msgsnd, msgrcv always are).
+func fill_rusage(r *uapi.Rusage, utime, stime uint64, t *Task_struct) {
+	*r = uapi.Rusage{Utime: ticks_to_timeval(utime), Stime: ticks_to_timeval(stime)}
+	if t != nil {
+		r.Nvcsw, r.Nivcsw = int64(t.Nvcsw), int64(t.Nivcsw)
+		r.Minflt = int64(t.Min_flt)
+	}
+}
+
+// ticks_to_timeval converts scheduler ticks to a struct timeval.
+func ticks_to_timeval(ticks uint64) uapi.Timeval {
+	us := ticks * 1000000 / uint64(ktime.HZ)
+	return uapi.Timeval{Sec: int64(us / 1000000), Usec: int64(us % 1000000)}
+}
+
+// Getrusage is getrusage(who, ru) (Linux kernel/sys.c getrusage):
+// RUSAGE_SELF the caller's own times and switches, RUSAGE_CHILDREN the
+// sums over its waited-for children.
+func Getrusage(who int, ru uintptr) int {
+	c := Get_current()
+	var r uapi.Rusage
+	switch who {
+	case uapi.RUSAGE_SELF:
+		fill_rusage(&r, c.Utime, c.Stime, c)
+	case uapi.RUSAGE_CHILDREN:
+		fill_rusage(&r, c.Cutime, c.Cstime, nil)
+	default:
+		return -uapi.EINVAL
+	}
+	if copy_out(ru, unsafe.Pointer(&r), unsafe.Sizeof(r)) != 0 {
+		return -uapi.EFAULT
+	}
+	return 0
+}
+
+// Do_sys_times is times(tbuf) (Linux kernel/sys.c do_sys_times and the
+// system call): the caller's and its children's times in USER_HZ clock
+// ticks at tbuf (may be NULL), and the clock ticks since boot as the
+// result (jiffies_64_to_clock_t). -EFAULT for a bad tbuf.
+func Do_sys_times(tbuf uintptr) int64 {
+	c := Get_current()
+	if tbuf != 0 {
+		t := uapi.Tms{Utime: ticks_to_clock_t(c.Utime), Stime: ticks_to_clock_t(c.Stime),
+			Cutime: ticks_to_clock_t(c.Cutime), Cstime: ticks_to_clock_t(c.Cstime)}
+		if copy_out(tbuf, unsafe.Pointer(&t), unsafe.Sizeof(t)) != 0 {
+			return -uapi.EFAULT
+		}
+	}
+	return ticks_to_clock_t(ktime.Get_jiffies_64())
+}
+
+// ticks_to_clock_t converts ticks to USER_HZ clock ticks (Linux
+// jiffies_to_clock_t).
+func ticks_to_clock_t(ticks uint64) int64 { return int64(ticks * uapi.USER_HZ / uint64(ktime.HZ)) }
+
+// copy_out copies n bytes at p to the user address to: 0 or -EFAULT.
+func copy_out(to uintptr, p unsafe.Pointer, n uintptr) int {
+	if asm.Copy_to_user(to, uintptr(p), n) != 0 {
+		return -uapi.EFAULT
+	}
+	return 0
+}
