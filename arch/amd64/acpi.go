@@ -96,8 +96,10 @@ func acpi_and_mp_setup() {
 	apic.Acpi_boot_table_init(&acpi_osl, rsdp, acpi_off)
 	apic.Find_smp_config(&acpi_osl, uint64(EbdaStart))
 	apic.Acpi_boot_init()
-	// The PM timer's starting point for time_init's check of the TSC.
+	// The PM timer's and the HPET's starting points for time_init's
+	// check of the TSC.
 	tsc_pm_start()
+	hpet_enable()
 	apic.Get_smp_config()
 	if !apic.Smp_found_config {
 		printk.Pr_info("No ACPI MADT and no MP table: the 8259s will carry the interrupts\n")

@@ -155,6 +155,9 @@ func check_timer() {
 func Time_init() {
 	t0 := tsc.Local_clock()
 	// The TSC first: the local APIC timer is calibrated against it.
+	// The HPET's opinion first, of the calibration as it came out; the
+	// PM timer's may then replace a disturbed one.
+	tsc_check_against_hpet()
 	tsc_refine_against_pmtimer()
 	pit := i8253.Probe()
 	// The firmware leaves PIT channel 0 interrupting at 18.2 Hz: stop it

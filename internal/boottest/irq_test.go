@@ -368,11 +368,15 @@ func TestGDBInterruptlist(t *testing.T) {
 // timer.
 var pmPPM = regexp.MustCompile(`tsc: PM timer says \d+\.\d+ MHz over \d+ us: (-?\d+) ppm from the (.*) calibration`)
 
+// hpetPPM: the same check against the HPET, over the same interval.
+var hpetPPM = regexp.MustCompile(`tsc: HPET says \d+\.\d+ MHz over \d+ us: (-?\d+) ppm from the (.*) calibration`)
+
 // TestTscCalibration: the calibration's fallbacks, forced on a pc that has
 // every reference: tsc_calibrate=slow starts at the slow PIT method (as
 // when the quick one fails under a busy host), tsc_calibrate=rtc at the
 // RTC (as on microvm without a PIT); each gives a frequency within 1% of
-// what the PM timer measures (so time_init keeps it) and a 1 GHz APIC bus.
+// what the PM timer and the HPET measure (so time_init keeps it) and a 1
+// GHz APIC bus.
 // A wrong frequency given by tsc_early_khz= is caught by the PM timer and
 // replaced.
 func TestTscCalibration(t *testing.T) {
@@ -399,6 +403,15 @@ func TestTscCalibration(t *testing.T) {
 			ppm, _ := strconv.Atoi(m[1])
 			if c.source != "tsc_early_khz=" && (ppm > 10000 || ppm < -10000) {
 				t.Fatalf("the %s calibration is %d ppm from the PM timer's\n%s", c.source, ppm, r.Describe())
+			}
+			// The HPET, a second reference, agrees (it checks the
+			// calibration as it was before the PM timer's refinement).
+			h := hpetPPM.FindStringSubmatch(r.Output)
+			if h == nil || h[2] != c.source {
+				t.Fatalf("no HPET check of the %s calibration\n%s", c.source, r.Describe())
+			}
+			if hp, _ := strconv.Atoi(h[1]); c.source != "tsc_early_khz=" && (hp > 10000 || hp < -10000) {
+				t.Fatalf("the %s calibration is %d ppm from the HPET's\n%s", c.source, hp, r.Describe())
 			}
 			checkBusClock(t, r)
 		})
