@@ -29,6 +29,9 @@
 # Settings (environment):
 #   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35|microvm
 #   INITRD=file     (any initramfs, passed as the initrd: -initrd, or by every GRUB entry)
+#   GOINIT=path     a Go program (user/init, or any main.go) built by the stock
+#                   toolchain (CGO_ENABLED=0 GOOS=linux GOARCH=amd64) and booted
+#                   as /init from build/goinit.cpio (docs/go-on-gokern.md)
 #   GRUB_ENTRY=linux|linux16|multiboot|multiboot2   (grub: boot it at once; none: a 5 s menu)
 #   ACCEL=tcg|kvm   (tcg by default; kvm only when asked, falling back to tcg)
 #   BIOS=seabios|qboot|ovmf (ovmf: UEFI, with grub only)
@@ -46,6 +49,7 @@ BIOS=${BIOS:-seabios}
 MACHINE=${MACHINE:-pc}
 DEBUG_BUILD=${DEBUG_BUILD:-}
 INITRD=${INITRD:-}
+GOINIT=${GOINIT:-}
 GRUB_ENTRY=${GRUB_ENTRY:-}
 
 cmd=${1:-run}
@@ -111,6 +115,14 @@ build() {
 	go run ./cmd/kbuild "${flags[@]}"
 }
 
+# goinit builds GOINIT into build/goinit.cpio and boots that as the initrd.
+goinit() {
+	[ -n "$GOINIT" ] || return 0
+	[ -z "$INITRD" ] || { echo "qemu.sh: GOINIT and INITRD both set; choose one" >&2; exit 2; }
+	go run ./cmd/goinit -o build/goinit.cpio "$GOINIT"
+	INITRD=build/goinit.cpio
+}
+
 # qemu_args SERIAL [KERNEL]: the QEMU command line in $args, COM1 on SERIAL,
 # booting KERNEL (default build/bzImage; "iso": build/gokern.iso).
 qemu_args() {
@@ -154,6 +166,7 @@ build)
 run)
 	ensure_tools
 	build
+	goinit
 	qemu_args mon:stdio
 	echo "qemu.sh: booting build/bzImage (quit with Ctrl-A X)" >&2
 	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
@@ -185,6 +198,7 @@ busybox)
 debug)
 	ensure_tools
 	build
+	goinit
 	if [ "$sub" = gdb ]; then qemu_args file:build/serial.log; else qemu_args mon:stdio; fi
 	port=$(free_port)
 	args+=(-S -gdb "tcp:127.0.0.1:$port")
@@ -208,6 +222,7 @@ test)
 	if [ -n "$unformatted" ]; then echo "gofmt: not formatted: $unformatted" >&2; exit 1; fi
 	echo "== go vet" >&2
 	go vet ./...
+	(cd user && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go vet ./...)
 	echo "== build" >&2
 	build
 	echo "== go test (host tests, boot tests, gdb test)" >&2

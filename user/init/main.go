@@ -1,0 +1,321 @@
+// Command init is gokern's Go /init: an unmodified static Go program, built
+// by the stock toolchain (CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build),
+// that runs as pid 1 and exercises what the Go runtime needs of a kernel
+// (docs/go-on-gokern.md). Each mode prints lines that say what happened,
+// with the numbers behind them, so that the boot tests can check them.
+//
+// The mode comes from the kernel command line's init.mode= (read from
+// /proc/cmdline, as Linux does not pass parameters with a dot to init)
+// or from init's first argument (the words after -- on the command line):
+//
+//	hello       fmt, os.Getpid, runtime.NumCPU, runtime.Version
+//	goroutines  1000 goroutines over channels and a WaitGroup; a parallel
+//	            sum checked against the serial one
+//	gc          allocate several times the RAM's worth; runtime.GC;
+//	            runtime.ReadMemStats shows the collections
+//	timers      time.Sleep, time.After, time.Ticker, with measured drift
+//	files       read the initramfs, write a file and read it back
+//	signals     os/signal catching SIGINT (^C on the console)
+//	shell       hand over to busybox sh
+//	panic, nil, deadlock   the Go runtime's own fatal paths
+//	bench       the figures: channel ping-pong, time.Sleep(1ms), GC pause
+//
+// After the mode, init exits with 0 if all went as expected and 1 if not:
+// gokern turns init's exit status into QEMU's exit code.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	start := time.Now()
+	mode := initMode()
+	fmt.Printf("goinit: %s on %s/%s, pid %d, %d CPUs, GOMAXPROCS %d, mode %s\n",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, os.Getpid(), runtime.NumCPU(), runtime.GOMAXPROCS(0), mode)
+	ok := true
+	switch mode {
+	case "hello":
+		ok = hello()
+	case "goroutines":
+		ok = goroutines()
+	case "gc":
+		ok = gc()
+	case "timers":
+		ok = timers()
+	case "files":
+		ok = files()
+	case "signals":
+		ok = signals()
+	case "shell":
+		ok = shell()
+	case "panic":
+		panic("goinit: a panic on purpose")
+	case "nil":
+		var p *int
+		fmt.Println(*p)
+	case "deadlock":
+		var ch chan int
+		<-ch
+	case "bench":
+		ok = bench()
+	default:
+		fmt.Printf("goinit: unknown mode %q\n", mode)
+		ok = false
+	}
+	if !ok {
+		fmt.Printf("goinit: mode %s FAILED after %v\n", mode, time.Since(start).Round(time.Millisecond))
+		os.Exit(1)
+	}
+	fmt.Printf("goinit: mode %s ok after %v\n", mode, time.Since(start).Round(time.Millisecond))
+}
+
+// initMode is init.mode= from /proc/cmdline, else the first argument,
+// else hello.
+func initMode() string {
+	if b, err := os.ReadFile("/proc/cmdline"); err == nil {
+		for _, w := range strings.Fields(string(b)) {
+			if v, ok := strings.CutPrefix(w, "init.mode="); ok {
+				return v
+			}
+		}
+	}
+	if len(os.Args) > 1 {
+		return os.Args[1]
+	}
+	return "hello"
+}
+
+func hello() bool {
+	fmt.Printf("goinit: hello, world: pid %d ppid %d tid %d, args %q\n", os.Getpid(), os.Getppid(), syscall.Gettid(), os.Args)
+	return os.Getpid() == 1
+}
+
+// goroutines: 1000 goroutines each sum a slice of 0..n-1 and send the
+// part on a channel; the parts add up to the serial sum.
+func goroutines() bool {
+	const workers, n = 1000, 1000000
+	var serial int64
+	for i := int64(0); i < n; i++ {
+		serial += i
+	}
+	parts := make(chan int64, workers)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var s int64
+			for i := int64(w); i < n; i += workers {
+				s += i
+			}
+			parts <- s
+		}(w)
+	}
+	wg.Wait()
+	close(parts)
+	var parallel int64
+	got := 0
+	for s := range parts {
+		parallel += s
+		got++
+	}
+	fmt.Printf("goinit: goroutines: %d finished, parallel sum %d, serial sum %d, %v, %d threads\n",
+		got, parallel, serial, time.Since(t0).Round(time.Microsecond), threads())
+	return got == workers && parallel == serial
+}
+
+// threads counts the process's threads from /proc/self/status, or -1.
+func threads() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
+			var n int
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	return -1
+}
+
+// memTotal is the RAM in bytes from /proc/meminfo, or 128 MiB.
+func memTotal() uint64 {
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+				var kb uint64
+				fmt.Sscan(v, &kb)
+				return kb << 10
+			}
+		}
+	}
+	return 128 << 20
+}
+
+var sink [][]byte
+
+// gc allocates three times the RAM in 1 MiB pieces, keeping only the
+// last 8 alive: without collections it could not finish.
+func gc() bool {
+	total := 3 * memTotal()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	for done := uint64(0); done < total; done += 1 << 20 {
+		b := make([]byte, 1<<20)
+		b[0], b[len(b)-1] = 1, 1
+		sink = append(sink, b)
+		if len(sink) > 8 {
+			sink = sink[1:]
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	fmt.Printf("goinit: gc: allocated %d MiB (3x RAM %d MiB) in %v, %d collections, heap now %d KiB, last pause %v\n",
+		(after.TotalAlloc-before.TotalAlloc)>>20, memTotal()>>20, time.Since(t0).Round(time.Millisecond),
+		after.NumGC-before.NumGC, after.HeapAlloc>>10, time.Duration(after.PauseNs[(after.NumGC+255)%256]))
+	return after.NumGC-before.NumGC >= 2 && after.TotalAlloc-before.TotalAlloc >= total
+}
+
+// timers: time.Sleep, time.After and a Ticker, each measured on the
+// monotonic clock.
+func timers() bool {
+	ok := true
+	t0 := time.Now()
+	time.Sleep(50 * time.Millisecond)
+	slept := time.Since(t0)
+	fmt.Printf("goinit: timers: time.Sleep(50ms) took %v\n", slept.Round(time.Microsecond))
+	ok = ok && slept >= 50*time.Millisecond
+	t0 = time.Now()
+	<-time.After(30 * time.Millisecond)
+	after := time.Since(t0)
+	fmt.Printf("goinit: timers: time.After(30ms) fired after %v\n", after.Round(time.Microsecond))
+	ok = ok && after >= 30*time.Millisecond
+	tk := time.NewTicker(20 * time.Millisecond)
+	t0 = time.Now()
+	for i := 0; i < 10; i++ {
+		<-tk.C
+	}
+	tk.Stop()
+	el := time.Since(t0)
+	fmt.Printf("goinit: timers: 10 ticks of 20ms in %v, drift %v\n", el.Round(time.Microsecond), (el - 200*time.Millisecond).Round(time.Microsecond))
+	return ok && el >= 180*time.Millisecond
+}
+
+// files reads /init back against its size, then writes a file in a
+// writable directory and reads it back.
+func files() bool {
+	self, err := os.ReadFile("/init")
+	if err != nil {
+		fmt.Printf("goinit: files: %v\n", err)
+		return false
+	}
+	st, err := os.Stat("/init")
+	if err != nil {
+		fmt.Printf("goinit: files: %v\n", err)
+		return false
+	}
+	fmt.Printf("goinit: files: /init is %d bytes, read %d, starts %q\n", st.Size(), len(self), self[:4])
+	dir := "/tmp"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Printf("goinit: files: %v\n", err)
+		return false
+	}
+	want := bytes.Repeat([]byte("gokern "), 1000)
+	name := dir + "/goinit.txt"
+	if err := os.WriteFile(name, want, 0o644); err != nil {
+		fmt.Printf("goinit: files: %v\n", err)
+		return false
+	}
+	got, err := os.ReadFile(name)
+	if err != nil {
+		fmt.Printf("goinit: files: %v\n", err)
+		return false
+	}
+	ents, _ := os.ReadDir(dir)
+	fmt.Printf("goinit: files: wrote %d bytes to %s, read back %d, equal %v, %d entries in %s\n",
+		len(want), name, len(got), bytes.Equal(got, want), len(ents), dir)
+	return st.Size() == int64(len(self)) && string(self[:4]) == "\x7fELF" && bytes.Equal(got, want)
+}
+
+// signals waits for SIGINT: ^C typed on the console (the tty's ISIG),
+// or, with init.mode=signals and argument self, one sent by kill.
+func signals() bool {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt)
+	fmt.Println("goinit: signals: waiting for SIGINT (press ^C)")
+	if len(os.Args) > 2 && os.Args[2] == "self" {
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+	}
+	select {
+	case s := <-c:
+		fmt.Printf("goinit: signals: caught %v\n", s)
+		return s == os.Interrupt
+	case <-time.After(60 * time.Second):
+		fmt.Println("goinit: signals: no SIGINT in 60s")
+		return false
+	}
+}
+
+// shell hands pid 1 over to busybox sh.
+func shell() bool {
+	for _, sh := range []string{"/bin/sh", "/bin/busybox"} {
+		if _, err := os.Stat(sh); err == nil {
+			fmt.Printf("goinit: shell: exec %s\n", sh)
+			err := syscall.Exec(sh, []string{"sh"}, os.Environ())
+			fmt.Printf("goinit: shell: exec %s: %v\n", sh, err)
+			return false
+		}
+	}
+	fmt.Println("goinit: shell: no /bin/sh in the initramfs")
+	return false
+}
+
+// bench prints the figures: a channel ping-pong between two goroutines
+// locked to two threads, time.Sleep(1ms) accuracy, and the GC pause.
+func bench() bool {
+	const rounds = 10000
+	ping, pong := make(chan int), make(chan int)
+	go func() {
+		runtime.LockOSThread()
+		for v := range ping {
+			pong <- v + 1
+		}
+	}()
+	runtime.LockOSThread()
+	t0 := time.Now()
+	for i := 0; i < rounds; i++ {
+		ping <- i
+		if <-pong != i+1 {
+			return false
+		}
+	}
+	rt := time.Since(t0) / rounds
+	close(ping)
+	var worst, sum time.Duration
+	for i := 0; i < 20; i++ {
+		t := time.Now()
+		time.Sleep(time.Millisecond)
+		d := time.Since(t)
+		sum += d
+		worst = max(worst, d)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("goinit: bench: channel ping-pong round trip %v; time.Sleep(1ms) mean %v worst %v; GC pause %v\n",
+		rt, (sum / 20).Round(time.Microsecond), worst.Round(time.Microsecond), time.Duration(ms.PauseNs[(ms.NumGC+255)%256]))
+	return true
+}
