@@ -31,6 +31,7 @@ import (
 	"gokern/kallsyms"
 	"gokern/kernel"
 	"gokern/kernel/exec"
+	"gokern/kernel/futex"
 	"gokern/kernel/irq"
 	"gokern/kernel/sched"
 	"gokern/kernel/signal"
@@ -243,6 +244,7 @@ func kernel_init_freeable() {
 	// and sessions, and ^C and ^\ from the tty to its foreground group.
 	signal.Signals_init()
 	signal.Hooks.Do_group_exit = exec.Do_group_exit
+	syscalls_below_init()
 	// The serial line's receive interrupt and the SysRq keys (Linux's
 	// device initcalls serial8250_init and sysrq_init).
 	do_one_initcall(amd64.Sysrq_init)
@@ -521,6 +523,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "sched_fpu", Run: sched.Test_sched_fpu},
 	{Name: "sched_preempt", Run: sched.Test_sched_preempt},
 	{Name: "sched_msleep", Run: sched.Test_sched_msleep},
+	// futex(2) between kernel threads (kernel/futex/selftests.go).
+	{Name: "futex", Run: futex.Test_futex},
 	// Stops the boot on purpose: a kernel thread's stack overflow.
 	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.

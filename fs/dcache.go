@@ -258,6 +258,9 @@ func Vfs_caches_init(rootfs *FileSystemType) int {
 	if err := Init_pipe_fs(); err != 0 {
 		return err
 	}
+	if err := Anon_inode_init(); err != 0 {
+		return err
+	}
 	if err := Register_filesystem(rootfs); err != 0 {
 		return err
 	}

@@ -44,6 +44,9 @@ func Fput(f *File) {
 	if f.F_count > 0 {
 		return
 	}
+	if f.F_ep != 0 {
+		Eventpoll_release(f) // Linux __fput → eventpoll_release
+	}
 	if f.F_mode&FMODE_PATH == 0 && f.F_op != nil && f.F_op.Release != nil {
 		f.F_op.Release(f.F_inode, f)
 	}

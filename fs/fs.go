@@ -124,6 +124,9 @@ type File struct {
 	F_pos   int64
 	// Private_data belongs to the driver (the tty, the pipe, the seq_file).
 	Private_data uintptr
+	// F_ep: the epoll items watching this file, linked through
+	// Epitem.fnext (Linux f_ep); eventpoll_release empties it.
+	F_ep uintptr
 }
 
 // F_mode bits (include/linux/fs.h).

@@ -49,6 +49,7 @@ const (
 	ELOOP        = 40
 	EOVERFLOW    = 75
 	EOPNOTSUPP   = 95
+	ETIMEDOUT    = 110
 
 	// ERESTARTSYS: a sleep was interrupted by a signal; the system call
 	// layer restarts the call or turns it into EINTR (include/linux/

@@ -81,7 +81,7 @@ var Layers = []Layer{
 	{"gokern/arch/amd64/entry", "arch/x86/entry (entry_64.S, idtentry)", []string{asm, printk}},
 	{"gokern/kernel/sched", "kernel/sched, kernel/fork.c, kernel/kthread.c, schedule_timeout (kernel/time/timer.c), __switch_to (arch/x86/kernel/process_64.c)",
 		[]string{asm, printk, kallsyms, kunit, uapi, "gokern/paging", "gokern/kernel", "gokern/kernel/time", "gokern/mm", "gokern/mm/slab",
-			"gokern/arch/amd64/entry", "gokern/arch/amd64/tsc"}},
+			"gokern/arch/amd64/entry", "gokern/arch/amd64/tsc", "gokern/kernel/cpumask"}},
 	{"gokern/traps", "arch/x86/kernel/traps.c, idt.c, dumpstack.c, arch/x86/mm/fault.c, extable.c", []string{asm, printk, kallsyms,
 		cmdline, kunit, "gokern/paging", "gokern/kernel", "gokern/drivers/debugexit", "gokern/drivers/serial8250",
 		"gokern/arch/amd64/tsc", "gokern/arch/amd64/entry"}},
@@ -91,6 +91,8 @@ var Layers = []Layer{
 	{"gokern/arch/amd64/realmode", "arch/x86/realmode (init.c, rm/trampoline_64.S)", []string{asm, printk, memblock, "gokern/paging"}},
 	{"gokern/arch/amd64/apic", "arch/x86/kernel/apic, acpi/boot.c, mpparse.c", []string{asm, printk, kunit, memblock, "gokern/paging",
 		"gokern/drivers/acpi", "gokern/kernel/irq", "gokern/kernel/time", "gokern/arch/amd64/mm", "gokern/kernel/cpumask"}},
+	{"gokern/kernel/futex", "kernel/futex: futex(2)'s FUTEX_WAIT and FUTEX_WAKE", []string{asm, printk, kunit, uapi,
+		"gokern/kernel/sched", "gokern/kernel/time", "gokern/traps"}},
 	// Files: the VFS, file systems, devices, the initramfs.
 	{"gokern/fs", "fs/: the VFS (dcache, inodes, files, namei, mounts, pipes, char devices, seq_file)",
 		[]string{asm, printk, kunit, compiler, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},

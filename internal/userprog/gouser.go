@@ -81,3 +81,18 @@ func GoInitrd(src, cpio string, extra map[string]string) error {
 	}
 	return os.WriteFile(cpio, Cpio(es), 0o644)
 }
+
+// BuildAsm assembles a one-file GNU as program of user/ (such as
+// user/goabi/goabi.S) and links it as a static ET_EXEC at out.
+func BuildAsm(src, out string) error {
+	obj := out + ".o"
+	for _, s := range [][]string{
+		{"as", "--64", "-o", obj, src},
+		{"ld", "-static", "-z", "noexecstack", "-o", out, obj},
+	} {
+		if b, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, b)
+		}
+	}
+	return nil
+}

@@ -41,6 +41,7 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_gettimeofday, sys_gettimeofday},
 	{traps.X__NR_time, sys_time},
 	{traps.X__NR_getcpu, sys_getcpu},
+	{X__NR_madvise, sys_madvise},
 }
 
 var syscalls_32 = [...]syscall_entry{

@@ -73,8 +73,14 @@ const (
 // the entry is queued.
 type Wait_queue_entry struct {
 	Private uintptr // the task
-	next    uintptr // *Wait_queue_entry
-	queued  bool
+	// Func, if set, is called with the entry's address instead of
+	// waking Private (Linux wait_queue_entry.func: epoll's
+	// ep_poll_callback). It runs with the queue's lock held, maybe in an
+	// interrupt handler. A package-level function, so that it does not
+	// escape.
+	Func   func(entry uintptr)
+	next   uintptr // *Wait_queue_entry
+	queued bool
 }
 
 // Wait_queue_head is struct wait_queue_head: the sleepers on one event.
@@ -124,11 +130,27 @@ func Prepare_to_wait(wq *Wait_queue_head, wait *Wait_queue_entry, state int) {
 	wq_unlock(flags)
 }
 
-// Finish_wait sets the task running and takes wait off wq (Linux
-// finish_wait).
-func Finish_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
-	Hooks.Set_current_state(TASK_RUNNING)
+// Add_wait_queue queues wait on wq without touching the task's state
+// (Linux add_wait_queue): for entries with a Func, which stay queued
+// across sleeps (epoll's, on the files it watches).
+func Add_wait_queue(wq *Wait_queue_head, wait *Wait_queue_entry) {
 	flags := wq_lock()
+	if !wait.queued {
+		wait.next = wq.head
+		wq.head = addr(wait)
+		wait.queued = true
+	}
+	wq_unlock(flags)
+}
+
+// Remove_wait_queue takes wait off wq (Linux remove_wait_queue).
+func Remove_wait_queue(wq *Wait_queue_head, wait *Wait_queue_entry) {
+	flags := wq_lock()
+	unlink_wait(wq, wait)
+	wq_unlock(flags)
+}
+
+func unlink_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
 	if wait.queued {
 		for pp := &wq.head; *pp != 0; pp = &wq_entry(*pp).next {
 			if *pp == addr(wait) {
@@ -138,6 +160,14 @@ func Finish_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
 		}
 		wait.queued, wait.next = false, 0
 	}
+}
+
+// Finish_wait sets the task running and takes wait off wq (Linux
+// finish_wait).
+func Finish_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
+	Hooks.Set_current_state(TASK_RUNNING)
+	flags := wq_lock()
+	unlink_wait(wq, wait)
 	wq_unlock(flags)
 }
 
@@ -145,12 +175,16 @@ func Finish_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
 // wake_up_interruptible; gokern has no exclusive waits, so all wake and
 // re-test their conditions).
 func Wake_up_interruptible(wq *Wait_queue_head) {
-	if Hooks.Wake_up_process == nil {
-		return
-	}
 	flags := wq_lock()
-	for w := wq.head; w != 0; w = wq_entry(w).next {
-		Hooks.Wake_up_process(wq_entry(w).Private)
+	for w := wq.head; w != 0; {
+		e := wq_entry(w)
+		next := e.next // a Func may take its entry off
+		if e.Func != nil {
+			e.Func(w)
+		} else if Hooks.Wake_up_process != nil {
+			Hooks.Wake_up_process(e.Private)
+		}
+		w = next
 	}
 	wq_unlock(flags)
 }

@@ -1,0 +1,137 @@
+package boottest
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	q "gokern/internal/qemutest"
+	"gokern/internal/userprog"
+)
+
+// Boot tests of issue 15: what a Go program's runtime asks of the kernel.
+
+// goabiInitrd: user/goabi (GNU as) as /goabi, next to user/init's /init
+// (the regular file it tries to watch), built once.
+var (
+	goabiOnce sync.Once
+	goabiPath string
+	goabiErr  error
+)
+
+func goabiInitrd(t *testing.T) string {
+	t.Helper()
+	goabiOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gokern-goabi")
+		if err != nil {
+			goabiErr = err
+			return
+		}
+		bin := filepath.Join(dir, "goabi")
+		if goabiErr = userprog.BuildAsm(filepath.Join(userprog.Root(), "user", "goabi", "goabi.S"), bin); goabiErr != nil {
+			return
+		}
+		data, err := os.ReadFile(bin)
+		if err != nil {
+			goabiErr = err
+			return
+		}
+		goabiPath = filepath.Join(dir, "goabi.cpio")
+		goabiErr = os.WriteFile(goabiPath, userprog.Cpio([]userprog.Entry{
+			{Name: "goabi", Mode: 0o100755, Data: data},
+			{Name: "init", Mode: 0o100644, Data: []byte("not a program\n")},
+		}), 0o644)
+	})
+	if goabiErr != nil {
+		t.Fatal(goabiErr)
+	}
+	return goabiPath
+}
+
+// TestGoABI: from user mode, through the system-call table, the calls
+// issue 15 adds answer as Linux's do (user/goabi prints each result):
+// sched_getaffinity gives the online CPUs, futex's FUTEX_WAIT returns
+// -EAGAIN for a changed word and -ETIMEDOUT after sleeping at least its
+// 20 ms (the TSC says how long), epoll reports an eventfd write once
+// (edge-triggered) with its data, a regular file cannot be watched, the
+// transparent-huge-page file is absent, and MADV_DONTNEED drops touched
+// pages (they read back as zeros). At -smp 1 and -smp 4.
+func TestGoABI(t *testing.T) {
+	initrd := goabiInitrd(t)
+	for _, smp := range []int{1, 4} {
+		smp := smp
+		t.Run("smp"+strconv.Itoa(smp), func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Initrd: initrd, SMP: smp, Append: "rdinit=/goabi"})
+			mustExit(t, r, q.ExitSuccess)
+			got := map[string]int64{}
+			var order []string
+			for _, l := range r.Lines() {
+				m := regexp.MustCompile(`^goabi: (.*) = (-?\d+)$`).FindStringSubmatch(l)
+				if m == nil {
+					continue
+				}
+				v, _ := strconv.ParseInt(m[2], 10, 64)
+				got[m[1]] = v
+				order = append(order, m[1])
+			}
+			online := int64(1)<<onlineCPUs(t, r) - 1
+			want := []struct {
+				what string
+				v    int64
+			}{
+				{"sched_getaffinity(0, 8)", 8}, {"affinity mask", online}, {"sched_getaffinity(0, 4)", -22},
+				{"sched_yield()", 0},
+				{"futex(FUTEX_WAIT_PRIVATE, 1) on 0", -11}, {"futex(FUTEX_WAIT_PRIVATE, 0, 20ms) on 0", -110},
+				{"futex(FUTEX_WAKE_PRIVATE, 1)", 0}, {"futex(unaligned)", -22}, {"futex(FUTEX_WAKE_OP)", -38},
+				{"epoll_create1(EPOLL_CLOEXEC)", 3}, {"eventfd2(0, EFD_CLOEXEC|EFD_NONBLOCK)", 4},
+				{"epoll_ctl(ADD eventfd, EPOLLIN|EPOLLET)", 0}, {"epoll_pwait(timeout 0)", 0},
+				{"write(eventfd, 1)", 8}, {"epoll_pwait(timeout -1)", 1}, {"event", 1}, {"data", 0x1234},
+				{"epoll_pwait(timeout 0) again", 0}, {"epoll_ctl(ADD /init)", -1},
+				{"open(hpage_pmd_size)", -2},
+				{"madvise(MADV_DONTNEED)", 0}, {"bytes after MADV_DONTNEED", 0}, {"madvise(unaligned)", -22},
+				{"madvise(MADV_HUGEPAGE)", -22},
+			}
+			for _, w := range want {
+				if v, ok := got[w.what]; !ok || v != w.v {
+					t.Errorf("%s = %d (printed: %v), want %d", w.what, v, ok, w.v)
+				}
+			}
+			if t.Failed() {
+				t.Logf("lines: %s\n%s", strings.Join(order, "; "), r.Describe())
+			}
+			// The timed wait slept: at least 20 ms of TSC time.
+			mhz := tscMHz(t, r)
+			if c := got["futex timed wait TSC cycles"]; float64(c) < 20e-3*mhz*1e6 {
+				t.Errorf("the 20 ms futex wait took %d TSC cycles (%.1f ms at %.0f MHz)", c, float64(c)/mhz/1e3, mhz)
+			} else {
+				t.Logf("-smp %d: the 20 ms futex wait took %.1f ms", smp, float64(c)/mhz/1e3)
+			}
+			mustContain(t, r, "goabi[1]: futex: operation 5 is not supported: -ENOSYS (reported once)")
+		})
+	}
+}
+
+// onlineCPUs is the CPU count of "smp: Brought up 1 node, N CPU(s)".
+func onlineCPUs(t *testing.T, r *q.Result) int {
+	m := regexp.MustCompile(`smp: Brought up \d+ nodes?, (\d+) CPUs?`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no smp: Brought up line\n%s", r.Describe())
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// tscMHz is the TSC frequency the kernel calibrated.
+func tscMHz(t *testing.T, r *q.Result) float64 {
+	m := regexp.MustCompile(`tsc: (?:Refined TSC clocksource calibration|Detected|PM timer says) ([0-9.]+) MHz`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("no TSC frequency in the log\n%s", r.Describe())
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return f
+}

@@ -1,0 +1,19 @@
+package exec
+
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/mm"
+)
+
+// X__NR_madvise (syscall_64.tbl).
+const X__NR_madvise = 28
+
+// sys_madvise: madvise(addr, length, advice) on the current process's
+// address space (Linux SYSCALL_DEFINE3(madvise) → do_madvise).
+func sys_madvise(r *asm.PtRegs) int64 {
+	m := current_mm()
+	if m == nil {
+		return -asm.ENOMEM
+	}
+	return int64(mm.Do_madvise(m, a1(r), a2(r), int(int32(a3(r)))))
+}

@@ -1,0 +1,190 @@
+package futex
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
+	"gokern/kernel/sched"
+	ktime "gokern/kernel/time"
+	"gokern/kunit"
+	"gokern/printk"
+)
+
+// The futex selftest (selftest=futex): kernel threads wait on and wake a
+// kernel word through the same Futex_wait and Futex_wake the system call
+// uses, with a key of their own making; the state behind each result is
+// checked (the bucket's waiters, the sleeper's state and CPU time, the
+// counts), and the wake latency measured.
+
+// st is the test's shared state: the futex word, the threads' results.
+var st struct {
+	word     atomic.Uint32
+	key      Futex_key
+	ret      [4]int32
+	woke_tsc [4]uint64
+	rounds   int
+	pp       [2]atomic.Uint32 // ping-pong words
+	pp_keys  [2]Futex_key
+	pp_count [2]int
+}
+
+func load_word() (uint32, int) { return st.word.Load(), 0 }
+
+// waiter waits on st.key while the word is 0, then records its return
+// and the TSC.
+func waiter(i uintptr) int {
+	st.ret[i] = int32(Futex_wait(&st.key, 0, load_word, sched.MAX_SCHEDULE_TIMEOUT, uapi.FUTEX_BITSET_MATCH_ANY))
+	st.woke_tsc[i] = asm.Rdtsc()
+	return 0
+}
+
+// wait_until_queued spins the test's own thread (yielding) until n
+// waiters are queued in key's bucket.
+func wait_until_queued(key *Futex_key, n int) bool {
+	for i := 0; i < 100000; i++ {
+		if futex_hash(key).Waiters == n {
+			return true
+		}
+		sched.Yield()
+	}
+	return false
+}
+
+// Test_futex: FUTEX_WAIT's -EAGAIN and -ETIMEDOUT, a sleeper that uses no
+// CPU while it waits, FUTEX_WAKE's count, keys and bitsets, FIFO order,
+// and the wake latency.
+func Test_futex(t *kunit.Kunit) {
+	st.key = Futex_key{Mm: 0x1000, Address: uintptr(unsafe.Pointer(&st.word))}
+	st.word.Store(0)
+	cur := sched.Get_current()
+
+	// The word differs: no sleep at all.
+	sw := cur.Nvcsw
+	if r := Futex_wait(&st.key, 1, load_word, sched.MAX_SCHEDULE_TIMEOUT, uapi.FUTEX_BITSET_MATCH_ANY); r != -uapi.EAGAIN || cur.Nvcsw != sw {
+		t.Errorf("wait for 1 on a word holding 0: %d after %d switches, want -EAGAIN (-11) at once", printk.Int(r), printk.Int(cur.Nvcsw-sw))
+	}
+	// A timeout of 5 jiffies: one voluntary switch, at least 5 jiffies.
+	j0 := ktime.Get_jiffies_64()
+	if r := Futex_wait(&st.key, 0, load_word, 5, uapi.FUTEX_BITSET_MATCH_ANY); r != -uapi.ETIMEDOUT {
+		t.Errorf("timed wait returned %d, want -ETIMEDOUT (-110)", printk.Int(r))
+	}
+	if dj := ktime.Get_jiffies_64() - j0; dj < 4 || cur.Nvcsw == sw || futex_hash(&st.key).Waiters != 0 {
+		t.Errorf("timed wait of 5 jiffies: %d jiffies, %d switches, %d waiters left", printk.Int(dj),
+			printk.Int(cur.Nvcsw-sw), printk.Int(futex_hash(&st.key).Waiters))
+	}
+	if Futex_wait(&st.key, 0, load_word, 0, 0) != -uapi.EINVAL || Futex_wake(&st.key, 1, 0) != -uapi.EINVAL {
+		t.Errorf("a zero bitset was accepted")
+	}
+
+	// One sleeper: asleep, off the run queue, no CPU time for 40 ms.
+	st.ret[0] = 99
+	w := sched.Kthread_run(waiter, 0, "futex-w0")
+	if w == nil || !wait_until_queued(&st.key, 1) {
+		t.Errorf("the waiter never queued")
+		return
+	}
+	ticks := w.Sum_exec_ticks
+	sched.Msleep(40)
+	if w.State != sched.TASK_INTERRUPTIBLE || w.On_rq != 0 || w.Sum_exec_ticks != ticks || st.ret[0] != 99 {
+		t.Errorf("waiter: state %#x on_rq %d ticks %d->%d ret %d: not asleep", printk.Int(w.State), printk.Int(w.On_rq),
+			printk.Int(ticks), printk.Int(w.Sum_exec_ticks), printk.Int(st.ret[0]))
+	}
+	// Wrong address, wrong mm, no common bit: nobody wakes.
+	other := st.key
+	other.Address += 4
+	mm2 := st.key
+	mm2.Mm += 0x1000
+	if Futex_wake(&other, 1, uapi.FUTEX_BITSET_MATCH_ANY) != 0 || Futex_wake(&mm2, 1, uapi.FUTEX_BITSET_MATCH_ANY) != 0 {
+		t.Errorf("a wake of another key woke the waiter")
+	}
+	st.word.Store(1)
+	t0 := asm.Rdtsc()
+	if n := Futex_wake(&st.key, 10, uapi.FUTEX_BITSET_MATCH_ANY); n != 1 {
+		t.Errorf("wake woke %d, want 1", printk.Int(n))
+	}
+	sched.Wait_for_completion(&w.Exited)
+	lat := st.woke_tsc[0] - t0
+	sched.Kthread_stop(w)
+	if st.ret[0] != 0 || futex_hash(&st.key).Waiters != 0 {
+		t.Errorf("woken waiter returned %d, %d left queued", printk.Int(st.ret[0]), printk.Int(futex_hash(&st.key).Waiters))
+	}
+
+	// Three sleepers: wake 2 wakes the first two (FIFO), then the rest.
+	st.word.Store(0)
+	var ws [3]*sched.Task_struct
+	for i := range ws {
+		st.ret[i] = 99
+		ws[i] = sched.Kthread_run(waiter, uintptr(i), "futex-w")
+		if ws[i] == nil || !wait_until_queued(&st.key, i+1) {
+			t.Errorf("waiter %d never queued", printk.Int(i))
+			return
+		}
+	}
+	if n := Futex_wake(&st.key, 2, uapi.FUTEX_BITSET_MATCH_ANY); n != 2 {
+		t.Errorf("wake 2 of 3 woke %d", printk.Int(n))
+	}
+	sched.Wait_for_completion(&ws[0].Exited)
+	sched.Wait_for_completion(&ws[1].Exited)
+	if st.ret[2] != 99 || futex_hash(&st.key).Waiters != 1 {
+		t.Errorf("the third waiter (ret %d, %d queued) was woken by a wake of 2", printk.Int(st.ret[2]), printk.Int(futex_hash(&st.key).Waiters))
+	}
+	if n := Futex_wake(&st.key, 1<<30, uapi.FUTEX_BITSET_MATCH_ANY); n != 1 {
+		t.Errorf("wake all woke %d, want 1", printk.Int(n))
+	}
+	for _, x := range ws {
+		sched.Wait_for_completion(&x.Exited)
+		sched.Kthread_stop(x)
+	}
+	if st.ret[0] != 0 || st.ret[1] != 0 || st.ret[2] != 0 {
+		t.Errorf("waiters returned %d %d %d", printk.Int(st.ret[0]), printk.Int(st.ret[1]), printk.Int(st.ret[2]))
+	}
+
+	// Ping-pong: two threads hand a turn back and forth over two futex
+	// words, PINGPONG rounds, every hand-over a wait and a wake.
+	const PINGPONG = 500
+	st.rounds = PINGPONG
+	for i := range st.pp {
+		st.pp[i].Store(0)
+		st.pp_count[i] = 0
+		st.pp_keys[i] = Futex_key{Mm: 0x1000, Address: uintptr(unsafe.Pointer(&st.pp[i]))}
+	}
+	c0 := asm.Rdtsc()
+	a := sched.Kthread_run(pingpong, 0, "futex-ping")
+	b := sched.Kthread_run(pingpong, 1, "futex-pong")
+	if a == nil || b == nil {
+		t.Errorf("kthread_run failed")
+		return
+	}
+	sched.Wait_for_completion(&a.Exited)
+	sched.Wait_for_completion(&b.Exited)
+	cycles := asm.Rdtsc() - c0
+	sched.Kthread_stop(a)
+	sched.Kthread_stop(b)
+	if st.pp_count[0] != PINGPONG || st.pp_count[1] != PINGPONG {
+		t.Errorf("ping-pong counts %d %d, want %d each", printk.Int(st.pp_count[0]), printk.Int(st.pp_count[1]), printk.Int(PINGPONG))
+	}
+	t.Logf("futex wake latency: %d TSC cycles from FUTEX_WAKE to the sleeper running; ping-pong %d cycles per hand-over (%d rounds)",
+		printk.Int(lat), printk.Int(cycles/(2*PINGPONG)), printk.Int(PINGPONG))
+}
+
+// pingpong is one side: it waits until its word says it is its turn,
+// hands the turn to the other side, and wakes it.
+func pingpong(id uintptr) int {
+	me, other := &st.pp[id], &st.pp[1-id]
+	get := func() (uint32, int) { return me.Load(), 0 }
+	if id == 0 {
+		me.Store(1) // ping starts
+	}
+	for i := 0; i < st.rounds; i++ {
+		for me.Load() == 0 {
+			Futex_wait(&st.pp_keys[id], 0, get, sched.MAX_SCHEDULE_TIMEOUT, uapi.FUTEX_BITSET_MATCH_ANY)
+		}
+		me.Store(0)
+		st.pp_count[id]++
+		other.Store(1)
+		Futex_wake(&st.pp_keys[1-id], 1, uapi.FUTEX_BITSET_MATCH_ANY)
+	}
+	return 0
+}

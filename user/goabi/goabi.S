@@ -1,0 +1,317 @@
+/*
+ * goabi: the system calls a Go program's runtime makes that gokern's
+ * issue 15 adds, one at a time from user mode, each result printed as
+ * "goabi: what = value" (docs/go-on-gokern.md §3). GNU as, no libc: it
+ * runs before the Go runtime can, and checks the calls underneath it.
+ * Built by internal/userprog (BuildAsm) as a static ET_EXEC; the boot
+ * test TestGoABI boots it as rdinit=/goabi and compares every line.
+ */
+	.set	NR_read, 0
+	.set	NR_write, 1
+	.set	NR_open, 2
+	.set	NR_mmap, 9
+	.set	NR_sched_yield, 24
+	.set	NR_madvise, 28
+	.set	NR_exit_group, 231
+	.set	NR_futex, 202
+	.set	NR_sched_getaffinity, 204
+	.set	NR_epoll_ctl, 233
+	.set	NR_epoll_pwait, 281
+	.set	NR_eventfd2, 290
+	.set	NR_epoll_create1, 291
+	.set	FUTEX_WAIT_PRIVATE, 128
+	.set	FUTEX_WAKE_PRIVATE, 129
+	.set	EPOLLIN, 1
+	.set	EPOLLET, 0x80000000
+	.set	MADV_DONTNEED, 4
+	.set	MADV_HUGEPAGE, 14
+
+/* REPORT name: print the string name and %rax */
+.macro	REPORT name
+	lea	\name(%rip), %rsi
+	call	report
+.endm
+
+	.text
+	.globl	_start
+_start:
+	/* sched_getaffinity(0, 8, &mask): 8 bytes, the online CPUs */
+	mov	$NR_sched_getaffinity, %eax
+	xor	%edi, %edi
+	mov	$8, %esi
+	lea	mask(%rip), %rdx
+	syscall
+	REPORT	s_aff
+	mov	mask(%rip), %rax
+	REPORT	s_mask
+	/* too short for nr_cpu_ids bits: -EINVAL */
+	mov	$NR_sched_getaffinity, %eax
+	xor	%edi, %edi
+	mov	$4, %esi
+	lea	mask(%rip), %rdx
+	syscall
+	REPORT	s_aff4
+	mov	$NR_sched_yield, %eax
+	syscall
+	REPORT	s_yield
+
+	/* futex: the word holds 0 */
+	mov	$NR_futex, %eax
+	lea	word(%rip), %rdi
+	mov	$FUTEX_WAIT_PRIVATE, %esi
+	mov	$1, %edx
+	xor	%r10d, %r10d
+	syscall
+	REPORT	s_fwait1
+	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %r15
+	mov	$NR_futex, %eax
+	lea	word(%rip), %rdi
+	mov	$FUTEX_WAIT_PRIVATE, %esi
+	xor	%edx, %edx
+	lea	ts20ms(%rip), %r10
+	syscall
+	mov	%rax, %r14
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	sub	%r15, %rax
+	REPORT	s_fcycles
+	mov	%r14, %rax
+	REPORT	s_fwait0
+	mov	$NR_futex, %eax
+	lea	word(%rip), %rdi
+	mov	$FUTEX_WAKE_PRIVATE, %esi
+	mov	$1, %edx
+	syscall
+	REPORT	s_fwake
+	mov	$NR_futex, %eax
+	lea	word+1(%rip), %rdi
+	mov	$FUTEX_WAIT_PRIVATE, %esi
+	xor	%edx, %edx
+	xor	%r10d, %r10d
+	syscall
+	REPORT	s_funal
+	mov	$NR_futex, %eax
+	lea	word(%rip), %rdi
+	mov	$5, %esi		/* FUTEX_WAKE_OP */
+	xor	%edx, %edx
+	syscall
+	REPORT	s_fop
+
+	/* the netpoller: epoll_create1, eventfd2, EPOLL_CTL_ADD */
+	mov	$NR_epoll_create1, %eax
+	mov	$0x80000, %edi		/* EPOLL_CLOEXEC */
+	syscall
+	mov	%rax, %r12
+	REPORT	s_epc
+	mov	$NR_eventfd2, %eax
+	xor	%edi, %edi
+	mov	$0x80800, %esi		/* EFD_CLOEXEC|EFD_NONBLOCK */
+	syscall
+	mov	%rax, %r13
+	REPORT	s_efd
+	movl	$(EPOLLIN|EPOLLET), ev(%rip)
+	movq	$0x1234, ev+4(%rip)
+	mov	$NR_epoll_ctl, %eax
+	mov	%r12, %rdi
+	mov	$1, %esi		/* EPOLL_CTL_ADD */
+	mov	%r13, %rdx
+	lea	ev(%rip), %r10
+	syscall
+	REPORT	s_ctl
+	call	pwait0
+	REPORT	s_pw0
+	mov	$NR_write, %eax
+	mov	%r13, %rdi
+	lea	one(%rip), %rsi
+	mov	$8, %edx
+	syscall
+	REPORT	s_efdw
+	mov	$NR_epoll_pwait, %eax
+	mov	%r12, %rdi
+	lea	evs(%rip), %rsi
+	mov	$128, %edx
+	mov	$-1, %r10
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	syscall
+	REPORT	s_pw1
+	mov	evs(%rip), %eax
+	REPORT	s_pwev
+	mov	evs+4(%rip), %rax
+	REPORT	s_pwdata
+	call	pwait0			/* edge-triggered: nothing new */
+	REPORT	s_pw2
+	/* a regular file cannot be watched: -EPERM */
+	mov	$NR_open, %eax
+	lea	initpath(%rip), %rdi
+	xor	%esi, %esi
+	syscall
+	mov	%rax, %rdx
+	mov	%r12, %rdi
+	mov	$1, %esi
+	lea	ev(%rip), %r10
+	mov	$NR_epoll_ctl, %eax
+	syscall
+	REPORT	s_ctlreg
+	/* the runtime's huge page size: absent, as on a kernel without THP */
+	mov	$NR_open, %eax
+	lea	thp(%rip), %rdi
+	xor	%esi, %esi
+	syscall
+	REPORT	s_thp
+
+	/* madvise: two touched pages dropped, read back as zeros */
+	mov	$NR_mmap, %eax
+	xor	%edi, %edi
+	mov	$8192, %esi
+	mov	$3, %edx		/* PROT_READ|PROT_WRITE */
+	mov	$0x22, %r10d		/* MAP_PRIVATE|MAP_ANONYMOUS */
+	mov	$-1, %r8
+	xor	%r9d, %r9d
+	syscall
+	mov	%rax, %rbx
+	movb	$0x5a, (%rbx)
+	movb	$0x5a, 4096(%rbx)
+	mov	$NR_madvise, %eax
+	mov	%rbx, %rdi
+	mov	$8192, %esi
+	mov	$MADV_DONTNEED, %edx
+	syscall
+	REPORT	s_madv
+	movzbl	(%rbx), %eax
+	movzbl	4096(%rbx), %ecx
+	add	%ecx, %eax
+	REPORT	s_madvrd
+	mov	$NR_madvise, %eax
+	lea	1(%rbx), %rdi
+	mov	$4096, %esi
+	mov	$MADV_DONTNEED, %edx
+	syscall
+	REPORT	s_madvun
+	mov	$NR_madvise, %eax
+	mov	%rbx, %rdi
+	mov	$4096, %esi
+	mov	$MADV_HUGEPAGE, %edx
+	syscall
+	REPORT	s_madvhp
+
+	mov	$NR_exit_group, %eax
+	xor	%edi, %edi
+	syscall
+	hlt
+
+/* pwait0: epoll_pwait(r12, evs, 128, 0, NULL, 0) */
+pwait0:
+	mov	$NR_epoll_pwait, %eax
+	mov	%r12, %rdi
+	lea	evs(%rip), %rsi
+	mov	$128, %edx
+	xor	%r10d, %r10d
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	syscall
+	ret
+
+/* report: "goabi: " + the string at %rsi + " = " + %rax signed + "\n" */
+report:
+	push	%rax
+	push	%rsi
+	lea	prefix(%rip), %rsi
+	mov	$7, %edx
+	call	write1
+	pop	%rsi
+	call	strlen
+	call	write1
+	lea	eq(%rip), %rsi
+	mov	$3, %edx
+	call	write1
+	pop	%rax
+	test	%rax, %rax
+	jns	1f
+	push	%rax
+	lea	minus(%rip), %rsi
+	mov	$1, %edx
+	call	write1
+	pop	%rax
+	neg	%rax
+1:	jmp	writenum
+
+write1:
+	mov	$NR_write, %eax
+	mov	$1, %edi
+	syscall
+	ret
+
+strlen:
+	xor	%edx, %edx
+2:	cmpb	$0, (%rsi,%rdx)
+	je	3f
+	inc	%rdx
+	jmp	2b
+3:	ret
+
+/* writenum: %rax unsigned in decimal and a newline */
+writenum:
+	lea	numbuf+24(%rip), %rsi
+	movb	$'\n', -1(%rsi)
+	dec	%rsi
+	mov	$10, %ecx
+4:	xor	%edx, %edx
+	div	%rcx
+	add	$'0', %dl
+	dec	%rsi
+	mov	%dl, (%rsi)
+	test	%rax, %rax
+	jnz	4b
+	lea	numbuf+24(%rip), %rdx
+	sub	%rsi, %rdx
+	jmp	write1
+
+	.section .rodata
+prefix:	.ascii	"goabi: "
+eq:	.ascii	" = "
+minus:	.ascii	"-"
+s_aff:	.asciz	"sched_getaffinity(0, 8)"
+s_mask:	.asciz	"affinity mask"
+s_aff4:	.asciz	"sched_getaffinity(0, 4)"
+s_yield: .asciz	"sched_yield()"
+s_fwait1: .asciz "futex(FUTEX_WAIT_PRIVATE, 1) on 0"
+s_fcycles: .asciz "futex timed wait TSC cycles"
+s_fwait0: .asciz "futex(FUTEX_WAIT_PRIVATE, 0, 20ms) on 0"
+s_fwake: .asciz	"futex(FUTEX_WAKE_PRIVATE, 1)"
+s_funal: .asciz	"futex(unaligned)"
+s_fop:	.asciz	"futex(FUTEX_WAKE_OP)"
+s_epc:	.asciz	"epoll_create1(EPOLL_CLOEXEC)"
+s_efd:	.asciz	"eventfd2(0, EFD_CLOEXEC|EFD_NONBLOCK)"
+s_ctl:	.asciz	"epoll_ctl(ADD eventfd, EPOLLIN|EPOLLET)"
+s_pw0:	.asciz	"epoll_pwait(timeout 0)"
+s_efdw:	.asciz	"write(eventfd, 1)"
+s_pw1:	.asciz	"epoll_pwait(timeout -1)"
+s_pwev:	.asciz	"event"
+s_pwdata: .asciz "data"
+s_pw2:	.asciz	"epoll_pwait(timeout 0) again"
+s_ctlreg: .asciz "epoll_ctl(ADD /init)"
+s_thp:	.asciz	"open(hpage_pmd_size)"
+s_madv:	.asciz	"madvise(MADV_DONTNEED)"
+s_madvrd: .asciz "bytes after MADV_DONTNEED"
+s_madvun: .asciz "madvise(unaligned)"
+s_madvhp: .asciz "madvise(MADV_HUGEPAGE)"
+initpath: .asciz "/init"
+thp:	.asciz	"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
+	.balign	8
+ts20ms:	.quad	0, 20000000
+one:	.quad	1
+
+	.data
+	.balign	8
+word:	.quad	0
+mask:	.quad	0
+ev:	.space	12
+numbuf:	.space	24
+	.balign	8
+evs:	.space	12*128
+	.section .note.GNU-stack,"",@progbits
