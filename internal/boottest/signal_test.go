@@ -58,6 +58,18 @@ func TestSignals(t *testing.T) {
 			"sigtest: init survives kill(1, SIGTERM) and kill(1, SIGKILL)",
 			"sigtest: all passed",
 		}, "exitcode=0x00000000", q.ExitSuccess, nil},
+		// Between processes: init forks children and signals them.
+		{"children", "rdinit=/sigtest -- children", []string{
+			"sigtest: a child's exit(3): wait4 status 0x300, SIGCHLD CLD_EXITED with its pid and status 3",
+			"sigtest: SIGKILL killed a child that blocks every signal: status 9, SIGCHLD CLD_KILLED",
+			"sigtest: in a child, SIGTERM terminates (status 15) and an unhandled SIGSEGV kills (status 11)",
+			"sigtest: a child spinning in user mode got SIGUSR1 at an interrupt, its frame's RIP in the loop",
+			"sigtest: wait4 interrupted by SIGUSR2 with SA_RESTART: the frame's RIP at the syscall, RAX its number; restarted, it reaped the child",
+			"sigtest: wait4 interrupted by SIGUSR2 without SA_RESTART: -EINTR",
+			"sigtest: setpgid put two children in one group, kill(-pgrp) ended both; setsid made a child a session leader",
+			"sigtest: SIGSTOP stopped a child and SIGCONT resumed it: SIGCHLD CLD_STOPPED then CLD_CONTINUED",
+			"sigtest: children passed",
+		}, "exitcode=0x00000000", q.ExitSuccess, []string{"]: segfault at 0 ip "}},
 		// A handler set its frame's CS to the kernel's: rt_sigreturn
 		// refuses the frame, and the SIGSEGV kills init.
 		{"frame", "rdinit=/sigtest -- frame", nil, "exitcode=0x0000000b", q.ExitFailure,

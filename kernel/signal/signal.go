@@ -89,8 +89,8 @@ func unlock_task_sighand(sh *sched.Sighand_struct, flags uint64) {
 	sh.Siglock.Spin_unlock_irqrestore(flags)
 }
 
-// task_tgid is t's thread-group id: its pid, until tasks carry a tgid.
-func task_tgid(t *sched.Task_struct) int32 { return t.Pid }
+// task_tgid is t's thread-group id (Linux task_tgid_nr).
+func task_tgid(t *sched.Task_struct) int32 { return t.Tgid }
 
 // same_thread_group: u shares t's signal_struct (Linux same_thread_group).
 func same_thread_group(t, u *sched.Task_struct) bool {
@@ -525,7 +525,7 @@ func kernel_siginfo_chld(info *sched.Kernel_siginfo, pid int32, code int, status
 // returns true when the parent does not want zombies (SIGCHLD ignored or
 // SA_NOCLDWAIT): then the caller reaps tsk itself (Linux autoreap).
 func Do_notify_parent(tsk *sched.Task_struct, sig int) bool {
-	parent := tsk.Real_parent
+	parent := tsk.Parent
 	if parent == nil || sig == 0 {
 		return false
 	}
@@ -560,7 +560,7 @@ func Do_notify_parent(tsk *sched.Task_struct, sig int) bool {
 // continue, unless it asked not to (SA_NOCLDSTOP) (Linux
 // do_notify_parent_cldstop).
 func do_notify_parent_cldstop(tsk *sched.Task_struct, why int) {
-	parent := tsk.Real_parent
+	parent := tsk.Parent
 	if parent == nil || parent.Pid == 0 || parent.Flags&sched.PF_KTHREAD != 0 {
 		return
 	}
@@ -672,11 +672,10 @@ func Is_ignored(sig int) bool {
 }
 
 // user_task: t is a process, not a kernel thread or the idle task.
-// Kernel threads take no signals (Linux's kthreads ignore them all); pid
-// 1 is kernel_init, a kernel thread until its execve of /init makes it a
-// process.
+// Kernel threads take no signals (Linux's kthreads ignore them all);
+// kernel_init is one until its execve of /init.
 func user_task(t *sched.Task_struct) bool {
-	return t != nil && t.Pid != 0 && (t.Flags&sched.PF_KTHREAD == 0 || t.Pid == 1) && t.Exit_state == 0
+	return t != nil && t.Pid != 0 && t.Flags&sched.PF_KTHREAD == 0 && t.Exit_state == 0
 }
 
 // find_task_by_vpid finds a live process's task by pid (Linux

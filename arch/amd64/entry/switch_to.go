@@ -1,6 +1,10 @@
 package entry
 
-import "gokern/arch/amd64/asm"
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+)
 
 // The entry code's side of the scheduler: the context switch's stack
 // switch, a new task's first steps, and preemption on the way out of an
@@ -46,6 +50,9 @@ var ret_from_fork_pc uintptr
 func ret_from_fork_call() {
 	if h := Ret_from_fork_hook; h != nil {
 		h()
+		// Fork's child, on its way to user mode (Linux ret_from_fork →
+		// syscall_exit_to_user_mode): a signal may already wait.
+		exit_to_user_mode(task_pt_regs())
 		return
 	}
 	for {
@@ -65,4 +72,12 @@ func irqentry_exit_call(regs *asm.PtRegs) {
 	if regs.CS&3 != 0 {
 		exit_to_user_mode(regs)
 	}
+}
+
+// task_pt_regs: the user registers at the top of the current kernel stack
+// (Linux task_pt_regs).
+//
+//go:nosplit
+func task_pt_regs() *asm.PtRegs {
+	return (*asm.PtRegs)(asm.KernelPtr(asm.This_cpu().Top_of_stack - unsafe.Sizeof(asm.PtRegs{})))
 }
