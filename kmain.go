@@ -35,6 +35,7 @@ import (
 	"gokern/kernel/irq"
 	"gokern/kernel/sched"
 	"gokern/kernel/signal"
+	"gokern/kernel/sys"
 	ktime "gokern/kernel/time"
 	"gokern/kunit"
 	"gokern/mm"
@@ -245,6 +246,8 @@ func kernel_init_freeable() {
 	signal.Signals_init()
 	signal.Hooks.Do_group_exit = exec.Do_group_exit
 	syscalls_below_init()
+	// The file, time and system calls (kernel/sys).
+	sys.RegisterSyscalls()
 	// The serial line's receive interrupt and the SysRq keys (Linux's
 	// device initcalls serial8250_init and sysrq_init).
 	do_one_initcall(amd64.Sysrq_init)

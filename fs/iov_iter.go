@@ -48,10 +48,22 @@ func archCopyFromUser(to []byte, from uintptr) int {
 // Iov_iter is one buffer being read into or written from.
 type Iov_iter struct {
 	kbuf  []byte  // ITER_KVEC: the rest of a kernel buffer
-	ubuf  uintptr // ITER_UBUF: the next user address
+	ubuf  uintptr // ITER_UBUF, ITER_IOVEC: the next user address
+	seg   int     // bytes left at ubuf before the next segment
+	segs  []Iovec // ITER_IOVEC: the segments after this one
 	count int     // bytes left
 	user  bool
 }
+
+// Iovec is struct iovec (include/uapi/linux/uio.h): one segment of
+// readv and writev.
+type Iovec struct {
+	Base uintptr
+	Len  uint64
+}
+
+// UIO_MAXIOV: the most segments one readv or writev takes (Linux).
+const UIO_MAXIOV = 1024
 
 // Iov_iter_kvec makes an iterator over a kernel buffer (Linux
 // iov_iter_kvec with one kvec).
@@ -60,7 +72,47 @@ func Iov_iter_kvec(buf []byte) Iov_iter { return Iov_iter{kbuf: buf, count: len(
 // Iov_iter_ubuf makes an iterator over count bytes of user memory at
 // addr (Linux import_ubuf).
 func Iov_iter_ubuf(addr uintptr, count int) Iov_iter {
-	return Iov_iter{ubuf: addr, count: count, user: true}
+	return Iov_iter{ubuf: addr, seg: count, count: count, user: true}
+}
+
+// Iov_iter_iovec makes an iterator over user segments, count bytes in
+// all (Linux import_iovec's ITER_IOVEC): iov is the kernel's copy of the
+// array, which must outlive the iterator.
+func Iov_iter_iovec(iov []Iovec, count int) Iov_iter {
+	return Iov_iter{segs: iov, count: count, user: true}
+}
+
+// copy_user moves b to (to) or from the user segments, segment by
+// segment: the bytes moved, short at a fault.
+func (i *Iov_iter) copy_user(b []byte, to bool) int {
+	done := 0
+	for done < len(b) {
+		for i.seg == 0 && len(i.segs) > 0 {
+			i.ubuf, i.seg, i.segs = i.segs[0].Base, int(i.segs[0].Len), i.segs[1:]
+		}
+		if i.seg == 0 {
+			break
+		}
+		c := min(len(b)-done, i.seg)
+		left := 0
+		switch {
+		case to && Uaccess.Copy_to_user != nil:
+			left = Uaccess.Copy_to_user(i.ubuf, compiler.NoescapeBytes(b[done:done+c]))
+		case !to && Uaccess.Copy_from_user != nil:
+			left = Uaccess.Copy_from_user(compiler.NoescapeBytes(b[done:done+c]), i.ubuf)
+		default:
+			left = c
+		}
+		c -= left
+		i.ubuf += uintptr(c)
+		i.seg -= c
+		i.count -= c
+		done += c
+		if left != 0 {
+			break
+		}
+	}
+	return done
 }
 
 // Count is the bytes left (Linux iov_iter_count).
@@ -76,15 +128,10 @@ func (i *Iov_iter) Copy_to_iter(src []byte) int {
 	if !i.user {
 		copy(i.kbuf, src[:n])
 		i.kbuf = i.kbuf[n:]
-	} else {
-		if Uaccess.Copy_to_user == nil {
-			return 0
-		}
-		n -= Uaccess.Copy_to_user(i.ubuf, compiler.NoescapeBytes(src[:n]))
-		i.ubuf += uintptr(n)
+		i.count -= n
+		return n
 	}
-	i.count -= n
-	return n
+	return i.copy_user(src[:n], true)
 }
 
 // Copy_from_iter copies from the iterator into dst: the bytes copied.
@@ -96,15 +143,10 @@ func (i *Iov_iter) Copy_from_iter(dst []byte) int {
 	if !i.user {
 		copy(dst, i.kbuf[:n])
 		i.kbuf = i.kbuf[n:]
-	} else {
-		if Uaccess.Copy_from_user == nil {
-			return 0
-		}
-		n -= Uaccess.Copy_from_user(compiler.NoescapeBytes(dst[:n]), i.ubuf)
-		i.ubuf += uintptr(n)
+		i.count -= n
+		return n
 	}
-	i.count -= n
-	return n
+	return i.copy_user(dst[:n], false)
 }
 
 // Iov_iter_zero writes n zero bytes (Linux iov_iter_zero): /dev/zero
@@ -127,10 +169,22 @@ func (i *Iov_iter) Iov_iter_advance(n int) {
 	n = min(n, i.count)
 	if !i.user {
 		i.kbuf = i.kbuf[n:]
-	} else {
-		i.ubuf += uintptr(n)
+		i.count -= n
+		return
 	}
-	i.count -= n
+	for n > 0 {
+		for i.seg == 0 && len(i.segs) > 0 {
+			i.ubuf, i.seg, i.segs = i.segs[0].Base, int(i.segs[0].Len), i.segs[1:]
+		}
+		c := min(n, i.seg)
+		if c == 0 {
+			break
+		}
+		i.ubuf += uintptr(c)
+		i.seg -= c
+		i.count -= c
+		n -= c
+	}
 }
 
 // CopyObjToUser copies the object at p (size bytes) to the user

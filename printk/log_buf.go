@@ -46,6 +46,25 @@ func LogRead(dst []byte) int {
 	return n
 }
 
+// LogNext is the count of bytes ever stored: a position in the log
+// (Linux log_next_seq, which counts records).
+func LogNext() uint64 { return log_next }
+
+// LogReadAt copies the log from position from into dst: the bytes
+// copied, 0 if from is no longer (or not yet) in the ring. syslog reads
+// the newest lines with it.
+func LogReadAt(from uint64, dst []byte) int {
+	if from >= log_next || log_next-from > LOG_BUF_LEN {
+		return 0
+	}
+	n := 0
+	for i := from; i < log_next && n < len(dst); i++ {
+		dst[n] = __log_buf[i%LOG_BUF_LEN]
+		n++
+	}
+	return n
+}
+
 // LogContains reports whether the retained log holds s (for selftests that
 // check a message was logged even when the console level hid it).
 func LogContains(s string) bool {

@@ -34,6 +34,7 @@ const (
 const (
 	CONSOLE_LOGLEVEL_DEFAULT = 7  // print everything but KERN_DEBUG
 	CONSOLE_LOGLEVEL_QUIET   = 4  // "quiet": errors and worse
+	MINIMUM_CONSOLE_LOGLEVEL = 1  // the least syslog may set (emergencies still print)
 	CONSOLE_LOGLEVEL_DEBUG   = 10 // "debug": everything
 	// CONSOLE_LOGLEVEL_MOTORMOUTH: console_verbose's level, above every
 	// message level.

@@ -40,7 +40,7 @@ const (
 	X__NR_ia32_getegid32  = 202
 	X__NR_getresuid32     = 209
 	X__NR_ia32_exit_group = 252
-	NR_syscalls           = 253
+	NR_syscalls           = 463 // Linux 6.12's __NR_syscalls
 )
 
 // Sys_call_ptr_t is a system call: it takes the caller's registers and
@@ -54,9 +54,16 @@ type Sys_call_ptr_t func(regs *asm.PtRegs) int64
 // Go's composite literals cannot repeat a value over a range, so the
 // dispatcher substitutes it.
 var Ia32_sys_call_table = [NR_syscalls]Sys_call_ptr_t{
-	X__NR_umask:       sys_umask,
 	X__NR_getresuid32: sys_getresuid,
 }
+
+// Ia32_sys_x64_table holds the i386 system calls that are the x86-64
+// function: their arguments are integers, or pointers to what both ABIs
+// lay out alike. The dispatcher zero-extends EBX, ECX, EDX, ESI, EDI and
+// EBP into RDI, RSI, RDX, R10, R8 and R9 for the call, as
+// the __ia32_sys_ wrapper Linux's SYSCALL_DEFINE generates does; the
+// function cuts an int argument back to 32 bits and sign-extends it.
+var Ia32_sys_x64_table [NR_syscalls]Sys_call_ptr_t
 
 // Syscall_count counts int $0x80 system calls.
 var Syscall_count uint64
@@ -70,9 +77,19 @@ func do_int80_syscall_32(regs *asm.PtRegs) {
 	regs.Orig_ax = uint64(nr)
 	enosys := int64(-asm.ENOSYS)
 	regs.AX = uint64(enosys)
-	if nr < NR_syscalls && Ia32_sys_call_table[nr] != nil {
+	switch {
+	case nr < NR_syscalls && Ia32_sys_call_table[nr] != nil:
 		regs.AX = uint64(Ia32_sys_call_table[nr](regs))
-	} else {
+	case nr < NR_syscalls && Ia32_sys_x64_table[nr] != nil:
+		// In place, and back afterwards: a 64-bit program's int $0x80
+		// keeps its registers (Linux preserves R8-R11 there too).
+		di, si, dx, r10, r8, r9 := regs.DI, regs.SI, regs.DX, regs.R10, regs.R8, regs.R9
+		regs.DI, regs.SI, regs.DX = uint64(uint32(regs.BX)), uint64(uint32(regs.CX)), uint64(uint32(dx))
+		regs.R10, regs.R8, regs.R9 = uint64(uint32(si)), uint64(uint32(di)), uint64(uint32(regs.BP))
+		ret := Ia32_sys_x64_table[nr](regs)
+		regs.DI, regs.SI, regs.DX, regs.R10, regs.R8, regs.R9 = di, si, dx, r10, r8, r9
+		regs.AX = uint64(ret)
+	default:
 		regs.AX = uint64(sys_ni_syscall(regs))
 	}
 	if Syscall_trace {
@@ -120,18 +137,6 @@ const NI_REPORTED = 1024
 // of the system call and fault paths; the process layer sets it.
 var Current_comm func() (string, int)
 
-// current_umask is the file-creation mask of the only task (Linux
-// init_fs.umask, 0022).
-var current_umask uint32 = 0o022
-
-// sys_umask sets the file-creation mask and returns the old one (Linux
-// kernel/sys.c umask: mask & S_IRWXUGO).
-func sys_umask(regs *asm.PtRegs) int64 {
-	old := current_umask
-	current_umask = arg1(regs) & 0o777
-	return int64(old)
-}
-
 // sys_getresuid stores the real, effective and saved user ids at three
 // user pointers (Linux kernel/sys.c getresuid, i386 getresuid32): all 0,
 // root's, for now. A bad pointer faults inside put_user, whose fixup
@@ -145,3 +150,55 @@ func sys_getresuid(regs *asm.PtRegs) int64 {
 	}
 	return 0
 }
+
+// The file system calls of i386 (kernel/sys registers them; syscall_32.tbl).
+const (
+	X__NR_ia32_link       = 9
+	X__NR_ia32_unlink     = 10
+	X__NR_ia32_chdir      = 12
+	X__NR_ia32_lseek      = 19
+	X__NR_ia32_mount      = 21
+	X__NR_ia32_access     = 33
+	X__NR_ia32_sync       = 36
+	X__NR_ia32_rename     = 38
+	X__NR_ia32_mkdir      = 39
+	X__NR_ia32_rmdir      = 40
+	X__NR_ia32_dup        = 41
+	X__NR_ia32_pipe       = 42
+	X__NR_ia32_umount2    = 52
+	X__NR_ia32_ioctl      = 54
+	X__NR_ia32_dup2       = 63
+	X__NR_ia32_symlink    = 83
+	X__NR_ia32_readlink   = 85
+	X__NR_ia32_truncate   = 92
+	X__NR_ia32_ftruncate  = 93
+	X__NR_ia32_fsync      = 118
+	X__NR_ia32_fchdir     = 133
+	X__NR_ia32_fdatasync  = 148
+	X__NR_ia32_poll       = 168
+	X__NR_ia32_getcwd     = 183
+	X__NR_ia32_getdents64 = 220
+	X__NR_ia32_fcntl64    = 221
+	X__NR_ia32_mkdirat    = 296
+	X__NR_ia32_unlinkat   = 301
+	X__NR_ia32_renameat   = 302
+	X__NR_ia32_linkat     = 303
+	X__NR_ia32_symlinkat  = 304
+	X__NR_ia32_readlinkat = 305
+	X__NR_ia32_faccessat  = 307
+	X__NR_ia32_dup3       = 330
+	X__NR_ia32_pipe2      = 331
+	X__NR_ia32_renameat2  = 353
+	X__NR_ia32_statx      = 383
+	X__NR_ia32_faccessat2 = 439
+	X__NR_ia32_open       = 5
+	X__NR_ia32_close      = 6
+)
+
+// Sleeping and the system's own calls of i386 (kernel/sys registers
+// them).
+const (
+	X__NR_ia32_syslog                 = 103
+	X__NR_ia32_getrandom              = 355
+	X__NR_ia32_clock_nanosleep_time64 = 407
+)

@@ -77,3 +77,69 @@ func do_syscall_64(regs *asm.PtRegs) {
 		trace_syscall(regs)
 	}
 }
+
+// The file system calls (kernel/sys registers them; syscall_64.tbl).
+const (
+	X__NR_stat       = 4
+	X__NR_fstat      = 5
+	X__NR_lstat      = 6
+	X__NR_poll       = 7
+	X__NR_lseek      = 8
+	X__NR_ioctl      = 16
+	X__NR_pread64    = 17
+	X__NR_pwrite64   = 18
+	X__NR_readv      = 19
+	X__NR_writev     = 20
+	X__NR_access     = 21
+	X__NR_pipe       = 22
+	X__NR_select     = 23
+	X__NR_dup        = 32
+	X__NR_dup2       = 33
+	X__NR_fcntl      = 72
+	X__NR_fsync      = 74
+	X__NR_fdatasync  = 75
+	X__NR_truncate   = 76
+	X__NR_ftruncate  = 77
+	X__NR_getcwd     = 79
+	X__NR_chdir      = 80
+	X__NR_fchdir     = 81
+	X__NR_rename     = 82
+	X__NR_mkdir      = 83
+	X__NR_rmdir      = 84
+	X__NR_creat      = 85
+	X__NR_link       = 86
+	X__NR_unlink     = 87
+	X__NR_symlink    = 88
+	X__NR_readlink   = 89
+	X__NR_umask_64   = 95
+	X__NR_getresuid  = 118
+	X__NR_getresgid  = 120
+	X__NR_sync       = 162
+	X__NR_mount      = 165
+	X__NR_umount2    = 166
+	X__NR_getdents64 = 217
+	X__NR_mkdirat    = 258
+	X__NR_newfstatat = 262
+	X__NR_unlinkat   = 263
+	X__NR_renameat   = 264
+	X__NR_linkat     = 265
+	X__NR_symlinkat  = 266
+	X__NR_readlinkat = 267
+	X__NR_faccessat  = 269
+	X__NR_pselect6   = 270
+	X__NR_ppoll      = 271
+	X__NR_dup3       = 292
+	X__NR_pipe2      = 293
+	X__NR_renameat2  = 316
+	X__NR_statx      = 332
+	X__NR_faccessat2 = 439
+)
+
+// Sleeping and the system's own calls (kernel/sys registers them).
+const (
+	X__NR_nanosleep       = 35
+	X__NR_sysinfo         = 99
+	X__NR_syslog          = 103
+	X__NR_clock_nanosleep = 230
+	X__NR_getrandom       = 318
+)

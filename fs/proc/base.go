@@ -83,6 +83,9 @@ var Task_ops struct {
 	// Current_tgid is the current task's thread-group id, for
 	// /proc/self.
 	Current_tgid func() int
+	// Exe copies the path of pid's program into buf and returns its
+	// length, 0 for a kernel thread (/proc/<pid>/exe).
+	Exe func(pid int, buf []byte) int
 }
 
 // USER_HZ: the unit of the times in stat (Linux USER_HZ).
@@ -91,6 +94,7 @@ const USER_HZ = 100
 // pid_entries are the files of a process directory (Linux tgid_base_stuff).
 var pid_entries = [...]Proc_dir_entry{
 	{Name: "cmdline", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_cmdline},
+	{Name: "exe", Mode: uapi.S_IFLNK | 0o777},
 	{Name: "maps", Mode: uapi.S_IFREG | 0o444, Show: show_map},
 	{Name: "stat", Mode: uapi.S_IFREG | 0o444, Show: proc_tgid_stat},
 	{Name: "status", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_status},
@@ -160,6 +164,24 @@ func proc_tgid_base_lookup(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
 		if inode == nil {
 			return -fs.ENOMEM
 		}
+		if uapi.S_ISLNK(pid_entries[i].Mode) {
+			// exe: the program's path now, as Linux's proc_exe_link
+			// finds it at each follow (the inode lives for one lookup).
+			var buf [uapi.PATH_MAX]byte
+			n := 0
+			if Task_ops.Exe != nil {
+				n = Task_ops.Exe(pid, compiler.NoescapeBytes(buf[:]))
+			}
+			if n <= 0 {
+				fs.Iput(inode)
+				fs.D_add(d, nil)
+				return 0
+			}
+			if err := fs.Inode_set_link(inode, buf[:n]); err != 0 {
+				fs.Iput(inode)
+				return err
+			}
+		}
 		inode.I_ino = pid_ino(pid, i+1)
 		inode.I_uid, inode.I_gid = dir.I_uid, dir.I_gid
 		inode.I_fop = &proc_single_file_operations
@@ -179,7 +201,7 @@ func proc_tgid_base_readdir(f *fs.File, ctx *fs.Dir_context) int {
 	for ctx.Pos-2 < int64(len(pid_entries)) {
 		i := int(ctx.Pos - 2)
 		name := pid_entries[i].Name
-		if !fs.Dir_emit(ctx, unsafe.Slice(unsafe.StringData(name), len(name)), pid_ino(pid, i+1), uapi.DT_REG) {
+		if !fs.Dir_emit(ctx, unsafe.Slice(unsafe.StringData(name), len(name)), pid_ino(pid, i+1), fs.Dt_type(pid_entries[i].Mode)) {
 			return 0
 		}
 		ctx.Pos++

@@ -188,6 +188,12 @@ func fakeTasks(t *testing.T) {
 	}
 	Task_ops.Current_tgid = func() int { return 42 }
 	Task_ops.Cmdline = func(pid int, buf []byte) int { return copy(buf, "/bin/sh\x00-c\x00echo hi\x00") }
+	Task_ops.Exe = func(pid int, buf []byte) int {
+		if pid == 1 {
+			return 0 // as a kernel thread: no exe
+		}
+		return copy(buf, "/bin/busybox")
+	}
 	vmas := []Vma_info{
 		{Start: 0x400000, End: 0x401000, Read: true, Exec: true, Dev: uapi.MKDEV(0, 1), Ino: 1234},
 		{Start: 0x7ffd0000, End: 0x7fff0000, Read: true, Write: true},
@@ -247,7 +253,7 @@ func TestPidFiles(t *testing.T) {
 			}
 		}
 	}
-	if n := ls(t, "/proc/42"); strings.Join(n, ",") != "cmdline,maps,stat,status" {
+	if n := ls(t, "/proc/42"); strings.Join(n, ",") != "cmdline,exe,maps,stat,status" {
 		t.Errorf("/proc/42 lists %v", n)
 	}
 	if fd := fs.Do_sys_open(uapi.AT_FDCWD, []byte("/proc/7/stat"), uapi.O_RDONLY, 0); fd != -uapi.ENOENT {
@@ -257,6 +263,14 @@ func TestPidFiles(t *testing.T) {
 	it := fs.Iov_iter_kvec(buf)
 	if n := fs.Do_readlinkat(uapi.AT_FDCWD, []byte("/proc/self"), &it); string(buf[:max(n, 0)]) != "42" {
 		t.Errorf("readlink /proc/self: %q", buf[:max(n, 0)])
+	}
+	it = fs.Iov_iter_kvec(buf)
+	if n := fs.Do_readlinkat(uapi.AT_FDCWD, []byte("/proc/self/exe"), &it); string(buf[:max(n, 0)]) != "/bin/busybox" {
+		t.Errorf("readlink /proc/self/exe: %q", buf[:max(n, 0)])
+	}
+	it = fs.Iov_iter_kvec(buf)
+	if n := fs.Do_readlinkat(uapi.AT_FDCWD, []byte("/proc/1/exe"), &it); n != -uapi.ENOENT {
+		t.Errorf("readlink /proc/1/exe of a kernel thread: %d, want -ENOENT", n)
 	}
 }
 

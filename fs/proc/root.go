@@ -264,4 +264,7 @@ func proc_mount(t *fs.FileSystemType, flags uint32, dev_name, data []byte) (*fs.
 var Proc_fs_type = fs.FileSystemType{Name: "proc", Mount: proc_mount, Kill_sb: fs.Kill_anon_super}
 
 // Proc_root_init registers procfs (Linux proc_root_init).
-func Proc_root_init() int { return fs.Register_filesystem(&Proc_fs_type) }
+func Proc_root_init() int {
+	Task_ops_init()
+	return fs.Register_filesystem(&Proc_fs_type)
+}

@@ -45,6 +45,7 @@ const (
 	AT_SYMLINK_FOLLOW   = 0x400
 	AT_NO_AUTOMOUNT     = 0x800
 	AT_EMPTY_PATH       = 0x1000
+	AT_EACCESS          = 0x200 // faccessat: check with the effective ids (the same while every task is root)
 	AT_STATX_SYNC_TYPE  = 0x6000
 )
 

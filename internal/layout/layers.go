@@ -97,7 +97,8 @@ var Layers = []Layer{
 	{"gokern/fs", "fs/: the VFS (dcache, inodes, files, namei, mounts, pipes, char devices, seq_file)",
 		[]string{asm, printk, kunit, compiler, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},
 	{"gokern/fs/ramfs", "fs/ramfs (and tmpfs without CONFIG_SHMEM)", []string{printk, uapi, "gokern/fs"}},
-	{"gokern/fs/proc", "fs/proc", []string{asm, printk, kunit, compiler, uapi, cmdline, "gokern/fs", "gokern/mm", "gokern/kernel/irq", "gokern/arch/amd64/tsc"}},
+	{"gokern/fs/proc", "fs/proc", []string{asm, printk, kunit, compiler, uapi, cmdline, "gokern/fs", "gokern/mm", "gokern/kernel/irq", "gokern/arch/amd64/tsc",
+		"gokern/kernel/sched", "gokern/kernel/time"}},
 	{"gokern/drivers/char", "drivers/char/mem.c: /dev/null, /dev/zero, /dev/full", []string{uapi, "gokern/fs"}},
 	{"gokern/drivers/tty", "drivers/tty: tty_io, n_tty, tty_ioctl, tty_jobctrl, serial_core", []string{asm, printk, kunit, compiler, uapi, "gokern/fs",
 		"gokern/mm", "gokern/kernel/sched", "gokern/drivers/serial8250"}},
@@ -105,11 +106,14 @@ var Layers = []Layer{
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
 	{"gokern/kernel/signal", "kernel/signal.c, arch/x86/kernel/signal.c and signal_64.c, kernel/entry/common.c's exit_to_user_mode_loop",
 		[]string{asm, printk, kunit, uapi, "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/tty"}},
+	{"gokern/kernel/sys", "the SYSCALL_DEFINEs of fs/*.c, kernel/sys.c, kernel/time, drivers/char/random.c, kernel/printk: the system calls that are neither processes nor signals",
+		[]string{asm, printk, uapi, "gokern/fs", "gokern/mm", "gokern/traps", "gokern/kernel/sched", "gokern/kernel/time",
+			"gokern/kernel/signal"}},
 	// Orchestration: the architecture's entry and setup_arch, then
 	// start_kernel.
 	{"gokern/kernel/exec", "fs/exec.c, kernel/exit.c, kernel/sys.c, arch/x86/mm/fault.c's user half: exec, exit, signals, the process and memory system calls", []string{asm, printk,
 		"gokern/mm", "gokern/fs/binfmt_elf", "gokern/traps", "gokern/arch/amd64/entry", "gokern/arch/amd64/entry/vdso", "gokern/kernel/time", "gokern/drivers/debugexit", kunit, "gokern/paging", "gokern/fs", uapi,
-		"gokern/kernel/sched", "gokern/kernel/signal"}},
+		"gokern/kernel/sched", "gokern/kernel/signal", "gokern/kernel/sys"}},
 	{"gokern/arch/amd64", "arch/x86/kernel (head_64.S, head64.c, setup.c)", anything},
 	{"gokern", "init/main.c (start_kernel)", anything},
 }

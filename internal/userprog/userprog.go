@@ -66,6 +66,9 @@ func BuildStatic(name, out string) (string, error) {
 	return exe, nil
 }
 
+// BuildSystest builds user/systest, the system-call tests' program.
+func BuildSystest(out string) (string, error) { return BuildStatic("systest", out) }
+
 // Entry is one file of a cpio archive.
 type Entry struct {
 	Name string
@@ -106,7 +109,8 @@ func Cpio(entries []Entry) []byte {
 
 // InitInitrd builds the init program and writes an initramfs holding it
 // as /init (the ET_EXEC build) and /init-pie, the signal tests' /sigtest,
-// the process tests' /proctest (user/proctest), and three programs exec must
+// the system-call tests' /systest,
+// and three programs exec must
 // refuse: /bad-magic (text, neither ELF nor a "#!" script), /truncated
 // (init cut inside its program headers) and /kernel-half (init with its
 // text segment moved to the kernel's text address, __START_KERNEL + a
@@ -137,6 +141,15 @@ func InitInitrd(out string) (string, Programs, error) {
 		// The first serial port's tty (4:64), a terminal sigtest can
 		// make its controlling one (/dev/console never is, as in Linux).
 		Entry{Name: "dev/ttyS0", Mode: 0o20620, Rdev: [2]uint32{4, 64}})
+	st, err := BuildSystest(out)
+	if err != nil {
+		return "", p, err
+	}
+	stData, err := os.ReadFile(st)
+	if err != nil {
+		return "", p, err
+	}
+	es = append(es, Entry{Name: "systest", Mode: 0o100755, Data: stData})
 	vt, err := BuildStatic("vdsotest", out)
 	if err != nil {
 		return "", p, err

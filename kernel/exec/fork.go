@@ -5,6 +5,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/kernel/sched"
+	"gokern/kernel/sys"
 	"gokern/mm"
 	"gokern/traps"
 )
@@ -127,7 +128,7 @@ func copy_user_strings(a *exec_args, uvec uintptr) int {
 // the new program (RAX 0); on failure the old program gets the error:
 // -ENOENT, -ENOEXEC, -EFAULT (a bad pointer anywhere), -E2BIG, -ENOMEM.
 func sys_execve(r *asm.PtRegs) int64 {
-	name, p, err := getname(uintptr(a1(r)))
+	name, p, err := sys.Getname(uintptr(a1(r)))
 	if err != 0 {
 		return int64(err)
 	}

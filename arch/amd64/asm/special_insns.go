@@ -38,6 +38,17 @@ func Invlpg(addr uintptr)
 // CPUID). Linux: cpuid_count (processor.h).
 func Cpuid_count(op, count uint32) (eax, ebx, ecx, edx uint32)
 
+// Rdrand64 executes RDRAND (SDM Vol. 2B, RDRAND): a random value from
+// the CPU's DRBG, and whether it had one ready (CF=1). Only where
+// CPUID.01H:ECX.RDRAND[bit 30] is set. Linux: rdrand_long
+// (asm/archrandom.h).
+func Rdrand64() (v uint64, ok bool)
+
+// Rdseed64 executes RDSEED (SDM Vol. 2B, RDSEED): a value straight from
+// the CPU's entropy source, and whether it had one (CF=1). Only where
+// CPUID.(EAX=07H,ECX=0):EBX.RDSEED[bit 18] is set. Linux: rdseed_long.
+func Rdseed64() (v uint64, ok bool)
+
 // Cpuid is Cpuid_count(op, 0). Linux: cpuid (processor.h).
 func Cpuid(op uint32) (eax, ebx, ecx, edx uint32) { return Cpuid_count(op, 0) }
 

@@ -1,0 +1,72 @@
+package sys
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/fs"
+	"gokern/kernel/sched"
+	"gokern/mm"
+)
+
+// umask, getresuid, getresgid, sysinfo. Linux: kernel/sys.c. gokern has no
+// credentials yet: every task is root's, uid and gid 0 (uname and
+// getuid/geteuid/getgid/getegid are kernel/exec's).
+
+// sys_umask sets the file-creation mask of the task's fs_struct and
+// returns the old one (Linux: mask & S_IRWXUGO).
+func sys_umask(r *asm.PtRegs) int64 { return int64(fs.Ksys_umask(uint32(a1(r)))) }
+
+// X__x64_sys_getresuid and sys_getresgid store the real, effective and saved
+// ids at three user pointers: -EFAULT at the first bad one, as Linux's
+// put_user sequence.
+func X__x64_sys_getresuid(r *asm.PtRegs) int64 {
+	for _, p := range [3]uint64{a1(r), a2(r), a3(r)} {
+		if err := asm.Put_user(uint32(0), uintptr(p)); err != 0 {
+			return int64(err)
+		}
+	}
+	return 0
+}
+
+// Sysinfo is struct sysinfo of x86-64 (include/uapi/linux/sysinfo.h),
+// 112 bytes.
+type Sysinfo struct {
+	Uptime    int64
+	Loads     [3]uint64
+	Totalram  uint64
+	Freeram   uint64
+	Sharedram uint64
+	Bufferram uint64
+	Totalswap uint64
+	Freeswap  uint64
+	Procs     uint16
+	Pad       uint16
+	_         uint32
+	Totalhigh uint64
+	Freehigh  uint64
+	Mem_unit  uint32
+	_         uint32
+}
+
+// SI_LOAD_SHIFT: sysinfo's loads are 16-bit fixed point.
+const SI_LOAD_SHIFT = 16
+
+// sys_sysinfo: sysinfo(info) (Linux do_sysinfo): the seconds since boot
+// (rounded up, as Linux's), the load averages, RAM from the buddy
+// allocator's counts (mem_unit 1: bytes, as Linux on 64-bit), the number
+// of tasks; no swap, no high memory.
+func sys_sysinfo(r *asm.PtRegs) int64 {
+	ns := clock_ns(CLOCK_BOOTTIME)
+	info := Sysinfo{
+		Uptime:   int64((ns + NSEC_PER_SEC - 1) / NSEC_PER_SEC),
+		Totalram: mm.Totalram_pages * asm.PAGE_SIZE,
+		Freeram:  mm.Nr_free_pages() * asm.PAGE_SIZE,
+		Procs:    uint16(sched.Nr_threads),
+		Mem_unit: 1,
+	}
+	for i, l := range Avenrun {
+		info.Loads[i] = l << (SI_LOAD_SHIFT - FSHIFT)
+	}
+	return int64(copy_to_user_obj(uintptr(a1(r)), unsafe.Pointer(&info), unsafe.Sizeof(info)))
+}
