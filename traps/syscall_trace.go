@@ -32,6 +32,9 @@ func trace_syscall(regs *asm.PtRegs) {
 	var fn Sys_call_ptr_t
 	if nr := regs.Orig_ax; regs.Vector == asm.IA32_SYSCALL_VECTOR && nr < NR_syscalls {
 		fn = Ia32_sys_call_table[nr]
+		if fn == nil {
+			fn = Ia32_sys_x64_table[nr] // the x86-64 function, zero-extended arguments
+		}
 	} else if regs.Vector != asm.IA32_SYSCALL_VECTOR && nr < X__NR_syscalls_64 {
 		fn = Sys_call_table[nr]
 	}
