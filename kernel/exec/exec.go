@@ -200,6 +200,9 @@ func Register_syscalls() {
 	traps.Current_comm = comm_pid
 	traps.User_addr_fault_hook = do_user_addr_fault
 	traps.User_trap_hook = do_user_trap
+	proc_hooks_init()
+	sched.Set_max_threads(mm.Totalram_pages)
+	proc_syscalls_init()
 	for _, s := range syscalls_64 {
 		traps.Sys_call_table[s.nr] = s.fn
 	}
