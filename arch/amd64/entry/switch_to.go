@@ -52,7 +52,7 @@ func ret_from_fork_call() {
 		h()
 		// Fork's child, on its way to user mode (Linux ret_from_fork →
 		// syscall_exit_to_user_mode): a signal may already wait.
-		exit_to_user_mode(task_pt_regs())
+		exit_to_user_mode(top_regs())
 		return
 	}
 	for {
@@ -74,10 +74,10 @@ func irqentry_exit_call(regs *asm.PtRegs) {
 	}
 }
 
-// task_pt_regs: the user registers at the top of the current kernel stack
+// top_regs: the user registers at the top of the current kernel stack
 // (Linux task_pt_regs).
 //
 //go:nosplit
-func task_pt_regs() *asm.PtRegs {
+func top_regs() *asm.PtRegs {
 	return (*asm.PtRegs)(asm.KernelPtr(asm.This_cpu().Top_of_stack - unsafe.Sizeof(asm.PtRegs{})))
 }
