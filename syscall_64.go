@@ -17,6 +17,9 @@ var sys_call_table_below = [...]struct {
 }{
 	{sched.X__NR_sched_yield, sched.Sys_sched_yield},
 	{sched.X__NR_sched_getaffinity, sched.Sys_sched_getaffinity},
+	{sched.X__NR_getrlimit, sched.Sys_getrlimit},
+	{sched.X__NR_setrlimit, sched.Sys_setrlimit},
+	{sched.X__NR_prlimit64, sched.Sys_prlimit64},
 	{fs.X__NR_epoll_create, fs.Sys_epoll_create},
 	{fs.X__NR_epoll_create1, fs.Sys_epoll_create1},
 	{fs.X__NR_epoll_ctl, fs.Sys_epoll_ctl},

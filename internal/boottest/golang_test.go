@@ -59,7 +59,12 @@ func goabiInitrd(t *testing.T) string {
 // 20 ms (the TSC says how long), epoll reports an eventfd write once
 // (edge-triggered) with its data, a regular file cannot be watched, the
 // transparent-huge-page file is absent, and MADV_DONTNEED drops touched
-// pages (they read back as zeros). At -smp 1 and -smp 4.
+// pages (they read back as zeros), RLIMIT_NOFILE is the descriptor
+// table's cap, and a thread made with the Go runtime's clone flags (and a
+// C library's tid words) shares the process and its memory, has its own
+// tid and FS base, ping-pongs 1000 times with its creator over futexes
+// and wakes it through CLONE_CHILD_CLEARTID when it exits. At -smp 1 and
+// -smp 4.
 func TestGoABI(t *testing.T) {
 	initrd := goabiInitrd(t)
 	for _, smp := range []int{1, 4} {
@@ -95,6 +100,17 @@ func TestGoABI(t *testing.T) {
 				{"open(hpage_pmd_size)", -2},
 				{"madvise(MADV_DONTNEED)", 0}, {"bytes after MADV_DONTNEED", 0}, {"madvise(unaligned)", -22},
 				{"madvise(MADV_HUGEPAGE)", -22},
+				{"prlimit64(0, RLIMIT_NOFILE, NULL, old)", 0}, {"RLIMIT_NOFILE soft", 1024}, {"RLIMIT_NOFILE hard", 1024},
+				{"prlimit64(RLIMIT_NOFILE, 2048)", -1}, {"prlimit64(resource 16)", -22},
+				{"setrlimit(RLIMIT_NOFILE, 512)", 0}, {"getrlimit(RLIMIT_NOFILE) soft after", 512},
+				// The thread: its own tid (also stored by
+				// CLONE_PARENT_SETTID), the process's pid, its own FS
+				// base; a futex ping-pong with it; its exit wakes the
+				// CLONE_CHILD_CLEARTID wait.
+				{"CLONE_PARENT_SETTID's tid minus clone's", 0}, {"the thread's gettid minus clone's", 0},
+				{"the thread's getpid", 1}, {"the thread's FS base minus CLONE_SETTLS's", 0},
+				{"the caller's FS base after the clone minus before", 0},
+				{"futex ping-pong rounds between the threads", 1000}, {"clone(CLONE_NEWNS|CLONE_FS)", -22},
 			}
 			for _, w := range want {
 				if v, ok := got[w.what]; !ok || v != w.v {
@@ -111,7 +127,11 @@ func TestGoABI(t *testing.T) {
 			} else {
 				t.Logf("-smp %d: the 20 ms futex wait took %.1f ms", smp, float64(c)/mhz/1e3)
 			}
-			mustContain(t, r, "goabi[1]: futex: operation 5 is not supported: -ENOSYS (reported once)")
+			if tid := got["clone(thread) returned a tid"]; tid <= 1 {
+				t.Errorf("clone(CLONE_THREAD...) returned %d, want a new tid", tid)
+			}
+			mustContain(t, r, "goabi[1]: futex: operation 5 is not supported: -ENOSYS (reported once)",
+				"goabi[1]: clone: flags 0x20000 not supported: -EINVAL (reported once)")
 		})
 	}
 }

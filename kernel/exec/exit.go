@@ -32,10 +32,27 @@ var Init_exit_code int
 // kernel. It never returns.
 func Do_group_exit(code int) {
 	p := sched.Get_current()
+	sched.Exit_clear_child_tid()
 	exit_mm(p)
-	if p.Pid == 1 {
+	if p.Tgid == 1 {
 		init_exit(code)
 	}
+	exit_files(p)
+	exit_fs(p)
+	sched.Do_exit(code)
+}
+
+// Do_exit_thread ends only the calling thread (Linux exit(2) → do_exit):
+// its CLONE_CHILD_CLEARTID word is cleared and woken, it lets go of the
+// shared address space, descriptor table and fs_struct, and goes without
+// a zombie. The last thread of a process ends it as exit_group does.
+func Do_exit_thread(code int) {
+	p := sched.Get_current()
+	if sched.Get_nr_threads(p) == 1 {
+		Do_group_exit(code)
+	}
+	sched.Exit_clear_child_tid()
+	exit_mm(p)
 	exit_files(p)
 	exit_fs(p)
 	sched.Do_exit(code)

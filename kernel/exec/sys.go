@@ -68,7 +68,7 @@ func a6(r *asm.PtRegs) uint64 { return r.R9 }
 // sys_exit and sys_exit_group: the status's low byte, shifted as
 // wait() reports it (Linux: do_exit((error_code & 0xff) << 8)). Without
 // threads, exit and exit_group are one.
-func sys_exit(r *asm.PtRegs) int64       { Do_group_exit(int(a1(r)&0xff) << 8); return 0 }
+func sys_exit(r *asm.PtRegs) int64       { Do_exit_thread(int(a1(r)&0xff) << 8); return 0 }
 func sys_exit_group(r *asm.PtRegs) int64 { Do_group_exit(int(a1(r)&0xff) << 8); return 0 }
 
 // sys_exit_ia32: i386's exit and exit_group, the status in EBX.

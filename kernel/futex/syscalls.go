@@ -107,4 +107,19 @@ func Futex_init() {
 		futex_queues[i].lock.Owner_cpu = -1
 	}
 	traps.Sys_call_table[X__NR_futex] = sys_futex
+	sched.Clear_child_tid_hook = futex_clear_child_tid
+}
+
+// futex_clear_child_tid is an exiting thread's CLONE_CHILD_CLEARTID (Linux
+// mm_release): the word set to 0 and one waiter woken, so that
+// pthread_join's futex wait on it returns. A fault is ignored, as Linux
+// ignores it.
+func futex_clear_child_tid(uaddr uintptr) {
+	if asm.Put_user(uint32(0), uaddr) != 0 {
+		return
+	}
+	var key Futex_key
+	if Get_futex_key(uaddr, &key) == 0 {
+		Futex_wake(&key, 1, uapi.FUTEX_BITSET_MATCH_ANY)
+	}
 }

@@ -70,8 +70,16 @@ func Do_exit(code int) {
 // (Kthread_stop releases it), as before processes existed.
 func exit_notify(t *Task_struct) {
 	forget_original_parent(t)
+	leader := Thread_group_leader(t)
+	leave_thread_group(t)
 	t.Exit_state = EXIT_ZOMBIE
 	Complete_all(&t.Exited)
+	if !leader {
+		// A thread: nobody waits for it (Linux's exit_signal -1,
+		// autoreap); finish_task_switch frees it.
+		t.Exit_state = EXIT_DEAD
+		return
+	}
 	if t.Exit_signal != 0 && t.Parent != nil && notify_parent(t, int(t.Exit_signal)) {
 		t.Exit_state = EXIT_DEAD // finish_task_switch frees it
 	}

@@ -54,6 +54,7 @@ func init_task_setup() {
 	mm.INIT_LIST_HEAD(&t.Run_list)
 	mm.INIT_LIST_HEAD(&t.Children)
 	Init_completion(&t.Exited)
+	init_rlimits(t)
 	fpstate_init()
 }
 
@@ -232,8 +233,9 @@ type Kernel_clone_args struct {
 	// parent's). Tls: the child's FS base with CLONE_SETTLS.
 	Stack, Tls uint64
 	// Parent_tid: where CLONE_PARENT_SETTID stores the child's id in
-	// the parent's memory.
-	Parent_tid uintptr
+	// the parent's memory; Child_tid: where CLONE_CHILD_SETTID stores it
+	// and CLONE_CHILD_CLEARTID clears it at the child's exit.
+	Parent_tid, Child_tid uintptr
 }
 
 // Max_threads caps the tasks that may exist, idle tasks aside (Linux
@@ -257,6 +259,15 @@ func Set_max_threads(totalram_pages uint64) {
 	n := totalram_pages * asm.PAGE_SIZE / (8 * THREAD_SIZE)
 	n = max(min(n, MAX_THREADS, PID_MAX-1), MIN_THREADS)
 	Max_threads = int(n)
+	// Linux fork_init: init's RLIMIT_NPROC and RLIMIT_SIGPENDING are
+	// half of it, and every task inherits them (the caller, kernel_init,
+	// already exists: it gets them too).
+	for _, t := range [2]*Task_struct{&Init_task, Get_current()} {
+		if t != nil {
+			t.Rlim[uapi.RLIMIT_NPROC] = uapi.Rlimit64{Rlim_cur: n / 2, Rlim_max: n / 2}
+			t.Rlim[uapi.RLIMIT_SIGPENDING] = t.Rlim[uapi.RLIMIT_NPROC]
+		}
+	}
 }
 
 // Copy_hooks: the parts of a process that live above the scheduler (the
@@ -297,15 +308,17 @@ func copy_mm(clone_flags uint64, t *Task_struct) int {
 }
 
 // check_clone_flags refuses the combinations Linux refuses (copy_process:
-// a thread shares the signal handlers, which share the address space), and
-// what gokern cannot do yet: threads (CLONE_THREAD, CLONE_SIGHAND,
-// CLONE_VM without CLONE_VFORK come with the Go runtime's threads, issue
-// 15) and the child-tid words.
+// a thread shares the signal handlers, which share the address space),
+// and the flags gokern does not implement (logged once).
+// CLONE_CHILD_SETTID is taken for a child that shares the caller's
+// memory only: the store is made from the caller, where Linux makes it
+// from the child (schedule_tail), which only differs for a fork.
 func check_clone_flags(f uint64) int {
 	if f&CLONE_THREAD != 0 && f&CLONE_SIGHAND == 0 || f&CLONE_SIGHAND != 0 && f&CLONE_VM == 0 {
 		return -asm.EINVAL
 	}
-	if f&(CLONE_THREAD|CLONE_SIGHAND|CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID) != 0 || f&CLONE_VM != 0 && f&CLONE_VFORK == 0 {
+	if f&^CLONE_SUPPORTED != 0 || f&CLONE_CHILD_SETTID != 0 && f&CLONE_VM == 0 {
+		report_unsupported_clone(f &^ (CLONE_SUPPORTED &^ CLONE_CHILD_SETTID))
 		return -asm.EINVAL
 	}
 	return 0
@@ -347,6 +360,7 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	}
 	t.State = TASK_NEW
 	t.Comm = cur.Comm
+	t.Rlim = cur.Rlim
 	if args.Name != "" {
 		Set_task_comm(t, args.Name)
 	}
@@ -381,13 +395,23 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 		return nil, -uapi.EAGAIN
 	}
 	t.Tgid = t.Pid
-	// CLONE_PARENT: the child is the caller's sibling (Linux).
+	// CLONE_PARENT and CLONE_THREAD: the child is the caller's sibling
+	// (Linux); a thread joins the caller's group and is on no children
+	// list.
 	parent := cur
-	if clone_flags&CLONE_PARENT != 0 && cur.Real_parent != nil {
+	if clone_flags&(CLONE_PARENT|CLONE_THREAD) != 0 && cur.Real_parent != nil {
 		parent = cur.Real_parent
 	}
 	t.Real_parent, t.Parent = parent, parent
-	mm.List_add_tail(&t.Sibling, &parent.Children)
+	if clone_flags&CLONE_THREAD != 0 {
+		join_thread_group(t, cur)
+	} else {
+		init_thread_group(t)
+		mm.List_add_tail(&t.Sibling, &parent.Children)
+	}
+	if clone_flags&CLONE_CHILD_CLEARTID != 0 {
+		t.Clear_child_tid = args.Child_tid
+	}
 	mm.List_add_tail(&t.Tasks, &Init_task.Tasks)
 	Nr_threads++
 	Total_forks++
@@ -461,6 +485,9 @@ func Kernel_clone(args *Kernel_clone_args) int {
 	pid := t.Pid
 	if args.Flags&CLONE_PARENT_SETTID != 0 {
 		asm.Put_user(uint32(pid), args.Parent_tid)
+	}
+	if args.Flags&CLONE_CHILD_SETTID != 0 {
+		asm.Put_user(uint32(pid), args.Child_tid) // CLONE_VM: the child's memory is the caller's
 	}
 	if args.Flags&CLONE_VFORK != 0 {
 		// Linux keeps the completion on the parent's stack; a Go pointer

@@ -26,6 +26,7 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
 	ktime "gokern/kernel/time"
 	"gokern/mm"
 )
@@ -211,6 +212,18 @@ type Task_struct struct {
 	// the parent.
 	Vfork_done *Completion
 	Vfork      Completion
+	// The thread group (CLONE_THREAD): Group_leader is its first task,
+	// whose pid is the group's Tgid; Thread_node links every task of the
+	// group in a ring (Linux thread_node on signal->thread_head). A task
+	// outside any group is its own leader on a ring of one.
+	// Clear_child_tid: CLONE_CHILD_CLEARTID's word, zeroed and futex-woken
+	// when the task exits (Linux clear_child_tid).
+	Group_leader    *Task_struct
+	Thread_node     mm.ListHead
+	Clear_child_tid uintptr
+	// Rlim: the resource limits (Linux signal->rlim, one per process;
+	// gokern keeps a copy per task, inherited at clone).
+	Rlim [uapi.RLIM_NLIMITS]uapi.Rlimit64
 	Thread     Thread_struct
 	// Signals: Linux's task_struct fields (signal, sighand, blocked,
 	// pending, sas_ss_sp, ...), promoted from kernel/sched/signal.go.

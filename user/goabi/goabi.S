@@ -25,6 +25,22 @@
 	.set	EPOLLET, 0x80000000
 	.set	MADV_DONTNEED, 4
 	.set	MADV_HUGEPAGE, 14
+	.set	NR_getpid, 39
+	.set	NR_getrlimit, 97
+	.set	NR_setrlimit, 160
+	.set	NR_prlimit64, 302
+	.set	RLIMIT_NOFILE, 7
+	.set	NR_clone, 56
+	.set	NR_exit, 60
+	.set	NR_arch_prctl, 158
+	.set	NR_gettid, 186
+	.set	ARCH_GET_FS, 0x1003
+	.set	FUTEX_WAIT, 0
+	.set	PINGPONG, 1000
+	/* CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|
+	 * CLONE_SYSVSEM|CLONE_SETTLS (the Go runtime's), and the C
+	 * library's CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID */
+	.set	CLONE_FLAGS, 0x13d0f00
 
 /* REPORT name: print the string name and %rax */
 .macro	REPORT name
@@ -199,6 +215,170 @@ _start:
 	syscall
 	REPORT	s_madvhp
 
+	/* The os package's RLIMIT_NOFILE: the descriptor table's cap,
+	 * which cannot be raised; lowered, it reads back lowered. */
+	mov	$NR_prlimit64, %eax
+	xor	%edi, %edi
+	mov	$RLIMIT_NOFILE, %esi
+	xor	%edx, %edx
+	lea	rl(%rip), %r10
+	syscall
+	REPORT	s_prl
+	mov	rl(%rip), %rax
+	REPORT	s_prlcur
+	mov	rl+8(%rip), %rax
+	REPORT	s_prlmax
+	mov	$NR_prlimit64, %eax
+	xor	%edi, %edi
+	mov	$RLIMIT_NOFILE, %esi
+	lea	rlbig(%rip), %rdx
+	xor	%r10d, %r10d
+	syscall
+	REPORT	s_prlbig
+	mov	$NR_prlimit64, %eax
+	xor	%edi, %edi
+	mov	$16, %esi
+	xor	%edx, %edx
+	lea	rl(%rip), %r10
+	syscall
+	REPORT	s_prl16
+	mov	$NR_setrlimit, %eax
+	mov	$RLIMIT_NOFILE, %edi
+	lea	rlsmall(%rip), %rsi
+	syscall
+	REPORT	s_setrl
+	mov	$NR_getrlimit, %eax
+	mov	$RLIMIT_NOFILE, %edi
+	lea	rl(%rip), %rsi
+	syscall
+	mov	rl(%rip), %rax
+	REPORT	s_getrl
+
+	/* A thread as the Go runtime makes one (newosproc), plus the
+	 * C library's tid words: it checks its ids and FS base, then
+	 * ping-pongs PINGPONG rounds with this thread over two futex
+	 * words, then exits; CLONE_CHILD_CLEARTID wakes the wait below. */
+	mov	$NR_arch_prctl, %eax
+	mov	$ARCH_GET_FS, %edi
+	lea	mainfs(%rip), %rsi
+	syscall
+	mov	$NR_clone, %eax
+	mov	$CLONE_FLAGS, %edi
+	lea	tstack_top(%rip), %rsi
+	lea	ptid(%rip), %rdx
+	lea	ctid(%rip), %r10
+	lea	tls(%rip), %r8
+	syscall
+	test	%rax, %rax
+	jz	thread
+	mov	%rax, %rbx
+	REPORT	s_clone
+	/* CLONE_PARENT_SETTID stored the same tid */
+	mov	ptid(%rip), %eax
+	sub	%ebx, %eax
+	REPORT	s_ptid
+	/* ping-pong: this side waits on pong, wakes ping */
+	xor	%r15d, %r15d
+5:	cmp	$PINGPONG, %r15d
+	je	7f
+6:	mov	pong(%rip), %eax
+	test	%eax, %eax
+	jnz	8f
+	mov	$NR_futex, %eax
+	lea	pong(%rip), %rdi
+	mov	$FUTEX_WAIT_PRIVATE, %esi
+	xor	%edx, %edx
+	xor	%r10d, %r10d
+	syscall
+	jmp	6b
+8:	movl	$0, pong(%rip)
+	lock incl	count(%rip)
+	movl	$1, ping(%rip)
+	mov	$NR_futex, %eax
+	lea	ping(%rip), %rdi
+	mov	$FUTEX_WAKE_PRIVATE, %esi
+	mov	$1, %edx
+	syscall
+	inc	%r15d
+	jmp	5b
+7:	/* wait for the thread's exit: ctid goes to 0, with a wake-up */
+	mov	ctid(%rip), %edx
+	test	%edx, %edx
+	jz	9f
+	mov	$NR_futex, %eax
+	lea	ctid(%rip), %rdi
+	mov	$FUTEX_WAIT, %esi	/* shared: the C library's pthread_join */
+	xor	%r10d, %r10d
+	syscall
+	jmp	7b
+9:	mov	count(%rip), %eax
+	REPORT	s_rounds
+	mov	tid_seen(%rip), %eax
+	sub	%ebx, %eax
+	REPORT	s_tidseen
+	mov	pid_seen(%rip), %eax
+	REPORT	s_pidseen
+	mov	fs_seen(%rip), %rax
+	lea	tls(%rip), %rcx
+	sub	%rcx, %rax
+	REPORT	s_fsseen
+	/* the caller's FS base is its own still */
+	mov	$NR_arch_prctl, %eax
+	mov	$ARCH_GET_FS, %edi
+	lea	fs_now(%rip), %rsi
+	syscall
+	mov	fs_now(%rip), %rax
+	sub	mainfs(%rip), %rax
+	REPORT	s_mainfs
+	/* CLONE_NEWNS|CLONE_FS: -EINVAL (Linux refuses the pair; gokern
+	 * has no mount namespaces and logs the flag once) */
+	mov	$NR_clone, %eax
+	mov	$0x20200, %edi
+	xor	%esi, %esi
+	syscall
+	REPORT	s_badclone
+	jmp	done_thread
+
+thread:
+	mov	$NR_gettid, %eax
+	syscall
+	mov	%eax, tid_seen(%rip)
+	mov	$NR_getpid, %eax
+	syscall
+	mov	%eax, pid_seen(%rip)
+	mov	$NR_arch_prctl, %eax
+	mov	$ARCH_GET_FS, %edi
+	lea	fs_seen(%rip), %rsi
+	syscall
+	/* ping side: start with the turn, wait on ping */
+	xor	%r15d, %r15d
+1:	cmp	$PINGPONG, %r15d
+	je	3f
+	movl	$1, pong(%rip)
+	mov	$NR_futex, %eax
+	lea	pong(%rip), %rdi
+	mov	$FUTEX_WAKE_PRIVATE, %esi
+	mov	$1, %edx
+	syscall
+2:	mov	ping(%rip), %eax
+	test	%eax, %eax
+	jnz	4f
+	mov	$NR_futex, %eax
+	lea	ping(%rip), %rdi
+	mov	$FUTEX_WAIT_PRIVATE, %esi
+	xor	%edx, %edx
+	xor	%r10d, %r10d
+	syscall
+	jmp	2b
+4:	movl	$0, ping(%rip)
+	inc	%r15d
+	jmp	1b
+3:	mov	$NR_exit, %eax
+	xor	%edi, %edi
+	syscall
+	hlt
+done_thread:
+
 	mov	$NR_exit_group, %eax
 	xor	%edi, %edi
 	syscall
@@ -300,11 +480,28 @@ s_madv:	.asciz	"madvise(MADV_DONTNEED)"
 s_madvrd: .asciz "bytes after MADV_DONTNEED"
 s_madvun: .asciz "madvise(unaligned)"
 s_madvhp: .asciz "madvise(MADV_HUGEPAGE)"
+s_clone: .asciz	"clone(thread) returned a tid"
+s_ptid:	.asciz	"CLONE_PARENT_SETTID's tid minus clone's"
+s_rounds: .asciz "futex ping-pong rounds between the threads"
+s_tidseen: .asciz "the thread's gettid minus clone's"
+s_pidseen: .asciz "the thread's getpid"
+s_fsseen: .asciz "the thread's FS base minus CLONE_SETTLS's"
+s_mainfs: .asciz "the caller's FS base after the clone minus before"
+s_badclone: .asciz "clone(CLONE_NEWNS|CLONE_FS)"
+s_prl:	.asciz	"prlimit64(0, RLIMIT_NOFILE, NULL, old)"
+s_prlcur: .asciz "RLIMIT_NOFILE soft"
+s_prlmax: .asciz "RLIMIT_NOFILE hard"
+s_prlbig: .asciz "prlimit64(RLIMIT_NOFILE, 2048)"
+s_prl16: .asciz	"prlimit64(resource 16)"
+s_setrl: .asciz	"setrlimit(RLIMIT_NOFILE, 512)"
+s_getrl: .asciz	"getrlimit(RLIMIT_NOFILE) soft after"
 initpath: .asciz "/init"
 thp:	.asciz	"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 	.balign	8
 ts20ms:	.quad	0, 20000000
 one:	.quad	1
+rlbig:	.quad	2048, 2048
+rlsmall: .quad	512, 1024
 
 	.data
 	.balign	8
@@ -314,4 +511,22 @@ ev:	.space	12
 numbuf:	.space	24
 	.balign	8
 evs:	.space	12*128
+	.balign	8
+mainfs:	.quad	0
+rl:	.quad	0, 0
+fs_now:	.quad	0
+fs_seen: .quad	0
+ptid:	.long	0
+ctid:	.long	0
+tid_seen: .long	0
+pid_seen: .long	0
+count:	.long	0
+ping:	.long	0
+pong:	.long	0
+	.balign	64
+tls:	.space	64
+	.bss
+	.balign	16
+tstack:	.space	16384
+tstack_top:
 	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,137 @@
+package sched
+
+import (
+	"unsafe"
+
+	"gokern/arch/amd64/asm"
+	"gokern/mm"
+	"gokern/printk"
+)
+
+// Threads: tasks that share one process — its address space, descriptor
+// table, root and cwd, signal handlers — and its pid, which getpid
+// returns for all of them while gettid tells them apart. Linux:
+// kernel/fork.c (copy_process's CLONE_THREAD branch), kernel/exit.c
+// (the thread exits that no parent waits for, do_group_exit),
+// include/linux/sched/signal.h (thread_group_leader, for_each_thread).
+// The Go runtime runs its Ms as such threads: clone(CLONE_VM|CLONE_FS|
+// CLONE_FILES|CLONE_SIGHAND|CLONE_SYSVSEM|CLONE_THREAD|CLONE_SETTLS)
+// (docs/go-on-gokern.md).
+
+// CLONE_SYSVSEM shares System V semaphore undo lists: gokern has no
+// System V semaphores, so there is nothing to share and the flag is
+// accepted. CLONE_DETACHED is ignored by Linux since 2.6.
+const (
+	CLONE_SYSVSEM  = 0x00040000
+	CLONE_DETACHED = 0x00400000
+)
+
+// CLONE_SUPPORTED: the flags gokern's clone implements. The rest
+// (namespaces, CLONE_PTRACE, CLONE_PIDFD, CLONE_IO, ...) get -EINVAL and
+// a line, once per flag set (Linux would honour them).
+const CLONE_SUPPORTED = CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT |
+	CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID |
+	CLONE_DETACHED
+
+// unsupported_reported: the unsupported flags already logged.
+var unsupported_reported uint64
+
+// Thread_group_leader reports whether t leads its group (Linux
+// thread_group_leader).
+func Thread_group_leader(t *Task_struct) bool { return t.Group_leader == t || t.Group_leader == nil }
+
+// Get_nr_threads counts the tasks of t's group (Linux get_nr_threads).
+func Get_nr_threads(t *Task_struct) int {
+	if t.Thread_node.Next == nil {
+		return 1
+	}
+	n := 1
+	for l := t.Thread_node.Next; l != &t.Thread_node; l = l.Next {
+		n++
+	}
+	return n
+}
+
+// For_each_thread calls fn for every other task of t's group until fn
+// returns false (Linux for_each_thread, without t itself).
+func For_each_thread(t *Task_struct, fn func(o *Task_struct) bool) {
+	if t.Thread_node.Next == nil {
+		return
+	}
+	for l := t.Thread_node.Next; l != &t.Thread_node; l = l.Next {
+		if !fn(tasklist_entry(l, threadNodeOffset)) {
+			return
+		}
+	}
+}
+
+var threadNodeOffset = unsafe.Offsetof(Task_struct{}.Thread_node)
+
+// init_thread_group makes t the leader of a group of one (copy_process
+// for everything but CLONE_THREAD).
+func init_thread_group(t *Task_struct) {
+	t.Group_leader = t
+	mm.INIT_LIST_HEAD(&t.Thread_node)
+}
+
+// join_thread_group puts t in cur's group: cur's tgid and leader, the
+// leader's parent (a thread is nobody's child: Linux's CLONE_THREAD
+// takes current->real_parent, and only leaders are on the parent's
+// children list), no exit signal (Linux's -1: threads are reaped at
+// once). Interrupts are off.
+func join_thread_group(t, cur *Task_struct) {
+	t.Tgid = cur.Tgid
+	t.Group_leader = cur.Group_leader
+	if t.Group_leader == nil {
+		t.Group_leader = cur
+	}
+	t.Exit_signal = -1
+	mm.List_add_tail(&t.Thread_node, &cur.Thread_node)
+	Nr_thread_clones++
+}
+
+// Nr_thread_clones counts CLONE_THREAD tasks made.
+var Nr_thread_clones uint64
+
+// leave_thread_group takes an exiting t off its group's ring (Linux
+// __unhash_process → list_del_rcu(&p->thread_node)). Interrupts are off.
+func leave_thread_group(t *Task_struct) {
+	if t.Thread_node.Next != nil && !mm.List_empty(&t.Thread_node) {
+		mm.List_del(&t.Thread_node)
+		mm.INIT_LIST_HEAD(&t.Thread_node)
+	}
+}
+
+// report_unsupported_clone logs flags gokern's clone does not implement,
+// once per new set (Linux implements them; gokern says so instead of
+// failing silently).
+func report_unsupported_clone(f uint64) {
+	bad := f &^ CLONE_SUPPORTED
+	if bad&^unsupported_reported == 0 {
+		return
+	}
+	unsupported_reported |= bad
+	c := Get_current()
+	printk.Pr_warn("%s[%d]: clone: flags %#x not supported: -EINVAL (reported once)\n",
+		printk.Str(c.Name()), printk.Int(c.Pid), printk.Int(bad))
+}
+
+// Clear_child_tid_hook zeroes and futex-wakes a task's
+// CLONE_CHILD_CLEARTID word at its exit, in its own address space (the
+// futex code above this package sets it: Linux mm_release's
+// put_user(0, tsk->clear_child_tid) and do_futex(FUTEX_WAKE)).
+var Clear_child_tid_hook func(uaddr uintptr)
+
+// Exit_clear_child_tid runs the hook for the current task, while its mm
+// is still its own (the process layer calls it before exit_mm).
+func Exit_clear_child_tid() {
+	c := Get_current()
+	if a := c.Clear_child_tid; a != 0 {
+		c.Clear_child_tid = 0
+		if h := Clear_child_tid_hook; h != nil && c.Mm != nil {
+			h(a)
+		}
+	}
+}
+
+var _ = asm.PAGE_SIZE
