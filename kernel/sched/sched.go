@@ -223,8 +223,8 @@ type Task_struct struct {
 	Clear_child_tid uintptr
 	// Rlim: the resource limits (Linux signal->rlim, one per process;
 	// gokern keeps a copy per task, inherited at clone).
-	Rlim [uapi.RLIM_NLIMITS]uapi.Rlimit64
-	Thread     Thread_struct
+	Rlim   [uapi.RLIM_NLIMITS]uapi.Rlimit64
+	Thread Thread_struct
 	// Signals: Linux's task_struct fields (signal, sighand, blocked,
 	// pending, sas_ss_sp, ...), promoted from kernel/sched/signal.go.
 	Task_sigstate
