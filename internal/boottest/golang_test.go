@@ -108,7 +108,7 @@ func TestGoABI(t *testing.T) {
 				// base; a futex ping-pong with it; its exit wakes the
 				// CLONE_CHILD_CLEARTID wait.
 				{"CLONE_PARENT_SETTID's tid minus clone's", 0}, {"the thread's gettid minus clone's", 0},
-				{"the thread's getpid", 1}, {"the thread's FS base minus CLONE_SETTLS's", 0},
+				{"the thread's getpid", 1}, {"the thread's FS base minus CLONE_SETTLS's", 0}, {"tgkill(getpid(), thread, 0)", 0},
 				{"the caller's FS base after the clone minus before", 0},
 				{"futex ping-pong rounds between the threads", 1000}, {"clone(CLONE_NEWNS|CLONE_FS)", -22},
 			}

@@ -34,6 +34,7 @@
 	.set	NR_exit, 60
 	.set	NR_arch_prctl, 158
 	.set	NR_gettid, 186
+	.set	NR_tgkill, 234
 	.set	ARCH_GET_FS, 0x1003
 	.set	FUTEX_WAIT, 0
 	.set	PINGPONG, 1000
@@ -277,6 +278,16 @@ _start:
 	mov	ptid(%rip), %eax
 	sub	%ebx, %eax
 	REPORT	s_ptid
+	/* the thread is in this process: tgkill(getpid(), tid, 0) finds it
+	 * (the Go runtime's SIGURG preemption goes this way) */
+	mov	$NR_getpid, %eax
+	syscall
+	mov	%rax, %rdi
+	mov	%rbx, %rsi
+	xor	%edx, %edx
+	mov	$NR_tgkill, %eax
+	syscall
+	REPORT	s_tgkill
 	/* ping-pong: this side waits on pong, wakes ping */
 	xor	%r15d, %r15d
 5:	cmp	$PINGPONG, %r15d
@@ -482,6 +493,7 @@ s_madvun: .asciz "madvise(unaligned)"
 s_madvhp: .asciz "madvise(MADV_HUGEPAGE)"
 s_clone: .asciz	"clone(thread) returned a tid"
 s_ptid:	.asciz	"CLONE_PARENT_SETTID's tid minus clone's"
+s_tgkill: .asciz "tgkill(getpid(), thread, 0)"
 s_rounds: .asciz "futex ping-pong rounds between the threads"
 s_tidseen: .asciz "the thread's gettid minus clone's"
 s_pidseen: .asciz "the thread's getpid"
