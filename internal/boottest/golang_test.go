@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	q "gokern/internal/qemutest"
 	"gokern/internal/userprog"
@@ -154,4 +155,108 @@ func tscMHz(t *testing.T, r *q.Result) float64 {
 	}
 	f, _ := strconv.ParseFloat(m[1], 64)
 	return f
+}
+
+// goInitrd: user/init built by the stock toolchain, as /init, once.
+var (
+	goInitOnce sync.Once
+	goInitPath string
+	goInitErr  error
+)
+
+func goInitrd(t *testing.T) string {
+	t.Helper()
+	goInitOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gokern-goinit")
+		if err != nil {
+			goInitErr = err
+			return
+		}
+		goInitPath = filepath.Join(dir, "goinit.cpio")
+		goInitErr = userprog.GoInitrd(filepath.Join(userprog.Root(), "user", "init"), goInitPath, nil)
+	})
+	if goInitErr != nil {
+		t.Fatal(goInitErr)
+	}
+	return goInitPath
+}
+
+// TestGoInit: the Go /init, an unmodified static binary from the stock
+// toolchain, runs each init.mode at -smp 1 and -smp 4: its first line
+// names the Go version, pid 1 and as many CPUs as the kernel brought
+// up, and the mode's own check passes (init exits 0: QEMU's 33).
+func TestGoInit(t *testing.T) {
+	initrd := goInitrd(t)
+	modes := []struct {
+		mode string
+		line string // a regexp the mode's result line must match
+	}{
+		{"hello", `^goinit: hello, world: pid 1 ppid 0 tid 1, args \["/init" "hello" "self"\]$`},
+		{"goroutines", `^goinit: goroutines: 1000 finished, parallel sum 499999500000, serial sum 499999500000, `},
+		{"timers", `^goinit: timers: 10 ticks of 20ms in `},
+		{"files", `^goinit: files: wrote 7000 bytes to /tmp/goinit.txt, read back 7000, equal true, 1 entries in /tmp$`},
+		{"gc", `^goinit: gc: allocated \d+ MiB \(3x RAM \d+ MiB\) in .*, \d+ collections, `},
+		// os/signal: SIGINT sent by kill(getpid()), caught by the
+		// runtime's handler on its alternate stack, handed to the channel.
+		{"signals", `^goinit: signals: caught interrupt$`},
+	}
+	for _, m := range modes {
+		for _, smp := range []int{1, 4} {
+			m, smp := m, smp
+			t.Run(m.mode+"/smp"+strconv.Itoa(smp), func(t *testing.T) {
+				t.Parallel()
+				r := q.Boot(t, q.Config{Initrd: initrd, SMP: smp, Append: "init.mode=" + m.mode + " -- " + m.mode + " self"})
+				mustExit(t, r, q.ExitSuccess)
+				cpus := onlineCPUs(t, r)
+				first := regexp.MustCompile(`goinit: go1\.\d+(\.\d+)? on linux/amd64, pid 1, (\d+) CPUs, GOMAXPROCS (\d+), mode ` + m.mode).FindStringSubmatch(r.Output)
+				if first == nil || first[2] != strconv.Itoa(cpus) || first[3] != strconv.Itoa(cpus) {
+					t.Fatalf("first line %q, want %d CPUs and GOMAXPROCS\n%s", first, cpus, r.Describe())
+				}
+				re := regexp.MustCompile(m.line)
+				found := false
+				for _, l := range r.Lines() {
+					found = found || re.MatchString(l)
+				}
+				if !found {
+					t.Fatalf("no line matching %s\n%s", m.line, r.Describe())
+				}
+				mustContain(t, r, "goinit: mode "+m.mode+" ok after ")
+			})
+		}
+	}
+}
+
+// TestGoInitFatal: a Go program that panics, one that dereferences nil
+// (the kernel's SIGSEGV, with si_addr 0, becomes the runtime's panic) and
+// one that deadlocks each end with the Go runtime's own message and exit
+// status 2; the kernel survives to report init's end (exit code 0x200).
+func TestGoInitFatal(t *testing.T) {
+	initrd := goInitrd(t)
+	cases := []struct{ mode, want string }{
+		{"panic", "panic: goinit: a panic on purpose"},
+		{"nil", "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc="},
+		{"deadlock", "fatal error: all goroutines are asleep - deadlock!"},
+	}
+	for _, c := range cases {
+		c := c
+		t.Run(c.mode, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Initrd: initrd, Append: "init.mode=" + c.mode})
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, c.want, "goroutine 1 [", "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000200")
+		})
+	}
+}
+
+// TestGoInitFirstLine: the figure of wall time from QEMU's start to the
+// Go /init's first line (TCG), at -smp 1.
+func TestGoInitFirstLine(t *testing.T) {
+	initrd := goInitrd(t)
+	t0 := time.Now()
+	m := q.Start(t, q.Config{Initrd: initrd, Append: "init.mode=hello"})
+	m.WaitFor(regexp.MustCompile(`goinit: go1\.[0-9.]+ on linux/amd64, pid 1`), 3*time.Minute)
+	first := time.Since(t0)
+	r := m.Wait(3 * time.Minute)
+	mustExit(t, r, q.ExitSuccess)
+	t.Logf("QEMU start to the Go /init's first line: %v (TCG, -smp 1, 128M)", first.Round(time.Millisecond))
 }

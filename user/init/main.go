@@ -81,6 +81,12 @@ func main() {
 // initMode is init.mode= from /proc/cmdline, else the first argument,
 // else hello.
 func initMode() string {
+	if _, err := os.Stat("/proc/self"); err != nil {
+		// As any init: procfs is mounted by init, not by the kernel.
+		if err := syscall.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+			fmt.Printf("goinit: mount proc on /proc: %v\n", err)
+		}
+	}
 	if b, err := os.ReadFile("/proc/cmdline"); err == nil {
 		for _, w := range strings.Fields(string(b)) {
 			if v, ok := strings.CutPrefix(w, "init.mode="); ok {
@@ -129,25 +135,9 @@ func goroutines() bool {
 		parallel += s
 		got++
 	}
-	fmt.Printf("goinit: goroutines: %d finished, parallel sum %d, serial sum %d, %v, %d threads\n",
-		got, parallel, serial, time.Since(t0).Round(time.Microsecond), threads())
+	fmt.Printf("goinit: goroutines: %d finished, parallel sum %d, serial sum %d, %v\n",
+		got, parallel, serial, time.Since(t0).Round(time.Microsecond))
 	return got == workers && parallel == serial
-}
-
-// threads counts the process's threads from /proc/self/status, or -1.
-func threads() int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
-			var n int
-			fmt.Sscan(v, &n)
-			return n
-		}
-	}
-	return -1
 }
 
 // memTotal is the RAM in bytes from /proc/meminfo, or 128 MiB.
