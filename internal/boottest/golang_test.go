@@ -199,6 +199,10 @@ func TestGoInit(t *testing.T) {
 		// os/signal: SIGINT sent by kill(getpid()), caught by the
 		// runtime's handler on its alternate stack, handed to the channel.
 		{"signals", `^goinit: signals: caught interrupt$`},
+		// Asynchronous preemption: a goroutine looping without calls on
+		// the one P gives way only to sysmon's tgkill(SIGURG) (with
+		// GODEBUG=asyncpreemptoff=1 the same binary hangs on Linux).
+		{"preempt", `^goinit: preempt: main ran again after .*, the spinning goroutine counted [1-9]\d*$`},
 	}
 	for _, m := range modes {
 		for _, smp := range []int{1, 4} {

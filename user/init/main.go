@@ -17,6 +17,8 @@
 //	files       read the initramfs, write a file and read it back
 //	signals     os/signal catching SIGINT (^C on the console)
 //	shell       hand over to busybox sh
+//	preempt     a goroutine spinning in a loop with no calls, on one P,
+//	            is preempted by SIGURG (sysmon's tgkill) so main runs again
 //	panic, nil, deadlock   the Go runtime's own fatal paths
 //	bench       the figures: channel ping-pong, time.Sleep(1ms), GC pause
 //
@@ -32,6 +34,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -65,6 +68,8 @@ func main() {
 	case "deadlock":
 		var ch chan int
 		<-ch
+	case "preempt":
+		ok = preempt()
 	case "bench":
 		ok = bench()
 	default:
@@ -271,6 +276,27 @@ func shell() bool {
 	}
 	fmt.Println("goinit: shell: no /bin/sh in the initramfs")
 	return false
+}
+
+var spins atomic.Uint64
+
+// preempt: with GOMAXPROCS 1, a goroutine that loops without a function
+// call can only be taken off its thread by asynchronous preemption: the
+// runtime's sysmon sends SIGURG with tgkill, the kernel delivers it on
+// the alternate stack, the handler switches goroutines. If that does not
+// work, main never runs again and the test times out.
+func preempt() bool {
+	runtime.GOMAXPROCS(1)
+	go func() {
+		for {
+			spins.Add(1)
+		}
+	}()
+	t0 := time.Now()
+	time.Sleep(20 * time.Millisecond)
+	fmt.Printf("goinit: preempt: main ran again after %v, the spinning goroutine counted %d\n",
+		time.Since(t0).Round(time.Millisecond), spins.Load())
+	return spins.Load() > 0
 }
 
 // bench prints the figures: a channel ping-pong between two goroutines
