@@ -50,7 +50,7 @@ func Do_futex(uaddr uintptr, op int, val uint32, timeout *uapi.X__kernel_timespe
 			report_op_once(cmd | 0x1000)
 			return -uapi.ENOSYS
 		}
-		to = Timespec_to_jiffies(timeout)
+		to = timeoutJiffies(timeout)
 	}
 	get := func() (uint32, int) { return asm.Get_user[uint32](uaddr) }
 	return Futex_wait(&key, val, get, to, bitset)

@@ -111,12 +111,12 @@ func Futex_wake(key *Futex_key, nr int, bitset uint32) int {
 	return ret
 }
 
-// Timespec_to_jiffies converts a relative timeout to the jiffies
+// timeoutJiffies converts a relative timeout to the jiffies
 // schedule_timeout sleeps, rounded up and one more, since the current
 // jiffy is already partly gone (Linux's hrtimer sleeps to the
 // nanosecond; gokern's timers run on the tick, so a timeout ends on the
 // first tick at or after it).
-func Timespec_to_jiffies(ts *uapi.X__kernel_timespec) int64 {
+func timeoutJiffies(ts *uapi.X__kernel_timespec) int64 {
 	ns := uint64(ts.Tv_sec)*uapi.NSEC_PER_SEC + uint64(ts.Tv_nsec)
 	return int64((ns+ktime.TICK_NSEC-1)/ktime.TICK_NSEC) + 1
 }

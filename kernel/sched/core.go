@@ -5,6 +5,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/entry"
+	"gokern/kernel/cpumask"
 	ktime "gokern/kernel/time"
 	"gokern/mm"
 	"gokern/printk"
@@ -59,6 +60,19 @@ var Scheduler_running bool
 //
 //go:nosplit
 func Cpu_rq(cpu int) *Rq { return asm.Per_cpu_ptr(Runqueues, cpu) }
+
+// Nr_running is the number of runnable tasks on the online CPUs (Linux
+// nr_running, kernel/sched/core.c). Only an online CPU has a run queue
+// for certain: a CPU that is not possible has no per-CPU area at all.
+func Nr_running() uint64 {
+	n := uint64(0)
+	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
+		if cpumask.Cpu_online(cpu) {
+			n += uint64(Cpu_rq(cpu).Nr_running)
+		}
+	}
+	return n
+}
 
 //go:nosplit
 func this_rq() *Rq { return asm.This_cpu_ptr(Runqueues) }

@@ -650,7 +650,7 @@ func __kill_pgrp_info(sig int, info *sched.Kernel_siginfo, pgrp int32) int {
 			return true
 		}
 		Task_init_signal(t)
-		if t.Signal.Pgrp == pgrp && thread_group_leader(t) {
+		if t.Signal.Pgrp == pgrp && ownsSignalStruct(t) {
 			if r := Group_send_sig_info(sig, info, t); ret != 0 {
 				ret = r
 			}
@@ -660,8 +660,11 @@ func __kill_pgrp_info(sig int, info *sched.Kernel_siginfo, pgrp int32) int {
 	return ret
 }
 
-// thread_group_leader: t leads its group (owns its signal_struct).
-func thread_group_leader(t *sched.Task_struct) bool { return t.Signal == &t.Sig_storage.Signal }
+// ownsSignalStruct: t keeps its group's signal_struct in its own
+// task_struct, which only the group's leader does (what Linux asks of
+// thread_group_leader here; sched.Thread_group_leader answers from
+// Group_leader, set for threads only by clone).
+func ownsSignalStruct(t *sched.Task_struct) bool { return t.Signal == &t.Sig_storage.Signal }
 
 // Is_ignored is the tty's hook: the current task ignores or blocks sig
 // (Linux is_ignored in drivers/tty/tty_jobctrl.c).

@@ -107,7 +107,7 @@ func kill_something_info(sig int, info *sched.Kernel_siginfo, pid int32) int {
 	case pid == -1:
 		ret, count := 0, 0
 		sched.For_each_process(func(t *sched.Task_struct) bool {
-			if user_task(t) && t.Tgid > 1 && !same_thread_group(t, cur) && thread_group_leader(t) {
+			if user_task(t) && t.Tgid > 1 && !same_thread_group(t, cur) && ownsSignalStruct(t) {
 				count++
 				if r := Group_send_sig_info(sig, info, t); r != 0 {
 					ret = r

@@ -61,7 +61,7 @@ func for_each_process_leader(fn func(t *sched.Task_struct) bool) {
 			return true
 		}
 		Task_init_signal(t)
-		if !thread_group_leader(t) {
+		if !ownsSignalStruct(t) {
 			return true
 		}
 		return fn(t)

@@ -1,7 +1,6 @@
 package sys
 
 import (
-	"gokern/arch/amd64/asm"
 	"gokern/kernel/sched"
 	ktime "gokern/kernel/time"
 )
@@ -39,11 +38,7 @@ func calc_load(load, exp, active uint64) uint64 {
 // calc_global_load samples and re-arms (Linux calc_global_load, from the
 // tick).
 func calc_global_load(t *ktime.Timer_list) {
-	active := uint64(0)
-	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
-		active += uint64(sched.Cpu_rq(cpu).Nr_running)
-	}
-	active *= FIXED_1
+	active := sched.Nr_running() * FIXED_1
 	Avenrun[0] = calc_load(Avenrun[0], EXP_1, active)
 	Avenrun[1] = calc_load(Avenrun[1], EXP_5, active)
 	Avenrun[2] = calc_load(Avenrun[2], EXP_15, active)
