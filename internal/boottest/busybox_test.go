@@ -70,6 +70,11 @@ func TestBusybox(t *testing.T) {
 			[]string{"Linux 6.1.0-gokern"}},
 		// sh -c 'exit 7': the shell's status is init's.
 		{"sh-exit7", `rdinit=/bin/sh -- -c "exit 7"`, q.ExitFailure, "exitcode=0x00000700", nil},
+		// fork: glibc's fork() is clone(CLONE_CHILD_SETTID|
+		// CLONE_CHILD_CLEARTID|SIGCHLD): a subshell, a pipeline of two
+		// children, and a child shell's status through wait4.
+		{"sh-fork", `rdinit=/bin/sh -- -c "(echo sub $$); echo a b c | wc -w; sh -c 'exit 7'; echo st=$?"`, q.ExitSuccess, "exitcode=0x00000000",
+			[]string{"sub 1", "3", "st=7"}},
 	}
 	for _, c := range cases {
 		c := c
@@ -78,6 +83,8 @@ func TestBusybox(t *testing.T) {
 			r := q.Boot(t, q.Config{Initrd: busyboxInitrd(t), Append: c.append})
 			mustExit(t, r, c.exit)
 			mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! "+c.exitcode)
+			// Every child reaped, every user page given back.
+			mustContain(t, r, "0 user pages and 0 other processes left")
 			lines := r.Lines()
 			at := 0
 			for _, want := range c.lines {

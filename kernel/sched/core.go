@@ -419,6 +419,11 @@ func finish_task_switch(prev *Task_struct) {
 // from ret_from_fork_asm): the end of the switch that started it.
 func schedule_tail() {
 	finish_task_switch(this_rq().prev)
+	if c := Get_current(); c.Set_child_tid != 0 {
+		// A bad address is the child's problem, as in Linux: the store
+		// fails through put_user's fixup and the child runs on.
+		asm.Put_user(uint32(c.Pid), c.Set_child_tid)
+	}
 }
 
 // ret_from_fork runs a new task on its own stack, called from

@@ -310,15 +310,12 @@ func copy_mm(clone_flags uint64, t *Task_struct) int {
 // check_clone_flags refuses the combinations Linux refuses (copy_process:
 // a thread shares the signal handlers, which share the address space),
 // and the flags gokern does not implement (logged once).
-// CLONE_CHILD_SETTID is taken for a child that shares the caller's
-// memory only: the store is made from the caller, where Linux makes it
-// from the child (schedule_tail), which only differs for a fork.
 func check_clone_flags(f uint64) int {
 	if f&CLONE_THREAD != 0 && f&CLONE_SIGHAND == 0 || f&CLONE_SIGHAND != 0 && f&CLONE_VM == 0 {
 		return -asm.EINVAL
 	}
-	if f&^CLONE_SUPPORTED != 0 || f&CLONE_CHILD_SETTID != 0 && f&CLONE_VM == 0 {
-		report_unsupported_clone(f &^ (CLONE_SUPPORTED &^ CLONE_CHILD_SETTID))
+	if f&^CLONE_SUPPORTED != 0 {
+		report_unsupported_clone(f &^ CLONE_SUPPORTED)
 		return -asm.EINVAL
 	}
 	return 0
@@ -412,6 +409,12 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	if clone_flags&CLONE_CHILD_CLEARTID != 0 {
 		t.Clear_child_tid = args.Child_tid
 	}
+	if clone_flags&CLONE_CHILD_SETTID != 0 && clone_flags&CLONE_VM == 0 {
+		// A fork's child has its own (copy-on-write) memory: it stores
+		// its pid there itself, in schedule_tail. glibc's fork() asks
+		// for this (CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD).
+		t.Set_child_tid = args.Child_tid
+	}
 	mm.List_add_tail(&t.Tasks, &Init_task.Tasks)
 	Nr_threads++
 	Total_forks++
@@ -487,7 +490,12 @@ func Kernel_clone(args *Kernel_clone_args) int {
 		asm.Put_user(uint32(pid), args.Parent_tid)
 	}
 	if args.Flags&CLONE_CHILD_SETTID != 0 {
-		asm.Put_user(uint32(pid), args.Child_tid) // CLONE_VM: the child's memory is the caller's
+		// With CLONE_VM the child's memory is the caller's, and the store
+		// is made here, before the child runs; without it the child makes
+		// it (Set_child_tid, schedule_tail), as Linux does for both.
+		if args.Flags&CLONE_VM != 0 {
+			asm.Put_user(uint32(pid), args.Child_tid)
+		}
 	}
 	if args.Flags&CLONE_VFORK != 0 {
 		// Linux keeps the completion on the parent's stack; a Go pointer

@@ -217,10 +217,14 @@ type Task_struct struct {
 	// group in a ring (Linux thread_node on signal->thread_head). A task
 	// outside any group is its own leader on a ring of one.
 	// Clear_child_tid: CLONE_CHILD_CLEARTID's word, zeroed and futex-woken
-	// when the task exits (Linux clear_child_tid).
+	// when the task exits (Linux clear_child_tid). Set_child_tid:
+	// CLONE_CHILD_SETTID's word, where a forked child stores its own pid
+	// in its own memory before its first return to user mode (Linux
+	// set_child_tid, stored by schedule_tail).
 	Group_leader    *Task_struct
 	Thread_node     mm.ListHead
 	Clear_child_tid uintptr
+	Set_child_tid   uintptr
 	// Rlim: the resource limits (Linux signal->rlim, one per process;
 	// gokern keeps a copy per task, inherited at clone).
 	Rlim   [uapi.RLIM_NLIMITS]uapi.Rlimit64
