@@ -292,6 +292,12 @@ func preempt() bool {
 			spins.Add(1)
 		}
 	}()
+	// Give the P to the spinner first: from here on main runs again only
+	// if the spinner is preempted (once to leave Gosched, once after the
+	// sleep), whichever thread or CPU the kernel runs them on.
+	for spins.Load() == 0 {
+		runtime.Gosched()
+	}
 	t0 := time.Now()
 	time.Sleep(20 * time.Millisecond)
 	fmt.Printf("goinit: preempt: main ran again after %v, the spinning goroutine counted %d\n",
