@@ -17,19 +17,7 @@ var anon_inode_mnt *Vfsmount
 var anon_inodefs_ops = SuperOperations{}
 
 func anon_inodefs_fill_super(sb *SuperBlock, data []byte, silent bool) int {
-	sb.S_magic = ANON_INODE_FS_MAGIC
-	sb.S_op = &anon_inodefs_ops
-	sb.S_d_op = &Simple_dentry_operations
-	root := New_inode(sb)
-	if root == nil {
-		return -ENOMEM
-	}
-	root.I_mode = uapi.S_IFDIR | 0o500
-	root.I_op = &Simple_dir_inode_operations
-	if sb.S_root = D_make_root(root); sb.S_root == nil {
-		return -ENOMEM
-	}
-	return 0
+	return pseudo_fs_fill_super(sb, ANON_INODE_FS_MAGIC, &anon_inodefs_ops)
 }
 
 func anon_inodefs_mount(t *FileSystemType, flags uint32, dev_name, data []byte) (*Dentry, int) {

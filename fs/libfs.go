@@ -321,3 +321,23 @@ var Simple_dir_operations = FileOperations{
 
 // Simple_dir_inode_operations (Linux simple_dir_inode_operations).
 var Simple_dir_inode_operations = InodeOperations{Lookup: Simple_lookup}
+
+// pseudo_fs_fill_super gives a kernel-internal file system (pipefs,
+// anon_inodefs) its magic, its operations and a root directory no one
+// can look up (Linux pseudo_fs_fill_super, fs/libfs.c, behind
+// init_pseudo).
+func pseudo_fs_fill_super(sb *SuperBlock, magic uint64, ops *SuperOperations) int {
+	sb.S_magic = magic
+	sb.S_op = ops
+	sb.S_d_op = &Simple_dentry_operations
+	root := New_inode(sb)
+	if root == nil {
+		return -ENOMEM
+	}
+	root.I_mode = uapi.S_IFDIR | 0o500
+	root.I_op = &Simple_dir_inode_operations
+	if sb.S_root = D_make_root(root); sb.S_root == nil {
+		return -ENOMEM
+	}
+	return 0
+}

@@ -373,19 +373,7 @@ var pipe_mnt *Vfsmount
 var pipefs_ops = SuperOperations{}
 
 func pipefs_fill_super(sb *SuperBlock, data []byte, silent bool) int {
-	sb.S_magic = PIPEFS_MAGIC
-	sb.S_op = &pipefs_ops
-	sb.S_d_op = &Simple_dentry_operations
-	root := New_inode(sb)
-	if root == nil {
-		return -ENOMEM
-	}
-	root.I_mode = uapi.S_IFDIR | 0o500
-	root.I_op = &Simple_dir_inode_operations
-	if sb.S_root = D_make_root(root); sb.S_root == nil {
-		return -ENOMEM
-	}
-	return 0
+	return pseudo_fs_fill_super(sb, PIPEFS_MAGIC, &pipefs_ops)
 }
 
 func pipefs_mount(t *FileSystemType, flags uint32, dev_name, data []byte) (*Dentry, int) {
