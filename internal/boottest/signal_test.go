@@ -15,17 +15,6 @@ import (
 // runs the same program on the host's Linux, so every check is Linux's
 // behaviour).
 
-// sigtestLines are the lines sigtest wrote.
-func sigtestLines(r *q.Result) []string {
-	var out []string
-	for _, l := range r.Lines() {
-		if strings.HasPrefix(l, "sigtest: ") {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // TestSignals: handlers with siginfo and ucontext, the registers, mask and
 // FPU state after rt_sigreturn, tgkill onto the alternate stack, a blocked
 // signal pending until unblocked, rt_sigsuspend, SIGSEGV caught with
@@ -83,7 +72,7 @@ func TestSignals(t *testing.T) {
 			t.Parallel()
 			r := q.Boot(t, q.Config{Initrd: initrd, Append: c.append})
 			mustExit(t, r, c.exit)
-			if got := sigtestLines(r); strings.Join(got, "\n") != strings.Join(c.lines, "\n") {
+			if got := programLines(r, "sigtest: "); strings.Join(got, "\n") != strings.Join(c.lines, "\n") {
 				t.Fatalf("sigtest wrote\n%s\nwant\n%s\n%s", strings.Join(got, "\n"), strings.Join(c.lines, "\n"), r.Describe())
 			}
 			mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! "+c.panic)

@@ -67,11 +67,13 @@ func initInitrd(t *testing.T) string {
 	return initrdPath
 }
 
-// userLines are the lines the program wrote (no printk timestamp).
-func userLines(r *q.Result) []string {
+// programLines are the lines a user program wrote, each starting with
+// its prefix (no printk timestamp): "init: " for user/init, "sigtest: "
+// for user/sigtest.
+func programLines(r *q.Result, prefix string) []string {
 	var out []string
 	for _, l := range r.Lines() {
-		if strings.HasPrefix(l, "init: ") {
+		if strings.HasPrefix(l, prefix) {
 			out = append(out, l)
 		}
 	}
@@ -157,7 +159,7 @@ func TestInitProgram(t *testing.T) {
 			t.Parallel()
 			r := q.Boot(t, q.Config{Initrd: initrd, Append: c.append})
 			mustExit(t, r, c.exit)
-			if got := userLines(r); strings.Join(got, "\n") != strings.Join(c.lines, "\n") {
+			if got := programLines(r, "init: "); strings.Join(got, "\n") != strings.Join(c.lines, "\n") {
 				t.Fatalf("the program wrote\n%s\nwant\n%s\n%s", strings.Join(got, "\n"), strings.Join(c.lines, "\n"), r.Describe())
 			}
 			mustContain(t, r, "Kernel panic - not syncing: ")
