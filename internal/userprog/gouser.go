@@ -86,13 +86,12 @@ func GoInitrd(src, cpio string, extra map[string]string) error {
 // user/goabi/goabi.S) and links it as a static ET_EXEC at out.
 func BuildAsm(src, out string) error {
 	obj := out + ".o"
-	for _, s := range [][]string{
-		{"as", "--64", "-o", obj, src},
-		{"ld", "-static", "-z", "noexecstack", "-o", out, obj},
-	} {
-		if b, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, b)
-		}
+	lib, err := buildUlib(filepath.Dir(out))
+	if err != nil {
+		return err
 	}
-	return nil
+	if err := run("as", "--64", "-o", obj, src); err != nil {
+		return err
+	}
+	return run("ld", "-static", "-z", "noexecstack", "-o", out, obj, lib)
 }

@@ -31,20 +31,35 @@ func Root() string {
 
 // BuildInit assembles user/init/init.S into out.
 func BuildInit(out string) (Programs, error) {
-	src := filepath.Join(Root(), "user", "init", "init.S")
 	obj := filepath.Join(out, "init.o")
 	p := Programs{Exec: filepath.Join(out, "init"), Pie: filepath.Join(out, "init-pie")}
-	steps := [][]string{
-		{"as", "--64", "-o", obj, src},
-		{"ld", "-static", "-z", "noexecstack", "-o", p.Exec, obj},
-		{"ld", "-pie", "--no-dynamic-linker", "-z", "noexecstack", "-o", p.Pie, obj},
+	lib, err := buildUlib(out)
+	if err != nil {
+		return p, err
 	}
-	for _, s := range steps {
-		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
-			return p, fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
-		}
+	if err := run("as", "--64", "-o", obj, filepath.Join(Root(), "user", "init", "init.S")); err != nil {
+		return p, err
 	}
-	return p, nil
+	if err := run("ld", "-static", "-z", "noexecstack", "-o", p.Exec, obj, lib); err != nil {
+		return p, err
+	}
+	return p, run("ld", "-pie", "--no-dynamic-linker", "-z", "noexecstack", "-o", p.Pie, obj, lib)
+}
+
+// buildUlib assembles user/lib/ulib.S, the helpers every assembly
+// program links with (write1, strlen, puts, streq, writenum), into
+// out/ulib.o.
+func buildUlib(out string) (string, error) {
+	obj := filepath.Join(out, "ulib.o")
+	return obj, run("as", "--64", "-o", obj, filepath.Join(Root(), "user", "lib", "ulib.S"))
+}
+
+// run runs one step of a build, its output in the error.
+func run(name string, args ...string) error {
+	if b, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, b)
+	}
+	return nil
 }
 
 // BuildSigtest assembles user/sigtest/sigtest.S into out/sigtest (static
@@ -55,15 +70,8 @@ func BuildSigtest(out string) (string, error) { return BuildStatic("sigtest", ou
 // out/<name> (the test programs that need no PIE build) and returns its
 // path.
 func BuildStatic(name, out string) (string, error) {
-	src := filepath.Join(Root(), "user", name, name+".S")
-	obj := filepath.Join(out, name+".o")
 	exe := filepath.Join(out, name)
-	for _, s := range [][]string{{"as", "--64", "-o", obj, src}, {"ld", "-static", "-z", "noexecstack", "-o", exe, obj}} {
-		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
-		}
-	}
-	return exe, nil
+	return exe, BuildAsm(filepath.Join(Root(), "user", name, name+".S"), exe)
 }
 
 // BuildSystest builds user/systest, the system-call tests' program.

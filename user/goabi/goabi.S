@@ -431,37 +431,6 @@ report:
 	neg	%rax
 1:	jmp	writenum
 
-write1:
-	mov	$NR_write, %eax
-	mov	$1, %edi
-	syscall
-	ret
-
-strlen:
-	xor	%edx, %edx
-2:	cmpb	$0, (%rsi,%rdx)
-	je	3f
-	inc	%rdx
-	jmp	2b
-3:	ret
-
-/* writenum: %rax unsigned in decimal and a newline */
-writenum:
-	lea	numbuf+24(%rip), %rsi
-	movb	$'\n', -1(%rsi)
-	dec	%rsi
-	mov	$10, %ecx
-4:	xor	%edx, %edx
-	div	%rcx
-	add	$'0', %dl
-	dec	%rsi
-	mov	%dl, (%rsi)
-	test	%rax, %rax
-	jnz	4b
-	lea	numbuf+24(%rip), %rdx
-	sub	%rsi, %rdx
-	jmp	write1
-
 	.section .rodata
 prefix:	.ascii	"goabi: "
 eq:	.ascii	" = "
@@ -520,7 +489,6 @@ rlsmall: .quad	512, 1024
 word:	.quad	0
 mask:	.quad	0
 ev:	.space	12
-numbuf:	.space	24
 	.balign	8
 evs:	.space	12*128
 	.balign	8

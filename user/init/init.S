@@ -291,39 +291,6 @@ fail:
 	syscall
 	hlt
 
-/* write1: write(1, %rsi, %rdx) with syscall */
-write1:
-	mov	$NR_write, %eax
-	mov	$1, %edi
-	syscall
-	ret
-
-/* strlen: %rdx = length of the string at %rsi */
-strlen:
-	xor	%edx, %edx
-6:	cmpb	$0, (%rsi,%rdx)
-	je	7f
-	inc	%rdx
-	jmp	6b
-7:	ret
-
-/* writenum: %rax in decimal and a newline */
-writenum:
-	lea	numbuf+24(%rip), %rsi
-	movb	$'\n', -1(%rsi)
-	dec	%rsi
-	mov	$10, %ecx
-8:	xor	%edx, %edx
-	div	%rcx
-	add	$'0', %dl
-	dec	%rsi
-	mov	%dl, (%rsi)
-	test	%rax, %rax
-	jnz	8b
-	lea	numbuf+24(%rip), %rdx
-	sub	%rsi, %rdx
-	jmp	write1
-
 	.section .rodata
 msg64:	.ascii	"init: hello from user mode via syscall\n"
 	.set	msg64_len, . - msg64
@@ -349,5 +316,4 @@ benchint: .ascii "init: getpid round trip, TSC cycles: int $0x80 "
 	.set	benchint_len, . - benchint
 
 	.bss
-numbuf:	.space	24
 utsbuf:	.space	390		/* struct new_utsname: 6 x 65 bytes */

@@ -520,17 +520,6 @@ child:
 	mov	$42, %edi
 	SYS	NR_exit_group
 
-/* streq: compare the strings at %rdi and %rsi; ZF set when equal */
-streq:
-	xor	%ecx, %ecx
-1:	mov	(%rdi,%rcx), %al
-	cmp	(%rsi,%rcx), %al
-	jne	2f
-	inc	%rcx
-	test	%al, %al
-	jnz	1b
-2:	ret
-
 /* --------------------------------------------------------------- bomb */
 bomb:
 	/* every process forks until -EAGAIN; a child goes on forking, a
@@ -666,45 +655,19 @@ fail:
 	mov	$1, %edi
 	SYS	NR_exit_group
 
-/* write1: write(1, %rsi, %rdx); keeps %rbx, %r12-%r15 */
-write1:
-	push	%rcx
-	push	%r11
-	mov	$1, %edi
-	SYS	NR_write
-	pop	%r11
-	pop	%rcx
-	ret
-
-/* writenum_ms: %rax microseconds as "<n> ms\n"; writenum: %rax and "\n" */
+/* writenum_ms: %rax microseconds as "<n> ms\n" */
 writenum_ms:
 	xor	%edx, %edx
 	mov	$1000, %ecx
 	div	%rcx
-	lea	numbuf+24(%rip), %rsi
-	movb	$'\n', -1(%rsi)
-	movb	$'s', -2(%rsi)
-	movb	$'m', -3(%rsi)
-	movb	$' ', -4(%rsi)
-	sub	$4, %rsi
-	jmp	8f
-writenum:
-	lea	numbuf+24(%rip), %rsi
-	movb	$'\n', -1(%rsi)
-	dec	%rsi
-8:	mov	$10, %ecx
-9:	xor	%edx, %edx
-	div	%rcx
-	add	$'0', %dl
-	dec	%rsi
-	mov	%dl, (%rsi)
-	test	%rax, %rax
-	jnz	9b
-	lea	numbuf+24(%rip), %rdx
-	sub	%rsi, %rdx
+	call	writedec
+	lea	m_ms(%rip), %rsi
+	mov	$m_ms_len, %edx
 	jmp	write1
 
 	.section .rodata
+m_ms:	.ascii	" ms\n"
+	.set	m_ms_len, . - m_ms
 m_prctl: .ascii	"proctest: arch_prctl: SET_FS/GET_FS, SET_GS/GET_GS; a kernel address -EPERM, a bad pointer -EFAULT, a bad code -EINVAL\n"
 	.set	m_prctl_len, . - m_prctl
 m_sys:	.ascii	"proctest: %fs:0 and %gs:0 survived 1000 system calls\n"
@@ -773,4 +736,3 @@ rusage:	.space	144
 siginfo: .space	128
 
 	.bss
-numbuf:	.space	24

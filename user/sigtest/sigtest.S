@@ -1185,30 +1185,6 @@ die:
 	syscall
 	hlt
 
-/* write1: write(1, %rsi, %rdx) */
-write1:
-	mov	$NR_write, %eax
-	mov	$1, %edi
-	syscall
-	ret
-
-/* writenum: %rax in decimal and a newline */
-writenum:
-	lea	numbuf+24(%rip), %rsi
-	movb	$'\n', -1(%rsi)
-	dec	%rsi
-	mov	$10, %ecx
-8:	xor	%edx, %edx
-	div	%rcx
-	add	$'0', %dl
-	dec	%rsi
-	mov	%dl, (%rsi)
-	test	%rax, %rax
-	jnz	8b
-	lea	numbuf+24(%rip), %rdx
-	sub	%rsi, %rdx
-	jmp	write1
-
 	.section .rodata
 m_act:	.ascii	"sigtest: rt_sigaction(SIGUSR1) reads back its handler and SA_SIGINFO|SA_RESTORER, SA_UNSUPPORTED cleared\n"
 	.set	m_act_len, . - m_act

@@ -560,7 +560,6 @@ rnd2:	.space	64
 sinfo:	.space	112
 fds:	.space	8
 slots:	.space	8*16
-numbuf:	.space	32
 host:	.space	8
 
 	.text
@@ -710,7 +709,7 @@ done:
 	mov	$m_pass_len, %edx
 	call	write1
 	mov	%r12, %rax
-	call	writenum
+	call	writesdec
 	lea	m_steps(%rip), %rsi
 	mov	$m_steps_len, %edx
 	call	write1
@@ -780,7 +779,7 @@ per_call:
 	xor	%edx, %edx
 	mov	$BENCH_N, %ecx
 	div	%rcx
-	call	writenum
+	call	writesdec
 	ret
 
 bad:
@@ -789,12 +788,12 @@ bad:
 	mov	$m_got_len, %edx
 	call	write1
 	mov	%r15, %rax
-	call	writenum
+	call	writesdec
 	lea	m_want(%rip), %rsi
 	mov	$m_want_len, %edx
 	call	write1
 	mov	56(%rbx), %rax
-	call	writenum
+	call	writesdec
 	jmp	fail
 badmem:
 	call	failname
@@ -828,37 +827,6 @@ failname:
 	inc	%rdx
 	jmp	1b
 2:	call	write1
-	ret
-
-/* write1: write(1, %rsi, %rdx) */
-write1:
-	mov	$NR_write, %eax
-	mov	$1, %edi
-	syscall
-	ret
-
-/* writenum: %rax as a signed decimal */
-writenum:
-	lea	numbuf+32(%rip), %rsi
-	mov	%rax, %r8
-	test	%rax, %rax
-	jns	1f
-	neg	%rax
-1:	mov	$10, %ecx
-2:	xor	%edx, %edx
-	div	%rcx
-	add	$'0', %dl
-	dec	%rsi
-	mov	%dl, (%rsi)
-	test	%rax, %rax
-	jnz	2b
-	test	%r8, %r8
-	jns	3f
-	dec	%rsi
-	movb	$'-', (%rsi)
-3:	lea	numbuf+32(%rip), %rdx
-	sub	%rsi, %rdx
-	call	write1
 	ret
 
 	.section .rodata

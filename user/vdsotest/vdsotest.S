@@ -373,17 +373,6 @@ vdso_sym:
 2:	inc	%r10d
 	jmp	1b
 
-/* streq: ZF set when the strings at rdi and rsi are equal. */
-streq:
-	xor	%ecx, %ecx
-1:	mov	(%rdi, %rcx), %al
-	cmp	(%rsi, %rcx), %al
-	jne	2f
-	inc	%rcx
-	test	%al, %al
-	jnz	1b
-2:	ret
-
 no_ehdr:	lea	f_ehdr(%rip), %rsi
 	jmp	fail
 no_elf:		lea	f_elf(%rip), %rsi
@@ -418,38 +407,6 @@ fail:
 	mov	$1, %edi
 	syscall
 	hlt
-
-/* puts: the string at rsi and a newline; puts_nonl without. */
-puts:
-	call	puts_nonl
-	lea	nl(%rip), %rsi
-puts_nonl:
-	mov	%rsi, %rdi
-	xor	%edx, %edx
-1:	cmpb	$0, (%rdi, %rdx)
-	je	2f
-	inc	%rdx
-	jmp	1b
-2:	mov	$NR_write, %eax
-	mov	$1, %edi
-	syscall
-	ret
-
-/* writenum: rax in decimal and a newline. */
-writenum:
-	lea	numbuf+24(%rip), %rsi
-	movb	$0, -1(%rsi)
-	movb	$'\n', -2(%rsi)
-	sub	$2, %rsi
-	mov	$10, %ecx
-1:	xor	%edx, %edx
-	div	%rcx
-	add	$'0', %dl
-	dec	%rsi
-	mov	%dl, (%rsi)
-	test	%rax, %rax
-	jnz	1b
-	jmp	puts_nonl
 
 	.section .rodata
 s_linux26:	.asciz	"LINUX_2.6"
@@ -501,4 +458,3 @@ tv:		.quad	0, 0
 ttime:		.quad	0
 cpu:		.long	0
 node:		.long	0
-numbuf:		.space	24
