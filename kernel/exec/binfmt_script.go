@@ -19,7 +19,8 @@ const (
 	// (Linux's; deeper: -ELOOP).
 	BINPRM_MAX_RECURSION = 4
 	// MAX_SCRIPT_ARGS bounds a script's argv after the rewrite (gokern
-	// keeps argv in static arrays; Linux's bound is the stack's size).
+	// keeps argv in fixed arrays of the Linux_binprm; Linux's bound is
+	// the stack's size).
 	MAX_SCRIPT_ARGS = 64
 )
 
@@ -71,24 +72,17 @@ func Load_script(buf []byte) (interp, arg []byte, is bool, r int) {
 	return interp, arg, true, 0
 }
 
-// Each level of script keeps its first bytes (the interpreter's name
-// points into them) and its rewritten argv.
-var (
-	script_buf  [BINPRM_MAX_RECURSION][BINPRM_BUF_SIZE]byte
-	script_argv [BINPRM_MAX_RECURSION][MAX_SCRIPT_ARGS][]byte
-)
-
 // script_interp follows "#!" lines from filename to the binary that runs
 // them, rewriting argv on the way as load_script does: argv[0] becomes
 // the interpreter, then its argument if any, then the script's name,
 // then the old argv[1:]. A file that is no script comes back unchanged.
-func script_interp(filename []byte, argv [][]byte) ([]byte, [][]byte, int) {
+func script_interp(bprm *Linux_binprm, filename []byte, argv [][]byte) ([]byte, [][]byte, int) {
 	for depth := 0; ; depth++ {
 		f, r := fs.Open_exec(filename)
 		if r != 0 {
 			return filename, argv, r
 		}
-		buf := script_buf[min(depth, BINPRM_MAX_RECURSION-1)][:]
+		buf := bprm.Buf[min(depth, BINPRM_MAX_RECURSION-1)][:]
 		n := f.Read_at(buf, 0)
 		fs.Fput(f)
 		if n < 0 {
@@ -104,7 +98,7 @@ func script_interp(filename []byte, argv [][]byte) ([]byte, [][]byte, int) {
 		if depth == BINPRM_MAX_RECURSION {
 			return filename, argv, -uapi.ELOOP
 		}
-		out := &script_argv[depth]
+		out := &bprm.Argv[depth]
 		k := 0
 		out[k] = interp
 		k++

@@ -25,14 +25,24 @@ import (
 	"gokern/mm"
 	"gokern/printk"
 	"gokern/traps"
+	"unsafe"
 )
 
 // Current returns the running task: the process, when its Mm is set.
 func Current() *sched.Task_struct { return sched.Get_current() }
 
-// exec_bprm holds the program being loaded (Linux allocates a
-// linux_binprm per exec; one exec at a time here).
-var exec_bprm binfmt_elf.Elf_binary
+// Linux_binprm is one exec's working state (Linux include/linux/binfmts.h
+// struct linux_binprm), allocated per execve as Linux's alloc_bprm does,
+// so that execs on two CPUs, or one preempted by another, never share
+// it.
+type Linux_binprm struct {
+	// Elf is the program being loaded: its headers and layout.
+	Elf binfmt_elf.Elf_binary
+	// Each level of "#!" script keeps its first bytes (the interpreter's
+	// name points into them) and its rewritten argv (binfmt_script.go).
+	Buf  [BINPRM_MAX_RECURSION][BINPRM_BUF_SIZE]byte
+	Argv [BINPRM_MAX_RECURSION][MAX_SCRIPT_ARGS][]byte
+}
 
 // Kernel_execve replaces the current process's program with filename
 // (Linux kernel_execve → do_execveat_common → bprm_execve →
@@ -43,8 +53,21 @@ var exec_bprm binfmt_elf.Elf_binary
 // changed and the error is returned: -ENOENT, -ENOEXEC (b.Why is
 // logged), -EINVAL, -E2BIG, -ENOMEM.
 func Kernel_execve(filename []byte, argv, envp [][]byte) int {
+	bprm := (*Linux_binprm)(mm.Kzalloc(uint64(unsafe.Sizeof(Linux_binprm{})), mm.GFP_KERNEL))
+	if bprm == nil {
+		return -asm.ENOMEM
+	}
+	r := bprm_execve(bprm, filename, argv, envp)
+	mm.Kfree(unsafe.Pointer(bprm))
+	return r
+}
+
+// bprm_execve is Kernel_execve with its Linux_binprm (Linux fs/exec.c
+// bprm_execve): every string it is given or finds stays valid until it
+// returns, as the stack's copies are made before.
+func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	// A "#!" script runs its interpreter (binfmt_script.go).
-	filename, argv, r := script_interp(filename, argv)
+	filename, argv, r := script_interp(bprm, filename, argv)
 	if r != 0 {
 		return r
 	}
@@ -52,7 +75,7 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 	if r != 0 {
 		return r
 	}
-	b := &exec_bprm
+	b := &bprm.Elf
 	if r := binfmt_elf.Parse(f, size, b); r != 0 {
 		printk.Pr_err("exec %s: %s: %d\n", printk.Bytes(filename), printk.Str(b.Why), printk.Int(r))
 		return r
