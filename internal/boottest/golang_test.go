@@ -202,6 +202,11 @@ func TestGoInit(t *testing.T) {
 		// the one P gives way only to sysmon's tgkill(SIGURG) (with
 		// GODEBUG=asyncpreemptoff=1 the same binary hangs on Linux).
 		{"preempt", `^goinit: preempt: main ran again after .*, the spinning goroutine counted [1-9]\d*$`},
+		// exit_group kills every thread of the group: the child's
+		// threads share the pipe's write end, so the parent's read to
+		// EOF ends only when all of them are gone (before the fix it
+		// waited for ever: the boot timed out).
+		{"exec", `^goinit: exec: /init exec-child wrote "exec-child: pid \d+, 4 threads locked\\n" and exited with status 7 `},
 	}
 	for _, m := range modes {
 		for _, smp := range []int{1, 4} {

@@ -26,20 +26,22 @@ import (
 var Init_exit_code int
 
 // Do_group_exit ends the current process with code (Linux do_group_exit
-// → do_exit; exit_group, exit and a fatal signal all come here): its
-// address space, descriptors and fs_struct go, then the task itself
-// (sched.Do_exit: a zombie for its parent's wait4). Init's end stops the
-// kernel. It never returns.
+// → do_exit; exit_group, exit and a fatal signal all come here): the
+// other threads of the group are killed first (signal.Zap_other_threads:
+// a group already dying ends with the code it is dying with), then the
+// caller's address space, descriptors and fs_struct go, then the task
+// itself (sched.Do_exit: a zombie for its parent's wait4, told to the
+// parent once the last thread is gone). Init's end stops the kernel. It
+// never returns.
 func Do_group_exit(code int) {
 	p := sched.Get_current()
-	sched.Exit_clear_child_tid()
-	exit_mm(p)
+	code = signal.Zap_other_threads(p, code)
 	if p.Tgid == 1 {
+		sched.Exit_clear_child_tid()
+		exit_mm(p)
 		init_exit(code)
 	}
-	exit_files(p)
-	exit_fs(p)
-	sched.Do_exit(code)
+	exitTask(p, code)
 }
 
 // Do_exit_thread ends only the calling thread (Linux exit(2) → do_exit):
@@ -51,6 +53,13 @@ func Do_exit_thread(code int) {
 	if sched.Get_nr_threads(p) == 1 {
 		Do_group_exit(code)
 	}
+	exitTask(p, code)
+}
+
+// exitTask is do_exit for one task of a user process: its
+// CLONE_CHILD_CLEARTID word, then its share of the address space,
+// descriptor table and fs_struct, then the task.
+func exitTask(p *sched.Task_struct, code int) {
 	sched.Exit_clear_child_tid()
 	exit_mm(p)
 	exit_files(p)

@@ -71,18 +71,46 @@ func Do_exit(code int) {
 func exit_notify(t *Task_struct) {
 	forget_original_parent(t)
 	leader := Thread_group_leader(t)
+	if leader && Get_nr_threads(t) > 1 {
+		// Linux delay_group_leader: a leader that dies before its
+		// threads stays on the group's ring as a zombie that wait4 does
+		// not collect (its task holds the group's signal_struct); the
+		// last thread to go tells the parent.
+		t.Exit_state = EXIT_ZOMBIE
+		Complete_all(&t.Exited)
+		return
+	}
 	leave_thread_group(t)
 	t.Exit_state = EXIT_ZOMBIE
 	Complete_all(&t.Exited)
 	if !leader {
 		// A thread: nobody waits for it (Linux's exit_signal -1,
-		// autoreap); finish_task_switch frees it.
+		// autoreap); finish_task_switch frees it. The last one of a
+		// group whose leader already died tells the leader's parent
+		// (Linux release_task → do_notify_parent for the leader).
 		t.Exit_state = EXIT_DEAD
+		if l := t.Group_leader; l != nil && l != t && l.Exit_state == EXIT_ZOMBIE && Get_nr_threads(l) == 1 {
+			leave_thread_group(l)
+			if l.Exit_signal != 0 && l.Parent != nil && notify_parent(l, int(l.Exit_signal)) {
+				// Autoreaped: freed here once it is off its CPU, or
+				// by its own finish_task_switch if still on one.
+				l.Exit_state = EXIT_DEAD
+				if l.State == TASK_DEAD && l.On_cpu == 0 {
+					free_task(l)
+				}
+			}
+		}
 		return
 	}
 	if t.Exit_signal != 0 && t.Parent != nil && notify_parent(t, int(t.Exit_signal)) {
 		t.Exit_state = EXIT_DEAD // finish_task_switch frees it
 	}
+}
+
+// delay_group_leader: p is a zombie leader whose threads still run
+// (Linux delay_group_leader): not yet for wait4.
+func delay_group_leader(p *Task_struct) bool {
+	return p.Exit_state == EXIT_ZOMBIE && Get_nr_threads(p) > 1
 }
 
 // notify_parent tells t's parent that t died: the signal through
@@ -238,7 +266,7 @@ func Do_wait(wo *Wait_opts) int {
 				continue
 			}
 			found = true
-			if p.Exit_state == EXIT_ZOMBIE && wo.Flags&uapi.WEXITED != 0 {
+			if p.Exit_state == EXIT_ZOMBIE && wo.Flags&uapi.WEXITED != 0 && !delay_group_leader(p) {
 				zombie = p
 				break
 			}

@@ -480,6 +480,39 @@ func Get_signal(ksig *Ksignal) bool {
 	return false
 }
 
+// Zap_other_threads is exit_group's part in the signal layer (Linux
+// do_group_exit's SIGNAL_GROUP_EXIT and zap_other_threads): the first
+// exit of a group marks it dying with code and sends every other live
+// thread SIGKILL, waking it from any interruptible sleep (a futex or
+// epoll wait: the Go runtime's idle Ms), so each leaves through
+// Get_signal's group-exit branch and the descriptors, memory and
+// fs_struct they share are dropped by the last of them. A thread of a
+// group already dying takes the group's code instead of its own, which
+// it returns.
+func Zap_other_threads(p *sched.Task_struct, code int) int {
+	Task_init_signal(p)
+	sh, flags := lock_task_sighand(p)
+	if p.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
+		code = int(p.Signal.Group_exit_code)
+	} else {
+		p.Signal.Flags = sched.SIGNAL_GROUP_EXIT
+		p.Signal.Group_exit_code = int32(code)
+		for_each_thread(p, func(u *sched.Task_struct) bool {
+			if u != p && u.Exit_state == 0 {
+				u.Pending.Signal |= sigmask(uapi.SIGKILL)
+				signal_wake_up(u, true)
+				Zapped_threads++
+			}
+			return true
+		})
+	}
+	unlock_task_sighand(sh, flags)
+	return code
+}
+
+// Zapped_threads counts the threads an exit_group or execve killed.
+var Zapped_threads uint64
+
 // group_exit ends the group through the process layer's do_group_exit.
 func group_exit(code int) {
 	if h := Hooks.Do_group_exit; h != nil {

@@ -19,6 +19,9 @@
 //	shell       hand over to busybox sh
 //	preempt     a goroutine spinning in a loop with no calls, on one P,
 //	            is preempted by SIGURG (sysmon's tgkill) so main runs again
+//	exec        os/exec runs /init again as a multi-threaded child that
+//	            writes on a pipe and exits: the read to EOF ends only
+//	            when exit_group has ended every thread of the child
 //	panic, nil, deadlock   the Go runtime's own fatal paths
 //	bench       the figures: channel ping-pong, time.Sleep(1ms), GC pause
 //
@@ -30,6 +33,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"strings"
@@ -40,6 +44,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "exec-child" {
+		execChild()
+	}
 	start := time.Now()
 	mode := initMode()
 	fmt.Printf("goinit: %s on %s/%s, pid %d, %d CPUs, GOMAXPROCS %d, mode %s\n",
@@ -70,6 +77,8 @@ func main() {
 		<-ch
 	case "preempt":
 		ok = preempt()
+	case "exec":
+		ok = execMode()
 	case "bench":
 		ok = bench()
 	default:
@@ -340,4 +349,49 @@ func bench() bool {
 	fmt.Printf("goinit: bench: channel ping-pong round trip %v; time.Sleep(1ms) mean %v worst %v; GC pause %v\n",
 		rt, (sum / 20).Round(time.Microsecond), worst.Round(time.Microsecond), time.Duration(ms.PauseNs[(ms.NumGC+255)%256]))
 	return true
+}
+
+// execMode: os/exec starts /init again (the runtime's vfork-style clone,
+// then execve) with its stdout on a pipe, reads the pipe to EOF, then
+// waits. The child (execChild) holds several threads and calls
+// exit_group; the pipe's write end, in the descriptor table its threads
+// share, closes only when the kernel has ended all of them (Linux
+// zap_other_threads), so a kernel that ended only the calling thread
+// leaves this read waiting for ever.
+func execMode() bool {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Printf("goinit: exec: os.Executable: %v\n", err)
+		return false
+	}
+	t0 := time.Now()
+	cmd := exec.Command(exe, "exec-child")
+	cmd.Stdin, cmd.Stderr = os.Stdin, os.Stderr // no /dev/null in this initramfs
+	out, err := cmd.Output()
+	code := -1
+	if cmd.ProcessState != nil {
+		code = cmd.ProcessState.ExitCode()
+	}
+	fmt.Printf("goinit: exec: %s exec-child wrote %q and exited with status %d (%v) after %v\n",
+		exe, out, code, err, time.Since(t0).Round(time.Millisecond))
+	return code == 7 && strings.HasPrefix(string(out), "exec-child: pid ") && strings.Contains(string(out), " threads locked")
+}
+
+// execChild is the child of execMode: four goroutines each locked to a
+// thread of its own and blocked, so the process has at least five
+// threads, then a line and exit_group(7) from the main thread.
+func execChild() {
+	var ready sync.WaitGroup
+	block := make(chan struct{})
+	for i := 0; i < 4; i++ {
+		ready.Add(1)
+		go func() {
+			runtime.LockOSThread()
+			ready.Done()
+			<-block
+		}()
+	}
+	ready.Wait()
+	fmt.Printf("exec-child: pid %d, 4 threads locked\n", os.Getpid())
+	os.Exit(7)
 }

@@ -1,0 +1,301 @@
+package userprog
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// The Go standard library's own tests on gokern (issue 15): `go test -c`
+// binaries of stdlib packages, built by the stock toolchain for
+// linux/amd64, each booted as init in an initramfs that gives it what
+// `go test` gives it on Linux — its package directory as the working
+// directory (source files and testdata/ under $GOROOT/src/<pkg>, the
+// time zones at $GOROOT/lib/time/zoneinfo.zip), and the ordinary files of
+// a Linux system (busybox's /bin, /usr/bin, /etc/passwd and /etc/group,
+// /dev nodes). Tests that need what gokern lacks are skipped by name from
+// user/gotest/skips, each with its reason (docs/go-on-gokern.md §5).
+
+// StdPackages are the packages issue 15 names: their tests run in
+// `./qemu.sh test` (TestGoStd).
+var StdPackages = []string{
+	"sort", "strings", "bytes", "strconv", "container/list",
+	"sync", "sync/atomic", "time", "os", "encoding/json",
+}
+
+// GoTestFlags are the flags every test binary runs with (as the issue
+// asks: -test.v -test.short).
+var GoTestFlags = []string{"-test.v", "-test.short"}
+
+// Skip is one entry of user/gotest/skips: a top-level test of a package
+// that is not run, and why.
+type Skip struct {
+	Pkg, Test, Reason string
+}
+
+// SkipsFile is the checked-in skip list.
+func SkipsFile() string { return filepath.Join(Root(), "user", "gotest", "skips") }
+
+// LoadSkips reads the skip list: one entry a line, "pkg TestName reason",
+// '#' comments and blank lines ignored; an entry without a reason or
+// with a test name that is not a top-level Go test name is an error.
+func LoadSkips(path string) ([]Skip, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	name := regexp.MustCompile(`^(Test|Example|Fuzz)[A-Za-z0-9_]*$`)
+	var out []Skip
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		w := strings.Fields(l)
+		if len(w) < 3 {
+			return nil, fmt.Errorf("%s:%d: want \"pkg TestName reason\", got %q", path, n, l)
+		}
+		if !name.MatchString(w[1]) {
+			return nil, fmt.Errorf("%s:%d: %q is not a top-level test name", path, n, w[1])
+		}
+		out = append(out, Skip{Pkg: w[0], Test: w[1], Reason: strings.Join(w[2:], " ")})
+	}
+	return out, sc.Err()
+}
+
+// SkipArgs are the flags that skip pkg's entries: -test.skip with an
+// anchored alternation of their names, or nothing.
+func SkipArgs(pkg string, skips []Skip) []string {
+	var names []string
+	for _, s := range skips {
+		if s.Pkg == pkg {
+			names = append(names, s.Test)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return []string{"-test.skip", "^(" + strings.Join(names, "|") + ")$"}
+}
+
+// goroot is the toolchain's GOROOT.
+func goroot() (string, error) {
+	b, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOROOT: %v", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// pkgFiles are the files `go test` gives a package's tests in its
+// directory: the directory's own regular files and everything under
+// testdata/ (not the sub-packages' directories), as paths relative to dir.
+func pkgFiles(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			if rel != "." && !strings.HasPrefix(rel, "testdata") {
+				// A sub-package: present, empty (os's TestReadDir
+				// looks for "exec" in its directory).
+				out = append(out, rel+"/")
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GoTestCacheDir is where test binaries and their initramfs are kept:
+// build/gotest under the repository.
+func GoTestCacheDir() string { return filepath.Join(Root(), "build", "gotest") }
+
+// GoTestBinary builds `go test -c` of the standard-library package pkg
+// (CGO_ENABLED=0 GOOS=linux GOARCH=amd64) into the cache and returns its
+// path. The name holds a hash of what the binary is made from — the
+// toolchain's version and GOROOT, the package, and the names, sizes and
+// times of the package's files — so an unchanged toolchain reuses it
+// without running go at all.
+func GoTestBinary(pkg string) (string, error) {
+	root, err := goroot()
+	if err != nil {
+		return "", err
+	}
+	ver, err := exec.Command("go", "version").Output()
+	if err != nil {
+		return "", fmt.Errorf("go version: %v", err)
+	}
+	dir := filepath.Join(root, "src", filepath.FromSlash(pkg))
+	files, err := pkgFiles(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n", ver, root, pkg)
+	for _, f := range files {
+		if strings.HasSuffix(f, "/") {
+			fmt.Fprintf(h, "%s\n", f)
+			continue
+		}
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d %d\n", f, st.Size(), st.ModTime().UnixNano())
+	}
+	out := filepath.Join(GoTestCacheDir(), strings.ReplaceAll(pkg, "/", "_")+"-"+hex.EncodeToString(h.Sum(nil))[:16]+".test")
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(GoTestCacheDir(), 0o755); err != nil {
+		return "", err
+	}
+	// Built under a temporary name and renamed: parallel tests asking
+	// for the same package never see half a binary.
+	tmp, err := os.CreateTemp(GoTestCacheDir(), ".build-*")
+	if err != nil {
+		return "", err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	cmd := exec.Command("go", "test", "-c", "-o", tmp.Name(), pkg)
+	cmd.Env = GoEnv()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go test -c %s: %v\n%s", pkg, err, b)
+	}
+	return out, os.Rename(tmp.Name(), out)
+}
+
+// GoTestInitrd writes (once: the name is the archive's content hash) the
+// initramfs that runs pkg's test binary bin as init with args, and
+// returns its path. /init is a busybox sh script that changes to the
+// package's directory, as `go test` does, and execs the binary, so the
+// test binary is pid 1.
+func GoTestInitrd(pkg, bin string, args []string) (string, error) {
+	root, err := goroot()
+	if err != nil {
+		return "", err
+	}
+	es, err := BusyboxEntries(nil)
+	if err != nil {
+		return "", err
+	}
+	// BusyboxEntries' /init is the busybox menu: this archive's is the
+	// script below.
+	kept := es[:0]
+	for _, e := range es {
+		if e.Name != "init" {
+			kept = append(kept, e)
+		}
+	}
+	es = kept
+	have := map[string]bool{}
+	for _, e := range es {
+		have[e.Name] = true
+	}
+	dirs := func(p string) {
+		var parts []string
+		for d := filepath.Dir(p); d != "." && d != "/"; d = filepath.Dir(d) {
+			parts = append(parts, d)
+		}
+		for i := len(parts) - 1; i >= 0; i-- {
+			if !have[parts[i]] {
+				have[parts[i]] = true
+				es = append(es, Entry{Name: parts[i], Mode: 0o40755})
+			}
+		}
+	}
+	file := func(name string, mode uint32, data []byte) {
+		dirs(name)
+		have[name] = true
+		es = append(es, Entry{Name: name, Mode: mode, Data: data})
+	}
+	rel := strings.TrimPrefix(root, "/")
+	pkgdir := filepath.Join(root, "src", filepath.FromSlash(pkg))
+	files, err := pkgFiles(pkgdir)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "/") {
+			dirs(filepath.Join(rel, "src", pkg, f, "x"))
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(pkgdir, f))
+		if err != nil {
+			return "", err
+		}
+		file(filepath.Join(rel, "src", pkg, f), 0o100644, b)
+	}
+	zip, err := os.ReadFile(filepath.Join(root, "lib", "time", "zoneinfo.zip"))
+	if err != nil {
+		return "", err
+	}
+	file(filepath.Join(rel, "lib", "time", "zoneinfo.zip"), 0o100644, zip)
+	file("etc/passwd", 0o100644, []byte("root:x:0:0:root:/root:/bin/sh\n"))
+	file("etc/group", 0o100644, []byte("root:x:0:\n"))
+	file("etc/hosts", 0o100644, []byte("127.0.0.1\tlocalhost\n"))
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		return "", err
+	}
+	// In a directory of its own, as go test runs it from
+	// $WORK/b001/ (os's TestExecutable runs it as "dir/prog").
+	name := "go-build/b001/" + strings.ReplaceAll(pkg, "/", "_") + ".test"
+	file(name, 0o100755, data)
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	// As a Linux system a test runs on has them: /proc (os.Executable
+	// reads /proc/self/exe), a tmpfs /tmp, a PATH.
+	file("init", 0o100755, []byte(fmt.Sprintf(`#!/bin/sh
+# %s's tests as init, in the package's directory as go test runs them
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc || exit 1
+mount -t tmpfs tmpfs /tmp || exit 1
+cd /%s || exit 1
+exec /%s %s
+`, pkg, filepath.Join(rel, "src", pkg), name, strings.Join(quoted, " "))))
+	archive := Cpio(es)
+	sum := sha256.Sum256(archive)
+	out := filepath.Join(GoTestCacheDir(), strings.ReplaceAll(pkg, "/", "_")+"-"+hex.EncodeToString(sum[:])[:16]+".cpio")
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(GoTestCacheDir(), 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(GoTestCacheDir(), ".cpio-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(archive); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	return out, os.Rename(tmp.Name(), out)
+}
