@@ -153,9 +153,24 @@ func alloc_fd(files *Files_struct, start, end int, flags uint32) int {
 }
 
 // Get_unused_fd_flags reserves a descriptor for an open in progress
-// (Linux get_unused_fd_flags).
+// (Linux get_unused_fd_flags): below RLIMIT_NOFILE, or -EMFILE.
 func Get_unused_fd_flags(flags uint32) int {
-	return alloc_fd(current_files(), 0, uapi.NR_OPEN, flags)
+	return alloc_fd(current_files(), 0, rlimit_nofile(), flags)
+}
+
+// Rlimit is the current process's soft limit for a resource (Linux
+// rlimit(); the process layer above sets it, as Get_current_files). Nil
+// (the host tests): no limit but the table's.
+var Rlimit func(resource int) uint64
+
+// rlimit_nofile is the current process's RLIMIT_NOFILE, capped at the
+// table's NR_OPEN (Linux rlimit(RLIMIT_NOFILE), capped by nr_open).
+func rlimit_nofile() int {
+	n := uint64(uapi.NR_OPEN)
+	if Rlimit != nil {
+		n = min(n, Rlimit(uapi.RLIMIT_NOFILE))
+	}
+	return int(n)
 }
 
 // Put_unused_fd gives back a reserved descriptor (Linux put_unused_fd).
@@ -253,7 +268,7 @@ func Ksys_dup3(oldfd, newfd int, flags uint32) int {
 	if oldfd == newfd {
 		return -EINVAL
 	}
-	if newfd < 0 || newfd >= uapi.NR_OPEN {
+	if newfd < 0 || newfd >= rlimit_nofile() {
 		return -EBADF
 	}
 	files := current_files()
@@ -296,10 +311,10 @@ func Ksys_dup2(oldfd, newfd int) int {
 
 // f_dupfd is F_DUPFD: the lowest free descriptor >= from (Linux f_dupfd).
 func f_dupfd(from int, f *File, flags uint32) int {
-	if from < 0 || from >= uapi.NR_OPEN {
+	if from < 0 || from >= rlimit_nofile() {
 		return -EINVAL
 	}
-	fd := alloc_fd(current_files(), from, uapi.NR_OPEN, flags)
+	fd := alloc_fd(current_files(), from, rlimit_nofile(), flags)
 	if fd < 0 {
 		return fd
 	}

@@ -407,3 +407,124 @@ func do_faccessat_body(path *Path, mode int) int {
 	}
 	return 0
 }
+
+// The attribute-changing calls (Linux fs/open.c: do_fchmodat,
+// chmod_common, vfs_fchmod, do_fchownat, chown_common, vfs_fchown): each
+// resolves its file and hands an Iattr to Notify_change, as the
+// initramfs unpacker's init_chmod and init_chown do.
+
+// atLookupFlags turns an *at call's flags into lookup flags: only
+// AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH are allowed (-EINVAL for the
+// rest); a final symbolic link is followed unless AT_SYMLINK_NOFOLLOW.
+func atLookupFlags(flags int) (uint32, int) {
+	if flags&^(uapi.AT_SYMLINK_NOFOLLOW|uapi.AT_EMPTY_PATH) != 0 {
+		return 0, -EINVAL
+	}
+	if flags&uapi.AT_SYMLINK_NOFOLLOW != 0 {
+		return 0, 0
+	}
+	return LOOKUP_FOLLOW, 0
+}
+
+// atPath resolves dfd and name as an *at call does; an empty name with
+// AT_EMPTY_PATH is dfd's own file (Linux LOOKUP_EMPTY).
+func atPath(dfd int, name []byte, flags int, path *Path) int {
+	lf, err := atLookupFlags(flags)
+	if err != 0 {
+		return err
+	}
+	if len(name) == 0 && flags&uapi.AT_EMPTY_PATH != 0 {
+		f := Fget(dfd)
+		if f == nil {
+			return -EBADF
+		}
+		*path = f.F_path
+		Path_get(path)
+		Fput(f)
+		return 0
+	}
+	return User_path_at(dfd, name, lf, path)
+}
+
+// chmod_common sets path's permission bits (Linux chmod_common). A
+// symbolic link's mode cannot change: -EOPNOTSUPP (Linux 6.6's
+// notify_change, which fchmodat2's AT_SYMLINK_NOFOLLOW reaches).
+func chmod_common(path *Path, mode uint32) int {
+	if err := mnt_want_write(path.Mnt); err != 0 {
+		return err
+	}
+	if uapi.S_ISLNK(path.Dentry.D_inode.I_mode) {
+		return -EOPNOTSUPP
+	}
+	return Notify_change(path.Dentry, &Iattr{Ia_valid: ATTR_MODE | ATTR_CTIME, Ia_mode: mode & uapi.S_IALLUGO})
+}
+
+// Do_fchmodat is chmod(2), fchmodat(2) and fchmodat2(2) (Linux
+// do_fchmodat; fchmodat passes no flags).
+func Do_fchmodat(dfd int, name []byte, mode uint32, flags int) int {
+	var path Path
+	if err := atPath(dfd, name, flags, &path); err != 0 {
+		return err
+	}
+	err := chmod_common(&path, mode)
+	Path_put(&path)
+	return err
+}
+
+// Ksys_fchmod is fchmod(2) (Linux ksys_fchmod → vfs_fchmod).
+func Ksys_fchmod(fd int, mode uint32) int {
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	err := -EBADF
+	if f.F_mode&FMODE_PATH == 0 {
+		err = chmod_common(&f.F_path, mode)
+	}
+	Fput(f)
+	return err
+}
+
+// chown_common sets path's owner and group; -1 leaves either as it is
+// (Linux chown_common).
+func chown_common(path *Path, uid, gid uint32) int {
+	if err := mnt_want_write(path.Mnt); err != 0 {
+		return err
+	}
+	attr := Iattr{Ia_valid: ATTR_CTIME}
+	if uid != ^uint32(0) {
+		attr.Ia_valid |= ATTR_UID
+		attr.Ia_uid = uid
+	}
+	if gid != ^uint32(0) {
+		attr.Ia_valid |= ATTR_GID
+		attr.Ia_gid = gid
+	}
+	return Notify_change(path.Dentry, &attr)
+}
+
+// Do_fchownat is chown(2), lchown(2) and fchownat(2) (Linux
+// do_fchownat).
+func Do_fchownat(dfd int, name []byte, uid, gid uint32, flags int) int {
+	var path Path
+	if err := atPath(dfd, name, flags, &path); err != 0 {
+		return err
+	}
+	err := chown_common(&path, uid, gid)
+	Path_put(&path)
+	return err
+}
+
+// Ksys_fchown is fchown(2) (Linux ksys_fchown → vfs_fchown).
+func Ksys_fchown(fd int, uid, gid uint32) int {
+	f := Fget(fd)
+	if f == nil {
+		return -EBADF
+	}
+	err := -EBADF
+	if f.F_mode&FMODE_PATH == 0 {
+		err = chown_common(&f.F_path, uid, gid)
+	}
+	Fput(f)
+	return err
+}

@@ -352,6 +352,11 @@ func Get_unmapped_area(mm *MmStruct, length uint64) uint64 {
 // MAP_FIXED's munmap first). addr and length are page aligned. 0 or
 // -ENOMEM.
 func Mmap_region(mm *MmStruct, addr, length, flags uint64, file Vm_file, pgoff, file_end uint64) int {
+	// RLIMIT_AS, counting what a MAP_FIXED mapping replaces as freed
+	// (Linux mmap_region's may_expand_vm with count_vma_pages_range).
+	if !may_expand_vm(mm, length>>asm.PAGE_SHIFT-count_vma_pages_range(mm, addr, addr+length)) {
+		return -asm.ENOMEM
+	}
 	if r := Do_munmap(mm, addr, length); r != 0 {
 		return r
 	}
@@ -363,6 +368,30 @@ func Mmap_region(mm *MmStruct, addr, length, flags uint64, file Vm_file, pgoff, 
 	v.Vm_file, v.Vm_pgoff, v.Vm_file_end = file, pgoff, file_end
 	vma_link(mm, v)
 	return 0
+}
+
+// Rlimit_as is the current process's RLIMIT_AS in bytes (the process
+// layer above sets it: the limits live in the task, Linux
+// rlimit(RLIMIT_AS)); nil means no limit.
+var Rlimit_as func() uint64
+
+// may_expand_vm: the address space may grow by npages (Linux
+// may_expand_vm, for RLIMIT_AS).
+func may_expand_vm(mm *MmStruct, npages uint64) bool {
+	if Rlimit_as == nil {
+		return true
+	}
+	return (mm.Total_vm+npages)<<asm.PAGE_SHIFT <= Rlimit_as()
+}
+
+// count_vma_pages_range counts the mapped pages of [start, end) (Linux
+// count_vma_pages_range).
+func count_vma_pages_range(mm *MmStruct, start, end uint64) uint64 {
+	n := uint64(0)
+	for v := Find_vma(mm, start); v != nil && v.Vm_start < end; v = Next_vma(v) {
+		n += (min(v.Vm_end, end) - max(v.Vm_start, start)) >> asm.PAGE_SHIFT
+	}
+	return n
 }
 
 // X_install_special_mapping maps sm's pages at [addr, addr+length) with
@@ -600,6 +629,9 @@ func Brk(mm *MmStruct, brk uint64) uint64 {
 func do_brk_flags(mm *MmStruct, addr, length uint64) int {
 	if addr > mm.Start_brk {
 		if v := Find_vma(mm, addr-1); v != nil && v.Vm_end == addr && v.Vm_file == nil && v.Vm_flags&VM_ACCESS_FLAGS == VM_READ|VM_WRITE {
+			if !may_expand_vm(mm, length>>asm.PAGE_SHIFT) {
+				return -asm.ENOMEM
+			}
 			v.Vm_end += length
 			mm.Total_vm += length >> asm.PAGE_SHIFT
 			return 0

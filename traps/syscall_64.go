@@ -135,6 +135,21 @@ const (
 	X__NR_faccessat2 = 439
 )
 
+// File attributes and nodes (kernel/sys registers them; syscall_64.tbl).
+const (
+	X__NR_chmod     = 90
+	X__NR_fchmod    = 91
+	X__NR_chown     = 92
+	X__NR_fchown    = 93
+	X__NR_lchown    = 94
+	X__NR_mknod     = 133
+	X__NR_mknodat   = 259
+	X__NR_fchownat  = 260
+	X__NR_fchmodat  = 268
+	X__NR_utimensat = 280
+	X__NR_fchmodat2 = 452
+)
+
 // Sleeping and the system's own calls (kernel/sys registers them).
 const (
 	X__NR_nanosleep       = 35

@@ -69,15 +69,16 @@ func Map_segments(m *mm.MmStruct, f Elf_file, b *Elf_binary) int {
 	return 0
 }
 
-// Setup_arg_pages makes the stack's VMA: STACK_SIZE below STACK_TOP,
-// read-write, executable only if PT_GNU_STACK asks (Linux
-// setup_arg_pages, with the stack made whole instead of growing).
-func Setup_arg_pages(m *mm.MmStruct, b *Elf_binary) int {
+// Setup_arg_pages makes the stack's VMA: size bytes (the caller's
+// RLIMIT_STACK, page-aligned) below STACK_TOP, read-write, executable
+// only if PT_GNU_STACK asks (Linux setup_arg_pages, with the stack made
+// whole at its limit instead of growing down to it on faults).
+func Setup_arg_pages(m *mm.MmStruct, b *Elf_binary, size uint64) int {
 	flags := uint64(mm.VM_READ | mm.VM_WRITE | mm.VM_GROWSDOWN)
 	if b.Executable_stack {
 		flags |= mm.VM_EXEC
 	}
-	return mm.Mmap_region(m, mm.STACK_TOP-mm.STACK_SIZE, mm.STACK_SIZE, flags, nil, 0, 0)
+	return mm.Mmap_region(m, mm.STACK_TOP-size, size, flags, nil, 0, 0)
 }
 
 // STACK_IMAGE_ORDER: the strings and tables are built in 2^1 pages (8

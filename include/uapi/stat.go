@@ -140,6 +140,12 @@ func MKDEV(major, minor uint32) Dev_t { return Dev_t(major<<MINORBITS | minor) }
 func MAJOR(d Dev_t) uint32            { return uint32(d) >> MINORBITS }
 func MINOR(d Dev_t) uint32            { return uint32(d) & (1<<MINORBITS - 1) }
 
+// New_decode_dev is the kernel's dev_t for the user-space encoding
+// mknod passes (Linux new_decode_dev).
+func New_decode_dev(dev uint32) Dev_t {
+	return MKDEV(dev&0xfff00>>8, dev&0xff|dev>>12&0xfff00)
+}
+
 // New_encode_dev is dev_t as user space sees it (Linux new_encode_dev):
 // minor's low byte, major, then minor's high bits.
 func New_encode_dev(d Dev_t) uint64 {

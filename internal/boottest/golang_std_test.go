@@ -37,7 +37,7 @@ func TestGoStd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := q.Boot(t, q.Config{Initrd: initrd, Mem: "256M", Timeout: 10 * time.Minute})
+			r := q.Boot(t, q.Config{Initrd: initrd, Mem: "256M", Timeout: 15 * time.Minute})
 			var failed []string
 			pass := false
 			for _, l := range r.Lines() {

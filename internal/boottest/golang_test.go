@@ -205,7 +205,21 @@ func TestGoInit(t *testing.T) {
 		// exit_group kills every thread of the group: the child's
 		// threads share the pipe's write end, so the parent's read to
 		// EOF ends only when all of them are gone (before the fix it
-		// waited for ever: the boot timed out).
+		// waited for ever: the boot timed out). The mode then forks on
+		// one thread and waits on another (waitOtherThread): wait4 and
+		// waitid see every thread's children (before that fix: "wait:
+		// no child processes", and the mode failed).
+		// chmod, chown, utimensat (times given, UTIME_OMIT, NULL),
+		// mkfifo and fchmodat2, each read back by lstat in the mode
+		// (it exits 1 on the first wrong one: without the calls,
+		// -ENOSYS).
+		{"attrs", `^goinit: attrs: fchmodat2 on a symlink is EOPNOTSUPP: true \(operation not supported\)$`},
+		// The limits are the process's (set on one thread, read on
+		// another), inherited across fork and exec, and enforced:
+		// RLIMIT_NOFILE (EMFILE, dup2's EBADF, F_DUPFD's EINVAL),
+		// RLIMIT_STACK (the child's stack VMA), RLIMIT_AS (mmap's
+		// ENOMEM).
+		{"rlimits", `^goinit: rlimits-child: RLIMIT_AS at the size \+ 8 MiB: 64 MiB mmap is ENOMEM, 1 MiB is not: true `},
 		{"exec", `^goinit: exec: /init exec-child wrote "exec-child: pid \d+, 4 threads locked\\n" and exited with status 7 `},
 	}
 	for _, m := range modes {

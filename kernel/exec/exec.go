@@ -20,6 +20,7 @@ import (
 	"gokern/arch/amd64/entry/vdso"
 	"gokern/fs"
 	"gokern/fs/binfmt_elf"
+	"gokern/include/uapi"
 	"gokern/kernel/sched"
 	"gokern/kernel/signal"
 	"gokern/mm"
@@ -90,7 +91,7 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 		mm.Exit_mmap(m)
 		return r
 	}
-	if r := binfmt_elf.Setup_arg_pages(m, b); r != 0 {
+	if r := binfmt_elf.Setup_arg_pages(m, b, stack_size()); r != 0 {
 		mm.Exit_mmap(m)
 		return r
 	}
@@ -232,4 +233,24 @@ func Register_syscalls() {
 	for _, s := range syscalls_32 {
 		traps.Ia32_sys_call_table[s.nr] = s.fn
 	}
+}
+
+// STACK_RLIMIT_MIN and STACK_RLIMIT_MAX bound the stack a new program
+// gets from RLIMIT_STACK: at least 128 KiB (Linux's stack_expand, what
+// setup_arg_pages always maps), at most 128 MiB, which fits between
+// STACK_TOP and the mmap area's fixed base (Linux would move mmap_base
+// down for a larger limit, and use the legacy layout for an unlimited
+// one).
+const (
+	STACK_RLIMIT_MIN = 128 << 10
+	STACK_RLIMIT_MAX = 128 << 20
+)
+
+// stack_size is the caller's RLIMIT_STACK, page-aligned and clamped to
+// [STACK_RLIMIT_MIN, STACK_RLIMIT_MAX] (8 MiB by default, as Linux's
+// _STK_LIM).
+func stack_size() uint64 {
+	s := sched.Rlimit(uapi.RLIMIT_STACK)
+	s = min(max(s, STACK_RLIMIT_MIN), STACK_RLIMIT_MAX)
+	return s &^ (asm.PAGE_SIZE - 1)
 }

@@ -6,6 +6,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/drivers/debugexit"
 	"gokern/fs"
+	"gokern/include/uapi"
 	"gokern/kernel/sched"
 	"gokern/kernel/signal"
 	"gokern/mm"
@@ -191,4 +192,9 @@ func proc_hooks_init() {
 	sched.Copy_hooks.Copy_sighand = signal.Copy_sighand
 	sched.Init_exit_hook = init_exit
 	sched.Notify_parent_hook = signal.Do_notify_parent
+	mm.Rlimit_as = rlimit_as
+	fs.Rlimit = sched.Rlimit
 }
+
+// rlimit_as is the current process's RLIMIT_AS, for mm's may_expand_vm.
+func rlimit_as() uint64 { return sched.Rlimit(uapi.RLIMIT_AS) }

@@ -122,7 +122,7 @@ func notify_parent(t *Task_struct, sig int) bool {
 	if h := Notify_parent_hook; h != nil {
 		autoreap = h(t, sig)
 	}
-	Wake_up_interruptible(&t.Parent.Wait_chldexit)
+	Wake_up_interruptible(wait_chldexit(t.Parent))
 	return autoreap
 }
 
@@ -254,28 +254,30 @@ func release_zombie(p *Task_struct) {
 // control; gokern stops no task yet.
 func Do_wait(wo *Wait_opts) int {
 	c := Get_current()
+	wq := wait_chldexit(c)
 	var wait Wait_queue_entry
 	ret := 0
 	for {
-		Prepare_to_wait(&c.Wait_chldexit, &wait, TASK_INTERRUPTIBLE)
+		Prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE)
+		// The children of every thread of the group, unless
+		// __WNOTHREAD (Linux do_wait → do_wait_thread for each
+		// thread): a Go program forks on one M and waits on another.
 		found, zombie := false, (*Task_struct)(nil)
 		flags := asm.Arch_local_irq_save()
-		for l := c.Children.Next; l != nil && l != &c.Children; l = l.Next {
-			p := tasklist_entry(l, siblingOffset)
-			if !eligible_child(wo, p) {
-				continue
-			}
-			found = true
-			if p.Exit_state == EXIT_ZOMBIE && wo.Flags&uapi.WEXITED != 0 && !delay_group_leader(p) {
-				zombie = p
-				break
-			}
+		found, zombie = wait_scan_children(wo, c)
+		if zombie == nil && wo.Flags&uapi.X__WNOTHREAD == 0 {
+			For_each_thread(c, func(u *Task_struct) bool {
+				f, z := wait_scan_children(wo, u)
+				found = found || f
+				zombie = z
+				return z == nil
+			})
 		}
 		asm.Arch_local_irq_restore(flags)
 		switch {
 		case zombie != nil:
-			Finish_wait(&c.Wait_chldexit, &wait)
-			wait_task_zombie(wo, c, zombie)
+			Finish_wait(wq, &wait)
+			wait_task_zombie(wo, zombie.Parent, zombie)
 			return int(wo.Ret_pid)
 		case !found:
 			ret = -uapi.ECHILD
@@ -289,8 +291,37 @@ func Do_wait(wo *Wait_opts) int {
 		}
 		break
 	}
-	Finish_wait(&c.Wait_chldexit, &wait)
+	Finish_wait(wq, &wait)
 	return ret
+}
+
+// wait_scan_children looks through t's children for what wo asks
+// (Linux do_wait_thread): whether any matches, and a zombie to collect.
+// Interrupts are off.
+func wait_scan_children(wo *Wait_opts, t *Task_struct) (bool, *Task_struct) {
+	found := false
+	for l := t.Children.Next; l != nil && l != &t.Children; l = l.Next {
+		p := tasklist_entry(l, siblingOffset)
+		if !eligible_child(wo, p) {
+			continue
+		}
+		found = true
+		if p.Exit_state == EXIT_ZOMBIE && wo.Flags&uapi.WEXITED != 0 && !delay_group_leader(p) {
+			return true, p
+		}
+	}
+	return found, nil
+}
+
+// wait_chldexit is the queue a process's wait4 and waitid sleep on and
+// its children's exits wake, whichever thread forked them: Linux keeps
+// it in the signal_struct the threads share, gokern in the group
+// leader's task, which outlives the other threads.
+func wait_chldexit(t *Task_struct) *Wait_queue_head {
+	if l := t.Group_leader; l != nil {
+		return &l.Wait_chldexit
+	}
+	return &t.Wait_chldexit
 }
 
 // Kernel_wait4 is wait4(upid, stat_addr, options, ru) (Linux

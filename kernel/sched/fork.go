@@ -357,7 +357,7 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	}
 	t.State = TASK_NEW
 	t.Comm = cur.Comm
-	t.Rlim = cur.Rlim
+	t.Rlim = rlim_owner(cur).Rlim
 	if args.Name != "" {
 		Set_task_comm(t, args.Name)
 	}

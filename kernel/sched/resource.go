@@ -13,11 +13,16 @@ import (
 // package reads RLIMIT_NOFILE at start-up and raises the soft limit to
 // the hard one (docs/go-on-gokern.md).
 //
-// gokern stores and reports the limits with Linux's checks; what enforces
-// them is what gokern already has: the descriptor table stops at NR_OPEN
-// (RLIMIT_NOFILE's hard limit, which cannot be raised past it, as Linux's
-// nr_open), the stack VMA is RLIMIT_STACK's 8 MiB, and fork stops at
-// threads-max. The other limits are recorded only.
+// The limits are the process's, shared by its threads and inherited on
+// fork and kept across execve (copy_process copies them). Enforced where
+// Linux enforces them: RLIMIT_NOFILE bounds the descriptors a process
+// may open (fs alloc_fd, dup2/dup3, F_DUPFD; never past NR_OPEN, the
+// hard limit's ceiling, as Linux's nr_open); RLIMIT_STACK sizes the stack
+// a new program gets (kernel/exec, up to STACK_RLIMIT_MAX); RLIMIT_AS
+// bounds the address space mmap may grow to. RLIMIT_NPROC is not
+// enforced: Linux exempts root (INIT_USER) from it in copy_process, and
+// every gokern process is root; fork stops at threads-max. The other
+// limits are recorded only.
 
 // MLOCK_LIMIT: RLIMIT_MEMLOCK's default (Linux 8 MiB since 5.16).
 const MLOCK_LIMIT = 8 << 20
@@ -39,6 +44,25 @@ func init_rlimits(t *Task_struct) {
 	// RLIMIT_NPROC and RLIMIT_SIGPENDING: Set_max_threads.
 }
 
+// rlim_owner is the task whose Rlim are t's process's limits: Linux
+// keeps them in the signal_struct the threads share, gokern in the
+// group leader's task (which outlives the other threads), so a
+// setrlimit from any thread holds for all of them.
+func rlim_owner(t *Task_struct) *Task_struct {
+	if l := t.Group_leader; l != nil {
+		return l
+	}
+	return t
+}
+
+// Task_rlimit is t's soft limit for resource (Linux task_rlimit).
+func Task_rlimit(t *Task_struct, resource int) uint64 {
+	return rlim_owner(t).Rlim[resource].Rlim_cur
+}
+
+// Rlimit is the current process's soft limit (Linux rlimit).
+func Rlimit(resource int) uint64 { return Task_rlimit(Get_current(), resource) }
+
 // Do_prlimit reads and/or sets t's limit resource (Linux do_prlimit):
 // -EINVAL for an unknown resource or cur above max, -EPERM for
 // RLIMIT_NOFILE past NR_OPEN (everyone is root in gokern, so raising a
@@ -55,11 +79,12 @@ func Do_prlimit(t *Task_struct, resource int, new, old *uapi.Rlimit64) int {
 			return -uapi.EPERM
 		}
 	}
+	o := rlim_owner(t)
 	if old != nil {
-		*old = t.Rlim[resource]
+		*old = o.Rlim[resource]
 	}
 	if new != nil {
-		t.Rlim[resource] = *new
+		o.Rlim[resource] = *new
 	}
 	return 0
 }

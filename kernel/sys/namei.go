@@ -72,3 +72,19 @@ func sys_symlinkat(r *asm.PtRegs) int64 {
 	nd := int2(r)
 	return with_names(uintptr(a1(r)), uintptr(a3(r)), func(t, n []byte) int { return fs.Do_symlinkat(t, nd, n) })
 }
+
+// sys_mknod and sys_mknodat: mknod(pathname, mode, dev) and
+// mknodat(dfd, pathname, mode, dev), a FIFO (mkfifo), device node,
+// socket or regular file (Linux do_mknodat), dev in new_encode_dev's
+// encoding.
+func sys_mknod(r *asm.PtRegs) int64 {
+	return mknodat(uapi.AT_FDCWD, uintptr(a1(r)), uint32(a2(r)), uint32(a3(r)))
+}
+
+func sys_mknodat(r *asm.PtRegs) int64 {
+	return mknodat(int1(r), uintptr(a2(r)), uint32(a3(r)), uint32(a4(r)))
+}
+
+func mknodat(dfd int, filename uintptr, mode, dev uint32) int64 {
+	return with_name(filename, func(n []byte) int { return fs.Do_mknodat(dfd, n, mode, uapi.New_decode_dev(dev)) })
+}

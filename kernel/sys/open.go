@@ -73,3 +73,53 @@ func faccessat(dfd int, filename uintptr, mode, flags int) int64 {
 	Putname(p)
 	return int64(ret)
 }
+
+// chmod, fchmod, fchmodat, fchmodat2, chown, fchown, lchown, fchownat
+// (Linux fs/open.c). fchmodat has no flags argument; fchmodat2 (Linux
+// 6.6) has, for AT_SYMLINK_NOFOLLOW, which the Go runtime's os.Root
+// passes; a name may be empty only with AT_EMPTY_PATH.
+func sys_chmod(r *asm.PtRegs) int64 { return fchmodat(uapi.AT_FDCWD, uintptr(a1(r)), uint32(a2(r)), 0) }
+
+func sys_fchmod(r *asm.PtRegs) int64 { return int64(fs.Ksys_fchmod(int1(r), uint32(a2(r)))) }
+
+func sys_fchmodat(r *asm.PtRegs) int64 { return fchmodat(int1(r), uintptr(a2(r)), uint32(a3(r)), 0) }
+
+func sys_fchmodat2(r *asm.PtRegs) int64 {
+	return fchmodat(int1(r), uintptr(a2(r)), uint32(a3(r)), int4(r))
+}
+
+func fchmodat(dfd int, filename uintptr, mode uint32, flags int) int64 {
+	name, p, err := getname_flags(filename, flags&uapi.AT_EMPTY_PATH != 0)
+	if err != 0 {
+		return int64(err)
+	}
+	ret := fs.Do_fchmodat(dfd, name, mode, flags)
+	Putname(p)
+	return int64(ret)
+}
+
+func sys_chown(r *asm.PtRegs) int64 {
+	return fchownat(uapi.AT_FDCWD, uintptr(a1(r)), uint32(a2(r)), uint32(a3(r)), 0)
+}
+
+func sys_lchown(r *asm.PtRegs) int64 {
+	return fchownat(uapi.AT_FDCWD, uintptr(a1(r)), uint32(a2(r)), uint32(a3(r)), uapi.AT_SYMLINK_NOFOLLOW)
+}
+
+func sys_fchown(r *asm.PtRegs) int64 {
+	return int64(fs.Ksys_fchown(int1(r), uint32(a2(r)), uint32(a3(r))))
+}
+
+func sys_fchownat(r *asm.PtRegs) int64 {
+	return fchownat(int1(r), uintptr(a2(r)), uint32(a3(r)), uint32(a4(r)), int(int32(a5(r))))
+}
+
+func fchownat(dfd int, filename uintptr, uid, gid uint32, flags int) int64 {
+	name, p, err := getname_flags(filename, flags&uapi.AT_EMPTY_PATH != 0)
+	if err != 0 {
+		return int64(err)
+	}
+	ret := fs.Do_fchownat(dfd, name, uid, gid, flags)
+	Putname(p)
+	return int64(ret)
+}

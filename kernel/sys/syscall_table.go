@@ -69,6 +69,17 @@ var x86_64 = [...]syscall_entry{
 	{traps.X__NR_syslog, sys_syslog},
 	{traps.X__NR_clock_nanosleep, sys_clock_nanosleep},
 	{traps.X__NR_getrandom, sys_getrandom},
+	{traps.X__NR_chmod, sys_chmod},
+	{traps.X__NR_fchmod, sys_fchmod},
+	{traps.X__NR_chown, sys_chown},
+	{traps.X__NR_fchown, sys_fchown},
+	{traps.X__NR_lchown, sys_lchown},
+	{traps.X__NR_mknod, sys_mknod},
+	{traps.X__NR_mknodat, sys_mknodat},
+	{traps.X__NR_fchownat, sys_fchownat},
+	{traps.X__NR_fchmodat, sys_fchmodat},
+	{traps.X__NR_utimensat, sys_utimensat},
+	{traps.X__NR_fchmodat2, sys_fchmodat2},
 }
 
 // ia32_same: i386 calls whose arguments are integers, or pointers to

@@ -22,6 +22,11 @@
 //	exec        os/exec runs /init again as a multi-threaded child that
 //	            writes on a pipe and exits: the read to EOF ends only
 //	            when exit_group has ended every thread of the child
+//	attrs       os.Chmod, os.Chown, os.Chtimes (utimensat), syscall.Mkfifo
+//	            and os.Root.Chmod (fchmodat2), checked by Stat
+//	rlimits     the process's limits: shared by its threads, inherited
+//	            across fork and exec, RLIMIT_NOFILE, RLIMIT_STACK and
+//	            RLIMIT_AS enforced
 //	panic, nil, deadlock   the Go runtime's own fatal paths
 //	bench       the figures: channel ping-pong, time.Sleep(1ms), GC pause
 //
@@ -32,6 +37,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -41,11 +47,15 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "exec-child" {
 		execChild()
+	}
+	if len(os.Args) > 1 && os.Args[1] == "rlimits-child" {
+		os.Exit(rlimitsChild())
 	}
 	start := time.Now()
 	mode := initMode()
@@ -79,6 +89,10 @@ func main() {
 		ok = preempt()
 	case "exec":
 		ok = execMode()
+	case "attrs":
+		ok = attrs()
+	case "rlimits":
+		ok = rlimits()
 	case "bench":
 		ok = bench()
 	default:
@@ -374,7 +388,53 @@ func execMode() bool {
 	}
 	fmt.Printf("goinit: exec: %s exec-child wrote %q and exited with status %d (%v) after %v\n",
 		exe, out, code, err, time.Since(t0).Round(time.Millisecond))
-	return code == 7 && strings.HasPrefix(string(out), "exec-child: pid ") && strings.Contains(string(out), " threads locked")
+	ok := code == 7 && strings.HasPrefix(string(out), "exec-child: pid ") && strings.Contains(string(out), " threads locked")
+	return waitOtherThread(exe) && ok
+}
+
+// waitOtherThread: one thread forks a child and another waits for it,
+// as a Go program's goroutines do when they move between Ms. wait4 and
+// waitid look at the children of every thread of the process and sleep
+// where any child's exit wakes them (Linux do_wait; gokern once looked
+// only at the waiting thread's own children: "wait: no child
+// processes").
+func waitOtherThread(exe string) bool {
+	cmd := exec.Command(exe, "exec-child")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, io.Discard, os.Stderr
+	started, done := make(chan int, 1), make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // kept: this thread stays the child's parent
+		if err := cmd.Start(); err != nil {
+			fmt.Printf("goinit: exec: start: %v\n", err)
+			started <- 0
+			return
+		}
+		started <- syscall.Gettid()
+		<-done
+	}()
+	forker := <-started
+	if forker == 0 {
+		return false
+	}
+	type result struct {
+		tid  int
+		err  error
+		code int
+	}
+	res := make(chan result)
+	go func() {
+		runtime.LockOSThread() // another thread: the forker's is locked
+		err := cmd.Wait()
+		code := -1
+		if cmd.ProcessState != nil {
+			code = cmd.ProcessState.ExitCode()
+		}
+		res <- result{syscall.Gettid(), err, code}
+	}()
+	r := <-res
+	close(done)
+	fmt.Printf("goinit: exec: forked on thread %d, waited on thread %d: status %d (%v)\n", forker, r.tid, r.code, r.err)
+	return r.tid != forker && r.code == 7
 }
 
 // execChild is the child of execMode: four goroutines each locked to a
@@ -394,4 +454,178 @@ func execChild() {
 	ready.Wait()
 	fmt.Printf("exec-child: pid %d, 4 threads locked\n", os.Getpid())
 	os.Exit(7)
+}
+
+// attrs: the attribute calls the os package makes, each checked by
+// reading the inode back with stat — chmod, chown (-1 keeps the group),
+// utimensat with two times, with UTIME_OMIT for one, and with NULL
+// (now), mknodat of a FIFO, and os.Root.Chmod, which is fchmodat2 with
+// AT_SYMLINK_NOFOLLOW and must refuse a symbolic link.
+func attrs() bool {
+	dir, err := os.MkdirTemp("", "attrs")
+	if err != nil {
+		fmt.Printf("goinit: attrs: %v\n", err)
+		return false
+	}
+	name := dir + "/f"
+	ok := true
+	check := func(what string, good bool, got any) {
+		fmt.Printf("goinit: attrs: %s: %v (%v)\n", what, good, got)
+		ok = ok && good
+	}
+	st := func(p string) *syscall.Stat_t {
+		var s syscall.Stat_t
+		if err := syscall.Lstat(p, &s); err != nil {
+			fmt.Printf("goinit: attrs: lstat %s: %v\n", p, err)
+			return &syscall.Stat_t{}
+		}
+		return &s
+	}
+	err = os.WriteFile(name, []byte("x"), 0o644)
+	check("create", err == nil, err)
+	err = syscall.Chmod(name, 0o4751)
+	check("chmod 04751", err == nil && st(name).Mode&0o7777 == 0o4751, fmt.Sprintf("%v mode %o", err, st(name).Mode&0o7777))
+	err = os.Chown(name, 1000, -1)
+	s := st(name)
+	check("chown 1000 -1", err == nil && s.Uid == 1000 && s.Gid == 0, fmt.Sprintf("%v uid %d gid %d", err, s.Uid, s.Gid))
+	at, mt := time.Unix(1000000000, 123456789), time.Unix(2000000000, 987654321)
+	err = os.Chtimes(name, at, mt)
+	s = st(name)
+	check("utimensat", err == nil && s.Atim.Sec == 1000000000 && s.Atim.Nsec == 123456789 && s.Mtim.Sec == 2000000000 && s.Mtim.Nsec == 987654321,
+		fmt.Sprintf("%v atime %d.%09d mtime %d.%09d", err, s.Atim.Sec, s.Atim.Nsec, s.Mtim.Sec, s.Mtim.Nsec))
+	err = os.Chtimes(name, time.Time{}, time.Unix(3, 0)) // zero Time: UTIME_OMIT
+	s = st(name)
+	check("utimensat UTIME_OMIT atime", err == nil && s.Atim.Sec == 1000000000 && s.Mtim.Sec == 3, fmt.Sprintf("%v atime %d mtime %d", err, s.Atim.Sec, s.Mtim.Sec))
+	err = utimensatNow(name)
+	check("utimensat NULL (now)", err == nil && st(name).Mtim.Sec != 3, fmt.Sprintf("%v mtime %d", err, st(name).Mtim.Sec))
+	fifo := dir + "/fifo"
+	err = syscall.Mkfifo(fifo, 0o600)
+	check("mkfifo", err == nil && st(fifo).Mode&syscall.S_IFMT == syscall.S_IFIFO, fmt.Sprintf("%v mode %o", err, st(fifo).Mode))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		check("OpenRoot", false, err)
+		return false
+	}
+	defer root.Close()
+	err = root.Chmod("f", 0o600)
+	check("Root.Chmod (fchmodat2)", err == nil && st(name).Mode&0o7777 == 0o600, fmt.Sprintf("%v mode %o", err, st(name).Mode&0o7777))
+	os.Symlink("f", dir+"/link")
+	err = syscall.Fchmodat(int(rootFd(root)), "link", 0o644, 0x100) // AT_SYMLINK_NOFOLLOW
+	check("fchmodat2 on a symlink is EOPNOTSUPP", err == syscall.EOPNOTSUPP, err)
+	return ok
+}
+
+// rootFd opens the root's directory again for a raw *at call.
+func rootFd(r *os.Root) uintptr {
+	f, err := r.Open(".")
+	if err != nil {
+		return ^uintptr(0)
+	}
+	return f.Fd()
+}
+
+// utimensatNow is utimensat(AT_FDCWD, name, NULL, 0): both times now
+// (the syscall package always passes two times).
+func utimensatNow(name string) error {
+	p, err := syscall.BytePtrFromString(name)
+	if err != nil {
+		return err
+	}
+	const atFdcwd = -100
+	if _, _, e := syscall.Syscall6(syscall.SYS_UTIMENSAT, uintptr(atFdcwd&(1<<64-1)), uintptr(unsafe.Pointer(p)), 0, 0, 0, 0); e != 0 {
+		return e
+	}
+	return nil
+}
+
+// rlimits: the resource limits are the process's. RLIMIT_NOFILE set
+// to 16 from another thread holds for main's (the threads share them);
+// opens stop at 16 descriptors (-EMFILE), dup2 to 16 is -EBADF and
+// F_DUPFD from 16 -EINVAL; a child started by os/exec inherits the
+// limit, and RLIMIT_STACK 1 MiB gives it a 1 MiB stack, where RLIMIT_AS
+// then stops an mmap that would pass it.
+func rlimits() bool {
+	done := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		done <- syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 16, Max: 16})
+	}()
+	ok := true
+	check := func(what string, good bool, got any) {
+		fmt.Printf("goinit: rlimits: %s: %v (%v)\n", what, good, got)
+		ok = ok && good
+	}
+	err := <-done
+	var rl syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+	check("RLIMIT_NOFILE set on another thread, read on main's", err == nil && rl.Cur == 16 && rl.Max == 16, fmt.Sprintf("%v %d/%d", err, rl.Cur, rl.Max))
+	maxfd, n := -1, 0
+	var eno error
+	for i := 0; i < 100; i++ {
+		fd, err := syscall.Open("/init", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			eno = err
+			break
+		}
+		n++
+		maxfd = max(maxfd, fd)
+	}
+	check("opens stop below 16 with EMFILE", eno == syscall.EMFILE && maxfd == 15, fmt.Sprintf("%d opened, highest fd %d, then %v", n, maxfd, eno))
+	err = syscall.Dup2(0, 16)
+	check("dup2(0, 16) is EBADF", err == syscall.EBADF, err)
+	_, _, e := syscall.Syscall(syscall.SYS_FCNTL, 0, syscall.F_DUPFD, 16)
+	check("fcntl(0, F_DUPFD, 16) is EINVAL", e == syscall.EINVAL, e)
+	for fd := 3; fd <= maxfd; fd++ {
+		if fd > 4 { // keep the runtime's epoll and eventfd (3, 4)
+			syscall.Close(fd)
+		}
+	}
+	err = syscall.Setrlimit(syscall.RLIMIT_STACK, &syscall.Rlimit{Cur: 1 << 20, Max: 1<<64 - 1})
+	check("setrlimit(RLIMIT_STACK, 1 MiB)", err == nil, err)
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "rlimits-child")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err = cmd.Run()
+	check("the child's checks", err == nil, err)
+	return ok
+}
+
+// rlimitsChild runs in the child of rlimits: its limits came from the
+// parent, its stack VMA is RLIMIT_STACK's size, and an RLIMIT_AS just
+// above its address space's size refuses a larger mmap. It exits 0 if
+// all held.
+func rlimitsChild() int {
+	var rl syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+	bad := 0
+	say := func(what string, good bool, got any) {
+		fmt.Printf("goinit: rlimits-child: %s: %v (%v)\n", what, good, got)
+		if !good {
+			bad = 1
+		}
+	}
+	say("RLIMIT_NOFILE inherited", rl.Cur == 16 && rl.Max == 16, fmt.Sprintf("%d/%d", rl.Cur, rl.Max))
+	maps, _ := os.ReadFile("/proc/self/maps")
+	var stack, total uint64
+	for _, l := range strings.Split(string(maps), "\n") {
+		var lo, hi uint64
+		if _, err := fmt.Sscanf(l, "%x-%x", &lo, &hi); err != nil {
+			continue
+		}
+		total += hi - lo
+		if strings.HasSuffix(l, "[stack]") {
+			stack = hi - lo
+		}
+	}
+	say("the stack VMA is RLIMIT_STACK's 1 MiB", stack == 1<<20, fmt.Sprintf("%d bytes", stack))
+	err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: total + 8<<20, Max: 1<<64 - 1})
+	_, err1 := syscall.Mmap(-1, 0, 64<<20, syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	b, err2 := syscall.Mmap(-1, 0, 1<<20, syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err2 == nil {
+		syscall.Munmap(b)
+	}
+	say("RLIMIT_AS at the size + 8 MiB: 64 MiB mmap is ENOMEM, 1 MiB is not", err == nil && err1 == syscall.ENOMEM && err2 == nil,
+		fmt.Sprintf("setrlimit %v, 64 MiB %v, 1 MiB %v, address space %d MiB", err, err1, err2, total>>20))
+	return bad
 }

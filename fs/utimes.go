@@ -1,0 +1,82 @@
+package fs
+
+import "gokern/include/uapi"
+
+// utimensat (Linux fs/utimes.c: do_utimes, vfs_utimes): a file's access
+// and modification times set to given values, to now, or left alone.
+
+// UTIME_NOW and UTIME_OMIT are utimensat's special tv_nsec values.
+const (
+	UTIME_NOW  = (1 << 30) - 1
+	UTIME_OMIT = (1 << 30) - 2
+)
+
+// utimes_attr fills attr from utimensat's two times (nil: both now),
+// validating them (Linux do_utimes' nsec_valid and vfs_utimes): it
+// reports whether there is anything to change.
+func utimes_attr(times *[2]uapi.X__kernel_timespec, attr *Iattr) (bool, int) {
+	attr.Ia_valid = ATTR_CTIME | ATTR_ATIME | ATTR_MTIME
+	if times == nil {
+		return true, 0
+	}
+	for i := range times {
+		if n := times[i].Tv_nsec; n != UTIME_NOW && n != UTIME_OMIT && (n < 0 || n > 999999999) {
+			return false, -EINVAL
+		}
+	}
+	if times[0].Tv_nsec == UTIME_OMIT && times[1].Tv_nsec == UTIME_OMIT {
+		return false, 0
+	}
+	switch times[0].Tv_nsec {
+	case UTIME_OMIT:
+		attr.Ia_valid &^= ATTR_ATIME
+	case UTIME_NOW:
+	default:
+		attr.Ia_valid |= ATTR_ATIME_SET
+		attr.Ia_atime = Timespec64{Tv_sec: times[0].Tv_sec, Tv_nsec: times[0].Tv_nsec}
+	}
+	switch times[1].Tv_nsec {
+	case UTIME_OMIT:
+		attr.Ia_valid &^= ATTR_MTIME
+	case UTIME_NOW:
+	default:
+		attr.Ia_valid |= ATTR_MTIME_SET
+		attr.Ia_mtime = Timespec64{Tv_sec: times[1].Tv_sec, Tv_nsec: times[1].Tv_nsec}
+	}
+	return true, 0
+}
+
+// Do_utimes is utimensat(2) (Linux do_utimes): the file named by dfd
+// and name, or with no name dfd's own file (futimens), gets the times
+// given, UTIME_NOW's now, or keeps a UTIME_OMIT one.
+func Do_utimes(dfd int, name []byte, noname bool, times *[2]uapi.X__kernel_timespec, flags int) int {
+	var attr Iattr
+	change, err := utimes_attr(times, &attr)
+	if err != 0 || !change {
+		if err == 0 {
+			_, err = atLookupFlags(flags)
+		}
+		return err
+	}
+	var path Path
+	if noname {
+		if flags&^uapi.AT_SYMLINK_NOFOLLOW != 0 {
+			return -EINVAL
+		}
+		f := Fget(dfd)
+		if f == nil {
+			return -EBADF
+		}
+		path = f.F_path
+		Path_get(&path)
+		Fput(f)
+	} else if err := atPath(dfd, name, flags, &path); err != 0 {
+		return err
+	}
+	err = mnt_want_write(path.Mnt)
+	if err == 0 {
+		err = Notify_change(path.Dentry, &attr)
+	}
+	Path_put(&path)
+	return err
+}
