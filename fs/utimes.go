@@ -27,23 +27,22 @@ func utimes_attr(times *[2]uapi.X__kernel_timespec, attr *Iattr) (bool, int) {
 	if times[0].Tv_nsec == UTIME_OMIT && times[1].Tv_nsec == UTIME_OMIT {
 		return false, 0
 	}
-	switch times[0].Tv_nsec {
-	case UTIME_OMIT:
-		attr.Ia_valid &^= ATTR_ATIME
-	case UTIME_NOW:
-	default:
-		attr.Ia_valid |= ATTR_ATIME_SET
-		attr.Ia_atime = Timespec64{Tv_sec: times[0].Tv_sec, Tv_nsec: times[0].Tv_nsec}
-	}
-	switch times[1].Tv_nsec {
-	case UTIME_OMIT:
-		attr.Ia_valid &^= ATTR_MTIME
-	case UTIME_NOW:
-	default:
-		attr.Ia_valid |= ATTR_MTIME_SET
-		attr.Ia_mtime = Timespec64{Tv_sec: times[1].Tv_sec, Tv_nsec: times[1].Tv_nsec}
-	}
+	utime_field(&times[0], attr, ATTR_ATIME, ATTR_ATIME_SET, &attr.Ia_atime)
+	utime_field(&times[1], attr, ATTR_MTIME, ATTR_MTIME_SET, &attr.Ia_mtime)
 	return true, 0
+}
+
+// utime_field applies one of the two times to attr: UTIME_OMIT drops
+// the field, UTIME_NOW leaves it to be "now", a value is set as given.
+func utime_field(t *uapi.X__kernel_timespec, attr *Iattr, field, set uint32, dst *Timespec64) {
+	switch t.Tv_nsec {
+	case UTIME_OMIT:
+		attr.Ia_valid &^= field
+	case UTIME_NOW:
+	default:
+		attr.Ia_valid |= set
+		*dst = Timespec64{Tv_sec: t.Tv_sec, Tv_nsec: t.Tv_nsec}
+	}
 }
 
 // Do_utimes is utimensat(2) (Linux do_utimes): the file named by dfd

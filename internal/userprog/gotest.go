@@ -162,25 +162,36 @@ func GoTestBinary(pkg string) (string, error) {
 		}
 		fmt.Fprintf(h, "%s %d %d\n", f, st.Size(), st.ModTime().UnixNano())
 	}
-	out := filepath.Join(GoTestCacheDir(), strings.ReplaceAll(pkg, "/", "_")+"-"+hex.EncodeToString(h.Sum(nil))[:16]+".test")
+	return cached(strings.ReplaceAll(pkg, "/", "_")+"-"+hex.EncodeToString(h.Sum(nil))[:16]+".test", func(tmp string) error {
+		cmd := exec.Command("go", "test", "-c", "-o", tmp, pkg)
+		cmd.Env = GoEnv()
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go test -c %s: %v\n%s", pkg, err, b)
+		}
+		return nil
+	})
+}
+
+// cached returns the cache's file name, making it first with build (given
+// a temporary name in the same directory) if it is not there. The file
+// is renamed into place whole: parallel tests asking for the same one
+// never see half of it.
+func cached(name string, build func(tmp string) error) (string, error) {
+	out := filepath.Join(GoTestCacheDir(), name)
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
 	if err := os.MkdirAll(GoTestCacheDir(), 0o755); err != nil {
 		return "", err
 	}
-	// Built under a temporary name and renamed: parallel tests asking
-	// for the same package never see half a binary.
-	tmp, err := os.CreateTemp(GoTestCacheDir(), ".build-*")
+	tmp, err := os.CreateTemp(GoTestCacheDir(), ".tmp-*")
 	if err != nil {
 		return "", err
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	cmd := exec.Command("go", "test", "-c", "-o", tmp.Name(), pkg)
-	cmd.Env = GoEnv()
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go test -c %s: %v\n%s", pkg, err, b)
+	if err := build(tmp.Name()); err != nil {
+		return "", err
 	}
 	return out, os.Rename(tmp.Name(), out)
 }
@@ -278,24 +289,7 @@ exec /%s %s
 `, pkg, filepath.Join(rel, "src", pkg), name, strings.Join(quoted, " "))))
 	archive := Cpio(es)
 	sum := sha256.Sum256(archive)
-	out := filepath.Join(GoTestCacheDir(), strings.ReplaceAll(pkg, "/", "_")+"-"+hex.EncodeToString(sum[:])[:16]+".cpio")
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	if err := os.MkdirAll(GoTestCacheDir(), 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(GoTestCacheDir(), ".cpio-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(archive); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	return out, os.Rename(tmp.Name(), out)
+	return cached(strings.ReplaceAll(pkg, "/", "_")+"-"+hex.EncodeToString(sum[:])[:16]+".cpio", func(tmp string) error {
+		return os.WriteFile(tmp, archive, 0o644)
+	})
 }
