@@ -545,10 +545,15 @@ func utimensatNow(name string) error {
 // limit, and RLIMIT_STACK 1 MiB gives it a 1 MiB stack, where RLIMIT_AS
 // then stops an mmap that would pass it.
 func rlimits() bool {
+	// main stays on its thread, the setter on another of its own.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	done := make(chan error)
+	setter := make(chan int, 1)
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+		setter <- syscall.Gettid()
 		done <- syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 16, Max: 16})
 	}()
 	ok := true
@@ -559,7 +564,9 @@ func rlimits() bool {
 	err := <-done
 	var rl syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
-	check("RLIMIT_NOFILE set on another thread, read on main's", err == nil && rl.Cur == 16 && rl.Max == 16, fmt.Sprintf("%v %d/%d", err, rl.Cur, rl.Max))
+	tid := <-setter
+	check("RLIMIT_NOFILE set on another thread, read on main's", err == nil && tid != syscall.Gettid() && rl.Cur == 16 && rl.Max == 16,
+		fmt.Sprintf("%v, set on thread %d, read on %d: %d/%d", err, tid, syscall.Gettid(), rl.Cur, rl.Max))
 	maxfd, n := -1, 0
 	var eno error
 	for i := 0; i < 100; i++ {
