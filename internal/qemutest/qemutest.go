@@ -42,8 +42,51 @@ const (
 const OVMF = "/usr/share/ovmf/OVMF.fd"
 
 // DefaultTimeout bounds one boot. It is a hang guard, not a speed
-// assertion: a boot under TCG takes about a second.
-const DefaultTimeout = 120 * time.Second
+// assertion: a boot under TCG takes about a second. Boots with more than
+// 1 GiB get PerGiBTimeout more for each further GiB (hangGuard): an 8 GiB
+// boot initialises two million struct pages, and on a host loaded with
+// parallel test runs it once took more than 120 s without hanging.
+const (
+	DefaultTimeout = 120 * time.Second
+	PerGiBTimeout  = 30 * time.Second
+)
+
+// hangGuard is the time a boot of cfg may take before it counts as hung:
+// cfg.Timeout when set, else DefaultTimeout and PerGiBTimeout for each
+// GiB of -m above the first.
+func hangGuard(cfg Config) time.Duration {
+	if cfg.Timeout != 0 {
+		return cfg.Timeout
+	}
+	t := DefaultTimeout
+	if gib := memGiB(cfg.Mem); gib > 1 {
+		t += time.Duration(gib-1) * PerGiBTimeout
+	}
+	return t
+}
+
+// memGiB reads QEMU's -m size ("128M", "8G", "2048", a number alone
+// being MiB as QEMU takes it) in whole GiB, rounded up; 0 for ""
+// or what it cannot read.
+func memGiB(m string) int64 {
+	if m == "" {
+		return 0
+	}
+	unit := int64(1 << 20)
+	switch m[len(m)-1] {
+	case 'G', 'g':
+		unit, m = 1<<30, m[:len(m)-1]
+	case 'M', 'm':
+		m = m[:len(m)-1]
+	case 'T', 't':
+		unit, m = 1<<40, m[:len(m)-1]
+	}
+	n, err := strconv.ParseInt(m, 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return (n*unit + 1<<30 - 1) >> 30
+}
 
 var (
 	buildOnce [2]sync.Once
@@ -112,7 +155,7 @@ type Config struct {
 	SMP     int           // -smp, default 1
 	Initrd  string        // -initrd
 	Extra   []string      // more QEMU arguments
-	Timeout time.Duration // default DefaultTimeout
+	Timeout time.Duration // default hangGuard's
 	Debug   bool          // boot the -N -l debug build
 	Image   string        // a bzImage other than the built one
 	CDROM   string        // boot this ISO (e.g. GRUB's) instead of -kernel; Append is then unused
@@ -203,10 +246,7 @@ func Boot(t testing.TB, cfg Config) *Result {
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
 		t.Fatal("qemu-system-x86_64 not found: run ./qemu.sh test, which installs it (apt-get install qemu-system-x86)")
 	}
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := hangGuard(cfg)
 	if cfg.COM2 {
 		cfg.com2Path = filepath.Join(t.TempDir(), "com2")
 	}
