@@ -481,6 +481,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "ioapic", Run: apic.Test_ioapic},
 	{Name: "i8259", Run: i8259.Test_i8259},
 	{Name: "tick", Run: amd64.Test_tick},
+	{Name: "apic_timer_calibration", Run: amd64.Test_apic_timer_calibration},
 	{Name: "unexpected_ipi", Run: amd64.Test_unexpected_ipi},
 	// Waits 0.4 s: ./qemu.sh bench's tick jitter figure.
 	{Name: "tick_jitter", Run: amd64.Test_tick_jitter, Explicit: true},

@@ -138,6 +138,7 @@ var early_params = [...]obs_kernel_param{
 	{"nolapic", parse_nolapic, EARLY_SETUP},                       // arch/x86/kernel/apic/apic.c
 	{"tsc_early_khz", tsc_early_khz_setup, EARLY_REPORT},          // arch/x86/kernel/tsc.c
 	{"tsc_calibrate", tsc_calibrate_setup, EARLY_REPORT},          // gokern
+	{"lapic_cal_stall", lapic_cal_stall_setup, EARLY_REPORT},      // gokern
 }
 
 // parse_early_options runs, word by word in command-line order, the

@@ -305,3 +305,17 @@ func tsc_calibrate_setup(val []byte) {
 		printk.Pr_warn("Malformed early option 'tsc_calibrate=%s' (slow, rtc or auto): keeping auto\n", printk.Escaped(val))
 	}
 }
+
+// lapic_cal_stall_setup: "lapic_cal_stall=US" stalls the local APIC
+// timer's calibration for US microseconds inside the first reference
+// sample, between its TSC read and its timer read: a host hiccup at the
+// worst moment, on purpose (gokern's knob, to prove the calibration
+// against it; at most 10 ms).
+func lapic_cal_stall_setup(val []byte) {
+	n, err := cmdline.Kstrtoll(val)
+	if err != cmdline.OK || n < 0 || n > 10000 {
+		printk.Pr_warn("Malformed early option 'lapic_cal_stall=%s' (0 to 10000 us): no stall\n", printk.Escaped(val))
+		return
+	}
+	apic.Lapic_cal_stall_us = uint64(n)
+}

@@ -20,11 +20,19 @@ const (
 	// APIC_DIVISOR: the timer counts bus clocks divided by 16 (Linux
 	// APIC_DIVISOR), so that a jiffy fits 32 bits at any bus speed.
 	APIC_DIVISOR = 16
-	// LAPIC_CAL_US: how long the calibration counts. Linux counts for
-	// LAPIC_CAL_LOOPS = HZ/10 jiffies (100 ms) against the PIT or the
-	// TSC; the TSC is already calibrated and both are read in one
-	// instruction each, so 2 ms give a few hundred ppm, enough for a tick.
-	LAPIC_CAL_US = 2000
+	// LAPIC_CAL_MAX_PPM: the calibration counts until its error bound,
+	// the two reference samples' uncertainty over the window, is below
+	// this (Linux's quick_pit_calibrate stops at 500 ppm the same way;
+	// Linux counts the APIC timer for LAPIC_CAL_LOOPS = HZ/10 jiffies).
+	LAPIC_CAL_MAX_PPM = 500
+	// LAPIC_CAL_MIN_US, LAPIC_CAL_MAX_US: the window's bounds. Under
+	// the minimum the counts themselves are too few; past the maximum
+	// the references stay too uncertain and the calibration fails.
+	LAPIC_CAL_MIN_US = 1000
+	LAPIC_CAL_MAX_US = 50000
+	// LAPIC_CAL_TRIES: reference samples taken per end (the narrowest
+	// bracket is kept; Linux tsc_read_refs' MAX_RETRIES).
+	LAPIC_CAL_TRIES = 5
 )
 
 var (
@@ -33,43 +41,128 @@ var (
 	Lapic_timer_period uint64
 	// Lapic_timer_running: Setup_APIC_timer started the periodic tick.
 	Lapic_timer_running bool
-	// Lapic_cal_tsc, Lapic_cal_apic: the calibration's TSC cycles and
-	// timer counts, for the boot log and the selftest.
-	Lapic_cal_tsc, Lapic_cal_apic uint64
+	// Lapic_cal is the boot's calibration, for the boot log and the
+	// selftest.
+	Lapic_cal Lapic_cal_result
+	// Lapic_cal_stall_us: lapic_cal_stall=, a stall put into the boot
+	// calibration's first sample.
+	Lapic_cal_stall_us uint64
 )
 
-// Calibrate_APIC_clock measures the APIC bus clock against the TSC: the
-// timer counts down from 0xffffffff, one-shot and masked, while the TSC
-// counts LAPIC_CAL_US; each end reads the TSC and the timer in the same
-// order, so that the time one MMIO read takes cancels out (Linux
-// calibrate_APIC_clock, which counts jiffies of the PIT or of the TSC). It
-// returns false when the timer does not count.
-func Calibrate_APIC_clock(tsc_khz uint64) bool {
+// Lapic_cal_result is one calibration: TSC cycles and timer counts
+// between the two reference samples, and the error bound in TSC cycles
+// (half the sum of the two samples' brackets, and one count).
+type Lapic_cal_result struct {
+	Tsc, Counts, Bound uint64
+}
+
+// Ppm is the result's error bound in parts per million of the window.
+func (r *Lapic_cal_result) Ppm() uint64 {
+	if r.Tsc == 0 {
+		return 1000000
+	}
+	return r.Bound * 1000000 / r.Tsc
+}
+
+// lapic_cal_ref is one reference sample: the TSC, the timer's current
+// count, the TSC again. The count was read somewhere inside the bracket
+// [t1, t2]; its TSC is taken as the middle, within (t2-t1)/2 either way.
+// Under TCG the MMIO read may wait for QEMU's global lock, and the host
+// may preempt the vCPU thread between any two instructions: both widen
+// the bracket, never hide in it (Linux tsc_read_refs brackets the PM timer
+// and HPET reads against SMIs the same way). Of LAPIC_CAL_TRIES samples
+// the narrowest is kept (a few microseconds in all); stall_first cycles
+// of delay are put inside the first bracket (the selftest's model of a
+// host hiccup; 0 at boot).
+func lapic_cal_ref(stall_first uint64) (tsc uint64, count uint32, width uint64) {
+	width = ^uint64(0)
+	for i := 0; i < LAPIC_CAL_TRIES; i++ {
+		t1 := asm.Rdtsc()
+		if i == 0 && stall_first != 0 {
+			for asm.Rdtsc()-t1 < stall_first {
+			}
+		}
+		c := Apic_read(asm.APIC_TMCCT)
+		t2 := asm.Rdtsc()
+		if w := t2 - t1; w < width {
+			tsc, count, width = t1+w/2, c, w
+		}
+	}
+	return
+}
+
+// Lapic_cal_measure counts the timer, one-shot from 0xffffffff and
+// masked, between two bracketed reference samples, until the error bound
+// is under LAPIC_CAL_MAX_PPM (at least LAPIC_CAL_MIN_US, at most
+// LAPIC_CAL_MAX_US of TSC time). It leaves the timer stopped. ok is false
+// when the timer does not count or the bound was never met. stall_first
+// goes into the window's opening sample only (a stall at both ends would
+// cancel out even without the brackets).
+func Lapic_cal_measure(tsc_khz, stall_first uint64) (r Lapic_cal_result, ok bool) {
 	Apic_write(asm.APIC_LVTT, asm.APIC_LVT_MASKED|asm.LOCAL_TIMER_VECTOR)
 	Apic_write(asm.APIC_TDCR, asm.APIC_TDR_DIV_16)
-	// One read first: under QEMU's TCG the first run of code is
-	// translated, a stall that must not fall between a TSC read and its
-	// timer read.
-	lapic_cal_read()
+	// One sample first: under QEMU's TCG the first run of code is
+	// translated, a stall better taken before the window opens.
+	lapic_cal_ref(0)
 	Apic_write(asm.APIC_TMICT, 0xffffffff)
-	t0, c0 := lapic_cal_read()
-	for asm.Rdtsc()-t0 < tsc_khz*LAPIC_CAL_US/1000 {
+	t0, c0, w0 := lapic_cal_ref(stall_first)
+	min := tsc_khz * LAPIC_CAL_MIN_US / 1000
+	max := tsc_khz * LAPIC_CAL_MAX_US / 1000
+	for {
+		for asm.Rdtsc()-t0 < min {
+		}
+		t1, c1, w1 := lapic_cal_ref(0)
+		r.Tsc, r.Bound = t1-t0, (w0+w1)/2
+		if c1 >= c0 { // not counting down
+			r.Counts = 0
+			break
+		}
+		r.Counts = uint64(c0 - c1)
+		// One count of the timer's own granularity, too.
+		r.Bound += r.Tsc/r.Counts + 1
+		if r.Bound*1000000 <= r.Tsc*LAPIC_CAL_MAX_PPM {
+			ok = true
+			break
+		}
+		if r.Tsc >= max {
+			break
+		}
+		// Count on: the same bound over a longer window.
+		min = r.Tsc + r.Tsc/2
 	}
-	t1, c1 := lapic_cal_read()
 	Apic_write(asm.APIC_TMICT, 0)
-	Lapic_cal_tsc, Lapic_cal_apic = t1-t0, uint64(c0-c1)
-	if c1 >= c0 || Lapic_cal_tsc == 0 {
-		printk.Pr_err("APIC timer: does not count (%#x then %#x): no local APIC tick\n", printk.Int(c0), printk.Int(c1))
+	return r, ok
+}
+
+// Calibrate_APIC_clock measures the APIC bus clock against the TSC
+// (Lapic_cal_measure) and sets the tick's period from it (Linux
+// calibrate_APIC_clock, which counts jiffies of the PIT or of the TSC). It
+// returns false when the timer does not count or cannot be measured.
+func Calibrate_APIC_clock(tsc_khz uint64) bool {
+	if Lapic_cal_stall_us != 0 {
+		printk.Pr_info("APIC timer: lapic_cal_stall=%d: the first reference sample stalls %d us between its TSC read and its timer read\n",
+			printk.Int(Lapic_cal_stall_us), printk.Int(Lapic_cal_stall_us))
+	}
+	r, ok := Lapic_cal_measure(tsc_khz, tsc_khz*Lapic_cal_stall_us/1000)
+	Lapic_cal = r
+	if r.Counts == 0 {
+		printk.Pr_err("APIC timer: does not count (%d counts in %d TSC cycles): no local APIC tick\n", printk.Int(r.Counts), printk.Int(r.Tsc))
 		return false
 	}
-	bus_hz, ok := lapic_bus_hz(Lapic_cal_apic, Lapic_cal_tsc, tsc_khz)
 	if !ok {
-		printk.Pr_err("APIC timer: %d counts in %d TSC cycles is not a clock\n", printk.Int(Lapic_cal_apic), printk.Int(Lapic_cal_tsc))
+		printk.Pr_err("APIC timer: calibration uncertain: +-%d TSC cycles over %d (%d ppm, want %d): no local APIC tick\n",
+			printk.Int(r.Bound), printk.Int(r.Tsc), printk.Int(r.Ppm()), printk.Int(LAPIC_CAL_MAX_PPM))
+		return false
+	}
+	bus_hz, ok := lapic_bus_hz(r.Counts, r.Tsc, tsc_khz)
+	if !ok {
+		printk.Pr_err("APIC timer: %d counts in %d TSC cycles is not a clock\n", printk.Int(r.Counts), printk.Int(r.Tsc))
 		return false
 	}
 	Lapic_timer_period = bus_hz / time.HZ
-	printk.Pr_info("APIC timer: host bus clock speed is %d.%04d MHz, %d bus clocks per tick (calibrated against the TSC over %d us)\n",
-		printk.Int(bus_hz/1000000), printk.Int(bus_hz%1000000/100), printk.Int(Lapic_timer_period), printk.Int(LAPIC_CAL_US))
+	printk.Pr_info("APIC timer: host bus clock speed is %d.%04d MHz, %d bus clocks per tick (calibrated against the TSC over %d us, to within %d ppm)\n",
+		printk.Int(bus_hz/1000000), printk.Int(bus_hz%1000000/100), printk.Int(Lapic_timer_period), printk.Int(r.Tsc*1000/tsc_khz),
+		printk.Int(r.Ppm()))
 	return Lapic_timer_period >= APIC_DIVISOR
 }
 
@@ -84,14 +177,6 @@ func lapic_bus_hz(counts, tsc_cycles, tsc_khz uint64) (uint64, bool) {
 	}
 	hz, _ := bits.Div64(hi, lo, tsc_cycles)
 	return hz, true
-}
-
-// lapic_cal_read reads the TSC, then the timer's current count.
-//
-//go:noinline
-func lapic_cal_read() (uint64, uint32) {
-	t := asm.Rdtsc()
-	return t, Apic_read(asm.APIC_TMCCT)
 }
 
 // Setup_APIC_timer starts the timer periodic at HZ on LOCAL_TIMER_VECTOR
