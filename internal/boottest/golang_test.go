@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	q "gokern/internal/qemutest"
 	"gokern/internal/userprog"
@@ -268,4 +269,19 @@ func TestGoInitFatal(t *testing.T) {
 			mustContain(t, r, c.want, "goroutine 1 [", "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000200")
 		})
 	}
+}
+
+// TestGoInitFirstLine: the figure of wall time from QEMU's start to the
+// Go /init's first line (TCG), at -smp 1. (init.mode=hello exits right
+// after its lines: the harness must find a line printed just before QEMU
+// exits, qemutest TestWaitForLastLine.)
+func TestGoInitFirstLine(t *testing.T) {
+	initrd := goInitrd(t)
+	t0 := time.Now()
+	m := q.Start(t, q.Config{Initrd: initrd, Append: "init.mode=hello"})
+	m.WaitFor(regexp.MustCompile(`goinit: go1\.[0-9.]+ on linux/amd64, pid 1`), 3*time.Minute)
+	first := time.Since(t0)
+	r := m.Wait(3 * time.Minute)
+	mustExit(t, r, q.ExitSuccess)
+	t.Logf("QEMU start to the Go /init's first line: %v (TCG, -smp 1, 128M)", first.Round(time.Millisecond))
 }

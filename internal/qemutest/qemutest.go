@@ -438,11 +438,7 @@ func Start(t testing.TB, cfg Config) *Machine {
 	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	m.start = time.Now()
-	if err := m.cmd.Start(); err != nil {
-		t.Fatalf("qemu: %v", err)
-	}
-	go func() { m.err = m.cmd.Wait(); close(m.done) }()
+	m.run()
 	t.Cleanup(func() {
 		m.cmd.Process.Kill()
 		<-m.done
@@ -451,6 +447,17 @@ func Start(t testing.TB, cfg Config) *Machine {
 		}
 	})
 	return m
+}
+
+// run starts m.cmd, and closes m.done once it has exited and everything
+// it printed is in m.out (exec's Wait returns only after copying its
+// output to the end).
+func (m *Machine) run() {
+	m.start = time.Now()
+	if err := m.cmd.Start(); err != nil {
+		m.t.Fatalf("qemu: %v", err)
+	}
+	go func() { m.err = m.cmd.Wait(); close(m.done) }()
 }
 
 // WaitFor waits until the console shows a match of re and returns it; it
@@ -471,6 +478,11 @@ func (m *Machine) WaitForNth(re *regexp.Regexp, n int, timeout time.Duration) []
 		}
 		select {
 		case <-m.done:
+			// QEMU may have printed the line and exited since the
+			// look above: its output is complete now, look once more.
+			if s := re.FindAllStringSubmatch(m.out.String(), n); len(s) == n {
+				return s[n-1]
+			}
 			m.t.Fatalf("QEMU exited before the console showed %q\n%s", re, m.result(true).Describe())
 		case <-time.After(20 * time.Millisecond):
 		}
