@@ -482,6 +482,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "i8259", Run: i8259.Test_i8259},
 	{Name: "tick", Run: amd64.Test_tick},
 	{Name: "apic_timer_calibration", Run: amd64.Test_apic_timer_calibration},
+	{Name: "timer_irq0", Run: amd64.Test_timer_irq0},
 	{Name: "unexpected_ipi", Run: amd64.Test_unexpected_ipi},
 	// Waits 0.4 s: ./qemu.sh bench's tick jitter figure.
 	{Name: "tick_jitter", Run: amd64.Test_tick_jitter, Explicit: true},

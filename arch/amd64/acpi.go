@@ -87,6 +87,10 @@ func parse_acpi_rsdp(val []byte) {
 func parse_noapic(val []byte)  { apic.Skip_ioapic_setup = true }
 func parse_nolapic(val []byte) { apic.Disable_apic = true }
 
+// parse_acpi_skip_timer_override: "acpi_skip_timer_override" (Linux
+// arch/x86/kernel/acpi/boot.c).
+func parse_acpi_skip_timer_override(val []byte) { apic.Acpi_skip_timer_override = true }
+
 // acpi_and_mp_setup reads the tables and maps the local APIC.
 func acpi_and_mp_setup() {
 	rsdp := Boot_params.Acpi_rsdp_addr()

@@ -27,7 +27,7 @@ func Init_IRQ() {
 	// No 8259A (microvm with pic=off): the ISA lines have no controller
 	// until the I/O APIC takes them (Linux's null_legacy_pic).
 	if i8259.Probe_8259A() {
-		i8259.Init_8259A()
+		i8259.Init_8259A(false)
 		i8259.Legacy_pic_init()
 	}
 	for i := 0; i < asm.NR_IRQS_LEGACY; i++ {

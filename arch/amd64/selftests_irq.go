@@ -3,7 +3,9 @@ package amd64
 import (
 	"gokern/arch/amd64/apic"
 	"gokern/arch/amd64/asm"
+	"gokern/arch/amd64/i8259"
 	"gokern/arch/amd64/tsc"
+	"gokern/drivers/i8253"
 	"gokern/kernel/irq"
 	"gokern/kernel/time"
 	"gokern/kunit"
@@ -324,4 +326,82 @@ func cal_again(t *kunit.Kunit, khz, stall, boot_rate uint64, boot *apic.Lapic_ca
 			printk.Int(off), printk.Int(boot.Ppm()))
 	}
 	return off, r.Ppm()
+}
+
+// timer_route_name names check_timer's route for IRQ 0.
+func timer_route_name() string {
+	switch apic.Timer_route {
+	case apic.TIMER_ROUTE_IOAPIC:
+		return "the I/O APIC pin the tables name"
+	case apic.TIMER_ROUTE_8259_IOAPIC:
+		return "the 8259A into the I/O APIC"
+	case apic.TIMER_ROUTE_VIRTUAL_WIRE:
+		return "the 8259A into LINT0, Fixed (virtual wire)"
+	case apic.TIMER_ROUTE_EXTINT:
+		return "the 8259A into LINT0, ExtINT"
+	}
+	return "nothing"
+}
+
+// Test_timer_irq0: IRQ 0 comes through the route check_timer chose. The
+// hardware holds that route — the I/O APIC pin live with vector 0x30 and
+// LINT0 masked; or LINT0 live (Fixed with vector 0x30, or ExtINT), the
+// 8259A's IRQ 0 open and the I/O APIC's pins for IRQ 0 masked — and IRQ
+// 0's descriptor is that controller's; then the PIT fires once more and
+// the interrupt arrives on vector 0x30, counted for IRQ 0.
+func Test_timer_irq0(t *kunit.Kunit) {
+	route := apic.Timer_route
+	switch route {
+	case apic.TIMER_ROUTE_UNCHECKED:
+		t.Skip("check_timer did not run (not symmetric I/O mode, or no 8259A or PIT)")
+		return
+	case apic.TIMER_ROUTE_NONE:
+		t.Errorf("check_timer found no route for IRQ 0")
+		return
+	}
+	vec := uint8(asm.ISA_IRQ_VECTOR(0))
+	d := irq.Irq_to_desc(0)
+	lint0 := apic.Apic_read(asm.APIC_LVT0)
+	pic_open := i8259.Read_imr()&1 == 0
+	if p := apic.Timer_pin; p.Pin >= 0 {
+		e := apic.Ioapic_read_entry(p.Apic, p.Pin)
+		if e.Masked() || e.Vector() != vec || d.Irq_data.Chip != &apic.Ioapic_chip || int(d.Irq_data.Hwirq) != p.Pin {
+			t.Errorf("IRQ 0 on I/O APIC %d pin %d: entry %#x, descriptor on %s pin %d", printk.Int(p.Apic), printk.Int(p.Pin),
+				printk.Int(e), printk.Str(d.Irq_data.Chip.Name), printk.Int(d.Irq_data.Hwirq))
+		}
+		if lint0&asm.APIC_LVT_MASKED == 0 {
+			t.Errorf("IRQ 0 on the I/O APIC, but LINT0 is live (%#x)", printk.Int(lint0))
+		}
+		if route == apic.TIMER_ROUTE_IOAPIC && pic_open {
+			t.Errorf("IRQ 0 on the tables' I/O APIC pin, but open at the 8259A")
+		}
+	} else {
+		want, chip := uint32(asm.APIC_DM_FIXED)|uint32(vec), &apic.Lapic_chip
+		if route == apic.TIMER_ROUTE_EXTINT {
+			want, chip = asm.APIC_DM_EXTINT, &i8259.I8259A_chip
+		}
+		mask := uint32(asm.APIC_MODE_MASK | asm.APIC_LVT_MASKED | asm.APIC_VECTOR_MASK)
+		if route == apic.TIMER_ROUTE_EXTINT {
+			mask = asm.APIC_MODE_MASK | asm.APIC_LVT_MASKED
+		}
+		if lint0&mask != want || !pic_open || d.Irq_data.Chip != chip {
+			t.Errorf("IRQ 0 through LINT0: LVT0 %#x (want %#x), 8259A IRQ 0 open %d, descriptor on %s", printk.Int(lint0),
+				printk.Int(want), printk.Int(b2i(pic_open)), printk.Str(d.Irq_data.Chip.Name))
+		}
+		if r, ok := apic.Ioapic_isa_route(0); ok && !apic.Ioapic_read_entry(r.Apic, r.Pin).Masked() {
+			t.Errorf("IRQ 0 through LINT0, but the tables' pin %d is live too", printk.Int(r.Pin))
+		}
+	}
+	flags := asm.Arch_local_irq_save()
+	v0, n0 := Vector_count[vec], irq.Kstat_irqs(0)
+	ok := timer_irq_works()
+	v1, n1 := Vector_count[vec], irq.Kstat_irqs(0)
+	asm.Arch_local_irq_restore(flags)
+	if !ok || v1 == v0 || n1 == n0 {
+		t.Errorf("the PIT fired, but IRQ 0 did not come through %s (vector 0x%02x taken %d times, IRQ 0 counted %d)",
+			printk.Str(timer_route_name()), printk.Int(vec), printk.Int(v1-v0), printk.Int(n1-n0))
+		return
+	}
+	t.Logf("IRQ 0 through %s: on vector 0x%02x %d us after the PIT was set to fire in %d us",
+		printk.Str(timer_route_name()), printk.Int(vec), printk.Int(Timer_irq_us), printk.Int(TIMER_CHECK_COUNT*1000000/i8253.PIT_TICK_RATE))
 }

@@ -53,10 +53,17 @@ func record_tick() {
 	Tick_count++
 }
 
+// irq0_virtual_wire: IRQ 0 comes through the 8259 into LINT0 in Fixed
+// mode, and its handler acknowledges the 8259 by a poll.
+var irq0_virtual_wire bool
+
 // timer_interrupt is IRQ 0's handler, "timer" (Linux timer_interrupt):
 // the tick when the PIT is the tick's source. Otherwise the PIT only
 // fires for check_timer, and is counted.
 func timer_interrupt(irqn int, dev_id uintptr) irq.Irqreturn_t {
+	if irq0_virtual_wire {
+		i8259.Poll_ack()
+	}
 	if Tick_source == TICK_PIT {
 		time.Tick_handle_periodic()
 	}
@@ -103,47 +110,159 @@ func apic_intr_mode_init() {
 	}
 }
 
-// CHECK_TIMER_MS: how long check_timer waits for IRQ 0.
-const CHECK_TIMER_MS = 50
+// How long timer_irq_works waits for IRQ 0 before it calls the route
+// broken: CHECK_TIMER_MS of TSC time and CHECK_TIMER_TICKS local APIC
+// timer ticks, both. QEMU raises the PIT's interrupt and the local APIC
+// timer's from the same host thread: when a busy host holds that thread
+// back for 50 ms, the ticks are late too and the wait goes on (a TSC
+// deadline alone failed the route on busy hosts). Linux's
+// timer_irq_works waits about 40 ms and wants 4 ticks of the PIT.
+const (
+	CHECK_TIMER_MS    = 50
+	CHECK_TIMER_TICKS = 12
+)
 
-// check_timer proves the timer's route through the I/O APIC before the
-// kernel relies on the tables: PIT channel 0 fires once after a
-// millisecond, and IRQ 0 must arrive on its vector through the pin the
-// override named, not before the millisecond is over (an earlier one is
-// the firmware's timer, left pending) (Linux check_timer, timer_irq_works,
-// which also turn interrupts on for the test; Linux then tries the other
-// pins and ExtINT, gokern reports it: the tick itself is the local
-// APIC's).
-func check_timer() {
-	r, ok := apic.Ioapic_isa_route(0)
-	if !ok {
-		printk.Pr_warn("..TIMER: no route for IRQ 0 in the tables\n")
-		return
-	}
-	printk.Pr_info("..TIMER: vector=0x%02X apic1=%d pin1=%d apic2=-1 pin2=-1\n", printk.Int(r.Entry.Vector()), printk.Int(r.Apic), printk.Int(r.Pin))
-	const count = i8253.PIT_TICK_RATE / 1000
-	i8253.Pit_set_oneshot(count)
-	t0 := asm.Rdtsc()
-	early := tsc.Tsc_khz * 9 / 10 // 0.9 ms: before that, not our PIT's
-	var arrived uint64
+// TIMER_CHECK_COUNT: the PIT's count for timer_irq_works, a millisecond.
+const TIMER_CHECK_COUNT = i8253.PIT_TICK_RATE / 1000
+
+// Timer_irq_us: how long after the PIT was set IRQ 0 arrived, in check_timer.
+var Timer_irq_us uint64
+
+// timer_irq_works fires PIT channel 0 once, a millisecond ahead, and
+// waits with interrupts on for IRQ 0 (Linux timer_irq_works). What was
+// pending before (the firmware's timer, an edge latched while the line
+// was masked) is let in first and not counted; and one that comes sooner
+// than 0.9 ms after the TSC read taken before the PIT is set cannot be
+// the PIT's. (The TSC read after the port writes instead: a host that
+// stalls QEMU in between made the PIT's own interrupt look early.)
+func timer_irq_works() bool {
+	early := tsc.Tsc_khz * 9 / 10
 	asm.Native_irq_enable()
-	for n := irq.Kstat_irqs(0); asm.Rdtsc()-t0 < tsc.Tsc_khz*CHECK_TIMER_MS; {
+	for i := 0; i < 100; i++ {
+		asm.Cpu_relax()
+	}
+	asm.Local_irq_disable()
+	loc0 := apic.Apic_timer_irqs(0)
+	n := irq.Kstat_irqs(0)
+	t0 := asm.Rdtsc()
+	i8253.Pit_set_oneshot(TIMER_CHECK_COUNT)
+	ok := false
+	asm.Native_irq_enable()
+	for {
 		if m := irq.Kstat_irqs(0); m != n {
 			n = m
-			if arrived = asm.Rdtsc() - t0; arrived >= early {
+			if d := asm.Rdtsc() - t0; d >= early {
+				Timer_irq_us, ok = d*1000/tsc.Tsc_khz, true
 				break
 			}
 		}
+		if asm.Rdtsc()-t0 >= tsc.Tsc_khz*CHECK_TIMER_MS && apic.Apic_timer_irqs(0)-loc0 >= CHECK_TIMER_TICKS {
+			break
+		}
+		asm.Cpu_relax()
 	}
 	asm.Local_irq_disable()
-	Timer_irq0_ok = arrived >= early
-	if !Timer_irq0_ok {
-		printk.Pr_err("..TIMER: IRQ 0 did not arrive through I/O APIC %d pin %d in %d ms (entry %#x): the tables' route is wrong\n",
-			printk.Int(r.Apic), printk.Int(r.Pin), printk.Int(CHECK_TIMER_MS), printk.Int(apic.Ioapic_read_entry(r.Apic, r.Pin)))
+	return ok
+}
+
+// check_timer proves IRQ 0's route before the kernel relies on it, and
+// when the tables' route does not work, tries the others as Linux does
+// (Linux check_timer): the I/O APIC pin the tables name (pin1); the pin
+// where the 8259's output comes into the I/O APIC (pin2, or pin1 again);
+// the 8259 through LINT0 in Fixed mode (virtual wire, the 8259 in
+// automatic EOI mode); the 8259 through LINT0 in ExtINT mode. Linux then
+// panics ("IO-APIC + timer doesn't work!"), its tick needing IRQ 0;
+// gokern's tick is the local APIC timer, so IRQ 0 is reported dead and
+// stays masked. Interrupts are on only inside timer_irq_works. Linux's
+// unlock_ExtINT_logic, a workaround for chipsets that latch the ExtINT
+// pin, is not done: there is no such chipset under QEMU to prove it.
+func check_timer() {
+	vector := asm.ISA_IRQ_VECTOR(0)
+	apic1, pin1 := -1, -1
+	if r, ok := apic.Ioapic_isa_route(0); ok {
+		apic1, pin1 = r.Apic, r.Pin
+	}
+	apic2, pin2 := apic.Ioapic_i8259.Apic, apic.Ioapic_i8259.Pin
+	// IRQ 0 masked at the 8259, LINT0 masked, the 8259 in AEOI mode
+	// for the virtual wire's sake.
+	i8259.Disable_8259A_irq(0)
+	apic.Apic_write(asm.APIC_LVT0, asm.APIC_LVT_MASKED|asm.APIC_DM_EXTINT)
+	i8259.Init_8259A(true)
+	printk.Pr_info("..TIMER: vector=0x%02X apic1=%d pin1=%d apic2=%d pin2=%d\n",
+		printk.Int(vector), printk.Int(apic1), printk.Int(pin1), printk.Int(apic2), printk.Int(pin2))
+	// Some tables name the 8259's pin as the timer's: if only one pin is
+	// known, try it both directly and through the 8259.
+	no_pin1 := false
+	if pin1 == -1 {
+		apic1, pin1, no_pin1 = apic2, pin2, true
+	} else if pin2 == -1 {
+		apic2, pin2 = apic1, pin1
+	}
+	if pin1 != -1 {
+		if no_pin1 {
+			apic.Ioapic_move_isa_irq(0, apic1, pin1)
+		}
+		if timer_irq_works() {
+			set_timer_route(apic.TIMER_ROUTE_IOAPIC, apic1, pin1)
+			return
+		}
+		apic.Clear_IO_APIC_pin(apic1, pin1)
+		if !no_pin1 {
+			printk.Pr_err("..MP-BIOS bug: 8254 timer not connected to IO-APIC\n")
+		}
+		printk.Pr_info("...trying to set up timer (IRQ0) through the 8259A ...\n")
+		printk.Pr_info("..... (found apic %d pin %d) ...\n", printk.Int(apic2), printk.Int(pin2))
+		apic.Ioapic_move_isa_irq(0, apic2, pin2)
+		i8259.Enable_8259A_irq(0)
+		if timer_irq_works() {
+			printk.Pr_info("....... works.\n")
+			set_timer_route(apic.TIMER_ROUTE_8259_IOAPIC, apic2, pin2)
+			return
+		}
+		i8259.Disable_8259A_irq(0)
+		apic.Clear_IO_APIC_pin(apic2, pin2)
+		printk.Pr_info("....... failed.\n")
+	}
+	printk.Pr_info("...trying to set up timer as Virtual Wire IRQ...\n")
+	apic.Lapic_register_intr(0)
+	apic.Apic_write(asm.APIC_LVT0, asm.APIC_DM_FIXED|uint32(vector))
+	irq0_virtual_wire = true
+	i8259.Enable_8259A_irq(0)
+	if timer_irq_works() {
+		printk.Pr_info("..... works.\n")
+		set_timer_route(apic.TIMER_ROUTE_VIRTUAL_WIRE, -1, -1)
 		return
 	}
-	printk.Pr_debug("..TIMER: IRQ 0 arrived on vector 0x%02x %d us after the PIT was set to fire in %d us\n",
-		printk.Int(r.Entry.Vector()), printk.Int(arrived*1000/tsc.Tsc_khz), printk.Int(count*1000000/i8253.PIT_TICK_RATE))
+	i8259.Disable_8259A_irq(0)
+	irq0_virtual_wire = false
+	i8259.Poll_ack()
+	apic.Apic_write(asm.APIC_LVT0, asm.APIC_LVT_MASKED|asm.APIC_DM_FIXED|uint32(vector))
+	printk.Pr_info("..... failed.\n")
+	printk.Pr_info("...trying to set up timer as ExtINT IRQ...\n")
+	i8259.Init_8259A(false)
+	i8259.Make_8259A_irq(0)
+	apic.Apic_write(asm.APIC_LVT0, asm.APIC_DM_EXTINT)
+	i8259.Enable_8259A_irq(0)
+	if timer_irq_works() {
+		printk.Pr_info("..... works.\n")
+		set_timer_route(apic.TIMER_ROUTE_EXTINT, -1, -1)
+		return
+	}
+	i8259.Disable_8259A_irq(0)
+	apic.Apic_write(asm.APIC_LVT0, asm.APIC_LVT_MASKED|asm.APIC_DM_EXTINT)
+	printk.Pr_info("..... failed :(.\n")
+	printk.Pr_err("IO-APIC + timer doesn't work! IRQ 0 stays masked; the local APIC timer ticks (Linux panics here: its tick needs IRQ 0)\n")
+	set_timer_route(apic.TIMER_ROUTE_NONE, -1, -1)
+}
+
+// set_timer_route records check_timer's result.
+func set_timer_route(route, apic_, pin int) {
+	apic.Timer_route, apic.Timer_pin = route, apic.IoapicPin{Apic: apic_, Pin: pin}
+	Timer_irq0_ok = route != apic.TIMER_ROUTE_NONE
+	if Timer_irq0_ok {
+		printk.Pr_debug("..TIMER: IRQ 0 arrived on vector 0x%02x %d us after the PIT was set to fire in %d us\n",
+			printk.Int(asm.ISA_IRQ_VECTOR(0)), printk.Int(Timer_irq_us), printk.Int(TIMER_CHECK_COUNT*1000000/i8253.PIT_TICK_RATE))
+	}
 }
 
 // Time_init sets the interrupt mode up and starts the tick: the local APIC
@@ -181,6 +300,9 @@ func Time_init() {
 		// Linux checks the timer's route only with a legacy PIC
 		// (setup_IO_APIC: if nr_legacy_irqs() check_timer()); the test
 		// needs the PIT.
+		// The tick first: check_timer counts its ticks while it waits.
+		apic.Setup_APIC_timer()
+		Tick_source = TICK_LAPIC
 		switch {
 		case apic.Apic_intr_mode != apic.APIC_SYMMETRIC_IO:
 		case !i8259.Initialized:
@@ -190,8 +312,6 @@ func Time_init() {
 		default:
 			check_timer()
 		}
-		apic.Setup_APIC_timer()
-		Tick_source = TICK_LAPIC
 	case !pit:
 		No_tick = "no local APIC timer and no PIT"
 	default:

@@ -371,6 +371,62 @@ func TestApicTimerCalibration(t *testing.T) {
 	}
 }
 
+// TestCheckTimer: check_timer proves IRQ 0's route, and falls back as
+// Linux does when it is wrong. On a plain pc the tables' pin (2, the
+// MADT's override) works at once. With acpi_skip_timer_override (Linux's
+// option) the override is ignored and IRQ 0 is taken to be on pin 0,
+// where QEMU's PIT is not: check_timer reports the bug, tries the 8259A
+// on the same pin (QEMU's tables name no ExtINT pin), then the virtual
+// wire, which works. Either way the timer_irq0 selftest checks the route
+// in the hardware (I/O APIC entry, LVT0, 8259A mask, IRQ 0's descriptor)
+// and fires the PIT once more through it; the controllers' selftests
+// agree with the route.
+func TestCheckTimer(t *testing.T) {
+	for _, c := range []struct {
+		name, append, route string
+		want, absent        []string
+	}{
+		{"tables", "", "the I/O APIC pin the tables name",
+			[]string{"..TIMER: vector=0x30 apic1=0 pin1=2 apic2=-1 pin2=-1"},
+			[]string{"MP-BIOS bug", "trying to set up timer"}},
+		{"acpi_skip_timer_override", "acpi_skip_timer_override", "the 8259A into LINT0, Fixed (virtual wire)",
+			[]string{"ACPI: BIOS IRQ0 override ignored.",
+				"..TIMER: vector=0x30 apic1=0 pin1=0 apic2=-1 pin2=-1",
+				"..MP-BIOS bug: 8254 timer not connected to IO-APIC",
+				"...trying to set up timer (IRQ0) through the 8259A ...",
+				"..... (found apic 0 pin 0) ...",
+				"....... failed.",
+				"...trying to set up timer as Virtual Wire IRQ...",
+				"..... works."},
+			[]string{"ExtINT IRQ"}},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Append: "selftest=timer_irq0,ioapic,lapic,i8259,tick " + c.append})
+			allPassed(t, r)
+			last := -1
+			for _, w := range c.want {
+				i := strings.Index(r.Output, w)
+				if i < 0 || i < last {
+					t.Fatalf("no %q (in order) on the console\n%s", w, r.Describe())
+				}
+				last = i
+			}
+			for _, a := range c.absent {
+				if strings.Contains(r.Output, a) {
+					t.Fatalf("%q on the console\n%s", a, r.Describe())
+				}
+			}
+			m := regexp.MustCompile(`# timer_irq0: IRQ 0 through (.*): on vector 0x30 (\d+) us`).FindStringSubmatch(r.Output)
+			if m == nil || m[1] != c.route {
+				t.Fatalf("timer_irq0: want IRQ 0 through %s\n%s", c.route, r.Describe())
+			}
+			t.Logf("IRQ 0 through %s, %s us after the PIT was set to fire in 999 us", m[1], m[2])
+		})
+	}
+}
+
 // TestGDBInterruptlist: gk-interruptlist reads the interrupt descriptors
 // and counts from the kernel's variables: stopped in the tick's selftest
 // (kernel_init, after the serial line's IRQ was requested), the timer line

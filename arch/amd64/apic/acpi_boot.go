@@ -86,6 +86,12 @@ func acpi_parse_ioapic(e []byte) int {
 	return 0
 }
 
+// Acpi_skip_timer_override: acpi_skip_timer_override, the IRQ 0 override
+// is ignored and IRQ 0 taken to be on pin 0 (Linux's option for BIOSes
+// whose override is wrong; on QEMU, where the PIT is on pin 2, it breaks
+// the route and check_timer falls back).
+var Acpi_skip_timer_override bool
+
 // acpi_parse_int_src_ovr: an ISA IRQ moved to another GSI (Linux
 // acpi_parse_int_src_ovr → mp_override_legacy_irq).
 func acpi_parse_int_src_ovr(e []byte) int {
@@ -93,6 +99,10 @@ func acpi_parse_int_src_ovr(e []byte) int {
 	acpi.Acpi_table_print_madt_entry(e)
 	if p.Bus() != 0 || p.Source_irq() >= asm.NR_IRQS_LEGACY {
 		printk.Pr_warn("ACPI: INT_SRC_OVR for bus %d IRQ %d: not an ISA IRQ, ignored\n", printk.Int(p.Bus()), printk.Int(p.Source_irq()))
+		return 0
+	}
+	if p.Source_irq() == 0 && Acpi_skip_timer_override {
+		printk.Pr_info("ACPI: BIOS IRQ0 override ignored.\n")
 		return 0
 	}
 	f := p.Inti_flags()

@@ -271,6 +271,7 @@ var Ioapic_chip = irq.IrqChip{
 // setup_IO_APIC → setup_IO_APIC_irqs, io_apic_setup_irq_pin). It returns
 // how many ISA IRQs it routed.
 func Setup_IO_APIC() int {
+	find_ioapic_i8259()
 	clear_IO_APIC()
 	n := 0
 	for isa := 0; isa < asm.NR_IRQS_LEGACY; isa++ {
@@ -289,3 +290,121 @@ func Setup_IO_APIC() int {
 	}
 	return n
 }
+
+// IoapicPin is one I/O APIC input; -1 for none.
+type IoapicPin struct{ Apic, Pin int }
+
+// Ioapic_i8259 is the pin where the 8259's INTR output comes into an I/O
+// APIC as ExtINT, if the firmware set one up or the MP table names one
+// (Linux ioapic_i8259): check_timer's second try for IRQ 0.
+var Ioapic_i8259 = IoapicPin{-1, -1}
+
+// find_ioapic_i8259 looks for the 8259's pin before clear_IO_APIC wipes
+// the firmware's entries: an unmasked ExtINT entry, or an ExtINT interrupt
+// source for ISA IRQ 0 in the MP table (Linux enable_IO_APIC, with its two
+// warnings when they disagree).
+func find_ioapic_i8259() {
+	for a := 0; a < Nr_ioapics && Ioapic_i8259.Pin < 0; a++ {
+		for pin := 0; pin < Ioapics[a].Nr_registers; pin++ {
+			if e := Ioapic_read_entry(a, pin); !e.Masked() && e&asm.IO_APIC_DM_MASK == asm.IO_APIC_DM_EXTINT {
+				Ioapic_i8259 = IoapicPin{a, pin}
+				break
+			}
+		}
+	}
+	mp := IoapicPin{-1, -1}
+	for i := 0; i < Mp_irq_entries; i++ {
+		if m := &Mp_irqs[i]; m.Irqtype == asm.MP_ExtINT && Mp_bus_not_pci[m.Srcbus] && m.Srcbusirq == 0 {
+			if a := ioapic_by_apicid(m.Dstapic); a >= 0 {
+				mp = IoapicPin{a, int(m.Dstirq)}
+			}
+			break
+		}
+	}
+	switch {
+	case Ioapic_i8259.Pin < 0 && mp.Pin >= 0:
+		printk.Pr_warn("ExtINT not setup in hardware but reported by MP table\n")
+		Ioapic_i8259 = mp
+	case mp.Pin >= 0 && mp != Ioapic_i8259:
+		printk.Pr_warn("ExtINT in hardware and MP table differ\n")
+	}
+}
+
+// Clear_IO_APIC_pin masks pin and clears its entry (Linux
+// clear_IO_APIC_pin).
+func Clear_IO_APIC_pin(apic, pin int) { ioapic_write_entry(apic, pin, asm.IO_APIC_MASKED) }
+
+// Ioapic_move_isa_irq routes ISA IRQ isa through apic's pin instead: the
+// entry its table route would have (vector, polarity, trigger;
+// conforming edge where the tables name none), unmasked if a driver holds
+// the line, and the IRQ layer's descriptor moved to that pin (Linux
+// replace_pin_at_irq_node, then irq_domain_activate_irq).
+func Ioapic_move_isa_irq(isa, apic, pin int) {
+	e := Isa_irq_entry(isa)
+	d := irq.Irq_to_desc(isa)
+	flow, name := irq.Handle_edge_irq, "edge"
+	if e.Is_level() {
+		flow, name = irq.Handle_fasteoi_irq, "fasteoi"
+	}
+	irq.Irq_set_chip_and_handler_name(isa, &Ioapic_chip, uint32(pin), uintptr(apic), flow, name)
+	d.Vector = e.Vector()
+	if d.Action != nil && d.Depth == 0 {
+		e &^= asm.IO_APIC_MASKED
+	}
+	ioapic_write_entry(apic, pin, e)
+}
+
+// Isa_irq_entry is ISA IRQ isa's redirection entry, masked: its tables'
+// route's, or ISA's conforming default (active high, edge) where they
+// name none.
+func Isa_irq_entry(isa int) asm.IOAPICRouteEntry {
+	if r, ok := Ioapic_isa_route(isa); ok {
+		return r.Entry
+	}
+	return asm.IOAPICRouteEntry(asm.ISA_IRQ_VECTOR(isa)) | asm.IO_APIC_DM_FIXED | asm.IO_APIC_MASKED |
+		asm.IOAPICRouteEntry(uint64(max(Boot_cpu_physical_apicid, 0))<<asm.IO_APIC_DEST_SHIFT)
+}
+
+// The local APIC's LINT0 as IRQ 0's controller, for the virtual wire in
+// Fixed mode: masked and unmasked in LVT0, acknowledged by the local
+// APIC's EOI (Linux lapic_chip: mask_lapic_irq, unmask_lapic_irq,
+// ack_lapic_irq; lapic_register_intr).
+func mask_lapic_irq(d *irq.IrqData) {
+	Apic_write(asm.APIC_LVT0, Apic_read(asm.APIC_LVT0)|asm.APIC_LVT_MASKED)
+}
+func unmask_lapic_irq(d *irq.IrqData) {
+	Apic_write(asm.APIC_LVT0, Apic_read(asm.APIC_LVT0)&^asm.APIC_LVT_MASKED)
+}
+
+// Lapic_chip is LINT0 as an irq_chip (Linux lapic_chip, "local-APIC").
+var Lapic_chip = irq.IrqChip{
+	Name:       "local-APIC",
+	Irq_mask:   mask_lapic_irq,
+	Irq_unmask: unmask_lapic_irq,
+	Irq_ack:    apic_ack_irq,
+}
+
+// Lapic_register_intr makes LINT0 irq n's controller, edge (Linux
+// lapic_register_intr).
+func Lapic_register_intr(n int) {
+	irq.Irq_set_chip_and_handler_name(n, &Lapic_chip, 0, 0, irq.Handle_edge_irq, "edge")
+}
+
+// How IRQ 0 reaches the CPU, as check_timer found it (Linux keeps it in
+// IRQ 0's chip and in LVT0; gokern also names it, for the selftests).
+const (
+	TIMER_ROUTE_UNCHECKED    = iota // check_timer did not run
+	TIMER_ROUTE_IOAPIC              // the tables' pin (pin1)
+	TIMER_ROUTE_8259_IOAPIC         // through the 8259 into the I/O APIC (pin2)
+	TIMER_ROUTE_VIRTUAL_WIRE        // through the 8259 into LINT0, Fixed mode
+	TIMER_ROUTE_EXTINT              // through the 8259 into LINT0, ExtINT mode
+	TIMER_ROUTE_NONE                // nothing worked
+)
+
+var (
+	// Timer_route is one of TIMER_ROUTE_*.
+	Timer_route = TIMER_ROUTE_UNCHECKED
+	// Timer_pin is the I/O APIC pin IRQ 0 arrives on, {-1, -1} when it
+	// comes through LINT0 or not at all.
+	Timer_pin = IoapicPin{-1, -1}
+)

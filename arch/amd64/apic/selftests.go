@@ -57,9 +57,22 @@ func Test_lapic(t *kunit.Kunit) {
 	if v := Apic_read(asm.APIC_TASKPRI) & asm.APIC_TPRI_MASK; v != 0 {
 		t.Errorf("TPR %#x, want 0", printk.Int(v))
 	}
+	// LINT0: ExtINT, masked only in symmetric I/O mode, unless
+	// check_timer moved IRQ 0 onto it.
 	lint0 := Apic_read(asm.APIC_LVT0)
-	if lint0&asm.APIC_MODE_MASK != asm.APIC_DM_EXTINT || (lint0&asm.APIC_LVT_MASKED != 0) != (Apic_intr_mode == APIC_SYMMETRIC_IO) {
-		t.Errorf("LVT0 %#x in mode %d: want ExtINT, masked only in symmetric I/O mode", printk.Int(lint0), printk.Int(Apic_intr_mode))
+	switch Timer_route {
+	case TIMER_ROUTE_VIRTUAL_WIRE:
+		if lint0&(asm.APIC_MODE_MASK|asm.APIC_LVT_MASKED|asm.APIC_VECTOR_MASK) != asm.APIC_DM_FIXED|uint32(asm.ISA_IRQ_VECTOR(0)) {
+			t.Errorf("LVT0 %#x: IRQ 0 is on the virtual wire, want Fixed, vector 0x30, unmasked", printk.Int(lint0))
+		}
+	case TIMER_ROUTE_EXTINT:
+		if lint0&(asm.APIC_MODE_MASK|asm.APIC_LVT_MASKED) != asm.APIC_DM_EXTINT {
+			t.Errorf("LVT0 %#x: IRQ 0 comes in as ExtINT, want ExtINT unmasked", printk.Int(lint0))
+		}
+	default:
+		if lint0&asm.APIC_MODE_MASK != asm.APIC_DM_EXTINT || (lint0&asm.APIC_LVT_MASKED != 0) != (Apic_intr_mode == APIC_SYMMETRIC_IO) {
+			t.Errorf("LVT0 %#x in mode %d: want ExtINT, masked only in symmetric I/O mode", printk.Int(lint0), printk.Int(Apic_intr_mode))
+		}
 	}
 	if v := Apic_read(asm.APIC_LVTERR); v&0xff != asm.ERROR_APIC_VECTOR || v&asm.APIC_LVT_MASKED != 0 {
 		t.Errorf("LVTERR %#x", printk.Int(v))
@@ -109,6 +122,17 @@ func Test_ioapic(t *kunit.Kunit) {
 	var used [asm.MAX_IO_APICS][256]bool
 	for isa := 0; isa < asm.NR_IRQS_LEGACY; isa++ {
 		r, ok := Ioapic_isa_route(isa)
+		if isa == 0 && Timer_route != TIMER_ROUTE_UNCHECKED && Timer_route != TIMER_ROUTE_IOAPIC {
+			// check_timer moved IRQ 0 off the tables' pin: to pin2, or
+			// off the I/O APIC (LINT0, or nowhere).
+			if Timer_pin.Pin < 0 {
+				if d := irq.Irq_to_desc(0); d.Irq_data.Chip == &Ioapic_chip {
+					t.Errorf("IRQ 0 left the I/O APIC (route %d), but its descriptor is still the I/O APIC's", printk.Int(Timer_route))
+				}
+				continue
+			}
+			r, ok = IsaRoute{Apic: Timer_pin.Apic, Pin: Timer_pin.Pin, Entry: Isa_irq_entry(0)}, true
+		}
 		if !ok {
 			continue
 		}

@@ -25,4 +25,7 @@ const (
 	OCW2_SPECIFIC_EOI = 0x60
 	OCW3_READ_IRR     = 0x0a
 	OCW3_READ_ISR     = 0x0b
+	// OCW3 with P (bit 2): the next read is the poll, an interrupt
+	// acknowledge in software (datasheet "The Poll Command").
+	OCW3_POLL = 0x0c
 )

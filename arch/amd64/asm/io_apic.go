@@ -30,6 +30,7 @@ const (
 	IO_APIC_VECTOR_MASK      = 0xff
 	IO_APIC_DM_FIXED         = 0 << 8 // delivery mode
 	IO_APIC_DM_EXTINT        = 7 << 8
+	IO_APIC_DM_MASK          = 7 << 8
 	IO_APIC_DEST_LOGICAL     = 1 << 11 // 0: physical APIC ID in the destination
 	IO_APIC_DELIVERY_PENDING = 1 << 12 // read-only
 	IO_APIC_ACTIVE_LOW       = 1 << 13 // polarity: 0 active high

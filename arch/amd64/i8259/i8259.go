@@ -59,19 +59,28 @@ func Probe_8259A() bool {
 // Init_8259A reprograms both controllers (ICW1-ICW4, datasheet
 // "Initialization Command Words"): edge triggered, cascaded, master base
 // vector ISA_IRQ_VECTOR(0), slave ISA_IRQ_VECTOR(8), the slave on the
-// master's IR2, 8086 mode, normal EOI; then every line masked except
-// those Cached_irq_mask leaves open (Linux init_8259A(0)).
-func Init_8259A() {
+// master's IR2, 8086 mode, normal EOI (the master in automatic EOI mode
+// with auto_eoi: check_timer's virtual wire, where no INTA cycle and no
+// EOI reach it); then every line masked except those Cached_irq_mask
+// leaves open (Linux init_8259A(auto_eoi), which also switches the
+// chip's mask_ack to a plain mask in AEOI mode).
+func Init_8259A(auto_eoi bool) {
 	outb_pic(0xff, asm.PIC_MASTER_IMR)
 	outb_pic(0xff, asm.PIC_SLAVE_IMR)
 	outb_pic(asm.ICW1_INIT|asm.ICW1_ICW4, asm.PIC_MASTER_CMD)  // ICW1
 	outb_pic(uint8(asm.ISA_IRQ_VECTOR(0)), asm.PIC_MASTER_IMR) // ICW2: vector base
 	outb_pic(1<<asm.PIC_CASCADE_IR, asm.PIC_MASTER_IMR)        // ICW3: a slave on IR2
-	outb_pic(asm.ICW4_8086, asm.PIC_MASTER_IMR)                // ICW4
-	outb_pic(asm.ICW1_INIT|asm.ICW1_ICW4, asm.PIC_SLAVE_CMD)   // ICW1
-	outb_pic(uint8(asm.ISA_IRQ_VECTOR(8)), asm.PIC_SLAVE_IMR)  // ICW2
-	outb_pic(asm.PIC_CASCADE_IR, asm.PIC_SLAVE_IMR)            // ICW3: my cascade identity
-	outb_pic(asm.ICW4_8086, asm.PIC_SLAVE_IMR)                 // ICW4
+	if auto_eoi {
+		outb_pic(asm.ICW4_8086|asm.ICW4_AEOI, asm.PIC_MASTER_IMR) // ICW4
+		I8259A_chip.Irq_mask_ack = mask_8259A_irq
+	} else {
+		outb_pic(asm.ICW4_8086, asm.PIC_MASTER_IMR) // ICW4
+		I8259A_chip.Irq_mask_ack = mask_and_ack_8259A
+	}
+	outb_pic(asm.ICW1_INIT|asm.ICW1_ICW4, asm.PIC_SLAVE_CMD)  // ICW1
+	outb_pic(uint8(asm.ISA_IRQ_VECTOR(8)), asm.PIC_SLAVE_IMR) // ICW2
+	outb_pic(asm.PIC_CASCADE_IR, asm.PIC_SLAVE_IMR)           // ICW3: my cascade identity
+	outb_pic(asm.ICW4_8086, asm.PIC_SLAVE_IMR)                // ICW4
 	outb_pic(uint8(Cached_irq_mask), asm.PIC_MASTER_IMR)
 	outb_pic(uint8(Cached_irq_mask>>8), asm.PIC_SLAVE_IMR)
 	Initialized = true
@@ -99,13 +108,18 @@ func Mask_8259A() {
 	asm.Outb(asm.PIC_SLAVE_IMR, 0xff)
 }
 
-func mask_8259A_irq(d *irq.IrqData) {
-	Cached_irq_mask |= 1 << d.Hwirq
+func mask_8259A_irq(d *irq.IrqData)   { Disable_8259A_irq(d.Hwirq) }
+func unmask_8259A_irq(d *irq.IrqData) { Enable_8259A_irq(d.Hwirq) }
+
+// Disable_8259A_irq and Enable_8259A_irq mask and unmask one line (Linux
+// disable_8259A_irq, enable_8259A_irq: legacy_pic->mask, ->unmask).
+func Disable_8259A_irq(n uint32) {
+	Cached_irq_mask |= 1 << n
 	write_masks()
 }
 
-func unmask_8259A_irq(d *irq.IrqData) {
-	Cached_irq_mask &^= 1 << d.Hwirq
+func Enable_8259A_irq(n uint32) {
+	Cached_irq_mask &^= 1 << n
 	write_masks()
 }
 
@@ -169,16 +183,39 @@ var I8259A_chip = irq.IrqChip{
 // except the cascade input, which is never a device.
 func Legacy_pic_init() {
 	for i := 0; i < asm.NR_IRQS_LEGACY; i++ {
-		if i == asm.PIC_CASCADE_IR {
-			continue
+		if i != asm.PIC_CASCADE_IR {
+			Make_8259A_irq(i)
 		}
-		irq.Irq_set_chip_and_handler_name(i, &I8259A_chip, uint32(i), 0, irq.Handle_level_irq, "level")
-		irq.Irq_to_desc(i).Vector = uint8(asm.ISA_IRQ_VECTOR(i))
 	}
+}
+
+// Make_8259A_irq makes the 8259s line n's controller again, on its ISA
+// vector (Linux make_8259A_irq; check_timer's ExtINT route).
+func Make_8259A_irq(n int) {
+	irq.Irq_set_chip_and_handler_name(n, &I8259A_chip, uint32(n), 0, irq.Handle_level_irq, "level")
+	irq.Irq_to_desc(n).Vector = uint8(asm.ISA_IRQ_VECTOR(n))
 }
 
 // Read_imr returns both masks as the controllers hold them (OCW1 reads
 // back), for the selftest.
 func Read_imr() uint16 {
 	return uint16(asm.Inb(asm.PIC_MASTER_IMR)) | uint16(asm.Inb(asm.PIC_SLAVE_IMR))<<8
+}
+
+// Poll_ack takes the master's highest pending request as an INTA cycle
+// would (OCW3 poll: the next read acknowledges it and returns 0x80 | its
+// level), then ends it with a specific EOI in case the poll left it in
+// service; it returns the level, or -1 if nothing was pending. For IRQ 0
+// on the virtual wire in Fixed mode, where the local APIC takes the
+// vector from LVT0 and no INTA reaches the 8259: without an acknowledge
+// the request stays in IRR and INTR stays high (gokern; Linux's
+// lapic_chip acknowledges only the local APIC).
+func Poll_ack() int {
+	asm.Outb(asm.PIC_MASTER_CMD, asm.OCW3_POLL)
+	v := asm.Inb(asm.PIC_MASTER_CMD)
+	if v&0x80 == 0 {
+		return -1
+	}
+	outb_pic(asm.OCW2_SPECIFIC_EOI|(v&7), asm.PIC_MASTER_CMD)
+	return int(v & 7)
 }
