@@ -22,6 +22,7 @@ const (
 	PORT_B_SPKR   = 0x02
 	PORT_B_OUT2   = 0x20
 	MODE_CH2_ONCE = 0xb0 // channel 2, lobyte/hibyte, mode 0 (interrupt on terminal count), binary
+	MODE_CH2_MSB  = 0xa0 // channel 2, high byte only, mode 0, binary
 	LATCH_CH2     = 0x80 // channel 2, counter latch command
 )
 
@@ -48,12 +49,21 @@ func Pit_read_ch2() uint16 {
 	return uint16(lo) | uint16(asm.Inb(PIT_CH2))<<8
 }
 
-// Pit_read_ch2_msb reads channel 2's count, low byte then high byte, and
-// returns the high byte (Linux pit_verify_msb's two inb(0x42)).
-func Pit_read_ch2_msb() uint8 {
-	asm.Inb(PIT_CH2)
-	return asm.Inb(PIT_CH2)
+// StartChannel2_msb starts channel 2 counting down from 65536 in mode 0
+// with its access mode "high byte only" (8254 datasheet, control word
+// RW1 RW0 = 10: a write loads the high byte, the low byte being 0; a read
+// returns the count's high byte), so that Pit_read_ch2_msb takes one port
+// read where Linux's lobyte/hibyte mode takes two.
+func StartChannel2_msb() {
+	asm.Outb(PORT_B, asm.Inb(PORT_B)&^PORT_B_SPKR|PORT_B_GATE2)
+	asm.Outb(PIT_MODE, MODE_CH2_MSB)
+	asm.Outb(PIT_CH2, 0) // a count of 0 is 65536
 }
+
+// Pit_read_ch2_msb reads the high byte of channel 2's count, after
+// StartChannel2_msb: one inb (Linux's pit_verify_msb reads two, the low
+// byte first, in lobyte/hibyte mode).
+func Pit_read_ch2_msb() uint8 { return asm.Inb(PIT_CH2) }
 
 // Channel 0 drives IRQ 0: the PC's timer interrupt. Linux:
 // drivers/clocksource/i8253.c (clockevent_i8253: pit_set_periodic,

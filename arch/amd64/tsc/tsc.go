@@ -116,10 +116,17 @@ func quick_pit_calibrate() (khz, pit_ticks uint64) {
 const QUICK_PIT_ATTEMPTS = 3
 
 func quick_pit_calibrate_once() (khz, pit_ticks uint64) {
-	i8253.StartChannel2(0xffff)
-	// The PIT starts counting at its next clock edge: one read lets that
-	// pass.
-	pit_verify_msb(0)
+	// The count's high byte alone, one port read each (Linux reads both
+	// bytes): under TCG a port read is a trip into QEMU, and the two
+	// reads around each change of the high byte are the calibration's
+	// uncertainty, so halving them halves the window that reaches 500
+	// ppm (1.3-1.9 ms instead of 2.1-10.7 ms, and fewer failed attempts).
+	i8253.StartChannel2_msb()
+	// The PIT starts counting at its next clock edge, from 65536 (high
+	// byte 0) down to 0xffff: the high byte reads 0 until then (Linux
+	// loads 0xffff in lobyte/hibyte mode and lets one read pass).
+	for k := 0; k < 1000 && pit_verify_msb(0); k++ {
+	}
 	tsc, d1, ok := pit_expect_msb(0xff)
 	if !ok {
 		return 0, 0
