@@ -351,7 +351,11 @@ var lapicCal = regexp.MustCompile(`APIC timer: host bus clock speed is \d+\.\d+ 
 func TestApicTimerCalibration(t *testing.T) {
 	for _, opt := range []string{"", "lapic_cal_stall=200"} {
 		opt := opt
-		t.Run("stall="+strings.TrimPrefix(opt, "lapic_cal_stall="), func(t *testing.T) {
+		name := opt
+		if name == "" {
+			name = "plain"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			r := q.Boot(t, q.Config{Append: "selftest=apic_timer_calibration,sched_msleep " + opt})
 			allPassed(t, r)
