@@ -14,8 +14,8 @@ import (
 // makes them, user/busybox/init as /init, the device nodes the console
 // and the tools open (the kernel has no devtmpfs: Linux's
 // usr/gen_init_cpio puts nodes in the archive the same way), and empty
-// mount points. ./qemu.sh busybox boots it; the boot tests add their
-// scripts under /tests.
+// mount points. ./qemu.sh busybox boots it. The boot tests' scripts,
+// user/busybox/tests/NAME, are under /tests (init runs them by name).
 
 // Busybox is Debian's static busybox on the host.
 const Busybox = "/bin/busybox"
@@ -55,6 +55,25 @@ func BusyboxEntries(tests map[string]string) ([]Entry, error) {
 		}
 		es = append(es, Entry{Name: l, Mode: 0o120777, Data: []byte("/bin/busybox")})
 	}
+	// The repository's boot-test scripts (user/busybox/tests), then the
+	// caller's, which may replace them.
+	all := map[string]string{}
+	testDir := filepath.Join(Root(), "user", "busybox", "tests")
+	files, err := os.ReadDir(testDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(testDir, f.Name()))
+		if err != nil {
+			return nil, err
+		}
+		all[f.Name()] = string(b)
+	}
+	for n, s := range tests {
+		all[n] = s
+	}
+	tests = all
 	names := make([]string, 0, len(tests))
 	for n := range tests {
 		names = append(names, n)

@@ -1,0 +1,469 @@
+package boottest
+
+import (
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	q "gokern/internal/qemutest"
+	"gokern/internal/userprog"
+)
+
+// The issue 14 boot tests that busybox's shell runs: each a script
+// user/busybox/tests/NAME, run by /init (user/busybox/init) between
+// "== test NAME" and "== end NAME status N". One boot runs them all, one
+// after the other, and each check below reads its script's section and
+// compares what the tools printed with the kernel's own figures on the
+// same console (boot lines, dmesg, the segfault line, the exit line).
+
+var busyboxTestInitramfs builtInitrd
+
+// busyboxTestInitrd is the busybox initramfs with user/nullderef as
+// /bin/nullderef; it returns the archive and the program's entry point.
+func busyboxTestInitrd(t *testing.T) (string, uint64) {
+	p := busyboxTestInitramfs.get(t, "gokern-busybox-tests", func(dir string) (string, error) {
+		es, err := userprog.BusyboxEntries(nil)
+		if err != nil {
+			return "", err
+		}
+		nd, err := userprog.BuildStatic("nullderef", dir)
+		if err != nil {
+			return "", err
+		}
+		b, err := os.ReadFile(nd)
+		if err != nil {
+			return "", err
+		}
+		es = append(es, userprog.Entry{Name: "bin/nullderef", Mode: 0o100755, Data: b})
+		p := filepath.Join(dir, "busybox-tests.cpio")
+		return p, os.WriteFile(p, userprog.Cpio(es), 0o644)
+	})
+	f, err := elf.Open(filepath.Join(filepath.Dir(p), "nullderef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return p, f.Entry
+}
+
+// scriptSections splits the console into each script's lines and exit
+// status.
+func scriptSections(t *testing.T, r *q.Result) (map[string][]string, map[string]int) {
+	t.Helper()
+	sec, status := map[string][]string{}, map[string]int{}
+	cur := ""
+	endRe := regexp.MustCompile(`^== end (\S+) status (\d+)$`)
+	for _, l := range r.Lines() {
+		l = strings.TrimRight(l, "\r")
+		if name, ok := strings.CutPrefix(l, "== test "); ok {
+			cur = name
+			sec[cur] = nil
+			continue
+		}
+		if m := endRe.FindStringSubmatch(l); m != nil {
+			status[m[1]], _ = strconv.Atoi(m[2])
+			cur = ""
+			continue
+		}
+		if cur != "" {
+			sec[cur] = append(sec[cur], l)
+		}
+	}
+	return sec, status
+}
+
+var kernelLineRe = regexp.MustCompile(`^\[\s*\d+\.\d{6}\] `)
+
+// userLines drops the kernel's own lines (printk on the console) that
+// land between a script's.
+func userLines(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if !kernelLineRe.MatchString(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// field returns the whitespace-separated fields of the first line that
+// starts with prefix, or fails.
+func field(t *testing.T, lines []string, prefix string) []string {
+	t.Helper()
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return strings.Fields(strings.TrimPrefix(l, prefix))
+		}
+	}
+	t.Fatalf("no line starting %q in\n%s", prefix, strings.Join(lines, "\n"))
+	return nil
+}
+
+func atoiT(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return n
+}
+
+func atofT(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return f
+}
+
+// meminfo parses /proc/meminfo's lines into kB figures.
+func meminfo(lines []string) map[string]int {
+	m := map[string]int{}
+	re := regexp.MustCompile(`^(\w+):\s+(\d+) kB$`)
+	for _, l := range lines {
+		if s := re.FindStringSubmatch(l); s != nil {
+			n, _ := strconv.Atoi(s[2])
+			m[s[1]] = n
+		}
+	}
+	return m
+}
+
+// TestBusyboxScripts boots once and runs every script.
+func TestBusyboxScripts(t *testing.T) {
+	t.Parallel()
+	initrd, entry := busyboxTestInitrd(t)
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv"}
+	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
+	mustExit(t, r, q.ExitSuccess)
+	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
+		"0 user pages and 0 other processes left")
+	sec, status := scriptSections(t, r)
+	for _, n := range names {
+		if _, ok := status[n]; !ok {
+			t.Fatalf("script %s did not end\n%s", n, r.Describe())
+		}
+		if status[n] != 0 {
+			t.Errorf("script %s: status %d\n%s", n, status[n], strings.Join(sec[n], "\n"))
+		}
+	}
+	console := r.Lines()
+	checks := map[string]func(t *testing.T, lines []string){
+		"ls":      checkLs,
+		"meminfo": func(t *testing.T, l []string) { checkMeminfo(t, l, console) },
+		"free":    checkFree,
+		"ps":      checkPs,
+		"uptime":  checkUptime,
+		"dmesg":   func(t *testing.T, l []string) { checkDmesg(t, l, console) },
+		"redirect": func(t *testing.T, l []string) {
+			want := []string{"line one", "two", "size 13", "stat 13 regular file", "removed"}
+			if got := userLines(l); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		},
+		"sleep":  checkSleep,
+		"bgwait": checkBgwait,
+		"segv":   func(t *testing.T, l []string) { checkSegv(t, l, entry) },
+	}
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) { checks[n](t, sec[n]) })
+	}
+}
+
+// checkLs: / lists the archive's top level; /proc's numbers are exactly
+// the pids alive while ls ran.
+func checkLs(t *testing.T, l []string) {
+	l = userLines(l)
+	var root, proc []string
+	i := 0
+	for ; i < len(l) && !strings.HasPrefix(l[i], "script pid "); i++ {
+		root = append(root, strings.Fields(l[i])...)
+	}
+	script := field(t, l, "script pid ")[0]
+	ls := field(t, l, "ls pid ")[0]
+	for ; i < len(l); i++ {
+		if !strings.Contains(l[i], " pid ") {
+			proc = append(proc, strings.Fields(l[i])...)
+		}
+	}
+	sort.Strings(root)
+	if got, want := strings.Join(root, " "), "bin dev etc init linuxrc proc root sbin sys tests tmp usr"; got != want {
+		t.Errorf("ls /: %s, want %s", got, want)
+	}
+	var pids []string
+	names := map[string]bool{}
+	for _, n := range proc {
+		if _, err := strconv.Atoi(n); err == nil {
+			pids = append(pids, n)
+		} else {
+			names[n] = true
+		}
+	}
+	sort.Slice(pids, func(a, b int) bool { return atoiT(t, pids[a]) < atoiT(t, pids[b]) })
+	if got, want := strings.Join(pids, " "), "1 2 "+script+" "+ls; got != want {
+		t.Errorf("/proc's pids: %s, want %s (init, kthreadd, the script, ls)", got, want)
+	}
+	for _, n := range []string{"self", "meminfo", "buddyinfo", "uptime", "cpuinfo", "interrupts"} {
+		if !names[n] {
+			t.Errorf("/proc lacks %s: %v", n, proc)
+		}
+	}
+}
+
+// checkMeminfo: MemTotal is the boot's "Memory: X/YK available" X plus
+// the initrd memory freed after it, and MemFree is exactly the free
+// blocks /proc/buddyinfo lists in the same cat (no allocation between
+// the two reads changes them: cat reuses its buffer).
+func checkMeminfo(t *testing.T, l []string, console []string) {
+	m := meminfo(l)
+	var avail, initrd int
+	for _, c := range console {
+		if s := regexp.MustCompile(`Memory: (\d+)K/\d+K available`).FindStringSubmatch(c); s != nil {
+			avail = atoiT(t, s[1])
+		}
+		if s := regexp.MustCompile(`Freeing initrd memory: (\d+)K`).FindStringSubmatch(c); s != nil {
+			initrd = atoiT(t, s[1])
+		}
+	}
+	if avail == 0 || initrd == 0 {
+		t.Fatal("no Memory: or Freeing initrd memory: line on the console")
+	}
+	if m["MemTotal"] != avail+initrd {
+		t.Errorf("MemTotal %d kB, want %d (Memory: %dK + initrd %dK)", m["MemTotal"], avail+initrd, avail, initrd)
+	}
+	free := 0
+	zones := 0
+	for _, s := range l {
+		f := strings.Fields(s)
+		if len(f) < 5 || f[0] != "Node" {
+			continue
+		}
+		zones++
+		for order, n := range f[4:] {
+			free += atoiT(t, n) << order
+		}
+	}
+	if zones == 0 {
+		t.Fatalf("no buddyinfo lines\n%s", strings.Join(l, "\n"))
+	}
+	if m["MemFree"] != free*4 {
+		t.Errorf("MemFree %d kB, buddyinfo's free blocks %d pages = %d kB", m["MemFree"], free, free*4)
+	}
+	if m["MemFree"] <= 0 || m["MemFree"] >= m["MemTotal"] || m["Cached"] <= 0 {
+		t.Errorf("implausible: MemFree %d MemTotal %d Cached %d", m["MemFree"], m["MemTotal"], m["Cached"])
+	}
+}
+
+// checkFree: free's figures (sysinfo) are /proc/meminfo's: the same
+// total, buff/cache the page cache, used what is left; its free differs
+// from MemFree, read a process later, by at most what one busybox
+// process holds.
+func checkFree(t *testing.T, l []string) {
+	f := field(t, l, "Mem:")
+	if len(f) != 6 {
+		t.Fatalf("free's Mem: line %v", f)
+	}
+	total, used, free, cache := atoiT(t, f[0]), atoiT(t, f[1]), atoiT(t, f[2]), atoiT(t, f[4])
+	m := meminfo(l)
+	if total != m["MemTotal"] {
+		t.Errorf("free's total %d, MemTotal %d", total, m["MemTotal"])
+	}
+	if cache != m["Cached"]+m["Buffers"]+m["SReclaimable"] {
+		t.Errorf("free's buff/cache %d, meminfo's Cached+Buffers+SReclaimable %d", cache, m["Cached"]+m["Buffers"]+m["SReclaimable"])
+	}
+	if used != total-free-cache {
+		t.Errorf("free's used %d != total-free-buff/cache %d", used, total-free-cache)
+	}
+	if d := free - m["MemFree"]; d < -1024 || d > 1024 {
+		t.Errorf("free's free %d kB, MemFree %d kB a moment later", free, m["MemFree"])
+	}
+}
+
+// checkPs: the first ps lists init, kthreadd, the script's shell, the
+// sleep (its pid from $!, its command line) and ps itself; after kill
+// and wait the sleep is gone, with status 143 (128 + SIGTERM).
+func checkPs(t *testing.T, l []string) {
+	l = userLines(l)
+	sleep := field(t, l, "sleep pid ")[0]
+	var tables [][][]string
+	for _, s := range l {
+		if strings.HasPrefix(s, "PID ") {
+			tables = append(tables, nil)
+			continue
+		}
+		if f := strings.Fields(s); len(tables) > 0 && len(f) >= 3 {
+			if _, err := strconv.Atoi(f[0]); err == nil {
+				tables[len(tables)-1] = append(tables[len(tables)-1], f)
+			}
+		}
+	}
+	if len(tables) != 2 {
+		t.Fatalf("want two ps tables\n%s", strings.Join(l, "\n"))
+	}
+	cmd := func(tab [][]string, pid string) string {
+		for _, r := range tab {
+			if r[0] == pid {
+				return strings.Join(r[2:], " ")
+			}
+		}
+		return ""
+	}
+	if c := cmd(tables[0], "1"); !strings.HasPrefix(c, "/bin/sh /init ") {
+		t.Errorf("pid 1: %q, want /bin/sh /init ...", c)
+	}
+	if c := cmd(tables[0], "2"); c != "[kthreadd]" {
+		t.Errorf("pid 2: %q", c)
+	}
+	if c := cmd(tables[0], sleep); c != "{exe} sleep 30" {
+		t.Errorf("the sleep, pid %s: %q, want {exe} sleep 30 (busybox execs its applets through /proc/self/exe, so comm is exe as on Linux)", sleep, c)
+	}
+	if c := cmd(tables[1], sleep); c != "" {
+		t.Errorf("the sleep, pid %s, still listed after wait: %q", sleep, c)
+	}
+	if len(tables[0]) != 5 || len(tables[1]) != 4 {
+		t.Errorf("want init, kthreadd, the script, the sleep and ps, then without the sleep\n%s", strings.Join(l, "\n"))
+	}
+	if field(t, l, "sleep status ")[0] != "143" {
+		t.Errorf("sleep's status after SIGTERM: %v, want 143", field(t, l, "sleep status "))
+	}
+}
+
+// checkUptime: uptime's minutes are /proc/uptime's, its time of day the
+// clock's (date, read just after), and the loads sysinfo's.
+func checkUptime(t *testing.T, l []string) {
+	l = userLines(l)
+	if len(l) != 3 {
+		t.Fatalf("want uptime, /proc/uptime, date\n%s", strings.Join(l, "\n"))
+	}
+	s := regexp.MustCompile(`^ (\d\d:\d\d:\d\d) up (\d+) min,  0 users,  load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d$`).FindStringSubmatch(l[0])
+	if s == nil {
+		t.Fatalf("uptime: %q", l[0])
+	}
+	secs := atofT(t, strings.Fields(l[1])[0])
+	if got := atoiT(t, s[2]); got != int(secs)/60 {
+		t.Errorf("uptime says up %d min, /proc/uptime %.2f s", got, secs)
+	}
+	if s[1] != l[2] && s[1] > l[2] {
+		t.Errorf("uptime's time %s after date's %s", s[1], l[2])
+	}
+}
+
+// checkDmesg: the kernel log read through syslog(2) is the console's.
+// Of dmesg -r's first lines, those below KERN_DEBUG are the console's
+// first lines in order, timestamps and all, and the KERN_DEBUG ones
+// (pr_debug, stored but not printed without "debug") are not on it;
+// the line that ran init is there too.
+func checkDmesg(t *testing.T, l []string, console []string) {
+	var klog []string
+	for _, c := range console {
+		if kernelLineRe.MatchString(c) {
+			klog = append(klog, c)
+		}
+	}
+	if len(l) < 7 {
+		t.Fatalf("dmesg section\n%s", strings.Join(l, "\n"))
+	}
+	at, shown := 0, 0
+	for _, s := range l[:5] {
+		m := regexp.MustCompile(`^<(\d)>(\[.*)$`).FindStringSubmatch(s)
+		if m == nil {
+			t.Fatalf("dmesg -r line %q", s)
+		}
+		if m[1] == "7" {
+			if contains(klog, m[2]) {
+				t.Errorf("KERN_DEBUG line on the console: %q", m[2])
+			}
+			continue
+		}
+		if at >= len(klog) || klog[at] != m[2] {
+			t.Errorf("dmesg's line %q is not the console's kernel line %d %q", m[2], at, klog[min(at, len(klog)-1)])
+		}
+		at++
+		shown++
+	}
+	if shown == 0 {
+		t.Errorf("no line of dmesg -r's first five is on the console\n%s", strings.Join(l, "\n"))
+	}
+	run := ""
+	for _, c := range klog {
+		if strings.HasSuffix(c, "Run /init as init process") {
+			run = c
+		}
+	}
+	if run == "" || !contains(l, run) {
+		t.Errorf("dmesg lacks the console's %q", run)
+	}
+	if n := atoiT(t, field(t, l, "dmesg lines ")[0]); n < len(klog)/2 {
+		t.Errorf("dmesg has %d lines, the console %d kernel lines", n, len(klog))
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSleep: a second passed between the two /proc/uptime reads, and
+// time's real figure is a second.
+func checkSleep(t *testing.T, l []string) {
+	var up []float64
+	real := -1.0
+	for _, s := range userLines(l) {
+		f := strings.Fields(s)
+		if len(f) == 2 && strings.Contains(f[0], ".") && !strings.HasPrefix(s, "real") {
+			up = append(up, atofT(t, f[0]))
+		}
+		if m := regexp.MustCompile(`^real\s+(\d+)m\s*(\d+\.\d+)s$`).FindStringSubmatch(s); m != nil {
+			real = float64(atoiT(t, m[1]))*60 + atofT(t, m[2])
+		}
+	}
+	if len(up) != 2 || real < 0 {
+		t.Fatalf("want two /proc/uptime lines and time's real\n%s", strings.Join(l, "\n"))
+	}
+	if d := up[1] - up[0]; d < 1.0 {
+		t.Errorf("/proc/uptime advanced %.2f s over sleep 1", d)
+	}
+	if real < 1.0 || real > up[1]-up[0]+0.01 {
+		t.Errorf("time's real %.2f s: want at least 1 s and at most the %.2f s /proc/uptime saw around it", real, up[1]-up[0])
+	}
+}
+
+// checkBgwait: the job ran in the background, wait gave its status 5,
+// and then its pid was gone.
+func checkBgwait(t *testing.T, l []string) {
+	l = userLines(l)
+	want := []string{"bg pid " + field(t, l, "bg pid ")[0], "running", "bg status 5", "reaped"}
+	if strings.Join(l, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(l, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// checkSegv: Linux's segfault line at the program's first instruction
+// (its ELF entry), error 4 (user read, not present), status 139, and the
+// shell still running.
+func checkSegv(t *testing.T, l []string, entry uint64) {
+	re := regexp.MustCompile(fmt.Sprintf(`\] nullderef\[(\d+)\]: segfault at 0 ip %016x sp 00007ff[0-9a-f]{9} error 4 in nullderef\[%x\+1000\]$`, entry, entry&^0xfff))
+	found := false
+	for _, s := range l {
+		found = found || re.MatchString(s)
+	}
+	if !found {
+		t.Errorf("no line matching %s", re)
+	}
+	u := userLines(l)
+	want := []string{"Segmentation fault", "nullderef status 139", "shell still here"}
+	if strings.Join(u, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(u, "\n"), strings.Join(want, "\n"))
+	}
+}
