@@ -403,16 +403,26 @@ var Nr_switch_mm uint64
 // finish_task_switch): interrupts on again, and a task that died in the
 // switch gives its stack back (put_task_stack), now that nothing runs on
 // it.
+//
+// A dead prev is settled before On_cpu is cleared and interrupts come
+// back on: once On_cpu is 0 its waiter may reap and free it (Linux reads
+// prev_state before finish_task clears on_cpu). Clearing On_cpu first let
+// a tick preempt this function after it, the parent's wait4 free the
+// zombie, and this function then free it a second time (a fork bomb's
+// children oopsed in free_task).
 func finish_task_switch(prev *Task_struct) {
-	prev.On_cpu = 0
 	Get_current().On_cpu = 1
-	asm.Native_irq_enable()
 	if prev.State == TASK_DEAD {
 		put_task_stack(prev)
 		if prev.Exit_state == EXIT_DEAD {
 			free_task(prev) // autoreaped: nobody will wait4 for it
+		} else {
+			prev.On_cpu = 0
 		}
+	} else {
+		prev.On_cpu = 0
 	}
+	asm.Native_irq_enable()
 }
 
 // schedule_tail is a new task's first step (Linux schedule_tail, called

@@ -231,16 +231,17 @@ func wait_task_zombie(wo *Wait_opts, parent, p *Task_struct) {
 	}
 	parent.Cutime += p.Utime + p.Cutime
 	parent.Cstime += p.Stime + p.Cstime
-	p.Exit_state = EXIT_DEAD
 	release_zombie(p)
 }
 
 // release_zombie frees a reaped child once it is off its CPU (Linux
-// release_task).
+// release_task). It marks it EXIT_DEAD only then: finish_task_switch
+// reads EXIT_DEAD on a task still on its CPU as "autoreaped, free it".
 func release_zombie(p *Task_struct) {
 	for p.State != TASK_DEAD || p.On_cpu != 0 {
 		Yield()
 	}
+	p.Exit_state = EXIT_DEAD
 	flags := asm.Arch_local_irq_save()
 	free_task(p)
 	asm.Arch_local_irq_restore(flags)
