@@ -96,11 +96,20 @@ func evict(inode *Inode) {
 	inode_cache.Free(inode)
 }
 
+// Current_fsuid_fsgid returns current's fs ids (Linux current_fsuid,
+// current_fsgid); the process layer sets it, and until then the kernel
+// runs as root.
+var Current_fsuid_fsgid func() (uint32, uint32)
+
 // Inode_init_owner sets a new inode's owner and mode (Linux
-// inode_init_owner): the creating task's ids (gokern: root), the
-// directory's group when it is set-group-ID.
+// inode_init_owner): the creating task's fs ids (current_fsuid,
+// current_fsgid; root's before there are tasks), the directory's group
+// when it is set-group-ID.
 func Inode_init_owner(inode, dir *Inode, mode uint32) {
 	inode.I_uid, inode.I_gid = 0, 0
+	if Current_fsuid_fsgid != nil {
+		inode.I_uid, inode.I_gid = Current_fsuid_fsgid()
+	}
 	if dir != nil && dir.I_mode&uapi.S_ISGID != 0 {
 		inode.I_gid = dir.I_gid
 		if uapi.S_ISDIR(mode) {

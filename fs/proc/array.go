@@ -13,7 +13,7 @@ import (
 // What the process files read of a task (Linux fs/proc/array.c,
 // task_mmu.c and base.c read task_struct and mm_struct directly; gokern
 // fills Task_ops from the scheduler's tasks and their mm here). Every
-// task is its own thread group, and has root's credentials.
+// task is its own thread group.
 
 // Task_ops_init points Task_ops at the scheduler's tasks.
 func Task_ops_init() {
@@ -88,6 +88,8 @@ func get_task(pid int, info *Task_info) bool {
 		info.Ppid = int(p.Pid)
 	}
 	copy(info.Comm[:], t.Comm[:])
+	info.Cred = t.Cred
+	info.Uid, info.Gid = t.Cred.Euid, t.Cred.Egid
 	info.State = sched.State_char(t)
 	if info.State == 'N' || info.State == '?' {
 		info.State = 'R'

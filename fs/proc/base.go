@@ -6,6 +6,7 @@ import (
 
 	"gokern/fs"
 	"gokern/include/uapi"
+	"gokern/kernel/sched"
 	"gokern/printk"
 )
 
@@ -18,31 +19,34 @@ import (
 // task_struct, mm_struct and signal_struct directly; gokern asks the
 // scheduler and mm through Task_ops).
 type Task_info struct {
-	Pid, Tgid, Ppid  int
-	Pgrp, Session    int
-	Tty_nr           uapi.Dev_t // the controlling tty's device, 0 if none
-	Tpgid            int        // its foreground process group, -1 if none
-	Comm             [16]byte   // NUL-padded
-	State            byte       // 'R', 'S', 'D', 'T', 'Z', 'X'
-	Flags            uint32     // PF_*
-	Minflt, Majflt   uint64
-	Utime, Stime     uint64 // clock ticks (USER_HZ)
-	Priority, Nice   int
-	Num_threads      int
-	Start_time       uint64 // clock ticks after boot
-	Vsize            uint64 // bytes
-	Rss              uint64 // pages
-	Start_code       uint64
-	End_code         uint64
-	Start_stack      uint64
-	Start_data       uint64
-	End_data         uint64
-	Start_brk        uint64
-	Arg_start        uint64
-	Arg_end          uint64
-	Env_start        uint64
-	Env_end          uint64
+	Pid, Tgid, Ppid int
+	Pgrp, Session   int
+	Tty_nr          uapi.Dev_t // the controlling tty's device, 0 if none
+	Tpgid           int        // its foreground process group, -1 if none
+	Comm            [16]byte   // NUL-padded
+	State           byte       // 'R', 'S', 'D', 'T', 'Z', 'X'
+	Flags           uint32     // PF_*
+	Minflt, Majflt  uint64
+	Utime, Stime    uint64 // clock ticks (USER_HZ)
+	Priority, Nice  int
+	Num_threads     int
+	Start_time      uint64 // clock ticks after boot
+	Vsize           uint64 // bytes
+	Rss             uint64 // pages
+	Start_code      uint64
+	End_code        uint64
+	Start_stack     uint64
+	Start_data      uint64
+	End_data        uint64
+	Start_brk       uint64
+	Arg_start       uint64
+	Arg_end         uint64
+	Env_start       uint64
+	Env_end         uint64
+	// Uid, Gid: the owner of /proc/<pid> (Linux task_dump_owner: the
+	// effective ids); Cred all of them, for status.
 	Uid, Gid         uint32
+	Cred             sched.Cred
 	Umask            uint32
 	Fdsize           int
 	Vm_peak, Vm_data uint64 // pages
@@ -287,9 +291,14 @@ func proc_pid_status(m *fs.Seq_file, v uintptr) int {
 		printk.Bytes(comm(&t)), printk.Int(t.State), printk.Str(task_state_name(t.State)),
 		printk.Int(t.Tgid), printk.Int(t.Pid), printk.Int(t.Ppid))
 	octal(m, "Umask:\t", t.Umask)
-	fs.Seq_printf(m, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t%d\nGroups:\t\n",
-		printk.Int(t.Uid), printk.Int(t.Uid), printk.Int(t.Uid), printk.Int(t.Uid),
-		printk.Int(t.Gid), printk.Int(t.Gid), printk.Int(t.Gid), printk.Int(t.Gid), printk.Int(t.Fdsize))
+	c := &t.Cred
+	fs.Seq_printf(m, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t%d\nGroups:\t",
+		printk.Int(c.Uid), printk.Int(c.Euid), printk.Int(c.Suid), printk.Int(c.Fsuid),
+		printk.Int(c.Gid), printk.Int(c.Egid), printk.Int(c.Sgid), printk.Int(c.Fsgid), printk.Int(t.Fdsize))
+	for _, g := range c.Groups[:c.Ngroups] {
+		fs.Seq_printf(m, "%d ", printk.Int(g))
+	}
+	fs.Seq_putc(m, '\n')
 	kb := func(name string, pages uint64) {
 		fs.Seq_printf(m, "%s\t%8lu kB\n", printk.Str(name), printk.Int(pages*4))
 	}

@@ -140,7 +140,7 @@ func meminfo(lines []string) map[string]int {
 func TestBusyboxScripts(t *testing.T) {
 	t.Parallel()
 	initrd, entry := busyboxTestInitrd(t)
-	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv"}
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds"}
 	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
 	mustExit(t, r, q.ExitSuccess)
 	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
@@ -171,6 +171,15 @@ func TestBusyboxScripts(t *testing.T) {
 		"sleep":  checkSleep,
 		"bgwait": checkBgwait,
 		"segv":   func(t *testing.T, l []string) { checkSegv(t, l, entry) },
+		"creds": func(t *testing.T, l []string) {
+			want := []string{"uid=0(root) gid=0(root)", // init_cred has no supplementary groups
+				"uid=1000(user) gid=1000(user) groups=100(users),1000(user)",
+				"Uid:\t1000\t1000\t1000\t1000", "Gid:\t1000\t1000\t1000\t1000", "Groups:\t100 1000 ",
+				"kill -0 1: denied", "-rw-r--r--    1 1000     1000 "}
+			if got := userLines(l); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("got\n%q\nwant\n%q", got, want)
+			}
+		},
 	}
 	for _, n := range names {
 		t.Run(n, func(t *testing.T) { checks[n](t, sec[n]) })
@@ -466,4 +475,43 @@ func checkSegv(t *testing.T, l []string, entry uint64) {
 	if strings.Join(u, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(u, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// TestBusyboxForkBomb: user/busybox/tests/forkbomb in its own boot (it
+// takes the CPU while it runs). The kernel refused forks at RLIMIT_NPROC
+// (its own count, on init's exit line), every bomb process was ended by
+// the user's kill -9 -1 and reaped, the free memory after the second
+// bomb is within a few pages of the first's, and no user page or process
+// is left.
+func TestBusyboxForkBomb(t *testing.T) {
+	t.Parallel()
+	initrd, _ := busyboxTestInitrd(t)
+	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- forkbomb"})
+	mustExit(t, r, q.ExitSuccess)
+	mustContain(t, r, "== end forkbomb status 0", "0 user pages and 0 other processes left")
+	m := regexp.MustCompile(`exits after (\d+) forks \(0 refused at threads-max \d+, (\d+) at RLIMIT_NPROC\)`).FindStringSubmatch(r.Output)
+	if m == nil || atoiT(t, m[2]) == 0 {
+		t.Fatalf("no fork refused at RLIMIT_NPROC\n%s", r.Describe())
+	}
+	t.Logf("%s forks, %s refused at RLIMIT_NPROC", m[1], m[2])
+	sec, _ := scriptSections(t, r)
+	l := userLines(sec["forkbomb"])
+	var free [2]int
+	for i := 1; i <= 2; i++ {
+		run := field(t, l, fmt.Sprintf("bomb %d running ", i))
+		if atoiT(t, run[0]) > 12 {
+			t.Errorf("bomb %d: %s processes of user, RLIMIT_NPROC is 12", i, run[0])
+		}
+		k := field(t, l, fmt.Sprintf("bomb %d killed by ", i))
+		if k[len(k)-2] != "0" {
+			t.Errorf("bomb %d: %v", i, k)
+		}
+		free[i-1] = atoiT(t, field(t, l, fmt.Sprintf("bomb %d MemFree:", i))[0])
+	}
+	// A few pages move between runs: slab objects and page-table pages
+	// of the shell's own children come and go.
+	if d := free[0] - free[1]; d > 64 || d < -64 {
+		t.Errorf("MemFree after the first bomb %d kB, after the second %d kB", free[0], free[1])
+	}
+	t.Logf("MemFree after each bomb: %d kB, %d kB", free[0], free[1])
 }

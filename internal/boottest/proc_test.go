@@ -17,7 +17,7 @@ import (
 
 // procExit matches the kernel's line at init's exit (kernel/exec
 // init_exit).
-var procExit = regexp.MustCompile(`exit: init \(pid 1\) exits after (\d+) forks \((\d+) refused at threads-max (\d+)\); copy-on-write: (\d+) pages shared, (\d+) copied, (\d+) reused; (\d+) user pages and (\d+) other processes left`)
+var procExit = regexp.MustCompile(`exit: init \(pid 1\) exits after (\d+) forks \((\d+) refused at threads-max (\d+), \d+ at RLIMIT_NPROC\); copy-on-write: (\d+) pages shared, (\d+) copied, (\d+) reused; (\d+) user pages and (\d+) other processes left`)
 
 // procRun boots proctest in mode and checks it passed, its lines, and the
 // exit line: no user page and no other process left. It returns the exit

@@ -40,6 +40,10 @@ func BusyboxEntries(tests map[string]string) ([]Entry, error) {
 		dir("proc"), dir("sys"), dir("tmp"), dir("root"), dir("etc"), dir("tests"),
 		{Name: "bin/busybox", Mode: 0o100755, Data: bin},
 		{Name: "init", Mode: 0o100755, Data: initScript},
+		// The users su and ps name: root and an unprivileged user for
+		// the credential and RLIMIT_NPROC tests.
+		{Name: "etc/passwd", Mode: 0o100644, Data: []byte("root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n")},
+		{Name: "etc/group", Mode: 0o100644, Data: []byte("root:x:0:\nusers:x:100:user\nuser:x:1000:\n")},
 		// Linux's devices.txt numbers; /dev/console comes from the
 		// kernel's built-in archive (usr/default_cpio_list), unpacked
 		// first.

@@ -95,8 +95,8 @@ func init_exit(code int) {
 		}
 		return true
 	})
-	printk.Pr_info("exit: init (pid 1) exits after %d forks (%d refused at threads-max %d); copy-on-write: %d pages shared, %d copied, %d reused; %d user pages and %d other processes left\n",
-		printk.Int(sched.Total_forks), printk.Int(sched.Fork_refused), printk.Int(sched.Max_threads), printk.Int(mm.Cow_shared),
+	printk.Pr_info("exit: init (pid 1) exits after %d forks (%d refused at threads-max %d, %d at RLIMIT_NPROC); copy-on-write: %d pages shared, %d copied, %d reused; %d user pages and %d other processes left\n",
+		printk.Int(sched.Total_forks), printk.Int(sched.Fork_refused), printk.Int(sched.Max_threads), printk.Int(sched.Nr_refused_nproc), printk.Int(mm.Cow_shared),
 		printk.Int(mm.Cow_copied), printk.Int(mm.Cow_reused), printk.Int(mm.User_pages), printk.Int(others))
 	printk.Pr_emerg("Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x\n", printk.Int(code))
 	if code == 0 {
@@ -180,11 +180,18 @@ func exit_fs(t *sched.Task_struct) {
 	}
 }
 
+// current_fsuid_fsgid: the ids new files get (fs.Current_fsuid_fsgid).
+func current_fsuid_fsgid() (uint32, uint32) {
+	c := &sched.Get_current().Cred
+	return c.Fsuid, c.Fsgid
+}
+
 // proc_hooks_init points the scheduler and fs at this package's halves of
 // a process (from Register_syscalls).
 func proc_hooks_init() {
 	fs.Get_current_files = files_of_current
 	fs.Get_current_fs = fs_of_current
+	fs.Current_fsuid_fsgid = current_fsuid_fsgid
 	sched.Copy_hooks.Copy_files = copy_files
 	sched.Copy_hooks.Copy_fs = copy_fs
 	sched.Copy_hooks.Exit_files = exit_files

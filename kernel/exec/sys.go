@@ -32,10 +32,6 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_munmap, sys_munmap},
 	{traps.X__NR_mprotect, sys_mprotect},
 	{traps.X__NR_uname, sys_newuname},
-	{traps.X__NR_getuid, sys_getuid},
-	{traps.X__NR_getgid, sys_getuid},
-	{traps.X__NR_geteuid, sys_getuid},
-	{traps.X__NR_getegid, sys_getuid},
 	{traps.X__NR_clock_gettime, sys_clock_gettime},
 	{traps.X__NR_clock_getres, sys_clock_getres},
 	{traps.X__NR_gettimeofday, sys_gettimeofday},
@@ -50,10 +46,6 @@ var syscalls_32 = [...]syscall_entry{
 	{traps.X__NR_getpid, sys_getpid},
 	{traps.X__NR_ia32_brk, sys_brk_ia32},
 	{traps.X__NR_ia32_newuname, sys_newuname_ia32},
-	{traps.X__NR_ia32_getuid32, sys_getuid},
-	{traps.X__NR_ia32_getgid32, sys_getuid},
-	{traps.X__NR_ia32_geteuid32, sys_getuid},
-	{traps.X__NR_ia32_getegid32, sys_getuid},
 }
 
 // The x86-64 arguments (Linux SC_X86_64_REGS_TO_ARGS): RDI, RSI, RDX,
@@ -144,10 +136,6 @@ func sys_mprotect(r *asm.PtRegs) int64 {
 	}
 	return int64(mm.Do_mprotect(m, a1(r), a2(r), a3(r)))
 }
-
-// sys_getuid is getuid, geteuid, getgid and getegid (Linux kernel/sys.c):
-// gokern has no credentials yet, and every process is root's, 0.
-func sys_getuid(r *asm.PtRegs) int64 { return 0 }
 
 // New_utsname is struct new_utsname (include/uapi/linux/utsname.h): what
 // uname(2) fills, six NUL-terminated fields of 65 bytes.

@@ -347,6 +347,10 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 		Fork_refused++
 		return nil, -uapi.EAGAIN
 	}
+	if rlimit_nproc_exceeded(cur) {
+		Nr_refused_nproc++
+		return nil, -uapi.EAGAIN
+	}
 	t := task_struct_cachep.Zalloc(mm.GFP_KERNEL)
 	if t == nil {
 		return nil, -asm.ENOMEM
@@ -358,6 +362,7 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	t.State = TASK_NEW
 	t.Comm = cur.Comm
 	t.Rlim = rlim_owner(cur).Rlim
+	t.Cred = cur.Cred
 	if args.Name != "" {
 		Set_task_comm(t, args.Name)
 	}

@@ -227,7 +227,9 @@ type Task_struct struct {
 	Set_child_tid   uintptr
 	// Rlim: the resource limits (Linux signal->rlim, one per process;
 	// gokern keeps a copy per task, inherited at clone).
-	Rlim   [uapi.RLIM_NLIMITS]uapi.Rlimit64
+	Rlim [uapi.RLIM_NLIMITS]uapi.Rlimit64
+	// Cred: the ids (Linux's real_cred and cred, one here: cred.go).
+	Cred   Cred
 	Thread Thread_struct
 	// Signals: Linux's task_struct fields (signal, sighand, blocked,
 	// pending, sas_ss_sp, ...), promoted from kernel/sched/signal.go.

@@ -293,10 +293,50 @@ func do_send_sig_info(sig int, info *sched.Kernel_siginfo, t *sched.Task_struct,
 // Group_send_sig_info sends sig to t's thread group (Linux
 // group_send_sig_info; no permission check: every task is root's).
 func Group_send_sig_info(sig int, info *sched.Kernel_siginfo, t *sched.Task_struct) int {
+	if r := check_kill_permission(sig, info, t); r != 0 {
+		return r
+	}
 	if sig == 0 {
 		return 0
 	}
 	return do_send_sig_info(sig, info, t, true)
+}
+
+// si_fromuser: the signal comes from a process's kill, tkill, sigqueue
+// (si_code <= 0: SI_USER, SI_QUEUE, SI_TKILL...), not from the kernel
+// (Linux si_fromuser).
+func si_fromuser(info *sched.Kernel_siginfo) bool { return info == nil || info.Si_code <= 0 }
+
+// CAP_KILL (include/uapi/linux/capability.h).
+const CAP_KILL = 5
+
+// kill_ok_by_cred: the sender's real or effective uid is the target's
+// real or saved one, or it has CAP_KILL (Linux kill_ok_by_cred).
+func kill_ok_by_cred(t *sched.Task_struct) bool {
+	c, tc := &sched.Get_current().Cred, &t.Cred
+	return c.Euid == tc.Suid || c.Euid == tc.Uid || c.Uid == tc.Suid || c.Uid == tc.Uid || sched.Capable(CAP_KILL)
+}
+
+// check_kill_permission: may the current task send sig to t (Linux
+// check_kill_permission)? Kernel signals always; a process's only to a
+// process its creds allow, or SIGCONT within its session. -EPERM
+// otherwise.
+func check_kill_permission(sig int, info *sched.Kernel_siginfo, t *sched.Task_struct) int {
+	if !si_fromuser(info) {
+		return 0
+	}
+	if kill_ok_by_cred(t) {
+		return 0
+	}
+	if sig == uapi.SIGCONT {
+		cur := sched.Get_current()
+		Task_init_signal(cur)
+		Task_init_signal(t)
+		if cur.Signal.Session == t.Signal.Session {
+			return 0
+		}
+	}
+	return -uapi.EPERM
 }
 
 // force_sig_info_to_task sends a signal the task cannot refuse: a fault's.
@@ -676,20 +716,25 @@ func Kill_pgrp(pgrp int, sig int) {
 	__kill_pgrp_info(sig, &info, int32(pgrp))
 }
 
+//
+// As Linux's: 0 when one member got it, else the last member's error
+// (-ESRCH for an empty group).
 func __kill_pgrp_info(sig int, info *sched.Kernel_siginfo, pgrp int32) int {
-	ret := -uapi.ESRCH
+	ret, success := -uapi.ESRCH, false
 	sched.For_each_process(func(t *sched.Task_struct) bool {
 		if !user_task(t) {
 			return true
 		}
 		Task_init_signal(t)
 		if t.Signal.Pgrp == pgrp && ownsSignalStruct(t) {
-			if r := Group_send_sig_info(sig, info, t); ret != 0 {
-				ret = r
-			}
+			ret = Group_send_sig_info(sig, info, t)
+			success = success || ret == 0
 		}
 		return true
 	})
+	if success {
+		return 0
+	}
 	return ret
 }
 

@@ -9,25 +9,12 @@ import (
 	"gokern/mm"
 )
 
-// umask, getresuid, getresgid, sysinfo. Linux: kernel/sys.c. gokern has no
-// credentials yet: every task is root's, uid and gid 0 (uname and
-// getuid/geteuid/getgid/getegid are kernel/exec's).
+// umask, sysinfo. Linux: kernel/sys.c. The credential calls are
+// cred.go's.
 
 // sys_umask sets the file-creation mask of the task's fs_struct and
 // returns the old one (Linux: mask & S_IRWXUGO).
 func sys_umask(r *asm.PtRegs) int64 { return int64(fs.Ksys_umask(uint32(a1(r)))) }
-
-// X__x64_sys_getresuid and sys_getresgid store the real, effective and saved
-// ids at three user pointers: -EFAULT at the first bad one, as Linux's
-// put_user sequence.
-func X__x64_sys_getresuid(r *asm.PtRegs) int64 {
-	for _, p := range [3]uint64{a1(r), a2(r), a3(r)} {
-		if err := asm.Put_user(uint32(0), uintptr(p)); err != 0 {
-			return int64(err)
-		}
-	}
-	return 0
-}
 
 // Sysinfo is struct sysinfo of x86-64 (include/uapi/linux/sysinfo.h),
 // 112 bytes.
