@@ -19,6 +19,12 @@ const (
 	// FUTEX_BITSET_MATCH_ANY: the bitset of plain FUTEX_WAIT and
 	// FUTEX_WAKE, which matches every waiter.
 	FUTEX_BITSET_MATCH_ANY = 0xffffffff
+
+	// The futex word's bits for robust futexes: waiters, the owner died,
+	// the owner's tid.
+	FUTEX_WAITERS    = 0x80000000
+	FUTEX_OWNER_DIED = 0x40000000
+	FUTEX_TID_MASK   = 0x3fffffff
 )
 
 // X__kernel_timespec is struct __kernel_timespec

@@ -134,6 +134,10 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	sched.Mm_release(p)
 	fs.Do_close_on_exec(Task_files(p))
 	p.Flags &^= sched.PF_KTHREAD
+	// The old program's robust futex list and CLEARTID word point into
+	// the old mm (Linux exec_mm_release: futex_exec_release, then
+	// clear_child_tid = NULL).
+	p.Robust_list, p.Clear_child_tid = 0, 0
 	set_comm(p, filename)
 	// The new program's handlers are the defaults (Linux begin_new_exec
 	// → flush_signal_handlers); ignored signals stay ignored, the mask

@@ -31,6 +31,16 @@ func sys_vfork(r *asm.PtRegs) int64 {
 	return int64(sched.Kernel_clone(&args))
 }
 
+// sys_set_tid_address: set_tid_address(tidptr) (Linux kernel/fork.c):
+// the caller's CLONE_CHILD_CLEARTID word becomes tidptr — zeroed and
+// futex-woken at its exit — and it gets its tid back. glibc's start-up
+// calls it for the main thread.
+func sys_set_tid_address(r *asm.PtRegs) int64 {
+	c := sched.Get_current()
+	c.Clear_child_tid = uintptr(a1(r))
+	return int64(c.Pid)
+}
+
 // sys_clone: clone(flags, newsp, parent_tid, child_tid, tls), x86-64's
 // argument order (Linux CONFIG_CLONE_BACKWARDS is not x86-64's). The low
 // byte of flags is the exit signal.

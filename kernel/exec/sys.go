@@ -38,7 +38,11 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_time, sys_time},
 	{traps.X__NR_getcpu, sys_getcpu},
 	{X__NR_madvise, sys_madvise},
+	{X__NR_set_tid_address, sys_set_tid_address},
 }
+
+// X__NR_set_tid_address (syscall_64.tbl).
+const X__NR_set_tid_address = 218
 
 var syscalls_32 = [...]syscall_entry{
 	{traps.X__NR_ia32_exit, sys_exit_ia32},

@@ -107,7 +107,109 @@ func Futex_init() {
 		futex_queues[i].lock.Owner_cpu = -1
 	}
 	traps.Sys_call_table[X__NR_futex] = sys_futex
+	traps.Sys_call_table[X__NR_set_robust_list] = sys_set_robust_list
+	traps.Sys_call_table[X__NR_get_robust_list] = sys_get_robust_list
 	sched.Clear_child_tid_hook = futex_clear_child_tid
+	sched.Exit_robust_list_hook = exit_robust_list
+}
+
+// set_robust_list and get_robust_list (syscall_64.tbl).
+const (
+	X__NR_set_robust_list = 273
+	X__NR_get_robust_list = 274
+)
+
+// Robust_list_head is struct robust_list_head (include/uapi/linux/
+// futex.h): the list's first link, the offset from a link to its futex
+// word, and the link of a lock being taken or released right now.
+type Robust_list_head struct {
+	Next            uint64
+	Futex_offset    int64
+	List_op_pending uint64
+}
+
+// sys_set_robust_list: set_robust_list(head, len) (Linux
+// kernel/futex/syscalls.c): only records head, after checking len is
+// the structure's size (-EINVAL). glibc calls it for every thread it
+// starts, the main one included.
+func sys_set_robust_list(r *asm.PtRegs) int64 {
+	if r.SI != uint64(unsafe.Sizeof(Robust_list_head{})) {
+		return -uapi.EINVAL
+	}
+	sched.Get_current().Robust_list = uintptr(r.DI)
+	return 0
+}
+
+// sys_get_robust_list: get_robust_list(pid, head_ptr, len_ptr): the head
+// of pid's (0: the caller's) list and its size; -ESRCH for no such task.
+// Linux also asks for ptrace access to another process's; every process
+// is allowed here only if the caller is root or the same real uid.
+func sys_get_robust_list(r *asm.PtRegs) int64 {
+	t := sched.Get_current()
+	if pid := int32(r.DI); pid != 0 {
+		if t = sched.Find_task_by_pid(pid); t == nil {
+			return -uapi.ESRCH
+		}
+		if c := &sched.Get_current().Cred; c.Euid != 0 && c.Uid != t.Cred.Uid {
+			return -uapi.EPERM
+		}
+	}
+	if e := asm.Put_user(uint64(unsafe.Sizeof(Robust_list_head{})), uintptr(r.DX)); e != 0 {
+		return int64(e)
+	}
+	return int64(asm.Put_user(uint64(t.Robust_list), uintptr(r.SI)))
+}
+
+// ROBUST_LIST_LIMIT: at most this many links are followed, so a circular
+// list cannot hold an exiting task (Linux's value).
+const ROBUST_LIST_LIMIT = 2048
+
+// exit_robust_list releases every futex on the exiting task's robust
+// list (Linux exit_robust_list): each word that still holds its tid gets
+// FUTEX_OWNER_DIED, keeping FUTEX_WAITERS, and one waiter is woken to
+// find the lock's owner gone (pthread_mutex_lock returns EOWNERDEAD). The
+// pending link is handled last. A fault ends the walk, as in Linux.
+// Linux updates each word with a cmpxchg against other threads; gokern
+// reads and writes it, which holds as long as no other thread of the
+// process runs at the same time on another CPU.
+func exit_robust_list(head uintptr) {
+	var h Robust_list_head
+	if asm.Copy_from_user(uintptr(unsafe.Pointer(&h)), head, unsafe.Sizeof(h)) != 0 {
+		return
+	}
+	entry, pending := uintptr(h.Next), uintptr(h.List_op_pending)
+	for limit := ROBUST_LIST_LIMIT; entry != head && limit > 0; limit-- {
+		next, e := asm.Get_user[uint64](entry &^ 1)
+		if e != 0 {
+			return
+		}
+		if entry != pending {
+			handle_futex_death(uintptr(int64(entry&^1)+h.Futex_offset), entry&1 != 0)
+		}
+		entry = uintptr(next)
+	}
+	if pending != 0 {
+		handle_futex_death(uintptr(int64(pending&^1)+h.Futex_offset), pending&1 != 0)
+	}
+}
+
+// handle_futex_death marks one futex word whose owner is the exiting
+// task (Linux handle_futex_death); pi: a priority-inheritance futex,
+// whose waiters the PI code would wake (gokern has none).
+func handle_futex_death(uaddr uintptr, pi bool) {
+	uval, e := asm.Get_user[uint32](uaddr)
+	if e != 0 || uval&uapi.FUTEX_TID_MASK != uint32(sched.Get_current().Pid) {
+		return
+	}
+	if asm.Put_user(uval&uapi.FUTEX_WAITERS|uapi.FUTEX_OWNER_DIED, uaddr) != 0 {
+		return
+	}
+	if !pi && uval&uapi.FUTEX_WAITERS != 0 {
+		var key Futex_key
+		if Get_futex_key(uaddr, &key) == 0 {
+			Futex_wake(&key, 1, uapi.FUTEX_BITSET_MATCH_ANY)
+		}
+	}
 }
 
 // futex_clear_child_tid is an exiting thread's CLONE_CHILD_CLEARTID (Linux

@@ -225,6 +225,9 @@ type Task_struct struct {
 	Thread_node     mm.ListHead
 	Clear_child_tid uintptr
 	Set_child_tid   uintptr
+	// Robust_list: set_robust_list's head, the user's list of futexes
+	// it holds, released at its exit (Linux robust_list).
+	Robust_list uintptr
 	// Rlim: the resource limits (Linux signal->rlim, one per process;
 	// gokern keeps a copy per task, inherited at clone).
 	Rlim [uapi.RLIM_NLIMITS]uapi.Rlimit64

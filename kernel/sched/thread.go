@@ -122,10 +122,22 @@ func report_unsupported_clone(f uint64) {
 // put_user(0, tsk->clear_child_tid) and do_futex(FUTEX_WAKE)).
 var Clear_child_tid_hook func(uaddr uintptr)
 
-// Exit_clear_child_tid runs the hook for the current task, while its mm
-// is still its own (the process layer calls it before exit_mm).
+// Exit_robust_list_hook releases the futexes on a task's robust list at
+// its exit (the futex code sets it: Linux futex_exit_release →
+// exit_robust_list).
+var Exit_robust_list_hook func(head uintptr)
+
+// Exit_clear_child_tid runs the hooks for the current task, while its mm
+// is still its own (the process layer calls it before exit_mm): the
+// robust list first, then the CLEARTID word, in Linux mm_release's order.
 func Exit_clear_child_tid() {
 	c := Get_current()
+	if h := c.Robust_list; h != 0 {
+		c.Robust_list = 0
+		if f := Exit_robust_list_hook; f != nil && c.Mm != nil {
+			f(h)
+		}
+	}
 	if a := c.Clear_child_tid; a != 0 {
 		c.Clear_child_tid = 0
 		if h := Clear_child_tid_hook; h != nil && c.Mm != nil {

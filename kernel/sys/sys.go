@@ -5,11 +5,13 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/fs"
+	"gokern/include/uapi"
 	"gokern/kernel/sched"
 	"gokern/mm"
+	"gokern/printk"
 )
 
-// umask, sysinfo. Linux: kernel/sys.c. The credential calls are
+// umask, sysinfo, prctl. Linux: kernel/sys.c. The credential calls are
 // cred.go's.
 
 // sys_umask sets the file-creation mask of the task's fs_struct and
@@ -56,4 +58,46 @@ func sys_sysinfo(r *asm.PtRegs) int64 {
 		info.Loads[i] = l << (SI_LOAD_SHIFT - FSHIFT)
 	}
 	return int64(copy_to_user_obj(uintptr(a1(r)), unsafe.Pointer(&info), unsafe.Sizeof(info)))
+}
+
+// prctl's options gokern serves (include/uapi/linux/prctl.h).
+const (
+	PR_SET_NAME = 15
+	PR_GET_NAME = 16
+
+	X__NR_prctl      = 157
+	X__NR_ia32_prctl = 172
+)
+
+// prctl_reported: the options already logged as unsupported (bit per
+// option below 64).
+var prctl_reported uint64
+
+// sys_prctl: prctl(option, arg2, ...) (Linux kernel/sys.c). PR_SET_NAME
+// sets the caller's comm from a user string (truncated to 15 bytes, as
+// Linux), PR_GET_NAME copies it out with its NUL (16 bytes). Any other
+// option is -EINVAL, as Linux answers an option it does not know, and is
+// logged once naming the option, so a program that needs one says so.
+// (busybox's ash asks PR_GET_NAME at start-up.)
+func sys_prctl(r *asm.PtRegs) int64 {
+	c := sched.Get_current()
+	switch opt := a1(r); opt {
+	case PR_SET_NAME:
+		var name [sched.TASK_COMM_LEN]byte
+		if n := asm.Strncpy_from_user(name[:sched.TASK_COMM_LEN-1], uintptr(a2(r))); n < 0 {
+			return int64(n)
+		}
+		c.Comm = name
+		return 0
+	case PR_GET_NAME:
+		name := c.Comm
+		return int64(fs.CopyObjToUser(uintptr(a2(r)), unsafe.Pointer(&name[0]), sched.TASK_COMM_LEN))
+	default:
+		if opt < 64 && prctl_reported&(1<<opt) == 0 {
+			prctl_reported |= 1 << opt
+			printk.Pr_warn("%s[%d]: prctl option %d not supported: -EINVAL (reported once)\n",
+				printk.Str(c.Name()), printk.Int(c.Tgid), printk.Int(opt))
+		}
+		return -uapi.EINVAL
+	}
 }

@@ -58,6 +58,7 @@ var x86_64 = [...]syscall_entry{
 	{traps.X__NR_getresgid, sys_getresgid},
 	{X__NR_setfsuid, sys_setfsuid},
 	{X__NR_setfsgid, sys_setfsgid},
+	{X__NR_prctl, sys_prctl},
 	{traps.X__NR_sync, sys_sync},
 	{traps.X__NR_mount, sys_mount},
 	{traps.X__NR_umount2, sys_umount},
@@ -160,6 +161,7 @@ var ia32_same = [...]syscall_entry{
 	{X__NR_ia32_setgid32, sys_setgid},
 	{X__NR_ia32_setfsuid32, sys_setfsuid},
 	{X__NR_ia32_setfsgid32, sys_setfsgid},
+	{X__NR_ia32_prctl, sys_prctl},
 	{traps.X__NR_ia32_getrandom, sys_getrandom},
 	{traps.X__NR_ia32_clock_nanosleep_time64, sys_clock_nanosleep},
 }

@@ -86,6 +86,10 @@
 	.set	NR_nanosleep, 35
 	.set	NR_gettimeofday, 96
 	.set	NR_sysinfo, 99
+	.set	NR_prctl, 157
+	.set	NR_set_tid_address, 218
+	.set	NR_set_robust_list, 273
+	.set	NR_get_robust_list, 274
 	.set	NR_syslog, 103
 	.set	NR_time, 201
 	.set	NR_clock_gettime, 228
@@ -450,6 +454,22 @@ steps:
 	S "syslog READ_ALL negative", NR_syslog, -22, GOKERN, 3, buf, -1
 	S "syslog CONSOLE_LEVEL 0", NR_syslog, -22, GOKERN, 8, 0, 0
 	S "syslog unknown action", NR_syslog, -22, GOKERN, 99, 0, 0
+	/* what glibc's start-up asks: the comm, the CLEARTID word, the
+	   robust futex list (an empty one: its head links to itself) */
+	S "prctl PR_SET_NAME", NR_prctl, 0, EQ, 15, s_pname
+	S "prctl PR_GET_NAME", NR_prctl, 0, EQ, 16, buf
+	M "PR_GET_NAME: the name cut to 15 bytes and a NUL", buf, s_pname15, 16
+	S "prctl PR_SET_NAME bad pointer", NR_prctl, -14, EQ, 15, BAD
+	S "prctl PR_GET_NAME bad pointer", NR_prctl, -14, EQ, 16, BAD
+	S "prctl unknown option", NR_prctl, -22, EQ, 9999
+	S "set_tid_address: the tid", NR_set_tid_address, 0, GE, tidword
+	S "set_robust_list", NR_set_robust_list, 0, EQ, rhead, 24
+	S "set_robust_list wrong size", NR_set_robust_list, -22, EQ, rhead, 23
+	S "get_robust_list", NR_get_robust_list, 0, EQ, 0, rget, rget+8
+	M "get_robust_list: the head", rget, q_rhead, 8
+	M "get_robust_list: its size", rget+8, q24, 8
+	S "get_robust_list no such pid", NR_get_robust_list, -3, EQ, 0x3ffffff0, rget, rget+8
+	S "get_robust_list bad pointer", NR_get_robust_list, -14, EQ, 0, BAD, rget+8
 	/* clean up */
 	S "creat", NR_creat, 0, GE|SAVE6, s_c, 0600
 	S "close creat", NR_close, 0, EQ, SLOT6
@@ -509,6 +529,11 @@ zeros:	.quad	0, 0
 	.balign	8
 q0:	.quad	0, 0
 q1:	.quad	1
+q24:	.quad	24
+q_rhead: .quad	rhead
+s_pname: .asciz	"systest-name-longer-than-comm"
+s_pname15: .ascii "systest-name-lo"
+	.byte	0
 q2:	.quad	2
 q3:	.quad	3
 q5:	.quad	5
@@ -543,6 +568,7 @@ ts_4ms:	.quad	0, 4000000
 ts_bignsec: .quad 0, 1000000000
 ts_neg:	.quad	-1, 0
 sigset:	.quad	0
+rhead:	.quad	rhead, 0, 0	/* struct robust_list_head: empty */
 
 	.bss
 	.balign	64
@@ -558,6 +584,8 @@ tv_now:	.space	16
 rnd1:	.space	64
 rnd2:	.space	64
 sinfo:	.space	112
+tidword: .space	8
+rget:	.space	16
 fds:	.space	8
 slots:	.space	8*16
 host:	.space	8
