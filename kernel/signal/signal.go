@@ -716,9 +716,9 @@ func Kill_pgrp(pgrp int, sig int) {
 	__kill_pgrp_info(sig, &info, int32(pgrp))
 }
 
-//
-// As Linux's: 0 when one member got it, else the last member's error
-// (-ESRCH for an empty group).
+// __kill_pgrp_info sends sig to every process of group pgrp (Linux
+// __kill_pgrp_info): 0 when one member got it, else the last member's
+// error (-ESRCH for an empty group).
 func __kill_pgrp_info(sig int, info *sched.Kernel_siginfo, pgrp int32) int {
 	ret, success := -uapi.ESRCH, false
 	sched.For_each_process(func(t *sched.Task_struct) bool {
