@@ -1,7 +1,10 @@
 package tty
 
 import (
+	"unsafe"
+
 	"gokern/drivers/serial8250"
+	"gokern/fs"
 	"gokern/include/uapi"
 )
 
@@ -21,7 +24,62 @@ var Serial8250_reg = Tty_driver{
 	Ops:         &uart_ops,
 }
 
-var uart_ops = Tty_operations{Write: uart_write}
+var uart_ops = Tty_operations{Write: uart_write, Ioctl: uart_ioctl}
+
+// Serial_struct is struct serial_struct (include/uapi/linux/serial.h),
+// x86-64's layout, 72 bytes: what TIOCGSERIAL reports of a port.
+type Serial_struct struct {
+	Type            int32
+	Line            int32
+	Port            uint32
+	Irq             int32
+	Flags           int32
+	Xmit_fifo_size  int32
+	Custom_divisor  int32
+	Baud_base       int32
+	Close_delay     uint16
+	Io_type         int8
+	Reserved_char   int8
+	Hub6            int32
+	Closing_wait    uint16
+	Closing_wait2   uint16
+	Iomem_base      uint64
+	Iomem_reg_shift uint16
+	Port_high       uint32
+	Iomap_base      uint64
+}
+
+// The port's description (include/uapi/linux/serial.h,
+// serial_core.h): a 16550A on I/O ports, autoconfigured at boot, its
+// scratch test skipped; 16-byte FIFO; close_delay half a second and
+// closing_wait 30 s, in centiseconds (Linux uart_port_startup's
+// defaults).
+const (
+	PORT_16550A       = 4
+	UPIO_PORT         = 0
+	ASYNC_SKIP_TEST   = 1 << 6
+	UPF_BOOT_AUTOCONF = 1 << 28
+	closingWaitCs     = 3000
+)
+
+// uart_ioctl: TIOCGSERIAL (Linux uart_ioctl → uart_get_info), the
+// port behind ttyS<index>; busybox's cttyhack asks it to learn which
+// ttyS the console is. Only ttyS0, COM1, is wired.
+func uart_ioctl(tty *Tty_struct, cmd uint32, arg uintptr) int64 {
+	if cmd != uapi.TIOCGSERIAL {
+		return -ENOIOCTLCMD
+	}
+	ss := Serial_struct{Type: PORT_16550A, Line: int32(tty.Index), Xmit_fifo_size: 16,
+		Baud_base: int32(serial8250.Serial8250_baud()), Close_delay: 50, Io_type: UPIO_PORT,
+		Closing_wait: closingWaitCs}
+	if up := &serial8250.Serial8250_ports[0]; tty.Index == up.Line && up.Iobase != 0 {
+		ss.Port, ss.Irq = uint32(up.Iobase), int32(up.Irq)
+		ss.Flags = ASYNC_SKIP_TEST | UPF_BOOT_AUTOCONF
+	} else {
+		ss.Type = 0 // PORT_UNKNOWN: nothing behind this line
+	}
+	return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&ss), unsafe.Sizeof(ss)))
+}
 
 // uart_tx sends bytes to the UART; the host tests replace it.
 var uart_tx = serial8250.Serial8250_tx_chars

@@ -39,6 +39,10 @@ type Tty_operations struct {
 	Write func(tty *Tty_struct, b []byte) int
 	// Set_termios tells the device the termios changed (speed, size).
 	Set_termios func(tty *Tty_struct, old *uapi.Termios)
+	// Ioctl serves the commands the tty layer does not know (Linux
+	// tty_operations.ioctl); -ENOIOCTLCMD when the driver does not
+	// either.
+	Ioctl func(tty *Tty_struct, cmd uint32, arg uintptr) int64
 }
 
 // Tty_driver is struct tty_driver: a family of ttys (ttyS0..).

@@ -144,8 +144,19 @@ func tty_ioctl(f *fs.File, cmd uint32, arg uintptr) int64 {
 		Hooks.Set_current_tty(nil)
 		return 0
 	}
+	// The driver's own (Linux tty_ioctl → tty->ops->ioctl); a command
+	// nobody knows is -ENOTTY.
+	if op := tty.Driver.Ops.Ioctl; op != nil {
+		if r := op(tty, cmd, arg); r != -ENOIOCTLCMD {
+			return r
+		}
+	}
 	return -fs.ENOTTY
 }
+
+// ENOIOCTLCMD: a driver's "not mine" (Linux include/linux/errno.h; never
+// reaches user space).
+const ENOIOCTLCMD = 515
 
 // tiocspgrp makes process group *arg the foreground (Linux tiocspgrp):
 // only on the caller's controlling tty, to a group of its session.

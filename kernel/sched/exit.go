@@ -251,8 +251,9 @@ func release_zombie(p *Task_struct) {
 // (Linux do_wait → do_wait_thread): the child's pid when one was
 // collected; 0 with WNOHANG when children exist but none has exited;
 // -ECHILD when no child matches; -ERESTARTSYS when a signal came first.
-// Stopped and continued children (WUNTRACED, WCONTINUED) come with job
-// control; gokern stops no task yet.
+// With WUNTRACED (waitid's WSTOPPED) a child that stopped since it was
+// last reported counts, with WCONTINUED one that SIGCONT resumed (Linux
+// wait_task_stopped, wait_task_continued): the job control of a shell.
 func Do_wait(wo *Wait_opts) int {
 	c := Get_current()
 	wq := wait_chldexit(c)
@@ -276,6 +277,11 @@ func Do_wait(wo *Wait_opts) int {
 		}
 		asm.Arch_local_irq_restore(flags)
 		switch {
+		case zombie != nil && zombie.Exit_state == 0:
+			// A stopped or continued child, which
+			// wait_task_stopped has reported into wo.
+			Finish_wait(wq, &wait)
+			return int(wo.Ret_pid)
 		case zombie != nil:
 			Finish_wait(wq, &wait)
 			wait_task_zombie(wo, zombie.Parent, zombie)
@@ -297,8 +303,9 @@ func Do_wait(wo *Wait_opts) int {
 }
 
 // wait_scan_children looks through t's children for what wo asks
-// (Linux do_wait_thread): whether any matches, and a zombie to collect.
-// Interrupts are off.
+// (Linux do_wait_thread): whether any matches, and a zombie to collect
+// or a stopped or continued child already reported into wo
+// (wait_task_stopped). Interrupts are off.
 func wait_scan_children(wo *Wait_opts, t *Task_struct) (bool, *Task_struct) {
 	found := false
 	for l := t.Children.Next; l != nil && l != &t.Children; l = l.Next {
@@ -308,6 +315,9 @@ func wait_scan_children(wo *Wait_opts, t *Task_struct) (bool, *Task_struct) {
 		}
 		found = true
 		if p.Exit_state == EXIT_ZOMBIE && wo.Flags&uapi.WEXITED != 0 && !delay_group_leader(p) {
+			return true, p
+		}
+		if p.Exit_state == 0 && wait_task_stopped(wo, p) {
 			return true, p
 		}
 	}
@@ -468,4 +478,35 @@ func copy_out(to uintptr, p unsafe.Pointer, n uintptr) int {
 		return -uapi.EFAULT
 	}
 	return 0
+}
+
+// wait_task_stopped reports p if it stopped and wo takes stopped
+// children (WUNTRACED: status sig << 8 | 0x7f, CLD_STOPPED), or if it was
+// continued and wo takes those (WCONTINUED: status 0xffff, CLD_CONTINUED),
+// each once unless WNOWAIT (Linux wait_task_stopped and
+// wait_task_continued, for a group of one). Interrupts are off.
+func wait_task_stopped(wo *Wait_opts, p *Task_struct) bool {
+	s := p.Signal
+	if s == nil {
+		return false
+	}
+	switch {
+	case wo.Flags&uapi.WUNTRACED != 0 && s.Flags&SIGNAL_STOP_STOPPED != 0 && s.Stop_unreported:
+		wo.Status = s.Group_stop_sig<<8 | 0x7f
+		wo.Code, wo.Si_status = uapi.CLD_STOPPED, s.Group_stop_sig
+		if wo.Flags&uapi.WNOWAIT == 0 {
+			s.Stop_unreported = false
+		}
+	case wo.Flags&uapi.WCONTINUED != 0 && s.Flags&SIGNAL_STOP_CONTINUED != 0:
+		wo.Status = 0xffff
+		wo.Code, wo.Si_status = uapi.CLD_CONTINUED, uapi.SIGCONT
+		if wo.Flags&uapi.WNOWAIT == 0 {
+			s.Flags &^= SIGNAL_STOP_CONTINUED
+		}
+	default:
+		return false
+	}
+	wo.Ret_pid = p.Tgid
+	fill_rusage(&wo.Rusage, p.Utime, p.Stime, p)
+	return true
 }

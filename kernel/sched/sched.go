@@ -225,6 +225,8 @@ type Task_struct struct {
 	Thread_node     mm.ListHead
 	Clear_child_tid uintptr
 	Set_child_tid   uintptr
+	// Restart_block: how an interrupted call goes on (restart_block.go).
+	Restart_block Restart_block
 	// Robust_list: set_robust_list's head, the user's list of futexes
 	// it holds, released at its exit (Linux robust_list).
 	Robust_list uintptr
@@ -276,7 +278,7 @@ func Set_task_comm(t *Task_struct, name string) {
 }
 
 // State_char is t's state as ps and /proc/<pid>/stat print it (Linux
-// task_state_to_char: R S D Z X, I for an idle kernel thread).
+// task_state_to_char: R S D T Z X, I for an idle kernel thread).
 func State_char(t *Task_struct) byte {
 	switch {
 	case t.Exit_state&EXIT_ZOMBIE != 0:
@@ -287,6 +289,8 @@ func State_char(t *Task_struct) byte {
 		return 'S'
 	case t.State&TASK_UNINTERRUPTIBLE != 0:
 		return 'D'
+	case t.State&TASK_STOPPED != 0:
+		return 'T'
 	case t.State&TASK_DEAD != 0:
 		return 'X'
 	case t.State&TASK_NEW != 0:

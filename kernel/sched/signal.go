@@ -80,7 +80,11 @@ type Signal_struct struct {
 	// Group_stop_sig: the signal that stopped the group (for wait4's
 	// WSTOPSIG and SIGCHLD's CLD_STOPPED).
 	Group_stop_sig int32
-	Pgrp, Session  int32
+	// Stop_unreported: the group stopped and no wait4(WUNTRACED) or
+	// waitid(WSTOPPED) has collected that yet (Linux keeps the stop
+	// signal in group_exit_code until wait_task_stopped zeroes it).
+	Stop_unreported bool
+	Pgrp, Session   int32
 	// Leader: this process made its session with setsid (Linux
 	// signal->leader); Tty: the session's controlling terminal, a
 	// *tty.Tty_struct this package cannot name (Linux signal->tty).

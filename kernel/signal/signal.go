@@ -571,6 +571,7 @@ func group_exit(code int) {
 func do_signal_stop(t *sched.Task_struct, sig int) {
 	t.Signal.Flags = t.Signal.Flags&^sched.SIGNAL_STOP_CONTINUED | sched.SIGNAL_STOP_STOPPED
 	t.Signal.Group_stop_sig = int32(sig)
+	t.Signal.Stop_unreported = true
 	Stopped_count++
 	do_notify_parent_cldstop(t, uapi.CLD_STOPPED)
 	for t.Signal.Flags&sched.SIGNAL_STOP_STOPPED != 0 && !Fatal_signal_pending(t) {
@@ -647,6 +648,14 @@ func do_notify_parent_cldstop(tsk *sched.Task_struct, why int) {
 		send_signal_locked(uapi.SIGCHLD, &info, parent, true, false)
 	}
 	unlock_task_sighand(sh, flags)
+	// A wait4(WUNTRACED) sleeps whether or not SIGCHLD is delivered
+	// (Linux __wake_up_parent), on the queue of the parent's group
+	// leader, which every thread's wait uses.
+	q := &parent.Wait_chldexit
+	if l := parent.Group_leader; l != nil {
+		q = &l.Wait_chldexit
+	}
+	sched.Wake_up_interruptible(q)
 }
 
 // Flush_signal_handlers resets every handled signal to SIG_DFL, keeping

@@ -283,6 +283,9 @@ func sys_rt_sigreturn(regs *asm.PtRegs) int64 {
 	if !copy_in(&f, frame) {
 		return signal_fault(regs, frame, "rt_sigreturn")
 	}
+	// A handler ran: whatever the interrupted call left to restart is
+	// stale (Linux: restart_block.fn = do_no_restart_syscall).
+	t.Restart_block.Fn = nil
 	set_current_blocked(t, f.Uc.Uc_sigmask)
 	if !restore_sigcontext(regs, &f.Uc.Uc_mcontext, f.Uc.Uc_flags) {
 		return signal_fault(regs, frame, "rt_sigreturn")
@@ -383,8 +386,9 @@ func restore_saved_sigmask(t *sched.Task_struct) {
 
 // arch_do_signal_or_restart: a signal's handler, or its default action; with
 // none, an interrupted system call is restarted (Linux
-// arch_do_signal_or_restart). gokern has no restart_syscall, so
-// -ERESTART_RESTARTBLOCK, which nothing returns yet, becomes -EINTR.
+// arch_do_signal_or_restart): the same call again, or, for
+// -ERESTART_RESTARTBLOCK, restart_syscall, which goes on from the task's
+// Restart_block.
 func arch_do_signal_or_restart(regs *asm.PtRegs) {
 	var ksig Ksignal
 	if Get_signal(&ksig) {
@@ -398,7 +402,12 @@ func arch_do_signal_or_restart(regs *asm.PtRegs) {
 			regs.IP -= 2
 			Restart_count++
 		case -uapi.ERESTART_RESTARTBLOCK:
-			regs.AX = eintr
+			regs.AX = X__NR_restart_syscall
+			if regs.Vector == asm.IA32_SYSCALL_VECTOR {
+				regs.AX = X__NR_ia32_restart_syscall
+			}
+			regs.IP -= 2
+			Restart_count++
 		}
 	}
 	restore_saved_sigmask(sched.Get_current())

@@ -16,21 +16,40 @@ import (
 
 // x86-64 numbers (arch/x86/entry/syscalls/syscall_64.tbl).
 const (
-	X__NR_rt_sigaction   = 13
-	X__NR_rt_sigprocmask = 14
-	X__NR_rt_sigreturn   = 15
-	X__NR_pause          = 34
-	X__NR_kill           = 62
-	X__NR_rt_sigpending  = 127
-	X__NR_rt_sigsuspend  = 130
-	X__NR_sigaltstack    = 131
-	X__NR_tkill          = 200
-	X__NR_tgkill         = 234
+	X__NR_rt_sigaction    = 13
+	X__NR_rt_sigprocmask  = 14
+	X__NR_rt_sigreturn    = 15
+	X__NR_pause           = 34
+	X__NR_kill            = 62
+	X__NR_rt_sigpending   = 127
+	X__NR_rt_sigsuspend   = 130
+	X__NR_sigaltstack     = 131
+	X__NR_tkill           = 200
+	X__NR_tgkill          = 234
+	X__NR_restart_syscall = 219
 )
 
 // i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl): kill takes two
-// plain integers, the same in both conventions.
-const X__NR_ia32_kill = 37
+// plain integers, the same in both conventions; restart_syscall none.
+const (
+	X__NR_ia32_kill            = 37
+	X__NR_ia32_restart_syscall = 0
+)
+
+// sys_restart_syscall goes on with the call a signal interrupted (Linux
+// kernel/signal.c): the signal code sent the task back here instead of
+// to user mode when the call returned -ERESTART_RESTARTBLOCK and no
+// handler ran. Without a restart function (do_no_restart_syscall) it is
+// -EINTR; the function is used once.
+func sys_restart_syscall(r *asm.PtRegs) int64 {
+	rb := &sched.Get_current().Restart_block
+	fn := rb.Fn
+	rb.Fn = nil
+	if fn == nil {
+		return -uapi.EINTR
+	}
+	return fn(rb)
+}
 
 // Signals_init puts the signal system calls into the tables, the
 // hooks into the entry code, the fault paths and the tty, and marks init
@@ -50,10 +69,12 @@ func Signals_init() {
 		{X__NR_sigaltstack, sys_sigaltstack},
 		{X__NR_tkill, sys_tkill},
 		{X__NR_tgkill, sys_tgkill},
+		{X__NR_restart_syscall, sys_restart_syscall},
 	} {
 		traps.Sys_call_table[s.nr] = s.fn
 	}
 	traps.Ia32_sys_call_table[X__NR_ia32_kill] = sys_kill_ia32
+	traps.Ia32_sys_call_table[X__NR_ia32_restart_syscall] = sys_restart_syscall
 	sched.Hooks.Signal_pending = signal_pending_current
 	entry_hooks_init()
 	jobctrl_init()

@@ -37,22 +37,42 @@ func ns_to_timespec(ns uint64) Timespec {
 
 // do_nanosleep sleeps until clock clk reads deadline (nanoseconds), in
 // the scheduler: TASK_INTERRUPTIBLE for the jiffies left, rounded up, so
-// the tick's timer wakes it, never early (Linux hrtimer_nanosleep; gokern
-// has the tick's resolution, 4 ms at HZ=250). A signal ends it with
-// -EINTR and the time left.
-func do_nanosleep(clk int, deadline uint64) (int64, uint64) {
+// the tick's timer wakes it, never early (Linux hrtimer_nanosleep and
+// do_nanosleep; gokern has the tick's resolution, 4 ms at HZ=250). A
+// signal ends an absolute sleep with -ERESTARTNOHAND (a handler makes it
+// -EINTR; otherwise the same call runs again), and a relative one with
+// the time left at rmtp (unless 0) and -ERESTART_RESTARTBLOCK: a handler
+// makes it -EINTR, and after a stop and SIGCONT restart_syscall goes on
+// to the same deadline (nanosleep_restart).
+func do_nanosleep(clk int, deadline uint64, rmtp uintptr, abs bool) int64 {
 	for {
 		now := clock_ns(clk)
 		if now >= deadline {
-			return 0, 0
+			return 0
 		}
 		if sched.Signal_pending() {
-			return -uapi.EINTR, deadline - now
+			if abs {
+				return -uapi.ERESTARTNOHAND
+			}
+			if rmtp != 0 {
+				ts := ns_to_timespec(deadline - now)
+				if err := copy_to_user_obj(rmtp, unsafe.Pointer(&ts), unsafe.Sizeof(ts)); err != 0 {
+					return int64(err)
+				}
+			}
+			sched.Get_current().Restart_block = sched.Restart_block{Fn: nanosleep_restart, Clockid: clk, Expires: deadline, Rmtp: rmtp}
+			return -uapi.ERESTART_RESTARTBLOCK
 		}
 		j := int64((deadline - now + ktime.TICK_NSEC - 1) / ktime.TICK_NSEC)
 		sched.Set_current_state(sched.TASK_INTERRUPTIBLE)
 		sched.Schedule_timeout(j)
 	}
+}
+
+// nanosleep_restart is restart_syscall's continuation of a relative
+// sleep (Linux hrtimer_nanosleep_restart): on to the first deadline.
+func nanosleep_restart(rb *sched.Restart_block) int64 {
+	return do_nanosleep(rb.Clockid, rb.Expires, rb.Rmtp, false)
 }
 
 // sys_nanosleep: nanosleep(req, rem): -EINVAL for a bad timespec; rem,
@@ -62,14 +82,7 @@ func sys_nanosleep(r *asm.PtRegs) int64 {
 	if err := get_timespec(&req, uintptr(a1(r))); err != 0 {
 		return int64(err)
 	}
-	ret, left := do_nanosleep(CLOCK_MONOTONIC, clock_ns(CLOCK_MONOTONIC)+uint64(req.Tv_sec)*NSEC_PER_SEC+uint64(req.Tv_nsec))
-	if ret == -uapi.EINTR && a2(r) != 0 {
-		ts := ns_to_timespec(left)
-		if err := copy_to_user_obj(uintptr(a2(r)), unsafe.Pointer(&ts), unsafe.Sizeof(ts)); err != 0 {
-			return int64(err)
-		}
-	}
-	return ret
+	return do_nanosleep(CLOCK_MONOTONIC, clock_ns(CLOCK_MONOTONIC)+uint64(req.Tv_sec)*NSEC_PER_SEC+uint64(req.Tv_nsec), uintptr(a2(r)), false)
 }
 
 // sys_clock_nanosleep: clock_nanosleep(clockid, flags, req, rem) on
@@ -94,12 +107,5 @@ func sys_clock_nanosleep(r *asm.PtRegs) int64 {
 	if flags&TIMER_ABSTIME == 0 {
 		deadline += clock_ns(clk)
 	}
-	ret, left := do_nanosleep(clk, deadline)
-	if ret == -uapi.EINTR && flags&TIMER_ABSTIME == 0 && a4(r) != 0 {
-		ts := ns_to_timespec(left)
-		if err := copy_to_user_obj(uintptr(a4(r)), unsafe.Pointer(&ts), unsafe.Sizeof(ts)); err != 0 {
-			return int64(err)
-		}
-	}
-	return ret
+	return do_nanosleep(clk, deadline, uintptr(a4(r)), flags&TIMER_ABSTIME != 0)
 }
