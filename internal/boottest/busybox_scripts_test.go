@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	q "gokern/internal/qemutest"
 	"gokern/internal/userprog"
@@ -536,5 +537,61 @@ func checkRestart(t *testing.T, l []string) {
 	d := atofT(t, e[1]) - atofT(t, e[0])
 	if d < 3.5 || d >= 5.0 {
 		t.Errorf("sleep 4, stopped at 1 s for 1.2 s, took %.2f s", d)
+	}
+}
+
+// TestBusyboxInteractive: the shell /init starts on the console, driven
+// through the serial line as a user types: each byte goes through the
+// 8250's receive interrupt and ttyS0's line discipline (echo, canonical
+// lines) to ash. It must come up with job control (ttyS0 its controlling
+// tty: no "can't access tty"), run typed commands, stop a foreground job
+// at ^Z (SIGTSTP to the tty's foreground group), list it, continue it
+// in the background with bg, bring it back with fg and end it with ^C,
+// then power off on exit with init's status. The UART's interrupt count
+// in /proc/interrupts grows with the bytes typed.
+func TestBusyboxInteractive(t *testing.T) {
+	t.Parallel()
+	m := q.Start(t, q.Config{Initrd: busyboxInitrd(t)})
+	prompt := regexp.MustCompile(`/ # `)
+	n := 0
+	waitPrompt := func() {
+		n++
+		m.WaitForNth(prompt, n, 60*time.Second)
+	}
+	waitPrompt()
+	typeLine := func(s string) { m.Type(s + "\r"); waitPrompt() }
+	typeLine("echo $((6*7)) $(tty)")
+	m.WaitFor(regexp.MustCompile(`\n42 /dev/ttyS0\r?\n`), 10*time.Second)
+	typeLine("grep ttyS0 /proc/interrupts")
+	first := m.WaitFor(regexp.MustCompile(`\n\s*4:\s+(\d+)\s.*ttyS0`), 10*time.Second)
+	m.Type("sleep 30\r")
+	m.WaitFor(regexp.MustCompile(`sleep 30\r?\n`), 10*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	m.Type("\x1a") // ^Z
+	m.WaitFor(regexp.MustCompile(`\[1\]\+\s+Stopped\s+sleep 30`), 30*time.Second)
+	waitPrompt()
+	typeLine("ps -o pid,stat,comm | grep sleep")
+	m.WaitFor(regexp.MustCompile(`\n\s*\d+\s+T\s+sleep`), 10*time.Second)
+	typeLine("bg")
+	m.WaitFor(regexp.MustCompile(`\[1\] sleep 30`), 10*time.Second)
+	typeLine("jobs")
+	m.WaitFor(regexp.MustCompile(`\[1\]\+\s+Running\s+sleep 30`), 10*time.Second)
+	m.Type("fg\r")
+	m.WaitFor(regexp.MustCompile(`fg\r?\nsleep 30\r?\n`), 10*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	m.Type("\x03") // ^C: SIGINT to the foreground job only
+	waitPrompt()
+	typeLine("echo status $?")
+	m.WaitFor(regexp.MustCompile(`\nstatus 130\r?\n`), 10*time.Second)
+	typeLine("grep ttyS0 /proc/interrupts")
+	second := m.WaitForNth(regexp.MustCompile(`\n\s*4:\s+(\d+)\s.*ttyS0`), 2, 10*time.Second)
+	if a, b := atoiT(t, first[1]), atoiT(t, second[1]); b <= a {
+		t.Errorf("IRQ 4 count %d then %d: typing raised no interrupt", a, b)
+	}
+	m.Type("exit 3\r")
+	r := m.Wait(60 * time.Second)
+	mustContain(t, r, "Attempted to kill init! exitcode=0x00000300")
+	if strings.Contains(r.Output, "can't access tty") {
+		t.Errorf("ash has no job control\n%s", r.Describe())
 	}
 }
