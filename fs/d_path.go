@@ -1,6 +1,9 @@
 package fs
 
-import "gokern/include/uapi"
+import (
+	"gokern/include/uapi"
+	"gokern/printk"
+)
 
 // Names of paths. Linux: fs/d_path.c (prepend_path, d_path, getcwd).
 
@@ -76,3 +79,27 @@ func Ksys_getcwd(buf []byte) int {
 	buf[len(name)] = 0
 	return len(name) + 1
 }
+
+// D_path_file names an open file as /proc/<pid>/fd shows it (Linux
+// d_path, with the pseudo file systems' d_dname): a pipe is
+// "pipe:[inode]", an eventpoll or eventfd "anon_inode:[eventpoll]" or
+// "anon_inode:[eventfd]", anything else its path.
+func D_path_file(f *File, buf []byte) ([]byte, int) {
+	inode := f.F_inode
+	switch {
+	case inode != nil && inode.I_sb != nil && inode.I_sb.S_magic == PIPEFS_MAGIC:
+		n := printk.Snprintf(buf, "pipe:[%d]", printk.Int(inode.I_ino))
+		return buf[:n], 0
+	case inode != nil && inode.I_sb != nil && inode.I_sb.S_magic == ANON_INODE_FS_MAGIC:
+		name := "anon_inode:[eventfd]"
+		if f.F_op == &Eventpoll_fops {
+			name = "anon_inode:[eventpoll]"
+		}
+		return buf[:copy(buf, name)], 0
+	}
+	return D_path(&f.F_path, buf)
+}
+
+// Files_lookup_fd_raw is the file at fd in files, without a reference,
+// or nil (Linux files_lookup_fd_raw), for /proc/<pid>/fd.
+func Files_lookup_fd_raw(files *Files_struct, fd int) *File { return files_lookup_fd(files, fd) }

@@ -89,6 +89,15 @@ func get_task(pid int, info *Task_info) bool {
 	}
 	copy(info.Comm[:], t.Comm[:])
 	info.Cred = t.Cred
+	// The process group and session job control set (signal_struct's;
+	// Linux task_pgrp_nr_ns, task_session_nr_ns). The controlling tty's
+	// number and foreground group stay 0 and -1: the tty sits above
+	// procfs.
+	if s := t.Group_leader; s != nil && s.Signal != nil {
+		info.Pgrp, info.Session = int(s.Signal.Pgrp), int(s.Signal.Session)
+	} else if t.Signal != nil {
+		info.Pgrp, info.Session = int(t.Signal.Pgrp), int(t.Signal.Session)
+	}
 	info.Uid, info.Gid = t.Cred.Euid, t.Cred.Egid
 	info.State = sched.State_char(t)
 	if info.State == 'N' || info.State == '?' {

@@ -99,6 +99,7 @@ const USER_HZ = 100
 var pid_entries = [...]Proc_dir_entry{
 	{Name: "cmdline", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_cmdline},
 	{Name: "exe", Mode: uapi.S_IFLNK | 0o777},
+	{Name: "fd", Mode: uapi.S_IFDIR | 0o500},
 	{Name: "maps", Mode: uapi.S_IFREG | 0o444, Show: show_map},
 	{Name: "stat", Mode: uapi.S_IFREG | 0o444, Show: proc_tgid_stat},
 	{Name: "status", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_status},
@@ -149,6 +150,12 @@ func pid_revalidate(d *fs.Dentry, flags uint32) bool {
 		pid = int(inode.I_private >> 8)
 	case kindPidFile:
 		pid = int(inode.I_private >> 16)
+	case kindFdDir:
+		pid = int(inode.I_private >> 8)
+	case kindFdLink:
+		// The descriptor may have been closed or reused: look again
+		// (Linux tid_fd_revalidate).
+		return false
 	default:
 		return true
 	}
@@ -163,6 +170,9 @@ func proc_tgid_base_lookup(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
 	for i := range pid_entries {
 		if pid_entries[i].Name != string(name) {
 			continue
+		}
+		if uapi.S_ISDIR(pid_entries[i].Mode) {
+			return proc_fd_dir(dir, d, pid, i)
 		}
 		inode := proc_get_inode(dir.I_sb, pid_entries[i].Mode, uintptr(pid)<<16|uintptr(i)<<8|kindPidFile)
 		if inode == nil {

@@ -66,6 +66,8 @@ const (
 	kindEntry          // a root entry; index << 8
 	kindPidDir         // /proc/<pid>; pid << 8
 	kindPidFile        // /proc/<pid>/<file>; pid << 16 | file << 8
+	kindFdDir          // /proc/<pid>/fd; pid << 8
+	kindFdLink         // /proc/<pid>/fd/<fd>; pid << 32 | fd << 8
 )
 
 // proc_get_inode makes an inode (Linux proc_get_inode).

@@ -141,7 +141,7 @@ func meminfo(lines []string) map[string]int {
 func TestBusyboxScripts(t *testing.T) {
 	t.Parallel()
 	initrd, entry := busyboxTestInitrd(t)
-	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart"}
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd"}
 	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
 	mustExit(t, r, q.ExitSuccess)
 	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
@@ -173,6 +173,14 @@ func TestBusyboxScripts(t *testing.T) {
 		"bgwait":  checkBgwait,
 		"segv":    func(t *testing.T, l []string) { checkSegv(t, l, entry) },
 		"restart": checkRestart,
+		"procfd": func(t *testing.T, l []string) {
+			// The script's shell holds 0-2 (the console), its
+			// script on 10 (ash keeps it), and 5 until it closes it.
+			want := []string{"0 1 10 2 5 ", "/tmp/held", "/dev/console", "pipe:[N]", "0 1 10 2 ", "5 closed"}
+			if got := userLines(l); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("got\n%q\nwant\n%q", got, want)
+			}
+		},
 		"creds": func(t *testing.T, l []string) {
 			want := []string{"uid=0(root) gid=0(root)", // init_cred has no supplementary groups
 				"uid=1000(user) gid=1000(user) groups=100(users),1000(user)",

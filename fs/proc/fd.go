@@ -1,0 +1,123 @@
+package proc
+
+import (
+	"gokern/fs"
+	"gokern/include/compiler"
+	"gokern/include/uapi"
+	"gokern/kernel/sched"
+	"gokern/printk"
+)
+
+// /proc/<pid>/fd: a directory with one symbolic link per open
+// descriptor, named by its number, pointing at the file's name (Linux
+// fs/proc/fd.c: proc_readfd, proc_lookupfd, proc_fd_link). ls -l shows
+// where each descriptor goes; readlink(/proc/self/fd/1) names the
+// terminal. The directory is the process's owner's, mode 0500, as on
+// Linux.
+
+// task_files is pid's descriptor table, or nil (a kernel thread's is the
+// boot table: it has none of its own to show).
+func task_files(pid int) *fs.Files_struct {
+	t := find_task(pid)
+	if t == nil || t.Files == nil || t.Flags&sched.PF_KTHREAD != 0 {
+		return nil
+	}
+	return (*fs.Files_struct)(t.Files)
+}
+
+// proc_fd_dir makes /proc/<pid>/fd (entry i of pid_entries).
+func proc_fd_dir(dir *fs.Inode, d *fs.Dentry, pid, i int) int {
+	inode := proc_get_inode(dir.I_sb, uapi.S_IFDIR|0o500, uintptr(pid)<<8|kindFdDir)
+	if inode == nil {
+		return -fs.ENOMEM
+	}
+	inode.I_ino = pid_ino(pid, i+1)
+	inode.I_uid, inode.I_gid = dir.I_uid, dir.I_gid
+	inode.I_op = &proc_fd_inode_operations
+	inode.I_fop = &proc_fd_operations
+	fs.D_add(d, inode)
+	return 0
+}
+
+// fd_ino: a descriptor link's inode number.
+func fd_ino(pid, fd int) uint64 { return uint64(pid)<<32 | uint64(fd) + 0x100000000000 }
+
+// proc_lookupfd finds /proc/<pid>/fd/<n>: a link to the open file's
+// name, made now (Linux proc_fd_link computes it at each follow; the
+// inode lives for one lookup, and revalidation makes a new one).
+func proc_lookupfd(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
+	pid := int(dir.I_private >> 8)
+	// A descriptor's name: "0", or a number without a leading zero
+	// (Linux name_to_int).
+	name := d.D_name.Bytes()
+	fd, ok := atoi(name)
+	if len(name) == 1 && name[0] == '0' {
+		fd, ok = 0, true
+	}
+	files := task_files(pid)
+	var f *fs.File
+	if ok && files != nil {
+		f = fs.Files_lookup_fd_raw(files, fd)
+	}
+	if f == nil {
+		fs.D_add(d, nil)
+		return 0
+	}
+	var buf [uapi.PATH_MAX]byte
+	target, err := fs.D_path_file(f, compiler.NoescapeBytes(buf[:]))
+	if err != 0 {
+		return err
+	}
+	// Linux: the link's mode tells how the file is open.
+	mode := uint32(uapi.S_IFLNK)
+	if f.F_mode&fs.FMODE_READ != 0 {
+		mode |= 0o500
+	}
+	if f.F_mode&fs.FMODE_WRITE != 0 {
+		mode |= 0o200
+	}
+	inode := proc_get_inode(dir.I_sb, mode, uintptr(pid)<<32|uintptr(fd)<<8|kindFdLink)
+	if inode == nil {
+		return -fs.ENOMEM
+	}
+	if err := fs.Inode_set_link(inode, target); err != 0 {
+		fs.Iput(inode)
+		return err
+	}
+	inode.I_ino = fd_ino(pid, fd)
+	inode.I_uid, inode.I_gid = dir.I_uid, dir.I_gid
+	fs.D_add(d, inode)
+	return 0
+}
+
+// proc_readfd lists the open descriptors (Linux proc_readfd_common):
+// ctx.Pos 2 + n stands for descriptor n.
+func proc_readfd(f *fs.File, ctx *fs.Dir_context) int {
+	if !fs.Dir_emit_dots(f, ctx) {
+		return 0
+	}
+	pid := int(f.F_inode.I_private >> 8)
+	files := task_files(pid)
+	if files == nil {
+		return 0
+	}
+	for fd := int(ctx.Pos - 2); fd < files.Max_fds; fd, ctx.Pos = fd+1, ctx.Pos+1 {
+		if fs.Files_lookup_fd_raw(files, fd) == nil {
+			continue
+		}
+		var name [12]byte
+		n := printk.Snprintf(name[:], "%d", printk.Int(fd))
+		if !fs.Dir_emit(ctx, name[:n], fd_ino(pid, fd), uapi.DT_LNK) {
+			return 0
+		}
+	}
+	return 0
+}
+
+var proc_fd_inode_operations = fs.InodeOperations{Lookup: proc_lookupfd}
+
+var proc_fd_operations = fs.FileOperations{
+	Read:           fs.Generic_read_dir,
+	Iterate_shared: proc_readfd,
+	Llseek:         fs.Default_llseek,
+}
