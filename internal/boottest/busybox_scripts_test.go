@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -25,8 +26,8 @@ import (
 
 var busyboxTestInitramfs builtInitrd
 
-// busyboxTestInitrd is the busybox initramfs with user/nullderef as
-// /bin/nullderef; it returns the archive and the program's entry point.
+// busyboxTestInitrd is the busybox initramfs with user/nullderef and
+// user/rtsig in /bin; it returns the archive and nullderef's entry point.
 func busyboxTestInitrd(t *testing.T) (string, uint64) {
 	p := busyboxTestInitramfs.get(t, "gokern-busybox-tests", func(dir string) (string, error) {
 		es, err := userprog.BusyboxEntries(nil)
@@ -42,6 +43,14 @@ func busyboxTestInitrd(t *testing.T) (string, uint64) {
 			return "", err
 		}
 		es = append(es, userprog.Entry{Name: "bin/nullderef", Mode: 0o100755, Data: b})
+		rt, err := userprog.BuildStatic("rtsig", dir)
+		if err != nil {
+			return "", err
+		}
+		if b, err = os.ReadFile(rt); err != nil {
+			return "", err
+		}
+		es = append(es, userprog.Entry{Name: "bin/rtsig", Mode: 0o100755, Data: b})
 		p := filepath.Join(dir, "busybox-tests.cpio")
 		return p, os.WriteFile(p, userprog.Cpio(es), 0o644)
 	})
@@ -141,7 +150,7 @@ func meminfo(lines []string) map[string]int {
 func TestBusyboxScripts(t *testing.T) {
 	t.Parallel()
 	initrd, entry := busyboxTestInitrd(t)
-	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd"}
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "rtsig"}
 	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
 	mustExit(t, r, q.ExitSuccess)
 	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
@@ -173,12 +182,31 @@ func TestBusyboxScripts(t *testing.T) {
 		"bgwait":  checkBgwait,
 		"segv":    func(t *testing.T, l []string) { checkSegv(t, l, entry) },
 		"restart": checkRestart,
+		"rtsig": func(t *testing.T, l []string) {
+			if got := strings.Join(userLines(l), "\n"); got != strings.Join(rtsigLines, "\n")+"\nrtsig status 0" {
+				t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(rtsigLines, "\n"))
+			}
+		},
 		"procfd": func(t *testing.T, l []string) {
-			// The script's shell holds 0-2 (the console), its
-			// script on 10 (ash keeps it), and 5 until it closes it.
-			want := []string{"0 1 10 2 5 ", "/tmp/held", "/dev/console", "pipe:[N]", "0 1 10 2 ", "5 closed"}
-			if got := userLines(l); strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("got\n%q\nwant\n%q", got, want)
+			// The script's shell holds 0-2 (the console), and 5
+			// until it closes it (and descriptors of its own: its
+			// script on 10, copies it saves around redirections).
+			u := userLines(l)
+			if len(u) != 6 {
+				t.Fatalf("got %q", u)
+			}
+			has := func(list, fd string) bool { return contains(strings.Fields(list), fd) }
+			for _, fd := range []string{"0", "1", "2", "5"} {
+				if !has(u[0], fd) {
+					t.Errorf("ls /proc/$$/fd: %q lacks %s", u[0], fd)
+				}
+			}
+			if !has(u[4], "0") || has(u[4], "5") {
+				t.Errorf("after exec 5>&-: %q", u[4])
+			}
+			want := []string{"/tmp/held", "/dev/console", "pipe:[N]"}
+			if strings.Join(u[1:4], "\n") != strings.Join(want, "\n") || u[5] != "5 closed" {
+				t.Errorf("got %q, want %q and 5 closed", u[1:], want)
 			}
 		},
 		"creds": func(t *testing.T, l []string) {
@@ -601,5 +629,30 @@ func TestBusyboxInteractive(t *testing.T) {
 	mustContain(t, r, "Attempted to kill init! exitcode=0x00000300")
 	if strings.Contains(r.Output, "can't access tty") {
 		t.Errorf("ash has no job control\n%s", r.Describe())
+	}
+}
+
+// rtsigLines: what user/rtsig prints when every check holds, on Linux as
+// on gokern.
+var rtsigLines = []string{
+	"rtsig: delivered (signal si_code si_value): 34 -1 1; 34 -1 2; 34 -1 3; 10 0 0;",
+	"rtsig: 34 three times in order with its si_values, SIGUSR1 once",
+	"rtsig: RLIMIT_SIGPENDING 0: rt_sigqueueinfo -EAGAIN",
+}
+
+// TestRtsigHost: user/rtsig on the host's Linux, so that what
+// TestBusyboxScripts/rtsig expects of gokern is Linux's behaviour.
+func TestRtsigHost(t *testing.T) {
+	dir := t.TempDir()
+	p, err := userprog.BuildStatic("rtsig", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != strings.Join(rtsigLines, "\n") {
+		t.Fatalf("the host's Linux:\n%s\nwant\n%s", got, strings.Join(rtsigLines, "\n"))
 	}
 }

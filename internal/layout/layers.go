@@ -105,7 +105,7 @@ var Layers = []Layer{
 	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, cmdline, uapi, "gokern/fs", "gokern/mm",
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
 	{"gokern/kernel/signal", "kernel/signal.c, arch/x86/kernel/signal.c and signal_64.c, kernel/entry/common.c's exit_to_user_mode_loop",
-		[]string{asm, printk, kunit, uapi, "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/tty"}},
+		[]string{asm, printk, kunit, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/tty"}},
 	{"gokern/kernel/sys", "the SYSCALL_DEFINEs of fs/*.c, kernel/sys.c, kernel/time, drivers/char/random.c, kernel/printk: the system calls that are neither processes nor signals",
 		[]string{asm, printk, uapi, "gokern/fs", "gokern/mm", "gokern/traps", "gokern/kernel/sched", "gokern/kernel/time",
 			"gokern/kernel/signal"}},

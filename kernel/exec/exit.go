@@ -61,6 +61,9 @@ func Do_exit_thread(code int) {
 // CLONE_CHILD_CLEARTID word, then its share of the address space,
 // descriptor table and fs_struct, then the task.
 func exitTask(p *sched.Task_struct, code int) {
+	// Its queued real-time signals, and the group's with the last
+	// thread (Linux __exit_signal's flush_sigqueue).
+	signal.Exit_sigqueues(p, sched.Get_nr_threads(p) == 1)
 	sched.Exit_clear_child_tid()
 	exit_mm(p)
 	exit_files(p)

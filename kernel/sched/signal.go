@@ -45,6 +45,18 @@ type Kernel_siginfo struct {
 type Sigpending struct {
 	Signal uapi.Sigset_t
 	Info   [uapi.NSIG]Kernel_siginfo
+	// Queue: the later instances of real-time signals already pending,
+	// oldest first (Linux keeps every instance on pending->list; gokern
+	// keeps the first in Info, the others here, from kernel/signal's
+	// sigqueue cache).
+	Queue *Sigqueue
+}
+
+// Sigqueue is one queued instance of a real-time signal (Linux struct
+// sigqueue).
+type Sigqueue struct {
+	Next *Sigqueue
+	Info Kernel_siginfo
 }
 
 // K_sigaction is one signal's disposition (Linux struct k_sigaction).

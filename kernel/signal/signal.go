@@ -25,6 +25,8 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	"gokern/mm"
+	"gokern/mm/slab"
 	"gokern/printk"
 )
 
@@ -171,6 +173,65 @@ func signal_wake_up(t *sched.Task_struct, fatal bool) {
 // flush_sigqueue_mask).
 func flush_sigqueue_mask(mask uapi.Sigset_t, s *sched.Sigpending) {
 	s.Signal &^= mask
+	for p := &s.Queue; *p != nil; {
+		if q := *p; sigismember(mask, int(q.Info.Si_signo)) {
+			*p = q.Next
+			sigqueue_free(q)
+			continue
+		}
+		p = &(*p).Next
+	}
+}
+
+// sigqueue_cachep holds the queued instances of real-time signals (Linux
+// sigqueue_cachep); Sigqueue_count counts those queued now.
+var (
+	sigqueue_cachep slab.Cache[sched.Sigqueue]
+	Sigqueue_count  int
+)
+
+// sigpending_over_limit: would one more pending real-time signal pass
+// t's RLIMIT_SIGPENDING? Linux counts every pending signal that holds a
+// siginfo, per user (__sigqueue_alloc: the new count must stay <= the
+// limit); gokern counts those pending on the set it goes to: the
+// signals marked there and the queued later instances.
+func sigpending_over_limit(t *sched.Task_struct, pending *sched.Sigpending) bool {
+	n := uint64(0)
+	for s := pending.Signal; s != 0; s &= s - 1 {
+		n++
+	}
+	for q := pending.Queue; q != nil; q = q.Next {
+		n++
+	}
+	return n+1 > t.Rlim[uapi.RLIMIT_SIGPENDING].Rlim_cur
+}
+
+// sigqueue_alloc takes an entry for one more instance of a real-time
+// signal, or nil when memory is short (GFP_ATOMIC: the siglock is held).
+func sigqueue_alloc() *sched.Sigqueue {
+	if sigqueue_cachep.Cachep == nil {
+		return nil
+	}
+	q := sigqueue_cachep.Alloc(mm.GFP_ATOMIC)
+	if q != nil {
+		Sigqueue_count++
+	}
+	return q
+}
+
+func sigqueue_free(q *sched.Sigqueue) {
+	Sigqueue_count--
+	sigqueue_cachep.Free(q)
+}
+
+// Exit_sigqueues frees what t has queued at its exit (Linux
+// flush_sigqueue in __exit_signal): its own queue, and its group's when
+// it is the last of the group.
+func Exit_sigqueues(t *sched.Task_struct, last bool) {
+	flush_sigqueue_mask(^uapi.Sigset_t(0), &t.Pending)
+	if last && t.Signal != nil {
+		flush_sigqueue_mask(^uapi.Sigset_t(0), &t.Signal.Shared_pending)
+	}
 }
 
 // prepare_signal does what a signal does on sending, before it is queued
@@ -271,8 +332,40 @@ func send_signal_locked(sig int, info *sched.Kernel_siginfo, t *sched.Task_struc
 	if shared {
 		pending = &t.Signal.Shared_pending
 	}
-	if sigismember(pending.Signal, sig) {
-		return 0 // legacy_queue, and gokern's one entry per real-time signal
+	if sig >= uapi.SIGRTMIN && sigpending_over_limit(t, pending) {
+		// Past RLIMIT_SIGPENDING Linux refuses a real-time signal sent
+		// with the sender's own siginfo (rt_sigqueueinfo: -EAGAIN);
+		// one from kill() still pends, without its siginfo, unless an
+		// instance already does.
+		if info.Si_code != uapi.SI_USER && info.Si_code != uapi.SI_KERNEL {
+			return -uapi.EAGAIN
+		}
+		if sigismember(pending.Signal, sig) {
+			return 0
+		}
+	} else if sigismember(pending.Signal, sig) {
+		if sig < uapi.SIGRTMIN {
+			return 0 // legacy_queue: one instance of a standard signal
+		}
+		// A real-time signal queues every instance, in order, with
+		// its siginfo (sigqueue's si_value); out of memory, as past
+		// the limit.
+		q := sigqueue_alloc()
+		if q == nil {
+			if info.Si_code != uapi.SI_USER && info.Si_code != uapi.SI_KERNEL {
+				return -uapi.EAGAIN
+			}
+			return 0
+		}
+		q.Next, q.Info = nil, *info
+		p := &pending.Queue
+		for *p != nil {
+			p = &(*p).Next
+		}
+		*p = q
+		Sent_count++
+		complete_signal(sig, t, shared)
+		return 0
 	}
 	pending.Info[sig-1] = *info
 	pending.Signal |= sigmask(sig)
@@ -438,6 +531,18 @@ func dequeue_signal(t *sched.Task_struct, mask uapi.Sigset_t, info *sched.Kernel
 	if sig != 0 {
 		*info = pending.Info[sig-1]
 		pending.Signal &^= sigmask(sig)
+		// The next queued instance of a real-time signal takes the
+		// first's place, and the signal stays pending (Linux
+		// collect_signal: still_pending).
+		for p := &pending.Queue; *p != nil; p = &(*p).Next {
+			if q := *p; int(q.Info.Si_signo) == sig {
+				pending.Info[sig-1] = q.Info
+				pending.Signal |= sigmask(sig)
+				*p = q.Next
+				sigqueue_free(q)
+				break
+			}
+		}
 	}
 	recalc_sigpending(t)
 	return sig

@@ -6,6 +6,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	"gokern/mm/slab"
 	"gokern/traps"
 )
 
@@ -16,17 +17,19 @@ import (
 
 // x86-64 numbers (arch/x86/entry/syscalls/syscall_64.tbl).
 const (
-	X__NR_rt_sigaction    = 13
-	X__NR_rt_sigprocmask  = 14
-	X__NR_rt_sigreturn    = 15
-	X__NR_pause           = 34
-	X__NR_kill            = 62
-	X__NR_rt_sigpending   = 127
-	X__NR_rt_sigsuspend   = 130
-	X__NR_sigaltstack     = 131
-	X__NR_tkill           = 200
-	X__NR_tgkill          = 234
-	X__NR_restart_syscall = 219
+	X__NR_rt_sigaction      = 13
+	X__NR_rt_sigprocmask    = 14
+	X__NR_rt_sigreturn      = 15
+	X__NR_pause             = 34
+	X__NR_kill              = 62
+	X__NR_rt_sigpending     = 127
+	X__NR_rt_sigsuspend     = 130
+	X__NR_sigaltstack       = 131
+	X__NR_tkill             = 200
+	X__NR_tgkill            = 234
+	X__NR_restart_syscall   = 219
+	X__NR_rt_sigqueueinfo   = 129
+	X__NR_rt_tgsigqueueinfo = 297
 )
 
 // i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl): kill takes two
@@ -70,11 +73,14 @@ func Signals_init() {
 		{X__NR_tkill, sys_tkill},
 		{X__NR_tgkill, sys_tgkill},
 		{X__NR_restart_syscall, sys_restart_syscall},
+		{X__NR_rt_sigqueueinfo, sys_rt_sigqueueinfo},
+		{X__NR_rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo},
 	} {
 		traps.Sys_call_table[s.nr] = s.fn
 	}
 	traps.Ia32_sys_call_table[X__NR_ia32_kill] = sys_kill_ia32
 	traps.Ia32_sys_call_table[X__NR_ia32_restart_syscall] = sys_restart_syscall
+	sigqueue_cachep = slab.NewCache[sched.Sigqueue]("sigqueue", 0)
 	sched.Hooks.Signal_pending = signal_pending_current
 	entry_hooks_init()
 	jobctrl_init()
@@ -430,4 +436,62 @@ func sys_rt_sigsuspend(r *asm.PtRegs) int64 {
 	sleep_until_signal()
 	t.Restore_sigmask = true
 	return -uapi.ERESTARTNOHAND
+}
+
+// copy_siginfo_for_queue reads a sender's siginfo for rt_sigqueueinfo
+// (Linux do_rt_sigqueueinfo's checks): its signal number becomes sig,
+// and a sender may not pretend to be the kernel or kill() when the
+// target is another process (si_code >= 0, or SI_TKILL): -EPERM.
+func copy_siginfo_for_queue(sig int, uinfo uintptr, target *sched.Task_struct) (sched.Kernel_siginfo, int) {
+	var info sched.Kernel_siginfo
+	if asm.Copy_from_user(uintptr(unsafe.Pointer(&info)), uinfo, unsafe.Sizeof(info)) != 0 {
+		return info, -uapi.EFAULT
+	}
+	if (info.Si_code >= 0 || info.Si_code == uapi.SI_TKILL) && !same_thread_group(target, sched.Get_current()) {
+		return info, -uapi.EPERM
+	}
+	info.Si_signo = int32(sig)
+	return info, 0
+}
+
+// sys_rt_sigqueueinfo: rt_sigqueueinfo(tgid, sig, uinfo) (Linux
+// kernel/signal.c): sig to the process with the caller's siginfo —
+// sigqueue(3)'s, SI_QUEUE with an si_value the handler reads. Real-time
+// signals queue one instance per call, delivered lowest number first and
+// in sending order within a number; past RLIMIT_SIGPENDING -EAGAIN.
+func sys_rt_sigqueueinfo(r *asm.PtRegs) int64 {
+	pid, sig := int32(a1(r)), int(int32(a2(r)))
+	if sig < 0 || sig > uapi.NSIG {
+		return -uapi.EINVAL
+	}
+	t := find_task_by_vpid(pid)
+	if t == nil {
+		return -uapi.ESRCH
+	}
+	info, e := copy_siginfo_for_queue(sig, uintptr(a3(r)), t)
+	if e != 0 {
+		return int64(e)
+	}
+	return int64(Group_send_sig_info(sig, &info, t))
+}
+
+// sys_rt_tgsigqueueinfo: rt_tgsigqueueinfo(tgid, tid, sig, uinfo): the
+// same to one thread of group tgid (Linux do_rt_tgsigqueueinfo).
+func sys_rt_tgsigqueueinfo(r *asm.PtRegs) int64 {
+	tgid, tid, sig := int32(a1(r)), int32(a2(r)), int(int32(a3(r)))
+	if tgid <= 0 || tid <= 0 || sig < 0 || sig > uapi.NSIG {
+		return -uapi.EINVAL
+	}
+	t := find_task_by_vpid(tid)
+	if t == nil || task_tgid(t) != tgid {
+		return -uapi.ESRCH
+	}
+	info, e := copy_siginfo_for_queue(sig, uintptr(a4(r)), t)
+	if e != 0 {
+		return int64(e)
+	}
+	if r := check_kill_permission(sig, &info, t); r != 0 || sig == 0 {
+		return int64(r)
+	}
+	return int64(do_send_sig_info(sig, &info, t, false))
 }
