@@ -27,3 +27,11 @@ func (f *File) Read_at(buf []byte, off uint64) int {
 	pos := int64(off)
 	return int(Kernel_read(f, buf, &pos))
 }
+
+// Size is the file's size now (mm.Vm_file; Linux i_size_read).
+func (f *File) Size() uint64 {
+	if f.F_inode == nil || f.F_inode.I_size < 0 {
+		return 0
+	}
+	return uint64(f.F_inode.I_size)
+}

@@ -19,13 +19,14 @@ const (
 	VM_FAULT_OK      = 0
 	VM_FAULT_OOM     = 0x1
 	VM_FAULT_SIGSEGV = 0x40
+	VM_FAULT_SIGBUS  = 0x2
 )
 
 // Fault statistics, for the selftests and the figures: faults that
 // allocated a page, of them those that read a file, and protection
 // faults found spurious (the entry was already right: another path
 // mapped it first).
-var Pgfault_alloc, Pgfault_file, Pgfault_spurious uint64
+var Pgfault_alloc, Pgfault_file, Pgfault_spurious, Pgfault_sigbus uint64
 
 // Access_error: may the VMA be accessed so? (Linux arch/x86/mm/fault.c
 // access_error): a write needs VM_WRITE, an instruction fetch VM_EXEC,
@@ -43,7 +44,8 @@ func Access_error(error_code uint64, v *Vm_area_struct) bool {
 // Handle_mm_fault resolves a fault at address in mm (the first half of
 // Linux's do_user_addr_fault — find_vma, access_error — and then
 // handle_mm_fault): VM_FAULT_OK when the access can be retried,
-// VM_FAULT_SIGSEGV when no VMA allows it, VM_FAULT_OOM when no page could
+// VM_FAULT_SIGSEGV when no VMA allows it, VM_FAULT_SIGBUS when a file
+// mapping has no file behind the page, VM_FAULT_OOM when no page could
 // be had.
 func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 	v := Find_vma(mm, address)
@@ -69,6 +71,17 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 	if v.Vm_special != nil {
 		return special_mapping_fault(mm, v, va)
 	}
+	file_end := v.Vm_file_end
+	if v.Vm_file != nil && file_end == FILE_END_EOF {
+		// A mmap(2) of a file: a page that starts at or past the end
+		// of the file has nothing behind it (Linux filemap_fault:
+		// VM_FAULT_SIGBUS when the page index is past i_size).
+		file_end = v.Vm_file.Size()
+		if v.Vm_pgoff<<asm.PAGE_SHIFT+(va-v.Vm_start) >= (file_end+asm.PAGE_SIZE-1)&^(asm.PAGE_SIZE-1) {
+			Pgfault_sigbus++
+			return VM_FAULT_SIGBUS
+		}
+	}
 	p := Alloc_pages(GFP_KERNEL|X__GFP_ZERO, 0)
 	if p == nil {
 		return VM_FAULT_OOM
@@ -77,15 +90,15 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 		// do_read_fault: the page's bytes from the file, up to the
 		// mapping's file end; the rest stays zero.
 		off := v.Vm_pgoff<<asm.PAGE_SHIFT + (va - v.Vm_start)
-		if off < v.Vm_file_end {
-			n := v.Vm_file_end - off
+		if off < file_end {
+			n := file_end - off
 			if n > asm.PAGE_SIZE {
 				n = asm.PAGE_SIZE
 			}
 			buf := unsafe.Slice((*byte)(asm.KernelPtr(Page_address(p))), n)
 			if r := v.Vm_file.Read_at(buf, off); r < 0 {
 				X__free_pages(p, 0)
-				return VM_FAULT_SIGSEGV // Linux: VM_FAULT_SIGBUS
+				return VM_FAULT_SIGBUS // an I/O error (Linux filemap_fault)
 			}
 		}
 		Pgfault_file++

@@ -86,7 +86,16 @@ const (
 type Vm_file interface {
 	// Read_at fills buf from offset off: bytes read, or a negative errno.
 	Read_at(buf []byte, off uint64) int
+	// Size is the file's size now (Linux i_size_read).
+	Size() uint64
 }
+
+// FILE_END_EOF as a VMA's Vm_file_end: the mapping's file bytes end
+// where the file ends at the time of each fault, and a page wholly past
+// that end is SIGBUS (Linux filemap_fault: a mmap(2) of a file). The ELF
+// loader's segments give their p_filesz end instead, past which their
+// pages are zero (the bss).
+const FILE_END_EOF = ^uint64(0)
 
 // Vm_area_struct is one VMA (Linux struct vm_area_struct).
 type Vm_area_struct struct {
@@ -469,7 +478,7 @@ func Do_mmap(mm *MmStruct, addr, length, prot, flags uint64, file Vm_file, off, 
 	if flags&MAP_ANONYMOUS != 0 {
 		file, off = nil, 0
 	} else {
-		file_end = file_size
+		file_end = FILE_END_EOF
 	}
 	if r := Mmap_region(mm, addr, length, vmflags, file, off>>asm.PAGE_SHIFT, file_end); r != 0 {
 		return int64(r)

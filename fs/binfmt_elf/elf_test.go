@@ -16,6 +16,8 @@ import (
 // memFile is an Elf_file over a byte slice.
 type memFile struct{ b []byte }
 
+func (m *memFile) Size() uint64 { return uint64(len(m.b)) }
+
 func (m *memFile) Read_at(buf []byte, off uint64) int {
 	if off >= uint64(len(m.b)) {
 		return 0

@@ -42,6 +42,15 @@ func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 		case mm.VM_FAULT_OK:
 			p.Min_flt++
 			return true
+		case mm.VM_FAULT_SIGBUS:
+			// Linux do_sigbus: a file mapping's page past the end
+			// of its file; a kernel access (copy_to_user) takes the
+			// exception table's -EFAULT instead.
+			if !user {
+				return false
+			}
+			signal.Force_sig_fault(SIGBUS, uapi.BUS_ADRERR, address, asm.X86_TRAP_PF, error_code, address)
+			return true
 		case mm.VM_FAULT_OOM:
 			// Linux pagefault_out_of_memory → the OOM killer; gokern
 			// kills the faulting process, which is what the killer
