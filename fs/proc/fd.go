@@ -15,9 +15,9 @@ import (
 // terminal. The directory is the process's owner's, mode 0500, as on
 // Linux.
 
-// task_files is pid's descriptor table, or nil (a kernel thread's is the
+// fd_table_of is pid's descriptor table, or nil (a kernel thread's is the
 // boot table: it has none of its own to show).
-func task_files(pid int) *fs.Files_struct {
+func fd_table_of(pid int) *fs.Files_struct {
 	t := find_task(pid)
 	if t == nil || t.Files == nil || t.Flags&sched.PF_KTHREAD != 0 {
 		return nil
@@ -54,7 +54,7 @@ func proc_lookupfd(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
 	if len(name) == 1 && name[0] == '0' {
 		fd, ok = 0, true
 	}
-	files := task_files(pid)
+	files := fd_table_of(pid)
 	var f *fs.File
 	if ok && files != nil {
 		f = fs.Files_lookup_fd_raw(files, fd)
@@ -97,7 +97,7 @@ func proc_readfd(f *fs.File, ctx *fs.Dir_context) int {
 		return 0
 	}
 	pid := int(f.F_inode.I_private >> 8)
-	files := task_files(pid)
+	files := fd_table_of(pid)
 	if files == nil {
 		return 0
 	}

@@ -183,8 +183,8 @@ func exit_fs(t *sched.Task_struct) {
 	}
 }
 
-// current_fsuid_fsgid: the ids new files get (fs.Current_fsuid_fsgid).
-func current_fsuid_fsgid() (uint32, uint32) {
+// fsids_of_current: the ids new files get (fs.Current_fsuid_fsgid).
+func fsids_of_current() (uint32, uint32) {
 	c := &sched.Get_current().Cred
 	return c.Fsuid, c.Fsgid
 }
@@ -194,7 +194,7 @@ func current_fsuid_fsgid() (uint32, uint32) {
 func proc_hooks_init() {
 	fs.Get_current_files = files_of_current
 	fs.Get_current_fs = fs_of_current
-	fs.Current_fsuid_fsgid = current_fsuid_fsgid
+	fs.Current_fsuid_fsgid = fsids_of_current
 	sched.Copy_hooks.Copy_files = copy_files
 	sched.Copy_hooks.Copy_fs = copy_fs
 	sched.Copy_hooks.Exit_files = exit_files

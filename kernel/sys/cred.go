@@ -188,12 +188,12 @@ func put_ids(ids [3]uint32, r *asm.PtRegs) int64 {
 	return 0
 }
 
-func sys_getresuid(r *asm.PtRegs) int64 {
+func X__x64_sys_getresuid(r *asm.PtRegs) int64 {
 	c := cur_cred()
 	return put_ids([3]uint32{c.Uid, c.Euid, c.Suid}, r)
 }
 
-func sys_getresgid(r *asm.PtRegs) int64 {
+func X__x64_sys_getresgid(r *asm.PtRegs) int64 {
 	c := cur_cred()
 	return put_ids([3]uint32{c.Gid, c.Egid, c.Sgid}, r)
 }
