@@ -27,38 +27,25 @@ import (
 var busyboxTestInitramfs builtInitrd
 
 // busyboxTestInitrd is the busybox initramfs with user/nullderef,
-// user/rtsig and user/sigbus in /bin; it returns the archive and nullderef's entry point.
+// user/rtsig and user/sigbus in /bin; it returns the archive and
+// nullderef's entry point.
 func busyboxTestInitrd(t *testing.T) (string, uint64) {
 	p := busyboxTestInitramfs.get(t, "gokern-busybox-tests", func(dir string) (string, error) {
 		es, err := userprog.BusyboxEntries(nil)
 		if err != nil {
 			return "", err
 		}
-		nd, err := userprog.BuildStatic("nullderef", dir)
-		if err != nil {
-			return "", err
+		for _, name := range []string{"nullderef", "rtsig", "sigbus"} {
+			exe, err := userprog.BuildStatic(name, dir)
+			if err != nil {
+				return "", err
+			}
+			b, err := os.ReadFile(exe)
+			if err != nil {
+				return "", err
+			}
+			es = append(es, userprog.Entry{Name: "bin/" + name, Mode: 0o100755, Data: b})
 		}
-		b, err := os.ReadFile(nd)
-		if err != nil {
-			return "", err
-		}
-		es = append(es, userprog.Entry{Name: "bin/nullderef", Mode: 0o100755, Data: b})
-		rt, err := userprog.BuildStatic("rtsig", dir)
-		if err != nil {
-			return "", err
-		}
-		if b, err = os.ReadFile(rt); err != nil {
-			return "", err
-		}
-		es = append(es, userprog.Entry{Name: "bin/rtsig", Mode: 0o100755, Data: b})
-		sb, err := userprog.BuildStatic("sigbus", dir)
-		if err != nil {
-			return "", err
-		}
-		if b, err = os.ReadFile(sb); err != nil {
-			return "", err
-		}
-		es = append(es, userprog.Entry{Name: "bin/sigbus", Mode: 0o100755, Data: b})
 		p := filepath.Join(dir, "busybox-tests.cpio")
 		return p, os.WriteFile(p, userprog.Cpio(es), 0o644)
 	})
