@@ -202,9 +202,10 @@ func proc_hooks_init() {
 	sched.Copy_hooks.Copy_sighand = signal.Copy_sighand
 	sched.Init_exit_hook = init_exit
 	sched.Notify_parent_hook = signal.Do_notify_parent
-	mm.Rlimit_as = rlimit_as
+	mm.Rlimit_as = currentRlimitAS
 	fs.Rlimit = sched.Rlimit
 }
 
-// rlimit_as is the current process's RLIMIT_AS, for mm's may_expand_vm.
-func rlimit_as() uint64 { return sched.Rlimit(uapi.RLIMIT_AS) }
+// currentRlimitAS is the current process's RLIMIT_AS, for mm's
+// may_expand_vm (behind mm.Rlimit_as).
+func currentRlimitAS() uint64 { return sched.Rlimit(uapi.RLIMIT_AS) }

@@ -268,7 +268,7 @@ func Do_wait(wo *Wait_opts) int {
 		flags := asm.Arch_local_irq_save()
 		found, zombie = wait_scan_children(wo, c)
 		if zombie == nil && wo.Flags&uapi.X__WNOTHREAD == 0 {
-			For_each_thread(c, func(u *Task_struct) bool {
+			For_other_threads(c, func(u *Task_struct) bool {
 				f, z := wait_scan_children(wo, u)
 				found = found || f
 				zombie = z

@@ -52,9 +52,10 @@ func Get_nr_threads(t *Task_struct) int {
 	return n
 }
 
-// For_each_thread calls fn for every other task of t's group until fn
-// returns false (Linux for_each_thread, without t itself).
-func For_each_thread(t *Task_struct, fn func(o *Task_struct) bool) {
+// For_other_threads calls fn for every other task of t's group until fn
+// returns false (Linux include/linux/sched/signal.h for_other_threads,
+// 6.7+: for_each_thread without t itself).
+func For_other_threads(t *Task_struct, fn func(o *Task_struct) bool) {
 	if t.Thread_node.Next == nil {
 		return
 	}
