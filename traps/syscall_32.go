@@ -40,8 +40,20 @@ const (
 	X__NR_ia32_getegid32  = 202
 	X__NR_getresuid32     = 209
 	X__NR_ia32_exit_group = 252
-	NR_syscalls           = 463 // Linux 6.12's __NR_syscalls
 )
+
+// The syscall lab's i386 numbers and the table's size: the x86-64
+// numbers (syscall_64.go says why); without the lab, Linux 6.12's 463.
+// LAB syscall BEGIN
+const (
+	X__NR_ia32_my_first_sys_call  = 500
+	X__NR_ia32_my_second_sys_call = 501
+	NR_syscalls                   = 502
+)
+
+// LAB syscall SKELETON
+// const NR_syscalls = 463 // Linux 6.12's __NR_syscalls
+// LAB syscall END
 
 // Sys_call_ptr_t is a system call: it takes the caller's registers and
 // returns what goes into EAX (Linux sys_call_ptr_t, since 4.17).

@@ -51,8 +51,24 @@ const (
 	X__NR_waitid        = 247
 	X__NR_openat        = 257
 	X__NR_getcpu        = 309
-	X__NR_syscalls_64   = 463 // Linux 6.12's __NR_syscalls
 )
+
+// The syscall lab's numbers and the table's size (labs/syscall/README.md:
+// past Linux's last, 470 listns in 6.19, with room for the ones Linux
+// adds next, below x86-64's x32 range 512-547, and the same in both
+// tables, as Linux numbers its calls since 424). Without the lab the size
+// is Linux 6.12's __NR_syscalls, 463: the seeds' "the syscall table has a
+// maximum number of entries", grown by hand.
+// LAB syscall BEGIN
+const (
+	X__NR_my_first_sys_call  = 500
+	X__NR_my_second_sys_call = 501
+	X__NR_syscalls_64        = 502
+)
+
+// LAB syscall SKELETON
+// const X__NR_syscalls_64 = 463 // Linux 6.12's __NR_syscalls
+// LAB syscall END
 
 // Sys_call_table maps x86-64 system call numbers to their functions
 // (Linux sys_call_table). Empty slots are sys_ni_syscall. The process,

@@ -9,6 +9,8 @@
 //	lab grade NAME|all [-tree DIR]... [-csv FILE] [-v]
 //	                               grade this tree, or each submission DIR (a checkout
 //	                               or an exported tarball) spliced into this tree
+//	lab initrd                     build/user.cpio: the test programs of user/ (the
+//	                               syscall lab's /mysyscall among them), for INITRD=
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 
 	"gokern/internal/kbuild"
 	"gokern/internal/labs"
+	"gokern/internal/userprog"
 )
 
 func usage() {
@@ -30,7 +33,7 @@ func usage() {
   ./qemu.sh lab list
   ./qemu.sh lab NAME [--export [-o FILE]]
   ./qemu.sh grade NAME|all [--tree DIR]... [--csv FILE] [-v]
-  go run ./cmd/lab apply NAME | restore NAME -from DIR
+  go run ./cmd/lab apply NAME | restore NAME -from DIR | initrd
 `)
 	os.Exit(2)
 }
@@ -85,9 +88,38 @@ func main() {
 		fmt.Printf("lab %s: bodies from %s put into %s\n", args[0], *from, strings.Join(changed, ", "))
 	case "grade":
 		grade(root, args)
+	case "initrd":
+		initrd(root)
 	default:
 		usage()
 	}
+}
+
+// initrd writes build/user.cpio, the initramfs the boot tests give the
+// user programs (internal/userprog.InitInitrd), so that a student can
+// run one by hand: INITRD=build/user.cpio APPEND=rdinit=/mysyscall ./qemu.sh.
+func initrd(root string) {
+	tmp, err := os.MkdirTemp("", "gokern-user-")
+	if err != nil {
+		fatal("%v", err)
+	}
+	defer os.RemoveAll(tmp)
+	cpio, _, err := userprog.InitInitrd(tmp)
+	if err != nil {
+		fatal("%v", err)
+	}
+	b, err := os.ReadFile(cpio)
+	if err != nil {
+		fatal("%v", err)
+	}
+	out := filepath.Join(root, "build", "user.cpio")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		fatal("%v", err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		fatal("%v", err)
+	}
+	fmt.Printf("%s: /init, /systest, /mysyscall, ... (INITRD=%s APPEND=rdinit=/mysyscall ./qemu.sh)\n", out, out)
 }
 
 func need(args []string, n int) {

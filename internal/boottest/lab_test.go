@@ -2,6 +2,9 @@ package boottest
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	q "gokern/internal/qemutest"
+	"gokern/internal/userprog"
 )
 
 // The course labs' boot tests (labs/*/grade.txt names them with their
@@ -335,4 +339,157 @@ func TestLabIPIStress(t *testing.T) {
 			t.Logf("%s CPUs x %s calls: %s functions run in %s ms", m[1], m[2], m[3], m[4])
 		})
 	}
+}
+
+// The syscall lab's boot tests: user/mysyscall as init, through both
+// doors (syscall and int $0x80). The program checks every result and the
+// int the calls work on itself, and prints one line per step, "ok" or
+// "FAIL", named by its group; each test grades one group, and requires
+// that every step of it ran (so a program killed half-way fails too).
+
+// mysyscallSteps counts user/mysyscall's steps of a group, from its
+// source.
+func mysyscallSteps(t *testing.T, group string) int {
+	src, err := os.ReadFile(filepath.Join(userprog.Root(), "user", "mysyscall", "mysyscall.S"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(regexp.MustCompile(`(?m)^\t[SC] "`+group+`: `).FindAll(src, -1))
+	if n == 0 {
+		t.Fatalf("user/mysyscall/mysyscall.S has no %s steps", group)
+	}
+	return n
+}
+
+// labMysyscall boots user/mysyscall as init and fails on a hang, a reset,
+// an oops, or when the program did not get to its summary line.
+func labMysyscall(t *testing.T, args ...string) *q.Result {
+	t.Helper()
+	append_ := "rdinit=/mysyscall"
+	if len(args) > 0 {
+		append_ += " " + strings.Join(args, " ")
+	}
+	r := q.Boot(t, q.Config{Initrd: initInitrd(t), Append: append_, Timeout: labTimeout})
+	if r.TimedOut || (r.ExitCode != q.ExitSuccess && r.ExitCode != q.ExitFailure) {
+		t.Fatalf("%s\n%s", r.Verdict(), r.Describe())
+	}
+	for _, bad := range []string{"BUG: ", "Oops", "general protection fault", "LAB syscall: "} {
+		if i := strings.Index(r.Output, bad); i >= 0 {
+			line, _, _ := strings.Cut(r.Output[i:], "\n")
+			t.Fatalf("%s\n%s", line, r.Describe())
+		}
+	}
+	if !regexp.MustCompile(`(?m)^mysyscall: \d+ of \d+ steps passed$`).MatchString(r.Output) {
+		t.Fatalf("user/mysyscall did not finish (%s)\n%s", r.Verdict(), r.Describe())
+	}
+	return r
+}
+
+// mysyscallGroup: every step of group ran and passed.
+func mysyscallGroup(t *testing.T, r *q.Result, group string) {
+	t.Helper()
+	want := mysyscallSteps(t, group)
+	var failed []string
+	ok := 0
+	for _, l := range r.Lines() {
+		if strings.HasPrefix(l, "mysyscall: ok "+group+": ") {
+			ok++
+		}
+		if strings.HasPrefix(l, "mysyscall: FAIL "+group+": ") {
+			failed = append(failed, strings.TrimPrefix(l, "mysyscall: FAIL "+group+": "))
+		}
+	}
+	if len(failed) > 0 {
+		t.Fatalf("%s (and %d more of %d steps failed)\n%s", failed[0], len(failed)-1, want, r.Describe())
+	}
+	if ok != want {
+		t.Fatalf("%d of %d %s steps passed\n%s", ok, want, group, r.Describe())
+	}
+}
+
+// TestLabSyscallFirst (lab syscall): my_first_sys_call() through syscall
+// (500) and int $0x80 (500) returns 1, 2, 3, 4, the number of calls so
+// far, and prints its line for each, naming the caller.
+func TestLabSyscallFirst(t *testing.T) {
+	t.Parallel()
+	r := labMysyscall(t)
+	mysyscallGroup(t, r, "first")
+	for n := 1; n <= 4; n++ {
+		mustContain(t, r, fmt.Sprintf("my_first_sys_call: call %d, from mysyscall[1]\n", n))
+	}
+}
+
+// TestLabSyscallSecond (lab syscall): my_second_sys_call(arg, &value)
+// through both doors adds arg to the int in the program's memory and
+// returns the sum: 100+5, then -5 with garbage in RDI's upper half (a C
+// int is the low 32 bits), -300 (a negative result, sign-extended in
+// RAX), and through int $0x80 300 and -1 (EBX 0xffffffff); the program
+// reads the int back after each.
+func TestLabSyscallSecond(t *testing.T) {
+	t.Parallel()
+	mysyscallGroup(t, labMysyscall(t), "second")
+}
+
+// TestLabSyscallEFAULT (lab syscall): my_second_sys_call with a pointer
+// it may not use returns -EFAULT and changes nothing, without an oops:
+// NULL, an unmapped page, the kernel's text (copy_from_user's access_ok
+// refuses it; a plain load would read it), a non-canonical address, an
+// int across the end of user space, a read-only page (read, then the
+// write faults: fixed up), and through int $0x80 NULL, 0xfffffffc and the
+// read-only page; the program's int keeps its value throughout.
+func TestLabSyscallEFAULT(t *testing.T) {
+	t.Parallel()
+	mysyscallGroup(t, labMysyscall(t), "efault")
+}
+
+// TestLabSyscallENOSYS (lab syscall): the numbers nobody serves still
+// give -ENOSYS through both doors: 499 and 502 on each side of the lab's,
+// 511, 1000, 0xffffffff, the hole 335 and 463 (Linux 6.13's setxattrat,
+// which gokern does not have).
+func TestLabSyscallENOSYS(t *testing.T) {
+	t.Parallel()
+	mysyscallGroup(t, labMysyscall(t), "enosys")
+}
+
+// TestLabSyscallKernelState (lab syscall): what the calls left in the
+// kernel, read through gdb when init exits: My_first_sys_call_calls is 4
+// (the four calls, none counted twice), My_second_sys_call_sum is -1
+// (5 - 5 - 300 + 300 - 1: the calls that failed with -EFAULT added
+// nothing), and both tables' slots 500 and 501 hold the functions.
+func TestLabSyscallKernelState(t *testing.T) {
+	t.Parallel()
+	r := runGDBConfig(t, q.Config{Initrd: initInitrd(t), Append: "rdinit=/mysyscall", Timeout: labTimeout}, false,
+		"break 'gokern/kernel/exec.init_exit'", "continue",
+		`printf "calls=%d sum=%d\n", 'gokern/kernel/sys.My_first_sys_call_calls', 'gokern/kernel/sys.My_second_sys_call_sum'`,
+		"set language c",
+		`printf "x86-64 500: "`, "info symbol *(long *)*(long *)((char *)&'gokern/traps.Sys_call_table' + 8*500)",
+		`printf "x86-64 501: "`, "info symbol *(long *)*(long *)((char *)&'gokern/traps.Sys_call_table' + 8*501)",
+		`printf "i386 500: "`, "info symbol *(long *)*(long *)((char *)&'gokern/traps.Ia32_sys_x64_table' + 8*500)",
+		`printf "i386 501: "`, "info symbol *(long *)*(long *)((char *)&'gokern/traps.Ia32_sys_x64_table' + 8*501)",
+		"continue")
+	if !strings.Contains(r.out, "exec.init_exit (") {
+		t.Fatalf("hang: init never exited\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+	}
+	if !strings.Contains(r.out, "calls=") {
+		msg, _, _ := strings.Cut(strings.TrimSpace(r.stderr), "\n")
+		t.Fatalf("gdb cannot read My_first_sys_call_calls and My_second_sys_call_sum (the linker drops variables no code uses): %s\n--- gdb\n%s", msg, r.all())
+	}
+	inOrder(t, r.out, `(?m)^calls=4 sum=-1$`,
+		`(?m)^x86-64 500: (\S*\.)?sys_my_first_sys_call in section`, `(?m)^x86-64 501: (\S*\.)?sys_my_second_sys_call in section`,
+		`(?m)^i386 500: (\S*\.)?sys_my_first_sys_call in section`, `(?m)^i386 501: (\S*\.)?sys_my_second_sys_call in section`)
+}
+
+// TestLabSyscallOnLinux: the lab's numbers are free on the host's Linux
+// (500 and 501 give -ENOSYS through both doors), and so are the other
+// numbers the program expects -ENOSYS from: user/mysyscall host.
+func TestLabSyscallOnLinux(t *testing.T) {
+	exe, err := userprog.BuildStatic("mysyscall", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(exe, "host").CombinedOutput()
+	if err != nil || !regexp.MustCompile(`(?m)^mysyscall: (\d+) of (\d+) steps passed$`).Match(out) {
+		t.Fatalf("on the host's Linux: %v\n%s", err, out)
+	}
+	t.Logf("host: %s", strings.TrimSpace(string(out[strings.LastIndex(string(out[:len(out)-1]), "\n")+1:])))
 }

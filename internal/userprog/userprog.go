@@ -122,7 +122,8 @@ func Cpio(entries []Entry) []byte {
 // refuse: /bad-magic (text, neither ELF nor a "#!" script), /truncated
 // (init cut inside its program headers) and /kernel-half (init with its
 // text segment moved to the kernel's text address, __START_KERNEL + a
-// page); /script, a "#!/init" script; and /vdsotest (user/vdsotest). It returns the
+// page); /script, a "#!/init" script; /vdsotest (user/vdsotest); and
+// /mysyscall (user/mysyscall, the syscall lab's program). It returns the
 // archive's path.
 func InitInitrd(out string) (string, Programs, error) {
 	p, err := BuildInit(out)
@@ -176,6 +177,16 @@ func InitInitrd(out string) (string, Programs, error) {
 		return "", p, err
 	}
 	es = append(es, Entry{Name: "proctest", Mode: 0o100755, Data: ptData})
+	// user/mysyscall: the syscall lab's program (labs/syscall).
+	ms, err := BuildStatic("mysyscall", out)
+	if err != nil {
+		return "", p, err
+	}
+	msData, err := os.ReadFile(ms)
+	if err != nil {
+		return "", p, err
+	}
+	es = append(es, Entry{Name: "mysyscall", Mode: 0o100755, Data: msData})
 	exe := es[0].Data
 	kernelHalf := append([]byte(nil), exe...)
 	// The second program header (the text PT_LOAD): p_vaddr at offset 16.

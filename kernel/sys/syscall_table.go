@@ -95,6 +95,13 @@ var x86_64 = [...]syscall_entry{
 	{traps.X__NR_fchmodat, sys_fchmodat},
 	{traps.X__NR_utimensat, sys_utimensat},
 	{traps.X__NR_fchmodat2, sys_fchmodat2},
+	// The syscall lab's calls (my_first_sys_call.go).
+	// LAB syscall BEGIN
+	{traps.X__NR_my_first_sys_call, sys_my_first_sys_call},
+	{traps.X__NR_my_second_sys_call, sys_my_second_sys_call},
+	// LAB syscall SKELETON
+	// // The rows of my_first_sys_call and my_second_sys_call: {number, function}.
+	// LAB syscall END
 }
 
 // ia32_same: i386 calls whose arguments are integers, or pointers to
@@ -164,6 +171,13 @@ var ia32_same = [...]syscall_entry{
 	{X__NR_ia32_prctl, sys_prctl},
 	{traps.X__NR_ia32_getrandom, sys_getrandom},
 	{traps.X__NR_ia32_clock_nanosleep_time64, sys_clock_nanosleep},
+	// The syscall lab's calls, the same functions (my_first_sys_call.go).
+	// LAB syscall BEGIN
+	{traps.X__NR_ia32_my_first_sys_call, sys_my_first_sys_call},
+	{traps.X__NR_ia32_my_second_sys_call, sys_my_second_sys_call},
+	// LAB syscall SKELETON
+	// // The i386 rows: the same functions, under the i386 numbers.
+	// LAB syscall END
 }
 
 // ia32: i386 calls with their own argument handling.
