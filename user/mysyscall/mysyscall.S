@@ -44,7 +44,7 @@
 	.set	LAB, 4
 	.set	GOKERN, 8
 
-	.set	KTEXT, 0xffffffff81000000	/* the kernel's text */
+	.set	KTEXT, 0xffffffff81001000	/* a page into the kernel's text */
 	.set	NONCANON, 0x8000000000000000
 	.set	TOP, 0x00007ffffffffffe		/* 2 bytes below TASK_SIZE_MAX: an int straddles it */
 	.set	HIGH32, 0xfffffffc		/* an i386 pointer nothing maps */
