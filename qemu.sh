@@ -25,6 +25,9 @@
 #   ./qemu.sh grade NAME|all [--tree DIR]... [--csv FILE] [-v]
 #                          one line per test, then "NAME: score X/Y"; exit 0 only
 #                          at full marks; --tree grades submissions in this tree
+#   ./qemu.sh labsuite [NAME]  the whole suite on each lab's skeleton (or NAME's):
+#                          every failure must be the lab's own (labs/README.md);
+#                          about one ./qemu.sh test per lab
 #
 # Settings (environment):
 #   MEM=128M  SMP=1  APPEND="extra kernel cmdline"  MACHINE=pc|q35|microvm
@@ -55,7 +58,7 @@ GRUB_ENTRY=${GRUB_ENTRY:-}
 cmd=${1:-run}
 [ $# -gt 0 ] && shift
 labargs=()
-if [ "$cmd" = lab ] || [ "$cmd" = grade ]; then labargs=("$@"); set --; fi
+if [ "$cmd" = lab ] || [ "$cmd" = grade ] || [ "$cmd" = labsuite ]; then labargs=("$@"); set --; fi
 sub=""
 if [ "$cmd" = debug ] && [ "${1:-}" = gdb ]; then sub=gdb; shift; fi
 extra=()
@@ -247,8 +250,13 @@ lab | grade)
 		;;
 	esac
 	;;
+labsuite)
+	ensure_tools
+	build
+	GOKERN_LABS_SUITE=full exec go test -count=1 -timeout 12h -v -run "^TestGrades\$/^${labargs[0]:-.*}\$" ./internal/labs
+	;;
 *)
-	echo "usage: ./qemu.sh [build|run|grub|pvh|busybox|debug [gdb]|test|bench|lab|grade] [-- qemu args]" >&2
+	echo "usage: ./qemu.sh [build|run|grub|pvh|busybox|debug [gdb]|test|bench|lab|grade|labsuite] [-- qemu args]" >&2
 	exit 2
 	;;
 esac

@@ -22,11 +22,26 @@ type Test struct {
 }
 
 // Manifest is a lab's grader, labs/NAME/grade.txt: one test a line,
-// "points package TestName", "#" starting a comment.
+// "points package TestName", "#" starting a comment. Two more kinds of
+// line say what the rest of the suite does on the skeleton (item 5 of
+// issue 16: everything outside the lab still passes, where the lab leaves
+// the kernel bootable; TestGrades checks it):
+//
+//	skeleton boots [selftest...]   the skeleton kernel boots, and every
+//	                               selftest passes on it but these
+//	skeleton panics                it stops at boot with its "LAB NAME:"
+//	                               panic (only host tests can pass)
+//	also ./package TestName...     tests outside the grader that run the
+//	                               lab's code, so the skeleton fails them
 type Manifest struct {
 	Lab   string
 	Title string // the first line of labs/NAME/README.md, without "# "
 	Tests []Test
+	// Boots: the skeleton boots; SkelSelftests: the selftests that fail
+	// on it; Also: the other tests that may fail on it.
+	Boots         bool
+	SkelSelftests []string
+	Also          []Test
 }
 
 // Max is the lab's full marks.
@@ -55,7 +70,7 @@ func LabNames(root string) ([]string, error) {
 	return out, nil
 }
 
-var testNameRE = regexp.MustCompile(`^Test[A-Za-z0-9_]*$`)
+var testNameRE = regexp.MustCompile(`^(Test|Fuzz)[A-Za-z0-9_]*$`)
 
 // LoadManifest reads labs/lab/grade.txt under root.
 func LoadManifest(root, lab string) (*Manifest, error) {
@@ -75,6 +90,20 @@ func LoadManifest(root, lab string) (*Manifest, error) {
 		f := strings.Fields(l)
 		if len(f) == 0 {
 			continue
+		}
+		if f[0] == "skeleton" && len(f) >= 2 && (f[1] == "boots" || f[1] == "panics" && len(f) == 2) {
+			m.Boots, m.SkelSelftests = f[1] == "boots", f[2:]
+			continue
+		}
+		if f[0] == "also" && len(f) >= 3 && strings.HasPrefix(f[1], "./") {
+			ok := true
+			for _, n := range f[2:] {
+				ok = ok && testNameRE.MatchString(n)
+				m.Also = append(m.Also, Test{Pkg: f[1], Name: n})
+			}
+			if ok {
+				continue
+			}
 		}
 		pts, err := strconv.Atoi(f[0])
 		if len(f) != 3 || err != nil || pts <= 0 || !testNameRE.MatchString(f[2]) || !strings.HasPrefix(f[1], "./") {

@@ -1,6 +1,9 @@
 package labs
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +34,37 @@ func TestOutcome(t *testing.T) {
 		}
 		if oc.Pass || !strings.HasPrefix(oc.Reason, c.want) {
 			t.Errorf("%s: pass %v, reason %q; want %q", c.name, oc.Pass, oc.Reason, c.want)
+		}
+	}
+}
+
+// TestSkeletonLines: grade.txt's "skeleton" and "also" lines, and which
+// failures on a skeleton count as the lab's own (Unexpected).
+func TestSkeletonLines(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "labs", "x"), 0o755)
+	os.WriteFile(filepath.Join(dir, "labs", "x", "grade.txt"), []byte("60 ./mm TestA # graded\n40 ./internal/boottest TestLabX\nskeleton boots st_a st_b\nalso ./mm TestB TestD\n"), 0o644)
+	m, err := LoadManifest(dir, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Max() != 100 || !m.Boots || strings.Join(m.SkelSelftests, ",") != "st_a,st_b" || len(m.Also) != 2 || m.Also[0] != (Test{Pkg: "./mm", Name: "TestB"}) || m.Also[1] != (Test{Pkg: "./mm", Name: "TestD"}) {
+		t.Fatalf("manifest %+v", m)
+	}
+	failed := []Failure{{Pkg: "gokern/mm", Name: "TestA"}, {Pkg: "gokern/mm", Name: "TestB"}, {Pkg: "gokern/mm", Name: "TestC"},
+		{Pkg: "gokern/internal/boottest", Name: "TestLabX"}, {Pkg: "gokern/internal/boottest", Name: "TestBoot"}, {Pkg: "gokern/paging"}}
+	got := Unexpected(m, failed, nil)
+	if fmt.Sprint(got) != "[gokern/mm TestC gokern/internal/boottest TestBoot gokern/paging (the package)]" {
+		t.Fatalf("unexpected failures %v", got)
+	}
+	// A skeleton that cannot boot may fail every test that boots.
+	if got := Unexpected(m, failed, map[string]bool{"gokern/internal/boottest": true}); fmt.Sprint(got) != "[gokern/mm TestC gokern/paging (the package)]" {
+		t.Fatalf("unexpected failures with boot packages %v", got)
+	}
+	for _, bad := range []string{"skeleton panics st_a\n", "also mm TestB\n", "also ./mm NotATest\n", "also ./mm TestB x\n"} {
+		os.WriteFile(filepath.Join(dir, "labs", "x", "grade.txt"), []byte("10 ./mm TestA\n"+bad), 0o644)
+		if _, err := LoadManifest(dir, "x"); err == nil {
+			t.Errorf("grade.txt line %q accepted", bad)
 		}
 	}
 }
