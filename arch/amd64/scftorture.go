@@ -24,8 +24,14 @@ import (
 // Seeds: 002 "smp_call_function()" ("Can deadlock when called with
 // interr. disabled").
 
-// SCF_ROUNDS is how many calls each CPU makes.
-const SCF_ROUNDS = 200
+// SCF_CALLS is how many calls the CPUs make together, each an equal
+// share (scf_rounds): with a shared call_data the calls run one at a
+// time, and under TCG on a loaded host each CPU's share is what a vCPU
+// can do while the others wait for their host threads to run.
+const SCF_CALLS = 400
+
+// scf_rounds: each CPU's share of SCF_CALLS.
+var scf_rounds int
 
 var (
 	// scf_count[caller][cpu]: how often scf_handler ran on cpu for
@@ -55,7 +61,7 @@ func scf_handler(info uintptr) {
 	scf_count[caller][cpu].Add(1)
 }
 
-// scftorture_invoker makes SCF_ROUNDS calls from this CPU (Linux
+// scftorture_invoker makes scf_rounds calls from this CPU (Linux
 // scftorture_invoker): smp_call_function, smp_call_function_single and
 // smp_call_function_many to a random mask, waiting or not, each checked
 // for the number of CPUs it says ran the function.
@@ -68,7 +74,7 @@ func scftorture_invoker(uintptr) {
 	others := online &^ (1 << uint(cpu))
 	seed := uint64(cpu+1) * 0x9e3779b97f4a7c15
 	t0 := tsc.Local_clock()
-	for i := 0; i < SCF_ROUNDS; i++ {
+	for i := 0; i < scf_rounds; i++ {
 		// xorshift64: a different sequence on each CPU.
 		seed ^= seed << 13
 		seed ^= seed >> 7
@@ -126,9 +132,10 @@ func pick_cpu(mask, r uint64) int {
 	}
 }
 
-// Test_smp_call_function_stress: every online CPU makes SCF_ROUNDS
-// calls at once, to all the others, to one, to random masks, with and
-// without wait. All of them finish (no deadlock: a bounded wait of 60 s
+// Test_smp_call_function_stress: every online CPU makes its share of
+// SCF_CALLS calls at once, to all the others, to one, to random masks,
+// with and without wait. All of them finish (no deadlock: a bounded wait
+// of 150 s
 // of TSC time, each call itself giving up after CALL_TIMEOUT_SPINS), every
 // call returns the number of its targets, and in the end the function ran
 // on each CPU for each caller exactly as often as that caller asked,
@@ -151,6 +158,7 @@ func Test_smp_call_function_stress(t *kunit.Kunit) {
 		}
 		scf_ns[c] = 0
 	}
+	scf_rounds = SCF_CALLS / online
 	scf_short.Store(0)
 	scf_stray.Store(0)
 	scf_done.Store(0)
@@ -167,12 +175,12 @@ func Test_smp_call_function_stress(t *kunit.Kunit) {
 	t0 := asm.Rdtsc()
 	scf_go.Store(true)
 	scftorture_invoker(0)
-	deadline := t0 + 60000*tsc.Tsc_khz
+	deadline := t0 + 150000*tsc.Tsc_khz
 	for int(scf_done.Load()) < n && asm.Rdtsc() < deadline {
 		asm.Cpu_relax()
 	}
 	if got := int(scf_done.Load()); got != n {
-		t.Errorf("deadlock: only %d of %d CPUs finished their %d calls in 60 s", printk.Int(got), printk.Int(n), printk.Int(SCF_ROUNDS))
+		t.Errorf("deadlock: only %d of %d CPUs finished their %d calls in 150 s", printk.Int(got), printk.Int(n), printk.Int(scf_rounds))
 		return
 	}
 	// A call without wait returns once its targets started: let the
@@ -207,7 +215,7 @@ func Test_smp_call_function_stress(t *kunit.Kunit) {
 		total += int(ran)
 	}
 	t.Logf("smp_call_function_stress: %d CPUs x %d calls at once, %d functions run, in %d ms",
-		printk.Int(n), printk.Int(SCF_ROUNDS), printk.Int(total), printk.Int(ms))
+		printk.Int(n), printk.Int(scf_rounds), printk.Int(total), printk.Int(ms))
 }
 
 // scf_settled: every count has reached what its caller asked.

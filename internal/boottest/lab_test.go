@@ -321,17 +321,20 @@ var scfRE = regexp.MustCompile(`smp_call_function_stress: (\d+) CPUs x (\d+) cal
 
 // TestLabIPIStress (lab ipi): every CPU calls smp_call_function,
 // smp_call_function_single and smp_call_function_many (random masks,
-// with and without wait) at once, 200 calls each, at -smp 2 and -smp 4
-// (selftest smp_call_function_stress, after Linux's scftorture): all
-// finish, so nothing deadlocked; each call returns the number of its
+// with and without wait) at once, 400 calls between them, at -smp 2 and
+// -smp 4 (selftest smp_call_function_stress, after Linux's scftorture):
+// all finish, so nothing deadlocked; each call returns the number of its
 // targets; and the function ran on each CPU for each caller exactly as
 // often as asked, never on the caller, and each CPU's CAL count moved by
-// exactly that.
+// exactly that. The calls run one at a time, each waiting for vCPUs
+// that share two host cores: under load -smp 4 takes up to a minute, so
+// the boot's bound is 3 minutes (a deadlock is reported by the selftest
+// after 150 s).
 func TestLabIPIStress(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		t.Run(fmt.Sprint(smp), func(t *testing.T) {
 			t.Parallel()
-			r := labSelftests(t, q.Config{SMP: smp}, "smp_call_function_stress")
+			r := labSelftests(t, q.Config{SMP: smp, Timeout: 3 * time.Minute}, "smp_call_function_stress")
 			m := scfRE.FindStringSubmatch(r.Output)
 			if m == nil || atoi(m[1]) != uint64(smp) {
 				t.Fatalf("want %d CPUs calling at once: %v\n%s", smp, m, r.Describe())
