@@ -2,8 +2,9 @@
  * mysyscall: the syscall lab's user program (labs/syscall/README.md), the
  * seeds' main() that calls my_first_sys_call() and my_second_sys_call(x)
  * (002 "Defining a new syscall"), through both doors: syscall with the
- * x86-64 numbers and registers, int $0x80 with the i386 ones. No libc;
- * built by internal/userprog with GNU as and ld (static ET_EXEC, so its
+ * x86-64 numbers and registers, int $0x80 with the i386 ones. No libc
+ * (user/lib/ulib.S's write1, puts_nonl and writesdec print); built by
+ * internal/userprog with GNU as and ld (static ET_EXEC, so its
  * data lies below 4 GiB, where an i386 pointer reaches) and booted as
  * init: rdinit=/mysyscall. The lab's calls:
  *
@@ -112,7 +113,6 @@ steps_end:
 
 value:	.long	100
 	.balign	8
-numbuf:	.space	32
 host:	.space	8
 passed:	.space	8
 total:	.space	8
@@ -175,28 +175,30 @@ result:
 	lea	m_ok(%rip), %rsi
 	mov	$m_ok_len, %edx
 	call	write1
-	call	writename
+	mov	48(%rbx), %rsi		/* the step's name */
+	call	puts_nonl
 	lea	m_eq(%rip), %rsi
 	mov	$m_eq_len, %edx
 	call	write1
 	mov	%r15, %rax
-	call	writenum
+	call	writesdec
 	jmp	eol
 bad:
 	lea	m_fail(%rip), %rsi
 	mov	$m_fail_len, %edx
 	call	write1
-	call	writename
+	mov	48(%rbx), %rsi
+	call	puts_nonl
 	lea	m_got(%rip), %rsi
 	mov	$m_got_len, %edx
 	call	write1
 	mov	%r15, %rax
-	call	writenum
+	call	writesdec
 	lea	m_want(%rip), %rsi
 	mov	$m_want_len, %edx
 	call	write1
 	mov	%r13, %rax
-	call	writenum
+	call	writesdec
 eol:
 	lea	m_nl(%rip), %rsi
 	mov	$1, %edx
@@ -210,12 +212,12 @@ done:
 	mov	$m_sum_len, %edx
 	call	write1
 	mov	passed(%rip), %rax
-	call	writenum
+	call	writesdec
 	lea	m_of(%rip), %rsi
 	mov	$m_of_len, %edx
 	call	write1
 	mov	total(%rip), %rax
-	call	writenum
+	call	writesdec
 	lea	m_steps(%rip), %rsi
 	mov	$m_steps_len, %edx
 	call	write1
@@ -227,48 +229,6 @@ done:
 1:	mov	$NR_exit_group, %eax
 	syscall
 	hlt
-
-/* writename: the step's name */
-writename:
-	mov	48(%rbx), %rsi
-	xor	%edx, %edx
-1:	cmpb	$0, (%rsi,%rdx)
-	je	2f
-	inc	%rdx
-	jmp	1b
-2:	call	write1
-	ret
-
-/* write1: write(1, %rsi, %rdx) */
-write1:
-	mov	$NR_write, %eax
-	mov	$1, %edi
-	syscall
-	ret
-
-/* writenum: %rax as a signed decimal */
-writenum:
-	lea	numbuf+32(%rip), %rsi
-	mov	%rax, %r8
-	test	%rax, %rax
-	jns	1f
-	neg	%rax
-1:	mov	$10, %ecx
-2:	xor	%edx, %edx
-	div	%rcx
-	add	$'0', %dl
-	dec	%rsi
-	mov	%dl, (%rsi)
-	test	%rax, %rax
-	jnz	2b
-	test	%r8, %r8
-	jns	3f
-	dec	%rsi
-	movb	$'-', (%rsi)
-3:	lea	numbuf+32(%rip), %rdx
-	sub	%rsi, %rdx
-	call	write1
-	ret
 
 	.section .rodata
 m_ok:	.ascii	"mysyscall: ok "
