@@ -11,13 +11,14 @@
  *  3. clock_gettime through the vDSO lies between two clock_gettime
  *     system calls, for CLOCK_REALTIME and CLOCK_MONOTONIC; gettimeofday
  *     and time agree with them; 10000 vDSO reads never go backwards;
- *     CLOCK_MONOTONIC_COARSE moves while the program spins 100 ms (the
+ *     CLOCK_MONOTONIC_COARSE moves while the program sleeps 100 ms (the
  *     kernel updates the vvar page at each tick); getcpu gives CPU 0.
  *  4. The cost: 10000 calls each of the vDSO's clock_gettime and the
  *     system call, in TSC cycles per call.
  * Any failure: a line naming it and exit_group(1).
  */
 	.set	NR_write, 1
+	.set	NR_nanosleep, 35
 	.set	NR_gettimeofday, 96
 	.set	NR_time, 201
 	.set	NR_clock_gettime, 228
@@ -199,22 +200,19 @@ _start:
 	call	puts
 
 	/* The vvar page moves: CLOCK_MONOTONIC_COARSE (the last tick's
-	 * time) advances while we spin 100 ms on the vDSO's clock. */
+	 * time) advances over a 100 ms nanosleep, which ends on a tick. A
+	 * sleep and not a spin: a guest that spins under TCG on a loaded
+	 * host can starve QEMU's timer thread, and a 100 ms spin once saw
+	 * less than half of its ticks. */
 	mov	$CLOCK_MONOTONIC_COARSE, %edi
 	lea	ts3(%rip), %rsi
 	call	*vclock_gettime(%rip)
-	mov	$CLOCK_MONOTONIC, %edi
-	lea	ts1(%rip), %rsi
-	call	*vclock_gettime(%rip)
-	call	ns1
-	mov	%rax, %r14
-12:	mov	$CLOCK_MONOTONIC, %edi
-	lea	ts1(%rip), %rsi
-	call	*vclock_gettime(%rip)
-	call	ns1
-	sub	%r14, %rax
-	cmp	$100000000, %rax
-	jb	12b
+	lea	req100ms(%rip), %rdi
+	xor	%esi, %esi
+	mov	$NR_nanosleep, %eax
+	syscall
+	test	%rax, %rax
+	jnz	bad_syscall
 	mov	$CLOCK_MONOTONIC_COARSE, %edi
 	lea	ts1(%rip), %rsi
 	call	*vclock_gettime(%rip)
@@ -430,7 +428,8 @@ f_elf:		.asciz	"vdso: FAIL: no ELF image at AT_SYSINFO_EHDR"
 f_dyn:		.asciz	"vdso: FAIL: no PT_DYNAMIC with DT_HASH and DT_VERDEF"
 f_version:	.asciz	"vdso: FAIL: no LINUX_2.6 version"
 f_sym:		.asciz	"vdso: FAIL: not found: "
-f_syscall:	.asciz	"vdso: FAIL: the clock_gettime system call failed"
+req100ms:	.quad	0, 100000000	/* struct timespec: 100 ms */
+f_syscall:	.asciz	"vdso: FAIL: the clock_gettime or nanosleep system call failed"
 f_vdso:		.asciz	"vdso: FAIL: __vdso_clock_gettime failed"
 f_disagree:	.asciz	"vdso: FAIL: the vDSO's time is not between two system calls"
 f_gtod:		.asciz	"vdso: FAIL: gettimeofday disagrees with clock_gettime"
