@@ -410,7 +410,7 @@ func do_idle() {
 				asm.Native_irq_enable()
 				break
 			}
-			if exit_at_idle && kernel_init_done {
+			if exit_at_idle && kernel_init_done && sched.Nr_running() == 0 {
 				debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)
 			}
 			asm.Native_safe_halt()
@@ -530,6 +530,10 @@ var selftests = []kunit.KunitCase{
 	{Name: "sched_fpu", Run: sched.Test_sched_fpu},
 	{Name: "sched_preempt", Run: sched.Test_sched_preempt},
 	{Name: "sched_msleep", Run: sched.Test_sched_msleep},
+	// The scheduler on every CPU (kernel/sched/selftests_smp.go).
+	{Name: "sched_smp_spread", Run: sched.Test_sched_smp_spread},
+	{Name: "sched_smp_pingpong", Run: sched.Test_sched_smp_pingpong},
+	{Name: "sched_smp_stress", Run: sched.Test_sched_smp_stress},
 	// futex(2) between kernel threads (kernel/futex/selftests.go).
 	{Name: "futex", Run: futex.Test_futex},
 	// Stops the boot on purpose: a kernel thread's stack overflow.

@@ -16,6 +16,7 @@ var sys_call_table_below = [...]struct {
 	fn traps.Sys_call_ptr_t
 }{
 	{sched.X__NR_sched_yield, sched.Sys_sched_yield},
+	{sched.X__NR_sched_setaffinity, sched.Sys_sched_setaffinity},
 	{sched.X__NR_sched_getaffinity, sched.Sys_sched_getaffinity},
 	{sched.X__NR_getrlimit, sched.Sys_getrlimit},
 	{sched.X__NR_setrlimit, sched.Sys_setrlimit},

@@ -8,6 +8,7 @@ import (
 	"gokern/arch/amd64/tsc"
 	"gokern/kernel"
 	"gokern/kernel/cpumask"
+	"gokern/kernel/sched"
 	"gokern/kernel/smp"
 	"gokern/printk"
 	"gokern/traps"
@@ -43,6 +44,12 @@ func Sysvec_reschedule_ipi() {
 	apic.Apic_eoi()
 	// The RES row of /proc/interrupts.
 	asm.This_cpu_inc(asm.Irq_stat_resched)
+}
+
+// native_smp_send_reschedule sends cpu RESCHEDULE_VECTOR (Linux
+// native_smp_send_reschedule): the scheduler's remote wake-up and kick.
+func native_smp_send_reschedule(cpu int) {
+	apic.Send_IPI_mask(1<<uint(cpu), asm.RESCHEDULE_VECTOR)
 }
 
 // Sysvec_reboot handles REBOOT_VECTOR: this CPU stops for good (Linux
@@ -91,6 +98,7 @@ func native_stop_other_cpus() {
 // AP runs (Linux smp_ops: send_call_func_ipi, stop_other_cpus).
 func smp_prepare_ipis() {
 	smp.Arch_send_call_function_ipi_mask = apic.Send_IPI_mask
+	sched.Arch.Smp_send_reschedule = native_smp_send_reschedule
 	kernel.Smp_send_stop = native_stop_other_cpus
 	kernel.Panic_halt = stop_this_cpu
 	asm.Spin_lockup = report_spin_lockup

@@ -19,6 +19,7 @@
 package futex
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -56,7 +57,12 @@ type Futex_q struct {
 type Futex_hash_bucket struct {
 	lock    asm.Spinlock_t
 	head    uintptr // *Futex_q
-	Waiters int     // Linux futex_hash_bucket.waiters
+	Waiters int     // waiters queued here
+	// waiters_pending counts the tasks between starting a wait and
+	// leaving it, queued or not yet (Linux futex_hash_bucket.waiters,
+	// futex_hb_waiters_inc): a waker's lock-free test of it may say
+	// "nobody waits" only when no waiter can still read the old value.
+	waiters_pending atomic.Int32
 }
 
 // FUTEX_HASHSIZE: Linux sizes the table at 256 buckets per CPU

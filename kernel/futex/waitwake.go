@@ -36,6 +36,21 @@ func Futex_wait(key *Futex_key, val uint32, get func() (uint32, int), timeout in
 	q.Key, q.Bitset = *key, bitset
 	q.Task = uintptr(unsafePointer(sched.Get_current()))
 	hb := futex_hash(key)
+	// Counted before the value is read, with a full barrier (LOCK XADD):
+	// a waker that stored the new value and then finds no waiter pending
+	// (Futex_wake's fast path) ran before this, and the read below sees
+	// its value (Linux futex_hb_waiters_inc; without it, a waiter on one
+	// CPU could read the old value, a waker on another skip the bucket,
+	// and the waiter sleep for ever).
+	hb.waiters_pending.Add(1)
+	r := futex_wait_queue(key, val, get, timeout, hb, &q)
+	hb.waiters_pending.Add(-1)
+	return r
+}
+
+// futex_wait_queue is Futex_wait's loop, counted in hb's pending waiters
+// (Linux futex_wait_setup and futex_wait_queue).
+func futex_wait_queue(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, hb *Futex_hash_bucket, q *Futex_q) int {
 	for {
 		flags := futex_q_lock(hb)
 		uval, r := get()
@@ -51,13 +66,13 @@ func Futex_wait(key *Futex_key, val uint32, get func() (uint32, int), timeout in
 		// lock, finds the task TASK_INTERRUPTIBLE and queued, and its
 		// wake-up makes the schedule() below return at once.
 		q.woken = false
-		futex_queue(&q, hb)
+		futex_queue(q, hb)
 		sched.Set_current_state(sched.TASK_INTERRUPTIBLE)
 		futex_q_unlock(hb, flags)
 		left := sched.Schedule_timeout(timeout)
 		sched.Set_current_state(sched.TASK_RUNNING)
 		flags = futex_q_lock(hb)
-		still := futex_unqueue_locked(&q, hb)
+		still := futex_unqueue_locked(q, hb)
 		woken := q.woken
 		futex_q_unlock(hb, flags)
 		switch {
@@ -90,8 +105,11 @@ func Futex_wake(key *Futex_key, nr int, bitset uint32) int {
 	}
 	Nr_wakes++
 	hb := futex_hash(key)
-	if hb.Waiters == 0 {
-		return 0 // Linux's futex_hb_waiters_pending fast path
+	// Linux's futex_hb_waiters_pending fast path; Add(0) is a LOCK XADD,
+	// the full barrier (smp_mb) between the caller's store of the new
+	// value and this read.
+	if hb.waiters_pending.Add(0) == 0 {
+		return 0
 	}
 	ret := 0
 	flags := futex_q_lock(hb)

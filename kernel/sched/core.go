@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -26,10 +27,16 @@ import (
 // out of the interrupt switches to the head of the queue. The idle task
 // is on no queue: it runs when the queue is empty.
 //
-// Locking: one CPU runs today, so the run queue is protected by turning
-// interrupts off (what raw_spin_rq_lock_irqsave does on top of the lock).
-// Each CPU has its own Rq, indexed by CPU number, so that the smp work
-// adds only the lock and the remote wake-up.
+// Locking (SMP): each CPU has its own Rq with its own lock, rq.Lock
+// (Linux rq->__lock, a raw spinlock), taken with interrupts off, since
+// the tick and wake-ups from interrupt handlers change the queue too.
+// Whoever changes a queue, a task's On_rq or its Cpu holds that rq's
+// lock; moving a task between CPUs holds both (double_rq_lock, lower CPU
+// first). A wake-up first takes the task's Pi_lock, so two wakers of one
+// task are serialised (Linux try_to_wake_up). __schedule holds the lock
+// across the context switch; the next task releases it in
+// finish_task_switch, so that no other CPU sees a task half switched.
+// Lock order: a wait queue's lock, then Pi_lock, then rq locks.
 
 // Rq is a CPU's run queue (Linux struct rq, with struct rt_rq's queue).
 type Rq struct {
@@ -46,6 +53,82 @@ type Rq struct {
 	// prev is the task the last context switch left (what Linux's
 	// switch_to returns as `last`), for finish_task_switch.
 	prev *Task_struct
+	// Lock guards the queue, Nr_running, Curr and the tasks' On_rq and
+	// Cpu (Linux rq->__lock).
+	Lock asm.Spinlock_t
+	// push_task: the task __schedule took off this CPU because its
+	// affinity no longer allows it here; finish_task_switch moves it to a
+	// CPU it may use once it is off this one (Linux: the stopper's
+	// migration_cpu_stop → move_queued_task).
+	push_task *Task_struct
+	// Counters for the SMP tests and SysRq: remote wake-ups queued here
+	// by another CPU (Linux ttwu_count and its remote part in schedstats),
+	// tasks pulled here by the idle CPU's balance (pull_rt_task) and
+	// pushed away by an affinity change.
+	Nr_ttwu_remote, Nr_pulled, Nr_pushed uint64
+}
+
+// TASK_ON_RQ_QUEUED and TASK_ON_RQ_MIGRATING: On_rq's values (Linux
+// kernel/sched/sched.h): a migrating task is on no queue and its Cpu is
+// about to change; task_rq_lock waits until it is queued again.
+const (
+	TASK_ON_RQ_QUEUED    = 1
+	TASK_ON_RQ_MIGRATING = 2
+)
+
+// raw_spin_rq_lock and raw_spin_rq_unlock take and release rq's lock,
+// interrupts already off (Linux raw_spin_rq_lock).
+//
+//go:nosplit
+func raw_spin_rq_lock(rq *Rq) { rq.Lock.Spin_lock(0) }
+
+//go:nosplit
+func raw_spin_rq_unlock(rq *Rq) { rq.Lock.Spin_unlock() }
+
+// rq_lock_irqsave and rq_unlock_irqrestore: the lock with interrupts off
+// (Linux rq_lock_irqsave).
+//
+//go:nosplit
+func rq_lock_irqsave(rq *Rq) uint64 { return rq.Lock.Spin_lock_irqsave(0) }
+
+//go:nosplit
+func rq_unlock_irqrestore(rq *Rq, flags uint64) { rq.Lock.Spin_unlock_irqrestore(flags) }
+
+// __task_rq_lock locks the run queue p is on, interrupts already off
+// (Linux __task_rq_lock): p may move between reading p.Cpu and getting
+// the lock, so it checks again, and waits out a migration.
+func __task_rq_lock(p *Task_struct) *Rq {
+	for {
+		rq := task_rq(p)
+		raw_spin_rq_lock(rq)
+		if rq == task_rq(p) && atomic.LoadInt32(&p.On_rq) != TASK_ON_RQ_MIGRATING {
+			return rq
+		}
+		raw_spin_rq_unlock(rq)
+		asm.Cpu_relax()
+	}
+}
+
+// double_rq_lock locks two run queues, the lower CPU first, so that two
+// CPUs locking the same pair never wait for each other (Linux
+// double_rq_lock); interrupts already off.
+func double_rq_lock(a, b *Rq) {
+	if a == b {
+		raw_spin_rq_lock(a)
+		return
+	}
+	if a.Cpu > b.Cpu {
+		a, b = b, a
+	}
+	raw_spin_rq_lock(a)
+	raw_spin_rq_lock(b)
+}
+
+func double_rq_unlock(a, b *Rq) {
+	raw_spin_rq_unlock(a)
+	if a != b {
+		raw_spin_rq_unlock(b)
+	}
 }
 
 // Runqueues holds each CPU's run queue, a per-CPU variable that
@@ -61,6 +144,18 @@ var Scheduler_running bool
 //go:nosplit
 func Cpu_rq(cpu int) *Rq { return asm.Per_cpu_ptr(Runqueues, cpu) }
 
+// Nr_context_switches sums the online CPUs' switches (Linux
+// nr_context_switches).
+func Nr_context_switches() uint64 {
+	n := uint64(0)
+	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
+		if cpumask.Cpu_online(cpu) {
+			n += atomic.LoadUint64(&Cpu_rq(cpu).Nr_switches)
+		}
+	}
+	return n
+}
+
 // Nr_running is the number of runnable tasks on the online CPUs (Linux
 // nr_running, kernel/sched/core.c). Only an online CPU has a run queue
 // for certain: a CPU that is not possible has no per-CPU area at all.
@@ -68,7 +163,7 @@ func Nr_running() uint64 {
 	n := uint64(0)
 	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
 		if cpumask.Cpu_online(cpu) {
-			n += uint64(Cpu_rq(cpu).Nr_running)
+			n += uint64(atomic.LoadUint32(&Cpu_rq(cpu).Nr_running))
 		}
 	}
 	return n
@@ -78,21 +173,23 @@ func Nr_running() uint64 {
 func this_rq() *Rq { return asm.This_cpu_ptr(Runqueues) }
 
 //go:nosplit
-func task_rq(p *Task_struct) *Rq { return asm.Per_cpu_ptr(Runqueues, int(p.Cpu)) }
+func task_rq(p *Task_struct) *Rq { return asm.Per_cpu_ptr(Runqueues, int(atomic.LoadInt32(&p.Cpu))) }
 
 // init_rq makes rq an empty queue for cpu.
 func init_rq(rq *Rq, cpu int) {
 	rq.Cpu = cpu
 	mm.INIT_LIST_HEAD(&rq.Queue)
+	rq.Lock.Owner_cpu = -1
+	rq.Lock.Name = "rq->__lock"
 }
 
 // enqueue_task puts p at the tail of rq's queue (Linux enqueue_task →
 // enqueue_task_rt → __enqueue_rt_entity, list_add_tail).
 func enqueue_task(rq *Rq, p *Task_struct) {
 	mm.List_add_tail(&p.Run_list, &rq.Queue)
-	rq.Nr_running++
-	p.On_rq = 1
-	p.Cpu = int32(rq.Cpu)
+	atomic.AddUint32(&rq.Nr_running, 1)
+	atomic.StoreInt32(&p.On_rq, TASK_ON_RQ_QUEUED)
+	atomic.StoreInt32(&p.Cpu, int32(rq.Cpu))
 	if p.Time_slice == 0 {
 		p.Time_slice = RR_TIMESLICE
 	}
@@ -101,8 +198,8 @@ func enqueue_task(rq *Rq, p *Task_struct) {
 // dequeue_task takes p off rq's queue (Linux dequeue_task_rt).
 func dequeue_task(rq *Rq, p *Task_struct) {
 	mm.List_del(&p.Run_list)
-	rq.Nr_running--
-	p.On_rq = 0
+	atomic.AddUint32(&rq.Nr_running, ^uint32(0))
+	atomic.StoreInt32(&p.On_rq, 0)
 }
 
 // requeue_task moves p to the tail of rq's queue (Linux requeue_task_rt).
@@ -129,7 +226,9 @@ func pick_next_task(rq *Rq) *Task_struct {
 func task_tick_rr(rq *Rq, p *Task_struct) bool {
 	p.Sum_exec_ticks++
 	if p == rq.Idle {
-		return rq.Nr_running > 0
+		// Work here, or a queue elsewhere with a task waiting that this
+		// idle CPU could pull (Linux's periodic balance, trigger_load_balance).
+		return rq.Nr_running > 0 || rt_overloaded(rq)
 	}
 	if p.Time_slice > 0 {
 		p.Time_slice--
@@ -148,15 +247,20 @@ func task_tick_rr(rq *Rq, p *Task_struct) bool {
 // set_tsk_need_resched, clear_tsk_need_resched, test_tsk_need_resched and
 // need_resched: TIF_NEED_RESCHED (Linux include/linux/sched.h).
 //
+// Other CPUs set these bits too (a remote wake-up, a signal), so they
+// change with LOCK-prefixed instructions (Linux set_bit).
+//
 //go:nosplit
-func set_tsk_need_resched(p *Task_struct) { p.Thread_info.Flags |= 1 << TIF_NEED_RESCHED }
+func set_tsk_need_resched(p *Task_struct) { atomic.OrUint64(&p.Thread_info.Flags, 1<<TIF_NEED_RESCHED) }
 
 //go:nosplit
-func clear_tsk_need_resched(p *Task_struct) { p.Thread_info.Flags &^= 1 << TIF_NEED_RESCHED }
+func clear_tsk_need_resched(p *Task_struct) {
+	atomic.AndUint64(&p.Thread_info.Flags, ^uint64(1<<TIF_NEED_RESCHED))
+}
 
 //go:nosplit
 func test_tsk_need_resched(p *Task_struct) bool {
-	return p.Thread_info.Flags&(1<<TIF_NEED_RESCHED) != 0
+	return atomic.LoadUint64(&p.Thread_info.Flags)&(1<<TIF_NEED_RESCHED) != 0
 }
 
 // Need_resched reports whether the current task should call schedule().
@@ -167,11 +271,39 @@ func Need_resched() bool {
 	return c != nil && test_tsk_need_resched(c)
 }
 
-// resched_curr asks rq's CPU to reschedule (Linux resched_curr; on
-// another CPU it would send the reschedule IPI).
+// resched_curr asks rq's CPU to reschedule (Linux resched_curr), with
+// rq's lock held: TIF_NEED_RESCHED on its running task, and, on another
+// CPU, the reschedule IPI (smp_send_reschedule), whose way out of the
+// interrupt — or the idle loop it wakes from HLT — calls schedule()
+// (Linux's scheduler_ipi has nothing more to do without a wake list).
 func resched_curr(rq *Rq) {
-	if rq.Curr != nil {
-		set_tsk_need_resched(rq.Curr)
+	curr := rq.Curr
+	if curr == nil || test_tsk_need_resched(curr) {
+		return
+	}
+	set_tsk_need_resched(curr)
+	if rq.Cpu != asm.Smp_processor_id() {
+		smp_send_reschedule(rq.Cpu)
+	}
+}
+
+// Kick_process makes p, if it runs on another CPU now, enter the kernel
+// at once, through the reschedule IPI, so that it sees a signal just
+// sent to it (Linux kick_process); the IPI's way out to user mode
+// delivers it.
+func Kick_process(p *Task_struct) {
+	cpu := int(atomic.LoadInt32(&p.Cpu))
+	if cpu != asm.Smp_processor_id() && atomic.LoadInt32(&p.On_cpu) != 0 && Cpu_rq(cpu).Curr == p {
+		smp_send_reschedule(cpu)
+	}
+}
+
+// smp_send_reschedule sends RESCHEDULE_VECTOR to cpu (Linux
+// smp_send_reschedule → native_smp_send_reschedule), through the hook
+// arch/amd64 sets with the other IPIs.
+func smp_send_reschedule(cpu int) {
+	if f := Arch.Smp_send_reschedule; f != nil {
+		f(cpu)
 	}
 }
 
@@ -188,11 +320,13 @@ func Scheduler_tick() {
 		// failed).
 		return
 	}
+	raw_spin_rq_lock(rq)
 	rq.Clock_ticks++
 	account_process_tick(rq.Curr)
 	if task_tick_rr(rq, rq.Curr) {
 		resched_curr(rq)
 	}
+	raw_spin_rq_unlock(rq)
 }
 
 // account_process_tick charges the tick to p's user or system time, by
@@ -208,9 +342,10 @@ func account_process_tick(p *Task_struct) {
 	p.Stime++
 }
 
-// activate_task makes p runnable on rq; a task woken while the idle task
-// runs takes the CPU at once (Linux activate_task + check_preempt_curr:
-// an RT task of the same priority does not preempt another).
+// activate_task makes p runnable on rq, whose lock is held; a task woken
+// while the idle task runs takes the CPU at once (Linux activate_task +
+// check_preempt_curr: an RT task of the same priority does not preempt
+// another).
 func activate_task(rq *Rq, p *Task_struct) {
 	enqueue_task(rq, p)
 	if rq.Curr == rq.Idle {
@@ -218,23 +353,72 @@ func activate_task(rq *Rq, p *Task_struct) {
 	}
 }
 
+// set_task_cpu records that p will run on cpu (Linux set_task_cpu):
+// with p off every queue, or with both queues locked.
+func set_task_cpu(p *Task_struct, cpu int) {
+	if int(p.Cpu) != cpu {
+		p.Nr_migrations++
+		atomic.StoreInt32(&p.Cpu, int32(cpu))
+	}
+}
+
 // Try_to_wake_up wakes p if its state is one of those in state, and
-// reports whether it did (Linux try_to_wake_up). A task that set a
-// sleeping state but has not left the run queue yet (it is on its way to
-// schedule()) only gets TASK_RUNNING back, so its schedule() keeps it:
-// the wake-up is not lost.
+// reports whether it did (Linux try_to_wake_up). Under p's Pi_lock:
+//
+//   - p still on its run queue (it set a sleeping state and is on its way
+//     to schedule(), maybe on another CPU): it only gets TASK_RUNNING
+//     back, under its queue's lock, and that CPU's schedule() keeps it
+//     (ttwu_runnable). The wake-up is not lost.
+//   - p off every queue: its old CPU may still be switching away from it
+//     (On_cpu); the waker waits until it has (Linux
+//     smp_cond_load_acquire(&p->on_cpu, !VAL)): only then is p's stack
+//     free to run on another CPU. Then select_task_rq picks the CPU and
+//     ttwu_queue puts p there, with a reschedule IPI if that CPU must
+//     switch.
 func Try_to_wake_up(p *Task_struct, state uint32) bool {
-	flags := asm.Arch_local_irq_save()
-	if p.State&state == 0 {
-		asm.Arch_local_irq_restore(flags)
+	flags := p.Pi_lock.Spin_lock_irqsave(0)
+	if atomic.LoadUint32(&p.State)&state == 0 {
+		p.Pi_lock.Spin_unlock_irqrestore(flags)
 		return false
 	}
-	p.State = TASK_RUNNING
-	if p.On_rq == 0 {
-		activate_task(task_rq(p), p)
+	if ttwu_runnable(p) {
+		p.Pi_lock.Spin_unlock_irqrestore(flags)
+		return true
 	}
-	asm.Arch_local_irq_restore(flags)
+	for atomic.LoadInt32(&p.On_cpu) != 0 {
+		asm.Cpu_relax()
+	}
+	cpu := select_task_rq(p, int(p.Cpu))
+	set_task_cpu(p, cpu)
+	ttwu_queue(p, cpu)
+	p.Pi_lock.Spin_unlock_irqrestore(flags)
 	return true
+}
+
+// ttwu_runnable: p is still queued; make it running again (Linux
+// ttwu_runnable).
+func ttwu_runnable(p *Task_struct) bool {
+	rq := __task_rq_lock(p)
+	queued := p.On_rq != 0
+	if queued {
+		atomic.StoreUint32(&p.State, TASK_RUNNING)
+	}
+	raw_spin_rq_unlock(rq)
+	return queued
+}
+
+// ttwu_queue puts the woken p on cpu's queue (Linux ttwu_queue →
+// ttwu_do_activate; Linux may instead hand it to cpu through its wake
+// list and the IPI, TTWU_QUEUE; gokern always locks the remote queue).
+func ttwu_queue(p *Task_struct, cpu int) {
+	rq := Cpu_rq(cpu)
+	raw_spin_rq_lock(rq)
+	atomic.StoreUint32(&p.State, TASK_RUNNING)
+	activate_task(rq, p)
+	if cpu != asm.Smp_processor_id() {
+		rq.Nr_ttwu_remote++
+	}
+	raw_spin_rq_unlock(rq)
 }
 
 // Wake_up_process wakes a sleeping task (Linux wake_up_process).
@@ -244,18 +428,25 @@ func Wake_up_process(p *Task_struct) bool {
 
 // wake_up_new_task makes a new task runnable for the first time (Linux
 // wake_up_new_task).
+// wake_up_new_task makes a new task runnable for the first time (Linux
+// wake_up_new_task): on the least loaded CPU it may use (select_task_rq,
+// as Linux's fork balancing).
 func wake_up_new_task(p *Task_struct) {
-	flags := asm.Arch_local_irq_save()
-	p.State = TASK_RUNNING
-	activate_task(this_rq(), p)
-	asm.Arch_local_irq_restore(flags)
+	flags := p.Pi_lock.Spin_lock_irqsave(0)
+	cpu := select_task_rq(p, asm.Smp_processor_id())
+	set_task_cpu(p, cpu)
+	ttwu_queue(p, cpu)
+	p.Pi_lock.Spin_unlock_irqrestore(flags)
 }
 
 // Set_current_state sets the running task's state (Linux
-// set_current_state; its barrier is a compiler barrier here, the call).
+// set_current_state, smp_store_mb): an atomic store, XCHG, a full
+// barrier, so that the sleeper's next read of its condition cannot pass
+// the store, and a waker on another CPU that changed the condition sees
+// the state.
 //
 //go:nosplit
-func Set_current_state(state uint32) { Get_current().State = state }
+func Set_current_state(state uint32) { atomic.StoreUint32(&Get_current().State, state) }
 
 // Preempt_disable and Preempt_enable nest; while the count is above 0 an
 // interrupt never switches tasks (Linux preempt_disable, preempt_enable
@@ -339,13 +530,26 @@ func Irqentry_exit_cond_resched(regs *asm.PtRegs) {
 func __schedule(preempt bool) {
 	asm.Local_irq_disable()
 	rq := this_rq()
+	raw_spin_rq_lock(rq)
 	prev := rq.Curr
 	clear_tsk_need_resched(prev)
 	if !preempt && prev.State != TASK_RUNNING && prev.On_rq != 0 {
 		dequeue_task(rq, prev)
+	} else if prev != rq.Idle && prev.On_rq == TASK_ON_RQ_QUEUED && prev.Cpus_mask&(1<<uint(rq.Cpu)) == 0 {
+		// Its affinity no longer has this CPU: off the queue now, to
+		// another CPU once the switch is done (finish_task_switch).
+		dequeue_task(rq, prev)
+		atomic.StoreInt32(&prev.On_rq, TASK_ON_RQ_MIGRATING)
+		rq.push_task = prev
+	}
+	if rq.Nr_running == 0 {
+		// Nothing to run here: pull a waiting task from a busier CPU
+		// (Linux newidle balance; for SCHED_RR, pull_rt_task).
+		pull_rt_task(rq)
 	}
 	next := pick_next_task(rq)
 	if next == prev {
+		raw_spin_rq_unlock(rq)
 		asm.Native_irq_enable()
 		return
 	}
@@ -358,8 +562,11 @@ func __schedule(preempt bool) {
 	} else {
 		prev.Nvcsw++
 	}
-	rq.Nr_switches++
+	atomic.AddUint64(&rq.Nr_switches, 1)
 	rq.Curr = next
+	// Linux prepare_task: from here until finish_task_switch on this
+	// CPU, next is on a CPU and no other CPU may run it.
+	atomic.StoreInt32(&next.On_cpu, 1)
 	last := context_switch(rq, prev, next)
 	finish_task_switch(last)
 }
@@ -371,7 +578,7 @@ func __schedule(preempt bool) {
 // that ran just before.
 func context_switch(rq *Rq, prev, next *Task_struct) *Task_struct {
 	if next.Mm == nil {
-		next.Active_mm = prev.Active_mm
+		next.Active_mm = leave_mm(prev)
 	} else {
 		Switch_mm(prev.Active_mm, next.Mm)
 		next.Active_mm = next.Mm
@@ -396,33 +603,68 @@ func Switch_mm(prev, next *mm.MmStruct) {
 	asm.Write_cr3(uint64(next.Pgd))
 }
 
+// leave_mm drops a user address space this CPU no longer runs a task
+// of, for init_mm's page tables (Linux leave_mm, which x86 does when a
+// lazy CPU is told of a TLB flush). gokern calls it at every switch from
+// a user task to a kernel thread: a CPU that kept another CPU's process's
+// page tables loaded (lazy TLB) could walk them after that process freed
+// them, and would miss that process's TLB shootdowns.
+func leave_mm(prev *Task_struct) *mm.MmStruct {
+	if prev.Active_mm != nil && prev.Active_mm != &mm.Init_mm {
+		Switch_mm(prev.Active_mm, &mm.Init_mm)
+	}
+	return &mm.Init_mm
+}
+
 // Nr_switch_mm counts CR3 writes by switch_mm.
 var Nr_switch_mm uint64
 
 // finish_task_switch completes a switch on the new task's stack (Linux
-// finish_task_switch): interrupts on again, and a task that died in the
-// switch gives its stack back (put_task_stack), now that nothing runs on
-// it.
-//
-// A dead prev is settled before On_cpu is cleared and interrupts come
-// back on: once On_cpu is 0 its waiter may reap and free it (Linux reads
-// prev_state before finish_task clears on_cpu). Clearing On_cpu first let
-// a tick preempt this function after it, the parent's wait4 free the
-// zombie, and this function then free it a second time (a fork bomb's
-// children oopsed in free_task).
+// finish_task_switch): prev is off this CPU (On_cpu 0: another CPU may
+// now run it), the run queue's lock that __schedule took is released,
+// interrupts on again; then a task that died in the switch gives its
+// stack back (put_task_stack, vfree, which may wait for the other CPUs'
+// TLB shootdown: never with a lock held or interrupts off) before its
+// On_cpu goes to 0 and its reaper may free it (an autoreaped one is
+// freed here), and a task whose affinity excludes this CPU is moved.
 func finish_task_switch(prev *Task_struct) {
-	Get_current().On_cpu = 1
+	rq := this_rq()
+	var stack uintptr
+	autoreap := false
 	if prev.State == TASK_DEAD {
-		put_task_stack(prev)
-		if prev.Exit_state == EXIT_DEAD {
-			free_task(prev) // autoreaped: nobody will wait4 for it
-		} else {
-			prev.On_cpu = 0
+		if prev != &Init_task {
+			stack = prev.Stack
 		}
-	} else {
-		prev.On_cpu = 0
+		prev.Stack, prev.G_ptr = 0, 0
 	}
+	push := rq.push_task
+	rq.push_task = nil
+	dead := prev.State == TASK_DEAD
+	if !dead {
+		atomic.StoreInt32(&prev.On_cpu, 0)
+	}
+	raw_spin_rq_unlock(rq)
 	asm.Native_irq_enable()
+	if push != nil {
+		push_task_away(rq, push)
+	}
+	if stack != 0 {
+		mm.Vfree(asm.KernelPtr(stack))
+	}
+	if dead {
+		// Only now may its reaper free it: its stack is gone (a dead
+		// task is never woken or pulled, so nobody else waits for this).
+		// Under tasklist_lock, against exit_notify deciding at that
+		// moment that a group leader is autoreaped: either it sees
+		// On_cpu 0 and frees it, or this sees autoreap.
+		flags := Tasklist_lock.Spin_lock_irqsave(0)
+		autoreap = prev.autoreap
+		atomic.StoreInt32(&prev.On_cpu, 0)
+		Tasklist_lock.Spin_unlock_irqrestore(flags)
+		if autoreap {
+			free_task(prev)
+		}
+	}
 }
 
 // schedule_tail is a new task's first step (Linux schedule_tail, called
@@ -480,6 +722,7 @@ func Sched_init() {
 func Init_idle(t *Task_struct, cpu int) {
 	rq := Cpu_rq(cpu)
 	t.State = TASK_RUNNING
+	t.Cpus_mask = 1 << uint(cpu)
 	t.Flags |= PF_IDLE | PF_KTHREAD
 	// The idle task runs with preemption off: it gives the CPU up itself,
 	// in schedule_idle (Linux init_idle_preempt_count).
@@ -546,9 +789,11 @@ func Cond_resched() {
 func Yield() {
 	flags := asm.Arch_local_irq_save()
 	rq := this_rq()
-	if c := rq.Curr; c != rq.Idle && c.On_rq != 0 {
+	raw_spin_rq_lock(rq)
+	if c := rq.Curr; c != rq.Idle && c.On_rq == TASK_ON_RQ_QUEUED {
 		requeue_task(rq, c)
 	}
+	raw_spin_rq_unlock(rq)
 	asm.Arch_local_irq_restore(flags)
 	Schedule()
 }

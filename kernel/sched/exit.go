@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -69,6 +70,15 @@ func Do_exit(code int) {
 // thread's exit signal is 0 — stays a zombie for whoever created it
 // (Kthread_stop releases it), as before processes existed.
 func exit_notify(t *Task_struct) {
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
+	exit_notify_locked(t)
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
+}
+
+// exit_notify_locked is exit_notify under Tasklist_lock: the parent,
+// its children list and the zombie state change together, so a wait4 on
+// another CPU sees them all or none.
+func exit_notify_locked(t *Task_struct) {
 	forget_original_parent(t)
 	leader := Thread_group_leader(t)
 	if leader && Get_nr_threads(t) > 1 {
@@ -89,14 +99,18 @@ func exit_notify(t *Task_struct) {
 		// group whose leader already died tells the leader's parent
 		// (Linux release_task → do_notify_parent for the leader).
 		t.Exit_state = EXIT_DEAD
+		t.autoreap = true
 		if l := t.Group_leader; l != nil && l != t && l.Exit_state == EXIT_ZOMBIE && Get_nr_threads(l) == 1 {
 			leave_thread_group(l)
 			if l.Exit_signal != 0 && l.Parent != nil && notify_parent(l, int(l.Exit_signal)) {
 				// Autoreaped: freed here once it is off its CPU, or
-				// by its own finish_task_switch if still on one.
+				// by its own finish_task_switch if still on one; both
+				// decide under tasklist_lock, so exactly one does.
 				l.Exit_state = EXIT_DEAD
-				if l.State == TASK_DEAD && l.On_cpu == 0 {
-					free_task(l)
+				l.autoreap = true
+				if l.State == TASK_DEAD && atomic.LoadInt32(&l.On_cpu) == 0 {
+					unlink_task(l)
+					task_struct_cachep.Free(l)
 				}
 			}
 		}
@@ -104,6 +118,7 @@ func exit_notify(t *Task_struct) {
 	}
 	if t.Exit_signal != 0 && t.Parent != nil && notify_parent(t, int(t.Exit_signal)) {
 		t.Exit_state = EXIT_DEAD // finish_task_switch frees it
+		t.autoreap = true
 	}
 }
 
@@ -159,12 +174,20 @@ var siblingOffset = unsafe.Offsetof(Task_struct{}.Sibling)
 // free_task is the end of an autoreaped task, on the next task's stack
 // in finish_task_switch (Linux release_task → delayed_put_task_struct).
 func free_task(t *Task_struct) {
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
+	unlink_task(t)
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
+	task_struct_cachep.Free(t)
+}
+
+// unlink_task takes t off the task list and its parent's children, with
+// Tasklist_lock held (Linux __unhash_process).
+func unlink_task(t *Task_struct) {
 	mm.List_del(&t.Tasks)
 	if t.Sibling.Next != nil {
 		mm.List_del(&t.Sibling)
 	}
 	Nr_threads--
-	task_struct_cachep.Free(t)
 }
 
 // Wait_opts is what do_wait looks for (Linux struct wait_opts).
@@ -242,9 +265,7 @@ func release_zombie(p *Task_struct) {
 		Yield()
 	}
 	p.Exit_state = EXIT_DEAD
-	flags := asm.Arch_local_irq_save()
 	free_task(p)
-	asm.Arch_local_irq_restore(flags)
 }
 
 // Do_wait waits for a child of the current process to exit, as wo says
@@ -265,7 +286,7 @@ func Do_wait(wo *Wait_opts) int {
 		// __WNOTHREAD (Linux do_wait → do_wait_thread for each
 		// thread): a Go program forks on one M and waits on another.
 		found, zombie := false, (*Task_struct)(nil)
-		flags := asm.Arch_local_irq_save()
+		flags := Tasklist_lock.Spin_lock_irqsave(0)
 		found, zombie = wait_scan_children(wo, c)
 		if zombie == nil && wo.Flags&uapi.X__WNOTHREAD == 0 {
 			For_other_threads(c, func(u *Task_struct) bool {
@@ -275,7 +296,12 @@ func Do_wait(wo *Wait_opts) int {
 				return z == nil
 			})
 		}
-		asm.Arch_local_irq_restore(flags)
+		if zombie != nil && zombie.Exit_state == EXIT_ZOMBIE && wo.Flags&uapi.WNOWAIT == 0 {
+			// Claimed under the lock: another thread of this process
+			// waiting too does not reap it a second time.
+			zombie.Exit_state = EXIT_DEAD
+		}
+		Tasklist_lock.Spin_unlock_irqrestore(flags)
 		switch {
 		case zombie != nil && zombie.Exit_state == 0:
 			// A stopped or continued child, which

@@ -50,6 +50,7 @@ func init_task_setup() {
 	t.Active_mm = &mm.Init_mm
 	t.Pid = 0
 	t.Time_slice = RR_TIMESLICE
+	t.Pi_lock.Owner_cpu, t.Pi_lock.Name = -1, "task->pi_lock"
 	mm.INIT_LIST_HEAD(&t.Tasks)
 	mm.INIT_LIST_HEAD(&t.Run_list)
 	mm.INIT_LIST_HEAD(&t.Children)
@@ -157,7 +158,19 @@ func copy_thread(t *Task_struct, args *Kernel_clone_args) {
 	}
 }
 
-// alloc_pid hands out the next free pid (Linux alloc_pid).
+// Tasklist_lock guards the task list, the pids, and every task's
+// parent, children and sibling links (Linux tasklist_lock, an rwlock
+// taken for writing with interrupts off). Readers that only look a task
+// up (Find_task_by_pid, For_each_process) do not take it, as Linux's
+// RCU readers do not; unlike Linux, a task_struct they hold may be freed
+// under them by its reaper on another CPU (gokern has no RCU yet).
+var Tasklist_lock = asm.Spinlock_t{Owner_cpu: -1, Name: "tasklist_lock"}
+
+// CPU_MASK_ALL: every CPU (Linux CPU_MASK_ALL).
+const CPU_MASK_ALL = ^uint64(0)
+
+// alloc_pid hands out the next free pid (Linux alloc_pid), with
+// Tasklist_lock held.
 func alloc_pid() int32 {
 	for i := 0; i < PID_MAX; i++ {
 		last_pid++
@@ -368,6 +381,14 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	}
 	t.Time_slice = RR_TIMESLICE
 	t.Cpu = cur.Cpu
+	// The creator's CPUs; the idle task's children (rest_init's
+	// kernel_init and kthreadd) get every CPU, as Linux's
+	// sched_init_smp gives init the housekeeping CPUs once they are up.
+	t.Cpus_mask = cur.Cpus_mask
+	if cur.Flags&PF_IDLE != 0 {
+		t.Cpus_mask = CPU_MASK_ALL
+	}
+	t.Pi_lock.Owner_cpu, t.Pi_lock.Name = -1, "task->pi_lock"
 	t.Exit_signal = args.Exit_signal
 	Init_completion(&t.Exited)
 	mm.INIT_LIST_HEAD(&t.Children)
@@ -384,10 +405,10 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 		}
 	}
 	copy_thread(t, args)
-	flags := asm.Arch_local_irq_save()
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
 	t.Pid = alloc_pid()
 	if t.Pid < 0 {
-		asm.Arch_local_irq_restore(flags)
+		Tasklist_lock.Spin_unlock_irqrestore(flags)
 		if args.Fn == nil {
 			exit_user_parts(t)
 		}
@@ -423,7 +444,7 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	mm.List_add_tail(&t.Tasks, &Init_task.Tasks)
 	Nr_threads++
 	Total_forks++
-	asm.Arch_local_irq_restore(flags)
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
 	return t, 0
 }
 
@@ -550,12 +571,12 @@ func Release_task(t *Task_struct) {
 	for t.State != TASK_DEAD || t.On_cpu != 0 {
 		Yield()
 	}
-	flags := asm.Arch_local_irq_save()
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
 	mm.List_del(&t.Tasks)
 	if t.Sibling.Next != nil {
 		mm.List_del(&t.Sibling)
 	}
 	Nr_threads--
-	asm.Arch_local_irq_restore(flags)
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
 	task_struct_cachep.Free(t)
 }

@@ -1,6 +1,8 @@
 package sched
 
 import (
+	"sync/atomic"
+
 	"gokern/arch/amd64/asm"
 	"gokern/mm"
 	"gokern/mm/slab"
@@ -29,6 +31,8 @@ var (
 	Kthreadd_task *Task_struct
 	// kthread_create_list holds the requests kthreadd has not served.
 	kthread_create_list mm.ListHead
+	// kthread_create_lock guards it (Linux kthread_create_lock).
+	kthread_create_lock = asm.Spinlock_t{Owner_cpu: -1, Name: "kthread_create_lock"}
 	// kthread_should_stop_flags: per task, in Task_struct.Flags below.
 )
 
@@ -47,14 +51,14 @@ func Kthreadd(unused uintptr) int {
 		}
 		Set_current_state(TASK_RUNNING)
 		for {
-			flags := asm.Arch_local_irq_save()
+			flags := kthread_create_lock.Spin_lock_irqsave(0)
 			if list_empty_safe(&kthread_create_list) {
-				asm.Arch_local_irq_restore(flags)
+				kthread_create_lock.Spin_unlock_irqrestore(flags)
 				break
 			}
 			l := kthread_create_list.Next
 			mm.List_del(l)
-			asm.Arch_local_irq_restore(flags)
+			kthread_create_lock.Spin_unlock_irqrestore(flags)
 			create := (*kthread_create_info)(asm.KernelPtr(uintptr(unsafeOffset(l, kciListOffset))))
 			create_kthread(create)
 		}
@@ -79,10 +83,8 @@ func kthread(arg uintptr) int {
 	threadfn, data := create.threadfn, create.data
 	self.Threadfn, self.Data = threadfn, data
 	create.result = self
-	flags := asm.Arch_local_irq_save()
 	Set_current_state(TASK_UNINTERRUPTIBLE)
 	Complete(&create.done)
-	asm.Arch_local_irq_restore(flags)
 	Schedule()
 	if self.Flags&KTHREAD_SHOULD_STOP != 0 {
 		return -4 // -EINTR, as Linux's kthread when stopped before it ran
@@ -100,12 +102,12 @@ func Kthread_create(threadfn func(uintptr) int, data uintptr, name string) *Task
 	}
 	create.threadfn, create.data, create.name = threadfn, data, name
 	Init_completion(&create.done)
-	flags := asm.Arch_local_irq_save()
+	flags := kthread_create_lock.Spin_lock_irqsave(0)
 	if kthread_create_list.Next == nil {
 		mm.INIT_LIST_HEAD(&kthread_create_list)
 	}
 	mm.List_add_tail(&create.list, &kthread_create_list)
-	asm.Arch_local_irq_restore(flags)
+	kthread_create_lock.Spin_unlock_irqrestore(flags)
 	if Kthreadd_task == nil {
 		printk.Pr_err("kthread_create: %s: kthreadd is not running yet\n", printk.Str(name))
 		return nil
@@ -126,13 +128,19 @@ func Kthread_run(threadfn func(uintptr) int, data uintptr, name string) *Task_st
 	return t
 }
 
+// Kthread_bind pins k, created but not yet woken, to cpu (Linux
+// kthread_bind: cpus_mask of that one CPU; per-CPU kernel threads use it).
+func Kthread_bind(k *Task_struct, cpu int) {
+	Set_cpus_allowed_ptr(k, 1<<uint(cpu))
+}
+
 // Kthread_should_stop: Kthread_stop was called on the current thread.
 func Kthread_should_stop() bool { return Get_current().Flags&KTHREAD_SHOULD_STOP != 0 }
 
 // Kthread_stop tells k to stop, wakes it, waits for it to exit, frees it
 // and returns what its function returned (Linux kthread_stop).
 func Kthread_stop(k *Task_struct) int {
-	k.Flags |= KTHREAD_SHOULD_STOP
+	atomic.OrUint32(&k.Flags, KTHREAD_SHOULD_STOP)
 	Wake_up_process(k)
 	Wait_for_completion(&k.Exited)
 	ret := int(k.Exit_code)

@@ -23,6 +23,9 @@ var Arch struct {
 	// handled, nil outside one (Linux get_irq_regs): the tick asks it
 	// whether it interrupted user or kernel mode.
 	Get_irq_regs func() *asm.PtRegs
+	// Smp_send_reschedule sends RESCHEDULE_VECTOR to a CPU (Linux
+	// smp_ops.smp_send_reschedule); nil until the IPIs are ready.
+	Smp_send_reschedule func(cpu int)
 }
 
 // Init_fpstate is the FPU state a new task starts with (Linux

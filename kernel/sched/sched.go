@@ -147,6 +147,21 @@ type Task_struct struct {
 	Exit_code   int32
 	Prio        int32
 	Time_slice  uint32 // ticks left (Linux sched_rt_entity.time_slice)
+	// Cpus_mask: the CPUs the task may run on (Linux cpus_mask, a
+	// cpumask; gokern's NR_CPUS fits a word), set by sched_setaffinity,
+	// inherited at fork. Nr_migrations counts its moves between CPUs
+	// (Linux se.nr_migrations).
+	Cpus_mask     uint64
+	Nr_migrations uint64
+	// Pi_lock serialises wake-ups of this task (Linux pi_lock): two CPUs
+	// waking it at once must not queue it twice.
+	Pi_lock asm.Spinlock_t
+	// autoreap: nobody will wait4 for this task (a thread, or a child
+	// whose parent ignores SIGCHLD): the switch away from it after its
+	// death frees it. Decided by exit_notify, read only by that switch
+	// (Linux releases such a task in exit_notify and frees the
+	// task_struct through RCU; gokern has no RCU).
+	autoreap bool
 	// Stack is the lowest address of the kernel stack, Stack_size its
 	// size; the page below Stack is an unmapped guard page (vmalloc'd, as
 	// Linux's CONFIG_VMAP_STACK).

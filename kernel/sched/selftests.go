@@ -96,21 +96,28 @@ func Test_sched_waitqueue(t *kunit.Kunit) {
 	pp.turn, pp.count, pp.wrong = 0, [2]int{}, 0
 	Init_waitqueue_head(&pp.wq)
 	vm0, thr0 := mm.Nr_vmalloc_pages, Nr_threads
-	sw0 := this_rq().Nr_switches
+	sw0 := Nr_context_switches()
 	t0 := asm.Rdtsc()
-	a := Kthread_run(pingpong_thread, 0, "ping")
-	b := Kthread_run(pingpong_thread, 1, "pong")
+	// Both on this CPU: each wait is then a switch (on two CPUs a wake
+	// may come before the waiter has left its CPU, and keep it there).
+	a := Kthread_create(pingpong_thread, 0, "ping")
+	b := Kthread_create(pingpong_thread, 1, "pong")
 	if a == nil || b == nil {
-		t.Errorf("kthread_run failed")
+		t.Errorf("kthread_create failed")
 		return
 	}
+	cpu := asm.Smp_processor_id()
+	Kthread_bind(a, cpu)
+	Kthread_bind(b, cpu)
+	Wake_up_process(a)
+	Wake_up_process(b)
 	if vm := mm.Nr_vmalloc_pages - vm0; vm != 2*THREAD_SIZE/asm.PAGE_SIZE {
 		t.Errorf("two threads hold %d vmalloc pages, want %d", printk.Int(vm), printk.Int(2*THREAD_SIZE/asm.PAGE_SIZE))
 	}
 	Wait_for_completion(&a.Exited)
 	Wait_for_completion(&b.Exited)
 	cycles := asm.Rdtsc() - t0
-	switches := this_rq().Nr_switches - sw0
+	switches := Nr_context_switches() - sw0
 	na, nb := a.Nvcsw+a.Nivcsw, b.Nvcsw+b.Nivcsw
 	ra, rb := Kthread_stop(a), Kthread_stop(b)
 	if pp.turn != 2*PINGPONG_ROUNDS || pp.count[0] != PINGPONG_ROUNDS || pp.count[1] != PINGPONG_ROUNDS || pp.wrong != 0 {
@@ -170,17 +177,21 @@ func sort_u64(a []uint64) {
 // (bench=sched; the sched_switch_cost selftest). It returns the median
 // and the number of switches the run queue counted.
 func Bench_context_switch() (median, switches uint64) {
-	sw0 := this_rq().Nr_switches
+	sw0 := Nr_context_switches()
 	a := Kthread_create(yield_thread, 0, "yield-a")
 	b := Kthread_create(yield_thread, 1, "yield-b")
 	if a == nil || b == nil {
 		return 0, 0
 	}
+	// On one CPU: a Yield with nobody else on the queue switches nothing.
+	cpu := asm.Smp_processor_id()
+	Kthread_bind(a, cpu)
+	Kthread_bind(b, cpu)
 	Wake_up_process(a)
 	Wake_up_process(b)
 	Wait_for_completion(&a.Exited)
 	Wait_for_completion(&b.Exited)
-	switches = this_rq().Nr_switches - sw0
+	switches = Nr_context_switches() - sw0
 	Kthread_stop(a)
 	Kthread_stop(b)
 	r := yield_rounds[1:] // the first round includes b's start
@@ -316,7 +327,7 @@ func clobber_thread(uintptr) int {
 }
 
 // Test_sched_preempt: the tick preempts a CPU-bound thread that never
-// yields (the other thread makes progress meanwhile), and the spinner's
+// yields (the other thread, on the same CPU, makes progress meanwhile), and the spinner's
 // XMM registers and MXCSR are intact when it runs again.
 func Test_sched_preempt(t *kunit.Kunit) {
 	pt := &preempt_test
@@ -324,12 +335,19 @@ func Test_sched_preempt(t *kunit.Kunit) {
 	for i := range pt.pat {
 		pt.pat[i] = [2]uint64{0x1111111111111111 * uint64(i+1), ^(0x0101010101010101 * uint64(i+1))}
 	}
-	s := Kthread_run(spinner_thread, 0, "spinner")
-	c := Kthread_run(clobber_thread, 0, "clobber")
+	// Both on one CPU: on two, the other thread would simply run beside
+	// the spinner.
+	s := Kthread_create(spinner_thread, 0, "spinner")
+	c := Kthread_create(clobber_thread, 0, "clobber")
 	if s == nil || c == nil {
-		t.Errorf("kthread_run failed")
+		t.Errorf("kthread_create failed")
 		return
 	}
+	cpu := asm.Smp_processor_id()
+	Kthread_bind(s, cpu)
+	Kthread_bind(c, cpu)
+	Wake_up_process(s)
+	Wake_up_process(c)
 	Wait_for_completion(&s.Exited)
 	Wait_for_completion(&c.Exited)
 	niv := s.Nivcsw

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -137,13 +138,17 @@ type Task_sigstate struct {
 // set_tsk_thread_flag, clear_tsk_thread_flag, test_tsk_thread_flag).
 //
 //go:nosplit
-func Set_tsk_thread_flag(t *Task_struct, flag uint) { t.Thread_info.Flags |= 1 << flag }
+func Set_tsk_thread_flag(t *Task_struct, flag uint) { atomic.OrUint64(&t.Thread_info.Flags, 1<<flag) }
 
 //go:nosplit
-func Clear_tsk_thread_flag(t *Task_struct, flag uint) { t.Thread_info.Flags &^= 1 << flag }
+func Clear_tsk_thread_flag(t *Task_struct, flag uint) {
+	atomic.AndUint64(&t.Thread_info.Flags, ^(uint64(1) << flag))
+}
 
 //go:nosplit
-func Test_tsk_thread_flag(t *Task_struct, flag uint) bool { return t.Thread_info.Flags&(1<<flag) != 0 }
+func Test_tsk_thread_flag(t *Task_struct, flag uint) bool {
+	return atomic.LoadUint64(&t.Thread_info.Flags)&(1<<flag) != 0
+}
 
 // Task_signal_pending is Linux's signal_pending(t).
 //

@@ -35,7 +35,7 @@ func Schedule_timeout(timeout int64) int64 {
 	timer := ktime.Timer_list{Expires: expire, Function: process_timeout, Data: uintptr(unsafe.Pointer(Get_current()))}
 	ktime.Add_timer(&timer)
 	Schedule()
-	ktime.Del_timer(&timer)
+	ktime.Del_timer_sync(&timer)
 	left := int64(expire - ktime.Get_jiffies_64())
 	if left < 0 {
 		return 0

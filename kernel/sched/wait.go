@@ -28,10 +28,12 @@ import (
 // Sched_init points at the scheduler: so the file side's host tests
 // (fs, drivers/tty) can run sleepers on goroutines with Hooks of their
 // own, and code that sleeps before sched_init (none should) gets -EAGAIN
-// from Wait_event_interruptible instead of a crash. The queue is also
-// changed from interrupt handlers (the tty's receive interrupt wakes
-// readers), so every change is made with interrupts off, through
-// Hooks.Irq_save/Irq_restore (nil in host tests).
+// from Wait_event_interruptible instead of a crash. Each queue has its
+// lock (Linux wait_queue_head.lock, spin_lock_irqsave): sleepers and
+// wakers on other CPUs change it at once, and interrupt handlers too (the
+// tty's receive interrupt wakes readers), so it is taken with interrupts
+// off, through Hooks.Irq_save/Irq_restore (nil in host tests, where the
+// lock alone serves goroutines).
 
 // Hooks are the scheduler's primitives, as the wait queues use them.
 // Tasks are words here (the scheduler's *Task_struct as a uintptr).
@@ -86,6 +88,7 @@ type Wait_queue_entry struct {
 // Wait_queue_head is struct wait_queue_head: the sleepers on one event.
 // The zero value is an empty queue.
 type Wait_queue_head struct {
+	lock asm.Arch_spinlock_t
 	head uintptr // *Wait_queue_entry
 }
 
@@ -95,16 +98,31 @@ func wq_entry(a uintptr) *Wait_queue_entry { return (*Wait_queue_entry)(unsafe.A
 // addr is e's address, hidden from escape analysis.
 func addr(e *Wait_queue_entry) uintptr { return uintptr(unsafe.Pointer(e)) }
 
-func wq_lock() uint64 {
+// wq_lock and wq_unlock take and release wq's lock with interrupts off
+// (Linux spin_lock_irqsave(&wq_head->lock)).
+func wq_lock(wq *Wait_queue_head) uint64 {
+	var flags uint64
 	if Hooks.Irq_save != nil {
-		return Hooks.Irq_save()
+		flags = Hooks.Irq_save()
 	}
-	return 0
+	wq.lock.Arch_spin_lock()
+	return flags
 }
 
-func wq_unlock(flags uint64) {
+func wq_unlock(wq *Wait_queue_head, flags uint64) {
+	wq.lock.Arch_spin_unlock()
 	if Hooks.Irq_restore != nil {
 		Hooks.Irq_restore(flags)
+	}
+}
+
+// __add_wait_queue queues wait on wq once, wq's lock held (Linux
+// __add_wait_queue).
+func __add_wait_queue(wq *Wait_queue_head, wait *Wait_queue_entry) {
+	if !wait.queued {
+		wait.next = wq.head
+		wq.head = addr(wait)
+		wait.queued = true
 	}
 }
 
@@ -116,38 +134,45 @@ func Can_sleep() bool {
 	return Hooks.Current != nil && Hooks.Schedule != nil && Hooks.Set_current_state != nil && Hooks.Wake_up_process != nil
 }
 
+// __add_wait_queue_entry_tail queues wait last on wq, its lock held
+// (Linux __add_wait_queue_entry_tail), so that wakers that wake one find
+// the longest waiter first.
+func __add_wait_queue_entry_tail(wq *Wait_queue_head, wait *Wait_queue_entry) {
+	pp := &wq.head
+	for *pp != 0 {
+		pp = &wq_entry(*pp).next
+	}
+	*pp = addr(wait)
+	wait.next = 0
+	wait.queued = true
+}
+
 // Prepare_to_wait queues wait on wq (once) and sets the current task's
 // state (Linux prepare_to_wait).
 func Prepare_to_wait(wq *Wait_queue_head, wait *Wait_queue_entry, state int) {
-	flags := wq_lock()
+	flags := wq_lock(wq)
 	if !wait.queued {
 		wait.Private = Hooks.Current()
-		wait.next = wq.head
-		wq.head = addr(wait)
-		wait.queued = true
 	}
+	__add_wait_queue(wq, wait)
 	Hooks.Set_current_state(state)
-	wq_unlock(flags)
+	wq_unlock(wq, flags)
 }
 
 // Add_wait_queue queues wait on wq without touching the task's state
 // (Linux add_wait_queue): for entries with a Func, which stay queued
 // across sleeps (epoll's, on the files it watches).
 func Add_wait_queue(wq *Wait_queue_head, wait *Wait_queue_entry) {
-	flags := wq_lock()
-	if !wait.queued {
-		wait.next = wq.head
-		wq.head = addr(wait)
-		wait.queued = true
-	}
-	wq_unlock(flags)
+	flags := wq_lock(wq)
+	__add_wait_queue(wq, wait)
+	wq_unlock(wq, flags)
 }
 
 // Remove_wait_queue takes wait off wq (Linux remove_wait_queue).
 func Remove_wait_queue(wq *Wait_queue_head, wait *Wait_queue_entry) {
-	flags := wq_lock()
+	flags := wq_lock(wq)
 	unlink_wait(wq, wait)
-	wq_unlock(flags)
+	wq_unlock(wq, flags)
 }
 
 func unlink_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
@@ -166,19 +191,27 @@ func unlink_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
 // finish_wait).
 func Finish_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
 	Hooks.Set_current_state(TASK_RUNNING)
-	flags := wq_lock()
+	flags := wq_lock(wq)
 	unlink_wait(wq, wait)
-	wq_unlock(flags)
+	wq_unlock(wq, flags)
 }
 
 // Wake_up_interruptible wakes every task on wq (Linux
 // wake_up_interruptible; gokern has no exclusive waits, so all wake and
 // re-test their conditions).
 func Wake_up_interruptible(wq *Wait_queue_head) {
-	flags := wq_lock()
+	flags := wq_lock(wq)
+	__wake_up_common(wq)
+	wq_unlock(wq, flags)
+}
+
+// __wake_up_common wakes every entry of wq, its lock held (Linux
+// __wake_up_common). A Func runs under the lock and must not take its
+// own queue's lock (ep_poll_callback takes the epoll's).
+func __wake_up_common(wq *Wait_queue_head) {
 	for w := wq.head; w != 0; {
 		e := wq_entry(w)
-		next := e.next // a Func may take its entry off
+		next := e.next
 		if e.Func != nil {
 			e.Func(w)
 		} else if Hooks.Wake_up_process != nil {
@@ -186,7 +219,6 @@ func Wake_up_interruptible(wq *Wait_queue_head) {
 		}
 		w = next
 	}
-	wq_unlock(flags)
 }
 
 // Wake_up is Wake_up_interruptible: it wakes interruptible and

@@ -159,14 +159,17 @@ func recalc_sigpending(t *sched.Task_struct) {
 // signal_wake_up sets t's TIF_SIGPENDING and wakes it from an
 // interruptible sleep, or any sleep but an uninterruptible one when fatal
 // (Linux signal_wake_up_state). A task running on another CPU sees the
-// flag at its next kernel exit (Linux also kicks it with an IPI).
+// flag at its next kernel exit, which the reschedule IPI of
+// kick_process brings at once.
 func signal_wake_up(t *sched.Task_struct, fatal bool) {
 	sched.Set_tsk_thread_flag(t, sched.TIF_SIGPENDING)
 	state := uint32(sched.TASK_INTERRUPTIBLE)
 	if fatal {
 		state |= sched.TASK_STOPPED
 	}
-	sched.Try_to_wake_up(t, state)
+	if !sched.Try_to_wake_up(t, state) {
+		sched.Kick_process(t)
+	}
 }
 
 // flush_sigqueue_mask removes the signals of mask from s (Linux

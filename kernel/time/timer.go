@@ -1,6 +1,7 @@
 package time
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -21,12 +22,22 @@ type Timer_list struct {
 	Function func(t *Timer_list)
 	Data     uintptr
 	pending  bool
+	// base is the CPU's base the timer is queued on (Linux keeps its CPU
+	// in timer->flags): the task that queued it may have moved to
+	// another CPU by the time it deletes it.
+	base *Timer_base
 }
 
 // Timer_base is a CPU's pending timers, soonest first (Linux struct
-// timer_base).
+// timer_base), and its lock: a timer is deleted from whichever CPU its
+// owner runs on now, while its own CPU's tick may be expiring it.
 type Timer_base struct {
+	lock asm.Spinlock_t
 	head *Timer_list
+	// running_timer is the timer whose function this base's CPU runs
+	// now, outside the lock (Linux running_timer): del_timer_sync waits
+	// for it.
+	running_timer atomic.Uintptr
 }
 
 // Timer_bases: one per CPU (Linux DEFINE_PER_CPU timer_bases).
@@ -37,12 +48,12 @@ func Timer_pending(t *Timer_list) bool { return t.pending }
 
 // Add_timer queues t on this CPU (Linux add_timer). t may live on the
 // caller's stack (schedule_timeout's does): it is linked through
-// Noescape, and the caller deletes it before returning.
+// Noescape, and the caller deletes it (Del_timer_sync) before returning.
 //
 //go:noinline
 func Add_timer(t *Timer_list) {
-	flags := asm.Arch_local_irq_save()
 	base := &Timer_bases[asm.Smp_processor_id()]
+	flags := base.lock.Spin_lock_irqsave(0)
 	tp := (*Timer_list)(asm.Noescape(unsafe.Pointer(t)))
 	pp := &base.head
 	for *pp != nil && !Time_after((*pp).Expires, tp.Expires) {
@@ -51,17 +62,37 @@ func Add_timer(t *Timer_list) {
 	tp.next = *pp
 	*pp = tp
 	tp.pending = true
-	asm.Arch_local_irq_restore(flags)
+	tp.base = (*Timer_base)(asm.Noescape(unsafe.Pointer(base)))
+	base.lock.Spin_unlock_irqrestore(flags)
+}
+
+// lock_timer_base locks the base t is queued on, or was last queued on
+// (Linux lock_timer_base); nil and no lock for a timer never queued.
+func lock_timer_base(t *Timer_list) (*Timer_base, uint64) {
+	for {
+		base := t.base
+		if base == nil {
+			return nil, 0
+		}
+		flags := base.lock.Spin_lock_irqsave(0)
+		if t.base == base {
+			return base, flags
+		}
+		base.lock.Spin_unlock_irqrestore(flags)
+	}
 }
 
 // Del_timer unqueues t if it is pending and reports whether it was
-// (Linux del_timer; del_timer_sync is the same on one CPU).
+// (Linux del_timer). Its function may still be running on its CPU:
+// Del_timer_sync waits for that.
 //
 //go:noinline
 func Del_timer(t *Timer_list) bool {
-	flags := asm.Arch_local_irq_save()
+	base, flags := lock_timer_base(t)
+	if base == nil {
+		return false
+	}
 	found := false
-	base := &Timer_bases[asm.Smp_processor_id()]
 	for pp := &base.head; t.pending && *pp != nil; pp = &(*pp).next {
 		if *pp == t {
 			*pp = t.next
@@ -70,21 +101,44 @@ func Del_timer(t *Timer_list) bool {
 			break
 		}
 	}
-	asm.Arch_local_irq_restore(flags)
+	base.lock.Spin_unlock_irqrestore(flags)
+	return found
+}
+
+// Del_timer_sync is Del_timer, and then waits until t's function is not
+// running on any CPU (Linux del_timer_sync): after it, t may be freed or
+// go out of scope (schedule_timeout's on-stack timer).
+//
+//go:noinline
+func Del_timer_sync(t *Timer_list) bool {
+	found := Del_timer(t)
+	if base := t.base; base != nil {
+		for base.running_timer.Load() == uintptr(unsafe.Pointer(t)) {
+			asm.Cpu_relax()
+		}
+	}
 	return found
 }
 
 // run_timers runs this CPU's expired timers (Linux run_timer_softirq →
-// __run_timers → expire_timers).
+// __run_timers → expire_timers): each is taken off under the base's
+// lock and its function runs without it, marked running_timer.
 func run_timers() {
 	base := &Timer_bases[asm.Smp_processor_id()]
 	now := Get_jiffies_64()
+	base.lock.Spin_lock(0)
 	for base.head != nil && !Time_after(base.head.Expires, now) {
 		t := base.head
 		base.head = t.next
 		t.next, t.pending = nil, false
-		t.Function(t)
+		fn := t.Function
+		base.running_timer.Store(uintptr(unsafe.Pointer(t)))
+		base.lock.Spin_unlock()
+		fn(t)
+		base.lock.Spin_lock(0)
+		base.running_timer.Store(0)
 	}
+	base.lock.Spin_unlock()
 }
 
 // Scheduler_tick_hook is the scheduler's tick, scheduler_tick (kernel/sched
