@@ -433,7 +433,9 @@ var selftests = []kunit.KunitCase{
 	// Every CPU calling at once (the ipi lab's grader, TestLabIPIStress).
 	{Name: "smp_call_function_stress", Run: amd64.Test_smp_call_function_stress, Explicit: true},
 	{Name: "smp_spinlock", Run: amd64.Test_smp_spinlock},
+	{Name: "smp_spinlock_million", Run: amd64.Test_smp_spinlock_million, Explicit: true},
 	{Name: "smp_synchronize_all", Run: amd64.Test_smp_synchronize_all},
+	{Name: "smp_nmi_backtrace", Run: amd64.Test_smp_nmi_backtrace},
 	{Name: "tlb_shootdown", Run: x86mm.Test_tlb_shootdown},
 	{Name: "gdt_tss", Run: amd64.Test_gdt_tss},
 	{Name: "early_idt", Run: amd64.Test_early_idt},

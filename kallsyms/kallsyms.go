@@ -53,13 +53,21 @@ type Symbol struct {
 
 // The kernel runs its Go code on static g's with a nil m (arch/amd64/g.go),
 // so that a runtime panic path faults at once. The runtime's pcvalue keeps
-// a cache in the current m, so a look-up lends it one: CurrentGSlot is
-// set by the kernel to its TLS slot (where the current g is); on a host it
-// stays nil and the real runtime's m is used.
+// a cache in the current m, so a look-up lends it one: Current_g_slot is
+// set by the kernel to a function that returns this CPU's TLS slot (where
+// its current g is) and its number; each CPU lends its own m, since CPUs
+// look symbols up at once (the backtraces of SysRq 'l', an oops on one CPU
+// while another prints). On a host it stays nil and the real runtime's m
+// is used.
 var (
-	CurrentGSlot *uintptr
-	lookup_m     [M_SIZE]byte
+	Current_g_slot func() (slot *uintptr, cpu int)
+	lookup_m       [LOOKUP_M_CPUS][M_SIZE]byte
 )
+
+// LOOKUP_M_CPUS: the CPUs that have an m to lend, the kernel's NR_CPUS
+// (arch/amd64 checks it at compile time); another CPU's look-ups fault as
+// the runtime would.
+const LOOKUP_M_CPUS = 8
 
 const (
 	// G_M_OFFSET: runtime.g's m field follows stack (16 bytes),
@@ -72,14 +80,18 @@ const (
 )
 
 func lend_m() (mp *uintptr) {
-	if CurrentGSlot == nil || *CurrentGSlot == 0 {
+	if Current_g_slot == nil {
 		return nil
 	}
-	mp = (*uintptr)(ptr(*CurrentGSlot + G_M_OFFSET))
+	slot, cpu := Current_g_slot()
+	if *slot == 0 || cpu < 0 || cpu >= LOOKUP_M_CPUS {
+		return nil
+	}
+	mp = (*uintptr)(ptr(*slot + G_M_OFFSET))
 	if *mp != 0 {
 		return nil
 	}
-	*mp = uintptr(unsafe.Pointer(&lookup_m[0]))
+	*mp = uintptr(unsafe.Pointer(&lookup_m[cpu][0]))
 	return mp
 }
 

@@ -332,6 +332,9 @@ var Nmi_count uint64
 // parity (SERR) or an I/O check error (IOCHK).
 func do_nmi(regs *asm.PtRegs, e uint64) {
 	Nmi_count++
+	if h := Nmi_handler; h != nil && h(regs) {
+		return
+	}
 	reason := asm.Inb(asm.NMI_REASON_PORT)
 	printk.Pr_emerg("Uhhuh. NMI received for unknown reason %02x on CPU %d.\n", printk.Int(reason), printk.Int(asm.Smp_processor_id()))
 	if reason&(asm.NMI_REASON_SERR|asm.NMI_REASON_IOCHK) != 0 {

@@ -99,6 +99,8 @@ func Sysrq_init() {
 	sysrq.Register_sysrq_key('m', &sysrq_showmem_op)
 	sysrq.Register_sysrq_key('p', &sysrq_ptdump_op)
 	sysrq.Register_sysrq_key('r', &sysrq_showregs_op)
+	sysrq.Register_sysrq_key('l', &sysrq_showallcpus_op)
+	traps.Nmi_handler = nmi_cpu_backtrace
 	sysrq.TickSourceName = tick_source_name()
 	serial8250.Handle_sysrq_hook = sysrq.Handle_sysrq
 	univ8250_setup_irq()

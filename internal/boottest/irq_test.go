@@ -173,7 +173,8 @@ func TestInterruptModes(t *testing.T) {
 // idles in HLT, and the interrupt counts of the timer and the serial line;
 // 'h' the help; 'm' the zones and free lists; 'p' the page tables; 'r' the
 // registers of the interrupted context, the idle loop's STI;HLT; 'l' the
-// log; 'c' an oops and a panic, exit 35.
+// backtrace of every CPU (one here); 'x' the log; 'c' an oops and a
+// panic, exit 35.
 func TestSysrq(t *testing.T) {
 	for _, c := range []struct {
 		name, append string
@@ -216,11 +217,12 @@ func TestSysrq(t *testing.T) {
 				t.Fatalf("IRQ 4 counted %d after four bytes", k)
 			}
 			for _, k := range []struct{ key, want string }{
-				{"h", "sysrq: HELP : help(h) crash(c) show-log(l) show-memory-usage(m) show-pagetables(p) show-registers(r) show-timers-and-interrupts(t)"},
+				{"h", "sysrq: HELP : help(h) crash(c) show-backtrace-all-active-cpus(l) show-memory-usage(m) show-pagetables(p) show-registers(r) show-timers-and-interrupts(t) show-log(x)"},
 				{"m", "Node 0, zone    DMA32"},
 				{"p", "sysrq: Show the kernel page tables"},
 				{"r", "RIP: 0010:gokern/arch/amd64/asm.Native_safe_halt+"},
-				{"l", "sysrq: end of the log"},
+				{"l", "NMI backtrace for cpu 0 (the asking CPU)"},
+				{"x", "sysrq: end of the log"},
 			} {
 				vm.Sysrq(k.key)
 				vm.WaitFor(regexp.MustCompile(regexp.QuoteMeta(k.want)), time.Minute)

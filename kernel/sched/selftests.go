@@ -42,7 +42,8 @@ func Test_sched_pids(t *kunit.Kunit) {
 		t.Errorf("SP %#x, task stack %#x-%#x, per-CPU task stack %#x-%#x", printk.Int(sp), printk.Int(cur.Stack),
 			printk.Int(cur.Stack+cur.Stack_size), printk.Int(s.Begin), printk.Int(s.End))
 	}
-	if g := *kallsyms.CurrentGSlot; g != cur.G_ptr || cur.G.Stack_lo != cur.Stack || cur.G.Stackguard0 != cur.Stack-asm.PAGE_SIZE+STACK_SMALL {
+	slot, _ := kallsyms.Current_g_slot()
+	if g := *slot; g != cur.G_ptr || cur.G.Stack_lo != cur.Stack || cur.G.Stackguard0 != cur.Stack-asm.PAGE_SIZE+STACK_SMALL {
 		t.Errorf("TLS g %#x, task g %#x [%#x, %#x) guard %#x", printk.Int(g), printk.Int(cur.G_ptr),
 			printk.Int(cur.G.Stack_lo), printk.Int(cur.G.Stack_hi), printk.Int(cur.G.Stackguard0))
 	}

@@ -70,6 +70,20 @@ func X__default_send_IPI_shortcut(shortcut uint32, vector uint8) {
 	Ipi_sent[vector]++
 }
 
+// Send_NMI sends cpu an NMI: delivery mode NMI, whose vector field the
+// CPU ignores (SDM Vol. 3A §10.6.1; Linux apic->send_IPI(cpu,
+// NMI_VECTOR), which hw_nmi.c's backtrace uses). A CPU that is not online
+// is skipped.
+func Send_NMI(cpu int) {
+	if !cpumask.Cpu_online(cpu) {
+		return
+	}
+	f := asm.Arch_local_irq_save()
+	Safe_apic_wait_icr_idle()
+	Apic_icr_write(asm.APIC_DM_NMI|asm.APIC_DEST_PHYSICAL|asm.X86_TRAP_NMI, X86_cpu_to_apicid[cpu])
+	asm.Arch_local_irq_restore(f)
+}
+
 // Send_IPI_mask sends vector to each online CPU of mask, one ICR write
 // each (Linux default_send_IPI_mask_sequence_phys). A CPU that is not
 // online is reported and skipped: its local APIC may be in its

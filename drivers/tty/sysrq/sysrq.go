@@ -32,12 +32,12 @@ type SysrqKeyOp struct {
 }
 
 // sysrq_key_table: one op per key, '0'-'9' then 'a'-'z' (Linux
-// sysrq_key_table). The keys the architecture implements (m, p, r) are
+// sysrq_key_table). The keys the architecture implements (l, m, p, r) are
 // registered by it; 'h' is Handle_sysrq's own (the help reads the table).
 var sysrq_key_table = [36]*SysrqKeyOp{
 	'c' - 'a' + 10: &sysrq_crash_op,
-	'l' - 'a' + 10: &sysrq_showlog_op,
 	't' - 'a' + 10: &sysrq_showtime_op,
+	'x' - 'a' + 10: &sysrq_showlog_op,
 }
 
 func sysrq_key_index(key byte) int {
@@ -99,7 +99,9 @@ func sysrq_handle_help(key byte) {
 	printk.Pr_cont("\n")
 }
 
-var sysrq_showlog_op = SysrqKeyOp{Handler: sysrq_handle_showlog, Help_msg: "show-log(l)", Action_msg: "Show the kernel log"}
+// Linux has no key for the log (dmesg reads it); gokern's is 'x', a key
+// x86 Linux leaves free ('l' is Linux's backtrace of every CPU).
+var sysrq_showlog_op = SysrqKeyOp{Handler: sysrq_handle_showlog, Help_msg: "show-log(x)", Action_msg: "Show the kernel log"}
 
 // log_copy holds the log while it is written out (LOG_BUF_LEN bytes).
 var log_copy [printk.LOG_BUF_LEN]byte
