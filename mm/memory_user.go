@@ -1,6 +1,8 @@
 package mm
 
 import (
+	"sync/atomic"
+
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -62,10 +64,10 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 	}
 	if pte := user_pte(mm, va); pte != nil && pte.Present() {
 		// The entry is there and the VMA allows the access: a stale TLB
-		// entry (Linux spurious_kernel_fault's user twin: flush and
-		// retry).
+		// entry of this CPU (Linux spurious_kernel_fault's user twin:
+		// flush here and retry; no other CPU needs telling).
 		Pgfault_spurious++
-		flush_tlb_page(mm, va)
+		asm.Invlpg(uintptr(va))
 		return VM_FAULT_OK
 	}
 	if v.Vm_special != nil {
@@ -203,19 +205,19 @@ func zap_page_range(mm *MmStruct, start, end uint64) {
 	}
 }
 
-// flush_tlb_page drops a's translation if mm is the address space
-// loaded (Linux flush_tlb_page; the other CPUs' TLBs come with SMP's
-// shootdown).
-func flush_tlb_page(mm *MmStruct, a uint64) {
-	if paging.PhysAddr(asm.Read_cr3()&paging.PTE_PFN_MASK) == mm.Pgd {
-		asm.Invlpg(uintptr(a))
-	}
-}
+// flush_tlb_page drops a's translation from every CPU that runs mm
+// (Linux flush_tlb_page → flush_tlb_mm_range).
+func flush_tlb_page(mm *MmStruct, a uint64) { flush_tlb_mm_range(mm, a, a+asm.PAGE_SIZE) }
 
 // Activate_mm loads mm's page tables (Linux activate_mm, as exec_mmap
 // and exit_mm use it: switch_mm_irqs_off, a CR3 write, which flushes
 // the non-global TLB entries — the user half).
+//
+// This CPU joins mm's Cpu_bitmap first (see kernel/sched's Switch_mm).
 func Activate_mm(mm *MmStruct) {
+	if Smp && mm != &Init_mm {
+		atomic.OrUint64(&mm.Cpu_bitmap, 1<<uint(asm.Smp_processor_id()))
+	}
 	asm.Write_cr3(uint64(mm.Pgd))
 }
 
@@ -308,14 +310,10 @@ func do_wp_page(mm *MmStruct, v *Vm_area_struct, va uint64, pte *paging.PTE) int
 	return VM_FAULT_OK
 }
 
-// Flush_tlb_mm drops every translation of mm from this CPU's TLB if mm is
-// loaded (Linux flush_tlb_mm → flush_tlb_mm_range over the whole range:
+// Flush_tlb_mm drops every translation of mm from the TLB of every CPU that
+// runs mm (Linux flush_tlb_mm → flush_tlb_mm_range over the whole range:
 // a CR3 reload, which keeps only global entries; the kernel's are global,
 // the user's never are). dup_mm calls it after write-protecting the
 // parent's pages: until then the parent could write through a stale
 // writable translation and change a page the child now shares.
-func Flush_tlb_mm(mm *MmStruct) {
-	if paging.PhysAddr(asm.Read_cr3()&paging.PTE_PFN_MASK) == mm.Pgd {
-		asm.Write_cr3(asm.Read_cr3())
-	}
-}
+func Flush_tlb_mm(mm *MmStruct) { flush_tlb_mm_range(mm, 0, TASK_SIZE) }

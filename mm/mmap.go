@@ -1,6 +1,7 @@
 package mm
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -148,7 +149,52 @@ type MmStruct struct {
 	// Mm_users counts the tasks that use this mm (Linux mm_users):
 	// Mmput frees it when the last goes.
 	Mm_users int32
+	// Mmap_lock orders the changes to the VMAs and page tables of an mm
+	// whose threads run on several CPUs: page faults, mmap, munmap,
+	// mprotect, brk, madvise, fork's copy (Linux mmap_lock, an rwsem;
+	// gokern's is a spinlock held with preemption off, kernel/sched's
+	// Mmap_write_lock: nothing under it sleeps).
+	Mmap_lock asm.Spinlock_t
+	// Cpu_bitmap: the CPUs whose CR3 holds this mm now (Linux
+	// mm_cpumask), set and cleared by switch_mm; a change to a present
+	// user entry is flushed from each of them (Flush_tlb_others).
+	Cpu_bitmap uint64
+	// Cpus_ran: every CPU that ever ran a task of this mm; Max_cpus: the
+	// most CPUs seen running its tasks at the same time (gokern's proof
+	// that a process's threads ran in parallel; switch_mm keeps both).
+	Cpus_ran uint64
+	Max_cpus int32
 }
+
+// Flush_tlb_others drops mm's translations of [start, end) from the TLBs
+// of the CPUs of mask (the architecture sets it: an IPI to each, waited
+// for; Linux flush_tlb_multi → native_flush_tlb_multi). nil with one CPU.
+var Flush_tlb_others func(mask uint64, mm *MmStruct, start, end uint64)
+
+// flush_tlb_mm_range drops mm's translations of [start, end) from this
+// CPU's TLB if it runs mm, and from every other CPU that does (Linux
+// flush_tlb_mm_range): before the caller frees a page that was mapped
+// there, no CPU may still reach it.
+func flush_tlb_mm_range(mm *MmStruct, start, end uint64) {
+	if paging.PhysAddr(asm.Read_cr3()&paging.PTE_PFN_MASK) == mm.Pgd {
+		if end-start > TLB_FLUSH_ALL_PAGES*asm.PAGE_SIZE {
+			asm.Write_cr3(asm.Read_cr3())
+		} else {
+			for a := start; a < end; a += asm.PAGE_SIZE {
+				asm.Invlpg(uintptr(a))
+			}
+		}
+	}
+	if f := Flush_tlb_others; f != nil && Smp {
+		if others := atomic.LoadUint64(&mm.Cpu_bitmap) &^ (1 << uint(asm.Smp_processor_id())); others != 0 {
+			f(others, mm, start, end)
+		}
+	}
+}
+
+// TLB_FLUSH_ALL_PAGES: above this many pages a flush reloads CR3 instead
+// of one INVLPG a page (Linux tlb_single_page_flush_ceiling, 33).
+const TLB_FLUSH_ALL_PAGES = 33
 
 // vm_area_cachep and mm_cachep: the slab caches of VMAs and mm_structs
 // (Linux: vm_area_cachep, mm_cachep, made by proc_caches_init).
@@ -176,6 +222,7 @@ func Mm_alloc() *MmStruct {
 		return nil
 	}
 	*mm = MmStruct{}
+	mm.Mmap_lock.Owner_cpu, mm.Mmap_lock.Name = -1, "mm->mmap_lock"
 	pgd, ok := paging.Pgd_alloc()
 	if !ok {
 		Kmem_cache_free(mm_cachep, unsafe.Pointer(mm))
@@ -201,9 +248,12 @@ func Dup_mm(oldmm *MmStruct) (*MmStruct, int) {
 	if m == nil {
 		return nil, -asm.ENOMEM
 	}
-	pgd, rb := m.Pgd, m.Mm_rb
-	*m = *oldmm
-	m.Pgd, m.Mm_rb, m.Map_count, m.Total_vm, m.Rss, m.Faults = pgd, rb, 0, 0, 0, 0
+	// The layout, field by field: the new mm keeps its own PGD, VMA
+	// tree, counters, lock (oldmm's is held) and CPU mask.
+	m.Start_code, m.End_code, m.Start_data, m.End_data = oldmm.Start_code, oldmm.End_code, oldmm.Start_data, oldmm.End_data
+	m.Start_brk, m.Brk, m.Start_stack = oldmm.Start_brk, oldmm.Brk, oldmm.Start_stack
+	m.Arg_start, m.Arg_end, m.Env_start, m.Env_end = oldmm.Arg_start, oldmm.Arg_end, oldmm.Env_start, oldmm.Env_end
+	m.Mmap_base = oldmm.Mmap_base
 	m.Mm_users = 1
 	r := 0
 	for v := First_vma(oldmm); v != nil; v = Next_vma(v) {
@@ -231,11 +281,10 @@ func Dup_mm(oldmm *MmStruct) (*MmStruct, int) {
 // that share it (CLONE_VM) each hold one; the last mmput frees it with
 // exit_mmap. The caller of the last mmput must not be running on mm's
 // page tables.
-func Mmget(mm *MmStruct) { mm.Mm_users++ }
+func Mmget(mm *MmStruct) { atomic.AddInt32(&mm.Mm_users, 1) }
 
 func Mmput(mm *MmStruct) {
-	mm.Mm_users--
-	if mm.Mm_users == 0 {
+	if atomic.AddInt32(&mm.Mm_users, -1) == 0 {
 		Exit_mmap(mm)
 	}
 }

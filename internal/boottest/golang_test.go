@@ -244,6 +244,14 @@ func TestGoInit(t *testing.T) {
 					t.Fatalf("no line matching %s\n%s", m.line, r.Describe())
 				}
 				mustContain(t, r, "goinit: mode "+m.mode+" ok after ")
+				// Issue 12: the process's threads ran on several CPUs at
+				// the same time (its mm loaded on that many at once).
+				if m.mode == "goroutines" && smp > 1 {
+					par := regexp.MustCompile(`exit: init's threads ran on CPUs (0x[0-9a-f]+), on (\d+) of them at once at most`).FindStringSubmatch(r.Output)
+					if par == nil || par[2] == "0" || par[2] == "1" {
+						t.Fatalf("init's threads did not run on two CPUs at once: %q\n%s", par, r.Describe())
+					}
+				}
 			})
 		}
 	}

@@ -78,11 +78,21 @@ func exit_mm(p *sched.Task_struct) {
 	if m == nil {
 		return
 	}
+	if p.Tgid == 1 {
+		Init_cpus_ran, Init_max_cpus = m.Cpus_ran, m.Max_cpus
+	}
 	p.Mm, p.Active_mm = nil, &mm.Init_mm
-	mm.Activate_mm(&mm.Init_mm)
+	sched.Switch_mm(m, &mm.Init_mm)
 	sched.Mm_release(p)
 	mm.Mmput(m)
 }
+
+// Init_cpus_ran and Init_max_cpus: the CPUs init's threads ran on, and
+// the most at once (its mm's Cpus_ran and Max_cpus), for init_exit's line.
+var (
+	Init_cpus_ran uint64
+	Init_max_cpus int32
+)
 
 // init_exit: pid 1 died (Linux: panic("Attempted to kill init!
 // exitcode=0x%08x\n") in do_exit), with isa-debug-exit's verdict.
@@ -101,6 +111,7 @@ func init_exit(code int) {
 	printk.Pr_info("exit: init (pid 1) exits after %d forks (%d refused at threads-max %d, %d at RLIMIT_NPROC); copy-on-write: %d pages shared, %d copied, %d reused; %d user pages and %d other processes left\n",
 		printk.Int(sched.Total_forks), printk.Int(sched.Fork_refused), printk.Int(sched.Max_threads), printk.Int(sched.Nr_refused_nproc), printk.Int(mm.Cow_shared),
 		printk.Int(mm.Cow_copied), printk.Int(mm.Cow_reused), printk.Int(mm.User_pages), printk.Int(others))
+	printk.Pr_info("exit: init's threads ran on CPUs %#x, on %d of them at once at most\n", printk.Int(Init_cpus_ran), printk.Int(Init_max_cpus))
 	printk.Pr_emerg("Kernel panic - not syncing: Attempted to kill init! exitcode=0x%08x\n", printk.Int(code))
 	if code == 0 {
 		debugexit.Exit(debugexit.DEBUG_EXIT_SUCCESS)

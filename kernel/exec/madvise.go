@@ -2,6 +2,7 @@ package exec
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/kernel/sched"
 	"gokern/mm"
 )
 
@@ -15,5 +16,8 @@ func sys_madvise(r *asm.PtRegs) int64 {
 	if m == nil {
 		return -asm.ENOMEM
 	}
-	return int64(mm.Do_madvise(m, a1(r), a2(r), int(int32(a3(r)))))
+	sched.Mmap_write_lock(m)
+	ret := mm.Do_madvise(m, a1(r), a2(r), int(int32(a3(r))))
+	sched.Mmap_write_unlock(m)
+	return int64(ret)
 }

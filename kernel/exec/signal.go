@@ -30,15 +30,31 @@ const (
 )
 
 // do_user_addr_fault is traps.User_addr_fault_hook: a fault at a user
-// address (in user or kernel mode), or any fault in user mode.
+// address (in user or kernel mode), or any fault in user mode. With
+// interrupts on again if the faulting code had them (Linux
+// do_user_addr_fault's local_irq_enable): the fault may wait for its
+// mm's lock while the holder's TLB shootdown waits for this CPU.
 func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
+	if regs.Flags&asm.X86_EFLAGS_IF == 0 {
+		return __do_user_addr_fault(regs, error_code, address)
+	}
+	asm.Native_irq_enable()
+	ok := __do_user_addr_fault(regs, error_code, address)
+	asm.Local_irq_disable()
+	return ok
+}
+
+func __do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 	p := sched.Get_current()
 	user := regs.CS&3 != 0
 	if p == nil || p.Mm == nil {
 		return false // no process: the kernel's own fault
 	}
 	if address < asm.TASK_SIZE_MAX {
-		switch mm.Handle_mm_fault(p.Mm, address, error_code) {
+		sched.Mmap_write_lock(p.Mm)
+		fault := mm.Handle_mm_fault(p.Mm, address, error_code)
+		sched.Mmap_write_unlock(p.Mm)
+		switch fault {
 		case mm.VM_FAULT_OK:
 			p.Min_flt++
 			return true
@@ -71,9 +87,11 @@ func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 	// bad_area: the program touched memory it has no right to: no VMA
 	// there (SEGV_MAPERR), or one that forbids the access (SEGV_ACCERR).
 	code := uapi.SEGV_MAPERR
+	sched.Mmap_write_lock(p.Mm)
 	if v := mm.Find_vma(p.Mm, address); address < asm.TASK_SIZE_MAX && v != nil && v.Vm_start <= address {
 		code = uapi.SEGV_ACCERR
 	}
+	sched.Mmap_write_unlock(p.Mm)
 	if address >= asm.TASK_SIZE_MAX {
 		// Linux set_signal_archinfo: a kernel address is reported as a
 		// protection fault, whatever the page tables say.

@@ -93,7 +93,10 @@ func sys_brk(r *asm.PtRegs) int64 {
 	if m == nil {
 		return -asm.ENOMEM
 	}
-	return int64(mm.Brk(m, a1(r)))
+	sched.Mmap_write_lock(m)
+	ret := mm.Brk(m, a1(r))
+	sched.Mmap_write_unlock(m)
+	return int64(ret)
 }
 
 func sys_brk_ia32(r *asm.PtRegs) int64 {
@@ -101,7 +104,10 @@ func sys_brk_ia32(r *asm.PtRegs) int64 {
 	if m == nil {
 		return -asm.ENOMEM
 	}
-	return int64(mm.Brk(m, uint64(uint32(r.BX))))
+	sched.Mmap_write_lock(m)
+	ret := mm.Brk(m, uint64(uint32(r.BX)))
+	sched.Mmap_write_unlock(m)
+	return int64(ret)
 }
 
 // sys_mmap: mmap(addr, length, prot, flags, fd, offset) (Linux
@@ -120,7 +126,10 @@ func sys_mmap(r *asm.PtRegs) int64 {
 			return int64(errno)
 		}
 	}
-	return mm.Do_mmap(m, a1(r), a2(r), a3(r), flags, f, a6(r), size)
+	sched.Mmap_write_lock(m)
+	ret := mm.Do_mmap(m, a1(r), a2(r), a3(r), flags, f, a6(r), size)
+	sched.Mmap_write_unlock(m)
+	return ret
 }
 
 // sys_munmap: munmap(addr, length).
@@ -129,7 +138,10 @@ func sys_munmap(r *asm.PtRegs) int64 {
 	if m == nil {
 		return -asm.EINVAL
 	}
-	return int64(mm.Do_munmap(m, a1(r), a2(r)))
+	sched.Mmap_write_lock(m)
+	ret := mm.Do_munmap(m, a1(r), a2(r))
+	sched.Mmap_write_unlock(m)
+	return int64(ret)
 }
 
 // sys_mprotect: mprotect(addr, length, prot).
@@ -138,7 +150,10 @@ func sys_mprotect(r *asm.PtRegs) int64 {
 	if m == nil {
 		return -asm.ENOMEM
 	}
-	return int64(mm.Do_mprotect(m, a1(r), a2(r), a3(r)))
+	sched.Mmap_write_lock(m)
+	ret := mm.Do_mprotect(m, a1(r), a2(r), a3(r))
+	sched.Mmap_write_unlock(m)
+	return int64(ret)
 }
 
 // New_utsname is struct new_utsname (include/uapi/linux/utsname.h): what

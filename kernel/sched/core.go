@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"math/bits"
 	"sync/atomic"
 	"unsafe"
 
@@ -595,12 +596,47 @@ func context_switch(rq *Rq, prev, next *Task_struct) *Task_struct {
 
 // Switch_mm loads next's page tables if they differ from prev's (Linux
 // switch_mm_irqs_off: CR3; no PCID, so the TLB's non-global entries go).
+//
+// It keeps mm_cpumask (Cpu_bitmap): this CPU joins next's before its CR3
+// can cache next's entries, so that a flush on another CPU that changes
+// them finds it, and leaves prev's after (Linux switch_mm_irqs_off's
+// cpumask_set_cpu, and the clear of lazy CPUs).
 func Switch_mm(prev, next *mm.MmStruct) {
 	if prev == next || next == nil {
 		return
 	}
 	Nr_switch_mm++
+	bit := uint64(1) << uint(asm.Smp_processor_id())
+	if next != &mm.Init_mm {
+		now := atomic.OrUint64(&next.Cpu_bitmap, bit) | bit
+		atomic.OrUint64(&next.Cpus_ran, bit)
+		for n := int32(bits.OnesCount64(now)); ; {
+			m := atomic.LoadInt32(&next.Max_cpus)
+			if n <= m || atomic.CompareAndSwapInt32(&next.Max_cpus, m, n) {
+				break
+			}
+		}
+	}
 	asm.Write_cr3(uint64(next.Pgd))
+	if prev != nil && prev != &mm.Init_mm {
+		atomic.AndUint64(&prev.Cpu_bitmap, ^bit)
+	}
+}
+
+// Mmap_write_lock and Mmap_write_unlock take and release m's Mmap_lock
+// with preemption off (Linux mmap_write_lock, an rwsem; a spinlock here,
+// since nothing under it sleeps: the lock of a process whose threads run
+// on several CPUs). Page faults take it too (Linux takes mmap_read_lock
+// there; gokern has one kind). Interrupts stay on: a CPU waiting here
+// must still take the TLB shootdown of the holder.
+func Mmap_write_lock(m *mm.MmStruct) {
+	Preempt_disable()
+	m.Mmap_lock.Spin_lock(0)
+}
+
+func Mmap_write_unlock(m *mm.MmStruct) {
+	m.Mmap_lock.Spin_unlock()
+	Preempt_enable()
 }
 
 // leave_mm drops a user address space this CPU no longer runs a task

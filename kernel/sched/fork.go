@@ -312,7 +312,11 @@ func copy_mm(clone_flags uint64, t *Task_struct) int {
 		t.Mm, t.Active_mm = cur.Mm, cur.Mm
 		return 0
 	}
+	// Under the parent's Mmap_lock: another thread of it may fault or
+	// mmap on another CPU meanwhile (Linux dup_mmap: mmap_write_lock).
+	Mmap_write_lock(cur.Mm)
 	m, r := mm.Dup_mm(cur.Mm)
+	Mmap_write_unlock(cur.Mm)
 	if r != 0 {
 		return r
 	}

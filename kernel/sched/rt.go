@@ -31,9 +31,6 @@ func select_task_rq(p *Task_struct, prev int) int {
 	if allowed == 0 {
 		allowed = online
 	}
-	if mm_shared(p) && prev >= 0 && allowed&(1<<uint(prev)) != 0 {
-		return prev
-	}
 	best, load := -1, ^uint32(0)
 	if prev >= 0 && prev < asm.NR_CPUS && allowed&(1<<uint(prev)) != 0 {
 		best, load = prev, rq_load(Cpu_rq(prev))
@@ -46,14 +43,6 @@ func select_task_rq(p *Task_struct, prev int) int {
 	}
 	return best
 }
-
-// mm_shared: p's address space is shared with other tasks (threads,
-// CLONE_VM). Such tasks stay on the CPU they were created on: gokern's
-// mm has no lock (Linux mmap_lock) for page faults and mmap on two CPUs
-// at once, and no shootdown of user TLB entries on the other CPUs that
-// run the same mm (Linux flush_tlb_mm_range to mm_cpumask), so two
-// threads of one process must not run in parallel yet.
-func mm_shared(p *Task_struct) bool { return p.Mm != nil && p.Mm.Mm_users > 1 }
 
 // rq_load: the tasks that want rq's CPU, read without its lock (a hint).
 //
@@ -101,7 +90,7 @@ func pull_rt_task(this *Rq) {
 			p := tasklist_entry(l, runListOffset)
 			// Not the running task, nor one still switching out
 			// (On_cpu), and one allowed here.
-			if p == busiest.Curr || atomic.LoadInt32(&p.On_cpu) != 0 || p.Cpus_mask&(1<<uint(this.Cpu)) == 0 || mm_shared(p) {
+			if p == busiest.Curr || atomic.LoadInt32(&p.On_cpu) != 0 || p.Cpus_mask&(1<<uint(this.Cpu)) == 0 {
 				continue
 			}
 			dequeue_task(busiest, p)

@@ -190,6 +190,7 @@ func Init_mem_mapping() {
 	// swapper_pg_dir), where vmalloc maps, and how it flushes.
 	mm.Init_mm.Pgd = pgd
 	mm.FlushTlbKernelRangeHook = Flush_tlb_kernel_range
+	mm.Flush_tlb_others = Native_flush_tlb_multi
 }
 
 func yesno(b bool) string {

@@ -6,6 +6,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/kernel/cpumask"
 	"gokern/kernel/smp"
+	"gokern/mm"
 )
 
 // The TLB API, Linux arch/x86/mm/tlb.c, on the primitives of
@@ -88,4 +89,37 @@ func Flush_tlb_kernel_range_local(start, end uintptr) (full bool) {
 		asm.X__flush_tlb_one_kernel(a)
 	}
 	return false
+}
+
+// user_flush_info: the user range the CPUs running an mm flush (Linux
+// struct flush_tlb_info with its mm), on the caller's stack for the
+// call's duration (the call waits).
+type user_flush_info struct{ pgd, start, end uint64 }
+
+// Native_flush_tlb_multi flushes [start, end) of m from the TLBs of the
+// CPUs of mask, through the call-function IPI, and waits for them
+// (Linux native_flush_tlb_multi → flush_tlb_func on each): a thread of
+// the same process running there could otherwise go on using a page
+// this CPU is about to free. mm's flush_tlb_mm_range calls it.
+func Native_flush_tlb_multi(mask uint64, m *mm.MmStruct, start, end uint64) {
+	info := user_flush_info{uint64(m.Pgd), start, end}
+	smp.Smp_call_function_many(mask, flush_tlb_func, uintptr(unsafe.Pointer(&info)), true)
+}
+
+// flush_tlb_func runs on each CPU asked (Linux flush_tlb_func): only if
+// its CR3 still holds that mm (it may have switched away, which dropped
+// the user entries anyway), counted in the TLB row.
+func flush_tlb_func(arg uintptr) {
+	f := (*user_flush_info)(asm.KernelPtr(arg))
+	asm.This_cpu_inc(asm.Irq_stat_tlb)
+	if asm.Read_cr3()&^(asm.PAGE_SIZE-1) != f.pgd {
+		return
+	}
+	if f.end-f.start > Tlb_single_page_flush_ceiling*asm.PAGE_SIZE {
+		asm.Write_cr3(asm.Read_cr3())
+		return
+	}
+	for a := f.start; a < f.end; a += asm.PAGE_SIZE {
+		asm.Invlpg(uintptr(a))
+	}
 }
