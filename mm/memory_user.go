@@ -185,7 +185,13 @@ func User_pte_flags(mm *MmStruct, va uint64) paging.PTE {
 // entries, freeing page tables as they empty (Linux zap_page_range →
 // zap_pte_range, then free_pgtables). Whole missing PMD ranges are
 // skipped, so that a large reservation never touched costs little.
+//
+// The pages of one PMD range (up to 512) are unmapped first, then flushed
+// from every CPU that runs mm with one flush, then freed (Linux's
+// mmu_gather: free only after the TLB flush, so that no CPU can still
+// write to a page that is already someone else's).
 func zap_page_range(mm *MmStruct, start, end uint64) {
+	var freed [512]paging.PFN
 	for a := start; a < end; {
 		v := paging.VirtAddr(a)
 		next := uint64(paging.Pmd_addr_end(v, paging.VirtAddr(end)))
@@ -193,13 +199,21 @@ func zap_page_range(mm *MmStruct, start, end uint64) {
 			a = next
 			continue
 		}
+		first, n := a, 0
 		for ; a < next; a += asm.PAGE_SIZE {
 			old, err := paging.Unmap(phys, mm.Pgd, paging.VirtAddr(a))
 			if err != paging.OK {
 				continue
 			}
-			flush_tlb_page(mm, a)
-			put_user_page(Pfn_to_page(uint64(old.PFN())))
+			freed[n] = old.PFN()
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		flush_tlb_mm_range(mm, first, next)
+		for _, pfn := range freed[:n] {
+			put_user_page(Pfn_to_page(uint64(pfn)))
 			mm.Rss--
 		}
 	}

@@ -49,7 +49,7 @@ func wait_exited(ts []*Task_struct, ms uint64) int {
 // inferred from timings.
 const (
 	SPREAD_THREADS_PER_CPU = 2
-	SPREAD_ITERS           = 400000
+	SPREAD_ITERS           = 200000
 	SPREAD_SAMPLE          = 2000
 )
 
@@ -153,7 +153,7 @@ func Test_sched_smp_spread(t *kunit.Kunit) {
 // reschedule IPI and the other vCPU's wake-up from HLT, milliseconds on a
 // loaded TCG host, so the rounds are thousands, not the million a real
 // machine does in a second.
-const XPING_ROUNDS = 500
+const XPING_ROUNDS = 200
 
 var xping struct {
 	wq    Wait_queue_head
@@ -238,8 +238,8 @@ func Test_sched_smp_pingpong(t *kunit.Kunit) {
 // updates (consumed != completed).
 const (
 	STRESS_PAIRS_PER_CPU = 2
-	STRESS_ROUNDS        = 300
-	STRESS_NAP           = 50
+	STRESS_ROUNDS        = 150
+	STRESS_NAP           = 25
 )
 
 var stress struct {
