@@ -86,15 +86,6 @@ func raw_spin_rq_lock(rq *Rq) { rq.Lock.Spin_lock(0) }
 //go:nosplit
 func raw_spin_rq_unlock(rq *Rq) { rq.Lock.Spin_unlock() }
 
-// rq_lock_irqsave and rq_unlock_irqrestore: the lock with interrupts off
-// (Linux rq_lock_irqsave).
-//
-//go:nosplit
-func rq_lock_irqsave(rq *Rq) uint64 { return rq.Lock.Spin_lock_irqsave(0) }
-
-//go:nosplit
-func rq_unlock_irqrestore(rq *Rq, flags uint64) { rq.Lock.Spin_unlock_irqrestore(flags) }
-
 // __task_rq_lock locks the run queue p is on, interrupts already off
 // (Linux __task_rq_lock): p may move between reading p.Cpu and getting
 // the lock, so it checks again, and waits out a migration.

@@ -312,3 +312,71 @@ func Test_sched_smp_stress(t *kunit.Kunit) {
 	t.Logf("%d waiters and %d completers, %d completions each, on CPUs %#x: %d ms", printk.Int(n), printk.Int(n),
 		printk.Int(STRESS_ROUNDS), printk.Int(stress.cpus.Load()), printk.Int(ms))
 }
+
+// The affinity test's thread: it spins, noting the CPU it runs on, until
+// told to stop.
+var affinity struct {
+	cpu  atomic.Int32
+	stop atomic.Bool
+}
+
+func affinity_thread(uintptr) int {
+	for !affinity.stop.Load() {
+		affinity.cpu.Store(int32(asm.Smp_processor_id()))
+	}
+	return 0
+}
+
+// affinity_wait waits up to 10 s until the thread reports cpu.
+func affinity_wait(cpu int) bool {
+	deadline := asm.Rdtsc() + 10000*tsc.Tsc_khz
+	for affinity.cpu.Load() != int32(cpu) && asm.Rdtsc() < deadline {
+		Msleep(1)
+	}
+	return affinity.cpu.Load() == int32(cpu)
+}
+
+// Test_sched_smp_affinity: set_cpus_allowed_ptr moves a running task to
+// the one CPU its new mask allows (its CPU pushes it away after the
+// switch), and then to another; a mask with no online CPU is refused.
+func Test_sched_smp_affinity(t *kunit.Kunit) {
+	online := cpumask.Cpu_online_mask.Bits()
+	first, last := -1, -1
+	for cpu := 0; cpu < asm.NR_CPUS; cpu++ {
+		if online&(1<<uint(cpu)) != 0 {
+			if first < 0 {
+				first = cpu
+			}
+			last = cpu
+		}
+	}
+	affinity.stop.Store(false)
+	affinity.cpu.Store(-1)
+	k := Kthread_create(affinity_thread, 0, "affinity")
+	if k == nil {
+		t.Errorf("kthread_create failed")
+		return
+	}
+	Kthread_bind(k, first)
+	Wake_up_process(k)
+	if !affinity_wait(first) {
+		t.Errorf("bound to CPU %d, the thread runs on %d", printk.Int(first), printk.Int(affinity.cpu.Load()))
+	}
+	pushed0 := Cpu_rq(first).Nr_pushed
+	if r := Set_cpus_allowed_ptr(k, 1<<uint(last)); r != 0 || !affinity_wait(last) {
+		t.Errorf("set_cpus_allowed_ptr(CPU %d): %d, the thread runs on %d", printk.Int(last), printk.Int(r), printk.Int(affinity.cpu.Load()))
+	}
+	if first != last && Cpu_rq(first).Nr_pushed == pushed0 {
+		t.Errorf("CPU %d did not push the thread away", printk.Int(first))
+	}
+	if r := Set_cpus_allowed_ptr(k, ^online); r != -22 {
+		t.Errorf("a mask of no online CPU: %d, want -EINVAL (-22)", printk.Int(r))
+	}
+	if r := Set_cpus_allowed_ptr(k, 1<<uint(first)); r != 0 || !affinity_wait(first) {
+		t.Errorf("back to CPU %d: %d, the thread runs on %d", printk.Int(first), printk.Int(r), printk.Int(affinity.cpu.Load()))
+	}
+	affinity.stop.Store(true)
+	Kthread_stop(k)
+	t.Logf("a running thread moved CPU %d -> %d -> %d, %d migrations", printk.Int(first), printk.Int(last), printk.Int(first),
+		printk.Int(k.Nr_migrations))
+}
