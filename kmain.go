@@ -252,8 +252,14 @@ func kernel_init_freeable() {
 	// device initcalls serial8250_init and sysrq_init).
 	do_one_initcall(amd64.Sysrq_init)
 	// In-kernel selftests, if the command line asks (selftest=all|a,b;
-	// Linux runs KUnit here, kunit_run_all_tests).
+	// Linux runs KUnit here, kunit_run_all_tests), on the boot CPU:
+	// several check that CPU's own state (its local APIC is the BSP's,
+	// its stacks' guard pages); the SMP ones start threads of their own
+	// on the other CPUs. Pid 1 may use every CPU again afterwards.
+	sched.Set_cpus_allowed_ptr(sched.Get_current(), 1<<0)
+	sched.Yield()
 	kunit_run_all_tests(cmdline.BootCommandLine())
+	sched.Set_cpus_allowed_ptr(sched.Get_current(), sched.CPU_MASK_ALL)
 	// Deliberate crashes for the oops tests (lkdtm=...; Linux's lkdtm
 	// module crashes from its initcall, in do_basic_setup).
 	lkdtm_trigger(cmdline.BootCommandLine())
