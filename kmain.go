@@ -257,7 +257,9 @@ func kernel_init_freeable() {
 	// its stacks' guard pages); the SMP ones start threads of their own
 	// on the other CPUs. Pid 1 may use every CPU again afterwards.
 	sched.Set_cpus_allowed_ptr(sched.Get_current(), 1<<0)
-	sched.Yield()
+	if asm.Smp_processor_id() != 0 {
+		sched.Yield() // the switch moves it (push_task_away)
+	}
 	kunit_run_all_tests(cmdline.BootCommandLine())
 	sched.Set_cpus_allowed_ptr(sched.Get_current(), sched.CPU_MASK_ALL)
 	// Deliberate crashes for the oops tests (lkdtm=...; Linux's lkdtm

@@ -55,7 +55,7 @@ func startup_64_setup_gdt_idt() {
 	p.This_cpu_off = asm.X__per_cpu_offset[0]
 	p.Cpu_number = 0
 	setup_stacks(p)
-	kallsyms.Current_g_slot = current_g_slot
+	kallsyms.Current_g_slot = this_cpu_g_slot
 	// The early IDT runs every exception on IST1, the #DF stack.
 	tss := &Cpu_tss_rw[0]
 	tss.Set_ist(asm.IST_EXCEPTION, p.Stacks[asm.STACK_TYPE_EXCEPTION+asm.ESTACK_DF].End)
@@ -175,13 +175,13 @@ func Msr_star() uint64 {
 	return uint64(asm.X__USER32_CS)<<48 | uint64(asm.X__KERNEL_CS)<<32
 }
 
-// current_g_slot is this CPU's TLS slot, FS:-8 of its kernel FS base,
+// this_cpu_g_slot is this CPU's TLS slot, FS:-8 of its kernel FS base,
 // where the running code's g is (the boot CPU's tls_block, an AP's
 // cpu_tls), and its number: kallsyms lends that g an m for the runtime's
 // look-ups.
 //
 //go:nosplit
-func current_g_slot() (*uintptr, int) {
+func this_cpu_g_slot() (*uintptr, int) {
 	p := asm.This_cpu()
 	if p.Kernel_fs_base == 0 {
 		// The boot CPU before cpu_init: startup_64's TLS block.

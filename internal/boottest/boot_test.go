@@ -164,25 +164,6 @@ func TestBootMatrix(t *testing.T) {
 				})
 			}
 		}
-		// -smp 2 and -smp 4 (issue 12): every selftest, the scheduler's
-		// SMP ones among them, with tasks on every CPU.
-		for _, smp := range []int{2, 4} {
-			for _, machine := range []string{"pc", "q35"} {
-				bios, smp, machine := bios, smp, machine
-				t.Run(bios+"/128M/"+machine+"/smp"+strconv.Itoa(smp), func(t *testing.T) {
-					t.Parallel()
-					cfg := q.Config{Append: "debug selftest=all", Mem: "128M", Machine: machine, SMP: smp}
-					if bios == "qboot" {
-						cfg.BIOS = "qboot"
-					}
-					r := q.Boot(t, cfg)
-					allPassed(t, r)
-					if !strings.Contains(r.Output, "smp: Brought up 1 node, "+strconv.Itoa(smp)+" CPUs") {
-						t.Fatalf("not %d CPUs up\n%s", smp, r.Describe())
-					}
-				})
-			}
-		}
 	}
 }
 

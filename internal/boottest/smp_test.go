@@ -72,7 +72,7 @@ func TestSmpIPI(t *testing.T) {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress"})
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity"})
 			allPassed(t, r)
 			mustContain(t, r, fmt.Sprintf("smp_alloc_stress: %d CPUs x ", smp), "cpu 0 asking from unpreemptive synchronization", "cpu 0 all kernel threads synchronized",
 				"cpu 0 freeing other kernel threads", "after a local-only flush, 0xb1 after the shootdown")
