@@ -311,9 +311,16 @@ var preempt_test struct {
 
 const SPIN_MXCSR = 0x5f80 // round down, all exceptions masked
 
+// SPIN_BOUND_S: how long the spinner waits to be preempted, in seconds
+// of TSC time (25 ticks, one time slice, suffice on a healthy machine).
+const SPIN_BOUND_S = 60
+
 func spinner_thread(uintptr) int {
 	pt := &preempt_test
-	deadline := asm.Rdtsc() + 5*1000*tsc.Tsc_khz // 5 s of TSC
+	// A long bound, left early as soon as the other thread ran: under
+	// TCG on a loaded host, a guest that spins can starve QEMU's timer
+	// thread, and 5 s once passed without a single tick reaching it.
+	deadline := asm.Rdtsc() + SPIN_BOUND_S*1000*tsc.Tsc_khz
 	pt.iters = spin_xmm(&pt.pat, SPIN_MXCSR, &pt.flag, deadline, &pt.out)
 	pt.saw_flag = pt.flag
 	return 0
@@ -355,7 +362,8 @@ func Test_sched_preempt(t *kunit.Kunit) {
 	Kthread_stop(s)
 	Kthread_stop(c)
 	if pt.saw_flag == 0 || pt.progress != 1 {
-		t.Errorf("the spinner ran %d iterations for 5 s without being preempted: the other thread never ran", printk.Int(pt.iters))
+		t.Errorf("the spinner ran %d iterations for %d s without being preempted: the other thread never ran", printk.Int(pt.iters),
+			printk.Int(SPIN_BOUND_S))
 		return
 	}
 	if niv == 0 {
