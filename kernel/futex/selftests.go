@@ -74,6 +74,17 @@ func Test_futex(t *kunit.Kunit) {
 		t.Errorf("timed wait of 5 jiffies: %d jiffies, %d switches, %d waiters left", printk.Int(dj),
 			printk.Int(cur.Nvcsw-sw), printk.Int(futex_hash(&st.key).Waiters))
 	}
+	// Jiffies that run out before the clock does (a late tick: under
+	// TCG QEMU's timer thread can run behind the guest, and the jiffies
+	// of a timeout then pass before its time has): one jiffy against a
+	// 20 ms deadline. The wait ends only when CLOCK_MONOTONIC has
+	// reached the deadline, never early.
+	deadline := monotonic_ns() + 20*1000*1000
+	r := futex_wait(&st.key, 0, load_word, 1, deadline, uapi.FUTEX_BITSET_MATCH_ANY)
+	if now := monotonic_ns(); r != -uapi.ETIMEDOUT || now < deadline {
+		t.Errorf("timed wait whose jiffies ran out first: %d, %d us before its deadline", printk.Int(r),
+			printk.Int((int64(deadline)-int64(now))/1000))
+	}
 	if Futex_wait(&st.key, 0, load_word, 0, 0) != -uapi.EINVAL || Futex_wake(&st.key, 1, 0) != -uapi.EINVAL {
 		t.Errorf("a zero bitset was accepted")
 	}

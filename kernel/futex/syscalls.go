@@ -42,18 +42,28 @@ func Do_futex(uaddr uintptr, op int, val uint32, timeout *uapi.X__kernel_timespe
 	if cmd == uapi.FUTEX_WAKE || cmd == uapi.FUTEX_WAKE_BITSET {
 		return Futex_wake(&key, int(int32(val)), bitset)
 	}
-	to := sched.MAX_SCHEDULE_TIMEOUT
+	to, deadline := sched.MAX_SCHEDULE_TIMEOUT, uint64(0)
 	if timeout != nil {
+		ns := uint64(timeout.Tv_sec)*uapi.NSEC_PER_SEC + uint64(timeout.Tv_nsec)
+		now := monotonic_ns()
 		if cmd == uapi.FUTEX_WAIT_BITSET {
-			// An absolute time on CLOCK_MONOTONIC or CLOCK_REALTIME:
-			// gokern has neither clock to compare it with yet.
-			report_op_once(cmd | 0x1000)
-			return -uapi.ENOSYS
+			// An absolute time (Linux futex_init_timeout): on
+			// CLOCK_MONOTONIC, or CLOCK_REALTIME with
+			// FUTEX_CLOCK_REALTIME, taken to CLOCK_MONOTONIC by the
+			// clocks' present offset (a later settimeofday does not
+			// move it, where Linux's realtime hrtimer would follow).
+			if op&uapi.FUTEX_CLOCK_REALTIME != 0 {
+				ns = ns - realtime_ns() + now
+			}
+			deadline = max(ns, 1)
+			to = deadlineJiffies(deadline, now)
+		} else {
+			deadline = now + ns
+			to = timeoutJiffies(timeout)
 		}
-		to = timeoutJiffies(timeout)
 	}
 	get := func() (uint32, int) { return asm.Get_user[uint32](uaddr) }
-	return Futex_wait(&key, val, get, to, bitset)
+	return futex_wait(&key, val, get, to, deadline, bitset)
 }
 
 // sys_futex: futex(uaddr, op, val, timeout, uaddr2, val3) (Linux
@@ -81,9 +91,6 @@ var reported [64]bool
 
 func report_op_once(cmd int) {
 	i := cmd & 63
-	if cmd&0x1000 != 0 {
-		i = 63
-	}
 	if reported[i] {
 		return
 	}
@@ -91,11 +98,6 @@ func report_op_once(cmd int) {
 	name, pid := "?", 0
 	if traps.Current_comm != nil {
 		name, pid = traps.Current_comm()
-	}
-	if cmd&0x1000 != 0 {
-		printk.Pr_warn("%s[%d]: futex: FUTEX_WAIT_BITSET with an absolute timeout is not supported: -ENOSYS (reported once)\n",
-			printk.Str(name), printk.Int(pid))
-		return
 	}
 	printk.Pr_warn("%s[%d]: futex: operation %d is not supported: -ENOSYS (reported once)\n", printk.Str(name), printk.Int(pid), printk.Int(cmd))
 }

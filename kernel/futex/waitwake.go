@@ -22,6 +22,17 @@ import (
 // get reads the word; the system call passes a get_user of the user's
 // address, the selftests a load of a kernel word. It must not escape.
 func Futex_wait(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, bitset uint32) int {
+	return futex_wait(key, val, get, timeout, 0, bitset)
+}
+
+// futex_wait is Futex_wait with the deadline of a timed wait on
+// CLOCK_MONOTONIC, in nanoseconds (0: none, the jiffies alone). The
+// tick's timer may end the sleep early by that clock: when a tick came
+// late (under TCG, QEMU's timer thread falls behind the guest on a loaded
+// host; jiffies then lag the TSC), the jiffies of the timeout pass before
+// its time has. With a deadline the wait ends only when the clock has
+// reached it, as Linux's hrtimer_sleeper never wakes early (POSIX).
+func futex_wait(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, deadline uint64, bitset uint32) int {
 	if bitset == 0 {
 		return -uapi.EINVAL
 	}
@@ -43,14 +54,14 @@ func Futex_wait(key *Futex_key, val uint32, get func() (uint32, int), timeout in
 	// CPU could read the old value, a waker on another skip the bucket,
 	// and the waiter sleep for ever).
 	hb.waiters_pending.Add(1)
-	r := futex_wait_queue(key, val, get, timeout, hb, &q)
+	r := futex_wait_queue(key, val, get, timeout, deadline, hb, &q)
 	hb.waiters_pending.Add(-1)
 	return r
 }
 
 // futex_wait_queue is Futex_wait's loop, counted in hb's pending waiters
 // (Linux futex_wait_setup and futex_wait_queue).
-func futex_wait_queue(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, hb *Futex_hash_bucket, q *Futex_q) int {
+func futex_wait_queue(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, deadline uint64, hb *Futex_hash_bucket, q *Futex_q) int {
 	for {
 		flags := futex_q_lock(hb)
 		uval, r := get()
@@ -79,6 +90,11 @@ func futex_wait_queue(key *Futex_key, val uint32, get func() (uint32, int), time
 		case !still && woken:
 			return 0
 		case left == 0 && timeout != sched.MAX_SCHEDULE_TIMEOUT:
+			if now := monotonic_ns(); deadline != 0 && now < deadline {
+				// The jiffies ran out before the clock did: sleep on.
+				timeout = deadlineJiffies(deadline, now)
+				continue
+			}
 			Nr_timeouts++
 			return -uapi.ETIMEDOUT
 		case sched.Signal_pending():
@@ -137,6 +153,27 @@ func Futex_wake(key *Futex_key, nr int, bitset uint32) int {
 func timeoutJiffies(ts *uapi.X__kernel_timespec) int64 {
 	ns := uint64(ts.Tv_sec)*uapi.NSEC_PER_SEC + uint64(ts.Tv_nsec)
 	return int64((ns+ktime.TICK_NSEC-1)/ktime.TICK_NSEC) + 1
+}
+
+// deadlineJiffies is the jiffies from now to deadline (nanoseconds of
+// CLOCK_MONOTONIC), rounded up; 0 once it has passed.
+func deadlineJiffies(deadline, now uint64) int64 {
+	if now >= deadline {
+		return 0
+	}
+	return int64((deadline - now + ktime.TICK_NSEC - 1) / ktime.TICK_NSEC)
+}
+
+// monotonic_ns reads CLOCK_MONOTONIC in nanoseconds (Linux ktime_get).
+func monotonic_ns() uint64 {
+	t := ktime.Ktime_get_ts64()
+	return uint64(t.Tv_sec)*uapi.NSEC_PER_SEC + uint64(t.Tv_nsec)
+}
+
+// realtime_ns reads CLOCK_REALTIME in nanoseconds (Linux ktime_get_real).
+func realtime_ns() uint64 {
+	t := ktime.Ktime_get_real_ts64()
+	return uint64(t.Tv_sec)*uapi.NSEC_PER_SEC + uint64(t.Tv_nsec)
 }
 
 func unsafePointer(t *sched.Task_struct) unsafe.Pointer { return unsafe.Pointer(t) }
