@@ -102,7 +102,7 @@ func TestInitProgram(t *testing.T) {
 			`init: mmap of argv[0] reads \x7fELF`,
 			"init: brk grew the heap by a page",
 			"init: uname: Linux 6.1.0-gokern x86_64",
-		}, "exitcode=0x00000000", q.ExitSuccess, []string{"init[1]: unknown x86-64 system call 500: -ENOSYS (reported once)"}},
+		}, "exitcode=0x00000000", q.ExitSuccess, []string{"init[1]: unknown x86-64 system call 1000: -ENOSYS (reported once)"}},
 		// Double quotes keep spaces in one argument (Linux next_arg).
 		{"quoted", `-- "one two" three`, []string{
 			"init: hello from user mode via syscall",
@@ -165,7 +165,7 @@ func TestInitProgram(t *testing.T) {
 			mustContain(t, r, "Kernel panic - not syncing: ")
 			mustContain(t, r, c.panic)
 			mustContain(t, r, c.more...)
-			if n := strings.Count(r.Output, "unknown x86-64 system call 500"); c.name == "hello" && n != 1 {
+			if n := strings.Count(r.Output, "unknown x86-64 system call 1000"); c.name == "hello" && n != 1 {
 				t.Errorf("the unknown system call was reported %d times, want once", n)
 			}
 		})
@@ -240,7 +240,7 @@ func TestSyscallTrace(t *testing.T) {
 		// by the x86-64 function (traps.Ia32_sys_x64_table).
 		`init\[1\]: i386 4 sys_write\(0x1, 0x4[0-9a-f]+, 0x29, .*\) = 41`,
 		`init\[1\]: x86-64 39 sys_getpid\(.*\) = 1`,
-		`init\[1\]: x86-64 500 sys_ni_syscall\(.*\) = -38`,
+		`init\[1\]: x86-64 1000 sys_ni_syscall\(.*\) = -38`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.Output) {
 			t.Errorf("no line matching %s", re)
