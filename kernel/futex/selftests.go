@@ -80,7 +80,7 @@ func Test_futex(t *kunit.Kunit) {
 	// 20 ms deadline. The wait ends only when CLOCK_MONOTONIC has
 	// reached the deadline, never early.
 	deadline := monotonic_ns() + 20*1000*1000
-	r := futex_wait(&st.key, 0, load_word, 1, deadline, uapi.FUTEX_BITSET_MATCH_ANY)
+	r := futexWaitDeadline(&st.key, 0, load_word, 1, deadline, uapi.FUTEX_BITSET_MATCH_ANY)
 	if now := monotonic_ns(); r != -uapi.ETIMEDOUT || now < deadline {
 		t.Errorf("timed wait whose jiffies ran out first: %d, %d us before its deadline", printk.Int(r),
 			printk.Int((int64(deadline)-int64(now))/1000))

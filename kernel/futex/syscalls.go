@@ -63,7 +63,7 @@ func Do_futex(uaddr uintptr, op int, val uint32, timeout *uapi.X__kernel_timespe
 		}
 	}
 	get := func() (uint32, int) { return asm.Get_user[uint32](uaddr) }
-	return futex_wait(&key, val, get, to, deadline, bitset)
+	return futexWaitDeadline(&key, val, get, to, deadline, bitset)
 }
 
 // sys_futex: futex(uaddr, op, val, timeout, uaddr2, val3) (Linux

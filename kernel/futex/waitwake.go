@@ -22,17 +22,17 @@ import (
 // get reads the word; the system call passes a get_user of the user's
 // address, the selftests a load of a kernel word. It must not escape.
 func Futex_wait(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, bitset uint32) int {
-	return futex_wait(key, val, get, timeout, 0, bitset)
+	return futexWaitDeadline(key, val, get, timeout, 0, bitset)
 }
 
-// futex_wait is Futex_wait with the deadline of a timed wait on
+// futexWaitDeadline is Futex_wait with the deadline of a timed wait on
 // CLOCK_MONOTONIC, in nanoseconds (0: none, the jiffies alone). The
 // tick's timer may end the sleep early by that clock: when a tick came
 // late (under TCG, QEMU's timer thread falls behind the guest on a loaded
 // host; jiffies then lag the TSC), the jiffies of the timeout pass before
 // its time has. With a deadline the wait ends only when the clock has
 // reached it, as Linux's hrtimer_sleeper never wakes early (POSIX).
-func futex_wait(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, deadline uint64, bitset uint32) int {
+func futexWaitDeadline(key *Futex_key, val uint32, get func() (uint32, int), timeout int64, deadline uint64, bitset uint32) int {
 	if bitset == 0 {
 		return -uapi.EINVAL
 	}
