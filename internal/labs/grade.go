@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -332,7 +333,15 @@ func runTest(bin, pkgDir, name string, timeout time.Duration) Outcome {
 	start := time.Now()
 	cmd := exec.Command(bin, "-test.run", "^"+name+"$", "-test.v", "-test.count=1", "-test.timeout", timeout.String())
 	cmd.Dir = pkgDir
+	// A process group of its own: a test stopped by its deadline (panic:
+	// test timed out) exits without stopping the QEMU it started, which
+	// would spin on for ever (a hung submission's kernel) and take a CPU
+	// from every test after it. The group goes with the test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	b, _ := cmd.CombinedOutput()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 	return outcome(name, string(b), timeout, time.Since(start))
 }
 
