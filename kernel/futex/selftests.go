@@ -79,9 +79,9 @@ func Test_futex(t *kunit.Kunit) {
 	// of a timeout then pass before its time has): one jiffy against a
 	// 20 ms deadline. The wait ends only when CLOCK_MONOTONIC has
 	// reached the deadline, never early.
-	deadline := monotonic_ns() + 20*1000*1000
+	deadline := ktime.Ktime_get_ns() + 20*1000*1000
 	r := futexWaitDeadline(&st.key, 0, load_word, 1, deadline, uapi.FUTEX_BITSET_MATCH_ANY)
-	if now := monotonic_ns(); r != -uapi.ETIMEDOUT || now < deadline {
+	if now := ktime.Ktime_get_ns(); r != -uapi.ETIMEDOUT || now < deadline {
 		t.Errorf("timed wait whose jiffies ran out first: %d, %d us before its deadline", printk.Int(r),
 			printk.Int((int64(deadline)-int64(now))/1000))
 	}

@@ -6,6 +6,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	ktime "gokern/kernel/time"
 	"gokern/printk"
 	"gokern/traps"
 )
@@ -45,7 +46,7 @@ func Do_futex(uaddr uintptr, op int, val uint32, timeout *uapi.X__kernel_timespe
 	to, deadline := sched.MAX_SCHEDULE_TIMEOUT, uint64(0)
 	if timeout != nil {
 		ns := uint64(timeout.Tv_sec)*uapi.NSEC_PER_SEC + uint64(timeout.Tv_nsec)
-		now := monotonic_ns()
+		now := ktime.Ktime_get_ns()
 		if cmd == uapi.FUTEX_WAIT_BITSET {
 			// An absolute time (Linux futex_init_timeout): on
 			// CLOCK_MONOTONIC, or CLOCK_REALTIME with
@@ -53,7 +54,7 @@ func Do_futex(uaddr uintptr, op int, val uint32, timeout *uapi.X__kernel_timespe
 			// clocks' present offset (a later settimeofday does not
 			// move it, where Linux's realtime hrtimer would follow).
 			if op&uapi.FUTEX_CLOCK_REALTIME != 0 {
-				ns = ns - realtime_ns() + now
+				ns = ns - ktime.Ktime_get_real_ns() + now
 			}
 			deadline = max(ns, 1)
 			to = deadlineJiffies(deadline, now)

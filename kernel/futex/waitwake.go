@@ -90,7 +90,7 @@ func futex_wait_queue(key *Futex_key, val uint32, get func() (uint32, int), time
 		case !still && woken:
 			return 0
 		case left == 0 && timeout != sched.MAX_SCHEDULE_TIMEOUT:
-			if now := monotonic_ns(); deadline != 0 && now < deadline {
+			if now := ktime.Ktime_get_ns(); deadline != 0 && now < deadline {
 				// The jiffies ran out before the clock did: sleep on.
 				timeout = deadlineJiffies(deadline, now)
 				continue
@@ -162,18 +162,6 @@ func deadlineJiffies(deadline, now uint64) int64 {
 		return 0
 	}
 	return int64((deadline - now + ktime.TICK_NSEC - 1) / ktime.TICK_NSEC)
-}
-
-// monotonic_ns reads CLOCK_MONOTONIC in nanoseconds (Linux ktime_get).
-func monotonic_ns() uint64 {
-	t := ktime.Ktime_get_ts64()
-	return uint64(t.Tv_sec)*uapi.NSEC_PER_SEC + uint64(t.Tv_nsec)
-}
-
-// realtime_ns reads CLOCK_REALTIME in nanoseconds (Linux ktime_get_real).
-func realtime_ns() uint64 {
-	t := ktime.Ktime_get_real_ts64()
-	return uint64(t.Tv_sec)*uapi.NSEC_PER_SEC + uint64(t.Tv_nsec)
 }
 
 func unsafePointer(t *sched.Task_struct) unsafe.Pointer { return unsafe.Pointer(t) }

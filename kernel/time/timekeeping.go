@@ -274,6 +274,19 @@ func Ktime_get_ts64() Timespec64 {
 	return timespec64_add_ns(sec+w2m.Tv_sec, ns+uint64(w2m.Tv_nsec))
 }
 
+// Ktime_get_ns is CLOCK_MONOTONIC in nanoseconds (Linux ktime_get_ns).
+func Ktime_get_ns() uint64 {
+	t := Ktime_get_ts64()
+	return uint64(t.Tv_sec)*NSEC_PER_SEC + uint64(t.Tv_nsec)
+}
+
+// Ktime_get_real_ns is CLOCK_REALTIME in nanoseconds (Linux
+// ktime_get_real_ns).
+func Ktime_get_real_ns() uint64 {
+	t := Ktime_get_real_ts64()
+	return uint64(t.Tv_sec)*NSEC_PER_SEC + uint64(t.Tv_nsec)
+}
+
 // Ktime_get_coarse_real_ts64 is CLOCK_REALTIME_COARSE (Linux
 // ktime_get_coarse_real_ts64): the base at the last tick, no counter read.
 func Ktime_get_coarse_real_ts64() Timespec64 {
