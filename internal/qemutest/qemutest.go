@@ -283,12 +283,42 @@ func (r *Result) readCOM2(cfg Config) {
 
 // Describe is a failure message: the command line and the output.
 func (r *Result) Describe() string {
-	s := fmt.Sprintf("qemu-system-x86_64 %s\nexit %d (timed out: %v) after %v\n--- console ---\n%s",
-		strings.Join(r.Args, " "), r.ExitCode, r.TimedOut, r.Wall, r.Output)
+	s := fmt.Sprintf("qemu-system-x86_64 %s\nexit %d (timed out: %v) after %v\nverdict: %s\n%s--- console ---\n%s",
+		strings.Join(r.Args, " "), r.ExitCode, r.TimedOut, r.Wall, r.Verdict(), r.failures(), r.Output)
 	if r.COM2 != "" {
 		s += "\n--- COM2 ---\n" + r.COM2
 	}
 	return s
+}
+
+// failures lists the console's failure lines (failureRE), each "not ok"
+// with the "# ..." diagnostics the selftest printed just before it, ahead
+// of the console: a CI log that keeps only the head and tail of a long
+// console still names what failed.
+func (r *Result) failures() string {
+	lines := strings.Split(r.Output, "\n")
+	var b strings.Builder
+	n := 0
+	for i, l := range lines {
+		if !failureRE.MatchString(l) {
+			continue
+		}
+		if n++; n > 20 {
+			b.WriteString("  ...\n")
+			break
+		}
+		j := i
+		for j > 0 && i-j < 8 && strings.Contains(lines[j-1], "    # ") {
+			j--
+		}
+		for _, c := range lines[j : i+1] {
+			b.WriteString("  " + strings.TrimSpace(c) + "\n")
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "--- failures ---\n" + b.String()
 }
 
 var failureRE = regexp.MustCompile(`LAB [a-z0-9_]+: .*|Kernel panic - not syncing: .*|panic: .*|not ok \d+ \S+|BUG: .*|general protection fault.*|PANIC: .*`)
