@@ -56,6 +56,8 @@ func lkdtm_do_action(v []byte) {
 		lkdtm_DIVIDE_ZERO(len(v) - len(v))
 	case "UNMAPPED":
 		lkdtm_UNMAPPED()
+	case "PANIC":
+		lkdtm_PANIC()
 	case "OOPS_FAULT": // gokern's: the oops faults itself once (traps.LkdtmOopsFault)
 		traps.LkdtmOopsFault = true
 		lkdtm_ACCESS_NULL()
@@ -64,7 +66,7 @@ func lkdtm_do_action(v []byte) {
 	case "EXEC_DATA", "EXEC_NULL", "HANDLER_FAULT", "HANDLER_FAULT_DF": // lkdtm_perms.go
 		lkdtm_do_action_more(v)
 	default:
-		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, OOPS_FAULT, DOUBLE_FAULT, EXEC_DATA, EXEC_NULL, HANDLER_FAULT, HANDLER_FAULT_DF)\n", printk.Escaped(v))
+		printk.Pr_err("lkdtm: unknown crash type %s (ACCESS_NULL, ARRAY_BOUNDS, EXHAUST_STACK, DIVIDE_ZERO, UNMAPPED, PANIC, OOPS_FAULT, DOUBLE_FAULT, EXEC_DATA, EXEC_NULL, HANDLER_FAULT, HANDLER_FAULT_DF)\n", printk.Escaped(v))
 		return
 	}
 	printk.Pr_emerg("lkdtm: %s did not crash\n", printk.Bytes(v))
@@ -101,6 +103,14 @@ func lkdtm_EXHAUST_STACK(depth int) uint64 {
 //go:noinline
 func lkdtm_DIVIDE_ZERO(d int) {
 	printk.Pr_emerg("lkdtm: %d\n", printk.Int(100/d))
+}
+
+// PANIC calls panic with a string, as Linux's lkdtm_PANIC does: the oops
+// names the string (traps gopanic_string).
+//
+//go:noinline
+func lkdtm_PANIC() {
+	panic("dumptest")
 }
 
 // UNMAPPED reads an address in the kernel half that nothing maps.

@@ -201,7 +201,7 @@ var (
 		culprit uintptr // the kernel frame to blame (see oopsCulprit)
 		kind    string  // what the Go runtime was doing, if it was
 		bounds  kallsyms.Bounds_failure
-		bug     [96]byte // OopsFirst.Bug's bytes for a bounds failure
+		bug     [192]byte // OopsFirst.Bug's bytes for a bounds failure or a Go panic's value
 		// The page fault, for show_page_fault.
 		pf_error, pf_address uint64
 	}
@@ -252,6 +252,13 @@ func oops_begin(regs *asm.PtRegs, headline string) {
 			n := oops.bounds.Format(oops.bug[:])
 			n += copy(oops.bug[n:], " (Go bounds check)")
 			f.Bug = unsafe.String(&oops.bug[0], n)
+		}
+		if oops.kind == kind_gopanic {
+			if msg, ok := gopanic_string(uintptr(regs.IP), uintptr(regs.BP)); ok {
+				n := copy(oops.bug[:], "Go panic: ")
+				n += copy(oops.bug[n:], msg)
+				f.Bug = unsafe.String(&oops.bug[0], n)
+			}
 		}
 	}
 	if oops.culprit != 0 {
@@ -369,7 +376,8 @@ func stop_machine_now() {
 
 // What the Go runtime was doing when a kernel function failed a check.
 const (
-	kind_bounds = "index out of range (Go bounds check)"
+	kind_bounds  = "index out of range (Go bounds check)"
+	kind_gopanic = "Go panic in kernel code"
 )
 
 // oopsCulprit looks through the frames (frames[0] the faulting RIP, then
@@ -399,7 +407,7 @@ func oopsCulprit(frames []uintptr) (pc uintptr, kind string) {
 			kind = "kernel stack overflow (Go stack check failed)"
 		case hasPrefix(sym.Name, "runtime.gopanic"):
 			if kind == "" {
-				kind = "Go panic in kernel code"
+				kind = kind_gopanic
 			}
 		case hasPrefix(sym.Name, "runtime.mallocgc"), hasPrefix(sym.Name, "runtime.newobject"),
 			hasPrefix(sym.Name, "runtime.growslice"), hasPrefix(sym.Name, "runtime.makeslice"):
@@ -434,6 +442,61 @@ func bounds_failure(ip, bp uintptr) kallsyms.Bounds_failure {
 		bp = *(*uintptr)(asm.KernelPtr(bp))
 	}
 	return kallsyms.Bounds_failure{}
+}
+
+// gopanic_string finds runtime.gopanic's frame in the chain that starts
+// with the faulting function (ip, bp) and reads the value panic was
+// called with, when it is a string (a panic("...") in kernel code, or a
+// runtime error of a string type): the kernel's panic line then says what
+// Go's would ("panic: ..."), as Linux's names the reason of a BUG. Under
+// ABIInternal gopanic(e any) gets e in AX and BX and spills them, at its
+// entry, into the spill slots its caller reserves just above the return
+// address: at gopanic's BP+16 (the type) and BP+24 (the data). The type's
+// kind (abi.Type.Kind_, byte 23) must say String; every word is read only
+// where kernel_readable allows.
+func gopanic_string(ip, bp uintptr) (string, bool) {
+	callee := ip
+	for i := 0; i < len(oops.frames) && bp != 0 && OnKnownStack(bp); i++ {
+		if s, ok := kallsyms.Lookup(callee); ok && s.Name == "runtime.gopanic" {
+			if !OnKnownStack(bp + 16) {
+				return "", false
+			}
+			typ, data := *(*uintptr)(asm.KernelPtr(bp + 16)), *(*uintptr)(asm.KernelPtr(bp + 24))
+			if !kernel_readable(typ, 24) || *(*uint8)(asm.KernelPtr(typ + 23))&abi_KindMask != abi_String || !kernel_readable(data, 16) {
+				return "", false
+			}
+			p, n := *(*uintptr)(asm.KernelPtr(data)), *(*int)(asm.KernelPtr(data + 8))
+			if n < 0 || n > 160 || !kernel_readable(p, uintptr(n)) {
+				return "", false
+			}
+			return unsafe.String((*byte)(asm.KernelPtr(p)), n), true
+		}
+		callee = kallsyms.Caller(bp, 0, OnKnownStack) - 1
+		bp = *(*uintptr)(asm.KernelPtr(bp))
+	}
+	return "", false
+}
+
+// Go's internal/abi: a type's Kind_ and the kind of string types.
+const (
+	abi_KindMask = 1<<5 - 1
+	abi_String   = 24
+)
+
+// kernel_readable reports whether [p, p+n) lies in the kernel image (its
+// read-only data, data or bss: a panic's string is a constant, or in a
+// static buffer) or on one of this CPU's stacks. Host tests replace it.
+var kernel_readable = image_or_stack
+
+func image_or_stack(p, n uintptr) bool {
+	if p+n < p {
+		return false
+	}
+	if p >= asm.X__start_rodata() && p+n <= asm.KernelEnd() {
+		return true
+	}
+	begin, end, ok := stack_lookup(p)
+	return ok && p >= begin && p+n <= end
 }
 
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }

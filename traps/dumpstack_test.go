@@ -127,6 +127,71 @@ func TestOopsCulprit(t *testing.T) {
 	}
 }
 
+// gopanic_string reads a panic's string from the spill slots above
+// runtime.gopanic's return address (gopanic's BP+16 and +24), where its
+// entry stores the value it was called with; a value that is not a string,
+// or a chain without gopanic, gives nothing.
+func TestGopanicString(t *testing.T) {
+	var pcs [32]uintptr
+	var n int
+	func() {
+		defer func() {
+			recover()
+			n = runtime.Callers(0, pcs[:])
+		}()
+		panic("not yet")
+	}()
+	var inGopanic uintptr
+	for _, pc := range pcs[:n] {
+		if s, ok := kallsyms.Lookup(pc - 1); ok && s.Name == "runtime.gopanic" {
+			inGopanic = pc - 1
+		}
+	}
+	if inGopanic == 0 {
+		t.Fatal("no runtime.gopanic frame")
+	}
+	saved := kernel_readable
+	t.Cleanup(func() { kernel_readable = saved })
+	kernel_readable = func(p, n uintptr) bool { return p != 0 }
+	fakeStack = make([]uintptr, 32)
+	stack := fakeStack
+	addr := func(i int) uintptr { return uintptr(unsafe.Pointer(&stack[i])) }
+	withStack(t, stack)
+	// The faulting function's frame at word 2 (called by gopanic), then
+	// gopanic's at word 8 with the value's two words above its return
+	// address.
+	stack[2], stack[3] = addr(8), inGopanic+1
+	stack[8], stack[9] = 0, 0x1111
+	put := func(v any) {
+		w := (*[2]uintptr)(unsafe.Pointer(&v))
+		stack[10], stack[11] = w[0], w[1]
+	}
+	put("LAB paging: phys_pud_init not implemented yet")
+	if s, ok := gopanic_string(0xabc, addr(2)); !ok || s != "LAB paging: phys_pud_init not implemented yet" {
+		t.Errorf("from the callee of gopanic: %q %v", s, ok)
+	}
+	if s, ok := gopanic_string(inGopanic, addr(8)); !ok || s != "LAB paging: phys_pud_init not implemented yet" {
+		t.Errorf("from gopanic itself: %q %v", s, ok)
+	}
+	type reason string // a string kind under another name, as runtime.errorString
+	put(reason("index out of range"))
+	if s, ok := gopanic_string(inGopanic, addr(8)); !ok || s != "index out of range" {
+		t.Errorf("a named string type: %q %v", s, ok)
+	}
+	put(42)
+	if s, ok := gopanic_string(inGopanic, addr(8)); ok {
+		t.Errorf("an int read as the string %q", s)
+	}
+	put("x")
+	if s, ok := gopanic_string(0xabc, addr(8)); ok {
+		t.Errorf("no gopanic in the chain, and still %q", s)
+	}
+	put(nil)
+	if s, ok := gopanic_string(inGopanic, addr(8)); ok {
+		t.Errorf("panic(nil) read as %q", s)
+	}
+}
+
 // show_fault_oops words the page-fault error code as Linux does.
 func TestShowFaultOops(t *testing.T) {
 	c := ktest.StartCapture(t)

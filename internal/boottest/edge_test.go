@@ -203,6 +203,9 @@ func TestOopsFirstFault(t *testing.T) {
 		// the guard page first, TestOopsStackOverflow.)
 		{"ARRAY_BOUNDS", "index out of range [20] with length 8 (Go bounds check)", "lkdtm_ARRAY_BOUNDS", "lkdtm_array[i] = 1"},
 		{"DIVIDE_ZERO", "integer divide by zero", "lkdtm_DIVIDE_ZERO", "100/d"},
+		// panic("dumptest"): the oops names the panic's string, read from
+		// runtime.gopanic's frame (before: "Go panic in kernel code").
+		{"PANIC", "Go panic: dumptest", "lkdtm_PANIC", `panic("dumptest")`},
 	} {
 		c := c
 		t.Run(c.typ, func(t *testing.T) {

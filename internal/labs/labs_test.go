@@ -327,13 +327,15 @@ func restOfSuite(t *testing.T, skel string, m *Manifest, tr *Tree) {
 	cfg := q.Config{Image: filepath.Join(skel, "build", "bzImage"), Timeout: 2 * time.Minute}
 	if !m.Boots {
 		// A clean stop: the kernel's panic and exit 35, not a hang or a
-		// reset. (The paging and slab skeletons' Go panic is reported as
-		// "Go panic in kernel code" at the caller's line, without the
-		// "LAB NAME:" string: paging may not import printk, and
-		// mm/slab.go does not.)
+		// reset, and the panic line names the function to write (the oops
+		// reads the string the skeleton's panic was called with: paging
+		// cannot print, mm/slab.go does not import printk).
 		r := q.Boot(t, cfg)
 		if r.TimedOut || r.ExitCode != q.ExitFailure {
 			t.Fatalf("the skeleton of lab %s stops at boot (grade.txt: skeleton panics), but not with a panic: %s\n%s", m.Lab, r.Verdict(), r.Describe())
+		}
+		if !regexp.MustCompile(`Kernel panic - not syncing: .*LAB ` + m.Lab + `: \S+ not implemented yet`).MatchString(r.Output) {
+			t.Fatalf("the skeleton of lab %s panics at boot without naming the function to write (\"LAB %s: FUNCTION not implemented yet\") in its panic line:\n%s", m.Lab, m.Lab, r.Describe())
 		}
 		t.Logf("the skeleton stops at boot: %s", r.Verdict())
 		return
