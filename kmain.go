@@ -493,6 +493,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "ioapic", Run: apic.Test_ioapic},
 	{Name: "i8259", Run: i8259.Test_i8259},
 	{Name: "tick", Run: amd64.Test_tick},
+	{Name: "tick_catch_up", Run: amd64.Test_tick_catch_up},
+	{Name: "msleep_late_tick", Run: amd64.Test_msleep_late_tick},
 	{Name: "apic_timer_calibration", Run: amd64.Test_apic_timer_calibration},
 	{Name: "timer_irq0", Run: amd64.Test_timer_irq0},
 	{Name: "unexpected_ipi", Run: amd64.Test_unexpected_ipi},

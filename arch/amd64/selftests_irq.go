@@ -7,6 +7,7 @@ import (
 	"gokern/arch/amd64/tsc"
 	"gokern/drivers/i8253"
 	"gokern/kernel/irq"
+	"gokern/kernel/sched"
 	"gokern/kernel/time"
 	"gokern/kunit"
 	"gokern/mm"
@@ -27,10 +28,17 @@ func tick_source_count() uint64 {
 }
 
 // idle_until halts (STI;HLT, as the idle loop) until cond holds or ms of
-// TSC time pass, and returns how many times the CPU woke.
+// TSC time pass, and returns how many times the CPU woke. Once the time is
+// up it halts IDLE_GRACE_WAKEUPS more times before it gives up: a host
+// that stalls QEMU moves the TSC past the bound in one step, and the tick
+// that would make cond true is then still pending, behind the check.
 func idle_until(cond func() bool, ms uint64) (wakeups uint64) {
 	t0 := asm.Rdtsc()
-	for !cond() && asm.Rdtsc()-t0 < tsc.Tsc_khz*ms {
+	late := uint64(0)
+	for !cond() && late <= IDLE_GRACE_WAKEUPS {
+		if asm.Rdtsc()-t0 >= tsc.Tsc_khz*ms {
+			late++
+		}
 		asm.Local_irq_disable()
 		asm.Native_safe_halt()
 		wakeups++
@@ -38,13 +46,24 @@ func idle_until(cond func() bool, ms uint64) (wakeups uint64) {
 	return wakeups
 }
 
-var tick_target uint64
+// IDLE_GRACE_WAKEUPS: see idle_until.
+const IDLE_GRACE_WAKEUPS = 2
+
+var tick_target, tick_stamps_target uint64
+
+func tick_stamps_reached() bool { return Tick_count >= tick_stamps_target }
 
 func jiffies_reached() bool { return time.Get_jiffies_64() >= tick_target }
 
 // Test_tick: the tick advances jiffies while the CPU sits in HLT: ten
-// ticks arrive within two seconds, each counted by the tick's source,
-// while the CPU runs nothing with interrupts on but STI;HLT.
+// jiffies pass within two seconds, the tick's source counting interrupts
+// meanwhile, while the CPU runs nothing with interrupts on but STI;HLT.
+// Jiffies follow the clock (Tick_do_update_jiffies64), not the count of
+// interrupts: a host that stalls QEMU makes one interrupt stand for many
+// periods. So the jiffies are bounded by the TSC time around them instead
+// (at most one more than the periods of the window, which starts before
+// the tick that set j0, and one for the rounding between the TSC's kHz and
+// the clocksource's mult); the interrupts only have to be there.
 func Test_tick(t *kunit.Kunit) {
 	if Tick_source == TICK_NONE && No_tick != "" {
 		t.Skip(No_tick)
@@ -60,24 +79,126 @@ func Test_tick(t *kunit.Kunit) {
 	// off again: QEMU may deliver two late ticks back to back, so the
 	// wake-ups may be fewer than the ticks, never zero).
 	flags := asm.Arch_local_irq_save()
+	t0 := asm.Rdtsc()
+	tick_target = time.Get_jiffies_64() + 1
+	idle_until(jiffies_reached, 2000)
+	asm.Local_irq_disable() // idle_until returns with them on
 	j0, c0 := time.Get_jiffies_64(), tick_source_count()
 	tick_target = j0 + 10
-	t0 := asm.Rdtsc()
 	wakeups := idle_until(jiffies_reached, 2000)
 	asm.Local_irq_disable()
-	us := (asm.Rdtsc() - t0) * 1000 / tsc.Tsc_khz
+	t1 := asm.Rdtsc()
 	j1, c1 := time.Get_jiffies_64(), tick_source_count()
 	asm.Arch_local_irq_restore(flags)
+	us := (t1 - t0) * 1000 / tsc.Tsc_khz
+	periods := (t1 - t0) * time.HZ / (tsc.Tsc_khz * 1000)
 	if j1 < j0+10 {
 		t.Errorf("jiffies went from %d to %d in %d us of HLT", printk.Int(j0), printk.Int(j1), printk.Int(us))
 	}
-	if c1-c0 < j1-j0 {
-		t.Errorf("%d jiffies but %d ticks counted by the source", printk.Int(j1-j0), printk.Int(c1-c0))
+	if !time_is_jiffies() && j1-j0 > periods+2 {
+		t.Errorf("%d jiffies in %d us of TSC time, %d periods: jiffies ran ahead of the clock", printk.Int(j1-j0), printk.Int(us),
+			printk.Int(periods))
+	}
+	if c1 == c0 {
+		t.Errorf("%d jiffies but no interrupt counted by the tick's source", printk.Int(j1-j0))
 	}
 	if wakeups == 0 {
 		t.Errorf("%d jiffies but the CPU never woke from HLT", printk.Int(j1-j0))
 	}
-	t.Logf("%d jiffies in %d us of STI;HLT, %d wake-ups", printk.Int(j1-j0), printk.Int(us), printk.Int(wakeups))
+	t.Logf("%d jiffies in %d us of STI;HLT (%d periods of the TSC), %d interrupts from the source, %d wake-ups",
+		printk.Int(j1-j0), printk.Int(us), printk.Int(periods), printk.Int(c1-c0), printk.Int(wakeups))
+}
+
+// time_is_jiffies: the timekeeper's clock is jiffies (no TSC frequency):
+// each tick then counts one.
+func time_is_jiffies() bool { return time.Tk_core.Tkr_mono.Clock == &time.Clocksource_jiffies }
+
+var source_target uint64
+
+func source_ticked() bool { return tick_source_count() >= source_target }
+
+// CATCH_UP_TICKS: the periods Test_tick_catch_up keeps interrupts off for.
+const CATCH_UP_TICKS = 25
+
+// Test_tick_catch_up: jiffies catch up with the clock after the tick was
+// held back. Interrupts go off for CATCH_UP_TICKS periods of TSC time (as
+// a host that deschedules QEMU holds the vCPU back, or a long section
+// with interrupts off): the local APIC timer expires many times, but one
+// interrupt is left pending. Once interrupts are on, the tick counts
+// every period that passed (Tick_do_update_jiffies64), not one: by the
+// first interrupt taken, jiffies have moved at least CATCH_UP_TICKS, at
+// most the periods of the whole window plus two (as in Test_tick). Counting
+// jiffies++ per interrupt fails this by CATCH_UP_TICKS-1.
+func Test_tick_catch_up(t *kunit.Kunit) {
+	if Tick_source == TICK_NONE || time_is_jiffies() {
+		t.Skip("no tick, or the clock is jiffies themselves (the TSC's frequency is unknown)")
+		return
+	}
+	flags := asm.Arch_local_irq_save()
+	t0 := asm.Rdtsc()
+	tick_target = time.Get_jiffies_64() + 1
+	idle_until(jiffies_reached, 2000)
+	asm.Local_irq_disable() // idle_until returns with them on
+	j0, c0 := time.Get_jiffies_64(), tick_source_count()
+	for asm.Rdtsc()-t0 < tsc.Tsc_khz*1000/time.HZ*(CATCH_UP_TICKS+1) {
+		asm.Cpu_relax()
+	}
+	jstall := time.Get_jiffies_64()
+	// The pending interrupt, and only it: a tick that counted one
+	// jiffy would reach j0+CATCH_UP_TICKS too, by waiting long enough.
+	source_target = tick_source_count() + 1
+	idle_until(source_ticked, 2000)
+	asm.Local_irq_disable()
+	t1 := asm.Rdtsc()
+	j1, c1 := time.Get_jiffies_64(), tick_source_count()
+	asm.Arch_local_irq_restore(flags)
+	periods := (t1 - t0) * time.HZ / (tsc.Tsc_khz * 1000)
+	t.Logf("interrupts off for %d periods: jiffies %d during, %d by the first interrupt after (%d from the source); %d periods in all",
+		printk.Int(CATCH_UP_TICKS), printk.Int(jstall-j0), printk.Int(j1-j0), printk.Int(c1-c0), printk.Int(periods))
+	if j1-j0 < CATCH_UP_TICKS || j1-j0 > periods+2 {
+		t.Errorf("jiffies moved %d over %d periods of TSC time (%d with interrupts off), want %d to %d",
+			printk.Int(j1-j0), printk.Int(periods), printk.Int(CATCH_UP_TICKS), printk.Int(CATCH_UP_TICKS), printk.Int(periods+2))
+	}
+}
+
+// LATE_TICKS: the periods Test_msleep_late_tick holds the tick back for.
+const LATE_TICKS = 6
+
+// Test_msleep_late_tick: msleep(100) takes at least 100 ms of TSC time
+// even when it starts while the tick is late. The boot CPU's local APIC
+// timer is masked for LATE_TICKS periods, with interrupts on (a tick held
+// back, as by a host stall): jiffies lag the clock by as much when the
+// timer is started again and msleep begins. Timed from those jiffies, the
+// sleep would end (once the first tick catches up) LATE_TICKS periods
+// early, after about 76 ms; Schedule_timeout brings jiffies up to the
+// clock first (Tick_update_jiffies).
+func Test_msleep_late_tick(t *kunit.Kunit) {
+	if Tick_source != TICK_LAPIC || time_is_jiffies() {
+		t.Skip("the tick is not the local APIC timer, or the clock is jiffies themselves")
+		return
+	}
+	flags := asm.Arch_local_irq_save()
+	tick_target = time.Get_jiffies_64() + 1
+	idle_until(jiffies_reached, 2000)
+	asm.Local_irq_disable() // idle_until returns with them on
+	apic.Apic_write(asm.APIC_LVTT, asm.APIC_LVT_MASKED|asm.APIC_LVT_TIMER_PERIODIC|asm.LOCAL_TIMER_VECTOR)
+	j0 := time.Get_jiffies_64()
+	asm.Arch_local_irq_restore(flags)
+	t0 := asm.Rdtsc()
+	for asm.Rdtsc()-t0 < tsc.Tsc_khz*1000/time.HZ*LATE_TICKS {
+		asm.Cpu_relax()
+	}
+	lag := time.Get_jiffies_64() - j0
+	apic.X__setup_APIC_LVTT()
+	c0 := asm.Rdtsc()
+	sched.Msleep(100)
+	c1 := asm.Rdtsc()
+	us := (c1 - c0) * 1000 / tsc.Tsc_khz
+	t.Logf("msleep(100) begun with the tick %d periods late (jiffies moved %d meanwhile): %d us of TSC time",
+		printk.Int(LATE_TICKS), printk.Int(lag), printk.Int(us))
+	if us < 100000 {
+		t.Errorf("msleep(100) begun with the tick %d periods late returned after %d us of TSC time", printk.Int(LATE_TICKS), printk.Int(us))
+	}
 }
 
 // Test_tick_jitter measures 100 tick intervals by the TSC at each tick and
@@ -88,9 +209,11 @@ func Test_tick_jitter(t *kunit.Kunit) {
 		t.Errorf("no tick source")
 		return
 	}
+	// 101 interrupts, not jiffies: a late tick counts several jiffies
+	// at once, and the figure is of the interrupts.
 	start := Tick_count
-	tick_target = time.Get_jiffies_64() + 101
-	idle_until(jiffies_reached, 3000)
+	tick_stamps_target = start + 101
+	idle_until(tick_stamps_reached, 3000)
 	if Tick_count < start+101 {
 		t.Errorf("only %d ticks in 3 s", printk.Int(Tick_count-start))
 		return

@@ -90,3 +90,52 @@ func TestTimekeeping(t *testing.T) {
 		t.Errorf("realtime %+v after 602 s of counts", g)
 	}
 }
+
+// TestTickPeriodsElapsed: the arithmetic of tick_do_update_jiffies64. A
+// tick before the boundary counts nothing; one on time counts one; one
+// that comes n whole periods late counts n+1, and the new
+// last_jiffies_update stays on the period grid, at or before now and
+// within a period of it, so the next boundary is still in the future.
+func TestTickPeriodsElapsed(t *testing.T) {
+	const T = TICK_NSEC
+	next := uint64(1000*T + T/2)
+	for _, c := range []struct {
+		now, ticks uint64
+	}{
+		{next - 1, 0},
+		{next - T/2, 0},
+		{next, 1},
+		{next + T - 1, 1},
+		{next + T, 2},
+		{next + 25*T + T/3, 26},
+		{next + 250*T*60, 15001}, // a minute's stall
+	} {
+		ticks, last := Tick_periods_elapsed(c.now, next)
+		if ticks != c.ticks {
+			t.Errorf("now next%+d ns: %d ticks, want %d", int64(c.now-next), ticks, c.ticks)
+		}
+		if (last-next)%T != 0 && (next-last)%T != 0 {
+			t.Errorf("now next%+d ns: last %d is off the period grid", int64(c.now-next), last)
+		}
+		if ticks > 0 && (last > c.now || c.now-last >= T || last != next+(ticks-1)*T) {
+			t.Errorf("now next%+d ns: last %d, want the boundary within a period before now", int64(c.now-next), last)
+		}
+		if ticks == 0 && last != next-T {
+			t.Errorf("now next%+d ns: last %d moved without a tick", int64(c.now-next), last)
+		}
+	}
+	// Called at every TICK_NSEC/7 for a second of clock, the ticks add up
+	// to exactly the periods that ended.
+	var total uint64
+	n := next
+	for now := next - T; now < next+HZ*T; now += T / 7 {
+		k, last := Tick_periods_elapsed(now, n)
+		if k > 0 {
+			n = last + T
+		}
+		total += k
+	}
+	if total != HZ {
+		t.Errorf("a second of clock read every T/7: %d jiffies, want %d", total, HZ)
+	}
+}
