@@ -479,7 +479,11 @@ func Test_timer_irq0(t *kunit.Kunit) {
 		t.Skip("check_timer did not run (not symmetric I/O mode, or no 8259A or PIT)")
 		return
 	case apic.TIMER_ROUTE_NONE:
-		t.Errorf("check_timer found no route for IRQ 0")
+		if check_timer_fail != CHECK_TIMER_FAIL_VIRTUAL_WIRE|CHECK_TIMER_FAIL_EXTINT {
+			t.Errorf("check_timer found no route for IRQ 0")
+			return
+		}
+		timer_irq0_dead(t)
 		return
 	}
 	vec := uint8(asm.ISA_IRQ_VECTOR(0))
@@ -527,4 +531,36 @@ func Test_timer_irq0(t *kunit.Kunit) {
 	}
 	t.Logf("IRQ 0 through %s: on vector 0x%02x %d us after the PIT was set to fire in %d us",
 		printk.Str(timer_route_name()), printk.Int(vec), printk.Int(Timer_irq_us), printk.Int(TIMER_CHECK_COUNT*1000000/i8253.PIT_TICK_RATE))
+}
+
+// timer_irq0_dead: check_timer found no route for IRQ 0 (every step
+// failed, check_timer_fail= making the last two fail): IRQ 0 is masked
+// everywhere — at the 8259A, at LINT0 and at every I/O APIC pin the
+// tables name for it — and disabled at its descriptor, and the PIT
+// firing once more brings nothing.
+func timer_irq0_dead(t *kunit.Kunit) {
+	if d := irq.Irq_to_desc(0); d.Depth == 0 {
+		t.Errorf("no route for IRQ 0, but its descriptor is enabled (depth 0)")
+	}
+	if i8259.Read_imr()&1 == 0 {
+		t.Errorf("no route for IRQ 0, but it is open at the 8259A")
+	}
+	if lint0 := apic.Apic_read(asm.APIC_LVT0); lint0&asm.APIC_LVT_MASKED == 0 {
+		t.Errorf("no route for IRQ 0, but LINT0 is live (%#x)", printk.Int(lint0))
+	}
+	if r, ok := apic.Ioapic_isa_route(0); ok && !apic.Ioapic_read_entry(r.Apic, r.Pin).Masked() {
+		t.Errorf("no route for IRQ 0, but the tables' pin %d is live", printk.Int(r.Pin))
+	}
+	vec := uint8(asm.ISA_IRQ_VECTOR(0))
+	flags := asm.Arch_local_irq_save()
+	v0, n0 := Vector_count[vec], irq.Kstat_irqs(0)
+	ok := timer_irq_works()
+	v1, n1 := Vector_count[vec], irq.Kstat_irqs(0)
+	asm.Arch_local_irq_restore(flags)
+	if ok || v1 != v0 || n1 != n0 {
+		t.Errorf("no route for IRQ 0, but the PIT's interrupt came (vector 0x%02x taken %d times, IRQ 0 counted %d)",
+			printk.Int(vec), printk.Int(v1-v0), printk.Int(n1-n0))
+		return
+	}
+	t.Logf("no route for IRQ 0: masked at the 8259A, LINT0 and the I/O APIC; the PIT fired and nothing came")
 }

@@ -139,6 +139,7 @@ var early_params = [...]obs_kernel_param{
 	{"tsc_early_khz", tsc_early_khz_setup, EARLY_REPORT},          // arch/x86/kernel/tsc.c
 	{"tsc_calibrate", tsc_calibrate_setup, EARLY_REPORT},          // gokern
 	{"lapic_cal_stall", lapic_cal_stall_setup, EARLY_REPORT},      // gokern
+	{"check_timer_fail", check_timer_fail_setup, EARLY_SETUP},     // gokern: fault injection
 
 	// arch/x86/kernel/acpi/boot.c
 	{"acpi_skip_timer_override", parse_acpi_skip_timer_override, EARLY_SETUP},

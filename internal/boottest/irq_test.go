@@ -386,7 +386,9 @@ func TestApicTimerCalibration(t *testing.T) {
 // wire, which works. Either way the timer_irq0 selftest checks the route
 // in the hardware (I/O APIC entry, LVT0, 8259A mask, IRQ 0's descriptor)
 // and fires the PIT once more through it; the controllers' selftests
-// agree with the route.
+// agree with the route. check_timer_fail= fails the last steps on purpose
+// (QEMU's virtual wire always works): the ExtINT route, then none at all,
+// IRQ 0 left masked and disabled while the local APIC timer ticks.
 func TestCheckTimer(t *testing.T) {
 	for _, c := range []struct {
 		name, append, route string
@@ -405,24 +407,45 @@ func TestCheckTimer(t *testing.T) {
 				"...trying to set up timer as Virtual Wire IRQ...",
 				"..... works."},
 			[]string{"ExtINT IRQ"}},
+		// check_timer_fail= (fault injection) fails the virtual wire, so
+		// the last route runs: the 8259A in ExtINT mode through LINT0.
+		{"extint", "acpi_skip_timer_override check_timer_fail=virtual_wire", "the 8259A into LINT0, ExtINT",
+			[]string{"...trying to set up timer as Virtual Wire IRQ...",
+				"check_timer: this step fails on purpose (check_timer_fail=)",
+				"..... failed.",
+				"...trying to set up timer as ExtINT IRQ...",
+				"..... works."},
+			[]string{"IO-APIC + timer doesn't work!"}},
+		// Every route failed: IRQ 0 masked and disabled for good, the
+		// local APIC timer ticking on.
+		{"none", "acpi_skip_timer_override check_timer_fail=virtual_wire,extint", "",
+			[]string{"...trying to set up timer as ExtINT IRQ...",
+				"check_timer: this step fails on purpose (check_timer_fail=)",
+				"..... failed :(.",
+				"IO-APIC + timer doesn't work! IRQ 0 stays masked",
+				"# timer_irq0: no route for IRQ 0: masked at the 8259A, LINT0 and the I/O APIC; the PIT fired and nothing came"},
+			[]string{"..... works."}},
 	} {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			r := q.Boot(t, q.Config{Append: "selftest=timer_irq0,ioapic,lapic,i8259,tick " + c.append})
 			allPassed(t, r)
-			last := -1
+			rest := r.Output
 			for _, w := range c.want {
-				i := strings.Index(r.Output, w)
-				if i < 0 || i < last {
+				i := strings.Index(rest, w)
+				if i < 0 {
 					t.Fatalf("no %q (in order) on the console\n%s", w, r.Describe())
 				}
-				last = i
+				rest = rest[i+len(w):]
 			}
 			for _, a := range c.absent {
 				if strings.Contains(r.Output, a) {
 					t.Fatalf("%q on the console\n%s", a, r.Describe())
 				}
+			}
+			if c.route == "" {
+				return
 			}
 			m := regexp.MustCompile(`# timer_irq0: IRQ 0 through (.*): on vector 0x30 (\d+) us`).FindStringSubmatch(r.Output)
 			if m == nil || m[1] != c.route {
