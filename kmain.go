@@ -525,6 +525,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "ist_stacks", Run: traps.Test_ist_stacks},
 	{Name: "page_fault", Run: traps.Test_page_fault},
 	{Name: "general_protection", Run: traps.Test_general_protection},
+	{Name: "syscall_irqs_on", Run: traps.Test_syscall_irqs_on},
 	{Name: "copy_nofault", Run: traps.Test_copy_nofault},
 	{Name: "double_fault", Run: traps.Test_double_fault},
 	{Name: "bounds_check", Run: traps.Test_bounds_check},
@@ -541,6 +542,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "sched_switch_cost", Run: sched.Test_sched_switch_cost},
 	{Name: "sched_fpu", Run: sched.Test_sched_fpu},
 	{Name: "sched_preempt", Run: sched.Test_sched_preempt},
+	{Name: "sched_spinlock_preempt", Run: sched.Test_sched_spinlock_preempt},
 	{Name: "sched_msleep", Run: sched.Test_sched_msleep},
 	// The scheduler on every CPU (kernel/sched/selftests_smp.go).
 	{Name: "sched_smp_spread", Run: sched.Test_sched_smp_spread},

@@ -439,3 +439,43 @@ func Test_oops_continue(t *kunit.Kunit) {
 	var p *[2]uint64
 	t.Logf("reading through a nil pointer: %d", printk.Int(p[1]))
 }
+
+// syscall_irqs_probe is the probe Test_syscall_irqs_on puts in a free
+// slot of the system call table: it returns the interrupt flag its
+// system call runs with.
+func syscall_irqs_probe(regs *asm.PtRegs) int64 {
+	return int64(asm.Native_save_fl() & asm.X86_EFLAGS_IF)
+}
+
+var syscall_irqs_regs asm.PtRegs
+
+// Test_syscall_irqs_on: a system call runs with interrupts on, although
+// SYSCALL turned them off for the entry code (MSR_SYSCALL_MASK), as
+// Linux's do_syscall_64 does (syscall_enter_from_user_mode): a call that
+// spins with interrupts off on a lock whose holder waits for this CPU's
+// TLB shootdown answer stops both CPUs. do_syscall_64 is entered here
+// with interrupts off, as from entry_SYSCALL_64, on a free slot holding
+// a probe.
+func Test_syscall_irqs_on(t *kunit.Kunit) {
+	nr := -1
+	for i := len(Sys_call_table) - 1; i >= 0 && nr < 0; i-- {
+		if Sys_call_table[i] == nil {
+			nr = i
+		}
+	}
+	if nr < 0 {
+		t.Errorf("no free slot in the system call table for the probe")
+		return
+	}
+	flags := asm.Arch_local_irq_save()
+	Sys_call_table[nr] = syscall_irqs_probe
+	regs := &syscall_irqs_regs // static: the table's functions make their regs escape
+	*regs = asm.PtRegs{Orig_ax: uint64(nr)}
+	do_syscall_64(regs)
+	Sys_call_table[nr] = nil
+	asm.Arch_local_irq_restore(flags)
+	if regs.AX&asm.X86_EFLAGS_IF == 0 {
+		t.Errorf("system call %d ran with interrupts off (RFLAGS.IF 0)", printk.Int(nr))
+	}
+	t.Logf("system call %d (a free slot) ran with RFLAGS.IF %d", printk.Int(nr), printk.Int(regs.AX>>9&1))
+}

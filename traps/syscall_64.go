@@ -81,7 +81,17 @@ var Syscall64_count uint64
 // do_syscall_64 dispatches a SYSCALL (Linux do_syscall_64 →
 // do_syscall_x64): the number is in orig_ax (the entry code saved RAX
 // there), the result goes into regs.AX.
+//
+// The call runs with interrupts on, as Linux's does
+// (syscall_enter_from_user_mode's local_irq_enable); SYSCALL cleared IF
+// only for the entry code, which sets it off again on the way out. A
+// system call that spins with interrupts off on a lock whose holder waits
+// for this CPU's answer to a TLB shootdown IPI stops both CPUs for good:
+// clone's vmalloc of the new stack, spinning on init_mm_page_table_lock
+// while another CPU's vfree held it across flush_tlb_kernel_range, hung
+// a Go program's os/exec at -smp 4.
 func do_syscall_64(regs *asm.PtRegs) {
+	asm.Native_irq_enable()
 	Syscall64_count++
 	nr := regs.Orig_ax
 	if nr < X__NR_syscalls_64 && Sys_call_table[nr] != nil {

@@ -83,8 +83,16 @@ func Test_smp_cpus(t *kunit.Kunit) {
 		if base := (asm.LdttssDesc{uint64(gdt[asm.GDT_ENTRY_TSS]), uint64(gdt[asm.GDT_ENTRY_TSS+1])}).Base(); base != uint64(uintptrOf(tss)) {
 			t.Errorf("CPU %d: its GDT's TSS descriptor has base %#x, want its TSS %#x", printk.Int(cpu), printk.Int(base), printk.Int(uintptrOf(tss)))
 		}
-		if cpu_tls[cpu][0] != uintptrOf(&ap_g[cpu].task) {
-			t.Errorf("CPU %d: TLS slot %#x, want its task g %#x", printk.Int(cpu), printk.Int(cpu_tls[cpu][0]), printk.Int(uintptrOf(&ap_g[cpu].task)))
+		// The slot holds the IRQ stack's g while that CPU runs an
+		// interrupt handler: a read then is not the idle loop's state,
+		// so a few reads, one of which must find the task's g.
+		slot := cpu_tls[cpu][0]
+		for i := 0; i < 1000 && slot != uintptrOf(&ap_g[cpu].task); i++ {
+			asm.Cpu_relax()
+			slot = atomic.LoadUintptr(&cpu_tls[cpu][0])
+		}
+		if slot != uintptrOf(&ap_g[cpu].task) {
+			t.Errorf("CPU %d: TLS slot %#x, want its task g %#x", printk.Int(cpu), printk.Int(slot), printk.Int(uintptrOf(&ap_g[cpu].task)))
 		}
 		deadline := asm.Rdtsc() + 1000*tsc.Tsc_khz
 		for !Cpu_idle[cpu] && asm.Rdtsc() < deadline {

@@ -228,15 +228,6 @@ func TestGoInit(t *testing.T) {
 			m, smp := m, smp
 			t.Run(m.mode+"/smp"+strconv.Itoa(smp), func(t *testing.T) {
 				t.Parallel()
-				if m.mode == "exec" && smp > 1 {
-					// An open bug, not fixed: in 2 of 3 clean-clone suites
-					// at stop 20 this boot hung in waitOtherThread, a
-					// wait4 on one CPU for a child forked by a thread on
-					// another (a lost wake-up across CPUs, not found yet;
-					// issue 15's closing note). It passed 8 of 8 runs
-					// alone. exec/smp1 still runs the same steps.
-					t.Skip("exec at -smp >1: cross-CPU wait4 hang, open bug (issue 15, stop 20 note)")
-				}
 				r := q.Boot(t, q.Config{Initrd: initrd, SMP: smp, Append: "init.mode=" + m.mode + " -- " + m.mode + " self"})
 				mustExit(t, r, q.ExitSuccess)
 				cpus := onlineCPUs(t, r)

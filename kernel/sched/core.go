@@ -78,13 +78,15 @@ const (
 )
 
 // raw_spin_rq_lock and raw_spin_rq_unlock take and release rq's lock,
-// interrupts already off (Linux raw_spin_rq_lock).
+// interrupts already off (Linux raw_spin_rq_lock). Without the preempt
+// count (Do_raw_spin_lock): __schedule takes it in one task and
+// finish_task_switch releases it in the next.
 //
 //go:nosplit
-func raw_spin_rq_lock(rq *Rq) { rq.Lock.Spin_lock(0) }
+func raw_spin_rq_lock(rq *Rq) { rq.Lock.Do_raw_spin_lock(0) }
 
 //go:nosplit
-func raw_spin_rq_unlock(rq *Rq) { rq.Lock.Spin_unlock() }
+func raw_spin_rq_unlock(rq *Rq) { rq.Lock.Do_raw_spin_unlock() }
 
 // __task_rq_lock locks the run queue p is on, interrupts already off
 // (Linux __task_rq_lock): p may move between reading p.Cpu and getting

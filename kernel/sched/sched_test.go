@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
 	ktime "gokern/kernel/time"
 	"gokern/mm"
 )
@@ -153,6 +154,11 @@ func TestConstants(t *testing.T) {
 	var f Fpu
 	if a := f.Fxsave_area(); a%16 != 0 || a+512 > uintptr(unsafe.Pointer(&f.State[0]))+uintptr(len(f.State)) {
 		t.Errorf("FXSAVE area %#x not aligned or not inside State", a)
+	}
+	// asm's spinlocks raise the running task's preempt count through
+	// Current_task at TI_preempt_count: Thread_info first in Task_struct.
+	if off := unsafe.Offsetof(Task_struct{}.Thread_info) + unsafe.Offsetof(Thread_info{}.Preempt_count); off != asm.TI_preempt_count {
+		t.Errorf("the preempt count is at %d in Task_struct, asm.TI_preempt_count says %d", off, asm.TI_preempt_count)
 	}
 	var l mm.ListHead
 	mm.INIT_LIST_HEAD(&l)

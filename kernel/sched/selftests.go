@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -379,6 +380,103 @@ func Test_sched_preempt(t *kunit.Kunit) {
 		t.Errorf("MXCSR after preemption %#x, want %#x", printk.Int(mx), printk.Int(SPIN_MXCSR))
 	}
 	t.Logf("spinner: %d iterations, %d involuntary switches", printk.Int(pt.iters), printk.Int(niv))
+}
+
+// The spinlock-preemption test: a holder of a spinlock taken with
+// interrupts on, and a busy thread on the same CPU that only an
+// involuntary switch lets run. Linux's spin_lock disables preemption, so
+// the tick may end the holder's slice but the way out of the interrupt
+// must not switch away from it: a holder switched out leaves its lock
+// held by a task on no CPU, and the next task on that CPU that wants the
+// lock spins for ever (the -smp 4 hang of init_mm_page_table_lock in
+// vfree, asm.Spin_lock's comment).
+var lock_preempt struct {
+	lock   asm.Spinlock_t
+	other  atomic.Uint64 // the busy thread's iterations
+	stop   atomic.Bool
+	during uint64 // its iterations while the holder held the lock
+	ticks  uint64 // ticks the holder's CPU took meanwhile
+	count  int32  // the holder's preempt count while it held the lock
+	nivcsw uint64 // the holder's involuntary switches meanwhile
+}
+
+// LOCK_PREEMPT_TICKS: how long the holder keeps the lock, in ticks of its
+// own CPU: two time slices, so that the tick asks for a switch at least
+// once. Counted in ticks taken, not time: a host that stalls the vCPU
+// only makes the test take longer.
+const LOCK_PREEMPT_TICKS = 2*RR_TIMESLICE + 2
+
+func lock_busy_thread(uintptr) int {
+	lp := &lock_preempt
+	for !lp.stop.Load() {
+		lp.other.Add(1)
+	}
+	return 0
+}
+
+func lock_holder_thread(uintptr) int {
+	lp := &lock_preempt
+	self := Get_current()
+	deadline := asm.Rdtsc() + SPIN_BOUND_S*1000*tsc.Tsc_khz
+	for lp.other.Load() == 0 && asm.Rdtsc() < deadline {
+		Yield() // the busy thread is queued here and has run
+	}
+	lp.lock.Spin_lock(0)
+	rq := this_rq()
+	t0, before, niv := atomic.LoadUint64(&rq.Clock_ticks), lp.other.Load(), self.Nivcsw
+	lp.count = Preempt_count()
+	for atomic.LoadUint64(&rq.Clock_ticks)-t0 < LOCK_PREEMPT_TICKS && asm.Rdtsc() < deadline {
+		asm.Cpu_relax()
+	}
+	lp.during, lp.ticks, lp.nivcsw = lp.other.Load()-before, atomic.LoadUint64(&rq.Clock_ticks)-t0, self.Nivcsw-niv
+	lp.lock.Spin_unlock()
+	lp.stop.Store(true)
+	if Preempt_count() != 0 {
+		lp.count = -Preempt_count() // unbalanced: reported by the test
+	}
+	return 0
+}
+
+// Test_sched_spinlock_preempt: while a thread holds a spinlock (taken
+// with interrupts on) for two time slices' worth of its CPU's ticks,
+// its preempt count is 1, it is not switched out, and the busy thread
+// bound to the same CPU does not run; after the unlock the count is 0
+// again.
+func Test_sched_spinlock_preempt(t *kunit.Kunit) {
+	lp := &lock_preempt
+	lp.lock = asm.Spinlock_t{Owner_cpu: -1, Name: "lock_preempt"}
+	lp.other.Store(0)
+	lp.stop.Store(false)
+	lp.during, lp.ticks, lp.count, lp.nivcsw = 0, 0, 0, 0
+	h := Kthread_create(lock_holder_thread, 0, "lock-holder")
+	b := Kthread_create(lock_busy_thread, 0, "lock-busy")
+	if h == nil || b == nil {
+		t.Errorf("kthread_create failed")
+		return
+	}
+	cpu := asm.Smp_processor_id()
+	Kthread_bind(h, cpu)
+	Kthread_bind(b, cpu)
+	Wake_up_process(b)
+	Wake_up_process(h)
+	Wait_for_completion(&h.Exited)
+	lp.stop.Store(true)
+	Wait_for_completion(&b.Exited)
+	Kthread_stop(h)
+	Kthread_stop(b)
+	if lp.ticks < LOCK_PREEMPT_TICKS {
+		t.Errorf("the holder's CPU took %d ticks in %d s, want %d: no conclusion", printk.Int(lp.ticks),
+			printk.Int(SPIN_BOUND_S), printk.Int(LOCK_PREEMPT_TICKS))
+	}
+	if lp.count != 1 {
+		t.Errorf("preempt count %d while holding the lock (negative: left after the unlock), want 1", printk.Int(lp.count))
+	}
+	if lp.during != 0 || lp.nivcsw != 0 {
+		t.Errorf("the holder was preempted with the lock held: %d involuntary switches, the busy thread ran %d iterations meanwhile",
+			printk.Int(lp.nivcsw), printk.Int(lp.during))
+	}
+	t.Logf("lock held over %d ticks of CPU %d: preempt count %d, %d involuntary switches, busy thread's iterations meanwhile %d",
+		printk.Int(lp.ticks), printk.Int(cpu), printk.Int(lp.count), printk.Int(lp.nivcsw), printk.Int(lp.during))
 }
 
 // Test_sched_msleep: msleep(100) sleeps at least 100 ms of jiffies (one

@@ -105,11 +105,33 @@ const SPIN_LOCKUP_SPINS = 1 << 30
 // waiting afterwards.
 var Spin_lockup func(l *Spinlock_t)
 
-// Spin_lock takes l, recording this CPU and caller as its holder (Linux
-// spin_lock → do_raw_spin_lock).
+// Spin_lock disables preemption, then takes l (Linux spin_lock →
+// preempt_disable, do_raw_spin_lock). A holder that an interrupt's way
+// out could switch away from would leave its lock held by a task on no
+// CPU: the next task on that CPU that wants the lock — maybe with
+// preemption off, as in finish_task_switch — spins for ever. That was
+// the -smp 4 hang of a Go program whose exiting threads freed their
+// stacks on every CPU at once: a task in vfree held
+// init_mm_page_table_lock across the TLB shootdown, was preempted there,
+// and the same task, run again, wanted the lock once more in the
+// finish_task_switch that ran it (every CPU spun on it, tickets 0x28 to
+// 0x2b behind the preempted holder's 0x27).
 //
 //go:nosplit
 func (l *Spinlock_t) Spin_lock(caller uintptr) {
+	X__preempt_count_add(1)
+	l.Do_raw_spin_lock(caller)
+}
+
+// Do_raw_spin_lock takes l without touching preemption, recording this
+// CPU and caller as its holder (Linux do_raw_spin_lock): for the run
+// queue locks, which __schedule takes in one task and finish_task_switch
+// releases in the next (Linux's preempt count is per CPU and comes out
+// even across the switch; gokern's is per task), always with interrupts
+// off, so that nothing can preempt their holder anyway.
+//
+//go:nosplit
+func (l *Spinlock_t) Do_raw_spin_lock(caller uintptr) {
 	if !l.Raw_lock.Arch_spin_trylock() {
 		l.Raw_lock.arch_spin_lock_report(SPIN_LOCKUP_SPINS, l)
 	}
@@ -117,14 +139,49 @@ func (l *Spinlock_t) Spin_lock(caller uintptr) {
 	l.Owner = caller
 }
 
-// Spin_unlock releases l (Linux spin_unlock).
+// Spin_unlock releases l, then enables preemption again (Linux
+// spin_unlock; Linux's preempt_enable also switches at once if a
+// reschedule came meanwhile: gokern's next interrupt or system call
+// return does it).
 //
 //go:nosplit
 func (l *Spinlock_t) Spin_unlock() {
+	l.Do_raw_spin_unlock()
+	X__preempt_count_sub(1)
+}
+
+// Do_raw_spin_unlock releases l (Linux do_raw_spin_unlock).
+//
+//go:nosplit
+func (l *Spinlock_t) Do_raw_spin_unlock() {
 	l.Owner_cpu = -1
 	l.Owner = 0
 	l.Raw_lock.Arch_spin_unlock()
 }
+
+// TI_preempt_count is the offset of the preempt count in the running
+// task: kernel/sched's Task_struct starts with its Thread_info (Linux
+// THREAD_INFO_IN_TASK), whose Preempt_count is at this offset; a host
+// test there checks it. Linux x86 keeps the count per CPU
+// (pcpu_hot.preempt_count); gokern keeps it per task.
+const TI_preempt_count = 8
+
+// X__preempt_count_add and X__preempt_count_sub change the running
+// task's preempt count (Linux __preempt_count_add, __preempt_count_sub,
+// arch/x86/include/asm/preempt.h); nothing before the scheduler has
+// made the boot flow a task. An interrupt between the load and the store
+// changes the count and puts it back before it returns, and no other CPU
+// writes it, so a plain add is enough.
+//
+//go:nosplit
+func X__preempt_count_add(val int32) {
+	if t := This_cpu().Current_task; t != 0 {
+		*(*int32)(KernelPtr(t + TI_preempt_count)) += val
+	}
+}
+
+//go:nosplit
+func X__preempt_count_sub(val int32) { X__preempt_count_add(-val) }
 
 // Spin_lock_irqsave turns interrupts off on this CPU, then takes l: an
 // interrupt handler on this CPU that wants l cannot then spin forever
