@@ -55,6 +55,12 @@ func Test_smp_cpus(t *kunit.Kunit) {
 			t.Errorf("CPU %d: no idle task of its own current (rq idle %#x, curr %#x, current_task %#x)", printk.Int(cpu),
 				printk.Int(uintptrOf(rq.Idle)), printk.Int(uintptrOf(rq.Curr)), printk.Int(p.Current_task))
 		} else {
+			// Its idle task runs with preemption off (Linux
+			// init_idle_preempt_count): 1, not moved by the spinlocks
+			// its CPU took before it became current.
+			if c := idle.Thread_info.Preempt_count; c != 1 {
+				t.Errorf("CPU %d: idle task's preempt count %d, want 1", printk.Int(cpu), printk.Int(c))
+			}
 			var want [16]byte
 			n := printk.Snprintf(want[:], "swapper/%d", printk.Int(cpu))
 			if idle.Name() != string(want[:n]) {

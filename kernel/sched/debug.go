@@ -48,7 +48,13 @@ func In_sched_functions(pc uintptr) bool {
 		"gokern/kernel/sched.Wait_for_completion", "gokern/kernel/sched.Wait_event",
 		"gokern/kernel/sched.Wait_event_interruptible", "gokern/kernel/sched.Yield",
 		"gokern/kernel/sched.preempt_schedule_irq", "gokern/kernel/sched.preempt_schedule",
-		"gokern/kernel/sched.Schedule_preempt_disabled", "gokern/kernel/sched.Schedule_idle":
+		"gokern/kernel/sched.Schedule_preempt_disabled", "gokern/kernel/sched.Schedule_idle",
+		// Preempted on the way out of an interrupt: the frame chain goes
+		// on through the interrupt's entry into the interrupted function,
+		// which is where the task was (rest_init, when a tick comes
+		// between Schedule_preempt_disabled's count and its schedule).
+		"gokern/kernel/sched.Irqentry_exit_cond_resched", "gokern/arch/amd64/entry.irqentry_exit_call",
+		"gokern/arch/amd64/entry.common_interrupt":
 		return true
 	}
 	return false

@@ -1403,6 +1403,8 @@ SCHED_FUNCTIONS = {
     "gokern/kernel/sched.Wait_event_interruptible", "gokern/kernel/sched.Yield",
     "gokern/kernel/sched.preempt_schedule_irq", "gokern/kernel/sched.preempt_schedule",
     "gokern/kernel/sched.Schedule_preempt_disabled", "gokern/kernel/sched.Schedule_idle",
+    "gokern/kernel/sched.Irqentry_exit_cond_resched", "gokern/arch/amd64/entry.irqentry_exit_call",
+    "gokern/arch/amd64/entry.common_interrupt",
 }
 TASK_STATES = [(0x20, "Z"), (0x1, "S"), (0x2, "D"), (0x80, "X"), (0x800, "N")]
 
