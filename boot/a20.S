@@ -149,6 +149,7 @@ SYM_FUNC_START enable_a20_kbc
 # LAB realmode SKELETON
 # 	# The 8042: command 0xD1 to port 0x64, data 0xDF to port 0x60,
 # 	# then the null command 0xFF; empty_8042 before each.
+# 	PUTS	"LAB realmode: enable_a20_kbc not implemented yet\n"
 # 	ret
 # LAB realmode END
 SYM_FUNC_END enable_a20_kbc
@@ -165,6 +166,7 @@ SYM_FUNC_START enable_a20_fast
 	ret
 # LAB realmode SKELETON
 # 	# System control port A (0x92): bit 1 on, bit 0 written as 0.
+# 	PUTS	"LAB realmode: enable_a20_fast not implemented yet\n"
 # 	ret
 # LAB realmode END
 SYM_FUNC_END enable_a20_fast

@@ -143,6 +143,7 @@ SYM_FUNC_START detect_memory_e820
 # 	# INT 15h EAX=E820h, EDX='SMAP', ECX=20, EBX=continuation, ES:DI
 # 	# = the next entry of boot_params.e820_table, until EBX=0 or CF=1;
 # 	# the count goes into boot_params.e820_entries.
+# 	PUTS	"LAB realmode: detect_memory_e820 not implemented yet\n"
 # 	movb	$0, boot_params + BP_e820_entries
 # 	ret
 # LAB realmode END

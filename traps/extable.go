@@ -33,6 +33,7 @@ func Search_extable(table []asm.Exception_table_entry, value uintptr) *asm.Excep
 	return nil
 	// LAB fault SKELETON
 	// // A binary search of the table, sorted by asm.Ex_to_insn(&table[i]).
+	// printk.Pr_warn("LAB fault: Search_extable not implemented yet (looking up %#x)\n", printk.Int(value))
 	// return nil
 	// LAB fault END
 }
@@ -83,6 +84,7 @@ func fixup_exception(regs *asm.PtRegs, trapnr uint64, error_code uint64) bool {
 	// // Seeds/002 "Fixup Activation Steps": the handler "modifies its own
 	// // return address to point to the fault handle code and returns" —
 	// // here regs.IP, which the IRETQ loads; count it in Fixups.
+	// printk.Pr_warn("LAB fault: fixup_exception not implemented yet (the fault at %#x has a fixup)\n", printk.Int(regs.IP))
 	// return false
 	// LAB fault END
 }

@@ -160,7 +160,7 @@ func Pf_access(e uint64) string {
 	// LAB fault SKELETON
 	// // The error code's bits (asm.X86_PF_*, SDM Vol. 3A Figure 4-12):
 	// // "instruction fetch", "write access" or "read access".
-	// return ""
+	// return "LAB fault: Pf_access not implemented yet"
 	// LAB fault END
 }
 
@@ -179,7 +179,7 @@ func Pf_cause(e uint64) string {
 	// LAB fault SKELETON
 	// // "not-present page", "reserved bit violation", "protection keys
 	// // violation" or "permissions violation".
-	// return ""
+	// return "LAB fault: Pf_cause not implemented yet"
 	// LAB fault END
 }
 

@@ -354,6 +354,7 @@ func synchronize_all() bool {
 	// // Seeds/002 "An Example: Synchronize All Cores": arm synch_enter and
 	// // synch_leave, send the others into synchronize_all_slaves without
 	// // waiting, then wait (at most 5 s) until all of them are in.
+	// printk.Pr_warn("LAB ipi: synchronize_all not implemented yet\n")
 	// return false
 	// LAB ipi END
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -374,7 +375,29 @@ func outcome(name, log string, timeout, elapsed time.Duration) Outcome {
 	default:
 		oc.Reason = firstMessage(log)
 	}
+	if !oc.Pass {
+		oc.Reason += notImplemented(log, oc.Reason)
+	}
 	return oc
+}
+
+var notImplementedRE = regexp.MustCompile(`LAB [a-z0-9]+: [A-Za-z0-9_]+ not implemented yet`)
+
+// notImplemented names the skeleton functions a failed test's output
+// says it reached ("LAB NAME: FUNCTION not implemented yet", printed by
+// the skeleton or in the kernel's panic line), up to three, when the
+// reason does not already: " [LAB ...; LAB ...]", or "".
+func notImplemented(log, reason string) string {
+	var seen []string
+	for _, s := range notImplementedRE.FindAllString(log, -1) {
+		if len(seen) < 3 && !strings.Contains(reason, s) && !slices.Contains(seen, s) {
+			seen = append(seen, s)
+		}
+	}
+	if len(seen) == 0 {
+		return ""
+	}
+	return " [" + strings.Join(seen, "; ") + "]"
 }
 
 // firstMessage is a failed test's first message (t.Errorf/Fatalf's line),

@@ -22,6 +22,10 @@ func TestOutcome(t *testing.T) {
 		{"binary timeout", "=== RUN   TestX\npanic: test timed out after 10m0s\n\trunning tests:\n\t\tTestX (10m0s)\n", "hang: the test did not finish within 10m0s"},
 		{"kernel panic", "=== RUN   TestX\n    lab_test.go:31: the kernel failed (35): LAB buddy: expand not implemented yet (want exit 33)\n--- FAIL: TestX (2.00s)\n", "the kernel failed (35): LAB buddy: expand not implemented yet"},
 		{"host panic", "=== RUN   TestX\n--- FAIL: TestX (0.00s)\npanic: LAB memblock: memblock_add_range not implemented yet [recovered]\n", "panic: LAB memblock: memblock_add_range not implemented yet"},
+		// A skeleton that boots says which function it is on the console
+		// (the test's message is about what went wrong): the reason names it.
+		{"skeleton's line", "=== RUN   TestX\n    lab_test.go:40: no E820 map\n        [    0.000000] LAB realmode: detect_memory_e820 not implemented yet\n        [    0.1] LAB fault: fixup_exception not implemented yet (the fault at 0x1 has a fixup)\n        [    0.2] LAB realmode: detect_memory_e820 not implemented yet\n--- FAIL: TestX (2.00s)\n",
+			"no E820 map [LAB realmode: detect_memory_e820 not implemented yet; LAB fault: fixup_exception not implemented yet]"},
 		{"skip", "=== RUN   TestX\n    x_test.go:9: no gdb\n--- SKIP: TestX (0.00s)\n", "skipped"},
 		{"missing", "testing: warning: no tests to run\nPASS\n", "no such test"},
 	} {
