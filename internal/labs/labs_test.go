@@ -106,35 +106,36 @@ func TestRoundTrip(t *testing.T) {
 	_, names := scan(t)
 	r := root(t)
 	for _, lab := range names {
-		t.Run(lab, func(t *testing.T) {
-			dst := copyRoot(t)
-			changed, err := Apply(dst, lab)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d, _ := Diff(r, dst); len(d) != len(changed) {
-				t.Fatalf("apply changed %v, the trees differ in %v", changed, d)
-			}
-			pkgs := map[string]bool{}
-			for _, f := range changed {
-				if strings.HasSuffix(f, ".go") {
-					pkgs["./"+filepath.Dir(f)] = true
-				}
-			}
-			for p := range pkgs {
-				cmd := exec.Command("go", "vet", p)
-				cmd.Dir = dst
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Errorf("go vet %s on the skeleton: %v\n%s", p, err, out)
-				}
-			}
-			if _, err := SpliceTree(dst, r, lab); err != nil {
-				t.Fatal(err)
-			}
-			if d, err := Diff(r, dst); err != nil || len(d) != 0 {
-				t.Fatalf("after restoring the reference the trees differ in %v (%v)", d, err)
-			}
-		})
+		t.Run(lab, func(t *testing.T) { inScratch(t, func(dst string) { roundTrip(t, r, dst, lab) }) })
+	}
+}
+
+func roundTrip(t *testing.T, r, dst, lab string) {
+	changed, err := Apply(dst, lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := Diff(r, dst); len(d) != len(changed) {
+		t.Fatalf("apply changed %v, the trees differ in %v", changed, d)
+	}
+	pkgs := map[string]bool{}
+	for _, f := range changed {
+		if strings.HasSuffix(f, ".go") {
+			pkgs["./"+filepath.Dir(f)] = true
+		}
+	}
+	for p := range pkgs {
+		cmd := exec.Command("go", "vet", p)
+		cmd.Dir = dst
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("go vet %s on the skeleton: %v\n%s", p, err, out)
+		}
+	}
+	if _, err := SpliceTree(dst, r, lab); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := Diff(r, dst); err != nil || len(d) != 0 {
+		t.Fatalf("after restoring the reference the trees differ in %v (%v)", d, err)
 	}
 }
 
@@ -144,6 +145,7 @@ func TestRoundTrip(t *testing.T) {
 // body there grades 0 with the compiler's message; restoring the
 // reference bodies gives the reference tree back exactly.
 func TestStartLab(t *testing.T) {
+	t.Parallel() // its own copy (a git repository): beside the scratch tree's builds and boots
 	dst := copyRoot(t)
 	run := func(name string, args ...string) (string, error) {
 		cmd := exec.Command(name, args...)
@@ -233,70 +235,94 @@ func TestStartLab(t *testing.T) {
 	}
 }
 
-// TestGrades: each lab's skeleton, in a copy of the tree, builds and
-// scores less than full marks (graded up to its first failed test: that
-// proves it); the reference scores full marks on the memblock lab's
-// grader, run end to end here (host tests and a boot test). The other
-// labs' graded tests are ordinary tests of their packages, which
-// ./qemu.sh test runs anyway, and TestMarkers checks that each exists:
-// grading them all again here would double their cost in CI.
+// TestGrades: each lab's skeleton builds and scores less than full marks
+// (graded up to its first failed test: that proves it), and the rest of
+// the suite passes on it (restOfSuite); the reference scores full marks
+// on the memblock lab's grader, run end to end here (host tests and a
+// boot test). The other labs' graded tests are ordinary tests of their
+// packages, which ./qemu.sh test runs anyway, and TestMarkers checks that
+// each exists: grading them all again here would double their cost in
+// CI. The skeletons take turns in the scratch tree (build and grade);
+// each one's boot (restOfSuite) runs from a copy of its image while the
+// next one builds, and the reference grading beside them.
 func TestGrades(t *testing.T) {
 	t.Parallel()
 	tr, names := scan(t)
 	r := root(t)
-	m, err := LoadManifest(r, "memblock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Grade(r, m, GradeOptions{})
-	var b strings.Builder
-	rep.Print(&b)
-	if rep.Score != rep.Max || len(rep.Outcomes) != len(m.Tests) {
-		t.Errorf("the reference scores %d/%d on the memblock grader:\n%s", rep.Score, rep.Max, b.String())
-	}
-	t.Logf("reference memblock: %d/%d in %.1fs", rep.Score, rep.Max, rep.Wall.Seconds())
+	t.Run("reference-memblock", func(t *testing.T) {
+		t.Parallel()
+		m, err := LoadManifest(r, "memblock")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := Grade(r, m, GradeOptions{})
+		var b strings.Builder
+		rep.Print(&b)
+		if rep.Score != rep.Max || len(rep.Outcomes) != len(m.Tests) {
+			t.Errorf("the reference scores %d/%d on the memblock grader:\n%s", rep.Score, rep.Max, b.String())
+		}
+		t.Logf("reference memblock: %d/%d in %.1fs", rep.Score, rep.Max, rep.Wall.Seconds())
+	})
 	for _, lab := range names {
 		m, err := LoadManifest(r, lab)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Run(lab, func(t *testing.T) {
-			skel := copyRoot(t)
-			if _, err := Apply(skel, lab); err != nil {
-				t.Fatal(err)
+			t.Parallel()
+			var img string
+			var selftests []string
+			inScratch(t, func(skel string) {
+				if _, err := Apply(skel, lab); err != nil {
+					t.Fatal(err)
+				}
+				rep := Grade(skel, m, GradeOptions{FirstFailure: true})
+				var b strings.Builder
+				rep.Print(&b)
+				if rep.BuildError != "" {
+					t.Fatalf("the skeleton does not build:\n%s", b.String())
+				}
+				if rep.Score >= rep.Max {
+					t.Fatalf("the skeleton scores full marks:\n%s", b.String())
+				}
+				t.Logf("skeleton: %d/%d in %.1fs\n%s", rep.Score, rep.Max, rep.Wall.Seconds(), b.String())
+				if restOfSuiteInTree(t, skel, m, tr) {
+					return
+				}
+				img = filepath.Join(t.TempDir(), "bzImage")
+				if b, err := os.ReadFile(filepath.Join(skel, "build", "bzImage")); err != nil || os.WriteFile(img, b, 0o644) != nil {
+					t.Fatalf("the skeleton's image: %v", err)
+				}
+				if m.Boots {
+					selftests = SelftestNames(t, skel)
+				}
+			})
+			if img != "" {
+				bootSkeleton(t, img, m, selftests)
 			}
-			rep := Grade(skel, m, GradeOptions{FirstFailure: true})
-			var b strings.Builder
-			rep.Print(&b)
-			if rep.BuildError != "" {
-				t.Fatalf("the skeleton does not build:\n%s", b.String())
-			}
-			if rep.Score >= rep.Max {
-				t.Fatalf("the skeleton scores full marks:\n%s", b.String())
-			}
-			t.Logf("skeleton: %d/%d in %.1fs\n%s", rep.Score, rep.Max, rep.Wall.Seconds(), b.String())
-			restOfSuite(t, skel, m, tr)
 		})
 	}
 }
 
-// restOfSuite (issue 16 item 5): on the skeleton tree at skel, built,
-// everything outside the lab still passes — every failure is one of the
-// lab's own tests (grade.txt's, and its "also" lines: tests outside the
-// grader that run the lab's code). In ./qemu.sh test, a representative
-// subset at the cost of one boot per lab: the skeleton kernel with every
-// selftest of selftest=all, the in-kernel tests of every subsystem, which
-// must each pass but the selftests grade.txt's "skeleton boots" line
-// names; a skeleton that cannot boot ("skeleton panics") must stop with
-// the kernel's panic, not hang or reset. GOKERN_LABS_SUITE=packages adds
-// the host tests of the packages that hold the lab's regions (the tests
+// restOfSuiteInTree and bootSkeleton (issue 16 item 5): on the skeleton
+// tree at skel, built, everything outside the lab still passes — every
+// failure is one of the lab's own tests (grade.txt's, and its "also"
+// lines: tests outside the grader that run the lab's code). In ./qemu.sh
+// test, a representative subset at the cost of one boot per lab
+// (bootSkeleton): the skeleton kernel with every selftest of
+// selftest=all, the in-kernel tests of every subsystem, which must each
+// pass but the selftests grade.txt's "skeleton boots" line names; a
+// skeleton that cannot boot ("skeleton panics") must stop with the
+// kernel's panic, not hang or reset. GOKERN_LABS_SUITE=packages adds the
+// host tests of the packages that hold the lab's regions (the tests
 // nearest to the change; a package whose test panics is run test by
 // test: minutes for mm under load, so not in ./qemu.sh test); with
 // GOKERN_LABS_SUITE=full (./qemu.sh labsuite) it runs the whole suite
 // instead, go test ./... in the skeleton tree, boot tests included (those
 // of a skeleton that cannot boot may all fail): about a full ./qemu.sh
-// test per lab.
-func restOfSuite(t *testing.T, skel string, m *Manifest, tr *Tree) {
+// test per lab. restOfSuiteInTree runs what needs the tree, and reports
+// whether that was all (full).
+func restOfSuiteInTree(t *testing.T, skel string, m *Manifest, tr *Tree) bool {
 	t.Helper()
 	if os.Getenv("GOKERN_LABS_SUITE") == "full" {
 		boot := map[string]bool{}
@@ -313,7 +339,7 @@ func restOfSuite(t *testing.T, skel string, m *Manifest, tr *Tree) {
 			t.Fatal(err)
 		}
 		reportUnexpected(t, m, Unexpected(m, failed, boot), len(failed))
-		return
+		return true
 	}
 	if os.Getenv("GOKERN_LABS_SUITE") == "packages" {
 		if pkgs := RegionPackages(tr, m.Lab); len(pkgs) > 0 {
@@ -324,7 +350,14 @@ func restOfSuite(t *testing.T, skel string, m *Manifest, tr *Tree) {
 			reportUnexpected(t, m, Unexpected(m, failed, nil), len(failed))
 		}
 	}
-	cfg := q.Config{Image: filepath.Join(skel, "build", "bzImage"), Timeout: 2 * time.Minute}
+	return false
+}
+
+// bootSkeleton boots the skeleton's image img: selftests are those
+// selftest=all runs in its tree.
+func bootSkeleton(t *testing.T, img string, m *Manifest, names []string) {
+	t.Helper()
+	cfg := q.Config{Image: img, Timeout: 2 * time.Minute}
 	if !m.Boots {
 		// A clean stop: the kernel's panic and exit 35, not a hang or a
 		// reset, and the panic line names the function to write (the oops
@@ -342,7 +375,6 @@ func restOfSuite(t *testing.T, skel string, m *Manifest, tr *Tree) {
 	}
 	// Every selftest selftest=all runs, but the lab's own (a failure in
 	// one could leave state behind that fails the next).
-	names := SelftestNames(t, skel)
 	own := map[string]bool{}
 	for _, s := range m.SkelSelftests {
 		own[s] = true
@@ -424,36 +456,39 @@ func reportUnexpected(t *testing.T, m *Manifest, bad []Failure, all int) {
 // again: a double fault, then a triple fault, which under -no-reboot
 // stops QEMU without the kernel's exit).
 func TestHangAndResetVerdicts(t *testing.T) {
-	t.Parallel() // beside TestGrades: the hang waits out its 20 s
+	t.Parallel() // beside TestGrades, taking turns with its skeletons in the scratch tree
 	for _, c := range []struct{ name, body, want string }{
 		{"reset", "\tlidtl\t9f\t\t# an IDT of limit 0\n\tint3\n9:\t.word\t0\n\t.long\t0\n", "reset: "},
 		{"hang", "1:\tjmp\t1b\n", "hang: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			dst := copyRoot(t)
-			f := filepath.Join(dst, "boot", "memory.S")
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			begin := "SYM_FUNC_START detect_memory_e820\n# LAB realmode BEGIN\n"
-			i, j := strings.Index(string(b), begin), strings.Index(string(b), "# LAB realmode SKELETON\n")
-			if i < 0 || j < i {
-				t.Fatal("boot/memory.S: no realmode region in detect_memory_e820")
-			}
-			os.WriteFile(f, []byte(string(b[:i+len(begin)])+c.body+string(b[j:])), 0o644)
-			m, err := LoadManifest(dst, "realmode")
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep := Grade(dst, m, GradeOptions{FirstFailure: true, Timeout: 20 * time.Second})
-			var out strings.Builder
-			rep.Print(&out)
-			if rep.BuildError != "" || len(rep.Outcomes) == 0 || rep.Outcomes[0].Pass || !strings.HasPrefix(rep.Outcomes[0].Reason, c.want) || rep.Score != 0 {
-				t.Fatalf("want the first test failed with %q:\n%s", c.want+"...", out.String())
-			}
-			t.Logf("%s", out.String())
+			inScratch(t, func(dst string) { hangOrReset(t, dst, c.body, c.want) })
 		})
 	}
+}
+
+func hangOrReset(t *testing.T, dst, body, want string) {
+	f := filepath.Join(dst, "boot", "memory.S")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := "SYM_FUNC_START detect_memory_e820\n# LAB realmode BEGIN\n"
+	i, j := strings.Index(string(b), begin), strings.Index(string(b), "# LAB realmode SKELETON\n")
+	if i < 0 || j < i {
+		t.Fatal("boot/memory.S: no realmode region in detect_memory_e820")
+	}
+	os.WriteFile(f, []byte(string(b[:i+len(begin)])+body+string(b[j:])), 0o644)
+	m, err := LoadManifest(dst, "realmode")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Grade(dst, m, GradeOptions{FirstFailure: true, Timeout: 20 * time.Second})
+	var out strings.Builder
+	rep.Print(&out)
+	if rep.BuildError != "" || len(rep.Outcomes) == 0 || rep.Outcomes[0].Pass || !strings.HasPrefix(rep.Outcomes[0].Reason, want) || rep.Score != 0 {
+		t.Fatalf("want the first test failed with %q:\n%s", want+"...", out.String())
+	}
+	t.Logf("%s", out.String())
 }
