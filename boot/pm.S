@@ -73,10 +73,10 @@ SYM_FUNC_END go_to_protected_mode
 /*
  * check_payload (gokern): did the loader load the whole protected-mode
  * payload? The image builder (internal/bzimage) wrote the payload's length
- * and CRC32 into payload_check below, and appended the CRC to the payload,
- * so its last 4 bytes, at code32_start + length, must read the CRC. A
+ * and XXH32 into payload_check below, and appended the hash to the payload,
+ * so its last 4 bytes, at code32_start + length, must read the hash. A
  * bzImage cut short leaves something else there (QEMU's memory reads 0).
- * The boot stage checks the whole CRC, but only if enough of it arrived to
+ * The boot stage checks the whole hash, but only if enough of it arrived to
  * run; a payload cut to its first few KiB would be jumped into and hang.
  *
  * Real mode reaches only the first MiB, so FS takes the flat 4 GiB
@@ -111,7 +111,7 @@ SYM_FUNC_START check_payload
 	pushl	%eax
 	movl	payload_check, %eax
 	call	putdec
-	PUTS	" bytes crc 0x"
+	PUTS	" bytes xxh32 0x"
 	movl	payload_check + 4, %eax
 	call	puthex32
 	PUTS	", got 0x"
@@ -268,8 +268,8 @@ SYM_DATA_END gdt_ptr
 	.data
 	.balign	4
 /*
- * payload_check: the protected-mode payload's length (without the CRC
- * appended to it) and CRC32, written by the image builder, as the
+ * payload_check: the protected-mode payload's length (without the hash
+ * appended to it) and XXH32, written by the image builder, as the
  * payload's own image_check (boot/compressed/verify_image.S).
  */
 SYM_DATA_START payload_check

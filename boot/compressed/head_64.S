@@ -9,7 +9,7 @@
  *   early_serial_console.S  the console, earlyprintk= (Linux compressed/
  *                           early_serial_console.c, misc.c's __putstr)
  *   verify_image.S          is the payload whole? (gokern: the length and
- *                           CRC32 the image builder recorded)
+ *                           XXH32 the image builder recorded)
  *   kaslr.S                 is the kernel's place RAM, and free? (Linux
  *                           compressed/kaslr.c mem_avoid; moves the initrd)
  * Seeds: 000 "startup_32() #primary" and "Provisional Kernel Page Tables"; 003 "startup_32",
@@ -94,7 +94,7 @@ startup_32:
 	movl	%eax, tsc_startup_32(%ebp)
 	movl	%edx, (tsc_startup_32 + 4)(%ebp)
 
-	/* Is the payload whole (image_check: its length and CRC32)? Before
+	/* Is the payload whole (image_check: its length and XXH32)? Before
 	 * anything uses its data, loads its GDT, or writes into it. */
 	call	verify_image
 	movl	%eax, %ebx

@@ -9,10 +9,10 @@ package bootstage
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 
 	"gokern/arch/amd64/asm"
 	"gokern/e820"
+	"gokern/internal/bzimage"
 )
 
 // Range is [Start, End).
@@ -220,10 +220,10 @@ func (o Outcome) String() string {
 // ImageVerdict is what verify_image (boot/compressed/verify_image.S)
 // finds in the payload as it lies in memory.
 type ImageVerdict struct {
-	OK        bool
-	Size, CRC uint32 // the image_check record: what the builder wrote
-	Got       uint32 // the CRC of the bytes in memory (0: the record's size is impossible)
-	EndMark   uint32 // the 4 bytes at Size, where the builder put a copy of the CRC
+	OK         bool
+	Size, Hash uint32 // the image_check record: what the builder wrote (XXH32)
+	Got        uint32 // the XXH32 of the bytes in memory (0: the record's size is impossible)
+	EndMark    uint32 // the 4 bytes at Size, where the builder put a copy of the hash
 }
 
 // VerifyImage checks mem, the payload as loaded (and what follows it in
@@ -232,13 +232,12 @@ type ImageVerdict struct {
 // step by step, so a boot test can predict its message.
 func VerifyImage(mem []byte, off, bss uint32) ImageVerdict {
 	le := binary.LittleEndian
-	v := ImageVerdict{Size: le.Uint32(mem[off:]), CRC: le.Uint32(mem[off+4:])}
+	v := ImageVerdict{Size: le.Uint32(mem[off:]), Hash: le.Uint32(mem[off+4:])}
 	if v.Size < off+8 || v.Size > bss-4 || int(v.Size)+4 > len(mem) {
 		return v
 	}
-	c := crc32.Update(0, crc32.IEEETable, mem[:off])
-	v.Got = crc32.Update(c, crc32.IEEETable, mem[off+8:v.Size])
+	v.Got = bzimage.PayloadXXH32(mem, off, v.Size)
 	v.EndMark = le.Uint32(mem[v.Size:])
-	v.OK = v.Got == v.CRC && v.EndMark == v.CRC
+	v.OK = v.Got == v.Hash && v.EndMark == v.Hash
 	return v
 }

@@ -2,9 +2,10 @@ package bootstage
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 	"math/rand"
 	"testing"
+
+	"gokern/internal/bzimage"
 )
 
 const (
@@ -160,7 +161,7 @@ func TestVerifyImage(t *testing.T) {
 	}
 	size := uint32(0x17fc)
 	copy(p[off:off+8], make([]byte, 8))
-	c := crc32.ChecksumIEEE(append(append([]byte{}, p[:off]...), p[off+8:size]...))
+	c := bzimage.Xxh32(append(append([]byte{}, p[:off]...), p[off+8:size]...), 0)
 	le := binary.LittleEndian
 	le.PutUint32(p[off:], size)
 	le.PutUint32(p[off+4:], c)
@@ -176,7 +177,7 @@ func TestVerifyImage(t *testing.T) {
 	// The bytes cut were zeros anyway: only the missing end mark tells.
 	z := append([]byte{}, mem...)
 	copy(z[size-16:size], make([]byte, 16))
-	c2 := crc32.ChecksumIEEE(append(append([]byte{}, z[:off]...), z[off+8:size]...))
+	c2 := bzimage.Xxh32(append(append([]byte{}, z[:off]...), z[off+8:size]...), 0)
 	le.PutUint32(z[off+4:], c2)
 	copy(z[size:], make([]byte, 4))
 	if v := VerifyImage(z, off, bss); v.OK || v.Got != c2 {

@@ -405,18 +405,18 @@ func payloadSyms(t *testing.T) map[string]uint64 {
 
 // bootStageImageMessage is verify_image's message for the verdict v.
 func bootStageImageMessage(v bootstage.ImageVerdict) string {
-	want := fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x%08x; ", v.Size, v.CRC, v.Got)
-	if v.EndMark == v.CRC {
-		return want + "the crc copy that ends the image is intact: bytes changed (corrupt image)\n"
+	want := fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes xxh32 0x%08x, got xxh32 0x%08x; ", v.Size, v.Hash, v.Got)
+	if v.EndMark == v.Hash {
+		return want + "the hash copy that ends the image is intact: bytes changed (corrupt image)\n"
 	}
-	return want + fmt.Sprintf("the crc copy that ends the image reads 0x%08x: the loader loaded fewer bytes (truncated image)\n", v.EndMark)
+	return want + fmt.Sprintf("the hash copy that ends the image reads 0x%08x: the loader loaded fewer bytes (truncated image)\n", v.EndMark)
 }
 
 // TestImageDamaged: a bzImage cut short or with a changed byte ends in a
 // message naming what is wrong and exit 35, never in a jump into what the
 // loader did not load (a triple fault, or a hang when almost nothing of
 // the payload arrived, before). A cut shows at the payload's end, which
-// the setup checks (check_payload); a changed byte in the CRC, which the
+// the setup checks (check_payload); a changed byte in the hash, which the
 // boot stage checks (verify_image). The expected figures come from the
 // image and from the model of verify_image run on the payload as QEMU
 // leaves it in memory: the file's bytes, then zeros.
@@ -467,12 +467,12 @@ func TestImageDamaged(t *testing.T) {
 				v := bootstage.VerifyImage(mem, off, bss)
 				// The setup looks first, at the payload's last 4 bytes
 				// (boot/pm.S check_payload).
-				size, crc := binary.LittleEndian.Uint32(good[setupLen+int(off):]), binary.LittleEndian.Uint32(good[setupLen+int(off)+4:])
-				if end := binary.LittleEndian.Uint32(mem[size:]); end != crc {
-					want = fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got 0x%08x at the end of the payload: the loader loaded fewer bytes (truncated image)\n", size, crc, end)
+				size, sum := binary.LittleEndian.Uint32(good[setupLen+int(off):]), binary.LittleEndian.Uint32(good[setupLen+int(off)+4:])
+				if end := binary.LittleEndian.Uint32(mem[size:]); end != sum {
+					want = fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes xxh32 0x%08x, got 0x%08x at the end of the payload: the loader loaded fewer bytes (truncated image)\n", size, sum, end)
 				} else if v.OK {
 					// Only the last bytes were cut and they were zeros (the
-					// CRC's high byte may be 0): memory behind the load
+					// hash's high byte may be 0): memory behind the load
 					// reads as zeros too, so the kernel in memory is whole.
 					if !strings.HasPrefix(c.name, "cut-") || len(good)-len(b) > 3 {
 						t.Fatalf("the model passes this image")
@@ -498,7 +498,7 @@ func TestImageDamaged(t *testing.T) {
 // TestGRUBDamagedImage: GRUB's `linux` enters startup_32 directly, without
 // the setup's check of the payload's end, so a bzImage cut short is caught
 // by the boot stage's own check (verify_image), which says it is cut; a
-// changed byte, by its CRC.
+// changed byte, by its hash.
 func TestGRUBDamagedImage(t *testing.T) {
 	good, err := os.ReadFile(q.Image(t, false).BzImage)
 	if err != nil {
@@ -507,7 +507,7 @@ func TestGRUBDamagedImage(t *testing.T) {
 	syms := payloadSyms(t)
 	setupLen := (int(good[0x1f1]) + 1) * 512
 	off := int(syms["image_check"])
-	size, crc := binary.LittleEndian.Uint32(good[setupLen+off:]), binary.LittleEndian.Uint32(good[setupLen+off+4:])
+	size, sum := binary.LittleEndian.Uint32(good[setupLen+off:]), binary.LittleEndian.Uint32(good[setupLen+off+4:])
 	flipped := bytes.Clone(good)
 	flipped[setupLen+int(syms["input_data"])+5000] ^= 0x40
 	for _, c := range []struct {
@@ -515,10 +515,10 @@ func TestGRUBDamagedImage(t *testing.T) {
 		kernel []byte
 		want   []string
 	}{
-		{"cut-4096", good[:len(good)-4096], []string{fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x", size, crc),
+		{"cut-4096", good[:len(good)-4096], []string{fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes xxh32 0x%08x, got xxh32 0x", size, sum),
 			"the loader loaded fewer bytes (truncated image)"}},
-		{"flip-piggy", flipped, []string{fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes crc 0x%08x, got crc 0x", size, crc),
-			"the crc copy that ends the image is intact: bytes changed (corrupt image)"}},
+		{"flip-piggy", flipped, []string{fmt.Sprintf("Kernel image corrupt or truncated: expected %d bytes xxh32 0x%08x, got xxh32 0x", size, sum),
+			"the hash copy that ends the image is intact: bytes changed (corrupt image)"}},
 	} {
 		c := c
 		t.Run(c.name, func(t *testing.T) {

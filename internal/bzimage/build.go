@@ -5,7 +5,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"os"
 
 	"gokern/arch/amd64/asm"
@@ -61,30 +60,30 @@ type Image struct {
 // generated consts.inc.
 const (
 	IC_size  = 0 // u32: payload bytes covered
-	IC_crc32 = 4 // u32: their CRC32
+	IC_xxh32 = 4 // u32: their XXH32 (xxh32.go)
 	IC_SIZE  = 8
 )
 
 // ImageCheck is what the boot stage's verify_image (boot/compressed/
 // verify_image.S) checks before it trusts the payload: the payload's
-// length without the CRC appended to it, and the CRC32 (IEEE, as Linux's
-// tools/build.c) of those bytes but the 8 that hold this record.
+// length without the hash appended to it, and the XXH32 (seed 0) of those
+// bytes but the 8 that hold this record.
 type ImageCheck struct {
 	Offset uint32 // of the record in the payload: the image_check symbol
-	Size   uint32 // payload bytes covered; the appended CRC follows them
-	CRC32  uint32
+	Size   uint32 // payload bytes covered; the appended hash follows them
+	XXH32  uint32
 }
 
-// PayloadCRC32 is the CRC32 of payload[:size] without the 8-byte record at
-// off, as verify_image computes it: two runs of crc32_le, the second
-// continuing the first.
-func PayloadCRC32(payload []byte, off, size uint32) uint32 {
-	c := crc32.Update(0, crc32.IEEETable, payload[:off])
-	return crc32.Update(c, crc32.IEEETable, payload[off+IC_SIZE:size])
+// PayloadXXH32 is the XXH32 of payload[:size] without the 8-byte record at
+// off: one stream of size-8 bytes, as verify_image hashes it (off is a
+// multiple of 16, so the stripes before the record end at the record).
+func PayloadXXH32(payload []byte, off, size uint32) uint32 {
+	return Xxh32(append(bytes.Clone(payload[:off]), payload[off+IC_SIZE:size]...), 0)
 }
 
 // addImageCheck fills the image_check record of the linked payload and
-// appends the CRC, so that the file ends with it as Linux's bzImage does.
+// appends the hash, so that the file ends with it as Linux's bzImage ends
+// with its CRC32 (tools/build.c).
 // The linker script leaves the record as a hole (zeros) and 4 bytes at
 // _ebin, the end of the loaded bytes, before the bss (_bss) that the stage
 // writes.
@@ -98,17 +97,17 @@ func addImageCheck(in Inputs, payload []byte) ([]byte, ImageCheck, error) {
 		return nil, ImageCheck{}, err
 	}
 	if uint64(len(payload))+4 > bss {
-		return nil, ImageCheck{}, fmt.Errorf("%s: the CRC after the %#x payload bytes would lie in the bss at %#x, which the boot stage writes before it reads the CRC", in.PayloadELF, len(payload), bss)
+		return nil, ImageCheck{}, fmt.Errorf("%s: the hash after the %#x payload bytes would lie in the bss at %#x, which the boot stage writes before it reads the hash", in.PayloadELF, len(payload), bss)
 	}
-	if off%4 != 0 || off+IC_SIZE > uint64(len(payload)) || !bytes.Equal(payload[off:off+IC_SIZE], make([]byte, IC_SIZE)) {
-		return nil, ImageCheck{}, fmt.Errorf("%s: image_check at %#x is not an empty 8-byte record inside the payload", in.PayloadELF, off)
+	if off%16 != 0 || off < 16 || off+IC_SIZE > uint64(len(payload)) || !bytes.Equal(payload[off:off+IC_SIZE], make([]byte, IC_SIZE)) {
+		return nil, ImageCheck{}, fmt.Errorf("%s: image_check at %#x is not an empty 8-byte record inside the payload, 16-byte aligned and after its first 16 bytes", in.PayloadELF, off)
 	}
 	c := ImageCheck{Offset: uint32(off), Size: uint32(len(payload))}
-	c.CRC32 = PayloadCRC32(payload, c.Offset, c.Size)
+	c.XXH32 = PayloadXXH32(payload, c.Offset, c.Size)
 	le := binary.LittleEndian
 	le.PutUint32(payload[off+IC_size:], c.Size)
-	le.PutUint32(payload[off+IC_crc32:], c.CRC32)
-	return le.AppendUint32(payload, c.CRC32), c, nil
+	le.PutUint32(payload[off+IC_xxh32:], c.XXH32)
+	return le.AppendUint32(payload, c.XXH32), c, nil
 }
 
 // multibootFields fills the address fields of the multiboot and multiboot2
@@ -161,7 +160,7 @@ func multibootFields(in Inputs, img []byte, payloadOff, payloadLen int) error {
 }
 
 // StageImage is a linked boot stage (ELF and objcopy'd binary) with its
-// image_check filled and the CRC appended: what a loader loads. The PVH
+// image_check filled and the hash appended: what a loader loads. The PVH
 // stage that build/vmlinux carries (internal/kbuild pvh.go) is made so, as
 // the bzImage's payload is inside Build.
 func StageImage(elfPath, binPath string) ([]byte, ImageCheck, error) {
@@ -197,8 +196,8 @@ func symbol(path, name string) (uint64, error) {
 // 512-byte sectors, then the payload, which the loader puts at
 // code32_start. It fills setup_sects, syssize, init_size,
 // kernel_info_offset, the version string and the two copies of the
-// payload's length and CRC32 (image_check in the payload, payload_check in
-// the setup), appends the CRC, and checks the fields the assembler
+// payload's length and XXH32 (image_check in the payload, payload_check in
+// the setup), appends the hash, and checks the fields the assembler
 // already set.
 func Build(in Inputs) (*Image, error) {
 	setup, err := os.ReadFile(in.SetupBin)
@@ -284,7 +283,7 @@ func Build(in Inputs) (*Image, error) {
 	}
 	copy(img[vs:], in.VersionString)
 
-	// The setup's copy of the payload's length and CRC (boot/pm.S
+	// The setup's copy of the payload's length and hash (boot/pm.S
 	// check_payload): it checks that the payload's end arrived.
 	pc, err := symbol(in.SetupELF, "payload_check")
 	if err != nil {
@@ -294,7 +293,7 @@ func Build(in Inputs) (*Image, error) {
 		return nil, fmt.Errorf("payload_check at %#x is not an empty 8-byte record inside the %d-byte %s", pc, len(setup), in.SetupBin)
 	}
 	le.PutUint32(img[pc+IC_size:], check.Size)
-	le.PutUint32(img[pc+IC_crc32:], check.CRC32)
+	le.PutUint32(img[pc+IC_xxh32:], check.XXH32)
 	if err := multibootFields(in, img, sects*512, len(payload)); err != nil {
 		return nil, err
 	}

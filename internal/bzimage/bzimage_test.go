@@ -295,7 +295,7 @@ func TestSetupHeader(t *testing.T) {
 	}
 	// The setup sectors are setup.bin, zero padded, and the payload begins
 	// exactly at (setup_sects+1)*512: it is vmlinux.bin byte for byte, but
-	// for the image_check record and the CRC the builder adds (check_test.go).
+	// for the image_check record and the hash the builder adds (check_test.go).
 	if !bytes.Equal(b[len(m.setupBin):m.setupLen], make([]byte, m.setupLen-len(m.setupBin))) {
 		t.Errorf("padding after setup.bin (%#x..%#x) is not zero", len(m.setupBin), m.setupLen)
 	}
@@ -1009,7 +1009,7 @@ func TestBuildSmallSetup(t *testing.T) {
 		t.Errorf("setup_sects = %d (Image %d), want 4 for a %d-byte setup", b[hdrSetupSects], im.SetupSects, fileSize(t, setupBin))
 	}
 	if len(b) != 5*sector+len(payload)+4 || !bytes.Equal(withoutCheck(b[5*sector:], im.Check), payload) {
-		t.Errorf("image of %d bytes: want 5 sectors then the %d-byte payload and its CRC", len(b), len(payload))
+		t.Errorf("image of %d bytes: want 5 sectors then the %d-byte payload and its hash", len(b), len(payload))
 	}
 	if got, want := u32(b, hdrSyssize), uint64(len(payload)+4+15)/16; got != want {
 		t.Errorf("syssize = %d for a %d-byte payload, want %d", got, len(payload), want)

@@ -13,8 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"gokern/internal/bzimage"
 )
 
 // ConstsPackages are the Go packages whose exported integer constants the
@@ -33,12 +31,8 @@ var ConstsPackages = []string{
 }
 
 // ConstsInc is where Build writes the include file, under the output
-// directory; the assemblers get -I <out>/include. Crc32TableInc, beside
-// it, holds the boot stage's CRC32 tables (bzimage.Crc32TableInc).
-const (
-	ConstsInc     = "include/generated/consts.inc"
-	Crc32TableInc = "include/generated/crc32table.inc"
-)
+// directory; the assemblers get -I <out>/include.
+const ConstsInc = "include/generated/consts.inc"
 
 // Const is one integer constant of a Go package, named as GNU as sees it:
 // Go's X__name (DESIGN.md §8) is Linux's __name again.
@@ -138,22 +132,6 @@ func ConstsIncText(consts []Const) string {
 
 // incDir is the include directory the assemblers get for consts.inc.
 func (b *builder) incDir() string { return filepath.Join(b.o.Out, "include") }
-
-// crc32TableInc writes out/include/generated/crc32table.inc, the tables
-// of verify_image.S, made by this program (internal/bzimage), when they
-// differ from what is there (Linux: lib/gen_crc32table.c → crc32table.h).
-func (b *builder) crc32TableInc() error {
-	path := filepath.Join(b.o.Out, Crc32TableInc)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	wrote, err := writeIfChanged(path, []byte(bzimage.Crc32TableInc()), 0o644)
-	if wrote {
-		b.logStep("GEN", b.rel(path))
-		b.ran++
-	}
-	return err
-}
 
 // constsInc writes out/include/generated/consts.inc from ConstsPackages,
 // when a Go file (or the toolchain) changed since it was last written.

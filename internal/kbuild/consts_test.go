@@ -119,7 +119,7 @@ func TestConstsFromGo(t *testing.T) {
 		"REQUIRED_MASK0": asm.REQUIRED_MASK0, "REQUIRED_MASK1": asm.REQUIRED_MASK1,
 		"PAGE_PRESENT": uint64(paging.PAGE_PRESENT), "PAGE_PSE": uint64(paging.PAGE_PSE),
 		"E820_TYPE_RAM": uint64(e820.E820_TYPE_RAM), "LOWMEMSIZE": e820.LOWMEMSIZE, "HIGH_MEMORY": e820.HIGH_MEMORY,
-		"PIGGY_MAGIC": bzimage.PIGGY_MAGIC, "PIGGY_end": bzimage.PIGGY_end, "IC_crc32": bzimage.IC_crc32,
+		"PIGGY_MAGIC": bzimage.PIGGY_MAGIC, "PIGGY_end": bzimage.PIGGY_end, "IC_xxh32": bzimage.IC_xxh32,
 		"UART_LSR": serial8250.UART_LSR, "UART_LSR_THRE": serial8250.UART_LSR_THRE, "COM2": serial8250.COM2,
 		"DEBUG_EXIT_PORT": debugexit.DEBUG_EXIT_PORT, "DEBUG_EXIT_FAILURE": debugexit.DEBUG_EXIT_FAILURE,
 	} {

@@ -176,9 +176,6 @@ func Build(o Options) (*Result, error) {
 	if err := b.kernel(); err != nil {
 		return nil, err
 	}
-	if err := b.crc32TableInc(); err != nil {
-		return nil, err
-	}
 	// The boot stage's objects; then the stage for the PVH entry, which
 	// goes into build/vmlinux, from which the bzImage's payload is made.
 	stageObjs, err := b.assemble(filepath.Join("boot", "compressed"), filepath.Join(b.o.Out, "compressed"), "--64", []string{"boot", b.incDir()}, "piggy.S")

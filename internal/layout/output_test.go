@@ -300,8 +300,8 @@ func TestPrinted(t *testing.T) {
 		ok   bool
 	}{
 		{"gokern version 0.1 (go1.26.8) #1", true},
-		{"startup_32: payload 1509376 bytes, crc32 0x2b6e66d7 ok, checked in 29119024 TSC cycles", true},
-		{"startup_32: payload 1 bytes, crc32 0x0 ok, checked in 7 TSC cycles", true},
+		{"startup_32: payload 1509376 bytes, xxh32 0x2b6e66d7 ok, checked in 29119024 TSC cycles", true},
+		{"startup_32: payload 1 bytes, xxh32 0x0 ok, checked in 7 TSC cycles", true},
 		{"e820: update [mem 0x00000000-0x00000fff] usable ==> reserved", true},
 		{"init_mem_mapping: direct map 4k: 992, 2M: 62, 1G: 0 pages; kernel 4k: 423; 7 page-table pages; NX on, 1G pages off; 2161 us", true},
 		{"ok 3 early_idt", true},
@@ -311,8 +311,8 @@ func TestPrinted(t *testing.T) {
 		{"kmalloc-96            19     41     96   41    1 : tunables    0    0    0 : slabdata      1      1      0", true},
 		{"Redzone: ffff888001231bc0: 00 cc cc cc cc cc cc cc                          ........", false},
 		{"kmalloc-96            19     41     96   41    1 : tunable    0    0    0 : slabdata      1      1      0", false},
-		{"startup_32: payload 1509376 bytes, crc 0x2b6e66d7 ok, checked in 29119024 TSC cycles", false},
-		{"startup_32: payload 1509376 bytes, crc32 0x2b6e66d7 ok", false},
+		{"startup_32: payload 1509376 bytes, xxh 0x2b6e66d7 ok, checked in 29119024 TSC cycles", false},
+		{"startup_32: payload 1509376 bytes, xxh32 0x2b6e66d7 ok", false},
 		{"init_mem_mapping: direct map 4k: 992, 2M: 62, 1G: 0 pages; 7 page-table pages; NX on, 1G pages off; 2161 us", false},
 		{"start_kernel: boot CPU, console ttyS0, TSC 2594584 kHz", false},
 		{"e820: remove [mem 0x000a0000-0x000fffff] usable, twice", false},
