@@ -466,7 +466,8 @@ func gopanic_string(ip, bp uintptr) (string, bool) {
 				return "", false
 			}
 			p, n := *(*uintptr)(asm.KernelPtr(data)), *(*int)(asm.KernelPtr(data + 8))
-			if n < 0 || n > 160 || !kernel_readable(p, uintptr(n)) {
+			n = min(n, 160) // the oops's line has room for so much
+			if n < 0 || !kernel_readable(p, uintptr(n)) {
 				return "", false
 			}
 			return unsafe.String((*byte)(asm.KernelPtr(p)), n), true

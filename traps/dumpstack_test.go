@@ -90,9 +90,10 @@ func TestCycle(t *testing.T) {
 //go:noinline
 func indexOutOfRange(a []int, i int) int { return a[i] }
 
-// oopsCulprit, on the real frames of a Go bounds-check panic: the runtime's
-// frames name what happened, the first kernel frame is the one to blame.
-func TestOopsCulprit(t *testing.T) {
+// panicFrames runs f, which panics, and returns the return addresses of
+// the stack as the deferred recover sees it: the runtime's panic path,
+// then f's frames.
+func panicFrames(f func()) []uintptr {
 	var pcs [32]uintptr
 	var n int
 	func() {
@@ -100,9 +101,16 @@ func TestOopsCulprit(t *testing.T) {
 			recover()
 			n = runtime.Callers(0, pcs[:])
 		}()
-		indexOutOfRange(nil, 3)
+		f()
 	}()
-	frames := pcs[:n]
+	return pcs[:n]
+}
+
+// oopsCulprit, on the real frames of a Go bounds-check panic: the runtime's
+// frames name what happened, the first kernel frame is the one to blame.
+func TestOopsCulprit(t *testing.T) {
+	pcs := panicFrames(func() { indexOutOfRange(nil, 3) })
+	frames := pcs
 	// Start where the kernel's oops would: at the runtime's panic path.
 	for len(frames) > 0 {
 		if s, ok := kallsyms.Lookup(frames[0] - 1); ok && s.Name == "runtime.gopanic" {
@@ -132,17 +140,8 @@ func TestOopsCulprit(t *testing.T) {
 // entry stores the value it was called with; a value that is not a string,
 // or a chain without gopanic, gives nothing.
 func TestGopanicString(t *testing.T) {
-	var pcs [32]uintptr
-	var n int
-	func() {
-		defer func() {
-			recover()
-			n = runtime.Callers(0, pcs[:])
-		}()
-		panic("not yet")
-	}()
 	var inGopanic uintptr
-	for _, pc := range pcs[:n] {
+	for _, pc := range panicFrames(func() { panic("not yet") }) {
 		if s, ok := kallsyms.Lookup(pc - 1); ok && s.Name == "runtime.gopanic" {
 			inGopanic = pc - 1
 		}
@@ -177,6 +176,11 @@ func TestGopanicString(t *testing.T) {
 	put(reason("index out of range"))
 	if s, ok := gopanic_string(inGopanic, addr(8)); !ok || s != "index out of range" {
 		t.Errorf("a named string type: %q %v", s, ok)
+	}
+	long := strings.Repeat("LAB x: ", 40) // clipped to 160 bytes
+	put(long)
+	if s, ok := gopanic_string(inGopanic, addr(8)); !ok || s != long[:160] {
+		t.Errorf("a long string: %q %v", s, ok)
 	}
 	put(42)
 	if s, ok := gopanic_string(inGopanic, addr(8)); ok {

@@ -237,13 +237,13 @@ func TestStartLab(t *testing.T) {
 
 // TestGrades: each lab's skeleton builds and scores less than full marks
 // (graded up to its first failed test: that proves it), and the rest of
-// the suite passes on it (restOfSuite); the reference scores full marks
-// on the memblock lab's grader, run end to end here (host tests and a
-// boot test). The other labs' graded tests are ordinary tests of their
+// the suite passes on it (restOfSuiteInTree, bootSkeleton); the reference
+// scores full marks on the memblock lab's grader, run end to end here
+// (host tests and a boot test). The other labs' graded tests are ordinary tests of their
 // packages, which ./qemu.sh test runs anyway, and TestMarkers checks that
 // each exists: grading them all again here would double their cost in
 // CI. The skeletons take turns in the scratch tree (build and grade);
-// each one's boot (restOfSuite) runs from a copy of its image while the
+// each one's boot (bootSkeleton) runs from a copy of its image while the
 // next one builds, and the reference grading beside them.
 func TestGrades(t *testing.T) {
 	t.Parallel()
