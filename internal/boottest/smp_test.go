@@ -100,3 +100,33 @@ func TestSmpPanic(t *testing.T) {
 		t.Errorf("%d panic reports, want 1\n%s", n, r.Output)
 	}
 }
+
+// TestBootMatrixSMP: the boot matrix's firmware × machine at -smp 2 and
+// 4 (issue 12), kept cheap: 128 MiB and a handful of SMP selftests, not
+// selftest=all at every size (that made the suite run out of time). The
+// APs are found through each firmware's tables (SeaBIOS's and qboot's
+// MADT, pc's and q35's), come up through the trampoline, answer
+// smp_call_function and the TLB shootdown, and take remote wake-ups.
+func TestBootMatrixSMP(t *testing.T) {
+	for _, bios := range []string{"seabios", "qboot"} {
+		for _, machine := range []string{"pc", "q35"} {
+			for _, smp := range []int{2, 4} {
+				bios, machine, smp := bios, machine, smp
+				t.Run(fmt.Sprintf("%s/%s/smp%d", bios, machine, smp), func(t *testing.T) {
+					t.Parallel()
+					cfg := q.Config{Machine: machine, SMP: smp,
+						Append: "selftest=smp_cpus,percpu,smp_call_function,tlb_shootdown,sched_smp_pingpong"}
+					if bios == "qboot" {
+						cfg.BIOS = "qboot"
+					}
+					r := q.Boot(t, cfg)
+					allPassed(t, r)
+					mustContain(t, r, fmt.Sprintf("smp: Brought up 1 node, %d CPUs", smp))
+					if res, plan := r.KTAP(); plan != 5 || len(res) != 5 {
+						t.Fatalf("KTAP: %d results, plan %d, want 5\n%s", len(res), plan, r.Describe())
+					}
+				})
+			}
+		}
+	}
+}
