@@ -86,8 +86,8 @@ func univ8250_setup_irq() {
 	}
 	serial8250.Serial8250_startup(up)
 	Serial8250_irq = up.Irq
-	printk.Pr_info("serial8250: %s at I/O %#x (irq = %d, base_baud = %d) is a 16550A\n",
-		printk.Str(name), printk.Int(up.Iobase), printk.Int(up.Irq), printk.Int(serial8250.Serial8250_baud()))
+	printk.Pr_info("serial8250: %s at I/O %#x (irq = %d, base_baud = %d) is a %s\n",
+		printk.Str(name), printk.Int(up.Iobase), printk.Int(up.Irq), printk.Int(serial8250.Serial8250_baud()), printk.Str(serial8250.Serial8250_type()))
 }
 
 // Sysrq_init installs the keys above and gives the serial line's SysRq

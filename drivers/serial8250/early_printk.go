@@ -127,13 +127,29 @@ func parse_earlyprintk(v []byte) (port uint16, baud uint32, why string) {
 
 func hasPrefix(v []byte, p string) bool { return len(v) >= len(p) && string(v[:len(p)]) == p }
 
-// early_serial_init programs the UART: 8N1, no interrupts, no FIFO,
-// DTR+RTS, divisor for the baud rate (Linux early_serial_init).
+// early_serial_init programs the UART: 8N1, no interrupts, DTR+RTS,
+// divisor for the baud rate (Linux early_serial_init), and the FIFOs on
+// with the receive trigger at one byte, so that input interrupts as
+// without them. Linux's early console writes FCR 0 and waits for THRE
+// before every byte; its 8250 console, once the driver has the port,
+// fills the transmit FIFO on one wait (serial8250_console_fifo_write, for
+// a port with UART_CAP_FIFO and UART_FCR_ENABLE_FIFO set). gokern's early
+// console is its only console, so it takes the 8250 console's way: under
+// QEMU every LSR read is a trip into the device model, one per byte
+// before, one per 16 now. A UART whose IIR does not then say "FIFOs
+// enabled" (an 8250 or 16450; Linux autoconfig's UART_IIR_FIFO_ENABLED
+// test) keeps the wait before every byte.
 func early_serial_init(port uint16, baud uint32) {
 	early_serial_base, early_serial_baud = port, baud
 	asm.Outb(port+UART_LCR, UART_LCR_8N1)
 	asm.Outb(port+UART_IER, 0)
-	asm.Outb(port+UART_FCR, 0)
+	asm.Outb(port+UART_FCR, UART_FCR_ENABLE_FIFO|UART_FCR_CLEAR_RCVR|UART_FCR_CLEAR_XMIT)
+	early_serial_tx_loadsz, early_serial_tx_room = 1, 0
+	if asm.Inb(port+UART_IIR)&UART_IIR_FIFO_ENABLED == UART_IIR_FIFO_ENABLED_16550A {
+		early_serial_tx_loadsz = UART_TX_LOADSZ_16550A
+	} else {
+		asm.Outb(port+UART_FCR, 0)
+	}
 	asm.Outb(port+UART_MCR, UART_MCR_DTR|UART_MCR_RTS)
 	div := UART_BASE_BAUD / baud
 	c := asm.Inb(port + UART_LCR)
@@ -143,12 +159,40 @@ func early_serial_init(port uint16, baud uint32) {
 	asm.Outb(port+UART_LCR, c&^UART_LCR_DLAB)
 }
 
-// early_serial_putc waits (boundedly, as Linux) for the transmitter.
+// Serial8250_type is the UART's type as early_serial_init found it (Linux
+// uart_config[].name): "16550A" when its FIFOs came on, "8250/16450"
+// when not (Linux tells those two apart by the scratch register; gokern
+// needs only the FIFO).
+func Serial8250_type() string {
+	if early_serial_tx_loadsz > 1 {
+		return "16550A"
+	}
+	return "8250/16450"
+}
+
+var (
+	// early_serial_tx_loadsz: bytes written per wait for THRE (Linux
+	// uart_8250_port.tx_loadsz): the transmit FIFO's depth, or 1 without
+	// FIFOs (and before early_serial_init).
+	early_serial_tx_loadsz = 1
+	// early_serial_tx_room: bytes the transmitter still takes since THRE
+	// was last seen; THRE means the whole FIFO is empty (PC16550D, "LSR
+	// bit 5"), so never more than early_serial_tx_loadsz are in it.
+	early_serial_tx_room int
+)
+
+// early_serial_putc writes ch once the transmitter has room: it waits
+// (boundedly, as Linux) for THRE when the bytes written since THRE was
+// last seen fill the FIFO, or every byte without one.
 //
 //go:nosplit
 func early_serial_putc(ch byte) {
-	for timeout := 0xffff; serial_lsr_in()&UART_LSR_THRE == 0 && timeout > 0; timeout-- {
+	if early_serial_tx_room <= 0 {
+		for timeout := 0xffff; serial_lsr_in()&UART_LSR_THRE == 0 && timeout > 0; timeout-- {
+		}
+		early_serial_tx_room = early_serial_tx_loadsz
 	}
+	early_serial_tx_room--
 	asm.Outb(early_serial_base+UART_TX, ch)
 }
 

@@ -25,12 +25,20 @@ const (
 	UART_LSR_THRE = 0x20 // transmit holding register empty
 	UART_LSR_TEMT = 0x40 // transmitter empty: the last bit is out
 
-	// FIFO control (write): enable, and clear both FIFOs. The setup and
-	// the boot stage turn the FIFOs on; the kernel's early_serial_init
-	// writes 0 (FIFOs off), as Linux's.
+	// FIFO control (write): enable, and clear both FIFOs; the receive
+	// trigger bits (7:6) left 0, one byte. The setup, the boot stage
+	// and the kernel's early_serial_init turn the FIFOs on (Linux's
+	// early_serial_init writes 0; its 8250 driver turns them on).
 	UART_FCR_ENABLE_FIFO = 0x01
 	UART_FCR_CLEAR_RCVR  = 0x02
 	UART_FCR_CLEAR_XMIT  = 0x04
+	// IIR (read) bits 7:6: 11 when the FIFOs are on and work, a 16550A
+	// (Linux UART_IIR_FIFO_ENABLED, UART_IIR_FIFO_ENABLED_16550A).
+	UART_IIR_FIFO_ENABLED        = 0xc0
+	UART_IIR_FIFO_ENABLED_16550A = 0xc0
+	// UART_TX_LOADSZ_16550A: the 16550A's transmit FIFO, 16 bytes (Linux
+	// uart_config[PORT_16550A].tx_loadsz).
+	UART_TX_LOADSZ_16550A = 16
 
 	// UART_BASE_BAUD: the 1.8432 MHz crystal divided by 16 (Linux
 	// BASE_BAUD, asm/serial.h).
