@@ -192,6 +192,10 @@ func User_pte_flags(mm *MmStruct, va uint64) paging.PTE {
 // write to a page that is already someone else's).
 func zap_page_range(mm *MmStruct, start, end uint64) {
 	var freed [512]paging.PFN
+	// The tables the range's unmaps unlink (one PTE table per PMD
+	// range, and the PMD and PUD tables above it when they empty too):
+	// freed after the flush as well, as Linux's tlb_remove_table.
+	var tlb paging.Mmu_gather
 	for a := start; a < end; {
 		v := paging.VirtAddr(a)
 		next := uint64(paging.Pmd_addr_end(v, paging.VirtAddr(end)))
@@ -201,7 +205,7 @@ func zap_page_range(mm *MmStruct, start, end uint64) {
 		}
 		first, n := a, 0
 		for ; a < next; a += asm.PAGE_SIZE {
-			old, err := paging.Unmap(phys, mm.Pgd, paging.VirtAddr(a))
+			old, err := paging.Unmap_gather(phys, mm.Pgd, paging.VirtAddr(a), &tlb)
 			if err != paging.OK {
 				continue
 			}
@@ -212,6 +216,7 @@ func zap_page_range(mm *MmStruct, start, end uint64) {
 			continue
 		}
 		flush_tlb_mm_range(mm, first, next)
+		tlb.Tlb_remove_table_free()
 		for _, pfn := range freed[:n] {
 			put_user_page(Pfn_to_page(uint64(pfn)))
 			mm.Rss--

@@ -280,7 +280,9 @@ func vmap_pages_range_locked(addr uintptr, pages []*Page, prot paging.PgProt) bo
 			uint64(j-i)*asm.PAGE_SIZE, prot, paging.Only4K, nil)
 		if err != paging.OK {
 			printk.Pr_err("vmap_pages_range: %p: %s\n", printk.Int(uintptr(va)), printk.Str(err.String()))
-			vunmap_range(addr, addr+uintptr(j)*asm.PAGE_SIZE)
+			g := vunmap_gather{start: addr, end: addr + uintptr(j)*asm.PAGE_SIZE}
+			vunmap_range(&g)
+			g.flush()
 			return false
 		}
 		i = j
@@ -294,41 +296,42 @@ func vmap_pages_range_locked(addr uintptr, pages []*Page, prot paging.PgProt) bo
 // above them, as paging.Unmap does; the top-level table stays — back to
 // the quicklist. (Linux keeps the kernel's page tables; gokern gives them
 // back so that a vfree returns every page a vmalloc took.) The caller
-// flushes the TLB, before anything allocates a page table: the paging-
-// structure caches may still point at a freed table (SDM Vol. 3A
-// §4.10.4.1).
-func vunmap_range(addr, end uintptr) {
-	start, e := paging.VirtAddr(addr), paging.VirtAddr(end)
+// flushes every CPU's TLB, then frees the tables g gathered (g.flush):
+// freed before the shootdown, a table could be reused while another
+// CPU's paging-structure caches still point at it (SDM Vol. 3A
+// §4.10.4.1; Linux's tlb_remove_table).
+func vunmap_range(g *vunmap_gather) {
+	start, e := paging.VirtAddr(g.start), paging.VirtAddr(g.end)
 	for a := start; a < e; {
 		next := paging.Pgd_addr_end(a, e)
 		p4d := paging.P4d_offset(paging.Pgd_offset(phys, pgd_kernel(), a), a)
 		if p4d.Present() {
-			vunmap_pud_range(p4d, a, next)
+			vunmap_pud_range(g, p4d, a, next)
 			if pu := p4d.Phys(); pgtable_empty(pu) {
 				paging.Set_p4d(p4d, 0)
-				paging.Pud_free(pu)
+				g.remove_table(pu)
 			}
 		}
 		a = next
 	}
 }
 
-func vunmap_pud_range(p4d *paging.P4D, addr, end paging.VirtAddr) {
+func vunmap_pud_range(g *vunmap_gather, p4d *paging.P4D, addr, end paging.VirtAddr) {
 	for a := addr; a < end; {
 		next := paging.Pud_addr_end(a, end)
 		pud := paging.Pud_offset(phys, p4d, a)
 		if pud.Present() && !pud.Large() {
-			vunmap_pmd_range(pud, a, next)
+			vunmap_pmd_range(g, pud, a, next)
 			if pm := pud.Phys(); pgtable_empty(pm) {
 				paging.Set_pud(pud, 0)
-				paging.Pmd_free(pm)
+				g.remove_table(pm)
 			}
 		}
 		a = next
 	}
 }
 
-func vunmap_pmd_range(pud *paging.PUD, addr, end paging.VirtAddr) {
+func vunmap_pmd_range(g *vunmap_gather, pud *paging.PUD, addr, end paging.VirtAddr) {
 	for a := addr; a < end; {
 		next := paging.Pmd_addr_end(a, end)
 		pmd := paging.Pmd_offset(phys, pud, a)
@@ -338,11 +341,36 @@ func vunmap_pmd_range(pud *paging.PUD, addr, end paging.VirtAddr) {
 			}
 			if pt := pmd.Phys(); pgtable_empty(pt) {
 				paging.Set_pmd(pmd, 0)
-				paging.Pte_free_kernel(pt)
+				g.remove_table(pt)
 			}
 		}
 		a = next
 	}
+}
+
+// vunmap_gather is a kernel range being unmapped and the page tables
+// its unmap unlinked, which wait for the range's TLB shootdown (Linux's
+// mmu_gather for init_mm).
+type vunmap_gather struct {
+	tlb        paging.Mmu_gather
+	start, end uintptr
+}
+
+// remove_table keeps the unlinked table at pa for after the flush; a
+// full gather is flushed and emptied first.
+func (g *vunmap_gather) remove_table(pa paging.PhysAddr) {
+	if g.tlb.Room() == 0 {
+		g.flush()
+	}
+	g.tlb.Remove_table(pa)
+}
+
+// flush drops the range's translations on every CPU, then frees the
+// gathered tables (Linux tlb_finish_mmu: tlb_flush_mmu, then the
+// tables).
+func (g *vunmap_gather) flush() {
+	flushTlbKernelRange(g.start, g.end)
+	g.tlb.Tlb_remove_table_free()
 }
 
 // pgtable_empty reports whether every entry of the table at pa is 0.
@@ -493,10 +521,11 @@ func __vunmap(area *VmStruct, mapped bool, ip uintptr) {
 	va := find_vmap_area(area.Addr)
 	end := area.Addr + uintptr(get_vm_area_size(area))
 	lockSpin(&init_mm_page_table_lock, ip)
+	g := vunmap_gather{start: area.Addr, end: end}
 	if mapped {
-		vunmap_range(area.Addr, end)
+		vunmap_range(&g)
 	}
-	flushTlbKernelRange(area.Addr, end)
+	g.flush() // the shootdown, then the tables
 	unlockSpin(&init_mm_page_table_lock)
 	if va != nil {
 		free_vmap_area(va, ip)

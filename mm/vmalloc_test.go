@@ -328,3 +328,34 @@ func BenchmarkVmalloc1M(b *testing.B) {
 		Vfree(Vmalloc(1 << 20))
 	}
 }
+
+// TestVfreeTablesAfterFlush: the page tables a vfree empties (the first
+// area's PTE table, and the PMD and PUD tables above it, which held
+// nothing else) go back to the quicklist only after the range's TLB
+// shootdown, not before it (Linux's tlb_remove_table): a table reused
+// before another CPU's paging-structure caches forgot it would translate
+// the freed range through its new contents. The same for a user munmap:
+// TestMunmapTablesAfterFlush.
+func TestVfreeTablesAfterFlush(t *testing.T) {
+	vmallocBoot(t)
+	var events []string
+	free := paging.PgtableFree
+	paging.PgtableFree = func(pa paging.PhysAddr) {
+		events = append(events, fmt.Sprintf("free %#x", pa))
+		free(pa)
+	}
+	FlushTlbKernelRangeHook = func(start, end uintptr) bool {
+		events = append(events, fmt.Sprintf("flush %#x-%#x", start, end))
+		return false
+	}
+	a := Vmalloc(3 * asm.PAGE_SIZE)
+	if uintptr(a) != asm.VMALLOC_START {
+		t.Fatalf("first area at %#x, want VMALLOC_START", uintptr(a))
+	}
+	events = nil
+	Vfree(a)
+	want := fmt.Sprintf("flush %#x-%#x", uintptr(a), uintptr(a)+3*asm.PAGE_SIZE)
+	if len(events) != 4 || events[0] != want || !strings.HasPrefix(events[1], "free ") || !strings.HasPrefix(events[3], "free ") {
+		t.Fatalf("vfree's events %q, want %q, then the PTE, PMD and PUD tables freed", events, want)
+	}
+}

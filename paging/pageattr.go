@@ -264,7 +264,20 @@ func (c *cpa) split_pmd(pmd *PMD) Error {
 // drops the paging-structure caches that may still point at a freed table
 // (SDM Vol. 3A §4.10.4.1). Linux: pte_clear, as in vunmap_pte_range, and
 // free_pte_range/free_pmd_range/free_pud_range for the tables.
+//
+// Unmap frees the tables at once: for a page table only this CPU can
+// have walked (early boot, the fixmap, a selftest's scratch page). Where
+// other CPUs run the address space, Unmap_gather keeps them for after
+// the shootdown.
 func Unmap(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr) (PTE, Error) {
+	return Unmap_gather(mem, pgdPhys, va, nil)
+}
+
+// Unmap_gather is Unmap that puts the tables it unlinks in tlb, to be
+// freed after the TLB flush that follows (Linux zap_pte_range and
+// free_pgtables under an mmu_gather, tlb_remove_table); with tlb nil it
+// frees them at once. tlb must have room for three (Mmu_gather.Room).
+func Unmap_gather(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr, tlb *Mmu_gather) (PTE, Error) {
 	if va&(PAGE_SIZE-1) != 0 {
 		return 0, ErrAlign
 	}
@@ -298,16 +311,17 @@ func Unmap(mem asm.PhysMem, pgdPhys PhysAddr, va VirtAddr) (PTE, Error) {
 	if PgtableFree == nil {
 		return old, OK // nowhere to free tables to (early boot, host tests)
 	}
-	// Free the tables this left empty, bottom up: unlink, then free.
+	// Free the tables this left empty, bottom up: unlink, then free
+	// (after the caller's flush, with a gather).
 	if pt := pmd.Phys(); tableEmpty(table(mem, pt)) {
 		Set_pmd(pmd, 0)
-		Pte_free_kernel(pt)
+		tlb.Remove_table(pt)
 		if pm := pud.Phys(); tableEmpty(table(mem, pm)) {
 			Set_pud(pud, 0)
-			Pmd_free(pm)
+			tlb.Remove_table(pm)
 			if pu := p4d.Phys(); tableEmpty(table(mem, pu)) {
 				Set_p4d(p4d, 0)
-				Pud_free(pu)
+				tlb.Remove_table(pu)
 			}
 		}
 	}

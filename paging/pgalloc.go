@@ -73,3 +73,53 @@ func tableEmpty(t *[PTRS_PER_PTE]uint64) bool {
 	}
 	return true
 }
+
+// Mmu_gather holds the page-table pages an unmap unlinked until the TLB
+// flush that follows it has run on every CPU (Linux struct mmu_gather's
+// table batch: tlb_remove_table, then tlb_table_flush after
+// tlb_flush_mmu). A table freed before the shootdown may go back into
+// use — as another page table, from the quicklist — while a CPU's
+// paging-structure caches still point at it for the old addresses (SDM
+// Vol. 3A §4.10.3.1: a CPU may cache a PDE's pointer to a page table
+// and use it for later walks until the INVLPG or CR3 write that the
+// shootdown does there): that CPU would then translate the old addresses
+// through whatever the new table holds. The zero value is empty. It
+// lives on its user's stack.
+type Mmu_gather struct {
+	tables [MMU_GATHER_TABLES]PhysAddr
+	nr     int
+}
+
+// MMU_GATHER_TABLES is how many tables a gather holds before its user
+// must flush and free (Linux's batch is a page of pointers; gokern's
+// unmaps unlink a few tables per flush).
+const MMU_GATHER_TABLES = 16
+
+// Remove_table takes the unlinked table at pa for freeing after the
+// flush (Linux tlb_remove_table); with tlb nil, or full, it frees it at
+// once, as before gathers (a full gather is its caller's bug: Room
+// says when to flush).
+func (tlb *Mmu_gather) Remove_table(pa PhysAddr) {
+	if tlb == nil || tlb.nr == len(tlb.tables) {
+		pgtable_free(pa)
+		return
+	}
+	tlb.tables[tlb.nr] = pa
+	tlb.nr++
+}
+
+// Room is how many more tables the gather takes.
+func (tlb *Mmu_gather) Room() int { return len(tlb.tables) - tlb.nr }
+
+// Nr_tables is how many tables wait in the gather.
+func (tlb *Mmu_gather) Nr_tables() int { return tlb.nr }
+
+// Tlb_remove_table_free frees the gathered tables; the caller has flushed
+// the TLBs of every CPU that may have walked them (Linux tlb_table_flush
+// → __tlb_remove_table_free, after tlb_flush_mmu).
+func (tlb *Mmu_gather) Tlb_remove_table_free() {
+	for _, pa := range tlb.tables[:tlb.nr] {
+		pgtable_free(pa)
+	}
+	tlb.nr = 0
+}

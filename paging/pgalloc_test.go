@@ -56,6 +56,28 @@ func TestUnmapFreesTables(t *testing.T) {
 	}
 }
 
+// TestUnmapGatherKeepsTables: Unmap_gather unlinks the tables it leaves
+// empty but frees none of them: the gather holds the PTE, PMD and PUD
+// tables until Tlb_remove_table_free, which the caller runs after its
+// TLB shootdown (Linux tlb_remove_table).
+func TestUnmapGatherKeepsTables(t *testing.T) {
+	e := newEnv(t, 64*kib)
+	freed := withPgtableHooks(t, e)
+	va := VirtAddr(0xffffc90000000000)
+	e.mapRange(t, va, 0x200000, PAGE_SIZE, PAGE_KERNEL, Only4K)
+	pgd := Pgd_offset(e.ram, e.pgd, va)
+	pud := Pud_offset(e.ram, P4d_offset(pgd, va), va)
+	tables := []PhysAddr{Pmd_offset(e.ram, pud, va).Phys(), pud.Phys(), P4d_offset(pgd, va).Phys()}
+	var tlb Mmu_gather
+	if _, err := Unmap_gather(e.ram, e.pgd, va, &tlb); err != OK || len(*freed) != 0 || tlb.Nr_tables() != 3 || !pgd.None() {
+		t.Fatalf("Unmap_gather: %v, freed %#x, %d gathered, PGD entry %#x", err, *freed, tlb.Nr_tables(), uint64(*pgd))
+	}
+	tlb.Tlb_remove_table_free()
+	if len(*freed) != 3 || (*freed)[0] != tables[0] || (*freed)[1] != tables[1] || (*freed)[2] != tables[2] || tlb.Nr_tables() != 0 {
+		t.Fatalf("after the free: freed %#x, want %#x; %d left", *freed, tables, tlb.Nr_tables())
+	}
+}
+
 // TestProtectCollapses: a table split from a 2 MiB page, protected back
 // whole, becomes a 2 MiB page again and the table is freed; a table whose
 // frames are not one aligned 2 MiB run stays.
