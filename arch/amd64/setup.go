@@ -79,6 +79,8 @@ func Setup_arch() {
 	// The interrupt controllers the firmware describes: ACPI's tables,
 	// the MP table, the local APIC's mapping (acpi.go).
 	acpi_and_mp_setup()
+	// How reboot(2) restarts, halts and powers off: \_S5 read (reboot.go).
+	machine_reboot_init()
 	// The node, its zones and the core map (Linux
 	// x86_init.paging.pagetable_init → paging_init → zone_sizes_init).
 	x86mm.Paging_init()
@@ -140,6 +142,7 @@ var early_params = [...]obs_kernel_param{
 	{"tsc_calibrate", tsc_calibrate_setup, EARLY_REPORT},          // gokern
 	{"lapic_cal_stall", lapic_cal_stall_setup, EARLY_REPORT},      // gokern
 	{"check_timer_fail", check_timer_fail_setup, EARLY_SETUP},     // gokern: fault injection
+	{"reboot", reboot_setup, EARLY_SETUP},                         // kernel/reboot.c (a __setup option in Linux)
 
 	// arch/x86/kernel/acpi/boot.c
 	{"acpi_skip_timer_override", parse_acpi_skip_timer_override, EARLY_SETUP},

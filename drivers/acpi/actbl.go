@@ -191,14 +191,28 @@ const (
 	ACPI_FADT_SCI_INTERRUPT   = 46  // u16 SCI_INT
 	ACPI_FADT_PM_TIMER_BLOCK  = 76  // u32 PM_TMR_BLK: the PM timer's I/O port
 	ACPI_FADT_PM_TIMER_LENGTH = 91  // u8 PM_TMR_LEN: 4 if there is a timer
+	ACPI_FADT_PM1A_CONTROL    = 64  // u32 PM1a_CNT_BLK: the PM1a control register's I/O port
+	ACPI_FADT_PM1B_CONTROL    = 68  // u32 PM1b_CNT_BLK: PM1b's, 0 if none
+	ACPI_FADT_PM1_CNT_LENGTH  = 89  // u8 PM1_CNT_LEN: 2 or more if there is one
 	ACPI_FADT_FLAGS           = 112 // u32
 	ACPI_FADT_V1_SIZE         = 116 // the ACPI 1.0 FADT ends here
+	ACPI_FADT_RESET_REGISTER  = 116 // GAS RESET_REG (ACPI 2.0+): the reset register
+	ACPI_FADT_RESET_VALUE     = 128 // u8 RESET_VALUE: what to write into it
 	ACPI_FADT_XFACS           = 132 // u64 X_FIRMWARE_CTRL
 	ACPI_FADT_XDSDT           = 140 // u64 X_DSDT
 
 	// ACPI_FADT_32BIT_TIMER: TMR_VAL_EXT, the PM timer counts 32 bits, not
 	// 24 (Table 5.10 "Fixed ACPI Description Table Fixed Feature Flags").
 	ACPI_FADT_32BIT_TIMER = 1 << 8
+	// ACPI_FADT_RESET_REGISTER_SUP: RESET_REG_SUP, the reset register
+	// works (Table 5.10).
+	ACPI_FADT_RESET_REGISTER_SUP = 1 << 10
+
+	// A Generic Address Structure's fields (ACPI 6.5 §5.2.3.2, Table 5.1):
+	// the address space (0 memory, 1 system I/O) and the 64-bit address.
+	ACPI_GAS_SPACE_ID        = 0
+	ACPI_GAS_ADDRESS         = 4
+	ACPI_ADR_SPACE_SYSTEM_IO = 1
 )
 
 // The HPET table's fields (IA-PC HPET Specification 1.0a §3.2.4, Table 3

@@ -12,6 +12,14 @@ var (
 	// Sci_interrupt: the ISA IRQ of the ACPI SCI (Linux
 	// acpi_gbl_FADT.sci_interrupt).
 	Sci_interrupt uint16
+	// Acpi_gbl_FADT: the FADT's fields for sleeping and resetting
+	// (Linux acpi_gbl_FADT's xpm1a_control_block, xpm1b_control_block,
+	// reset_register, reset_value), each 0 when absent.
+	Acpi_gbl_FADT struct {
+		Pm1a_control_block, Pm1b_control_block uint16
+		Reset_register                         uint16
+		Reset_value                            uint8
+	}
 )
 
 // acpi_tb_parse_fadt checks the FADT, installs the DSDT and the FACS it
@@ -39,9 +47,24 @@ func acpi_tb_parse_fadt(address uint64, length uint32) {
 		facs = u64(f, ACPI_FADT_XFACS)
 	}
 	Sci_interrupt = u16(f, ACPI_FADT_SCI_INTERRUPT)
+	Acpi_gbl_FADT.Pm1a_control_block, Acpi_gbl_FADT.Pm1b_control_block = 0, 0
+	Acpi_gbl_FADT.Reset_register, Acpi_gbl_FADT.Reset_value = 0, 0
 	if f[ACPI_FADT_PM_TIMER_LENGTH] == 4 && u32(f, ACPI_FADT_PM_TIMER_BLOCK) != 0 && u32(f, ACPI_FADT_PM_TIMER_BLOCK) <= 0xffff {
 		Pmtmr_ioport = uint16(u32(f, ACPI_FADT_PM_TIMER_BLOCK))
 		Pmtmr_32bit = u32(f, ACPI_FADT_FLAGS)&ACPI_FADT_32BIT_TIMER != 0
+	}
+	if f[ACPI_FADT_PM1_CNT_LENGTH] >= 2 {
+		Acpi_gbl_FADT.Pm1a_control_block = uint16(min(u32(f, ACPI_FADT_PM1A_CONTROL), 0xffff))
+		Acpi_gbl_FADT.Pm1b_control_block = uint16(min(u32(f, ACPI_FADT_PM1B_CONTROL), 0xffff))
+	}
+	// The reset register, when the FADT is long enough to have one and
+	// says it works; gokern writes only one in system I/O space.
+	if length > ACPI_FADT_RESET_VALUE && u32(f, ACPI_FADT_FLAGS)&ACPI_FADT_RESET_REGISTER_SUP != 0 &&
+		f[ACPI_FADT_RESET_REGISTER+ACPI_GAS_SPACE_ID] == ACPI_ADR_SPACE_SYSTEM_IO {
+		if a := u64(f, ACPI_FADT_RESET_REGISTER+ACPI_GAS_ADDRESS); a != 0 && a <= 0xffff {
+			Acpi_gbl_FADT.Reset_register = uint16(a)
+			Acpi_gbl_FADT.Reset_value = f[ACPI_FADT_RESET_VALUE]
+		}
 	}
 	Acpi_gbl_FADT_valid = true
 	acpi_os.Acpi_os_unmap_memory(f)

@@ -620,6 +620,34 @@ func (m *Machine) qmpCall(command string, args any) (json.RawMessage, error) {
 	}
 }
 
+// QMPEvent waits up to timeout for QEMU to send the asynchronous event
+// name (SHUTDOWN, RESET, ...) and returns its data. Events sent before
+// the QMP connection existed are lost: call QMP once (query-status) to
+// connect before the guest can send it. Events of other names, and
+// those before, are skipped.
+func (m *Machine) QMPEvent(name string, timeout time.Duration) (map[string]any, error) {
+	if m.qmp == nil {
+		if err := m.qmpConnect(); err != nil {
+			return nil, err
+		}
+	}
+	m.qmp.SetReadDeadline(time.Now().Add(timeout))
+	defer m.qmp.SetReadDeadline(time.Time{})
+	for {
+		line, err := m.rd.ReadBytes('\n')
+		if err != nil {
+			return nil, fmt.Errorf("QMP event %s: %v", name, err)
+		}
+		var ev struct {
+			Event string         `json:"event"`
+			Data  map[string]any `json:"data"`
+		}
+		if json.Unmarshal(line, &ev) == nil && ev.Event == name {
+			return ev.Data, nil
+		}
+	}
+}
+
 // Pmemsave reads size bytes of guest physical memory at addr (QMP
 // pmemsave, through a file).
 func (m *Machine) Pmemsave(addr, size uint64) ([]byte, error) {

@@ -45,6 +45,7 @@ const (
 	CAP_SETGID       = 6
 	CAP_SETUID       = 7
 	CAP_SYS_ADMIN    = 21
+	CAP_SYS_BOOT     = 22
 	CAP_SYS_RESOURCE = 24
 )
 

@@ -95,6 +95,7 @@ var x86_64 = [...]syscall_entry{
 	{traps.X__NR_fchmodat, sys_fchmodat},
 	{traps.X__NR_utimensat, sys_utimensat},
 	{traps.X__NR_fchmodat2, sys_fchmodat2},
+	{X__NR_reboot, sys_reboot},
 	// The syscall lab's calls (my_first_sys_call.go).
 	// LAB syscall BEGIN
 	{traps.X__NR_my_first_sys_call, sys_my_first_sys_call},
@@ -171,6 +172,7 @@ var ia32_same = [...]syscall_entry{
 	{X__NR_ia32_prctl, sys_prctl},
 	{traps.X__NR_ia32_getrandom, sys_getrandom},
 	{traps.X__NR_ia32_clock_nanosleep_time64, sys_clock_nanosleep},
+	{X__NR_ia32_reboot, sys_reboot},
 	// The syscall lab's calls, the same functions (my_first_sys_call.go).
 	// LAB syscall BEGIN
 	{traps.X__NR_ia32_my_first_sys_call, sys_my_first_sys_call},

@@ -22,6 +22,11 @@ func Write_cr4(v uint64)
 // NMI, SMI or reset (SDM Vol. 2A, HLT).
 func Native_halt()
 
+// Int3 executes INT3, the breakpoint trap (SDM Vol. 2A, INT n/INTO/INT3):
+// machine_restart's last method runs it with an empty IDT, so that it
+// ends in a triple fault, which resets the CPU.
+func Int3()
+
 // Cpu_relax executes PAUSE, the spin-wait hint (Linux cpu_relax,
 // rep_nop; SDM Vol. 2B, PAUSE): a waiting loop yields to the other
 // hyperthread and leaves the memory pipeline without a misordering flush.

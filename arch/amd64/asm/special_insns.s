@@ -46,6 +46,10 @@ TEXT ·Native_halt(SB),NOSPLIT,$0-0
 	HLT
 	RET
 
+TEXT ·Int3(SB),NOSPLIT,$0-0
+	BYTE $0xcc // INT3
+	RET
+
 TEXT ·Local_irq_disable(SB),NOSPLIT,$0-0
 	CLI
 	RET
