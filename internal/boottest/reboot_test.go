@@ -19,8 +19,8 @@ import (
 func TestReboot(t *testing.T) {
 	for _, c := range []struct {
 		name, machine, script, append string
-		reason                       string
-		want                         []string
+		reason                        string
+		want                          []string
 	}{
 		{"poweroff/pc", "pc", "poweroff", "", "guest-shutdown",
 			[]string{"ACPI: PM: (supports S0 S5)", "reboot: Power down", "acpi_power_off called"}},

@@ -297,10 +297,16 @@ func (r *Result) Describe() string {
 // console still names what failed.
 func (r *Result) failures() string {
 	lines := strings.Split(r.Output, "\n")
+	// A failed selftest is the news; the BUG lines before it are often
+	// the selftests' own, on purpose (bad_page, slab_bad_pointer...).
+	re := failureRE
+	if notOkRE.MatchString(r.Output) {
+		re = notOkRE
+	}
 	var b strings.Builder
 	n := 0
 	for i, l := range lines {
-		if !failureRE.MatchString(l) {
+		if !re.MatchString(l) {
 			continue
 		}
 		if n++; n > 20 {
@@ -321,6 +327,8 @@ func (r *Result) failures() string {
 	return "--- failures ---\n" + b.String()
 }
 
+var notOkRE = regexp.MustCompile(`not ok \d+ \S+|Kernel panic - not syncing: .*|LAB [a-z0-9_]+: .*`)
+
 var failureRE = regexp.MustCompile(`LAB [a-z0-9_]+: .*|Kernel panic - not syncing: .*|panic: .*|not ok \d+ \S+|BUG: .*|general protection fault.*|PANIC: .*`)
 
 // Verdict says in one line how the boot ended, for a failure message
@@ -334,7 +342,11 @@ func (r *Result) Verdict() string {
 	case r.ExitCode == ExitSuccess:
 		return "the kernel exited successfully (33)"
 	case r.ExitCode == ExitFailure:
-		if m := failureRE.FindString(r.Output); m != "" {
+		m := notOkRE.FindString(r.Output)
+		if m == "" {
+			m = failureRE.FindString(r.Output)
+		}
+		if m != "" {
 			return "the kernel failed (35): " + strings.TrimSpace(m)
 		}
 		return "the kernel failed (35)"
