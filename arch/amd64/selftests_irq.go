@@ -28,15 +28,16 @@ func tick_source_count() uint64 {
 }
 
 // idle_until halts (STI;HLT, as the idle loop) until cond holds or ms of
-// TSC time pass, and returns how many times the CPU woke. Once the time is
-// up it halts IDLE_GRACE_WAKEUPS more times before it gives up: a host
-// that stalls QEMU moves the TSC past the bound in one step, and the tick
-// that would make cond true is then still pending, behind the check.
+// the guest's running time pass (tsc.Run_budget: the time a host stall
+// moves the TSC on is not counted, or the tick that would make cond true
+// would still be pending when the bound ran out), and returns how many
+// times the CPU woke. Once the time is up it halts IDLE_GRACE_WAKEUPS
+// more times before it gives up, for a tick pending behind the check.
 func idle_until(cond func() bool, ms uint64) (wakeups uint64) {
-	t0 := asm.Rdtsc()
+	budget := tsc.New_run_budget(ms)
 	late := uint64(0)
 	for !cond() && late <= IDLE_GRACE_WAKEUPS {
-		if asm.Rdtsc()-t0 >= tsc.Tsc_khz*ms {
+		if budget.Spent() {
 			late++
 		}
 		asm.Local_irq_disable()

@@ -100,8 +100,8 @@ func Test_smp_cpus(t *kunit.Kunit) {
 		if slot != uintptrOf(&ap_g[cpu].task) {
 			t.Errorf("CPU %d: TLS slot %#x, want its task g %#x", printk.Int(cpu), printk.Int(slot), printk.Int(uintptrOf(&ap_g[cpu].task)))
 		}
-		deadline := asm.Rdtsc() + 1000*tsc.Tsc_khz
-		for !Cpu_idle[cpu] && asm.Rdtsc() < deadline {
+		budget := tsc.New_run_budget(1000) // not counting host stalls
+		for !Cpu_idle[cpu] && !budget.Spent() {
 			asm.Cpu_relax()
 		}
 		if !Cpu_idle[cpu] {
@@ -167,8 +167,8 @@ func Test_smp_call_function(t *kunit.Kunit) {
 		}
 		r := asm.Per_cpu_read(asm.Irq_stat_resched, cpu)
 		apic.Send_IPI_mask(1<<uint(cpu), asm.RESCHEDULE_VECTOR)
-		deadline := asm.Rdtsc() + 1000*tsc.Tsc_khz
-		for asm.Per_cpu_read(asm.Irq_stat_resched, cpu) == r && asm.Rdtsc() < deadline {
+		budget := tsc.New_run_budget(1000) // not counting host stalls
+		for asm.Per_cpu_read(asm.Irq_stat_resched, cpu) == r && !budget.Spent() {
 			asm.Cpu_relax()
 		}
 		if asm.Per_cpu_read(asm.Irq_stat_resched, cpu) != r+1 {
@@ -341,8 +341,8 @@ func synchronize_all() bool {
 	synch_enter.Store(int32(cpumask.Num_online_cpus() - 1))
 	synch_leave.Store(1)
 	smp.Smp_call_function_many(cpumask.Cpu_online_mask.Bits(), synchronize_all_slaves, 0, false)
-	deadline := asm.Rdtsc() + 5000*tsc.Tsc_khz
-	for synch_enter.Load() > 0 && asm.Rdtsc() < deadline {
+	budget := tsc.New_run_budget(5000) // not counting host stalls
+	for synch_enter.Load() > 0 && !budget.Spent() {
 		asm.Cpu_relax()
 	}
 	if synch_enter.Load() > 0 {
@@ -380,8 +380,8 @@ func Test_smp_synchronize_all(t *kunit.Kunit) {
 		t.Errorf("%d CPUs left before unsynchronize_all", printk.Int(synch_left.Load()))
 	}
 	unsynchronize_all()
-	deadline := asm.Rdtsc() + 5000*tsc.Tsc_khz
-	for synch_left.Load() < others && asm.Rdtsc() < deadline {
+	budget := tsc.New_run_budget(5000) // not counting host stalls
+	for synch_left.Load() < others && !budget.Spent() {
 		asm.Cpu_relax()
 	}
 	if synch_left.Load() != others {
@@ -813,8 +813,8 @@ func Test_smp_nmi_backtrace(t *kunit.Kunit) {
 		}
 		sched.Kthread_bind(k, last)
 		sched.Wake_up_process(k)
-		deadline := asm.Rdtsc() + 10000*tsc.Tsc_khz
-		for nmi_spin_running.Load() == 0 && asm.Rdtsc() < deadline {
+		budget := tsc.New_run_budget(10000) // not counting host stalls
+		for nmi_spin_running.Load() == 0 && !budget.Spent() {
 			sched.Msleep(1)
 		}
 	}

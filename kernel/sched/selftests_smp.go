@@ -332,8 +332,8 @@ func affinity_thread(uintptr) int {
 
 // affinity_wait waits up to 10 s until the thread reports cpu.
 func affinity_wait(cpu int) bool {
-	deadline := asm.Rdtsc() + 10000*tsc.Tsc_khz
-	for affinity.cpu.Load() != int32(cpu) && asm.Rdtsc() < deadline {
+	budget := tsc.New_run_budget(10000) // not counting host stalls
+	for affinity.cpu.Load() != int32(cpu) && !budget.Spent() {
 		Msleep(1)
 	}
 	return affinity.cpu.Load() == int32(cpu)

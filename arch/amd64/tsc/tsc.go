@@ -463,3 +463,43 @@ func Tsc_refine(khz uint64) {
 	Tsc_khz, Tsc_unknown = khz, false
 	printk.Pr_info("tsc: Refined TSC clocksource calibration: %d.%03d MHz\n", printk.Int(khz/1000), printk.Int(khz%1000))
 }
+
+// Run_budget bounds a wait by the TSC time the guest ran, not the TSC time
+// that passed: a host that deschedules QEMU's vCPU threads moves the TSC
+// on by seconds between two instructions, and a wait bounded by raw TSC
+// time then gives up at once, with what it waits for — another CPU, an
+// interrupt — held back by the same stall. Each step between two checks
+// counts at most RUN_BUDGET_MAX_STEP_MS: a longer one was the host's (a
+// loop that checks its budget at least every few milliseconds, as every
+// wait of the selftests does, never takes such a step itself). A wait for
+// something that never comes still ends, after the budget's time plus the
+// host's stalls. gokern's own helper; Linux's soft-lockup watchdog
+// discounts a stalled guest the same way (kvm_check_and_clear_guest_paused).
+type Run_budget struct {
+	left, last uint64
+}
+
+// RUN_BUDGET_MAX_STEP_MS: see Run_budget.
+const RUN_BUDGET_MAX_STEP_MS = 50
+
+// New_run_budget starts a budget of ms milliseconds of running time.
+func New_run_budget(ms uint64) Run_budget {
+	return Run_budget{left: ms * Tsc_khz, last: asm.Rdtsc()}
+}
+
+// Spent counts the time since the last call (capped) and reports whether
+// the budget is used up.
+func (b *Run_budget) Spent() bool {
+	now := asm.Rdtsc()
+	step := min(now-b.last, RUN_BUDGET_MAX_STEP_MS*Tsc_khz)
+	if now < b.last { // another CPU's TSC, slightly behind
+		step = 0
+	}
+	b.last = now
+	if step >= b.left {
+		b.left = 0
+		return true
+	}
+	b.left -= step
+	return false
+}
