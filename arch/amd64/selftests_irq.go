@@ -56,6 +56,18 @@ func tick_stamps_reached() bool { return Tick_count >= tick_stamps_target }
 
 func jiffies_reached() bool { return time.Get_jiffies_64() >= tick_target }
 
+// await_jiffy halts until jiffies move, and returns with interrupts off
+// (idle_until leaves them on): a window opened before it cannot count
+// periods a late tick had still to add to the jiffies read after it.
+func await_jiffy() {
+	tick_target = time.Get_jiffies_64() + 1
+	idle_until(jiffies_reached, 2000)
+	asm.Local_irq_disable()
+}
+
+// tsc_periods: the whole tick periods in TSC cycles t0..t1.
+func tsc_periods(t0, t1 uint64) uint64 { return (t1 - t0) * time.HZ / (tsc.Tsc_khz * 1000) }
+
 // Test_tick: the tick advances jiffies while the CPU sits in HLT: ten
 // jiffies pass within two seconds, the tick's source counting interrupts
 // meanwhile, while the CPU runs nothing with interrupts on but STI;HLT.
@@ -81,9 +93,7 @@ func Test_tick(t *kunit.Kunit) {
 	// wake-ups may be fewer than the ticks, never zero).
 	flags := asm.Arch_local_irq_save()
 	t0 := asm.Rdtsc()
-	tick_target = time.Get_jiffies_64() + 1
-	idle_until(jiffies_reached, 2000)
-	asm.Local_irq_disable() // idle_until returns with them on
+	await_jiffy()
 	j0, c0 := time.Get_jiffies_64(), tick_source_count()
 	tick_target = j0 + 10
 	wakeups := idle_until(jiffies_reached, 2000)
@@ -92,7 +102,7 @@ func Test_tick(t *kunit.Kunit) {
 	j1, c1 := time.Get_jiffies_64(), tick_source_count()
 	asm.Arch_local_irq_restore(flags)
 	us := (t1 - t0) * 1000 / tsc.Tsc_khz
-	periods := (t1 - t0) * time.HZ / (tsc.Tsc_khz * 1000)
+	periods := tsc_periods(t0, t1)
 	if j1 < j0+10 {
 		t.Errorf("jiffies went from %d to %d in %d us of HLT", printk.Int(j0), printk.Int(j1), printk.Int(us))
 	}
@@ -139,9 +149,7 @@ func Test_tick_catch_up(t *kunit.Kunit) {
 		return
 	}
 	flags := asm.Arch_local_irq_save()
-	tick_target = time.Get_jiffies_64() + 1
-	idle_until(jiffies_reached, 2000)
-	asm.Local_irq_disable() // idle_until returns with them on
+	await_jiffy()
 	t0 := asm.Rdtsc()
 	j0, c0 := time.Get_jiffies_64(), tick_source_count()
 	period := tsc.Tsc_khz * 1000 / time.HZ
@@ -183,9 +191,7 @@ func Test_msleep_late_tick(t *kunit.Kunit) {
 		return
 	}
 	flags := asm.Arch_local_irq_save()
-	tick_target = time.Get_jiffies_64() + 1
-	idle_until(jiffies_reached, 2000)
-	asm.Local_irq_disable() // idle_until returns with them on
+	await_jiffy()
 	apic.Apic_write(asm.APIC_LVTT, asm.APIC_LVT_MASKED|asm.APIC_LVT_TIMER_PERIODIC|asm.LOCAL_TIMER_VECTOR)
 	j0 := time.Get_jiffies_64()
 	asm.Arch_local_irq_restore(flags)

@@ -474,9 +474,7 @@ func Test_smp_tick(t *kunit.Kunit) {
 	// The window opens before a jiffy that is seen to pass, so that j0
 	// is not a count a late tick has yet to bring up to the clock.
 	t0 := asm.Rdtsc()
-	tick_target = time.Get_jiffies_64() + 1
-	idle_until(jiffies_reached, 2000)
-	asm.Local_irq_disable() // idle_until returns with them on
+	await_jiffy()
 	j0 := time.Get_jiffies_64()
 	for cpu := 0; cpu < cpumask.Nr_cpu_ids; cpu++ {
 		loc0[cpu] = apic.Apic_timer_irqs(cpu)
@@ -500,7 +498,7 @@ func Test_smp_tick(t *kunit.Kunit) {
 	// at most its periods of TSC time, and one more for the period j0
 	// was in, one for rounding (as Test_tick); at least one, the boot
 	// CPU having ticked three times.
-	periods := (t1 - t0) * time.HZ / (tsc.Tsc_khz * 1000)
+	periods := tsc_periods(t0, t1)
 	if j1 == j0 || (!time_is_jiffies() && j1-j0 > periods+2) {
 		t.Errorf("jiffies moved %d over %d periods of TSC time while the boot CPU took %d ticks", printk.Int(j1-j0),
 			printk.Int(periods), printk.Int(loc1-loc0[0]))
