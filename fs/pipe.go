@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -41,6 +42,24 @@ type Pipe_inode_info struct {
 	W_counter uint32
 	Tmp_page  uintptr // a spare page, kept from the last emptied buffer
 	Bufs      [PIPE_DEF_BUFFERS]Pipe_buffer
+	// Mutex is held by the reader, writer or closer working on the
+	// buffers and counts, Mutex_wait where the others sleep for it
+	// (Linux pipe->mutex, a sleeping lock: the user copies under it may
+	// fault). Without it a reader emptying the last buffer on one CPU
+	// and a writer appending to it on another lost the writer's bytes.
+	Mutex      uint32
+	Mutex_wait sched.Wait_queue_head
+}
+
+// pipe_lock and pipe_unlock take and release p's mutex (Linux
+// __pipe_lock, __pipe_unlock).
+func pipe_lock(p *Pipe_inode_info) {
+	sched.Wait_event(&p.Mutex_wait, func() bool { return atomic.CompareAndSwapUint32(&p.Mutex, 0, 1) })
+}
+
+func pipe_unlock(p *Pipe_inode_info) {
+	atomic.StoreUint32(&p.Mutex, 0)
+	sched.Wake_up(&p.Mutex_wait)
 }
 
 var pipe_cachep = objCache[Pipe_inode_info]{Name: "pipe_inode_info"}
@@ -91,6 +110,7 @@ func anon_pipe_buf_release(p *Pipe_inode_info, buf *Pipe_buffer) {
 func pipe_read(f *File, to *Iov_iter, pos *int64) int64 {
 	p := pipe_of(f)
 	var ret int64
+	pipe_lock(p)
 	for {
 		if !pipe_empty(p) {
 			buf := &p.Bufs[p.Tail%PIPE_DEF_BUFFERS]
@@ -124,11 +144,15 @@ func pipe_read(f *File, to *Iov_iter, pos *int64) int64 {
 			ret = -EAGAIN
 			break
 		}
-		if err := sched.Wait_event_interruptible(&p.Rd_wait, func() bool { return !pipe_empty(p) || p.Writers == 0 }); err != 0 {
+		pipe_unlock(p)
+		err := sched.Wait_event_interruptible(&p.Rd_wait, func() bool { return !pipe_empty(p) || p.Writers == 0 })
+		pipe_lock(p)
+		if err != 0 {
 			ret = int64(err)
 			break
 		}
 	}
+	pipe_unlock(p)
 	if ret > 0 {
 		touch_atime(f.F_inode)
 	}
@@ -139,7 +163,9 @@ func pipe_read(f *File, to *Iov_iter, pos *int64) int64 {
 func pipe_write(f *File, from *Iov_iter, pos *int64) int64 {
 	p := pipe_of(f)
 	var ret int64
+	pipe_lock(p)
 	if p.Readers == 0 {
+		pipe_unlock(p)
 		return pipe_epipe()
 	}
 	// A short tail is merged into the last buffer when it fits whole, so
@@ -149,6 +175,7 @@ func pipe_write(f *File, from *Iov_iter, pos *int64) int64 {
 		if off := buf.Offset + buf.Len; off+chars <= asm.PAGE_SIZE && from.Count() == int(chars) {
 			n := from.Copy_from_iter(page_bytes(buf.Page, off, chars))
 			if n == 0 {
+				pipe_unlock(p)
 				return -EFAULT
 			}
 			buf.Len += uint32(n)
@@ -194,13 +221,17 @@ func pipe_write(f *File, from *Iov_iter, pos *int64) int64 {
 			break
 		}
 		sched.Wake_up_interruptible(&p.Rd_wait)
-		if err := sched.Wait_event_interruptible(&p.Wr_wait, func() bool { return !pipe_full(p) || p.Readers == 0 }); err != 0 {
+		pipe_unlock(p)
+		err := sched.Wait_event_interruptible(&p.Wr_wait, func() bool { return !pipe_full(p) || p.Readers == 0 })
+		pipe_lock(p)
+		if err != 0 {
 			if ret == 0 {
 				ret = int64(err)
 			}
 			break
 		}
 	}
+	pipe_unlock(p)
 	if ret > 0 {
 		sched.Wake_up_interruptible(&p.Rd_wait)
 		touch_mc(f.F_inode)
@@ -265,6 +296,7 @@ func pipe_release(inode *Inode, f *File) int {
 	if p == nil {
 		return 0
 	}
+	pipe_lock(p)
 	if f.F_mode&FMODE_READ != 0 {
 		p.Readers--
 	}
@@ -274,7 +306,9 @@ func pipe_release(inode *Inode, f *File) int {
 	sched.Wake_up_interruptible(&p.Rd_wait)
 	sched.Wake_up_interruptible(&p.Wr_wait)
 	p.Files--
-	if p.Files == 0 {
+	last := p.Files == 0
+	pipe_unlock(p)
+	if last {
 		if inode.I_pipe == p {
 			inode.I_pipe = nil
 		}
