@@ -13,7 +13,8 @@ import (
 // What the process files read of a task (Linux fs/proc/array.c,
 // task_mmu.c and base.c read task_struct and mm_struct directly; gokern
 // fills Task_ops from the scheduler's tasks and their mm here). Every
-// task is its own thread group.
+// task has its own /proc/<pid> directory (Linux lists only the groups
+// and keeps threads under task/); its Threads count is its group's.
 
 // Task_ops_init points Task_ops at the scheduler's tasks.
 func Task_ops_init() {
@@ -56,6 +57,15 @@ func find_task(pid int) *sched.Task_struct {
 	return sched.Find_task_by_pid(int32(pid))
 }
 
+// group_threads counts t's group under tasklist_lock, as its ring changes
+// when a thread exits (Linux get_nr_threads reads signal->nr_threads).
+func group_threads(t *sched.Task_struct) int {
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	n := sched.Get_nr_threads(t)
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return n
+}
+
 // next_tgid is the smallest pid above after (Linux next_tgid).
 func next_tgid(after int) int {
 	best := 0
@@ -82,10 +92,12 @@ func get_task(pid int, info *Task_info) bool {
 	if t == nil {
 		return false
 	}
-	*info = Task_info{Pid: pid, Tgid: pid, Tpgid: -1, Flags: t.Flags, Priority: 20, Num_threads: 1,
+	*info = Task_info{Pid: pid, Tgid: pid, Tpgid: -1, Flags: t.Flags, Priority: 20, Num_threads: group_threads(t),
 		Processor: int(t.Cpu), Umask: fs.Init_fs.Umask, Fdsize: fs.Init_files.Max_fds}
 	if p := t.Real_parent; p != nil {
-		info.Ppid = int(p.Pid)
+		// The parent process's id (Linux task_tgid_nr_ns of
+		// real_parent), which may be a thread other than its leader.
+		info.Ppid = int(p.Tgid)
 	}
 	copy(info.Comm[:], t.Comm[:])
 	info.Cred = t.Cred

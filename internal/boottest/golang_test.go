@@ -224,6 +224,20 @@ func TestGoInit(t *testing.T) {
 		// RLIMIT_STACK (the child's stack VMA), RLIMIT_AS (mmap's
 		// ENOMEM).
 		{"rlimits", `^goinit: rlimits-child: RLIMIT_AS at the size \+ 8 MiB: 64 MiB mmap is ENOMEM, 1 MiB is not: true `},
+		// execve from a thread that is not the leader, while 12 other
+		// threads block (de_thread): the new program has the old pid
+		// (gettid == getpid: it took the leader's), the same parent, and
+		// fewer threads than the 12 the old one blocked. Without
+		// de_thread its tid stays the old thread's and the old threads
+		// live on in the process (status 6).
+		{"dethread", `^dethread-after: pid (\d+) \(was \d+\), tid \d+, ppid 1 \(was 1\), exec'd by thread \d+ \(not the leader: true\), \d+ threads now$`},
+		// Orphans' new parents (find_new_reaper): the child of a thread
+		// that ended stays the process's (before: init's, and the
+		// process's wait4 got ECHILD); a PR_SET_CHILD_SUBREAPER process
+		// adopts its grandchild (before: prctl was -EINVAL); a running
+		// child and a zombie left by a dying process go to init, whose
+		// wait4 reaps them, and /proc shows no zombie after.
+		{"reaper", `^goinit: reaper: zombies left: 0$`},
 		{"exec", `^goinit: exec: /init exec-child wrote "exec-child: pid \d+, 4 threads locked\\n" and exited with status 7 `},
 	}
 	for _, m := range modes {

@@ -125,6 +125,21 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 		mm.Mmput(m)
 		return r
 	}
+	// Linux begin_new_exec starts with de_thread: the program about to
+	// run is the process's only thread. A group already dying fails
+	// the exec; the caller then dies of the group's signal.
+	if r := de_thread(p); r != 0 {
+		p.Mm = old
+		if old != nil {
+			p.Active_mm = old
+			mm.Activate_mm(old)
+		} else {
+			p.Active_mm = &mm.Init_mm
+			mm.Activate_mm(&mm.Init_mm)
+		}
+		mm.Mmput(m)
+		return r
+	}
 	// The point of no return (Linux begin_new_exec): the old mm goes,
 	// a vfork parent is let go, the close-on-exec descriptors close, and
 	// a kernel thread that execs is a user process from now on.
@@ -146,6 +161,40 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	Start_thread(sched.Task_pt_regs(sched.Get_current()), b.Entry, sp)
 	printk.Pr_debug("exec %s: pid %d, entry %#x, sp %#x, brk %#x, %d VMAs\n", printk.Bytes(filename),
 		printk.Int(p.Tgid), printk.Int(b.Entry), printk.Int(sp), printk.Int(m.Brk), printk.Int(m.Map_count))
+	return 0
+}
+
+// de_thread makes tsk the only thread of its process before the new
+// program runs (Linux fs/exec.c de_thread): the other threads get
+// SIGKILL and tsk waits until they are gone (each wakes it as it dies,
+// exit_notify; the tick bounds a missed wake-up). If tsk is not the
+// group's leader it then takes the leader's place and pid, and the
+// leader, a zombie by then, is released: the process keeps its pid,
+// parent and children across the exec, whichever thread called it.
+// -EAGAIN when the group is already exiting, or when tsk itself is
+// killed while it waits (it dies on its way out, as in Linux).
+func de_thread(tsk *sched.Task_struct) int {
+	if sched.Only_thread_left(tsk) && sched.Thread_group_leader(tsk) {
+		return 0
+	}
+	if !signal.Begin_group_exec(tsk) {
+		return -uapi.EAGAIN
+	}
+	for !sched.Only_thread_left(tsk) {
+		if signal.Fatal_signal_pending(tsk) {
+			signal.End_group_exec(tsk, nil)
+			return -uapi.EAGAIN
+		}
+		sched.Schedule_timeout_uninterruptible(1)
+	}
+	var leader *sched.Task_struct
+	if !sched.Thread_group_leader(tsk) {
+		leader = sched.Exchange_leader(tsk)
+	}
+	signal.End_group_exec(tsk, leader)
+	if leader != nil {
+		sched.Release_task(leader)
+	}
 	return 0
 }
 

@@ -37,7 +37,10 @@ var Init_exit_code int
 func Do_group_exit(code int) {
 	p := sched.Get_current()
 	code = signal.Zap_other_threads(p, code)
-	if p.Tgid == 1 {
+	// Init ends only with its process: not a thread (even its leader)
+	// killed by another's execve (Linux panics only when init's whole
+	// group is dead).
+	if p.Tgid == 1 && !sched.Killed_by_exec(p) {
 		sched.Exit_clear_child_tid()
 		exit_mm(p)
 		init_exit(code)

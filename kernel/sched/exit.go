@@ -46,7 +46,7 @@ func Do_exit(code int) {
 	if c.Flags&PF_IDLE != 0 {
 		kernel.Panic("Attempted to kill the idle task!")
 	}
-	if c.Pid == 1 {
+	if c.Pid == 1 && !Killed_by_exec(c) {
 		if h := Init_exit_hook; h != nil {
 			h(code)
 		}
@@ -72,7 +72,23 @@ func Do_exit(code int) {
 func exit_notify(t *Task_struct) {
 	flags := Tasklist_lock.Spin_lock_irqsave(0)
 	exit_notify_locked(t)
+	// A thread killed by another's execve wakes it: de_thread waits
+	// for the group to be down to itself (Linux exit_notify's
+	// wake_up_process(tsk->signal->group_exec_task)).
+	if s := t.Signal; s != nil {
+		if e := s.Group_exec_task; e != nil && e != t {
+			Wake_up_process(e)
+		}
+	}
 	Tasklist_lock.Spin_unlock_irqrestore(flags)
+}
+
+// Killed_by_exec: t dies because another thread of its group is in
+// execve (Linux: signal->group_exec_task set, not t): its exit is a
+// thread's, even for init's leader, whose pid the exec'ing thread takes.
+func Killed_by_exec(t *Task_struct) bool {
+	s := t.Signal
+	return s != nil && s.Group_exec_task != nil && s.Group_exec_task != t
 }
 
 // exit_notify_locked is exit_notify under Tasklist_lock: the parent,
@@ -141,16 +157,63 @@ func notify_parent(t *Task_struct, sig int) bool {
 	return autoreap
 }
 
-// Child_reaper is the task that adopts orphans: init, pid 1 (Linux
-// find_child_reaper, pid_ns->child_reaper).
+// Child_reaper is the task that adopts orphans nobody nearer takes:
+// init, pid 1 (Linux pid_ns->child_reaper).
 func Child_reaper() *Task_struct { return Find_task_by_pid(1) }
 
-// forget_original_parent gives father's children to init (Linux
-// forget_original_parent → reparent_leader): a zombie among them is
-// announced to init, which will reap it.
-func forget_original_parent(father *Task_struct) {
+// find_alive_thread: a thread of p's group that is not exiting, or nil
+// (Linux find_alive_thread).
+func find_alive_thread(p *Task_struct) *Task_struct {
+	if p.Flags&PF_EXITING == 0 {
+		return p
+	}
+	var alive *Task_struct
+	For_other_threads(p, func(t *Task_struct) bool {
+		if t.Flags&PF_EXITING == 0 {
+			alive = t
+			return false
+		}
+		return true
+	})
+	return alive
+}
+
+// find_new_reaper chooses the new parent of father's children (Linux
+// kernel/exit.c find_new_reaper): a live thread of father's own group
+// first (the children stay in the process: a Go program forks on one
+// thread, which may end, and waits on another), else the nearest
+// ancestor that made itself a child subreaper with
+// prctl(PR_SET_CHILD_SUBREAPER), else init.
+func find_new_reaper(father *Task_struct) *Task_struct {
+	if t := find_alive_thread(father); t != nil {
+		return t
+	}
 	reaper := Child_reaper()
-	if reaper == nil || reaper == father || father.Children.Next == nil {
+	if s := father.Signal; s != nil && s.Has_child_subreaper {
+		for r := father.Real_parent; r != nil && r != reaper && r != &Init_task; r = r.Real_parent {
+			if r.Signal == nil || !r.Signal.Is_child_subreaper {
+				continue
+			}
+			if t := find_alive_thread(r); t != nil {
+				return t
+			}
+		}
+	}
+	return reaper
+}
+
+// forget_original_parent gives father's children their new parent
+// (Linux forget_original_parent → find_new_reaper, reparent_leader). A
+// child that goes to another process gets SIGCHLD as its exit signal
+// again, and if it is already a zombie its new parent is told (and, if
+// that parent ignores SIGCHLD, it is released at once), so that init's
+// wait4 reaps it; within the group, the group has already been told.
+func forget_original_parent(father *Task_struct) {
+	if father.Children.Next == nil || mm.List_empty(&father.Children) {
+		return
+	}
+	reaper := find_new_reaper(father)
+	if reaper == nil || reaper == father {
 		return
 	}
 	for !mm.List_empty(&father.Children) {
@@ -159,15 +222,38 @@ func forget_original_parent(father *Task_struct) {
 		mm.List_del(l)
 		ch.Real_parent, ch.Parent = reaper, reaper
 		mm.List_add_tail(&ch.Sibling, &reaper.Children)
+		// The child's threads name the same parent (getppid in any
+		// of them): father's task is about to be freed.
+		For_other_threads(ch, func(u *Task_struct) bool {
+			u.Real_parent, u.Parent = reaper, reaper
+			return true
+		})
+		if reaper.Tgid == father.Tgid { // Linux same_thread_group
+			Nr_reparented_thread++
+			continue
+		}
 		Nr_reparented++
-		if ch.Exit_state == EXIT_ZOMBIE && ch.Exit_signal != 0 {
-			notify_parent(ch, int(ch.Exit_signal))
+		if ch.Exit_signal != 0 {
+			ch.Exit_signal = SIGCHLD
+		}
+		if ch.Exit_state == EXIT_ZOMBIE && Get_nr_threads(ch) == 1 && notify_parent(ch, int(ch.Exit_signal)) {
+			// The new parent ignores SIGCHLD: nobody will reap it
+			// (Linux release_task on the dead list). Freed here if
+			// off its CPU, else by its own last switch.
+			ch.Exit_state = EXIT_DEAD
+			ch.autoreap = true
+			if ch.State == TASK_DEAD && atomic.LoadInt32(&ch.On_cpu) == 0 {
+				unlink_task(ch)
+				task_struct_cachep.Free(ch)
+			}
 		}
 	}
 }
 
-// Nr_reparented counts orphans given to init.
-var Nr_reparented uint64
+// Nr_reparented counts orphans given to another process (init or a
+// subreaper), Nr_reparented_thread those kept by another thread of
+// their parent's process.
+var Nr_reparented, Nr_reparented_thread uint64
 
 var siblingOffset = unsafe.Offsetof(Task_struct{}.Sibling)
 

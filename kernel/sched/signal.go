@@ -103,6 +103,16 @@ type Signal_struct struct {
 	// *tty.Tty_struct this package cannot name (Linux signal->tty).
 	Leader bool
 	Tty    unsafe.Pointer
+	// Group_exec_task: the thread whose execve is ending the group's
+	// other threads (Linux signal->group_exec_task, set by de_thread);
+	// the threads it kills exit without ending the process.
+	Group_exec_task *Task_struct
+	// Is_child_subreaper: prctl(PR_SET_CHILD_SUBREAPER) made this
+	// process the reaper of its orphaned descendants; Has_child_subreaper:
+	// an ancestor is one, so an orphan's new parent is looked for among
+	// the ancestors first (Linux signal->is_child_subreaper,
+	// has_child_subreaper).
+	Is_child_subreaper, Has_child_subreaper bool
 }
 
 // Task_signal is the storage for a group leader's Signal_struct and

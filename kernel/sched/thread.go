@@ -148,3 +148,59 @@ func Exit_clear_child_tid() {
 }
 
 var _ = asm.PAGE_SIZE
+
+// Only_thread_left: every other task of tsk's group is gone, but for a
+// leader that is a zombie (what execve's de_thread waits for: Linux
+// de_thread's notify_count reaching 0, then the leader's
+// exit_state).
+func Only_thread_left(tsk *Task_struct) bool {
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
+	only := true
+	For_other_threads(tsk, func(t *Task_struct) bool {
+		only = t == tsk.Group_leader && t.Exit_state != 0
+		return only
+	})
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return only
+}
+
+// Exchange_leader makes tsk, the last live thread of its group and not
+// its leader, the leader in the dead leader's place (Linux de_thread's
+// middle part): it takes the leader's pid (exchange_tids: the process
+// keeps its pid across the exec, and gettid == getpid again), its
+// parent, its place on the parent's children list (list_replace_init)
+// and its exit signal, and the group's children's times; the old leader
+// gets tsk's old tid, leaves the group, and is returned, a zombie nobody
+// waits for, for the caller to release (release_task).
+func Exchange_leader(tsk *Task_struct) *Task_struct {
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
+	leader := tsk.Group_leader
+	tsk.Pid, leader.Pid = leader.Pid, tsk.Pid
+	tsk.Real_parent, tsk.Parent = leader.Real_parent, leader.Parent
+	tsk.Exit_signal, leader.Exit_signal = leader.Exit_signal, -1
+	if leader.Sibling.Next != nil {
+		mm.List_add(&tsk.Sibling, &leader.Sibling)
+		mm.List_del(&leader.Sibling)
+		leader.Sibling = mm.ListHead{}
+	}
+	// Children the leader still had (find_new_reaper gave them to tsk
+	// when the leader died; any left come now).
+	for leader.Children.Next != nil && !mm.List_empty(&leader.Children) {
+		l := leader.Children.Next
+		ch := tasklist_entry(l, siblingOffset)
+		mm.List_del(l)
+		ch.Real_parent, ch.Parent = tsk, tsk
+		mm.List_add_tail(&ch.Sibling, &tsk.Children)
+	}
+	tsk.Cutime += leader.Cutime
+	tsk.Cstime += leader.Cstime
+	leave_thread_group(leader)
+	tsk.Group_leader, leader.Group_leader = tsk, tsk
+	Nr_exec_leader_changes++
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return leader
+}
+
+// Nr_exec_leader_changes counts execs by a thread that was not its
+// group's leader.
+var Nr_exec_leader_changes uint64

@@ -81,10 +81,19 @@ func Task_init_signal(t *sched.Task_struct) {
 
 // lock_task_sighand takes t's siglock with interrupts off (Linux
 // lock_task_sighand): the tty's receive interrupt sends signals too.
+// A non-leader's execve moves the group's sighand into its own task
+// (De_thread_signal), so the lock taken is checked to still be t's, as
+// Linux's is against a sighand replaced under it.
 func lock_task_sighand(t *sched.Task_struct) (*sched.Sighand_struct, uint64) {
 	Task_init_signal(t)
-	sh := t.Sighand
-	return sh, sh.Siglock.Spin_lock_irqsave(0)
+	for {
+		sh := t.Sighand
+		flags := sh.Siglock.Spin_lock_irqsave(0)
+		if sh == t.Sighand {
+			return sh, flags
+		}
+		sh.Siglock.Spin_unlock_irqrestore(flags)
+	}
 }
 
 func unlock_task_sighand(sh *sched.Sighand_struct, flags uint64) {
@@ -617,8 +626,12 @@ func Get_signal(ksig *Ksignal) bool {
 		// Death: terminate, or core (Linux do_coredump; gokern writes
 		// no core file, and neither does Linux with RLIMIT_CORE 0, the
 		// default, so the exit code has no 0x80).
-		t.Signal.Flags = sched.SIGNAL_GROUP_EXIT
-		t.Signal.Group_exit_code = int32(sig)
+		// A thread killed by another's execve dies alone (Linux
+		// do_group_exit's group_exec_task case): the group lives on.
+		if s := t.Signal; s.Group_exec_task == nil || s.Group_exec_task == t {
+			s.Flags = sched.SIGNAL_GROUP_EXIT
+			s.Group_exit_code = int32(sig)
+		}
 		Fatal_count++
 		unlock_task_sighand(sh, flags)
 		group_exit(sig)
@@ -640,9 +653,14 @@ func Get_signal(ksig *Ksignal) bool {
 func Zap_other_threads(p *sched.Task_struct, code int) int {
 	Task_init_signal(p)
 	sh, flags := lock_task_sighand(p)
-	if p.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
+	switch {
+	case p.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0:
 		code = int(p.Signal.Group_exit_code)
-	} else {
+	case p.Signal.Group_exec_task != nil && p.Signal.Group_exec_task != p:
+		// Killed by another thread's execve (Linux do_group_exit:
+		// exit code 0, and the exec'ing thread lives on).
+		code = 0
+	default:
 		p.Signal.Flags = sched.SIGNAL_GROUP_EXIT
 		p.Signal.Group_exit_code = int32(code)
 		for_each_thread(p, func(u *sched.Task_struct) bool {
@@ -807,6 +825,56 @@ func Copy_sighand(parent, child *sched.Task_struct, thread bool) {
 	// (Linux copy_signal, init_task_pid); leading the session is not.
 	child.Signal.Pgrp, child.Signal.Session = parent.Signal.Pgrp, parent.Signal.Session
 	child.Signal.Tty, child.Signal.Leader = parent.Signal.Tty, false
+	// A new process is nobody's exec in progress and no subreaper, but
+	// knows whether an ancestor is one (Linux copy_signal).
+	child.Signal.Group_exec_task, child.Signal.Is_child_subreaper = nil, false
+	child.Signal.Has_child_subreaper = parent.Signal.Has_child_subreaper || parent.Signal.Is_child_subreaper
+}
+
+// Begin_group_exec is de_thread's start in the signal layer (Linux
+// de_thread's group_exec_task and zap_other_threads): unless the group
+// is already exiting or another thread is in execve, tsk becomes the
+// group's exec task and every other live thread gets SIGKILL, which
+// each takes as a thread's death (Zap_other_threads' exec case). False:
+// the group is dying and the exec must fail (-EAGAIN).
+func Begin_group_exec(tsk *sched.Task_struct) bool {
+	sh, flags := lock_task_sighand(tsk)
+	s := tsk.Signal
+	if s.Flags&sched.SIGNAL_GROUP_EXIT != 0 || s.Group_exec_task != nil {
+		unlock_task_sighand(sh, flags)
+		return false
+	}
+	s.Group_exec_task = tsk
+	for_each_thread(tsk, func(u *sched.Task_struct) bool {
+		if u != tsk && u.Exit_state == 0 {
+			u.Pending.Signal |= sigmask(uapi.SIGKILL)
+			signal_wake_up(u, true)
+			Zapped_threads++
+		}
+		return true
+	})
+	unlock_task_sighand(sh, flags)
+	return true
+}
+
+// End_group_exec ends de_thread in the signal layer: the group has no
+// exec task any more (Linux sig->group_exec_task = NULL), and, when
+// leader is not nil, tsk has taken the dead leader's place, so the
+// group's signal_struct and sighand, which gokern keeps inside the
+// leader's task_struct, move into tsk's (Linux shares one allocation
+// and needs no move); the leader's point there too until it is freed.
+func End_group_exec(tsk, leader *sched.Task_struct) {
+	sh, flags := lock_task_sighand(tsk)
+	tsk.Signal.Group_exec_task = nil
+	if leader != nil && !ownsSignalStruct(tsk) {
+		tsk.Sig_storage.Signal = *tsk.Signal
+		tsk.Sig_storage.Sighand.Action = tsk.Sighand.Action
+		tsk.Sig_storage.Sighand.Siglock.Owner_cpu = -1
+		tsk.Sig_storage.Sighand.Siglock.Name = "sighand->siglock"
+		tsk.Signal, tsk.Sighand = &tsk.Sig_storage.Signal, &tsk.Sig_storage.Sighand
+		leader.Signal, leader.Sighand = tsk.Signal, tsk.Sighand
+	}
+	unlock_task_sighand(sh, flags)
 }
 
 // Set_init_unkillable marks t's group as init's (Linux's

@@ -65,6 +65,9 @@ const (
 	PR_SET_NAME = 15
 	PR_GET_NAME = 16
 
+	PR_SET_CHILD_SUBREAPER = 36
+	PR_GET_CHILD_SUBREAPER = 37
+
 	X__NR_prctl      = 157
 	X__NR_ia32_prctl = 172
 )
@@ -73,9 +76,34 @@ const (
 // option below 64).
 var prctl_reported uint64
 
+// propagate_has_child_subreaper tells every descendant of me's process
+// that an ancestor is a child subreaper, so that its orphans look for
+// one (Linux kernel/sys.c propagate_has_child_subreaper through
+// walk_process_tree; a process forked later inherits it in
+// Copy_sighand).
+func propagate_has_child_subreaper(me *sched.Task_struct) {
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	sched.For_each_process(func(t *sched.Task_struct) bool {
+		if t.Signal == nil || t.Tgid == me.Tgid {
+			return true
+		}
+		for p := t.Real_parent; p != nil && p != &sched.Init_task; p = p.Real_parent {
+			if p.Tgid == me.Tgid {
+				t.Signal.Has_child_subreaper = true
+				break
+			}
+		}
+		return true
+	})
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+}
+
 // sys_prctl: prctl(option, arg2, ...) (Linux kernel/sys.c). PR_SET_NAME
 // sets the caller's comm from a user string (truncated to 15 bytes, as
-// Linux), PR_GET_NAME copies it out with its NUL (16 bytes). Any other
+// Linux), PR_GET_NAME copies it out with its NUL (16 bytes).
+// PR_SET_CHILD_SUBREAPER makes the process the reaper of its orphaned
+// descendants (find_new_reaper), PR_GET_CHILD_SUBREAPER reads it back
+// as an int. Any other
 // option is -EINVAL, as Linux answers an option it does not know, and is
 // logged once naming the option, so a program that needs one says so.
 // (busybox's ash asks PR_GET_NAME at start-up.)
@@ -92,6 +120,21 @@ func sys_prctl(r *asm.PtRegs) int64 {
 	case PR_GET_NAME:
 		name := c.Comm
 		return int64(fs.CopyObjToUser(uintptr(a2(r)), unsafe.Pointer(&name[0]), sched.TASK_COMM_LEN))
+	case PR_SET_CHILD_SUBREAPER:
+		if c.Signal == nil {
+			return -uapi.EINVAL
+		}
+		c.Signal.Is_child_subreaper = a2(r) != 0
+		if a2(r) != 0 {
+			propagate_has_child_subreaper(c)
+		}
+		return 0
+	case PR_GET_CHILD_SUBREAPER:
+		v := uint32(0)
+		if c.Signal != nil && c.Signal.Is_child_subreaper {
+			v = 1
+		}
+		return int64(copy_to_user_obj(uintptr(a2(r)), unsafe.Pointer(&v), unsafe.Sizeof(v)))
 	default:
 		if opt < 64 && prctl_reported&(1<<opt) == 0 {
 			prctl_reported |= 1 << opt

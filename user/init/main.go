@@ -22,6 +22,13 @@
 //	exec        os/exec runs /init again as a multi-threaded child that
 //	            writes on a pipe and exits: the read to EOF ends only
 //	            when exit_group has ended every thread of the child
+//	dethread    a child whose non-main thread calls syscall.Exec while
+//	            DethreadThreads other threads block: the new program
+//	            has the old pid, is its own leader (gettid == getpid),
+//	            keeps its parent, and none of the old threads is left
+//	reaper      orphans' new parents (find_new_reaper): another thread of
+//	            the parent process, a PR_SET_CHILD_SUBREAPER ancestor,
+//	            else init, which reaps them (no zombie left)
 //	attrs       os.Chmod, os.Chown, os.Chtimes (utimensat), syscall.Mkfifo
 //	            and os.Root.Chmod (fchmodat2), checked by Stat
 //	rlimits     the process's limits: shared by its threads, inherited
@@ -42,6 +49,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +64,15 @@ func main() {
 	}
 	if len(os.Args) > 1 && os.Args[1] == "rlimits-child" {
 		os.Exit(rlimitsChild())
+	}
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "reaper-") {
+		os.Exit(reaperHelper(os.Args[1], os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "dethread-child" {
+		dethreadChild()
+	}
+	if len(os.Args) > 5 && os.Args[1] == "dethread-after" {
+		os.Exit(dethreadAfter(os.Args[2:]))
 	}
 	start := time.Now()
 	mode := initMode()
@@ -89,6 +106,10 @@ func main() {
 		ok = preempt()
 	case "exec":
 		ok = execMode()
+	case "dethread":
+		ok = dethread()
+	case "reaper":
+		ok = reaper()
 	case "attrs":
 		ok = attrs()
 	case "rlimits":
@@ -454,6 +475,290 @@ func execChild() {
 	ready.Wait()
 	fmt.Printf("exec-child: pid %d, 4 threads locked\n", os.Getpid())
 	os.Exit(7)
+}
+
+// reaper: a child process (reaper-child) checks that orphans stay in
+// the process or go to it as a subreaper; two of its own children,
+// one still running and one already a zombie, are orphaned when it
+// exits, and init (this process) must be their parent then and reap
+// them; no zombie is left.
+func reaper() bool {
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "reaper-child")
+	cmd.Stdin, cmd.Stderr = os.Stdin, os.Stderr
+	out, err := cmd.Output()
+	fmt.Printf("%s", out)
+	if err != nil {
+		fmt.Printf("goinit: reaper: reaper-child: %v\n", err)
+		return false
+	}
+	var running, zombie int
+	if _, err := fmt.Sscanf(lastLine(string(out)), "reaper-child: orphans %d %d", &running, &zombie); err != nil {
+		fmt.Printf("goinit: reaper: no orphans line: %v\n", err)
+		return false
+	}
+	ok := true
+	for _, c := range []struct {
+		pid, status int
+	}{{running, 11}, {zombie, 12}} {
+		ppid, _ := procStat(c.pid)
+		var ws syscall.WaitStatus
+		got, err := syscall.Wait4(c.pid, &ws, 0, nil)
+		fmt.Printf("goinit: reaper: orphan %d: ppid %d, reaped by init: %d status %d (%v)\n", c.pid, ppid, got, ws.ExitStatus(), err)
+		ok = ok && ppid == 1 && got == c.pid && ws.ExitStatus() == c.status
+	}
+	z := zombies()
+	fmt.Printf("goinit: reaper: zombies left: %d\n", len(z))
+	return ok && len(z) == 0
+}
+
+func exists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+func lastLine(s string) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	return l[len(l)-1]
+}
+
+// procStat is /proc/<pid>/stat's ppid and state, or -1 and 0.
+func procStat(pid int) (int, byte) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1, 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	var state byte
+	var ppid int
+	if i < 0 {
+		return -1, 0
+	}
+	if _, err := fmt.Sscanf(string(b[i+1:]), " %c %d", &state, &ppid); err != nil {
+		return -1, 0
+	}
+	return ppid, state
+}
+
+// zombies lists the pids /proc shows in state Z.
+func zombies() []int {
+	ents, _ := os.ReadDir("/proc")
+	var z []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if _, st := procStat(pid); st == 'Z' {
+			z = append(z, pid)
+		}
+	}
+	return z
+}
+
+// startSleeper starts /init reaper-sleeper ms status: a child that
+// sleeps ms milliseconds and exits with status.
+func startSleeper(ms, status int) *exec.Cmd {
+	exe, _ := os.Executable()
+	c := exec.Command(exe, "reaper-sleeper", strconv.Itoa(ms), strconv.Itoa(status))
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stderr, os.Stderr
+	if err := c.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "reaper: start: %v\n", err)
+		return nil
+	}
+	return c
+}
+
+// reaperHelper runs the reaper mode's processes: reaper-sleeper,
+// reaper-middle (starts a sleeper, prints its pid, exits at once) and
+// reaper-child (the checks; its last line names its two orphans).
+func reaperHelper(role string, args []string) int {
+	switch role {
+	case "reaper-sleeper":
+		ms, _ := strconv.Atoi(args[0])
+		st, _ := strconv.Atoi(args[1])
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		return st
+	case "reaper-middle":
+		c := startSleeper(300, 14)
+		if c == nil {
+			return 1
+		}
+		fmt.Println(c.Process.Pid)
+		return 0
+	case "reaper-child":
+		return reaperChild()
+	}
+	return 1
+}
+
+// reaperChild: (1) a thread forks a child and ends; the child's parent
+// is still this process (another thread of it), whose wait4 reaps it;
+// (2) as a child subreaper it adopts the child of a child that exited;
+// (3) it leaves one running child and one zombie to init.
+func reaperChild() int {
+	pid := os.Getpid()
+	fail := 0
+	// (1) The forking thread ends: a goroutine locked to its thread
+	// that returns without unlocking takes the thread with it (the main
+	// goroutine holds the main thread, which Go never ends).
+	runtime.LockOSThread()
+	pidc := make(chan [2]int)
+	go func() {
+		runtime.LockOSThread()
+		c := startSleeper(300, 13)
+		if c == nil {
+			pidc <- [2]int{-1, -1}
+			return
+		}
+		pidc <- [2]int{c.Process.Pid, syscall.Gettid()}
+	}()
+	r := <-pidc
+	g1, forker := r[0], r[1]
+	gone := false
+	for i := 0; i < 100 && !gone; i++ {
+		time.Sleep(10 * time.Millisecond) // the thread's exit
+		gone = !exists(fmt.Sprintf("/proc/%d", forker))
+	}
+	ppid, _ := procStat(g1)
+	var ws syscall.WaitStatus
+	got, err := syscall.Wait4(g1, &ws, 0, nil)
+	fmt.Printf("reaper-child: pid %d: child %d of thread %d, which ended (%v): ppid %d, wait4 %d status %d (%v)\n", pid, g1, forker, gone, ppid, got, ws.ExitStatus(), err)
+	if forker == pid || !gone || ppid != pid || got != g1 || ws.ExitStatus() != 13 {
+		fail |= 1
+	}
+	// (2) A child subreaper adopts its orphaned grandchild.
+	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0); e != 0 {
+		fmt.Printf("reaper-child: PR_SET_CHILD_SUBREAPER: %v\n", e)
+		fail |= 2
+	}
+	var is int32
+	syscall.RawSyscall(syscall.SYS_PRCTL, 37 /* PR_GET_CHILD_SUBREAPER */, uintptr(unsafe.Pointer(&is)), 0)
+	exe, _ := os.Executable()
+	mid := exec.Command(exe, "reaper-middle")
+	mid.Stdin, mid.Stderr = os.Stdin, os.Stderr
+	out, err := mid.Output()
+	g2, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	ppid, _ = procStat(g2)
+	got, err2 := syscall.Wait4(g2, &ws, 0, nil)
+	fmt.Printf("reaper-child: subreaper %d: grandchild %d (middle: %v): ppid %d, wait4 %d status %d (%v)\n", is, g2, err, ppid, got, ws.ExitStatus(), err2)
+	if is != 1 || ppid != pid || got != g2 || ws.ExitStatus() != 14 {
+		fail |= 4
+	}
+	// (3) Orphans for init: one running, one a zombie.
+	run := startSleeper(500, 11)
+	zom := startSleeper(0, 12)
+	if run == nil || zom == nil {
+		return 8
+	}
+	for i := 0; i < 200; i++ {
+		if _, st := procStat(zom.Process.Pid); st == 'Z' {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, st := procStat(zom.Process.Pid)
+	fmt.Printf("reaper-child: leaving child %d running and child %d in state %c to init\n", run.Process.Pid, zom.Process.Pid, st)
+	fmt.Printf("reaper-child: orphans %d %d\n", run.Process.Pid, zom.Process.Pid)
+	if st != 'Z' {
+		fail |= 16
+	}
+	return fail
+}
+
+// DethreadThreads: the threads the dethread child blocks before its
+// exec, more than a new Go program starts with, so that any left over
+// shows in the new program's Threads count.
+const DethreadThreads = 12
+
+// dethread runs dethreadChild and checks what it reports after its exec
+// (Linux fs/exec.c de_thread): the exit status says which check failed.
+func dethread() bool {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Printf("goinit: dethread: os.Executable: %v\n", err)
+		return false
+	}
+	cmd := exec.Command(exe, "dethread-child")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Printf("goinit: dethread: start: %v\n", err)
+		return false
+	}
+	pid := cmd.Process.Pid
+	err = cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	fmt.Printf("goinit: dethread: child %d exited with status %d (%v)\n", pid, code, err)
+	return code == 0
+}
+
+// dethreadChild: the main goroutine keeps the main thread (locked), so
+// the goroutine that execs runs on another thread; DethreadThreads more
+// goroutines hold threads of their own, blocked, when it does.
+func dethreadChild() {
+	runtime.LockOSThread()
+	block := make(chan struct{})
+	var ready sync.WaitGroup
+	for i := 0; i < DethreadThreads; i++ {
+		ready.Add(1)
+		go func() {
+			runtime.LockOSThread()
+			ready.Done()
+			<-block
+		}()
+	}
+	ready.Wait()
+	errc := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		pid, tid := syscall.Getpid(), syscall.Gettid()
+		fmt.Printf("dethread-child: pid %d, exec from thread %d (not the leader: %v), %d threads\n",
+			pid, tid, tid != pid, threadCount())
+		exe, _ := os.Executable()
+		errc <- syscall.Exec(exe, []string{exe, "dethread-after", strconv.Itoa(pid), strconv.Itoa(syscall.Getppid()),
+			strconv.Itoa(tid), strconv.FormatBool(tid != pid)}, os.Environ())
+	}()
+	fmt.Printf("dethread-child: exec: %v\n", <-errc)
+	os.Exit(3)
+}
+
+// dethreadAfter is the program dethreadChild's thread exec'd; args: the
+// pid, ppid and tid before the exec, and whether that thread was not
+// the leader. It exits 0 if the process kept its pid and parent, is its
+// own leader, and has fewer threads than the old program's blocked ones.
+func dethreadAfter(args []string) int {
+	pid, tid, ppid := syscall.Getpid(), syscall.Gettid(), syscall.Getppid()
+	n := threadCount()
+	fmt.Printf("dethread-after: pid %d (was %s), tid %d, ppid %d (was %s), exec'd by thread %s (not the leader: %s), %d threads now\n",
+		pid, args[0], tid, ppid, args[1], args[2], args[3], n)
+	switch {
+	case args[3] != "true":
+		return 4 // the exec did not come from a non-leader thread: no test
+	case strconv.Itoa(pid) != args[0] || strconv.Itoa(ppid) != args[1]:
+		return 5
+	case tid != pid:
+		return 6
+	case n <= 0 || n >= DethreadThreads:
+		return 7
+	}
+	return 0
+}
+
+// threadCount is the Threads line of /proc/self/status, or -1.
+func threadCount() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }
 
 // attrs: the attribute calls the os package makes, each checked by
