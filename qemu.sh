@@ -18,7 +18,8 @@
 #   ./qemu.sh bench        boot time: gokern to its idle line against a floor image
 #                          that exits at its first instruction, SeaBIOS and qboot,
 #                          medians and ratio by wall and CPU time, what loading costs,
-#                          start_kernel's steps, instruction counts (BENCH_RUNS=7)
+#                          start_kernel's steps, instruction counts, what TCG
+#                          translated (BENCH_RUNS=7)
 #   ./qemu.sh lab list     the course labs (labs/README.md)
 #   ./qemu.sh lab NAME     in a clean work tree: branch lab-NAME with the lab's
 #                          skeleton, built; --export [-o FILE]: a tarball instead

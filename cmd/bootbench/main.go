@@ -5,10 +5,13 @@
 // under each firmware (SeaBIOS, qboot), and prints the medians and their
 // ratio, by the wall clock and by the CPU time QEMU used (which a host
 // busy with other work inflates far less), then the median time of each
-// start_kernel step from initcall_debug. A third image, the floor with a
-// payload as big as the kernel's, says what loading the kernel costs the
-// firmware; the ratios stay against the true floor. ./qemu.sh bench runs
-// it.
+// start_kernel step from initcall_debug, the guest instructions each stage
+// runs (-icount), and what QEMU's TCG translated for the floor and the
+// kernel (-d in_asm: blocks and guest instructions, the host's main cost
+// for code that runs once, which no instruction count shows). A third
+// image, the floor with a payload as big as the kernel's, says what
+// loading the kernel costs the firmware; the ratios stay against the true
+// floor. ./qemu.sh bench runs it.
 //
 //	go run ./cmd/bootbench [-n 7] [-kernel build/bzImage] [-append ""]
 package main
@@ -17,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"gokern/internal/bench"
@@ -118,6 +122,23 @@ func main() {
 		fmt.Printf("%-8s machine start to startup_32 %.2f, boot stage %.2f, startup_32 to the idle line %.2f\n",
 			bios, pre, bs, bench.IdleMs(r.Out))
 	}
+	// What TCG translated, floor and kernel: the host's cost that no
+	// instruction count shows.
+	fmt.Printf("\nQEMU's TCG translated (-d in_asm): blocks, guest instructions\n")
+	logf := filepath.Join(*out, "in_asm.log")
+	for _, bios := range []string{"seabios", "qboot"} {
+		var t [2]bench.Translated
+		for i, img := range []struct{ path, cmdline string }{{floor, ""}, {*kernel, base}} {
+			if _, err := bench.Boot(img.path, bios, img.cmdline, bench.TranslateArgs(logf)...); err != nil {
+				fail(err)
+			}
+			if t[i], err = bench.CountTranslated(logf); err != nil {
+				fail(err)
+			}
+		}
+		fmt.Printf("%-8s floor %d blocks %d instructions, gokern %d blocks %d instructions\n", bios, t[0].Blocks, t[0].Insns, t[1].Blocks, t[1].Insns)
+	}
+	os.Remove(logf)
 	fmt.Printf("\nstart_kernel's steps (initcall_debug), median us over %d boots\n", *runs)
 	for _, key := range order {
 		fmt.Printf("  %-40s %8.0f\n", key, bench.Median(stages[key]))

@@ -100,6 +100,36 @@ func Boot(image, bios, cmdline string, extra ...string) (Run, error) {
 	return Run{Wall: wall, CPU: cpu, Out: strings.ReplaceAll(b.String(), "\r\n", "\n")}, nil
 }
 
+// Translated is what QEMU's TCG translated in a boot: blocks and the
+// guest instructions in them, each translated once whatever how often it
+// then runs. Translation, not running, is most of what a boot that runs
+// most of its code once costs the host; unlike the wall clock, the count
+// does not depend on the host's load.
+type Translated struct{ Blocks, Insns int }
+
+// TranslateArgs are the QEMU arguments that log every translation into
+// file (-d in_asm), for CountTranslated.
+func TranslateArgs(file string) []string { return []string{"-d", "in_asm", "-D", file} }
+
+// CountTranslated reads a -d in_asm log: an "IN:" line opens each block,
+// a line per guest instruction ("0x<address>:") follows.
+func CountTranslated(file string) (Translated, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return Translated{}, err
+	}
+	var t Translated
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		switch {
+		case bytes.HasPrefix(l, []byte("IN:")):
+			t.Blocks++
+		case bytes.HasPrefix(l, []byte("0x")):
+			t.Insns++
+		}
+	}
+	return t, nil
+}
+
 // Median of d (0 if empty).
 func Median(d []float64) float64 {
 	s := append([]float64(nil), d...)
