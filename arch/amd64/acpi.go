@@ -104,6 +104,7 @@ func acpi_and_mp_setup() {
 	// check of the TSC.
 	tsc_pm_start()
 	hpet_enable()
+	tsc_check_stall()
 	apic.Get_smp_config()
 	if !apic.Smp_found_config {
 		printk.Pr_info("No ACPI MADT and no MP table: the 8259s will carry the interrupts\n")

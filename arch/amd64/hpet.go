@@ -104,12 +104,20 @@ func tsc_check_against_hpet() {
 	}
 	ticks := uint64(c - hpet_ref) // the low 32 bits wrap after 42 s at 100 MHz
 	us := ticks * Hpet_period / 1000000000
+	// A host that stalled the boot for longer than the low 32 bits take
+	// to wrap leaves only the remainder counted: the TSC, by its own
+	// calibration, dates the interval (as the PM timer's check does).
+	if wrap_us := uint64(1<<32) * Hpet_period / 1000000000; tsc_interval_past(t-hpet_ref_tsc, wrap_us) {
+		printk.Pr_info("tsc: HPET check skipped: %d us since the HPET was enabled, past its 32-bit counter's %d us wrap\n",
+			printk.Int(tsc_us(t-hpet_ref_tsc)), printk.Int(wrap_us))
+		return
+	}
 	if us < 1000 {
 		printk.Pr_info("tsc: HPET check skipped: only %d us since the HPET was enabled\n", printk.Int(us))
 		return
 	}
 	Tsc_hpet_khz = Hpet_tsc_khz(t-hpet_ref_tsc, ticks, Hpet_period)
-	ppm := (int64(Tsc_hpet_khz) - int64(tsc.Tsc_khz)) * 1000000 / int64(tsc.Tsc_khz)
+	ppm := (int64(Tsc_hpet_khz) - int64(tsc.Tsc_khz)) * 1000000 / int64(max(tsc.Tsc_khz, 1))
 	printk.Pr_info("tsc: HPET says %d.%03d MHz over %d us: %d ppm from the %s calibration\n",
 		printk.Int(Tsc_hpet_khz/1000), printk.Int(Tsc_hpet_khz%1000), printk.Int(us), printk.Int(ppm), printk.Str(tsc.TscSource))
 }

@@ -142,6 +142,7 @@ var early_params = [...]obs_kernel_param{
 	{"tsc_calibrate", tsc_calibrate_setup, EARLY_REPORT},          // gokern
 	{"lapic_cal_stall", lapic_cal_stall_setup, EARLY_REPORT},      // gokern
 	{"check_timer_fail", check_timer_fail_setup, EARLY_SETUP},     // gokern: fault injection
+	{"tsc_check_stall", tsc_check_stall_setup, EARLY_SETUP},       // gokern: fault injection
 	{"reboot", reboot_setup, EARLY_SETUP},                         // kernel/reboot.c (a __setup option in Linux)
 
 	// arch/x86/kernel/acpi/boot.c

@@ -418,6 +418,16 @@ func tsc_refine_against_pmtimer() {
 		return
 	}
 	ticks := uint64((pm - pm_ref) & acpi.ACPI_PM_MASK)
+	// The 24-bit counter wraps every 4.69 s: over a longer interval (a
+	// host that stalled the boot) the ticks counted are the remainder,
+	// and the frequency they give is off by as much (it once "refined"
+	// a 2300 MHz TSC to 187089 MHz after a 4.7 s stall, and every timer
+	// after it went wrong).
+	if wrap_us := uint64(acpi.ACPI_PM_MASK+1) * 1000000 / acpi.PMTMR_TICKS_PER_SEC; tsc_interval_past(t-pm_ref_tsc, wrap_us) {
+		printk.Pr_info("tsc: PM timer check skipped: %d us since the ACPI tables were read, past its 24-bit counter's %d us wrap\n",
+			printk.Int(tsc_us(t-pm_ref_tsc)), printk.Int(wrap_us))
+		return
+	}
 	if ticks < acpi.PMTMR_TICKS_PER_SEC/1000 { // under a millisecond: too coarse
 		printk.Pr_info("tsc: PM timer check skipped: only %d PM timer ticks since the ACPI tables were read\n", printk.Int(ticks))
 		return
@@ -437,10 +447,57 @@ func tsc_refine_against_pmtimer() {
 		tsc.Tsc_refine(Tsc_pm_khz)
 		return
 	}
+	// The HPET, when it measured too, is the better reference (Linux's
+	// pit_hpet_ptimer_calibrate_cpu uses the HPET when there is one, the
+	// PM timer only without): it decides.
+	if Tsc_hpet_khz != 0 {
+		hppm := (int64(Tsc_hpet_khz) - int64(tsc.Tsc_khz)) * 1000000 / int64(tsc.Tsc_khz)
+		if hppm > 10000 || hppm < -10000 {
+			printk.Pr_warn("tsc: PIT calibration deviates from HPET: %d %d\n", printk.Int(tsc.Tsc_khz), printk.Int(Tsc_hpet_khz))
+			tsc.Tsc_refine(Tsc_hpet_khz)
+		}
+		return
+	}
 	if ppm > 10000 || ppm < -10000 {
 		printk.Pr_warn("tsc: PIT calibration deviates from PMTIMER: %d %d\n", printk.Int(tsc.Tsc_khz), printk.Int(Tsc_pm_khz))
 		tsc.Tsc_refine(Tsc_pm_khz)
 	}
+}
+
+// tsc_interval_past says whether an interval of dtsc cycles is, by the
+// TSC's calibration, at least 90% of a reference counter's wrap period
+// (wrap_us): its count can no longer be trusted. Without a calibration
+// nothing dates the interval, and the reference counts alone.
+func tsc_interval_past(dtsc, wrap_us uint64) bool {
+	return !tsc.Tsc_unknown && tsc.Tsc_khz != 0 && tsc_us(dtsc) >= wrap_us*9/10
+}
+
+// tsc_us converts TSC cycles to microseconds by the calibration.
+func tsc_us(dtsc uint64) uint64 { return dtsc * 1000 / max(tsc.Tsc_khz, 1) }
+
+// Tsc_check_stall_ms: tsc_check_stall=MS (gokern-only fault injection):
+// the boot spins that long between taking the PM timer's and the HPET's
+// starting points and time_init's check of the TSC against them, as a
+// host that deschedules QEMU there would stall it (the CI host once did,
+// for 4.7 s, longer than the PM timer takes to wrap).
+var Tsc_check_stall_ms uint64
+
+func tsc_check_stall_setup(val []byte) {
+	n, err := cmdline.Kstrtoll(val)
+	if err != cmdline.OK || n < 0 || n > 60000 {
+		printk.Pr_warn("Malformed early option 'tsc_check_stall=%s' (0 to 60000 ms): no stall\n", printk.Escaped(val))
+		return
+	}
+	Tsc_check_stall_ms = uint64(n)
+}
+
+// tsc_check_stall spins for tsc_check_stall= milliseconds of TSC time.
+func tsc_check_stall() {
+	if Tsc_check_stall_ms == 0 || tsc.Tsc_unknown {
+		return
+	}
+	printk.Pr_info("tsc: stalling %d ms before the TSC's check (tsc_check_stall=)\n", printk.Int(Tsc_check_stall_ms))
+	udelay(Tsc_check_stall_ms * 1000)
 }
 
 // tsc_early_khz_setup: "tsc_early_khz=N", the TSC's frequency in kHz

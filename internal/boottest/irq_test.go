@@ -501,8 +501,8 @@ var hpetPPM = regexp.MustCompile(`tsc: HPET says \d+\.\d+ MHz over \d+ us: (-?\d
 // RTC (as on microvm without a PIT); each gives a frequency within 1% of
 // what the PM timer and the HPET measure (so time_init keeps it) and a 1
 // GHz APIC bus.
-// A wrong frequency given by tsc_early_khz= is caught by the PM timer and
-// replaced.
+// A wrong frequency given by tsc_early_khz= is caught by the HPET (the
+// better of the two references, as in Linux) and replaced.
 func TestTscCalibration(t *testing.T) {
 	for _, c := range []struct {
 		append, source string
@@ -511,7 +511,7 @@ func TestTscCalibration(t *testing.T) {
 		{"tsc_calibrate=slow", "slow PIT", []string{"tsc: tsc_calibrate=slow: the fast PIT calibration skipped", "tsc: PIT calibration"}},
 		{"tsc_calibrate=rtc", "RTC", []string{"tsc: tsc_calibrate=rtc: the PIT calibrations skipped", "tsc: calibrated against the RTC's seconds, to within"}},
 		{"tsc_early_khz=1000000", "tsc_early_khz=", []string{"tsc: Detected 1000.000 MHz processor",
-			"tsc: PIT calibration deviates from PMTIMER: 1000000", "tsc: Refined TSC clocksource calibration"}},
+			"tsc: PIT calibration deviates from HPET: 1000000", "tsc: Refined TSC clocksource calibration"}},
 	} {
 		c := c
 		t.Run(c.append, func(t *testing.T) {
@@ -539,6 +539,31 @@ func TestTscCalibration(t *testing.T) {
 			}
 			checkBusClock(t, r)
 		})
+	}
+}
+
+// TestTscCheckAfterStall: a stall between the references' start and
+// time_init's check longer than the PM timer's 24-bit wrap (4.69 s;
+// tsc_check_stall= spins 5 s there, as a descheduling host once did) makes
+// the PM timer's count meaningless: the check is skipped with the reason,
+// the HPET's (32 bits, 42 s) still agrees with the PIT, and the TSC keeps
+// its calibration. Before, the wrapped count "refined" the TSC by a
+// factor of 16 and every timer after it went wrong.
+func TestTscCheckAfterStall(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "debug selftest=tsc_clock,tick tsc_check_stall=5000"})
+	allPassed(t, r)
+	mustContain(t, r, "tsc: stalling 5000 ms before the TSC's check (tsc_check_stall=)",
+		"tsc: PM timer check skipped: ", "past its 24-bit counter's 4686968 us wrap")
+	if strings.Contains(r.Output, "tsc: Refined TSC clocksource calibration") || strings.Contains(r.Output, "tsc: PM timer says") {
+		t.Fatalf("the wrapped PM timer's count was used\n%s", r.Describe())
+	}
+	h := hpetPPM.FindStringSubmatch(r.Output)
+	if h == nil {
+		t.Fatalf("no HPET check\n%s", r.Describe())
+	}
+	if hp, _ := strconv.Atoi(h[1]); hp > 10000 || hp < -10000 {
+		t.Fatalf("the HPET is %d ppm from the calibration after a 5 s stall\n%s", hp, r.Describe())
 	}
 }
 
