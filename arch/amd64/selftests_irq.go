@@ -76,7 +76,9 @@ func tsc_periods(t0, t1 uint64) uint64 { return (t1 - t0) * time.HZ / (tsc.Tsc_k
 // periods. So the jiffies are bounded by the TSC time around them instead
 // (at most one more than the periods of the window, which starts before
 // the tick that set j0, and one for the rounding between the TSC's kHz and
-// the clocksource's mult); the interrupts only have to be there.
+// the clocksource's mult); the interrupts only have to be there. The
+// boundary jiffies last reached (Get_jiffies_update) is not ahead of
+// CLOCK_MONOTONIC.
 func Test_tick(t *kunit.Kunit) {
 	if Tick_source == TICK_NONE && No_tick != "" {
 		t.Skip(No_tick)
@@ -112,6 +114,11 @@ func Test_tick(t *kunit.Kunit) {
 	}
 	if c1 == c0 {
 		t.Errorf("%d jiffies but no interrupt counted by the tick's source", printk.Int(j1-j0))
+	}
+	// The boundary jiffies last reached is never ahead of the clock.
+	if j, last := time.Get_jiffies_update(); !time_is_jiffies() && last > time.Ktime_get_ns() {
+		t.Errorf("jiffies %d reached the period boundary at %d ns of CLOCK_MONOTONIC, ahead of the clock (%d ns)",
+			printk.Int(j), printk.Int(last), printk.Int(time.Ktime_get_ns()))
 	}
 	if wakeups == 0 {
 		t.Errorf("%d jiffies but the CPU never woke from HLT", printk.Int(j1-j0))

@@ -84,10 +84,11 @@ func clock_is_jiffies() bool {
 // The first call on the clocksource counts one jiffy, as a tick did
 // before, and puts the period boundaries half a period behind now, that
 // is halfway between two ticks of a periodic timer: a tick then counts
-// its jiffy while it is up to TICK_NSEC/2 early or late against the clock (Linux aligns last_jiffies_update to the
-// first tick instead, in tick_init_jiffy_update, for a one-shot timer it
-// programs to the boundaries themselves; gokern's timer is periodic and
-// its interrupts wander by their delivery latency).
+// its jiffy while it is up to TICK_NSEC/2 early or late against the
+// clock (Linux aligns last_jiffies_update to the first tick instead, in
+// tick_init_jiffy_update, for a one-shot timer it programs to the
+// boundaries themselves; gokern's timer is periodic and its interrupts
+// wander by their delivery latency).
 func Tick_do_update_jiffies64(now uint64) uint64 {
 	// The fast check without the lock (Linux reads tick_next_period
 	// the same way): most calls between two boundaries find nothing.
