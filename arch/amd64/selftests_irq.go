@@ -185,9 +185,9 @@ func Test_tick_catch_up(t *kunit.Kunit) {
 const LATE_TICKS = 6
 
 // Test_msleep_late_tick: msleep(100) takes at least 100 ms of TSC time
-// even when it starts while the tick is late. The boot CPU's local APIC
-// timer is masked for LATE_TICKS periods, with interrupts on (a tick held
-// back, as by a host stall): jiffies lag the clock by as much when the
+// even when it starts while the tick is late. This CPU's local APIC
+// timer is masked for LATE_TICKS periods (a tick held back, as by a host
+// stall): jiffies lag the clock by as much when the
 // timer is started again and msleep begins. Timed from those jiffies, the
 // sleep would end (once the first tick catches up) LATE_TICKS periods
 // early, after about 76 ms; Schedule_timeout brings jiffies up to the
@@ -197,17 +197,21 @@ func Test_msleep_late_tick(t *kunit.Kunit) {
 		t.Skip("the tick is not the local APIC timer, or the clock is jiffies themselves")
 		return
 	}
+	// Interrupts stay off while this CPU's timer is masked, so that the
+	// task cannot move to another CPU before it unmasks it; a masked
+	// timer's expiries leave nothing pending, and the restarted timer's
+	// first interrupt is a period away when msleep begins.
 	flags := asm.Arch_local_irq_save()
 	await_jiffy()
 	apic.Apic_write(asm.APIC_LVTT, asm.APIC_LVT_MASKED|asm.APIC_LVT_TIMER_PERIODIC|asm.LOCAL_TIMER_VECTOR)
 	j0 := time.Get_jiffies_64()
-	asm.Arch_local_irq_restore(flags)
 	t0 := asm.Rdtsc()
 	for asm.Rdtsc()-t0 < tsc.Tsc_khz*1000/time.HZ*LATE_TICKS {
 		asm.Cpu_relax()
 	}
 	lag := time.Get_jiffies_64() - j0
 	apic.X__setup_APIC_LVTT()
+	asm.Arch_local_irq_restore(flags)
 	c0 := asm.Rdtsc()
 	sched.Msleep(100)
 	c1 := asm.Rdtsc()
