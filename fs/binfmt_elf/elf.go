@@ -10,7 +10,8 @@
 // as Debian's busybox-static) and static-PIE ET_DYN (no PT_INTERP: the
 // program relocates itself, as `go build -buildmode=pie` with
 // -static or glibc's --static-pie make). A program that asks for a dynamic
-// linker (PT_INTERP) is refused with -ENOEXEC and a line saying so.
+// linker (PT_INTERP) is refused with -ENOEXEC and a line saying so, or,
+// when that linker is not there, with Linux's -ENOENT (kernel/exec).
 //
 // The parsing half (this file and stack.go) reads the file only through
 // Elf_file and writes the stack into a byte buffer, so host tests run it on
@@ -146,7 +147,17 @@ type Elf_binary struct {
 	Executable_stack bool
 	// Why names the reason of a refusal, for the exec's log line.
 	Why string
+	// Interp is the dynamic linker a PT_INTERP names, NUL-terminated,
+	// Interp_len its length without the NUL (0: none): gokern does not
+	// load one, but looks it up to fail as Linux does when it is missing
+	// (-ENOENT).
+	Interp     [INTERP_MAX]byte
+	Interp_len int
 }
+
+// INTERP_MAX bounds a PT_INTERP's name (Linux refuses one over
+// PATH_MAX; gokern's path lookup takes shorter names anyway).
+const INTERP_MAX = 256
 
 // Elf_read reads exactly len(buf) bytes at off (Linux elf_read): a short
 // read is a truncated file, -ENOEXEC (Linux 5.10+; older kernels gave
@@ -216,6 +227,25 @@ func Parse(f Elf_file, size uint64, b *Elf_binary) int {
 		b.Why = "unreadable program headers"
 		return r
 	}
+	// The interpreter's name (Linux load_elf_binary reads it before
+	// anything is mapped): between 2 and INTERP_MAX bytes, NUL-terminated.
+	for i := 0; i < b.Phnum; i++ {
+		p := &b.Phdrs[i]
+		if p.P_type != PT_INTERP {
+			continue
+		}
+		if p.P_filesz < 2 || p.P_filesz > INTERP_MAX || p.P_offset > size || p.P_filesz > size-p.P_offset {
+			b.Why = "a bad PT_INTERP"
+			return -asm.ENOEXEC
+		}
+		if r := Elf_read(f, b.Interp[:p.P_filesz], p.P_offset); r != 0 || b.Interp[p.P_filesz-1] != 0 {
+			b.Why = "a PT_INTERP that is not a NUL-terminated name"
+			return -asm.ENOEXEC
+		}
+		b.Interp_len = int(p.P_filesz) - 1
+		b.Why = "dynamically linked (PT_INTERP): gokern runs static programs only"
+		return -asm.ENOEXEC
+	}
 	return b.plan(size)
 }
 
@@ -227,9 +257,6 @@ func (b *Elf_binary) plan(size uint64) int {
 	for i := 0; i < b.Phnum; i++ {
 		p := &b.Phdrs[i]
 		switch p.P_type {
-		case PT_INTERP:
-			b.Why = "dynamically linked (PT_INTERP): gokern runs static programs only"
-			return -asm.ENOEXEC
 		case PT_GNU_STACK:
 			b.Executable_stack = p.P_flags&PF_X != 0
 		case PT_LOAD:

@@ -202,6 +202,20 @@ func TestRefused(t *testing.T) {
 		if r := Parse(&memFile{data}, uint64(len(data)), b); r != -asm.ENOEXEC {
 			t.Errorf("/bin/ls (dynamic): Parse = %d, want -ENOEXEC", r)
 		}
+		// The interpreter's name, which kernel/exec looks up to answer
+		// -ENOENT when it is missing, as Linux.
+		if f, err := elf.Open("/bin/ls"); err == nil {
+			defer f.Close()
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					want := make([]byte, p.Filesz-1)
+					p.ReadAt(want, 0)
+					if got := string(b.Interp[:b.Interp_len]); got != string(want) {
+						t.Errorf("/bin/ls: Interp %q, want %q", got, want)
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package boottest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -271,6 +272,62 @@ func TestGoInit(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestGoInitBadBinaries: issue 15's bad input. Go's /init execs a Go
+// hello built for GOARCH=arm64 and one built dynamically linked (cgo,
+// -linkmode=external: PT_INTERP /lib64/ld-linux-x86-64.so.2, absent from
+// the initramfs). Linux's answers: ENOEXEC ("exec format
+// error") with the kernel's line naming the file and the reason, and
+// ENOENT for the missing interpreter (before: ENOEXEC, where a shell
+// prints "not found" on Linux); init carries on and exits 0.
+func TestGoInitBadBinaries(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(userprog.Root(), "user", "init")
+	builds := []struct {
+		name, main string
+		env        []string
+		args       []string
+	}{
+		{"arm64", "package main\n\nfunc main() { println(\"hello\") }\n", []string{"GOARCH=arm64"}, nil},
+		// import "C": linked by gcc against the C library, dynamically.
+		{"dynamic", "package main\n\nimport \"C\"\n\nfunc main() { println(\"hello\") }\n", []string{"CGO_ENABLED=1"}, []string{"-ldflags=-linkmode=external"}},
+	}
+	extra := map[string]string{}
+	for _, b := range builds {
+		bdir := filepath.Join(dir, b.name+".src")
+		if err := os.MkdirAll(bdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, text := range map[string]string{"go.mod": "module " + b.name + "\n\ngo 1.22\n", "main.go": b.main} {
+			if err := os.WriteFile(filepath.Join(bdir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := filepath.Join(dir, b.name)
+		cmd := exec.Command("go", append(append([]string{"build", "-trimpath", "-o", out}, b.args...), ".")...)
+		cmd.Dir = bdir
+		cmd.Env = append(userprog.GoEnv(), b.env...)
+		if o, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s build: %v\n%s", b.name, err, o)
+		}
+		extra[b.name] = out
+	}
+	initrd := filepath.Join(dir, "badbin.cpio")
+	if err := userprog.GoInitrd(src, initrd, extra); err != nil {
+		t.Fatal(err)
+	}
+	r := q.Boot(t, q.Config{Initrd: initrd, Append: "init.mode=badbin -- badbin self"})
+	mustExit(t, r, q.ExitSuccess)
+	for _, want := range []string{
+		"exec /arm64: not an x86-64 program: -8",
+		"goinit: badbin: /arm64: fork/exec /arm64: exec format error (want exec format error: true)",
+		"exec /dynamic: its interpreter /lib64/ld-linux-x86-64.so.2 is not found: -2",
+		"goinit: badbin: /dynamic: fork/exec /dynamic: no such file or directory (want no such file or directory: true)",
+		"goinit: mode badbin ok after ",
+	} {
+		mustContain(t, r, want)
 	}
 }
 

@@ -78,6 +78,11 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	}
 	b := &bprm.Elf
 	if r := binfmt_elf.Parse(f, size, b); r != 0 {
+		if r = interp_missing(b, r); r == -uapi.ENOENT {
+			printk.Pr_err("exec %s: its interpreter %s is not found: %d\n", printk.Bytes(filename),
+				printk.Bytes(b.Interp[:b.Interp_len]), printk.Int(r))
+			return r
+		}
 		printk.Pr_err("exec %s: %s: %d\n", printk.Bytes(filename), printk.Str(b.Why), printk.Int(r))
 		return r
 	}
@@ -196,6 +201,24 @@ func de_thread(tsk *sched.Task_struct) int {
 		sched.Release_task(leader)
 	}
 	return 0
+}
+
+// interp_missing: for a dynamically linked program, whose PT_INTERP
+// Parse refused, -ENOENT when the interpreter it names does not exist,
+// as Linux's load_elf_binary returns open_exec's error (the shell's
+// "not found" for a program that is there); r otherwise.
+func interp_missing(b *binfmt_elf.Elf_binary, r int) int {
+	if b.Interp_len == 0 {
+		return r
+	}
+	f, err := fs.Open_exec(b.Interp[:b.Interp_len])
+	if err == -uapi.ENOENT {
+		return err
+	}
+	if err == 0 {
+		fs.Fput(f)
+	}
+	return r
 }
 
 // set_comm names the process after the last part of its file name (Linux

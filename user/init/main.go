@@ -29,6 +29,9 @@
 //	reaper      orphans' new parents (find_new_reaper): another thread of
 //	            the parent process, a PR_SET_CHILD_SUBREAPER ancestor,
 //	            else init, which reaps them (no zombie left)
+//	badbin      exec a Go program built for arm64 (ENOEXEC) and one
+//	            dynamically linked (ENOENT: no /lib64/ld-linux-x86-64.so.2),
+//	            as Linux answers; init goes on
 //	attrs       os.Chmod, os.Chown, os.Chtimes (utimensat), syscall.Mkfifo
 //	            and os.Root.Chmod (fchmodat2), checked by Stat
 //	rlimits     the process's limits: shared by its threads, inherited
@@ -43,6 +46,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -110,6 +114,8 @@ func main() {
 		ok = dethread()
 	case "reaper":
 		ok = reaper()
+	case "badbin":
+		ok = badbin()
 	case "attrs":
 		ok = attrs()
 	case "rlimits":
@@ -664,6 +670,23 @@ func reaperChild() int {
 		fail |= 16
 	}
 	return fail
+}
+
+// badbin execs the bad programs the test put in the initramfs, each
+// named after what is wrong with it, and checks Linux's errors.
+func badbin() bool {
+	ok := true
+	for _, c := range []struct {
+		path string
+		want syscall.Errno
+	}{{"/arm64", syscall.ENOEXEC}, {"/dynamic", syscall.ENOENT}} {
+		cmd := exec.Command(c.path)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr // no /dev/null here
+		err := cmd.Run()
+		fmt.Printf("goinit: badbin: %s: %v (want %v: %v)\n", c.path, err, c.want, errors.Is(err, c.want))
+		ok = ok && errors.Is(err, c.want)
+	}
+	return ok
 }
 
 // DethreadThreads: the threads the dethread child blocks before its
