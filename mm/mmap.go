@@ -178,8 +178,10 @@ var Flush_tlb_others func(mask uint64, mm *MmStruct, start, end uint64)
 func flush_tlb_mm_range(mm *MmStruct, start, end uint64) {
 	if paging.PhysAddr(asm.Read_cr3()&paging.PTE_PFN_MASK) == mm.Pgd {
 		if end-start > TLB_FLUSH_ALL_PAGES*asm.PAGE_SIZE {
+			atomic.AddUint64(&Nr_tlb_local_flush_all, 1)
 			asm.Write_cr3(asm.Read_cr3())
 		} else {
+			atomic.AddUint64(&Nr_tlb_local_flush_one, 1)
 			for a := start; a < end; a += asm.PAGE_SIZE {
 				asm.Invlpg(uintptr(a))
 			}
@@ -191,6 +193,13 @@ func flush_tlb_mm_range(mm *MmStruct, start, end uint64) {
 		}
 	}
 }
+
+// Nr_tlb_local_flush_all and Nr_tlb_local_flush_one count the user TLB
+// flushes of this CPU's own address space, by CR3 reload and page by
+// page (Linux's vm events NR_TLB_LOCAL_FLUSH_ALL, NR_TLB_LOCAL_FLUSH_ONE,
+// /proc/vmstat's nr_tlb_local_flush_all and _one; gokern counts a
+// range once).
+var Nr_tlb_local_flush_all, Nr_tlb_local_flush_one uint64
 
 // TLB_FLUSH_ALL_PAGES: above this many pages a flush reloads CR3 instead
 // of one INVLPG a page (Linux tlb_single_page_flush_ceiling, 33).

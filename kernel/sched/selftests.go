@@ -10,6 +10,7 @@ import (
 	ktime "gokern/kernel/time"
 	"gokern/kunit"
 	"gokern/mm"
+	"gokern/paging"
 	"gokern/printk"
 )
 
@@ -477,6 +478,93 @@ func Test_sched_spinlock_preempt(t *kunit.Kunit) {
 	}
 	t.Logf("lock held over %d ticks of CPU %d: preempt count %d, %d involuntary switches, busy thread's iterations meanwhile %d",
 		printk.Int(lp.ticks), printk.Int(cpu), printk.Int(lp.count), printk.Int(lp.nivcsw), printk.Int(lp.during))
+}
+
+// The munmap test's record: the page tables of its one page, and the
+// count of local TLB flushes when each went back to the quicklist.
+var munmap_tables struct {
+	pa       [3]paging.PhysAddr // the PTE, PMD and PUD tables
+	flushes  [3]uint64
+	freed    [3]bool
+	pgd_free func(pa paging.PhysAddr)
+}
+
+// munmap_tables_free is paging.PgtableFree for the test's duration: it
+// notes when one of the test's tables is freed, and frees it.
+func munmap_tables_free(pa paging.PhysAddr) {
+	mt := &munmap_tables
+	for i, t := range mt.pa {
+		if pa == t && !mt.freed[i] {
+			mt.freed[i], mt.flushes[i] = true, tlb_local_flushes()
+		}
+	}
+	mt.pgd_free(pa)
+}
+
+func tlb_local_flushes() uint64 {
+	return atomic.LoadUint64(&mm.Nr_tlb_local_flush_one) + atomic.LoadUint64(&mm.Nr_tlb_local_flush_all)
+}
+
+// MUNMAP_TABLES_BASE: 512 GiB, the first address of the second PGD slot,
+// where the test's mm has nothing else: the page's PTE, PMD and PUD
+// tables are its own, and its munmap empties all three.
+const MUNMAP_TABLES_BASE = 512 << 30
+
+// Test_sched_munmap_tables_after_flush: the page tables a munmap
+// empties go back to the quicklist only after the TLB flush of the range
+// (Linux's mmu_gather and tlb_remove_table): another thread of the
+// process, on another CPU, may still hold them in its paging-structure
+// caches until the shootdown. A process of its own (an mm of the
+// test's, current for the test) maps, touches and unmaps one page.
+func Test_sched_munmap_tables_after_flush(t *kunit.Kunit) {
+	mt := &munmap_tables
+	c := Get_current()
+	saved, saved_active := c.Mm, c.Active_mm
+	if saved_active == nil {
+		saved_active = &mm.Init_mm
+	}
+	m := mm.Mm_alloc()
+	if m == nil {
+		t.Errorf("mm_alloc failed")
+		return
+	}
+	Preempt_disable() // the mm stays this CPU's, with its CR3, until it is put back
+	c.Mm, c.Active_mm = m, m
+	Switch_mm(saved_active, m)
+	const va = MUNMAP_TABLES_BASE
+	ok := mm.Do_mmap(m, va, asm.PAGE_SIZE, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_PRIVATE|mm.MAP_ANONYMOUS|mm.MAP_FIXED, nil, 0, 0) == va &&
+		asm.Put_user(uint64(1), va) == 0
+	if !ok {
+		t.Errorf("mmap and a write at %#x failed", printk.Int(uint64(va)))
+	} else {
+		p4d := paging.P4d_offset(paging.Pgd_offset(&asm.DirectMap, m.Pgd, va), va)
+		pud := paging.Pud_offset(&asm.DirectMap, p4d, va)
+		pmd := paging.Pmd_offset(&asm.DirectMap, pud, va)
+		mt.pa = [3]paging.PhysAddr{pmd.Phys(), pud.Phys(), p4d.Phys()}
+		mt.freed, mt.flushes = [3]bool{}, [3]uint64{}
+		mt.pgd_free = paging.PgtableFree
+		before := tlb_local_flushes()
+		paging.PgtableFree = munmap_tables_free
+		r := mm.Do_munmap(m, va, asm.PAGE_SIZE)
+		paging.PgtableFree = mt.pgd_free
+		if r != 0 {
+			t.Errorf("munmap = %d", printk.Int(r))
+		}
+		for i, name := range [3]string{"PTE", "PMD", "PUD"} {
+			switch {
+			case !mt.freed[i]:
+				t.Errorf("the %s table %#x was not freed", printk.Str(name), printk.Int(mt.pa[i]))
+			case mt.flushes[i] == before:
+				t.Errorf("the %s table %#x was freed before the range's TLB flush", printk.Str(name), printk.Int(mt.pa[i]))
+			}
+		}
+		t.Logf("munmap of %#x: its PTE, PMD and PUD tables freed after %d local TLB flushes", printk.Int(uint64(va)),
+			printk.Int(mt.flushes[0]-before))
+	}
+	c.Mm, c.Active_mm = saved, saved_active
+	Switch_mm(m, saved_active)
+	Preempt_enable()
+	mm.Exit_mmap(m)
 }
 
 // Test_sched_msleep: msleep(100) sleeps at least 100 ms of jiffies (one
