@@ -54,10 +54,21 @@ func Do_group_exit(code int) {
 // a zombie. The last thread of a process ends it as exit_group does.
 func Do_exit_thread(code int) {
 	p := sched.Get_current()
-	if sched.Get_nr_threads(p) == 1 {
+	if groupThreads(p) == 1 {
 		Do_group_exit(code)
 	}
 	exitTask(p, code)
+}
+
+// groupThreads counts p's group under tasklist_lock (Get_nr_threads walks
+// the group's ring, which exiting threads change under that lock: a walk
+// without it that stood on a thread just unlinked went round that
+// thread's emptied node for ever, an exec/smp4 hang in exitTask).
+func groupThreads(p *sched.Task_struct) int {
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	n := sched.Get_nr_threads(p)
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return n
 }
 
 // exitTask is do_exit for one task of a user process: its
@@ -66,7 +77,7 @@ func Do_exit_thread(code int) {
 func exitTask(p *sched.Task_struct, code int) {
 	// Its queued real-time signals, and the group's with the last
 	// thread (Linux __exit_signal's flush_sigqueue).
-	signal.Exit_sigqueues(p, sched.Get_nr_threads(p) == 1)
+	signal.Exit_sigqueues(p, groupThreads(p) == 1)
 	sched.Exit_clear_child_tid()
 	exit_mm(p)
 	exit_files(p)

@@ -40,7 +40,11 @@ var unsupported_reported uint64
 // thread_group_leader).
 func Thread_group_leader(t *Task_struct) bool { return t.Group_leader == t || t.Group_leader == nil }
 
-// Get_nr_threads counts the tasks of t's group (Linux get_nr_threads).
+// Get_nr_threads counts the tasks of t's group (Linux get_nr_threads,
+// which reads signal->nr_threads), walking the group's ring: with
+// Tasklist_lock held, under which threads leave it. A walk without it
+// that stands on a thread being unlinked follows that thread's emptied
+// node round itself for ever.
 func Get_nr_threads(t *Task_struct) int {
 	if t.Thread_node.Next == nil {
 		return 1
