@@ -141,8 +141,8 @@ func (l *Spinlock_t) Do_raw_spin_lock(caller uintptr) {
 
 // Spin_unlock releases l, then enables preemption again (Linux
 // spin_unlock; Linux's preempt_enable also switches at once if a
-// reschedule came meanwhile: gokern's next interrupt or system call
-// return does it).
+// reschedule came meanwhile: gokern leaves that to the way out of the
+// next interrupt, which finds TIF_NEED_RESCHED still set).
 //
 //go:nosplit
 func (l *Spinlock_t) Spin_unlock() {
