@@ -124,11 +124,14 @@ func TestProcOOM(t *testing.T) {
 	procRun(t, "oom", "64M", "proctest: the child that ate all memory was killed by SIGKILL", "Out of memory: Killed process ")
 }
 
-// TestProcFigures: fork + exit + wait4 round trips from user mode, in
-// TSC cycles (TCG), and the in-kernel COW fault figures.
+// TestProcFigures: fork + exit + wait4 round trips from user mode and
+// the pipe ping-pong between two processes (issue 14's context-switch
+// figure), in TSC cycles (TCG), and the in-kernel COW fault figures.
 func TestProcFigures(t *testing.T) {
 	t.Parallel()
-	r, _ := procRun(t, "bench", "", "proctest: fork+exit+wait round trip, TSC cycles: ")
-	m := regexp.MustCompile(`round trip, TSC cycles: (\d+)`).FindStringSubmatch(r.Output)
-	t.Logf("TCG: fork+exit+wait %s TSC cycles", m[1])
+	r, _ := procRun(t, "bench", "", "proctest: fork+exit+wait round trip, TSC cycles: ",
+		"proctest: pipe ping-pong between two processes, round trip, TSC cycles: ")
+	m := regexp.MustCompile(`fork\+exit\+wait round trip, TSC cycles: (\d+)`).FindStringSubmatch(r.Output)
+	p := regexp.MustCompile(`pipe ping-pong between two processes, round trip, TSC cycles: (\d+)`).FindStringSubmatch(r.Output)
+	t.Logf("TCG: fork+exit+wait %s TSC cycles; pipe ping-pong round trip (two switches) %s TSC cycles", m[1], p[1])
 }

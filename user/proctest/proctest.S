@@ -25,7 +25,8 @@
  *           init reaps them all and forks once more
  *   oom     a child touches more anonymous memory than the machine has:
  *           the kernel kills it with SIGKILL, init carries on
- *   bench   fork+exit+wait round trips, in TSC cycles
+ *   bench   fork+exit+wait round trips, and pipe ping-pong round trips
+ *           between two processes, in TSC cycles
  */
 	.set	NR_read, 0
 	.set	NR_write, 1
@@ -44,6 +45,8 @@
 	.set	NR_arch_prctl, 158
 	.set	NR_exit_group, 231
 	.set	NR_waitid, 247
+	.set	NR_pipe2, 293
+	.set	PINGPONG, 1000
 
 	.set	ARCH_SET_GS, 0x1001
 	.set	ARCH_SET_FS, 0x1002
@@ -637,6 +640,74 @@ bench:
 	PRINT	m_bench
 	pop	%rax
 	call	writenum
+
+	/* pipe ping-pong: PINGPONG round trips of one byte between this
+	 * process and a child, over two pipes; each round is two pipe
+	 * wake-ups and two context switches on one CPU */
+	lea	pipe_a(%rip), %rdi
+	xor	%esi, %esi
+	SYS	NR_pipe2
+	test	%rax, %rax
+	FAILIF	nz, 96
+	lea	pipe_b(%rip), %rdi
+	xor	%esi, %esi
+	SYS	NR_pipe2
+	test	%rax, %rax
+	FAILIF	nz, 96
+	SYS	NR_fork
+	test	%rax, %rax
+	jnz	6f
+	/* child: echo each byte from a to b until EOF (a's write end
+	 * closed here, so that the parent's close ends it) */
+	movslq	pipe_a+4(%rip), %rdi
+	SYS	NR_close
+5:	movslq	pipe_a(%rip), %rdi
+	lea	scratch(%rip), %rsi
+	mov	$1, %edx
+	SYS	NR_read
+	cmp	$1, %rax
+	jne	exit0
+	movslq	pipe_b+4(%rip), %rdi
+	lea	scratch(%rip), %rsi
+	mov	$1, %edx
+	SYS	NR_write
+	jmp	5b
+6:	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %r14
+	mov	$PINGPONG, %ebx
+7:	movslq	pipe_a+4(%rip), %rdi
+	lea	scratch(%rip), %rsi
+	mov	$1, %edx
+	SYS	NR_write
+	cmp	$1, %rax
+	FAILIF	ne, 97
+	movslq	pipe_b(%rip), %rdi
+	lea	scratch(%rip), %rsi
+	mov	$1, %edx
+	SYS	NR_read
+	cmp	$1, %rax
+	FAILIF	ne, 97
+	dec	%ebx
+	jnz	7b
+	rdtsc
+	shl	$32, %rdx
+	or	%rdx, %rax
+	sub	%r14, %rax
+	xor	%edx, %edx
+	mov	$PINGPONG, %ecx
+	div	%rcx
+	push	%rax
+	/* the child reads EOF and exits */
+	movslq	pipe_a+4(%rip), %rdi
+	SYS	NR_close
+	call	wait_status
+	test	%rax, %rax
+	FAILIF	le, 98
+	PRINT	m_pingpong
+	pop	%rax
+	call	writenum
 	jmp	pass
 
 /* ------------------------------------------------------------- common */
@@ -702,6 +773,8 @@ m_oom:	.ascii	"proctest: the child that ate all memory was killed by SIGKILL\n"
 	.set	m_oom_len, . - m_oom
 m_bench: .ascii	"proctest: fork+exit+wait round trip, TSC cycles: "
 	.set	m_bench_len, . - m_bench
+m_pingpong: .ascii "proctest: pipe ping-pong between two processes, round trip, TSC cycles: "
+	.set	m_pingpong_len, . - m_pingpong
 m_pass:	.ascii	"proctest: PASS\n"
 	.set	m_pass_len, . - m_pass
 m_fail:	.ascii	"proctest: FAIL "
@@ -730,6 +803,8 @@ gs_blk:	.quad	0
 scratch: .quad	0
 envp:	.quad	0
 status:	.long	0
+pipe_a:	.long	0, 0
+pipe_b:	.long	0, 0
 is_child: .byte	0
 	.balign	8
 rusage:	.space	144
