@@ -492,11 +492,20 @@ func chown_common(path *Path, uid, gid uint32) int {
 		return err
 	}
 	attr := Iattr{Ia_valid: ATTR_CTIME}
+	inode := path.Dentry.D_inode
+	// Linux checks these in notify_change → setattr_prepare: -EPERM
+	// for an owner the caller may not give, then for a group.
 	if uid != ^uint32(0) {
+		if !chown_ok(inode, uid) {
+			return -EPERM
+		}
 		attr.Ia_valid |= ATTR_UID
 		attr.Ia_uid = uid
 	}
 	if gid != ^uint32(0) {
+		if !chgrp_ok(inode, gid) {
+			return -EPERM
+		}
 		attr.Ia_valid |= ATTR_GID
 		attr.Ia_gid = gid
 	}

@@ -217,7 +217,10 @@ func TestGoInit(t *testing.T) {
 		// chmod, chown, utimensat (times given, UTIME_OMIT, NULL),
 		// mkfifo and fchmodat2, each read back by lstat in the mode
 		// (it exits 1 on the first wrong one: without the calls,
-		// -ENOSYS).
+		// -ENOSYS); then a child of uid 1000 (groups 1000, 2000) may not
+		// give its file away, may change its group to one of its own,
+		// and may not touch root's file (-EPERM, Linux chown_ok and
+		// chgrp_ok; before, every chown succeeded).
 		{"attrs", `^goinit: attrs: fchmodat2 on a symlink is EOPNOTSUPP: true \(operation not supported\)$`},
 		// The limits are the process's (set on one thread, read on
 		// another), inherited across fork and exec, and enforced:

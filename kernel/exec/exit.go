@@ -220,6 +220,8 @@ func proc_hooks_init() {
 	fs.Get_current_files = files_of_current
 	fs.Get_current_fs = fs_of_current
 	fs.Current_fsuid_fsgid = fsids_of_current
+	fs.Capable_hook = sched.Capable
+	fs.In_group_hook = sched.In_group_p
 	sched.Copy_hooks.Copy_files = copy_files
 	sched.Copy_hooks.Copy_fs = copy_fs
 	sched.Copy_hooks.Exit_files = exit_files

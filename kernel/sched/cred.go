@@ -77,3 +77,22 @@ func rlimit_nproc_exceeded(cur *Task_struct) bool {
 	}
 	return uint64(Nr_processes_of(cur.Cred.Uid)) >= Task_rlimit(cur, uapi.RLIMIT_NPROC)
 }
+
+// CAP_CHOWN: change any file's owner and group (Linux
+// include/uapi/linux/capability.h).
+const CAP_CHOWN = 0
+
+// In_group_p: gid is the current task's fs group or one of its
+// supplementary groups (Linux kernel/groups.c in_group_p).
+func In_group_p(gid uint32) bool {
+	c := &Get_current().Cred
+	if gid == c.Fsgid {
+		return true
+	}
+	for i := int32(0); i < c.Ngroups; i++ {
+		if c.Groups[i] == gid {
+			return true
+		}
+	}
+	return false
+}

@@ -72,6 +72,9 @@ func main() {
 	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "reaper-") {
 		os.Exit(reaperHelper(os.Args[1], os.Args[2:]))
 	}
+	if len(os.Args) > 2 && os.Args[1] == "chown-child" {
+		os.Exit(chownChild(os.Args[2]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "dethread-child" {
 		dethreadChild()
 	}
@@ -840,7 +843,61 @@ func attrs() bool {
 	os.Symlink("f", dir+"/link")
 	err = syscall.Fchmodat(int(rootFd(root)), "link", 0o644, 0x100) // AT_SYMLINK_NOFOLLOW
 	check("fchmodat2 on a symlink is EOPNOTSUPP", err == syscall.EOPNOTSUPP, err)
+	// The chown family's credentials (Linux chown_ok, chgrp_ok), from a
+	// child of uid 1000, groups 1000 and 2000, on its own file and on
+	// root's.
+	os.Chmod(dir, 0o777)
+	err = os.WriteFile(dir+"/roots", nil, 0o644)
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "chown-child", dir)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 1000, Gid: 1000, Groups: []uint32{2000}}}
+	if err == nil {
+		err = cmd.Run()
+	}
+	check("chown as uid 1000 with groups 1000 and 2000 (chown-child's checks)", err == nil, err)
 	return ok
+}
+
+// chownChild runs as uid 1000, gid 1000, groups 2000 (attrs' child):
+// only root may give a file away; the owner may change its group to
+// one of its own; a file of root's it may not change. Exit 0 if every
+// answer is Linux's.
+func chownChild(dir string) int {
+	fail := 0
+	mine, roots := dir+"/mine", dir+"/roots"
+	if err := os.WriteFile(mine, nil, 0o644); err != nil {
+		fmt.Printf("chown-child: create: %v\n", err)
+		return 1
+	}
+	for _, c := range []struct {
+		what     string
+		name     string
+		uid, gid int
+		want     error
+	}{
+		{"give my file to root", mine, 0, -1, syscall.EPERM},
+		{"give my file to myself", mine, 1000, -1, nil},
+		{"my file to supplementary group 2000", mine, -1, 2000, nil},
+		{"my file back to my group 1000", mine, -1, 1000, nil},
+		{"my file to group 3000, not mine", mine, -1, 3000, syscall.EPERM},
+		{"root's file to my group 2000", roots, -1, 2000, syscall.EPERM},
+		{"root's file to me", roots, 1000, -1, syscall.EPERM},
+	} {
+		err := os.Chown(c.name, c.uid, c.gid)
+		good := errors.Is(err, c.want) || err == nil && c.want == nil
+		fmt.Printf("chown-child: %s: %v (%v)\n", c.what, good, err)
+		if !good {
+			fail = 1
+		}
+	}
+	var s syscall.Stat_t
+	syscall.Stat(mine, &s)
+	fmt.Printf("chown-child: my file is %d:%d\n", s.Uid, s.Gid)
+	if s.Uid != 1000 || s.Gid != 1000 {
+		fail = 1
+	}
+	return fail
 }
 
 // rootFd opens the root's directory again for a raw *at call.
