@@ -146,7 +146,7 @@ func TestE820MatchesSetup(t *testing.T) {
 // boot stage's message, or move the initrd out of the kernel's way.
 func TestBootMatrix(t *testing.T) {
 	for _, bios := range []string{"seabios", "qboot"} {
-		for _, mem := range []string{"16M", "17M", "20M+initrd", "32M", "128M", "1G", "3584M", "5G", "8G"} {
+		for _, mem := range []string{"16M", "17M", "tight+initrd", "32M", "128M", "1G", "3584M", "5G", "8G"} {
 			for _, machine := range []string{"pc", "q35"} {
 				bios, mem, machine := bios, mem, machine
 				t.Run(bios+"/"+mem+"/"+machine, func(t *testing.T) {
