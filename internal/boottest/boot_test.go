@@ -485,3 +485,24 @@ func TestTimestamps(t *testing.T) {
 	t.Logf("startup_32 to x86_64_start_kernel: %d µs (verify_image %d µs, TSC calibration by %s %d µs)", first, verify, freq[2], calibrate)
 	t.Logf("startup_32 to idle: %.6f s kernel time; QEMU start to exit: %v wall", last.Time, r.Wall)
 }
+
+// TestConsoleFifo: the console fills the 16550A's transmit FIFO on one
+// wait for THRE (drivers/serial8250 early_serial_putc): QEMU's own trace
+// of the UART's registers counts the line-status reads against the bytes
+// written to THR, at most one read per 8 bytes (one per 16, and the
+// waits of short lines). Polling LSR before every byte read it once per
+// byte or more: 6132 reads for a boot's 6670 bytes.
+func TestConsoleFifo(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{Append: "exit_at_idle", Extra: []string{"-trace", "serial_read", "-trace", "serial_write"}})
+	mustExit(t, r, q.ExitSuccess)
+	lsr := strings.Count(r.Output, "serial_read read addr 0x05 ")
+	thr := strings.Count(r.Output, "serial_write write addr 0x00 ")
+	if thr < 1000 {
+		t.Fatalf("only %d writes to THR traced (is QEMU's trace backend there?)\n%s", thr, r.Describe())
+	}
+	if lsr*8 > thr {
+		t.Fatalf("%d line-status reads for %d bytes written: the console waits for THRE more than once per 8 bytes", lsr, thr)
+	}
+	t.Logf("%d line-status reads for %d bytes written", lsr, thr)
+}
