@@ -32,6 +32,9 @@
 //	badbin      exec a Go program built for arm64 (ENOEXEC) and one
 //	            dynamically linked (ENOENT: no /lib64/ld-linux-x86-64.so.2),
 //	            as Linux answers; init goes on
+//	oom         a child that allocates and touches memory until there is
+//	            none: it dies (the kernel's OOM kill, or the runtime's
+//	            "out of memory"), init goes on, and MemFree comes back
 //	attrs       os.Chmod, os.Chown, os.Chtimes (utimensat), syscall.Mkfifo
 //	            and os.Root.Chmod (fchmodat2), checked by Stat
 //	rlimits     the process's limits: shared by its threads, inherited
@@ -71,6 +74,9 @@ func main() {
 	}
 	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "reaper-") {
 		os.Exit(reaperHelper(os.Args[1], os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "oom-child" {
+		oomChild()
 	}
 	if len(os.Args) > 2 && os.Args[1] == "chown-child" {
 		os.Exit(chownChild(os.Args[2]))
@@ -119,6 +125,8 @@ func main() {
 		ok = reaper()
 	case "badbin":
 		ok = badbin()
+	case "oom":
+		ok = oom()
 	case "attrs":
 		ok = attrs()
 	case "rlimits":
@@ -690,6 +698,53 @@ func badbin() bool {
 		ok = ok && errors.Is(err, c.want)
 	}
 	return ok
+}
+
+// oom runs oomChild and checks that it died and that its memory came
+// back: MemFree after its end is at least MemFree before it, less 1 MiB
+// for this process's own allocations (the child ate tens of MiB).
+func oom() bool {
+	exe, _ := os.Executable()
+	runtime.GC()
+	before := memFree()
+	cmd := exec.Command(exe, "oom-child")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	runtime.GC()
+	after := memFree()
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	died := ws.Signaled() && ws.Signal() == syscall.SIGKILL || ws.Exited() && ws.ExitStatus() == 2
+	fmt.Printf("goinit: oom: child: %v (killed by SIGKILL or the runtime's exit 2: %v); MemFree %d kB before, %d kB after\n",
+		err, died, before, after)
+	return died && before > 0 && after+1024 >= before
+}
+
+// memFree is /proc/meminfo's MemFree in kB, or 0.
+func memFree() int {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "MemFree:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
+}
+
+// oomChild allocates 1 MiB blocks and touches every page, keeping them
+// all, until the kernel or the runtime stops it.
+func oomChild() {
+	var keep [][]byte
+	for i := 0; ; i++ {
+		b := make([]byte, 1<<20)
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = 1
+		}
+		keep = append(keep, b)
+		if i%16 == 0 {
+			fmt.Printf("oom-child: %d MiB\n", len(keep))
+		}
+	}
 }
 
 // DethreadThreads: the threads the dethread child blocks before its
