@@ -119,30 +119,14 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	params.Hwcap = edx // ELF_HWCAP: CPUID.1:EDX
 	sp, r := binfmt_elf.Write_stack(m, b, &params)
 	if r != 0 {
-		p.Mm = old
-		if old != nil {
-			p.Active_mm = old
-			mm.Activate_mm(old)
-		} else {
-			p.Active_mm = &mm.Init_mm
-			mm.Activate_mm(&mm.Init_mm)
-		}
-		mm.Mmput(m)
+		exec_mmap_undo(p, old, m)
 		return r
 	}
 	// Linux begin_new_exec starts with de_thread: the program about to
 	// run is the process's only thread. A group already dying fails
 	// the exec; the caller then dies of the group's signal.
 	if r := de_thread(p); r != 0 {
-		p.Mm = old
-		if old != nil {
-			p.Active_mm = old
-			mm.Activate_mm(old)
-		} else {
-			p.Active_mm = &mm.Init_mm
-			mm.Activate_mm(&mm.Init_mm)
-		}
-		mm.Mmput(m)
+		exec_mmap_undo(p, old, m)
 		return r
 	}
 	// The point of no return (Linux begin_new_exec): the old mm goes,
@@ -167,6 +151,20 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	printk.Pr_debug("exec %s: pid %d, entry %#x, sp %#x, brk %#x, %d VMAs\n", printk.Bytes(filename),
 		printk.Int(p.Tgid), printk.Int(b.Entry), printk.Int(sp), printk.Int(m.Brk), printk.Int(m.Map_count))
 	return 0
+}
+
+// exec_mmap_undo gives p its old mm back after a failure past
+// exec_mmap (the kernel's when it had none) and drops the new one m.
+func exec_mmap_undo(p *sched.Task_struct, old, m *mm.MmStruct) {
+	p.Mm = old
+	if old != nil {
+		p.Active_mm = old
+		mm.Activate_mm(old)
+	} else {
+		p.Active_mm = &mm.Init_mm
+		mm.Activate_mm(&mm.Init_mm)
+	}
+	mm.Mmput(m)
 }
 
 // de_thread makes tsk the only thread of its process before the new

@@ -663,14 +663,7 @@ func Zap_other_threads(p *sched.Task_struct, code int) int {
 	default:
 		p.Signal.Flags = sched.SIGNAL_GROUP_EXIT
 		p.Signal.Group_exit_code = int32(code)
-		for_each_thread(p, func(u *sched.Task_struct) bool {
-			if u != p && u.Exit_state == 0 {
-				u.Pending.Signal |= sigmask(uapi.SIGKILL)
-				signal_wake_up(u, true)
-				Zapped_threads++
-			}
-			return true
-		})
+		sigkill_other_threads(p)
 	}
 	unlock_task_sighand(sh, flags)
 	return code
@@ -678,6 +671,20 @@ func Zap_other_threads(p *sched.Task_struct, code int) int {
 
 // Zapped_threads counts the threads an exit_group or execve killed.
 var Zapped_threads uint64
+
+// sigkill_other_threads gives every other live thread of p's group
+// SIGKILL and wakes it from any interruptible sleep (the loop of Linux
+// zap_other_threads), with p's siglock held.
+func sigkill_other_threads(p *sched.Task_struct) {
+	for_each_thread(p, func(u *sched.Task_struct) bool {
+		if u != p && u.Exit_state == 0 {
+			u.Pending.Signal |= sigmask(uapi.SIGKILL)
+			signal_wake_up(u, true)
+			Zapped_threads++
+		}
+		return true
+	})
+}
 
 // group_exit ends the group through the process layer's do_group_exit.
 func group_exit(code int) {
@@ -845,14 +852,7 @@ func Begin_group_exec(tsk *sched.Task_struct) bool {
 		return false
 	}
 	s.Group_exec_task = tsk
-	for_each_thread(tsk, func(u *sched.Task_struct) bool {
-		if u != tsk && u.Exit_state == 0 {
-			u.Pending.Signal |= sigmask(uapi.SIGKILL)
-			signal_wake_up(u, true)
-			Zapped_threads++
-		}
-		return true
-	})
+	sigkill_other_threads(tsk)
 	unlock_task_sighand(sh, flags)
 	return true
 }

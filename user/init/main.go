@@ -479,17 +479,7 @@ func waitOtherThread(exe string) bool {
 // thread of its own and blocked, so the process has at least five
 // threads, then a line and exit_group(7) from the main thread.
 func execChild() {
-	var ready sync.WaitGroup
-	block := make(chan struct{})
-	for i := 0; i < 4; i++ {
-		ready.Add(1)
-		go func() {
-			runtime.LockOSThread()
-			ready.Done()
-			<-block
-		}()
-	}
-	ready.Wait()
+	blockThreads(4)
 	fmt.Printf("exec-child: pid %d, 4 threads locked\n", os.Getpid())
 	os.Exit(7)
 }
@@ -778,17 +768,7 @@ func dethread() bool {
 // goroutines hold threads of their own, blocked, when it does.
 func dethreadChild() {
 	runtime.LockOSThread()
-	block := make(chan struct{})
-	var ready sync.WaitGroup
-	for i := 0; i < DethreadThreads; i++ {
-		ready.Add(1)
-		go func() {
-			runtime.LockOSThread()
-			ready.Done()
-			<-block
-		}()
-	}
-	ready.Wait()
+	blockThreads(DethreadThreads)
 	errc := make(chan error)
 	go func() {
 		runtime.LockOSThread()
@@ -840,6 +820,23 @@ func threadCount() int {
 		}
 	}
 	return -1
+}
+
+// blockThreads starts n goroutines, each locked to a thread of its own
+// and blocked for ever, and returns once all of them run: the process
+// then has at least n threads besides the caller's.
+func blockThreads(n int) {
+	var ready sync.WaitGroup
+	block := make(chan struct{})
+	for i := 0; i < n; i++ {
+		ready.Add(1)
+		go func() {
+			runtime.LockOSThread()
+			ready.Done()
+			<-block
+		}()
+	}
+	ready.Wait()
 }
 
 // attrs: the attribute calls the os package makes, each checked by
