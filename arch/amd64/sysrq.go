@@ -5,6 +5,7 @@ import (
 	"gokern/drivers/serial8250"
 	"gokern/drivers/tty/sysrq"
 	"gokern/kernel/irq"
+	"gokern/kernel/sched"
 	"gokern/mm"
 	"gokern/printk"
 	"gokern/traps"
@@ -90,6 +91,15 @@ func univ8250_setup_irq() {
 		printk.Str(name), printk.Int(up.Iobase), printk.Int(up.Irq), printk.Int(serial8250.Serial8250_baud()), printk.Str(serial8250.Serial8250_type()))
 }
 
+var sysrq_showstate_blocked_op = sysrq.SysrqKeyOp{Handler: sysrq_handle_showstate_blocked, Help_msg: "show-blocked-tasks(w)",
+	Action_msg: "Show Blocked State"}
+
+// sysrq_handle_showstate_blocked is SysRq 'w': the tasks in D state and
+// where each waits (Linux sysrq_handle_showstate_blocked →
+// show_state_filter(TASK_UNINTERRUPTIBLE)), for a boot that hangs with
+// every CPU idle.
+func sysrq_handle_showstate_blocked(key byte) { sched.Show_state_filter(sched.TASK_UNINTERRUPTIBLE) }
+
 // Sysrq_init installs the keys above and gives the serial line's SysRq
 // keys (a BREAK, then the key) to the SysRq handler (Linux sysrq_init and
 // the 8250's uart_handle_sysrq_char → handle_sysrq); every other byte goes
@@ -100,6 +110,7 @@ func Sysrq_init() {
 	sysrq.Register_sysrq_key('p', &sysrq_ptdump_op)
 	sysrq.Register_sysrq_key('r', &sysrq_showregs_op)
 	sysrq.Register_sysrq_key('l', &sysrq_showallcpus_op)
+	sysrq.Register_sysrq_key('w', &sysrq_showstate_blocked_op)
 	traps.Nmi_handler = nmi_cpu_backtrace
 	sysrq.TickSourceName = tick_source_name()
 	serial8250.Handle_sysrq_hook = sysrq.Handle_sysrq

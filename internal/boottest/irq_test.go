@@ -221,11 +221,12 @@ func TestSysrq(t *testing.T) {
 				t.Fatalf("IRQ 4 counted %d after four bytes", k)
 			}
 			for _, k := range []struct{ key, want string }{
-				{"h", "sysrq: HELP : help(h) crash(c) show-backtrace-all-active-cpus(l) show-memory-usage(m) show-pagetables(p) show-registers(r) show-timers-and-interrupts(t) show-log(x)"},
+				{"h", "sysrq: HELP : help(h) crash(c) show-backtrace-all-active-cpus(l) show-memory-usage(m) show-pagetables(p) show-registers(r) show-timers-and-interrupts(t) show-blocked-tasks(w) show-log(x)"},
 				{"m", "Node 0, zone    DMA32"},
 				{"p", "sysrq: Show the kernel page tables"},
 				{"r", "RIP: 0010:gokern/arch/amd64/asm.Native_safe_halt+"},
 				{"l", "NMI backtrace for cpu 0 (the asking CPU)"},
+				{"w", "sysrq: Show Blocked State"},
 				{"x", "sysrq: end of the log"},
 			} {
 				vm.Sysrq(k.key)

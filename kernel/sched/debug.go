@@ -63,9 +63,17 @@ func In_sched_functions(pc uintptr) bool {
 // Show_state prints every task, one line each: pid, parent's pid, state
 // letter, name, kernel stack, voluntary and involuntary switches, and
 // where it waits (Linux show_state, as a ps table).
-func Show_state() {
+func Show_state() { Show_state_filter(0) }
+
+// Show_state_filter prints the tasks whose state has a bit of
+// state_filter, every task for 0 (Linux show_state_filter: SysRq-W asks
+// for TASK_UNINTERRUPTIBLE, the tasks blocked in D state).
+func Show_state_filter(state_filter uint32) {
 	printk.Pr_info("  PID  PPID S COMM             STACK                                  NVCSW NIVCSW WCHAN\n")
 	For_each_process(func(t *Task_struct) bool {
+		if state_filter != 0 && t.State&state_filter == 0 {
+			return true
+		}
 		ppid := int32(0)
 		if t.Real_parent != nil {
 			ppid = t.Real_parent.Pid
