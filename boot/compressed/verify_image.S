@@ -210,25 +210,21 @@ xxh32_payload:
  * 4 bytes of a stripe as v = rotl(v + word * PRIME32_2, 13) * PRIME32_1.
  * ESI = EDI after; EBP is clobbered (the product).
  */
+/* One lane's round on the word at off(%esi) (xxh32_round). */
+.macro XXH32_ROUND acc, off
+	imull	$PRIME32_2, \off(%esi), %ebp
+	addl	%ebp, \acc
+	roll	$13, \acc
+	imull	$PRIME32_1, \acc, \acc
+.endm
+
 xxh32_stripes:
 	cmpl	%edi, %esi
 	jae	2f
-1:	imull	$PRIME32_2, (%esi), %ebp
-	addl	%ebp, %eax
-	roll	$13, %eax
-	imull	$PRIME32_1, %eax, %eax
-	imull	$PRIME32_2, 4(%esi), %ebp
-	addl	%ebp, %ebx
-	roll	$13, %ebx
-	imull	$PRIME32_1, %ebx, %ebx
-	imull	$PRIME32_2, 8(%esi), %ebp
-	addl	%ebp, %ecx
-	roll	$13, %ecx
-	imull	$PRIME32_1, %ecx, %ecx
-	imull	$PRIME32_2, 12(%esi), %ebp
-	addl	%ebp, %edx
-	roll	$13, %edx
-	imull	$PRIME32_1, %edx, %edx
+1:	XXH32_ROUND %eax, 0
+	XXH32_ROUND %ebx, 4
+	XXH32_ROUND %ecx, 8
+	XXH32_ROUND %edx, 12
 	addl	$16, %esi
 	cmpl	%edi, %esi
 	jb	1b

@@ -27,6 +27,20 @@ func mustExit(t *testing.T, r *q.Result, code int) {
 	}
 }
 
+// mustContainInOrder: each of subs on the console, each after the one
+// before.
+func mustContainInOrder(t *testing.T, r *q.Result, subs ...string) {
+	t.Helper()
+	rest := r.Output
+	for _, s := range subs {
+		i := strings.Index(rest, s)
+		if i < 0 {
+			t.Fatalf("no %q (in order) on the console\n%s", s, r.Describe())
+		}
+		rest = rest[i+len(s):]
+	}
+}
+
 func mustContain(t *testing.T, r *q.Result, subs ...string) {
 	t.Helper()
 	for _, s := range subs {

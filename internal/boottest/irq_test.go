@@ -436,14 +436,7 @@ func TestCheckTimer(t *testing.T) {
 			t.Parallel()
 			r := q.Boot(t, q.Config{Append: "selftest=timer_irq0,ioapic,lapic,i8259,tick " + c.append})
 			allPassed(t, r)
-			rest := r.Output
-			for _, w := range c.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("no %q (in order) on the console\n%s", w, r.Describe())
-				}
-				rest = rest[i+len(w):]
-			}
+			mustContainInOrder(t, r, c.want...)
 			for _, a := range c.absent {
 				if strings.Contains(r.Output, a) {
 					t.Fatalf("%q on the console\n%s", a, r.Describe())

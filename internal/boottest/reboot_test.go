@@ -50,14 +50,7 @@ func TestReboot(t *testing.T) {
 			if ev["reason"] != c.reason || ev["guest"] != true {
 				t.Fatalf("QEMU's SHUTDOWN event %v, want reason %s from the guest\n%s", ev, c.reason, r.Describe())
 			}
-			rest := r.Output
-			for _, w := range c.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("no %q (in order) on the console\n%s", w, r.Describe())
-				}
-				rest = rest[i+len(w):]
-			}
+			mustContainInOrder(t, r, c.want...)
 			if strings.Contains(r.Output, "returned") {
 				t.Fatalf("the shell ran on after %s -f\n%s", c.script, r.Describe())
 			}
