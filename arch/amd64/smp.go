@@ -97,6 +97,11 @@ func native_stop_other_cpus() {
 // smp_prepare_ipis plugs the IPIs into the generic code, before the first
 // AP runs (Linux smp_ops: send_call_func_ipi, stop_other_cpus).
 func smp_prepare_ipis() {
+	// How a spinlock's waiters wait, chosen before a second CPU runs.
+	asm.Native_pv_lock_init()
+	if asm.Virt_spin_lock_key {
+		printk.Pr_info("smp: a hypervisor is present: spinlock waiters take the lock test-and-set, not by ticket (virt_spin_lock)\n")
+	}
 	smp.Arch_send_call_function_ipi_mask = apic.Send_IPI_mask
 	sched.Arch.Smp_send_reschedule = native_smp_send_reschedule
 	kernel.Smp_send_stop = native_stop_other_cpus

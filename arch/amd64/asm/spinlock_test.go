@@ -73,3 +73,39 @@ func TestArchSpinlockTicketsAndWrap(t *testing.T) {
 		t.Fatalf("waiter holds: %#x, want head 1 tail 2", l.v.Load())
 	}
 }
+
+// TestVirtSpinLockCounter: the test-and-set waiters of Virt_spin_lock_key
+// keep the counter exact, alone and mixed with ticket waiters on the same
+// lock (a trylock takes a ticket only when none is out).
+func TestVirtSpinLockCounter(t *testing.T) {
+	var l Arch_spinlock_t
+	var counter uint64
+	workers := max(runtime.GOMAXPROCS(0), 2)
+	n := 100000
+	if testing.Short() || raceEnabled {
+		n = 5000
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(ticket bool) {
+			defer wg.Done()
+			for i := 0; i < n; i++ {
+				if ticket {
+					l.Arch_spin_lock()
+				} else {
+					l.virt_spin_lock_report(1<<62, nil)
+				}
+				counter++
+				l.Arch_spin_unlock()
+			}
+		}(w%2 == 1)
+	}
+	wg.Wait()
+	if want := uint64(workers * n); counter != want {
+		t.Fatalf("counter %d, want %d", counter, want)
+	}
+	if l.Arch_spin_is_locked() {
+		t.Fatalf("the lock is held after every worker let go")
+	}
+}
