@@ -82,8 +82,13 @@ var Syscall_count uint64
 
 // do_int80_syscall_32 dispatches an int $0x80 (Linux
 // do_int80_syscall_32): orig_ax keeps the number, as Linux's pt_regs
-// does, for tracers and restarts.
+// does, for tracers and restarts. The gate cleared IF; the call runs with
+// interrupts on, as do_syscall_64's does (Linux's local_irq_enable after
+// syscall_32_enter): a copy from user memory that faults takes the mmap
+// lock, whose holder may wait for this CPU's answer to a TLB shootdown.
+// error_return turns them off again.
 func do_int80_syscall_32(regs *asm.PtRegs) {
+	asm.Native_irq_enable()
 	Syscall_count++
 	nr := uint32(regs.AX)
 	regs.Orig_ax = uint64(nr)

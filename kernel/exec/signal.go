@@ -36,12 +36,33 @@ const (
 // mm's lock while the holder's TLB shootdown waits for this CPU.
 func do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {
 	if regs.Flags&asm.X86_EFLAGS_IF == 0 {
+		// The kernel touched user memory with interrupts off (user
+		// mode always has them on). The fault may spin on the mmap
+		// lock while its holder waits in a TLB shootdown for this CPU:
+		// Linux's might_sleep in do_user_addr_fault reports it.
+		might_fault_irqs_off(regs, address)
 		return __do_user_addr_fault(regs, error_code, address)
 	}
 	asm.Native_irq_enable()
 	ok := __do_user_addr_fault(regs, error_code, address)
 	asm.Local_irq_disable()
 	return ok
+}
+
+// Fault_irqs_off counts faults at user addresses taken with interrupts
+// off; the first is reported.
+var Fault_irqs_off uint64
+
+// might_fault_irqs_off is Linux __might_sleep's report for a fault at a
+// user address taken with interrupts off (irqs_disabled()), once.
+func might_fault_irqs_off(regs *asm.PtRegs, address uint64) {
+	p := sched.Get_current()
+	if Fault_irqs_off++; Fault_irqs_off > 1 || p == nil {
+		return
+	}
+	printk.Pr_err("BUG: sleeping function called from invalid context at do_user_addr_fault\n")
+	printk.Pr_err("irqs_disabled(): 1, pid: %d, name: %s, address: %x, ip: %x\n", printk.Int(p.Pid),
+		printk.Str(p.Name()), printk.Int(address), printk.Int(regs.IP))
 }
 
 func __do_user_addr_fault(regs *asm.PtRegs, error_code, address uint64) bool {

@@ -26,7 +26,20 @@ func Exit_to_user_mode_loop(regs *asm.PtRegs) {
 		return
 	}
 	for sched.Task_signal_pending(t) {
+		// Interrupts on while the work is done (Linux
+		// exit_to_user_mode_loop's local_irq_enable_exit_to_user, off
+		// again before the flags are read once more): the signal frame
+		// is written to user memory, and its page may be absent. The
+		// fault then takes the process's mmap lock, whose holder may be
+		// waiting in a TLB shootdown for this CPU's answer (madvise's
+		// zap_page_range → flush_tlb_mm_range): with interrupts off
+		// here the two CPUs waited for each other for good (oom/smp4,
+		// after the OOM kill: a frame for init's thread on one CPU,
+		// init's madvise on another). The entry code turns them off
+		// before the return (error_return, entry_SYSCALL_64's CLI).
+		asm.Native_irq_enable()
 		arch_do_signal_or_restart(regs)
+		asm.Local_irq_disable()
 	}
 	restore_saved_sigmask(t)
 }

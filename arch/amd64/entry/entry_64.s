@@ -244,7 +244,15 @@ TEXT ·ignore_sysret(SB),NOSPLIT|NOFRAME,$0
 // kernel_execve: syscall_exit_to_user_mode, then IRETQ): SP becomes the
 // pt_regs that start_thread filled at the top of the kernel stack; the
 // SSE registers are cleared so that no kernel value reaches the program.
+// Interrupts off first, as on every other way out (Linux
+// syscall_exit_to_user_mode's local_irq_disable): the caller, kernel_init,
+// runs with them on, and an interrupt taken between SWITCH_TO_USER_FS and
+// IRETQ came in with a kernel CS and the program's FS base (0 before its
+// arch_prctl): common_interrupt's read of g at FS:-8 faulted, and so did
+// every #PF and #DF after it, for good (a hang just after "Run /init as
+// init process", CR2 0xfffffffffffffff8).
 TEXT ·Ret_to_user(SB),NOSPLIT|NOFRAME,$0-8
+	CLI
 	MOVQ	regs+0(FP), SP
 	XORPS	X0, X0; XORPS	X1, X1; XORPS	X2, X2; XORPS	X3, X3
 	XORPS	X4, X4; XORPS	X5, X5; XORPS	X6, X6; XORPS	X7, X7
