@@ -410,8 +410,33 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	}
 	copy_thread(t, args)
 	flags := Tasklist_lock.Spin_lock_irqsave(0)
+	// A task made while the caller's group dies would miss exit_group's
+	// SIGKILL: Zap_other_threads walks the threads under the siglock, so
+	// the new one joins under it too, and not at all once the group is
+	// exiting or the caller has SIGKILL pending (Linux copy_process:
+	// "A fatal signal pending means that current will exit, so the new
+	// thread can't slip out of an OOM kill (or normal SIGKILL)", then
+	// -ERESTARTNOINTR).
+	sh := cur.Sighand
+	if args.Fn != nil {
+		sh = nil // a kernel thread: no signals
+	}
+	if sh != nil {
+		sh.Siglock.Spin_lock(0)
+		if cur.Signal != nil && cur.Signal.Flags&SIGNAL_GROUP_EXIT != 0 || cur.Pending.Signal&(1<<(uapi.SIGKILL-1)) != 0 {
+			sh.Siglock.Spin_unlock()
+			Tasklist_lock.Spin_unlock_irqrestore(flags)
+			exit_user_parts(t)
+			put_task_stack(t)
+			task_struct_cachep.Free(t)
+			return nil, -uapi.ERESTARTNOINTR
+		}
+	}
 	t.Pid = alloc_pid()
 	if t.Pid < 0 {
+		if sh != nil {
+			sh.Siglock.Spin_unlock()
+		}
 		Tasklist_lock.Spin_unlock_irqrestore(flags)
 		if args.Fn == nil {
 			exit_user_parts(t)
@@ -448,6 +473,9 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	mm.List_add_tail(&t.Tasks, &Init_task.Tasks)
 	Nr_threads++
 	Total_forks++
+	if sh != nil {
+		sh.Siglock.Spin_unlock()
+	}
 	Tasklist_lock.Spin_unlock_irqrestore(flags)
 	return t, 0
 }
