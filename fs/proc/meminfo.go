@@ -52,6 +52,9 @@ func meminfo_proc_show(m *fs.Seq_file, v uintptr) int {
 	show_val_kb(m, "SUnreclaim:", mm.Nr_slab_pages)
 	show_val_kb(m, "KernelStack:", 0)
 	show_val_kb(m, "PageTables:", 0)
+	// The page-table pages the quicklists keep for reuse, free but not
+	// in MemFree (Linux 2.6.25-4.13 with CONFIG_QUICKLIST).
+	show_val_kb(m, "Quicklists:", mm.Quicklist_total_size())
 	show_val_kb(m, "CommitLimit:", total/2)
 	show_val_kb(m, "Committed_AS:", 0)
 	// In kB from bytes, as Linux (VMALLOC_TOTAL >> 10): 34359738367.
