@@ -105,3 +105,18 @@ func Each(cmd []byte, fn func(name, val []byte, hasVal bool)) {
 		i = e
 	}
 }
+
+// Strsep returns the part of *s before the first sep and moves *s past
+// that sep (to the end when there is none), as Linux's strsep walks an
+// option's comma-separated list (lib/string.c).
+func Strsep(s *[]byte, sep byte) []byte {
+	b := *s
+	for i := range b {
+		if b[i] == sep {
+			*s = b[i+1:]
+			return b[:i]
+		}
+	}
+	*s = b[len(b):]
+	return b
+}

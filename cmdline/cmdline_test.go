@@ -126,3 +126,27 @@ func TestKept(t *testing.T) {
 		}
 	}
 }
+
+// TestStrsep: the words of a comma-separated list, empty ones included;
+// a trailing comma ends the list.
+func TestStrsep(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"a", []string{"a"}},
+		{"virtual_wire,extint", []string{"virtual_wire", "extint"}},
+		{"x,,a", []string{"x", "", "a"}},
+		{"a,", []string{"a"}},
+		{",a", []string{"", "a"}},
+		{"", nil},
+	} {
+		var got []string
+		for s := []byte(c.in); len(s) > 0; {
+			got = append(got, string(Strsep(&s, ',')))
+		}
+		if strings.Join(got, "|") != strings.Join(c.want, "|") || len(got) != len(c.want) {
+			t.Errorf("Strsep over %q: %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package amd64
 
 import (
 	"gokern/arch/amd64/asm"
+	"gokern/cmdline"
 	"gokern/drivers/acpi"
 	"gokern/kernel"
 	"gokern/kernel/sys"
@@ -55,11 +56,7 @@ var reboot_type byte = BOOT_ACPI
 // nothing to do on gokern and are ignored with a word.
 func reboot_setup(val []byte) {
 	for len(val) > 0 {
-		end := 0
-		for end < len(val) && val[end] != ',' {
-			end++
-		}
-		switch word := val[:end]; {
+		switch word := cmdline.Strsep(&val, ','); {
 		case len(word) == 0:
 		case word[0] == BOOT_TRIPLE, word[0] == BOOT_KBD, word[0] == BOOT_ACPI, word[0] == BOOT_CF9_FORCE:
 			reboot_type = word[0]
@@ -67,7 +64,6 @@ func reboot_setup(val []byte) {
 			printk.Pr_warn("reboot=%s: gokern restarts through a(cpi), k(bd), p(ci 0xcf9) or t(riple fault); ignored\n",
 				printk.Escaped(word))
 		}
-		val = val[min(end+1, len(val)):]
 	}
 }
 

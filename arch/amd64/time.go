@@ -274,11 +274,7 @@ var check_timer_fail uint8
 // check_timer_fail_setup parses check_timer_fail=.
 func check_timer_fail_setup(val []byte) {
 	for len(val) > 0 {
-		end := 0
-		for end < len(val) && val[end] != ',' {
-			end++
-		}
-		switch word := val[:end]; string(word) {
+		switch word := cmdline.Strsep(&val, ','); string(word) {
 		case "virtual_wire":
 			check_timer_fail |= CHECK_TIMER_FAIL_VIRTUAL_WIRE
 		case "extint":
@@ -286,7 +282,6 @@ func check_timer_fail_setup(val []byte) {
 		default:
 			printk.Pr_warn("check_timer_fail=: no step %s (virtual_wire, extint); ignored\n", printk.Escaped(word))
 		}
-		val = val[min(end+1, len(val)):]
 	}
 }
 
