@@ -13,6 +13,7 @@
 package kunit
 
 import (
+	"gokern/cmdline"
 	"gokern/printk"
 )
 
@@ -64,15 +65,10 @@ func selected(c *KunitCase, sel []byte) bool {
 	if string(sel) == "all" {
 		return !c.Explicit
 	}
-	for start := 0; start <= len(sel); {
-		end := start
-		for end < len(sel) && sel[end] != ',' {
-			end++
-		}
-		if string(sel[start:end]) == c.Name {
+	for len(sel) > 0 {
+		if string(cmdline.Strsep(&sel, ',')) == c.Name {
 			return true
 		}
-		start = end + 1
 	}
 	return false
 }
@@ -82,12 +78,8 @@ func unknown(cases []KunitCase, sel []byte) ([]byte, bool) {
 	if string(sel) == "all" {
 		return nil, false
 	}
-	for start := 0; start <= len(sel); {
-		end := start
-		for end < len(sel) && sel[end] != ',' {
-			end++
-		}
-		name := sel[start:end]
+	for len(sel) > 0 {
+		name := cmdline.Strsep(&sel, ',')
 		found := false
 		for i := range cases {
 			if cases[i].Name == string(name) {
@@ -97,7 +89,6 @@ func unknown(cases []KunitCase, sel []byte) ([]byte, bool) {
 		if !found {
 			return name, true
 		}
-		start = end + 1
 	}
 	return nil, false
 }

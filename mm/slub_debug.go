@@ -3,6 +3,7 @@ package mm
 import (
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/tsc"
+	"gokern/cmdline"
 	"gokern/kallsyms"
 	ktime "gokern/kernel/time"
 	"gokern/printk"
@@ -163,17 +164,9 @@ func kmem_cache_flags(name string, flags SlabFlags) SlabFlags {
 		var list []byte
 		str, block, list = parse_slub_debug_flags(str, false)
 		for len(list) > 0 {
-			k := 0
-			for k < len(list) && list[k] != ',' {
-				k++
-			}
-			if nameMatches(name, list[:k]) {
+			if nameMatches(name, cmdline.Strsep(&list, ',')) {
 				return flags | block
 			}
-			if k < len(list) {
-				k++
-			}
-			list = list[k:]
 		}
 	}
 	return flags | Slub_debug

@@ -9,6 +9,7 @@
 package ramfs
 
 import (
+	"gokern/cmdline"
 	"gokern/fs"
 	"gokern/include/uapi"
 	"gokern/printk"
@@ -151,11 +152,7 @@ var ramfs_ops = fs.SuperOperations{
 // size= and nr_inodes= would limit what gokern does not limit.
 func parse_mode(data []byte, opts *ramfs_mount_opts) int {
 	for len(data) > 0 {
-		i := 0
-		for i < len(data) && data[i] != ',' {
-			i++
-		}
-		opt := data[:i]
+		opt := cmdline.Strsep(&data, ',')
 		if len(opt) > 5 && string(opt[:5]) == "mode=" {
 			var m uint32
 			for _, c := range opt[5:] {
@@ -166,10 +163,6 @@ func parse_mode(data []byte, opts *ramfs_mount_opts) int {
 			}
 			opts.mode = m & uapi.S_IALLUGO
 		}
-		if i < len(data) {
-			i++
-		}
-		data = data[i:]
 	}
 	return 0
 }

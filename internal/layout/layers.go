@@ -48,7 +48,7 @@ var Layers = []Layer{
 	{"gokern/kallsyms", "kernel/kallsyms.c", nil},
 	{"gokern/cmdline", "lib/cmdline.c, boot_command_line", []string{asm}},
 	{"gokern/paging", "arch/x86/include/asm/pgtable*.h, arch/x86/mm/init_64.c", []string{asm}},
-	{"gokern/kunit", "lib/kunit (try-catch: pt_regs)", []string{asm, printk}},
+	{"gokern/kunit", "lib/kunit (try-catch: pt_regs)", []string{asm, printk, cmdline}},
 	{"gokern/lib/rbtree", "lib/rbtree.c, include/linux/rbtree.h", nil},
 	{"gokern/include/compiler", "include/linux/compiler.h (OPTIMIZER_HIDE_VAR: Noescape)", nil},
 	{"gokern/include/uapi", "include/uapi (errno, fcntl, stat, dirent, termbits, ioctls, poll)", nil},
@@ -71,7 +71,7 @@ var Layers = []Layer{
 	{"gokern/e820", "arch/x86/kernel/e820.c", []string{asm, printk, cmdline, memblock}},
 	{"gokern/bootmem", "mm/bootmem.c (2.6)", []string{asm, printk, kallsyms, memblock, e820}},
 	// Subsystems.
-	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists, slab.c, slab_common.c, slub.c's debugging, vmalloc.c)", []string{asm, printk, kallsyms, kunit,
+	{"gokern/mm", "mm/ (page_alloc.c, mm_init.c, quicklists, slab.c, slab_common.c, slub.c's debugging, vmalloc.c)", []string{asm, printk, kallsyms, kunit, cmdline,
 		"gokern/paging", memblock, "gokern/bootmem", "gokern/lib/rbtree", "gokern/kernel/time", "gokern/arch/amd64/tsc"}},
 	{"gokern/arch/amd64/entry/vdso", "arch/x86/entry/vdso (vma.c, the vDSO image)", []string{asm, printk, "gokern/mm", "gokern/kernel/time"}},
 	{"gokern/fs/binfmt_elf", "fs/binfmt_elf.c: the ELF loader, create_elf_tables", []string{asm, printk, "gokern/paging", "gokern/mm"}},
@@ -96,7 +96,7 @@ var Layers = []Layer{
 	// Files: the VFS, file systems, devices, the initramfs.
 	{"gokern/fs", "fs/: the VFS (dcache, inodes, files, namei, mounts, pipes, char devices, seq_file)",
 		[]string{asm, printk, kunit, compiler, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},
-	{"gokern/fs/ramfs", "fs/ramfs (and tmpfs without CONFIG_SHMEM)", []string{printk, uapi, "gokern/fs"}},
+	{"gokern/fs/ramfs", "fs/ramfs (and tmpfs without CONFIG_SHMEM)", []string{printk, cmdline, uapi, "gokern/fs"}},
 	{"gokern/fs/proc", "fs/proc", []string{asm, printk, kunit, compiler, uapi, cmdline, "gokern/fs", "gokern/mm", "gokern/kernel/irq", "gokern/arch/amd64/tsc",
 		"gokern/kernel/sched", "gokern/kernel/time"}},
 	{"gokern/drivers/char", "drivers/char/mem.c: /dev/null, /dev/zero, /dev/full", []string{uapi, "gokern/fs"}},
