@@ -269,21 +269,48 @@ func fpu_check(t *kunit.Kunit, who string, got, want *fpu_regs) {
 
 // Test_sched_fpu: a thread's x87 control word, ST0 and MXCSR survive
 // another thread's loading different ones between its switches (FXSAVE64
-// and FXRSTOR64 in __switch_to). Go code saves none of them itself.
+// and FXRSTOR64 in __switch_to). Go code saves none of them itself. Both
+// threads on this CPU: on two CPUs fpu-b would load its values into the
+// other CPU's registers and prove nothing about the switch.
+//
+// The test waits for both threads to exit before kthread_stop. Linux's
+// kthread() (kernel/kthread.c) runs threadfn only if KTHREAD_SHOULD_STOP
+// is still clear when the new thread first runs: kthread_stop is "stop
+// this thread", not "wait for it". This test used to call kthread_stop
+// straight after kthread_run; when fpu-a had not yet run (its CPU busy or,
+// under TCG, its vCPU descheduled by the host), it returned -EINTR without
+// running, and fpu-b waited for fpu-a's completion for ever: 1 boot in 8
+// at -smp 4 under load, every CPU idle, pid 1 in kthread_stop and fpu-b
+// in D.
 func Test_sched_fpu(t *kunit.Kunit) {
 	Init_completion(&fpu_test.a_set)
 	Init_completion(&fpu_test.b_done)
 	fpu_test.a_got, fpu_test.b_got = fpu_regs{}, fpu_regs{}
 	var mine, after fpu_regs
 	fpu_get(&mine)
-	a := Kthread_run(fpu_thread_a, 0, "fpu-a")
-	b := Kthread_run(fpu_thread_b, 0, "fpu-b")
+	a := Kthread_create(fpu_thread_a, 0, "fpu-a")
+	b := Kthread_create(fpu_thread_b, 0, "fpu-b")
 	if a == nil || b == nil {
-		t.Errorf("kthread_run failed")
+		t.Errorf("kthread_create failed")
 		return
 	}
-	Kthread_stop(a)
-	Kthread_stop(b)
+	cpu := asm.Smp_processor_id()
+	Kthread_bind(a, cpu)
+	Kthread_bind(b, cpu)
+	Wake_up_process(a)
+	Wake_up_process(b)
+	ts := [2]*Task_struct{a, b}
+	if left := wait_exited(ts[:], smp_deadline_ms); left != 0 {
+		t.Errorf("%d of the 2 threads did not finish in %d s", printk.Int(left), printk.Int(smp_deadline_ms/1000))
+		Complete_all(&fpu_test.a_set) // let them go
+		Complete_all(&fpu_test.b_done)
+		wait_exited(ts[:], smp_deadline_ms)
+	}
+	// Both ran their function: 0, not kthread()'s -EINTR for a thread
+	// stopped before it ran.
+	if ra, rb := Kthread_stop(a), Kthread_stop(b); ra != 0 || rb != 0 {
+		t.Errorf("fpu-a returned %d, fpu-b %d, want 0 and 0", printk.Int(ra), printk.Int(rb))
+	}
 	fpu_get(&after)
 	fpu_check(t, "fpu-a after fpu-b ran", &fpu_test.a_got, &fpu_a)
 	fpu_check(t, "fpu-b", &fpu_test.b_got, &fpu_b)
