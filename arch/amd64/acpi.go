@@ -87,6 +87,10 @@ func parse_acpi_rsdp(val []byte) {
 func parse_noapic(val []byte)  { apic.Skip_ioapic_setup = true }
 func parse_nolapic(val []byte) { apic.Disable_apic = true }
 
+// parse_nox2apic: "nox2apic" (Linux setup_nox2apic), acted on by
+// apic.Check_x2apic.
+func parse_nox2apic(val []byte) { apic.Nox2apic = true }
+
 // parse_acpi_skip_timer_override: "acpi_skip_timer_override" (Linux
 // arch/x86/kernel/acpi/boot.c).
 func parse_acpi_skip_timer_override(val []byte) { apic.Acpi_skip_timer_override = true }
@@ -97,6 +101,9 @@ func acpi_and_mp_setup() {
 	if rsdpParam != 0 {
 		rsdp = rsdpParam
 	}
+	// The APIC's mode first: the MADT's x2APIC entries are valid or not
+	// by it (Linux check_x2apic, early in setup_arch).
+	apic.Check_x2apic()
 	apic.Acpi_boot_table_init(&acpi_osl, rsdp, acpi_off)
 	apic.Find_smp_config(&acpi_osl, uint64(EbdaStart))
 	apic.Acpi_boot_init()

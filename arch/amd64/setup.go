@@ -138,6 +138,7 @@ var early_params = [...]obs_kernel_param{
 	{"acpi_rsdp", parse_acpi_rsdp, EARLY_SETUP},                   // drivers/acpi/osl.c
 	{"noapic", parse_noapic, EARLY_SETUP},                         // arch/x86/kernel/apic/io_apic.c
 	{"nolapic", parse_nolapic, EARLY_SETUP},                       // arch/x86/kernel/apic/apic.c
+	{"nox2apic", parse_nox2apic, EARLY_SETUP},                     // arch/x86/kernel/apic/apic.c
 	{"tsc_early_khz", tsc_early_khz_setup, EARLY_REPORT},          // arch/x86/kernel/tsc.c
 	{"tsc_calibrate", tsc_calibrate_setup, EARLY_REPORT},          // gokern
 	{"lapic_cal_stall", lapic_cal_stall_setup, EARLY_REPORT},      // gokern

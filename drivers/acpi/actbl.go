@@ -122,6 +122,7 @@ const (
 	ACPI_MADT_NMI_SOURCE_SIZE          = 8  // struct acpi_madt_nmi_source (Table 5.51)
 	ACPI_MADT_LOCAL_APIC_NMI_SIZE      = 6  // struct acpi_madt_local_apic_nmi (Table 5.52)
 	ACPI_MADT_LOCAL_APIC_OVERRIDE_SIZE = 12 // struct acpi_madt_local_apic_override (Table 5.53)
+	ACPI_MADT_LOCAL_X2APIC_SIZE        = 16 // struct acpi_madt_local_x2apic (ACPI 6.5 §5.2.12.12)
 
 	ACPI_MADT_ENABLED = 1 << 0 // local APIC flags: the processor is usable (Table 5.47)
 
@@ -144,6 +145,16 @@ type AcpiMadtLocalApic [ACPI_MADT_LOCAL_APIC_SIZE]byte
 func (e *AcpiMadtLocalApic) Processor_id() uint8 { return e[2] }
 func (e *AcpiMadtLocalApic) Id() uint8           { return e[3] }
 func (e *AcpiMadtLocalApic) Lapic_flags() uint32 { return u32(e[:], 4) }
+
+// AcpiMadtLocalX2apic: a processor and its local x2APIC, for 32-bit APIC
+// IDs (ACPI 6.5 §5.2.12.12 "Processor Local x2APIC Structure"): 2
+// reserved bytes, the x2APIC ID, the flags of a local APIC entry, the
+// processor's ACPI UID.
+type AcpiMadtLocalX2apic [ACPI_MADT_LOCAL_X2APIC_SIZE]byte
+
+func (e *AcpiMadtLocalX2apic) Local_apic_id() uint32 { return u32(e[:], 4) }
+func (e *AcpiMadtLocalX2apic) Lapic_flags() uint32   { return u32(e[:], 8) }
+func (e *AcpiMadtLocalX2apic) Uid() uint32           { return u32(e[:], 12) }
 
 // AcpiMadtIoApic: an I/O APIC, where its registers are and the first
 // global system interrupt (GSI) its pins carry (Table 5.48).

@@ -97,6 +97,8 @@ func madt_entry_min_size(t uint8) int {
 		return ACPI_MADT_LOCAL_APIC_NMI_SIZE
 	case ACPI_MADT_TYPE_LOCAL_APIC_OVERRIDE:
 		return ACPI_MADT_LOCAL_APIC_OVERRIDE_SIZE
+	case ACPI_MADT_TYPE_LOCAL_X2APIC:
+		return ACPI_MADT_LOCAL_X2APIC_SIZE
 	}
 	return ACPI_MADT_ENTRY_HDR_SIZE
 }
@@ -188,6 +190,13 @@ func Acpi_table_print_madt_entry(e []byte) {
 			state = "enabled"
 		}
 		printk.Pr_info("ACPI: LAPIC (acpi_id[0x%02x] lapic_id[0x%02x] %s)\n", printk.Int(p.Processor_id()), printk.Int(p.Id()), printk.Str(state))
+	case ACPI_MADT_TYPE_LOCAL_X2APIC:
+		p := (*AcpiMadtLocalX2apic)(e[:ACPI_MADT_LOCAL_X2APIC_SIZE])
+		state := "disabled"
+		if p.Lapic_flags()&ACPI_MADT_ENABLED != 0 {
+			state = "enabled"
+		}
+		printk.Pr_info("ACPI: X2APIC (apic_id[0x%02x] uid[0x%02x] %s)\n", printk.Int(p.Local_apic_id()), printk.Int(p.Uid()), printk.Str(state))
 	case ACPI_MADT_TYPE_IO_APIC:
 		p := (*AcpiMadtIoApic)(e[:ACPI_MADT_IO_APIC_SIZE])
 		printk.Pr_info("ACPI: IOAPIC (id[0x%02x] address[0x%08x] gsi_base[%d])\n", printk.Int(p.Id()), printk.Int(p.Address()), printk.Int(p.Global_irq_base()))

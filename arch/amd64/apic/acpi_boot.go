@@ -74,6 +74,55 @@ func acpi_parse_lapic(e []byte) int {
 	return 0
 }
 
+// has_lapic_cpus: the MADT had Local APIC entries, parsed before the
+// x2APIC ones (Linux has_lapic_cpus).
+var has_lapic_cpus bool
+
+// acpi_parse_x2apic: a processor with a 32-bit x2APIC ID (Linux
+// acpi_parse_x2apic). An invalid ID (0xffffffff) is skipped; so is an ID
+// below 0xff when the MADT also lists Local APIC entries (ACPI 6.5
+// §5.2.12.12: those processors are described by their Local APIC entries
+// then); an ID this APIC mode cannot address (above 0xfe in xAPIC mode)
+// is reported and left out.
+func acpi_parse_x2apic(e []byte) int {
+	p := (*acpi.AcpiMadtLocalX2apic)(e)
+	acpi.Acpi_table_print_madt_entry(e)
+	id := p.Local_apic_id()
+	if id == 0xffffffff {
+		return 0
+	}
+	if p.Lapic_flags()&acpi.ACPI_MADT_ENABLED == 0 {
+		Disabled_cpus++
+		return 0
+	}
+	if has_lapic_cpus && id < 0xff {
+		return 0
+	}
+	if !apic_id_valid(id) {
+		printk.Pr_warn("x2apic entry ignored\n")
+		return 0
+	}
+	if Num_processors == 0 {
+		Boot_cpu_physical_apicid = int(id)
+	}
+	Generic_processor_info(id)
+	return 0
+}
+
+// acpi_parse_madt_lapic_entries registers the processors: the Local APIC
+// entries, then the x2APIC ones (Linux acpi_parse_madt_lapic_entries). It
+// returns how many of each there were (negative: a bad MADT). parse walks
+// one type of the MADT's entries (acpi.Acpi_table_parse_madt; a host
+// test's table in tests).
+func acpi_parse_madt_lapic_entries(parse func(id uint8, h acpi.Acpi_tbl_entry_handler, max int) int) (cpus, x2cpus int) {
+	cpus = parse(acpi.ACPI_MADT_TYPE_LOCAL_APIC, acpi_parse_lapic, 0)
+	has_lapic_cpus = cpus > 0
+	if cpus >= 0 {
+		x2cpus = parse(acpi.ACPI_MADT_TYPE_LOCAL_X2APIC, acpi_parse_x2apic, 0)
+	}
+	return cpus, x2cpus
+}
+
 func acpi_parse_lapic_nmi(e []byte) int {
 	acpi.Acpi_table_print_madt_entry(e)
 	return 0
@@ -154,8 +203,8 @@ func Acpi_boot_init() {
 		return
 	}
 	acpi.Acpi_table_parse_madt(acpi.ACPI_MADT_TYPE_LOCAL_APIC_OVERRIDE, acpi_parse_lapic_addr_ovr, 0)
-	cpus := acpi.Acpi_table_parse_madt(acpi.ACPI_MADT_TYPE_LOCAL_APIC, acpi_parse_lapic, 0)
-	if cpus <= 0 {
+	cpus, x2cpus := acpi_parse_madt_lapic_entries(acpi.Acpi_table_parse_madt)
+	if cpus <= 0 && x2cpus <= 0 {
 		printk.Pr_err("ACPI: no LAPIC entries present in the MADT (%d): falling back to the MP table\n", printk.Int(cpus))
 		acpi_madt_reset()
 		acpi.Acpi_table_parse(acpi.ACPI_SIG_HPET, acpi_parse_hpet)

@@ -28,14 +28,26 @@ var (
 	apic_va uintptr
 )
 
-// Apic_read and Apic_write reach a local APIC register (Linux
-// native_apic_mem_read/write).
+// Apic_read and Apic_write reach a local APIC register by its xAPIC
+// offset: MMIO in xAPIC mode (Linux native_apic_mem_read/write), the
+// register's MSR in x2APIC mode (native_apic_msr_read/write, x2apic.go).
 //
 //go:nosplit
-func Apic_read(reg uint32) uint32 { return asm.Readl(apic_va + uintptr(reg)) }
+func Apic_read(reg uint32) uint32 {
+	if X2apic_mode {
+		return native_apic_msr_read(reg)
+	}
+	return hw.readl(apic_va + uintptr(reg))
+}
 
 //go:nosplit
-func Apic_write(reg, v uint32) { asm.Writel(v, apic_va+uintptr(reg)) }
+func Apic_write(reg, v uint32) {
+	if X2apic_mode {
+		native_apic_msr_write(reg, v)
+		return
+	}
+	hw.writel(v, apic_va+uintptr(reg))
+}
 
 // Apic_eoi signals the end of the interrupt in service: the local APIC
 // clears its highest ISR bit and may deliver the next (SDM Vol. 3A
@@ -45,12 +57,13 @@ func Apic_write(reg, v uint32) { asm.Writel(v, apic_va+uintptr(reg)) }
 //go:nosplit
 func Apic_eoi() { Apic_write(asm.APIC_EOI, asm.APIC_EOI_ACK) }
 
-// Lapic_mapped reports whether the local APIC's registers are mapped.
-func Lapic_mapped() bool { return apic_va != 0 }
+// Lapic_mapped reports whether the local APIC's registers can be reached:
+// mapped, or MSRs in x2APIC mode.
+func Lapic_mapped() bool { return apic_va != 0 || X2apic_mode }
 
 // Boot_cpu_has_apic: CPUID.1:EDX.APIC (SDM Vol. 2A, CPUID).
 func Boot_cpu_has_apic() bool {
-	_, _, _, edx := asm.Cpuid(1)
+	_, _, _, edx := hw.cpuid(1)
 	return edx&asm.FeatureMask(asm.X86_FEATURE_APIC) != 0
 }
 
@@ -58,9 +71,15 @@ func Boot_cpu_has_apic() bool {
 // (Linux init_apic_mappings → register_lapic_address). The address is the
 // one the MADT or MP table gave, else IA32_APIC_BASE's; if the tables and
 // the MSR disagree the MSR wins, since it is where the CPU decodes the
-// registers. The boot CPU's APIC ID is read from the APIC itself.
+// registers. The boot CPU's APIC ID is read from the APIC itself. In
+// x2APIC mode there is nothing to map (Linux: "if (x2apic_mode) {
+// boot_cpu_physical_apicid = read_apic_id(); return; }").
 func Init_apic_mappings() {
 	if Disable_apic || !Boot_cpu_has_apic() {
+		return
+	}
+	if X2apic_mode {
+		check_boot_apicid(int(Read_lapic_id()))
 		return
 	}
 	msr := asm.Rdmsrl(asm.MSR_IA32_APICBASE)
@@ -81,7 +100,11 @@ func Init_apic_mappings() {
 	x86mm.Set_fixmap_nocache(asm.FIX_APIC_BASE, Mp_lapic_addr)
 	apic_va = x86mm.Fix_to_virt(asm.FIX_APIC_BASE)
 	printk.Pr_debug("mapped APIC to %#x (%#x)\n", printk.Int(apic_va), printk.Int(Mp_lapic_addr))
-	id := int(asm.GET_APIC_ID(Apic_read(asm.APIC_ID)))
+	check_boot_apicid(int(Read_lapic_id()))
+}
+
+// check_boot_apicid: the boot CPU's APIC ID is what its register says.
+func check_boot_apicid(id int) {
 	if Boot_cpu_physical_apicid >= 0 && Boot_cpu_physical_apicid != id {
 		printk.Pr_warn("APIC: the tables say the boot CPU is APIC %d, its APIC ID register says %d\n",
 			printk.Int(Boot_cpu_physical_apicid), printk.Int(id))
@@ -185,8 +208,13 @@ func Setup_local_APIC(pic_delivers bool) {
 
 // Apic_send_IPI_self sends vector to this CPU through the ICR's "self"
 // shorthand (Linux apic->send_IPI_self, __default_send_IPI_shortcut; SDM
-// Vol. 3A §11.6.1). The selftests use it to raise an interrupt on demand.
+// Vol. 3A §11.6.1), or x2APIC's SELF IPI register (x2apic_send_IPI_self,
+// §11.12.11). The selftests use it to raise an interrupt on demand.
 func Apic_send_IPI_self(vector uint8) {
+	if X2apic_mode {
+		Apic_write(asm.APIC_SELF_IPI, uint32(vector))
+		return
+	}
 	for i := 0; i < 1000 && Apic_read(asm.APIC_ICR)&asm.APIC_ICR_BUSY != 0; i++ {
 	}
 	Apic_write(asm.APIC_ICR, asm.APIC_DEST_SELF|asm.APIC_INT_ASSERT|asm.APIC_DM_FIXED|uint32(vector))

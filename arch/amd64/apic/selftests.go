@@ -47,8 +47,15 @@ func Test_lapic(t *kunit.Kunit) {
 	if msr&asm.MSR_IA32_APICBASE_ENABLE == 0 || msr&asm.MSR_IA32_APICBASE_BSP == 0 || msr&asm.MSR_IA32_APICBASE_BASE != Mp_lapic_addr {
 		t.Errorf("IA32_APIC_BASE %#x: want enabled, BSP, base %#x", printk.Int(msr), printk.Int(Mp_lapic_addr))
 	}
-	fixmap_uncached(t, "local APIC", asm.FIX_APIC_BASE, Mp_lapic_addr)
-	if id := int(asm.GET_APIC_ID(Apic_read(asm.APIC_ID))); id != Boot_cpu_physical_apicid {
+	// The mode Check_x2apic chose is the CPU's: EXTD set exactly when the
+	// driver uses MSRs (SDM Vol. 3A §11.12.1).
+	if (msr&asm.X2APIC_ENABLE != 0) != X2apic_mode {
+		t.Errorf("IA32_APIC_BASE %#x: EXTD (x2APIC mode) disagrees with the driver's x2apic_mode %d", printk.Int(msr), printk.Int(b2i(X2apic_mode)))
+	}
+	if !X2apic_mode {
+		fixmap_uncached(t, "local APIC", asm.FIX_APIC_BASE, Mp_lapic_addr)
+	}
+	if id := int(Read_lapic_id()); id != Boot_cpu_physical_apicid {
 		t.Errorf("APIC ID %d, boot_cpu_physical_apicid %d", printk.Int(id), printk.Int(Boot_cpu_physical_apicid))
 	}
 	if v := Apic_read(asm.APIC_SPIV); v&asm.APIC_SPIV_APIC_ENABLED == 0 || v&asm.APIC_VECTOR_MASK != asm.SPURIOUS_APIC_VECTOR {

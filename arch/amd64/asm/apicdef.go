@@ -90,6 +90,24 @@ const (
 	APIC_TDR_DIV_16 = 0x3
 )
 
+// x2APIC mode (SDM Vol. 3A §11.12 "Extended XAPIC (x2APIC)"): the
+// registers are MSRs, the one at MMIO offset reg being MSR APIC_BASE_MSR +
+// reg>>4 (§11.12.1.2, Table 11-6 "Local APIC Register Address Map
+// Supported by x2APIC"). Linux: apicdef.h.
+const (
+	APIC_BASE_MSR = 0x800
+	// APIC_SELF_IPI: x2APIC only (MSR 0x83f), a write of the vector sends
+	// it to this CPU (§11.12.11 "SELF IPI Register").
+	APIC_SELF_IPI = 0x3f0
+	// X2APIC_ICR_DEST_SHIFT: the 64-bit ICR (MSR 0x830) holds the
+	// destination x2APIC ID in bits 63:32, where the xAPIC's ICR2 has an
+	// 8-bit ID in bits 31:24 (§11.12.9 "ICR Operation in x2APIC Mode",
+	// Figure 11-28); it has no delivery-status bit: nothing to wait for.
+	X2APIC_ICR_DEST_SHIFT = 32
+	// XAPIC_DEST_SHIFT: the xAPIC destination in ICR2 (Figure 11-12).
+	XAPIC_DEST_SHIFT = 24
+)
+
 // GET_APIC_VERSION and GET_APIC_MAXLVT read the LVR fields; GET_APIC_ID
 // the xAPIC ID. Linux: apicdef.h and apic.h.
 func GET_APIC_VERSION(lvr uint32) uint32 { return lvr & 0xff }

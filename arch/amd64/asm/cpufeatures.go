@@ -18,6 +18,11 @@ const (
 	X86_FEATURE_XMM  = 0*32 + 25 // SSE
 	X86_FEATURE_XMM2 = 0*32 + 26 // SSE2: the Go compiler's floating point
 
+	// Word 4, CPUID 1 ECX. X86_FEATURE_X2APIC: the local APIC has an
+	// x2APIC mode (bit 21; SDM Vol. 3A §11.12.1 "Detecting and Enabling
+	// x2APIC Mode").
+	X86_FEATURE_X2APIC = 4*32 + 21
+
 	// X86_FEATURE_NX: execute disable, CPUID 0x80000001 EDX bit 20.
 	X86_FEATURE_NX = 1*32 + 20
 	// X86_FEATURE_GBPAGES: 1 GiB pages (pdpe1gb), CPUID 0x80000001 EDX

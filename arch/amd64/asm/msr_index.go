@@ -36,7 +36,7 @@ const (
 // IA32_APIC_BASE bits (SDM Vol. 3A Figure 11-5).
 const (
 	MSR_IA32_APICBASE_BSP    = 1 << 8        // this CPU is the bootstrap processor
-	X2APIC_ENABLE            = 1 << 10       // x2APIC mode (registers as MSRs)
+	X2APIC_ENABLE            = 1 << 10       // EXTD: x2APIC mode, registers as MSRs (§11.12.1, Table 11-5)
 	MSR_IA32_APICBASE_ENABLE = 1 << 11       // APIC global enable
 	MSR_IA32_APICBASE_BASE   = 0xfffff << 12 // the 4 KiB-aligned base of the register page
 )
