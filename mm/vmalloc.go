@@ -271,8 +271,12 @@ func vmap_pages_range(addr uintptr, pages []*Page, prot paging.PgProt) bool {
 // lock.
 func vmap_pages_range_locked(addr uintptr, pages []*Page, prot paging.PgProt) bool {
 	for i := 0; i < len(pages); {
+		if pages[i] == nil { // a hole (Vmap)
+			i++
+			continue
+		}
 		j := i + 1
-		for j < len(pages) && Page_to_pfn(pages[j]) == Page_to_pfn(pages[j-1])+1 {
+		for j < len(pages) && pages[j] != nil && Page_to_pfn(pages[j]) == Page_to_pfn(pages[j-1])+1 {
 			j++
 		}
 		va := paging.VirtAddr(addr + uintptr(i)*asm.PAGE_SIZE)
@@ -591,17 +595,20 @@ func vfreeCaller(addr unsafe.Pointer, ip uintptr) {
 
 // Vmap maps pages, in order, into a new virtually contiguous range and
 // returns its address, or nil (Linux vmap(pages, count, flags, prot)).
-// The pages stay the caller's: vunmap only unmaps them.
+// The pages stay the caller's: vunmap only unmaps them. A nil entry
+// leaves a hole, an unmapped page inside the range: a guard page between
+// stacks (gokern's; Linux maps its cpu_entry_area page by page with
+// cea_set_pte and leaves the holes between the exception stacks so).
 //
 //go:noinline
 func Vmap(pages []*Page, flags uint32, prot paging.PgProt) unsafe.Pointer {
 	ip := kallsyms.X_RET_IP_()
-	if len(pages) == 0 || uint64(len(pages)) > Totalram_pages {
+	if len(pages) == 0 || uint64(len(pages)) > Totalram_pages || pages[0] == nil {
 		printk.Pr_warn("WARNING: vmap: %d pages, from %s\n", printk.Int(len(pages)), sym(ip))
 		return nil
 	}
 	for _, p := range pages {
-		if p == nil || !pageInMemMap(p) {
+		if p != nil && !pageInMemMap(p) {
 			printk.Pr_warn("WARNING: vmap: %p is not a struct page, from %s\n", printk.Int(uintptrOf(p)), sym(ip))
 			return nil
 		}

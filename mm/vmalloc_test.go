@@ -235,6 +235,36 @@ func TestVmap(t *testing.T) {
 	m.checkVmalloc()
 }
 
+// TestVmapHoles: a nil entry of vmap's pages is a hole, unmapped, and
+// the pages around it are mapped in order (an AP's guard pages between
+// its stacks, arch/amd64/smpboot.go); a range that starts with a hole is
+// refused.
+func TestVmapHoles(t *testing.T) {
+	m := vmallocBoot(t)
+	a, b := Alloc_page(GFP_KERNEL), Alloc_page(GFP_KERNEL)
+	layout := []*Page{a, nil, b, nil}
+	v := Vmap(layout, 0, paging.PAGE_KERNEL)
+	if v == nil {
+		t.Fatal("vmap with holes failed")
+	}
+	for i, p := range layout {
+		if got := Vmalloc_to_page(unsafe.Add(v, i*asm.PAGE_SIZE)); got != p {
+			t.Errorf("page %d: %p, want %p", i, got, p)
+		}
+	}
+	m.checkVmalloc()
+	Vunmap(v)
+	if Vmalloc_to_page(v) != nil || Vmalloc_to_page(unsafe.Add(v, 2*asm.PAGE_SIZE)) != nil {
+		t.Fatal("still mapped after vunmap")
+	}
+	if Vmap([]*Page{nil, a}, 0, paging.PAGE_KERNEL) != nil {
+		t.Error("a range that starts with a hole was mapped")
+	}
+	X__free_page(a)
+	X__free_page(b)
+	m.checkVmalloc()
+}
+
 // TestVmallocinfo: one /proc/vmallocinfo line per area, Linux's format.
 func TestVmallocinfo(t *testing.T) {
 	m := vmallocBoot(t)

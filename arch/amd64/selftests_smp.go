@@ -775,6 +775,48 @@ func smp_panic_fn(uintptr) {
 	kernel.Panic("smp_panic: deliberate panic on CPU %d", printk.Int(asm.Smp_processor_id()))
 }
 
+// Test_smp_stack_overflow (explicit: it ends the boot): the last AP
+// recurses without end in its idle loop, on its idle task's stack, into
+// the guard page below it (map_ap_stacks): the #DF handler reports
+// "BUG: TASK stack guard page was hit" with that CPU's task stack, and
+// the kernel panics, as for a kernel thread (sched_stack_overflow).
+// Before the APs' stacks had guard pages, only Go's stack check stood
+// between an overflow and the IRQ stack below. internal/boottest
+// TestSmpStackOverflow reads the console.
+func Test_smp_stack_overflow(t *kunit.Kunit) {
+	last := 0
+	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
+		if cpumask.Cpu_online(cpu) {
+			last = cpu
+		}
+	}
+	if last == 0 {
+		t.Errorf("no AP online (boot with -smp 2 or more)")
+		return
+	}
+	s := &asm.Per_cpu_ptr(asm.Pcpu_hot, last).Stacks[asm.STACK_TYPE_TASK]
+	printk.Pr_info("smp_stack_overflow: CPU %d recurses on its idle task's stack %016x..%016x, guard page %016x\n", printk.Int(last),
+		printk.Int(s.Begin), printk.Int(s.End-1), printk.Int(s.Guard))
+	if !Run_on_idle_cpu(last, smp_stack_overflow_fn, 0) {
+		t.Errorf("CPU %d did not take the work", printk.Int(last))
+		return
+	}
+	deadline := asm.Rdtsc() + 10000*tsc.Tsc_khz
+	for asm.Rdtsc() < deadline {
+		asm.Native_safe_halt()
+	}
+	t.Errorf("CPU %d's stack overflow did not stop the boot CPU in 10 s", printk.Int(last))
+}
+
+func smp_stack_overflow_fn(uintptr) { smp_recurse(0) }
+
+//go:noinline
+func smp_recurse(depth uint64) uint64 {
+	var buf [32]uint64
+	buf[depth%32] = depth
+	return smp_recurse(depth+1) + buf[(depth+1)%32]
+}
+
 // The NMI backtrace test's spinner: interrupts off, looping until told.
 var (
 	nmi_spin_stop    atomic.Bool

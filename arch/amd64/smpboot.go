@@ -11,6 +11,7 @@ import (
 	"gokern/kernel/cpumask"
 	"gokern/kernel/sched"
 	"gokern/mm"
+	"gokern/paging"
 	"gokern/printk"
 	"gokern/traps"
 )
@@ -87,6 +88,42 @@ const AP_TASK_STACK_SIZE = 32 << 10
 // AP_STACKS_SIZE: an AP's block of stacks, laid out as the boot CPU's
 // (stacks.go), from the page allocator.
 const AP_STACKS_SIZE = BOOT_STACK_OFFSET + AP_TASK_STACK_SIZE
+
+// ap_stack_pages: map_ap_stacks' page list (Vmap keeps no reference to
+// it), one AP at a time under smp_init.
+var ap_stack_pages [AP_STACKS_SIZE / asm.PAGE_SIZE]*mm.Page
+
+// map_ap_stacks gives an AP its block of stacks with real guard pages:
+// frames from the page allocator, mapped again in the vmalloc space
+// with a hole at each guard page (Linux maps each CPU's exception stacks
+// page by page into its cpu_entry_area with holes between them, and its
+// IRQ stack and idle task stack through vmap: map_irq_stack,
+// CONFIG_VMAP_STACK). A push into a hole faults, and the #DF handler
+// reports the overflow with the stack it hit; the block's frames also
+// stay in the direct map, as a vmapped stack's do. Returns the block's
+// address, 0 without memory.
+func map_ap_stacks() uintptr {
+	frames := mm.X__get_free_pages(mm.GFP_KERNEL, stacks_order(AP_STACKS_SIZE))
+	if frames == 0 {
+		return 0
+	}
+	for i := range ap_stack_pages {
+		off := uintptr(i) * asm.PAGE_SIZE
+		ap_stack_pages[i] = nil
+		if !block_guard_page(off) {
+			ap_stack_pages[i] = mm.Virt_to_page(frames + off)
+		}
+	}
+	// The block starts with a guard page: Vmap refuses a leading hole,
+	// so the area starts one page in, and the page below it (the guard
+	// page below the #DF stack) is the hole before any vmalloc area.
+	v := uintptr(mm.Vmap(ap_stack_pages[1:], 0, paging.PAGE_KERNEL))
+	if v == 0 {
+		mm.Free_pages(frames, stacks_order(AP_STACKS_SIZE))
+		return 0
+	}
+	return v - asm.PAGE_SIZE
+}
 
 // smpboot_ctl is what do_boot_cpu hands the one AP it is waking to
 // secondary_startup_64 (head_64.s; Linux initial_stack, initial_gs and,
@@ -199,7 +236,7 @@ func stacks_order(size uintptr) uint {
 func do_boot_cpu(cpu int, start_eip uint64) int {
 	apicid := apic.X86_cpu_to_apicid[cpu]
 	if Cpu_stacks[cpu] == 0 {
-		Cpu_stacks[cpu] = mm.X__get_free_pages(mm.GFP_KERNEL, stacks_order(AP_STACKS_SIZE))
+		Cpu_stacks[cpu] = map_ap_stacks()
 	}
 	base := Cpu_stacks[cpu]
 	if base == 0 {
@@ -210,7 +247,7 @@ func do_boot_cpu(cpu int, start_eip uint64) int {
 	p.This_cpu_off = asm.X__per_cpu_offset[cpu]
 	p.Cpu_number = cpu
 	g := &ap_g[cpu]
-	setup_stacks_at(p, base, AP_TASK_STACK_SIZE, &g.task, &g.irq, &g.estack, false)
+	setup_stacks_at(p, base, AP_TASK_STACK_SIZE, &g.task, &g.irq, &g.estack, true)
 	// Its idle task, on its task stack (Linux idle_threads_init →
 	// fork_idle, before do_boot_cpu); once only, for a CPU woken again.
 	if sched.Cpu_rq(cpu).Idle == nil && sched.Fork_idle(cpu, &p.Stacks[asm.STACK_TYPE_TASK]) == nil {
@@ -285,6 +322,9 @@ func cpu_init_secondary(cpu int) {
 	asm.LoadSegments(asm.X__KERNEL_CS, asm.X__KERNEL_DS)
 	asm.Load_tr(asm.X__TSS)
 	traps.Load_current_idt()
+	// Its stacks' guard pages checked unmapped, and Go's stack checks
+	// moved onto them, as trap_init does for the boot CPU.
+	Setup_cpu_entry_areas()
 	Cpu_init_exception_handling()
 	Cpu_init()
 }

@@ -14,8 +14,9 @@ import (
 // arch/x86/kernel/irq_64.c (map_irq_stack: the IRQ stack, also guarded),
 // kernel/fork.c (CONFIG_VMAP_STACK: task stacks with a guard page).
 //
-// The boot CPU's stacks are one static block, boot_cpu_stacks (the page
-// allocator will give secondary CPUs theirs), laid out from its first page
+// The boot CPU's stacks are one static block, boot_cpu_stacks (an AP's
+// are vmapped from the page allocator's frames: smpboot.go
+// map_ap_stacks), laid out from its first page
 // boundary:
 //
 //	guard | #DF | guard | NMI | guard | #DB | guard | #MC | guard (IST top)
@@ -83,9 +84,9 @@ func setup_stacks(p *asm.PcpuHot) {
 
 // setup_stacks_at describes a CPU's stacks laid out as above from base,
 // with a task stack of task_size bytes: the boot CPU's static block, or
-// an AP's block from the page allocator (smpboot.go). guarded: the guard
-// pages are holes in the kernel's mapping (the boot CPU's); an AP's block
-// is in the direct map, its guard pages mapped, so its stacks rely on Go's
+// an AP's block (smpboot.go map_ap_stacks: frames from the page
+// allocator, vmapped with holes at the guard pages). guarded: the guard
+// pages are holes in the kernel's mapping; unguarded stacks rely on Go's
 // stack check alone (Guard 0).
 //
 //go:nosplit
@@ -109,6 +110,18 @@ func setup_stacks_at(p *asm.PcpuHot, base, task_size uintptr, task, irq *gStatic
 	for i := 0; i < asm.N_EXCEPTION_STACKS; i++ {
 		set(asm.STACK_TYPE_EXCEPTION+i, estack_bottom(base, i), asm.EXCEPTION_STKSZ, &estack[i])
 	}
+}
+
+// block_guard_page reports whether the page at offset off of a block laid
+// out as above is a guard page: below each exception stack and above the
+// last (the top guard), below the IRQ stack, below the task stack. The
+// same pages as Is_guard_page finds from the stacks' descriptions, known
+// before the block has an address (map_ap_stacks).
+func block_guard_page(off uintptr) bool {
+	if off < EXCEPTION_STACKS_SIZE {
+		return off%(asm.PAGE_SIZE+asm.EXCEPTION_STKSZ) == 0
+	}
+	return off == IRQ_STACK_OFFSET-asm.PAGE_SIZE || off == BOOT_STACK_OFFSET-asm.PAGE_SIZE
 }
 
 // g_of returns the static g of a stack.

@@ -2,6 +2,8 @@ package boottest
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,4 +156,34 @@ func TestX2apicNotAvailable(t *testing.T) {
 	if strings.Contains(r.Output, "x2apic enabled") || strings.Contains(r.Output, "switching to x2apic ops") {
 		t.Errorf("x2APIC mode claimed on a CPU without it\n%s", r.Output)
 	}
+}
+
+// TestSmpStackOverflow: an AP that recurses without end on its idle
+// task's stack runs into the guard page below it (an AP's stacks are
+// vmapped with holes, arch/amd64/smpboot.go map_ap_stacks): the double
+// fault handler reports that CPU's task stack and the address in the
+// guard page, and the kernel panics (exit 35). Before the APs' stacks
+// had guard pages only Go's stack check caught it, with a report that
+// faulted on itself.
+func TestSmpStackOverflow(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{SMP: 2, Append: "selftest=smp_stack_overflow"})
+	mustExit(t, r, q.ExitFailure)
+	m := regexp.MustCompile(`smp_stack_overflow: CPU 1 recurses on its idle task's stack ([0-9a-f]{16})\.\.([0-9a-f]{16}), guard page ([0-9a-f]{16})`).FindStringSubmatch(r.Output)
+	if m == nil {
+		t.Fatalf("the test did not say where CPU 1's stack is\n%s", r.Describe())
+	}
+	b := regexp.MustCompile(`BUG: TASK stack guard page was hit at ([0-9a-f]{16}) \(stack is ([0-9a-f]{16})\.\.([0-9a-f]{16})\)`).FindStringSubmatch(r.Output)
+	if b == nil {
+		t.Fatalf("no stack guard page report\n%s", r.Describe())
+	}
+	if b[2] != m[1] || b[3] != m[2] {
+		t.Errorf("the report names the stack %s..%s, CPU 1's idle stack is %s..%s", b[2], b[3], m[1], m[2])
+	}
+	hit, _ := strconv.ParseUint(b[1], 16, 64)
+	guard, _ := strconv.ParseUint(m[3], 16, 64)
+	if guard == 0 || hit < guard || hit >= guard+4096 {
+		t.Errorf("the fault at %#x is not in the guard page %#x", hit, guard)
+	}
+	mustContain(t, r, "kernel stack overflow (double-fault): 0000 [#1] CPU: 1", "amd64.smp_recurse", "Kernel panic - not syncing")
 }
