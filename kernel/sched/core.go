@@ -7,6 +7,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/entry"
+	"gokern/include/uapi"
 	"gokern/kernel/cpumask"
 	ktime "gokern/kernel/time"
 	"gokern/mm"
@@ -517,6 +518,22 @@ func Irqentry_exit_cond_resched(regs *asm.PtRegs) {
 	}
 }
 
+// signal_pending_state: a task about to sleep in state has a signal that
+// state lets wake it, so it must not sleep (Linux signal_pending_state):
+// any signal for an interruptible sleep, SIGKILL for a stopped one (Linux's
+// TASK_STOPPED includes TASK_WAKEKILL). Without it, a signal sent between
+// a waiter's last look and its state change (signal_wake_up found it still
+// running, so woke nobody) was lost: exit_group's SIGKILL reached a Go
+// thread on its way into FUTEX_WAIT, which then slept for ever and kept
+// its dead group's leader a zombie nobody could reap (the reaper/smp4
+// hang).
+func signal_pending_state(state uint32, p *Task_struct) bool {
+	if state&(TASK_INTERRUPTIBLE|TASK_STOPPED) == 0 || !Task_signal_pending(p) {
+		return false
+	}
+	return state&TASK_INTERRUPTIBLE != 0 || p.Pending.Signal&(1<<(uapi.SIGKILL-1)) != 0
+}
+
 // __schedule picks the next task and switches to it (Linux __schedule).
 // preempt: the task is being preempted (it stays runnable whatever state
 // it set: it was interrupted on its way to sleep, and will get there
@@ -527,6 +544,11 @@ func __schedule(preempt bool) {
 	raw_spin_rq_lock(rq)
 	prev := rq.Curr
 	clear_tsk_need_resched(prev)
+	if !preempt && prev.State != TASK_RUNNING && signal_pending_state(prev.State, prev) {
+		// A signal came before the sleep: the task stays runnable
+		// and its wait returns to the signal (Linux __schedule).
+		atomic.StoreUint32(&prev.State, TASK_RUNNING)
+	}
 	if !preempt && prev.State != TASK_RUNNING && prev.On_rq != 0 {
 		dequeue_task(rq, prev)
 	} else if prev != rq.Idle && prev.On_rq == TASK_ON_RQ_QUEUED && prev.Cpus_mask&(1<<uint(rq.Cpu)) == 0 {

@@ -6,6 +6,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/arch/amd64/tsc"
+	"gokern/include/uapi"
 	"gokern/kallsyms"
 	ktime "gokern/kernel/time"
 	"gokern/kunit"
@@ -644,4 +645,37 @@ func Test_sched_stack_overflow(t *kunit.Kunit) {
 	}
 	Wait_for_completion(&k.Exited)
 	t.Errorf("the overflowing thread exited")
+}
+
+// Test_sched_signal_pending_state: a task that sets an interruptible
+// state with a signal already pending does not sleep: schedule() leaves
+// it running (Linux __schedule's signal_pending_state), so its wait sees
+// the signal; an uninterruptible sleep sleeps anyway, SIGKILL or not
+// (a stopped one, which only SIGKILL's wake-up ends, is not tried: its
+// timer could not wake it). Before, a signal sent just before the state change
+// was lost (signal_wake_up found the task running and woke nobody): the
+// futex waiter slept for ever (the reaper/smp4 hang). kernel_init gets
+// TIF_SIGPENDING (and SIGKILL) here by hand, and loses them after.
+func Test_sched_signal_pending_state(t *kunit.Kunit) {
+	cur := Get_current()
+	const sleep = 25 // jiffies
+	try := func(state uint32, kill bool) (left int64, switches uint64) {
+		nv := cur.Nvcsw
+		if kill {
+			cur.Pending.Signal |= 1 << (uapi.SIGKILL - 1)
+		}
+		Set_tsk_thread_flag(cur, TIF_SIGPENDING)
+		Set_current_state(state)
+		left = Schedule_timeout(sleep)
+		Set_current_state(TASK_RUNNING)
+		Clear_tsk_thread_flag(cur, TIF_SIGPENDING)
+		cur.Pending.Signal &^= 1 << (uapi.SIGKILL - 1)
+		return left, cur.Nvcsw - nv
+	}
+	if left, sw := try(TASK_INTERRUPTIBLE, false); left == 0 || sw != 0 {
+		t.Errorf("TASK_INTERRUPTIBLE with a signal pending: slept (%d of %d jiffies left, %d voluntary switches)", printk.Int(left), printk.Int(sleep), printk.Int(sw))
+	}
+	if left, sw := try(TASK_UNINTERRUPTIBLE, true); left != 0 || sw == 0 {
+		t.Errorf("TASK_UNINTERRUPTIBLE with SIGKILL pending: did not sleep (%d of %d jiffies left, %d voluntary switches)", printk.Int(left), printk.Int(sleep), printk.Int(sw))
+	}
 }

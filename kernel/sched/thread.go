@@ -99,11 +99,43 @@ func join_thread_group(t, cur *Task_struct) {
 var Nr_thread_clones uint64
 
 // leave_thread_group takes an exiting t off its group's ring (Linux
-// __unhash_process → list_del_rcu(&p->thread_node)). Interrupts are off.
+// __unhash_process → list_del_rcu(&p->thread_node)), with Tasklist_lock
+// held and, as Linux's __exit_signal does, the group's siglock taken
+// here: kernel/signal walks the ring under the siglock alone (sending
+// exit_group's SIGKILL to every thread). Interrupts are off.
 func leave_thread_group(t *Task_struct) {
+	if t.Thread_node.Next == nil || mm.List_empty(&t.Thread_node) {
+		return
+	}
+	sh := lock_siglock(t)
+	__leave_thread_group(t)
+	if sh != nil {
+		sh.Siglock.Spin_unlock()
+	}
+}
+
+// __leave_thread_group is leave_thread_group with the siglock held.
+func __leave_thread_group(t *Task_struct) {
 	if t.Thread_node.Next != nil && !mm.List_empty(&t.Thread_node) {
 		mm.List_del(&t.Thread_node)
 		mm.INIT_LIST_HEAD(&t.Thread_node)
+	}
+}
+
+// lock_siglock takes t's group's siglock, if it has one yet, checking
+// that it is still t's once held (de_thread moves it: kernel/signal's
+// lock_task_sighand); interrupts are off. It returns the sighand locked.
+func lock_siglock(t *Task_struct) *Sighand_struct {
+	for {
+		sh := t.Sighand
+		if sh == nil {
+			return nil
+		}
+		sh.Siglock.Spin_lock(0)
+		if sh == t.Sighand {
+			return sh
+		}
+		sh.Siglock.Spin_unlock()
 	}
 }
 
@@ -198,8 +230,14 @@ func Exchange_leader(tsk *Task_struct) *Task_struct {
 	}
 	tsk.Cutime += leader.Cutime
 	tsk.Cstime += leader.Cstime
-	leave_thread_group(leader)
+	// The ring's walkers start at Group_leader under the siglock: the
+	// leader changes under it too.
+	sh := lock_siglock(tsk)
+	__leave_thread_group(leader)
 	tsk.Group_leader, leader.Group_leader = tsk, tsk
+	if sh != nil {
+		sh.Siglock.Spin_unlock()
+	}
 	Nr_exec_leader_changes++
 	Tasklist_lock.Spin_unlock_irqrestore(flags)
 	return leader

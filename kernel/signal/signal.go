@@ -110,14 +110,28 @@ func same_thread_group(t, u *sched.Task_struct) bool {
 }
 
 // for_each_thread calls fn for every task of t's thread group (Linux
-// for_each_thread); false from fn stops it.
+// for_each_thread); false from fn stops it. It walks the group's ring from
+// its leader, with the group's siglock held, under which threads join
+// (copy_process) and leave it (exit_notify, de_thread), as Linux's
+// thread list changes under the siglock in copy_process and
+// __exit_signal. It used to walk the whole task list, which tasks of any
+// process leave under tasklist_lock alone: standing on one as it was
+// unlinked (List_del clears its links) ended the walk early, and a
+// thread after it in the list missed exit_group's SIGKILL.
 func for_each_thread(t *sched.Task_struct, fn func(u *sched.Task_struct) bool) {
-	sched.For_each_process(func(u *sched.Task_struct) bool {
-		if user_task(u) && same_thread_group(t, u) {
-			return fn(u)
-		}
-		return true
-	})
+	leader := t.Group_leader
+	if leader == nil {
+		leader = t
+	}
+	if leader.Pid == 0 || leader.Flags&sched.PF_KTHREAD != 0 {
+		return
+	}
+	// Live tasks only, as before: a leader that died before its
+	// threads stays on the ring as a zombie.
+	visit := func(u *sched.Task_struct) bool { return !user_task(u) || fn(u) }
+	if visit(leader) {
+		sched.For_other_threads(leader, visit)
+	}
 }
 
 // sig_handler_ignored: the handler ignores sig, by SIG_IGN or a default of

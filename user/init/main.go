@@ -29,6 +29,9 @@
 //	reaper      orphans' new parents (find_new_reaper): another thread of
 //	            the parent process, a PR_SET_CHILD_SUBREAPER ancestor,
 //	            else init, which reaps them (no zombie left)
+//	groupexit   GroupexitChildren children, each ending with exit_group
+//	            while its threads go in and out of FUTEX_WAIT: every one
+//	            is reaped with its status, none left behind
 //	badbin      exec a Go program built for arm64 (ENOEXEC) and one
 //	            dynamically linked (ENOENT: no /lib64/ld-linux-x86-64.so.2),
 //	            as Linux answers; init goes on
@@ -74,6 +77,9 @@ func main() {
 	}
 	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "reaper-") {
 		os.Exit(reaperHelper(os.Args[1], os.Args[2:]))
+	}
+	if len(os.Args) > 2 && os.Args[1] == "groupexit-child" {
+		groupexitChild(os.Args[2])
 	}
 	if len(os.Args) > 1 && os.Args[1] == "oom-child" {
 		oomChild()
@@ -123,6 +129,8 @@ func main() {
 		ok = dethread()
 	case "reaper":
 		ok = reaper()
+	case "groupexit":
+		ok = groupexit()
 	case "badbin":
 		ok = badbin()
 	case "oom":
@@ -517,6 +525,79 @@ func reaper() bool {
 	z := zombies()
 	fmt.Printf("goinit: reaper: zombies left: %d\n", len(z))
 	return ok && len(z) == 0
+}
+
+// GroupexitChildren is how many children the groupexit mode runs.
+const GroupexitChildren = 64
+
+// groupexit runs GroupexitChildren children, two at a time, each a Go
+// program whose goroutines sleep and wake on every P, so that its threads
+// are always going in and out of FUTEX_WAIT, when its main goroutine ends
+// it with exit_group after 1 to 5 ms. Each must die with its own status
+// and be reaped by the wait: a thread that missed the group's SIGKILL
+// (one that was on its way into FUTEX_WAIT when it came, before the
+// scheduler's signal_pending_state check) slept for ever and kept its
+// zombie leader from being reaped, and the wait never ended (the
+// reaper/smp4 hang). A child not reaped after 20 s is reported (its
+// /proc/<pid>/stat), and the wait goes on.
+func groupexit() bool {
+	exe, _ := os.Executable()
+	start := time.Now()
+	var bad atomic.Int32
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < GroupexitChildren; i += 2 {
+				cmd := exec.Command(exe, "groupexit-child", strconv.Itoa(i))
+				cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+				if err := cmd.Start(); err != nil {
+					fmt.Printf("goinit: groupexit: child %d: %v\n", i, err)
+					bad.Add(1)
+					continue
+				}
+				pid := cmd.Process.Pid
+				slow := time.AfterFunc(20*time.Second, func() {
+					b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+					fmt.Printf("goinit: groupexit: child %d (pid %d) not reaped after 20s: %s\n", i, pid, strings.TrimSpace(string(b)))
+				})
+				err := cmd.Wait()
+				slow.Stop()
+				if want := 1 + i%100; cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != want {
+					fmt.Printf("goinit: groupexit: child %d (pid %d): %v, want exit status %d\n", i, pid, err, want)
+					bad.Add(1)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	z := zombies()
+	fmt.Printf("goinit: groupexit: %d children ended by exit_group in %v, %d wrong, zombies left: %d\n",
+		GroupexitChildren, time.Since(start).Round(time.Millisecond), bad.Load(), len(z))
+	return bad.Load() == 0 && len(z) == 0
+}
+
+// groupexitChild is a groupexit child: two goroutines per P sleep 20 to
+// 90 us in a loop and wake each other over a channel, and after 1 to 5 ms
+// main ends the process with exit_group, status 1 + i%100.
+func groupexitChild(arg string) {
+	i, _ := strconv.Atoi(arg)
+	ping := make(chan int)
+	for g := 0; g < 2*runtime.GOMAXPROCS(0); g++ {
+		go func(g int) {
+			for {
+				time.Sleep(time.Duration(20+g*10%70) * time.Microsecond)
+				select {
+				case ping <- g:
+				case <-ping:
+				default:
+				}
+			}
+		}(g)
+	}
+	time.Sleep(time.Duration(1+i%5) * time.Millisecond)
+	os.Exit(1 + i%100)
 }
 
 func exists(name string) bool {
