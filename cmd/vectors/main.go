@@ -33,6 +33,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gokern/arch/amd64/asm"
 )
@@ -51,7 +52,17 @@ type Config struct {
 	IrqCommon string
 	// Linux names the stubs after Linux (linuxNames) instead of Prefix_N.
 	Linux bool
+	// Paranoid, if set, is the handler the stubs of paranoidVectors jump
+	// to: the exceptions that can arrive where the saved CS does not tell
+	// whose GS and FS bases are loaded (Linux's paranoid idtentries).
+	Paranoid string
 }
+
+// paranoidVectors: NMI, #MC and #DB can arrive at any instruction, also
+// between the switch to the user's bases and the IRETQ, and #DF comes
+// from anywhere (Linux: asm_exc_nmi, idtentry_mce_db, idtentry_df; all
+// four on IST stacks).
+var paranoidVectors = []int{asm.X86_TRAP_DB, asm.X86_TRAP_NMI, asm.X86_TRAP_DF, asm.X86_TRAP_MC}
 
 // linuxExceptionNames are Linux 4.x's entry_64.S idtentry names (the
 // symbols 2.6-4.x trap_init installs; Linux 5.8 renamed them
@@ -90,6 +101,9 @@ func (c Config) name(v int) string {
 
 // common is the handler the stub of vector v jumps to.
 func (c Config) common(v int) string {
+	if c.Paranoid != "" && slices.Contains(paranoidVectors, v) {
+		return c.Paranoid
+	}
 	if c.IrqCommon != "" && v >= asm.FIRST_EXTERNAL_VECTOR && v != asm.IA32_SYSCALL_VECTOR {
 		return c.IrqCommon
 	}
@@ -110,6 +124,9 @@ func header(b *bytes.Buffer, c Config, comment string) {
 	if c.Linux {
 		extra += " -linux"
 	}
+	if c.Paranoid != "" {
+		extra += " -paranoid " + c.Paranoid
+	}
 	fmt.Fprintf(b, "%s vectors -pkg %s -prefix %s -common %s%s -array %s -n %d -o %s\n\n",
 		comment, c.Pkg, c.Prefix, c.Common, extra, c.Array, c.N, filepath.Base(c.Out))
 }
@@ -123,7 +140,11 @@ func Generate(c Config) (s, g []byte) {
 	fmt.Fprintf(&b, "// Table 6-1). Each pushes 0 where the CPU pushes no error code, then\n")
 	if c.IrqCommon != "" {
 		fmt.Fprintf(&b, "// the vector, and jumps to %s (exceptions and the system call)\n", c.Common)
-		fmt.Fprintf(&b, "// or %s (external interrupts): the frame is\n", c.IrqCommon)
+		fmt.Fprintf(&b, "// or %s (external interrupts)", c.IrqCommon)
+		if c.Paranoid != "" {
+			fmt.Fprintf(&b, ", or %s (#DB, NMI,\n// #DF, #MC)", c.Paranoid)
+		}
+		fmt.Fprintf(&b, ": the frame is\n")
 	} else {
 		fmt.Fprintf(&b, "// the vector, and jumps to %s: the frame is\n", c.Common)
 	}
@@ -171,7 +192,7 @@ var Early = Config{
 // Entry is the final IDT's stubs, all 256 vectors (arch/amd64/entry,
 // Linux entry_64.S idtentry and irq_entries_start), for trap_init.
 var Entry = Config{
-	Pkg: "entry", Prefix: "idtentry", Common: "error_entry", IrqCommon: "common_interrupt",
+	Pkg: "entry", Prefix: "idtentry", Common: "error_entry", IrqCommon: "common_interrupt", Paranoid: "paranoid_entry",
 	Array: "Idt_entries", N: asm.IDT_ENTRIES, Out: "idt_entries", Linux: true,
 	Doc: "The entry stubs of the final IDT",
 }
@@ -187,6 +208,7 @@ func main() {
 	flag.StringVar(&c.Doc, "doc", c.Doc, "what the stubs are, for the comments")
 	flag.StringVar(&c.IrqCommon, "irqcommon", c.IrqCommon, "the common handler of external interrupts (vectors 32 and up)")
 	flag.BoolVar(&c.Linux, "linux", c.Linux, "name the stubs after Linux's entry_64.S")
+	flag.StringVar(&c.Paranoid, "paranoid", c.Paranoid, "the common handler of #DB, NMI, #DF and #MC")
 	entry := flag.Bool("entry", false, "generate the final IDT's stubs (Entry's settings; other flags override)")
 	flag.Parse()
 	if *entry {
@@ -212,6 +234,8 @@ func main() {
 				e.IrqCommon = c.IrqCommon
 			case "linux":
 				e.Linux = c.Linux
+			case "paranoid":
+				e.Paranoid = c.Paranoid
 			}
 		})
 		c = e

@@ -59,14 +59,20 @@ func TestErrorCodeVectors(t *testing.T) {
 	}
 }
 
-// The final IDT's stubs carry Linux 4.x's entry_64.S names, and external
-// interrupts, but not the int $0x80 gate, go to common_interrupt.
+// The final IDT's stubs carry Linux 4.x's entry_64.S names, external
+// interrupts, but not the int $0x80 gate, go to common_interrupt, and the
+// four IST exceptions (#DB, NMI, #DF, #MC) to paranoid_entry.
 func TestEntryStubs(t *testing.T) {
 	s, g := Generate(Entry)
 	text := string(s)
 	for _, v := range []struct{ stub, body string }{
 		{"TEXT ·divide_error(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$0\n\tJMP\t·error_entry(SB)\n"},
 		{"TEXT ·page_fault(SB)", "\t// the CPU pushed an error code\n\tPUSHQ\t$14\n\tJMP\t·error_entry(SB)\n"},
+		{"TEXT ·debug(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$1\n\tJMP\t·paranoid_entry(SB)\n"},
+		{"TEXT ·nmi(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$2\n\tJMP\t·paranoid_entry(SB)\n"},
+		{"TEXT ·double_fault(SB)", "\t// the CPU pushed an error code\n\tPUSHQ\t$8\n\tJMP\t·paranoid_entry(SB)\n"},
+		{"TEXT ·machine_check(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$18\n\tJMP\t·paranoid_entry(SB)\n"},
+		{"TEXT ·int3(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$3\n\tJMP\t·error_entry(SB)\n"},
 		{"TEXT ·reserved_22(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$22\n\tJMP\t·error_entry(SB)\n"},
 		{"TEXT ·entry_INT80_compat(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$128\n\tJMP\t·error_entry(SB)\n"},
 		{"TEXT ·irq_entries_start_32(SB)", "\tPUSHQ\t$0\t\t\t// no error code from the CPU\n\tPUSHQ\t$32\n\tJMP\t·common_interrupt(SB)\n"},
@@ -76,6 +82,9 @@ func TestEntryStubs(t *testing.T) {
 		if i < 0 || !strings.HasPrefix(text[i+len(v.stub)+len(",NOSPLIT|NOFRAME,$0\n"):], v.body) {
 			t.Errorf("stub %s is not %q", v.stub, v.body)
 		}
+	}
+	if strings.Count(text, "JMP\t·paranoid_entry(SB)") != 4 {
+		t.Errorf("%d stubs jump to paranoid_entry, want 4", strings.Count(text, "JMP\t·paranoid_entry(SB)"))
 	}
 	if strings.Count(text, "TEXT ·") != 256 || !strings.Contains(text, "DATA ·Idt_entries+1024(SB)/8, $·entry_INT80_compat(SB)\n") {
 		t.Error("the table of 256 stubs is wrong")

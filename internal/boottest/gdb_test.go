@@ -456,7 +456,7 @@ func TestGDBOops(t *testing.T) {
 	handler := []string{
 		`(?m)^#0  gokern/traps\.do_page_fault \(regs=0x[0-9a-f]+, error_code=0\)`,
 		`(?m)^#\d+ +0x[0-9a-f]+ in gokern/traps\.do_exception \(regs=`,
-		`(?m)^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64/entry\.error_entry \[exception #PF, vector 14, error 0x0\] \(\)`,
+		`(?m)^#\d+ +0x[0-9a-f]+ in gokern/arch/amd64/entry\.error_entry_regs \[exception #PF, vector 14, error 0x0\] \(\)`,
 	}
 	null := fmt.Sprintf(`(?m)^#\d+ +0x[0-9a-f]+ in main\.lkdtm_ACCESS_NULL \(\) at .*lkdtm\.go:%d$`, lineOf("lkdtm_ptr.field"))
 	for _, c := range []struct {

@@ -423,7 +423,7 @@ func TestHandlerFault(t *testing.T) {
 	if p > len(frames) || !slices.ContainsFunc(frames[:p], func(f traceFrame) bool {
 		return f.fn == "gokern/traps.do_page_fault" && strings.HasSuffix(f.file, "/traps/fault.go") && f.line == call
 	}) ||
-		!slices.ContainsFunc(frames[:p], func(f traceFrame) bool { return f.fn == "gokern/arch/amd64/entry.error_entry" }) {
+		!slices.ContainsFunc(frames[:p], func(f traceFrame) bool { return f.fn == "gokern/arch/amd64/entry.error_entry_regs" }) {
 		t.Errorf("the repeated frames (%d) are not do_page_fault at its call of the bug (line %d) and the entry code: %v\n%s",
 			p, call, frames, r.Describe())
 	}

@@ -247,23 +247,27 @@ func setup_sigcontext(sc *uapi.Sigcontext, fpstate uint64, regs *asm.PtRegs, t *
 
 // restore_sigcontext loads the registers back (Linux restore_sigcontext):
 // the flags only in FIX_EFLAGS, orig_ax -1 so that no restart logic
-// touches them. gokern refuses what IRETQ would fault on in the kernel,
-// where Linux has a fixup that turns that fault into SIGSEGV: a CS or SS
-// other than the user's, a non-canonical RIP.
+// touches them, CS and SS with RPL 3 forced and nothing else checked, as
+// Linux: a selector the CPU refuses (past the GDT, a kernel or a system
+// descriptor, not present) or a non-canonical RIP makes the IRETQ back to
+// user mode fault, and the entry code's bad-IRET fixup (arch/amd64/entry
+// error_entry, fixup_bad_iret) turns that fault into the program's
+// SIGSEGV or SIGBUS, with the trap number and error code of the fault in
+// its sigcontext, as Linux's tools/testing/selftests/x86/sigreturn.c
+// expects. A frame without UC_STRICT_RESTORE_SS going back to 64-bit code
+// gets the user's SS (Linux force_valid_ss, for old programs that left
+// garbage there: with no LDT, __USER_DS is the one valid stack segment a
+// program has).
 func restore_sigcontext(regs *asm.PtRegs, sc *uapi.Sigcontext, uc_flags uint64) bool {
 	regs.DI, regs.SI, regs.BP, regs.SP, regs.BX, regs.DX, regs.CX, regs.AX = sc.Di, sc.Si, sc.Bp, sc.Sp, sc.Bx, sc.Dx, sc.Cx, sc.Ax
 	regs.R8, regs.R9, regs.R10, regs.R11, regs.R12, regs.R13, regs.R14, regs.R15 = sc.R8, sc.R9, sc.R10, sc.R11, sc.R12, sc.R13, sc.R14, sc.R15
 	regs.IP = sc.Ip
 	regs.Flags = regs.Flags&^FIX_EFLAGS | sc.Flags&FIX_EFLAGS
 	regs.Orig_ax = ^uint64(0)
-	cs, ss := uint64(sc.Cs)|3, uint64(sc.Ss)|3
-	if uc_flags&uapi.UC_STRICT_RESTORE_SS == 0 {
-		ss = asm.X__USER_DS // Linux force_valid_ss for an old frame
+	regs.CS, regs.SS = uint64(sc.Cs)|3, uint64(sc.Ss)|3
+	if uc_flags&uapi.UC_STRICT_RESTORE_SS == 0 && regs.CS == asm.X__USER_CS {
+		regs.SS = asm.X__USER_DS
 	}
-	if cs != asm.X__USER_CS || ss != asm.X__USER_DS || regs.IP >= 1<<47 && regs.IP < 0xffff800000000000 {
-		return false
-	}
-	regs.CS, regs.SS = cs, ss
 	return fpu__restore_sig(sc.Fpstate, regs)
 }
 

@@ -2027,8 +2027,8 @@ the zeropage the setup fills: x/5wx $setup("boot_params") + 0x2d0."""
 #   address undefined in DWARF (UNWIND_HINT_END_OF_STACK in head_64.s), so
 #   gdb's own unwinder stops there.
 # - Exceptions and interrupts: early_idt_handler_common (before
-#   trap_init), and error_entry and common_interrupt (arch/amd64/entry,
-#   after) save the interrupted registers as a PtRegs and call the Go
+#   trap_init), and error_entry, paranoid_entry and common_interrupt
+#   (arch/amd64/entry, after) save the interrupted registers as a PtRegs and call the Go
 #   handler with a pointer to it at 0(SP); the unwinder below continues
 #   from there into the code that was interrupted, as Linux's unwinder does
 #   through pt_regs.
@@ -2042,7 +2042,7 @@ class _FrameId:
 
 
 # The code that calls a Go handler with a PtRegs pointer at 0(SP).
-ENTRY_HANDLERS = ("early_idt_handler_common", "error_entry", "common_interrupt")
+ENTRY_HANDLERS = ("early_idt_handler_common", "error_entry_regs", "paranoid_entry", "common_interrupt")
 
 
 def trap_frame_regs(pc, sp, entry=False):
@@ -2088,8 +2088,9 @@ class PtRegsUnwinder(gdb.unwinder.Unwinder):
         if regs_t is None:
             return None
         # At the return address of the handler call, 0(SP) holds regs
-        # (early_idt_handler_common: SP+8; error_entry: above the saved
-        # SSE registers; common_interrupt: on the interrupted stack).
+        # (early_idt_handler_common: SP+8; error_entry_regs and
+        # paranoid_entry: above the saved SSE registers; common_interrupt:
+        # on the interrupted stack).
         sp = int(pending.read_register("rsp"))
         regs_addr, lo = trap_frame_regs(pc, sp, entry=True)
         if regs_addr is None:

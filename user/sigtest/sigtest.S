@@ -400,6 +400,55 @@ resume6:
 	EXPECT	%rax, segv_rip(%rip), 320
 	SAY	m_traps
 
+	/* 5c. rt_sigreturn into a frame with a CS or SS the CPU refuses
+	 * (Linux tools/testing/selftests/x86/sigreturn.c, test_bad_iret):
+	 * the kernel takes them with RPL 3 forced, as Linux does, so the
+	 * IRETQ back to user mode faults in the kernel, which treats that as
+	 * a fault at the frame's RIP: SIGSEGV SI_KERNEL, trapno 13 (#GP),
+	 * err the selector with its RPL bits clear (0 for a null one), and
+	 * the bad selector in the new frame. The SIGSEGV handler puts back
+	 * the user's CS and SS, and the program goes on. Each row: the
+	 * offset in the sigcontext (SC_CS or SC_SS), the selector. */
+	SIGACTION SIGUSR1, badsel_handler, SA_SIGINFO|SA_RESTORER, 0, 330
+	lea	badsel_cases(%rip), %rbx
+1:	movzwl	(%rbx), %eax
+	mov	%rax, badsel_off(%rip)
+	movzwl	2(%rbx), %eax
+	mov	%rax, badsel_sel(%rip)
+	lea	2f(%rip), %rax
+	mov	%rax, segv_resume(%rip)
+	movq	$0, segv_signo(%rip)
+	mov	$NR_kill, %eax
+	mov	mypid(%rip), %edi
+	mov	$SIGUSR1, %esi
+	syscall
+badsel_ret:				/* the frame's RIP: never reached */
+	mov	$331, %edi
+	jmp	die
+2:	EXPECT	$SIGSEGV, segv_signo(%rip), 332
+	EXPECT	$0x80, segv_code(%rip), 333	/* SI_KERNEL */
+	EXPECT	$0, segv_addr(%rip), 334
+	EXPECT	$13, segv_trapno(%rip), 335
+	mov	badsel_sel(%rip), %rax
+	and	$~7, %rax
+	EXPECT	%rax, segv_err(%rip), 336
+	lea	badsel_ret(%rip), %rax
+	EXPECT	%rax, segv_rip(%rip), 337
+	mov	badsel_sel(%rip), %rax
+	or	$3, %rax			/* RPL 3, forced */
+	cmpq	$SC_CS, badsel_off(%rip)
+	jne	3f
+	EXPECT	%rax, segv_cs(%rip), 338
+	EXPECT	$0x2b, segv_ss(%rip), 339
+	jmp	4f
+3:	EXPECT	%rax, segv_ss(%rip), 340
+	EXPECT	$0x33, segv_cs(%rip), 341
+4:	add	$4, %rbx
+	lea	badsel_end(%rip), %rax
+	cmp	%rax, %rbx
+	jb	1b
+	SAY	m_badsel
+
 	/* 6. SIGKILL and SIGSTOP take no handler and are never blocked */
 	lea	usr1_handler(%rip), %rax
 	mov	%rax, act(%rip)
@@ -641,8 +690,21 @@ segv_handler:
 	mov	%rax, segv_cr2(%rip)
 	mov	SC_RIP(%rdx), %rax
 	mov	%rax, segv_rip(%rip)
+	movzwl	SC_CS(%rdx), %eax
+	mov	%rax, segv_cs(%rip)
+	movzwl	SC_SS(%rdx), %eax
+	mov	%rax, segv_ss(%rip)
+	movw	$0x33, SC_CS(%rdx)	/* __USER_CS, __USER_DS: after a bad */
+	movw	$0x2b, SC_SS(%rdx)	/* IRET, the frame holds the bad ones */
 	mov	segv_resume(%rip), %rax
 	mov	%rax, SC_RIP(%rdx)
+	ret
+
+/* badsel_handler: the frame's CS or SS (badsel_off) becomes badsel_sel */
+badsel_handler:
+	mov	badsel_off(%rip), %rax
+	mov	badsel_sel(%rip), %rcx
+	movw	%cx, (%rdx,%rax)
 	ret
 
 /* the restorer: libc's __restore_rt */
@@ -1212,6 +1274,8 @@ m_setsid: .ascii "sigtest: setsid: a session and process group of its own; again
 	.set	m_setsid_len, . - m_setsid
 m_init:	.ascii	"sigtest: init survives kill(1, SIGTERM) and kill(1, SIGKILL)\n"
 	.set	m_init_len, . - m_init
+m_badsel: .ascii	"sigtest: rt_sigreturn to a bad SS (past the GDT, kernel data, a code segment, the TSS, null) or a kernel CS: the IRET's #GP became SIGSEGV SI_KERNEL at the frame's RIP, trapno 13, err the selector\n"
+	.set	m_badsel_len, . - m_badsel
 m_done:	.ascii	"sigtest: all passed\n"
 	.set	m_done_len, . - m_done
 m_bench: .ascii	"sigtest: kill + handler + rt_sigreturn round trip, TSC cycles: "
@@ -1269,6 +1333,22 @@ segv_err: .quad	0
 segv_cr2: .quad	0
 segv_rip: .quad	0
 segv_resume: .quad 0
+segv_cs: .quad	0
+segv_ss: .quad	0
+badsel_off: .quad 0
+badsel_sel: .quad 0
+/* badsel_cases: (sigcontext offset, selector) for 5c: SS past the GDT's
+ * 16 entries (index 1000), SS the kernel's data segment, SS a code
+ * segment (__USER32_CS), SS the TSS (a system descriptor), SS null, CS
+ * the kernel's code segment */
+badsel_cases:
+	.short	SC_SS, 1000 << 3 | 3
+	.short	SC_SS, 0x18
+	.short	SC_SS, 0x23
+	.short	SC_SS, 0x40
+	.short	SC_SS, 0
+	.short	SC_CS, 0x10
+badsel_end:
 child:	.quad	0
 ttyfd:	.quad	0
 child_a: .quad	0

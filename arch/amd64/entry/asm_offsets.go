@@ -16,6 +16,9 @@ const (
 	PCPU_kernel_fs_base      = asm.PCPU_kernel_fs_base
 	PCPU_user_fs_base        = asm.PCPU_user_fs_base
 	MSR_FS_BASE              = asm.MSR_FS_BASE
+	MSR_GS_BASE              = asm.MSR_GS_BASE
+	// paranoid_entry's one vector that never leaves its IST stack.
+	X86_TRAP_DF = asm.X86_TRAP_DF
 	// The selectors entry_SYSCALL_64 pushes, and the RFLAGS bits that
 	// forbid SYSRET.
 	X__USER_CS       = asm.X__USER_CS
@@ -32,4 +35,9 @@ const (
 	PTREGS_CS    = unsafe.Offsetof(asm.PtRegs{}.CS)
 	PTREGS_FLAGS = unsafe.Offsetof(asm.PtRegs{}.Flags)
 	PTREGS_SS    = unsafe.Offsetof(asm.PtRegs{}.SS)
+	// ... and for paranoid_entry and fixup_bad_iret: the vector, the
+	// interrupted RSP, the size of the whole frame.
+	PTREGS_VECTOR = unsafe.Offsetof(asm.PtRegs{}.Vector)
+	PTREGS_SP     = unsafe.Offsetof(asm.PtRegs{}.SP)
+	PTREGS_SIZE   = unsafe.Sizeof(asm.PtRegs{})
 )

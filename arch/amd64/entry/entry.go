@@ -64,9 +64,13 @@ var Entry_SYSCALL_64_addr, Ignore_sysret_addr uintptr
 // TEXT symbol). The CPU jumps to them through the stubs; Go never calls
 // them.
 func error_entry()
+func error_entry_regs()
+func fixup_bad_iret()
+func paranoid_entry()
 func error_return()
 func common_interrupt()
 func restore_regs_and_iret()
+func native_irq_return_iret()
 func entry_SYSCALL_64()
 func ignore_sysret()
 

@@ -18,19 +18,6 @@
 	POPQ	BX; POPQ	R11; POPQ	R10; POPQ	R9; POPQ	R8; \
 	POPQ	AX; POPQ	CX; POPQ	DX; POPQ	SI; POPQ	DI
 
-// SWAPGS_IF_USER: right after PUSH_REGS, when the CPU came from user
-// mode (the CS it pushed has RPL 3), swap the user's GS base for the
-// kernel's per-CPU one (SWAPGS: SDM Vol. 2B; IA32_KERNEL_GS_BASE holds
-// the other), and the user's FS base for the kernel's (below). Its
-// label, from_kernel, makes it usable once per TEXT symbol. Linux does it in error_entry and the interrupt entries the
-// same way ("testb $3, CS(%rsp); jz 1f; swapgs").
-#define SWAPGS_IF_USER \
-	TESTB	$3, const_PTREGS_CS(SP); \
-	JZ	from_kernel; \
-	SWAPGS; \
-	SWITCH_TO_KERNEL_FS; \
-from_kernel:
-
 // SWITCH_TO_KERNEL_FS and SWITCH_TO_USER_FS: the FS base, on every entry
 // from user mode and every return to it (GS must be the kernel's; AX, CX
 // and DX are clobbered, so only where they are saved in pt_regs). Linux
@@ -92,10 +79,47 @@ from_kernel:
 	ADDQ	$32, SP
 
 // error_entry: exceptions and int $0x80, on the stack the CPU chose (the
-// interrupted code's, or the gate's IST stack).
+// interrupted code's, or the gate's IST stack). The saved CS says where
+// the CPU came from: RPL 3, user mode, whose GS and FS bases are the
+// program's (SWAPGS: SDM Vol. 2B; IA32_KERNEL_GS_BASE holds the other),
+// so both are swapped for the kernel's; RPL 0, kernel code, whose bases
+// are the kernel's (Linux error_entry: "testb $3, CS(%rsp); jz
+// .Lerror_kernelspace"). The one kernel instruction that runs with the
+// user's bases and can fault is the IRETQ that returns to user mode
+// (native_irq_return_iret): a user frame with a bad CS or SS (which
+// rt_sigreturn lets a program ask for, as Linux does) or a non-canonical
+// RIP makes it raise #GP, #NP or #SS with a kernel CS (SDM Vol. 2A, IRET:
+// the checks of "RETURN-TO-OUTER-PRIVILEGE-LEVEL"). That fault is the
+// program's, and is handled as if its target had faulted in user mode
+// (Linux .Lerror_bad_iret and fixup_bad_iret). The other entries that can
+// find a kernel CS with the user's bases, NMI, #DB, #MC and #DF, take
+// paranoid_entry instead.
 TEXT ·error_entry(SB),NOSPLIT|NOFRAME,$0
 	PUSH_REGS
-	SWAPGS_IF_USER
+	TESTB	$3, const_PTREGS_CS(SP)
+	JNZ	from_user
+	MOVQ	$·native_irq_return_iret(SB), CX
+	CMPQ	CX, const_PTREGS_IP(SP)
+	JNE	error_entry_kernel
+	// IRETQ faulted; on its way to user mode? SP at the fault was at
+	// its frame: RIP, CS, RFLAGS, RSP, SS.
+	MOVQ	const_PTREGS_SP(SP), CX
+	TESTB	$3, 8(CX)
+	JZ	error_entry_kernel
+	SWAPGS
+	SWITCH_TO_KERNEL_FS
+	MOVQ	const_PTREGS_SP(SP), SI	// regs.IP ... regs.SS: the IRET frame
+	JMP	·fixup_bad_iret(SB)
+from_user:
+	SWAPGS
+	SWITCH_TO_KERNEL_FS
+error_entry_kernel:
+	JMP	·error_entry_regs(SB)
+
+// error_entry_regs: the rest of error_entry, with SP at a pt_regs and
+// the kernel's GS and FS bases: the Go handler, on the stack and g the
+// entry code chose, then back through error_return.
+TEXT ·error_entry_regs(SB),NOSPLIT|NOFRAME,$0
 	CLD
 	MOVQ	SP, BX			// BX = regs
 	SAVE_XMM
@@ -103,6 +127,120 @@ TEXT ·error_entry(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	AX			// restored on the way out
 	CALL_GO(·idtentry_call)
 	JMP	·error_return(SB)
+
+// fixup_bad_iret: SP at a pt_regs whose RIP, CS, RFLAGS, RSP and SS are
+// to be taken from SI instead; GS and FS the kernel's. The pt_regs moves
+// to the top of the task's kernel stack, where an entry from user mode
+// would have put it (Linux fixup_bad_iret, which copies through a
+// temporary; sync_regs for an IST entry from user mode), and error_entry
+// goes on as for an exception from user mode:
+//   - after a faulting IRETQ (error_entry), SI is the frame IRETQ was
+//     popping: the user's RIP, CS, RFLAGS, RSP and SS. The registers IRETQ
+//     left are the user's, so the handler sees a fault at the IRET's
+//     target (Linux: "pretend that the exception came from the IRET
+//     target"), and the program gets SIGSEGV or SIGBUS with that RIP.
+//   - for NMI, #DB or #MC from user mode (paranoid_entry), SI is the
+//     frame the CPU pushed on the IST stack: the handler runs on the task's
+//     stack, which may sleep or schedule on the way back to user mode
+//     (signals), while the IST stack is free for the next NMI.
+// Both frames lie on the task's stack below the top, or on an IST stack:
+// the destination is never below the source, so the copy goes from the
+// highest word down, and SI's five words are read first.
+TEXT ·fixup_bad_iret(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	0(SI), R8
+	MOVQ	8(SI), R9
+	MOVQ	16(SI), R10
+	MOVQ	24(SI), R11
+	MOVQ	32(SI), R12
+	MOVQ	const_PCPU_top_of_stack(GS), DI
+	SUBQ	$const_PTREGS_SIZE, DI
+	MOVQ	$(const_PTREGS_IP/8), CX
+copy:
+	MOVQ	-8(SP)(CX*8), AX
+	MOVQ	AX, -8(DI)(CX*8)
+	DECQ	CX
+	JNZ	copy
+	MOVQ	R8, const_PTREGS_IP(DI)
+	MOVQ	R9, const_PTREGS_CS(DI)
+	MOVQ	R10, const_PTREGS_FLAGS(DI)
+	MOVQ	R11, const_PTREGS_SP(DI)
+	MOVQ	R12, const_PTREGS_SS(DI)
+	MOVQ	DI, SP
+	JMP	·error_entry_regs(SB)
+
+// paranoid_entry: NMI, #DB, #MC and #DF, on their IST stacks (Linux
+// entry_64.S paranoid_entry / paranoid_exit, and asm_exc_nmi's way in).
+// These can arrive where the CS they push says nothing about the GS and
+// FS bases: an NMI, #DB or #MC between restore_regs_and_iret's
+// SWITCH_TO_USER_FS and its IRETQ, or in entry_SYSCALL_64 before its
+// SWAPGS, finds kernel code with the user's FS base, or both user bases
+// (maskable interrupts are off there; these are not maskable). error_entry
+// would read g at FS:-8 through the user's base and fault for ever. So
+// the bases themselves decide:
+//   - GS: MSR_GS_BASE. The kernel's per-CPU base is a kernel address (bit
+//     63 set); the user's never is (arch_prctl refuses one at or above
+//     TASK_SIZE_MAX, and without CR4.FSGSBASE user code cannot write it).
+//     If it is the user's, SWAPGS, and SWAPGS again on the way out (Linux:
+//     "rdmsr MSR_GS_BASE; testl %edx, %edx; js 1f; swapgs").
+//   - FS: MSR_FS_BASE, saved as it is and replaced by this CPU's kernel
+//     base; the way out writes back what was saved (gokern's own: Linux's
+//     kernel does not use FS).
+// From user mode (RPL 3 in the saved CS: then the CS tells the truth) NMI,
+// #DB and #MC go on as error_entry's entries from user mode do, on the
+// task's stack (Linux: asm_exc_nmi and idtentry_mce_db from user mode
+// switch to the thread stack): fixup_bad_iret moves the frame there.
+// #DF never does: the task's stack may be what failed.
+TEXT ·paranoid_entry(SB),NOSPLIT|NOFRAME,$0
+	PUSH_REGS
+	TESTB	$3, const_PTREGS_CS(SP)
+	JZ	paranoid
+	CMPQ	const_PTREGS_VECTOR(SP), $const_X86_TRAP_DF
+	JEQ	paranoid
+	SWAPGS
+	SWITCH_TO_KERNEL_FS
+	LEAQ	const_PTREGS_IP(SP), SI	// the frame the CPU pushed
+	JMP	·fixup_bad_iret(SB)
+paranoid:
+	CLD
+	MOVL	$const_MSR_GS_BASE, CX
+	RDMSR
+	MOVQ	$0, BX			// BX: 1 if SWAPGS was needed
+	TESTL	DX, DX
+	JS	gs_kernel
+	SWAPGS
+	MOVQ	$1, BX
+gs_kernel:
+	MOVL	$const_MSR_FS_BASE, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	PUSHQ	AX			// the FS base to restore
+	PUSHQ	BX
+	MOVL	const_PCPU_kernel_fs_base(GS), AX
+	MOVL	(const_PCPU_kernel_fs_base+4)(GS), DX
+	WRMSR
+	LEAQ	16(SP), BX		// BX = regs
+	SAVE_XMM
+	MOVQ	(TLS), AX
+	PUSHQ	AX
+	CALL_GO(·idtentry_call)
+	// paranoid_exit: the interrupted g (through the kernel's FS), the
+	// SSE registers, then the FS base and GS as they were.
+	POPQ	AX
+	MOVQ	AX, (TLS)
+	RESTORE_XMM
+	POPQ	BX
+	POPQ	AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$const_MSR_FS_BASE, CX
+	WRMSR
+	TESTQ	BX, BX
+	JZ	2(PC)
+	SWAPGS
+	POP_REGS
+	ADDQ	$16, SP			// the vector and the error code
+	IRETQ
 
 // error_return: back to the interrupted code (or wherever the handler
 // moved regs.IP): its g, SSE and general registers, then IRETQ pops RIP,
@@ -126,13 +264,24 @@ TEXT ·error_return(SB),NOSPLIT|NOFRAME,$0
 TEXT ·restore_regs_and_iret(SB),NOSPLIT|NOFRAME,$0
 	TESTB	$3, const_PTREGS_CS(SP)
 	JZ	to_kernel
+	// From here to IRETQ the FS base is the user's with a kernel CS, and
+	// from SWAPGS the GS base too: only paranoid_entry's NMI, #DB and #MC
+	// can come in (interrupts are off), and IRETQ's own fault
+	// (error_entry's bad-IRET case).
 	SWITCH_TO_USER_FS
-to_kernel:
 	POP_REGS
 	ADDQ	$16, SP			// the vector and the error code
-	TESTB	$3, 8(SP)		// the CS IRETQ will load
-	JZ	2(PC)
 	SWAPGS
+	JMP	·native_irq_return_iret(SB)
+to_kernel:
+	POP_REGS
+	ADDQ	$16, SP
+	JMP	·native_irq_return_iret(SB)
+
+// native_irq_return_iret: the IRETQ of every return through pt_regs
+// (Linux's label of that name); a symbol of its own so that error_entry
+// can recognise a fault of this very instruction.
+TEXT ·native_irq_return_iret(SB),NOSPLIT|NOFRAME,$0
 	IRETQ
 
 // common_interrupt: vectors 32-255 but 0x80. Like Linux (call_on_irqstack),
@@ -142,7 +291,11 @@ to_kernel:
 // the IRQ stack's top word, as Linux keeps it.
 TEXT ·common_interrupt(SB),NOSPLIT|NOFRAME,$0
 	PUSH_REGS
-	SWAPGS_IF_USER
+	TESTB	$3, const_PTREGS_CS(SP)
+	JZ	from_kernel
+	SWAPGS
+	SWITCH_TO_KERNEL_FS
+from_kernel:
 	CLD
 	MOVQ	SP, BX			// BX = regs
 	SAVE_XMM
