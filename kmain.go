@@ -545,6 +545,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "sched_preempt", Run: sched.Test_sched_preempt},
 	{Name: "sched_spinlock_preempt", Run: sched.Test_sched_spinlock_preempt},
 	{Name: "sched_munmap_tables_after_flush", Run: sched.Test_sched_munmap_tables_after_flush},
+	{Name: "sched_mprotect_flush", Run: sched.Test_sched_mprotect_flush},
 	{Name: "sched_msleep", Run: sched.Test_sched_msleep},
 	{Name: "sched_signal_pending_state", Run: sched.Test_sched_signal_pending_state},
 	// The scheduler on every CPU (kernel/sched/selftests_smp.go).

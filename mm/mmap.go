@@ -638,18 +638,24 @@ func Do_mprotect(mm *MmStruct, start, length, prot uint64) int {
 }
 
 // change_protection rewrites the entries of v's present pages with its
-// flags (Linux change_protection), flushing each.
+// flags, then flushes the range they span once, from every CPU that runs
+// mm (Linux change_protection → change_protection_range, which ends with
+// one flush_tlb_range for the pages it changed): a flush per page sent
+// each other CPU one IPI per page. Until the flush another CPU may still
+// use an old translation; the caller (mprotect) returns only after it, as
+// Linux's does.
 func change_protection(mm *MmStruct, v *Vm_area_struct) {
+	if v.Vm_flags&VM_ACCESS_FLAGS == 0 {
+		// PROT_NONE: Linux keeps the pages with _PAGE_PROTNONE; gokern
+		// has no such bit yet and lets them go (one flush per 2 MiB).
+		zap_page_range(mm, v.Vm_start, v.Vm_end)
+		return
+	}
 	prot := Vm_get_page_prot(v.Vm_flags)
+	first, last := uint64(0), uint64(0)
 	for a := v.Vm_start; a < v.Vm_end; a += asm.PAGE_SIZE {
 		pte := user_pte(mm, a)
 		if pte == nil || !pte.Present() {
-			continue
-		}
-		if v.Vm_flags&VM_ACCESS_FLAGS == 0 {
-			// PROT_NONE: Linux keeps the page with _PAGE_PROTNONE; gokern
-			// has no such bit yet and lets the page go.
-			zap_page_range(mm, a, a+asm.PAGE_SIZE)
 			continue
 		}
 		p := prot
@@ -659,7 +665,13 @@ func change_protection(mm *MmStruct, v *Vm_area_struct) {
 			p &^= paging.PAGE_RW
 		}
 		paging.Set_pte(pte, paging.Pfn_pte(pte.PFN(), p&paging.Supported_pte_mask))
-		flush_tlb_page(mm, a)
+		if last == 0 {
+			first = a
+		}
+		last = a + asm.PAGE_SIZE
+	}
+	if last != 0 {
+		flush_tlb_mm_range(mm, first, last)
 	}
 }
 

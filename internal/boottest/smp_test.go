@@ -71,13 +71,15 @@ func TestSmp(t *testing.T) {
 // once, nothing is handed out twice and the counts balance exactly
 // (smp_alloc_stress); and two threads' FPU registers survive their
 // switches on one CPU while the other CPUs run (sched_fpu, which hung 1
-// boot in 8 at -smp 4 when it stopped a thread that had not yet run).
+// boot in 8 at -smp 4 when it stopped a thread that had not yet run); and
+// mprotect flushes its range once, not once per page
+// (sched_mprotect_flush).
 func TestSmpIPI(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu"})
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush"})
 			allPassed(t, r)
 			// A million increments under one spinlock from every CPU at
 			// once end exact; the waiters take it test-and-set under

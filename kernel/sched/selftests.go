@@ -595,6 +595,55 @@ func Test_sched_munmap_tables_after_flush(t *kunit.Kunit) {
 	mm.Exit_mmap(m)
 }
 
+// MPROTECT_PAGES: the pages Test_sched_mprotect_flush changes at once.
+const MPROTECT_PAGES = 16
+
+// Test_sched_mprotect_flush: mprotect of MPROTECT_PAGES present pages
+// flushes their range once (Linux change_protection_range's one
+// flush_tlb_range), not once per page: each flush of an mm that runs on
+// other CPUs is one IPI to each of them. And the flush happened: a write
+// to a page made read-only faults (put_user fails), a read still works.
+// An mm of the test's, current for the test, as the munmap test's.
+func Test_sched_mprotect_flush(t *kunit.Kunit) {
+	c := Get_current()
+	saved, saved_active := c.Mm, c.Active_mm
+	if saved_active == nil {
+		saved_active = &mm.Init_mm
+	}
+	m := mm.Mm_alloc()
+	if m == nil {
+		t.Errorf("mm_alloc failed")
+		return
+	}
+	Preempt_disable()
+	c.Mm, c.Active_mm = m, m
+	Switch_mm(saved_active, m)
+	const va, size = MUNMAP_TABLES_BASE, MPROTECT_PAGES * asm.PAGE_SIZE
+	ok := mm.Do_mmap(m, va, size, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_PRIVATE|mm.MAP_ANONYMOUS|mm.MAP_FIXED, nil, 0, 0) == va
+	for i := uint64(0); ok && i < MPROTECT_PAGES; i++ {
+		ok = asm.Put_user(i+1, uintptr(va+i*asm.PAGE_SIZE)) == 0
+	}
+	if !ok {
+		t.Errorf("mmap and writes at %#x failed", printk.Int(uint64(va)))
+	} else {
+		before := tlb_local_flushes()
+		r := mm.Do_mprotect(m, va, size, mm.PROT_READ)
+		flushes := tlb_local_flushes() - before
+		if r != 0 || flushes != 1 {
+			t.Errorf("mprotect of %d present pages = %d with %d TLB flushes, want 0 with 1", printk.Int(MPROTECT_PAGES), printk.Int(r), printk.Int(flushes))
+		}
+		x, err := asm.Get_user[uint64](va + 5*asm.PAGE_SIZE)
+		if asm.Put_user(uint64(99), va+5*asm.PAGE_SIZE) == 0 || err != 0 || x != 6 {
+			t.Errorf("after mprotect(PROT_READ): a write did not fault, or the read gave %d, want 6", printk.Int(x))
+		}
+		t.Logf("mprotect of %d present pages: %d TLB flush", printk.Int(MPROTECT_PAGES), printk.Int(flushes))
+	}
+	c.Mm, c.Active_mm = saved, saved_active
+	Switch_mm(m, saved_active)
+	Preempt_enable()
+	mm.Exit_mmap(m)
+}
+
 // Test_sched_msleep: msleep(100) sleeps at least 100 ms of jiffies (one
 // more jiffy than the conversion, as Linux) and of TSC time, voluntarily
 // (a switch away, the idle task running meanwhile).
