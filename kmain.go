@@ -524,6 +524,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "overflow", Run: traps.Test_overflow},
 	{Name: "trap_gate", Run: traps.Test_trap_gate},
 	{Name: "ist_stacks", Run: traps.Test_ist_stacks},
+	{Name: "nmi_nested", Run: amd64.Test_nmi_nested},
 	{Name: "page_fault", Run: traps.Test_page_fault},
 	{Name: "general_protection", Run: traps.Test_general_protection},
 	{Name: "syscall_irqs_on", Run: traps.Test_syscall_irqs_on},

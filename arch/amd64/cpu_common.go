@@ -119,6 +119,7 @@ func Cpu_init_exception_handling() {
 	for _, e := range [...]int{asm.ESTACK_DF, asm.ESTACK_NMI, asm.ESTACK_DB, asm.ESTACK_MCE} {
 		tss.Set_ist(e+1, p.Stacks[asm.STACK_TYPE_EXCEPTION+e].End)
 	}
+	entry.Nmi_stack_init(p.Stacks[asm.STACK_TYPE_EXCEPTION+asm.ESTACK_NMI].End)
 	tss.Set_sp0(p.Top_of_stack)
 	tss.Set_io_bitmap_base(asm.TSS_SIZE)
 }

@@ -17,8 +17,16 @@ const (
 	PCPU_user_fs_base        = asm.PCPU_user_fs_base
 	MSR_FS_BASE              = asm.MSR_FS_BASE
 	MSR_GS_BASE              = asm.MSR_GS_BASE
-	// paranoid_entry's one vector that never leaves its IST stack.
-	X86_TRAP_DF = asm.X86_TRAP_DF
+	// paranoid_entry's one vector that never leaves its IST stack, and
+	// the one it hands to asm_exc_nmi.
+	X86_TRAP_DF  = asm.X86_TRAP_DF
+	X86_TRAP_NMI = asm.X86_TRAP_NMI
+	// asm_exc_nmi: the size of the NMI stack (is the interrupted RSP on
+	// it?), and the frame a nested NMI builds for nmi_repeat.
+	EXCEPTION_STKSZ  = asm.EXCEPTION_STKSZ
+	X__KERNEL_CS     = asm.X__KERNEL_CS
+	X__KERNEL_DS     = asm.X__KERNEL_DS
+	X86_EFLAGS_FIXED = asm.X86_EFLAGS_FIXED
 	// The selectors entry_SYSCALL_64 pushes, and the RFLAGS bits that
 	// forbid SYSRET.
 	X__USER_CS       = asm.X__USER_CS

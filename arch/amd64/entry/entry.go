@@ -67,12 +67,38 @@ func error_entry()
 func error_entry_regs()
 func fixup_bad_iret()
 func paranoid_entry()
+func paranoid_kernel()
+func asm_exc_nmi()
+func nmi_repeat()
+func nmi_common()
 func error_return()
 func common_interrupt()
 func restore_regs_and_iret()
 func native_irq_return_iret()
 func entry_SYSCALL_64()
 func ignore_sysret()
+
+// NMI_EXECUTING_OFFSET: asm_exc_nmi's NMI_EXECUTING slot, below the
+// top of each CPU's NMI stack. It must read 0 before the first NMI (the
+// stack is not zeroed memory): Nmi_stack_init.
+const NMI_EXECUTING_OFFSET = 64
+
+// Nmi_stack_init readies the NMI stack whose top is top for asm_exc_nmi
+// (Cpu_init_exception_handling, on every CPU, before the IDT's NMI gate
+// can fire): no NMI is running.
+//
+//go:nosplit
+func Nmi_stack_init(top uintptr) {
+	*(*uint64)(asm.KernelPtr(top - NMI_EXECUTING_OFFSET)) = 0
+}
+
+// Nmi_repeat_range returns [nmi_repeat, nmi_common): asm_exc_nmi takes an
+// NMI whose RIP is there as one that nmi_repeat already covers, so
+// nmi_common must follow nmi_repeat in the text (the selftest nmi_nested
+// checks it).
+func Nmi_repeat_range() (start, end uintptr) { return nmi_repeat_pc, nmi_common_pc }
+
+var nmi_repeat_pc, nmi_common_pc uintptr
 
 // Ret_to_user leaves the kernel for user mode through regs, a pt_regs
 // at the top of the current kernel stack (entry_64.s; Linux: the return

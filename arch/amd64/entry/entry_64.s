@@ -44,6 +44,13 @@
 	MOVL	(const_PCPU_user_fs_base+4)(GS), DX; \
 	WRMSR
 
+// The NMI stack's slots (asm_exc_nmi), from SP at its entry, T-56; in
+// paranoid_kernel's exit, 16(SP) is T-144, so NMI_EXECUTING is
+// (16+NMI_EXECUTING-NMI_IRET) from there: see the define's use.
+#define NMI_EXECUTING -8
+#define NMI_OUTERMOST -48
+#define NMI_IRET -88
+
 // SAVE_XMM and RESTORE_XMM: Go code keeps values in X0-X15 (X15 is its
 // zero register), so the interrupted code's must survive the handler's
 // Go code. 256 bytes; MOVUPS needs no alignment.
@@ -191,6 +198,9 @@ copy:
 // switch to the thread stack): fixup_bad_iret moves the frame there.
 // #DF never does: the task's stack may be what failed.
 TEXT ·paranoid_entry(SB),NOSPLIT|NOFRAME,$0
+	CMPQ	0(SP), $const_X86_TRAP_NMI
+	JNE	2(PC)
+	JMP	·asm_exc_nmi(SB)
 	PUSH_REGS
 	TESTB	$3, const_PTREGS_CS(SP)
 	JZ	paranoid
@@ -201,6 +211,12 @@ TEXT ·paranoid_entry(SB),NOSPLIT|NOFRAME,$0
 	LEAQ	const_PTREGS_IP(SP), SI	// the frame the CPU pushed
 	JMP	·fixup_bad_iret(SB)
 paranoid:
+	JMP	·paranoid_kernel(SB)
+
+// paranoid_kernel: paranoid_entry once SP is at a pt_regs, whatever the
+// CS says: the GS and FS bases from their MSRs, the handler on this (IST)
+// stack, and back with the bases as they were (paranoid_exit).
+TEXT ·paranoid_kernel(SB),NOSPLIT|NOFRAME,$0
 	CLD
 	MOVL	$const_MSR_GS_BASE, CX
 	RDMSR
@@ -239,8 +255,122 @@ gs_kernel:
 	JZ	2(PC)
 	SWAPGS
 	POP_REGS
+	CMPQ	0(SP), $const_X86_TRAP_NMI
+	JNE	2(PC)
+	MOVQ	$0, (16+NMI_EXECUTING-NMI_IRET)(SP)	// an NMI is done (asm_exc_nmi)
 	ADDQ	$16, SP			// the vector and the error code
 	IRETQ
+
+// asm_exc_nmi: an NMI (Linux entry_64.S asm_exc_nmi). The CPU blocks
+// further NMIs from the delivery of one until the next IRETQ, any IRETQ
+// (SDM Vol. 3A §6.7.1): an exception taken inside the NMI handler (a
+// fixed-up #PF, an int3) unblocks them on its way back, and a second NMI
+// then comes in at the top of the same IST stack, over the first's frame
+// and the stack its handler runs on. So, as Linux does, the first NMI
+// keeps its handler off the top of its IST stack, and a nested one only
+// makes the first run its handler once more when it is done:
+//
+//	T-40 .. T	the CPU's frame (a nested NMI's lands here too)
+//	T-56 .. T-40	the stub's vector and error code (scratch)
+//	T-64		NMI_EXECUTING: 1 while an NMI runs its handler
+//	T-104 .. T-64	the outermost frame: the first NMI's own, kept
+//	T-144 .. T-104	the frame the first NMI's IRETQ pops: its pt_regs'
+//			RIP, CS, RFLAGS, RSP, SS, and below them the rest
+//
+// (T, the top of this CPU's NMI stack, is SP+56 at entry.) An NMI is
+// nested when the interrupted RIP is in nmi_repeat (which runs the
+// handler again anyway: it just returns), NMI_EXECUTING is 1, or the
+// interrupted RSP is on this NMI stack (the first has cleared
+// NMI_EXECUTING but not yet run its IRETQ). It then points the first's
+// IRETQ frame at nmi_repeat, using only the stack above T-144 and DX
+// (saved in the vector's slot), and returns. From user mode no NMI can be
+// running: the frame moves to the task's stack, as paranoid_entry's.
+TEXT ·asm_exc_nmi(SB),NOSPLIT|NOFRAME,$0
+	TESTB	$3, 24(SP)		// the CS the CPU pushed
+	JZ	nmi_kernel
+	PUSH_REGS
+	SWAPGS
+	SWITCH_TO_KERNEL_FS
+	LEAQ	const_PTREGS_IP(SP), SI
+	JMP	·fixup_bad_iret(SB)
+nmi_kernel:
+	MOVQ	DX, 0(SP)
+	MOVQ	$·nmi_repeat(SB), DX
+	CMPQ	16(SP), DX
+	JCS	not_repeating
+	MOVQ	$·nmi_common(SB), DX
+	CMPQ	16(SP), DX
+	JCS	nested_out
+not_repeating:
+	CMPQ	NMI_EXECUTING(SP), $1
+	JEQ	nested
+	MOVQ	SP, DX
+	ADDQ	$56, DX			// T
+	SUBQ	40(SP), DX		// T - the interrupted RSP
+	TESTQ	DX, DX
+	JLE	first
+	CMPQ	DX, $const_EXCEPTION_STKSZ
+	JLT	nested
+first:
+	MOVQ	$1, NMI_EXECUTING(SP)
+	MOVQ	16(SP), DX
+	MOVQ	DX, (NMI_OUTERMOST+0)(SP)
+	MOVQ	24(SP), DX
+	MOVQ	DX, (NMI_OUTERMOST+8)(SP)
+	MOVQ	32(SP), DX
+	MOVQ	DX, (NMI_OUTERMOST+16)(SP)
+	MOVQ	40(SP), DX
+	MOVQ	DX, (NMI_OUTERMOST+24)(SP)
+	MOVQ	48(SP), DX
+	MOVQ	DX, (NMI_OUTERMOST+32)(SP)
+	MOVQ	0(SP), DX
+	LEAQ	NMI_IRET(SP), SP
+	JMP	·nmi_repeat(SB)
+nested:
+	MOVQ	$·nmi_repeat(SB), DX
+	CMPQ	DX, (NMI_IRET+0)(SP)
+	JEQ	nested_out
+	MOVQ	DX, (NMI_IRET+0)(SP)
+	MOVQ	$const_X__KERNEL_CS, (NMI_IRET+8)(SP)
+	MOVQ	$const_X86_EFLAGS_FIXED, (NMI_IRET+16)(SP)	// IF clear
+	LEAQ	NMI_IRET(SP), DX
+	MOVQ	DX, (NMI_IRET+24)(SP)	// nmi_repeat's SP: that frame
+	MOVQ	$const_X__KERNEL_DS, (NMI_IRET+32)(SP)
+nested_out:
+	MOVQ	0(SP), DX
+	ADDQ	$16, SP
+	IRETQ
+
+// nmi_repeat: SP at T-144, where the first NMI's IRETQ frame goes (a
+// nested NMI made that IRETQ come here; the first NMI itself comes from
+// asm_exc_nmi). NMIs may be unblocked here: one that comes before
+// nmi_common returns at once (asm_exc_nmi's RIP test), as the handler is
+// about to run again. Copies the outermost frame to the IRETQ frame, marks
+// an NMI running, and goes on in nmi_common, which must follow it in the
+// text (the selftest nmi_nested checks).
+TEXT ·nmi_repeat(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	$1, (NMI_EXECUTING-NMI_IRET)(SP)
+	PUSHQ	DX
+	MOVQ	(8+NMI_OUTERMOST-NMI_IRET+0)(SP), DX
+	MOVQ	DX, 8(SP)
+	MOVQ	(8+NMI_OUTERMOST-NMI_IRET+8)(SP), DX
+	MOVQ	DX, 16(SP)
+	MOVQ	(8+NMI_OUTERMOST-NMI_IRET+16)(SP), DX
+	MOVQ	DX, 24(SP)
+	MOVQ	(8+NMI_OUTERMOST-NMI_IRET+24)(SP), DX
+	MOVQ	DX, 32(SP)
+	MOVQ	(8+NMI_OUTERMOST-NMI_IRET+32)(SP), DX
+	MOVQ	DX, 40(SP)
+	POPQ	DX
+	JMP	·nmi_common(SB)
+
+// nmi_common: the NMI's pt_regs below its IRETQ frame, and the handler
+// through paranoid_kernel, whose exit clears NMI_EXECUTING.
+TEXT ·nmi_common(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	$0			// no error code
+	PUSHQ	$const_X86_TRAP_NMI
+	PUSH_REGS
+	JMP	·paranoid_kernel(SB)
 
 // error_return: back to the interrupted code (or wherever the handler
 // moved regs.IP): its g, SSE and general registers, then IRETQ pops RIP,
@@ -413,6 +543,10 @@ TEXT ·Ret_to_user(SB),NOSPLIT|NOFRAME,$0-8
 	XORPS	X12, X12; XORPS	X13, X13; XORPS	X14, X14; XORPS	X15, X15
 	JMP	·restore_regs_and_iret(SB)
 
+DATA ·nmi_repeat_pc+0(SB)/8, $·nmi_repeat(SB)
+GLOBL ·nmi_repeat_pc(SB), NOPTR|RODATA, $8
+DATA ·nmi_common_pc+0(SB)/8, $·nmi_common(SB)
+GLOBL ·nmi_common_pc(SB), NOPTR|RODATA, $8
 DATA ·Entry_SYSCALL_64_addr+0(SB)/8, $·entry_SYSCALL_64(SB)
 GLOBL ·Entry_SYSCALL_64_addr(SB), NOPTR|RODATA, $8
 DATA ·Ignore_sysret_addr+0(SB)/8, $·ignore_sysret(SB)
