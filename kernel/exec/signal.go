@@ -173,8 +173,10 @@ func do_user_trap(regs *asm.PtRegs, trapnr, error_code uint64) {
 		sig, code, str, addr = SIGBUS, uapi.BUS_ADRALN, "alignment check", 0
 	case asm.X86_TRAP_MF, asm.X86_TRAP_XF:
 		sig, str = SIGFPE, "floating point exception"
-	case asm.X86_TRAP_NP, asm.X86_TRAP_SS:
+	case asm.X86_TRAP_NP:
 		sig, str = SIGBUS, "segment not present"
+	case asm.X86_TRAP_SS:
+		sig, str = SIGBUS, "stack segment"
 	}
 	p := sched.Get_current()
 	if p == nil || p.Mm == nil {

@@ -127,7 +127,11 @@ func do_syscall_64_call(regs *asm.PtRegs) {
 func idtentry_call(regs *asm.PtRegs) {
 	if h := Exception_hook; h != nil {
 		h(regs)
-		if regs.CS&3 != 0 {
+		// An NMI does no exit work on its way back to user mode
+		// (Linux exc_nmi: irqentry_nmi_exit, no exit_to_user_mode):
+		// NMIs stay blocked until its IRETQ, and a schedule here would
+		// hand that on to whatever task runs next.
+		if regs.CS&3 != 0 && regs.Vector != asm.X86_TRAP_NMI {
 			exit_to_user_mode(regs)
 		}
 		return
