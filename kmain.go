@@ -438,6 +438,7 @@ var selftests = []kunit.KunitCase{
 	// Ends the boot in a panic.
 	{Name: "smp_panic", Run: amd64.Test_smp_panic, Explicit: true},
 	{Name: "smp_stack_overflow", Run: amd64.Test_smp_stack_overflow, Explicit: true},
+	{Name: "smp_irq_free_sync", Run: amd64.Test_smp_irq_free_sync, Explicit: true},
 	{Name: "smp_call_function", Run: amd64.Test_smp_call_function},
 	// Every CPU calling at once (the ipi lab's grader, TestLabIPIStress).
 	{Name: "smp_call_function_stress", Run: amd64.Test_smp_call_function_stress, Explicit: true},

@@ -10,6 +10,7 @@ import (
 	"gokern/kallsyms"
 	"gokern/kernel"
 	"gokern/kernel/cpumask"
+	"gokern/kernel/irq"
 	"gokern/kernel/sched"
 	"gokern/kernel/smp"
 	"gokern/kernel/time"
@@ -878,4 +879,124 @@ func Test_smp_nmi_backtrace(t *kunit.Kunit) {
 		t.Errorf("CPUs %#x did not answer the NMI", printk.Int(left))
 	}
 	t.Logf("%d CPUs asked, %d backtraces printed (the others idle)", printk.Int(cpumask.Num_online_cpus()), printk.Int(printed))
+}
+
+// The IRQ descriptor lock test (Test_smp_irq_free_sync). IRQSYNC_IRQ: an
+// ISA line nothing uses on a PC under QEMU (COM2), edge through the I/O
+// APIC; IRQSYNC_ROUNDS request/free rounds.
+const (
+	IRQSYNC_IRQ    = 3
+	IRQSYNC_ROUNDS = 500
+	// IRQSYNC_HANDLER_US: how long the handler stays, as one reading a
+	// device would, so that a free_irq on another CPU overlaps it.
+	IRQSYNC_HANDLER_US = 20
+)
+
+var irqsync struct {
+	freed  [IRQSYNC_ROUNDS + 1]atomic.Bool // dev_id i's action is freed
+	calls  atomic.Int64                    // handler calls of dev_ids >= 1
+	late   atomic.Int64                    // calls that found their action freed
+	rounds atomic.Int64                    // the AP's completed rounds
+	err    atomic.Int64                    // request_irq's error, if one failed
+	done   atomic.Bool
+}
+
+func irqsync_handler(_ int, dev uintptr) irq.Irqreturn_t {
+	s := &irqsync
+	if dev == 0 {
+		return irq.IRQ_HANDLED // the base handler, keeping the line set up
+	}
+	if s.freed[dev].Load() {
+		s.late.Add(1)
+	}
+	s.calls.Add(1)
+	end := asm.Rdtsc() + IRQSYNC_HANDLER_US*tsc.Tsc_khz/1000
+	for asm.Rdtsc() < end {
+		asm.Cpu_relax()
+	}
+	if s.freed[dev].Load() {
+		s.late.Add(1)
+	}
+	return irq.IRQ_HANDLED
+}
+
+// irqsync_ap is the AP's side: request a handler, wait until the line
+// runs it, free it, and mark it freed, IRQSYNC_ROUNDS times.
+func irqsync_ap(uintptr) {
+	s := &irqsync
+	for i := 1; i <= IRQSYNC_ROUNDS; i++ {
+		if r := irq.Request_irq(IRQSYNC_IRQ, irqsync_handler, irq.IRQF_SHARED, "irqsync", uintptr(i)); r != 0 {
+			s.err.Store(int64(r))
+			break
+		}
+		c := s.calls.Load()
+		budget := tsc.New_run_budget(1000)
+		for s.calls.Load() == c && !budget.Spent() {
+			asm.Cpu_relax()
+		}
+		irq.Free_irq(IRQSYNC_IRQ, uintptr(i))
+		s.freed[i].Store(true)
+		s.rounds.Add(1)
+	}
+	s.done.Store(true)
+}
+
+// Test_smp_irq_free_sync: free_irq on one CPU while the line's handler
+// runs on another returns only after that handler is done (Linux
+// __free_irq: the action unlinked under desc->lock, then synchronize_irq
+// before kfree), so a handler never runs for an action already freed.
+// The boot CPU keeps the line firing (self-IPIs on its vector, through
+// the line's own flow handler), the last AP requests and frees a shared
+// handler IRQSYNC_ROUNDS times, each right after it started running.
+// Without the descriptor's lock and synchronize_irq the handler found its
+// action freed in most rounds (and the flow walked a freed irqaction).
+func Test_smp_irq_free_sync(t *kunit.Kunit) {
+	s := &irqsync
+	last := 0
+	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
+		if cpumask.Cpu_online(cpu) {
+			last = cpu
+		}
+	}
+	desc := irq.Irq_to_desc(IRQSYNC_IRQ)
+	if last == 0 || desc == nil || desc.Handle_irq == nil || desc.Vector == 0 || desc.Action != nil {
+		t.Errorf("needs an AP and an unused, set-up line %d (CPU %d, descriptor %p)", printk.Int(IRQSYNC_IRQ),
+			printk.Int(last), printk.Int(uintptrOf(desc)))
+		return
+	}
+	for i := range s.freed {
+		s.freed[i].Store(false)
+	}
+	s.calls.Store(0)
+	s.late.Store(0)
+	s.rounds.Store(0)
+	s.err.Store(0)
+	s.done.Store(false)
+	if r := irq.Request_irq(IRQSYNC_IRQ, irqsync_handler, irq.IRQF_SHARED, "irqsync-base", 0); r != 0 {
+		t.Errorf("request_irq(%d) = %d", printk.Int(IRQSYNC_IRQ), printk.Int(r))
+		return
+	}
+	k0 := desc.Kstat_irqs
+	if !Run_on_idle_cpu(last, irqsync_ap, 0) {
+		t.Errorf("CPU %d did not take the work", printk.Int(last))
+	} else {
+		budget := tsc.New_run_budget(60000)
+		for !s.done.Load() && !budget.Spent() {
+			apic.Apic_send_IPI_self(desc.Vector)
+		}
+	}
+	irq.Free_irq(IRQSYNC_IRQ, 0)
+	if !s.done.Load() || s.err.Load() != 0 || s.rounds.Load() != IRQSYNC_ROUNDS {
+		t.Errorf("CPU %d: %d of %d rounds, request_irq error %d", printk.Int(last), printk.Int(s.rounds.Load()),
+			printk.Int(IRQSYNC_ROUNDS), printk.Int(s.err.Load()))
+	}
+	if s.late.Load() != 0 {
+		t.Errorf("%d handler calls found their action already freed by free_irq on CPU %d", printk.Int(s.late.Load()), printk.Int(last))
+	}
+	if desc.Action != nil || desc.Inprogress.Load() {
+		t.Errorf("irq %d: actions left, or still in progress", printk.Int(IRQSYNC_IRQ))
+	}
+	t.Logf("irq %d: %d request/free rounds on CPU %d against %d interrupts on CPU 0 (%d calls of the requested-and-freed handler, %d after its free_irq)",
+		printk.Int(IRQSYNC_IRQ), printk.Int(s.rounds.Load()), printk.Int(last), printk.Int(desc.Kstat_irqs-k0), printk.Int(s.calls.Load()),
+		printk.Int(s.late.Load()))
 }

@@ -73,13 +73,14 @@ func TestSmp(t *testing.T) {
 // switches on one CPU while the other CPUs run (sched_fpu, which hung 1
 // boot in 8 at -smp 4 when it stopped a thread that had not yet run); and
 // mprotect flushes its range once, not once per page
-// (sched_mprotect_flush).
+// (sched_mprotect_flush); and free_irq on an AP waits for the line's
+// handler running on CPU 0 before it frees the action (smp_irq_free_sync).
 func TestSmpIPI(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush"})
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush,smp_irq_free_sync"})
 			allPassed(t, r)
 			// A million increments under one spinlock from every CPU at
 			// once end exact; the waiters take it test-and-set under

@@ -18,6 +18,8 @@
 package irq
 
 import (
+	"sync/atomic"
+
 	"gokern/arch/amd64/asm"
 	"gokern/mm"
 	"gokern/mm/slab"
@@ -58,6 +60,66 @@ type IrqDesc struct {
 	// Unhandled counts every unclaimed interrupt since boot (gokern).
 	Unhandled uint64
 	Vector    uint8 // the CPU vector it arrives on (x86: apicd->vector), 0 if none
+	// Lock guards Action, Depth and the controller's state against the
+	// flow handler on the CPU the line interrupts (Linux desc->lock, a
+	// raw spinlock): request_irq, free_irq, disable_irq and enable_irq on
+	// another CPU take it with interrupts off. Taken once the kernel is
+	// SMP (mm.Smp, as the allocators' locks; the host tests, one
+	// goroutine, run without it).
+	Lock asm.Spinlock_t
+	// Inprogress: the handlers run now, on some CPU, with Lock dropped
+	// (Linux IRQD_IRQ_INPROGRESS); synchronize_irq waits for it to clear.
+	Inprogress atomic.Bool
+}
+
+// raw_spin_lock_irqsave(&desc->lock) and its unlock, from process
+// context; desc_lock and desc_unlock from the flow handlers, interrupts
+// already off (Linux raw_spin_lock(&desc->lock)).
+func desc_lock_irqsave(d *IrqDesc) uint64 {
+	if !mm.Smp {
+		return 0
+	}
+	return d.Lock.Spin_lock_irqsave(0)
+}
+
+func desc_unlock_irqrestore(d *IrqDesc, flags uint64) {
+	if mm.Smp {
+		d.Lock.Spin_unlock_irqrestore(flags)
+	}
+}
+
+func desc_lock(d *IrqDesc) {
+	if mm.Smp {
+		d.Lock.Do_raw_spin_lock(0)
+	}
+}
+
+func desc_unlock(d *IrqDesc) {
+	if mm.Smp {
+		d.Lock.Do_raw_spin_unlock()
+	}
+}
+
+// Synchronize_irq waits until no CPU runs irq's handlers (Linux
+// synchronize_irq → __synchronize_hardirq): after free_irq unlinked an
+// action, the flow handler on another CPU may still be calling it; only
+// once Inprogress is clear, seen under the lock, is the action unused.
+func Synchronize_irq(irq int) {
+	desc := Irq_to_desc(irq)
+	if desc == nil {
+		return
+	}
+	for {
+		for desc.Inprogress.Load() {
+			asm.Cpu_relax()
+		}
+		flags := desc_lock_irqsave(desc)
+		busy := desc.Inprogress.Load()
+		desc_unlock_irqrestore(desc, flags)
+		if !busy {
+			return
+		}
+	}
 }
 
 // irq_desc holds the descriptors, allocated as lines are set up (Linux
@@ -88,6 +150,7 @@ func alloc_desc(irq int) *IrqDesc {
 	}
 	d.Irq_data.Irq = irq
 	d.Depth = 1
+	d.Lock = asm.Spinlock_t{Owner_cpu: -1, Name: "irq_desc->lock"}
 	irq_desc[irq] = d
 	return d
 }

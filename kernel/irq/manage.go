@@ -45,24 +45,28 @@ const (
 )
 
 // Request_irq installs handler on irq, and unmasks the line when it is
-// the first (Linux request_irq). It returns 0, -EINVAL (no such line, or
-// the line is not set up), -EBUSY (taken, and not both shared) or
-// -ENOMEM (no memory for the irqaction, which is kzalloc'd as in Linux).
+// the first (Linux request_irq → __setup_irq, which links the action under
+// desc->lock). It returns 0, -EINVAL (no such line, or the line is not set
+// up), -EBUSY (taken, and not both shared) or -ENOMEM (no memory for the
+// irqaction, which is kzalloc'd as in Linux, before the lock).
 func Request_irq(irq int, handler Irq_handler_t, flags uint, name string, dev_id uintptr) int {
 	desc := Irq_to_desc(irq)
 	if desc == nil || desc.Handle_irq == nil || handler == nil {
 		return -EINVAL
-	}
-	if old := desc.Action; old != nil && (old.Flags&flags&IRQF_SHARED == 0) {
-		printk.Pr_err("genirq: Flags mismatch irq %d. %08x (%s) vs. %08x (%s)\n",
-			printk.Int(irq), printk.Int(flags), printk.Str(name), printk.Int(old.Flags), printk.Str(old.Name))
-		return -EBUSY
 	}
 	a := slab.Kzalloc[Irqaction](mm.GFP_KERNEL)
 	if a == nil {
 		return -ENOMEM
 	}
 	*a = Irqaction{Handler: handler, Dev_id: dev_id, Flags: flags, Name: name}
+	lf := desc_lock_irqsave(desc)
+	if old := desc.Action; old != nil && (old.Flags&flags&IRQF_SHARED == 0) {
+		desc_unlock_irqrestore(desc, lf)
+		printk.Pr_err("genirq: Flags mismatch irq %d. %08x (%s) vs. %08x (%s)\n",
+			printk.Int(irq), printk.Int(flags), printk.Str(name), printk.Int(old.Flags), printk.Str(old.Name))
+		slab.Kfree(a)
+		return -EBUSY
+	}
 	pp := &desc.Action
 	for *pp != nil {
 		pp = &(*pp).Next
@@ -75,51 +79,66 @@ func Request_irq(irq int, handler Irq_handler_t, flags uint, name string, dev_id
 		desc.Depth = 0
 		unmask_irq(desc)
 	}
+	desc_unlock_irqrestore(desc, lf)
 	return 0
 }
 
 // Free_irq removes the handler registered on irq with dev_id and masks
-// the line when it was the last (Linux free_irq). It returns the
-// handler's name, or "" (with a warning, as Linux WARNs) when there was
-// none.
+// the line when it was the last (Linux free_irq → __free_irq): unlinked
+// under desc->lock, then freed only once no CPU runs the line's handlers
+// (synchronize_irq), since the flow handler on another CPU walks the
+// actions without the lock. It returns the handler's name, or "" (with a
+// warning, as Linux WARNs) when there was none.
 func Free_irq(irq int, dev_id uintptr) string {
 	desc := Irq_to_desc(irq)
 	if desc == nil {
 		return ""
 	}
+	lf := desc_lock_irqsave(desc)
 	for pp := &desc.Action; *pp != nil; pp = &(*pp).Next {
 		if a := *pp; a.Dev_id == dev_id {
 			*pp = a.Next
-			name := a.Name
-			slab.Kfree(a)
 			if desc.Action == nil {
 				desc.Depth = 1
 				mask_irq(desc)
 			}
+			desc_unlock_irqrestore(desc, lf)
+			Synchronize_irq(irq)
+			name := a.Name
+			slab.Kfree(a)
 			return name
 		}
 	}
+	desc_unlock_irqrestore(desc, lf)
 	printk.Pr_warn("Trying to free already-free IRQ %d\n", printk.Int(irq))
 	return ""
 }
 
-// Disable_irq masks irq; calls nest (Linux disable_irq, without waiting
-// for a running handler: one CPU).
+// Disable_irq masks irq and waits until no CPU runs its handlers; calls
+// nest (Linux disable_irq: disable_irq_nosync under desc->lock, then
+// synchronize_irq). Not from the line's own handler, which it would wait
+// for.
 func Disable_irq(irq int) {
-	if desc := Irq_to_desc(irq); desc != nil {
-		if desc.Depth == 0 {
-			mask_irq(desc)
-		}
-		desc.Depth++
+	desc := Irq_to_desc(irq)
+	if desc == nil {
+		return
 	}
+	lf := desc_lock_irqsave(desc)
+	if desc.Depth == 0 {
+		mask_irq(desc)
+	}
+	desc.Depth++
+	desc_unlock_irqrestore(desc, lf)
+	Synchronize_irq(irq)
 }
 
-// Enable_irq undoes one Disable_irq (Linux enable_irq).
+// Enable_irq undoes one Disable_irq (Linux enable_irq, under desc->lock).
 func Enable_irq(irq int) {
 	desc := Irq_to_desc(irq)
 	if desc == nil {
 		return
 	}
+	lf := desc_lock_irqsave(desc)
 	switch desc.Depth {
 	case 0:
 		printk.Pr_warn("Unbalanced enable for IRQ %d\n", printk.Int(irq))
@@ -131,4 +150,5 @@ func Enable_irq(irq int) {
 	default:
 		desc.Depth--
 	}
+	desc_unlock_irqrestore(desc, lf)
 }
