@@ -1,6 +1,7 @@
 package boottest
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	q "gokern/internal/qemutest"
+	"gokern/internal/userprog"
 )
 
 // Boot tests of the entry code's two windows where the saved CS does not
@@ -55,7 +57,7 @@ def nmi_state(where):
     rip = int(gdb.parse_and_eval("$pc"))
     fs = int(gdb.parse_and_eval("$fs_base")) & (2**64 - 1)
     gs = int(gdb.parse_and_eval("$gs_base")) & (2**64 - 1)
-    print("window %s: rip %#x fs_base %#x gs_base %#x" % (where, rip, fs, gs))
+    print("%s: rip %#x fs_base %#x gs_base %#x" % (where, rip, fs, gs))
 `
 
 // TestNMIInIretWindow: an NMI that arrives in restore_regs_and_iret's
@@ -67,8 +69,8 @@ def nmi_state(where):
 // gdb does not step over them with NMIs masked). The NMI's handler must
 // run, with the kernel's bases (Last_trap records vector 2 at the window's
 // RIP), and the program, user/sigtest as init, must run to its end.
-// Before paranoid_entry, error_entry trusted the kernel CS, read g through
-// the user's FS base and faulted for ever.
+// Before paranoid_entry (asm_exc_nmi for the NMI), error_entry trusted
+// the kernel CS, read g through the user's FS base and faulted for ever.
 func TestNMIInIretWindow(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -79,67 +81,72 @@ func TestNMIInIretWindow(t *testing.T) {
 	}
 	cfg := q.Config{Initrd: initInitrd(t), Append: "rdinit=/sigtest",
 		Extra: []string{"-qmp", "unix:" + sock + ",server=on,wait=off"}}
-	user := "*(unsigned long *)($rsp+8) & 3"
-	r := runGDBConfig(t, cfg, false,
-		"source "+script,
-		"set language c",
+	// nmiAt: stop at brk, show the bases, inject an NMI, and show what
+	// do_nmi's Last_trap and the bases are in the handler.
+	nmiAt := func(window, brk string, extra ...string) []string {
+		c := []string{brk, "continue", "python nmi_state('window " + window + "')", "delete"}
+		return append(append(c, extra...), "python nmi_qmp('inject-nmi')", "break 'gokern/traps.do_nmi'", "continue",
+			"print/x 'gokern/traps.Last_trap'.Vector", "print/x 'gokern/traps.Last_trap'.Ip",
+			"python nmi_state('handler')", "delete")
+	}
+	cmds := []string{"source " + script, "set language c",
 		// Past the decompressor: the kernel's text is where it runs.
-		"break start_kernel",
-		"continue",
-		"delete",
-		// 1. After SWITCH_TO_USER_FS: the user's FS base, the kernel's GS
-		// (SP at pt_regs, whose CS at +0x90 says user mode).
-		"python gdb.execute('break *%d if (*(unsigned long *)($rsp+0x90) & 3) == 3' % nmi_after_wrmsr('restore_regs_and_iret'))",
-		"continue",
-		"python nmi_state('fs')",
-		"delete",
-		"python nmi_qmp('inject-nmi')",
-		"break 'gokern/traps.do_nmi'",
-		"continue",
-		"print/x 'gokern/traps.Last_trap'.Vector",
-		"print/x 'gokern/traps.Last_trap'.Ip",
-		"python print('handler fs_base %#x gs_base %#x' % (int(gdb.parse_and_eval('$fs_base')) & (2**64-1), int(gdb.parse_and_eval('$gs_base')) & (2**64-1)))",
-		"delete",
-		// 2. At the IRETQ to user mode: the user's FS and GS bases.
-		"break native_irq_return_iret if ("+user+") == 3",
-		"continue",
-		"python nmi_state('iret')",
-		"delete",
-		"python nmi_qmp('inject-nmi')",
-		"break 'gokern/traps.do_nmi'",
-		"continue",
-		"print/x 'gokern/traps.Last_trap'.Vector",
-		"print/x 'gokern/traps.Last_trap'.Ip",
-		"python print('handler fs_base %#x gs_base %#x' % (int(gdb.parse_and_eval('$fs_base')) & (2**64-1), int(gdb.parse_and_eval('$gs_base')) & (2**64-1)))",
-		"delete",
-		"continue")
+		"break start_kernel", "continue", "delete"}
+	// 1. After SWITCH_TO_USER_FS: the user's FS base, the kernel's GS
+	// (SP at pt_regs, whose CS at +0x90 says user mode).
+	cmds = append(cmds, nmiAt("fs", "python gdb.execute('break *%d if (*(unsigned long *)($rsp+0x90) & 3) == 3' % nmi_after_wrmsr('restore_regs_and_iret'))")...)
+	// 2. In user mode, at sigtest's first instruction, with RDI 1: the
+	// NMI's frame goes to the task's stack, and the user's RDI, which
+	// PUSH_REGS writes over asm_exc_nmi's NMI_EXECUTING slot on the NMI
+	// stack, must not make the next NMI look nested (it was lost so).
+	exe, err := userprog.BuildSigtest(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := fmt.Sprintf("%#x", f.Entry)
+	f.Close()
+	cmds = append(cmds, nmiAt("user", "break *"+start, "set $rdi = 1")...)
+	// 3. At the IRETQ to user mode (the CS it pops, at +8, is the
+	// user's): the user's FS and GS bases. Not the IRETQ that ends the
+	// NMI of 2 (back to sigtest's entry): NMIs are blocked until it has
+	// run, and the NMI would come in user mode.
+	cmds = append(cmds, nmiAt("iret", "break native_irq_return_iret if (*(unsigned long *)($rsp+8) & 3) == 3 && *(unsigned long *)$rsp != "+start)...)
+	r := runGDBConfig(t, cfg, false, append(cmds, "continue")...)
 	t.Logf("gdb:\n%s", r.out)
-	win := regexp.MustCompile(`window (fs|iret): rip (0x[0-9a-f]+) fs_base (0x[0-9a-f]+) gs_base (0x[0-9a-f]+)`).FindAllStringSubmatch(r.out, -1)
+	win := regexp.MustCompile(`window (fs|user|iret): rip (0x[0-9a-f]+) fs_base (0x[0-9a-f]+) gs_base (0x[0-9a-f]+)`).FindAllStringSubmatch(r.out, -1)
 	ips := regexp.MustCompile(`(?m)^\$\d+ = (0x[0-9a-f]+)$`).FindAllStringSubmatch(r.out, -1)
-	hand := regexp.MustCompile(`handler fs_base (0x[0-9a-f]+) gs_base (0x[0-9a-f]+)`).FindAllStringSubmatch(r.out, -1)
-	if len(win) != 2 || len(ips) < 4 || len(hand) != 2 {
-		t.Fatalf("gdb did not stop in both windows and both NMIs\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+	hand := regexp.MustCompile(`handler: rip 0x[0-9a-f]+ fs_base (0x[0-9a-f]+) gs_base (0x[0-9a-f]+)`).FindAllStringSubmatch(r.out, -1)
+	if len(win) != 3 || len(ips) < 6 || len(hand) != 3 {
+		t.Fatalf("gdb did not stop at all three places and NMIs\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+	}
+	if win[1][2] != start {
+		t.Errorf("stopped in user mode at %s, want sigtest's entry %s", win[1][2], start)
 	}
 	for i, w := range win {
 		vec, ip := ips[2*i][1], ips[2*i+1][1]
 		if vec != "0x2" || ip != w[2] {
 			t.Errorf("%s window at %s: the handler's Last_trap says vector %s at %s, want the NMI (2) at the window", w[1], w[2], vec, ip)
 		}
-		// In the window the FS base is the user's (sigtest sets none: 0);
-		// in the handler both bases are the kernel's (addresses with bit
-		// 63 set).
+		// In the window the FS base is the user's (sigtest sets none: 0),
+		// and so is the GS base after SWAPGS and in user mode; in the
+		// handler both bases are the kernel's (addresses with bit 63
+		// set).
 		if w[3] != "0x0" {
 			t.Errorf("%s window: FS base %s, want the user's, 0", w[1], w[3])
 		}
-		if w[1] == "fs" && !strings.HasPrefix(w[4], "0xffff") || w[1] == "iret" && w[4] != "0x0" {
+		if w[1] == "fs" && !strings.HasPrefix(w[4], "0xffff") || w[1] != "fs" && w[4] != "0x0" {
 			t.Errorf("%s window: GS base %s, want the kernel's before SWAPGS, the user's (0) after", w[1], w[4])
 		}
 		if !strings.HasPrefix(hand[i][1], "0xffff") || !strings.HasPrefix(hand[i][2], "0xffff") {
 			t.Errorf("%s window: the NMI handler ran with FS base %s, GS base %s, want the kernel's", w[1], hand[i][1], hand[i][2])
 		}
 	}
-	if n := strings.Count(r.serial, "Uhhuh. NMI received for unknown reason"); n != 2 {
-		t.Errorf("%d NMIs reported, want 2\n%s", n, r.serial)
+	if n := strings.Count(r.serial, "Uhhuh. NMI received for unknown reason"); n != 3 {
+		t.Errorf("%d NMIs reported, want 3\n%s", n, r.serial)
 	}
 	for _, want := range []string{"sigtest: all passed", "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000"} {
 		if !strings.Contains(r.serial, want) {

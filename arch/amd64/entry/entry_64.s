@@ -289,6 +289,10 @@ TEXT ·asm_exc_nmi(SB),NOSPLIT|NOFRAME,$0
 	TESTB	$3, 24(SP)		// the CS the CPU pushed
 	JZ	nmi_kernel
 	PUSH_REGS
+	// PUSH_REGS wrote the user's RDI over NMI_EXECUTING; no NMI can be
+	// running when one comes from user mode: 0 (else the next NMI would
+	// take itself for a nested one, whenever RDI was 1, and be lost).
+	MOVQ	$0, (15*8+NMI_EXECUTING)(SP)
 	SWAPGS
 	SWITCH_TO_KERNEL_FS
 	LEAQ	const_PTREGS_IP(SP), SI
