@@ -763,13 +763,29 @@ func Test_smp_panic(t *kunit.Kunit) {
 		t.Errorf("CPU %d did not take the work", printk.Int(cpu))
 		return
 	}
-	// The boot CPU waits here until CPU 2's panic stops it: it never
-	// returns. A bounded wait, so that a panic that never comes fails.
+	wait_to_be_stopped(t, cpu, "panic")
+}
+
+// wait_to_be_stopped: the boot CPU waits until cpu's panic stops it (it
+// never returns); a bounded wait, so that a panic that never comes fails.
+func wait_to_be_stopped(t *kunit.Kunit, cpu int, what string) {
 	deadline := asm.Rdtsc() + 10000*tsc.Tsc_khz
 	for asm.Rdtsc() < deadline {
 		asm.Native_safe_halt()
 	}
-	t.Errorf("CPU %d's panic did not stop the boot CPU in 10 s", printk.Int(cpu))
+	t.Errorf("CPU %d's %s did not stop the boot CPU in 10 s", printk.Int(cpu), printk.Str(what))
+}
+
+// last_online_ap is the highest-numbered online CPU other than the boot
+// CPU, 0 if none.
+func last_online_ap() int {
+	last := 0
+	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
+		if cpumask.Cpu_online(cpu) {
+			last = cpu
+		}
+	}
+	return last
 }
 
 func smp_panic_fn(uintptr) {
@@ -785,12 +801,7 @@ func smp_panic_fn(uintptr) {
 // between an overflow and the IRQ stack below. internal/boottest
 // TestSmpStackOverflow reads the console.
 func Test_smp_stack_overflow(t *kunit.Kunit) {
-	last := 0
-	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
-		if cpumask.Cpu_online(cpu) {
-			last = cpu
-		}
-	}
+	last := last_online_ap()
 	if last == 0 {
 		t.Errorf("no AP online (boot with -smp 2 or more)")
 		return
@@ -802,11 +813,7 @@ func Test_smp_stack_overflow(t *kunit.Kunit) {
 		t.Errorf("CPU %d did not take the work", printk.Int(last))
 		return
 	}
-	deadline := asm.Rdtsc() + 10000*tsc.Tsc_khz
-	for asm.Rdtsc() < deadline {
-		asm.Native_safe_halt()
-	}
-	t.Errorf("CPU %d's stack overflow did not stop the boot CPU in 10 s", printk.Int(last))
+	wait_to_be_stopped(t, last, "stack overflow")
 }
 
 func smp_stack_overflow_fn(uintptr) { smp_recurse(0) }
@@ -952,12 +959,7 @@ func irqsync_ap(uintptr) {
 // action freed in most rounds (and the flow walked a freed irqaction).
 func Test_smp_irq_free_sync(t *kunit.Kunit) {
 	s := &irqsync
-	last := 0
-	for cpu := 1; cpu < asm.NR_CPUS; cpu++ {
-		if cpumask.Cpu_online(cpu) {
-			last = cpu
-		}
-	}
+	last := last_online_ap()
 	desc := irq.Irq_to_desc(IRQSYNC_IRQ)
 	if last == 0 || desc == nil || desc.Handle_irq == nil || desc.Vector == 0 || desc.Action != nil {
 		t.Errorf("needs an AP and an unused, set-up line %d (CPU %d, descriptor %p)", printk.Int(IRQSYNC_IRQ),

@@ -533,6 +533,33 @@ func tlb_local_flushes() uint64 {
 	return atomic.LoadUint64(&mm.Nr_tlb_local_flush_one) + atomic.LoadUint64(&mm.Nr_tlb_local_flush_all)
 }
 
+// test_mm_enter makes a new mm the current task's, a process of the
+// test's own, its CR3 loaded; preemption stays off until test_mm_leave,
+// so that the mm stays this CPU's. nil if mm_alloc failed.
+func test_mm_enter() (m, saved, saved_active *mm.MmStruct) {
+	c := Get_current()
+	saved, saved_active = c.Mm, c.Active_mm
+	if saved_active == nil {
+		saved_active = &mm.Init_mm
+	}
+	if m = mm.Mm_alloc(); m == nil {
+		return nil, nil, nil
+	}
+	Preempt_disable()
+	c.Mm, c.Active_mm = m, m
+	Switch_mm(saved_active, m)
+	return m, saved, saved_active
+}
+
+// test_mm_leave puts the task's own mm back and frees the test's.
+func test_mm_leave(m, saved, saved_active *mm.MmStruct) {
+	c := Get_current()
+	c.Mm, c.Active_mm = saved, saved_active
+	Switch_mm(m, saved_active)
+	Preempt_enable()
+	mm.Exit_mmap(m)
+}
+
 // MUNMAP_TABLES_BASE: 512 GiB, the first address of the second PGD slot,
 // where the test's mm has nothing else: the page's PTE, PMD and PUD
 // tables are its own, and its munmap empties all three.
@@ -546,19 +573,11 @@ const MUNMAP_TABLES_BASE = 512 << 30
 // test's, current for the test) maps, touches and unmaps one page.
 func Test_sched_munmap_tables_after_flush(t *kunit.Kunit) {
 	mt := &munmap_tables
-	c := Get_current()
-	saved, saved_active := c.Mm, c.Active_mm
-	if saved_active == nil {
-		saved_active = &mm.Init_mm
-	}
-	m := mm.Mm_alloc()
+	m, saved, saved_active := test_mm_enter()
 	if m == nil {
 		t.Errorf("mm_alloc failed")
 		return
 	}
-	Preempt_disable() // the mm stays this CPU's, with its CR3, until it is put back
-	c.Mm, c.Active_mm = m, m
-	Switch_mm(saved_active, m)
 	const va = MUNMAP_TABLES_BASE
 	ok := mm.Do_mmap(m, va, asm.PAGE_SIZE, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_PRIVATE|mm.MAP_ANONYMOUS|mm.MAP_FIXED, nil, 0, 0) == va &&
 		asm.Put_user(uint64(1), va) == 0
@@ -589,10 +608,7 @@ func Test_sched_munmap_tables_after_flush(t *kunit.Kunit) {
 		t.Logf("munmap of %#x: its PTE, PMD and PUD tables freed after %d local TLB flushes", printk.Int(uint64(va)),
 			printk.Int(mt.flushes[0]-before))
 	}
-	c.Mm, c.Active_mm = saved, saved_active
-	Switch_mm(m, saved_active)
-	Preempt_enable()
-	mm.Exit_mmap(m)
+	test_mm_leave(m, saved, saved_active)
 }
 
 // MPROTECT_PAGES: the pages Test_sched_mprotect_flush changes at once.
@@ -605,19 +621,11 @@ const MPROTECT_PAGES = 16
 // to a page made read-only faults (put_user fails), a read still works.
 // An mm of the test's, current for the test, as the munmap test's.
 func Test_sched_mprotect_flush(t *kunit.Kunit) {
-	c := Get_current()
-	saved, saved_active := c.Mm, c.Active_mm
-	if saved_active == nil {
-		saved_active = &mm.Init_mm
-	}
-	m := mm.Mm_alloc()
+	m, saved, saved_active := test_mm_enter()
 	if m == nil {
 		t.Errorf("mm_alloc failed")
 		return
 	}
-	Preempt_disable()
-	c.Mm, c.Active_mm = m, m
-	Switch_mm(saved_active, m)
 	const va, size = MUNMAP_TABLES_BASE, MPROTECT_PAGES * asm.PAGE_SIZE
 	ok := mm.Do_mmap(m, va, size, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_PRIVATE|mm.MAP_ANONYMOUS|mm.MAP_FIXED, nil, 0, 0) == va
 	for i := uint64(0); ok && i < MPROTECT_PAGES; i++ {
@@ -638,10 +646,7 @@ func Test_sched_mprotect_flush(t *kunit.Kunit) {
 		}
 		t.Logf("mprotect of %d present pages: %d TLB flush", printk.Int(MPROTECT_PAGES), printk.Int(flushes))
 	}
-	c.Mm, c.Active_mm = saved, saved_active
-	Switch_mm(m, saved_active)
-	Preempt_enable()
-	mm.Exit_mmap(m)
+	test_mm_leave(m, saved, saved_active)
 }
 
 // Test_sched_msleep: msleep(100) sleeps at least 100 ms of jiffies (one
