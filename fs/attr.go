@@ -1,5 +1,7 @@
 package fs
 
+import "gokern/include/uapi"
+
 // Who may change a file's attributes. Linux: fs/attr.c (chown_ok,
 // chgrp_ok, called from setattr_prepare in notify_change).
 
@@ -40,4 +42,26 @@ func chgrp_ok(inode *Inode, gid uint32) bool {
 		return true
 	}
 	return Capable_hook(CAP_CHOWN)
+}
+
+// CAP_FSETID: keep the set-user-ID and set-group-ID bits (Linux
+// capability.h).
+const CAP_FSETID = 4
+
+// setattr_should_drop_sgid: ATTR_KILL_SGID when a change of owner should
+// clear inode's set-group-ID bit (Linux setattr_should_drop_sgid): it
+// has group execute, or the caller is neither in the file's group nor
+// CAP_FSETID (in_group_or_capable).
+func setattr_should_drop_sgid(inode *Inode) uint32 {
+	switch {
+	case inode.I_mode&uapi.S_ISGID == 0:
+		return 0
+	case inode.I_mode&uapi.S_IXGRP != 0:
+		return ATTR_KILL_SGID
+	case In_group_hook == nil || Capable_hook == nil:
+		return 0 // the kernel's own credentials
+	case In_group_hook(inode.I_gid) || Capable_hook(CAP_FSETID):
+		return 0
+	}
+	return ATTR_KILL_SGID
 }

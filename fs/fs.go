@@ -215,6 +215,11 @@ const (
 	// ATTR_ATIME_SET, ATTR_MTIME_SET: the time given, not "now".
 	ATTR_ATIME_SET = 1 << 7
 	ATTR_MTIME_SET = 1 << 8
+	// ATTR_KILL_SUID, ATTR_KILL_SGID: drop the set-user-ID and
+	// set-group-ID bits if the file has them (Notify_change turns them
+	// into an ATTR_MODE).
+	ATTR_KILL_SUID = 1 << 11
+	ATTR_KILL_SGID = 1 << 12
 )
 
 // Kstat is struct kstat, what getattr fills and stat and statx copy out.

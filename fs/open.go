@@ -251,6 +251,20 @@ func Ksys_close(fd int) int { return Close_fd(fd) }
 // Notify_change applies attribute changes (Linux notify_change).
 func Notify_change(d *Dentry, attr *Iattr) int {
 	inode := d.D_inode
+	// Linux notify_change: the kill bits become a mode change, on the
+	// file's mode or the one already asked for.
+	if attr.Ia_valid&ATTR_KILL_SUID != 0 && inode.I_mode&uapi.S_ISUID != 0 {
+		attr.Ia_valid |= ATTR_MODE
+		attr.Ia_mode = inode.I_mode &^ uapi.S_ISUID
+	}
+	if attr.Ia_valid&ATTR_KILL_SGID != 0 && inode.I_mode&uapi.S_ISGID != 0 {
+		if attr.Ia_valid&ATTR_MODE == 0 {
+			attr.Ia_valid |= ATTR_MODE
+			attr.Ia_mode = inode.I_mode
+		}
+		attr.Ia_mode &^= uapi.S_ISGID
+	}
+	attr.Ia_valid &^= ATTR_KILL_SUID | ATTR_KILL_SGID
 	if inode.I_op != nil && inode.I_op.Setattr != nil {
 		return inode.I_op.Setattr(d, compiler.Noescape(attr))
 	}
@@ -493,6 +507,15 @@ func chown_common(path *Path, uid, gid uint32) int {
 	}
 	attr := Iattr{Ia_valid: ATTR_CTIME}
 	inode := path.Dentry.D_inode
+	// A new owner or group does not inherit the old one's set-user-ID
+	// and set-group-ID programs: chown clears the bits on anything but
+	// a directory, even by root; set-group-ID without group execute is
+	// a mandatory-locking mark, kept unless the caller is neither in
+	// the file's group nor CAP_FSETID (Linux chown_common's
+	// ATTR_KILL_SUID and setattr_should_drop_sgid).
+	if !uapi.S_ISDIR(inode.I_mode) {
+		attr.Ia_valid |= ATTR_KILL_SUID | setattr_should_drop_sgid(inode)
+	}
 	// Linux checks these in notify_change → setattr_prepare: -EPERM
 	// for an owner the caller may not give, then for a group.
 	if uid != ^uint32(0) {

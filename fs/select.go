@@ -6,6 +6,7 @@ import (
 	"gokern/include/compiler"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	ktime "gokern/kernel/time"
 	"gokern/mm"
 )
 
@@ -180,13 +181,21 @@ func free_poll_entry(e *poll_table_entry) {
 // -ERESTARTNOHAND, which the system call layer turns into -EINTR or a
 // restart), and -EAGAIN when it would have to sleep but there is no
 // scheduler to sleep with (see sched.Wait_event_interruptible).
-func Do_sys_poll(fds []Pollfd, timeout int64) int {
+func Do_sys_poll(fds []Pollfd, timeout int64) int { return Do_sys_poll_deadline(fds, timeout, 0) }
+
+// Do_sys_poll_deadline is Do_sys_poll whose timed wait also lasts until
+// deadline on CLOCK_MONOTONIC, in nanoseconds (0: the jiffies alone):
+// poll, ppoll, select and pselect6 never end early, as Linux's, which
+// sleep on an hrtimer (poll_schedule_timeout → schedule_hrtimeout_range).
+// The jiffies can run out before the clock does: ticks that came late
+// under TCG are made up in a burst.
+func Do_sys_poll_deadline(fds []Pollfd, timeout int64, deadline uint64) int {
 	if len(fds) > uapi.NR_OPEN {
 		return -uapi.EINVAL
 	}
 	var table Poll_wqueues
 	Poll_initwait(&table)
-	n := do_poll(fds, &table, timeout)
+	n := do_poll(fds, &table, timeout, deadline)
 	Poll_freewait(&table)
 	return n
 }
@@ -195,7 +204,7 @@ func Do_sys_poll(fds []Pollfd, timeout int64) int {
 // the first time round (and only while none is ready); sleep; ask again.
 // The state is set before the files are asked, so a wake-up between the
 // asking and schedule() is never lost.
-func do_poll(fds []Pollfd, wait *Poll_wqueues, timeout int64) int {
+func do_poll(fds []Pollfd, wait *Poll_wqueues, timeout int64, deadline uint64) int {
 	pt := &wait.Pt
 	canSleep := sched.Can_sleep() && (timeout < 0 || sched.Hooks.Schedule_timeout != nil)
 	if timeout == 0 || !canSleep {
@@ -232,6 +241,10 @@ func do_poll(fds []Pollfd, wait *Poll_wqueues, timeout int64) int {
 			sched.Hooks.Schedule()
 		} else if timeout = sched.Hooks.Schedule_timeout(timeout); timeout == 0 {
 			timedOut = true
+			if now := ktime.Ktime_get_ns(); deadline != 0 && now < deadline {
+				// The jiffies ran out before the clock did: on.
+				timeout, timedOut = int64((deadline-now+ktime.TICK_NSEC-1)/ktime.TICK_NSEC)+1, false
+			}
 		}
 	}
 	if canSleep {

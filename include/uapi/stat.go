@@ -13,6 +13,7 @@ const (
 	S_ISUID   = 0o4000
 	S_ISGID   = 0o2000
 	S_ISVTX   = 0o1000
+	S_IXGRP   = 0o0010
 	S_IRWXUGO = 0o777
 	S_IALLUGO = 0o7777
 )

@@ -197,6 +197,9 @@ func TestGoInit(t *testing.T) {
 		// thread (then main goes on wherever a P is free, as on Linux).
 		{"hello", `^goinit: hello, world: pid 1 ppid 0 tid \d+, args \["/init" "hello" "self"\]$`},
 		{"goroutines", `^goinit: goroutines: 1000 finished, parallel sum 499999500000, serial sum 499999500000, `},
+		// The mode also checks that poll, ppoll, select and pselect6
+		// with a 4 ms timeout (one jiffy) never end before the 4 ms
+		// (before: the shortest of 20 calls 1.2-3 ms).
 		{"timers", `^goinit: timers: 10 ticks of 20ms in `},
 		{"files", `^goinit: files: wrote 7000 bytes to /tmp/goinit.txt, read back 7000, equal true, 1 entries in /tmp$`},
 		{"gc", `^goinit: gc: allocated \d+ MiB \(3x RAM \d+ MiB\) in .*, \d+ collections, `},
@@ -220,7 +223,10 @@ func TestGoInit(t *testing.T) {
 		// -ENOSYS); then a child of uid 1000 (groups 1000, 2000) may not
 		// give its file away, may change its group to one of its own,
 		// and may not touch root's file (-EPERM, Linux chown_ok and
-		// chgrp_ok; before, every chown succeeded).
+		// chgrp_ok; before, every chown succeeded). chown, fchown and
+		// lchown clear set-user-ID, and set-group-ID with group execute,
+		// on a file, not a directory (Linux chown_common; before, the
+		// bits stayed).
 		{"attrs", `^goinit: attrs: fchmodat2 on a symlink is EOPNOTSUPP: true \(operation not supported\)$`},
 		// The limits are the process's (set on one thread, read on
 		// another), inherited across fork and exec, and enforced:

@@ -43,14 +43,22 @@ func timespec_to_jiffies(ts *Timespec) int64 {
 	return int64((ns + ktime.TICK_NSEC - 1) / ktime.TICK_NSEC)
 }
 
-// poll_timeout is the wait the caller asked for, in jiffies (-1: for
-// ever), and the jiffy it ends at.
-func poll_timeout(ts *Timespec) (int64, uint64) {
+// poll_timeout is the wait the caller asked for: the jiffies to sleep
+// (-1: for ever), one more than the time rounded up, for the jiffy
+// already under way; the jiffy it ends at, for the time left; and its
+// end on CLOCK_MONOTONIC (ns), before which the wait does not end (Linux
+// poll_select_set_timeout and an hrtimer: never early; before, a wait
+// begun late in a jiffy could end up to a jiffy early, while epoll's had
+// the extra jiffy).
+func poll_timeout(ts *Timespec) (int64, uint64, uint64) {
 	if ts == nil {
-		return -1, 0
+		return -1, 0, 0
 	}
 	j := timespec_to_jiffies(ts)
-	return j, ktime.Get_jiffies_64() + uint64(j)
+	if j == 0 || j == sched.MAX_SCHEDULE_TIMEOUT {
+		return j, ktime.Get_jiffies_64() + uint64(j), 0
+	}
+	return j + 1, ktime.Get_jiffies_64() + uint64(j), ktime.Ktime_get_ns() + uint64(ts.Tv_sec)*NSEC_PER_SEC + uint64(ts.Tv_nsec)
 }
 
 // remaining is what is left of a timeout that ends at end.
@@ -78,7 +86,7 @@ func get_timespec(ts *Timespec, user uintptr) int {
 
 // pollUser copies nfds pollfds in, polls, and copies them back out
 // (Linux do_sys_poll): -EINVAL for more than RLIMIT_NOFILE (NR_OPEN).
-func pollUser(ufds uintptr, nfds uint64, timeout int64) int64 {
+func pollUser(ufds uintptr, nfds uint64, timeout int64, deadline uint64) int64 {
 	if nfds > uapi.NR_OPEN {
 		return -asm.EINVAL
 	}
@@ -99,7 +107,7 @@ func pollUser(ufds uintptr, nfds uint64, timeout int64) int64 {
 		ret = int64(copy_from_user_obj(unsafe.Pointer(&fds[0]), ufds, size))
 	}
 	if ret == 0 {
-		ret = int64(fs.Do_sys_poll(fds, timeout))
+		ret = int64(fs.Do_sys_poll_deadline(fds, timeout, deadline))
 		if ret >= 0 && nfds > 0 {
 			if err := copy_to_user_obj(ufds, unsafe.Pointer(&fds[0]), size); err != 0 {
 				ret = int64(err)
@@ -116,11 +124,12 @@ func pollUser(ufds uintptr, nfds uint64, timeout int64) int64 {
 // ever.
 func sys_poll(r *asm.PtRegs) int64 {
 	ms := int3(r)
-	timeout := int64(-1)
-	if ms >= 0 {
-		timeout = int64(ktime.Msecs_to_jiffies(uint64(ms)))
+	if ms < 0 {
+		return pollUser(uintptr(a1(r)), uint64(uint32(a2(r))), -1, 0)
 	}
-	return pollUser(uintptr(a1(r)), uint64(uint32(a2(r))), timeout)
+	ts := Timespec{int64(ms) / 1000, int64(ms) % 1000 * 1000000}
+	timeout, _, deadline := poll_timeout(&ts)
+	return pollUser(uintptr(a1(r)), uint64(uint32(a2(r))), timeout, deadline)
 }
 
 // sys_ppoll: ppoll(fds, nfds, tmo_p, sigmask, sigsetsize): the timeout a
@@ -139,8 +148,8 @@ func sys_ppoll(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	timeout, end := poll_timeout(tsp)
-	ret := pollUser(uintptr(a1(r)), uint64(uint32(a2(r))), timeout)
+	timeout, end, deadline := poll_timeout(tsp)
+	ret := pollUser(uintptr(a1(r)), uint64(uint32(a2(r))), timeout, deadline)
 	if set {
 		restore_saved_sigmask_unless(ret == -uapi.EINTR, old)
 	}
@@ -201,7 +210,7 @@ const fdset_words = uapi.NR_OPEN / 64
 // a pollfd for every descriptor named in any, -EBADF for a descriptor
 // that is not open, then the sets rewritten with the ready bits and
 // their count returned.
-func core_sys_select(n int, inp, outp, exp uintptr, timeout int64) int64 {
+func core_sys_select(n int, inp, outp, exp uintptr, timeout int64, deadline uint64) int64 {
 	if n < 0 {
 		return -asm.EINVAL
 	}
@@ -235,7 +244,7 @@ func core_sys_select(n int, inp, outp, exp uintptr, timeout int64) int64 {
 		}
 		fds = unsafe.Slice((*fs.Pollfd)(p), nfds)
 	}
-	ret := select_fds(n, &sets, fds, timeout)
+	ret := select_fds(n, &sets, fds, timeout, deadline)
 	if p != nil {
 		mm.Kfree(p)
 	}
@@ -254,7 +263,7 @@ func core_sys_select(n int, inp, outp, exp uintptr, timeout int64) int64 {
 
 // select_fds polls the descriptors of sets through fds and leaves in
 // sets the ready ones: the number of bits set.
-func select_fds(n int, sets *[3][fdset_words]uint64, fds []fs.Pollfd, timeout int64) int64 {
+func select_fds(n int, sets *[3][fdset_words]uint64, fds []fs.Pollfd, timeout int64, deadline uint64) int64 {
 	k := 0
 	for fd := 0; fd < n; fd++ {
 		w, bit := fd/64, uint64(1)<<(fd%64)
@@ -279,7 +288,7 @@ func select_fds(n int, sets *[3][fdset_words]uint64, fds []fs.Pollfd, timeout in
 		fds[k] = fs.Pollfd{Fd: int32(fd), Events: ev}
 		k++
 	}
-	ret := int64(fs.Do_sys_poll(fds, timeout))
+	ret := int64(fs.Do_sys_poll_deadline(fds, timeout, deadline))
 	if ret < 0 {
 		return ret
 	}
@@ -312,8 +321,8 @@ func sys_select(r *asm.PtRegs) int64 {
 		}
 		ts, tsp = Timespec{tv.Tv_sec, tv.Tv_usec * 1000}, &ts
 	}
-	timeout, end := poll_timeout(tsp)
-	ret := core_sys_select(int1(r), uintptr(a2(r)), uintptr(a3(r)), uintptr(a4(r)), timeout)
+	timeout, end, deadline := poll_timeout(tsp)
+	ret := core_sys_select(int1(r), uintptr(a2(r)), uintptr(a3(r)), uintptr(a4(r)), timeout, deadline)
 	if tsp != nil && (ts.Tv_sec != 0 || ts.Tv_nsec != 0) {
 		left := remaining(end)
 		tv := Timeval{left.Tv_sec, left.Tv_nsec / 1000}
@@ -346,8 +355,8 @@ func sys_pselect6(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	timeout, end := poll_timeout(tsp)
-	ret := core_sys_select(int1(r), uintptr(a2(r)), uintptr(a3(r)), uintptr(a4(r)), timeout)
+	timeout, end, deadline := poll_timeout(tsp)
+	ret := core_sys_select(int1(r), uintptr(a2(r)), uintptr(a3(r)), uintptr(a4(r)), timeout, deadline)
 	if set {
 		restore_saved_sigmask_unless(ret == -uapi.EINTR, old)
 	}

@@ -267,6 +267,7 @@ func timers() bool {
 	after := time.Since(t0)
 	fmt.Printf("goinit: timers: time.After(30ms) fired after %v\n", after.Round(time.Microsecond))
 	ok = ok && after >= 30*time.Millisecond
+	ok = pollTimeouts() && ok
 	tk := time.NewTicker(20 * time.Millisecond)
 	t0 = time.Now()
 	for i := 0; i < 10; i++ {
@@ -276,6 +277,45 @@ func timers() bool {
 	el := time.Since(t0)
 	fmt.Printf("goinit: timers: 10 ticks of 20ms in %v, drift %v\n", el.Round(time.Microsecond), (el - 200*time.Millisecond).Round(time.Microsecond))
 	return ok && el >= 180*time.Millisecond
+}
+
+// pollTimeouts: poll, ppoll, select and pselect6 with no descriptors and
+// a 4 ms timeout (one jiffy at HZ=250), 20 times each, never return
+// before the 4 ms have passed by the clock (Linux sleeps on an hrtimer).
+// Before, the wait was that one jiffy, which ends at the next tick: a
+// call made late in a jiffy returned early (shortest of 20: 1.2-3 ms).
+func pollTimeouts() bool {
+	const d = 4 * time.Millisecond
+	ts := syscall.Timespec{Nsec: int64(d)}
+	calls := []struct {
+		name string
+		call func()
+	}{
+		{"poll", func() { syscall.Syscall(syscall.SYS_POLL, 0, 0, uintptr(d/time.Millisecond)) }},
+		{"ppoll", func() {
+			t := ts // the time left is written back
+			syscall.Syscall6(syscall.SYS_PPOLL, 0, 0, uintptr(unsafe.Pointer(&t)), 0, 8, 0)
+		}},
+		{"select", func() { syscall.Select(0, nil, nil, nil, &syscall.Timeval{Usec: int64(d / time.Microsecond)}) }},
+		{"pselect6", func() {
+			t := ts
+			syscall.Syscall6(syscall.SYS_PSELECT6, 0, 0, 0, 0, uintptr(unsafe.Pointer(&t)), 0)
+		}},
+	}
+	ok := true
+	var line []string
+	for _, c := range calls {
+		shortest := time.Hour
+		for i := 0; i < 20; i++ {
+			t0 := time.Now()
+			c.call()
+			shortest = min(shortest, time.Since(t0))
+		}
+		line = append(line, fmt.Sprintf("%s %v", c.name, shortest.Round(time.Microsecond)))
+		ok = ok && shortest >= d
+	}
+	fmt.Printf("goinit: timers: %v timeouts, shortest of 20: %s (none early: %v)\n", d, strings.Join(line, ", "), ok)
+	return ok
 }
 
 // files reads /init back against its size, then writes a file in a
@@ -952,6 +992,37 @@ func attrs() bool {
 	err = os.Chown(name, 1000, -1)
 	s := st(name)
 	check("chown 1000 -1", err == nil && s.Uid == 1000 && s.Gid == 0, fmt.Sprintf("%v uid %d gid %d", err, s.Uid, s.Gid))
+	// A change of owner clears set-user-ID, and set-group-ID with
+	// group execute, even by root; set-group-ID without group execute
+	// (a mandatory-locking mark) and a directory's bits stay (Linux
+	// chown_common: ATTR_KILL_SUID, setattr_should_drop_sgid).
+	check("chown cleared set-user-ID (04751 -> 0751)", s.Mode&0o7777 == 0o751, fmt.Sprintf("mode %o", s.Mode&0o7777))
+	for _, c := range []struct {
+		mode, want uint32
+		how        string
+	}{{0o2755, 0o755, "chown"}, {0o2745, 0o2745, "chown"}, {0o6711, 0o711, "fchown"}, {0o4644, 0o644, "lchown"}} {
+		syscall.Chmod(name, c.mode)
+		switch c.how {
+		case "chown":
+			err = syscall.Chown(name, -1, 0)
+		case "fchown":
+			if f, e := os.Open(name); e == nil {
+				err = f.Chown(-1, 0)
+				f.Close()
+			} else {
+				err = e
+			}
+		case "lchown":
+			err = syscall.Lchown(name, 0, -1)
+		}
+		m := st(name).Mode & 0o7777
+		check(fmt.Sprintf("%s of a %#o file leaves %#o", c.how, c.mode, c.want), err == nil && m == c.want, fmt.Sprintf("%v mode %#o", err, m))
+	}
+	os.Mkdir(dir+"/sgid", 0o755)
+	syscall.Chmod(dir+"/sgid", 0o2775)
+	err = syscall.Chown(dir+"/sgid", -1, 0)
+	m := st(dir+"/sgid").Mode & 0o7777
+	check("chown of a 02775 directory leaves 02775", err == nil && m == 0o2775, fmt.Sprintf("%v mode %#o", err, m))
 	at, mt := time.Unix(1000000000, 123456789), time.Unix(2000000000, 987654321)
 	err = os.Chtimes(name, at, mt)
 	s = st(name)
