@@ -63,7 +63,8 @@ def nmi_state(where):
 // TestNMIInIretWindow: an NMI that arrives in restore_regs_and_iret's
 // window on the way to user mode, where the CPU runs kernel code with the
 // user's FS base (after SWITCH_TO_USER_FS) and then also the user's GS
-// base (after SWAPGS, at the IRETQ). gdb stops the CPU there, QMP's
+// base (after SWAPGS, at the IRETQ), and at entry_SYSCALL_64's first
+// instruction (both user bases); and one in user mode. gdb stops the CPU there, QMP's
 // inject-nmi makes an NMI pending, and the CPU takes it at that very
 // instruction when it continues (the breakpoints are deleted first, so
 // gdb does not step over them with NMIs masked). The NMI's handler must
@@ -115,13 +116,16 @@ func TestNMIInIretWindow(t *testing.T) {
 	// NMI of 2 (back to sigtest's entry): NMIs are blocked until it has
 	// run, and the NMI would come in user mode.
 	cmds = append(cmds, nmiAt("iret", "break native_irq_return_iret if (*(unsigned long *)($rsp+8) & 3) == 3 && *(unsigned long *)$rsp != "+start)...)
+	// 4. At entry_SYSCALL_64's first instruction, SWAPGS: kernel code,
+	// both user bases, the user's RSP.
+	cmds = append(cmds, nmiAt("syscall", "break entry_SYSCALL_64")...)
 	r := runGDBConfig(t, cfg, false, append(cmds, "continue")...)
 	t.Logf("gdb:\n%s", r.out)
-	win := regexp.MustCompile(`window (fs|user|iret): rip (0x[0-9a-f]+) fs_base (0x[0-9a-f]+) gs_base (0x[0-9a-f]+)`).FindAllStringSubmatch(r.out, -1)
+	win := regexp.MustCompile(`window (fs|user|iret|syscall): rip (0x[0-9a-f]+) fs_base (0x[0-9a-f]+) gs_base (0x[0-9a-f]+)`).FindAllStringSubmatch(r.out, -1)
 	ips := regexp.MustCompile(`(?m)^\$\d+ = (0x[0-9a-f]+)$`).FindAllStringSubmatch(r.out, -1)
 	hand := regexp.MustCompile(`handler: rip 0x[0-9a-f]+ fs_base (0x[0-9a-f]+) gs_base (0x[0-9a-f]+)`).FindAllStringSubmatch(r.out, -1)
-	if len(win) != 3 || len(ips) < 6 || len(hand) != 3 {
-		t.Fatalf("gdb did not stop at all three places and NMIs\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+	if len(win) != 4 || len(ips) < 8 || len(hand) != 4 {
+		t.Fatalf("gdb did not stop at all four places and NMIs\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
 	}
 	if win[1][2] != start {
 		t.Errorf("stopped in user mode at %s, want sigtest's entry %s", win[1][2], start)
@@ -145,8 +149,8 @@ func TestNMIInIretWindow(t *testing.T) {
 			t.Errorf("%s window: the NMI handler ran with FS base %s, GS base %s, want the kernel's", w[1], hand[i][1], hand[i][2])
 		}
 	}
-	if n := strings.Count(r.serial, "Uhhuh. NMI received for unknown reason"); n != 3 {
-		t.Errorf("%d NMIs reported, want 3\n%s", n, r.serial)
+	if n := strings.Count(r.serial, "Uhhuh. NMI received for unknown reason"); n != 4 {
+		t.Errorf("%d NMIs reported, want 4\n%s", n, r.serial)
 	}
 	for _, want := range []string{"sigtest: all passed", "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000"} {
 		if !strings.Contains(r.serial, want) {
