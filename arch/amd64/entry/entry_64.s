@@ -146,7 +146,7 @@ TEXT ·error_entry_regs(SB),NOSPLIT|NOFRAME,$0
 //     left are the user's, so the handler sees a fault at the IRET's
 //     target (Linux: "pretend that the exception came from the IRET
 //     target"), and the program gets SIGSEGV or SIGBUS with that RIP.
-//   - for NMI, #DB or #MC from user mode (paranoid_entry), SI is the
+//   - for NMI, #DB or #MC from user mode (asm_exc_nmi, paranoid_entry), SI is the
 //     frame the CPU pushed on the IST stack: the handler runs on the task's
 //     stack, which may sleep or schedule on the way back to user mode
 //     (signals), while the IST stack is free for the next NMI.
