@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +27,30 @@ import (
 type Failure struct {
 	Pkg, Name string // the package's import path, the top-level test
 	Output    string // its last lines
+	// Named: the skeleton functions its output says it reached ("LAB
+	// NAME: FUNCTION not implemented yet", the skeleton's warning or the
+	// kernel's panic line), anywhere in it.
+	Named []string
+}
+
+// names reports whether f's output names a function of lab's skeleton.
+func (f Failure) names(lab string) bool {
+	for _, s := range f.Named {
+		if strings.HasPrefix(s, "LAB "+lab+": ") {
+			return true
+		}
+	}
+	return false
+}
+
+// addNamed adds the "LAB ..." lines of out to named, each once.
+func addNamed(named []string, out string) []string {
+	for _, s := range notImplementedRE.FindAllString(out, -1) {
+		if !slices.Contains(named, s) {
+			named = append(named, s)
+		}
+	}
+	return named
 }
 
 func (f Failure) String() string {
@@ -115,7 +140,7 @@ func oneByOne(dir, pkg string, timeout time.Duration) ([]Failure, error) {
 			defer func() { <-sem }()
 			if oc := runTest(bin, pkgDir, name, timeout); !oc.Pass {
 				mu.Lock()
-				failed = append(failed, Failure{Pkg: pkg, Name: name, Output: oc.Reason})
+				failed = append(failed, Failure{Pkg: pkg, Name: name, Output: oc.Reason, Named: addNamed(nil, oc.Reason)})
 				mu.Unlock()
 			}
 		}()
@@ -135,6 +160,7 @@ func goTestOnce(dir string, timeout time.Duration, pkgs, flags []string) ([]Fail
 	out, _ := cmd.Output() // exit status 1 when a test fails: read the events
 	type key struct{ pkg, test string }
 	logs := map[key][]string{}
+	named := map[key][]string{}
 	var failed []Failure
 	testFailed := map[string]bool{}
 	crashed := map[string]bool{}
@@ -151,6 +177,7 @@ func goTestOnce(dir string, timeout time.Duration, pkgs, flags []string) ([]Fail
 		k := key{e.Package, top}
 		switch e.Action {
 		case "output":
+			named[k] = addNamed(named[k], e.Output)
 			if ls := logs[k]; len(ls) < 400 {
 				logs[k] = append(ls, strings.TrimRight(e.Output, "\n"))
 			}
@@ -161,11 +188,11 @@ func goTestOnce(dir string, timeout time.Duration, pkgs, flags []string) ([]Fail
 			switch {
 			case e.Test == "":
 				if !testFailed[e.Package] {
-					failed = append(failed, Failure{Pkg: e.Package, Output: lastLines(logs[k], 20)})
+					failed = append(failed, Failure{Pkg: e.Package, Output: lastLines(logs[k], 20), Named: named[k]})
 				}
 			case !strings.Contains(e.Test, "/"):
 				testFailed[e.Package] = true
-				failed = append(failed, Failure{Pkg: e.Package, Name: e.Test, Output: lastLines(logs[k], 20)})
+				failed = append(failed, Failure{Pkg: e.Package, Name: e.Test, Output: lastLines(logs[k], 20), Named: named[k]})
 			}
 		}
 	}
@@ -208,13 +235,17 @@ func importPath(pkg string) string {
 }
 
 // Unexpected returns the failures that are not the lab's own: with
-// bootPkgs (import paths of packages whose tests boot the kernel) every
-// failure in those is the lab's too (its skeleton does not boot).
+// bootPkgs (import paths of packages whose tests boot the kernel) a test
+// of those is the lab's too when its output names the skeleton's
+// function ("LAB NAME: FUNCTION not implemented yet": the boot stopped
+// at the skeleton's panic, which a skeleton that cannot boot does in
+// every boot). A failure there that does not name it (a test that does
+// not boot, or failed before or beside the boot) must be listed.
 func Unexpected(m *Manifest, failed []Failure, bootPkgs map[string]bool) []Failure {
 	own := ownTests(m)
 	var out []Failure
 	for _, f := range failed {
-		if own[f.Pkg+" "+f.Name] || bootPkgs[f.Pkg] {
+		if own[f.Pkg+" "+f.Name] || bootPkgs[f.Pkg] && f.names(m.Lab) {
 			continue
 		}
 		out = append(out, f)
