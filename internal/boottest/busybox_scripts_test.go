@@ -538,6 +538,7 @@ func TestBusyboxForkBomb(t *testing.T) {
 	sec, _ := scriptSections(t, r)
 	l := userLines(sec["forkbomb"])
 	var free [2]int
+	var other [2]string // what else held memory, for a failure's message
 	for i := 1; i <= 2; i++ {
 		run := field(t, l, fmt.Sprintf("bomb %d running ", i))
 		if atoiT(t, run[0]) > 12 {
@@ -552,13 +553,16 @@ func TestBusyboxForkBomb(t *testing.T) {
 		// MemFree alone moved by 84-112 kB in 1 boot in 8).
 		free[i-1] = atoiT(t, field(t, l, fmt.Sprintf("bomb %d MemFree:", i))[0]) +
 			atoiT(t, field(t, l, fmt.Sprintf("bomb %d Quicklists:", i))[0])
+		for _, k := range []string{"Cached", "Slab", "VmallocUsed"} {
+			other[i-1] += fmt.Sprintf(" %s %s kB", k, field(t, l, fmt.Sprintf("bomb %d %s:", i, k))[0])
+		}
 	}
 	// A few pages move between runs: slab objects of the shell's own
 	// children come and go.
 	if d := free[0] - free[1]; d > 64 || d < -64 {
-		t.Errorf("MemFree after the first bomb %d kB, after the second %d kB", free[0], free[1])
+		t.Errorf("MemFree after the first bomb %d kB (%s), after the second %d kB (%s)", free[0], other[0], free[1], other[1])
 	}
-	t.Logf("MemFree after each bomb: %d kB, %d kB", free[0], free[1])
+	t.Logf("MemFree after each bomb: %d kB (%s), %d kB (%s)", free[0], other[0], free[1], other[1])
 }
 
 // checkRestart: the stopped sleep showed state T, exited 0, and ended at
