@@ -2,6 +2,7 @@ package fs
 
 import (
 	"math/bits"
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/include/uapi"
@@ -362,8 +363,9 @@ func Dup_fd(old *Files_struct) (*Files_struct, int) {
 // Put_files_struct drops a user of the table; the last closes every file
 // and frees it (Linux put_files_struct → close_files).
 func Put_files_struct(files *Files_struct) {
-	files.Count--
-	if files.Count > 0 {
+	// Atomic (Linux atomic_t count): threads sharing the table clone
+	// and exit on different CPUs at once.
+	if atomic.AddInt32(&files.Count, -1) > 0 {
 		return
 	}
 	fdt(files)

@@ -1,6 +1,8 @@
 package fs
 
 import (
+	"sync/atomic"
+
 	"gokern/include/uapi"
 	"gokern/mm"
 )
@@ -29,19 +31,27 @@ func Alloc_empty_file(flags uint32) *File {
 
 // Get_file takes another reference (Linux get_file).
 func Get_file(f *File) *File {
-	f.F_count++
+	atomic.AddInt64(&f.F_count, 1)
 	return f
 }
 
 // Fput drops a reference; the last releases the file (Linux fput →
-// __fput: the driver's release, then the path).
+// __fput: the driver's release, then the path). The count is atomic, as
+// Linux's atomic_long_t f_count: processes that share a file through fork
+// drop it on different CPUs at once. With a plain decrement, a vfork
+// child's close-on-exec of Go's exec-status pipe and its parent's close
+// of the same write end lost one: the pipe kept a writer for ever and the
+// parent's read for the exec's result never ended (the rarer
+// TestGoInit/reaper/smp4 hang: the forking thread asleep in pipe_read,
+// its exec'd child long a zombie).
 func Fput(f *File) {
-	if f.F_count <= 0 {
+	n := atomic.AddInt64(&f.F_count, -1)
+	if n < 0 {
+		atomic.AddInt64(&f.F_count, 1)
 		Vfs_bugs++
 		return
 	}
-	f.F_count--
-	if f.F_count > 0 {
+	if n > 0 {
 		return
 	}
 	if f.F_ep != 0 {

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -161,7 +162,7 @@ func fs_of_current() *fs.Fs_struct       { return Task_fs(sched.Get_current()) }
 func copy_files(clone_flags uint64, t *sched.Task_struct) int {
 	old := files_of_current()
 	if clone_flags&sched.CLONE_FILES != 0 {
-		old.Count++
+		atomic.AddInt32(&old.Count, 1) // fs.Put_files_struct drops it atomically
 		t.Files = unsafe.Pointer(old)
 		return 0
 	}
