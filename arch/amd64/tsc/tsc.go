@@ -82,9 +82,22 @@ func pit_expect_msb(val uint8) (tsc, delta uint64, ok bool) {
 		}
 		prev = tsc
 		tsc = asm.Rdtsc()
+		if count == 3 && quick_pit_wrap_pending && val == 0xfd {
+			// tsc_calibrate=quick_wrap: the host stops QEMU here for
+			// one whole turn of the count, and it comes back to the
+			// same high byte (see quick_pit_calibrate).
+			quick_pit_wrap_pending = false
+			for pit_verify_msb(val) {
+			}
+			for !pit_verify_msb(val) {
+			}
+		}
 	}
 	return tsc, asm.Rdtsc() - prev, count > 5
 }
+
+// quick_pit_wrap_pending: tsc_calibrate=quick_wrap's stall, still to come.
+var quick_pit_wrap_pending bool
 
 // quick_pit_calibrate is Linux's fast TSC calibration: PIT channel 2
 // counts down from 0xffff, and the TSC is read at each change of the
@@ -100,20 +113,51 @@ func quick_pit_calibrate() (khz, pit_ticks uint64) {
 	// Under QEMU's TCG the first run of any code is translated first, a
 	// stall longer than one 214 us step; the first attempt then misses a
 	// change of the high byte and fails. Linux tries once; gokern tries
-	// QUICK_PIT_ATTEMPTS times, each failed attempt leaving more of the
-	// loop translated (a failure costs a millisecond or two).
+	// up to QUICK_PIT_ATTEMPTS times, each failed attempt leaving more of
+	// the loop translated (a failure costs a millisecond or two).
+	//
+	// And gokern takes a window only when the next one agrees with it:
+	// a host that stops QEMU for a whole turn of the count (65536 ticks,
+	// 54.9 ms) between two reads of one high byte brings it back to the
+	// same byte, a turn that the high byte cannot show. The window then
+	// holds 55 ms more than its ticks say, and every check above passes:
+	// a clean-clone run detected a 120059.896 MHz processor so (acpi=off:
+	// no HPET or PM timer to check it against later). Each window is
+	// within 1/2048 of the truth, so two honest ones agree to within
+	// QUICK_PIT_AGREE_PPM; a stalled one is off by tens of times.
+	var last uint64
 	for attempt := 0; attempt < QUICK_PIT_ATTEMPTS; attempt++ {
-		if khz, pit_ticks = quick_pit_calibrate_once(); khz != 0 {
+		khz, pit_ticks = quick_pit_calibrate_once()
+		if khz == 0 {
+			continue
+		}
+		if last != 0 && ppmApart(khz, last) <= QUICK_PIT_AGREE_PPM {
 			printk.Pr_info("tsc: Fast TSC calibration using PIT\n")
 			return khz, pit_ticks
 		}
+		if last != 0 {
+			printk.Pr_info("tsc: Fast TSC calibration: two windows disagree (%d and %d kHz): another\n", printk.Int(last), printk.Int(khz))
+		}
+		last = khz
 	}
 	printk.Pr_info("tsc: Fast TSC calibration failed\n")
 	return 0, 0
 }
 
-// QUICK_PIT_ATTEMPTS: see quick_pit_calibrate.
-const QUICK_PIT_ATTEMPTS = 3
+// QUICK_PIT_ATTEMPTS and QUICK_PIT_AGREE_PPM: see quick_pit_calibrate.
+const (
+	QUICK_PIT_ATTEMPTS  = 5
+	QUICK_PIT_AGREE_PPM = 1000 // two windows, each within 1/2048 (488 ppm)
+)
+
+// ppmApart: how far a is from b, in parts per million of b.
+func ppmApart(a, b uint64) uint64 {
+	d := a - b
+	if a < b {
+		d = b - a
+	}
+	return d * 1000000 / b
+}
 
 func quick_pit_calibrate_once() (khz, pit_ticks uint64) {
 	// The count's high byte alone, one port read each (Linux reads both
@@ -239,6 +283,9 @@ const (
 	CAL_AUTO = iota
 	CAL_SLOW
 	CAL_RTC
+	// CAL_QUICK_WRAP: CAL_AUTO, with a stall of one whole turn of the PIT
+	// count inside the first fast window (quick_pit_calibrate's case).
+	CAL_QUICK_WRAP
 )
 
 // Tsc_early_init finds the TSC frequency and makes the TSC printk's clock,
@@ -275,7 +322,8 @@ func Tsc_early_init(tsc0 uint64) {
 			printk.Pr_info("tsc: no PIT (channel 2 does not count): no PIT calibration\n")
 		}
 	}
-	if Tsc_khz == 0 && pit && Tsc_calibrate == CAL_AUTO {
+	quick_pit_wrap_pending = Tsc_calibrate == CAL_QUICK_WRAP
+	if Tsc_khz == 0 && pit && (Tsc_calibrate == CAL_AUTO || Tsc_calibrate == CAL_QUICK_WRAP) {
 		Tsc_khz, Tsc_cal_pit_ticks = quick_pit_calibrate()
 		TscSource = "PIT"
 	}
