@@ -530,6 +530,14 @@ func TestTscCalibration(t *testing.T) {
 		t.Run(c.append, func(t *testing.T) {
 			t.Parallel()
 			r := q.Boot(t, q.Config{Append: "debug selftest=tsc_clock,tick " + c.append})
+			// quick_wrap proves the fast method's check, so it needs the
+			// fast method to have found windows: on a loaded host every
+			// attempt can fail (reads too slow for a 214 us step) and
+			// the slow method take over, which says nothing of the check.
+			for try := 1; c.source == "PIT" && try < 4 && strings.Contains(r.Output, "tsc: Fast TSC calibration failed"); try++ {
+				t.Logf("boot %d: the fast calibration failed on this host; booting again", try)
+				r = q.Boot(t, q.Config{Append: "debug selftest=tsc_clock,tick " + c.append})
+			}
 			allPassed(t, r)
 			mustContain(t, r, c.want...)
 			mustContain(t, r, "TSC ", "("+c.source+")")

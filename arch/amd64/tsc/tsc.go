@@ -129,6 +129,11 @@ func quick_pit_calibrate() (khz, pit_ticks uint64) {
 	for attempt := 0; attempt < QUICK_PIT_ATTEMPTS; attempt++ {
 		khz, pit_ticks = quick_pit_calibrate_once()
 		if khz == 0 {
+			// tsc_calibrate=quick_wrap: a stall in a window that failed
+			// anyway proves nothing; the next window stalls again.
+			if Tsc_calibrate == CAL_QUICK_WRAP && last == 0 {
+				quick_pit_wrap_pending = true
+			}
 			continue
 		}
 		if last != 0 && ppmApart(khz, last) <= QUICK_PIT_AGREE_PPM {
@@ -146,7 +151,7 @@ func quick_pit_calibrate() (khz, pit_ticks uint64) {
 
 // QUICK_PIT_ATTEMPTS and QUICK_PIT_AGREE_PPM: see quick_pit_calibrate.
 const (
-	QUICK_PIT_ATTEMPTS  = 5
+	QUICK_PIT_ATTEMPTS  = 8    // a failed one costs 1-2 ms; two must agree
 	QUICK_PIT_AGREE_PPM = 1000 // two windows, each within 1/2048 (488 ppm)
 )
 
