@@ -367,6 +367,19 @@ func (r *Result) Lines() []string {
 	return lines
 }
 
+// midLineKernel is a printk line that began in the middle of a line a
+// program was writing: the serial console prints a kernel message the
+// moment it is made (Linux's too), between two bytes of a user line.
+var midLineKernel = regexp.MustCompile(`([^\n])\[ *\d+\.\d{6}\] [^\n]*\n`)
+
+// UserText is Output with every printk line that cut into another line
+// taken out, and that line joined again: a program's
+// "goinit: ... mod[    0.243753] cpu_idle: ...\ne preempt" reads
+// "goinit: ... mode preempt" here. Kernel lines that start a line stay.
+func (r *Result) UserText() string {
+	return midLineKernel.ReplaceAllString(r.Output, "$1")
+}
+
 // Stamp is one printk line: its time stamp and text.
 type Stamp struct {
 	Time float64 // seconds since startup_32

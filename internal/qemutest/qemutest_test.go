@@ -55,3 +55,19 @@ func TestWaitForLastLine(t *testing.T) {
 		t.Fatalf("WaitFor missed the last line in %d runs of 20", missed)
 	}
 }
+
+// TestUserText: a printk line that cut into a program's line is taken
+// out and the line joined (the 14:25 clean-clone run's TestGoInit
+// console); kernel lines that start a line stay.
+func TestUserText(t *testing.T) {
+	r := &Result{Output: "[    0.147836] Run /init as init process\n" +
+		"goinit: go1.26.8 on linux/amd64, pid 1, 4 CPUs, GOMAXPROCS 4, mod[    0.243753] cpu_idle: CPU 0 enters the idle loop (do_idle: sti; hlt until the next interrupt)\n" +
+		"e preempt\n" +
+		"goinit: mode preempt ok after 90ms\n"}
+	want := "[    0.147836] Run /init as init process\n" +
+		"goinit: go1.26.8 on linux/amd64, pid 1, 4 CPUs, GOMAXPROCS 4, mode preempt\n" +
+		"goinit: mode preempt ok after 90ms\n"
+	if got := r.UserText(); got != want {
+		t.Errorf("UserText:\n%s\nwant\n%s", got, want)
+	}
+}

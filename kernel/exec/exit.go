@@ -109,9 +109,23 @@ var (
 	Init_max_cpus int32
 )
 
+// init_exiting: a thread of init is in init_exit.
+var init_exiting atomic.Bool
+
 // init_exit: pid 1 died (Linux: panic("Attempted to kill init!
 // exitcode=0x%08x\n") in do_exit), with isa-debug-exit's verdict.
 func init_exit(code int) {
+	// One report: the caller of exit_group zaps init's other threads,
+	// and each of them comes here too on its way out (Linux panics once,
+	// with the group's last thread; gokern with its first). They sleep
+	// for good while the first stops the machine (not a halt with
+	// interrupts off: on its CPU the first may still have to run).
+	if !init_exiting.CompareAndSwap(false, true) {
+		for {
+			sched.Set_current_state(sched.TASK_UNINTERRUPTIBLE)
+			sched.Schedule()
+		}
+	}
 	Init_exit_code = code
 	printk.Console_verbose()
 	// gokern: what the processes left behind, for the boot tests (every
