@@ -175,6 +175,15 @@ var (
 	mps_inti_flags_trigger  = [4]string{"dfl", "edge", "res", "level"}
 )
 
+// madt_enabled: the word Linux's acpi_table_print_madt_entry prints for
+// a processor entry's flags.
+func madt_enabled(flags uint32) string {
+	if flags&ACPI_MADT_ENABLED != 0 {
+		return "enabled"
+	}
+	return "disabled"
+}
+
 // Acpi_table_print_madt_entry prints a MADT subtable as Linux does:
 //
 //	ACPI: LAPIC (acpi_id[0x00] lapic_id[0x00] enabled)
@@ -185,18 +194,10 @@ func Acpi_table_print_madt_entry(e []byte) {
 	switch e[0] {
 	case ACPI_MADT_TYPE_LOCAL_APIC:
 		p := (*AcpiMadtLocalApic)(e[:ACPI_MADT_LOCAL_APIC_SIZE])
-		state := "disabled"
-		if p.Lapic_flags()&ACPI_MADT_ENABLED != 0 {
-			state = "enabled"
-		}
-		printk.Pr_info("ACPI: LAPIC (acpi_id[0x%02x] lapic_id[0x%02x] %s)\n", printk.Int(p.Processor_id()), printk.Int(p.Id()), printk.Str(state))
+		printk.Pr_info("ACPI: LAPIC (acpi_id[0x%02x] lapic_id[0x%02x] %s)\n", printk.Int(p.Processor_id()), printk.Int(p.Id()), printk.Str(madt_enabled(p.Lapic_flags())))
 	case ACPI_MADT_TYPE_LOCAL_X2APIC:
 		p := (*AcpiMadtLocalX2apic)(e[:ACPI_MADT_LOCAL_X2APIC_SIZE])
-		state := "disabled"
-		if p.Lapic_flags()&ACPI_MADT_ENABLED != 0 {
-			state = "enabled"
-		}
-		printk.Pr_info("ACPI: X2APIC (apic_id[0x%02x] uid[0x%02x] %s)\n", printk.Int(p.Local_apic_id()), printk.Int(p.Uid()), printk.Str(state))
+		printk.Pr_info("ACPI: X2APIC (apic_id[0x%02x] uid[0x%02x] %s)\n", printk.Int(p.Local_apic_id()), printk.Int(p.Uid()), printk.Str(madt_enabled(p.Lapic_flags())))
 	case ACPI_MADT_TYPE_IO_APIC:
 		p := (*AcpiMadtIoApic)(e[:ACPI_MADT_IO_APIC_SIZE])
 		printk.Pr_info("ACPI: IOAPIC (id[0x%02x] address[0x%08x] gsi_base[%d])\n", printk.Int(p.Id()), printk.Int(p.Address()), printk.Int(p.Global_irq_base()))

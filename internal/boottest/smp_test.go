@@ -3,7 +3,6 @@ package boottest
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -176,17 +175,6 @@ func TestSmpStackOverflow(t *testing.T) {
 	if m == nil {
 		t.Fatalf("the test did not say where CPU 1's stack is\n%s", r.Describe())
 	}
-	b := regexp.MustCompile(`BUG: TASK stack guard page was hit at ([0-9a-f]{16}) \(stack is ([0-9a-f]{16})\.\.([0-9a-f]{16})\)`).FindStringSubmatch(r.Output)
-	if b == nil {
-		t.Fatalf("no stack guard page report\n%s", r.Describe())
-	}
-	if b[2] != m[1] || b[3] != m[2] {
-		t.Errorf("the report names the stack %s..%s, CPU 1's idle stack is %s..%s", b[2], b[3], m[1], m[2])
-	}
-	hit, _ := strconv.ParseUint(b[1], 16, 64)
-	guard, _ := strconv.ParseUint(m[3], 16, 64)
-	if guard == 0 || hit < guard || hit >= guard+4096 {
-		t.Errorf("the fault at %#x is not in the guard page %#x", hit, guard)
-	}
+	checkGuardPageHit(t, r, m[1], m[2], m[3])
 	mustContain(t, r, "kernel stack overflow (double-fault): 0000 [#1] CPU: 1", "amd64.smp_recurse", "Kernel panic - not syncing")
 }
