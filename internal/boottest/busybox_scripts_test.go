@@ -621,9 +621,22 @@ func TestBusyboxInteractive(t *testing.T) {
 	first := m.WaitFor(regexp.MustCompile(`\n\s*4:\s+(\d+)\s.*ttyS0`), 10*time.Second)
 	m.Type("sleep 30\r")
 	m.WaitFor(regexp.MustCompile(`sleep 30\r?\n`), 10*time.Second)
-	time.Sleep(500 * time.Millisecond)
-	m.Type("\x1a") // ^Z
-	m.WaitFor(regexp.MustCompile(`\[1\]\+\s+Stopped\s+sleep 30`), 30*time.Second)
+	// ^Z until the job stops: one typed before the shell's child made
+	// itself the tty's foreground group (fork, setpgid, tcsetpgrp, then
+	// exec) goes to the shell's own group, and ash ignores SIGTSTP. On a
+	// loaded host that took longer than the half second waited before.
+	stopped := regexp.MustCompile(`\[1\]\+\s+Stopped\s+sleep 30`)
+	for i := 0; ; i++ {
+		time.Sleep(500 * time.Millisecond)
+		m.Type("\x1a") // ^Z
+		if i == 5 {
+			m.WaitFor(stopped, 30*time.Second)
+			break
+		}
+		if m.Shows(stopped, 5*time.Second) {
+			break
+		}
+	}
 	waitPrompt()
 	typeLine("ps -o pid,stat,comm | grep sleep")
 	m.WaitFor(regexp.MustCompile(`\n\s*\d+\s+T\s+sleep`), 10*time.Second)

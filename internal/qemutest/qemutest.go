@@ -526,23 +526,45 @@ func (m *Machine) WaitFor(re *regexp.Regexp, timeout time.Duration) []string {
 // nth.
 func (m *Machine) WaitForNth(re *regexp.Regexp, n int, timeout time.Duration) []string {
 	m.t.Helper()
+	s, exited := m.waitNth(re, n, timeout)
+	switch {
+	case s != nil:
+		return s
+	case exited:
+		m.t.Fatalf("QEMU exited before the console showed %q\n%s", re, m.result(true).Describe())
+	default:
+		m.t.Fatalf("no %q on the console after %v\n%s", re, timeout, m.result(false).Describe())
+	}
+	return nil
+}
+
+// Shows is WaitFor that does not fail: whether the console shows re
+// within timeout (false too when QEMU has exited without it).
+func (m *Machine) Shows(re *regexp.Regexp, timeout time.Duration) bool {
+	s, _ := m.waitNth(re, 1, timeout)
+	return s != nil
+}
+
+// waitNth is the nth match of re once the console shows it, or nil at
+// the timeout or when QEMU exited (exited true) without it.
+func (m *Machine) waitNth(re *regexp.Regexp, n int, timeout time.Duration) (match []string, exited bool) {
 	deadline := time.Now().Add(timeout)
 	for {
 		if s := re.FindAllStringSubmatch(m.out.String(), n); len(s) == n {
-			return s[n-1]
+			return s[n-1], false
 		}
 		select {
 		case <-m.done:
 			// QEMU may have printed the line and exited since the
 			// look above: its output is complete now, look once more.
 			if s := re.FindAllStringSubmatch(m.out.String(), n); len(s) == n {
-				return s[n-1]
+				return s[n-1], false
 			}
-			m.t.Fatalf("QEMU exited before the console showed %q\n%s", re, m.result(true).Describe())
+			return nil, true
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			m.t.Fatalf("no %q on the console after %v\n%s", re, timeout, m.result(false).Describe())
+			return nil, false
 		}
 	}
 }
