@@ -17,8 +17,8 @@
  *
  * Required: REQUIRED_MASK0/1 (the asm package's required_features.go,
  * as Linux's x86-64 masks, plus TSC for gokern's clock):
- *   leaf 1 EDX:        FPU (0), TSC (4), PAE (6), CX8 (8), CMOV (15),
- *                      FXSR (24), SSE (25), SSE2 (26)
+ *   leaf 1 EDX:        FPU (0), TSC (4), MSR (5), PAE (6), CX8 (8),
+ *                      PGE (13), CMOV (15), FXSR (24), SSE (25), SSE2 (26)
  *   leaf 80000001 EDX: LM (29)
  * Not done: Linux's vendor quirks (turning SSE on in AMD K7 HWCR, CX8 on
  * VIA C3, Transmeta's masked flags, forcepae on Pentium M): none of those
@@ -205,8 +205,10 @@ SYM_FUNC_END show_cap_strs
 cap_strs:
 	CAP_STR	X86_FEATURE_FPU, fpu
 	CAP_STR	X86_FEATURE_TSC, tsc
+	CAP_STR	X86_FEATURE_MSR, msr
 	CAP_STR	X86_FEATURE_PAE, pae
 	CAP_STR	X86_FEATURE_CX8, cx8
+	CAP_STR	X86_FEATURE_PGE, pge
 	CAP_STR	X86_FEATURE_CMOV, cmov
 	CAP_STR	X86_FEATURE_FXSR, fxsr
 	CAP_STR	X86_FEATURE_XMM, sse

@@ -10,8 +10,8 @@
  *        Table 3-11 (leaf 80000001H EDX); EFLAGS.ID: SDM Vol. 1 §3.4.3.3.
  *
  * verify_cpu: 32-bit call; EAX = 0 if the CPU has CPUID and every feature
- * of REQUIRED_MASK0/1 (FPU, TSC, PAE, CX8, CMOV, FXSR, SSE, SSE2; long
- * mode), else 1. Clobbers EBX, ECX, EDX.
+ * of REQUIRED_MASK0/1 (FPU, TSC, MSR, PAE, CX8, PGE, CMOV, FXSR, SSE,
+ * SSE2; long mode), else 1. Clobbers EBX, ECX, EDX.
  */
 	.text
 	.code32

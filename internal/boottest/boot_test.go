@@ -181,14 +181,41 @@ func TestBootMatrix(t *testing.T) {
 	}
 }
 
-// TestNoLongMode: a 32-bit CPU gets Linux's message and a clean stop
-// (exit 35), never a reboot loop.
+// TestNoLongMode: a CPU gokern cannot run on gets Linux's message and a
+// clean stop (exit 35), never a reboot loop: a 32-bit CPU, and CPUs
+// without a feature of Linux's x86-64 REQUIRED_MASK0 that QEMU's TCG
+// would not enforce (-msr: WRMSR to EFER, -pge: CR4.PGE in startup_64 ran
+// anyway and the kernel booted; real hardware raises #GP), refused by the
+// real-mode validate_cpu (-kernel) and by the boot stage's verify_cpu
+// (GRUB's linux command skips the real-mode setup).
 func TestNoLongMode(t *testing.T) {
-	r := q.Boot(t, q.Config{CPU: "qemu32", Append: "exit_at_idle"})
-	mustExit(t, r, q.ExitFailure)
-	mustContain(t, r, "This kernel requires an x86-64 CPU", "Unable to boot - please use a kernel appropriate for your CPU.")
-	if strings.Count(r.Output, "This kernel requires") != 1 {
-		t.Fatalf("message printed more than once: did it reboot?\n%s", r.Describe())
+	for _, c := range []struct {
+		name, cpu, entry string
+		want             []string
+	}{
+		{"qemu32", "qemu32", "", []string{"This kernel requires an x86-64 CPU, but only detected an i686 CPU."}},
+		{"athlon", "athlon", "", []string{"This kernel requires an x86-64 CPU, but only detected an i686 CPU."}},
+		{"no-msr-pge", "qemu64,-msr,-pge", "", []string{"This kernel requires the following features not present on the CPU:\nmsr pge \n"}},
+		{"no-pge-grub-linux", "qemu64,-pge", "linux", []string{"startup_32: This kernel requires an x86-64 CPU with MSR, PAE, PGE, TSC and SSE2."}},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := q.Config{CPU: c.cpu, Append: "exit_at_idle"}
+			if c.entry != "" {
+				cfg = q.Config{CPU: c.cpu, CDROM: grubISO(t, c.entry, "earlyprintk=serial exit_at_idle", "")}
+			}
+			r := q.Boot(t, cfg)
+			mustExit(t, r, q.ExitFailure)
+			mustContain(t, r, c.want...)
+			mustContain(t, r, "Unable to boot - please use a kernel appropriate for your CPU.")
+			if strings.Count(r.Output, "This kernel requires") != 1 {
+				t.Fatalf("message printed more than once: did it reboot?\n%s", r.Describe())
+			}
+			if strings.Contains(r.Output, "start_kernel") || strings.Contains(r.Output, "Command line:") {
+				t.Fatalf("the kernel started\n%s", r.Describe())
+			}
+		})
 	}
 }
 

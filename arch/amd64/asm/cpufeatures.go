@@ -10,9 +10,11 @@ const (
 	// (REQUIRED_MASK0, required_features.go).
 	X86_FEATURE_FPU  = 0*32 + 0  // x87 FPU on chip
 	X86_FEATURE_TSC  = 0*32 + 4  // time stamp counter: printk's clock
+	X86_FEATURE_MSR  = 0*32 + 5  // RDMSR/WRMSR: EFER, the APIC base, FS/GS base
 	X86_FEATURE_PAE  = 0*32 + 6  // physical address extension: long mode needs it
 	X86_FEATURE_CX8  = 0*32 + 8  // CMPXCHG8B
 	X86_FEATURE_APIC = 0*32 + 9  // on-chip local APIC (IA32_APIC_BASE MSR)
+	X86_FEATURE_PGE  = 0*32 + 13 // global pages: head_64 sets CR4.PGE
 	X86_FEATURE_CMOV = 0*32 + 15 // CMOVcc
 	X86_FEATURE_FXSR = 0*32 + 24 // FXSAVE/FXRSTOR
 	X86_FEATURE_XMM  = 0*32 + 25 // SSE

@@ -8,9 +8,14 @@ package asm
 // the generated consts.inc.
 const (
 	// REQUIRED_MASK0: CPUID 1 EDX.
-	REQUIRED_MASK0 = 1<<(X86_FEATURE_FPU%32) | 1<<(X86_FEATURE_TSC%32) | 1<<(X86_FEATURE_PAE%32) |
-		1<<(X86_FEATURE_CX8%32) | 1<<(X86_FEATURE_CMOV%32) | 1<<(X86_FEATURE_FXSR%32) |
-		1<<(X86_FEATURE_XMM%32) | 1<<(X86_FEATURE_XMM2%32)
+	// MSR and PGE are Linux's too (NEED_MSR, NEED_PGE): the kernel writes
+	// EFER and sets CR4.PGE unconditionally, which a CPU without them
+	// refuses with #GP (QEMU's TCG lets both pass: -cpu qemu64,-msr and
+	// -pge booted before, where real hardware would not).
+	REQUIRED_MASK0 = 1<<(X86_FEATURE_FPU%32) | 1<<(X86_FEATURE_TSC%32) | 1<<(X86_FEATURE_MSR%32) |
+		1<<(X86_FEATURE_PAE%32) | 1<<(X86_FEATURE_CX8%32) | 1<<(X86_FEATURE_PGE%32) |
+		1<<(X86_FEATURE_CMOV%32) | 1<<(X86_FEATURE_FXSR%32) | 1<<(X86_FEATURE_XMM%32) |
+		1<<(X86_FEATURE_XMM2%32)
 	// REQUIRED_MASK1: CPUID 0x80000001 EDX.
 	REQUIRED_MASK1 = 1 << (X86_FEATURE_LM % 32)
 )
