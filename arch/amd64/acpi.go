@@ -97,9 +97,15 @@ func parse_acpi_skip_timer_override(val []byte) { apic.Acpi_skip_timer_override 
 
 // acpi_and_mp_setup reads the tables and maps the local APIC.
 func acpi_and_mp_setup() {
+	// Where the RSDP is (Linux acpi_os_get_root_pointer): acpi_rsdp=,
+	// then the loader's boot_params, then on a UEFI boot the system
+	// table's configuration tables (efi.go), else the BIOS areas' scan.
 	rsdp := Boot_params.Acpi_rsdp_addr()
 	if rsdpParam != 0 {
 		rsdp = rsdpParam
+	}
+	if efi, efi64 := efi_boot(); rsdp == 0 && efi && !acpi_off {
+		rsdp = Efi_get_rsdp_addr(&acpi_osl, Boot_params.Efi_systab(), efi64)
 	}
 	// The APIC's mode first: the MADT's x2APIC entries are valid or not
 	// by it (Linux check_x2apic, early in setup_arch).

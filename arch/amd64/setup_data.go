@@ -79,7 +79,7 @@ func loaderName() string {
 // no node), or one of the conversions of boot/compressed.
 func print_boot_protocol() {
 	efi := ""
-	if s := Boot_params.Efi_loader_signature(); s == asm.EFI64_LOADER_SIGNATURE || s == asm.EFI32_LOADER_SIGNATURE {
+	if uefi, _ := efi_boot(); uefi {
 		efi = ", UEFI"
 	}
 	name := printk.Str(loaderName())

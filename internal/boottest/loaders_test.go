@@ -132,10 +132,20 @@ func grubWay(entry, bios string) func(t *testing.T, append, initrd string) q.Con
 		if bios == "ovmf" {
 			cfg.Timeout = 10 * time.Minute // OVMF under TCG: about 45 s alone, more with the other boots
 			cfg.Mem = "256M"
+			// Two CPUs: both are found only through the MADT, which a
+			// UEFI boot finds only through the EFI system table (efi.go).
+			cfg.SMP = 2
 		}
 		return cfg
 	}
 }
+
+// uefiMore: a UEFI boot finds the RSDP through the EFI system table's
+// configuration tables (OVMF has none in the BIOS areas), and with the
+// MADT both CPUs of grubWay's -smp 2 (before: "no RSDP in the EBDA",
+// no MADT and no MP table, one CPU on the 8259s).
+var uefiMore = []string{"efi: system table at", "efi: ACPI=0x", "ACPI 2.0=0x", "ACPI: RSDP 0x", "ACPI: APIC 0x",
+	"ACPI: LAPIC (acpi_id[0x01] lapic_id[0x01] enabled)", "smp: Brought up 1 node, 2 CPUs"}
 
 var waysIn = []wayIn{
 	{"kernel-bzImage", kernelWay("bzImage", ""), "Boot protocol: 16-bit, real-mode setup (QEMU)\n", true, []string{"start_of_setup: CS normalised to 0x1000"}},
@@ -149,9 +159,9 @@ var waysIn = []wayIn{
 	{"pvh-q35", kernelWay("vmlinux", "q35"), "Boot protocol: PVH (hvm_start_info", false, nil},
 	{"pvh-microvm", kernelWay("vmlinux", "microvm"), "Boot protocol: PVH (hvm_start_info", false, nil},
 	{"qemu-multiboot", qemuMultibootWay, "Boot protocol: multiboot (qemu)\n", false, nil},
-	{"uefi-grub-linux", grubWay("linux", "ovmf"), "Boot protocol: 32-bit, code32_start (GRUB: linux, UEFI)\n", false, []string{"efi: system table at"}},
+	{"uefi-grub-linux", grubWay("linux", "ovmf"), "Boot protocol: 32-bit, code32_start (GRUB: linux, UEFI)\n", false, uefiMore},
 	{"uefi-grub-multiboot2", grubWay("multiboot2", "ovmf"), "Boot protocol: multiboot2 (GRUB 2.", false,
-		[]string{", UEFI)\n", "efi: system table at"}},
+		append([]string{", UEFI)\n"}, uefiMore...)},
 }
 
 // TestWaysIn boots every way in: each reaches the end of selftest=all with
