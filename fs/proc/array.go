@@ -69,12 +69,14 @@ func group_threads(t *sched.Task_struct) int {
 // next_tgid is the smallest pid above after (Linux next_tgid).
 func next_tgid(after int) int {
 	best := 0
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
 	sched.For_each_process(func(t *sched.Task_struct) bool {
 		if p := int(t.Pid); p > after && (best == 0 || p < best) {
 			best = p
 		}
 		return true
 	})
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
 	return best
 }
 

@@ -56,12 +56,14 @@ const (
 // when asked, walking the task list: forks are few.
 func Nr_processes_of(uid uint32) int {
 	n := 0
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
 	For_each_process(func(t *Task_struct) bool {
 		if t != &Init_task && t.Flags&PF_KTHREAD == 0 && t.Cred.Uid == uid {
 			n++
 		}
 		return true
 	})
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
 	return n
 }
 

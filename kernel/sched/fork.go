@@ -160,10 +160,15 @@ func copy_thread(t *Task_struct, args *Kernel_clone_args) {
 
 // Tasklist_lock guards the task list, the pids, and every task's
 // parent, children and sibling links (Linux tasklist_lock, an rwlock
-// taken for writing with interrupts off). Readers that only look a task
-// up (Find_task_by_pid, For_each_process) do not take it, as Linux's
-// RCU readers do not; unlike Linux, a task_struct they hold may be freed
-// under them by its reaper on another CPU (gokern has no RCU yet).
+// taken for writing with interrupts off). Walks that act on what they
+// find (kill(-1) and kill of a group, /proc's pid list, the RLIMIT_NPROC
+// count, setpgid's and the tty's group lookups) hold it around
+// For_each_process, as Linux's hold it for reading: a walk without it
+// that stands on a task as its reaper unlinks it stops early, and a
+// kill(-1) racing a fork may miss the child. Readers that only look a
+// task up (Find_task_by_pid) do not take it, as Linux's RCU readers do
+// not; unlike Linux, a task_struct they hold may be freed under them by
+// its reaper on another CPU (gokern has no RCU yet).
 var Tasklist_lock = asm.Spinlock_t{Owner_cpu: -1, Name: "tasklist_lock"}
 
 // CPU_MASK_ALL: every CPU (Linux CPU_MASK_ALL).
@@ -199,7 +204,9 @@ func Find_task_by_pid(nr int32) *Task_struct {
 }
 
 // For_each_process calls fn for every task, init_task first (Linux
-// for_each_process, which skips init_task; ps wants it).
+// for_each_process, which skips init_task; ps wants it). The caller
+// holds Tasklist_lock for a walk that must see every task (above); fn
+// then runs with interrupts off and must not sleep.
 func For_each_process(fn func(t *Task_struct) bool) {
 	if !fn(&Init_task) {
 		return

@@ -920,6 +920,7 @@ func Kill_pgrp(pgrp int, sig int) {
 // error (-ESRCH for an empty group).
 func __kill_pgrp_info(sig int, info *sched.Kernel_siginfo, pgrp int32) int {
 	ret, success := -uapi.ESRCH, false
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
 	sched.For_each_process(func(t *sched.Task_struct) bool {
 		if !user_task(t) {
 			return true
@@ -931,6 +932,7 @@ func __kill_pgrp_info(sig int, info *sched.Kernel_siginfo, pgrp int32) int {
 		}
 		return true
 	})
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
 	if success {
 		return 0
 	}

@@ -132,7 +132,11 @@ func kill_something_info(sig int, info *sched.Kernel_siginfo, pid int32) int {
 	case pid == 0:
 		return __kill_pgrp_info(sig, info, cur.Signal.Pgrp)
 	case pid == -1:
+		// Under tasklist_lock, as Linux's: a fork either linked its
+		// child before this walk (which then kills it) or finds its
+		// caller's SIGKILL when it takes the lock (copy_process).
 		ret, count := 0, 0
+		flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
 		sched.For_each_process(func(t *sched.Task_struct) bool {
 			if user_task(t) && t.Tgid > 1 && !same_thread_group(t, cur) && ownsSignalStruct(t) {
 				// Linux: a process the caller may not signal
@@ -144,6 +148,7 @@ func kill_something_info(sig int, info *sched.Kernel_siginfo, pid int32) int {
 			}
 			return true
 		})
+		sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
 		if count == 0 {
 			return -uapi.ESRCH
 		}

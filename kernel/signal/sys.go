@@ -54,8 +54,9 @@ func jobctrl_init() {
 }
 
 // for_each_process_leader calls fn for every live process (its group
-// leader), until fn returns false.
+// leader), until fn returns false, under tasklist_lock.
 func for_each_process_leader(fn func(t *sched.Task_struct) bool) {
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
 	sched.For_each_process(func(t *sched.Task_struct) bool {
 		if !user_task(t) {
 			return true
@@ -66,6 +67,7 @@ func for_each_process_leader(fn func(t *sched.Task_struct) bool) {
 		}
 		return fn(t)
 	})
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
 }
 
 // pgrp_exists: some process is in group pgrp of session sid (sid < 0: any).
