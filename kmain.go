@@ -66,8 +66,12 @@ func start_kernel() {
 	printk.Pr_debug("start_kernel: boot CPU, console %s, TSC %d kHz (%s)\n", printk.Str(serial8250.Early_serial_console.Name), printk.Int(tsc.Tsc_khz), printk.Str(tsc.TscSource))
 	// Architecture setup: command line, memory map, page tables, zones.
 	do_one_initcall(amd64.Setup_arch)
-	// Say which command-line options nobody takes.
-	print_unknown_bootoptions(cmdline.BootCommandLine())
+	// The command-line options nobody takes go to init, said in one line,
+	// and so do the words after "--" (Linux parse_args).
+	parse_args(cmdline.BootCommandLine())
+	if panic_later != "" {
+		kernel.Panic("Too many boot %s vars at `%s'", printk.Str(panic_later), printk.Escaped(panic_param))
+	}
 	// A per-CPU area for every possible CPU; the boot CPU's GS base
 	// moves to its own (Linux setup_per_cpu_areas).
 	do_one_initcall(amd64.Setup_per_cpu_areas)
@@ -272,14 +276,31 @@ func kernel_init_freeable() {
 	run_init(cmdline.BootCommandLine())
 }
 
-// MAX_INIT_ARGS bounds init's arguments from the command line (Linux's).
-const MAX_INIT_ARGS = 32
+// MAX_INIT_ARGS and MAX_INIT_ENVS bound init's arguments and environment
+// from the command line (Linux's).
+const (
+	MAX_INIT_ARGS = 32
+	MAX_INIT_ENVS = 32
+)
 
 var (
 	// argv_init and envp_init: what init starts with (Linux argv_init,
-	// envp_init: "HOME=/", "TERM=linux"). argv[0] is the program.
-	argv_init [MAX_INIT_ARGS + 1][]byte
-	envp_init = [...][]byte{[]byte("HOME=/"), []byte("TERM=linux")}
+	// envp_init: "HOME=/", "TERM=linux"), filled from the command line
+	// by unknown_bootoption and set_init_arg. argv[0] is the program.
+	argv_init [MAX_INIT_ARGS + 2][]byte
+	argc_init = 1
+	envp_init = [MAX_INIT_ENVS + 2][]byte{[]byte("HOME=/"), []byte("TERM=linux")}
+	envc_init = 2
+	// init_env_buf holds the environment words without their quotes
+	// (Linux's repair_env_string edits the command line in place; gokern's
+	// stays as the loader gave it, /proc/cmdline reads it).
+	init_env_buf [asm.COMMAND_LINE_SIZE]byte
+	init_env_len int
+	// panic_later and panic_param: more than MAX_INIT_ARGS or
+	// MAX_INIT_ENVS words for init; start_kernel stops on it once the
+	// console has said what was unknown (Linux's).
+	panic_later string
+	panic_param []byte
 	// default_init is the program unless rdinit= names another (Linux
 	// ramdisk_execute_command, "/init").
 	default_init = [...]byte{'/', 'i', 'n', 'i', 't'}
@@ -297,27 +318,85 @@ func kernel_words(cmd []byte) (kernel, init []byte) {
 	return cmd, nil
 }
 
-// run_init execs init as pid 1 and leaves for user mode; it returns only
-// when there is no init to run (no /init in the initramfs and no rdinit=:
-// the boot CPU goes idle, as gokern did before it had user mode).
-// A program that exists but cannot run stops the kernel as Linux's
-// kernel_init does: "Failed to execute", then "No working init found".
-func run_init(cmd []byte) {
-	kcmd, args := kernel_words(cmd)
-	path, explicit := cmdline.Cmdline_find_option(kcmd, "rdinit")
-	if !explicit {
-		path = default_init[:]
+// unquote takes a word's enclosing double quotes off, as Linux's
+// next_arg does ("a b" is the word a b).
+func unquote(w []byte) []byte {
+	if len(w) >= 1 && w[0] == '"' {
+		w = w[1:]
+		if len(w) >= 1 && w[len(w)-1] == '"' {
+			w = w[:len(w)-1]
+		}
 	}
-	argc := 0
-	argv_init[argc] = path
-	argc++
-	for i := 0; i < len(args) && argc < len(argv_init); {
+	return w
+}
+
+// add_init_arg appends w to init's arguments, or notes that there are too
+// many (Linux set_init_arg and unknown_bootoption's "Command line
+// option" branch).
+func add_init_arg(w []byte) {
+	if argc_init == MAX_INIT_ARGS {
+		if panic_later == "" {
+			panic_later, panic_param = "init", w
+		}
+		return
+	}
+	argv_init[argc_init] = w
+	argc_init++
+}
+
+// unknown_bootoption hands a command-line word no part of the kernel takes
+// to init (Linux init/main.c unknown_bootoption): name=value to its
+// environment, replacing a variable of the same name (TERM=vt100 replaces
+// TERM=linux), a bare word to its arguments; a word with a dot in its name
+// is a parameter of a module gokern does not have, and is dropped.
+func unknown_bootoption(name, val []byte, hasVal bool) {
+	for _, c := range name {
+		if c == '.' {
+			return
+		}
+	}
+	if !hasVal {
+		add_init_arg(unquote(name))
+		return
+	}
+	n := len(name) + 1 + len(val)
+	if init_env_len+n > len(init_env_buf) {
+		return // cannot happen: the words come from a command line of this size
+	}
+	e := init_env_buf[init_env_len : init_env_len+n]
+	copy(e, name)
+	e[len(name)] = '='
+	copy(e[len(name)+1:], val)
+	init_env_len += n
+	i := 0
+	for ; i < envc_init; i++ {
+		if len(envp_init[i]) > len(name) && string(envp_init[i][:len(name)+1]) == string(e[:len(name)+1]) {
+			break
+		}
+	}
+	if i == MAX_INIT_ENVS {
+		if panic_later == "" {
+			panic_later, panic_param = "env", e
+		}
+		return
+	}
+	envp_init[i] = e
+	if i == envc_init {
+		envc_init++
+	}
+}
+
+// set_init_args gives init the words after "--" as arguments (Linux
+// start_kernel's parse_args("Setting init args", after_dashes, ...,
+// set_init_arg)); a word may hold spaces inside double quotes (init=/bin/sh
+// -- -c "exit 7").
+func set_init_args(args []byte) {
+	for i := 0; i < len(args); {
 		for i < len(args) && args[i] == ' ' {
 			i++
 		}
-		// Linux lib/cmdline.c next_arg: a word may hold spaces inside
-		// double quotes; a word that starts with one loses it and its
-		// closing one (init=/bin/sh -- -c "exit 7").
+		// Linux lib/cmdline.c next_arg: a word that starts with a double
+		// quote loses it and its closing one.
 		j, quote := i, false
 		for j < len(args) && (args[j] != ' ' || quote) {
 			if args[j] == '"' {
@@ -325,23 +404,40 @@ func run_init(cmd []byte) {
 			}
 			j++
 		}
-		w := args[i:j]
-		if len(w) >= 1 && w[0] == '"' {
-			w = w[1:]
-			if len(w) >= 1 && w[len(w)-1] == '"' {
-				w = w[:len(w)-1]
-			}
-		}
 		if j > i {
-			argv_init[argc] = w
-			argc++
+			add_init_arg(unquote(args[i:j]))
 		}
 		i = j
 	}
-	r := exec.Run_init_process(path, argv_init[:argc], envp_init[:])
-	if r == -asm.ENOENT && !explicit {
-		printk.Pr_info("run_init: no %s in the initramfs: no user space to run\n", printk.Bytes(path))
-		return
+}
+
+// run_init execs init as pid 1 and leaves for user mode; it returns only
+// when there is no init to run (no /init in the initramfs, no rdinit= and
+// no init=: the boot CPU goes idle, as gokern did before it had user
+// mode). As Linux's kernel_init: the initramfs's program first (rdinit=,
+// else /init); when it is not there, init= (Linux runs it from the root
+// file system, gokern's is the initramfs), and init= that cannot run
+// stops the kernel ("Requested init ... failed"); a program that exists
+// but cannot run stops it too ("Failed to execute", then "No working init
+// found").
+func run_init(cmd []byte) {
+	kcmd, _ := kernel_words(cmd)
+	path, explicit := cmdline.Cmdline_find_option(kcmd, "rdinit")
+	if !explicit {
+		path = default_init[:]
+	}
+	argv_init[0] = path
+	r := exec.Run_init_process(path, argv_init[:argc_init], envp_init[:envc_init])
+	if r == -asm.ENOENT {
+		if init, ok := cmdline.Cmdline_find_option(kcmd, "init"); ok {
+			argv_init[0] = init
+			r = exec.Run_init_process(init, argv_init[:argc_init], envp_init[:envc_init])
+			kernel.Panic("Requested init %s failed (error %d).", printk.Bytes(init), printk.Int(r))
+		}
+		if !explicit {
+			printk.Pr_info("run_init: no %s in the initramfs: no user space to run\n", printk.Bytes(path))
+			return
+		}
 	}
 	printk.Pr_err("Failed to execute %s (error %d)\n", printk.Bytes(path), printk.Int(r))
 	kernel.Panic("No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.")
@@ -350,44 +446,77 @@ func run_init(cmd []byte) {
 // kernel_params are the options taken outside the early-option table
 // (Linux: the __setup table), with the ones only the real-mode setup reads
 // (boot/a20.S, boot/memory.S).
-var kernel_params = [...]string{"selftest", "rdinit", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
+var kernel_params = [...]string{"selftest", "rdinit", "init", "console", "lkdtm", "lkdtm.cpoint_name", "lkdtm.cpoint_type", "oops", "exit_at_idle",
 	"initcall_debug", "buddyinfo", "slabinfo", "vmallocinfo", "bench", "a20_test", "detect_memory", "retain_initrd", "nosmp", "maxcpus", "ps", "syscall_trace"}
 
 // unknown_options collects them (Linux allocates it from memblock).
 var unknown_options [asm.COMMAND_LINE_SIZE]byte
 
-// print_unknown_bootoptions names, in one line, the command-line options
-// no part of gokern takes (Linux init/main.c print_unknown_bootoptions,
-// which passes them to init; gokern has no user space yet), so that none
-// is dropped silently.
-func print_unknown_bootoptions(cmd []byte) {
-	cmd, _ = kernel_words(cmd)
-	unknown := &unknown_options
-	n := 0
-	cmdline.Each(cmd, func(name, val []byte, hasVal bool) {
+// parse_args hands every command-line word before "--" that no part of
+// gokern takes to unknown_bootoption, then the words after "--" to init
+// (Linux start_kernel's two parse_args calls). console= is checked here
+// too (Linux console_setup).
+func parse_args(cmd []byte) {
+	kcmd, args := kernel_words(cmd)
+	cmdline.Each(kcmd, func(name, val []byte, hasVal bool) {
 		if amd64.Is_early_param(name) {
 			return
 		}
 		for _, k := range kernel_params {
 			if string(name) == k {
+				if k == "console" {
+					console_setup(val)
+				}
 				return
 			}
 		}
-		if n > 0 {
+		unknown_bootoption(name, val, hasVal)
+	})
+	print_unknown_bootoptions()
+	set_init_args(args)
+}
+
+// console_setup: "console=ttyS0[,options]" names the console gokern has
+// (the 8250 UART at 0x3f8, at earlyprintk='s speed); any other console
+// (tty0, ttyS1, null...) is named as not there, and the console stays
+// (Linux kernel/printk/printk.c console_setup, which would move it).
+func console_setup(val []byte) {
+	name := val
+	for i, c := range val {
+		if c == ',' {
+			name = val[:i]
+			break
+		}
+	}
+	if string(name) != "ttyS0" {
+		printk.Pr_warn("console=%s: not a console gokern has (ttyS0): the console stays on ttyS0\n", printk.Escaped(val))
+	}
+}
+
+// print_unknown_bootoptions names, in one line, the command-line options
+// no part of gokern takes, which init gets as arguments and environment
+// (Linux init/main.c print_unknown_bootoptions: the arguments, then the
+// environment after HOME and TERM).
+func print_unknown_bootoptions() {
+	if panic_later != "" || (argc_init == 1 && envc_init == 2) {
+		return
+	}
+	unknown := &unknown_options
+	n := 0
+	add := func(w []byte) {
+		if n > 0 && n < len(unknown) {
 			unknown[n] = ' '
 			n++
 		}
-		n += copy(unknown[n:], name)
-		if hasVal {
-			unknown[n] = '='
-			n++
-			n += copy(unknown[n:], val)
-		}
-	})
-	if n > 0 {
-		printk.Pr_notice("Unknown kernel command line parameters \"%s\": ignored (gokern has no user space to pass them to)\n",
-			printk.Escaped(unknown[:n]))
+		n += copy(unknown[n:], w)
 	}
+	for _, w := range argv_init[1:argc_init] {
+		add(w)
+	}
+	for _, w := range envp_init[2:envc_init] {
+		add(w)
+	}
+	printk.Pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user space.\n", printk.Escaped(unknown[:n]))
 }
 
 // kernel_init_done: pid 1 has done its work; "exit_at_idle" waits for it

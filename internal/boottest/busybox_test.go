@@ -68,6 +68,14 @@ func TestBusybox(t *testing.T) {
 		// sh -c: the shell parses a command and runs the uname applet.
 		{"sh-uname", `rdinit=/bin/sh -- -c "uname -sr"`, q.ExitSuccess, "exitcode=0x00000000",
 			[]string{"Linux 6.1.0-gokern"}},
+		// The command line's words no part of the kernel takes are init's
+		// (Linux unknown_bootoption): bare ones its arguments, before those
+		// after "--"; name=value ones its environment, TERM replacing
+		// TERM=linux, a module's parameter (x.y=1) dropped.
+		{"cmdline-argv", `plainword rdinit=/bin/echo -- after "x y"`, q.ExitSuccess, "exitcode=0x00000000",
+			[]string{"plainword after x y"}},
+		{"cmdline-envp", `foo=bar TERM=vt100 x.y=1 q="a b" rdinit=/usr/bin/env`, q.ExitSuccess, "exitcode=0x00000000",
+			[]string{"HOME=/", "TERM=vt100", "foo=bar", "q=a b"}},
 		// sh -c 'exit 7': the shell's status is init's.
 		{"sh-exit7", `rdinit=/bin/sh -- -c "exit 7"`, q.ExitFailure, "exitcode=0x00000700", nil},
 		// fork: glibc's fork() is clone(CLONE_CHILD_SETTID|

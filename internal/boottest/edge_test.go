@@ -141,8 +141,19 @@ func TestCmdlineOutcomes(t *testing.T) {
 			[]string{"mem=nopentium ignored! (only supported on x86_32)"}, []string{"Kernel panic"}},
 		{"memmap-0@0", "memmap=0@0", q.ExitFailure,
 			[]string{"Kernel panic - not syncing: parse_early_param: bad memmap=0@0 (size 0)"}, []string{"invalid"}},
-		{"unknown", "foo bar=1", q.ExitSuccess,
-			[]string{`Unknown kernel command line parameters "foo bar=1": ignored (gokern has no user space to pass them to)`}, nil},
+		// Linux's unknown_bootoption: init's arguments, then its
+		// environment; a module's parameter (a dot) is dropped;
+		// console= (and init=, below) are the kernel's.
+		{"unknown", "bar=1 foo mod.param=2 console=ttyS0,115200n8", q.ExitSuccess,
+			[]string{`Unknown kernel command line parameters "foo bar=1", will be passed to user space.`}, []string{"console=ttyS0,115200n8:"}},
+		{"console-tty0", "console=tty0", q.ExitSuccess,
+			[]string{"console=tty0: not a console gokern has (ttyS0): the console stays on ttyS0"}, []string{"Unknown kernel command line"}},
+		// No initramfs: init= names a program that is not there.
+		{"init-missing", "init=/sbin/nosuch", q.ExitFailure,
+			[]string{"Kernel panic - not syncing: Requested init /sbin/nosuch failed (error -2)."}, []string{"Unknown kernel command line"}},
+		// 32 words for init at most (MAX_INIT_ARGS, argv[0] included).
+		{"too-many-args", strings.Repeat("w ", 31) + "last", q.ExitFailure,
+			[]string{"Kernel panic - not syncing: Too many boot init vars at `last'"}, nil},
 		{"control-bytes", "x\x1b[2Jy", q.ExitSuccess,
 			[]string{`Command line: earlyprintk=serial x\x1b[2Jy exit_at_idle`}, []string{"\x1b"}},
 	} {
