@@ -138,7 +138,12 @@ func sameChunks(a, b []fwtables.Chunk) bool {
 // counted and acknowledged) pass in each mode: ACPI's MADT (pc, q35); the
 // MP table when there is no ACPI (-no-acpi, SeaBIOS and qboot), with the
 // same routing; the 8259s through the local APIC's LINT0 (noapic); the
-// 8259s alone with the PIT (nolapic).
+// 8259s alone with the PIT (nolapic); and the ISA-only PC (-machine
+// isapc, with a 64-bit CPU), whose MP table (SeaBIOS's) lists an I/O APIC
+// that is not there: its registers read as zeros, it is skipped, and the
+// 8259s carry the interrupts through LINT0 (before, it was taken for a
+// one-pin I/O APIC of version 0, IRQs were routed to pins it did not
+// have, and the ioapic selftest failed).
 func TestInterruptModes(t *testing.T) {
 	for _, c := range []struct {
 		name, append, machine, bios string
@@ -154,6 +159,9 @@ func TestInterruptModes(t *testing.T) {
 		{"noapic", "noapic", "pc", "", false, []string{"APIC: I/O APIC disabled via kernel command line (noapic)", "APIC: Switch to virtual wire mode setup"}},
 		{"nolapic", "nolapic", "pc", "", false, []string{"APIC disabled via kernel command line", "APIC: Keep in PIC mode(8259)",
 			"clockevent: i8253 (PIT channel 0) periodic at HZ=250 on IRQ 0, latch 4773"}},
+		{"isapc", "", "isapc", "", false, []string{"ACPI: no RSDP", "Intel MultiProcessor Specification v1.4",
+			"I/O APIC 0xfec00000 registers return all zeros (no I/O APIC has version 0), skipping!",
+			"APIC: the tables name no usable I/O APIC", "APIC: Switch to virtual wire mode setup"}},
 	} {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
@@ -162,9 +170,15 @@ func TestInterruptModes(t *testing.T) {
 			if c.noACPI {
 				cfg.Extra = []string{"-no-acpi"}
 			}
+			if c.machine == "isapc" {
+				cfg.CPU = "qemu64" // isapc's own is a 486
+			}
 			r := q.Boot(t, cfg)
 			allPassed(t, r)
 			mustContain(t, r, c.want...)
+			if c.machine == "isapc" && strings.Contains(r.Output, "IOAPIC[0]") {
+				t.Fatalf("the I/O APIC that is not there was registered\n%s", r.Describe())
+			}
 		})
 	}
 }

@@ -44,7 +44,7 @@ func load(t *testing.T, name string) *machine {
 	memblock.Init(fm.RAM)
 	reset()
 	// QEMU 7.2's I/O APIC: version 0x20, 24 pins.
-	ioapic_probe = func(idx int) (uint8, int, bool) { return 0x20, 24, true }
+	ioapic_probe = func(idx int) (uint32, uint32, uint32) { return 0, 23<<16 | 0x20, 0 }
 	t.Cleanup(func() { ioapic_probe = io_apic_probe_hw })
 	return &machine{ram: fm.RAM, osl: fm.Osl, out: ktest.StartCapture(t)}
 }
@@ -173,6 +173,32 @@ func TestMPTable(t *testing.T) {
 				t.Fatalf("routes %+v", r)
 			}
 		})
+	}
+}
+
+// TestPhantomIOAPIC: an I/O APIC the MP table lists but nothing answers
+// for (QEMU's isapc: SeaBIOS lists one at 0xfec00000, unassigned memory
+// reads as zeros; an empty bus reads as ones) is skipped with Linux's
+// line, and no ISA IRQ is routed to it: the 8259s keep them all.
+func TestPhantomIOAPIC(t *testing.T) {
+	for _, c := range []struct {
+		reg  uint32
+		line string
+	}{
+		{0, "I/O APIC 0xfec00000 registers return all zeros (no I/O APIC has version 0), skipping!"},
+		{0xffffffff, "I/O APIC 0xfec00000 registers return all ones, skipping!"},
+	} {
+		m := load(t, "pc-seabios-noacpi")
+		ioapic_probe = func(idx int) (uint32, uint32, uint32) { return c.reg, c.reg, c.reg }
+		out := m.boot(false)
+		if !slices.Contains(out, c.line) || Nr_ioapics != 0 || Gsi_top != 0 {
+			t.Fatalf("registers %#x: %d I/O APICs, gsi_top %d\n%s", c.reg, Nr_ioapics, Gsi_top, strings.Join(out, "\n"))
+		}
+		for isa := 0; isa < 16; isa++ {
+			if x, ok := Ioapic_isa_route(isa); ok {
+				t.Fatalf("registers %#x: IRQ %d routed to pin %d of I/O APIC %d", c.reg, isa, x.Pin, x.Apic)
+			}
+		}
 	}
 }
 

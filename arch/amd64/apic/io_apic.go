@@ -48,20 +48,36 @@ var (
 	Skip_ioapic_setup bool
 )
 
-// ioapic_probe maps I/O APIC idx's registers and returns its version
-// and number of pins, or ok=false if they read as all ones (nothing
-// there). A variable, so that the host tests can stand in for the
-// hardware; io_apic_probe_hw in the kernel.
+// ioapic_probe maps I/O APIC idx's registers and returns its ID, version
+// and arbitration registers. A variable, so that the host tests can stand
+// in for the hardware; io_apic_probe_hw in the kernel.
 var ioapic_probe = io_apic_probe_hw
 
-func io_apic_probe_hw(idx int) (ver uint8, entries int, ok bool) {
+func io_apic_probe_hw(idx int) (reg_00, reg_01, reg_02 uint32) {
 	x86mm.Set_fixmap_nocache(asm.FIX_IO_APIC_BASE_0+idx, uint64(Ioapics[idx].Apicaddr)&^(asm.PAGE_SIZE-1))
 	Ioapics[idx].va = x86mm.Fix_to_virt(asm.FIX_IO_APIC_BASE_0+idx) + uintptr(Ioapics[idx].Apicaddr&(asm.PAGE_SIZE-1))
-	v := io_apic_read(idx, asm.IO_APIC_VERSION)
-	if v == 0xffffffff {
-		return 0, 0, false
+	return io_apic_read(idx, asm.IO_APIC_ID), io_apic_read(idx, asm.IO_APIC_VERSION), io_apic_read(idx, asm.IO_APIC_ARB)
+}
+
+// bad_ioapic_register: nothing answers at the address the firmware gave
+// (Linux bad_ioapic_register): the three registers read as all ones, as
+// an empty bus returns, or — gokern — as all zeros, as QEMU's unassigned
+// memory returns: -machine isapc has no I/O APIC, but SeaBIOS's MP table
+// lists one at 0xfec00000, which read as version 0 with one pin, and the
+// kernel routed IRQs to pins that did not exist and masked pins that
+// ignored it (the ioapic selftest found pin 0 "live"). No I/O APIC reads
+// all zeros: the version register holds 0x11 (82093AA) or 0x20 (ICH) and
+// the number of pins.
+func bad_ioapic_register(address, reg_00, reg_01, reg_02 uint32) bool {
+	switch {
+	case reg_00 == 0xffffffff && reg_01 == 0xffffffff && reg_02 == 0xffffffff:
+		printk.Pr_warn("I/O APIC 0x%x registers return all ones, skipping!\n", printk.Int(address))
+		return true
+	case reg_00 == 0 && reg_01 == 0 && reg_02 == 0:
+		printk.Pr_warn("I/O APIC 0x%x registers return all zeros (no I/O APIC has version 0), skipping!\n", printk.Int(address))
+		return true
 	}
-	return uint8(v), int((v>>16)&0xff) + 1, true
+	return false
 }
 
 // Mp_register_ioapic records an I/O APIC the firmware described, maps it
@@ -86,12 +102,12 @@ func Mp_register_ioapic(id int, address uint32, gsi_base uint32) {
 	}
 	idx := Nr_ioapics
 	Ioapics[idx] = Ioapic{Apicid: uint8(id), Apicaddr: address, Gsi_base: gsi_base}
-	ver, entries, ok := ioapic_probe(idx)
-	if !ok {
-		printk.Pr_warn("I/O APIC 0x%x registers return all ones, skipping!\n", printk.Int(address))
+	reg_00, reg_01, reg_02 := ioapic_probe(idx)
+	if bad_ioapic_register(address, reg_00, reg_01, reg_02) {
 		Ioapics[idx] = Ioapic{}
 		return
 	}
+	ver, entries := uint8(reg_01), int((reg_01>>16)&0xff)+1
 	Ioapics[idx].Apicver, Ioapics[idx].Nr_registers = ver, entries
 	Ioapics[idx].Gsi_end = gsi_base + uint32(entries) - 1
 	Gsi_top = max(Gsi_top, Ioapics[idx].Gsi_end+1)
