@@ -14,7 +14,7 @@ const ANON_INODE_FS_MAGIC = 0x09041934
 
 var anon_inode_mnt *Vfsmount
 
-var anon_inodefs_ops = SuperOperations{}
+var anon_inodefs_ops = SuperOperations{Statfs: Simple_statfs}
 
 func anon_inodefs_fill_super(sb *SuperBlock, data []byte, silent bool) int {
 	return pseudo_fs_fill_super(sb, ANON_INODE_FS_MAGIC, &anon_inodefs_ops)

@@ -286,7 +286,10 @@ type Kstatfs struct {
 	F_bavail  uint64
 	F_files   uint64
 	F_ffree   uint64
+	F_fsid    [2]int32
 	F_namelen uint64
+	F_frsize  uint64
+	F_flags   uint64
 }
 
 // FileSystemType is struct file_system_type: a kind of file system, in

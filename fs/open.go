@@ -365,12 +365,21 @@ func ksys_fchdir_body(f *File) int {
 	return 0
 }
 
-// Ksys_chroot is chroot(2) (Linux ksys_chroot; the task is root, so it
-// may).
+// CAP_SYS_CHROOT: chroot (Linux capability.h).
+const CAP_SYS_CHROOT = 18
+
+// Ksys_chroot is chroot(2) (Linux ksys_chroot): the directory becomes
+// the root that absolute names and ".." stop at, for this process and
+// the children it makes after; the working directory stays where it
+// is. -EPERM without CAP_SYS_CHROOT, -ENOTDIR, -ENOENT.
 func Ksys_chroot(name []byte) int {
 	var path Path
 	if err := Kern_path(name, LOOKUP_FOLLOW|LOOKUP_DIRECTORY, &path); err != 0 {
 		return err
+	}
+	if Capable_hook != nil && !Capable_hook(CAP_SYS_CHROOT) {
+		Path_put(&path)
+		return -EPERM
 	}
 	Set_fs_root(current_fs(), &path)
 	Path_put(&path)

@@ -404,7 +404,7 @@ const PIPEFS_MAGIC = 0x50495045
 
 var pipe_mnt *Vfsmount
 
-var pipefs_ops = SuperOperations{}
+var pipefs_ops = SuperOperations{Statfs: Simple_statfs}
 
 func pipefs_fill_super(sb *SuperBlock, data []byte, silent bool) int {
 	return pseudo_fs_fill_super(sb, PIPEFS_MAGIC, &pipefs_ops)

@@ -6,6 +6,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
+	"gokern/mm"
 )
 
 // Reading, writing, seeking. Linux: fs/read_write.c (vfs_read,
@@ -346,4 +347,113 @@ func Kernel_read(f *File, buf []byte, pos *int64) int64 {
 func Kernel_write(f *File, buf []byte, pos *int64) int64 {
 	it := Iov_iter_kvec(buf)
 	return Vfs_write(f, &it, pos)
+}
+
+// Do_sendfile copies up to count bytes from in_fd to out_fd inside the
+// kernel (Linux do_sendfile): from *ppos when ppos is not nil, which
+// moves instead of in_fd's position (-ESPIPE if in_fd cannot pread),
+// else from and advancing in_fd's position; to out_fd's position, or
+// the stream. The bytes pass through a page of kernel memory, a page at
+// a time (Linux's splice passes them through a pipe's pages); a short
+// write ends it, and the input's position counts only what was written,
+// as splice_direct_to_actor's does. It returns how many bytes moved, or
+// -EBADF (in_fd not open for reading, out_fd not for writing), -EINVAL
+// (out_fd opened O_APPEND, or in_fd a pipe, which cannot splice_read),
+// -EOVERFLOW, -ENOMEM, or the read's or write's error when nothing
+// moved.
+func Do_sendfile(out_fd, in_fd int, ppos *int64, count int64) int64 {
+	in := Fget(in_fd)
+	if in == nil {
+		return -EBADF
+	}
+	out := Fget(out_fd)
+	if out == nil {
+		Fput(in)
+		return -EBADF
+	}
+	ret := do_sendfile_body(out, in, ppos, count)
+	Fput(out)
+	Fput(in)
+	return ret
+}
+
+// do_sendfile_body is the rest of Do_sendfile, run while it holds both
+// files (a defer would not compile to kernel Go in a -N -l build).
+func do_sendfile_body(out, in *File, ppos *int64, count int64) int64 {
+	if in.F_mode&FMODE_READ == 0 || in.F_mode&FMODE_PATH != 0 ||
+		out.F_mode&FMODE_WRITE == 0 || out.F_mode&FMODE_PATH != 0 {
+		return -EBADF
+	}
+	var pos int64
+	switch {
+	case ppos != nil:
+		if in.F_mode&FMODE_PREAD == 0 {
+			return -ESPIPE
+		}
+		pos = *ppos
+	case file_ppos(in) != nil:
+		pos = in.F_pos
+	}
+	if pos < 0 || count < 0 {
+		return -EINVAL
+	}
+	if uapi.S_ISFIFO(in.F_inode.I_mode) || out.F_flags&uapi.O_APPEND != 0 {
+		return -EINVAL
+	}
+	count = min(count, MAX_RW_COUNT)
+	if pos+count < pos || pos+count > MAX_LFS_FILESIZE {
+		if pos >= MAX_LFS_FILESIZE {
+			return -EOVERFLOW
+		}
+		count = MAX_LFS_FILESIZE - pos
+	}
+	if count == 0 {
+		return 0
+	}
+	page := mm.X__get_free_page(mm.GFP_KERNEL)
+	if page == 0 {
+		return -ENOMEM
+	}
+	buf := unsafe.Slice((*byte)(asm.KernelPtr(page)), asm.PAGE_SIZE)
+	var out_pos int64
+	out_ppos := file_ppos(out)
+	if out_ppos != nil {
+		out_pos = *out_ppos
+	}
+	done := int64(0)
+	var err int64
+	for done < count {
+		it := Iov_iter_kvec(buf[:min(count-done, int64(len(buf)))])
+		before := pos
+		n := Vfs_read(in, &it, &pos)
+		if n <= 0 {
+			err = n
+			break
+		}
+		wit := Iov_iter_kvec(buf[:n])
+		w := Vfs_write(out, &wit, &out_pos)
+		if w < 0 {
+			pos, err = before, w
+			break
+		}
+		done += w
+		if w < n {
+			pos = before + w
+			break
+		}
+	}
+	mm.Free_page(page)
+	if done > 0 || err == 0 {
+		switch {
+		case ppos != nil:
+			*ppos = pos
+		case file_ppos(in) != nil:
+			in.F_pos = pos
+		}
+		if out_ppos != nil {
+			*out_ppos = out_pos
+		}
+		return done
+	}
+	return err
 }

@@ -184,6 +184,7 @@ const (
 	X__NR_ia32_pipe       = 42
 	X__NR_ia32_umount2    = 52
 	X__NR_ia32_ioctl      = 54
+	X__NR_ia32_chroot     = 61
 	X__NR_ia32_dup2       = 63
 	X__NR_ia32_symlink    = 83
 	X__NR_ia32_readlink   = 85

@@ -117,6 +117,7 @@ const (
 	X__NR_readv      = 19
 	X__NR_writev     = 20
 	X__NR_access     = 21
+	X__NR_sendfile   = 40
 	X__NR_pipe       = 22
 	X__NR_select     = 23
 	X__NR_dup        = 32
@@ -138,6 +139,9 @@ const (
 	X__NR_symlink    = 88
 	X__NR_readlink   = 89
 	X__NR_umask_64   = 95
+	X__NR_statfs     = 137
+	X__NR_fstatfs    = 138
+	X__NR_chroot     = 161
 	X__NR_getresuid  = 118
 	X__NR_getresgid  = 120
 	X__NR_sync       = 162
@@ -156,6 +160,7 @@ const (
 	X__NR_ppoll      = 271
 	X__NR_dup3       = 292
 	X__NR_pipe2      = 293
+	X__NR_syncfs     = 306
 	X__NR_renameat2  = 316
 	X__NR_statx      = 332
 	X__NR_faccessat2 = 439

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"gokern/arch/amd64/asm"
@@ -240,12 +242,11 @@ func TestStack(t *testing.T) {
 	for i := range ep.Random {
 		ep.Random[i] = byte(i * 7)
 	}
-	argp, envp := make([]uint64, 3), make([]uint64, 2)
-	execfn, r := s.Copy_strings(ep, argp, envp)
+	arg_start, execfn, r := s.Copy_strings(ep)
 	if r != 0 {
 		t.Fatal(r)
 	}
-	sp, r := s.Create_elf_tables(b, ep, argp, envp, execfn)
+	sp, r := s.Create_elf_tables(b, ep, arg_start, execfn)
 	if r != 0 {
 		t.Fatal(r)
 	}
@@ -319,8 +320,8 @@ func TestStack(t *testing.T) {
 	// Without a vDSO there is no AT_SYSINFO_EHDR at all.
 	ep.Sysinfo_ehdr = 0
 	s = New_stack_image(top, buf)
-	execfn, _ = s.Copy_strings(ep, argp, envp)
-	sp, _ = s.Create_elf_tables(b, ep, argp, envp, execfn)
+	arg_start, execfn, _ = s.Copy_strings(ep)
+	sp, _ = s.Create_elf_tables(b, ep, arg_start, execfn)
 	for a := sp + 8*7; word(a) != AT_NULL; a += 16 {
 		if word(a) == AT_SYSINFO_EHDR {
 			t.Errorf("AT_SYSINFO_EHDR without a vDSO")
@@ -329,13 +330,94 @@ func TestStack(t *testing.T) {
 	// Too much for the buffer: -E2BIG, never a write outside it.
 	small := make([]byte, 128)
 	s = New_stack_image(top, small)
-	if _, r := s.Copy_strings(&Exec_params{Filename: []byte("/init"), Argv: [][]byte{bytes.Repeat([]byte("a"), 200)}}, argp, envp); r != -asm.E2BIG {
+	if _, _, r := s.Copy_strings(&Exec_params{Filename: []byte("/init"), Argv: [][]byte{bytes.Repeat([]byte("a"), 200)}}); r != -asm.E2BIG {
 		t.Errorf("200-byte argument in 128 bytes: %d, want -E2BIG", r)
 	}
 	s = New_stack_image(top, small)
-	execfn, _ = s.Copy_strings(&Exec_params{Filename: []byte("/init"), Argv: [][]byte{[]byte("x")}}, argp, envp)
-	if _, r := s.Create_elf_tables(b, ep, argp[:1], envp[:0], execfn); r != -asm.E2BIG {
+	small1 := &Exec_params{Filename: []byte("/init"), Argv: [][]byte{[]byte("x")}}
+	arg_start, execfn, _ = s.Copy_strings(small1)
+	if _, r := s.Create_elf_tables(b, small1, arg_start, execfn); r != -asm.E2BIG {
 		t.Errorf("auxv in 128 bytes: %d, want -E2BIG", r)
+	}
+}
+
+// TestStackLarge: argv in two parts (a script's rewritten front, then the
+// caller's arguments) and an environment of thousands of strings, far
+// past the 8 KiB and 64 strings the image once had, in a buffer of
+// Stack_image_size bytes: every pointer finds its string, and
+// /proc/PID/cmdline's range (Write_stack's arg_start to the
+// environment) holds argv exactly.
+func TestStackLarge(t *testing.T) {
+	p, err := userprog.BuildInit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b := parseFile(t, p.Exec)
+	ep := &Exec_params{
+		Filename:  []byte("/tmp/script"),
+		Argv:      [][]byte{[]byte("/bin/sh"), []byte("-e"), []byte("/tmp/script")},
+		Argv_rest: make([][]byte, 5000),
+		Envp:      make([][]byte, 3000),
+	}
+	for i := range ep.Argv_rest {
+		ep.Argv_rest[i] = []byte(strconv.Itoa(i))
+	}
+	for i := range ep.Envp {
+		ep.Envp[i] = []byte("V" + strconv.Itoa(i) + "=" + strings.Repeat("x", i%40))
+	}
+	const top = asm.TASK_SIZE_MAX
+	size := Stack_image_size(ep)
+	buf := make([]byte, size)
+	s := New_stack_image(top, buf)
+	arg_start, execfn, r := s.Copy_strings(ep)
+	if r != 0 {
+		t.Fatal(r)
+	}
+	sp, r := s.Create_elf_tables(b, ep, arg_start, execfn)
+	if r != 0 {
+		t.Fatalf("%d in Stack_image_size's %d bytes", r, size)
+	}
+	mem := func(a uint64) []byte { return buf[a-s.Base():] }
+	word := func(a uint64) uint64 { return binary.LittleEndian.Uint64(mem(a)) }
+	cstr := func(a uint64) string { m := mem(a); return string(m[:bytes.IndexByte(m, 0)]) }
+	all := append(append([][]byte{}, ep.Argv...), ep.Argv_rest...)
+	if argc := word(sp); argc != uint64(len(all)) {
+		t.Fatalf("argc %d, want %d", argc, len(all))
+	}
+	a := sp + 8
+	if word(a) != arg_start {
+		t.Errorf("argv[0] at %#x, arg_start %#x", word(a), arg_start)
+	}
+	for i, want := range all {
+		if got := cstr(word(a)); got != string(want) {
+			t.Fatalf("argv[%d] = %q, want %q", i, got, want)
+		}
+		a += 8
+	}
+	if word(a) != 0 {
+		t.Fatalf("argv not NULL-terminated")
+	}
+	a += 8
+	env_start := word(a)
+	for i, want := range ep.Envp {
+		if got := cstr(word(a)); got != string(want) {
+			t.Fatalf("envp[%d] = %q, want %q", i, got, want)
+		}
+		a += 8
+	}
+	if word(a) != 0 {
+		t.Fatalf("envp not NULL-terminated")
+	}
+	cmdline := bytes.Join(all, []byte{0})
+	if got := mem(arg_start)[:env_start-arg_start]; !bytes.Equal(got, append(cmdline, 0)) {
+		t.Errorf("arg_start..env_start holds %d bytes, not argv's %d", len(got), len(cmdline)+1)
+	}
+	if got := cstr(execfn); got != "/tmp/script" {
+		t.Errorf("AT_EXECFN -> %q", got)
+	}
+	// The image is not much larger than what it holds.
+	if used := top - sp; size > used+1024 {
+		t.Errorf("Stack_image_size %d for %d bytes used", size, used)
 	}
 }
 

@@ -81,11 +81,17 @@ func Setup_arg_pages(m *mm.MmStruct, b *Elf_binary, size uint64) int {
 	return mm.Mmap_region(m, mm.STACK_TOP-size, size, flags, nil, 0, 0)
 }
 
-// STACK_IMAGE_ORDER: the strings and tables are built in 2^1 pages (8
-// KiB) of kernel memory, then copied out (Linux builds them in the new
-// stack itself, up to a quarter of RLIMIT_STACK; 8 KiB holds any command
-// line the kernel passes and busybox's environment).
-const STACK_IMAGE_ORDER = 1
+// The strings and tables are built in kernel memory, then copied out
+// (Linux builds them in the new stack itself): in pages from the page
+// allocator up to 2^STACK_IMAGE_PAGES_ORDER pages (a busybox shell's
+// usual environment takes one), in vmalloc space beyond, up to
+// STACK_IMAGE_MAX: execve's limit (three quarters of _STK_LIM, 6 MiB,
+// kernel/exec) with a script's interpreters and the tables. More is
+// -E2BIG.
+const (
+	STACK_IMAGE_PAGES_ORDER = 2
+	STACK_IMAGE_MAX         = 6<<20 + 64<<10
+)
 
 // Write_stack builds the initial stack of m, which must be the address
 // space loaded in CR3, and returns the program's RSP: the strings, the
@@ -93,28 +99,41 @@ const STACK_IMAGE_ORDER = 1
 // buffer, then copy_to_user to the top of the stack, whose pages fault in
 // as it writes. -E2BIG, -ENOMEM or -EFAULT on failure.
 func Write_stack(m *mm.MmStruct, b *Elf_binary, p *Exec_params) (sp uint64, r int) {
-	buf := mm.X__get_free_pages(mm.GFP_KERNEL, STACK_IMAGE_ORDER)
+	size := Stack_image_size(p)
+	if size > STACK_IMAGE_MAX {
+		return 0, -asm.E2BIG
+	}
+	order := uint(0)
+	for asm.PAGE_SIZE<<order < size {
+		order++
+	}
+	var buf uintptr
+	if order <= STACK_IMAGE_PAGES_ORDER {
+		buf = mm.X__get_free_pages(mm.GFP_KERNEL, order)
+	} else {
+		buf = uintptr(mm.Vmalloc(size))
+	}
 	if buf == 0 {
 		return 0, -asm.ENOMEM
 	}
-	img := New_stack_image(mm.STACK_TOP, unsafe.Slice((*byte)(asm.KernelPtr(buf)), asm.PAGE_SIZE<<STACK_IMAGE_ORDER))
-	var argp, envp [MAX_ARG_STRINGS]uint64
-	if len(p.Argv) > MAX_ARG_STRINGS || len(p.Envp) > MAX_ARG_STRINGS {
-		mm.Free_pages(buf, STACK_IMAGE_ORDER)
-		return 0, -asm.E2BIG
+	n := asm.PAGE_SIZE << order
+	if order > STACK_IMAGE_PAGES_ORDER {
+		n = int(size)
 	}
-	execfn, r := img.Copy_strings(p, argp[:len(p.Argv)], envp[:len(p.Envp)])
+	img := New_stack_image(mm.STACK_TOP, unsafe.Slice((*byte)(asm.KernelPtr(buf)), n))
+	arg_start, execfn, r := img.Copy_strings(p)
 	if r == 0 {
-		// /proc/PID/cmdline and environ read these (Linux's mm fields).
-		m.Env_start, m.Env_end = execfn, execfn
-		if len(p.Envp) > 0 {
-			m.Env_start = envp[0]
+		// /proc/PID/cmdline and environ read these (Linux's mm
+		// fields): argv from arg_start, the environment after it, up
+		// to the file name.
+		m.Arg_start, m.Arg_end, m.Env_end = arg_start, arg_start, execfn
+		for _, v := range [2][][]byte{p.Argv, p.Argv_rest} {
+			for _, arg := range v {
+				m.Arg_end += uint64(len(arg)) + 1
+			}
 		}
-		m.Arg_start, m.Arg_end = m.Env_start, m.Env_start
-		if len(p.Argv) > 0 {
-			m.Arg_start = argp[0]
-		}
-		sp, r = img.Create_elf_tables(b, p, argp[:len(p.Argv)], envp[:len(p.Envp)], execfn)
+		m.Env_start = m.Arg_end
+		sp, r = img.Create_elf_tables(b, p, arg_start, execfn)
 	}
 	if r == 0 {
 		n := mm.STACK_TOP - sp
@@ -123,10 +142,10 @@ func Write_stack(m *mm.MmStruct, b *Elf_binary, p *Exec_params) (sp uint64, r in
 		}
 		m.Start_stack = sp
 	}
-	mm.Free_pages(buf, STACK_IMAGE_ORDER)
+	if order <= STACK_IMAGE_PAGES_ORDER {
+		mm.Free_pages(buf, order)
+	} else {
+		mm.Vfree(asm.KernelPtr(buf))
+	}
 	return sp, r
 }
-
-// MAX_ARG_STRINGS bounds argv and envp (Linux's is 0x7FFFFFFF, bounded in
-// practice by the stack size; gokern's by the stack image).
-const MAX_ARG_STRINGS = 64

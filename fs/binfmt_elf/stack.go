@@ -76,8 +76,14 @@ var elf_platform = [...]byte{'x', '8', '6', '_', '6', '4'}
 // its name, arguments, environment and credentials (Linux takes them from
 // struct linux_binprm and current's cred).
 type Exec_params struct {
-	Filename   []byte
-	Argv, Envp [][]byte
+	Filename []byte
+	// The program's argv is Argv followed by Argv_rest: a "#!" script's
+	// rewrite puts the interpreter, its argument and the script's name
+	// in Argv and leaves the caller's argv[1:] where it is, in
+	// Argv_rest (Linux's load_script rewrites only the front of bprm's
+	// strings, in place).
+	Argv, Argv_rest [][]byte
+	Envp            [][]byte
 	// Random is AT_RANDOM's 16 bytes (Linux get_random_bytes): the C
 	// library seeds its stack protector and pointer guard from them.
 	Random               [16]byte
@@ -132,25 +138,37 @@ func (s *Stack_image) word(a, v uint64) {
 	binary.LittleEndian.PutUint64(s.Buf[a-s.Base():], v)
 }
 
+// Stack_image_size is how many bytes of image p's strings and tables
+// need, alignment included: Write_stack sizes its buffer by it (Linux
+// counts the same strings against its limit in bprm_stack_limits and
+// copy_strings, in the stack itself).
+func Stack_image_size(p *Exec_params) uint64 {
+	n := uint64(8+len(p.Filename)+1) + 15 + uint64(len(elf_platform)+1) + 15 + 16 + 15
+	for _, v := range [3][][]byte{p.Argv, p.Argv_rest, p.Envp} {
+		for _, a := range v {
+			n += uint64(len(a)) + 1 + 8
+		}
+	}
+	return n + 3*8 + 2*8*AT_VECTOR_SIZE + 16
+}
+
 // Copy_strings pushes the file name, the environment and the arguments,
-// last one first as Linux's copy_strings does, so argv[0] ends lowest;
-// it returns their user addresses in argp and envp (which must be long
-// enough) and AT_EXECFN's.
-func (s *Stack_image) Copy_strings(p *Exec_params, argp, envp []uint64) (execfn uint64, r int) {
+// last one first as Linux's copy_strings does, so argv[0] ends lowest
+// and the strings lie one after the other from there: it returns
+// argv[0]'s user address (Linux mm->arg_start, from which
+// Create_elf_tables finds every string again) and AT_EXECFN's.
+func (s *Stack_image) Copy_strings(p *Exec_params) (arg_start, execfn uint64, r int) {
 	if execfn, r = s.push_bytes(p.Filename, true); r != 0 {
-		return 0, r
+		return 0, 0, r
 	}
-	for i := len(p.Envp) - 1; i >= 0; i-- {
-		if envp[i], r = s.push_bytes(p.Envp[i], true); r != 0 {
-			return 0, r
+	for _, v := range [3][][]byte{p.Envp, p.Argv_rest, p.Argv} {
+		for i := len(v) - 1; i >= 0; i-- {
+			if _, r = s.push_bytes(v[i], true); r != 0 {
+				return 0, 0, r
+			}
 		}
 	}
-	for i := len(p.Argv) - 1; i >= 0; i-- {
-		if argp[i], r = s.push_bytes(p.Argv[i], true); r != 0 {
-			return 0, r
-		}
-	}
-	return execfn, 0
+	return s.P, execfn, 0
 }
 
 // Create_elf_tables finishes the stack below the strings Copy_strings
@@ -159,7 +177,7 @@ func (s *Stack_image) Copy_strings(p *Exec_params, argp, envp []uint64) (execfn 
 // (16-byte aligned, pointing at argc) or -E2BIG. Linux:
 // fs/binfmt_elf.c create_elf_tables (with arch_align_stack's 16-byte
 // alignment, without its random offset).
-func (s *Stack_image) Create_elf_tables(b *Elf_binary, p *Exec_params, argp, envp []uint64, execfn uint64) (sp uint64, r int) {
+func (s *Stack_image) Create_elf_tables(b *Elf_binary, p *Exec_params, arg_start, execfn uint64) (sp uint64, r int) {
 	s.P &^= 15
 	u_platform, r := s.push_bytes(elf_platform[:], true)
 	if r != 0 {
@@ -196,7 +214,7 @@ func (s *Stack_image) Create_elf_tables(b *Elf_binary, p *Exec_params, argp, env
 	add(AT_EXECFN, execfn)
 	add(AT_PLATFORM, u_platform)
 	add(AT_NULL, 0)
-	argc, envc := len(p.Argv), len(p.Envp)
+	argc, envc := len(p.Argv)+len(p.Argv_rest), len(p.Envp)
 	items := uint64(1+argc+1+envc+1) + uint64(2*n)
 	if (s.P-s.Base())/8 < items+2 {
 		return 0, -asm.E2BIG
@@ -206,12 +224,19 @@ func (s *Stack_image) Create_elf_tables(b *Elf_binary, p *Exec_params, argp, env
 	a := sp
 	put := func(v uint64) { s.word(a, v); a += 8 }
 	put(uint64(argc))
-	for i := 0; i < argc; i++ {
-		put(argp[i])
+	// Each pointer is the address of the string after the one before
+	// (Linux walks them with strnlen_user from mm->arg_start).
+	str := arg_start
+	for _, v := range [2][][]byte{p.Argv, p.Argv_rest} {
+		for _, arg := range v {
+			put(str)
+			str += uint64(len(arg)) + 1
+		}
 	}
 	put(0)
-	for i := 0; i < envc; i++ {
-		put(envp[i])
+	for _, env := range p.Envp {
+		put(str)
+		str += uint64(len(env)) + 1
 	}
 	put(0)
 	for i := 0; i < n; i++ {

@@ -18,10 +18,12 @@ const (
 	// BINPRM_MAX_RECURSION: scripts naming scripts, at most this deep
 	// (Linux's; deeper: -ELOOP).
 	BINPRM_MAX_RECURSION = 4
-	// MAX_SCRIPT_ARGS bounds a script's argv after the rewrite (gokern
-	// keeps argv in fixed arrays of the Linux_binprm; Linux's bound is
-	// the stack's size).
-	MAX_SCRIPT_ARGS = 64
+	// MAX_SCRIPT_ARGS bounds the front of argv that scripts rewrite:
+	// each level replaces argv[0] by at most three strings, so
+	// BINPRM_MAX_RECURSION levels make at most this many; the caller's
+	// argv[1:] stays where it is, however long (Linux rewrites bprm's
+	// strings in place; its bound is the stack's size).
+	MAX_SCRIPT_ARGS = 2*BINPRM_MAX_RECURSION + 1
 )
 
 // Load_script parses the start of a file (Linux load_script): is is
@@ -75,28 +77,34 @@ func Load_script(buf []byte) (interp, arg []byte, is bool, r int) {
 // script_interp follows "#!" lines from filename to the binary that runs
 // them, rewriting argv on the way as load_script does: argv[0] becomes
 // the interpreter, then its argument if any, then the script's name,
-// then the old argv[1:]. A file that is no script comes back unchanged.
-func script_interp(bprm *Linux_binprm, filename []byte, argv [][]byte) ([]byte, [][]byte, int) {
+// then the old argv[1:]. The new argv is head followed by rest: the
+// rewritten front in bprm.Argv, and the caller's argv[1:] untouched. A
+// file that is no script comes back unchanged (head is argv[:1]).
+func script_interp(bprm *Linux_binprm, filename []byte, argv [][]byte) (_ []byte, head, rest [][]byte, _ int) {
+	head, rest = argv, nil
+	if len(argv) > 1 {
+		head, rest = argv[:1], argv[1:]
+	}
 	for depth := 0; ; depth++ {
 		f, r := fs.Open_exec(filename)
 		if r != 0 {
-			return filename, argv, r
+			return filename, head, rest, r
 		}
 		buf := bprm.Buf[min(depth, BINPRM_MAX_RECURSION-1)][:]
 		n := f.Read_at(buf, 0)
 		fs.Fput(f)
 		if n < 0 {
-			return filename, argv, n
+			return filename, head, rest, n
 		}
 		interp, arg, is, r := Load_script(buf[:n])
 		if !is {
-			return filename, argv, 0
+			return filename, head, rest, 0
 		}
 		if r != 0 {
-			return filename, argv, r
+			return filename, head, rest, r
 		}
 		if depth == BINPRM_MAX_RECURSION {
-			return filename, argv, -uapi.ELOOP
+			return filename, head, rest, -uapi.ELOOP
 		}
 		out := &bprm.Argv[depth]
 		k := 0
@@ -108,12 +116,10 @@ func script_interp(bprm *Linux_binprm, filename []byte, argv [][]byte) ([]byte, 
 		}
 		out[k] = filename
 		k++
-		if len(argv) > 1 {
-			if k+len(argv)-1 > MAX_SCRIPT_ARGS {
-				return filename, argv, -asm.E2BIG
-			}
-			k += copy(out[k:], argv[1:])
+		if len(head) > 1 {
+			// head[1:] is at most 2*depth strings: room is left.
+			k += copy(out[k:], head[1:])
 		}
-		filename, argv = interp, out[:k]
+		filename, head = interp, out[:k]
 	}
 }

@@ -68,7 +68,7 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 // returns, as the stack's copies are made before.
 func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	// A "#!" script runs its interpreter (binfmt_script.go).
-	filename, argv, r := script_interp(bprm, filename, argv)
+	filename, argv, argv_rest, r := script_interp(bprm, filename, argv)
 	if r != 0 {
 		return r
 	}
@@ -113,7 +113,7 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	// stack is written (its pages fault in through current's Mm).
 	p.Mm, p.Active_mm = m, m
 	mm.Activate_mm(m)
-	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Envp: envp, Sysinfo_ehdr: sysinfo_ehdr}
+	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Argv_rest: argv_rest, Envp: envp, Sysinfo_ehdr: sysinfo_ehdr}
 	get_random_bytes(params.Random[:])
 	_, _, _, edx := asm.Cpuid(1)
 	params.Hwcap = edx // ELF_HWCAP: CPUID.1:EDX

@@ -229,6 +229,10 @@ func fsids_of_current() (uint32, uint32) {
 	return c.Fsuid, c.Fsgid
 }
 
+// sigpipe_current sends the current process a signal from the kernel
+// (fs.Send_sig_current: a pipe's SIGPIPE).
+func sigpipe_current(sig int) { signal.Send_sig(sig, sched.Get_current()) }
+
 // proc_hooks_init points the scheduler and fs at this package's halves of
 // a process (from Register_syscalls).
 func proc_hooks_init() {
@@ -237,6 +241,7 @@ func proc_hooks_init() {
 	fs.Current_fsuid_fsgid = fsids_of_current
 	fs.Capable_hook = sched.Capable
 	fs.In_group_hook = sched.In_group_p
+	fs.Send_sig_current = sigpipe_current
 	sched.Copy_hooks.Copy_files = copy_files
 	sched.Copy_hooks.Copy_fs = copy_fs
 	sched.Copy_hooks.Exit_files = exit_files

@@ -77,82 +77,146 @@ func sys_getrusage(r *asm.PtRegs) int64 {
 }
 func sys_times(r *asm.PtRegs) int64 { return sched.Do_sys_times(uintptr(a1(r))) }
 
-// execve's limits: the strings of argv and envp, with their NULs and a
-// pointer each, must fit in ARG_MAX bytes (Linux's historical ARG_MAX,
-// include/uapi/linux/limits.h: 128 KiB; Linux today allows a quarter of
-// the stack limit, 2 MiB); one string at most MAX_ARG_STRLEN (Linux: 32
-// pages), and gokern takes at most MAX_ARG_STRINGS of them (Linux:
-// 0x7fffffff, bounded by the bytes). Past any: -E2BIG, as Linux.
+// execve's limits (Linux fs/exec.c bprm_stack_limits): the strings of
+// argv and envp with their NULs, and a pointer each, must fit in a
+// quarter of the stack limit (RLIMIT_STACK; 2 MiB by default), at most
+// three quarters of _STK_LIM (6 MiB) and at least ARG_MAX (128 KiB,
+// include/uapi/linux/limits.h); one string at most MAX_ARG_STRLEN (32
+// pages). How many strings is bounded by those bytes alone, as on Linux
+// (whose MAX_ARG_STRINGS, 0x7fffffff, is never the bound). Past any:
+// -E2BIG.
 const (
-	ARG_MAX         = 128 << 10
-	MAX_ARG_STRLEN  = 32 * asm.PAGE_SIZE
-	MAX_ARG_STRINGS = 4096
+	ARG_MAX        = 128 << 10
+	MAX_ARG_STRLEN = 32 * asm.PAGE_SIZE
+	X_STK_LIM      = 8 << 20
 )
 
-// exec_args holds execve's arguments in kernel memory (Linux keeps them
-// in the new stack's pages of struct linux_binprm): the strings in Strs,
-// the slices over them in Vec (argv first, then envp).
-type exec_args struct {
-	Strs  [ARG_MAX]byte
-	Vec   [MAX_ARG_STRINGS][]byte
-	Used  int // bytes of Strs used, plus 8 per pointer (the limit's count)
-	Nstrs int
+// bprm_stack_limits is how many bytes argv's and envp's strings and
+// pointers may take.
+func bprm_stack_limits() int {
+	return int(max(min(stack_size()/4, X_STK_LIM/4*3), ARG_MAX))
 }
 
-// copy_user_strings copies the NULL-terminated array of user strings at uvec
-// into a (Linux count + copy_strings, whose name binfmt_elf's Stack_image.Copy_strings has): how many, or -EFAULT, -E2BIG.
-func copy_user_strings(a *exec_args, uvec uintptr) int {
-	n := 0
+// exec_args holds execve's arguments in kernel memory (Linux keeps them
+// in the new stack's pages of struct linux_binprm): Vec, the slices
+// over the strings (argv first, then envp), then the strings, in one
+// vmalloc sized by what the caller passes.
+type exec_args struct {
+	Vec  [][]byte
+	Strs []byte
+	Used int // bytes of Strs used
+}
+
+// count is how many strings the NULL-terminated array at uvec holds, and
+// their bytes with NULs (Linux fs/exec.c count, and the strnlen_user
+// copy_strings starts with): -EFAULT for a bad pointer, -E2BIG past
+// limit, pointers included, or for a string past MAX_ARG_STRLEN.
+func count(uvec uintptr, limit int) (n, bytes int) {
 	for uvec != 0 {
 		up, err := asm.Get_user[uint64](uvec + uintptr(n)*8)
+		if err != 0 {
+			return -asm.EFAULT, 0
+		}
+		if up == 0 {
+			break
+		}
+		l := strnlen_user(uintptr(up), MAX_ARG_STRLEN)
+		switch {
+		case l == 0:
+			return -asm.EFAULT, 0
+		case l > MAX_ARG_STRLEN:
+			return -asm.E2BIG, 0
+		}
+		n++
+		bytes += l
+		if bytes+8*n > limit {
+			return -asm.E2BIG, 0
+		}
+	}
+	return n, bytes
+}
+
+// strnlen_user is the length of the user string at s with its NUL, 0 if
+// it faults, more than n if no NUL comes within n bytes (Linux
+// strnlen_user).
+func strnlen_user(s uintptr, n int) int {
+	for i := 0; i < n; i++ {
+		c, err := asm.Get_user[uint8](s + uintptr(i))
+		if err != 0 {
+			return 0
+		}
+		if c == 0 {
+			return i + 1
+		}
+	}
+	return n + 1
+}
+
+// copy_user_strings copies the first n strings of the array at uvec
+// into a (Linux copy_strings, whose name binfmt_elf's
+// Stack_image.Copy_strings has): how many, or -EFAULT, or -E2BIG when
+// another thread lengthened them since count measured them.
+func copy_user_strings(a *exec_args, vec [][]byte, uvec uintptr) int {
+	for i := range vec {
+		up, err := asm.Get_user[uint64](uvec + uintptr(i)*8)
 		if err != 0 {
 			return -asm.EFAULT
 		}
 		if up == 0 {
-			return n
+			return i
 		}
 		room := min(len(a.Strs)-a.Used, MAX_ARG_STRLEN)
-		if room <= 8 || a.Nstrs == len(a.Vec) {
-			return -asm.E2BIG
-		}
-		dst := a.Strs[a.Used-a.Nstrs*8:]
-		l := asm.Strncpy_from_user(dst[:room-8], uintptr(up))
+		dst := a.Strs[a.Used : a.Used+room]
+		l := asm.Strncpy_from_user(dst, uintptr(up))
 		switch {
 		case l < 0:
 			return -asm.EFAULT
-		case l == room-8:
-			return -asm.E2BIG // no NUL within the room left (or MAX_ARG_STRLEN)
+		case l == room:
+			return -asm.E2BIG // no NUL within the room left
 		}
-		a.Vec[a.Nstrs] = dst[:l]
-		a.Nstrs++
-		a.Used += l + 1 + 8
-		n++
+		vec[i] = dst[:l]
+		a.Used += l + 1
 	}
-	return n
+	return len(vec)
 }
 
 // sys_execve: execve(filename, argv, envp) from user mode (Linux
 // do_execve → do_execveat_common): the name and the strings are copied
-// into the kernel first, since the old address space goes; then
-// Kernel_execve. On success the registers Start_thread wrote return to
-// the new program (RAX 0); on failure the old program gets the error:
-// -ENOENT, -ENOEXEC, -EFAULT (a bad pointer anywhere), -E2BIG, -ENOMEM.
+// into the kernel first, since the old address space goes (counted and
+// measured first, as Linux's count and bprm_stack_limits do, to size
+// the copy); then Kernel_execve. On success the registers Start_thread
+// wrote return to the new program (RAX 0); on failure the old program
+// gets the error: -ENOENT, -ENOEXEC, -EFAULT (a bad pointer anywhere),
+// -E2BIG, -ENOMEM.
 func sys_execve(r *asm.PtRegs) int64 {
+	limit := bprm_stack_limits()
+	argc, argb := count(uintptr(a2(r)), limit)
+	if argc < 0 {
+		return int64(argc)
+	}
+	envc, envb := count(uintptr(a3(r)), limit-argb-8*argc)
+	if envc < 0 {
+		return int64(envc)
+	}
 	name, p, err := sys.Getname(uintptr(a1(r)))
 	if err != 0 {
 		return int64(err)
 	}
-	a := (*exec_args)(mm.Vmalloc(uint64(unsafe.Sizeof(exec_args{}))))
+	vsize := uintptr(argc+envc) * unsafe.Sizeof([]byte(nil))
+	size := unsafe.Sizeof(exec_args{}) + vsize + uintptr(argb+envb)
+	a := (*exec_args)(mm.Vmalloc(uint64(size)))
 	if a == nil {
 		mm.Kfree(p)
 		return -asm.ENOMEM
 	}
-	a.Used, a.Nstrs = 0, 0
+	base := unsafe.Add(unsafe.Pointer(a), unsafe.Sizeof(exec_args{}))
+	a.Vec = unsafe.Slice((*[]byte)(base), argc+envc)
+	a.Strs = unsafe.Slice((*byte)(unsafe.Add(base, vsize)), argb+envb)
+	a.Used = 0
 	ret := int64(0)
-	argc := copy_user_strings(a, uintptr(a2(r)))
-	envc := 0
+	argc = copy_user_strings(a, a.Vec[:argc], uintptr(a2(r)))
 	if argc >= 0 {
-		envc = copy_user_strings(a, uintptr(a3(r)))
+		envc = copy_user_strings(a, a.Vec[argc:argc+envc], uintptr(a3(r)))
 	}
 	switch {
 	case argc < 0:

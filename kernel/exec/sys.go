@@ -39,10 +39,16 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_getcpu, sys_getcpu},
 	{X__NR_madvise, sys_madvise},
 	{X__NR_set_tid_address, sys_set_tid_address},
+	{X__NR_sethostname, sys_sethostname},
+	{X__NR_setdomainname, sys_setdomainname},
 }
 
-// X__NR_set_tid_address (syscall_64.tbl).
-const X__NR_set_tid_address = 218
+// X__NR_set_tid_address, sethostname and setdomainname (syscall_64.tbl).
+const (
+	X__NR_set_tid_address = 218
+	X__NR_sethostname     = 170
+	X__NR_setdomainname   = 171
+)
 
 var syscalls_32 = [...]syscall_entry{
 	{traps.X__NR_ia32_exit, sys_exit_ia32},
@@ -174,10 +180,17 @@ func sys_newuname(r *asm.PtRegs) int64 { return do_newuname(uintptr(a1(r))) }
 
 func sys_newuname_ia32(r *asm.PtRegs) int64 { return do_newuname(uintptr(uint32(r.BX))) }
 
-// uts is what uname copies out (Linux init_uts_ns.name).
-var uts New_utsname
+// uts is what uname copies out (Linux init_uts_ns.name); uts_sem guards
+// it (Linux's is a rw_semaphore: uname copies the fields out of it into
+// a copy of its own, sethostname writes them; neither faults inside).
+var (
+	uts     New_utsname
+	uts_sem = asm.Spinlock_t{Owner_cpu: -1, Name: "uts_sem"}
+)
 
-func do_newuname(buf uintptr) int64 {
+// init_utsname fills uts the first time it is read (gokern runs no
+// package initialisers). uts_sem is held.
+func init_utsname() {
 	u := &uts
 	if u.Sysname[0] == 0 {
 		copy(u.Sysname[:], "Linux")
@@ -187,8 +200,54 @@ func do_newuname(buf uintptr) int64 {
 		copy(u.Machine[:], "x86_64")
 		copy(u.Domainname[:], "(none)")
 	}
-	if asm.Copy_to_user(buf, uintptr(unsafe.Pointer(u)), unsafe.Sizeof(*u)) != 0 {
+}
+
+func do_newuname(buf uintptr) int64 {
+	var tmp New_utsname
+	flags := uts_sem.Spin_lock_irqsave(0)
+	init_utsname()
+	tmp = uts
+	uts_sem.Spin_unlock_irqrestore(flags)
+	if asm.Copy_to_user(buf, uintptr(unsafe.Pointer(&tmp)), unsafe.Sizeof(tmp)) != 0 {
 		return -asm.EFAULT
 	}
+	return 0
+}
+
+// __NEW_UTS_LEN: a uname field's bytes without its NUL.
+const X__NEW_UTS_LEN = 64
+
+// sys_sethostname: sethostname(name, len) (Linux kernel/sys.c): the
+// node name uname and hostname report becomes the len bytes at name
+// (no NUL needed); -EPERM without CAP_SYS_ADMIN, -EINVAL for len past
+// __NEW_UTS_LEN, -EFAULT. sys_setdomainname is the same for the
+// domain name.
+func sys_sethostname(r *asm.PtRegs) int64 {
+	return set_uts_field(uintptr(a1(r)), int(int32(a2(r))), false)
+}
+
+func sys_setdomainname(r *asm.PtRegs) int64 {
+	return set_uts_field(uintptr(a1(r)), int(int32(a2(r))), true)
+}
+
+func set_uts_field(name uintptr, n int, domain bool) int64 {
+	if !sched.Capable(sched.CAP_SYS_ADMIN) {
+		return -asm.EPERM
+	}
+	if n < 0 || n > X__NEW_UTS_LEN {
+		return -asm.EINVAL
+	}
+	var tmp [X__NEW_UTS_LEN + 1]byte
+	if n > 0 && asm.Copy_from_user(uintptr(unsafe.Pointer(&tmp[0])), name, uintptr(n)) != 0 {
+		return -asm.EFAULT
+	}
+	flags := uts_sem.Spin_lock_irqsave(0)
+	init_utsname()
+	if domain {
+		uts.Domainname = tmp
+	} else {
+		uts.Nodename = tmp
+	}
+	uts_sem.Spin_unlock_irqrestore(flags)
 	return 0
 }

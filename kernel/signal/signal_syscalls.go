@@ -91,6 +91,17 @@ func Signals_init() {
 	}
 }
 
+// Send_sig sends sig to t's process from the kernel on the current
+// task's behalf (Linux send_sig(sig, p, 0): SEND_SIG_NOINFO, so SI_USER
+// with the current pid; to the thread group, PIDTYPE_TGID; no
+// permission check). A pipe's writer with no reader gets SIGPIPE so
+// (kernel/exec points fs.Send_sig_current here): its default action
+// ends the writer before it sees -EPIPE, as `yes | head -1` expects.
+func Send_sig(sig int, t *sched.Task_struct) int {
+	info := prepare_kill_siginfo(sig, uapi.SI_USER)
+	return do_send_sig_info(sig, &info, t, true)
+}
+
 // The x86-64 arguments: RDI, RSI, RDX, R10.
 func a1(r *asm.PtRegs) uint64 { return r.DI }
 func a2(r *asm.PtRegs) uint64 { return r.SI }

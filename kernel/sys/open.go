@@ -51,6 +51,8 @@ func sys_chdir(r *asm.PtRegs) int64 { return with_name(uintptr(a1(r)), fs.Ksys_c
 
 func sys_fchdir(r *asm.PtRegs) int64 { return int64(fs.Ksys_fchdir(int1(r))) }
 
+func sys_chroot(r *asm.PtRegs) int64 { return with_name(uintptr(a1(r)), fs.Ksys_chroot) }
+
 // sys_access, sys_faccessat and sys_faccessat2 (Linux do_faccessat;
 // faccessat has no flags argument, faccessat2 has).
 func sys_access(r *asm.PtRegs) int64 { return faccessat(uapi.AT_FDCWD, uintptr(a1(r)), int2(r), 0) }

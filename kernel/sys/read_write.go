@@ -110,3 +110,25 @@ func sys_writev(r *asm.PtRegs) int64 {
 	}
 	return ret
 }
+
+// sys_sendfile64: sendfile(out_fd, in_fd, offset, count) (Linux
+// SYSCALL_DEFINE4(sendfile64)): *offset, when given, is read first and
+// written back with where the copy stopped; -EFAULT for a bad one.
+// cp copies a file's data with it.
+func sys_sendfile64(r *asm.PtRegs) int64 {
+	uoff := uintptr(a3(r))
+	if uoff == 0 {
+		return fs.Do_sendfile(int1(r), int2(r), nil, int64(min(a4(r), MAX_RW_COUNT)))
+	}
+	var pos int64
+	if err := copy_from_user_obj(unsafe.Pointer(&pos), uoff, unsafe.Sizeof(pos)); err != 0 {
+		return int64(err)
+	}
+	ret := fs.Do_sendfile(int1(r), int2(r), &pos, int64(min(a4(r), MAX_RW_COUNT)))
+	if ret >= 0 {
+		if err := copy_to_user_obj(uoff, unsafe.Pointer(&pos), unsafe.Sizeof(pos)); err != 0 {
+			return int64(err)
+		}
+	}
+	return ret
+}
