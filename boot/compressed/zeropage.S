@@ -376,6 +376,15 @@ zp_copy_string:
 /*
  * zp_cmdline: ESI = the loader's command line. Copies it to loader_cmdline
  * and points cmd_line_ptr there. EAX = 0 or ERR_CMDLINE.
+ *
+ * A line longer than the buffer (multiboot, multiboot2 and PVH set no
+ * limit) fills its first COMMAND_LINE_SIZE-1 bytes, and the loader's next
+ * byte goes into the last one in place of the NUL: the stages after see
+ * the cut as they do in a loader's own memory under -kernel (cmdline.Kept:
+ * no NUL within COMMAND_LINE_SIZE-1 bytes, and whether the cut falls
+ * inside a word, which is then dropped, and said so). Before, the copy
+ * ended with a NUL there, and the cut was silent and the cut word kept
+ * half.
  */
 	.globl	zp_cmdline
 zp_cmdline:
@@ -386,7 +395,19 @@ zp_cmdline:
 	call	zp_copy_string
 	jc	8f
 	movl	%edi, (loader_bp + BP_cmd_line_ptr)(%ebp)
-	xorl	%eax, %eax
+	cmpb	$0, (COMMAND_LINE_SIZE - 2)(%edi)
+	je	7f				/* shorter: its NUL is in the buffer */
+	pushl	%ebx
+	movl	%esi, %eax
+	call	zp_mem_last			/* EAX = the last byte of its memory */
+	leal	(COMMAND_LINE_SIZE - 1)(%esi), %ebx
+	jc	6f
+	cmpl	%eax, %ebx
+	ja	6f				/* the next byte is not memory: a cut */
+	movb	(%ebx), %al
+	movb	%al, (COMMAND_LINE_SIZE - 1)(%edi)
+6:	popl	%ebx
+7:	xorl	%eax, %eax
 	jmp	9f
 8:	pushl	%edx
 	pushl	%esi
