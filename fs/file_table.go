@@ -60,6 +60,9 @@ func Fput(f *File) {
 	if f.F_mode&FMODE_PATH == 0 && f.F_op != nil && f.F_op.Release != nil {
 		f.F_op.Release(f.F_inode, f)
 	}
+	if f.F_mode&FMODE_WRITER != 0 {
+		mnt_put_write_access(f.F_path.Mnt) // Linux __fput
+	}
 	if f.F_path.Dentry != nil {
 		Path_put(&f.F_path)
 	}
@@ -85,18 +88,36 @@ func Vfs_open(path *Path, f *File) int {
 		return 0
 	}
 	f.F_mode = OPEN_FMODE(f.F_flags) | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE
+	if f.F_mode&FMODE_WRITE != 0 && !special_file(inode.I_mode) {
+		// Linux do_dentry_open: mnt_get_write_access, FMODE_WRITER.
+		if err := mnt_get_write_access(path.Mnt); err != 0 {
+			Path_put(&f.F_path)
+			f.F_path = Path{}
+			return err
+		}
+		f.F_mode |= FMODE_WRITER
+	}
 	f.F_op = inode.I_fop
 	if f.F_op == nil {
 		f.F_op = &Empty_fops
 	}
 	if f.F_op.Open != nil {
 		if err := f.F_op.Open(inode, f); err != 0 {
+			if f.F_mode&FMODE_WRITER != 0 {
+				mnt_put_write_access(path.Mnt)
+			}
 			Path_put(&f.F_path)
 			f.F_path = Path{}
 			return err
 		}
 	}
 	return 0
+}
+
+// special_file: a device, FIFO or socket, whose writes do not change
+// the file system (Linux special_file).
+func special_file(mode uint32) bool {
+	return uapi.S_ISCHR(mode) || uapi.S_ISBLK(mode) || uapi.S_ISFIFO(mode) || uapi.S_ISSOCK(mode)
 }
 
 // Stream_open marks a file without positions (Linux stream_open): pipes,

@@ -139,6 +139,10 @@ const (
 	FMODE_EXEC   = 0x20
 	// FMODE_PATH: an O_PATH descriptor: no I/O.
 	FMODE_PATH = 0x4000
+	// FMODE_WRITER: the file counts among its mount's writers (opened
+	// for writing, not a device, FIFO or socket), which a remount
+	// read-only must find none of.
+	FMODE_WRITER = 0x10000
 	// FMODE_STREAM: no position (pipes, ttys).
 	FMODE_STREAM = 0x200000
 )

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"gokern/include/compiler"
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/include/uapi"
@@ -42,11 +43,14 @@ type Mount struct {
 	Mnt            Vfsmount
 	Mnt_count      int32
 	Mnt_id         int32
-	Mnt_devname    []byte // kmalloc'd
-	Mnt_mounts     mm.ListHead
-	Mnt_child      mm.ListHead
-	Mnt_list       mm.ListHead // in Init_ns, in mount order
-	attached       bool
+	// Mnt_writers counts the files open for writing through this
+	// mount (Linux mnt_writers; atomic: Fput runs on any CPU).
+	Mnt_writers int32
+	Mnt_devname []byte // kmalloc'd
+	Mnt_mounts  mm.ListHead
+	Mnt_child   mm.ListHead
+	Mnt_list    mm.ListHead // in Init_ns, in mount order
+	attached    bool
 }
 
 // Mnt_namespace is struct mnt_namespace.
@@ -229,15 +233,47 @@ func detach_mnt(m *Mount) {
 // path_mounted: path is the root of its mount.
 func path_mounted(path *Path) bool { return path.Mnt.Mnt_root == path.Dentry }
 
-// Do_mount is mount(2) for new mounts (Linux path_mount → do_new_mount →
-// do_add_mount): mount a new instance of fstype on the directory dir.
-// Bind mounts, remounts and propagation are not supported (-EINVAL).
+// mnt_get_write_access counts a writer on mnt, or refuses one on a
+// read-only mount (Linux mnt_get_write_access).
+func mnt_get_write_access(mnt *Vfsmount) int {
+	if err := mnt_want_write(mnt); err != 0 {
+		return err
+	}
+	atomic.AddInt32(&real_mount(mnt).Mnt_writers, 1)
+	return 0
+}
+
+// mnt_put_write_access drops one (Linux mnt_put_write_access).
+func mnt_put_write_access(mnt *Vfsmount) {
+	atomic.AddInt32(&real_mount(mnt).Mnt_writers, -1)
+}
+
+// sb_writers counts the writers of every mount of sb in the tree (Linux
+// sb_prepare_remount_readonly walks sb->s_mounts).
+func sb_writers(sb *SuperBlock) int32 {
+	n := int32(0)
+	for l := Init_ns.List.Next; l != &Init_ns.List; l = l.Next {
+		if r := mount_of_list(l); r.Mnt.Mnt_sb == sb {
+			n += atomic.LoadInt32(&r.Mnt_writers)
+		}
+	}
+	return n
+}
+
+// Do_mount is mount(2) (Linux path_mount): MS_REMOUNT changes a mount's
+// flags (do_remount, do_reconfigure_mnt), MS_BIND mounts a directory
+// somewhere else too (do_loopback), anything else mounts a new instance
+// of fstype on the directory dir (do_new_mount → do_add_mount).
+// Recursive binds (MS_REC) and propagation are not supported: -EINVAL.
 func Do_mount(dev_name, dir_name, fstype []byte, flags uint32, data []byte) int {
 	if flags&uapi.MS_MGC_MSK == uapi.MS_MGC_VAL {
 		flags &^= uapi.MS_MGC_MSK
 	}
-	if flags&(uapi.MS_REMOUNT|uapi.MS_BIND) != 0 {
-		return -EINVAL
+	if flags&uapi.MS_REMOUNT != 0 {
+		return do_remount(dir_name, flags)
+	}
+	if flags&uapi.MS_BIND != 0 {
+		return do_loopback(dev_name, dir_name, flags)
 	}
 	t := Get_fs_type(fstype)
 	if t == nil {
@@ -279,6 +315,90 @@ func do_mount_body(path *Path, t *FileSystemType, dev_name []byte, flags uint32,
 	}
 	mnt.Mnt_flags = mnt_flags_of(flags)
 	attach_mnt(real_mount(mnt), real_mount(path.Mnt), path.Dentry)
+	return 0
+}
+
+// do_remount changes the flags of the mount at dir (Linux do_remount):
+// the mount's (nosuid, nodev, noexec, noatime, ro) as given, and with
+// MS_BIND only those (do_reconfigure_mnt); without it the super block's
+// read-only flag too. Going read-only while files are open for writing
+// is -EBUSY (Linux sb_prepare_remount_readonly, mnt_make_readonly); dir
+// not the root of a mount is -EINVAL.
+func do_remount(dir_name []byte, flags uint32) int {
+	var path Path
+	if err := Kern_path(dir_name, LOOKUP_FOLLOW, &path); err != 0 {
+		return err
+	}
+	ret := do_remount_body(&path, flags)
+	Path_put(&path)
+	return ret
+}
+
+func do_remount_body(path *Path, flags uint32) int {
+	m := real_mount(path.Mnt)
+	if !path_mounted(path) || !m.attached {
+		return -EINVAL
+	}
+	sb := path.Mnt.Mnt_sb
+	ro := flags&uapi.MS_RDONLY != 0
+	if flags&uapi.MS_BIND != 0 {
+		if ro && path.Mnt.Mnt_flags&MNT_READONLY == 0 && atomic.LoadInt32(&m.Mnt_writers) > 0 {
+			return -EBUSY
+		}
+	} else {
+		if ro && sb.S_flags&SB_RDONLY == 0 && sb_writers(sb) > 0 {
+			return -EBUSY
+		}
+		sb.S_flags = sb.S_flags&^SB_RDONLY | flags&SB_RDONLY
+	}
+	path.Mnt.Mnt_flags = path.Mnt.Mnt_flags&^MNT_USER_SETTABLE_MASK | mnt_flags_of(flags)
+	return 0
+}
+
+// MNT_USER_SETTABLE_MASK: the mount flags mount(2) sets (Linux's).
+const MNT_USER_SETTABLE_MASK = MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOATIME | MNT_RELATIME | MNT_READONLY
+
+// do_loopback mounts the directory old_name on dir too (Linux
+// do_loopback, clone_mnt): a new mount of the same super block whose
+// root is that directory, with the source mount's flags. Mounts under old_name
+// do not come along (MS_REC would bring them: -EINVAL, unsupported).
+func do_loopback(old_name, dir_name []byte, flags uint32) int {
+	if flags&uapi.MS_REC != 0 || len(old_name) == 0 {
+		return -EINVAL
+	}
+	var old, path Path
+	if err := Kern_path(old_name, LOOKUP_FOLLOW, &old); err != 0 {
+		return err
+	}
+	if err := Kern_path(dir_name, LOOKUP_FOLLOW, &path); err != 0 {
+		Path_put(&old)
+		return err
+	}
+	ret := do_loopback_body(&old, &path)
+	Path_put(&path)
+	Path_put(&old)
+	return ret
+}
+
+func do_loopback_body(old, path *Path) int {
+	if !d_is_dir(path.Dentry) || !d_is_dir(old.Dentry) {
+		return -ENOTDIR
+	}
+	if D_unhashed(path.Dentry) || D_unhashed(old.Dentry) {
+		return -ENOENT
+	}
+	follow_mount(path)
+	src := real_mount(old.Mnt)
+	m := alloc_vfsmnt(Dget(old.Dentry), src.Mnt_devname)
+	if m == nil {
+		Dput(old.Dentry)
+		return -ENOMEM
+	}
+	old.Mnt.Mnt_sb.S_active++
+	// The source's flags: those given with MS_BIND are not applied
+	// (Linux clone_mnt; a remount with MS_BIND changes them after).
+	m.Mnt.Mnt_flags = old.Mnt.Mnt_flags &^ MNT_INTERNAL
+	attach_mnt(m, real_mount(path.Mnt), path.Dentry)
 	return 0
 }
 

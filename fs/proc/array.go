@@ -24,6 +24,30 @@ func Task_ops_init() {
 	Task_ops.Cmdline = get_mm_cmdline
 	Task_ops.Current_tgid = current_tgid
 	Task_ops.Exe = proc_exe_link
+	Task_ops.Fs_path = proc_fs_link
+}
+
+// proc_fs_link is the path of the task's working directory or root
+// (Linux proc_cwd_link and proc_root_link: get_fs_pwd, get_fs_root),
+// as the reader's root sees it; 0 for a task without an fs_struct.
+func proc_fs_link(pid int, root bool, buf []byte) int {
+	t := find_task(pid)
+	if t == nil || t.Fs == nil {
+		return 0
+	}
+	f := (*fs.Fs_struct)(t.Fs)
+	p := &f.Pwd
+	if root {
+		p = &f.Root
+	}
+	if p.Dentry == nil {
+		return 0
+	}
+	name, err := fs.D_path(p, buf)
+	if err != 0 {
+		return 0
+	}
+	return copy(buf, name)
 }
 
 // proc_exe_link is the path of the file mapped at the task's code (Linux

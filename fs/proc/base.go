@@ -90,6 +90,10 @@ var Task_ops struct {
 	// Exe copies the path of pid's program into buf and returns its
 	// length, 0 for a kernel thread (/proc/<pid>/exe).
 	Exe func(pid int, buf []byte) int
+	// Fs_path copies the path of pid's working directory, or of its
+	// root when root is set, into buf and returns its length, 0 when
+	// it has none (/proc/<pid>/cwd, /proc/<pid>/root).
+	Fs_path func(pid int, root bool, buf []byte) int
 }
 
 // USER_HZ: the unit of the times in stat (Linux USER_HZ).
@@ -98,9 +102,12 @@ const USER_HZ = 100
 // pid_entries are the files of a process directory (Linux tgid_base_stuff).
 var pid_entries = [...]Proc_dir_entry{
 	{Name: "cmdline", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_cmdline},
+	{Name: "comm", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_comm},
+	{Name: "cwd", Mode: uapi.S_IFLNK | 0o777},
 	{Name: "exe", Mode: uapi.S_IFLNK | 0o777},
 	{Name: "fd", Mode: uapi.S_IFDIR | 0o500},
 	{Name: "maps", Mode: uapi.S_IFREG | 0o444, Show: show_map},
+	{Name: "root", Mode: uapi.S_IFLNK | 0o777},
 	{Name: "stat", Mode: uapi.S_IFREG | 0o444, Show: proc_tgid_stat},
 	{Name: "status", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_status},
 }
@@ -179,12 +186,17 @@ func proc_tgid_base_lookup(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
 			return -fs.ENOMEM
 		}
 		if uapi.S_ISLNK(pid_entries[i].Mode) {
-			// exe: the program's path now, as Linux's proc_exe_link
-			// finds it at each follow (the inode lives for one lookup).
+			// exe, cwd, root: the program's, the working
+			// directory's and the root's path now, as Linux's
+			// proc_exe_link, proc_cwd_link and proc_root_link find
+			// them at each follow (the inode lives for one lookup).
 			var buf [uapi.PATH_MAX]byte
 			n := 0
-			if Task_ops.Exe != nil {
+			switch {
+			case pid_entries[i].Name == "exe" && Task_ops.Exe != nil:
 				n = Task_ops.Exe(pid, compiler.NoescapeBytes(buf[:]))
+			case pid_entries[i].Name != "exe" && Task_ops.Fs_path != nil:
+				n = Task_ops.Fs_path(pid, pid_entries[i].Name == "root", compiler.NoescapeBytes(buf[:]))
 			}
 			if n <= 0 {
 				fs.Iput(inode)
@@ -292,6 +304,18 @@ func task_state_name(s byte) string {
 
 // proc_pid_status is /proc/<pid>/status (Linux proc_pid_status: the
 // lines busybox and procps read, in Linux's order and layout).
+// proc_pid_comm is /proc/<pid>/comm: the task's name and a newline
+// (Linux comm_show; Linux lets a thread write its own, gokern does not:
+// prctl(PR_SET_NAME) renames it).
+func proc_pid_comm(m *fs.Seq_file, v uintptr) int {
+	var t Task_info
+	if _, ok := task_of(v, &t); !ok {
+		return -fs.ESRCH
+	}
+	fs.Seq_printf(m, "%s\n", printk.Bytes(comm(&t)))
+	return 0
+}
+
 func proc_pid_status(m *fs.Seq_file, v uintptr) int {
 	var t Task_info
 	if _, ok := task_of(v, &t); !ok {

@@ -82,6 +82,7 @@ const (
 	MS_REMOUNT      = 32
 	MS_NOATIME      = 1024
 	MS_BIND         = 4096
+	MS_REC          = 16384
 	MS_SILENT       = 32768
 	MS_RELATIME     = 1 << 21
 	MS_MGC_VAL      = 0xc0ed0000 // an old magic in the high half: ignored

@@ -67,7 +67,10 @@ func Kernel_execve(filename []byte, argv, envp [][]byte) int {
 // bprm_execve): every string it is given or finds stays valid until it
 // returns, as the stack's copies are made before.
 func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
-	// A "#!" script runs its interpreter (binfmt_script.go).
+	// A "#!" script runs its interpreter (binfmt_script.go); the name
+	// the caller gave stays the process's (comm) and AT_EXECFN's, as
+	// Linux keeps bprm->filename and changes only bprm->interp.
+	execname := filename
 	filename, argv, argv_rest, r := script_interp(bprm, filename, argv)
 	if r != 0 {
 		return r
@@ -113,7 +116,7 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	// stack is written (its pages fault in through current's Mm).
 	p.Mm, p.Active_mm = m, m
 	mm.Activate_mm(m)
-	params := binfmt_elf.Exec_params{Filename: filename, Argv: argv, Argv_rest: argv_rest, Envp: envp, Sysinfo_ehdr: sysinfo_ehdr}
+	params := binfmt_elf.Exec_params{Filename: execname, Argv: argv, Argv_rest: argv_rest, Envp: envp, Sysinfo_ehdr: sysinfo_ehdr}
 	get_random_bytes(params.Random[:])
 	_, _, _, edx := asm.Cpuid(1)
 	params.Hwcap = edx // ELF_HWCAP: CPUID.1:EDX
@@ -142,7 +145,7 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	// the old mm (Linux exec_mm_release: futex_exec_release, then
 	// clear_child_tid = NULL).
 	p.Robust_list, p.Clear_child_tid = 0, 0
-	set_comm(p, filename)
+	set_comm(p, execname)
 	// The new program's handlers are the defaults (Linux begin_new_exec
 	// → flush_signal_handlers); ignored signals stay ignored, the mask
 	// and pending signals stay.
