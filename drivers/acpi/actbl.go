@@ -205,6 +205,7 @@ const (
 	ACPI_FADT_PM1A_CONTROL    = 64  // u32 PM1a_CNT_BLK: the PM1a control register's I/O port
 	ACPI_FADT_PM1B_CONTROL    = 68  // u32 PM1b_CNT_BLK: PM1b's, 0 if none
 	ACPI_FADT_PM1_CNT_LENGTH  = 89  // u8 PM1_CNT_LEN: 2 or more if there is one
+	ACPI_FADT_CENTURY         = 108 // u8 CENTURY: the CMOS RTC's index of the century, 0 if none
 	ACPI_FADT_FLAGS           = 112 // u32
 	ACPI_FADT_V1_SIZE         = 116 // the ACPI 1.0 FADT ends here
 	ACPI_FADT_RESET_REGISTER  = 116 // GAS RESET_REG (ACPI 2.0+): the reset register
@@ -212,6 +213,10 @@ const (
 	ACPI_FADT_XFACS           = 132 // u64 X_FIRMWARE_CTRL
 	ACPI_FADT_XDSDT           = 140 // u64 X_DSDT
 
+	// FADT2_REVISION_ID: the FADT revision from which Linux trusts
+	// CENTURY (ACPICA actbl.h; ACPI 2.0's FADT is revision 3, QEMU's q35
+	// has 3, its pc 1).
+	FADT2_REVISION_ID = 3
 	// ACPI_FADT_32BIT_TIMER: TMR_VAL_EXT, the PM timer counts 32 bits, not
 	// 24 (Table 5.10 "Fixed ACPI Description Table Fixed Feature Flags").
 	ACPI_FADT_32BIT_TIMER = 1 << 8

@@ -84,14 +84,15 @@ func TestTableInitPCSeaBIOS(t *testing.T) {
 // active high, and LINT1 of every CPU as NMI).
 func TestTableInitQEMU(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		rsdp uint64
-		sigs string
+		name     string
+		rsdp     uint64
+		sigs     string
+		fadt_rev uint8 // QEMU's pc FADT is ACPI 1.0's, q35's 2.0's; both name CMOS 0x32 the century
 	}{
-		{"pc-seabios", 0xf59d0, "FACP DSDT FACS APIC HPET WAET"},
-		{"pc-qboot", 0xf35e0, "FACP DSDT FACS APIC HPET WAET"},
-		{"q35-seabios", 0xf59e0, "FACP DSDT FACS APIC HPET MCFG WAET"},
-		{"q35-qboot", 0xf36a0, "FACP DSDT FACS APIC HPET MCFG WAET"},
+		{"pc-seabios", 0xf59d0, "FACP DSDT FACS APIC HPET WAET", 1},
+		{"pc-qboot", 0xf35e0, "FACP DSDT FACS APIC HPET WAET", 1},
+		{"q35-seabios", 0xf59e0, "FACP DSDT FACS APIC HPET MCFG WAET", 3},
+		{"q35-qboot", 0xf36a0, "FACP DSDT FACS APIC HPET MCFG WAET", 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := load(t, c.name)
@@ -107,6 +108,9 @@ func TestTableInitQEMU(t *testing.T) {
 			}
 			if Acpi_rsdp != c.rsdp || strings.Join(sigs, " ") != c.sigs || Pmtmr_ioport != 0x608 {
 				t.Fatalf("RSDP %#x tables %q PM timer %#x; want %#x %q 0x608", Acpi_rsdp, sigs, Pmtmr_ioport, c.rsdp, c.sigs)
+			}
+			if Acpi_gbl_FADT.Revision != c.fadt_rev || Acpi_gbl_FADT.Century != 0x32 {
+				t.Errorf("FADT revision %d, century register %#x; want %d, 0x32", Acpi_gbl_FADT.Revision, Acpi_gbl_FADT.Century, c.fadt_rev)
 			}
 			checkQEMUMADT(t, m)
 		})

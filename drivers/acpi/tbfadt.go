@@ -19,6 +19,10 @@ var (
 		Pm1a_control_block, Pm1b_control_block uint16
 		Reset_register                         uint16
 		Reset_value                            uint8
+		// Revision and Century: the table's revision and its CMOS
+		// index of the RTC's century (Linux acpi_gbl_FADT.header.revision,
+		// acpi_gbl_FADT.century).
+		Revision, Century uint8
 	}
 )
 
@@ -49,6 +53,7 @@ func acpi_tb_parse_fadt(address uint64, length uint32) {
 	Sci_interrupt = u16(f, ACPI_FADT_SCI_INTERRUPT)
 	Acpi_gbl_FADT.Pm1a_control_block, Acpi_gbl_FADT.Pm1b_control_block = 0, 0
 	Acpi_gbl_FADT.Reset_register, Acpi_gbl_FADT.Reset_value = 0, 0
+	Acpi_gbl_FADT.Revision, Acpi_gbl_FADT.Century = (*AcpiTableHeader)(f).Revision(), f[ACPI_FADT_CENTURY]
 	if f[ACPI_FADT_PM_TIMER_LENGTH] == 4 && u32(f, ACPI_FADT_PM_TIMER_BLOCK) != 0 && u32(f, ACPI_FADT_PM_TIMER_BLOCK) <= 0xffff {
 		Pmtmr_ioport = uint16(u32(f, ACPI_FADT_PM_TIMER_BLOCK))
 		Pmtmr_32bit = u32(f, ACPI_FADT_FLAGS)&ACPI_FADT_32BIT_TIMER != 0

@@ -3,6 +3,7 @@ package boottest
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,6 +224,29 @@ func TestVdso(t *testing.T) {
 		t.Fatalf("no figures\n%s", r.Describe())
 	}
 	t.Logf("TCG: clock_gettime(CLOCK_MONOTONIC) %s TSC cycles through the vDSO, %s through the system call", m[1], m[2])
+}
+
+// TestRtcCentury: the wall clock at boot reads the RTC's century from the
+// CMOS register the FADT names when the FADT is ACPI 2.0's or later
+// (q35's: 2080 is 2080; before, 1980), and without one keeps Linux's
+// 1970-2069 window (pc's FADT is revision 1: 2080 reads as 1980, as
+// Linux reads it there). busybox's date prints what clock_gettime says.
+func TestRtcCentury(t *testing.T) {
+	for _, c := range []struct{ machine, base, want string }{
+		{"q35", "2080-06-01", "2080-06-01"},
+		{"q35", "2000-02-29", "2000-02-29"},
+		{"pc", "2080-06-01", "1980-06-01"},
+	} {
+		t.Run(c.machine+"/"+c.base, func(t *testing.T) {
+			t.Parallel()
+			r := q.Boot(t, q.Config{Machine: c.machine, Initrd: busyboxInitrd(t), Extra: []string{"-rtc", "base=" + c.base},
+				Append: "rdinit=/bin/date -- -u +%Y-%m-%d"})
+			mustExit(t, r, q.ExitSuccess)
+			if !slices.Contains(r.Lines(), c.want) {
+				t.Fatalf("date does not print %s\n%s", c.want, r.Describe())
+			}
+		})
+	}
 }
 
 // TestSyscallTrace: with syscall_trace every system call from user mode
