@@ -30,12 +30,13 @@ func Get_next_ino() uint64 {
 }
 
 // Current_time is the time stamp for an inode change (Linux
-// current_time). gokern has no real-time clock driver yet, so the wall
-// clock starts at the epoch at boot, as Linux's does on a machine without
-// one: it is the time since the tick started.
+// current_time): the wall clock at the last tick, CLOCK_REALTIME_COARSE
+// (ktime_get_coarse_real_ts64), which the CMOS clock set at boot. It
+// was the time since the tick started, so files made or touched at run
+// time were dated January 1970 while date said today.
 func Current_time(inode *Inode) Timespec64 {
-	j := ktime.Get_jiffies_64()
-	return Timespec64{Tv_sec: int64(j / ktime.HZ), Tv_nsec: int64(j%ktime.HZ) * ktime.TICK_NSEC}
+	t := ktime.Ktime_get_coarse_real_ts64()
+	return Timespec64{Tv_sec: t.Tv_sec, Tv_nsec: t.Tv_nsec}
 }
 
 // New_inode makes an inode on sb with one reference and a fresh number

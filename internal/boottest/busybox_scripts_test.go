@@ -244,7 +244,8 @@ func TestBusyboxScripts(t *testing.T) {
 // (gokern had neither), a script's comm (its name, not its
 // interpreter's: pidof finds it), a remount read-only refused with a
 // file open for writing, then made, then undone (gokern refused every
-// remount with -EINVAL), and a bind mount (refused too).
+// remount with -EINVAL), a bind mount (refused too), and file times
+// from the wall clock (they were the time since boot: 1970).
 var appletsLines = []string{
 	"env 12000", "5000", "xargs 15348", "xargs 4652", "3000",
 	"script 500 1 500", "502",
@@ -258,6 +259,7 @@ var appletsLines = []string{
 	"myscript", "pidof myscript: its pid",
 	"Device or resource busy", "ro", "Read-only file system", "new open",
 	"a b", "one", "1", "0",
+	"old: now", "new: now", "old",
 }
 
 // checkLs: / lists the archive's top level; /proc's numbers are exactly
