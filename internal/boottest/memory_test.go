@@ -148,6 +148,19 @@ func TestGigabytePages(t *testing.T) {
 	}
 }
 
+// TestNoNX: a CPU without NX (-cpu qemu64,-nx) runs the kernel with
+// every page executable, says so, and passes the selftests that check
+// the mappings: W^X is then only the text's and rodata's read-only bits
+// (Linux's W+X check stands down without NX), and the fetch from a data
+// page is not expected to fault. Before, kernel_wx and page_fault failed
+// there, so selftest=all ended in exit 35.
+func TestNoNX(t *testing.T) {
+	t.Parallel()
+	r := q.Boot(t, q.Config{CPU: "qemu64,-nx", Append: "selftest=kernel_wx,page_fault,direct_map,early_reservations"})
+	allPassed(t, r)
+	mustContain(t, r, "NX off, 1G pages off", "page_fault: no NX: the fetch from a data page is not checked")
+}
+
 // TestPtdump: "ptdump" prints the live tables: the direct map RW+NX, the
 // kernel text RO+X, rodata RO+NX, data RW+NX, and nothing at low addresses.
 func TestPtdump(t *testing.T) {
