@@ -298,9 +298,23 @@ func Test_vmalloc_fragmented(t *kunit.Kunit) {
 		}
 	}
 	fragmented := vmalloc_pages_free()
-	if largest != 0 || fragmented < n+64 {
+	// What GFP_KERNEL may take: the zones keep their low watermarks back
+	// (zone_watermark_ok). A small machine with many CPUs (-m 24M -smp 8:
+	// their stacks and per-CPU areas) has too little left once half of
+	// its pages are held; the test cannot run there, which is not a
+	// failure of vmalloc (it failed before with 2145 pages free).
+	var wmark uint64
+	for zi := range pgdat.Node_zones {
+		wmark += Low_wmark_pages(&pgdat.Node_zones[zi])
+	}
+	switch {
+	case largest != 0:
 		t.Errorf("fragmenting: largest free block order %d, %d pages free", printk.Int(largest), printk.Int(fragmented))
-	} else {
+	case fragmented < n+64+wmark:
+		t.Logf("%d pages free with every block one page, %d of them below the low watermarks: vmalloc(8 MiB) needs %d",
+			printk.Int(fragmented), printk.Int(wmark), printk.Int(n))
+		t.Skip("too little memory once fragmented")
+	default:
 		t0 := now()
 		p := Vmalloc(size)
 		t1 := now()
