@@ -118,7 +118,9 @@ func get_task(pid int, info *Task_info) bool {
 	if t == nil {
 		return false
 	}
-	*info = Task_info{Pid: pid, Tgid: pid, Tpgid: -1, Flags: t.Flags, Priority: 20, Num_threads: group_threads(t),
+	*info = Task_info{Pid: pid, Tgid: pid, Tpgid: -1, Flags: t.Flags,
+		// Linux task_prio: prio - MAX_RT_PRIO (20 + nice), and task_nice.
+		Priority: int(t.Static_prio) - 100, Nice: sched.Task_nice(t), Num_threads: group_threads(t),
 		Processor: int(t.Cpu), Umask: fs.Init_fs.Umask, Fdsize: fs.Init_files.Max_fds}
 	if p := t.Real_parent; p != nil {
 		// The parent process's id (Linux task_tgid_nr_ns of

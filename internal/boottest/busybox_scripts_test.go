@@ -245,7 +245,10 @@ func TestBusyboxScripts(t *testing.T) {
 // interpreter's: pidof finds it), a remount read-only refused with a
 // file open for writing, then made, then undone (gokern refused every
 // remount with -EINVAL), a bind mount (refused too), and file times
-// from the wall clock (they were the time since boot: 1970).
+// from the wall clock (they were the time since boot: 1970), and nice
+// values (renice, /proc/PID/stat, inherited; user may raise its own, not
+// lower it again, -EACCES, nor touch init's, -EPERM: gokern had no
+// getpriority or setpriority).
 var appletsLines = []string{
 	"env 12000", "5000", "xargs 15348", "xargs 4652", "3000",
 	"script 500 1 500", "502",
@@ -260,6 +263,7 @@ var appletsLines = []string{
 	"Device or resource busy", "ro", "Read-only file system", "new open",
 	"a b", "one", "1", "0",
 	"old: now", "new: now", "old",
+	"prio 25 nice 5", "ps nice 5", "child nice 4", "Permission denied", "Operation not permitted",
 }
 
 // checkLs: / lists the archive's top level; /proc's numbers are exactly

@@ -186,7 +186,7 @@ func enqueue_task(rq *Rq, p *Task_struct) {
 	atomic.StoreInt32(&p.On_rq, TASK_ON_RQ_QUEUED)
 	atomic.StoreInt32(&p.Cpu, int32(rq.Cpu))
 	if p.Time_slice == 0 {
-		p.Time_slice = RR_TIMESLICE
+		p.Time_slice = task_timeslice(p)
 	}
 }
 
@@ -231,7 +231,7 @@ func task_tick_rr(rq *Rq, p *Task_struct) bool {
 	if p.Time_slice > 0 {
 		return false
 	}
-	p.Time_slice = RR_TIMESLICE
+	p.Time_slice = task_timeslice(p)
 	if p.On_rq == 0 || rq.Queue.Next == rq.Queue.Prev {
 		return false
 	}
@@ -804,6 +804,7 @@ func Fork_idle(cpu int, s *asm.Stack_info) *Task_struct {
 	t.Stack, t.Stack_size, t.G_ptr = s.Begin, s.End-s.Begin, s.G
 	t.Thread.Sp0 = s.End
 	t.Active_mm = &mm.Init_mm
+	t.Static_prio = DEFAULT_PRIO
 	t.Time_slice = RR_TIMESLICE
 	mm.INIT_LIST_HEAD(&t.Tasks)
 	mm.INIT_LIST_HEAD(&t.Run_list)
@@ -857,4 +858,50 @@ func Schedule_preempt_disabled() {
 	c.Thread_info.Preempt_count--
 	Schedule()
 	c.Thread_info.Preempt_count++
+}
+
+// The nice values (include/linux/sched/prio.h): -20 to 19, priorities
+// 100 to 139, nice 0 at DEFAULT_PRIO.
+const (
+	MAX_NICE      = 19
+	MIN_NICE      = -20
+	MAX_PRIO      = 140
+	DEFAULT_PRIO  = 120
+	MAX_USER_PRIO = 40
+)
+
+// Task_nice is p's nice value (Linux task_nice).
+func Task_nice(p *Task_struct) int { return int(atomic.LoadInt32(&p.Static_prio)) - DEFAULT_PRIO }
+
+// Set_user_nice gives p the nice value nice, clamped to [MIN_NICE,
+// MAX_NICE] (Linux set_user_nice); its next slice is the new one's.
+func Set_user_nice(p *Task_struct, nice int) {
+	nice = min(max(nice, MIN_NICE), MAX_NICE)
+	atomic.StoreInt32(&p.Static_prio, int32(DEFAULT_PRIO+nice))
+}
+
+// CAP_SYS_NICE: raise priorities, anyone's (Linux capability.h).
+const CAP_SYS_NICE = 23
+
+// Can_nice: may the current task give p the nice value nice, lower than
+// its own (Linux can_nice): RLIMIT_NICE allows 20-nice, or
+// CAP_SYS_NICE.
+func Can_nice(p *Task_struct, nice int) bool {
+	return uint64(20-nice) <= Rlimit(uapi.RLIMIT_NICE) || Capable(CAP_SYS_NICE)
+}
+
+// task_timeslice is p's slice by its nice value, as Linux 2.6's O(1)
+// scheduler gave it (kernel/sched.c task_timeslice, SCALE_PRIO): 100 ms
+// at nice 0, down to one tick (4 ms) at 19, up to 800 ms at -20 — on a
+// round-robin queue the nicer task gets the smaller share. (CFS, since
+// 2.6.23, weighs nice into virtual time instead.)
+func task_timeslice(p *Task_struct) uint32 {
+	const DEF_TIMESLICE = RR_TIMESLICE
+	const MIN_TIMESLICE = max(5*ktime.HZ/1000, 1)
+	prio := atomic.LoadInt32(&p.Static_prio)
+	x := uint32(DEF_TIMESLICE)
+	if prio < DEFAULT_PRIO {
+		x *= 4
+	}
+	return max(x*uint32(MAX_PRIO-prio)/(MAX_USER_PRIO/2), MIN_TIMESLICE)
 }

@@ -49,6 +49,7 @@ func init_task_setup() {
 	t.Thread.Sp0 = s.End
 	t.Active_mm = &mm.Init_mm
 	t.Pid = 0
+	t.Static_prio = DEFAULT_PRIO
 	t.Time_slice = RR_TIMESLICE
 	t.Pi_lock.Owner_cpu, t.Pi_lock.Name = -1, "task->pi_lock"
 	mm.INIT_LIST_HEAD(&t.Tasks)
@@ -390,7 +391,9 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	if args.Name != "" {
 		Set_task_comm(t, args.Name)
 	}
-	t.Time_slice = RR_TIMESLICE
+	// The nice value is inherited (Linux sched_fork keeps static_prio).
+	t.Static_prio = cur.Static_prio
+	t.Time_slice = task_timeslice(t)
 	t.Cpu = cur.Cpu
 	// The creator's CPUs; the idle task's children (rest_init's
 	// kernel_init and kthreadd) get every CPU, as Linux's

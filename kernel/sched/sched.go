@@ -146,6 +146,10 @@ type Task_struct struct {
 	Pid         int32
 	Exit_code   int32
 	Prio        int32
+	// Static_prio is the nice value's priority, DEFAULT_PRIO (120) + nice
+	// (Linux static_prio): setpriority sets it, fork copies it, and
+	// task_timeslice gives the task a slice by it.
+	Static_prio int32
 	Time_slice  uint32 // ticks left (Linux sched_rt_entity.time_slice)
 	// Cpus_mask: the CPUs the task may run on (Linux cpus_mask, a
 	// cpumask; gokern's NR_CPUS fits a word), set by sched_setaffinity,

@@ -24,7 +24,7 @@ func newRq() *Rq {
 }
 
 func newTask(pid int32) *Task_struct {
-	t := &Task_struct{Pid: pid}
+	t := &Task_struct{Pid: pid, Static_prio: DEFAULT_PRIO}
 	Set_task_comm(t, "t")
 	return t
 }
@@ -127,6 +127,37 @@ func TestRoundRobinFairness(t *testing.T) {
 	}
 	if rq.Nr_switches != 30 {
 		t.Errorf("%d switches, want 30", rq.Nr_switches)
+	}
+}
+
+// TestNiceShare: nice values give the round robin's slices by Linux
+// 2.6's task_timeslice: one task at nice 0 and one at 10 share the CPU
+// 100 ms to 48 ms, one at 19 gets a tick per round (4 ms), one at -20
+// 800 ms; Set_user_nice clamps to [-20, 19].
+func TestNiceShare(t *testing.T) {
+	for _, c := range []struct {
+		nice, set int
+		slice     uint32
+	}{{0, 0, 25}, {10, 10, 12}, {19, 19, 1}, {-20, -20, 200}, {-5, -5, 125}, {40, 19, 1}, {-99, -20, 200}} {
+		p := newTask(1)
+		Set_user_nice(p, c.nice)
+		if Task_nice(p) != c.set || task_timeslice(p) != c.slice {
+			t.Errorf("nice %d: Task_nice %d, slice %d ticks; want %d, %d", c.nice, Task_nice(p), task_timeslice(p), c.set, c.slice)
+		}
+	}
+	rq := newRq()
+	a, b := newTask(1), newTask(2)
+	Set_user_nice(b, 10)
+	enqueue_task(rq, a)
+	enqueue_task(rq, b)
+	rq.Curr = pick_next_task(rq)
+	for tick := 0; tick < 10*(25+12); tick++ {
+		if task_tick_rr(rq, rq.Curr) {
+			rq.Curr = pick_next_task(rq)
+		}
+	}
+	if a.Sum_exec_ticks != 250 || b.Sum_exec_ticks != 120 {
+		t.Errorf("nice 0 ran %d ticks, nice 10 ran %d; want 250 and 120", a.Sum_exec_ticks, b.Sum_exec_ticks)
 	}
 }
 

@@ -72,6 +72,97 @@ const (
 	X__NR_ia32_prctl = 172
 )
 
+// getpriority and setpriority (Linux kernel/sys.c): which is a process
+// (a task, by pid; 0 the caller), a process group or a user; the
+// priority is the nice value, which getpriority returns as 20-nice, the
+// highest of the tasks it finds (the C library turns it back).
+const (
+	PRIO_PROCESS = 0
+	PRIO_PGRP    = 1
+	PRIO_USER    = 2
+
+	X__NR_getpriority = 140
+	X__NR_setpriority = 141
+)
+
+// prio_match: t is one of which/who's tasks (Linux's loops over
+// find_task_by_vpid, the group's tasks, the user's).
+func prio_match(t, cur *sched.Task_struct, which int, who int32) bool {
+	if t.Flags&sched.PF_IDLE != 0 || t.Exit_state != 0 {
+		return false
+	}
+	switch which {
+	case PRIO_PROCESS:
+		return t.Pid == who || who == 0 && t == cur
+	case PRIO_PGRP:
+		if who == 0 && cur.Signal != nil {
+			who = cur.Signal.Pgrp
+		}
+		return t.Signal != nil && t.Signal.Pgrp == who && t.Flags&sched.PF_KTHREAD == 0
+	case PRIO_USER:
+		if who == 0 {
+			who = int32(cur.Cred.Uid)
+		}
+		return t.Cred.Uid == uint32(who) && t.Flags&sched.PF_KTHREAD == 0
+	}
+	return false
+}
+
+// sys_setpriority: setpriority(which, who, nice): every task found gets
+// nice (clamped to [-20, 19]) if the caller's euid is its uid or euid
+// or the caller has CAP_SYS_NICE (else -EPERM, Linux set_one_prio_perm)
+// and, to lower it, RLIMIT_NICE or CAP_SYS_NICE allows (else -EACCES,
+// can_nice); -ESRCH when none is found, -EINVAL for a bad which.
+func sys_setpriority(r *asm.PtRegs) int64 {
+	which, who, nice := int1(r), int32(a2(r)), int(int32(a3(r)))
+	if which < PRIO_PROCESS || which > PRIO_USER {
+		return -asm.EINVAL
+	}
+	nice = min(max(nice, sched.MIN_NICE), sched.MAX_NICE)
+	cur := sched.Get_current()
+	err := int64(-asm.ESRCH)
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	sched.For_each_process(func(t *sched.Task_struct) bool {
+		if !prio_match(t, cur, which, who) {
+			return true
+		}
+		switch {
+		case t.Cred.Uid != cur.Cred.Euid && t.Cred.Euid != cur.Cred.Euid && !sched.Capable(sched.CAP_SYS_NICE):
+			err = -asm.EPERM
+		case nice < sched.Task_nice(t) && !sched.Can_nice(t, nice):
+			err = -asm.EACCES
+		default:
+			sched.Set_user_nice(t, nice)
+			if err == -asm.ESRCH {
+				err = 0
+			}
+		}
+		return true
+	})
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return err
+}
+
+// sys_getpriority: getpriority(which, who): 20 minus the lowest nice
+// value of the tasks found, or -ESRCH, -EINVAL.
+func sys_getpriority(r *asm.PtRegs) int64 {
+	which, who := int1(r), int32(a2(r))
+	if which < PRIO_PROCESS || which > PRIO_USER {
+		return -asm.EINVAL
+	}
+	cur := sched.Get_current()
+	ret := int64(-asm.ESRCH)
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	sched.For_each_process(func(t *sched.Task_struct) bool {
+		if prio_match(t, cur, which, who) {
+			ret = max(ret, int64(20-sched.Task_nice(t)))
+		}
+		return true
+	})
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return ret
+}
+
 // prctl_reported: the options already logged as unsupported (bit per
 // option below 64).
 var prctl_reported uint64

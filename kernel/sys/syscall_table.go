@@ -64,6 +64,8 @@ var x86_64 = [...]syscall_entry{
 	{X__NR_setfsuid, sys_setfsuid},
 	{X__NR_setfsgid, sys_setfsgid},
 	{X__NR_prctl, sys_prctl},
+	{X__NR_getpriority, sys_getpriority},
+	{X__NR_setpriority, sys_setpriority},
 	{traps.X__NR_sync, sys_sync},
 	{traps.X__NR_mount, sys_mount},
 	{traps.X__NR_umount2, sys_umount},
