@@ -686,6 +686,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "sched_smp_affinity", Run: sched.Test_sched_smp_affinity},
 	// futex(2) between kernel threads (kernel/futex/selftests.go).
 	{Name: "futex", Run: futex.Test_futex},
+	// Twelve kernel threads pass tokens round a futex ring.
+	{Name: "futex_smp_stress", Run: futex.Test_futex_smp_stress},
 	// Stops the boot on purpose: a kernel thread's stack overflow.
 	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.

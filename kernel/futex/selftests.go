@@ -199,3 +199,150 @@ func pingpong(id uintptr) int {
 	}
 	return 0
 }
+
+// The SMP stress (selftest=futex_smp_stress): RING_THREADS kernel threads,
+// on whichever CPUs the scheduler puts them, stand in a ring and pass
+// RING_TOKENS tokens
+// round it, RING_ROUNDS hand-overs each: a thread waits (FUTEX_WAIT) until
+// its word holds a token, takes it, puts it in the next thread's word and
+// wakes that one (FUTEX_WAKE). Every hand-over is a wake of a task that
+// may be asleep, on its way to sleep or still running, on another CPU.
+// Every other wait has a timeout of 1 or 2 jiffies, so that timers are
+// added, expire and are deleted on one CPU while a wake-up comes from
+// another: a timed-out wait goes round again (a spurious wake-up for the
+// ring). A wake-up lost anywhere (futex, scheduler, timers) stops the
+// ring, since the tokens never leave the sleeper's word: the test fails
+// when the threads do not finish by its deadline, and reports which.
+const (
+	RING_THREADS = 12
+	RING_TOKENS  = 2
+	RING_ROUNDS  = 500
+)
+
+var ring struct {
+	n        int
+	word     [RING_THREADS]atomic.Uint32
+	key      [RING_THREADS]Futex_key
+	count    [RING_THREADS]int
+	timeouts atomic.Int64
+	finished atomic.Int32  // threads that made their RING_ROUNDS
+	cpus     atomic.Uint64 // the CPUs the hand-overs ran on
+}
+
+func ring_thread(id uintptr) int {
+	i := int(id)
+	me, next := &ring.word[i], &ring.word[(i+1)%ring.n]
+	// The word as the wait sees it: nonzero once every thread is done,
+	// read under the bucket's lock, so that the last thread's broadcast
+	// cannot fall between a look at finished and the sleep.
+	get := func() (uint32, int) {
+		if ring.finished.Load() == int32(ring.n) {
+			return 1 << 31, 0
+		}
+		return me.Load(), 0
+	}
+	for waits := 0; ring.finished.Load() != int32(ring.n); waits++ {
+		if me.Load() == 0 {
+			to := sched.MAX_SCHEDULE_TIMEOUT
+			if waits%2 == 1 {
+				to = int64(1 + waits%4/2)
+			}
+			if Futex_wait(&ring.key[i], 0, get, to, uapi.FUTEX_BITSET_MATCH_ANY) == -uapi.ETIMEDOUT {
+				ring.timeouts.Add(1)
+			}
+			continue
+		}
+		// Take one token, pass it on.
+		me.Add(^uint32(0))
+		ring.cpus.Or(1 << uint(asm.Smp_processor_id()))
+		next.Add(1)
+		Futex_wake(&ring.key[(i+1)%ring.n], 1, uapi.FUTEX_BITSET_MATCH_ANY)
+		if ring.count[i]++; ring.count[i] == RING_ROUNDS && ring.finished.Add(1) == int32(ring.n) {
+			for k := 0; k < ring.n; k++ {
+				Futex_wake(&ring.key[k], 1<<30, uapi.FUTEX_BITSET_MATCH_ANY)
+			}
+		}
+	}
+	return 0
+}
+
+// Test_futex_smp_stress: every thread makes at least its RING_ROUNDS
+// hand-overs (it passes tokens on until all are done), the tokens are all
+// still there at the end, and no waiter is left queued.
+func Test_futex_smp_stress(t *kunit.Kunit) {
+	n := RING_THREADS
+	ring.n = n
+	ring.cpus.Store(0)
+	ring.timeouts.Store(0)
+	ring.finished.Store(0)
+	for i := 0; i < n; i++ {
+		ring.word[i].Store(0)
+		ring.count[i] = 0
+		ring.key[i] = Futex_key{Mm: 0x2000, Address: uintptr(unsafe.Pointer(&ring.word[i]))}
+	}
+	for k := 0; k < RING_TOKENS; k++ {
+		ring.word[k*n/RING_TOKENS].Add(1)
+	}
+	var ts [RING_THREADS]*sched.Task_struct
+	t0 := ktime.Ktime_get_ns()
+	for i := 0; i < n; i++ {
+		if ts[i] = sched.Kthread_run(ring_thread, uintptr(i), "futex-ring"); ts[i] == nil {
+			t.Errorf("kthread_run failed")
+		}
+	}
+	deadline := t0 + 60*uapi.NSEC_PER_SEC
+	for {
+		left := 0
+		for _, k := range ts[:n] {
+			if k != nil && !sched.Completion_done(&k.Exited) {
+				left++
+			}
+		}
+		if left == 0 {
+			break
+		}
+		if ktime.Ktime_get_ns() > deadline {
+			var line [256]byte
+			l := 0
+			for i := 0; i < n && l < len(line)-24; i++ {
+				l += printk.Snprintf(line[l:], " %d:%d/%d", printk.Int(i), printk.Int(ring.count[i]), printk.Int(ring.word[i].Load()))
+			}
+			t.Errorf("lost wake-up: %d of %d threads still waiting after 60 s (thread:hand-overs/tokens)%s", printk.Int(left), printk.Int(n), printk.Bytes(line[:l]))
+			ring.finished.Store(int32(n))
+			for i := 0; i < n; i++ {
+				Futex_wake(&ring.key[i], 1<<30, uapi.FUTEX_BITSET_MATCH_ANY)
+			}
+			break
+		}
+		sched.Msleep(10)
+	}
+	ms := (ktime.Ktime_get_ns() - t0) / 1000000
+	for _, k := range ts[:n] {
+		if k != nil && sched.Completion_done(&k.Exited) {
+			sched.Kthread_stop(k)
+		}
+	}
+	tokens := uint32(0)
+	for i := 0; i < n; i++ {
+		tokens += ring.word[i].Load()
+		if ring.count[i] < RING_ROUNDS {
+			t.Errorf("thread %d made %d hand-overs of %d", printk.Int(i), printk.Int(ring.count[i]), printk.Int(RING_ROUNDS))
+		}
+		if h := futex_hash(&ring.key[i]); h.Waiters != 0 {
+			t.Errorf("thread %d's bucket still has %d waiters", printk.Int(i), printk.Int(h.Waiters))
+		}
+	}
+	if tokens != RING_TOKENS {
+		t.Errorf("%d tokens at the end, want %d", printk.Int(tokens), printk.Int(RING_TOKENS))
+	}
+	t.Logf("%d threads, %d tokens: %d hand-overs on CPUs %#x in %d ms, %d timed waits ran out", printk.Int(n),
+		printk.Int(RING_TOKENS), printk.Int(ring_handovers(n)), printk.Int(ring.cpus.Load()), printk.Int(ms), printk.Int(ring.timeouts.Load()))
+}
+
+func ring_handovers(n int) int {
+	s := 0
+	for i := 0; i < n; i++ {
+		s += ring.count[i]
+	}
+	return s
+}
