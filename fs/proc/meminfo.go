@@ -6,6 +6,7 @@ import (
 	"gokern/cmdline"
 	"gokern/fs"
 	"gokern/kernel/irq"
+	"gokern/kernel/sched"
 	"gokern/mm"
 	"gokern/printk"
 )
@@ -70,6 +71,24 @@ func meminfo_proc_show(m *fs.Seq_file, v uintptr) int {
 func uptime_proc_show(m *fs.Seq_file, v uintptr) int {
 	ns := tsc.Local_clock()
 	fs.Seq_printf(m, "%lu.%02lu 0.00\n", printk.Int(ns/1000000000), printk.Int(ns/10000000%100))
+	return 0
+}
+
+// loadavg_proc_show is /proc/loadavg (Linux fs/proc/loadavg.c): the
+// three load averages to two decimals, the runnable tasks over all
+// tasks, and the last pid handed out.
+func loadavg_proc_show(m *fs.Seq_file, v uintptr) int {
+	const FSHIFT, FIXED_1 = 11, 1 << 11
+	var a [3]uint64
+	sched.Get_avenrun(&a, FIXED_1/200)
+	for i := range a {
+		sep := " "
+		if i == len(a)-1 {
+			sep = ""
+		}
+		fs.Seq_printf(m, "%lu.%02lu%s", printk.Int(a[i]>>FSHIFT), printk.Int((a[i]&(FIXED_1-1))*100>>FSHIFT), printk.Str(sep))
+	}
+	fs.Seq_printf(m, " %u/%d %d\n", printk.Int(sched.Nr_running()), printk.Int(sched.Nr_threads), printk.Int(sched.Idr_get_cursor()))
 	return 0
 }
 

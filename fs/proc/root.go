@@ -49,6 +49,7 @@ var proc_root_entries = [...]Proc_dir_entry{
 	{Name: "devices", Mode: uapi.S_IFREG | 0o444, Show: devinfo_show},
 	{Name: "filesystems", Mode: uapi.S_IFREG | 0o444, Show: filesystems_proc_show},
 	{Name: "interrupts", Mode: uapi.S_IFREG | 0o444, Show: show_interrupts},
+	{Name: "loadavg", Mode: uapi.S_IFREG | 0o444, Show: loadavg_proc_show},
 	{Name: "meminfo", Mode: uapi.S_IFREG | 0o444, Show: meminfo_proc_show},
 	{Name: "mounts", Mode: uapi.S_IFREG | 0o444, Show: mounts_show},
 	{Name: "self", Mode: uapi.S_IFLNK | 0o777, Link: proc_self_get_link},

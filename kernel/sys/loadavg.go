@@ -20,9 +20,6 @@ const (
 	EXP_15    = 2037
 )
 
-// Avenrun holds the three averages (Linux avenrun).
-var Avenrun [3]uint64
-
 var calc_load_timer ktime.Timer_list
 
 // calc_load folds active into load (Linux calc_load), rounding up while
@@ -39,9 +36,10 @@ func calc_load(load, exp, active uint64) uint64 {
 // tick).
 func calc_global_load(t *ktime.Timer_list) {
 	active := sched.Nr_running() * FIXED_1
-	Avenrun[0] = calc_load(Avenrun[0], EXP_1, active)
-	Avenrun[1] = calc_load(Avenrun[1], EXP_5, active)
-	Avenrun[2] = calc_load(Avenrun[2], EXP_15, active)
+	a := &sched.Avenrun
+	a[0] = calc_load(a[0], EXP_1, active)
+	a[1] = calc_load(a[1], EXP_5, active)
+	a[2] = calc_load(a[2], EXP_15, active)
 	t.Expires += LOAD_FREQ
 	ktime.Add_timer(t)
 }

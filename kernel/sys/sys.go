@@ -54,7 +54,7 @@ func sys_sysinfo(r *asm.PtRegs) int64 {
 		Procs:    uint16(sched.Nr_threads),
 		Mem_unit: 1,
 	}
-	for i, l := range Avenrun {
+	for i, l := range sched.Avenrun {
 		info.Loads[i] = l << (SI_LOAD_SHIFT - FSHIFT)
 	}
 	return int64(copy_to_user_obj(uintptr(a1(r)), unsafe.Pointer(&info), unsafe.Sizeof(info)))
