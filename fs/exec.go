@@ -5,15 +5,18 @@ import "gokern/include/uapi"
 // What exec needs of a file. Linux: fs/exec.c (open_exec, kernel_read for
 // the ELF headers; the segments' pages come through the file's mapping).
 
-// Open_exec opens a program for execve (Linux open_exec): read-only,
-// a regular file. The File stays open: the address space maps it (Linux
-// keeps it as mm->exe_file and in each file VMA).
+// Open_exec opens a program for execve (Linux open_exec →
+// do_open_execat): read-only, a regular file the caller may execute
+// (Generic_permission's MAY_EXEC: root too needs some execute bit),
+// on a mount without noexec; -EACCES otherwise. The File stays open:
+// the address space maps it (Linux keeps it as mm->exe_file and in
+// each file VMA).
 func Open_exec(name []byte) (*File, int) {
 	f, err := Filp_open(name, uapi.O_RDONLY, 0)
 	if err != 0 {
 		return nil, err
 	}
-	if !uapi.S_ISREG(f.F_inode.I_mode) {
+	if !uapi.S_ISREG(f.F_inode.I_mode) || Path_noexec(&f.F_path) || Generic_permission(f.F_inode, MAY_EXEC) != 0 {
 		Filp_close(f)
 		return nil, -EACCES
 	}

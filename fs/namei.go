@@ -831,3 +831,66 @@ func Do_renameat2(olddfd int, oldname []byte, newdfd int, newname []byte, flags 
 	terminate_walk(&ond, false)
 	return err
 }
+
+// The access a permission check asks for (include/linux/fs.h MAY_*).
+const (
+	MAY_EXEC  = 0x1
+	MAY_WRITE = 0x2
+	MAY_READ  = 0x4
+)
+
+// CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (Linux capability.h).
+const (
+	CAP_DAC_OVERRIDE    = 1
+	CAP_DAC_READ_SEARCH = 2
+)
+
+// Generic_permission checks mask against inode's mode bits for the
+// caller's fs ids (Linux generic_permission, acl_permission_check): the
+// owner's bits if the fsuid owns it, the group's if the fsgid or a
+// supplementary group is its group, the others' otherwise; then the
+// capabilities: CAP_DAC_READ_SEARCH reads anything and searches
+// directories, CAP_DAC_OVERRIDE does the rest, but executes a file only
+// if some execute bit is set. 0 or -EACCES. gokern checks it where a
+// program is executed (Open_exec); the other checks of Linux's
+// inode_permission callers (lookup, open, create, delete) are not made
+// yet. Without credentials hooks (host tests, the kernel before any
+// process) the caller is root.
+func Generic_permission(inode *Inode, mask int) int {
+	mode := inode.I_mode
+	var fsuid uint32
+	if Current_fsuid_fsgid != nil {
+		fsuid, _ = Current_fsuid_fsgid()
+	}
+	switch {
+	case fsuid == inode.I_uid:
+		mode >>= 6
+	case In_group_hook != nil && In_group_hook(inode.I_gid):
+		mode >>= 3
+	}
+	if uint32(mask)&^mode&7 == 0 {
+		return 0
+	}
+	capable := func(c int) bool { return Capable_hook == nil || Capable_hook(c) }
+	if uapi.S_ISDIR(inode.I_mode) {
+		if mask&MAY_WRITE == 0 && capable(CAP_DAC_READ_SEARCH) {
+			return 0
+		}
+		if capable(CAP_DAC_OVERRIDE) {
+			return 0
+		}
+		return -EACCES
+	}
+	if mask == MAY_READ && capable(CAP_DAC_READ_SEARCH) {
+		return 0
+	}
+	if (mask&MAY_EXEC == 0 || inode.I_mode&0o111 != 0) && capable(CAP_DAC_OVERRIDE) {
+		return 0
+	}
+	return -EACCES
+}
+
+// Path_noexec: the mount forbids executing from it (Linux path_noexec).
+func Path_noexec(path *Path) bool {
+	return path.Mnt.Mnt_flags&MNT_NOEXEC != 0 || path.Mnt.Mnt_sb.S_flags&SB_NOEXEC != 0
+}

@@ -248,7 +248,9 @@ func TestBusyboxScripts(t *testing.T) {
 // from the wall clock (they were the time since boot: 1970), and nice
 // values (renice, /proc/PID/stat, inherited; user may raise its own, not
 // lower it again, -EACCES, nor touch init's, -EPERM: gokern had no
-// getpriority or setpriority), and /proc/loadavg (there was none).
+// getpriority or setpriority), /proc/loadavg (there was none), and
+// execve refusing a file without an execute bit and a noexec mount's
+// (gokern ran both).
 var appletsLines = []string{
 	"env 12000", "5000", "xargs 15348", "xargs 4652", "3000",
 	"script 500 1 500", "502",
@@ -265,6 +267,7 @@ var appletsLines = []string{
 	"old: now", "new: now", "old",
 	"prio 25 nice 5", "ps nice 5", "child nice 4", "Permission denied", "Operation not permitted",
 	"loadavg 5 1 1", "last pid: the reader",
+	"Permission denied", "ran", "Permission denied",
 }
 
 // checkLs: / lists the archive's top level; /proc's numbers are exactly
