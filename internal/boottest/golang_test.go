@@ -285,7 +285,11 @@ func TestGoInit(t *testing.T) {
 					// signal pending, every CPU idle, its forking thread
 					// gone and its first sleeper a zombie it never waits
 					// for: a lost wake-up not found yet. reaper/smp1 runs
-					// the same steps.
+					// the same steps. Session 7: 0 hangs in 230 more
+					// boots (457 since the atomic counts), none in
+					// 1580 runs of step (1) alone in fresh processes
+					// and none in the futex ring (futex_smp_stress); at
+					// about 1 in 400 that does not show (b) gone.
 					t.Skip("reaper at -smp >1: a hang in about 1 boot in 200, open bug (see the comment)")
 				}
 				r := q.Boot(t, q.Config{Initrd: initrd, SMP: smp, Append: "init.mode=" + m.mode + " -- " + m.mode + " self"})
