@@ -70,7 +70,16 @@ const (
 	NAME_MAX = 255  // bytes in a file name
 	PATH_MAX = 4096 // bytes in a path, with its NUL
 	PIPE_BUF = 4096 // writes up to this size are atomic on a pipe
-	NR_OPEN  = 1024 // gokern's limit on descriptors per process (Linux: RLIMIT_NOFILE's default soft limit)
+	// NR_OPEN: gokern's nr_open, the ceiling of RLIMIT_NOFILE's hard
+	// limit and of a descriptor table (Linux: sysctl fs.nr_open, 1048576;
+	// gokern's tables are kmalloc'd whole, 32 KiB at this size).
+	NR_OPEN = 4096
+	// RLIMIT_NOFILE's defaults (include/uapi/linux/fs.h INR_OPEN_CUR,
+	// INR_OPEN_MAX): init's soft and hard limits, which every process
+	// inherits. The Go runtime raises its soft limit to the hard one at
+	// start-up (os.init) and lowers it again for the programs it execs.
+	INR_OPEN_CUR = 1024
+	INR_OPEN_MAX = 4096
 )
 
 // mount(2) and umount2(2) flags (include/uapi/linux/mount.h).

@@ -61,8 +61,8 @@ func goabiInitrd(t *testing.T) string {
 // 20 ms (the TSC says how long), epoll reports an eventfd write once
 // (edge-triggered) with its data, a regular file cannot be watched, the
 // transparent-huge-page file is absent, and MADV_DONTNEED drops touched
-// pages (they read back as zeros), RLIMIT_NOFILE is the descriptor
-// table's cap, and a thread made with the Go runtime's clone flags (and a
+// pages (they read back as zeros), RLIMIT_NOFILE is Linux's 1024 soft and
+// 4096 hard and cannot be raised past nr_open, and a thread made with the Go runtime's clone flags (and a
 // C library's tid words) shares the process and its memory, has its own
 // tid and FS base, ping-pongs 1000 times with its creator over futexes
 // and wakes it through CLONE_CHILD_CLEARTID when it exits. At -smp 1 and
@@ -102,8 +102,8 @@ func TestGoABI(t *testing.T) {
 				{"open(hpage_pmd_size)", -2},
 				{"madvise(MADV_DONTNEED)", 0}, {"bytes after MADV_DONTNEED", 0}, {"madvise(unaligned)", -22},
 				{"madvise(MADV_HUGEPAGE)", -22},
-				{"prlimit64(0, RLIMIT_NOFILE, NULL, old)", 0}, {"RLIMIT_NOFILE soft", 1024}, {"RLIMIT_NOFILE hard", 1024},
-				{"prlimit64(RLIMIT_NOFILE, 2048)", -1}, {"prlimit64(resource 16)", -22},
+				{"prlimit64(0, RLIMIT_NOFILE, NULL, old)", 0}, {"RLIMIT_NOFILE soft", 1024}, {"RLIMIT_NOFILE hard", 4096},
+				{"prlimit64(RLIMIT_NOFILE, 4097)", -1}, {"prlimit64(resource 16)", -22},
 				{"setrlimit(RLIMIT_NOFILE, 512)", 0}, {"getrlimit(RLIMIT_NOFILE) soft after", 512},
 				// The thread: its own tid (also stored by
 				// CLONE_PARENT_SETTID), the process's pid, its own FS

@@ -27,8 +27,10 @@ import (
 // MLOCK_LIMIT: RLIMIT_MEMLOCK's default (Linux 8 MiB since 5.16).
 const MLOCK_LIMIT = 8 << 20
 
-// init_rlimits gives init_task Linux's INIT_RLIMITS, with gokern's
-// descriptor cap for RLIMIT_NOFILE (Linux: 1024 soft, 4096 hard).
+// init_rlimits gives init_task Linux's INIT_RLIMITS: RLIMIT_NOFILE 1024
+// soft, 4096 hard (before, both were 1024, and syscall's TestOpenFileLimit,
+// which opens 1200 files after the Go runtime raised its soft limit to
+// the hard one, got EMFILE).
 func init_rlimits(t *Task_struct) {
 	inf := uapi.Rlimit64{Rlim_cur: uapi.RLIM_INFINITY, Rlim_max: uapi.RLIM_INFINITY}
 	for i := range t.Rlim {
@@ -36,7 +38,7 @@ func init_rlimits(t *Task_struct) {
 	}
 	t.Rlim[uapi.RLIMIT_STACK] = uapi.Rlimit64{Rlim_cur: 8 << 20, Rlim_max: uapi.RLIM_INFINITY}
 	t.Rlim[uapi.RLIMIT_CORE] = uapi.Rlimit64{Rlim_cur: 0, Rlim_max: uapi.RLIM_INFINITY}
-	t.Rlim[uapi.RLIMIT_NOFILE] = uapi.Rlimit64{Rlim_cur: uapi.NR_OPEN, Rlim_max: uapi.NR_OPEN}
+	t.Rlim[uapi.RLIMIT_NOFILE] = uapi.Rlimit64{Rlim_cur: uapi.INR_OPEN_CUR, Rlim_max: uapi.INR_OPEN_MAX}
 	t.Rlim[uapi.RLIMIT_MEMLOCK] = uapi.Rlimit64{Rlim_cur: MLOCK_LIMIT, Rlim_max: MLOCK_LIMIT}
 	t.Rlim[uapi.RLIMIT_MSGQUEUE] = uapi.Rlimit64{Rlim_cur: 819200, Rlim_max: 819200}
 	t.Rlim[uapi.RLIMIT_NICE] = uapi.Rlimit64{}

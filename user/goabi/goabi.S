@@ -216,8 +216,9 @@ _start:
 	syscall
 	REPORT	s_madvhp
 
-	/* The os package's RLIMIT_NOFILE: the descriptor table's cap,
-	 * which cannot be raised; lowered, it reads back lowered. */
+	/* The os package's RLIMIT_NOFILE: Linux's 1024 soft, 4096 hard
+	 * (INR_OPEN_CUR, INR_OPEN_MAX); the hard limit cannot go past
+	 * nr_open (gokern's 4096); lowered, it reads back lowered. */
 	mov	$NR_prlimit64, %eax
 	xor	%edi, %edi
 	mov	$RLIMIT_NOFILE, %esi
@@ -472,7 +473,7 @@ s_badclone: .asciz "clone(CLONE_NEWNS|CLONE_FS)"
 s_prl:	.asciz	"prlimit64(0, RLIMIT_NOFILE, NULL, old)"
 s_prlcur: .asciz "RLIMIT_NOFILE soft"
 s_prlmax: .asciz "RLIMIT_NOFILE hard"
-s_prlbig: .asciz "prlimit64(RLIMIT_NOFILE, 2048)"
+s_prlbig: .asciz "prlimit64(RLIMIT_NOFILE, 4097)"
 s_prl16: .asciz	"prlimit64(resource 16)"
 s_setrl: .asciz	"setrlimit(RLIMIT_NOFILE, 512)"
 s_getrl: .asciz	"getrlimit(RLIMIT_NOFILE) soft after"
@@ -481,7 +482,7 @@ thp:	.asciz	"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 	.balign	8
 ts20ms:	.quad	0, 20000000
 one:	.quad	1
-rlbig:	.quad	2048, 2048
+rlbig:	.quad	4097, 4097
 rlsmall: .quad	512, 1024
 
 	.data
