@@ -145,6 +145,9 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	// the old mm (Linux exec_mm_release: futex_exec_release, then
 	// clear_child_tid = NULL).
 	p.Robust_list, p.Clear_child_tid = 0, 0
+	// PR_SET_KEEPCAPS holds until the next program (Linux
+	// prepare_exec_creds).
+	p.Cred.Securebits &^= sched.SECBIT_KEEP_CAPS
 	set_comm(p, execname)
 	// The new program's handlers are the defaults (Linux begin_new_exec
 	// → flush_signal_handlers); ignored signals stay ignored, the mask

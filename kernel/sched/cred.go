@@ -27,7 +27,21 @@ type Cred struct {
 	Fsuid, Fsgid uint32
 	Ngroups      int32
 	Groups       [NGROUPS_SMALL]uint32
+	// Securebits: the SECBIT_* flags (include/uapi/linux/securebits.h)
+	// prctl sets; per task like the rest.
+	Securebits uint32
 }
+
+// The securebits gokern keeps (include/uapi/linux/securebits.h):
+// SECURE_KEEP_CAPS (bit 4), PR_SET_KEEPCAPS's flag, and its lock (bit 5).
+// Linux keeps a task's permitted capabilities across a setuid away from
+// root when it is set; gokern has no capability sets (Capable), so the
+// flag is recorded, read back and cleared at execve, as Linux's
+// prepare_exec_creds does, and changes nothing else.
+const (
+	SECBIT_KEEP_CAPS        = 1 << 4
+	SECBIT_KEEP_CAPS_LOCKED = 1 << 5
+)
 
 // GLOBAL_ROOT_UID: root (Linux's INIT_USER is its user_struct). Every task
 // starts as root (init_cred) and forks inherit their parent's creds.

@@ -62,6 +62,9 @@ func sys_sysinfo(r *asm.PtRegs) int64 {
 
 // prctl's options gokern serves (include/uapi/linux/prctl.h).
 const (
+	PR_GET_KEEPCAPS = 7
+	PR_SET_KEEPCAPS = 8
+
 	PR_SET_NAME = 15
 	PR_GET_NAME = 16
 
@@ -194,13 +197,34 @@ func propagate_has_child_subreaper(me *sched.Task_struct) {
 // Linux), PR_GET_NAME copies it out with its NUL (16 bytes).
 // PR_SET_CHILD_SUBREAPER makes the process the reaper of its orphaned
 // descendants (find_new_reaper), PR_GET_CHILD_SUBREAPER reads it back
-// as an int. Any other
+// as an int. PR_GET_KEEPCAPS and PR_SET_KEEPCAPS read and set the
+// calling thread's SECBIT_KEEP_CAPS (Linux security/commoncap.c
+// cap_task_prctl: 0 or 1, -EINVAL for anything else, -EPERM when
+// locked). Any other
 // option is -EINVAL, as Linux answers an option it does not know, and is
 // logged once naming the option, so a program that needs one says so.
 // (busybox's ash asks PR_GET_NAME at start-up.)
 func sys_prctl(r *asm.PtRegs) int64 {
 	c := sched.Get_current()
 	switch opt := a1(r); opt {
+	case PR_GET_KEEPCAPS:
+		if c.Cred.Securebits&sched.SECBIT_KEEP_CAPS != 0 {
+			return 1
+		}
+		return 0
+	case PR_SET_KEEPCAPS:
+		if a2(r) > 1 {
+			return -uapi.EINVAL
+		}
+		if c.Cred.Securebits&sched.SECBIT_KEEP_CAPS_LOCKED != 0 {
+			return -uapi.EPERM
+		}
+		if a2(r) == 1 {
+			c.Cred.Securebits |= sched.SECBIT_KEEP_CAPS
+		} else {
+			c.Cred.Securebits &^= sched.SECBIT_KEEP_CAPS
+		}
+		return 0
 	case PR_SET_NAME:
 		var name [sched.TASK_COMM_LEN]byte
 		if n := asm.Strncpy_from_user(name[:sched.TASK_COMM_LEN-1], uintptr(a2(r))); n < 0 {

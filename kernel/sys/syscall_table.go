@@ -66,6 +66,7 @@ var x86_64 = [...]syscall_entry{
 	{X__NR_prctl, sys_prctl},
 	{X__NR_getpriority, sys_getpriority},
 	{X__NR_setpriority, sys_setpriority},
+	{X__NR_capget, sys_capget},
 	{traps.X__NR_sync, sys_sync},
 	{traps.X__NR_mount, sys_mount},
 	{traps.X__NR_umount2, sys_umount},
