@@ -13,8 +13,8 @@ import (
 // What the process files read of a task (Linux fs/proc/array.c,
 // task_mmu.c and base.c read task_struct and mm_struct directly; gokern
 // fills Task_ops from the scheduler's tasks and their mm here). Every
-// task has its own /proc/<pid> directory (Linux lists only the groups
-// and keeps threads under task/); its Threads count is its group's.
+// task has its own /proc/<pid> directory (Linux lists only the groups)
+// and its process's task/ lists it too; its Threads count is its group's.
 
 // Task_ops_init points Task_ops at the scheduler's tasks.
 func Task_ops_init() {
@@ -25,6 +25,10 @@ func Task_ops_init() {
 	Task_ops.Current_tgid = current_tgid
 	Task_ops.Exe = proc_exe_link
 	Task_ops.Fs_path = proc_fs_link
+	// Set here, not in its initialiser: a thread's directory under
+	// task/ has the process directory's operations, which lead to
+	// task/ again (Go refuses such an initialisation cycle).
+	proc_task_inode_operations.Lookup = proc_task_lookup
 }
 
 // proc_fs_link is the path of the task's working directory or root
@@ -118,7 +122,7 @@ func get_task(pid int, info *Task_info) bool {
 	if t == nil {
 		return false
 	}
-	*info = Task_info{Pid: pid, Tgid: pid, Tpgid: -1, Flags: t.Flags,
+	*info = Task_info{Pid: pid, Tgid: int(t.Tgid), Tpgid: -1, Flags: t.Flags,
 		// Linux task_prio: prio - MAX_RT_PRIO (20 + nice), and task_nice.
 		Priority: int(t.Static_prio) - 100, Nice: sched.Task_nice(t), Num_threads: group_threads(t),
 		Processor: int(t.Cpu), Umask: fs.Init_fs.Umask, Fdsize: fs.Init_files.Max_fds}

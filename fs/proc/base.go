@@ -110,6 +110,9 @@ var pid_entries = [...]Proc_dir_entry{
 	{Name: "root", Mode: uapi.S_IFLNK | 0o777},
 	{Name: "stat", Mode: uapi.S_IFREG | 0o444, Show: proc_tgid_stat},
 	{Name: "status", Mode: uapi.S_IFREG | 0o444, Show: proc_pid_status},
+	// Last: a thread's directory (kindTidDir) has the others, not this
+	// one (Linux tid_base_stuff).
+	{Name: "task", Mode: uapi.S_IFDIR | 0o555},
 }
 
 // pid_ino is the inode number of a process's directory or file (Linux
@@ -128,7 +131,9 @@ func proc_self_get_link(buf []byte) int {
 // proc_pid_lookup).
 func proc_pid_lookup(dir *fs.Inode, d *fs.Dentry, pid int) int {
 	var info Task_info
-	if Task_ops.Get_task == nil || !Task_ops.Get_task(pid, compiler.Noescape(&info)) || info.Tgid != pid {
+	// Any thread's id names its directory, as on Linux (listed are the
+	// processes only).
+	if Task_ops.Get_task == nil || !Task_ops.Get_task(pid, compiler.Noescape(&info)) {
 		fs.D_add(d, nil)
 		return 0
 	}
@@ -157,7 +162,7 @@ func pid_revalidate(d *fs.Dentry, flags uint32) bool {
 		pid = int(inode.I_private >> 8)
 	case kindPidFile:
 		pid = int(inode.I_private >> 16)
-	case kindFdDir:
+	case kindFdDir, kindTaskDir, kindTidDir:
 		pid = int(inode.I_private >> 8)
 	case kindFdLink:
 		// The descriptor may have been closed or reused: look again
@@ -174,9 +179,12 @@ func pid_revalidate(d *fs.Dentry, flags uint32) bool {
 func proc_tgid_base_lookup(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
 	pid := int(dir.I_private >> 8)
 	name := d.D_name.Bytes()
-	for i := range pid_entries {
+	for i := range pid_entries[:pid_nr_entries(dir)] {
 		if pid_entries[i].Name != string(name) {
 			continue
+		}
+		if pid_entries[i].Name == "task" {
+			return proc_task_dir(dir, d, pid)
 		}
 		if uapi.S_ISDIR(pid_entries[i].Mode) {
 			return proc_fd_dir(dir, d, pid, i)
@@ -224,7 +232,7 @@ func proc_tgid_base_readdir(f *fs.File, ctx *fs.Dir_context) int {
 		return 0
 	}
 	pid := int(f.F_inode.I_private >> 8)
-	for ctx.Pos-2 < int64(len(pid_entries)) {
+	for ctx.Pos-2 < int64(pid_nr_entries(f.F_inode)) {
 		i := int(ctx.Pos - 2)
 		name := pid_entries[i].Name
 		if !fs.Dir_emit(ctx, unsafe.Slice(unsafe.StringData(name), len(name)), pid_ino(pid, i+1), fs.Dt_type(pid_entries[i].Mode)) {
@@ -233,6 +241,15 @@ func proc_tgid_base_readdir(f *fs.File, ctx *fs.Dir_context) int {
 		ctx.Pos++
 	}
 	return 0
+}
+
+// pid_nr_entries: the files of a process directory, or of a thread's
+// under task/ (all but "task").
+func pid_nr_entries(dir *fs.Inode) int {
+	if dir.I_private&0xff == kindTidDir {
+		return len(pid_entries) - 1
+	}
+	return len(pid_entries)
 }
 
 var proc_tgid_base_inode_operations = fs.InodeOperations{Lookup: proc_tgid_base_lookup}

@@ -253,7 +253,7 @@ func TestPidFiles(t *testing.T) {
 			}
 		}
 	}
-	if n := ls(t, "/proc/42"); strings.Join(n, ",") != "cmdline,comm,cwd,exe,fd,maps,root,stat,status" {
+	if n := ls(t, "/proc/42"); strings.Join(n, ",") != "cmdline,comm,cwd,exe,fd,maps,root,stat,status,task" {
 		t.Errorf("/proc/42 lists %v", n)
 	}
 	if fd := fs.Do_sys_open(uapi.AT_FDCWD, []byte("/proc/7/stat"), uapi.O_RDONLY, 0); fd != -uapi.ENOENT {

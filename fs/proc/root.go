@@ -69,6 +69,8 @@ const (
 	kindPidFile        // /proc/<pid>/<file>; pid << 16 | file << 8
 	kindFdDir          // /proc/<pid>/fd; pid << 8
 	kindFdLink         // /proc/<pid>/fd/<fd>; pid << 32 | fd << 8
+	kindTaskDir        // /proc/<pid>/task; pid << 8
+	kindTidDir         // /proc/<pid>/task/<tid>; tid << 8
 )
 
 // proc_get_inode makes an inode (Linux proc_get_inode).
