@@ -95,7 +95,8 @@ func kfree(b []byte) {
 // vfs_create_caches makes every cache of the VFS.
 func vfs_create_caches() bool {
 	return dentry_cache.create() && inode_cache.create() && filp_cachep.create() && mnt_cache.create() &&
-		sb_cachep.create() && files_cachep.create() && fs_cachep.create() && pipe_cachep.create() && seq_cachep.create()
+		sb_cachep.create() && files_cachep.create() && fs_cachep.create() && pipe_cachep.create() && seq_cachep.create() &&
+		file_lock_cachep.create()
 }
 
 // KMALLOC_MAX_SIZE: the largest buffer the VFS asks kmalloc for (seq_file

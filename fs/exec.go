@@ -17,7 +17,7 @@ func Open_exec(name []byte) (*File, int) {
 		return nil, err
 	}
 	if !uapi.S_ISREG(f.F_inode.I_mode) || Path_noexec(&f.F_path) || Generic_permission(f.F_inode, MAY_EXEC) != 0 {
-		Filp_close(f)
+		Fput(f)
 		return nil, -EACCES
 	}
 	return f, 0

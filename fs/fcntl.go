@@ -26,7 +26,8 @@ const S_APPEND = 1 << 2
 
 // Do_fcntl is fcntl(2) for the descriptor and status commands (Linux
 // do_fcntl): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL,
-// F_SETFL. Others are -EINVAL.
+// F_SETFL, and the POSIX locks' F_GETLK, F_SETLK, F_SETLKW (locks.go).
+// Others are -EINVAL.
 func Do_fcntl(fd int, cmd int, arg uintptr) int64 {
 	f := Fget(fd)
 	if f == nil {
@@ -64,6 +65,10 @@ func do_fcntl_body(fd int, f *File, cmd int, arg uintptr) int64 {
 		return int64(f.F_flags)
 	case uapi.F_SETFL:
 		return int64(setfl(f, uint32(arg)))
+	case F_GETLK:
+		return fcntl_getlk(f, arg)
+	case F_SETLK, F_SETLKW:
+		return fcntl_setlk(f, cmd, arg)
 	}
 	return -EINVAL
 }

@@ -220,12 +220,14 @@ func Close_fd(fd int) int {
 	}
 	files.Fd[fd] = nil
 	X__put_unused_fd(files, fd)
-	Filp_close(f)
+	Filp_close(f, files)
 	return 0
 }
 
-// Filp_close closes a file a descriptor held (Linux filp_close).
-func Filp_close(f *File) int {
+// Filp_close closes a file a descriptor of the table id held (Linux
+// filp_close): id's POSIX locks on it go.
+func Filp_close(f *File, id *Files_struct) int {
+	Locks_remove_posix(f, id)
 	Fput(f)
 	return 0
 }
@@ -293,7 +295,7 @@ func Ksys_dup3(oldfd, newfd int, flags uint32) int {
 		fdBitClear(files.Close_on_exec, newfd)
 	}
 	if tofree != nil {
-		Filp_close(tofree)
+		Filp_close(tofree, files)
 	}
 	return newfd
 }
@@ -372,7 +374,7 @@ func Put_files_struct(files *Files_struct) {
 	for i := 0; i < files.Max_fds; i++ {
 		if f := files.Fd[i]; f != nil {
 			files.Fd[i] = nil
-			Filp_close(f)
+			Filp_close(f, files)
 		}
 	}
 	free_fdtable(files)
@@ -394,7 +396,7 @@ func Do_close_on_exec(files *Files_struct) {
 			if f := files.Fd[i]; f != nil {
 				files.Fd[i] = nil
 				X__put_unused_fd(files, i)
-				Filp_close(f)
+				Filp_close(f, files)
 			}
 		}
 	}

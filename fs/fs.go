@@ -59,6 +59,9 @@ type Inode struct {
 	I_private uintptr
 	// I_sb_list links the inodes of one super block (Linux i_sb_list).
 	I_sb_list mm.ListHead
+	// I_flctx: the POSIX locks on the file (Linux i_flctx's flc_posix;
+	// locks.go), under file_lock_lock.
+	I_flctx *File_lock
 }
 
 // Qstr is struct qstr: a name and its hash.

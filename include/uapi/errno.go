@@ -43,7 +43,9 @@ const (
 	EMLINK       = 31
 	EPIPE        = 32
 	ERANGE       = 34
+	EDEADLK      = 35
 	ENAMETOOLONG = 36
+	ENOLCK       = 37
 	ENOSYS       = 38
 	ENOTEMPTY    = 39
 	ELOOP        = 40

@@ -233,12 +233,16 @@ func fsids_of_current() (uint32, uint32) {
 // (fs.Send_sig_current: a pipe's SIGPIPE).
 func sigpipe_current(sig int) { signal.Send_sig(sig, sched.Get_current()) }
 
+// tgid_of_current: the process a POSIX lock records (fs.Tgid_hook).
+func tgid_of_current() int32 { return sched.Get_current().Tgid }
+
 // proc_hooks_init points the scheduler and fs at this package's halves of
 // a process (from Register_syscalls).
 func proc_hooks_init() {
 	fs.Get_current_files = files_of_current
 	fs.Get_current_fs = fs_of_current
 	fs.Current_fsuid_fsgid = fsids_of_current
+	fs.Tgid_hook = tgid_of_current
 	fs.Capable_hook = sched.Capable
 	fs.In_group_hook = sched.In_group_p
 	fs.Send_sig_current = sigpipe_current
