@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -28,6 +29,10 @@ type AddressSpace struct {
 	root    uintptr
 	height  int
 	Nrpages uint64
+	// seq is odd while root and height change (Linux's readers walk
+	// the xarray under RCU): a reader that saw it change walks again.
+	// The changes themselves are the writers', under the inode's lock.
+	seq uint32
 }
 
 // Nr_file_pages counts the pages of every page cache (Linux
@@ -55,11 +60,25 @@ func maxIndex(h int) uint64 { return 1<<(uint(h)*RADIX_TREE_MAP_SHIFT) - 1 }
 // Find_get_page returns the address of page index of mapping, or 0 (a
 // hole: reads as zeros). Linux find_get_page.
 func Find_get_page(mapping *AddressSpace, index uint64) uintptr {
-	if mapping.height == 0 || index > maxIndex(mapping.height) {
+	for {
+		s := atomic.LoadUint32(&mapping.seq)
+		if s&1 != 0 {
+			continue
+		}
+		p := radixLookup(mapping.root, mapping.height, index)
+		if atomic.LoadUint32(&mapping.seq) == s {
+			return p
+		}
+	}
+}
+
+// radixLookup walks the tree of the given root and height.
+func radixLookup(root uintptr, height int, index uint64) uintptr {
+	if height == 0 || index > maxIndex(height) {
 		return 0
 	}
-	n := mapping.root
-	for h := mapping.height; h > 0 && n != 0; h-- {
+	n := root
+	for h := height; h > 0 && n != 0; h-- {
 		n = nodeAt(n)[index>>(uint(h-1)*RADIX_TREE_MAP_SHIFT)&RADIX_TREE_MAP_MASK]
 	}
 	return n
@@ -67,6 +86,9 @@ func Find_get_page(mapping *AddressSpace, index uint64) uintptr {
 
 // Find_or_create_page returns page index of mapping, adding a zeroed page
 // if there is none; 0 when memory is short (Linux find_or_create_page).
+// The caller holds the inode's lock (Inode_lock): two writers adding the
+// same page would each put their own in the slot, and the first one's
+// bytes would be lost.
 func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 	if p := Find_get_page(mapping, index); p != 0 {
 		return p
@@ -81,8 +103,10 @@ func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 			return 0
 		}
 		nodeAt(n)[0] = mapping.root
+		atomic.AddUint32(&mapping.seq, 1)
 		mapping.root = n
 		mapping.height++
+		atomic.AddUint32(&mapping.seq, 1)
 	}
 	slot := &mapping.root
 	for h := mapping.height; h > 0; h-- {
@@ -102,7 +126,7 @@ func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 	}
 	*slot = p
 	mapping.Nrpages++
-	Nr_file_pages++
+	atomic.AddUint64(&Nr_file_pages, 1)
 	return p
 }
 
@@ -121,7 +145,9 @@ func Truncate_inode_pages(mapping *AddressSpace, lstart int64) {
 	}
 	if truncateNode(mapping, mapping.root, mapping.height, 0, first) {
 		mm.Free_page(mapping.root)
+		atomic.AddUint32(&mapping.seq, 1)
 		mapping.root, mapping.height = 0, 0
+		atomic.AddUint32(&mapping.seq, 1)
 	}
 }
 
@@ -144,7 +170,7 @@ func truncateNode(mapping *AddressSpace, n uintptr, h int, base, first uint64) b
 		if h == 1 {
 			mm.Free_page(e)
 			mapping.Nrpages--
-			Nr_file_pages--
+			atomic.AddUint64(&Nr_file_pages, ^uint64(0))
 			node[i] = 0
 			continue
 		}

@@ -22,6 +22,7 @@ import (
 	"unsafe"
 
 	"gokern/include/uapi"
+	"gokern/kernel/sched"
 	"gokern/mm"
 )
 
@@ -62,6 +63,11 @@ type Inode struct {
 	// I_flctx: the POSIX locks on the file (Linux i_flctx's flc_posix;
 	// locks.go), under file_lock_lock.
 	I_flctx *File_lock
+	// I_rwsem: the inode's lock (Linux i_rwsem as inode_lock takes it,
+	// for writing), held by a write and a truncate, with I_rwsem_wait
+	// where the others sleep for it.
+	I_rwsem      uint32
+	I_rwsem_wait sched.Wait_queue_head
 }
 
 // Qstr is struct qstr: a name and its hash.

@@ -277,7 +277,12 @@ func Do_truncate(d *Dentry, length int64) int {
 		return -EINVAL
 	}
 	attr := Iattr{Ia_valid: ATTR_SIZE | ATTR_MTIME | ATTR_CTIME, Ia_size: length}
-	return Notify_change(d, &attr)
+	// Under the inode's lock, as Linux's do_truncate: not in the middle
+	// of a write.
+	Inode_lock(d.D_inode)
+	ret := Notify_change(d, &attr)
+	Inode_unlock(d.D_inode)
+	return ret
 }
 
 // Do_sys_truncate is truncate(2) (Linux do_sys_truncate → vfs_truncate).

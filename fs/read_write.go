@@ -293,10 +293,19 @@ func Generic_file_read(f *File, to *Iov_iter, pos *int64) int64 {
 }
 
 // Generic_file_write writes a page-cache file, growing it (Linux
-// generic_perform_write with simple_write_begin/simple_write_end): with
+// generic_file_write_iter: generic_perform_write with
+// simple_write_begin/simple_write_end under the inode's lock): with
 // O_APPEND at the end; a short count when memory runs out after some
 // bytes, -ENOMEM before any.
 func Generic_file_write(f *File, from *Iov_iter, pos *int64) int64 {
+	Inode_lock(f.F_inode)
+	ret := generic_perform_write(f, from, pos)
+	Inode_unlock(f.F_inode)
+	return ret
+}
+
+// generic_perform_write is Generic_file_write's work, under the lock.
+func generic_perform_write(f *File, from *Iov_iter, pos *int64) int64 {
 	inode := f.F_inode
 	if f.F_flags&uapi.O_APPEND != 0 {
 		*pos = I_size_read(inode)
