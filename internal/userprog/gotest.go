@@ -24,11 +24,37 @@ import (
 // /dev nodes). Tests that need what gokern lacks are skipped by name from
 // user/gotest/skips, each with its reason (docs/go-on-gokern.md §5).
 
-// StdPackages are the packages issue 15 names: their tests run in
-// `./qemu.sh test` (TestGoStd).
+// StdPackages run in ./qemu.sh test (TestGoStd, at -smp 1): the
+// packages issue 15 names, then the ones each of whose tests boots and
+// passes in under 15 s of TCG (docs/go-on-gokern.md §5 has their times).
 var StdPackages = []string{
 	"sort", "strings", "bytes", "strconv", "container/list",
 	"sync", "sync/atomic", "time", "os", "encoding/json",
+
+	"fmt", "math", "bufio", "io", "io/fs", "unicode/utf8", "unicode",
+	"path", "path/filepath", "context", "errors", "text/template",
+	"html/template", "archive/zip", "crypto/sha256", "crypto/aes",
+	"hash/crc32", "encoding/binary", "encoding/base64", "encoding/csv",
+	"encoding/xml", "os/exec", "os/signal", "os/user", "runtime/debug",
+	"net/url", "mime", "log", "flag", "slices", "maps", "container/heap",
+	"testing/fstest", "embed", "syscall",
+}
+
+// MoreStdPackages are the ones that take longer — mostly computation,
+// 10 s to minutes under TCG: TestGoStd runs them with -gostd=all.
+var MoreStdPackages = []string{
+	"math/big", "compress/gzip", "compress/flate", "archive/tar", "regexp",
+	"math/rand/v2",
+}
+
+// goTestTrees are what a package's tests read of GOROOT outside their
+// own directory, which `go test` has in place: whole trees, relative to
+// GOROOT, packed with the package's directory.
+var goTestTrees = map[string][]string{
+	// ../../testdata/Isaac.Newton-Opticks.txt
+	"compress/flate": {"src/testdata"},
+	// TestBug3486 walks $GOROOT/src/unicode.
+	"path/filepath": {"src/unicode"},
 }
 
 // GoTestFlags are the flags every test binary runs with (as the issue
@@ -74,7 +100,10 @@ func LoadSkips(path string) ([]Skip, error) {
 }
 
 // SkipArgs are the flags that skip pkg's entries: -test.skip with an
-// anchored alternation of their names, or nothing.
+// anchored alternation of their names, or nothing. With them comes
+// -test.run=., which runs what no -test.run runs, but tells a TestMain
+// that not every test ran: os/exec's fails a run without -test.run in
+// which a helper command went unused (TestExtraFilesRace's, skipped).
 func SkipArgs(pkg string, skips []Skip) []string {
 	var names []string
 	for _, s := range skips {
@@ -86,7 +115,7 @@ func SkipArgs(pkg string, skips []Skip) []string {
 		return nil
 	}
 	sort.Strings(names)
-	return []string{"-test.skip", "^(" + strings.Join(names, "|") + ")$"}
+	return []string{"-test.run", ".", "-test.skip", "^(" + strings.Join(names, "|") + ")$"}
 }
 
 // goroot is the toolchain's GOROOT.
@@ -256,6 +285,30 @@ func GoTestInitrd(pkg, bin string, args []string) (string, error) {
 			return "", err
 		}
 		file(filepath.Join(rel, "src", pkg, f), 0o100644, b)
+	}
+	for _, tree := range goTestTrees[pkg] {
+		err := filepath.WalkDir(filepath.Join(root, tree), func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			r, _ := filepath.Rel(root, p)
+			if d.IsDir() {
+				dirs(filepath.Join(rel, r, "x"))
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			file(filepath.Join(rel, r), 0o100644, b)
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
 	}
 	zip, err := os.ReadFile(filepath.Join(root, "lib", "time", "zoneinfo.zip"))
 	if err != nil {
