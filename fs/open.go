@@ -430,6 +430,11 @@ func do_faccessat_body(path *Path, mode int) int {
 	if mode&X_OK != 0 && !uapi.S_ISDIR(inode.I_mode) && inode.I_mode&0o111 == 0 {
 		return -EACCES
 	}
+	// A regular file on a noexec mount cannot be run (Linux
+	// do_faccessat: path_noexec for MAY_EXEC).
+	if mode&X_OK != 0 && uapi.S_ISREG(inode.I_mode) && Path_noexec(path) {
+		return -EACCES
+	}
 	if mode&W_OK != 0 && (uapi.S_ISREG(inode.I_mode) || uapi.S_ISDIR(inode.I_mode)) {
 		return mnt_want_write(path.Mnt)
 	}
