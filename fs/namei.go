@@ -166,6 +166,11 @@ func link_path_walk(nd *Nameidata, name []byte) int {
 			nd.Last, nd.Last_type = nil, LAST_ROOT
 			return 0
 		}
+		// may_lookup: every directory walked through, the last
+		// component's parent too, needs search (execute) permission.
+		if err := Generic_permission(nd.Path.Dentry.D_inode, MAY_EXEC); err != 0 {
+			return err
+		}
 		i := 0
 		for i < len(name) && name[i] != '/' {
 			i++
@@ -428,8 +433,35 @@ func filename_create(nd *Nameidata, dfd int, name []byte, isDir bool) (*Dentry, 
 	return d, 0
 }
 
-// may_create checks that dir can take a new name (Linux may_create).
+// may_create checks that dir can take a new name (Linux may_create):
+// not removed, and writable and searchable by the caller.
 func may_create(dir *Inode) int {
+	if IS_DEADDIR(dir) {
+		return -ENOENT
+	}
+	return Generic_permission(dir, MAY_WRITE|MAY_EXEC)
+}
+
+// may_delete checks that victim's name can be removed from dir (Linux
+// may_delete), for unlink, rmdir and both ends of rename: dir writable
+// and searchable (-EACCES), the sticky-bit rule (-EPERM), then the
+// victim's type against isdir (-ENOTDIR, -EISDIR).
+func may_delete(dir *Inode, victim *Dentry, isdir bool) int {
+	if victim.D_inode == nil {
+		return -ENOENT
+	}
+	if err := Generic_permission(dir, MAY_WRITE|MAY_EXEC); err != 0 {
+		return err
+	}
+	if check_sticky(dir, victim.D_inode) {
+		return -EPERM
+	}
+	if isdir && !d_is_dir(victim) {
+		return -ENOTDIR
+	}
+	if !isdir && d_is_dir(victim) {
+		return -EISDIR
+	}
 	if IS_DEADDIR(dir) {
 		return -ENOENT
 	}
@@ -570,8 +602,12 @@ func do_linkat_body(old *Path, newdfd int, newname []byte) int {
 			err = -EXDEV
 		case d_is_dir(old.Dentry):
 			err = -EPERM
-		case may_create(dir) != 0:
-			err = -ENOENT
+		}
+		if err == 0 {
+			err = may_create(dir)
+		}
+		switch {
+		case err != 0:
 		case dir.I_op.Link == nil:
 			err = -EPERM
 		case old.Dentry.D_inode.I_nlink == 0:
@@ -587,8 +623,8 @@ func do_linkat_body(old *Path, newdfd int, newname []byte) int {
 
 // Vfs_unlink removes a non-directory name (Linux vfs_unlink).
 func Vfs_unlink(dir *Inode, d *Dentry) int {
-	if d_is_dir(d) {
-		return -EISDIR
+	if err := may_delete(dir, d, false); err != 0 {
+		return err
 	}
 	if dir.I_op.Unlink == nil {
 		return -EPERM
@@ -605,8 +641,8 @@ func Vfs_unlink(dir *Inode, d *Dentry) int {
 
 // Vfs_rmdir removes an empty directory (Linux vfs_rmdir).
 func Vfs_rmdir(dir *Inode, d *Dentry) int {
-	if !d_is_dir(d) {
-		return -ENOTDIR
+	if err := may_delete(dir, d, true); err != 0 {
+		return err
 	}
 	if dir.I_op.Rmdir == nil {
 		return -EPERM
@@ -742,12 +778,38 @@ func Vfs_rename(old_dir *Inode, old *Dentry, new_dir *Inode, new *Dentry, flags 
 		}
 		return -ENOTEMPTY
 	}
-	if new.D_inode != nil && !exchange {
-		switch {
-		case isdir && !d_is_dir(new):
-			return -ENOTDIR
-		case !isdir && d_is_dir(new):
-			return -EISDIR
+	// The permission checks (Linux vfs_rename): old's name removable;
+	// new's name creatable, or removable when it exists (with old's type,
+	// or its own for an exchange: -ENOTDIR, -EISDIR); a directory moving
+	// to another parent rewrites its "..", so it must be writable.
+	if err := may_delete(old_dir, old, isdir); err != 0 {
+		return err
+	}
+	newIsDir := new.D_inode != nil && d_is_dir(new)
+	switch {
+	case new.D_inode == nil:
+		if err := may_create(new_dir); err != 0 {
+			return err
+		}
+	case exchange:
+		if err := may_delete(new_dir, new, newIsDir); err != 0 {
+			return err
+		}
+	default:
+		if err := may_delete(new_dir, new, isdir); err != 0 {
+			return err
+		}
+	}
+	if new_dir != old_dir {
+		if isdir {
+			if err := Generic_permission(old.D_inode, MAY_WRITE); err != 0 {
+				return err
+			}
+		}
+		if exchange && newIsDir {
+			if err := Generic_permission(new.D_inode, MAY_WRITE); err != 0 {
+				return err
+			}
 		}
 	}
 	if exchange && d_is_dir(new) && is_ancestor(new, old.D_parent) {
@@ -839,55 +901,110 @@ const (
 	MAY_READ  = 0x4
 )
 
-// CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (Linux capability.h).
+// CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER (Linux
+// capability.h).
 const (
 	CAP_DAC_OVERRIDE    = 1
 	CAP_DAC_READ_SEARCH = 2
+	CAP_FOWNER          = 3
 )
 
-// Generic_permission checks mask against inode's mode bits for the
-// caller's fs ids (Linux generic_permission, acl_permission_check): the
-// owner's bits if the fsuid owns it, the group's if the fsgid or a
-// supplementary group is its group, the others' otherwise; then the
-// capabilities: CAP_DAC_READ_SEARCH reads anything and searches
-// directories, CAP_DAC_OVERRIDE does the rest, but executes a file only
-// if some execute bit is set. 0 or -EACCES. gokern checks it where a
-// program is executed (Open_exec); the other checks of Linux's
-// inode_permission callers (lookup, open, create, delete) are not made
-// yet. Without credentials hooks (host tests, the kernel before any
-// process) the caller is root.
-func Generic_permission(inode *Inode, mask int) int {
-	mode := inode.I_mode
-	var fsuid uint32
-	if Current_fsuid_fsgid != nil {
-		fsuid, _ = Current_fsuid_fsgid()
-	}
-	switch {
-	case fsuid == inode.I_uid:
-		mode >>= 6
-	case In_group_hook != nil && In_group_hook(inode.I_gid):
-		mode >>= 3
-	}
-	if uint32(mask)&^mode&7 == 0 {
+// capable: the caller has capability c (Capable_hook; none set is the
+// kernel's own credentials, which have them all).
+func capable(c int) bool { return Capable_hook == nil || Capable_hook(c) }
+
+// current_fsuid: the caller's fs uid (0 without credentials hooks).
+func current_fsuid() uint32 {
+	if Current_fsuid_fsgid == nil {
 		return 0
 	}
-	capable := func(c int) bool { return Capable_hook == nil || Capable_hook(c) }
-	if uapi.S_ISDIR(inode.I_mode) {
-		if mask&MAY_WRITE == 0 && capable(CAP_DAC_READ_SEARCH) {
+	fsuid, _ := Current_fsuid_fsgid()
+	return fsuid
+}
+
+// Generic_permission checks mask against inode's mode bits for the
+// caller's fs ids (Linux generic_permission): the owner's bits if the
+// fsuid owns it, the group's if the fsgid or a supplementary group is its
+// group, the others' otherwise, then CAP_DAC_READ_SEARCH and
+// CAP_DAC_OVERRIDE (mode_permission). gokern's file systems have no
+// ->permission of their own, so this is also Linux's inode_permission
+// for them; the read-only mount check (sb_permission) is the callers'
+// mnt_want_write. 0 or -EACCES. Without credentials hooks (host tests,
+// the kernel before any process) the caller is root.
+func Generic_permission(inode *Inode, mask int) int {
+	owner := current_fsuid() == inode.I_uid
+	group := !owner && In_group_hook != nil && In_group_hook(inode.I_gid)
+	return mode_permission(inode.I_mode, mask, owner, group, capable(CAP_DAC_OVERRIDE), capable(CAP_DAC_READ_SEARCH))
+}
+
+// mode_permission is the decision of Generic_permission for a file of
+// mode, given who the caller is to it (Linux acl_permission_check, then
+// generic_permission's capability overrides): the owner's bits if owner,
+// else the group's if group, else the others'; failing those,
+// CAP_DAC_READ_SEARCH reads anything and searches directories, and
+// CAP_DAC_OVERRIDE does the rest, but executes a non-directory only if
+// some execute bit is set.
+func mode_permission(mode uint32, mask int, owner, group, dacOverride, dacReadSearch bool) int {
+	bits := mode
+	switch {
+	case owner:
+		bits >>= 6
+	case group:
+		bits >>= 3
+	}
+	if uint32(mask)&^bits&7 == 0 {
+		return 0
+	}
+	if uapi.S_ISDIR(mode) {
+		if mask&MAY_WRITE == 0 && dacReadSearch {
 			return 0
 		}
-		if capable(CAP_DAC_OVERRIDE) {
+		if dacOverride {
 			return 0
 		}
 		return -EACCES
 	}
-	if mask == MAY_READ && capable(CAP_DAC_READ_SEARCH) {
+	if mask == MAY_READ && dacReadSearch {
 		return 0
 	}
-	if (mask&MAY_EXEC == 0 || inode.I_mode&0o111 != 0) && capable(CAP_DAC_OVERRIDE) {
+	if (mask&MAY_EXEC == 0 || mode&0o111 != 0) && dacOverride {
 		return 0
 	}
 	return -EACCES
+}
+
+// Current_access_ids returns the caller's real uid and whether gid is its
+// real gid or one of its supplementary groups: the ids faccessat checks
+// with (Linux access_override_creds). kernel/exec sets it; nil is root.
+var Current_access_ids func(gid uint32) (uint32, bool)
+
+// access_permission is Generic_permission for the caller's real ids
+// (faccessat): as Linux's access_override_creds, only a real root has
+// the capabilities that override the mode bits.
+func access_permission(inode *Inode, mask int) int {
+	if Current_access_ids == nil {
+		return mode_permission(inode.I_mode, mask, false, false, true, true)
+	}
+	uid, group := Current_access_ids(inode.I_gid)
+	root := uid == 0
+	return mode_permission(inode.I_mode, mask, uid == inode.I_uid, group && uid != inode.I_uid, root, root)
+}
+
+// Inode_owner_or_capable: the caller owns inode or has CAP_FOWNER
+// (Linux inode_owner_or_capable): who may chmod a file or set its times.
+func Inode_owner_or_capable(inode *Inode) bool {
+	return current_fsuid() == inode.I_uid || capable(CAP_FOWNER)
+}
+
+// check_sticky: in a sticky (+t) directory only the file's owner, the
+// directory's owner or CAP_FOWNER may remove or rename a name (Linux
+// check_sticky): true when the caller may not.
+func check_sticky(dir, inode *Inode) bool {
+	if dir.I_mode&uapi.S_ISVTX == 0 {
+		return false
+	}
+	fsuid := current_fsuid()
+	return fsuid != inode.I_uid && fsuid != dir.I_uid && !capable(CAP_FOWNER)
 }
 
 // Path_noexec: the mount forbids executing from it (Linux path_noexec).

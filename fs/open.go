@@ -61,7 +61,25 @@ func build_open_flags(flags, mode uint32, op *Open_flags) int {
 	return 0
 }
 
-// may_open checks what the opened inode allows (Linux may_open).
+// acc_mode is the access an open asks for (Linux ACC_MODE and
+// build_open_flags): read, write or both by O_ACCMODE (3, ioctl only,
+// counts as both), and write for O_TRUNC.
+func acc_mode(flag uint32) int {
+	mask := MAY_READ
+	switch flag & uapi.O_ACCMODE {
+	case uapi.O_WRONLY:
+		mask = MAY_WRITE
+	case uapi.O_RDWR, uapi.O_ACCMODE:
+		mask = MAY_READ | MAY_WRITE
+	}
+	if flag&uapi.O_TRUNC != 0 {
+		mask |= MAY_WRITE
+	}
+	return mask
+}
+
+// may_open checks what the opened inode allows (Linux may_open): its
+// type, a read-only mount, then the caller's permission for acc_mode.
 func may_open(path *Path, flag uint32) int {
 	inode := path.Dentry.D_inode
 	acc := flag & uapi.O_ACCMODE
@@ -86,7 +104,7 @@ func may_open(path *Path, flag uint32) int {
 			}
 		}
 	}
-	return 0
+	return Generic_permission(inode, acc_mode(flag))
 }
 
 // open_last_lookups handles the last component of an open (Linux
@@ -309,6 +327,9 @@ func do_sys_truncate_body(path *Path, length int64) int {
 	if err := mnt_want_write(path.Mnt); err != 0 {
 		return err
 	}
+	if err := Generic_permission(inode, MAY_WRITE); err != 0 {
+		return err
+	}
 	return Do_truncate(path.Dentry, length)
 }
 
@@ -399,10 +420,13 @@ const (
 	R_OK = 4
 )
 
-// Do_faccessat is faccessat(2) (Linux do_faccessat). Every task is root
-// until there are credentials: read and write are always allowed, execute
-// needs an x bit somewhere, or a directory; a read-only mount refuses
-// writes.
+// Do_faccessat is faccessat(2) (Linux do_faccessat): the permission
+// check of an open or exec, made for the caller's real uid and gid
+// instead of its fs ids (access_permission); execute on a noexec mount
+// and write on a read-only one are refused too. gokern does not switch
+// credentials for the whole call as Linux's access_override_creds does:
+// the path walk's search checks use the fs ids, the final check the real
+// ids (they differ only in set-id programs).
 func Do_faccessat(dfd int, name []byte, mode int, flags int) int {
 	if mode&^(R_OK|W_OK|X_OK) != 0 {
 		return -EINVAL
@@ -427,13 +451,14 @@ func Do_faccessat(dfd int, name []byte, mode int, flags int) int {
 // (a defer would not compile to kernel Go in a -N -l build).
 func do_faccessat_body(path *Path, mode int) int {
 	inode := path.Dentry.D_inode
-	if mode&X_OK != 0 && !uapi.S_ISDIR(inode.I_mode) && inode.I_mode&0o111 == 0 {
-		return -EACCES
-	}
 	// A regular file on a noexec mount cannot be run (Linux
 	// do_faccessat: path_noexec for MAY_EXEC).
 	if mode&X_OK != 0 && uapi.S_ISREG(inode.I_mode) && Path_noexec(path) {
 		return -EACCES
+	}
+	// R_OK, W_OK and X_OK are MAY_READ, MAY_WRITE and MAY_EXEC.
+	if err := access_permission(inode, mode); err != 0 {
+		return err
 	}
 	if mode&W_OK != 0 && (uapi.S_ISREG(inode.I_mode) || uapi.S_ISDIR(inode.I_mode)) {
 		return mnt_want_write(path.Mnt)
@@ -486,10 +511,21 @@ func chmod_common(path *Path, mode uint32) int {
 	if err := mnt_want_write(path.Mnt); err != 0 {
 		return err
 	}
-	if uapi.S_ISLNK(path.Dentry.D_inode.I_mode) {
+	inode := path.Dentry.D_inode
+	if uapi.S_ISLNK(inode.I_mode) {
 		return -EOPNOTSUPP
 	}
-	return Notify_change(path.Dentry, &Iattr{Ia_valid: ATTR_MODE | ATTR_CTIME, Ia_mode: mode & uapi.S_IALLUGO})
+	// Linux checks these in notify_change → setattr_prepare: only the
+	// owner or CAP_FOWNER changes the mode (-EPERM), and the set-group-ID
+	// bit stays only for a member of the file's group or CAP_FSETID.
+	if !Inode_owner_or_capable(inode) {
+		return -EPERM
+	}
+	mode &= uapi.S_IALLUGO
+	if In_group_hook != nil && !In_group_hook(inode.I_gid) && !capable(CAP_FSETID) {
+		mode &^= uapi.S_ISGID
+	}
+	return Notify_change(path.Dentry, &Iattr{Ia_valid: ATTR_MODE | ATTR_CTIME, Ia_mode: mode})
 }
 
 // Do_fchmodat is chmod(2), fchmodat(2) and fchmodat2(2) (Linux

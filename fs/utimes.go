@@ -74,8 +74,26 @@ func Do_utimes(dfd int, name []byte, noname bool, times *[2]uapi.X__kernel_times
 	}
 	err = mnt_want_write(path.Mnt)
 	if err == 0 {
+		touch := times == nil || times[0].Tv_nsec == UTIME_NOW && times[1].Tv_nsec == UTIME_NOW
+		err = utimes_permission(path.Dentry.D_inode, touch)
+	}
+	if err == 0 {
 		err = Notify_change(path.Dentry, &attr)
 	}
 	Path_put(&path)
 	return err
+}
+
+// utimes_permission: who may set inode's times (Linux vfs_utimes and
+// setattr_prepare's ATTR_TIMES_SET): its owner or CAP_FOWNER; for touch
+// (both times "now") also anyone who may write it (-EACCES), for
+// anything else nobody else (-EPERM).
+func utimes_permission(inode *Inode, touch bool) int {
+	if Inode_owner_or_capable(inode) {
+		return 0
+	}
+	if !touch {
+		return -EPERM
+	}
+	return Generic_permission(inode, MAY_WRITE)
 }

@@ -29,6 +29,18 @@ type ramfs_mount_opts struct {
 // RAMFS_DEFAULT_MODE: the root directory's mode (Linux: 0755).
 const RAMFS_DEFAULT_MODE = 0o755
 
+// TMPFS_DEFAULT_MODE: a tmpfs root is world-writable and sticky, as /tmp
+// is (Linux shmem_fill_super: 0777 | S_ISVTX).
+const TMPFS_DEFAULT_MODE = 0o1777
+
+// default_mode: the root's mode when no mode= option says otherwise.
+func default_mode(sb *fs.SuperBlock) uint32 {
+	if sb.S_type.Name == "tmpfs" {
+		return TMPFS_DEFAULT_MODE
+	}
+	return RAMFS_DEFAULT_MODE
+}
+
 // Ramfs_get_inode makes an inode of mode (Linux ramfs_get_inode).
 func Ramfs_get_inode(sb *fs.SuperBlock, dir *fs.Inode, mode uint32, dev uapi.Dev_t) *fs.Inode {
 	inode := fs.New_inode(sb)
@@ -126,7 +138,7 @@ var Ramfs_file_operations = fs.FileOperations{
 }
 
 func ramfs_show_options(m *fs.Seq_file, root *fs.Dentry) int {
-	if mode := root.D_inode.I_mode & uapi.S_IALLUGO; mode != RAMFS_DEFAULT_MODE {
+	if mode := root.D_inode.I_mode & uapi.S_IALLUGO; mode != default_mode(root.D_inode.I_sb) {
 		// Octal, as Linux's ",mode=%o" (printk has no %o).
 		var o [6]byte
 		n := len(o)
@@ -170,7 +182,7 @@ func parse_mode(data []byte, opts *ramfs_mount_opts) int {
 // ramfs_fill_super makes a super block's root (Linux ramfs_fill_super).
 func ramfs_fill_super(sb *fs.SuperBlock, data []byte, silent bool) int {
 	ramfs_dir_iops = &ramfs_dir_inode_operations
-	opts := ramfs_mount_opts{mode: RAMFS_DEFAULT_MODE}
+	opts := ramfs_mount_opts{mode: default_mode(sb)}
 	if err := parse_mode(data, &opts); err != 0 {
 		return err
 	}

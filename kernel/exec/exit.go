@@ -229,6 +229,21 @@ func fsids_of_current() (uint32, uint32) {
 	return c.Fsuid, c.Fsgid
 }
 
+// access_ids_of_current: current's real uid, and whether gid is its real
+// gid or a supplementary group (fs.Current_access_ids, for faccessat).
+func access_ids_of_current(gid uint32) (uint32, bool) {
+	c := &sched.Get_current().Cred
+	if gid == c.Gid {
+		return c.Uid, true
+	}
+	for i := int32(0); i < c.Ngroups; i++ {
+		if c.Groups[i] == gid {
+			return c.Uid, true
+		}
+	}
+	return c.Uid, false
+}
+
 // sigpipe_current sends the current process a signal from the kernel
 // (fs.Send_sig_current: a pipe's SIGPIPE).
 func sigpipe_current(sig int) { signal.Send_sig(sig, sched.Get_current()) }
@@ -242,6 +257,7 @@ func proc_hooks_init() {
 	fs.Get_current_files = files_of_current
 	fs.Get_current_fs = fs_of_current
 	fs.Current_fsuid_fsgid = fsids_of_current
+	fs.Current_access_ids = access_ids_of_current
 	fs.Tgid_hook = tgid_of_current
 	fs.Capable_hook = sched.Capable
 	fs.In_group_hook = sched.In_group_p
