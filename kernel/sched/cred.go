@@ -67,17 +67,16 @@ const (
 // yet reaped included (Linux's per-user count, ucounts'
 // UCOUNT_RLIMIT_NPROC: incremented by copy_process for the child's real
 // uid, moved by set_user, dropped by release_task). gokern counts them
-// when asked, walking the task list: forks are few.
+// when asked, walking the task list: forks are few. The caller holds
+// Tasklist_lock.
 func Nr_processes_of(uid uint32) int {
 	n := 0
-	flags := Tasklist_lock.Spin_lock_irqsave(0)
 	For_each_process(func(t *Task_struct) bool {
 		if t != &Init_task && t.Flags&PF_KTHREAD == 0 && t.Cred.Uid == uid {
 			n++
 		}
 		return true
 	})
-	Tasklist_lock.Spin_unlock_irqrestore(flags)
 	return n
 }
 
@@ -86,7 +85,8 @@ var Nr_refused_nproc uint64
 
 // rlimit_nproc_exceeded: would one more task for cur's real uid pass its
 // RLIMIT_NPROC (Linux copy_process: is_rlimit_overlimit, unless the user
-// is root's or the task has CAP_SYS_RESOURCE or CAP_SYS_ADMIN)?
+// is root's or the task has CAP_SYS_RESOURCE or CAP_SYS_ADMIN)? With
+// Tasklist_lock held.
 func rlimit_nproc_exceeded(cur *Task_struct) bool {
 	if cur.Cred.Uid == GLOBAL_ROOT_UID || Capable(CAP_SYS_RESOURCE) || Capable(CAP_SYS_ADMIN) {
 		return false

@@ -372,10 +372,6 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 		Fork_refused++
 		return nil, -uapi.EAGAIN
 	}
-	if rlimit_nproc_exceeded(cur) {
-		Nr_refused_nproc++
-		return nil, -uapi.EAGAIN
-	}
 	t := task_struct_cachep.Zalloc(mm.GFP_KERNEL)
 	if t == nil {
 		return nil, -asm.ENOMEM
@@ -441,6 +437,23 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 			task_struct_cachep.Free(t)
 			return nil, -uapi.ERESTARTNOINTR
 		}
+	}
+	// RLIMIT_NPROC is checked here, under the lock that links the
+	// child: checked before the copy, as it was, two forks of one user
+	// (one preempted in the copy, or on two CPUs) each saw room for one
+	// more, and the bomb of TestBusyboxForkBomb had 13 processes under
+	// a limit of 12. Linux counts the child first (inc_rlimit_ucounts in
+	// copy_creds), then checks, to the same effect.
+	if args.Fn == nil && rlimit_nproc_exceeded(cur) {
+		if sh != nil {
+			sh.Siglock.Spin_unlock()
+		}
+		Tasklist_lock.Spin_unlock_irqrestore(flags)
+		exit_user_parts(t)
+		put_task_stack(t)
+		task_struct_cachep.Free(t)
+		Nr_refused_nproc++
+		return nil, -uapi.EAGAIN
 	}
 	t.Pid = alloc_pid()
 	if t.Pid < 0 {
