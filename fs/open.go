@@ -359,15 +359,19 @@ func do_sys_ftruncate_body(f *File, length int64) int {
 	return Do_truncate(f.F_path.Dentry, length)
 }
 
-// Ksys_chdir is chdir(2) (Linux ksys_chdir).
+// Ksys_chdir is chdir(2) (Linux ksys_chdir): the directory must be
+// searchable by the caller (MAY_EXEC, -EACCES), as for fchdir and chroot.
 func Ksys_chdir(name []byte) int {
 	var path Path
 	if err := Kern_path(name, LOOKUP_FOLLOW|LOOKUP_DIRECTORY, &path); err != 0 {
 		return err
 	}
-	Set_fs_pwd(current_fs(), &path)
+	err := Generic_permission(path.Dentry.D_inode, MAY_EXEC)
+	if err == 0 {
+		Set_fs_pwd(current_fs(), &path)
+	}
 	Path_put(&path)
-	return 0
+	return err
 }
 
 // Ksys_fchdir is fchdir(2).
@@ -387,6 +391,9 @@ func ksys_fchdir_body(f *File) int {
 	if !d_can_lookup(f.F_path.Dentry) {
 		return -ENOTDIR
 	}
+	if err := Generic_permission(f.F_inode, MAY_EXEC); err != 0 {
+		return err
+	}
 	Set_fs_pwd(current_fs(), &f.F_path)
 	return 0
 }
@@ -401,6 +408,10 @@ const CAP_SYS_CHROOT = 18
 func Ksys_chroot(name []byte) int {
 	var path Path
 	if err := Kern_path(name, LOOKUP_FOLLOW|LOOKUP_DIRECTORY, &path); err != 0 {
+		return err
+	}
+	if err := Generic_permission(path.Dentry.D_inode, MAY_EXEC); err != 0 {
+		Path_put(&path)
 		return err
 	}
 	if Capable_hook != nil && !Capable_hook(CAP_SYS_CHROOT) {

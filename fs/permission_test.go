@@ -92,6 +92,8 @@ func TestPermissionChecks(t *testing.T) {
 	wantErr(t, "open private/f", open(d+"/private/f", rdonly, 0), -uapi.EACCES) // may_lookup
 	_, err := stat(d+"/private/f", 0)
 	wantErr(t, "stat private/f", err, -uapi.EACCES)
+	wantErr(t, "chdir private", fs.Ksys_chdir([]byte(d+"/private")), -uapi.EACCES)
+	wantErr(t, "chroot private", fs.Ksys_chroot([]byte(d+"/private")), -uapi.EACCES)
 	wantErr(t, "open secret", open(d+"/secret", rdonly, 0), -uapi.EACCES)
 	wantErr(t, "open public O_WRONLY", open(d+"/public", wronly, 0), -uapi.EACCES)
 	wantErr(t, "open public O_TRUNC", open(d+"/public", rdonly|uapi.O_TRUNC, 0), -uapi.EACCES)

@@ -235,18 +235,20 @@ func TestBusyboxScripts(t *testing.T) {
 }
 
 // permsLines is what user/busybox/tests/perms prints, as the same
-// busybox prints it on Linux 6.1 (setpriv to uid and gid 1000 there for
+// busybox prints it on Linux 6.18 (setpriv to uid and gid 1000 there for
 // su): a tmpfs /tmp is drwxrwxrwt; user may not search the 0700 /root
-// (may_lookup), create in a root-owned 0755 directory (may_create), read
-// a 0600 file or write a 0644 one of root's (may_open), remove or rename
-// a name in that directory (may_delete: -EACCES), remove or rename
-// root's 0666 file in the sticky /tmp (check_sticky: -EPERM), chmod it
-// or set its times (owner only: -EPERM), but may touch it to now (it
-// may write it); all of which it may do to its own files, and root to
-// user's. gokern allowed all of it: only execve checked permissions.
+// (may_lookup), nor chdir there, create in a root-owned 0755 directory
+// (may_create), read a 0600 file or write a 0644 one of root's
+// (may_open), remove or rename a name in that directory (may_delete:
+// -EACCES), remove or rename root's 0666 file in the sticky /tmp
+// (check_sticky: -EPERM), chmod it or set its times (owner only:
+// -EPERM), but may touch it to now (it may write it); all of which it
+// may do to its own files, and root to user's. gokern allowed all of
+// it: only execve checked permissions.
 var permsLines = []string{
 	"drwxrwxrwt",
 	"touch: /root/x: Permission denied",
+	"sh: cd: line 2: can't cd to /root: Permission denied",
 	"ls: can't open '/root': Permission denied",
 	"cat: can't open '/root/x': Permission denied",
 	"touch: /tmp/rd/new: Permission denied",
