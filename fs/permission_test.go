@@ -85,6 +85,8 @@ func TestPermissionChecks(t *testing.T) {
 	wantErr(t, "mkdir sticky", mkdir(d+"/sticky", 0o1777), 0)
 	wantErr(t, "chmod sticky", chmod(d+"/sticky", 0o1777), 0) // past the umask
 	writeFile(t, d+"/sticky/rootfile", []byte("r"))
+	writeFile(t, d+"/sticky/given", []byte("g"))
+	wantErr(t, "chown given", fs.Do_fchownat(AT_FDCWD, []byte(d+"/sticky/given"), 1000, 0, 0), 0)
 	wantErr(t, "chmod rootfile", chmod(d+"/sticky/rootfile", 0o666), 0)
 
 	asUser(t, 1000, 1000, 1000)
@@ -118,6 +120,12 @@ func TestPermissionChecks(t *testing.T) {
 	wantErr(t, "rename own", rename(d+"/sticky/mine2", d+"/sticky/mine3", 0), 0)
 	wantErr(t, "unlink own", unlink(d+"/sticky/mine3"), 0)
 	wantErr(t, "chmod own", chmod(d+"/sticky/mine", 0o400), 0)
+	// Its owner may chmod a file in a group it is not in, but not make
+	// it set-group-ID (Linux setattr_prepare: in_group_or_capable).
+	wantErr(t, "chmod g+s given", chmod(d+"/sticky/given", 0o2755), 0)
+	if st, _ := stat(d+"/sticky/given", 0); st.Mode != uapi.S_IFREG|0o755 {
+		t.Errorf("chmod 2755 a file of group 0 as user: mode %#o, want %#o", st.Mode, uapi.S_IFREG|0o755)
+	}
 	wantErr(t, "access own W_OK", fs.Do_faccessat(AT_FDCWD, []byte(d+"/sticky/mine"), fs.W_OK, 0), -uapi.EACCES)
 	wantErr(t, "access own R_OK", fs.Do_faccessat(AT_FDCWD, []byte(d+"/sticky/mine"), fs.R_OK, 0), 0)
 	wantErr(t, "access secret", fs.Do_faccessat(AT_FDCWD, []byte(d+"/secret"), fs.R_OK, 0), -uapi.EACCES)
