@@ -688,6 +688,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "futex", Run: futex.Test_futex},
 	// Twelve kernel threads pass tokens round a futex ring.
 	{Name: "futex_smp_stress", Run: futex.Test_futex_smp_stress},
+	{Name: "fs_eventfd_smp", Run: fs.Test_fs_eventfd_smp},
 	// Stops the boot on purpose: a kernel thread's stack overflow.
 	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -14,7 +15,10 @@ import (
 // is 0. The Go runtime's netpoller writes one to wake a thread asleep in
 // epoll_pwait (netpollBreak). Linux: fs/eventfd.c.
 
-// Eventfd_ctx is struct eventfd_ctx.
+// Eventfd_ctx is struct eventfd_ctx. The count changes under the wait
+// queue's lock, as Linux's does under wqh.lock: without it, two writers,
+// or a reader and a writer, on two CPUs each read-modify-wrote it and
+// one's update was lost, and two readers could both take the same count.
 type Eventfd_ctx struct {
 	wqh   sched.Wait_queue_head
 	count uint64
@@ -37,19 +41,15 @@ func eventfd_read(f *File, to *Iov_iter, pos *int64) int64 {
 	if to.Count() < 8 {
 		return -EINVAL
 	}
-	if ctx.count == 0 {
+	var ucnt uint64
+	for !eventfd_ctx_do_read(ctx, &ucnt) {
 		if f.F_flags&uapi.O_NONBLOCK != 0 {
 			return -EAGAIN
 		}
-		if r := sched.Wait_event_interruptible(&ctx.wqh, func() bool { return ctx.count != 0 }); r != 0 {
+		if r := sched.Wait_event_interruptible(&ctx.wqh, func() bool { return atomic.LoadUint64(&ctx.count) != 0 }); r != 0 {
 			return int64(r)
 		}
 	}
-	ucnt := ctx.count
-	if ctx.flags&uapi.EFD_SEMAPHORE != 0 {
-		ucnt = 1
-	}
-	ctx.count -= ucnt
 	sched.Wake_up_interruptible(&ctx.wqh) // writers waiting for room
 	if to.Copy_to_iter(unsafe.Slice((*byte)(unsafe.Pointer(&ucnt)), 8)) != 8 {
 		return -EFAULT
@@ -72,17 +72,46 @@ func eventfd_write(f *File, from *Iov_iter, pos *int64) int64 {
 	if ucnt == ^uint64(0) {
 		return -EINVAL
 	}
-	if EVENTFD_MAX-ctx.count < ucnt {
+	for !eventfd_add(ctx, ucnt) {
 		if f.F_flags&uapi.O_NONBLOCK != 0 {
 			return -EAGAIN
 		}
-		if r := sched.Wait_event_interruptible(&ctx.wqh, func() bool { return EVENTFD_MAX-ctx.count >= ucnt }); r != 0 {
+		if r := sched.Wait_event_interruptible(&ctx.wqh, func() bool { return EVENTFD_MAX-atomic.LoadUint64(&ctx.count) >= ucnt }); r != 0 {
 			return int64(r)
 		}
 	}
-	ctx.count += ucnt
 	sched.Wake_up_interruptible(&ctx.wqh)
 	return 8
+}
+
+// eventfd_ctx_do_read takes the count (all of it, or 1 with
+// EFD_SEMAPHORE) into *cnt under the lock, or says there is none (Linux
+// eventfd_ctx_do_read, with the check its callers make first).
+func eventfd_ctx_do_read(ctx *Eventfd_ctx, cnt *uint64) bool {
+	flags := ctx.wqh.Lock()
+	ok := ctx.count != 0
+	if ok {
+		*cnt = ctx.count
+		if ctx.flags&uapi.EFD_SEMAPHORE != 0 {
+			*cnt = 1
+		}
+		atomic.StoreUint64(&ctx.count, ctx.count-*cnt)
+	}
+	ctx.wqh.Unlock(flags)
+	return ok
+}
+
+// eventfd_add adds n under the lock when the sum stays within
+// EVENTFD_MAX, else leaves the count alone (eventfd_write's check and
+// addition, under wqh.lock in Linux).
+func eventfd_add(ctx *Eventfd_ctx, n uint64) bool {
+	flags := ctx.wqh.Lock()
+	ok := EVENTFD_MAX-ctx.count >= n
+	if ok {
+		atomic.StoreUint64(&ctx.count, ctx.count+n)
+	}
+	ctx.wqh.Unlock(flags)
+	return ok
 }
 
 // eventfd_poll: readable while the count is above 0, writable while 1
@@ -91,10 +120,11 @@ func eventfd_poll(f *File, pt *Poll_table) uint32 {
 	ctx := eventfd_ctx(f)
 	Poll_wait(f, &ctx.wqh, pt)
 	var events uint32
-	if ctx.count > 0 {
+	count := atomic.LoadUint64(&ctx.count)
+	if count > 0 {
 		events |= uapi.POLLIN
 	}
-	if ctx.count < EVENTFD_MAX {
+	if count < EVENTFD_MAX {
 		events |= uapi.POLLOUT
 	}
 	return events

@@ -90,13 +90,14 @@ func TestSmpSmallMemory(t *testing.T) {
 // and twelve kernel threads pass two tokens round a ring through
 // FUTEX_WAIT and FUTEX_WAKE, half the waits timed, without losing a
 // wake-up (futex_smp_stress: with one wake in 300 dropped it stops and
-// fails).
+// fails); and three threads add to an eventfd while two take from it,
+// losing nothing (fs_eventfd_smp).
 func TestSmpIPI(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush,smp_irq_free_sync,futex_smp_stress"})
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush,smp_irq_free_sync,futex_smp_stress,fs_eventfd_smp"})
 			allPassed(t, r)
 			// A million increments under one spinlock from every CPU at
 			// once end exact; the waiters take it test-and-set under
@@ -105,6 +106,8 @@ func TestSmpIPI(t *testing.T) {
 			mustContain(t, r, "spinlock waiters take the lock test-and-set, not by ticket (virt_spin_lock)",
 				fmt.Sprintf("smp_spinlock_million: with spin_lock: %d CPUs x %d increments = 1000000, want 1000000", smp, 1000000/smp))
 			mustContain(t, r, "futex_smp_stress: 12 threads, 2 tokens: ")
+			// eventfd's count: every add taken or left, none lost.
+			mustContain(t, r, "fs_eventfd_smp: 3 writers added 60000, 2 readers took ")
 			mustContain(t, r, fmt.Sprintf("smp_alloc_stress: %d CPUs x ", smp), "cpu 0 asking from unpreemptive synchronization", "cpu 0 all kernel threads synchronized",
 				"cpu 0 freeing other kernel threads", "after a local-only flush, 0xb1 after the shootdown")
 			for cpu := 1; cpu < smp; cpu++ {

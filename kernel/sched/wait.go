@@ -109,6 +109,14 @@ func wq_lock(wq *Wait_queue_head) uint64 {
 	return flags
 }
 
+// Lock takes wq's own lock with interrupts off, for state its wakers
+// change under it (Linux spin_lock_irqsave(&wq_head->lock), as
+// fs/eventfd.c does for its count); no wake-up of wq while it is held.
+func (wq *Wait_queue_head) Lock() uint64 { return wq_lock(wq) }
+
+// Unlock releases what Lock took.
+func (wq *Wait_queue_head) Unlock(flags uint64) { wq_unlock(wq, flags) }
+
 func wq_unlock(wq *Wait_queue_head, flags uint64) {
 	wq.lock.Arch_spin_unlock()
 	if Hooks.Irq_restore != nil {
