@@ -95,3 +95,7 @@ func BuildAsm(src, out string) error {
 	}
 	return run("ld", "-static", "-z", "noexecstack", "-o", out, obj, lib)
 }
+
+// SchedtestModes are user/schedtest's modes, each run by internal/boottest
+// TestSchedtest on gokern and by TestSchedtestOnLinux on the host.
+var SchedtestModes = []string{"affinity"}

@@ -499,18 +499,14 @@ func preempt_schedule_irq() {
 }
 
 // Irqentry_exit_cond_resched is the entry code's hook on the way out of
-// an interrupt (Linux irqentry_exit → irqentry_exit_cond_resched for
-// kernel mode, exit_to_user_mode_loop's schedule() for user mode).
+// an interrupt (Linux irqentry_exit → irqentry_exit_cond_resched) into
+// kernel code. On the way to user mode the exit loop
+// (kernel/signal's Exit_to_user_mode_loop, Linux exit_to_user_mode_loop)
+// calls schedule() instead, with the signals, and reads the flags with
+// interrupts off.
 func Irqentry_exit_cond_resched(regs *asm.PtRegs) {
 	c := Get_current()
-	if c == nil || !Scheduler_running || !test_tsk_need_resched(c) {
-		return
-	}
-	if regs.CS&3 != 0 {
-		// Back to user mode: nothing of the kernel's is interrupted.
-		asm.Native_irq_enable()
-		Schedule()
-		asm.Local_irq_disable()
+	if c == nil || !Scheduler_running || !test_tsk_need_resched(c) || regs.CS&3 != 0 {
 		return
 	}
 	if c.Thread_info.Preempt_count == 0 && !asm.Arch_irqs_disabled_flags(regs.Flags) {

@@ -53,8 +53,9 @@ var (
 	Syscall_hook func(regs *asm.PtRegs)
 	// Exit_to_user_mode_hook runs last before a return to user mode,
 	// after every system call, exception and interrupt from user mode,
-	// on the task's kernel stack (Linux exit_to_user_mode_loop: signal
-	// delivery). kernel/signal sets it.
+	// on the task's kernel stack (Linux exit_to_user_mode_loop:
+	// schedule() and signal delivery); it returns with interrupts off.
+	// kernel/signal sets it.
 	Exit_to_user_mode_hook func(regs *asm.PtRegs)
 )
 

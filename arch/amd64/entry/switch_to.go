@@ -21,7 +21,8 @@ var (
 	Ret_from_fork_hook func()
 	// Irqentry_exit_hook is called on the way out of every device
 	// interrupt that did not interrupt another interrupt handler, on the
-	// interrupted task's stack with interrupts off: it may schedule.
+	// interrupted task's stack with interrupts off: it may schedule
+	// when it returns to kernel code (to user mode, the exit hook does).
 	Irqentry_exit_hook func(regs *asm.PtRegs)
 )
 
