@@ -260,6 +260,14 @@ func TestGoInit(t *testing.T) {
 		// leader was never reaped, and the boot hung (the reaper/smp4
 		// hang): 3 of 9 boots at -smp 4; after, 0 of 15.
 		{"groupexit", `^goinit: groupexit: 64 children ended by exit_group in .*, 0 wrong, zombies left: 0$`},
+		// SIGSTOP then SIGCONT at once, 1000 times, to a child blocked
+		// in a read: it must echo a byte after each. Before the fix a
+		// SIGCONT that came while the child's thread was on its way
+		// into the stop (get_signal had dropped the siglock) was lost:
+		// the thread stayed TASK_STOPPED with the group's stop flag
+		// already cleared, and os/exec's TestWaitid hung. Without it
+		// the mode failed in 3 of 3 boots at -smp 4 (round 21 to 66).
+		{"stopcont", `^goinit: stopcont: 1000 rounds of SIGSTOP, SIGCONT and an echo in .*, child's exit: <nil>$`},
 		// A Go program that eats all memory dies (the kernel's OOM kill
 		// of the faulting process, or the runtime's own "out of memory"
 		// exit 2), init carries on, and MemFree comes back to within

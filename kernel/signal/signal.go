@@ -632,9 +632,10 @@ func Get_signal(ksig *Ksignal) bool {
 			continue // init ignores what it does not handle
 		}
 		if sig_kernel_stop(sig) {
-			unlock_task_sighand(sh, flags)
-			do_signal_stop(t, sig)
-			sh, flags = lock_task_sighand(t)
+			// With the siglock still held since the dequeue: a
+			// SIGCONT then comes either before it (and flushed the
+			// stop) or after the task is TASK_STOPPED (and wakes it).
+			sh, flags = do_signal_stop(t, sig, sh, flags)
 			continue
 		}
 		// Death: terminate, or core (Linux do_coredump; gokern writes
@@ -714,21 +715,38 @@ func group_exit(code int) {
 
 // do_signal_stop stops the current task until SIGCONT (Linux
 // do_signal_stop, for a group of one: the other threads of a group are not
-// stopped), telling its parent with SIGCHLD (CLD_STOPPED).
-func do_signal_stop(t *sched.Task_struct, sig int) {
+// stopped), telling its parent with SIGCHLD (CLD_STOPPED). It is called
+// with t's siglock held (sh, flags), as get_signal dequeued the stop
+// signal, and returns with it held again. The group's stop flag is set,
+// and the task made TASK_STOPPED, under that lock, which SIGCONT's
+// prepare_signal also holds: SIGCONT clears the flag only after it woke
+// every TASK_STOPPED thread, so a stopper that sees the flag under the
+// lock is already TASK_STOPPED for that wake-up. Before, the lock was
+// dropped from the dequeue on: a SIGCONT in between found nobody stopped
+// and no stop flag, the flag was set after it, and the task slept until
+// another SIGCONT (os/exec's TestWaitid stopped its child and hung at
+// -smp 4).
+func do_signal_stop(t *sched.Task_struct, sig int, sh *sched.Sighand_struct, flags uint64) (*sched.Sighand_struct, uint64) {
 	t.Signal.Flags = t.Signal.Flags&^sched.SIGNAL_STOP_CONTINUED | sched.SIGNAL_STOP_STOPPED
 	t.Signal.Group_stop_sig = int32(sig)
 	t.Signal.Stop_unreported = true
 	Stopped_count++
-	do_notify_parent_cldstop(t, uapi.CLD_STOPPED)
+	notify := true
 	for t.Signal.Flags&sched.SIGNAL_STOP_STOPPED != 0 && !Fatal_signal_pending(t) {
 		sched.Set_current_state(sched.TASK_STOPPED)
-		if t.Signal.Flags&sched.SIGNAL_STOP_STOPPED == 0 || Fatal_signal_pending(t) {
-			sched.Set_current_state(sched.TASK_RUNNING)
-			break
+		unlock_task_sighand(sh, flags)
+		if notify {
+			// TASK_STOPPED already: the parent's lock is a spinlock,
+			// and a SIGCONT the parent sends on this SIGCHLD wakes
+			// the task even before it reaches schedule (Linux
+			// notifies after set_special_state too).
+			do_notify_parent_cldstop(t, uapi.CLD_STOPPED)
+			notify = false
 		}
 		sched.Schedule()
+		sh, flags = lock_task_sighand(t)
 	}
+	return sh, flags
 }
 
 // Kernel_siginfo_chld fills a SIGCHLD siginfo (si_pid, si_uid, si_status

@@ -1406,7 +1406,7 @@ SCHED_FUNCTIONS = {
     "gokern/kernel/sched.Irqentry_exit_cond_resched", "gokern/arch/amd64/entry.irqentry_exit_call",
     "gokern/arch/amd64/entry.common_interrupt",
 }
-TASK_STATES = [(0x20, "Z"), (0x1, "S"), (0x2, "D"), (0x80, "X"), (0x800, "N")]
+TASK_STATES = [(0x20, "Z"), (0x1, "S"), (0x2, "D"), (0x4, "T"), (0x80, "X"), (0x800, "N")]
 
 
 def task_state_char(t):

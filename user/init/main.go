@@ -96,6 +96,9 @@ func main() {
 	if len(os.Args) > 2 && os.Args[1] == "groupexit-child" {
 		groupexitChild(os.Args[2])
 	}
+	if len(os.Args) > 1 && os.Args[1] == "stopcont-child" {
+		stopcontChild()
+	}
 	if len(os.Args) > 1 && os.Args[1] == "oom-child" {
 		oomChild()
 	}
@@ -146,6 +149,8 @@ func main() {
 		ok = reaper()
 	case "groupexit":
 		ok = groupexit()
+	case "stopcont":
+		ok = stopcont()
 	case "badbin":
 		ok = badbin()
 	case "oom":
@@ -651,6 +656,95 @@ func reaper() bool {
 	z := zombies()
 	fmt.Printf("goinit: reaper: zombies left: %d\n", len(z))
 	return ok && len(z) == 0
+}
+
+// StopcontRounds is how many times the stopcont mode stops and continues
+// its child.
+const StopcontRounds = 1000
+
+// stopcont stops its child with SIGSTOP and continues it with SIGCONT
+// at once, StopcontRounds times, as os/exec's TestWaitid does once; after
+// each SIGCONT the child, blocked in a read of its stdin pipe when the
+// SIGSTOP came, must echo a byte within 10 s. A SIGCONT that came while
+// the child's thread was between dequeuing the SIGSTOP and stopping was
+// lost, and the thread stayed stopped for ever (TestWaitid hung at
+// -smp 4). On a timeout the child's threads' states (/proc/<pid>/task)
+// are printed and the mode fails.
+func stopcont() bool {
+	exe, _ := os.Executable()
+	inR, inW, err1 := os.Pipe()
+	outR, outW, err2 := os.Pipe()
+	if err1 != nil || err2 != nil {
+		fmt.Printf("goinit: stopcont: pipe: %v %v\n", err1, err2)
+		return false
+	}
+	c := exec.Command(exe, "stopcont-child")
+	c.Stdin, c.Stdout, c.Stderr = inR, outW, os.Stderr
+	if err := c.Start(); err != nil {
+		fmt.Printf("goinit: stopcont: start: %v\n", err)
+		return false
+	}
+	inR.Close()
+	outW.Close()
+	pid := c.Process.Pid
+	start := time.Now()
+	stopped := 0
+	var b [1]byte
+	for i := 0; i < StopcontRounds; i++ {
+		syscall.Kill(pid, syscall.SIGSTOP)
+		// Most rounds send SIGCONT at once; some wait a little, so
+		// that it lands anywhere on the child's way into its stop.
+		for spin := 0; spin < (i%8)*2000; spin++ {
+		}
+		if _, st := procStat(pid); st == 'T' {
+			stopped++
+		}
+		syscall.Kill(pid, syscall.SIGCONT)
+		b[0] = byte(i)
+		if _, err := inW.Write(b[:]); err != nil {
+			fmt.Printf("goinit: stopcont: round %d: write: %v\n", i, err)
+			c.Process.Kill()
+			c.Wait()
+			return false
+		}
+		outR.SetReadDeadline(time.Now().Add(10 * time.Second))
+		b[0] = 0
+		if _, err := io.ReadFull(outR, b[:]); err != nil || b[0] != byte(i) {
+			fmt.Printf("goinit: stopcont: round %d: no echo of %d 10 s after SIGCONT (read %d, %v); the child's threads:", i, byte(i), b[0], err)
+			ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+			for _, e := range ents {
+				tid, _ := strconv.Atoi(e.Name())
+				_, st := procStat(tid)
+				fmt.Printf(" %d %c", tid, st)
+			}
+			fmt.Println()
+			c.Process.Kill()
+			c.Wait()
+			return false
+		}
+	}
+	inW.Close()
+	err := c.Wait()
+	fmt.Printf("goinit: stopcont: %d rounds of SIGSTOP, SIGCONT and an echo in %v (%d seen stopped), child's exit: %v\n",
+		StopcontRounds, time.Since(start).Round(time.Millisecond), stopped, err)
+	return err == nil
+}
+
+// stopcontChild echoes its stdin to its stdout, a byte at a time, until
+// EOF, in blocking reads on the main thread.
+func stopcontChild() {
+	var b [1]byte
+	for {
+		n, err := syscall.Read(0, b[:])
+		if n == 1 {
+			syscall.Write(1, b[:])
+			continue
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		os.Exit(0)
+	}
 }
 
 // GroupexitChildren is how many children the groupexit mode runs.
