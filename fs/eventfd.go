@@ -50,7 +50,9 @@ func eventfd_read(f *File, to *Iov_iter, pos *int64) int64 {
 			return int64(r)
 		}
 	}
-	sched.Wake_up_interruptible(&ctx.wqh) // writers waiting for room
+	// Writers waiting for room; an epoll item that wants EPOLLIN only
+	// takes no notice (Linux eventfd_read: wake_up_locked_poll(EPOLLOUT)).
+	sched.Wake_up_interruptible_poll(&ctx.wqh, uapi.EPOLLOUT)
 	if to.Copy_to_iter(unsafe.Slice((*byte)(unsafe.Pointer(&ucnt)), 8)) != 8 {
 		return -EFAULT
 	}
@@ -80,7 +82,7 @@ func eventfd_write(f *File, from *Iov_iter, pos *int64) int64 {
 			return int64(r)
 		}
 	}
-	sched.Wake_up_interruptible(&ctx.wqh)
+	sched.Wake_up_interruptible_poll(&ctx.wqh, uapi.EPOLLIN)
 	return 8
 }
 

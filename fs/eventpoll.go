@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -31,9 +32,21 @@ import (
 // runtime's) only come back with the next wake-up; EPOLLONESHOT ones are
 // disabled until EPOLL_CTL_MOD.
 //
-// Locking: ep.lock (with interrupts off: the callback runs from interrupt
-// handlers) guards the ready list and each item's ready flag; the item
-// set itself changes only in epoll_ctl and at release.
+// Locking, as Linux's:
+//   - ep.lock (with interrupts off: the callback runs from interrupt
+//     handlers) guards the ready list and each item's ready flag;
+//   - ep.mtx, a sleeping lock (Linux ep->mtx), is held by epoll_wait's
+//     scan of the ready list (ep_send_events) and by epoll_ctl: an item
+//     cannot be freed or changed while a waiter, with ep.lock dropped,
+//     asks its file for events, and two waiters do not split the ready
+//     list between them (one would find it empty and sleep while the
+//     other held ready items it had no room to report);
+//   - epmutex, one sleeping lock for all sets (Linux epmutex, which
+//     guards the same in eventpoll_release_file and ep_free), is held
+//     wherever items join or leave a file's list (File.F_ep) and are
+//     freed: epoll_ctl's ADD and DEL, the close of a watched file and
+//     the close of a set, which two CPUs may do to one item at once.
+//     It is taken before ep.mtx.
 
 // EP_MAX_POLL_QUEUES: the wait queues one file may hand to the table
 // (Linux allocates an eppoll_entry per queue; a pipe has two, the rest
@@ -48,6 +61,14 @@ const EP_MAX_EVENTS = 128
 // EP_PRIVATE_BITS: the input flags, which are never reported.
 const EP_PRIVATE_BITS = uapi.EPOLLWAKEUP | uapi.EPOLLONESHOT | uapi.EPOLLET | uapi.EPOLLEXCLUSIVE
 
+// EPOLLEXCLUSIVE_OK_BITS: the only events an EPOLLEXCLUSIVE item may ask
+// for (Linux fs/eventpoll.c).
+const EPOLLEXCLUSIVE_OK_BITS = uapi.EPOLLIN | uapi.EPOLLOUT | uapi.EPOLLERR | uapi.EPOLLHUP | uapi.EPOLLWAKEUP | uapi.EPOLLET | uapi.EPOLLEXCLUSIVE
+
+// EPOLLINOUT_BITS: the events that decide whether an exclusive item's
+// wake-up counts (Linux ep_poll_callback).
+const EPOLLINOUT_BITS = uapi.EPOLLIN | uapi.EPOLLOUT
+
 // Eventpoll is struct eventpoll: one epoll instance.
 type Eventpoll struct {
 	lock asm.Arch_spinlock_t
@@ -59,6 +80,35 @@ type Eventpoll struct {
 	// items: every item, linked by Epitem.next (Linux's rb-tree rbr).
 	items uintptr
 	Nr    int // items in the set
+	// mtx, and mtx_wait where tasks sleep for it (Linux ep->mtx).
+	mtx      uint32
+	mtx_wait sched.Wait_queue_head
+}
+
+// ep_mtx_lock and ep_mtx_unlock take and release ep.mtx (Linux
+// mutex_lock(&ep->mtx)).
+func ep_mtx_lock(ep *Eventpoll) {
+	sched.Wait_event(&ep.mtx_wait, func() bool { return atomic.CompareAndSwapUint32(&ep.mtx, 0, 1) })
+}
+
+func ep_mtx_unlock(ep *Eventpoll) {
+	atomic.StoreUint32(&ep.mtx, 0)
+	sched.Wake_up(&ep.mtx_wait)
+}
+
+// epmutex (Linux epmutex): see the top of the file.
+var (
+	epmutex      uint32
+	epmutex_wait sched.Wait_queue_head
+)
+
+func epmutex_lock() {
+	sched.Wait_event(&epmutex_wait, func() bool { return atomic.CompareAndSwapUint32(&epmutex, 0, 1) })
+}
+
+func epmutex_unlock() {
+	atomic.StoreUint32(&epmutex, 0)
+	sched.Wake_up(&epmutex_wait)
 }
 
 // eppoll_entry is one wait-queue entry of an item (struct
@@ -124,19 +174,46 @@ func ep_set_ready(ep *Eventpoll, epi *Epitem) {
 }
 
 // ep_poll_callback is the items' wake-up function (Linux
-// ep_poll_callback): entry is an eppoll_entry's address.
-func ep_poll_callback(entry uintptr) {
+// ep_poll_callback): entry is an eppoll_entry's address, key the events
+// the waker says changed (0: unknown). The item becomes ready unless it
+// is a disabled EPOLLONESHOT one or the key names none of its events: a
+// read of an eventfd wakes its queue with EPOLLOUT, which must not
+// report an EPOLLIN|EPOLLET item again. The result is what an
+// EPOLLEXCLUSIVE item's wake-up counts for the file's queue: 1 when it
+// woke a waiter of the set for events it wants, so that the other
+// exclusive sets on that queue are left asleep.
+func ep_poll_callback(entry uintptr, key uint32) int {
 	pwq := (*eppoll_entry)(unsafe.Add(nil, entry))
 	epi := pwq.base
 	ep := epi.ep
+	ewake := 0
 	flags := ep_lock(ep)
-	// A disabled EPOLLONESHOT item waits for EPOLL_CTL_MOD.
-	if epi.event.Events&^EP_PRIVATE_BITS != 0 {
-		ep_set_ready(ep, epi)
+	events := epi.event.Events
+	if events&^EP_PRIVATE_BITS == 0 || key != 0 && key&events == 0 {
+		ep_unlock(ep, flags)
+		if events&uapi.EPOLLEXCLUSIVE == 0 {
+			ewake = 1
+		}
+		return ewake
+	}
+	ep_set_ready(ep, epi)
+	if events&uapi.EPOLLEXCLUSIVE != 0 && sched.Waitqueue_active(&ep.wq) {
+		switch key & EPOLLINOUT_BITS {
+		case uapi.EPOLLIN, uapi.EPOLLOUT:
+			if events&key&EPOLLINOUT_BITS != 0 {
+				ewake = 1
+			}
+		case 0:
+			ewake = 1
+		}
 	}
 	ep_unlock(ep, flags)
 	sched.Wake_up_interruptible(&ep.wq)
 	sched.Wake_up_interruptible(&ep.poll_wait)
+	if events&uapi.EPOLLEXCLUSIVE == 0 {
+		ewake = 1
+	}
+	return ewake
 }
 
 // ep_ptable_queue_proc puts one callback entry of the item being added
@@ -153,7 +230,11 @@ func ep_ptable_queue_proc(f *File, wq *sched.Wait_queue_head, pt *Poll_table) {
 	pwq.base = epi
 	pwq.whead = wq
 	pwq.wait = sched.Wait_queue_entry{Func: ep_poll_callback}
-	sched.Add_wait_queue(wq, &pwq.wait)
+	if epi.event.Events&uapi.EPOLLEXCLUSIVE != 0 {
+		sched.Add_wait_queue_exclusive(wq, &pwq.wait)
+	} else {
+		sched.Add_wait_queue(wq, &pwq.wait)
+	}
 }
 
 // ep_item_poll asks epi's file for the events epi wants (Linux
@@ -255,19 +336,31 @@ func ep_modify(ep *Eventpoll, epi *Epitem, event *uapi.Epoll_event) {
 }
 
 // Eventpoll_release removes f from every epoll set that watches it, at
-// its last fput (Linux eventpoll_release).
+// its last fput (Linux eventpoll_release → eventpoll_release_file).
 func Eventpoll_release(f *File) {
+	if atomic.LoadUintptr(&f.F_ep) == 0 {
+		return
+	}
+	epmutex_lock()
 	for f.F_ep != 0 {
 		epi := epi_at(f.F_ep)
-		ep_remove(epi.ep, epi)
+		ep := epi.ep
+		ep_mtx_lock(ep)
+		ep_remove(ep, epi)
+		ep_mtx_unlock(ep)
 	}
+	epmutex_unlock()
 }
 
 // ep_send_events fills events with ready items' events (Linux
 // ep_send_events): the ready list is taken whole, each item on it asked
 // again and reported if its file has events the item wants;
 // level-triggered items go back on the ready list for the next call,
-// and those not reached (events is full) stay ready.
+// and those not reached (events is full) stay ready. If the ready list
+// is not empty at the end, the other waiters are woken (Linux
+// ep_done_scan): the items were out of their sight while this one held
+// them, and any that slept meanwhile would sleep on with items ready.
+// ep.mtx is held (ep_poll), so no item is freed or changed under it.
 func ep_send_events(ep *Eventpoll, events []uapi.Epoll_event) int {
 	// The list head lives on this stack and the items point at it while
 	// they are on it: hidden from escape analysis, as Linux's on-stack
@@ -308,7 +401,11 @@ func ep_send_events(ep *Eventpoll, events []uapi.Epoll_event) int {
 	}
 	flags = ep_lock(ep)
 	ep_splice(txlist, &ep.rdllist)
+	more := !mm.List_empty(&ep.rdllist)
 	ep_unlock(ep, flags)
+	if more {
+		sched.Wake_up_interruptible(&ep.wq)
+	}
 	return res
 }
 
@@ -337,7 +434,10 @@ func ep_events_available(ep *Eventpoll) bool {
 func ep_poll(ep *Eventpoll, events []uapi.Epoll_event, timeout int64) int {
 	timedOut := false
 	for {
-		if n := ep_send_events(ep, events); n != 0 {
+		ep_mtx_lock(ep)
+		n := ep_send_events(ep, events)
+		ep_mtx_unlock(ep)
+		if n != 0 {
 			return n
 		}
 		if timeout == 0 || timedOut {
@@ -381,9 +481,13 @@ func ep_eventpoll_poll(f *File, pt *Poll_table) uint32 {
 // ep_eventpoll_release → ep_free).
 func ep_eventpoll_release(inode *Inode, f *File) int {
 	ep := ep_of(f)
+	epmutex_lock()
+	ep_mtx_lock(ep)
 	for ep.items != 0 {
 		ep_remove(ep, epi_at(ep.items))
 	}
+	ep_mtx_unlock(ep)
+	epmutex_unlock()
 	eventpoll_cache.Free(ep)
 	f.Private_data = 0
 	return 0
@@ -419,8 +523,10 @@ func Do_epoll_create(flags uint32) int {
 // Do_epoll_ctl is epoll_ctl(epfd, op, fd, event) on a kernel copy of the
 // event (Linux do_epoll_ctl). Errors as Linux's: -EBADF for a bad
 // descriptor, -EPERM for a file that cannot be polled (a regular file),
-// -EINVAL for epfd not an epoll set, fd == epfd, an unknown op or
-// EPOLLEXCLUSIVE with MOD, -EEXIST, -ENOENT.
+// -EINVAL for epfd not an epoll set, fd == epfd, an unknown op,
+// EPOLLEXCLUSIVE with MOD, on an epoll set or with events other than
+// EPOLLEXCLUSIVE_OK_BITS, and MOD of an item added with EPOLLEXCLUSIVE,
+// -EEXIST, -ENOENT.
 func Do_epoll_ctl(epfd, op, fd int, event *uapi.Epoll_event) int {
 	ef := Fget(epfd)
 	if ef == nil {
@@ -444,10 +550,27 @@ func epoll_ctl(ef, tf *File, op, fd int, event *uapi.Epoll_event) int {
 	if !Is_file_epoll(ef) || ef == tf {
 		return -EINVAL
 	}
-	if op == uapi.EPOLL_CTL_MOD && event.Events&uapi.EPOLLEXCLUSIVE != 0 {
-		return -EINVAL
+	// epoll joins a file's wait queues at EPOLL_CTL_ADD only, so
+	// EPOLLEXCLUSIVE cannot come or go with MOD (Linux do_epoll_ctl).
+	if op != uapi.EPOLL_CTL_DEL && event.Events&uapi.EPOLLEXCLUSIVE != 0 {
+		if op == uapi.EPOLL_CTL_MOD {
+			return -EINVAL
+		}
+		if op == uapi.EPOLL_CTL_ADD && (Is_file_epoll(tf) || event.Events&^EPOLLEXCLUSIVE_OK_BITS != 0) {
+			return -EINVAL
+		}
 	}
 	ep := ep_of(ef)
+	epmutex_lock()
+	ep_mtx_lock(ep)
+	r := epoll_ctl_locked(ep, tf, op, fd, event)
+	ep_mtx_unlock(ep)
+	epmutex_unlock()
+	return r
+}
+
+// epoll_ctl_locked: the operation, with epmutex and ep.mtx held.
+func epoll_ctl_locked(ep *Eventpoll, tf *File, op, fd int, event *uapi.Epoll_event) int {
 	epi := ep_find(ep, tf, int32(fd))
 	switch op {
 	case uapi.EPOLL_CTL_ADD:
@@ -470,6 +593,9 @@ func epoll_ctl(ef, tf *File, op, fd int, event *uapi.Epoll_event) int {
 	case uapi.EPOLL_CTL_MOD:
 		if epi == nil {
 			return -ENOENT
+		}
+		if epi.event.Events&uapi.EPOLLEXCLUSIVE != 0 {
+			return -EINVAL
 		}
 		ev := *event
 		ev.Events |= uapi.EPOLLERR | uapi.EPOLLHUP

@@ -2,6 +2,7 @@ package fs_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 	"time"
 
@@ -189,5 +190,109 @@ func TestEpoll(t *testing.T) {
 	closefd(t, w)
 	closefd(t, ep)
 	closefd(t, file)
+	bigLock.Unlock()
+}
+
+// TestEpollKeyAndExclusive: what a wake-up's key and EPOLLEXCLUSIVE
+// mean, as on the host's Linux (the same steps, run there, give the same
+// results):
+//   - a wake-up carries the events that changed (Linux
+//     wake_up_poll's key): an eventfd read wakes its queue with EPOLLOUT,
+//     so an EPOLLIN|EPOLLET item is not reported again while the count
+//     stays (Linux ep_poll_callback: "if (pollflags && !(pollflags &
+//     epi->event.events)) goto out_unlock"); a write reports it again;
+//   - EPOLLEXCLUSIVE is refused with MOD, with events other than
+//     EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLWAKEUP and EPOLLET, and
+//     on an epoll set; an item added with it cannot be modified;
+//   - two sets watching one eventfd with EPOLLEXCLUSIVE, a sleeper in
+//     each: one write wakes one sleeper, the next write the other.
+func TestEpollKeyAndExclusive(t *testing.T) {
+	boot(t)
+	ep := fs.Do_epoll_create(0)
+	sem := fs.Do_eventfd(2, uapi.EFD_SEMAPHORE|uapi.EFD_NONBLOCK)
+	if ep < 0 || sem < 0 {
+		t.Fatal(errname(ep), errname(sem))
+	}
+	if err := fs.Do_epoll_ctl(ep, uapi.EPOLL_CTL_ADD, sem, event(uapi.EPOLLIN|uapi.EPOLLET, 1)); err != 0 {
+		t.Fatal(errname(err))
+	}
+	evs := make([]uapi.Epoll_event, 4)
+	got := []int{fs.Do_epoll_wait(ep, evs, 0), fs.Do_epoll_wait(ep, evs, 0)}
+	read(sem, make([]byte, 8)) // 2 → 1: still readable, woken with EPOLLOUT
+	got = append(got, fs.Do_epoll_wait(ep, evs, 0))
+	write(sem, u64(1))
+	got = append(got, fs.Do_epoll_wait(ep, evs, 0))
+	if want := []int{1, 0, 0, 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("EPOLLIN|EPOLLET on a semaphore eventfd: waits after add, again, a read, a write report %v events, want %v (Linux's)", got, want)
+	}
+
+	efd := fs.Do_eventfd(0, uapi.EFD_NONBLOCK)
+	ep2 := fs.Do_epoll_create(0)
+	excl := uint32(uapi.EPOLLEXCLUSIVE)
+	wantErr(t, "ADD EPOLLEXCLUSIVE|EPOLLONESHOT", fs.Do_epoll_ctl(ep2, uapi.EPOLL_CTL_ADD, efd, event(uapi.EPOLLIN|excl|uapi.EPOLLONESHOT, 0)), -uapi.EINVAL)
+	wantErr(t, "ADD EPOLLEXCLUSIVE|EPOLLRDHUP", fs.Do_epoll_ctl(ep2, uapi.EPOLL_CTL_ADD, efd, event(uapi.EPOLLIN|excl|uapi.EPOLLRDHUP, 0)), -uapi.EINVAL)
+	wantErr(t, "ADD an epoll set with EPOLLEXCLUSIVE", fs.Do_epoll_ctl(ep2, uapi.EPOLL_CTL_ADD, ep, event(uapi.EPOLLIN|excl, 0)), -uapi.EINVAL)
+	wantErr(t, "MOD with EPOLLEXCLUSIVE, no item", fs.Do_epoll_ctl(ep2, uapi.EPOLL_CTL_MOD, efd, event(uapi.EPOLLIN|excl, 0)), -uapi.EINVAL)
+	if err := fs.Do_epoll_ctl(ep2, uapi.EPOLL_CTL_ADD, efd, event(uapi.EPOLLIN|excl|uapi.EPOLLET, 0)); err != 0 {
+		t.Fatalf("ADD EPOLLIN|EPOLLEXCLUSIVE|EPOLLET: %s", errname(err))
+	}
+	wantErr(t, "MOD of an EPOLLEXCLUSIVE item", fs.Do_epoll_ctl(ep2, uapi.EPOLL_CTL_MOD, efd, event(uapi.EPOLLIN, 0)), -uapi.EINVAL)
+	closefd(t, ep2)
+
+	var eps [2]int
+	for i := range eps {
+		if eps[i] = fs.Do_epoll_create(0); eps[i] < 0 {
+			t.Fatal(errname(eps[i]))
+		}
+		if err := fs.Do_epoll_ctl(eps[i], uapi.EPOLL_CTL_ADD, efd, event(uapi.EPOLLIN|excl, uint64(i))); err != 0 {
+			t.Fatal(errname(err))
+		}
+	}
+	installScheduler(t)
+	woke := make(chan int, 2)
+	bigLock.Lock()
+	for i := range eps {
+		runTask(uintptr(10+i), func() {
+			ev := make([]uapi.Epoll_event, 1)
+			bigLock.Lock()
+			n := fs.Do_epoll_wait(eps[i], ev, -1)
+			bigLock.Unlock()
+			woke <- i*10 + n
+		})
+	}
+	bigLock.Unlock()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case w := <-woke:
+		t.Fatalf("sleeper %d returned with nothing written", w/10)
+	default:
+	}
+	bigLock.Lock()
+	write(efd, u64(1))
+	bigLock.Unlock()
+	var first int
+	select {
+	case first = <-woke:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write to the eventfd woke neither EPOLLEXCLUSIVE sleeper")
+	}
+	select {
+	case w := <-woke:
+		t.Errorf("one write woke both EPOLLEXCLUSIVE sleepers (%d then %d): want one", first/10, w/10)
+	case <-time.After(100 * time.Millisecond):
+		bigLock.Lock()
+		read(efd, make([]byte, 8))
+		write(efd, u64(1))
+		bigLock.Unlock()
+		select {
+		case <-woke:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the second write did not wake the other sleeper")
+		}
+	}
+	bigLock.Lock()
+	for _, fd := range []int{eps[0], eps[1], efd, sem, ep} {
+		closefd(t, fd)
+	}
 	bigLock.Unlock()
 }

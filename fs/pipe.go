@@ -128,7 +128,7 @@ func pipe_read(f *File, to *Iov_iter, pos *int64) int64 {
 			if buf.Len == 0 {
 				anon_pipe_buf_release(p, buf)
 				p.Tail++
-				sched.Wake_up_interruptible(&p.Wr_wait)
+				sched.Wake_up_interruptible_poll(&p.Wr_wait, uapi.EPOLLOUT|uapi.EPOLLWRNORM)
 			}
 			if to.Count() == 0 || n < chars {
 				break
@@ -211,7 +211,7 @@ func pipe_write(f *File, from *Iov_iter, pos *int64) int64 {
 			p.Bufs[p.Head%PIPE_DEF_BUFFERS] = Pipe_buffer{Page: page, Len: uint32(n)}
 			p.Head++
 			ret += int64(n)
-			sched.Wake_up_interruptible(&p.Rd_wait)
+			sched.Wake_up_interruptible_poll(&p.Rd_wait, uapi.EPOLLIN|uapi.EPOLLRDNORM)
 			continue
 		}
 		if f.F_flags&uapi.O_NONBLOCK != 0 {
@@ -220,7 +220,7 @@ func pipe_write(f *File, from *Iov_iter, pos *int64) int64 {
 			}
 			break
 		}
-		sched.Wake_up_interruptible(&p.Rd_wait)
+		sched.Wake_up_interruptible_poll(&p.Rd_wait, uapi.EPOLLIN|uapi.EPOLLRDNORM)
 		pipe_unlock(p)
 		err := sched.Wait_event_interruptible(&p.Wr_wait, func() bool { return !pipe_full(p) || p.Readers == 0 })
 		pipe_lock(p)
@@ -233,7 +233,7 @@ func pipe_write(f *File, from *Iov_iter, pos *int64) int64 {
 	}
 	pipe_unlock(p)
 	if ret > 0 {
-		sched.Wake_up_interruptible(&p.Rd_wait)
+		sched.Wake_up_interruptible_poll(&p.Rd_wait, uapi.EPOLLIN|uapi.EPOLLRDNORM)
 		touch_mc(f.F_inode)
 	}
 	return ret

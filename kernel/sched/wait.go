@@ -75,15 +75,24 @@ const (
 // the entry is queued.
 type Wait_queue_entry struct {
 	Private uintptr // the task
-	// Func, if set, is called with the entry's address instead of
-	// waking Private (Linux wait_queue_entry.func: epoll's
-	// ep_poll_callback). It runs with the queue's lock held, maybe in an
-	// interrupt handler. A package-level function, so that it does not
-	// escape.
-	Func   func(entry uintptr)
+	// Func, if set, is called with the entry's address and the
+	// wake-up's key instead of waking Private (Linux
+	// wait_queue_entry.func: epoll's ep_poll_callback). The key is the
+	// poll events the waker says changed (Linux wake_up_poll's
+	// poll_to_key), 0 for "anything". It runs with the queue's lock
+	// held, maybe in an interrupt handler, and returns 1 when it woke
+	// someone (what an exclusive entry's wake-up counts). A
+	// package-level function, so that it does not escape.
+	Func   func(entry uintptr, key uint32) int
+	Flags  uint32  // WQ_FLAG_EXCLUSIVE
 	next   uintptr // *Wait_queue_entry
 	queued bool
 }
+
+// WQ_FLAG_EXCLUSIVE: a wake-up that wakes one stops after the first
+// exclusive entry that woke someone (Linux include/linux/wait.h).
+// Exclusive entries are queued last, after every non-exclusive one.
+const WQ_FLAG_EXCLUSIVE = 0x01
 
 // Wait_queue_head is struct wait_queue_head: the sleepers on one event.
 // The zero value is an empty queue.
@@ -176,6 +185,17 @@ func Add_wait_queue(wq *Wait_queue_head, wait *Wait_queue_entry) {
 	wq_unlock(wq, flags)
 }
 
+// Add_wait_queue_exclusive queues wait last on wq as an exclusive entry
+// (Linux add_wait_queue_exclusive): epoll's EPOLLEXCLUSIVE items.
+func Add_wait_queue_exclusive(wq *Wait_queue_head, wait *Wait_queue_entry) {
+	flags := wq_lock(wq)
+	wait.Flags |= WQ_FLAG_EXCLUSIVE
+	if !wait.queued {
+		__add_wait_queue_entry_tail(wq, wait)
+	}
+	wq_unlock(wq, flags)
+}
+
 // Remove_wait_queue takes wait off wq (Linux remove_wait_queue).
 func Remove_wait_queue(wq *Wait_queue_head, wait *Wait_queue_entry) {
 	flags := wq_lock(wq)
@@ -204,38 +224,54 @@ func Finish_wait(wq *Wait_queue_head, wait *Wait_queue_entry) {
 	wq_unlock(wq, flags)
 }
 
-// Wake_up_interruptible wakes every task on wq (Linux
-// wake_up_interruptible; gokern has no exclusive waits, so all wake and
-// re-test their conditions).
-func Wake_up_interruptible(wq *Wait_queue_head) {
+// Wake_up_interruptible wakes every non-exclusive entry of wq and the
+// first exclusive one that takes the wake-up (Linux
+// wake_up_interruptible: __wake_up(wq, TASK_INTERRUPTIBLE, 1, NULL)).
+// Sleepers re-test their conditions.
+func Wake_up_interruptible(wq *Wait_queue_head) { __wake_up(wq, 1, 0) }
+
+// Wake_up_interruptible_poll is Wake_up_interruptible with the poll
+// events that changed as the key (Linux wake_up_interruptible_poll):
+// an epoll item that wants none of them stays quiet (ep_poll_callback).
+func Wake_up_interruptible_poll(wq *Wait_queue_head, key uint32) { __wake_up(wq, 1, key) }
+
+// __wake_up wakes wq's entries under its lock (Linux __wake_up).
+func __wake_up(wq *Wait_queue_head, nr_exclusive int, key uint32) {
 	flags := wq_lock(wq)
-	__wake_up_common(wq)
+	__wake_up_common(wq, nr_exclusive, key)
 	wq_unlock(wq, flags)
 }
 
-// __wake_up_common wakes every entry of wq, its lock held (Linux
-// __wake_up_common). A Func runs under the lock and must not take its
-// own queue's lock (ep_poll_callback takes the epoll's).
-func __wake_up_common(wq *Wait_queue_head) {
+// __wake_up_common wakes the entries of wq in order, its lock held,
+// until nr_exclusive exclusive entries have woken someone (0: all)
+// (Linux __wake_up_common). A Func runs under the lock and must not take
+// its own queue's lock (ep_poll_callback takes the epoll's).
+func __wake_up_common(wq *Wait_queue_head, nr_exclusive int, key uint32) {
 	for w := wq.head; w != 0; {
 		e := wq_entry(w)
 		next := e.next
+		ret := 1
 		if e.Func != nil {
-			e.Func(w)
+			ret = e.Func(w, key)
 		} else if Hooks.Wake_up_process != nil {
 			Hooks.Wake_up_process(e.Private)
+		}
+		if ret != 0 && e.Flags&WQ_FLAG_EXCLUSIVE != 0 {
+			if nr_exclusive--; nr_exclusive == 0 {
+				break
+			}
 		}
 		w = next
 	}
 }
 
 // Wake_up is Wake_up_interruptible: it wakes interruptible and
-// uninterruptible sleepers alike (Linux wake_up, with no exclusive
-// waiters).
+// uninterruptible sleepers alike (Linux wake_up).
 func Wake_up(wq *Wait_queue_head) { Wake_up_interruptible(wq) }
 
-// Wake_up_all wakes every sleeper of wq (Linux wake_up_all).
-func Wake_up_all(wq *Wait_queue_head) { Wake_up_interruptible(wq) }
+// Wake_up_all wakes every entry of wq, exclusive ones too (Linux
+// wake_up_all).
+func Wake_up_all(wq *Wait_queue_head) { __wake_up(wq, 0, 0) }
 
 // Waitqueue_active reports whether anyone sleeps on wq (Linux
 // waitqueue_active).
