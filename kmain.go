@@ -763,6 +763,7 @@ func do_basic_setup() {
 	do_one_initcall(chrDevInit)
 	do_one_initcall(ttyInit)
 	do_one_initcall(initVdso)
+	do_one_initcall(afUnixInit)
 }
 
 func initVdso()    { check_initcall("init_vdso", vdso.Init_vdso_image()) }

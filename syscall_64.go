@@ -4,6 +4,8 @@ import (
 	"gokern/fs"
 	"gokern/kernel/futex"
 	"gokern/kernel/sched"
+	"gokern/net"
+	"gokern/net/unix"
 	"gokern/traps"
 )
 
@@ -28,6 +30,23 @@ var sys_call_table_below = [...]struct {
 	{fs.X__NR_epoll_pwait, fs.Sys_epoll_pwait},
 	{fs.X__NR_eventfd, fs.Sys_eventfd},
 	{fs.X__NR_eventfd2, fs.Sys_eventfd2},
+	// The socket calls (net/socket.c's SYSCALL_DEFINEs).
+	{net.X__NR_socket, net.Sys_socket},
+	{net.X__NR_socketpair, net.Sys_socketpair},
+	{net.X__NR_bind, net.Sys_bind},
+	{net.X__NR_listen, net.Sys_listen},
+	{net.X__NR_accept, net.Sys_accept},
+	{net.X__NR_accept4, net.Sys_accept4},
+	{net.X__NR_connect, net.Sys_connect},
+	{net.X__NR_getsockname, net.Sys_getsockname},
+	{net.X__NR_getpeername, net.Sys_getpeername},
+	{net.X__NR_sendto, net.Sys_sendto},
+	{net.X__NR_recvfrom, net.Sys_recvfrom},
+	{net.X__NR_sendmsg, net.Sys_sendmsg},
+	{net.X__NR_recvmsg, net.Sys_recvmsg},
+	{net.X__NR_shutdown, net.Sys_shutdown},
+	{net.X__NR_setsockopt, net.Sys_setsockopt},
+	{net.X__NR_getsockopt, net.Sys_getsockopt},
 }
 
 // syscalls_below_init puts them in the table, and futex's (Linux
@@ -38,3 +57,9 @@ func syscalls_below_init() {
 	}
 	futex.Futex_init()
 }
+
+// afUnixInit is AF_UNIX's initcall (Linux af_unix_init, an
+// fs_initcall): the socket layer's caches and the family. It lives here,
+// with the socket calls' rows, so kmain.go's lines stay where the docs
+// cite them.
+func afUnixInit() { check_initcall("af_unix_init", unix.Af_unix_init()) }

@@ -5,6 +5,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/include/compiler"
+	"gokern/mm"
 )
 
 // Where read and write move bytes: a kernel buffer or a user address
@@ -203,4 +204,40 @@ func CopyObjFromUser(p unsafe.Pointer, from uintptr, size uintptr) int {
 		return -EFAULT
 	}
 	return 0
+}
+
+// Import_iovec copies the user's iovec array in (Linux import_iovec):
+// the iterator over its segments, the kmalloc'd copy to free, or
+// -EINVAL for more than UIO_MAXIOV segments or a negative total,
+// -EFAULT. The total is capped at MAX_RW_COUNT as Linux does, by
+// shortening the segment that crosses it.
+func Import_iovec(uvec uintptr, nr uint64) (Iov_iter, unsafe.Pointer, int) {
+	if nr > UIO_MAXIOV {
+		return Iov_iter{}, nil, -EINVAL
+	}
+	if nr == 0 {
+		return Iov_iter_iovec(nil, 0), nil, 0
+	}
+	size := uintptr(nr) * unsafe.Sizeof(Iovec{})
+	p := mm.Kmalloc(uint64(size), mm.GFP_KERNEL|mm.X__GFP_NOWARN)
+	if p == nil {
+		return Iov_iter{}, nil, -ENOMEM
+	}
+	iov := unsafe.Slice((*Iovec)(p), nr)
+	if err := CopyObjFromUser(p, uvec, size); err != 0 {
+		mm.Kfree(p)
+		return Iov_iter{}, nil, err
+	}
+	total := uint64(0)
+	for i := range iov {
+		if int64(iov[i].Len) < 0 {
+			mm.Kfree(p)
+			return Iov_iter{}, nil, -EINVAL
+		}
+		if iov[i].Len > MAX_RW_COUNT-total {
+			iov[i].Len = MAX_RW_COUNT - total
+		}
+		total += iov[i].Len
+	}
+	return Iov_iter_iovec(iov, int(total)), p, 0
 }

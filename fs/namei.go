@@ -551,6 +551,24 @@ func Do_mknodat(dfd int, name []byte, mode uint32, dev uapi.Dev_t) int {
 	return err
 }
 
+// Mknod_path makes a socket node at name, relative to the working
+// directory, with mode less the umask, and returns its path referenced
+// (Linux unix_bind_bsd's VFS half: start_creating_path, vfs_mknod, the
+// path kept as u->path). -EEXIST when the name exists.
+func Mknod_path(name []byte, mode uint32, path *Path) int {
+	var nd Nameidata
+	d, err := filename_create(&nd, uapi.AT_FDCWD, name, false)
+	if err == 0 {
+		mode = mode&uapi.S_IFMT | mode&^uapi.S_IFMT&^current_fs().Umask
+		if err = Vfs_mknod(nd.Path.Dentry.D_inode, d, mode, 0); err == 0 {
+			*path = Path{Mnt: Mntget(nd.Path.Mnt), Dentry: Dget(d)}
+		}
+		Dput(d)
+	}
+	terminate_walk(&nd, false)
+	return err
+}
+
 // Do_symlinkat is symlinkat(2) (Linux do_symlinkat).
 func Do_symlinkat(target []byte, newdfd int, newname []byte) int {
 	if len(target) == 0 {

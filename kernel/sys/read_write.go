@@ -48,47 +48,11 @@ func sys_lseek_ia32(r *asm.PtRegs) int64 {
 	return fs.Ksys_lseek(int(int32(r.BX)), int64(int32(r.CX)), int(int32(r.DX)))
 }
 
-// import_iovec copies the user's iovec array in (Linux import_iovec):
-// the iterator over its segments, the kmalloc'd copy to free, or
-// -EINVAL for more than UIO_MAXIOV segments or a negative total,
-// -EFAULT. The total is capped at MAX_RW_COUNT as Linux does, by
-// shortening the segment that crosses it.
-func import_iovec(uvec uintptr, nr uint64) (fs.Iov_iter, unsafe.Pointer, int) {
-	if nr > fs.UIO_MAXIOV {
-		return fs.Iov_iter{}, nil, -asm.EINVAL
-	}
-	if nr == 0 {
-		return fs.Iov_iter_iovec(nil, 0), nil, 0
-	}
-	size := uintptr(nr) * unsafe.Sizeof(fs.Iovec{})
-	p := mm.Kmalloc(uint64(size), mm.GFP_KERNEL)
-	if p == nil {
-		return fs.Iov_iter{}, nil, -asm.ENOMEM
-	}
-	iov := unsafe.Slice((*fs.Iovec)(p), nr)
-	if err := copy_from_user_obj(p, uvec, size); err != 0 {
-		mm.Kfree(p)
-		return fs.Iov_iter{}, nil, err
-	}
-	total := uint64(0)
-	for i := range iov {
-		if int64(iov[i].Len) < 0 {
-			mm.Kfree(p)
-			return fs.Iov_iter{}, nil, -asm.EINVAL
-		}
-		if iov[i].Len > MAX_RW_COUNT-total {
-			iov[i].Len = MAX_RW_COUNT - total
-		}
-		total += iov[i].Len
-	}
-	return fs.Iov_iter_iovec(iov, int(total)), p, 0
-}
-
 // sys_readv and sys_writev: readv(fd, iov, iovcnt), one read over all
 // the segments (Linux do_readv over vfs_readv), so a tty's line or a
 // pipe's bytes fill them in order and one short segment ends it.
 func sys_readv(r *asm.PtRegs) int64 {
-	it, p, err := import_iovec(uintptr(a2(r)), a3(r))
+	it, p, err := fs.Import_iovec(uintptr(a2(r)), a3(r))
 	if err != 0 {
 		return int64(err)
 	}
@@ -100,7 +64,7 @@ func sys_readv(r *asm.PtRegs) int64 {
 }
 
 func sys_writev(r *asm.PtRegs) int64 {
-	it, p, err := import_iovec(uintptr(a2(r)), a3(r))
+	it, p, err := fs.Import_iovec(uintptr(a2(r)), a3(r))
 	if err != 0 {
 		return int64(err)
 	}

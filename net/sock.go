@@ -1,0 +1,403 @@
+package net
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"gokern/fs"
+	"gokern/include/uapi"
+	"gokern/kernel/sched"
+	"gokern/mm"
+	"gokern/mm/slab"
+)
+
+// The protocol-independent socket: struct sock, its buffers and its
+// options. Linux: include/net/sock.h (struct sock), net/core/sock.c
+// (sock_setsockopt, sock_getsockopt, sock_alloc_send_pskb, sock_wfree,
+// sk_free), include/linux/skbuff.h and net/core/skbuff.c (struct
+// sk_buff, its queues, kfree_skb). A family's own sock (net/unix's
+// Unix_sock) begins with a Sock, as Linux's struct unix_sock begins with
+// its struct sock.
+
+// Sk_state values: Linux reuses TCP's states for every family.
+const (
+	TCP_ESTABLISHED = 1
+	TCP_CLOSE       = 7
+	TCP_LISTEN      = 10
+)
+
+// Sk_shutdown bits (include/net/sock.h).
+const (
+	RCV_SHUTDOWN  = 1
+	SEND_SHUTDOWN = 2
+	SHUTDOWN_MASK = 3
+)
+
+// Sk_flags bits (enum sock_flags and the socket flags gokern keeps with
+// them).
+const (
+	SOCK_DEAD      = 1 << 0
+	SOCK_PASSCRED  = 1 << 1 // SO_PASSCRED (Linux sk->sk_socket->flags)
+	SOCK_REUSEADDR = 1 << 2 // SO_REUSEADDR: recorded, no effect on AF_UNIX
+	SOCK_KEEPOPEN  = 1 << 3 // SO_KEEPALIVE: likewise
+)
+
+// Buffer sizes (net.core.wmem_default, wmem_max, rmem_*; SOCK_MIN_SNDBUF
+// and SOCK_MIN_RCVBUF of include/net/sock.h for a 4 KiB page).
+const (
+	SK_WMEM_DEFAULT = 212992
+	SK_WMEM_MAX     = 212992
+	SK_RMEM_DEFAULT = 212992
+	SK_RMEM_MAX     = 212992
+	SOCK_MIN_SNDBUF = 4608
+	SOCK_MIN_RCVBUF = 2304
+)
+
+// Sock is struct sock, the part every family shares.
+type Sock struct {
+	Sk_family   uint16
+	Sk_type     uint16
+	Sk_protocol uint16
+	Sk_state    uint8
+	Sk_shutdown uint8
+	Sk_err      int32 // a pending error, positive (SO_ERROR takes it)
+	Sk_flags    uint32
+	Sk_refcnt   int32
+	Sk_rcvbuf   int32
+	Sk_sndbuf   int32
+	// Sk_wmem_alloc: the bytes of this socket's messages not yet
+	// consumed by their receiver (sk_wmem_alloc): a send sleeps while it
+	// reaches Sk_sndbuf.
+	Sk_wmem_alloc      int32
+	Sk_max_ack_backlog uint32
+	Sk_receive_queue   Sk_buff_head
+	// Sk_wq: readers, writers, pollers and connecting peers sleep here
+	// (Linux sk->sk_wq, and AF_UNIX's peer_wait folded in).
+	Sk_wq     sched.Wait_queue_head
+	Sk_socket *Socket
+	// The peer's credentials, captured at connect or listen (Linux
+	// sk_peer_pid, sk_peer_cred): SO_PEERCRED.
+	Sk_peer_cred uapi.Ucred
+	// Sk_destruct frees the family's sock when the last reference goes
+	// (Linux sk_destruct / sk_prot_free): a top-level function.
+	Sk_destruct func(sk *Sock)
+}
+
+// Sock_hold and Sock_put take and drop a reference (Linux sock_hold,
+// sock_put); the last frees the sock.
+func Sock_hold(sk *Sock) { atomic.AddInt32(&sk.Sk_refcnt, 1) }
+
+func Sock_put(sk *Sock) {
+	if atomic.AddInt32(&sk.Sk_refcnt, -1) == 0 && sk.Sk_destruct != nil {
+		sk.Sk_destruct(sk)
+	}
+}
+
+// Sock_flag tests a flag (Linux sock_flag).
+func Sock_flag(sk *Sock, flag uint32) bool { return atomic.LoadUint32(&sk.Sk_flags)&flag != 0 }
+
+// Sock_set_flag and Sock_reset_flag set and clear one.
+func Sock_set_flag(sk *Sock, flag uint32) {
+	for {
+		old := atomic.LoadUint32(&sk.Sk_flags)
+		if atomic.CompareAndSwapUint32(&sk.Sk_flags, old, old|flag) {
+			return
+		}
+	}
+}
+
+func Sock_reset_flag(sk *Sock, flag uint32) {
+	for {
+		old := atomic.LoadUint32(&sk.Sk_flags)
+		if atomic.CompareAndSwapUint32(&sk.Sk_flags, old, old&^flag) {
+			return
+		}
+	}
+}
+
+// Sock_init_data fills a new sock's common fields (Linux
+// sock_init_data): one reference, the default buffers, closed.
+func Sock_init_data(sock *Socket, sk *Sock, family, typ uint16) {
+	sk.Sk_family = family
+	sk.Sk_type = typ
+	sk.Sk_state = TCP_CLOSE
+	sk.Sk_refcnt = 1
+	sk.Sk_rcvbuf = SK_RMEM_DEFAULT
+	sk.Sk_sndbuf = SK_WMEM_DEFAULT
+	sk.Sk_socket = sock
+	if sock != nil {
+		sock.Sk = sk
+	}
+}
+
+// Sock_error takes the pending error, negated (Linux sock_error).
+func Sock_error(sk *Sock) int {
+	if atomic.LoadInt32(&sk.Sk_err) == 0 {
+		return 0
+	}
+	return -int(atomic.SwapInt32(&sk.Sk_err, 0))
+}
+
+// Sock_writeable: a quarter of the send buffer is free (Linux
+// unix_writable's test).
+func Sock_writeable(sk *Sock) bool { return atomic.LoadInt32(&sk.Sk_wmem_alloc)<<2 <= sk.Sk_sndbuf }
+
+// Current_ucred is the calling process's pid and real ids, and
+// Current_peercred its pid and effective ids (Linux task_tgid(current)
+// with current_uid/current_gid for SCM_CREDENTIALS, current_cred's euid
+// and egid for SO_PEERCRED). A hook: the host tests have no tasks.
+var Current_ucred = sched_current_ucred
+var Current_peercred = sched_current_peercred
+
+func sched_current_ucred() uapi.Ucred {
+	t := sched.Get_current()
+	return uapi.Ucred{Pid: t.Tgid, Uid: t.Cred.Uid, Gid: t.Cred.Gid}
+}
+
+func sched_current_peercred() uapi.Ucred {
+	t := sched.Get_current()
+	return uapi.Ucred{Pid: t.Tgid, Uid: t.Cred.Euid, Gid: t.Cred.Egid}
+}
+
+// Sk_buff is struct sk_buff, reduced to what a local socket needs: one
+// message (a datagram, or a piece of a stream) in kernel memory, the
+// sock it is charged to, and its control block (Linux UNIXCB: the
+// sender's credentials and passed files).
+type Sk_buff struct {
+	Next     *Sk_buff
+	Sk       *Sock // the owner: Truesize counts in its Sk_wmem_alloc
+	Data     unsafe.Pointer
+	Len      uint32
+	Truesize uint32
+	// Consumed: the bytes a stream reader has taken (UNIXCB.consumed).
+	Consumed uint32
+	// Cred: the sender's pid and ids (UNIXCB.pid, uid, gid).
+	Cred uapi.Ucred
+	// Fp: the files of an SCM_RIGHTS message (UNIXCB.fp), or nil.
+	Fp *Scm_fp_list
+}
+
+// Bytes is the message.
+func (skb *Sk_buff) Bytes() []byte { return unsafe.Slice((*byte)(skb.Data), skb.Len) }
+
+// Sk_buff_head is struct sk_buff_head: a FIFO of messages.
+type Sk_buff_head struct {
+	Head, Tail *Sk_buff
+	Qlen       uint32
+}
+
+// Skb_queue_tail appends skb (Linux __skb_queue_tail).
+func Skb_queue_tail(q *Sk_buff_head, skb *Sk_buff) {
+	skb.Next = nil
+	if q.Tail == nil {
+		q.Head = skb
+	} else {
+		q.Tail.Next = skb
+	}
+	q.Tail = skb
+	q.Qlen++
+}
+
+// Skb_peek is the first message, or nil (Linux skb_peek).
+func Skb_peek(q *Sk_buff_head) *Sk_buff { return q.Head }
+
+// Skb_dequeue takes the first message, or nil (Linux __skb_dequeue).
+func Skb_dequeue(q *Sk_buff_head) *Sk_buff {
+	skb := q.Head
+	if skb == nil {
+		return nil
+	}
+	q.Head = skb.Next
+	if q.Head == nil {
+		q.Tail = nil
+	}
+	skb.Next = nil
+	q.Qlen--
+	return skb
+}
+
+var skbuff_head_cache slab.Cache[Sk_buff]
+
+// Nr_skbs counts the messages alive (for tests and gk-sockets).
+var Nr_skbs int64
+
+// Sock_wmalloc makes a message of size bytes charged to sk (Linux
+// sock_wmalloc / alloc_skb + skb_set_owner_w): nil when memory is short.
+func Sock_wmalloc(sk *Sock, size int) *Sk_buff {
+	skb := skbuff_head_cache.Zalloc(mm.GFP_KERNEL | mm.X__GFP_NOWARN)
+	if skb == nil {
+		return nil
+	}
+	skb.Data = mm.Kmalloc(uint64(size), mm.GFP_KERNEL|mm.X__GFP_NOWARN)
+	if skb.Data == nil {
+		skbuff_head_cache.Free(skb)
+		return nil
+	}
+	skb.Len = uint32(size)
+	skb.Truesize = uint32(size) + uint32(unsafe.Sizeof(Sk_buff{}))
+	if sk != nil {
+		Sock_hold(sk)
+		skb.Sk = sk
+		atomic.AddInt32(&sk.Sk_wmem_alloc, int32(skb.Truesize))
+	}
+	atomic.AddInt64(&Nr_skbs, 1)
+	return skb
+}
+
+// Kfree_skb frees a message (Linux kfree_skb → skb_release_head_state →
+// the destructor: unix_destruct_scm's scm_destroy, then sock_wfree): its
+// files' references go, its owner's send buffer has room again, and the
+// owner's writers wake. It may release sockets (the passed files), so
+// never call it with a family's lock held.
+func Kfree_skb(skb *Sk_buff) {
+	if skb == nil {
+		return
+	}
+	if skb.Fp != nil {
+		Scm_fp_destroy(skb.Fp)
+		skb.Fp = nil
+	}
+	if sk := skb.Sk; sk != nil {
+		atomic.AddInt32(&sk.Sk_wmem_alloc, -int32(skb.Truesize))
+		sched.Wake_up_interruptible(&sk.Sk_wq)
+		Sock_put(sk)
+	}
+	mm.Kfree(skb.Data)
+	*skb = Sk_buff{}
+	skbuff_head_cache.Free(skb)
+	atomic.AddInt64(&Nr_skbs, -1)
+}
+
+// Skb_queue_purge frees every message of q (Linux skb_queue_purge).
+func Skb_queue_purge(q *Sk_buff_head) {
+	for skb := Skb_dequeue(q); skb != nil; skb = Skb_dequeue(q) {
+		Kfree_skb(skb)
+	}
+}
+
+// Sock_alloc_send_skb makes a message of size bytes for sk, sleeping
+// while sk's send buffer is full (Linux sock_alloc_send_pskb): -EAGAIN
+// without waiting, -EPIPE once sk is shut down for sending,
+// -ERESTARTSYS on a signal, -ENOBUFS when memory is short.
+func Sock_alloc_send_skb(sk *Sock, size int, nonblock bool) (*Sk_buff, int) {
+	for {
+		if err := Sock_error(sk); err != 0 {
+			return nil, err
+		}
+		if sk.Sk_shutdown&SEND_SHUTDOWN != 0 {
+			return nil, -uapi.EPIPE
+		}
+		if atomic.LoadInt32(&sk.Sk_wmem_alloc) < sk.Sk_sndbuf {
+			skb := Sock_wmalloc(sk, size)
+			if skb == nil {
+				return nil, -uapi.ENOBUFS
+			}
+			return skb, 0
+		}
+		if nonblock {
+			return nil, -uapi.EAGAIN
+		}
+		err := sched.Wait_event_interruptible(&sk.Sk_wq, func() bool {
+			return atomic.LoadInt32(&sk.Sk_wmem_alloc) < sk.Sk_sndbuf || sk.Sk_shutdown&SEND_SHUTDOWN != 0 || atomic.LoadInt32(&sk.Sk_err) != 0
+		})
+		if err != 0 {
+			return nil, err
+		}
+	}
+}
+
+// Sock_setsockopt sets a SOL_SOCKET option (Linux sk_setsockopt): an
+// int at optval.
+func Sock_setsockopt(sock *Socket, optname int, optval uintptr, optlen int) int {
+	sk := sock.Sk
+	if optlen < 4 {
+		return -uapi.EINVAL
+	}
+	var val int32
+	if fs.CopyObjFromUser(unsafe.Pointer(&val), optval, 4) != 0 {
+		return -uapi.EFAULT
+	}
+	flag := func(f uint32) {
+		if val != 0 {
+			Sock_set_flag(sk, f)
+		} else {
+			Sock_reset_flag(sk, f)
+		}
+	}
+	switch optname {
+	case uapi.SO_REUSEADDR:
+		flag(SOCK_REUSEADDR)
+	case uapi.SO_KEEPALIVE:
+		flag(SOCK_KEEPOPEN)
+	case uapi.SO_PASSCRED:
+		flag(SOCK_PASSCRED)
+	case uapi.SO_SNDBUF:
+		// Linux doubles the value for its bookkeeping and reports the
+		// doubled value back.
+		v := min(uint32(val), SK_WMEM_MAX)
+		sk.Sk_sndbuf = max(int32(v*2), SOCK_MIN_SNDBUF)
+		sched.Wake_up_interruptible(&sk.Sk_wq)
+	case uapi.SO_RCVBUF:
+		v := min(uint32(val), SK_RMEM_MAX)
+		sk.Sk_rcvbuf = max(int32(v*2), SOCK_MIN_RCVBUF)
+	default:
+		return -uapi.ENOPROTOOPT
+	}
+	return 0
+}
+
+// Sock_getsockopt reads a SOL_SOCKET option (Linux sk_getsockopt): the
+// value at optval, its length at optlen, cut to what the caller gave.
+func Sock_getsockopt(sock *Socket, optname int, optval, optlen uintptr) int {
+	sk := sock.Sk
+	var ulen int32
+	if fs.CopyObjFromUser(unsafe.Pointer(&ulen), optlen, 4) != 0 {
+		return -uapi.EFAULT
+	}
+	if ulen < 0 {
+		return -uapi.EINVAL
+	}
+	var v int32
+	var cred uapi.Ucred
+	p, lv := unsafe.Pointer(&v), int32(4)
+	b := func(f uint32) int32 {
+		if Sock_flag(sk, f) {
+			return 1
+		}
+		return 0
+	}
+	switch optname {
+	case uapi.SO_TYPE:
+		v = int32(sk.Sk_type)
+	case uapi.SO_DOMAIN:
+		v = int32(sk.Sk_family)
+	case uapi.SO_PROTOCOL:
+		v = int32(sk.Sk_protocol)
+	case uapi.SO_ERROR:
+		v = int32(-Sock_error(sk))
+	case uapi.SO_REUSEADDR:
+		v = b(SOCK_REUSEADDR)
+	case uapi.SO_KEEPALIVE:
+		v = b(SOCK_KEEPOPEN)
+	case uapi.SO_PASSCRED:
+		v = b(SOCK_PASSCRED)
+	case uapi.SO_SNDBUF:
+		v = sk.Sk_sndbuf
+	case uapi.SO_RCVBUF:
+		v = sk.Sk_rcvbuf
+	case uapi.SO_ACCEPTCONN:
+		if sk.Sk_state == TCP_LISTEN {
+			v = 1
+		}
+	case uapi.SO_PEERCRED:
+		cred = sk.Sk_peer_cred
+		p, lv = unsafe.Pointer(&cred), int32(unsafe.Sizeof(cred))
+	default:
+		return -uapi.ENOPROTOOPT
+	}
+	ulen = min(ulen, lv)
+	if fs.CopyObjToUser(optval, p, uintptr(ulen)) != 0 || fs.CopyObjToUser(optlen, unsafe.Pointer(&ulen), 4) != 0 {
+		return -uapi.EFAULT
+	}
+	return 0
+}
