@@ -447,3 +447,39 @@ func TestGoInitFirstLine(t *testing.T) {
 	mustExit(t, r, q.ExitSuccess)
 	t.Logf("QEMU start to the Go /init's first line: %v (TCG, -smp 1, 128M)", first.Round(time.Millisecond))
 }
+
+// TestGDBThreads: gk-threads, the hang dump, on a Go init stopped in
+// getppid (init.mode=futexwait) while another of its threads sleeps in
+// FUTEX_WAIT_PRIVATE on a word holding 0x2a with a 1000 s timeout. The
+// program prints the sleeper's tid, the word's address and the getppid
+// thread; gk-threads must show the sleeper in futex_wait_queue with the
+// system call's arguments, the word's value read through the process's
+// page tables and the timeout read from its timespec, and the calling
+// thread running in getppid. Then the program wakes the sleeper and ends.
+func TestGDBThreads(t *testing.T) {
+	t.Parallel()
+	r := runGDBConfig(t, q.Config{Initrd: goInitrd(t), SMP: 2, Append: "init.mode=futexwait -- futexwait self"}, false,
+		"break 'gokern/kernel/exec.sys_getppid'", "continue", "gk-threads", "gk-threads 99999", "delete", "continue")
+	m := regexp.MustCompile(`goinit: futexwait: thread (\d+) waits on (0x[0-9a-f]+) \(0x2a, timeout 1000 s\); getppid from thread (\d+)`).FindStringSubmatch(r.serial)
+	if m == nil {
+		t.Fatalf("no futexwait line\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+	}
+	sleeper, word, caller := m[1], m[2], m[3]
+	for _, want := range []string{
+		`(?m)^ +` + sleeper + ` +1 S \S+ +gokern/kernel/futex\.futex_wait_queue\n` +
+			` +syscall 202 futex\(` + word + `, 0x80, 0x2a, 0x[0-9a-f]+, 0x0, 0x0\) from ip 0x[0-9a-f]+\n` +
+			` +futex ` + word + `: FUTEX_WAIT_PRIVATE while it is 0x2a, word now 0x2a, timeout 1000\.000000000 s\n` +
+			` +signals pending 0, group 0, blocked \S+; TIF_SIGPENDING 0; group flags 0x40 \(UNKILLABLE\)$`,
+		`(?m)^ +` + caller + ` +1 R \S+ +running on CPU [01]\n +syscall 110 getppid\(`,
+	} {
+		if !regexp.MustCompile(want).MatchString(r.out) {
+			t.Errorf("gk-threads shows no match for %s\n--- gdb\n%s", want, r.all())
+		}
+	}
+	if !strings.Contains(r.stderr, "gk-threads: no user task with pid 99999 (gk-ps lists them)") {
+		t.Errorf("gk-threads 99999: no one-line error\n%s", r.all())
+	}
+	if !strings.Contains(r.serial, "goinit: mode futexwait ok") {
+		t.Errorf("the program did not end well after gdb let it go on\n--- serial\n%s", r.serial)
+	}
+}

@@ -1531,6 +1531,169 @@ would show if that task were running (gdb only unwinds the running one)."""
         gdb.write("\n".join(out) + "\n")
 
 
+# The user registers of a task: the pt_regs at the top of its kernel
+# stack (kernel/sched Task_pt_regs); the vector slot says what entered the
+# kernel last (arch/amd64/entry: SYSCALL64_VECTOR for a system call).
+PTREGS_NAMES = ("R15", "R14", "R13", "R12", "BP", "BX", "R11", "R10", "R9", "R8", "AX", "CX", "DX", "SI", "DI",
+                "Vector", "Orig_ax", "IP", "CS", "Flags", "SP", "SS")
+SYSCALL64_VECTOR = 0x100
+SYSCALL_ARGS = ("DI", "SI", "DX", "R10", "R8", "R9")
+FUTEX_OPS = {0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 9: "FUTEX_WAIT_BITSET", 10: "FUTEX_WAKE_BITSET"}
+NR_FUTEX, NR_EPOLL_WAIT, NR_EPOLL_PWAIT = 202, 232, 281
+# kernel/sched's SIGNAL_* flags of a thread group.
+SIGNAL_FLAGS = ((0x1, "STOP_STOPPED"), (0x2, "STOP_CONTINUED"), (0x4, "GROUP_EXIT"), (0x20, "CLD_CONTINUED"), (0x40, "UNKILLABLE"))
+
+
+def task_user_regs(t):
+    sp0 = int(t["Thread"]["Sp0"])
+    return dict(zip(PTREGS_NAMES, struct.unpack("<22Q", read(sp0 - 22 * 8, 22 * 8))))
+
+
+def user_phys(pgd, va):
+    """va's physical address in the address space whose top table is at
+    physical pgd (an mm's Pgd), or None where nothing is mapped."""
+    if not canonical(va):
+        return None
+    table = pgd & PFN_MASK
+    for _, shift, _ in LEVELS:
+        e = read_table(table)[(va >> shift) & 511]
+        if not e & PAGE_P:
+            return None
+        if shift == 12 or (shift in (30, 21) and e & PAGE_PS):
+            return (e & PFN_MASK & ~((1 << shift) - 1)) | (va & ((1 << shift) - 1))
+        table = e & PFN_MASK
+    return None
+
+
+def user_read(pgd, va, size):
+    """size bytes of user memory (within one page), or None if unmapped."""
+    pa = user_phys(pgd, va)
+    return None if pa is None else read_phys(pa, size)
+
+
+def syscall_name(nr):
+    """The handler Sys_call_table has for nr, without its package and sys_."""
+    tab = gdb.lookup_global_symbol("gokern/traps.Sys_call_table")
+    if tab is None or nr >= 512:
+        return "syscall_%d" % nr
+    lo, hi = tab.type.strip_typedefs().range()
+    if nr > hi:
+        return "syscall_%d" % nr
+    fv = u64(read(int(tab.value().address) + 8 * nr, 8))
+    if fv == 0:
+        return "syscall_%d (none)" % nr
+    name = func_name(u64(read(fv, 8))) or "syscall_%d" % nr
+    name = name[name.rfind(".") + 1:]
+    return name[4:] if name.lower().startswith("sys_") else name
+
+
+def sigset_text(v):
+    return "%#x" % v if v else "0"
+
+
+@register
+class GkThreads(GkCommand):
+    """Each user thread's system call and what it waits on: for a hang with every CPU idle.
+Usage: gk-threads [PID]
+For every task with a user address space (or the one with PID): pid, thread
+group, state, name and wchan as gk-ps; the system call it is in, from the
+pt_regs at the top of its kernel stack (the number's handler in
+Sys_call_table, and its six arguments), or the vector that entered the
+kernel last; its pending, group-pending and blocked signals, TIF_SIGPENDING
+and the group's stop/exit flags. For FUTEX_WAIT: the futex word's value now
+(read through the task's page tables) and the timeout asked for; for
+epoll_wait/epoll_pwait: the epoll set's items and how many are on its ready
+list. It reads memory with every CPU stopped, so it takes no lock (the
+kernel's own SysRq dumps must); what a CPU was in the middle of changing may
+be half done: a running task is marked, and its registers are not its
+pt_regs."""
+
+    name = "gk-threads"
+
+    def run(self, arg, from_tty):
+        want = None
+        if arg:
+            try:
+                want = int(arg, 0)
+            except ValueError:
+                raise GkError("gk-threads takes a pid, not %r" % arg)
+        tasks = [t for t in all_tasks() if int(t["Mm"]) and (want is None or int(t["Pid"]) == want)]
+        if want is not None and not tasks:
+            raise GkError("no user task with pid %d (gk-ps lists them)" % want)
+        out = []
+        for t in tasks:
+            out.extend(self.thread(t))
+        gdb.write("\n".join(out) + "\n")
+
+    def thread(self, t):
+        pid, tgid = int(t["Pid"]), int(t["Tgid"])
+        running = int(t["On_cpu"]) != 0
+        where = ("running on CPU %d" % int(t["Cpu"])) if running else (task_wchan(t) or "-")
+        lines = ["%5d %5d %s %-16s %s" % (pid, tgid, task_state_char(t), cstr(t["Comm"]), where)]
+        r = task_user_regs(t)
+        pgd = int(t["Mm"].dereference()["Pgd"])
+        if r["Vector"] == SYSCALL64_VECTOR:
+            nr = r["Orig_ax"]
+            args = [r[a] for a in SYSCALL_ARGS]
+            lines.append("      syscall %d %s(%s) from ip %#x" % (nr, syscall_name(nr), ", ".join("%#x" % a for a in args), r["IP"]))
+            if nr == NR_FUTEX:
+                lines.append("      " + self.futex(pgd, args))
+            elif nr in (NR_EPOLL_WAIT, NR_EPOLL_PWAIT):
+                lines.append("      " + self.epoll(t, args))
+        else:
+            lines.append("      entered by vector %d (%s), user ip %#x" % (r["Vector"], vector_name(r["Vector"]), r["IP"]))
+        ss = t["Task_sigstate"]
+        sig = ss["Signal"]
+        group, gflags = 0, 0
+        if int(sig):
+            group = int(sig.dereference()["Shared_pending"]["Signal"])
+            gflags = int(sig.dereference()["Flags"])
+        tif = int(t["Thread_info"]["Flags"]) >> 2 & 1
+        names = [n for b, n in SIGNAL_FLAGS if gflags & b]
+        lines.append("      signals pending %s, group %s, blocked %s; TIF_SIGPENDING %d; group flags %#x%s" % (
+            sigset_text(int(ss["Pending"]["Signal"])), sigset_text(group), sigset_text(int(ss["Blocked"])), tif, gflags,
+            (" (" + "|".join(names) + ")") if names else ""))
+        return lines
+
+    def futex(self, pgd, args):
+        uaddr, op, val, timeout = args[0], args[1], args[2] & 0xFFFFFFFF, args[3]
+        cmd = op & 0x7F
+        text = "%s%s%s" % (FUTEX_OPS.get(cmd, "op %d" % cmd), "_PRIVATE" if op & 128 else "", "|CLOCK_REALTIME" if op & 256 else "")
+        word = user_read(pgd, uaddr, 4) if uaddr % 4 == 0 else None
+        now = "unmapped" if word is None else "%#x" % struct.unpack("<I", word)[0]
+        if cmd not in (0, 9):
+            return "futex %#x: %s, word now %s" % (uaddr, text, now)
+        if timeout == 0:
+            tmo = "no timeout"
+        else:
+            ts = user_read(pgd, timeout, 16) if timeout % 8 == 0 else None
+            tmo = "timeout at %#x unreadable" % timeout if ts is None else \
+                "timeout %d.%09d s%s" % (struct.unpack("<qq", ts) + (" (absolute)" if cmd == 9 else "",))
+        return "futex %#x: %s while it is %#x, word now %s, %s" % (uaddr, text, val, now, tmo)
+
+    def epoll(self, t, args):
+        fd, timeout = args[0], args[3] & 0xFFFFFFFF
+        tmo = "no timeout" if timeout == 0xFFFFFFFF else "timeout %d ms" % timeout
+        files = t["Files"]
+        if not int(files):
+            return "epoll fd %d: no file table, %s" % (fd, tmo)
+        ft = files.cast(go_type("gokern/fs.Files_struct", "struct files_struct").pointer()).dereference()
+        fds = ft["Fd"]
+        if fd >= int(fds["len"]):
+            return "epoll fd %d: not open, %s" % (fd, tmo)
+        f = fds["array"][fd]
+        fops = gdb.lookup_global_symbol("gokern/fs.Eventpoll_fops")
+        if not int(f) or fops is None or int(f.dereference()["F_op"]) != int(fops.value().address):
+            return "epoll fd %d: not an epoll file, %s" % (fd, tmo)
+        ep = gdb.Value(int(f.dereference()["Private_data"])).cast(go_type("gokern/fs.Eventpoll", "struct eventpoll").pointer()).dereference()
+        head = int(ep["rdllist"].address)
+        ready, n = 0, int(ep["rdllist"]["Next"])
+        while n and n != head and ready < 1024:
+            ready += 1
+            n = u64(read(n, 8))
+        return "epoll fd %d: %d items, %d on the ready list, %s" % (fd, int(ep["Nr"]), ready, tmo)
+
+
 @register
 class GkVmallocinfo(GkCommand):
     """Print /proc/vmallocinfo: one line per vmalloc area, in address order.

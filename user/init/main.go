@@ -151,6 +151,8 @@ func main() {
 		ok = groupexit()
 	case "stopcont":
 		ok = stopcont()
+	case "futexwait":
+		ok = futexwait()
 	case "badbin":
 		ok = badbin()
 	case "oom":
@@ -656,6 +658,58 @@ func reaper() bool {
 	z := zombies()
 	fmt.Printf("goinit: reaper: zombies left: %d\n", len(z))
 	return ok && len(z) == 0
+}
+
+// futexWord is the word futexwait's thread waits on.
+var futexWord uint32 = 0x2a
+
+// futexwait puts a thread to sleep in FUTEX_WAIT on futexWord while it
+// holds 0x2a, with a 1000 s timeout, and once /proc shows that thread
+// asleep calls getppid (which the Go runtime never does) on the main
+// thread: TestGDBThreads stops the kernel in sys_getppid and gk-threads
+// must show both threads' system calls, the word's address and value and
+// the timeout. Then it wakes the thread and ends.
+func futexwait() bool {
+	const futexWaitPrivate, futexWakePrivate = 0 | 128, 1 | 128
+	runtime.LockOSThread() // getppid from the thread the line names
+	defer runtime.UnlockOSThread()
+	tidc := make(chan int)
+	done := make(chan syscall.Errno)
+	go func() {
+		runtime.LockOSThread()
+		tidc <- syscall.Gettid()
+		ts := syscall.Timespec{Sec: 1000}
+		for {
+			_, _, e := syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&futexWord)), futexWaitPrivate, 0x2a,
+				uintptr(unsafe.Pointer(&ts)), 0, 0)
+			if e != syscall.EINTR {
+				done <- e
+				return
+			}
+		}
+	}()
+	tid := <-tidc
+	// Asleep twice 20 ms apart: in the wait, not on its way to it.
+	for asleep, i := 0, 0; asleep < 2; i++ {
+		if _, st := procStat(tid); st == 'S' {
+			asleep++
+		} else {
+			asleep = 0
+		}
+		if i == 500 {
+			fmt.Printf("goinit: futexwait: thread %d never slept\n", tid)
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fmt.Printf("goinit: futexwait: thread %d waits on %#x (0x2a, timeout 1000 s); getppid from thread %d\n",
+		tid, uintptr(unsafe.Pointer(&futexWord)), syscall.Gettid())
+	syscall.Getppid()
+	atomic.StoreUint32(&futexWord, 0)
+	syscall.Syscall(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&futexWord)), futexWakePrivate, 1)
+	e := <-done
+	fmt.Printf("goinit: futexwait: woken (%v)\n", e)
+	return e == 0 || e == syscall.EAGAIN
 }
 
 // StopcontRounds is how many times the stopcont mode stops and continues
