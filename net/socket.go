@@ -138,8 +138,8 @@ func Sock_init() int {
 // Nr_sockets counts the sockets alive.
 var Nr_sockets int64
 
-// sock_alloc makes an unconnected socket (Linux sock_alloc).
-func sock_alloc() *Socket {
+// Sock_alloc makes an unconnected socket (Linux sock_alloc).
+func Sock_alloc() *Socket {
 	sock := sock_cache.Zalloc(mm.GFP_KERNEL | mm.X__GFP_NOWARN)
 	if sock != nil {
 		sock.State = SS_UNCONNECTED
@@ -279,7 +279,7 @@ func Sock_create(family, typ, protocol int) (*Socket, int) {
 	if pf == nil {
 		return nil, -uapi.EAFNOSUPPORT
 	}
-	sock := sock_alloc()
+	sock := Sock_alloc()
 	if sock == nil {
 		return nil, -uapi.ENFILE
 	}
@@ -474,7 +474,7 @@ func do_accept(fd int, uaddr, ulenp uintptr, flags uint32) int64 {
 	if sock.Ops.Accept == nil {
 		return -uapi.EOPNOTSUPP
 	}
-	newsock := sock_alloc()
+	newsock := Sock_alloc()
 	if newsock == nil {
 		return -uapi.ENFILE
 	}
@@ -672,6 +672,9 @@ func Sys_recvmsg(r *asm.PtRegs) int64 {
 	if f.F_flags&uapi.O_NONBLOCK != 0 {
 		flags |= uapi.MSG_DONTWAIT
 	}
+	// Linux starts msg_flags from the caller's MSG_CMSG_CLOEXEC, so it
+	// comes back (____sys_recvmsg).
+	m.Msg_flags = flags & uapi.MSG_CMSG_CLOEXEC
 	n := Sock_recvmsg(sock, &m, flags)
 	if n < 0 {
 		return n
