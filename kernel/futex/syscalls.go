@@ -148,19 +148,24 @@ func sys_set_robust_list(r *asm.PtRegs) int64 {
 // Linux also asks for ptrace access to another process's; every process
 // is allowed here only if the caller is root or the same real uid.
 func sys_get_robust_list(r *asm.PtRegs) int64 {
-	t := sched.Get_current()
+	head := sched.Get_current().Robust_list
 	if pid := int32(r.DI); pid != 0 {
-		if t = sched.Find_task_by_pid(pid); t == nil {
+		t := sched.Find_get_task_by_pid(pid)
+		if t == nil {
 			return -uapi.ESRCH
 		}
-		if c := &sched.Get_current().Cred; c.Euid != 0 && c.Uid != t.Cred.Uid {
+		c := &sched.Get_current().Cred
+		denied := c.Euid != 0 && c.Uid != t.Cred.Uid
+		head = t.Robust_list
+		sched.Put_task_struct(t)
+		if denied {
 			return -uapi.EPERM
 		}
 	}
 	if e := asm.Put_user(uint64(unsafe.Sizeof(Robust_list_head{})), uintptr(r.DX)); e != 0 {
 		return int64(e)
 	}
-	return int64(asm.Put_user(uint64(t.Robust_list), uintptr(r.SI)))
+	return int64(asm.Put_user(uint64(head), uintptr(r.SI)))
 }
 
 // ROBUST_LIST_LIMIT: at most this many links are followed, so a circular

@@ -797,6 +797,7 @@ func Fork_idle(cpu int, s *asm.Stack_info) *Task_struct {
 	if t == nil {
 		return nil
 	}
+	t.Usage = 1 // never released: an idle task lives as long as its CPU
 	t.Stack, t.Stack_size, t.G_ptr = s.Begin, s.End-s.Begin, s.G
 	t.Thread.Sp0 = s.End
 	t.Active_mm = &mm.Init_mm

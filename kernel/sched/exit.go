@@ -126,7 +126,7 @@ func exit_notify_locked(t *Task_struct) {
 				l.autoreap = true
 				if l.State == TASK_DEAD && atomic.LoadInt32(&l.On_cpu) == 0 {
 					unlink_task(l)
-					task_struct_cachep.Free(l)
+					Put_task_struct(l)
 				}
 			}
 		}
@@ -244,7 +244,7 @@ func forget_original_parent(father *Task_struct) {
 			ch.autoreap = true
 			if ch.State == TASK_DEAD && atomic.LoadInt32(&ch.On_cpu) == 0 {
 				unlink_task(ch)
-				task_struct_cachep.Free(ch)
+				Put_task_struct(ch)
 			}
 		}
 	}
@@ -263,12 +263,13 @@ func free_task(t *Task_struct) {
 	flags := Tasklist_lock.Spin_lock_irqsave(0)
 	unlink_task(t)
 	Tasklist_lock.Spin_unlock_irqrestore(flags)
-	task_struct_cachep.Free(t)
+	Put_task_struct(t)
 }
 
 // unlink_task takes t off the task list and its parent's children, with
 // Tasklist_lock held (Linux __unhash_process).
 func unlink_task(t *Task_struct) {
+	t.Unhashed = true
 	mm.List_del(&t.Tasks)
 	if t.Sibling.Next != nil {
 		mm.List_del(&t.Sibling)

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -166,10 +167,13 @@ func copy_thread(t *Task_struct, args *Kernel_clone_args) {
 // count, setpgid's and the tty's group lookups) hold it around
 // For_each_process, as Linux's hold it for reading: a walk without it
 // that stands on a task as its reaper unlinks it stops early, and a
-// kill(-1) racing a fork may miss the child. Readers that only look a
-// task up (Find_task_by_pid) do not take it, as Linux's RCU readers do
-// not; unlike Linux, a task_struct they hold may be freed under them by
-// its reaper on another CPU (gokern has no RCU yet).
+// kill(-1) racing a fork may miss the child. Linux's readers that only
+// look a task up do so under rcu_read_lock, which keeps the task_struct
+// from being freed until they are done; gokern has no RCU, so a lookup
+// by pid either holds Tasklist_lock across its use of the task (kill,
+// tgkill) or takes a reference under it (Find_get_task_by_pid, then
+// Put_task_struct): a task is unlinked under the lock, and freed at its
+// last reference.
 var Tasklist_lock = asm.Spinlock_t{Owner_cpu: -1, Name: "tasklist_lock"}
 
 // CPU_MASK_ALL: every CPU (Linux CPU_MASK_ALL).
@@ -191,7 +195,10 @@ func alloc_pid() int32 {
 }
 
 // Find_task_by_pid returns the task with pid nr, or nil (Linux
-// find_task_by_pid_ns). Pid 0 is init_task.
+// find_task_by_pid_ns). Pid 0 is init_task. The caller holds
+// Tasklist_lock across its use of the task, or knows it cannot go away
+// (itself, init, a kernel thread it will stop); others take a reference:
+// Find_get_task_by_pid.
 func Find_task_by_pid(nr int32) *Task_struct {
 	if nr == 0 {
 		return &Init_task
@@ -203,6 +210,47 @@ func Find_task_by_pid(nr int32) *Task_struct {
 	}
 	return nil
 }
+
+// Find_get_task_by_pid returns the task with pid nr with a reference
+// taken, or nil (Linux find_get_task_by_vpid); the caller drops it with
+// Put_task_struct. The task may die meanwhile (Pid_alive says whether it
+// is still on the task list) but its task_struct stays.
+func Find_get_task_by_pid(nr int32) *Task_struct {
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
+	t := Find_task_by_pid(nr)
+	if t != nil {
+		Get_task_struct(t)
+	}
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return t
+}
+
+// Get_task_struct takes a reference to t (Linux get_task_struct): t must
+// be held already, by the caller's own reference or Tasklist_lock with t
+// on the list.
+//
+//go:nosplit
+func Get_task_struct(t *Task_struct) { atomic.AddInt32(&t.Usage, 1) }
+
+// Put_task_struct drops a reference; the last one frees the task_struct
+// (Linux put_task_struct → __put_task_struct → free_task). The task is
+// off the task list by then: only its release drops the reference
+// copy_process took. init_task is static and never freed.
+func Put_task_struct(t *Task_struct) {
+	if t == &Init_task {
+		return
+	}
+	switch n := atomic.AddInt32(&t.Usage, -1); {
+	case n == 0:
+		task_struct_cachep.Free(t)
+	case n < 0:
+		printk.Pr_err("BUG: put_task_struct of %s/%d with no reference left\n", printk.Str(t.Name()), printk.Int(t.Pid))
+	}
+}
+
+// Pid_alive: t is still on the task list (Linux pid_alive), with
+// Tasklist_lock held or t referenced.
+func Pid_alive(t *Task_struct) bool { return t == &Init_task || !t.Unhashed }
 
 // For_each_process calls fn for every task, init_task first (Linux
 // for_each_process, which skips init_task; ps wants it). The caller
@@ -381,6 +429,7 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 		return nil, -asm.ENOMEM
 	}
 	t.State = TASK_NEW
+	t.Usage = 1 // the release's (Release_task, free_task)
 	t.Comm = cur.Comm
 	t.Rlim = rlim_owner(cur).Rlim
 	t.Cred = cur.Cred
@@ -627,11 +676,7 @@ func Release_task(t *Task_struct) {
 		Yield()
 	}
 	flags := Tasklist_lock.Spin_lock_irqsave(0)
-	mm.List_del(&t.Tasks)
-	if t.Sibling.Next != nil {
-		mm.List_del(&t.Sibling)
-	}
-	Nr_threads--
+	unlink_task(t)
 	Tasklist_lock.Spin_unlock_irqrestore(flags)
-	task_struct_cachep.Free(t)
+	Put_task_struct(t)
 }

@@ -100,13 +100,17 @@ const (
 
 // Sys_prlimit64: prlimit64(pid, resource, new, old); pid 0 is the caller.
 func Sys_prlimit64(r *asm.PtRegs) int64 {
-	t := Get_current()
-	if pid := int32(r.DI); pid != 0 {
-		if t = Find_task_by_pid(pid); t == nil {
-			return -uapi.ESRCH
-		}
+	pid := int32(r.DI)
+	if pid == 0 {
+		return rlimit_user(Get_current(), int(int32(r.SI)), uintptr(r.DX), uintptr(r.R10))
 	}
-	return rlimit_user(t, int(int32(r.SI)), uintptr(r.DX), uintptr(r.R10))
+	t := Find_get_task_by_pid(pid)
+	if t == nil {
+		return -uapi.ESRCH
+	}
+	ret := rlimit_user(t, int(int32(r.SI)), uintptr(r.DX), uintptr(r.R10))
+	Put_task_struct(t)
+	return ret
 }
 
 // Sys_getrlimit and Sys_setrlimit: the caller's limit (Linux getrlimit,

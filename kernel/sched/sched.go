@@ -166,6 +166,17 @@ type Task_struct struct {
 	// (Linux releases such a task in exit_notify and frees the
 	// task_struct through RCU; gokern has no RCU).
 	autoreap bool
+	// Usage counts the references to this task_struct (Linux usage,
+	// refcount_t): 1 from copy_process, dropped when the task is
+	// released (Release_task, free_task, an autoreap), and one more for
+	// each holder that looked the task up by pid (Find_get_task_by_pid,
+	// a pidfd). The memory goes back to the slab at the last put
+	// (Put_task_struct), so a holder never reads a freed task, though the
+	// task may have left the task list meanwhile (Pid_alive).
+	Usage int32
+	// Unhashed: the task is off the task list (Linux __unhash_process
+	// detaches its pid: pid_alive turns false), set under Tasklist_lock.
+	Unhashed bool
 	// Stack is the lowest address of the kernel stack, Stack_size its
 	// size; the page below Stack is an unmapped guard page (vmalloc'd, as
 	// Linux's CONFIG_VMAP_STACK).

@@ -409,3 +409,104 @@ func Test_sched_smp_affinity(t *kunit.Kunit) {
 	t.Logf("a running thread moved CPU %d -> %d -> %d, %d migrations", printk.Int(first), printk.Int(last), printk.Int(first),
 		printk.Int(k.Nr_migrations))
 }
+
+// Selftest sched_task_ref_smp: a task looked up by pid stays the task it
+// was while the looker holds its reference, though it dies, is released
+// and its slot in the slab would be reused meanwhile (Linux
+// get_task_struct / put_task_struct; its RCU lookups keep the memory as
+// long). One thread starts and stops TASK_REF_ROUNDS short kernel threads
+// one after the other; a looker on each other CPU takes the newest by pid
+// (Find_get_task_by_pid), reads its pid TASK_REF_READS times and puts it.
+// A task_struct freed under a looker is zeroed and taken by the creator's
+// next thread (the slab hands the last freed object out first): its pid
+// changes under the looker. Without the reference (Find_task_by_pid and
+// no put, as every lookup was before), it did.
+const (
+	TASK_REF_ROUNDS = 400
+	TASK_REF_READS  = 2000
+)
+
+var task_ref struct {
+	pid     atomic.Int32  // the newest thread's pid
+	done    atomic.Uint32 // the creator has finished
+	held    atomic.Uint64 // lookups that found a task
+	late    atomic.Uint64 // holds that outlived the task's release
+	changed atomic.Uint64 // reads that found another pid
+	first   atomic.Int64  // the first wrong read: pid << 32 | read pid
+}
+
+func task_ref_short(uintptr) int { return 0 }
+
+func task_ref_looker(uintptr) int {
+	for task_ref.done.Load() == 0 {
+		pid := task_ref.pid.Load()
+		t := Find_get_task_by_pid(pid)
+		if t == nil || pid == 0 {
+			if t != nil {
+				Put_task_struct(t)
+			}
+			Yield()
+			continue
+		}
+		task_ref.held.Add(1)
+		for i := 0; i < TASK_REF_READS; i++ {
+			if p := atomic.LoadInt32(&t.Pid); p != pid {
+				if task_ref.changed.Add(1) == 1 {
+					task_ref.first.Store(int64(pid)<<32 | int64(uint32(p)))
+				}
+				break
+			}
+		}
+		if !Pid_alive(t) {
+			task_ref.late.Add(1)
+		}
+		Put_task_struct(t)
+	}
+	return 0
+}
+
+// Test_sched_task_ref_smp: no looker saw its task's pid change.
+func Test_sched_task_ref_smp(t *kunit.Kunit) {
+	st := &task_ref
+	st.pid.Store(0)
+	st.done.Store(0)
+	st.held.Store(0)
+	st.late.Store(0)
+	st.changed.Store(0)
+	n := min(cpumask.Num_online_cpus(), 4)
+	if n < 2 {
+		t.Skip("needs two CPUs")
+		return
+	}
+	thr0 := Nr_threads
+	var lookers [3]*Task_struct
+	for i := 0; i < n-1; i++ {
+		if lookers[i] = Kthread_run(task_ref_looker, uintptr(i), "task-ref"); lookers[i] == nil {
+			t.Errorf("kthread_run failed")
+			return
+		}
+	}
+	for i := 0; i < TASK_REF_ROUNDS; i++ {
+		k := Kthread_create(task_ref_short, 0, "task-ref-short")
+		if k == nil {
+			t.Errorf("kthread_create failed in round %d", printk.Int(i))
+			break
+		}
+		st.pid.Store(k.Pid)
+		Wake_up_process(k)
+		Kthread_stop(k)
+	}
+	st.done.Store(1)
+	for _, k := range lookers[:n-1] {
+		Kthread_stop(k)
+	}
+	printk.Pr_info("sched_task_ref_smp: %d threads started and released, %d lookups held one, %d of them past its release, %d saw another pid\n",
+		printk.Int(TASK_REF_ROUNDS), printk.Int(st.held.Load()), printk.Int(st.late.Load()), printk.Int(st.changed.Load()))
+	if c := st.changed.Load(); c != 0 {
+		f := st.first.Load()
+		t.Errorf("%d held tasks changed under their holder: pid %d read as %d (freed and reused)", printk.Int(c), printk.Int(f>>32), printk.Int(int32(f)))
+	}
+	if Nr_threads != thr0 {
+		t.Errorf("%d threads after, %d before: a task was not released", printk.Int(Nr_threads), printk.Int(thr0))
+	}
+}

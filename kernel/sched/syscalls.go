@@ -41,12 +41,15 @@ func Sys_sched_getaffinity(r *asm.PtRegs) int64 {
 	}
 	p := Get_current()
 	if pid != 0 {
-		if p = Find_task_by_pid(pid); p == nil {
+		if p = Find_get_task_by_pid(pid); p == nil {
 			return -uapi.ESRCH
 		}
 	}
 	size := uint64((cpumask.Nr_cpu_ids + 63) / 64 * 8)
 	mask := cpumask.Cpu_online_mask.Bits() & p.Cpus_mask
+	if pid != 0 {
+		Put_task_struct(p)
+	}
 	ret := min(n, size)
 	if asm.Copy_to_user(user, uintptr(unsafe.Pointer(&mask)), uintptr(ret)) != 0 {
 		return -uapi.EFAULT
@@ -63,12 +66,6 @@ func Sys_sched_getaffinity(r *asm.PtRegs) int64 {
 // for no such pid, -EFAULT for a bad mask.
 func Sys_sched_setaffinity(r *asm.PtRegs) int64 {
 	pid, n, user := int32(r.DI), r.SI, uintptr(r.DX)
-	p := Get_current()
-	if pid != 0 {
-		if p = Find_task_by_pid(pid); p == nil {
-			return -uapi.ESRCH
-		}
-	}
 	var mask uint64
 	if asm.Copy_from_user(uintptr(unsafe.Pointer(&mask)), user, uintptr(min(n, 8))) != 0 {
 		return -uapi.EFAULT
@@ -76,8 +73,14 @@ func Sys_sched_setaffinity(r *asm.PtRegs) int64 {
 	if asm.NR_CPUS < 64 {
 		mask &= 1<<asm.NR_CPUS - 1
 	}
-	if r := Set_cpus_allowed_ptr(p, mask); r != 0 {
-		return int64(r)
+	if pid == 0 {
+		return int64(Set_cpus_allowed_ptr(Get_current(), mask))
 	}
-	return 0
+	p := Find_get_task_by_pid(pid)
+	if p == nil {
+		return -uapi.ESRCH
+	}
+	ret := Set_cpus_allowed_ptr(p, mask)
+	Put_task_struct(p)
+	return int64(ret)
 }

@@ -979,12 +979,27 @@ func user_task(t *sched.Task_struct) bool {
 }
 
 // find_task_by_vpid finds a live process's task by pid (Linux
-// find_task_by_vpid).
+// find_task_by_vpid), with Tasklist_lock held across the caller's use of
+// it (Linux's callers hold rcu_read_lock): the task cannot be released
+// and freed meanwhile, nor can its group's leader, whose task_struct
+// holds the group's signal state.
 func find_task_by_vpid(pid int32) *sched.Task_struct {
 	if t := sched.Find_task_by_pid(pid); user_task(t) {
 		return t
 	}
 	return nil
+}
+
+// find_get_task_by_vpid is find_task_by_vpid with a reference taken, for
+// a caller that cannot hold Tasklist_lock (it copies from user memory, or
+// walks the task list itself); Put_task_struct when done.
+func find_get_task_by_vpid(pid int32) *sched.Task_struct {
+	t := sched.Find_get_task_by_pid(pid)
+	if t != nil && !user_task(t) {
+		sched.Put_task_struct(t)
+		t = nil
+	}
+	return t
 }
 
 // addr_of is a pointer's address, for copying to and from user space.

@@ -135,11 +135,13 @@ func kill_something_info(sig int, info *sched.Kernel_siginfo, pid int32) int {
 	Task_init_signal(cur)
 	switch {
 	case pid > 0:
-		t := find_task_by_vpid(pid)
-		if t == nil {
-			return -uapi.ESRCH
+		ret := -uapi.ESRCH
+		flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+		if t := find_task_by_vpid(pid); t != nil {
+			ret = Group_send_sig_info(sig, info, t)
 		}
-		return Group_send_sig_info(sig, info, t)
+		sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+		return ret
 	case pid == 0:
 		return __kill_pgrp_info(sig, info, cur.Signal.Pgrp)
 	case pid == -1:
@@ -187,20 +189,24 @@ func do_kill(pid int32, sig int) int64 {
 }
 
 // do_tkill sends sig to the thread pid, which must belong to tgid when
-// tgid > 0 (Linux do_tkill → do_send_specific).
+// tgid > 0 (Linux do_tkill → do_send_specific), under Tasklist_lock: the
+// Go runtime's preemption tgkills threads that may be exiting on another
+// CPU, and the thread must not be freed between the lookup and the send.
 func do_tkill(tgid, pid int32, sig int) int64 {
 	if pid <= 0 || !valid_signal(sig) {
 		return -uapi.EINVAL
 	}
-	t := find_task_by_vpid(pid)
-	if t == nil || tgid > 0 && task_tgid(t) != tgid {
-		return -uapi.ESRCH
-	}
-	if sig == 0 {
-		return 0
-	}
 	info := prepare_kill_siginfo(sig, uapi.SI_TKILL)
-	return int64(do_send_sig_info(sig, &info, t, false))
+	ret := int64(-uapi.ESRCH)
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	if t := find_task_by_vpid(pid); t != nil && (tgid <= 0 || task_tgid(t) == tgid) {
+		ret = 0
+		if sig != 0 {
+			ret = int64(do_send_sig_info(sig, &info, t, false))
+		}
+	}
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return ret
 }
 
 // sys_tgkill: tgkill(tgid, tid, sig), the Go runtime's preemption signal
@@ -480,15 +486,29 @@ func sys_rt_sigqueueinfo(r *asm.PtRegs) int64 {
 	if sig < 0 || sig > uapi.NSIG {
 		return -uapi.EINVAL
 	}
-	t := find_task_by_vpid(pid)
+	t := find_get_task_by_vpid(pid)
 	if t == nil {
 		return -uapi.ESRCH
 	}
 	info, e := copy_siginfo_for_queue(sig, uintptr(a3(r)), t)
-	if e != 0 {
-		return int64(e)
+	if e == 0 {
+		e = send_if_alive(t, func(t *sched.Task_struct) int { return Group_send_sig_info(sig, &info, t) })
 	}
-	return int64(Group_send_sig_info(sig, &info, t))
+	sched.Put_task_struct(t)
+	return int64(e)
+}
+
+// send_if_alive runs send(t) under Tasklist_lock if t, which the caller
+// holds a reference to, is still a live task; -ESRCH if it died since
+// its lookup.
+func send_if_alive(t *sched.Task_struct, send func(t *sched.Task_struct) int) int {
+	ret := -uapi.ESRCH
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	if sched.Pid_alive(t) && user_task(t) {
+		ret = send(t)
+	}
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return ret
 }
 
 // sys_rt_tgsigqueueinfo: rt_tgsigqueueinfo(tgid, tid, sig, uinfo): the
@@ -498,16 +518,23 @@ func sys_rt_tgsigqueueinfo(r *asm.PtRegs) int64 {
 	if tgid <= 0 || tid <= 0 || sig < 0 || sig > uapi.NSIG {
 		return -uapi.EINVAL
 	}
-	t := find_task_by_vpid(tid)
-	if t == nil || task_tgid(t) != tgid {
+	t := find_get_task_by_vpid(tid)
+	if t == nil {
 		return -uapi.ESRCH
 	}
-	info, e := copy_siginfo_for_queue(sig, uintptr(a4(r)), t)
-	if e != 0 {
-		return int64(e)
+	e := -uapi.ESRCH
+	var info sched.Kernel_siginfo
+	if task_tgid(t) == tgid {
+		info, e = copy_siginfo_for_queue(sig, uintptr(a4(r)), t)
 	}
-	if r := check_kill_permission(sig, &info, t); r != 0 || sig == 0 {
-		return int64(r)
+	if e == 0 {
+		e = send_if_alive(t, func(t *sched.Task_struct) int {
+			if r := check_kill_permission(sig, &info, t); r != 0 || sig == 0 {
+				return r
+			}
+			return do_send_sig_info(sig, &info, t, false)
+		})
 	}
-	return int64(do_send_sig_info(sig, &info, t, false))
+	sched.Put_task_struct(t)
+	return int64(e)
 }

@@ -99,10 +99,18 @@ func Ksys_setpgid(pid, pgid int32) int64 {
 	if pgid < 0 {
 		return -uapi.EINVAL
 	}
-	p := find_task_by_vpid(pid)
+	p := find_get_task_by_vpid(pid)
 	if p == nil {
 		return -uapi.ESRCH
 	}
+	r := setpgid_task(p, cur, pid, pgid)
+	sched.Put_task_struct(p)
+	return r
+}
+
+// setpgid_task: Ksys_setpgid's checks and change on p, which the caller
+// holds a reference to.
+func setpgid_task(p, cur *sched.Task_struct, pid, pgid int32) int64 {
 	Task_init_signal(p)
 	if !same_thread_group(p, cur) {
 		if p.Real_parent == nil || !same_thread_group(p.Real_parent, cur) {
@@ -132,12 +140,14 @@ func do_getpgid(pid int32) int64 {
 		Task_init_signal(c)
 		return int64(c.Signal.Pgrp)
 	}
-	p := find_task_by_vpid(pid)
-	if p == nil {
-		return -uapi.ESRCH
+	ret := int64(-uapi.ESRCH)
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	if p := find_task_by_vpid(pid); p != nil {
+		Task_init_signal(p)
+		ret = int64(p.Signal.Pgrp)
 	}
-	Task_init_signal(p)
-	return int64(p.Signal.Pgrp)
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return ret
 }
 
 func sys_getpgid(r *asm.PtRegs) int64      { return do_getpgid(int32(a1(r))) }
@@ -146,14 +156,19 @@ func sys_getpgrp(r *asm.PtRegs) int64      { return do_getpgid(0) }
 
 // do_getsid: process pid's session (0: the caller's), -ESRCH.
 func do_getsid(pid int32) int64 {
-	p := sched.Get_current()
-	if pid != 0 {
-		if p = find_task_by_vpid(pid); p == nil {
-			return -uapi.ESRCH
-		}
+	if pid == 0 {
+		p := sched.Get_current()
+		Task_init_signal(p)
+		return int64(p.Signal.Session)
 	}
-	Task_init_signal(p)
-	return int64(p.Signal.Session)
+	ret := int64(-uapi.ESRCH)
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	if p := find_task_by_vpid(pid); p != nil {
+		Task_init_signal(p)
+		ret = int64(p.Signal.Session)
+	}
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return ret
 }
 
 func sys_getsid(r *asm.PtRegs) int64      { return do_getsid(int32(a1(r))) }
