@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/mm"
@@ -104,10 +105,13 @@ func D_instantiate(d *Dentry, inode *Inode) { d.D_inode = inode }
 // be nil: the name does not exist.
 func D_add(d *Dentry, inode *Inode) { D_instantiate(d, inode) }
 
-// Dget takes a reference (Linux dget).
+// Dget takes a reference (Linux dget). The count is atomic (Linux's
+// lockref): path walks on several CPUs take and drop references on the
+// same dentries (the root, /proc) at once, and plain increments and
+// decrements lost some, as Mntget's did.
 func Dget(d *Dentry) *Dentry {
 	if d != nil {
-		d.D_count++
+		atomic.AddInt32(&d.D_count, 1)
 	}
 	return d
 }
@@ -117,12 +121,15 @@ func Dget(d *Dentry) *Dentry {
 // dropped in turn.
 func Dput(d *Dentry) {
 	for d != nil {
-		if d.D_count <= 0 {
+		c := atomic.LoadInt32(&d.D_count)
+		if c <= 0 {
 			dcache_bug(d, "dput of an unreferenced dentry")
 			return
 		}
-		d.D_count--
-		if d.D_count > 0 {
+		if !atomic.CompareAndSwapInt32(&d.D_count, c, c-1) {
+			continue
+		}
+		if c > 1 {
 			return
 		}
 		d = dentry_kill(d)
