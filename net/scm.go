@@ -1,6 +1,7 @@
 package net
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/fs"
@@ -44,7 +45,7 @@ func Scm_fp_destroy(fpl *Scm_fp_list) {
 	for i := int32(0); i < fpl.Count; i++ {
 		fs.Fput(fpl.Fp[i])
 		fpl.Fp[i] = nil
-		Nr_inflight--
+		atomic.AddInt64(&Nr_inflight, -1)
 	}
 	slab.Kfree(fpl)
 }
@@ -86,7 +87,7 @@ func scm_fp_copy(data []byte, scm *Scm_cookie) int {
 		}
 		fpl.Fp[fpl.Count] = f
 		fpl.Count++
-		Nr_inflight++
+		atomic.AddInt64(&Nr_inflight, 1)
 	}
 	return 0
 }
@@ -248,7 +249,7 @@ func Scm_fp_dup(fpl *Scm_fp_list) *Scm_fp_list {
 	}
 	for i := int32(0); i < fpl.Count; i++ {
 		n.Fp[i] = fs.Get_file(fpl.Fp[i])
-		Nr_inflight++
+		atomic.AddInt64(&Nr_inflight, 1)
 	}
 	n.Count = fpl.Count
 	return n

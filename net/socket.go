@@ -9,6 +9,7 @@
 package net
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -143,7 +144,7 @@ func Sock_alloc() *Socket {
 	sock := sock_cache.Zalloc(mm.GFP_KERNEL | mm.X__GFP_NOWARN)
 	if sock != nil {
 		sock.State = SS_UNCONNECTED
-		Nr_sockets++
+		atomic.AddInt64(&Nr_sockets, 1)
 	}
 	return sock
 }
@@ -156,7 +157,7 @@ func Sock_release(sock *Socket) {
 	}
 	*sock = Socket{}
 	sock_cache.Free(sock)
-	Nr_sockets--
+	atomic.AddInt64(&Nr_sockets, -1)
 }
 
 // Socket_file_ops is a socket's file (Linux socket_file_ops): read and

@@ -111,6 +111,7 @@ func TestSockets(t *testing.T) {
 		{"getsockname(accepted) len", 12},
 		{"getsockname(unbound client) len", 2},
 		{"getpeername(listener)", -107},
+		{"recvfrom(stream) address length", 12},
 		{"SO_ACCEPTCONN(listener)", 1},
 		{"connect as root to a mode-0 node (backlog full)", 0},
 		{"unlink(/tmp/sock)", 1},
@@ -210,5 +211,30 @@ func TestSockets(t *testing.T) {
 				t.Fatalf("no PASS line\n%s", r.Describe())
 			}
 		})
+	}
+}
+
+// TestGDBSockets: gk-sockets (tools/gdb/gokern.py) on user/socktest
+// stopped in its first accept: the listener it bound to the abstract
+// name "\0epoll-listener" and the unconnected socket that will connect
+// to it, read from net/unix's unix_table through DWARF, and the socket
+// layer's counts (accept's new socket, still without a sock, among
+// them). Then the program goes on and passes.
+func TestGDBSockets(t *testing.T) {
+	t.Parallel()
+	r := runGDBConfig(t, q.Config{Initrd: socktestInitrd(t)}, false,
+		"break 'gokern/net/unix.unix_accept'", "continue", "gk-sockets", "delete", "continue")
+	for _, want := range []string{
+		`(?m)^0x[0-9a-f]+ +1 STREAM +CLOSE +-- +0 +0 +0/212992 +- *$`,
+		`(?m)^0x[0-9a-f]+ +1 STREAM +LISTEN +-- +0 +0 +0/212992 +- +@epoll-listener$`,
+		// Three sockets: accept's new one is made before unix_accept.
+		`(?m)^2 AF_UNIX sockets; 3 sockets, 0 messages, 0 passed files in flight$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(r.out) {
+			t.Errorf("gk-sockets shows no match for %s\n--- gdb\n%s", want, r.all())
+		}
+	}
+	if !strings.Contains(r.serial, "socktest: PASS") {
+		t.Errorf("the program did not pass after gdb let it go on\n--- serial\n%s", r.serial)
 	}
 }

@@ -1183,6 +1183,7 @@ func unix_stream_recvmsg(sock *net.Socket, m *net.Msghdr, size int, flags uint32
 			}
 		} else {
 			scm.Cred, scm.Creds = skb.Cred, true
+			unix_copy_addr(m, skb.Sk) // the sender's address, once
 		}
 		chunk := min(int(skb.Len-skb.Consumed), size-copied)
 		if chunk > 0 {

@@ -205,7 +205,7 @@ func TestUnreadRightsFreed(t *testing.T) {
 	if n := send(a, []byte("f"), 0, ctl); n != 1 {
 		t.Fatalf("sendmsg(SCM_RIGHTS): %d", n)
 	}
-	if got := net.Nr_inflight; got != 2 {
+	if got := atomic.LoadInt64(&net.Nr_inflight); got != 2 {
 		t.Errorf("%d files in flight, want 2", got)
 	}
 	fs.Ksys_close(fds[1])
@@ -219,7 +219,7 @@ func TestUnreadRightsFreed(t *testing.T) {
 		t.Errorf("pipe read while its writer is in flight: %d, want -EAGAIN", r)
 	}
 	net.Sock_release(b)
-	if got := net.Nr_inflight; got != 0 {
+	if got := atomic.LoadInt64(&net.Nr_inflight); got != 0 {
 		t.Errorf("%d files in flight after the receiver closed, want 0", got)
 	}
 	it = fs.Iov_iter_kvec(buf)

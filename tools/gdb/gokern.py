@@ -21,7 +21,7 @@
 #     mode, where gdb does not recognise IP as its breakpoint's address;
 #   - adds gk-* commands in the style of Linux's lx-*: gk-dmesg, gk-e820,
 #     gk-memblock, gk-buddyinfo, gk-page, gk-slabinfo, gk-vmallocinfo, gk-ps,
-#     gk-pgtable, gk-ptdump, gk-gdt,
+#     gk-sockets, gk-pgtable, gk-ptdump, gk-gdt,
 #     gk-idt, gk-cr, ... They
 #     read the kernel's own variables by their Linux names through DWARF,
 #     so a changed struct layout is followed, never a hard-coded offset;
@@ -1692,6 +1692,66 @@ pt_regs."""
             ready += 1
             n = u64(read(n, 8))
         return "epoll fd %d: %d items, %d on the ready list, %s" % (fd, int(ep["Nr"]), ready, tmo)
+
+
+# net/unix: socket types and the TCP states Linux reuses for AF_UNIX.
+SOCK_TYPES = {1: "STREAM", 2: "DGRAM", 5: "SEQPACKET"}
+SK_STATES = {1: "ESTABLISHED", 7: "CLOSE", 10: "LISTEN"}
+
+
+def unix_addr(u):
+    """A Unix_sock's bound address as /proc/net/unix shows it: the path, or
+    @name for an abstract one (its NULs as @), or '' while unbound."""
+    n = int(u["Addr_len"])
+    if n <= 2:
+        return ""
+    b = read(int(u["Addr"]["Sun_path"].address), n - 2)
+    if b[:1] == b"\0":
+        return "@" + b[1:].replace(b"\0", b"@").decode("utf-8", "replace")
+    return b.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+@register
+class GkSockets(GkCommand):
+    """List the AF_UNIX sockets, as /proc/net/unix with their queues.
+Usage: gk-sockets
+One line per socket of net/unix's unix_table (every AF_UNIX socket not yet
+released, accepted and embryo ones included): the Unix_sock's address, its
+references, type, state, shutdown bits (R: no more reading, W: no more
+writing), the messages on its receive queue and their unread bytes, the
+bytes it sent that its peer has not read (Sk_wmem_alloc) against its send
+buffer, its peer's address, and its name (@ for the abstract namespace).
+Then the socket layer's counts: sockets, messages and passed files in
+flight (net's Nr_sockets, Nr_skbs, Nr_inflight)."""
+
+    name = "gk-sockets"
+
+    def run(self, arg, from_tty):
+        u = kvar("unix_table", "the AF_UNIX sockets", "af_unix_init at boot")
+        out = ["UNIX_SOCK          REF TYPE      STATE       SHUT RQ  RBYTES WMEM/SNDBUF     PEER               NAME"]
+        seen = 0
+        while int(u) != 0 and seen < 100000:
+            us = u.dereference()
+            sk = us["Sk"]
+            q = sk["Sk_receive_queue"]
+            nbytes, skb, nq = 0, q["Head"], 0
+            while int(skb) != 0 and nq < 100000:
+                m = skb.dereference()
+                nbytes += int(m["Len"]) - int(m["Consumed"])
+                skb = m["Next"]
+                nq += 1
+            shut = int(sk["Sk_shutdown"])
+            out.append("%#018x %3d %-9s %-11s %-4s %-3d %-6d %-15s %-18s %s" % (
+                int(u), int(sk["Sk_refcnt"]), SOCK_TYPES.get(int(sk["Sk_type"]), str(int(sk["Sk_type"]))),
+                SK_STATES.get(int(sk["Sk_state"]), str(int(sk["Sk_state"]))),
+                ("R" if shut & 1 else "-") + ("W" if shut & 2 else "-"), int(q["Qlen"]), nbytes,
+                "%d/%d" % (int(sk["Sk_wmem_alloc"]), int(sk["Sk_sndbuf"])),
+                "%#x" % int(us["Peer"]) if int(us["Peer"]) else "-", unix_addr(us)))
+            u = us["Next"]
+            seen += 1
+        out.append("%d AF_UNIX sockets; %d sockets, %d messages, %d passed files in flight" % (
+            seen, int(kvar("Nr_sockets")), int(kvar("Nr_skbs")), int(kvar("Nr_inflight"))))
+        gdb.write("\n".join(out) + "\n")
 
 
 @register

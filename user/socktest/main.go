@@ -299,6 +299,12 @@ func pathname() {
 	buf := make([]byte, 8)
 	k, _ := syscall.Read(int(fd), buf)
 	check("data over the accepted connection", string(buf[:k]) == "ping", fmt.Sprintf("%q", buf[:k]))
+	// A stream's recvfrom gives the sender's address: the accepted
+	// socket's is its listener's.
+	syscall.Write(int(fd), []byte("pong"))
+	flen := uint32(len(name))
+	sc(syscall.SYS_RECVFROM, uintptr(c), p(buf), 8, 0, uintptr(unsafe.Pointer(&name[0])), uintptr(unsafe.Pointer(&flen)))
+	say("recvfrom(stream) address length", int64(flen))
 	// Permission: a socket node needs write permission to connect; root
 	// has it always, so check the node's mode and the rule after setuid
 	// in a child is out of reach here: chmod and connect as root works.
