@@ -145,7 +145,7 @@ func meminfo(lines []string) map[string]int {
 func TestBusyboxScripts(t *testing.T) {
 	t.Parallel()
 	initrd, entry := busyboxTestInitrd(t)
-	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "rtsig", "sigbus", "applets", "perms"}
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "rtsig", "sigbus", "applets", "perms", "syslog"}
 	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
 	mustExit(t, r, q.ExitSuccess)
 	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
@@ -207,6 +207,15 @@ func TestBusyboxScripts(t *testing.T) {
 			want := []string{"/tmp/held", "/dev/console", "pipe:[N]"}
 			if strings.Join(u[1:4], "\n") != strings.Join(want, "\n") || u[5] != "5 closed" {
 				t.Errorf("got %q, want %q and 5 closed", u[1:], want)
+			}
+		},
+		// syslogd reads logger's datagrams from the AF_UNIX socket it
+		// bound to /dev/log (net/unix; before sockets, syslogd
+		// stopped at its socket(2), -ENOSYS, and logged nothing).
+		"syslog": func(t *testing.T, l []string) {
+			want := []string{"s", "user.notice gokern: hello from logger", "user.err gokern: second message", "Terminated", "syslogd status 143"}
+			if got := userLines(l); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		},
 		"applets": func(t *testing.T, l []string) {

@@ -8,6 +8,7 @@ import (
 	"gokern/fs"
 	"gokern/include/uapi"
 	"gokern/internal/fstest"
+	"gokern/kernel/sched"
 	"gokern/net"
 )
 
@@ -286,6 +287,67 @@ func TestListenerBacklog(t *testing.T) {
 		t.Errorf("unaccepted connection after its listener closed: %d, want -ECONNRESET", r)
 	}
 	for _, s := range []*net.Socket{c1, c2, c3, ns} {
+		net.Sock_release(s)
+	}
+	checkCounts(t, before)
+}
+
+// TestBlockingInterrupted: every call that sleeps — recv on an empty
+// socket, accept with no connection, connect to a full backlog, send
+// into a full buffer, a datagram to a full receiver — ends with
+// -ERESTARTSYS when a signal is pending, as pipes do (the signal code
+// restarts it or makes it -EINTR); none sleeps (Schedule fails the test).
+func TestBlockingInterrupted(t *testing.T) {
+	boot(t)
+	before := snapshot()
+	h := sched.Hooks
+	t.Cleanup(func() { sched.Hooks = h })
+	slept := false
+	sched.Hooks.Current = func() uintptr { return 1 }
+	sched.Hooks.Set_current_state = func(int) {}
+	sched.Hooks.Wake_up_process = func(uintptr) {}
+	sched.Hooks.Schedule = func() { slept = true }
+	sched.Hooks.Signal_pending = func() bool { return true }
+
+	blocking := func(s *net.Socket, b []byte) int64 {
+		m := net.Msghdr{Msg_iter: fs.Iov_iter_kvec(b)}
+		return net.Sock_sendmsg(s, &m)
+	}
+	a, b := socketpair(t, uapi.SOCK_STREAM)
+	buf := make([]byte, 8)
+	m := net.Msghdr{Msg_iter: fs.Iov_iter_kvec(buf)}
+	if r := net.Sock_recvmsg(b, &m, 0); r != -uapi.ERESTARTSYS {
+		t.Errorf("recv on an empty stream: %d, want -ERESTARTSYS", r)
+	}
+	for send(a, make([]byte, 64<<10), 0, nil) > 0 {
+	}
+	if r := blocking(a, []byte("x")); r != -uapi.ERESTARTSYS {
+		t.Errorf("send into a full buffer: %d, want -ERESTARTSYS", r)
+	}
+	l := socket(t, uapi.SOCK_STREAM)
+	addr := append([]byte{uapi.AF_UNIX, 0, 0}, "interrupted"...)
+	l.Ops.Bind(l, addr)
+	l.Ops.Listen(l, 0)
+	ns := net.Sock_alloc()
+	ns.Type = uapi.SOCK_STREAM
+	if err := l.Ops.Accept(l, ns, 0); err != -uapi.ERESTARTSYS {
+		t.Errorf("accept with no connection: %d, want -ERESTARTSYS", err)
+	}
+	c1, c2 := socket(t, uapi.SOCK_STREAM), socket(t, uapi.SOCK_STREAM)
+	c1.Ops.Connect(c1, addr, 0) // backlog 0 holds one
+	if err := c2.Ops.Connect(c2, addr, 0); err != -uapi.ERESTARTSYS {
+		t.Errorf("connect to a full backlog: %d, want -ERESTARTSYS", err)
+	}
+	d1, d2 := socketpair(t, uapi.SOCK_DGRAM)
+	for send(d1, []byte("x"), 0, nil) > 0 {
+	}
+	if r := blocking(d1, []byte("x")); r != -uapi.ERESTARTSYS {
+		t.Errorf("datagram to a full receiver: %d, want -ERESTARTSYS", r)
+	}
+	if slept {
+		t.Errorf("a call slept with a signal pending")
+	}
+	for _, s := range []*net.Socket{a, b, l, ns, c1, c2, d1, d2} {
 		net.Sock_release(s)
 	}
 	checkCounts(t, before)
