@@ -668,6 +668,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "user_mm", Run: exec.Test_user_mm},
 	{Name: "user_fault_cost", Run: exec.Test_user_fault_cost},
 	{Name: "user_cow", Run: exec.Test_user_cow},
+	{Name: "user_shared", Run: exec.Test_user_shared},
 	// The scheduler (kernel/sched/selftests.go).
 	{Name: "sched_pids", Run: sched.Test_sched_pids},
 	{Name: "sched_waitqueue", Run: sched.Test_sched_waitqueue},

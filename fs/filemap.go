@@ -33,6 +33,14 @@ type AddressSpace struct {
 	// the xarray under RCU): a reader that saw it change walks again.
 	// The changes themselves are the writers', under the inode's lock.
 	seq uint32
+	// tree_lock orders the tree's changes among those who may not sleep
+	// for the inode's lock: a page fault of a shared mapping adds a page
+	// under its mm's lock (Linux 2.6's mapping->tree_lock, the xarray's
+	// xa_lock since). Writers take it inside the inode's lock.
+	tree_lock asm.Spinlock_t
+	// I_mmap: the VMAs that map this file shared (Linux i_mmap and its
+	// i_mmap_rwsem), whose entries a truncate takes away.
+	I_mmap mm.I_mmap
 }
 
 // Nr_file_pages counts the pages of every page cache (Linux
@@ -86,11 +94,39 @@ func radixLookup(root uintptr, height int, index uint64) uintptr {
 
 // Find_or_create_page returns page index of mapping, adding a zeroed page
 // if there is none; 0 when memory is short (Linux find_or_create_page).
-// The caller holds the inode's lock (Inode_lock): two writers adding the
-// same page would each put their own in the slot, and the first one's
-// bytes would be lost.
+// The tree changes under tree_lock: two writers, or a writer and a page
+// fault of a shared mapping, adding the same page would each put their
+// own in the slot, and the first one's bytes would be lost.
 func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 	if p := Find_get_page(mapping, index); p != 0 {
+		return p
+	}
+	lock_tree(mapping)
+	p := add_to_page_cache(mapping, index)
+	unlock_tree(mapping)
+	return p
+}
+
+// lock_tree and unlock_tree take and release mapping's tree_lock; not in
+// the host tests (mm.Smp false), which have no per-CPU data for the
+// preemption count and drive the page cache from one goroutine.
+func lock_tree(mapping *AddressSpace) {
+	if mm.Smp {
+		mapping.tree_lock.Spin_lock(0)
+	}
+}
+
+func unlock_tree(mapping *AddressSpace) {
+	if mm.Smp {
+		mapping.tree_lock.Spin_unlock()
+	}
+}
+
+// add_to_page_cache is Find_or_create_page's slow path, under tree_lock:
+// the page again (another may have added it meanwhile), or a new one
+// (Linux add_to_page_cache_lru).
+func add_to_page_cache(mapping *AddressSpace, index uint64) uintptr {
+	if p := radixLookup(mapping.root, mapping.height, index); p != 0 {
 		return p
 	}
 	// Grow the tree until it reaches index.
@@ -134,6 +170,12 @@ func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
 // zeroes the rest of the page lstart falls in (Linux
 // truncate_inode_pages), freeing nodes that become empty.
 func Truncate_inode_pages(mapping *AddressSpace, lstart int64) {
+	lock_tree(mapping)
+	truncate_inode_pages_locked(mapping, lstart)
+	unlock_tree(mapping)
+}
+
+func truncate_inode_pages_locked(mapping *AddressSpace, lstart int64) {
 	if mapping.height == 0 {
 		return
 	}
@@ -182,4 +224,73 @@ func truncateNode(mapping *AddressSpace, n uintptr, h int, base, first uint64) b
 		}
 	}
 	return empty
+}
+
+// The open file as mmap(2) maps it (mm.Vm_mmap_file). Linux: mm/mmap.c
+// do_mmap's questions to the file, mm/filemap.c generic_file_mmap and
+// filemap_fault.
+
+// Vm_may: is f open for reading, for writing, on a noexec mount, and can
+// it be mapped (its f_op has Mmap, which agrees)?
+func (f *File) Vm_may() (readable, writable, noexec, ok bool) {
+	ok = f.F_op != nil && f.F_op.Mmap != nil && f.F_op.Mmap(f) == 0
+	return f.F_mode&FMODE_READ != 0, f.F_mode&FMODE_WRITE != 0, Path_noexec(&f.F_path), ok
+}
+
+// Shared_page returns page index of f's page cache, added (zeroed) if
+// the file has none there yet, with a reference for the mapping that
+// will map it (Linux filemap_fault → __filemap_get_folio with
+// FGP_CREAT, as shmem_fault's shmem_get_folio). Under tree_lock, so that
+// a truncate cannot free the page between the lookup and the reference.
+// nil when memory is short.
+func (f *File) Shared_page(index uint64) *mm.Page {
+	mapping := &f.F_inode.I_data
+	lock_tree(mapping)
+	var pg *mm.Page
+	if p := add_to_page_cache(mapping, index); p != 0 {
+		pg = mm.Virt_to_page(p)
+		mm.Get_page(pg)
+	}
+	unlock_tree(mapping)
+	return pg
+}
+
+// Mapping_mmap is the list of the VMAs that map f's file shared.
+func (f *File) Mapping_mmap() *mm.I_mmap { return &f.F_inode.I_data.I_mmap }
+
+// Get_vm_file and Put_vm_file: a VMA's reference to f.
+func (f *File) Get_vm_file() { Get_file(f) }
+func (f *File) Put_vm_file() { Fput(f) }
+
+// Shm_mnt and Shmem_zero_setup: tmpfs's internal mount and the maker of
+// the file behind a shared anonymous mapping (Linux shm_mnt,
+// shmem_zero_setup); ramfs sets them (Init_ramfs_fs), since fs cannot
+// import it.
+var (
+	Shm_mnt          *Vfsmount
+	Shmem_zero_setup func(size uint64) (*File, int)
+)
+
+// Is_shmem_zero_file: f is a file Shmem_zero_setup made, which
+// /proc/<pid>/maps names "/dev/zero (deleted)" as Linux does.
+func Is_shmem_zero_file(f *File) bool { return Shm_mnt != nil && f.F_path.Mnt == Shm_mnt }
+
+// MMAP_ANONYMOUS: what a file's Mmap answers when mapping it means
+// anonymous memory (Linux mmap_zero: /dev/zero, private or shared).
+const MMAP_ANONYMOUS = 1
+
+// Generic_file_mmap: a page-cache file can be mapped (Linux
+// generic_file_mmap; the faults are filemap_fault, mm's).
+func Generic_file_mmap(f *File) int { return 0 }
+
+// Truncate_pagecache takes the pages past newsize out of every shared
+// mapping of inode, then out of its page cache (Linux truncate_pagecache:
+// unmap_mapping_range, truncate_inode_pages, and unmap_mapping_range
+// once more for a fault that raced with the first). i_size is newsize
+// already, so a fault past it now is SIGBUS.
+func Truncate_pagecache(inode *Inode, newsize int64) {
+	first := uint64(newsize+asm.PAGE_SIZE-1) >> asm.PAGE_SHIFT
+	mm.Unmap_mapping_range(&inode.I_data.I_mmap, first)
+	Truncate_inode_pages(&inode.I_data, newsize)
+	mm.Unmap_mapping_range(&inode.I_data.I_mmap, first)
 }

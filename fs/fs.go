@@ -173,6 +173,10 @@ type FileOperations struct {
 	Unlocked_ioctl func(f *File, cmd uint32, arg uintptr) int64
 	Open           func(inode *Inode, f *File) int
 	Release        func(inode *Inode, f *File) int
+	// Mmap says whether the file can be mapped (Linux f_op->mmap, which
+	// also sets the VMA up; gokern's mm does that): 0 for a page-cache
+	// file, MMAP_ANONYMOUS for /dev/zero; nil: -ENODEV.
+	Mmap func(f *File) int
 }
 
 // InodeOperations is struct inode_operations.
@@ -191,8 +195,13 @@ type InodeOperations struct {
 	// Get_link returns a symlink's target, which lives as long as the
 	// inode; nil uses I_link.
 	Get_link func(dentry *Dentry, inode *Inode) ([]byte, int)
-	Setattr  func(dentry *Dentry, attr *Iattr) int
-	Getattr  func(path *Path, stat *Kstat, request_mask uint32) int
+	// Jump_link, when set, is where following the link leads: a path
+	// (referenced, in *path), not a name to walk (Linux: a get_link that
+	// calls nd_jump_link, as /proc/<pid>/fd/<n>'s proc_pid_get_link).
+	// Get_link or I_link still gives readlink its text.
+	Jump_link func(inode *Inode, path *Path) int
+	Setattr   func(dentry *Dentry, attr *Iattr) int
+	Getattr   func(path *Path, stat *Kstat, request_mask uint32) int
 }
 
 // DentryOperations is struct dentry_operations.

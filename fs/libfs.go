@@ -171,10 +171,12 @@ func Simple_setattr(d *Dentry, attr *Iattr) int {
 		if attr.Ia_size < 0 {
 			return -EINVAL
 		}
-		if attr.Ia_size < I_size_read(inode) {
-			Truncate_inode_pages(&inode.I_data, attr.Ia_size)
-		}
+		// Linux truncate_setsize: the size first, then the pages.
+		old := I_size_read(inode)
 		I_size_write(inode, attr.Ia_size)
+		if attr.Ia_size < old {
+			Truncate_pagecache(inode, attr.Ia_size)
+		}
 	}
 	if v&ATTR_MODE != 0 {
 		inode.I_mode = inode.I_mode&uapi.S_IFMT | attr.Ia_mode&uapi.S_IALLUGO

@@ -24,6 +24,10 @@ const (
 	// lookup_trailing: the name ended with a slash (Linux tests the
 	// byte after nd->last).
 	lookup_trailing = 0x10000
+	// lookup_jumped: the walk was just moved by a link that names no
+	// path but a file (Jump_link: /proc/<pid>/fd/<n>); if the name
+	// ends here, its last component is that file (Linux LAST_BIND).
+	lookup_jumped = 0x20000
 )
 
 // The kinds of last component.
@@ -32,6 +36,10 @@ const (
 	LAST_ROOT
 	LAST_DOT
 	LAST_DOTDOT
+	// LAST_BIND: the walk ended on a jump link's target (Linux
+	// LAST_BIND, which nd_jump_link sets): nd.Path is the last
+	// component itself.
+	LAST_BIND
 )
 
 // MAXSYMLINKS: symlinks one lookup may follow (Linux MAXSYMLINKS), in
@@ -164,8 +172,13 @@ func link_path_walk(nd *Nameidata, name []byte) int {
 				continue
 			}
 			nd.Last, nd.Last_type = nil, LAST_ROOT
+			if nd.Flags&lookup_jumped != 0 {
+				nd.Last_type = LAST_BIND
+			}
+			nd.Flags &^= lookup_jumped
 			return 0
 		}
+		nd.Flags &^= lookup_jumped
 		// may_lookup: every directory walked through, the last
 		// component's parent too, needs search (execute) permission.
 		if err := Generic_permission(nd.Path.Dentry.D_inode, MAY_EXEC); err != 0 {
@@ -195,7 +208,7 @@ func link_path_walk(nd *Nameidata, name []byte) int {
 			return err
 		}
 		if body != nil {
-			if body[0] == '/' {
+			if len(body) > 0 && body[0] == '/' {
 				nd_jump_root(nd)
 			}
 			name = body
@@ -287,6 +300,22 @@ func pick_link(nd *Nameidata, link *Path, rest []byte) ([]byte, int) {
 		Path_put(link)
 		return nil, -ELOOP
 	}
+	if inode := link.Dentry.D_inode; inode.I_op != nil && inode.I_op.Jump_link != nil {
+		// A link to an open file, not to a name: the walk moves to the
+		// file's own path (Linux proc_pid_get_link → nd_jump_link), so
+		// that a pipe, a deleted file or a terminal opens as itself.
+		var to Path
+		if err := inode.I_op.Jump_link(inode, compiler.Noescape(&to)); err != 0 {
+			Path_put(link)
+			return nil, err
+		}
+		nd.Stack[nd.Depth] = saved{name: compiler.NoescapeBytes(rest), link: *link}
+		nd.Depth++
+		Path_put(&nd.Path)
+		nd.Path = to
+		nd.Flags |= lookup_jumped
+		return jump_body[:0], 0
+	}
 	body, err := Get_link(link.Dentry)
 	if err != 0 {
 		Path_put(link)
@@ -299,6 +328,10 @@ func pick_link(nd *Nameidata, link *Path, rest []byte) ([]byte, int) {
 	}
 	return body, 0
 }
+
+// jump_body: what pick_link gives for a jump link, empty but not nil
+// (nil means "no link to follow").
+var jump_body [1]byte
 
 // follow_dotdot moves to the parent, crossing from a mount's root to the
 // directory it covers, never above the walk's root (Linux follow_dotdot).
@@ -324,7 +357,7 @@ func follow_dotdot(nd *Nameidata) {
 // lookup_last resolves the last component (Linux lookup_last).
 func lookup_last(nd *Nameidata) ([]byte, int) {
 	switch nd.Last_type {
-	case LAST_ROOT, LAST_DOT:
+	case LAST_ROOT, LAST_DOT, LAST_BIND:
 		return nil, 0
 	case LAST_DOTDOT:
 		follow_dotdot(nd)
@@ -352,7 +385,7 @@ func path_lookupat(dfd int, name []byte, flags uint32, path *Path) int {
 		if body, err = lookup_last(&nd); err != 0 || body == nil {
 			break
 		}
-		if body[0] == '/' {
+		if len(body) > 0 && body[0] == '/' {
 			nd_jump_root(&nd)
 		}
 		name = body

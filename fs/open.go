@@ -112,6 +112,11 @@ func may_open(path *Path, flag uint32) int {
 // symlink body to walk when the last component is a symlink to follow.
 func open_last_lookups(nd *Nameidata, op *Open_flags) ([]byte, int) {
 	flag := op.Open_flag
+	if nd.Last_type == LAST_BIND {
+		// A jump link's file: opened as it is, O_CREAT or not (Linux
+		// open_last_lookups → handle_dots for a LAST_BIND).
+		return nil, 0
+	}
 	if flag&uapi.O_CREAT == 0 {
 		if nd.Last_type == LAST_NORM && nd.Flags&LOOKUP_FOLLOW == 0 {
 			// O_NOFOLLOW: the symlink itself, refused below unless O_PATH.
@@ -208,7 +213,7 @@ func path_openat(dfd int, name []byte, op *Open_flags, f *File) int {
 		if body, err = open_last_lookups(&nd, op); err != 0 || body == nil {
 			break
 		}
-		if body[0] == '/' {
+		if len(body) > 0 && body[0] == '/' {
 			nd_jump_root(&nd)
 		}
 		name = body

@@ -328,8 +328,11 @@ func wait_for_partner(p *Pipe_inode_info, cnt *uint32) int {
 // fifo_open opens a FIFO (Linux fifo_open): the first opener makes the
 // pipe; a blocking open for reading waits for a writer and one for
 // writing waits for a reader; a non-blocking open for writing with no
-// reader is -ENXIO.
+// reader is -ENXIO. A pipe's own inode, opened again through
+// /proc/<pid>/fd/<n>, never waits nor fails so (Linux is_pipe: the
+// writer may be gone already, as in `echo hi | cat /dev/stdin`).
 func fifo_open(inode *Inode, f *File) int {
+	is_pipe := inode.I_sb != nil && inode.I_sb.S_magic == PIPEFS_MAGIC
 	p := inode.I_pipe
 	if p == nil {
 		if p = alloc_pipe_info(); p == nil {
@@ -347,20 +350,20 @@ func fifo_open(inode *Inode, f *File) int {
 		p.R_counter++
 		p.Readers++
 		sched.Wake_up_interruptible(&p.Rd_wait)
-		if p.Writers == 0 && !nonblock {
+		if !is_pipe && p.Writers == 0 && !nonblock {
 			if err = wait_for_partner(p, &p.W_counter); err != 0 {
 				p.Readers--
 			}
 		}
 	case FMODE_WRITE:
-		if nonblock && p.Readers == 0 {
+		if !is_pipe && nonblock && p.Readers == 0 {
 			err = -ENXIO
 			break
 		}
 		p.W_counter++
 		p.Writers++
 		sched.Wake_up_interruptible(&p.Rd_wait)
-		if p.Readers == 0 {
+		if !is_pipe && p.Readers == 0 {
 			if err = wait_for_partner(p, &p.R_counter); err != 0 {
 				p.Writers--
 			}

@@ -75,7 +75,7 @@ func Do_madvise(mm *MmStruct, start, len_in uint64, behavior int) int {
 				return -asm.EINVAL
 			}
 			rss := mm.Rss
-			zap_page_range(mm, a, e)
+			zap_page_range(mm, v, a, e)
 			Nr_madvise_dropped += rss - mm.Rss
 		}
 		a = e

@@ -59,7 +59,13 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 		*pte&paging.PTE(paging.PAGE_RW) == 0 {
 		// A write to a present read-only page of a writable VMA: a
 		// copy-on-write page that fork shared (Linux handle_pte_fault →
-		// do_wp_page).
+		// do_wp_page), or in a shared mapping the page itself, made
+		// writable where it is (wp_page_shared).
+		if v.Vm_flags&VM_SHARED != 0 {
+			paging.Set_pte(pte, *pte|paging.PTE(paging.PAGE_RW))
+			flush_tlb_page(mm, va)
+			return VM_FAULT_OK
+		}
 		return do_wp_page(mm, v, va, pte)
 	}
 	if pte := user_pte(mm, va); pte != nil && pte.Present() {
@@ -72,6 +78,9 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 	}
 	if v.Vm_special != nil {
 		return special_mapping_fault(mm, v, va)
+	}
+	if v.Vm_flags&VM_MAYSHARE != 0 && v.Vm_mmap != nil {
+		return filemap_fault(mm, v, va)
 	}
 	file_end := v.Vm_file_end
 	if v.Vm_file != nil && file_end == FILE_END_EOF {
@@ -181,24 +190,27 @@ func User_pte_flags(mm *MmStruct, va uint64) paging.PTE {
 	return 0
 }
 
-// zap_page_range frees the pages of [start, end) and clears their
+// zap_page_range frees the pages of [start, end) of v and clears their
 // entries, freeing page tables as they empty (Linux zap_page_range →
 // zap_pte_range, then free_pgtables). Whole missing PMD ranges are
-// skipped, so that a large reservation never touched costs little.
+// skipped, so that a large reservation never touched costs little. A
+// shared mapping's page, or a special mapping's, loses the mapping's
+// reference only: the page cache (the kernel) keeps its own, and the
+// data stays.
 //
 // The pages of one PMD range (up to 512) are unmapped first, then flushed
 // from every CPU that runs mm with one flush, then freed (Linux's
 // mmu_gather: free only after the TLB flush, so that no CPU can still
 // write to a page that is already someone else's).
-func zap_page_range(mm *MmStruct, start, end uint64) {
+func zap_page_range(mm *MmStruct, v *Vm_area_struct, start, end uint64) {
+	anon := v.Vm_flags&VM_MAYSHARE == 0 && v.Vm_special == nil
 	var freed [512]paging.PFN
 	// The tables the range's unmaps unlink (one PTE table per PMD
 	// range, and the PMD and PUD tables above it when they empty too):
 	// freed after the flush as well, as Linux's tlb_remove_table.
 	var tlb paging.Mmu_gather
 	for a := start; a < end; {
-		v := paging.VirtAddr(a)
-		next := uint64(paging.Pmd_addr_end(v, paging.VirtAddr(end)))
+		next := uint64(paging.Pmd_addr_end(paging.VirtAddr(a), paging.VirtAddr(end)))
 		if pte := user_pte(mm, a); pte == nil {
 			a = next
 			continue
@@ -218,7 +230,11 @@ func zap_page_range(mm *MmStruct, start, end uint64) {
 		flush_tlb_mm_range(mm, first, next)
 		tlb.Tlb_remove_table_free()
 		for _, pfn := range freed[:n] {
-			put_user_page(Pfn_to_page(uint64(pfn)))
+			if anon {
+				put_user_page(Pfn_to_page(uint64(pfn)))
+			} else {
+				X__free_pages(Pfn_to_page(uint64(pfn)), 0)
+			}
 			mm.Rss--
 		}
 	}
@@ -251,6 +267,13 @@ func Activate_mm(mm *MmStruct) {
 // Cow statistics: pages fork shared, COW faults that copied, COW faults
 // that found the page theirs alone and made it writable again.
 var Cow_shared, Cow_copied, Cow_reused uint64
+
+// Fork_shared_pages counts the pages of MAP_SHARED mappings fork gave the
+// child as they are, writable where the parent's were (Linux: copy_page_range
+// skips such VMAs, whose pages the child's faults find in the page cache;
+// gokern copies the entries, so that parent and child map the same frame
+// at once).
+var Fork_shared_pages uint64
 
 // is_cow_mapping: a private mapping that may be written (Linux
 // is_cow_mapping: (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE).
@@ -292,7 +315,11 @@ func copy_page_range(dst, src *MmStruct, v *Vm_area_struct) int {
 			}
 			Get_page(Pfn_to_page(uint64(pfn)))
 			dst.Rss++
-			Cow_shared++
+			if cow {
+				Cow_shared++
+			} else if v.Vm_flags&VM_SHARED != 0 {
+				Fork_shared_pages++
+			}
 		}
 	}
 	return 0

@@ -50,6 +50,7 @@ const (
 	PROT_EXEC           = 0x4
 	MAP_SHARED          = 0x01
 	MAP_PRIVATE         = 0x02
+	MAP_SHARED_VALIDATE = 0x03
 	MAP_TYPE            = 0x0f
 	MAP_FIXED           = 0x10
 	MAP_ANONYMOUS       = 0x20
@@ -115,6 +116,14 @@ type Vm_area_struct struct {
 	// vvar page), not anonymous memory or a file (Linux: vm_private_data
 	// of a VMA made by _install_special_mapping).
 	Vm_special *Vm_special_mapping
+	// Vm_mmap: the open file mmap(2) mapped (the same as Vm_file),
+	// of which the VMA holds a reference; a MAP_SHARED VMA's pages are
+	// its page cache's (filemap.go). nil for anonymous memory and the
+	// ELF loader's segments.
+	Vm_mmap Vm_mmap_file
+	// Vm_shared_next and _prev link a shared VMA into its file's I_mmap
+	// (Linux vma->shared.rb).
+	Vm_shared_next, Vm_shared_prev *Vm_area_struct
 }
 
 // Vm_special_mapping is a mapping of pages the kernel owns into a
@@ -265,6 +274,9 @@ func Dup_mm(oldmm *MmStruct) (*MmStruct, int) {
 	m.Mmap_base = oldmm.Mmap_base
 	m.Mm_users = 1
 	r := 0
+	// The child's lock too: a truncate of a file both map shared may
+	// reach the child's VMAs (Unmap_mapping_range) while they are copied.
+	m.Mmap_lock.Spin_lock(0)
 	for v := First_vma(oldmm); v != nil; v = Next_vma(v) {
 		n := vm_area_alloc()
 		if n == nil {
@@ -273,11 +285,13 @@ func Dup_mm(oldmm *MmStruct) (*MmStruct, int) {
 		}
 		*n = *v
 		n.Vm_rb = rbtree.RbNode{}
+		n.Vm_shared_next, n.Vm_shared_prev = nil, nil
 		vma_link(m, n)
 		if r = copy_page_range(m, oldmm, v); r != 0 {
 			break
 		}
 	}
+	m.Mmap_lock.Spin_unlock()
 	Flush_tlb_mm(oldmm)
 	if r != 0 {
 		Exit_mmap(m)
@@ -350,13 +364,23 @@ func vma_link(mm *MmStruct, v *Vm_area_struct) {
 	v.Vm_mm = mm
 	mm.Map_count++
 	mm.Total_vm += (v.Vm_end - v.Vm_start) >> asm.PAGE_SHIFT
+	if v.Vm_mmap != nil {
+		v.Vm_mmap.Get_vm_file()
+		vma_link_file(v)
+	}
 }
 
-// vma_unlink takes a VMA out of the tree and frees it.
+// vma_unlink takes a VMA out of the tree and frees it, dropping its
+// reference to its file (Linux remove_vma's fput).
 func vma_unlink(mm *MmStruct, v *Vm_area_struct) {
 	rbtree.Rb_erase(&v.Vm_rb, &mm.Mm_rb)
 	mm.Map_count--
 	mm.Total_vm -= (v.Vm_end - v.Vm_start) >> asm.PAGE_SHIFT
+	if f := v.Vm_mmap; f != nil {
+		vma_unlink_file(v)
+		v.Vm_mmap = nil
+		f.Put_vm_file()
+	}
 	v.Vm_file = nil
 	v.Vm_special = nil
 	Kmem_cache_free(vm_area_cachep, unsafe.Pointer(v))
@@ -419,6 +443,12 @@ func Get_unmapped_area(mm *MmStruct, length uint64) uint64 {
 // MAP_FIXED's munmap first). addr and length are page aligned. 0 or
 // -ENOMEM.
 func Mmap_region(mm *MmStruct, addr, length, flags uint64, file Vm_file, pgoff, file_end uint64) int {
+	return mmapRegion(mm, addr, length, flags|VM_MAYREAD|VM_MAYWRITE|VM_MAYEXEC, file, nil, pgoff, file_end)
+}
+
+// mmapRegion is Mmap_region with the VM_MAY* bits given in flags, and
+// the file mmap(2) maps, of which the VMA takes a reference.
+func mmapRegion(mm *MmStruct, addr, length, flags uint64, file Vm_file, mf Vm_mmap_file, pgoff, file_end uint64) int {
 	// RLIMIT_AS, counting what a MAP_FIXED mapping replaces as freed
 	// (Linux mmap_region's may_expand_vm with count_vma_pages_range).
 	if !may_expand_vm(mm, length>>asm.PAGE_SHIFT-count_vma_pages_range(mm, addr, addr+length)) {
@@ -431,8 +461,9 @@ func Mmap_region(mm *MmStruct, addr, length, flags uint64, file Vm_file, pgoff, 
 	if v == nil {
 		return -asm.ENOMEM
 	}
-	v.Vm_start, v.Vm_end, v.Vm_flags = addr, addr+length, flags|VM_MAYREAD|VM_MAYWRITE|VM_MAYEXEC
+	v.Vm_start, v.Vm_end, v.Vm_flags = addr, addr+length, flags
 	v.Vm_file, v.Vm_pgoff, v.Vm_file_end = file, pgoff, file_end
+	v.Vm_mmap = mf
 	vma_link(mm, v)
 	return 0
 }
@@ -481,10 +512,72 @@ func X_install_special_mapping(mm *MmStruct, addr, length, vm_flags uint64, sm *
 	return 0
 }
 
-// Do_mmap is mmap's work for anonymous and private file mappings (Linux
-// do_mmap): it checks the arguments, finds the address and makes the VMA.
-// It returns the address, or a negative errno as Linux's mmap does.
+// Do_mmap is mmap's work for anonymous memory and for a file the caller
+// reads pages from privately (the kernel's own callers; mmap(2) of an
+// open file is Do_mmap_file). It returns the address, or a negative errno
+// as Linux's mmap does.
 func Do_mmap(mm *MmStruct, addr, length, prot, flags uint64, file Vm_file, off, file_size uint64) int64 {
+	if flags&MAP_ANONYMOUS == 0 && file == nil {
+		return -asm.EBADF
+	}
+	if flags&MAP_TYPE != MAP_PRIVATE {
+		// Shared memory needs a page cache: Do_mmap_file's.
+		return -asm.EINVAL
+	}
+	if flags&MAP_ANONYMOUS != 0 {
+		file = nil
+	}
+	return mmapChecked(mm, addr, length, prot, flags, VM_MAYREAD|VM_MAYWRITE|VM_MAYEXEC, file, nil, off)
+}
+
+// Do_mmap_file is mmap(2) of an open file (Linux do_mmap's file case):
+// MAP_SHARED maps the file's page cache (a read-only file's only with
+// VM_MAYSHARE: it can never be written through), MAP_PRIVATE reads the
+// file's bytes into pages of the process's own. -EACCES for a file not
+// open for reading, or MAP_SHARED with PROT_WRITE of one not open for
+// writing; -EPERM for PROT_EXEC on a noexec mount (path_noexec), whose
+// mappings also lose VM_MAYEXEC, so that mprotect cannot add it;
+// -ENODEV for a file that cannot be mapped. MAP_SHARED|MAP_ANONYMOUS
+// comes here too, with the file shmem_zero_setup made for it.
+//
+// file and mf are the same file, given twice so that neither needs a
+// conversion between interfaces (runtime.getitab) in the kernel.
+func Do_mmap_file(mm *MmStruct, addr, length, prot, flags uint64, file Vm_file, mf Vm_mmap_file, off uint64) int64 {
+	readable, writable, noexec, ok := mf.Vm_may()
+	vm_flags := uint64(VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
+	switch flags & MAP_TYPE {
+	case MAP_SHARED, MAP_SHARED_VALIDATE:
+		if prot&PROT_WRITE != 0 && !writable {
+			return -asm.EACCES
+		}
+		vm_flags |= VM_SHARED | VM_MAYSHARE
+		if !writable {
+			vm_flags &^= VM_MAYWRITE | VM_SHARED
+		}
+		fallthrough
+	case MAP_PRIVATE:
+		if !readable {
+			return -asm.EACCES
+		}
+		if noexec {
+			if prot&PROT_EXEC != 0 {
+				return -asm.EPERM
+			}
+			vm_flags &^= VM_MAYEXEC
+		}
+		if !ok {
+			return -asm.ENODEV
+		}
+	default:
+		return -asm.EINVAL
+	}
+	return mmapChecked(mm, addr, length, prot, flags, vm_flags, file, mf, off)
+}
+
+// mmapChecked checks the arguments, finds the address and makes the VMA
+// (the rest of Linux do_mmap, and mmap_region). vm_flags: the VM_MAY*
+// and sharing bits.
+func mmapChecked(mm *MmStruct, addr, length, prot, flags, vm_flags uint64, file Vm_file, mf Vm_mmap_file, off uint64) int64 {
 	if length == 0 {
 		return -asm.EINVAL
 	}
@@ -494,18 +587,6 @@ func Do_mmap(mm *MmStruct, addr, length, prot, flags uint64, file Vm_file, off, 
 	}
 	if off&(asm.PAGE_SIZE-1) != 0 || off+length < off {
 		return -asm.EINVAL
-	}
-	switch flags & MAP_TYPE {
-	case MAP_PRIVATE:
-	case MAP_SHARED:
-		// Anonymous shared memory and shared file mappings need
-		// shared pages (fork, a page cache): not yet.
-		return -asm.EINVAL
-	default:
-		return -asm.EINVAL
-	}
-	if flags&MAP_ANONYMOUS == 0 && file == nil {
-		return -asm.EBADF
 	}
 	if flags&(MAP_FIXED|MAP_FIXED_NOREPLACE) != 0 {
 		if addr&(asm.PAGE_SIZE-1) != 0 || addr < Mmap_min_addr || addr > TASK_SIZE-length {
@@ -531,14 +612,14 @@ func Do_mmap(mm *MmStruct, addr, length, prot, flags uint64, file Vm_file, off, 
 			}
 		}
 	}
-	vmflags := Calc_vm_prot_bits(prot)
+	vm_flags |= Calc_vm_prot_bits(prot)
 	var file_end uint64
-	if flags&MAP_ANONYMOUS != 0 {
-		file, off = nil, 0
+	if file == nil {
+		off = 0
 	} else {
 		file_end = FILE_END_EOF
 	}
-	if r := Mmap_region(mm, addr, length, vmflags, file, off>>asm.PAGE_SHIFT, file_end); r != 0 {
+	if r := mmapRegion(mm, addr, length, vm_flags, file, mf, off>>asm.PAGE_SHIFT, file_end); r != 0 {
 		return int64(r)
 	}
 	return int64(addr)
@@ -554,7 +635,7 @@ func split_vma(mm *MmStruct, v *Vm_area_struct, addr uint64) int {
 	}
 	*n = Vm_area_struct{Vm_start: addr, Vm_end: v.Vm_end, Vm_flags: v.Vm_flags, Vm_file: v.Vm_file,
 		Vm_pgoff: v.Vm_pgoff + (addr-v.Vm_start)>>asm.PAGE_SHIFT, Vm_file_end: v.Vm_file_end,
-		Vm_special: v.Vm_special}
+		Vm_special: v.Vm_special, Vm_mmap: v.Vm_mmap}
 	mm.Total_vm -= (v.Vm_end - addr) >> asm.PAGE_SHIFT
 	v.Vm_end = addr
 	vma_link(mm, n)
@@ -590,7 +671,7 @@ func Do_munmap(mm *MmStruct, start, length uint64) int {
 				return r
 			}
 		}
-		zap_page_range(mm, v.Vm_start, v.Vm_end)
+		zap_page_range(mm, v, v.Vm_start, v.Vm_end)
 		vma_unlink(mm, v)
 	}
 }
@@ -598,7 +679,11 @@ func Do_munmap(mm *MmStruct, start, length uint64) int {
 // Do_mprotect sets the permissions of [start, start+length) (Linux
 // do_mprotect_pkey → mprotect_fixup → change_protection): VMAs are cut
 // at the edges and present pages get the new bits at once. The range
-// must be mapped throughout (-ENOMEM otherwise, as Linux).
+// must be mapped throughout (-ENOMEM otherwise, as Linux), and no VMA
+// may gain a permission its VM_MAY* bits refuse (-EACCES: a read-only
+// file's shared mapping made writable, PROT_EXEC on a noexec mount's
+// file, the vDSO made writable). Linux changes the VMAs before the one
+// that refuses; gokern checks them all first and changes none.
 func Do_mprotect(mm *MmStruct, start, length, prot uint64) int {
 	if start&(asm.PAGE_SIZE-1) != 0 || prot&^(PROT_READ|PROT_WRITE|PROT_EXEC) != 0 {
 		return -asm.EINVAL
@@ -613,6 +698,11 @@ func Do_mprotect(mm *MmStruct, start, length, prot uint64) int {
 		v := Find_vma(mm, a)
 		if v == nil || v.Vm_start > a {
 			return -asm.ENOMEM
+		}
+		// Linux mprotect_fixup's caller: (newflags & ~(newflags >> 4))
+		// & VM_ACCESS_FLAGS, with the VMA's VM_MAY* bits.
+		if Calc_vm_prot_bits(prot)&^(v.Vm_flags>>4)&VM_ACCESS_FLAGS != 0 {
+			return -asm.EACCES
 		}
 		a = v.Vm_end
 	}
@@ -648,7 +738,7 @@ func change_protection(mm *MmStruct, v *Vm_area_struct) {
 	if v.Vm_flags&VM_ACCESS_FLAGS == 0 {
 		// PROT_NONE: Linux keeps the pages with _PAGE_PROTNONE; gokern
 		// has no such bit yet and lets them go (one flush per 2 MiB).
-		zap_page_range(mm, v.Vm_start, v.Vm_end)
+		zap_page_range(mm, v, v.Vm_start, v.Vm_end)
 		return
 	}
 	prot := Vm_get_page_prot(v.Vm_flags)
@@ -659,9 +749,11 @@ func change_protection(mm *MmStruct, v *Vm_area_struct) {
 			continue
 		}
 		p := prot
-		if Page_count(Pfn_to_page(uint64(pte.PFN()))) > 1 {
+		if is_cow_mapping(v.Vm_flags) && Page_count(Pfn_to_page(uint64(pte.PFN()))) > 1 {
 			// A frame fork shares stays read-only: the first write must
-			// still copy it (Linux can_change_pte_writable).
+			// still copy it (Linux can_change_pte_writable). A shared
+			// mapping's pages are never copied: the page cache holds
+			// one reference of its own, the other mappings theirs.
 			p &^= paging.PAGE_RW
 		}
 		paging.Set_pte(pte, paging.Pfn_pte(pte.PFN(), p&paging.Supported_pte_mask))
@@ -724,10 +816,15 @@ func do_brk_flags(mm *MmStruct, addr, length uint64) int {
 // free_pgtables, pgd_free, free_mm). The caller must not be running on
 // its page tables (switch to init_mm first).
 func Exit_mmap(mm *MmStruct) {
+	// Under mm's lock: a truncate of a file mm maps shared may zap the
+	// same page tables meanwhile (Unmap_mapping_range), until the VMA
+	// leaves the file's list.
+	mm.Mmap_lock.Spin_lock(0)
 	for v := First_vma(mm); v != nil; v = First_vma(mm) {
-		zap_page_range(mm, v.Vm_start, v.Vm_end)
+		zap_page_range(mm, v, v.Vm_start, v.Vm_end)
 		vma_unlink(mm, v)
 	}
+	mm.Mmap_lock.Spin_unlock()
 	// zap_page_range's Unmap freed the lower tables as they emptied, so
 	// the PGD's user half is empty now; a table left is a leak, said.
 	pgd := (*[512]uint64)(unsafe.Pointer(unsafe.SliceData(phys.Bytes(uint64(mm.Pgd), asm.PAGE_SIZE))))

@@ -31,13 +31,18 @@ func read_zero(f *fs.File, to *fs.Iov_iter, pos *int64) int64 {
 	return int64(n)
 }
 
+// mmap_zero: a mapping of /dev/zero is anonymous memory, shared or
+// private as asked (Linux mmap_zero: shmem_zero_setup for MAP_SHARED,
+// vma_set_anonymous otherwise).
+func mmap_zero(f *fs.File) int { return fs.MMAP_ANONYMOUS }
+
 // /dev/full: reads give zeros, writes fail with ENOSPC (Linux
 // write_full).
 func write_full(f *fs.File, from *fs.Iov_iter, pos *int64) int64 { return -fs.ENOSPC }
 
 var (
 	null_fops = fs.FileOperations{Llseek: fs.Noop_llseek, Read: read_null, Write: write_null}
-	zero_fops = fs.FileOperations{Llseek: fs.Noop_llseek, Read: read_zero, Write: write_null}
+	zero_fops = fs.FileOperations{Llseek: fs.Noop_llseek, Read: read_zero, Write: write_null, Mmap: mmap_zero}
 	full_fops = fs.FileOperations{Llseek: fs.Noop_llseek, Read: read_zero, Write: write_full}
 )
 

@@ -196,8 +196,11 @@ func pid_next_vma(pid int, addr uint64, vma *Vma_info) bool {
 	case v.Vm_file != nil:
 		if f, ok := v.Vm_file.(*fs.File); ok {
 			vma.Dev, vma.Ino = f.F_inode.I_sb.S_dev, f.F_inode.I_ino
-			name, err := fs.D_path(&f.F_path, vma.Name[:])
-			if err == 0 {
+			if fs.Is_shmem_zero_file(f) {
+				// Shared anonymous memory (Linux: the shmem file's
+				// d_path, "/dev/zero (deleted)").
+				vma.Name_len = copy(vma.Name[:], "/dev/zero (deleted)")
+			} else if name, err := fs.D_path(&f.F_path, vma.Name[:]); err == 0 {
 				vma.Name_len = copy(vma.Name[:], name)
 			}
 		}

@@ -16,11 +16,17 @@ import (
 // Linux.
 
 // fd_table_of is pid's descriptor table, or nil (a kernel thread's is the
-// boot table: it has none of its own to show).
+// boot table: it has none of its own to show). A user task's nil Files is
+// the boot table too, which init inherits from kernel_init and keeps
+// across its exec (kernel/exec's Task_files): before, /proc/1/fd was
+// empty and /proc/self/fd/N missing for init.
 func fd_table_of(pid int) *fs.Files_struct {
 	t := find_task(pid)
-	if t == nil || t.Files == nil || t.Flags&sched.PF_KTHREAD != 0 {
+	if t == nil || t.Flags&sched.PF_KTHREAD != 0 {
 		return nil
+	}
+	if t.Files == nil {
+		return &fs.Init_files
 	}
 	return (*fs.Files_struct)(t.Files)
 }
@@ -86,9 +92,34 @@ func proc_lookupfd(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
 	}
 	inode.I_ino = fd_ino(pid, fd)
 	inode.I_uid, inode.I_gid = dir.I_uid, dir.I_gid
+	inode.I_op = &proc_fd_link_inode_operations
 	fs.D_add(d, inode)
 	return 0
 }
+
+// proc_fd_link is where following /proc/<pid>/fd/<n> leads: the open
+// file's own path, so that opening the link opens that file anew — the
+// same pipe, the same terminal, the same inode of a regular file even
+// when its name is gone — with the new open's flags (Linux proc_fd_link,
+// through proc_pid_get_link's nd_jump_link). -ENOENT when the descriptor
+// was closed since the lookup. (Linux also asks ptrace_may_access;
+// gokern's directory mode, 0500 for the owner, is the only check.)
+func proc_fd_link(inode *fs.Inode, path *fs.Path) int {
+	pid, fd := int(inode.I_private>>32), int(inode.I_private>>8&0xffffff)
+	files := fd_table_of(pid)
+	if files == nil {
+		return -fs.ENOENT
+	}
+	f := fs.Files_lookup_fd_raw(files, fd)
+	if f == nil || f.F_path.Dentry == nil {
+		return -fs.ENOENT
+	}
+	*path = f.F_path
+	fs.Path_get(path)
+	return 0
+}
+
+var proc_fd_link_inode_operations = fs.InodeOperations{Jump_link: proc_fd_link}
 
 // proc_readfd lists the open descriptors (Linux proc_readfd_common):
 // ctx.Pos 2 + n stands for descriptor n.

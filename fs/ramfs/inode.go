@@ -135,6 +135,7 @@ var Ramfs_file_operations = fs.FileOperations{
 	Read:   fs.Generic_file_read,
 	Write:  fs.Generic_file_write,
 	Llseek: fs.Generic_file_llseek,
+	Mmap:   fs.Generic_file_mmap,
 }
 
 func ramfs_show_options(m *fs.Seq_file, root *fs.Dentry) int {
@@ -220,5 +221,15 @@ func Init_ramfs_fs() int {
 	if err := fs.Register_filesystem(&Ramfs_fs_type); err != 0 {
 		return err
 	}
-	return fs.Register_filesystem(&Tmpfs_fs_type)
+	if err := fs.Register_filesystem(&Tmpfs_fs_type); err != 0 {
+		return err
+	}
+	// The internal mount of shared anonymous memory (Linux shmem_init:
+	// shm_mnt = kern_mount(&shmem_fs_type)).
+	mnt, err := fs.Kern_mount(&Tmpfs_fs_type)
+	if err != 0 {
+		return err
+	}
+	fs.Shm_mnt, fs.Shmem_zero_setup = mnt, shmem_kernel_file_setup
+	return 0
 }

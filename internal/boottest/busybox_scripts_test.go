@@ -145,7 +145,7 @@ func meminfo(lines []string) map[string]int {
 func TestBusyboxScripts(t *testing.T) {
 	t.Parallel()
 	initrd, entry := busyboxTestInitrd(t)
-	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "rtsig", "sigbus", "applets", "perms", "syslog"}
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "devfd", "rtsig", "sigbus", "applets", "perms", "syslog"}
 	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
 	mustExit(t, r, q.ExitSuccess)
 	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
@@ -216,6 +216,11 @@ func TestBusyboxScripts(t *testing.T) {
 			want := []string{"s", "user.notice gokern: hello from logger", "user.err gokern: second message", "Terminated", "syslogd status 143"}
 			if got := userLines(l); strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		},
+		"devfd": func(t *testing.T, l []string) {
+			if got := userLines(l); strings.Join(got, "\n") != strings.Join(devfdLines, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(devfdLines, "\n"))
 			}
 		},
 		"applets": func(t *testing.T, l []string) {
@@ -787,6 +792,27 @@ func TestRtsigHost(t *testing.T) {
 	if got := strings.TrimSpace(string(out)); got != strings.Join(rtsigLines, "\n") {
 		t.Fatalf("the host's Linux:\n%s\nwant\n%s", got, strings.Join(rtsigLines, "\n"))
 	}
+}
+
+// devfdLines is what user/busybox/tests/devfd prints, as the same busybox
+// prints it on Linux 6.18: /dev/stdout, /dev/stdin and /dev/fd/0 open
+// the shell's terminal and pipes anew (the jump of proc_fd_link), also
+// with O_CREAT|O_APPEND (>>); stat -L sees the pipe behind /dev/stdin;
+// a deleted file opens again through /proc/$$/fd/4 and /dev/fd/4; a
+// closed descriptor's link is not there. Before, opening any of them
+// followed the link's text: "pipe:[N]" and "/tmp/deleted" were not
+// there, and gokern had no /dev/fd or /dev/std* at all.
+var devfdLines = []string{
+	"to stdout",
+	"through a pipe",
+	"through stdin",
+	"appended",
+	"/proc/self/fd/0",
+	"/proc/self/fd",
+	"fifo",
+	"kept",
+	"kept",
+	"cat: can't open '/dev/fd/N': No such file or directory",
 }
 
 // sigbusLines: what user/sigbus prints when SIGBUS came as it should.

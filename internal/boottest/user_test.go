@@ -20,16 +20,18 @@ import (
 // TestUserMm: the address-space selftests (page-table bits after demand
 // paging, mprotect, munmap and brk; VMA lists; -EFAULT; every page back
 // after exit_mmap; fork's dup_mm and the COW faults, in PTE bits and page
-// counts) pass at a small and a large memory size, and the cost of a page
+// counts; a MAP_SHARED mapping of the page cache shared by fork, dropped
+// by MADV_DONTNEED and truncate) pass at a small and a large memory size,
+// and the cost of a page
 // fault that allocates a page and of COW faults, for the docs.
 func TestUserMm(t *testing.T) {
 	for _, mem := range []string{"64M", "2G"} {
 		mem := mem
 		t.Run(mem, func(t *testing.T) {
 			t.Parallel()
-			r := q.Boot(t, q.Config{Mem: mem, Append: "selftest=user_mm,user_fault_cost,user_cow"})
+			r := q.Boot(t, q.Config{Mem: mem, Append: "selftest=user_mm,user_fault_cost,user_cow,user_shared"})
 			allPassed(t, r)
-			ranAndPassed(t, r, []string{"user_mm", "user_fault_cost", "user_cow"})
+			ranAndPassed(t, r, []string{"user_mm", "user_fault_cost", "user_cow", "user_shared"})
 			m := regexp.MustCompile(`page fault that allocates a page: (\d+) TSC cycles \(a write to a present page: (\d+)\); 256 faults`).FindStringSubmatch(r.Output)
 			if m == nil {
 				t.Fatalf("no figure\n%s", r.Describe())

@@ -52,6 +52,15 @@ func BusyboxEntries(tests map[string]string) ([]Entry, error) {
 		{Name: "dev/null", Mode: 0o20666, Rdev: [2]uint32{1, 3}},
 		{Name: "dev/zero", Mode: 0o20666, Rdev: [2]uint32{1, 5}},
 		{Name: "dev/full", Mode: 0o20666, Rdev: [2]uint32{1, 7}},
+		// The descriptor links a Linux system's /dev has (udev's
+		// static nodes; systemd-tmpfiles, Debian's mountdevsubfs.sh):
+		// /dev/fd is /proc/self/fd, whose links open the process's own
+		// files (proc_fd_link), so that `cat /dev/fd/0` and
+		// `echo hi > /dev/stdout` work.
+		{Name: "dev/fd", Mode: 0o120777, Data: []byte("/proc/self/fd")},
+		{Name: "dev/stdin", Mode: 0o120777, Data: []byte("/proc/self/fd/0")},
+		{Name: "dev/stdout", Mode: 0o120777, Data: []byte("/proc/self/fd/1")},
+		{Name: "dev/stderr", Mode: 0o120777, Data: []byte("/proc/self/fd/2")},
 	}
 	for _, l := range strings.Fields(string(list)) {
 		if l == "bin/busybox" {

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"gokern/arch/amd64/asm"
 	"gokern/fs"
 	"gokern/mm"
 )
@@ -15,17 +14,6 @@ func open_program(name []byte) (mm.Vm_file, uint64, int) {
 	f, r := fs.Open_exec(name)
 	if r != 0 {
 		return nil, 0, r
-	}
-	return f, uint64(fs.I_size_read(f.F_inode)), 0
-}
-
-// mmap_file resolves mmap's file descriptor to what a VMA reads, and the
-// file's size, over the descriptor table: the file stays
-// referenced by the mapping (Linux get_file in mmap_region).
-func mmap_file(fd int) (mm.Vm_file, uint64, int) {
-	f := fs.Fget(fd)
-	if f == nil {
-		return nil, 0, -asm.EBADF
 	}
 	return f, uint64(fs.I_size_read(f.F_inode)), 0
 }

@@ -4,8 +4,10 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
+	"gokern/fs"
 	"gokern/kernel/sched"
 	"gokern/mm"
+	"gokern/paging"
 	"gokern/traps"
 )
 
@@ -38,6 +40,7 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_time, sys_time},
 	{traps.X__NR_getcpu, sys_getcpu},
 	{X__NR_madvise, sys_madvise},
+	{X__NR_msync, sys_msync},
 	{X__NR_set_tid_address, sys_set_tid_address},
 	{X__NR_sethostname, sys_sethostname},
 	{X__NR_setdomainname, sys_setdomainname},
@@ -117,24 +120,57 @@ func sys_brk_ia32(r *asm.PtRegs) int64 {
 }
 
 // sys_mmap: mmap(addr, length, prot, flags, fd, offset) (Linux
-// ksys_mmap_pgoff → do_mmap), anonymous or private file mappings.
+// ksys_mmap_pgoff → do_mmap): anonymous memory, private or shared
+// (shmem_zero_setup's file, as for MAP_SHARED of /dev/zero), and open
+// files, private or shared (mm.Do_mmap_file).
 func sys_mmap(r *asm.PtRegs) int64 {
 	m := current_mm()
 	if m == nil {
 		return -asm.ENOMEM
 	}
-	flags := a4(r)
-	var f mm.Vm_file
-	var size uint64
-	if flags&mm.MAP_ANONYMOUS == 0 {
-		var errno int
-		if f, size, errno = mmap_file(int(int32(a5(r)))); errno != 0 {
-			return int64(errno)
+	addr, length, prot, flags, off := a1(r), a2(r), a3(r), a4(r), a6(r)
+	var f *fs.File // referenced here; the VMA takes its own
+	anon := flags&mm.MAP_ANONYMOUS != 0
+	if !anon {
+		if f = fs.Fget(int(int32(a5(r)))); f == nil {
+			return -asm.EBADF
+		}
+		if f.F_op != nil && f.F_op.Mmap != nil && f.F_op.Mmap(f) == fs.MMAP_ANONYMOUS {
+			// /dev/zero (Linux mmap_zero).
+			fs.Fput(f)
+			f, anon = nil, true
+			flags |= mm.MAP_ANONYMOUS
 		}
 	}
+	if anon && (flags&mm.MAP_TYPE == mm.MAP_SHARED || flags&mm.MAP_TYPE == mm.MAP_SHARED_VALIDATE) {
+		// Linux do_mmap's length checks come first.
+		if length == 0 {
+			return -asm.EINVAL
+		}
+		size := paging.PAGE_ALIGN(length)
+		if size == 0 || size > mm.TASK_SIZE {
+			return -asm.ENOMEM
+		}
+		if fs.Shmem_zero_setup == nil {
+			return -asm.ENODEV
+		}
+		var err int
+		if f, err = fs.Shmem_zero_setup(size); err != 0 {
+			return int64(err)
+		}
+		off = 0
+	}
+	var ret int64
 	sched.Mmap_write_lock(m)
-	ret := mm.Do_mmap(m, a1(r), a2(r), a3(r), flags, f, a6(r), size)
+	if f != nil {
+		ret = mm.Do_mmap_file(m, addr, length, prot, flags, f, f, off)
+	} else {
+		ret = mm.Do_mmap(m, addr, length, prot, flags, nil, off, 0)
+	}
 	sched.Mmap_write_unlock(m)
+	if f != nil {
+		fs.Fput(f)
+	}
 	return ret
 }
 

@@ -43,6 +43,9 @@
 //	rlimits     the process's limits: shared by its threads, inherited
 //	            across fork and exec, RLIMIT_NOFILE, RLIMIT_STACK and
 //	            RLIMIT_AS enforced
+//	shm         shared memory: MAP_SHARED anonymous, /dev/zero and file
+//	            mappings shared with a forked child, SIGBUS, truncate,
+//	            msync, mprotect, noexec; /proc/self/fd/N opened (shm.go)
 //	panic, nil, deadlock   the Go runtime's own fatal paths
 //	bench       the figures: channel ping-pong, time.Sleep(1ms), GC pause
 //
@@ -161,6 +164,8 @@ func main() {
 		ok = attrs()
 	case "rlimits":
 		ok = rlimits()
+	case "shm":
+		ok = shm()
 	case "bench":
 		ok = bench()
 	default:

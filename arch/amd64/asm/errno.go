@@ -13,6 +13,7 @@ const (
 	EACCES  = 13
 	EFAULT  = 14 // bad address: the seeds' fixup sets EAX to -14
 	EEXIST  = 17
+	ENODEV  = 19 // no such device: a file mmap cannot map
 	EINVAL  = 22
 	ENOSYS  = 38 // no such system call
 )

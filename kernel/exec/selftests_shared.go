@@ -1,0 +1,110 @@
+package exec
+
+import (
+	"gokern/arch/amd64/asm"
+	"gokern/fs"
+	"gokern/kernel/sched"
+	"gokern/kunit"
+	"gokern/mm"
+	"gokern/paging"
+	"gokern/printk"
+)
+
+// Test_user_shared: a MAP_SHARED mapping of shmem_zero_setup's file (what
+// mmap(MAP_SHARED|MAP_ANONYMOUS) makes), checked in the page tables, the
+// page cache and the struct pages: the first touch maps the page cache's
+// own page, writable, counting the cache's reference and the mapping's;
+// fork (Dup_mm) gives the child the same frame, still writable in both
+// (no copy-on-write for VM_SHARED), one more reference; a store by the
+// child is the parent's; the child's exit drops its reference only;
+// madvise(MADV_DONTNEED) drops the entry and keeps the page and its
+// data; truncating the file to 0 takes the entry out of the mapping
+// (unmap_mapping_range) and the page out of the cache, and an access is
+// then SIGBUS (a kernel access: -EFAULT). The file lives while the VMA
+// holds it. with_test_mm checks that every page came back.
+func Test_user_shared(t *kunit.Kunit) {
+	if fs.Shmem_zero_setup == nil {
+		t.Errorf("no shmem_zero_setup (init_ramfs_fs did not run)")
+		return
+	}
+	// Warm up the caches a shmem file takes its objects from.
+	if f, r := fs.Shmem_zero_setup(asm.PAGE_SIZE); r == 0 {
+		fs.Fput(f)
+	}
+	with_test_mm(t, func(m *mm.MmStruct) {
+		const base = 0x50000000
+		c := sched.Get_current()
+		f, r := fs.Shmem_zero_setup(2 * asm.PAGE_SIZE)
+		if r != 0 {
+			t.Errorf("shmem_zero_setup = %d", printk.Int(r))
+			return
+		}
+		defer fs.Fput(f)
+		mapping := &f.F_inode.I_data
+		files := f.F_count
+		if a := mm.Do_mmap_file(m, base, 2*asm.PAGE_SIZE, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_SHARED|mm.MAP_FIXED, f, f, 0); a != base {
+			t.Errorf("mmap MAP_SHARED = %#x", printk.Int(a))
+			return
+		}
+		v := mm.Find_vma(m, base)
+		if v.Vm_flags&(mm.VM_SHARED|mm.VM_MAYSHARE) != mm.VM_SHARED|mm.VM_MAYSHARE || f.F_count != files+1 || mapping.I_mmap.Nr != 1 {
+			t.Errorf("VMA flags %#x, file count %d (was %d), %d shared VMAs of the file", printk.Int(v.Vm_flags),
+				printk.Int(f.F_count), printk.Int(files), printk.Int(mapping.I_mmap.Nr))
+		}
+		pte := func(mm_ *mm.MmStruct) paging.PTE { return mm.User_pte_flags(mm_, base) }
+		faults := mm.Nr_shared_faults
+		asm.Put_user(uint64(0x5ea), base+8)
+		p := fs.Find_get_page(mapping, 0)
+		page := mm.Pfn_to_page(uint64(pte(m).PFN()))
+		if p == 0 || mm.Virt_to_page(p) != page || pte(m)&paging.PTE(paging.PAGE_RW) == 0 || mm.Page_count(page) != 2 ||
+			mm.Nr_shared_faults != faults+1 || mapping.Nrpages != 1 {
+			t.Errorf("after the first store: PTE %#x, the cache's page %#x, count %d, %d shared faults, %d cached pages",
+				printk.Int(pte(m)), printk.Int(p), printk.Int(mm.Page_count(page)), printk.Int(mm.Nr_shared_faults-faults),
+				printk.Int(mapping.Nrpages))
+			return
+		}
+		if got := *(*uint64)(asm.KernelPtr(p + 8)); got != 0x5ea {
+			t.Errorf("the page cache reads %#x, want the store's 0x5ea", printk.Int(got))
+		}
+		cow := mm.Cow_shared
+		child, r := mm.Dup_mm(m)
+		if r != 0 {
+			t.Errorf("dup_mm = %d", printk.Int(r))
+			return
+		}
+		if pte(child).PFN() != pte(m).PFN() || pte(child)&paging.PTE(paging.PAGE_RW) == 0 || pte(m)&paging.PTE(paging.PAGE_RW) == 0 ||
+			mm.Page_count(page) != 3 || mm.Cow_shared != cow || mapping.I_mmap.Nr != 2 {
+			t.Errorf("after fork: parent PTE %#x, child PTE %#x, count %d (want 3), %d pages shared for COW (want 0), %d shared VMAs",
+				printk.Int(pte(m)), printk.Int(pte(child)), printk.Int(mm.Page_count(page)), printk.Int(mm.Cow_shared-cow),
+				printk.Int(mapping.I_mmap.Nr))
+		}
+		c.Mm, c.Active_mm = child, child
+		mm.Activate_mm(child)
+		asm.Put_user(uint64(0xc41d), base+16)
+		c.Mm, c.Active_mm = m, m
+		mm.Activate_mm(m)
+		if got, _ := asm.Get_user[uint64](base + 16); got != 0xc41d || pte(child).PFN() != pte(m).PFN() {
+			t.Errorf("the parent reads %#x, want the child's 0xc41d (frames %#x, %#x)", printk.Int(got),
+				printk.Int(pte(m).PFN()), printk.Int(pte(child).PFN()))
+		}
+		mm.Mmput(child)
+		if mm.Page_count(page) != 2 || mapping.I_mmap.Nr != 1 {
+			t.Errorf("after the child's exit: count %d (want 2), %d shared VMAs", printk.Int(mm.Page_count(page)), printk.Int(mapping.I_mmap.Nr))
+		}
+		mm.Do_madvise(m, base, 2*asm.PAGE_SIZE, mm.MADV_DONTNEED)
+		if pte(m) != 0 || mm.Page_count(page) != 1 || fs.Find_get_page(mapping, 0) != p {
+			t.Errorf("after MADV_DONTNEED: PTE %#x, count %d (want 0, 1, the page still cached)", printk.Int(pte(m)), printk.Int(mm.Page_count(page)))
+		}
+		if got, _ := asm.Get_user[uint64](base + 8); got != 0x5ea {
+			t.Errorf("after MADV_DONTNEED the mapping reads %#x, want 0x5ea", printk.Int(got))
+		}
+		// Truncate to 0: the entry goes (unmap_mapping_range), then the page.
+		if r := fs.Do_truncate(f.F_path.Dentry, 0); r != 0 || pte(m) != 0 || mapping.Nrpages != 0 {
+			t.Errorf("truncate = %d: PTE %#x, %d cached pages (want 0, 0)", printk.Int(r), printk.Int(pte(m)), printk.Int(mapping.Nrpages))
+		}
+		sigbus := mm.Pgfault_sigbus
+		if _, err := asm.Get_user[uint64](base); err != -asm.EFAULT || mm.Pgfault_sigbus != sigbus+1 {
+			t.Errorf("a read past the end after truncate: %d, %d SIGBUS faults (want -EFAULT, 1)", printk.Int(err), printk.Int(mm.Pgfault_sigbus-sigbus))
+		}
+	})
+}
