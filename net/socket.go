@@ -410,8 +410,13 @@ func Sys_socketpair(r *asm.PtRegs) int64 {
 	return 0
 }
 
-// Sys_bind: bind(fd, addr, addrlen) (Linux __sys_bind).
-func Sys_bind(r *asm.PtRegs) int64 {
+// Sys_bind: bind(fd, addr, addrlen) (Linux __sys_bind); Sys_connect:
+// connect(fd, addr, addrlen) (Linux __sys_connect).
+func Sys_bind(r *asm.PtRegs) int64    { return bind_or_connect(r, false) }
+func Sys_connect(r *asm.PtRegs) int64 { return bind_or_connect(r, true) }
+
+// bind_or_connect copies the address in and hands it to the family.
+func bind_or_connect(r *asm.PtRegs, connect bool) int64 {
 	var k uapi.Sockaddr_storage
 	n := iarg(r.DX)
 	if err := move_addr_to_kernel(uintptr(r.SI), n, &k); err != 0 {
@@ -421,7 +426,12 @@ func Sys_bind(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	err = sock.Ops.Bind(sock, compiler.NoescapeBytes(addrBytes(&k, n)))
+	addr := compiler.NoescapeBytes(addrBytes(&k, n))
+	if connect {
+		err = sock.Ops.Connect(sock, addr, f.F_flags)
+	} else {
+		err = sock.Ops.Bind(sock, addr)
+	}
 	fs.Fput(f)
 	return int64(err)
 }
@@ -435,22 +445,6 @@ func Sys_listen(r *asm.PtRegs) int64 {
 	}
 	backlog := min(iarg(r.SI), SOMAXCONN)
 	err = sock.Ops.Listen(sock, backlog)
-	fs.Fput(f)
-	return int64(err)
-}
-
-// Sys_connect: connect(fd, addr, addrlen) (Linux __sys_connect).
-func Sys_connect(r *asm.PtRegs) int64 {
-	var k uapi.Sockaddr_storage
-	n := iarg(r.DX)
-	if err := move_addr_to_kernel(uintptr(r.SI), n, &k); err != 0 {
-		return int64(err)
-	}
-	sock, f, err := sockfd_lookup(iarg(r.DI))
-	if err != 0 {
-		return int64(err)
-	}
-	err = sock.Ops.Connect(sock, compiler.NoescapeBytes(addrBytes(&k, n)), f.F_flags)
 	fs.Fput(f)
 	return int64(err)
 }

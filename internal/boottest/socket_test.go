@@ -1,12 +1,10 @@
 package boottest
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	q "gokern/internal/qemutest"
@@ -14,27 +12,13 @@ import (
 )
 
 // socktestInitrd: user/socktest, built by the stock toolchain, as /init.
-var (
-	socktestOnce sync.Once
-	socktestPath string
-	socktestErr  error
-)
+var socktestInitramfs builtInitrd
 
 func socktestInitrd(t *testing.T) string {
-	t.Helper()
-	socktestOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gokern-socktest")
-		if err != nil {
-			socktestErr = err
-			return
-		}
-		socktestPath = filepath.Join(dir, "socktest.cpio")
-		socktestErr = userprog.GoInitrd(filepath.Join(userprog.Root(), "user", "socktest"), socktestPath, nil)
+	return socktestInitramfs.get(t, "gokern-socktest", func(dir string) (string, error) {
+		p := filepath.Join(dir, "socktest.cpio")
+		return p, userprog.GoInitrd(filepath.Join(userprog.Root(), "user", "socktest"), p, nil)
 	})
-	if socktestErr != nil {
-		t.Fatal(socktestErr)
-	}
-	return socktestPath
 }
 
 // TestSockets: sockets from user space (net, net/unix; docs/sockets.md).

@@ -567,13 +567,13 @@ func unix_accept(sock, newsock *net.Socket, flags uint32) int {
 		}
 		unix_lock()
 	}
+	// The embryo's own reference becomes newsock's; the message's goes
+	// with it.
 	tsk := skb.Sk
-	net.Sock_hold(tsk) // the socket's reference, taken before the message's goes
 	tsk.Sk_socket = newsock
 	newsock.Sk = tsk
 	newsock.State = net.SS_CONNECTED
 	unix_unlock()
-	net.Sock_put(tsk) // the embryo's own reference, now newsock's one above
 	net.Kfree_skb(skb)
 	sched.Wake_up_interruptible(&sk.Sk_wq) // a connect waiting for room
 	return 0
@@ -735,8 +735,13 @@ func unix_dgram_poll(f *fs.File, sock *net.Socket, pt *fs.Poll_table) uint32 {
 		}
 	}
 	writable := net.Sock_writeable(sk)
-	if other := u.Peer; writable && other != nil && other.Peer != u && unix_recvq_full(other) {
-		writable = false
+	if writable && u.Peer != nil {
+		// The peer under the lock: a connect elsewhere may drop it.
+		unix_lock()
+		if other := u.Peer; other != nil && other.Peer != u && unix_recvq_full(other) {
+			writable = false
+		}
+		unix_unlock()
 	}
 	if writable {
 		mask |= uapi.EPOLLOUT | uapi.EPOLLWRNORM | uapi.EPOLLWRBAND
