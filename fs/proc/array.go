@@ -191,7 +191,7 @@ func pid_next_vma(pid int, addr uint64, vma *Vma_info) bool {
 	}
 	*vma = Vma_info{Start: v.Vm_start, End: v.Vm_end, Read: v.Vm_flags&mm.VM_READ != 0,
 		Write: v.Vm_flags&mm.VM_WRITE != 0, Exec: v.Vm_flags&mm.VM_EXEC != 0,
-		Shared: v.Vm_flags&mm.VM_SHARED != 0, Pgoff: v.Vm_pgoff * asm.PAGE_SIZE}
+		Shared: v.Vm_flags&mm.VM_MAYSHARE != 0, Pgoff: v.Vm_pgoff * asm.PAGE_SIZE}
 	switch {
 	case v.Vm_file != nil:
 		if f, ok := v.Vm_file.(*fs.File); ok {

@@ -17,7 +17,9 @@ import (
 // after a truncate, madvise(MADV_DONTNEED) keeping the data, mprotect,
 // msync's errors, EACCES for a read-only file's shared mapping made
 // writable, EPERM for PROT_EXEC on a noexec mount (mprotect: EACCES),
-// and /proc/self/fd/N opening the same pipe and a deleted file. Before,
+// /proc/self/maps's 's' for a read-only file's shared mapping (VM_MAYSHARE
+// without VM_SHARED; gokern printed 'p'), and /proc/self/fd/N opening the
+// same pipe and a deleted file. Before,
 // the first mmap(MAP_SHARED) was -EINVAL and the mode ended at once.
 var shmLines = []string{
 	"anonymous: the child's store seen in MAP_SHARED true, in MAP_PRIVATE false; the parent's store seen by the child true",
@@ -36,6 +38,7 @@ var shmLines = []string{
 	"file: the child's store seen in the mapping true and by pread true, the parent's by the child true",
 	"file: after munmap the file keeps the store true",
 	"file: msync of the unmapped range: cannot allocate memory",
+	"O_RDONLY: /proc/self/maps: r--s /tmp/shm-ro",
 	"O_RDONLY: MAP_SHARED PROT_WRITE permission denied, PROT_READ <nil> then mprotect(PROT_WRITE) permission denied; MAP_PRIVATE PROT_WRITE <nil> (file unchanged true); O_WRONLY: permission denied",
 	"noexec: PROT_EXEC MAP_PRIVATE operation not permitted, MAP_SHARED operation not permitted; PROT_READ <nil> then mprotect(PROT_EXEC) permission denied",
 	`/proc/self/fd: the pipe's write end opened again: <nil>, read "through fd"`,

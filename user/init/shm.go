@@ -267,10 +267,15 @@ func shmModes(say func(bool, string, ...any)) bool {
 	_, e1 := syscall.Mmap(int(ro.Fd()), 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	m, e2 := syscall.Mmap(int(ro.Fd()), 0, page, syscall.PROT_READ, syscall.MAP_SHARED)
 	var e3 error = errors.New("no mapping")
+	maps := "no mapping"
 	if e2 == nil {
+		maps = mapsLine(m)
 		e3 = syscall.Mprotect(m, syscall.PROT_READ|syscall.PROT_WRITE)
 		syscall.Munmap(m)
 	}
+	// Linux shows 's' for VM_MAYSHARE: a read-only file's MAP_SHARED
+	// mapping is shared, though it is never VM_SHARED.
+	check(maps == "r--s "+name, "O_RDONLY: /proc/self/maps: %s", maps)
 	pm, e4 := syscall.Mmap(int(ro.Fd()), 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
 	if e4 == nil {
 		pm[0] = 'w'
