@@ -227,6 +227,9 @@ func Close_fd(fd int) int {
 // Filp_close closes a file a descriptor of the table id held (Linux
 // filp_close): id's POSIX locks on it go.
 func Filp_close(f *File, id *Files_struct) int {
+	if f.F_op != nil && f.F_op.Flush != nil {
+		f.F_op.Flush(f) // Linux filp_close → f_op->flush
+	}
 	Locks_remove_posix(f, id)
 	Fput(f)
 	return 0

@@ -173,6 +173,9 @@ type FileOperations struct {
 	Unlocked_ioctl func(f *File, cmd uint32, arg uintptr) int64
 	Open           func(inode *Inode, f *File) int
 	Release        func(inode *Inode, f *File) int
+	// Flush runs at every close of a descriptor of the file, before its
+	// reference goes (Linux flush, less the owner id).
+	Flush func(f *File) int
 	// Mmap says whether the file can be mapped (Linux f_op->mmap, which
 	// also sets the VMA up; gokern's mm does that): 0 for a page-cache
 	// file, MMAP_ANONYMOUS for /dev/zero; nil: -ENODEV.

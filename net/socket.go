@@ -81,6 +81,9 @@ type Proto_ops struct {
 	Shutdown   func(sock *Socket, how int) int
 	Sendmsg    func(sock *Socket, m *Msghdr, size int) int64
 	Recvmsg    func(sock *Socket, m *Msghdr, size int, flags uint32) int64
+	// Flush: a descriptor of the socket is being closed (gokern's:
+	// AF_UNIX runs its garbage collector of sockets in flight).
+	Flush func(sock *Socket)
 }
 
 // Net_proto_family is struct net_proto_family: how a family makes its
@@ -167,7 +170,15 @@ var Socket_file_ops = fs.FileOperations{
 	Write:          sock_write_iter,
 	Poll:           sock_poll,
 	Unlocked_ioctl: sock_ioctl,
+	Flush:          sock_flush,
 	Release:        sock_close,
+}
+
+func sock_flush(f *fs.File) int {
+	if sock := sock_of(f); sock != nil && sock.Ops != nil && sock.Ops.Flush != nil {
+		sock.Ops.Flush(sock)
+	}
+	return 0
 }
 
 func sock_of(f *fs.File) *Socket { return (*Socket)(unsafe.Add(nil, f.Private_data)) }
@@ -180,9 +191,9 @@ func Sock_from_file(f *fs.File) *Socket {
 	return sock_of(f)
 }
 
-// sock_alloc_file gives sock a file (Linux sock_alloc_file): an inode of
+// Sock_alloc_file gives sock a file (Linux sock_alloc_file): an inode of
 // type S_IFSOCK, so fstat says socket.
-func sock_alloc_file(sock *Socket, flags uint32) (*fs.File, int) {
+func Sock_alloc_file(sock *Socket, flags uint32) (*fs.File, int) {
 	f, err := fs.Anon_inode_getfile(&Socket_file_ops, uintptr(unsafe.Pointer(sock)), uapi.O_RDWR|flags&uapi.O_NONBLOCK)
 	if err != 0 {
 		return nil, err
@@ -200,7 +211,7 @@ func sock_map_fd(sock *Socket, flags uint32) int {
 		Sock_release(sock)
 		return fd
 	}
-	f, err := sock_alloc_file(sock, flags)
+	f, err := Sock_alloc_file(sock, flags)
 	if err != 0 {
 		fs.Put_unused_fd(fd)
 		Sock_release(sock)
@@ -484,7 +495,7 @@ func do_accept(fd int, uaddr, ulenp uintptr, flags uint32) int64 {
 		Sock_release(newsock)
 		return int64(newfd)
 	}
-	nf, err := sock_alloc_file(newsock, flags)
+	nf, err := Sock_alloc_file(newsock, flags)
 	if err != 0 {
 		fs.Put_unused_fd(newfd)
 		Sock_release(newsock)

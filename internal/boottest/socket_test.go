@@ -33,7 +33,8 @@ func socktestInitrd(t *testing.T) string {
 // accept4's flags, getsockname/getpeername, SO_PEERCRED, abstract names
 // and autobind, datagrams with addresses, MSG_TRUNC, a full receiver,
 // seqpacket records, SCM_RIGHTS (a passed pipe end works; an unread
-// message's files are dropped when its socket closes; MSG_CTRUNC),
+// message's files are dropped when its socket closes; a socket in flight
+// on its own queue is collected when closed; MSG_CTRUNC),
 // SCM_CREDENTIALS, bad addresses and lengths, and Go's net package
 // (an echo server over the netpoller, unixgram with a read deadline). At
 // -smp 1 and -smp 2.
@@ -133,6 +134,7 @@ func TestSockets(t *testing.T) {
 		{"SCM_RIGHTS msg_flags", 0},
 		{"pipe EOF after the passed write end closed", 0},
 		{"pipe EOF after the unread message's socket closed", 0},
+		{"pipe EOF after a socket in flight on its own queue was closed", 0},
 		{"descriptors in the cut message", 2},
 		{"sendmsg(SCM_RIGHTS 999)", -9},
 		{"sendmsg(malformed cmsg)", -22},

@@ -49,6 +49,9 @@ type Unix_sock struct {
 	// Next, Prev: the table of all AF_UNIX sockets (Linux
 	// unix_socket_table; gk-sockets walks it).
 	Next, Prev *Unix_sock
+	// Gc_refs, Gc_flags: the collector's counts and marks (garbage.go).
+	Gc_refs  int64
+	Gc_flags uint32
 }
 
 func unix_sk(sk *net.Sock) *Unix_sock { return (*Unix_sock)(unsafe.Pointer(sk)) }
@@ -92,21 +95,21 @@ var unix_stream_ops = net.Proto_ops{
 	Family: uapi.AF_UNIX, Release: unix_release, Bind: unix_bind, Connect: unix_stream_connect,
 	Socketpair: unix_socketpair, Accept: unix_accept, Getname: unix_getname, Poll: unix_poll,
 	Ioctl: unix_ioctl, Listen: unix_listen, Shutdown: unix_shutdown,
-	Sendmsg: unix_stream_sendmsg, Recvmsg: unix_stream_recvmsg,
+	Sendmsg: unix_stream_sendmsg, Recvmsg: unix_stream_recvmsg, Flush: unix_flush,
 }
 
 var unix_dgram_ops = net.Proto_ops{
 	Family: uapi.AF_UNIX, Release: unix_release, Bind: unix_bind, Connect: unix_dgram_connect,
 	Socketpair: unix_socketpair, Getname: unix_getname, Poll: unix_dgram_poll,
 	Ioctl: unix_ioctl, Listen: unix_listen, Shutdown: unix_shutdown,
-	Sendmsg: unix_dgram_sendmsg, Recvmsg: unix_dgram_recvmsg,
+	Sendmsg: unix_dgram_sendmsg, Recvmsg: unix_dgram_recvmsg, Flush: unix_flush,
 }
 
 var unix_seqpacket_ops = net.Proto_ops{
 	Family: uapi.AF_UNIX, Release: unix_release, Bind: unix_bind, Connect: unix_stream_connect,
 	Socketpair: unix_socketpair, Accept: unix_accept, Getname: unix_getname, Poll: unix_dgram_poll,
 	Ioctl: unix_ioctl, Listen: unix_listen, Shutdown: unix_shutdown,
-	Sendmsg: unix_seqpacket_sendmsg, Recvmsg: unix_seqpacket_recvmsg,
+	Sendmsg: unix_seqpacket_sendmsg, Recvmsg: unix_seqpacket_recvmsg, Flush: unix_flush,
 }
 
 // Af_unix_init makes the socket layer's and AF_UNIX's caches and
@@ -246,6 +249,7 @@ func unix_release(sock *net.Socket) int {
 	u := unix_sk(sock.Sk)
 	sock.Sk = nil
 	unix_release_sock(u, false)
+	unix_gc(nil)
 	return 0
 }
 

@@ -352,3 +352,55 @@ func TestBlockingInterrupted(t *testing.T) {
 	}
 	checkCounts(t, before)
 }
+
+// TestGarbageCollector: a socket whose descriptor is in flight on its
+// own queue is freed when its last descriptor is closed (unix_gc, run at
+// the flush of that close); one whose descriptor is also held elsewhere
+// is not. Without the collector the first stays for good, its message
+// and its file too.
+func TestGarbageCollector(t *testing.T) {
+	boot(t)
+	before := snapshot()
+	files := fs.Nr_files()
+	install := func(s *net.Socket) int {
+		f, err := net.Sock_alloc_file(s, 0)
+		if err != 0 {
+			t.Fatalf("sock_alloc_file: %d", err)
+		}
+		fd := fs.Get_unused_fd_flags(0)
+		fs.Fd_install(fd, f)
+		return fd
+	}
+	rights := func(fd int) []byte {
+		ctl := make([]byte, uapi.CMSG_SPACE(4))
+		c := (*uapi.Cmsghdr)(unsafe.Pointer(&ctl[0]))
+		c.Cmsg_len, c.Cmsg_level, c.Cmsg_type = uapi.CMSG_LEN(4), uapi.SOL_SOCKET, uapi.SCM_RIGHTS
+		*(*int32)(unsafe.Pointer(&ctl[16])) = int32(fd)
+		return ctl
+	}
+	// b in flight on its own queue, then its descriptor closed.
+	a, b := socketpair(t, uapi.SOCK_STREAM)
+	bfd := install(b)
+	if n := send(a, []byte("x"), 0, rights(bfd)); n != 1 {
+		t.Fatalf("sendmsg(SCM_RIGHTS b): %d", n)
+	}
+	// A second descriptor of b keeps it reachable through one close.
+	bfd2 := fs.Ksys_dup(bfd)
+	collected := atomic.LoadInt64(&Unix_gc_collected)
+	fs.Ksys_close(bfd)
+	if got := atomic.LoadInt64(&Unix_gc_collected) - collected; got != 0 {
+		t.Errorf("the collector freed %d messages of a socket still open elsewhere", got)
+	}
+	fs.Ksys_close(bfd2)
+	if got := atomic.LoadInt64(&Unix_gc_collected) - collected; got != 1 {
+		t.Errorf("the collector freed %d messages after the last close, want 1", got)
+	}
+	if got := atomic.LoadInt64(&net.Nr_inflight); got != 0 {
+		t.Errorf("%d files in flight after the collection, want 0", got)
+	}
+	net.Sock_release(a)
+	if got := fs.Nr_files(); got != files {
+		t.Errorf("%d files open, %d before", got, files)
+	}
+	checkCounts(t, before)
+}

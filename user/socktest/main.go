@@ -486,6 +486,28 @@ func rights() {
 		say("pipe EOF after the unread message's socket closed", -1)
 	}
 	syscall.Close(pfd[0])
+	// A cycle: b's own descriptor, with a pipe's write end, in flight
+	// on b's queue; once both ends are closed only the in-flight
+	// references hold b, and the garbage collector of descriptors in
+	// flight (Linux unix_gc) frees it, closing the pipe's writer.
+	a, b = pair(syscall.SOCK_STREAM)
+	syscall.Pipe(pfd[:])
+	syscall.Sendmsg(a, []byte("c"), syscall.UnixRights(b, pfd[1]), nil, 0)
+	syscall.Close(pfd[1])
+	syscall.Close(a)
+	syscall.Close(b)
+	go func() {
+		r := make([]byte, 4)
+		k, _ := syscall.Read(pfd[0], r)
+		done <- k
+	}()
+	select {
+	case k := <-done:
+		say("pipe EOF after a socket in flight on its own queue was closed", int64(k))
+	case <-time.After(3 * time.Second):
+		say("pipe EOF after a socket in flight on its own queue was closed", -1)
+	}
+	syscall.Close(pfd[0])
 	// Too small a control buffer (room for two of three): MSG_CTRUNC,
 	// the third closed.
 	a, b = pair(syscall.SOCK_DGRAM)
