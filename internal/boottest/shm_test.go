@@ -1,6 +1,7 @@
 package boottest
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,5 +66,35 @@ func TestGoInitShm(t *testing.T) {
 			mustExit(t, r, q.ExitSuccess)
 			mustContain(t, r, "goinit: mode shm ok after ")
 		})
+	}
+}
+
+// TestGDBVmas: gk-vmas on the Go init stopped in its first shared fault
+// (init.mode=shm, mm.filemap_fault): pid 1's VMAs in address order with
+// /proc/<pid>/maps's permissions, the shared anonymous mapping's line
+// showing its shmem file, named /dev/zero (deleted), its page cache and the
+// VMAs on its I_mmap list, the program's text as the ELF loader's file, and
+// the mm's totals; a pid with no mm is one line of error. Then the program
+// goes on and ends well.
+func TestGDBVmas(t *testing.T) {
+	t.Parallel()
+	r := runGDBConfig(t, q.Config{Initrd: goInitrd(t), Append: "init.mode=shm -- shm self"}, false,
+		"break 'gokern/mm.filemap_fault'", "continue", "gk-vmas 1", "gk-vmas 0", "delete", "continue")
+	for _, want := range []string{
+		`(?m)^pid 1 \(init\): mm 0x[0-9a-f]+, PGD 0x[0-9a-f]+$`,
+		`(?m)^[0-9a-f]{16}-[0-9a-f]{16} rw-s 00000000 +[01]/1 +/dev/zero \(deleted\) shmem, ino \d+, 4096 bytes; shared: [01] cached pages, [12] shared VMAs of the file$`,
+		`(?m)^0000000000400000-[0-9a-f]{16} r-xp 00000000 +\d+/\d+ +file \(the ELF loader's\)$`,
+		`(?m)^[0-9a-f]{16}-[0-9a-f]{16} r-xp 00000000 +\d/\d +\[vdso\]$`,
+		`(?m)^\d+ VMAs, total_vm \d+ pages, rss \d+ pages, \d+ users$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(r.out) {
+			t.Errorf("gk-vmas shows no match for %s\n--- gdb\n%s", want, r.all())
+		}
+	}
+	if !strings.Contains(r.stderr, "gk-vmas: no user task with pid 0 (gk-ps lists them)") {
+		t.Errorf("gk-vmas 0: no one-line error\n%s", r.all())
+	}
+	if !strings.Contains(r.serial, "goinit: mode shm ok") {
+		t.Errorf("the program did not end well after gdb let it go on\n--- serial\n%s", r.serial)
 	}
 }

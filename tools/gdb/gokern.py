@@ -21,7 +21,7 @@
 #     mode, where gdb does not recognise IP as its breakpoint's address;
 #   - adds gk-* commands in the style of Linux's lx-*: gk-dmesg, gk-e820,
 #     gk-memblock, gk-buddyinfo, gk-page, gk-slabinfo, gk-vmallocinfo, gk-ps,
-#     gk-sockets, gk-pgtable, gk-ptdump, gk-gdt,
+#     gk-sockets, gk-vmas, gk-pgtable, gk-ptdump, gk-gdt,
 #     gk-idt, gk-cr, ... They
 #     read the kernel's own variables by their Linux names through DWARF,
 #     so a changed struct layout is followed, never a hard-coded offset;
@@ -1692,6 +1692,108 @@ pt_regs."""
             ready += 1
             n = u64(read(n, 8))
         return "epoll fd %d: %d items, %d on the ready list, %s" % (fd, int(ep["Nr"]), ready, tmo)
+
+
+# Address spaces (mm/mmap.go, mm/filemap.go): the VMAs of a process.
+VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYSHARE = 0x1, 0x2, 0x4, 0x8, 0x80
+
+
+def iface_data(v):
+    """The data pointer of a Go interface value (runtime.iface's data), 0
+    for nil."""
+    return int(v["data"])
+
+
+@register
+class GkVmas(GkCommand):
+    """List a process's VMAs as /proc/PID/maps does, with what backs each and what is mapped.
+Usage: gk-vmas PID
+One line per VMA of the task's mm, in address order (its Mm_rb tree):
+the range, the permissions with s for a MAP_SHARED mapping (VM_MAYSHARE)
+and p otherwise, the file offset, the pages present in its page tables
+(walked through the mm's Pgd; "-" past 4096 pages), and the backing: anon,
+a special mapping's name ([vdso]), the ELF loader's file, or the open file
+mmap(2) mapped, by name. A shared mapping also shows its file's page cache
+(pages cached) and how many VMAs map that file shared (its I_mmap list):
+shmem for the file of MAP_SHARED|MAP_ANONYMOUS or /dev/zero, named
+/dev/zero (deleted) as Linux does. Then the mm's totals: VMAs, Total_vm,
+Rss, its users."""
+
+    name = "gk-vmas"
+
+    def run(self, arg, from_tty):
+        try:
+            pid = int(arg, 0)
+        except ValueError:
+            raise GkError("gk-vmas takes a pid, not %r" % arg)
+        for t in all_tasks():
+            if int(t["Pid"]) == pid and int(t["Mm"]):
+                break
+        else:
+            raise GkError("no user task with pid %d (gk-ps lists them)" % pid)
+        m = t["Mm"].dereference()
+        pgd = int(m["Pgd"])
+        vt = go_type("gokern/mm.Vm_area_struct", "struct vm_area_struct")
+        ft = go_type("gokern/fs.File", "struct file")
+        off = [f for f in vt.fields() if f.name == "Vm_rb"][0].bitpos // 8
+        shm = gdb.lookup_global_symbol("gokern/fs.Shm_mnt")
+        shm_mnt = int(shm.value()) if shm is not None else 0
+        out = ["pid %d (%s): mm %#x, PGD %#x" % (pid, cstr(t["Comm"]), int(t["Mm"]), pgd)]
+        node, stack = m["Mm_rb"]["Rb_node"], []
+        while stack or int(node):
+            while int(node):
+                stack.append(node)
+                node = node.dereference()["Rb_left"]
+            node = stack.pop()
+            v = gdb.Value(int(node) - off).cast(vt.pointer()).dereference()
+            out.append(self.vma(v, pgd, ft, shm_mnt))
+            node = node.dereference()["Rb_right"]
+        out.append("%d VMAs, total_vm %d pages, rss %d pages, %d users" % (
+            int(m["Map_count"]), int(m["Total_vm"]), int(m["Rss"]), int(m["Mm_users"])))
+        gdb.write("\n".join(out) + "\n")
+
+    def vma(self, v, pgd, ft, shm_mnt):
+        start, end, flags = int(v["Vm_start"]), int(v["Vm_end"]), int(v["Vm_flags"])
+        perms = "".join(c if flags & b else "-" for b, c in ((VM_READ, "r"), (VM_WRITE, "w"), (VM_EXEC, "x")))
+        perms += "s" if flags & VM_MAYSHARE else "p"
+        npages = (end - start) >> 12
+        present = "-"
+        if npages <= 4096:
+            present = str(sum(1 for a in range(start, end, 4096) if user_phys(pgd, a) is not None))
+        line = "%016x-%016x %s %08x %5s/%-5d " % (start, end, perms, int(v["Vm_pgoff"]) << 12, present, npages)
+        if int(v["Vm_special"]):
+            return line + cstr_go(v["Vm_special"].dereference()["Name"])
+        data = iface_data(v["Vm_mmap"])
+        if data:
+            f = gdb.Value(data).cast(ft.pointer()).dereference()
+            inode = f["F_inode"].dereference()
+            if int(f["F_path"]["Mnt"]) == shm_mnt:
+                name = "/dev/zero (deleted) shmem"
+            else:
+                name = dentry_name(f["F_path"]["Dentry"])
+            line += "%s, ino %d, %d bytes" % (name, int(inode["I_ino"]), int(inode["I_size"]))
+            if flags & VM_MAYSHARE:
+                line += "; shared: %d cached pages, %d shared VMAs of the file" % (
+                    int(inode["I_data"]["Nrpages"]), int(inode["I_data"]["I_mmap"]["Nr"]))
+            return line
+        if iface_data(v["Vm_file"]):
+            return line + "file (the ELF loader's)"
+        return line + "anon"
+
+
+def cstr_go(s):
+    """A Go string value as text."""
+    n = int(s["len"])
+    return read(int(s["str"]), n).decode("utf-8", "replace") if n else ""
+
+
+def dentry_name(d):
+    """A dentry's name (its D_name Qstr), "?" for nil."""
+    if not int(d):
+        return "?"
+    q = d.dereference()["D_name"]
+    n = int(q["Len"])
+    return read(int(q["Name"]), n).decode("utf-8", "replace") if n else ""
 
 
 # net/unix: socket types and the TCP states Linux reuses for AF_UNIX.
