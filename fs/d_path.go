@@ -82,13 +82,18 @@ func Ksys_getcwd(buf []byte) int {
 
 // D_path_file names an open file as /proc/<pid>/fd shows it (Linux
 // d_path, with the pseudo file systems' d_dname): a pipe is
-// "pipe:[inode]", an eventpoll or eventfd "anon_inode:[eventpoll]" or
-// "anon_inode:[eventfd]", anything else its path.
+// "pipe:[inode]", a socket "socket:[inode]", an eventpoll or eventfd
+// "anon_inode:[eventpoll]" or "anon_inode:[eventfd]", anything else its
+// path.
 func D_path_file(f *File, buf []byte) ([]byte, int) {
 	inode := f.F_inode
 	switch {
 	case inode != nil && inode.I_sb != nil && inode.I_sb.S_magic == PIPEFS_MAGIC:
 		n := printk.Snprintf(buf, "pipe:[%d]", printk.Int(inode.I_ino))
+		return buf[:n], 0
+	case inode != nil && inode.I_sb != nil && inode.I_sb.S_magic == ANON_INODE_FS_MAGIC && uapi.S_ISSOCK(inode.I_mode):
+		// A socket (net's files live here): sockfs's sockfs_dname.
+		n := printk.Snprintf(buf, "socket:[%d]", printk.Int(inode.I_ino))
 		return buf[:n], 0
 	case inode != nil && inode.I_sb != nil && inode.I_sb.S_magic == ANON_INODE_FS_MAGIC:
 		name := "anon_inode:[eventfd]"

@@ -28,7 +28,8 @@ func socktestInitrd(t *testing.T) string {
 // (as root), except where gokern has no AF_INET and answers as a Linux
 // built without it. It covers socketpair, read/write, MSG_PEEK,
 // MSG_DONTWAIT, O_NONBLOCK, a writer blocked on a full buffer, shutdown,
-// EOF and ECONNRESET, SIGPIPE and MSG_NOSIGNAL, epoll readiness, bind to
+// EOF and ECONNRESET, /proc/self/fd's socket:[inode] (and ENXIO to an
+// open), SIGPIPE and MSG_NOSIGNAL, epoll readiness, bind to
 // a path (an S_IFSOCK node, EADDRINUSE, unlink), listen's backlog,
 // accept4's flags, getsockname/getpeername, SO_PEERCRED, abstract names
 // and autobind, datagrams with addresses, MSG_TRUNC, a full receiver,
@@ -55,6 +56,8 @@ func TestSockets(t *testing.T) {
 		{"read(stream)", 5},
 		{"fstat S_IFMT is S_IFSOCK", 1},
 		{"getsockopt(SO_TYPE)", 1},
+		{"readlink(/proc/self/fd/N) is socket:[inode]", 1},
+		{"open(/proc/self/fd/N)", -6},
 		{"getsockopt(SO_SNDBUF)", 212992},
 		{"getsockopt(SO_SNDBUF) after 8192", 16384},
 		{"recv(MSG_DONTWAIT) empty", -11},

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -101,6 +102,15 @@ func streamPair() {
 	syscall.Fstat(a, &st)
 	say("fstat S_IFMT is S_IFSOCK", b2i(st.Mode&syscall.S_IFMT == syscall.S_IFSOCK))
 	say("getsockopt(SO_TYPE)", getint(a, syscall.SO_TYPE))
+	// /proc/self/fd names a socket socket:[inode] and will not open it.
+	if _, err := os.Stat("/proc/self"); err != nil {
+		syscall.Mount("proc", "/proc", "proc", 0, "")
+	}
+	link, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", a))
+	say("readlink(/proc/self/fd/N) is socket:[inode]", b2i(regexp.MustCompile(`^socket:\[[0-9]+\]$`).MatchString(link)))
+	check("readlink(/proc/self/fd/N)", strings.HasPrefix(link, "socket:["), link)
+	_, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", a))
+	say("open(/proc/self/fd/N)", errno(unwrap(err)))
 	say("getsockopt(SO_SNDBUF)", getint(a, syscall.SO_SNDBUF))
 	syscall.SetsockoptInt(a, syscall.SOL_SOCKET, syscall.SO_SNDBUF, 8192)
 	say("getsockopt(SO_SNDBUF) after 8192", getint(a, syscall.SO_SNDBUF))
@@ -534,6 +544,14 @@ func rights() {
 	say("sendmsg(malformed cmsg)", errno(syscall.Sendmsg(a, []byte("x"), mal, nil, 0)))
 	syscall.Close(a)
 	syscall.Close(b)
+}
+
+// unwrap is the errno inside an *os.PathError.
+func unwrap(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
 }
 
 func errno(err error) int64 {
