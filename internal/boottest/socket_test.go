@@ -37,7 +37,8 @@ func socktestInitrd(t *testing.T) string {
 // message's files are dropped when its socket closes; a socket in flight
 // on its own queue is collected when closed; MSG_CTRUNC),
 // SCM_CREDENTIALS, bad addresses and lengths, and Go's net package
-// (an echo server over the netpoller, unixgram with a read deadline). At
+// (an echo server over the netpoller, unixgram with a read deadline, a
+// unixgram writer parked for EPOLLOUT on a full receiver). At
 // -smp 1 and -smp 2.
 func TestSockets(t *testing.T) {
 	initrd := socktestInitrd(t)
@@ -164,6 +165,7 @@ func TestSockets(t *testing.T) {
 		{"net: unix echo round trips of 1 KiB", 200},
 		{"net: Listener.Close removed the name", 1},
 		{"net: unixgram read deadline", 1},
+		{"net: unixgram writer woken when its full receiver reads another's datagrams", 1},
 		{"net: Listen(tcp) fails with EAFNOSUPPORT", 1}, // Linux with AF_INET: 0, it listens
 		{"recvmsg(room for 2 of 3 fds) MSG_CTRUNC", 1},
 	}

@@ -708,15 +708,23 @@ func unix_poll(f *fs.File, sock *net.Socket, pt *fs.Poll_table) uint32 {
 	return mask
 }
 
+// unix_dgram_room_wait: pollers of datagram sockets wait here for room
+// in a receiver's queue, woken by every datagram read while someone
+// waits. Linux queues a poller on its peer's peer_wait
+// (unix_dgram_peer_wake_me) and takes it off at disconnect; one queue
+// that lives for ever cannot be left dangling when a peer is freed, at
+// the price of wake-ups for the pollers of other receivers (they poll
+// again and find nothing).
+var unix_dgram_room_wait sched.Wait_queue_head
+
 // unix_dgram_poll reports a datagram or seqpacket socket's readiness
-// (Linux unix_dgram_poll). A connected sender whose peer's queue is full
-// is not writable; gokern does not queue the poller on the peer's wait
-// queue as Linux's unix_dgram_peer_wake_me does, so it is woken when
-// one of its own datagrams is read.
+// (Linux unix_dgram_poll): a connected sender whose peer's queue is full
+// is not writable.
 func unix_dgram_poll(f *fs.File, sock *net.Socket, pt *fs.Poll_table) uint32 {
 	sk := sock.Sk
 	u := unix_sk(sk)
 	fs.Poll_wait(f, &sk.Sk_wq, pt)
+	fs.Poll_wait(f, &unix_dgram_room_wait, pt)
 	var mask uint32
 	if atomic.LoadInt32(&sk.Sk_err) != 0 {
 		mask |= uapi.EPOLLERR
@@ -1117,8 +1125,12 @@ func unix_dgram_recvmsg(sock *net.Socket, m *net.Msghdr, size int, flags uint32)
 	length := skb.Len
 	unix_unlock()
 	if flags&uapi.MSG_PEEK == 0 {
-		// Room in the queue: a sender waiting for it wakes.
+		// Room in the queue: a sender waiting for it wakes, and a
+		// poller waiting for EPOLLOUT.
 		sched.Wake_up_interruptible(&sk.Sk_wq)
+		if sched.Waitqueue_active(&unix_dgram_room_wait) {
+			sched.Wake_up_interruptible_poll(&unix_dgram_room_wait, uapi.EPOLLOUT|uapi.EPOLLWRNORM|uapi.EPOLLWRBAND)
+		}
 		net.Kfree_skb(skb)
 	}
 	if n < copied {

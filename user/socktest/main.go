@@ -673,6 +673,38 @@ func goNet() {
 		check("net.DialUnix(unixgram)", false, err.Error())
 	}
 	pc.Close()
+	// A unixgram writer whose receiver is full of another sender's
+	// datagrams waits in the netpoller for EPOLLOUT; the receiver's
+	// reads must wake it.
+	raddr := &net.UnixAddr{Name: "@gonet-full", Net: "unixgram"}
+	if recv, err := net.ListenUnixgram("unixgram", raddr); err == nil {
+		filler, _ := net.DialUnix("unixgram", nil, raddr)
+		for i := 0; i < 20; i++ {
+			filler.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+			if _, err := filler.Write([]byte("f")); err != nil {
+				break
+			}
+		}
+		w, _ := net.DialUnix("unixgram", nil, raddr)
+		res := make(chan error, 1)
+		go func() {
+			w.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_, err := w.Write([]byte("mine"))
+			res <- err
+		}()
+		time.Sleep(100 * time.Millisecond)
+		for i := 0; i < 11; i++ {
+			recv.SetReadDeadline(time.Now().Add(time.Second))
+			recv.ReadFrom(got)
+		}
+		err := <-res
+		say("net: unixgram writer woken when its full receiver reads another's datagrams", b2i(err == nil))
+		filler.Close()
+		w.Close()
+		recv.Close()
+	} else {
+		check("net.ListenUnixgram(@gonet-full)", false, err.Error())
+	}
 	// TCP is not built: Linux's answer for a missing family.
 	_, err = net.Listen("tcp", "127.0.0.1:0")
 	say("net: Listen(tcp) fails with EAFNOSUPPORT", b2i(err != nil && strings.Contains(err.Error(), "address family not supported")))
