@@ -126,6 +126,7 @@ func TestSockets(t *testing.T) {
 		{"sendto a socket connected elsewhere", -1},
 		{"datagrams queued before a full receiver", 11},
 		{"then", -11},
+		{"datagrams queued on a socketpair (of 100)", 100},
 		{"sendto(300 KiB datagram)", -90},
 		{"send to a closed connected peer", -111},
 		{"send again (now unconnected)", -107},

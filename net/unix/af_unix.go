@@ -1003,7 +1003,9 @@ func unix_dgram_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 			net.Kfree_skb(skb)
 			return -uapi.EPIPE
 		}
-		if other != u && unix_recvq_full(other) {
+		// A receiver connected back to this socket takes datagrams
+		// up to the send buffer only (Linux: unix_peer(other) != sk).
+		if other != u && other.Peer != u && unix_recvq_full(other) {
 			if nonblock {
 				unix_unlock()
 				net.Sock_put(&other.Sk)
@@ -1012,7 +1014,7 @@ func unix_dgram_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 			}
 			unix_unlock()
 			err = sched.Wait_event_interruptible(&other.Sk.Sk_wq, func() bool {
-				return !unix_recvq_full(other) || net.Sock_flag(&other.Sk, net.SOCK_DEAD)
+				return !unix_recvq_full(other) || other.Peer == u || net.Sock_flag(&other.Sk, net.SOCK_DEAD)
 			})
 			if err != 0 {
 				net.Sock_put(&other.Sk)

@@ -164,9 +164,28 @@ func TestDgramQueue(t *testing.T) {
 	if got, r, _ := recv(b, 2, uapi.MSG_TRUNC); got != "th" || r != 5 {
 		t.Errorf("MSG_TRUNC read %q %d, want \"th\" and the datagram's length 5", got, r)
 	}
+	// A receiver connected back to its sender (a socketpair) is limited
+	// by the send buffer alone (Linux: unix_peer(other) != sk).
 	sent := 0
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 100; i++ {
 		if send(a, []byte("x"), 0, nil) < 0 {
+			break
+		}
+		sent++
+	}
+	if sent != 100 {
+		t.Errorf("%d datagrams queued on a socketpair, want 100: only the send buffer limits it", sent)
+	}
+	// One that is not: max_dgram_qlen.
+	r, o := socket(t, uapi.SOCK_DGRAM), socket(t, uapi.SOCK_DGRAM)
+	raddr := append([]byte{uapi.AF_UNIX, 0, 0}, "dgram-qlen"...)
+	r.Ops.Bind(r, raddr)
+	sent = 0
+	for i := 0; i < 20; i++ {
+		m := net.Msghdr{Msg_iter: fs.Iov_iter_kvec([]byte("x")), Msg_flags_in: uapi.MSG_DONTWAIT}
+		m.Msg_name = (*uapi.Sockaddr_storage)(unsafe.Pointer(&raddr[0]))
+		m.Msg_namelen = len(raddr)
+		if net.Sock_sendmsg(o, &m) < 0 {
 			break
 		}
 		sent++
@@ -174,6 +193,8 @@ func TestDgramQueue(t *testing.T) {
 	if sent != UNIX_MAX_DGRAM_QLEN+1 {
 		t.Errorf("%d datagrams queued before -EAGAIN, want %d", sent, UNIX_MAX_DGRAM_QLEN+1)
 	}
+	net.Sock_release(r)
+	net.Sock_release(o)
 	if r := send(a, make([]byte, 300<<10), 0, nil); r != -uapi.EMSGSIZE {
 		t.Errorf("a 300 KiB datagram: %d, want -EMSGSIZE", r)
 	}

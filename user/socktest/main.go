@@ -421,6 +421,19 @@ func dgram() {
 	}
 	say("datagrams queued before a full receiver", int64(sent))
 	say("then", last)
+	// A receiver connected back to its sender (a socketpair) is limited
+	// by the send buffer alone, not max_dgram_qlen.
+	pa, pb := pair(syscall.SOCK_DGRAM)
+	queued := 0
+	for i := 0; i < 100; i++ {
+		if sc(syscall.SYS_SENDTO, uintptr(pa), p(msg), 1, syscall.MSG_DONTWAIT, 0, 0) < 0 {
+			break
+		}
+		queued++
+	}
+	say("datagrams queued on a socketpair (of 100)", int64(queued))
+	syscall.Close(pa)
+	syscall.Close(pb)
 	// -EMSGSIZE beyond the send buffer.
 	huge := make([]byte, 300<<10)
 	say("sendto(300 KiB datagram)", sc(syscall.SYS_SENDTO, uintptr(o), p(huge), uintptr(len(huge)), 0, p(ua), un))
