@@ -2,7 +2,6 @@ package mm
 
 import (
 	"gokern/arch/amd64/asm"
-	"gokern/paging"
 )
 
 // Shared mappings of a file's page cache. Linux: mm/filemap.c
@@ -121,13 +120,9 @@ func filemap_fault(mm *MmStruct, v *Vm_area_struct, va uint64) int {
 	if p == nil {
 		return VM_FAULT_OOM
 	}
-	prot := Vm_get_page_prot(v.Vm_flags)
-	if _, err := paging.Map(phys, mm.Pgd, paging.VirtAddr(va), paging.PhysAddr(Page_to_pfn(p)<<asm.PAGE_SHIFT),
-		asm.PAGE_SIZE, prot, paging.Only4K, nil); err != paging.OK {
-		X__free_pages(p, 0)
-		return VM_FAULT_OOM
+	if r := finish_fault(mm, v, va, p); r != VM_FAULT_OK {
+		return r
 	}
-	mm.Rss++
 	Nr_shared_faults++
 	return VM_FAULT_OK
 }

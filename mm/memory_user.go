@@ -114,16 +114,25 @@ func Handle_mm_fault(mm *MmStruct, address, error_code uint64) int {
 		}
 		Pgfault_file++
 	}
-	prot := Vm_get_page_prot(v.Vm_flags)
+	if r := finish_fault(mm, v, va, p); r != VM_FAULT_OK {
+		return r
+	}
+	mm.Faults++
+	Pgfault_alloc++
+	User_pages++
+	return VM_FAULT_OK
+}
+
+// finish_fault maps page p at va with v's bits and counts it in mm's RSS
+// (Linux finish_fault → set_pte_range); when no page table can be had,
+// the caller's reference to p is dropped and the fault is VM_FAULT_OOM.
+func finish_fault(mm *MmStruct, v *Vm_area_struct, va uint64, p *Page) int {
 	if _, err := paging.Map(phys, mm.Pgd, paging.VirtAddr(va), paging.PhysAddr(Page_to_pfn(p)<<asm.PAGE_SHIFT),
-		asm.PAGE_SIZE, prot, paging.Only4K, nil); err != paging.OK {
+		asm.PAGE_SIZE, Vm_get_page_prot(v.Vm_flags), paging.Only4K, nil); err != paging.OK {
 		X__free_pages(p, 0)
 		return VM_FAULT_OOM
 	}
 	mm.Rss++
-	mm.Faults++
-	Pgfault_alloc++
-	User_pages++
 	return VM_FAULT_OK
 }
 
