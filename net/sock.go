@@ -124,6 +124,9 @@ func Sock_init_data(sock *Socket, sk *Sock, family, typ uint16) {
 	sk.Sk_refcnt = 1
 	sk.Sk_rcvbuf = SK_RMEM_DEFAULT
 	sk.Sk_sndbuf = SK_WMEM_DEFAULT
+	// No peer yet: SO_PEERCRED says pid 0 and ids -1 (Linux
+	// cred_to_ucred without a cred).
+	sk.Sk_peer_cred = uapi.Ucred{Uid: ^uint32(0), Gid: ^uint32(0)}
 	sk.Sk_socket = sock
 	if sock != nil {
 		sock.Sk = sk

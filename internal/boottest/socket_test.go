@@ -102,6 +102,8 @@ func TestSockets(t *testing.T) {
 		{"getpeername(listener)", -107},
 		{"recvfrom(stream) address length", 12},
 		{"SO_ACCEPTCONN(listener)", 1},
+		{"SO_PEERCRED(unconnected) pid", 0},
+		{"SO_PEERCRED(unconnected) uid", 4294967295},
 		{"connect as root to a mode-0 node (backlog full)", 0},
 		{"unlink(/tmp/sock)", 1},
 		{"connect after unlink", -2},

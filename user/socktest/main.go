@@ -307,6 +307,10 @@ func pathname() {
 	cr, err = syscall.GetsockoptUcred(c, syscall.SOL_SOCKET, syscall.SO_PEERCRED)
 	check("SO_PEERCRED(client)", err == nil && int(cr.Pid) == os.Getpid(), fmt.Sprint(cr, err))
 	say("SO_ACCEPTCONN(listener)", getint(l, syscall.SO_ACCEPTCONN))
+	// An unconnected socket has no peer: pid 0, the overflow ids.
+	cr, err = syscall.GetsockoptUcred(l2, syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+	say("SO_PEERCRED(unconnected) pid", int64(cr.Pid))
+	say("SO_PEERCRED(unconnected) uid", int64(cr.Uid))
 	syscall.Write(c, []byte("ping"))
 	buf := make([]byte, 8)
 	k, _ := syscall.Read(int(fd), buf)
