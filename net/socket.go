@@ -602,6 +602,9 @@ func copy_msghdr_from_user(umsg uintptr, um *uapi.User_msghdr) (fs.Iov_iter, uns
 	if um.Msg_namelen < 0 {
 		return fs.Iov_iter{}, nil, -uapi.EINVAL
 	}
+	if um.Msg_iovlen > fs.UIO_MAXIOV {
+		return fs.Iov_iter{}, nil, -uapi.EMSGSIZE // Linux __copy_msghdr
+	}
 	return fs.Import_iovec(um.Msg_iov, um.Msg_iovlen)
 }
 

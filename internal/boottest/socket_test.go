@@ -157,6 +157,7 @@ func TestSockets(t *testing.T) {
 		{"socketpair(bad pointer)", -14},
 		{"socketpair(AF_INET)", -97}, // Linux with AF_INET: -EOPNOTSUPP
 		{"sendmsg(bad msghdr)", -14},
+		{"sendmsg(1025 iovecs)", -90},
 		{"recvfrom(bad buffer, nothing queued, MSG_DONTWAIT)", -22},
 		{"accept(unlistened)", -22},
 		{"accept4(bad flags)", -22},

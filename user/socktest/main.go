@@ -618,6 +618,8 @@ func badInput() {
 	say("socketpair(bad pointer)", sc(syscall.SYS_SOCKETPAIR, syscall.AF_UNIX, syscall.SOCK_STREAM, 0, 8))
 	say("socketpair(AF_INET)", sc(syscall.SYS_SOCKETPAIR, syscall.AF_INET, syscall.SOCK_STREAM, 0, p(long)))
 	say("sendmsg(bad msghdr)", sc(syscall.SYS_SENDMSG, uintptr(s), 8, 0))
+	many := syscall.Msghdr{Iovlen: 1025}
+	say("sendmsg(1025 iovecs)", sc(syscall.SYS_SENDMSG, uintptr(s), uintptr(unsafe.Pointer(&many)), 0))
 	say("recvfrom(bad buffer, nothing queued, MSG_DONTWAIT)", sc(syscall.SYS_RECVFROM, uintptr(s), 8, 10, syscall.MSG_DONTWAIT, 0, 0))
 	say("accept(unlistened)", sc(syscall.SYS_ACCEPT, uintptr(s), 0, 0))
 	say("accept4(bad flags)", sc(syscall.SYS_ACCEPT4, uintptr(s), 0, 0, 1))
