@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
+	"gokern/include/uapi"
 	"gokern/kernel/sched"
 	"gokern/kernel/sys"
 	"gokern/mm"
@@ -56,8 +57,12 @@ func sys_wait4(r *asm.PtRegs) int64 {
 	return int64(sched.Kernel_wait4(int32(a1(r)), uintptr(a2(r)), uint32(a3(r)), uintptr(a4(r))))
 }
 
-// sys_waitid: waitid(idtype, id, infop, options, rusage).
+// sys_waitid: waitid(idtype, id, infop, options, rusage); P_PIDFD's id
+// is a pidfd (pid.go).
 func sys_waitid(r *asm.PtRegs) int64 {
+	if int(int32(a1(r))) == uapi.P_PIDFD {
+		return waitid_pidfd(int32(a2(r)), uintptr(a3(r)), uint32(a4(r)), uintptr(a5(r)))
+	}
 	return int64(sched.Kernel_waitid(int(int32(a1(r))), int32(a2(r)), uintptr(a3(r)), uint32(a4(r)), uintptr(a5(r))))
 }
 
@@ -244,6 +249,7 @@ func proc_syscalls_init() {
 	t[traps.X__NR_arch_prctl] = sys_arch_prctl
 	t[traps.X__NR_getrusage] = sys_getrusage
 	t[traps.X__NR_times] = sys_times
+	pidfd_init()
 	traps.Ia32_sys_call_table[traps.X__NR_ia32_fork] = sys_fork_ia32
 	traps.Ia32_sys_call_table[traps.X__NR_ia32_waitpid] = sys_waitpid_ia32
 }

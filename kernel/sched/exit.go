@@ -118,6 +118,10 @@ func exit_notify_locked(t *Task_struct) {
 		t.autoreap = true
 		if l := t.Group_leader; l != nil && l != t && l.Exit_state == EXIT_ZOMBIE && Get_nr_threads(l) == 1 {
 			leave_thread_group(l)
+			do_notify_pidfd(l)
+			if l.Exit_signal == 0 && l.Parent != nil {
+				Wake_up_interruptible(wait_chldexit(l.Parent))
+			}
 			if l.Exit_signal != 0 && l.Parent != nil && notify_parent(l, int(l.Exit_signal)) {
 				// Autoreaped: freed here once it is off its CPU, or
 				// by its own finish_task_switch if still on one; both
@@ -132,11 +136,24 @@ func exit_notify_locked(t *Task_struct) {
 		}
 		return
 	}
+	do_notify_pidfd(t)
+	if t.Exit_signal == 0 && t.Parent != nil {
+		// No signal, but the parent's wait (__WCLONE, __WALL, a
+		// pidfd's waitid) is woken all the same (Linux do_notify_parent
+		// with sig 0: __wake_up_parent).
+		Wake_up_interruptible(wait_chldexit(t.Parent))
+	}
 	if t.Exit_signal != 0 && t.Parent != nil && notify_parent(t, int(t.Exit_signal)) {
 		t.Exit_state = EXIT_DEAD // finish_task_switch frees it
 		t.autoreap = true
 	}
 }
+
+// do_notify_pidfd wakes the pollers of t's pidfds: the process has
+// exited, threads and all (Linux do_notify_pidfd, from do_notify_parent),
+// or is being reaped (unlink_task; Linux's pidfd poll then adds
+// EPOLLHUP).
+func do_notify_pidfd(t *Task_struct) { Wake_up_all(&t.Wait_pidfd) }
 
 // delay_group_leader: p is a zombie leader whose threads still run
 // (Linux delay_group_leader): not yet for wait4.
@@ -270,6 +287,7 @@ func free_task(t *Task_struct) {
 // Tasklist_lock held (Linux __unhash_process).
 func unlink_task(t *Task_struct) {
 	t.Unhashed = true
+	do_notify_pidfd(t)
 	mm.List_del(&t.Tasks)
 	if t.Sibling.Next != nil {
 		mm.List_del(&t.Sibling)
@@ -280,9 +298,11 @@ func unlink_task(t *Task_struct) {
 // Wait_opts is what do_wait looks for (Linux struct wait_opts).
 type Wait_opts struct {
 	// Type and Pid: P_ALL (any child), P_PID (the child Pid), P_PGID
-	// (a child of process group Pid).
+	// (a child of process group Pid), P_PIDFD (the child Task, a
+	// pidfd's: the task itself, not a pid that may have been reused).
 	Type  int
 	Pid   int32
+	Task  *Task_struct
 	Flags uint32 // W*, __W*
 	// Results: the child's pid, wait4's status word, its CLD_* code and
 	// the status waitid reports, and its resource use.
@@ -303,6 +323,17 @@ func eligible_child(wo *Wait_opts, p *Task_struct) bool {
 		}
 	case uapi.P_PGID:
 		if task_pgrp(p) != wo.Pid {
+			return false
+		}
+	case uapi.P_PIDFD:
+		// The pidfd's process, whose leader may have changed in an
+		// exec since the wait began (Pid_successor; Linux waits on the
+		// struct pid, which moved to the new leader).
+		t := wo.Task
+		for t.Pid_successor != nil {
+			t = t.Pid_successor
+		}
+		if p != t {
 			return false
 		}
 	}
@@ -507,7 +538,33 @@ func Kernel_waitid(which int, upid int32, infop uintptr, options uint32, ru uint
 	default:
 		return -uapi.EINVAL
 	}
-	r := Do_wait(&wo)
+	return waitid_and_copy(&wo, infop, ru)
+}
+
+// Kernel_waitid_pidfd is waitid(P_PIDFD, fd, ...) once the system call
+// has the pidfd's task, t (Linux kernel_waitid's P_PIDFD case,
+// pidfd_get_pid): t, if it is the caller's child; with the pidfd
+// O_NONBLOCK, WNOHANG, and -EAGAIN rather than 0 when it has not exited.
+func Kernel_waitid_pidfd(t *Task_struct, nonblock bool, infop uintptr, options uint32, ru uintptr) int {
+	if options&^(uapi.WNOHANG|uapi.WNOWAIT|uapi.WEXITED|uapi.WSTOPPED|uapi.WCONTINUED|uapi.X__WNOTHREAD|uapi.X__WCLONE|uapi.X__WALL) != 0 ||
+		options&(uapi.WEXITED|uapi.WSTOPPED|uapi.WCONTINUED) == 0 {
+		return -uapi.EINVAL
+	}
+	wo := Wait_opts{Type: uapi.P_PIDFD, Task: t, Flags: options}
+	if nonblock {
+		wo.Flags |= uapi.WNOHANG
+	}
+	r := waitid_and_copy(&wo, infop, ru)
+	if r == 0 && wo.Ret_pid == 0 && nonblock && options&uapi.WNOHANG == 0 {
+		return -uapi.EAGAIN
+	}
+	return r
+}
+
+// waitid_and_copy: Kernel_waitid's wait and copy-out, once wo says what to
+// wait for.
+func waitid_and_copy(wo *Wait_opts, infop uintptr, ru uintptr) int {
+	r := Do_wait(wo)
 	if r < 0 {
 		return r
 	}

@@ -242,10 +242,27 @@ func Put_task_struct(t *Task_struct) {
 	}
 	switch n := atomic.AddInt32(&t.Usage, -1); {
 	case n == 0:
+		s := t.Pid_successor
 		task_struct_cachep.Free(t)
+		if s != nil {
+			Put_task_struct(s)
+		}
 	case n < 0:
 		printk.Pr_err("BUG: put_task_struct of %s/%d with no reference left\n", printk.Str(t.Name()), printk.Int(t.Pid))
 	}
+}
+
+// Pidfd_task returns, with a reference, the task that now leads the
+// process whose leader was t when a pidfd was made for it: t, or the
+// thread that took its place in an exec (Pid_successor), and so on.
+func Pidfd_task(t *Task_struct) *Task_struct {
+	flags := Tasklist_lock.Spin_lock_irqsave(0)
+	for t.Pid_successor != nil {
+		t = t.Pid_successor
+	}
+	Get_task_struct(t)
+	Tasklist_lock.Spin_unlock_irqrestore(flags)
+	return t
 }
 
 // Pid_alive: t is still on the task list (Linux pid_alive), with
@@ -385,6 +402,13 @@ func copy_mm(clone_flags uint64, t *Task_struct) int {
 // and the flags gokern does not implement (logged once).
 func check_clone_flags(f uint64) int {
 	if f&CLONE_THREAD != 0 && f&CLONE_SIGHAND == 0 || f&CLONE_SIGHAND != 0 && f&CLONE_VM == 0 {
+		return -asm.EINVAL
+	}
+	// A pidfd is a process's, not a thread's (Linux before 6.9's
+	// PIDFD_THREAD), and clone's parent_tid argument holds either the
+	// pidfd or the child's tid, not both (Linux kernel_clone, legacy
+	// clone).
+	if f&CLONE_PIDFD != 0 && f&(CLONE_THREAD|CLONE_DETACHED|CLONE_PARENT_SETTID) != 0 {
 		return -asm.EINVAL
 	}
 	if f&^CLONE_SUPPORTED != 0 {
@@ -611,9 +635,35 @@ func exit_user_parts(t *Task_struct) {
 // child has exec'd or exited (Linux wait_for_vfork_done), which is all
 // vfork promises.
 func Kernel_clone(args *Kernel_clone_args) int {
+	// CLONE_PIDFD: the descriptor is made and its number stored before
+	// the child exists, and installed once it does (Linux copy_process:
+	// pidfd_prepare, put_user, fd_install at the end).
+	pidfd, pidfile := -1, uintptr(0)
+	if args.Flags&CLONE_PIDFD != 0 {
+		if r := check_clone_flags(args.Flags); r != 0 {
+			return r
+		}
+		if Pidfd_hooks.Prepare == nil {
+			return -asm.EINVAL
+		}
+		var r int
+		if pidfd, pidfile, r = Pidfd_hooks.Prepare(); r != 0 {
+			return r
+		}
+		if asm.Put_user(int32(pidfd), args.Parent_tid) != 0 {
+			Pidfd_hooks.Abort(pidfd, pidfile)
+			return -asm.EFAULT
+		}
+	}
 	t, r := copy_process(args)
 	if r != 0 {
+		if pidfile != 0 {
+			Pidfd_hooks.Abort(pidfd, pidfile)
+		}
 		return r
+	}
+	if pidfile != 0 {
+		Pidfd_hooks.Install(pidfd, pidfile, t)
 	}
 	pid := t.Pid
 	if args.Flags&CLONE_PARENT_SETTID != 0 {
@@ -640,6 +690,17 @@ func Kernel_clone(args *Kernel_clone_args) int {
 		Wait_for_completion(&Get_current().Vfork)
 	}
 	return int(pid)
+}
+
+// Pidfd_hooks: clone's CLONE_PIDFD reaches the pidfd code (kernel/exec
+// pid.go, which has the files; DESIGN.md §1's hooks): Prepare reserves a
+// descriptor and makes its file, with no task yet; Install gives the
+// file the new task (a reference) and installs the descriptor; Abort
+// undoes Prepare.
+var Pidfd_hooks struct {
+	Prepare func() (fd int, file uintptr, err int)
+	Install func(fd int, file uintptr, t *Task_struct)
+	Abort   func(fd int, file uintptr)
 }
 
 // Mm_release tells a vfork parent that its child no longer uses its

@@ -216,6 +216,17 @@ type Task_struct struct {
 	// Wait_chldexit: where wait4 sleeps until a child changes state
 	// (Linux signal_struct.wait_chldexit, per process).
 	Wait_chldexit Wait_queue_head
+	// Wait_pidfd: pollers of a pidfd of this process, woken when it
+	// exits with its threads and when it is reaped (Linux
+	// pid->wait_pidfd; gokern's pidfd holds the leader's task_struct).
+	Wait_pidfd Wait_queue_head
+	// Pid_successor: the thread that took this leader's place when it
+	// exec'd (Exchange_leader), with a reference, dropped when this
+	// task_struct is freed. Linux moves the leader's struct pid to that
+	// thread, so a pidfd follows the process across the exec; gokern's
+	// pidfd holds the old leader's task_struct and follows this link
+	// (Pidfd_task).
+	Pid_successor *Task_struct
 	// Utime and Stime: ticks this task was interrupted at in user and in
 	// kernel mode (Linux utime, stime with tick-based accounting:
 	// account_process_tick); Cutime and Cstime the sums of its waited-for

@@ -26,12 +26,16 @@ const (
 	CLONE_DETACHED = 0x00400000
 )
 
+// CLONE_PIDFD: a pidfd for the child goes to the caller, its number
+// stored where clone's parent_tid argument points (Linux 5.2+).
+const CLONE_PIDFD = 0x00001000
+
 // CLONE_SUPPORTED: the flags gokern's clone implements. The rest
-// (namespaces, CLONE_PTRACE, CLONE_PIDFD, CLONE_IO, ...) get -EINVAL and
-// a line, once per flag set (Linux would honour them).
+// (namespaces, CLONE_PTRACE, CLONE_IO, ...) get -EINVAL and a line, once
+// per flag set (Linux would honour them).
 const CLONE_SUPPORTED = CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT |
 	CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID |
-	CLONE_DETACHED
+	CLONE_DETACHED | CLONE_PIDFD
 
 // unsupported_reported: the unsupported flags already logged.
 var unsupported_reported uint64
@@ -235,6 +239,8 @@ func Exchange_leader(tsk *Task_struct) *Task_struct {
 	sh := lock_siglock(tsk)
 	__leave_thread_group(leader)
 	tsk.Group_leader, leader.Group_leader = tsk, tsk
+	Get_task_struct(tsk)
+	leader.Pid_successor = tsk
 	if sh != nil {
 		sh.Siglock.Spin_unlock()
 	}

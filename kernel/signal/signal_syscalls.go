@@ -498,6 +498,32 @@ func sys_rt_sigqueueinfo(r *asm.PtRegs) int64 {
 	return int64(e)
 }
 
+// Pidfd_send_signal is pidfd_send_signal's send to t, the process a
+// pidfd names (Linux kernel/signal.c pidfd_send_signal): the caller's
+// siginfo from uinfo if not 0 (its signo must be sig; a process may
+// claim a kernel si_code or SI_TKILL only to itself), else kill's
+// SI_USER; then sent to the group as kill sends it, -ESRCH if the
+// process has exited.
+func Pidfd_send_signal(t *sched.Task_struct, sig int, uinfo uintptr) int {
+	if !valid_signal(sig) {
+		return -uapi.EINVAL
+	}
+	info := prepare_kill_siginfo(sig, uapi.SI_USER)
+	if uinfo != 0 {
+		if asm.Copy_from_user(uintptr(unsafe.Pointer(&info)), uinfo, unsafe.Sizeof(info)) != 0 {
+			return -uapi.EFAULT
+		}
+		if int(info.Si_signo) != sig {
+			return -uapi.EINVAL
+		}
+		Task_init_signal(t)
+		if (info.Si_code >= 0 || info.Si_code == uapi.SI_TKILL) && !same_thread_group(t, sched.Get_current()) {
+			return -uapi.EPERM
+		}
+	}
+	return send_if_alive(t, func(t *sched.Task_struct) int { return Group_send_sig_info(sig, &info, t) })
+}
+
 // send_if_alive runs send(t) under Tasklist_lock if t, which the caller
 // holds a reference to, is still a live task; -ESRCH if it died since
 // its lookup.

@@ -13,20 +13,32 @@
 //	          __set_cpus_allowed_ptr_locked → affine_move_task). On gokern
 //	          the move is a schedule() on the way back to user mode,
 //	          which the exit loop must make when TIF_NEED_RESCHED is set.
+//	pidfd     process descriptors (pidfd_open, clone's CLONE_PIDFD,
+//	          pidfd_send_signal, waitid(P_PIDFD), poll): the Go os
+//	          package's probe passes and os/exec's children are started,
+//	          signalled and waited for through them; a pidfd polls
+//	          readable only once its process has exited; the errors are
+//	          Linux's.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
 const nrGetcpu = 309 // x86-64 getcpu (package syscall has no SYS_GETCPU)
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "child" {
+		child(os.Args[2])
+	}
 	mode := "affinity"
 	if os.Getpid() == 1 {
 		if _, err := os.Stat("/proc/self"); err != nil {
@@ -49,6 +61,8 @@ func main() {
 	switch mode {
 	case "affinity":
 		msg, ok = affinity()
+	case "pidfd":
+		msg, ok = pidfd()
 	default:
 		msg, ok = fmt.Sprintf("unknown mode %q", mode), false
 	}
@@ -107,4 +121,192 @@ func affinity() (string, bool) {
 		return fmt.Sprintf("%d of %d moves still on the old CPU after the call (%s)", wrong, moves, first), false
 	}
 	return fmt.Sprintf("%d moves across %d CPUs, each on its new CPU when sched_setaffinity returned", moves, n), true
+}
+
+// child: what pidfd's children do: "sleep" sleeps a minute (to be
+// killed), "exit3" exits 3.
+func child(what string) {
+	switch what {
+	case "sleep":
+		time.Sleep(time.Minute)
+	case "exit3":
+		os.Exit(3)
+	}
+	os.Exit(0)
+}
+
+const (
+	nrPidfdSendSignal = 424
+	nrPidfdOpen       = 434
+	pPidfd            = 3 // waitid's P_PIDFD
+)
+
+func pidfdOpen(pid, flags int) (int, syscall.Errno) {
+	r, _, e := syscall.RawSyscall(nrPidfdOpen, uintptr(pid), uintptr(flags), 0)
+	return int(r), e
+}
+
+func pidfdSendSignal(fd int, sig syscall.Signal, flags int) syscall.Errno {
+	_, _, e := syscall.RawSyscall6(nrPidfdSendSignal, uintptr(fd), uintptr(sig), 0, uintptr(flags), 0, 0)
+	return e
+}
+
+// siginfo is waitid's siginfo_t, the SIGCHLD part.
+type siginfo struct {
+	Signo, Errno, Code, _ int32
+	Pid                   int32
+	Uid                   uint32
+	Status                int32
+	_                     [100]byte
+}
+
+func waitidPidfd(fd, options int) (siginfo, syscall.Errno) {
+	var si siginfo
+	_, _, e := syscall.Syscall6(syscall.SYS_WAITID, pPidfd, uintptr(fd), uintptr(unsafe.Pointer(&si)), uintptr(options), 0, 0)
+	return si, e
+}
+
+// readable polls fd for POLLIN for up to ms milliseconds.
+func readable(fd, ms int) (bool, error) {
+	type pollfd struct {
+		Fd             int32
+		Events, Revent int16
+	}
+	p := pollfd{Fd: int32(fd), Events: 1}
+	for {
+		n, _, e := syscall.Syscall(syscall.SYS_POLL, uintptr(unsafe.Pointer(&p)), 1, uintptr(ms))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return false, e
+		}
+		return n == 1 && p.Revent&1 != 0, nil
+	}
+}
+
+// pidfd: the system calls one by one, then os/exec on top of them.
+func pidfd() (string, bool) {
+	self, e := pidfdOpen(os.Getpid(), 0)
+	if e != 0 {
+		return fmt.Sprintf("pidfd_open(getpid(), 0): %v", e), false
+	}
+	if fl, err := fcntl(self, syscall.F_GETFD); err != nil || fl&syscall.FD_CLOEXEC == 0 {
+		return fmt.Sprintf("pidfd_open's descriptor: F_GETFD %#x (%v), want FD_CLOEXEC", fl, err), false
+	}
+	// os.checkPidfd's probe.
+	if _, e := waitidPidfd(self, syscall.WEXITED); e != syscall.ECHILD {
+		return fmt.Sprintf("waitid(P_PIDFD, own pidfd, WEXITED): %v, want ECHILD", e), false
+	}
+	if e := pidfdSendSignal(self, 0, 0); e != 0 {
+		return fmt.Sprintf("pidfd_send_signal(own pidfd, 0): %v", e), false
+	}
+	if ok, err := readable(self, 0); ok || err != nil {
+		return fmt.Sprintf("a live process's pidfd polls readable (%v)", err), false
+	}
+	// Linux's errors.
+	for _, c := range []struct {
+		what string
+		got  syscall.Errno
+		want syscall.Errno
+	}{
+		{"pidfd_open(getpid(), 1)", errnoOf(pidfdOpen(os.Getpid(), 1)), syscall.EINVAL},
+		{"pidfd_open(0, 0)", errnoOf(pidfdOpen(0, 0)), syscall.EINVAL},
+		{"pidfd_open(4000000, 0)", errnoOf(pidfdOpen(4000000, 0)), syscall.ESRCH},
+		{"pidfd_send_signal(0, 0, NULL, 0) (stdin is no pidfd)", pidfdSendSignal(0, 0, 0), syscall.EBADF},
+		{"pidfd_send_signal(pidfd, 0, NULL, 0x100)", pidfdSendSignal(self, 0, 0x100), syscall.EINVAL},
+		{"waitid(P_PIDFD, 0 (stdin), WEXITED)", errnoOf(waitidPidfd(0, syscall.WEXITED)), syscall.EBADF},
+	} {
+		if c.got != c.want {
+			return fmt.Sprintf("%s: %v, want %v", c.what, c.got, c.want), false
+		}
+	}
+	syscall.Close(self)
+
+	// A child started with CLONE_PIDFD (os/exec, SysProcAttr.PidFD),
+	// killed through its pidfd, seen exiting by poll, reaped by waitid.
+	pidfd := -1
+	cmd := command("sleep")
+	cmd.SysProcAttr = &syscall.SysProcAttr{PidFD: &pidfd}
+	if err := cmd.Start(); err != nil {
+		return fmt.Sprintf("start a child with SysProcAttr.PidFD: %v", err), false
+	}
+	if pidfd < 0 {
+		return "clone(CLONE_PIDFD) gave no pidfd", false
+	}
+	if fl, err := fcntl(pidfd, syscall.F_GETFD); err != nil || fl&syscall.FD_CLOEXEC == 0 {
+		return fmt.Sprintf("CLONE_PIDFD's descriptor: F_GETFD %#x (%v), want FD_CLOEXEC", fl, err), false
+	}
+	nb, e := pidfdOpen(cmd.Process.Pid, syscall.O_NONBLOCK)
+	if e != 0 {
+		return fmt.Sprintf("pidfd_open(child, PIDFD_NONBLOCK): %v", e), false
+	}
+	if _, e := waitidPidfd(nb, syscall.WEXITED); e != syscall.EAGAIN {
+		return fmt.Sprintf("waitid on a running child's PIDFD_NONBLOCK pidfd: %v, want EAGAIN", e), false
+	}
+	syscall.Close(nb)
+	if ok, err := readable(pidfd, 50); ok || err != nil {
+		return fmt.Sprintf("a running child's pidfd polls readable (%v)", err), false
+	}
+	if e := pidfdSendSignal(pidfd, syscall.SIGTERM, 0); e != 0 {
+		return fmt.Sprintf("pidfd_send_signal(child, SIGTERM): %v", e), false
+	}
+	t0 := time.Now()
+	if ok, err := readable(pidfd, 20000); !ok || err != nil {
+		return fmt.Sprintf("the killed child's pidfd did not poll readable in 20 s (%v)", err), false
+	}
+	pollWait := time.Since(t0)
+	si, e := waitidPidfd(pidfd, syscall.WEXITED)
+	if e != 0 || si.Pid != int32(cmd.Process.Pid) || si.Code != 2 || si.Status != int32(syscall.SIGTERM) {
+		return fmt.Sprintf("waitid(P_PIDFD, child): %v, pid %d code %d status %d, want pid %d CLD_KILLED SIGTERM", e, si.Pid, si.Code, si.Status, cmd.Process.Pid), false
+	}
+	if e := pidfdSendSignal(pidfd, syscall.SIGTERM, 0); e != syscall.ESRCH {
+		return fmt.Sprintf("pidfd_send_signal to a reaped child: %v, want ESRCH", e), false
+	}
+	if _, e := waitidPidfd(pidfd, syscall.WEXITED); e != syscall.ECHILD {
+		return fmt.Sprintf("waitid on a reaped child's pidfd: %v, want ECHILD", e), false
+	}
+	syscall.Close(pidfd)
+
+	// os/exec on its own: the os package found pidfds working and uses
+	// them (Process.Signal, Process.Wait), as on Linux.
+	c2 := command("exit3")
+	err := c2.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		return fmt.Sprintf("os/exec child exit3: %v, want exit status 3", err), false
+	}
+	c3 := command("sleep")
+	if err := c3.Start(); err != nil {
+		return fmt.Sprintf("os/exec start: %v", err), false
+	}
+	if err := c3.Process.Signal(syscall.SIGKILL); err != nil {
+		return fmt.Sprintf("Process.Signal(SIGKILL): %v", err), false
+	}
+	err = c3.Wait()
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		return fmt.Sprintf("os/exec child killed: %v, want signal: killed", err), false
+	}
+	if err := c3.Process.Signal(syscall.SIGKILL); !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Sprintf("Process.Signal after Wait: %v, want os: process already finished", err), false
+	}
+	return fmt.Sprintf("pidfd_open, CLONE_PIDFD, pidfd_send_signal, waitid(P_PIDFD) and poll as on Linux; the killed child's pidfd polled readable after %v; os/exec's children through pidfds", pollWait.Round(time.Millisecond)), true
+}
+
+// command runs this program's child mode what, on the caller's
+// standard files (as init there is no /dev/null for os/exec to open).
+func command(what string) *exec.Cmd {
+	c := exec.Command(os.Args[0], "child", what)
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return c
+}
+
+func errnoOf[T any](_ T, e syscall.Errno) syscall.Errno { return e }
+
+func fcntl(fd, cmd int) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), uintptr(cmd), 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
 }
