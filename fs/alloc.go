@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/mm"
@@ -15,9 +16,12 @@ import (
 
 // objCache is a slab cache of T objects with a count of those in use.
 type objCache[T any] struct {
-	Name   string
-	c      slab.Cache[T]
-	Active uint64 // objects handed out and not freed
+	Name string
+	c    slab.Cache[T]
+	// Active: objects handed out and not freed; atomic, as allocations
+	// and frees come from every CPU (a plain count lost updates: the
+	// dentry count read 2^64-1 after fs_dcache_smp at -smp 2).
+	Active uint64
 }
 
 // Fail_nth, when non-zero, makes the Fail_nth-th allocation from now
@@ -57,7 +61,7 @@ func (c *objCache[T]) Zalloc(gfp mm.Gfp) *T {
 	}
 	p := c.c.Zalloc(gfp | mm.X__GFP_NOWARN)
 	if p != nil {
-		c.Active++
+		atomic.AddUint64(&c.Active, 1)
 	}
 	return p
 }
@@ -68,7 +72,7 @@ func (c *objCache[T]) Free(obj *T) {
 		return
 	}
 	c.c.Free(obj)
-	c.Active--
+	atomic.AddUint64(&c.Active, ^uint64(0))
 }
 
 // kmalloc returns size zeroed bytes, or nil (Linux kzalloc). Free them

@@ -4,6 +4,8 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
+	"gokern/kernel/sched"
 	"gokern/mm"
 )
 
@@ -19,6 +21,35 @@ import (
 // unused dentry is freed at once (no LRU, no shrinker).
 
 var dentry_cache = objCache[Dentry]{Name: "dentry"}
+
+// dcache_lock guards every directory's list of children (D_subdirs,
+// D_child) and a dentry's last reference (Linux 2.6's dcache_lock; Linux
+// now has d_lock per dentry, RCU walks and a rename seqlock): D_lookup
+// walks a list and takes its reference under it, and Dput drops a last
+// reference and unlinks the dentry under it, so no lookup finds a dentry
+// on its way to be freed. Without it, on two CPUs a walk of /proc stood on
+// a /proc/<pid> dentry as another CPU's Dput unlinked and zeroed it, and
+// added, moved and removed children lost each other's list updates.
+var dcache_lock asm.Arch_spinlock_t
+
+// dcache_lock_irq and dcache_unlock_irq: dcache_lock with interrupts off,
+// so that its holder is never preempted while others spin (the host
+// tests have no interrupts to turn off), as ep_lock.
+func dcache_lock_irq() uint64 {
+	var flags uint64
+	if sched.Hooks.Irq_save != nil {
+		flags = sched.Hooks.Irq_save()
+	}
+	dcache_lock.Arch_spin_lock()
+	return flags
+}
+
+func dcache_unlock_irq(flags uint64) {
+	dcache_lock.Arch_spin_unlock()
+	if sched.Hooks.Irq_restore != nil {
+		sched.Hooks.Irq_restore(flags)
+	}
+}
 
 // Nr_dentry counts live dentries (Linux nr_dentry, /proc/sys/fs/dentry-state).
 func Nr_dentry() uint64 { return dentry_cache.Active }
@@ -79,7 +110,9 @@ func D_alloc(parent *Dentry, name []byte) *Dentry {
 	}
 	d.D_parent = Dget(parent)
 	d.D_flags |= DCACHE_HASHED
+	flags := dcache_lock_irq()
 	mm.List_add_tail(&d.D_child, &parent.D_subdirs)
+	dcache_unlock_irq(flags)
 	return d
 }
 
@@ -118,7 +151,9 @@ func Dget(d *Dentry) *Dentry {
 
 // Dput drops a reference (Linux dput). A dentry nobody uses is freed,
 // with its inode reference, and the reference it held on its parent is
-// dropped in turn.
+// dropped in turn. The last reference goes under dcache_lock, with the
+// dentry's unlinking (Linux: dput's fast path is a lockref decrement, the
+// last one takes d_lock).
 func Dput(d *Dentry) {
 	for d != nil {
 		c := atomic.LoadInt32(&d.D_count)
@@ -126,29 +161,44 @@ func Dput(d *Dentry) {
 			dcache_bug(d, "dput of an unreferenced dentry")
 			return
 		}
-		if !atomic.CompareAndSwapInt32(&d.D_count, c, c-1) {
+		if c > 1 {
+			if atomic.CompareAndSwapInt32(&d.D_count, c, c-1) {
+				return
+			}
 			continue
 		}
-		if c > 1 {
+		flags := dcache_lock_irq()
+		if !atomic.CompareAndSwapInt32(&d.D_count, 1, 0) {
+			dcache_unlock_irq(flags)
+			continue // a lookup took one meanwhile
+		}
+		parent, ok := dentry_unlink(d)
+		dcache_unlock_irq(flags)
+		if !ok {
+			dcache_bug(d, "freeing a dentry that has children")
 			return
 		}
-		d = dentry_kill(d)
+		d = dentry_kill(d, parent)
 	}
 }
 
-// dentry_kill frees d and returns its parent, whose reference the caller
-// drops (nil for a root).
-func dentry_kill(d *Dentry) *Dentry {
+// dentry_unlink takes d, whose last reference is gone, off its parent's
+// list and returns the parent (nil for a root); false, and d left alone,
+// if it still has children. dcache_lock is held.
+func dentry_unlink(d *Dentry) (*Dentry, bool) {
 	if !mm.List_empty(&d.D_subdirs) {
-		dcache_bug(d, "freeing a dentry that has children")
-		return nil
+		return nil, false
 	}
-	parent := d.D_parent
-	if parent == d {
-		parent = nil
-	} else {
-		mm.List_del(&d.D_child)
+	if d.D_parent == d {
+		return nil, true
 	}
+	mm.List_del(&d.D_child)
+	return d.D_parent, true
+}
+
+// dentry_kill frees d, already unlinked, and returns its parent, whose
+// reference the caller drops (nil for a root).
+func dentry_kill(d, parent *Dentry) *Dentry {
 	if d.D_inode != nil {
 		inode := d.D_inode
 		d.D_inode = nil
@@ -164,7 +214,11 @@ func dentry_kill(d *Dentry) *Dentry {
 
 // D_drop unhashes d: lookups stop finding it (Linux d_drop). It stays in
 // the tree until its last reference goes.
-func D_drop(d *Dentry) { d.D_flags &^= DCACHE_HASHED }
+func D_drop(d *Dentry) {
+	flags := dcache_lock_irq()
+	d.D_flags &^= DCACHE_HASHED
+	dcache_unlock_irq(flags)
+}
 
 // D_unhashed is Linux's d_unhashed.
 func D_unhashed(d *Dentry) bool { return d.D_flags&DCACHE_HASHED == 0 }
@@ -183,13 +237,16 @@ func name_eq(d *Dentry, hash uint32, name []byte) bool {
 // negative.
 func D_lookup(parent *Dentry, name []byte) *Dentry {
 	hash := full_name_hash(name)
+	flags := dcache_lock_irq()
+	var found *Dentry
 	for l := parent.D_subdirs.Next; l != &parent.D_subdirs; l = l.Next {
-		d := dentry_of(l)
-		if !D_unhashed(d) && name_eq(d, hash, name) {
-			return Dget(d)
+		if d := dentry_of(l); !D_unhashed(d) && name_eq(d, hash, name) {
+			found = Dget(d)
+			break
 		}
 	}
-	return nil
+	dcache_unlock_irq(flags)
+	return found
 }
 
 // simple_positive: a child that exists (Linux simple_positive).
@@ -212,6 +269,8 @@ func d_name_alloc(name []byte) ([]byte, int) {
 // d_move_to gives d the name newname, in buf from d_name_alloc, and the
 // parent newparent (Linux d_move, used by rename).
 func d_move_to(d, newparent *Dentry, newname, buf []byte) {
+	var old *Dentry
+	flags := dcache_lock_irq()
 	if external_name(d) {
 		kfree(d.D_name.Bytes())
 	}
@@ -224,12 +283,13 @@ func d_move_to(d, newparent *Dentry, newname, buf []byte) {
 		d.D_name.Name = &d.D_iname[0]
 	}
 	if d.D_parent != newparent {
-		old := d.D_parent
+		old = d.D_parent
 		d.D_parent = Dget(newparent)
 		mm.List_del(&d.D_child)
 		mm.List_add_tail(&d.D_child, &newparent.D_subdirs)
-		Dput(old)
 	}
+	dcache_unlock_irq(flags)
+	Dput(old)
 }
 
 // D_move renames d: 0, or -ENOMEM with d unchanged.

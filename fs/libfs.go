@@ -58,12 +58,13 @@ func Simple_link(old *Dentry, dir *Inode, d *Dentry) int {
 // Simple_empty: a directory with no positive children (Linux
 // simple_empty).
 func Simple_empty(d *Dentry) bool {
-	for l := d.D_subdirs.Next; l != &d.D_subdirs; l = l.Next {
-		if simple_positive(dentry_of(l)) {
-			return false
-		}
+	flags := dcache_lock_irq()
+	empty := true
+	for l := d.D_subdirs.Next; l != &d.D_subdirs && empty; l = l.Next {
+		empty = !simple_positive(dentry_of(l))
 	}
-	return true
+	dcache_unlock_irq(flags)
+	return empty
 }
 
 // Simple_unlink removes a name (Linux simple_unlink).
@@ -228,7 +229,9 @@ func Dcache_dir_open(inode *Inode, f *File) int {
 		return -ENOMEM
 	}
 	c.D_parent = Dget(parent)
+	flags := dcache_lock_irq()
 	mm.List_add(&c.D_child, &parent.D_subdirs)
+	dcache_unlock_irq(flags)
 	f.Private_data = uintptrOf(c)
 	return 0
 }
@@ -244,6 +247,7 @@ func Dcache_dir_close(inode *Inode, f *File) int {
 
 // scan_positives returns the count-th positive child after from in d's
 // list (Linux scan_positives); nil when there are not that many.
+// dcache_lock is held, as for move_cursor.
 func scan_positives(d *Dentry, from *mm.ListHead, count int64) *mm.ListHead {
 	for l := from.Next; l != &d.D_subdirs; l = l.Next {
 		if simple_positive(dentry_of(l)) {
@@ -281,6 +285,7 @@ func Dcache_dir_lseek(f *File, offset int64, whence int) int64 {
 	if offset != f.F_pos {
 		f.F_pos = offset
 		d, cursor := f.F_path.Dentry, dentryAt(f.Private_data)
+		flags := dcache_lock_irq()
 		after := &d.D_subdirs
 		if offset > 2 {
 			if l := scan_positives(d, &d.D_subdirs, offset-2); l != nil {
@@ -290,6 +295,7 @@ func Dcache_dir_lseek(f *File, offset int64, whence int) int64 {
 			}
 		}
 		move_cursor(d, cursor, after)
+		dcache_unlock_irq(flags)
 	}
 	return offset
 }
@@ -301,14 +307,26 @@ func Dcache_readdir(f *File, ctx *Dir_context) int {
 	if !Dir_emit_dots(f, ctx) {
 		return 0
 	}
-	for l := scan_positives(d, &cursor.D_child, 1); l != nil; l = scan_positives(d, l, 1) {
-		c := dentry_of(l)
-		if !Dir_emit(ctx, c.D_name.Bytes(), c.D_inode.I_ino, Dt_type(c.D_inode.I_mode)) {
+	// Each child is referenced while it is given out, the list unlocked:
+	// Dir_emit copies to the caller, and a child cannot be freed under it.
+	flags := dcache_lock_irq()
+	for l := scan_positives(d, &cursor.D_child, 1); l != nil; l = scan_positives(d, &cursor.D_child, 1) {
+		c := Dget(dentry_of(l))
+		dcache_unlock_irq(flags)
+		more := Dir_emit(ctx, c.D_name.Bytes(), c.D_inode.I_ino, Dt_type(c.D_inode.I_mode))
+		flags = dcache_lock_irq()
+		if more && c.D_parent == d {
+			move_cursor(d, cursor, &c.D_child)
+			ctx.Pos++
+		}
+		dcache_unlock_irq(flags)
+		Dput(c)
+		flags = dcache_lock_irq()
+		if !more {
 			break
 		}
-		move_cursor(d, cursor, l)
-		ctx.Pos++
 	}
+	dcache_unlock_irq(flags)
 	return 0
 }
 

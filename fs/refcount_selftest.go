@@ -2,6 +2,7 @@ package fs
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"gokern/arch/amd64/asm"
 	"gokern/kernel/sched"
@@ -76,5 +77,97 @@ func Test_fs_refcount_smp(t *kunit.Kunit) {
 		printk.Int(REFCOUNT_ST_THREADS), printk.Int(REFCOUNT_ST_ROUNDS), printk.Int(st.cpus.Load()), printk.Int(m), printk.Int(d))
 	if m != 0 || d != 0 {
 		t.Errorf("references lost or gained: mount count %+d, dentry count %+d", printk.Int(m), printk.Int(d))
+	}
+}
+
+// Selftest fs_dcache_smp: lookups, creations and last references of one
+// directory's children on every CPU at once, as walks of /proc make
+// them. DCACHE_ST_THREADS kernel threads each look up one of eight names
+// under a new directory DCACHE_ST_ROUNDS times, make the (negative)
+// child when the lookup misses, drop it from the hash every third round,
+// and put it: the last put unlinks and frees it while the others walk the
+// same list. At the end no child is left, the directory's count is its
+// own, no dentry is lost and no refcount bug was seen. Without
+// dcache_lock a walk stood on a child as another CPU unlinked and zeroed
+// it, and list updates were lost.
+
+const (
+	DCACHE_ST_THREADS = 4
+	DCACHE_ST_ROUNDS  = 20000
+)
+
+var dcache_st struct {
+	parent  *Dentry
+	ready   atomic.Int32
+	running atomic.Int32
+	made    atomic.Int64
+	cpus    atomic.Uint64
+}
+
+var dcache_st_names = [8]string{"a", "bb", "ccc", "dddd", "e", "ff", "ggg", "hhhh"}
+
+func dcache_st_thread(i uintptr) int {
+	st := &dcache_st
+	for st.ready.Add(1); st.ready.Load() < DCACHE_ST_THREADS; {
+		sched.Yield()
+	}
+	for r := 0; r < DCACHE_ST_ROUNDS; r++ {
+		st.cpus.Or(1 << uint(asm.Smp_processor_id()))
+		name := dcache_st_names[(r+int(i))%len(dcache_st_names)]
+		b := unsafe.Slice(unsafe.StringData(name), len(name))
+		d := D_lookup(st.parent, b)
+		if d == nil {
+			if d = D_alloc(st.parent, b); d == nil {
+				break
+			}
+			st.made.Add(1)
+		}
+		if r%3 == 0 {
+			D_drop(d)
+		}
+		Dput(d)
+	}
+	st.running.Add(-1)
+	return 0
+}
+
+// Test_fs_dcache_smp: the children come and go without a trace.
+func Test_fs_dcache_smp(t *kunit.Kunit) {
+	st := &dcache_st
+	root := Init_ns.Root.Mnt.Mnt_root
+	before, bugs := Nr_dentry(), Vfs_bugs
+	if st.parent = D_alloc(root, []byte("fs_dcache_smp")); st.parent == nil {
+		t.Errorf("no memory for the directory")
+		return
+	}
+	st.ready.Store(0)
+	st.made.Store(0)
+	st.cpus.Store(0)
+	st.running.Store(DCACHE_ST_THREADS)
+	var ts [DCACHE_ST_THREADS]*sched.Task_struct
+	for i := range ts {
+		if ts[i] = sched.Kthread_run(dcache_st_thread, uintptr(i), "dcache"); ts[i] == nil {
+			t.Errorf("kthread_run failed")
+			return
+		}
+	}
+	for _, k := range ts {
+		for !sched.Completion_done(&k.Exited) {
+			sched.Msleep(10)
+		}
+		sched.Kthread_stop(k)
+	}
+	left, count := 0, atomic.LoadInt32(&st.parent.D_count)
+	for l := st.parent.D_subdirs.Next; l != &st.parent.D_subdirs && left < 1000; l = l.Next {
+		left++
+	}
+	Dput(st.parent)
+	after := Nr_dentry()
+	printk.Pr_info("fs_dcache_smp: %d threads, %d lookups each, %d children made, on CPUs %#x: %d left, directory count %d, dentries %d before and %d after, %d refcount bugs\n",
+		printk.Int(DCACHE_ST_THREADS), printk.Int(DCACHE_ST_ROUNDS), printk.Int(st.made.Load()), printk.Int(st.cpus.Load()),
+		printk.Int(left), printk.Int(count), printk.Int(before), printk.Int(after), printk.Int(Vfs_bugs-bugs))
+	if left != 0 || count != 1 || after != before || Vfs_bugs != bugs {
+		t.Errorf("%d children left, directory count %d (want 1), dentries %d → %d, %d refcount bugs",
+			printk.Int(left), printk.Int(count), printk.Int(before), printk.Int(after), printk.Int(Vfs_bugs-bugs))
 	}
 }
