@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -83,6 +84,7 @@ func shm() bool {
 	ok = shmFile(say) && ok
 	ok = shmModes(say) && ok
 	ok = procFdOpen(say) && ok
+	ok = shmStress(say) && ok
 	return ok
 }
 
@@ -356,4 +358,98 @@ func msync(b []byte, flags int) error {
 		return e
 	}
 	return nil
+}
+
+// shmStress: goroutines (on as many threads as GOMAXPROCS) store into a shared file mapping while another
+// truncates the file to 0 and extends it again, over and over: each store
+// either lands or is SIGBUS, and a page read right after the file came
+// back is zeros or a store made since. On several CPUs the truncate's
+// unmapping (Unmap_mapping_range) meets the faults and the other threads'
+// mmap and munmap of their own mappings of the file. Afterwards the
+// file's pages are gone from the page cache: as pid 1 (gokern) the
+// "Cached:" of /proc/meminfo is back where it was.
+func shmStress(say func(bool, string, ...any)) bool {
+	const page, pages, rounds, touchers = 4096, 16, 200, 4
+	cached0 := meminfoKB("Cached:")
+	name := "/tmp/shm-stress"
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		say(false, "stress: %v", err)
+		return false
+	}
+	f.Truncate(pages * page)
+	m, err := syscall.Mmap(int(f.Fd()), 0, pages*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		say(false, "stress: mmap: %v", err)
+		return false
+	}
+	var stop atomic.Bool
+	var wrong atomic.Int64
+	var wg sync.WaitGroup
+	for k := 0; k < touchers; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			for n := 0; !stop.Load(); n++ {
+				i := (n*7 + k) % pages
+				fault(func() {
+					v := m[i*page+k]
+					// A byte of this thread's own is 0 (the file was
+					// cut since) or its own last value of it.
+					if v != 0 && v != byte(k+1) {
+						wrong.Add(1)
+					}
+					m[i*page+k] = byte(k + 1)
+				})
+				if n%64 == 0 {
+					// A mapping of its own, made and dropped.
+					if own, err := syscall.Mmap(int(f.Fd()), 0, page, syscall.PROT_READ, syscall.MAP_SHARED); err == nil {
+						fault(func() { shmSink = own[k] })
+						syscall.Munmap(own)
+					}
+				}
+				if n%16 == 0 {
+					runtime.Gosched() // the truncating goroutine too, at GOMAXPROCS 1
+				}
+			}
+		}(k)
+	}
+	for r := 0; r < rounds; r++ {
+		f.Truncate(0)
+		f.Truncate(pages * page)
+		runtime.Gosched()
+	}
+	stop.Store(true)
+	wg.Wait()
+	syscall.Munmap(m)
+	f.Close()
+	os.Remove(name)
+	good := wrong.Load() == 0
+	if os.Getpid() == 1 {
+		// gokern: nothing else runs, so the page cache is as it was.
+		cached := meminfoKB("Cached:")
+		if cached != cached0 {
+			say(false, "stress: Cached %d kB before, %d kB after", cached0, cached)
+			good = false
+		}
+	}
+	say(good, "stress: %d goroutines stored into a shared mapping while the file was cut to 0 and extended %d times: %d wrong values",
+		touchers, rounds, wrong.Load())
+	return good
+}
+
+// meminfoKB is a /proc/meminfo line's kB figure, -1 if none.
+func meminfoKB(key string) int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, key); ok {
+			var kb int64
+			fmt.Sscan(v, &kb)
+			return kb
+		}
+	}
+	return -1
 }
