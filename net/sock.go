@@ -7,6 +7,7 @@ import (
 	"gokern/fs"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	ktime "gokern/kernel/time"
 	"gokern/mm"
 	"gokern/mm/slab"
 )
@@ -53,6 +54,15 @@ const (
 	SOCK_MIN_RCVBUF = 2304
 )
 
+// The timeout options (include/uapi/asm-generic/socket.h): x86-64's
+// struct timeval and __kernel_sock_timeval are the same 16 bytes.
+const (
+	SO_RCVTIMEO_OLD = 20
+	SO_SNDTIMEO_OLD = 21
+	SO_RCVTIMEO_NEW = 66
+	SO_SNDTIMEO_NEW = 67
+)
+
 // Sock is struct sock, the part every family shares.
 type Sock struct {
 	Sk_family   uint16
@@ -78,6 +88,10 @@ type Sock struct {
 	// The peer's credentials, captured at connect or listen (Linux
 	// sk_peer_pid, sk_peer_cred): SO_PEERCRED.
 	Sk_peer_cred uapi.Ucred
+	// Sk_rcvtimeo, Sk_sndtimeo: SO_RCVTIMEO and SO_SNDTIMEO in jiffies,
+	// MAX_SCHEDULE_TIMEOUT for none (Linux sk_rcvtimeo, sk_sndtimeo).
+	Sk_rcvtimeo int64
+	Sk_sndtimeo int64
 	// Sk_destruct frees the family's sock when the last reference goes
 	// (Linux sk_destruct / sk_prot_free): a top-level function.
 	Sk_destruct func(sk *Sock)
@@ -127,6 +141,7 @@ func Sock_init_data(sock *Socket, sk *Sock, family, typ uint16) {
 	// No peer yet: SO_PEERCRED says pid 0 and ids -1 (Linux
 	// cred_to_ucred without a cred).
 	sk.Sk_peer_cred = uapi.Ucred{Uid: ^uint32(0), Gid: ^uint32(0)}
+	sk.Sk_rcvtimeo, sk.Sk_sndtimeo = sched.MAX_SCHEDULE_TIMEOUT, sched.MAX_SCHEDULE_TIMEOUT
 	sk.Sk_socket = sock
 	if sock != nil {
 		sock.Sk = sk
@@ -280,9 +295,11 @@ func Skb_queue_purge(q *Sk_buff_head) {
 
 // Sock_alloc_send_skb makes a message of size bytes for sk, sleeping
 // while sk's send buffer is full (Linux sock_alloc_send_pskb): -EAGAIN
-// without waiting, -EPIPE once sk is shut down for sending,
-// -ERESTARTSYS on a signal, -ENOBUFS when memory is short.
+// without waiting or when SO_SNDTIMEO ran out, -EPIPE once sk is shut
+// down for sending, -ERESTARTSYS (-EINTR under a timeout) on a signal,
+// -ENOBUFS when memory is short.
 func Sock_alloc_send_skb(sk *Sock, size int, nonblock bool) (*Sk_buff, int) {
+	timeo := Sock_sndtimeo(sk, nonblock)
 	for {
 		if err := Sock_error(sk); err != 0 {
 			return nil, err
@@ -297,10 +314,7 @@ func Sock_alloc_send_skb(sk *Sock, size int, nonblock bool) (*Sk_buff, int) {
 			}
 			return skb, 0
 		}
-		if nonblock {
-			return nil, -uapi.EAGAIN
-		}
-		err := sched.Wait_event_interruptible(&sk.Sk_wq, func() bool {
+		err := Sock_wait(&sk.Sk_wq, &timeo, func() bool {
 			return atomic.LoadInt32(&sk.Sk_wmem_alloc) < sk.Sk_sndbuf || sk.Sk_shutdown&SEND_SHUTDOWN != 0 || atomic.LoadInt32(&sk.Sk_err) != 0
 		})
 		if err != 0 {
@@ -313,6 +327,12 @@ func Sock_alloc_send_skb(sk *Sock, size int, nonblock bool) (*Sk_buff, int) {
 // int at optval.
 func Sock_setsockopt(sock *Socket, optname int, optval uintptr, optlen int) int {
 	sk := sock.Sk
+	switch optname {
+	case SO_RCVTIMEO_OLD, SO_RCVTIMEO_NEW:
+		return sock_set_timeout(&sk.Sk_rcvtimeo, optval, optlen)
+	case SO_SNDTIMEO_OLD, SO_SNDTIMEO_NEW:
+		return sock_set_timeout(&sk.Sk_sndtimeo, optval, optlen)
+	}
 	if optlen < 4 {
 		return -uapi.EINVAL
 	}
@@ -362,6 +382,7 @@ func Sock_getsockopt(sock *Socket, optname int, optval, optlen uintptr) int {
 	}
 	var v int32
 	var cred uapi.Ucred
+	var tv [2]int64
 	p, lv := unsafe.Pointer(&v), int32(4)
 	b := func(f uint32) int32 {
 		if Sock_flag(sk, f) {
@@ -395,6 +416,12 @@ func Sock_getsockopt(sock *Socket, optname int, optval, optlen uintptr) int {
 	case uapi.SO_PEERCRED:
 		cred = sk.Sk_peer_cred
 		p, lv = unsafe.Pointer(&cred), int32(unsafe.Sizeof(cred))
+	case SO_RCVTIMEO_OLD, SO_RCVTIMEO_NEW:
+		tv = sock_get_timeout(sk.Sk_rcvtimeo)
+		p, lv = unsafe.Pointer(&tv), 16
+	case SO_SNDTIMEO_OLD, SO_SNDTIMEO_NEW:
+		tv = sock_get_timeout(sk.Sk_sndtimeo)
+		p, lv = unsafe.Pointer(&tv), 16
 	default:
 		return -uapi.ENOPROTOOPT
 	}
@@ -403,4 +430,92 @@ func Sock_getsockopt(sock *Socket, optname int, optval, optlen uintptr) int {
 		return -uapi.EFAULT
 	}
 	return 0
+}
+
+// Sock_rcvtimeo and Sock_sndtimeo are how long a receive or a send may
+// wait: 0 without blocking (Linux sock_rcvtimeo, sock_sndtimeo).
+func Sock_rcvtimeo(sk *Sock, nonblock bool) int64 {
+	if nonblock {
+		return 0
+	}
+	return sk.Sk_rcvtimeo
+}
+
+func Sock_sndtimeo(sk *Sock, nonblock bool) int64 {
+	if nonblock {
+		return 0
+	}
+	return sk.Sk_sndtimeo
+}
+
+// Sock_wait sleeps on wq until cond() holds, for at most *timeo jiffies,
+// and leaves in *timeo what is left (Linux sk_wait_event's loops with
+// sock_intr_errno): 0; -EAGAIN when no time is left (at once for 0); on
+// a signal -ERESTARTSYS without a timeout, -EINTR with one. cond must
+// not escape.
+func Sock_wait(wq *sched.Wait_queue_head, timeo *int64, cond func() bool) int {
+	if *timeo == sched.MAX_SCHEDULE_TIMEOUT {
+		return sched.Wait_event_interruptible(wq, cond)
+	}
+	if cond() {
+		return 0
+	}
+	if *timeo <= 0 || !sched.Can_sleep() || sched.Hooks.Schedule_timeout == nil {
+		return -uapi.EAGAIN
+	}
+	var wait sched.Wait_queue_entry
+	ret := 0
+	for {
+		sched.Prepare_to_wait(wq, &wait, sched.TASK_INTERRUPTIBLE)
+		if cond() {
+			break
+		}
+		if sched.Signal_pending() {
+			ret = -uapi.EINTR
+			break
+		}
+		if *timeo <= 0 {
+			ret = -uapi.EAGAIN
+			break
+		}
+		*timeo = sched.Hooks.Schedule_timeout(*timeo)
+	}
+	sched.Finish_wait(wq, &wait)
+	return ret
+}
+
+// sock_set_timeout turns SO_RCVTIMEO's or SO_SNDTIMEO's struct timeval
+// into jiffies (Linux sock_set_timeout): 0 s 0 µs is no timeout, a
+// negative time 0 (do not wait), microseconds out of range -EDOM.
+func sock_set_timeout(timeo *int64, optval uintptr, optlen int) int {
+	var tv [2]int64
+	if optlen < 16 {
+		return -uapi.EINVAL
+	}
+	if fs.CopyObjFromUser(unsafe.Pointer(&tv), optval, 16) != 0 {
+		return -uapi.EFAULT
+	}
+	if tv[1] < 0 || tv[1] >= 1000000 {
+		return -uapi.EDOM
+	}
+	switch {
+	case tv[0] < 0:
+		*timeo = 0
+	case tv[0] == 0 && tv[1] == 0:
+		*timeo = sched.MAX_SCHEDULE_TIMEOUT
+	case tv[0] < sched.MAX_SCHEDULE_TIMEOUT/ktime.HZ-1:
+		*timeo = tv[0]*ktime.HZ + (tv[1]+1000000/ktime.HZ-1)/(1000000/ktime.HZ)
+	default:
+		*timeo = sched.MAX_SCHEDULE_TIMEOUT
+	}
+	return 0
+}
+
+// sock_get_timeout is the inverse, as a struct timeval (Linux
+// sock_get_timeout): no timeout reads 0 s 0 µs.
+func sock_get_timeout(timeo int64) [2]int64 {
+	if timeo == sched.MAX_SCHEDULE_TIMEOUT {
+		return [2]int64{}
+	}
+	return [2]int64{timeo / ktime.HZ, (timeo % ktime.HZ) * 1000000 / ktime.HZ}
 }

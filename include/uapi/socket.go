@@ -7,6 +7,7 @@ package uapi
 
 // Socket errnos (include/uapi/asm-generic/errno.h).
 const (
+	EDOM            = 33
 	ENOTSOCK        = 88
 	EDESTADDRREQ    = 89
 	EMSGSIZE        = 90

@@ -27,7 +27,8 @@ func socktestInitrd(t *testing.T) string {
 // values below are what the same binary printed on the host's Linux 6.x
 // (as root), except where gokern has no AF_INET and answers as a Linux
 // built without it. It covers socketpair, read/write, MSG_PEEK,
-// MSG_DONTWAIT, O_NONBLOCK, a writer blocked on a full buffer, shutdown,
+// MSG_DONTWAIT, O_NONBLOCK, SO_RCVTIMEO and SO_SNDTIMEO, a writer blocked
+// on a full buffer, shutdown,
 // EOF and ECONNRESET, /proc/self/fd's socket:[inode] (and ENXIO to an
 // open), SIGPIPE and MSG_NOSIGNAL, epoll readiness, bind to
 // a path (an S_IFSOCK node, EADDRINUSE, unlink), listen's backlog,
@@ -65,6 +66,12 @@ func TestSockets(t *testing.T) {
 		{"recv(MSG_PEEK)", 3},
 		{"recv after peek", 3},
 		{"write(full, O_NONBLOCK) errno", -11},
+		{"write(full, SO_SNDTIMEO 100 ms)", -11},
+		{"it waited 100 ms", 1},
+		{"getsockopt(SO_RCVTIMEO) µs", 100000},
+		{"read(empty, SO_RCVTIMEO 100 ms)", -11},
+		{"it waited 100 ms too", 1},
+		{"setsockopt(SO_RCVTIMEO, 2000000 µs)", -33},
 		{"shutdown(a, SHUT_WR)", 0},
 		{"read after peer's SHUT_WR", 0},
 		{"send after SHUT_WR (MSG_NOSIGNAL)", -32},

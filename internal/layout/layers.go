@@ -105,7 +105,7 @@ var Layers = []Layer{
 	{"gokern/init/initramfs", "init/initramfs.c, usr/default_cpio_list", []string{asm, printk, kunit, cmdline, uapi, "gokern/fs", "gokern/mm",
 		"gokern/lib/zlib_inflate", "gokern/lib/crc32", "gokern/arch/amd64/tsc"}},
 	{"gokern/net", "net/socket.c, net/core (sock.c, skbuff.c, scm.c): the socket calls, the socket file, struct sock, control messages",
-		[]string{asm, uapi, compiler, "gokern/fs", "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched"}},
+		[]string{asm, uapi, compiler, "gokern/fs", "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},
 	{"gokern/net/unix", "net/unix/af_unix.c: AF_UNIX", []string{uapi, "gokern/fs", "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/net"}},
 	{"gokern/kernel/signal", "kernel/signal.c, arch/x86/kernel/signal.c and signal_64.c, kernel/entry/common.c's exit_to_user_mode_loop",
 		[]string{asm, printk, kunit, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/tty"}},

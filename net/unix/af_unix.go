@@ -461,6 +461,7 @@ func unix_stream_connect(sock *net.Socket, addr []byte, flags uint32) int {
 		unix_release_sock(newu, false)
 		return -uapi.ENOMEM
 	}
+	timeo := net.Sock_sndtimeo(sk, flags&uapi.O_NONBLOCK != 0)
 	unix_lock()
 	for {
 		err = 0
@@ -480,7 +481,7 @@ func unix_stream_connect(sock *net.Socket, addr []byte, flags uint32) int {
 			break
 		}
 		unix_unlock()
-		err = sched.Wait_event_interruptible(&other.Sk.Sk_wq, func() bool {
+		err = net.Sock_wait(&other.Sk.Sk_wq, &timeo, func() bool {
 			return !unix_recvq_full(other) || other.Sk.Sk_state != net.TCP_LISTEN
 		})
 		unix_lock()
@@ -548,6 +549,7 @@ func unix_accept(sock, newsock *net.Socket, flags uint32) int {
 	if sk.Sk_type != uapi.SOCK_STREAM && sk.Sk_type != uapi.SOCK_SEQPACKET {
 		return -uapi.EOPNOTSUPP
 	}
+	timeo := net.Sock_rcvtimeo(sk, flags&uapi.O_NONBLOCK != 0)
 	unix_lock()
 	var skb *net.Sk_buff
 	for {
@@ -563,7 +565,7 @@ func unix_accept(sock, newsock *net.Socket, flags uint32) int {
 			return -uapi.EAGAIN
 		}
 		unix_unlock()
-		err := sched.Wait_event_interruptible(&sk.Sk_wq, func() bool {
+		err := net.Sock_wait(&sk.Sk_wq, &timeo, func() bool {
 			return sk.Sk_receive_queue.Qlen != 0 || sk.Sk_state != net.TCP_LISTEN
 		})
 		if err != 0 {
@@ -944,6 +946,7 @@ func unix_dgram_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 		net.Kfree_skb(skb)
 		return int64(err)
 	}
+	timeo := net.Sock_sndtimeo(sk, nonblock)
 	var other *Unix_sock
 	for {
 		if other == nil {
@@ -1013,7 +1016,7 @@ func unix_dgram_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 				return -uapi.EAGAIN
 			}
 			unix_unlock()
-			err = sched.Wait_event_interruptible(&other.Sk.Sk_wq, func() bool {
+			err = net.Sock_wait(&other.Sk.Sk_wq, &timeo, func() bool {
 				return !unix_recvq_full(other) || other.Peer == u || net.Sock_flag(&other.Sk, net.SOCK_DEAD)
 			})
 			if err != 0 {
@@ -1064,11 +1067,12 @@ func unix_copy_addr(m *net.Msghdr, sender *net.Sock) {
 }
 
 // unix_wait_for_data sleeps, the lock dropped, until sk has a message,
-// an error or is shut down for reading (Linux unix_stream_data_wait,
-// __skb_wait_for_more_packets): 0 or -ERESTARTSYS.
-func unix_wait_for_data(sk *net.Sock) int {
+// an error or is shut down for reading, at most *timeo jiffies (Linux
+// unix_stream_data_wait, __skb_wait_for_more_packets): 0, -EAGAIN when
+// SO_RCVTIMEO ran out, -ERESTARTSYS or -EINTR (net.Sock_wait).
+func unix_wait_for_data(sk *net.Sock, timeo *int64) int {
 	unix_unlock()
-	err := sched.Wait_event_interruptible(&sk.Sk_wq, func() bool {
+	err := net.Sock_wait(&sk.Sk_wq, timeo, func() bool {
 		return sk.Sk_receive_queue.Qlen != 0 || sk.Sk_shutdown&net.RCV_SHUTDOWN != 0 || atomic.LoadInt32(&sk.Sk_err) != 0
 	})
 	unix_lock()
@@ -1084,6 +1088,7 @@ func unix_dgram_recvmsg(sock *net.Socket, m *net.Msghdr, size int, flags uint32)
 	if flags&uapi.MSG_OOB != 0 {
 		return -uapi.EOPNOTSUPP
 	}
+	timeo := net.Sock_rcvtimeo(sk, flags&uapi.MSG_DONTWAIT != 0)
 	unix_lock()
 	var skb *net.Sk_buff
 	for {
@@ -1102,7 +1107,7 @@ func unix_dgram_recvmsg(sock *net.Socket, m *net.Msghdr, size int, flags uint32)
 			unix_unlock()
 			return -uapi.EAGAIN
 		}
-		if err := unix_wait_for_data(sk); err != 0 {
+		if err := unix_wait_for_data(sk, &timeo); err != 0 {
 			unix_unlock()
 			return int64(err)
 		}
@@ -1170,6 +1175,7 @@ func unix_stream_recvmsg(sock *net.Socket, m *net.Msghdr, size int, flags uint32
 	var done net.Sk_buff_head // consumed messages, freed after the lock
 	copied := 0
 	var err int
+	timeo := net.Sock_rcvtimeo(sk, flags&uapi.MSG_DONTWAIT != 0)
 	unix_lock()
 	if sk.Sk_state != net.TCP_ESTABLISHED {
 		unix_unlock()
@@ -1195,7 +1201,7 @@ func unix_stream_recvmsg(sock *net.Socket, m *net.Msghdr, size int, flags uint32
 				err = -uapi.EAGAIN
 				break
 			}
-			if err = unix_wait_for_data(sk); err != 0 {
+			if err = unix_wait_for_data(sk, &timeo); err != 0 {
 				break
 			}
 			continue

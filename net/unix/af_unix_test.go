@@ -425,3 +425,45 @@ func TestGarbageCollector(t *testing.T) {
 	}
 	checkCounts(t, before)
 }
+
+// TestTimeouts: with SO_RCVTIMEO or SO_SNDTIMEO set, a wait that runs
+// out of time is -EAGAIN and one a signal ends is -EINTR (not
+// -ERESTARTSYS: Linux's sock_intr_errno does not restart a timed wait).
+func TestTimeouts(t *testing.T) {
+	boot(t)
+	before := snapshot()
+	h := sched.Hooks
+	t.Cleanup(func() { sched.Hooks = h })
+	signal := false
+	sched.Hooks.Current = func() uintptr { return 1 }
+	sched.Hooks.Set_current_state = func(int) {}
+	sched.Hooks.Wake_up_process = func(uintptr) {}
+	sched.Hooks.Schedule = func() { t.Error("an untimed sleep") }
+	sched.Hooks.Schedule_timeout = func(int64) int64 { return 0 } // the time runs out
+	sched.Hooks.Signal_pending = func() bool { return signal }
+	a, b := socketpair(t, uapi.SOCK_STREAM)
+	b.Sk.Sk_rcvtimeo = 25
+	a.Sk.Sk_sndtimeo = 25
+	buf := make([]byte, 8)
+	m := net.Msghdr{Msg_iter: fs.Iov_iter_kvec(buf)}
+	if r := net.Sock_recvmsg(b, &m, 0); r != -uapi.EAGAIN {
+		t.Errorf("recv past SO_RCVTIMEO: %d, want -EAGAIN", r)
+	}
+	for send(a, make([]byte, 64<<10), 0, nil) > 0 {
+	}
+	m = net.Msghdr{Msg_iter: fs.Iov_iter_kvec([]byte("x"))}
+	if r := net.Sock_sendmsg(a, &m); r != -uapi.EAGAIN {
+		t.Errorf("send past SO_SNDTIMEO: %d, want -EAGAIN", r)
+	}
+	signal = true
+	m = net.Msghdr{Msg_iter: fs.Iov_iter_kvec(buf)}
+	c, d := socketpair(t, uapi.SOCK_DGRAM)
+	d.Sk.Sk_rcvtimeo = 25
+	if r := net.Sock_recvmsg(d, &m, 0); r != -uapi.EINTR {
+		t.Errorf("timed recv ended by a signal: %d, want -EINTR", r)
+	}
+	for _, s := range []*net.Socket{a, b, c, d} {
+		net.Sock_release(s)
+	}
+	checkCounts(t, before)
+}

@@ -135,6 +135,13 @@ func streamPair() {
 		total += n
 	}
 	check("stream fills", total > 0 && total < 100*len(big), fmt.Sprint(total))
+	// SO_SNDTIMEO: a blocking write to the full socket gives up.
+	syscall.SetNonblock(a, false)
+	syscall.SetsockoptTimeval(a, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &syscall.Timeval{Usec: 100000})
+	t0 := time.Now()
+	say("write(full, SO_SNDTIMEO 100 ms)", sc(syscall.SYS_WRITE, uintptr(a), p(big), uintptr(len(big))))
+	say("it waited 100 ms", b2i(time.Since(t0) >= 100*time.Millisecond))
+	syscall.SetsockoptTimeval(a, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &syscall.Timeval{})
 	// Reading it all back in a goroutine while a blocking writer waits.
 	syscall.SetNonblock(a, false)
 	done := make(chan int)
@@ -153,6 +160,19 @@ func streamPair() {
 	n, _ = syscall.Write(a, big)
 	got := <-done
 	check("blocked writer completes", n == len(big) && got == total+len(big), fmt.Sprintf("wrote %d, read %d of %d", n, got, total+len(big)))
+	// SO_RCVTIMEO: a blocking read of an empty socket gives up; the
+	// option reads back as set; microseconds past a second are EDOM.
+	syscall.SetsockoptTimeval(b, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &syscall.Timeval{Usec: 100000})
+	tv := syscall.Timeval{}
+	tvl := uint32(unsafe.Sizeof(tv))
+	sc(syscall.SYS_GETSOCKOPT, uintptr(b), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, uintptr(unsafe.Pointer(&tv)), uintptr(unsafe.Pointer(&tvl)))
+	say("getsockopt(SO_RCVTIMEO) µs", tv.Usec)
+	t0 = time.Now()
+	say("read(empty, SO_RCVTIMEO 100 ms)", sc(syscall.SYS_READ, uintptr(b), p(buf), 16))
+	say("it waited 100 ms too", b2i(time.Since(t0) >= 100*time.Millisecond))
+	bad := syscall.Timeval{Usec: 2000000}
+	say("setsockopt(SO_RCVTIMEO, 2000000 µs)", sc(syscall.SYS_SETSOCKOPT, uintptr(b), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, uintptr(unsafe.Pointer(&bad)), 16))
+	syscall.SetsockoptTimeval(b, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &syscall.Timeval{})
 	// shutdown(SHUT_WR): the peer reads EOF; a write is -EPIPE.
 	say("shutdown(a, SHUT_WR)", sc(syscall.SYS_SHUTDOWN, uintptr(a), syscall.SHUT_WR))
 	say("read after peer's SHUT_WR", sc(syscall.SYS_READ, uintptr(b), p(buf), 16))
