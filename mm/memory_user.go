@@ -286,9 +286,11 @@ var Fork_shared_pages uint64
 
 // is_cow_mapping: a private mapping that may be written (Linux
 // is_cow_mapping: (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE).
-// gokern's VMAs are all private and all VM_MAYWRITE (Mmap_region), so it
-// is every VMA; a VMA that is not writable now may become so through
-// mprotect, and its shared pages must not be written then either.
+// Every private VMA of gokern's is VM_MAYWRITE (Mmap_region, Do_mmap),
+// so it is every private VMA but the vDSO's; a VMA that is not writable
+// now may become so through mprotect, and its shared pages must not be
+// written then either. A MAP_SHARED VMA never is: its pages are the page
+// cache's.
 func is_cow_mapping(flags uint64) bool { return flags&(VM_SHARED|VM_MAYWRITE) == VM_MAYWRITE }
 
 // copy_page_range gives dst the pages of src's VMA v: every present page

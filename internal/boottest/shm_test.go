@@ -27,6 +27,7 @@ import (
 var shmLines = []string{
 	"anonymous: the child's store seen in MAP_SHARED true, in MAP_PRIVATE false; the parent's store seen by the child true",
 	"/proc/self/maps: rw-s /dev/zero (deleted)",
+	"/dev/zero open O_RDONLY: MAP_SHARED PROT_WRITE permission denied",
 	"/dev/zero: the child's store seen in MAP_SHARED true, in MAP_PRIVATE false; the parent's store seen by the child true",
 	`file: a store through the mapping, read by pread: "HELLO"`,
 	`file: a pwrite, seen in the mapping: "world"`,

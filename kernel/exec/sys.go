@@ -136,8 +136,21 @@ func sys_mmap(r *asm.PtRegs) int64 {
 			return -asm.EBADF
 		}
 		if f.F_op != nil && f.F_op.Mmap != nil && f.F_op.Mmap(f) == fs.MMAP_ANONYMOUS {
-			// /dev/zero (Linux mmap_zero).
+			// /dev/zero (Linux mmap_zero), after do_mmap's questions
+			// to the open file, which come first.
+			readable, writable, noexec, _ := f.Vm_may()
+			shared := flags&mm.MAP_TYPE == mm.MAP_SHARED || flags&mm.MAP_TYPE == mm.MAP_SHARED_VALIDATE
+			errno := 0
+			switch {
+			case shared && prot&mm.PROT_WRITE != 0 && !writable, !readable:
+				errno = -asm.EACCES
+			case noexec && prot&mm.PROT_EXEC != 0:
+				errno = -asm.EPERM
+			}
 			fs.Fput(f)
+			if errno != 0 {
+				return int64(errno)
+			}
 			f, anon = nil, true
 			flags |= mm.MAP_ANONYMOUS
 		}
