@@ -79,37 +79,12 @@ type Eventpoll struct {
 	rdllist mm.ListHead
 	// items: every item, linked by Epitem.next (Linux's rb-tree rbr).
 	items uintptr
-	Nr    int // items in the set
-	// mtx, and mtx_wait where tasks sleep for it (Linux ep->mtx).
-	mtx      uint32
-	mtx_wait sched.Wait_queue_head
-}
-
-// ep_mtx_lock and ep_mtx_unlock take and release ep.mtx (Linux
-// mutex_lock(&ep->mtx)).
-func ep_mtx_lock(ep *Eventpoll) {
-	sched.Wait_event(&ep.mtx_wait, func() bool { return atomic.CompareAndSwapUint32(&ep.mtx, 0, 1) })
-}
-
-func ep_mtx_unlock(ep *Eventpoll) {
-	atomic.StoreUint32(&ep.mtx, 0)
-	sched.Wake_up(&ep.mtx_wait)
+	Nr    int         // items in the set
+	mtx   sched.Mutex // Linux ep->mtx
 }
 
 // epmutex (Linux epmutex): see the top of the file.
-var (
-	epmutex      uint32
-	epmutex_wait sched.Wait_queue_head
-)
-
-func epmutex_lock() {
-	sched.Wait_event(&epmutex_wait, func() bool { return atomic.CompareAndSwapUint32(&epmutex, 0, 1) })
-}
-
-func epmutex_unlock() {
-	atomic.StoreUint32(&epmutex, 0)
-	sched.Wake_up(&epmutex_wait)
-}
+var epmutex sched.Mutex
 
 // eppoll_entry is one wait-queue entry of an item (struct
 // eppoll_entry). wait is first: the callback gets its address.
@@ -341,15 +316,15 @@ func Eventpoll_release(f *File) {
 	if atomic.LoadUintptr(&f.F_ep) == 0 {
 		return
 	}
-	epmutex_lock()
+	sched.Mutex_lock(&epmutex)
 	for f.F_ep != 0 {
 		epi := epi_at(f.F_ep)
 		ep := epi.ep
-		ep_mtx_lock(ep)
+		sched.Mutex_lock(&ep.mtx)
 		ep_remove(ep, epi)
-		ep_mtx_unlock(ep)
+		sched.Mutex_unlock(&ep.mtx)
 	}
-	epmutex_unlock()
+	sched.Mutex_unlock(&epmutex)
 }
 
 // ep_send_events fills events with ready items' events (Linux
@@ -434,9 +409,9 @@ func ep_events_available(ep *Eventpoll) bool {
 func ep_poll(ep *Eventpoll, events []uapi.Epoll_event, timeout int64) int {
 	timedOut := false
 	for {
-		ep_mtx_lock(ep)
+		sched.Mutex_lock(&ep.mtx)
 		n := ep_send_events(ep, events)
-		ep_mtx_unlock(ep)
+		sched.Mutex_unlock(&ep.mtx)
 		if n != 0 {
 			return n
 		}
@@ -481,13 +456,13 @@ func ep_eventpoll_poll(f *File, pt *Poll_table) uint32 {
 // ep_eventpoll_release → ep_free).
 func ep_eventpoll_release(inode *Inode, f *File) int {
 	ep := ep_of(f)
-	epmutex_lock()
-	ep_mtx_lock(ep)
+	sched.Mutex_lock(&epmutex)
+	sched.Mutex_lock(&ep.mtx)
 	for ep.items != 0 {
 		ep_remove(ep, epi_at(ep.items))
 	}
-	ep_mtx_unlock(ep)
-	epmutex_unlock()
+	sched.Mutex_unlock(&ep.mtx)
+	sched.Mutex_unlock(&epmutex)
 	eventpoll_cache.Free(ep)
 	f.Private_data = 0
 	return 0
@@ -561,11 +536,11 @@ func epoll_ctl(ef, tf *File, op, fd int, event *uapi.Epoll_event) int {
 		}
 	}
 	ep := ep_of(ef)
-	epmutex_lock()
-	ep_mtx_lock(ep)
+	sched.Mutex_lock(&epmutex)
+	sched.Mutex_lock(&ep.mtx)
 	r := epoll_ctl_locked(ep, tf, op, fd, event)
-	ep_mtx_unlock(ep)
-	epmutex_unlock()
+	sched.Mutex_unlock(&ep.mtx)
+	sched.Mutex_unlock(&epmutex)
 	return r
 }
 

@@ -140,14 +140,24 @@ func do_getpgid(pid int32) int64 {
 		Task_init_signal(c)
 		return int64(c.Signal.Pgrp)
 	}
-	ret := int64(-uapi.ESRCH)
+	pgrp, _, ok := pgrp_session_of(pid)
+	if !ok {
+		return -uapi.ESRCH
+	}
+	return int64(pgrp)
+}
+
+// pgrp_session_of: process pid's group and session, read under
+// tasklist_lock (the task cannot be freed meanwhile); false for no such
+// process.
+func pgrp_session_of(pid int32) (pgrp, sid int32, ok bool) {
 	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
 	if p := find_task_by_vpid(pid); p != nil {
 		Task_init_signal(p)
-		ret = int64(p.Signal.Pgrp)
+		pgrp, sid, ok = p.Signal.Pgrp, p.Signal.Session, true
 	}
 	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
-	return ret
+	return pgrp, sid, ok
 }
 
 func sys_getpgid(r *asm.PtRegs) int64      { return do_getpgid(int32(a1(r))) }
@@ -161,14 +171,11 @@ func do_getsid(pid int32) int64 {
 		Task_init_signal(p)
 		return int64(p.Signal.Session)
 	}
-	ret := int64(-uapi.ESRCH)
-	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
-	if p := find_task_by_vpid(pid); p != nil {
-		Task_init_signal(p)
-		ret = int64(p.Signal.Session)
+	_, sid, ok := pgrp_session_of(pid)
+	if !ok {
+		return -uapi.ESRCH
 	}
-	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
-	return ret
+	return int64(sid)
 }
 
 func sys_getsid(r *asm.PtRegs) int64      { return do_getsid(int32(a1(r))) }
