@@ -270,9 +270,10 @@ func d_name_alloc(name []byte) ([]byte, int) {
 // parent newparent (Linux d_move, used by rename).
 func d_move_to(d, newparent *Dentry, newname, buf []byte) {
 	var old *Dentry
+	var oldname []byte
 	flags := dcache_lock_irq()
 	if external_name(d) {
-		kfree(d.D_name.Bytes())
+		oldname = d.D_name.Bytes() // freed after the lock: nothing under it may wait for another CPU
 	}
 	if buf == nil {
 		buf = d.D_iname[:len(newname)]
@@ -289,6 +290,7 @@ func d_move_to(d, newparent *Dentry, newname, buf []byte) {
 		mm.List_add_tail(&d.D_child, &newparent.D_subdirs)
 	}
 	dcache_unlock_irq(flags)
+	kfree(oldname)
 	Dput(old)
 }
 
