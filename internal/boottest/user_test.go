@@ -42,6 +42,11 @@ func TestUserMm(t *testing.T) {
 				t.Fatalf("no COW figure\n%s", r.Describe())
 			}
 			t.Logf("TCG, %s: a COW fault that copies %s cycles, one that reuses the page %s", mem, c[1], c[2])
+			s := regexp.MustCompile(`MAP_SHARED fault that adds a page to the page cache: (\d+) TSC cycles; that finds it cached: (\d+)`).FindStringSubmatch(r.Output)
+			if s == nil {
+				t.Fatalf("no MAP_SHARED figure\n%s", r.Describe())
+			}
+			t.Logf("TCG, %s: a MAP_SHARED fault that adds a page to the cache %s cycles, one that finds it cached %s", mem, s[1], s[2])
 		})
 	}
 }
