@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	q "gokern/internal/qemutest"
@@ -33,4 +34,42 @@ func TestSchedtest(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestGDBPidfd: gk-threads on a thread that sleeps in waitid(P_PIDFD)
+// (user/schedtest mode pidfdwait, stopped in another thread's getppid):
+// the system call with its arguments, then the pidfd's process — the
+// child's pid, its name, its state, alive — and the references its
+// task_struct holds: 3, its release's, the pidfd's and the waiting
+// waitid's (Pidfd_task). Then the program
+// kills the child through the pidfd and ends.
+func TestGDBPidfd(t *testing.T) {
+	t.Parallel()
+	initrd := filepath.Join(t.TempDir(), "schedtest.cpio")
+	if err := userprog.GoInitrd(filepath.Join(userprog.Root(), "user", "schedtest"), initrd, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := runGDBConfig(t, q.Config{Initrd: initrd, SMP: 2, Append: "init.mode=pidfdwait"}, false,
+		"break 'gokern/kernel/exec.sys_getppid'", "continue", "gk-threads", "delete", "continue")
+	m := regexp.MustCompile(`schedtest: pidfdwait: waitid on pidfd (\d+) for child (\d+); getppid from thread (\d+)`).FindStringSubmatch(r.serial)
+	if m == nil {
+		t.Fatalf("no pidfdwait line\n--- gdb\n%s\n--- serial\n%s", r.all(), r.serial)
+	}
+	fd, child := m[1], m[2]
+	want := `(?m)^ +syscall 247 waitid\(0x3, 0x` + decToHex(fd) + `, 0x[0-9a-f]+, 0x4, 0x0, 0x0\) from ip 0x[0-9a-f]+\n` +
+		` +pidfd ` + fd + `: process ` + child + ` \(init\) [RSD], alive; its task_struct has 3 references$`
+	if !regexp.MustCompile(want).MatchString(r.out) {
+		t.Errorf("gk-threads shows no match for %s\n--- gdb\n%s", want, r.all())
+	}
+	if !strings.Contains(r.serial, "schedtest: pidfdwait ok: ") {
+		t.Errorf("the program did not end well after gdb let it go on\n--- serial\n%s", r.serial)
+	}
+}
+
+// decToHex is the decimal string n in hexadecimal, as gk-threads prints
+// arguments.
+func decToHex(n string) string {
+	var v int
+	fmt.Sscanf(n, "%d", &v)
+	return fmt.Sprintf("%x", v)
 }

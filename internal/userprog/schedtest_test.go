@@ -3,8 +3,8 @@ package userprog
 import (
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
-	"strings"
 	"testing"
 )
 
@@ -21,7 +21,7 @@ func TestSchedtestOnLinux(t *testing.T) {
 	}
 	for _, mode := range SchedtestModes {
 		out, err := exec.Command(exe, mode).CombinedOutput()
-		if err != nil || !strings.HasPrefix(string(out), "schedtest: "+mode+" ok: ") {
+		if err != nil || !regexp.MustCompile(`(?m)^schedtest: `+mode+` ok: `).Match(out) {
 			t.Errorf("schedtest %s on the host: %v\n%s", mode, err, out)
 		}
 	}

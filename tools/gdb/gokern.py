@@ -1539,7 +1539,8 @@ PTREGS_NAMES = ("R15", "R14", "R13", "R12", "BP", "BX", "R11", "R10", "R9", "R8"
 SYSCALL64_VECTOR = 0x100
 SYSCALL_ARGS = ("DI", "SI", "DX", "R10", "R8", "R9")
 FUTEX_OPS = {0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 9: "FUTEX_WAIT_BITSET", 10: "FUTEX_WAKE_BITSET"}
-NR_FUTEX, NR_EPOLL_WAIT, NR_EPOLL_PWAIT = 202, 232, 281
+NR_FUTEX, NR_EPOLL_WAIT, NR_EPOLL_PWAIT, NR_WAITID = 202, 232, 281, 247
+P_PIDFD = 3
 # kernel/sched's SIGNAL_* flags of a thread group.
 SIGNAL_FLAGS = ((0x1, "STOP_STOPPED"), (0x2, "STOP_CONTINUED"), (0x4, "GROUP_EXIT"), (0x20, "CLD_CONTINUED"), (0x40, "UNKILLABLE"))
 
@@ -1603,7 +1604,9 @@ kernel last; its pending, group-pending and blocked signals, TIF_SIGPENDING
 and the group's stop/exit flags. For FUTEX_WAIT: the futex word's value now
 (read through the task's page tables) and the timeout asked for; for
 epoll_wait/epoll_pwait: the epoll set's items and how many are on its ready
-list. It reads memory with every CPU stopped, so it takes no lock (the
+list; for waitid(P_PIDFD): the process the pidfd names (its leader now, after
+an exec from another thread), its state, and the references its task_struct
+holds. It reads memory with every CPU stopped, so it takes no lock (the
 kernel's own SysRq dumps must); what a CPU was in the middle of changing may
 be half done: a running task is marked, and its registers are not its
 pt_regs."""
@@ -1640,6 +1643,8 @@ pt_regs."""
                 lines.append("      " + self.futex(pgd, args))
             elif nr in (NR_EPOLL_WAIT, NR_EPOLL_PWAIT):
                 lines.append("      " + self.epoll(t, args))
+            elif nr == NR_WAITID and args[0] == P_PIDFD:
+                lines.append("      " + self.pidfd(t, args[1] & 0xFFFFFFFF))
         else:
             lines.append("      entered by vector %d (%s), user ip %#x" % (r["Vector"], vector_name(r["Vector"]), r["IP"]))
         ss = t["Task_sigstate"]
@@ -1671,20 +1676,35 @@ pt_regs."""
                 "timeout %d.%09d s%s" % (struct.unpack("<qq", ts) + (" (absolute)" if cmd == 9 else "",))
         return "futex %#x: %s while it is %#x, word now %s, %s" % (uaddr, text, val, now, tmo)
 
+    @staticmethod
+    def file_of(t, fd, fops_name):
+        """t's open file fd if its f_op is the global fops_name, else a
+        reason it is not."""
+        files = t["Files"]
+        if int(files):
+            ft = files.cast(go_type("gokern/fs.Files_struct", "struct files_struct").pointer()).dereference()
+        else:
+            # No table of its own: init's, fs.Init_files (kernel/exec
+            # Task_files).
+            init = gdb.lookup_global_symbol("gokern/fs.Init_files")
+            if init is None:
+                return None, "no file table"
+            ft = init.value()
+        fds = ft["Fd"]
+        if fd >= int(fds["len"]) or not int(fds["array"][fd]):
+            return None, "not open"
+        f = fds["array"][fd]
+        fops = gdb.lookup_global_symbol(fops_name)
+        if fops is None or int(f.dereference()["F_op"]) != int(fops.value().address):
+            return None, "not a file of %s" % fops_name.split(".")[-1]
+        return f, None
+
     def epoll(self, t, args):
         fd, timeout = args[0], args[3] & 0xFFFFFFFF
         tmo = "no timeout" if timeout == 0xFFFFFFFF else "timeout %d ms" % timeout
-        files = t["Files"]
-        if not int(files):
-            return "epoll fd %d: no file table, %s" % (fd, tmo)
-        ft = files.cast(go_type("gokern/fs.Files_struct", "struct files_struct").pointer()).dereference()
-        fds = ft["Fd"]
-        if fd >= int(fds["len"]):
-            return "epoll fd %d: not open, %s" % (fd, tmo)
-        f = fds["array"][fd]
-        fops = gdb.lookup_global_symbol("gokern/fs.Eventpoll_fops")
-        if not int(f) or fops is None or int(f.dereference()["F_op"]) != int(fops.value().address):
-            return "epoll fd %d: not an epoll file, %s" % (fd, tmo)
+        f, why = self.file_of(t, fd, "gokern/fs.Eventpoll_fops")
+        if f is None:
+            return "epoll fd %d: %s, %s" % (fd, why, tmo)
         ep = gdb.Value(int(f.dereference()["Private_data"])).cast(go_type("gokern/fs.Eventpoll", "struct eventpoll").pointer()).dereference()
         head = int(ep["rdllist"].address)
         ready, n = 0, int(ep["rdllist"]["Next"])
@@ -1692,6 +1712,32 @@ pt_regs."""
             ready += 1
             n = u64(read(n, 8))
         return "epoll fd %d: %d items, %d on the ready list, %s" % (fd, int(ep["Nr"]), ready, tmo)
+
+    def pidfd(self, t, fd):
+        """A pidfd's process (kernel/exec/pid.go: the file's Private_data is
+        the leader's task_struct, with a reference; Pid_successor leads to
+        the thread that took its place in an exec)."""
+        f, why = self.file_of(t, fd, "gokern/kernel/exec.Pidfd_fops")
+        if f is None:
+            return "pidfd %d: %s" % (fd, why)
+        a = int(f.dereference()["Private_data"])
+        if not a:
+            return "pidfd %d: no process yet (its clone has not finished)" % fd
+        typ = go_type("gokern/kernel/sched.Task_struct", "struct task_struct").pointer()
+        p = gdb.Value(a).cast(typ).dereference()
+        hops = 0
+        while int(p["Pid_successor"]) and hops < 64:
+            p = p["Pid_successor"].dereference()
+            hops += 1
+        if bool(p["Unhashed"]):
+            life = "reaped"
+        elif int(p["Exit_state"]):
+            life = "exited, not yet reaped"
+        else:
+            life = "alive"
+        return "pidfd %d: process %d (%s) %s, %s%s; its task_struct has %d references" % (
+            fd, int(p["Pid"]), cstr(p["Comm"]), task_state_char(p), life,
+            " (leader since %d exec%s)" % (hops, "s" if hops > 1 else "") if hops else "", int(p["Usage"]))
 
 
 # Address spaces (mm/mmap.go, mm/filemap.go): the VMAs of a process.

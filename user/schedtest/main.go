@@ -19,6 +19,10 @@
 //	          signalled and waited for through them; a pidfd polls
 //	          readable only once its process has exited; the errors are
 //	          Linux's.
+//	pidfdwait the main thread waits in waitid(P_PIDFD) for a sleeping
+//	          child while another thread, after a line naming both, calls
+//	          getppid (where internal/boottest TestGDBPidfd stops gdb to
+//	          run gk-threads) and then kills the child through its pidfd.
 package main
 
 import (
@@ -63,6 +67,8 @@ func main() {
 		msg, ok = affinity()
 	case "pidfd":
 		msg, ok = pidfd()
+	case "pidfdwait":
+		msg, ok = pidfdwait()
 	default:
 		msg, ok = fmt.Sprintf("unknown mode %q", mode), false
 	}
@@ -309,4 +315,32 @@ func fcntl(fd, cmd int) (int, error) {
 		return 0, e
 	}
 	return int(r), nil
+}
+
+// pidfdwait: see the package comment.
+func pidfdwait() (string, bool) {
+	pidfd := -1
+	cmd := command("sleep")
+	cmd.SysProcAttr = &syscall.SysProcAttr{PidFD: &pidfd}
+	if err := cmd.Start(); err != nil || pidfd < 0 {
+		return fmt.Sprintf("start a child with SysProcAttr.PidFD: %v (pidfd %d)", err, pidfd), false
+	}
+	done := make(chan syscall.Errno, 1)
+	go func() {
+		runtime.LockOSThread()
+		time.Sleep(300 * time.Millisecond)
+		fmt.Printf("schedtest: pidfdwait: waitid on pidfd %d for child %d; getppid from thread %d\n", pidfd, cmd.Process.Pid, syscall.Gettid())
+		syscall.Getppid()
+		done <- pidfdSendSignal(pidfd, syscall.SIGKILL, 0)
+	}()
+	runtime.LockOSThread()
+	si, e := waitidPidfd(pidfd, syscall.WEXITED)
+	if e != 0 || si.Pid != int32(cmd.Process.Pid) || si.Code != 2 || si.Status != int32(syscall.SIGKILL) {
+		return fmt.Sprintf("waitid(P_PIDFD): %v, pid %d code %d status %d, want %d killed by SIGKILL", e, si.Pid, si.Code, si.Status, cmd.Process.Pid), false
+	}
+	if e := <-done; e != 0 {
+		return fmt.Sprintf("pidfd_send_signal(SIGKILL): %v", e), false
+	}
+	syscall.Close(pidfd)
+	return fmt.Sprintf("child %d killed through its pidfd while waitid(P_PIDFD) waited", cmd.Process.Pid), true
 }
