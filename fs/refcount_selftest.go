@@ -51,6 +51,26 @@ func refcount_st_thread(uintptr) int {
 	return 0
 }
 
+// st_run_kthreads runs fn(0), ..., fn(n-1) on n kernel threads named
+// name, at most 8, and waits for all of them to end; false, reported, if
+// one could not be started.
+func st_run_kthreads(t *kunit.Kunit, fn func(uintptr) int, n int, name string) bool {
+	var ts [8]*sched.Task_struct
+	for i := 0; i < n && i < len(ts); i++ {
+		if ts[i] = sched.Kthread_run(fn, uintptr(i), name); ts[i] == nil {
+			t.Errorf("kthread_run failed")
+			return false
+		}
+	}
+	for _, k := range ts[:n] {
+		for !sched.Completion_done(&k.Exited) {
+			sched.Msleep(10)
+		}
+		sched.Kthread_stop(k)
+	}
+	return true
+}
+
 // Test_fs_refcount_smp: no reference is lost or gained.
 func Test_fs_refcount_smp(t *kunit.Kunit) {
 	st := &refcount_st
@@ -59,18 +79,8 @@ func Test_fs_refcount_smp(t *kunit.Kunit) {
 	st.ready.Store(0)
 	st.running.Store(REFCOUNT_ST_THREADS)
 	st.cpus.Store(0)
-	var ts [REFCOUNT_ST_THREADS]*sched.Task_struct
-	for i := range ts {
-		if ts[i] = sched.Kthread_run(refcount_st_thread, uintptr(i), "refcount"); ts[i] == nil {
-			t.Errorf("kthread_run failed")
-			return
-		}
-	}
-	for _, k := range ts {
-		for !sched.Completion_done(&k.Exited) {
-			sched.Msleep(10)
-		}
-		sched.Kthread_stop(k)
+	if !st_run_kthreads(t, refcount_st_thread, REFCOUNT_ST_THREADS, "refcount") {
+		return
 	}
 	m, d := atomic.LoadInt32(&st.mnt.Mnt_count)-refcount_st_start, atomic.LoadInt32(&st.dentry.D_count)-refcount_st_start
 	printk.Pr_info("fs_refcount_smp: %d threads took and dropped %d mount and dentry references each, on CPUs %#x: mount count %+d, dentry count %+d\n",
@@ -144,18 +154,8 @@ func Test_fs_dcache_smp(t *kunit.Kunit) {
 	st.made.Store(0)
 	st.cpus.Store(0)
 	st.running.Store(DCACHE_ST_THREADS)
-	var ts [DCACHE_ST_THREADS]*sched.Task_struct
-	for i := range ts {
-		if ts[i] = sched.Kthread_run(dcache_st_thread, uintptr(i), "dcache"); ts[i] == nil {
-			t.Errorf("kthread_run failed")
-			return
-		}
-	}
-	for _, k := range ts {
-		for !sched.Completion_done(&k.Exited) {
-			sched.Msleep(10)
-		}
-		sched.Kthread_stop(k)
+	if !st_run_kthreads(t, dcache_st_thread, DCACHE_ST_THREADS, "dcache") {
+		return
 	}
 	left, count := 0, atomic.LoadInt32(&st.parent.D_count)
 	for l := st.parent.D_subdirs.Next; l != &st.parent.D_subdirs && left < 1000; l = l.Next {
