@@ -476,7 +476,15 @@ func do_accept(fd int, uaddr, ulenp uintptr, flags uint32) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	defer fs.Fput(f)
+	ret := do_accept_file(sock, f, uaddr, ulenp, flags)
+	fs.Fput(f)
+	return ret
+}
+
+// do_accept_file is do_accept's work while it holds the socket
+// file's reference (a body, not a defer: a debug build's defers are not
+// open-coded and call the runtime, DESIGN.md §4).
+func do_accept_file(sock *Socket, f *fs.File, uaddr, ulenp uintptr, flags uint32) int64 {
 	if sock.Ops.Accept == nil {
 		return -uapi.EOPNOTSUPP
 	}
@@ -532,7 +540,15 @@ func do_getname(fd int, uaddr, ulenp uintptr, peer bool) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	defer fs.Fput(f)
+	ret := do_getname_sock(sock, uaddr, ulenp, peer)
+	fs.Fput(f)
+	return ret
+}
+
+// do_getname_sock is do_getname's work while it holds the socket
+// file's reference (a body, not a defer: a debug build's defers are not
+// open-coded and call the runtime, DESIGN.md §4).
+func do_getname_sock(sock *Socket, uaddr, ulenp uintptr, peer bool) int64 {
 	var k uapi.Sockaddr_storage
 	n := sock.Ops.Getname(sock, compiler.Noescape(&k), peer)
 	if n < 0 {
@@ -548,7 +564,15 @@ func Sys_sendto(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	defer fs.Fput(f)
+	ret := __sys_sendto(sock, f, r)
+	fs.Fput(f)
+	return ret
+}
+
+// __sys_sendto is Sys_sendto's work while it holds the socket
+// file's reference (a body, not a defer: a debug build's defers are not
+// open-coded and call the runtime, DESIGN.md §4).
+func __sys_sendto(sock *Socket, f *fs.File, r *asm.PtRegs) int64 {
 	size := min(r.DX, fs.MAX_RW_COUNT)
 	m := Msghdr{Msg_iter: fs.Iov_iter_ubuf(uintptr(r.SI), int(size)), Msg_flags_in: uint32(r.R10)}
 	var k uapi.Sockaddr_storage
@@ -572,7 +596,15 @@ func Sys_recvfrom(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	defer fs.Fput(f)
+	ret := __sys_recvfrom(sock, f, r)
+	fs.Fput(f)
+	return ret
+}
+
+// __sys_recvfrom is Sys_recvfrom's work while it holds the socket
+// file's reference (a body, not a defer: a debug build's defers are not
+// open-coded and call the runtime, DESIGN.md §4).
+func __sys_recvfrom(sock *Socket, f *fs.File, r *asm.PtRegs) int64 {
 	size := min(r.DX, fs.MAX_RW_COUNT)
 	var k uapi.Sockaddr_storage
 	m := Msghdr{Msg_iter: fs.Iov_iter_ubuf(uintptr(r.SI), int(size)), Msg_name: &k}
@@ -667,14 +699,30 @@ func Sys_recvmsg(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	defer fs.Fput(f)
+	ret := ___sys_recvmsg(sock, f, r)
+	fs.Fput(f)
+	return ret
+}
+
+// ___sys_recvmsg is Sys_recvmsg's work while it holds the socket
+// file's reference (a body, not a defer: a debug build's defers are not
+// open-coded and call the runtime, DESIGN.md §4).
+func ___sys_recvmsg(sock *Socket, f *fs.File, r *asm.PtRegs) int64 {
 	umsg := uintptr(r.SI)
 	var um uapi.User_msghdr
 	it, iov, err := copy_msghdr_from_user(umsg, &um)
 	if err != 0 {
 		return int64(err)
 	}
-	defer mm.Kfree(iov)
+	ret := ____sys_recvmsg(sock, f, r, umsg, &um, it)
+	mm.Kfree(iov)
+	return ret
+}
+
+// ____sys_recvmsg receives into the iovecs ___sys_recvmsg copied in, while
+// it holds them, and writes the address, the control length and the flags
+// back into the caller's msghdr.
+func ____sys_recvmsg(sock *Socket, f *fs.File, r *asm.PtRegs, umsg uintptr, um *uapi.User_msghdr, it fs.Iov_iter) int64 {
 	var k uapi.Sockaddr_storage
 	m := Msghdr{Msg_iter: it, Msg_name: &k, Msg_control_user: um.Msg_control, Msg_controllen: um.Msg_controllen}
 	flags := uint32(r.DX)
@@ -733,7 +781,15 @@ func Sys_setsockopt(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	defer fs.Fput(f)
+	ret := __sys_setsockopt(sock, r, optlen)
+	fs.Fput(f)
+	return ret
+}
+
+// __sys_setsockopt is Sys_setsockopt's work while it holds the socket
+// file's reference (a body, not a defer: a debug build's defers are not
+// open-coded and call the runtime, DESIGN.md §4).
+func __sys_setsockopt(sock *Socket, r *asm.PtRegs, optlen int) int64 {
 	if iarg(r.SI) != uapi.SOL_SOCKET {
 		return -uapi.EOPNOTSUPP
 	}
@@ -747,7 +803,15 @@ func Sys_getsockopt(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	defer fs.Fput(f)
+	ret := __sys_getsockopt(sock, r)
+	fs.Fput(f)
+	return ret
+}
+
+// __sys_getsockopt is Sys_getsockopt's work while it holds the socket
+// file's reference (a body, not a defer: a debug build's defers are not
+// open-coded and call the runtime, DESIGN.md §4).
+func __sys_getsockopt(sock *Socket, r *asm.PtRegs) int64 {
 	if iarg(r.SI) != uapi.SOL_SOCKET {
 		return -uapi.EOPNOTSUPP
 	}

@@ -32,82 +32,89 @@ func Test_user_shared(t *kunit.Kunit) {
 		fs.Fput(f)
 	}
 	with_test_mm(t, func(m *mm.MmStruct) {
-		const base = 0x50000000
-		c := sched.Get_current()
 		f, r := fs.Shmem_zero_setup(2 * asm.PAGE_SIZE)
 		if r != 0 {
 			t.Errorf("shmem_zero_setup = %d", printk.Int(r))
 			return
 		}
-		defer fs.Fput(f)
-		mapping := &f.F_inode.I_data
-		files := f.F_count
-		if a := mm.Do_mmap_file(m, base, 2*asm.PAGE_SIZE, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_SHARED|mm.MAP_FIXED, f, f, 0); a != base {
-			t.Errorf("mmap MAP_SHARED = %#x", printk.Int(a))
-			return
-		}
-		v := mm.Find_vma(m, base)
-		if v.Vm_flags&(mm.VM_SHARED|mm.VM_MAYSHARE) != mm.VM_SHARED|mm.VM_MAYSHARE || f.F_count != files+1 || mapping.I_mmap.Nr != 1 {
-			t.Errorf("VMA flags %#x, file count %d (was %d), %d shared VMAs of the file", printk.Int(v.Vm_flags),
-				printk.Int(f.F_count), printk.Int(files), printk.Int(mapping.I_mmap.Nr))
-		}
-		pte := func(mm_ *mm.MmStruct) paging.PTE { return mm.User_pte_flags(mm_, base) }
-		faults := mm.Nr_shared_faults
-		asm.Put_user(uint64(0x5ea), base+8)
-		p := fs.Find_get_page(mapping, 0)
-		page := mm.Pfn_to_page(uint64(pte(m).PFN()))
-		if p == 0 || mm.Virt_to_page(p) != page || pte(m)&paging.PTE(paging.PAGE_RW) == 0 || mm.Page_count(page) != 2 ||
-			mm.Nr_shared_faults != faults+1 || mapping.Nrpages != 1 {
-			t.Errorf("after the first store: PTE %#x, the cache's page %#x, count %d, %d shared faults, %d cached pages",
-				printk.Int(pte(m)), printk.Int(p), printk.Int(mm.Page_count(page)), printk.Int(mm.Nr_shared_faults-faults),
-				printk.Int(mapping.Nrpages))
-			return
-		}
-		if got := *(*uint64)(asm.KernelPtr(p + 8)); got != 0x5ea {
-			t.Errorf("the page cache reads %#x, want the store's 0x5ea", printk.Int(got))
-		}
-		cow := mm.Cow_shared
-		child, r := mm.Dup_mm(m)
-		if r != 0 {
-			t.Errorf("dup_mm = %d", printk.Int(r))
-			return
-		}
-		if pte(child).PFN() != pte(m).PFN() || pte(child)&paging.PTE(paging.PAGE_RW) == 0 || pte(m)&paging.PTE(paging.PAGE_RW) == 0 ||
-			mm.Page_count(page) != 3 || mm.Cow_shared != cow || mapping.I_mmap.Nr != 2 {
-			t.Errorf("after fork: parent PTE %#x, child PTE %#x, count %d (want 3), %d pages shared for COW (want 0), %d shared VMAs",
-				printk.Int(pte(m)), printk.Int(pte(child)), printk.Int(mm.Page_count(page)), printk.Int(mm.Cow_shared-cow),
-				printk.Int(mapping.I_mmap.Nr))
-		}
-		c.Mm, c.Active_mm = child, child
-		mm.Activate_mm(child)
-		asm.Put_user(uint64(0xc41d), base+16)
-		c.Mm, c.Active_mm = m, m
-		mm.Activate_mm(m)
-		if got, _ := asm.Get_user[uint64](base + 16); got != 0xc41d || pte(child).PFN() != pte(m).PFN() {
-			t.Errorf("the parent reads %#x, want the child's 0xc41d (frames %#x, %#x)", printk.Int(got),
-				printk.Int(pte(m).PFN()), printk.Int(pte(child).PFN()))
-		}
-		mm.Mmput(child)
-		if mm.Page_count(page) != 2 || mapping.I_mmap.Nr != 1 {
-			t.Errorf("after the child's exit: count %d (want 2), %d shared VMAs", printk.Int(mm.Page_count(page)), printk.Int(mapping.I_mmap.Nr))
-		}
-		mm.Do_madvise(m, base, 2*asm.PAGE_SIZE, mm.MADV_DONTNEED)
-		if pte(m) != 0 || mm.Page_count(page) != 1 || fs.Find_get_page(mapping, 0) != p {
-			t.Errorf("after MADV_DONTNEED: PTE %#x, count %d (want 0, 1, the page still cached)", printk.Int(pte(m)), printk.Int(mm.Page_count(page)))
-		}
-		if got, _ := asm.Get_user[uint64](base + 8); got != 0x5ea {
-			t.Errorf("after MADV_DONTNEED the mapping reads %#x, want 0x5ea", printk.Int(got))
-		}
-		// Truncate to 0: the entry goes (unmap_mapping_range), then the page.
-		if r := fs.Do_truncate(f.F_path.Dentry, 0); r != 0 || pte(m) != 0 || mapping.Nrpages != 0 {
-			t.Errorf("truncate = %d: PTE %#x, %d cached pages (want 0, 0)", printk.Int(r), printk.Int(pte(m)), printk.Int(mapping.Nrpages))
-		}
-		sigbus := mm.Pgfault_sigbus
-		if _, err := asm.Get_user[uint64](base); err != -asm.EFAULT || mm.Pgfault_sigbus != sigbus+1 {
-			t.Errorf("a read past the end after truncate: %d, %d SIGBUS faults (want -EFAULT, 1)", printk.Int(err), printk.Int(mm.Pgfault_sigbus-sigbus))
-		}
-		shared_fault_cost(t, m)
+		user_shared_file(t, m, f)
+		fs.Fput(f)
 	})
+}
+
+// user_shared_file is Test_user_shared's checks on the mapped shmem file f,
+// which the caller holds (a body, not a defer: a debug build's defers are
+// not open-coded and call the runtime, DESIGN.md §4).
+func user_shared_file(t *kunit.Kunit, m *mm.MmStruct, f *fs.File) {
+	const base = 0x50000000
+	c := sched.Get_current()
+	mapping := &f.F_inode.I_data
+	files := f.F_count
+	if a := mm.Do_mmap_file(m, base, 2*asm.PAGE_SIZE, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_SHARED|mm.MAP_FIXED, f, f, 0); a != base {
+		t.Errorf("mmap MAP_SHARED = %#x", printk.Int(a))
+		return
+	}
+	v := mm.Find_vma(m, base)
+	if v.Vm_flags&(mm.VM_SHARED|mm.VM_MAYSHARE) != mm.VM_SHARED|mm.VM_MAYSHARE || f.F_count != files+1 || mapping.I_mmap.Nr != 1 {
+		t.Errorf("VMA flags %#x, file count %d (was %d), %d shared VMAs of the file", printk.Int(v.Vm_flags),
+			printk.Int(f.F_count), printk.Int(files), printk.Int(mapping.I_mmap.Nr))
+	}
+	pte := func(mm_ *mm.MmStruct) paging.PTE { return mm.User_pte_flags(mm_, base) }
+	faults := mm.Nr_shared_faults
+	asm.Put_user(uint64(0x5ea), base+8)
+	p := fs.Find_get_page(mapping, 0)
+	page := mm.Pfn_to_page(uint64(pte(m).PFN()))
+	if p == 0 || mm.Virt_to_page(p) != page || pte(m)&paging.PTE(paging.PAGE_RW) == 0 || mm.Page_count(page) != 2 ||
+		mm.Nr_shared_faults != faults+1 || mapping.Nrpages != 1 {
+		t.Errorf("after the first store: PTE %#x, the cache's page %#x, count %d, %d shared faults, %d cached pages",
+			printk.Int(pte(m)), printk.Int(p), printk.Int(mm.Page_count(page)), printk.Int(mm.Nr_shared_faults-faults),
+			printk.Int(mapping.Nrpages))
+		return
+	}
+	if got := *(*uint64)(asm.KernelPtr(p + 8)); got != 0x5ea {
+		t.Errorf("the page cache reads %#x, want the store's 0x5ea", printk.Int(got))
+	}
+	cow := mm.Cow_shared
+	child, r := mm.Dup_mm(m)
+	if r != 0 {
+		t.Errorf("dup_mm = %d", printk.Int(r))
+		return
+	}
+	if pte(child).PFN() != pte(m).PFN() || pte(child)&paging.PTE(paging.PAGE_RW) == 0 || pte(m)&paging.PTE(paging.PAGE_RW) == 0 ||
+		mm.Page_count(page) != 3 || mm.Cow_shared != cow || mapping.I_mmap.Nr != 2 {
+		t.Errorf("after fork: parent PTE %#x, child PTE %#x, count %d (want 3), %d pages shared for COW (want 0), %d shared VMAs",
+			printk.Int(pte(m)), printk.Int(pte(child)), printk.Int(mm.Page_count(page)), printk.Int(mm.Cow_shared-cow),
+			printk.Int(mapping.I_mmap.Nr))
+	}
+	c.Mm, c.Active_mm = child, child
+	mm.Activate_mm(child)
+	asm.Put_user(uint64(0xc41d), base+16)
+	c.Mm, c.Active_mm = m, m
+	mm.Activate_mm(m)
+	if got, _ := asm.Get_user[uint64](base + 16); got != 0xc41d || pte(child).PFN() != pte(m).PFN() {
+		t.Errorf("the parent reads %#x, want the child's 0xc41d (frames %#x, %#x)", printk.Int(got),
+			printk.Int(pte(m).PFN()), printk.Int(pte(child).PFN()))
+	}
+	mm.Mmput(child)
+	if mm.Page_count(page) != 2 || mapping.I_mmap.Nr != 1 {
+		t.Errorf("after the child's exit: count %d (want 2), %d shared VMAs", printk.Int(mm.Page_count(page)), printk.Int(mapping.I_mmap.Nr))
+	}
+	mm.Do_madvise(m, base, 2*asm.PAGE_SIZE, mm.MADV_DONTNEED)
+	if pte(m) != 0 || mm.Page_count(page) != 1 || fs.Find_get_page(mapping, 0) != p {
+		t.Errorf("after MADV_DONTNEED: PTE %#x, count %d (want 0, 1, the page still cached)", printk.Int(pte(m)), printk.Int(mm.Page_count(page)))
+	}
+	if got, _ := asm.Get_user[uint64](base + 8); got != 0x5ea {
+		t.Errorf("after MADV_DONTNEED the mapping reads %#x, want 0x5ea", printk.Int(got))
+	}
+	// Truncate to 0: the entry goes (unmap_mapping_range), then the page.
+	if r := fs.Do_truncate(f.F_path.Dentry, 0); r != 0 || pte(m) != 0 || mapping.Nrpages != 0 {
+		t.Errorf("truncate = %d: PTE %#x, %d cached pages (want 0, 0)", printk.Int(r), printk.Int(pte(m)), printk.Int(mapping.Nrpages))
+	}
+	sigbus := mm.Pgfault_sigbus
+	if _, err := asm.Get_user[uint64](base); err != -asm.EFAULT || mm.Pgfault_sigbus != sigbus+1 {
+		t.Errorf("a read past the end after truncate: %d, %d SIGBUS faults (want -EFAULT, 1)", printk.Int(err), printk.Int(mm.Pgfault_sigbus-sigbus))
+	}
+	shared_fault_cost(t, m)
 }
 
 // shared_fault_cost: the figure of a first store into a MAP_SHARED page
@@ -115,13 +122,20 @@ func Test_user_shared(t *kunit.Kunit) {
 // then mapped), and of one whose page is cached already (another mapping
 // of the same file touched it first), in TSC cycles over 64 pages each.
 func shared_fault_cost(t *kunit.Kunit, m *mm.MmStruct) {
-	const n, a, b = 64, 0x60000000, 0x68000000
+	const n = 64
 	f, r := fs.Shmem_zero_setup(n * asm.PAGE_SIZE)
 	if r != 0 {
 		t.Errorf("shmem_zero_setup = %d", printk.Int(r))
 		return
 	}
-	defer fs.Fput(f)
+	shared_fault_cost_file(t, m, f)
+	fs.Fput(f)
+}
+
+// shared_fault_cost_file measures on the shmem file f, which
+// shared_fault_cost holds.
+func shared_fault_cost_file(t *kunit.Kunit, m *mm.MmStruct, f *fs.File) {
+	const n, a, b = 64, 0x60000000, 0x68000000 // n as shared_fault_cost's
 	mm.Do_mmap_file(m, a, n*asm.PAGE_SIZE, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_SHARED|mm.MAP_FIXED, f, f, 0)
 	mm.Do_mmap_file(m, b, n*asm.PAGE_SIZE, mm.PROT_READ|mm.PROT_WRITE, mm.MAP_SHARED|mm.MAP_FIXED, f, f, 0)
 	faults := mm.Nr_shared_faults

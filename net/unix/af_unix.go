@@ -336,7 +336,15 @@ func unix_bind(sock *net.Socket, addr []byte) int {
 		return err
 	}
 	unix_lock()
-	defer unix_unlock()
+	err := unix_bind_locked(u, addr)
+	unix_unlock()
+	return err
+}
+
+// unix_bind_locked is unix_bind's work under unix_table_lock
+// (a body, not a defer: a debug
+// build's defers are not open-coded and call the runtime, DESIGN.md §4).
+func unix_bind_locked(u *Unix_sock, addr []byte) int {
 	if u.Addr_len != 0 {
 		// Linux makes a pathname's node before it looks at u->addr: an
 		// existing name is -EADDRINUSE even for a bound socket.
@@ -451,7 +459,17 @@ func unix_stream_connect(sock *net.Socket, addr []byte, flags uint32) int {
 	if err != 0 {
 		return err
 	}
-	defer net.Sock_put(&other.Sk)
+	err = unix_stream_connect_to(sock, u, other, flags)
+	net.Sock_put(&other.Sk)
+	return err
+}
+
+// unix_stream_connect_to connects u to the listener other, which
+// unix_stream_connect holds a reference to (a body, not a defer: a debug
+// build's defers are not open-coded and call the runtime, DESIGN.md §4).
+func unix_stream_connect_to(sock *net.Socket, u *Unix_sock, other *Unix_sock, flags uint32) int {
+	sk := &u.Sk
+	var err int
 	newu := unix_create1(nil, sk.Sk_type)
 	if newu == nil {
 		return -uapi.ENOMEM
@@ -526,7 +544,16 @@ func unix_listen(sock *net.Socket, backlog int) int {
 		return -uapi.EOPNOTSUPP
 	}
 	unix_lock()
-	defer unix_unlock()
+	err := unix_listen_locked(u, backlog)
+	unix_unlock()
+	return err
+}
+
+// unix_listen_locked is unix_listen's work under unix_table_lock
+// (a body, not a defer: a debug
+// build's defers are not open-coded and call the runtime, DESIGN.md §4).
+func unix_listen_locked(u *Unix_sock, backlog int) int {
+	sk := &u.Sk
 	if u.Addr_len == 0 || (sk.Sk_state != net.TCP_CLOSE && sk.Sk_state != net.TCP_LISTEN) {
 		return -uapi.EINVAL
 	}
@@ -607,7 +634,15 @@ func unix_socketpair(a, b *net.Socket) int {
 func unix_getname(sock *net.Socket, addr *uapi.Sockaddr_storage, peer bool) int {
 	u := unix_sk(sock.Sk)
 	unix_lock()
-	defer unix_unlock()
+	n := unix_getname_locked(u, addr, peer)
+	unix_unlock()
+	return n
+}
+
+// unix_getname_locked is unix_getname's work under unix_table_lock
+// (a body, not a defer: a debug
+// build's defers are not open-coded and call the runtime, DESIGN.md §4).
+func unix_getname_locked(u *Unix_sock, addr *uapi.Sockaddr_storage, peer bool) int {
 	if peer {
 		if u.Peer == nil {
 			return -uapi.ENOTCONN
@@ -855,7 +890,17 @@ func unix_stream_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 	if err := net.Scm_send(m, &scm); err != 0 {
 		return int64(err)
 	}
-	defer net.Scm_destroy(&scm)
+	ret := unix_stream_sendmsg_scm(u, m, size, &scm)
+	net.Scm_destroy(&scm)
+	return ret
+}
+
+// unix_stream_sendmsg_scm sends with the files and credentials scm
+// holds, which unix_stream_sendmsg destroys after (a body, not a defer: a debug
+// build's defers are not open-coded and call the runtime, DESIGN.md §4).
+func unix_stream_sendmsg_scm(u *Unix_sock, m *net.Msghdr, size int, scm *net.Scm_cookie) int64 {
+	sk := &u.Sk
+	flags := m.Msg_flags_in
 	other := u.Peer
 	if other == nil {
 		return -uapi.ENOTCONN
@@ -878,7 +923,7 @@ func unix_stream_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 			}
 			return int64(err)
 		}
-		if err := unix_send_fill(skb, m, &scm, first); err != 0 {
+		if err := unix_send_fill(skb, m, scm, first); err != 0 {
 			net.Kfree_skb(skb)
 			if sent > 0 {
 				return int64(sent)
@@ -910,9 +955,7 @@ func unix_stream_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 // -ECONNREFUSED once the connected peer is gone.
 func unix_dgram_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 	u := unix_sk(sock.Sk)
-	sk := &u.Sk
-	flags := m.Msg_flags_in
-	if flags&uapi.MSG_OOB != 0 {
+	if m.Msg_flags_in&uapi.MSG_OOB != 0 {
 		return -uapi.EOPNOTSUPP
 	}
 	var addr []byte
@@ -928,7 +971,17 @@ func unix_dgram_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 	if err := net.Scm_send(m, &scm); err != 0 {
 		return int64(err)
 	}
-	defer net.Scm_destroy(&scm)
+	ret := unix_dgram_sendmsg_scm(u, m, size, addr, &scm)
+	net.Scm_destroy(&scm)
+	return ret
+}
+
+// unix_dgram_sendmsg_scm sends with the files and credentials scm
+// holds, which unix_dgram_sendmsg destroys after (a body, not a defer: a debug
+// build's defers are not open-coded and call the runtime, DESIGN.md §4).
+func unix_dgram_sendmsg_scm(u *Unix_sock, m *net.Msghdr, size int, addr []byte, scm *net.Scm_cookie) int64 {
+	sk := &u.Sk
+	flags := m.Msg_flags_in
 	if net.Sock_flag(sk, net.SOCK_PASSCRED) {
 		unix_lock()
 		unix_autobind(u)
@@ -942,7 +995,7 @@ func unix_dgram_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	if err := unix_send_fill(skb, m, &scm, true); err != 0 {
+	if err := unix_send_fill(skb, m, scm, true); err != 0 {
 		net.Kfree_skb(skb)
 		return int64(err)
 	}
