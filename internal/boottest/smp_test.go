@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	q "gokern/internal/qemutest"
 )
@@ -109,7 +110,12 @@ func TestSmpIPI(t *testing.T) {
 			if smp == 2 {
 				tests += ",fs_dcache_smp"
 			}
-			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=" + tests})
+			// Its stress selftests keep every vCPU busy for half a minute
+			// of guest time at -smp 4 (fs_eventfd_smp 13 s,
+			// sched_task_ref_smp 6 s): on a host as loaded as CI's, with the
+			// other boot tests beside it, that passed DefaultTimeout's two
+			// minutes once. Five is still a hang guard, not a speed limit.
+			r := q.Boot(t, q.Config{SMP: smp, Append: "debug selftest=" + tests, Timeout: 5 * time.Minute})
 			allPassed(t, r)
 			// A million increments under one spinlock from every CPU at
 			// once end exact; the waiters take it test-and-set under
