@@ -69,6 +69,20 @@ fi
 
 # ensure_tools installs what is missing with apt-get when it can, and
 # otherwise prints the exact command to run.
+# host_runs_i386: can this kernel run a 32-bit Linux program? Links the
+# smallest one (exit(0) through int $0x80) and runs it.
+host_runs_i386() {
+	command -v as >/dev/null && command -v ld >/dev/null || return 1
+	local d rc=1
+	d=$(mktemp -d)
+	printf '.globl _start\n_start:\n\tmovl $1, %%eax\n\txorl %%ebx, %%ebx\n\tint $0x80\n' >"$d/t.S"
+	if as --32 -o "$d/t.o" "$d/t.S" 2>/dev/null && ld -m elf_i386 -o "$d/t" "$d/t.o" 2>/dev/null; then
+		"$d/t" 2>/dev/null && rc=0
+	fi
+	rm -rf "$d"
+	return $rc
+}
+
 ensure_tools() {
 	local need=() pkgs=()
 	command -v qemu-system-x86_64 >/dev/null || { need+=(qemu-system-x86_64); pkgs+=(qemu-system-x86); }
@@ -88,6 +102,9 @@ ensure_tools() {
 	command -v grub-mkrescue >/dev/null || { need+=(grub-mkrescue); pkgs+=(grub-common); }
 	command -v xorriso >/dev/null || { need+=(xorriso); pkgs+=(xorriso); }
 	command -v mformat >/dev/null || { need+=(mformat); pkgs+=(mtools); }
+	# The loader-conversion tests (internal/bootstage) run 32-bit boot code
+	# as a host program: a kernel without IA32 emulation needs qemu-i386.
+	if ! command -v qemu-i386 >/dev/null && ! host_runs_i386; then need+=(qemu-i386); pkgs+=(qemu-user); fi
 	if [ ${#need[@]} -gt 0 ]; then
 		local uniq
 		uniq=$(printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' ')
