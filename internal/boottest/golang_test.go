@@ -285,6 +285,14 @@ func TestGoInit(t *testing.T) {
 		// already cleared, and os/exec's TestWaitid hung. Without it
 		// the mode failed in 3 of 3 boots at -smp 4 (round 21 to 66).
 		{"stopcont", `^goinit: stopcont: 1000 rounds of SIGSTOP, SIGCONT and an echo in .*, child's exit: <nil>$`},
+		// A stop signal stops every thread of a group (do_signal_stop's
+		// group stop): 4 threads of a child spin on counters in a
+		// shared page; after SIGSTOP (or SIGTSTP) and wait4(WUNTRACED)
+		// none may move for 300 ms and every thread's stat says T;
+		// after SIGCONT they count again; SIGKILL ends a stop. Before
+		// the group stop only the thread that took the signal
+		// stopped: the others counted on.
+		{"groupstop", `^goinit: groupstop: 4 rounds of a stop and SIGCONT of a child of \d+ threads: all still and T while stopped, counting after: true; SIGKILL ended a stop: true$`},
 		// A Go program that eats all memory dies (the kernel's OOM kill
 		// of the faulting process, or the runtime's own "out of memory"
 		// exit 2), init carries on, and MemFree comes back to within

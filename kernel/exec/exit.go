@@ -76,6 +76,9 @@ func groupThreads(p *sched.Task_struct) int {
 // CLONE_CHILD_CLEARTID word, then its share of the address space,
 // descriptor table and fs_struct, then the task.
 func exitTask(p *sched.Task_struct, code int) {
+	// Out of its group's signals first: no group signal or group stop
+	// waits for it from now on (Linux exit_signals).
+	signal.Exit_signals(p)
 	// Its queued real-time signals, and the group's with the last
 	// thread (Linux __exit_signal's flush_sigqueue).
 	signal.Exit_sigqueues(p, groupThreads(p) == 1)

@@ -553,6 +553,9 @@ func copy_process(args *Kernel_clone_args) (*Task_struct, int) {
 	t.Real_parent, t.Parent = parent, parent
 	if clone_flags&CLONE_THREAD != 0 {
 		join_thread_group(t, cur)
+		if sh != nil {
+			task_join_group_stop(t, cur)
+		}
 	} else {
 		init_thread_group(t)
 		mm.List_add_tail(&t.Sibling, &parent.Children)

@@ -78,8 +78,25 @@ const (
 	SIGNAL_STOP_STOPPED   = 0x00000001 // the group is stopped
 	SIGNAL_STOP_CONTINUED = 0x00000002 // SIGCONT since the last wait
 	SIGNAL_GROUP_EXIT     = 0x00000004 // the group is exiting
+	SIGNAL_CLD_STOPPED    = 0x00000010 // the parent is yet to hear of a stop SIGCONT cut short
 	SIGNAL_CLD_CONTINUED  = 0x00000020 // the parent is yet to hear of a SIGCONT
 	SIGNAL_UNKILLABLE     = 0x00000040 // init: SIG_DFL signals from user space are dropped
+
+	SIGNAL_CLD_MASK  = SIGNAL_CLD_STOPPED | SIGNAL_CLD_CONTINUED
+	SIGNAL_STOP_MASK = SIGNAL_CLD_MASK | SIGNAL_STOP_STOPPED | SIGNAL_STOP_CONTINUED
+)
+
+// task_struct's jobctl bits (Linux include/linux/sched/jobctl.h): the
+// part of a group stop each thread carries. The low 16 bits hold the stop
+// signal.
+const (
+	JOBCTL_STOP_SIGMASK  = 0xffff
+	JOBCTL_STOP_DEQUEUED = 1 << 16 // a stop signal was dequeued: a SIGCONT since clears it
+	JOBCTL_STOP_PENDING  = 1 << 17 // this thread is to stop for the group stop
+	JOBCTL_STOP_CONSUME  = 1 << 18 // and count itself off group_stop_count when it does
+	JOBCTL_STOPPED       = 1 << 26 // stopped (TASK_STOPPED) until SIGCONT or SIGKILL clears it
+
+	JOBCTL_PENDING_MASK = JOBCTL_STOP_PENDING
 )
 
 // Signal_struct is what a thread group shares about signals (Linux struct
@@ -93,6 +110,10 @@ type Signal_struct struct {
 	// Group_stop_sig: the signal that stopped the group (for wait4's
 	// WSTOPSIG and SIGCHLD's CLD_STOPPED).
 	Group_stop_sig int32
+	// Group_stop_count: the threads still to stop before the group
+	// stop is complete (Linux signal->group_stop_count); the last sets
+	// SIGNAL_STOP_STOPPED and tells the parent.
+	Group_stop_count int32
 	// Stop_unreported: the group stopped and no wait4(WUNTRACED) or
 	// waitid(WSTOPPED) has collected that yet (Linux keeps the stop
 	// signal in group_exit_code until wait_task_stopped zeroes it).
@@ -133,6 +154,9 @@ type Task_sigstate struct {
 	// rt_sigsuspend's handler (Linux TIF_RESTORE_SIGMASK's mask).
 	Blocked, Real_blocked, Saved_sigmask uapi.Sigset_t
 	Restore_sigmask                      bool
+	// Jobctl: this thread's part in a group stop, JOBCTL_* (Linux
+	// task_struct.jobctl), under the siglock.
+	Jobctl uint64
 	// Pending: signals sent to this thread (tgkill, faults).
 	Pending Sigpending
 	// The alternate signal stack (sigaltstack).
@@ -164,3 +188,29 @@ func Test_tsk_thread_flag(t *Task_struct, flag uint) bool {
 //
 //go:nosplit
 func Task_signal_pending(t *Task_struct) bool { return Test_tsk_thread_flag(t, TIF_SIGPENDING) }
+
+// task_join_group_stop makes a new thread t of cur's group take part in
+// the group stop in progress, or in the stop the group is in (Linux
+// kernel/signal.c task_join_group_stop, from copy_process). It is here,
+// not in kernel/signal, because copy_process runs it under the siglock
+// where t joins the group. Without it a thread cloned while its group
+// was stopping was not counted in group_stop_count and ran on in a
+// stopped group.
+func task_join_group_stop(t, cur *Task_struct) {
+	sig := cur.Signal
+	if sig == nil {
+		return
+	}
+	mask := cur.Jobctl & JOBCTL_STOP_SIGMASK
+	if sig.Group_stop_count != 0 {
+		sig.Group_stop_count++
+		mask |= JOBCTL_STOP_CONSUME
+	} else if sig.Flags&SIGNAL_STOP_STOPPED == 0 {
+		return
+	}
+	// task_set_jobctl_pending: t is neither dying nor exiting yet. Its
+	// TIF_SIGPENDING takes it to get_signal on its first way out to
+	// user mode (Linux's child inherits the flag from its creator).
+	t.Jobctl = t.Jobctl&^JOBCTL_STOP_SIGMASK | mask | JOBCTL_STOP_PENDING
+	Set_tsk_thread_flag(t, TIF_SIGPENDING)
+}

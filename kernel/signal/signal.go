@@ -15,8 +15,7 @@
 // queued once (Linux queues both), there is no ptrace, no
 // signalfd, no rt_sigqueueinfo, no restart_syscall (the only
 // -ERESTART_RESTARTBLOCK sleeper, nanosleep, is not interrupted by
-// signals here), and a stop signal stops the thread that dequeues it, not
-// every thread of its group.
+// signals here).
 package signal
 
 import (
@@ -161,10 +160,11 @@ func sig_ignored(t *sched.Task_struct, sig int, force bool) bool {
 }
 
 // recalc_sigpending_tsk sets TIF_SIGPENDING when t has an unblocked
-// signal or its group is exiting (Linux recalc_sigpending_tsk), and says
-// whether it did.
+// signal, a group stop to join or its group is exiting (Linux
+// recalc_sigpending_tsk), and says whether it did.
 func recalc_sigpending_tsk(t *sched.Task_struct) bool {
-	if (t.Pending.Signal|t.Signal.Shared_pending.Signal)&^t.Blocked != 0 || t.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
+	if (t.Pending.Signal|t.Signal.Shared_pending.Signal)&^t.Blocked != 0 || t.Jobctl&sched.JOBCTL_PENDING_MASK != 0 ||
+		t.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
 		sched.Set_tsk_thread_flag(t, sched.TIF_SIGPENDING)
 		return true
 	}
@@ -181,13 +181,15 @@ func recalc_sigpending(t *sched.Task_struct) {
 
 // signal_wake_up sets t's TIF_SIGPENDING and wakes it from an
 // interruptible sleep, or any sleep but an uninterruptible one when fatal
-// (Linux signal_wake_up_state). A task running on another CPU sees the
-// flag at its next kernel exit, which the reschedule IPI of
-// kick_process brings at once.
+// (Linux signal_wake_up and signal_wake_up_state): SIGKILL ends a stop.
+// A task running on another CPU sees the flag at its next kernel exit,
+// which the reschedule IPI of kick_process brings at once. Called with
+// t's siglock held.
 func signal_wake_up(t *sched.Task_struct, fatal bool) {
 	sched.Set_tsk_thread_flag(t, sched.TIF_SIGPENDING)
 	state := uint32(sched.TASK_INTERRUPTIBLE)
 	if fatal {
+		t.Jobctl &^= sched.JOBCTL_STOPPED
 		state |= sched.TASK_STOPPED
 	}
 	if !sched.Try_to_wake_up(t, state) {
@@ -262,8 +264,8 @@ func Exit_sigqueues(t *sched.Task_struct, last bool) {
 
 // prepare_signal does what a signal does on sending, before it is queued
 // (Linux prepare_signal): a stop signal cancels a pending SIGCONT; SIGCONT
-// cancels pending stops and resumes a stopped group; then whether t
-// would ignore it.
+// cancels pending stops, ends a group stop in progress and resumes every
+// stopped thread of the group; then whether t would ignore it.
 func prepare_signal(sig int, t *sched.Task_struct, force bool) bool {
 	sig_ := t.Signal
 	if sig_.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
@@ -280,13 +282,26 @@ func prepare_signal(sig int, t *sched.Task_struct, force bool) bool {
 		flush_sigqueue_mask(SIG_KERNEL_STOP_MASK, &sig_.Shared_pending)
 		for_each_thread(t, func(u *sched.Task_struct) bool {
 			flush_sigqueue_mask(SIG_KERNEL_STOP_MASK, &u.Pending)
+			task_clear_jobctl_pending(u, sched.JOBCTL_STOP_PENDING)
+			u.Jobctl &^= sched.JOBCTL_STOPPED
 			sched.Try_to_wake_up(u, sched.TASK_STOPPED)
 			return true
 		})
+		// The parent hears of it from the first thread back in
+		// get_signal: CLD_CONTINUED if the group had stopped; if it
+		// was still stopping, CLD_STOPPED, as if the stop had
+		// finished and the CLD_CONTINUED after it were lost (SIGCHLD
+		// does not queue).
+		why := uint32(0)
 		if sig_.Flags&sched.SIGNAL_STOP_STOPPED != 0 {
-			// The parent hears of it from the resumed task, in
-			// get_signal (Linux SIGNAL_CLD_CONTINUED).
-			sig_.Flags = sig_.Flags&^sched.SIGNAL_STOP_STOPPED | sched.SIGNAL_STOP_CONTINUED | sched.SIGNAL_CLD_CONTINUED
+			why = sched.SIGNAL_CLD_CONTINUED
+		} else if sig_.Group_stop_count != 0 {
+			why = sched.SIGNAL_CLD_STOPPED
+		}
+		if why != 0 {
+			signal_set_stop_flags(sig_, why|sched.SIGNAL_STOP_CONTINUED)
+			sig_.Group_stop_count = 0
+			sig_.Stop_unreported = false
 			Continued_count++
 		}
 	}
@@ -334,7 +349,9 @@ func complete_signal(sig int, p *sched.Task_struct, shared bool) {
 		(sig == uapi.SIGKILL || !sigismember(t.Blocked, sig)) && sig_.Flags&sched.SIGNAL_UNKILLABLE == 0 {
 		sig_.Flags = sched.SIGNAL_GROUP_EXIT
 		sig_.Group_exit_code = int32(sig)
+		sig_.Group_stop_count = 0
 		for_each_thread(p, func(u *sched.Task_struct) bool {
+			task_clear_jobctl_pending(u, sched.JOBCTL_PENDING_MASK)
 			u.Pending.Signal |= sigmask(uapi.SIGKILL)
 			signal_wake_up(u, true)
 			return true
@@ -571,6 +588,12 @@ func dequeue_signal(t *sched.Task_struct, mask uapi.Sigset_t, info *sched.Kernel
 		}
 	}
 	recalc_sigpending(t)
+	if sig != 0 && sig_kernel_stop(sig) {
+		// A stop signal was taken: its stop is still to be made,
+		// and a SIGCONT from now on cancels it by clearing this
+		// (Linux dequeue_signal's JOBCTL_STOP_DEQUEUED).
+		t.Jobctl |= sched.JOBCTL_STOP_DEQUEUED
+	}
 	return sig
 }
 
@@ -590,16 +613,22 @@ var Fatal_count, Stopped_count uint64
 // in ksig (Linux get_signal). A fatal default never returns.
 func Get_signal(ksig *Ksignal) bool {
 	t := sched.Get_current()
+relock:
 	sh, flags := lock_task_sighand(t)
-	for {
+	if t.Signal.Flags&sched.SIGNAL_CLD_MASK != 0 {
+		// A SIGCONT resumed the group (or cut its stop short): the
+		// first thread back here tells the parent, SIGCHLD
+		// CLD_CONTINUED (or CLD_STOPPED) unless SA_NOCLDSTOP.
+		why := uapi.CLD_STOPPED
 		if t.Signal.Flags&sched.SIGNAL_CLD_CONTINUED != 0 {
-			// A SIGCONT resumed the group: the parent gets
-			// SIGCHLD CLD_CONTINUED (unless SA_NOCLDSTOP).
-			t.Signal.Flags &^= sched.SIGNAL_CLD_CONTINUED
-			unlock_task_sighand(sh, flags)
-			do_notify_parent_cldstop(t, uapi.CLD_CONTINUED)
-			sh, flags = lock_task_sighand(t)
+			why = uapi.CLD_CONTINUED
 		}
+		t.Signal.Flags &^= sched.SIGNAL_CLD_MASK
+		unlock_task_sighand(sh, flags)
+		notify_parent_cldstop(t, why)
+		goto relock
+	}
+	for {
 		if t.Signal.Flags&sched.SIGNAL_GROUP_EXIT != 0 {
 			// The group is dying (a fatal signal, or another thread's
 			// exit_group): go with it.
@@ -607,6 +636,11 @@ func Get_signal(ksig *Ksignal) bool {
 			unlock_task_sighand(sh, flags)
 			group_exit(code)
 			return false
+		}
+		if t.Jobctl&sched.JOBCTL_STOP_PENDING != 0 && do_signal_stop(t, 0, sh, flags) {
+			// Another thread's stop signal stopped the group,
+			// this thread with it, until SIGCONT or SIGKILL.
+			goto relock
 		}
 		sig := dequeue_signal(t, t.Blocked, &ksig.Info)
 		if sig == 0 {
@@ -634,9 +668,15 @@ func Get_signal(ksig *Ksignal) bool {
 		if sig_kernel_stop(sig) {
 			// With the siglock still held since the dequeue: a
 			// SIGCONT then comes either before it (and flushed the
-			// stop) or after the task is TASK_STOPPED (and wakes it).
-			sh, flags = do_signal_stop(t, sig, sh, flags)
-			continue
+			// stop) or after the task is TASK_STOPPED (and wakes
+			// it). (Linux drops the lock here to ask
+			// is_current_pgrp_orphaned for the tty's stop
+			// signals; gokern does not drop job control signals
+			// to orphaned process groups.)
+			if do_signal_stop(t, sig, sh, flags) {
+				goto relock
+			}
+			continue // the group is exiting
 		}
 		// Death: terminate, or core (Linux do_coredump; gokern writes
 		// no core file, and neither does Linux with RLIMIT_CORE 0, the
@@ -688,10 +728,15 @@ func Zap_other_threads(p *sched.Task_struct, code int) int {
 var Zapped_threads uint64
 
 // sigkill_other_threads gives every other live thread of p's group
-// SIGKILL and wakes it from any interruptible sleep (the loop of Linux
-// zap_other_threads), with p's siglock held.
+// SIGKILL and wakes it from any interruptible sleep or a stop (the loop
+// of Linux zap_other_threads), with p's siglock held; none of them takes
+// part in a group stop any more.
 func sigkill_other_threads(p *sched.Task_struct) {
+	p.Signal.Group_stop_count = 0
 	for_each_thread(p, func(u *sched.Task_struct) bool {
+		if u != p {
+			task_clear_jobctl_pending(u, sched.JOBCTL_PENDING_MASK)
+		}
 		if u != p && u.Exit_state == 0 {
 			u.Pending.Signal |= sigmask(uapi.SIGKILL)
 			signal_wake_up(u, true)
@@ -713,40 +758,157 @@ func group_exit(code int) {
 	}
 }
 
-// do_signal_stop stops the current task until SIGCONT (Linux
-// do_signal_stop, for a group of one: the other threads of a group are not
-// stopped), telling its parent with SIGCHLD (CLD_STOPPED). It is called
-// with t's siglock held (sh, flags), as get_signal dequeued the stop
-// signal, and returns with it held again. The group's stop flag is set,
-// and the task made TASK_STOPPED, under that lock, which SIGCONT's
-// prepare_signal also holds: SIGCONT clears the flag only after it woke
-// every TASK_STOPPED thread, so a stopper that sees the flag under the
-// lock is already TASK_STOPPED for that wake-up. Before, the lock was
-// dropped from the dequeue on: a SIGCONT in between found nobody stopped
-// and no stop flag, the flag was set after it, and the task slept until
-// another SIGCONT (os/exec's TestWaitid stopped its child and hung at
-// -smp 4).
-func do_signal_stop(t *sched.Task_struct, sig int, sh *sched.Sighand_struct, flags uint64) (*sched.Sighand_struct, uint64) {
-	t.Signal.Flags = t.Signal.Flags&^sched.SIGNAL_STOP_CONTINUED | sched.SIGNAL_STOP_STOPPED
-	t.Signal.Group_stop_sig = int32(sig)
-	t.Signal.Stop_unreported = true
-	Stopped_count++
-	notify := true
-	for t.Signal.Flags&sched.SIGNAL_STOP_STOPPED != 0 && !Fatal_signal_pending(t) {
-		sched.Set_current_state(sched.TASK_STOPPED)
-		unlock_task_sighand(sh, flags)
-		if notify {
-			// TASK_STOPPED already: the parent's lock is a spinlock,
-			// and a SIGCONT the parent sends on this SIGCHLD wakes
-			// the task even before it reaches schedule (Linux
-			// notifies after set_special_state too).
-			do_notify_parent_cldstop(t, uapi.CLD_STOPPED)
-			notify = false
+// do_signal_stop stops the current task t, and with it its whole thread
+// group, until SIGCONT or SIGKILL (Linux do_signal_stop). signr is the
+// stop signal t dequeued, or 0 when t only takes part in a group stop
+// another thread began. The first thread to stop begins the group stop:
+// every other live thread not stopped yet gets JOBCTL_STOP_PENDING and a
+// wake-up (signal_wake_up: an interruptible sleep ends with -ERESTARTSYS,
+// a thread in user mode on another CPU is kicked), and
+// group_stop_count counts them; each comes here from get_signal, counts
+// itself off and stops; the last sets SIGNAL_STOP_STOPPED and tells the
+// parent, once, SIGCHLD CLD_STOPPED (task_participate_group_stop). Before,
+// only the thread that dequeued the signal stopped: the others ran on,
+// and the parent heard of a stop the group had not made.
+//
+// It is called with t's siglock held (sh, flags), since get_signal's
+// dequeue, and returns true with it dropped once t was stopped and has
+// been woken, false with it held when there is no stop to make (the
+// group is exiting or execing, or a SIGCONT came since the dequeue). The
+// stop flag and TASK_STOPPED are set under that lock, which SIGCONT's
+// prepare_signal also holds: SIGCONT either comes before (and cancels
+// the stop) or finds the thread TASK_STOPPED (and wakes it). When the
+// lock was dropped from the dequeue on, a SIGCONT sent at once after
+// SIGSTOP could wake nobody and clear the flag after the stopper had
+// checked it: the thread slept in TASK_STOPPED for good (os/exec's
+// TestWaitid hung at -smp 4).
+func do_signal_stop(t *sched.Task_struct, signr int, sh *sched.Sighand_struct, flags uint64) bool {
+	sig := t.Signal
+	if t.Jobctl&sched.JOBCTL_STOP_PENDING == 0 {
+		const gstop = sched.JOBCTL_STOP_PENDING | sched.JOBCTL_STOP_CONSUME
+		if t.Jobctl&sched.JOBCTL_STOP_DEQUEUED == 0 || sig.Flags&sched.SIGNAL_GROUP_EXIT != 0 || sig.Group_exec_task != nil {
+			return false
 		}
+		// No group stop in progress: begin one. A group already
+		// stopped keeps the signal it stopped with.
+		if sig.Flags&sched.SIGNAL_STOP_STOPPED == 0 {
+			sig.Group_stop_sig = int32(signr)
+			sig.Stop_unreported = true
+		}
+		sig.Group_stop_count = 0
+		if task_set_jobctl_pending(t, uint64(signr)|gstop) {
+			sig.Group_stop_count++
+		}
+		for_each_thread(t, func(u *sched.Task_struct) bool {
+			// A thread is made TASK_STOPPED only under the
+			// siglock, so this look cannot race.
+			if u != t && !task_is_stopped(u) && task_set_jobctl_pending(u, uint64(signr)|gstop) {
+				sig.Group_stop_count++
+				signal_wake_up(u, false)
+			}
+			return true
+		})
+	}
+	notify := task_participate_group_stop(t)
+	t.Jobctl |= sched.JOBCTL_STOPPED
+	sched.Set_current_state(sched.TASK_STOPPED)
+	unlock_task_sighand(sh, flags)
+	if notify {
+		// TASK_STOPPED already: a SIGCONT the parent sends on this
+		// SIGCHLD wakes t even before it reaches schedule (Linux
+		// notifies after set_special_state too).
+		notify_parent_cldstop(t, uapi.CLD_STOPPED)
+	}
+	// Until SIGCONT or SIGKILL clears JOBCTL_STOPPED and wakes t: Linux
+	// schedules once and trusts that nothing else wakes a TASK_STOPPED
+	// task; gokern looks again, so that a stray wake-up cannot run a
+	// stopped thread.
+	for {
 		sched.Schedule()
 		sh, flags = lock_task_sighand(t)
+		if t.Jobctl&sched.JOBCTL_STOPPED == 0 || Fatal_signal_pending(t) {
+			t.Jobctl &^= sched.JOBCTL_STOPPED
+			unlock_task_sighand(sh, flags)
+			return true
+		}
+		sched.Set_current_state(sched.TASK_STOPPED)
+		unlock_task_sighand(sh, flags)
 	}
-	return sh, flags
+}
+
+// task_is_stopped: t is stopped in a group stop (Linux task_is_stopped).
+func task_is_stopped(t *sched.Task_struct) bool { return t.Jobctl&sched.JOBCTL_STOPPED != 0 }
+
+// task_set_jobctl_pending sets mask in t's jobctl, unless t is dying or
+// exiting (Linux task_set_jobctl_pending): false then. A stop signal in
+// mask replaces the one there. Called with t's siglock held.
+func task_set_jobctl_pending(t *sched.Task_struct, mask uint64) bool {
+	if Fatal_signal_pending(t) || t.Flags&sched.PF_EXITING != 0 {
+		return false
+	}
+	if mask&sched.JOBCTL_STOP_SIGMASK != 0 {
+		t.Jobctl &^= sched.JOBCTL_STOP_SIGMASK
+	}
+	t.Jobctl |= mask
+	return true
+}
+
+// task_clear_jobctl_pending clears mask from t's jobctl; clearing
+// JOBCTL_STOP_PENDING clears its CONSUME and DEQUEUED too (Linux
+// task_clear_jobctl_pending). Called with t's siglock held.
+func task_clear_jobctl_pending(t *sched.Task_struct, mask uint64) {
+	if mask&sched.JOBCTL_STOP_PENDING != 0 {
+		mask |= sched.JOBCTL_STOP_CONSUME | sched.JOBCTL_STOP_DEQUEUED
+	}
+	t.Jobctl &^= mask
+}
+
+// task_participate_group_stop: t stops (or exits) for the group stop it
+// has pending and counts itself off; true when it was the last, the
+// group is now stopped and the parent is to be told (Linux
+// task_participate_group_stop). Called with t's siglock held.
+func task_participate_group_stop(t *sched.Task_struct) bool {
+	sig := t.Signal
+	consume := t.Jobctl&sched.JOBCTL_STOP_CONSUME != 0
+	task_clear_jobctl_pending(t, sched.JOBCTL_STOP_PENDING)
+	if !consume {
+		return false
+	}
+	if sig.Group_stop_count > 0 {
+		sig.Group_stop_count--
+	}
+	if sig.Group_stop_count == 0 && sig.Flags&sched.SIGNAL_STOP_STOPPED == 0 {
+		signal_set_stop_flags(sig, sched.SIGNAL_STOP_STOPPED)
+		Stopped_count++
+		return true
+	}
+	return false
+}
+
+// signal_set_stop_flags replaces the group's stop state (Linux
+// signal_set_stop_flags).
+func signal_set_stop_flags(sig *sched.Signal_struct, flags uint32) {
+	sig.Flags = sig.Flags&^sched.SIGNAL_STOP_MASK | flags
+}
+
+// Exit_signals marks the exiting t PF_EXITING under the siglock, so that
+// from now on no group signal is given to it and no group stop waits for
+// it, and, if a group stop was waiting for t, counts t off it: when t
+// was the last, the group is stopped and the parent told (Linux
+// exit_signals, at the top of do_exit). Without it a thread that exited
+// during a group stop was never counted, and the group never stopped.
+func Exit_signals(t *sched.Task_struct) {
+	Task_init_signal(t)
+	sh, flags := lock_task_sighand(t)
+	t.Flags |= sched.PF_EXITING
+	notify := false
+	if t.Signal.Flags&sched.SIGNAL_GROUP_EXIT == 0 && t.Jobctl&sched.JOBCTL_STOP_PENDING != 0 {
+		notify = task_participate_group_stop(t)
+	}
+	unlock_task_sighand(sh, flags)
+	if notify {
+		notify_parent_cldstop(t, uapi.CLD_STOPPED)
+	}
 }
 
 // Kernel_siginfo_chld fills a SIGCHLD siginfo (si_pid, si_uid, si_status
@@ -795,21 +957,37 @@ func Do_notify_parent(tsk *sched.Task_struct, sig int) bool {
 	return autoreap
 }
 
-// do_notify_parent_cldstop sends the parent SIGCHLD for a stop or a
-// continue, unless it asked not to (SA_NOCLDSTOP) (Linux
-// do_notify_parent_cldstop).
+// notify_parent_cldstop is do_notify_parent_cldstop under
+// tasklist_lock, as Linux's callers take it (read_lock(&tasklist_lock)):
+// the parent is read, signalled and woken while no exit can reparent
+// tsk's group or release the parent. Called without tsk's siglock
+// (tasklist_lock comes first).
+func notify_parent_cldstop(tsk *sched.Task_struct, why int) {
+	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
+	do_notify_parent_cldstop(tsk, why)
+	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
+}
+
+// do_notify_parent_cldstop sends the parent of tsk's group SIGCHLD for a
+// stop or a continue, unless it asked not to (SA_NOCLDSTOP), and wakes
+// its wait (Linux do_notify_parent_cldstop, for_ptracer false: the
+// group leader's real parent). Called with Tasklist_lock held.
 func do_notify_parent_cldstop(tsk *sched.Task_struct, why int) {
-	parent := tsk.Parent
+	if l := tsk.Group_leader; l != nil {
+		tsk = l
+	}
+	parent := tsk.Real_parent
 	if parent == nil || parent.Pid == 0 || parent.Flags&sched.PF_KTHREAD != 0 {
 		return
 	}
+	Task_init_signal(parent)
 	var info sched.Kernel_siginfo
 	kernel_siginfo_chld(&info, task_tgid(tsk), why, tsk.Signal.Group_stop_sig)
 	if why == uapi.CLD_CONTINUED {
 		info.Fields[1] = uapi.SIGCONT
 	}
 	sh, flags := lock_task_sighand(parent)
-	if sh.Action[uapi.SIGCHLD-1].Sa.Sa_flags&uapi.SA_NOCLDSTOP == 0 {
+	if a := &sh.Action[uapi.SIGCHLD-1].Sa; a.Sa_handler != uapi.SIG_IGN && a.Sa_flags&uapi.SA_NOCLDSTOP == 0 {
 		send_signal_locked(uapi.SIGCHLD, &info, parent, true, false)
 	}
 	unlock_task_sighand(sh, flags)
@@ -845,6 +1023,7 @@ func Flush_signal_handlers(t *sched.Task_struct) {
 func Copy_sighand(parent, child *sched.Task_struct, thread bool) {
 	Task_init_signal(parent)
 	child.Pending = sched.Sigpending{}
+	child.Jobctl = 0 // copy_process joins a thread to its group's stop
 	child.Blocked = parent.Blocked
 	child.Real_blocked, child.Saved_sigmask, child.Restore_sigmask = 0, 0, false
 	child.Sas_ss_sp, child.Sas_ss_size, child.Sas_ss_flags = parent.Sas_ss_sp, parent.Sas_ss_size, parent.Sas_ss_flags

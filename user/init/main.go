@@ -32,6 +32,8 @@
 //	groupexit   GroupexitChildren children, each ending with exit_group
 //	            while its threads go in and out of FUTEX_WAIT: every one
 //	            is reaped with its status, none left behind
+//	groupstop   SIGSTOP, SIGTSTP and SIGKILL stop and end every thread
+//	            of a multi-threaded child (groupstop.go)
 //	badbin      exec a Go program built for arm64 (ENOEXEC) and one
 //	            dynamically linked (ENOENT: no /lib64/ld-linux-x86-64.so.2),
 //	            as Linux answers; init goes on
@@ -102,6 +104,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "stopcont-child" {
 		stopcontChild()
 	}
+	if len(os.Args) > 2 && os.Args[1] == "groupstop-child" {
+		groupstopChild(os.Args[2])
+	}
 	if len(os.Args) > 1 && os.Args[1] == "oom-child" {
 		oomChild()
 	}
@@ -154,6 +159,8 @@ func main() {
 		ok = groupexit()
 	case "stopcont":
 		ok = stopcont()
+	case "groupstop":
+		ok = groupstop()
 	case "futexwait":
 		ok = futexwait()
 	case "badbin":
