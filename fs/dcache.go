@@ -104,16 +104,38 @@ func external_name(d *Dentry) bool { return d.D_name.Len >= DNAME_INLINE_LEN }
 // D_alloc makes a child of parent named name, hashed and negative, and
 // takes a reference on parent for it (Linux d_alloc + d_add of a lookup).
 func D_alloc(parent *Dentry, name []byte) *Dentry {
+	return d_alloc_child(parent, name, DCACHE_HASHED)
+}
+
+// d_alloc_in_lookup makes the child for a lookup in progress: in
+// parent's list but unhashed, so that no D_lookup finds it before the
+// file system's lookup has said what it is (Linux d_alloc_parallel's
+// in-lookup dentry, which other lookups wait for; gokern's wait is the
+// parent's inode lock, which lookup_slow holds across the file system's
+// lookup). D_rehash makes it visible.
+func d_alloc_in_lookup(parent *Dentry, name []byte) *Dentry {
+	return d_alloc_child(parent, name, 0)
+}
+
+func d_alloc_child(parent *Dentry, name []byte, hashed uint32) *Dentry {
 	d := X__d_alloc(parent.D_sb, name)
 	if d == nil {
 		return nil
 	}
 	d.D_parent = Dget(parent)
-	d.D_flags |= DCACHE_HASHED
+	d.D_flags |= hashed
 	flags := dcache_lock_irq()
 	mm.List_add_tail(&d.D_child, &parent.D_subdirs)
 	dcache_unlock_irq(flags)
 	return d
+}
+
+// D_rehash lets lookups find d again (Linux d_rehash; d_lookup_done
+// for an in-lookup dentry).
+func D_rehash(d *Dentry) {
+	flags := dcache_lock_irq()
+	d.D_flags |= DCACHE_HASHED
+	dcache_unlock_irq(flags)
 }
 
 // D_make_root makes the root dentry of a super block for inode (Linux

@@ -280,8 +280,12 @@ type SuperBlock struct {
 	S_root      *Dentry
 	S_active    int32 // mounts of it
 	S_fs_info   uintptr
-	S_inodes    mm.ListHead
+	S_inodes    mm.ListHead // under inode_sb_list_lock
 	S_list      mm.ListHead // super_blocks
+	// S_vfs_rename_mutex: held by a rename between two directories, so
+	// that the tree's shape, which decides the order their locks are
+	// taken in, holds still (Linux s_vfs_rename_mutex, lock_rename).
+	S_vfs_rename_mutex sched.Mutex
 }
 
 // S_flags (SB_*, the MS_* of mount(2)).

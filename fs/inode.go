@@ -3,6 +3,7 @@ package fs
 import (
 	"sync/atomic"
 
+	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
 	ktime "gokern/kernel/time"
@@ -26,10 +27,50 @@ func Nr_inodes() uint64 { return inode_cache.Active }
 var last_ino uint64
 
 // Get_next_ino hands out inode numbers for file systems without their
-// own (Linux get_next_ino). 0 is never used: readdir skips it.
+// own (Linux get_next_ino, whose per-CPU batches this one atomic counter
+// stands for: two CPUs making files at once must not get one number).
+// 0 is never used: readdir skips it.
 func Get_next_ino() uint64 {
-	last_ino++
-	return last_ino
+	return atomic.AddUint64(&last_ino, 1)
+}
+
+// inode_sb_list_lock guards every super block's list of inodes
+// (S_inodes, I_sb_list), which new inodes join and evicted ones leave
+// on any CPU (Linux 2.6.39's inode_sb_list_lock; Linux now has one per
+// super block, s_inode_list_lock). Taken with interrupts off, as
+// dcache_lock, so that its holder is not preempted while others spin.
+var inode_sb_list_lock asm.Arch_spinlock_t
+
+func inode_sb_list_add(inode *Inode) {
+	flags := vfs_lock_irq(&inode_sb_list_lock)
+	mm.List_add_tail(&inode.I_sb_list, &inode.I_sb.S_inodes)
+	vfs_unlock_irq(&inode_sb_list_lock, flags)
+}
+
+func inode_sb_list_del(inode *Inode) {
+	flags := vfs_lock_irq(&inode_sb_list_lock)
+	mm.List_del(&inode.I_sb_list)
+	vfs_unlock_irq(&inode_sb_list_lock, flags)
+}
+
+// vfs_lock_irq takes one of the VFS's spinlocks with interrupts off (no
+// interrupts to turn off in the host tests), so that its holder is not
+// preempted while others spin (Linux spin_lock_irqsave);
+// vfs_unlock_irq lets it go and turns them back on.
+func vfs_lock_irq(l *asm.Arch_spinlock_t) uint64 {
+	var flags uint64
+	if sched.Hooks.Irq_save != nil {
+		flags = sched.Hooks.Irq_save()
+	}
+	l.Arch_spin_lock()
+	return flags
+}
+
+func vfs_unlock_irq(l *asm.Arch_spinlock_t, flags uint64) {
+	l.Arch_spin_unlock()
+	if sched.Hooks.Irq_restore != nil {
+		sched.Hooks.Irq_restore(flags)
+	}
 }
 
 // Current_time is the time stamp for an inode change (Linux
@@ -60,26 +101,36 @@ func New_inode(sb *SuperBlock) *Inode {
 	inode.I_ino = Get_next_ino()
 	t := Current_time(inode)
 	inode.I_atime, inode.I_mtime, inode.I_ctime = t, t, t
-	mm.List_add_tail(&inode.I_sb_list, &sb.S_inodes)
+	inode_sb_list_add(inode)
 	return inode
 }
 
-// Ihold takes another reference (Linux ihold).
-func Ihold(inode *Inode) { inode.I_count++ }
+// Ihold takes another reference (Linux ihold: atomic_inc(&i_count)). A
+// hard link takes one while the file's other names come and go on
+// other CPUs: with plain increments and decrements the count was lost
+// and gained (selftest fs_namei_smp).
+func Ihold(inode *Inode) { atomic.AddInt32(&inode.I_count, 1) }
 
 // Iput drops a reference; the last one evicts the inode (Linux iput →
-// iput_final → evict with generic_delete_inode's answer).
+// iput_final → evict with generic_delete_inode's answer). gokern keeps
+// no unused inodes to find again, so the CPU that drops the count to 0
+// owns the inode.
 func Iput(inode *Inode) {
 	if inode == nil {
 		return
 	}
-	if inode.I_count <= 0 {
-		Vfs_bugs++
-		return
-	}
-	inode.I_count--
-	if inode.I_count == 0 {
-		evict(inode)
+	for {
+		c := atomic.LoadInt32(&inode.I_count)
+		if c <= 0 {
+			Vfs_bugs++
+			return
+		}
+		if atomic.CompareAndSwapInt32(&inode.I_count, c, c-1) {
+			if c == 1 {
+				evict(inode)
+			}
+			return
+		}
 	}
 }
 
@@ -95,7 +146,7 @@ func evict(inode *Inode) {
 		kfree(inode.I_link)
 		inode.I_link = nil
 	}
-	mm.List_del(&inode.I_sb_list)
+	inode_sb_list_del(inode)
 	*inode = Inode{}
 	inode_cache.Free(inode)
 }
@@ -143,16 +194,26 @@ func Init_special_inode(inode *Inode, mode uint32, rdev uapi.Dev_t) {
 }
 
 // Link counts (Linux set_nlink, inc_nlink, drop_nlink, clear_nlink).
-func Set_nlink(inode *Inode, n uint32) { inode.I_nlink = n }
-func Inc_nlink(inode *Inode)           { inode.I_nlink++ }
+// Linux changes i_nlink under the inode's lock, which the callers here
+// hold too (a directory's for its subdirectories' "..", a file's own in
+// Vfs_link, Vfs_unlink, Vfs_rename); the updates are atomic besides, so
+// that a count is never torn or lost whoever changes it, and stat
+// reads it without the lock.
+func Set_nlink(inode *Inode, n uint32) { atomic.StoreUint32(&inode.I_nlink, n) }
+func Inc_nlink(inode *Inode)           { atomic.AddUint32(&inode.I_nlink, 1) }
 func Drop_nlink(inode *Inode) {
-	if inode.I_nlink == 0 {
-		Vfs_bugs++
-		return
+	for {
+		n := atomic.LoadUint32(&inode.I_nlink)
+		if n == 0 {
+			Vfs_bugs++
+			return
+		}
+		if atomic.CompareAndSwapUint32(&inode.I_nlink, n, n-1) {
+			return
+		}
 	}
-	inode.I_nlink--
 }
-func Clear_nlink(inode *Inode) { inode.I_nlink = 0 }
+func Clear_nlink(inode *Inode) { atomic.StoreUint32(&inode.I_nlink, 0) }
 
 // Inode_set_ctime_current and friends stamp a change.
 func touch_mc(inode *Inode) {

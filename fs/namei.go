@@ -1,8 +1,12 @@
 package fs
 
 import (
+	"sync/atomic"
+	"unsafe"
+
 	"gokern/include/compiler"
 	"gokern/include/uapi"
+	"gokern/kernel/sched"
 )
 
 // Path lookup and the calls that change names. Linux: fs/namei.c
@@ -223,28 +227,62 @@ func link_path_walk(nd *Nameidata, name []byte) int {
 
 // Lookup_one finds name in the directory parent, referenced and possibly
 // negative (Linux lookup_fast, then lookup_slow: the file system's
-// lookup on a new dentry).
+// lookup on a new dentry, under the directory's lock). The caller does
+// not hold parent's inode lock; those that do call lookup_one_locked.
 func Lookup_one(parent *Dentry, name []byte, flags uint32) (*Dentry, int) {
-	if d := D_lookup(parent, name); d != nil {
-		if d.D_op == nil || d.D_op.D_revalidate == nil || d.D_op.D_revalidate(d, flags) {
-			return d, 0
-		}
-		D_drop(d)
-		Dput(d)
+	if d := lookup_fast(parent, name, flags); d != nil {
+		return d, 0
+	}
+	return lookup_slow(parent, name, flags)
+}
+
+// lookup_fast finds name in the dcache, or nil (Linux lookup_fast): a
+// dentry its file system no longer vouches for is dropped.
+func lookup_fast(parent *Dentry, name []byte, flags uint32) *Dentry {
+	d := D_lookup(parent, name)
+	if d == nil || d.D_op == nil || d.D_op.D_revalidate == nil || d.D_op.D_revalidate(d, flags) {
+		return d
+	}
+	D_drop(d)
+	Dput(d)
+	return nil
+}
+
+// lookup_slow asks the file system, under parent's inode lock (Linux
+// lookup_slow, which takes it shared and lets d_alloc_parallel make
+// concurrent lookups of one name wait for the first; gokern's lock is
+// exclusive, and the second lookup finds the first's dentry under it).
+// Without the lock two CPUs missing the dcache at once each made a
+// dentry for one name, and with O_CREAT each its own file.
+func lookup_slow(parent *Dentry, name []byte, flags uint32) (*Dentry, int) {
+	dir := parent.D_inode
+	Inode_lock(dir)
+	d, err := lookup_one_locked(parent, name, flags)
+	Inode_unlock(dir)
+	return d, err
+}
+
+// lookup_one_locked is Lookup_one for a caller that holds parent's
+// inode lock: those that look a name up to create, remove or rename it
+// (Linux lookup_one_qstr_excl). The new dentry is hashed only once the
+// file system's lookup has filled it in.
+func lookup_one_locked(parent *Dentry, name []byte, flags uint32) (*Dentry, int) {
+	if d := lookup_fast(parent, name, flags); d != nil {
+		return d, 0
 	}
 	dir := parent.D_inode
 	if IS_DEADDIR(dir) {
 		return nil, -ENOENT
 	}
-	d := D_alloc(parent, name)
+	d := d_alloc_in_lookup(parent, name)
 	if d == nil {
 		return nil, -ENOMEM
 	}
 	if err := dir.I_op.Lookup(dir, d, flags); err != 0 {
-		D_drop(d)
 		Dput(d)
 		return nil, err
 	}
+	D_rehash(d)
 	return d, 0
 }
 
@@ -439,8 +477,9 @@ func mnt_want_write(mnt *Vfsmount) int {
 
 // filename_create looks up the place for a new name (Linux
 // filename_create): a negative dentry, referenced, with nd.Path its
-// parent. isDir: the new name is a directory, so a trailing slash is
-// allowed.
+// parent, whose inode lock is held until done_path_create, so that no
+// other CPU makes the same name meanwhile. isDir: the new name is a
+// directory, so a trailing slash is allowed.
 func filename_create(nd *Nameidata, dfd int, name []byte, isDir bool) (*Dentry, int) {
 	if err := filename_parentat(nd, dfd, name, 0); err != 0 {
 		return nil, err
@@ -451,19 +490,32 @@ func filename_create(nd *Nameidata, dfd int, name []byte, isDir bool) (*Dentry, 
 	if err := mnt_want_write(nd.Path.Mnt); err != 0 {
 		return nil, err
 	}
-	d, err := Lookup_one(nd.Path.Dentry, nd.Last, 0)
+	dir := nd.Path.Dentry.D_inode
+	Inode_lock(dir)
+	d, err := lookup_one_locked(nd.Path.Dentry, nd.Last, 0)
+	switch {
+	case err != 0:
+	case d.D_inode != nil:
+		err = -EEXIST
+	case nd.Flags&lookup_trailing != 0 && !isDir:
+		err = -ENOENT
+	}
 	if err != 0 {
+		if d != nil {
+			Dput(d)
+		}
+		Inode_unlock(dir)
 		return nil, err
 	}
-	if d.D_inode != nil {
-		Dput(d)
-		return nil, -EEXIST
-	}
-	if nd.Flags&lookup_trailing != 0 && !isDir {
-		Dput(d)
-		return nil, -ENOENT
-	}
 	return d, 0
+}
+
+// done_path_create ends what filename_create began (Linux
+// done_path_create): d put, the parent unlocked. The caller's
+// terminate_walk drops the parent.
+func done_path_create(nd *Nameidata, d *Dentry) {
+	Dput(d)
+	Inode_unlock(nd.Path.Dentry.D_inode)
 }
 
 // may_create checks that dir can take a new name (Linux may_create):
@@ -551,7 +603,7 @@ func Do_mkdirat(dfd int, name []byte, mode uint32) int {
 	d, err := filename_create(&nd, dfd, name, true)
 	if err == 0 {
 		err = Vfs_mkdir(nd.Path.Dentry.D_inode, d, mode&^current_fs().Umask)
-		Dput(d)
+		done_path_create(&nd, d)
 	}
 	terminate_walk(&nd, false)
 	return err
@@ -578,7 +630,7 @@ func Do_mknodat(dfd int, name []byte, mode uint32, dev uapi.Dev_t) int {
 		} else {
 			err = Vfs_mknod(dir, d, mode, dev)
 		}
-		Dput(d)
+		done_path_create(&nd, d)
 	}
 	terminate_walk(&nd, false)
 	return err
@@ -596,7 +648,7 @@ func Mknod_path(name []byte, mode uint32, path *Path) int {
 		if err = Vfs_mknod(nd.Path.Dentry.D_inode, d, mode, 0); err == 0 {
 			*path = Path{Mnt: Mntget(nd.Path.Mnt), Dentry: Dget(d)}
 		}
-		Dput(d)
+		done_path_create(&nd, d)
 	}
 	terminate_walk(&nd, false)
 	return err
@@ -614,7 +666,7 @@ func Do_symlinkat(target []byte, newdfd int, newname []byte) int {
 	d, err := filename_create(&nd, newdfd, newname, false)
 	if err == 0 {
 		err = Vfs_symlink(nd.Path.Dentry.D_inode, d, target)
-		Dput(d)
+		done_path_create(&nd, d)
 	}
 	terminate_walk(&nd, false)
 	return err
@@ -655,24 +707,38 @@ func do_linkat_body(old *Path, newdfd int, newname []byte) int {
 			err = -EPERM
 		}
 		if err == 0 {
-			err = may_create(dir)
+			err = Vfs_link(old.Dentry, dir, d)
 		}
-		switch {
-		case err != 0:
-		case dir.I_op.Link == nil:
-			err = -EPERM
-		case old.Dentry.D_inode.I_nlink == 0:
-			err = -ENOENT
-		default:
-			err = dir.I_op.Link(old.Dentry, dir, d)
-		}
-		Dput(d)
+		done_path_create(&nd, d)
 	}
 	terminate_walk(&nd, false)
 	return err
 }
 
-// Vfs_unlink removes a non-directory name (Linux vfs_unlink).
+// Vfs_link gives old's inode the new name d in dir (Linux vfs_link),
+// under the inode's lock: its link count may change meanwhile on any
+// CPU, through a name in another directory, and an inode whose last
+// name went must not get a new one.
+func Vfs_link(old *Dentry, dir *Inode, d *Dentry) int {
+	if err := may_create(dir); err != 0 {
+		return err
+	}
+	if dir.I_op.Link == nil {
+		return -EPERM
+	}
+	inode := old.D_inode
+	Inode_lock(inode)
+	err := -ENOENT
+	if atomic.LoadUint32(&inode.I_nlink) != 0 {
+		err = dir.I_op.Link(old, dir, d)
+	}
+	Inode_unlock(inode)
+	return err
+}
+
+// Vfs_unlink removes a non-directory name (Linux vfs_unlink). The
+// caller holds dir's lock; the victim's is taken for its link count, as
+// Vfs_link takes it.
 func Vfs_unlink(dir *Inode, d *Dentry) int {
 	if err := may_delete(dir, d, false); err != 0 {
 		return err
@@ -680,17 +746,24 @@ func Vfs_unlink(dir *Inode, d *Dentry) int {
 	if dir.I_op.Unlink == nil {
 		return -EPERM
 	}
-	if D_mountpoint(d) {
-		return -EBUSY
+	target := d.D_inode
+	Inode_lock(target)
+	err := -EBUSY
+	if !D_mountpoint(d) {
+		err = dir.I_op.Unlink(dir, d)
 	}
-	if err := dir.I_op.Unlink(dir, d); err != 0 {
+	Inode_unlock(target)
+	if err != 0 {
 		return err
 	}
 	D_delete(d)
 	return 0
 }
 
-// Vfs_rmdir removes an empty directory (Linux vfs_rmdir).
+// Vfs_rmdir removes an empty directory (Linux vfs_rmdir). The caller
+// holds dir's lock; the victim's is taken so that nothing is made in it
+// between the file system's emptiness check and S_DEAD (a creation
+// holds the directory it creates in locked and checks S_DEAD).
 func Vfs_rmdir(dir *Inode, d *Dentry) int {
 	if err := may_delete(dir, d, true); err != 0 {
 		return err
@@ -698,13 +771,18 @@ func Vfs_rmdir(dir *Inode, d *Dentry) int {
 	if dir.I_op.Rmdir == nil {
 		return -EPERM
 	}
-	if D_mountpoint(d) {
-		return -EBUSY
+	victim := d.D_inode
+	Inode_lock(victim)
+	err := -EBUSY
+	if !D_mountpoint(d) {
+		if err = dir.I_op.Rmdir(dir, d); err == 0 {
+			victim.I_flags |= S_DEAD
+		}
 	}
-	if err := dir.I_op.Rmdir(dir, d); err != 0 {
+	Inode_unlock(victim)
+	if err != 0 {
 		return err
 	}
-	d.D_inode.I_flags |= S_DEAD
 	D_delete(d)
 	return 0
 }
@@ -719,27 +797,37 @@ func Do_unlinkat(dfd int, name []byte) int {
 	if err == 0 {
 		err = mnt_want_write(nd.Path.Mnt)
 	}
-	var d *Dentry
 	if err == 0 {
-		d, err = Lookup_one(nd.Path.Dentry, nd.Last, 0)
-	}
-	if err == 0 {
-		switch {
-		case d.D_inode == nil:
-			err = -ENOENT
-		case nd.Flags&lookup_trailing != 0:
-			// "name/": a directory gets EISDIR, anything else ENOTDIR.
-			if d_is_dir(d) {
-				err = -EISDIR
-			} else {
-				err = -ENOTDIR
-			}
-		default:
-			err = Vfs_unlink(nd.Path.Dentry.D_inode, d)
-		}
-		Dput(d)
+		// The name is looked up and removed under the directory's lock
+		// (Linux do_unlinkat).
+		dir := nd.Path.Dentry.D_inode
+		Inode_lock(dir)
+		err = do_unlinkat_locked(&nd, dir)
+		Inode_unlock(dir)
 	}
 	terminate_walk(&nd, false)
+	return err
+}
+
+func do_unlinkat_locked(nd *Nameidata, dir *Inode) int {
+	d, err := lookup_one_locked(nd.Path.Dentry, nd.Last, 0)
+	if err != 0 {
+		return err
+	}
+	switch {
+	case d.D_inode == nil:
+		err = -ENOENT
+	case nd.Flags&lookup_trailing != 0:
+		// "name/": a directory gets EISDIR, anything else ENOTDIR.
+		if d_is_dir(d) {
+			err = -EISDIR
+		} else {
+			err = -ENOTDIR
+		}
+	default:
+		err = Vfs_unlink(dir, d)
+	}
+	Dput(d)
 	return err
 }
 
@@ -760,17 +848,19 @@ func Do_rmdir(dfd int, name []byte) int {
 	if err == 0 {
 		err = mnt_want_write(nd.Path.Mnt)
 	}
-	var d *Dentry
 	if err == 0 {
-		d, err = Lookup_one(nd.Path.Dentry, nd.Last, 0)
-	}
-	if err == 0 {
-		if d.D_inode == nil {
-			err = -ENOENT
-		} else {
-			err = Vfs_rmdir(nd.Path.Dentry.D_inode, d)
+		dir := nd.Path.Dentry.D_inode
+		Inode_lock(dir)
+		var d *Dentry
+		if d, err = lookup_one_locked(nd.Path.Dentry, nd.Last, 0); err == 0 {
+			if d.D_inode == nil {
+				err = -ENOENT
+			} else {
+				err = Vfs_rmdir(dir, d)
+			}
+			Dput(d)
 		}
-		Dput(d)
+		Inode_unlock(dir)
 	}
 	terminate_walk(&nd, false)
 	return err
@@ -866,16 +956,99 @@ func Vfs_rename(old_dir *Inode, old *Dentry, new_dir *Inode, new *Dentry, flags 
 	if exchange && d_is_dir(new) && is_ancestor(new, old.D_parent) {
 		return -EINVAL
 	}
-	if D_mountpoint(old) || D_mountpoint(new) {
-		return -EBUSY
-	}
-	if IS_DEADDIR(new_dir) {
-		return -ENOENT
-	}
 	if old_dir.I_op.Rename == nil {
 		return -EPERM
 	}
-	return old_dir.I_op.Rename(old_dir, old, new_dir, new, flags)
+	// The children's locks (Linux vfs_rename): a directory moving to
+	// another parent (its ".." changes), a directory that is replaced
+	// (it must stay empty, as in rmdir) or exchanged across directories,
+	// and every non-directory (its link count and ctime change), the
+	// directories first, then the others in address order.
+	source, target := old.D_inode, new.D_inode
+	lockOld := new_dir != old_dir
+	lockNew := new_dir != old_dir || !exchange
+	var l1, l2, l3 *Inode
+	switch {
+	case isdir:
+		if lockOld {
+			l1 = source
+		}
+		if target != nil && (!newIsDir || lockNew) {
+			l2 = target
+		}
+	case newIsDir:
+		if lockNew {
+			l1 = target
+		}
+		l2 = source
+	default:
+		l2, l3 = lock_order(source, target)
+	}
+	lock_inodes(l1, l2, l3)
+	err := -EBUSY
+	switch {
+	case D_mountpoint(old) || D_mountpoint(new):
+	case IS_DEADDIR(new_dir):
+		err = -ENOENT
+	default:
+		err = old_dir.I_op.Rename(old_dir, old, new_dir, new, flags)
+	}
+	unlock_inodes(l1, l2, l3)
+	return err
+}
+
+// lock_order puts two non-directories in the order their locks are
+// taken (Linux lock_two_nondirectories: by address); either may be nil.
+func lock_order(a, b *Inode) (*Inode, *Inode) {
+	if a != nil && b != nil && uintptr(unsafe.Pointer(b)) < uintptr(unsafe.Pointer(a)) {
+		return b, a
+	}
+	return a, b
+}
+
+// lock_inodes takes the locks of the inodes given, in that order,
+// skipping nils; unlock_inodes lets them go.
+func lock_inodes(a, b, c *Inode) {
+	for _, i := range [3]*Inode{a, b, c} {
+		if i != nil {
+			Inode_lock(i)
+		}
+	}
+}
+
+func unlock_inodes(a, b, c *Inode) {
+	for _, i := range [3]*Inode{c, b, a} {
+		if i != nil {
+			Inode_unlock(i)
+		}
+	}
+}
+
+// lock_rename takes the locks of the two parents of a rename (Linux
+// lock_rename): one directory's once; two directories under their super
+// block's rename mutex, an ancestor before its descendant (Linux
+// lock_two_directories), as every path that holds a directory's lock
+// and then a child's takes them.
+func lock_rename(p1, p2 *Dentry) {
+	if p1 == p2 {
+		Inode_lock(p1.D_inode)
+		return
+	}
+	sched.Mutex_lock(&p1.D_sb.S_vfs_rename_mutex)
+	if is_ancestor(p2, p1) {
+		p1, p2 = p2, p1
+	}
+	Inode_lock(p1.D_inode)
+	Inode_lock(p2.D_inode)
+}
+
+// unlock_rename undoes lock_rename (Linux unlock_rename).
+func unlock_rename(p1, p2 *Dentry) {
+	Inode_unlock(p1.D_inode)
+	if p1 != p2 {
+		Inode_unlock(p2.D_inode)
+		sched.Mutex_unlock(&p1.D_sb.S_vfs_rename_mutex)
+	}
 }
 
 // Do_renameat2 is renameat2(2) (Linux do_renameat2).
@@ -905,14 +1078,18 @@ func Do_renameat2(olddfd int, oldname []byte, newdfd int, newname []byte, flags 
 	default:
 		err = mnt_want_write(ond.Path.Mnt)
 	}
-	if err == 0 {
-		old, err = Lookup_one(ond.Path.Dentry, ond.Last, 0)
+	locked := err == 0
+	if locked {
+		// Both names are looked up and changed under their
+		// directories' locks (Linux do_renameat2).
+		lock_rename(nnd.Path.Dentry, ond.Path.Dentry)
+		old, err = lookup_one_locked(ond.Path.Dentry, ond.Last, 0)
 	}
 	if err == 0 && old.D_inode == nil {
 		err = -ENOENT
 	}
 	if err == 0 {
-		new, err = Lookup_one(nnd.Path.Dentry, nnd.Last, 0)
+		new, err = lookup_one_locked(nnd.Path.Dentry, nnd.Last, 0)
 	}
 	// Linux's order of checks (do_renameat2).
 	if err == 0 && flags&uapi.RENAME_NOREPLACE != 0 && new.D_inode != nil {
@@ -939,6 +1116,9 @@ func Do_renameat2(olddfd int, oldname []byte, newdfd int, newname []byte, flags 
 	}
 	if old != nil {
 		Dput(old)
+	}
+	if locked {
+		unlock_rename(nnd.Path.Dentry, ond.Path.Dentry)
 	}
 	terminate_walk(&nnd, false)
 	terminate_walk(&ond, false)

@@ -128,17 +128,23 @@ func open_last_lookups(nd *Nameidata, op *Open_flags) ([]byte, int) {
 	if nd.Last_type != LAST_NORM || nd.Flags&lookup_trailing != 0 {
 		return nil, -EISDIR
 	}
-	d, err := Lookup_one(nd.Path.Dentry, nd.Last, 0)
+	// The name is looked up and made under the directory's lock (Linux
+	// open_last_lookups → lookup_open): two opens with O_CREAT|O_EXCL
+	// on two CPUs make one file, and one of them gets EEXIST.
+	dir := nd.Path.Dentry.D_inode
+	Inode_lock(dir)
+	d, err := lookup_one_locked(nd.Path.Dentry, nd.Last, 0)
 	if err != 0 {
+		Inode_unlock(dir)
 		return nil, err
 	}
 	if d.D_inode == nil {
-		dir := nd.Path.Dentry.D_inode
-		if err := mnt_want_write(nd.Path.Mnt); err != 0 {
-			Dput(d)
-			return nil, err
+		err := mnt_want_write(nd.Path.Mnt)
+		if err == 0 {
+			err = Vfs_create(dir, d, op.Mode&^current_fs().Umask, flag&uapi.O_EXCL != 0)
 		}
-		if err := Vfs_create(dir, d, op.Mode&^current_fs().Umask, flag&uapi.O_EXCL != 0); err != 0 {
+		Inode_unlock(dir)
+		if err != 0 {
 			Dput(d)
 			return nil, err
 		}
@@ -150,6 +156,7 @@ func open_last_lookups(nd *Nameidata, op *Open_flags) ([]byte, int) {
 		nd.Path = next
 		return nil, 0
 	}
+	Inode_unlock(dir)
 	if flag&uapi.O_EXCL != 0 {
 		Dput(d)
 		return nil, -EEXIST

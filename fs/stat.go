@@ -1,6 +1,8 @@
 package fs
 
 import (
+	"sync/atomic"
+
 	"gokern/include/compiler"
 	"gokern/include/uapi"
 )
@@ -14,7 +16,7 @@ func Generic_fillattr(inode *Inode, stat *Kstat) {
 	stat.Dev = inode.I_sb.S_dev
 	stat.Ino = inode.I_ino
 	stat.Mode = inode.I_mode
-	stat.Nlink = inode.I_nlink
+	stat.Nlink = atomic.LoadUint32(&inode.I_nlink)
 	stat.Uid, stat.Gid = inode.I_uid, inode.I_gid
 	stat.Rdev = inode.I_rdev
 	stat.Size = I_size_read(inode)
