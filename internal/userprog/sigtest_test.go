@@ -1,10 +1,13 @@
 package userprog
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
+
+	"gokern/arch/amd64/asm"
 )
 
 // TestSigtestOnLinux runs user/sigtest on the host's Linux kernel: every
@@ -19,7 +22,17 @@ func TestSigtestOnLinux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(exe).CombinedOutput()
+	var args []string
+	if kernel, cpu, pv := hostKernelParavirtualized(); pv {
+		// Linux under PVM (its kernel runs in user mode) returns to user
+		// mode through the hypervisor, whose bad-selector #GP leaves the
+		// good SS and CS in the SIGSEGV frame (seen: 0x2b and 0x33 for
+		// every row of 5c); Linux's own path, IRETQ's #GP, leaves the bad
+		// one, which is what gokern does. That part has no Linux here.
+		t.Logf("the host kernel is paravirtualized (it sees %q, a program's CPUID %q): 5c, rt_sigreturn to a bad selector, left out", kernel, cpu)
+		args = append(args, "pvm")
+	}
+	out, err := exec.Command(exe, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sigtest on the host: %v\n%s", err, out)
 	}
@@ -42,4 +55,33 @@ func TestSigtestOnLinux(t *testing.T) {
 			t.Errorf("sigtest %s on the host: %v, want death by SIGSEGV", mode, ws)
 		}
 	}
+}
+
+// hostKernelParavirtualized: the host kernel's /proc/cpuinfo names
+// another processor than a program's CPUID brand string does, as under a
+// PVM hypervisor, which answers the kernel's CPUID itself while a
+// program's runs on the real CPU.
+func hostKernelParavirtualized() (kernel, cpu string, pv bool) {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "", "", false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			kernel = strings.TrimSpace(v)
+			break
+		}
+	}
+	if ext, _, _, _ := asm.Cpuid(0x80000000); ext < 0x80000004 {
+		return kernel, "", false
+	}
+	var name []byte
+	for i := uint32(0); i < 3; i++ {
+		a, b, c, d := asm.Cpuid(0x80000002 + i)
+		for _, r := range [4]uint32{a, b, c, d} {
+			name = append(name, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
+		}
+	}
+	cpu = strings.TrimSpace(strings.TrimRight(string(name), "\x00"))
+	return kernel, cpu, kernel != "" && cpu != kernel
 }
