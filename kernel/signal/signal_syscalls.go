@@ -135,9 +135,10 @@ func kill_something_info(sig int, info *sched.Kernel_siginfo, pid int32) int {
 	Task_init_signal(cur)
 	switch {
 	case pid > 0:
+		// A zombie not reaped yet answers too (send_if_alive).
 		ret := -uapi.ESRCH
 		flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
-		if t := find_task_by_vpid(pid); t != nil {
+		if t := sched.Find_task_by_pid(pid); t != nil && t.Pid != 0 && t.Flags&sched.PF_KTHREAD == 0 {
 			ret = Group_send_sig_info(sig, info, t)
 		}
 		sched.Tasklist_lock.Spin_unlock_irqrestore(flags)
@@ -525,12 +526,18 @@ func Pidfd_send_signal(t *sched.Task_struct, sig int, uinfo uintptr) int {
 }
 
 // send_if_alive runs send(t) under Tasklist_lock if t, which the caller
-// holds a reference to, is still a live task; -ESRCH if it died since
-// its lookup.
+// holds a reference to, is still a process's task; -ESRCH once it has
+// been reaped. A zombie not reaped yet still counts, as in Linux, where
+// its pid stays attached until release_task: the send answers 0 (or
+// -EPERM) and the signal does nothing to a dead group (prepare_signal
+// drops it), and a dead leader whose threads live on passes it to them.
+// It used to ask for a live task: a zombie answered -ESRCH, where Linux
+// answers 0 (on the host, pidfd_send_signal and kill to an unreaped
+// child give 0, and -ESRCH only after the wait).
 func send_if_alive(t *sched.Task_struct, send func(t *sched.Task_struct) int) int {
 	ret := -uapi.ESRCH
 	flags := sched.Tasklist_lock.Spin_lock_irqsave(0)
-	if sched.Pid_alive(t) && user_task(t) {
+	if sched.Pid_alive(t) && t.Pid != 0 && t.Flags&sched.PF_KTHREAD == 0 {
 		ret = send(t)
 	}
 	sched.Tasklist_lock.Spin_unlock_irqrestore(flags)

@@ -262,6 +262,22 @@ func pidfd() (string, bool) {
 		return fmt.Sprintf("the killed child's pidfd did not poll readable in 20 s (%v)", err), false
 	}
 	pollWait := time.Since(t0)
+	// Exited but not reaped: a zombie's pid is still there, and Linux
+	// answers 0 to signals for it (they do nothing); -ESRCH only after
+	// the wait.
+	for _, c := range []struct {
+		what string
+		got  syscall.Errno
+	}{
+		{"pidfd_send_signal(zombie, 0)", pidfdSendSignal(pidfd, 0, 0)},
+		{"pidfd_send_signal(zombie, SIGTERM)", pidfdSendSignal(pidfd, syscall.SIGTERM, 0)},
+		{"kill(zombie, 0)", errnoOf(0, errnoErr(syscall.Kill(cmd.Process.Pid, 0)))},
+		{"kill(zombie, SIGKILL)", errnoOf(0, errnoErr(syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)))},
+	} {
+		if c.got != 0 {
+			return fmt.Sprintf("%s before the wait: %v, want 0 (the zombie is not reaped yet)", c.what, c.got), false
+		}
+	}
 	si, e := waitidPidfd(pidfd, syscall.WEXITED)
 	if e != 0 || si.Pid != int32(cmd.Process.Pid) || si.Code != 2 || si.Status != int32(syscall.SIGTERM) {
 		return fmt.Sprintf("waitid(P_PIDFD, child): %v, pid %d code %d status %d, want pid %d CLD_KILLED SIGTERM", e, si.Pid, si.Code, si.Status, cmd.Process.Pid), false
@@ -308,6 +324,14 @@ func command(what string) *exec.Cmd {
 }
 
 func errnoOf[T any](_ T, e syscall.Errno) syscall.Errno { return e }
+
+// errnoErr is err's Errno, 0 for nil.
+func errnoErr(err error) syscall.Errno {
+	if e, ok := err.(syscall.Errno); ok {
+		return e
+	}
+	return 0
+}
 
 func fcntl(fd, cmd int) (int, error) {
 	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), uintptr(cmd), 0)
