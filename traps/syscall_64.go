@@ -118,6 +118,7 @@ const (
 	X__NR_writev     = 20
 	X__NR_access     = 21
 	X__NR_sendfile   = 40
+	X__NR_splice     = 275
 	X__NR_pipe       = 22
 	X__NR_select     = 23
 	X__NR_dup        = 32

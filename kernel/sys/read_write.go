@@ -75,6 +75,54 @@ func sys_writev(r *asm.PtRegs) int64 {
 	return ret
 }
 
+// sys_splice: splice(fd_in, off_in, fd_out, off_out, len, flags) (Linux
+// SYSCALL_DEFINE6(splice)): the offsets, when given, are read first and
+// written back (fs.Do_splice).
+func sys_splice(r *asm.PtRegs) int64 {
+	in := fs.Fget(int1(r))
+	if in == nil {
+		return -fs.EBADF
+	}
+	out := fs.Fget(int(int32(a3(r))))
+	if out == nil {
+		fs.Fput(in)
+		return -fs.EBADF
+	}
+	ret := splice_files(in, out, uintptr(a2(r)), uintptr(a4(r)), int64(min(a5(r), MAX_RW_COUNT)), uint32(r.R9))
+	fs.Fput(out)
+	fs.Fput(in)
+	return ret
+}
+
+// splice_files is sys_splice's work while it holds both files (a body,
+// not a defer: DESIGN.md §4).
+func splice_files(in, out *fs.File, uoff_in, uoff_out uintptr, length int64, flags uint32) int64 {
+	var off_in, off_out int64
+	var pin, pout *int64
+	if uoff_in != 0 {
+		if err := copy_from_user_obj(unsafe.Pointer(&off_in), uoff_in, 8); err != 0 {
+			return int64(err)
+		}
+		pin = &off_in
+	}
+	if uoff_out != 0 {
+		if err := copy_from_user_obj(unsafe.Pointer(&off_out), uoff_out, 8); err != 0 {
+			return int64(err)
+		}
+		pout = &off_out
+	}
+	ret := fs.Do_splice(in, out, pin, pout, length, flags)
+	if ret > 0 {
+		if pin != nil && copy_to_user_obj(uoff_in, unsafe.Pointer(&off_in), 8) != 0 {
+			return -fs.EFAULT
+		}
+		if pout != nil && copy_to_user_obj(uoff_out, unsafe.Pointer(&off_out), 8) != 0 {
+			return -fs.EFAULT
+		}
+	}
+	return ret
+}
+
 // sys_sendfile64: sendfile(out_fd, in_fd, offset, count) (Linux
 // SYSCALL_DEFINE4(sendfile64)): *offset, when given, is read first and
 // written back with where the copy stopped; -EFAULT for a bad one.

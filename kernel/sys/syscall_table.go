@@ -38,6 +38,7 @@ var x86_64 = [...]syscall_entry{
 	{traps.X__NR_fstatfs, sys_fstatfs},
 	{traps.X__NR_syncfs, sys_syncfs},
 	{traps.X__NR_sendfile, sys_sendfile64},
+	{traps.X__NR_splice, sys_splice},
 	{traps.X__NR_rename, sys_rename},
 	{traps.X__NR_mkdir, sys_mkdir},
 	{traps.X__NR_rmdir, sys_rmdir},
