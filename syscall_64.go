@@ -5,6 +5,7 @@ import (
 	"gokern/kernel/futex"
 	"gokern/kernel/sched"
 	"gokern/net"
+	"gokern/net/ipv4"
 	"gokern/net/unix"
 	"gokern/traps"
 )
@@ -61,5 +62,10 @@ func syscalls_below_init() {
 // afUnixInit is AF_UNIX's initcall (Linux af_unix_init, an
 // fs_initcall): the socket layer's caches and the family. It lives here,
 // with the socket calls' rows, so kmain.go's lines stay where the docs
-// cite them.
-func afUnixInit() { check_initcall("af_unix_init", unix.Af_unix_init()) }
+// cite them. AF_INET's initcall follows (Linux inet_init, an
+// fs_initcall too): it needs the socket layer's caches af_unix_init
+// makes.
+func afUnixInit() {
+	check_initcall("af_unix_init", unix.Af_unix_init())
+	check_initcall("inet_init", ipv4.Inet_init())
+}

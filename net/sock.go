@@ -37,10 +37,25 @@ const (
 // Sk_flags bits (enum sock_flags and the socket flags gokern keeps with
 // them).
 const (
-	SOCK_DEAD      = 1 << 0
-	SOCK_PASSCRED  = 1 << 1 // SO_PASSCRED (Linux sk->sk_socket->flags)
-	SOCK_REUSEADDR = 1 << 2 // SO_REUSEADDR: recorded, no effect on AF_UNIX
-	SOCK_KEEPOPEN  = 1 << 3 // SO_KEEPALIVE: likewise
+	SOCK_DEAD       = 1 << 0
+	SOCK_PASSCRED   = 1 << 1 // SO_PASSCRED (Linux sk->sk_socket->flags)
+	SOCK_REUSEADDR  = 1 << 2 // SO_REUSEADDR: recorded, no effect on AF_UNIX
+	SOCK_KEEPOPEN   = 1 << 3 // SO_KEEPALIVE: likewise
+	SOCK_DONE       = 1 << 4 // a stream's peer sent its last byte (TCP: a FIN came)
+	SOCK_BROADCAST  = 1 << 5 // SO_BROADCAST
+	SOCK_LINGER     = 1 << 6 // SO_LINGER's l_onoff
+	SOCK_URGINLINE  = 1 << 7 // SO_OOBINLINE
+	SOCK_LOCALROUTE = 1 << 8 // SO_DONTROUTE
+	SOCK_REUSEPORT  = 1 << 9 // SO_REUSEPORT (Linux sk_reuseport)
+)
+
+// Sk_userlocks bits (include/net/sock.h): what the user fixed, so the
+// kernel leaves it alone.
+const (
+	SOCK_SNDBUF_LOCK   = 1
+	SOCK_RCVBUF_LOCK   = 2
+	SOCK_BINDADDR_LOCK = 4
+	SOCK_BINDPORT_LOCK = 8
 )
 
 // Buffer sizes (net.core.wmem_default, wmem_max, rmem_*; SOCK_MIN_SNDBUF
@@ -78,9 +93,17 @@ type Sock struct {
 	// Sk_wmem_alloc: the bytes of this socket's messages not yet
 	// consumed by their receiver (sk_wmem_alloc): a send sleeps while it
 	// reaches Sk_sndbuf.
-	Sk_wmem_alloc      int32
+	Sk_wmem_alloc int32
+	// Sk_rmem_alloc: the bytes queued on this socket's receive queue
+	// that are charged to it rather than to their sender (AF_INET's
+	// datagrams, Linux sk_rmem_alloc).
+	Sk_rmem_alloc      int32
+	Sk_userlocks       uint8
 	Sk_max_ack_backlog uint32
-	Sk_receive_queue   Sk_buff_head
+	// Sk_lingertime: SO_LINGER's l_linger, in jiffies (Linux
+	// sk_lingertime).
+	Sk_lingertime    int64
+	Sk_receive_queue Sk_buff_head
 	// Sk_wq: readers, writers, pollers and connecting peers sleep here
 	// (Linux sk->sk_wq, and AF_UNIX's peer_wait folded in).
 	Sk_wq     sched.Wait_queue_head
@@ -193,6 +216,9 @@ type Sk_buff struct {
 	Cred uapi.Ucred
 	// Fp: the files of an SCM_RIGHTS message (UNIXCB.fp), or nil.
 	Fp *Scm_fp_list
+	// Cb: the family's control block (Linux skb->cb): AF_INET keeps a
+	// datagram's source address there.
+	Cb [16]byte
 }
 
 // Bytes is the message.
@@ -354,14 +380,29 @@ func Sock_setsockopt(sock *Socket, optname int, optval uintptr, optlen int) int 
 		flag(SOCK_KEEPOPEN)
 	case uapi.SO_PASSCRED:
 		flag(SOCK_PASSCRED)
+	case uapi.SO_BROADCAST:
+		flag(SOCK_BROADCAST)
+	case uapi.SO_OOBINLINE:
+		flag(SOCK_URGINLINE)
+	case uapi.SO_DONTROUTE:
+		flag(SOCK_LOCALROUTE)
+	case uapi.SO_REUSEPORT:
+		if sk.Sk_family != uapi.AF_INET && sk.Sk_family != uapi.AF_INET6 {
+			return -uapi.EOPNOTSUPP // Linux: sk_is_inet or -EOPNOTSUPP
+		}
+		flag(SOCK_REUSEPORT)
+	case uapi.SO_LINGER:
+		return sock_set_linger(sk, optval, optlen)
 	case uapi.SO_SNDBUF:
 		// Linux doubles the value for its bookkeeping and reports the
 		// doubled value back.
 		v := min(uint32(val), SK_WMEM_MAX)
+		sk.Sk_userlocks |= SOCK_SNDBUF_LOCK
 		sk.Sk_sndbuf = max(int32(v*2), SOCK_MIN_SNDBUF)
 		sched.Wake_up_interruptible(&sk.Sk_wq)
 	case uapi.SO_RCVBUF:
 		v := min(uint32(val), SK_RMEM_MAX)
+		sk.Sk_userlocks |= SOCK_RCVBUF_LOCK
 		sk.Sk_rcvbuf = max(int32(v*2), SOCK_MIN_RCVBUF)
 	default:
 		return -uapi.ENOPROTOOPT
@@ -405,6 +446,17 @@ func Sock_getsockopt(sock *Socket, optname int, optval, optlen uintptr) int {
 		v = b(SOCK_KEEPOPEN)
 	case uapi.SO_PASSCRED:
 		v = b(SOCK_PASSCRED)
+	case uapi.SO_BROADCAST:
+		v = b(SOCK_BROADCAST)
+	case uapi.SO_OOBINLINE:
+		v = b(SOCK_URGINLINE)
+	case uapi.SO_DONTROUTE:
+		v = b(SOCK_LOCALROUTE)
+	case uapi.SO_REUSEPORT:
+		v = b(SOCK_REUSEPORT)
+	case uapi.SO_LINGER:
+		tv = [2]int64{int64(b(SOCK_LINGER)) | (sk.Sk_lingertime/ktime.HZ)<<32}
+		p, lv = unsafe.Pointer(&tv), 8
 	case uapi.SO_SNDBUF:
 		v = sk.Sk_sndbuf
 	case uapi.SO_RCVBUF:
@@ -429,6 +481,26 @@ func Sock_getsockopt(sock *Socket, optname int, optval, optlen uintptr) int {
 	if fs.CopyObjToUser(optval, p, uintptr(ulen)) != 0 || fs.CopyObjToUser(optlen, unsafe.Pointer(&ulen), 4) != 0 {
 		return -uapi.EFAULT
 	}
+	return 0
+}
+
+// sock_set_linger is SO_LINGER (Linux sk_setsockopt): struct linger
+// { int l_onoff; int l_linger; }, a linger time in seconds.
+func sock_set_linger(sk *Sock, optval uintptr, optlen int) int {
+	var ling [2]int32
+	if optlen < 8 {
+		return -uapi.EINVAL
+	}
+	if fs.CopyObjFromUser(unsafe.Pointer(&ling), optval, 8) != 0 {
+		return -uapi.EFAULT
+	}
+	if ling[0] == 0 {
+		Sock_reset_flag(sk, SOCK_LINGER)
+		return 0
+	}
+	// Linux caps at MAX_SCHEDULE_TIMEOUT/HZ seconds; an int fits.
+	sk.Sk_lingertime = int64(uint32(ling[1])) * ktime.HZ
+	Sock_set_flag(sk, SOCK_LINGER)
 	return 0
 }
 

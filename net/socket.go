@@ -2,9 +2,10 @@
 // socket file, the families' table, and what every family shares — the
 // sock, its message buffers, its SOL_SOCKET options and the control
 // messages (Linux net/socket.c, net/core/sock.c, net/core/skbuff.c,
-// net/core/scm.c; include/linux/net.h, include/net/sock.h). The only
-// family gokern builds is AF_UNIX (net/unix); socket(2) in any other
-// answers -EAFNOSUPPORT, as Linux does for a family it was built without.
+// net/core/scm.c; include/linux/net.h, include/net/sock.h). The
+// families gokern builds are AF_UNIX (net/unix) and AF_INET on the
+// loopback (net/ipv4); socket(2) in any other answers -EAFNOSUPPORT, as
+// Linux does for a family it was built without.
 // docs/sockets.md follows a message from sendmsg to recvmsg.
 package net
 
@@ -84,6 +85,11 @@ type Proto_ops struct {
 	// Flush: a descriptor of the socket is being closed (gokern's:
 	// AF_UNIX runs its garbage collector of sockets in flight).
 	Flush func(sock *Socket)
+	// Setsockopt and Getsockopt: the options of levels other than
+	// SOL_SOCKET (IPPROTO_TCP, IPPROTO_IP...); nil: -EOPNOTSUPP (Linux
+	// sock_no_setsockopt).
+	Setsockopt func(sock *Socket, level, optname int, optval uintptr, optlen int) int
+	Getsockopt func(sock *Socket, level, optname int, optval, optlen uintptr) int
 }
 
 // Net_proto_family is struct net_proto_family: how a family makes its
@@ -454,8 +460,15 @@ func Sys_listen(r *asm.PtRegs) int64 {
 	if err != 0 {
 		return int64(err)
 	}
-	backlog := min(iarg(r.SI), SOMAXCONN)
-	err = sock.Ops.Listen(sock, backlog)
+	backlog := iarg(r.SI)
+	if uint32(backlog) > SOMAXCONN {
+		backlog = SOMAXCONN // a negative backlog too (Linux compares unsigned)
+	}
+	if sock.Ops.Listen == nil {
+		err = -uapi.EOPNOTSUPP // Linux sock_no_listen
+	} else {
+		err = sock.Ops.Listen(sock, backlog)
+	}
 	fs.Fput(f)
 	return int64(err)
 }
@@ -770,8 +783,9 @@ func Sys_shutdown(r *asm.PtRegs) int64 {
 }
 
 // Sys_setsockopt: setsockopt(fd, level, name, val, len) (Linux
-// __sys_setsockopt): SOL_SOCKET's options are the socket layer's; AF_UNIX
-// has no others (-EOPNOTSUPP, as Linux's sock_no_setsockopt).
+// __sys_setsockopt): SOL_SOCKET's options are the socket layer's, the
+// other levels the family's (Proto_ops.Setsockopt; AF_UNIX has none:
+// -EOPNOTSUPP, as Linux's sock_no_setsockopt).
 func Sys_setsockopt(r *asm.PtRegs) int64 {
 	optlen := iarg(r.R8)
 	if optlen < 0 {
@@ -790,8 +804,11 @@ func Sys_setsockopt(r *asm.PtRegs) int64 {
 // file's reference (a body, not a defer: a debug build's defers are not
 // open-coded and call the runtime, DESIGN.md §4).
 func __sys_setsockopt(sock *Socket, r *asm.PtRegs, optlen int) int64 {
-	if iarg(r.SI) != uapi.SOL_SOCKET {
-		return -uapi.EOPNOTSUPP
+	if level := iarg(r.SI); level != uapi.SOL_SOCKET {
+		if sock.Ops.Setsockopt == nil {
+			return -uapi.EOPNOTSUPP
+		}
+		return int64(sock.Ops.Setsockopt(sock, level, iarg(r.DX), uintptr(r.R10), optlen))
 	}
 	return int64(Sock_setsockopt(sock, iarg(r.DX), uintptr(r.R10), optlen))
 }
@@ -812,8 +829,11 @@ func Sys_getsockopt(r *asm.PtRegs) int64 {
 // file's reference (a body, not a defer: a debug build's defers are not
 // open-coded and call the runtime, DESIGN.md §4).
 func __sys_getsockopt(sock *Socket, r *asm.PtRegs) int64 {
-	if iarg(r.SI) != uapi.SOL_SOCKET {
-		return -uapi.EOPNOTSUPP
+	if level := iarg(r.SI); level != uapi.SOL_SOCKET {
+		if sock.Ops.Getsockopt == nil {
+			return -uapi.EOPNOTSUPP
+		}
+		return int64(sock.Ops.Getsockopt(sock, level, iarg(r.DX), uintptr(r.R10), uintptr(r.R8)))
 	}
 	return int64(Sock_getsockopt(sock, iarg(r.DX), uintptr(r.R10), uintptr(r.R8)))
 }

@@ -107,6 +107,8 @@ var Layers = []Layer{
 	{"gokern/net", "net/socket.c, net/core (sock.c, skbuff.c, scm.c): the socket calls, the socket file, struct sock, control messages",
 		[]string{asm, uapi, compiler, "gokern/fs", "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time"}},
 	{"gokern/net/unix", "net/unix/af_unix.c: AF_UNIX", []string{uapi, "gokern/fs", "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/net"}},
+	{"gokern/net/ipv4", "net/ipv4 (af_inet.c, tcp*.c, udp.c, inet_hashtables.c, ip_sockglue.c): AF_INET on the loopback",
+		[]string{uapi, "gokern/fs", "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/kernel/time", "gokern/net"}},
 	{"gokern/kernel/signal", "kernel/signal.c, arch/x86/kernel/signal.c and signal_64.c, kernel/entry/common.c's exit_to_user_mode_loop",
 		[]string{asm, printk, kunit, uapi, "gokern/mm", "gokern/mm/slab", "gokern/kernel/sched", "gokern/traps", "gokern/arch/amd64/entry", "gokern/drivers/tty"}},
 	{"gokern/kernel/sys", "the SYSCALL_DEFINEs of fs/*.c, kernel/sys.c, kernel/time, drivers/char/random.c, kernel/printk: the system calls that are neither processes nor signals",

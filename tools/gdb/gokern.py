@@ -1861,7 +1861,8 @@ def unix_addr(u):
 
 @register
 class GkSockets(GkCommand):
-    """List the AF_UNIX sockets, as /proc/net/unix with their queues.
+    """List the AF_UNIX and AF_INET sockets, as /proc/net/unix and
+/proc/net/tcp, /proc/net/udp would, with their queues.
 Usage: gk-sockets
 One line per socket of net/unix's unix_table (every AF_UNIX socket not yet
 released, accepted and embryo ones included): the Unix_sock's address, its
@@ -1870,7 +1871,12 @@ writing), the messages on its receive queue and their unread bytes, the
 bytes it sent that its peer has not read (Sk_wmem_alloc) against its send
 buffer, its peer's address, and its name (@ for the abstract namespace).
 Then the socket layer's counts: sockets, messages and passed files in
-flight (net's Nr_sockets, Nr_skbs, Nr_inflight)."""
+flight (net's Nr_sockets, Nr_skbs, Nr_inflight). Then one line per socket of
+net/ipv4's inet_table (TCP and UDP, accepted ones and those not yet
+accepted included): its address, references, protocol, state, shutdown
+bits, local and remote address:port, receive queue, unread bytes sent to
+its peer against its send buffer, a listener's connections waiting for
+accept, and its peer."""
 
     name = "gk-sockets"
 
@@ -1899,7 +1905,55 @@ flight (net's Nr_sockets, Nr_skbs, Nr_inflight)."""
             seen += 1
         out.append("%d AF_UNIX sockets; %d sockets, %d messages, %d passed files in flight" % (
             seen, int(kvar("Nr_sockets")), int(kvar("Nr_skbs")), int(kvar("Nr_inflight"))))
+        out.extend(inet_sockets())
         gdb.write("\n".join(out) + "\n")
+
+
+# net/ipv4: TCP's states (include/net/tcp_states.h) and the protocols.
+TCP_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
+              6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING"}
+INET_PROTOS = {6: "TCP", 17: "UDP"}
+
+
+def inet_addr(a, port):
+    """An address and port kept in host byte order, as a.b.c.d:port."""
+    a = int(a)
+    return "%d.%d.%d.%d:%d" % (a >> 24 & 255, a >> 16 & 255, a >> 8 & 255, a & 255, int(port))
+
+
+def inet_sockets():
+    """gk-sockets' AF_INET part: one line per socket of net/ipv4's
+    inet_table, as /proc/net/tcp and /proc/net/udp would show it, with its
+    queues; an empty list for a kernel without AF_INET."""
+    try:
+        s = kvar("inet_table", "the AF_INET sockets", "inet_init at boot")
+    except GkError:
+        return []
+    out = ["INET_SOCK          REF PROTO STATE       SHUT LOCAL                 REMOTE                RQ  RBYTES WMEM/SNDBUF     ACCEPTQ PEER"]
+    seen = 0
+    while int(s) != 0 and seen < 100000:
+        inet = s.dereference()
+        sk = inet["Sk"]
+        q = sk["Sk_receive_queue"]
+        nbytes, skb, nq = 0, q["Head"], 0
+        while int(skb) != 0 and nq < 100000:
+            m = skb.dereference()
+            nbytes += int(m["Len"]) - int(m["Consumed"])
+            skb = m["Next"]
+            nq += 1
+        shut = int(sk["Sk_shutdown"])
+        local = inet["Inet_rcv_saddr"] if int(inet["Inet_rcv_saddr"]) else inet["Inet_saddr"]
+        out.append("%#018x %3d %-5s %-11s %-4s %-21s %-21s %-3d %-6d %-15s %-7d %s" % (
+            int(s), int(sk["Sk_refcnt"]), INET_PROTOS.get(int(sk["Sk_protocol"]), str(int(sk["Sk_protocol"]))),
+            TCP_STATES.get(int(sk["Sk_state"]), str(int(sk["Sk_state"]))),
+            ("R" if shut & 1 else "-") + ("W" if shut & 2 else "-"),
+            inet_addr(local, inet["Inet_num"]), inet_addr(inet["Inet_daddr"], inet["Inet_dport"]),
+            int(q["Qlen"]), nbytes, "%d/%d" % (int(sk["Sk_wmem_alloc"]), int(sk["Sk_sndbuf"])),
+            int(inet["Acceptq_len"]), "%#x" % int(inet["Peer"]) if int(inet["Peer"]) else "-"))
+        s = inet["Next"]
+        seen += 1
+    out.append("%d AF_INET sockets (%d allocated)" % (seen, int(kvar("Inet_nr_socks"))))
+    return out
 
 
 @register
