@@ -55,6 +55,8 @@ var MoreStdPackages = []string{
 var goTestTrees = map[string][]string{
 	// ../../testdata/Isaac.Newton-Opticks.txt
 	"compress/flate": {"src/testdata"},
+	// ../testdata/Isaac.Newton-Opticks.txt, TestSendfile's file.
+	"net": {"src/testdata"},
 	// TestBug3486 walks $GOROOT/src/unicode.
 	"path/filepath": {"src/unicode"},
 }

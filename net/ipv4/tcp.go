@@ -570,11 +570,14 @@ func Tcp_sendmsg(sock *net.Socket, m *net.Msghdr, size int) int64 {
 		peer := peer_alive(inet)
 		if peer == nil {
 			// The peer closed: this data reaches a closed socket,
-			// which answers with a RST.
+			// which answers with a RST. Linux has queued up to its
+			// send buffer when the RST ends the send: that much of it
+			// is taken, the rest is for the next call, -EPIPE.
+			n := min(size-sent, int(sk.Sk_sndbuf))
 			tcp_reset(inet)
 			inet_unlock()
-			m.Msg_iter.Iov_iter_advance(size - sent)
-			return int64(size)
+			m.Msg_iter.Iov_iter_advance(n)
+			return int64(sent + n)
 		}
 		if sent == size {
 			break
