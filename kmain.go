@@ -697,6 +697,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "fs_dcache_smp", Run: fs.Test_fs_dcache_smp},
 	// Four kernel threads make and remove names in one directory.
 	{Name: "fs_namei_smp", Run: fs.Test_fs_namei_smp},
+	// Four kernel threads mount, walk and unmount at once.
+	{Name: "fs_mount_smp", Run: fs.Test_fs_mount_smp},
 	// Stops the boot on purpose: a kernel thread's stack overflow.
 	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.

@@ -13,6 +13,21 @@ import (
 // unmounted tree) is named from its own top, as Linux does; an unlinked
 // one gets " (deleted)".
 func d_path_in(path, root *Path, buf []byte) ([]byte, int) {
+	// Mounts and names hold still meanwhile (Linux 2.6's d_path took
+	// vfsmount_lock and dcache_lock; Linux now retries under the mount
+	// and rename seqlocks): an unmount on another CPU clears a mount's
+	// parent and mountpoint and drops what they held.
+	mflags := mount_lock_irq()
+	dflags := dcache_lock_irq()
+	name, err := prepend_path(path, root, buf)
+	dcache_unlock_irq(dflags)
+	mount_unlock_irq(mflags)
+	return name, err
+}
+
+// prepend_path is d_path_in's walk, under mount_lock and dcache_lock
+// (Linux prepend_path).
+func prepend_path(path, root *Path, buf []byte) ([]byte, int) {
 	end := len(buf)
 	pos := end
 	prepend := func(s string) bool {

@@ -381,15 +381,29 @@ func follow_dotdot(nd *Nameidata) {
 			nd.Path.Dentry = parent
 			break
 		}
-		m := real_mount(nd.Path.Mnt)
-		if m.Mnt_parent == nil {
+		up, ok := choose_mountpoint(real_mount(nd.Path.Mnt))
+		if !ok {
 			break
 		}
-		up := Path{Mnt: Mntget(&m.Mnt_parent.Mnt), Dentry: Dget(m.Mnt_mountpoint)}
 		Path_put(&nd.Path)
 		nd.Path = up
 	}
 	follow_mount(&nd.Path)
+}
+
+// choose_mountpoint returns, referenced, the place m is mounted on, or
+// false for a mount outside the tree (Linux choose_mountpoint): read
+// under mount_lock, as an unmount on another CPU clears them and drops
+// the references they hold.
+func choose_mountpoint(m *Mount) (Path, bool) {
+	flags := mount_lock_irq()
+	var up Path
+	ok := m.Mnt_parent != nil
+	if ok {
+		up = Path{Mnt: Mntget(&m.Mnt_parent.Mnt), Dentry: Dget(m.Mnt_mountpoint)}
+	}
+	mount_unlock_irq(flags)
+	return up, ok
 }
 
 // lookup_last resolves the last component (Linux lookup_last).

@@ -1,11 +1,14 @@
 package fs
 
 import (
-	"gokern/include/compiler"
 	"sync/atomic"
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
+	"gokern/include/compiler"
+
 	"gokern/include/uapi"
+	"gokern/kernel/sched"
 	"gokern/mm"
 	"gokern/printk"
 )
@@ -62,6 +65,26 @@ type Mnt_namespace struct {
 
 // Init_ns is the one namespace (Linux init_task.nsproxy->mnt_ns).
 var Init_ns Mnt_namespace
+
+// namespace_sem serialises changes of the mount tree — mount, bind,
+// remount, umount — and the walks of the namespace's list (Linux
+// namespace_sem, an rwsem: /proc/mounts takes it shared; gokern's
+// mutex is exclusive). umount's busy check, its walk of the tree under
+// the mount and the detaching happen under it, so that nothing is
+// mounted under a mount while umount_tree takes the tree apart.
+var namespace_sem sched.Mutex
+
+// mount_lock guards the mount tree's links: each mount's children
+// (Mnt_mounts, Mnt_child), its parent and mountpoint, the namespace's
+// list and count, and DCACHE_MOUNTED (Linux mount_lock, a seqlock
+// whose readers in lookup_mnt, follow_dotdot and d_path run under RCU;
+// gokern's readers take the lock). A spinlock, taken with interrupts
+// off and inside namespace_sem, before dcache_lock where both are held:
+// path walks on every CPU read the tree while mounts come and go.
+var mount_lock asm.Arch_spinlock_t
+
+func mount_lock_irq() uint64        { return vfs_lock_irq(&mount_lock) }
+func mount_unlock_irq(flags uint64) { vfs_unlock_irq(&mount_lock, flags) }
 
 var mnt_cache = objCache[Mount]{Name: "mnt_cache"}
 
@@ -136,8 +159,7 @@ func alloc_vfsmnt(root *Dentry, name []byte) *Mount {
 		}
 		copy(m.Mnt_devname, name)
 	}
-	mnt_id_last++
-	m.Mnt_id = mnt_id_last
+	m.Mnt_id = atomic.AddInt32(&mnt_id_last, 1)
 	m.Mnt_count = 1
 	m.Mnt.Mnt_root = root
 	m.Mnt.Mnt_sb = root.D_sb
@@ -177,13 +199,17 @@ func Kern_mount(t *FileSystemType) (*Vfsmount, int) {
 // there the first one found is the bottom one; follow_mount goes on up.
 func lookup_mnt(path *Path) *Vfsmount {
 	parent := real_mount(path.Mnt)
+	var found *Vfsmount
+	flags := mount_lock_irq()
 	for l := parent.Mnt_mounts.Next; l != &parent.Mnt_mounts; l = l.Next {
 		c := mount_of_child(l)
 		if c.Mnt_mountpoint == path.Dentry {
-			return Mntget(&c.Mnt)
+			found = Mntget(&c.Mnt)
+			break
 		}
 	}
-	return nil
+	mount_unlock_irq(flags)
+	return found
 }
 
 // D_mountpoint reports whether something is mounted on d.
@@ -205,22 +231,41 @@ func follow_mount(path *Path) {
 }
 
 // attach_mnt grafts m on mountpoint d of parent (Linux attach_mnt +
-// commit_tree). The tree holds m's first reference; m holds one on its
-// parent and on the mountpoint.
+// commit_tree), under namespace_sem. The tree holds m's first
+// reference; m holds one on its parent and on the mountpoint.
 func attach_mnt(m, parent *Mount, d *Dentry) {
-	m.Mnt_parent = parent
 	Mntget(&parent.Mnt)
-	m.Mnt_mountpoint = Dget(d)
-	d.D_flags |= DCACHE_MOUNTED
+	Dget(d)
+	flags := mount_lock_irq()
+	m.Mnt_parent = parent
+	m.Mnt_mountpoint = d
+	d_set_mounted(d, true)
 	mm.List_add_tail(&m.Mnt_child, &parent.Mnt_mounts)
 	mm.List_add_tail(&m.Mnt_list, &Init_ns.List)
 	m.attached = true
 	Init_ns.Mounts++
+	mount_unlock_irq(flags)
 }
 
-// detach_mnt takes m out of the tree; the caller drops the tree's
-// reference (Linux umount_mnt).
+// d_set_mounted sets or clears DCACHE_MOUNTED (Linux d_set_mounted,
+// under mount_lock and d_lock): under dcache_lock, as D_drop changes
+// the same word.
+func d_set_mounted(d *Dentry, on bool) {
+	flags := dcache_lock_irq()
+	if on {
+		d.D_flags |= DCACHE_MOUNTED
+	} else {
+		d.D_flags &^= DCACHE_MOUNTED
+	}
+	dcache_unlock_irq(flags)
+}
+
+// detach_mnt takes m out of the tree, under namespace_sem; the caller
+// drops the tree's reference (Linux umount_mnt). The references m held
+// on its mountpoint and parent go after mount_lock: their last put may
+// free a mount, a dentry, a super block.
 func detach_mnt(m *Mount) {
+	flags := mount_lock_irq()
 	d, parent := m.Mnt_mountpoint, m.Mnt_parent
 	mm.List_del(&m.Mnt_child)
 	mm.List_del(&m.Mnt_list)
@@ -235,10 +280,38 @@ func detach_mnt(m *Mount) {
 		}
 	}
 	if !still {
-		d.D_flags &^= DCACHE_MOUNTED
+		d_set_mounted(d, false)
 	}
+	mount_unlock_irq(flags)
 	Dput(d)
 	Mntput(&parent.Mnt)
+}
+
+// lock_mount locks the place a mount goes (Linux lock_mount →
+// do_lock_mount): the mountpoint's inode, so that it is not removed
+// meanwhile (Vfs_rmdir and Vfs_unlink refuse a mountpoint under it),
+// then namespace_sem. If a mount landed on path before the locks, path
+// moves up onto it and the locking starts again. The caller checks
+// the place and mounts, then unlock_mount.
+func lock_mount(path *Path) {
+	for {
+		follow_mount(path)
+		Inode_lock(path.Dentry.D_inode)
+		sched.Mutex_lock(&namespace_sem)
+		m := lookup_mnt(path)
+		if m == nil {
+			return
+		}
+		sched.Mutex_unlock(&namespace_sem)
+		Inode_unlock(path.Dentry.D_inode)
+		Mntput(m)
+	}
+}
+
+// unlock_mount undoes lock_mount (Linux unlock_mount).
+func unlock_mount(path *Path) {
+	sched.Mutex_unlock(&namespace_sem)
+	Inode_unlock(path.Dentry.D_inode)
 }
 
 // path_mounted: path is the root of its mount.
@@ -260,7 +333,7 @@ func mnt_put_write_access(mnt *Vfsmount) {
 }
 
 // sb_writers counts the writers of every mount of sb in the tree (Linux
-// sb_prepare_remount_readonly walks sb->s_mounts).
+// sb_prepare_remount_readonly walks sb->s_mounts), under namespace_sem.
 func sb_writers(sb *SuperBlock) int32 {
 	n := int32(0)
 	for l := Init_ns.List.Next; l != &Init_ns.List; l = l.Next {
@@ -312,20 +385,32 @@ func do_mount_body(path *Path, t *FileSystemType, dev_name []byte, flags uint32,
 	if D_unhashed(path.Dentry) {
 		return -ENOENT
 	}
-	follow_mount(path)
 	sbflags := flags & (SB_RDONLY | SB_NOSUID | SB_NODEV | SB_NOEXEC | uapi.MS_SILENT)
 	mnt, err := Vfs_kern_mount(t, sbflags, dev_name, data)
 	if err != 0 {
 		return err
 	}
-	// The same super block on the same place twice: EBUSY (Linux
-	// do_add_mount).
-	if path.Mnt.Mnt_sb == mnt.Mnt_sb && path_mounted(path) {
+	mnt.Mnt_flags = mnt_flags_of(flags)
+	lock_mount(path)
+	err = do_add_mount(real_mount(mnt), path)
+	unlock_mount(path)
+	if err != 0 {
 		Mntput(mnt)
+	}
+	return err
+}
+
+// do_add_mount grafts m on path, locked by lock_mount (Linux
+// do_add_mount, graft_tree): the place must still be there, and not
+// already the root of a mount of the same super block (-EBUSY).
+func do_add_mount(m *Mount, path *Path) int {
+	if D_unhashed(path.Dentry) || IS_DEADDIR(path.Dentry.D_inode) {
+		return -ENOENT
+	}
+	if path.Mnt.Mnt_sb == m.Mnt.Mnt_sb && path_mounted(path) {
 		return -EBUSY
 	}
-	mnt.Mnt_flags = mnt_flags_of(flags)
-	attach_mnt(real_mount(mnt), real_mount(path.Mnt), path.Dentry)
+	attach_mnt(m, real_mount(path.Mnt), path.Dentry)
 	return 0
 }
 
@@ -340,7 +425,9 @@ func do_remount(dir_name []byte, flags uint32) int {
 	if err := Kern_path(dir_name, LOOKUP_FOLLOW, &path); err != 0 {
 		return err
 	}
+	sched.Mutex_lock(&namespace_sem)
 	ret := do_remount_body(&path, flags)
+	sched.Mutex_unlock(&namespace_sem)
 	Path_put(&path)
 	return ret
 }
@@ -398,19 +485,27 @@ func do_loopback_body(old, path *Path) int {
 	if D_unhashed(path.Dentry) || D_unhashed(old.Dentry) {
 		return -ENOENT
 	}
-	follow_mount(path)
 	src := real_mount(old.Mnt)
 	m := alloc_vfsmnt(Dget(old.Dentry), src.Mnt_devname)
 	if m == nil {
 		Dput(old.Dentry)
 		return -ENOMEM
 	}
-	old.Mnt.Mnt_sb.S_active++
+	atomic.AddInt32(&old.Mnt.Mnt_sb.S_active, 1)
 	// The source's flags: those given with MS_BIND are not applied
 	// (Linux clone_mnt; a remount with MS_BIND changes them after).
 	m.Mnt.Mnt_flags = old.Mnt.Mnt_flags &^ MNT_INTERNAL
-	attach_mnt(m, real_mount(path.Mnt), path.Dentry)
-	return 0
+	lock_mount(path)
+	err := -ENOENT
+	if !D_unhashed(path.Dentry) && !IS_DEADDIR(path.Dentry.D_inode) {
+		attach_mnt(m, real_mount(path.Mnt), path.Dentry)
+		err = 0
+	}
+	unlock_mount(path)
+	if err != 0 {
+		Mntput(&m.Mnt)
+	}
+	return err
 }
 
 // mnt_flags_of turns MS_* into MNT_* (Linux path_mount).
@@ -457,7 +552,13 @@ func Ksys_umount(name []byte, flags int) int {
 // -EBUSY. With MNT_DETACH it and everything under it leave the tree at
 // once and go when their last user does.
 func Path_umount(path *Path, flags int) int {
+	// The whole of it under namespace_sem (Linux do_umount:
+	// namespace_lock, lock_mount_hash): before, two CPUs unmounting and
+	// mounting at once tore the root mount's list of children and the
+	// namespace's list (selftest fs_mount_smp).
+	sched.Mutex_lock(&namespace_sem)
 	ret := path_umount_body(path, flags)
+	sched.Mutex_unlock(&namespace_sem)
 	Path_put(path)
 	return ret
 }
@@ -489,7 +590,8 @@ func path_umount_body(path *Path, flags int) int {
 }
 
 // umount_tree detaches m and every mount under it, deepest first, each
-// losing the tree's reference (Linux umount_tree, for MNT_DETACH).
+// losing the tree's reference (Linux umount_tree, for MNT_DETACH), under
+// namespace_sem: no mount joins or leaves the tree meanwhile.
 func umount_tree(m *Mount) {
 	for {
 		// The deepest mount under m.
@@ -530,6 +632,14 @@ func Show_mounts(m *Seq_file) {
 	if Init_ns.List.Next == nil {
 		return
 	}
+	sched.Mutex_lock(&namespace_sem)
+	show_mounts_locked(m)
+	sched.Mutex_unlock(&namespace_sem)
+}
+
+// show_mounts_locked is Show_mounts under namespace_sem (Linux m_start
+// takes it for the whole read).
+func show_mounts_locked(m *Seq_file) {
 	var buf [256]byte
 	root := &current_fs().Root
 	for l := Init_ns.List.Next; l != &Init_ns.List; l = l.Next {

@@ -1,6 +1,9 @@
 package fs
 
 import (
+	"sync/atomic"
+
+	"gokern/arch/amd64/asm"
 	"gokern/include/compiler"
 	"gokern/include/uapi"
 	"gokern/mm"
@@ -18,6 +21,10 @@ var sb_cachep = objCache[SuperBlock]{Name: "super_block"}
 // super_blocks lists every super block (Linux super_blocks); zero until
 // Vfs_caches_init.
 var super_blocks mm.ListHead
+
+// sb_lock guards super_blocks (Linux sb_lock): file systems are mounted
+// and unmounted on any CPU.
+var sb_lock asm.Arch_spinlock_t
 
 // file_systems is the list register_filesystem builds (Linux
 // file_systems).
@@ -74,14 +81,15 @@ func Alloc_super(t *FileSystemType, flags uint32) *SuperBlock {
 	if sb == nil {
 		return nil
 	}
-	anon_dev++
-	sb.S_dev = uapi.MKDEV(0, anon_dev)
+	sb.S_dev = uapi.MKDEV(0, atomic.AddUint32(&anon_dev, 1)) // two CPUs, two numbers
 	sb.S_type = t
 	sb.S_flags = flags
 	sb.S_blocksize = 4096
 	sb.S_active = 1
 	mm.INIT_LIST_HEAD(&sb.S_inodes)
+	irqf := vfs_lock_irq(&sb_lock)
 	mm.List_add_tail(&sb.S_list, &super_blocks)
+	vfs_unlock_irq(&sb_lock, irqf)
 	return sb
 }
 
@@ -102,8 +110,9 @@ func Mount_nodev(t *FileSystemType, flags uint32, data []byte, fill_super func(s
 // Deactivate_super drops an active reference; the last one shuts the
 // file system down (Linux deactivate_super → the type's kill_sb).
 func Deactivate_super(sb *SuperBlock) {
-	sb.S_active--
-	if sb.S_active > 0 {
+	// Atomic: a lazily unmounted tree's last user may drop it on any
+	// CPU while a bind mount of the same super block is made.
+	if atomic.AddInt32(&sb.S_active, -1) > 0 {
 		return
 	}
 	if sb.S_type != nil && sb.S_type.Kill_sb != nil {
@@ -135,7 +144,9 @@ func Kill_anon_super(sb *SuperBlock) {
 		printk.Pr_err("VFS: Busy inodes after unmount of %s (%d): leaked\n", printk.Str(name), printk.Int(n))
 		return
 	}
+	flags := vfs_lock_irq(&sb_lock)
 	mm.List_del(&sb.S_list)
+	vfs_unlock_irq(&sb_lock, flags)
 	*sb = SuperBlock{}
 	sb_cachep.Free(sb)
 }
