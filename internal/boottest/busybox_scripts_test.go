@@ -27,7 +27,7 @@ import (
 var busyboxTestInitramfs builtInitrd
 
 // busyboxTestInitrd is the busybox initramfs with user/nullderef,
-// user/rtsig and user/sigbus in /bin; it returns the archive and
+// user/rtsig, user/sigbus and user/retarget in /bin; it returns the archive and
 // nullderef's entry point.
 func busyboxTestInitrd(t *testing.T) (string, uint64) {
 	p := busyboxTestInitramfs.get(t, "gokern-busybox-tests", func(dir string) (string, error) {
@@ -35,7 +35,7 @@ func busyboxTestInitrd(t *testing.T) (string, uint64) {
 		if err != nil {
 			return "", err
 		}
-		for _, name := range []string{"nullderef", "rtsig", "sigbus"} {
+		for _, name := range []string{"nullderef", "rtsig", "sigbus", "retarget"} {
 			exe, err := userprog.BuildStatic(name, dir)
 			if err != nil {
 				return "", err
@@ -145,7 +145,7 @@ func meminfo(lines []string) map[string]int {
 func TestBusyboxScripts(t *testing.T) {
 	t.Parallel()
 	initrd, entry := busyboxTestInitrd(t)
-	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "devfd", "rtsig", "sigbus", "applets", "perms", "syslog"}
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "devfd", "rtsig", "sigbus", "retarget", "applets", "perms", "syslog"}
 	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
 	mustExit(t, r, q.ExitSuccess)
 	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
@@ -180,6 +180,11 @@ func TestBusyboxScripts(t *testing.T) {
 		"sigbus": func(t *testing.T, l []string) {
 			if got := strings.Join(userLines(l), "\n"); got != strings.Join(sigbusLines, "\n")+"\nsigbus status 0" {
 				t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(sigbusLines, "\n"))
+			}
+		},
+		"retarget": func(t *testing.T, l []string) {
+			if got := strings.Join(userLines(l), "\n"); got != strings.Join(retargetLines, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(retargetLines, "\n"))
 			}
 		},
 		"rtsig": func(t *testing.T, l []string) {
@@ -819,6 +824,41 @@ var devfdLines = []string{
 var sigbusLines = []string{
 	"sigbus: the mapped file's first byte read",
 	"sigbus: SIGBUS BUS_ADRERR at the page past the end of the file",
+}
+
+// retargetLines: what the retarget script prints when the SIGUSR1 the
+// dying leader was chosen for reached the exec'd program (killed by it:
+// 128 + 10), and the SIGUSR2 its handler blocked went to the other
+// thread.
+var retargetLines = []string{
+	"retarget: the second thread execs, SIGUSR1 pending for the process",
+	"User defined signal 1", // the shell's word for its killed child
+	"retarget status 138",
+	retargetMaskLine,
+	"retarget mask status 0",
+}
+
+const retargetMaskLine = "retarget: SIGUSR2, blocked by the leader's SIGUSR1 handler, taken by the second thread meanwhile"
+
+// TestRetargetHost: user/retarget on the host's Linux: killed by SIGUSR1
+// after its exec.
+func TestRetargetHost(t *testing.T) {
+	p, err := userprog.BuildStatic("retarget", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(p).CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || !ee.Sys().(interface{ Signaled() bool }).Signaled() || ee.ExitCode() != -1 || !strings.Contains(err.Error(), "user defined signal 1") {
+		t.Fatalf("the host's Linux: %v, want killed by SIGUSR1\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != retargetLines[0] {
+		t.Fatalf("the host's Linux:\n%s\nwant\n%s", got, retargetLines[0])
+	}
+	out, err = exec.Command(p, "mask").CombinedOutput()
+	if got := strings.TrimSpace(string(out)); err != nil || got != retargetMaskLine {
+		t.Fatalf("the host's Linux, mask: %v\n%s\nwant\n%s", err, got, retargetMaskLine)
+	}
 }
 
 // TestSigbusHost: user/sigbus on the host's Linux.

@@ -893,17 +893,22 @@ func signal_set_stop_flags(sig *sched.Signal_struct, flags uint32) {
 
 // Exit_signals marks the exiting t PF_EXITING under the siglock, so that
 // from now on no group signal is given to it and no group stop waits for
-// it, and, if a group stop was waiting for t, counts t off it: when t
-// was the last, the group is stopped and the parent told (Linux
-// exit_signals, at the top of do_exit). Without it a thread that exited
-// during a group stop was never counted, and the group never stopped.
+// it; passes the group's pending signals t was chosen for, and will not
+// take now, to threads that can (retarget_shared_pending); and, if a
+// group stop was waiting for t, counts t off it: when t was the last,
+// the group is stopped and the parent told (Linux exit_signals, at the
+// top of do_exit). Without the count a thread that exited during a group
+// stop was never counted, and the group never stopped.
 func Exit_signals(t *sched.Task_struct) {
 	Task_init_signal(t)
 	sh, flags := lock_task_sighand(t)
 	t.Flags |= sched.PF_EXITING
 	notify := false
-	if t.Signal.Flags&sched.SIGNAL_GROUP_EXIT == 0 && t.Jobctl&sched.JOBCTL_STOP_PENDING != 0 {
-		notify = task_participate_group_stop(t)
+	if t.Signal.Flags&sched.SIGNAL_GROUP_EXIT == 0 && sched.Task_signal_pending(t) && !thread_group_empty(t) {
+		retarget_shared_pending(t, ^t.Blocked)
+		if t.Jobctl&sched.JOBCTL_STOP_PENDING != 0 {
+			notify = task_participate_group_stop(t)
+		}
 	}
 	unlock_task_sighand(sh, flags)
 	if notify {
@@ -1096,13 +1101,63 @@ func Set_init_unkillable(t *sched.Task_struct) {
 }
 
 // set_current_blocked sets the mask, never blocking SIGKILL or SIGSTOP
-// (Linux set_current_blocked → __set_task_blocked).
+// (Linux set_current_blocked → __set_task_blocked). A group signal this
+// thread was chosen for (complete_signal woke it) and now blocks goes to
+// a thread that can take it (retarget_shared_pending).
 func set_current_blocked(t *sched.Task_struct, newset uapi.Sigset_t) {
 	sh, flags := lock_task_sighand(t)
-	t.Blocked = newset &^ SIG_KERNEL_ONLY_MASK
+	newset &^= SIG_KERNEL_ONLY_MASK
+	if sched.Task_signal_pending(t) && !thread_group_empty(t) {
+		retarget_shared_pending(t, newset&^t.Blocked)
+	}
+	t.Blocked = newset
 	recalc_sigpending(t)
 	unlock_task_sighand(sh, flags)
 }
+
+// thread_group_empty: t is its group's only live thread (Linux
+// thread_group_empty), with the siglock held.
+func thread_group_empty(t *sched.Task_struct) bool {
+	n := 0
+	for_each_thread(t, func(u *sched.Task_struct) bool {
+		n++
+		return n < 2
+	})
+	return n < 2
+}
+
+// retarget_shared_pending: t, with the siglock held, will not take the
+// group's pending signals of which (it is exiting, or now blocks them);
+// each goes to another thread that can take it, woken unless it already
+// has a signal to look at (Linux retarget_shared_pending). complete_signal
+// chose and woke only t for them: without this they waited in the shared
+// set while threads that could take them slept on, until one of those
+// looked again by itself (its own sigprocmask), maybe never. user/retarget
+// shows both: a SIGUSR1 the leader was chosen for in a vfork wait, before
+// another thread's execve killed it, was still pending, never delivered,
+// in the exec'd program; a SIGUSR2 blocked by the leader's SIGUSR1 handler
+// waited for the handler's end instead of going to the other thread.
+func retarget_shared_pending(t *sched.Task_struct, which uapi.Sigset_t) {
+	retarget := t.Signal.Shared_pending.Signal & which
+	if retarget == 0 {
+		return
+	}
+	for_each_thread(t, func(u *sched.Task_struct) bool {
+		if u == t || u.Flags&sched.PF_EXITING != 0 || retarget&^u.Blocked == 0 {
+			return true
+		}
+		// The signals u can take are u's now.
+		retarget &= u.Blocked
+		if !sched.Task_signal_pending(u) {
+			signal_wake_up(u, false)
+		}
+		Retargeted_count++
+		return retarget != 0
+	})
+}
+
+// Retargeted_count counts the threads retarget_shared_pending gave signals.
+var Retargeted_count uint64
 
 // Kill_pgrp sends sig to every process of process group pgrp (Linux
 // kill_pgrp; the tty's ^C and ^\ come here from the receive interrupt).
