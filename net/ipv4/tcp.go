@@ -749,8 +749,17 @@ func Tcp_recvmsg(sock *net.Socket, m *net.Msghdr, size int, flags uint32) int64 
 // EPOLLERR with an error pending.
 func Tcp_poll(f *fs.File, sock *net.Socket, pt *fs.Poll_table) uint32 {
 	inet := inet_sk(sock.Sk)
+	fs.Poll_wait(f, &inet.Sk.Sk_wq, pt)
+	// Under the lock: a disconnect (connect AF_UNSPEC) on another
+	// thread may drop the peer tcp_writeable reads.
+	inet_lock()
+	mask := tcp_poll_locked(inet)
+	inet_unlock()
+	return mask
+}
+
+func tcp_poll_locked(inet *Inet_sock) uint32 {
 	sk := &inet.Sk
-	fs.Poll_wait(f, &sk.Sk_wq, pt)
 	st := sk.Sk_state
 	if st == TCP_LISTEN {
 		if inet.Accept_head != nil {
