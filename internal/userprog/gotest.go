@@ -47,6 +47,9 @@ var StdPackages = []string{
 var MoreStdPackages = []string{
 	"math/big", "compress/gzip", "compress/flate", "archive/tar", "regexp",
 	"math/rand/v2",
+	// net/http: its servers and clients over loopback TCP (net/ipv4),
+	// 600 tests in 100-160 s.
+	"net/http",
 }
 
 // goTestTrees are what a package's tests read of GOROOT outside their
