@@ -32,6 +32,7 @@ type Rusage struct {
 // getrusage's who.
 const (
 	RUSAGE_SELF     = 0
+	RUSAGE_THREAD   = 1
 	RUSAGE_CHILDREN = -1
 )
 

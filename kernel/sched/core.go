@@ -327,14 +327,27 @@ func Scheduler_tick() {
 // account_process_tick charges the tick to p's user or system time, by
 // the mode the tick interrupted (Linux account_process_tick with
 // user_tick = user_mode(get_irq_regs()), tick-based accounting).
+// The tick is also charged to the group's CPU clocks, which the itimers
+// ITIMER_PROF and ITIMER_VIRTUAL count (Linux account_group_user_time,
+// account_group_system_time).
 func account_process_tick(p *Task_struct) {
+	user := false
 	if f := Arch.Get_irq_regs; f != nil {
 		if r := f(); r != nil && r.CS&3 != 0 {
-			p.Utime++
-			return
+			user = true
 		}
 	}
-	p.Stime++
+	if user {
+		p.Utime++
+	} else {
+		p.Stime++
+	}
+	if s := p.Signal; s != nil {
+		atomic.AddUint64(&s.Cputime_prof, ktime.TICK_NSEC)
+		if user {
+			atomic.AddUint64(&s.Cputime_virt, ktime.TICK_NSEC)
+		}
+	}
 }
 
 // activate_task makes p runnable on rq, whose lock is held; a task woken

@@ -366,12 +366,19 @@ func wait_task_zombie(wo *Wait_opts, parent, p *Task_struct) {
 	} else {
 		wo.Code, wo.Si_status = uapi.CLD_EXITED, p.Exit_code>>8&0xff
 	}
-	fill_rusage(&wo.Rusage, p.Utime+p.Cutime, p.Stime+p.Cstime, p)
+	// The whole process's times and its children's (Linux
+	// wait_task_zombie: thread_group_cputime_adjusted + sig->cutime, and
+	// getrusage(p, RUSAGE_BOTH) for the rusage), not the leader's alone.
+	utime, stime := thread_group_cputime(p)
+	cutime, cstime := group_children_cputime(p)
+	fill_rusage(&wo.Rusage, utime+cutime, stime+cstime, p)
 	if wo.Flags&uapi.WNOWAIT != 0 {
 		return
 	}
-	parent.Cutime += p.Utime + p.Cutime
-	parent.Cstime += p.Stime + p.Cstime
+	if ps := parent.Signal; ps != nil {
+		atomic.AddUint64(&ps.Cutime, utime+cutime)
+		atomic.AddUint64(&ps.Cstime, stime+cstime)
+	}
 	release_zombie(p)
 }
 
@@ -602,17 +609,50 @@ func ticks_to_timeval(ticks uint64) uapi.Timeval {
 	return uapi.Timeval{Sec: int64(us / 1000000), Usec: int64(us % 1000000)}
 }
 
+// thread_group_cputime is a process's user and system ticks, of its
+// live and exited threads alike (Linux thread_group_cputime:
+// signal->utime of the dead plus each live thread's), from the group's
+// clocks, which every tick of every thread advances
+// (account_process_tick). Before, getrusage(RUSAGE_SELF), times() and
+// wait4 gave one thread's: a Go program's times went down when the next
+// call came from another thread (runtime/pprof's
+// TestCPUProfileMultithreadMagnitude read "-620ms user + -812ms system").
+func thread_group_cputime(t *Task_struct) (utime, stime uint64) {
+	s := t.Signal
+	if s == nil {
+		return t.Utime, t.Stime
+	}
+	// virt first: the tick adds to prof, then to virt, so prof >= virt.
+	virt := atomic.LoadUint64(&s.Cputime_virt)
+	prof := atomic.LoadUint64(&s.Cputime_prof)
+	return virt / ktime.TICK_NSEC, (prof - virt) / ktime.TICK_NSEC
+}
+
+// group_children_cputime is the ticks of t's process's waited-for
+// children (Linux signal->cutime, cstime).
+func group_children_cputime(t *Task_struct) (cutime, cstime uint64) {
+	if s := t.Signal; s != nil {
+		return atomic.LoadUint64(&s.Cutime), atomic.LoadUint64(&s.Cstime)
+	}
+	return 0, 0
+}
+
 // Getrusage is getrusage(who, ru) (Linux kernel/sys.c getrusage):
-// RUSAGE_SELF the caller's own times and switches, RUSAGE_CHILDREN the
-// sums over its waited-for children.
+// RUSAGE_SELF the process's times (all its threads', as Linux's), with
+// the caller's switches and faults; RUSAGE_THREAD the caller's own;
+// RUSAGE_CHILDREN the sums over its process's waited-for children.
 func Getrusage(who int, ru uintptr) int {
 	c := Get_current()
 	var r uapi.Rusage
 	switch who {
 	case uapi.RUSAGE_SELF:
+		utime, stime := thread_group_cputime(c)
+		fill_rusage(&r, utime, stime, c)
+	case uapi.RUSAGE_THREAD:
 		fill_rusage(&r, c.Utime, c.Stime, c)
 	case uapi.RUSAGE_CHILDREN:
-		fill_rusage(&r, c.Cutime, c.Cstime, nil)
+		cutime, cstime := group_children_cputime(c)
+		fill_rusage(&r, cutime, cstime, nil)
 	default:
 		return -uapi.EINVAL
 	}
@@ -629,8 +669,10 @@ func Getrusage(who int, ru uintptr) int {
 func Do_sys_times(tbuf uintptr) int64 {
 	c := Get_current()
 	if tbuf != 0 {
-		t := uapi.Tms{Utime: ticks_to_clock_t(c.Utime), Stime: ticks_to_clock_t(c.Stime),
-			Cutime: ticks_to_clock_t(c.Cutime), Cstime: ticks_to_clock_t(c.Cstime)}
+		utime, stime := thread_group_cputime(c)
+		cutime, cstime := group_children_cputime(c)
+		t := uapi.Tms{Utime: ticks_to_clock_t(utime), Stime: ticks_to_clock_t(stime),
+			Cutime: ticks_to_clock_t(cutime), Cstime: ticks_to_clock_t(cstime)}
 		if copy_out(tbuf, unsafe.Pointer(&t), unsafe.Sizeof(t)) != 0 {
 			return -uapi.EFAULT
 		}
@@ -677,6 +719,9 @@ func wait_task_stopped(wo *Wait_opts, p *Task_struct) bool {
 		return false
 	}
 	wo.Ret_pid = p.Tgid
-	fill_rusage(&wo.Rusage, p.Utime, p.Stime, p)
+	// Linux getrusage(p, RUSAGE_BOTH): the process's and its children's.
+	utime, stime := thread_group_cputime(p)
+	cutime, cstime := group_children_cputime(p)
+	fill_rusage(&wo.Rusage, utime+cutime, stime+cstime, p)
 	return true
 }

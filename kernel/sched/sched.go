@@ -229,10 +229,9 @@ type Task_struct struct {
 	Pid_successor *Task_struct
 	// Utime and Stime: ticks this task was interrupted at in user and in
 	// kernel mode (Linux utime, stime with tick-based accounting:
-	// account_process_tick); Cutime and Cstime the sums of its waited-for
-	// children's (Linux signal_struct cutime, cstime), for times() and
-	// getrusage(RUSAGE_CHILDREN).
-	Utime, Stime, Cutime, Cstime uint64
+	// account_process_tick): the thread's own (RUSAGE_THREAD); the
+	// process's are its Signal_struct's.
+	Utime, Stime uint64
 	// Min_flt: page faults this task resolved without I/O (Linux
 	// min_flt), for getrusage.
 	Min_flt uint64

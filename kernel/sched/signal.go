@@ -134,6 +134,36 @@ type Signal_struct struct {
 	// the ancestors first (Linux signal->is_child_subreaper,
 	// has_child_subreaper).
 	Is_child_subreaper, Has_child_subreaper bool
+	// Cputime_prof and Cputime_virt: the group's CPU time in
+	// nanoseconds, all of it and its user-mode part, each tick's
+	// TICK_NSEC charged by account_process_tick to the thread it
+	// interrupted, so exited threads' time stays counted (Linux
+	// thread_group_cputimer's cputime_atomic, which Linux starts only
+	// when a CPU timer is armed; gokern counts always). Atomic.
+	Cputime_prof, Cputime_virt uint64
+	// It: the ITIMER_PROF and ITIMER_VIRTUAL timers (Linux signal->it[],
+	// indexed CPUCLOCK_PROF and CPUCLOCK_VIRT), written under the siglock;
+	// Expires is read without it by the tick's fast path (atomic).
+	It [2]Cpu_itimer
+	// Cutime and Cstime: the ticks of the process's waited-for children
+	// and of theirs (Linux signal->cutime, cstime), for times(),
+	// getrusage(RUSAGE_CHILDREN) and wait4's rusage, whichever thread
+	// asks or waited. Atomic.
+	Cutime, Cstime uint64
+}
+
+// CPUCLOCK_PROF and CPUCLOCK_VIRT index Signal_struct.It (Linux
+// include/linux/posix-timers_types.h).
+const (
+	CPUCLOCK_PROF = 0
+	CPUCLOCK_VIRT = 1
+)
+
+// Cpu_itimer is one process-wide CPU-time interval timer (Linux struct
+// cpu_itimer): Expires the group CPU time (Cputime_prof or Cputime_virt,
+// in ns) at which it fires, 0 when disarmed; Incr its period, 0 for once.
+type Cpu_itimer struct {
+	Expires, Incr uint64
 }
 
 // Task_signal is the storage for a group leader's Signal_struct and

@@ -232,8 +232,6 @@ func Exchange_leader(tsk *Task_struct) *Task_struct {
 		ch.Real_parent, ch.Parent = tsk, tsk
 		mm.List_add_tail(&ch.Sibling, &tsk.Children)
 	}
-	tsk.Cutime += leader.Cutime
-	tsk.Cstime += leader.Cstime
 	// The ring's walkers start at Group_leader under the siglock: the
 	// leader changes under it too.
 	sh := lock_siglock(tsk)

@@ -1052,6 +1052,12 @@ func Copy_sighand(parent, child *sched.Task_struct, thread bool) {
 	// knows whether an ancestor is one (Linux copy_signal).
 	child.Signal.Group_exec_task, child.Signal.Is_child_subreaper = nil, false
 	child.Signal.Has_child_subreaper = parent.Signal.Has_child_subreaper || parent.Signal.Is_child_subreaper
+	// Its CPU clocks start at 0 and no interval timer is inherited
+	// (Linux's new signal_struct is zeroed; setitimer(2): "A child
+	// created via fork(2) does not inherit its parent's interval timers").
+	child.Signal.Cputime_prof, child.Signal.Cputime_virt = 0, 0
+	child.Signal.Cutime, child.Signal.Cstime = 0, 0
+	child.Signal.It = [2]sched.Cpu_itimer{}
 }
 
 // Begin_group_exec is de_thread's start in the signal layer (Linux

@@ -6,6 +6,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	ktime "gokern/kernel/time"
 	"gokern/mm/slab"
 	"gokern/traps"
 )
@@ -75,6 +76,8 @@ func Signals_init() {
 		{X__NR_restart_syscall, sys_restart_syscall},
 		{X__NR_rt_sigqueueinfo, sys_rt_sigqueueinfo},
 		{X__NR_rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo},
+		{X__NR_getitimer, sys_getitimer},
+		{X__NR_setitimer, sys_setitimer},
 	} {
 		traps.Sys_call_table[s.nr] = s.fn
 	}
@@ -82,6 +85,7 @@ func Signals_init() {
 	traps.Ia32_sys_call_table[X__NR_ia32_restart_syscall] = sys_restart_syscall
 	sigqueue_cachep = slab.NewCache[sched.Sigqueue]("sigqueue", 0)
 	sched.Hooks.Signal_pending = signal_pending_current
+	ktime.Run_posix_cpu_timers_hook = run_posix_cpu_timers
 	entry_hooks_init()
 	jobctrl_init()
 	// The caller is kernel_init, pid 1, about to become /init: Linux's

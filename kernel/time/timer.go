@@ -146,11 +146,19 @@ func run_timers() {
 // package.
 var Scheduler_tick_hook func()
 
+// Run_posix_cpu_timers_hook fires the interrupted task's process-wide
+// CPU timers (kernel/signal sets it: run_posix_cpu_timers sends signals).
+var Run_posix_cpu_timers_hook func()
+
 // update_process_times is the per-CPU half of a tick (Linux
-// update_process_times: run_local_timers, then scheduler_tick).
+// update_process_times: run_local_timers, then scheduler_tick, then
+// run_posix_cpu_timers).
 func update_process_times() {
 	run_timers()
 	if f := Scheduler_tick_hook; f != nil {
+		f()
+	}
+	if f := Run_posix_cpu_timers_hook; f != nil {
 		f()
 	}
 }

@@ -19,6 +19,13 @@
 //	          signalled and waited for through them; a pidfd polls
 //	          readable only once its process has exited; the errors are
 //	          Linux's.
+//	itimer    setitimer and getitimer on the process's CPU clocks
+//	          (ITIMER_VIRTUAL's SIGVTALRM, ITIMER_PROF's countdown, not
+//	          inherited by a child, Linux's errors): the Go runtime's CPU
+//	          profiler arms ITIMER_PROF.
+//	rusage    getrusage(RUSAGE_SELF) and times() are the whole process's
+//	          CPU time, exited threads' too, from any thread;
+//	          RUSAGE_THREAD the caller's own.
 //	pidfdwait the main thread waits in waitid(P_PIDFD) for a sleeping
 //	          child while another thread, after a line naming both, calls
 //	          getppid (where internal/boottest TestGDBPidfd stops gdb to
@@ -69,6 +76,10 @@ func main() {
 		msg, ok = pidfd()
 	case "pidfdwait":
 		msg, ok = pidfdwait()
+	case "itimer":
+		msg, ok = itimer()
+	case "rusage":
+		msg, ok = rusage()
 	default:
 		msg, ok = fmt.Sprintf("unknown mode %q", mode), false
 	}
@@ -130,13 +141,16 @@ func affinity() (string, bool) {
 }
 
 // child: what pidfd's children do: "sleep" sleeps a minute (to be
-// killed), "exit3" exits 3.
+// killed), "exit3" exits 3; itimer's, "getitimer", prints its
+// ITIMER_PROF.
 func child(what string) {
 	switch what {
 	case "sleep":
 		time.Sleep(time.Minute)
 	case "exit3":
 		os.Exit(3)
+	case "getitimer":
+		itimerChild()
 	}
 	os.Exit(0)
 }
