@@ -62,6 +62,28 @@ var goTestTrees = map[string][]string{
 	"net": {"src/testdata"},
 	// TestBug3486 walks $GOROOT/src/unicode.
 	"path/filepath": {"src/unicode"},
+	// TestReadDir lists ".." and looks for io_test.go and ioutil/.
+	"io/ioutil": {"src/io"},
+	// performance_test.go reads ../printer/nodes.go at init.
+	"go/parser": {"src/go/printer"},
+}
+
+// GoTestMem is the guest memory a package's tests get: 256 MiB, or more
+// for those that need more on Linux too.
+func GoTestMem(pkg string) string {
+	switch pkg {
+	case "encoding/pem":
+		// TestCVE202224675 decodes a 120 MB input: 240 MB maximum
+		// resident on the host's Linux (GOMAXPROCS 1 and 4), and the
+		// OOM killer ended it at -smp 4 in 256 MiB.
+		return "512M"
+	case "runtime/pprof":
+		// 184 MB maximum resident on the host's Linux at GOMAXPROCS
+		// 4; the OOM killer ended it in TestBlockProfileBias at -smp 4
+		// in 256 MiB.
+		return "512M"
+	}
+	return "256M"
 }
 
 // GoTestFlags are the flags every test binary runs with (as the issue
