@@ -145,7 +145,7 @@ func meminfo(lines []string) map[string]int {
 func TestBusyboxScripts(t *testing.T) {
 	t.Parallel()
 	initrd, entry := busyboxTestInitrd(t)
-	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "devfd", "rtsig", "sigbus", "retarget", "applets", "perms", "syslog"}
+	names := []string{"ls", "meminfo", "free", "ps", "uptime", "dmesg", "redirect", "sleep", "bgwait", "segv", "creds", "restart", "procfd", "devfd", "rtsig", "sigbus", "retarget", "applets", "perms", "syslog", "inet"}
 	r := q.Boot(t, q.Config{Initrd: initrd, Append: "-- " + strings.Join(names, " ")})
 	mustExit(t, r, q.ExitSuccess)
 	mustContain(t, r, "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000",
@@ -217,6 +217,22 @@ func TestBusyboxScripts(t *testing.T) {
 		// syslogd reads logger's datagrams from the AF_UNIX socket it
 		// bound to /dev/log (net/unix; before sockets, syslogd
 		// stopped at its socket(2), -ENOSYS, and logged nothing).
+		// TCP on the loopback (net/ipv4) from C programs: what the
+		// script printed on the host's Linux, in a network namespace
+		// with lo alone.
+		"inet": func(t *testing.T, l []string) {
+			want := []string{"hello from httpd", "over nc", "wget: can't connect to remote host (127.0.0.1): Connection refused",
+				"wget to a closed port fails", "httpd ended"}
+			var got []string
+			for _, x := range userLines(l) {
+				if x != "Terminated" { // the shell's note of the httpd it killed
+					got = append(got, x)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		},
 		"syslog": func(t *testing.T, l []string) {
 			want := []string{"s", "user.notice gokern: hello from logger", "user.err gokern: second message", "Terminated", "syslogd status 143"}
 			if got := userLines(l); strings.Join(got, "\n") != strings.Join(want, "\n") {
