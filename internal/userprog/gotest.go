@@ -40,6 +40,14 @@ var StdPackages = []string{
 	"encoding/xml", "os/signal", "os/user", "runtime/debug",
 	"net/url", "mime", "log", "flag", "slices", "maps", "container/heap",
 	"testing/fstest", "embed", "syscall", "os/exec", "net",
+
+	// Session 9: 20 more, 2-10 s each at -smp 1 when first measured
+	// (docs/go-on-gokern.md §5, "Session 9").
+	"encoding/hex", "encoding/pem", "crypto/sha1", "crypto/sha512",
+	"crypto/hmac", "hash/fnv", "text/tabwriter", "text/scanner",
+	"go/scanner", "go/token", "iter", "unique", "weak", "io/ioutil",
+	"testing/iotest", "net/textproto", "net/netip", "html", "log/slog",
+	"runtime/metrics",
 }
 
 // MoreStdPackages are the ones that take longer — computation, 10 s to
@@ -50,6 +58,16 @@ var MoreStdPackages = []string{
 	// net/http: its servers and clients over loopback TCP (net/ipv4),
 	// 600 tests in 100-160 s.
 	"net/http",
+	// Session 9: 10-30 s at -smp 1, or minutes (testing re-runs its own
+	// binary, runtime/pprof profiles for seconds a test), or one run
+	// only so far.
+	"crypto/ecdsa", "crypto/rand", "hash/maphash", "mime/multipart",
+	"internal/poll", "image/png", "index/suffixarray", "go/parser",
+	"reflect", "encoding/asn1", "testing", "runtime/pprof", "runtime/trace",
+	"log/syslog", "os/exec/internal/fdtest", "internal/syscall/unix",
+	"crypto/internal/sysrand", "debug/elf", "internal/testenv", "net/mail",
+	"net/rpc", "net/smtp", "hash/crc64", "go/printer", "go/format",
+	"compress/zlib",
 }
 
 // goTestTrees are what a package's tests read of GOROOT outside their
@@ -66,6 +84,8 @@ var goTestTrees = map[string][]string{
 	"io/ioutil": {"src/io"},
 	// performance_test.go reads ../printer/nodes.go at init.
 	"go/parser": {"src/go/printer"},
+	// ../testdata/gettysburg.txt, e.txt, pi.txt
+	"compress/zlib": {"src/compress/testdata"},
 }
 
 // GoTestMem is the guest memory a package's tests get: 256 MiB, or more
