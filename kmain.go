@@ -685,6 +685,7 @@ var selftests = []kunit.KunitCase{
 	{Name: "sched_smp_pingpong", Run: sched.Test_sched_smp_pingpong},
 	{Name: "sched_smp_stress", Run: sched.Test_sched_smp_stress},
 	{Name: "sched_task_ref_smp", Run: sched.Test_sched_task_ref_smp},
+	{Name: "proc_task_ref_smp", Run: proc.Test_proc_task_ref_smp},
 	{Name: "sched_smp_affinity", Run: sched.Test_sched_smp_affinity},
 	// futex(2) between kernel threads (kernel/futex/selftests.go).
 	{Name: "futex", Run: futex.Test_futex},

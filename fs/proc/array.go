@@ -35,8 +35,17 @@ func Task_ops_init() {
 // (Linux proc_cwd_link and proc_root_link: get_fs_pwd, get_fs_root),
 // as the reader's root sees it; 0 for a task without an fs_struct.
 func proc_fs_link(pid int, root bool, buf []byte) int {
-	t := find_task(pid)
-	if t == nil || t.Fs == nil {
+	t := get_pid_task(pid)
+	if t == nil {
+		return 0
+	}
+	n := task_fs_link(t, root, buf)
+	sched.Put_task_struct(t)
+	return n
+}
+
+func task_fs_link(t *sched.Task_struct, root bool, buf []byte) int {
+	if t.Fs == nil {
 		return 0
 	}
 	f := (*fs.Fs_struct)(t.Fs)
@@ -57,8 +66,17 @@ func proc_fs_link(pid int, root bool, buf []byte) int {
 // proc_exe_link is the path of the file mapped at the task's code (Linux
 // proc_exe_link reads mm->exe_file, which exec sets to the same file).
 func proc_exe_link(pid int, buf []byte) int {
-	t := find_task(pid)
-	if t == nil || t.Mm == nil {
+	t := get_pid_task(pid)
+	if t == nil {
+		return 0
+	}
+	n := task_exe_link(t, buf)
+	sched.Put_task_struct(t)
+	return n
+}
+
+func task_exe_link(t *sched.Task_struct, buf []byte) int {
+	if t.Mm == nil {
 		return 0
 	}
 	v := mm.Find_vma(t.Mm, t.Mm.Start_code)
@@ -77,12 +95,26 @@ func proc_exe_link(pid int, buf []byte) int {
 }
 
 // find_task is pid's task; pid 0, the idle task, is no process of
-// /proc's (Linux lists none).
+// /proc's (Linux lists none). The caller holds Tasklist_lock while it
+// uses the task; one that cannot takes get_pid_task's reference instead.
 func find_task(pid int) *sched.Task_struct {
 	if pid <= 0 {
 		return nil
 	}
 	return sched.Find_task_by_pid(int32(pid))
+}
+
+// get_pid_task is pid's task with a reference taken, or nil (Linux
+// get_pid_task): the task_struct stays that task's while /proc reads it,
+// though the task dies and is released meanwhile; sched.Put_task_struct
+// when done. Without it a task freed under a reader was zeroed and
+// reused by the next fork, and stat showed one task's pid with another's
+// fields (selftest proc_task_ref_smp: 827 of 4156447 reads at -smp 4).
+func get_pid_task(pid int) *sched.Task_struct {
+	if pid <= 0 {
+		return nil
+	}
+	return sched.Find_get_task_by_pid(int32(pid))
 }
 
 // group_threads counts t's group under tasklist_lock, as its ring changes
@@ -118,10 +150,17 @@ func current_tgid() int {
 // get_task fills info from the task and its mm (Linux do_task_stat and
 // proc_pid_status's sources).
 func get_task(pid int, info *Task_info) bool {
-	t := find_task(pid)
+	t := get_pid_task(pid)
 	if t == nil {
 		return false
 	}
+	task_info(t, pid, info)
+	sched.Put_task_struct(t)
+	return true
+}
+
+// task_info is get_task's body, with t held.
+func task_info(t *sched.Task_struct, pid int, info *Task_info) {
 	*info = Task_info{Pid: pid, Tgid: int(t.Tgid), Tpgid: -1, Flags: t.Flags,
 		// Linux task_prio: prio - MAX_RT_PRIO (20 + nice), and task_nice.
 		Priority: int(t.Static_prio) - 100, Nice: sched.Task_nice(t), Num_threads: group_threads(t),
@@ -172,7 +211,6 @@ func get_task(pid int, info *Task_info) bool {
 			}
 		}
 	}
-	return true
 }
 
 // pid_next_vma fills vma with pid's first mapping ending above addr (Linux
@@ -180,8 +218,17 @@ func get_task(pid int, info *Task_info) bool {
 // [heap] for the one holding the brk area, [stack] for the one holding
 // the initial stack.
 func pid_next_vma(pid int, addr uint64, vma *Vma_info) bool {
-	t := find_task(pid)
-	if t == nil || t.Mm == nil {
+	t := get_pid_task(pid)
+	if t == nil {
+		return false
+	}
+	ok := task_next_vma(t, addr, vma)
+	sched.Put_task_struct(t)
+	return ok
+}
+
+func task_next_vma(t *sched.Task_struct, addr uint64, vma *Vma_info) bool {
+	if t.Mm == nil {
 		return false
 	}
 	m := t.Mm
@@ -217,11 +264,16 @@ func pid_next_vma(pid int, addr uint64, vma *Vma_info) bool {
 // tables, so it reads another process's memory too; a page not present
 // ends it.
 func get_mm_cmdline(pid int, buf []byte) int {
-	t := find_task(pid)
-	if t == nil || t.Mm == nil || t.Mm.Arg_end <= t.Mm.Arg_start {
+	t := get_pid_task(pid)
+	if t == nil {
 		return 0
 	}
-	return access_remote_vm(t.Mm, t.Mm.Arg_start, buf[:min(uint64(len(buf)), t.Mm.Arg_end-t.Mm.Arg_start)])
+	n := 0
+	if m := t.Mm; m != nil && m.Arg_end > m.Arg_start {
+		n = access_remote_vm(m, m.Arg_start, buf[:min(uint64(len(buf)), m.Arg_end-m.Arg_start)])
+	}
+	sched.Put_task_struct(t)
+	return n
 }
 
 // access_remote_vm reads user memory of m into buf (Linux

@@ -1,8 +1,11 @@
 package proc
 
 import (
+	"sync/atomic"
+
 	"gokern/fs"
 	"gokern/include/uapi"
+	"gokern/kernel/sched"
 	"gokern/kunit"
 	"gokern/mm"
 	"gokern/printk"
@@ -99,4 +102,113 @@ func contains_bytes(b []byte, s string) bool {
 		}
 	}
 	return false
+}
+
+// Selftest proc_task_ref_smp: what /proc/<pid>/stat and status read of a
+// task (get_task) is that task's, though it dies, is released and its
+// slot in the slab reused meanwhile (Linux: proc_pid_stat holds the task
+// with get_pid_task, get_task_struct). One thread starts and stops
+// PROC_REF_ROUNDS short kernel threads, each named after its own pid
+// ("prf<pid>"); three lookers (at -smp 4 one on each other CPU) read the
+// newest with get_task and check that the pid, the thread group id and
+// the name agree. A
+// task_struct freed under a reader is zeroed and taken by the creator's
+// next thread, whose pid and name differ.
+const PROC_REF_ROUNDS = 200
+
+var proc_ref struct {
+	pid   atomic.Int32
+	done  atomic.Uint32
+	read  atomic.Uint64 // get_task calls that found the task
+	wrong atomic.Uint64 // of them, those that read another task's fields
+	first atomic.Int64  // the first wrong read: pid << 32 | tgid read
+	comm  [16]byte      // and the name it read
+}
+
+// proc_ref_name writes "prf<pid>" into b (NUL-padded).
+func proc_ref_name(b *[16]byte, pid int32) {
+	*b = [16]byte{'p', 'r', 'f'}
+	var d [10]byte
+	n := 0
+	for v := uint32(pid); ; v /= 10 {
+		d[n] = byte('0' + v%10)
+		n++
+		if v < 10 {
+			break
+		}
+	}
+	for i := 0; i < n && 3+i < 15; i++ {
+		b[3+i] = d[n-1-i]
+	}
+}
+
+func proc_ref_short(uintptr) int { return 0 }
+
+func proc_ref_looker(uintptr) int {
+	var info Task_info
+	var want [16]byte
+	for i := 0; proc_ref.done.Load() == 0; i++ {
+		pid := proc_ref.pid.Load()
+		if pid == 0 || !get_task(int(pid), &info) {
+			sched.Yield()
+			continue
+		}
+		proc_ref.read.Add(1)
+		proc_ref_name(&want, pid)
+		if info.Tgid != int(pid) || info.Comm != want {
+			if proc_ref.wrong.Add(1) == 1 {
+				proc_ref.comm = info.Comm
+				proc_ref.first.Store(int64(pid)<<32 | int64(uint32(info.Tgid)))
+			}
+		}
+		// Make way for the creator now and then: with more lookers
+		// than CPUs less one, spinning lookers kept it off its CPU
+		// for whole time slices (400 rounds took 280 s at -smp 2).
+		if i%32 == 31 {
+			sched.Yield()
+		}
+	}
+	return 0
+}
+
+// Test_proc_task_ref_smp: no reader saw another task's fields.
+func Test_proc_task_ref_smp(t *kunit.Kunit) {
+	st := &proc_ref
+	st.pid.Store(0)
+	st.done.Store(0)
+	st.read.Store(0)
+	st.wrong.Store(0)
+	// Three lookers, whatever the CPUs (fs/proc may not import
+	// kernel/cpumask): at -smp 4 one on each other CPU, at -smp 1 they
+	// take turns with the creator.
+	const n = 4
+	var lookers [n - 1]*sched.Task_struct
+	for i := 0; i < n-1; i++ {
+		if lookers[i] = sched.Kthread_run(proc_ref_looker, uintptr(i), "proc-ref"); lookers[i] == nil {
+			t.Errorf("kthread_run failed")
+			return
+		}
+	}
+	for i := 0; i < PROC_REF_ROUNDS; i++ {
+		k := sched.Kthread_create(proc_ref_short, 0, "prf")
+		if k == nil {
+			t.Errorf("kthread_create failed in round %d", printk.Int(i))
+			break
+		}
+		proc_ref_name(&k.Comm, k.Pid)
+		st.pid.Store(k.Pid)
+		sched.Wake_up_process(k)
+		sched.Kthread_stop(k)
+	}
+	st.done.Store(1)
+	for _, k := range lookers {
+		sched.Kthread_stop(k)
+	}
+	printk.Pr_info("proc_task_ref_smp: %d threads started and released, %d reads, %d of another task\n",
+		printk.Int(PROC_REF_ROUNDS), printk.Int(st.read.Load()), printk.Int(st.wrong.Load()))
+	if w := st.wrong.Load(); w != 0 {
+		f := st.first.Load()
+		t.Errorf("%d reads of a task's stat read another task's: pid %d read with tgid %d and name %s (freed and reused)", printk.Int(w), printk.Int(f>>32),
+			printk.Int(int32(f)), printk.Bytes(st.comm[:]))
+	}
 }

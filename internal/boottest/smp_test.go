@@ -95,7 +95,8 @@ func TestSmpSmallMemory(t *testing.T) {
 // fails); and three threads add to an eventfd while two take from it,
 // losing nothing (fs_eventfd_smp); and a task looked up by pid keeps its
 // identity while the looker holds its reference, though it is released
-// meanwhile (sched_task_ref_smp); and four threads take and drop mount
+// meanwhile (sched_task_ref_smp), and so does what /proc's stat reads of
+// it (proc_task_ref_smp); and four threads take and drop mount
 // and dentry references, which end where they began (fs_refcount_smp);
 // and, at -smp 2, four threads look up, make, drop and put one
 // directory's children, which leave no trace (fs_dcache_smp: at -smp 4
@@ -109,7 +110,7 @@ func TestSmpIPI(t *testing.T) {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			tests := "smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush,smp_irq_free_sync,futex_smp_stress,fs_eventfd_smp,sched_task_ref_smp,fs_refcount_smp,fs_namei_smp,fs_mount_smp"
+			tests := "smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush,smp_irq_free_sync,futex_smp_stress,fs_eventfd_smp,sched_task_ref_smp,proc_task_ref_smp,fs_refcount_smp,fs_namei_smp,fs_mount_smp"
 			if smp == 2 {
 				tests += ",fs_dcache_smp"
 			}
@@ -130,6 +131,7 @@ func TestSmpIPI(t *testing.T) {
 			// eventfd's count: every add taken or left, none lost.
 			mustContain(t, r, "fs_eventfd_smp: 3 writers added 60000, 2 readers took ")
 			mustContain(t, r, "sched_task_ref_smp: 400 threads started and released, ")
+			mustContain(t, r, "proc_task_ref_smp: 200 threads started and released, ")
 			// Mount and dentry counts: none lost, none gained.
 			mustContain(t, r, "fs_refcount_smp: 4 threads took and dropped 100000 mount and dentry references each, on CPUs ")
 			if smp == 2 {
