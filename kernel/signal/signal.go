@@ -11,11 +11,7 @@
 // Kernel API: System Calls" (the return path), "Page Fault Handler" (the
 // SIGSEGV a bad access gets).
 //
-// What gokern leaves out: a real-time signal sent twice while pending is
-// queued once (Linux queues both), there is no ptrace, no
-// signalfd, no rt_sigqueueinfo, no restart_syscall (the only
-// -ERESTART_RESTARTBLOCK sleeper, nanosleep, is not interrupted by
-// signals here).
+// What gokern leaves out: ptrace, signalfd and rt_sigtimedwait.
 package signal
 
 import (
