@@ -387,8 +387,8 @@ func Sock_setsockopt(sock *Socket, optname int, optval uintptr, optlen int) int 
 	case uapi.SO_DONTROUTE:
 		flag(SOCK_LOCALROUTE)
 	case uapi.SO_REUSEPORT:
-		if sk.Sk_family != uapi.AF_INET && sk.Sk_family != uapi.AF_INET6 {
-			return -uapi.EOPNOTSUPP // Linux: sk_is_inet or -EOPNOTSUPP
+		if val != 0 && sk.Sk_family != uapi.AF_INET && sk.Sk_family != uapi.AF_INET6 {
+			return -uapi.EOPNOTSUPP // Linux: setting it needs sk_is_inet
 		}
 		flag(SOCK_REUSEPORT)
 	case uapi.SO_LINGER:

@@ -169,6 +169,8 @@ func TestSockets(t *testing.T) {
 		{"accept(unlistened)", -22},
 		{"accept4(bad flags)", -22},
 		{"setsockopt(SOL_SOCKET, 9999)", -92},
+		{"setsockopt(SO_REUSEPORT, 1) on AF_UNIX", -95},
+		{"setsockopt(SO_REUSEPORT, 0) on AF_UNIX", 0},
 		{"setsockopt(optlen 2)", -22},
 		{"getsockopt(bad optlen pointer)", -14},
 		{"send(unconnected stream)", -107},

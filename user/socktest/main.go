@@ -650,6 +650,8 @@ func badInput() {
 	say("accept(unlistened)", sc(syscall.SYS_ACCEPT, uintptr(s), 0, 0))
 	say("accept4(bad flags)", sc(syscall.SYS_ACCEPT4, uintptr(s), 0, 0, 1))
 	say("setsockopt(SOL_SOCKET, 9999)", sc(syscall.SYS_SETSOCKOPT, uintptr(s), syscall.SOL_SOCKET, 9999, p(long), 4))
+	say("setsockopt(SO_REUSEPORT, 1) on AF_UNIX", sc(syscall.SYS_SETSOCKOPT, uintptr(s), syscall.SOL_SOCKET, 15, p([]byte{1, 0, 0, 0}), 4))
+	say("setsockopt(SO_REUSEPORT, 0) on AF_UNIX", sc(syscall.SYS_SETSOCKOPT, uintptr(s), syscall.SOL_SOCKET, 15, p([]byte{0, 0, 0, 0}), 4))
 	say("setsockopt(optlen 2)", sc(syscall.SYS_SETSOCKOPT, uintptr(s), syscall.SOL_SOCKET, syscall.SO_PASSCRED, p(long), 2))
 	say("getsockopt(bad optlen pointer)", sc(syscall.SYS_GETSOCKOPT, uintptr(s), syscall.SOL_SOCKET, syscall.SO_TYPE, p(long), 8))
 	say("send(unconnected stream)", sc(syscall.SYS_SENDTO, uintptr(s), p(long), 1, 0, 0, 0))
