@@ -700,6 +700,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "fs_namei_smp", Run: fs.Test_fs_namei_smp},
 	// Four kernel threads mount, walk and unmount at once.
 	{Name: "fs_mount_smp", Run: fs.Test_fs_mount_smp},
+	// Four kernel threads open, dup and close in one descriptor table.
+	{Name: "fs_files_smp", Run: fs.Test_fs_files_smp},
 	// Stops the boot on purpose: a kernel thread's stack overflow.
 	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.

@@ -119,7 +119,3 @@ func D_path_file(f *File, buf []byte) ([]byte, int) {
 	}
 	return D_path(&f.F_path, buf)
 }
-
-// Files_lookup_fd_raw is the file at fd in files, without a reference,
-// or nil (Linux files_lookup_fd_raw), for /proc/<pid>/fd.
-func Files_lookup_fd_raw(files *Files_struct, fd int) *File { return files_lookup_fd(files, fd) }

@@ -5,7 +5,9 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
+	"gokern/kernel/sched"
 	"gokern/mm"
 )
 
@@ -23,9 +25,18 @@ const NR_OPEN_DEFAULT = 64
 
 // Files_struct is struct files_struct with its struct fdtable folded in.
 type Files_struct struct {
-	Count   int32
-	Next_fd int
-	Max_fds int
+	Count int32
+	// File_lock guards the table — the slots, the bitmaps, Next_fd, its
+	// growth — against the other threads sharing it (Linux file_lock, a
+	// spinlock, with RCU for fget; gokern's lookups take it too), taken
+	// test-and-set with interrupts off (files_lock); expand_files drops
+	// it to allocate and free, as Linux's does.
+	// Without it two threads opening at once on two CPUs were handed
+	// one descriptor and one file replaced the other's (selftest
+	// fs_files_smp).
+	File_lock asm.Arch_spinlock_t
+	Next_fd   int
+	Max_fds   int
 	// Fd, Open_fds and Close_on_exec are the table: the embedded arrays
 	// below until it grows, then kmalloc'd (nil: the embedded ones).
 	Fd            []*File
@@ -83,8 +94,12 @@ func fdNextZeroBit(b []uint64, size, start int) int {
 }
 
 // expand_files grows the table to hold descriptor nr (Linux
-// expand_files): 0, -EMFILE past NR_OPEN, -ENOMEM.
-func expand_files(files *Files_struct, nr int) int {
+// expand_files), its lock held in *fl: 0 when it holds nr already, 1
+// when it grew (the lock was dropped meanwhile: the caller looks again),
+// -EMFILE past NR_OPEN, -ENOMEM. The lock is dropped to allocate the
+// new arrays and to free the old ones (nothing under a spinlock may
+// wait for another CPU); lookups hold it, so none still reads the old.
+func expand_files(files *Files_struct, nr int, fl *uint64) int {
 	fdt(files)
 	if nr < files.Max_fds {
 		return 0
@@ -96,14 +111,22 @@ func expand_files(files *Files_struct, nr int) int {
 	for n <= nr {
 		n *= 2
 	}
+	files_unlock(files, *fl)
 	fdb := kmalloc(n*8, mm.GFP_KERNEL)
 	ob := kmalloc(n/8, mm.GFP_KERNEL)
 	cb := kmalloc(n/8, mm.GFP_KERNEL)
-	if fdb == nil || ob == nil || cb == nil {
+	*fl = files_lock(files)
+	if fdb == nil || ob == nil || cb == nil || files.Max_fds >= n {
+		// No memory, or another thread grew it meanwhile.
+		files_unlock(files, *fl)
 		kfree(fdb)
 		kfree(ob)
 		kfree(cb)
-		return -ENOMEM
+		*fl = files_lock(files)
+		if fdb == nil || ob == nil || cb == nil {
+			return -ENOMEM
+		}
+		return 1
 	}
 	nfd := unsafe.Slice((**File)(unsafe.Pointer(unsafe.SliceData(fdb))), n)
 	nopen := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(ob))), n/64)
@@ -111,9 +134,35 @@ func expand_files(files *Files_struct, nr int) int {
 	copy(nfd, files.Fd)
 	copy(nopen, files.Open_fds)
 	copy(ncloexec, files.Close_on_exec)
-	free_fdtable(files)
+	var old Files_struct
+	old.Fd, old.Open_fds, old.Close_on_exec, old.Max_fds = files.Fd, files.Open_fds, files.Close_on_exec, files.Max_fds
 	files.Fd, files.Open_fds, files.Close_on_exec, files.Max_fds = nfd, nopen, ncloexec, n
-	return 0
+	files_unlock(files, *fl)
+	free_fdtable(&old)
+	*fl = files_lock(files)
+	return 1
+}
+
+// files_lock takes the table's lock, test-and-set with interrupts off
+// (as asm's virt_spin_lock under a hypervisor: a ticket lock hands it to
+// one particular vCPU, often not running, and four vCPUs on two host
+// CPUs crawled); files_unlock lets it go.
+func files_lock(files *Files_struct) uint64 {
+	var flags uint64
+	if sched.Hooks.Irq_save != nil {
+		flags = sched.Hooks.Irq_save()
+	}
+	for !files.File_lock.Arch_spin_trylock() {
+		asm.Cpu_relax()
+	}
+	return flags
+}
+
+func files_unlock(files *Files_struct, flags uint64) {
+	files.File_lock.Arch_spin_unlock()
+	if sched.Hooks.Irq_restore != nil {
+		sched.Hooks.Irq_restore(flags)
+	}
 }
 
 // free_fdtable frees a grown table's arrays (Linux __free_fdtable).
@@ -128,18 +177,34 @@ func free_fdtable(files *Files_struct) {
 }
 
 // alloc_fd reserves the lowest free descriptor in [start, end) (Linux
-// alloc_fd).
+// alloc_fd), under the table's lock.
 func alloc_fd(files *Files_struct, start, end int, flags uint32) int {
-	fdt(files)
-	fd := max(start, files.Next_fd)
-	if fd < files.Max_fds {
-		fd = fdNextZeroBit(files.Open_fds, files.Max_fds, fd)
-	}
-	if fd >= end {
-		return -EMFILE
-	}
-	if err := expand_files(files, fd); err != 0 {
-		return err
+	fl := files_lock(files)
+	fd := alloc_fd_locked(files, start, end, flags, &fl)
+	files_unlock(files, fl)
+	return fd
+}
+
+func alloc_fd_locked(files *Files_struct, start, end int, flags uint32, fl *uint64) int {
+	var fd int
+	for {
+		fdt(files)
+		fd = max(start, files.Next_fd)
+		if fd < files.Max_fds {
+			fd = fdNextZeroBit(files.Open_fds, files.Max_fds, fd)
+		}
+		if fd >= end {
+			return -EMFILE
+		}
+		err := expand_files(files, fd, fl)
+		if err < 0 {
+			return err
+		}
+		if err == 0 {
+			break
+		}
+		// The table grew while unlocked: look again (Linux "goto
+		// repeat").
 	}
 	if start <= files.Next_fd {
 		files.Next_fd = fd + 1
@@ -175,9 +240,15 @@ func rlimit_nofile() int {
 }
 
 // Put_unused_fd gives back a reserved descriptor (Linux put_unused_fd).
-func Put_unused_fd(fd int) { X__put_unused_fd(current_files(), fd) }
+func Put_unused_fd(fd int) {
+	files := current_files()
+	fl := files_lock(files)
+	X__put_unused_fd(files, fd)
+	files_unlock(files, fl)
+}
 
-// X__put_unused_fd frees descriptor fd of files (Linux __put_unused_fd).
+// X__put_unused_fd frees descriptor fd of files (Linux __put_unused_fd),
+// under the table's lock.
 func X__put_unused_fd(files *Files_struct, fd int) {
 	fdBitClear(files.Open_fds, fd)
 	if fd < files.Next_fd {
@@ -187,10 +258,15 @@ func X__put_unused_fd(files *Files_struct, fd int) {
 
 // Fd_install puts f in a reserved descriptor, which takes the caller's
 // reference (Linux fd_install).
-func Fd_install(fd int, f *File) { fdt(current_files()).Fd[fd] = f }
+func Fd_install(fd int, f *File) {
+	files := current_files()
+	fl := files_lock(files)
+	fdt(files).Fd[fd] = f
+	files_unlock(files, fl)
+}
 
 // files_lookup_fd returns the file at fd, without a reference, or nil
-// (Linux files_lookup_fd_raw).
+// (Linux files_lookup_fd_raw), under the table's lock.
 func files_lookup_fd(files *Files_struct, fd int) *File {
 	fdt(files)
 	if fd < 0 || fd >= files.Max_fds {
@@ -202,24 +278,45 @@ func files_lookup_fd(files *Files_struct, fd int) *File {
 // Fget returns the file at fd with a reference, or nil (Linux fget).
 // O_PATH files are found too (Linux fget_raw); the I/O calls check
 // FMODE_PATH.
-func Fget(fd int) *File {
-	f := files_lookup_fd(current_files(), fd)
+func Fget(fd int) *File { return Files_fget(current_files(), fd) }
+
+// Files_fget returns the file at fd in files with a reference, or nil
+// (Linux fget_task's lookup: /proc/<pid>/fd looks in another task's
+// table, which its owner may change meanwhile).
+func Files_fget(files *Files_struct, fd int) *File {
+	fl := files_lock(files)
+	f := files_lookup_fd(files, fd)
 	if f != nil {
 		Get_file(f)
 	}
+	files_unlock(files, fl)
 	return f
 }
 
+// Files_max_fds is the size of files's table now (Linux
+// files_fdtable(files)->max_fds).
+func Files_max_fds(files *Files_struct) int {
+	fl := files_lock(files)
+	n := fdt(files).Max_fds
+	files_unlock(files, fl)
+	return n
+}
+
 // Close_fd closes descriptor fd (Linux close_fd + filp_close): 0 or
-// -EBADF.
+// -EBADF. The slot is emptied under the table's lock, the file closed
+// after.
 func Close_fd(fd int) int {
 	files := current_files()
+	fl := files_lock(files)
 	f := files_lookup_fd(files, fd)
+	if f != nil {
+		files.Fd[fd] = nil
+		X__put_unused_fd(files, fd)
+	}
+	files_unlock(files, fl)
 	if f == nil {
 		return -EBADF
 	}
-	files.Fd[fd] = nil
-	X__put_unused_fd(files, fd)
 	Filp_close(f, files)
 	return 0
 }
@@ -237,17 +334,24 @@ func Filp_close(f *File, id *Files_struct) int {
 
 // Get_close_on_exec and Set_close_on_exec are F_GETFD and F_SETFD's.
 func Get_close_on_exec(fd int) bool {
-	files := fdt(current_files())
-	return fd >= 0 && fd < files.Max_fds && fdBitTest(files.Close_on_exec, fd)
+	files := current_files()
+	fl := files_lock(files)
+	fdt(files)
+	on := fd >= 0 && fd < files.Max_fds && fdBitTest(files.Close_on_exec, fd)
+	files_unlock(files, fl)
+	return on
 }
 
 func Set_close_on_exec(fd int, on bool) {
-	files := fdt(current_files())
+	files := current_files()
+	fl := files_lock(files)
+	fdt(files)
 	if on {
 		fdBitSet(files.Close_on_exec, fd)
 	} else {
 		fdBitClear(files.Close_on_exec, fd)
 	}
+	files_unlock(files, fl)
 }
 
 // Ksys_dup is dup(2) (Linux ksys_dup).
@@ -278,17 +382,36 @@ func Ksys_dup3(oldfd, newfd int, flags uint32) int {
 		return -EBADF
 	}
 	files := current_files()
-	if err := expand_files(files, newfd); err != 0 {
-		return err
+	fl := files_lock(files)
+	tofree, ret := do_dup2(files, oldfd, newfd, flags, &fl)
+	files_unlock(files, fl)
+	if tofree != nil {
+		Filp_close(tofree, files)
+	}
+	return ret
+}
+
+// do_dup2 is dup3's change of the table, under its lock (Linux
+// do_dup2): it returns the file newfd held, for the caller to close
+// after the lock.
+func do_dup2(files *Files_struct, oldfd, newfd int, flags uint32, fl *uint64) (*File, int) {
+	for {
+		err := expand_files(files, newfd, fl)
+		if err < 0 {
+			return nil, err
+		}
+		if err == 0 {
+			break
+		}
 	}
 	f := files_lookup_fd(files, oldfd)
 	if f == nil {
-		return -EBADF
+		return nil, -EBADF
 	}
 	tofree := files.Fd[newfd]
 	if tofree == nil && fdBitTest(files.Open_fds, newfd) {
 		// Reserved by an open in progress (another thread's).
-		return -EBUSY
+		return nil, -EBUSY
 	}
 	files.Fd[newfd] = Get_file(f)
 	fdBitSet(files.Open_fds, newfd)
@@ -297,19 +420,18 @@ func Ksys_dup3(oldfd, newfd int, flags uint32) int {
 	} else {
 		fdBitClear(files.Close_on_exec, newfd)
 	}
-	if tofree != nil {
-		Filp_close(tofree, files)
-	}
-	return newfd
+	return tofree, newfd
 }
 
 // Ksys_dup2 is dup2(2): as dup3, but oldfd == newfd is a no-op that
 // checks oldfd (Linux sys_dup2).
 func Ksys_dup2(oldfd, newfd int) int {
 	if oldfd == newfd {
-		if files_lookup_fd(current_files(), oldfd) == nil {
+		f := Fget(oldfd)
+		if f == nil {
 			return -EBADF
 		}
+		Fput(f)
 		return newfd
 	}
 	return Ksys_dup3(oldfd, newfd, 0)
@@ -329,29 +451,56 @@ func f_dupfd(from int, f *File, flags uint32) int {
 }
 
 // Dup_fd copies a table for fork (Linux dup_fd): every open file gains a
-// reference. Nil and -ENOMEM when memory is short.
+// reference. Nil and -ENOMEM when memory is short. The old table is
+// locked while it is read: the forking thread's siblings use it.
 func Dup_fd(old *Files_struct) (*Files_struct, int) {
-	fdt(old)
 	files := files_cachep.Zalloc(mm.GFP_KERNEL)
 	if files == nil {
 		return nil, -ENOMEM
 	}
 	files.Count = 1
 	fdt(files)
-	// Size the copy to the highest open descriptor.
-	last := -1
-	for i := old.Max_fds - 1; i >= 0; i-- {
-		if fdBitTest(old.Open_fds, i) {
-			last = i
+	// The new table is sized to the old one's highest open descriptor
+	// with the old one's lock dropped, as Linux's dup_fd does, and again
+	// if the old one grew meanwhile.
+	ofl := files_lock(old)
+	for {
+		last := old_last_fd(old)
+		if last < files.Max_fds {
 			break
 		}
-	}
-	if last >= 0 {
-		if err := expand_files(files, last); err != 0 {
+		files_unlock(old, ofl)
+		fl := files_lock(files)
+		err := expand_files(files, last, &fl)
+		files_unlock(files, fl)
+		ofl = files_lock(old)
+		if err < 0 {
+			files_unlock(old, ofl)
+			free_fdtable(files)
 			files_cachep.Free(files)
 			return nil, err
 		}
 	}
+	dup_fd_copy(old, files)
+	files_unlock(old, ofl)
+	return files, 0
+}
+
+// old_last_fd is old's highest open descriptor, or -1; its lock held.
+func old_last_fd(old *Files_struct) int {
+	fdt(old)
+	for i := old.Max_fds - 1; i >= 0; i-- {
+		if fdBitTest(old.Open_fds, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// dup_fd_copy fills files from old, whose lock is held and whose open
+// descriptors all fit.
+func dup_fd_copy(old, files *Files_struct) {
+	last := old_last_fd(old)
 	for i := 0; i <= last; i++ {
 		if f := old.Fd[i]; f != nil {
 			files.Fd[i] = Get_file(f)
@@ -362,7 +511,39 @@ func Dup_fd(old *Files_struct) (*Files_struct, int) {
 		}
 	}
 	files.Next_fd = old.Next_fd
-	return files, 0
+}
+
+// task_files_lock guards every task's Files pointer where another task
+// reads it (Linux task_lock, as get_files_struct and exit_files take
+// it): /proc/<pid>/fd takes a reference on the table under it, and the
+// exiting task clears its pointer under it before its last put.
+var task_files_lock asm.Arch_spinlock_t
+
+// Get_files_struct returns t's table with a reference, which the caller
+// drops with Put_files_struct (Linux get_files_struct). A task without
+// its own (init before its first fork of the table) has the boot
+// task's, whose count never reaches 0.
+func Get_files_struct(t *sched.Task_struct) *Files_struct {
+	flags := vfs_lock_irq(&task_files_lock)
+	files := (*Files_struct)(t.Files)
+	if files == nil {
+		files = &Init_files
+	}
+	atomic.AddInt32(&files.Count, 1)
+	vfs_unlock_irq(&task_files_lock, flags)
+	return files
+}
+
+// Exit_files detaches t's table and drops t's reference (Linux
+// exit_files); the last user closes the files.
+func Exit_files(t *sched.Task_struct) {
+	flags := vfs_lock_irq(&task_files_lock)
+	files := (*Files_struct)(t.Files)
+	t.Files = nil
+	vfs_unlock_irq(&task_files_lock, flags)
+	if files != nil {
+		Put_files_struct(files)
+	}
 }
 
 // Put_files_struct drops a user of the table; the last closes every file
@@ -392,6 +573,7 @@ func Put_files_struct(files *Files_struct) {
 // Do_close_on_exec closes the close-on-exec descriptors (Linux
 // do_close_on_exec), for execve.
 func Do_close_on_exec(files *Files_struct) {
+	fl := files_lock(files)
 	fdt(files)
 	for i := 0; i < files.Max_fds; i++ {
 		if fdBitTest(files.Close_on_exec, i) {
@@ -399,8 +581,12 @@ func Do_close_on_exec(files *Files_struct) {
 			if f := files.Fd[i]; f != nil {
 				files.Fd[i] = nil
 				X__put_unused_fd(files, i)
+				// Closed without the lock, as Linux does.
+				files_unlock(files, fl)
 				Filp_close(f, files)
+				fl = files_lock(files)
 			}
 		}
 	}
+	files_unlock(files, fl)
 }

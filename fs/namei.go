@@ -107,14 +107,21 @@ func path_init(nd *Nameidata, dfd int, name []byte, flags uint32) int {
 	case dfd == uapi.AT_FDCWD:
 		nd.Path = fs.Pwd
 	default:
-		f := files_lookup_fd(current_files(), dfd)
+		// A reference on the file while its path is taken (Linux
+		// fdget): another thread may close dfd meanwhile.
+		f := Fget(dfd)
 		if f == nil {
 			return -EBADF
 		}
+		err := 0
 		if len(name) > 0 && !d_can_lookup(f.F_path.Dentry) {
-			return -ENOTDIR
+			err = -ENOTDIR
+		} else {
+			nd.Path = f.F_path
+			Path_get(&nd.Path)
 		}
-		nd.Path = f.F_path
+		Fput(f)
+		return err
 	}
 	Path_get(&nd.Path)
 	return 0

@@ -19,16 +19,24 @@ import (
 // boot table: it has none of its own to show). A user task's nil Files is
 // the boot table too, which init inherits from kernel_init and keeps
 // across its exec (kernel/exec's Task_files): before, /proc/1/fd was
-// empty and /proc/self/fd/N missing for init.
+// empty and /proc/self/fd/N missing for init. The table comes with a
+// reference, which the caller drops with fs.Put_files_struct, taken
+// while the task is held (Linux get_proc_task, get_files_struct): the
+// task may exit and its table go meanwhile, on another CPU.
 func fd_table_of(pid int) *fs.Files_struct {
-	t := find_task(pid)
-	if t == nil || t.Flags&sched.PF_KTHREAD != 0 {
+	if pid <= 0 {
 		return nil
 	}
-	if t.Files == nil {
-		return &fs.Init_files
+	t := sched.Find_get_task_by_pid(int32(pid))
+	if t == nil {
+		return nil
 	}
-	return (*fs.Files_struct)(t.Files)
+	var files *fs.Files_struct
+	if t.Flags&sched.PF_KTHREAD == 0 {
+		files = fs.Get_files_struct(t)
+	}
+	sched.Put_task_struct(t)
+	return files
 }
 
 // proc_fd_dir makes /proc/<pid>/fd (entry i of pid_entries).
@@ -62,13 +70,23 @@ func proc_lookupfd(dir *fs.Inode, d *fs.Dentry, flags uint32) int {
 	}
 	files := fd_table_of(pid)
 	var f *fs.File
-	if ok && files != nil {
-		f = fs.Files_lookup_fd_raw(files, fd)
+	if files != nil {
+		if ok {
+			f = fs.Files_fget(files, fd)
+		}
+		fs.Put_files_struct(files)
 	}
 	if f == nil {
 		fs.D_add(d, nil)
 		return 0
 	}
+	err := proc_fd_instantiate(dir, d, f, pid, fd)
+	fs.Fput(f)
+	return err
+}
+
+// proc_fd_instantiate makes the link for f, referenced by the caller.
+func proc_fd_instantiate(dir *fs.Inode, d *fs.Dentry, f *fs.File, pid, fd int) int {
 	var buf [uapi.PATH_MAX]byte
 	target, err := fs.D_path_file(f, compiler.NoescapeBytes(buf[:]))
 	if err != 0 {
@@ -110,13 +128,19 @@ func proc_fd_link(inode *fs.Inode, path *fs.Path) int {
 	if files == nil {
 		return -fs.ENOENT
 	}
-	f := fs.Files_lookup_fd_raw(files, fd)
-	if f == nil || f.F_path.Dentry == nil {
+	f := fs.Files_fget(files, fd)
+	fs.Put_files_struct(files)
+	if f == nil {
 		return -fs.ENOENT
 	}
-	*path = f.F_path
-	fs.Path_get(path)
-	return 0
+	err := -fs.ENOENT
+	if f.F_path.Dentry != nil {
+		*path = f.F_path
+		fs.Path_get(path)
+		err = 0
+	}
+	fs.Fput(f)
+	return err
 }
 
 var proc_fd_link_inode_operations = fs.InodeOperations{Jump_link: proc_fd_link}
@@ -132,17 +156,28 @@ func proc_readfd(f *fs.File, ctx *fs.Dir_context) int {
 	if files == nil {
 		return 0
 	}
-	for fd := int(ctx.Pos - 2); fd < files.Max_fds; fd, ctx.Pos = fd+1, ctx.Pos+1 {
-		if fs.Files_lookup_fd_raw(files, fd) == nil {
+	proc_readfd_files(files, ctx, pid)
+	fs.Put_files_struct(files)
+	return 0
+}
+
+// proc_readfd_files lists files's descriptors from ctx.Pos on.
+func proc_readfd_files(files *fs.Files_struct, ctx *fs.Dir_context, pid int) {
+	for fd := int(ctx.Pos - 2); fd < uapi.NR_OPEN; fd, ctx.Pos = fd+1, ctx.Pos+1 {
+		f := fs.Files_fget(files, fd)
+		if f == nil {
+			if fd >= fs.Files_max_fds(files) {
+				return
+			}
 			continue
 		}
+		fs.Fput(f)
 		var name [12]byte
 		n := printk.Snprintf(name[:], "%d", printk.Int(fd))
 		if !fs.Dir_emit(ctx, name[:n], fd_ino(pid, fd), uapi.DT_LNK) {
-			return 0
+			return
 		}
 	}
-	return 0
 }
 
 var proc_fd_inode_operations = fs.InodeOperations{Lookup: proc_lookupfd}

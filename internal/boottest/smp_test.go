@@ -104,13 +104,14 @@ func TestSmpSmallMemory(t *testing.T) {
 // takes a minute under TCG); and four threads make the same names in one
 // directory at once, one of them winning each (fs_namei_smp); and four
 // threads mount, walk into and unmount tmpfs at once, leaving the tree
-// as it was (fs_mount_smp).
+// as it was (fs_mount_smp); and four threads open, dup and close in one
+// descriptor table, every descriptor holding its own file (fs_files_smp).
 func TestSmpIPI(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		smp := smp
 		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			tests := "smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush,smp_irq_free_sync,futex_smp_stress,fs_eventfd_smp,sched_task_ref_smp,proc_task_ref_smp,fs_refcount_smp,fs_namei_smp,fs_mount_smp"
+			tests := "smp_call_function,smp_spinlock,smp_spinlock_million,smp_synchronize_all,tlb_shootdown,smp_tick,smp_alloc_stress,smp_nmi_backtrace,sched_smp_spread,sched_smp_pingpong,sched_smp_stress,sched_smp_affinity,sched_fpu,sched_mprotect_flush,smp_irq_free_sync,futex_smp_stress,fs_eventfd_smp,sched_task_ref_smp,proc_task_ref_smp,fs_refcount_smp,fs_namei_smp,fs_mount_smp,fs_files_smp"
 			if smp == 2 {
 				tests += ",fs_dcache_smp"
 			}
@@ -143,6 +144,9 @@ func TestSmpIPI(t *testing.T) {
 			// The mount tree as it was after mounts and unmounts on
 			// every CPU.
 			mustContain(t, r, "fs_mount_smp: 4 threads, 400 rounds of two mounts and their unmount, on CPUs ")
+			// One descriptor table on every CPU: each thread's descriptors
+			// hold its own files.
+			mustContain(t, r, "fs_files_smp: 4 threads, 400 rounds of 24 opens and a dup in one table, on CPUs ")
 			mustContain(t, r, fmt.Sprintf("smp_alloc_stress: %d CPUs x ", smp), "cpu 0 asking from unpreemptive synchronization", "cpu 0 all kernel threads synchronized",
 				"cpu 0 freeing other kernel threads", " rounds, the new one after every shootdown; flush_tlb_kernel_range on ")
 			for cpu := 1; cpu < smp; cpu++ {

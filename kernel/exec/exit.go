@@ -84,7 +84,7 @@ func exitTask(p *sched.Task_struct, code int) {
 	signal.Exit_sigqueues(p, groupThreads(p) == 1)
 	sched.Exit_clear_child_tid()
 	exit_mm(p)
-	exit_files(p)
+	fs.Exit_files(p)
 	exit_fs(p)
 	sched.Do_exit(code)
 }
@@ -208,16 +208,8 @@ func copy_fs(clone_flags uint64, t *sched.Task_struct) int {
 	return 0
 }
 
-// exit_files and exit_fs drop the task's table and fs_struct (Linux
-// exit_files, exit_fs); the last user closes or frees them.
-func exit_files(t *sched.Task_struct) {
-	if t.Files != nil {
-		f := (*fs.Files_struct)(t.Files)
-		t.Files = nil
-		fs.Put_files_struct(f)
-	}
-}
-
+// exit_fs drops the task's fs_struct (Linux exit_fs; fs.Exit_files,
+// Linux exit_files, its descriptor table); the last user frees it.
 func exit_fs(t *sched.Task_struct) {
 	if t.Fs != nil {
 		f := (*fs.Fs_struct)(t.Fs)
@@ -267,7 +259,7 @@ func proc_hooks_init() {
 	fs.Send_sig_current = sigpipe_current
 	sched.Copy_hooks.Copy_files = copy_files
 	sched.Copy_hooks.Copy_fs = copy_fs
-	sched.Copy_hooks.Exit_files = exit_files
+	sched.Copy_hooks.Exit_files = fs.Exit_files
 	sched.Copy_hooks.Exit_fs = exit_fs
 	sched.Copy_hooks.Copy_sighand = signal.Copy_sighand
 	sched.Init_exit_hook = init_exit
