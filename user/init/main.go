@@ -15,6 +15,9 @@
 //	            runtime.ReadMemStats shows the collections
 //	timers      time.Sleep, time.After, time.Ticker, with measured drift
 //	files       read the initramfs, write a file and read it back
+//	vfsstress   goroutines on every CPU create, link, rename, unlink,
+//	            mkdir, rmdir, stat and list a few names at once; the tree
+//	            and its link counts are checked, one O_EXCL winner a race
 //	signals     os/signal catching SIGINT (^C on the console)
 //	shell       hand over to busybox sh
 //	preempt     a goroutine spinning in a loop with no calls, on one P,
@@ -135,6 +138,8 @@ func main() {
 		ok = timers()
 	case "files":
 		ok = files()
+	case "vfsstress":
+		ok = vfsstress()
 	case "signals":
 		ok = signals()
 	case "shell":
