@@ -535,6 +535,7 @@ func TestLabSyscallSMP(t *testing.T) {
 // (500 and 501 give -ENOSYS through both doors), and so are the other
 // numbers the program expects -ENOSYS from: user/mysyscall host.
 func TestLabSyscallOnLinux(t *testing.T) {
+	skipWithoutInt80(t)
 	exe, err := userprog.BuildStatic("mysyscall", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
