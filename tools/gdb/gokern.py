@@ -1888,12 +1888,7 @@ accept, and its peer."""
             us = u.dereference()
             sk = us["Sk"]
             q = sk["Sk_receive_queue"]
-            nbytes, skb, nq = 0, q["Head"], 0
-            while int(skb) != 0 and nq < 100000:
-                m = skb.dereference()
-                nbytes += int(m["Len"]) - int(m["Consumed"])
-                skb = m["Next"]
-                nq += 1
+            nbytes = sk_queued_bytes(q)
             shut = int(sk["Sk_shutdown"])
             out.append("%#018x %3d %-9s %-11s %-4s %-3d %-6d %-15s %-18s %s" % (
                 int(u), int(sk["Sk_refcnt"]), SOCK_TYPES.get(int(sk["Sk_type"]), str(int(sk["Sk_type"]))),
@@ -1907,6 +1902,18 @@ accept, and its peer."""
             seen, int(kvar("Nr_sockets")), int(kvar("Nr_skbs")), int(kvar("Nr_inflight"))))
         out.extend(inet_sockets())
         gdb.write("\n".join(out) + "\n")
+
+
+def sk_queued_bytes(q):
+    """The bytes not yet read in a sock's receive queue (net's
+    Sk_buff_head): each message's Len less what was Consumed."""
+    nbytes, skb, nq = 0, q["Head"], 0
+    while int(skb) != 0 and nq < 100000:
+        m = skb.dereference()
+        nbytes += int(m["Len"]) - int(m["Consumed"])
+        skb = m["Next"]
+        nq += 1
+    return nbytes
 
 
 # net/ipv4: TCP's states (include/net/tcp_states.h) and the protocols.
@@ -1935,12 +1942,7 @@ def inet_sockets():
         inet = s.dereference()
         sk = inet["Sk"]
         q = sk["Sk_receive_queue"]
-        nbytes, skb, nq = 0, q["Head"], 0
-        while int(skb) != 0 and nq < 100000:
-            m = skb.dereference()
-            nbytes += int(m["Len"]) - int(m["Consumed"])
-            skb = m["Next"]
-            nq += 1
+        nbytes = sk_queued_bytes(q)
         shut = int(sk["Sk_shutdown"])
         local = inet["Inet_rcv_saddr"] if int(inet["Inet_rcv_saddr"]) else inet["Inet_saddr"]
         out.append("%#018x %3d %-5s %-11s %-4s %-21s %-21s %-3d %-6d %-15s %-7d %s" % (
