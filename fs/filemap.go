@@ -65,9 +65,42 @@ func vfsZeroedPage() uintptr {
 // maxIndex is the largest index a tree of height h holds.
 func maxIndex(h int) uint64 { return 1<<(uint(h)*RADIX_TREE_MAP_SHIFT) - 1 }
 
-// Find_get_page returns the address of page index of mapping, or 0 (a
-// hole: reads as zeros). Linux find_get_page.
+// Find_get_page returns the address of page index of mapping with a
+// reference, which the caller drops with mm.Put_page, or 0 (a hole:
+// reads as zeros). The lookup and the reference are one step under
+// tree_lock, so a truncate cannot free the page in between: read(2)
+// does not hold the inode's lock (Linux filemap_read neither), and
+// before, a reader could copy from a page the truncate had freed (the
+// fs_read_truncate_smp selftest read page_poison's 0xaa). Linux
+// find_get_page → filemap_get_entry takes the reference under RCU
+// (folio_try_get, then the slot checked again); 2.6 took
+// mapping->tree_lock, as here.
 func Find_get_page(mapping *AddressSpace, index uint64) uintptr {
+	lock_tree(mapping)
+	p := radixLookup(mapping.root, mapping.height, index)
+	if p != 0 {
+		mm.Get_page(mm.Virt_to_page(p))
+	}
+	unlock_tree(mapping)
+	return p
+}
+
+// put_cache_page drops the reference Find_get_page took, if it found a
+// page (Linux put_page: mm.Free_page is free_pages, which in Linux too
+// only drops a reference and frees the page when it was the last, as
+// when a truncate has taken the page out of the cache meanwhile).
+func put_cache_page(p uintptr) {
+	if p != 0 {
+		mm.Free_page(p)
+	}
+}
+
+// find_page returns the address of page index of mapping, or 0, without
+// a reference: for callers that hold the inode's lock, which keeps
+// truncate out. A page fault of a shared mapping may still grow the
+// tree meanwhile (under tree_lock only): a walk that saw root and height
+// change walks again.
+func find_page(mapping *AddressSpace, index uint64) uintptr {
 	for {
 		s := atomic.LoadUint32(&mapping.seq)
 		if s&1 != 0 {
@@ -98,7 +131,7 @@ func radixLookup(root uintptr, height int, index uint64) uintptr {
 // fault of a shared mapping, adding the same page would each put their
 // own in the slot, and the first one's bytes would be lost.
 func Find_or_create_page(mapping *AddressSpace, index uint64) uintptr {
-	if p := Find_get_page(mapping, index); p != 0 {
+	if p := find_page(mapping, index); p != 0 {
 		return p
 	}
 	lock_tree(mapping)
@@ -181,7 +214,7 @@ func truncate_inode_pages_locked(mapping *AddressSpace, lstart int64) {
 	}
 	first := uint64(lstart+asm.PAGE_SIZE-1) >> asm.PAGE_SHIFT
 	if off := lstart & (asm.PAGE_SIZE - 1); off != 0 {
-		if p := Find_get_page(mapping, uint64(lstart)>>asm.PAGE_SHIFT); p != 0 {
+		if p := radixLookup(mapping.root, mapping.height, uint64(lstart)>>asm.PAGE_SHIFT); p != 0 {
 			clear(unsafe.Slice((*byte)(unsafe.Add(nil, p+uintptr(off))), asm.PAGE_SIZE-off))
 		}
 	}

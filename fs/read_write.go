@@ -274,9 +274,21 @@ func Generic_file_read(f *File, to *Iov_iter, pos *int64) int64 {
 		}
 		index, off := uint64(*pos)>>asm.PAGE_SHIFT, *pos&(asm.PAGE_SIZE-1)
 		n := int(min(asm.PAGE_SIZE-off, size-*pos, int64(to.Count())))
+		p := Find_get_page(&inode.I_data, index)
+		// The size again, now that the page is held (Linux filemap_read
+		// reads i_size after it has the folios): a truncate meanwhile
+		// took the page away, or is taking it, and a hole here would
+		// read as zeros the file never held. A truncate sets the size
+		// before it takes pages (Simple_setattr), under tree_lock.
+		if size = I_size_read(inode); *pos >= size {
+			put_cache_page(p)
+			break
+		}
+		n = int(min(int64(n), size-*pos))
 		var c int
-		if p := Find_get_page(&inode.I_data, index); p != 0 {
+		if p != 0 {
 			c = to.Copy_to_iter(unsafe.Slice((*byte)(unsafe.Add(nil, p+uintptr(off))), n))
+			put_cache_page(p)
 		} else {
 			c = to.Iov_iter_zero(n)
 		}

@@ -63,6 +63,9 @@ func user_shared_file(t *kunit.Kunit, m *mm.MmStruct, f *fs.File) {
 	faults := mm.Nr_shared_faults
 	asm.Put_user(uint64(0x5ea), base+8)
 	p := fs.Find_get_page(mapping, 0)
+	if p != 0 {
+		mm.Free_page(p) // Find_get_page's reference: the mapping's and the cache's stay
+	}
 	page := mm.Pfn_to_page(uint64(pte(m).PFN()))
 	if p == 0 || mm.Virt_to_page(p) != page || pte(m)&paging.PTE(paging.PAGE_RW) == 0 || mm.Page_count(page) != 2 ||
 		mm.Nr_shared_faults != faults+1 || mapping.Nrpages != 1 {
@@ -100,7 +103,11 @@ func user_shared_file(t *kunit.Kunit, m *mm.MmStruct, f *fs.File) {
 		t.Errorf("after the child's exit: count %d (want 2), %d shared VMAs", printk.Int(mm.Page_count(page)), printk.Int(mapping.I_mmap.Nr))
 	}
 	mm.Do_madvise(m, base, 2*asm.PAGE_SIZE, mm.MADV_DONTNEED)
-	if pte(m) != 0 || mm.Page_count(page) != 1 || fs.Find_get_page(mapping, 0) != p {
+	cached := fs.Find_get_page(mapping, 0)
+	if cached != 0 {
+		mm.Free_page(cached) // Find_get_page's reference
+	}
+	if pte(m) != 0 || mm.Page_count(page) != 1 || cached != p {
 		t.Errorf("after MADV_DONTNEED: PTE %#x, count %d (want 0, 1, the page still cached)", printk.Int(pte(m)), printk.Int(mm.Page_count(page)))
 	}
 	if got, _ := asm.Get_user[uint64](base + 8); got != 0x5ea {
