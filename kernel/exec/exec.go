@@ -153,6 +153,9 @@ func bprm_execve(bprm *Linux_binprm, filename []byte, argv, envp [][]byte) int {
 	// → flush_signal_handlers); ignored signals stay ignored, the mask
 	// and pending signals stay.
 	signal.Flush_signal_handlers(sched.Get_current())
+	// POSIX timers end with the old program; ITIMER_REAL carries on
+	// (Linux begin_new_exec → exit_itimers).
+	signal.Exit_itimers_exec(sched.Get_current())
 	Start_thread(sched.Task_pt_regs(sched.Get_current()), b.Entry, sp)
 	printk.Pr_debug("exec %s: pid %d, entry %#x, sp %#x, brk %#x, %d VMAs\n", printk.Bytes(filename),
 		printk.Int(p.Tgid), printk.Int(b.Entry), printk.Int(sp), printk.Int(m.Brk), printk.Int(m.Map_count))

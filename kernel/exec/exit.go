@@ -79,6 +79,9 @@ func exitTask(p *sched.Task_struct, code int) {
 	// Out of its group's signals first: no group signal or group stop
 	// waits for it from now on (Linux exit_signals).
 	signal.Exit_signals(p)
+	// The last thread out stops the process's timers (Linux do_exit's
+	// group_dead: real_timer and exit_itimers).
+	signal.Exit_itimers(p)
 	// Its queued real-time signals, and the group's with the last
 	// thread (Linux __exit_signal's flush_sigqueue).
 	signal.Exit_sigqueues(p, groupThreads(p) == 1)

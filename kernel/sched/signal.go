@@ -6,6 +6,7 @@ import (
 
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
+	ktime "gokern/kernel/time"
 )
 
 // A task's signal state: what kernel/signal works on. Linux:
@@ -145,6 +146,19 @@ type Signal_struct struct {
 	// indexed CPUCLOCK_PROF and CPUCLOCK_VIRT), written under the siglock;
 	// Expires is read without it by the tick's fast path (atomic).
 	It [2]Cpu_itimer
+	// Real_timer and It_real_incr: ITIMER_REAL, which sends SIGALRM on
+	// CLOCK_MONOTONIC, and its period in ns (Linux signal->real_timer,
+	// it_real_incr); started and cancelled under the siglock
+	// (kernel/signal itimer.go). It survives execve and is not
+	// inherited by fork.
+	Real_timer   ktime.Hrtimer
+	It_real_incr uint64
+	// Posix_timers: the process's timer_create timers, a list of
+	// kernel/signal's k_itimer this package cannot name (Linux
+	// signal->posix_timers), under the siglock; Next_posix_timer_id
+	// the id the next one tries first (Linux next_posix_timer_id).
+	Posix_timers        unsafe.Pointer
+	Next_posix_timer_id int32
 	// Cutime and Cstime: the ticks of the process's waited-for children
 	// and of theirs (Linux signal->cutime, cstime), for times(),
 	// getrusage(RUSAGE_CHILDREN) and wait4's rusage, whichever thread

@@ -20,6 +20,7 @@ import (
 	"gokern/arch/amd64/asm"
 	"gokern/include/uapi"
 	"gokern/kernel/sched"
+	ktime "gokern/kernel/time"
 	"gokern/mm"
 	"gokern/mm/slab"
 	"gokern/printk"
@@ -566,6 +567,9 @@ func dequeue_signal(t *sched.Task_struct, mask uapi.Sigset_t, info *sched.Kernel
 	if sig == 0 {
 		pending = &t.Signal.Shared_pending
 		sig = next_signal(pending, mask)
+		if sig == uapi.SIGALRM {
+			itimer_real_rearm(t.Signal)
+		}
 	}
 	if sig != 0 {
 		*info = pending.Info[sig-1]
@@ -582,6 +586,9 @@ func dequeue_signal(t *sched.Task_struct, mask uapi.Sigset_t, info *sched.Kernel
 				break
 			}
 		}
+	}
+	if sig != 0 && info.Si_code == SI_TIMER {
+		posixtimer_rearm(t, info)
 	}
 	recalc_sigpending(t)
 	if sig != 0 && sig_kernel_stop(sig) {
@@ -1082,10 +1089,40 @@ func Begin_group_exec(tsk *sched.Task_struct) bool {
 // leader's task_struct, move into tsk's (Linux shares one allocation
 // and needs no move); the leader's point there too until it is freed.
 func End_group_exec(tsk, leader *sched.Task_struct) {
-	sh, flags := lock_task_sighand(tsk)
+	if leader != nil {
+		// The POSIX timers go with the exec (Exit_itimers_exec);
+		// those of the whole process point at the leader that goes.
+		exit_posix_timers(tsk)
+	}
+	var sh *sched.Sighand_struct
+	var flags, real_expires uint64
+	real_queued := false
+	for {
+		sh, flags = lock_task_sighand(tsk)
+		if leader == nil || ownsSignalStruct(tsk) {
+			break
+		}
+		// ITIMER_REAL survives the exec: its timer, queued in the
+		// signal_struct that moves, is taken off its list here and
+		// started again from the new place, at the same time.
+		h := &tsk.Signal.Real_timer
+		r := ktime.Hrtimer_try_to_cancel(h)
+		if r >= 0 {
+			real_queued, real_expires = r == 1, h.Expires
+			break
+		}
+		unlock_task_sighand(sh, flags)
+		ktime.Hrtimer_cancel_wait_running(h)
+	}
 	tsk.Signal.Group_exec_task = nil
 	if leader != nil && !ownsSignalStruct(tsk) {
 		tsk.Sig_storage.Signal = *tsk.Signal
+		if tsk.Sig_storage.Signal.Real_timer.Function != nil {
+			ktime.Hrtimer_init(&tsk.Sig_storage.Signal.Real_timer, it_real_fn)
+			if real_queued {
+				ktime.Hrtimer_start(&tsk.Sig_storage.Signal.Real_timer, real_expires)
+			}
+		}
 		tsk.Sig_storage.Sighand.Action = tsk.Sighand.Action
 		tsk.Sig_storage.Sighand.Siglock.Owner_cpu = -1
 		tsk.Sig_storage.Sighand.Siglock.Name = "sighand->siglock"

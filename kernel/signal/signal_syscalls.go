@@ -78,12 +78,19 @@ func Signals_init() {
 		{X__NR_rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo},
 		{X__NR_getitimer, sys_getitimer},
 		{X__NR_setitimer, sys_setitimer},
+		{X__NR_alarm, sys_alarm},
+		{X__NR_timer_create, sys_timer_create},
+		{X__NR_timer_settime, sys_timer_settime},
+		{X__NR_timer_gettime, sys_timer_gettime},
+		{X__NR_timer_getoverrun, sys_timer_getoverrun},
+		{X__NR_timer_delete, sys_timer_delete},
 	} {
 		traps.Sys_call_table[s.nr] = s.fn
 	}
 	traps.Ia32_sys_call_table[X__NR_ia32_kill] = sys_kill_ia32
 	traps.Ia32_sys_call_table[X__NR_ia32_restart_syscall] = sys_restart_syscall
 	sigqueue_cachep = slab.NewCache[sched.Sigqueue]("sigqueue", 0)
+	posix_timers_init()
 	sched.Hooks.Signal_pending = signal_pending_current
 	ktime.Run_posix_cpu_timers_hook = run_posix_cpu_timers
 	entry_hooks_init()

@@ -165,3 +165,36 @@ func update_process_times() {
 
 // Msecs_to_jiffies converts, rounding up (Linux msecs_to_jiffies).
 func Msecs_to_jiffies(m uint64) uint64 { return (m*HZ + 999) / 1000 }
+
+// Try_to_del_timer_sync unqueues t unless its function runs now (Linux
+// try_to_del_timer_sync): 1 when it was pending, 0 when it was not, -1
+// when its function is running on its CPU (the caller drops the locks
+// that function may need and tries again).
+//
+//go:noinline
+func Try_to_del_timer_sync(t *Timer_list) int {
+	base, flags := lock_timer_base(t)
+	if base == nil {
+		return 0
+	}
+	ret := -1
+	if base.running_timer.Load() != uintptr(unsafe.Pointer(t)) {
+		ret = 0
+		for pp := &base.head; t.pending && *pp != nil; pp = &(*pp).next {
+			if *pp == t {
+				*pp = t.next
+				t.next, t.pending = nil, false
+				ret = 1
+				break
+			}
+		}
+	}
+	base.lock.Spin_unlock_irqrestore(flags)
+	return ret
+}
+
+// timer_running reports whether t's function runs now on its CPU.
+func timer_running(t *Timer_list) bool {
+	base := t.base
+	return base != nil && base.running_timer.Load() == uintptr(unsafe.Pointer(t))
+}
