@@ -166,10 +166,6 @@ func timespec64_to_ns(ts *ktime.Timespec64) uint64 {
 	return uint64(ts.Tv_sec)*nsec_per_sec + uint64(ts.Tv_nsec)
 }
 
-func ns_to_timespec64(ns uint64) ktime.Timespec64 {
-	return ktime.Timespec64{Tv_sec: int64(ns / nsec_per_sec), Tv_nsec: int64(ns % nsec_per_sec)}
-}
-
 // timer_signal_pending: timr's last signal is still pending, waiting in
 // the set it went to; the siglock is held.
 func timer_signal_pending(timr *k_itimer, pending *sched.Sigpending) bool {
@@ -425,7 +421,7 @@ func common_timer_get(timr *k_itimer, cur *Itimerspec) {
 	sig_none := timr.it_sigev_notify == SIGEV_NONE
 	iv := timr.it_interval
 	if iv != 0 {
-		cur.It_interval = ns_to_timespec64(iv)
+		cur.It_interval = ktime.Ns_to_timespec64(int64(iv))
 	}
 	if !timr.it_active {
 		return
@@ -435,7 +431,7 @@ func common_timer_get(timr *k_itimer, cur *Itimerspec) {
 		timr.it_overrun += int64(ktime.Hrtimer_forward(&timr.it, now, iv))
 	}
 	if rem := int64(timr.it.Expires - now); rem > 0 {
-		cur.It_value = ns_to_timespec64(uint64(rem))
+		cur.It_value = ktime.Ns_to_timespec64(rem)
 	} else if !sig_none {
 		cur.It_value.Tv_nsec = 1
 	}

@@ -161,15 +161,15 @@ func Timekeeping_init(wall Timespec64, boot_ns uint64) {
 	tk.Xtime_sec = wall.Tv_sec
 	// wall + wall_to_monotonic = boot_ns.
 	w2m := int64(boot_ns) - (wall.Tv_sec*NSEC_PER_SEC + wall.Tv_nsec)
-	tk.Wall_to_monotonic = ns_to_timespec64(w2m)
+	tk.Wall_to_monotonic = Ns_to_timespec64(w2m)
 	tk.Valid = true
 	write_seqcount_end(tk)
 	update_vsyscall(tk)
 }
 
-// ns_to_timespec64 splits ns, the nanoseconds always in [0, 1e9) (Linux
+// Ns_to_timespec64 splits ns, the nanoseconds always in [0, 1e9) (Linux
 // ns_to_timespec64).
-func ns_to_timespec64(ns int64) Timespec64 {
+func Ns_to_timespec64(ns int64) Timespec64 {
 	s, r := ns/NSEC_PER_SEC, ns%NSEC_PER_SEC
 	if r < 0 {
 		s, r = s-1, r+NSEC_PER_SEC
