@@ -143,22 +143,30 @@ const CATCH_UP_TICKS = 25
 // a host that deschedules QEMU holds the vCPU back, or a long section
 // with interrupts off): the local APIC timer expires many times, but one
 // interrupt is left pending. Once interrupts are on, the tick counts
-// every period that passed (Tick_do_update_jiffies64), not one. The
-// window is timed from the tick that set j0 to the first interrupt after
-// the stall, both read on the TSC: jiffies must have moved by its whole
-// periods, give or take one (the boundaries sit half a period from the
-// ticks, and each tick's delivery wanders). A host stall anywhere in the
-// window only lengthens it, and the bound with it. Counting jiffies++ per
-// interrupt moves them by one.
+// every period that passed (Tick_do_update_jiffies64), not one.
+//
+// Jiffies are judged against TSC times the host cannot move the wrong
+// way, read where a stall can only widen the bounds (the boundaries sit
+// half a period from the ticks, and each tick's delivery wanders): the
+// tick that set j0 read the clock after ta (read before waiting for it)
+// and before t0 (read after it); the interrupt that brought jiffies to j1
+// read it after ton (interrupts still off) and before t1. So jiffies must
+// have moved at least the whole periods of t0..ton, less one for the
+// rounding between the TSC's kHz and the clocksource's mult, and at most
+// those of ta..t1, plus one for the period j0 was in and one for the
+// rounding. Counting jiffies++ per interrupt moves them by one. (Before,
+// both bounds were taken on t0..t1: a host stall of a period or two
+// between the tick and t0, or between the interrupt and t1, failed it.)
 func Test_tick_catch_up(t *kunit.Kunit) {
 	if Tick_source == TICK_NONE || time_is_jiffies() {
 		t.Skip("no tick, or the clock is jiffies themselves (the TSC's frequency is unknown)")
 		return
 	}
 	flags := asm.Arch_local_irq_save()
+	ta := asm.Rdtsc()
 	await_jiffy()
-	t0 := asm.Rdtsc()
 	j0, c0 := time.Get_jiffies_64(), tick_source_count()
+	t0 := asm.Rdtsc()
 	period := tsc.Tsc_khz * 1000 / time.HZ
 	for asm.Rdtsc()-t0 < period*CATCH_UP_TICKS {
 		asm.Cpu_relax()
@@ -167,17 +175,24 @@ func Test_tick_catch_up(t *kunit.Kunit) {
 	// The pending interrupt, and only it: a tick that counted one
 	// jiffy would reach j0+CATCH_UP_TICKS too, by waiting long enough.
 	source_target = tick_source_count() + 1
+	ton := asm.Rdtsc()
 	idle_until(source_ticked, 2000)
 	asm.Local_irq_disable()
-	t1 := asm.Rdtsc()
 	j1, c1 := time.Get_jiffies_64(), tick_source_count()
+	t1 := asm.Rdtsc()
 	asm.Arch_local_irq_restore(flags)
-	periods := (t1 - t0) / period
-	t.Logf("interrupts off for %d periods: jiffies %d during, %d by the first interrupt after (%d from the source); %d periods in all",
-		printk.Int(CATCH_UP_TICKS), printk.Int(jstall-j0), printk.Int(j1-j0), printk.Int(c1-c0), printk.Int(periods))
-	if j1-j0+1 < periods || j1-j0 > periods+2 {
-		t.Errorf("jiffies moved %d over %d periods of TSC time (%d with interrupts off), want %d to %d",
-			printk.Int(j1-j0), printk.Int(periods), printk.Int(CATCH_UP_TICKS), printk.Int(periods-1), printk.Int(periods+2))
+	lo, hi := (ton-t0)/period, (t1-ta)/period
+	us := func(c uint64) uint64 { return c * 1000 / tsc.Tsc_khz }
+	t.Logf("interrupts off for %d periods: jiffies %d during, %d by the first interrupt after (%d from the source); %d to %d periods (wait for j0 %d us, interrupt %d us after interrupts on)",
+		printk.Int(CATCH_UP_TICKS), printk.Int(jstall-j0), printk.Int(j1-j0), printk.Int(c1-c0), printk.Int(lo), printk.Int(hi),
+		printk.Int(us(t0-ta)), printk.Int(us(t1-ton)))
+	if j1-j0+1 < lo {
+		t.Errorf("jiffies lag the clock: they moved %d, but %d whole periods of TSC time passed from the tick that set them to interrupts going on (want at least %d)",
+			printk.Int(j1-j0), printk.Int(lo), printk.Int(lo-1))
+	}
+	if j1-j0 > hi+2 {
+		t.Errorf("jiffies ran ahead of the clock: they moved %d, in %d whole periods of TSC time from before the tick that set them to after the interrupt (want at most %d)",
+			printk.Int(j1-j0), printk.Int(hi), printk.Int(hi+2))
 	}
 }
 
