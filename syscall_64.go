@@ -6,6 +6,7 @@ import (
 	"gokern/kernel/sched"
 	"gokern/net"
 	"gokern/net/ipv4"
+	"gokern/net/netlink"
 	"gokern/net/unix"
 	"gokern/traps"
 )
@@ -62,10 +63,15 @@ func syscalls_below_init() {
 // afUnixInit is AF_UNIX's initcall (Linux af_unix_init, an
 // fs_initcall): the socket layer's caches and the family. It lives here,
 // with the socket calls' rows, so kmain.go's lines stay where the docs
-// cite them. AF_INET's initcall follows (Linux inet_init, an
-// fs_initcall too): it needs the socket layer's caches af_unix_init
+// cite them. Then lo (Linux loopback_net_init, a pernet init),
+// AF_NETLINK with rtnetlink (netlink_proto_init, a core_initcall), and
+// AF_INET's initcall (Linux inet_init, an
+// fs_initcall too), which gives lo its address and registers its
+// rtnetlink handlers: it needs the socket layer's caches af_unix_init
 // makes.
 func afUnixInit() {
 	check_initcall("af_unix_init", unix.Af_unix_init())
+	check_initcall("loopback_net_init", net.Loopback_net_init())
+	check_initcall("netlink_proto_init", netlink.Netlink_proto_init())
 	check_initcall("inet_init", ipv4.Inet_init())
 }

@@ -188,6 +188,15 @@ func Sock_writeable(sk *Sock) bool { return atomic.LoadInt32(&sk.Sk_wmem_alloc)<
 // with current_uid/current_gid for SCM_CREDENTIALS, current_cred's euid
 // and egid for SO_PEERCRED). A hook: the host tests have no tasks.
 var Current_ucred = sched_current_ucred
+
+// Capable and Task_tgid_vnr: the caller's capability (Linux
+// ns_capable) and thread-group id (task_tgid_vnr), through variables
+// the host tests, which run with no task, replace.
+var Capable = sched.Capable
+var Task_tgid_vnr = sched_current_tgid
+
+func sched_current_tgid() int32 { return sched.Get_current().Tgid }
+
 var Current_peercred = sched_current_peercred
 
 func sched_current_ucred() uapi.Ucred {
@@ -210,6 +219,9 @@ type Sk_buff struct {
 	Data     unsafe.Pointer
 	Len      uint32
 	Truesize uint32
+	// End: the room at Data (skb->end): a message built in place
+	// (netlink's replies) grows Len up to it.
+	End uint32
 	// Consumed: the bytes a stream reader has taken (UNIXCB.consumed).
 	Consumed uint32
 	// Cred: the sender's pid and ids (UNIXCB.pid, uid, gid).
@@ -278,6 +290,7 @@ func Sock_wmalloc(sk *Sock, size int) *Sk_buff {
 		return nil
 	}
 	skb.Len = uint32(size)
+	skb.End = uint32(size)
 	skb.Truesize = uint32(size) + uint32(unsafe.Sizeof(Sk_buff{}))
 	if sk != nil {
 		Sock_hold(sk)

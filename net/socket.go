@@ -3,9 +3,11 @@
 // sock, its message buffers, its SOL_SOCKET options and the control
 // messages (Linux net/socket.c, net/core/sock.c, net/core/skbuff.c,
 // net/core/scm.c; include/linux/net.h, include/net/sock.h). The
-// families gokern builds are AF_UNIX (net/unix) and AF_INET on the
-// loopback (net/ipv4); socket(2) in any other answers -EAFNOSUPPORT, as
-// Linux does for a family it was built without.
+// families gokern builds are AF_UNIX (net/unix), AF_INET on the
+// loopback (net/ipv4) and AF_NETLINK's NETLINK_ROUTE (net/netlink);
+// socket(2) in any other answers -EAFNOSUPPORT, as Linux does for a
+// family it was built without. The devices (dev.go, loopback.go) and
+// the interface ioctls (dev_ioctl.go) are here too.
 // docs/sockets.md follows a message from sendmsg to recvmsg.
 package net
 
@@ -256,12 +258,17 @@ func sock_poll(f *fs.File, pt *fs.Poll_table) uint32 {
 	return sock.Ops.Poll(f, sock, compiler.Noescape(pt))
 }
 
+// sock_ioctl: the family's ioctl first; what it does not know
+// (-ENOIOCTLCMD) may be an interface ioctl any socket answers (Linux
+// sock_ioctl, sock_do_ioctl; dev_ioctl.go).
 func sock_ioctl(f *fs.File, cmd uint32, arg uintptr) int64 {
 	sock := sock_of(f)
-	if sock.Ops.Ioctl == nil {
-		return -uapi.ENOTTY
+	if sock.Ops.Ioctl != nil {
+		if err := sock.Ops.Ioctl(sock, cmd, arg); err != -ENOIOCTLCMD {
+			return err
+		}
 	}
-	return sock.Ops.Ioctl(sock, cmd, arg)
+	return sock_do_ioctl(cmd, arg)
 }
 
 func sock_close(inode *fs.Inode, f *fs.File) int {

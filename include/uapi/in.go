@@ -71,3 +71,60 @@ const (
 	SIOCINQ  = FIONREAD
 	SIOCOUTQ = 0x5411
 )
+
+// The socket ioctls of the interfaces (include/uapi/linux/sockios.h):
+// type 0x89, SOCK_IOC_TYPE.
+const (
+	SOCK_IOC_TYPE      = 0x89
+	SIOCGIFNAME        = 0x8910
+	SIOCSIFLINK        = 0x8911
+	SIOCGIFCONF        = 0x8912
+	SIOCGIFFLAGS       = 0x8913
+	SIOCSIFFLAGS       = 0x8914
+	SIOCGIFADDR        = 0x8915
+	SIOCSIFADDR        = 0x8916
+	SIOCGIFDSTADDR     = 0x8917
+	SIOCSIFDSTADDR     = 0x8918
+	SIOCGIFBRDADDR     = 0x8919
+	SIOCSIFBRDADDR     = 0x891a
+	SIOCGIFNETMASK     = 0x891b
+	SIOCSIFNETMASK     = 0x891c
+	SIOCGIFMETRIC      = 0x891d
+	SIOCSIFMETRIC      = 0x891e
+	SIOCGIFMEM         = 0x891f
+	SIOCSIFMEM         = 0x8920
+	SIOCGIFMTU         = 0x8921
+	SIOCSIFMTU         = 0x8922
+	SIOCSIFNAME        = 0x8923
+	SIOCSIFHWADDR      = 0x8924
+	SIOCGIFHWADDR      = 0x8927
+	SIOCGIFSLAVE       = 0x8929
+	SIOCSIFSLAVE       = 0x8930
+	SIOCADDMULTI       = 0x8931
+	SIOCDELMULTI       = 0x8932
+	SIOCGIFINDEX       = 0x8933
+	SIOCSIFPFLAGS      = 0x8934
+	SIOCGIFPFLAGS      = 0x8935
+	SIOCDIFADDR        = 0x8936
+	SIOCSIFHWBROADCAST = 0x8937
+	SIOCGIFTXQLEN      = 0x8942
+	SIOCSIFTXQLEN      = 0x8943
+	SIOCGIFMAP         = 0x8970
+	SIOCSIFMAP         = 0x8971
+	SIOCPROTOPRIVATE   = 0x89e0
+	SIOCDEVPRIVATE     = 0x89f0
+)
+
+// Ifreq is struct ifreq: a device name, then a union of 24 bytes (an
+// address, flags, an index, an MTU, a map...).
+type Ifreq struct {
+	Ifr_name [16]byte
+	Ifr_ifru [24]byte
+}
+
+// Ifconf is struct ifconf: SIOCGIFCONF's buffer and its length.
+type Ifconf struct {
+	Ifc_len int32
+	_       int32
+	Ifc_buf uintptr
+}

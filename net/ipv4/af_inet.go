@@ -138,6 +138,9 @@ func Inet_init() int {
 	if inet_sock_cachep = slab.NewCache[Inet_sock]("INET", 0); inet_sock_cachep.Cachep == nil {
 		return -uapi.ENOMEM
 	}
+	if err := Devinet_init(); err != 0 {
+		return err
+	}
 	return net.Sock_register(&inet_family_ops)
 }
 
@@ -386,11 +389,17 @@ func Inet_shutdown(sock *net.Socket, how int) int {
 // Inet_ioctl: SIOCINQ (FIONREAD), the bytes a read would see (TCP's
 // unread bytes, the next datagram's length), and SIOCOUTQ, the bytes
 // not yet acknowledged: none on the loopback, where what was sent is
-// on the peer's queue (Linux tcp_ioctl, udp_ioctl).
+// on the peer's queue (Linux tcp_ioctl, udp_ioctl). The address
+// ioctls of the interfaces go to Devinet_ioctl (Linux inet_ioctl);
+// the rest to the socket layer's (-ENOIOCTLCMD: net.Dev_ioctl).
 func Inet_ioctl(sock *net.Socket, cmd uint32, arg uintptr) int64 {
 	sk := sock.Sk
 	var n int32
 	switch cmd {
+	case uapi.SIOCGIFADDR, uapi.SIOCGIFBRDADDR, uapi.SIOCGIFNETMASK, uapi.SIOCGIFDSTADDR, uapi.SIOCGIFPFLAGS,
+		uapi.SIOCSIFADDR, uapi.SIOCSIFBRDADDR, uapi.SIOCSIFNETMASK, uapi.SIOCSIFDSTADDR, uapi.SIOCSIFPFLAGS,
+		uapi.SIOCSIFFLAGS:
+		return Devinet_ioctl(cmd, arg)
 	case uapi.SIOCINQ:
 		inet_lock()
 		if sk.Sk_type == uapi.SOCK_STREAM {
@@ -410,7 +419,7 @@ func Inet_ioctl(sock *net.Socket, cmd uint32, arg uintptr) int64 {
 			return -uapi.EINVAL
 		}
 	default:
-		return -uapi.ENOTTY
+		return -net.ENOIOCTLCMD
 	}
 	return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&n), 4))
 }

@@ -710,7 +710,7 @@ func unix_ioctl(sock *net.Socket, cmd uint32, arg uintptr) int64 {
 	case TIOCOUTQ:
 		n = max(atomic.LoadInt32(&sk.Sk_wmem_alloc), 0)
 	default:
-		return -uapi.ENOTTY
+		return -net.ENOIOCTLCMD
 	}
 	return int64(fs.CopyObjToUser(arg, unsafe.Pointer(&n), 4))
 }
