@@ -704,6 +704,8 @@ var selftests = []kunit.KunitCase{
 	{Name: "fs_files_smp", Run: fs.Test_fs_files_smp},
 	// One kernel thread truncates and rewrites a file while three read it.
 	{Name: "fs_read_truncate_smp", Run: fs.Test_fs_read_truncate_smp},
+	// Four kernel threads share one fs_struct: users, chdir and getcwd.
+	{Name: "fs_struct_smp", Run: fs.Test_fs_struct_smp},
 	// Stops the boot on purpose: a kernel thread's stack overflow.
 	{Name: "sched_stack_overflow", Run: sched.Test_sched_stack_overflow, Explicit: true},
 	// Stops the boot on purpose: memblock after mem_init is a bug.

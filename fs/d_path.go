@@ -71,19 +71,33 @@ func prepend_path(path, root *Path, buf []byte) ([]byte, int) {
 
 // D_path names path from the current root (Linux d_path).
 func D_path(path *Path, buf []byte) ([]byte, int) {
-	return d_path_in(path, &current_fs().Root, buf)
+	var root Path
+	Get_fs_root(current_fs(), &root)
+	name, err := d_path_in(path, &root, buf)
+	Path_put(&root)
+	return name, err
 }
 
 // Ksys_getcwd is getcwd(2) into a kernel buffer (Linux sys_getcwd): the
 // length with the NUL, -ENOENT if the directory was removed, -ERANGE if
 // buf is too small.
 func Ksys_getcwd(buf []byte) int {
-	fs := current_fs()
-	if D_unhashed(fs.Pwd.Dentry) && fs.Pwd.Dentry.D_parent != fs.Pwd.Dentry {
+	var root, pwd Path
+	Get_fs_root_and_pwd(current_fs(), &root, &pwd)
+	n := getcwd_in(&root, &pwd, buf)
+	Path_put(&pwd)
+	Path_put(&root)
+	return n
+}
+
+// getcwd_in is Ksys_getcwd's work on its own references to the root and
+// the working directory.
+func getcwd_in(root, pwd *Path, buf []byte) int {
+	if D_unhashed(pwd.Dentry) && pwd.Dentry.D_parent != pwd.Dentry {
 		return -ENOENT
 	}
 	var tmp [uapi.PATH_MAX]byte
-	name, err := d_path_in(&fs.Pwd, &fs.Root, tmp[:])
+	name, err := d_path_in(pwd, root, tmp[:])
 	if err != 0 {
 		return err
 	}

@@ -513,10 +513,11 @@ func dup_fd_copy(old, files *Files_struct) {
 	files.Next_fd = old.Next_fd
 }
 
-// task_files_lock guards every task's Files pointer where another task
-// reads it (Linux task_lock, as get_files_struct and exit_files take
-// it): /proc/<pid>/fd takes a reference on the table under it, and the
-// exiting task clears its pointer under it before its last put.
+// task_files_lock guards every task's Files and Fs pointers where
+// another task reads them (Linux task_lock, as get_files_struct,
+// exit_files, get_task_root and exit_fs take it): /proc/<pid>/fd, cwd
+// and root take a reference under it, and the exiting task clears its
+// pointer under it before its last put.
 var task_files_lock asm.Arch_spinlock_t
 
 // Get_files_struct returns t's table with a reference, which the caller

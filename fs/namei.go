@@ -99,13 +99,15 @@ func last_type_of(c []byte) int {
 func path_init(nd *Nameidata, dfd int, name []byte, flags uint32) int {
 	fs := current_fs()
 	nd.Flags = flags
-	nd.Root = fs.Root
-	Path_get(&nd.Root)
+	// References of the walk's own, taken under fs's lock: another
+	// thread sharing fs may chdir meanwhile and drop the old ones.
+	Get_fs_root(fs, &nd.Root)
 	switch {
 	case len(name) > 0 && name[0] == '/':
 		nd.Path = nd.Root
 	case dfd == uapi.AT_FDCWD:
-		nd.Path = fs.Pwd
+		Get_fs_pwd(fs, &nd.Path)
+		return 0
 	default:
 		// A reference on the file while its path is taken (Linux
 		// fdget): another thread may close dfd meanwhile.

@@ -632,16 +632,18 @@ func Show_mounts(m *Seq_file) {
 	if Init_ns.List.Next == nil {
 		return
 	}
+	var root Path
+	Get_fs_root(current_fs(), &root)
 	sched.Mutex_lock(&namespace_sem)
-	show_mounts_locked(m)
+	show_mounts_locked(m, &root)
 	sched.Mutex_unlock(&namespace_sem)
+	Path_put(&root)
 }
 
 // show_mounts_locked is Show_mounts under namespace_sem (Linux m_start
-// takes it for the whole read).
-func show_mounts_locked(m *Seq_file) {
+// takes it for the whole read), names relative to root.
+func show_mounts_locked(m *Seq_file, root *Path) {
 	var buf [256]byte
-	root := &current_fs().Root
 	for l := Init_ns.List.Next; l != &Init_ns.List; l = l.Next {
 		r := mount_of_list(l)
 		dev := "none"

@@ -45,22 +45,17 @@ func proc_fs_link(pid int, root bool, buf []byte) int {
 }
 
 func task_fs_link(t *sched.Task_struct, root bool, buf []byte) int {
-	if t.Fs == nil {
+	var p fs.Path
+	if !fs.Get_task_fs_path(t, root, &p) {
 		return 0
 	}
-	f := (*fs.Fs_struct)(t.Fs)
-	p := &f.Pwd
-	if root {
-		p = &f.Root
+	name, err := fs.D_path(&p, buf)
+	n := 0
+	if err == 0 {
+		n = copy(buf, name)
 	}
-	if p.Dentry == nil {
-		return 0
-	}
-	name, err := fs.D_path(p, buf)
-	if err != 0 {
-		return 0
-	}
-	return copy(buf, name)
+	fs.Path_put(&p)
+	return n
 }
 
 // proc_exe_link is the path of the file mapped at the task's code (Linux

@@ -105,7 +105,9 @@ func TestSmpSmallMemory(t *testing.T) {
 // directory at once, one of them winning each (fs_namei_smp); and four
 // threads mount, walk into and unmount tmpfs at once, leaving the tree
 // as it was (fs_mount_smp); and four threads open, dup and close in one
-// descriptor table, every descriptor holding its own file (fs_files_smp).
+// descriptor table, every descriptor holding its own file (fs_files_smp);
+// and four threads share one fs_struct, adding and dropping users while
+// two chdir into directories they remove and two getcwd (fs_struct_smp).
 func TestSmpIPI(t *testing.T) {
 	for _, smp := range []int{2, 4} {
 		smp := smp
@@ -138,7 +140,7 @@ func TestSmpIPI(t *testing.T) {
 		// same kernel). A boot of their own gets its own hang guard.
 		t.Run(fmt.Sprintf("stress/smp%d", smp), func(t *testing.T) {
 			t.Parallel()
-			tests := "futex_smp_stress,fs_eventfd_smp,sched_task_ref_smp,proc_task_ref_smp,fs_refcount_smp,fs_namei_smp,fs_mount_smp,fs_files_smp"
+			tests := "futex_smp_stress,fs_eventfd_smp,sched_task_ref_smp,proc_task_ref_smp,fs_refcount_smp,fs_namei_smp,fs_mount_smp,fs_files_smp,fs_struct_smp"
 			if smp == 2 {
 				tests += ",fs_dcache_smp"
 			}
@@ -164,6 +166,9 @@ func TestSmpIPI(t *testing.T) {
 			// One descriptor table on every CPU: each thread's descriptors
 			// hold its own files.
 			mustContain(t, r, "fs_files_smp: 4 threads, 400 rounds of 24 opens and a dup in one table, on CPUs ")
+			// One fs_struct shared on every CPU: its user count exact,
+			// every getcwd a directory of the test or gone.
+			mustContain(t, r, "fs_struct_smp: 4 threads on CPUs ", "users 1048576 (want 1048576)", ", 0 answered otherwise, ")
 		})
 	}
 }

@@ -88,7 +88,7 @@ func exitTask(p *sched.Task_struct, code int) {
 	sched.Exit_clear_child_tid()
 	exit_mm(p)
 	fs.Exit_files(p)
-	exit_fs(p)
+	fs.Exit_fs(p)
 	sched.Do_exit(code)
 }
 
@@ -199,7 +199,7 @@ func copy_files(clone_flags uint64, t *sched.Task_struct) int {
 func copy_fs(clone_flags uint64, t *sched.Task_struct) int {
 	old := fs_of_current()
 	if clone_flags&sched.CLONE_FS != 0 {
-		old.Users++
+		fs.Get_fs_struct(old)
 		t.Fs = unsafe.Pointer(old)
 		return 0
 	}
@@ -209,16 +209,6 @@ func copy_fs(clone_flags uint64, t *sched.Task_struct) int {
 	}
 	t.Fs = unsafe.Pointer(n)
 	return 0
-}
-
-// exit_fs drops the task's fs_struct (Linux exit_fs; fs.Exit_files,
-// Linux exit_files, its descriptor table); the last user frees it.
-func exit_fs(t *sched.Task_struct) {
-	if t.Fs != nil {
-		f := (*fs.Fs_struct)(t.Fs)
-		t.Fs = nil
-		fs.Free_fs_struct(f)
-	}
 }
 
 // fsids_of_current: the ids new files get (fs.Current_fsuid_fsgid).
@@ -263,7 +253,7 @@ func proc_hooks_init() {
 	sched.Copy_hooks.Copy_files = copy_files
 	sched.Copy_hooks.Copy_fs = copy_fs
 	sched.Copy_hooks.Exit_files = fs.Exit_files
-	sched.Copy_hooks.Exit_fs = exit_fs
+	sched.Copy_hooks.Exit_fs = fs.Exit_fs
 	sched.Copy_hooks.Copy_sighand = signal.Copy_sighand
 	sched.Init_exit_hook = init_exit
 	sched.Notify_parent_hook = signal.Do_notify_parent
