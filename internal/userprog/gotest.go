@@ -301,6 +301,21 @@ func GoTestInitrd(pkg, bin string, args []string) (string, error) {
 	for _, e := range es {
 		have[e.Name] = true
 	}
+	rel := strings.TrimPrefix(root, "/")
+	// The files and directories of GOROOT keep their modification
+	// times, as go test sees them in place (net/http's TestServeContent
+	// serves testdata/index.html and wants its time in Last-Modified);
+	// the made-up ones have the epoch.
+	mtime := func(name string) uint32 {
+		if name != rel && !strings.HasPrefix(name, rel+"/") {
+			return 0
+		}
+		st, err := os.Stat("/" + name)
+		if err != nil {
+			return 0
+		}
+		return uint32(st.ModTime().Unix())
+	}
 	dirs := func(p string) {
 		var parts []string
 		for d := filepath.Dir(p); d != "." && d != "/"; d = filepath.Dir(d) {
@@ -309,16 +324,15 @@ func GoTestInitrd(pkg, bin string, args []string) (string, error) {
 		for i := len(parts) - 1; i >= 0; i-- {
 			if !have[parts[i]] {
 				have[parts[i]] = true
-				es = append(es, Entry{Name: parts[i], Mode: 0o40755})
+				es = append(es, Entry{Name: parts[i], Mode: 0o40755, Mtime: mtime(parts[i])})
 			}
 		}
 	}
 	file := func(name string, mode uint32, data []byte) {
 		dirs(name)
 		have[name] = true
-		es = append(es, Entry{Name: name, Mode: mode, Data: data})
+		es = append(es, Entry{Name: name, Mode: mode, Data: data, Mtime: mtime(name)})
 	}
-	rel := strings.TrimPrefix(root, "/")
 	pkgdir := filepath.Join(root, "src", filepath.FromSlash(pkg))
 	files, err := pkgFiles(pkgdir)
 	if err != nil {

@@ -1,8 +1,11 @@
 package userprog
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
+
+	"github.com/u-root/u-root/pkg/cpio"
 )
 
 // TestSkipArgs: a package with skip entries runs with -test.run=. and an
@@ -16,3 +19,26 @@ func TestSkipArgs(t *testing.T) {
 		t.Errorf("SkipArgs(fmt) = %q, want none", got)
 	}
 }
+
+// TestCpioMtime: Cpio writes each entry's modification time into its
+// newc header, as u-root's reader (an implementation independent of
+// ours) reads it back; the kernel's unpacker sets it on the inode
+// (init/initramfs TestUnpack).
+func TestCpioMtime(t *testing.T) {
+	es := []Entry{
+		{Name: "d", Mode: 0o40755, Mtime: 1700000000},
+		{Name: "d/f", Mode: 0o100644, Data: []byte("body"), Mtime: 1234567890},
+		{Name: "d/zero", Mode: 0o100644},
+	}
+	r := cpio.Newc.Reader(bytes.NewReader(Cpio(es)))
+	for _, e := range es {
+		rec, err := r.ReadRecord()
+		if err != nil {
+			t.Fatalf("reading %s: %v", e.Name, err)
+		}
+		if rec.Name != e.Name || rec.MTime != uint64(e.Mtime) {
+			t.Errorf("record %q mtime %d, want %q mtime %d", rec.Name, rec.MTime, e.Name, e.Mtime)
+		}
+	}
+}
+

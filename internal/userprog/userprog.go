@@ -83,6 +83,10 @@ type Entry struct {
 	Mode uint32 // with the file type bits: 0o100755, 0o40755, 0o20620
 	Data []byte
 	Rdev [2]uint32 // a device node's major and minor
+	// Mtime is the modification time, seconds since the epoch, that
+	// the kernel's unpacker gives the inode (Linux do_copy's and
+	// dir_utime's do_utime); 0, the epoch, for made-up files.
+	Mtime uint32
 }
 
 // Cpio packs entries into a newc archive ending in TRAILER!!! (Linux
@@ -101,7 +105,7 @@ func Cpio(entries []Entry) []byte {
 			nlink = 2
 		}
 		b = append(b, fmt.Sprintf("070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-			ino, e.Mode, 0, 0, nlink, 0, len(e.Data), 0, 0, e.Rdev[0], e.Rdev[1], len(e.Name)+1, 0)...)
+			ino, e.Mode, 0, 0, nlink, e.Mtime, len(e.Data), 0, 0, e.Rdev[0], e.Rdev[1], len(e.Name)+1, 0)...)
 		b = append(b, e.Name...)
 		b = append(b, 0)
 		pad()
