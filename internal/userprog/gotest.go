@@ -243,8 +243,14 @@ func GoTestBinary(pkg string) (string, error) {
 	return cached(strings.ReplaceAll(pkg, "/", "_")+"-"+hex.EncodeToString(h.Sum(nil))[:16]+".test", func(tmp string) error {
 		cmd := exec.Command("go", "test", "-c", "-o", tmp, pkg)
 		cmd.Env = GoEnv()
-		if b, err := cmd.CombinedOutput(); err != nil {
+		b, err := cmd.CombinedOutput()
+		if err != nil {
 			return fmt.Errorf("CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go test -c %s: %v\n%s", pkg, err, b)
+		}
+		// A package without test files (time/tzdata) gets no binary:
+		// go test -c says so and leaves the empty temporary file.
+		if st, err := os.Stat(tmp); err != nil || st.Size() == 0 {
+			return fmt.Errorf("go test -c %s made no test binary (%s)", pkg, strings.TrimSpace(string(b)))
 		}
 		return nil
 	})

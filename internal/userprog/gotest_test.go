@@ -2,7 +2,9 @@ package userprog
 
 import (
 	"bytes"
+	"os/exec"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/u-root/u-root/pkg/cpio"
@@ -42,3 +44,15 @@ func TestCpioMtime(t *testing.T) {
 	}
 }
 
+// TestGoTestBinaryNoTests: a package without test files (time/tzdata)
+// has no test binary, and says so, instead of an empty file that the
+// guest's exec refuses as "not an ELF file".
+func TestGoTestBinaryNoTests(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	bin, err := GoTestBinary("time/tzdata")
+	if err == nil || !strings.Contains(err.Error(), "made no test binary") {
+		t.Fatalf("GoTestBinary(time/tzdata) = %q, %v; want the error \"made no test binary\"", bin, err)
+	}
+}
