@@ -32,6 +32,9 @@ var sys_call_table_below = [...]struct {
 	{fs.X__NR_epoll_pwait, fs.Sys_epoll_pwait},
 	{fs.X__NR_eventfd, fs.Sys_eventfd},
 	{fs.X__NR_eventfd2, fs.Sys_eventfd2},
+	{fs.X__NR_timerfd_create, fs.Sys_timerfd_create},
+	{fs.X__NR_timerfd_settime, fs.Sys_timerfd_settime},
+	{fs.X__NR_timerfd_gettime, fs.Sys_timerfd_gettime},
 	// The socket calls (net/socket.c's SYSCALL_DEFINEs).
 	{net.X__NR_socket, net.Sys_socket},
 	{net.X__NR_socketpair, net.Sys_socketpair},

@@ -29,7 +29,7 @@ var anon_inode_fs_type = FileSystemType{Name: "anon_inodefs", Mount: anon_inodef
 // Anon_inode_init mounts anon_inodefs (Linux anon_inode_init, an
 // fs_initcall) and makes the caches of the files that live there.
 func Anon_inode_init() int {
-	if !epitem_cache.create() || !eventpoll_cache.create() || !eventfd_cache.create() {
+	if !epitem_cache.create() || !eventpoll_cache.create() || !eventfd_cache.create() || !timerfd_cache.create() {
 		return -ENOMEM
 	}
 	if err := Register_filesystem(&anon_inode_fs_type); err != 0 {

@@ -37,6 +37,19 @@ func TestTimertest(t *testing.T) {
 	r := q.Boot(t, q.Config{Initrd: initrd, SMP: 2, Append: "loglevel=4"})
 	got := userprog.TimertestOutput(r.Output)
 	if g, w := strings.Join(got, "\n"), strings.Join(userprog.TimertestLines, "\n"); g != w {
+		for i := range max(len(got), len(userprog.TimertestLines)) {
+			var gl, wl string
+			if i < len(got) {
+				gl = got[i]
+			}
+			if i < len(userprog.TimertestLines) {
+				wl = userprog.TimertestLines[i]
+			}
+			if gl != wl {
+				t.Errorf("line %d: got\n%s\nwant\n%s", i+1, gl, wl)
+				break
+			}
+		}
 		t.Errorf("got\n%s\nwant\n%s\n%s", g, w, r.Describe())
 	}
 	for _, l := range strings.Split(r.Output, "\n") {

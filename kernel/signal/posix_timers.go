@@ -156,12 +156,6 @@ func timer_clock_valid(clock int32) bool {
 		clock == ktime.CLOCK_TAI
 }
 
-// timespec64_valid (Linux timespec64_valid): seconds not negative,
-// nanoseconds within [0, 1e9).
-func timespec64_valid(ts *ktime.Timespec64) bool {
-	return ts.Tv_sec >= 0 && ts.Tv_nsec >= 0 && ts.Tv_nsec < nsec_per_sec
-}
-
 func timespec64_to_ns(ts *ktime.Timespec64) uint64 {
 	return uint64(ts.Tv_sec)*nsec_per_sec + uint64(ts.Tv_nsec)
 }
@@ -492,7 +486,7 @@ func sys_timer_settime(r *asm.PtRegs) int64 {
 	if !copy_in(&nv, a3(r)) {
 		return -uapi.EFAULT
 	}
-	if !timespec64_valid(&nv.It_interval) || !timespec64_valid(&nv.It_value) {
+	if !ktime.Timespec64_valid(&nv.It_interval) || !ktime.Timespec64_valid(&nv.It_value) {
 		return -uapi.EINVAL
 	}
 	tflags := int(int32(a2(r)))

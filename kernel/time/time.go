@@ -13,3 +13,9 @@ func Mktime64(year, mon, day, hour, min, sec uint64) int64 {
 	days := year/4 - year/100 + year/400 + 367*mon/12 + day + year*365 - 719499
 	return int64(((days*24+hour)*60+min)*60 + sec)
 }
+
+// Timespec64_valid: seconds not negative, nanoseconds within [0, 1e9)
+// (Linux include/linux/time64.h timespec64_valid).
+func Timespec64_valid(ts *Timespec64) bool {
+	return ts.Tv_sec >= 0 && ts.Tv_nsec >= 0 && ts.Tv_nsec < 1000000000
+}
