@@ -110,3 +110,28 @@ func TestNetlink(t *testing.T) {
 	}
 	mustExit(t, r, q.ExitSuccess)
 }
+
+// TestGDBNetlink: gk-sockets (tools/gdb/gokern.py) on user/nltest
+// stopped in its first dump (netlink_dump_locked, from RTM_GETLINK's
+// Netlink_dump_start): the SOCK_RAW socket bound to the tgid (1: nltest
+// is init) with the dump of type 18 in progress, the SOCK_DGRAM one
+// bound to 7777, read from net/netlink's Nl_table through DWARF. Then
+// the program goes on and ends.
+func TestGDBNetlink(t *testing.T) {
+	t.Parallel()
+	r := runGDBConfig(t, q.Config{Initrd: nltestInitrd(t)}, false,
+		"break 'gokern/net/netlink.netlink_dump_locked'", "continue", "gk-sockets", "delete", "continue")
+	for _, want := range []string{
+		`(?m)^NETLINK_SOCK +REF TYPE +PROTO PORTID +GROUPS +DST +RQ +RMEM/RCVBUF +DUMP$`,
+		`(?m)^0x[0-9a-f]+ +1 RAW +0 +1 +00000000 0 +0 +0/212992 +18$`,
+		`(?m)^0x[0-9a-f]+ +1 DGRAM +0 +7777 +00000000 0 +0 +0/212992 +-$`,
+		`(?m)^2 AF_NETLINK sockets \(2 allocated\)$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(r.out) {
+			t.Errorf("gk-sockets shows no match for %s\n--- gdb\n%s", want, r.all())
+		}
+	}
+	if !strings.Contains(r.serial, "nltest: done") {
+		t.Errorf("the program did not end after gdb let it go on\n--- serial\n%s", r.serial)
+	}
+}

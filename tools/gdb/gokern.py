@@ -1876,7 +1876,11 @@ net/ipv4's inet_table (TCP and UDP, accepted ones and those not yet
 accepted included): its address, references, protocol, state, shutdown
 bits, local and remote address:port, receive queue, unread bytes sent to
 its peer against its send buffer, a listener's connections waiting for
-accept, and its peer."""
+accept, and its peer. Then one line per socket of net/netlink's Nl_table,
+as /proc/net/netlink would: type, protocol (0: NETLINK_ROUTE), port id
+(- while unbound), groups, the destination connect set, the replies
+queued and their bytes (Sk_rmem_alloc) against the receive buffer, and
+the message type of a dump in progress."""
 
     name = "gk-sockets"
 
@@ -1901,6 +1905,7 @@ accept, and its peer."""
         out.append("%d AF_UNIX sockets; %d sockets, %d messages, %d passed files in flight" % (
             seen, int(kvar("Nr_sockets")), int(kvar("Nr_skbs")), int(kvar("Nr_inflight"))))
         out.extend(inet_sockets())
+        out.extend(netlink_sockets())
         gdb.write("\n".join(out) + "\n")
 
 
@@ -1956,6 +1961,40 @@ def inet_sockets():
         seen += 1
     out.append("%d AF_INET sockets (%d allocated)" % (seen, int(kvar("Inet_nr_socks"))))
     return out
+
+
+NETLINK_TYPES = {2: "DGRAM", 3: "RAW"}
+
+
+def netlink_sockets():
+    """gk-sockets' AF_NETLINK part: one line per socket of net/netlink's
+    Nl_table, as /proc/net/netlink would show it; an empty list for a
+    kernel without AF_NETLINK."""
+    try:
+        s = kvar("Nl_table", "the AF_NETLINK sockets", "netlink_proto_init at boot")
+    except GkError:
+        return []
+    out = ["NETLINK_SOCK       REF TYPE  PROTO PORTID      GROUPS   DST         RQ  RMEM/RCVBUF     DUMP"]
+    seen = 0
+    while int(s) != 0 and seen < 100000:
+        nlk = s.dereference()
+        sk = nlk["Sk"]
+        q = sk["Sk_receive_queue"]
+        portid = "%d" % ctypes_i32(int(nlk["Portid"])) if bool(nlk["Bound"]) else "-"
+        dump = "%d" % int(nlk["Cb"]["Type"]) if bool(nlk["Cb_running"]) else "-"
+        out.append("%#018x %3d %-5s %-5d %-11s %08x %-11d %-3d %-15s %s" % (
+            int(s), int(sk["Sk_refcnt"]), NETLINK_TYPES.get(int(sk["Sk_type"]), str(int(sk["Sk_type"]))),
+            int(sk["Sk_protocol"]), portid, int(nlk["Groups"]), int(nlk["Dst_portid"]), int(q["Qlen"]),
+            "%d/%d" % (int(sk["Sk_rmem_alloc"]), int(sk["Sk_rcvbuf"])), dump))
+        s = nlk["Next"]
+        seen += 1
+    out.append("%d AF_NETLINK sockets (%d allocated)" % (seen, int(kvar("Netlink_nr_socks"))))
+    return out
+
+
+def ctypes_i32(v):
+    """A 32-bit port id as Linux prints it: signed (autobind's are negative)."""
+    return v - (1 << 32) if v & 0x80000000 else v
 
 
 @register
