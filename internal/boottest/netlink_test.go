@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,14 +52,14 @@ var nltestRouteOmitted = regexp.MustCompile(`^getroute dgram 0 msg 2 `)
 // datagram, MSG_PEEK and MSG_TRUNC, a message between two user sockets,
 // the SIOCGIF* ioctls on AF_INET and AF_UNIX sockets (-ENODEV for
 // eth0), SIOCGIFCONF, and Go's net.Interfaces, InterfaceAddrs and
-// InterfaceByName.
+// InterfaceByName. At -smp 1 and -smp 2.
 func TestNetlink(t *testing.T) {
 	initrd := nltestInitrd(t)
 	ref, err := os.ReadFile(filepath.Join(userprog.Root(), "user", "nltest", "linux.out"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := func(s string) ([]string, map[string]string) {
+	lines := func(t *testing.T, s string) ([]string, map[string]string) {
 		var keys []string
 		m := map[string]string{}
 		for _, l := range strings.Split(s, "\n") {
@@ -76,9 +77,18 @@ func TestNetlink(t *testing.T) {
 		}
 		return keys, m
 	}
-	wantKeys, want := lines(string(ref))
-	r := q.Boot(t, q.Config{Initrd: initrd, SMP: 1})
-	gotKeys, got := lines(r.UserText())
+	wantKeys, want := lines(t, string(ref))
+	for _, smp := range []int{1, 2} {
+		t.Run("smp"+strconv.Itoa(smp), func(t *testing.T) {
+			t.Parallel()
+			nltestCompare(t, q.Boot(t, q.Config{Initrd: initrd, SMP: smp}), lines, wantKeys, want)
+		})
+	}
+}
+
+// nltestCompare checks one boot's lines against Linux's.
+func nltestCompare(t *testing.T, r *q.Result, lines func(*testing.T, string) ([]string, map[string]string), wantKeys []string, want map[string]string) {
+	gotKeys, got := lines(t, r.UserText())
 	compared := 0
 	for _, k := range wantKeys {
 		v, ok := got[k]
