@@ -46,7 +46,8 @@ var nltestRouteOmitted = regexp.MustCompile(`^getroute dgram 0 msg 2 `)
 // alone (user/nltest/linux.out), except the attributes and the route
 // gokern leaves out, each named above. It covers socket's types and
 // protocols, bind and autobind (the thread-group id, then a negative
-// port id), getsockname, the RTM_GETLINK and RTM_GETADDR dumps and
+// port id), getsockname, SOL_NETLINK's options and the groups, the
+// RTM_GETLINK and RTM_GETADDR dumps and
 // NLMSG_DONE, RTM_GETLINK of one device and of none (-ENODEV), the
 // RTM_GETROUTE dump, acknowledgments and errors, two requests in one
 // datagram, MSG_PEEK and MSG_TRUNC, a message between two user sockets,

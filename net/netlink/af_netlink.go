@@ -65,6 +65,15 @@ const (
 	NETLINK_GET_STRICT_CHK  = 12
 )
 
+// RTNLGRP_MAX: NETLINK_ROUTE's last multicast group (RTNLGRP_IPV6_ACADDR
+// since Linux 6.14, include/uapi/linux/rtnetlink.h); the multicast
+// routing groups need CAP_NET_ADMIN (Linux rtnetlink_bind).
+const (
+	RTNLGRP_MAX           = 39
+	RTNLGRP_IPV4_MROUTE_R = 30
+	RTNLGRP_IPV6_MROUTE_R = 31
+)
+
 // Netlink_sock is struct netlink_sock.
 type Netlink_sock struct {
 	Sk net.Sock // first: a *Sock of AF_NETLINK is a *Netlink_sock
@@ -74,8 +83,9 @@ type Netlink_sock struct {
 	// Dst_portid, Dst_group: connect's destination.
 	Dst_portid uint32
 	Dst_group  uint32
-	// Groups: the multicast groups 1..32 it listens to (bit g-1).
-	Groups uint32
+	// Groups: the multicast groups 1..RTNLGRP_MAX it listens to (bit
+	// g-1); getsockname shows the first 32.
+	Groups uint64
 	// Flags: the SOL_NETLINK options set, bit 1<<optname.
 	Flags uint32
 	// A dump in progress (Linux nlk->cb_running, nlk->cb,
@@ -289,8 +299,9 @@ func nl_addr(addr []byte) *Sockaddr_nl { return (*Sockaddr_nl)(unsafe.Pointer(un
 // Netlink_bind (Linux netlink_bind): a whole sockaddr_nl of AF_NETLINK
 // (-EINVAL); a bound socket only to its own port id again (-EINVAL);
 // port id 0 autobinds, another must be free (-EADDRINUSE). nl_groups
-// subscribes to multicast groups (root only, -EPERM): gokern's devices
-// and addresses never change, so no notification ever comes.
+// subscribes to the multicast groups 1..32 (anyone may: NETLINK_ROUTE
+// has Linux's NL_CFG_F_NONROOT_RECV); gokern's devices and addresses
+// never change, so no notification ever comes.
 func Netlink_bind(sock *net.Socket, addr []byte) int {
 	if len(addr) < int(unsafe.Sizeof(Sockaddr_nl{})) {
 		return -uapi.EINVAL
@@ -298,9 +309,6 @@ func Netlink_bind(sock *net.Socket, addr []byte) int {
 	a := nl_addr(addr)
 	if a.Nl_family != AF_NETLINK {
 		return -uapi.EINVAL
-	}
-	if a.Nl_groups != 0 && !net.Capable(net.CAP_NET_ADMIN) {
-		return -uapi.EPERM
 	}
 	nlk := nlk_sk(sock.Sk)
 	nl_lock()
@@ -314,8 +322,12 @@ func Netlink_bind(sock *net.Socket, addr []byte) int {
 	} else {
 		err = netlink_autobind(nlk)
 	}
+	mroute := uint32(1<<(RTNLGRP_IPV4_MROUTE_R-1) | 1<<(RTNLGRP_IPV6_MROUTE_R-1))
+	if err == 0 && a.Nl_groups&mroute != 0 && !net.Capable(net.CAP_NET_ADMIN) {
+		err = -uapi.EPERM
+	}
 	if err == 0 {
-		nlk.Groups = a.Nl_groups
+		nlk.Groups = nlk.Groups&^0xffffffff | uint64(a.Nl_groups)
 	}
 	nl_unlock()
 	return err
@@ -380,7 +392,7 @@ func Netlink_getname(sock *net.Socket, addr *uapi.Sockaddr_storage, peer bool) i
 		}
 	} else {
 		a.Nl_pid = nlk.Portid
-		a.Nl_groups = nlk.Groups
+		a.Nl_groups = uint32(nlk.Groups)
 	}
 	nl_unlock()
 	return int(unsafe.Sizeof(Sockaddr_nl{}))
@@ -637,8 +649,8 @@ func Netlink_poll(f *fs.File, sock *net.Socket, pt *fs.Poll_table) uint32 {
 }
 
 // Netlink_setsockopt: SOL_NETLINK's options (Linux netlink_setsockopt):
-// membership of groups 1..32 (root, as bind's), and the flags, kept and
-// read back. NETLINK_CAP_ACK and NETLINK_NO_ENOBUFS change what gokern
+// membership of groups 1..RTNLGRP_MAX (anyone, as bind's), and the
+// flags, kept and read back. NETLINK_CAP_ACK and NETLINK_NO_ENOBUFS change what gokern
 // does; NETLINK_EXT_ACK adds nothing, since no error rtnetlink gives
 // here carries an extended message; NETLINK_GET_STRICT_CHK does not
 // make the checks of the requests stricter (docs/sockets.md §13).
@@ -658,11 +670,12 @@ func Netlink_setsockopt(sock *net.Socket, level, optname int, optval uintptr, op
 		if optlen < 4 {
 			return -uapi.EINVAL
 		}
-		if !net.Capable(net.CAP_NET_ADMIN) {
-			return -uapi.EPERM
+		if v == 0 || v > RTNLGRP_MAX {
+			return -uapi.EINVAL
 		}
-		if v == 0 || v > 32 {
-			return -uapi.EINVAL // RTNLGRP_MAX is above 32; gokern keeps 32 groups
+		if optname == NETLINK_ADD_MEMBERSHIP && (v == RTNLGRP_IPV4_MROUTE_R || v == RTNLGRP_IPV6_MROUTE_R) &&
+			!net.Capable(net.CAP_NET_ADMIN) {
+			return -uapi.EPERM
 		}
 		nl_lock()
 		if optname == NETLINK_ADD_MEMBERSHIP {

@@ -241,6 +241,8 @@ func main() {
 	sc(syscall.SYS_GETSOCKOPT, uintptr(fd), syscall.SOL_SOCKET, syscall.SO_PROTOCOL, uintptr(unsafe.Pointer(&v)), uintptr(unsafe.Pointer(&vl)))
 	say("SO_PROTOCOL", v)
 
+	sockopts(fd2)
+
 	// The dumps Go's net.Interfaces and InterfaceAddrs ask for.
 	exchange(fd, "getlink", request(syscall.RTM_GETLINK, syscall.NLM_F_REQUEST|syscall.NLM_F_DUMP, 1, ifinfomsg(syscall.AF_UNSPEC, 0)), mypid)
 	exchange(fd, "getaddr", request(syscall.RTM_GETADDR, syscall.NLM_F_REQUEST|syscall.NLM_F_DUMP, 2, []byte{syscall.AF_INET, 0, 0, 0, 0, 0, 0, 0}), mypid)
@@ -298,6 +300,44 @@ func main() {
 	ioctls()
 	goNet()
 	fmt.Println("nltest: done")
+}
+
+// solNetlink: SOL_NETLINK (include/linux/socket.h).
+const solNetlink = 270
+
+// sockopts: SOL_NETLINK's options on fd, and the groups getsockname
+// shows after bind and NETLINK_ADD_MEMBERSHIP.
+func sockopts(fd int) {
+	set := func(opt int, v int32) int64 {
+		return sc(syscall.SYS_SETSOCKOPT, uintptr(fd), solNetlink, uintptr(opt), uintptr(unsafe.Pointer(&v)), 4)
+	}
+	get := func(opt int) string {
+		var v int32
+		l := int32(4)
+		r := sc(syscall.SYS_GETSOCKOPT, uintptr(fd), solNetlink, uintptr(opt), uintptr(unsafe.Pointer(&v)), uintptr(unsafe.Pointer(&l)))
+		return fmt.Sprintf("%d v=%d len=%d", r, v, l)
+	}
+	groups := func() uint32 { _, _, g, _ := getname(fd); return g }
+	say("NETLINK_ADD_MEMBERSHIP(1)", set(syscall.NETLINK_ADD_MEMBERSHIP, 1))
+	say("groups after it", groups())
+	say("NETLINK_ADD_MEMBERSHIP(39)", set(syscall.NETLINK_ADD_MEMBERSHIP, 39))
+	say("NETLINK_ADD_MEMBERSHIP(40)", set(syscall.NETLINK_ADD_MEMBERSHIP, 40))
+	say("NETLINK_ADD_MEMBERSHIP(0)", set(syscall.NETLINK_ADD_MEMBERSHIP, 0))
+	say("groups after 39", groups())
+	say("NETLINK_DROP_MEMBERSHIP(1)", set(syscall.NETLINK_DROP_MEMBERSHIP, 1))
+	say("groups after the drop", groups())
+	say("bind(groups 0x10)", sc(syscall.SYS_BIND, uintptr(fd), p(sockaddrNl(7777, 0x10)), 12))
+	say("groups after bind", groups())
+	say("bind(groups 0)", sc(syscall.SYS_BIND, uintptr(fd), p(sockaddrNl(7777, 0)), 12))
+	say("groups after bind 0", groups())
+	say("getsockopt(NETLINK_EXT_ACK)", get(11))
+	say("setsockopt(NETLINK_EXT_ACK, 1)", set(11, 1))
+	say("getsockopt(NETLINK_EXT_ACK) after", get(11))
+	say("setsockopt(NETLINK_EXT_ACK, 0)", set(11, 0))
+	say("getsockopt(99)", get(99))
+	say("setsockopt(99)", set(99, 1))
+	var v int32 = 1
+	say("setsockopt(SOL_IP, IP_TOS)", sc(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.SOL_IP, syscall.IP_TOS, uintptr(unsafe.Pointer(&v)), 4))
 }
 
 // ifreq is struct ifreq: a name, then a union of 24 bytes.
