@@ -159,6 +159,11 @@ type Signal_struct struct {
 	// the id the next one tries first (Linux next_posix_timer_id).
 	Posix_timers        unsafe.Pointer
 	Next_posix_timer_id int32
+	// Posix_cputimers_armed: some of those timers run on a CPU clock
+	// and are armed, so the tick must look (Linux
+	// posix_cputimers.timers_active); atomic, read by the tick's fast
+	// path without the siglock.
+	Posix_cputimers_armed uint32
 	// Cutime and Cstime: the ticks of the process's waited-for children
 	// and of theirs (Linux signal->cutime, cstime), for times(),
 	// getrusage(RUSAGE_CHILDREN) and wait4's rusage, whichever thread

@@ -9,9 +9,9 @@ import (
 
 // Firing the process-wide CPU timers from the tick. Linux:
 // kernel/time/posix-cpu-timers.c (run_posix_cpu_timers,
-// fastpath_timer_check, check_process_timers, check_cpu_itimer), with
-// only the itimers of setitimer (itimer.go): no timer_create CPU timers,
-// no RLIMIT_CPU.
+// fastpath_timer_check, check_process_timers, check_cpu_itimer): the
+// itimers of setitimer (itimer.go) and timer_create's timers on the CPU
+// clocks (posix_timers.go check_posix_cpu_timers); no RLIMIT_CPU.
 
 // run_posix_cpu_timers checks the interrupted task's process timers
 // after its tick has been charged (update_process_times, in the tick
@@ -26,13 +26,17 @@ func run_posix_cpu_timers() {
 	sig := tsk.Signal
 	// fastpath_timer_check: nothing armed, nothing to lock.
 	if atomic.LoadUint64(&sig.It[sched.CPUCLOCK_PROF].Expires) == 0 &&
-		atomic.LoadUint64(&sig.It[sched.CPUCLOCK_VIRT].Expires) == 0 {
+		atomic.LoadUint64(&sig.It[sched.CPUCLOCK_VIRT].Expires) == 0 &&
+		atomic.LoadUint32(&sig.Posix_cputimers_armed) == 0 {
 		return
 	}
 	sh, flags := lock_task_sighand(tsk)
 	if tsk.Exit_state == 0 {
 		check_cpu_itimer(tsk, sched.CPUCLOCK_PROF, uapi.SIGPROF)
 		check_cpu_itimer(tsk, sched.CPUCLOCK_VIRT, uapi.SIGVTALRM)
+		if atomic.LoadUint32(&sig.Posix_cputimers_armed) != 0 {
+			check_posix_cpu_timers(tsk)
+		}
 	}
 	unlock_task_sighand(sh, flags)
 }

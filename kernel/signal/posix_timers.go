@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -19,10 +20,13 @@ import (
 // an hrtimer (kernel/time hrtimer.go: a tick's resolution) for the
 // clocks CLOCK_REALTIME (and CLOCK_TAI, the same here), CLOCK_MONOTONIC
 // and CLOCK_BOOTTIME (the same as CLOCK_MONOTONIC: gokern never
-// suspends). The CPU-time clocks are
-// refused with -EINVAL; the Go runtime, whose per-thread profiling
-// timer asks for CLOCK_THREAD_CPUTIME_ID, then uses setitimer's
-// ITIMER_PROF, as it does on a Linux without them.
+// suspends). On the CPU-time clocks CLOCK_PROCESS_CPUTIME_ID and
+// CLOCK_THREAD_CPUTIME_ID (the caller's process or thread; the clock
+// ids that name another pid are refused) it has no hrtimer: the tick
+// checks it after charging the CPU time (run_posix_cpu_timers →
+// check_posix_cpu_timers, Linux posix-cpu-timers.c), so it has the
+// tick's resolution in CPU time. The Go runtime's CPU profiler arms one
+// per thread (CLOCK_THREAD_CPUTIME_ID, SIGEV_THREAD_ID, SIGPROF).
 //
 // A process's timers are on a list in its signal_struct
 // (Signal_struct.Posix_timers), guarded by the siglock, as is every
@@ -98,6 +102,11 @@ type k_itimer struct {
 	it_interval uint64
 	it_active   bool
 	it_dead     bool
+	// it_cpu_task is the thread whose CPU time a CLOCK_THREAD_CPUTIME_ID
+	// timer counts (a reference held), and it_cpu_expires the CPU time,
+	// in ns, a CPU-clock timer fires at (0: disarmed).
+	it_cpu_task    *sched.Task_struct
+	it_cpu_expires uint64
 	// it_overrun counts expiries while the signal was pending;
 	// it_overrun_last is the count the last signal taken carried
 	// (timer_getoverrun).
@@ -153,7 +162,59 @@ func clock_offset(clock int32) int64 {
 // timer_clock_valid: the clocks a timer may run on.
 func timer_clock_valid(clock int32) bool {
 	return clock == ktime.CLOCK_REALTIME || clock == ktime.CLOCK_MONOTONIC || clock == ktime.CLOCK_BOOTTIME ||
-		clock == ktime.CLOCK_TAI
+		clock == ktime.CLOCK_TAI || cpu_timer_clock(clock)
+}
+
+// cpu_timer_clock: the caller's process or thread CPU clock.
+func cpu_timer_clock(clock int32) bool {
+	return clock == ktime.CLOCK_PROCESS_CPUTIME_ID || clock == ktime.CLOCK_THREAD_CPUTIME_ID
+}
+
+// cpu_clock_sample is a CPU-clock timer's clock now, in ns (Linux
+// cpu_clock_sample and cpu_clock_sample_group with CPUCLOCK_SCHED): the
+// thread's ticks, or the process's, as the tick charges them.
+func cpu_clock_sample(timr *k_itimer, sig *sched.Signal_struct) uint64 {
+	if timr.it_clock == ktime.CLOCK_THREAD_CPUTIME_ID {
+		t := timr.it_cpu_task
+		return (t.Utime + t.Stime) * ktime.TICK_NSEC
+	}
+	return atomic.LoadUint64(&sig.Cputime_prof)
+}
+
+// check_posix_cpu_timers fires the CPU-clock timers of tsk's process
+// that are due: those on the process's clock, and those on tsk's own
+// thread clock (Linux check_thread_timers and check_process_timers,
+// from run_posix_cpu_timers after the tick charged tsk); a periodic one
+// moves on by whole periods, the ones the tick passed counted as
+// overruns (Linux bump_cpu_timer). Called with the siglock held.
+func check_posix_cpu_timers(tsk *sched.Task_struct) {
+	sig := tsk.Signal
+	armed := false
+	for timr := timers_head(sig); timr != nil; timr = timr.next {
+		if !cpu_timer_clock(timr.it_clock) || timr.it_cpu_expires == 0 {
+			continue
+		}
+		armed = true
+		if timr.it_clock == ktime.CLOCK_THREAD_CPUTIME_ID && timr.it_cpu_task != tsk {
+			continue
+		}
+		now := cpu_clock_sample(timr, sig)
+		if now < timr.it_cpu_expires {
+			continue
+		}
+		orun := uint64(1)
+		if iv := timr.it_interval; iv != 0 {
+			orun = 1 + (now-timr.it_cpu_expires)/iv
+			timr.it_cpu_expires += orun * iv
+		} else {
+			timr.it_cpu_expires = 0
+			timr.it_active = false
+		}
+		posix_timer_event(timr, orun)
+	}
+	if !armed {
+		atomic.StoreUint32(&sig.Posix_cputimers_armed, 0)
+	}
 }
 
 func timespec64_to_ns(ts *ktime.Timespec64) uint64 {
@@ -381,6 +442,10 @@ func do_timer_create(clock int32, ev *Sigevent, created_timer_id uint64) int64 {
 		return -uapi.EINVAL
 	}
 	timr.it_pid = t
+	if clock == ktime.CLOCK_THREAD_CPUTIME_ID {
+		sched.Get_task_struct(cur)
+		timr.it_cpu_task = cur
+	}
 	sh, flags = lock_task_sighand(cur)
 	timr.next = timers_head(cur.Signal)
 	cur.Signal.Posix_timers = unsafe.Pointer(timr)
@@ -418,6 +483,16 @@ func common_timer_get(timr *k_itimer, cur *Itimerspec) {
 		cur.It_interval = ktime.Ns_to_timespec64(int64(iv))
 	}
 	if !timr.it_active {
+		return
+	}
+	if cpu_timer_clock(timr.it_clock) {
+		// Linux posix_cpu_timer_get: a timer due but not yet fired
+		// by the tick reads 1 ns.
+		if now := cpu_clock_sample(timr, sched.Get_current().Signal); now < timr.it_cpu_expires {
+			cur.It_value = ktime.Ns_to_timespec64(int64(timr.it_cpu_expires - now))
+		} else {
+			cur.It_value.Tv_nsec = 1
+		}
 		return
 	}
 	now := ktime.Ktime_get_ns()
@@ -517,6 +592,7 @@ func sys_timer_settime(r *asm.PtRegs) int64 {
 func common_timer_set(timr *k_itimer, flags int, nv *Itimerspec) {
 	flush_timer_signal(timr)
 	timr.it_active = false
+	timr.it_cpu_expires = 0
 	timr.it_interval = 0
 	timr.it_overrun, timr.it_overrun_last = 0, 0
 	value := timespec64_to_ns(&nv.It_value)
@@ -524,6 +600,20 @@ func common_timer_set(timr *k_itimer, flags int, nv *Itimerspec) {
 		return
 	}
 	timr.it_interval = timespec64_to_ns(&nv.It_interval)
+	if cpu_timer_clock(timr.it_clock) {
+		// Linux posix_cpu_timer_set: a time on the CPU clock,
+		// relative to it now unless TIMER_ABSTIME; an absolute one
+		// already passed fires at the next tick.
+		sig := sched.Get_current().Signal
+		expires := value
+		if flags&TIMER_ABSTIME == 0 {
+			expires += cpu_clock_sample(timr, sig)
+		}
+		timr.it_cpu_expires = max(expires, 1)
+		timr.it_active = true
+		atomic.StoreUint32(&sig.Posix_cputimers_armed, 1)
+		return
+	}
 	now := ktime.Ktime_get_ns()
 	var expires uint64
 	if flags&TIMER_ABSTIME != 0 {
@@ -572,6 +662,9 @@ func do_timer_delete(id int32) int64 {
 func release_posix_timer(timr *k_itimer) {
 	ktime.Hrtimer_cancel(&timr.it)
 	sched.Put_task_struct(timr.it_pid)
+	if timr.it_cpu_task != nil {
+		sched.Put_task_struct(timr.it_cpu_task)
+	}
 	posix_timers_cache.Free(timr)
 }
 

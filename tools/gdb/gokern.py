@@ -1592,6 +1592,97 @@ def sigset_text(v):
     return "%#x" % v if v else "0"
 
 
+CLOCK_NAMES = {0: "CLOCK_REALTIME", 1: "CLOCK_MONOTONIC", 2: "CLOCK_PROCESS_CPUTIME_ID", 3: "CLOCK_THREAD_CPUTIME_ID",
+               7: "CLOCK_BOOTTIME", 11: "CLOCK_TAI"}
+SIGEV_NAMES = {0: "SIGEV_SIGNAL", 1: "SIGEV_NONE", 4: "SIGEV_SIGNAL|SIGEV_THREAD_ID"}
+
+
+def ns_text(ns):
+    return "%d.%09d s" % (ns // 1000000000, ns % 1000000000)
+
+
+@register
+class GkTimers(GkCommand):
+    """Each process's timers: ITIMER_REAL, ITIMER_PROF, ITIMER_VIRTUAL and its POSIX timers.
+Usage: gk-timers [PID]
+For every process (a thread group leader with a user address space; or the
+one with PID): ITIMER_REAL's hrtimer (Signal_struct.Real_timer: its
+CLOCK_MONOTONIC expiry, the jiffy it is queued for, its period), the CPU
+itimers (It[]: expiry and period on the process's CPU clock, with the clock
+now), and every timer_create timer (Posix_timers, kernel/signal k_itimer):
+id, clock, notification and signal, armed or not, its expiry (the jiffy it
+is queued for, or the CPU time), period, and overruns counted and last
+delivered. The clock now is given as jiffies and the CLOCK_MONOTONIC time of
+the last tick (last_jiffies_update). Read with every CPU stopped, no lock."""
+
+    name = "gk-timers"
+
+    def run(self, arg, from_tty):
+        want = None
+        if arg:
+            try:
+                want = int(arg, 0)
+            except ValueError:
+                raise GkError("gk-timers takes a pid, not %r" % arg)
+        jiffies = int(kvar("jiffies_64", "jiffies"))
+        last = int(kvar("last_jiffies_update", "last_jiffies_update"))
+        out = ["now: jiffies %d, CLOCK_MONOTONIC %s at the last tick" % (jiffies, ns_text(last))]
+        found = False
+        for t in all_tasks():
+            if not int(t["Mm"]) or (want is not None and int(t["Pid"]) != want):
+                continue
+            ss = t["Task_sigstate"]
+            sig = ss["Signal"]
+            if not int(sig) or int(sig) != int(ss["Sig_storage"]["Signal"].address):
+                continue  # a thread: its process's leader shows the timers
+            found = True
+            out.extend(self.process(t, sig.dereference()))
+        if want is not None and not found:
+            raise GkError("no process with pid %d (gk-ps lists them)" % want)
+        gdb.write("\n".join(out) + "\n")
+
+    @staticmethod
+    def hrtimer_text(h):
+        node = h["node"]
+        if not int(node["pending"]):
+            return None
+        return "fires at %s (queued for jiffy %d)" % (ns_text(int(h["Expires"])), int(node["Expires"]))
+
+    def process(self, t, s):
+        lines = ["%5d %-16s" % (int(t["Pid"]), cstr(t["Comm"]))]
+        real = self.hrtimer_text(s["Real_timer"])
+        lines.append("      ITIMER_REAL: %s, period %s" % (real or "off", ns_text(int(s["It_real_incr"]))))
+        for i, (name, clock) in enumerate((("ITIMER_PROF", "Cputime_prof"), ("ITIMER_VIRTUAL", "Cputime_virt"))):
+            it = s["It"][i]
+            exp = int(it["Expires"])
+            lines.append("      %s: %s, period %s; the clock now %s" % (
+                name, ("fires at CPU time %s" % ns_text(exp)) if exp else "off", ns_text(int(it["Incr"])), ns_text(int(s[clock]))))
+        typ = go_type("gokern/kernel/signal.k_itimer", "POSIX timers").pointer()
+        timr = s["Posix_timers"].cast(typ)
+        n = 0
+        while int(timr) and n < 1000:
+            k = timr.dereference()
+            clock = int(k["it_clock"])
+            notify = int(k["it_sigev_notify"])
+            what = SIGEV_NAMES.get(notify, "notify %d" % notify)
+            if notify != 1:
+                what += " signal %d" % int(k["it_sigev_signo"])
+            if not int(k["it_active"]):
+                state = "disarmed"
+            elif clock in (2, 3):
+                state = "fires at CPU time %s" % ns_text(int(k["it_cpu_expires"]))
+            else:
+                state = self.hrtimer_text(k["it"]) or ("expires at %s, not queued" % ns_text(int(k["it"]["Expires"])))
+            lines.append("      timer %d: %s, %s, %s, period %s, overrun %d (last delivered %d)" % (
+                int(k["it_id"]), CLOCK_NAMES.get(clock, "clock %d" % clock), what, state, ns_text(int(k["it_interval"])),
+                int(k["it_overrun"]), int(k["it_overrun_last"])))
+            timr = k["next"]
+            n += 1
+        if n == 0:
+            lines.append("      no POSIX timers")
+        return lines
+
+
 @register
 class GkThreads(GkCommand):
     """Each user thread's system call and what it waits on: for a hang with every CPU idle.

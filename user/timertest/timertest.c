@@ -479,6 +479,68 @@ static void posix_timers(void) {
 }
 
 
+// ---- POSIX timers on the CPU clocks ----
+
+static uint64_t thread_cpu_ns(void) {
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
+static volatile uint64_t spin_sink;
+
+// spin_until burns CPU until sig has come n times, at most 10 s of wall time.
+static void spin_until(int sig, int n) {
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + 10000000000ull;
+	while (seen[sig].count < n && now_ns(CLOCK_MONOTONIC) < end)
+		for (int i = 0; i < 100000; i++)
+			spin_sink += i * 2654435761u;
+}
+
+static void cpu_timers(void) {
+	struct ksigevent ev;
+	struct itimerspec its, cur;
+	int id = -1;
+	// The thread's CPU clock, to the thread: what the Go runtime's
+	// profiler arms (with SIGPROF).
+	catch(43);
+	memset(&ev, 0, sizeof ev);
+	ev.notify = K_SIGEV_SIGNAL | K_SIGEV_THREAD_ID, ev.signo = 43, ev.tid = syscall(SYS_gettid);
+	long r = tcreate(CLOCK_THREAD_CPUTIME_ID, &ev, &id);
+	P("timer_create(CLOCK_THREAD_CPUTIME_ID, SIGEV_THREAD_ID): %s\n", ename(r));
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_nsec = 50000000;
+	uint64_t c0 = thread_cpu_ns(), w0 = now_ns(CLOCK_MONOTONIC);
+	tset(id, 0, &its, 0);
+	tget(id, &cur);
+	P("thread CPU timer armed: value between 0 and 50 ms: %s\n",
+	  yes(cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 50000000));
+	spin_until(43, 1);
+	uint64_t c1 = thread_cpu_ns(), w1 = now_ns(CLOCK_MONOTONIC);
+	P("thread CPU timer 50 ms: signal %d time(s), si_code %d, si_timerid = id: %s, CPU time used >= 49 ms: %s\n",
+	  seen[43].count, seen[43].code, yes(seen[43].timerid == id), yes(c1 - c0 >= 49000000));
+	P("figure thread CPU timer 50 ms: fired after %.3f ms of CPU time, %.3f ms of wall time\n", (c1 - c0) / 1e6,
+	  (w1 - w0) / 1e6);
+	tget(id, &cur);
+	P("thread CPU timer after firing: %ld.%09ld\n", (long)cur.it_value.tv_sec, cur.it_value.tv_nsec);
+	tdel(id);
+
+	// The process's CPU clock, periodic.
+	catch(44);
+	memset(&ev, 0, sizeof ev);
+	ev.notify = K_SIGEV_SIGNAL, ev.signo = 44;
+	r = tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &id);
+	P("timer_create(CLOCK_PROCESS_CPUTIME_ID): %s\n", ename(r));
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = 10000000;
+	tset(id, 0, &its, 0);
+	spin_until(44, 3);
+	memset(&its, 0, sizeof its);
+	tset(id, 0, &its, 0);
+	P("process CPU timer every 10 ms: 3 signals: %s, si_code %d\n", yes(seen[44].count >= 3), seen[44].code);
+	tdel(id);
+}
+
 // ---- timerfd ----
 
 static long tfd_create(int clock, int flags) { return err(syscall(SYS_timerfd_create, clock, flags)); }
@@ -616,6 +678,7 @@ int main(int argc, char **argv) {
 		mount("proc", "/proc", "proc", 0, 0);
 	itimer_real();
 	posix_timers();
+	cpu_timers();
 	timerfd();
 
 	// execve: ITIMER_REAL stays, POSIX timers go.
@@ -626,6 +689,11 @@ int main(int argc, char **argv) {
 	int id = -1;
 	tcreate(CLOCK_MONOTONIC, 0, &id);
 	P("before execve: timer id %d\n", id);
+	// gk-timers' moment (internal/boottest TestGDBTimers stops in
+	// getppid): ITIMER_REAL and timer id armed.
+	struct itimerspec its = {{1, 0}, {10, 0}};
+	tset(id, 0, &its, 0);
+	syscall(SYS_getppid);
 	pid_t c = fork();
 	if (c == 0) {
 		sys_setitimer(ITIMER_REAL, &v, 0);
