@@ -50,7 +50,8 @@ var nltestRouteOmitted = regexp.MustCompile(`^getroute dgram 0 msg 2 `)
 // RTM_GETLINK and RTM_GETADDR dumps and
 // NLMSG_DONE, RTM_GETLINK of one device and of none (-ENODEV), the
 // RTM_GETROUTE dump, acknowledgments and errors, two requests in one
-// datagram, MSG_PEEK and MSG_TRUNC, a message between two user sockets,
+// datagram, MSG_PEEK and MSG_TRUNC, poll, SO_RCVTIMEO, a message between
+// two user sockets,
 // the SIOCGIF* ioctls on AF_INET and AF_UNIX sockets (-ENODEV for
 // eth0), SIOCGIFCONF, and Go's net.Interfaces, InterfaceAddrs and
 // InterfaceByName. At -smp 1 and -smp 2.

@@ -281,6 +281,19 @@ func main() {
 	r, _, _, _ = recv(fd, 100, syscall.MSG_DONTWAIT)
 	say("recv(empty)", r)
 
+	// poll: writable always, readable with a reply queued; a read
+	// with SO_RCVTIMEO and nothing queued times out.
+	pfd := []pollFd{{fd: int32(fd), events: 1 | 4}} // POLLIN|POLLOUT
+	say("poll(empty)", fmt.Sprintf("%d revents=%#x", sc(syscall.SYS_POLL, uintptr(unsafe.Pointer(&pfd[0])), 1, 0), pfd[0].revents))
+	send(fd, request(syscall.NLMSG_NOOP, syscall.NLM_F_REQUEST|syscall.NLM_F_ACK, 16, nil))
+	say("poll(an ack queued)", fmt.Sprintf("%d revents=%#x", sc(syscall.SYS_POLL, uintptr(unsafe.Pointer(&pfd[0])), 1, 0), pfd[0].revents))
+	r, _, _, _ = recv(fd, 100, 0)
+	say("blocking recv(an ack queued)", r)
+	tv := syscall.Timeval{Usec: 100000}
+	say("SO_RCVTIMEO", sc(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, uintptr(unsafe.Pointer(&tv)), unsafe.Sizeof(tv)))
+	r, _, _, _ = recv(fd, 100, 0)
+	say("recv(nothing, SO_RCVTIMEO 100 ms)", r)
+
 	// One user socket to another.
 	msg := request(99, 0, 15, []byte("hi!!"))
 	to := sockaddrNl(7777, 0)
@@ -338,6 +351,12 @@ func sockopts(fd int) {
 	say("setsockopt(99)", set(99, 1))
 	var v int32 = 1
 	say("setsockopt(SOL_IP, IP_TOS)", sc(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.SOL_IP, syscall.IP_TOS, uintptr(unsafe.Pointer(&v)), 4))
+}
+
+// pollFd is struct pollfd.
+type pollFd struct {
+	fd              int32
+	events, revents int16
 }
 
 // ifreq is struct ifreq: a name, then a union of 24 bytes.
