@@ -98,4 +98,4 @@ func BuildAsm(src, out string) error {
 
 // SchedtestModes are user/schedtest's modes, each run by internal/boottest
 // TestSchedtest on gokern and by TestSchedtestOnLinux on the host.
-var SchedtestModes = []string{"affinity", "pidfd", "pidfdwait", "itimer", "rusage"}
+var SchedtestModes = []string{"affinity", "pidfd", "pidfdwait", "itimer", "rusage", "timers"}

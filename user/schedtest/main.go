@@ -23,6 +23,9 @@
 //	          (ITIMER_VIRTUAL's SIGVTALRM, ITIMER_PROF's countdown, not
 //	          inherited by a child, Linux's errors): the Go runtime's CPU
 //	          profiler arms ITIMER_PROF.
+//	timers    ITIMER_REAL's SIGALRM on an os/signal channel, a timerfd
+//	          read through the netpoller (epoll), a CPU profile on the
+//	          per-thread CPU-clock timers.
 //	rusage    getrusage(RUSAGE_SELF) and times() are the whole process's
 //	          CPU time, exited threads' too, from any thread;
 //	          RUSAGE_THREAD the caller's own.
@@ -80,6 +83,8 @@ func main() {
 		msg, ok = itimer()
 	case "rusage":
 		msg, ok = rusage()
+	case "timers":
+		msg, ok = timers()
 	default:
 		msg, ok = fmt.Sprintf("unknown mode %q", mode), false
 	}
