@@ -1969,7 +1969,7 @@ bits, local and remote address:port, receive queue, unread bytes sent to
 its peer against its send buffer, a listener's connections waiting for
 accept, and its peer. Then one line per socket of net/netlink's Nl_table,
 as /proc/net/netlink would: type, protocol (0: NETLINK_ROUTE), port id
-(- while unbound), groups, the destination connect set, the replies
+(- while unbound), groups (the first 32, as /proc/net/netlink), the destination connect set, the replies
 queued and their bytes (Sk_rmem_alloc) against the receive buffer, and
 the message type of a dump in progress."""
 
@@ -2075,7 +2075,7 @@ def netlink_sockets():
         dump = "%d" % int(nlk["Cb"]["Type"]) if bool(nlk["Cb_running"]) else "-"
         out.append("%#018x %3d %-5s %-5d %-11s %08x %-11d %-3d %-15s %s" % (
             int(s), int(sk["Sk_refcnt"]), NETLINK_TYPES.get(int(sk["Sk_type"]), str(int(sk["Sk_type"]))),
-            int(sk["Sk_protocol"]), portid, int(nlk["Groups"]), int(nlk["Dst_portid"]), int(q["Qlen"]),
+            int(sk["Sk_protocol"]), portid, int(nlk["Groups"]) & 0xffffffff, int(nlk["Dst_portid"]), int(q["Qlen"]),
             "%d/%d" % (int(sk["Sk_rmem_alloc"]), int(sk["Sk_rcvbuf"])), dump))
         s = nlk["Next"]
         seen += 1
