@@ -71,7 +71,7 @@ func Test_futex(t *kunit.Kunit) {
 		t.Errorf("timed wait returned %d, want -ETIMEDOUT (-110)", printk.Int(r))
 	}
 	if dj := ktime.Get_jiffies_64() - j0; dj < 4 || cur.Nvcsw == sw || futex_hash(&st.key).Waiters != 0 {
-		t.Errorf("timed wait of 5 jiffies: %d jiffies, %d switches, %d waiters left", printk.Int(dj),
+		t.Errorf("timed wait of 5 jiffies: %d jiffies (want at least 4), %d switches (want 1 or more), %d waiters left (want 0)", printk.Int(dj),
 			printk.Int(cur.Nvcsw-sw), printk.Int(futex_hash(&st.key).Waiters))
 	}
 	// Jiffies that run out before the clock does (a late tick: under
