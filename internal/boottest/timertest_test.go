@@ -1,6 +1,7 @@
 package boottest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,38 +12,42 @@ import (
 	"gokern/internal/userprog"
 )
 
-// TestTimertest: user/timertest (ITIMER_REAL, alarm, POSIX timers) as
-// /init at -smp 2 prints exactly TimertestLines, the lines the same
-// binary prints on the host's Linux (internal/userprog
+// TestTimertest: user/timertest (ITIMER_REAL, alarm, POSIX timers,
+// timerfd) as /init at -smp 2 and 4 prints exactly TimertestLines, the
+// lines the same binary prints on the host's Linux (internal/userprog
 // TestTimertestOnLinux), and exits 0. Its measured times ("figure"
 // lines) are logged, not compared.
 func TestTimertest(t *testing.T) {
 	t.Parallel()
 	initrd := timertestInitrd(t)
-	r := q.Boot(t, q.Config{Initrd: initrd, SMP: 2, Append: "loglevel=4"})
-	got := userprog.TimertestOutput(r.Output)
-	if g, w := strings.Join(got, "\n"), strings.Join(userprog.TimertestLines, "\n"); g != w {
-		for i := range max(len(got), len(userprog.TimertestLines)) {
-			var gl, wl string
-			if i < len(got) {
-				gl = got[i]
+	for _, smp := range []int{2, 4} {
+		t.Run(fmt.Sprintf("smp%d", smp), func(t *testing.T) {
+			r := q.Boot(t, q.Config{Initrd: initrd, SMP: smp, Append: "loglevel=4"})
+			got := userprog.TimertestOutput(r.Output)
+			if g, w := strings.Join(got, "\n"), strings.Join(userprog.TimertestLines, "\n"); g != w {
+				for i := range max(len(got), len(userprog.TimertestLines)) {
+					var gl, wl string
+					if i < len(got) {
+						gl = got[i]
+					}
+					if i < len(userprog.TimertestLines) {
+						wl = userprog.TimertestLines[i]
+					}
+					if gl != wl {
+						t.Errorf("line %d: got\n%s\nwant\n%s", i+1, gl, wl)
+						break
+					}
+				}
+				t.Errorf("got\n%s\nwant\n%s\n%s", g, w, r.Describe())
 			}
-			if i < len(userprog.TimertestLines) {
-				wl = userprog.TimertestLines[i]
+			for _, l := range strings.Split(r.Output, "\n") {
+				if strings.Contains(l, "timertest: figure") {
+					t.Log(strings.TrimSpace(l))
+				}
 			}
-			if gl != wl {
-				t.Errorf("line %d: got\n%s\nwant\n%s", i+1, gl, wl)
-				break
-			}
-		}
-		t.Errorf("got\n%s\nwant\n%s\n%s", g, w, r.Describe())
+			mustExit(t, r, q.ExitSuccess)
+		})
 	}
-	for _, l := range strings.Split(r.Output, "\n") {
-		if strings.Contains(l, "timertest: figure") {
-			t.Log(strings.TrimSpace(l))
-		}
-	}
-	mustExit(t, r, q.ExitSuccess)
 }
 
 // timertestInitrd builds user/timertest and an initramfs holding it as

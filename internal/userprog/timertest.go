@@ -138,6 +138,9 @@ var TimertestLines = []string{
 	"timertest: after execve: timer_gettime(19): EINVAL",
 	"timertest: after execve: next timer id 20",
 	"timertest: execve child: exit 0",
+	"timertest: after execve from a thread: pid kept yes, ITIMER_REAL armed yes, interval 0 s",
+	"timertest: after execve from a thread: SIGALRM 1 time(s), si_code 128",
+	"timertest: execve from a thread: exit 0",
 	"timertest: done",
 }
 

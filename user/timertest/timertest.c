@@ -14,6 +14,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -670,10 +671,56 @@ static int exec_check(int id) {
 	return 0;
 }
 
+// exec from a thread other than the leader: the process's signal state
+// moves into the exec'ing thread (gokern End_group_exec), ITIMER_REAL
+// with it, and still fires.
+static int exec2_check(pid_t pid) {
+	struct itimerval o;
+	catch(SIGALRM);
+	sys_getitimer(ITIMER_REAL, &o);
+	P("after execve from a thread: pid kept %s, ITIMER_REAL armed %s, interval %ld s\n", yes(getpid() == pid),
+	  yes(o.it_value.tv_sec == 0 && o.it_value.tv_usec > 0), (long)o.it_interval.tv_sec);
+	wait_for(SIGALRM, 1, 5000);
+	P("after execve from a thread: SIGALRM %d time(s), si_code %d\n", seen[SIGALRM].count, seen[SIGALRM].code);
+	return failed;
+}
+
+static void *exec_thread(void *arg) {
+	(void)arg;
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", getpid());
+	char *args[] = {"/proc/self/exe", "exec2", pid, 0};
+	execv("/proc/self/exe", args);
+	P("execve from a thread: %s\n", strerror(errno));
+	_exit(1);
+}
+
+static void exec_from_thread(void) {
+	pid_t c = fork();
+	if (c == 0) {
+		struct itimerval v;
+		memset(&v, 0, sizeof v);
+		v.it_value.tv_usec = 900000;
+		sys_setitimer(ITIMER_REAL, &v, 0);
+		pthread_t th;
+		if (pthread_create(&th, 0, exec_thread, 0) != 0) {
+			P("pthread_create failed\n");
+			_exit(1);
+		}
+		for (;;)
+			pause();
+	}
+	int st;
+	waitpid(c, &st, 0);
+	P("execve from a thread: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, 0, _IOLBF, 0);
 	if (argc > 2 && strcmp(argv[1], "exec") == 0)
 		return exec_check(atoi(argv[2])) || failed;
+	if (argc > 2 && strcmp(argv[1], "exec2") == 0)
+		return exec2_check(atoi(argv[2]));
 	if (getpid() == 1)
 		mount("proc", "/proc", "proc", 0, 0);
 	itimer_real();
@@ -710,6 +757,7 @@ int main(int argc, char **argv) {
 	int st;
 	waitpid(c, &st, 0);
 	P("execve child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	exec_from_thread();
 	memset(&v, 0, sizeof v);
 	sys_setitimer(ITIMER_REAL, &v, 0);
 	P("done%s\n", failed ? ", FAILED" : "");
