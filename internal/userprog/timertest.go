@@ -59,7 +59,7 @@ var TimertestLines = []string{
 	"timertest: timer_delete(1): 0",
 	"timertest: timer_create(CLOCK_MONOTONIC, signal 40): 0, id 2",
 	"timertest: periodic with its signal blocked: pending yes, next expiry within a period: yes",
-	"timertest: unblocked: signal 1, si_code -2, si_timerid 2, si_value 0x1234, si_overrun >= 5: yes, timer_getoverrun = si_overrun: yes",
+	"timertest: unblocked: signal taken: yes, si_code -2, si_timerid 2, si_value 0x1234, si_overrun >= 5: yes, timer_getoverrun = si_overrun: yes",
 	"timertest: timer_settime(CLOCK_REALTIME, TIMER_ABSTIME, now + 30 ms): 0",
 	"timertest: absolute CLOCK_REALTIME: SIGUSR1 1 time(s), not early: yes",
 	"timertest: absolute time in the past: SIGUSR1 1 time(s)",

@@ -21,7 +21,7 @@
 #     mode, where gdb does not recognise IP as its breakpoint's address;
 #   - adds gk-* commands in the style of Linux's lx-*: gk-dmesg, gk-e820,
 #     gk-memblock, gk-buddyinfo, gk-page, gk-slabinfo, gk-vmallocinfo, gk-ps,
-#     gk-sockets, gk-vmas, gk-pgtable, gk-ptdump, gk-gdt,
+#     gk-sockets, gk-timers, gk-vmas, gk-pgtable, gk-ptdump, gk-gdt,
 #     gk-idt, gk-cr, ... They
 #     read the kernel's own variables by their Linux names through DWARF,
 #     so a changed struct layout is followed, never a hard-coded offset;
