@@ -221,8 +221,12 @@ func TestRtnetlinkErrors(t *testing.T) {
 			"34000000 0200 0000 04000000" + pid + "edffffff 2000000012000100040000000000000000000000630000000000000000000000"},
 		{"RTM_GETADDR without NLM_F_DUMP", request(netlink.RTM_GETADDR, netlink.NLM_F_REQUEST, 5, []byte{uapi.AF_INET, 0, 0, 0, 0, 0, 0, 0}),
 			"2c000000 0200 0000 05000000" + pid + "a1ffffff 18000000160001000500000000000000 0200000000000000"},
-		{"RTM_NEWLINK", request(netlink.RTM_NEWLINK, netlink.NLM_F_REQUEST, 10, make([]byte, 16)),
-			"34000000 0200 0000 0a000000" + pid + "a1ffffff 20000000100001000a0000000000000000000000000000000000000000000000"},
+		{"RTM_NEWLINK of no device", request(netlink.RTM_NEWLINK, netlink.NLM_F_REQUEST, 10, make([]byte, 16)),
+			"34000000 0200 0000 0a000000" + pid + "edffffff 20000000100001000a0000000000000000000000000000000000000000000000"},
+		{"RTM_NEWLINK lo up", request(netlink.RTM_NEWLINK, netlink.NLM_F_REQUEST|netlink.NLM_F_ACK, 31, []byte{0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0}),
+			"24000000 0200 0001 1f000000" + pid + "00000000 20000000100005001f00000000000000"},
+		{"RTM_NEWLINK lo down (gokern's answer: Linux takes lo down)", request(netlink.RTM_NEWLINK, netlink.NLM_F_REQUEST, 32, []byte{0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}),
+			"34000000 0200 0000 20000000" + pid + "a1ffffff 2000000010000100200000000000000000000000010000000000000001000000"},
 		{"a header shorter than 16 bytes", func() []byte {
 			b := request(netlink.RTM_GETLINK, netlink.NLM_F_REQUEST|netlink.NLM_F_ACK, 11, make([]byte, 16))
 			binary.LittleEndian.PutUint32(b, 12)

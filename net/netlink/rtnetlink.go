@@ -120,6 +120,12 @@ func rtnl_get_link(family uint8, msgtype uint16) *Rtnl_link {
 func Rtnetlink_init() int {
 	err := Rtnl_register(uapi.AF_UNSPEC, RTM_GETLINK, rtnl_getlink, rtnl_dump_ifinfo)
 	if err == 0 {
+		err = Rtnl_register(uapi.AF_UNSPEC, RTM_NEWLINK, rtnl_newlink, nil)
+	}
+	if err == 0 {
+		err = Rtnl_register(uapi.AF_UNSPEC, RTM_SETLINK, rtnl_setlink, nil)
+	}
+	if err == 0 {
 		err = Rtnl_register(uapi.AF_UNSPEC, RTM_GETADDR, nil, rtnl_dump_all)
 	}
 	if err == 0 {
@@ -141,9 +147,10 @@ func Rtnetlink_rcv(nlk *Netlink_sock, skb *net.Sk_buff) {
 // type past RTM_MAX is -EOPNOTSUPP; a message without its family byte
 // is ignored; NEW, DEL and SET need CAP_NET_ADMIN (-EPERM); a GET with
 // NLM_F_DUMP starts the family's dump (or AF_UNSPEC's), another runs
-// the family's doit; none registered: -EOPNOTSUPP. gokern registers no
-// NEW, DEL or SET: its devices, addresses and routes cannot be changed
-// (docs/sockets.md §13).
+// the family's doit; none registered: -EOPNOTSUPP. gokern's devices,
+// addresses and routes cannot be changed: of NEW, DEL and SET it
+// registers RTM_NEWLINK and RTM_SETLINK alone, which succeed only when
+// they leave the device as it is (docs/sockets.md §13).
 func rtnetlink_rcv_msg(nlk *Netlink_sock, msg []byte) int {
 	nlh := (*Nlmsghdr)(unsafe.Pointer(unsafe.SliceData(msg)))
 	typ := nlh.Nlmsg_type
@@ -305,4 +312,94 @@ func rtnl_getlink(nlk *Netlink_sock, msg []byte) int {
 		return -uapi.EMSGSIZE
 	}
 	return Netlink_unicast_from_kernel(skb, nlk.Portid)
+}
+
+// NLM_F_EXCL and NLM_F_CREATE: a new-request's flags
+// (include/uapi/linux/netlink.h).
+const (
+	NLM_F_EXCL   = 0x200
+	NLM_F_CREATE = 0x400
+)
+
+// rtnl_dev_get is the device a change names: by index, else by
+// IFLA_IFNAME; found says whether the request named one.
+func rtnl_dev_get(msg []byte) (dev *net.Net_device, named bool) {
+	ifm := msg[NLMSG_HDRLEN:]
+	if idx := int32(binary.LittleEndian.Uint32(ifm[4:])); idx > 0 {
+		return net.Dev_get_by_index(idx), true
+	}
+	if name := Nla_find(msg[NLMSG_HDRLEN+IFINFOMSG_SIZE:], IFLA_IFNAME); name != nil {
+		return net.Dev_get_by_name(name), true
+	}
+	return nil, false
+}
+
+// do_setlink applies a change to dev (Linux do_setlink): the flags,
+// combined with the device's under ifi_change (0 means all, Linux's
+// "bugwards compatibility"), through net.Dev_change_flags, which takes
+// only what leaves the device as it is; an attribute that would change
+// something (IFLA_MTU, IFLA_ADDRESS, a new name...) is -EOPNOTSUPP:
+// gokern's lo cannot be reconfigured.
+func do_setlink(dev *net.Net_device, msg []byte) int {
+	attrs := msg[NLMSG_HDRLEN+IFINFOMSG_SIZE:]
+	for len(attrs) >= NLA_HDRLEN {
+		l := int(binary.LittleEndian.Uint16(attrs))
+		if l < NLA_HDRLEN || l > len(attrs) {
+			return -uapi.EINVAL
+		}
+		typ := binary.LittleEndian.Uint16(attrs[2:]) &^ NLA_F_NESTED
+		if typ != IFLA_IFNAME || !net.Dev_name_eq(dev, attrs[NLA_HDRLEN:l]) {
+			return -uapi.EOPNOTSUPP
+		}
+		attrs = attrs[min(len(attrs), NLMSG_ALIGN(l)):]
+	}
+	ifm := msg[NLMSG_HDRLEN:]
+	flags := binary.LittleEndian.Uint32(ifm[8:])
+	change := binary.LittleEndian.Uint32(ifm[12:])
+	if flags == 0 && change == 0 {
+		return 0
+	}
+	if change != 0 {
+		flags = flags&change | dev.Flags&^change
+	}
+	return net.Dev_change_flags(dev, flags)
+}
+
+// rtnl_newlink: RTM_NEWLINK (Linux rtnl_newlink). A request shorter
+// than an ifinfomsg is -EINVAL. An existing device: -EEXIST with
+// NLM_F_EXCL, else do_setlink (`ip link set lo up`). No such device:
+// -ENODEV without NLM_F_CREATE; with it, a new device of a kind, which
+// gokern has none of: -EOPNOTSUPP, as Linux without the kind's module
+// (`ip link add d0 type dummy`).
+func rtnl_newlink(nlk *Netlink_sock, msg []byte) int {
+	if len(msg) < NLMSG_HDRLEN+IFINFOMSG_SIZE {
+		return -uapi.EINVAL
+	}
+	nlh := (*Nlmsghdr)(unsafe.Pointer(unsafe.SliceData(msg)))
+	if dev, _ := rtnl_dev_get(msg); dev != nil {
+		if nlh.Nlmsg_flags&NLM_F_EXCL != 0 {
+			return -uapi.EEXIST
+		}
+		return do_setlink(dev, msg)
+	}
+	if nlh.Nlmsg_flags&NLM_F_CREATE == 0 {
+		return -uapi.ENODEV
+	}
+	return -uapi.EOPNOTSUPP
+}
+
+// rtnl_setlink: RTM_SETLINK (Linux rtnl_setlink): a device by index or
+// name (neither: -EINVAL; none such: -ENODEV), then do_setlink.
+func rtnl_setlink(nlk *Netlink_sock, msg []byte) int {
+	if len(msg) < NLMSG_HDRLEN+IFINFOMSG_SIZE {
+		return -uapi.EINVAL
+	}
+	dev, named := rtnl_dev_get(msg)
+	if !named {
+		return -uapi.EINVAL
+	}
+	if dev == nil {
+		return -uapi.ENODEV
+	}
+	return do_setlink(dev, msg)
 }

@@ -254,6 +254,8 @@ func main() {
 	exchange(fd, "NLMSG_NOOP ack", request(syscall.NLMSG_NOOP, syscall.NLM_F_REQUEST|syscall.NLM_F_ACK, 8, nil), mypid)
 	exchange(fd, "no body", request(syscall.RTM_GETLINK, syscall.NLM_F_REQUEST|syscall.NLM_F_ACK, 9, nil), mypid)
 	exchange(fd, "RTM_GETNEIGH dump", request(syscall.RTM_GETNEIGH, syscall.NLM_F_REQUEST|syscall.NLM_F_DUMP, 10, ifinfomsg(syscall.AF_INET, 0)[:12]), mypid)
+	setlinks(fd)
+	exchange(fd, "RTM_GETADDR without NLM_F_DUMP", request(syscall.RTM_GETADDR, syscall.NLM_F_REQUEST, 20, []byte{syscall.AF_INET, 0, 0, 0, 0, 0, 0, 0}), mypid)
 	short := request(syscall.RTM_GETLINK, syscall.NLM_F_REQUEST|syscall.NLM_F_DUMP, 11, ifinfomsg(0, 0))
 	binary.LittleEndian.PutUint32(short, 12)
 	say("short header send", send(fd, short))
@@ -313,6 +315,44 @@ func main() {
 	ioctls()
 	goNet()
 	fmt.Println("nltest: done")
+}
+
+// ifinfo is an ifinfomsg of index, flags and change, then attributes.
+func ifinfo(index int32, flags, change uint32, attrs ...[]byte) []byte {
+	b := ifinfomsg(syscall.AF_UNSPEC, index)
+	binary.LittleEndian.PutUint32(b[8:], flags)
+	binary.LittleEndian.PutUint32(b[12:], change)
+	for _, a := range attrs {
+		b = append(b, a...)
+	}
+	return b
+}
+
+// nlattr is one attribute, padded.
+func nlattr(typ uint16, v []byte) []byte {
+	b := make([]byte, (4+len(v)+3)&^3)
+	binary.LittleEndian.PutUint16(b, uint16(4+len(v)))
+	binary.LittleEndian.PutUint16(b[2:], typ)
+	copy(b[4:], v)
+	return b
+}
+
+// setlinks: RTM_NEWLINK and RTM_SETLINK that leave lo as it is, and
+// those Linux refuses (`ip link set lo up`, `ip link add`).
+func setlinks(fd int) {
+	const ack = syscall.NLM_F_REQUEST | syscall.NLM_F_ACK
+	up := uint32(syscall.IFF_UP)
+	exchange(fd, "RTM_NEWLINK of no device", request(syscall.RTM_NEWLINK, ack, 30, ifinfo(0, 0, 0)), mypid)
+	exchange(fd, "RTM_NEWLINK lo up", request(syscall.RTM_NEWLINK, ack, 31, ifinfo(1, up, up)), mypid)
+	exchange(fd, "RTM_NEWLINK lo up, change 0", request(syscall.RTM_NEWLINK, ack, 32, ifinfo(1, up, 0)), mypid)
+	exchange(fd, "RTM_NEWLINK lo by name", request(syscall.RTM_NEWLINK, ack, 33, ifinfo(0, up, up, nlattr(syscall.IFLA_IFNAME, []byte("lo\x00")))), mypid)
+	exchange(fd, "RTM_NEWLINK index 99", request(syscall.RTM_NEWLINK, ack, 34, ifinfo(99, up, up)), mypid)
+	exchange(fd, "RTM_NEWLINK lo, NLM_F_EXCL", request(syscall.RTM_NEWLINK, ack|syscall.NLM_F_CREATE|syscall.NLM_F_EXCL, 35, ifinfo(1, up, up)), mypid)
+	exchange(fd, "RTM_NEWLINK create dummy0 of no kind", request(syscall.RTM_NEWLINK, ack|syscall.NLM_F_CREATE|syscall.NLM_F_EXCL, 36, ifinfo(0, 0, 0, nlattr(syscall.IFLA_IFNAME, []byte("dummy0\x00")))), mypid)
+	exchange(fd, "RTM_NEWLINK short", request(syscall.RTM_NEWLINK, ack, 37, []byte{0, 0, 0, 0}), mypid)
+	exchange(fd, "RTM_SETLINK lo up", request(syscall.RTM_SETLINK, ack, 38, ifinfo(1, up, up)), mypid)
+	exchange(fd, "RTM_SETLINK index 99", request(syscall.RTM_SETLINK, ack, 39, ifinfo(99, up, up)), mypid)
+	exchange(fd, "RTM_SETLINK no device", request(syscall.RTM_SETLINK, ack, 40, ifinfo(0, up, up)), mypid)
 }
 
 // solNetlink: SOL_NETLINK (include/linux/socket.h).
