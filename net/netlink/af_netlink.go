@@ -223,6 +223,9 @@ func Netlink_release(sock *net.Socket) int {
 	sk.Sk_rmem_alloc = 0
 	sk.Sk_socket = nil
 	nl_unlock()
+	// A sender waiting for room in this socket's buffer
+	// (netlink_unicast_user) finds it gone: -ECONNREFUSED.
+	sched.Wake_up_interruptible(&sk.Sk_wq)
 	net.Skb_queue_purge(&q)
 	net.Sock_put(sk)
 	return 0

@@ -183,7 +183,9 @@ func rtnetlink_rcv_msg(nlk *Netlink_sock, msg []byte) int {
 
 // rtnl_dump_all dumps a type family after family (Linux rtnl_dump_all):
 // Args[5] is the family the dump is at; each family's own dump keeps
-// the other Args, cleared when the next family begins.
+// the other Args, cleared when the next family begins. A family that
+// put something in this reply (or failed) ends it: the next reply asks
+// the same family again, which says 0 once it has nothing more.
 func rtnl_dump_all(skb *net.Sk_buff, cb *Netlink_callback) int {
 	fam := max(int(cb.Args[5]), 1)
 	for ; fam < uapi.AF_MAX; fam++ {
@@ -195,11 +197,8 @@ func rtnl_dump_all(skb *net.Sk_buff, cb *Netlink_callback) int {
 			cb.Args = [6]int64{}
 			cb.Args[5] = int64(fam)
 		}
-		if ret := link.Dumpit(skb, cb); ret < 0 {
+		if ret := link.Dumpit(skb, cb); ret != 0 {
 			break
-		}
-		if Skb_tailroom(skb) < Nlmsg_total_size(64) {
-			break // full: the next reply goes on from here
 		}
 	}
 	cb.Args[5] = int64(fam)

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -311,6 +312,7 @@ func main() {
 	say("sendto(MSG_OOB)", sc(syscall.SYS_SENDTO, uintptr(fd), p(msg), uintptr(len(msg)), syscall.MSG_OOB, 0, 0))
 	syscall.Close(fd)
 	syscall.Close(fd2)
+	blockedSender()
 
 	ioctls()
 	goNet()
@@ -397,6 +399,38 @@ func sockopts(fd int) {
 type pollFd struct {
 	fd              int32
 	events, revents int16
+}
+
+// blockedSender: a sender waits while its receiver's buffer is full,
+// and learns what happened when the receiver closes (SO_SNDTIMEO of 2 s
+// bounds the wait either way).
+func blockedSender() {
+	a, b := nlSock(syscall.SOCK_RAW), nlSock(syscall.SOCK_RAW)
+	sc(syscall.SYS_BIND, uintptr(a), p(sockaddrNl(8888, 0)), 12)
+	small := int32(1)
+	sc(syscall.SYS_SETSOCKOPT, uintptr(a), syscall.SOL_SOCKET, syscall.SO_RCVBUF, uintptr(unsafe.Pointer(&small)), 4)
+	tv := syscall.Timeval{Sec: 2}
+	sc(syscall.SYS_SETSOCKOPT, uintptr(b), syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, uintptr(unsafe.Pointer(&tv)), unsafe.Sizeof(tv))
+	msg := request(99, 0, 1, make([]byte, 100))
+	to := sockaddrNl(8888, 0)
+	var sent int
+	var last int64
+	for sent = 0; sent < 1000; sent++ {
+		if last = sc(syscall.SYS_SENDTO, uintptr(b), p(msg), uintptr(len(msg)), syscall.MSG_DONTWAIT, p(to), 12); last < 0 {
+			break
+		}
+	}
+	// How many fit depends on each message's truesize (its sk_buff's
+	// overhead): not compared.
+	say("sends until the receiver is full", fmt.Sprintf("some (%v), then %d", sent > 0, last))
+	done := make(chan int64)
+	go func() {
+		done <- sc(syscall.SYS_SENDTO, uintptr(b), p(msg), uintptr(len(msg)), 0, p(to), 12)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	syscall.Close(a)
+	say("blocked send, then the receiver closed", <-done)
+	syscall.Close(b)
 }
 
 // ifreq is struct ifreq: a name, then a union of 24 bytes.
