@@ -78,6 +78,10 @@ var goTestTrees = map[string][]string{
 	"compress/flate": {"src/testdata"},
 	// ../testdata/Isaac.Newton-Opticks.txt, TestSendfile's file.
 	"net": {"src/testdata"},
+	// TestAlloc's ../../testdata/Isaac.Newton-Opticks.txt
+	"internal/zstd": {"src/testdata"},
+	// TestTraceV1 reads the old traces in a sub-package's testdata.
+	"internal/trace": {"src/internal/trace/internal/tracev1/testdata"},
 	// TestBug3486 walks $GOROOT/src/unicode.
 	"path/filepath": {"src/unicode"},
 	// TestReadDir lists ".." and looks for io_test.go and ioutil/.
@@ -86,6 +90,11 @@ var goTestTrees = map[string][]string{
 	"go/parser": {"src/go/printer"},
 	// ../testdata/gettysburg.txt, e.txt, pi.txt
 	"compress/zlib": {"src/compress/testdata"},
+	"compress/lzw":  {"src/compress/testdata"},
+	// ../testdata/video-001.gif, video-001.png, ...
+	"image/gif":  {"src/image/testdata"},
+	"image/jpeg": {"src/image/testdata"},
+	"image/draw": {"src/image/testdata"},
 }
 
 // GoTestMem is the guest memory a package's tests get: 256 MiB, or more
@@ -97,6 +106,11 @@ func GoTestMem(pkg string) string {
 		// resident on the host's Linux (GOMAXPROCS 1 and 4), and the
 		// OOM killer ended it at -smp 4 in 256 MiB.
 		return "512M"
+	case "encoding/gob":
+		// TestLargeSlice's encodings: 675 MB maximum resident on the
+		// host's Linux at GOMAXPROCS 1, 1 GB at 4 (session 9); the OOM
+		// killer ended it in 256 MiB.
+		return "2G"
 	case "runtime/pprof":
 		// 184 MB maximum resident on the host's Linux at GOMAXPROCS
 		// 4; the OOM killer ended it in TestBlockProfileBias at -smp 4
