@@ -48,6 +48,18 @@ var StdPackages = []string{
 	"go/scanner", "go/token", "iter", "unique", "weak", "io/ioutil",
 	"testing/iotest", "net/textproto", "net/netip", "html", "log/slog",
 	"runtime/metrics",
+
+	// Session 10: 29 more, 2-11 s each at -smp 1 (docs/go-on-gokern.md
+	// §5, "Session 10"): HTTP servers and clients over loopback TCP,
+	// and computation.
+	"net/http/httptest", "net/http/httputil", "net/http/httptrace",
+	"net/http/fcgi", "net/http/cookiejar", "net/rpc/jsonrpc", "expvar",
+	"database/sql", "internal/fuzz", "math/cmplx", "math/bits",
+	"image", "image/color", "testing/quick", "go/ast", "go/constant",
+	"compress/bzip2", "compress/lzw", "hash/adler32", "container/ring",
+	"cmp", "debug/gosym", "debug/dwarf", "debug/pe", "crypto/md5",
+	"crypto/hkdf", "encoding/ascii85", "encoding/base32",
+	"mime/quotedprintable",
 }
 
 // MoreStdPackages are the ones that take longer — computation, 10 s to
@@ -68,6 +80,24 @@ var MoreStdPackages = []string{
 	"crypto/internal/sysrand", "debug/elf", "internal/testenv", "net/mail",
 	"net/rpc", "net/smtp", "hash/crc64", "go/printer", "go/format",
 	"compress/zlib",
+	// Session 10: 4-200 s at -smp 1: TLS handshakes over loopback
+	// TCP, certificate chains, RSA keys, a test binary that re-runs
+	// itself as a CGI child, encoding/gob in 2 GiB, JPEG and image
+	// drawing.
+	"crypto/tls", "crypto/x509", "crypto/rsa", "crypto/cipher",
+	"crypto/sha3", "crypto/ecdh", "crypto/ed25519", "crypto/des",
+	"crypto/subtle", "net/http/cgi", "net/http/pprof", "encoding/gob",
+	"image/jpeg", "image/gif", "image/draw", "regexp/syntax", "go/doc",
+	"text/template/parse", "unicode/utf16", "math/rand", "go/build",
+	// The runtime's and the library's internal packages: cgroup and
+	// /proc parsing, GODEBUG settings of re-run children, synctest's
+	// bubbles, the concurrent maps.
+	"internal/godebug", "internal/runtime/cgroup", "internal/sysinfo",
+	"internal/runtime/syscall/linux", "internal/runtime/atomic",
+	"internal/runtime/maps", "internal/sync", "internal/synctest",
+	"testing/synctest", "internal/cpu", "internal/abi",
+	"internal/reflectlite", "internal/singleflight", "internal/zstd",
+	"internal/trace", "net/http/internal",
 }
 
 // goTestTrees are what a package's tests read of GOROOT outside their
