@@ -109,13 +109,32 @@ func waitPort(t *testing.T, port int) {
 // inOrder fails unless every pattern matches out, each after the previous.
 func inOrder(t *testing.T, out string, patterns ...string) {
 	t.Helper()
+	if p := firstMissing(out, patterns); p != "" {
+		t.Fatalf("gdb output lacks /%s/ (after the previous matches)\n%s", p, out)
+	}
+}
+
+// firstMissing is the first of patterns that does not match out after
+// the previous ones' matches, or "".
+func firstMissing(out string, patterns []string) string {
 	rest := out
 	for _, p := range patterns {
 		loc := regexp.MustCompile(p).FindStringIndex(rest)
 		if loc == nil {
-			t.Fatalf("gdb output lacks /%s/ (after the previous matches)\n%s", p, out)
+			return p
 		}
 		rest = rest[loc[1]:]
+	}
+	return ""
+}
+
+// inOrderRun is inOrder on a session's gdb output, and a failure shows
+// gdb's stderr and the console too: a session that stops short (a
+// continue that never stopped again) says why only there.
+func inOrderRun(t *testing.T, r gdbRun, patterns ...string) {
+	t.Helper()
+	if p := firstMissing(r.out, patterns); p != "" {
+		t.Fatalf("gdb output lacks /%s/ (after the previous matches)\n%s\n--- gdb stderr\n%s\n--- serial\n%s", p, r.out, r.stderr, r.serial)
 	}
 }
 
@@ -262,7 +281,7 @@ func TestGDBGrubLinux16(t *testing.T) {
 		"break main", "continue", "gk-next", "bt",
 		"break protected_mode_jump", "continue", `printf "EDX=%x ZEROPAGE=%x\n", $edx, $setup("boot_params")`, "gk-e820",
 		"continue", "continue", "continue", "continue")
-	inOrder(t, r.out,
+	inOrderRun(t, r,
 		`(?m)^gokern: breakpoint 1 also at 0x90200, for GRUB linux16$`,
 		// GRUB's relocator at 0x100000: breakpoint 2, not named.
 		`(?m)^32-bit protected mode CS:EIP 0008:00100000 \(linear 0x100000\), paging off$`,
