@@ -48,7 +48,7 @@ func sys_set_tid_address(r *asm.PtRegs) int64 {
 func sys_clone(r *asm.PtRegs) int64 {
 	flags := a1(r)
 	args := sched.Kernel_clone_args{Flags: flags &^ sched.CSIGNAL, Exit_signal: int32(flags & sched.CSIGNAL),
-		Stack: a2(r), Parent_tid: uintptr(a3(r)), Tls: a5(r)}
+		Stack: a2(r), Parent_tid: uintptr(a3(r)), Child_tid: uintptr(a4(r)), Tls: a5(r)}
 	return int64(sched.Kernel_clone(&args))
 }
 
