@@ -656,6 +656,68 @@ static void timerfd(void) {
 	P("closed armed timerfds: ok\n");
 }
 
+// ---- stress: arming and disarming on every CPU while timers fire ----
+
+static volatile int stress_signals;
+static void stress_handler(int sig) {
+	(void)sig;
+	__atomic_fetch_add(&stress_signals, 1, __ATOMIC_RELAXED);
+}
+
+// stress_thread arms, re-arms and deletes its own 0.5 ms periodic POSIX
+// timers and a timerfd, 200 times, while they fire on other CPUs' ticks:
+// timer_settime and close must wait for an expiry running there.
+static void *stress_thread(void *arg) {
+	(void)arg;
+	struct ksigevent ev;
+	memset(&ev, 0, sizeof ev);
+	ev.notify = K_SIGEV_SIGNAL | K_SIGEV_THREAD_ID, ev.signo = 45, ev.tid = syscall(SYS_gettid);
+	struct itimerspec its = {{0, 500000}, {0, 500000}}, zero = {{0, 0}, {0, 0}};
+	for (int i = 0; i < 200; i++) {
+		int id;
+		if (tcreate(CLOCK_MONOTONIC, &ev, &id) != 0)
+			return (void *)1;
+		tset(id, 0, &its, 0);
+		int fd = tfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+		tfd_set(fd, 0, &its, 0);
+		sleep_ms(i % 3);
+		tset(id, 0, &its, 0);
+		tfd_set(fd, 0, &its, 0);
+		uint64_t n;
+		read(fd, &n, 8);
+		if (i % 2)
+			tset(id, 0, &zero, 0);
+		tdel(id);
+		close(fd);
+	}
+	return 0;
+}
+
+static void stress(void) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = stress_handler;
+	sa.sa_flags = SA_RESTART;
+	sigaction(45, &sa, 0);
+	sigaction(SIGALRM, &sa, 0);
+	struct itimerval v = {{0, 300}, {0, 300}};
+	sys_setitimer(ITIMER_REAL, &v, 0); // SIGALRM every 0.3 ms meanwhile
+	pthread_t th[4];
+	int ok = 1;
+	for (int i = 0; i < 4; i++)
+		ok &= pthread_create(&th[i], 0, stress_thread, 0) == 0;
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		ok &= r == 0;
+	}
+	memset(&v, 0, sizeof v);
+	sys_setitimer(ITIMER_REAL, &v, 0);
+	P("stress: 4 threads x 200 POSIX timers and timerfds armed, re-armed and deleted while firing: %s, signals taken: %s\n",
+	  yes(ok), yes(stress_signals > 0));
+	P("figure stress: %d signals taken\n", stress_signals);
+}
+
 // ---- exec ----
 
 static int exec_check(int id) {
@@ -760,6 +822,7 @@ int main(int argc, char **argv) {
 	waitpid(c, &st, 0);
 	P("execve child: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	exec_from_thread();
+	stress();
 	memset(&v, 0, sizeof v);
 	sys_setitimer(ITIMER_REAL, &v, 0);
 	P("done%s\n", failed ? ", FAILED" : "");
