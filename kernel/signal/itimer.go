@@ -292,9 +292,15 @@ func do_setitimer_real(tsk *sched.Task_struct, value, interval uint64) (oval, oi
 func sys_alarm(r *asm.PtRegs) int64 {
 	seconds := uint64(uint32(a1(r)))
 	oval, _ := do_setitimer_real(sched.Get_current(), seconds*nsec_per_sec, 0)
-	sec, nsec := oval/nsec_per_sec, oval%nsec_per_sec
+	return int64(alarm_seconds(oval))
+}
+
+// alarm_seconds rounds the ns an alarm had left as alarm_setitimer does:
+// to the nearest second, half up, and a remainder under a second to 1.
+func alarm_seconds(ns uint64) uint64 {
+	sec, nsec := ns/nsec_per_sec, ns%nsec_per_sec
 	if (sec == 0 && nsec != 0) || nsec >= nsec_per_sec/2 {
 		sec++
 	}
-	return int64(sec)
+	return sec
 }

@@ -62,6 +62,13 @@ func hrtimer_jiffies(ns uint64) uint64 {
 		}
 		return j + 1 + (ns-now+TICK_NSEC-1)/TICK_NSEC
 	}
+	return hrtimer_jiffies_after(ns, j, last)
+}
+
+// hrtimer_jiffies_after is hrtimer_jiffies' arithmetic: with jiffies j
+// reached at the boundary last, the first jiffy whose boundary is at or
+// after ns.
+func hrtimer_jiffies_after(ns, j, last uint64) uint64 {
 	if ns <= last {
 		return j
 	}
