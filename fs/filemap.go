@@ -288,6 +288,17 @@ func (f *File) Shared_page(index uint64) *mm.Page {
 	return pg
 }
 
+// Incore_page tells whether page index of f is in its page cache, adding
+// nothing (mm.Vm_mmap_file, for mincore; Linux filemap_get_incore_folio).
+// Under tree_lock, as a fault of a shared mapping may grow the tree.
+func (f *File) Incore_page(index uint64) bool {
+	mapping := &f.F_inode.I_data
+	lock_tree(mapping)
+	p := radixLookup(mapping.root, mapping.height, index)
+	unlock_tree(mapping)
+	return p != 0
+}
+
 // Mapping_mmap is the list of the VMAs that map f's file shared.
 func (f *File) Mapping_mmap() *mm.I_mmap { return &f.F_inode.I_data.I_mmap }
 

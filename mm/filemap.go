@@ -42,6 +42,10 @@ type Vm_mmap_file interface {
 	// is short (Linux filemap_fault/shmem_fault: the folio, locked and
 	// referenced).
 	Shared_page(index uint64) *Page
+	// Incore_page tells whether page index is in the file's page
+	// cache, adding nothing (Linux filemap_get_incore_folio, for
+	// mincore).
+	Incore_page(index uint64) bool
 	// Mapping_mmap is the file's list of shared VMAs (Linux
 	// file->f_mapping->i_mmap).
 	Mapping_mmap() *I_mmap

@@ -16,7 +16,7 @@ import (
 // (MAP_PRIVATE's not), a file mapping that is the file (pread sees a
 // store, the mapping a pwrite), SIGBUS past the file's last page and
 // after a truncate, madvise(MADV_DONTNEED) keeping the data, mprotect,
-// msync's errors, EACCES for a read-only file's shared mapping made
+// msync's errors, mincore (resident pages, EINVAL, ENOMEM), EACCES for a read-only file's shared mapping made
 // writable, EPERM for PROT_EXEC on a noexec mount (mprotect: EACCES),
 // /proc/self/maps's 's' for a read-only file's shared mapping (VM_MAYSHARE
 // without VM_SHARED; gokern printed 'p'), and /proc/self/fd/N opening the
@@ -37,11 +37,13 @@ var shmLines = []string{
 	"file: mprotect(PROT_READ) <nil>, then a store faults true",
 	`file: mprotect(PROT_READ|PROT_WRITE) <nil>, a store read by pread: "wOrld"`,
 	"file: msync MS_SYNC <nil>, MS_ASYNC|MS_INVALIDATE <nil>, MS_SYNC|MS_ASYNC invalid argument, flag 8 invalid argument, unaligned invalid argument",
+	"file: mincore <nil> [1 0], unaligned invalid argument",
+	"anonymous: mincore of a touched and an untouched page <nil> [1 0]",
 	"file: truncated to 0: SIGBUS at the first page true",
 	"file: extended to a page again: it reads zeros true",
 	"file: the child's store seen in the mapping true and by pread true, the parent's by the child true",
 	"file: after munmap the file keeps the store true",
-	"file: msync of the unmapped range: cannot allocate memory",
+	"file: msync of the unmapped range: cannot allocate memory, mincore: cannot allocate memory",
 	"O_RDONLY: /proc/self/maps: r--s /tmp/shm-ro",
 	"O_RDONLY: MAP_SHARED PROT_WRITE permission denied, PROT_READ <nil> then mprotect(PROT_WRITE) permission denied; MAP_PRIVATE PROT_WRITE <nil> (file unchanged true); O_WRONLY: permission denied",
 	"noexec: PROT_EXEC MAP_PRIVATE operation not permitted, MAP_SHARED operation not permitted; PROT_READ <nil> then mprotect(PROT_EXEC) permission denied",

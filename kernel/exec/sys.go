@@ -41,6 +41,7 @@ var syscalls_64 = [...]syscall_entry{
 	{traps.X__NR_getcpu, sys_getcpu},
 	{X__NR_madvise, sys_madvise},
 	{X__NR_msync, sys_msync},
+	{X__NR_mincore, sys_mincore},
 	{X__NR_set_tid_address, sys_set_tid_address},
 	{X__NR_sethostname, sys_sethostname},
 	{X__NR_setdomainname, sys_setdomainname},

@@ -237,6 +237,22 @@ func shmFile(say func(bool, string, ...any)) bool {
 	check(e1 == nil && e2 == nil && e3 == syscall.EINVAL && e4 == syscall.EINVAL && e5 == syscall.EINVAL,
 		"file: msync MS_SYNC %v, MS_ASYNC|MS_INVALIDATE %v, MS_SYNC|MS_ASYNC %v, flag 8 %v, unaligned %v", e1, e2, e3, e4, e5)
 
+	// mincore: the file's page is in memory, the page past its end is
+	// not (Linux mincore_page: the page cache); an untouched anonymous
+	// page is not; an unaligned start is EINVAL (the Go runtime's
+	// TestMincoreErrorSign).
+	vec := []byte{9, 9}
+	e7 := mincore(m, vec)
+	e8 := mincore(m[1:], vec[:1])
+	check(e7 == nil && vec[0] == 1 && vec[1] == 0 && e8 == syscall.EINVAL, "file: mincore %v %v, unaligned %v", e7, vec, e8)
+	if anon, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON); err == nil {
+		anon[0] = 1
+		avec := []byte{9, 9}
+		e := mincore(anon, avec)
+		syscall.Munmap(anon)
+		check(e == nil && avec[0] == 1 && avec[1] == 0, "anonymous: mincore of a touched and an untouched page %v %v", e, avec)
+	}
+
 	// truncate: the pages past the new end leave every mapping.
 	f.Truncate(0)
 	a = fault(func() { shmSink = m[0] })
@@ -255,7 +271,8 @@ func shmFile(say func(bool, string, ...any)) bool {
 	f.ReadAt(buf[:3], 0)
 	check(buf[2] == 'z', "file: after munmap the file keeps the store %v", buf[2] == 'z')
 	e6 := msync(m, msSync)
-	check(e6 == syscall.ENOMEM, "file: msync of the unmapped range: %v", e6)
+	e9 := mincore(m, vec)
+	check(e6 == syscall.ENOMEM && e9 == syscall.ENOMEM, "file: msync of the unmapped range: %v, mincore: %v", e6, e9)
 	return ok
 }
 
@@ -360,6 +377,14 @@ const msAsync, msInvalidate, msSync = 1, 2, 4
 
 func msync(b []byte, flags int) error {
 	_, _, e := syscall.Syscall(syscall.SYS_MSYNC, uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(flags))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func mincore(b []byte, vec []byte) error {
+	_, _, e := syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(unsafe.Pointer(unsafe.SliceData(vec))))
 	if e != 0 {
 		return e
 	}
