@@ -136,6 +136,11 @@ func GoTestMem(pkg string) string {
 		// resident on the host's Linux (GOMAXPROCS 1 and 4), and the
 		// OOM killer ended it at -smp 4 in 256 MiB.
 		return "512M"
+	case "runtime":
+		// TestScavengeIndex alone: 536 MB maximum resident on the
+		// host's Linux (GOMAXPROCS 2); the OOM killer ended it at
+		// -smp 2 in 256 MiB.
+		return "1G"
 	case "encoding/gob":
 		// TestLargeSlice's encodings: 675 MB maximum resident on the
 		// host's Linux at GOMAXPROCS 1, 1 GB at 4 (session 9); the OOM
