@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
+	"gokern/kernel/signal"
 	ktime "gokern/kernel/time"
 )
 
@@ -36,6 +37,14 @@ func put_timespec64(ts *ktime.Timespec64, uts uint64) int64 {
 // sys_clock_gettime(which, tp).
 func sys_clock_gettime(r *asm.PtRegs) int64 {
 	var ts ktime.Timespec64
+	// The CPU-time clocks are the tasks' (Linux posix_cpu_clock_get).
+	if ns, e, ok := signal.Posix_cpu_clock_get(int32(a1(r))); ok {
+		if e != 0 {
+			return int64(e)
+		}
+		ts = ktime.Ns_to_timespec64(int64(ns))
+		return put_timespec64(&ts, a2(r))
+	}
 	if e := ktime.Posix_get_timespec(int(int32(a1(r))), &ts); e != 0 {
 		return int64(e)
 	}
@@ -45,7 +54,12 @@ func sys_clock_gettime(r *asm.PtRegs) int64 {
 // sys_clock_getres(which, tp): tp may be NULL.
 func sys_clock_getres(r *asm.PtRegs) int64 {
 	var ts ktime.Timespec64
-	if e := ktime.Posix_get_resolution(int(int32(a1(r))), &ts); e != 0 {
+	if ns, e, ok := signal.Posix_cpu_clock_getres(int32(a1(r))); ok {
+		if e != 0 {
+			return int64(e)
+		}
+		ts = ktime.Ns_to_timespec64(int64(ns))
+	} else if e := ktime.Posix_get_resolution(int(int32(a1(r))), &ts); e != 0 {
 		return int64(e)
 	}
 	if a2(r) == 0 {

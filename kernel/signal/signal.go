@@ -15,6 +15,7 @@
 package signal
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gokern/arch/amd64/asm"
@@ -70,6 +71,12 @@ func Task_init_signal(t *sched.Task_struct) {
 	if t.Sighand == nil {
 		t.Signal = &t.Sig_storage.Signal
 		t.Sighand = &t.Sig_storage.Sighand
+		// The group's CPU time starts with what the tick has charged the
+		// task so far (kernel_init's time in the kernel before its first
+		// program): a process's clock is its threads' sum (Linux
+		// thread_group_cputime), never less than one thread's.
+		atomic.StoreUint64(&t.Signal.Cputime_prof, (t.Utime+t.Stime)*ktime.TICK_NSEC)
+		atomic.StoreUint64(&t.Signal.Cputime_virt, t.Utime*ktime.TICK_NSEC)
 		t.Sighand.Siglock.Owner_cpu = -1
 		t.Sighand.Siglock.Name = "sighand->siglock"
 	}

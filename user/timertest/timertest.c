@@ -544,6 +544,49 @@ static void cpu_timers(void) {
 	tdel(id);
 }
 
+// ---- the CPU-time clocks ----
+
+static long cget(clockid_t c, struct timespec *ts) { return err(syscall(SYS_clock_gettime, c, ts)); }
+static long cres(clockid_t c, struct timespec *ts) { return err(syscall(SYS_clock_getres, c, ts)); }
+static uint64_t ts_ns(const struct timespec *t) { return (uint64_t)t->tv_sec * 1000000000ull + t->tv_nsec; }
+
+// clock_gettime and clock_getres on the CPU-time clocks (Linux
+// posix_cpu_clock_get): the caller's process and thread, by the fixed ids
+// and by the ids clock_getcpuclockid and pthread_getcpuclockid make
+// (~pid << 3, bit 2 for a thread, the low bits which clock).
+static void cpu_clocks(void) {
+	struct timespec p0, t0, p1, t1, x;
+	long rp = cget(CLOCK_PROCESS_CPUTIME_ID, &p0), rt = cget(CLOCK_THREAD_CPUTIME_ID, &t0);
+	P("clock_gettime(CLOCK_PROCESS_CPUTIME_ID): %s, clock_gettime(CLOCK_THREAD_CPUTIME_ID): %s\n", ename(rp), ename(rt));
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + 60000000;
+	while (now_ns(CLOCK_MONOTONIC) < end)
+		for (int i = 0; i < 100000; i++)
+			spin_sink += i * 2654435761u;
+	cget(CLOCK_THREAD_CPUTIME_ID, &t1); // the thread's first: the process's includes it
+	cget(CLOCK_PROCESS_CPUTIME_ID, &p1);
+	P("after 60 ms of spinning: the process's CPU clock moved: %s, the thread's: %s, the thread's at most the process's: %s\n",
+	  yes(ts_ns(&p1) > ts_ns(&p0)), yes(ts_ns(&t1) > ts_ns(&t0)), yes(ts_ns(&t1) <= ts_ns(&p1)));
+	P("figure CPU clocks: %.3f ms of process and %.3f ms of thread CPU time in 60 ms of spinning\n",
+	  (ts_ns(&p1) - ts_ns(&p0)) / 1e6, (ts_ns(&t1) - ts_ns(&t0)) / 1e6);
+	clockid_t pc = 0, tc = 0;
+	int r1 = clock_getcpuclockid(getpid(), &pc);
+	long r2 = cget(pc, &x);
+	P("clock_getcpuclockid(getpid()): %d, clock_gettime on it: %s, at least the process's clock before: %s\n", r1,
+	  ename(r2), yes(ts_ns(&x) >= ts_ns(&p1)));
+	r1 = pthread_getcpuclockid(pthread_self(), &tc);
+	r2 = cget(tc, &x);
+	P("pthread_getcpuclockid(pthread_self()): %d, clock_gettime on it: %s, at least the thread's clock before: %s\n", r1,
+	  ename(r2), yes(ts_ns(&x) >= ts_ns(&t1)));
+	P("clock_gettime on the CPU clock of a process that does not exist: %s\n",
+	  ename(cget((clockid_t)((~(pid_t)4194305) << 3) | 2, &x))); // past PID_MAX_LIMIT
+	P("clock_gettime on CPU clock type 3 (none): %s\n", ename(cget((clockid_t)((~(pid_t)0) << 3) | 3, &x)));
+	rp = cres(CLOCK_PROCESS_CPUTIME_ID, &x);
+	P("clock_getres(CLOCK_PROCESS_CPUTIME_ID): %s, above 0 and at most 10 ms: %s\n", ename(rp),
+	  yes(ts_ns(&x) > 0 && ts_ns(&x) <= 10000000));
+	rt = cres(CLOCK_THREAD_CPUTIME_ID, 0);
+	P("clock_getres(CLOCK_THREAD_CPUTIME_ID, NULL): %s\n", ename(rt));
+}
+
 // ---- timerfd ----
 
 static long tfd_create(int clock, int flags) { return err(syscall(SYS_timerfd_create, clock, flags)); }
@@ -790,6 +833,7 @@ int main(int argc, char **argv) {
 	itimer_real();
 	posix_timers();
 	cpu_timers();
+	cpu_clocks();
 	timerfd();
 
 	// execve: ITIMER_REAL stays, POSIX timers go.
