@@ -305,6 +305,15 @@ func TestGoInit(t *testing.T) {
 		// exit 2), init carries on, and MemFree comes back to within
 		// 1 MiB of its value before the child.
 		{"oom", `^goinit: oom: child: .* \(killed by SIGKILL or the runtime's exit 2: true\); MemFree \d+ kB before, \d+ kB after$`},
+		// A signal's handler runs with DF clear and its rt_sigreturn
+		// gives the flag back: gokern cleared DF before setup_rt_frame
+		// saved the flags (Linux: after), so a SIGURG in the middle of
+		// memmove's backward REP MOVSQ turned it forward, past the end
+		// of the copy (runtime's TestMemmoveOverflow: "unexpected fault
+		// address 0xa0c0000000"). The mode also copies 64 MiB backward
+		// under SIGURG and checks the bytes and the page after them
+		// (its exit status).
+		{"sigdf", `^goinit: sigdf: SIGUSR1 to its own thread with DF set: handler ran true, DF after its rt_sigreturn true$`},
 		{"exec", `^goinit: exec: /init exec-child wrote "exec-child: pid \d+, 4 threads locked\\n" and exited with status 7 `},
 	}
 	for _, m := range modes {

@@ -336,13 +336,17 @@ func handle_signal(ksig *Ksignal, regs *asm.PtRegs) {
 			Restart_count++
 		}
 	}
-	// The handler starts with the direction flag clear (the ABI) and no
-	// single step of the kernel's making (Linux).
-	regs.Flags &^= asm.X86_EFLAGS_DF | asm.X86_EFLAGS_RF | asm.X86_EFLAGS_TF
 	if !setup_rt_frame(ksig, regs) {
 		force_sigsegv(ksig.Sig)
 		return
 	}
+	// The handler starts with the direction flag clear (the ABI) and no
+	// single step of the kernel's making — cleared after the frame is
+	// written, as Linux's handle_signal does, so that the sigcontext
+	// keeps the interrupted code's flags: a signal in the middle of a
+	// backward REP MOVSQ (STD; memmove of overlapping bytes) must let it
+	// go on backward after rt_sigreturn, not forward past its end.
+	regs.Flags &^= asm.X86_EFLAGS_DF | asm.X86_EFLAGS_RF | asm.X86_EFLAGS_TF
 	fpu__clear_user_states(regs)
 	signal_delivered(ksig)
 }

@@ -51,6 +51,9 @@
 //	shm         shared memory: MAP_SHARED anonymous, /dev/zero and file
 //	            mappings shared with a forked child, SIGBUS, truncate,
 //	            msync, mprotect, noexec; /proc/self/fd/N opened (shm.go)
+//	sigdf       a signal's rt_sigreturn gives back the direction flag:
+//	            tgkill of its own thread after STD, a backward memmove
+//	            under SIGURG
 //	panic, nil, deadlock   the Go runtime's own fatal paths
 //	bench       the figures: channel ping-pong, time.Sleep(1ms), GC pause
 //
@@ -178,6 +181,8 @@ func main() {
 		ok = rlimits()
 	case "shm":
 		ok = shm()
+	case "sigdf":
+		ok = sigdf()
 	case "bench":
 		ok = bench()
 	default:
