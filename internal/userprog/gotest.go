@@ -101,6 +101,11 @@ var MoreStdPackages = []string{
 	// The runtime's own tests, in 2 GiB (GoTestMem): 1-3 minutes; they
 	// found mincore missing and rt_sigreturn losing the direction flag.
 	"runtime",
+	// Session 10, last: 1-28 s at -smp 2, one run (not yet at -smp 1).
+	"crypto/mlkem", "crypto/pbkdf2", "crypto/hpke", "crypto/elliptic",
+	"crypto/dsa", "crypto/rc4", "internal/saferio", "internal/xcoff",
+	"internal/profile", "internal/diff", "debug/macho", "debug/plan9obj",
+	"debug/buildinfo", "go/importer", "internal/coverage/cfile",
 }
 
 // goTestTrees are what a package's tests read of GOROOT outside their
