@@ -1306,6 +1306,18 @@ def list_entries(head, typ, member):
     return out
 
 
+def chain_entries(p):
+    """The (pointer, value) pairs of a chain of structs linked by their
+    Next pointers from p to nil, as the socket tables (unix_table,
+    inet_table, Nl_table) link theirs; at most 100000, against a loop."""
+    out = []
+    while int(p) != 0 and len(out) < 100000:
+        v = p.dereference()
+        out.append((p, v))
+        p = v["Next"]
+    return out
+
+
 def slab_caches():
     """The caches on slab_caches, newest first, once kmem_cache_init ran."""
     if int(kvar("slab_state", "the slab allocator", "kmem_cache_init in mm_init")) < SLAB_UP:
@@ -1978,9 +1990,8 @@ the message type of a dump in progress."""
     def run(self, arg, from_tty):
         u = kvar("unix_table", "the AF_UNIX sockets", "af_unix_init at boot")
         out = ["UNIX_SOCK          REF TYPE      STATE       SHUT RQ  RBYTES WMEM/SNDBUF     PEER               NAME"]
-        seen = 0
-        while int(u) != 0 and seen < 100000:
-            us = u.dereference()
+        socks = chain_entries(u)
+        for u, us in socks:
             sk = us["Sk"]
             q = sk["Sk_receive_queue"]
             nbytes = sk_queued_bytes(q)
@@ -1991,10 +2002,8 @@ the message type of a dump in progress."""
                 ("R" if shut & 1 else "-") + ("W" if shut & 2 else "-"), int(q["Qlen"]), nbytes,
                 "%d/%d" % (int(sk["Sk_wmem_alloc"]), int(sk["Sk_sndbuf"])),
                 "%#x" % int(us["Peer"]) if int(us["Peer"]) else "-", unix_addr(us)))
-            u = us["Next"]
-            seen += 1
         out.append("%d AF_UNIX sockets; %d sockets, %d messages, %d passed files in flight" % (
-            seen, int(kvar("Nr_sockets")), int(kvar("Nr_skbs")), int(kvar("Nr_inflight"))))
+            len(socks), int(kvar("Nr_sockets")), int(kvar("Nr_skbs")), int(kvar("Nr_inflight"))))
         out.extend(inet_sockets())
         out.extend(netlink_sockets())
         gdb.write("\n".join(out) + "\n")
@@ -2033,9 +2042,8 @@ def inet_sockets():
     except GkError:
         return []
     out = ["INET_SOCK          REF PROTO STATE       SHUT LOCAL                 REMOTE                RQ  RBYTES WMEM/SNDBUF     ACCEPTQ PEER"]
-    seen = 0
-    while int(s) != 0 and seen < 100000:
-        inet = s.dereference()
+    socks = chain_entries(s)
+    for s, inet in socks:
         sk = inet["Sk"]
         q = sk["Sk_receive_queue"]
         nbytes = sk_queued_bytes(q)
@@ -2048,9 +2056,7 @@ def inet_sockets():
             inet_addr(local, inet["Inet_num"]), inet_addr(inet["Inet_daddr"], inet["Inet_dport"]),
             int(q["Qlen"]), nbytes, "%d/%d" % (int(sk["Sk_wmem_alloc"]), int(sk["Sk_sndbuf"])),
             int(inet["Acceptq_len"]), "%#x" % int(inet["Peer"]) if int(inet["Peer"]) else "-"))
-        s = inet["Next"]
-        seen += 1
-    out.append("%d AF_INET sockets (%d allocated)" % (seen, int(kvar("Inet_nr_socks"))))
+    out.append("%d AF_INET sockets (%d allocated)" % (len(socks), int(kvar("Inet_nr_socks"))))
     return out
 
 
@@ -2066,9 +2072,8 @@ def netlink_sockets():
     except GkError:
         return []
     out = ["NETLINK_SOCK       REF TYPE  PROTO PORTID      GROUPS   DST         RQ  RMEM/RCVBUF     DUMP"]
-    seen = 0
-    while int(s) != 0 and seen < 100000:
-        nlk = s.dereference()
+    socks = chain_entries(s)
+    for s, nlk in socks:
         sk = nlk["Sk"]
         q = sk["Sk_receive_queue"]
         portid = "%d" % ctypes_i32(int(nlk["Portid"])) if bool(nlk["Bound"]) else "-"
@@ -2077,9 +2082,7 @@ def netlink_sockets():
             int(s), int(sk["Sk_refcnt"]), NETLINK_TYPES.get(int(sk["Sk_type"]), str(int(sk["Sk_type"]))),
             int(sk["Sk_protocol"]), portid, int(nlk["Groups"]) & 0xffffffff, int(nlk["Dst_portid"]), int(q["Qlen"]),
             "%d/%d" % (int(sk["Sk_rmem_alloc"]), int(sk["Sk_rcvbuf"])), dump))
-        s = nlk["Next"]
-        seen += 1
-    out.append("%d AF_NETLINK sockets (%d allocated)" % (seen, int(kvar("Netlink_nr_socks"))))
+    out.append("%d AF_NETLINK sockets (%d allocated)" % (len(socks), int(kvar("Netlink_nr_socks"))))
     return out
 
 
