@@ -274,13 +274,16 @@ func Generic_file_read(f *File, to *Iov_iter, pos *int64) int64 {
 		}
 		index, off := uint64(*pos)>>asm.PAGE_SHIFT, *pos&(asm.PAGE_SIZE-1)
 		n := int(min(asm.PAGE_SIZE-off, size-*pos, int64(to.Count())))
-		p := Find_get_page(&inode.I_data, index)
-		// The size again, now that the page is held (Linux filemap_read
-		// reads i_size after it has the folios): a truncate meanwhile
-		// took the page away, or is taking it, and a hole here would
-		// read as zeros the file never held. A truncate sets the size
-		// before it takes pages (Simple_setattr), under tree_lock.
-		if size = I_size_read(inode); *pos >= size {
+		// The size again, read with the page under tree_lock (Linux
+		// filemap_read reads i_size after it has the folios): a truncate
+		// meanwhile took the page away, or is taking it, and a hole here
+		// would read as zeros the file never held. A truncate sets the
+		// size before it takes pages (Simple_setattr); a write adds its
+		// page under the lock and raises the size only after filling it,
+		// so a page missing while the size, read in the same hold of the
+		// lock, covers it is a real hole.
+		p, sz := find_get_page_size(inode, index)
+		if size = sz; *pos >= size {
 			put_cache_page(p)
 			break
 		}
